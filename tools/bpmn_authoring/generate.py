@@ -87,6 +87,7 @@ class Node:
     time_cycle: str = ""
     message: str = ""         # message id for catch / message end events
     label_below: bool = False  # gateway name below instead of above
+    gap_after: int = 0        # extra horizontal space after this column (room for long flow labels)
 
 
 @dataclass
@@ -192,7 +193,7 @@ def layout(proc: Process) -> Layout:
         w, h = SIZES[node.kind]
         cy = POOL_Y + lane_index[node.lane] * LANE_H + LANE_H / 2
         boxes[node.id] = Box(x, cy - h / 2, w, h)
-        x += w + GAP
+        x += w + GAP + node.gap_after
     pool_w = x - GAP + 60 - POOL_X
     pool = Box(POOL_X, POOL_Y, pool_w, LANE_H * len(proc.lanes))
     lane_boxes = {lane.role: Box(POOL_X + POOL_HEADER, POOL_Y + i * LANE_H, pool_w - POOL_HEADER, LANE_H)

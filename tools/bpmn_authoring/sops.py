@@ -62,8 +62,8 @@ def task(id: str, lane: str, name: str, documentation: str, *, kelengkapan: str,
                 form=form_schema, candidate=candidate)
 
 
-def xor(id: str, lane: str, question: str, label_below: bool = False) -> Node:
-    return Node(id=id, kind="xor", lane=lane, name=question, label_below=label_below)
+def xor(id: str, lane: str, question: str, label_below: bool = False, gap_after: int = 0) -> Node:
+    return Node(id=id, kind="xor", lane=lane, name=question, label_below=label_below, gap_after=gap_after)
 
 
 def merge(id: str, lane: str) -> Node:
@@ -297,4 +297,222 @@ GDB = Process(
     ],
 )
 
-PROCESSES = [GDB]
+# =============================================================================================
+# SOP-02 Pengelolaan Data (domain.md §1.2)
+# =============================================================================================
+
+ADS = "administrator_jaringan_server"   # "Administrator Server"
+PTI = "pengelola_ti"
+
+PDT = Process(
+    key="sop_pengelolaan_data",
+    name="Pengelolaan Data",
+    participant_name="SOP Pengelolaan Data",
+    documentation=(
+        "Pengelolaan Data di Lingkungan Pemerintah Provinsi Kalimantan Timur merupakan kegiatan yang "
+        "dilaksanakan Bidang Teknologi Informasi dan Komunikasi yang bertujuan mengelola data sektoral untuk "
+        "disimpan sebagai data elektronik dan manual. Jika tidak sesuai dengan standar operasional, maka akan "
+        "terjadi kerusakan data atau informasi."),
+    properties=identity(
+        nama_sop="PENGELOLAAN DATA",
+        penanggung_jawab=("Bidang Teknologi Informasi dan Komunikasi, di bawah Seksi Pengelolaan Data dan "
+                          "Integrasi Sistem Informasi, berdasarkan Permenkominfo Nomor 14 Tahun 2016"),
+        waktu="3 (tiga) hari kerja", waktu_iso="P3D",
+        dasar_hukum=DASAR_HUKUM_5,
+        kualifikasi=[
+            "Administrator mendapat Surat Tugas dari Pimpinan",
+            "Memiliki pengetahuan yang memadai dalam mengoperasikan aplikasi dan jaringan",
+            "Bertanggung jawab atas kerahasiaan dan pengamanan data dan informasi yang dikelola",
+        ],
+        keterkaitan=["SOP Pengelolaan Database", "SOP Backup dan Restore Database"],
+        peralatan=["Surat Permohonan, Disposisi", "PC, notebook, flashdisk, server, UPS, dll",
+                   "ATK, Media Komunikasi, Formulir-formulir"],
+        peringatan=["Jika tidak sesuai dengan standar operasional, maka akan terjadi kerusakan data atau "
+                    "informasi."],
+        pencatatan=["Disimpan sebagai data elektronik dan manual."],
+    ),
+    lanes=[
+        Lane(ADS, "Administrator Server"),
+        Lane(PTI, "Pengelola Teknologi Informasi"),
+        Lane(PDI, "Pejabat Pengawas/Kasi Pengelolaan Data dan Integrasi"),
+        Lane(KABID, "Pejabat Administrator"),
+    ],
+    nodes=[
+        Node("start_pdt", "start", KABID, "Pendataan data sektoral diperlukan"),
+        task("pdt_01", KABID, "Menyampaikan perintah pendataan data sektoral",
+             "Pejabat Administrator menyampaikan (dengan Nota Dinas) perintah untuk melakukan pendataan yang "
+             "berkaitan dengan data sektoral.",
+             kelengkapan="Nota Dinas", waktu="30 menit", waktu_iso="PT30M", output="Nota Dinas",
+             form_key="pdt_01_nota_dinas_pendataan", form_schema=form("Nota dinas pendataan data sektoral", [
+                 text("nomor_nota_dinas", "Nomor nota dinas"),
+                 date("tanggal_nota_dinas", "Tanggal nota dinas"),
+                 user("kepada", "Kepada", PDI),
+                 text("hal", "Hal"),
+                 text("topik_data_sektoral", "Data sektoral yang didata"),
+                 table("opd_produsen_data", "OPD produsen data", [text("nama_opd", "Nama OPD")]),
+                 text("periode_data", "Periode data", desc="Misalnya 'Tahun 2025' atau 'Semester I 2026'."),
+                 date("tenggat", "Tenggat", req=False),
+                 doc("dokumen_nota_dinas", "Nota Dinas"),
+                 catatan(),
+             ])),
+        task("pdt_02", PDI, "Membuat surat pendataan atau menerima data untuk pengelolaan",
+             "Pejabat Pengawas Seksi Pengelolaan Data dan Integrasi membuat surat untuk melakukan pendataan "
+             "kepada OPD produsen data, atau menerima data yang sudah masuk untuk pengelolaan data.",
+             kelengkapan="Nota Dinas", waktu="1 jam", waktu_iso="PT1H", output="Surat Pendataan",
+             keterangan=("Mode permintaan: proses menunggu data dari OPD (peristiwa 'Data diterima dari OPD') "
+                         "sebelum langkah 3."),
+             form_key="pdt_02_surat_pendataan", form_schema=form("Surat pendataan / penerimaan data", [
+                 enum("mode", "Mode pendataan", ["permintaan_data_ke_opd", "penerimaan_data_masuk"],
+                      labels=["Permintaan data kepada OPD (surat pendataan)", "Penerimaan data yang sudah masuk"],
+                      radio=True),
+                 text("nomor_surat", "Nomor surat pendataan", req=False),
+                 date("tanggal_surat", "Tanggal surat pendataan", req=False),
+                 table("tujuan_opd", "OPD tujuan surat", [text("nama_opd", "Nama OPD")], req=False),
+                 table("daftar_data_diminta", "Daftar data yang diminta", [
+                     text("nama_data", "Nama data"), text("satuan", "Satuan", req=False),
+                     text("periode", "Periode"), text("format", "Format", req=False)], req=False),
+                 multi("format_data", "Format data yang diterima",
+                       ["CSV", "XLSX", "JSON", "API", "SQL dump", "lainnya"]),
+                 date("batas_penyampaian", "Batas penyampaian data", req=False),
+                 doc("dokumen_surat_pendataan", "Surat Pendataan",
+                     desc="Surat pendataan yang ditandatangani, atau tanda terima data yang sudah masuk."),
+                 catatan(),
+             ], [when("mode", "permintaan_data_ke_opd",
+                      ["nomor_surat", "tanggal_surat", "tujuan_opd", "daftar_data_diminta", "batas_penyampaian"])])),
+        xor("gw_pdt_02_mode", PDI, "Mode pendataan?", gap_after=80),
+        Node("catch_pdt_data_opd", "catch", PDI, "Data diterima dari OPD", message="msg_data_diterima_dari_opd"),
+        merge("merge_pdt_03", PDI),
+        task("pdt_03", PTI, "Menerima data untuk dikelola (disimpan atau di-update)",
+             "Pengelola Teknologi Informasi menerima data untuk dikelola: disimpan atau di-update.",
+             kelengkapan="Surat Pendataan dan Data", waktu="1 hari", waktu_iso="P1D", output="Data Sektoral",
+             form_key="pdt_03_terima_data", form_schema=form("Penerimaan data sektoral", [
+                 text("opd_sumber", "OPD sumber data"),
+                 dt("tanggal_terima", "Tanggal dan jam diterima"),
+                 text("nama_dataset", "Nama dataset"),
+                 area("deskripsi_dataset", "Deskripsi dataset"),
+                 url("tautan_data", "Tautan data (bila data diserahkan melalui tautan/API)"),
+                 integer("jumlah_record", "Jumlah record"),
+                 table("metadata_sdi", "Metadata Satu Data Indonesia", [
+                     text("produsen", "Produsen data"), text("periode", "Periode"),
+                     text("frekuensi", "Frekuensi"), text("satuan", "Satuan", req=False),
+                     text("sumber", "Sumber")]),
+                 enum("tindakan_diminta", "Tindakan yang diminta", ["simpan_baru", "update", "recovery"],
+                      labels=["Simpan baru", "Update", "Recovery"], radio=True),
+                 enum("klasifikasi_informasi", "Klasifikasi informasi (UU 14/2008)",
+                      ["terbuka", "terbatas", "dikecualikan"], radio=True),
+                 boolean("mengandung_data_pribadi", "Mengandung data pribadi?"),
+                 doc("dokumen_data_sektoral", "Data Sektoral"),
+                 catatan(),
+             ])),
+        merge("merge_pdt_04", ADS),
+        task("pdt_04", ADS, "Menindaklanjuti pengelolaan data: simpan, update atau recovery",
+             "Administrator Server menindaklanjuti pengelolaan data: data disimpan, diperbarui (update) atau "
+             "dilakukan recovery data. Langkah ini diulang bila Pejabat Pengawas menyatakan pengelolaan data "
+             "belum selesai (langkah 6).",
+             kelengkapan="Data Sektoral", waktu="1 hari", waktu_iso="P1D",
+             output="Catatan program penyimpanan data, recovery, update data",
+             form_key="pdt_04_simpan_update_recovery", form_schema=form("Penyimpanan / update / recovery data", [
+                 enum("jenis_tindakan", "Jenis tindakan", ["simpan", "update", "recovery"], radio=True),
+                 text("lokasi_penyimpanan", "Lokasi penyimpanan (server/database/skema/path)"),
+                 text("versi_dataset", "Versi dataset", req=False),
+                 boolean("backup_sebelum_perubahan", "Backup diambil sebelum perubahan?"),
+                 text("checksum", "Checksum (misalnya SHA-256)"),
+                 enum("hasil_pengelolaan", "Hasil", ["berhasil", "gagal"], radio=True),
+                 area("catatan_program", "Catatan program yang dijalankan"),
+                 boolean("panggil_sop_restore", "Perlu SOP Back-up dan Restore Database Server?", req=False),
+                 doc("dokumen_catatan_program", "Catatan program penyimpanan data, recovery, update data"),
+                 catatan(),
+             ])),
+        task("pdt_05", PTI, "Membuat laporan penyelesaian pengelolaan data",
+             "Pengelola Teknologi Informasi membuat laporan penyelesaian pengelolaan data.",
+             kelengkapan="Catatan program penyimpanan data, recovery, update data", waktu="1-2 jam",
+             waktu_iso="PT2H", waktu_min_iso="PT1H", output="Laporan Pengelolaan Data",
+             form_key="pdt_05_laporan_pengelolaan_data", form_schema=form("Laporan pengelolaan data", [
+                 area("ringkasan_pengelolaan", "Ringkasan pengelolaan data"),
+                 table("dataset_diproses", "Dataset yang diproses", [
+                     text("nama", "Nama dataset"),
+                     enum("tindakan", "Tindakan", ["simpan", "update", "recovery"]),
+                     enum("hasil", "Hasil", ["berhasil", "gagal"])]),
+                 doc("dokumen_laporan_pengelolaan_data", "Laporan Pengelolaan Data"),
+                 catatan(),
+             ])),
+        merge("merge_pdt_06", PDI),
+        task("pdt_06", PDI, "Melakukan pengecekan pengelolaan data telah selesai atau belum",
+             "Pejabat Pengawas Seksi Pengelolaan Data dan Integrasi SI melakukan pengecekan pengelolaan data. "
+             "Jika telah selesai, dilaporkan kepada Pejabat Administrator; jika belum selesai, Pejabat Pengawas "
+             "bersama Administrator Server memeriksa kembali (kembali ke langkah 4).",
+             kelengkapan="Laporan Pengelolaan Data", waktu="1 jam", waktu_iso="PT1H",
+             output="Perbaikan Laporan Pengelolaan Data",
+             form_key="pdt_06_cek_pengelolaan_data", form_schema=form("Pengecekan pengelolaan data", [
+                 yesno("pengelolaan_selesai", "Pengelolaan data telah selesai?"),
+                 area("catatan_perbaikan", "Yang harus diperbaiki", req=False,
+                      desc="Wajib bila pengelolaan data belum selesai."),
+                 doc("dokumen_perbaikan_laporan_pengelolaan_data", "Perbaikan Laporan Pengelolaan Data"),
+                 catatan(),
+             ], [when("pengelolaan_selesai", False, ["catatan_perbaikan"])])),
+        xor("gw_pdt_06", PDI, "Pengelolaan data telah selesai?"),
+        task("pdt_07", KABID, "Melakukan pengecekan pengelolaan data",
+             "Pejabat Administrator melakukan pengecekan pengelolaan data. Jika telah selesai, dibuat laporan; "
+             "jika belum, dikembalikan kepada Pejabat Pengawas untuk pengecekan.",
+             kelengkapan="Laporan Penyelesaian Data", waktu="1 jam", waktu_iso="PT1H",
+             output="Laporan Penyelesaian Data",
+             form_key="pdt_07_cek_pejabat_administrator", form_schema=form("Pengecekan oleh Pejabat Administrator", [
+                 yesno("disetujui", "Pengelolaan data disetujui/selesai?"),
+                 area("catatan_pengembalian", "Alasan pengembalian", req=False,
+                      desc="Wajib bila dikembalikan kepada Pejabat Pengawas."),
+                 doc("dokumen_laporan_penyelesaian_data", "Laporan Penyelesaian Data"),
+                 catatan(),
+             ], [when("disetujui", False, ["catatan_pengembalian"])])),
+        xor("gw_pdt_07", KABID, "Pengelolaan data disetujui/selesai?"),
+        task("pdt_08", PDI, "Menyelesaikan laporan akhir pengelolaan data",
+             "Pejabat Pengawas menyelesaikan laporan akhir pengelolaan data.",
+             kelengkapan="Laporan Penyelesaian Data", waktu="1 jam", waktu_iso="PT1H",
+             output="Konsep Laporan Akhir Penyelesaian Pekerjaan",
+             form_key="pdt_08_konsep_laporan_akhir", form_schema=form("Konsep laporan akhir pengelolaan data", [
+                 area("ringkasan_eksekutif", "Ringkasan eksekutif"),
+                 doc("dokumen_konsep_laporan_akhir", "Konsep Laporan Akhir Penyelesaian Pekerjaan"),
+                 catatan(),
+             ])),
+        task("pdt_09", PTI, "Menyampaikan laporan kepada Walidata",
+             "Pengelola Teknologi Informasi menyampaikan laporan akhir penyelesaian pekerjaan kepada Walidata.",
+             kelengkapan="Konsep Laporan Akhir Penyelesaian Pekerjaan", waktu="1 jam", waktu_iso="PT1H",
+             output="Laporan Akhir Penyelesaian Pekerjaan",
+             form_key="pdt_09_sampaikan_ke_walidata", form_schema=form("Penyampaian laporan kepada Walidata", [
+                 text("penerima_walidata", "Unit Walidata penerima"),
+                 text("nomor_surat_pengantar", "Nomor surat pengantar"),
+                 dt("tanggal_kirim", "Tanggal dan jam dikirim"),
+                 url("tautan_portal_data", "Tautan di portal Satu Data (bila dipublikasikan)"),
+                 doc("bukti_kirim", "Bukti pengiriman"),
+                 doc("dokumen_laporan_akhir", "Laporan Akhir Penyelesaian Pekerjaan"),
+                 catatan(),
+             ])),
+        Node("end_pdt", "end", PTI, "Laporan akhir disampaikan kepada Walidata"),
+    ],
+    flows=[
+        Flow("start_pdt", "pdt_01"),
+        Flow("pdt_01", "pdt_02"),
+        Flow("pdt_02", "gw_pdt_02_mode"),
+        Flow("gw_pdt_02_mode", "catch_pdt_data_opd", name="Permintaan ke OPD",
+             condition='mode == "permintaan_data_ke_opd"'),
+        Flow("gw_pdt_02_mode", "merge_pdt_03", name="Data sudah masuk", default=True,
+             exit="bottom", enter="bottom"),
+        Flow("catch_pdt_data_opd", "merge_pdt_03"),
+        Flow("merge_pdt_03", "pdt_03"),
+        Flow("pdt_03", "merge_pdt_04"),
+        Flow("merge_pdt_04", "pdt_04"),
+        Flow("pdt_04", "pdt_05"),
+        Flow("pdt_05", "merge_pdt_06"),
+        Flow("merge_pdt_06", "pdt_06"),
+        Flow("pdt_06", "gw_pdt_06"),
+        ya("gw_pdt_06", "pdt_07", "pengelolaan_selesai"),
+        tidak("gw_pdt_06", "merge_pdt_04"),
+        Flow("pdt_07", "gw_pdt_07"),
+        ya("gw_pdt_07", "pdt_08", "disetujui"),
+        tidak("gw_pdt_07", "merge_pdt_06"),
+        Flow("pdt_08", "pdt_09"),
+        Flow("pdt_09", "end_pdt"),
+    ],
+    messages=[Message("msg_data_diterima_dari_opd", "data_diterima_dari_opd")],
+)
+
+PROCESSES = [GDB, PDT]
