@@ -515,4 +515,276 @@ PDT = Process(
     messages=[Message("msg_data_diterima_dari_opd", "data_diterima_dari_opd")],
 )
 
-PROCESSES = [GDB, PDT]
+# =============================================================================================
+# SOP-03 Penanganan Gangguan Jaringan (domain.md §1.3)
+# =============================================================================================
+
+PJ = "pengguna_jaringan"
+TU = "kasubag_tu"
+TT = "tim_teknis"
+PIT = "pengawas_infrastruktur_tik"
+LMJ = "Laporan Monitoring Jaringan"
+
+
+def dok_lmj() -> tuple:
+    return doc("dokumen_laporan_monitoring_jaringan", LMJ,
+               desc="Laporan monitoring jaringan yang diperbarui pada langkah ini.")
+
+
+GJR = Process(
+    key="sop_gangguan_jaringan",
+    name="Penanganan Gangguan Jaringan",
+    participant_name="SOP Penanganan Gangguan Jaringan",
+    documentation=(
+        "Penanganan gangguan jaringan di Lingkungan Pemerintah Provinsi Kalimantan Timur merupakan kegiatan yang "
+        "dilaksanakan Bidang Teknologi Informasi dan Komunikasi. Kegiatan ini dilaksanakan untuk mengatasi "
+        "gangguan jaringan sebagai kebutuhan efisiensi dan efektivitas suatu proses kerja; jika tidak "
+        "dilaksanakan maka jaringan akan mengalami gangguan."),
+    properties=identity(
+        nama_sop="PENANGANAN GANGGUAN JARINGAN",
+        penanggung_jawab=("Bidang Teknologi Informasi dan Komunikasi, di bawah Seksi Infrastruktur TIK, "
+                          "berdasarkan Permenkominfo Nomor 14 Tahun 2016"),
+        waktu="3 (tiga) hari sampai 14 (empat belas) hari kerja", waktu_iso="P14D", waktu_peringatan_iso="P3D",
+        dasar_hukum=DASAR_HUKUM_5,
+        kualifikasi=["Kemampuan teknis untuk konfigurasi sistem",
+                     "Kemampuan mengetik laporan dengan aplikasi Microsoft Word",
+                     "Kemampuan administrator jaringan"],
+        keterkaitan=["SOP Surat Masuk", "SOP Manajemen dan Akses Jaringan"],
+        peralatan=["Surat Permohonan, Disposisi", "PC, notebook, flashdisk, server, UPS, dll",
+                   "ATK, Media Komunikasi, Formulir-formulir Data Center Dinas Kominfo Prov. Kaltim"],
+        peringatan=["Jika tidak dilaksanakan maka jaringan akan mengalami gangguan."],
+        pencatatan=["Ditetapkan sebagai panduan untuk memastikan bahwa penanganan gangguan jaringan dapat "
+                    "ditangani dengan cepat."],
+    ),
+    lanes=[
+        Lane(PJ, "Pengguna Jaringan"),
+        Lane(TU, "Kasubag TU"),
+        Lane(TT, "Tim Teknis (Administrator Server Jaringan, Pengelola dan Pemeriksa TI)"),
+        Lane(PIT, "Pejabat Pengawas/Kasi Infrastruktur TIK"),
+        Lane(KABID, "Pejabat Administrator Bidang TIK"),
+        Lane(KADIS, "Kepala Dinas"),
+    ],
+    nodes=[
+        Node("start_gjr", "start", PJ, "Gangguan jaringan dialami pengguna"),
+        task("gjr_01", PJ, "Berkoordinasi dan bersurat kepada Dinas Kominfo",
+             "Pengguna jaringan berkoordinasi dan bersurat (surat permohonan penanganan gangguan jaringan) "
+             "kepada Dinas Kominfo.",
+             kelengkapan="Surat Permohonan Penggunaan Jaringan", waktu="1 hari", waktu_iso="P1D",
+             output="Surat Permohonan Penggunaan Jaringan",
+             keterangan="Pada formulir dokumen ini disebut 'Surat permohonan penanganan gangguan jaringan'.",
+             form_key="gjr_01_surat_permohonan", form_schema=form("Surat permohonan penanganan gangguan jaringan", [
+                 text("opd_pengirim", "Unit/OPD pengirim"),
+                 text("nomor_surat_permohonan", "Nomor surat"),
+                 date("tanggal_surat_permohonan", "Tanggal surat"),
+                 text("hal", "Hal"),
+                 text("lokasi", "Lokasi (gedung/alamat/lantai/ruang)"),
+                 enum("jenis_gangguan", "Jenis gangguan",
+                      ["tidak ada koneksi", "lambat", "terputus-putus", "DNS/tidak bisa akses situs", "Wi-Fi",
+                       "perangkat rusak", "lainnya"]),
+                 dt("sejak", "Gangguan terjadi sejak"),
+                 text("perangkat_ip_ssid", "Perangkat / IP / SSID / ID link terdampak", req=False),
+                 integer("jumlah_pengguna_terdampak", "Jumlah pengguna terdampak"),
+                 area("upaya_yang_dilakukan", "Upaya yang sudah dilakukan", req=False),
+                 text("pic_nama", "Nama narahubung"),
+                 text("pic_telepon", "Telepon narahubung"),
+                 enum("urgensi", "Urgensi", ["biasa", "segera", "amat segera"], radio=True),
+                 doc("dokumen_surat_permohonan", "Surat permohonan penanganan gangguan jaringan"),
+                 catatan(),
+             ])),
+        task("gjr_02a", TU, "Menerima, mengagendakan dan menyampaikan surat untuk disposisi",
+             "Kasubag TU menerima dan mengagendakan surat, lalu menyampaikannya kepada Kepala Dinas untuk "
+             "mendapatkan disposisi.",
+             kelengkapan="Surat Permohonan Penggunaan Jaringan", waktu="1 hari", waktu_iso="P1D",
+             output="Surat teragenda", keterangan="Waktu 1 hari dipakai bersama langkah 2a dan 2b.",
+             form_key="gjr_02a_agenda_surat", form_schema=form("Agenda surat masuk", [
+                 text("nomor_agenda", "Nomor agenda"),
+                 dt("tanggal_terima", "Tanggal dan jam surat diterima"),
+                 enum("sifat", "Sifat surat", ["biasa", "terbatas", "rahasia", "sangat rahasia"], radio=True),
+                 text("kode_klasifikasi_arsip", "Kode klasifikasi arsip"),
+                 text("ref_srikandi", "Nomor naskah SRIKANDI", req=False),
+                 user("diteruskan_ke_kepala_dinas", "Disampaikan kepada (Kepala Dinas)", KADIS),
+                 doc("dokumen_surat_teragenda", "Surat teragenda"),
+                 catatan(),
+             ])),
+        task("gjr_02b", KADIS, "Mendisposisikan surat kepada Pejabat Administrator Bidang TIK",
+             "Kepala Dinas mendisposisikan surat permohonan kepada Pejabat Administrator Bidang TIK.",
+             kelengkapan="Surat Permohonan Penggunaan Jaringan", waktu="1 hari (bersama langkah 2a)",
+             waktu_iso="P1D", output="Disposisi Surat Permohonan",
+             keterangan=("Langkah ditambahkan dari narasi SOP ('dilakukan disposisi oleh Kepala Dinas'); "
+                         "waktu 1 hari dipakai bersama langkah 2a."),
+             form_key="gjr_02b_disposisi_kepala_dinas", form_schema=form("Disposisi Kepala Dinas", [
+                 user("didisposisikan_ke_kabid", "Didisposisikan kepada", KABID),
+                 multi("instruksi_kepala_dinas", "Instruksi", INSTRUKSI),
+                 date("batas_waktu_disposisi", "Batas waktu disposisi", req=False),
+                 doc("dokumen_disposisi_surat_permohonan", "Disposisi Surat Permohonan"),
+                 catatan(),
+             ])),
+        task("gjr_03a", KABID, "Menindaklanjuti disposisi kepada Kasi Infrastruktur TIK",
+             "Pejabat Administrator Bidang TIK menindaklanjuti disposisi dan meneruskannya kepada Pejabat "
+             "Pengawas/Kasi Infrastruktur TIK untuk dilakukan pengecekan.",
+             kelengkapan="Disposisi Surat Permohonan", waktu="2 hari", waktu_iso="P2D",
+             output="Disposisi Surat Permohonan (lanjutan)",
+             keterangan="Waktu 2 hari dipakai bersama langkah 3a dan 3b.",
+             form_key="gjr_03a_teruskan_disposisi", form_schema=form("Teruskan disposisi", [
+                 user("diteruskan_ke_kasi", "Diteruskan kepada", PIT),
+                 multi("instruksi_kabid", "Instruksi", INSTRUKSI),
+                 doc("dokumen_disposisi_lanjutan", "Disposisi Surat Permohonan (lanjutan)"),
+                 catatan(),
+             ])),
+        task("gjr_03b", PIT, "Menindaklanjuti disposisi: menugaskan Tim Teknis melakukan pengecekan",
+             "Pejabat Pengawas/Kasi Infrastruktur TIK menindaklanjuti disposisi dengan menugaskan Tim Teknis "
+             "melakukan pengecekan.",
+             kelengkapan="Disposisi Surat Permohonan", waktu="2 hari (bersama langkah 3a)", waktu_iso="P2D",
+             output="Disposisi Surat Permohonan (penugasan Tim Teknis)",
+             keterangan="Waktu 2 hari dipakai bersama langkah 3a dan 3b.",
+             form_key="gjr_03b_tugaskan_tim_teknis", form_schema=form("Penugasan Tim Teknis", [
+                 table("anggota_tim_teknis", "Anggota Tim Teknis", [
+                     user("pengguna", "Anggota (Administrator Server Jaringan, Pengelola atau Pemeriksa TI)", TT),
+                 ]),
+                 area("arahan", "Arahan"),
+                 text("nomor_surat_tugas", "Nomor surat tugas", req=False),
+                 doc("dokumen_disposisi_penugasan", "Disposisi Surat Permohonan (penugasan)"),
+                 catatan(),
+             ])),
+        merge("merge_gjr_04", TT),
+        task("gjr_04", TT, "Melakukan pengecekan fisik perangkat aktif jaringan utama",
+             "Tim Teknis (Pengelola dan Pemeriksa Teknologi Informasi) melakukan pengecekan secara fisik terhadap "
+             "perangkat aktif jaringan utama. Bila setelah koordinasi dengan ISP jaringan belum terhubung, "
+             "proses kembali ke langkah ini.",
+             kelengkapan="Disposisi Surat Permohonan", waktu="1-2 hari", waktu_iso="P2D", waktu_min_iso="P1D",
+             output="Form Laporan Pengecekan Jaringan",
+             keterangan="Tertulis '12 hari' pada salinan SOP (tanda hubung hilang); dibaca 1-2 hari.",
+             form_key="gjr_04_cek_fisik_perangkat", form_schema=form("Pengecekan fisik perangkat aktif jaringan", [
+                 dt("tanggal_pengecekan", "Tanggal dan jam pengecekan"),
+                 table("perangkat_diperiksa", "Perangkat yang diperiksa", [
+                     text("nama_aset", "Nama/nomor aset"),
+                     enum("jenis", "Jenis", ["router", "core switch", "distribution switch", "firewall",
+                                            "access point", "modem/ONT", "lainnya"]),
+                     text("lokasi", "Lokasi"),
+                     enum("status", "Status", ["normal", "bermasalah", "mati"]),
+                     text("indikator", "Indikator (power/link/port)", req=False),
+                     text("catatan", "Catatan", req=False),
+                 ]),
+                 area("temuan_fisik", "Temuan"),
+                 doc("lampiran_foto", "Foto perangkat", req=False),
+                 doc("dokumen_form_laporan_pengecekan_jaringan", "Form Laporan Pengecekan Jaringan"),
+                 catatan(),
+             ])),
+        task("gjr_05", TT, "Memonitor jaringan pada sistem monitoring",
+             "Tim Teknis (Pengelola dan Pemeriksa Teknologi Informasi) memonitor jaringan pada sistem monitoring.",
+             kelengkapan="Form Laporan Pengecekan Jaringan", waktu="2 hari", waktu_iso="P2D", output=LMJ,
+             form_key="gjr_05_monitoring_jaringan", form_schema=form("Monitoring jaringan", [
+                 text("sistem_monitoring", "Sistem monitoring", desc="Misalnya Zabbix, PRTG atau LibreNMS."),
+                 dt("pemantauan_mulai", "Pemantauan mulai"),
+                 dt("pemantauan_selesai", "Pemantauan selesai"),
+                 number("latency_ms", "Latency (ms)", minimum=0),
+                 number("packet_loss_pct", "Packet loss (%)", minimum=0, maximum=100),
+                 number("utilisasi_bandwidth_pct", "Utilisasi bandwidth (%)", minimum=0, maximum=100),
+                 area("alert_tercatat", "Alert yang tercatat", req=False),
+                 area("temuan_monitoring", "Temuan"),
+                 doc("lampiran_grafik", "Grafik monitoring", req=False),
+                 boolean("monitoring_tidak_diulang", "Monitoring tidak perlu diulang pada putaran ini?", req=False,
+                         desc="Hanya pada pengulangan setelah koordinasi ISP; isi alasannya."),
+                 area("alasan_monitoring_tidak_diulang", "Alasan tidak diulang", req=False),
+                 dok_lmj(),
+                 catatan(),
+             ], [when("monitoring_tidak_diulang", True, ["alasan_monitoring_tidak_diulang"])])),
+        task("gjr_06", TT, "Melakukan pengecekan server DNS",
+             "Tim Teknis (Pengelola dan Pemeriksa Teknologi Informasi) melakukan pengecekan server DNS.",
+             kelengkapan=LMJ, waktu="3 hari", waktu_iso="P3D", output=LMJ,
+             form_key="gjr_06_cek_server_dns", form_schema=form("Pengecekan server DNS", [
+                 table("server_dns", "Server DNS yang diperiksa", [text("server", "Hostname / alamat IP")]),
+                 enum("status_layanan_dns", "Status layanan DNS", ["normal", "lambat", "gagal"], radio=True),
+                 area("hasil_uji_resolusi", "Hasil uji resolusi (nslookup/dig)"),
+                 area("temuan_dns", "Temuan"),
+                 boolean("dns_tidak_diulang", "Pengecekan DNS tidak perlu diulang pada putaran ini?", req=False,
+                         desc="Hanya pada pengulangan setelah koordinasi ISP; isi alasannya."),
+                 area("alasan_dns_tidak_diulang", "Alasan tidak diulang", req=False),
+                 dok_lmj(),
+                 catatan(),
+             ], [when("dns_tidak_diulang", True, ["alasan_dns_tidak_diulang"])])),
+        task("gjr_07", TT, "Melakukan pengecekan konektivitas pada pengguna jaringan dan server",
+             "Tim Teknis (Pengelola dan Pemeriksa Teknologi Informasi) melakukan pengecekan konektivitas pada "
+             "pengguna jaringan dan pada server. Jika jaringan terkoneksi, proses selesai dan dilaporkan; jika "
+             "tidak terkoneksi, Pengawas Infrastruktur TIK menghubungi pihak ISP.",
+             kelengkapan=LMJ, waktu="3 hari", waktu_iso="P3D", output=LMJ,
+             form_key="gjr_07_cek_konektivitas", form_schema=form("Pengecekan konektivitas", [
+                 multi("titik_uji", "Titik uji", ["sisi pengguna", "sisi server"]),
+                 area("hasil_ping_traceroute", "Hasil ping/traceroute"),
+                 yesno("jaringan_terkoneksi", "Jaringan terkoneksi?"),
+                 dok_lmj(),
+                 catatan(),
+             ])),
+        xor("gw_gjr_07", TT, "Jaringan terkoneksi?"),
+        task("gjr_08", PIT, "Menghubungi dan berkoordinasi dengan pihak ISP",
+             "Pejabat Pengawas Infrastruktur TIK menghubungi dan berkoordinasi dengan pihak ISP mengenai masalah "
+             "tersebut. Jika jaringan terhubung, segera dilaporkan kepada Pejabat Administrator; jika jaringan "
+             "tidak terhubung, kembali pada proses 4 untuk dilakukan pengecekan oleh Tim Teknis.",
+             kelengkapan=LMJ, waktu="1 hari", waktu_iso="P1D", output=LMJ,
+             keterangan="Nama ISP dan nomor tiket ISP dicatat.",
+             form_key="gjr_08_koordinasi_isp", form_schema=form("Koordinasi dengan ISP", [
+                 text("nama_isp", "Nama ISP"),
+                 text("nomor_tiket_isp", "Nomor tiket ISP"),
+                 dt("waktu_lapor_isp", "Waktu melapor ke ISP"),
+                 area("tanggapan_isp", "Tanggapan ISP"),
+                 dt("perkiraan_pulih", "Perkiraan pulih", req=False),
+                 yesno("jaringan_terhubung", "Jaringan terhubung?"),
+                 dok_lmj(),
+                 catatan(),
+             ])),
+        xor("gw_gjr_08", PIT, "Jaringan terhubung?"),
+        merge("merge_gjr_09", KABID),
+        task("gjr_09", KABID, "Menerima laporan gangguan selesai dan meminta laporan penyelesaian",
+             "Pejabat Administrator Bidang TIK menerima laporan bahwa penanganan gangguan telah selesai dan segera "
+             "meminta Tim Teknis dan Pengelola Teknologi Informasi membuat laporan bahwa gangguan telah selesai.",
+             kelengkapan=LMJ, waktu="15 menit", waktu_iso="PT15M", output=LMJ,
+             form_key="gjr_09_terima_laporan_selesai", form_schema=form("Terima laporan gangguan selesai", [
+                 boolean("konfirmasi_selesai", "Gangguan dikonfirmasi telah selesai"),
+                 area("instruksi_pelaporan", "Instruksi pembuatan laporan", req=False),
+                 dok_lmj(),
+                 catatan(),
+             ])),
+        task("gjr_10", TT, "Membuat laporan penyelesaian gangguan dan meneruskannya kepada pengguna",
+             "Pengelola Teknologi Informasi membuat laporan (surat) bahwa gangguan jaringan telah selesai dan "
+             "meneruskannya kepada pengguna jaringan.",
+             kelengkapan=LMJ, waktu="15 menit", waktu_iso="PT15M", output="Surat Laporan Penyelesaian Gangguan",
+             keterangan="Waktu tidak terbaca pada salinan SOP; ditetapkan 15 menit seperti langkah 9.",
+             candidate="pengelola_ti",
+             form_key="gjr_10_surat_laporan_penyelesaian", form_schema=form("Surat laporan penyelesaian gangguan", [
+                 text("nomor_surat_laporan", "Nomor surat"),
+                 date("tanggal_surat_laporan", "Tanggal surat"),
+                 area("penyebab_gangguan", "Penyebab gangguan"),
+                 area("tindakan_penanganan", "Tindakan penanganan"),
+                 dt("waktu_mulai_gangguan", "Gangguan mulai"),
+                 dt("waktu_pulih", "Jaringan pulih"),
+                 area("rekomendasi", "Rekomendasi", req=False),
+                 enum("dikirim_via", "Dikirim melalui", DIKIRIM_VIA, radio=True),
+                 doc("dokumen_surat_laporan_penyelesaian_gangguan", "Surat Laporan Penyelesaian Gangguan"),
+                 catatan(),
+             ])),
+        Node("end_gjr", "end", TT, "Laporan penyelesaian diteruskan kepada pengguna"),
+    ],
+    flows=[
+        Flow("start_gjr", "gjr_01"),
+        Flow("gjr_01", "gjr_02a"),
+        Flow("gjr_02a", "gjr_02b"),
+        Flow("gjr_02b", "gjr_03a"),
+        Flow("gjr_03a", "gjr_03b"),
+        Flow("gjr_03b", "merge_gjr_04"),
+        Flow("merge_gjr_04", "gjr_04"),
+        Flow("gjr_04", "gjr_05"),
+        Flow("gjr_05", "gjr_06"),
+        Flow("gjr_06", "gjr_07"),
+        Flow("gjr_07", "gw_gjr_07"),
+        tidak("gw_gjr_07", "gjr_08"),
+        Flow("gjr_08", "gw_gjr_08"),
+        tidak("gw_gjr_08", "merge_gjr_04"),
+        ya("gw_gjr_07", "merge_gjr_09", "jaringan_terkoneksi", exit="bottom", enter="top", channel_lane=PIT),
+        ya("gw_gjr_08", "merge_gjr_09", "jaringan_terhubung"),
+        Flow("merge_gjr_09", "gjr_09"),
+        Flow("gjr_09", "gjr_10"),
+        Flow("gjr_10", "end_gjr"),
+    ],
+)
+
+PROCESSES = [GDB, PDT, GJR]
