@@ -47,7 +47,7 @@ LANE_HEADER = 30          # each lane's name band (inside the lane)
 LANE_H = 180
 GAP = 56                  # horizontal gap between two columns
 FIRST_GAP = 50            # between the lane header and the first column
-SIZES = {"task": (120, 80), "xor": (50, 50), "merge": (50, 50), "start": (36, 36),
+SIZES = {"task": (130, 80), "xor": (50, 50), "merge": (50, 50), "start": (36, 36),
          "timer_start": (36, 36), "end": (36, 36), "message_end": (36, 36), "catch": (36, 36)}
 CHANNEL_FIRST = 22        # first loop channel: this far above the lane's bottom edge
 CHANNEL_STEP = 12

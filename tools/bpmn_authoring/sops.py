@@ -53,10 +53,16 @@ def identity(*, nama_sop: str, penanggung_jawab: str, waktu: str, waktu_iso: str
     return props
 
 
+def step_code(task_id: str) -> str:
+    """``gdb_01`` -> ``GDB-01``, ``brd_02a`` -> ``BRD-02a`` (the step ids of domain.md)."""
+    prefix, number = task_id.split("_", 1)
+    return f"{prefix.upper()}-{number}"
+
+
 def task(id: str, lane: str, name: str, documentation: str, *, kelengkapan: str, waktu: str, waktu_iso: str,
          output: str, form_key: str, form_schema: dict, waktu_min_iso: str = "", keterangan: str = "",
          candidate: str = "") -> Node:
-    return Node(id=id, kind="task", lane=lane, name=name, langkah=id.upper().replace("_", "-"),
+    return Node(id=id, kind="task", lane=lane, name=name, langkah=step_code(id),
                 documentation=documentation, kelengkapan=kelengkapan, waktu=waktu, waktu_iso=waktu_iso,
                 waktu_min_iso=waktu_min_iso, output=output, keterangan=keterangan, form_key=form_key,
                 form=form_schema, candidate=candidate)
@@ -787,4 +793,425 @@ GJR = Process(
     ],
 )
 
-PROCESSES = [GDB, PDT, GJR]
+# =============================================================================================
+# SOP-04 Pemeliharaan dan Akses Data Center (domain.md §1.4); routine: timer start R/P1M (D5)
+# =============================================================================================
+
+DC = "personil_dc"
+
+PDC = Process(
+    key="sop_pemeliharaan_akses_dc",
+    name="Pemeliharaan dan Akses Data Center",
+    participant_name="SOP Pemeliharaan dan Akses Data Center",
+    documentation=(
+        "Pemeliharaan peralatan Data Center dan pembatasan akses ruang Data Center Dinas Kominfo Prov. Kaltim. "
+        "Kegiatan harus dilakukan secara rutin tanpa kecuali: satu kasus dimulai otomatis setiap bulan "
+        "(R/P1M; SOP tidak menyebut frekuensi, bulanan ditetapkan sebagai bawaan) dan kasus juga dapat dimulai "
+        "manual untuk pemeliharaan di luar jadwal. Akses ruang Data Center dicatat dalam register akses ruang DC "
+        "(bukan alur dalam SOP ini)."),
+    properties=identity(
+        nomor_sop="065.2/519/Diskominfo", tanggal_pembuatan="03 Agustus 2018",
+        disahkan_oleh=f"{KEPALA_DINAS} (DIDDY RUSDIANSYAH ANAN DANI, SE., MM, NIP. 19640627 199003 1 006)",
+        nama_sop="PEMELIHARAAN DAN AKSES DATA CENTER",
+        penanggung_jawab="Bidang Teknologi Informasi dan Komunikasi, Seksi Infrastruktur TIK (disimpulkan dari pelaksana; tidak tercantum dalam SOP)",
+        waktu="Tidak tercantum dalam SOP; jumlah waktu langkah 2 hari kerja 1 jam 45 menit",
+        waktu_iso="P2DT1H45M",
+        dasar_hukum=DASAR_HUKUM_4_PSE,
+        kualifikasi=[
+            "Personil Data Center (Pengelola & Pemeriksa TIK) mendapat Surat Tugas dari Pimpinan",
+            "Memiliki pengetahuan yang memadai dalam melakukan kegiatan pengelolaan sarana pendukung, "
+            "pemeliharaan perangkat TIK ruang Data Center, serta pengelolaan suhu dan kelembaban ruang Data Center",
+        ],
+        keterkaitan=["SOP Backup dan Restore Database",
+                     "SOP Co-location Server dan Hosting Aplikasi di Dinas Kominfo Prov. Kaltim",
+                     "SOP Pengendalian Hak Akses Data"],
+        peralatan=["UPS, genset, pendingin, sistem pemadam api, atau server harus ditempatkan di lokasi yang aman "
+                   "dan dipantau secara berkesinambungan"],
+        peringatan=["Kegiatan harus dilakukan secara rutin tanpa kecuali karena apabila tidak dilaksanakan akan "
+                    "mengakibatkan kerusakan dan kehilangan data-data dan informasi-informasi penting."],
+        pencatatan=["(Akses dan pemeliharaan) harus dikendalikan dan dipantau menggunakan pengendalian akses "
+                    "yang memadai."],
+    ),
+    lanes=[
+        Lane(DC, "Personil DC (Pengelola & Pemeriksa TIK)"),
+        Lane(PIT, "Pengawas Infrastruktur TIK"),
+    ],
+    nodes=[
+        Node("start_pdc", "timer_start", PIT, "Jadwal pemeliharaan rutin (setiap bulan)", time_cycle="R/P1M"),
+        task("pdc_01", PIT, "Menugaskan Personil DC untuk pemeliharaan dan membatasi akses ruang DC",
+             "Pengawas Infrastruktur TIK menugaskan Personil DC (Pengelola TIK dan Pemeriksa TIK) untuk "
+             "pemeliharaan peralatan dan membatasi akses bagi yang tidak berkepentingan pada ruang Data Center.",
+             kelengkapan="Agenda kerja", waktu="15 menit", waktu_iso="PT15M", output="Surat Tugas",
+             form_key="pdc_01_surat_tugas_pemeliharaan", form_schema=form("Surat tugas pemeliharaan Data Center", [
+                 text("nomor_surat_tugas", "Nomor surat tugas"),
+                 date("tanggal_surat_tugas", "Tanggal surat tugas"),
+                 text("dasar_agenda_kerja", "Dasar (agenda kerja / jadwal rutin)"),
+                 table("personil_dc_ditugaskan", "Personil DC yang ditugaskan", [
+                     user("pengguna", "Personil (Pengelola/Pemeriksa TIK)", DC),
+                     enum("peran", "Peran", ["pengelola_ti", "pemeriksa_ti"],
+                          labels=["Pengelola TIK", "Pemeriksa TIK"]),
+                 ]),
+                 date("periode_mulai", "Periode pemeliharaan mulai"),
+                 date("periode_selesai", "Periode pemeliharaan selesai"),
+                 multi("lingkup", "Lingkup pemeliharaan",
+                       ["UPS", "genset", "pendingin/AC presisi", "sistem pemadam api", "server/rak",
+                        "perangkat jaringan", "CCTV/kontrol akses", "sensor suhu & kelembaban", "kelistrikan/PDU"]),
+                 area("instruksi_pembatasan_akses", "Instruksi pembatasan akses ruang DC"),
+                 doc("dokumen_surat_tugas", "Surat Tugas"),
+                 catatan(),
+             ])),
+        task("pdc_02", DC, "Membuat rencana dan jadwal pemeliharaan perangkat data center",
+             "Pengelola TIK membuat rencana dan jadwal pemeliharaan perangkat data center.",
+             kelengkapan="Surat Tugas", waktu="1 hari", waktu_iso="P1D", output="Rencana Kerja",
+             candidate="pengelola_ti",
+             form_key="pdc_02_rencana_jadwal", form_schema=form("Rencana dan jadwal pemeliharaan", [
+                 table("rencana", "Rencana pemeliharaan", [
+                     text("aset", "Aset/perangkat"),
+                     enum("jenis", "Jenis", ["preventif", "korektif", "inspeksi"]),
+                     dt("jadwal", "Jadwal"),
+                     text("pelaksana", "Pelaksana"),
+                     boolean("butuh_downtime", "Butuh downtime?"),
+                 ]),
+                 dt("jendela_mulai", "Jendela pemeliharaan mulai"),
+                 dt("jendela_selesai", "Jendela pemeliharaan selesai"),
+                 area("risiko_mitigasi", "Risiko dan mitigasi", req=False),
+                 boolean("pemberitahuan_downtime_ke_opd", "OPD terdampak sudah diberi tahu tentang downtime?",
+                         req=False, desc="Wajib bila ada baris rencana yang butuh downtime."),
+                 doc("dokumen_rencana_kerja", "Rencana Kerja"),
+                 catatan(),
+             ], [when_row("rencana", "butuh_downtime", True, ["pemberitahuan_downtime_ke_opd"])])),
+        task("pdc_03", DC, "Melakukan pemeliharaan sesuai dengan rencana dan jadwal",
+             "Pemeriksa TIK melakukan pemeliharaan sesuai dengan rencana dan jadwal.",
+             kelengkapan="Rencana Kerja", waktu="1 hari", waktu_iso="P1D", output="Laporan",
+             candidate="pemeriksa_ti",
+             form_key="pdc_03_pelaksanaan_pemeliharaan", form_schema=form("Pelaksanaan pemeliharaan", [
+                 dt("tanggal_pelaksanaan", "Tanggal dan jam pelaksanaan"),
+                 table("checklist", "Daftar periksa", [
+                     text("aset", "Aset/perangkat"),
+                     text("kondisi_sebelum", "Kondisi sebelum"),
+                     text("tindakan", "Tindakan"),
+                     enum("kondisi_sesudah", "Kondisi sesudah", ["baik", "perlu perbaikan", "rusak"]),
+                     text("catatan", "Catatan", req=False),
+                 ]),
+                 number("suhu_ruang_c", "Suhu ruang (°C)", req=True),
+                 number("kelembaban_pct", "Kelembaban (%)", req=True, minimum=0, maximum=100),
+                 number("beban_ups_pct", "Beban UPS (%)", minimum=0, maximum=100),
+                 number("runtime_baterai_menit", "Runtime baterai UPS (menit)", minimum=0),
+                 number("level_bbm_genset_pct", "Level BBM genset (%)", minimum=0, maximum=100),
+                 boolean("uji_genset", "Genset diuji?", req=False),
+                 text("status_pemadam", "Status pemadam api (tekanan, tanggal kedaluwarsa)", req=False),
+                 doc("lampiran_foto", "Foto pemeliharaan", req=False),
+                 doc("dokumen_laporan_pemeliharaan", "Laporan pemeliharaan"),
+                 catatan(),
+             ])),
+        task("pdc_04", DC, "Melaporkan hasil pemeliharaan peralatan data center",
+             "Pemeriksa TIK melaporkan hasil pemeliharaan peralatan data center kepada Pengawas Infrastruktur TIK.",
+             kelengkapan="Laporan", waktu="tidak tercantum", waktu_iso="PT15M", output="Laporan",
+             candidate="pemeriksa_ti",
+             keterangan=("Kelengkapan, waktu dan output tidak tercantum dalam SOP; simbol langkah 4 tercetak di "
+                         "kolom Pengawas (penyerahan laporan). Batas waktu 15 menit ditetapkan."),
+             form_key="pdc_04_laporkan_hasil_pemeliharaan", form_schema=form("Laporkan hasil pemeliharaan", [
+                 area("ringkasan_hasil_pemeliharaan", "Ringkasan hasil pemeliharaan untuk Pengawas"),
+                 doc("dokumen_laporan_pemeliharaan", "Laporan pemeliharaan"),
+                 catatan(),
+             ])),
+        task("pdc_05", PIT, "Mereview hasil pemeliharaan peralatan data center",
+             "Pengawas Infrastruktur TIK mereview hasil pemeliharaan peralatan data center dan mencatat tindak "
+             "lanjut yang diperlukan.",
+             kelengkapan="Laporan", waktu="1 jam", waktu_iso="PT1H", output="Catatan",
+             keterangan=("Nomor langkah tercetak '6' pada SOP (salah ketik untuk 5). SOP tidak mempunyai "
+                         "percabangan penolakan; tindak lanjut dicatat."),
+             form_key="pdc_05_review_hasil_pemeliharaan", form_schema=form("Review hasil pemeliharaan", [
+                 enum("hasil_review", "Hasil review", ["diterima", "diterima dengan catatan"], radio=True),
+                 area("catatan_review", "Catatan review"),
+                 multi("tindak_lanjut", "Tindak lanjut", ["perbaikan korektif", "pengadaan", "tidak ada"],
+                       req=False),
+                 doc("dokumen_catatan_review", "Catatan"),
+                 catatan(),
+             ])),
+        task("pdc_06", DC, "Menyimpan laporan pemeliharaan data center sebagai bukti",
+             "Pengelola TIK menyimpan laporan pemeliharaan data center sebagai bukti.",
+             kelengkapan="Catatan", waktu="15 menit", waktu_iso="PT15M", output="Laporan",
+             candidate="pengelola_ti",
+             form_key="pdc_06_arsipkan_laporan", form_schema=form("Arsipkan laporan pemeliharaan", [
+                 text("kode_klasifikasi_arsip", "Kode klasifikasi arsip"),
+                 enum("lokasi_arsip", "Lokasi arsip", ["SRIKANDI", "berkas fisik", "keduanya"], radio=True),
+                 text("keterangan_lokasi_arsip", "Keterangan lokasi arsip", req=False),
+                 doc("dokumen_laporan_arsip", "Laporan (arsip)"),
+                 catatan(),
+             ])),
+        Node("end_pdc", "end", DC, "Laporan pemeliharaan tersimpan sebagai bukti"),
+    ],
+    flows=[
+        Flow("start_pdc", "pdc_01"),
+        Flow("pdc_01", "pdc_02"),
+        Flow("pdc_02", "pdc_03"),
+        Flow("pdc_03", "pdc_04"),
+        Flow("pdc_04", "pdc_05"),
+        Flow("pdc_05", "pdc_06"),
+        Flow("pdc_06", "end_pdc"),
+    ],
+)
+
+# =============================================================================================
+# SOP-05 Back-up dan Restore Database Server (domain.md §1.5)
+# =============================================================================================
+
+OPD = "opd_pemohon"
+
+BRD = Process(
+    key="sop_backup_restore_db",
+    name="Back-up dan Restore Database Server",
+    participant_name="SOP Back-up dan Restore Database Server di Dinas Kominfo Prov. Kaltim",
+    documentation=(
+        "Prosedur Back-up / Restore Database server di Dinas Kominfo Prov. Kaltim atas permohonan OPD. "
+        "Langkah 4 (Pengelola TIK melaksanakan) dan langkah 5 (Pemeriksa TIK mengkonfirmasi) dikerjakan oleh "
+        "orang yang berbeda. Server yang telah dipasang dan beroperasi harus terdaftar di aset register; "
+        "tinjauan tahunan aset register dijalankan oleh proses tinjau_aset_register_server."),
+    properties=identity(
+        nama_sop="BACK-UP DAN RESTORE DATABASE SERVER DI DINAS KOMINFO PROV. KALTIM",
+        penanggung_jawab="Bidang Teknologi Informasi dan Komunikasi, Seksi Infrastruktur TIK (disimpulkan dari pelaksana; tidak tercantum dalam SOP)",
+        waktu="Tidak tercantum dalam SOP; jumlah waktu langkah 2 sampai 5: 1 hari kerja 1 jam 30 menit",
+        waktu_iso="P1DT1H30M",
+        dasar_hukum=DASAR_HUKUM_4_PSE,
+        kualifikasi=["Pelaksana, sesuai dengan tupoksinya", "Ketersediaan waktu pelaksanaan backup/restore",
+                     "Ketersediaan personil dan fasilitas yang melaksanakan backup/restore"],
+        keterkaitan=["SOP Pemeliharaan dan Akses Data Center",
+                     "SOP Co-location Server dan Hosting Aplikasi di Dinas Kominfo Prov. Kaltim"],
+        peralatan=["Surat Permohonan, Disposisi", "PC, notebook, flashdisk, server, UPS, dll",
+                   "ATK, Media Komunikasi, Formulir-formulir"],
+        peringatan=[],
+        pencatatan=[
+            "Server yang telah dipasang dan telah beroperasi harus didaftarkan ke dalam aset register Dinas "
+            "Komunikasi dan Informatika Provinsi Kalimantan Timur.",
+            "Daftar aset register server harus ditinjau setidaknya satu kali dalam setahun untuk memastikan "
+            "kesesuaiannya.",
+        ],
+    ),
+    lanes=[
+        Lane(OPD, "SKPD/OPD"),
+        Lane(KABID, "Administrator Bidang TIK"),
+        Lane(PIT, "Pengawas Infrastruktur TIK"),
+        Lane(DC, "Personil DC (Pengelola & Pemeriksa TIK)"),
+    ],
+    nodes=[
+        Node("start_brd", "start", OPD, "Kebutuhan back-up/restore database"),
+        task("brd_01", OPD, "Mengajukan surat permohonan back-up/restore database server",
+             "OPD mengajukan surat permohonan back-up/restore database server di Diskominfo Prov. Kaltim, dengan "
+             "memberikan daftar spesifikasi server/aplikasi dan data-data lainnya yang akan di-back-up dan "
+             "di-restore.",
+             kelengkapan="Surat permohonan dan daftar spesifikasi server/aplikasi/data", waktu="tidak tercantum",
+             waktu_iso="P1D", output="Surat permohonan",
+             keterangan=("Waktu tidak tercantum dalam SOP: langkah di OPD, di luar waktu pelaksanaan yang dihitung "
+                         "sejak surat diterima Diskominfo. Batas 1 hari ditetapkan sebagai pengingat."),
+             form_key="brd_01_surat_permohonan", form_schema=form("Surat permohonan back-up/restore database server", [
+                 enum("jenis_layanan", "Jenis layanan", ["backup", "restore"], labels=["Back-up", "Restore"],
+                      radio=True),
+                 text("opd_pemohon", "OPD pemohon"),
+                 text("nomor_surat", "Nomor surat"),
+                 date("tanggal_surat", "Tanggal surat"),
+                 text("hal", "Hal"),
+                 table("daftar_spesifikasi", "Daftar spesifikasi server/aplikasi/data", [
+                     text("nama_aplikasi", "Aplikasi"),
+                     text("hostname", "Hostname"),
+                     text("ip", "Alamat IP", req=False),
+                     text("lokasi", "Lokasi (rak/VM)", req=False),
+                     text("os", "Sistem operasi", req=False),
+                     text("dbms_versi", "DBMS dan versi"),
+                     text("nama_database", "Nama database"),
+                     number("ukuran_gb", "Ukuran (GB)", minimum=0),
+                 ]),
+                 enum("cakupan", "Cakupan", ["full", "incremental", "diferensial", "tabel tertentu"], radio=True),
+                 text("titik_pemulihan", "Titik pemulihan (back-up yang dipulihkan)", req=False,
+                      desc="Wajib untuk restore."),
+                 enum("target_restore", "Target restore", ["server sama", "server baru"], req=False,
+                      desc="Wajib untuk restore."),
+                 text("keterangan_target_restore", "Keterangan server target", req=False),
+                 area("alasan", "Alasan permohonan"),
+                 dt("jadwal_diinginkan_mulai", "Jadwal yang diinginkan mulai", req=False),
+                 dt("jadwal_diinginkan_selesai", "Jadwal yang diinginkan selesai", req=False),
+                 text("toleransi_downtime", "Toleransi downtime", req=False),
+                 text("pic_teknis_nama", "Nama narahubung teknis"),
+                 text("pic_teknis_telepon", "Telepon narahubung teknis"),
+                 email("pic_teknis_email", "Email narahubung teknis"),
+                 accept("persetujuan_risiko", "Pemohon menerima risiko dan downtime yang mungkin terjadi"),
+                 doc("dokumen_surat_permohonan", "Surat permohonan"),
+                 catatan(),
+             ], [when("jenis_layanan", "restore", ["titik_pemulihan", "target_restore"])])),
+        task("brd_02a", KABID, "Memverifikasi permohonan dan mendisposisikan ke Pengawas Infrastruktur TIK",
+             "Administrator Bidang TIK memverifikasi permohonan dan mendisposisikannya ke Pengawas Infrastruktur "
+             "TIK.",
+             kelengkapan="Surat permohonan", waktu="15 menit", waktu_iso="PT15M", output="Disposisi",
+             keterangan="Waktu 15 menit dipakai bersama langkah 2a dan 2b.",
+             form_key="brd_02a_verifikasi_disposisi", form_schema=form("Verifikasi dan disposisi permohonan", [
+                 enum("hasil_verifikasi", "Hasil verifikasi", ["lengkap", "tidak lengkap"], radio=True,
+                      desc="Informatif; SOP tidak mempunyai percabangan di langkah ini."),
+                 user("diteruskan_kepada", "Didisposisikan kepada", PIT),
+                 multi("instruksi", "Instruksi", INSTRUKSI),
+                 doc("dokumen_disposisi", "Disposisi"),
+                 catatan(),
+             ])),
+        task("brd_02b", PIT, "Meneruskan disposisi kepada Tim Personil Data Center",
+             "Pengawas Infrastruktur TIK meneruskan disposisi kepada Tim Personil Data Center (Pengelola & "
+             "Pemeriksa TIK) untuk proses back-up/restore database.",
+             kelengkapan="Disposisi", waktu="15 menit (bersama langkah 2a)", waktu_iso="PT15M", output="Disposisi",
+             keterangan="Waktu 15 menit dipakai bersama langkah 2a dan 2b.",
+             form_key="brd_02b_teruskan_personil_dc", form_schema=form("Teruskan kepada Personil Data Center", [
+                 user("pelaksana_pengelola", "Pelaksana (Pengelola TIK)", "pengelola_ti"),
+                 user("pelaksana_pemeriksa", "Pemeriksa (Pemeriksa TIK)", "pemeriksa_ti",
+                      desc="Harus orang yang berbeda dari pelaksana."),
+                 doc("dokumen_disposisi_lanjutan", "Disposisi (diteruskan)"),
+                 catatan(),
+             ])),
+        task("brd_03", DC, "Merencanakan back-up/restore sesuai kapasitas dan menginformasikan pemohon",
+             "Pengelola TIK merencanakan pelaksanaan back-up/restore database server sesuai ketersediaan "
+             "kapasitas dan menginformasikannya kepada pemohon.",
+             kelengkapan="Surat permohonan dan disposisi", waktu="1 jam", waktu_iso="PT1H", output="Perencanaan",
+             candidate="pengelola_ti",
+             form_key="brd_03_perencanaan", form_schema=form("Perencanaan back-up/restore", [
+                 number("kapasitas_tersedia_gb", "Kapasitas tersedia (GB)", req=True, minimum=0),
+                 boolean("kapasitas_cukup", "Kapasitas cukup?"),
+                 dt("jadwal_pelaksanaan", "Jadwal pelaksanaan"),
+                 enum("metode", "Metode", ["dump logis", "snapshot VM/storage", "replika", "lainnya"],
+                      labels=["Dump logis (mysqldump/pg_dump/…)", "Snapshot VM/storage", "Replika", "Lainnya"]),
+                 text("alat", "Alat/perintah yang dipakai", req=False),
+                 text("lokasi_media_backup", "Lokasi media back-up"),
+                 area("rencana_rollback", "Rencana rollback", req=False),
+                 boolean("informasi_ke_pemohon_terkirim", "Pemohon sudah diinformasikan?"),
+                 dt("waktu_informasi_ke_pemohon", "Waktu pemohon diinformasikan", req=False),
+                 doc("dokumen_perencanaan", "Perencanaan"),
+                 catatan(),
+             ], [when("informasi_ke_pemohon_terkirim", True, ["waktu_informasi_ke_pemohon"])])),
+        task("brd_04", DC, "Melaksanakan proses back-up/restore database sesuai perencanaan",
+             "Pengelola TIK melaksanakan proses back-up/restore database sesuai perencanaan.",
+             kelengkapan="Surat permohonan dan disposisi; Perencanaan", waktu="1 hari", waktu_iso="P1D",
+             output="Laporan", candidate="pengelola_ti",
+             form_key="brd_04_pelaksanaan", form_schema=form("Pelaksanaan back-up/restore", [
+                 dt("waktu_mulai_job", "Job mulai"),
+                 dt("waktu_selesai_job", "Job selesai"),
+                 enum("hasil_pelaksanaan", "Hasil", ["berhasil", "gagal", "sebagian"], radio=True),
+                 number("ukuran_backup_gb", "Ukuran back-up (GB)", minimum=0),
+                 text("lokasi_file_backup", "Lokasi/ID berkas back-up"),
+                 text("checksum", "Checksum"),
+                 doc("lampiran_log_job", "Log job", req=False),
+                 area("catatan_pelaksanaan", "Catatan pelaksanaan"),
+                 doc("dokumen_laporan_pelaksanaan", "Laporan"),
+                 catatan(),
+             ])),
+        task("brd_05", DC, "Mengkonfirmasi hasil pelaksanaan back-up/restore database",
+             "Pemeriksa TIK mengkonfirmasi hasil pelaksanaan proses back-up/restore database, dan memastikan "
+             "server terdaftar di aset register.",
+             kelengkapan="Laporan", waktu="15 menit", waktu_iso="PT15M", output="Laporan",
+             candidate="pemeriksa_ti",
+             keterangan="Dikerjakan oleh Pemeriksa TIK yang berbeda dari pelaksana langkah 4.",
+             form_key="brd_05_konfirmasi_hasil", form_schema=form("Konfirmasi hasil back-up/restore", [
+                 boolean("checksum_cocok", "Checksum cocok?"),
+                 enum("uji_restore_atau_aplikasi", "Uji restore / aplikasi", ["berhasil", "gagal", "tidak diuji"],
+                      radio=True),
+                 boolean("konfirmasi_pemohon", "Pemohon sudah mengkonfirmasi?", req=False),
+                 boolean("server_terdaftar_di_aset_register", "Server terdaftar di aset register?",
+                         desc="Aturan pencatatan: server yang beroperasi harus terdaftar di aset register."),
+                 doc("dokumen_laporan_terkonfirmasi", "Laporan (terkonfirmasi)"),
+                 catatan(),
+             ])),
+        Node("end_brd", "end", DC, "Hasil back-up/restore dikonfirmasi"),
+    ],
+    flows=[
+        Flow("start_brd", "brd_01"),
+        Flow("brd_01", "brd_02a"),
+        Flow("brd_02a", "brd_02b"),
+        Flow("brd_02b", "brd_03"),
+        Flow("brd_03", "brd_04"),
+        Flow("brd_04", "brd_05"),
+        Flow("brd_05", "end_brd"),
+    ],
+)
+
+# =============================================================================================
+# Yearly review of the server asset register (SOP-05 Pencatatan dan Pendataan 2; domain.md E8)
+# =============================================================================================
+
+TAR = Process(
+    key="tinjau_aset_register_server",
+    name="Tinjauan Daftar Aset Register Server",
+    participant_name="Tinjauan Tahunan Daftar Aset Register Server",
+    documentation=(
+        "Daftar aset register server harus ditinjau setidaknya satu kali dalam setahun untuk memastikan "
+        "kesesuaiannya (SOP Back-up dan Restore Database Server, Pencatatan dan Pendataan butir 2). Satu kasus "
+        "dimulai otomatis setiap tahun (R/P1Y); Personil DC menyiapkan tinjauan, Pengawas Infrastruktur TIK "
+        "menyetujui atau mengembalikannya untuk diperbaiki."),
+    properties=identity(
+        nama_sop="TINJAUAN DAFTAR ASET REGISTER SERVER",
+        penanggung_jawab="Bidang Teknologi Informasi dan Komunikasi, Seksi Infrastruktur TIK",
+        waktu="6 hari kerja (tidak tercantum dalam SOP; ditetapkan)", waktu_iso="P6D",
+        dasar_hukum=DASAR_HUKUM_4_PSE,
+        kualifikasi=["Personil Data Center (Pengelola & Pemeriksa TIK) mendapat Surat Tugas dari Pimpinan"],
+        keterkaitan=["SOP Back-up dan Restore Database Server di Dinas Kominfo Prov. Kaltim",
+                     "SOP Pemeliharaan dan Akses Data Center"],
+        peralatan=["Daftar aset register server", "PC, notebook, server"],
+        peringatan=[],
+        pencatatan=[
+            "Server yang telah dipasang dan telah beroperasi harus didaftarkan ke dalam aset register Dinas "
+            "Komunikasi dan Informatika Provinsi Kalimantan Timur.",
+            "Daftar aset register server harus ditinjau setidaknya satu kali dalam setahun untuk memastikan "
+            "kesesuaiannya.",
+        ],
+    ),
+    lanes=[
+        Lane(DC, "Personil DC (Pengelola & Pemeriksa TIK)"),
+        Lane(PIT, "Pengawas Infrastruktur TIK"),
+    ],
+    nodes=[
+        Node("start_tar", "timer_start", DC, "Jadwal tinjauan tahunan", time_cycle="R/P1Y"),
+        merge("merge_tar_01", DC),
+        task("tar_01", DC, "Menyiapkan tinjauan daftar aset register server",
+             "Personil DC menyiapkan tinjauan daftar aset register server: mencocokkan setiap server yang "
+             "terpasang dan beroperasi dengan daftar aset register dan mencatat ketidaksesuaian.",
+             kelengkapan="Daftar aset register server", waktu="5 hari (ditetapkan)", waktu_iso="P5D",
+             output="Daftar Aset Register Server (hasil tinjauan)",
+             keterangan="Waktu tidak tercantum dalam SOP; 5 hari kerja ditetapkan.",
+             form_key="tar_01_siapkan_tinjauan_aset_register", form_schema=form("Tinjauan daftar aset register server", [
+                 date("tanggal_tinjau", "Tanggal tinjauan"),
+                 table("daftar_server_ditinjau", "Server yang ditinjau", [
+                     text("nomor_aset", "Nomor aset"),
+                     text("hostname", "Hostname"),
+                     text("alamat_ip", "Alamat IP", req=False),
+                     text("lokasi", "Lokasi (rak/VM)"),
+                     text("pemilik_opd", "OPD pemilik"),
+                     text("aplikasi", "Aplikasi", req=False),
+                     enum("status", "Status", ["aktif", "nonaktif", "dihapus"]),
+                     boolean("sesuai", "Sesuai register?"),
+                 ]),
+                 area("ketidaksesuaian", "Ketidaksesuaian yang ditemukan", req=False,
+                      desc="Wajib bila ada server yang tidak sesuai register."),
+                 doc("dokumen_daftar_aset_register_server", "Daftar Aset Register Server (hasil tinjauan)",
+                     desc="Daftar lengkap (termasuk OS, DBMS, spesifikasi dan tanggal operasi)."),
+                 catatan(),
+             ], [when_row("daftar_server_ditinjau", "sesuai", False, ["ketidaksesuaian"])])),
+        task("tar_02", PIT, "Meninjau dan menyetujui daftar aset register server",
+             "Pengawas Infrastruktur TIK meninjau hasil tinjauan daftar aset register server dan menyetujuinya, "
+             "atau mengembalikannya kepada Personil DC untuk diperbaiki.",
+             kelengkapan="Daftar Aset Register Server (hasil tinjauan)", waktu="1 hari (ditetapkan)",
+             waktu_iso="P1D", output="Berita Acara Tinjauan Aset Register Server",
+             keterangan="Waktu tidak tercantum dalam SOP; 1 hari kerja ditetapkan.",
+             form_key="tar_02_setujui_tinjauan_aset_register", form_schema=form("Persetujuan tinjauan aset register", [
+                 yesno("tinjauan_disetujui", "Daftar aset register sesuai dan disetujui?"),
+                 area("catatan_pengembalian", "Yang harus diperbaiki", req=False,
+                      desc="Wajib bila tinjauan dikembalikan."),
+                 doc("dokumen_berita_acara_tinjauan", "Berita Acara Tinjauan Aset Register Server"),
+                 catatan(),
+             ], [when("tinjauan_disetujui", False, ["catatan_pengembalian"])])),
+        xor("gw_tar_02", PIT, "Daftar aset register sesuai dan disetujui?"),
+        Node("end_tar", "end", PIT, "Daftar aset register server telah ditinjau"),
+    ],
+    flows=[
+        Flow("start_tar", "merge_tar_01"),
+        Flow("merge_tar_01", "tar_01"),
+        Flow("tar_01", "tar_02"),
+        Flow("tar_02", "gw_tar_02"),
+        ya("gw_tar_02", "end_tar", "tinjauan_disetujui"),
+        tidak("gw_tar_02", "merge_tar_01"),
+    ],
+)
+
+PROCESSES = [GDB, PDT, GJR, PDC, BRD, TAR]
