@@ -1,0 +1,3 @@
+from alur.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,173 @@
+"""``alur``: one CLI over the engine use cases (init, deploy, users, cases, audit, web, worker)."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from engine.audit import verify_chains
+from engine.config import settings_from_env
+from engine.errors import EngineError
+from engine.persistence.migrate import upgrade
+from engine.services import Alur, open_alur
+
+Handler = Callable[[Alur, argparse.Namespace], int]
+
+
+def _init(alur: Alur, args: argparse.Namespace) -> int:
+    upgrade(alur.settings.database_url)
+    print(f"database ready: {alur.db.url.render_as_string(hide_password=True)}")
+    if args.deploy:
+        return _deploy_paths(alur, [alur.settings.processes_dir], args.actor)
+    return 0
+
+
+def _deploy(alur: Alur, args: argparse.Namespace) -> int:
+    return _deploy_paths(alur, [Path(p) for p in args.paths], args.actor)
+
+
+def _deploy_paths(alur: Alur, paths: list[Path], actor: str) -> int:
+    for path in paths:
+        files = sorted(path.glob("*.bpmn")) if path.is_dir() else [path]
+        for file in files:
+            result = alur.deployer.deploy_file(file, actor)
+            state = "deployed" if result.created else "unchanged"
+            print(f"{result.process_key} v{result.version} {state}")
+    return 0
+
+
+def _user_add(alur: Alur, args: argparse.Namespace) -> int:
+    password = args.password or os.environ.get("ALUR_NEW_PASSWORD") or getpass.getpass("Kata sandi: ")
+    user = alur.users.add_user(args.username, args.full_name or args.username, password,
+                               set(args.roles or ()), actor=args.actor, email=args.email)
+    print(f"user {user.username} added with roles {', '.join(sorted(user.roles)) or '-'}")
+    return 0
+
+
+def _user_roles(alur: Alur, args: argparse.Namespace) -> int:
+    user = alur.users.set_roles(args.username, set(args.roles), actor=args.actor)
+    print(f"user {user.username}: {', '.join(sorted(user.roles)) or '-'}")
+    return 0
+
+
+def _start(alur: Alur, args: argparse.Namespace) -> int:
+    data = json.loads(args.data) if args.data else None
+    result = alur.runner.start_instance(args.process_key, args.user, args.business_key, data)
+    print(json.dumps({"instance_id": result.instance_id, "status": result.status,
+                      "ready_tasks": result.ready_task_ids}))
+    return 0
+
+
+def _tasks(alur: Alur, args: argparse.Namespace) -> int:
+    page = alur.queries.inbox(args.user, args.tab, args.process, args.page, args.per_page)
+    for task in page.items:
+        due = task.due_at.isoformat() if task.due_at else "-"
+        print(f"{task.task_id}  #{task.instance_id}  {task.process_key}  {task.name}  [{task.role}]  due {due}")
+    print(f"page {page.page}/{page.pages}, {page.total} task(s)")
+    return 0
+
+
+def _complete(alur: Alur, args: argparse.Namespace) -> int:
+    data = json.loads(args.data) if args.data else {}
+    result = alur.runner.complete_task(args.task_id, args.user, data)
+    print(json.dumps({"instance_id": result.instance_id, "status": result.status,
+                      "ready_tasks": result.ready_task_ids}))
+    return 0
+
+
+def _audit_verify(alur: Alur, args: argparse.Namespace) -> int:
+    with alur.sessions() as session:
+        problems = verify_chains(session)
+    if not problems:
+        print("OK: every audit chain is intact")
+        return 0
+    for problem in problems:
+        print(f"BROKEN {problem}")
+    return 1
+
+
+def _run(alur: Alur, args: argparse.Namespace) -> int:
+    from web.serve import serve  # the web layer depends on the engine, never the reverse
+
+    return serve(alur, host=args.host, port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="alur", description="Alur: SOP engine of Diskominfo Kaltim")
+    parser.add_argument("--actor", default="admin", help="who is recorded in the audit log")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create or upgrade the database schema")
+    p.add_argument("--deploy", action="store_true", help="also deploy processes/*.bpmn")
+    p.set_defaults(handler=_init)
+
+    p = sub.add_parser("deploy", help="deploy BPMN files or folders")
+    p.add_argument("paths", nargs="+")
+    p.set_defaults(handler=_deploy)
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    p = user.add_parser("add")
+    p.add_argument("username")
+    p.add_argument("--full-name")
+    p.add_argument("--email")
+    p.add_argument("--password", help="or ALUR_NEW_PASSWORD, or asked interactively")
+    p.add_argument("--role", dest="roles", action="append")
+    p.set_defaults(handler=_user_add)
+    p = user.add_parser("roles", help="replace a user's roles")
+    p.add_argument("username")
+    p.add_argument("roles", nargs="*")
+    p.set_defaults(handler=_user_roles)
+
+    p = sub.add_parser("start", help="start a case")
+    p.add_argument("process_key")
+    p.add_argument("--user", required=True)
+    p.add_argument("--business-key")
+    p.add_argument("--data", help="initial data as JSON")
+    p.set_defaults(handler=_start)
+
+    p = sub.add_parser("tasks", help="list a user's inbox")
+    p.add_argument("--user", required=True)
+    p.add_argument("--tab", default="available", choices=("mine", "available", "overdue"))
+    p.add_argument("--process")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--per-page", type=int, default=25)
+    p.set_defaults(handler=_tasks)
+
+    p = sub.add_parser("complete", help="complete a task with JSON data")
+    p.add_argument("task_id")
+    p.add_argument("--user", required=True)
+    p.add_argument("--data", help="form data as JSON")
+    p.set_defaults(handler=_complete)
+
+    audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_command", required=True)
+    p = audit.add_parser("verify", help="check every hash chain")
+    p.set_defaults(handler=_audit_verify)
+
+    p = sub.add_parser("run", help="serve the web app (and the worker) for the embedded default")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    alur = open_alur(settings_from_env())
+    try:
+        return args.handler(alur, args)
+    except EngineError as exc:
+        print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+        for field, message in getattr(exc, "errors", {}).items():
+            print(f"  {field}: {message}", file=sys.stderr)
+        return 2
+    except json.JSONDecodeError as exc:
+        print(f"error [invalid_json]: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        alur.close()
+
+

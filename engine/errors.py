@@ -1,0 +1,106 @@
+"""Domain errors: each has a stable ``code`` for the API and the context a person needs."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    code = "engine_error"
+
+    def __init__(self, message: str, **context: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context = context
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.context}
+
+
+class DeploymentError(EngineError):
+    """A BPMN file was refused; names the file, the element and, where known, the line."""
+
+    code = "deployment_refused"
+
+    def __init__(self, message: str, *, file: str, element_id: str | None = None,
+                 line: int | None = None) -> None:
+        where = file + (f", elemen '{element_id}'" if element_id else "") + (f", baris {line}" if line else "")
+        super().__init__(f"{where}: {message}", file=file, element_id=element_id, line=line)
+        self.reason = message
+
+
+class UnsafeExpression(EngineError):
+    code = "unsafe_expression"
+
+
+class NotFound(EngineError):
+    code = "not_found"
+
+
+class DefinitionNotFound(NotFound):
+    code = "definition_not_found"
+
+
+class InstanceNotFound(NotFound):
+    code = "instance_not_found"
+
+
+class TaskNotFound(NotFound):
+    code = "task_not_found"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+
+class PermissionDenied(EngineError):
+    """The actor's roles do not allow this action."""
+
+    code = "permission_denied"
+
+
+class Conflict(EngineError):
+    """The request is stale or duplicated: someone else changed the same thing first."""
+
+    code = "conflict"
+
+
+class TaskNotOpen(Conflict):
+    """The task was completed or cancelled already."""
+
+    code = "task_not_open"
+
+
+class TaskClaimedByOther(Conflict):
+    code = "task_claimed_by_other"
+
+
+class ConcurrentUpdate(Conflict):
+    """Two writers raced on one instance; this one lost and stored nothing."""
+
+    code = "concurrent_update"
+
+
+class InstanceNotRunning(Conflict):
+    code = "instance_not_running"
+
+
+class InvalidInput(EngineError):
+    code = "invalid_input"
+
+
+class FormInvalid(InvalidInput):
+    """Submitted data fails the task's JSON Schema; ``errors`` maps field -> Indonesian message."""
+
+    code = "form_invalid"
+
+    def __init__(self, errors: dict[str, str], form_key: str) -> None:
+        super().__init__("Data formulir tidak valid", errors=errors, form_key=form_key)
+        self.errors = errors
+
+
+class ExecutionError(EngineError):
+    """The model failed at run time (e.g. a condition on missing data); nothing was stored."""
+
+    code = "execution_error"

@@ -1,0 +1,111 @@
+"""Form definitions (``forms/<form_key>.json``): loading, and validating submissions."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError, ValidationError
+
+from engine.errors import FormInvalid, InvalidInput
+
+DOCUMENT_FORMAT = "alur-dokumen"
+
+_MESSAGES = {
+    "required": "Wajib diisi.",
+    "type": "Jenis isian tidak sesuai.",
+    "enum": "Pilih salah satu nilai yang tersedia.",
+    "minLength": "Terlalu pendek.",
+    "maxLength": "Terlalu panjang.",
+    "minimum": "Nilai terlalu kecil.",
+    "maximum": "Nilai terlalu besar.",
+    "exclusiveMinimum": "Nilai terlalu kecil.",
+    "pattern": "Format tidak sesuai.",
+    "format": "Format tidak sesuai.",
+    "additionalProperties": "Isian tidak dikenal.",
+    "minItems": "Isian kurang.",
+    "uniqueItems": "Ada pilihan ganda.",
+    "const": "Nilai tidak sesuai.",
+}
+
+
+@dataclass(frozen=True)
+class FormDefinition:
+    key: str
+    schema: dict[str, Any]
+
+    @property
+    def title(self) -> str:
+        return str(self.schema.get("title", self.key))
+
+    def document_fields(self) -> list[str]:
+        return [name for name, prop in self.schema.get("properties", {}).items()
+                if prop.get("format") == DOCUMENT_FORMAT]
+
+
+class FormRegistry:
+    """Loads form schemas from a folder once and validates submissions against them."""
+
+    def __init__(self, forms_dir: Path) -> None:
+        self._dir = forms_dir
+        self._cache: dict[str, FormDefinition] = {}
+
+    def exists(self, key: str) -> bool:
+        return (self._dir / f"{key}.json").is_file()
+
+    def get(self, key: str) -> FormDefinition:
+        """:raises InvalidInput: the form file is missing, not JSON, or not a valid schema"""
+        form = self._cache.get(key)
+        if form is None:
+            form = self._load(key)
+            self._cache[key] = form
+        return form
+
+    def _load(self, key: str) -> FormDefinition:
+        path = self._dir / f"{key}.json"
+        try:
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            Draft202012Validator.check_schema(schema)
+        except FileNotFoundError as exc:
+            raise InvalidInput(f"Formulir '{key}' tidak ditemukan ({path.name})", form_key=key) from exc
+        except (json.JSONDecodeError, SchemaError) as exc:
+            raise InvalidInput(f"Formulir '{key}' tidak valid: {exc}", form_key=key) from exc
+        return FormDefinition(key, schema)
+
+    def validate(self, key: str, data: dict[str, Any],
+                 document_exists: Callable[[str], bool] = lambda _sha: True) -> dict[str, Any]:
+        """Return the data if valid.
+
+        :raises FormInvalid: with one Indonesian message per failing field
+        """
+        form = self.get(key)
+        checker = FormatChecker()
+        checker.checks(DOCUMENT_FORMAT)(lambda value: not isinstance(value, str) or (
+            len(value) == 64 and document_exists(value)))
+        validator = Draft202012Validator(form.schema, format_checker=checker)
+        errors: dict[str, str] = {}
+        for error in validator.iter_errors(data):
+            field = _field_of(error)
+            errors.setdefault(field, _message(error))
+        if errors:
+            raise FormInvalid(errors, key)
+        return data
+
+
+def _field_of(error: ValidationError) -> str:
+    if error.validator == "required":
+        # "'x' is a required property": the field is the missing name, not the parent object
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return ".".join([*map(str, error.absolute_path), missing]) if missing else "_form"
+    if error.validator == "additionalProperties":
+        extra = error.message.split("'")[1] if "'" in error.message else ""
+        return ".".join([*map(str, error.absolute_path), extra]) if extra else "_form"
+    return ".".join(map(str, error.absolute_path)) or "_form"
+
+
+def _message(error: ValidationError) -> str:
+    if error.validator == "format" and error.validator_value == DOCUMENT_FORMAT:
+        return "Dokumen belum diunggah atau tidak ditemukan."
+    return _MESSAGES.get(str(error.validator), "Isian tidak valid.")

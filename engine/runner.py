@@ -1,0 +1,346 @@
+"""Runtime use cases. Each public method is one transaction together with its audit events."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.audit import append_event, instance_chain
+from engine.calendar import WorkCalendar
+from engine.clock import Clock, utcnow
+from engine.deploy import DefinitionStore
+from engine.errors import (ConcurrentUpdate, EngineError, ExecutionError, InstanceNotFound, InstanceNotRunning,
+                           InvalidInput, PermissionDenied, TaskClaimedByOther, TaskNotFound, TaskNotOpen)
+from engine.forms import FormRegistry
+from engine.persistence.models import Attachment, HumanTask, ProcessInstance
+from engine.roles import RoleCatalog
+from engine.serializer import dump_state, load_state, new_workflow
+from engine.specs import ParsedDefinition
+from engine.users import roles_of
+
+SYSTEM_ACTOR = "system"
+ADMIN_ROLE = "admin_sistem"
+OPEN_STATES = ("ready", "claimed")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    instance_id: int
+    status: str
+    ready_task_ids: list[str]
+
+
+class Runner:
+    def __init__(self, sessions: sessionmaker[Session], definitions: DefinitionStore, forms: FormRegistry,
+                 roles: RoleCatalog, calendar: Callable[[Session], WorkCalendar], clock: Clock = utcnow) -> None:
+        self._sessions = sessions
+        self._definitions = definitions
+        self._forms = forms
+        self._roles = roles
+        self._calendar = calendar
+        self._clock = clock
+
+    # -- use cases ---------------------------------------------------------------------------
+
+    def start_instance(self, process_key: str, actor: str, business_key: str | None = None,
+                       data: dict[str, Any] | None = None) -> StepResult:
+        """Start a case on the latest version; first tasks the starter may do are assigned to them.
+
+        :raises DefinitionNotFound: the process was never deployed
+        :raises PermissionDenied: the actor's roles may not start this process
+        """
+        if data is not None and not isinstance(data, dict):
+            raise InvalidInput("Data awal harus berupa objek JSON")
+        with self._transaction() as session:
+            row, definition = self._definitions.latest(session, process_key)
+            actor_roles = self._actor_roles(session, actor)
+            if actor != SYSTEM_ACTOR and not self._roles.expand(actor_roles) & definition.start_roles:
+                raise PermissionDenied(f"Peran Anda tidak dapat memulai '{definition.name}'", process_key=process_key)
+            now = self._clock()
+            workflow = new_workflow(definition.spec, definition.subprocess_specs)
+            initial = dict(data or {})
+            if business_key:
+                initial.setdefault("nomor_kasus", business_key)
+            workflow.task_tree.data.update(initial)
+            instance = ProcessInstance(
+                definition_id=row.id, process_key=process_key, business_key=business_key, status="running",
+                state_json="{}", data_json="{}", started_by=actor, started_at=now, version=1)
+            instance.due_at, instance.warning_at = self._case_deadlines(session, definition, now)
+            session.add(instance)
+            session.flush()
+            append_event(session, chain=instance_chain(instance.id), instance_id=instance.id,
+                         event_type="instance_started", actor=actor, at=now,
+                         payload={"process_key": process_key, "version": row.version,
+                                  "business_key": business_key, "data": initial})
+            decisions = self._run_engine(workflow, definition)
+            self._record_decisions(session, instance, decisions, actor, now)
+            self._save(session, instance, definition, workflow, actor, now, auto_assign=actor_roles, starter=actor)
+            return self._result(session, instance)
+
+    def claim_task(self, task_id: str, actor: str) -> None:
+        """Take a ready task of one's roles.
+
+        :raises TaskClaimedByOther: someone else holds it
+        """
+        with self._transaction() as session:
+            task = self._open_task(session, task_id)
+            self._require_task_role(session, task, actor)
+            if task.state == "claimed":
+                if task.assignee == actor:
+                    return
+                raise TaskClaimedByOther(f"Tugas sudah diambil oleh {task.assignee}", task_id=task_id,
+                                         assignee=task.assignee)
+            now = self._clock()
+            task.state, task.assignee, task.claimed_at = "claimed", actor, now
+            self._event(session, task.instance_id, "task_claimed", actor, now, {"task_id": task_id, "name": task.name})
+
+    def unclaim_task(self, task_id: str, actor: str) -> None:
+        """Give a claimed task back to the role's pool (its holder or a supervisor)."""
+        with self._transaction() as session:
+            task = self._open_task(session, task_id)
+            if task.state != "claimed":
+                return
+            if task.assignee != actor and not self._is_supervisor(session, task, actor):
+                raise PermissionDenied("Hanya pemegang tugas atau atasannya yang dapat melepas tugas",
+                                       task_id=task_id)
+            now = self._clock()
+            previous = task.assignee
+            task.state, task.assignee, task.claimed_at = "ready", None, None
+            self._event(session, task.instance_id, "task_unclaimed", actor, now,
+                        {"task_id": task_id, "name": task.name, "previous_assignee": previous})
+
+    def reassign_task(self, task_id: str, actor: str, to_user: str) -> None:
+        """A supervising role hands a task to a user who holds the task's role."""
+        with self._transaction() as session:
+            task = self._open_task(session, task_id)
+            if not self._is_supervisor(session, task, actor):
+                raise PermissionDenied("Hanya peran atasan yang dapat mengalihkan tugas", task_id=task_id)
+            target_roles = roles_of(session, to_user)
+            if task.role not in self._roles.expand(target_roles):
+                raise InvalidInput(f"Pengguna '{to_user}' tidak memiliki peran {self._roles.title(task.role)}",
+                                   field="to_user")
+            now = self._clock()
+            previous = task.assignee
+            task.state, task.assignee, task.claimed_at = "claimed", to_user, now
+            self._event(session, task.instance_id, "task_reassigned", actor, now,
+                        {"task_id": task_id, "name": task.name, "from": previous, "to": to_user})
+
+    def complete_task(self, task_id: str, actor: str, data: dict[str, Any],
+                      expected_version: int | None = None) -> StepResult:
+        """Complete a task with form data, then run the model to its next wait state.
+
+        :raises FormInvalid: the data fails the form's schema; nothing is stored
+        :raises TaskNotOpen: the task was completed or cancelled meanwhile
+        :raises ConcurrentUpdate: ``expected_version`` is stale or another writer won the race
+        """
+        if not isinstance(data, dict):
+            raise InvalidInput("Data formulir harus berupa objek JSON")
+        with self._transaction() as session:
+            task = self._open_task(session, task_id)
+            self._require_task_role(session, task, actor)
+            if task.state == "claimed" and task.assignee != actor:
+                raise TaskClaimedByOther(f"Tugas sedang dikerjakan oleh {task.assignee}", task_id=task_id,
+                                         assignee=task.assignee)
+            if expected_version is not None and expected_version != task.version:
+                raise ConcurrentUpdate("Tugas sudah berubah sejak formulir dibuka; muat ulang halaman",
+                                       task_id=task_id)
+            self._forms.validate(task.form_key, data, lambda sha: session.get(Attachment, sha) is not None)
+            instance = self._running_instance(session, task.instance_id)
+            _row, definition = self._definitions.get(session, instance.definition_id)
+            workflow = load_state(instance.state_json, definition.spec, definition.subprocess_specs)
+            spiff_task = workflow.tasks.get(UUID(task_id))
+            if spiff_task is None or spiff_task.state != TaskState.READY:
+                raise TaskNotOpen("Tugas tidak lagi menunggu isian", task_id=task_id)
+            now = self._clock()
+            # Replace top-level keys only: SpiffWorkflow shares nested containers between tasks.
+            spiff_task.data.update(json.loads(json.dumps(data)))
+            try:
+                spiff_task.run()
+            except SpiffWorkflowException as exc:
+                raise ExecutionError(f"Langkah gagal dijalankan: {exc}", task_id=task_id) from exc
+            task.state, task.completed_at, task.completed_by = "completed", now, actor
+            task.assignee = task.assignee or actor
+            task.data_json = json.dumps(data, ensure_ascii=False)
+            self._event(session, task.instance_id, "task_completed", actor, now,
+                        {"task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data})
+            decisions = self._run_engine(workflow, definition)
+            self._record_decisions(session, instance, decisions, actor, now)
+            instance.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
+            self._save(session, instance, definition, workflow, actor, now, auto_assign=set(), starter=None)
+            return self._result(session, instance)
+
+    def cancel_instance(self, instance_id: int, actor: str, reason: str) -> None:
+        """Stop a running case; its open tasks are cancelled. Allowed for the starter,
+        a supervisor of an open task, or the system administrator."""
+        if not reason.strip():
+            raise InvalidInput("Alasan pembatalan wajib diisi", field="reason")
+        with self._transaction() as session:
+            instance = self._running_instance(session, instance_id)
+            open_tasks = list(session.scalars(select(HumanTask).where(
+                HumanTask.instance_id == instance_id, HumanTask.state.in_(OPEN_STATES))))
+            actor_roles = self._actor_roles(session, actor)
+            allowed = actor in (instance.started_by, SYSTEM_ACTOR) or ADMIN_ROLE in actor_roles or any(
+                self._roles.supervisors_of(t.role) & actor_roles for t in open_tasks)
+            if not allowed:
+                raise PermissionDenied("Anda tidak berwenang membatalkan kasus ini", instance_id=instance_id)
+            now = self._clock()
+            _row, definition = self._definitions.get(session, instance.definition_id)
+            workflow = load_state(instance.state_json, definition.spec, definition.subprocess_specs)
+            workflow.cancel()
+            for task in open_tasks:
+                task.state = "cancelled"
+            instance.status, instance.ended_at = "cancelled", now
+            instance.state_json = dump_state(workflow)
+            self._event(session, instance_id, "instance_cancelled", actor, now,
+                        {"reason": reason.strip(), "cancelled_tasks": [t.id for t in open_tasks]})
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _transaction(self) -> Any:
+        return _Transaction(self._sessions)
+
+    def _actor_roles(self, session: Session, actor: str) -> set[str]:
+        return set() if actor == SYSTEM_ACTOR else roles_of(session, actor)
+
+    def _open_task(self, session: Session, task_id: str) -> HumanTask:
+        task = session.get(HumanTask, task_id)
+        if task is None:
+            raise TaskNotFound(f"Tugas {task_id} tidak ditemukan", task_id=task_id)
+        if task.state not in OPEN_STATES:
+            who = f" oleh {task.completed_by}" if task.completed_by else ""
+            raise TaskNotOpen(f"Tugas '{task.name}' sudah {_STATE_WORDS.get(task.state, task.state)}{who}",
+                              task_id=task_id, state=task.state, completed_by=task.completed_by)
+        return task
+
+    def _require_task_role(self, session: Session, task: HumanTask, actor: str) -> None:
+        if task.role not in self._roles.expand(self._actor_roles(session, actor)):
+            raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task.id,
+                                   role=task.role)
+
+    def _is_supervisor(self, session: Session, task: HumanTask, actor: str) -> bool:
+        actor_roles = self._actor_roles(session, actor)
+        return bool(self._roles.supervisors_of(task.role) & actor_roles) or ADMIN_ROLE in actor_roles
+
+    @staticmethod
+    def _running_instance(session: Session, instance_id: int) -> ProcessInstance:
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None:
+            raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+        if instance.status != "running":
+            raise InstanceNotRunning(f"Kasus {instance_id} sudah {instance.status}", instance_id=instance_id)
+        return instance
+
+    def _case_deadlines(self, session: Session, definition: ParsedDefinition,
+                        start: datetime) -> tuple[datetime | None, datetime | None]:
+        calendar = self._calendar(session)
+        limit = definition.properties.get("waktu_pelaksanaan_iso")
+        warning = definition.properties.get("waktu_peringatan_iso")
+        return (calendar.due(start, limit) if limit else None, calendar.due(start, warning) if warning else None)
+
+    @staticmethod
+    def _run_engine(workflow: BpmnWorkflow, definition: ParsedDefinition) -> list[dict[str, str]]:
+        """Run engine steps; return the gateway decisions taken (for the audit trail)."""
+        decisions: list[dict[str, str]] = []
+
+        def did_complete(task: Any) -> None:
+            spec_id = getattr(task.task_spec, "bpmn_id", None)
+            if spec_id in definition.gateways and definition.gateways[spec_id]:
+                for child in task.children:
+                    if child.has_state(TaskState.DEFINITE_MASK | TaskState.FINISHED_MASK):
+                        target = getattr(child.task_spec, "bpmn_id", None) or child.task_spec.name
+                        flow_id, flow_name = definition.flows.get((spec_id, target), ("", ""))
+                        decisions.append({"gateway": spec_id, "question": definition.gateways[spec_id],
+                                          "flow": flow_id, "answer": flow_name, "target": target})
+        try:
+            workflow.do_engine_steps(did_complete_task=did_complete)
+        except SpiffWorkflowException as exc:
+            raise ExecutionError(f"Model gagal dijalankan: {exc}") from exc
+        return decisions
+
+    def _record_decisions(self, session: Session, instance: ProcessInstance, decisions: list[dict[str, str]],
+                          actor: str, now: datetime) -> None:
+        for decision in decisions:
+            self._event(session, instance.id, "gateway_decided", actor, now, decision)
+
+    def _save(self, session: Session, instance: ProcessInstance, definition: ParsedDefinition,
+              workflow: BpmnWorkflow, actor: str, now: datetime, auto_assign: set[str], starter: str | None) -> None:
+        """Sync human tasks with the workflow's ready user tasks, store the state, detect races."""
+        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+        known = {t.id: t for t in session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES)))}
+        calendar = None
+        expanded = self._roles.expand(auto_assign) if auto_assign else set()
+        for task_id, spiff_task in ready.items():
+            if task_id in known:
+                continue
+            meta = definition.user_tasks[spiff_task.task_spec.bpmn_id]
+            calendar = calendar or self._calendar(session)
+            assignee = starter if starter and meta.role in expanded else None
+            session.add(HumanTask(
+                id=task_id, instance_id=instance.id, process_key=instance.process_key,
+                process_name=definition.name, business_key=instance.business_key, element_id=meta.element_id,
+                name=meta.name, role=meta.role, form_key=meta.form_key,
+                state="claimed" if assignee else "ready", assignee=assignee, created_at=now,
+                claimed_at=now if assignee else None, due_at=calendar.due(now, meta.waktu_iso), version=1))
+            self._event(session, instance.id, "task_created", actor, now,
+                        {"task_id": task_id, "element_id": meta.element_id, "name": meta.name, "role": meta.role,
+                         "assignee": assignee})
+        for task_id, task in known.items():
+            if task_id not in ready:  # withdrawn by the model (e.g. an interrupting event)
+                task.state = "cancelled"
+                self._event(session, instance.id, "task_cancelled", actor, now, {"task_id": task_id})
+        if workflow.is_completed():
+            instance.status, instance.ended_at = "completed", now
+            instance.data_json = json.dumps(workflow.data, ensure_ascii=False, default=str)
+            self._event(session, instance.id, "instance_completed", actor, now, {})
+        # Always rewritten, so the UPDATE carries the version check even when nothing else changed.
+        instance.state_json = dump_state(workflow)
+
+    def _event(self, session: Session, instance_id: int, event_type: str, actor: str, at: datetime,
+               payload: dict[str, Any]) -> None:
+        append_event(session, chain=instance_chain(instance_id), instance_id=instance_id, event_type=event_type,
+                     actor=actor, at=at, payload=payload)
+
+    @staticmethod
+    def _result(session: Session, instance: ProcessInstance) -> StepResult:
+        session.flush()
+        ready = list(session.scalars(select(HumanTask.id).where(
+            HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES))))
+        return StepResult(instance.id, instance.status, ready)
+
+
+_STATE_WORDS = {"completed": "diselesaikan", "cancelled": "dibatalkan"}
+
+
+class _Transaction:
+    """``sessions.begin()`` that turns a lost optimistic-lock race into ConcurrentUpdate."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._cm = sessions.begin()
+
+    def __enter__(self) -> Session:
+        return self._cm.__enter__()
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        try:
+            self._cm.__exit__(exc_type, exc, tb)
+        except StaleDataError as stale:
+            raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from stale
+        if isinstance(exc, StaleDataError):
+            raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from exc
+        if exc is not None and not isinstance(exc, EngineError) and _is_lock_timeout(exc):
+            raise ConcurrentUpdate("Basis data sibuk; coba lagi") from exc
+        return False
+
+
+def _is_lock_timeout(exc: BaseException) -> bool:
+    return "database is locked" in str(exc) or "could not serialize" in str(exc)

@@ -1,0 +1,53 @@
+"""Audit events are hash-chained; `alur audit verify` notices an edited row and names it."""
+from __future__ import annotations
+
+from engine_helpers import add_users, ready_task, start_loop_case
+from sqlalchemy import text
+
+from engine.audit import verify_chains
+
+
+def run_case(alur, test_data) -> int:
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    case = start_loop_case(alur)
+    alur.runner.complete_task(ready_task(alur, case).task_id, "pengelola", {"uraian": "x"})
+    return case
+
+
+def test_clean_database_verifies(alur, test_data):
+    run_case(alur, test_data)
+    with alur.sessions() as session:
+        assert verify_chains(session) == []
+
+
+def test_edited_payload_is_caught_naming_the_event(alur, test_data):
+    case = run_case(alur, test_data)
+    with alur.db.begin() as conn:
+        event_id = conn.execute(text(
+            "select id from audit_event where chain = :c and event_type = 'task_completed'"),
+            {"c": f"instance:{case}"}).scalar_one()
+        conn.execute(text("update audit_event set payload_json = replace(payload_json, '\"x\"', '\"y\"') "
+                          "where id = :i"), {"i": event_id})
+    with alur.sessions() as session:
+        problems = verify_chains(session)
+    assert [(p.chain, p.event_id, p.kind) for p in problems] == [(f"instance:{case}", event_id, "edited")]
+
+
+def test_deleted_last_event_is_caught_by_the_chain_head(alur, test_data):
+    case = run_case(alur, test_data)
+    with alur.db.begin() as conn:
+        conn.execute(text("delete from audit_event where id = (select max(id) from audit_event where chain = :c)"),
+                     {"c": f"instance:{case}"})
+    with alur.sessions() as session:
+        problems = verify_chains(session)
+    assert [(p.chain, p.kind) for p in problems] == [(f"instance:{case}", "deleted")]
+
+
+def test_deleted_middle_event_is_caught(alur, test_data):
+    case = run_case(alur, test_data)
+    with alur.db.begin() as conn:
+        conn.execute(text("delete from audit_event where chain = :c and seq = 2"), {"c": f"instance:{case}"})
+    with alur.sessions() as session:
+        problems = verify_chains(session)
+    assert [(p.chain, p.seq, p.kind) for p in problems] == [(f"instance:{case}", 3, "deleted")]
