@@ -61,6 +61,8 @@ class ProcessInstance(Base):
     ended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     warning_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    warned_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # warning notice sent
+    escalated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # breach notice sent
     next_timer_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -169,3 +171,60 @@ class CalendarOverride(Base):
     name: Mapped[str] = mapped_column(String(200))
     changed_by: Mapped[str] = mapped_column(String(100))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its sha256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Notification(Base):
+    """An in-app notification (the bell), optionally also sent by e-mail."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "username", "read_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(40))  # task_overdue, case_warning, case_overdue, ...
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    instance_id: Mapped[Optional[int]] = mapped_column(Integer)
+    task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)  # one notice per (event, user)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class ProcessSchedule(Base):
+    """The engine-owned schedule of a routine process (from its timer start event, or set by an admin)."""
+
+    __tablename__ = "process_schedule"
+
+    process_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    cycle: Mapped[str] = mapped_column(String(100))  # ISO-8601 repeating interval, e.g. R/P1M
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ScheduleOccurrence(Base):
+    """One row per routine occurrence: the unique key makes each occurrence start exactly one case."""
+
+    __tablename__ = "schedule_occurrence"
+    __table_args__ = (UniqueConstraint("process_key", "scheduled_for"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
+    instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_instance.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

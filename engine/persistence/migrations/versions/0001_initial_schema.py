@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 04:24:04.080379
+Create Date: 2026-11-22 04:35:15.639564
 """
 from alembic import op
 import sqlalchemy as sa
@@ -58,6 +58,24 @@ def upgrade() -> None:
     sa.Column('changed_at', engine.persistence.models.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('day')
     )
+    op.create_table('notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=True),
+    sa.Column('task_id', sa.String(length=36), nullable=True),
+    sa.Column('dedup_key', sa.String(length=200), nullable=False),
+    sa.Column('created_at', engine.persistence.models.UTCDateTime(), nullable=False),
+    sa.Column('read_at', engine.persistence.models.UTCDateTime(), nullable=True),
+    sa.Column('emailed_at', engine.persistence.models.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('dedup_key')
+    )
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index('ix_notification_user_unread', ['username', 'read_at'], unique=False)
+
     op.create_table('process_definition',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('process_key', sa.String(length=100), nullable=False),
@@ -76,6 +94,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_process_definition_process_key'), ['process_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_definition_sha256'), ['sha256'], unique=False)
 
+    op.create_table('process_schedule',
+    sa.Column('process_key', sa.String(length=100), nullable=False),
+    sa.Column('cycle', sa.String(length=100), nullable=False),
+    sa.Column('next_run_at', engine.persistence.models.UTCDateTime(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('process_key')
+    )
+    with op.batch_alter_table('process_schedule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_process_schedule_next_run_at'), ['next_run_at'], unique=False)
+
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=100), nullable=False),
@@ -87,6 +115,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
     )
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('token_sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_at', engine.persistence.models.UTCDateTime(), nullable=False),
+    sa.Column('last_used_at', engine.persistence.models.UTCDateTime(), nullable=True),
+    sa.Column('revoked', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_sha256')
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
+
     op.create_table('process_instance',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('definition_id', sa.Integer(), nullable=False),
@@ -100,6 +143,8 @@ def upgrade() -> None:
     sa.Column('ended_at', engine.persistence.models.UTCDateTime(), nullable=True),
     sa.Column('due_at', engine.persistence.models.UTCDateTime(), nullable=True),
     sa.Column('warning_at', engine.persistence.models.UTCDateTime(), nullable=True),
+    sa.Column('warned_at', engine.persistence.models.UTCDateTime(), nullable=True),
+    sa.Column('escalated_at', engine.persistence.models.UTCDateTime(), nullable=True),
     sa.Column('next_timer_at', engine.persistence.models.UTCDateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['definition_id'], ['process_definition.id'], ),
@@ -149,11 +194,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_human_task_inbox', ['state', 'role', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_task_instance_id'), ['instance_id'], unique=False)
 
+    op.create_table('schedule_occurrence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_key', sa.String(length=100), nullable=False),
+    sa.Column('scheduled_for', engine.persistence.models.UTCDateTime(), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', engine.persistence.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('process_key', 'scheduled_for')
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('schedule_occurrence')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_human_task_instance_id'))
         batch_op.drop_index('ix_human_task_inbox')
@@ -172,12 +228,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_process_instance_business_key'))
 
     op.drop_table('process_instance')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
+
+    op.drop_table('api_token')
     op.drop_table('user_account')
+    with op.batch_alter_table('process_schedule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_process_schedule_next_run_at'))
+
+    op.drop_table('process_schedule')
     with op.batch_alter_table('process_definition', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_definition_sha256'))
         batch_op.drop_index(batch_op.f('ix_process_definition_process_key'))
 
     op.drop_table('process_definition')
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_user_unread')
+
+    op.drop_table('notification')
     op.drop_table('calendar_override')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_instance_id'))
