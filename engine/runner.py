@@ -1,15 +1,18 @@
 """Runtime use cases. Each public method is one transaction together with its audit events."""
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -81,7 +84,7 @@ class Runner:
                          event_type="instance_started", actor=actor, at=now,
                          payload={"process_key": process_key, "version": row.version,
                                   "business_key": business_key, "data": initial})
-            decisions = self._run_engine(workflow, definition)
+            decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(session, instance, decisions, actor, now)
             self._save(session, instance, definition, workflow, actor, now, auto_assign=actor_roles, starter=actor)
             return self._result(session, instance)
@@ -172,9 +175,26 @@ class Runner:
             task.data_json = json.dumps(data, ensure_ascii=False)
             self._event(session, task.instance_id, "task_completed", actor, now,
                         {"task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data})
-            decisions = self._run_engine(workflow, definition)
+            decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(session, instance, decisions, actor, now)
             instance.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
+            self._save(session, instance, definition, workflow, actor, now, auto_assign=set(), starter=None)
+            return self._result(session, instance)
+
+    def wake_instance(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
+        """Fire the instance's due BPMN timers and run on; a no-op when none is due."""
+        with self._transaction() as session:
+            instance = self._running_instance(session, instance_id)
+            _row, definition = self._definitions.get(session, instance.definition_id)
+            workflow = load_state(instance.state_json, definition.spec, definition.subprocess_specs)
+            now = self._clock()
+            fired = [str(t.task_spec.bpmn_id) for t in _due_timer_tasks(workflow, now)]
+            for element_id in fired:
+                self._event(session, instance.id, "timer_fired", actor, now, {"element_id": element_id})
+            with self._spiff_clock(now):
+                workflow.refresh_timers()
+            decisions = self._run_engine(workflow, definition, now)
+            self._record_decisions(session, instance, decisions, actor, now)
             self._save(session, instance, definition, workflow, actor, now, auto_assign=set(), starter=None)
             return self._result(session, instance)
 
@@ -246,8 +266,11 @@ class Runner:
         warning = definition.properties.get("waktu_peringatan_iso")
         return (calendar.due(start, limit) if limit else None, calendar.due(start, warning) if warning else None)
 
-    @staticmethod
-    def _run_engine(workflow: BpmnWorkflow, definition: ParsedDefinition) -> list[dict[str, str]]:
+    def _spiff_clock(self, now: datetime) -> Any:
+        return contextlib.nullcontext() if self._clock is utcnow else _frozen_spiff_clock(now)
+
+    def _run_engine(self, workflow: BpmnWorkflow, definition: ParsedDefinition,
+                    now: datetime) -> list[dict[str, str]]:
         """Run engine steps; return the gateway decisions taken (for the audit trail)."""
         decisions: list[dict[str, str]] = []
 
@@ -261,7 +284,8 @@ class Runner:
                         decisions.append({"gateway": spec_id, "question": definition.gateways[spec_id],
                                           "flow": flow_id, "answer": flow_name, "target": target})
         try:
-            workflow.do_engine_steps(did_complete_task=did_complete)
+            with self._spiff_clock(now):
+                workflow.do_engine_steps(did_complete_task=did_complete)
         except SpiffWorkflowException as exc:
             raise ExecutionError(f"Model gagal dijalankan: {exc}") from exc
         return decisions
@@ -302,6 +326,7 @@ class Runner:
             instance.status, instance.ended_at = "completed", now
             instance.data_json = json.dumps(workflow.data, ensure_ascii=False, default=str)
             self._event(session, instance.id, "instance_completed", actor, now, {})
+        instance.next_timer_at = None if instance.status != "running" else next_timer_due(workflow)
         # Always rewritten, so the UPDATE carries the version check even when nothing else changed.
         instance.state_json = dump_state(workflow)
 
@@ -318,6 +343,71 @@ class Runner:
         return StepResult(instance.id, instance.status, ready)
 
 
+def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
+    """The earliest due time of the timers the instance waits for (aware UTC), or None."""
+    due = [_timer_due(event.event_type, event.value) for event in workflow.waiting_events()
+           if event.event_type in _TIMER_TYPES and event.value is not None]
+    due = [d for d in due if d is not None]
+    return min(due) if due else None
+
+
+def _timer_due(event_type: str, value: Any) -> datetime | None:
+    if event_type == "CycleTimerEventDefinition":
+        value = value.get("next") if isinstance(value, dict) else None
+        if value is None:
+            return None
+    if event_type == "TimeDateEventDefinition":
+        moment = TimerEventDefinition.parse_time_or_duration(value)
+    else:
+        moment = TimerEventDefinition.get_datetime(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _due_timer_tasks(workflow: BpmnWorkflow, now: datetime) -> list[Any]:
+    result = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        value = task.internal_data.get("event_value")
+        if definition is None or value is None or type(definition).__name__ not in _TIMER_TYPES:
+            continue
+        due = _timer_due(type(definition).__name__, value)
+        if due is not None and due <= now:
+            result.append(task)
+    return result
+
+
+class _frozen_spiff_clock:
+    """Let SpiffWorkflow's timer code see an injected clock (only used when the clock is not real time).
+
+    SpiffWorkflow reads ``datetime.now`` in its timer module; a lock keeps the swap to one thread.
+    """
+
+    _lock = threading.Lock()
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+        self._saved: Any = None
+
+    def __enter__(self) -> None:
+        import SpiffWorkflow.bpmn.specs.event_definitions.timer as timer_module
+        self._lock.acquire()
+        self._saved = timer_module.datetime
+        now = self._now
+
+        class _Clock(self._saved):  # type: ignore[misc,valid-type]
+            @classmethod
+            def now(cls, tz: Any = None) -> datetime:
+                return now.astimezone(tz) if tz else now.replace(tzinfo=None)
+
+        timer_module.datetime = _Clock
+
+    def __exit__(self, *exc: Any) -> None:
+        import SpiffWorkflow.bpmn.specs.event_definitions.timer as timer_module
+        timer_module.datetime = self._saved
+        self._lock.release()
+
+
+_TIMER_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 _STATE_WORDS = {"completed": "diselesaikan", "cancelled": "dibatalkan"}
 
 
