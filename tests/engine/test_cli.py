@@ -1,0 +1,63 @@
+"""The `alur` CLI over the engine: init, deploy, users, start, tasks, complete, audit verify."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "engine" / "data"
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = {**os.environ, "ALUR_INSTANCE_DIR": str(tmp_path), "ALUR_PROCESSES_DIR": str(DATA),
+           "ALUR_FORMS_DIR": str(DATA / "forms"), "ALUR_NEW_PASSWORD": "rahasia-uji-123"}
+    env.pop("ALUR_DATABASE_URL", None)
+
+    def run(*args: str, expect: int = 0) -> str:
+        result = subprocess.run([sys.executable, "-m", "alur", *args], cwd=ROOT, env=env, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == expect, (args, result.stdout, result.stderr)
+        return result.stdout + result.stderr
+
+    run.db = tmp_path / "alur.db"  # type: ignore[attr-defined]
+    return run
+
+
+def test_a_case_from_the_command_line_and_audit_verification(cli):
+    assert "database ready" in cli("init")
+    assert "uji_loop v1 deployed" in cli("deploy", str(DATA / "uji_loop.bpmn"))
+    assert "uji_loop v1 unchanged" in cli("deploy", str(DATA / "uji_loop.bpmn"))
+    cli("user", "add", "budi", "--full-name", "Budi", "--role", "pengelola_ti")
+    cli("user", "add", "sari", "--role", "pemeriksa_ti")
+    assert "pengawas" in cli("user", "roles", "sari", "pengawas")
+    started = json.loads(cli("start", "uji_loop", "--user", "budi", "--business-key", "045/1/2026"))
+    assert started["status"] == "running" and len(started["ready_tasks"]) == 1
+    assert "Isi laporan" in cli("tasks", "--user", "budi", "--tab", "mine")
+    out = cli("complete", started["ready_tasks"][0], "--user", "budi", "--data", '{"jumlah": "x"}', expect=2)
+    assert "form_invalid" in out and "uraian: Wajib diisi." in out
+    done = json.loads(cli("complete", started["ready_tasks"][0], "--user", "budi", "--data", '{"uraian": "ok"}'))
+    assert "Periksa laporan" in cli("tasks", "--user", "sari")
+    review = done["ready_tasks"][0]
+    cli("complete", review, "--user", "sari", "--data", '{"disetujui": true}')
+    assert "OK" in cli("audit", "verify")
+
+    with sqlite3.connect(cli.db) as conn:
+        event_id = conn.execute("select id from audit_event where event_type = 'task_completed' "
+                                "order by id limit 1").fetchone()[0]
+        conn.execute("update audit_event set actor = 'mallory' where id = ?", (event_id,))
+    out = cli("audit", "verify", expect=1)
+    assert f"event id={event_id}" in out and "edited" in out
+
+
+def test_errors_have_stable_codes(cli):
+    cli("init")
+    assert "definition_not_found" in cli("start", "tidak_ada", "--user", "budi", expect=2)
+    assert "invalid_json" in cli("complete", "x", "--user", "budi", "--data", "{bad", expect=2)
+    assert "deployment_refused" in cli("deploy", str(DATA / "tidak_ada.bpmn"), expect=2)
