@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.persistence.models import AuditChainHead, AuditEvent
@@ -30,27 +30,51 @@ def event_hash(prev_hash: str, chain: str, seq: int, instance_id: int | None, ev
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class PendingEvent:
+    chain: str
+    event_type: str
+    actor: str
+    at: datetime
+    payload: dict[str, Any]
+    instance_id: int | None = None
+
+
 def append_event(session: Session, *, chain: str, event_type: str, actor: str, at: datetime,
-                 payload: dict[str, Any] | None = None, instance_id: int | None = None) -> AuditEvent:
-    """Add an event to ``chain`` in the caller's transaction.
+                 payload: dict[str, Any] | None = None, instance_id: int | None = None) -> None:
+    """Add one event to ``chain`` in the caller's transaction."""
+    write_events(session, [PendingEvent(chain, event_type, actor, at, payload or {}, instance_id)])
+
+
+def write_events(session: Session, events: list[PendingEvent]) -> None:
+    """Append events in order, one locked head read, one insert and one head write per chain.
 
     The chain head row is locked (``FOR UPDATE``) so concurrent writers to one chain queue up
     instead of forking it.
     """
-    head = session.execute(
-        select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditChainHead(chain=chain, seq=0, hash=GENESIS)
-        session.add(head)
-    payload_json = canonical_json(payload or {})
-    seq = head.seq + 1
-    digest = event_hash(head.hash, chain, seq, instance_id, event_type, actor, at, payload_json)
-    event = AuditEvent(chain=chain, seq=seq, instance_id=instance_id, event_type=event_type,
-                       actor=actor, at=at, payload_json=payload_json, prev_hash=head.hash, hash=digest)
-    session.add(event)
-    head.seq, head.hash = seq, digest
-    return event
+    by_chain: dict[str, list[PendingEvent]] = {}
+    for event in events:
+        by_chain.setdefault(event.chain, []).append(event)
+    heads, rows = AuditChainHead.__table__, []
+    for chain, pending in by_chain.items():
+        head = session.execute(select(heads.c.seq, heads.c.hash).where(heads.c.chain == chain)
+                               .with_for_update()).first()
+        seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+        for event in pending:
+            seq += 1
+            payload_json = canonical_json(event.payload)
+            digest = event_hash(prev, chain, seq, event.instance_id, event.event_type, event.actor, event.at,
+                                payload_json)
+            rows.append({"chain": chain, "seq": seq, "instance_id": event.instance_id,
+                         "event_type": event.event_type, "actor": event.actor, "at": event.at,
+                         "payload_json": payload_json, "prev_hash": prev, "hash": digest})
+            prev = digest
+        if head:
+            session.execute(update(heads).where(heads.c.chain == chain).values(seq=seq, hash=prev))
+        else:
+            session.execute(insert(heads).values(chain=chain, seq=seq, hash=prev))
+    if rows:
+        session.execute(insert(AuditEvent.__table__), rows)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine.audit import append_event, instance_chain
+from engine.audit import PendingEvent, instance_chain, write_events
 from engine.calendar import WorkCalendar
 from engine.clock import Clock, utcnow
 from engine.deploy import DefinitionStore
@@ -80,14 +80,13 @@ class Runner:
             instance.due_at, instance.warning_at = self._case_deadlines(session, definition, now)
             session.add(instance)
             session.flush()
-            append_event(session, chain=instance_chain(instance.id), instance_id=instance.id,
-                         event_type="instance_started", actor=actor, at=now,
-                         payload={"process_key": process_key, "version": row.version,
-                                  "business_key": business_key, "data": initial})
+            self._event(session, instance.id, "instance_started", actor, now,
+                        {"process_key": process_key, "version": row.version, "business_key": business_key,
+                         "data": initial})
             decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(session, instance, decisions, actor, now)
-            self._save(session, instance, definition, workflow, actor, now, auto_assign=actor_roles, starter=actor)
-            return self._result(session, instance)
+            return self._save(session, instance, definition, workflow, actor, now, auto_assign=actor_roles,
+                              starter=actor)
 
     def claim_task(self, task_id: str, actor: str) -> None:
         """Take a ready task of one's roles.
@@ -178,8 +177,7 @@ class Runner:
             decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(session, instance, decisions, actor, now)
             instance.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
-            self._save(session, instance, definition, workflow, actor, now, auto_assign=set(), starter=None)
-            return self._result(session, instance)
+            return self._save(session, instance, definition, workflow, actor, now, auto_assign=set(), starter=None)
 
     def wake_instance(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
         """Fire the instance's due BPMN timers and run on; a no-op when none is due."""
@@ -195,8 +193,7 @@ class Runner:
                 workflow.refresh_timers()
             decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(session, instance, decisions, actor, now)
-            self._save(session, instance, definition, workflow, actor, now, auto_assign=set(), starter=None)
-            return self._result(session, instance)
+            return self._save(session, instance, definition, workflow, actor, now, auto_assign=set(), starter=None)
 
     def cancel_instance(self, instance_id: int, actor: str, reason: str) -> None:
         """Stop a running case; its open tasks are cancelled. Allowed for the starter,
@@ -296,8 +293,12 @@ class Runner:
             self._event(session, instance.id, "gateway_decided", actor, now, decision)
 
     def _save(self, session: Session, instance: ProcessInstance, definition: ParsedDefinition,
-              workflow: BpmnWorkflow, actor: str, now: datetime, auto_assign: set[str], starter: str | None) -> None:
-        """Sync human tasks with the workflow's ready user tasks, store the state, detect races."""
+              workflow: BpmnWorkflow, actor: str, now: datetime, auto_assign: set[str],
+              starter: str | None) -> StepResult:
+        """Sync human tasks with the workflow's ready user tasks and store the state.
+
+        The instance row is always rewritten, so its version check catches a racing writer.
+        """
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
         known = {t.id: t for t in session.scalars(select(HumanTask).where(
             HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES)))}
@@ -327,20 +328,15 @@ class Runner:
             instance.data_json = json.dumps(workflow.data, ensure_ascii=False, default=str)
             self._event(session, instance.id, "instance_completed", actor, now, {})
         instance.next_timer_at = None if instance.status != "running" else next_timer_due(workflow)
-        # Always rewritten, so the UPDATE carries the version check even when nothing else changed.
         instance.state_json = dump_state(workflow)
-
-    def _event(self, session: Session, instance_id: int, event_type: str, actor: str, at: datetime,
-               payload: dict[str, Any]) -> None:
-        append_event(session, chain=instance_chain(instance_id), instance_id=instance_id, event_type=event_type,
-                     actor=actor, at=at, payload=payload)
+        return StepResult(instance.id, instance.status, sorted(ready))
 
     @staticmethod
-    def _result(session: Session, instance: ProcessInstance) -> StepResult:
-        session.flush()
-        ready = list(session.scalars(select(HumanTask.id).where(
-            HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES))))
-        return StepResult(instance.id, instance.status, ready)
+    def _event(session: Session, instance_id: int, event_type: str, actor: str, at: datetime,
+               payload: dict[str, Any]) -> None:
+        """Queue an audit event; the transaction writes the queue just before it commits."""
+        session.info[_EVENTS].append(PendingEvent(instance_chain(instance_id), event_type, actor, at, payload,
+                                                  instance_id))
 
 
 def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
@@ -411,25 +407,44 @@ _TIMER_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "Cycl
 _STATE_WORDS = {"completed": "diselesaikan", "cancelled": "dibatalkan"}
 
 
+_EVENTS = "alur_pending_events"
+
+
 class _Transaction:
-    """``sessions.begin()`` that turns a lost optimistic-lock race into ConcurrentUpdate."""
+    """``sessions.begin()`` that writes queued audit events last and turns a lost race into ConcurrentUpdate."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._cm = sessions.begin()
+        self._session: Session | None = None
 
     def __enter__(self) -> Session:
-        return self._cm.__enter__()
+        self._session = self._cm.__enter__()
+        self._session.info[_EVENTS] = []
+        return self._session
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        assert self._session is not None
+        events = self._session.info.pop(_EVENTS, [])
+        body_failed = exc is not None
+        if exc is None and events:
+            try:
+                self._session.flush()  # state changes (and their version checks) before the events
+                write_events(self._session, events)
+            except Exception as error:  # noqa: BLE001 - rolled back below, then mapped like any other
+                exc_type, exc, tb = type(error), error, error.__traceback__
+        failure = exc
         try:
-            self._cm.__exit__(exc_type, exc, tb)
-        except StaleDataError as stale:
-            raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from stale
-        if isinstance(exc, StaleDataError):
-            raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from exc
-        if exc is not None and not isinstance(exc, EngineError) and _is_lock_timeout(exc):
-            raise ConcurrentUpdate("Basis data sibuk; coba lagi") from exc
-        return False
+            self._cm.__exit__(exc_type, exc, tb)  # commit, or roll back when failing
+        except Exception as error:  # noqa: BLE001
+            failure = error
+        if failure is None:
+            return False
+        if isinstance(failure, StaleDataError) or (
+                not isinstance(failure, EngineError) and _is_lock_timeout(failure)):
+            raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from failure
+        if failure is not exc or not body_failed:
+            raise failure
+        return False  # the body's own exception propagates unchanged
 
 
 def _is_lock_timeout(exc: BaseException) -> bool:
