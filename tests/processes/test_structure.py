@@ -625,3 +625,12 @@ def test_spiffworkflow_camunda_parser_accepts(stem):
         assert ts.lane, name
         assert ts.form.key == user_tasks(stem)[name].get(f"{CAMUNDA}formKey")
         assert ts.extensions["waktu_iso"]
+
+
+@pytest.mark.parametrize("stem", BPMN_IDS)
+def test_no_process_waits_for_a_message(stem):
+    """The engine delivers no messages: every wait must be a user task (or a timer)."""
+    catches = process_el(stem).xpath(".//bpmn:intermediateCatchEvent[bpmn:messageEventDefinition] | "
+                                     ".//bpmn:receiveTask | .//bpmn:boundaryEvent[bpmn:messageEventDefinition]",
+                                     namespaces=NS)
+    assert not catches, f"{stem}: waits for a message at {[c.get('id') for c in catches]}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from formdsl import (accept, area, boolean, catatan, date, doc, dt, email, enum, form, integer, multi,
                      number, table, text, url, user, when, when_row, yesno)
-from generate import Flow, Lane, Message, Node, Process
+from generate import Flow, Lane, Node, Process
 
 # --- shared identity texts (domain.md §1.0, OCR cleaned) -------------------------------------------
 
@@ -365,8 +365,8 @@ PDT = Process(
              "Pejabat Pengawas Seksi Pengelolaan Data dan Integrasi membuat surat untuk melakukan pendataan "
              "kepada OPD produsen data, atau menerima data yang sudah masuk untuk pengelolaan data.",
              kelengkapan="Nota Dinas", waktu="1 jam", waktu_iso="PT1H", output="Surat Pendataan",
-             keterangan=("Mode permintaan: proses menunggu data dari OPD (peristiwa 'Data diterima dari OPD') "
-                         "sebelum langkah 3."),
+             keterangan=("Mode permintaan: kasus berlanjut ke langkah 3; tugas penerimaan data tetap terbuka "
+                         "sampai data dari OPD diterima."),
              form_key="pdt_02_surat_pendataan", form_schema=form("Surat pendataan / penerimaan data", [
                  enum("mode", "Mode pendataan", ["permintaan_data_ke_opd", "penerimaan_data_masuk"],
                       labels=["Permintaan data kepada OPD (surat pendataan)", "Penerimaan data yang sudah masuk"],
@@ -385,13 +385,17 @@ PDT = Process(
                  catatan(),
              ], [when("mode", "permintaan_data_ke_opd",
                       ["nomor_surat", "tanggal_surat", "tujuan_opd", "daftar_data_diminta", "batas_penyampaian"])])),
-        xor("gw_pdt_02_mode", PDI, "Mode pendataan?", gap_after=80),
-        Node("catch_pdt_data_opd", "catch", PDI, "Data diterima dari OPD", message="msg_data_diterima_dari_opd"),
-        merge("merge_pdt_03", PDI),
         task("pdt_03", PTI, "Menerima data untuk dikelola (disimpan atau di-update)",
              "Pengelola Teknologi Informasi menerima data untuk dikelola: disimpan atau di-update.",
              kelengkapan="Surat Pendataan dan Data", waktu="1 hari", waktu_iso="P1D", output="Data Sektoral",
+             keterangan=("Bila langkah 2 mengirim surat pendataan, tugas ini menunggu sampai data dari OPD "
+                         "diterima; waktu tunggu itu ikut dihitung dalam batas waktu langkah dan kasus."),
              form_key="pdt_03_terima_data", form_schema=form("Penerimaan data sektoral", [
+                 enum("asal_data", "Asal data", ["kiriman_atas_surat_pendataan", "data_sudah_tersedia"],
+                      labels=["Dikirim OPD atas surat pendataan", "Sudah tersedia / masuk tanpa surat pendataan"],
+                      radio=True),
+                 text("nomor_surat_opd", "Nomor surat pengantar data dari OPD", req=False,
+                      desc="Bila data dikirim OPD dengan surat."),
                  text("opd_sumber", "OPD sumber data"),
                  dt("tanggal_terima", "Tanggal dan jam diterima"),
                  text("nama_dataset", "Nama dataset"),
@@ -497,13 +501,7 @@ PDT = Process(
     flows=[
         Flow("start_pdt", "pdt_01"),
         Flow("pdt_01", "pdt_02"),
-        Flow("pdt_02", "gw_pdt_02_mode"),
-        Flow("gw_pdt_02_mode", "catch_pdt_data_opd", name="Permintaan ke OPD",
-             condition='mode == "permintaan_data_ke_opd"'),
-        Flow("gw_pdt_02_mode", "merge_pdt_03", name="Data sudah masuk", default=True,
-             exit="bottom", enter="bottom"),
-        Flow("catch_pdt_data_opd", "merge_pdt_03"),
-        Flow("merge_pdt_03", "pdt_03"),
+        Flow("pdt_02", "pdt_03"),
         Flow("pdt_03", "merge_pdt_04"),
         Flow("merge_pdt_04", "pdt_04"),
         Flow("pdt_04", "pdt_05"),
@@ -518,7 +516,6 @@ PDT = Process(
         Flow("pdt_08", "pdt_09"),
         Flow("pdt_09", "end_pdt"),
     ],
-    messages=[Message("msg_data_diterima_dari_opd", "data_diterima_dari_opd")],
 )
 
 # =============================================================================================
