@@ -86,6 +86,7 @@ class Page:
     page: int
     per_page: int
     total: int
+    capped: bool = False  # more than ``total`` exist; shown as "1000+"
 
     @property
     def pages(self) -> int:

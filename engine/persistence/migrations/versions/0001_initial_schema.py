@@ -190,8 +190,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('human_task', schema=None) as batch_op:
-        batch_op.create_index('ix_human_task_assignee', ['assignee', 'state', 'due_at'], unique=False)
-        batch_op.create_index('ix_human_task_inbox', ['state', 'role', 'due_at'], unique=False)
+        batch_op.create_index('ix_human_task_assignee', ['assignee', 'state', 'due_at', 'created_at'], unique=False)
+        batch_op.create_index('ix_human_task_inbox', ['state', 'role', 'due_at', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_task_instance_id'), ['instance_id'], unique=False)
 
     op.create_table('schedule_occurrence',
