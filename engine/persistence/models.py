@@ -66,6 +66,10 @@ class ProcessInstance(Base):
     next_timer_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
+    __table_args__ = (
+        Index("ix_process_instance_warning", "warned_at", "warning_at"),
+        Index("ix_process_instance_breach", "escalated_at", "due_at"),
+    )
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -74,8 +78,9 @@ class HumanTask(Base):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        Index("ix_human_task_inbox", "state", "role", "due_at"),
-        Index("ix_human_task_assignee", "assignee", "state", "due_at"),
+        Index("ix_human_task_inbox", "state", "role", "due_at", "created_at"),
+        Index("ix_human_task_assignee", "assignee", "state", "due_at", "created_at"),
+        Index("ix_human_task_escalation", "escalated_at", "due_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task uuid
@@ -204,6 +209,12 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     emailed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # E-mail outbox: ``email_next_at`` is set while a message is owed (to ``email_to``) and cleared
+    # once it is sent; failures push it back and count ``email_attempts``.
+    email_to: Mapped[Optional[str]] = mapped_column(String(200))
+    email_next_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    email_error: Mapped[Optional[str]] = mapped_column(Text)
 
 
 class ProcessSchedule(Base):
@@ -215,6 +226,13 @@ class ProcessSchedule(Base):
     cycle: Mapped[str] = mapped_column(String(100))  # ISO-8601 repeating interval, e.g. R/P1M
     next_run_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Occurrence n is due at anchor_at + n periods (counted in WITA), so months never drift.
+    anchor_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # n of next_run_at
+    catch_up: Mapped[str] = mapped_column(String(10), default="latest", server_default="latest")  # or "all"
+    source: Mapped[str] = mapped_column(String(10), default="model", server_default="model")  # or "admin"
+    changed_by: Mapped[Optional[str]] = mapped_column(String(100))
+    changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 class ScheduleOccurrence(Base):
