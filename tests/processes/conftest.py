@@ -1,0 +1,14 @@
+"""Fixtures for walking the SOP models: Alur over processes/ and forms/ with one user per role."""
+from __future__ import annotations
+
+import pytest
+from process_helpers import add_cast
+
+from engine.services import Alur
+
+
+@pytest.fixture
+def sop(sop_alur: Alur) -> Alur:
+    """The real SOP models and forms (SQLite and PostgreSQL), with the users of ``CAST``."""
+    add_cast(sop_alur)
+    return sop_alur
