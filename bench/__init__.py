@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): results as JSON plus a markdown summary under bench/results/."""

@@ -1,0 +1,94 @@
+"""Run the benchmarks in one process and write bench/results/{results.json,summary.md}.
+
+Every engine figure is reported as a ratio to raw in-memory SpiffWorkflow measured in the same run.
+``python -m bench --quick`` runs a smaller set (for a smoke check); ``make bench`` runs all.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import baseline, completion, inbox
+from bench.common import database, postgres_available
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def run(quick: bool) -> dict:
+    backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+    passes = [0, 10, 100] if quick else [0, 10, 100, 1000]
+    row_counts = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+    results: dict = {"started_at": datetime.now(timezone.utc).isoformat(), "python": sys.version.split()[0],
+                     "machine": platform.machine(), "backends": backends, "quick": quick}
+    print("baseline: raw SpiffWorkflow in memory ...", flush=True)
+    results["raw"] = baseline.raw_in_memory()
+    results["naive_json"] = baseline.naive_json_per_step()
+    results["completion"], results["inbox"] = {}, {}
+    for backend in backends:
+        for k in passes:
+            print(f"completion latency {backend} K={k} ...", flush=True)
+            with database(backend) as url:
+                results["completion"][f"{backend}:{k}"] = completion.completion_latency(url, k)
+        for rows in row_counts:
+            print(f"inbox latency {backend} rows={rows} ...", flush=True)
+            with database(backend) as url:
+                results["inbox"][f"{backend}:{rows}"] = inbox.inbox_latency(url, rows)
+    return results
+
+
+def summary(results: dict) -> str:
+    raw = results["raw"]["median_ms"]
+    lines = [f"# Alur benchmarks ({results['started_at'][:19]}Z{', quick' if results['quick'] else ''})", "",
+             f"Baseline: raw SpiffWorkflow, one user task completed in memory: median **{raw:.3f} ms**.", "",
+             "| benchmark | backend | median ms | p95 ms | ratio to raw | target | met |",
+             "|---|---|---:|---:|---:|---|---|"]
+    naive = results["naive_json"]
+    lines.append(f"| naive: whole JSON around each completion (no DB) | memory | {naive['median_ms']:.3f} | "
+                 f"{naive['p95_ms']:.3f} | {naive['median_ms'] / raw:.1f}× | reference | |")
+    k0 = {}
+    for key, value in results["completion"].items():
+        backend, k = key.split(":")
+        ratio = value["median_ms"] / raw
+        if k == "0":
+            k0[backend] = value["median_ms"]
+            limit = 4 if backend == "sqlite" else 8
+            target, met = f"≤ {limit}× raw", ratio <= limit
+        else:
+            flat = value["median_ms"] / k0[backend]
+            target = "≤ 1.5× K=0" if k == "100" else "works"
+            met = flat <= 1.5 if k == "100" else True
+            ratio_note = f" ({flat:.2f}× K=0)"
+            lines.append(f"| completion through the engine, K={k} | {backend} | {value['median_ms']:.3f} | "
+                         f"{value['p95_ms']:.3f} | {ratio:.1f}×{ratio_note} | {target} | {'yes' if met else 'no'} |")
+            continue
+        lines.append(f"| completion through the engine, K={k} | {backend} | {value['median_ms']:.3f} | "
+                     f"{value['p95_ms']:.3f} | {ratio:.1f}× | {target} | {'yes' if met else 'no'} |")
+    for key, tabs in results["inbox"].items():
+        backend, rows = key.split(":")
+        for tab, value in tabs.items():
+            big = rows == "1000000"
+            lines.append(f"| inbox '{tab}', {int(rows):,} task rows | {backend} | {value['median_ms']:.3f} | "
+                         f"{value['p95_ms']:.3f} | {value['median_ms'] / raw:.1f}× | "
+                         f"{'p95 < 10 ms' if big else '-'} | {('yes' if value['p95_ms'] < 10 else 'no') if big else ''} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke check")
+    args = parser.parse_args()
+    results = run(args.quick)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
+    text = summary(results)
+    (RESULTS / "summary.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Shared helpers: timing, databases to run on, an Alur over the bench models."""
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sqlalchemy import create_engine, text
+
+from engine.config import Settings
+from engine.persistence.db import make_engine
+from engine.persistence.models import Base
+from engine.services import Alur, open_alur
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "engine" / "data"
+PG_ADMIN_URL = os.environ.get("ALUR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "bench-password-1"
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000.0
+
+
+def summarize(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+    return {"n": len(ordered), "median_ms": statistics.median(ordered),
+            "p95_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], "min_ms": ordered[0]}
+
+
+def postgres_available() -> bool:
+    try:
+        engine = create_engine(PG_ADMIN_URL)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001 - no server: that backend is reported as skipped
+        return False
+
+
+@contextmanager
+def database(backend: str) -> Iterator[str]:
+    """A fresh, empty database URL on the backend; removed afterwards."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.db"
+        return
+    name = f"alur_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def open_bench_alur(url: str, processes: Path = DATA, forms: Path = DATA / "forms") -> Alur:
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    settings = Settings(database_url=url, processes_dir=processes, forms_dir=forms,
+                        attachments_dir=Path(tempfile.mkdtemp()) / "attachments")
+    return open_alur(settings, db=engine)
