@@ -1,0 +1,97 @@
+"""SOP-02 Pengelolaan Data, walked through the engine (domain.md §1.2).
+
+Paths: the happy path in both modes of PDT-02 (request letter to the OPDs, data already in);
+D1 "Pengelolaan data telah selesai?" Tidak → PDT-04 once and three times;
+D2 "Pengelolaan data disetujui/selesai?" Tidak → PDT-06 once and three times.
+"""
+from __future__ import annotations
+
+import pytest
+from process_helpers import CALENDAR, Case, Step, deploy, wita
+
+KEY = "sop_pengelolaan_data"
+KABID, PDI, PTI, ADM = ("pejabat_administrator_tik", "pengawas_data_integrasi", "pengelola_ti",
+                        "administrator_jaringan_server")
+STEPS = {
+    "pdt_01": Step("Menyampaikan perintah pendataan data sektoral", KABID, "PT30M"),
+    "pdt_02": Step("Membuat surat pendataan atau menerima data untuk pengelolaan", PDI, "PT1H"),
+    "pdt_03": Step("Menerima data untuk dikelola (disimpan atau di-update)", PTI, "P1D"),
+    "pdt_04": Step("Menindaklanjuti pengelolaan data: simpan, update atau recovery", ADM, "P1D"),
+    "pdt_05": Step("Membuat laporan penyelesaian pengelolaan data", PTI, "PT2H"),
+    "pdt_06": Step("Melakukan pengecekan pengelolaan data telah selesai atau belum", PDI, "PT1H"),
+    "pdt_07": Step("Melakukan pengecekan pengelolaan data", KABID, "PT1H"),
+    "pdt_08": Step("Menyelesaikan laporan akhir pengelolaan data", PDI, "PT1H"),
+    "pdt_09": Step("Menyampaikan laporan kepada Walidata", PTI, "PT1H"),
+}
+TURNS = pytest.mark.parametrize("turns", [1, 3], ids=["once", "three_times"])
+
+
+@pytest.fixture
+def case(sop, clock):
+    deploy(sop, KEY)
+    return Case(sop, clock, KEY, STEPS, starter="kabid", business_key="PDT/2026/014")
+
+
+def test_request_mode_pdt_03_waits_in_the_inbox_until_the_opd_data_arrives(case, sop):
+    first = case.do("pdt_01", full=True)
+    assert (first.state, first.assignee, first.due_at) == ("claimed", "kabid", wita(2026, 11, 23, 9, 0))
+    assert case.instance().due_at == wita(2026, 11, 26, 16, 0) == CALENDAR.due(case.started_at, "P3D")
+    letter = case.do("pdt_02", full=True, mode="permintaan_data_ke_opd")
+    assert letter.due_at == wita(2026, 11, 23, 9, 40)
+    # no message wait: the receiving step is at once in the Pengelola TI's inbox, due the next day
+    assert case.ready("pdt_03").due_at == wita(2026, 11, 24, 16, 0)
+    case.clock.now = wita(2026, 11, 26, 9, 50)  # the OPD answers on Thursday; pdt_03 is overdue by then
+    assert [t.element_id for t in sop.queries.inbox("pengelola", "overdue").items] == ["pdt_03"]
+    received = case.submitted("pdt_02")
+    case.do("pdt_03", full=True, asal_data="kiriman_atas_surat_pendataan", nomor_surat_opd="005/123/BPS")
+    assert case.instance().data["nomor_surat"] == received["nomor_surat"]
+    # P1D from Thursday 10:00 ends at Friday's early closing
+    assert case.do("pdt_04", full=True, at=wita(2026, 11, 27, 10, 30)).due_at == wita(2026, 11, 27, 11, 0)
+    # PT2H from Friday 10:30: 30 minutes on Friday, 1 h 30 on Monday from 07:30
+    assert case.ready("pdt_05").due_at == wita(2026, 11, 30, 9, 0)
+    case.run("pdt_05", "pdt_06", "pdt_07", "pdt_08", "pdt_09", full=True)
+    instance = case.finish()
+    assert instance.data["asal_data"] == "kiriman_atas_surat_pendataan"
+    assert instance.data["dokumen_surat_pendataan"] == received["dokumen_surat_pendataan"]
+    assert instance.ended_at > instance.due_at  # the wait for the OPD counted against the 3 hari kerja
+    assert case.decisions() == [("gw_pdt_06", "Ya"), ("gw_pdt_07", "Ya")]
+
+
+def test_data_already_in_goes_straight_to_pdt_03(case):
+    case.do("pdt_01")
+    case.do("pdt_02", mode="penerimaan_data_masuk")
+    assert "nomor_surat" not in case.submitted("pdt_02")  # letter fields are only required for a request
+    case.do("pdt_03", asal_data="data_sudah_tersedia")
+    case.run("pdt_04", "pdt_05", "pdt_06", "pdt_07", "pdt_08", "pdt_09")
+    case.finish()
+    assert [e for e, _ in case.walked] == list(STEPS)
+    assert [who for _, who in case.walked] == ["kabid", "kasi_pdi", "pengelola", "admin_server", "pengelola",
+                                                "kasi_pdi", "kabid", "kasi_pdi", "pengelola"]
+
+
+@TURNS
+def test_d1_not_finished_goes_back_to_pdt_04(case, turns):
+    case.run("pdt_01", "pdt_02", "pdt_03", "pdt_04", "pdt_05")
+    for turn in range(turns):
+        case.do("pdt_06", pengelolaan_selesai=False, catatan_perbaikan=f"checksum tidak cocok ({turn + 1})")
+        case.do("pdt_04", jenis_tindakan="recovery")
+        case.do("pdt_05")
+    case.do("pdt_06", pengelolaan_selesai=True)
+    case.run("pdt_07", "pdt_08", "pdt_09")
+    instance = case.finish()
+    assert instance.data["catatan_perbaikan"] == f"checksum tidak cocok ({turns})"
+    assert instance.data["jenis_tindakan"] == "recovery"
+    assert case.decisions() == [("gw_pdt_06", "Tidak")] * turns + [("gw_pdt_06", "Ya"), ("gw_pdt_07", "Ya")]
+
+
+@TURNS
+def test_d2_not_approved_goes_back_to_pdt_06(case, turns):
+    case.run("pdt_01", "pdt_02", "pdt_03", "pdt_04", "pdt_05", "pdt_06")
+    for turn in range(turns):
+        case.do("pdt_07", disetujui=False, catatan_pengembalian=f"lengkapi metadata ({turn + 1})")
+        case.do("pdt_06")
+    case.run("pdt_07", "pdt_08", "pdt_09")
+    instance = case.finish()
+    assert instance.data["catatan_pengembalian"] == f"lengkapi metadata ({turns})"
+    assert case.decisions() == [("gw_pdt_06", "Ya")] + [("gw_pdt_07", "Tidak"), ("gw_pdt_06", "Ya")] * turns + [
+        ("gw_pdt_07", "Ya")]
