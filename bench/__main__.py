@@ -9,7 +9,7 @@ import argparse
 import json
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import baseline, completion, inbox
@@ -22,7 +22,7 @@ def run(quick: bool) -> dict:
     backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
     passes = [0, 10, 100] if quick else [0, 10, 100, 1000]
     row_counts = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
-    results: dict = {"started_at": datetime.now(timezone.utc).isoformat(), "python": sys.version.split()[0],
+    results: dict = {"started_at": datetime.now(UTC).isoformat(), "python": sys.version.split()[0],
                      "machine": platform.machine(), "backends": backends, "quick": quick}
     print("baseline: raw SpiffWorkflow in memory ...", flush=True)
     results["raw"] = baseline.raw_in_memory()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
@@ -15,7 +15,7 @@ USERS = [f"user{n}" for n in range(50)]
 
 
 def _fill(alur, rows: int) -> None:
-    now = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, tzinfo=UTC)
     rng = random.Random(7)
     with alur.sessions.begin() as session:
         session.add(ProcessDefinition(id=1, process_key="uji_loop", version=1, name="Uji", bpmn_xml="",

@@ -4,25 +4,36 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit import PendingEvent, instance_chain, write_events
 from engine.calendar import WorkCalendar
 from engine.clock import Clock, utcnow
 from engine.deploy import DefinitionStore
-from engine.errors import (ConcurrentUpdate, EngineError, ExecutionError, InstanceNotFound, InstanceNotRunning,
-                           InvalidInput, PermissionDenied, TaskClaimedByOther, TaskNotFound, TaskNotOpen)
+from engine.errors import (
+    ConcurrentUpdate,
+    EngineError,
+    ExecutionError,
+    InstanceNotFound,
+    InstanceNotRunning,
+    InvalidInput,
+    PermissionDenied,
+    TaskClaimedByOther,
+    TaskNotFound,
+    TaskNotOpen,
+)
 from engine.forms import FormRegistry
 from engine.persistence.models import Attachment, HumanTask, ProcessInstance
 from engine.roles import RoleCatalog
@@ -55,8 +66,12 @@ class Runner:
     # -- use cases ---------------------------------------------------------------------------
 
     def start_instance(self, process_key: str, actor: str, business_key: str | None = None,
-                       data: dict[str, Any] | None = None) -> StepResult:
+                       data: dict[str, Any] | None = None,
+                       within: Callable[[Session, int], None] | None = None) -> StepResult:
         """Start a case on the latest version; first tasks the starter may do are assigned to them.
+
+        ``within(session, instance_id)`` runs in the same transaction once the instance row exists
+        (the worker links a routine occurrence to its case); if it raises, nothing is stored.
 
         :raises DefinitionNotFound: the process was never deployed
         :raises PermissionDenied: the actor's roles may not start this process
@@ -80,12 +95,15 @@ class Runner:
             instance.due_at, instance.warning_at = self._case_deadlines(session, definition, now)
             session.add(instance)
             session.flush()
+            if within is not None:
+                within(session, instance.id)
+            case = _Case(instance.id, row.id, process_key, business_key, "running", instance.state_json, 1)
             self._event(session, instance.id, "instance_started", actor, now,
                         {"process_key": process_key, "version": row.version, "business_key": business_key,
                          "data": initial})
             decisions = self._run_engine(workflow, definition, now)
-            self._record_decisions(session, instance, decisions, actor, now)
-            return self._save(session, instance, definition, workflow, actor, now, auto_assign=actor_roles,
+            self._record_decisions(session, case.id, decisions, actor, now)
+            return self._save(session, case, definition, workflow, actor, now, auto_assign=actor_roles,
                               starter=actor)
 
     def claim_task(self, task_id: str, actor: str) -> None:
@@ -147,7 +165,8 @@ class Runner:
         if not isinstance(data, dict):
             raise InvalidInput("Data formulir harus berupa objek JSON")
         with self._transaction() as session:
-            task = self._open_task(session, task_id)
+            task = session.execute(select(_TASKS).where(_TASKS.c.id == task_id)).first()
+            task = self._check_open(task, task_id)
             self._require_task_role(session, task, actor)
             if task.state == "claimed" and task.assignee != actor:
                 raise TaskClaimedByOther(f"Tugas sedang dikerjakan oleh {task.assignee}", task_id=task_id,
@@ -156,9 +175,9 @@ class Runner:
                 raise ConcurrentUpdate("Tugas sudah berubah sejak formulir dibuka; muat ulang halaman",
                                        task_id=task_id)
             self._forms.validate(task.form_key, data, lambda sha: session.get(Attachment, sha) is not None)
-            instance = self._running_instance(session, task.instance_id)
-            _row, definition = self._definitions.get(session, instance.definition_id)
-            workflow = load_state(instance.state_json, definition.spec, definition.subprocess_specs)
+            case = _load_case(session, task.instance_id)
+            _row, definition = self._definitions.get(session, case.definition_id)
+            workflow = load_state(case.state_json, definition.spec, definition.subprocess_specs)
             spiff_task = workflow.tasks.get(UUID(task_id))
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise TaskNotOpen("Tugas tidak lagi menunggu isian", task_id=task_id)
@@ -169,31 +188,58 @@ class Runner:
                 spiff_task.run()
             except SpiffWorkflowException as exc:
                 raise ExecutionError(f"Langkah gagal dijalankan: {exc}", task_id=task_id) from exc
-            task.state, task.completed_at, task.completed_by = "completed", now, actor
-            task.assignee = task.assignee or actor
-            task.data_json = json.dumps(data, ensure_ascii=False)
-            self._event(session, task.instance_id, "task_completed", actor, now,
+            changed = session.execute(update(_TASKS).where(_TASKS.c.id == task_id, _TASKS.c.version == task.version)
+                                      .values(state="completed", completed_at=now, completed_by=actor,
+                                              assignee=task.assignee or actor, version=task.version + 1,
+                                              data_json=json.dumps(data, ensure_ascii=False)))
+            if changed.rowcount != 1:
+                raise ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman", task_id=task_id)
+            self._event(session, case.id, "task_completed", actor, now,
                         {"task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data})
             decisions = self._run_engine(workflow, definition, now)
-            self._record_decisions(session, instance, decisions, actor, now)
-            instance.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
-            return self._save(session, instance, definition, workflow, actor, now, auto_assign=set(), starter=None)
+            self._record_decisions(session, case.id, decisions, actor, now)
+            case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
+            return self._save(session, case, definition, workflow, actor, now, auto_assign=set(), starter=None)
 
     def wake_instance(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
         """Fire the instance's due BPMN timers and run on; a no-op when none is due."""
         with self._transaction() as session:
-            instance = self._running_instance(session, instance_id)
-            _row, definition = self._definitions.get(session, instance.definition_id)
-            workflow = load_state(instance.state_json, definition.spec, definition.subprocess_specs)
-            now = self._clock()
-            fired = [str(t.task_spec.bpmn_id) for t in _due_timer_tasks(workflow, now)]
-            for element_id in fired:
-                self._event(session, instance.id, "timer_fired", actor, now, {"element_id": element_id})
-            with self._spiff_clock(now):
-                workflow.refresh_timers()
-            decisions = self._run_engine(workflow, definition, now)
-            self._record_decisions(session, instance, decisions, actor, now)
-            return self._save(session, instance, definition, workflow, actor, now, auto_assign=set(), starter=None)
+            return self._wake(session, instance_id, actor)
+
+    def wake_if_due(self, instance_id: int, now: datetime,
+                    within: Callable[[Session, int], None] | None = None) -> bool:
+        """Fire the instance's timers if one is due at ``now`` and no other transaction holds the instance.
+
+        The row is locked with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite runs one writer at a time)
+        and re-checked as due under the lock, so workers racing for it wake it once. ``within(session,
+        instance_id)`` runs in the transaction before it commits. Returns False when the instance is not
+        due (any more) or is being woken elsewhere.
+        """
+        instances = ProcessInstance.__table__.c
+        with self._transaction() as session:
+            locked = session.scalar(select(instances.id).where(
+                instances.id == instance_id, instances.status == "running", instances.next_timer_at <= now)
+                .with_for_update(skip_locked=True))
+            if locked is None:
+                return False
+            self._wake(session, instance_id, SYSTEM_ACTOR)
+            if within is not None:
+                within(session, instance_id)
+            return True
+
+    def _wake(self, session: Session, instance_id: int, actor: str) -> StepResult:
+        case = _load_case(session, instance_id)
+        _row, definition = self._definitions.get(session, case.definition_id)
+        workflow = load_state(case.state_json, definition.spec, definition.subprocess_specs)
+        now = self._clock()
+        fired = [str(t.task_spec.bpmn_id) for t in _due_timer_tasks(workflow, now)]
+        for element_id in fired:
+            self._event(session, case.id, "timer_fired", actor, now, {"element_id": element_id})
+        with self._spiff_clock(now):
+            workflow.refresh_timers()
+        decisions = self._run_engine(workflow, definition, now)
+        self._record_decisions(session, case.id, decisions, actor, now)
+        return self._save(session, case, definition, workflow, actor, now, auto_assign=set(), starter=None)
 
     def cancel_instance(self, instance_id: int, actor: str, reason: str) -> None:
         """Stop a running case; its open tasks are cancelled. Allowed for the starter,
@@ -229,7 +275,11 @@ class Runner:
         return set() if actor == SYSTEM_ACTOR else roles_of(session, actor)
 
     def _open_task(self, session: Session, task_id: str) -> HumanTask:
-        task = session.get(HumanTask, task_id)
+        return self._check_open(session.get(HumanTask, task_id), task_id)
+
+    @staticmethod
+    def _check_open(task: Any, task_id: str) -> Any:
+        """The task (an ORM row or a Core row), if it exists and still waits for work."""
         if task is None:
             raise TaskNotFound(f"Tugas {task_id} tidak ditemukan", task_id=task_id)
         if task.state not in OPEN_STATES:
@@ -287,49 +337,60 @@ class Runner:
             raise ExecutionError(f"Model gagal dijalankan: {exc}") from exc
         return decisions
 
-    def _record_decisions(self, session: Session, instance: ProcessInstance, decisions: list[dict[str, str]],
+    def _record_decisions(self, session: Session, instance_id: int, decisions: list[dict[str, str]],
                           actor: str, now: datetime) -> None:
         for decision in decisions:
-            self._event(session, instance.id, "gateway_decided", actor, now, decision)
+            self._event(session, instance_id, "gateway_decided", actor, now, decision)
 
-    def _save(self, session: Session, instance: ProcessInstance, definition: ParsedDefinition,
-              workflow: BpmnWorkflow, actor: str, now: datetime, auto_assign: set[str],
-              starter: str | None) -> StepResult:
+    def _save(self, session: Session, case: _Case, definition: ParsedDefinition, workflow: BpmnWorkflow,
+              actor: str, now: datetime, auto_assign: set[str], starter: str | None) -> StepResult:
         """Sync human tasks with the workflow's ready user tasks and store the state.
 
-        The instance row is always rewritten, so its version check catches a racing writer.
+        The instance row is always rewritten with a version check, which catches a racing writer.
         """
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        known = {t.id: t for t in session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES)))}
-        calendar = None
+        known = set(session.scalars(select(_TASKS.c.id).where(
+            _TASKS.c.instance_id == case.id, _TASKS.c.state.in_(OPEN_STATES))))
         expanded = self._roles.expand(auto_assign) if auto_assign else set()
+        new_rows = []
         for task_id, spiff_task in ready.items():
             if task_id in known:
                 continue
             meta = definition.user_tasks[spiff_task.task_spec.bpmn_id]
-            calendar = calendar or self._calendar(session)
             assignee = starter if starter and meta.role in expanded else None
-            session.add(HumanTask(
-                id=task_id, instance_id=instance.id, process_key=instance.process_key,
-                process_name=definition.name, business_key=instance.business_key, element_id=meta.element_id,
-                name=meta.name, role=meta.role, form_key=meta.form_key,
-                state="claimed" if assignee else "ready", assignee=assignee, created_at=now,
-                claimed_at=now if assignee else None, due_at=calendar.due(now, meta.waktu_iso), version=1))
-            self._event(session, instance.id, "task_created", actor, now,
+            new_rows.append(dict(
+                id=task_id, instance_id=case.id, process_key=case.process_key, process_name=definition.name,
+                business_key=case.business_key, element_id=meta.element_id, name=meta.name, role=meta.role,
+                form_key=meta.form_key, state="claimed" if assignee else "ready", assignee=assignee,
+                created_at=now, claimed_at=now if assignee else None,
+                due_at=self._calendar(session).due(now, meta.waktu_iso), version=1))
+            self._event(session, case.id, "task_created", actor, now,
                         {"task_id": task_id, "element_id": meta.element_id, "name": meta.name, "role": meta.role,
                          "assignee": assignee})
-        for task_id, task in known.items():
-            if task_id not in ready:  # withdrawn by the model (e.g. an interrupting event)
-                task.state = "cancelled"
-                self._event(session, instance.id, "task_cancelled", actor, now, {"task_id": task_id})
+        if new_rows:
+            session.execute(insert(_TASKS), new_rows)
+        withdrawn = sorted(known - set(ready))  # e.g. by an interrupting boundary event
+        if withdrawn:
+            session.execute(update(_TASKS).where(_TASKS.c.id.in_(withdrawn))
+                            .values(state="cancelled", version=_TASKS.c.version + 1))
+            for task_id in withdrawn:
+                self._event(session, case.id, "task_cancelled", actor, now, {"task_id": task_id})
+        values: dict[str, Any] = {"version": case.version + 1}
         if workflow.is_completed():
-            instance.status, instance.ended_at = "completed", now
-            instance.data_json = json.dumps(workflow.data, ensure_ascii=False, default=str)
-            self._event(session, instance.id, "instance_completed", actor, now, {})
-        instance.next_timer_at = None if instance.status != "running" else next_timer_due(workflow)
-        instance.state_json = dump_state(workflow)
-        return StepResult(instance.id, instance.status, sorted(ready))
+            case.status = "completed"
+            values.update(status="completed", ended_at=now,
+                          data_json=json.dumps(workflow.data, ensure_ascii=False, default=str))
+            self._event(session, case.id, "instance_completed", actor, now, {})
+        elif case.data_json is not None:
+            values["data_json"] = case.data_json
+        values["next_timer_at"] = next_timer_due(workflow) if case.status == "running" else None
+        values["state_json"] = dump_state(workflow)
+        changed = session.execute(update(_INSTANCES).where(
+            _INSTANCES.c.id == case.id, _INSTANCES.c.version == case.version).values(**values))
+        if changed.rowcount != 1:
+            raise ConcurrentUpdate("Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi",
+                                   instance_id=case.id)
+        return StepResult(case.id, case.status, sorted(ready))
 
     @staticmethod
     def _event(session: Session, instance_id: int, event_type: str, actor: str, at: datetime,
@@ -337,6 +398,36 @@ class Runner:
         """Queue an audit event; the transaction writes the queue just before it commits."""
         session.info[_EVENTS].append(PendingEvent(instance_chain(instance_id), event_type, actor, at, payload,
                                                   instance_id))
+
+
+_TASKS = HumanTask.__table__
+_INSTANCES = ProcessInstance.__table__
+
+
+@dataclass
+class _Case:
+    """The instance columns a step reads; written back with one versioned UPDATE."""
+
+    id: int
+    definition_id: int
+    process_key: str
+    business_key: str | None
+    status: str
+    state_json: str
+    version: int
+    data_json: str | None = None
+
+
+def _load_case(session: Session, instance_id: int) -> _Case:
+    """:raises InstanceNotFound, InstanceNotRunning:"""
+    row = session.execute(select(
+        _INSTANCES.c.id, _INSTANCES.c.definition_id, _INSTANCES.c.process_key, _INSTANCES.c.business_key,
+        _INSTANCES.c.status, _INSTANCES.c.state_json, _INSTANCES.c.version).where(_INSTANCES.c.id == instance_id)).first()
+    if row is None:
+        raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+    if row.status != "running":
+        raise InstanceNotRunning(f"Kasus {instance_id} sudah {row.status}", instance_id=instance_id)
+    return _Case(*row)
 
 
 def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
@@ -356,7 +447,7 @@ def _timer_due(event_type: str, value: Any) -> datetime | None:
         moment = TimerEventDefinition.parse_time_or_duration(value)
     else:
         moment = TimerEventDefinition.get_datetime(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _due_timer_tasks(workflow: BpmnWorkflow, now: datetime) -> list[Any]:
