@@ -1,0 +1,66 @@
+"""Helpers for the web tests: logging in, starting a network case, valid form posts, uploads."""
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from engine.attachments import AttachmentStore
+from engine.services import Alur
+from web.demo import DEMO_PASSWORD_PREFIX
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def login(client: FlaskClient, username: str, password: str | None = None) -> None:
+    response = client.post("/masuk", data={"username": username,
+                                           "password": password or DEMO_PASSWORD_PREFIX + username})
+    assert response.status_code == 302, response.text
+
+
+def logout(client: FlaskClient) -> None:
+    client.post("/keluar")
+
+
+def start_network_case(alur: Alur, starter: str = "pengguna_jaringan", business_key: str = "045/1/26") -> int:
+    return alur.runner.start_instance("sop_gangguan_jaringan", starter, business_key).instance_id
+
+
+def open_task(alur: Alur, instance_id: int, element_id: str | None = None) -> Any:
+    tasks = [t for t in alur.queries.open_tasks(instance_id) if element_id in (None, t.element_id)]
+    assert len(tasks) == 1, tasks
+    return tasks[0]
+
+
+def upload(alur: Alur, name: str = "surat.pdf", content: bytes = PDF, actor: str = "tester") -> str:
+    store = AttachmentStore(alur.sessions, alur.settings)
+    return store.store(io.BytesIO(content), name, actor).sha256
+
+
+def gjr_01_form(**overrides: Any) -> dict[str, Any]:
+    """A valid HTML post of the request letter (GJR-01), the document as an upload."""
+    data: dict[str, Any] = {
+        "opd_pengirim": "Dinas Pendidikan", "nomor_surat_permohonan": "045/1/2026",
+        "tanggal_surat_permohonan": "2026-11-23", "hal": "Gangguan jaringan", "lokasi": "Gedung A lantai 2",
+        "jenis_gangguan": "tidak ada koneksi", "sejak": "2026-11-23T07:45", "jumlah_pengguna_terdampak": "12",
+        "pic_nama": "Budi", "pic_telepon": "08123", "urgensi": "segera", "expected_version": "1",
+        "dokumen_surat_permohonan": (io.BytesIO(PDF), "surat permohonan.pdf"),
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def gjr_01_data(alur: Alur) -> dict[str, Any]:
+    """The same letter as engine data (for completing through the runner)."""
+    return {"opd_pengirim": "Dinas Pendidikan", "nomor_surat_permohonan": "045/1/2026",
+            "tanggal_surat_permohonan": "2026-11-23", "hal": "Gangguan", "lokasi": "Gedung A",
+            "jenis_gangguan": "lambat", "sejak": "2026-11-23T07:45:00+08:00", "pic_nama": "Budi",
+            "pic_telepon": "0812", "urgensi": "biasa", "dokumen_surat_permohonan": upload(alur)}
+
+
+def text_of(html: str) -> str:
+    """Visible text, whitespace collapsed (for assertions on messages)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))

@@ -1,0 +1,50 @@
+"""My account: change my password, issue and revoke my API tokens."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from engine.errors import InvalidInput
+from web.services import services
+
+bp = Blueprint("account", __name__, url_prefix="/akun")
+
+
+@bp.get("")
+@login_required
+def index() -> str:
+    return render_template("account/index.html", tokens=services().tokens.list_tokens(current_user.username),
+                           issued=None)
+
+
+@bp.post("/sandi")
+@login_required
+def change_password() -> Response:
+    """Change one's own password; the current one is asked again."""
+    alur, user = services().alur, current_user.username
+    if alur.users.authenticate(user, request.form.get("current_password", "")) is None:
+        raise InvalidInput(gettext("Kata sandi saat ini salah."), field="current_password")
+    if request.form.get("new_password") != request.form.get("new_password_again"):
+        raise InvalidInput(gettext("Kedua isian kata sandi baru tidak sama."), field="new_password_again")
+    alur.users.set_password(user, request.form.get("new_password", ""), actor=user)
+    flash(gettext("Kata sandi diganti."), "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/token")
+@login_required
+def issue_token() -> str:
+    """Issue an API token and show it once."""
+    user = current_user.username
+    issued = services().tokens.issue(user, request.form.get("name", ""), actor=user)
+    return render_template("account/index.html", tokens=services().tokens.list_tokens(user), issued=issued)
+
+
+@bp.post("/token/<int:token_id>/cabut")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    services().tokens.revoke(current_user.username, token_id, actor=current_user.username)
+    flash(gettext("Token dicabut."), "info")
+    return redirect(url_for("account.index"))

@@ -1,0 +1,150 @@
+"""JSON API ``/api/v1``: the inbox, tasks, cases and documents, with ``Authorization: Bearer <token>``.
+
+Errors are ``{"error": {"code", "message", ...}}`` (web/errors.py); no cookies, so no CSRF token.
+"""
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from engine.errors import InvalidInput
+from engine.queries import INBOX_TABS, TASK_STATES_OPEN
+from web.api_spec import openapi_document
+from web.errors import json_error
+from web.services import services
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def to_json(value: Any) -> Any:
+    """Dataclasses, datetimes (ISO 8601, UTC) and timedeltas (minutes) as JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return int(value.total_seconds() // 60)
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_json(v) for v in (sorted(value) if isinstance(value, (set, frozenset)) else value)]
+    return value
+
+
+@bp.before_request
+def _authenticate() -> Any:
+    if request.endpoint == "api.openapi":
+        return None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    user = services().tokens.authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
+    if user is None:
+        response, status = json_error(401, "unauthorized", gettext("Token API tidak ada atau tidak sah."))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="alur"'
+        return response, status
+    g.api_user = user.username
+    return None
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput(gettext("Isi permintaan harus berupa objek JSON."))
+    return body
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document(url_for("api.openapi", _external=True).rsplit("/", 1)[0]))
+
+
+@bp.get("/me")
+def me() -> Response:
+    return jsonify(to_json(services().alur.users.get(g.api_user)))
+
+
+@bp.get("/processes")
+def processes() -> Response:
+    items = [{"process_key": p.process_key, "name": p.name, "version": p.version, "can_start": p.can_start,
+              "routine_cycle": p.routine_cycle} for p in services().catalog.processes(g.api_user)]
+    return jsonify({"items": items})
+
+
+@bp.get("/inbox")
+def inbox() -> Response:
+    tab = request.args.get("tab", "mine")
+    state = request.args.get("state") or None
+    if tab not in INBOX_TABS or (state is not None and state not in TASK_STATES_OPEN):
+        raise InvalidInput(gettext("Parameter tab atau state tidak dikenal."), field="tab")
+    page = services().alur.queries.inbox_page(
+        g.api_user, tab, request.args.get("process_key") or None, state, request.args.get("page", 1, type=int),
+        request.args.get("per_page", 25, type=int))
+    remaining = services().cases.remaining(page.items)
+    items = [{**to_json(t), "working_minutes_left": to_json(remaining.get(t.task_id))} for t in page.items]
+    return jsonify({"items": items, "page": page.page, "per_page": page.per_page, "total": page.total,
+                    "pages": page.pages, "counts": services().alur.queries.inbox_counts(g.api_user)})
+
+
+@bp.get("/tasks/<task_id>")
+def task(task_id: str) -> Response:
+    page = services().cases.task_page(task_id, g.api_user)
+    return jsonify({"task": to_json(page.task), "step": to_json(page.meta), "form": page.schema,
+                    "prefill": page.values, "working_minutes_left": to_json(page.remaining),
+                    "can_act": page.can_act, "documents": to_json(page.documents)})
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim(task_id: str) -> Response:
+    services().alur.runner.claim_task(task_id, g.api_user)
+    return jsonify(to_json(services().alur.queries.task(task_id)))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+def unclaim(task_id: str) -> Response:
+    services().alur.runner.unclaim_task(task_id, g.api_user)
+    return jsonify(to_json(services().alur.queries.task(task_id)))
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete(task_id: str) -> Response:
+    body = _body()
+    version = body.get("expected_version")
+    if version is not None and not isinstance(version, int):
+        raise InvalidInput(gettext("expected_version harus bilangan bulat."), field="expected_version")
+    result = services().alur.runner.complete_task(task_id, g.api_user, body.get("data"), version)
+    return jsonify(to_json(result))
+
+
+@bp.post("/cases")
+def start_case() -> tuple[Response, int]:
+    body = _body()
+    result = services().alur.runner.start_instance(str(body.get("process_key", "")), g.api_user,
+                                                   body.get("business_key") or None, body.get("data"))
+    response = jsonify(to_json(result))
+    response.headers["Location"] = url_for("api.case", instance_id=result.instance_id)
+    return response, 201
+
+
+@bp.get("/cases/<int:instance_id>")
+def case(instance_id: int) -> Response:
+    page = services().cases.case_page(instance_id, g.api_user)
+    steps = [{"task": to_json(s.task), "langkah": s.langkah, "pass_no": s.pass_no,
+              "worked_minutes": to_json(s.worked), "on_time": s.on_time, "overdue": s.overdue,
+              "mutu_baku": s.meta.mutu_baku} for s in page.steps]
+    return jsonify({"case": to_json(page.instance), "steps": steps, "documents": to_json(page.documents),
+                    "marks": page.marks, "overdue": page.overdue, "worked_minutes": to_json(page.worked)})
+
+
+@bp.post("/documents")
+def upload_document() -> tuple[Response, int]:
+    """Upload one document (multipart field ``file``); use the returned sha256 as the form field's value."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput(gettext("Berkas (field 'file') wajib dikirim."), field="file")
+    accept = [a for a in request.form.get("accept", "").split(",") if a] or None
+    attachment = services().attachments.store(upload.stream, upload.filename, g.api_user, accept)
+    return jsonify(to_json(attachment)), 201

@@ -1,0 +1,151 @@
+"""The OpenAPI 3.1 document of ``/api/v1`` (a test checks it lists exactly the app's API routes)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_STATUS_TEXTS = {400: "Bad request", 401: "Missing or invalid token", 403: "Not allowed for your roles",
+                 404: "Not found", 409: "Stale or duplicate: someone changed it first", 422: "Invalid data"}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in (401, *statuses)}
+
+
+_TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+_INSTANCE_ID = {"name": "instance_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message"], "additionalProperties": True,
+        "properties": {"code": {"type": "string", "description": "stable code, e.g. task_not_open"},
+                       "message": {"type": "string", "description": "Indonesian message"},
+                       "errors": {"type": "object", "additionalProperties": {"type": "string"},
+                                  "description": "form_invalid: field path -> message"}}}}},
+    "Task": {"type": "object", "properties": {
+        "task_id": {"type": "string"}, "instance_id": {"type": "integer"}, "process_key": {"type": "string"},
+        "process_name": {"type": "string"}, "business_key": {"type": ["string", "null"]},
+        "element_id": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string"},
+        "form_key": {"type": "string"}, "state": {"enum": ["ready", "claimed", "completed", "cancelled"]},
+        "assignee": {"type": ["string", "null"]}, "created_at": {"type": "string", "format": "date-time"},
+        "due_at": {"type": ["string", "null"], "format": "date-time"},
+        "claimed_at": {"type": ["string", "null"], "format": "date-time"},
+        "completed_at": {"type": ["string", "null"], "format": "date-time"},
+        "completed_by": {"type": ["string", "null"]},
+        "version": {"type": "integer", "description": "send back as expected_version"},
+        "data": {"type": ["object", "null"]}}},
+    "InboxPage": {"type": "object", "properties": {
+        "items": {"type": "array", "items": {"allOf": [_ref("Task"), {"type": "object", "properties": {
+            "working_minutes_left": {"type": ["integer", "null"], "description": "negative when overdue"}}}]}},
+        "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
+        "pages": {"type": "integer"},
+        "counts": {"type": "object", "properties": {t: {"type": "integer"} for t in ("mine", "available", "overdue")}}}},
+    "TaskDetail": {"type": "object", "properties": {
+        "task": _ref("Task"), "step": {"type": "object", "description": "name, documentation, role, mutu_baku"},
+        "form": {"type": "object", "description": "the form's JSON Schema (draft 2020-12)"},
+        "prefill": {"type": "object"}, "working_minutes_left": {"type": ["integer", "null"]},
+        "can_act": {"type": "boolean"}, "documents": {"type": "array", "items": _ref("CaseDocument")}}},
+    "CompleteTask": {"type": "object", "required": ["data"], "properties": {
+        "data": {"type": "object", "description": "valid against the task's form; documents as sha256"},
+        "expected_version": {"type": "integer", "description": "the task's version when read; stale -> 409"}}},
+    "StartCase": {"type": "object", "required": ["process_key"], "properties": {
+        "process_key": {"type": "string", "example": "sop_gangguan_jaringan"},
+        "business_key": {"type": "string", "description": "e.g. the request letter number"},
+        "data": {"type": "object"}}},
+    "StepResult": {"type": "object", "properties": {
+        "instance_id": {"type": "integer"}, "status": {"enum": ["running", "completed", "cancelled"]},
+        "ready_task_ids": {"type": "array", "items": {"type": "string"}}}},
+    "Case": {"type": "object", "properties": {
+        "case": {"type": "object", "description": "instance: key, version, status, times, data"},
+        "steps": {"type": "array", "items": {"type": "object"}},
+        "documents": {"type": "array", "items": _ref("CaseDocument")},
+        "marks": {"type": "object", "additionalProperties": {"enum": ["done", "active", "overdue"]}},
+        "overdue": {"type": "boolean"}, "worked_minutes": {"type": "integer"}}},
+    "CaseDocument": {"type": "object", "properties": {
+        "sha256": {"type": "string"}, "filename": {"type": "string"}, "media_type": {"type": "string"},
+        "size": {"type": "integer"}, "field": {"type": "string"}, "step_name": {"type": "string"}}},
+    "Document": {"type": "object", "properties": {
+        "sha256": {"type": "string"}, "filename": {"type": "string"}, "media_type": {"type": "string"},
+        "size": {"type": "integer"}, "uploaded_by": {"type": "string"},
+        "uploaded_at": {"type": "string", "format": "date-time"}}},
+    "User": {"type": "object", "properties": {
+        "user_id": {"type": "integer"}, "username": {"type": "string"}, "full_name": {"type": "string"},
+        "email": {"type": ["string", "null"]}, "active": {"type": "boolean"},
+        "roles": {"type": "array", "items": {"type": "string"}}}},
+    "ProcessList": {"type": "object", "properties": {"items": {"type": "array", "items": {
+        "type": "object", "properties": {"process_key": {"type": "string"}, "name": {"type": "string"},
+                                         "version": {"type": "integer"}, "can_start": {"type": "boolean"},
+                                         "routine_cycle": {"type": ["string", "null"]}}}}}},
+}
+
+_PATHS: dict[str, Any] = {
+    "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [],
+                              "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document")}}},
+    "/me": {"get": {"operationId": "me", "summary": "The token's user", "responses": {
+        "200": _json(_ref("User"), "The user"), **_errors()}}},
+    "/processes": {"get": {"operationId": "processes", "summary": "Deployed SOPs and whether you may start them",
+                           "responses": {"200": _json(_ref("ProcessList"), "SOPs"), **_errors()}}},
+    "/inbox": {"get": {
+        "operationId": "inbox", "summary": "Open tasks for you, soonest due first",
+        "parameters": [
+            {"name": "tab", "in": "query", "schema": {"enum": ["mine", "available", "overdue"], "default": "mine"}},
+            {"name": "process_key", "in": "query", "schema": {"type": "string"}},
+            {"name": "state", "in": "query", "schema": {"enum": ["ready", "claimed"]}},
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+            {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
+        "responses": {"200": _json(_ref("InboxPage"), "One page of tasks"), **_errors(422)}}},
+    "/tasks/{task_id}": {"get": {
+        "operationId": "getTask", "summary": "A task with its form schema, mutu baku and earlier documents",
+        "parameters": [_TASK_ID], "responses": {"200": _json(_ref("TaskDetail"), "The task"), **_errors(403, 404)}}},
+    "/tasks/{task_id}/claim": {"post": {
+        "operationId": "claimTask", "summary": "Take a ready task of your roles", "parameters": [_TASK_ID],
+        "responses": {"200": _json(_ref("Task"), "Claimed"), **_errors(403, 404, 409)}}},
+    "/tasks/{task_id}/unclaim": {"post": {
+        "operationId": "unclaimTask", "summary": "Give a claimed task back to its role", "parameters": [_TASK_ID],
+        "responses": {"200": _json(_ref("Task"), "Released"), **_errors(403, 404, 409)}}},
+    "/tasks/{task_id}/complete": {"post": {
+        "operationId": "completeTask", "summary": "Complete a task with form data", "parameters": [_TASK_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CompleteTask")}}},
+        "responses": {"200": _json(_ref("StepResult"), "Completed; the case ran on"),
+                      **_errors(403, 404, 409, 422)}}},
+    "/cases": {"post": {
+        "operationId": "startCase", "summary": "Start a case of an SOP your roles may start",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("StartCase")}}},
+        "responses": {"201": _json(_ref("StepResult"), "Started"), **_errors(403, 404, 422)}}},
+    "/cases/{instance_id}": {"get": {
+        "operationId": "getCase", "summary": "A case: steps against mutu baku, documents, diagram marks",
+        "parameters": [_INSTANCE_ID], "responses": {"200": _json(_ref("Case"), "The case"), **_errors(403, 404)}}},
+    "/documents": {"post": {
+        "operationId": "uploadDocument", "summary": "Upload a document; use its sha256 in form data",
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "accept": {"type": "string", "description": "allowed extensions, e.g. .pdf,.png"}}}}}},
+        "responses": {"201": _json(_ref("Document"), "Stored (content-addressed)"), **_errors(422)}}},
+}
+
+
+def openapi_document(server_url: str) -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Alur API", "version": "1.0.0",
+                 "description": "SOP cases of Bidang TIK, Diskominfo Provinsi Kalimantan Timur. Times are UTC "
+                                "(ISO 8601); durations are working minutes. Messages are in Indonesian."},
+        "servers": [{"url": server_url}],
+        "security": [{"bearerAuth": []}],
+        "paths": _PATHS,
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "A token from the Akun page"}},
+            "schemas": _SCHEMAS,
+            "responses": {f"E{s}": _json(_ref("Error"), text) for s, text in _STATUS_TEXTS.items()},
+        },
+    }

@@ -1,0 +1,117 @@
+"""Login and logout (Flask-Login over the engine's accounts), the language switch, the admin guard."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, lazy_gettext
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from engine.runner import ADMIN_ROLE
+from engine.views import UserView
+from web.services import services
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+
+class WebUser(UserMixin):
+    """The logged-in account; Flask-Login keeps only the username in the session."""
+
+    def __init__(self, view: UserView) -> None:
+        self.view = view
+
+    def get_id(self) -> str:
+        return self.view.username
+
+    @property
+    def is_active(self) -> bool:
+        return self.view.active
+
+    @property
+    def username(self) -> str:
+        return self.view.username
+
+    @property
+    def full_name(self) -> str:
+        return self.view.full_name
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.view.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN_ROLE in self.view.roles
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Silakan masuk terlebih dahulu.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def _load_user(username: str) -> WebUser | None:
+    user = services().alur.users.find(username)
+    return WebUser(user) if user is not None and user.active else None
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_admin:
+            abort(403, gettext("Halaman ini hanya untuk Admin Sistem."))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only local paths: an open redirect to another site after login would help phishing."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and target.startswith("/") else default
+
+
+@bp.route("/masuk", methods=["GET", "POST"])
+def login() -> Response | str | tuple[str, int]:
+    """Show the login form; on success start a fresh session."""
+    if request.method == "GET":
+        return render_template("auth/login.html", username="")
+    username = request.form.get("username", "").strip()
+    user = services().alur.users.authenticate(username, request.form.get("password", ""))
+    if user is None:
+        services().access.login_failed(username, request.remote_addr)
+        flash(gettext("Nama pengguna atau kata sandi salah, atau akun tidak aktif."), "error")
+        return render_template("auth/login.html", username=username), 401
+    lang = session.get("lang")
+    session.clear()  # no session fixation: the pre-login session is dropped
+    if lang:
+        session["lang"] = lang
+    login_user(WebUser(user))
+    services().access.login_succeeded(user.username, request.remote_addr)
+    return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+
+
+@bp.post("/keluar")
+@login_required
+def logout() -> Response:
+    services().access.logged_out(current_user.username, request.remote_addr)
+    logout_user()
+    flash(gettext("Anda telah keluar."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/bahasa/<lang>")
+def language(lang: str) -> Response:
+    """Switch the interface language (kept in the session)."""
+    if lang in ("id", "en"):
+        session["lang"] = lang
+    return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))

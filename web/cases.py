@@ -1,0 +1,71 @@
+"""Cases: start one per SOP, the case list, the case file with its diagram, documents and audit trail."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from web.services import services
+
+bp = Blueprint("cases", __name__, url_prefix="/kasus")
+STATUSES = ("running", "completed", "cancelled")
+
+
+@bp.get("")
+@login_required
+def index() -> str:
+    process_key = request.args.get("proses") or None
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    page = services().alur.queries.visible_instances(
+        current_user.username, process_key, status, request.args.get("hal", 1, type=int),
+        current_app.config["PER_PAGE"])
+    return render_template("cases/index.html", page=page, process_key=process_key, status=status,
+                           processes=services().catalog.processes(current_user.username))
+
+
+@bp.get("/baru")
+@login_required
+def new() -> str:
+    processes = [p for p in services().catalog.processes(current_user.username) if p.can_start]
+    return render_template("cases/new.html", processes=processes, selected=request.args.get("proses"))
+
+
+@bp.post("/baru")
+@login_required
+def start() -> Response:
+    """Start a case; the first step goes straight to the starter when it is theirs."""
+    user = current_user.username
+    business_key = request.form.get("business_key", "").strip() or None
+    result = services().alur.runner.start_instance(request.form.get("process_key", ""), user, business_key)
+    flash(gettext("Kasus #%(id)s dimulai.", id=result.instance_id), "success")
+    for task in services().alur.queries.open_tasks(result.instance_id):
+        if task.assignee == user:
+            return redirect(url_for("tasks.show", task_id=task.task_id))
+    return redirect(url_for("cases.show", instance_id=result.instance_id))
+
+
+@bp.get("/<int:instance_id>")
+@login_required
+def show(instance_id: int) -> str:
+    case = services().cases.case_page(instance_id, current_user.username)
+    services().access.case_viewed(current_user.username, instance_id, request.remote_addr)
+    return render_template("cases/show.html", case=case, now=services().cases.now())
+
+
+@bp.post("/<int:instance_id>/batal")
+@login_required
+def cancel(instance_id: int) -> Response:
+    services().alur.runner.cancel_instance(instance_id, current_user.username, request.form.get("reason", ""))
+    flash(gettext("Kasus #%(id)s dibatalkan.", id=instance_id), "info")
+    return redirect(url_for("cases.show", instance_id=instance_id))
+
+
+@bp.get("/<int:instance_id>/dokumen/<sha256>")
+@login_required
+def document(instance_id: int, sha256: str) -> Response:
+    """Download a document of the case (the access is logged)."""
+    attachment, path = services().cases.case_document(instance_id, sha256, current_user.username)
+    services().access.document_downloaded(current_user.username, instance_id, sha256, request.remote_addr)
+    return send_file(path, mimetype=attachment.media_type, as_attachment=True, download_name=attachment.filename,
+                     etag=sha256, max_age=0)

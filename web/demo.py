@@ -1,0 +1,26 @@
+"""Demo accounts for the embedded default: one per role a person holds (group roles come from members).
+
+Username = the role key (``pengelola_ti``), password = ``demo-`` + the role key (``demo-pengelola_ti``).
+"""
+from __future__ import annotations
+
+from engine.roles import RoleCatalog
+from engine.services import Alur
+
+DEMO_PASSWORD_PREFIX = "demo-"
+
+
+def demo_accounts(roles: RoleCatalog) -> list[tuple[str, str, str]]:
+    """(username, full name, password) for every base role of the catalogue."""
+    return [(role.key, f"Demo {role.title}", DEMO_PASSWORD_PREFIX + role.key)
+            for role in roles.roles.values() if not role.is_group]
+
+
+def ensure_demo_users(alur: Alur, actor: str = "system") -> list[str]:
+    """Create the demo accounts that do not exist yet; return the usernames created."""
+    created = []
+    for username, full_name, password in demo_accounts(alur.roles):
+        if alur.users.find(username) is None:
+            alur.users.add_user(username, full_name, password, {username}, actor=actor)
+            created.append(username)
+    return created

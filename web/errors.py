@@ -1,0 +1,95 @@
+"""Engine errors and HTTP errors to statuses, once for every blueprint: styled pages, or JSON for the API.
+
+A stack trace is never shown; the server log keeps it (Flask logs unhandled exceptions before this runs).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
+
+from engine.errors import Conflict, DeploymentError, EngineError, InvalidInput, NotFound, PermissionDenied
+
+STATUS_OF: tuple[tuple[type[EngineError], int], ...] = (
+    (NotFound, 404),
+    (PermissionDenied, 403),
+    (Conflict, 409),
+    (InvalidInput, 422),
+    (DeploymentError, 422),
+)
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 422: "unprocessable",
+              500: "internal_error"}
+
+
+def status_of(error: EngineError) -> int:
+    for kind, status in STATUS_OF:
+        if isinstance(error, kind):
+            return status
+    return 422  # ExecutionError, UnsafeExpression: the request could not be carried out; nothing was stored
+
+
+def wants_json() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str, **context: Any) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message": message, **context}}), status
+
+
+def _titles() -> dict[int, str]:
+    return {400: gettext("Permintaan tidak dapat diproses"), 401: gettext("Perlu masuk"),
+            403: gettext("Akses ditolak"), 404: gettext("Tidak ditemukan"),
+            405: gettext("Metode tidak diizinkan"), 409: gettext("Sudah berubah"),
+            413: gettext("Berkas terlalu besar"), 422: gettext("Data tidak dapat diterima"),
+            500: gettext("Terjadi kesalahan pada server")}
+
+
+def _default_messages() -> dict[int, str]:
+    return {404: gettext("Halaman atau data yang Anda cari tidak ada."),
+            403: gettext("Anda tidak memiliki peran untuk membuka halaman ini."),
+            405: gettext("Alamat ini tidak menerima cara pengiriman tersebut."),
+            413: gettext("Ukuran unggahan melebihi batas yang diizinkan."),
+            500: gettext("Maaf, terjadi kesalahan. Kejadian ini sudah dicatat; silakan coba lagi.")}
+
+
+def render_error(status: int, message: str | None = None, error: EngineError | None = None) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, title=_titles().get(status, str(status)),
+                           message=message or _default_messages().get(status, ""), error=error,
+                           context=error.context if error is not None else {}), status
+
+
+def _engine_error(error: EngineError) -> Any:
+    status = status_of(error)
+    if wants_json():
+        return json_error(status, error.code, error.message, **error.context)
+    return render_error(status, error.message, error)
+
+
+def _http_error(error: HTTPException) -> Any:
+    status = error.code or 500
+    if isinstance(error, InternalServerError):
+        message = None  # the original exception's text may reveal internals
+    else:
+        message = error.description if error.description != type(error).description else None
+    if wants_json():
+        return json_error(status, HTTP_CODES.get(status, "http_error"), message or _titles().get(status, ""))
+    return render_error(status, message)
+
+
+def _csrf_error(error: CSRFError) -> Any:
+    message = gettext("Formulir kedaluwarsa atau tidak sah (token CSRF). Muat ulang halaman, lalu kirim lagi.")
+    if wants_json():
+        return json_error(400, "csrf_failed", message)
+    return render_error(400, message)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(EngineError, _engine_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    for status in HTTP_CODES:
+        app.register_error_handler(status, _http_error)

@@ -1,0 +1,117 @@
+"""Jinja filters and globals: times in WITA, working durations, sizes, role titles, form values."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, get_locale, gettext, ngettext
+from flask_login import current_user
+
+from engine.calendar import WITA
+from web.services import services
+
+
+def wita(moment: datetime | None, with_zone: bool = True) -> str:
+    """``Sen, 23 Nov 2026 08.30 WITA`` (a naive value is taken as UTC, as the database stores it)."""
+    if moment is None:
+        return "–"
+    text = format_datetime(moment, "EEE, d MMM y HH.mm")
+    return f"{text} WITA" if with_zone else text
+
+
+def wita_iso(moment: datetime | None) -> str:
+    return moment.astimezone(WITA).isoformat() if moment else ""
+
+
+def date_text(value: str | None) -> str:
+    try:
+        return format_date(datetime.fromisoformat(str(value)).date(), "d MMM y")
+    except ValueError:
+        return str(value or "–")
+
+
+def datetime_text(value: str | None) -> str:
+    """A form's date-time value (RFC 3339) shown in WITA."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "–")
+    return wita(moment if moment.tzinfo else moment.replace(tzinfo=WITA))
+
+
+def duration(delta: timedelta | None, signed: bool = False) -> str:
+    """Working time as ``10 jam 5 mnt``: hours, not days, since a working day is 8.5 h Mon-Thu and 3.5 h Fri."""
+    if delta is None:
+        return "–"
+    minutes = int(abs(delta).total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(ngettext("%(num)d jam", "%(num)d jam", hours))
+    if minutes or not hours:
+        parts.append(ngettext("%(num)d mnt", "%(num)d mnt", minutes))
+    text = " ".join(parts)
+    if signed and delta < timedelta(0):
+        return gettext("terlambat %(time)s", time=text)
+    return text
+
+
+def filesize(size: int | None) -> str:
+    if size is None:
+        return "–"
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", "," if str(get_locale()) == "id" else ".")
+
+
+def role_title(role_key: str) -> str:
+    return services().alur.roles.title(role_key)
+
+
+def user_name(username: str | None) -> str:
+    if not username:
+        return "–"
+    user = services().alur.users.find(username)
+    return f"{user.full_name} ({username})" if user and user.full_name != username else username
+
+
+def form_schema(form_key: str) -> dict[str, Any]:
+    return services().alur.forms.get(form_key).schema
+
+
+def enum_label(prop: dict[str, Any], value: Any) -> str:
+    enum, labels = prop.get("enum") or [], prop.get("x-enum-labels") or []
+    if value in enum and len(labels) == len(enum):
+        return str(labels[enum.index(value)])
+    return str(value)
+
+
+def yes_no(value: Any) -> str:
+    return gettext("Ya") if value is True else gettext("Tidak") if value is False else "–"
+
+
+def url_with(**changes: Any) -> str:
+    """The current URL with some query arguments replaced (``None`` removes one)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(wita=wita, wita_iso=wita_iso, date_text=date_text, datetime_text=datetime_text,
+                                 duration=duration, filesize=filesize, role_title=role_title, user_name=user_name,
+                                 yes_no=yes_no)
+    app.jinja_env.globals.update(form_schema=form_schema, enum_label=enum_label, url_with=url_with,
+                                 get_locale=get_locale)
+
+    @app.context_processor
+    def _user_context() -> dict[str, Any]:
+        return {"current_user": current_user}

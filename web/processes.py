@@ -1,0 +1,36 @@
+"""The SOP catalogue: identity, steps with mutu baku, the diagram; the BPMN XML and bpmn-js assets."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, send_from_directory
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from web.services import services
+
+bp = Blueprint("processes", __name__)
+
+
+@bp.get("/proses")
+@login_required
+def index() -> str:
+    return render_template("processes/index.html", processes=services().catalog.processes(current_user.username))
+
+
+@bp.get("/proses/<process_key>")
+@login_required
+def show(process_key: str) -> str:
+    return render_template("processes/show.html", process=services().catalog.process(process_key,
+                                                                                       current_user.username))
+
+
+@bp.get("/proses/definisi/<int:definition_id>.bpmn")
+@login_required
+def definition_xml(definition_id: int) -> Response:
+    xml = services().alur.queries.definition_xml(definition_id)
+    return current_app.response_class(xml, mimetype="application/xml")
+
+
+@bp.get("/vendor/bpmn-js/<path:filename>")
+def vendor(filename: str) -> Response:
+    """bpmn-js's dist files (installed from the npm registry; never a CDN)."""
+    return send_from_directory(current_app.config["BPMN_JS_DIR"], filename, max_age=3600)

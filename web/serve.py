@@ -1,0 +1,32 @@
+"""``alur run``: prepare the embedded default (schema, the SOPs, demo users) and serve the web app."""
+from __future__ import annotations
+
+import os
+
+from werkzeug.serving import run_simple
+
+from engine.persistence.migrate import upgrade
+from engine.services import Alur
+from web import create_app
+from web.demo import ensure_demo_users
+
+
+def prepare(alur: Alur, demo_users: bool = True) -> None:
+    """What ``alur init --deploy`` does, plus the demo accounts; every step is idempotent."""
+    upgrade(alur.settings.database_url)
+    for result in alur.deployer.deploy_directory(alur.settings.processes_dir, "system"):
+        if result.created:
+            print(f"deployed {result.process_key} v{result.version}")
+    if demo_users:
+        created = ensure_demo_users(alur)
+        if created:
+            print(f"demo users created: {', '.join(created)} (password: demo-<username>)")
+
+
+def serve(alur: Alur, host: str = "127.0.0.1", port: int = 5000) -> int:
+    """Serve with Werkzeug's threaded server (fine for one office; use gunicorn ``web.wsgi:app`` beyond)."""
+    prepare(alur, demo_users=os.environ.get("ALUR_DEMO_USERS", "1") != "0")
+    app = create_app(alur=alur)
+    print(f"Alur: http://{host}:{port}/  (log in as e.g. pengguna_jaringan / demo-pengguna_jaringan)")
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    return 0

@@ -1,0 +1,41 @@
+"""The engine services the web layer calls, built once per app from one ``Alur``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from engine.access_log import AccessLog
+from engine.attachments import AttachmentStore
+from engine.casefile import CaseFiles
+from engine.catalog import ProcessCatalog
+from engine.clock import Clock
+from engine.services import Alur
+from engine.tokens import TokenService
+
+
+@dataclass
+class Services:
+    alur: Alur
+    cases: CaseFiles
+    catalog: ProcessCatalog
+    attachments: AttachmentStore
+    tokens: TokenService
+    access: AccessLog
+
+
+def build_services(alur: Alur, clock: Clock) -> Services:
+    attachments = AttachmentStore(alur.sessions, alur.settings, clock)
+    return Services(
+        alur=alur,
+        cases=CaseFiles(alur.sessions, alur.queries, alur.definitions, alur.forms, alur.roles, alur.users,
+                        attachments, alur.calendar, clock),
+        catalog=ProcessCatalog(alur.sessions, alur.definitions, alur.roles, alur.users),
+        attachments=attachments,
+        tokens=TokenService(alur.sessions, alur.users, clock),
+        access=AccessLog(alur.sessions, clock),
+    )
+
+
+def services() -> Services:
+    return current_app.extensions["alur"]  # type: ignore[no-any-return]
