@@ -22,12 +22,14 @@ from typing import Any, Callable
 from unittest import mock
 from zoneinfo import ZoneInfo
 
+import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import select
 
 from engine.calendar import WorkCalendar
+from engine.errors import PermissionDenied
 from engine.persistence.models import Attachment
-from engine.services import Alur
+from engine.services import Alur, open_alur
 from engine.users import hash_password
 from engine.views import InstanceView, TaskView
 
@@ -244,8 +246,9 @@ class Case:
     """One case of a process, driven step by step through the public runner and queries."""
 
     def __init__(self, alur: Alur, clock: Any, process_key: str, steps: dict[str, Step], starter: str,
-                 business_key: str | None = None, work: timedelta = timedelta(minutes=10)) -> None:
-        self.alur, self.clock, self.steps, self.work = alur, clock, steps, work
+                 business_key: str | None = None, work: timedelta = timedelta(minutes=10),
+                 everyone: bool = False) -> None:
+        self.alur, self.clock, self.steps, self.work, self.everyone = alur, clock, steps, work, everyone
         self.started_at = clock()
         result = alur.runner.start_instance(process_key, starter, business_key)
         self.id = result.instance_id
@@ -272,14 +275,40 @@ class Case:
         return task
 
     def _check_inboxes(self, task: TaskView, actor: str) -> None:
-        tab = "mine" if task.state == "claimed" else "available"
+        """The actor sees the task (in "mine" when it is theirs, else in "available"). On the first
+        visit of a step, one person without the role neither sees it nor may claim it; with
+        ``self.everyone``, every other person's "available" inbox shows it exactly when they hold
+        the task's role."""
         if task.state == "claimed":
             assert task.assignee == actor, (task.element_id, task.assignee, actor)
-        assert task.task_id in {t.task_id for t in self.alur.queries.inbox(actor, tab, per_page=100).items}, \
-            f"{actor} does not see {task.element_id} in '{tab}'"
-        outsider = next(u for u in CAST if u not in holders(self.alur, task.role))
-        assert task.task_id not in {t.task_id for t in self.alur.queries.inbox(outsider, "available").items}, \
-            f"{outsider} sees {task.element_id} of role {task.role}"
+        tab = "mine" if task.state == "claimed" else "available"
+        assert task.task_id in self._inbox(actor, tab), f"{actor} does not see {task.element_id} in '{tab}'"
+        if task.element_id in self.visits:
+            return
+        can = set(holders(self.alur, task.role))
+        others = [p for p in CAST if p != actor] if self.everyone else [next(p for p in CAST if p not in can)]
+        for person in others:
+            expected = task.state == "ready" and person in can
+            assert (task.task_id in self._inbox(person, "available")) == expected, \
+                f"{person} {'misses' if expected else 'sees'} {task.element_id} (role {task.role})"
+        outsider = next(p for p in others if p not in can)
+        with pytest.raises(PermissionDenied):
+            self.alur.runner.claim_task(task.task_id, outsider)
+
+    def _inbox(self, person: str, tab: str) -> set[str]:
+        return {t.task_id for t in self.alur.queries.inbox(person, tab, per_page=100).items}
+
+    def refuses(self, element_id: str, person: str) -> None:
+        """``person`` may not take the ready ``element_id`` (lacks its role)."""
+        task = self.ready(element_id)
+        with pytest.raises(PermissionDenied):
+            self.alur.runner.claim_task(task.task_id, person)
+        assert task.task_id not in self._inbox(person, "available")
+
+    def reopen(self) -> None:
+        """Go on with a new Alur over the same database, as after a restart: nothing is kept in
+        memory between steps except what the database holds."""
+        self.alur = open_alur(self.alur.settings, clock=self.clock, db=self.alur.db)
 
     # -- doing steps -------------------------------------------------------------------------------
 

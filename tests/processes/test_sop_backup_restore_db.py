@@ -32,7 +32,7 @@ def deployed(sop):
 def test_backup_request(deployed, clock):
     with pytest.raises(PermissionDenied):
         deployed.runner.start_instance(KEY, "pengelola")  # the request comes from the OPD
-    case = Case(deployed, clock, KEY, STEPS, starter="opd", business_key="BRD/2026/031")
+    case = Case(deployed, clock, KEY, STEPS, starter="opd", business_key="BRD/2026/031", everyone=True)
     first = case.do("brd_01", full=True, jenis_layanan="backup")
     assert (first.state, first.assignee, first.due_at) == ("claimed", "opd", wita(2026, 11, 24, 16, 0))
     # no WAKTU PELAKSANAAN in the SOP: steps 2-5 add up to 1 hari kerja and 1 h 30 min
@@ -44,7 +44,8 @@ def test_backup_request(deployed, clock):
     case.do("brd_03", full=True, informasi_ke_pemohon_terkirim=True, at=wita(2026, 11, 26, 14, 0))
     assert "waktu_informasi_ke_pemohon" in case.submitted("brd_03")
     assert case.do("brd_04", full=True).due_at == wita(2026, 11, 27, 11, 0)
-    case.ready("brd_05")
+    case.reopen()  # a restart in the middle of the case: only the database carries it on
+    case.refuses("brd_05", "pengelola")  # maker-checker: the confirmation is the Pemeriksa's
     data = case.instance().data
     assert data["dokumen_surat_permohonan"] == case.submitted("brd_01")["dokumen_surat_permohonan"]
     assert data["daftar_spesifikasi"] == case.submitted("brd_01")["daftar_spesifikasi"]

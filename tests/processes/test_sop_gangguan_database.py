@@ -32,6 +32,7 @@ def case(sop, clock):
 
 
 def test_happy_path(case, clock):
+    case.everyone = True  # at each step, check every person's inbox
     first = case.do("gdb_01", full=True)
     assert (first.state, first.assignee) == ("claimed", "pengelola")  # the starter does the first step
     assert first.due_at == wita(2026, 11, 23, 9, 0)                    # Monday 08:30 + 30 menit
@@ -41,7 +42,10 @@ def test_happy_path(case, clock):
     assert case.do("gdb_02", full=True).due_at == wita(2026, 11, 23, 9, 40)
     case.do("gdb_03", full=True)
     assert case.do("gdb_04", full=True).due_at == wita(2026, 11, 25, 16, 0)  # P2D from Monday: Wednesday
-    case.run("gdb_05", "gdb_06", "gdb_07", "gdb_08", full=True)
+    case.reopen()  # a restart in the middle of the case: only the database carries it on
+    case.do("gdb_05", full=True)
+    case.refuses("gdb_06", "pemeriksa")  # the combined lane, but step 6 is narrowed to the Pengelola TI
+    case.run("gdb_06", "gdb_07", "gdb_08", full=True)
     # kelengkapan carried forward: when the closing step is ready, the case holds the first step's
     # report form and the report text, and the check notes of step 4
     case.ready("gdb_09")
@@ -85,3 +89,14 @@ def test_d2_report_not_accepted_goes_back_to_gdb_07(case, clock, turns):
     assert case.decisions() == [("gw_gdb_07", "Ya")] + [("gw_gdb_08", "Tidak"), ("gw_gdb_07", "Ya")] * turns + [
         ("gw_gdb_08", "Ya")]
     assert "catatan_pengembalian" in case.instance().data
+
+
+def test_report_returned_then_not_resolved_runs_both_loops(case):
+    """D2 Tidak back to GDB-07, whose D1 Tidak then sends the case back to GDB-05."""
+    case.run("gdb_01", "gdb_02", "gdb_03", "gdb_04", "gdb_05", "gdb_06", "gdb_07")
+    case.do("gdb_08", laporan_diterima=False)
+    case.do("gdb_07", gangguan_selesai=False)
+    case.run("gdb_05", "gdb_06", "gdb_07", "gdb_08", "gdb_09")
+    case.finish()
+    assert case.decisions() == [("gw_gdb_07", "Ya"), ("gw_gdb_08", "Tidak"), ("gw_gdb_07", "Tidak"),
+                                ("gw_gdb_07", "Ya"), ("gw_gdb_08", "Ya")]

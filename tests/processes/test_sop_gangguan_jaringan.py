@@ -48,6 +48,7 @@ def checks(case, repeat: bool = False) -> None:
 
 
 def test_happy_path_connected_after_the_checks(case):
+    case.everyone = True  # at each step, check every person's inbox
     first = case.do("gjr_01", full=True)
     assert (first.state, first.assignee) == ("claimed", "pengguna")
     assert first.due_at == wita(2026, 11, 24, 16, 0)                    # 1 hari kerja: Tuesday closing
@@ -58,6 +59,7 @@ def test_happy_path_connected_after_the_checks(case):
                                                       CALENDAR.due(case.started_at, "P14D"))
     for step in INTAKE[1:]:
         case.do(step, full=True)
+    case.reopen()  # a restart in the middle of the case: only the database carries it on
     case.do("gjr_04", actor="admin_server", full=True)
     # monitoring handed in on Friday: the DNS check's 3 hari kerja run Monday to Wednesday
     case.do("gjr_05", actor="pemeriksa", full=True, monitoring_tidak_diulang=False, at=wita(2026, 11, 27, 9, 0))
@@ -72,6 +74,7 @@ def test_happy_path_connected_after_the_checks(case):
     assert data["dokumen_laporan_monitoring_jaringan"] == \
         case.submitted("gjr_09")["dokumen_laporan_monitoring_jaringan"]
     assert letter.role == "pengelola_ti"  # narrowed from the Tim Teknis lane
+    case.refuses("gjr_10", "admin_server")
     case.do("gjr_10", full=True)
     case.finish()
     assert case.decisions() == [("gw_gjr_07", "Ya")]
@@ -104,3 +107,17 @@ def test_not_connected_after_isp_goes_back_to_step_4(case, turns):
     assert instance.data["alasan_dns_tidak_diulang"] == "DNS normal"
     assert case.decisions() == [("gw_gjr_07", "Tidak"), ("gw_gjr_08", "Tidak")] * turns + [("gw_gjr_07", "Ya")]
     assert [e for e, _ in case.walked].count("gjr_04") == turns + 1
+
+
+def test_back_to_step_4_then_connected_after_the_isp(case):
+    case.run(*INTAKE)
+    checks(case)
+    case.do("gjr_07", jaringan_terkoneksi=False)
+    case.do("gjr_08", jaringan_terhubung=False)
+    checks(case, repeat=True)
+    case.do("gjr_07", jaringan_terkoneksi=False)
+    case.do("gjr_08", jaringan_terhubung=True)
+    case.run("gjr_09", "gjr_10")
+    case.finish()
+    assert case.decisions() == [("gw_gjr_07", "Tidak"), ("gw_gjr_08", "Tidak"), ("gw_gjr_07", "Tidak"),
+                                ("gw_gjr_08", "Ya")]

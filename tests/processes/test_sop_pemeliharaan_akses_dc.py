@@ -39,7 +39,7 @@ def test_routine_cycle_is_monthly_and_only_the_pengawas_starts_by_hand(deployed)
 
 
 def test_maintenance_started_by_hand(deployed, clock):
-    case = Case(deployed, clock, KEY, STEPS, starter="kasi_infra", business_key="PDC/2026/11")
+    case = Case(deployed, clock, KEY, STEPS, starter="kasi_infra", business_key="PDC/2026/11", everyone=True)
     first = case.do("pdc_01", full=True)
     assert (first.state, first.assignee, first.due_at) == ("claimed", "kasi_infra", wita(2026, 11, 23, 8, 45))
     # no WAKTU PELAKSANAAN in the SOP: the sum of the step times, 2 hari kerja and 1 h 45 min
@@ -49,6 +49,8 @@ def test_maintenance_started_by_hand(deployed, clock):
     case.do("pdc_02", full=True)
     assert case.submitted("pdc_02")["rencana"][0]["butuh_downtime"] is True
     assert "pemberitahuan_downtime_ke_opd" in case.submitted("pdc_02")  # required by the downtime row
+    case.reopen()  # a restart in the middle of the case: only the database carries it on
+    case.refuses("pdc_03", "pengelola")  # Personil DC lane, but the maintenance itself is the Pemeriksa's
     case.run("pdc_03", "pdc_04", "pdc_05", full=True)
     case.ready("pdc_06")
     report = case.submitted("pdc_03")["dokumen_laporan_pemeliharaan"]

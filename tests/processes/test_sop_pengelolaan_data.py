@@ -33,6 +33,7 @@ def case(sop, clock):
 
 
 def test_request_mode_pdt_03_waits_in_the_inbox_until_the_opd_data_arrives(case, sop):
+    case.everyone = True  # at each step, check every person's inbox
     first = case.do("pdt_01", full=True)
     assert (first.state, first.assignee, first.due_at) == ("claimed", "kabid", wita(2026, 11, 23, 9, 0))
     assert case.instance().due_at == wita(2026, 11, 26, 16, 0) == CALENDAR.due(case.started_at, "P3D")
@@ -49,6 +50,7 @@ def test_request_mode_pdt_03_waits_in_the_inbox_until_the_opd_data_arrives(case,
     assert case.do("pdt_04", full=True, at=wita(2026, 11, 27, 10, 30)).due_at == wita(2026, 11, 27, 11, 0)
     # PT2H from Friday 10:30: 30 minutes on Friday, 1 h 30 on Monday from 07:30
     assert case.ready("pdt_05").due_at == wita(2026, 11, 30, 9, 0)
+    case.reopen()  # a restart over the weekend: only the database carries the case on
     case.run("pdt_05", "pdt_06", "pdt_07", "pdt_08", "pdt_09", full=True)
     instance = case.finish()
     assert instance.data["asal_data"] == "kiriman_atas_surat_pendataan"
@@ -95,3 +97,14 @@ def test_d2_not_approved_goes_back_to_pdt_06(case, turns):
     assert instance.data["catatan_pengembalian"] == f"lengkapi metadata ({turns})"
     assert case.decisions() == [("gw_pdt_06", "Ya")] + [("gw_pdt_07", "Tidak"), ("gw_pdt_06", "Ya")] * turns + [
         ("gw_pdt_07", "Ya")]
+
+
+def test_returned_by_the_kabid_then_not_finished_runs_both_loops(case):
+    """D2 Tidak back to PDT-06, whose D1 Tidak then sends the case back to PDT-04."""
+    case.run("pdt_01", "pdt_02", "pdt_03", "pdt_04", "pdt_05", "pdt_06")
+    case.do("pdt_07", disetujui=False)
+    case.do("pdt_06", pengelolaan_selesai=False)
+    case.run("pdt_04", "pdt_05", "pdt_06", "pdt_07", "pdt_08", "pdt_09")
+    case.finish()
+    assert case.decisions() == [("gw_pdt_06", "Ya"), ("gw_pdt_07", "Tidak"), ("gw_pdt_06", "Tidak"),
+                                ("gw_pdt_06", "Ya"), ("gw_pdt_07", "Ya")]

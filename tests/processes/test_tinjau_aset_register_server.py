@@ -35,7 +35,7 @@ def test_routine_cycle_is_yearly_and_personil_dc_start_by_hand(deployed):
 
 
 def test_approved_at_once(deployed, clock):
-    case = Case(deployed, clock, KEY, STEPS, starter="pemeriksa", business_key="TAR/2026")
+    case = Case(deployed, clock, KEY, STEPS, starter="pemeriksa", business_key="TAR/2026", everyone=True)
     first = case.do("tar_01", full=True)
     assert (first.state, first.assignee) == ("claimed", "pemeriksa")  # Pemeriksa TI is Personil DC
     assert first.due_at == wita(2026, 11, 30, 16, 0)                     # 5 hari kerja over a weekend
