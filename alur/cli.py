@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.audit import verify_chains
+from alur.worker_cli import add_worker_commands
 from engine.config import settings_from_env
 from engine.errors import EngineError
 from engine.persistence.migrate import upgrade
@@ -146,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_command", required=True)
     p = audit.add_parser("verify", help="check every hash chain")
     p.set_defaults(handler=_audit_verify)
+
+    add_worker_commands(sub)
 
     p = sub.add_parser("run", help="serve the web app (and the worker) for the embedded default")
     p.add_argument("--host", default="127.0.0.1")

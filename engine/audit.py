@@ -5,7 +5,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -102,30 +102,76 @@ def verify_chains(session: Session) -> list[ChainProblem]:
     return problems
 
 
-def _events(session: Session, chain: str) -> Iterator[AuditEvent]:
+def verify_chain(session: Session, chain: str) -> ChainProblem | None:
+    """Check one chain (e.g. one case's); the first broken event, or None."""
+    head = session.get(AuditChainHead, chain)
+    return _verify_chain(session, chain, head)
+
+
+def _events(session: Session, chain: str) -> list[AuditEvent]:
     stmt = select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq, AuditEvent.id)
-    return iter(session.scalars(stmt).all())
+    return list(session.scalars(stmt).all())
+
+
+def _own_hash_holds(event: AuditEvent, seq: int) -> bool:
+    """The event's content still hashes to its stored hash, linked to its stored prev_hash at ``seq``."""
+    return event.hash == event_hash(event.prev_hash, event.chain, seq, event.instance_id, event.event_type,
+                                    event.actor, event.at, event.payload_json)
 
 
 def _verify_chain(session: Session, chain: str, head: AuditChainHead | None) -> ChainProblem | None:
+    events = _events(session, chain)
     prev_hash, expected_seq, last = GENESIS, 1, None
-    for event in _events(session, chain):
+    for index, event in enumerate(events):
         if event.seq != expected_seq:
             kind = "deleted" if event.seq > expected_seq else "inserted"
             return ChainProblem(chain, event.seq, event.id, kind,
                                 f"expected seq {expected_seq}, found {event.seq}")
         if event.prev_hash != prev_hash:
-            kind = "reordered" if event.hash == event_hash(event.prev_hash, chain, event.seq, event.instance_id,
-                                                           event.event_type, event.actor, event.at,
-                                                           event.payload_json) else "inserted"
-            return ChainProblem(chain, event.seq, event.id, kind, "previous-hash link broken")
+            return _broken_link(chain, events, index)
         recomputed = event_hash(prev_hash, chain, event.seq, event.instance_id, event.event_type,
                                 event.actor, event.at, event.payload_json)
         if recomputed != event.hash:
             return ChainProblem(chain, event.seq, event.id, "edited", "content does not match its hash")
         prev_hash, expected_seq, last = event.hash, expected_seq + 1, event
+    if head is not None and last is not None and head.seq < last.seq:
+        first_after = next(e for e in events if e.seq > head.seq)
+        return ChainProblem(chain, first_after.seq, first_after.id, "inserted",
+                            f"added after the chain head (seq {head.seq}) without moving it")
     if head is None or head.seq != (last.seq if last else 0) or head.hash != prev_hash:
         return ChainProblem(chain, head.seq if head else None, None, "deleted" if head and last and
                             head.seq > last.seq else "head_mismatch",
                             "chain head does not match the last event")
     return None
+
+
+def _broken_link(chain: str, events: list[AuditEvent], index: int) -> ChainProblem:
+    """Name what happened where an event does not link to the one before it.
+
+    Tells apart: the event was moved before events recorded earlier than it (reordered); the
+    event before it is a forgery squeezed in and the later events renumbered (inserted); the
+    event before it was changed and hashed again, so this one still links to its old hash
+    (edited); the event before it was removed and the later ones renumbered (deleted).
+    """
+    event = events[index]
+    later = {e.hash: e for e in events[index + 1:]}
+    if event.prev_hash in later:
+        moved = later[event.prev_hash]
+        return ChainProblem(chain, event.seq, event.id, "reordered",
+                            f"it was recorded after event id={moved.id}, which now comes later (seq {moved.seq})")
+    before = events[index - 1] if index >= 1 else None
+    two_back = events[index - 2].hash if index >= 2 else GENESIS
+    if before is not None and event.prev_hash == two_back and _own_hash_holds(event, event.seq - 1):
+        return ChainProblem(chain, before.seq, before.id, "inserted",
+                            f"not in the original chain: the next event (id={event.id}) links past it and was "
+                            "renumbered")
+    if event.prev_hash not in {e.hash for e in events}:
+        if before is not None and _own_hash_holds(event, event.seq):
+            return ChainProblem(chain, before.seq, before.id, "edited",
+                                f"changed and hashed again: the next event (id={event.id}) still links to its "
+                                "original hash")
+        if _own_hash_holds(event, event.seq + 1):
+            return ChainProblem(chain, event.seq, event.id, "deleted",
+                                f"the event before it (seq {event.seq}) was removed and later events renumbered")
+    kind = "reordered" if _own_hash_holds(event, event.seq) else "inserted"
+    return ChainProblem(chain, event.seq, event.id, kind, "previous-hash link broken")

@@ -9,6 +9,20 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """Outgoing mail; e-mail notifications are sent only when these settings exist."""
+
+    host: str
+    port: int = 587
+    sender: str = "alur@localhost"
+    starttls: bool = True  # upgrade a plain connection with STARTTLS
+    ssl: bool = False  # implicit TLS from the first byte (usually port 465)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     processes_dir: Path = PROJECT_ROOT / "processes"
@@ -21,6 +35,10 @@ class Settings:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "application/msword", "application/vnd.ms-excel", "text/plain", "text/csv",
     ))
+    smtp: SmtpSettings | None = None
+    # The worker never sleeps longer than this, so edits made by other processes (a new schedule,
+    # a calendar override, a task created elsewhere) are picked up within this many seconds.
+    worker_max_sleep: float = 30.0
 
     @property
     def roles_file(self) -> Path:
@@ -44,4 +62,24 @@ def settings_from_env() -> Settings:
         processes_dir=Path(os.environ.get("ALUR_PROCESSES_DIR", PROJECT_ROOT / "processes")),
         forms_dir=Path(os.environ.get("ALUR_FORMS_DIR", PROJECT_ROOT / "forms")),
         attachments_dir=root / "attachments",
+        smtp=smtp_settings_from_env(),
+        worker_max_sleep=float(os.environ.get("ALUR_WORKER_MAX_SLEEP", "30")),
     )
+
+
+def smtp_settings_from_env() -> SmtpSettings | None:
+    """``ALUR_SMTP_HOST`` (required to send mail), ``_PORT``, ``_FROM``, ``_STARTTLS``, ``_SSL``,
+    ``_USER``, ``_PASSWORD`` and ``_TIMEOUT``."""
+    host = os.environ.get("ALUR_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    env = os.environ.get
+    return SmtpSettings(
+        host=host, port=int(env("ALUR_SMTP_PORT", "587")), sender=env("ALUR_SMTP_FROM", "alur@localhost"),
+        starttls=_flag(env("ALUR_SMTP_STARTTLS", "1")), ssl=_flag(env("ALUR_SMTP_SSL", "0")),
+        username=env("ALUR_SMTP_USER") or None, password=env("ALUR_SMTP_PASSWORD") or None,
+        timeout=float(env("ALUR_SMTP_TIMEOUT", "10")))
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")

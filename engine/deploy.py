@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit import SYSTEM_CHAIN, append_event
 from engine.clock import Clock, utcnow
-from engine.errors import DefinitionNotFound, DeploymentError
+from engine.errors import DefinitionNotFound, DeploymentError, InvalidInput
 from engine.persistence.models import ProcessDefinition
+from engine.routines import parse_cycle, sync_schedule
 from engine.specs import DefinitionParser, ParsedDefinition, sha256_of
 from engine.views import DeployResult
 
@@ -66,13 +67,22 @@ class Deployer:
 
     def deploy_bytes(self, content: bytes, filename: str, actor: str, change_note: str = "",
                      expected_key: str | None = None) -> DeployResult:
-        """Validate and store a model; identical content is a no-op, changed content the next version."""
+        """Validate and store a model; identical content is a no-op, changed content the next version.
+
+        A routine process (timer start event) also gets or updates its schedule, in the same transaction.
+        """
         parsed = self._parser.parse(content, filename, expected_key)
+        if parsed.routine_cycle is not None:
+            try:
+                parse_cycle(parsed.routine_cycle)
+            except InvalidInput as exc:
+                raise DeploymentError(exc.message, file=filename) from exc
         with self._sessions.begin() as session:
             latest = session.scalars(
                 select(ProcessDefinition).where(ProcessDefinition.process_key == parsed.process_key)
                 .order_by(ProcessDefinition.version.desc()).limit(1).with_for_update()).first()
             if latest is not None and latest.sha256 == parsed.sha256:
+                sync_schedule(session, parsed.process_key, parsed.routine_cycle, self._clock(), actor)
                 return DeployResult(parsed.process_key, latest.version, latest.id, created=False)
             version = (latest.version if latest else 0) + 1
             row = ProcessDefinition(
@@ -85,6 +95,7 @@ class Deployer:
                          at=row.deployed_at, payload={"process_key": row.process_key, "version": version,
                                                       "sha256": row.sha256, "file": filename,
                                                       "change_note": change_note})
+            sync_schedule(session, parsed.process_key, parsed.routine_cycle, row.deployed_at, actor)
             return DeployResult(parsed.process_key, version, row.id, created=True)
 
     def deploy_directory(self, directory: Path, actor: str) -> list[DeployResult]:

@@ -10,11 +10,16 @@ from engine.calendar_store import CalendarAdmin, CalendarProvider
 from engine.clock import Clock, utcnow
 from engine.config import Settings
 from engine.deploy import DefinitionStore, Deployer
+from engine.escalation import Escalation
 from engine.forms import FormRegistry
+from engine.mailer import Mailer
+from engine.notifications import NotificationService
 from engine.persistence.db import make_engine, make_sessions
 from engine.queries import Queries
 from engine.roles import RoleCatalog
+from engine.routines import ScheduleAdmin
 from engine.runner import Runner
+from engine.scheduling import Scheduling
 from engine.specs import DefinitionParser
 from engine.users import UserService
 
@@ -33,6 +38,11 @@ class Alur:
     users: UserService
     calendar: CalendarProvider
     calendar_admin: CalendarAdmin
+    clock: Clock
+    notifications: NotificationService  # the bell: unread_count, list, mark_read
+    schedules: ScheduleAdmin  # routine schedules (alur schedule, web admin)
+    scheduling: Scheduling  # the worker's use cases; engine.timers runs them
+    mailer: Mailer | None  # e-mail for notifications; None without SMTP settings
 
     def close(self) -> None:
         self.db.dispose()
@@ -47,11 +57,17 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     parser = DefinitionParser(roles, forms)
     definitions = DefinitionStore(parser)
     calendar = CalendarProvider()
+    runner = Runner(sessions, definitions, forms, roles, calendar, clock)
+    escalation = Escalation(sessions, roles, definitions, email=settings.smtp is not None)
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, forms=forms, definitions=definitions,
         deployer=Deployer(sessions, parser, clock),
-        runner=Runner(sessions, definitions, forms, roles, calendar, clock),
+        runner=runner,
         queries=Queries(sessions, roles, definitions, clock),
         users=UserService(sessions, roles, clock),
         calendar=calendar, calendar_admin=CalendarAdmin(sessions, calendar, clock),
+        clock=clock, notifications=NotificationService(sessions, clock),
+        schedules=ScheduleAdmin(sessions, definitions, clock),
+        scheduling=Scheduling(sessions, runner, escalation),
+        mailer=Mailer(sessions, settings.smtp) if settings.smtp is not None else None,
     )

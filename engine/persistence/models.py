@@ -246,3 +246,30 @@ class ScheduleOccurrence(Base):
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
     instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_instance.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditCheckpoint(Base):
+    """A signed list of the audit chain heads that moved since the previous checkpoint (all heads in the
+    first), linked to the previous checkpoint by its sha256; the signing key is kept outside the database."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    body_json: Mapped[str] = mapped_column(Text)  # the exact signed text (canonical JSON)
+    signature: Mapped[str] = mapped_column(String(100))  # base64 Ed25519 signature of body_json
+    public_key: Mapped[str] = mapped_column(String(100))  # base64 raw Ed25519 public key that signed it
+    key_id: Mapped[str] = mapped_column(String(16))  # first 16 hex digits of sha256(public key)
+    chain_count: Mapped[int] = mapped_column(Integer)  # heads in this checkpoint (chains moved since the last)
+
+
+class AuditCheckpointHead(Base):
+    """The heads a checkpoint signed, as rows: finds what moved since, and which checkpoints cover a chain."""
+
+    __tablename__ = "audit_checkpoint_head"
+
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("audit_checkpoint.id"), primary_key=True)
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

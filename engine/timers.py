@@ -1,0 +1,158 @@
+"""APScheduler wiring for the worker; the work itself lives in ``engine.scheduling`` and ``engine.mailer``.
+
+One job, ``alur_worker``, runs the use cases and then moves its own next run to the earliest due
+moment (``Scheduling.next_wakeup()``), but never more than ``max_sleep`` seconds ahead (default
+30 s, ``ALUR_WORKER_MAX_SLEEP``): other processes create timers, tasks and schedules too, and this
+bound is how late the worker can notice them. It never sleeps less than ``MIN_SLEEP`` either, so a
+deadline that keeps failing cannot spin the CPU. The job's interval trigger of ``max_sleep`` is
+the safety net should a reschedule ever be lost. All state is in the database: stopping, killing
+or running several workers loses and doubles nothing.
+
+Entry points:
+
+- ``alur worker`` — the foreground process (SIGTERM/SIGINT finish the item in hand, then exit);
+- ``start_embedded_worker(alur)`` — for ``make run``: a daemon thread inside the web process.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from engine.clock import Clock, utcnow
+from engine.mailer import Mailer
+from engine.scheduling import RunReport, Scheduling
+from engine.work_items import ItemHooks
+
+JOB_ID = "alur_worker"
+DEFAULT_MAX_SLEEP = 30.0
+MIN_SLEEP = 1.0
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, scheduling: Scheduling, mailer: Mailer | None = None, clock: Clock = utcnow,
+                 max_sleep: float = DEFAULT_MAX_SLEEP, hooks: ItemHooks | None = None) -> None:
+        if max_sleep < MIN_SLEEP:
+            raise ValueError(f"max_sleep must be at least {MIN_SLEEP} s")
+        self._scheduling = scheduling
+        self._mailer = mailer
+        self._clock = clock
+        self.max_sleep = max_sleep
+        self.hooks = hooks or ItemHooks()
+        self.scheduler: BackgroundScheduler | None = None
+
+    # -- one run ---------------------------------------------------------------------------------
+
+    def run_once(self) -> RunReport:
+        """Fire timers, start routines, escalate, then send owed e-mail. Each step's failure is
+        logged and does not stop the others."""
+        now = self._clock()
+        report = RunReport()
+        try:
+            report = self._scheduling.run_due(now, self.hooks)
+        except Exception:  # noqa: BLE001 - e.g. the database is away; the next run tries again
+            log.exception("worker run failed")
+            report = RunReport(failures=1)
+        if self._mailer is not None and not self.hooks.stop_requested():
+            try:
+                emails = self._mailer.deliver_pending(now, self.hooks)
+            except Exception:  # noqa: BLE001
+                log.exception("e-mail delivery failed")
+                emails = 0
+            report = RunReport(report.timers, report.routines, report.escalations, emails, report.failures)
+        return report
+
+    def run_until_idle(self, max_runs: int = 1000) -> RunReport:
+        """Run until a run finds nothing to do; returns the totals (for ``--once`` and tests)."""
+        totals = RunReport()
+        for _ in range(max_runs):
+            report = self.run_once()
+            totals = RunReport(*(a + b for a, b in zip(_fields(totals), _fields(report))))
+            if report.total == 0 or self.hooks.stop_requested():
+                break
+        return totals
+
+    def next_run_at(self, now: datetime) -> datetime:
+        """When to run next: the earliest due moment, kept within [now + MIN_SLEEP, now + max_sleep]."""
+        latest = now + timedelta(seconds=self.max_sleep)
+        wakeup = self._scheduling.next_wakeup()
+        moment = latest if wakeup is None else min(wakeup, latest)
+        return max(moment, now + timedelta(seconds=MIN_SLEEP))
+
+    # -- APScheduler -----------------------------------------------------------------------------
+
+    def tick(self) -> RunReport:
+        """The job: one run, then move the job's next run to ``next_run_at``."""
+        report = self.run_once()
+        if report.total:
+            log.info("worker: %s", report)
+        if self.scheduler is not None and not self.hooks.stop_requested():
+            try:
+                run_at = self.next_run_at(self._clock())
+            except Exception:  # noqa: BLE001 - the interval trigger still wakes us within max_sleep
+                log.exception("could not compute the next wake-up")
+            else:
+                self.scheduler.modify_job(JOB_ID, next_run_time=run_at)
+        return report
+
+    def start(self, paused: bool = False) -> BackgroundScheduler:
+        """Start the scheduler thread with the job due at once (``paused``: tests drive ``tick`` by hand)."""
+        scheduler = BackgroundScheduler(timezone=timezone.utc, daemon=True)
+        scheduler.add_job(self.tick, IntervalTrigger(seconds=self.max_sleep, timezone=timezone.utc), id=JOB_ID,
+                          name="Alur worker", max_instances=1, coalesce=True, misfire_grace_time=None,
+                          next_run_time=self._clock())
+        self.scheduler = scheduler
+        scheduler.start(paused=paused)
+        return scheduler
+
+    def stop(self, wait: bool = True) -> None:
+        """Ask the run in progress to stop after its current item, then shut the scheduler down."""
+        self.hooks.stop.set()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+
+    def run_forever(self) -> None:
+        """Run in the foreground until SIGTERM or SIGINT (``alur worker``)."""
+        stopping = threading.Event()
+
+        def on_signal(signum: int, _frame: Any) -> None:
+            log.info("signal %s: stopping after the current item", signum)
+            stopping.set()
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        self.start()
+        try:
+            while not stopping.wait(1.0):
+                pass
+        finally:
+            self.stop(wait=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _fields(report: RunReport) -> tuple[int, ...]:
+    return (report.timers, report.routines, report.escalations, report.emails, report.failures)
+
+
+def build_worker(alur: Any, hooks: ItemHooks | None = None) -> Worker:
+    """A worker over an ``Alur`` (``engine.services``), with e-mail when SMTP is configured."""
+    return Worker(alur.scheduling, alur.mailer, alur.clock, alur.settings.worker_max_sleep, hooks)
+
+
+def start_embedded_worker(alur: Any) -> Worker:
+    """Run the worker inside the current process (the embedded default, ``make run``).
+
+    Call it once per process that should run timers — e.g. in ``web/serve.py`` before serving, not in
+    ``create_app`` (the reloader and every gunicorn worker would start their own; that would still be
+    correct, as all work is claimed in the database, only wasteful). The scheduler thread is a
+    daemon; call ``worker.stop()`` on shutdown to let the current item finish first.
+    """
+    worker = build_worker(alur)
+    worker.start()
+    return worker
