@@ -348,7 +348,7 @@ def test_lanes_roles_and_order(stem):
     b = bounds(stem)
     ys = [b[lane.get("id")][1] for lane in lanes(stem)]
     assert ys == sorted(ys)
-    for upper, lower in zip(lanes(stem), lanes(stem)[1:]):
+    for upper, lower in zip(lanes(stem), lanes(stem)[1:], strict=False):
         ux, uy, uw, uh = b[upper.get("id")]
         lx, ly, lw, lh = b[lower.get("id")]
         assert ly == pytest.approx(uy + uh) and ux == lx and uw == lw
@@ -569,7 +569,7 @@ def test_diagram_interchange_complete(stem):
         assert f.get("id") in edges, f"{stem}: {f.get('id')} has no edge"
         points = [(float(p.get("x")), float(p.get("y"))) for p in edges[f.get("id")].findall("di:waypoint", NS)]
         assert len(points) >= 2
-        for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
             assert x1 == x2 or y1 == y2, f"{stem}: {f.get('id')} is not orthogonal"
 
 

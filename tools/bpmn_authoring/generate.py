@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,7 +256,7 @@ def flow_label(name: str, pts: list[tuple[float, float]]) -> Box:
     """Place a flow's name next to its first segment, on the side away from the next turn."""
     w = max(20, 6.5 * len(name) + 4)
     h = 14
-    (x1, y1), (x2, y2) = pts[0], pts[1]
+    (x1, y1), (_x2, y2) = pts[0], pts[1]
     if y1 == y2:  # horizontal first segment
         going_up = len(pts) > 2 and pts[2][1] < y1
         y = y1 + 3 if going_up else y1 - h - 3
@@ -285,7 +284,7 @@ def check_layout(proc: Process, boxes: dict[str, Box], labels: dict[str, Box],
     segments: list[tuple[str, tuple[tuple[float, float], tuple[float, float]]]] = []
     for flow in proc.flows:
         pts = waypoints[flow.id]
-        for a, b in zip(pts, pts[1:]):
+        for a, b in zip(pts, pts[1:], strict=False):
             if a[0] != b[0] and a[1] != b[1]:
                 problems.append(f"flow {flow.id} has a diagonal segment")
             seg = (a, b)
@@ -298,7 +297,7 @@ def check_layout(proc: Process, boxes: dict[str, Box], labels: dict[str, Box],
             segments.append((flow.id, seg))
         # the flow's own label must not hide its own later segments
         if flow.id in labels:
-            for a, b in list(zip(pts, pts[1:]))[1:]:
+            for a, b in list(zip(pts, pts[1:], strict=False))[1:]:
                 if labels[flow.id].hits((a, b), pad=0):
                     problems.append(f"label of {flow.id} crosses its own route")
     for i, (fa, (a1, a2)) in enumerate(segments):
