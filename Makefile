@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test test-engine test-web test-processes lint bpmnlint bench clean worker
+.PHONY: run translations test test-engine test-web test-processes lint bpmnlint bench clean worker
 
 $(STAMP): setup.cfg
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,8 @@ $(STAMP): setup.cfg
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf web/static/vendor/bpmn-js && mkdir -p web/static/vendor
+	cp -r node_modules/bpmn-js/dist web/static/vendor/bpmn-js
 	touch $(NODE_STAMP)
 
 venv: $(STAMP)
@@ -24,6 +26,15 @@ node: $(NODE_STAMP)
 run: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/alur init --deploy
 	$(VENV)/bin/alur run
+
+# Web translations: extract the Indonesian source messages, merge into the English catalogue,
+# compile the .mo (committed, so a fresh clone needs no build step). Translate new entries in
+# web/translations/en/LC_MESSAGES/messages.po, then run this again.
+translations: $(STAMP)
+	$(VENV)/bin/pybabel extract -F web/babel.cfg -k lazy_gettext --no-location -w 100 \
+		--project=Alur -o web/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i web/translations/messages.pot -d web/translations -l en -w 100 --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d web/translations -l en
 
 test: $(STAMP) $(NODE_STAMP) bpmnlint
 	$(PY) -m pytest
