@@ -13,6 +13,7 @@ The tests in ``tests/processes/test_<process_key>.py`` stay short by using three
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -110,7 +111,6 @@ def upload(alur: Alur, clock: Callable[[], datetime], actor: str, label: str) ->
         if AttachmentStore is not None:
             store = AttachmentStore(alur.sessions, alur.settings, clock)
     if store is not None:
-        import io
         return store.store(io.BytesIO(content), filename, actor).sha256
     sha = hashlib.sha256(content).hexdigest()
     path = Path(alur.settings.attachments_dir) / sha[:2] / sha
