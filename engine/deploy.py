@@ -33,6 +33,9 @@ class DefinitionStore:
         if row is None:
             raise DefinitionNotFound(f"Definisi proses {definition_id} tidak ditemukan", definition_id=definition_id)
         parsed = self._parser.parse(row.bpmn_xml.encode("utf-8"), row.source_file)
+        # The cache outlives this session: detach the row, so a rollback of this transaction
+        # cannot expire it under later callers.
+        session.expunge(row)
         with self._lock:
             self._cache[definition_id] = (row, parsed)
         return row, parsed
