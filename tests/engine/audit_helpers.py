@@ -2,21 +2,41 @@
 done the way someone with write access to the database (but not the signing key) would do it."""
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Callable
+from unittest import mock
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from engine_helpers import add_users, ready_task, start_loop_case
+from engine_helpers import PASSWORD, add_users, ready_task, start_loop_case
 from sqlalchemy import text
 
+from alur.cli import main
+from engine.attachments import AttachmentStore
 from engine.audit import GENESIS, event_hash, instance_chain
 from engine.services import Alur
+from engine.users import hash_password
+
+FIRST = b"Laporan gangguan, versi pertama\n"
+SECOND = b"Laporan gangguan, versi kedua dengan log\n"
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+def upload(alur: Alur, name: str, content: bytes) -> str:
+    return AttachmentStore(alur.sessions, alur.settings).store(io.BytesIO(content), name, "pengelola").sha256
 
 
 def finished_loop_case(alur: Alur, test_data: Any, clock: Any = None) -> int:
-    """uji_loop: report, rejected once (Tidak), report again, approved (Ya); views in between."""
-    add_users(alur)
+    """uji_loop: report with a document, rejected once (Tidak), report again with a new document,
+    approved (Ya); a view of the case in between."""
+    with mock.patch("engine.users.hash_password", lambda _password: _password_hash()):
+        add_users(alur)  # scrypt once per test session, not four times per test
     alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
     case = start_loop_case(alur)
 
@@ -28,10 +48,10 @@ def finished_loop_case(alur: Alur, test_data: Any, clock: Any = None) -> int:
             alur.runner.claim_task(task.task_id, actor)
         alur.runner.complete_task(task.task_id, actor, data)
 
-    step("pengelola", {"uraian": "Server basis data lambat"})
+    step("pengelola", {"uraian": "Server basis data lambat", "dokumen_laporan": upload(alur, "laporan-1.txt", FIRST)})
     step("pengawas", {"disetujui": False, "catatan_periksa": "Lengkapi log"})
     alur.view_log.record_view("pengawas", case, "case")
-    step("pengelola", {"uraian": "Server lambat; log terlampir"})
+    step("pengelola", {"uraian": "Server lambat; log terlampir", "dokumen_laporan": upload(alur, "laporan-2.txt", SECOND)})
     step("pengawas", {"disetujui": True, "catatan_periksa": "Sesuai"})
     return case
 
@@ -63,7 +83,7 @@ def rehash_chain(alur: Alur, chain: str, change: Callable[[dict[str, Any]], dict
             changed = change({**row, "payload": payload})
             payload_json = json.dumps(changed, sort_keys=True, separators=(",", ":"), ensure_ascii=False) \
                 if changed is not None else row["payload_json"]
-            at = _aware(row["at"])
+            at = aware(row["at"])
             digest = event_hash(prev, chain, row["seq"], row["instance_id"], row["event_type"], row["actor"], at,
                                 payload_json)
             conn.execute(text("update audit_event set payload_json = :p, prev_hash = :prev, hash = :h where id = :i"),
@@ -73,7 +93,27 @@ def rehash_chain(alur: Alur, chain: str, change: Callable[[dict[str, Any]], dict
                      {"s": rows[-1]["seq"], "h": prev, "c": chain})
 
 
-def _aware(value: Any) -> datetime:
+def aware(value: Any) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def cli_runner(db_engine: Any, tmp_path: Any, test_data: Any, monkeypatch: Any, capsys: Any) -> Callable[..., str]:
+    """`alur …` run in-process against the test database, with a signing key file (not yet written)."""
+    monkeypatch.setenv("ALUR_DATABASE_URL", db_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("ALUR_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("ALUR_PROCESSES_DIR", str(test_data))
+    monkeypatch.setenv("ALUR_FORMS_DIR", str(test_data / "forms"))
+    monkeypatch.setenv("ALUR_AUDIT_KEY_FILE", str(tmp_path / "keys" / "audit.key"))
+    monkeypatch.delenv("ALUR_AUDIT_KEY", raising=False)
+    monkeypatch.delenv("ALUR_AUDIT_PUBLIC_KEY", raising=False)
+    (tmp_path / "keys").mkdir()
+
+    def run(*args: str, expect: int = 0) -> str:
+        code = main(list(args))
+        out = capsys.readouterr()
+        assert code == expect, (args, out.out, out.err)
+        return out.out + out.err
+
+    return run

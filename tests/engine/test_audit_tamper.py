@@ -8,32 +8,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from audit_helpers import chain_events, event_id, finished_loop_case, rehash_chain
+from audit_helpers import aware, chain_events, cli_runner, event_id, finished_loop_case, rehash_chain
 from sqlalchemy import text
 
-from alur.cli import main
 from engine.audit import event_hash, instance_chain
 
 
 @pytest.fixture
 def audit_cli(alur, db_engine, tmp_path, test_data, monkeypatch, capsys):
-    """Run `alur …` in-process against the test database, with a signing key file."""
-    monkeypatch.setenv("ALUR_DATABASE_URL", db_engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("ALUR_INSTANCE_DIR", str(tmp_path))
-    monkeypatch.setenv("ALUR_PROCESSES_DIR", str(test_data))
-    monkeypatch.setenv("ALUR_FORMS_DIR", str(test_data / "forms"))
-    monkeypatch.setenv("ALUR_AUDIT_KEY_FILE", str(tmp_path / "keys" / "audit.key"))
-    monkeypatch.delenv("ALUR_AUDIT_KEY", raising=False)
-    monkeypatch.delenv("ALUR_AUDIT_PUBLIC_KEY", raising=False)
-    (tmp_path / "keys").mkdir()
-
-    def run(*args: str, expect: int = 0) -> str:
-        code = main(list(args))
-        out = capsys.readouterr()
-        assert code == expect, (args, out.out, out.err)
-        return out.out + out.err
-
-    return run
+    return cli_runner(db_engine, tmp_path, test_data, monkeypatch, capsys)
 
 
 @pytest.fixture
@@ -71,9 +54,8 @@ def test_inserted_event_is_named(alur, case, audit_cli):
         conn.execute(text("update audit_event set seq = seq + 1000 where chain = :c and seq >= 4"), {"c": chain})
         conn.execute(text("update audit_event set seq = seq - 999 where chain = :c and seq >= 1000"), {"c": chain})
         at = conn.execute(text("select at from audit_event where id = :i"), {"i": events[2]["id"]}).scalar_one()
-        from audit_helpers import _aware
         payload = json.dumps({"note": "disetujui lisan"}, separators=(",", ":"))
-        digest = event_hash(events[2]["hash"], chain, 4, case, "task_completed", "mallory", _aware(at), payload)
+        digest = event_hash(events[2]["hash"], chain, 4, case, "task_completed", "mallory", aware(at), payload)
         conn.execute(text("insert into audit_event (chain, seq, instance_id, event_type, actor, at, payload_json, "
                           "prev_hash, hash) values (:c, 4, :i, 'task_completed', 'mallory', :at, :p, :prev, :h)"),
                      {"c": chain, "i": case, "at": at, "p": payload, "prev": events[2]["hash"], "h": digest})

@@ -12,28 +12,28 @@ from typing import Any, Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
+from web_helpers import make_settings
 
-from engine.config import Settings
+from engine.persistence.models import ProcessDefinition
 from engine.services import Alur, open_alur
 from web import create_app
 from web.serve import prepare
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def make_settings(tmp_path: Path, url: str, **overrides: Any) -> Settings:
-    return Settings(database_url=url, processes_dir=ROOT / "processes", forms_dir=ROOT / "forms",
-                    attachments_dir=tmp_path / "attachments", **overrides)
-
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, Any]]:
+    """The prepared database, and its parsed definitions (parsing the six SOPs costs about a second)."""
     folder = tmp_path_factory.mktemp("template")
     path = folder / "alur.db"
     alur = open_alur(make_settings(folder, f"sqlite:///{path}"))
     prepare(alur)
+    with alur.sessions() as session:
+        keys = session.scalars(select(ProcessDefinition.process_key).distinct()).all()
+        parsed = {row.id: (row, definition) for row, definition in
+                  (alur.definitions.latest(session, key) for key in keys)}
     alur.close()
-    return path
+    return path, parsed
 
 
 def copy_db(source: Path, target: Path) -> None:
@@ -44,10 +44,13 @@ def copy_db(source: Path, target: Path) -> None:
 
 
 @pytest.fixture
-def alur(template_db: Path, tmp_path: Path, clock: Any) -> Iterator[Alur]:
+def alur(template: tuple[Path, dict[int, Any]], tmp_path: Path, clock: Any) -> Iterator[Alur]:
+    source, parsed = template
     path = tmp_path / "alur.db"
-    copy_db(template_db, path)
+    copy_db(source, path)
     services = open_alur(make_settings(tmp_path, f"sqlite:///{path}"), clock=clock)
+    # Every copy holds the same definitions under the same ids: reuse the parsed ones.
+    services.definitions._cache.update(parsed)
     yield services
     services.close()
 

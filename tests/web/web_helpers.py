@@ -3,16 +3,24 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
 
 from engine.attachments import AttachmentStore
+from engine.config import Settings
 from engine.services import Alur
 from web.demo import DEMO_PASSWORD_PREFIX
 
+ROOT = Path(__file__).resolve().parents[2]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def make_settings(tmp_path: Path, url: str, **overrides: Any) -> Settings:
+    return Settings(database_url=url, processes_dir=ROOT / "processes", forms_dir=ROOT / "forms",
+                    attachments_dir=tmp_path / "attachments", **overrides)
 
 
 def login(client: FlaskClient, username: str, password: str | None = None) -> None:

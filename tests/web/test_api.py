@@ -1,0 +1,135 @@
+"""The JSON API: bearer tokens, the same actions as the pages, JSON errors, the OpenAPI document."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from web_helpers import PDF, gjr_01_data, open_task, start_network_case
+
+from engine.tokens import TokenService
+
+
+@pytest.fixture
+def token(alur):
+    def issue(username: str) -> dict[str, str]:
+        secret = TokenService(alur.sessions, alur.users).issue(username, "uji", actor=username).token
+        return {"Authorization": f"Bearer {secret}"}
+    return issue
+
+
+def test_missing_malformed_unknown_or_revoked_token_is_401(alur, client, token):
+    assert client.get("/api/v1/inbox").status_code == 401
+    for header in ("Bearer", "Basic dXNlcjpwYXNz", "Bearer alur_bukan-token", "Token abc"):
+        response = client.get("/api/v1/inbox", headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.json["error"]["code"] == "unauthorized"
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    headers = token("pengelola_ti")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    alur.users.set_active("pengelola_ti", False)
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_session_cookie_does_not_authenticate_the_api(client):
+    client.post("/masuk", data={"username": "pengelola_ti", "password": "demo-pengelola_ti"})
+    assert client.get("/api/v1/inbox").status_code == 401
+
+
+def test_start_case_complete_tasks_and_read_the_case(alur, client, token):
+    user = token("pengguna_jaringan")
+    response = client.post("/api/v1/cases", json={"process_key": "sop_gangguan_jaringan", "business_key": "9/9"},
+                           headers=user)
+    assert response.status_code == 201 and response.headers["Location"] == "/api/v1/cases/1"
+    case = response.json["instance_id"]
+    inbox = client.get("/api/v1/inbox?tab=mine", headers=user).json
+    assert inbox["total"] == 1 and inbox["counts"]["mine"] == 1
+    task = inbox["items"][0]
+    assert task["element_id"] == "gjr_01" and task["working_minutes_left"] == 16 * 60
+    detail = client.get(f"/api/v1/tasks/{task['task_id']}", headers=user).json
+    assert detail["form"]["title"] and detail["step"]["mutu_baku"]["langkah"] == "GJR-01" and detail["can_act"]
+    document = client.post("/api/v1/documents", headers=user, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(PDF), "surat.pdf"), "accept": ".pdf"})
+    assert document.status_code == 201
+    data = gjr_01_data(alur) | {"dokumen_surat_permohonan": document.json["sha256"]}
+    invalid = client.post(f"/api/v1/tasks/{task['task_id']}/complete", headers=user,
+                          json={"data": {**data, "urgensi": "kapan-kapan"}, "expected_version": task["version"]})
+    assert invalid.status_code == 422
+    assert invalid.json["error"]["code"] == "form_invalid" and invalid.json["error"]["errors"]["urgensi"]
+    stale = client.post(f"/api/v1/tasks/{task['task_id']}/complete", headers=user,
+                        json={"data": data, "expected_version": task["version"] + 5})
+    assert stale.status_code == 409 and stale.json["error"]["code"] == "concurrent_update"
+    done = client.post(f"/api/v1/tasks/{task['task_id']}/complete", headers=user,
+                       json={"data": data, "expected_version": task["version"]})
+    assert done.status_code == 200 and done.json["status"] == "running" and len(done.json["ready_task_ids"]) == 1
+    again = client.post(f"/api/v1/tasks/{task['task_id']}/complete", headers=user, json={"data": data})
+    assert again.status_code == 409 and again.json["error"]["code"] == "task_not_open"
+    view = client.get(f"/api/v1/cases/{case}", headers=user).json
+    assert view["marks"] == {"gjr_01": "done", "gjr_02a": "active"}
+    assert view["documents"][0]["filename"] == "surat.pdf"
+
+
+def test_claim_unclaim_and_role_checks(alur, client, token):
+    case = start_network_case(alur)
+    alur.runner.complete_task(open_task(alur, case).task_id, "pengguna_jaringan", gjr_01_data(alur))
+    task = open_task(alur, case, "gjr_02a")
+    tu, other = token("kasubag_tu"), token("pengelola_ti")
+    assert client.post(f"/api/v1/tasks/{task.task_id}/claim", headers=other).status_code == 403
+    assert client.get(f"/api/v1/tasks/{task.task_id}", headers=other).status_code == 403
+    claimed = client.post(f"/api/v1/tasks/{task.task_id}/claim", headers=tu)
+    assert claimed.status_code == 200 and claimed.json["assignee"] == "kasubag_tu"
+    released = client.post(f"/api/v1/tasks/{task.task_id}/unclaim", headers=tu)
+    assert released.json["state"] == "ready"
+    assert client.get("/api/v1/tasks/nope", headers=tu).status_code == 404
+    assert client.get("/api/v1/inbox?tab=semua", headers=tu).status_code == 422
+    assert client.get("/api/v1/inbox?tab=available&state=ready", headers=tu).json["total"] == 1
+
+
+def test_bad_requests_are_json(client, token):
+    user = token("pengguna_jaringan")
+    response = client.post("/api/v1/cases", data="bukan json", headers=user, content_type="application/json")
+    assert response.status_code == 422 and response.json["error"]["code"] == "invalid_input"
+    assert client.post("/api/v1/cases", json={"process_key": "tidak_ada"}, headers=user).status_code == 404
+    assert client.post("/api/v1/cases", json={"process_key": "sop_backup_restore_db"},
+                       headers=user).json["error"]["code"] == "permission_denied"
+    assert client.get("/api/v1/tidak-ada", headers=user).json["error"]["code"] == "not_found"
+    assert client.delete("/api/v1/inbox", headers=user).status_code == 405
+    assert client.post("/api/v1/documents", headers=user, content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(b"MZ"), "x.exe")}).status_code == 422
+    assert client.post("/api/v1/documents", headers=user, content_type="multipart/form-data",
+                       data={}).status_code == 422
+    assert client.get("/api/v1/processes", headers=user).json["items"][2]["can_start"] is True
+
+
+def test_openapi_document_lists_every_api_route(app, client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    spec = response.json
+    assert spec["openapi"].startswith("3.1") and spec["info"]["title"]
+    documented = {(path, method.upper()) for path, item in spec["paths"].items() for method in item}
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/"):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len("/api/v1"):])
+            routed |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert documented == routed
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            assert operation["responses"], (path, method)
+            names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert names == set(re.findall(r"{(\w+)}", path)), (path, method)
+    _check_refs(spec, spec)
+
+
+def _check_refs(node, spec):
+    """Every $ref points at something that exists."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = spec
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+        for value in node.values():
+            _check_refs(value, spec)
+    elif isinstance(node, list):
+        for value in node:
+            _check_refs(value, spec)
