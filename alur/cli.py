@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from engine.audit import verify_chains
+from alur.audit_cli import add_audit_commands
 from alur.worker_cli import add_worker_commands
 from engine.config import settings_from_env
 from engine.errors import EngineError
@@ -80,17 +80,6 @@ def _complete(alur: Alur, args: argparse.Namespace) -> int:
     return 0
 
 
-def _audit_verify(alur: Alur, args: argparse.Namespace) -> int:
-    with alur.sessions() as session:
-        problems = verify_chains(session)
-    if not problems:
-        print("OK: every audit chain is intact")
-        return 0
-    for problem in problems:
-        print(f"BROKEN {problem}")
-    return 1
-
-
 def _run(alur: Alur, args: argparse.Namespace) -> int:
     from web.serve import serve  # the web layer depends on the engine, never the reverse
 
@@ -144,9 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="form data as JSON")
     p.set_defaults(handler=_complete)
 
-    audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_command", required=True)
-    p = audit.add_parser("verify", help="check every hash chain")
-    p.set_defaults(handler=_audit_verify)
+    add_audit_commands(sub)
 
     add_worker_commands(sub)
 

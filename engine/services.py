@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.audit_export import AuditExporter
 from engine.calendar_store import CalendarAdmin, CalendarProvider
+from engine.case_history import CaseHistories
+from engine.checkpoints import Checkpoints
 from engine.clock import Clock, utcnow
 from engine.config import Settings
 from engine.deploy import DefinitionStore, Deployer
@@ -16,12 +19,14 @@ from engine.mailer import Mailer
 from engine.notifications import NotificationService
 from engine.persistence.db import make_engine, make_sessions
 from engine.queries import Queries
+from engine.replay import ReplayVerifier
 from engine.roles import RoleCatalog
 from engine.routines import ScheduleAdmin
 from engine.runner import Runner
 from engine.scheduling import Scheduling
 from engine.specs import DefinitionParser
 from engine.users import UserService
+from engine.view_log import ViewLog
 
 
 @dataclass
@@ -43,6 +48,11 @@ class Alur:
     schedules: ScheduleAdmin  # routine schedules (alur schedule, web admin)
     scheduling: Scheduling  # the worker's use cases; engine.timers runs them
     mailer: Mailer | None  # e-mail for notifications; None without SMTP settings
+    view_log: ViewLog  # auditors: who viewed which case or document
+    checkpoints: Checkpoints  # signed checkpoints of the audit chain heads
+    histories: CaseHistories  # a case's states event by event (replay page)
+    replay: ReplayVerifier  # re-execute a case and compare with its audit trail
+    audit_export: AuditExporter  # audit packets and log exports
 
     def close(self) -> None:
         self.db.dispose()
@@ -57,6 +67,9 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     parser = DefinitionParser(roles, forms)
     definitions = DefinitionStore(parser)
     calendar = CalendarProvider()
+    view_log = ViewLog(sessions, clock)
+    histories = CaseHistories(sessions, definitions, forms)
+    replay = ReplayVerifier(sessions)
     runner = Runner(sessions, definitions, forms, roles, calendar, clock)
     escalation = Escalation(sessions, roles, definitions, email=settings.smtp is not None)
     return Alur(
@@ -70,4 +83,6 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         schedules=ScheduleAdmin(sessions, definitions, clock),
         scheduling=Scheduling(sessions, runner, escalation),
         mailer=Mailer(sessions, settings.smtp) if settings.smtp is not None else None,
+        view_log=view_log, checkpoints=Checkpoints(sessions, clock), histories=histories, replay=replay,
+        audit_export=AuditExporter(sessions, histories, replay, view_log, settings.attachments_dir, clock),
     )
