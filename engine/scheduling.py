@@ -163,9 +163,10 @@ class Scheduling:
             append_event(session, chain=SYSTEM_CHAIN, event_type="routine_skipped", actor=SYSTEM_ACTOR, at=now,
                          payload={"process_key": plan.process_key, "catch_up": plan.catch_up,
                                   "skipped": [at.isoformat() for at in skipped]})
-        append_event(session, chain=instance_chain(instance_id), instance_id=instance_id,
-                     event_type="routine_started", actor=SYSTEM_ACTOR, at=now,
-                     payload={"process_key": plan.process_key, "cycle": plan.cycle_text,
+        # On the system chain: the case's own chain opens with instance_started (queued by the runner).
+        append_event(session, chain=SYSTEM_CHAIN, instance_id=instance_id, event_type="routine_started",
+                     actor=SYSTEM_ACTOR, at=now,
+                     payload={"process_key": plan.process_key, "cycle": plan.cycle_text, "instance_id": instance_id,
                               "scheduled_for": scheduled_for.isoformat(), "occurrence": plan.target})
 
     def _settle(self, process_key: str, now: datetime) -> None:
