@@ -1,0 +1,112 @@
+"""Checking a model before a new version: every deploy problem at once, each on its element, plus bpmnlint."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.errors import DeploymentError
+from engine.forms import FormRegistry
+from engine.model_check import BpmnLint, parse_lint_output, validate_model
+from engine.roles import RoleCatalog
+from engine.specs import DefinitionParser
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = "sop_gangguan_database"
+needs_node = pytest.mark.skipif(shutil.which("npx") is None or not (ROOT / "node_modules" / "bpmnlint").is_dir(),
+                                reason="bpmnlint needs Node.js and `npm ci`")
+
+
+@pytest.fixture(scope="module")
+def parser() -> DefinitionParser:
+    return DefinitionParser(RoleCatalog.load(ROOT / "processes" / "roles.toml"), FormRegistry(ROOT / "forms"))
+
+
+def sop01() -> bytes:
+    return (ROOT / "processes" / f"{KEY}.bpmn").read_bytes()
+
+
+def broken_sop01() -> bytes:
+    """Five different deploy problems in five places of SOP-01."""
+    xml = sop01()
+    xml = xml.replace(b'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">gangguan_selesai == true'
+                      b'</bpmn:conditionExpression>', b"")
+    xml = xml.replace(b'<camunda:property name="waktu_iso" value="PT1H"/>',
+                      b'<camunda:property name="waktu_iso" value="1 jam"/>', 1)  # gdb_02
+    xml = xml.replace(b'<camunda:property name="role" value="pengawas_data_integrasi"/>',
+                      b'<camunda:property name="role" value="kasi_tidak_dikenal"/>')
+    xml = xml.replace(b'camunda:formKey="gdb_01_catat_laporan"', b'camunda:formKey="formulir_hilang"')
+    xml = xml.replace(b"laporan_diterima == true", b'__import__("os")')
+    return xml
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "processes").glob("*.bpmn")), ids=lambda p: p.stem)
+def test_every_committed_process_passes(parser, path):
+    check = validate_model(parser, path.read_bytes(), path.name, path.stem)
+    assert check.problems == () and check.ok
+
+
+def test_every_deploy_problem_is_listed_with_its_element_and_line(parser):
+    check = validate_model(parser, broken_sop01(), f"{KEY}.bpmn", KEY)
+    found = [(p.element_id, p.source, p.message) for p in check.problems]
+    assert found == [
+        ("lane_pengawas_data_integrasi", "alur", "peran 'kasi_tidak_dikenal' tidak ada di katalog peran (roles.toml)"),
+        ("gdb_01", "alur", "Formulir 'formulir_hilang' tidak ditemukan (formulir_hilang.json)"),
+        ("gdb_02", "alur", "waktu_iso '1 jam' bukan durasi kerja ISO-8601"),
+        ("flow_gw_gdb_08_to_gdb_09", "alur", "Fungsi tidak diizinkan: '__import__(\"os\")'"),
+        ("flow_gw_gdb_07_to_gdb_08", "alur", "alur keluar gateway tanpa kondisi (dan bukan alur default)"),
+    ]  # the tasks of the lane with the bad role are not blamed for it again
+    assert all(p.line for p in check.problems) and not check.ok
+    with pytest.raises(DeploymentError) as refused:  # deploying stops at one of them
+        parser.parse(broken_sop01(), f"{KEY}.bpmn", KEY)
+    assert (refused.value.context["element_id"], refused.value.reason) in {(p.element_id, p.message)
+                                                                          for p in check.problems}
+
+
+def test_one_missing_condition_is_the_only_problem(parser):
+    xml = sop01().replace(b'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">laporan_diterima == true'
+                          b'</bpmn:conditionExpression>', b"")
+    check = validate_model(parser, xml, f"{KEY}.bpmn", KEY)
+    assert [(p.element_id, p.message) for p in check.problems] == [
+        ("flow_gw_gdb_08_to_gdb_09", "alur keluar gateway tanpa kondisi (dan bukan alur default)")]
+
+
+def test_unparseable_xml_and_wrong_key_are_reported(parser):
+    check = validate_model(parser, b"<bpmn:definitions", "x.bpmn")
+    assert len(check.problems) == 1 and "XML tidak valid" in check.problems[0].message
+    check = validate_model(parser, sop01(), "lain.bpmn", "lain")
+    assert [(p.element_id, p.message) for p in check.problems] == [
+        (KEY, "id proses harus sama dengan nama berkas 'lain'")]
+
+
+@needs_node
+def test_bpmnlint_findings_are_added_on_their_elements(parser):
+    xml = sop01().replace(b'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">gangguan_selesai == true'
+                          b'</bpmn:conditionExpression>', b"")
+    check = validate_model(parser, xml, f"{KEY}.bpmn", KEY, lint=BpmnLint(ROOT))
+    assert check.lint_note == ""
+    lint = [(p.element_id, p.rule) for p in check.problems if p.source == "bpmnlint"]
+    assert ("flow_gw_gdb_07_to_gdb_08", "conditional-flows") in lint
+    clean = validate_model(parser, sop01(), f"{KEY}.bpmn", KEY, lint=BpmnLint(ROOT))
+    assert clean.problems == () and clean.lint_note == ""
+
+
+def test_without_node_the_check_says_bpmnlint_did_not_run(parser, monkeypatch):
+    monkeypatch.setattr("engine.model_check.shutil.which", lambda _name: None)
+    check = validate_model(parser, sop01(), f"{KEY}.bpmn", KEY, lint=BpmnLint(ROOT))
+    assert check.problems == () and check.ok
+    assert "Node.js" in check.lint_note
+
+
+def test_lint_table_is_parsed():
+    output = ("\n/tmp/model.bpmn\n"
+              "  gw_1        error  Gateway is superfluous  superfluous-gateway\n"
+              "  Task_2      warning  Element has no label  label-required\n"
+              "  end         error  Import warning: unresolved reference <x>                 \n"
+              "\n✖ 3 problems (2 errors, 1 warning)\n")
+    assert [(p.element_id, p.severity, p.message, p.rule) for p in parse_lint_output(output)] == [
+        ("gw_1", "error", "Gateway is superfluous", "superfluous-gateway"),
+        ("Task_2", "warning", "Element has no label", "label-required"),
+        ("end", "error", "Import warning: unresolved reference <x>", None),
+    ]
