@@ -8,11 +8,21 @@ from engine.roles import RoleCatalog
 from engine.services import Alur
 
 DEMO_PASSWORD_PREFIX = "demo-"
+# Short names as colleagues say them; the full titles are in roles.toml.
+SHORT_TITLES = {
+    "kepala_dinas": "Kepala Dinas", "kasubag_tu": "Kasubag TU", "pejabat_administrator_tik": "Kabid TIK",
+    "pengawas_infrastruktur_tik": "Kasi Infrastruktur TIK", "pengawas_data_integrasi": "Kasi Data dan Integrasi",
+    "pengelola_ti": "Pengelola TI", "pemeriksa_ti": "Pemeriksa TI",
+    "administrator_jaringan_server": "Admin Jaringan dan Server", "pencatat_surat": "Pencatat Surat",
+    "opd_pemohon": "OPD Pemohon", "pengguna_jaringan": "Pengguna Jaringan", "walidata": "Walidata",
+    "isp": "ISP", "admin_sistem": "Admin Sistem", "auditor": "Auditor", "pemilik_proses": "Pemilik Proses",
+    "penilai_sop": "Penilai SOP",
+}
 
 
 def demo_accounts(roles: RoleCatalog) -> list[tuple[str, str, str]]:
     """(username, full name, password) for every base role of the catalogue."""
-    return [(role.key, f"Demo {role.title}", DEMO_PASSWORD_PREFIX + role.key)
+    return [(role.key, f"{SHORT_TITLES.get(role.key, role.title)} (demo)", DEMO_PASSWORD_PREFIX + role.key)
             for role in roles.roles.values() if not role.is_group]
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, request
+from markupsafe import Markup
 from flask_babel import format_date, format_datetime, get_locale, gettext, ngettext
 from flask_login import current_user
 
@@ -13,12 +14,13 @@ from engine.calendar import WITA
 from web.services import services
 
 
-def wita(moment: datetime | None, with_zone: bool = True) -> str:
-    """``Sen, 23 Nov 2026 08.30 WITA`` (a naive value is taken as UTC, as the database stores it)."""
+def wita(moment: datetime | None, compact: bool = False) -> str:
+    """``Sen, 23 Nov 2026 08.30 WITA``, or ``23 Nov 2026 08.30`` in tables whose header says WITA."""
     if moment is None:
         return "–"
-    text = format_datetime(moment, "EEE, d MMM y HH.mm")
-    return f"{text} WITA" if with_zone else text
+    if compact:
+        return format_datetime(moment, "d MMM y HH.mm")
+    return format_datetime(moment, "EEE, d MMM y HH.mm") + " WITA"
 
 
 def wita_iso(moment: datetime | None) -> str:
@@ -72,11 +74,13 @@ def role_title(role_key: str) -> str:
     return services().alur.roles.title(role_key)
 
 
-def user_name(username: str | None) -> str:
+def user_name(username: str | None) -> Markup | str:
+    """The person's full name, with the username as a tooltip."""
     if not username:
         return "–"
     user = services().alur.users.find(username)
-    return f"{user.full_name} ({username})" if user and user.full_name != username else username
+    name = user.full_name if user else username
+    return Markup('<span class="person" title="{}">{}</span>').format(username, name)
 
 
 def form_schema(form_key: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ session; each test gets its own copy through SQLite's backup API.
 """
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -13,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from web_helpers import make_settings
+from web_helpers import copy_db, make_settings
 
 from engine.persistence.models import ProcessDefinition
 from engine.services import Alur, open_alur
@@ -34,13 +33,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, 
                   (alur.definitions.latest(session, key) for key in keys)}
     alur.close()
     return path, parsed
-
-
-def copy_db(source: Path, target: Path) -> None:
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
 
 
 @pytest.fixture

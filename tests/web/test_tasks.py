@@ -137,7 +137,7 @@ def test_task_claimed_by_someone_else_is_read_only_and_completing_it_is_409(alur
     task = open_task(alur, case, "gjr_02a")
     alur.runner.claim_task(task.task_id, "tu2")
     login(client, "kasubag_tu")
-    page = client.get(f"/tugas/{task.task_id}").text
+    page = text_of(client.get(f"/tugas/{task.task_id}").text)
     assert "sedang dikerjakan oleh TU Dua" in page and "Selesaikan langkah" not in page
     response = client.post(f"/tugas/{task.task_id}", data={"nomor_agenda": "9"})
     assert response.status_code == 409 and "sedang dikerjakan oleh tu2" in text_of(response.text)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,13 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 def make_settings(tmp_path: Path, url: str, **overrides: Any) -> Settings:
     return Settings(database_url=url, processes_dir=ROOT / "processes", forms_dir=ROOT / "forms",
                     attachments_dir=tmp_path / "attachments", **overrides)
+
+
+def copy_db(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
 
 
 def login(client: FlaskClient, username: str, password: str | None = None) -> None:

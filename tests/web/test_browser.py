@@ -1,0 +1,260 @@
+"""Through Debian's Chromium (Playwright, headless): one network-trouble case from the request letter
+to the completion letter, each step by its own role, with one "Tidak" loop and document uploads; and
+every SOP diagram in the bpmn-js viewer without import warnings.
+
+Screenshots go to tests/web/screenshots/ (ignored by git).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from werkzeug.serving import make_server
+from web_helpers import PDF, copy_db, make_settings
+
+from engine.services import open_alur
+from web import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).parent / "screenshots"
+FORMS = Path(__file__).resolve().parents[2] / "forms"
+SOPS = ("sop_gangguan_database", "sop_pengelolaan_data", "sop_gangguan_jaringan", "sop_pemeliharaan_akses_dc",
+        "sop_backup_restore_db", "tinjau_aset_register_server")
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+
+
+@pytest.fixture(scope="module")
+def server(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app (CSRF on, real clock) on a free loopback port, in a thread."""
+    folder = tmp_path_factory.mktemp("browser")
+    copy_db(template[0], folder / "alur.db")
+    alur = open_alur(make_settings(folder, f"sqlite:///{folder / 'alur.db'}"))
+    alur.definitions._cache.update(template[1])
+    app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
+    alur.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _watch(tab: Any) -> Any:
+    tab.console_errors = []
+    tab.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
+    return tab
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    yield _watch(context.new_page())
+    context.close()
+
+
+class Desks:
+    """One logged-in browser context per person, as if each sat at their own desk."""
+
+    def __init__(self, browser: Any, base: str) -> None:
+        self.browser, self.base, self.pages = browser, base, {}
+
+    def of(self, username: str) -> Any:
+        if username not in self.pages:
+            context = self.browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+            self.pages[username] = _watch(context.new_page())
+            login(self.pages[username], self.base, username)
+        return self.pages[username]
+
+    def console_errors(self) -> list[str]:
+        return [e for tab in self.pages.values() for e in tab.console_errors]
+
+    def close(self) -> None:
+        for tab in self.pages.values():
+            tab.context.close()
+
+
+@pytest.fixture
+def desks(browser: Any, server: str) -> Iterator[Desks]:
+    desks = Desks(browser, server)
+    yield desks
+    desks.close()
+
+
+def login(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/masuk")
+    page.fill("#username", username)
+    page.fill("#password", f"demo-{username}")
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/kotak-masuk")
+
+
+def open_from_inbox(page: Any, base: str, task_name: str) -> None:
+    page.goto(f"{base}/kotak-masuk?tab=available")
+    page.click(f"table.list a:has-text('{task_name}')")
+    page.wait_for_selector("form.task-form")
+
+
+def fill_form(page: Any, form_key: str, tmp: Path, decisions: dict[str, bool] | None = None,
+              skip: tuple[str, ...] = ()) -> None:
+    """Fill every field of the task form the way a person would, widget by widget."""
+    schema = json.loads((FORMS / f"{form_key}.json").read_text())
+    required = set(schema.get("required", ()))
+    for key, prop in schema["properties"].items():
+        if key in skip:
+            continue
+        if prop.get("x-widget") == "table":
+            for column, cprop in prop["items"]["properties"].items():
+                _fill(page, f"{key}-0-{column}", cprop, tmp, required=True)
+        elif prop.get("x-widget") == "yesno":
+            answer = (decisions or {}).get(key, True)
+            page.check(f"#f-{key}-{'ya' if answer else 'tidak'}")
+        else:
+            _fill(page, key, prop, tmp, required=key in required)
+
+
+def _fill(page: Any, name: str, prop: dict[str, Any], tmp: Path, required: bool) -> None:
+    selector = f"[name='{name}']"
+    widget, kind, fmt = prop.get("x-widget"), prop.get("type"), prop.get("format")
+    if fmt == "alur-dokumen":
+        if required and not page.query_selector(f"[name='{name}__current']"):
+            document = tmp / f"{name}.pdf"
+            document.write_bytes(PDF + f"% {name}\n".encode())  # distinct content: stored by its hash
+            page.set_input_files(selector, str(document))
+    elif kind == "array":
+        page.check(f"{selector} >> nth=0")
+    elif kind == "boolean":
+        pass  # an unticked box is a plain "no"; ticking would ask for a reason in some forms
+    elif widget == "radio":
+        page.check(f"{selector} >> nth=0")
+    elif "enum" in prop or widget == "user":
+        page.select_option(selector, index=1)
+    elif fmt == "date":
+        page.fill(selector, "2026-11-23")
+    elif fmt == "date-time":
+        page.fill(selector, "2026-11-23T09:30")
+    elif kind in ("integer", "number"):
+        page.fill(selector, str(max(prop.get("minimum", 1), 1)))
+    elif fmt == "email":
+        page.fill(selector, "tik@kaltimprov.go.id")
+    elif fmt == "uri":
+        page.fill(selector, "https://diskominfo.kaltimprov.go.id")
+    else:
+        page.fill(selector, f"Uji: {prop.get('title', name)}"[:60])
+
+
+def submit(page: Any) -> None:
+    page.click("form.task-form button:has-text('Selesaikan langkah')")
+    page.wait_for_load_state("load")
+    assert page.query_selector(".form-errors") is None, page.inner_text(".form-errors")
+    assert "selesai." in page.inner_text(".flashes")
+
+
+def do_step(desks: Desks, tmp: Path, username: str, task_name: str, form_key: str,
+            decisions: dict[str, bool] | None = None) -> None:
+    page = desks.of(username)
+    open_from_inbox(page, desks.base, task_name)
+    fill_form(page, form_key, tmp, decisions)
+    submit(page)
+
+
+def wait_for_diagram(page: Any) -> dict[str, Any]:
+    page.wait_for_function("window.alurDiagram && window.alurDiagram.ready", timeout=15000)
+    return page.evaluate("window.alurDiagram")
+
+
+def test_network_case_from_letter_to_completion_with_a_loop(desks: Desks, tmp_path: Path) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    base = desks.base
+
+    # GJR-01: the network user starts the case and writes the request letter
+    page = desks.of("pengguna_jaringan")
+    page.click("a:has-text('Mulai kasus baru')")
+    card = page.locator("form.start-card", has_text="Penanganan Gangguan Jaringan")
+    card.locator("input[name=business_key]").fill("045/123/DISDIK/2026")
+    card.locator("button:has-text('Mulai')").click()
+    page.wait_for_selector("form.task-form")
+    case_url = page.get_attribute("nav.crumbs a:has-text('Kasus')", "href")
+    fill_form(page, "gjr_01_surat_permohonan", tmp_path, skip=("opd_pengirim",))
+    page.fill("[name='jumlah_pengguna_terdampak']", "")
+    page.click("form.task-form button:has-text('Selesaikan langkah')")
+    page.wait_for_selector(".form-errors")
+    assert "Wajib diisi." in page.inner_text("#f-opd_pengirim-error")
+    assert page.input_value("[name='lokasi']").startswith("Uji")  # entered values are kept
+    assert page.query_selector("[name='dokumen_surat_permohonan__current']")  # so is the uploaded letter
+    page.screenshot(path=str(SHOTS / "task-form-validation-error.png"), full_page=True)
+    page.fill("[name='opd_pengirim']", "Dinas Pendidikan dan Kebudayaan")
+    submit(page)
+
+    do_step(desks, tmp_path, "kasubag_tu", "Menerima, mengagendakan", "gjr_02a_agenda_surat")
+    do_step(desks, tmp_path, "kepala_dinas", "Mendisposisikan surat", "gjr_02b_disposisi_kepala_dinas")
+    do_step(desks, tmp_path, "pejabat_administrator_tik", "Menindaklanjuti disposisi kepada Kasi",
+            "gjr_03a_teruskan_disposisi")
+    do_step(desks, tmp_path, "pengawas_infrastruktur_tik", "menugaskan Tim Teknis", "gjr_03b_tugaskan_tim_teknis")
+
+    # The technical team: first pass ends with "Tidak" twice, back to GJR-04 ("kembali pada proses 4")
+    team = desks.of("administrator_jaringan_server")
+    team.goto(f"{base}/kotak-masuk?tab=available")
+    team.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
+    for decide_connected in (False, True):
+        do_step(desks, tmp_path, "administrator_jaringan_server", "pengecekan fisik perangkat",
+                "gjr_04_cek_fisik_perangkat")
+        do_step(desks, tmp_path, "pemeriksa_ti", "Memonitor jaringan", "gjr_05_monitoring_jaringan")
+        do_step(desks, tmp_path, "pengelola_ti", "pengecekan server DNS", "gjr_06_cek_server_dns")
+        do_step(desks, tmp_path, "administrator_jaringan_server", "pengecekan konektivitas",
+                "gjr_07_cek_konektivitas", {"jaringan_terkoneksi": decide_connected})
+        if not decide_connected:
+            do_step(desks, tmp_path, "pengawas_infrastruktur_tik", "berkoordinasi dengan pihak ISP",
+                    "gjr_08_koordinasi_isp", {"jaringan_terhubung": False})
+
+    do_step(desks, tmp_path, "pejabat_administrator_tik", "Menerima laporan gangguan selesai",
+            "gjr_09_terima_laporan_selesai")
+    do_step(desks, tmp_path, "pengelola_ti", "Membuat laporan penyelesaian gangguan",
+            "gjr_10_surat_laporan_penyelesaian")
+
+    # The case file, read by the requester
+    page.goto(base + case_url)
+    diagram = wait_for_diagram(page)
+    assert diagram["error"] is None and diagram["warnings"] == [] and diagram["marked"] >= 12
+    text = page.inner_text("main")
+    assert "Selesai" in text and "045/123/DISDIK/2026" in text
+    assert "Jaringan terhubung? Tidak" in text and "Jaringan terkoneksi? Ya" in text
+    assert page.locator("section[aria-labelledby=steps-title] table.list tr", has_text="GJR-04").count() == 2
+    assert page.locator(".djs-element.alur-done").count() >= 12
+    assert page.locator(".alur-pass").count() >= 4  # GJR-04 to GJR-07 ran twice
+    assert "Surat Laporan Penyelesaian Gangguan" in text
+    page.screenshot(path=str(SHOTS / "case-page.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("section:has(h2:has-text('Dokumen')) a >> nth=0")
+    assert Path(download.value.path()).read_bytes().startswith(PDF)
+    # nothing failed in the browser (CSP, scripts) but the deliberate 422 of the invalid form
+    assert [e for e in desks.console_errors() if "status of 422" not in e] == []
+
+
+def test_every_sop_diagram_imports_without_warnings(server: str, page: Any) -> None:
+    login(page, server, "auditor")
+    for key in SOPS:
+        page.goto(f"{server}/proses/{key}")
+        diagram = wait_for_diagram(page)
+        assert diagram["error"] is None, key
+        assert diagram["warnings"] == [], (key, diagram["warnings"])
+        assert page.locator("#diagram .djs-element").count() > 10, key
+    page.screenshot(path=str(SHOTS / "sop-page.png"), full_page=True)
+    assert page.console_errors == []
