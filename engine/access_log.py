@@ -1,6 +1,5 @@
-"""Access events an auditor asks for: logins (also failed), logouts, views and downloads of case files.
-
-They go to the system chain, so a case's own audit trail keeps only what changed the case.
+"""Logins (also failed ones) and logouts, on the system chain: the access events an auditor asks for
+besides the views of case files, which ``engine.view_log`` records on each case's own chain.
 """
 from __future__ import annotations
 
@@ -26,12 +25,6 @@ class AccessLog:
 
     def logged_out(self, username: str, remote_addr: str | None) -> None:
         self._append("logout", username, {"remote_addr": remote_addr})
-
-    def case_viewed(self, username: str, instance_id: int, remote_addr: str | None) -> None:
-        self._append("case_viewed", username, {"remote_addr": remote_addr}, instance_id)
-
-    def document_downloaded(self, username: str, instance_id: int, sha256: str, remote_addr: str | None) -> None:
-        self._append("document_downloaded", username, {"sha256": sha256, "remote_addr": remote_addr}, instance_id)
 
     def _append(self, event_type: str, actor: str, payload: dict[str, Any], instance_id: int | None = None) -> None:
         with self._sessions.begin() as session:

@@ -23,6 +23,7 @@ from engine.queries import CASE_READER_ROLES, Queries
 from engine.roles import RoleCatalog
 from engine.runner import ADMIN_ROLE
 from engine.users import UserService
+from engine.view_log import VIEW_EVENTS
 from engine.views import AuditEventView, InstanceView, TaskView
 
 
@@ -87,7 +88,7 @@ class CasePage:
     instance: InstanceView
     steps: list[StepView]
     documents: list[DocumentView]
-    audit: list[AuditEventView]
+    audit: list[AuditEventView]  # what changed the case; reads are counted in ``views``
     marks: dict[str, str]  # element id -> done | active | overdue
     passes: dict[str, int]  # element id -> completed activations
     flows_taken: list[str]
@@ -96,6 +97,7 @@ class CasePage:
     warned: bool
     can_cancel: bool
     properties: dict[str, str] = field(default_factory=dict)
+    views: dict[str, int] = field(default_factory=dict)  # case_viewed / document_viewed -> count
 
 
 class CaseFiles:
@@ -147,7 +149,12 @@ class CaseFiles:
         if not self._may_read_case(instance, tasks, username, user_roles):
             raise PermissionDenied("Anda tidak berwenang melihat kasus ini", instance_id=instance_id)
         steps = self._steps(instance.definition_id, tasks)
-        audit = self._queries.audit_trail(instance_id)
+        trail = self._queries.audit_trail(instance_id)
+        audit = [e for e in trail if e.event_type not in VIEW_EVENTS]
+        views: dict[str, int] = {}
+        for event in trail:
+            if event.event_type in VIEW_EVENTS:
+                views[event.event_type] = views.get(event.event_type, 0) + 1
         marks: dict[str, str] = {}
         passes: dict[str, int] = {}
         for step in steps:
@@ -174,7 +181,7 @@ class CaseFiles:
             warned=running and instance.warning_at is not None and instance.warning_at < now,
             can_cancel=running and (instance.started_by == username or ADMIN_ROLE in user_roles
                                     or any(self._roles.supervisors_of(r) & user_roles for r in open_roles)),
-            properties=dict(parsed.properties))
+            properties=dict(parsed.properties), views=views)
 
     def case_document(self, instance_id: int, sha256: str, username: str) -> tuple[AttachmentView, Any]:
         """A document of a case the user may read, with its path on disk.

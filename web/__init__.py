@@ -10,7 +10,6 @@ from flask import Flask, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from engine.clock import utcnow
 from engine.config import PROJECT_ROOT, settings_from_env
 from engine.services import Alur, open_alur
 from web import account, admin, api, auth, cases, errors, formatting, inbox, processes, tasks
@@ -24,8 +23,8 @@ babel = Babel()
 def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = None) -> Flask:
     """Create and configure the app.
 
-    ``test_config`` replaces the ``ALUR_*`` environment (and may carry ``ALUR``, the engine, and
-    ``CLOCK``); ``alur`` hands over an engine already built (``alur run``).
+    ``test_config`` replaces the ``ALUR_*`` environment (and may carry ``ALUR``, the engine built
+    over a test database and clock); ``alur`` hands over an engine already built (``alur run``).
     """
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.config.from_mapping(
@@ -53,9 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         app.config["REMEMBER_COOKIE_SECURE"] = True
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _persistent_secret(Path(app.instance_path))
 
-    clock = app.config.get("CLOCK") or utcnow
-    alur = alur or app.config.get("ALUR") or open_alur(settings_from_env(), clock=clock)
-    app.extensions["alur"] = build_services(alur, clock)
+    alur = alur or app.config.get("ALUR") or open_alur(settings_from_env())
+    app.extensions["alur"] = build_services(alur)
     # A request may carry a few documents; each file is also checked against the per-file limit.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = alur.settings.max_upload_bytes * 4 + 1024 * 1024

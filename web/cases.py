@@ -49,7 +49,7 @@ def start() -> Response:
 @login_required
 def show(instance_id: int) -> str:
     case = services().cases.case_page(instance_id, current_user.username)
-    services().access.case_viewed(current_user.username, instance_id, request.remote_addr)
+    services().alur.view_log.record_view(current_user.username, instance_id, "case", remote_addr=request.remote_addr)
     return render_template("cases/show.html", case=case, now=services().cases.now())
 
 
@@ -66,6 +66,6 @@ def cancel(instance_id: int) -> Response:
 def document(instance_id: int, sha256: str) -> Response:
     """Download a document of the case (the access is logged)."""
     attachment, path = services().cases.case_document(instance_id, sha256, current_user.username)
-    services().access.document_downloaded(current_user.username, instance_id, sha256, request.remote_addr)
+    services().alur.view_log.record_view(current_user.username, instance_id, "document", sha256, request.remote_addr)
     return send_file(path, mimetype=attachment.media_type, as_attachment=True, download_name=attachment.filename,
                      etag=sha256, max_age=0)

@@ -7,6 +7,7 @@ from werkzeug.serving import run_simple
 
 from engine.persistence.migrate import upgrade
 from engine.services import Alur
+from engine.timers import start_embedded_worker
 from web import create_app
 from web.demo import ensure_demo_users
 
@@ -24,9 +25,15 @@ def prepare(alur: Alur, demo_users: bool = True) -> None:
 
 
 def serve(alur: Alur, host: str = "127.0.0.1", port: int = 5000) -> int:
-    """Serve with Werkzeug's threaded server (fine for one office; use gunicorn ``web.wsgi:app`` beyond)."""
+    """Serve with Werkzeug's threaded server and the worker in the same process: the embedded default
+    for one office. Production runs gunicorn ``web.wsgi:app`` and ``alur worker`` separately."""
     prepare(alur, demo_users=os.environ.get("ALUR_DEMO_USERS", "1") != "0")
     app = create_app(alur=alur)
+    worker = start_embedded_worker(alur) if os.environ.get("ALUR_EMBEDDED_WORKER", "1") != "0" else None
     print(f"Alur: http://{host}:{port}/  (log in as e.g. pengguna_jaringan / demo-pengguna_jaringan)")
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    finally:
+        if worker is not None:
+            worker.stop()
     return 0

@@ -9,7 +9,6 @@ from engine.access_log import AccessLog
 from engine.attachments import AttachmentStore
 from engine.casefile import CaseFiles
 from engine.catalog import ProcessCatalog
-from engine.clock import Clock
 from engine.services import Alur
 from engine.tokens import TokenService
 
@@ -24,7 +23,8 @@ class Services:
     access: AccessLog
 
 
-def build_services(alur: Alur, clock: Clock) -> Services:
+def build_services(alur: Alur) -> Services:
+    clock = alur.clock
     attachments = AttachmentStore(alur.sessions, alur.settings, clock)
     return Services(
         alur=alur,

@@ -47,14 +47,14 @@ def alur(template: tuple[Path, dict[int, Any]], tmp_path: Path, clock: Any) -> I
     services.close()
 
 
-def build_app(alur: Alur, clock: Any, **config: Any) -> Flask:
+def build_app(alur: Alur, **config: Any) -> Flask:
     return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
-                       "ALUR": alur, "CLOCK": clock, **config})
+                       "ALUR": alur, **config})
 
 
 @pytest.fixture
-def app(alur: Alur, clock: Any) -> Flask:
-    return build_app(alur, clock)
+def app(alur: Alur) -> Flask:
+    return build_app(alur)
 
 
 @pytest.fixture
@@ -63,6 +63,6 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def app_factory(alur: Alur, clock: Any) -> Any:
+def app_factory(alur: Alur) -> Any:
     """Build another app over the same database with extra config (e.g. CSRF on)."""
-    return lambda **config: build_app(alur, clock, **config)
+    return lambda **config: build_app(alur, **config)

@@ -110,15 +110,18 @@ def test_document_download_is_limited_to_the_case_and_its_readers(alur, client):
     assert client.get(f"/kasus/{case}/dokumen/{sha}").status_code == 403
 
 
-def test_case_views_and_downloads_are_audited(alur, client):
+def test_case_views_and_downloads_are_audited_on_the_case_chain(alur, client):
     case = start_network_case(alur)
+    data = gjr_01_data(alur)
+    alur.runner.complete_task(open_task(alur, case).task_id, "pengguna_jaringan", data)
     login(client, "pengguna_jaringan")
     client.get(f"/kasus/{case}")
-    with alur.sessions() as session:
-        from engine.persistence.models import AuditEvent
-
-        kinds = [(e.event_type, e.actor) for e in session.query(AuditEvent).filter_by(instance_id=case)]
-    assert ("case_viewed", "pengguna_jaringan") in kinds
+    client.get(f"/kasus/{case}/dokumen/{data['dokumen_surat_permohonan']}").close()
+    trail = alur.queries.audit_trail(case)
+    reads = [(e.event_type, e.actor) for e in trail if e.event_type.endswith("_viewed")]
+    assert reads == [("case_viewed", "pengguna_jaringan"), ("document_viewed", "pengguna_jaringan")]
+    page = text_of(client.get(f"/kasus/{case}").text)
+    assert "kasus dilihat 1 kali, dokumen diunduh 1 kali" in page  # counted (before this view), not listed
 
 
 def test_cancel_case(alur, client):
