@@ -7,12 +7,8 @@ import os
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
-
-from engine.audit_verify import verify_audit
 from engine.checkpoints import (KEY_FILE_ENV, PUBLIC_KEY_ENV, generate_key_file, key_id, public_key_text,
                                 signing_key_from_env, trusted_keys_from_env)
-from engine.persistence.models import ProcessInstance
 from engine.services import Alur
 
 
@@ -46,12 +42,8 @@ def _checkpoint(alur: Alur, args: argparse.Namespace) -> int:
 
 
 def _verify(alur: Alur, args: argparse.Namespace) -> int:
-    keys = trusted_keys_from_env(os.environ, args.public_keys or ())
-    with alur.sessions() as session:
-        report = verify_audit(session, keys)
-        instance_ids = list(session.scalars(select(ProcessInstance.id).order_by(ProcessInstance.id))) \
-            if args.replay else []
-    replays = [alur.replay.verify_replay(i) for i in instance_ids]
+    report = alur.audit_verifier.verify(trusted_keys_from_env(os.environ, args.public_keys or ()))
+    replays = alur.replay.verify_all() if args.replay else []
     ok = report.ok and all(r.ok for r in replays)
     if args.json:
         print(json.dumps({"ok": ok, "audit": report.to_dict(), "replay": [r.to_dict() for r in replays]},

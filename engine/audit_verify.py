@@ -14,9 +14,9 @@ from typing import Any, Iterable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit import GENESIS, ChainProblem, event_hash, verify_chain, verify_chains
+from engine.audit import GENESIS, ChainProblem, event_hash, instance_chain, verify_chain, verify_chains
 from engine.checkpoints import (CHECKPOINT_FORMAT, AuditKeyError, ChainHeadValue, body_digest, heads_of,
                                 load_public_key, signature_valid, trusted_key_texts)
 from engine.persistence.models import AuditCheckpoint, AuditEvent
@@ -202,3 +202,18 @@ def _recompute(session: Session, chain: str, up_to: int) -> dict[int, tuple[str,
         prev = event_hash(prev, chain, seq, instance_id, event_type, actor, at, payload_json)
         result.setdefault(seq, (prev, event_id))
     return result
+
+
+class AuditVerifier:
+    """Use case: verify the whole log, or one case's chain, against the trusted public keys."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def verify(self, trusted_keys: Sequence[Ed25519PublicKey] = (),
+               chains: Iterable[str] | None = None) -> AuditReport:
+        with self._sessions() as session:
+            return verify_audit(session, trusted_keys, chains)
+
+    def verify_case(self, instance_id: int, trusted_keys: Sequence[Ed25519PublicKey] = ()) -> AuditReport:
+        return self.verify(trusted_keys, [instance_chain(instance_id)])

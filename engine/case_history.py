@@ -101,6 +101,7 @@ class CaseHistory:
     definition_id: int
     version: int
     steps: list[HistoryStep] = field(default_factory=list)
+    element_names: dict[str, str] = field(default_factory=dict)  # user task id -> its name
 
 
 class CaseHistories:
@@ -126,7 +127,8 @@ class CaseHistories:
                                           .order_by(AuditEvent.seq, AuditEvent.id)))
             builder = _Builder(parsed, graph, self._forms, _attachments(session, events))
             steps = [builder.apply(e) for e in events if e.event_type not in VIEW_EVENTS]
-            return CaseHistory(instance_id, instance.process_key, parsed.name, row.id, row.version, steps)
+            names = {element: meta.name for element, meta in parsed.user_tasks.items()}
+            return CaseHistory(instance_id, instance.process_key, parsed.name, row.id, row.version, steps, names)
 
 
 def _attachments(session: Session, events: list[AuditEvent]) -> dict[str, Attachment]:

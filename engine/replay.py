@@ -162,6 +162,12 @@ class ReplayVerifier:
                                     [diverged.divergence])
             return ReplayReport(instance_id, instance.process_key, recorded[0].payload.get("version"), checked)
 
+    def verify_all(self) -> list[ReplayReport]:
+        """Replay every case, oldest first."""
+        with self._sessions() as session:
+            instance_ids = list(session.scalars(select(ProcessInstance.id).order_by(ProcessInstance.id)))
+        return [self.verify_replay(i) for i in instance_ids]
+
     def _definition(self, session: Session, instance: ProcessInstance, recorded: list[_Recorded]) -> _Model:
         """The model the case ran on: the stored XML of the version its start event names, parsed afresh."""
         if not recorded or recorded[0].kind != "instance_started":

@@ -7,6 +7,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit_export import AuditExporter
+from engine.audit_log import AuditLog
+from engine.audit_verify import AuditVerifier
 from engine.calendar_store import CalendarAdmin, CalendarProvider
 from engine.case_history import CaseHistories
 from engine.checkpoints import Checkpoints
@@ -53,6 +55,8 @@ class Alur:
     histories: CaseHistories  # a case's states event by event (replay page)
     replay: ReplayVerifier  # re-execute a case and compare with its audit trail
     audit_export: AuditExporter  # audit packets and log exports
+    audit_log: AuditLog  # the audit log as auditors read it
+    audit_verifier: AuditVerifier  # chains and signed checkpoints
 
     def close(self) -> None:
         self.db.dispose()
@@ -85,4 +89,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         mailer=Mailer(sessions, settings.smtp) if settings.smtp is not None else None,
         view_log=view_log, checkpoints=Checkpoints(sessions, clock), histories=histories, replay=replay,
         audit_export=AuditExporter(sessions, histories, replay, view_log, settings.attachments_dir, clock),
+        audit_log=AuditLog(sessions), audit_verifier=AuditVerifier(sessions),
     )

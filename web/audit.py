@@ -1,0 +1,170 @@
+"""Auditors: the audit log, each case replayed on its diagram, verification reports and exports.
+
+An account with the ``auditor`` role reads everything and changes nothing: the app-wide guard below
+refuses its state-changing requests on every blueprint and on the JSON API (only logging in and
+out and the language switch, which touch the session alone, stay open). Every page about one case
+is recorded on that case's audit chain (who, when, what).
+"""
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from typing import Any, Callable
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from engine.case_history import HistoryStep
+from engine.checkpoints import trusted_keys_from_env
+from web.formatting import wita
+from web.services import services
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+READ_ONLY_ROLE = "auditor"
+AUDIT_ROLES = frozenset({READ_ONLY_ROLE, "admin_sistem"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_ONLY = frozenset({"auth.login", "auth.logout", "auth.language"})  # no data changes
+PACKET_IN_MEMORY = 16 * 1024 * 1024  # larger packets spill to a temporary file
+
+
+@bp.before_app_request
+def refuse_changes_by_auditors() -> None:
+    """403 for any state-changing request by an auditor, whether by session or by API token."""
+    if request.method in SAFE_METHODS or request.endpoint in SESSION_ONLY:
+        return
+    if READ_ONLY_ROLE in _request_roles():
+        abort(403, gettext("Akun auditor hanya dapat membaca; perubahan tidak diizinkan."))
+
+
+def _request_roles() -> frozenset[str]:
+    if current_user.is_authenticated:
+        return frozenset(current_user.roles)
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        user = services().tokens.authenticate(token.strip())
+        return user.roles if user is not None else frozenset()
+    return frozenset()
+
+
+@bp.before_request
+def require_audit_role() -> Any:
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+    if not AUDIT_ROLES & frozenset(current_user.roles):
+        abort(403, gettext("Halaman audit hanya untuk Auditor dan Admin Sistem."))
+    return None
+
+
+@bp.get("")
+def log() -> str:
+    """The audit log of every chain, newest first, with filters."""
+    args = request.args
+    instance_id = args.get("kasus", type=int)
+    page = services().alur.audit_log.events(
+        instance_id=instance_id, event_type=args.get("jenis") or None, actor=args.get("pelaku") or None,
+        date_from=_date(args.get("dari")), date_to=_date(args.get("sampai")), page=args.get("hal", 1, type=int),
+        per_page=current_app.config["PER_PAGE"] * 2)
+    if instance_id is not None:
+        _record(instance_id, "audit_trail")
+    return render_template("audit/log.html", page=page, args=args,
+                           event_types=services().alur.audit_log.event_types())
+
+
+@bp.get("/kasus")
+def cases() -> str:
+    page = services().alur.queries.instances(request.args.get("proses") or None, request.args.get("status") or None,
+                                             request.args.get("hal", 1, type=int), current_app.config["PER_PAGE"])
+    return render_template("audit/cases.html", page=page)
+
+
+@bp.get("/kasus/<int:instance_id>")
+def replay(instance_id: int) -> str:
+    """Step through the case event by event on its diagram."""
+    history = services().alur.histories.replay_states(instance_id)
+    instance = services().alur.queries.instance(instance_id)
+    _record(instance_id, "replay")
+    steps = [_step_json(instance_id, step) for step in history.steps]
+    return render_template("audit/replay.html", history=history, instance=instance, steps=steps)
+
+
+@bp.get("/kasus/<int:instance_id>/verifikasi")
+def case_verification(instance_id: int) -> str:
+    alur = services().alur
+    instance = alur.queries.instance(instance_id)
+    report = alur.audit_verifier.verify_case(instance_id, _trusted_keys())
+    replay_report = alur.replay.verify_replay(instance_id)
+    _record(instance_id, "verification")
+    return render_template("audit/verification.html", report=report, replays=[replay_report], instance=instance)
+
+
+@bp.get("/verifikasi")
+def verification() -> str:
+    """Every chain and checkpoint; with ``?replay=1`` every case is also re-executed."""
+    alur = services().alur
+    replays = alur.replay.verify_all() if request.args.get("replay") else []
+    return render_template("audit/verification.html", report=alur.audit_verifier.verify(_trusted_keys()),
+                           replays=replays, instance=None)
+
+
+@bp.get("/kasus/<int:instance_id>/paket.zip")
+def packet(instance_id: int) -> Response:
+    """The case's audit packet; the export is recorded on the case first."""
+    return _zip(lambda out: services().alur.audit_export.export_case(
+        instance_id, current_user.username, out, _trusted_keys()), f"audit-kasus-{instance_id}.zip")
+
+
+@bp.get("/kasus/<int:instance_id>/dokumen/<sha256>")
+def document(instance_id: int, sha256: str) -> Response:
+    attachment, path = services().cases.case_document(instance_id, sha256, current_user.username)
+    _record(instance_id, "document", sha256)
+    return send_file(path, mimetype=attachment.media_type, as_attachment=True, download_name=attachment.filename,
+                     etag=sha256, max_age=0)
+
+
+@bp.get("/ekspor")
+def export() -> Response | str:
+    """The log for a date range (WITA days) as a ZIP; without dates, the form."""
+    date_from, date_to = _date(request.args.get("dari")), _date(request.args.get("sampai"))
+    if date_from is None or date_to is None:
+        return render_template("audit/export.html", args=request.args)
+    return _zip(lambda out: services().alur.audit_export.export_log(date_from, date_to, out),
+                f"audit-log-{date_from.isoformat()}-{date_to.isoformat()}.zip")
+
+
+def _step_json(instance_id: int, step: HistoryStep) -> dict[str, Any]:
+    """A replay step for the page's script: times in WITA, document links through this blueprint."""
+    data = step.to_dict()
+    data["at_text"] = wita(step.at)
+    for document in data["documents"]:
+        document["url"] = url_for("audit.document", instance_id=instance_id, sha256=document["sha256"])
+    return data
+
+
+def _record(instance_id: int, what: str, sha256: str | None = None) -> None:
+    services().alur.view_log.record_view(current_user.username, instance_id, what, document_sha256=sha256,
+                                         remote_addr=request.remote_addr)
+
+
+def _zip(write: Callable[[Any], Any], filename: str) -> Response:
+    out = tempfile.SpooledTemporaryFile(max_size=PACKET_IN_MEMORY)
+    write(out)
+    out.seek(0)
+    return send_file(out, mimetype="application/zip", as_attachment=True, download_name=filename, max_age=0)
+
+
+def _trusted_keys() -> list[Any]:
+    """Public keys from the app config (``ALUR_AUDIT_PUBLIC_KEY``, or the key file's public half)."""
+    config = current_app.config
+    environ = {name: str(config[key]) for name, key in (("ALUR_AUDIT_PUBLIC_KEY", "AUDIT_PUBLIC_KEY"),
+                                                        ("ALUR_AUDIT_KEY_FILE", "AUDIT_KEY_FILE"),
+                                                        ("ALUR_AUDIT_KEY", "AUDIT_KEY")) if config.get(key)}
+    return trusted_keys_from_env(environ)
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
