@@ -118,4 +118,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _user_context() -> dict[str, Any]:
-        return {"current_user": current_user}
+        unread = 0
+        if current_user.is_authenticated:
+            unread = services().alur.notifications.unread_count(current_user.username)
+        return {"current_user": current_user, "unread_notifications": unread}

@@ -19,14 +19,17 @@ def home() -> Response:
 @bp.get("/kotak-masuk")
 @login_required
 def index() -> str:
-    """One tab of the inbox, filtered by SOP and (in the overdue tab) by state."""
-    tab = request.args.get("tab") if request.args.get("tab") in INBOX_TABS else "mine"
+    """One tab of the inbox (by default mine, or the available tasks when I hold none), filtered by
+    SOP and, in the overdue tab, by state."""
     process_key = request.args.get("proses") or None
     state = request.args.get("status") if request.args.get("status") in TASK_STATES_OPEN else None
-    page_no = request.args.get("hal", 1, type=int)
     alur, user = services().alur, current_user.username
-    page = alur.queries.inbox_page(user, tab, process_key, state, page_no, current_app.config["PER_PAGE"])
+    counts = alur.queries.inbox_counts(user, process_key)
+    tab = request.args.get("tab") if request.args.get("tab") in INBOX_TABS else (
+        "available" if counts["available"] and not counts["mine"] else "mine")
+    page = alur.queries.inbox_page(user, tab, process_key, state, request.args.get("hal", 1, type=int),
+                                   current_app.config["PER_PAGE"])
     return render_template(
-        "inbox/index.html", tab=tab, process_key=process_key, state=state, page=page,
-        counts=alur.queries.inbox_counts(user, process_key), remaining=services().cases.remaining(page.items),
-        processes=services().catalog.processes(user), now=services().cases.now())
+        "inbox/index.html", tab=tab, process_key=process_key, state=state, page=page, counts=counts,
+        remaining=services().cases.remaining(page.items), processes=services().catalog.processes(user),
+        now=services().cases.now())

@@ -28,11 +28,14 @@ def test_available_tab_lists_tasks_of_my_roles_only(alur, client):
     assert "Tidak ada tugas yang menunggu peran Anda" in text_of(client.get("/kotak-masuk?tab=available").text)
 
 
-def test_default_tab_and_empty_mine_points_to_available(alur, client):
+def test_default_tab_is_available_when_i_hold_nothing(alur, client):
     case = start_network_case(alur)
     alur.runner.complete_task(open_task(alur, case).task_id, "pengguna_jaringan", gjr_01_data(alur))
     login(client, "kasubag_tu")
-    text = text_of(client.get("/kotak-masuk").text)
+    html = client.get("/kotak-masuk").text
+    assert 'href="/kotak-masuk?tab=available" class="tab" aria-current="page"' in html
+    assert "Menerima, mengagendakan" in html
+    text = text_of(client.get("/kotak-masuk?tab=mine").text)
     assert "Belum ada tugas yang Anda ambil" in text and "Lihat 1 tugas tersedia" in text
 
 

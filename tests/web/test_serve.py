@@ -1,0 +1,60 @@
+"""``alur run`` (web.serve) and the WSGI entry point for gunicorn."""
+from __future__ import annotations
+
+import importlib
+
+from engine.persistence.models import ProcessDefinition
+from web import serve as serve_module
+from web.demo import demo_accounts, ensure_demo_users
+
+
+def test_demo_accounts_cover_every_role_a_person_holds(alur):
+    accounts = {username: password for username, _name, password in demo_accounts(alur.roles)}
+    base_roles = {key for key, role in alur.roles.roles.items() if not role.is_group}
+    assert set(accounts) == base_roles
+    with alur.sessions() as session:
+        keys = {row.process_key for row in session.query(ProcessDefinition)}
+        lane_roles = {role for key in keys for _id, _name, role in alur.definitions.latest(session, key)[1].lanes}
+    assert lane_roles <= alur.roles.expand(set(accounts))  # every lane has a person (groups via members)
+    assert {"admin_sistem", "auditor", "pemilik_proses", "pengguna_jaringan", "kasubag_tu"} <= set(accounts)
+    assert accounts["pengelola_ti"] == "demo-pengelola_ti"
+    user = alur.users.authenticate("pengelola_ti", "demo-pengelola_ti")
+    assert user is not None and user.roles == {"pengelola_ti"} and user.full_name == "Pengelola TI (demo)"
+
+
+def test_prepare_is_idempotent(alur, capsys):
+    serve_module.prepare(alur)  # the template database was prepared the same way
+    assert ensure_demo_users(alur) == []
+    with alur.sessions() as session:
+        assert session.query(ProcessDefinition).count() == 6
+    assert "deployed" not in capsys.readouterr().out
+
+
+def test_serve_prepares_starts_the_worker_and_serves(alur, monkeypatch):
+    calls = []
+
+    class FakeWorker:
+        def stop(self) -> None:
+            calls.append("worker stopped")
+
+    monkeypatch.setattr(serve_module, "start_embedded_worker", lambda a: calls.append("worker") or FakeWorker())
+    monkeypatch.setattr(serve_module, "run_simple", lambda host, port, app, **kw: calls.append(
+        (host, port, app.name, kw["threaded"])))
+    assert serve_module.serve(alur, "127.0.0.1", 5077) == 0
+    assert calls == ["worker", ("127.0.0.1", 5077, "web", True), "worker stopped"]
+
+
+def test_wsgi_app_is_built_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALUR_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("ALUR_DATABASE_URL", f"sqlite:///{tmp_path / 'alur.db'}")
+    monkeypatch.setenv("ALUR_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("ALUR_SESSION_COOKIE_SECURE", "true")
+    import web.wsgi
+
+    app = importlib.reload(web.wsgi).app
+    try:
+        assert app.config["SECRET_KEY"] == "from-the-environment"
+        assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["REMEMBER_COOKIE_SECURE"] is True
+        assert app.test_client().get("/masuk").status_code == 200
+    finally:
+        app.extensions["alur"].alur.close()
