@@ -261,5 +261,6 @@ class _Builder:
             "timer_fired": f"Timer berjalan: {payload.get('element_id')}",
             "instance_completed": "Kasus selesai",
             "instance_cancelled": f"Kasus dibatalkan: {payload.get('reason', '')}",
+            "instance_migrated": f"Kasus dipindahkan ke versi {payload.get('to_version')}",
         }
         return labels.get(kind, kind)

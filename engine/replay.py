@@ -13,25 +13,27 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 from uuid import UUID
 
-from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine.audit import SYSTEM_CHAIN, instance_chain
-from engine.errors import DeploymentError, EngineError, InstanceNotFound
-from engine.persistence.models import AuditEvent, ProcessDefinition, ProcessInstance
-from engine.runner import _due_timer_tasks, _frozen_spiff_clock
+from engine.audit import instance_chain
+from engine.errors import InstanceNotFound
+from engine.migration import _move_workflow as move_workflow  # the same move the migration made
+from engine.persistence.models import AuditEvent, ProcessInstance
+from engine.replay_model import ModelProblem, ReplayModel, load_model
 from engine.serializer import new_workflow
-from engine.specs import NS, DefinitionParser, sha256_of
+from engine.runner import _due_timer_tasks as due_timer_tasks  # (moving to engine.spiff_timers)
+from engine.runner import _frozen_spiff_clock as frozen_spiff_clock
 from engine.view_log import VIEW_EVENTS
 
-INPUTS = frozenset({"instance_started", "task_completed", "timer_fired", "instance_cancelled"})
+INPUTS = frozenset({"instance_started", "task_completed", "timer_fired", "instance_cancelled",
+                    "instance_migrated"})
 OUTPUTS = frozenset({"gateway_decided", "task_created", "task_cancelled", "instance_completed"})
 
 
@@ -107,38 +109,6 @@ class _Diverged(Exception):
         self.divergence = divergence
 
 
-@dataclass(frozen=True)
-class _Model:
-    """What a replay needs of a model: the executable spec and the gateways and flows it names."""
-
-    spec: Any
-    subprocess_specs: dict[str, Any]
-    gateways: dict[str, str]  # id -> question (exclusive gateways)
-    flows: dict[tuple[str, str], tuple[str, str]]  # (source, target) -> (flow id, name)
-
-
-def parse_model(bpmn_xml: str, filename: str, process_key: str) -> _Model:
-    """Parse a stored model for execution only, as deploy did (timer starts run as plain starts).
-
-    The Alur conventions are not checked again: the role catalogue or the forms may have changed
-    since the version was deployed, and a replay must still run the version as it was.
-
-    :raises DeploymentError: the XML cannot be parsed or executed
-    """
-    try:
-        root = etree.fromstring(bpmn_xml.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError as exc:
-        raise DeploymentError(f"XML tidak valid: {exc.msg}", file=filename, line=exc.lineno) from exc
-    tree = etree.ElementTree(root)
-    spec, subprocess_specs = DefinitionParser._spiff_spec(tree, process_key, filename)  # the deploy-time parse
-    process = root.find(f"bpmn:process[@id='{process_key}']", NS)
-    gateways = {g.get("id"): g.get("name", "") for g in process.iterfind("bpmn:exclusiveGateway", NS)} \
-        if process is not None else {}
-    flows = {(f.get("sourceRef"), f.get("targetRef")): (f.get("id"), f.get("name", ""))
-             for f in process.iterfind("bpmn:sequenceFlow", NS)} if process is not None else {}
-    return _Model(spec, subprocess_specs, gateways, flows)
-
-
 class ReplayVerifier:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -153,50 +123,22 @@ class ReplayVerifier:
             if instance is None:
                 raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
             recorded = _recorded_events(session, instance_id)
+            version = recorded[0].payload.get("version") if recorded else None
             try:
-                definition = self._definition(session, instance, recorded)
-                checked = _Replay(definition, recorded, instance).run()
+                start = _start(recorded)
+                model = _model(session, start, str(start.payload.get("process_key")), version)
+                replay = _Replay(model, recorded, instance, lambda item, key, to: _model(session, item, key, to))
+                checked = replay.run()
             except _Diverged as diverged:
-                version = recorded[0].payload.get("version") if recorded else None
                 return ReplayReport(instance_id, instance.process_key, version, diverged.divergence.step,
                                     [diverged.divergence])
-            return ReplayReport(instance_id, instance.process_key, recorded[0].payload.get("version"), checked)
+            return ReplayReport(instance_id, instance.process_key, version, checked)
 
     def verify_all(self) -> list[ReplayReport]:
         """Replay every case, oldest first."""
         with self._sessions() as session:
             instance_ids = list(session.scalars(select(ProcessInstance.id).order_by(ProcessInstance.id)))
         return [self.verify_replay(i) for i in instance_ids]
-
-    def _definition(self, session: Session, instance: ProcessInstance, recorded: list[_Recorded]) -> _Model:
-        """The model the case ran on: the stored XML of the version its start event names, parsed afresh."""
-        if not recorded or recorded[0].kind != "instance_started":
-            first = recorded[0] if recorded else None
-            raise _Diverged(Divergence(first.step if first else 0, first.event.id if first else None,
-                                       first.event.seq if first else None, first.kind if first else "-",
-                                       "the chain to begin with instance_started",
-                                       f"{first.kind if first else 'no events'}"))
-        start = recorded[0]
-        key, version = start.payload.get("process_key"), start.payload.get("version")
-        row = session.scalars(select(ProcessDefinition).where(
-            ProcessDefinition.process_key == key, ProcessDefinition.version == version)).first()
-        if row is None or row.id != instance.definition_id:
-            raise _Diverged(Divergence(start.step, start.event.id, start.event.seq, start.kind,
-                                       f"definition {key} v{version} to be the one the case row points to "
-                                       f"(id {instance.definition_id})",
-                                       "no such definition" if row is None else f"definition id {row.id}"))
-        digest = sha256_of(row.bpmn_xml.encode("utf-8"))
-        deployed = _deployed_sha256(session, key, version)
-        if digest != row.sha256 or (deployed is not None and deployed != digest):
-            raise _Diverged(Divergence(0, None, None, "definition_deployed",
-                                       f"the stored BPMN of {key} v{version} to hash to its recorded sha256 "
-                                       f"{(deployed or row.sha256)[:12]}…", f"{digest[:12]}… (model changed)"))
-        try:
-            return parse_model(row.bpmn_xml, row.source_file, str(key))
-        except EngineError as exc:
-            raise _Diverged(Divergence(0, None, None, "definition_deployed",
-                                       f"{key} v{version} to parse", exc.message)) from exc
-
 
 def _recorded_events(session: Session, instance_id: int) -> list[_Recorded]:
     rows = session.scalars(select(AuditEvent).where(AuditEvent.chain == instance_chain(instance_id))
@@ -210,14 +152,24 @@ def _recorded_events(session: Session, instance_id: int) -> list[_Recorded]:
     return result
 
 
-def _deployed_sha256(session: Session, process_key: str, version: int) -> str | None:
-    rows = session.scalars(select(AuditEvent.payload_json).where(
-        AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.event_type == "definition_deployed"))
-    for payload_json in rows:
-        payload = json.loads(payload_json)
-        if payload.get("process_key") == process_key and payload.get("version") == version:
-            return str(payload.get("sha256"))
-    return None
+def _start(recorded: list[_Recorded]) -> _Recorded:
+    if recorded and recorded[0].kind == "instance_started":
+        return recorded[0]
+    first = recorded[0] if recorded else None
+    raise _Diverged(Divergence(first.step if first else 0, first.event.id if first else None,
+                               first.event.seq if first else None, first.kind if first else "-",
+                               "the chain to begin with instance_started", first.kind if first else "no events"))
+
+
+def _model(session: Session, cause: _Recorded, process_key: str, version: Any) -> ReplayModel:
+    """The stored model of a version the chain names (at the start, or at a migration)."""
+    try:
+        return load_model(session, process_key, int(version))
+    except (ModelProblem, TypeError, ValueError) as problem:
+        expected = getattr(problem, "expected", f"a version number for {process_key}")
+        found = getattr(problem, "found", repr(version))
+        raise _Diverged(Divergence(cause.step, cause.event.id, cause.event.seq, cause.kind, expected, found)) \
+            from problem
 
 
 def _segments(recorded: list[_Recorded]) -> list[_Segment]:
@@ -243,10 +195,12 @@ def _segments(recorded: list[_Recorded]) -> list[_Segment]:
 
 
 class _Replay:
-    def __init__(self, definition: _Model, recorded: list[_Recorded], instance: ProcessInstance) -> None:
+    def __init__(self, definition: ReplayModel, recorded: list[_Recorded], instance: ProcessInstance,
+                 load: Callable[[_Recorded, str, Any], ReplayModel]) -> None:
         self._definition = definition
         self._recorded = recorded
         self._instance = instance
+        self._load = load
         self._workflow: BpmnWorkflow = new_workflow(definition.spec, definition.subprocess_specs)
         self._open: dict[str, str] = {}  # recorded task id -> replay task id, for open tasks
         self._data: dict[str, Any] = {}  # what the case row's data_json should hold now
@@ -255,6 +209,11 @@ class _Replay:
         for segment in _segments(self._recorded):
             expected = self._apply(segment)
             self._compare(segment, expected)
+        if self._definition.definition_id != self._instance.definition_id:
+            last = self._recorded[-1]
+            raise self._diverged(last, f"the case to be on {self._definition.process_key} v{self._definition.version} "
+                                 f"(definition id {self._definition.definition_id})",
+                                 f"the case row on definition id {self._instance.definition_id}")
         self._compare_data()
         return len(self._recorded)
 
@@ -270,8 +229,23 @@ class _Replay:
             return self._complete(first, at)
         if first.kind == "timer_fired":
             return self._fire_timers(segment.inputs, at)
+        if first.kind == "instance_migrated":
+            self._migrate(first)
+            return _Expected()
         self._workflow.cancel()  # instance_cancelled: nothing is derived from it
         return _Expected()
+
+    def _migrate(self, item: _Recorded) -> None:
+        """Move the replay to the version the case was moved to, the way the migration did."""
+        target = self._load(item, self._definition.process_key, item.payload.get("to_version"))
+        reasons = move_workflow(self._workflow, target, target.version)
+        if reasons:
+            raise self._diverged(item, f"the case to move to v{target.version}", "; ".join(reasons))
+        self._definition = target
+        recorded_open = sorted(str(t) for t in item.payload.get("open_tasks", []))
+        if recorded_open != sorted(self._open):
+            raise self._diverged(item, f"open tasks {sorted(self._open) or 'none'} when moved",
+                                 f"open tasks {recorded_open or 'none'}")
 
     def _complete(self, item: _Recorded, at: datetime) -> _Expected:
         recorded_id, element = item.payload.get("task_id", ""), item.payload.get("element_id")
@@ -283,7 +257,7 @@ class _Replay:
                                  f"completion of '{element}' (task {recorded_id})")
         task.data.update(json.loads(json.dumps(item.payload.get("data") or {})))
         try:
-            with _frozen_spiff_clock(at):
+            with frozen_spiff_clock(at):
                 task.run()
         except SpiffWorkflowException as exc:
             raise self._diverged(item, f"'{element}' to run with the recorded data", f"an error: {exc}") from exc
@@ -291,12 +265,12 @@ class _Replay:
         return self._run_engine(item, at)
 
     def _fire_timers(self, items: list[_Recorded], at: datetime) -> _Expected:
-        due = sorted(str(t.task_spec.bpmn_id) for t in _due_timer_tasks(self._workflow, at))
+        due = sorted(str(t.task_spec.bpmn_id) for t in due_timer_tasks(self._workflow, at))
         fired = sorted(str(i.payload.get("element_id")) for i in items)
         if due != fired:
             raise self._diverged(items[0], f"timers due at {at.isoformat()}: {', '.join(due) or 'none'}",
                                  f"timers fired: {', '.join(fired)}")
-        with _frozen_spiff_clock(at):
+        with frozen_spiff_clock(at):
             self._workflow.refresh_timers()
         return self._run_engine(items[0], at)
 
@@ -313,7 +287,7 @@ class _Replay:
                     flow = self._definition.flows.get((spec_id, target), ("", ""))[0]
                     expected.decisions.append((spec_id, flow, target))
         try:
-            with _frozen_spiff_clock(at):
+            with frozen_spiff_clock(at):
                 self._workflow.do_engine_steps(did_complete_task=did_complete)
         except SpiffWorkflowException as exc:
             raise self._diverged(cause, "the model to run on", f"an error: {exc}") from exc

@@ -10,6 +10,7 @@ from engine_helpers import add_users, ready_task, start_loop_case
 from sqlalchemy import text
 
 from engine.errors import InstanceNotFound
+from engine.migration import CaseMigrator
 
 
 def test_a_case_whose_timer_fired_replays_the_same(alur, test_data, clock):
@@ -68,7 +69,32 @@ def test_a_stored_model_changed_after_deployment_is_reported(alur, test_data):
                           "'disetujui == false')"))
     report = alur.replay.verify_replay(case)
     [divergence] = report.divergences
-    assert (divergence.step, divergence.event_type) == (0, "definition_deployed")
+    assert (divergence.step, divergence.event_type) == (1, "instance_started")  # the event naming the version
     assert "model changed" in divergence.found
     with pytest.raises(InstanceNotFound):
         alur.replay.verify_replay(999)
+
+
+def test_a_case_moved_to_a_new_version_replays_on_both_versions(alur, test_data, tmp_path, clock):
+    """v2 renames the review and turns the approval around (Ya when "disetujui == false"): after the move
+    the replay takes its decisions from v2, as the case did."""
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    case = start_loop_case(alur)
+    alur.runner.complete_task(ready_task(alur, case).task_id, "pengelola", {"uraian": "x"})
+    v2 = tmp_path / "uji_loop.bpmn"
+    v2.write_text((test_data / "uji_loop.bpmn").read_text().replace('name="Periksa laporan"', 'name="Periksa ulang"')
+                  .replace("disetujui == true", "disetujui == false"))
+    alur.deployer.deploy_file(v2, "pemilik")
+    CaseMigrator(alur.sessions, alur.definitions, alur.calendar, clock).migrate_instance(case, "pemilik")
+    alur.runner.complete_task(ready_task(alur, case).task_id, "pengawas", {"disetujui": False})
+    assert alur.queries.instance(case).status == "completed"
+    report = alur.replay.verify_replay(case)
+    assert report.ok, report.lines()
+    labels = [s.label for s in alur.histories.replay_states(case).steps]
+    assert "Kasus dipindahkan ke versi 2" in labels
+
+    with alur.db.begin() as conn:  # the case row made to point back at v1
+        conn.execute(text("update process_instance set definition_id = 1"))
+    [divergence] = alur.replay.verify_replay(case).divergences
+    assert "uji_loop v2" in divergence.expected and "definition id 1" in divergence.found
