@@ -28,8 +28,7 @@ from engine.migration import _move_workflow as move_workflow  # the same move th
 from engine.persistence.models import AuditEvent, ProcessInstance
 from engine.replay_model import ModelProblem, ReplayModel, load_model
 from engine.serializer import new_workflow
-from engine.runner import _due_timer_tasks as due_timer_tasks  # (moving to engine.spiff_timers)
-from engine.runner import _frozen_spiff_clock as frozen_spiff_clock
+from engine.spiff_timers import due_timer_tasks, frozen_spiff_clock
 from engine.view_log import VIEW_EVENTS
 
 INPUTS = frozenset({"instance_started", "task_completed", "timer_fired", "instance_cancelled",

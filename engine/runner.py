@@ -3,28 +3,24 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
-from engine.audit import PendingEvent, instance_chain, write_events
+from engine.audit import PendingEvent, instance_chain
 from engine.calendar import WorkCalendar
 from engine.clock import Clock, utcnow
 from engine.deploy import DefinitionStore
 from engine.errors import (
     ConcurrentUpdate,
-    EngineError,
     ExecutionError,
     InstanceNotFound,
     InstanceNotRunning,
@@ -38,7 +34,9 @@ from engine.forms import FormRegistry
 from engine.persistence.models import Attachment, HumanTask, ProcessInstance
 from engine.roles import RoleCatalog
 from engine.serializer import dump_state, load_state, new_workflow
+from engine.spiff_timers import due_timer_tasks, frozen_spiff_clock, next_timer_due
 from engine.specs import ParsedDefinition
+from engine.transaction import EVENTS_KEY, Transaction
 from engine.users import roles_of
 
 SYSTEM_ACTOR = "system"
@@ -232,7 +230,7 @@ class Runner:
         _row, definition = self._definitions.get(session, case.definition_id)
         workflow = load_state(case.state_json, definition.spec, definition.subprocess_specs)
         now = self._clock()
-        fired = [str(t.task_spec.bpmn_id) for t in _due_timer_tasks(workflow, now)]
+        fired = [str(t.task_spec.bpmn_id) for t in due_timer_tasks(workflow, now)]
         for element_id in fired:
             self._event(session, case.id, "timer_fired", actor, now, {"element_id": element_id})
         with self._spiff_clock(now):
@@ -269,7 +267,7 @@ class Runner:
     # -- helpers -------------------------------------------------------------------------------
 
     def _transaction(self) -> Any:
-        return _Transaction(self._sessions)
+        return Transaction(self._sessions)
 
     def _actor_roles(self, session: Session, actor: str) -> set[str]:
         return set() if actor == SYSTEM_ACTOR else roles_of(session, actor)
@@ -314,7 +312,7 @@ class Runner:
         return (calendar.due(start, limit) if limit else None, calendar.due(start, warning) if warning else None)
 
     def _spiff_clock(self, now: datetime) -> Any:
-        return contextlib.nullcontext() if self._clock is utcnow else _frozen_spiff_clock(now)
+        return contextlib.nullcontext() if self._clock is utcnow else frozen_spiff_clock(now)
 
     def _run_engine(self, workflow: BpmnWorkflow, definition: ParsedDefinition,
                     now: datetime) -> list[dict[str, str]]:
@@ -396,7 +394,7 @@ class Runner:
     def _event(session: Session, instance_id: int, event_type: str, actor: str, at: datetime,
                payload: dict[str, Any]) -> None:
         """Queue an audit event; the transaction writes the queue just before it commits."""
-        session.info[_EVENTS].append(PendingEvent(instance_chain(instance_id), event_type, actor, at, payload,
+        session.info[EVENTS_KEY].append(PendingEvent(instance_chain(instance_id), event_type, actor, at, payload,
                                                   instance_id))
 
 
@@ -430,113 +428,6 @@ def _load_case(session: Session, instance_id: int) -> _Case:
     return _Case(*row)
 
 
-def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
-    """The earliest due time of the timers the instance waits for (aware UTC), or None."""
-    due = [_timer_due(event.event_type, event.value) for event in workflow.waiting_events()
-           if event.event_type in _TIMER_TYPES and event.value is not None]
-    due = [d for d in due if d is not None]
-    return min(due) if due else None
-
-
-def _timer_due(event_type: str, value: Any) -> datetime | None:
-    if event_type == "CycleTimerEventDefinition":
-        value = value.get("next") if isinstance(value, dict) else None
-        if value is None:
-            return None
-    if event_type == "TimeDateEventDefinition":
-        moment = TimerEventDefinition.parse_time_or_duration(value)
-    else:
-        moment = TimerEventDefinition.get_datetime(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _due_timer_tasks(workflow: BpmnWorkflow, now: datetime) -> list[Any]:
-    result = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        value = task.internal_data.get("event_value")
-        if definition is None or value is None or type(definition).__name__ not in _TIMER_TYPES:
-            continue
-        due = _timer_due(type(definition).__name__, value)
-        if due is not None and due <= now:
-            result.append(task)
-    return result
-
-
-class _frozen_spiff_clock:
-    """Let SpiffWorkflow's timer code see an injected clock (only used when the clock is not real time).
-
-    SpiffWorkflow reads ``datetime.now`` in its timer module; a lock keeps the swap to one thread.
-    """
-
-    _lock = threading.Lock()
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-        self._saved: Any = None
-
-    def __enter__(self) -> None:
-        import SpiffWorkflow.bpmn.specs.event_definitions.timer as timer_module
-        self._lock.acquire()
-        self._saved = timer_module.datetime
-        now = self._now
-
-        class _Clock(self._saved):  # type: ignore[misc,valid-type]
-            @classmethod
-            def now(cls, tz: Any = None) -> datetime:
-                return now.astimezone(tz) if tz else now.replace(tzinfo=None)
-
-        timer_module.datetime = _Clock
-
-    def __exit__(self, *exc: Any) -> None:
-        import SpiffWorkflow.bpmn.specs.event_definitions.timer as timer_module
-        timer_module.datetime = self._saved
-        self._lock.release()
-
-
-_TIMER_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 _STATE_WORDS = {"completed": "diselesaikan", "cancelled": "dibatalkan"}
 
 
-_EVENTS = "alur_pending_events"
-
-
-class _Transaction:
-    """``sessions.begin()`` that writes queued audit events last and turns a lost race into ConcurrentUpdate."""
-
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._cm = sessions.begin()
-        self._session: Session | None = None
-
-    def __enter__(self) -> Session:
-        self._session = self._cm.__enter__()
-        self._session.info[_EVENTS] = []
-        return self._session
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        assert self._session is not None
-        events = self._session.info.pop(_EVENTS, [])
-        body_failed = exc is not None
-        if exc is None and events:
-            try:
-                self._session.flush()  # state changes (and their version checks) before the events
-                write_events(self._session, events)
-            except Exception as error:  # noqa: BLE001 - rolled back below, then mapped like any other
-                exc_type, exc, tb = type(error), error, error.__traceback__
-        failure = exc
-        try:
-            self._cm.__exit__(exc_type, exc, tb)  # commit, or roll back when failing
-        except Exception as error:  # noqa: BLE001
-            failure = error
-        if failure is None:
-            return False
-        if isinstance(failure, StaleDataError) or (
-                not isinstance(failure, EngineError) and _is_lock_timeout(failure)):
-            raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from failure
-        if failure is not exc or not body_failed:
-            raise failure
-        return False  # the body's own exception propagates unchanged
-
-
-def _is_lock_timeout(exc: BaseException) -> bool:
-    return "database is locked" in str(exc) or "could not serialize" in str(exc)

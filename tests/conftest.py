@@ -3,32 +3,19 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from engine.config import Settings
 from engine.persistence.db import make_engine
 from engine.persistence.models import Base
 from engine.services import Alur, open_alur
 
+from alur_testing import FakeClock, make_settings, truncate_all
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-class FakeClock:
-    """A clock tests move by hand; starts on a working Monday morning (WITA)."""
-
-    def __init__(self, start: datetime = datetime(2026, 11, 23, 0, 30, tzinfo=timezone.utc)) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
 
 
 def _postgres_reachable() -> str | None:
@@ -69,12 +56,6 @@ def postgres_engine(postgres_url: str):
     engine.dispose()
 
 
-def _truncate_all(engine) -> None:
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_engine(request, tmp_path):
     """An empty database on each backend."""
@@ -85,18 +66,13 @@ def db_engine(request, tmp_path):
         engine.dispose()
     else:
         engine = request.getfixturevalue("postgres_engine")
-        _truncate_all(engine)
+        truncate_all(engine)
         yield engine
 
 
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-def make_settings(tmp_path: Path, url: str, processes: Path, forms: Path) -> Settings:
-    return Settings(database_url=url, processes_dir=processes, forms_dir=forms,
-                    attachments_dir=tmp_path / "attachments")
 
 
 @pytest.fixture

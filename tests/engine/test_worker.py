@@ -1,18 +1,26 @@
 """The worker: BPMN timers through fire_due_timers, the next wake-up, and the APScheduler job's sleep bound."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from engine_helpers import add_users, ready_task
 from sqlalchemy import func, select
 
-from conftest import FakeClock, make_settings
+from alur_testing import FakeClock, make_settings
 from engine.errors import ExecutionError
+from engine.persistence.migrate import upgrade
 from engine.persistence.models import AuditEvent, ProcessInstance
 from engine.services import open_alur
 from engine.timers import JOB_ID, MIN_SLEEP, Worker
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -130,3 +138,22 @@ def test_a_running_worker_sees_work_added_by_another_process_within_the_bound(db
         assert timer_events(worker_side, case) == 1
     finally:
         worker.stop()
+
+
+def test_alur_worker_runs_in_the_foreground_and_stops_on_sigterm(tmp_path, test_data):
+    url = f"sqlite:///{tmp_path / 'alur.db'}"
+    upgrade(url)
+    env = {**os.environ, "ALUR_DATABASE_URL": url, "ALUR_PROCESSES_DIR": str(test_data),
+           "ALUR_FORMS_DIR": str(test_data / "forms"), "ALUR_INSTANCE_DIR": str(tmp_path),
+           "ALUR_WORKER_MAX_SLEEP": "5"}
+    worker = subprocess.Popen([sys.executable, "-m", "alur", "worker"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert "at least every 5 s" in worker.stdout.readline()
+        time.sleep(0.5)  # let the first run happen
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=20)
+    finally:
+        worker.kill() if worker.poll() is None else None
+    assert worker.returncode == 0, err
+    assert "Traceback" not in err
