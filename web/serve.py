@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from werkzeug.serving import run_simple
+from werkzeug.serving import make_server
 
 from engine.persistence.migrate import upgrade
 from engine.services import Alur
@@ -29,11 +29,16 @@ def serve(alur: Alur, host: str = "127.0.0.1", port: int = 5000) -> int:
     for one office. Production runs gunicorn ``web.wsgi:app`` and ``alur worker`` separately."""
     prepare(alur, demo_users=os.environ.get("ALUR_DEMO_USERS", "1") != "0")
     app = create_app(alur=alur)
+    server = make_server(host, port, app, threaded=True)  # first: a busy port fails before anything runs
     worker = start_embedded_worker(alur) if os.environ.get("ALUR_EMBEDDED_WORKER", "1") != "0" else None
-    print(f"Alur: http://{host}:{port}/  (log in as e.g. pengguna_jaringan / demo-pengguna_jaringan)")
+    print(f"Alur: http://{host}:{port}/  (log in as e.g. pengguna_jaringan / demo-pengguna_jaringan; "
+          "Ctrl+C stops)", flush=True)
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.server_close()
         if worker is not None:
             worker.stop()
     return 0

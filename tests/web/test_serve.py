@@ -37,11 +37,20 @@ def test_serve_prepares_starts_the_worker_and_serves(alur, monkeypatch):
         def stop(self) -> None:
             calls.append("worker stopped")
 
+    class FakeServer:
+        def __init__(self, host: str, port: int, app, threaded: bool) -> None:
+            calls.append((host, port, app.name, threaded))
+
+        def serve_forever(self) -> None:
+            raise KeyboardInterrupt  # Ctrl+C
+
+        def server_close(self) -> None:
+            calls.append("closed")
+
     monkeypatch.setattr(serve_module, "start_embedded_worker", lambda a: calls.append("worker") or FakeWorker())
-    monkeypatch.setattr(serve_module, "run_simple", lambda host, port, app, **kw: calls.append(
-        (host, port, app.name, kw["threaded"])))
+    monkeypatch.setattr(serve_module, "make_server", FakeServer)
     assert serve_module.serve(alur, "127.0.0.1", 5077) == 0
-    assert calls == ["worker", ("127.0.0.1", 5077, "web", True), "worker stopped"]
+    assert calls == [("127.0.0.1", 5077, "web", True), "worker", "closed", "worker stopped"]
 
 
 def test_wsgi_app_is_built_from_the_environment(tmp_path, monkeypatch):
