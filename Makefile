@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+MODELER := web/static/vendor/modeler.js
 
-.PHONY: run translations test test-engine test-web test-processes lint bpmnlint bench clean worker
+.PHONY: run modeler translations test test-engine test-web test-processes lint bpmnlint bench clean worker
 
 $(STAMP): setup.cfg
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,10 +21,15 @@ $(NODE_STAMP): package.json package-lock.json
 	cp -r node_modules/bpmn-js/dist web/static/vendor/bpmn-js
 	touch $(NODE_STAMP)
 
+# The process owners' modeler (bpmn-js + properties panel + the Alur group), bundled by esbuild (gitignored).
+$(MODELER): $(NODE_STAMP) $(wildcard web/modeler_js/*)
+	npm run --silent build:modeler
+
 venv: $(STAMP)
 node: $(NODE_STAMP)
+modeler: $(MODELER)
 
-run: $(STAMP) $(NODE_STAMP)
+run: $(STAMP) $(NODE_STAMP) $(MODELER)
 	$(VENV)/bin/alur init --deploy
 	$(VENV)/bin/alur run
 
@@ -36,13 +42,13 @@ translations: $(STAMP)
 	$(VENV)/bin/pybabel update -i web/translations/messages.pot -d web/translations -l en -w 100 --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d web/translations -l en
 
-test: $(STAMP) $(NODE_STAMP) bpmnlint
+test: $(STAMP) $(NODE_STAMP) $(MODELER) bpmnlint
 	$(PY) -m pytest
 
 test-engine: $(STAMP)
 	$(PY) -m pytest tests/engine tests/test_layering.py
 
-test-web: $(STAMP) $(NODE_STAMP)
+test-web: $(STAMP) $(NODE_STAMP) $(MODELER)
 	$(PY) -m pytest tests/web
 
 test-processes: $(STAMP)

@@ -15,6 +15,7 @@ from engine.services import Alur, open_alur
 from web import (account, admin, api, audit, auth, cases, errors, formatting, inbox, notifications, processes,
                  tasks)
 from web.services import build_services
+from web.modeler import bp as modeler_bp
 
 LANGUAGES = ("id", "en")
 csrf = CSRFProtect()
@@ -69,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(modeler_bp)
     app.before_request(_remember_language)
     app.after_request(_security_headers)
     return app

@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_versions import KEY, deploy_xml, sop01_v2_xml, sop01_xml
 
 from engine.errors import ConcurrentUpdate, Conflict
 from engine.migration import CaseMigrator, MigrationRefused
 from engine.versions import Versions
+from tests.engine.test_versions import KEY, deploy_xml, sop01_v2_xml, sop01_xml
 from tests.processes.process_helpers import CALENDAR, Case, Step, add_cast
 
 PPTI, ADM, PDI, KABID = "pemeriksa_pengelola_ti", "administrator_jaringan_server", "pengawas_data_integrasi", \

@@ -1,0 +1,160 @@
+"""Process owners' pages over HTTP: the modeler page, checking and deploying a model, the versions page
+with its diff and case migration, the .bpmn download, and the SOP document (HTML and PDF)."""
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+
+import pytest
+from web_helpers import login, text_of
+
+from tests.engine.test_versions import KEY, rename_lane, set_task_property, sop01_xml
+
+MISSING_CONDITION = ('<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">gangguan_selesai == true'
+                     '</bpmn:conditionExpression>')
+
+
+def edited_xml() -> str:
+    return rename_lane(set_task_property(sop01_xml(), "gdb_03", "waktu", "2 jam"), "lane_kepala_dinas", "Kadis")
+
+
+def post_json(client, url: str, payload: dict):
+    return client.post(url, data=json.dumps(payload), content_type="application/json")
+
+
+def test_owner_opens_the_modeler_with_catalogue_and_forms(client):
+    login(client, "pemilik_proses")
+    listing = text_of(client.get("/pemodel").text)
+    assert "Pengelolaan Gangguan Database" in listing and "Buka di pemodel" in listing
+    page = client.get(f"/pemodel/{KEY}")
+    assert page.status_code == 200
+    config = json.loads(re.search(r'<script type="application/json" id="alur-modeler-config">(.*?)</script>',
+                                  page.text, re.S).group(1))
+    assert config["processKey"] == KEY and config["version"] == 1
+    assert {"key": "pengawas_data_integrasi",
+            "title": "Pejabat Pengawas / Kepala Seksi Pengelolaan Data dan Integrasi Sistem Informasi"} in config["roles"]
+    assert "gdb_03_arahan_penyelesaian" in config["forms"]
+    assert client.get(config["xmlUrl"]).text == sop01_xml()
+    assert "vendor/modeler.js" in page.text and "Catatan perubahan" in page.text
+
+
+def test_only_process_owners_edit_and_readers_see_versions(client):
+    login(client, "pengelola_ti")
+    assert client.get(f"/pemodel/{KEY}").status_code == 403
+    assert client.get(f"/pemodel/{KEY}/versi").status_code == 403
+    assert post_json(client, f"/pemodel/{KEY}/deploy", {"xml": sop01_xml(), "change_note": "x"}).status_code == 403
+    assert client.get(f"/pemodel/{KEY}/versi/1/dokumen").status_code == 200  # the SOP document is for everyone
+    client.post("/keluar")
+    login(client, "auditor")
+    assert client.get(f"/pemodel/{KEY}/versi").status_code == 200
+    assert client.get(f"/pemodel/{KEY}").status_code == 403
+    assert client.get("/pemodel/tidak_ada/versi").status_code == 404
+
+
+def test_check_lists_every_problem_with_its_element(client):
+    login(client, "pemilik_proses")
+    xml = sop01_xml().replace(MISSING_CONDITION, "").replace('value="PT15M"', 'value="15 menit"', 1)
+    body = post_json(client, f"/pemodel/{KEY}/periksa", {"xml": xml}).get_json()
+    assert body["ok"] is False
+    deploy_problems = [(p["element_id"], p["message"]) for p in body["problems"] if p["source"] == "alur"]
+    assert deploy_problems == [("gdb_05", "waktu_iso '15 menit' bukan durasi kerja ISO-8601"),
+                               ("flow_gw_gdb_07_to_gdb_08", "alur keluar gateway tanpa kondisi (dan bukan alur default)")]
+    if body["lint_note"] == "":
+        assert ("flow_gw_gdb_07_to_gdb_08", "conditional-flows") in [
+            (p["element_id"], p["rule"]) for p in body["problems"] if p["source"] == "bpmnlint"]
+    clean = post_json(client, f"/pemodel/{KEY}/periksa", {"xml": sop01_xml()}).get_json()
+    assert clean["ok"] is True and clean["problems"] == []
+
+
+def test_deploy_needs_a_note_and_a_valid_model(alur, client):
+    login(client, "pemilik_proses")
+    url = f"/pemodel/{KEY}/deploy"
+    assert post_json(client, url, {"xml": edited_xml(), "change_note": " "}).status_code == 422
+    refused = post_json(client, url, {"xml": edited_xml().replace(MISSING_CONDITION, ""), "change_note": "uji"})
+    assert refused.status_code == 422 and refused.get_json()["deployed"] is False
+    assert [p["element_id"] for p in refused.get_json()["problems"] if p["source"] == "alur"] == [
+        "flow_gw_gdb_07_to_gdb_08"]
+    deployed = post_json(client, url, {"xml": edited_xml(), "change_note": "Langkah 3 menjadi 2 jam"})
+    body = deployed.get_json()
+    assert deployed.status_code == 200 and (body["deployed"], body["version"]) == (True, 2)
+    assert body["versions_url"] == f"/pemodel/{KEY}/versi?dari=1&ke=2"
+    again = post_json(client, url, {"xml": edited_xml(), "change_note": "lagi"}).get_json()
+    assert (again["deployed"], again["version"]) == (False, 2) and "Tidak ada perubahan" in again["message"]
+    with alur.sessions() as session:
+        row, parsed = alur.definitions.latest(session, KEY)
+    assert (row.version, row.deployed_by, row.change_note) == (2, "pemilik_proses", "Langkah 3 menjadi 2 jam")
+    assert parsed.user_tasks["gdb_03"].mutu_baku["waktu"] == "2 jam"
+
+
+def test_versions_page_lists_the_diff_and_migrates_one_case(alur, client):
+    moved = alur.runner.start_instance(KEY, "pengelola_ti", "GDB/1").instance_id
+    stays = alur.runner.start_instance(KEY, "pengelola_ti", "GDB/2").instance_id
+    xml = edited_xml().replace('camunda:candidateGroups="pengelola_ti"', 'camunda:candidateGroups="pemeriksa_ti"')
+    alur.deployer.deploy_bytes(xml.encode(), f"{KEY}.bpmn", "pemilik_proses", "v2", expected_key=KEY)
+    login(client, "pemilik_proses")
+    page = client.get(f"/pemodel/{KEY}/versi")
+    text = text_of(page.text)
+    assert "v2 terbaru" in text and "v2" in text and "pemilik_proses" in text
+    items = re.findall(r'<li data-property="([^"]+)">', page.text)
+    assert items == ["name", "mutu:waktu", "candidateGroups"]
+    assert "Mutu baku: waktu: 1 jam → 2 jam" in text and "Kepala Dinas → Kadis" in text
+    assert text.count("aman") >= 2  # both cases are still at gdb_01: safe to move
+    instance_version = alur.queries.instance(moved).version
+    response = client.post(f"/pemodel/{KEY}/migrasi", data={"instance_id": moved, "to_version": 2,
+                                                           "expected_version": instance_version})
+    assert response.status_code == 302
+    assert f"Kasus #{moved} dipindahkan ke versi 2." in text_of(client.get(response.location).text)
+    assert alur.queries.instance(moved).definition_version == 2
+    assert alur.queries.instance(stays).definition_version == 1
+    stale = client.post(f"/pemodel/{KEY}/migrasi", data={"instance_id": stays, "to_version": 2,
+                                                        "expected_version": 99})
+    assert stale.status_code == 409
+
+
+def test_versions_page_shows_why_a_case_cannot_move(alur, client):
+    case = alur.runner.start_instance(KEY, "pengelola_ti", "GDB/9").instance_id
+    xml = sop01_xml().replace('<camunda:property name="role" value="pemeriksa_pengelola_ti"/>',
+                              '<camunda:property name="role" value="tim_teknis"/>')
+    alur.deployer.deploy_bytes(xml.encode(), f"{KEY}.bpmn", "pemilik_proses", "lane ke tim teknis", expected_key=KEY)
+    login(client, "pemilik_proses")
+    text = html.unescape(text_of(client.get(f"/pemodel/{KEY}/versi").text))
+    assert "ditolak" in text and "berganti peran dari 'pemeriksa_pengelola_ti' menjadi 'tim_teknis'" in text
+    response = client.post(f"/pemodel/{KEY}/migrasi", data={"from_version": 1, "to_version": 2})
+    flashed = html.unescape(text_of(client.get(response.location).text))
+    assert "0 kasus dipindahkan ke versi 2; 1 ditolak" in flashed and f"Kasus #{case} tidak dipindahkan" in flashed
+
+
+def test_download_is_the_deployed_file(client):
+    login(client, "pemilik_proses")
+    response = client.get(f"/pemodel/{KEY}/versi/1.bpmn")
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{KEY}.v1.bpmn"'
+    assert response.text == sop01_xml()
+
+
+def test_sop_document_page_and_pdf(client):
+    login(client, "pemilik_proses")
+    page = client.get(f"/pemodel/{KEY}/versi/1/dokumen")
+    text = text_of(page.text)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "PENGELOLAAN GANGGUAN DATABASE" in text and "Unduh PDF" in text and "Kelengkapan" in text
+    assert "Content-Security-Policy" in page.headers and "<script" not in page.text
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed")
+    pdf = client.get(f"/pemodel/{KEY}/versi/1/dokumen.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
+
+
+def test_check_and_deploy_need_the_csrf_token(app_factory):
+    client = app_factory(WTF_CSRF_ENABLED=True).test_client()
+    page = client.get("/masuk")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    client.post("/masuk", data={"username": "pemilik_proses", "password": "demo-pemilik_proses",
+                                "csrf_token": token})
+    assert post_json(client, f"/pemodel/{KEY}/periksa", {"xml": sop01_xml()}).status_code == 400
+    editor = client.get(f"/pemodel/{KEY}").text
+    csrf = json.loads(re.search(r'id="alur-modeler-config">(.*?)</script>', editor, re.S).group(1))["csrfToken"]
+    ok = client.post(f"/pemodel/{KEY}/periksa", data=json.dumps({"xml": sop01_xml()}),
+                     content_type="application/json", headers={"X-CSRFToken": csrf})
+    assert ok.status_code == 200 and ok.get_json()["ok"] is True

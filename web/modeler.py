@@ -1,0 +1,224 @@
+"""Process owners: the BPMN modeler, the versions of each SOP with their diff and case migration,
+and the official SOP document (HTML and PDF) of any deployed version."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import wraps
+from pathlib import Path
+from typing import Any, Callable
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import Forbidden
+from werkzeug.wrappers import Response
+
+from engine.clock import utcnow
+from engine.config import PROJECT_ROOT
+from engine.errors import DeploymentError
+from engine.migration import CaseMigrator, MigrationRefused
+from engine.model_check import BpmnLint, ModelProblem, validate_model
+from engine.queries import CASE_READER_ROLES
+from engine.runner import ADMIN_ROLE
+from engine.sop_render import SopDocuments
+from engine.specs import DefinitionParser
+from engine.versions import Versions
+from web.services import services
+
+bp = Blueprint("modeler", __name__, url_prefix="/pemodel")
+OWNER_ROLE = "pemilik_proses"
+READER_ROLES = CASE_READER_ROLES | {OWNER_ROLE}
+
+
+@dataclass
+class ModelerServices:
+    versions: Versions
+    migrator: CaseMigrator
+    documents: SopDocuments
+    parser: DefinitionParser
+    lint: BpmnLint
+
+
+@bp.record_once
+def _build(state: BlueprintSetupState) -> None:
+    """The engine services of this blueprint, over the app's one ``Alur`` (built before blueprints)."""
+    alur = state.app.extensions["alur"].alur
+    clock = state.app.config.get("CLOCK") or utcnow
+    state.app.extensions["alur_modeler"] = ModelerServices(
+        versions=Versions(alur.sessions), migrator=CaseMigrator(alur.sessions, alur.definitions, alur.calendar, clock),
+        documents=SopDocuments(alur.sessions, alur.roles, chromium=state.app.config.get("CHROMIUM")),
+        parser=DefinitionParser(alur.roles, alur.forms), lint=BpmnLint(PROJECT_ROOT))
+
+
+def modeler_services() -> ModelerServices:
+    return current_app.extensions["alur_modeler"]  # type: ignore[no-any-return]
+
+
+def _roles_required(roles: frozenset[str], message: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not (set(current_user.roles) & roles):
+                raise Forbidden(message)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
+
+
+owner_required = _roles_required(frozenset({OWNER_ROLE}), "Halaman ini hanya untuk Pemilik Proses.")
+reader_required = _roles_required(frozenset(READER_ROLES | {ADMIN_ROLE}),
+                                  "Riwayat versi hanya untuk Pemilik Proses, auditor dan pimpinan.")
+
+
+@bp.get("")
+@reader_required
+def index() -> str:
+    return render_template("modeler/index.html", processes=modeler_services().versions.processes(),
+                           is_owner=OWNER_ROLE in current_user.roles)
+
+
+@bp.get("/<process_key>")
+@owner_required
+def editor(process_key: str) -> str:
+    """The modeler, opened on the latest version or on ``?versi=N``."""
+    versions = modeler_services().versions.list_versions(process_key)
+    chosen = request.args.get("versi", type=int) or versions[0].version
+    current = next((v for v in versions if v.version == chosen), versions[0])
+    alur = services().alur
+    config = {
+        "processKey": process_key, "version": current.version, "csrfToken": generate_csrf(),
+        "xmlUrl": url_for(".download", process_key=process_key, version=current.version, inline=1),
+        "checkUrl": url_for(".check", process_key=process_key),
+        "deployUrl": url_for(".deploy", process_key=process_key),
+        "roles": [{"key": r.key, "title": r.title} for r in alur.roles.roles.values()],
+        "forms": sorted(p.stem for p in Path(alur.settings.forms_dir).glob("*.json")),
+    }
+    return render_template("modeler/editor.html", versions=versions, current=current, config=config,
+                           bundle_ready=(Path(current_app.static_folder or "") / "vendor" / "modeler.js").is_file())
+
+
+@bp.get("/<process_key>/versi/<int:version>.bpmn")
+@reader_required
+def download(process_key: str, version: int) -> Response:
+    """The BPMN file of a deployed version, as deployed (Camunda Modeler opens it unchanged)."""
+    xml = modeler_services().versions.definition_xml(process_key, version)
+    response = current_app.response_class(xml, mimetype="application/xml")
+    if not request.args.get("inline"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{process_key}.v{version}.bpmn"'
+    return response
+
+
+@bp.post("/<process_key>/periksa")
+@owner_required
+def check(process_key: str) -> Response:
+    """Every problem of the posted model: the deploy checks and bpmnlint, each with its element."""
+    xml = _posted_xml()
+    result = validate_model(modeler_services().parser, xml, f"{process_key}.bpmn", process_key,
+                            modeler_services().lint)
+    return jsonify(ok=result.ok, problems=[_problem(p) for p in result.problems], lint_note=result.lint_note)
+
+
+@bp.post("/<process_key>/deploy")
+@owner_required
+def deploy(process_key: str) -> tuple[Response, int] | Response:
+    """Deploy the posted model as the next version, with the change note; refused with every problem."""
+    payload = request.get_json(silent=True) or {}
+    xml, note = _posted_xml(), str(payload.get("change_note", "")).strip()
+    if not note:
+        return jsonify(deployed=False, message="Catatan perubahan wajib diisi.", problems=[]), 422
+    checked = validate_model(modeler_services().parser, xml, f"{process_key}.bpmn", process_key,
+                             modeler_services().lint)
+    if not checked.ok:
+        return jsonify(deployed=False, message="Deploy ditolak: model belum memenuhi konvensi.",
+                       problems=[_problem(p) for p in checked.problems], lint_note=checked.lint_note), 422
+    try:
+        result = services().alur.deployer.deploy_bytes(xml, f"{process_key}.bpmn", current_user.username, note,
+                                                       expected_key=process_key)
+    except DeploymentError as exc:
+        return jsonify(deployed=False, message=exc.message, problems=[_problem(ModelProblem(
+            exc.context.get("element_id"), exc.reason, "alur", "error", exc.context.get("line")))]), 422
+    message = (f"Versi {result.version} di-deploy. Kasus baru memakai versi ini; kasus yang berjalan tetap "
+               f"pada versinya sampai dipindahkan." if result.created else
+               f"Tidak ada perubahan: model sama dengan versi {result.version}.")
+    return jsonify(deployed=result.created, version=result.version, message=message,
+                   problems=[_problem(p) for p in checked.problems], lint_note=checked.lint_note,
+                   versions_url=url_for(".versions", process_key=process_key, dari=max(1, result.version - 1),
+                                        ke=result.version),
+                   document_url=url_for(".document", process_key=process_key, version=result.version))
+
+
+@bp.get("/<process_key>/versi")
+@reader_required
+def versions(process_key: str) -> str:
+    """Versions with who, when and why; the diff of two; running cases per version with migration."""
+    svc = modeler_services()
+    listed = svc.versions.list_versions(process_key)
+    latest = listed[0].version
+    to_version = request.args.get("ke", type=int) or latest
+    from_version = request.args.get("dari", type=int) or max(1, to_version - 1)
+    diff = svc.versions.diff(process_key, from_version, to_version) if from_version != to_version else None
+    running = {v.version: svc.versions.running_cases(process_key, v.version) for v in listed if v.running_cases}
+    checks = {c.instance_id: c for version, cases in running.items() if version < latest
+              for c in svc.migrator.check_version(process_key, version, latest)}
+    return render_template("modeler/versions.html", process_key=process_key, versions=listed, latest=latest,
+                           diff=diff, from_version=from_version, to_version=to_version, running=running,
+                           checks=checks, is_owner=OWNER_ROLE in current_user.roles)
+
+
+@bp.post("/<process_key>/migrasi")
+@owner_required
+def migrate(process_key: str) -> Response:
+    """Move one case (``instance_id``) or every case of ``from_version`` to the latest version."""
+    svc, actor = modeler_services(), current_user.username
+    to_version = request.form.get("to_version", type=int)
+    instance_id = request.form.get("instance_id", type=int)
+    if instance_id is not None:
+        try:
+            svc.migrator.migrate_instance(instance_id, actor, to_version,
+                                          expected_version=request.form.get("expected_version", type=int))
+            flash(f"Kasus #{instance_id} dipindahkan ke versi {to_version}.", "success")
+        except MigrationRefused as exc:
+            flash(f"Kasus #{instance_id} tidak dipindahkan: " + "; ".join(exc.reasons), "error")
+    else:
+        report = svc.migrator.migrate_version(process_key, request.form.get("from_version", type=int) or 0, actor,
+                                              to_version)
+        flash(f"{len(report.migrated)} kasus dipindahkan ke versi {report.to_version}; "
+              f"{len(report.refused)} ditolak; {len(report.conflicts)} berubah saat diproses.",
+              "success" if not (report.refused or report.conflicts) else "info")
+        for refused in report.refused:
+            flash(f"Kasus #{refused.instance_id} tidak dipindahkan: " + "; ".join(refused.reasons), "error")
+    return redirect(url_for(".versions", process_key=process_key))
+
+
+@bp.get("/<process_key>/versi/<int:version>/dokumen")
+@login_required
+def document(process_key: str, version: int) -> Response:
+    """The SOP document (PermenPAN-RB 35/2012 layout), print-ready; every signed-in person may read it."""
+    links = [("‹ Kembali", url_for(".versions", process_key=process_key) if set(current_user.roles) & READER_ROLES
+              else url_for("processes.show", process_key=process_key)),
+             ("Unduh PDF", url_for(".document_pdf", process_key=process_key, version=version))]
+    html = modeler_services().documents.html(process_key, version, links)
+    return current_app.response_class(html, mimetype="text/html")
+
+
+@bp.get("/<process_key>/versi/<int:version>/dokumen.pdf")
+@login_required
+def document_pdf(process_key: str, version: int) -> Response:
+    pdf = modeler_services().documents.pdf(process_key, version)
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="SOP-{process_key}-v{version}.pdf"'
+    return response
+
+
+def _posted_xml() -> bytes:
+    """The model from a JSON body ``{"xml": ...}`` or a raw XML body."""
+    payload = request.get_json(silent=True)
+    if isinstance(payload, dict):
+        return str(payload.get("xml", "")).encode("utf-8")
+    return request.get_data()
+
+
+def _problem(problem: ModelProblem) -> dict[str, Any]:
+    return asdict(problem)

@@ -1,0 +1,212 @@
+// The "Alur" group of the properties panel: our BPMN conventions in plain Indonesian.
+// Pool/process: SOP identity and time limit. Lane: role from the catalogue. User task: form and mutu baku.
+// Flow out of a Ya/Tidak gateway: its condition, or that it is the default ("Tidak") flow.
+import { createElement as h } from '@bpmn-io/properties-panel/preact';
+import {
+  CheckboxEntry, isCheckboxEntryEdited, isSelectEntryEdited, isTextAreaEntryEdited, isTextFieldEntryEdited,
+  SelectEntry, TextAreaEntry, TextFieldEntry
+} from '@bpmn-io/properties-panel';
+import { useService } from 'bpmn-js-properties-panel';
+import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
+
+import {
+  getCondition, getProperty, isDefaultFlow, processOf, setAttribute, setCondition, setDefaultFlow, setProperty
+} from './model_properties';
+
+const IDENTITY = [
+  ['nama_sop', 'Nama SOP', 'text'], ['nomor_sop', 'Nomor SOP', 'text'],
+  ['tanggal_pembuatan', 'Tanggal pembuatan', 'text'], ['tanggal_revisi', 'Tanggal revisi', 'text'],
+  ['tanggal_efektif', 'Tanggal efektif', 'text'],
+  ['disahkan_oleh', 'Disahkan oleh (jabatan, nama, NIP)', 'area'],
+  ['unit_kerja', 'Unit kerja', 'text'], ['penanggung_jawab', 'Penanggung jawab', 'area'],
+  ['dasar_hukum', 'Dasar hukum', 'area'], ['kualifikasi_pelaksana', 'Kualifikasi pelaksana', 'area'],
+  ['keterkaitan', 'Keterkaitan', 'area'], ['peralatan_perlengkapan', 'Peralatan/perlengkapan', 'area'],
+  ['peringatan', 'Peringatan', 'area'], ['pencatatan_pendataan', 'Pencatatan dan pendataan', 'area']
+];
+const TIME_LIMIT = [
+  ['waktu_pelaksanaan', 'Waktu pelaksanaan (seperti tertulis di SOP)', 'Contoh: 3 (tiga) hari kerja'],
+  ['waktu_pelaksanaan_iso', 'Batas waktu kasus (ISO-8601, waktu kerja)',
+    'Contoh: P3D = 3 hari kerja, PT4H = 4 jam kerja. Kasus yang melewatinya ditandai terlambat.'],
+  ['waktu_peringatan_iso', 'Peringatan sebelum batas (ISO-8601, opsional)', 'Contoh: P2D']
+];
+const MUTU_BAKU = [
+  ['langkah', 'Nomor langkah', 'Kode langkah seperti di SOP, mis. GDB-04'],
+  ['kelengkapan', 'Kelengkapan', 'Dokumen atau bahan yang diperlukan langkah ini (wajib)'],
+  ['waktu', 'Waktu (seperti tertulis)', 'Mis. 1-2 hari, 30 menit (wajib)'],
+  ['waktu_iso', 'Waktu (ISO-8601, batas atas)', 'Hari = hari kerja. Mis. P2D, PT1H, PT30M (wajib)'],
+  ['waktu_min_iso', 'Waktu minimum (ISO-8601, opsional)', 'Untuk rentang waktu, mis. P1D pada 1-2 hari'],
+  ['output', 'Output', 'Dokumen yang dihasilkan langkah ini (wajib)'],
+  ['keterangan', 'Keterangan', 'Catatan, mis. bila waktu tidak tercantum di SOP']
+];
+
+export default function AlurPropertiesProvider(propertiesPanel, injector) {
+  this.getGroups = (element) => (groups) => {
+    const group = alurGroup(element, injector);
+    if (group) { groups.splice(Math.min(1, groups.length), 0, group); }  // right after "Umum"
+    return groups;
+  };
+  propertiesPanel.registerProvider(400, this);
+}
+AlurPropertiesProvider.$inject = ['propertiesPanel', 'injector'];
+
+function alurGroup(element, injector) {
+  const config = injector.get('config').alur || { roles: [], forms: [] };
+  let entries = [];
+  const process = processOf(element);
+  if (process && !is(getBusinessObject(element), 'bpmn:Lane')) {
+    entries = processEntries(element, process);
+  } else if (is(element, 'bpmn:Lane')) {
+    entries = [selectEntry(element, getBusinessObject(element), 'role', 'Peran pelaksana (katalog peran)',
+      roleOptions(config.roles),
+      'Kunci peran dari processes/roles.toml. Tetap berlaku walau label lane diganti.')];
+  } else if (is(element, 'bpmn:UserTask')) {
+    entries = userTaskEntries(element, config);
+  } else if (is(element, 'bpmn:SequenceFlow') && element.source && is(element.source, 'bpmn:ExclusiveGateway')) {
+    entries = flowEntries(element);
+  } else if (is(element, 'bpmn:ExclusiveGateway')) {
+    entries = [{ id: 'alur-gateway-help', component: Help,
+      text: 'Keputusan Ya/Tidak: beri nama berupa pertanyaan SOP. Pilih satu alur keluar sebagai alur ' +
+            'default (Tidak); alur lainnya wajib berkondisi, mis. gangguan_selesai == true.' }];
+  }
+  return entries.length ? { id: 'alur', label: 'Alur (konvensi SOP)', entries } : null;
+}
+
+function processEntries(element, process) {
+  const limit = TIME_LIMIT.map(([name, label, description]) => textEntry(element, process, name, label, description));
+  const identity = IDENTITY.map(([name, label, kind]) => kind === 'area'
+    ? areaEntry(element, process, name, label, 'Satu butir per baris')
+    : textEntry(element, process, name, label));
+  return [...limit, ...identity];
+}
+
+function userTaskEntries(element, config) {
+  const bo = getBusinessObject(element);
+  const forms = [['', '— pilih formulir —'], ...config.forms.map((key) => [key, key])];
+  if (bo.get('camunda:formKey') && !config.forms.includes(bo.get('camunda:formKey'))) {
+    forms.push([bo.get('camunda:formKey'), bo.get('camunda:formKey') + ' (tidak ada di forms/)']);
+  }
+  return [
+    attributeSelect(element, 'camunda:formKey', 'Formulir (forms/<kunci>.json)', forms,
+      'Formulir yang diisi pelaksana pada langkah ini (wajib).'),
+    attributeSelect(element, 'camunda:candidateGroups', 'Peran langkah (opsional)',
+      [['', '— sama dengan peran lane —'], ...roleOptions(config.roles)],
+      'Mempersempit peran lane, mis. hanya Pengelola TI di lane Pemeriksa dan Pengelola TI.'),
+    ...MUTU_BAKU.map(([name, label, description]) => textEntry(element, bo, name, label, description, 'mutu-'))
+  ];
+}
+
+function flowEntries(element) {
+  return [
+    { id: 'alur-default', component: DefaultFlow, element },
+    { id: 'alur-condition', component: Condition, element }
+  ];
+}
+
+function roleOptions(roles) {
+  return roles.map((r) => [r.key, `${r.title} (${r.key})`]);
+}
+
+// -- entries ---------------------------------------------------------------------------------------
+
+function textEntry(element, bo, name, label, description, prefix = '') {
+  return { id: `alur-${prefix}${name}`, component: PropertyText, element, bo, name, label, description,
+    isEdited: isTextFieldEntryEdited };
+}
+
+function areaEntry(element, bo, name, label, description) {
+  return { id: `alur-${name}`, component: PropertyArea, element, bo, name, label, description,
+    isEdited: isTextAreaEntryEdited };
+}
+
+function selectEntry(element, bo, name, label, options, description) {
+  return { id: `alur-${name}`, component: PropertySelect, element, bo, name, label, options, description,
+    isEdited: isSelectEntryEdited };
+}
+
+function attributeSelect(element, attribute, label, options, description) {
+  return { id: `alur-${attribute.replace(':', '-')}`, component: AttributeSelect, element, attribute, label,
+    options, description, isEdited: isSelectEntryEdited };
+}
+
+function PropertyText(props) {
+  const { element, bo, name, label, description, id } = props;
+  const injector = useService('injector');
+  const debounce = useService('debounceInput');
+  return h(TextFieldEntry, {
+    element, id, label, description, debounce,
+    getValue: () => getProperty(bo, name),
+    setValue: (value) => setProperty(injector, element, bo, name, value || '')
+  });
+}
+
+function PropertyArea(props) {
+  const { element, bo, name, label, description, id } = props;
+  const injector = useService('injector');
+  const debounce = useService('debounceInput');
+  return h(TextAreaEntry, {
+    element, id, label, description, debounce, rows: 3, autoResize: true,
+    getValue: () => getProperty(bo, name),
+    setValue: (value) => setProperty(injector, element, bo, name, value || '')
+  });
+}
+
+function PropertySelect(props) {
+  const { element, bo, name, label, description, id, options } = props;
+  const injector = useService('injector');
+  const current = getProperty(bo, name);
+  const choices = [['', '— pilih —'], ...options];
+  if (current && !options.some(([key]) => key === current)) {
+    choices.push([current, `${current} (tidak ada di katalog)`]);
+  }
+  return h(SelectEntry, {
+    element, id, label, description,
+    getValue: () => getProperty(bo, name),
+    setValue: (value) => setProperty(injector, element, bo, name, value || ''),
+    getOptions: () => choices.map(([value, text]) => ({ value, label: text }))
+  });
+}
+
+function AttributeSelect(props) {
+  const { element, attribute, label, description, id, options } = props;
+  const injector = useService('injector');
+  return h(SelectEntry, {
+    element, id, label, description,
+    getValue: () => getBusinessObject(element).get(attribute) || '',
+    setValue: (value) => setAttribute(injector, element, attribute, value),
+    getOptions: () => options.map(([value, text]) => ({ value, label: text }))
+  });
+}
+
+function Condition(props) {
+  const { element } = props;
+  const injector = useService('injector');
+  const debounce = useService('debounceInput');
+  const isDefault = isDefaultFlow(element);
+  return h(TextFieldEntry, {
+    element, id: 'alur-condition', label: 'Kondisi (jika alur ini diambil)', debounce, disabled: isDefault,
+    description: isDefault
+      ? 'Alur default tidak memerlukan kondisi.'
+      : 'Ekspresi pada isian formulir, mis. gangguan_selesai == true. Wajib untuk alur yang bukan default.',
+    getValue: () => getCondition(element),
+    setValue: (value) => setCondition(injector, element, value)
+  });
+}
+
+function DefaultFlow(props) {
+  const { element } = props;
+  const injector = useService('injector');
+  return h(CheckboxEntry, {
+    element, id: 'alur-default', label: 'Alur default (diambil bila tidak ada kondisi yang terpenuhi)',
+    getValue: () => isDefaultFlow(element),
+    setValue: (on) => setDefaultFlow(injector, element, on)
+  });
+}
+
+function Help(props) {
+  return h('div', { class: 'bio-properties-panel-description alur-help' }, props.text);
+}
+
+export const AlurPropertiesModule = {
+  __init__: ['alurPropertiesProvider'],
+  alurPropertiesProvider: ['type', AlurPropertiesProvider]
+};
