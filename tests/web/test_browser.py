@@ -214,8 +214,20 @@ def test_network_case_from_letter_to_completion_with_a_loop(desks: Desks, tmp_pa
     team.goto(f"{base}/kotak-masuk?tab=available")
     team.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
     for decide_connected in (False, True):
-        do_step(desks, tmp_path, "administrator_jaringan_server", "pengecekan fisik perangkat",
-                "gjr_04_cek_fisik_perangkat")
+        if decide_connected:
+            do_step(desks, tmp_path, "administrator_jaringan_server", "pengecekan fisik perangkat",
+                    "gjr_04_cek_fisik_perangkat")
+        else:  # two devices: the second row comes from the "Tambah baris" button (JavaScript)
+            team = desks.of("administrator_jaringan_server")
+            open_from_inbox(team, base, "pengecekan fisik perangkat")
+            fill_form(team, "gjr_04_cek_fisik_perangkat", tmp_path)
+            team.click(".row-add[data-table=perangkat_diperiksa]")
+            assert team.locator("#table-perangkat_diperiksa tbody tr").count() == 2
+            team.fill("[name='perangkat_diperiksa-1-nama_aset']", "SW-CORE-02")
+            team.select_option("[name='perangkat_diperiksa-1-jenis']", "core switch")
+            team.fill("[name='perangkat_diperiksa-1-lokasi']", "Ruang server lt. 3")
+            team.select_option("[name='perangkat_diperiksa-1-status']", "bermasalah")
+            submit(team)
         do_step(desks, tmp_path, "pemeriksa_ti", "Memonitor jaringan", "gjr_05_monitoring_jaringan")
         do_step(desks, tmp_path, "pengelola_ti", "pengecekan server DNS", "gjr_06_cek_server_dns")
         do_step(desks, tmp_path, "administrator_jaringan_server", "pengecekan konektivitas",
@@ -240,6 +252,7 @@ def test_network_case_from_letter_to_completion_with_a_loop(desks: Desks, tmp_pa
     assert page.locator(".djs-element.alur-done").count() >= 12
     assert page.locator(".alur-pass").count() >= 4  # GJR-04 to GJR-07 ran twice
     assert "Surat Laporan Penyelesaian Gangguan" in text
+    assert "SW-CORE-02" in page.inner_html("main")  # the row added in the browser was stored
     page.screenshot(path=str(SHOTS / "case-page.png"), full_page=True)
     with page.expect_download() as download:
         page.click("section:has(h2:has-text('Dokumen')) a >> nth=0")
