@@ -19,8 +19,10 @@ from typing import Callable
 
 from lxml import etree
 
+from engine.deploy import Deployer
 from engine.errors import DeploymentError, InvalidInput
 from engine.specs import NS, DefinitionParser
+from engine.views import DeployResult
 
 _BPMN = "{%s}" % NS["bpmn"]
 _LINT_LINE = re.compile(r"^\s{2}(\S+)\s+(error|warning|warn|info)\s{2,}(.+?)(?:\s{2,}(\S+))?\s*$")
@@ -50,6 +52,31 @@ class ModelCheck:
     def ok(self) -> bool:
         """Deployable: no error from the deploy checks (bpmnlint findings are advice)."""
         return not any(p.source == "alur" for p in self.errors)
+
+
+@dataclass(frozen=True)
+class CheckedDeploy:
+    check: ModelCheck
+    result: DeployResult | None  # None: refused, ``check`` says why
+
+
+def deploy_checked(deployer: Deployer, parser: DefinitionParser, content: bytes, process_key: str, actor: str,
+                   change_note: str, lint: "BpmnLint | None" = None) -> CheckedDeploy:
+    """Check a model as :func:`validate_model` does and deploy it as the next version when the deploy
+    checks pass (bpmnlint findings are reported, they do not block)."""
+    filename = f"{process_key}.bpmn"
+    checked = validate_model(parser, content, filename, process_key, lint)
+    if not checked.ok:
+        return CheckedDeploy(checked, None)
+    try:
+        return CheckedDeploy(checked, deployer.deploy_bytes(content, filename, actor, change_note, process_key))
+    except DeploymentError as exc:  # a rule only the deployer knows (e.g. a routine schedule)
+        return CheckedDeploy(ModelCheck((*checked.problems, _problem(exc)), checked.lint_note), None)
+
+
+def available_forms(forms_dir: Path) -> list[str]:
+    """The form keys a user task may name (``forms/<key>.json``)."""
+    return sorted(path.stem for path in forms_dir.glob("*.json"))
 
 
 def validate_model(parser: DefinitionParser, content: bytes, filename: str = "model.bpmn",

@@ -100,14 +100,6 @@ class Versions:
                 running_cases=counts.get((r.id, True), 0), finished_cases=counts.get((r.id, False), 0))
                 for r in rows]
 
-    def version(self, process_key: str, version: int) -> VersionInfo:
-        """:raises DefinitionNotFound:"""
-        for info in self.list_versions(process_key):
-            if info.version == version:
-                return info
-        raise DefinitionNotFound(f"Versi {version} dari proses '{process_key}' tidak ada",
-                                 process_key=process_key, version=version)
-
     def definition_xml(self, process_key: str, version: int) -> str:
         """The BPMN XML of one version, exactly as deployed.
 

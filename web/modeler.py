@@ -16,9 +16,8 @@ from werkzeug.wrappers import Response
 
 from engine.clock import utcnow
 from engine.config import PROJECT_ROOT
-from engine.errors import DeploymentError
 from engine.migration import CaseMigrator, MigrationRefused
-from engine.model_check import BpmnLint, ModelProblem, validate_model
+from engine.model_check import BpmnLint, ModelProblem, available_forms, deploy_checked, validate_model
 from engine.queries import CASE_READER_ROLES
 from engine.runner import ADMIN_ROLE
 from engine.sop_render import SopDocuments
@@ -93,7 +92,7 @@ def editor(process_key: str) -> str:
         "checkUrl": url_for(".check", process_key=process_key),
         "deployUrl": url_for(".deploy", process_key=process_key),
         "roles": [{"key": r.key, "title": r.title} for r in alur.roles.roles.values()],
-        "forms": sorted(p.stem for p in Path(alur.settings.forms_dir).glob("*.json")),
+        "forms": available_forms(Path(alur.settings.forms_dir)),
     }
     return render_template("modeler/editor.html", versions=versions, current=current, config=config,
                            bundle_ready=(Path(current_app.static_folder or "") / "vendor" / "modeler.js").is_file())
@@ -124,29 +123,24 @@ def check(process_key: str) -> Response:
 @owner_required
 def deploy(process_key: str) -> tuple[Response, int] | Response:
     """Deploy the posted model as the next version, with the change note; refused with every problem."""
-    payload = request.get_json(silent=True) or {}
-    xml, note = _posted_xml(), str(payload.get("change_note", "")).strip()
+    note = str((request.get_json(silent=True) or {}).get("change_note", "")).strip()
     if not note:
         return jsonify(deployed=False, message="Catatan perubahan wajib diisi.", problems=[]), 422
-    checked = validate_model(modeler_services().parser, xml, f"{process_key}.bpmn", process_key,
-                             modeler_services().lint)
-    if not checked.ok:
+    svc = modeler_services()
+    outcome = deploy_checked(services().alur.deployer, svc.parser, _posted_xml(), process_key,
+                             current_user.username, note, svc.lint)
+    problems = [_problem(p) for p in outcome.check.problems]
+    if outcome.result is None:
         return jsonify(deployed=False, message="Deploy ditolak: model belum memenuhi konvensi.",
-                       problems=[_problem(p) for p in checked.problems], lint_note=checked.lint_note), 422
-    try:
-        result = services().alur.deployer.deploy_bytes(xml, f"{process_key}.bpmn", current_user.username, note,
-                                                       expected_key=process_key)
-    except DeploymentError as exc:
-        return jsonify(deployed=False, message=exc.message, problems=[_problem(ModelProblem(
-            exc.context.get("element_id"), exc.reason, "alur", "error", exc.context.get("line")))]), 422
-    message = (f"Versi {result.version} di-deploy. Kasus baru memakai versi ini; kasus yang berjalan tetap "
-               f"pada versinya sampai dipindahkan." if result.created else
-               f"Tidak ada perubahan: model sama dengan versi {result.version}.")
-    return jsonify(deployed=result.created, version=result.version, message=message,
-                   problems=[_problem(p) for p in checked.problems], lint_note=checked.lint_note,
-                   versions_url=url_for(".versions", process_key=process_key, dari=max(1, result.version - 1),
-                                        ke=result.version),
-                   document_url=url_for(".document", process_key=process_key, version=result.version))
+                       problems=problems, lint_note=outcome.check.lint_note), 422
+    version = outcome.result.version
+    message = (f"Versi {version} di-deploy. Kasus baru memakai versi ini; kasus yang berjalan tetap pada "
+               f"versinya sampai dipindahkan." if outcome.result.created else
+               f"Tidak ada perubahan: model sama dengan versi {version}.")
+    return jsonify(deployed=outcome.result.created, version=version, message=message, problems=problems,
+                   lint_note=outcome.check.lint_note,
+                   versions_url=url_for(".versions", process_key=process_key, dari=max(1, version - 1), ke=version),
+                   document_url=url_for(".document", process_key=process_key, version=version))
 
 
 @bp.get("/<process_key>/versi")

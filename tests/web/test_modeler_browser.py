@@ -18,7 +18,10 @@ import pytest
 from werkzeug.serving import make_server
 from web_helpers import copy_db, make_settings
 
+from engine.model_check import validate_model
+from engine.model_diff import diff_models
 from engine.services import open_alur
+from engine.specs import DefinitionParser
 from engine.versions import Versions
 from tests.engine.test_migration_of_cases import STEPS, STEPS_V2
 from tests.processes.process_helpers import CAST, PASSWORD, Case
@@ -57,9 +60,6 @@ def served(template: tuple[Path, dict[int, Any]], tmp_path: Path, clock: Any) ->
     copy_db(template[0], tmp_path / "alur.db")
     alur = open_alur(make_settings(tmp_path, f"sqlite:///{tmp_path / 'alur.db'}"), clock=clock)
     alur.definitions._cache.update(template[1])
-    for username, roles in CAST.items():  # the people the case walks need (some are demo accounts already)
-        if alur.users.find(username) is None:
-            alur.users.add_user(username, username, PASSWORD, set(roles))
     app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur, "CLOCK": clock})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -88,6 +88,13 @@ def page(browser: Any) -> Iterator[Any]:
     tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
     yield tab
     context.close()
+
+
+def add_people(alur: Any) -> None:
+    """The people the case walks need (some of them are demo accounts already)."""
+    for username, roles in CAST.items():
+        if alur.users.find(username) is None:
+            alur.users.add_user(username, username, PASSWORD, set(roles))
 
 
 def login(page: Any, base: str, username: str) -> None:
@@ -133,6 +140,7 @@ def check_model(page: Any) -> list[dict[str, Any]]:
 
 def test_owner_edits_checks_deploys_and_cases_follow_their_versions(served, page, clock):
     base, alur = served
+    add_people(alur)
     stays = Case(alur, clock, KEY, STEPS, starter="pengelola", business_key="GDB/V1/TETAP")
     moves = Case(alur, clock, KEY, STEPS_V2, starter="pengelola", business_key="GDB/V1/PINDAH")
     stays.do("gdb_01")
@@ -240,4 +248,22 @@ def test_sop_document_rows_keep_their_planned_height(served, page, process_key):
     assert grown == []
     widths = page.evaluate("() => Array.from(document.querySelectorAll('table.flow')).map(t => t.scrollWidth)")
     assert max(widths) <= 1047  # A4 landscape less the margins
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("process_key", ["sop_gangguan_database", "sop_pengelolaan_data", "sop_gangguan_jaringan",
+                                         "sop_pemeliharaan_akses_dc", "sop_backup_restore_db",
+                                         "tinjau_aset_register_server"])
+def test_saving_from_the_modeler_keeps_the_meaning(served, page, process_key):
+    """bpmn-js (the library inside Camunda Modeler) writes the model back with every convention intact."""
+    base, alur = served
+    login(page, base, "pemilik_proses")
+    page.goto(f"{base}/pemodel/{process_key}")
+    page.wait_for_function("() => window.alurModeler && window.alurModeler.ready")
+    assert page.evaluate("() => window.alurModeler.warnings") == []
+    exported = page.evaluate("async () => (await window.alurModeler.modeler.saveXML({format: true})).xml")
+    deployed = Versions(alur.sessions).definition_xml(process_key, 1)
+    assert diff_models(deployed.encode(), exported.encode()).is_empty
+    parser = DefinitionParser(alur.roles, alur.forms)
+    assert validate_model(parser, exported.encode(), f"{process_key}.bpmn", process_key).problems == ()
     assert page.console_errors == []
