@@ -150,6 +150,14 @@ def test_owner_edits_checks_deploys_and_cases_follow_their_versions(served, page
     page.wait_for_function("() => window.alurModeler && window.alurModeler.ready")
     assert page.evaluate("() => window.alurModeler.error") is None
 
+    # the pool carries the SOP's identity and time limit; a task its form; a lane its catalogue role
+    assert page.evaluate(f"() => window.alurModeler.select('participant_{KEY}')")  # its band is under the palette
+    assert page.input_value("#bio-properties-panel-alur-waktu_pelaksanaan_iso") == "P3D"
+    assert page.input_value("#bio-properties-panel-alur-nama_sop") == "PENGELOLAAN GANGGUAN DATABASE"
+    page.click('[data-element-id="gdb_06"]')
+    assert page.input_value("#bio-properties-panel-alur-camunda-formKey") == "gdb_06_lapor_hasil_pengecekan"
+    assert page.input_value("#bio-properties-panel-alur-camunda-candidateGroups") == "pengelola_ti"
+
     # a step's mutu baku waktu, in the "Alur" group of the properties panel
     page.click('[data-element-id="gdb_03"]')
     page.fill("#bio-properties-panel-alur-mutu-waktu", "2 jam")
