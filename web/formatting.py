@@ -11,6 +11,7 @@ from flask_babel import format_date, format_datetime, get_locale, gettext, ngett
 from flask_login import current_user
 
 from engine.calendar import WITA
+from engine.queries import COUNT_CAP
 from web.services import services
 
 
@@ -70,6 +71,11 @@ def filesize(size: int | None) -> str:
     return f"{size / (1024 * 1024):.1f} MB".replace(".", "," if str(get_locale()) == "id" else ".")
 
 
+def count_text(count: int) -> str:
+    """Counts are capped by the engine (COUNT_CAP): anything above shows as ``1000+``."""
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
+
+
 def role_title(role_key: str) -> str:
     return services().alur.roles.title(role_key)
 
@@ -110,9 +116,9 @@ def url_with(**changes: Any) -> str:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(wita=wita, wita_iso=wita_iso, date_text=date_text, datetime_text=datetime_text,
-                                 duration=duration, filesize=filesize, role_title=role_title, user_name=user_name,
-                                 yes_no=yes_no)
+    app.jinja_env.filters.update(
+        wita=wita, wita_iso=wita_iso, date_text=date_text, datetime_text=datetime_text, duration=duration,
+        filesize=filesize, count_text=count_text, role_title=role_title, user_name=user_name, yes_no=yes_no)
     app.jinja_env.globals.update(form_schema=form_schema, enum_label=enum_label, url_with=url_with,
                                  get_locale=get_locale)
 
