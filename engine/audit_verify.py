@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.audit import GENESIS, ChainProblem, event_hash, instance_chain, verify_chain, verify_chains
 from engine.checkpoints import (CHECKPOINT_FORMAT, AuditKeyError, ChainHeadValue, body_digest, heads_of,
                                 load_public_key, signature_valid, trusted_key_texts)
-from engine.persistence.models import AuditCheckpoint, AuditEvent
+from engine.persistence.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,9 @@ def verify_audit(session: Session, trusted_keys: Sequence[Ed25519PublicKey] = ()
     else:
         found = (verify_chain(session, chain) for chain in sorted(wanted))
         chain_problems = [p for p in found if p is not None]
-    checkpoint_problems, rows, warnings = _verify_checkpoints(session, trusted_keys, wanted)
+    checkpoint_problems, rows, warnings, covered = _verify_checkpoints(session, trusted_keys, wanted)
+    if rows:
+        warnings += _uncovered(session, covered, wanted)
     event_count = select(func.count()).select_from(AuditEvent)
     chain_count = select(func.count(func.distinct(AuditEvent.chain)))
     if wanted is not None:
@@ -106,8 +108,21 @@ def verify_audit(session: Session, trusted_keys: Sequence[Ed25519PublicKey] = ()
                        latest_checkpoint_at=latest.created_at if latest else None, warnings=warnings)
 
 
-def _verify_checkpoints(session: Session, trusted_keys: Sequence[Ed25519PublicKey],
-                        wanted: set[str] | None) -> tuple[list[CheckpointProblem], list[AuditCheckpoint], list[str]]:
+def _uncovered(session: Session, covered: dict[str, int], wanted: set[str] | None) -> list[str]:
+    """Say which events no signed checkpoint covers yet: those are protected by their chain only."""
+    query = select(AuditChainHead.chain, AuditChainHead.seq)
+    if wanted is not None:
+        query = query.where(AuditChainHead.chain.in_(wanted))
+    behind = [(chain, seq, covered.get(chain, 0)) for chain, seq in session.execute(query.order_by(AuditChainHead.chain))
+              if seq > covered.get(chain, 0)]
+    if wanted is not None:
+        return [f"{chain}: events after seq {signed} (up to {seq}) are not yet covered by a signed checkpoint"
+                for chain, seq, signed in behind]
+    return [f"{len(behind)} chain(s) have events not yet covered by a signed checkpoint"] if behind else []
+
+
+def _verify_checkpoints(session: Session, trusted_keys: Sequence[Ed25519PublicKey], wanted: set[str] | None
+                        ) -> tuple[list[CheckpointProblem], list[AuditCheckpoint], list[str], dict[str, int]]:
     rows = list(session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)))
     trusted = trusted_key_texts(trusted_keys)
     warnings = []
@@ -132,7 +147,8 @@ def _verify_checkpoints(session: Session, trusted_keys: Sequence[Ed25519PublicKe
                 claims.setdefault(head.chain, []).append((row.id, head))
     for chain in sorted(claims):
         problems.extend(_check_claims(session, chain, claims[chain]))
-    return problems, rows, warnings
+    covered = {chain: max(head.seq for _cid, head in heads) for chain, heads in claims.items()}
+    return problems, rows, warnings, covered
 
 
 def _checkpoint_problem(row: AuditCheckpoint, previous: AuditCheckpoint | None,
