@@ -71,17 +71,22 @@ class Queries:
     def inbox_counts(self, username: str, process_key: str | None = None) -> dict[str, int]:
         """Open tasks per tab, each counted up to COUNT_CAP (the page shows "1000+")."""
         with self._sessions() as session:
+            roles = self._task_roles(session, username)
             return {tab: min(COUNT_CAP + 1, self._capped_count(
-                session, self._inbox_parts(session, username, tab, process_key, None))) for tab in INBOX_TABS}
+                session, self._inbox_parts(session, username, tab, process_key, None, roles)))
+                for tab in INBOX_TABS}
+
+    def _task_roles(self, session: Session, username: str) -> list[str]:
+        return sorted(self._roles.expand(roles_of(session, username)))
 
     def _inbox_parts(self, session: Session, username: str, tab: str, process_key: str | None,
-                     state: str | None) -> list[Any]:
+                     state: str | None, roles: list[str] | None = None) -> list[Any]:
         """Index-friendly conditions whose union is the tab."""
         parts = []
         if tab in ("mine", "overdue") and state in (None, "claimed"):
             parts.append(and_(HumanTask.state == "claimed", HumanTask.assignee == username))
         if tab in ("available", "overdue") and state in (None, "ready"):
-            roles = sorted(self._roles.expand(roles_of(session, username)))
+            roles = self._task_roles(session, username) if roles is None else roles
             parts += [and_(HumanTask.state == "ready", HumanTask.role == role) for role in roles]
         extra = []
         if tab == "overdue":
