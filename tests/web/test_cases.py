@@ -162,3 +162,6 @@ def test_bpmn_js_assets_are_served_locally(client):
         with client.get(f"/vendor/bpmn-js/{path}") as response:
             assert response.status_code == 200, path
     assert client.get("/vendor/bpmn-js/../../package.json").status_code == 404
+    for path in ("css/alur.css", "js/form.js", "js/diagram.js", "favicon.svg"):
+        with client.get(f"/static/{path}") as response:
+            assert response.status_code == 200, path
