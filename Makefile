@@ -60,7 +60,8 @@ bpmnlint: $(NODE_STAMP)
 lint: $(STAMP) bpmnlint
 	$(VENV)/bin/ruff check engine web alur tests
 
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_STAMP)
+	command -v wrk >/dev/null || (apt-get install -y -qq wrk || echo "wrk missing: the HTTP rows will be skipped")
 	$(PY) -m bench
 
 clean:

@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import baseline, completion, inbox
+from bench import baseline, completion, http, inbox, sops
 from bench.common import database, postgres_available
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -27,12 +27,18 @@ def run(quick: bool) -> dict:
     print("baseline: raw SpiffWorkflow in memory ...", flush=True)
     results["raw"] = baseline.raw_in_memory()
     results["naive_json"] = baseline.naive_json_per_step()
-    results["completion"], results["inbox"] = {}, {}
+    results["completion"], results["inbox"], results["sops"], results["http"] = {}, {}, {}, {}
     for backend in backends:
         for k in passes:
             print(f"completion latency {backend} K={k} ...", flush=True)
             with database(backend) as url:
                 results["completion"][f"{backend}:{k}"] = completion.completion_latency(url, k)
+        print(f"whole-case throughput per SOP {backend} ...", flush=True)
+        with database(backend) as url:
+            results["sops"][backend] = sops.sop_throughput(url, cases=5 if quick else 20)
+        print(f"HTTP path {backend} (gunicorn, 2 workers) ...", flush=True)
+        with database(backend) as url:
+            results["http"][backend] = http.http_path(url)
         for rows in row_counts:
             print(f"inbox latency {backend} rows={rows} ...", flush=True)
             with database(backend) as url:
@@ -74,6 +80,21 @@ def summary(results: dict) -> str:
             lines.append(f"| inbox '{tab}', {int(rows):,} task rows | {backend} | {value['median_ms']:.3f} | "
                          f"{value['p95_ms']:.3f} | {value['median_ms'] / raw:.1f}× | "
                          f"{'p95 < 10 ms' if big else '-'} | {('yes' if value['p95_ms'] < 10 else 'no') if big else ''} |")
+    for backend, per_sop in results["sops"].items():
+        for key, value in per_sop.items():
+            lines.append(f"| whole case {key} ({value['steps_per_case']:.0f} steps, data + documents) | {backend} | "
+                         f"{value['ms_per_step']:.3f} per step | | {value['ms_per_step'] / raw:.1f}× per step | "
+                         f"{value['cases_per_s']:.1f} cases/s | |")
+    for backend, value in results["http"].items():
+        if "skipped" in value:
+            lines.append(f"| HTTP path | {backend} | skipped: {value['skipped']} | | | | |")
+            continue
+        api, page = value["api_completion"], value["inbox_page"]
+        lines.append(f"| HTTP task completion (JSON API, gunicorn 2 workers) | {backend} | {api['median_ms']:.3f} | "
+                     f"{api['p95_ms']:.3f} | {api['median_ms'] / raw:.1f}× | median < 5 ms | "
+                     f"{'yes' if api['median_ms'] < 5 else 'no'} |")
+        lines.append(f"| HTTP inbox page, wrk 16 connections | {backend} | {page['requests_per_s']:.0f} req/s | | | "
+                     f"≥ 300 req/s | {'yes' if page['requests_per_s'] >= 300 else 'no'} |")
     return "\n".join(lines) + "\n"
 
 

@@ -19,7 +19,7 @@ from engine.escalation import Escalation
 from engine.forms import FormRegistry
 from engine.mailer import Mailer
 from engine.notifications import NotificationService
-from engine.persistence.db import make_engine, make_sessions
+from engine.persistence.db import make_engine, make_read_sessions, make_sessions
 from engine.queries import Queries
 from engine.replay import ReplayVerifier
 from engine.roles import RoleCatalog
@@ -80,7 +80,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         settings=settings, db=db, sessions=sessions, roles=roles, forms=forms, definitions=definitions,
         deployer=Deployer(sessions, parser, clock),
         runner=runner,
-        queries=Queries(sessions, roles, definitions, clock),
+        queries=Queries(make_read_sessions(db), roles, definitions, clock),
         users=UserService(sessions, roles, clock),
         calendar=calendar, calendar_admin=CalendarAdmin(sessions, calendar, clock),
         clock=clock, notifications=NotificationService(sessions, clock),

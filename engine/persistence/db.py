@@ -7,6 +7,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+READ_ONLY = "alur_read_only"
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and transactions that start on BEGIN."""
@@ -39,8 +41,15 @@ def _configure_sqlite(engine: Engine, wal: bool) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking
         # on a read-to-write upgrade, and the optimistic version check then does its job.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only sessions begin deferred, so under WAL they never wait for a writer.
+        read_only = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for queries that never write (on SQLite they take no write lock)."""
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
