@@ -222,12 +222,13 @@ class ScheduleAdmin:
         with self._sessions.begin() as session:
             _definition_row, definition = self._definitions.latest(session, process_key)
             row = self._row(session, process_key)
-            if row is not None:
-                row.source = "model"
-                row.enabled = row.enabled and definition.routine_cycle is not None
-            if definition.routine_cycle is None:
-                return None
             now = self._clock()
+            if definition.routine_cycle is None:
+                if row is not None:
+                    row.source, row.enabled, row.changed_by, row.changed_at = "model", False, actor, now
+                    append_event(session, chain=SYSTEM_CHAIN, event_type="schedule_disabled", actor=actor, at=now,
+                                 payload={"process_key": process_key, "reason": "the diagram has no timer start"})
+                return None
             row = row or ProcessSchedule(process_key=process_key, catch_up="latest")
             _apply_cycle(row, parse_cycle(definition.routine_cycle), now, actor, source="model")
             session.add(row)

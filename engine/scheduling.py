@@ -26,7 +26,7 @@ from engine.calendar import WITA
 from engine.errors import Conflict, EngineError
 from engine.escalation import Escalation
 from engine.persistence.models import HumanTask, ProcessInstance, ProcessSchedule, ScheduleOccurrence
-from engine.routines import MAX_CATCH_UP, parse_cycle
+from engine.routines import MAX_CATCH_UP, Cycle, parse_cycle
 from engine.runner import SYSTEM_ACTOR, Runner
 from engine.work_items import MAX_ITEMS_PER_RUN, ItemHooks
 
@@ -46,6 +46,11 @@ class RunReport:
     @property
     def total(self) -> int:
         return self.timers + self.routines + self.escalations + self.emails
+
+    def __add__(self, other: "RunReport") -> "RunReport":
+        return RunReport(self.timers + other.timers, self.routines + other.routines,
+                         self.escalations + other.escalations, self.emails + other.emails,
+                         self.failures + other.failures)
 
 
 class _Taken(Exception):
@@ -177,6 +182,7 @@ class Scheduling:
             if schedule is None or schedule.next_run_at > now or not schedule.enabled:
                 return
             cycle = parse_cycle(schedule.cycle)
+            schedule.enabled = not cycle.finished(schedule.next_seq)
             schedule.next_run_at = max(cycle.occurrence(schedule.anchor_at, schedule.next_seq),
                                        now + timedelta(seconds=1))
 
@@ -230,7 +236,7 @@ class _Plan:
 
     process_key: str
     cycle_text: str
-    cycle: Any
+    cycle: Cycle
     anchor: datetime
     next_seq: int
     target: int

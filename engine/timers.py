@@ -15,6 +15,7 @@ Entry points:
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import signal
 import threading
@@ -65,7 +66,7 @@ class Worker:
             except Exception:  # noqa: BLE001
                 log.exception("e-mail delivery failed")
                 emails = 0
-            report = RunReport(report.timers, report.routines, report.escalations, emails, report.failures)
+            report = dataclasses.replace(report, emails=emails)
         return report
 
     def run_until_idle(self, max_runs: int = 1000) -> RunReport:
@@ -73,7 +74,7 @@ class Worker:
         totals = RunReport()
         for _ in range(max_runs):
             report = self.run_once()
-            totals = RunReport(*(a + b for a, b in zip(_fields(totals), _fields(report))))
+            totals += report
             if report.total == 0 or self.hooks.stop_requested():
                 break
         return totals
@@ -134,10 +135,6 @@ class Worker:
             self.stop(wait=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-
-
-def _fields(report: RunReport) -> tuple[int, ...]:
-    return (report.timers, report.routines, report.escalations, report.emails, report.failures)
 
 
 def build_worker(alur: Any, hooks: ItemHooks | None = None) -> Worker:
