@@ -64,5 +64,8 @@ bench: $(STAMP) $(NODE_STAMP)
 	command -v wrk >/dev/null || (apt-get install -y -qq wrk || echo "wrk missing: the HTTP rows will be skipped")
 	$(PY) -m bench
 
+worker: $(STAMP)
+	$(VENV)/bin/alur worker
+
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache
