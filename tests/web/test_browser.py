@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -175,9 +176,16 @@ def do_step(desks: Desks, tmp: Path, username: str, task_name: str, form_key: st
     submit(page)
 
 
-def wait_for_diagram(page: Any) -> dict[str, Any]:
-    page.wait_for_function("window.alurDiagram && window.alurDiagram.ready", timeout=15000)
-    return page.evaluate("window.alurDiagram")
+def wait_for_diagram(page: Any, timeout: float = 30.0) -> dict[str, Any]:
+    """Poll with ``evaluate`` (the DevTools protocol): ``wait_for_function`` with a string predicate
+    uses ``eval`` in the page, which the app's Content-Security-Policy rightly refuses."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = page.evaluate("() => window.alurDiagram || null")
+        if state and state["ready"]:
+            return state
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the diagram did not load within {timeout} s: {state}")
 
 
 def test_network_case_from_letter_to_completion_with_a_loop(desks: Desks, tmp_path: Path) -> None:
