@@ -22,8 +22,9 @@ Handler = Callable[[Alur, argparse.Namespace], int]
 def _init(alur: Alur, args: argparse.Namespace) -> int:
     upgrade(alur.settings.database_url)
     print(f"database ready: {alur.db.url.render_as_string(hide_password=True)}")
-    if args.deploy:
-        return _deploy_paths(alur, [alur.settings.processes_dir], args.actor)
+    if args.deploy:  # seed: never replace a version deployed since (e.g. from the modeler)
+        for result in alur.deployer.seed_directory(alur.settings.processes_dir, args.actor):
+            print(f"{result.process_key} v{result.version} {'deployed' if result.created else 'unchanged'}")
     return 0
 
 

@@ -104,6 +104,27 @@ class Deployer:
     def deploy_directory(self, directory: Path, actor: str) -> list[DeployResult]:
         return [self.deploy_file(path, actor) for path in sorted(directory.glob("*.bpmn"))]
 
+    def seed_directory(self, directory: Path, actor: str) -> list[DeployResult]:
+        """Deploy the files of ``directory`` whose content was never deployed before.
+
+        Used at start-up: a file that matches any earlier version is left alone, so a version a
+        process owner deployed from the modeler is not replaced by the older file on restart.
+        """
+        results = []
+        for path in sorted(directory.glob("*.bpmn")):
+            known = self._known_version(path.stem, sha256_of(path.read_bytes()))
+            results.append(known or self.deploy_file(path, actor))
+        return results
+
+    def _known_version(self, process_key: str, sha256: str) -> DeployResult | None:
+        with self._sessions() as session:
+            if session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.process_key == process_key,
+                                                                 ProcessDefinition.sha256 == sha256)) is None:
+                return None
+            latest = session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
+                                     .order_by(ProcessDefinition.version.desc()).limit(1)).one()
+            return DeployResult(process_key, latest.version, latest.id, created=False)
+
 
 def definition_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(ProcessDefinition)) or 0

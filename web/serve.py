@@ -15,7 +15,7 @@ from web.demo import ensure_demo_users
 def prepare(alur: Alur, demo_users: bool = True) -> None:
     """What ``alur init --deploy`` does, plus the demo accounts; every step is idempotent."""
     upgrade(alur.settings.database_url)
-    for result in alur.deployer.deploy_directory(alur.settings.processes_dir, "system"):
+    for result in alur.deployer.seed_directory(alur.settings.processes_dir, "system"):
         if result.created:
             print(f"deployed {result.process_key} v{result.version}")
     if demo_users:

@@ -128,3 +128,15 @@ def test_refused_deploy_stores_nothing(alur, test_data):
     from engine.deploy import definition_count
     with alur.sessions() as session:
         assert definition_count(session) == 0
+
+
+def test_seeding_at_start_up_keeps_a_newer_version_deployed_since(alur, test_data, tmp_path):
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "uji_loop.bpmn").write_text(loop_xml(test_data), encoding="utf-8")
+    assert [r.created for r in alur.deployer.seed_directory(folder, "system")] == [True]
+    v2 = deploy_text(alur, loop_xml(test_data).replace('name="Isi laporan"', 'name="Isi laporan v2"'))
+    again = alur.deployer.seed_directory(folder, "system")  # the old file is not deployed as v3
+    assert [(r.version, r.created, r.definition_id) for r in again] == [(2, False, v2.definition_id)]
+    (folder / "uji_loop.bpmn").write_text(loop_xml(test_data).replace("Isi laporan", "Isi laporan v3"))
+    assert [(r.version, r.created) for r in alur.deployer.seed_directory(folder, "system")] == [(3, True)]
