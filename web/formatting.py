@@ -11,7 +11,7 @@ from flask_babel import format_date, format_datetime, get_locale, gettext, ngett
 from flask_login import current_user
 
 from engine.calendar import WITA
-from engine.queries import COUNT_CAP
+from engine.queries import CASE_READER_ROLES, COUNT_CAP
 from web.services import services
 
 
@@ -115,6 +115,11 @@ def url_with(**changes: Any) -> str:
     return request.path + ("?" + urlencode(args) if args else "")
 
 
+# Who sees the Pemodel and Audit menu entries (the pages check the same roles themselves).
+MODEL_READER_ROLES = CASE_READER_ROLES | {"pemilik_proses"}
+AUDIT_ROLES = frozenset({"auditor", "admin_sistem"})
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         wita=wita, wita_iso=wita_iso, date_text=date_text, datetime_text=datetime_text, duration=duration,
@@ -124,7 +129,9 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _user_context() -> dict[str, Any]:
-        unread = 0
+        unread, roles = 0, frozenset()
         if current_user.is_authenticated:
             unread = services().alur.notifications.unread_count(current_user.username)
-        return {"current_user": current_user, "unread_notifications": unread}
+            roles = frozenset(current_user.roles)
+        return {"current_user": current_user, "unread_notifications": unread,
+                "nav_modeler": bool(roles & MODEL_READER_ROLES), "nav_audit": bool(roles & AUDIT_ROLES)}
