@@ -47,6 +47,9 @@ class Worker:
         self.max_sleep = max_sleep
         self.hooks = hooks or ItemHooks()
         self.scheduler: BackgroundScheduler | None = None
+        # Held for a whole tick: stop() waits on it before shutting the scheduler down, because a
+        # tick that reschedules itself during shutdown would wait for the scheduler's lock forever.
+        self._tick_lock = threading.Lock()
 
     # -- one run ---------------------------------------------------------------------------------
 
@@ -90,17 +93,18 @@ class Worker:
 
     def tick(self) -> RunReport:
         """The job: one run, then move the job's next run to ``next_run_at``."""
-        report = self.run_once()
-        if report.total:
-            log.info("worker: %s", report)
-        if self.scheduler is not None and not self.hooks.stop_requested():
-            try:
-                run_at = self.next_run_at(self._clock())
-            except Exception:  # noqa: BLE001 - the interval trigger still wakes us within max_sleep
-                log.exception("could not compute the next wake-up")
-            else:
-                self.scheduler.modify_job(JOB_ID, next_run_time=run_at)
-        return report
+        with self._tick_lock:
+            report = self.run_once()
+            if report.total:
+                log.info("worker: %s", report)
+            if self.scheduler is not None and not self.hooks.stop_requested():
+                try:
+                    run_at = self.next_run_at(self._clock())
+                except Exception:  # noqa: BLE001 - the interval trigger still wakes us within max_sleep
+                    log.exception("could not compute the next wake-up")
+                else:
+                    self.scheduler.modify_job(JOB_ID, next_run_time=run_at)
+            return report
 
     def start(self, paused: bool = False) -> BackgroundScheduler:
         """Start the scheduler thread with the job due at once (``paused``: tests drive ``tick`` by hand)."""
@@ -115,6 +119,8 @@ class Worker:
     def stop(self, wait: bool = True) -> None:
         """Ask the run in progress to stop after its current item, then shut the scheduler down."""
         self.hooks.stop.set()
+        with self._tick_lock:  # a tick in progress finishes (and reschedules) first; later ones see stop
+            pass
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
 
