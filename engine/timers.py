@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import signal
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from engine.checkpoints import KEY_ENV, KEY_FILE_ENV, signing_key_from_env
 from engine.clock import Clock, utcnow
 from engine.mailer import Mailer
 from engine.scheduling import RunReport, Scheduling
@@ -33,12 +35,15 @@ from engine.work_items import ItemHooks
 JOB_ID = "alur_worker"
 DEFAULT_MAX_SLEEP = 30.0
 MIN_SLEEP = 1.0
+CHECKPOINT_EVERY = timedelta(hours=1)
 log = logging.getLogger(__name__)
 
 
 class Worker:
     def __init__(self, scheduling: Scheduling, mailer: Mailer | None = None, clock: Clock = utcnow,
-                 max_sleep: float = DEFAULT_MAX_SLEEP, hooks: ItemHooks | None = None) -> None:
+                 max_sleep: float = DEFAULT_MAX_SLEEP, hooks: ItemHooks | None = None,
+                 checkpoint: Callable[[], object] | None = None,
+                 checkpoint_every: timedelta = CHECKPOINT_EVERY) -> None:
         if max_sleep < MIN_SLEEP:
             raise ValueError(f"max_sleep must be at least {MIN_SLEEP} s")
         self._scheduling = scheduling
@@ -47,6 +52,9 @@ class Worker:
         self.max_sleep = max_sleep
         self.hooks = hooks or ItemHooks()
         self.scheduler: BackgroundScheduler | None = None
+        self._checkpoint = checkpoint  # signs the audit chain heads (issue 6), when a key is configured
+        self._checkpoint_every = checkpoint_every
+        self._last_checkpoint: datetime | None = None
         # Held for a whole tick: stop() waits on it before shutting the scheduler down, because a
         # tick that reschedules itself during shutdown would wait for the scheduler's lock forever.
         self._tick_lock = threading.Lock()
@@ -70,7 +78,20 @@ class Worker:
                 log.exception("e-mail delivery failed")
                 emails = 0
             report = dataclasses.replace(report, emails=emails)
+        self._maybe_checkpoint(now)
         return report
+
+    def _maybe_checkpoint(self, now: datetime) -> None:
+        """Sign the audit chain heads at most every ``checkpoint_every`` (nothing stored if none moved)."""
+        if self._checkpoint is None or self.hooks.stop_requested():
+            return
+        if self._last_checkpoint is not None and now - self._last_checkpoint < self._checkpoint_every:
+            return
+        try:
+            self._checkpoint()
+            self._last_checkpoint = now
+        except Exception:  # noqa: BLE001 - retried on the next run
+            log.exception("audit checkpoint failed")
 
     def run_until_idle(self, max_runs: int = 1000) -> RunReport:
         """Run until a run finds nothing to do; returns the totals (for ``--once`` and tests)."""
@@ -143,9 +164,16 @@ class Worker:
                 signal.signal(sig, handler)
 
 
-def build_worker(alur: Any, hooks: ItemHooks | None = None) -> Worker:
-    """A worker over an ``Alur`` (``engine.services``), with e-mail when SMTP is configured."""
-    return Worker(alur.scheduling, alur.mailer, alur.clock, alur.settings.worker_max_sleep, hooks)
+def build_worker(alur: Any, hooks: ItemHooks | None = None,
+                 environ: Mapping[str, str] = os.environ) -> Worker:
+    """A worker over an ``Alur`` (``engine.services``), with e-mail when SMTP is configured and
+    periodic signed audit checkpoints when a key is (``ALUR_AUDIT_KEY_FILE`` or ``ALUR_AUDIT_KEY``)."""
+    checkpoint = None
+    if environ.get(KEY_FILE_ENV) or environ.get(KEY_ENV):
+        key = signing_key_from_env(environ)
+        checkpoint = lambda: alur.checkpoints.make_checkpoint(key, "system")  # noqa: E731
+    return Worker(alur.scheduling, alur.mailer, alur.clock, alur.settings.worker_max_sleep, hooks,
+                  checkpoint=checkpoint)
 
 
 def start_embedded_worker(alur: Any) -> Worker:
