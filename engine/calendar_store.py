@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -72,6 +72,18 @@ class CalendarAdmin:
             append_event(session, chain=SYSTEM_CHAIN, event_type="calendar_override_removed", actor=actor,
                          at=self._clock(), payload={"day": day.isoformat()})
         self._provider.invalidate()
+
+    def days_off(self, year: int) -> list[tuple[date, str]]:
+        """Weekday non-working days of ``year`` (libur nasional, cuti bersama, added days), in order."""
+        with self._sessions() as session:
+            calendar = self._provider(session)
+        day, result = date(year, 1, 1), []
+        while day.year == year:
+            name = calendar.holiday_name(day)
+            if name and day.weekday() < 5:
+                result.append((day, name))
+            day += timedelta(days=1)
+        return result
 
     def list_overrides(self) -> list[tuple[date, bool, str]]:
         with self._sessions() as session:

@@ -12,8 +12,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine.config import PROJECT_ROOT, settings_from_env
 from engine.services import Alur, open_alur
-from web import (account, admin, api, audit, auth, cases, errors, formatting, inbox, notifications, processes,
-                 tasks)
+from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, formatting, inbox, notifications,
+                 processes, tasks)
 from web.services import build_services
 from web.modeler import bp as modeler_bp
 
@@ -66,7 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     auth.init_login(app)
     formatting.register(app)
     errors.register(app)
-    for module in (auth, account, inbox, tasks, cases, processes, admin, notifications, audit):
+    for module in (auth, account, inbox, tasks, cases, processes, admin, calendar_admin, notifications, audit):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
