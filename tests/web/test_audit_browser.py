@@ -3,7 +3,6 @@ by step with the buttons, the slider and the keyboard, and checks the diagram ma
 at three chosen steps."""
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -11,19 +10,14 @@ from typing import Any, Iterator
 
 import pytest
 from audit_web_helpers import finished_review
-from werkzeug.serving import make_server
-from web_helpers import copy_db, make_settings
+from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, copy_db, make_settings, served
 
 from engine.services import open_alur
 from web import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = Path(__file__).parent / "screenshots"
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+pytestmark = BROWSER_MARKS
 
 
 class _Clock:
@@ -47,12 +41,8 @@ def served_case(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.
     alur.definitions._cache.update(template[1])
     case = finished_review(alur, clock)
     app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur, "CLOCK": clock})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", case, alur
-    httpd.shutdown()
-    httpd.server_close()
+    with served(app) as url:
+        yield url, case, alur
     alur.close()
 
 
@@ -60,7 +50,7 @@ def served_case(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.
 def page() -> Iterator[Any]:
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="id-ID")
         tab = context.new_page()
         tab.console_errors = []

@@ -7,28 +7,22 @@ Screenshots go to tests/web/screenshots/ (ignored by git).
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from werkzeug.serving import make_server
-from web_helpers import PDF, copy_db, make_settings
+from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, PDF, copy_db, make_settings, served
 
 from engine.services import open_alur
 from web import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = Path(__file__).parent / "screenshots"
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 SOPS = ("sop_gangguan_database", "sop_pengelolaan_data", "sop_gangguan_jaringan", "sop_pemeliharaan_akses_dc",
         "sop_backup_restore_db", "tinjau_aset_register_server")
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +33,8 @@ def server(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.TempP
     alur = open_alur(make_settings(folder, f"sqlite:///{folder / 'alur.db'}"))
     alur.definitions._cache.update(template[1])
     app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
+    with served(app) as url:
+        yield url
     alur.close()
 
 
@@ -52,7 +42,7 @@ def server(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.TempP
 def browser() -> Iterator[Any]:
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from werkzeug.serving import make_server
-from web_helpers import copy_db, make_settings
+from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, copy_db, make_settings
+from web_helpers import served as serve_app
 
 from engine.model_check import validate_model
 from engine.model_diff import diff_models
@@ -28,16 +27,12 @@ from tests.processes.process_helpers import CAST, PASSWORD, Case
 from web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = Path(__file__).parent / "screenshots"
 BUNDLE = ROOT / "web" / "static" / "vendor" / "modeler.js"
 KEY = "sop_gangguan_database"
 YA_FLOW = "flow_gw_gdb_07_to_gdb_08"
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+pytestmark = BROWSER_MARKS
 
 
 def ensure_bundle() -> None:
@@ -61,12 +56,8 @@ def served(template: tuple[Path, dict[int, Any]], tmp_path: Path, clock: Any) ->
     alur = open_alur(make_settings(tmp_path, f"sqlite:///{tmp_path / 'alur.db'}"), clock=clock)
     alur.definitions._cache.update(template[1])
     app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur, "CLOCK": clock})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", alur
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_app(app) as url:
+        yield url, alur
     alur.close()
 
 
@@ -74,7 +65,7 @@ def served(template: tuple[Path, dict[int, Any]], tmp_path: Path, clock: Any) ->
 def browser() -> Iterator[Any]:
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

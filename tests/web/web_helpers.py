@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from engine.attachments import AttachmentStore
 from engine.config import Settings
@@ -17,6 +24,26 @@ from web.demo import DEMO_PASSWORD_PREFIX
 ROOT = Path(__file__).resolve().parents[2]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+# Browser tests drive Debian's Chromium; outside CI a machine without it skips them, in CI they must run.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+BROWSER_MARKS = [pytest.mark.browser,
+                 pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
+                                    reason="Debian's chromium is not installed (apt-get install chromium)")]
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port in a thread; yields its base URL."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def make_settings(tmp_path: Path, url: str, **overrides: Any) -> Settings:
