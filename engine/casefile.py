@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.attachments import AttachmentStore, AttachmentView
 from engine.calendar import WorkCalendar
+from engine.catalog import StepMeta
 from engine.clock import Clock, utcnow
 from engine.deploy import DefinitionStore
 from engine.errors import NotFound, PermissionDenied
@@ -25,17 +26,6 @@ from engine.runner import ADMIN_ROLE
 from engine.users import UserService
 from engine.view_log import VIEW_EVENTS
 from engine.views import AuditEventView, InstanceView, TaskView
-
-
-@dataclass(frozen=True)
-class TaskMeta:
-    element_id: str
-    name: str
-    documentation: str
-    role: str
-    role_title: str
-    form_key: str
-    mutu_baku: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -55,7 +45,7 @@ class DocumentView:
 @dataclass(frozen=True)
 class StepView:
     task: TaskView
-    meta: TaskMeta
+    meta: StepMeta
     pass_no: int  # the n-th activation of this element in the case (loops)
     worked: timedelta  # working time from activation to completion (or now)
     overdue: bool  # still open and past its due time
@@ -69,7 +59,7 @@ class StepView:
 @dataclass(frozen=True)
 class TaskPage:
     task: TaskView
-    meta: TaskMeta
+    meta: StepMeta
     schema: dict[str, Any]
     instance: InstanceView
     values: dict[str, Any]  # what the form shows: submitted data, or a prefill
@@ -249,10 +239,10 @@ class CaseFiles:
                     else task.completed_at <= task.due_at))
             return steps
 
-    def _meta(self, task: TaskView, meta: Any) -> TaskMeta:
+    def _meta(self, task: TaskView, meta: Any) -> StepMeta:
         if meta is None:  # the element was removed from a later model version; keep what the row knows
-            return TaskMeta(task.element_id, task.name, "", task.role, self._roles.title(task.role), task.form_key, {})
-        return TaskMeta(meta.element_id, meta.name, meta.documentation, meta.role, self._roles.title(meta.role),
+            return StepMeta(task.element_id, task.name, "", task.role, self._roles.title(task.role), task.form_key, {})
+        return StepMeta(meta.element_id, meta.name, meta.documentation, meta.role, self._roles.title(meta.role),
                         meta.form_key, dict(meta.mutu_baku))
 
     def _documents(self, steps: list[StepView]) -> list[DocumentView]:

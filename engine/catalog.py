@@ -15,11 +15,14 @@ from engine.users import UserService
 
 @dataclass(frozen=True)
 class StepMeta:
+    """A user task of a model as people see it: its words, its role and its mutu baku."""
+
     element_id: str
     name: str
     documentation: str
     role: str
     role_title: str
+    form_key: str
     mutu_baku: dict[str, str]
 
 
@@ -65,7 +68,8 @@ class ProcessCatalog:
         return self._roles.expand(user.roles) if user is not None and user.active else set()
 
     def _summary(self, row: ProcessDefinition, parsed: ParsedDefinition, user_roles: set[str]) -> ProcessSummary:
-        steps = [StepMeta(t.element_id, t.name, t.documentation, t.role, self._roles.title(t.role), dict(t.mutu_baku))
+        steps = [StepMeta(t.element_id, t.name, t.documentation, t.role, self._roles.title(t.role), t.form_key,
+                          dict(t.mutu_baku))
                  for t in parsed.user_tasks.values()]
         steps.sort(key=lambda s: s.mutu_baku.get("langkah", s.element_id))
         return ProcessSummary(
