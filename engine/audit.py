@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from engine.persistence.models import AuditChainHead, AuditEvent
+from engine.step_statements import ADVANCE_HEAD, HEADS, INSERT_EVENTS
 
 SYSTEM_CHAIN = "system"
 GENESIS = "0" * 64
@@ -46,35 +47,60 @@ def append_event(session: Session, *, chain: str, event_type: str, actor: str, a
     write_events(session, [PendingEvent(chain, event_type, actor, at, payload or {}, instance_id)])
 
 
-def write_events(session: Session, events: list[PendingEvent]) -> None:
-    """Append events in order, one locked head read, one insert and one head write per chain.
+def write_events(session: Session, events: list[PendingEvent],
+                 known_heads: dict[str, tuple[int, str]] | None = None) -> None:
+    """Append events in order: per chain one head write, then one insert for all.
 
-    The chain head row is locked (``FOR UPDATE``) so concurrent writers to one chain queue up
-    instead of forking it.
+    ``known_heads`` holds chain heads (seq, hash) the caller read earlier in this transaction; such
+    a head is moved only if it still has that seq. Otherwise, or when the head is unknown, it is
+    read locked (``FOR UPDATE``), so concurrent writers to one chain queue up instead of forking it.
     """
     by_chain: dict[str, list[PendingEvent]] = {}
     for event in events:
         by_chain.setdefault(event.chain, []).append(event)
-    heads, rows = AuditChainHead.__table__, []
+    rows: list[dict[str, Any]] = []
     for chain, pending in by_chain.items():
-        head = session.execute(select(heads.c.seq, heads.c.hash).where(heads.c.chain == chain)
-                               .with_for_update()).first()
-        seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
-        for event in pending:
-            seq += 1
-            payload_json = canonical_json(event.payload)
-            digest = event_hash(prev, chain, seq, event.instance_id, event.event_type, event.actor, event.at,
-                                payload_json)
-            rows.append({"chain": chain, "seq": seq, "instance_id": event.instance_id,
-                         "event_type": event.event_type, "actor": event.actor, "at": event.at,
-                         "payload_json": payload_json, "prev_hash": prev, "hash": digest})
-            prev = digest
+        known = (known_heads or {}).get(chain)
+        if known is not None:
+            chain_rows = _chain_rows(chain, pending, *known)
+            if _advance_head(session, chain, known[0], chain_rows[-1]):
+                rows += chain_rows
+                continue
+        head = session.execute(_LOCK_HEAD, {"chain_key": chain}).first()
+        chain_rows = _chain_rows(chain, pending, *((head.seq, head.hash) if head else (0, GENESIS)))
         if head:
-            session.execute(update(heads).where(heads.c.chain == chain).values(seq=seq, hash=prev))
+            _advance_head(session, chain, head.seq, chain_rows[-1])
         else:
-            session.execute(insert(heads).values(chain=chain, seq=seq, hash=prev))
+            session.execute(_INSERT_HEAD, {"chain": chain, "seq": chain_rows[-1]["seq"],
+                                           "hash": chain_rows[-1]["hash"]})
+        rows += chain_rows
     if rows:
-        session.execute(insert(AuditEvent.__table__), rows)
+        session.execute(INSERT_EVENTS, rows)
+
+
+def _chain_rows(chain: str, pending: list[PendingEvent], seq: int, prev: str) -> list[dict[str, Any]]:
+    rows = []
+    for event in pending:
+        seq += 1
+        payload_json = canonical_json(event.payload)
+        digest = event_hash(prev, chain, seq, event.instance_id, event.event_type, event.actor, event.at,
+                            payload_json)
+        rows.append({"chain": chain, "seq": seq, "instance_id": event.instance_id,
+                     "event_type": event.event_type, "actor": event.actor, "at": event.at,
+                     "payload_json": payload_json, "prev_hash": prev, "hash": digest})
+        prev = digest
+    return rows
+
+
+def _advance_head(session: Session, chain: str, old_seq: int, last: dict[str, Any]) -> bool:
+    moved = session.execute(ADVANCE_HEAD, {"chain_key": chain, "old_seq": old_seq, "new_seq": last["seq"],
+                                           "new_hash": last["hash"]})
+    return moved.rowcount == 1
+
+
+_LOCK_HEAD = (select(HEADS.c.seq, HEADS.c.hash).where(HEADS.c.chain == bindparam("chain_key"))
+              .with_for_update())
+_INSERT_HEAD = insert(HEADS)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit import PendingEvent, instance_chain
@@ -36,7 +36,8 @@ from engine.roles import RoleCatalog
 from engine.serializer import dump_state, load_state, new_workflow
 from engine.spiff_timers import due_timer_tasks, frozen_spiff_clock, next_timer_due
 from engine.specs import ParsedDefinition
-from engine.transaction import EVENTS_KEY, Transaction
+from engine.step_statements import CASE_WITH_HEAD, COMPLETE_TASK, INSERT_TASKS, SAVE_CASE, TASK_WITH_CASE
+from engine.transaction import EVENTS_KEY, HEADS_KEY, Transaction
 from engine.users import roles_of
 
 SYSTEM_ACTOR = "system"
@@ -102,7 +103,7 @@ class Runner:
             decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(session, case.id, decisions, actor, now)
             return self._save(session, case, definition, workflow, actor, now, auto_assign=actor_roles,
-                              starter=actor)
+                              starter=actor, known=set())
 
     def claim_task(self, task_id: str, actor: str) -> None:
         """Take a ready task of one's roles.
@@ -163,8 +164,8 @@ class Runner:
         if not isinstance(data, dict):
             raise InvalidInput("Data formulir harus berupa objek JSON")
         with self._transaction() as session:
-            task = session.execute(select(_TASKS).where(_TASKS.c.id == task_id)).first()
-            task = self._check_open(task, task_id)
+            row = session.execute(TASK_WITH_CASE, {"task_id": task_id}).first()
+            task = self._check_open(row, task_id)
             self._require_task_role(session, task, actor)
             if task.state == "claimed" and task.assignee != actor:
                 raise TaskClaimedByOther(f"Tugas sedang dikerjakan oleh {task.assignee}", task_id=task_id,
@@ -173,12 +174,14 @@ class Runner:
                 raise ConcurrentUpdate("Tugas sudah berubah sejak formulir dibuka; muat ulang halaman",
                                        task_id=task_id)
             self._forms.validate(task.form_key, data, lambda sha: session.get(Attachment, sha) is not None)
-            case = _load_case(session, task.instance_id)
+            case = _case_of(session, row.instance_id, row.definition_id, row.process_key, row.business_key,
+                            row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
             _row, definition = self._definitions.get(session, case.definition_id)
             workflow = load_state(case.state_json, definition.spec, definition.subprocess_specs)
             spiff_task = workflow.tasks.get(UUID(task_id))
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise TaskNotOpen("Tugas tidak lagi menunggu isian", task_id=task_id)
+            known = _ready_user_task_ids(workflow) - {task_id}
             now = self._clock()
             # Replace top-level keys only: SpiffWorkflow shares nested containers between tasks.
             spiff_task.data.update(json.loads(json.dumps(data)))
@@ -186,10 +189,10 @@ class Runner:
                 spiff_task.run()
             except SpiffWorkflowException as exc:
                 raise ExecutionError(f"Langkah gagal dijalankan: {exc}", task_id=task_id) from exc
-            changed = session.execute(update(_TASKS).where(_TASKS.c.id == task_id, _TASKS.c.version == task.version)
-                                      .values(state="completed", completed_at=now, completed_by=actor,
-                                              assignee=task.assignee or actor, version=task.version + 1,
-                                              data_json=json.dumps(data, ensure_ascii=False)))
+            changed = session.execute(COMPLETE_TASK, {
+                "task_id": task_id, "old_version": task.version, "at": now, "actor": actor,
+                "new_assignee": task.assignee or actor, "new_version": task.version + 1,
+                "data": json.dumps(data, ensure_ascii=False)})
             if changed.rowcount != 1:
                 raise ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman", task_id=task_id)
             self._event(session, case.id, "task_completed", actor, now,
@@ -197,7 +200,8 @@ class Runner:
             decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(session, case.id, decisions, actor, now)
             case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
-            return self._save(session, case, definition, workflow, actor, now, auto_assign=set(), starter=None)
+            return self._save(session, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
+                              known=known)
 
     def wake_instance(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
         """Fire the instance's due BPMN timers and run on; a no-op when none is due."""
@@ -229,6 +233,7 @@ class Runner:
         case = _load_case(session, instance_id)
         _row, definition = self._definitions.get(session, case.definition_id)
         workflow = load_state(case.state_json, definition.spec, definition.subprocess_specs)
+        known = _ready_user_task_ids(workflow)
         now = self._clock()
         fired = [str(t.task_spec.bpmn_id) for t in due_timer_tasks(workflow, now)]
         for element_id in fired:
@@ -237,7 +242,8 @@ class Runner:
             workflow.refresh_timers()
         decisions = self._run_engine(workflow, definition, now)
         self._record_decisions(session, case.id, decisions, actor, now)
-        return self._save(session, case, definition, workflow, actor, now, auto_assign=set(), starter=None)
+        return self._save(session, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
+                          known=known)
 
     def cancel_instance(self, instance_id: int, actor: str, reason: str) -> None:
         """Stop a running case; its open tasks are cancelled. Allowed for the starter,
@@ -341,14 +347,15 @@ class Runner:
             self._event(session, instance_id, "gateway_decided", actor, now, decision)
 
     def _save(self, session: Session, case: _Case, definition: ParsedDefinition, workflow: BpmnWorkflow,
-              actor: str, now: datetime, auto_assign: set[str], starter: str | None) -> StepResult:
+              actor: str, now: datetime, auto_assign: set[str], starter: str | None,
+              known: set[str]) -> StepResult:
         """Sync human tasks with the workflow's ready user tasks and store the state.
 
-        The instance row is always rewritten with a version check, which catches a racing writer.
+        ``known`` are the case's open human tasks before the step: the ready user tasks of the state
+        loaded, since every save keeps the two equal. The instance row is always rewritten with a
+        version check, which catches a racing writer.
         """
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        known = set(session.scalars(select(_TASKS.c.id).where(
-            _TASKS.c.instance_id == case.id, _TASKS.c.state.in_(OPEN_STATES))))
         expanded = self._roles.expand(auto_assign) if auto_assign else set()
         new_rows = []
         for task_id, spiff_task in ready.items():
@@ -366,25 +373,23 @@ class Runner:
                         {"task_id": task_id, "element_id": meta.element_id, "name": meta.name, "role": meta.role,
                          "assignee": assignee})
         if new_rows:
-            session.execute(insert(_TASKS), new_rows)
+            session.execute(INSERT_TASKS, new_rows)
         withdrawn = sorted(known - set(ready))  # e.g. by an interrupting boundary event
         if withdrawn:
             session.execute(update(_TASKS).where(_TASKS.c.id.in_(withdrawn))
                             .values(state="cancelled", version=_TASKS.c.version + 1))
             for task_id in withdrawn:
                 self._event(session, case.id, "task_cancelled", actor, now, {"task_id": task_id})
-        values: dict[str, Any] = {"version": case.version + 1}
+        values: dict[str, Any] = {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
+                                  "status": case.status, "ended_at": None, "data": case.data_json}
         if workflow.is_completed():
             case.status = "completed"
             values.update(status="completed", ended_at=now,
-                          data_json=json.dumps(workflow.data, ensure_ascii=False, default=str))
+                          data=json.dumps(workflow.data, ensure_ascii=False, default=str))
             self._event(session, case.id, "instance_completed", actor, now, {})
-        elif case.data_json is not None:
-            values["data_json"] = case.data_json
-        values["next_timer_at"] = next_timer_due(workflow) if case.status == "running" else None
-        values["state_json"] = dump_state(workflow)
-        changed = session.execute(update(_INSTANCES).where(
-            _INSTANCES.c.id == case.id, _INSTANCES.c.version == case.version).values(**values))
+        values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
+        values["state"] = dump_state(workflow)
+        changed = session.execute(SAVE_CASE, values)
         if changed.rowcount != 1:
             raise ConcurrentUpdate("Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi",
                                    instance_id=case.id)
@@ -418,14 +423,27 @@ class _Case:
 
 def _load_case(session: Session, instance_id: int) -> _Case:
     """:raises InstanceNotFound, InstanceNotRunning:"""
-    row = session.execute(select(
-        _INSTANCES.c.id, _INSTANCES.c.definition_id, _INSTANCES.c.process_key, _INSTANCES.c.business_key,
-        _INSTANCES.c.status, _INSTANCES.c.state_json, _INSTANCES.c.version).where(_INSTANCES.c.id == instance_id)).first()
+    row = session.execute(CASE_WITH_HEAD, {"instance_id": instance_id}).first()
     if row is None:
         raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
-    if row.status != "running":
-        raise InstanceNotRunning(f"Kasus {instance_id} sudah {row.status}", instance_id=instance_id)
-    return _Case(*row)
+    return _case_of(session, *row)
+
+
+def _case_of(session: Session, instance_id: int, definition_id: int, process_key: str, business_key: str | None,
+             status: str, state_json: str, version: int, head_seq: int | None, head_hash: str | None) -> _Case:
+    """The case as read; its chain head is handed to the transaction, which moves it only from there.
+
+    :raises InstanceNotRunning:
+    """
+    if status != "running":
+        raise InstanceNotRunning(f"Kasus {instance_id} sudah {status}", instance_id=instance_id)
+    if head_seq is not None:
+        session.info[HEADS_KEY][instance_chain(instance_id)] = (head_seq, head_hash)
+    return _Case(instance_id, definition_id, process_key, business_key, status, state_json, version)
+
+
+def _ready_user_task_ids(workflow: BpmnWorkflow) -> set[str]:
+    return {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
 
 
 _STATE_WORDS = {"completed": "diselesaikan", "cancelled": "dibatalkan"}

@@ -11,6 +11,7 @@ from engine.errors import ConcurrentUpdate, EngineError
 
 
 EVENTS_KEY = "alur_pending_events"
+HEADS_KEY = "alur_known_chain_heads"  # chain -> (seq, hash) read earlier in the transaction
 
 
 class Transaction:
@@ -23,16 +24,18 @@ class Transaction:
     def __enter__(self) -> Session:
         self._session = self._cm.__enter__()
         self._session.info[EVENTS_KEY] = []
+        self._session.info[HEADS_KEY] = {}
         return self._session
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
         assert self._session is not None
         events = self._session.info.pop(EVENTS_KEY, [])
+        known_heads = self._session.info.pop(HEADS_KEY, {})
         body_failed = exc is not None
         if exc is None and events:
             try:
                 self._session.flush()  # state changes (and their version checks) before the events
-                write_events(self._session, events)
+                write_events(self._session, events, known_heads)
             except Exception as error:  # noqa: BLE001 - rolled back below, then mapped like any other
                 exc_type, exc, tb = type(error), error, error.__traceback__
         failure = exc

@@ -14,6 +14,7 @@ from engine.clock import Clock, utcnow
 from engine.errors import Conflict, InvalidInput, UserNotFound
 from engine.persistence.models import UserAccount, UserRole
 from engine.roles import RoleCatalog
+from engine.step_statements import ACTIVE_USER_ROLES
 from engine.views import UserView
 
 _SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
@@ -41,9 +42,7 @@ def verify_password(password: str, stored: str) -> bool:
 
 def roles_of(session: Session, username: str) -> set[str]:
     """Roles of an active user (empty for unknown or inactive users)."""
-    return set(session.scalars(
-        select(UserRole.role_key).join(UserAccount, UserAccount.id == UserRole.user_id)
-        .where(UserAccount.username == username, UserAccount.active.is_(True))))
+    return set(session.scalars(ACTIVE_USER_ROLES, {"username": username}))
 
 
 def _view(session: Session, user: UserAccount) -> UserView:
