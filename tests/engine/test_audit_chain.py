@@ -4,7 +4,8 @@ from __future__ import annotations
 from engine_helpers import add_users, ready_task, start_loop_case
 from sqlalchemy import text
 
-from engine.audit import verify_chains
+from engine.audit import PendingEvent, append_event, instance_chain, verify_chain, verify_chains, write_events
+from engine.persistence.models import AuditChainHead
 
 
 def run_case(alur, test_data) -> int:
@@ -51,3 +52,36 @@ def test_deleted_middle_event_is_caught(alur, test_data):
     with alur.sessions() as session:
         problems = verify_chains(session)
     assert [(p.chain, p.seq, p.kind) for p in problems] == [(f"instance:{case}", 3, "deleted")]
+
+
+def test_a_head_moved_since_it_was_read_is_appended_to_not_forked(alur, test_data):
+    """A step moves its case's chain head from the value it read; if another writer appended in
+    between, the step's events go after that writer's, so the chain stays one line."""
+    case = run_case(alur, test_data)
+    chain = instance_chain(case)
+    with alur.sessions.begin() as session:
+        head = session.get(AuditChainHead, chain)
+        stale = (head.seq, head.hash)
+        append_event(session, chain=chain, event_type="task_claimed", actor="pengelola2", at=alur.clock(),
+                     payload={"between": True}, instance_id=case)
+        write_events(session, [PendingEvent(chain, "task_completed", "pengelola", alur.clock(), {"late": True},
+                                             case)], known_heads={chain: stale})
+    with alur.sessions() as session:
+        assert verify_chain(session, chain) is None
+        rows = session.execute(text("select seq, event_type from audit_event where chain = :c order by seq"),
+                               {"c": chain}).all()
+    assert [r.event_type for r in rows[-2:]] == ["task_claimed", "task_completed"]
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+
+
+def test_a_known_head_still_current_is_advanced_in_place(alur, test_data):
+    case = run_case(alur, test_data)
+    chain = instance_chain(case)
+    with alur.sessions.begin() as session:
+        head = session.get(AuditChainHead, chain)
+        before = head.seq
+        write_events(session, [PendingEvent(chain, "note", "pengelola", alur.clock(), {"n": n}, case)
+                               for n in range(3)], known_heads={chain: (head.seq, head.hash)})
+    with alur.sessions() as session:
+        assert verify_chain(session, chain) is None
+        assert session.get(AuditChainHead, chain).seq == before + 3
