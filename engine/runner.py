@@ -31,13 +31,14 @@ from engine.errors import (
     TaskNotOpen,
 )
 from engine.forms import FormRegistry
+from engine.live_workflows import LiveWorkflows
 from engine.persistence.models import Attachment, HumanTask, ProcessInstance
 from engine.roles import RoleCatalog
 from engine.serializer import dump_state, load_state, new_workflow
 from engine.spiff_timers import due_timer_tasks, frozen_spiff_clock, next_timer_due
 from engine.specs import ParsedDefinition
 from engine.step_statements import CASE_WITH_HEAD, COMPLETE_TASK, INSERT_TASKS, SAVE_CASE, TASK_WITH_CASE
-from engine.transaction import EVENTS_KEY, HEADS_KEY, Transaction
+from engine.transaction import EVENTS_KEY, HEADS_KEY, Transaction, after_commit
 from engine.users import roles_of
 
 SYSTEM_ACTOR = "system"
@@ -54,8 +55,10 @@ class StepResult:
 
 class Runner:
     def __init__(self, sessions: sessionmaker[Session], definitions: DefinitionStore, forms: FormRegistry,
-                 roles: RoleCatalog, calendar: Callable[[Session], WorkCalendar], clock: Clock = utcnow) -> None:
+                 roles: RoleCatalog, calendar: Callable[[Session], WorkCalendar], clock: Clock = utcnow,
+                 live: LiveWorkflows | None = None) -> None:
         self._sessions = sessions
+        self._live = live if live is not None else LiveWorkflows()
         self._definitions = definitions
         self._forms = forms
         self._roles = roles
@@ -164,9 +167,10 @@ class Runner:
         if not isinstance(data, dict):
             raise InvalidInput("Data formulir harus berupa objek JSON")
         with self._transaction() as session:
-            row = session.execute(TASK_WITH_CASE, {"task_id": task_id}).first()
+            row = session.execute(TASK_WITH_CASE, {"task_id": task_id, "actor": actor}).first()
             task = self._check_open(row, task_id)
-            self._require_task_role(session, task, actor)
+            self._require_task_role(session, task, actor,
+                                    set(row.actor_roles.split(",")) if row.actor_roles else set())
             if task.state == "claimed" and task.assignee != actor:
                 raise TaskClaimedByOther(f"Tugas sedang dikerjakan oleh {task.assignee}", task_id=task_id,
                                          assignee=task.assignee)
@@ -177,7 +181,7 @@ class Runner:
             case = _case_of(session, row.instance_id, row.definition_id, row.process_key, row.business_key,
                             row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
             _row, definition = self._definitions.get(session, case.definition_id)
-            workflow = load_state(case.state_json, definition.spec, definition.subprocess_specs)
+            workflow = self._workflow_of(case, definition)
             spiff_task = workflow.tasks.get(UUID(task_id))
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise TaskNotOpen("Tugas tidak lagi menunggu isian", task_id=task_id)
@@ -232,7 +236,7 @@ class Runner:
     def _wake(self, session: Session, instance_id: int, actor: str) -> StepResult:
         case = _load_case(session, instance_id)
         _row, definition = self._definitions.get(session, case.definition_id)
-        workflow = load_state(case.state_json, definition.spec, definition.subprocess_specs)
+        workflow = self._workflow_of(case, definition)
         known = _ready_user_task_ids(workflow)
         now = self._clock()
         fired = [str(t.task_spec.bpmn_id) for t in due_timer_tasks(workflow, now)]
@@ -267,6 +271,7 @@ class Runner:
                 task.state = "cancelled"
             instance.status, instance.ended_at = "cancelled", now
             instance.state_json = dump_state(workflow)
+            self._live.forget(instance_id)
             self._event(session, instance_id, "instance_cancelled", actor, now,
                         {"reason": reason.strip(), "cancelled_tasks": [t.id for t in open_tasks]})
 
@@ -274,6 +279,13 @@ class Runner:
 
     def _transaction(self) -> Any:
         return Transaction(self._sessions)
+
+    def _workflow_of(self, case: _Case, definition: ParsedDefinition) -> BpmnWorkflow:
+        """The case's workflow: the one this process kept at the version read, else loaded from the row."""
+        kept = self._live.take(case.id, case.version)
+        if kept is not None:
+            return kept
+        return load_state(case.state_json, definition.spec, definition.subprocess_specs)
 
     def _actor_roles(self, session: Session, actor: str) -> set[str]:
         return set() if actor == SYSTEM_ACTOR else roles_of(session, actor)
@@ -292,8 +304,11 @@ class Runner:
                               task_id=task_id, state=task.state, completed_by=task.completed_by)
         return task
 
-    def _require_task_role(self, session: Session, task: HumanTask, actor: str) -> None:
-        if task.role not in self._roles.expand(self._actor_roles(session, actor)):
+    def _require_task_role(self, session: Session, task: HumanTask, actor: str,
+                           actor_roles: set[str] | None = None) -> None:
+        if actor_roles is None or actor == SYSTEM_ACTOR:
+            actor_roles = self._actor_roles(session, actor)
+        if task.role not in self._roles.expand(actor_roles):
             raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task.id,
                                    role=task.role)
 
@@ -393,6 +408,8 @@ class Runner:
         if changed.rowcount != 1:
             raise ConcurrentUpdate("Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi",
                                    instance_id=case.id)
+        if case.status == "running":
+            after_commit(session, lambda: self._live.keep(case.id, case.version + 1, workflow))
         return StepResult(case.id, case.status, sorted(ready))
 
     @staticmethod

@@ -15,14 +15,25 @@ HEADS = AuditChainHead.__table__
 
 _INSTANCE_CHAIN = literal("instance:", String).concat(cast(INSTANCES.c.id, String))
 
-# The task, its case and the case's audit chain head in one read: what completing a task needs.
+ACTIVE_USER_ROLES = (
+    select(UserRole.role_key).join(UserAccount, UserAccount.id == UserRole.user_id)
+    .where(UserAccount.username == bindparam("username"), UserAccount.active.is_(True)))
+
+# Role keys are identifiers (roles.toml), so a comma joins them unambiguously.
+_ACTOR_ROLES = (select(func.aggregate_strings(UserRole.role_key, ","))
+                .join(UserAccount, UserAccount.id == UserRole.user_id)
+                .where(UserAccount.username == bindparam("actor"), UserAccount.active.is_(True))
+                .scalar_subquery())
+
+# The task, its case, the case's audit chain head and the actor's roles in one read: what
+# completing a task needs.
 TASK_WITH_CASE = (
     select(TASKS.c.id, TASKS.c.instance_id, TASKS.c.element_id, TASKS.c.name, TASKS.c.role, TASKS.c.form_key,
            TASKS.c.state, TASKS.c.assignee, TASKS.c.completed_by, TASKS.c.version,
            INSTANCES.c.definition_id, INSTANCES.c.process_key, INSTANCES.c.business_key,
            INSTANCES.c.status.label("case_status"), INSTANCES.c.state_json,
            INSTANCES.c.version.label("case_version"),
-           HEADS.c.seq.label("head_seq"), HEADS.c.hash.label("head_hash"))
+           HEADS.c.seq.label("head_seq"), HEADS.c.hash.label("head_hash"), _ACTOR_ROLES.label("actor_roles"))
     .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
     .outerjoin(HEADS, HEADS.c.chain == _INSTANCE_CHAIN)
     .where(TASKS.c.id == bindparam("task_id")))
@@ -34,10 +45,6 @@ CASE_WITH_HEAD = (
            HEADS.c.seq.label("head_seq"), HEADS.c.hash.label("head_hash"))
     .outerjoin(HEADS, HEADS.c.chain == _INSTANCE_CHAIN)
     .where(INSTANCES.c.id == bindparam("instance_id")))
-
-ACTIVE_USER_ROLES = (
-    select(UserRole.role_key).join(UserAccount, UserAccount.id == UserRole.user_id)
-    .where(UserAccount.username == bindparam("username"), UserAccount.active.is_(True)))
 
 COMPLETE_TASK = (
     update(TASKS).where(TASKS.c.id == bindparam("task_id"), TASKS.c.version == bindparam("old_version"))

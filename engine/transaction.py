@@ -1,6 +1,7 @@
 """One use case = one transaction: audit events written last, lost races reported as conflicts."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +13,12 @@ from engine.errors import ConcurrentUpdate, EngineError
 
 EVENTS_KEY = "alur_pending_events"
 HEADS_KEY = "alur_known_chain_heads"  # chain -> (seq, hash) read earlier in the transaction
+_AFTER_COMMIT_KEY = "alur_after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the transaction of ``session`` committed (never after a rollback)."""
+    session.info[_AFTER_COMMIT_KEY].append(callback)
 
 
 class Transaction:
@@ -25,12 +32,14 @@ class Transaction:
         self._session = self._cm.__enter__()
         self._session.info[EVENTS_KEY] = []
         self._session.info[HEADS_KEY] = {}
+        self._session.info[_AFTER_COMMIT_KEY] = []
         return self._session
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
         assert self._session is not None
         events = self._session.info.pop(EVENTS_KEY, [])
         known_heads = self._session.info.pop(HEADS_KEY, {})
+        callbacks = self._session.info.pop(_AFTER_COMMIT_KEY, [])
         body_failed = exc is not None
         if exc is None and events:
             try:
@@ -44,6 +53,8 @@ class Transaction:
         except Exception as error:  # noqa: BLE001
             failure = error
         if failure is None:
+            for callback in callbacks:
+                callback()
             return False
         if isinstance(failure, StaleDataError) or (
                 not isinstance(failure, EngineError) and _is_lock_timeout(failure)):

@@ -1,0 +1,42 @@
+"""Workflows of recently stepped cases, kept in this process between their steps.
+
+The stored state stays the truth. A kept workflow stands in for it only while its version is the
+version the step just read from the case row: any other writer (another process, a migration, a
+cancel) moves the row's version on, and the state is loaded from the row again. A workflow is
+taken out for a step and put back only after that step committed, so what a failed or rolled-back
+step did to it is never seen again.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+
+
+class LiveWorkflows:
+    def __init__(self, capacity: int = 256) -> None:
+        self._capacity = capacity
+        self._kept: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, instance_id: int, version: int) -> BpmnWorkflow | None:
+        """The case's workflow at ``version``, removed from the store; None if not kept at that version."""
+        with self._lock:
+            kept = self._kept.pop(instance_id, None)
+        return kept[1] if kept is not None and kept[0] == version else None
+
+    def keep(self, instance_id: int, version: int, workflow: BpmnWorkflow) -> None:
+        """Hold the workflow as the case's state at ``version`` (call once that version is committed)."""
+        with self._lock:
+            self._kept[instance_id] = (version, workflow)
+            self._kept.move_to_end(instance_id)
+            while len(self._kept) > self._capacity:
+                self._kept.popitem(last=False)
+
+    def forget(self, instance_id: int) -> None:
+        with self._lock:
+            self._kept.pop(instance_id, None)
+
+    def __len__(self) -> int:
+        return len(self._kept)
