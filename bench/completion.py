@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bench.common import PASSWORD, open_bench_alur, summarize, timed
 
-MEASURED_PASSES = 30
+MEASURED_PASSES = 100
 
 
 def completion_latency(url: str, passes_before: int) -> dict[str, float]:

@@ -75,7 +75,7 @@ def write_events(session: Session, events: list[PendingEvent],
                                            "hash": chain_rows[-1]["hash"]})
         rows += chain_rows
     if rows:
-        session.execute(INSERT_EVENTS, rows)
+        INSERT_EVENTS.many(session.connection(), rows)
 
 
 def _chain_rows(chain: str, pending: list[PendingEvent], seq: int, prev: str) -> list[dict[str, Any]]:
@@ -93,9 +93,8 @@ def _chain_rows(chain: str, pending: list[PendingEvent], seq: int, prev: str) ->
 
 
 def _advance_head(session: Session, chain: str, old_seq: int, last: dict[str, Any]) -> bool:
-    moved = session.execute(ADVANCE_HEAD, {"chain_key": chain, "old_seq": old_seq, "new_seq": last["seq"],
-                                           "new_hash": last["hash"]})
-    return moved.rowcount == 1
+    return ADVANCE_HEAD.rowcount(session.connection(), {"chain_key": chain, "old_seq": old_seq,
+                                                        "new_seq": last["seq"], "new_hash": last["hash"]}) == 1
 
 
 _LOCK_HEAD = (select(HEADS.c.seq, HEADS.c.hash).where(HEADS.c.chain == bindparam("chain_key"))

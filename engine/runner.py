@@ -167,7 +167,7 @@ class Runner:
         if not isinstance(data, dict):
             raise InvalidInput("Data formulir harus berupa objek JSON")
         with self._transaction() as session:
-            row = session.execute(TASK_WITH_CASE, {"task_id": task_id, "actor": actor}).first()
+            row = TASK_WITH_CASE.first(session.connection(), {"task_id": task_id, "actor": actor})
             task = self._check_open(row, task_id)
             self._require_task_role(session, task, actor,
                                     set(row.actor_roles.split(",")) if row.actor_roles else set())
@@ -193,11 +193,11 @@ class Runner:
                 spiff_task.run()
             except SpiffWorkflowException as exc:
                 raise ExecutionError(f"Langkah gagal dijalankan: {exc}", task_id=task_id) from exc
-            changed = session.execute(COMPLETE_TASK, {
+            changed = COMPLETE_TASK.rowcount(session.connection(), {
                 "task_id": task_id, "old_version": task.version, "at": now, "actor": actor,
                 "new_assignee": task.assignee or actor, "new_version": task.version + 1,
                 "data": json.dumps(data, ensure_ascii=False)})
-            if changed.rowcount != 1:
+            if changed != 1:
                 raise ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman", task_id=task_id)
             self._event(session, case.id, "task_completed", actor, now,
                         {"task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data})
@@ -388,7 +388,7 @@ class Runner:
                         {"task_id": task_id, "element_id": meta.element_id, "name": meta.name, "role": meta.role,
                          "assignee": assignee})
         if new_rows:
-            session.execute(INSERT_TASKS, new_rows)
+            INSERT_TASKS.many(session.connection(), new_rows)
         withdrawn = sorted(known - set(ready))  # e.g. by an interrupting boundary event
         if withdrawn:
             session.execute(update(_TASKS).where(_TASKS.c.id.in_(withdrawn))
@@ -404,8 +404,7 @@ class Runner:
             self._event(session, case.id, "instance_completed", actor, now, {})
         values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
         values["state"] = dump_state(workflow)
-        changed = session.execute(SAVE_CASE, values)
-        if changed.rowcount != 1:
+        if SAVE_CASE.rowcount(session.connection(), values) != 1:
             raise ConcurrentUpdate("Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi",
                                    instance_id=case.id)
         if case.status == "running":
@@ -440,7 +439,7 @@ class _Case:
 
 def _load_case(session: Session, instance_id: int) -> _Case:
     """:raises InstanceNotFound, InstanceNotRunning:"""
-    row = session.execute(CASE_WITH_HEAD, {"instance_id": instance_id}).first()
+    row = CASE_WITH_HEAD.first(session.connection(), {"instance_id": instance_id})
     if row is None:
         raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
     return _case_of(session, *row)

@@ -1,0 +1,104 @@
+"""Statements compiled once per dialect and run on the driver's own cursor.
+
+For the few statements every step runs. SQLAlchemy's work around one execution (parameter
+processing, an execution context, result wrapping) costs several times the driver's own call on
+SQLite (about 60 µs against 15 µs here). The statement is still written and compiled by
+SQLAlchemy, and every bind value goes through its column type's bind processor, so rows are
+stored exactly as SQLAlchemy stores them; only the execution is direct. It runs on the
+connection of the caller's transaction.
+"""
+from __future__ import annotations
+
+import threading
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.sql.expression import Executable
+
+_POSITIONAL = ("qmark", "numeric", "format")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    order: tuple[str, ...] | None  # bind names in position order; None for named paramstyles
+    defaults: dict[str, Any]
+    processors: dict[str, Callable[[Any], Any]]
+    row: Any  # namedtuple class for SELECT rows, None for DML
+
+    def args(self, params: dict[str, Any]) -> Any:
+        values = {**self.defaults, **params}
+        for name, process in self.processors.items():
+            values[name] = process(values[name])
+        return values if self.order is None else tuple(values[name] for name in self.order)
+
+
+class DirectStatement:
+    def __init__(self, statement: Executable, columns: Sequence[str] | None = None) -> None:
+        """``columns``: for an INSERT, the keys every row gives (the others take their defaults)."""
+        self._statement = statement
+        self._columns = list(columns) if columns is not None else None
+        self._plans: dict[str, _Plan] = {}
+        self._lock = threading.Lock()
+
+    def first(self, connection: Connection, params: dict[str, Any]) -> Any:
+        """The first row (attribute access by column label), or None."""
+        plan = self._plan(connection.dialect)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(plan.sql, plan.args(params))
+            found = cursor.fetchone()
+        finally:
+            cursor.close()
+        return None if found is None else plan.row._make(found)
+
+    def rowcount(self, connection: Connection, params: dict[str, Any]) -> int:
+        """Run a DML statement; the number of rows it matched."""
+        plan = self._plan(connection.dialect)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(plan.sql, plan.args(params))
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
+    def many(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        plan = self._plan(connection.dialect)
+        cursor = connection.connection.cursor()
+        try:
+            if len(rows) == 1:
+                cursor.execute(plan.sql, plan.args(rows[0]))
+            else:
+                cursor.executemany(plan.sql, [plan.args(row) for row in rows])
+        finally:
+            cursor.close()
+
+    def _plan(self, dialect: Dialect) -> _Plan:
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            with self._lock:
+                plan = self._plans.setdefault(dialect.name, _compile(self._statement, dialect, self._columns))
+        return plan
+
+
+def _compile(statement: Executable, dialect: Dialect, columns: list[str] | None) -> _Plan:
+    compiled = statement.compile(dialect=dialect, column_keys=columns)
+    binds = {name: bind for bind, name in compiled.bind_names.items()}  # as named in the SQL
+    processors = {}
+    for name, bind in binds.items():
+        process = bind.type.bind_processor(dialect)
+        if process is not None:
+            processors[name] = process
+    row = None
+    selected = getattr(statement, "selected_columns", None)
+    if selected is not None and getattr(statement, "is_select", False):
+        for column in selected:
+            if column.type.result_processor(dialect, None) is not None:
+                raise TypeError(f"column {column.key} needs result processing; select it through SQLAlchemy")
+        row = namedtuple("Row", list(selected.keys()))  # type: ignore[misc]
+    defaults = {name: bind.value for name, bind in binds.items() if bind.value is not None}
+    order = tuple(compiled.positiontup or ()) if dialect.paramstyle in _POSITIONAL else None
+    return _Plan(compiled.string, order, defaults, processors, row)
