@@ -100,5 +100,26 @@ def _compile(statement: Executable, dialect: Dialect, columns: list[str] | None)
                 raise TypeError(f"column {column.key} needs result processing; select it through SQLAlchemy")
         row = namedtuple("Row", list(selected.keys()))  # type: ignore[misc]
     defaults = {name: bind.value for name, bind in binds.items() if bind.value is not None}
+    defaults.update(_column_defaults(statement, binds, columns))
     order = tuple(compiled.positiontup or ()) if dialect.paramstyle in _POSITIONAL else None
     return _Plan(compiled.string, order, defaults, processors, row)
+
+
+def _column_defaults(statement: Executable, binds: dict[str, Any], columns: list[str] | None) -> dict[str, Any]:
+    """An INSERT's Python-side scalar defaults for the columns the rows leave out; SQLAlchemy would
+    fill them in its execution context, which a direct execution has not.
+
+    :raises TypeError: a left-out column's default is computed (a callable or SQL expression)
+    """
+    table = getattr(statement, "table", None)
+    if columns is None or table is None or not getattr(statement, "is_insert", False):
+        return {}
+    found = {}
+    for name in binds.keys() - set(columns):
+        default = table.c[name].default if name in table.c else None
+        if default is None:
+            continue
+        if not default.is_scalar:
+            raise TypeError(f"column {name} has a computed default; give it in every row")
+        found[name] = default.arg
+    return found

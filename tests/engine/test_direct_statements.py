@@ -1,0 +1,62 @@
+"""Statements run on the driver's cursor store and read exactly what SQLAlchemy itself would."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.persistence.direct import DirectStatement
+from engine.persistence.models import ProcessDefinition, ProcessInstance
+
+_INSTANCES = ProcessInstance.__table__
+WITA = timezone(timedelta(hours=8))
+
+
+def _definition(db_engine) -> int:
+    with Session(db_engine) as session, session.begin():
+        row = ProcessDefinition(process_key="uji", version=1, name="Uji", bpmn_xml="<x/>", sha256="0" * 64,
+                                source_file="uji.bpmn", deployed_by="t", deployed_at=datetime.now(timezone.utc))
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+INSERT = DirectStatement(insert(_INSTANCES), columns=[
+    "id", "definition_id", "process_key", "status", "state_json", "started_by", "started_at", "version"])
+RENAME = DirectStatement(update(_INSTANCES).where(_INSTANCES.c.id == bindparam("case"),
+                                                  _INSTANCES.c.version == bindparam("old"))
+                         .values(status="completed", ended_at=bindparam("at"), version=bindparam("new")))
+READ = DirectStatement(select(_INSTANCES.c.id, _INSTANCES.c.status, _INSTANCES.c.version)
+                       .where(_INSTANCES.c.id == bindparam("case")))
+
+
+def test_rows_written_directly_read_back_through_the_orm(db_engine):
+    definition = _definition(db_engine)
+    started = datetime(2026, 12, 1, 9, 30, tzinfo=WITA)  # any zone in, UTC stored
+    with db_engine.begin() as conn:
+        INSERT.many(conn, [dict(id=n, definition_id=definition, process_key="uji", status="running",
+                                state_json="{}", started_by="t", started_at=started, version=1) for n in (1, 2)])
+        assert RENAME.rowcount(conn, {"case": 1, "old": 1, "new": 2, "at": started + timedelta(hours=1)}) == 1
+        assert RENAME.rowcount(conn, {"case": 2, "old": 7, "new": 8, "at": started}) == 0  # stale version
+        assert READ.first(conn, {"case": 1}) == (1, "completed", 2)
+        assert READ.first(conn, {"case": 1}).status == "completed"
+        assert READ.first(conn, {"case": 99}) is None
+    with Session(db_engine) as session:
+        done = session.get(ProcessInstance, 1)
+        assert done.started_at == started and done.started_at.tzinfo is not None
+        assert done.ended_at == started + timedelta(hours=1)
+        assert session.get(ProcessInstance, 2).status == "running"
+        assert done.data_json == "{}"  # the column's Python-side default, as an ORM insert gives
+
+
+def test_a_missing_parameter_is_an_error_not_a_null(db_engine):
+    with db_engine.begin() as conn, pytest.raises(KeyError):
+        RENAME.rowcount(conn, {"case": 1, "old": 1, "new": 2})
+
+
+def test_selecting_a_column_that_needs_result_processing_is_refused(db_engine):
+    statement = DirectStatement(select(_INSTANCES.c.started_at))
+    with db_engine.connect() as conn, pytest.raises(TypeError, match="started_at"):
+        statement.first(conn, {})
