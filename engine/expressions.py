@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import lru_cache
 from typing import Any, Mapping
 
 from simpleeval import EvalWithCompoundTypes, InvalidExpression
@@ -43,8 +44,12 @@ def normalize(expression: str) -> str:
     return re.sub(r"!(?!=)", " not ", text)
 
 
+@lru_cache(maxsize=1024)
 def check(expression: str) -> str:
-    """Return the normalized expression, or raise UnsafeExpression naming what is not allowed."""
+    """Return the normalized expression, or raise UnsafeExpression naming what is not allowed.
+
+    Cached: a model's few expressions are checked once, not at every gateway they guard.
+    """
     text = normalize(expression)
     if _ISO_LITERAL.match(text):
         return text
@@ -78,9 +83,15 @@ def evaluate(expression: str, data: Mapping[str, Any]) -> Any:
         return text
     names = {**CONSTANTS, **data}
     try:
-        return EvalWithCompoundTypes(names=names, functions=FUNCTIONS).eval(text)
+        return EvalWithCompoundTypes(names=names, functions=FUNCTIONS).eval(text, _parsed(text))
     except (InvalidExpression, TypeError, ValueError, ZeroDivisionError, KeyError, IndexError) as exc:
         raise ExecutionError(f"Ekspresi {expression!r} gagal dievaluasi: {exc}", expression=expression) from exc
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> ast.AST:
+    """simpleeval's tree of a checked expression (evaluation never changes it)."""
+    return EvalWithCompoundTypes.parse(text)
 
 
 class SafeEnvironment(BasePythonScriptEngineEnvironment):

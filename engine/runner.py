@@ -167,7 +167,8 @@ class Runner:
         if not isinstance(data, dict):
             raise InvalidInput("Data formulir harus berupa objek JSON")
         with self._transaction() as session:
-            row = TASK_WITH_CASE.first(session.connection(), {"task_id": task_id, "actor": actor})
+            conn = session.connection()
+            row = TASK_WITH_CASE.first(conn, {"task_id": task_id, "actor": actor})
             task = self._check_open(row, task_id)
             self._require_task_role(session, task, actor,
                                     set(row.actor_roles.split(",")) if row.actor_roles else set())
@@ -187,16 +188,18 @@ class Runner:
                 raise TaskNotOpen("Tugas tidak lagi menunggu isian", task_id=task_id)
             known = _ready_user_task_ids(workflow) - {task_id}
             now = self._clock()
-            # Replace top-level keys only: SpiffWorkflow shares nested containers between tasks.
-            spiff_task.data.update(json.loads(json.dumps(data)))
+            # Replace top-level keys only, with fresh copies: SpiffWorkflow shares nested containers
+            # between tasks.
+            encoded = json.dumps(data, ensure_ascii=False)
+            spiff_task.data.update(json.loads(encoded))
             try:
                 spiff_task.run()
             except SpiffWorkflowException as exc:
                 raise ExecutionError(f"Langkah gagal dijalankan: {exc}", task_id=task_id) from exc
-            changed = COMPLETE_TASK.rowcount(session.connection(), {
+            changed = COMPLETE_TASK.rowcount(conn, {
                 "task_id": task_id, "old_version": task.version, "at": now, "actor": actor,
                 "new_assignee": task.assignee or actor, "new_version": task.version + 1,
-                "data": json.dumps(data, ensure_ascii=False)})
+                "data": encoded})
             if changed != 1:
                 raise ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman", task_id=task_id)
             self._event(session, case.id, "task_completed", actor, now,
