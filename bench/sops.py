@@ -51,7 +51,7 @@ def _run_case(alur, process_key: str, starter: str, n: int,
         task = watch(alur.queries.task, result.ready_task_ids[0])
         actor = task.assignee or person_for(alur, task.role)
         ctx = FillContext(tag=f"{n}.{len(steps)}", now=utcnow(), user_for=lambda role: person_for(alur, role),
-                          document=lambda label: watch(upload, alur, utcnow, actor, label), full=False)
+                          document=lambda label, who=actor: watch(upload, alur, utcnow, who, label), full=False)
         data = form_data(alur.forms.get(task.form_key).schema, ctx)
         result = watch(alur.runner.complete_task, task.task_id, actor, data)
         steps.append((task.element_id, data))
