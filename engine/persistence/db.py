@@ -67,8 +67,9 @@ def _configure_sqlite(engine: Engine, wal: bool) -> None:
         # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking
         # on a read-to-write upgrade, and the optimistic version check then does its job.
         # Read-only sessions begin deferred, so under WAL they never wait for a writer.
+        # On the driver itself: through exec_driver_sql this BEGIN cost as much as a step's query.
         read_only = connection.get_execution_options().get(READ_ONLY)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        connection.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
