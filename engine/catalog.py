@@ -1,16 +1,27 @@
 """The deployed SOPs as a person sees them: identity, steps with mutu baku, and who may start a case."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.deploy import DefinitionStore
 from engine.persistence.models import ProcessDefinition
+from engine.queries import read_only_session
 from engine.roles import RoleCatalog
 from engine.specs import ParsedDefinition
-from engine.users import UserService
+from engine.users import UserService, roles_of
+
+_DEFINITIONS = ProcessDefinition.__table__
+_LATEST_VERSION = (select(_DEFINITIONS.c.process_key, func.max(_DEFINITIONS.c.version).label("version"))
+                   .group_by(_DEFINITIONS.c.process_key).subquery())
+# The id of every process's latest version, in process-key order.
+_LATEST_DEFINITIONS = (
+    select(_DEFINITIONS.c.id)
+    .join(_LATEST_VERSION, (_LATEST_VERSION.c.process_key == _DEFINITIONS.c.process_key)
+          & (_LATEST_VERSION.c.version == _DEFINITIONS.c.version))
+    .order_by(_DEFINITIONS.c.process_key))
 
 
 @dataclass(frozen=True)
@@ -47,25 +58,32 @@ class ProcessCatalog:
         self._definitions = definitions
         self._roles = roles
         self._users = users
+        # Summaries (can_start False) and start roles by definition id, shared by every caller:
+        # a stored definition never changes; read the summaries, never change them.
+        self._summaries: dict[int, tuple[ProcessSummary, frozenset[str]]] = {}
 
-    def processes(self, username: str) -> list[ProcessSummary]:
-        """The latest version of every deployed process, in process-key order."""
-        user_roles = self._task_roles(username)
-        with self._sessions() as session:
-            keys = session.scalars(select(ProcessDefinition.process_key).distinct()
-                                   .order_by(ProcessDefinition.process_key)).all()
-            return [self._summary(*self._definitions.latest(session, key), user_roles) for key in keys]
+    def processes(self, username: str, user_roles: frozenset[str] | None = None) -> list[ProcessSummary]:
+        """The latest version of every deployed process, in process-key order; ``can_start`` by the
+        user's roles, read here unless the caller passes ``user_roles`` it has just read."""
+        with read_only_session(self._sessions) as session:
+            user_roles = self._roles.expand(roles_of(session, username) if user_roles is None else user_roles)
+            return [self._for_user(session, definition_id, user_roles)
+                    for definition_id in session.scalars(_LATEST_DEFINITIONS)]
 
     def process(self, process_key: str, username: str) -> ProcessSummary:
         """:raises DefinitionNotFound: never deployed"""
-        user_roles = self._task_roles(username)  # before the session: SQLite sessions must not nest
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
+            user_roles = self._roles.expand(roles_of(session, username))
             row, parsed = self._definitions.latest(session, process_key)
             return self._summary(row, parsed, user_roles)
 
-    def _task_roles(self, username: str) -> set[str]:
-        user = self._users.find(username)
-        return self._roles.expand(user.roles) if user is not None and user.active else set()
+    def _for_user(self, session: Session, definition_id: int, user_roles: set[str]) -> ProcessSummary:
+        cached = self._summaries.get(definition_id)
+        if cached is None:
+            row, parsed = self._definitions.get(session, definition_id)
+            cached = self._summaries[definition_id] = (self._summary(row, parsed, set()), frozenset(parsed.start_roles))
+        summary, start_roles = cached
+        return replace(summary, can_start=True) if start_roles & user_roles else summary
 
     def _summary(self, row: ProcessDefinition, parsed: ParsedDefinition, user_roles: set[str]) -> ProcessSummary:
         steps = [StepMeta(t.element_id, t.name, t.documentation, t.role, self._roles.title(t.role), t.form_key,

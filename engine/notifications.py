@@ -16,15 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, utcnow
 from engine.persistence.models import Notification, UserAccount, UserRole
+from engine.queries import read_only_session
 from engine.roles import RoleCatalog
 
 MAX_LIST = 200
+_UNREAD_COUNT = select(func.count()).select_from(Notification).where(  # the bell, on every page
+    Notification.username == bindparam("username"), Notification.read_at.is_(None))
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,8 @@ class NotificationService:
         self._clock = clock
 
     def unread_count(self, username: str) -> int:
-        with self._sessions() as session:
-            return session.scalar(select(func.count()).select_from(Notification).where(
-                Notification.username == username, Notification.read_at.is_(None))) or 0
+        with read_only_session(self._sessions) as session:
+            return session.scalar(_UNREAD_COUNT, {"username": username}) or 0
 
     def list(self, username: str, limit: int = 20, unread_only: bool = False) -> list[NotificationView]:
         """The user's newest notifications first (at most ``MAX_LIST``)."""

@@ -2,26 +2,59 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, func, or_, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, utcnow
 from engine.deploy import DefinitionStore
 from engine.errors import InstanceNotFound, InvalidInput, TaskNotFound
-from engine.persistence.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
+from engine.persistence.db import READ_ONLY
+from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance, UserAccount,
+                                      UserRole)
 from engine.roles import RoleCatalog
 from engine.users import roles_of
-from engine.views import AuditEventView, InstanceView, Page, TaskView
+from engine.views import AuditEventView, InstanceView, Page, TaskView, UserView
 
 INBOX_TABS = ("mine", "available", "overdue")
 MAX_PER_PAGE = 100
 COUNT_CAP = 1000
-INBOX_ORDER = (HumanTask.due_at, HumanTask.created_at, HumanTask.id)  # soonest due, then first come
+TASKS = HumanTask.__table__
+INBOX_ORDER = (TASKS.c.due_at, TASKS.c.created_at, TASKS.c.id)  # soonest due, then first come
 
 
-def task_view(row: HumanTask, with_data: bool = False) -> TaskView:
+@contextmanager
+def read_only_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for reads only.
+
+    On SQLite its transaction begins deferred, so it takes no write lock and never waits for (or
+    blocks) a writer under WAL. On PostgreSQL each statement runs on its own (autocommit): under
+    READ COMMITTED every statement of a transaction sees its own snapshot anyway, and this spares
+    the BEGIN and ROLLBACK round trips of a transaction that only reads.
+    """
+    with sessions() as session:
+        options: dict[str, Any] = {READ_ONLY: True}
+        if session.get_bind().dialect.name == "postgresql":
+            options["isolation_level"] = "AUTOCOMMIT"
+        session.connection(execution_options=options)
+        yield session
+
+
+@dataclass(frozen=True)
+class InboxOverview:
+    counts: dict[str, int]  # open tasks per tab, up to COUNT_CAP + 1
+    tab: str  # the tab shown (the default one when none was asked for)
+    page: Page
+
+
+def task_view(row: Any, with_data: bool = False) -> TaskView:
+    """A task from a ``HumanTask`` or a row of the ``human_task`` table."""
     return TaskView(
         task_id=row.id, instance_id=row.instance_id, process_key=row.process_key, process_name=row.process_name,
         business_key=row.business_key, element_id=row.element_id, name=row.name, role=row.role,
@@ -48,62 +81,54 @@ class Queries:
         claimed. Each role is its own index range scan (state, role, due_at) merged by due time, so
         a page costs the same with a million rows; the total is counted up to COUNT_CAP.
         """
-        if tab not in INBOX_TABS or (state is not None and state not in TASK_STATES_OPEN):
-            raise InvalidInput(f"Tab atau status tidak dikenal: {tab}/{state}", field="tab")
-        page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
-        with self._sessions() as session:
-            parts = self._inbox_parts(session, username, tab, process_key, state)
-            if not parts:
-                return Page([], page, per_page, 0)
-            window = page * per_page
-            ranked = union_all(*[
-                select(sub.c.id, sub.c.due_at, sub.c.created_at).select_from(sub) for sub in (
-                    select(HumanTask.id, HumanTask.due_at, HumanTask.created_at).where(part)
-                    .order_by(*INBOX_ORDER).limit(window).subquery() for part in parts)
-            ]).subquery()
-            ids = session.scalars(select(ranked.c.id).order_by(ranked.c.due_at, ranked.c.created_at, ranked.c.id)
-                                  .offset(window - per_page).limit(per_page)).all()
-            rows = {r.id: r for r in session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))}
-            total = self._capped_count(session, parts)
-            return Page([task_view(rows[i]) for i in ids], page, per_page, min(total, COUNT_CAP),
-                        capped=total > COUNT_CAP)
+        return self.inbox_overview(username, tab, process_key, state, page, per_page).page
 
     def inbox_counts(self, username: str, process_key: str | None = None) -> dict[str, int]:
         """Open tasks per tab, each counted up to COUNT_CAP (the page shows "1000+")."""
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             roles = self._task_roles(session, username)
-            return {tab: min(COUNT_CAP + 1, self._capped_count(
-                session, self._inbox_parts(session, username, tab, process_key, None, roles)))
-                for tab in INBOX_TABS}
+            return _InboxCounts.read(session, username, roles, process_key, self._clock()).per_tab()
 
-    def _task_roles(self, session: Session, username: str) -> list[str]:
-        return sorted(self._roles.expand(roles_of(session, username)))
+    def inbox_overview(self, username: str, tab: str | None = None, process_key: str | None = None,
+                       state: str | None = None, page: int = 1, per_page: int = 25,
+                       user_roles: frozenset[str] | None = None) -> InboxOverview:
+        """The counts of every tab and one page of a tab: two statements, plus one for the user's roles
+        unless the caller passes ``user_roles`` it has just read (the signed-in user's).
 
-    def _inbox_parts(self, session: Session, username: str, tab: str, process_key: str | None,
-                     state: str | None, roles: list[str] | None = None) -> list[Any]:
-        """Index-friendly conditions whose union is the tab."""
-        parts = []
-        if tab in ("mine", "overdue") and state in (None, "claimed"):
-            parts.append(and_(HumanTask.state == "claimed", HumanTask.assignee == username))
-        if tab in ("available", "overdue") and state in (None, "ready"):
-            roles = self._task_roles(session, username) if roles is None else roles
-            parts += [and_(HumanTask.state == "ready", HumanTask.role == role) for role in roles]
-        extra = []
-        if tab == "overdue":
-            extra.append(HumanTask.due_at < self._clock())
-        if process_key:
-            extra.append(HumanTask.process_key == process_key)
-        return [and_(part, *extra) for part in parts]
+        Without ``tab``: the user's own tasks, or the available ones when the user holds none.
 
-    @staticmethod
-    def _capped_count(session: Session, parts: list[Any]) -> int:
-        total = 0
-        for part in parts:
-            limited = select(HumanTask.id).where(part).limit(COUNT_CAP + 1 - total).subquery()
-            total += session.scalar(select(func.count()).select_from(limited)) or 0
-            if total > COUNT_CAP:
-                break
-        return total
+        :raises InvalidInput: unknown tab or state
+        """
+        if (tab is not None and tab not in INBOX_TABS) or (state is not None and state not in TASK_STATES_OPEN):
+            raise InvalidInput(f"Tab atau status tidak dikenal: {tab}/{state}", field="tab")
+        page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+        now = self._clock()
+        with read_only_session(self._sessions) as session:
+            roles = self._task_roles(session, username, user_roles)
+            counts = _InboxCounts.read(session, username, roles, process_key, now)
+            tab = tab or ("available" if counts.available and not counts.mine else "mine")
+            total = counts.total(tab, state)
+            window = page * per_page
+            statement = _inbox_page_statement(tab, state, process_key is not None, len(roles))
+            params = {"username": username, "now": now, "process_key": process_key, "window": window,
+                      "skip": window - per_page, "per_page": per_page,
+                      **{f"role_{n}": role for n, role in enumerate(roles)}}
+            rows = session.execute(statement, params).all() if statement is not None else []
+            return InboxOverview(counts.per_tab(), tab, Page([task_view(r) for r in rows], page, per_page,
+                                                             min(total, COUNT_CAP), capped=total > COUNT_CAP))
+
+    def active_user(self, username: str) -> UserView | None:
+        """An active account with its roles, in one statement (what every signed-in request reads)."""
+        with read_only_session(self._sessions) as session:
+            rows = session.execute(_ACTIVE_USER, {"username": username}).all()
+        if not rows:
+            return None
+        first = rows[0]
+        return UserView(first.id, first.username, first.full_name, first.email, True,
+                        frozenset(r.role_key for r in rows if r.role_key is not None))
+
+    def _task_roles(self, session: Session, username: str, user_roles: frozenset[str] | None = None) -> list[str]:
+        return sorted(self._roles.expand(roles_of(session, username) if user_roles is None else user_roles))
 
     def task(self, task_id: str) -> TaskView:
         with self._sessions() as session:
@@ -202,3 +227,88 @@ class Queries:
 
 TASK_STATES_OPEN = ("ready", "claimed")
 CASE_READER_ROLES = frozenset({"admin_sistem", "auditor", "pemilik_proses", "penilai_sop", "kepala_dinas"})
+
+
+# -- statements built once per shape: building one per call costs SQLAlchemy about as much as running it
+
+_USERNAME = bindparam("username")
+_NOW = bindparam("now", type_=TASKS.c.due_at.type)
+_CAP = COUNT_CAP + 1
+_MINE = and_(TASKS.c.state == "claimed", TASKS.c.assignee == _USERNAME)
+
+_ACTIVE_USER = (
+    select(UserAccount.id, UserAccount.username, UserAccount.full_name, UserAccount.email, UserRole.role_key)
+    .outerjoin(UserRole, UserRole.user_id == UserAccount.id)
+    .where(UserAccount.username == _USERNAME, UserAccount.active.is_(True)))
+
+
+def _narrowed(condition: Any, overdue: bool, with_process: bool) -> Any:
+    extra = [TASKS.c.due_at < _NOW] if overdue else []
+    if with_process:
+        extra.append(TASKS.c.process_key == bindparam("process_key"))
+    return and_(condition, *extra)
+
+
+def _capped_count(condition: Any) -> Any:
+    limited = select(TASKS.c.id).where(condition).limit(_CAP).subquery()
+    return select(func.count()).select_from(limited).scalar_subquery()
+
+
+@lru_cache(maxsize=None)
+def _counts_statement(with_process: bool) -> Select[Any]:
+    """The four parts of the inbox, each counted up to COUNT_CAP + 1, in one statement."""
+    available = and_(TASKS.c.state == "ready", TASKS.c.role.in_(bindparam("roles", expanding=True)))
+    return select(*(_capped_count(_narrowed(condition, overdue, with_process)).label(name)
+                    for name, condition, overdue in (("mine", _MINE, False), ("available", available, False),
+                                                     ("overdue_mine", _MINE, True),
+                                                     ("overdue_available", available, True))))
+
+
+@lru_cache(maxsize=512)
+def _inbox_page_statement(tab: str, state: str | None, with_process: bool, role_count: int) -> Select[Any] | None:
+    """One page of a tab: a window of each part (its own index range, in due order) merged by due time,
+    joined back to the rows. ``None`` when the tab has no part (e.g. ``mine`` narrowed to ready)."""
+    parts = []
+    if tab in ("mine", "overdue") and state in (None, "claimed"):
+        parts.append(_MINE)
+    if tab in ("available", "overdue") and state in (None, "ready"):
+        parts += [and_(TASKS.c.state == "ready", TASKS.c.role == bindparam(f"role_{n}")) for n in range(role_count)]
+    if not parts:
+        return None
+    window = bindparam("window")
+    ranked = union_all(*[
+        select(sub.c.id, sub.c.due_at, sub.c.created_at).select_from(sub) for sub in (
+            select(TASKS.c.id, TASKS.c.due_at, TASKS.c.created_at).where(_narrowed(part, tab == "overdue", with_process))
+            .order_by(*INBOX_ORDER).limit(window).subquery() for part in parts)
+    ]).subquery()
+    return (select(TASKS).join(ranked, ranked.c.id == TASKS.c.id)
+            .order_by(ranked.c.due_at, ranked.c.created_at, ranked.c.id)
+            .offset(bindparam("skip")).limit(bindparam("per_page")))
+
+
+@dataclass(frozen=True)
+class _InboxCounts:
+    """Open tasks in each part of the inbox, each counted up to COUNT_CAP + 1."""
+
+    mine: int
+    available: int
+    overdue_mine: int
+    overdue_available: int
+
+    @classmethod
+    def read(cls, session: Session, username: str, roles: list[str], process_key: str | None,
+             now: datetime) -> _InboxCounts:
+        row = session.execute(_counts_statement(process_key is not None), {
+            "username": username, "roles": roles, "now": now, "process_key": process_key}).one()
+        return cls(*row)
+
+    def total(self, tab: str, state: str | None) -> int:
+        """A tab's tasks, narrowed to a state, up to COUNT_CAP + 1 (the parts of a tab are disjoint)."""
+        claimed = 0 if tab == "available" or state == "ready" else (
+            self.overdue_mine if tab == "overdue" else self.mine)
+        ready = 0 if tab == "mine" or state == "claimed" else (
+            self.overdue_available if tab == "overdue" else self.available)
+        return min(_CAP, claimed + ready)
+
+    def per_tab(self) -> dict[str, int]:
+        return {tab: self.total(tab, None) for tab in INBOX_TABS}

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from engine.errors import InvalidInput
 from engine.queries import INBOX_TABS, TASK_STATES_OPEN
 from web.api_spec import openapi_document
+from web.auth import bearer_user
 from web.errors import json_error
 from web.services import services
 
@@ -40,8 +41,7 @@ def to_json(value: Any) -> Any:
 def _authenticate() -> Any:
     if request.endpoint == "api.openapi":
         return None
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    user = services().tokens.authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
+    user = bearer_user()
     if user is None:
         response, status = json_error(401, "unauthorized", gettext("Token API tidak ada atau tidak sah."))
         response.headers["WWW-Authenticate"] = 'Bearer realm="alur"'

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from engine.case_history import HistoryStep
 from engine.checkpoints import trusted_keys_from_env
+from web.auth import bearer_user
 from web.formatting import wita
 from web.services import services
 
@@ -41,11 +42,8 @@ def refuse_changes_by_auditors() -> None:
 def _request_roles() -> frozenset[str]:
     if current_user.is_authenticated:
         return frozenset(current_user.roles)
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        user = services().tokens.authenticate(token.strip())
-        return user.roles if user is not None else frozenset()
-    return frozenset()
+    user = bearer_user()
+    return user.roles if user is not None else frozenset()
 
 
 @bp.before_request

@@ -5,7 +5,7 @@ from functools import wraps
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -58,8 +58,19 @@ def init_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(username: str) -> WebUser | None:
-    user = services().alur.users.find(username)
-    return WebUser(user) if user is not None and user.active else None
+    """Read on every signed-in request, so a deactivated account or a role change applies at once."""
+    user = services().alur.queries.active_user(username)
+    return WebUser(user) if user is not None else None
+
+
+def bearer_user() -> UserView | None:
+    """The owner of the request's ``Authorization: Bearer`` token, checked once per request (the
+    auditors' guard and the API both ask)."""
+    if "bearer_user" not in g:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        token = token.strip()
+        g.bearer_user = services().tokens.authenticate(token) if scheme.lower() == "bearer" and token else None
+    return g.bearer_user  # type: ignore[no-any-return]
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:

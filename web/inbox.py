@@ -23,13 +23,11 @@ def index() -> str:
     SOP and, in the overdue tab, by state."""
     process_key = request.args.get("proses") or None
     state = request.args.get("status") if request.args.get("status") in TASK_STATES_OPEN else None
-    alur, user = services().alur, current_user.username
-    counts = alur.queries.inbox_counts(user, process_key)
-    tab = request.args.get("tab") if request.args.get("tab") in INBOX_TABS else (
-        "available" if counts["available"] and not counts["mine"] else "mine")
-    page = alur.queries.inbox_page(user, tab, process_key, state, request.args.get("hal", 1, type=int),
-                                   current_app.config["PER_PAGE"])
+    tab = request.args.get("tab") if request.args.get("tab") in INBOX_TABS else None
+    user, roles = current_user.username, current_user.roles  # read for this request by the login manager
+    inbox = services().alur.queries.inbox_overview(user, tab, process_key, state, request.args.get("hal", 1, type=int),
+                                                   current_app.config["PER_PAGE"], user_roles=roles)
     return render_template(
-        "inbox/index.html", tab=tab, process_key=process_key, state=state, page=page, counts=counts,
-        remaining=services().cases.remaining(page.items), processes=services().catalog.processes(user),
-        now=services().cases.now())
+        "inbox/index.html", tab=inbox.tab, process_key=process_key, state=state, page=inbox.page,
+        counts=inbox.counts, remaining=services().cases.remaining(inbox.page.items),
+        processes=services().catalog.processes(user, user_roles=roles), now=services().cases.now())

@@ -1,0 +1,80 @@
+"""Regression guard for the request path: the SQL a page or an API call issues (counted, never timed).
+
+Every signed-in page reads the user and the bell, so a query added per row or per role shows here
+first. Reads take no write lock on SQLite (a deferred BEGIN), so the two gunicorn workers and the
+worker process do not queue behind each other for pages that only read.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from web_helpers import gjr_01_data, login, open_task, start_network_case
+
+from engine.tokens import TokenService
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@contextmanager
+def statements(alur) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(alur.db, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(alur.db, "before_cursor_execute", record)
+
+
+def _queries(seen: list[str]) -> list[str]:
+    return [s for s in seen if not s.startswith(TRANSACTION_CONTROL)]
+
+
+def _cases_for_every_tab(alur) -> None:
+    for n in range(3):  # one claimed by kasubag_tu, two waiting for the role
+        case = start_network_case(alur, business_key=f"045/{n}/26")
+        alur.runner.complete_task(open_task(alur, case).task_id, "pengguna_jaringan", gjr_01_data(alur))
+        if n == 0:
+            alur.runner.claim_task(open_task(alur, case).task_id, "kasubag_tu")
+
+
+def test_inbox_page_reads_user_counts_page_sops_and_bell_without_write_locks(alur, client):
+    _cases_for_every_tab(alur)
+    login(client, "kasubag_tu")
+    client.get("/kotak-masuk")  # warm the caches (working calendar, SOP summaries)
+    for url, rows in (("/kotak-masuk", 1), ("/kotak-masuk?tab=available", 2), ("/kotak-masuk?tab=overdue&status=ready", 0)):
+        with statements(alur) as seen:
+            response = client.get(url)
+        assert response.status_code == 200 and response.text.count("Menerima, mengagendakan") == rows, url
+        # the user with roles; all tab counts; the page's rows; the latest SOP versions; the bell
+        assert len(_queries(seen)) <= 5, seen
+        assert not [s for s in seen if s.startswith("BEGIN IMMEDIATE")], seen
+
+
+def test_counts_in_one_statement_match_each_tab(alur, client):
+    _cases_for_every_tab(alur)
+    counts = alur.queries.inbox_counts("kasubag_tu")
+    assert counts == {"mine": 1, "available": 2, "overdue": 0}
+    for tab, count in counts.items():
+        assert alur.queries.inbox("kasubag_tu", tab).total == count
+    overview = alur.queries.inbox_overview("kasubag_tu")
+    assert (overview.tab, overview.counts, overview.page.total) == ("mine", counts, 1)
+    assert alur.queries.inbox_overview("kasubag_tu", "mine", state="ready").page.total == 0
+
+
+def test_api_request_checks_its_token_with_one_read(alur, client):
+    case = start_network_case(alur)
+    secret = TokenService(alur.sessions, alur.users).issue("pengguna_jaringan", "uji", "uji").token
+    headers = {"Authorization": f"Bearer {secret}"}
+    client.get("/api/v1/me", headers=headers)  # the first use records the time of use
+    task_id = open_task(alur, case).task_id
+    with statements(alur) as seen:
+        response = client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": gjr_01_data(alur)}, headers=headers)
+    assert response.status_code == 200, response.json
+    token_reads = [s for s in seen if "api_token" in s]
+    assert len(token_reads) == 1 and token_reads[0].startswith("SELECT"), token_reads  # auditors' guard and API share it
