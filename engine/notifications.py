@@ -70,7 +70,7 @@ class NotificationService:
             stmt = stmt.where(Notification.read_at.is_(None))
         stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(
             max(1, min(limit, MAX_LIST)))
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             return [_view(row) for row in session.scalars(stmt)]
 
     def mark_read(self, username: str, notification_ids: Iterable[int]) -> int:

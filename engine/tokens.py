@@ -94,7 +94,7 @@ class TokenService:
 
     def list_tokens(self, username: str) -> list[TokenView]:
         user = self._users.get(username)
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.user_id)
                                    .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()))
             return [TokenView(r.id, r.name, r.created_at, r.last_used_at, r.revoked) for r in rows]
