@@ -5,12 +5,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from engine.persistence.models import AuditChainHead, AuditEvent
+from engine.errors import ConcurrentUpdate
+from engine.persistence.direct import Write, run_batch
 from engine.step_statements import ADVANCE_HEAD, HEADS, INSERT_EVENTS
 
 SYSTEM_CHAIN = "system"
@@ -47,29 +50,56 @@ def append_event(session: Session, *, chain: str, event_type: str, actor: str, a
     write_events(session, [PendingEvent(chain, event_type, actor, at, payload or {}, instance_id)])
 
 
+@dataclass(frozen=True)
+class StepWrite:
+    """A use case's own write, sent with the head advances; ``conflict`` if it must match one row and did not."""
+
+    write: Write
+    conflict: Callable[[], Exception] | None = None
+
+
 def write_events(session: Session, events: list[PendingEvent],
-                 known_heads: dict[str, tuple[int, str]] | None = None) -> None:
+                 known_heads: dict[str, tuple[int, str]] | None = None,
+                 step_writes: Sequence[StepWrite] = ()) -> None:
     """Append events in order: per chain one head write, then one insert for all.
 
     ``known_heads`` holds chain heads (seq, hash) the caller read earlier in this transaction; such
-    a head is moved only if it still has that seq. Otherwise, or when the head is unknown, it is
-    read locked (``FOR UPDATE``), so concurrent writers to one chain queue up instead of forking it.
+    a head is moved only if it still has that seq, in one batch with ``step_writes``. Otherwise, or
+    when the head is unknown, it is read locked (``FOR UPDATE``), so concurrent writers to one
+    chain queue up instead of forking it.
+
+    :raises Exception: the ``conflict`` of a step write that did not change exactly one row
     """
     by_chain: dict[str, list[PendingEvent]] = {}
     for event in events:
         by_chain.setdefault(event.chain, []).append(event)
+    optimistic = {chain: _chain_rows(chain, pending, *known_heads[chain])
+                  for chain, pending in by_chain.items() if chain in (known_heads or {})}
+    advances = [Write(ADVANCE_HEAD, {"chain_key": chain, "old_seq": known_heads[chain][0],  # type: ignore[index]
+                                     "new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
+                for chain, rows in optimistic.items()]
+    connection = session.connection()
+    try:
+        counts = run_batch(connection, [w.write for w in step_writes] + advances)
+    except connection.dialect.loaded_dbapi.IntegrityError as exc:
+        # A racing writer made the same rows first (e.g. the next task of a step done twice at once);
+        # on PostgreSQL the whole batch runs before its version checks can be read.
+        raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from exc
+    for step_write, count in zip(step_writes, counts, strict=False):
+        if step_write.conflict is not None and count != 1:
+            raise step_write.conflict()
+    moved = {chain for chain, count in zip(optimistic, counts[len(step_writes):], strict=True) if count == 1}
     rows: list[dict[str, Any]] = []
     for chain, pending in by_chain.items():
-        known = (known_heads or {}).get(chain)
-        if known is not None:
-            chain_rows = _chain_rows(chain, pending, *known)
-            if _advance_head(session, chain, known[0], chain_rows[-1]):
-                rows += chain_rows
-                continue
+        if chain in moved:
+            rows += optimistic[chain]
+            continue
         head = session.execute(_LOCK_HEAD, {"chain_key": chain}).first()
         chain_rows = _chain_rows(chain, pending, *((head.seq, head.hash) if head else (0, GENESIS)))
         if head:
-            _advance_head(session, chain, head.seq, chain_rows[-1])
+            ADVANCE_HEAD.rowcount(session.connection(), {"chain_key": chain, "old_seq": head.seq,
+                                                         "new_seq": chain_rows[-1]["seq"],
+                                                         "new_hash": chain_rows[-1]["hash"]})
         else:
             session.execute(_INSERT_HEAD, {"chain": chain, "seq": chain_rows[-1]["seq"],
                                            "hash": chain_rows[-1]["hash"]})
@@ -90,11 +120,6 @@ def _chain_rows(chain: str, pending: list[PendingEvent], seq: int, prev: str) ->
                      "payload_json": payload_json, "prev_hash": prev, "hash": digest})
         prev = digest
     return rows
-
-
-def _advance_head(session: Session, chain: str, old_seq: int, last: dict[str, Any]) -> bool:
-    return ADVANCE_HEAD.rowcount(session.connection(), {"chain_key": chain, "old_seq": old_seq,
-                                                        "new_seq": last["seq"], "new_hash": last["hash"]}) == 1
 
 
 _LOCK_HEAD = (select(HEADS.c.seq, HEADS.c.hash).where(HEADS.c.chain == bindparam("chain_key"))

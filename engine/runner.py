@@ -38,7 +38,7 @@ from engine.serializer import dump_state, load_state, new_workflow
 from engine.spiff_timers import due_timer_tasks, frozen_spiff_clock, next_timer_due
 from engine.specs import ParsedDefinition
 from engine.step_statements import CASE_WITH_HEAD, COMPLETE_TASK, INSERT_TASKS, SAVE_CASE, TASK_WITH_CASE
-from engine.transaction import EVENTS_KEY, HEADS_KEY, Transaction, after_commit
+from engine.transaction import EVENTS_KEY, HEADS_KEY, Transaction, after_commit, queue_write
 from engine.users import roles_of
 
 SYSTEM_ACTOR = "system"
@@ -167,8 +167,7 @@ class Runner:
         if not isinstance(data, dict):
             raise InvalidInput("Data formulir harus berupa objek JSON")
         with self._transaction() as session:
-            conn = session.connection()
-            row = TASK_WITH_CASE.first(conn, {"task_id": task_id, "actor": actor})
+            row = TASK_WITH_CASE.first(session.connection(), {"task_id": task_id, "actor": actor})
             task = self._check_open(row, task_id)
             self._require_task_role(session, task, actor,
                                     set(row.actor_roles.split(",")) if row.actor_roles else set())
@@ -196,12 +195,11 @@ class Runner:
                 spiff_task.run()
             except SpiffWorkflowException as exc:
                 raise ExecutionError(f"Langkah gagal dijalankan: {exc}", task_id=task_id) from exc
-            changed = COMPLETE_TASK.rowcount(conn, {
+            queue_write(session, COMPLETE_TASK, {
                 "task_id": task_id, "old_version": task.version, "at": now, "actor": actor,
-                "new_assignee": task.assignee or actor, "new_version": task.version + 1,
-                "data": encoded})
-            if changed != 1:
-                raise ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman", task_id=task_id)
+                "new_assignee": task.assignee or actor, "new_version": task.version + 1, "data": encoded},
+                conflict=lambda: ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman",
+                                                  task_id=task_id))
             self._event(session, case.id, "task_completed", actor, now,
                         {"task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data})
             decisions = self._run_engine(workflow, definition, now)
@@ -391,7 +389,7 @@ class Runner:
                         {"task_id": task_id, "element_id": meta.element_id, "name": meta.name, "role": meta.role,
                          "assignee": assignee})
         if new_rows:
-            INSERT_TASKS.many(session.connection(), new_rows)
+            queue_write(session, INSERT_TASKS, new_rows)
         withdrawn = sorted(known - set(ready))  # e.g. by an interrupting boundary event
         if withdrawn:
             session.execute(update(_TASKS).where(_TASKS.c.id.in_(withdrawn))
@@ -407,9 +405,8 @@ class Runner:
             self._event(session, case.id, "instance_completed", actor, now, {})
         values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
         values["state"] = dump_state(workflow)
-        if SAVE_CASE.rowcount(session.connection(), values) != 1:
-            raise ConcurrentUpdate("Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi",
-                                   instance_id=case.id)
+        queue_write(session, SAVE_CASE, values, conflict=lambda: ConcurrentUpdate(
+            "Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi", instance_id=case.id))
         if case.status == "running":
             after_commit(session, lambda: self._live.keep(case.id, case.version + 1, workflow))
         return StepResult(case.id, case.status, sorted(ready))

@@ -111,7 +111,7 @@ def _lowest_common_ancestor(tasks: list[Task]) -> Task | None:
     for task in tasks[1:]:
         path = _ancestry(task)
         length = 0
-        for a, b in zip(common, path):
+        for a, b in zip(common, path, strict=False):
             if a is not b:
                 break
             length += 1

@@ -7,13 +7,25 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.audit import write_events
+from engine.audit import StepWrite, write_events
+from engine.persistence.direct import DirectStatement, Write
 from engine.errors import ConcurrentUpdate, EngineError
 
 
 EVENTS_KEY = "alur_pending_events"
 HEADS_KEY = "alur_known_chain_heads"  # chain -> (seq, hash) read earlier in the transaction
 _AFTER_COMMIT_KEY = "alur_after_commit"
+_WRITES_KEY = "alur_step_writes"
+
+
+def queue_write(session: Session, statement: DirectStatement, params: dict[str, Any] | list[dict[str, Any]],
+                conflict: Callable[[], Exception] | None = None) -> None:
+    """Write at the end of the transaction, in one batch with the audit chain heads.
+
+    ``conflict``: the write must change exactly one row, else this error is raised (and all rolls
+    back). Nothing in the transaction may read what a queued write changes.
+    """
+    session.info[_WRITES_KEY].append(StepWrite(Write(statement, params), conflict))
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
@@ -33,6 +45,7 @@ class Transaction:
         self._session.info[EVENTS_KEY] = []
         self._session.info[HEADS_KEY] = {}
         self._session.info[_AFTER_COMMIT_KEY] = []
+        self._session.info[_WRITES_KEY] = []
         return self._session
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
@@ -40,11 +53,12 @@ class Transaction:
         events = self._session.info.pop(EVENTS_KEY, [])
         known_heads = self._session.info.pop(HEADS_KEY, {})
         callbacks = self._session.info.pop(_AFTER_COMMIT_KEY, [])
+        writes = self._session.info.pop(_WRITES_KEY, [])
         body_failed = exc is not None
-        if exc is None and events:
+        if exc is None and (events or writes):
             try:
                 self._session.flush()  # state changes (and their version checks) before the events
-                write_events(self._session, events, known_heads)
+                write_events(self._session, events, known_heads, writes)
             except Exception as error:  # noqa: BLE001 - rolled back below, then mapped like any other
                 exc_type, exc, tb = type(error), error, error.__traceback__
         failure = exc

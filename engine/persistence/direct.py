@@ -66,15 +66,20 @@ class DirectStatement:
             cursor.close()
 
     def many(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        plan = self._plan(connection.dialect)
         cursor = connection.connection.cursor()
         try:
-            if len(rows) == 1:
-                cursor.execute(plan.sql, plan.args(rows[0]))
-            else:
-                cursor.executemany(plan.sql, [plan.args(row) for row in rows])
+            self._run(cursor, connection.dialect, rows)
         finally:
             cursor.close()
+
+    def _run(self, cursor: Any, dialect: Dialect, params: dict[str, Any] | Sequence[dict[str, Any]]) -> None:
+        plan = self._plan(dialect)
+        if isinstance(params, dict):
+            cursor.execute(plan.sql, plan.args(params))
+        elif len(params) == 1:
+            cursor.execute(plan.sql, plan.args(params[0]))
+        else:
+            cursor.executemany(plan.sql, [plan.args(row) for row in params])
 
     def _plan(self, dialect: Dialect) -> _Plan:
         plan = self._plans.get(dialect.name)
@@ -82,6 +87,38 @@ class DirectStatement:
             with self._lock:
                 plan = self._plans.setdefault(dialect.name, _compile(self._statement, dialect, self._columns))
         return plan
+
+
+@dataclass(frozen=True)
+class Write:
+    """One statement of a batch: a dict of parameters, or a list of rows for an INSERT."""
+
+    statement: DirectStatement
+    params: dict[str, Any] | Sequence[dict[str, Any]]
+
+
+def run_batch(connection: Connection, writes: Sequence[Write]) -> list[int]:
+    """Run the writes in order; their rowcounts.
+
+    On PostgreSQL (psycopg) the batch goes in one pipeline, one round trip instead of one per
+    statement; a failing statement raises when the pipeline ends, and the transaction is then
+    aborted, so the caller must roll back (as for any error).
+    """
+    driver = connection.connection.driver_connection
+    pipeline = getattr(driver, "pipeline", None) if len(writes) > 1 else None
+    cursors = [connection.connection.cursor() for _ in writes]
+    try:
+        if pipeline is None:
+            for write, cursor in zip(writes, cursors, strict=True):
+                write.statement._run(cursor, connection.dialect, write.params)
+        else:
+            with pipeline():
+                for write, cursor in zip(writes, cursors, strict=True):
+                    write.statement._run(cursor, connection.dialect, write.params)
+        return [cursor.rowcount for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def _compile(statement: Executable, dialect: Dialect, columns: list[str] | None) -> _Plan:

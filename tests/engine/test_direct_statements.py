@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.persistence.direct import DirectStatement
+from engine.persistence.direct import DirectStatement, Write, run_batch
 from engine.persistence.models import ProcessDefinition, ProcessInstance
 
 _INSTANCES = ProcessInstance.__table__
@@ -60,3 +60,27 @@ def test_selecting_a_column_that_needs_result_processing_is_refused(db_engine):
     statement = DirectStatement(select(_INSTANCES.c.started_at))
     with db_engine.connect() as conn, pytest.raises(TypeError, match="started_at"):
         statement.first(conn, {})
+
+
+def test_a_batch_reports_each_writes_rowcount_in_order(db_engine):
+    definition = _definition(db_engine)
+    started = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+    with db_engine.begin() as conn:
+        counts = run_batch(conn, [
+            Write(INSERT, [dict(id=n, definition_id=definition, process_key="uji", status="running", state_json="{}",
+                                started_by="t", started_at=started, version=1) for n in (1, 2)]),
+            Write(RENAME, {"case": 1, "old": 1, "new": 2, "at": started}),
+            Write(RENAME, {"case": 2, "old": 5, "new": 6, "at": started}),
+            Write(RENAME, {"case": 1, "old": 2, "new": 3, "at": started})])
+        assert counts[1:] == [1, 0, 1]  # each write sees the ones before it
+        assert READ.first(conn, {"case": 1}).version == 3
+
+
+def test_a_failing_write_in_a_batch_raises_and_stores_nothing(db_engine):
+    definition = _definition(db_engine)
+    row = dict(id=1, definition_id=definition, process_key="uji", status="running", state_json="{}",
+               started_by="t", started_at=datetime(2026, 12, 1, tzinfo=timezone.utc), version=1)
+    with pytest.raises(Exception, match="(?i)unique|duplicate"), db_engine.begin() as conn:
+        run_batch(conn, [Write(INSERT, [row]), Write(INSERT, [row])])
+    with db_engine.connect() as conn:
+        assert READ.first(conn, {"case": 1}) is None
