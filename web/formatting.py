@@ -1,18 +1,71 @@
 """Jinja filters and globals: times in WITA, working durations, sizes, role titles, form values."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from flask import Flask, request
-from markupsafe import Markup
-from flask_babel import format_date, format_datetime, get_locale, gettext, ngettext
+from babel import Locale, dates
+from babel.support import NullTranslations
+from flask import Flask, g, request, url_for
+from markupsafe import Markup, escape
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 
 from engine.calendar import WITA
 from engine.queries import CASE_READER_ROLES, COUNT_CAP
+from engine.views import TaskView
 from web.services import services
+
+
+@dataclass(frozen=True)
+class _Language:
+    locale: Locale | None
+    timezone: tzinfo | None
+    translations: NullTranslations
+
+
+def _language() -> _Language:
+    """The request's locale, time zone and translations, looked up once per request.
+
+    flask_babel finds each of them through several context lookups on every call, and one page
+    translates and formats a hundred strings and dates.
+    """
+    try:
+        namespace = g._get_current_object()  # one context lookup instead of one per attribute
+    except RuntimeError:  # no app context: flask_babel's defaults
+        return _Language(get_locale(), get_timezone(), get_translations())
+    language = getattr(namespace, "alur_language", None)
+    if language is None:
+        language = namespace.alur_language = _Language(get_locale(), get_timezone(), get_translations())
+    return language  # type: ignore[no-any-return]
+
+
+def gettext(string: str, **variables: Any) -> str:
+    text = _language().translations.ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    return _language().translations.ungettext(singular, plural, num) % {"num": num, **variables}
+
+
+def format_datetime(moment: datetime, pattern: str) -> str:
+    """Like flask_babel's: in the request's time zone and locale."""
+    language = _language()
+    return _formatted(moment, pattern, language.timezone, language.locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(moment: datetime, pattern: str, timezone: tzinfo | None, locale: Locale | None) -> str:
+    # A pure function of its arguments, and the inbox shows the same due times on every request.
+    return dates.format_datetime(moment, pattern, tzinfo=timezone, locale=locale)
+
+
+def format_date(day: Any, pattern: str) -> str:
+    return dates.format_date(day, pattern, locale=_language().locale)
 
 
 def wita(moment: datetime | None, compact: bool = False) -> str:
@@ -61,6 +114,32 @@ def duration(delta: timedelta | None, signed: bool = False) -> str:
     return text
 
 
+def state_badge(task: TaskView, now: datetime) -> Markup:
+    """A task's state as a badge; an open task past its due time shows as late."""
+    if task.state == "completed":
+        kind, label = "done", gettext("Selesai")
+    elif task.state == "cancelled":
+        kind, label = "muted", gettext("Dibatalkan")
+    elif task.is_overdue(now):
+        kind, label = "overdue", gettext("Terlambat")
+    elif task.state == "claimed":
+        kind, label = "active", gettext("Dikerjakan")
+    else:
+        kind, label = "ready", gettext("Tersedia")
+    return Markup(f'<span class="badge badge-{kind}">{label}</span>')  # translations are trusted, as in templates
+
+
+def remaining_badge(delta: timedelta | None) -> Markup:
+    """Working time left (or how late) as a badge. A page shows one per row: a Jinja macro costs
+    several times as much as this function."""
+    if delta is None:
+        return Markup('<span class="muted">–</span>')
+    if delta.total_seconds() < 0:
+        return Markup(f'<span class="time-left overdue">{escape(duration(delta, signed=True))}</span>')
+    text = gettext("sisa %(time)s") % {"time": escape(duration(delta))}  # as Markup(...) % would
+    return Markup(f'<span class="time-left">{text}</span>')
+
+
 def filesize(size: int | None) -> str:
     if size is None:
         return "–"
@@ -68,7 +147,7 @@ def filesize(size: int | None) -> str:
         return f"{size} B"
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB".replace(".", "," if str(get_locale()) == "id" else ".")
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", "," if str(_language().locale) == "id" else ".")
 
 
 def count_text(count: int) -> str:
@@ -115,17 +194,58 @@ def url_with(**changes: Any) -> str:
     return request.path + ("?" + urlencode(args) if args else "")
 
 
+# One URL per row of a long list: url_for costs a 25-row inbox about a millisecond, so each
+# endpoint's URL is built once per request around a placeholder and the rows' ids are put in.
+_PLACEHOLDER = 987654321  # accepted by string and int path converters alike
+_PATH_SAFE = "!$&'()*+,/:;=@"  # what werkzeug's string converter leaves unquoted in a path segment
+
+
+def _around_placeholder(endpoint: str, name: str) -> tuple[str, str] | None:
+    """``url_for(endpoint, name=<placeholder>)`` split at the placeholder, once per request; None
+    when it does not split cleanly (then each row calls url_for)."""
+    namespace = g._get_current_object()
+    cache = namespace.__dict__.setdefault("alur_row_urls", {})
+    if (endpoint, name) not in cache:
+        parts = url_for(endpoint, **{name: _PLACEHOLDER}).split(str(_PLACEHOLDER))
+        cache[endpoint, name] = (parts[0], parts[1]) if len(parts) == 2 and "?" not in parts[0] else None
+    return cache[endpoint, name]  # type: ignore[no-any-return]
+
+
+def task_url(task_id: str) -> str:
+    """``url_for('tasks.show', task_id=task_id)``, for the rows of a list."""
+    around = _around_placeholder("tasks.show", "task_id")
+    if around is None:
+        return url_for("tasks.show", task_id=task_id)
+    return around[0] + quote(str(task_id), safe=_PATH_SAFE) + around[1]
+
+
+def case_url(instance_id: int) -> str:
+    """``url_for('cases.show', instance_id=instance_id)``, for the rows of a list."""
+    around = _around_placeholder("cases.show", "instance_id")
+    if around is None:
+        return url_for("cases.show", instance_id=instance_id)
+    return f"{around[0]}{int(instance_id)}{around[1]}"
+
+
 # Who sees the Pemodel and Audit menu entries (the pages check the same roles themselves).
 MODEL_READER_ROLES = CASE_READER_ROLES | {"pemilik_proses"}
 AUDIT_ROLES = frozenset({"auditor", "admin_sistem"})
 
 
 def register(app: Flask) -> None:
+    """Filters, globals and the templates' ``_``/``gettext`` (call after flask_babel's ``init_app``)."""
+    app.jinja_env.install_gettext_callables(  # flask_babel's, with the request's translations looked up once
+        gettext=lambda s: _language().translations.ugettext(s),
+        ngettext=lambda s, p, n: _language().translations.ungettext(s, p, n),
+        pgettext=lambda c, s: _language().translations.upgettext(c, s),
+        npgettext=lambda c, s, p, n: _language().translations.unpgettext(c, s, p, n),
+        newstyle=True)
     app.jinja_env.filters.update(
         wita=wita, wita_iso=wita_iso, date_text=date_text, datetime_text=datetime_text, duration=duration,
         filesize=filesize, count_text=count_text, role_title=role_title, user_name=user_name, yes_no=yes_no)
     app.jinja_env.globals.update(form_schema=form_schema, enum_label=enum_label, url_with=url_with,
-                                 get_locale=get_locale)
+                                 get_locale=get_locale, state_badge=state_badge, remaining_badge=remaining_badge,
+                                 task_url=task_url, case_url=case_url)
 
     @app.context_processor
     def _user_context() -> dict[str, Any]:
