@@ -459,7 +459,10 @@ def _case_of(session: Session, instance_id: int, definition_id: int, process_key
 
 
 def _ready_user_task_ids(workflow: BpmnWorkflow) -> set[str]:
-    return {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    """What ``get_tasks(state=READY, manual=True)`` finds, as a set: a scan of the task maps, no tree walk."""
+    maps = [workflow.tasks, *(sub.tasks for sub in workflow.subprocesses.values())]
+    return {str(t.id) for tasks in maps for t in tasks.values()
+            if t.state == TaskState.READY and t.task_spec.manual}
 
 
 _STATE_WORDS = {"completed": "diselesaikan", "cancelled": "dibatalkan"}

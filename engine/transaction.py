@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit import StepWrite, write_events
-from engine.persistence.direct import DirectStatement, Write
 from engine.errors import ConcurrentUpdate, EngineError
+from engine.persistence.direct import DirectStatement, Write
 
 
 EVENTS_KEY = "alur_pending_events"
@@ -33,39 +34,88 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     session.info[_AFTER_COMMIT_KEY].append(callback)
 
 
+class StepSession:
+    """What a use case works in: its transaction's Core connection, and an ORM Session made only
+    when the use case asks for one. A step that runs only prebuilt statements (completing a task)
+    never builds a Session, which costs about as much as two of its statements.
+
+    ``connection()`` and ``info`` are its own; any other attribute is the Session's, so helpers
+    written for a Session take this unchanged.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.info: dict[str, Any] = {}
+        self._connection = connection
+        self._orm: Session | None = None
+
+    def connection(self) -> Connection:
+        return self._connection
+
+    @property
+    def orm(self) -> Session:
+        if self._orm is None:
+            self._orm = Session(bind=self._connection, join_transaction_mode="rollback_only",
+                                expire_on_commit=False, info=self.info)
+        return self._orm
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.orm, name)
+
+    def flush(self) -> None:
+        if self._orm is not None:
+            self._orm.flush()
+
+    def close(self) -> None:
+        if self._orm is not None:
+            self._orm.close()
+
+
 class Transaction:
-    """``sessions.begin()`` that writes queued audit events last and turns a lost race into ConcurrentUpdate."""
+    """One transaction on a connection of ``sessions``' engine: queued writes and audit events are
+    written last, a lost race becomes ConcurrentUpdate. Yields a StepSession (used as a Session)."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._cm = sessions.begin()
-        self._session: Session | None = None
+        self._engine: Engine = sessions.kw["bind"]
+        self._connection: Connection | None = None
+        self._step: StepSession | None = None
 
     def __enter__(self) -> Session:
-        self._session = self._cm.__enter__()
-        self._session.info[EVENTS_KEY] = []
-        self._session.info[HEADS_KEY] = {}
-        self._session.info[_AFTER_COMMIT_KEY] = []
-        self._session.info[_WRITES_KEY] = []
-        return self._session
+        self._connection = self._engine.connect()
+        try:
+            self._connection.begin()
+        except BaseException:
+            self._connection.close()
+            raise
+        self._step = StepSession(self._connection)
+        self._step.info.update({EVENTS_KEY: [], HEADS_KEY: {}, _AFTER_COMMIT_KEY: [], _WRITES_KEY: []})
+        return cast(Session, self._step)
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        assert self._session is not None
-        events = self._session.info.pop(EVENTS_KEY, [])
-        known_heads = self._session.info.pop(HEADS_KEY, {})
-        callbacks = self._session.info.pop(_AFTER_COMMIT_KEY, [])
-        writes = self._session.info.pop(_WRITES_KEY, [])
+        assert self._step is not None and self._connection is not None
+        step, connection = self._step, self._connection
+        events = step.info.pop(EVENTS_KEY, [])
+        known_heads = step.info.pop(HEADS_KEY, {})
+        callbacks = step.info.pop(_AFTER_COMMIT_KEY, [])
+        writes = step.info.pop(_WRITES_KEY, [])
         body_failed = exc is not None
-        if exc is None and (events or writes):
-            try:
-                self._session.flush()  # state changes (and their version checks) before the events
-                write_events(self._session, events, known_heads, writes)
-            except Exception as error:  # noqa: BLE001 - rolled back below, then mapped like any other
-                exc_type, exc, tb = type(error), error, error.__traceback__
         failure = exc
         try:
-            self._cm.__exit__(exc_type, exc, tb)  # commit, or roll back when failing
-        except Exception as error:  # noqa: BLE001
+            if exc is None:
+                step.flush()  # state changes (and their version checks) before the events
+                if events or writes:
+                    write_events(cast(Session, step), events, known_heads, writes)
+                step.close()
+                connection.commit()
+        except Exception as error:  # noqa: BLE001 - rolled back below, then mapped like any other
             failure = error
+        finally:
+            if failure is not None:
+                try:
+                    step.close()
+                    connection.rollback()
+                except Exception:  # noqa: BLE001 - the first failure is the one to report
+                    pass
+            connection.close()
         if failure is None:
             for callback in callbacks:
                 callback()

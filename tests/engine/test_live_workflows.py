@@ -75,3 +75,20 @@ def test_the_kept_state_steps_as_the_stored_one(loop_alur, monkeypatch):
     assert len(loads) == 6
     assert kept == loaded
     assert ("gateway_decided", "", "Ya") in kept
+
+
+def test_completing_a_task_builds_no_orm_session(loop_alur, monkeypatch):
+    """The hot path runs prebuilt statements on the connection; a claim (ORM) still gets its Session."""
+    import engine.transaction as transaction
+
+    built = []
+    real = transaction.Session
+    monkeypatch.setattr(transaction, "Session", lambda *a, **k: built.append(1) or real(*a, **k))
+    case = start_loop_case(loop_alur)
+    built.clear()
+    loop_alur.runner.complete_task(ready_task(loop_alur, case).task_id, "pengelola", {"uraian": "x"})
+    assert built == []
+    review = ready_task(loop_alur, case)
+    loop_alur.runner.claim_task(review.task_id, "pengawas")
+    assert built == [1]
+    assert loop_alur.queries.task(review.task_id).assignee == "pengawas"
