@@ -82,9 +82,11 @@ class Transaction:
     def __enter__(self) -> Session:
         self._connection = self._engine.connect()
         try:
-            self._connection.begin()
-        except BaseException:
+            self._connection.begin()  # on SQLite: BEGIN IMMEDIATE, which waits for the write lock
+        except BaseException as error:
             self._connection.close()
+            if isinstance(error, Exception) and _is_lock_timeout(error):
+                raise ConcurrentUpdate("Data sedang diubah oleh pengguna lain; coba lagi") from error
             raise
         self._step = StepSession(self._connection)
         self._step.info.update({EVENTS_KEY: [], HEADS_KEY: {}, _AFTER_COMMIT_KEY: [], _WRITES_KEY: []})

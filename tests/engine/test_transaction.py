@@ -1,0 +1,50 @@
+"""A use case's transaction: a writer that cannot get SQLite's write lock in time gets a conflict
+(a clear "try again"), not a driver error, and nothing it did is stored."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from alur_testing import make_settings
+from engine_helpers import add_users, ready_task, start_loop_case
+from sqlalchemy import event
+
+from engine.errors import ConcurrentUpdate
+from engine.persistence.db import make_engine
+from engine.persistence.models import Base
+from engine.services import open_alur
+
+
+@pytest.fixture
+def impatient_alur(tmp_path, clock, test_data):
+    """Alur on a SQLite file whose connections wait only 50 ms for the write lock."""
+    url = f"sqlite:///{tmp_path / 'alur.db'}"
+    engine = make_engine(url)
+    event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA busy_timeout=50"))
+    Base.metadata.create_all(engine)
+    alur = open_alur(make_settings(tmp_path, url, test_data, test_data / "forms"), clock=clock, db=engine)
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    yield alur, tmp_path / "alur.db"
+    engine.dispose()
+
+
+@pytest.mark.parametrize("step", ["claim", "complete"])
+def test_a_writer_locked_out_gets_a_conflict_and_stores_nothing(impatient_alur, step):
+    alur, path = impatient_alur
+    case = start_loop_case(alur)
+    task = ready_task(alur, case)
+    alur.runner.unclaim_task(task.task_id, "pengelola")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        with pytest.raises(ConcurrentUpdate):
+            if step == "claim":
+                alur.runner.claim_task(task.task_id, "pengelola2")
+            else:
+                alur.runner.complete_task(task.task_id, "pengelola2", {"uraian": "x"})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    after = ready_task(alur, case)
+    assert (after.task_id, after.state, after.assignee) == (task.task_id, "ready", None)
