@@ -48,3 +48,27 @@ def test_a_writer_locked_out_gets_a_conflict_and_stores_nothing(impatient_alur, 
         other.close()
     after = ready_task(alur, case)
     assert (after.task_id, after.state, after.assignee) == (task.task_id, "ready", None)
+
+
+def test_a_completion_is_one_read_and_five_writes(tmp_path, clock, test_data):
+    """What SQLite itself runs for one completion: the regression guard of the hot path."""
+    url = f"sqlite:///{tmp_path / 'alur.db'}"
+    engine = make_engine(url)
+    traced: list[str] = []
+    event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(traced.append))
+    Base.metadata.create_all(engine)
+    alur = open_alur(make_settings(tmp_path, url, test_data, test_data / "forms"), clock=clock, db=engine)
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    case = start_loop_case(alur)
+    task = ready_task(alur, case)
+    traced.clear()
+    alur.runner.complete_task(task.task_id, "pengelola", {"uraian": "x"})
+    kinds = [" ".join(s.split()[:3]) for s in traced]
+    engine.dispose()
+    assert kinds[0] == "BEGIN IMMEDIATE" and kinds[-1] == "COMMIT"
+    body = [k for k in kinds[1:-1] if not k.startswith("INSERT INTO audit_event")]
+    assert body == ["SELECT human_task.id, human_task.instance_id,", "UPDATE human_task SET",
+                    "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET"]
+    events = [k for k in kinds if k.startswith("INSERT INTO audit_event")]
+    assert len(events) == 2  # task_completed and task_created, one executemany
