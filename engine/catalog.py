@@ -67,8 +67,8 @@ class ProcessCatalog:
         user's roles, read here unless the caller passes ``user_roles`` it has just read."""
         with read_only_session(self._sessions) as session:
             user_roles = self._roles.expand(roles_of(session, username) if user_roles is None else user_roles)
-            return [self._for_user(session, definition_id, user_roles)
-                    for definition_id in session.scalars(_LATEST_DEFINITIONS)]
+            latest = session.connection().scalars(_LATEST_DEFINITIONS).all()  # Core: no ORM machinery
+            return [self._for_user(session, definition_id, user_roles) for definition_id in latest]
 
     def process(self, process_key: str, username: str) -> ProcessSummary:
         """:raises DefinitionNotFound: never deployed"""

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, utcnow
 from engine.persistence.models import Notification, UserAccount, UserRole
-from engine.queries import read_only_session
+from engine.queries import read_only_connection, read_only_session
 from engine.roles import RoleCatalog
 
 MAX_LIST = 200
@@ -60,8 +60,8 @@ class NotificationService:
         self._clock = clock
 
     def unread_count(self, username: str) -> int:
-        with read_only_session(self._sessions) as session:
-            return session.scalar(_UNREAD_COUNT, {"username": username}) or 0
+        with read_only_connection(self._sessions) as connection:
+            return connection.scalar(_UNREAD_COUNT, {"username": username}) or 0
 
     def list(self, username: str, limit: int = 20, unread_only: bool = False) -> list[NotificationView]:
         """The user's newest notifications first (at most ``MAX_LIST``)."""

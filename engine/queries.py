@@ -4,21 +4,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, union_all
+from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, utcnow
 from engine.deploy import DefinitionStore
 from engine.errors import InstanceNotFound, InvalidInput, TaskNotFound
 from engine.persistence.db import READ_ONLY
-from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance, UserAccount,
-                                      UserRole)
+from engine.persistence.models import (AuditEvent, HumanTask, Notification, ProcessDefinition, ProcessInstance,
+                                      UserAccount, UserRole)
 from engine.roles import RoleCatalog
+from engine.step_statements import ACTIVE_USER_ROLES
 from engine.users import roles_of
 from engine.views import AuditEventView, InstanceView, Page, TaskView, UserView
 
@@ -39,11 +41,35 @@ def read_only_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     the BEGIN and ROLLBACK round trips of a transaction that only reads.
     """
     with sessions() as session:
-        options: dict[str, Any] = {READ_ONLY: True}
-        if session.get_bind().dialect.name == "postgresql":
-            options["isolation_level"] = "AUTOCOMMIT"
-        session.connection(execution_options=options)
+        session.connection(execution_options=_read_only_options(session.get_bind()))
         yield session
+
+
+@contextmanager
+def read_only_connection(sessions: sessionmaker[Session]) -> Iterator[Connection]:
+    """A connection like read_only_session's, for Core statements: through an ORM session, the
+    session and its execution machinery cost about as much as the statement itself on SQLite."""
+    bind = _binds.get(sessions)
+    if bind is None:
+        with sessions() as session:  # no connection is opened to find the engine
+            bind = _binds[sessions] = session.get_bind()
+    with bind.connect() as connection:
+        yield connection.execution_options(**_read_only_options(bind))  # before the first statement begins
+
+
+_binds: WeakKeyDictionary[sessionmaker[Session], Any] = WeakKeyDictionary()
+
+
+def _read_only_options(bind: Any) -> dict[str, Any]:
+    if bind.dialect.name == "postgresql":
+        return {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
+    return {READ_ONLY: True}
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    user: UserView
+    unread_notifications: int
 
 
 @dataclass(frozen=True)
@@ -53,8 +79,7 @@ class InboxOverview:
     page: Page
 
 
-def task_view(row: Any, with_data: bool = False) -> TaskView:
-    """A task from a ``HumanTask`` or a row of the ``human_task`` table."""
+def task_view(row: HumanTask, with_data: bool = False) -> TaskView:
     return TaskView(
         task_id=row.id, instance_id=row.instance_id, process_key=row.process_key, process_name=row.process_name,
         business_key=row.business_key, element_id=row.element_id, name=row.name, role=row.role,
@@ -85,9 +110,9 @@ class Queries:
 
     def inbox_counts(self, username: str, process_key: str | None = None) -> dict[str, int]:
         """Open tasks per tab, each counted up to COUNT_CAP (the page shows "1000+")."""
-        with read_only_session(self._sessions) as session:
-            roles = self._task_roles(session, username)
-            return _InboxCounts.read(session, username, roles, process_key, self._clock()).per_tab()
+        with read_only_connection(self._sessions) as connection:
+            roles = self._task_roles(connection, username)
+            return _InboxCounts.read(connection, username, roles, process_key, self._clock()).per_tab()
 
     def inbox_overview(self, username: str, tab: str | None = None, process_key: str | None = None,
                        state: str | None = None, page: int = 1, per_page: int = 25,
@@ -103,9 +128,9 @@ class Queries:
             raise InvalidInput(f"Tab atau status tidak dikenal: {tab}/{state}", field="tab")
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
         now = self._clock()
-        with read_only_session(self._sessions) as session:
-            roles = self._task_roles(session, username, user_roles)
-            counts = _InboxCounts.read(session, username, roles, process_key, now)
+        with read_only_connection(self._sessions) as connection:
+            roles = self._task_roles(connection, username, user_roles)
+            counts = _InboxCounts.read(connection, username, roles, process_key, now)
             tab = tab or ("available" if counts.available and not counts.mine else "mine")
             total = counts.total(tab, state)
             window = page * per_page
@@ -113,22 +138,26 @@ class Queries:
             params = {"username": username, "now": now, "process_key": process_key, "window": window,
                       "skip": window - per_page, "per_page": per_page,
                       **{f"role_{n}": role for n, role in enumerate(roles)}}
-            rows = session.execute(statement, params).all() if statement is not None else []
-            return InboxOverview(counts.per_tab(), tab, Page([task_view(r) for r in rows], page, per_page,
+            rows = connection.execute(statement, params).all() if statement is not None else []
+            return InboxOverview(counts.per_tab(), tab, Page([TaskView(*r) for r in rows], page, per_page,
                                                              min(total, COUNT_CAP), capped=total > COUNT_CAP))
 
-    def active_user(self, username: str) -> UserView | None:
-        """An active account with its roles, in one statement (what every signed-in request reads)."""
-        with read_only_session(self._sessions) as session:
-            rows = session.execute(_ACTIVE_USER, {"username": username}).all()
+    def signed_in_user(self, username: str) -> SignedInUser | None:
+        """An active account with its roles and its unread notifications, in one statement: what every
+        signed-in page reads (the bell is on each of them)."""
+        with read_only_connection(self._sessions) as connection:
+            rows = connection.execute(_SIGNED_IN_USER, {"username": username}).all()
         if not rows:
             return None
         first = rows[0]
-        return UserView(first.id, first.username, first.full_name, first.email, True,
+        user = UserView(first.id, first.username, first.full_name, first.email, True,
                         frozenset(r.role_key for r in rows if r.role_key is not None))
+        return SignedInUser(user, first.unread)
 
-    def _task_roles(self, session: Session, username: str, user_roles: frozenset[str] | None = None) -> list[str]:
-        return sorted(self._roles.expand(roles_of(session, username) if user_roles is None else user_roles))
+    def _task_roles(self, connection: Connection, username: str, user_roles: frozenset[str] | None = None) -> list[str]:
+        if user_roles is None:
+            user_roles = frozenset(connection.scalars(ACTIVE_USER_ROLES, {"username": username}))
+        return sorted(self._roles.expand(user_roles))
 
     def task(self, task_id: str) -> TaskView:
         with self._sessions() as session:
@@ -236,10 +265,20 @@ _NOW = bindparam("now", type_=TASKS.c.due_at.type)
 _CAP = COUNT_CAP + 1
 _MINE = and_(TASKS.c.state == "claimed", TASKS.c.assignee == _USERNAME)
 
-_ACTIVE_USER = (
-    select(UserAccount.id, UserAccount.username, UserAccount.full_name, UserAccount.email, UserRole.role_key)
-    .outerjoin(UserRole, UserRole.user_id == UserAccount.id)
-    .where(UserAccount.username == _USERNAME, UserAccount.active.is_(True)))
+# A TaskView's fields in order (without data): a row of these is a TaskView's arguments, and reading
+# a row by position costs a fraction of reading it by name.
+_TASK_VIEW_COLUMNS = tuple(TASKS.c[f.name if f.name != "task_id" else "id"] for f in fields(TaskView)
+                           if f.name != "data")
+
+_ACCOUNTS, _ROLES, _NOTIFICATIONS = UserAccount.__table__, UserRole.__table__, Notification.__table__
+_UNREAD = (select(func.count()).select_from(_NOTIFICATIONS)
+           .where(_NOTIFICATIONS.c.username == _USERNAME, _NOTIFICATIONS.c.read_at.is_(None)).scalar_subquery())
+# One row per role (one with a NULL role for a user without roles).
+_SIGNED_IN_USER = (
+    select(_ACCOUNTS.c.id, _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email, _ROLES.c.role_key,
+           _UNREAD.label("unread"))
+    .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
+    .where(_ACCOUNTS.c.username == _USERNAME, _ACCOUNTS.c.active.is_(True)))
 
 
 def _narrowed(condition: Any, overdue: bool, with_process: bool) -> Any:
@@ -281,7 +320,7 @@ def _inbox_page_statement(tab: str, state: str | None, with_process: bool, role_
             select(TASKS.c.id, TASKS.c.due_at, TASKS.c.created_at).where(_narrowed(part, tab == "overdue", with_process))
             .order_by(*INBOX_ORDER).limit(window).subquery() for part in parts)
     ]).subquery()
-    return (select(TASKS).join(ranked, ranked.c.id == TASKS.c.id)
+    return (select(*_TASK_VIEW_COLUMNS).join(ranked, ranked.c.id == TASKS.c.id)
             .order_by(ranked.c.due_at, ranked.c.created_at, ranked.c.id)
             .offset(bindparam("skip")).limit(bindparam("per_page")))
 
@@ -296,9 +335,9 @@ class _InboxCounts:
     overdue_available: int
 
     @classmethod
-    def read(cls, session: Session, username: str, roles: list[str], process_key: str | None,
+    def read(cls, connection: Connection, username: str, roles: list[str], process_key: str | None,
              now: datetime) -> _InboxCounts:
-        row = session.execute(_counts_statement(process_key is not None), {
+        row = connection.execute(_counts_statement(process_key is not None), {
             "username": username, "roles": roles, "now": now, "process_key": process_key}).one()
         return cls(*row)
 

@@ -13,7 +13,7 @@ from engine.audit import SYSTEM_CHAIN, append_event
 from engine.clock import Clock, utcnow
 from engine.errors import InvalidInput, NotFound
 from engine.persistence.models import ApiToken, UserAccount, UserRole
-from engine.queries import read_only_session
+from engine.queries import read_only_connection, read_only_session
 from engine.users import UserService
 from engine.views import UserView
 
@@ -21,13 +21,14 @@ TOKEN_PREFIX = "alur_"
 _LAST_USED_RESOLUTION = timedelta(minutes=1)  # avoid a write on every API call
 
 # The token, its active owner and the owner's roles (one row per role), by the token's sha256.
+_TOKENS, _ACCOUNTS, _ROLES = ApiToken.__table__, UserAccount.__table__, UserRole.__table__
 _TOKEN_OWNER = (
-    select(ApiToken.id.label("token_id"), ApiToken.last_used_at, UserAccount.id.label("user_id"),
-           UserAccount.username, UserAccount.full_name, UserAccount.email, UserRole.role_key)
-    .join(UserAccount, UserAccount.id == ApiToken.user_id)
-    .outerjoin(UserRole, UserRole.user_id == UserAccount.id)
-    .where(ApiToken.token_sha256 == bindparam("digest"), ApiToken.revoked.is_(False),
-           UserAccount.active.is_(True)))
+    select(_TOKENS.c.id.label("token_id"), _TOKENS.c.last_used_at, _ACCOUNTS.c.id.label("user_id"),
+           _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email, _ROLES.c.role_key)
+    .join(_ACCOUNTS, _ACCOUNTS.c.id == _TOKENS.c.user_id)
+    .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
+    .where(_TOKENS.c.token_sha256 == bindparam("digest"), _TOKENS.c.revoked.is_(False),
+           _ACCOUNTS.c.active.is_(True)))
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,8 @@ class TokenService:
         """
         if not token.startswith(TOKEN_PREFIX):
             return None
-        with read_only_session(self._sessions) as session:
-            rows = session.execute(_TOKEN_OWNER, {"digest": _digest(token)}).all()
+        with read_only_connection(self._sessions) as connection:
+            rows = connection.execute(_TOKEN_OWNER, {"digest": _digest(token)}).all()
         if not rows:
             return None
         first = rows[0]

@@ -21,8 +21,9 @@ login_manager = LoginManager()
 class WebUser(UserMixin):
     """The logged-in account; Flask-Login keeps only the username in the session."""
 
-    def __init__(self, view: UserView) -> None:
+    def __init__(self, view: UserView, unread_notifications: int | None = None) -> None:
         self.view = view
+        self.unread_notifications = unread_notifications  # read with the account, for the bell
 
     def get_id(self) -> str:
         return self.view.username
@@ -59,8 +60,8 @@ def init_login(app: Flask) -> None:
 @login_manager.user_loader
 def _load_user(username: str) -> WebUser | None:
     """Read on every signed-in request, so a deactivated account or a role change applies at once."""
-    user = services().alur.queries.active_user(username)
-    return WebUser(user) if user is not None else None
+    signed_in = services().alur.queries.signed_in_user(username)
+    return WebUser(signed_in.user, signed_in.unread_notifications) if signed_in is not None else None
 
 
 def bearer_user() -> UserView | None:

@@ -251,7 +251,9 @@ def register(app: Flask) -> None:
     def _user_context() -> dict[str, Any]:
         unread, roles = 0, frozenset()
         if current_user.is_authenticated:
-            unread = services().alur.notifications.unread_count(current_user.username)
+            unread = current_user.unread_notifications  # read with the account for this request
+            if unread is None:  # signed in during this request
+                unread = services().alur.notifications.unread_count(current_user.username)
             roles = frozenset(current_user.roles)
         return {"current_user": current_user, "unread_notifications": unread,
                 "nav_modeler": bool(roles & MODEL_READER_ROLES), "nav_audit": bool(roles & AUDIT_ROLES)}
