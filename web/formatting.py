@@ -48,10 +48,6 @@ def gettext(string: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
-    return _language().translations.ungettext(singular, plural, num) % {"num": num, **variables}
-
-
 def format_datetime(moment: datetime, pattern: str) -> str:
     """Like flask_babel's: in the request's time zone and locale."""
     language = _language()
@@ -78,7 +74,12 @@ def wita(moment: datetime | None, compact: bool = False) -> str:
 
 
 def wita_iso(moment: datetime | None) -> str:
-    return moment.astimezone(WITA).isoformat() if moment else ""
+    return _wita_iso(moment) if moment else ""
+
+
+@lru_cache(maxsize=4096)
+def _wita_iso(moment: datetime) -> str:
+    return moment.astimezone(WITA).isoformat()
 
 
 def date_text(value: str | None) -> str:
@@ -101,17 +102,21 @@ def duration(delta: timedelta | None, signed: bool = False) -> str:
     """Working time as ``10 jam 5 mnt``: hours, not days, since a working day is 8.5 h Mon-Thu and 3.5 h Fri."""
     if delta is None:
         return "–"
-    minutes = int(abs(delta).total_seconds() // 60)
+    return _duration_text(int(abs(delta).total_seconds() // 60), signed and delta < timedelta(0),
+                          _language().translations)
+
+
+@lru_cache(maxsize=4096)
+def _duration_text(minutes: int, late: bool, translations: NullTranslations) -> str:
+    # A pure function of its arguments; a page shows one per row, and the same ones minute after minute.
     hours, minutes = divmod(minutes, 60)
     parts = []
     if hours:
-        parts.append(ngettext("%(num)d jam", "%(num)d jam", hours))
+        parts.append(translations.ungettext("%(num)d jam", "%(num)d jam", hours) % {"num": hours})
     if minutes or not hours:
-        parts.append(ngettext("%(num)d mnt", "%(num)d mnt", minutes))
+        parts.append(translations.ungettext("%(num)d mnt", "%(num)d mnt", minutes) % {"num": minutes})
     text = " ".join(parts)
-    if signed and delta < timedelta(0):
-        return gettext("terlambat %(time)s", time=text)
-    return text
+    return translations.ugettext("terlambat %(time)s") % {"time": text} if late else text
 
 
 def state_badge(task: TaskView, now: datetime) -> Markup:
