@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.deploy import DefinitionStore
 from engine.persistence.models import ProcessDefinition
-from engine.queries import read_only_session
+from engine.queries import read_only_connection, read_only_session
 from engine.roles import RoleCatalog
 from engine.specs import ParsedDefinition
+from engine.step_statements import ACTIVE_USER_ROLES
 from engine.users import UserService, roles_of
 
 _DEFINITIONS = ProcessDefinition.__table__
@@ -65,10 +66,16 @@ class ProcessCatalog:
     def processes(self, username: str, user_roles: frozenset[str] | None = None) -> list[ProcessSummary]:
         """The latest version of every deployed process, in process-key order; ``can_start`` by the
         user's roles, read here unless the caller passes ``user_roles`` it has just read."""
-        with read_only_session(self._sessions) as session:
-            user_roles = self._roles.expand(roles_of(session, username) if user_roles is None else user_roles)
-            latest = session.connection().scalars(_LATEST_DEFINITIONS).all()  # Core: no ORM machinery
-            return [self._for_user(session, definition_id, user_roles) for definition_id in latest]
+        with read_only_connection(self._sessions) as connection:
+            if user_roles is None:
+                user_roles = frozenset(connection.scalars(ACTIVE_USER_ROLES, {"username": username}))
+            latest = connection.scalars(_LATEST_DEFINITIONS).all()
+        if any(definition_id not in self._summaries for definition_id in latest):  # a new version
+            with read_only_session(self._sessions) as session:
+                for definition_id in latest:
+                    self._summarize(session, definition_id)
+        task_roles = self._roles.expand(user_roles)
+        return [self._for_user(definition_id, task_roles) for definition_id in latest]
 
     def process(self, process_key: str, username: str) -> ProcessSummary:
         """:raises DefinitionNotFound: never deployed"""
@@ -77,13 +84,14 @@ class ProcessCatalog:
             row, parsed = self._definitions.latest(session, process_key)
             return self._summary(row, parsed, user_roles)
 
-    def _for_user(self, session: Session, definition_id: int, user_roles: set[str]) -> ProcessSummary:
-        cached = self._summaries.get(definition_id)
-        if cached is None:
+    def _summarize(self, session: Session, definition_id: int) -> None:
+        if definition_id not in self._summaries:
             row, parsed = self._definitions.get(session, definition_id)
-            cached = self._summaries[definition_id] = (self._summary(row, parsed, set()), frozenset(parsed.start_roles))
-        summary, start_roles = cached
-        return replace(summary, can_start=True) if start_roles & user_roles else summary
+            self._summaries[definition_id] = (self._summary(row, parsed, set()), frozenset(parsed.start_roles))
+
+    def _for_user(self, definition_id: int, task_roles: set[str]) -> ProcessSummary:
+        summary, start_roles = self._summaries[definition_id]
+        return replace(summary, can_start=True) if start_roles & task_roles else summary
 
     def _summary(self, row: ProcessDefinition, parsed: ParsedDefinition, user_roles: set[str]) -> ProcessSummary:
         steps = [StepMeta(t.element_id, t.name, t.documentation, t.role, self._roles.title(t.role), t.form_key,
