@@ -247,10 +247,11 @@ def register(app: Flask) -> None:
         newstyle=True)
     app.jinja_env.filters.update(
         wita=wita, wita_iso=wita_iso, date_text=date_text, datetime_text=datetime_text, duration=duration,
-        filesize=filesize, count_text=count_text, role_title=role_title, user_name=user_name, yes_no=yes_no)
+        filesize=filesize, count_text=count_text, role_title=role_title, user_name=user_name, yes_no=yes_no,
+        # per-row helpers as filters: Jinja calls a filter directly, a global through the context
+        state_badge=state_badge, remaining_badge=remaining_badge, task_url=task_url, case_url=case_url)
     app.jinja_env.globals.update(form_schema=form_schema, enum_label=enum_label, url_with=url_with,
-                                 get_locale=get_locale, state_badge=state_badge, remaining_badge=remaining_badge,
-                                 task_url=task_url, case_url=case_url)
+                                 get_locale=get_locale)
 
     @app.context_processor
     def _user_context() -> dict[str, Any]:
