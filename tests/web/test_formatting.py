@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from flask import g, session, url_for
+from flask import g, render_template_string, session, url_for
 
 from engine.views import TaskView
 from web.formatting import case_url, remaining_badge, state_badge, task_url
@@ -48,3 +48,12 @@ def test_badges_in_both_languages(app, lang, labels):
         assert remaining_badge(timedelta(hours=2, minutes=5)) == f'<span class="time-left">{labels["left"]}</span>'
         assert (remaining_badge(-timedelta(hours=1))
                 == f'<span class="time-left overdue">{labels["overdue"]}</span>')
+
+
+def test_template_gettext_escapes_variables_not_the_translation(app):
+    with app.test_request_context("/kotak-masuk"):
+        session["lang"] = "en"
+        assert render_template_string("{{ _('sisa %(time)s', time='<b>') }}") == "&lt;b&gt; left"
+        assert render_template_string("{{ _('Selesai') }}") == "Done"
+        assert render_template_string("{% autoescape false %}{{ _('sisa %(time)s', time='<b>') }}{% endautoescape %}") \
+            == "<b> left"
