@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.deploy import DefinitionStore
 from engine.persistence.models import ProcessDefinition
-from engine.queries import read_only_connection, read_only_session
+from engine.persistence.db import read_only_connection, read_only_session
 from engine.roles import RoleCatalog
 from engine.specs import ParsedDefinition
 from engine.step_statements import ACTIVE_USER_ROLES

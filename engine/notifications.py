@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, utcnow
 from engine.persistence.models import Notification, UserAccount, UserRole
-from engine.queries import read_only_connection, read_only_session
+from engine.persistence.db import read_only_connection, read_only_session
 from engine.roles import RoleCatalog
 
 MAX_LIST = 200

@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Select, and_, bindparam, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.clock import Clock, utcnow
 from engine.deploy import DefinitionStore
 from engine.errors import InstanceNotFound, InvalidInput, TaskNotFound
-from engine.persistence.db import READ_ONLY
+from engine.persistence.db import read_only_connection
 from engine.persistence.models import (AuditEvent, HumanTask, Notification, ProcessDefinition, ProcessInstance,
                                       UserAccount, UserRole)
 from engine.roles import RoleCatalog
@@ -29,41 +26,6 @@ MAX_PER_PAGE = 100
 COUNT_CAP = 1000
 TASKS = HumanTask.__table__
 INBOX_ORDER = (TASKS.c.due_at, TASKS.c.created_at, TASKS.c.id)  # soonest due, then first come
-
-
-@contextmanager
-def read_only_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """A session for reads only.
-
-    On SQLite its transaction begins deferred, so it takes no write lock and never waits for (or
-    blocks) a writer under WAL. On PostgreSQL each statement runs on its own (autocommit): under
-    READ COMMITTED every statement of a transaction sees its own snapshot anyway, and this spares
-    the BEGIN and ROLLBACK round trips of a transaction that only reads.
-    """
-    with sessions() as session:
-        session.connection(execution_options=_read_only_options(session.get_bind()))
-        yield session
-
-
-@contextmanager
-def read_only_connection(sessions: sessionmaker[Session]) -> Iterator[Connection]:
-    """A connection like read_only_session's, for Core statements: through an ORM session, the
-    session and its execution machinery cost about as much as the statement itself on SQLite."""
-    bind = _binds.get(sessions)
-    if bind is None:
-        with sessions() as session:  # no connection is opened to find the engine
-            bind = _binds[sessions] = session.get_bind()
-    with bind.connect() as connection:
-        yield connection.execution_options(**_read_only_options(bind))  # before the first statement begins
-
-
-_binds: WeakKeyDictionary[sessionmaker[Session], Any] = WeakKeyDictionary()
-
-
-def _read_only_options(bind: Any) -> dict[str, Any]:
-    if bind.dialect.name == "postgresql":
-        return {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
-    return {READ_ONLY: True}
 
 
 @dataclass(frozen=True)

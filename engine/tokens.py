@@ -13,7 +13,7 @@ from engine.audit import SYSTEM_CHAIN, append_event
 from engine.clock import Clock, utcnow
 from engine.errors import InvalidInput, NotFound
 from engine.persistence.models import ApiToken, UserAccount, UserRole
-from engine.queries import read_only_connection, read_only_session
+from engine.persistence.db import read_only_connection, read_only_session
 from engine.users import UserService
 from engine.views import UserView
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit import StepWrite, write_events
 from engine.errors import ConcurrentUpdate, EngineError
+from engine.persistence.db import engine_of
 from engine.persistence.direct import DirectStatement, Write
 
 
@@ -75,7 +76,7 @@ class Transaction:
     written last, a lost race becomes ConcurrentUpdate. Yields a StepSession (used as a Session)."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._engine: Engine = sessions.kw["bind"]
+        self._engine = engine_of(sessions)
         self._connection: Connection | None = None
         self._step: StepSession | None = None
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -79,3 +81,37 @@ def make_sessions(engine: Engine) -> sessionmaker[Session]:
 def make_read_sessions(engine: Engine) -> sessionmaker[Session]:
     """Sessions for queries that never write (on SQLite they take no write lock)."""
     return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+
+
+def engine_of(sessions: sessionmaker[Session]) -> Engine:
+    """The engine a session factory binds to (no connection is opened)."""
+    return sessions.kw["bind"]
+
+
+@contextmanager
+def read_only_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for reads only.
+
+    On SQLite its transaction begins deferred, so it takes no write lock and never waits for (or
+    blocks) a writer under WAL. On PostgreSQL each statement runs on its own (autocommit): under
+    READ COMMITTED every statement of a transaction sees its own snapshot anyway, and this spares
+    the BEGIN and ROLLBACK round trips of a transaction that only reads.
+    """
+    with sessions() as session:
+        session.connection(execution_options=_read_only_options(engine_of(sessions)))
+        yield session
+
+
+@contextmanager
+def read_only_connection(sessions: sessionmaker[Session]) -> Iterator[Connection]:
+    """A connection like read_only_session's, for Core statements: through an ORM session, the
+    session and its execution machinery cost about as much as the statement itself on SQLite."""
+    bind = engine_of(sessions)
+    with bind.connect() as connection:
+        yield connection.execution_options(**_read_only_options(bind))  # before the first statement begins
+
+
+def _read_only_options(bind: Engine) -> dict[str, Any]:
+    if bind.dialect.name == "postgresql":
+        return {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
+    return {READ_ONLY: True}

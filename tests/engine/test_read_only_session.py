@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from engine.persistence.db import make_sessions
 from engine.persistence.models import CalendarOverride
-from engine.queries import read_only_connection, read_only_session
+from engine.persistence.db import read_only_connection, read_only_session
 
 COUNT = select(func.count()).select_from(CalendarOverride)
 
