@@ -11,8 +11,7 @@ from engine.persistence.models import ProcessDefinition
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.roles import RoleCatalog
 from engine.specs import ParsedDefinition
-from engine.step_statements import ACTIVE_USER_ROLES
-from engine.users import UserService, roles_of
+from engine.users import ACTIVE_USER_ROLES, UserService, roles_of
 
 _DEFINITIONS = ProcessDefinition.__table__
 _LATEST_VERSION = (select(_DEFINITIONS.c.process_key, func.max(_DEFINITIONS.c.version).label("version"))

@@ -26,7 +26,7 @@ from engine.persistence.db import read_only_connection, read_only_session
 from engine.roles import RoleCatalog
 
 MAX_LIST = 200
-_UNREAD_COUNT = select(func.count()).select_from(Notification).where(  # the bell, on every page
+UNREAD_COUNT = select(func.count()).select_from(Notification).where(  # the bell, on every page
     Notification.username == bindparam("username"), Notification.read_at.is_(None))
 
 
@@ -61,7 +61,7 @@ class NotificationService:
 
     def unread_count(self, username: str) -> int:
         with read_only_connection(self._sessions) as connection:
-            return connection.scalar(_UNREAD_COUNT, {"username": username}) or 0
+            return connection.scalar(UNREAD_COUNT, {"username": username}) or 0
 
     def list(self, username: str, limit: int = 20, unread_only: bool = False) -> list[NotificationView]:
         """The user's newest notifications first (at most ``MAX_LIST``)."""

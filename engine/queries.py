@@ -14,11 +14,11 @@ from engine.clock import Clock, utcnow
 from engine.deploy import DefinitionStore
 from engine.errors import InstanceNotFound, InvalidInput, TaskNotFound
 from engine.persistence.db import read_only_connection
-from engine.persistence.models import (AuditEvent, HumanTask, Notification, ProcessDefinition, ProcessInstance,
+from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                       UserAccount, UserRole)
 from engine.roles import RoleCatalog
-from engine.step_statements import ACTIVE_USER_ROLES
-from engine.users import roles_of
+from engine.notifications import UNREAD_COUNT
+from engine.users import ACTIVE_USER_ROLES, active_user_view, roles_of
 from engine.views import AuditEventView, InstanceView, Page, TaskView, UserView
 
 INBOX_TABS = ("mine", "available", "overdue")
@@ -109,12 +109,8 @@ class Queries:
         signed-in page reads (the bell is on each of them)."""
         with read_only_connection(self._sessions) as connection:
             rows = connection.execute(_SIGNED_IN_USER, {"username": username}).all()
-        if not rows:
-            return None
-        first = rows[0]
-        user = UserView(first.id, first.username, first.full_name, first.email, True,
-                        frozenset(r.role_key for r in rows if r.role_key is not None))
-        return SignedInUser(user, first.unread)
+        user = active_user_view(rows)
+        return SignedInUser(user, rows[0].unread) if user is not None else None
 
     def _task_roles(self, connection: Connection, username: str, user_roles: frozenset[str] | None = None) -> list[str]:
         if user_roles is None:
@@ -232,13 +228,11 @@ _MINE = and_(TASKS.c.state == "claimed", TASKS.c.assignee == _USERNAME)
 _TASK_VIEW_COLUMNS = tuple(TASKS.c[f.name if f.name != "task_id" else "id"] for f in fields(TaskView)
                            if f.name != "data")
 
-_ACCOUNTS, _ROLES, _NOTIFICATIONS = UserAccount.__table__, UserRole.__table__, Notification.__table__
-_UNREAD = (select(func.count()).select_from(_NOTIFICATIONS)
-           .where(_NOTIFICATIONS.c.username == _USERNAME, _NOTIFICATIONS.c.read_at.is_(None)).scalar_subquery())
+_ACCOUNTS, _ROLES = UserAccount.__table__, UserRole.__table__
 # One row per role (one with a NULL role for a user without roles).
 _SIGNED_IN_USER = (
-    select(_ACCOUNTS.c.id, _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email, _ROLES.c.role_key,
-           _UNREAD.label("unread"))
+    select(_ACCOUNTS.c.id.label("user_id"), _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email,
+           _ROLES.c.role_key, UNREAD_COUNT.scalar_subquery().label("unread"))
     .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
     .where(_ACCOUNTS.c.username == _USERNAME, _ACCOUNTS.c.active.is_(True)))
 

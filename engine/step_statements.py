@@ -15,10 +15,6 @@ HEADS = AuditChainHead.__table__
 
 _INSTANCE_CHAIN = literal("instance:", String).concat(cast(INSTANCES.c.id, String))
 
-ACTIVE_USER_ROLES = (
-    select(UserRole.role_key).join(UserAccount, UserAccount.id == UserRole.user_id)
-    .where(UserAccount.username == bindparam("username"), UserAccount.active.is_(True)))
-
 # Role keys are identifiers (roles.toml), so a comma joins them unambiguously.
 _ACTOR_ROLES = (select(func.aggregate_strings(UserRole.role_key, ","))
                 .join(UserAccount, UserAccount.id == UserRole.user_id)

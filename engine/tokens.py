@@ -14,7 +14,7 @@ from engine.clock import Clock, utcnow
 from engine.errors import InvalidInput, NotFound
 from engine.persistence.models import ApiToken, UserAccount, UserRole
 from engine.persistence.db import read_only_connection, read_only_session
-from engine.users import UserService
+from engine.users import UserService, active_user_view
 from engine.views import UserView
 
 TOKEN_PREFIX = "alur_"
@@ -82,11 +82,10 @@ class TokenService:
             return None
         with read_only_connection(self._sessions) as connection:
             rows = connection.execute(_TOKEN_OWNER, {"digest": _digest(token)}).all()
-        if not rows:
+        user = active_user_view(rows)
+        if user is None:
             return None
         first = rows[0]
-        user = UserView(first.user_id, first.username, first.full_name, first.email, True,
-                        frozenset(r.role_key for r in rows if r.role_key is not None))
         now = self._clock()
         if first.last_used_at is None or now - first.last_used_at > _LAST_USED_RESOLUTION:
             with self._sessions.begin() as session:

@@ -6,7 +6,10 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import delete, select
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit import SYSTEM_CHAIN, append_event
@@ -14,7 +17,6 @@ from engine.clock import Clock, utcnow
 from engine.errors import Conflict, InvalidInput, UserNotFound
 from engine.persistence.models import UserAccount, UserRole
 from engine.roles import RoleCatalog
-from engine.step_statements import ACTIVE_USER_ROLES
 from engine.views import UserView
 
 _SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
@@ -38,6 +40,21 @@ def verify_password(password: str, stored: str) -> bool:
     candidate = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
                                p=int(p), maxmem=_SCRYPT["maxmem"], dklen=len(base64.b64decode(digest)))
     return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+ACTIVE_USER_ROLES = (
+    select(UserRole.role_key).join(UserAccount, UserAccount.id == UserRole.user_id)
+    .where(UserAccount.username == bindparam("username"), UserAccount.active.is_(True)))
+
+
+def active_user_view(rows: Sequence[Any]) -> UserView | None:
+    """An active account read as one row per role (``user_id``, ``username``, ``full_name``,
+    ``email``, ``role_key``; a NULL role for an account without roles); None without rows."""
+    if not rows:
+        return None
+    first = rows[0]
+    return UserView(first.user_id, first.username, first.full_name, first.email, True,
+                    frozenset(r.role_key for r in rows if r.role_key is not None))
 
 
 def roles_of(session: Session, username: str) -> set[str]:
