@@ -11,7 +11,7 @@ from engine.persistence.models import ProcessDefinition
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.roles import RoleCatalog
 from engine.specs import ParsedDefinition
-from engine.users import ACTIVE_USER_ROLES, UserService, roles_of
+from engine.users import ACTIVE_USER_ROLES, roles_of
 
 _DEFINITIONS = ProcessDefinition.__table__
 _LATEST_VERSION = (select(_DEFINITIONS.c.process_key, func.max(_DEFINITIONS.c.version).label("version"))
@@ -52,12 +52,10 @@ class ProcessSummary:
 
 
 class ProcessCatalog:
-    def __init__(self, sessions: sessionmaker[Session], definitions: DefinitionStore, roles: RoleCatalog,
-                 users: UserService) -> None:
+    def __init__(self, sessions: sessionmaker[Session], definitions: DefinitionStore, roles: RoleCatalog) -> None:
         self._sessions = sessions
         self._definitions = definitions
         self._roles = roles
-        self._users = users
         # Summaries (can_start False) and start roles by definition id, shared by every caller:
         # a stored definition never changes; read the summaries, never change them.
         self._summaries: dict[int, tuple[ProcessSummary, frozenset[str]]] = {}

@@ -37,6 +37,3 @@ class LiveWorkflows:
     def forget(self, instance_id: int) -> None:
         with self._lock:
             self._kept.pop(instance_id, None)
-
-    def __len__(self) -> int:
-        return len(self._kept)

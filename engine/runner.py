@@ -55,10 +55,9 @@ class StepResult:
 
 class Runner:
     def __init__(self, sessions: sessionmaker[Session], definitions: DefinitionStore, forms: FormRegistry,
-                 roles: RoleCatalog, calendar: Callable[[Session], WorkCalendar], clock: Clock = utcnow,
-                 live: LiveWorkflows | None = None) -> None:
+                 roles: RoleCatalog, calendar: Callable[[Session], WorkCalendar], clock: Clock = utcnow) -> None:
         self._sessions = sessions
-        self._live = live if live is not None else LiveWorkflows()
+        self._live = LiveWorkflows()
         self._definitions = definitions
         self._forms = forms
         self._roles = roles

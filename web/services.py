@@ -30,7 +30,7 @@ def build_services(alur: Alur) -> Services:
         alur=alur,
         cases=CaseFiles(alur.sessions, alur.queries, alur.definitions, alur.forms, alur.roles, alur.users,
                         attachments, alur.calendar, clock),
-        catalog=ProcessCatalog(alur.sessions, alur.definitions, alur.roles, alur.users),
+        catalog=ProcessCatalog(alur.sessions, alur.definitions, alur.roles),
         attachments=attachments,
         tokens=TokenService(alur.sessions, alur.users, clock),
         access=AccessLog(alur.sessions, clock),
