@@ -13,8 +13,8 @@ from alur.audit_cli import add_audit_commands
 from alur.worker_cli import add_worker_commands
 from engine.config import settings_from_env
 from engine.errors import EngineError
-from engine.persistence.migrate import upgrade
-from engine.services import Alur, open_alur
+from engine.persistence.schema import upgrade
+from engine.bootstrap import Alur, open_alur
 
 Handler = Callable[[Alur, argparse.Namespace], int]
 

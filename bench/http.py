@@ -16,8 +16,8 @@ import urllib.parse
 from pathlib import Path
 
 from bench.common import DATA, PASSWORD, ROOT, open_bench_alur, summarize
-from engine.persistence.migrate import upgrade
-from engine.tokens import TokenService
+from engine.persistence.schema import upgrade
+from engine.accounts.tokens import TokenService
 
 
 def _free_port() -> int:

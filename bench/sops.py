@@ -15,8 +15,8 @@ from typing import Any
 from SpiffWorkflow.util.task import TaskState
 
 from bench.common import ROOT, open_bench_alur
-from engine.clock import utcnow
-from engine.serializer import new_workflow
+from engine.worktime.clock import utcnow
+from engine.runtime.serializer import new_workflow
 
 sys.path.insert(0, str(ROOT / "tests" / "processes"))
 from process_helpers import CAST, FillContext, add_cast, form_data, person_for, upload  # noqa: E402

@@ -13,7 +13,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from engine.errors import InvalidInput
-from engine.queries import INBOX_TABS, TASK_STATES_OPEN
+from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN
 from web.api_spec import openapi_document
 from web.auth import bearer_user
 from web.errors import json_error

@@ -16,8 +16,8 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine.case_history import HistoryStep
-from engine.checkpoints import trusted_keys_from_env
+from engine.audit.history import HistoryStep
+from engine.audit.checkpoints import trusted_keys_from_env
 from web.auth import bearer_user
 from web.formatting import wita
 from web.services import services

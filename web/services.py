@@ -5,12 +5,12 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from engine.access_log import AccessLog
-from engine.attachments import AttachmentStore
-from engine.casefile import CaseFiles
-from engine.catalog import ProcessCatalog
-from engine.services import Alur
-from engine.tokens import TokenService
+from engine.audit.login_log import AccessLog
+from engine.runtime.attachments import AttachmentStore
+from engine.reading.case_pages import CaseFiles
+from engine.reading.catalog import ProcessCatalog
+from engine.bootstrap import Alur
+from engine.accounts.tokens import TokenService
 
 
 @dataclass

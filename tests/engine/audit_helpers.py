@@ -14,10 +14,10 @@ from engine_helpers import PASSWORD, add_users, ready_task, start_loop_case
 from sqlalchemy import text
 
 from alur.cli import main
-from engine.attachments import AttachmentStore
-from engine.audit import GENESIS, event_hash, instance_chain
-from engine.services import Alur
-from engine.users import hash_password
+from engine.runtime.attachments import AttachmentStore
+from engine.audit.chain import GENESIS, event_hash, instance_chain
+from engine.bootstrap import Alur
+from engine.accounts.users import hash_password
 
 FIRST = b"Laporan gangguan, versi pertama\n"
 SECOND = b"Laporan gangguan, versi kedua dengan log\n"
@@ -35,7 +35,7 @@ def upload(alur: Alur, name: str, content: bytes) -> str:
 def finished_loop_case(alur: Alur, test_data: Any, clock: Any = None) -> int:
     """uji_loop: report with a document, rejected once (Tidak), report again with a new document,
     approved (Ya); a view of the case in between."""
-    with mock.patch("engine.users.hash_password", lambda _password: _password_hash()):
+    with mock.patch("engine.accounts.users.hash_password", lambda _password: _password_hash()):
         add_users(alur)  # scrypt once per test session, not four times per test
     alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
     case = start_loop_case(alur)

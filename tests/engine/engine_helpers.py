@@ -1,7 +1,7 @@
 """Factories for engine tests: plain functions over the public services."""
 from __future__ import annotations
 
-from engine.services import Alur
+from engine.bootstrap import Alur
 
 PASSWORD = "rahasia-uji-123"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from engine_helpers import add_users, ready_task, start_loop_case
 from sqlalchemy import text
 
-from engine.audit import PendingEvent, append_event, instance_chain, verify_chain, verify_chains, write_events
+from engine.audit.chain import PendingEvent, append_event, instance_chain, verify_chain, verify_chains, write_events
 from engine.persistence.models import AuditChainHead
 
 

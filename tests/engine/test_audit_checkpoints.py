@@ -11,9 +11,9 @@ from audit_helpers import finished_loop_case, new_key
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import text
 
-from engine.audit import SYSTEM_CHAIN, instance_chain
-from engine.audit_verify import verify_audit
-from engine.checkpoints import (AuditKeyError, body_digest, generate_key_file, load_public_key, public_key_text,
+from engine.audit.chain import SYSTEM_CHAIN, instance_chain
+from engine.audit.verify import verify_audit
+from engine.audit.checkpoints import (AuditKeyError, body_digest, generate_key_file, load_public_key, public_key_text,
                                 signing_key_from_env, trusted_keys_from_env)
 
 

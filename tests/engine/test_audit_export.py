@@ -12,7 +12,7 @@ import pytest
 from audit_helpers import FIRST, SECOND, cli_runner, finished_loop_case
 from sqlalchemy import text
 
-from engine.audit import instance_chain
+from engine.audit.chain import instance_chain
 from engine.errors import InvalidInput
 
 

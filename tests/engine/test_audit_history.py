@@ -6,7 +6,7 @@ import hashlib
 import pytest
 from audit_helpers import FIRST, SECOND, finished_loop_case
 
-from engine.audit import instance_chain, verify_chains
+from engine.audit.chain import instance_chain, verify_chains
 from engine.errors import InstanceNotFound, InvalidInput
 
 

@@ -11,7 +11,7 @@ import pytest
 from audit_helpers import aware, chain_events, cli_runner, event_id, finished_loop_case, rehash_chain
 from sqlalchemy import text
 
-from engine.audit import event_hash, instance_chain
+from engine.audit.chain import event_hash, instance_chain
 
 
 @pytest.fixture

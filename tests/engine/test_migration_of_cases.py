@@ -6,8 +6,8 @@ import re
 import pytest
 
 from engine.errors import ConcurrentUpdate, Conflict
-from engine.migration import CaseMigrator, MigrationRefused
-from engine.versions import Versions
+from engine.runtime.case_migration import CaseMigrator, MigrationRefused
+from engine.reading.versions import Versions
 from tests.engine.test_versions import KEY, deploy_xml, sop01_v2_xml, sop01_xml
 from tests.processes.process_helpers import CALENDAR, Case, Step, add_cast
 

@@ -10,7 +10,7 @@ from engine_helpers import add_users, ready_task, start_loop_case
 from sqlalchemy import text
 
 from engine.errors import InstanceNotFound
-from engine.migration import CaseMigrator
+from engine.runtime.case_migration import CaseMigrator
 
 
 def test_a_case_whose_timer_fired_replays_the_same(alur, test_data, clock):

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from audit_helpers import rehash_chain
 
-from engine.audit import instance_chain, verify_chains
-from engine.services import Alur
+from engine.audit.chain import instance_chain, verify_chains
+from engine.bootstrap import Alur
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "processes"))
 from process_helpers import FillContext, add_cast, deploy, form_data, person_for, upload  # noqa: E402

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import DefinitionNotFound
-from engine.model_diff import diff_models
-from engine.versions import Versions
+from engine.modeling.diff import diff_models
+from engine.reading.versions import Versions
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sop_gangguan_database"

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from alur_testing import FakeClock, make_settings
 from engine.errors import ExecutionError
-from engine.persistence.migrate import upgrade
+from engine.persistence.schema import upgrade
 from engine.persistence.models import AuditEvent, ProcessInstance
-from engine.services import open_alur
-from engine.timers import JOB_ID, MIN_SLEEP, Worker
+from engine.bootstrap import open_alur
+from engine.worker.scheduler import JOB_ID, MIN_SLEEP, Worker
 
 ROOT = Path(__file__).resolve().parents[2]
 

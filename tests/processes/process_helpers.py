@@ -27,12 +27,12 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import select
 
-from engine.calendar import WorkCalendar
+from engine.worktime.work_calendar import WorkCalendar
 from engine.errors import PermissionDenied
 from engine.persistence.models import Attachment
-from engine.services import Alur, open_alur
-from engine.users import hash_password
-from engine.views import InstanceView, TaskView
+from engine.bootstrap import Alur, open_alur
+from engine.accounts.users import hash_password
+from engine.values import InstanceView, TaskView
 
 ROOT = Path(__file__).resolve().parents[2]
 WITA = ZoneInfo("Asia/Makassar")
@@ -76,7 +76,7 @@ def add_cast(alur: Alur) -> None:
     scrypt costs ~0.15 s per hash, and each test gets a fresh database; so the one real hash of
     :data:`PASSWORD` is computed once per test session and reused (the accounts still log in).
     """
-    with mock.patch("engine.users.hash_password", lambda _password: _password_hash()):
+    with mock.patch("engine.accounts.users.hash_password", lambda _password: _password_hash()):
         for username, roles in CAST.items():
             alur.users.add_user(username, username.replace("_", " ").title(), PASSWORD, set(roles))
 
@@ -105,7 +105,7 @@ def upload(alur: Alur, clock: Callable[[], datetime], actor: str, label: str) ->
     store = getattr(alur, "attachments", None)
     if store is None:
         try:
-            from engine.attachments import AttachmentStore
+            from engine.runtime.attachments import AttachmentStore
         except ImportError:
             AttachmentStore = None  # noqa: N806
         if AttachmentStore is not None:

@@ -1,6 +1,6 @@
 """Engine defects found while walking the SOPs, kept as regression tests.
 
-1. DefinitionStore caches the ORM row of a definition (engine/deploy.py, ``DefinitionStore.get``).
+1. DefinitionStore caches the ORM row of a definition (engine/modeling/deploy.py, ``DefinitionStore.get``).
    When the first use of a definition happens in a transaction that is rolled back (here: a
    person without the start role tries to start a case), the rollback expires the cached row
    and the session closes; every later use reads ``row.id`` on a detached, expired instance

@@ -7,7 +7,7 @@ from typing import Any
 
 from web_helpers import upload
 
-from engine.services import Alur
+from engine.bootstrap import Alur
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "processes"))
 from process_helpers import FillContext, form_data  # noqa: E402

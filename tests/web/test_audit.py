@@ -12,7 +12,7 @@ import pytest
 from audit_web_helpers import finished_review
 from web_helpers import login, text_of
 
-from engine.audit import instance_chain
+from engine.audit.chain import instance_chain
 from web.audit import SESSION_ONLY
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -17,11 +17,11 @@ import pytest
 from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, copy_db, make_settings
 from web_helpers import served as serve_app
 
-from engine.model_check import validate_model
-from engine.model_diff import diff_models
-from engine.services import open_alur
-from engine.specs import DefinitionParser
-from engine.versions import Versions
+from engine.modeling.checks import validate_model
+from engine.modeling.diff import diff_models
+from engine.bootstrap import open_alur
+from engine.modeling.parser import DefinitionParser
+from engine.reading.versions import Versions
 from tests.engine.test_migration_of_cases import STEPS, STEPS_V2
 from tests.processes.process_helpers import CAST, PASSWORD, Case
 from web import create_app

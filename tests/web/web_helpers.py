@@ -16,9 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from engine.attachments import AttachmentStore
+from engine.runtime.attachments import AttachmentStore
 from engine.config import Settings
-from engine.services import Alur
+from engine.bootstrap import Alur
 from web.demo import DEMO_PASSWORD_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
