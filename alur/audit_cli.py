@@ -7,9 +7,16 @@ import os
 from datetime import date
 from pathlib import Path
 
-from engine.audit.checkpoints import (KEY_FILE_ENV, PUBLIC_KEY_ENV, generate_key_file, key_id, public_key_text,
-                                signing_key_from_env, trusted_keys_from_env)
-from engine.bootstrap import Alur
+from engine import (
+    Alur,
+    generate_key_file,
+    KEY_FILE_ENV,
+    key_id,
+    PUBLIC_KEY_ENV,
+    public_key_text,
+    signing_key_from_env,
+    trusted_keys_from_env,
+)
 
 
 def _keygen(alur: Alur, args: argparse.Namespace) -> int:

@@ -11,16 +11,13 @@ from typing import Any, Callable
 
 from alur.audit_cli import add_audit_commands
 from alur.worker_cli import add_worker_commands
-from engine.config import settings_from_env
-from engine.errors import EngineError
-from engine.persistence.schema import upgrade
-from engine.bootstrap import Alur, open_alur
+from engine import Alur, EngineError, open_alur, settings_from_env, upgrade_schema
 
 Handler = Callable[[Alur, argparse.Namespace], int]
 
 
 def _init(alur: Alur, args: argparse.Namespace) -> int:
-    upgrade(alur.settings.database_url)
+    upgrade_schema(alur.settings.database_url)
     print(f"database ready: {alur.db.url.render_as_string(hide_password=True)}")
     if args.deploy:  # seed: never replace a version deployed since (e.g. from the modeler)
         for result in alur.deployer.seed_directory(alur.settings.processes_dir, args.actor):

@@ -5,9 +5,7 @@ import argparse
 import json
 import logging
 
-from engine.modeling.schedules import CATCH_UP_POLICIES, ScheduleView
-from engine.bootstrap import Alur
-from engine.worker.scheduler import build_worker
+from engine import Alur, build_worker, CATCH_UP_POLICIES, ScheduleView
 
 
 def _worker(alur: Alur, args: argparse.Namespace) -> int:

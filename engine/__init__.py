@@ -1,0 +1,80 @@
+"""Alur's engine: the whole domain, never Flask. This module is its public surface: ``web`` and
+``alur`` (the CLI) import from ``engine`` only, never from its inner layout.
+
+Start here: ``open_alur(settings)`` (``engine.bootstrap``, the composition root) builds every service
+into one ``Alur``; each of its use cases is one transaction with its audit events.
+
+The wings (each package's docstring says what it holds):
+
+- ``modeling``  BPMN parse, checks, deploy, diff; forms, roles, expressions, schedules
+- ``runtime``   the runner's use cases, the unit of work, workflow state, case migration, documents
+- ``reading``   inbox and case queries, task and case pages, SOP catalogue, versions
+- ``audit``     hash chains, checkpoints, verification, replay, history, exports
+- ``worktime``  working calendar and clock (WITA, Pemprov Kaltim hours and holidays)
+- ``worker``    timers, routine starts, escalation, notifications, e-mail (APScheduler)
+- ``sop``       the official SOP document
+- ``accounts``  users and API tokens
+- ``persistence``  ORM models, connections, compiled statements, schema revisions (Alembic)
+
+Ground floor: ``config`` (settings), ``errors`` (domain errors with stable codes), ``values`` (the
+small read-only values handed to callers), ``permissions`` (who may do what).
+
+Words: a *case* (kasus) is one run of an SOP. The code says "case"; the stored names keep
+"instance" where they name data (table ``process_instance``, column ``instance_id``, event types
+such as ``instance_started``, API fields), because renaming stored data would break the audit chain.
+"""
+from engine.audit.checkpoints import (
+    KEY_FILE_ENV,
+    PUBLIC_KEY_ENV,
+    generate_key_file,
+    key_id,
+    public_key_text,
+    signing_key_from_env,
+    trusted_keys_from_env,
+)
+from engine.audit.history import HistoryStep
+from engine.bootstrap import Alur, open_alur
+from engine.config import PROJECT_ROOT, Settings, settings_from_env
+from engine.errors import (
+    Conflict,
+    DeploymentError,
+    EngineError,
+    FormInvalid,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from engine.modeling.checks import ModelProblem, available_forms, deploy_checked, validate_model
+from engine.modeling.forms import DOCUMENT_FORMAT
+from engine.modeling.roles import RoleCatalog
+from engine.modeling.schedules import CATCH_UP_POLICIES, ScheduleView
+from engine.permissions import (
+    is_admin,
+    is_read_only,
+    may_audit,
+    may_model,
+    may_read_models,
+)
+from engine.persistence.schema import upgrade as upgrade_schema
+from engine.reading.case_pages import TaskPage
+from engine.reading.queries import COUNT_CAP, INBOX_TABS, TASK_STATES_OPEN
+from engine.runtime.attachments import AttachmentView
+from engine.runtime.case_migration import MigrationRefused
+from engine.values import TaskView, UserView
+from engine.worker.scheduler import build_worker, start_embedded_worker
+from engine.worktime.clock import utcnow
+from engine.worktime.work_calendar import WITA
+
+__all__ = [
+    "Alur", "open_alur", "Settings", "settings_from_env", "PROJECT_ROOT", "upgrade_schema",
+    "build_worker", "start_embedded_worker", "utcnow", "WITA",
+    "EngineError", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "NotFound", "PermissionDenied",
+    "MigrationRefused",
+    "is_admin", "is_read_only", "may_audit", "may_model", "may_read_models",
+    "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
+    "CATCH_UP_POLICIES", "ScheduleView",
+    "TaskView", "UserView", "TaskPage", "AttachmentView", "HistoryStep",
+    "COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",
+    "KEY_FILE_ENV", "PUBLIC_KEY_ENV", "generate_key_file", "key_id", "public_key_text", "signing_key_from_env",
+    "trusted_keys_from_env",
+]

@@ -1,4 +1,8 @@
-"""Wiring: one object holding every engine service, built from explicit settings."""
+"""The composition root: every engine service built once, from explicit settings, into one ``Alur``.
+
+The web app (``web.create_app``), the CLI and the worker receive this one object; nothing else
+builds engine services.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,29 +10,40 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.export import AuditExporter
-from engine.audit.log import AuditLog
-from engine.audit.verify import AuditVerifier
-from engine.worktime.overrides import CalendarAdmin, CalendarProvider
-from engine.audit.history import CaseHistories
+from engine.accounts.tokens import TokenService
+from engine.accounts.users import UserService
 from engine.audit.checkpoints import Checkpoints
-from engine.worktime.clock import Clock, utcnow
-from engine.config import Settings
-from engine.modeling.deploy import DefinitionStore, Deployer
-from engine.worker.escalation import Escalation
-from engine.modeling.forms import FormRegistry
-from engine.worker.mailer import Mailer
-from engine.worker.notifications import NotificationService
-from engine.persistence.db import make_engine, make_read_sessions, make_sessions
-from engine.reading.queries import Queries
+from engine.audit.export import AuditExporter
+from engine.audit.history import CaseHistories
+from engine.audit.log import AuditLog
+from engine.audit.login_log import LoginLog
+from engine.audit.read_log import ReadLog
 from engine.audit.replay import ReplayVerifier
+from engine.audit.verify import AuditVerifier
+from engine.config import PROJECT_ROOT, Settings
+from engine.modeling.checks import BpmnLint
+from engine.modeling.definitions import DefinitionStore
+from engine.modeling.deploy import Deployer
+from engine.modeling.forms import FormRegistry
+from engine.modeling.parser import DefinitionParser
 from engine.modeling.roles import RoleCatalog
 from engine.modeling.schedules import ScheduleAdmin
+from engine.permissions import Permissions
+from engine.persistence.db import make_engine, make_read_sessions, make_sessions
+from engine.reading.case_pages import CaseFiles
+from engine.reading.catalog import ProcessCatalog
+from engine.reading.queries import Queries
+from engine.reading.versions import Versions
+from engine.runtime.attachments import AttachmentStore
+from engine.runtime.case_migration import CaseMigrator
 from engine.runtime.runner import Runner
+from engine.sop.render import SopDocuments
+from engine.worker.escalation import Escalation
 from engine.worker.jobs import Scheduling
-from engine.modeling.parser import DefinitionParser
-from engine.accounts.users import UserService
-from engine.audit.read_log import ViewLog
+from engine.worker.mailer import Mailer
+from engine.worker.notifications import NotificationService
+from engine.worktime.clock import Clock, utcnow
+from engine.worktime.overrides import CalendarAdmin, CalendarProvider
 
 
 @dataclass
@@ -37,6 +52,7 @@ class Alur:
     db: Engine
     sessions: sessionmaker[Session]
     roles: RoleCatalog
+    permissions: Permissions  # who may do what (engine.permissions)
     forms: FormRegistry
     definitions: DefinitionStore
     deployer: Deployer
@@ -50,13 +66,23 @@ class Alur:
     schedules: ScheduleAdmin  # routine schedules (alur schedule, web admin)
     scheduling: Scheduling  # the worker's use cases; engine.worker.scheduler runs them
     mailer: Mailer | None  # e-mail for notifications; None without SMTP settings
-    view_log: ViewLog  # auditors: who viewed which case or document
+    read_log: ReadLog  # auditors: who viewed which case or document
     checkpoints: Checkpoints  # signed checkpoints of the audit chain heads
     histories: CaseHistories  # a case's states event by event (replay page)
     replay: ReplayVerifier  # re-execute a case and compare with its audit trail
     audit_export: AuditExporter  # audit packets and log exports
     audit_log: AuditLog  # the audit log as auditors read it
     audit_verifier: AuditVerifier  # chains and signed checkpoints
+    logins: LoginLog  # logins, failed logins and logouts (system chain)
+    parser: DefinitionParser  # the one parser: deploy, the modeler's checks and the definitions cache
+    cases: CaseFiles  # task page and case page, with who may read them
+    catalog: ProcessCatalog  # the deployed SOPs as people see them
+    attachments: AttachmentStore  # uploaded documents
+    tokens: TokenService  # API bearer tokens
+    versions: Versions  # process owners: versions of each SOP and their diff
+    migrator: CaseMigrator  # moving running cases to a newer version
+    sop_documents: SopDocuments  # the official SOP document (HTML, PDF)
+    model_lint: BpmnLint  # bpmnlint over a model before deploy
 
     def close(self) -> None:
         self.db.dispose()
@@ -71,23 +97,34 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     parser = DefinitionParser(roles, forms)
     definitions = DefinitionStore(parser)
     calendar = CalendarProvider()
-    view_log = ViewLog(sessions, clock)
+    read_log = ReadLog(sessions, clock)
     histories = CaseHistories(sessions, definitions, forms)
     replay = ReplayVerifier(sessions)
-    runner = Runner(sessions, definitions, forms, roles, calendar, clock)
+    permissions = Permissions(roles)
+    runner = Runner(sessions, definitions, forms, roles, permissions, calendar, clock)
     escalation = Escalation(sessions, roles, definitions, email=settings.smtp is not None)
+    queries = Queries(make_read_sessions(db), roles, permissions, definitions, clock)
+    users = UserService(sessions, roles, clock)
+    attachments = AttachmentStore(sessions, settings, clock)
     return Alur(
-        settings=settings, db=db, sessions=sessions, roles=roles, forms=forms, definitions=definitions,
+        settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms, definitions=definitions,
         deployer=Deployer(sessions, parser, clock),
         runner=runner,
-        queries=Queries(make_read_sessions(db), roles, definitions, clock),
-        users=UserService(sessions, roles, clock),
+        queries=queries, users=users,
         calendar=calendar, calendar_admin=CalendarAdmin(sessions, calendar, clock),
         clock=clock, notifications=NotificationService(sessions, clock),
         schedules=ScheduleAdmin(sessions, definitions, clock),
         scheduling=Scheduling(sessions, runner, escalation),
         mailer=Mailer(sessions, settings.smtp) if settings.smtp is not None else None,
-        view_log=view_log, checkpoints=Checkpoints(sessions, clock), histories=histories, replay=replay,
-        audit_export=AuditExporter(sessions, histories, replay, view_log, settings.attachments_dir, clock),
+        read_log=read_log, checkpoints=Checkpoints(sessions, clock), histories=histories, replay=replay,
+        audit_export=AuditExporter(sessions, histories, replay, read_log, settings.attachments_dir, clock),
         audit_log=AuditLog(sessions), audit_verifier=AuditVerifier(sessions),
+        logins=LoginLog(sessions, clock), parser=parser,
+        cases=CaseFiles(sessions, queries, definitions, forms, roles, permissions, users, attachments,
+                        calendar, clock),
+        catalog=ProcessCatalog(sessions, definitions, roles), attachments=attachments,
+        tokens=TokenService(sessions, users, clock), versions=Versions(sessions),
+        migrator=CaseMigrator(sessions, definitions, calendar, clock),
+        sop_documents=SopDocuments(sessions, roles, chromium=settings.chromium),
+        model_lint=BpmnLint(PROJECT_ROOT),
     )

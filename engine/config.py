@@ -39,6 +39,7 @@ class Settings:
     # The worker never sleeps longer than this, so edits made by other processes (a new schedule,
     # a calendar override, a task created elsewhere) are picked up within this many seconds.
     worker_max_sleep: float = 30.0
+    chromium: str | None = None  # the browser that prints SOP documents to PDF; None: found on PATH
 
     @property
     def roles_file(self) -> Path:
@@ -64,6 +65,7 @@ def settings_from_env() -> Settings:
         attachments_dir=root / "attachments",
         smtp=smtp_settings_from_env(),
         worker_max_sleep=float(os.environ.get("ALUR_WORKER_MAX_SLEEP", "30")),
+        chromium=os.environ.get("ALUR_CHROMIUM") or None,
     )
 
 

@@ -28,3 +28,72 @@ def test_persistence_stores_rows_not_workflows():
     names = imported_top_level_names("engine/persistence")
     assert "sqlalchemy" in names
     assert not {"flask", "SpiffWorkflow", "web"} & names
+
+
+def engine_imports() -> dict[str, set[str]]:
+    """Each engine module -> the engine modules it imports (at module level or inside functions)."""
+    graph: dict[str, set[str]] = {}
+    for path in (ROOT / "engine").rglob("*.py"):
+        if "schema_versions" in path.parts:
+            continue
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        graph[module] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and node.module.startswith("engine."):
+                graph[module].add(node.module)
+            elif isinstance(node, ast.Import):
+                graph[module] |= {alias.name for alias in node.names if alias.name.startswith("engine.")}
+    return graph
+
+
+def test_engine_modules_import_no_cycle():
+    graph = engine_imports()
+    assert graph["engine.runtime.runner"] >= {"engine.runtime.unit_of_work", "engine.permissions"}
+    inner = {module: deps for module, deps in graph.items() if module != "engine"}  # the surface imports all
+    state: dict[str, str] = {}
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = "open"
+        for dep in sorted(inner.get(module, ())):
+            assert state.get(dep) != "open", "import cycle: " + " -> ".join([*path, module, dep])
+            if dep not in state:
+                visit(dep, [*path, module])
+        state[module] = "done"
+
+    for module in sorted(inner):
+        if module not in state:
+            visit(module, [])
+
+
+def test_inner_modules_never_import_the_public_surface():
+    """``engine/__init__`` imports every wing; an inner module importing it back would be a cycle."""
+    for path in (ROOT / "engine").rglob("*.py"):
+        if path.name == "__init__.py" and path.parent == ROOT / "engine":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                assert node.module != "engine", f"{path.relative_to(ROOT)} imports the public surface"
+
+
+def test_web_and_cli_import_only_the_public_surface():
+    import engine
+
+    for package in ("web", "alur"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    assert not node.module.startswith("engine."), f"{path.relative_to(ROOT)}: {node.module}"
+                    if node.module == "engine":
+                        assert {a.name for a in node.names} <= set(engine.__all__), path
+                elif isinstance(node, ast.Import):
+                    assert not any(a.name.startswith("engine.") for a in node.names), path.relative_to(ROOT)
+
+
+def test_engine_top_level_is_a_few_wings_and_ground_floor_modules():
+    entries = sorted(p.name for p in (ROOT / "engine").iterdir() if p.name != "__pycache__")
+    wings = {"accounts", "audit", "modeling", "persistence", "reading", "runtime", "sop", "worker", "worktime"}
+    assert wings <= set(entries)
+    ground_floor = set(entries) - wings
+    assert ground_floor == {"__init__.py", "bootstrap.py", "config.py", "errors.py", "permissions.py", "values.py"}
+    for wing in wings:
+        assert (ROOT / "engine" / wing / "__init__.py").read_text().startswith('"""'), f"{wing} says what it holds"

@@ -10,11 +10,9 @@ from flask import Flask, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from engine.config import PROJECT_ROOT, settings_from_env
-from engine.bootstrap import Alur, open_alur
+from engine import Alur, open_alur, PROJECT_ROOT, settings_from_env
 from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, formatting, inbox, notifications,
                  processes, tasks)
-from web.services import build_services
 from web.modeler import bp as modeler_bp
 
 LANGUAGES = ("id", "en")
@@ -55,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _persistent_secret(Path(app.instance_path))
 
     alur = alur or app.config.get("ALUR") or open_alur(settings_from_env())
-    app.extensions["alur"] = build_services(alur)
+    app.extensions["alur"] = alur
     # A request may carry a few documents; each file is also checked against the per-file limit.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = alur.settings.max_upload_bytes * 4 + 1024 * 1024

@@ -6,8 +6,8 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine.errors import InvalidInput
-from web.services import services
+from engine import InvalidInput
+from web.current import current_alur
 
 bp = Blueprint("account", __name__, url_prefix="/akun")
 
@@ -15,7 +15,7 @@ bp = Blueprint("account", __name__, url_prefix="/akun")
 @bp.get("")
 @login_required
 def index() -> str:
-    return render_template("account/index.html", tokens=services().tokens.list_tokens(current_user.username),
+    return render_template("account/index.html", tokens=current_alur().tokens.list_tokens(current_user.username),
                            issued=None)
 
 
@@ -23,7 +23,7 @@ def index() -> str:
 @login_required
 def change_password() -> Response:
     """Change one's own password; the current one is asked again."""
-    alur, user = services().alur, current_user.username
+    alur, user = current_alur(), current_user.username
     if alur.users.authenticate(user, request.form.get("current_password", "")) is None:
         raise InvalidInput(gettext("Kata sandi saat ini salah."), field="current_password")
     if request.form.get("new_password") != request.form.get("new_password_again"):
@@ -38,13 +38,13 @@ def change_password() -> Response:
 def issue_token() -> str:
     """Issue an API token and show it once."""
     user = current_user.username
-    issued = services().tokens.issue(user, request.form.get("name", ""), actor=user)
-    return render_template("account/index.html", tokens=services().tokens.list_tokens(user), issued=issued)
+    issued = current_alur().tokens.issue(user, request.form.get("name", ""), actor=user)
+    return render_template("account/index.html", tokens=current_alur().tokens.list_tokens(user), issued=issued)
 
 
 @bp.post("/token/<int:token_id>/cabut")
 @login_required
 def revoke_token(token_id: int) -> Response:
-    services().tokens.revoke(current_user.username, token_id, actor=current_user.username)
+    current_alur().tokens.revoke(current_user.username, token_id, actor=current_user.username)
     flash(gettext("Token dicabut."), "info")
     return redirect(url_for("account.index"))

@@ -12,12 +12,11 @@ from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine.errors import InvalidInput
-from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN
+from engine import INBOX_TABS, InvalidInput, TASK_STATES_OPEN
 from web.api_spec import openapi_document
 from web.auth import bearer_user
 from web.errors import json_error
-from web.services import services
+from web.current import current_alur
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -64,13 +63,13 @@ def openapi() -> Response:
 
 @bp.get("/me")
 def me() -> Response:
-    return jsonify(to_json(services().alur.users.get(g.api_user)))
+    return jsonify(to_json(current_alur().users.get(g.api_user)))
 
 
 @bp.get("/processes")
 def processes() -> Response:
     items = [{"process_key": p.process_key, "name": p.name, "version": p.version, "can_start": p.can_start,
-              "routine_cycle": p.routine_cycle} for p in services().catalog.processes(g.api_user)]
+              "routine_cycle": p.routine_cycle} for p in current_alur().catalog.processes(g.api_user)]
     return jsonify({"items": items})
 
 
@@ -80,18 +79,18 @@ def inbox() -> Response:
     state = request.args.get("state") or None
     if tab not in INBOX_TABS or (state is not None and state not in TASK_STATES_OPEN):
         raise InvalidInput(gettext("Parameter tab atau state tidak dikenal."), field="tab")
-    page = services().alur.queries.inbox_page(
+    page = current_alur().queries.inbox_page(
         g.api_user, tab, request.args.get("process_key") or None, state, request.args.get("page", 1, type=int),
         request.args.get("per_page", 25, type=int))
-    remaining = services().cases.remaining(page.items)
+    remaining = current_alur().cases.remaining(page.items)
     items = [{**to_json(t), "working_minutes_left": to_json(remaining.get(t.task_id))} for t in page.items]
     return jsonify({"items": items, "page": page.page, "per_page": page.per_page, "total": page.total,
-                    "pages": page.pages, "counts": services().alur.queries.inbox_counts(g.api_user)})
+                    "pages": page.pages, "counts": current_alur().queries.inbox_counts(g.api_user)})
 
 
 @bp.get("/tasks/<task_id>")
 def task(task_id: str) -> Response:
-    page = services().cases.task_page(task_id, g.api_user)
+    page = current_alur().cases.task_page(task_id, g.api_user)
     return jsonify({"task": to_json(page.task), "step": to_json(page.meta), "form": page.schema,
                     "prefill": page.values, "working_minutes_left": to_json(page.remaining),
                     "can_act": page.can_act, "documents": to_json(page.documents)})
@@ -99,14 +98,14 @@ def task(task_id: str) -> Response:
 
 @bp.post("/tasks/<task_id>/claim")
 def claim(task_id: str) -> Response:
-    services().alur.runner.claim_task(task_id, g.api_user)
-    return jsonify(to_json(services().alur.queries.task(task_id)))
+    current_alur().runner.claim_task(task_id, g.api_user)
+    return jsonify(to_json(current_alur().queries.task(task_id)))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
 def unclaim(task_id: str) -> Response:
-    services().alur.runner.unclaim_task(task_id, g.api_user)
-    return jsonify(to_json(services().alur.queries.task(task_id)))
+    current_alur().runner.unclaim_task(task_id, g.api_user)
+    return jsonify(to_json(current_alur().queries.task(task_id)))
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -115,14 +114,14 @@ def complete(task_id: str) -> Response:
     version = body.get("expected_version")
     if version is not None and not isinstance(version, int):
         raise InvalidInput(gettext("expected_version harus bilangan bulat."), field="expected_version")
-    result = services().alur.runner.complete_task(task_id, g.api_user, body.get("data"), version)
+    result = current_alur().runner.complete_task(task_id, g.api_user, body.get("data"), version)
     return jsonify(to_json(result))
 
 
 @bp.post("/cases")
 def start_case() -> tuple[Response, int]:
     body = _body()
-    result = services().alur.runner.start_instance(str(body.get("process_key", "")), g.api_user,
+    result = current_alur().runner.start_instance(str(body.get("process_key", "")), g.api_user,
                                                    body.get("business_key") or None, body.get("data"))
     response = jsonify(to_json(result))
     response.headers["Location"] = url_for("api.case", instance_id=result.instance_id)
@@ -131,7 +130,7 @@ def start_case() -> tuple[Response, int]:
 
 @bp.get("/cases/<int:instance_id>")
 def case(instance_id: int) -> Response:
-    page = services().cases.case_page(instance_id, g.api_user)
+    page = current_alur().cases.case_page(instance_id, g.api_user)
     steps = [{"task": to_json(s.task), "langkah": s.langkah, "pass_no": s.pass_no,
               "worked_minutes": to_json(s.worked), "on_time": s.on_time, "overdue": s.overdue,
               "mutu_baku": s.meta.mutu_baku} for s in page.steps]
@@ -146,5 +145,5 @@ def upload_document() -> tuple[Response, int]:
     if upload is None or not upload.filename:
         raise InvalidInput(gettext("Berkas (field 'file') wajib dikirim."), field="file")
     accept = [a for a in request.form.get("accept", "").split(",") if a] or None
-    attachment = services().attachments.store(upload.stream, upload.filename, g.api_user, accept)
+    attachment = current_alur().attachments.store(upload.stream, upload.filename, g.api_user, accept)
     return jsonify(to_json(attachment)), 201

@@ -16,15 +16,12 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine.audit.history import HistoryStep
-from engine.audit.checkpoints import trusted_keys_from_env
+from engine import HistoryStep, is_read_only, may_audit, trusted_keys_from_env
 from web.auth import bearer_user
 from web.formatting import wita
-from web.services import services
+from web.current import current_alur
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-READ_ONLY_ROLE = "auditor"
-AUDIT_ROLES = frozenset({READ_ONLY_ROLE, "admin_sistem"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_ONLY = frozenset({"auth.login", "auth.logout", "auth.language"})  # no data changes
 PACKET_IN_MEMORY = 16 * 1024 * 1024  # larger packets spill to a temporary file
@@ -35,7 +32,7 @@ def refuse_changes_by_auditors() -> None:
     """403 for any state-changing request by an auditor, whether by session or by API token."""
     if request.method in SAFE_METHODS or request.endpoint in SESSION_ONLY:
         return
-    if READ_ONLY_ROLE in _request_roles():
+    if is_read_only(_request_roles()):
         abort(403, gettext("Akun auditor hanya dapat membaca; perubahan tidak diizinkan."))
 
 
@@ -50,7 +47,7 @@ def _request_roles() -> frozenset[str]:
 def require_audit_role() -> Any:
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-    if not AUDIT_ROLES & frozenset(current_user.roles):
+    if not may_audit(current_user.roles):
         abort(403, gettext("Halaman audit hanya untuk Auditor dan Admin Sistem."))
     return None
 
@@ -60,19 +57,19 @@ def log() -> str:
     """The audit log of every chain, newest first, with filters."""
     args = request.args
     instance_id = args.get("kasus", type=int)
-    page = services().alur.audit_log.events(
+    page = current_alur().audit_log.events(
         instance_id=instance_id, event_type=args.get("jenis") or None, actor=args.get("pelaku") or None,
         date_from=_date(args.get("dari")), date_to=_date(args.get("sampai")), page=args.get("hal", 1, type=int),
         per_page=current_app.config["PER_PAGE"] * 2)
     if instance_id is not None:
         _record(instance_id, "audit_trail")
     return render_template("audit/log.html", page=page, args=args,
-                           event_types=services().alur.audit_log.event_types())
+                           event_types=current_alur().audit_log.event_types())
 
 
 @bp.get("/kasus")
 def cases() -> str:
-    page = services().alur.queries.instances(request.args.get("proses") or None, request.args.get("status") or None,
+    page = current_alur().queries.instances(request.args.get("proses") or None, request.args.get("status") or None,
                                              request.args.get("hal", 1, type=int), current_app.config["PER_PAGE"])
     return render_template("audit/cases.html", page=page)
 
@@ -80,8 +77,8 @@ def cases() -> str:
 @bp.get("/kasus/<int:instance_id>")
 def replay(instance_id: int) -> str:
     """Step through the case event by event on its diagram."""
-    history = services().alur.histories.replay_states(instance_id)
-    instance = services().alur.queries.instance(instance_id)
+    history = current_alur().histories.replay_states(instance_id)
+    instance = current_alur().queries.instance(instance_id)
     _record(instance_id, "replay")
     steps = [_step_json(instance_id, step) for step in history.steps]
     return render_template("audit/replay.html", history=history, instance=instance, steps=steps)
@@ -89,7 +86,7 @@ def replay(instance_id: int) -> str:
 
 @bp.get("/kasus/<int:instance_id>/verifikasi")
 def case_verification(instance_id: int) -> str:
-    alur = services().alur
+    alur = current_alur()
     instance = alur.queries.instance(instance_id)
     report = alur.audit_verifier.verify_case(instance_id, _trusted_keys())
     replay_report = alur.replay.verify_replay(instance_id)
@@ -100,7 +97,7 @@ def case_verification(instance_id: int) -> str:
 @bp.get("/verifikasi")
 def verification() -> str:
     """Every chain and checkpoint; with ``?replay=1`` every case is also re-executed."""
-    alur = services().alur
+    alur = current_alur()
     replays = alur.replay.verify_all() if request.args.get("replay") else []
     return render_template("audit/verification.html", report=alur.audit_verifier.verify(_trusted_keys()),
                            replays=replays, instance=None)
@@ -109,13 +106,13 @@ def verification() -> str:
 @bp.get("/kasus/<int:instance_id>/paket.zip")
 def packet(instance_id: int) -> Response:
     """The case's audit packet; the export is recorded on the case first."""
-    return _zip(lambda out: services().alur.audit_export.export_case(
+    return _zip(lambda out: current_alur().audit_export.export_case(
         instance_id, current_user.username, out, _trusted_keys()), f"audit-kasus-{instance_id}.zip")
 
 
 @bp.get("/kasus/<int:instance_id>/dokumen/<sha256>")
 def document(instance_id: int, sha256: str) -> Response:
-    attachment, path = services().cases.case_document(instance_id, sha256, current_user.username)
+    attachment, path = current_alur().cases.case_document(instance_id, sha256, current_user.username)
     _record(instance_id, "document", sha256)
     return send_file(path, mimetype=attachment.media_type, as_attachment=True, download_name=attachment.filename,
                      etag=sha256, max_age=0)
@@ -127,7 +124,7 @@ def export() -> Response | str:
     date_from, date_to = _date(request.args.get("dari")), _date(request.args.get("sampai"))
     if date_from is None or date_to is None:
         return render_template("audit/export.html", args=request.args)
-    return _zip(lambda out: services().alur.audit_export.export_log(date_from, date_to, out),
+    return _zip(lambda out: current_alur().audit_export.export_log(date_from, date_to, out),
                 f"audit-log-{date_from.isoformat()}-{date_to.isoformat()}.zip")
 
 
@@ -141,7 +138,7 @@ def _step_json(instance_id: int, step: HistoryStep) -> dict[str, Any]:
 
 
 def _record(instance_id: int, what: str, sha256: str | None = None) -> None:
-    services().alur.view_log.record_view(current_user.username, instance_id, what, document_sha256=sha256,
+    current_alur().read_log.record_read(current_user.username, instance_id, what, document_sha256=sha256,
                                          remote_addr=request.remote_addr)
 
 

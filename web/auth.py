@@ -1,8 +1,9 @@
-"""Login and logout (Flask-Login over the engine's accounts), the language switch, the admin guard."""
+"""Login and logout (Flask-Login over the engine's accounts), the language switch, the role guard
+(``requires``)."""
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
@@ -10,11 +11,11 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from engine.runtime.runner import ADMIN_ROLE
-from engine.values import UserView
-from web.services import services
+from engine import is_admin, UserView
+from web.current import current_alur
 
 bp = Blueprint("auth", __name__)
+View = TypeVar("View", bound=Callable[..., Any])
 login_manager = LoginManager()
 
 
@@ -46,7 +47,7 @@ class WebUser(UserMixin):
 
     @property
     def is_admin(self) -> bool:
-        return ADMIN_ROLE in self.view.roles
+        return is_admin(self.view.roles)
 
 
 def init_login(app: Flask) -> None:
@@ -60,7 +61,7 @@ def init_login(app: Flask) -> None:
 @login_manager.user_loader
 def _load_user(username: str) -> WebUser | None:
     """Read on every signed-in request, so a deactivated account or a role change applies at once."""
-    signed_in = services().alur.queries.signed_in_user(username)
+    signed_in = current_alur().queries.signed_in_user(username)
     return WebUser(signed_in.user, signed_in.unread_notifications) if signed_in is not None else None
 
 
@@ -70,18 +71,25 @@ def bearer_user() -> UserView | None:
     if "bearer_user" not in g:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         token = token.strip()
-        g.bearer_user = services().tokens.authenticate(token) if scheme.lower() == "bearer" and token else None
+        g.bearer_user = current_alur().tokens.authenticate(token) if scheme.lower() == "bearer" and token else None
     return g.bearer_user  # type: ignore[no-any-return]
 
 
-def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_admin:
-            abort(403, gettext("Halaman ini hanya untuk Admin Sistem."))
-        return view(*args, **kwargs)
-    return wrapped
+def requires(rule: Callable[[frozenset[str]], bool], message: str) -> Callable[[View], View]:
+    """Sign-in, then ``rule`` (a predicate of ``engine.permissions``) over the user's roles; 403 with
+    ``message`` (a lazy_gettext text) otherwise. The one guard of role-based pages."""
+    def decorate(view: View) -> View:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not rule(current_user.roles):
+                abort(403, str(message))
+            return view(*args, **kwargs)
+        return cast(View, wrapped)
+    return decorate
+
+
+admin_required = requires(is_admin, lazy_gettext("Halaman ini hanya untuk Admin Sistem."))
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -98,9 +106,9 @@ def login() -> Response | str | tuple[str, int]:
     if request.method == "GET":
         return render_template("auth/login.html", username="")
     username = request.form.get("username", "").strip()
-    user = services().alur.users.authenticate(username, request.form.get("password", ""))
+    user = current_alur().users.authenticate(username, request.form.get("password", ""))
     if user is None:
-        services().access.login_failed(username, request.remote_addr)
+        current_alur().logins.login_failed(username, request.remote_addr)
         flash(gettext("Nama pengguna atau kata sandi salah, atau akun tidak aktif."), "error")
         return render_template("auth/login.html", username=username), 401
     lang = session.get("lang")
@@ -108,14 +116,14 @@ def login() -> Response | str | tuple[str, int]:
     if lang:
         session["lang"] = lang
     login_user(WebUser(user))
-    services().access.login_succeeded(user.username, request.remote_addr)
+    current_alur().logins.login_succeeded(user.username, request.remote_addr)
     return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
 
 
 @bp.post("/keluar")
 @login_required
 def logout() -> Response:
-    services().access.logged_out(current_user.username, request.remote_addr)
+    current_alur().logins.logged_out(current_user.username, request.remote_addr)
     logout_user()
     flash(gettext("Anda telah keluar."), "info")
     return redirect(url_for("auth.login"))

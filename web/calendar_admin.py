@@ -9,10 +9,10 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine.errors import InvalidInput
+from engine import InvalidInput
 from web.auth import admin_required
 from web.errors import status_of
-from web.services import services
+from web.current import current_alur
 
 bp = Blueprint("calendar_admin", __name__, url_prefix="/admin/kalender")
 
@@ -20,7 +20,7 @@ bp = Blueprint("calendar_admin", __name__, url_prefix="/admin/kalender")
 @bp.get("")
 @admin_required
 def index() -> str:
-    return _render(request.args.get("tahun", services().cases.now().year, type=int))
+    return _render(request.args.get("tahun", current_alur().cases.now().year, type=int))
 
 
 @bp.post("")
@@ -30,10 +30,10 @@ def add() -> Response | tuple[str, int]:
     form = request.form
     try:
         day = _parse_day(form.get("tanggal", ""))
-        services().alur.calendar_admin.set_override(day, form.get("jenis") == "kerja", form.get("keterangan", ""),
+        current_alur().calendar_admin.set_override(day, form.get("jenis") == "kerja", form.get("keterangan", ""),
                                                     current_user.username)
     except InvalidInput as exc:
-        return _render(services().cases.now().year, error=exc.message, form=form), status_of(exc)
+        return _render(current_alur().cases.now().year, error=exc.message, form=form), status_of(exc)
     flash(gettext("Kalender kerja diperbarui untuk %(day)s.", day=day.isoformat()), "success")
     return redirect(url_for("calendar_admin.index", tahun=day.year))
 
@@ -42,7 +42,7 @@ def add() -> Response | tuple[str, int]:
 @admin_required
 def remove(day: str) -> Response:
     parsed = _parse_day(day)
-    services().alur.calendar_admin.remove_override(parsed, current_user.username)
+    current_alur().calendar_admin.remove_override(parsed, current_user.username)
     flash(gettext("Tanggal %(day)s dikembalikan ke kalender nasional.", day=parsed.isoformat()), "info")
     return redirect(url_for("calendar_admin.index", tahun=parsed.year))
 
@@ -55,6 +55,6 @@ def _parse_day(text: str) -> date:
 
 
 def _render(year: int, error: str | None = None, form: dict | None = None) -> str:
-    admin = services().alur.calendar_admin
+    admin = current_alur().calendar_admin
     return render_template("admin/calendar.html", year=year, days_off=admin.days_off(year),
                            overrides=admin.list_overrides(), error=error, form=form or {})

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from engine.errors import Conflict, DeploymentError, EngineError, InvalidInput, NotFound, PermissionDenied
+from engine import Conflict, DeploymentError, EngineError, InvalidInput, NotFound, PermissionDenied
 
 STATUS_OF: tuple[tuple[type[EngineError], int], ...] = (
     (NotFound, 404),

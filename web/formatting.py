@@ -16,10 +16,8 @@ from markupsafe import Markup, escape
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 
-from engine.worktime.work_calendar import WITA
-from engine.reading.queries import CASE_READER_ROLES, COUNT_CAP
-from engine.values import TaskView
-from web.services import services
+from engine import COUNT_CAP, may_audit, may_read_models, TaskView, WITA
+from web.current import current_alur
 
 
 @dataclass(frozen=True)
@@ -173,20 +171,20 @@ def count_text(count: int) -> str:
 
 
 def role_title(role_key: str) -> str:
-    return services().alur.roles.title(role_key)
+    return current_alur().roles.title(role_key)
 
 
 def user_name(username: str | None) -> Markup | str:
     """The person's full name, with the username as a tooltip."""
     if not username:
         return "–"
-    user = services().alur.users.find(username)
+    user = current_alur().users.find(username)
     name = user.full_name if user else username
     return Markup('<span class="person" title="{}">{}</span>').format(username, name)
 
 
 def form_schema(form_key: str) -> dict[str, Any]:
-    return services().alur.forms.get(form_key).schema
+    return current_alur().forms.get(form_key).schema
 
 
 def enum_label(prop: dict[str, Any], value: Any) -> str:
@@ -244,9 +242,6 @@ def case_url(instance_id: int) -> str:
     return f"{around[0]}{int(instance_id)}{around[1]}"
 
 
-# Who sees the Pemodel and Audit menu entries (the pages check the same roles themselves).
-MODEL_READER_ROLES = CASE_READER_ROLES | {"pemilik_proses"}
-AUDIT_ROLES = frozenset({"auditor", "admin_sistem"})
 
 
 def register(app: Flask) -> None:
@@ -272,7 +267,8 @@ def register(app: Flask) -> None:
         if current_user.is_authenticated:
             unread = current_user.unread_notifications  # read with the account for this request
             if unread is None:  # signed in during this request
-                unread = services().alur.notifications.unread_count(current_user.username)
+                unread = current_alur().notifications.unread_count(current_user.username)
             roles = frozenset(current_user.roles)
         return {"current_user": current_user, "unread_notifications": unread,
-                "nav_modeler": bool(roles & MODEL_READER_ROLES), "nav_audit": bool(roles & AUDIT_ROLES)}
+                # the pages check the same rules themselves
+                "nav_modeler": may_read_models(roles), "nav_audit": may_audit(roles)}

@@ -5,8 +5,8 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN
-from web.services import services
+from engine import INBOX_TABS, TASK_STATES_OPEN
+from web.current import current_alur
 
 bp = Blueprint("inbox", __name__)
 
@@ -25,9 +25,9 @@ def index() -> str:
     state = request.args.get("status") if request.args.get("status") in TASK_STATES_OPEN else None
     tab = request.args.get("tab") if request.args.get("tab") in INBOX_TABS else None
     user, roles = current_user.username, current_user.roles  # read for this request by the login manager
-    inbox = services().alur.queries.inbox_overview(user, tab, process_key, state, request.args.get("hal", 1, type=int),
+    inbox = current_alur().queries.inbox_overview(user, tab, process_key, state, request.args.get("hal", 1, type=int),
                                                    current_app.config["PER_PAGE"], user_roles=roles)
     return render_template(
         "inbox/index.html", tab=inbox.tab, process_key=process_key, state=state, page=inbox.page,
-        counts=inbox.counts, remaining=services().cases.remaining(inbox.page.items),
-        processes=services().catalog.processes(user, user_roles=roles), now=services().cases.now())
+        counts=inbox.counts, remaining=current_alur().cases.remaining(inbox.page.items),
+        processes=current_alur().catalog.processes(user, user_roles=roles), now=current_alur().cases.now())

@@ -2,90 +2,49 @@
 and the official SOP document (HTML and PDF) of any deployed version."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from functools import wraps
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
+from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 
-from engine.worktime.clock import utcnow
-from engine.config import PROJECT_ROOT
-from engine.runtime.case_migration import CaseMigrator, MigrationRefused
-from engine.modeling.checks import BpmnLint, ModelProblem, available_forms, deploy_checked, validate_model
-from engine.reading.queries import CASE_READER_ROLES
-from engine.runtime.runner import ADMIN_ROLE
-from engine.sop.render import SopDocuments
-from engine.modeling.parser import DefinitionParser
-from engine.reading.versions import Versions
-from web.services import services
+from engine import (
+    available_forms,
+    deploy_checked,
+    may_model,
+    may_read_models,
+    MigrationRefused,
+    ModelProblem,
+    validate_model,
+)
+from web.auth import requires
+from web.current import current_alur
 
 bp = Blueprint("modeler", __name__, url_prefix="/pemodel")
-OWNER_ROLE = "pemilik_proses"
-READER_ROLES = CASE_READER_ROLES | {OWNER_ROLE}
-
-
-@dataclass
-class ModelerServices:
-    versions: Versions
-    migrator: CaseMigrator
-    documents: SopDocuments
-    parser: DefinitionParser
-    lint: BpmnLint
-
-
-@bp.record_once
-def _build(state: BlueprintSetupState) -> None:
-    """The engine services of this blueprint, over the app's one ``Alur`` (built before blueprints)."""
-    alur = state.app.extensions["alur"].alur
-    clock = state.app.config.get("CLOCK") or utcnow
-    state.app.extensions["alur_modeler"] = ModelerServices(
-        versions=Versions(alur.sessions), migrator=CaseMigrator(alur.sessions, alur.definitions, alur.calendar, clock),
-        documents=SopDocuments(alur.sessions, alur.roles, chromium=state.app.config.get("CHROMIUM")),
-        parser=DefinitionParser(alur.roles, alur.forms), lint=BpmnLint(PROJECT_ROOT))
-
-
-def modeler_services() -> ModelerServices:
-    return current_app.extensions["alur_modeler"]  # type: ignore[no-any-return]
-
-
-def _roles_required(roles: frozenset[str], message: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not (set(current_user.roles) & roles):
-                raise Forbidden(message)
-            return view(*args, **kwargs)
-        return wrapped
-    return decorate
-
-
-owner_required = _roles_required(frozenset({OWNER_ROLE}), "Halaman ini hanya untuk Pemilik Proses.")
-reader_required = _roles_required(frozenset(READER_ROLES | {ADMIN_ROLE}),
-                                  "Riwayat versi hanya untuk Pemilik Proses, auditor dan pimpinan.")
+owner_required = requires(may_model, lazy_gettext("Halaman ini hanya untuk Pemilik Proses."))
+reader_required = requires(may_read_models,
+                           lazy_gettext("Riwayat versi hanya untuk Pemilik Proses, auditor dan pimpinan."))
 
 
 @bp.get("")
 @reader_required
 def index() -> str:
-    return render_template("modeler/index.html", processes=modeler_services().versions.processes(),
-                           is_owner=OWNER_ROLE in current_user.roles)
+    return render_template("modeler/index.html", processes=current_alur().versions.processes(),
+                           is_owner=may_model(current_user.roles))
 
 
 @bp.get("/<process_key>")
 @owner_required
 def editor(process_key: str) -> str:
     """The modeler, opened on the latest version or on ``?versi=N``."""
-    versions = modeler_services().versions.list_versions(process_key)
+    versions = current_alur().versions.list_versions(process_key)
     chosen = request.args.get("versi", type=int) or versions[0].version
     current = next((v for v in versions if v.version == chosen), versions[0])
-    alur = services().alur
+    alur = current_alur()
     config = {
         "processKey": process_key, "version": current.version, "csrfToken": generate_csrf(),
         "xmlUrl": url_for(".download", process_key=process_key, version=current.version, inline=1),
@@ -102,7 +61,7 @@ def editor(process_key: str) -> str:
 @reader_required
 def download(process_key: str, version: int) -> Response:
     """The BPMN file of a deployed version, as deployed (Camunda Modeler opens it unchanged)."""
-    xml = modeler_services().versions.definition_xml(process_key, version)
+    xml = current_alur().versions.definition_xml(process_key, version)
     response = current_app.response_class(xml, mimetype="application/xml")
     if not request.args.get("inline"):
         response.headers["Content-Disposition"] = f'attachment; filename="{process_key}.v{version}.bpmn"'
@@ -114,8 +73,8 @@ def download(process_key: str, version: int) -> Response:
 def check(process_key: str) -> Response:
     """Every problem of the posted model: the deploy checks and bpmnlint, each with its element."""
     xml = _posted_xml()
-    result = validate_model(modeler_services().parser, xml, f"{process_key}.bpmn", process_key,
-                            modeler_services().lint)
+    result = validate_model(current_alur().parser, xml, f"{process_key}.bpmn", process_key,
+                            current_alur().model_lint)
     return jsonify(ok=result.ok, problems=[_problem(p) for p in result.problems], lint_note=result.lint_note)
 
 
@@ -126,9 +85,9 @@ def deploy(process_key: str) -> tuple[Response, int] | Response:
     note = str((request.get_json(silent=True) or {}).get("change_note", "")).strip()
     if not note:
         return jsonify(deployed=False, message="Catatan perubahan wajib diisi.", problems=[]), 422
-    svc = modeler_services()
-    outcome = deploy_checked(services().alur.deployer, svc.parser, _posted_xml(), process_key,
-                             current_user.username, note, svc.lint)
+    svc = current_alur()
+    outcome = deploy_checked(current_alur().deployer, svc.parser, _posted_xml(), process_key,
+                             current_user.username, note, svc.model_lint)
     problems = [_problem(p) for p in outcome.check.problems]
     if outcome.result is None:
         return jsonify(deployed=False, message="Deploy ditolak: model belum memenuhi konvensi.",
@@ -147,7 +106,7 @@ def deploy(process_key: str) -> tuple[Response, int] | Response:
 @reader_required
 def versions(process_key: str) -> str:
     """Versions with who, when and why; the diff of two; running cases per version with migration."""
-    svc = modeler_services()
+    svc = current_alur()
     listed = svc.versions.list_versions(process_key)
     latest = listed[0].version
     to_version = request.args.get("ke", type=int) or latest
@@ -158,14 +117,14 @@ def versions(process_key: str) -> str:
               for c in svc.migrator.check_version(process_key, version, latest)}
     return render_template("modeler/versions.html", process_key=process_key, versions=listed, latest=latest,
                            diff=diff, from_version=from_version, to_version=to_version, running=running,
-                           checks=checks, is_owner=OWNER_ROLE in current_user.roles)
+                           checks=checks, is_owner=may_model(current_user.roles))
 
 
 @bp.post("/<process_key>/migrasi")
 @owner_required
 def migrate(process_key: str) -> Response:
     """Move one case (``instance_id``) or every case of ``from_version`` to the latest version."""
-    svc, actor = modeler_services(), current_user.username
+    svc, actor = current_alur(), current_user.username
     to_version = request.form.get("to_version", type=int)
     instance_id = request.form.get("instance_id", type=int)
     if instance_id is not None:
@@ -190,17 +149,17 @@ def migrate(process_key: str) -> Response:
 @login_required
 def document(process_key: str, version: int) -> Response:
     """The SOP document (PermenPAN-RB 35/2012 layout), print-ready; every signed-in person may read it."""
-    links = [("‹ Kembali", url_for(".versions", process_key=process_key) if set(current_user.roles) & READER_ROLES
+    links = [("‹ Kembali", url_for(".versions", process_key=process_key) if may_read_models(current_user.roles)
               else url_for("processes.show", process_key=process_key)),
              ("Unduh PDF", url_for(".document_pdf", process_key=process_key, version=version))]
-    html = modeler_services().documents.html(process_key, version, links)
+    html = current_alur().sop_documents.html(process_key, version, links)
     return current_app.response_class(html, mimetype="text/html")
 
 
 @bp.get("/<process_key>/versi/<int:version>/dokumen.pdf")
 @login_required
 def document_pdf(process_key: str, version: int) -> Response:
-    pdf = modeler_services().documents.pdf(process_key, version)
+    pdf = current_alur().sop_documents.pdf(process_key, version)
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="SOP-{process_key}-v{version}.pdf"'
     return response

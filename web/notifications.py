@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from web.auth import safe_next
-from web.services import services
+from web.current import current_alur
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifikasi")
 
@@ -15,7 +15,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifikasi")
 @bp.get("")
 @login_required
 def index() -> str:
-    notes = services().alur.notifications.list(current_user.username, limit=100)
+    notes = current_alur().notifications.list(current_user.username, limit=100)
     return render_template("notifications/index.html", notes=notes)
 
 
@@ -25,8 +25,8 @@ def mark_read() -> Response:
     """Mark one notification (``id``) or all of them as read."""
     ids = request.form.getlist("id", type=int)
     if ids:
-        services().alur.notifications.mark_read(current_user.username, ids)
+        current_alur().notifications.mark_read(current_user.username, ids)
     else:
-        services().alur.notifications.mark_all_read(current_user.username)
+        current_alur().notifications.mark_all_read(current_user.username)
         flash(gettext("Semua notifikasi ditandai sudah dibaca."), "info")
     return redirect(safe_next(request.form.get("next"), url_for("notifications.index")))

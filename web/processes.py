@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from web.services import services
+from web.current import current_alur
 
 bp = Blueprint("processes", __name__)
 
@@ -13,20 +13,20 @@ bp = Blueprint("processes", __name__)
 @bp.get("/proses")
 @login_required
 def index() -> str:
-    return render_template("processes/index.html", processes=services().catalog.processes(current_user.username))
+    return render_template("processes/index.html", processes=current_alur().catalog.processes(current_user.username))
 
 
 @bp.get("/proses/<process_key>")
 @login_required
 def show(process_key: str) -> str:
-    return render_template("processes/show.html", process=services().catalog.process(process_key,
+    return render_template("processes/show.html", process=current_alur().catalog.process(process_key,
                                                                                        current_user.username))
 
 
 @bp.get("/proses/definisi/<int:definition_id>.bpmn")
 @login_required
 def definition_xml(definition_id: int) -> Response:
-    xml = services().alur.queries.definition_xml(definition_id)
+    xml = current_alur().queries.definition_xml(definition_id)
     return current_app.response_class(xml, mimetype="application/xml")
 
 

@@ -5,16 +5,14 @@ import os
 
 from werkzeug.serving import make_server
 
-from engine.persistence.schema import upgrade
-from engine.bootstrap import Alur
-from engine.worker.scheduler import start_embedded_worker
+from engine import Alur, start_embedded_worker, upgrade_schema
 from web import create_app
 from web.demo import ensure_demo_users
 
 
 def prepare(alur: Alur, demo_users: bool = True) -> None:
     """What ``alur init --deploy`` does, plus the demo accounts; every step is idempotent."""
-    upgrade(alur.settings.database_url)
+    upgrade_schema(alur.settings.database_url)
     for result in alur.deployer.seed_directory(alur.settings.processes_dir, "system"):
         if result.created:
             print(f"deployed {result.process_key} v{result.version}")

@@ -31,7 +31,7 @@ from engine.errors import InstanceNotFound, InvalidInput
 from engine.persistence.models import (Attachment, AuditCheckpoint, AuditCheckpointHead, AuditEvent,
                                        ProcessDefinition, ProcessInstance)
 from engine.audit.replay import ReplayVerifier
-from engine.audit.read_log import ViewLog
+from engine.audit.read_log import ReadLog
 
 CSV_COLUMNS = ("id", "chain", "seq", "instance_id", "event_type", "actor", "at_utc", "at_wita", "payload_json",
                "prev_hash", "hash")
@@ -105,7 +105,7 @@ class _Packet:
 
 class AuditExporter:
     def __init__(self, sessions: sessionmaker[Session], histories: CaseHistories, replay: ReplayVerifier,
-                 views: ViewLog, attachments_dir: Path, clock: Clock = utcnow) -> None:
+                 views: ReadLog, attachments_dir: Path, clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._histories = histories
         self._replay = replay
@@ -119,7 +119,7 @@ class AuditExporter:
 
         :raises InstanceNotFound: no case has this id
         """
-        self._views.record_view(actor, instance_id, "export")
+        self._views.record_read(actor, instance_id, "export")
         history = self._histories.replay_states(instance_id)
         replay = self._replay.verify_replay(instance_id)
         chain = instance_chain(instance_id)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.chain import instance_chain
-from engine.modeling.deploy import DefinitionStore
+from engine.modeling.definitions import DefinitionStore
 from engine.errors import InstanceNotFound, InvalidInput
 from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
 from engine.persistence.models import Attachment, AuditEvent, ProcessDefinition, ProcessInstance

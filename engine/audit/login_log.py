@@ -11,7 +11,7 @@ from engine.audit.chain import SYSTEM_CHAIN, append_event
 from engine.worktime.clock import Clock, utcnow
 
 
-class AccessLog:
+class LoginLog:
     def __init__(self, sessions: sessionmaker[Session], clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._clock = clock

@@ -21,12 +21,12 @@ VIEW_EVENTS = frozenset({CASE_VIEWED, DOCUMENT_VIEWED})
 VIEW_KINDS = ("case", "tasks", "audit_trail", "replay", "verification", "export", "document")
 
 
-class ViewLog:
+class ReadLog:
     def __init__(self, sessions: sessionmaker[Session], clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._clock = clock
 
-    def record_view(self, actor: str, instance_id: int, what: str, document_sha256: str | None = None,
+    def record_read(self, actor: str, instance_id: int, what: str, document_sha256: str | None = None,
                     remote_addr: str | None = None) -> None:
         """Append ``case_viewed`` (or ``document_viewed``) to the case's chain, in one transaction.
 

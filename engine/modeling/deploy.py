@@ -1,53 +1,18 @@
-"""Deploying BPMN files as versioned definitions, and the cache of parsed definitions."""
+"""Deploying BPMN files as versioned definitions (the parsed ones are cached by ``definitions``)."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.chain import SYSTEM_CHAIN, append_event
 from engine.worktime.clock import Clock, utcnow
-from engine.errors import DefinitionNotFound, DeploymentError, InvalidInput
+from engine.errors import DeploymentError, InvalidInput
 from engine.persistence.models import ProcessDefinition
 from engine.modeling.schedules import parse_cycle, sync_schedule
-from engine.modeling.parser import DefinitionParser, ParsedDefinition, sha256_of
+from engine.modeling.parser import DefinitionParser, sha256_of
 from engine.values import DeployResult
-
-
-class DefinitionStore:
-    """Parsed definitions by id, parsed once per process from the stored XML."""
-
-    def __init__(self, parser: DefinitionParser) -> None:
-        self._parser = parser
-        self._cache: dict[int, tuple[ProcessDefinition, ParsedDefinition]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, session: Session, definition_id: int) -> tuple[ProcessDefinition, ParsedDefinition]:
-        """:raises DefinitionNotFound: no definition has this id"""
-        cached = self._cache.get(definition_id)
-        if cached is not None:
-            return cached
-        row = session.get(ProcessDefinition, definition_id)
-        if row is None:
-            raise DefinitionNotFound(f"Definisi proses {definition_id} tidak ditemukan", definition_id=definition_id)
-        parsed = self._parser.parse(row.bpmn_xml.encode("utf-8"), row.source_file)
-        # The cache outlives this session: detach the row, so a rollback of this transaction
-        # cannot expire it under later callers.
-        session.expunge(row)
-        with self._lock:
-            self._cache[definition_id] = (row, parsed)
-        return row, parsed
-
-    def latest(self, session: Session, process_key: str) -> tuple[ProcessDefinition, ParsedDefinition]:
-        """:raises DefinitionNotFound: the process key was never deployed"""
-        definition_id = session.scalar(
-            select(ProcessDefinition.id).where(ProcessDefinition.process_key == process_key)
-            .order_by(ProcessDefinition.version.desc()).limit(1))
-        if definition_id is None:
-            raise DefinitionNotFound(f"Proses '{process_key}' belum di-deploy", process_key=process_key)
-        return self.get(session, definition_id)
 
 
 class Deployer:
@@ -126,8 +91,4 @@ class Deployer:
             return DeployResult(process_key, latest.version, latest.id, created=False)
 
 
-def definition_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(ProcessDefinition)) or 0
-
-
-__all__ = ["DefinitionStore", "Deployer", "sha256_of", "definition_count"]
+__all__ = ["Deployer", "sha256_of"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +58,7 @@ class RoleCatalog:
         lane = self.roles.get(lane_role)
         return role == lane_role or (lane is not None and role in lane.members)
 
-    def expand(self, user_roles: set[str] | frozenset[str]) -> set[str]:
+    def expand(self, user_roles: AbstractSet[str]) -> set[str]:
         """Every task role a user with these roles may work on: their roles and groups containing them."""
         result = set(user_roles)
         for role in self.roles.values():

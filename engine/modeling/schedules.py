@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
@@ -27,10 +26,9 @@ from engine.audit.chain import SYSTEM_CHAIN, append_event
 from engine.worktime.work_calendar import WITA
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import InvalidInput, NotFound
+from engine.modeling.definitions import DefinitionStore
 from engine.persistence.models import ProcessSchedule
 
-if TYPE_CHECKING:  # deploy imports this module to keep schedules in step with diagrams
-    from engine.modeling.deploy import DefinitionStore
 
 CATCH_UP_POLICIES = ("latest", "all")
 MAX_CATCH_UP = 100

@@ -17,12 +17,12 @@ from engine.runtime.attachments import AttachmentStore, AttachmentView
 from engine.worktime.work_calendar import WorkCalendar
 from engine.reading.catalog import StepMeta
 from engine.worktime.clock import Clock, utcnow
-from engine.modeling.deploy import DefinitionStore
+from engine.modeling.definitions import DefinitionStore
 from engine.errors import NotFound, PermissionDenied
 from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
-from engine.reading.queries import CASE_READER_ROLES, Queries
+from engine.permissions import Permissions, reads_every_case
+from engine.reading.queries import Queries
 from engine.modeling.roles import RoleCatalog
-from engine.runtime.runner import ADMIN_ROLE
 from engine.accounts.users import UserService
 from engine.audit.read_log import VIEW_EVENTS
 from engine.values import AuditEventView, InstanceView, TaskView
@@ -92,13 +92,15 @@ class CasePage:
 
 class CaseFiles:
     def __init__(self, sessions: sessionmaker[Session], queries: Queries, definitions: DefinitionStore,
-                 forms: FormRegistry, roles: RoleCatalog, users: UserService, attachments: AttachmentStore,
-                 calendar: Callable[[Session], WorkCalendar], clock: Clock = utcnow) -> None:
+                 forms: FormRegistry, roles: RoleCatalog, permissions: Permissions, users: UserService,
+                 attachments: AttachmentStore, calendar: Callable[[Session], WorkCalendar],
+                 clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._queries = queries
         self._definitions = definitions
         self._forms = forms
         self._roles = roles
+        self._may = permissions
         self._users = users
         self._attachments = attachments
         self._calendar = calendar
@@ -121,7 +123,7 @@ class CaseFiles:
         schema = self._forms.get(task.form_key).schema
         values = task.data if task.data is not None else self._prefill(schema, task, earlier, instance.data)
         is_open = task.state in ("ready", "claimed")
-        holds_role = task.role in self._roles.expand(user_roles)
+        holds_role = self._may.may_work_on(task.role, user_roles)
         return TaskPage(
             task=task, meta=meta, schema=schema, instance=instance, values=values,
             documents=self._documents(earlier), earlier_steps=earlier,
@@ -169,8 +171,7 @@ class CaseFiles:
             passes=passes, flows_taken=[d["flow"] for d in decisions if d.get("flow")], worked=worked,
             overdue=running and instance.due_at is not None and instance.due_at < now,
             warned=running and instance.warning_at is not None and instance.warning_at < now,
-            can_cancel=running and (instance.started_by == username or ADMIN_ROLE in user_roles
-                                    or any(self._roles.supervisors_of(r) & user_roles for r in open_roles)),
+            can_cancel=running and self._may.may_cancel(instance.started_by, open_roles, username, user_roles),
             properties=dict(parsed.properties), views=views)
 
     def case_document(self, instance_id: int, sha256: str, username: str) -> tuple[AttachmentView, Any]:
@@ -209,15 +210,14 @@ class CaseFiles:
         return user.roles if user is not None and user.active else frozenset()
 
     def _supervises(self, task: TaskView, user_roles: frozenset[str]) -> bool:
-        return bool(self._roles.supervisors_of(task.role) & user_roles) or ADMIN_ROLE in user_roles
+        return self._may.supervises(task.role, user_roles)
 
     def _may_read_task(self, task: TaskView, username: str, user_roles: frozenset[str]) -> bool:
-        return (task.role in self._roles.expand(user_roles) or username in (task.assignee, task.completed_by)
-                or self._supervises(task, user_roles) or bool(user_roles & CASE_READER_ROLES))
+        return self._may.may_read_task(task.role, (task.assignee, task.completed_by), username, user_roles)
 
     def _may_read_case(self, instance: InstanceView, tasks: list[TaskView], username: str,
                        user_roles: frozenset[str]) -> bool:
-        return (instance.started_by == username or bool(user_roles & CASE_READER_ROLES)
+        return (instance.started_by == username or reads_every_case(user_roles)
                 or any(self._may_read_task(t, username, user_roles) for t in tasks))
 
     def _steps(self, definition_id: int, tasks: list[TaskView]) -> list[StepView]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.modeling.deploy import DefinitionStore
+from engine.modeling.definitions import DefinitionStore
 from engine.persistence.models import ProcessDefinition
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.modeling.roles import RoleCatalog

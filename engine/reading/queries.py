@@ -11,12 +11,13 @@ from sqlalchemy import Connection, Select, and_, bindparam, func, literal_column
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
-from engine.modeling.deploy import DefinitionStore
+from engine.modeling.definitions import DefinitionStore
 from engine.errors import InstanceNotFound, InvalidInput, TaskNotFound
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                       UserAccount, UserRole)
 from engine.modeling.roles import RoleCatalog
+from engine.permissions import Permissions, reads_every_case
 from engine.worker.notifications import UNREAD_COUNT
 from engine.accounts.users import ACTIVE_USER_ROLES, active_user_view, roles_of
 from engine.values import AuditEventView, InstanceView, Page, TaskView, UserView
@@ -52,10 +53,11 @@ def task_view(row: HumanTask, with_data: bool = False) -> TaskView:
 
 
 class Queries:
-    def __init__(self, sessions: sessionmaker[Session], roles: RoleCatalog, definitions: DefinitionStore,
-                 clock: Clock = utcnow) -> None:
+    def __init__(self, sessions: sessionmaker[Session], roles: RoleCatalog, permissions: Permissions,
+                 definitions: DefinitionStore, clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._roles = roles
+        self._may = permissions
         self._definitions = definitions
         self._clock = clock
 
@@ -188,7 +190,7 @@ class Queries:
 
     def visible_instances(self, username: str, process_key: str | None = None, status: str | None = None,
                           page: int = 1, per_page: int = 25) -> Page:
-        """Cases a user may read, newest first: all for CASE_READER_ROLES; otherwise those the user
+        """Cases a user may read, newest first: all for ``reads_every_case``; otherwise those the user
         started or acted in, or with a task of a role the user holds or supervises."""
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
         with self._sessions() as session:
@@ -198,9 +200,8 @@ class Queries:
                 conditions.append(ProcessInstance.process_key == process_key)
             if status:
                 conditions.append(ProcessInstance.status == status)
-            if not user_roles & CASE_READER_ROLES:
-                task_roles = self._roles.expand(user_roles) | {
-                    r for r in self._roles.roles if self._roles.supervisors_of(r) & user_roles}
+            if not reads_every_case(user_roles):
+                task_roles = self._may.task_roles_seen(user_roles)
                 involved = select(HumanTask.id).where(HumanTask.instance_id == ProcessInstance.id, or_(
                     HumanTask.role.in_(sorted(task_roles)), HumanTask.assignee == username,
                     HumanTask.completed_by == username)).exists()
@@ -213,7 +214,6 @@ class Queries:
 
 
 TASK_STATES_OPEN = ("ready", "claimed")
-CASE_READER_ROLES = frozenset({"admin_sistem", "auditor", "pemilik_proses", "penilai_sop", "kepala_dinas"})
 
 
 # -- statements built once per shape: building one per call costs SQLAlchemy about as much as running it

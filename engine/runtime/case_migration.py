@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.audit.chain import PendingEvent, instance_chain, write_events
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
-from engine.modeling.deploy import DefinitionStore
+from engine.modeling.definitions import DefinitionStore
 from engine.errors import ConcurrentUpdate, Conflict, InstanceNotFound
 from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.runtime.serializer import _REGISTRY, dump_state, load_state

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.audit.chain import PendingEvent, instance_chain
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
-from engine.modeling.deploy import DefinitionStore
+from engine.modeling.definitions import DefinitionStore
 from engine.errors import (
     ConcurrentUpdate,
     ExecutionError,
@@ -40,9 +40,8 @@ from engine.modeling.parser import ParsedDefinition
 from engine.runtime.step_statements import CASE_WITH_HEAD, COMPLETE_TASK, INSERT_TASKS, SAVE_CASE, TASK_WITH_CASE
 from engine.runtime.unit_of_work import EVENTS_KEY, HEADS_KEY, Transaction, after_commit, queue_write
 from engine.accounts.users import roles_of
+from engine.permissions import SYSTEM_ACTOR, Permissions
 
-SYSTEM_ACTOR = "system"
-ADMIN_ROLE = "admin_sistem"
 OPEN_STATES = ("ready", "claimed")
 
 
@@ -55,12 +54,14 @@ class StepResult:
 
 class Runner:
     def __init__(self, sessions: sessionmaker[Session], definitions: DefinitionStore, forms: FormRegistry,
-                 roles: RoleCatalog, calendar: Callable[[Session], WorkCalendar], clock: Clock = utcnow) -> None:
+                 roles: RoleCatalog, permissions: Permissions, calendar: Callable[[Session], WorkCalendar],
+                 clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._live = LiveWorkflows()
         self._definitions = definitions
         self._forms = forms
         self._roles = roles
+        self._may = permissions
         self._calendar = calendar
         self._clock = clock
 
@@ -82,7 +83,7 @@ class Runner:
         with self._transaction() as session:
             row, definition = self._definitions.latest(session, process_key)
             actor_roles = self._actor_roles(session, actor)
-            if actor != SYSTEM_ACTOR and not self._roles.expand(actor_roles) & definition.start_roles:
+            if not self._may.may_start(definition.start_roles, actor, actor_roles):
                 raise PermissionDenied(f"Peran Anda tidak dapat memulai '{definition.name}'", process_key=process_key)
             now = self._clock()
             workflow = new_workflow(definition.spec, definition.subprocess_specs)
@@ -146,7 +147,7 @@ class Runner:
             if not self._is_supervisor(session, task, actor):
                 raise PermissionDenied("Hanya peran atasan yang dapat mengalihkan tugas", task_id=task_id)
             target_roles = roles_of(session, to_user)
-            if task.role not in self._roles.expand(target_roles):
+            if not self._may.may_work_on(task.role, target_roles):
                 raise InvalidInput(f"Pengguna '{to_user}' tidak memiliki peran {self._roles.title(task.role)}",
                                    field="to_user")
             now = self._clock()
@@ -259,9 +260,7 @@ class Runner:
             open_tasks = list(session.scalars(select(HumanTask).where(
                 HumanTask.instance_id == instance_id, HumanTask.state.in_(OPEN_STATES))))
             actor_roles = self._actor_roles(session, actor)
-            allowed = actor in (instance.started_by, SYSTEM_ACTOR) or ADMIN_ROLE in actor_roles or any(
-                self._roles.supervisors_of(t.role) & actor_roles for t in open_tasks)
-            if not allowed:
+            if not self._may.may_cancel(instance.started_by, (t.role for t in open_tasks), actor, actor_roles):
                 raise PermissionDenied("Anda tidak berwenang membatalkan kasus ini", instance_id=instance_id)
             now = self._clock()
             _row, definition = self._definitions.get(session, instance.definition_id)
@@ -308,13 +307,12 @@ class Runner:
                            actor_roles: set[str] | None = None) -> None:
         if actor_roles is None or actor == SYSTEM_ACTOR:
             actor_roles = self._actor_roles(session, actor)
-        if task.role not in self._roles.expand(actor_roles):
+        if not self._may.may_work_on(task.role, actor_roles):
             raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task.id,
                                    role=task.role)
 
     def _is_supervisor(self, session: Session, task: HumanTask, actor: str) -> bool:
-        actor_roles = self._actor_roles(session, actor)
-        return bool(self._roles.supervisors_of(task.role) & actor_roles) or ADMIN_ROLE in actor_roles
+        return self._may.supervises(task.role, self._actor_roles(session, actor))
 
     @staticmethod
     def _running_instance(session: Session, instance_id: int) -> ProcessInstance:

@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.chain import append_event, instance_chain
 from engine.worktime.work_calendar import WITA
-from engine.modeling.deploy import DefinitionStore
+from engine.modeling.definitions import DefinitionStore
 from engine.worker.notifications import Recipient, active_user, add_notification, users_holding
 from engine.persistence.models import HumanTask, ProcessInstance
 from engine.modeling.roles import RoleCatalog
 from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
 
-SYSTEM_ACTOR = "system"
+from engine.permissions import SYSTEM_ACTOR
 OPEN_STATES = ("ready", "claimed")
 log = logging.getLogger(__name__)
 

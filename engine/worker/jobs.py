@@ -27,7 +27,8 @@ from engine.errors import Conflict, EngineError
 from engine.worker.escalation import Escalation
 from engine.persistence.models import HumanTask, ProcessInstance, ProcessSchedule, ScheduleOccurrence
 from engine.modeling.schedules import MAX_CATCH_UP, Cycle, parse_cycle
-from engine.runtime.runner import SYSTEM_ACTOR, Runner
+from engine.permissions import SYSTEM_ACTOR
+from engine.runtime.runner import Runner
 from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
 
 # A timer or routine whose model fails at run time is retried after this long, not in a hot loop.

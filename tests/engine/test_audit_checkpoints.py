@@ -46,7 +46,7 @@ def test_checkpoints_sign_only_the_heads_that_moved(alur, test_data, clock):
     assert {h.chain for h in first.heads} == {instance_chain(case), SYSTEM_CHAIN}
     assert alur.checkpoints.make_checkpoint(key, "admin") is None  # nothing moved
     clock.advance(minutes=1)
-    alur.view_log.record_view("auditor1", case, "case")
+    alur.read_log.record_read("auditor1", case, "case")
     with alur.sessions() as session:
         assert verify_audit(session, [key.public_key()]).warnings == [
             "1 chain(s) have events not yet covered by a signed checkpoint"]
@@ -76,7 +76,7 @@ def test_a_deleted_checkpoint_shows_in_its_successor(alur, test_data, clock):
     case = finished_loop_case(alur, test_data)
     key = new_key()
     for _ in range(3):
-        alur.view_log.record_view("auditor1", case, "case")
+        alur.read_log.record_read("auditor1", case, "case")
         alur.checkpoints.make_checkpoint(key, "admin")
     with alur.db.begin() as conn:
         conn.execute(text("delete from audit_checkpoint_head where checkpoint_id = 2"))

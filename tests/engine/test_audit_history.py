@@ -47,8 +47,8 @@ def test_every_view_is_an_event_on_the_case_chain(alur, test_data, clock):
     case = finished_loop_case(alur, test_data, clock)
     sha = hashlib.sha256(SECOND).hexdigest()
     clock.advance(minutes=5)
-    alur.view_log.record_view("auditor1", case, "replay", remote_addr="10.1.2.3")
-    alur.view_log.record_view("auditor1", case, "document", document_sha256=sha)
+    alur.read_log.record_read("auditor1", case, "replay", remote_addr="10.1.2.3")
+    alur.read_log.record_read("auditor1", case, "document", document_sha256=sha)
     views = [e for e in alur.queries.audit_trail(case) if e.event_type in ("case_viewed", "document_viewed")]
     assert [(e.event_type, e.actor, e.payload.get("what")) for e in views] == [
         ("case_viewed", "pengawas", "case"), ("case_viewed", "auditor1", "replay"),
@@ -64,10 +64,10 @@ def test_every_view_is_an_event_on_the_case_chain(alur, test_data, clock):
 def test_a_view_needs_a_known_case_and_kind(alur, test_data):
     case = finished_loop_case(alur, test_data)
     with pytest.raises(InstanceNotFound):
-        alur.view_log.record_view("auditor1", 999, "case")
+        alur.read_log.record_read("auditor1", 999, "case")
     with pytest.raises(InvalidInput):
-        alur.view_log.record_view("auditor1", case, "peek")
+        alur.read_log.record_read("auditor1", case, "peek")
     with pytest.raises(InvalidInput):
-        alur.view_log.record_view("auditor1", case, "document")
+        alur.read_log.record_read("auditor1", case, "document")
     with pytest.raises(InstanceNotFound):
         alur.histories.replay_states(999)

@@ -107,7 +107,7 @@ def test_a_checkpoint_edited_in_the_database_no_longer_matches(alur, case, audit
 def test_a_checkpoint_signed_with_another_key_is_not_trusted(alur, case, audit_cli, tmp_path, monkeypatch):
     audit_cli("audit", "keygen", "-o", str(tmp_path / "keys" / "mallory.key"))
     monkeypatch.setenv("ALUR_AUDIT_KEY_FILE", str(tmp_path / "keys" / "mallory.key"))
-    alur.view_log.record_view("pengawas", case, "case")
+    alur.read_log.record_read("pengawas", case, "case")
     audit_cli("audit", "checkpoint")
     public = (tmp_path / "keys" / "audit.key.pub").read_text().strip()
     monkeypatch.delenv("ALUR_AUDIT_KEY_FILE")

@@ -125,7 +125,7 @@ def test_bpmn_schema_violation_is_refused_with_line(alur, test_data):
 
 def test_refused_deploy_stores_nothing(alur, test_data):
     _refusal(alur, loop_xml(test_data).replace('value="pengawas"/>', 'value="kepala_bintang"/>'))
-    from engine.modeling.deploy import definition_count
+    from engine.modeling.definitions import definition_count
     with alur.sessions() as session:
         assert definition_count(session) == 0
 

@@ -1,7 +1,7 @@
 """Exactly once across processes: worker processes against one PostgreSQL database.
 
-Each worker is ``python -m engine.worker.process --until-idle``; the data is made in this process
-with a clock three hours (and more) in the past, so the timers and routine occurrences are due now.
+Each worker is ``worker_process.py --until-idle`` (the ``alur worker`` loop with testing aids); the
+data is made in this process with a clock three hours (and more) in the past, so the timers and routine occurrences are due now.
 """
 from __future__ import annotations
 
@@ -59,8 +59,9 @@ def start_worker(postgres_url: str, tmp_path: Path, *options: str) -> subprocess
            "ALUR_FORMS_DIR": str(DATA / "forms"), "ALUR_INSTANCE_DIR": str(tmp_path)}
     for name in [k for k in env if k.startswith("ALUR_SMTP_")]:
         del env[name]
-    return subprocess.Popen([sys.executable, "-m", "engine.worker.process", "--until-idle", *options], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    script = str(Path(__file__).with_name("worker_process.py"))
+    return subprocess.Popen([sys.executable, script, "--until-idle", *options], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def summary(worker: subprocess.Popen[str]) -> dict[str, int]:

@@ -42,7 +42,7 @@ def alur(template: tuple[Path, dict[int, Any]], tmp_path: Path, clock: Any) -> I
     copy_db(source, path)
     services = open_alur(make_settings(tmp_path, f"sqlite:///{path}"), clock=clock)
     # Every copy holds the same definitions under the same ids: reuse the parsed ones.
-    services.definitions._cache.update(parsed)
+    services.definitions.adopt(parsed)
     yield services
     services.close()
 

@@ -38,9 +38,9 @@ def served_case(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.
     copy_db(template[0], folder / "alur.db")
     clock = _Clock()
     alur = open_alur(make_settings(folder, f"sqlite:///{folder / 'alur.db'}"), clock=clock)
-    alur.definitions._cache.update(template[1])
+    alur.definitions.adopt(template[1])
     case = finished_review(alur, clock)
-    app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur, "CLOCK": clock})
+    app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur})
     with served(app) as url:
         yield url, case, alur
     alur.close()

@@ -31,7 +31,7 @@ def server(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.TempP
     folder = tmp_path_factory.mktemp("browser")
     copy_db(template[0], folder / "alur.db")
     alur = open_alur(make_settings(folder, f"sqlite:///{folder / 'alur.db'}"))
-    alur.definitions._cache.update(template[1])
+    alur.definitions.adopt(template[1])
     app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur})
     with served(app) as url:
         yield url

@@ -54,8 +54,8 @@ def served(template: tuple[Path, dict[int, Any]], tmp_path: Path, clock: Any) ->
     ensure_bundle()
     copy_db(template[0], tmp_path / "alur.db")
     alur = open_alur(make_settings(tmp_path, f"sqlite:///{tmp_path / 'alur.db'}"), clock=clock)
-    alur.definitions._cache.update(template[1])
-    app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur, "CLOCK": clock})
+    alur.definitions.adopt(template[1])
+    app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur})
     with serve_app(app) as url:
         yield url, alur
     alur.close()

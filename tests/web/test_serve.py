@@ -66,4 +66,4 @@ def test_wsgi_app_is_built_from_the_environment(tmp_path, monkeypatch):
         assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["REMEMBER_COOKIE_SECURE"] is True
         assert app.test_client().get("/masuk").status_code == 200
     finally:
-        app.extensions["alur"].alur.close()
+        app.extensions["alur"].close()

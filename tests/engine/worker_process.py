@@ -1,9 +1,9 @@
-"""``python -m engine.worker.process``: the worker as a bare process, configured from ``ALUR_*`` variables.
+"""``python tests/engine/worker_process.py``: a worker process for the multi-process tests.
 
-Used by the multi-process tests (and handy under a process supervisor). Without options it runs
-until SIGTERM like ``alur worker``; ``--until-idle`` works until nothing is due and prints a JSON
-summary. The testing aids ``--item-delay`` and ``--stall-after`` act inside each item's
-transaction, so a test can overlap two workers or kill one while it holds a claimed item.
+The worker ``alur worker`` runs, configured from ``ALUR_*`` variables, with two testing aids that
+act inside each item's transaction: ``--item-delay`` (overlap two workers) and ``--stall-after``
+(kill one while it holds a claimed item). ``--until-idle`` works until nothing is due and prints
+a JSON summary.
 """
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from engine.config import settings_from_env
-from engine.bootstrap import open_alur
-from engine.worker.scheduler import build_worker
-from engine.worker.work_items import ItemHooks
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # run as a script from any folder
+
+from engine import build_worker, open_alur, settings_from_env  # noqa: E402 - after the path is set
+from engine.worker.work_items import ItemHooks  # noqa: E402
 
 
 def _hooks(item_delay: float, stall_after: int | None) -> ItemHooks:
@@ -40,11 +42,11 @@ def _hooks(item_delay: float, stall_after: int | None) -> ItemHooks:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.worker.process")
+    parser = argparse.ArgumentParser(prog="worker_process.py")
     parser.add_argument("--database-url", help="overrides ALUR_DATABASE_URL")
     parser.add_argument("--until-idle", action="store_true", help="exit once nothing is due")
-    parser.add_argument("--item-delay", type=float, default=0.0, help="testing: sleep in each item's transaction")
-    parser.add_argument("--stall-after", type=int, help="testing: after N items, hang inside the next one")
+    parser.add_argument("--item-delay", type=float, default=0.0, help="sleep in each item's transaction")
+    parser.add_argument("--stall-after", type=int, help="after N items, hang inside the next one")
     args = parser.parse_args(argv)
     if args.database_url:
         os.environ["ALUR_DATABASE_URL"] = args.database_url
