@@ -55,7 +55,7 @@ def _user_roles(alur: Alur, args: argparse.Namespace) -> int:
 
 def _start(alur: Alur, args: argparse.Namespace) -> int:
     data = json.loads(args.data) if args.data else None
-    result = alur.runner.start_instance(args.process_key, args.user, args.business_key, data)
+    result = alur.runner.start_case(args.process_key, args.user, args.business_key, data)
     print(json.dumps({"instance_id": result.instance_id, "status": result.status,
                       "ready_tasks": result.ready_task_ids}))
     return 0

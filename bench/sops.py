@@ -43,7 +43,7 @@ def _run_case(alur, process_key: str, starter: str, n: int,
               watch: _Stopwatch) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
     """One case through the engine; returns its start data and the (element id, form data) of each step."""
     business_key = f"BENCH/{n}"
-    result = watch(alur.runner.start_instance, process_key, starter, business_key)
+    result = watch(alur.runner.start_case, process_key, starter, business_key)
     steps: list[tuple[str, dict[str, Any]]] = []
     while result.status == "running":
         if len(steps) >= MAX_STEPS:

@@ -42,12 +42,20 @@ class DefinitionNotFound(NotFound):
     code = "definition_not_found"
 
 
-class InstanceNotFound(NotFound):
+class CaseNotFound(NotFound):
     code = "instance_not_found"
+
+    @classmethod
+    def of(cls, instance_id: int) -> CaseNotFound:
+        return cls(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
 
 
 class TaskNotFound(NotFound):
     code = "task_not_found"
+
+    @classmethod
+    def of(cls, task_id: str) -> TaskNotFound:
+        return cls(f"Tugas {task_id} tidak ditemukan", task_id=task_id)
 
 
 class UserNotFound(NotFound):
@@ -82,7 +90,7 @@ class ConcurrentUpdate(Conflict):
     code = "concurrent_update"
 
 
-class InstanceNotRunning(Conflict):
+class CaseNotRunning(Conflict):
     code = "instance_not_running"
 
 

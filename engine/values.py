@@ -40,7 +40,7 @@ class TaskView:
 
 
 @dataclass(frozen=True)
-class InstanceView:
+class CaseView:
     instance_id: int
     process_key: str
     process_name: str

@@ -121,7 +121,7 @@ def complete(task_id: str) -> Response:
 @bp.post("/cases")
 def start_case() -> tuple[Response, int]:
     body = _body()
-    result = current_alur().runner.start_instance(str(body.get("process_key", "")), g.api_user,
+    result = current_alur().runner.start_case(str(body.get("process_key", "")), g.api_user,
                                                    body.get("business_key") or None, body.get("data"))
     response = jsonify(to_json(result))
     response.headers["Location"] = url_for("api.case", instance_id=result.instance_id)

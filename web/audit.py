@@ -69,7 +69,7 @@ def log() -> str:
 
 @bp.get("/kasus")
 def cases() -> str:
-    page = current_alur().queries.instances(request.args.get("proses") or None, request.args.get("status") or None,
+    page = current_alur().queries.cases(request.args.get("proses") or None, request.args.get("status") or None,
                                              request.args.get("hal", 1, type=int), current_app.config["PER_PAGE"])
     return render_template("audit/cases.html", page=page)
 
@@ -78,7 +78,7 @@ def cases() -> str:
 def replay(instance_id: int) -> str:
     """Step through the case event by event on its diagram."""
     history = current_alur().histories.replay_states(instance_id)
-    instance = current_alur().queries.instance(instance_id)
+    instance = current_alur().queries.case(instance_id)
     _record(instance_id, "replay")
     steps = [_step_json(instance_id, step) for step in history.steps]
     return render_template("audit/replay.html", history=history, instance=instance, steps=steps)
@@ -87,7 +87,7 @@ def replay(instance_id: int) -> str:
 @bp.get("/kasus/<int:instance_id>/verifikasi")
 def case_verification(instance_id: int) -> str:
     alur = current_alur()
-    instance = alur.queries.instance(instance_id)
+    instance = alur.queries.case(instance_id)
     report = alur.audit_verifier.verify_case(instance_id, _trusted_keys())
     replay_report = alur.replay.verify_replay(instance_id)
     _record(instance_id, "verification")

@@ -17,7 +17,7 @@ STATUSES = ("running", "completed", "cancelled")
 def index() -> str:
     process_key = request.args.get("proses") or None
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    page = current_alur().queries.visible_instances(
+    page = current_alur().queries.visible_cases(
         current_user.username, process_key, status, request.args.get("hal", 1, type=int),
         current_app.config["PER_PAGE"])
     return render_template("cases/index.html", page=page, process_key=process_key, status=status,
@@ -37,7 +37,7 @@ def start() -> Response:
     """Start a case; the first step goes straight to the starter when it is theirs."""
     user = current_user.username
     business_key = request.form.get("business_key", "").strip() or None
-    result = current_alur().runner.start_instance(request.form.get("process_key", ""), user, business_key)
+    result = current_alur().runner.start_case(request.form.get("process_key", ""), user, business_key)
     flash(gettext("Kasus #%(id)s dimulai.", id=result.instance_id), "success")
     for task in current_alur().queries.open_tasks(result.instance_id):
         if task.assignee == user:
@@ -56,7 +56,7 @@ def show(instance_id: int) -> str:
 @bp.post("/<int:instance_id>/batal")
 @login_required
 def cancel(instance_id: int) -> Response:
-    current_alur().runner.cancel_instance(instance_id, current_user.username, request.form.get("reason", ""))
+    current_alur().runner.cancel_case(instance_id, current_user.username, request.form.get("reason", ""))
     flash(gettext("Kasus #%(id)s dibatalkan.", id=instance_id), "info")
     return redirect(url_for("cases.show", instance_id=instance_id))
 

@@ -129,7 +129,7 @@ def migrate(process_key: str) -> Response:
     instance_id = request.form.get("instance_id", type=int)
     if instance_id is not None:
         try:
-            svc.migrator.migrate_instance(instance_id, actor, to_version,
+            svc.migrator.migrate_case(instance_id, actor, to_version,
                                           expected_version=request.form.get("expected_version", type=int))
             flash(f"Kasus #{instance_id} dipindahkan ke versi {to_version}.", "success")
         except MigrationRefused as exc:

@@ -20,7 +20,7 @@ SYSTEM_CHAIN = "system"
 GENESIS = "0" * 64
 
 
-def instance_chain(instance_id: int) -> str:
+def case_chain(instance_id: int) -> str:
     return f"instance:{instance_id}"
 
 

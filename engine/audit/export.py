@@ -21,15 +21,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import SYSTEM_CHAIN, instance_chain
+from engine.audit.chain import SYSTEM_CHAIN, case_chain
 from engine.audit.verify import verify_audit
 from engine.worktime.work_calendar import WITA
 from engine.audit.history import CaseHistories
 from engine.audit.checkpoints import checkpoint_view
 from engine.worktime.clock import Clock, utcnow
-from engine.errors import InstanceNotFound, InvalidInput
+from engine.errors import InvalidInput
 from engine.persistence.models import (Attachment, AuditCheckpoint, AuditCheckpointHead, AuditEvent,
-                                       ProcessDefinition, ProcessInstance)
+                                       ProcessDefinition)
+from engine.persistence.rows import case_row
 from engine.audit.replay import ReplayVerifier
 from engine.audit.read_log import ReadLog
 
@@ -117,17 +118,15 @@ class AuditExporter:
                     trusted_keys: Sequence[Ed25519PublicKey] = ()) -> ExportSummary:
         """Write the audit packet of one case; the export itself is logged on the case first.
 
-        :raises InstanceNotFound: no case has this id
+        :raises CaseNotFound: no case has this id
         """
         self._views.record_read(actor, instance_id, "export")
         history = self._histories.replay_states(instance_id)
         replay = self._replay.verify_replay(instance_id)
-        chain = instance_chain(instance_id)
+        chain = case_chain(instance_id)
         packet = _Packet(target)
         with self._sessions() as session:
-            instance = session.get(ProcessInstance, instance_id)
-            if instance is None:  # removed between the two reads
-                raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+            instance = case_row(session, instance_id)
             definition = session.get(ProcessDefinition, instance.definition_id)
             assert definition is not None
             audit = verify_audit(session, trusted_keys, chains=[chain])
@@ -181,7 +180,7 @@ class AuditExporter:
     def _case_events(session: Session, instance_id: int, definition: ProcessDefinition) -> list[AuditEvent]:
         """The case's chain, system events about the case (e.g. downloads), and the model's deployment."""
         rows = list(session.scalars(select(AuditEvent).where(or_(
-            AuditEvent.chain == instance_chain(instance_id),
+            AuditEvent.chain == case_chain(instance_id),
             (AuditEvent.chain == SYSTEM_CHAIN) & (AuditEvent.instance_id == instance_id)))))
         deployments = session.scalars(select(AuditEvent).where(
             AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.event_type == "definition_deployed"))

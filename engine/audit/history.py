@@ -16,11 +16,12 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import instance_chain
+from engine.audit.chain import case_chain
 from engine.modeling.definitions import DefinitionStore
-from engine.errors import InstanceNotFound, InvalidInput
+from engine.errors import InvalidInput
 from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
-from engine.persistence.models import Attachment, AuditEvent, ProcessDefinition, ProcessInstance
+from engine.persistence.models import Attachment, AuditEvent, ProcessDefinition
+from engine.persistence.rows import case_row
 from engine.modeling.parser import NS, ParsedDefinition
 from engine.audit.read_log import VIEW_EVENTS
 
@@ -113,17 +114,15 @@ class CaseHistories:
     def replay_states(self, instance_id: int) -> CaseHistory:
         """The case's states, one per audit event that changed it (views excluded).
 
-        :raises InstanceNotFound: no case has this id
+        :raises CaseNotFound: no case has this id
         """
         with self._sessions() as session:
-            instance = session.get(ProcessInstance, instance_id)
-            if instance is None:
-                raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+            instance = case_row(session, instance_id)
             _cached, parsed = self._definitions.get(session, instance.definition_id)
             row = session.get(ProcessDefinition, instance.definition_id)  # this session's row, not the cache's
             assert row is not None  # the instance row's foreign key guarantees it
             graph = ModelGraph.from_xml(row.bpmn_xml, parsed.process_key)
-            events = list(session.scalars(select(AuditEvent).where(AuditEvent.chain == instance_chain(instance_id))
+            events = list(session.scalars(select(AuditEvent).where(AuditEvent.chain == case_chain(instance_id))
                                           .order_by(AuditEvent.seq, AuditEvent.id)))
             builder = _Builder(parsed, graph, self._forms, _attachments(session, events))
             steps = [builder.apply(e) for e in events if e.event_type not in VIEW_EVENTS]

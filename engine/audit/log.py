@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import SYSTEM_CHAIN, instance_chain
+from engine.audit.chain import SYSTEM_CHAIN, case_chain
 from engine.worktime.work_calendar import WITA
 from engine.persistence.models import AuditEvent
 from engine.values import AuditEventView, Page
@@ -32,7 +32,7 @@ class AuditLog:
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
         conditions = []
         if instance_id is not None:
-            conditions.append(or_(AuditEvent.chain == instance_chain(instance_id),
+            conditions.append(or_(AuditEvent.chain == case_chain(instance_id),
                                   and_(AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.instance_id == instance_id)))
         if event_type:
             conditions.append(AuditEvent.event_type == event_type)

@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import append_event, instance_chain
+from engine.audit.chain import append_event, case_chain
 from engine.worktime.clock import Clock, utcnow
-from engine.errors import InstanceNotFound, InvalidInput
-from engine.persistence.models import Attachment, ProcessInstance
+from engine.errors import InvalidInput
+from engine.persistence.models import Attachment
+from engine.persistence.rows import case_row
 
 CASE_VIEWED = "case_viewed"
 DOCUMENT_VIEWED = "document_viewed"
@@ -30,7 +31,7 @@ class ReadLog:
                     remote_addr: str | None = None) -> None:
         """Append ``case_viewed`` (or ``document_viewed``) to the case's chain, in one transaction.
 
-        :raises InstanceNotFound: no case has this id
+        :raises CaseNotFound: no case has this id
         :raises InvalidInput: ``what`` is not one of VIEW_KINDS, or a document view names no document
         """
         if what not in VIEW_KINDS:
@@ -38,14 +39,13 @@ class ReadLog:
         if (what == "document") != (document_sha256 is not None):
             raise InvalidInput("Tampilan dokumen harus menyebut dokumennya (sha256)", field="document_sha256")
         with self._sessions.begin() as session:
-            if session.get(ProcessInstance, instance_id) is None:
-                raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+            case_row(session, instance_id)
             payload: dict[str, Any] = {"what": what, "remote_addr": remote_addr}
             event_type = CASE_VIEWED
             if document_sha256 is not None:
                 event_type = DOCUMENT_VIEWED
                 payload.update(self._document(session, document_sha256))
-            append_event(session, chain=instance_chain(instance_id), instance_id=instance_id,
+            append_event(session, chain=case_chain(instance_id), instance_id=instance_id,
                          event_type=event_type, actor=actor, at=self._clock(), payload=payload)
 
     @staticmethod

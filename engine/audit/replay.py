@@ -22,10 +22,10 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine.audit.chain import instance_chain
-from engine.errors import InstanceNotFound
+from engine.audit.chain import case_chain
 from engine.runtime.case_migration import _move_workflow as move_workflow  # the same move the migration made
 from engine.persistence.models import AuditEvent, ProcessInstance
+from engine.persistence.rows import case_row
 from engine.audit.replay_model import ModelProblem, ReplayModel, load_model
 from engine.runtime.serializer import new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, frozen_spiff_clock
@@ -115,12 +115,10 @@ class ReplayVerifier:
     def verify_replay(self, instance_id: int) -> ReplayReport:
         """Re-execute one case and report the first divergence from its audit trail.
 
-        :raises InstanceNotFound: no case has this id
+        :raises CaseNotFound: no case has this id
         """
         with self._sessions() as session:
-            instance = session.get(ProcessInstance, instance_id)
-            if instance is None:
-                raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+            instance = case_row(session, instance_id)
             recorded = _recorded_events(session, instance_id)
             version = recorded[0].payload.get("version") if recorded else None
             try:
@@ -140,7 +138,7 @@ class ReplayVerifier:
         return [self.verify_replay(i) for i in instance_ids]
 
 def _recorded_events(session: Session, instance_id: int) -> list[_Recorded]:
-    rows = session.scalars(select(AuditEvent).where(AuditEvent.chain == instance_chain(instance_id))
+    rows = session.scalars(select(AuditEvent).where(AuditEvent.chain == case_chain(instance_id))
                            .order_by(AuditEvent.seq, AuditEvent.id))
     result, step = [], 0
     for row in rows:
@@ -174,7 +172,7 @@ def _model(session: Session, cause: _Recorded, process_key: str, version: Any) -
 def _segments(recorded: list[_Recorded]) -> list[_Segment]:
     """Group the chain into transactions: inputs, then the outputs the engine derived from them.
 
-    Timers that fired at one wake-up are one input group, as ``wake_instance`` records them.
+    Timers that fired at one wake-up are one input group, as ``wake_case`` records them.
     """
     segments: list[_Segment] = []
     for item in recorded:

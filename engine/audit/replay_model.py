@@ -72,7 +72,7 @@ def parse_model(bpmn_xml: str, filename: str, process_key: str) -> tuple[Any, di
     except etree.XMLSyntaxError as exc:
         raise DeploymentError(f"XML tidak valid: {exc.msg}", file=filename, line=exc.lineno) from exc
     tree = etree.ElementTree(root)
-    spec, subprocess_specs = DefinitionParser._spiff_spec(tree, process_key, filename)  # the deploy-time parse
+    spec, subprocess_specs = DefinitionParser.spiff_spec(tree, process_key, filename)  # the deploy-time parse
     process = root.find(f"bpmn:process[@id='{process_key}']", NS)
     if process is None:
         return spec, subprocess_specs, {}, {}

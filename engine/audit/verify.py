@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import GENESIS, ChainProblem, event_hash, instance_chain, verify_chain, verify_chains
+from engine.audit.chain import GENESIS, ChainProblem, event_hash, case_chain, verify_chain, verify_chains
 from engine.audit.checkpoints import (CHECKPOINT_FORMAT, AuditKeyError, ChainHeadValue, body_digest, heads_of,
                                 load_public_key, signature_valid, trusted_key_texts)
 from engine.persistence.models import AuditChainHead, AuditCheckpoint, AuditEvent
@@ -232,4 +232,4 @@ class AuditVerifier:
             return verify_audit(session, trusted_keys, chains)
 
     def verify_case(self, instance_id: int, trusted_keys: Sequence[Ed25519PublicKey] = ()) -> AuditReport:
-        return self.verify(trusted_keys, [instance_chain(instance_id)])
+        return self.verify(trusted_keys, [case_chain(instance_id)])

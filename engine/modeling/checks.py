@@ -94,27 +94,27 @@ def deploy_problems(parser: DefinitionParser, content: bytes, filename: str,
                     expected_key: str | None = None) -> list[ModelProblem]:
     """The deploy checks, element by element; empty when the model deploys."""
     try:
-        tree = parser._load_xml(content, filename)
+        tree = parser.load_xml(content, filename)
     except DeploymentError as exc:
         return [_problem(exc)]
     problems: list[ModelProblem] = []
     try:
-        process = parser._single_process(tree, filename, expected_key)
+        process = parser.single_process(tree, filename, expected_key)
     except DeploymentError as exc:
         problems.append(_problem(exc))
         if exc.context.get("element_id") is None:
             return problems  # no single executable process: nothing else can be checked
-        process = parser._single_process(tree, filename, None)
+        process = parser.single_process(tree, filename, None)
     lane_of = _check_lanes(parser, process, filename, problems)
     for task in process.iterfind(".//bpmn:userTask", NS):
-        _run(problems, lambda t=task: parser._user_tasks(_wrap(process, [t]), filename, lane_of))
+        _run(problems, lambda t=task: parser.user_tasks(_wrap(process, [t]), filename, lane_of))
     for element in _expression_owners(process):
-        _run(problems, lambda e=element: parser._check_expressions(_wrap(process, [e]), filename))
+        _run(problems, lambda e=element: parser.check_expressions(_wrap(process, [e]), filename))
     for gateway in process.iterfind("bpmn:exclusiveGateway", NS):
         _check_gateway(parser, process, gateway, filename, problems)
     _run(problems, lambda: _check_cycle(parser, process, filename))
     if not problems:
-        _run(problems, lambda: parser._spiff_spec(tree, process.get("id"), filename))
+        _run(problems, lambda: parser.spiff_spec(tree, process.get("id"), filename))
     known = {(p.element_id, p.message) for p in problems}
     try:
         parser.parse(content, filename, expected_key)
@@ -129,13 +129,13 @@ def _check_lanes(parser: DefinitionParser, process: etree._Element, filename: st
     """Each lane on its own, then the valid ones together (an element in two lanes)."""
     valid, stand_in = [], {}
     for lane in process.iterfind(".//bpmn:lane", NS):
-        if _run(problems, lambda ln=lane: parser._lanes(_wrap(process, [ln]), filename)):
+        if _run(problems, lambda ln=lane: parser.lanes(_wrap(process, [ln]), filename)):
             valid.append(copy.deepcopy(lane))
         else:  # its steps are checked as if the lane were valid, so its one problem is not repeated per step
             stand_in.update(_stand_in_roles(parser, process, lane))
     for _ in range(100):  # drop one doubled reference per round until none is left
         try:
-            return {**stand_in, **parser._lanes(_wrap(process, valid), filename)[1]}
+            return {**stand_in, **parser.lanes(_wrap(process, valid), filename)[1]}
         except DeploymentError as exc:
             problems.append(_problem(exc))
             doubled = [r for ln in valid for r in ln.iterfind("bpmn:flowNodeRef", NS)
@@ -148,7 +148,7 @@ def _check_lanes(parser: DefinitionParser, process: etree._Element, filename: st
 
 def _stand_in_roles(parser: DefinitionParser, process: etree._Element, lane: etree._Element) -> dict[str, str]:
     """For the steps of a lane with a bad role: their own narrower role, or any catalogue role."""
-    any_role = next(iter(parser._roles.roles), "")
+    any_role = next(iter(parser.roles.roles), "")
     roles = {}
     for ref in lane.iterfind("bpmn:flowNodeRef", NS):
         node_id = (ref.text or "").strip()
@@ -171,12 +171,12 @@ def _check_gateway(parser: DefinitionParser, process: etree._Element, gateway: e
             if stand_in.find("bpmn:conditionExpression", NS) is None:
                 etree.SubElement(stand_in, f"{_BPMN}conditionExpression").text = "true"
             others.append(stand_in)
-        _run(problems, lambda f=flow, o=others: parser._check_gateways(_wrap(process, [gateway, f, *o]), filename))
+        _run(problems, lambda f=flow, o=others: parser.check_gateways(_wrap(process, [gateway, f, *o]), filename))
 
 
 def _check_cycle(parser: DefinitionParser, process: etree._Element, filename: str) -> None:
     """The start timer's cycle must be one the routine scheduler can run (as the deployer checks)."""
-    cycle = parser._routine_cycle(process, filename)
+    cycle = parser.routine_cycle(process, filename)
     if cycle is not None:
         from engine.modeling.schedules import parse_cycle  # the scheduler's own parser: the same rule as deploy
         try:

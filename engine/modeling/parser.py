@@ -78,22 +78,30 @@ def camunda_properties(element: etree._Element) -> dict[str, str]:
 
 
 class DefinitionParser:
-    """Checks a model against the Alur conventions and parses it with SpiffWorkflow."""
+    """Checks a model against the Alur conventions and parses it with SpiffWorkflow.
+
+    ``parse`` runs every step and stops at the first refusal; the steps are public so that
+    ``engine.modeling.checks`` can run them one by one and list every problem at once.
+    """
 
     def __init__(self, roles: RoleCatalog, forms: FormRegistry) -> None:
         self._roles = roles
         self._forms = forms
 
+    @property
+    def roles(self) -> RoleCatalog:
+        return self._roles
+
     def parse(self, content: bytes, filename: str, expected_key: str | None = None) -> ParsedDefinition:
         """:raises DeploymentError: the model breaks a rule; the message names the element"""
-        tree = self._load_xml(content, filename)
-        process = self._single_process(tree, filename, expected_key)
-        lanes, lane_of = self._lanes(process, filename)
-        user_tasks = self._user_tasks(process, filename, lane_of)
-        self._check_expressions(process, filename)
-        self._check_gateways(process, filename)
-        routine_cycle = self._routine_cycle(process, filename)
-        spec, subprocess_specs = self._spiff_spec(tree, process.get("id"), filename)
+        tree = self.load_xml(content, filename)
+        process = self.single_process(tree, filename, expected_key)
+        lanes, lane_of = self.lanes(process, filename)
+        user_tasks = self.user_tasks(process, filename, lane_of)
+        self.check_expressions(process, filename)
+        self.check_gateways(process, filename)
+        routine_cycle = self.routine_cycle(process, filename)
+        spec, subprocess_specs = self.spiff_spec(tree, process.get("id"), filename)
         return ParsedDefinition(
             process_key=process.get("id"), name=process.get("name") or process.get("id"),
             sha256=sha256_of(content), spec=spec, subprocess_specs=subprocess_specs,
@@ -105,7 +113,7 @@ class DefinitionParser:
         )
 
     @staticmethod
-    def _load_xml(content: bytes, filename: str) -> etree._ElementTree:
+    def load_xml(content: bytes, filename: str) -> etree._ElementTree:
         try:
             root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
         except etree.XMLSyntaxError as exc:
@@ -119,7 +127,7 @@ class DefinitionParser:
         return tree
 
     @staticmethod
-    def _single_process(tree: etree._ElementTree, filename: str, expected_key: str | None) -> etree._Element:
+    def single_process(tree: etree._ElementTree, filename: str, expected_key: str | None) -> etree._Element:
         processes = [p for p in tree.getroot().iterfind("bpmn:process", NS) if p.get("isExecutable") == "true"]
         if len(processes) != 1:
             raise DeploymentError(f"harus berisi tepat satu proses executable (ada {len(processes)})",
@@ -130,7 +138,7 @@ class DefinitionParser:
                                   file=filename, element_id=process.get("id"), line=process.sourceline)
         return process
 
-    def _lanes(self, process: etree._Element, filename: str) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
+    def lanes(self, process: etree._Element, filename: str) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
         lanes, lane_of = [], {}
         for lane in process.iterfind(".//bpmn:lane", NS):
             role = camunda_properties(lane).get("role", "")
@@ -149,7 +157,7 @@ class DefinitionParser:
                 lane_of[node_id] = role
         return lanes, lane_of
 
-    def _user_tasks(self, process: etree._Element, filename: str,
+    def user_tasks(self, process: etree._Element, filename: str,
                     lane_of: dict[str, str]) -> dict[str, UserTaskMeta]:
         tasks = {}
         for task in process.iterfind(".//bpmn:userTask", NS):
@@ -189,7 +197,7 @@ class DefinitionParser:
         return tasks
 
     @staticmethod
-    def _check_expressions(process: etree._Element, filename: str) -> None:
+    def check_expressions(process: etree._Element, filename: str) -> None:
         paths = (".//bpmn:conditionExpression", ".//bpmn:timeDuration", ".//bpmn:timeDate",
                  ".//bpmn:timeCycle", ".//bpmn:completionCondition", ".//bpmn:loopCardinality")
         for path in paths:
@@ -206,7 +214,7 @@ class DefinitionParser:
                                   element_id=script.get("id"), line=script.sourceline)
 
     @staticmethod
-    def _check_gateways(process: etree._Element, filename: str) -> None:
+    def check_gateways(process: etree._Element, filename: str) -> None:
         flows = {f.get("id"): f for f in process.iterfind("bpmn:sequenceFlow", NS)}
         for gateway in process.iterfind("bpmn:exclusiveGateway", NS):
             outgoing = [f for f in flows.values() if f.get("sourceRef") == gateway.get("id")]
@@ -218,7 +226,7 @@ class DefinitionParser:
                                           file=filename, element_id=flow.get("id"), line=flow.sourceline)
 
     @staticmethod
-    def _routine_cycle(process: etree._Element, filename: str) -> str | None:
+    def routine_cycle(process: etree._Element, filename: str) -> str | None:
         cycles = process.xpath("./bpmn:startEvent/bpmn:timerEventDefinition/bpmn:timeCycle", namespaces=NS)
         if len(cycles) > 1:
             raise DeploymentError("hanya satu timer start event yang didukung", file=filename,
@@ -226,7 +234,7 @@ class DefinitionParser:
         return (cycles[0].text or "").strip() if cycles else None
 
     @staticmethod
-    def _spiff_spec(tree: etree._ElementTree, process_id: str, filename: str) -> tuple[Any, dict[str, Any]]:
+    def spiff_spec(tree: etree._ElementTree, process_id: str, filename: str) -> tuple[Any, dict[str, Any]]:
         parser = CamundaParser()
         try:
             parser.add_bpmn_xml(tree, filename)

@@ -25,7 +25,7 @@ from engine.reading.queries import Queries
 from engine.modeling.roles import RoleCatalog
 from engine.accounts.users import UserService
 from engine.audit.read_log import VIEW_EVENTS
-from engine.values import AuditEventView, InstanceView, TaskView
+from engine.values import AuditEventView, CaseView, TaskView
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class TaskPage:
     task: TaskView
     meta: StepMeta
     schema: dict[str, Any]
-    instance: InstanceView
+    instance: CaseView
     values: dict[str, Any]  # what the form shows: submitted data, or a prefill
     documents: list[DocumentView]  # kelengkapan: documents of earlier steps
     earlier_steps: list[StepView]
@@ -75,7 +75,7 @@ class TaskPage:
 
 @dataclass(frozen=True)
 class CasePage:
-    instance: InstanceView
+    instance: CaseView
     steps: list[StepView]
     documents: list[DocumentView]
     audit: list[AuditEventView]  # what changed the case; reads are counted in ``views``
@@ -116,8 +116,8 @@ class CaseFiles:
         if not self._may_read_task(task, username, user_roles):
             raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task_id,
                                    role=task.role)
-        instance = self._queries.instance(task.instance_id)
-        all_steps = self._steps(instance.definition_id, self._queries.instance_tasks(task.instance_id))
+        instance = self._queries.case(task.instance_id)
+        all_steps = self._steps(instance.definition_id, self._queries.case_tasks(task.instance_id))
         earlier = [s for s in all_steps if s.task.state == "completed" and s.task.task_id != task_id]
         meta = next(s.meta for s in all_steps if s.task.task_id == task_id)
         schema = self._forms.get(task.form_key).schema
@@ -134,9 +134,9 @@ class CaseFiles:
             can_unclaim=task.state == "claimed" and (task.assignee == username or self._supervises(task, user_roles)))
 
     def case_page(self, instance_id: int, username: str) -> CasePage:
-        """:raises InstanceNotFound:  :raises PermissionDenied: the user may not read this case"""
-        instance = self._queries.instance(instance_id)
-        tasks = self._queries.instance_tasks(instance_id)
+        """:raises CaseNotFound:  :raises PermissionDenied: the user may not read this case"""
+        instance = self._queries.case(instance_id)
+        tasks = self._queries.case_tasks(instance_id)
         user_roles = self._roles_of(username)
         if not self._may_read_case(instance, tasks, username, user_roles):
             raise PermissionDenied("Anda tidak berwenang melihat kasus ini", instance_id=instance_id)
@@ -179,8 +179,8 @@ class CaseFiles:
 
         :raises NotFound: the case has no such document  :raises PermissionDenied:
         """
-        instance = self._queries.instance(instance_id)
-        tasks = self._queries.instance_tasks(instance_id)
+        instance = self._queries.case(instance_id)
+        tasks = self._queries.case_tasks(instance_id)
         if not self._may_read_case(instance, tasks, username, self._roles_of(username)):
             raise PermissionDenied("Anda tidak berwenang melihat kasus ini", instance_id=instance_id)
         documents = self._documents(self._steps(instance.definition_id, tasks))
@@ -215,7 +215,7 @@ class CaseFiles:
     def _may_read_task(self, task: TaskView, username: str, user_roles: frozenset[str]) -> bool:
         return self._may.may_read_task(task.role, (task.assignee, task.completed_by), username, user_roles)
 
-    def _may_read_case(self, instance: InstanceView, tasks: list[TaskView], username: str,
+    def _may_read_case(self, instance: CaseView, tasks: list[TaskView], username: str,
                        user_roles: frozenset[str]) -> bool:
         return (instance.started_by == username or reads_every_case(user_roles)
                 or any(self._may_read_task(t, username, user_roles) for t in tasks))

@@ -12,15 +12,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
-from engine.errors import InstanceNotFound, InvalidInput, TaskNotFound
+from engine.errors import CaseNotFound, InvalidInput
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                       UserAccount, UserRole)
+from engine.persistence.rows import case_row, task_row
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions, reads_every_case
 from engine.worker.notifications import UNREAD_COUNT
 from engine.accounts.users import ACTIVE_USER_ROLES, active_user_view, roles_of
-from engine.values import AuditEventView, InstanceView, Page, TaskView, UserView
+from engine.values import AuditEventView, CaseView, Page, TaskView, UserView
 
 INBOX_TABS = ("mine", "available", "overdue")
 MAX_PER_PAGE = 100
@@ -121,25 +122,21 @@ class Queries:
 
     def task(self, task_id: str) -> TaskView:
         with self._sessions() as session:
-            row = session.get(HumanTask, task_id)
-            if row is None:
-                raise TaskNotFound(f"Tugas {task_id} tidak ditemukan", task_id=task_id)
+            row = task_row(session, task_id)
             return task_view(row, with_data=True)
 
-    def instance(self, instance_id: int) -> InstanceView:
+    def case(self, instance_id: int) -> CaseView:
         with self._sessions() as session:
-            row = session.get(ProcessInstance, instance_id)
-            if row is None:
-                raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+            row = case_row(session, instance_id)
             definition, parsed = self._definitions.get(session, row.definition_id)
-            return InstanceView(
+            return CaseView(
                 instance_id=row.id, process_key=row.process_key, process_name=parsed.name,
                 definition_id=row.definition_id, definition_version=definition.version,
                 business_key=row.business_key, status=row.status, started_by=row.started_by,
                 started_at=row.started_at, ended_at=row.ended_at, due_at=row.due_at, warning_at=row.warning_at,
                 data=json.loads(row.data_json or "{}"), version=row.version)
 
-    def instance_tasks(self, instance_id: int) -> list[TaskView]:
+    def case_tasks(self, instance_id: int) -> list[TaskView]:
         with self._sessions() as session:
             rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
                                    .order_by(HumanTask.created_at, HumanTask.id))
@@ -152,7 +149,7 @@ class Queries:
                 .order_by(HumanTask.created_at, HumanTask.id))
             return [task_view(r) for r in rows]
 
-    def instances(self, process_key: str | None = None, status: str | None = None,
+    def cases(self, process_key: str | None = None, status: str | None = None,
                   page: int = 1, per_page: int = 25) -> Page:
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
         with self._sessions() as session:
@@ -165,7 +162,7 @@ class Queries:
             total = session.scalar(select(func.count()).select_from(ProcessInstance).where(where)) or 0
             ids = session.scalars(select(ProcessInstance.id).where(where).order_by(ProcessInstance.id.desc())
                                   .offset((page - 1) * per_page).limit(per_page)).all()
-        return Page([self.instance(i) for i in ids], page, per_page, total)
+        return Page([self.case(i) for i in ids], page, per_page, total)
 
     def audit_trail(self, instance_id: int) -> list[AuditEventView]:
         with self._sessions() as session:
@@ -178,7 +175,7 @@ class Queries:
         with self._sessions() as session:
             row = session.get(ProcessDefinition, definition_id)
             if row is None:
-                raise InstanceNotFound(f"Definisi {definition_id} tidak ditemukan", definition_id=definition_id)
+                raise CaseNotFound(f"Definisi {definition_id} tidak ditemukan", definition_id=definition_id)
             return row.bpmn_xml
 
     # -- web inbox and case list (appended for the web app) --------------------------------------
@@ -188,7 +185,7 @@ class Queries:
         """``inbox`` narrowed by task state (``ready`` or ``claimed``), e.g. within the overdue tab."""
         return self.inbox(username, tab, process_key, page, per_page, state=state)
 
-    def visible_instances(self, username: str, process_key: str | None = None, status: str | None = None,
+    def visible_cases(self, username: str, process_key: str | None = None, status: str | None = None,
                           page: int = 1, per_page: int = 25) -> Page:
         """Cases a user may read, newest first: all for ``reads_every_case``; otherwise those the user
         started or acted in, or with a task of a role the user holds or supervises."""
@@ -210,7 +207,7 @@ class Queries:
             total = session.scalar(select(func.count()).select_from(ProcessInstance).where(where)) or 0
             ids = session.scalars(select(ProcessInstance.id).where(where).order_by(ProcessInstance.id.desc())
                                   .offset((page - 1) * per_page).limit(per_page)).all()
-        return Page([self.instance(i) for i in ids], page, per_page, total)
+        return Page([self.case(i) for i in ids], page, per_page, total)
 
 
 TASK_STATES_OPEN = ("ready", "claimed")

@@ -19,11 +19,11 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine.audit.chain import PendingEvent, instance_chain, write_events
+from engine.audit.chain import PendingEvent, case_chain, write_events
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
-from engine.errors import ConcurrentUpdate, Conflict, InstanceNotFound
+from engine.errors import ConcurrentUpdate, Conflict, CaseNotFound
 from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.runtime.serializer import _REGISTRY, dump_state, load_state
 from engine.modeling.parser import ParsedDefinition
@@ -91,10 +91,10 @@ class CaseMigrator:
         self._calendar = calendar
         self._clock = clock
 
-    def check_instance(self, instance_id: int, to_version: int | None = None) -> MigrationCheck:
+    def check_case(self, instance_id: int, to_version: int | None = None) -> MigrationCheck:
         """Whether a case could move to ``to_version`` (default: the latest); writes nothing.
 
-        :raises InstanceNotFound:
+        :raises CaseNotFound:
         """
         with self._sessions() as session:
             return self._check(self._plan(session, instance_id, to_version))
@@ -106,13 +106,13 @@ class CaseMigrator:
             return [self._check(self._plan(session, instance_id, to_version))
                     for instance_id in self._running_ids(session, process_key, from_version, limit)]
 
-    def migrate_instance(self, instance_id: int, actor: str, to_version: int | None = None,
+    def migrate_case(self, instance_id: int, actor: str, to_version: int | None = None,
                          expected_version: int | None = None) -> MigrationCheck:
         """Move one running case to ``to_version`` (default: the latest), in one transaction.
 
         :raises MigrationRefused: the safety check failed; nothing was changed
         :raises ConcurrentUpdate: the case changed meanwhile (or ``expected_version`` is stale)
-        :raises InstanceNotFound:
+        :raises CaseNotFound:
         """
         with self._sessions.begin() as session:
             plan = self._plan(session, instance_id, to_version)
@@ -134,10 +134,10 @@ class CaseMigrator:
         migrated, refused, conflicts = [], [], []
         for instance_id in ids:
             try:
-                self.migrate_instance(instance_id, actor, target)
+                self.migrate_case(instance_id, actor, target)
                 migrated.append(instance_id)
             except MigrationRefused:
-                refused.append(self.check_instance(instance_id, target))
+                refused.append(self.check_case(instance_id, target))
             except ConcurrentUpdate as exc:
                 conflicts.append((instance_id, exc.message))
         return MigrationReport(process_key, from_version, target, tuple(migrated), tuple(refused), tuple(conflicts))
@@ -150,7 +150,7 @@ class CaseMigrator:
             _INSTANCES.c.status, _INSTANCES.c.state_json, _INSTANCES.c.version, _INSTANCES.c.started_at,
             _INSTANCES.c.due_at, _INSTANCES.c.warning_at).where(_INSTANCES.c.id == instance_id)).first()
         if instance is None:
-            raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+            raise CaseNotFound.of(instance_id)
         old_row, old = self._definitions.get(session, instance.definition_id)
         target = to_version if to_version is not None else self._latest_version(session, instance.process_key)
         new_id = definition_id_of(session, instance.process_key, target)
@@ -235,7 +235,7 @@ class CaseMigrator:
             raise ConcurrentUpdate("Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi",
                                    instance_id=instance.id)
         write_events(session, [PendingEvent(
-            instance_chain(instance.id), "instance_migrated", actor, now,
+            case_chain(instance.id), "instance_migrated", actor, now,
             {"process_key": instance.process_key, "from_version": plan.old_version, "to_version": plan.new_version,
              "definition_id": plan.new_definition_id, "open_tasks": sorted(ready), "retimed_steps": retimed},
             instance.id)])

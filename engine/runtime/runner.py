@@ -15,15 +15,15 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import PendingEvent, instance_chain
+from engine.audit.chain import PendingEvent, case_chain
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
 from engine.errors import (
     ConcurrentUpdate,
     ExecutionError,
-    InstanceNotFound,
-    InstanceNotRunning,
+    CaseNotFound,
+    CaseNotRunning,
     InvalidInput,
     PermissionDenied,
     TaskClaimedByOther,
@@ -33,6 +33,7 @@ from engine.errors import (
 from engine.modeling.forms import FormRegistry
 from engine.runtime.live_workflows import LiveWorkflows
 from engine.persistence.models import Attachment, HumanTask, ProcessInstance
+from engine.persistence.rows import case_row
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.serializer import dump_state, load_state, new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, frozen_spiff_clock, next_timer_due
@@ -67,7 +68,7 @@ class Runner:
 
     # -- use cases ---------------------------------------------------------------------------
 
-    def start_instance(self, process_key: str, actor: str, business_key: str | None = None,
+    def start_case(self, process_key: str, actor: str, business_key: str | None = None,
                        data: dict[str, Any] | None = None,
                        within: Callable[[Session, int], None] | None = None) -> StepResult:
         """Start a case on the latest version; first tasks the starter may do are assigned to them.
@@ -208,7 +209,7 @@ class Runner:
             return self._save(session, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                               known=known)
 
-    def wake_instance(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
+    def wake_case(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
         """Fire the instance's due BPMN timers and run on; a no-op when none is due."""
         with self._transaction() as session:
             return self._wake(session, instance_id, actor)
@@ -250,13 +251,13 @@ class Runner:
         return self._save(session, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                           known=known)
 
-    def cancel_instance(self, instance_id: int, actor: str, reason: str) -> None:
+    def cancel_case(self, instance_id: int, actor: str, reason: str) -> None:
         """Stop a running case; its open tasks are cancelled. Allowed for the starter,
         a supervisor of an open task, or the system administrator."""
         if not reason.strip():
             raise InvalidInput("Alasan pembatalan wajib diisi", field="reason")
         with self._transaction() as session:
-            instance = self._running_instance(session, instance_id)
+            instance = self._running_case(session, instance_id)
             open_tasks = list(session.scalars(select(HumanTask).where(
                 HumanTask.instance_id == instance_id, HumanTask.state.in_(OPEN_STATES))))
             actor_roles = self._actor_roles(session, actor)
@@ -296,7 +297,7 @@ class Runner:
     def _check_open(task: Any, task_id: str) -> Any:
         """The task (an ORM row or a Core row), if it exists and still waits for work."""
         if task is None:
-            raise TaskNotFound(f"Tugas {task_id} tidak ditemukan", task_id=task_id)
+            raise TaskNotFound.of(task_id)
         if task.state not in OPEN_STATES:
             who = f" oleh {task.completed_by}" if task.completed_by else ""
             raise TaskNotOpen(f"Tugas '{task.name}' sudah {_STATE_WORDS.get(task.state, task.state)}{who}",
@@ -315,12 +316,10 @@ class Runner:
         return self._may.supervises(task.role, self._actor_roles(session, actor))
 
     @staticmethod
-    def _running_instance(session: Session, instance_id: int) -> ProcessInstance:
-        instance = session.get(ProcessInstance, instance_id)
-        if instance is None:
-            raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+    def _running_case(session: Session, instance_id: int) -> ProcessInstance:
+        instance = case_row(session, instance_id)
         if instance.status != "running":
-            raise InstanceNotRunning(f"Kasus {instance_id} sudah {instance.status}", instance_id=instance_id)
+            raise CaseNotRunning(f"Kasus {instance_id} sudah {instance.status}", instance_id=instance_id)
         return instance
 
     def _case_deadlines(self, session: Session, definition: ParsedDefinition,
@@ -412,7 +411,7 @@ class Runner:
     def _event(session: Session, instance_id: int, event_type: str, actor: str, at: datetime,
                payload: dict[str, Any]) -> None:
         """Queue an audit event; the transaction writes the queue just before it commits."""
-        session.info[EVENTS_KEY].append(PendingEvent(instance_chain(instance_id), event_type, actor, at, payload,
+        session.info[EVENTS_KEY].append(PendingEvent(case_chain(instance_id), event_type, actor, at, payload,
                                                   instance_id))
 
 
@@ -435,10 +434,10 @@ class _Case:
 
 
 def _load_case(session: Session, instance_id: int) -> _Case:
-    """:raises InstanceNotFound, InstanceNotRunning:"""
+    """:raises CaseNotFound, CaseNotRunning:"""
     row = CASE_WITH_HEAD.first(session.connection(), {"instance_id": instance_id})
     if row is None:
-        raise InstanceNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+        raise CaseNotFound.of(instance_id)
     return _case_of(session, *row)
 
 
@@ -446,12 +445,12 @@ def _case_of(session: Session, instance_id: int, definition_id: int, process_key
              status: str, state_json: str, version: int, head_seq: int | None, head_hash: str | None) -> _Case:
     """The case as read; its chain head is handed to the transaction, which moves it only from there.
 
-    :raises InstanceNotRunning:
+    :raises CaseNotRunning:
     """
     if status != "running":
-        raise InstanceNotRunning(f"Kasus {instance_id} sudah {status}", instance_id=instance_id)
+        raise CaseNotRunning(f"Kasus {instance_id} sudah {status}", instance_id=instance_id)
     if head_seq is not None:
-        session.info[HEADS_KEY][instance_chain(instance_id)] = (head_seq, head_hash)
+        session.info[HEADS_KEY][case_chain(instance_id)] = (head_seq, head_hash)
     return _Case(instance_id, definition_id, process_key, business_key, status, state_json, version)
 
 

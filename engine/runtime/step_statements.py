@@ -13,7 +13,7 @@ TASKS = HumanTask.__table__
 INSTANCES = ProcessInstance.__table__
 HEADS = AuditChainHead.__table__
 
-# engine.audit.chain.instance_chain in SQL; if they disagreed, every step would fall back to a locked head
+# engine.audit.chain.case_chain in SQL; if they disagreed, every step would fall back to a locked head
 # read (tests/engine/test_transaction.py would see it).
 _INSTANCE_CHAIN = literal("instance:", String).concat(cast(INSTANCES.c.id, String))
 

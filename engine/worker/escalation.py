@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import append_event, instance_chain
+from engine.audit.chain import append_event, case_chain
 from engine.worktime.work_calendar import WITA
 from engine.modeling.definitions import DefinitionStore
 from engine.worker.notifications import Recipient, active_user, add_notification, users_holding
@@ -83,7 +83,7 @@ class Escalation:
                                      f"Tugas tim melewati batas waktu: {task.name}",
                                      f"{case}: tugas '{task.name}' seharusnya selesai {due}; "
                                      f"ditangani oleh {handled_by}.")
-        append_event(session, chain=instance_chain(task.instance_id), instance_id=task.instance_id,
+        append_event(session, chain=case_chain(task.instance_id), instance_id=task.instance_id,
                      event_type="task_escalated", actor=SYSTEM_ACTOR, at=now,
                      payload={"task_id": task.id, "name": task.name, "role": task.role,
                               "due_at": task.due_at.isoformat() if task.due_at else None, "notified": notified})
@@ -142,7 +142,7 @@ class Escalation:
         notified: list[str] = []
         for person in people.values():
             notified += self._notify(session, person, kind, instance.id, None, now, title, body)
-        append_event(session, chain=instance_chain(instance.id), instance_id=instance.id,
+        append_event(session, chain=case_chain(instance.id), instance_id=instance.id,
                      event_type="case_warned" if kind == "case_warning" else "case_escalated", actor=SYSTEM_ACTOR,
                      at=now, payload={"warning_at": _iso(instance.warning_at), "due_at": _iso(instance.due_at),
                                       "notified": sorted(notified)})

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import SYSTEM_CHAIN, append_event, instance_chain
+from engine.audit.chain import SYSTEM_CHAIN, append_event, case_chain
 from engine.worktime.work_calendar import WITA
 from engine.errors import Conflict, EngineError
 from engine.worker.escalation import Escalation
@@ -98,7 +98,7 @@ class Scheduling:
         with self._sessions.begin() as session:
             session.execute(update(table).where(table.c.id == instance_id, table.c.next_timer_at <= now)
                             .values(next_timer_at=now + RETRY_FAILED_AFTER))
-            append_event(session, chain=instance_chain(instance_id), instance_id=instance_id,
+            append_event(session, chain=case_chain(instance_id), instance_id=instance_id,
                          event_type="timer_failed", actor=SYSTEM_ACTOR, at=now,
                          payload={"error": exc.code, "message": exc.message,
                                   "retry_at": (now + RETRY_FAILED_AFTER).isoformat()})
@@ -136,7 +136,7 @@ class Scheduling:
             hooks.item(session, f"routine:{process_key}@{scheduled_for.isoformat()}")
 
         try:
-            self._runner.start_instance(
+            self._runner.start_case(
                 process_key, SYSTEM_ACTOR, business_key=f"RUTIN-{label:%Y%m%d-%H%M}",
                 data={"jadwal_rutin": scheduled_for.isoformat()}, within=link)
         except (_Taken, IntegrityError, Conflict):

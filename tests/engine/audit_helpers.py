@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from alur.cli import main
 from engine.runtime.attachments import AttachmentStore
-from engine.audit.chain import GENESIS, event_hash, instance_chain
+from engine.audit.chain import GENESIS, event_hash, case_chain
 from engine.bootstrap import Alur
 from engine.accounts.users import hash_password
 
@@ -68,7 +68,7 @@ def chain_events(alur: Alur, chain: str) -> list[dict[str, Any]]:
 
 
 def event_id(alur: Alur, case: int, event_type: str, index: int = 0) -> int:
-    return [e["id"] for e in chain_events(alur, instance_chain(case)) if e["event_type"] == event_type][index]
+    return [e["id"] for e in chain_events(alur, case_chain(case)) if e["event_type"] == event_type][index]
 
 
 def rehash_chain(alur: Alur, chain: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> None:

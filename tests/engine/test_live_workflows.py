@@ -33,7 +33,7 @@ def test_a_step_by_another_process_is_not_overlooked(loop_alur, db_engine, tmp_p
     review = ready_task(loop_alur, case)
     assert review.element_id == "periksa"
     loop_alur.runner.complete_task(review.task_id, "pengawas", {"disetujui": True})
-    assert loop_alur.queries.instance(case).status == "completed"
+    assert loop_alur.queries.case(case).status == "completed"
 
 
 def test_a_failed_step_leaves_nothing_of_itself_in_memory(loop_alur, monkeypatch):

@@ -46,7 +46,7 @@ def due_work(postgres_engine, postgres_url, tmp_path):
         alur.schedules.set_cycle("uji_loop", "R/PT1H", "admin", catch_up="all")
         alur.schedules.set_cycle("uji_timer", "R/PT1H", "admin", catch_up="latest")
         clock.now = now - timedelta(hours=3)
-        cases = [alur.runner.start_instance("uji_timer", "pengelola", f"UJI/{n}").instance_id
+        cases = [alur.runner.start_case("uji_timer", "pengelola", f"UJI/{n}").instance_id
                  for n in range(n_timers)]
         return alur, cases
 

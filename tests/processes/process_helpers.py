@@ -32,7 +32,7 @@ from engine.errors import PermissionDenied
 from engine.persistence.models import Attachment
 from engine.bootstrap import Alur, open_alur
 from engine.accounts.users import hash_password
-from engine.values import InstanceView, TaskView
+from engine.values import CaseView, TaskView
 
 ROOT = Path(__file__).resolve().parents[2]
 WITA = ZoneInfo("Asia/Makassar")
@@ -250,7 +250,7 @@ class Case:
                  everyone: bool = False) -> None:
         self.alur, self.clock, self.steps, self.work, self.everyone = alur, clock, steps, work, everyone
         self.started_at = clock()
-        result = alur.runner.start_instance(process_key, starter, business_key)
+        result = alur.runner.start_case(process_key, starter, business_key)
         self.id = result.instance_id
         self.starter = starter
         self.expected_data: dict[str, Any] = {"nomor_kasus": business_key} if business_key else {}
@@ -362,12 +362,12 @@ class Case:
 
     # -- checks on the case --------------------------------------------------------------------------
 
-    def instance(self) -> InstanceView:
-        return self.alur.queries.instance(self.id)
+    def view(self) -> CaseView:
+        return self.alur.queries.case(self.id)
 
     def check_data_carried_forward(self) -> None:
         """The case data holds every field submitted so far (the latest value of each)."""
-        data = self.instance().data
+        data = self.view().data
         missing = {k: v for k, v in self.expected_data.items() if data.get(k) != v}
         assert not missing, f"case data lost or changed: {sorted(missing)}"
 
@@ -375,12 +375,12 @@ class Case:
         return [(e.payload["gateway"], e.payload["answer"]) for e in self.alur.queries.audit_trail(self.id)
                 if e.event_type == "gateway_decided"]
 
-    def finish(self) -> InstanceView:
+    def finish(self) -> CaseView:
         """The case is completed, its tasks are exactly the steps walked, every document is stored."""
-        instance = self.instance()
+        instance = self.view()
         assert instance.status == "completed" and instance.ended_at == self.last_change, instance.status
         assert self.alur.queries.open_tasks(self.id) == []
-        history = self.alur.queries.instance_tasks(self.id)
+        history = self.alur.queries.case_tasks(self.id)
         assert [(t.element_id, t.completed_by) for t in history] == self.walked
         assert all(t.state == "completed" for t in history)
         self.check_data_carried_forward()

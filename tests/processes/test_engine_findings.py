@@ -17,6 +17,6 @@ from engine.errors import PermissionDenied
 def test_a_refused_first_start_does_not_break_later_starts(sop):
     sop.deployer.deploy_file(ROOT / "processes" / "sop_backup_restore_db.bpmn", "pemilik_proses")
     with pytest.raises(PermissionDenied):
-        sop.runner.start_instance("sop_backup_restore_db", "pengelola")  # not the OPD: refused, rolled back
-    result = sop.runner.start_instance("sop_backup_restore_db", "opd")  # DetachedInstanceError today
+        sop.runner.start_case("sop_backup_restore_db", "pengelola")  # not the OPD: refused, rolled back
+    result = sop.runner.start_case("sop_backup_restore_db", "opd")  # DetachedInstanceError today
     assert result.status == "running"

@@ -195,7 +195,7 @@ def test_owner_edits_checks_deploys_and_cases_follow_their_versions(served, page
 
     # new cases use v2
     fresh = Case(alur, clock, KEY, STEPS_V2, starter="pengelola", business_key="GDB/V2/BARU")
-    assert fresh.instance().definition_version == 2
+    assert fresh.view().definition_version == 2
 
     # the versions page: who, when, why, cases per version, and exactly the changes made
     page.goto(f"{base}/pemodel/{KEY}/versi?dari=1&ke=2")

@@ -69,7 +69,7 @@ def logout(client: FlaskClient) -> None:
 
 
 def start_network_case(alur: Alur, starter: str = "pengguna_jaringan", business_key: str = "045/1/26") -> int:
-    return alur.runner.start_instance("sop_gangguan_jaringan", starter, business_key).instance_id
+    return alur.runner.start_case("sop_gangguan_jaringan", starter, business_key).instance_id
 
 
 def open_task(alur: Alur, instance_id: int, element_id: str | None = None) -> Any:
