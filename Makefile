@@ -29,7 +29,13 @@ venv: $(STAMP)
 node: $(NODE_STAMP)
 modeler: $(MODELER)
 
+# Debian packages, each named with the command it provides: Chromium prints SOP documents to PDF
+# and drives the browser tests; pdftoppm (poppler-utils) checks the PDF pages in the tests.
+RUN_PACKAGES := chromium:chromium
+TEST_PACKAGES := $(RUN_PACKAGES) pdftoppm:poppler-utils
+
 run: $(STAMP) $(NODE_STAMP) $(MODELER)
+	bash tools/system-packages.sh $(RUN_PACKAGES)
 	$(VENV)/bin/alur init --deploy
 	$(VENV)/bin/alur run
 
@@ -43,6 +49,7 @@ translations: $(STAMP)
 	$(VENV)/bin/pybabel compile -d web/translations -l en
 
 test: $(STAMP) $(NODE_STAMP) $(MODELER) bpmnlint
+	bash tools/system-packages.sh $(TEST_PACKAGES)
 	$(PY) -m pytest
 
 test-engine: $(STAMP)
