@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -251,7 +251,17 @@ class CaseMigrator:
         return values
 
 
-def _move_workflow(workflow: BpmnWorkflow, new: ParsedDefinition, target: int) -> list[str]:
+class _Executable(Protocol):
+    """What a move needs of the version moved to: a deployed definition, or a replay's model."""
+
+    @property
+    def spec(self) -> Any: ...
+
+    @property
+    def subprocess_specs(self) -> dict[str, Any]: ...
+
+
+def _move_workflow(workflow: BpmnWorkflow, new: _Executable, target: int) -> list[str]:
     """Point the workflow at the new spec (in memory); the reasons it cannot, if any.
 
     SpiffWorkflow resets the tasks that wait (READY, WAITING) and predicts again from them; a reset
