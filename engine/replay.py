@@ -278,7 +278,7 @@ class _Replay:
 
         def did_complete(task: Any) -> None:
             spec_id = getattr(task.task_spec, "bpmn_id", None)
-            if not self._definition.gateways.get(spec_id):
+            if spec_id is None or not self._definition.gateways.get(spec_id):
                 return
             for child in task.children:
                 if child.has_state(TaskState.DEFINITE_MASK | TaskState.FINISHED_MASK):
@@ -338,9 +338,9 @@ class _Replay:
 
     def _compare_created(self, cause: _Recorded, expected: list[Any], recorded: list[_Recorded]) -> None:
         want = Counter(t.task_spec.bpmn_id for t in expected)
-        found = Counter(r.payload.get("element_id") for r in recorded)
+        found = Counter(str(r.payload.get("element_id")) for r in recorded)
         if want != found:
-            where = next((r for r in recorded if want[r.payload.get("element_id")] == 0), None) or cause
+            where = next((r for r in recorded if want[str(r.payload.get("element_id"))] == 0), None) or cause
             raise self._diverged(where, f"new tasks {_names(want)} after step {cause.step}",
                                  f"new tasks {_names(found)}")
         pool = list(expected)
