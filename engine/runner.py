@@ -155,10 +155,14 @@ class Runner:
             self._event(session, task.instance_id, "task_reassigned", actor, now,
                         {"task_id": task_id, "name": task.name, "from": previous, "to": to_user})
 
-    def complete_task(self, task_id: str, actor: str, data: dict[str, Any],
+    def complete_task(self, task_id: str, actor: str, data: object,
                       expected_version: int | None = None) -> StepResult:
         """Complete a task with form data, then run the model to its next wait state.
 
+        ``data`` is the decoded form (a JSON object); anything else (the API's JSON body may hold
+        null or a list there) is refused.
+
+        :raises InvalidInput: ``data`` is not a JSON object
         :raises FormInvalid: the data fails the form's schema; nothing is stored
         :raises TaskNotOpen: the task was completed or cancelled meanwhile
         :raises ConcurrentUpdate: ``expected_version`` is stale or another writer won the race
