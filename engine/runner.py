@@ -295,7 +295,8 @@ class Runner:
         return set() if actor == SYSTEM_ACTOR else roles_of(session, actor)
 
     def _open_task(self, session: Session, task_id: str) -> HumanTask:
-        return self._check_open(session.get(HumanTask, task_id), task_id)
+        task: HumanTask = self._check_open(session.get(HumanTask, task_id), task_id)
+        return task
 
     @staticmethod
     def _check_open(task: Any, task_id: str) -> Any:
