@@ -96,7 +96,7 @@ class _Segment:
 
 @dataclass
 class _Expected:
-    decisions: list[tuple[str, str, str]] = field(default_factory=list)  # (gateway, flow, target)
+    decisions: list[tuple[str, str | None, str]] = field(default_factory=list)  # (gateway, flow, target)
     created: list[Any] = field(default_factory=list)  # SpiffWorkflow tasks newly ready
     withdrawn: list[str] = field(default_factory=list)  # replay task ids no longer ready
     completed: bool = False
@@ -318,7 +318,7 @@ class _Replay:
             raise self._diverged(where, "the case to end here" if expected.completed else "the case to go on",
                                  "instance_completed" if completions else "no end")
 
-    def _compare_decisions(self, cause: _Recorded, expected: list[tuple[str, str, str]],
+    def _compare_decisions(self, cause: _Recorded, expected: list[tuple[str, str | None, str]],
                            recorded: list[_Recorded]) -> None:
         for index in range(max(len(expected), len(recorded))):
             want = expected[index] if index < len(expected) else None

@@ -341,9 +341,9 @@ class Runner:
         return contextlib.nullcontext() if self._clock is utcnow else frozen_spiff_clock(now)
 
     def _run_engine(self, workflow: BpmnWorkflow, definition: ParsedDefinition,
-                    now: datetime) -> list[dict[str, str]]:
+                    now: datetime) -> list[dict[str, str | None]]:
         """Run engine steps; return the gateway decisions taken (for the audit trail)."""
-        decisions: list[dict[str, str]] = []
+        decisions: list[dict[str, str | None]] = []
 
         def did_complete(task: Any) -> None:
             spec_id = getattr(task.task_spec, "bpmn_id", None)
@@ -361,7 +361,7 @@ class Runner:
             raise ExecutionError(f"Model gagal dijalankan: {exc}") from exc
         return decisions
 
-    def _record_decisions(self, session: Session, instance_id: int, decisions: list[dict[str, str]],
+    def _record_decisions(self, session: Session, instance_id: int, decisions: list[dict[str, str | None]],
                           actor: str, now: datetime) -> None:
         for decision in decisions:
             self._event(session, instance_id, "gateway_decided", actor, now, decision)
