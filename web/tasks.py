@@ -1,6 +1,8 @@
 """The task page: read the step, claim or release it, fill and complete its form with documents."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
@@ -10,13 +12,13 @@ from werkzeug.wrappers import Response
 from engine.attachments import AttachmentView
 from engine.casefile import TaskPage
 from engine.errors import FormInvalid
-from web.forms import build_fields, read_submission
+from web.forms import Store, build_fields, read_submission
 from web.services import services
 
 bp = Blueprint("tasks", __name__, url_prefix="/tugas")
 
 
-def render_task(page: TaskPage, values: dict | None = None, errors: dict[str, str] | None = None) -> str:
+def render_task(page: TaskPage, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> str:
     values = page.values if values is None else values
     attachments = {**page.attachments, **services().attachments.find_many(
         [v for v in values.values() if isinstance(v, str)])}
@@ -65,7 +67,8 @@ def unclaim(task_id: str) -> Response:
     return redirect(url_for("inbox.index", tab="available"))
 
 
-def _store_for(user: str):  # noqa: ANN202 - a closure over the current user
+def _store_for(user: str) -> Store:
+    """Store uploads as the current user."""
     def store(upload: FileStorage, accept: list[str]) -> AttachmentView:
         return services().attachments.store(upload.stream, upload.filename or "", user, accept)
     return store
