@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     alur = open_alur(settings_from_env())
     try:
-        return args.handler(alur, args)
+        handler: Handler = args.handler  # set by the subcommand's parser
+        return handler(alur, args)
     except EngineError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         for field, message in getattr(exc, "errors", {}).items():
