@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from alur.audit_cli import add_audit_commands
 from alur.worker_cli import add_worker_commands
