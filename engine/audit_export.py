@@ -224,8 +224,9 @@ def _report_text(report: dict[str, Any], audit_lines: list[str], replay_lines: l
     lines = [f"Audit packet of case {report['instance_id']} ({report['process_key']} v{report['version']})",
              f"generated {report['generated_at']} by {report['generated_by']}",
              f"VERDICT: {'OK' if report['ok'] else 'PROBLEMS FOUND'}", "", "Hash chain and signed checkpoints:",
-             *[f"  {line}" for line in audit_lines], "", "Replay verification:", *[f"  {line}" for line in replay_lines],
-             "", "Documents (sha256 of the file in this packet):"]
+             *[f"  {line}" for line in audit_lines], "",
+             "Replay verification:", *[f"  {line}" for line in replay_lines], "",
+             "Documents (sha256 of the file in this packet):"]
     for doc in report["documents"]:
         state = "intact" if doc["intact"] else ("MISSING" if not doc["present"] else "CONTENT CHANGED")
         lines.append(f"  {doc['sha256']}  {state}  {doc['field']} ({doc['step']})")

@@ -275,7 +275,8 @@ def _inbox_page_statement(tab: str, state: str | None, with_process: bool, role_
     window: BindParameter[int] = bindparam("window")
     ranked = union_all(*[
         select(sub.c.id, sub.c.due_at, sub.c.created_at).select_from(sub) for sub in (
-            select(TASKS.c.id, TASKS.c.due_at, TASKS.c.created_at).where(_narrowed(part, tab == "overdue", with_process))
+            select(TASKS.c.id, TASKS.c.due_at, TASKS.c.created_at)
+            .where(_narrowed(part, tab == "overdue", with_process))
             .order_by(*INBOX_ORDER).limit(window).subquery() for part in parts)
     ]).subquery()
     return (select(*_TASK_VIEW_COLUMNS).join(ranked, ranked.c.id == TASKS.c.id)

@@ -326,7 +326,8 @@ def connector_svg(x: float, top: float, number: str) -> str:
     points = (f"{x - half:.1f},{top:.1f} {x + half:.1f},{top:.1f} {x + half:.1f},{top + size * 0.6:.1f} "
               f"{x:.1f},{top + size:.1f} {x - half:.1f},{top + size * 0.6:.1f}")
     return (f'<polygon class="symbol connector" points="{points}"/>'
-            f'<text class="connector-text" x="{x:.1f}" y="{top + 8.5:.1f}" text-anchor="middle">{escape(number)}</text>')
+            f'<text class="connector-text" x="{x:.1f}" y="{top + 8.5:.1f}" text-anchor="middle">'
+            f'{escape(number)}</text>')
 
 
 def _arrowhead(start: tuple[float, float], end: tuple[float, float]) -> str:
