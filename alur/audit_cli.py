@@ -7,9 +7,9 @@ import os
 from datetime import date
 from pathlib import Path
 
-from engine.checkpoints import (KEY_FILE_ENV, PUBLIC_KEY_ENV, generate_key_file, key_id, public_key_text,
+from engine.audit.checkpoints import (KEY_FILE_ENV, PUBLIC_KEY_ENV, generate_key_file, key_id, public_key_text,
                                 signing_key_from_env, trusted_keys_from_env)
-from engine.services import Alur
+from engine.bootstrap import Alur
 
 
 def _keygen(alur: Alur, args: argparse.Namespace) -> int:

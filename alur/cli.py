@@ -13,8 +13,8 @@ from alur.audit_cli import add_audit_commands
 from alur.worker_cli import add_worker_commands
 from engine.config import settings_from_env
 from engine.errors import EngineError
-from engine.persistence.migrate import upgrade
-from engine.services import Alur, open_alur
+from engine.persistence.schema import upgrade
+from engine.bootstrap import Alur, open_alur
 
 Handler = Callable[[Alur, argparse.Namespace], int]
 
@@ -58,7 +58,7 @@ def _user_roles(alur: Alur, args: argparse.Namespace) -> int:
 
 def _start(alur: Alur, args: argparse.Namespace) -> int:
     data = json.loads(args.data) if args.data else None
-    result = alur.runner.start_instance(args.process_key, args.user, args.business_key, data)
+    result = alur.runner.start_case(args.process_key, args.user, args.business_key, data)
     print(json.dumps({"instance_id": result.instance_id, "status": result.status,
                       "ready_tasks": result.ready_task_ids}))
     return 0

@@ -5,9 +5,9 @@ import argparse
 import json
 import logging
 
-from engine.routines import CATCH_UP_POLICIES, ScheduleView
-from engine.services import Alur
-from engine.timers import build_worker
+from engine.modeling.schedules import CATCH_UP_POLICIES, ScheduleView
+from engine.bootstrap import Alur
+from engine.worker.scheduler import build_worker
 
 
 def _worker(alur: Alur, args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from engine.config import Settings
 from engine.persistence.db import make_engine
 from engine.persistence.models import Base
-from engine.services import Alur, open_alur
+from engine.bootstrap import Alur, open_alur
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "engine" / "data"

@@ -19,7 +19,7 @@ def completion_latency(url: str, passes_before: int) -> dict[str, float]:
         alur.deployer.deploy_file(alur.settings.processes_dir / "uji_loop.bpmn", "bench")
 
         def start() -> str:
-            case = alur.runner.start_instance("uji_loop", "kerja").instance_id
+            case = alur.runner.start_case("uji_loop", "kerja").instance_id
             return alur.queries.open_tasks(case)[0].task_id
 
         def complete(data: dict) -> None:

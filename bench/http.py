@@ -16,8 +16,8 @@ import urllib.parse
 from pathlib import Path
 
 from bench.common import DATA, PASSWORD, ROOT, open_bench_alur, summarize
-from engine.persistence.migrate import upgrade
-from engine.tokens import TokenService
+from engine.persistence.schema import upgrade
+from engine.accounts.tokens import TokenService
 
 
 def _free_port() -> int:
@@ -34,7 +34,7 @@ def _prepare(url: str) -> str:
         alur.users.add_user("kerja", "Kerja", PASSWORD, {"pengelola_ti", "pengawas"})
         alur.deployer.deploy_file(DATA / "uji_loop.bpmn", "bench")
         for n in range(60):  # a realistic inbox: some claimed, some waiting for the role
-            result = alur.runner.start_instance("uji_loop", "kerja", f"BENCH/{n}")
+            result = alur.runner.start_case("uji_loop", "kerja", f"BENCH/{n}")
             if n % 2:
                 alur.runner.unclaim_task(result.ready_task_ids[0], "kerja")
         return TokenService(alur.sessions, alur.users).issue("kerja", "bench", "bench").token

@@ -15,8 +15,8 @@ from typing import Any
 from SpiffWorkflow.util.task import TaskState
 
 from bench.common import ROOT, open_bench_alur
-from engine.clock import utcnow
-from engine.serializer import new_workflow
+from engine.worktime.clock import utcnow
+from engine.runtime.serializer import new_workflow
 
 sys.path.insert(0, str(ROOT / "tests" / "processes"))
 from process_helpers import CAST, FillContext, add_cast, form_data, person_for, upload  # noqa: E402
@@ -43,7 +43,7 @@ def _run_case(alur, process_key: str, starter: str, n: int,
               watch: _Stopwatch) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
     """One case through the engine; returns its start data and the (element id, form data) of each step."""
     business_key = f"BENCH/{n}"
-    result = watch(alur.runner.start_instance, process_key, starter, business_key)
+    result = watch(alur.runner.start_case, process_key, starter, business_key)
     steps: list[tuple[str, dict[str, Any]]] = []
     while result.status == "running":
         if len(steps) >= MAX_STEPS:

@@ -42,7 +42,7 @@ class DefinitionNotFound(NotFound):
     code = "definition_not_found"
 
 
-class InstanceNotFound(NotFound):
+class CaseNotFound(NotFound):
     code = "instance_not_found"
 
 
@@ -82,7 +82,7 @@ class ConcurrentUpdate(Conflict):
     code = "concurrent_update"
 
 
-class InstanceNotRunning(Conflict):
+class CaseNotRunning(Conflict):
     code = "instance_not_running"
 
 

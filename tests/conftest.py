@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from engine.persistence.db import make_engine
 from engine.persistence.models import Base
-from engine.services import Alur, open_alur
+from engine.bootstrap import Alur, open_alur
 
 from alur_testing import FakeClock, make_settings, truncate_all
 

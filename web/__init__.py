@@ -11,7 +11,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from engine.config import PROJECT_ROOT, settings_from_env
-from engine.services import Alur, open_alur
+from engine.bootstrap import Alur, open_alur
 from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, formatting, inbox, notifications,
                  processes, tasks)
 from web.services import build_services

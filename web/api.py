@@ -13,7 +13,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from engine.errors import InvalidInput
-from engine.queries import INBOX_TABS, TASK_STATES_OPEN
+from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN
 from web.api_spec import openapi_document
 from web.auth import bearer_user
 from web.errors import json_error
@@ -122,7 +122,7 @@ def complete(task_id: str) -> Response:
 @bp.post("/cases")
 def start_case() -> tuple[Response, int]:
     body = _body()
-    result = services().alur.runner.start_instance(str(body.get("process_key", "")), g.api_user,
+    result = services().alur.runner.start_case(str(body.get("process_key", "")), g.api_user,
                                                    body.get("business_key") or None, body.get("data"))
     response = jsonify(to_json(result))
     response.headers["Location"] = url_for("api.case", instance_id=result.instance_id)

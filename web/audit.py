@@ -16,8 +16,8 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine.case_history import HistoryStep
-from engine.checkpoints import trusted_keys_from_env
+from engine.audit.history import HistoryStep
+from engine.audit.checkpoints import trusted_keys_from_env
 from web.auth import bearer_user
 from web.formatting import wita
 from web.services import services
@@ -72,7 +72,7 @@ def log() -> str:
 
 @bp.get("/kasus")
 def cases() -> str:
-    page = services().alur.queries.instances(request.args.get("proses") or None, request.args.get("status") or None,
+    page = services().alur.queries.cases(request.args.get("proses") or None, request.args.get("status") or None,
                                              request.args.get("hal", 1, type=int), current_app.config["PER_PAGE"])
     return render_template("audit/cases.html", page=page)
 
@@ -81,7 +81,7 @@ def cases() -> str:
 def replay(instance_id: int) -> str:
     """Step through the case event by event on its diagram."""
     history = services().alur.histories.replay_states(instance_id)
-    instance = services().alur.queries.instance(instance_id)
+    instance = services().alur.queries.case(instance_id)
     _record(instance_id, "replay")
     steps = [_step_json(instance_id, step) for step in history.steps]
     return render_template("audit/replay.html", history=history, instance=instance, steps=steps)
@@ -90,7 +90,7 @@ def replay(instance_id: int) -> str:
 @bp.get("/kasus/<int:instance_id>/verifikasi")
 def case_verification(instance_id: int) -> str:
     alur = services().alur
-    instance = alur.queries.instance(instance_id)
+    instance = alur.queries.case(instance_id)
     report = alur.audit_verifier.verify_case(instance_id, _trusted_keys())
     replay_report = alur.replay.verify_replay(instance_id)
     _record(instance_id, "verification")
@@ -141,7 +141,7 @@ def _step_json(instance_id: int, step: HistoryStep) -> dict[str, Any]:
 
 
 def _record(instance_id: int, what: str, sha256: str | None = None) -> None:
-    services().alur.view_log.record_view(current_user.username, instance_id, what, document_sha256=sha256,
+    services().alur.read_log.record_read(current_user.username, instance_id, what, document_sha256=sha256,
                                          remote_addr=request.remote_addr)
 
 

@@ -10,8 +10,8 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from engine.runner import ADMIN_ROLE
-from engine.views import UserView
+from engine.runtime.runner import ADMIN_ROLE
+from engine.values import UserView
 from web.services import services
 
 bp = Blueprint("auth", __name__)

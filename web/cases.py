@@ -17,7 +17,7 @@ STATUSES = ("running", "completed", "cancelled")
 def index() -> str:
     process_key = request.args.get("proses") or None
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    page = services().alur.queries.visible_instances(
+    page = services().alur.queries.visible_cases(
         current_user.username, process_key, status, request.args.get("hal", 1, type=int),
         current_app.config["PER_PAGE"])
     return render_template("cases/index.html", page=page, process_key=process_key, status=status,
@@ -37,7 +37,7 @@ def start() -> Response:
     """Start a case; the first step goes straight to the starter when it is theirs."""
     user = current_user.username
     business_key = request.form.get("business_key", "").strip() or None
-    result = services().alur.runner.start_instance(request.form.get("process_key", ""), user, business_key)
+    result = services().alur.runner.start_case(request.form.get("process_key", ""), user, business_key)
     flash(gettext("Kasus #%(id)s dimulai.", id=result.instance_id), "success")
     for task in services().alur.queries.open_tasks(result.instance_id):
         if task.assignee == user:
@@ -49,14 +49,14 @@ def start() -> Response:
 @login_required
 def show(instance_id: int) -> str:
     case = services().cases.case_page(instance_id, current_user.username)
-    services().alur.view_log.record_view(current_user.username, instance_id, "case", remote_addr=request.remote_addr)
+    services().alur.read_log.record_read(current_user.username, instance_id, "case", remote_addr=request.remote_addr)
     return render_template("cases/show.html", case=case, now=services().cases.now())
 
 
 @bp.post("/<int:instance_id>/batal")
 @login_required
 def cancel(instance_id: int) -> Response:
-    services().alur.runner.cancel_instance(instance_id, current_user.username, request.form.get("reason", ""))
+    services().alur.runner.cancel_case(instance_id, current_user.username, request.form.get("reason", ""))
     flash(gettext("Kasus #%(id)s dibatalkan.", id=instance_id), "info")
     return redirect(url_for("cases.show", instance_id=instance_id))
 
@@ -66,6 +66,6 @@ def cancel(instance_id: int) -> Response:
 def document(instance_id: int, sha256: str) -> Response:
     """Download a document of the case (the access is logged)."""
     attachment, path = services().cases.case_document(instance_id, sha256, current_user.username)
-    services().alur.view_log.record_view(current_user.username, instance_id, "document", sha256, request.remote_addr)
+    services().alur.read_log.record_read(current_user.username, instance_id, "document", sha256, request.remote_addr)
     return send_file(path, mimetype=attachment.media_type, as_attachment=True, download_name=attachment.filename,
                      etag=sha256, max_age=0)

@@ -4,8 +4,8 @@ Username = the role key (``pengelola_ti``), password = ``demo-`` + the role key 
 """
 from __future__ import annotations
 
-from engine.roles import RoleCatalog
-from engine.services import Alur
+from engine.modeling.roles import RoleCatalog
+from engine.bootstrap import Alur
 
 DEMO_PASSWORD_PREFIX = "demo-"
 # Short names as colleagues say them; the full titles are in roles.toml.

@@ -16,9 +16,9 @@ from markupsafe import Markup, escape
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 
-from engine.calendar import WITA
-from engine.queries import CASE_READER_ROLES, COUNT_CAP
-from engine.views import TaskView
+from engine.worktime.work_calendar import WITA
+from engine.reading.queries import CASE_READER_ROLES, COUNT_CAP
+from engine.values import TaskView
 from web.services import services
 
 

@@ -15,10 +15,10 @@ from typing import Any, Callable, Mapping
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from engine.attachments import AttachmentView
-from engine.calendar import WITA
+from engine.runtime.attachments import AttachmentView
+from engine.worktime.work_calendar import WITA
 from engine.errors import InvalidInput
-from engine.forms import DOCUMENT_FORMAT
+from engine.modeling.forms import DOCUMENT_FORMAT
 
 Store = Callable[[FileStorage, list[str]], AttachmentView]
 _ROW = re.compile(r"^(?P<table>[A-Za-z0-9_]+)-(?P<index>\d{1,3})-(?P<column>[A-Za-z0-9_]+)$")

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine.queries import INBOX_TABS, TASK_STATES_OPEN
+from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN
 from web.services import services
 
 bp = Blueprint("inbox", __name__)

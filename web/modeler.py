@@ -14,15 +14,15 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 
-from engine.clock import utcnow
+from engine.worktime.clock import utcnow
 from engine.config import PROJECT_ROOT
-from engine.migration import CaseMigrator, MigrationRefused
-from engine.model_check import BpmnLint, ModelProblem, available_forms, deploy_checked, validate_model
-from engine.queries import CASE_READER_ROLES
-from engine.runner import ADMIN_ROLE
-from engine.sop_render import SopDocuments
-from engine.specs import DefinitionParser
-from engine.versions import Versions
+from engine.runtime.case_migration import CaseMigrator, MigrationRefused
+from engine.modeling.checks import BpmnLint, ModelProblem, available_forms, deploy_checked, validate_model
+from engine.reading.queries import CASE_READER_ROLES
+from engine.runtime.runner import ADMIN_ROLE
+from engine.sop.render import SopDocuments
+from engine.modeling.parser import DefinitionParser
+from engine.reading.versions import Versions
 from web.services import services
 
 bp = Blueprint("modeler", __name__, url_prefix="/pemodel")
@@ -170,7 +170,7 @@ def migrate(process_key: str) -> Response:
     instance_id = request.form.get("instance_id", type=int)
     if instance_id is not None:
         try:
-            svc.migrator.migrate_instance(instance_id, actor, to_version,
+            svc.migrator.migrate_case(instance_id, actor, to_version,
                                           expected_version=request.form.get("expected_version", type=int))
             flash(f"Kasus #{instance_id} dipindahkan ke versi {to_version}.", "success")
         except MigrationRefused as exc:

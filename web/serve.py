@@ -5,9 +5,9 @@ import os
 
 from werkzeug.serving import make_server
 
-from engine.persistence.migrate import upgrade
-from engine.services import Alur
-from engine.timers import start_embedded_worker
+from engine.persistence.schema import upgrade
+from engine.bootstrap import Alur
+from engine.worker.scheduler import start_embedded_worker
 from web import create_app
 from web.demo import ensure_demo_users
 

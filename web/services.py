@@ -5,12 +5,12 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from engine.access_log import AccessLog
-from engine.attachments import AttachmentStore
-from engine.casefile import CaseFiles
-from engine.catalog import ProcessCatalog
-from engine.services import Alur
-from engine.tokens import TokenService
+from engine.audit.login_log import LoginLog
+from engine.runtime.attachments import AttachmentStore
+from engine.reading.case_pages import CaseFiles
+from engine.reading.catalog import ProcessCatalog
+from engine.bootstrap import Alur
+from engine.accounts.tokens import TokenService
 
 
 @dataclass
@@ -20,7 +20,7 @@ class Services:
     catalog: ProcessCatalog
     attachments: AttachmentStore
     tokens: TokenService
-    access: AccessLog
+    access: LoginLog
 
 
 def build_services(alur: Alur) -> Services:
@@ -33,7 +33,7 @@ def build_services(alur: Alur) -> Services:
         catalog=ProcessCatalog(alur.sessions, alur.definitions, alur.roles),
         attachments=attachments,
         tokens=TokenService(alur.sessions, alur.users, clock),
-        access=AccessLog(alur.sessions, clock),
+        access=LoginLog(alur.sessions, clock),
     )
 
 

@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from engine.attachments import AttachmentView
-from engine.casefile import TaskPage
+from engine.runtime.attachments import AttachmentView
+from engine.reading.case_pages import TaskPage
 from engine.errors import FormInvalid
 from web.forms import Store, build_fields, read_submission
 from web.services import services

@@ -14,10 +14,10 @@ from engine_helpers import PASSWORD, add_users, ready_task, start_loop_case
 from sqlalchemy import text
 
 from alur.cli import main
-from engine.attachments import AttachmentStore
-from engine.audit import GENESIS, event_hash, instance_chain
-from engine.services import Alur
-from engine.users import hash_password
+from engine.runtime.attachments import AttachmentStore
+from engine.audit.chain import GENESIS, event_hash, case_chain
+from engine.bootstrap import Alur
+from engine.accounts.users import hash_password
 
 FIRST = b"Laporan gangguan, versi pertama\n"
 SECOND = b"Laporan gangguan, versi kedua dengan log\n"
@@ -35,7 +35,7 @@ def upload(alur: Alur, name: str, content: bytes) -> str:
 def finished_loop_case(alur: Alur, test_data: Any, clock: Any = None) -> int:
     """uji_loop: report with a document, rejected once (Tidak), report again with a new document,
     approved (Ya); a view of the case in between."""
-    with mock.patch("engine.users.hash_password", lambda _password: _password_hash()):
+    with mock.patch("engine.accounts.users.hash_password", lambda _password: _password_hash()):
         add_users(alur)  # scrypt once per test session, not four times per test
     alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
     case = start_loop_case(alur)
@@ -50,7 +50,7 @@ def finished_loop_case(alur: Alur, test_data: Any, clock: Any = None) -> int:
 
     step("pengelola", {"uraian": "Server basis data lambat", "dokumen_laporan": upload(alur, "laporan-1.txt", FIRST)})
     step("pengawas", {"disetujui": False, "catatan_periksa": "Lengkapi log"})
-    alur.view_log.record_view("pengawas", case, "case")
+    alur.read_log.record_read("pengawas", case, "case")
     step("pengelola", {"uraian": "Server lambat; log terlampir",
                        "dokumen_laporan": upload(alur, "laporan-2.txt", SECOND)})
     step("pengawas", {"disetujui": True, "catatan_periksa": "Sesuai"})
@@ -69,7 +69,7 @@ def chain_events(alur: Alur, chain: str) -> list[dict[str, Any]]:
 
 
 def event_id(alur: Alur, case: int, event_type: str, index: int = 0) -> int:
-    return [e["id"] for e in chain_events(alur, instance_chain(case)) if e["event_type"] == event_type][index]
+    return [e["id"] for e in chain_events(alur, case_chain(case)) if e["event_type"] == event_type][index]
 
 
 def rehash_chain(alur: Alur, chain: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> None:

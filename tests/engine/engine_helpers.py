@@ -1,7 +1,7 @@
 """Factories for engine tests: plain functions over the public services."""
 from __future__ import annotations
 
-from engine.services import Alur
+from engine.bootstrap import Alur
 
 PASSWORD = "rahasia-uji-123"
 
@@ -14,7 +14,7 @@ def add_users(alur: Alur) -> None:
 
 
 def start_loop_case(alur: Alur, actor: str = "pengelola", business_key: str = "UJI/001") -> int:
-    return alur.runner.start_instance("uji_loop", actor, business_key).instance_id
+    return alur.runner.start_case("uji_loop", actor, business_key).instance_id
 
 
 def ready_task(alur: Alur, instance_id: int):

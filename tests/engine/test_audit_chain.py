@@ -4,7 +4,7 @@ from __future__ import annotations
 from engine_helpers import add_users, ready_task, start_loop_case
 from sqlalchemy import text
 
-from engine.audit import PendingEvent, append_event, instance_chain, verify_chain, verify_chains, write_events
+from engine.audit.chain import PendingEvent, append_event, case_chain, verify_chain, verify_chains, write_events
 from engine.persistence.models import AuditChainHead
 
 
@@ -58,7 +58,7 @@ def test_a_head_moved_since_it_was_read_is_appended_to_not_forked(alur, test_dat
     """A step moves its case's chain head from the value it read; if another writer appended in
     between, the step's events go after that writer's, so the chain stays one line."""
     case = run_case(alur, test_data)
-    chain = instance_chain(case)
+    chain = case_chain(case)
     with alur.sessions.begin() as session:
         head = session.get(AuditChainHead, chain)
         stale = (head.seq, head.hash)
@@ -76,7 +76,7 @@ def test_a_head_moved_since_it_was_read_is_appended_to_not_forked(alur, test_dat
 
 def test_a_known_head_still_current_is_advanced_in_place(alur, test_data):
     case = run_case(alur, test_data)
-    chain = instance_chain(case)
+    chain = case_chain(case)
     with alur.sessions.begin() as session:
         head = session.get(AuditChainHead, chain)
         before = head.seq

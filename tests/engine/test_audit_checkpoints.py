@@ -11,9 +11,9 @@ from audit_helpers import finished_loop_case, new_key
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import text
 
-from engine.audit import SYSTEM_CHAIN, instance_chain
-from engine.audit_verify import verify_audit
-from engine.checkpoints import (AuditKeyError, body_digest, generate_key_file, load_public_key, public_key_text,
+from engine.audit.chain import SYSTEM_CHAIN, case_chain
+from engine.audit.verify import verify_audit
+from engine.audit.checkpoints import (AuditKeyError, body_digest, generate_key_file, load_public_key, public_key_text,
                                 signing_key_from_env, trusted_keys_from_env)
 
 
@@ -43,15 +43,15 @@ def test_checkpoints_sign_only_the_heads_that_moved(alur, test_data, clock):
     case = finished_loop_case(alur, test_data)
     key = new_key()
     first = alur.checkpoints.make_checkpoint(key, "admin")
-    assert {h.chain for h in first.heads} == {instance_chain(case), SYSTEM_CHAIN}
+    assert {h.chain for h in first.heads} == {case_chain(case), SYSTEM_CHAIN}
     assert alur.checkpoints.make_checkpoint(key, "admin") is None  # nothing moved
     clock.advance(minutes=1)
-    alur.view_log.record_view("auditor1", case, "case")
+    alur.read_log.record_read("auditor1", case, "case")
     with alur.sessions() as session:
         assert verify_audit(session, [key.public_key()]).warnings == [
             "1 chain(s) have events not yet covered by a signed checkpoint"]
     second = alur.checkpoints.make_checkpoint(key, "system")
-    assert [(h.chain, h.seq) for h in second.heads] == [(instance_chain(case), 17)]
+    assert [(h.chain, h.seq) for h in second.heads] == [(case_chain(case), 17)]
     body = json.loads(second.body_json)
     assert (body["previous_id"], body["previous_sha256"]) == (first.checkpoint_id, body_digest(first.body_json))
     full = alur.checkpoints.make_checkpoint(key, "admin", force=True)
@@ -76,7 +76,7 @@ def test_a_deleted_checkpoint_shows_in_its_successor(alur, test_data, clock):
     case = finished_loop_case(alur, test_data)
     key = new_key()
     for _ in range(3):
-        alur.view_log.record_view("auditor1", case, "case")
+        alur.read_log.record_read("auditor1", case, "case")
         alur.checkpoints.make_checkpoint(key, "admin")
     with alur.db.begin() as conn:
         conn.execute(text("delete from audit_checkpoint_head where checkpoint_id = 2"))
@@ -92,7 +92,7 @@ def test_events_cut_from_the_end_with_the_head_moved_back_are_caught(alur, test_
     case = finished_loop_case(alur, test_data)
     key = new_key()
     alur.checkpoints.make_checkpoint(key, "admin")
-    chain = instance_chain(case)
+    chain = case_chain(case)
     with alur.db.begin() as conn:
         conn.execute(text("delete from audit_event where chain = :c and seq > 10"), {"c": chain})
         last = conn.execute(text("select hash from audit_event where chain = :c and seq = 10"), {"c": chain}).scalar()

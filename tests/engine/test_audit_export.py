@@ -12,7 +12,7 @@ import pytest
 from audit_helpers import FIRST, SECOND, cli_runner, finished_loop_case
 from sqlalchemy import text
 
-from engine.audit import instance_chain
+from engine.audit.chain import case_chain
 from engine.errors import InvalidInput
 
 
@@ -34,7 +34,7 @@ def test_case_packet_holds_events_model_documents_checkpoints_and_the_verificati
     assert {"events.jsonl", "events.csv", "process/uji_loop_v1.bpmn", "checkpoints.json", "documents/index.json",
             "verification.json", "verification.txt", "manifest.json"} <= names
     events = [json.loads(line) for line in packet.read("events.jsonl").decode().splitlines()]
-    case_events = [e for e in events if e["chain"] == instance_chain(case)]
+    case_events = [e for e in events if e["chain"] == case_chain(case)]
     assert [e["seq"] for e in case_events] == list(range(1, 18))  # 16 + the export itself
     assert (case_events[-1]["event_type"], case_events[-1]["payload"]["what"], case_events[-1]["actor"]) == (
         "case_viewed", "export", "admin")
@@ -77,7 +77,7 @@ def test_a_document_changed_on_disk_shows_in_the_packet(alur, test_data, tmp_pat
 def test_log_export_for_a_date_range(alur, test_data, clock, audit_cli, tmp_path):
     finished_loop_case(alur, test_data, clock)  # Monday 23 November 2026 (WITA)
     clock.advance(days=2)
-    alur.runner.start_instance("uji_loop", "pengelola", "UJI/002")  # Wednesday 25 November
+    alur.runner.start_case("uji_loop", "pengelola", "UJI/002")  # Wednesday 25 November
     out = audit_cli("audit", "export", "--from", "2026-11-23", "--to", "2026-11-24", "-o", str(tmp_path / "log.zip"))
     log = zipfile.ZipFile(tmp_path / "log.zip")
     events = [json.loads(line) for line in log.read("events.jsonl").decode().splitlines()]

@@ -6,8 +6,8 @@ import hashlib
 import pytest
 from audit_helpers import FIRST, SECOND, finished_loop_case
 
-from engine.audit import instance_chain, verify_chains
-from engine.errors import InstanceNotFound, InvalidInput
+from engine.audit.chain import case_chain, verify_chains
+from engine.errors import CaseNotFound, InvalidInput
 
 
 def test_states_step_by_step_through_a_loop(alur, test_data, clock):
@@ -47,15 +47,15 @@ def test_every_view_is_an_event_on_the_case_chain(alur, test_data, clock):
     case = finished_loop_case(alur, test_data, clock)
     sha = hashlib.sha256(SECOND).hexdigest()
     clock.advance(minutes=5)
-    alur.view_log.record_view("auditor1", case, "replay", remote_addr="10.1.2.3")
-    alur.view_log.record_view("auditor1", case, "document", document_sha256=sha)
+    alur.read_log.record_read("auditor1", case, "replay", remote_addr="10.1.2.3")
+    alur.read_log.record_read("auditor1", case, "document", document_sha256=sha)
     views = [e for e in alur.queries.audit_trail(case) if e.event_type in ("case_viewed", "document_viewed")]
     assert [(e.event_type, e.actor, e.payload.get("what")) for e in views] == [
         ("case_viewed", "pengawas", "case"), ("case_viewed", "auditor1", "replay"),
         ("document_viewed", "auditor1", "document")]
     assert views[1].payload["remote_addr"] == "10.1.2.3" and views[1].at == clock()
     assert views[2].payload == {"what": "document", "sha256": sha, "filename": "laporan-2.txt", "remote_addr": None}
-    assert all(e.chain == instance_chain(case) for e in views)
+    assert all(e.chain == case_chain(case) for e in views)
     with alur.sessions() as session:
         assert verify_chains(session) == []
     assert alur.replay.verify_replay(case).ok  # views change nothing a replay compares
@@ -63,11 +63,11 @@ def test_every_view_is_an_event_on_the_case_chain(alur, test_data, clock):
 
 def test_a_view_needs_a_known_case_and_kind(alur, test_data):
     case = finished_loop_case(alur, test_data)
-    with pytest.raises(InstanceNotFound):
-        alur.view_log.record_view("auditor1", 999, "case")
+    with pytest.raises(CaseNotFound):
+        alur.read_log.record_read("auditor1", 999, "case")
     with pytest.raises(InvalidInput):
-        alur.view_log.record_view("auditor1", case, "peek")
+        alur.read_log.record_read("auditor1", case, "peek")
     with pytest.raises(InvalidInput):
-        alur.view_log.record_view("auditor1", case, "document")
-    with pytest.raises(InstanceNotFound):
+        alur.read_log.record_read("auditor1", case, "document")
+    with pytest.raises(CaseNotFound):
         alur.histories.replay_states(999)

@@ -11,7 +11,7 @@ import pytest
 from audit_helpers import aware, chain_events, cli_runner, event_id, finished_loop_case, rehash_chain
 from sqlalchemy import text
 
-from engine.audit import event_hash, instance_chain
+from engine.audit.chain import event_hash, case_chain
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_edited_payload_is_named(alur, case, audit_cli):
 
 
 def test_deleted_event_is_named(alur, case, audit_cli):
-    events = chain_events(alur, instance_chain(case))
+    events = chain_events(alur, case_chain(case))
     gone, next_event = events[6], events[7]  # the Tidak decision, then the task it created
     with alur.db.begin() as conn:
         conn.execute(text("delete from audit_event where id = :i"), {"i": gone["id"]})
@@ -48,7 +48,7 @@ def test_deleted_event_is_named(alur, case, audit_cli):
 
 def test_inserted_event_is_named(alur, case, audit_cli):
     """A forged approval squeezed in after the first report, later events renumbered, head moved."""
-    chain = instance_chain(case)
+    chain = case_chain(case)
     events = chain_events(alur, chain)
     with alur.db.begin() as conn:
         conn.execute(text("update audit_event set seq = seq + 1000 where chain = :c and seq >= 4"), {"c": chain})
@@ -67,7 +67,7 @@ def test_inserted_event_is_named(alur, case, audit_cli):
 
 def test_reordered_events_are_named(alur, case, audit_cli):
     """The second report is moved before the rejection that asked for it."""
-    chain = instance_chain(case)
+    chain = case_chain(case)
     events = chain_events(alur, chain)
     rejection, report = events[5], events[10]
     assert (rejection["event_type"], report["event_type"]) == ("task_completed", "task_completed")
@@ -86,8 +86,8 @@ def test_rewritten_and_rehashed_chain_is_caught_by_the_signed_checkpoint(alur, c
         if event["event_type"] == "task_completed" and payload["data"].get("disetujui") is False:
             return {**payload, "data": {**payload["data"], "disetujui": True}}
         return None
-    rehash_chain(alur, instance_chain(case), approve)
-    last = chain_events(alur, instance_chain(case))[-1]
+    rehash_chain(alur, case_chain(case), approve)
+    last = chain_events(alur, case_chain(case))[-1]
     out = audit_cli("audit", "verify", expect=1)
     assert "BROKEN" not in out  # the chain itself is consistent again
     assert (f"CHECKPOINT MISMATCH checkpoint #1: chain_rewritten instance:{case} at event id={last['id']} "
@@ -107,7 +107,7 @@ def test_a_checkpoint_edited_in_the_database_no_longer_matches(alur, case, audit
 def test_a_checkpoint_signed_with_another_key_is_not_trusted(alur, case, audit_cli, tmp_path, monkeypatch):
     audit_cli("audit", "keygen", "-o", str(tmp_path / "keys" / "mallory.key"))
     monkeypatch.setenv("ALUR_AUDIT_KEY_FILE", str(tmp_path / "keys" / "mallory.key"))
-    alur.view_log.record_view("pengawas", case, "case")
+    alur.read_log.record_read("pengawas", case, "case")
     audit_cli("audit", "checkpoint")
     public = (tmp_path / "keys" / "audit.key.pub").read_text().strip()
     monkeypatch.delenv("ALUR_AUDIT_KEY_FILE")

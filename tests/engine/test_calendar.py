@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.calendar import WITA, WorkCalendar, WorkingDuration, parse_working_duration
+from engine.worktime.work_calendar import WITA, WorkCalendar, WorkingDuration, parse_working_duration
 
 CAL = WorkCalendar()
 

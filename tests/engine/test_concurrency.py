@@ -36,7 +36,7 @@ def test_two_threads_completing_one_task_yield_one_success(alur, test_data):
         assert sum(r.startswith("ok:") for r in results) == 1, results
         assert sum(r.startswith("conflict:") for r in results) == 1, results
         winner = next(r for r in results if r.startswith("ok:"))[3:]
-        done = [t for t in alur.queries.instance_tasks(case) if t.state == "completed"]
+        done = [t for t in alur.queries.case_tasks(case) if t.state == "completed"]
         assert [(t.completed_by, t.data) for t in done] == [(winner, {"uraian": winner})]
         assert ready_task(alur, case).element_id == "periksa"  # exactly one review task was created
         outcomes += results

@@ -33,14 +33,14 @@ def test_changed_file_becomes_version_2_and_running_v1_case_finishes_on_v1(alur,
 
     new_case = start_loop_case(alur, business_key="UJI/002")
     assert ready_task(alur, new_case).name == "Isi laporan (revisi)"
-    assert alur.queries.instance(new_case).definition_version == 2
+    assert alur.queries.case(new_case).definition_version == 2
 
     task = ready_task(alur, old_case)
     assert task.name == "Isi laporan"
     alur.runner.complete_task(task.task_id, "pengelola", {"uraian": "v1"})
     review = ready_task(alur, old_case)
     alur.runner.complete_task(review.task_id, "pengawas", {"disetujui": True})
-    case = alur.queries.instance(old_case)
+    case = alur.queries.case(old_case)
     assert (case.status, case.definition_version) == ("completed", 1)
 
 
@@ -125,7 +125,7 @@ def test_bpmn_schema_violation_is_refused_with_line(alur, test_data):
 
 def test_refused_deploy_stores_nothing(alur, test_data):
     _refusal(alur, loop_xml(test_data).replace('value="pengawas"/>', 'value="kepala_bintang"/>'))
-    from engine.deploy import definition_count
+    from engine.modeling.deploy import definition_count
     with alur.sessions() as session:
         assert definition_count(session) == 0
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.persistence.direct import DirectStatement, Write, run_batch
+from engine.persistence.compiled import DirectStatement, Write, run_batch
 from engine.persistence.models import ProcessDefinition, ProcessInstance
 
 _INSTANCES = ProcessInstance.__table__

@@ -106,7 +106,7 @@ def test_an_admin_day_off_moves_due_dates_and_so_the_escalation(loop_alur, clock
     alur = loop_alur
     alur.calendar_admin.set_override(date(2026, 11, 24), False, "Cuti bersama (SKB baru)", "admin")
     case = start_loop_case(alur)
-    instance = alur.queries.instance(case)
+    instance = alur.queries.case(case)
     # three working days from Monday, Tuesday off: Wednesday, Thursday, Friday (closes 11:00 WITA)
     assert instance.due_at == datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
     clock.now = datetime(2026, 11, 26, 8, 1, tzinfo=timezone.utc)  # Thursday after closing
@@ -118,7 +118,7 @@ def test_an_admin_day_off_moves_due_dates_and_so_the_escalation(loop_alur, clock
 
     alur.calendar_admin.remove_override(date(2026, 11, 24), "admin")
     later = start_loop_case(alur, business_key="UJI/002")
-    assert alur.queries.instance(later).due_at == datetime(2026, 12, 2, 8, 0, tzinfo=timezone.utc)  # Wed close
+    assert alur.queries.case(later).due_at == datetime(2026, 12, 2, 8, 0, tzinfo=timezone.utc)  # Wed close
 
 
 # -- the network SOP: warning at 3 working days, breach at 14 ----------------------------------------------
@@ -144,10 +144,10 @@ def test_network_case_warns_at_three_working_days_and_escalates_at_fourteen(sop_
     for username, role in NETWORK_CAST.items():
         alur.users.add_user(username, username.title(), PASSWORD, {role}, email=f"{username}@kaltimprov.go.id")
     alur.deployer.deploy_file(alur.settings.processes_dir / "sop_gangguan_jaringan.bpmn", "pemilik")
-    case = alur.runner.start_instance("sop_gangguan_jaringan", "pelapor", "GJR/2026/001").instance_id
+    case = alur.runner.start_case("sop_gangguan_jaringan", "pelapor", "GJR/2026/001").instance_id
     alur.runner.complete_task(ready_task(alur, case).task_id, "pelapor", _request_letter(alur, clock))
     assert ready_task(alur, case).element_id == "gjr_02a"
-    instance = alur.queries.instance(case)
+    instance = alur.queries.case(case)
     assert instance.warning_at == datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)  # Thursday 16:00 WITA
     assert instance.due_at == datetime(2026, 12, 11, 3, 0, tzinfo=timezone.utc)  # Friday 11:00 WITA, 14th day
 
@@ -183,8 +183,8 @@ def test_a_case_found_past_its_limit_gets_one_notice_not_a_warning_too(sop_alur,
     for username, role in NETWORK_CAST.items():
         alur.users.add_user(username, username.title(), PASSWORD, {role})
     alur.deployer.deploy_file(alur.settings.processes_dir / "sop_gangguan_jaringan.bpmn", "pemilik")
-    case = alur.runner.start_instance("sop_gangguan_jaringan", "pelapor").instance_id
-    clock.now = alur.queries.instance(case).due_at + timedelta(days=1)  # the worker was down all along
+    case = alur.runner.start_case("sop_gangguan_jaringan", "pelapor").instance_id
+    clock.now = alur.queries.case(case).due_at + timedelta(days=1)  # the worker was down all along
     alur.scheduling.escalate_overdue(clock())
     assert {kind for _user, kind in notices(alur)} == {"task_overdue", "case_overdue"}
     assert count_events(alur, "case_warned") == 0

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from engine.errors import FormInvalid
-from engine.forms import FormRegistry
+from engine.modeling.forms import FormRegistry
 
 
 @pytest.fixture

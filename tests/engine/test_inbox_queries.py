@@ -9,7 +9,7 @@ from sqlalchemy import insert
 
 from engine.errors import InvalidInput
 from engine.persistence.models import HumanTask
-from engine.queries import COUNT_CAP
+from engine.reading.queries import COUNT_CAP
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import pytest
 from alur_testing import make_settings
 from engine_helpers import add_users, ready_task, start_loop_case
 
-import engine.runner as runner_module
+import engine.runtime.runner as runner_module
 from engine.errors import ExecutionError
-from engine.live_workflows import LiveWorkflows
-from engine.serializer import load_state
-from engine.services import open_alur
+from engine.runtime.live_workflows import LiveWorkflows
+from engine.runtime.serializer import load_state
+from engine.bootstrap import open_alur
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_a_step_by_another_process_is_not_overlooked(loop_alur, db_engine, tmp_p
     review = ready_task(loop_alur, case)
     assert review.element_id == "periksa"
     loop_alur.runner.complete_task(review.task_id, "pengawas", {"disetujui": True})
-    assert loop_alur.queries.instance(case).status == "completed"
+    assert loop_alur.queries.case(case).status == "completed"
 
 
 def test_a_failed_step_leaves_nothing_of_itself_in_memory(loop_alur, monkeypatch):
@@ -79,7 +79,7 @@ def test_the_kept_state_steps_as_the_stored_one(loop_alur, monkeypatch):
 
 def test_completing_a_task_builds_no_orm_session(loop_alur, monkeypatch):
     """The hot path runs prebuilt statements on the connection; a claim (ORM) still gets its Session."""
-    import engine.transaction as transaction
+    import engine.runtime.unit_of_work as transaction
 
     built = []
     real = transaction.Session

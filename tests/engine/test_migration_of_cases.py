@@ -6,8 +6,8 @@ import re
 import pytest
 
 from engine.errors import ConcurrentUpdate, Conflict
-from engine.migration import CaseMigrator, MigrationRefused
-from engine.versions import Versions
+from engine.runtime.case_migration import CaseMigrator, MigrationRefused
+from engine.reading.versions import Versions
 from tests.engine.test_versions import KEY, deploy_xml, sop01_v2_xml, sop01_xml
 from tests.processes.process_helpers import CALENDAR, Case, Step, add_cast
 
@@ -56,14 +56,14 @@ def test_migrated_case_continues_on_v2_while_a_v1_case_finishes_on_v1(sop, migra
     stays = case_at(sop, clock, "gdb_01")
     moves = case_at(sop, clock, "gdb_01", "gdb_02", steps=STEPS_V2)
     deploy_xml(sop, sop01_v2_xml(), "waktu langkah 3 menjadi 2 jam")
-    new = sop.runner.start_instance(KEY, "pengelola", "GDB/BARU").instance_id
-    assert sop.queries.instance(new).definition_version == 2
+    new = sop.runner.start_case(KEY, "pengelola", "GDB/BARU").instance_id
+    assert sop.queries.case(new).definition_version == 2
 
     before = sop.queries.open_tasks(moves.id)[0]
     assert before.due_at == CALENDAR.due(before.created_at, "PT1H")
-    check = migrator.migrate_instance(moves.id, "pemilik")
+    check = migrator.migrate_case(moves.id, "pemilik")
     assert (check.ok, check.from_version, check.to_version) == (True, 1, 2)
-    assert sop.queries.instance(moves.id).definition_version == 2
+    assert sop.queries.case(moves.id).definition_version == 2
     after = sop.queries.open_tasks(moves.id)[0]
     assert (after.task_id, after.element_id) == (before.task_id, "gdb_03")  # the same task, retimed to v2's 2 jam
     assert after.due_at == CALENDAR.due(before.created_at, "PT2H")
@@ -81,7 +81,7 @@ def test_migrated_case_continues_on_v2_while_a_v1_case_finishes_on_v1(sop, migra
 def test_a_case_moves_with_all_its_data_and_loops_on_v2(sop, migrator, clock):
     case = case_at(sop, clock, "gdb_01", "gdb_02", "gdb_03", "gdb_04", "gdb_05", "gdb_06")
     deploy_xml(sop, sop01_v2_xml())
-    migrator.migrate_instance(case.id, "pemilik")
+    migrator.migrate_case(case.id, "pemilik")
     case.check_data_carried_forward()
     case.do("gdb_07", gangguan_selesai=False)  # Tidak: back to gdb_05, on v2
     case.run("gdb_05", "gdb_06")
@@ -96,14 +96,14 @@ def test_refused_when_a_completed_step_no_longer_exists(sop, migrator, clock):
     late = case_at(sop, clock, "gdb_01", "gdb_02")    # gdb_02 done
     deploy_xml(sop, rename_task(sop01_xml(), "gdb_02", "gdb_02_baru"))
     with pytest.raises(MigrationRefused) as refused:
-        migrator.migrate_instance(late.id, "pemilik")
+        migrator.migrate_case(late.id, "pemilik")
     assert refused.value.reasons == [
         "langkah yang sudah selesai 'Menerima dan mengecek laporan, lalu mendisposisikan' (gdb_02) "
         "tidak ada di versi 2"]
     assert isinstance(refused.value, Conflict) and refused.value.code == "migration_refused"
-    assert sop.queries.instance(late.id).definition_version == 1  # untouched
+    assert sop.queries.case(late.id).definition_version == 1  # untouched
     assert not [e for e in sop.queries.audit_trail(late.id) if e.event_type == "instance_migrated"]
-    assert migrator.migrate_instance(early.id, "pemilik").ok   # gdb_02 is still ahead of it: v2's step runs
+    assert migrator.migrate_case(early.id, "pemilik").ok   # gdb_02 is still ahead of it: v2's step runs
     early.steps = {**STEPS, "gdb_02_baru": STEPS["gdb_02"]}
     early.run("gdb_01", "gdb_02_baru", "gdb_03")
 
@@ -131,31 +131,31 @@ def test_refused_when_an_active_or_completed_step_changed_role(sop, migrator, cl
 def test_only_running_cases_move_and_only_forward(sop, migrator, clock):
     case = case_at(sop, clock)
     with pytest.raises(MigrationRefused, match="hanya dapat dipindahkan ke versi yang lebih baru"):
-        migrator.migrate_instance(case.id, "pemilik")  # v1 is the latest
+        migrator.migrate_case(case.id, "pemilik")  # v1 is the latest
     deploy_xml(sop, sop01_v2_xml())
-    migrator.migrate_instance(case.id, "pemilik")
+    migrator.migrate_case(case.id, "pemilik")
     with pytest.raises(MigrationRefused, match="lebih baru"):
-        migrator.migrate_instance(case.id, "pemilik", to_version=1)
-    sop.runner.cancel_instance(case.id, "pengelola", "uji")
-    assert migrator.check_instance(case.id).reasons == ("kasus sudah dibatalkan",)
+        migrator.migrate_case(case.id, "pemilik", to_version=1)
+    sop.runner.cancel_case(case.id, "pengelola", "uji")
+    assert migrator.check_case(case.id).reasons == ("kasus sudah dibatalkan",)
 
 
 def test_a_stale_page_or_a_concurrent_step_is_a_conflict_and_changes_nothing(sop, migrator, clock):
     case = case_at(sop, clock, "gdb_01")
     deploy_xml(sop, sop01_v2_xml())
-    seen = sop.queries.instance(case.id).version
+    seen = sop.queries.case(case.id).version
     case.do("gdb_02")  # someone works on the case after the page was opened
     with pytest.raises(ConcurrentUpdate):
-        migrator.migrate_instance(case.id, "pemilik", expected_version=seen)
-    assert sop.queries.instance(case.id).definition_version == 1
-    migrator.migrate_instance(case.id, "pemilik", expected_version=sop.queries.instance(case.id).version)
-    assert sop.queries.instance(case.id).definition_version == 2
+        migrator.migrate_case(case.id, "pemilik", expected_version=seen)
+    assert sop.queries.case(case.id).definition_version == 1
+    migrator.migrate_case(case.id, "pemilik", expected_version=sop.queries.case(case.id).version)
+    assert sop.queries.case(case.id).definition_version == 2
 
 
 def test_the_case_time_limit_follows_a_changed_limit(sop, migrator, clock):
     case = case_at(sop, clock)
-    started = sop.queries.instance(case.id).started_at
+    started = sop.queries.case(case.id).started_at
     xml = re.sub(r'(name="waktu_pelaksanaan_iso" value=")P3D', r"\g<1>P5D", sop01_xml())
     deploy_xml(sop, xml)
-    migrator.migrate_instance(case.id, "pemilik")
-    assert sop.queries.instance(case.id).due_at == CALENDAR.due(started, "P5D")
+    migrator.migrate_case(case.id, "pemilik")
+    assert sop.queries.case(case.id).due_at == CALENDAR.due(started, "P5D")

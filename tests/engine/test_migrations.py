@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from engine.persistence.migrate import upgrade
+from engine.persistence.schema import upgrade
 from engine.persistence.models import Base
 
 

@@ -9,16 +9,16 @@ from audit_helpers import finished_loop_case
 from engine_helpers import add_users, ready_task, start_loop_case
 from sqlalchemy import text
 
-from engine.errors import InstanceNotFound
-from engine.migration import CaseMigrator
+from engine.errors import CaseNotFound
+from engine.runtime.case_migration import CaseMigrator
 
 
 def test_a_case_whose_timer_fired_replays_the_same(alur, test_data, clock):
     add_users(alur)
     alur.deployer.deploy_file(test_data / "uji_timer.bpmn", "pemilik")
-    case = alur.runner.start_instance("uji_timer", "pengelola").instance_id
+    case = alur.runner.start_case("uji_timer", "pengelola").instance_id
     clock.advance(hours=2, seconds=1)
-    alur.runner.wake_instance(case)  # the boundary timer interrupts "isi"; "eskalasi" opens
+    alur.runner.wake_case(case)  # the boundary timer interrupts "isi"; "eskalasi" opens
     assert ready_task(alur, case).element_id == "eskalasi"
     report = alur.replay.verify_replay(case)
     assert report.ok, report.lines()
@@ -29,9 +29,9 @@ def test_a_case_whose_timer_fired_replays_the_same(alur, test_data, clock):
 def test_a_timer_recorded_too_early_diverges(alur, test_data, clock):
     add_users(alur)
     alur.deployer.deploy_file(test_data / "uji_timer.bpmn", "pemilik")
-    case = alur.runner.start_instance("uji_timer", "pengelola").instance_id
+    case = alur.runner.start_case("uji_timer", "pengelola").instance_id
     clock.advance(hours=2, seconds=1)
-    alur.runner.wake_instance(case)
+    alur.runner.wake_case(case)
     with alur.db.begin() as conn:  # moved an hour earlier (hash aside: the replay looks at what is recorded)
         conn.execute(text("update audit_event set at = :at where event_type = 'timer_fired'"),
                      {"at": (clock() - timedelta(hours=1)).replace(tzinfo=None)})
@@ -47,7 +47,7 @@ def test_running_and_cancelled_cases_replay_the_same(alur, test_data):
     running = start_loop_case(alur, business_key="UJI/1")
     alur.runner.complete_task(ready_task(alur, running).task_id, "pengelola", {"uraian": "x"})
     cancelled = start_loop_case(alur, business_key="UJI/2")
-    alur.runner.cancel_instance(cancelled, "pengelola", "salah input")
+    alur.runner.cancel_case(cancelled, "pengelola", "salah input")
     assert alur.replay.verify_replay(running).ok
     assert alur.replay.verify_replay(cancelled).ok
 
@@ -71,7 +71,7 @@ def test_a_stored_model_changed_after_deployment_is_reported(alur, test_data):
     [divergence] = report.divergences
     assert (divergence.step, divergence.event_type) == (1, "instance_started")  # the event naming the version
     assert "model changed" in divergence.found
-    with pytest.raises(InstanceNotFound):
+    with pytest.raises(CaseNotFound):
         alur.replay.verify_replay(999)
 
 
@@ -86,9 +86,9 @@ def test_a_case_moved_to_a_new_version_replays_on_both_versions(alur, test_data,
     v2.write_text((test_data / "uji_loop.bpmn").read_text().replace('name="Periksa laporan"', 'name="Periksa ulang"')
                   .replace("disetujui == true", "disetujui == false"))
     alur.deployer.deploy_file(v2, "pemilik")
-    CaseMigrator(alur.sessions, alur.definitions, alur.calendar, clock).migrate_instance(case, "pemilik")
+    CaseMigrator(alur.sessions, alur.definitions, alur.calendar, clock).migrate_case(case, "pemilik")
     alur.runner.complete_task(ready_task(alur, case).task_id, "pengawas", {"disetujui": False})
-    assert alur.queries.instance(case).status == "completed"
+    assert alur.queries.case(case).status == "completed"
     report = alur.replay.verify_replay(case)
     assert report.ok, report.lines()
     labels = [s.label for s in alur.histories.replay_states(case).steps]

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from audit_helpers import rehash_chain
 
-from engine.audit import instance_chain, verify_chains
-from engine.services import Alur
+from engine.audit.chain import case_chain, verify_chains
+from engine.bootstrap import Alur
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "processes"))
 from process_helpers import FillContext, add_cast, deploy, form_data, person_for, upload  # noqa: E402
@@ -56,7 +56,7 @@ def walk(alur: Alur, clock: Any, process_key: str) -> int:
     """Start a case and do the path's steps one runner call at a time; return the case id."""
     starter, steps = SOP_PATHS[process_key]
     deploy(alur, process_key)
-    case = alur.runner.start_instance(process_key, starter, f"{process_key}/1").instance_id
+    case = alur.runner.start_case(process_key, starter, f"{process_key}/1").instance_id
     for visit, (element_id, answers) in enumerate(steps):
         clock.advance(minutes=25)
         [task] = alur.queries.open_tasks(case)
@@ -68,7 +68,7 @@ def walk(alur: Alur, clock: Any, process_key: str) -> int:
                           document=lambda label, by=actor: upload(alur, clock, by, f"{case}/{label}"),
                           full=visit % 2 == 0)
         alur.runner.complete_task(task.task_id, actor, form_data(alur.forms.get(task.form_key).schema, ctx, answers))
-    assert alur.queries.instance(case).status == "completed"
+    assert alur.queries.case(case).status == "completed"
     return case
 
 
@@ -99,7 +99,7 @@ def test_an_altered_decision_is_reported_with_step_expected_and_found(sop, clock
         if event["event_type"] == "task_completed" and payload["data"].get("gangguan_selesai") is False:
             return {**payload, "data": {**payload["data"], "gangguan_selesai": True}}
         return None
-    rehash_chain(sop, instance_chain(case), resolved)
+    rehash_chain(sop, case_chain(case), resolved)
     with sop.sessions() as session:
         assert verify_chains(session) == []  # the chain alone cannot tell
 

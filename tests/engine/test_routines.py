@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from engine.errors import DefinitionNotFound, InvalidInput
 from engine.persistence.models import AuditEvent, ProcessInstance, ProcessSchedule, ScheduleOccurrence
-from engine.routines import parse_cycle
+from engine.modeling.schedules import parse_cycle
 
 ROOT = Path(__file__).resolve().parents[2]
 UTC = timezone.utc

@@ -27,7 +27,7 @@ def test_start_assigns_first_task_to_starter_with_due_date_from_mutu_baku(deploy
     assert (task.element_id, task.role, task.state, task.assignee) == ("isi", "pengelola_ti", "claimed", "pengelola")
     # Monday 08:30 WITA + 30 working minutes
     assert task.due_at == datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
-    instance = deployed.queries.instance(case)
+    instance = deployed.queries.case(case)
     assert instance.business_key == "UJI/001"
     assert instance.due_at == datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)  # end of 3rd working day
     assert events(deployed, case) == ["instance_started", "task_created"]
@@ -35,12 +35,12 @@ def test_start_assigns_first_task_to_starter_with_due_date_from_mutu_baku(deploy
 
 def test_a_role_outside_the_start_lanes_cannot_start(deployed):
     with pytest.raises(PermissionDenied):
-        deployed.runner.start_instance("uji_loop", "pengawas")
+        deployed.runner.start_case("uji_loop", "pengawas")
 
 
 def test_unknown_process_cannot_start(deployed):
     with pytest.raises(DefinitionNotFound):
-        deployed.runner.start_instance("tidak_ada", "pengelola")
+        deployed.runner.start_case("tidak_ada", "pengelola")
 
 
 def test_full_loop_once_with_gateway_decisions_audited(deployed):
@@ -55,7 +55,7 @@ def test_full_loop_once_with_gateway_decisions_audited(deployed):
     deployed.runner.complete_task(again.task_id, "pengelola2", {"uraian": "kedua"})
     final = ready_task(deployed, case)
     deployed.runner.complete_task(final.task_id, "pengawas", {"disetujui": True})
-    instance = deployed.queries.instance(case)
+    instance = deployed.queries.case(case)
     assert instance.status == "completed"
     assert instance.data["uraian"] == "kedua" and instance.data["catatan_periksa"] == "ulang"
     decisions = [e.payload for e in deployed.queries.audit_trail(case) if e.event_type == "gateway_decided"]
@@ -152,15 +152,15 @@ def test_unknown_task(deployed):
 def test_cancel_by_starter_closes_open_tasks(deployed):
     case = start_loop_case(deployed)
     with pytest.raises(InvalidInput):
-        deployed.runner.cancel_instance(case, "pengelola", "  ")
+        deployed.runner.cancel_case(case, "pengelola", "  ")
     with pytest.raises(PermissionDenied):
-        deployed.runner.cancel_instance(case, "pemeriksa", "salah input")
-    deployed.runner.cancel_instance(case, "pengelola", "salah input")
-    assert deployed.queries.instance(case).status == "cancelled"
-    assert [t.state for t in deployed.queries.instance_tasks(case)] == ["cancelled"]
+        deployed.runner.cancel_case(case, "pemeriksa", "salah input")
+    deployed.runner.cancel_case(case, "pengelola", "salah input")
+    assert deployed.queries.case(case).status == "cancelled"
+    assert [t.state for t in deployed.queries.case_tasks(case)] == ["cancelled"]
     with pytest.raises(TaskNotOpen):
         deployed.runner.complete_task(ready_task_id(deployed, case), "pengelola", {"uraian": "x"})
 
 
 def ready_task_id(alur, case):
-    return alur.queries.instance_tasks(case)[0].task_id
+    return alur.queries.case_tasks(case)[0].task_id

@@ -14,10 +14,10 @@ from engine_helpers import PASSWORD, start_loop_case
 from sqlalchemy import select
 
 from engine.config import SmtpSettings
-from engine.mailer import MAX_PERMANENT_ATTEMPTS
+from engine.worker.mailer import MAX_PERMANENT_ATTEMPTS
 from engine.persistence.models import Notification
-from engine.services import open_alur
-from engine.timers import build_worker
+from engine.bootstrap import open_alur
+from engine.worker.scheduler import build_worker
 
 SENDER = "alur@diskominfo.kaltimprov.go.id"
 

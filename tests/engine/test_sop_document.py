@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from engine.roles import RoleCatalog
-from engine.sop_document import build_document
-from engine.sop_render import DocumentRenderError, SopDocuments, html_to_pdf, render_html
+from engine.modeling.roles import RoleCatalog
+from engine.sop.document import build_document
+from engine.sop.render import DocumentRenderError, SopDocuments, html_to_pdf, render_html
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -229,7 +229,7 @@ def test_flowchart_uses_the_five_symbols(roles, process_key):
 
 
 def test_missing_chromium_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr("engine.sop_render.shutil.which", lambda _name: None)
+    monkeypatch.setattr("engine.sop.render.shutil.which", lambda _name: None)
     with pytest.raises(DocumentRenderError, match="Chromium tidak terpasang"):
         html_to_pdf("<html></html>")
 

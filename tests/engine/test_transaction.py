@@ -12,7 +12,7 @@ from sqlalchemy import event
 from engine.errors import ConcurrentUpdate
 from engine.persistence.db import make_engine
 from engine.persistence.models import Base
-from engine.services import open_alur
+from engine.bootstrap import open_alur
 
 
 @pytest.fixture

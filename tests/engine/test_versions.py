@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import DefinitionNotFound
-from engine.model_diff import diff_models
-from engine.versions import Versions
+from engine.modeling.diff import diff_models
+from engine.reading.versions import Versions
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sop_gangguan_database"
@@ -54,12 +54,12 @@ def test_versions_list_who_when_why_and_case_counts(sop_alur, versions, clock):
     from tests.processes.process_helpers import add_cast
     add_cast(sop_alur)
     deploy_xml(sop_alur, sop01_xml(), "Versi awal dari SOP 2018", actor="pemilik")
-    first = sop_alur.runner.start_instance(KEY, "pengelola", "GDB/1").instance_id
-    sop_alur.runner.start_instance(KEY, "pengelola", "GDB/2")
-    sop_alur.runner.cancel_instance(first, "pengelola", "salah input")
+    first = sop_alur.runner.start_case(KEY, "pengelola", "GDB/1").instance_id
+    sop_alur.runner.start_case(KEY, "pengelola", "GDB/2")
+    sop_alur.runner.cancel_case(first, "pengelola", "salah input")
     clock.advance(hours=2)
     v2 = deploy_xml(sop_alur, sop01_v2_xml(), "Waktu langkah 3 menjadi 2 jam", actor="pemilik2")
-    sop_alur.runner.start_instance(KEY, "pengelola", "GDB/3")
+    sop_alur.runner.start_case(KEY, "pengelola", "GDB/3")
 
     listed = versions.list_versions(KEY)
     assert [(v.version, v.deployed_by, v.change_note, v.running_cases, v.finished_cases) for v in listed] == [

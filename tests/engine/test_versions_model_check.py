@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from engine.errors import DeploymentError
-from engine.forms import FormRegistry
-from engine.model_check import BpmnLint, parse_lint_output, validate_model
-from engine.roles import RoleCatalog
-from engine.specs import DefinitionParser
+from engine.modeling.forms import FormRegistry
+from engine.modeling.checks import BpmnLint, parse_lint_output, validate_model
+from engine.modeling.roles import RoleCatalog
+from engine.modeling.parser import DefinitionParser
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sop_gangguan_database"
@@ -93,7 +93,7 @@ def test_bpmnlint_findings_are_added_on_their_elements(parser):
 
 
 def test_without_node_the_check_says_bpmnlint_did_not_run(parser, monkeypatch):
-    monkeypatch.setattr("engine.model_check.shutil.which", lambda _name: None)
+    monkeypatch.setattr("engine.modeling.checks.shutil.which", lambda _name: None)
     check = validate_model(parser, sop01(), f"{KEY}.bpmn", KEY, lint=BpmnLint(ROOT))
     assert check.problems == () and check.ok
     assert "Node.js" in check.lint_note

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from alur_testing import FakeClock, make_settings
 from engine.errors import ExecutionError
-from engine.persistence.migrate import upgrade
+from engine.persistence.schema import upgrade
 from engine.persistence.models import AuditEvent, ProcessInstance
-from engine.services import open_alur
-from engine.timers import JOB_ID, MIN_SLEEP, Worker
+from engine.bootstrap import open_alur
+from engine.worker.scheduler import JOB_ID, MIN_SLEEP, Worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +40,7 @@ def timer_events(alur, instance_id: int | None = None) -> int:
 
 def test_boundary_timer_fires_once_through_the_worker(timer_alur, clock):
     alur = timer_alur
-    case = alur.runner.start_instance("uji_timer", "pengelola").instance_id
+    case = alur.runner.start_case("uji_timer", "pengelola").instance_id
     started = clock()
     assert alur.scheduling.fire_due_timers(clock()) == 0
 
@@ -58,7 +58,7 @@ def test_boundary_timer_fires_once_through_the_worker(timer_alur, clock):
 def test_next_wakeup_is_the_earliest_due_moment(timer_alur, clock):
     alur = timer_alur
     assert alur.scheduling.next_wakeup() is None
-    alur.runner.start_instance("uji_timer", "pengelola")
+    alur.runner.start_case("uji_timer", "pengelola")
     # the task "isi" is due after one working hour, before the two-hour boundary timer
     assert alur.scheduling.next_wakeup() == clock() + timedelta(hours=1)
     clock.advance(hours=1, minutes=1)
@@ -77,7 +77,7 @@ def test_the_job_sleeps_until_the_next_due_time_but_never_past_the_bound(timer_a
         assert worker.scheduler.get_job(JOB_ID).next_run_time == clock() + timedelta(seconds=30)
 
         alur.schedules.set_cycle("uji_timer", "R/PT10M", "admin")
-        alur.runner.start_instance("uji_timer", "pengelola")
+        alur.runner.start_case("uji_timer", "pengelola")
         worker.tick()  # due in an hour at the earliest: still the bound
         assert worker.scheduler.get_job(JOB_ID).next_run_time == clock() + timedelta(seconds=30)
 
@@ -101,7 +101,7 @@ def test_a_due_time_in_the_past_still_sleeps_a_little(timer_alur, clock, monkeyp
 
 def test_a_failing_timer_is_audited_and_retried_later_not_in_a_loop(timer_alur, clock, monkeypatch):
     alur = timer_alur
-    case = alur.runner.start_instance("uji_timer", "pengelola").instance_id
+    case = alur.runner.start_case("uji_timer", "pengelola").instance_id
     clock.advance(hours=3)
 
     def broken(*_args, **_kwargs):
@@ -131,7 +131,7 @@ def test_a_running_worker_sees_work_added_by_another_process_within_the_bound(db
     worker.start()
     try:
         time.sleep(0.5)  # the first run found nothing and sleeps for the bound
-        case = other_process.runner.start_instance("uji_timer", "pengelola").instance_id  # its timer is overdue
+        case = other_process.runner.start_case("uji_timer", "pengelola").instance_id  # its timer is overdue
         deadline = time.monotonic() + 2.0 + 3.0  # the bound, plus slack for a slow machine
         while timer_events(worker_side, case) == 0 and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from engine_helpers import add_users, start_loop_case
 
-from engine.checkpoints import generate_key_file
-from engine.timers import CHECKPOINT_EVERY, build_worker
+from engine.audit.checkpoints import generate_key_file
+from engine.worker.scheduler import CHECKPOINT_EVERY, build_worker
 
 
 def test_worker_makes_a_checkpoint_at_most_hourly_and_only_when_chains_moved(alur, test_data, clock, tmp_path):

@@ -1,6 +1,6 @@
 """Exactly once across processes: worker processes against one PostgreSQL database.
 
-Each worker is ``python -m engine.worker_entry --until-idle``; the data is made in this process
+Each worker is ``python -m engine.worker.process --until-idle``; the data is made in this process
 with a clock three hours (and more) in the past, so the timers and routine occurrences are due now.
 """
 from __future__ import annotations
@@ -19,10 +19,10 @@ from engine_helpers import add_users
 from sqlalchemy import func, select, text
 
 from alur_testing import FakeClock, make_settings, truncate_all
-from engine.audit import verify_chains
+from engine.audit.chain import verify_chains
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessInstance, ProcessSchedule,
                                        ScheduleOccurrence)
-from engine.services import open_alur
+from engine.bootstrap import open_alur
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "engine" / "data"
@@ -46,7 +46,7 @@ def due_work(postgres_engine, postgres_url, tmp_path):
         alur.schedules.set_cycle("uji_loop", "R/PT1H", "admin", catch_up="all")
         alur.schedules.set_cycle("uji_timer", "R/PT1H", "admin", catch_up="latest")
         clock.now = now - timedelta(hours=3)
-        cases = [alur.runner.start_instance("uji_timer", "pengelola", f"UJI/{n}").instance_id
+        cases = [alur.runner.start_case("uji_timer", "pengelola", f"UJI/{n}").instance_id
                  for n in range(n_timers)]
         return alur, cases
 
@@ -59,7 +59,7 @@ def start_worker(postgres_url: str, tmp_path: Path, *options: str) -> subprocess
            "ALUR_FORMS_DIR": str(DATA / "forms"), "ALUR_INSTANCE_DIR": str(tmp_path)}
     for name in [k for k in env if k.startswith("ALUR_SMTP_")]:
         del env[name]
-    return subprocess.Popen([sys.executable, "-m", "engine.worker_entry", "--until-idle", *options], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "engine.worker.process", "--until-idle", *options], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from process_helpers import add_cast
 
-from engine.services import Alur
+from engine.bootstrap import Alur
 
 
 @pytest.fixture

@@ -27,12 +27,12 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import select
 
-from engine.calendar import WorkCalendar
+from engine.worktime.work_calendar import WorkCalendar
 from engine.errors import PermissionDenied
 from engine.persistence.models import Attachment
-from engine.services import Alur, open_alur
-from engine.users import hash_password
-from engine.views import InstanceView, TaskView
+from engine.bootstrap import Alur, open_alur
+from engine.accounts.users import hash_password
+from engine.values import CaseView, TaskView
 
 ROOT = Path(__file__).resolve().parents[2]
 WITA = ZoneInfo("Asia/Makassar")
@@ -76,7 +76,7 @@ def add_cast(alur: Alur) -> None:
     scrypt costs ~0.15 s per hash, and each test gets a fresh database; so the one real hash of
     :data:`PASSWORD` is computed once per test session and reused (the accounts still log in).
     """
-    with mock.patch("engine.users.hash_password", lambda _password: _password_hash()):
+    with mock.patch("engine.accounts.users.hash_password", lambda _password: _password_hash()):
         for username, roles in CAST.items():
             alur.users.add_user(username, username.replace("_", " ").title(), PASSWORD, set(roles))
 
@@ -105,7 +105,7 @@ def upload(alur: Alur, clock: Callable[[], datetime], actor: str, label: str) ->
     store = getattr(alur, "attachments", None)
     if store is None:
         try:
-            from engine.attachments import AttachmentStore
+            from engine.runtime.attachments import AttachmentStore
         except ImportError:
             AttachmentStore = None  # noqa: N806
         if AttachmentStore is not None:
@@ -250,7 +250,7 @@ class Case:
                  everyone: bool = False) -> None:
         self.alur, self.clock, self.steps, self.work, self.everyone = alur, clock, steps, work, everyone
         self.started_at = clock()
-        result = alur.runner.start_instance(process_key, starter, business_key)
+        result = alur.runner.start_case(process_key, starter, business_key)
         self.id = result.instance_id
         self.starter = starter
         self.expected_data: dict[str, Any] = {"nomor_kasus": business_key} if business_key else {}
@@ -362,12 +362,12 @@ class Case:
 
     # -- checks on the case --------------------------------------------------------------------------
 
-    def instance(self) -> InstanceView:
-        return self.alur.queries.instance(self.id)
+    def view(self) -> CaseView:
+        return self.alur.queries.case(self.id)
 
     def check_data_carried_forward(self) -> None:
         """The case data holds every field submitted so far (the latest value of each)."""
-        data = self.instance().data
+        data = self.view().data
         missing = {k: v for k, v in self.expected_data.items() if data.get(k) != v}
         assert not missing, f"case data lost or changed: {sorted(missing)}"
 
@@ -375,12 +375,12 @@ class Case:
         return [(e.payload["gateway"], e.payload["answer"]) for e in self.alur.queries.audit_trail(self.id)
                 if e.event_type == "gateway_decided"]
 
-    def finish(self) -> InstanceView:
+    def finish(self) -> CaseView:
         """The case is completed, its tasks are exactly the steps walked, every document is stored."""
-        instance = self.instance()
+        instance = self.view()
         assert instance.status == "completed" and instance.ended_at == self.last_change, instance.status
         assert self.alur.queries.open_tasks(self.id) == []
-        history = self.alur.queries.instance_tasks(self.id)
+        history = self.alur.queries.case_tasks(self.id)
         assert [(t.element_id, t.completed_by) for t in history] == self.walked
         assert all(t.state == "completed" for t in history)
         self.check_data_carried_forward()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from process_helpers import CAST, FillContext, form_data
 
-from engine.forms import FormRegistry
-from engine.roles import RoleCatalog
+from engine.modeling.forms import FormRegistry
+from engine.modeling.roles import RoleCatalog
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = FormRegistry(ROOT / "forms")

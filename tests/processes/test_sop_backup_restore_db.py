@@ -31,12 +31,12 @@ def deployed(sop):
 
 def test_backup_request(deployed, clock):
     with pytest.raises(PermissionDenied):
-        deployed.runner.start_instance(KEY, "pengelola")  # the request comes from the OPD
+        deployed.runner.start_case(KEY, "pengelola")  # the request comes from the OPD
     case = Case(deployed, clock, KEY, STEPS, starter="opd", business_key="BRD/2026/031", everyone=True)
     first = case.do("brd_01", full=True, jenis_layanan="backup")
     assert (first.state, first.assignee, first.due_at) == ("claimed", "opd", wita(2026, 11, 24, 16, 0))
     # no WAKTU PELAKSANAAN in the SOP: steps 2-5 add up to 1 hari kerja and 1 h 30 min
-    assert case.instance().due_at == wita(2026, 11, 25, 9, 0) == CALENDAR.due(case.started_at, "P1DT1H30M")
+    assert case.view().due_at == wita(2026, 11, 25, 9, 0) == CALENDAR.due(case.started_at, "P1DT1H30M")
     assert case.do("brd_02a", full=True).due_at == wita(2026, 11, 23, 8, 55)
     case.do("brd_02b", full=True)
     assert case.submitted("brd_02b")["pelaksana_pengelola"] == "pengelola"  # user pickers name role holders
@@ -46,7 +46,7 @@ def test_backup_request(deployed, clock):
     assert case.do("brd_04", full=True).due_at == wita(2026, 11, 27, 11, 0)
     case.reopen()  # a restart in the middle of the case: only the database carries it on
     case.refuses("brd_05", "pengelola")  # maker-checker: the confirmation is the Pemeriksa's
-    data = case.instance().data
+    data = case.view().data
     assert data["dokumen_surat_permohonan"] == case.submitted("brd_01")["dokumen_surat_permohonan"]
     assert data["daftar_spesifikasi"] == case.submitted("brd_01")["daftar_spesifikasi"]
     case.do("brd_05", full=True)

@@ -36,7 +36,7 @@ def test_happy_path(case, clock):
     first = case.do("gdb_01", full=True)
     assert (first.state, first.assignee) == ("claimed", "pengelola")  # the starter does the first step
     assert first.due_at == wita(2026, 11, 23, 9, 0)                    # Monday 08:30 + 30 menit
-    instance = case.instance()
+    instance = case.view()
     assert instance.due_at == wita(2026, 11, 26, 16, 0)                # 3 hari kerja: Thursday closing
     assert instance.due_at == CALENDAR.due(case.started_at, "P3D") and instance.warning_at is None
     assert case.do("gdb_02", full=True).due_at == wita(2026, 11, 23, 9, 40)
@@ -49,7 +49,7 @@ def test_happy_path(case, clock):
     # kelengkapan carried forward: when the closing step is ready, the case holds the first step's
     # report form and the report text, and the check notes of step 4
     case.ready("gdb_09")
-    data, report = case.instance().data, case.submitted("gdb_01")
+    data, report = case.view().data, case.submitted("gdb_01")
     assert data["dokumen_form_laporan"] == report["dokumen_form_laporan"]
     assert data["deskripsi_gangguan"] == report["deskripsi_gangguan"]
     assert data["dokumen_catatan_gangguan"] == case.submitted("gdb_04")["dokumen_catatan_gangguan"]
@@ -67,7 +67,7 @@ def test_d1_not_resolved_goes_back_to_gdb_05(case, turns):
         case.do("gdb_07", gangguan_selesai=False, arahan_lanjutan=f"periksa ulang indeks, putaran {turn + 1}")
         case.run("gdb_05", "gdb_06")
     case.do("gdb_07", gangguan_selesai=True)
-    assert case.instance().data["arahan_lanjutan"] == f"periksa ulang indeks, putaran {turns}"
+    assert case.view().data["arahan_lanjutan"] == f"periksa ulang indeks, putaran {turns}"
     case.run("gdb_08", "gdb_09")
     case.finish()
     assert case.decisions() == [("gw_gdb_07", "Tidak")] * turns + [("gw_gdb_07", "Ya"), ("gw_gdb_08", "Ya")]
@@ -88,7 +88,7 @@ def test_d2_report_not_accepted_goes_back_to_gdb_07(case, clock, turns):
     case.finish()
     assert case.decisions() == [("gw_gdb_07", "Ya")] + [("gw_gdb_08", "Tidak"), ("gw_gdb_07", "Ya")] * turns + [
         ("gw_gdb_08", "Ya")]
-    assert "catatan_pengembalian" in case.instance().data
+    assert "catatan_pengembalian" in case.view().data
 
 
 def test_report_returned_then_not_resolved_runs_both_loops(case):

@@ -52,7 +52,7 @@ def test_happy_path_connected_after_the_checks(case):
     first = case.do("gjr_01", full=True)
     assert (first.state, first.assignee) == ("claimed", "pengguna")
     assert first.due_at == wita(2026, 11, 24, 16, 0)                    # 1 hari kerja: Tuesday closing
-    instance = case.instance()
+    instance = case.view()
     assert instance.warning_at == wita(2026, 11, 26, 16, 0)              # peringatan after 3 hari kerja
     assert instance.due_at == wita(2026, 12, 11, 11, 0)                  # 14 hari kerja: a Friday closing
     assert (instance.warning_at, instance.due_at) == (CALENDAR.due(case.started_at, "P3D"),
@@ -69,7 +69,7 @@ def test_happy_path_connected_after_the_checks(case):
     case.do("gjr_09", full=True)
     letter = case.ready("gjr_10")
     # the user's request letter and the team's monitoring report reach the closing step
-    data = case.instance().data
+    data = case.view().data
     assert data["dokumen_surat_permohonan"] == case.submitted("gjr_01")["dokumen_surat_permohonan"]
     assert data["dokumen_laporan_monitoring_jaringan"] == \
         case.submitted("gjr_09")["dokumen_laporan_monitoring_jaringan"]

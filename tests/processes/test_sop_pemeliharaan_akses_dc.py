@@ -35,7 +35,7 @@ def test_routine_cycle_is_monthly_and_only_the_pengawas_starts_by_hand(deployed)
     assert definition.start_roles == {PIT}
     for person in ("pengelola", "pemeriksa", "kabid"):
         with pytest.raises(PermissionDenied):
-            deployed.runner.start_instance(KEY, person)
+            deployed.runner.start_case(KEY, person)
 
 
 def test_maintenance_started_by_hand(deployed, clock):
@@ -43,7 +43,7 @@ def test_maintenance_started_by_hand(deployed, clock):
     first = case.do("pdc_01", full=True)
     assert (first.state, first.assignee, first.due_at) == ("claimed", "kasi_infra", wita(2026, 11, 23, 8, 45))
     # no WAKTU PELAKSANAAN in the SOP: the sum of the step times, 2 hari kerja and 1 h 45 min
-    instance = case.instance()
+    instance = case.view()
     assert instance.due_at == wita(2026, 11, 26, 9, 15) == CALENDAR.due(case.started_at, "P2DT1H45M")
     assert instance.warning_at is None
     case.do("pdc_02", full=True)
@@ -54,7 +54,7 @@ def test_maintenance_started_by_hand(deployed, clock):
     case.run("pdc_03", "pdc_04", "pdc_05", full=True)
     case.ready("pdc_06")
     report = case.submitted("pdc_03")["dokumen_laporan_pemeliharaan"]
-    assert case.instance().data["dokumen_surat_tugas"] == case.submitted("pdc_01")["dokumen_surat_tugas"]
+    assert case.view().data["dokumen_surat_tugas"] == case.submitted("pdc_01")["dokumen_surat_tugas"]
     case.do("pdc_06", full=True)
     instance = case.finish()
     # pdc_04 hands the same maintenance report on (same field); the review notes reach the archive step

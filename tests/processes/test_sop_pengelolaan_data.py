@@ -36,7 +36,7 @@ def test_request_mode_pdt_03_waits_in_the_inbox_until_the_opd_data_arrives(case,
     case.everyone = True  # at each step, check every person's inbox
     first = case.do("pdt_01", full=True)
     assert (first.state, first.assignee, first.due_at) == ("claimed", "kabid", wita(2026, 11, 23, 9, 0))
-    assert case.instance().due_at == wita(2026, 11, 26, 16, 0) == CALENDAR.due(case.started_at, "P3D")
+    assert case.view().due_at == wita(2026, 11, 26, 16, 0) == CALENDAR.due(case.started_at, "P3D")
     letter = case.do("pdt_02", full=True, mode="permintaan_data_ke_opd")
     assert letter.due_at == wita(2026, 11, 23, 9, 40)
     # no message wait: the receiving step is at once in the Pengelola TI's inbox, due the next day
@@ -45,7 +45,7 @@ def test_request_mode_pdt_03_waits_in_the_inbox_until_the_opd_data_arrives(case,
     assert [t.element_id for t in sop.queries.inbox("pengelola", "overdue").items] == ["pdt_03"]
     received = case.submitted("pdt_02")
     case.do("pdt_03", full=True, asal_data="kiriman_atas_surat_pendataan", nomor_surat_opd="005/123/BPS")
-    assert case.instance().data["nomor_surat"] == received["nomor_surat"]
+    assert case.view().data["nomor_surat"] == received["nomor_surat"]
     # P1D from Thursday 10:00 ends at Friday's early closing
     assert case.do("pdt_04", full=True, at=wita(2026, 11, 27, 10, 30)).due_at == wita(2026, 11, 27, 11, 0)
     # PT2H from Friday 10:30: 30 minutes on Friday, 1 h 30 on Monday from 07:30

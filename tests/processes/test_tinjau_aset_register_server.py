@@ -31,7 +31,7 @@ def test_routine_cycle_is_yearly_and_personil_dc_start_by_hand(deployed):
     assert definition.routine_cycle == "R/P1Y"
     assert definition.start_roles == {DC}
     with pytest.raises(PermissionDenied):
-        deployed.runner.start_instance(KEY, "kasi_infra")
+        deployed.runner.start_case(KEY, "kasi_infra")
 
 
 def test_approved_at_once(deployed, clock):
@@ -39,9 +39,9 @@ def test_approved_at_once(deployed, clock):
     first = case.do("tar_01", full=True)
     assert (first.state, first.assignee) == ("claimed", "pemeriksa")  # Pemeriksa TI is Personil DC
     assert first.due_at == wita(2026, 11, 30, 16, 0)                     # 5 hari kerja over a weekend
-    assert case.instance().due_at == wita(2026, 12, 1, 16, 0) == CALENDAR.due(case.started_at, "P6D")
+    assert case.view().due_at == wita(2026, 12, 1, 16, 0) == CALENDAR.due(case.started_at, "P6D")
     case.ready("tar_02")
-    assert case.instance().data["daftar_server_ditinjau"] == case.submitted("tar_01")["daftar_server_ditinjau"]
+    assert case.view().data["daftar_server_ditinjau"] == case.submitted("tar_01")["daftar_server_ditinjau"]
     case.do("tar_02", full=True)
     case.finish()
     assert case.decisions() == [("gw_tar_02", "Ya")]

@@ -7,7 +7,7 @@ from typing import Any
 
 from web_helpers import upload
 
-from engine.services import Alur
+from engine.bootstrap import Alur
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "processes"))
 from process_helpers import FillContext, form_data  # noqa: E402
@@ -25,7 +25,7 @@ def demo_user(alur: Alur, role: str) -> str:
 
 
 def finished_review(alur: Alur, clock: Any) -> int:
-    case = alur.runner.start_instance(REVIEW, "pengelola_ti", "TAR/2026").instance_id
+    case = alur.runner.start_case(REVIEW, "pengelola_ti", "TAR/2026").instance_id
     for visit, (element_id, answers) in enumerate(REVIEW_STEPS):
         clock.advance(minutes=30)
         [task] = alur.queries.open_tasks(case)

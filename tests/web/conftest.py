@@ -15,7 +15,7 @@ from sqlalchemy import select
 from web_helpers import copy_db, make_settings
 
 from engine.persistence.models import ProcessDefinition
-from engine.services import Alur, open_alur
+from engine.bootstrap import Alur, open_alur
 from web import create_app
 from web.serve import prepare
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from web_helpers import PDF, gjr_01_data, open_task, start_network_case
 
-from engine.tokens import TokenService
+from engine.accounts.tokens import TokenService
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from audit_web_helpers import finished_review
 from web_helpers import login, text_of
 
-from engine.audit import instance_chain
+from engine.audit.chain import case_chain
 from web.audit import SESSION_ONLY
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -86,7 +86,7 @@ def test_auditor_replays_verifies_exports_and_every_view_is_logged(alur, client,
     assert [(e.actor, e.event_type, e.payload["what"]) for e in views] == [
         ("auditor", "case_viewed", "replay"), ("auditor", "document_viewed", "document"),
         ("auditor", "case_viewed", "verification"), ("auditor", "case_viewed", "export")]
-    assert all(e.chain == instance_chain(case) for e in views)
+    assert all(e.chain == case_chain(case) for e in views)
     listed = text_of(client.get(f"/audit?kasus={case}&jenis=document_viewed").text)
     assert "document_viewed" in listed and "auditor" in listed
     client.get(f"/kasus/{case}")  # the ordinary case page is logged too (by the case pages)

@@ -12,7 +12,7 @@ import pytest
 from audit_web_helpers import finished_review
 from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, copy_db, make_settings, served
 
-from engine.services import open_alur
+from engine.bootstrap import open_alur
 from web import create_app
 
 SHOTS = Path(__file__).parent / "screenshots"

@@ -5,7 +5,7 @@ import re
 
 from web_helpers import login, text_of
 
-from engine.audit import SYSTEM_CHAIN
+from engine.audit.chain import SYSTEM_CHAIN
 from engine.persistence.models import AuditEvent
 
 

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import pytest
 from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, PDF, copy_db, make_settings, served
 
-from engine.services import open_alur
+from engine.bootstrap import open_alur
 from web import create_app
 
 SHOTS = Path(__file__).parent / "screenshots"

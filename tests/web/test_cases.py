@@ -130,7 +130,7 @@ def test_cancel_case(alur, client):
     assert "Batalkan kasus" in client.get(f"/kasus/{case}").text
     assert client.post(f"/kasus/{case}/batal", data={"reason": ""}).status_code == 422
     assert client.post(f"/kasus/{case}/batal", data={"reason": "salah kirim"}).status_code == 302
-    assert alur.queries.instance(case).status == "cancelled"
+    assert alur.queries.case(case).status == "cancelled"
     again = client.post(f"/kasus/{case}/batal", data={"reason": "lagi"})
     assert again.status_code == 409
     client.post("/keluar")

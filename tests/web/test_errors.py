@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from web_helpers import login, text_of
 
-from engine.tokens import TokenService
+from engine.accounts.tokens import TokenService
 
 
 def test_404_page_is_styled_and_indonesian(client):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from flask import g, render_template_string, session, url_for
 
-from engine.views import TaskView
+from engine.values import TaskView
 from web.formatting import case_url, remaining_badge, state_badge, task_url
 
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=timezone.utc)

@@ -10,8 +10,8 @@ from flask import render_template_string
 from werkzeug.datastructures import FileStorage, MultiDict
 from web_helpers import make_settings
 
-from engine.attachments import AttachmentView
-from engine.services import open_alur
+from engine.runtime.attachments import AttachmentView
+from engine.bootstrap import open_alur
 from web import create_app
 from web.forms import build_fields, read_submission, widget_of
 

@@ -91,8 +91,8 @@ def test_deploy_needs_a_note_and_a_valid_model(alur, client):
 
 
 def test_versions_page_lists_the_diff_and_migrates_one_case(alur, client):
-    moved = alur.runner.start_instance(KEY, "pengelola_ti", "GDB/1").instance_id
-    stays = alur.runner.start_instance(KEY, "pengelola_ti", "GDB/2").instance_id
+    moved = alur.runner.start_case(KEY, "pengelola_ti", "GDB/1").instance_id
+    stays = alur.runner.start_case(KEY, "pengelola_ti", "GDB/2").instance_id
     xml = edited_xml().replace('camunda:candidateGroups="pengelola_ti"', 'camunda:candidateGroups="pemeriksa_ti"')
     alur.deployer.deploy_bytes(xml.encode(), f"{KEY}.bpmn", "pemilik_proses", "v2", expected_key=KEY)
     login(client, "pemilik_proses")
@@ -103,20 +103,20 @@ def test_versions_page_lists_the_diff_and_migrates_one_case(alur, client):
     assert items == ["name", "mutu:waktu", "candidateGroups"]
     assert "Mutu baku: waktu: 1 jam → 2 jam" in text and "Kepala Dinas → Kadis" in text
     assert text.count("aman") >= 2  # both cases are still at gdb_01: safe to move
-    instance_version = alur.queries.instance(moved).version
+    instance_version = alur.queries.case(moved).version
     response = client.post(f"/pemodel/{KEY}/migrasi", data={"instance_id": moved, "to_version": 2,
                                                            "expected_version": instance_version})
     assert response.status_code == 302
     assert f"Kasus #{moved} dipindahkan ke versi 2." in text_of(client.get(response.location).text)
-    assert alur.queries.instance(moved).definition_version == 2
-    assert alur.queries.instance(stays).definition_version == 1
+    assert alur.queries.case(moved).definition_version == 2
+    assert alur.queries.case(stays).definition_version == 1
     stale = client.post(f"/pemodel/{KEY}/migrasi", data={"instance_id": stays, "to_version": 2,
                                                         "expected_version": 99})
     assert stale.status_code == 409
 
 
 def test_versions_page_shows_why_a_case_cannot_move(alur, client):
-    case = alur.runner.start_instance(KEY, "pengelola_ti", "GDB/9").instance_id
+    case = alur.runner.start_case(KEY, "pengelola_ti", "GDB/9").instance_id
     xml = sop01_xml().replace('<camunda:property name="role" value="pemeriksa_pengelola_ti"/>',
                               '<camunda:property name="role" value="tim_teknis"/>')
     alur.deployer.deploy_bytes(xml.encode(), f"{KEY}.bpmn", "pemilik_proses", "lane ke tim teknis", expected_key=KEY)

@@ -17,11 +17,11 @@ import pytest
 from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, copy_db, make_settings
 from web_helpers import served as serve_app
 
-from engine.model_check import validate_model
-from engine.model_diff import diff_models
-from engine.services import open_alur
-from engine.specs import DefinitionParser
-from engine.versions import Versions
+from engine.modeling.checks import validate_model
+from engine.modeling.diff import diff_models
+from engine.bootstrap import open_alur
+from engine.modeling.parser import DefinitionParser
+from engine.reading.versions import Versions
 from tests.engine.test_migration_of_cases import STEPS, STEPS_V2
 from tests.processes.process_helpers import CAST, PASSWORD, Case
 from web import create_app
@@ -195,7 +195,7 @@ def test_owner_edits_checks_deploys_and_cases_follow_their_versions(served, page
 
     # new cases use v2
     fresh = Case(alur, clock, KEY, STEPS_V2, starter="pengelola", business_key="GDB/V2/BARU")
-    assert fresh.instance().definition_version == 2
+    assert fresh.view().definition_version == 2
 
     # the versions page: who, when, why, cases per version, and exactly the changes made
     page.goto(f"{base}/pemodel/{KEY}/versi?dari=1&ke=2")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from web_helpers import login, start_network_case, text_of
 
-from engine.notifications import Recipient, add_notification
+from engine.worker.notifications import Recipient, add_notification
 
 
 def _notify(alur, username: str, title: str, instance_id: int | None = None) -> None:

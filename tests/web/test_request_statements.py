@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from web_helpers import gjr_01_data, login, open_task, start_network_case
 
-from engine.tokens import TokenService
+from engine.accounts.tokens import TokenService
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 

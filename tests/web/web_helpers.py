@@ -16,9 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from engine.attachments import AttachmentStore
+from engine.runtime.attachments import AttachmentStore
 from engine.config import Settings
-from engine.services import Alur
+from engine.bootstrap import Alur
 from web.demo import DEMO_PASSWORD_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +69,7 @@ def logout(client: FlaskClient) -> None:
 
 
 def start_network_case(alur: Alur, starter: str = "pengguna_jaringan", business_key: str = "045/1/26") -> int:
-    return alur.runner.start_instance("sop_gangguan_jaringan", starter, business_key).instance_id
+    return alur.runner.start_case("sop_gangguan_jaringan", starter, business_key).instance_id
 
 
 def open_task(alur: Alur, instance_id: int, element_id: str | None = None) -> Any:

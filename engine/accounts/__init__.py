@@ -1,0 +1,1 @@
+"""User accounts, roles held, API tokens."""

@@ -1,0 +1,171 @@
+"""User accounts and their roles; password hashing with the standard library's scrypt."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.audit.chain import SYSTEM_CHAIN, append_event
+from engine.worktime.clock import Clock, utcnow
+from engine.errors import Conflict, InvalidInput, UserNotFound
+from engine.persistence.models import UserAccount, UserRole
+from engine.modeling.roles import RoleCatalog
+from engine.values import UserView
+
+_SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT)
+    return "scrypt$%d$%d$%d$%s$%s" % (_SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"],
+                                      base64.b64encode(salt).decode(), base64.b64encode(digest).decode())
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
+                               p=int(p), maxmem=_SCRYPT["maxmem"], dklen=len(base64.b64decode(digest)))
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+ACTIVE_USER_ROLES = (
+    select(UserRole.role_key).join(UserAccount, UserAccount.id == UserRole.user_id)
+    .where(UserAccount.username == bindparam("username"), UserAccount.active.is_(True)))
+
+
+def active_user_view(rows: Sequence[Any]) -> UserView | None:
+    """An active account read as one row per role (``user_id``, ``username``, ``full_name``,
+    ``email``, ``role_key``; a NULL role for an account without roles); None without rows."""
+    if not rows:
+        return None
+    first = rows[0]
+    return UserView(first.user_id, first.username, first.full_name, first.email, True,
+                    frozenset(r.role_key for r in rows if r.role_key is not None))
+
+
+def roles_of(session: Session, username: str) -> set[str]:
+    """Roles of an active user (empty for unknown or inactive users)."""
+    return set(session.scalars(ACTIVE_USER_ROLES, {"username": username}))
+
+
+def _view(session: Session, user: UserAccount) -> UserView:
+    roles = frozenset(session.scalars(select(UserRole.role_key).where(UserRole.user_id == user.id)))
+    return UserView(user.id, user.username, user.full_name, user.email, user.active, roles)
+
+
+class UserService:
+    def __init__(self, sessions: sessionmaker[Session], roles: RoleCatalog, clock: Clock = utcnow) -> None:
+        self._sessions = sessions
+        self._roles = roles
+        self._clock = clock
+
+    def add_user(self, username: str, full_name: str, password: str, roles: set[str] | frozenset[str] = frozenset(),
+                 actor: str = "system", email: str | None = None) -> UserView:
+        """:raises InvalidInput: bad username, short password or unknown role
+        :raises Conflict: the username exists"""
+        username = username.strip()
+        if not username or not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
+            raise InvalidInput("Nama pengguna hanya boleh huruf, angka, titik, garis bawah atau tanda minus",
+                               field="username")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidInput(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter", field="password")
+        self._check_roles(roles)
+        with self._sessions.begin() as session:
+            if session.scalar(select(UserAccount.id).where(UserAccount.username == username)) is not None:
+                raise Conflict(f"Pengguna '{username}' sudah ada", username=username)
+            user = UserAccount(username=username, full_name=full_name.strip() or username, email=email,
+                               password_hash=hash_password(password), active=True, created_at=self._clock())
+            session.add(user)
+            session.flush()
+            session.add_all(UserRole(user_id=user.id, role_key=r) for r in sorted(roles))
+            append_event(session, chain=SYSTEM_CHAIN, event_type="user_added", actor=actor, at=self._clock(),
+                         payload={"username": username, "roles": sorted(roles)})
+            session.flush()
+            return _view(session, user)
+
+    def set_roles(self, username: str, roles: set[str] | frozenset[str], actor: str = "system") -> UserView:
+        self._check_roles(roles)
+        with self._sessions.begin() as session:
+            user = self._get(session, username)
+            session.execute(delete(UserRole).where(UserRole.user_id == user.id))
+            session.add_all(UserRole(user_id=user.id, role_key=r) for r in sorted(roles))
+            append_event(session, chain=SYSTEM_CHAIN, event_type="user_roles_changed", actor=actor,
+                         at=self._clock(), payload={"username": username, "roles": sorted(roles)})
+            session.flush()
+            return _view(session, user)
+
+    def set_active(self, username: str, active: bool, actor: str = "system") -> UserView:
+        with self._sessions.begin() as session:
+            user = self._get(session, username)
+            user.active = active
+            append_event(session, chain=SYSTEM_CHAIN, event_type="user_activated" if active else "user_deactivated",
+                         actor=actor, at=self._clock(), payload={"username": username})
+            return _view(session, user)
+
+    def set_password(self, username: str, password: str, actor: str = "system") -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidInput(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter", field="password")
+        with self._sessions.begin() as session:
+            self._get(session, username).password_hash = hash_password(password)
+            append_event(session, chain=SYSTEM_CHAIN, event_type="user_password_changed", actor=actor,
+                         at=self._clock(), payload={"username": username})
+
+    def authenticate(self, username: str, password: str) -> UserView | None:
+        """The active user with these credentials, or None (the caller logs the attempt)."""
+        with self._sessions() as session:
+            user = session.scalar(select(UserAccount).where(UserAccount.username == username))
+            if user is None:
+                verify_password(password, hash_password("timing-equaliser"))
+                return None
+            if not user.active or not verify_password(password, user.password_hash):
+                return None
+            return _view(session, user)
+
+    def get(self, username: str) -> UserView:
+        with self._sessions() as session:
+            return _view(session, self._get(session, username))
+
+    def find(self, username: str) -> UserView | None:
+        with self._sessions() as session:
+            user = session.scalar(select(UserAccount).where(UserAccount.username == username))
+            return _view(session, user) if user else None
+
+    def list_users(self) -> list[UserView]:
+        with self._sessions() as session:
+            return [_view(session, u) for u in session.scalars(select(UserAccount).order_by(UserAccount.username))]
+
+    def users_with_role(self, role: str) -> list[UserView]:
+        """Active users who can work on tasks of ``role`` (members of a group role included)."""
+        wanted = {role} | set(self._roles.roles[role].members if role in self._roles else ())
+        with self._sessions() as session:
+            users = session.scalars(
+                select(UserAccount).join(UserRole, UserRole.user_id == UserAccount.id)
+                .where(UserRole.role_key.in_(wanted), UserAccount.active.is_(True))
+                .distinct().order_by(UserAccount.username))
+            return [_view(session, u) for u in users]
+
+    def _check_roles(self, roles: set[str] | frozenset[str]) -> None:
+        unknown = sorted(r for r in roles if r not in self._roles)
+        if unknown:
+            raise InvalidInput(f"Peran tidak dikenal: {', '.join(unknown)}", field="roles")
+
+    @staticmethod
+    def _get(session: Session, username: str) -> UserAccount:
+        user = session.scalar(select(UserAccount).where(UserAccount.username == username))
+        if user is None:
+            raise UserNotFound(f"Pengguna '{username}' tidak ditemukan", username=username)
+        return user

@@ -1,0 +1,1 @@
+"""The audit record: hash chains, checkpoints, verification, replay, history, exports, read and login logs."""

@@ -1,0 +1,285 @@
+"""Signed checkpoints of the audit chain heads, with an Ed25519 key kept outside the database.
+
+A hash chain shows an edit, but someone with write access to the database can rewrite a whole
+chain, hash it again and update its head row. A checkpoint records chain heads (chain, seq, hash)
+at a moment and is signed with a key the database never holds; a rewrite at or below a
+checkpointed seq then no longer matches the signed head. To stay small, a checkpoint lists only
+the heads that moved since the previous one (the first lists all) and carries the sha256 of the
+previous one, so the checkpoints together sign every head at every moment, and deleting one from
+the middle shows.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.audit.chain import canonical_json
+from engine.worktime.clock import Clock, utcnow
+from engine.errors import EngineError
+from engine.persistence.models import AuditChainHead, AuditCheckpoint, AuditCheckpointHead
+
+CHECKPOINT_FORMAT = "alur-checkpoint-1"
+KEY_FILE_ENV = "ALUR_AUDIT_KEY_FILE"
+KEY_ENV = "ALUR_AUDIT_KEY"
+PUBLIC_KEY_ENV = "ALUR_AUDIT_PUBLIC_KEY"
+
+
+class AuditKeyError(EngineError):
+    """The signing or verification key is missing or unreadable."""
+
+    code = "audit_key_error"
+
+
+# -- keys ---------------------------------------------------------------------------------------
+
+def generate_key_file(path: Path, overwrite: bool = False) -> Ed25519PrivateKey:
+    """Write a new private key (PEM, PKCS#8) readable by its owner only, and ``<path>.pub`` beside it.
+
+    :raises AuditKeyError: the file exists and ``overwrite`` is False
+    """
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    try:
+        handle = os.open(path, flags, 0o600)
+    except FileExistsError as exc:
+        raise AuditKeyError(f"Berkas kunci sudah ada: {path}", path=str(path)) from exc
+    with os.fdopen(handle, "wb") as out:
+        out.write(pem)
+    os.chmod(path, 0o600)  # also when an existing file was overwritten
+    Path(f"{path}.pub").write_text(public_key_text(key.public_key()) + "\n", encoding="ascii")
+    return key
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    """The raw 32-byte public key in base64: what a verifier needs, safe to publish."""
+    return base64.b64encode(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
+
+
+def key_id(public_text: str) -> str:
+    return hashlib.sha256(public_text.encode("ascii")).hexdigest()[:16]
+
+
+def load_private_key(material: str | bytes) -> Ed25519PrivateKey:
+    """A private key from PEM text or the base64 of its 32 raw bytes.
+
+    :raises AuditKeyError: not an Ed25519 private key
+    """
+    raw = material.encode() if isinstance(material, str) else material
+    try:
+        if b"-----BEGIN" in raw:
+            key = serialization.load_pem_private_key(raw, password=None)
+        else:
+            key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(raw.strip(), validate=True))
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise AuditKeyError(f"Kunci privat audit tidak dapat dibaca: {exc}") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise AuditKeyError("Kunci privat audit bukan kunci Ed25519")
+    return key
+
+
+def load_public_key(material: str | bytes) -> Ed25519PublicKey:
+    """A public key from PEM text or the base64 of its 32 raw bytes (as ``alur audit keygen`` prints it).
+
+    :raises AuditKeyError: not an Ed25519 public key
+    """
+    raw = material.encode() if isinstance(material, str) else material
+    try:
+        if b"-----BEGIN" in raw:
+            key = serialization.load_pem_public_key(raw)
+        else:
+            key = Ed25519PublicKey.from_public_bytes(base64.b64decode(raw.strip(), validate=True))
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise AuditKeyError(f"Kunci publik audit tidak dapat dibaca: {exc}") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise AuditKeyError("Kunci publik audit bukan kunci Ed25519")
+    return key
+
+
+def signing_key_from_env(environ: Mapping[str, str]) -> Ed25519PrivateKey:
+    """The signing key from ``ALUR_AUDIT_KEY_FILE`` (a path) or ``ALUR_AUDIT_KEY`` (the key itself).
+
+    :raises AuditKeyError: neither is set, or the key cannot be read
+    """
+    if environ.get(KEY_FILE_ENV):
+        path = Path(environ[KEY_FILE_ENV])
+        try:
+            return load_private_key(path.read_bytes())
+        except OSError as exc:
+            raise AuditKeyError(f"Berkas kunci audit tidak dapat dibaca: {path}: {exc.strerror}",
+                                path=str(path)) from exc
+    if environ.get(KEY_ENV):
+        return load_private_key(environ[KEY_ENV])
+    raise AuditKeyError(f"Kunci penanda tangan audit belum diatur ({KEY_FILE_ENV} atau {KEY_ENV}); "
+                        "buat dengan 'alur audit keygen'")
+
+
+def trusted_keys_from_env(environ: Mapping[str, str], extra: Iterable[str] = ()) -> list[Ed25519PublicKey]:
+    """Public keys checkpoints are checked against: ``ALUR_AUDIT_PUBLIC_KEY`` (key text or a file path,
+    several separated by commas), the public half of a configured signing key, and ``extra``.
+
+    :raises AuditKeyError: a configured key cannot be read
+    """
+    texts = [t.strip() for t in environ.get(PUBLIC_KEY_ENV, "").split(",") if t.strip()] + list(extra)
+    keys = [load_public_key(_file_or_text(t)) for t in texts]
+    if environ.get(KEY_FILE_ENV) or environ.get(KEY_ENV):
+        keys.append(signing_key_from_env(environ).public_key())
+    return keys
+
+
+def _file_or_text(value: str) -> str:
+    path = Path(value)
+    try:
+        return path.read_text(encoding="ascii") if path.is_file() else value
+    except OSError as exc:
+        raise AuditKeyError(f"Berkas kunci publik tidak dapat dibaca: {value}: {exc.strerror}") from exc
+
+
+# -- checkpoints --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChainHeadValue:
+    chain: str
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class CheckpointView:
+    checkpoint_id: int
+    created_at: datetime
+    created_by: str
+    key_id: str
+    heads: tuple[ChainHeadValue, ...]
+    body_json: str
+    signature: str
+    public_key: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The checkpoint as a verifier outside Alur needs it: the signed text, signature and key."""
+        return {"checkpoint_id": self.checkpoint_id, "body": self.body_json, "signature": self.signature,
+                "public_key": self.public_key, "key_id": self.key_id, "algorithm": "Ed25519"}
+
+
+def checkpoint_view(row: AuditCheckpoint) -> CheckpointView:
+    return CheckpointView(row.id, row.created_at, row.created_by, row.key_id, heads_of(row.body_json),
+                          row.body_json, row.signature, row.public_key)
+
+
+def heads_of(body_json: str) -> tuple[ChainHeadValue, ...]:
+    """The chain heads a checkpoint body lists; empty when the body is not a checkpoint."""
+    try:
+        body = json.loads(body_json)
+        return tuple(ChainHeadValue(str(c), int(s), str(h)) for c, s, h in body["heads"])
+    except (ValueError, KeyError, TypeError):
+        return ()
+
+
+def body_digest(body_json: str) -> str:
+    return hashlib.sha256(body_json.encode("utf-8")).hexdigest()
+
+
+def current_heads(session: Session) -> tuple[ChainHeadValue, ...]:
+    rows = session.execute(select(AuditChainHead.chain, AuditChainHead.seq, AuditChainHead.hash)
+                           .order_by(AuditChainHead.chain))
+    return tuple(ChainHeadValue(chain, seq, digest) for chain, seq, digest in rows)
+
+
+def signed_heads(session: Session) -> dict[str, ChainHeadValue]:
+    """The latest checkpointed head of every chain (from the checkpoint rows; a cache of the signed bodies)."""
+    latest = (select(AuditCheckpointHead.chain, func.max(AuditCheckpointHead.checkpoint_id).label("cid"))
+              .group_by(AuditCheckpointHead.chain).subquery())
+    rows = session.execute(select(AuditCheckpointHead.chain, AuditCheckpointHead.seq, AuditCheckpointHead.hash)
+                           .join(latest, (latest.c.chain == AuditCheckpointHead.chain)
+                                 & (latest.c.cid == AuditCheckpointHead.checkpoint_id)))
+    return {chain: ChainHeadValue(chain, seq, digest) for chain, seq, digest in rows}
+
+
+def latest_checkpoint_row(session: Session) -> AuditCheckpoint | None:
+    return session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1)).first()
+
+
+def make_checkpoint(session: Session, signing_key: Ed25519PrivateKey, actor: str, now: datetime,
+                    force: bool = False) -> CheckpointView | None:
+    """Sign, in the caller's transaction, the head of every chain that moved since the latest checkpoint.
+
+    The first checkpoint lists every head; each later one lists the chains that moved and the sha256
+    of its predecessor, so together they sign every head at every checkpoint. Returns None (storing
+    nothing) when no chain moved and ``force`` is False: a periodic job adds rows only when needed.
+    ``force`` signs every head again (a full checkpoint, e.g. to hand to an auditor).
+    """
+    heads = current_heads(session)
+    if not force:
+        covered = signed_heads(session)
+        heads = tuple(h for h in heads if covered.get(h.chain) != h)
+        if not heads:
+            return None
+    previous = latest_checkpoint_row(session)
+    body_json = canonical_json({
+        "format": CHECKPOINT_FORMAT, "created_at": now.isoformat(), "created_by": actor, "full": force,
+        "previous_id": previous.id if previous else None,
+        "previous_sha256": body_digest(previous.body_json) if previous else None,
+        "heads": [[h.chain, h.seq, h.hash] for h in heads],
+    })
+    public = public_key_text(signing_key.public_key())
+    row = AuditCheckpoint(created_at=now, created_by=actor, body_json=body_json,
+                          signature=base64.b64encode(signing_key.sign(body_json.encode("utf-8"))).decode(),
+                          public_key=public, key_id=key_id(public), chain_count=len(heads))
+    session.add(row)
+    session.flush()
+    session.add_all(AuditCheckpointHead(checkpoint_id=row.id, chain=h.chain, seq=h.seq, hash=h.hash)
+                    for h in heads)
+    return checkpoint_view(row)
+
+
+def signature_valid(body_json: str, signature: str, key: Ed25519PublicKey) -> bool:
+    try:
+        key.verify(base64.b64decode(signature, validate=True), body_json.encode("utf-8"))
+    except (InvalidSignature, ValueError, binascii.Error):
+        return False
+    return True
+
+
+class Checkpoints:
+    """Use cases: make a checkpoint (periodically from the worker, or on demand), list them."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock = utcnow) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    def make_checkpoint(self, signing_key: Ed25519PrivateKey, actor: str = "system",
+                        force: bool = False) -> CheckpointView | None:
+        """Sign the chain heads that moved (all with ``force``); None when nothing moved.
+
+        The worker calls this periodically; ``alur audit checkpoint`` on demand.
+        """
+        with self._sessions.begin() as session:
+            return make_checkpoint(session, signing_key, actor, self._clock(), force=force)
+
+    def latest(self) -> CheckpointView | None:
+        with self._sessions() as session:
+            row = latest_checkpoint_row(session)
+            return checkpoint_view(row) if row else None
+
+    def recent(self, limit: int = 50) -> list[CheckpointView]:
+        with self._sessions() as session:
+            rows = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(limit))
+            return [checkpoint_view(r) for r in rows]
+
+
+def trusted_key_texts(keys: Sequence[Ed25519PublicKey]) -> set[str]:
+    return {public_key_text(k) for k in keys}

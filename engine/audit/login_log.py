@@ -1,0 +1,32 @@
+"""Logins (also failed ones) and logouts, on the system chain: the access events an auditor asks for
+besides the views of case files, which ``engine.read_log`` records on each case's own chain.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.audit.chain import SYSTEM_CHAIN, append_event
+from engine.worktime.clock import Clock, utcnow
+
+
+class LoginLog:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock = utcnow) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    def login_succeeded(self, username: str, remote_addr: str | None) -> None:
+        self._append("login", username, {"remote_addr": remote_addr})
+
+    def login_failed(self, username: str, remote_addr: str | None) -> None:
+        # The attempted name is recorded as typed (shortened): it may be a mistyped real name.
+        self._append("login_failed", "anonymous", {"username": username[:100], "remote_addr": remote_addr})
+
+    def logged_out(self, username: str, remote_addr: str | None) -> None:
+        self._append("logout", username, {"remote_addr": remote_addr})
+
+    def _append(self, event_type: str, actor: str, payload: dict[str, Any], instance_id: int | None = None) -> None:
+        with self._sessions.begin() as session:
+            append_event(session, chain=SYSTEM_CHAIN, event_type=event_type, actor=actor, at=self._clock(),
+                         payload=payload, instance_id=instance_id)

@@ -1,0 +1,235 @@
+"""``alur audit verify``: the hash chains, then every signed checkpoint against the chains.
+
+The chains show an edited, deleted, inserted or reordered event. The checkpoints show what the
+chains alone cannot: a chain rewritten from some event on and hashed again, head row included.
+A checkpoint "no longer matches" when its signature is invalid, its key is not trusted, a
+predecessor is missing, or the events up to a checkpointed seq no longer hash to the signed head.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.audit.chain import GENESIS, ChainProblem, event_hash, case_chain, verify_chain, verify_chains
+from engine.audit.checkpoints import (CHECKPOINT_FORMAT, AuditKeyError, ChainHeadValue, body_digest, heads_of,
+                                load_public_key, signature_valid, trusted_key_texts)
+from engine.persistence.models import AuditChainHead, AuditCheckpoint, AuditEvent
+
+
+@dataclass(frozen=True)
+class CheckpointProblem:
+    checkpoint_id: int
+    kind: str  # signature_invalid, untrusted_key, malformed, predecessor_missing, event_missing, chain_rewritten
+    detail: str
+    chain: str | None = None
+    seq: int | None = None
+    event_id: int | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.chain:
+            where = f" {self.chain}" + (f" at event id={self.event_id} seq={self.seq}" if self.event_id
+                                        else f" at seq={self.seq}" if self.seq is not None else "")
+        return f"checkpoint #{self.checkpoint_id}: {self.kind}{where}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    chain_problems: list[ChainProblem]
+    checkpoint_problems: list[CheckpointProblem]
+    chains: int
+    events: int
+    checkpoints: int
+    latest_checkpoint_id: int | None
+    latest_checkpoint_at: datetime | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.chain_problems and not self.checkpoint_problems
+
+    def lines(self) -> list[str]:
+        """The report as text, one finding a line: what ``alur audit verify`` prints."""
+        result = [f"WARNING {w}" for w in self.warnings]
+        result += [f"BROKEN {p}" for p in self.chain_problems]
+        result += [f"CHECKPOINT MISMATCH {p}" for p in self.checkpoint_problems]
+        if self.ok:
+            latest = (f"; latest #{self.latest_checkpoint_id} at {self.latest_checkpoint_at.isoformat()}"
+                      if self.latest_checkpoint_id and self.latest_checkpoint_at else "")
+            result.append(f"OK: every audit chain is intact ({self.chains} chains, {self.events} events); "
+                          f"{self.checkpoints} signed checkpoint(s) match{latest}")
+        else:
+            result.append(f"FAILED: {len(self.chain_problems)} broken chain(s), "
+                          f"{len(self.checkpoint_problems)} checkpoint mismatch(es)")
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok, "chains": self.chains, "events": self.events, "checkpoints": self.checkpoints,
+            "latest_checkpoint_id": self.latest_checkpoint_id,
+            "latest_checkpoint_at": self.latest_checkpoint_at.isoformat() if self.latest_checkpoint_at else None,
+            "warnings": list(self.warnings),
+            "chain_problems": [asdict(p) for p in self.chain_problems],
+            "checkpoint_problems": [asdict(p) for p in self.checkpoint_problems],
+        }
+
+
+def verify_audit(session: Session, trusted_keys: Sequence[Ed25519PublicKey] = (),
+                 chains: Iterable[str] | None = None) -> AuditReport:
+    """Verify every chain (or only ``chains``) and every checkpoint's claims about them.
+
+    Without trusted keys a signature is checked against the key stored beside it only, which
+    proves nothing against someone who can write the table; the report then says so.
+    """
+    wanted = set(chains) if chains is not None else None
+    if wanted is None:
+        chain_problems = verify_chains(session)
+    else:
+        found = (verify_chain(session, chain) for chain in sorted(wanted))
+        chain_problems = [p for p in found if p is not None]
+    checkpoint_problems, rows, warnings, covered = _verify_checkpoints(session, trusted_keys, wanted)
+    if rows:
+        warnings += _uncovered(session, covered, wanted)
+    event_count = select(func.count()).select_from(AuditEvent)
+    chain_count = select(func.count(func.distinct(AuditEvent.chain)))
+    if wanted is not None:
+        event_count = event_count.where(AuditEvent.chain.in_(wanted))
+        chain_count = chain_count.where(AuditEvent.chain.in_(wanted))
+    latest = rows[-1] if rows else None
+    return AuditReport(chain_problems, checkpoint_problems, chains=session.scalar(chain_count) or 0,
+                       events=session.scalar(event_count) or 0, checkpoints=len(rows),
+                       latest_checkpoint_id=latest.id if latest else None,
+                       latest_checkpoint_at=latest.created_at if latest else None, warnings=warnings)
+
+
+def _uncovered(session: Session, covered: dict[str, int], wanted: set[str] | None) -> list[str]:
+    """Say which events no signed checkpoint covers yet: those are protected by their chain only."""
+    query = select(AuditChainHead.chain, AuditChainHead.seq)
+    if wanted is not None:
+        query = query.where(AuditChainHead.chain.in_(wanted))
+    behind = [(chain, seq, covered.get(chain, 0))
+              for chain, seq in session.execute(query.order_by(AuditChainHead.chain)) if seq > covered.get(chain, 0)]
+    if wanted is not None:
+        return [f"{chain}: events after seq {signed} (up to {seq}) are not yet covered by a signed checkpoint"
+                for chain, seq, signed in behind]
+    return [f"{len(behind)} chain(s) have events not yet covered by a signed checkpoint"] if behind else []
+
+
+def _verify_checkpoints(session: Session, trusted_keys: Sequence[Ed25519PublicKey], wanted: set[str] | None
+                        ) -> tuple[list[CheckpointProblem], list[AuditCheckpoint], list[str], dict[str, int]]:
+    rows = list(session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)))
+    trusted = trusted_key_texts(trusted_keys)
+    warnings = []
+    if not rows:
+        warnings.append("no signed checkpoint yet: a chain rewritten and hashed again cannot be detected "
+                        "(make one with 'alur audit checkpoint')")
+    elif not trusted:
+        warnings.append("no trusted public key given (ALUR_AUDIT_PUBLIC_KEY, ALUR_AUDIT_KEY_FILE or "
+                        "--public-key): signatures were checked only against the keys stored with them")
+    problems: list[CheckpointProblem] = []
+    claims: dict[str, list[tuple[int, ChainHeadValue]]] = {}
+    previous: AuditCheckpoint | None = None
+    for row in rows:
+        problem = _checkpoint_problem(row, previous, trusted)
+        previous = row
+        if problem is not None:
+            problems.append(problem)
+            if problem.kind in ("signature_invalid", "untrusted_key", "malformed"):
+                continue  # its heads prove nothing
+        for head in heads_of(row.body_json):
+            if wanted is None or head.chain in wanted:
+                claims.setdefault(head.chain, []).append((row.id, head))
+    for chain in sorted(claims):
+        problems.extend(_check_claims(session, chain, claims[chain]))
+    covered = {chain: max(head.seq for _cid, head in heads) for chain, heads in claims.items()}
+    return problems, rows, warnings, covered
+
+
+def _checkpoint_problem(row: AuditCheckpoint, previous: AuditCheckpoint | None,
+                        trusted: set[str]) -> CheckpointProblem | None:
+    try:
+        key = load_public_key(row.public_key)
+    except AuditKeyError:
+        return CheckpointProblem(row.id, "malformed", "the stored public key cannot be read")
+    if not signature_valid(row.body_json, row.signature, key):
+        return CheckpointProblem(row.id, "signature_invalid",
+                                 "the signature does not match the checkpoint text (checkpoint edited)")
+    if trusted and row.public_key not in trusted:
+        return CheckpointProblem(row.id, "untrusted_key", f"signed by key {row.key_id}, which is not trusted")
+    body = _body(row.body_json)
+    if body is None or body.get("format") != CHECKPOINT_FORMAT:
+        return CheckpointProblem(row.id, "malformed", "the checkpoint text is not an Alur checkpoint")
+    expected = body_digest(previous.body_json) if previous else None
+    if body.get("previous_sha256") != expected:
+        said = body.get("previous_id")
+        return CheckpointProblem(row.id, "predecessor_missing",
+                                 f"it follows checkpoint #{said}, which is missing or was changed"
+                                 if said else "it says it is the first checkpoint, but earlier ones exist")
+    return None
+
+
+def _body(body_json: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(body_json)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _check_claims(session: Session, chain: str,
+                  claims: list[tuple[int, ChainHeadValue]]) -> list[CheckpointProblem]:
+    """Recompute the chain from its first event and compare with each signed head."""
+    wanted_seqs = {head.seq for _cid, head in claims}
+    recomputed = _recompute(session, chain, max(wanted_seqs))
+    problems = []
+    last_match: tuple[int, int] | None = None  # (checkpoint id, seq) of the last signed head that still holds
+    for checkpoint_id, head in sorted(claims, key=lambda c: (c[1].seq, c[0])):
+        found = recomputed.get(head.seq)
+        if found is None:
+            problems.append(CheckpointProblem(
+                checkpoint_id, "event_missing", f"the signed head seq {head.seq} has no event any more "
+                "(events deleted from the end of the chain, or the chain removed)", chain, head.seq))
+        elif found[0] != head.hash:
+            since = (f"; checkpoint #{last_match[0]} still matches at seq {last_match[1]}, so the change lies "
+                     f"in seq {last_match[1] + 1}..{head.seq}") if last_match else ""
+            problems.append(CheckpointProblem(
+                checkpoint_id, "chain_rewritten", f"the events up to seq {head.seq} no longer hash to the "
+                f"signed head {head.hash[:12]}… (found {found[0][:12]}…){since}", chain, head.seq, found[1]))
+        else:
+            last_match = (checkpoint_id, head.seq)
+    return problems
+
+
+def _recompute(session: Session, chain: str, up_to: int) -> dict[int, tuple[str, int]]:
+    """seq -> (hash recomputed from the genesis over the stored events, event id)."""
+    rows = session.execute(
+        select(AuditEvent.id, AuditEvent.seq, AuditEvent.instance_id, AuditEvent.event_type, AuditEvent.actor,
+               AuditEvent.at, AuditEvent.payload_json)
+        .where(AuditEvent.chain == chain, AuditEvent.seq <= up_to).order_by(AuditEvent.seq, AuditEvent.id))
+    result: dict[int, tuple[str, int]] = {}
+    prev = GENESIS
+    for event_id, seq, instance_id, event_type, actor, at, payload_json in rows:
+        prev = event_hash(prev, chain, seq, instance_id, event_type, actor, at, payload_json)
+        result.setdefault(seq, (prev, event_id))
+    return result
+
+
+class AuditVerifier:
+    """Use case: verify the whole log, or one case's chain, against the trusted public keys."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def verify(self, trusted_keys: Sequence[Ed25519PublicKey] = (),
+               chains: Iterable[str] | None = None) -> AuditReport:
+        with self._sessions() as session:
+            return verify_audit(session, trusted_keys, chains)
+
+    def verify_case(self, instance_id: int, trusted_keys: Sequence[Ed25519PublicKey] = ()) -> AuditReport:
+        return self.verify(trusted_keys, [case_chain(instance_id)])

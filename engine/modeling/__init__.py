@@ -1,0 +1,1 @@
+"""Process models: parse and check BPMN, deploy versions, diff them; forms, roles, expressions, schedules."""

@@ -1,0 +1,133 @@
+"""Deploying BPMN files as versioned definitions, and the cache of parsed definitions."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.audit.chain import SYSTEM_CHAIN, append_event
+from engine.worktime.clock import Clock, utcnow
+from engine.errors import DefinitionNotFound, DeploymentError, InvalidInput
+from engine.persistence.models import ProcessDefinition
+from engine.modeling.schedules import parse_cycle, sync_schedule
+from engine.modeling.parser import DefinitionParser, ParsedDefinition, sha256_of
+from engine.values import DeployResult
+
+
+class DefinitionStore:
+    """Parsed definitions by id, parsed once per process from the stored XML."""
+
+    def __init__(self, parser: DefinitionParser) -> None:
+        self._parser = parser
+        self._cache: dict[int, tuple[ProcessDefinition, ParsedDefinition]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, definition_id: int) -> tuple[ProcessDefinition, ParsedDefinition]:
+        """:raises DefinitionNotFound: no definition has this id"""
+        cached = self._cache.get(definition_id)
+        if cached is not None:
+            return cached
+        row = session.get(ProcessDefinition, definition_id)
+        if row is None:
+            raise DefinitionNotFound(f"Definisi proses {definition_id} tidak ditemukan", definition_id=definition_id)
+        parsed = self._parser.parse(row.bpmn_xml.encode("utf-8"), row.source_file)
+        # The cache outlives this session: detach the row, so a rollback of this transaction
+        # cannot expire it under later callers.
+        session.expunge(row)
+        with self._lock:
+            self._cache[definition_id] = (row, parsed)
+        return row, parsed
+
+    def latest(self, session: Session, process_key: str) -> tuple[ProcessDefinition, ParsedDefinition]:
+        """:raises DefinitionNotFound: the process key was never deployed"""
+        definition_id = session.scalar(
+            select(ProcessDefinition.id).where(ProcessDefinition.process_key == process_key)
+            .order_by(ProcessDefinition.version.desc()).limit(1))
+        if definition_id is None:
+            raise DefinitionNotFound(f"Proses '{process_key}' belum di-deploy", process_key=process_key)
+        return self.get(session, definition_id)
+
+
+class Deployer:
+    def __init__(self, sessions: sessionmaker[Session], parser: DefinitionParser,
+                 clock: Clock = utcnow) -> None:
+        self._sessions = sessions
+        self._parser = parser
+        self._clock = clock
+
+    def deploy_file(self, path: Path, actor: str, change_note: str = "") -> DeployResult:
+        """Deploy one .bpmn file whose stem is its process id.
+
+        :raises DeploymentError: the file is missing or breaks a convention
+        """
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise DeploymentError(f"berkas tidak dapat dibaca: {exc.strerror}", file=str(path)) from exc
+        return self.deploy_bytes(content, path.name, actor, change_note, expected_key=path.stem)
+
+    def deploy_bytes(self, content: bytes, filename: str, actor: str, change_note: str = "",
+                     expected_key: str | None = None) -> DeployResult:
+        """Validate and store a model; identical content is a no-op, changed content the next version.
+
+        A routine process (timer start event) also gets or updates its schedule, in the same transaction.
+        """
+        parsed = self._parser.parse(content, filename, expected_key)
+        if parsed.routine_cycle is not None:
+            try:
+                parse_cycle(parsed.routine_cycle)
+            except InvalidInput as exc:
+                raise DeploymentError(exc.message, file=filename) from exc
+        with self._sessions.begin() as session:
+            latest = session.scalars(
+                select(ProcessDefinition).where(ProcessDefinition.process_key == parsed.process_key)
+                .order_by(ProcessDefinition.version.desc()).limit(1).with_for_update()).first()
+            if latest is not None and latest.sha256 == parsed.sha256:
+                sync_schedule(session, parsed.process_key, parsed.routine_cycle, self._clock(), actor)
+                return DeployResult(parsed.process_key, latest.version, latest.id, created=False)
+            version = (latest.version if latest else 0) + 1
+            row = ProcessDefinition(
+                process_key=parsed.process_key, version=version, name=parsed.name,
+                bpmn_xml=content.decode("utf-8"), sha256=parsed.sha256, source_file=filename,
+                deployed_by=actor, deployed_at=self._clock(), change_note=change_note)
+            session.add(row)
+            session.flush()
+            append_event(session, chain=SYSTEM_CHAIN, event_type="definition_deployed", actor=actor,
+                         at=row.deployed_at, payload={"process_key": row.process_key, "version": version,
+                                                      "sha256": row.sha256, "file": filename,
+                                                      "change_note": change_note})
+            sync_schedule(session, parsed.process_key, parsed.routine_cycle, row.deployed_at, actor)
+            return DeployResult(parsed.process_key, version, row.id, created=True)
+
+    def deploy_directory(self, directory: Path, actor: str) -> list[DeployResult]:
+        return [self.deploy_file(path, actor) for path in sorted(directory.glob("*.bpmn"))]
+
+    def seed_directory(self, directory: Path, actor: str) -> list[DeployResult]:
+        """Deploy the files of ``directory`` whose content was never deployed before.
+
+        Used at start-up: a file that matches any earlier version is left alone, so a version a
+        process owner deployed from the modeler is not replaced by the older file on restart.
+        """
+        results = []
+        for path in sorted(directory.glob("*.bpmn")):
+            known = self._known_version(path.stem, sha256_of(path.read_bytes()))
+            results.append(known or self.deploy_file(path, actor))
+        return results
+
+    def _known_version(self, process_key: str, sha256: str) -> DeployResult | None:
+        with self._sessions() as session:
+            if session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.process_key == process_key,
+                                                                 ProcessDefinition.sha256 == sha256)) is None:
+                return None
+            latest = session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
+                                     .order_by(ProcessDefinition.version.desc()).limit(1)).one()
+            return DeployResult(process_key, latest.version, latest.id, created=False)
+
+
+def definition_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(ProcessDefinition)) or 0
+
+
+__all__ = ["DefinitionStore", "Deployer", "sha256_of", "definition_count"]

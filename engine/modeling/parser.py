@@ -1,0 +1,274 @@
+"""Parse and check BPMN models (Camunda 7 dialect) into cached, ready-to-run definitions.
+
+Every refusal is a DeploymentError naming the file, the element id and, where known, the line.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+from SpiffWorkflow.camunda.parser import CamundaParser
+
+from engine.worktime.work_calendar import parse_working_duration
+from engine.errors import DeploymentError, InvalidInput, UnsafeExpression
+from engine.modeling.expressions import check as check_expression
+from engine.modeling.forms import FormRegistry
+from engine.modeling.roles import RoleCatalog
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "camunda": "http://camunda.org/schema/1.0/bpmn",
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+}
+MUTU_BAKU_REQUIRED = ("kelengkapan", "waktu", "waktu_iso", "output")
+_VALIDATOR: BpmnValidator | None = None
+
+
+@dataclass(frozen=True)
+class UserTaskMeta:
+    element_id: str
+    name: str
+    documentation: str
+    lane_role: str
+    role: str  # the lane role, or the narrower candidate group
+    form_key: str
+    mutu_baku: dict[str, str]
+
+    @property
+    def waktu_iso(self) -> str:
+        return self.mutu_baku["waktu_iso"]
+
+
+@dataclass
+class ParsedDefinition:
+    process_key: str
+    name: str
+    sha256: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    user_tasks: dict[str, UserTaskMeta]
+    properties: dict[str, str]
+    lanes: list[tuple[str, str, str]]  # (lane id, visible name, role key), in document order
+    start_roles: frozenset[str]
+    routine_cycle: str | None = None
+    gateways: dict[str, str] = field(default_factory=dict)  # id -> question
+    # (source, target) -> (id, name); BPMN lets a sequence flow go without an id
+    flows: dict[tuple[str, str], tuple[str | None, str]] = field(default_factory=dict)
+
+
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _validator() -> BpmnValidator:
+    global _VALIDATOR
+    if _VALIDATOR is None:  # loading the XSD costs ~100 ms; do it once, on first use
+        _VALIDATOR = BpmnValidator()
+    return _VALIDATOR
+
+
+def camunda_properties(element: etree._Element) -> dict[str, str]:
+    """``camunda:properties`` directly under the element's own extensionElements."""
+    props = element.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS)
+    return {p.get("name"): p.get("value", "") for p in props if p.get("name")}
+
+
+class DefinitionParser:
+    """Checks a model against the Alur conventions and parses it with SpiffWorkflow."""
+
+    def __init__(self, roles: RoleCatalog, forms: FormRegistry) -> None:
+        self._roles = roles
+        self._forms = forms
+
+    def parse(self, content: bytes, filename: str, expected_key: str | None = None) -> ParsedDefinition:
+        """:raises DeploymentError: the model breaks a rule; the message names the element"""
+        tree = self.load_xml(content, filename)
+        process = self.single_process(tree, filename, expected_key)
+        lanes, lane_of = self.lanes(process, filename)
+        user_tasks = self.user_tasks(process, filename, lane_of)
+        self.check_expressions(process, filename)
+        self.check_gateways(process, filename)
+        routine_cycle = self.routine_cycle(process, filename)
+        process_key = process.get("id", "")  # single_process refused a process without one
+        spec, subprocess_specs = self.spiff_spec(tree, process_key, filename)
+        return ParsedDefinition(
+            process_key=process_key, name=process.get("name") or process_key,
+            sha256=sha256_of(content), spec=spec, subprocess_specs=subprocess_specs,
+            user_tasks=user_tasks, properties=camunda_properties(process), lanes=lanes,
+            start_roles=self._start_roles(process, user_tasks), routine_cycle=routine_cycle,
+            gateways={g.get("id", ""): g.get("name", "") for g in process.iterfind("bpmn:exclusiveGateway", NS)},
+            flows={(f.get("sourceRef", ""), f.get("targetRef", "")): (f.get("id"), f.get("name", ""))
+                   for f in process.iterfind("bpmn:sequenceFlow", NS)},  # the XSD requires both refs
+        )
+
+    @staticmethod
+    def load_xml(content: bytes, filename: str) -> etree._ElementTree:
+        try:
+            root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError as exc:
+            raise DeploymentError(f"XML tidak valid: {exc.msg}", file=filename, line=exc.lineno) from exc
+        tree = etree.ElementTree(root)
+        try:
+            _validator().validate(tree, filename)
+        except ValidationException as exc:
+            raise DeploymentError(f"tidak sesuai skema BPMN 2.0: {exc}", file=filename,
+                                  line=int(exc.line_number) if str(exc.line_number).isdigit() else None) from exc
+        return tree
+
+    @staticmethod
+    def single_process(tree: etree._ElementTree, filename: str, expected_key: str | None) -> etree._Element:
+        processes = [p for p in tree.getroot().iterfind("bpmn:process", NS) if p.get("isExecutable") == "true"]
+        if len(processes) != 1:
+            raise DeploymentError(f"harus berisi tepat satu proses executable (ada {len(processes)})",
+                                  file=filename)
+        process = processes[0]
+        if expected_key is not None and process.get("id") != expected_key:
+            raise DeploymentError(f"id proses harus sama dengan nama berkas '{expected_key}'",
+                                  file=filename, element_id=process.get("id"), line=process.sourceline)
+        if not process.get("id"):
+            raise DeploymentError("proses executable tidak memiliki id", file=filename, line=process.sourceline)
+        return process
+
+    def lanes(self, process: etree._Element, filename: str) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
+        lanes, lane_of = [], {}
+        for lane in process.iterfind(".//bpmn:lane", NS):
+            role = camunda_properties(lane).get("role", "")
+            if not role:
+                raise DeploymentError("lane tidak menyebut peran (camunda:property 'role')",
+                                      file=filename, element_id=lane.get("id"), line=lane.sourceline)
+            if role not in self._roles:
+                raise DeploymentError(f"peran '{role}' tidak ada di katalog peran (roles.toml)",
+                                      file=filename, element_id=lane.get("id"), line=lane.sourceline)
+            lanes.append((lane.get("id", ""), lane.get("name", ""), role))
+            for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+                node_id = (ref.text or "").strip()
+                if node_id in lane_of:
+                    raise DeploymentError("elemen berada di lebih dari satu lane", file=filename,
+                                          element_id=node_id, line=ref.sourceline)
+                lane_of[node_id] = role
+        return lanes, lane_of
+
+    def user_tasks(self, process: etree._Element, filename: str,
+                    lane_of: dict[str, str]) -> dict[str, UserTaskMeta]:
+        tasks: dict[str, UserTaskMeta] = {}
+        for task in process.iterfind(".//bpmn:userTask", NS):
+            task_id, line = task.get("id"), task.sourceline
+            lane_role = lane_of.get(task_id) if task_id is not None else None
+            if task_id is None or lane_role is None:
+                raise DeploymentError("user task tidak berada di lane mana pun", file=filename,
+                                      element_id=task_id, line=line)
+            role = task.get(f"{{{NS['camunda']}}}candidateGroups", "").strip() or lane_role
+            if "," in role or role not in self._roles or not self._roles.covers(lane_role, role):
+                raise DeploymentError(f"candidateGroups '{role}' bukan peran dalam lane '{lane_role}'",
+                                      file=filename, element_id=task_id, line=line)
+            form_key = task.get(f"{{{NS['camunda']}}}formKey", "").strip()
+            if not form_key:
+                raise DeploymentError("user task tanpa camunda:formKey", file=filename, element_id=task_id, line=line)
+            try:
+                self._forms.get(form_key)
+            except InvalidInput as exc:
+                raise DeploymentError(exc.message, file=filename, element_id=task_id, line=line) from exc
+            mutu_baku = camunda_properties(task)
+            missing = [k for k in MUTU_BAKU_REQUIRED if not mutu_baku.get(k)]
+            if missing:
+                raise DeploymentError(f"mutu baku belum lengkap: {', '.join(missing)}", file=filename,
+                                      element_id=task_id, line=line)
+            for key in ("waktu_iso", "waktu_min_iso"):
+                if mutu_baku.get(key):
+                    try:
+                        parse_working_duration(mutu_baku[key])
+                    except ValueError as exc:
+                        raise DeploymentError(f"{key} '{mutu_baku[key]}' bukan durasi kerja ISO-8601",
+                                              file=filename, element_id=task_id, line=line) from exc
+            doc = task.find("bpmn:documentation", NS)
+            tasks[task_id] = UserTaskMeta(
+                element_id=task_id, name=task.get("name") or task_id,
+                documentation=(doc.text or "").strip() if doc is not None else "",
+                lane_role=lane_role, role=role, form_key=form_key, mutu_baku=mutu_baku)
+        return tasks
+
+    @staticmethod
+    def check_expressions(process: etree._Element, filename: str) -> None:
+        paths = (".//bpmn:conditionExpression", ".//bpmn:timeDuration", ".//bpmn:timeDate",
+                 ".//bpmn:timeCycle", ".//bpmn:completionCondition", ".//bpmn:loopCardinality")
+        for path in paths:
+            for expr in process.iterfind(path, NS):
+                owner = expr.getparent()
+                assert owner is not None  # expr was found below the process
+                above = owner.getparent()
+                owner_id = owner.get("id") or (above.get("id") if above is not None else None)
+                try:
+                    check_expression(expr.text or "")
+                except UnsafeExpression as exc:
+                    raise DeploymentError(exc.message, file=filename, element_id=owner_id,
+                                          line=expr.sourceline) from exc
+        for script in process.iterfind(".//bpmn:scriptTask", NS):
+            raise DeploymentError("script task tidak diizinkan", file=filename,
+                                  element_id=script.get("id"), line=script.sourceline)
+
+    @staticmethod
+    def check_gateways(process: etree._Element, filename: str) -> None:
+        flows = {f.get("id"): f for f in process.iterfind("bpmn:sequenceFlow", NS)}
+        for gateway in process.iterfind("bpmn:exclusiveGateway", NS):
+            outgoing = [f for f in flows.values() if f.get("sourceRef") == gateway.get("id")]
+            if len(outgoing) < 2:
+                continue
+            for flow in outgoing:
+                if flow.get("id") != gateway.get("default") and flow.find("bpmn:conditionExpression", NS) is None:
+                    raise DeploymentError("alur keluar gateway tanpa kondisi (dan bukan alur default)",
+                                          file=filename, element_id=flow.get("id"), line=flow.sourceline)
+
+    @staticmethod
+    def routine_cycle(process: etree._Element, filename: str) -> str | None:
+        cycles = process.xpath("./bpmn:startEvent/bpmn:timerEventDefinition/bpmn:timeCycle", namespaces=NS)
+        if len(cycles) > 1:
+            raise DeploymentError("hanya satu timer start event yang didukung", file=filename,
+                                  element_id=cycles[1].getparent().getparent().get("id"), line=cycles[1].sourceline)
+        return (cycles[0].text or "").strip() if cycles else None
+
+    @staticmethod
+    def spiff_spec(tree: etree._ElementTree, process_id: str, filename: str) -> tuple[Any, dict[str, Any]]:
+        parser = CamundaParser()
+        try:
+            parser.add_bpmn_xml(tree, filename)
+            spec = parser.get_spec(process_id)
+            subprocess_specs = parser.get_subprocess_specs(process_id)
+        except ValidationException as exc:
+            line = int(exc.line_number) if str(exc.line_number).isdigit() else None
+            if line is None and exc.id:
+                found = tree.getroot().xpath("//*[@id=$id]", id=exc.id)
+                line = found[0].sourceline if found else None
+            raise DeploymentError(str(exc).split("\n")[0], file=filename, element_id=exc.id or None,
+                                  line=line) from exc
+        # The engine owns routine schedules (one instance per occurrence), so a timer start
+        # event must not make the instance wait: run it as a plain start (like spiff-arena).
+        for task_spec in spec.task_specs.values():
+            if type(task_spec).__name__ == "StartEvent" and \
+                    "Timer" in type(getattr(task_spec, "event_definition", None)).__name__:
+                task_spec.event_definition = NoneEventDefinition()
+        return spec, subprocess_specs
+
+    @staticmethod
+    def _start_roles(process: etree._Element, user_tasks: dict[str, UserTaskMeta]) -> frozenset[str]:
+        """Roles of the user tasks reachable from a start event without passing another task."""
+        flows = list(process.iterfind("bpmn:sequenceFlow", NS))
+        gateways = {g.get("id") for g in process.xpath("./bpmn:*[contains(local-name(), 'Gateway')]", namespaces=NS)}
+        frontier = [s.get("id") for s in process.iterfind("bpmn:startEvent", NS)]
+        seen, roles = set(frontier), set()
+        while frontier:
+            node = frontier.pop()
+            for flow in flows:
+                if flow.get("sourceRef") != node or flow.get("targetRef") in seen:
+                    continue
+                target = flow.get("targetRef")
+                seen.add(target)
+                if target in user_tasks:
+                    roles.add(user_tasks[target].role)
+                elif target in gateways:
+                    frontier.append(target)
+        return frozenset(roles)

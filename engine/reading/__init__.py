@@ -1,0 +1,1 @@
+"""What people read: inbox and case queries, task and case pages, the SOP catalogue, versions."""

@@ -1,0 +1,302 @@
+"""Read models of the task page and the case file: steps against the mutu baku, documents, diagram marks.
+
+Who may read what is decided here, not in the web layer:
+- a task: holders of its role (groups expanded), its supervisors, whoever held or completed it, and
+  the case-reader roles (read only);
+- a case: the starter, anyone who may read one of its tasks, and the case-reader roles.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.runtime.attachments import AttachmentStore, AttachmentView
+from engine.worktime.work_calendar import WorkCalendar
+from engine.reading.catalog import StepMeta
+from engine.worktime.clock import Clock, utcnow
+from engine.modeling.deploy import DefinitionStore
+from engine.errors import NotFound, PermissionDenied
+from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
+from engine.reading.queries import CASE_READER_ROLES, Queries
+from engine.modeling.roles import RoleCatalog
+from engine.runtime.runner import ADMIN_ROLE
+from engine.accounts.users import UserService
+from engine.read_log import VIEW_EVENTS
+from engine.values import AuditEventView, CaseView, TaskView
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    sha256: str
+    filename: str
+    media_type: str
+    size: int
+    field: str
+    field_title: str
+    step_name: str
+    langkah: str
+    added_by: str | None
+    added_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StepView:
+    task: TaskView
+    meta: StepMeta
+    pass_no: int  # the n-th activation of this element in the case (loops)
+    worked: timedelta  # working time from activation to completion (or now)
+    overdue: bool  # still open and past its due time
+    on_time: bool | None  # completed within its due time; None while open
+
+    @property
+    def langkah(self) -> str:
+        return self.meta.mutu_baku.get("langkah", self.meta.element_id)
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    task: TaskView
+    meta: StepMeta
+    schema: dict[str, Any]
+    instance: CaseView
+    values: dict[str, Any]  # what the form shows: submitted data, or a prefill
+    documents: list[DocumentView]  # kelengkapan: documents of earlier steps
+    earlier_steps: list[StepView]
+    attachments: dict[str, AttachmentView]  # documents referenced by ``values``
+    user_options: dict[str, list[tuple[str, str]]]  # x-role -> (username, full name)
+    remaining: timedelta | None  # working time to the due time; negative when overdue
+    can_act: bool  # may fill and complete the form
+    can_claim: bool
+    can_unclaim: bool
+
+
+@dataclass(frozen=True)
+class CasePage:
+    instance: CaseView
+    steps: list[StepView]
+    documents: list[DocumentView]
+    audit: list[AuditEventView]  # what changed the case; reads are counted in ``views``
+    marks: dict[str, str]  # element id -> done | active | overdue
+    passes: dict[str, int]  # element id -> completed activations
+    flows_taken: list[str]
+    worked: timedelta  # working time since the start (until the end)
+    overdue: bool
+    warned: bool
+    can_cancel: bool
+    properties: dict[str, str] = field(default_factory=dict)
+    views: dict[str, int] = field(default_factory=dict)  # case_viewed / document_viewed -> count
+
+
+class CaseFiles:
+    def __init__(self, sessions: sessionmaker[Session], queries: Queries, definitions: DefinitionStore,
+                 forms: FormRegistry, roles: RoleCatalog, users: UserService, attachments: AttachmentStore,
+                 calendar: Callable[[Session], WorkCalendar], clock: Clock = utcnow) -> None:
+        self._sessions = sessions
+        self._queries = queries
+        self._definitions = definitions
+        self._forms = forms
+        self._roles = roles
+        self._users = users
+        self._attachments = attachments
+        self._calendar = calendar
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def task_page(self, task_id: str, username: str) -> TaskPage:
+        """:raises TaskNotFound:  :raises PermissionDenied: the user may not read this task"""
+        task = self._queries.task(task_id)
+        user_roles = self._roles_of(username)
+        if not self._may_read_task(task, username, user_roles):
+            raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task_id,
+                                   role=task.role)
+        instance = self._queries.case(task.instance_id)
+        all_steps = self._steps(instance.definition_id, self._queries.case_tasks(task.instance_id))
+        earlier = [s for s in all_steps if s.task.state == "completed" and s.task.task_id != task_id]
+        meta = next(s.meta for s in all_steps if s.task.task_id == task_id)
+        schema = self._forms.get(task.form_key).schema
+        values = task.data if task.data is not None else self._prefill(schema, task, earlier, instance.data)
+        is_open = task.state in ("ready", "claimed")
+        holds_role = task.role in self._roles.expand(user_roles)
+        return TaskPage(
+            task=task, meta=meta, schema=schema, instance=instance, values=values,
+            documents=self._documents(earlier), earlier_steps=earlier,
+            attachments=self._attachments.find_many(list(_document_values(schema, values))),
+            user_options=self._user_options(schema), remaining=self.remaining([task]).get(task_id),
+            can_act=is_open and holds_role and task.assignee in (None, username),
+            can_claim=is_open and holds_role and task.state == "ready",
+            can_unclaim=task.state == "claimed" and (task.assignee == username or self._supervises(task, user_roles)))
+
+    def case_page(self, instance_id: int, username: str) -> CasePage:
+        """:raises CaseNotFound:  :raises PermissionDenied: the user may not read this case"""
+        instance = self._queries.case(instance_id)
+        tasks = self._queries.case_tasks(instance_id)
+        user_roles = self._roles_of(username)
+        if not self._may_read_case(instance, tasks, username, user_roles):
+            raise PermissionDenied("Anda tidak berwenang melihat kasus ini", instance_id=instance_id)
+        steps = self._steps(instance.definition_id, tasks)
+        trail = self._queries.audit_trail(instance_id)
+        audit = [e for e in trail if e.event_type not in VIEW_EVENTS]
+        views: dict[str, int] = {}
+        for event in trail:
+            if event.event_type in VIEW_EVENTS:
+                views[event.event_type] = views.get(event.event_type, 0) + 1
+        marks: dict[str, str] = {}
+        passes: dict[str, int] = {}
+        for step in steps:
+            element = step.task.element_id
+            if step.task.state == "completed":
+                passes[element] = passes.get(element, 0) + 1
+                marks.setdefault(element, "done")
+        for step in steps:
+            if step.task.state in ("ready", "claimed"):
+                marks[step.task.element_id] = "overdue" if step.overdue else "active"
+        decisions = [e.payload for e in audit if e.event_type == "gateway_decided"]
+        for decision in decisions:
+            marks.setdefault(decision.get("gateway", ""), "done")
+        now = self._clock()
+        running = instance.status == "running"
+        with self._sessions() as session:
+            worked = self._calendar(session).working_time_between(instance.started_at, instance.ended_at or now)
+            _row, parsed = self._definitions.get(session, instance.definition_id)
+        open_roles = {s.task.role for s in steps if s.task.state in ("ready", "claimed")}
+        return CasePage(
+            instance=instance, steps=steps, documents=self._documents(steps), audit=audit, marks=marks,
+            passes=passes, flows_taken=[d["flow"] for d in decisions if d.get("flow")], worked=worked,
+            overdue=running and instance.due_at is not None and instance.due_at < now,
+            warned=running and instance.warning_at is not None and instance.warning_at < now,
+            can_cancel=running and (instance.started_by == username or ADMIN_ROLE in user_roles
+                                    or any(self._roles.supervisors_of(r) & user_roles for r in open_roles)),
+            properties=dict(parsed.properties), views=views)
+
+    def case_document(self, instance_id: int, sha256: str, username: str) -> tuple[AttachmentView, Any]:
+        """A document of a case the user may read, with its path on disk.
+
+        :raises NotFound: the case has no such document  :raises PermissionDenied:
+        """
+        instance = self._queries.case(instance_id)
+        tasks = self._queries.case_tasks(instance_id)
+        if not self._may_read_case(instance, tasks, username, self._roles_of(username)):
+            raise PermissionDenied("Anda tidak berwenang melihat kasus ini", instance_id=instance_id)
+        documents = self._documents(self._steps(instance.definition_id, tasks))
+        if sha256 not in {d.sha256 for d in documents}:
+            raise NotFound("Dokumen tidak ditemukan pada kasus ini", instance_id=instance_id, sha256=sha256)
+        return self._attachments.get(sha256), self._attachments.path_of(sha256)
+
+    def remaining(self, tasks: Iterable[TaskView]) -> dict[str, timedelta]:
+        """Working time left until each open task's due time (negative: working time overdue)."""
+        now = self._clock()
+        result: dict[str, timedelta] = {}
+        with self._sessions() as session:
+            calendar = self._calendar(session)
+            for task in tasks:
+                if task.due_at is None or task.state not in ("ready", "claimed"):
+                    continue
+                if task.due_at >= now:
+                    result[task.task_id] = calendar.working_time_between(now, task.due_at)
+                else:
+                    result[task.task_id] = -calendar.working_time_between(task.due_at, now)
+        return result
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _roles_of(self, username: str) -> frozenset[str]:
+        user = self._users.find(username)
+        return user.roles if user is not None and user.active else frozenset()
+
+    def _supervises(self, task: TaskView, user_roles: frozenset[str]) -> bool:
+        return bool(self._roles.supervisors_of(task.role) & user_roles) or ADMIN_ROLE in user_roles
+
+    def _may_read_task(self, task: TaskView, username: str, user_roles: frozenset[str]) -> bool:
+        return (task.role in self._roles.expand(user_roles) or username in (task.assignee, task.completed_by)
+                or self._supervises(task, user_roles) or bool(user_roles & CASE_READER_ROLES))
+
+    def _may_read_case(self, instance: CaseView, tasks: list[TaskView], username: str,
+                       user_roles: frozenset[str]) -> bool:
+        return (instance.started_by == username or bool(user_roles & CASE_READER_ROLES)
+                or any(self._may_read_task(t, username, user_roles) for t in tasks))
+
+    def _steps(self, definition_id: int, tasks: list[TaskView]) -> list[StepView]:
+        now = self._clock()
+        with self._sessions() as session:
+            _row, parsed = self._definitions.get(session, definition_id)
+            calendar = self._calendar(session)
+            counts: dict[str, int] = {}
+            steps = []
+            for task in tasks:
+                counts[task.element_id] = counts.get(task.element_id, 0) + 1
+                meta = parsed.user_tasks.get(task.element_id)
+                end = task.completed_at or now
+                steps.append(StepView(
+                    task=task, meta=self._meta(task, meta), pass_no=counts[task.element_id],
+                    worked=calendar.working_time_between(task.created_at, end),
+                    overdue=task.state in ("ready", "claimed") and task.due_at is not None and task.due_at < now,
+                    on_time=None if task.completed_at is None or task.due_at is None
+                    else task.completed_at <= task.due_at))
+            return steps
+
+    def _meta(self, task: TaskView, meta: Any) -> StepMeta:
+        if meta is None:  # the element was removed from a later model version; keep what the row knows
+            return StepMeta(task.element_id, task.name, "", task.role, self._roles.title(task.role), task.form_key, {})
+        return StepMeta(meta.element_id, meta.name, meta.documentation, meta.role, self._roles.title(meta.role),
+                        meta.form_key, dict(meta.mutu_baku))
+
+    def _documents(self, steps: list[StepView]) -> list[DocumentView]:
+        found: list[tuple[str, str, StepView]] = []
+        for step in steps:
+            if step.task.state != "completed" or not step.task.data:
+                continue
+            properties = self._forms.get(step.task.form_key).schema.get("properties", {})
+            for name, prop in properties.items():
+                value = step.task.data.get(name)
+                if prop.get("format") == DOCUMENT_FORMAT and isinstance(value, str):
+                    found.append((value, name, step))
+        stored = self._attachments.find_many([sha for sha, _, _ in found])
+        documents, seen = [], set()
+        for sha, name, step in found:
+            attachment = stored.get(sha)
+            if attachment is None or sha in seen:
+                continue
+            seen.add(sha)
+            title = self._forms.get(step.task.form_key).schema["properties"][name].get("title", name)
+            documents.append(DocumentView(
+                sha, attachment.filename, attachment.media_type, attachment.size, name, title, step.meta.name,
+                step.langkah, step.task.completed_by, step.task.completed_at))
+        return documents
+
+    @staticmethod
+    def _prefill(schema: dict[str, Any], task: TaskView, earlier: list[StepView],
+                 case_data: dict[str, Any]) -> dict[str, Any]:
+        """On a loop pass, the element's previous answers; otherwise the documents handed on by earlier
+        steps under the same field name. Ya/Tidak decisions are never prefilled."""
+        properties = schema.get("properties", {})
+        previous = [s for s in earlier if s.task.element_id == task.element_id and s.task.data]
+        if previous:
+            source = dict(previous[-1].task.data or {})
+        else:
+            source = {k: v for k, v in case_data.items() if properties.get(k, {}).get("format") == DOCUMENT_FORMAT}
+        return {k: v for k, v in source.items() if k in properties and properties[k].get("x-widget") != "yesno"}
+
+    def _user_options(self, schema: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+        roles = {prop["x-role"] for prop in _all_properties(schema) if prop.get("x-widget") == "user"
+                 and prop.get("x-role")}
+        return {role: [(u.username, u.full_name) for u in self._users.users_with_role(role)] for role in sorted(roles)}
+
+
+def _all_properties(schema: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    for prop in schema.get("properties", {}).values():
+        yield prop
+        items = prop.get("items", {})
+        if items.get("type") == "object":
+            yield from items.get("properties", {}).values()
+
+
+def _document_values(schema: dict[str, Any], values: dict[str, Any]) -> Iterable[str]:
+    for name, prop in schema.get("properties", {}).items():
+        if prop.get("format") == DOCUMENT_FORMAT and isinstance(values.get(name), str):
+            yield values[name]
+

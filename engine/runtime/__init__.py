@@ -1,0 +1,1 @@
+"""Running cases: the runner's use cases, the unit of work, workflow state, case migration, documents."""

@@ -1,0 +1,291 @@
+"""Moving running cases to a newer version of their SOP, with a safety check.
+
+A case may move when every step it has completed and every step now open still exists in the new
+version with the same role; otherwise it is refused with the reasons. The stored workflow state is
+pruned of finished history, so completed steps are read from our ``human_task`` rows, not from
+SpiffWorkflow. Each case moves in its own transaction with its audit event, and the instance's
+version counter guards against a concurrent step (a stale write is a conflict, never a lost update).
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Protocol, cast
+
+from sqlalchemy import CursorResult, Result, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine.audit.chain import PendingEvent, case_chain, write_events
+from engine.worktime.work_calendar import WorkCalendar
+from engine.worktime.clock import Clock, utcnow
+from engine.modeling.deploy import DefinitionStore
+from engine.errors import ConcurrentUpdate, Conflict, CaseNotFound
+from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
+from engine.runtime.serializer import _REGISTRY, dump_state, load_state
+from engine.modeling.parser import ParsedDefinition
+from engine.reading.versions import definition_id_of
+
+OPEN_STATES = ("ready", "claimed")
+_STATUS_WORDS = {"completed": "selesai", "cancelled": "dibatalkan"}
+_TASKS = HumanTask.__table__
+_INSTANCES = ProcessInstance.__table__
+
+
+class MigrationRefused(Conflict):
+    """The case cannot move to the requested version; ``reasons`` says why, one line per problem."""
+
+    code = "migration_refused"
+
+    def __init__(self, instance_id: int, reasons: list[str]) -> None:
+        super().__init__(f"Kasus {instance_id} tidak dapat dipindahkan: " + "; ".join(reasons),
+                         instance_id=instance_id, reasons=reasons)
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class MigrationCheck:
+    instance_id: int
+    business_key: str | None
+    from_version: int
+    to_version: int
+    reasons: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    process_key: str
+    from_version: int
+    to_version: int
+    migrated: tuple[int, ...]
+    refused: tuple[MigrationCheck, ...]
+    conflicts: tuple[tuple[int, str], ...]  # (instance id, message): changed meanwhile, try again
+
+
+@dataclass
+class _Plan:
+    """A case with its workflow already moved in memory; written only when ``reasons`` is empty."""
+
+    instance: Any  # the instance columns read
+    old_version: int
+    new_definition_id: int
+    new_version: int
+    old: ParsedDefinition
+    new: ParsedDefinition
+    workflow: BpmnWorkflow | None
+    reasons: list[str]
+
+
+class CaseMigrator:
+    def __init__(self, sessions: sessionmaker[Session], definitions: DefinitionStore,
+                 calendar: Callable[[Session], WorkCalendar], clock: Clock = utcnow) -> None:
+        self._sessions = sessions
+        self._definitions = definitions
+        self._calendar = calendar
+        self._clock = clock
+
+    def check_case(self, instance_id: int, to_version: int | None = None) -> MigrationCheck:
+        """Whether a case could move to ``to_version`` (default: the latest); writes nothing.
+
+        :raises CaseNotFound:
+        """
+        with self._sessions() as session:
+            return self._check(self._plan(session, instance_id, to_version))
+
+    def check_version(self, process_key: str, from_version: int, to_version: int | None = None,
+                      limit: int = 200) -> list[MigrationCheck]:
+        """The check for each running case of one version (oldest first, at most ``limit``)."""
+        with self._sessions() as session:
+            return [self._check(self._plan(session, instance_id, to_version))
+                    for instance_id in self._running_ids(session, process_key, from_version, limit)]
+
+    def migrate_case(self, instance_id: int, actor: str, to_version: int | None = None,
+                         expected_version: int | None = None) -> MigrationCheck:
+        """Move one running case to ``to_version`` (default: the latest), in one transaction.
+
+        :raises MigrationRefused: the safety check failed; nothing was changed
+        :raises ConcurrentUpdate: the case changed meanwhile (or ``expected_version`` is stale)
+        :raises CaseNotFound:
+        """
+        with self._sessions.begin() as session:
+            plan = self._plan(session, instance_id, to_version)
+            if expected_version is not None and plan.instance.version != expected_version:
+                raise ConcurrentUpdate("Kasus sudah berubah sejak halaman dibuka; muat ulang dan coba lagi",
+                                       instance_id=instance_id)
+            if plan.reasons:
+                raise MigrationRefused(instance_id, plan.reasons)
+            self._write(session, plan, actor)
+            return self._check(plan)
+
+    def migrate_version(self, process_key: str, from_version: int, actor: str,
+                        to_version: int | None = None) -> MigrationReport:
+        """Move every running case of ``from_version``: one transaction per case; refusals and
+        conflicts are reported and do not stop the others."""
+        with self._sessions() as session:
+            ids = self._running_ids(session, process_key, from_version, None)
+            target = to_version if to_version is not None else self._latest_version(session, process_key)
+        migrated, refused, conflicts = [], [], []
+        for instance_id in ids:
+            try:
+                self.migrate_case(instance_id, actor, target)
+                migrated.append(instance_id)
+            except MigrationRefused:
+                refused.append(self.check_case(instance_id, target))
+            except ConcurrentUpdate as exc:
+                conflicts.append((instance_id, exc.message))
+        return MigrationReport(process_key, from_version, target, tuple(migrated), tuple(refused), tuple(conflicts))
+
+    # -- planning ----------------------------------------------------------------------------------
+
+    def _plan(self, session: Session, instance_id: int, to_version: int | None) -> _Plan:
+        instance = session.execute(select(
+            _INSTANCES.c.id, _INSTANCES.c.definition_id, _INSTANCES.c.process_key, _INSTANCES.c.business_key,
+            _INSTANCES.c.status, _INSTANCES.c.state_json, _INSTANCES.c.version, _INSTANCES.c.started_at,
+            _INSTANCES.c.due_at, _INSTANCES.c.warning_at).where(_INSTANCES.c.id == instance_id)).first()
+        if instance is None:
+            raise CaseNotFound(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+        old_row, old = self._definitions.get(session, instance.definition_id)
+        target = to_version if to_version is not None else self._latest_version(session, instance.process_key)
+        new_id = definition_id_of(session, instance.process_key, target)
+        _new_row, new = self._definitions.get(session, new_id)
+        plan = _Plan(instance, old_row.version, new_id, target, old, new, None, [])
+        if instance.status != "running":
+            plan.reasons.append(f"kasus sudah {_STATUS_WORDS.get(instance.status, instance.status)}")
+        elif target <= old_row.version:
+            plan.reasons.append(f"kasus berjalan pada versi {old_row.version}; hanya dapat dipindahkan ke versi "
+                                f"yang lebih baru")
+        if plan.reasons:
+            return plan
+        plan.reasons += self._step_reasons(session, instance_id, new, target)
+        if not plan.reasons:
+            plan.workflow = load_state(instance.state_json, old.spec, old.subprocess_specs)
+            plan.reasons += _move_workflow(plan.workflow, new, target)
+        return plan
+
+    def _step_reasons(self, session: Session, instance_id: int, new: ParsedDefinition, target: int) -> list[str]:
+        """Refuse when a completed or open step is gone from the new version or has another role there."""
+        reasons, seen = [], set()
+        rows = session.execute(select(_TASKS.c.element_id, _TASKS.c.name, _TASKS.c.role, _TASKS.c.state)
+                               .where(_TASKS.c.instance_id == instance_id, _TASKS.c.state != "cancelled")
+                               .order_by(_TASKS.c.created_at)).all()
+        for row in rows:
+            kind = "yang sedang aktif" if row.state in OPEN_STATES else "yang sudah selesai"
+            if (row.element_id, kind) in seen:
+                continue
+            seen.add((row.element_id, kind))
+            meta = new.user_tasks.get(row.element_id)
+            if meta is None:
+                reasons.append(f"langkah {kind} '{row.name}' ({row.element_id}) tidak ada di versi {target}")
+            elif meta.role != row.role:
+                reasons.append(f"langkah {kind} '{row.name}' ({row.element_id}) berganti peran dari "
+                               f"'{row.role}' menjadi '{meta.role}' di versi {target}")
+        return reasons
+
+    @staticmethod
+    def _check(plan: _Plan) -> MigrationCheck:
+        return MigrationCheck(plan.instance.id, plan.instance.business_key, plan.old_version, plan.new_version,
+                              tuple(plan.reasons))
+
+    @staticmethod
+    def _latest_version(session: Session, process_key: str) -> int:
+        return session.scalar(select(ProcessDefinition.version).where(ProcessDefinition.process_key == process_key)
+                              .order_by(ProcessDefinition.version.desc()).limit(1)) or 0
+
+    @staticmethod
+    def _running_ids(session: Session, process_key: str, version: int, limit: int | None) -> list[int]:
+        definition_id = definition_id_of(session, process_key, version)
+        query = select(_INSTANCES.c.id).where(_INSTANCES.c.definition_id == definition_id,
+                                              _INSTANCES.c.status == "running").order_by(_INSTANCES.c.id)
+        return list(session.scalars(query.limit(limit) if limit else query))
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def _write(self, session: Session, plan: _Plan, actor: str) -> None:
+        assert plan.workflow is not None
+        now, calendar, instance = self._clock(), self._calendar(session), plan.instance
+        open_rows = session.execute(select(_TASKS.c.id, _TASKS.c.element_id, _TASKS.c.created_at, _TASKS.c.version)
+                                    .where(_TASKS.c.instance_id == instance.id, _TASKS.c.state.in_(OPEN_STATES))).all()
+        ready = {str(t.id) for t in plan.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        if ready != {r.id for r in open_rows}:  # the tree and our rows disagree: touch nothing
+            raise MigrationRefused(instance.id, ["langkah aktif pada mesin alur tidak cocok dengan daftar tugas"])
+        retimed = []
+        for row in open_rows:
+            meta, before = plan.new.user_tasks[row.element_id], plan.old.user_tasks.get(row.element_id)
+            values: dict[str, Any] = {"name": meta.name, "form_key": meta.form_key, "version": row.version + 1}
+            if before is None or before.waktu_iso != meta.waktu_iso:
+                values["due_at"] = calendar.due(row.created_at, meta.waktu_iso)
+                retimed.append(row.element_id)
+            changed = session.execute(update(_TASKS).where(_TASKS.c.id == row.id, _TASKS.c.version == row.version)
+                                      .values(**values))
+            if _rowcount(changed) != 1:
+                raise ConcurrentUpdate("Tugas kasus berubah saat dipindahkan; coba lagi", instance_id=instance.id)
+        values = {"definition_id": plan.new_definition_id, "state_json": dump_state(plan.workflow),
+                  "version": instance.version + 1}
+        values.update(self._case_deadlines(calendar, plan))
+        changed = session.execute(update(_INSTANCES).where(
+            _INSTANCES.c.id == instance.id, _INSTANCES.c.version == instance.version).values(**values))
+        if _rowcount(changed) != 1:
+            raise ConcurrentUpdate("Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi",
+                                   instance_id=instance.id)
+        write_events(session, [PendingEvent(
+            case_chain(instance.id), "instance_migrated", actor, now,
+            {"process_key": instance.process_key, "from_version": plan.old_version, "to_version": plan.new_version,
+             "definition_id": plan.new_definition_id, "open_tasks": sorted(ready), "retimed_steps": retimed},
+            instance.id)])
+
+    @staticmethod
+    def _case_deadlines(calendar: WorkCalendar, plan: _Plan) -> dict[str, datetime | None]:
+        """The case limits follow the new version when its time limit or warning changed."""
+        values: dict[str, datetime | None] = {}
+        for prop, column in (("waktu_pelaksanaan_iso", "due_at"), ("waktu_peringatan_iso", "warning_at")):
+            old, new = plan.old.properties.get(prop), plan.new.properties.get(prop)
+            if old != new:
+                values[column] = calendar.due(plan.instance.started_at, new) if new else None
+        return values
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE matched: Session.execute is typed as returning a Result, and for DML it is a CursorResult."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
+class _Executable(Protocol):
+    """What a move needs of the version moved to: a deployed definition, or a replay's model."""
+
+    @property
+    def spec(self) -> Any: ...
+
+    @property
+    def subprocess_specs(self) -> dict[str, Any]: ...
+
+
+def _move_workflow(workflow: BpmnWorkflow, new: _Executable, target: int) -> list[str]:
+    """Point the workflow at the new spec (in memory); the reasons it cannot, if any.
+
+    SpiffWorkflow resets the tasks that wait (READY, WAITING) and predicts again from them; a reset
+    task takes its parent's data, so the data each one held is put back afterwards.
+    """
+    if workflow.subprocesses:
+        return ["kasus dengan sub-proses belum dapat dipindahkan"]
+    top, _sub = diff_workflow(_REGISTRY, workflow, new.spec, new.subprocess_specs)
+    live = [t for t in top.removed if not t.has_state(TaskState.PREDICTED_MASK)]
+    if live:
+        return [f"elemen '{t.task_spec.bpmn_id or t.task_spec.name}' yang sedang berjalan atau sudah dilalui "
+                f"tidak ada di versi {target}" for t in live]
+    waiting = {t.id: copy.deepcopy(t.data)
+               for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)}
+    migrate_workflow(top, workflow, new.spec)
+    for task_id, data in waiting.items():
+        task = workflow.tasks.get(task_id)
+        if task is not None:
+            task.data = data
+    known = set(new.spec.task_specs.values())
+    stale = sorted({t.task_spec.name for t in workflow.tasks.values() if t.task_spec not in known})
+    return [f"elemen '{name}' tidak dapat dipetakan ke versi {target}" for name in stale]

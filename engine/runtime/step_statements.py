@@ -1,0 +1,69 @@
+"""The statements a step runs: built and compiled once, run on the driver's cursor (see
+engine.persistence.compiled). A statement built per call costs SQLAlchemy its construction,
+cache-key generation and execution context, several times the driver's own work on SQLite.
+"""
+from __future__ import annotations
+
+from sqlalchemy import String, bindparam, cast, func, insert, literal, select, update
+
+from engine.persistence.compiled import DirectStatement
+from engine.persistence.models import AuditChainHead, AuditEvent, HumanTask, ProcessInstance, UserAccount, UserRole
+
+TASKS = HumanTask.__table__
+INSTANCES = ProcessInstance.__table__
+HEADS = AuditChainHead.__table__
+
+# engine.audit.chain.case_chain in SQL; if they disagreed, every step would fall back to a locked head
+# read (tests/engine/test_transaction.py would see it).
+_INSTANCE_CHAIN = literal("instance:", String).concat(cast(INSTANCES.c.id, String))
+
+# Role keys are identifiers (roles.toml), so a comma joins them unambiguously.
+_ACTOR_ROLES = (select(func.aggregate_strings(UserRole.role_key, ","))
+                .join(UserAccount, UserAccount.id == UserRole.user_id)
+                .where(UserAccount.username == bindparam("actor"), UserAccount.active.is_(True))
+                .scalar_subquery())
+
+# The task, its case, the case's audit chain head and the actor's roles in one read: what
+# completing a task needs.
+TASK_WITH_CASE = DirectStatement(
+    select(TASKS.c.id, TASKS.c.instance_id, TASKS.c.element_id, TASKS.c.name, TASKS.c.role, TASKS.c.form_key,
+           TASKS.c.state, TASKS.c.assignee, TASKS.c.completed_by, TASKS.c.version,
+           INSTANCES.c.definition_id, INSTANCES.c.process_key, INSTANCES.c.business_key,
+           INSTANCES.c.status.label("case_status"), INSTANCES.c.state_json,
+           INSTANCES.c.version.label("case_version"),
+           HEADS.c.seq.label("head_seq"), HEADS.c.hash.label("head_hash"), _ACTOR_ROLES.label("actor_roles"))
+    .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
+    .outerjoin(HEADS, HEADS.c.chain == _INSTANCE_CHAIN)
+    .where(TASKS.c.id == bindparam("task_id")))
+
+# A case and its chain head, for a step that starts from the case (waking its timers).
+CASE_WITH_HEAD = DirectStatement(
+    select(INSTANCES.c.id, INSTANCES.c.definition_id, INSTANCES.c.process_key, INSTANCES.c.business_key,
+           INSTANCES.c.status, INSTANCES.c.state_json, INSTANCES.c.version,
+           HEADS.c.seq.label("head_seq"), HEADS.c.hash.label("head_hash"))
+    .outerjoin(HEADS, HEADS.c.chain == _INSTANCE_CHAIN)
+    .where(INSTANCES.c.id == bindparam("instance_id")))
+
+COMPLETE_TASK = DirectStatement(
+    update(TASKS).where(TASKS.c.id == bindparam("task_id"), TASKS.c.version == bindparam("old_version"))
+    .values(state="completed", completed_at=bindparam("at"), completed_by=bindparam("actor"),
+            assignee=bindparam("new_assignee"), version=bindparam("new_version"), data_json=bindparam("data")))
+
+INSERT_TASKS = DirectStatement(insert(TASKS), columns=[
+    "id", "instance_id", "process_key", "process_name", "business_key", "element_id", "name", "role", "form_key",
+    "state", "assignee", "created_at", "claimed_at", "due_at", "version"])
+
+# A step's write of its case; ``ended_at`` and ``data`` left NULL keep what the row holds.
+SAVE_CASE = DirectStatement(
+    update(INSTANCES).where(INSTANCES.c.id == bindparam("case_id"), INSTANCES.c.version == bindparam("old_version"))
+    .values(version=bindparam("new_version"), status=bindparam("status"),
+            ended_at=func.coalesce(bindparam("ended_at", type_=INSTANCES.c.ended_at.type), INSTANCES.c.ended_at),
+            data_json=func.coalesce(bindparam("data", type_=INSTANCES.c.data_json.type), INSTANCES.c.data_json),
+            next_timer_at=bindparam("next_timer"), state_json=bindparam("state")))
+INSERT_EVENTS = DirectStatement(insert(AuditEvent.__table__), columns=[
+    "chain", "seq", "instance_id", "event_type", "actor", "at", "payload_json", "prev_hash", "hash"])
+
+# The chain head moves only from the value read: a writer that appended meanwhile makes it match nothing.
+ADVANCE_HEAD = DirectStatement(
+    update(HEADS).where(HEADS.c.chain == bindparam("chain_key"), HEADS.c.seq == bindparam("old_seq"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))

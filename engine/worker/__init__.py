@@ -1,0 +1,1 @@
+"""The worker: timers, routine starts, escalation, notifications and e-mail, under APScheduler."""

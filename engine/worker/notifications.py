@@ -1,0 +1,136 @@
+"""In-app notifications (the bell): writing them once per event and user, and reading them.
+
+For the web layer::
+
+    alur.notifications.unread_count("budi")            -> int
+    alur.notifications.list("budi", limit=20)          -> list[NotificationView], newest first
+    alur.notifications.mark_read("budi", [12, 13])     -> how many were newly marked
+    alur.notifications.mark_all_read("budi")           -> how many were newly marked
+
+Reading is per user: ids of someone else's notifications are ignored, never an error, so a
+forged id reveals nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.worktime.clock import Clock, utcnow
+from engine.persistence.models import Notification, UserAccount, UserRole
+from engine.persistence.db import read_only_connection, read_only_session
+from engine.modeling.roles import RoleCatalog
+
+MAX_LIST = 200
+UNREAD_COUNT = select(func.count()).select_from(Notification).where(  # the bell, on every page
+    Notification.username == bindparam("username"), Notification.read_at.is_(None))
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    notification_id: int
+    kind: str  # task_overdue, case_warning, case_overdue
+    title: str
+    body: str
+    instance_id: int | None
+    task_id: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+    @property
+    def unread(self) -> bool:
+        return self.read_at is None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    username: str
+    email: str | None
+
+
+class NotificationService:
+    """Read side of the bell, one short transaction per call."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock = utcnow) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    def unread_count(self, username: str) -> int:
+        with read_only_connection(self._sessions) as connection:
+            return connection.scalar(UNREAD_COUNT, {"username": username}) or 0
+
+    def list(self, username: str, limit: int = 20, unread_only: bool = False) -> list[NotificationView]:
+        """The user's newest notifications first (at most ``MAX_LIST``)."""
+        stmt = select(Notification).where(Notification.username == username)
+        if unread_only:
+            stmt = stmt.where(Notification.read_at.is_(None))
+        stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(
+            max(1, min(limit, MAX_LIST)))
+        with read_only_session(self._sessions) as session:
+            return [_view(row) for row in session.scalars(stmt)]
+
+    def mark_read(self, username: str, notification_ids: Iterable[int]) -> int:
+        ids = [int(i) for i in notification_ids]
+        if not ids:
+            return 0
+        return self._mark(username, Notification.id.in_(ids))
+
+    def mark_all_read(self, username: str) -> int:
+        return self._mark(username, Notification.id.is_not(None))
+
+    def _mark(self, username: str, condition: ColumnElement[bool]) -> int:
+        with self._sessions.begin() as session:
+            result = session.execute(update(Notification).where(
+                Notification.username == username, Notification.read_at.is_(None), condition)
+                .values(read_at=self._clock()))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _view(row: Notification) -> NotificationView:
+    return NotificationView(row.id, row.kind, row.title, row.body, row.instance_id, row.task_id, row.created_at,
+                            row.read_at)
+
+
+def add_notification(session: Session, *, recipient: Recipient, kind: str, title: str, body: str,
+                     dedup_key: str, now: datetime, instance_id: int | None = None, task_id: str | None = None,
+                     email: bool = False) -> bool:
+    """Insert one notification in the caller's transaction unless ``dedup_key`` exists already.
+
+    With ``email`` and an address on the account, the row also enters the e-mail outbox.
+    Returns whether a row was inserted.
+    """
+    email_to = recipient.email if email and recipient.email else None
+    values = dict(username=recipient.username, kind=kind, title=title[:300], body=body, instance_id=instance_id,
+                  task_id=task_id, dedup_key=dedup_key[:200], created_at=now, email_to=email_to,
+                  email_next_at=now if email_to else None, email_attempts=0)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = session.execute(insert(Notification).values(**values).on_conflict_do_nothing(
+        index_elements=["dedup_key"]))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def users_holding(session: Session, catalog: RoleCatalog, roles: Iterable[str]) -> list[Recipient]:
+    """Active users who can work tasks of any of ``roles`` (members of group roles included)."""
+    wanted: set[str] = set()
+    for role in roles:
+        wanted.add(role)
+        if role in catalog:
+            wanted |= catalog.roles[role].members
+    if not wanted:
+        return []
+    rows = session.execute(
+        select(UserAccount.username, UserAccount.email).join(UserRole, UserRole.user_id == UserAccount.id)
+        .where(UserRole.role_key.in_(sorted(wanted)), UserAccount.active.is_(True))
+        .distinct().order_by(UserAccount.username))
+    return [Recipient(username, email) for username, email in rows]
+
+
+def active_user(session: Session, username: str) -> Recipient | None:
+    row = session.execute(select(UserAccount.username, UserAccount.email).where(
+        UserAccount.username == username, UserAccount.active.is_(True))).first()
+    return Recipient(row[0], row[1]) if row else None

@@ -1,0 +1,189 @@
+"""APScheduler wiring for the worker; the work itself lives in ``engine.worker.jobs`` and ``engine.worker.mailer``.
+
+One job, ``alur_worker``, runs the use cases and then moves its own next run to the earliest due
+moment (``Scheduling.next_wakeup()``), but never more than ``max_sleep`` seconds ahead (default
+30 s, ``ALUR_WORKER_MAX_SLEEP``): other processes create timers, tasks and schedules too, and this
+bound is how late the worker can notice them. It never sleeps less than ``MIN_SLEEP`` either, so a
+deadline that keeps failing cannot spin the CPU. The job's interval trigger of ``max_sleep`` is
+the safety net should a reschedule ever be lost. All state is in the database: stopping, killing
+or running several workers loses and doubles nothing.
+
+Entry points:
+
+- ``alur worker`` — the foreground process (SIGTERM/SIGINT finish the item in hand, then exit);
+- ``start_embedded_worker(alur)`` — for ``make run``: a daemon thread inside the web process.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import signal
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Mapping
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from engine.audit.checkpoints import KEY_ENV, KEY_FILE_ENV, signing_key_from_env
+from engine.worktime.clock import Clock, utcnow
+from engine.worker.mailer import Mailer
+from engine.worker.jobs import RunReport, Scheduling
+from engine.worker.work_items import ItemHooks
+
+JOB_ID = "alur_worker"
+DEFAULT_MAX_SLEEP = 30.0
+MIN_SLEEP = 1.0
+CHECKPOINT_EVERY = timedelta(hours=1)
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, scheduling: Scheduling, mailer: Mailer | None = None, clock: Clock = utcnow,
+                 max_sleep: float = DEFAULT_MAX_SLEEP, hooks: ItemHooks | None = None,
+                 checkpoint: Callable[[], object] | None = None,
+                 checkpoint_every: timedelta = CHECKPOINT_EVERY) -> None:
+        if max_sleep < MIN_SLEEP:
+            raise ValueError(f"max_sleep must be at least {MIN_SLEEP} s")
+        self._scheduling = scheduling
+        self._mailer = mailer
+        self._clock = clock
+        self.max_sleep = max_sleep
+        self.hooks = hooks or ItemHooks()
+        self.scheduler: BackgroundScheduler | None = None
+        self._checkpoint = checkpoint  # signs the audit chain heads (issue 6), when a key is configured
+        self._checkpoint_every = checkpoint_every
+        self._last_checkpoint: datetime | None = None
+        # Held for a whole tick: stop() waits on it before shutting the scheduler down, because a
+        # tick that reschedules itself during shutdown would wait for the scheduler's lock forever.
+        self._tick_lock = threading.Lock()
+
+    # -- one run ---------------------------------------------------------------------------------
+
+    def run_once(self) -> RunReport:
+        """Fire timers, start routines, escalate, then send owed e-mail. Each step's failure is
+        logged and does not stop the others."""
+        now = self._clock()
+        report = RunReport()
+        try:
+            report = self._scheduling.run_due(now, self.hooks)
+        except Exception:  # noqa: BLE001 - e.g. the database is away; the next run tries again
+            log.exception("worker run failed")
+            report = RunReport(failures=1)
+        if self._mailer is not None and not self.hooks.stop_requested():
+            try:
+                emails = self._mailer.deliver_pending(now, self.hooks)
+            except Exception:  # noqa: BLE001
+                log.exception("e-mail delivery failed")
+                emails = 0
+            report = dataclasses.replace(report, emails=emails)
+        self._maybe_checkpoint(now)
+        return report
+
+    def _maybe_checkpoint(self, now: datetime) -> None:
+        """Sign the audit chain heads at most every ``checkpoint_every`` (nothing stored if none moved)."""
+        if self._checkpoint is None or self.hooks.stop_requested():
+            return
+        if self._last_checkpoint is not None and now - self._last_checkpoint < self._checkpoint_every:
+            return
+        try:
+            self._checkpoint()
+            self._last_checkpoint = now
+        except Exception:  # noqa: BLE001 - retried on the next run
+            log.exception("audit checkpoint failed")
+
+    def run_until_idle(self, max_runs: int = 1000) -> RunReport:
+        """Run until a run finds nothing to do; returns the totals (for ``--once`` and tests)."""
+        totals = RunReport()
+        for _ in range(max_runs):
+            report = self.run_once()
+            totals += report
+            if report.total == 0 or self.hooks.stop_requested():
+                break
+        return totals
+
+    def next_run_at(self, now: datetime) -> datetime:
+        """When to run next: the earliest due moment, kept within [now + MIN_SLEEP, now + max_sleep]."""
+        latest = now + timedelta(seconds=self.max_sleep)
+        wakeup = self._scheduling.next_wakeup()
+        moment = latest if wakeup is None else min(wakeup, latest)
+        return max(moment, now + timedelta(seconds=MIN_SLEEP))
+
+    # -- APScheduler -----------------------------------------------------------------------------
+
+    def tick(self) -> RunReport:
+        """The job: one run, then move the job's next run to ``next_run_at``."""
+        with self._tick_lock:
+            report = self.run_once()
+            if report.total:
+                log.info("worker: %s", report)
+            if self.scheduler is not None and not self.hooks.stop_requested():
+                try:
+                    run_at = self.next_run_at(self._clock())
+                except Exception:  # noqa: BLE001 - the interval trigger still wakes us within max_sleep
+                    log.exception("could not compute the next wake-up")
+                else:
+                    self.scheduler.modify_job(JOB_ID, next_run_time=run_at)
+            return report
+
+    def start(self, paused: bool = False) -> BackgroundScheduler:
+        """Start the scheduler thread with the job due at once (``paused``: tests drive ``tick`` by hand)."""
+        scheduler = BackgroundScheduler(timezone=timezone.utc, daemon=True)
+        scheduler.add_job(self.tick, IntervalTrigger(seconds=self.max_sleep, timezone=timezone.utc), id=JOB_ID,
+                          name="Alur worker", max_instances=1, coalesce=True, misfire_grace_time=None,
+                          next_run_time=self._clock())
+        self.scheduler = scheduler
+        scheduler.start(paused=paused)
+        return scheduler
+
+    def stop(self, wait: bool = True) -> None:
+        """Ask the run in progress to stop after its current item, then shut the scheduler down."""
+        self.hooks.stop.set()
+        with self._tick_lock:  # a tick in progress finishes (and reschedules) first; later ones see stop
+            pass
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+
+    def run_forever(self) -> None:
+        """Run in the foreground until SIGTERM or SIGINT (``alur worker``)."""
+        stopping = threading.Event()
+
+        def on_signal(signum: int, _frame: Any) -> None:
+            log.info("signal %s: stopping after the current item", signum)
+            stopping.set()
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        self.start()
+        try:
+            while not stopping.wait(1.0):
+                pass
+        finally:
+            self.stop(wait=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def build_worker(alur: Any, hooks: ItemHooks | None = None,
+                 environ: Mapping[str, str] = os.environ) -> Worker:
+    """A worker over an ``Alur`` (``engine.bootstrap``), with e-mail when SMTP is configured and
+    periodic signed audit checkpoints when a key is (``ALUR_AUDIT_KEY_FILE`` or ``ALUR_AUDIT_KEY``)."""
+    checkpoint = None
+    if environ.get(KEY_FILE_ENV) or environ.get(KEY_ENV):
+        key = signing_key_from_env(environ)
+        checkpoint = lambda: alur.checkpoints.make_checkpoint(key, "system")  # noqa: E731
+    return Worker(alur.scheduling, alur.mailer, alur.clock, alur.settings.worker_max_sleep, hooks,
+                  checkpoint=checkpoint)
+
+
+def start_embedded_worker(alur: Any) -> Worker:
+    """Run the worker inside the current process (the embedded default, ``make run``).
+
+    Call it once per process that should run timers — e.g. in ``web/serve.py`` before serving, not in
+    ``create_app`` (the reloader and every gunicorn worker would start their own; that would still be
+    correct, as all work is claimed in the database, only wasteful). The scheduler thread is a
+    daemon; call ``worker.stop()`` on shutdown to let the current item finish first.
+    """
+    worker = build_worker(alur)
+    worker.start()
+    return worker
