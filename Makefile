@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 MODELER := web/static/vendor/modeler.js
 
-.PHONY: run modeler translations test test-engine test-web test-processes lint bpmnlint bench clean worker
+.PHONY: run modeler translations test test-engine test-web test-processes lint typecheck bpmnlint bench clean worker
 
 $(STAMP): setup.cfg
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,8 +64,12 @@ test-processes: $(STAMP)
 bpmnlint: $(NODE_STAMP)
 	npx --no-install bpmnlint processes/*.bpmn
 
+# Static gates (CI runs both): ruff over every Python folder, and mypy, strict (setup.cfg [mypy]).
 lint: $(STAMP) bpmnlint
-	$(VENV)/bin/ruff check engine web alur tests
+	$(VENV)/bin/ruff check engine web alur tests bench tools stubs
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
 
 bench: $(STAMP) $(NODE_STAMP)
 	command -v wrk >/dev/null || (apt-get install -y -qq wrk || echo "wrk missing: the HTTP rows will be skipped")

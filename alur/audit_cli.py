@@ -88,7 +88,7 @@ def _export_log(alur: Alur, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_audit_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_audit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = sub.add_parser("audit", help="audit log: verify, checkpoints, replay, export")
     commands = audit.add_subparsers(dest="audit_command", required=True)
 

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from alur.audit_cli import add_audit_commands
 from alur.worker_cli import add_worker_commands
@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     alur = open_alur(settings_from_env())
     try:
-        return args.handler(alur, args)
+        handler: Handler = args.handler  # set by the subcommand's parser
+        return handler(alur, args)
     except EngineError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         for field, message in getattr(exc, "errors", {}).items():

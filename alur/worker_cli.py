@@ -56,7 +56,7 @@ def _schedule_reset(alur: Alur, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_worker_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg] # argparse's own type
+def add_worker_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("worker", help="run timers, routine starts, escalation and e-mail (foreground)")
     p.add_argument("--once", action="store_true", help="work until nothing is due, then exit")
     p.set_defaults(handler=_worker)

@@ -1,4 +1,13 @@
-"""Explicit engine settings: the engine never reads Flask's config or the environment itself."""
+"""Explicit engine settings, and where the engine reads the environment.
+
+The engine never reads Flask's config. It reads ``ALUR_*`` environment variables only in the
+functions named ``*_from_env``: ``settings_from_env``, ``smtp_settings_from_env`` and
+``chromium_from_env`` here (the CLI, the web app and the worker entry call the first; the PDF
+renderer falls back on the last), and ``signing_key_from_env`` and ``trusted_keys_from_env`` in
+``engine.audit.checkpoints``, which read the mapping they are given (``build_worker`` in
+``engine.worker.scheduler`` gives them ``os.environ`` unless told otherwise). Everything else takes a
+``Settings`` or explicit arguments.
+"""
 from __future__ import annotations
 
 import os
@@ -47,19 +56,17 @@ class Settings:
 
 
 def default_database_url(instance_dir: Path = PROJECT_ROOT / "instance") -> str:
-    """``ALUR_DATABASE_URL`` if set, else the embedded SQLite file under ``instance/``."""
-    url = os.environ.get("ALUR_DATABASE_URL")
-    if url:
-        return url
+    """The embedded SQLite file under ``instance_dir`` (created if missing)."""
     instance_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{instance_dir / 'alur.db'}"
 
 
 def settings_from_env() -> Settings:
-    """Build settings for the CLI and the web app from ``ALUR_*`` variables."""
+    """Build settings for the CLI and the web app from ``ALUR_*`` variables; the database is
+    ``ALUR_DATABASE_URL`` if set, else the embedded SQLite file under the instance directory."""
     root = Path(os.environ.get("ALUR_INSTANCE_DIR", PROJECT_ROOT / "instance"))
     return Settings(
-        database_url=default_database_url(root),
+        database_url=os.environ.get("ALUR_DATABASE_URL") or default_database_url(root),
         processes_dir=Path(os.environ.get("ALUR_PROCESSES_DIR", PROJECT_ROOT / "processes")),
         forms_dir=Path(os.environ.get("ALUR_FORMS_DIR", PROJECT_ROOT / "forms")),
         attachments_dir=root / "attachments",
@@ -81,6 +88,11 @@ def smtp_settings_from_env() -> SmtpSettings | None:
         starttls=_flag(env("ALUR_SMTP_STARTTLS", "1")), ssl=_flag(env("ALUR_SMTP_SSL", "0")),
         username=env("ALUR_SMTP_USER") or None, password=env("ALUR_SMTP_PASSWORD") or None,
         timeout=float(env("ALUR_SMTP_TIMEOUT", "10")))
+
+
+def chromium_from_env() -> str | None:
+    """``ALUR_CHROMIUM``: the Chromium binary for SOP PDFs, when none is configured explicitly."""
+    return os.environ.get("ALUR_CHROMIUM")
 
 
 def _flag(value: str) -> bool:

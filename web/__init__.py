@@ -77,7 +77,8 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
 def _locale() -> str:
     """Indonesian unless the user switched (the browser's language is not asked: staff browsers are
     often set to English, and the SOPs are written in Indonesian)."""
-    return session.get("lang") if session.get("lang") in LANGUAGES else "id"
+    lang = session.get("lang")
+    return lang if isinstance(lang, str) and lang in LANGUAGES else "id"
 
 
 def _remember_language() -> None:

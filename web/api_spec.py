@@ -47,7 +47,8 @@ _SCHEMAS: dict[str, Any] = {
             "working_minutes_left": {"type": ["integer", "null"], "description": "negative when overdue"}}}]}},
         "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
         "pages": {"type": "integer"},
-        "counts": {"type": "object", "properties": {t: {"type": "integer"} for t in ("mine", "available", "overdue")}}}},
+        "counts": {"type": "object",
+                   "properties": {t: {"type": "integer"} for t in ("mine", "available", "overdue")}}}},
     "TaskDetail": {"type": "object", "properties": {
         "task": _ref("Task"), "step": {"type": "object", "description": "name, documentation, role, mutu_baku"},
         "form": {"type": "object", "description": "the form's JSON Schema (draft 2020-12)"},

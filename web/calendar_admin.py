@@ -54,7 +54,7 @@ def _parse_day(text: str) -> date:
         raise InvalidInput(gettext("Tanggal tidak valid (format TTTT-BB-HH)."), field="tanggal") from exc
 
 
-def _render(year: int, error: str | None = None, form: dict | None = None) -> str:
+def _render(year: int, error: str | None = None, form: dict[str, str] | None = None) -> str:
     admin = current_alur().calendar_admin
     return render_template("admin/calendar.html", year=year, days_off=admin.days_off(year),
                            overrides=admin.list_overrides(), error=error, form=form or {})

@@ -37,10 +37,10 @@ def _language() -> _Language:
         namespace = g._get_current_object()  # one context lookup instead of one per attribute
     except RuntimeError:  # no app context: flask_babel's defaults
         return _Language(get_locale(), get_timezone(), get_translations())
-    language = getattr(namespace, "alur_language", None)
+    language: _Language | None = getattr(namespace, "alur_language", None)
     if language is None:
         language = namespace.alur_language = _Language(get_locale(), get_timezone(), get_translations())
-    return language  # type: ignore[no-any-return]
+    return language
 
 
 def gettext(string: str, **variables: Any) -> str:
@@ -219,11 +219,12 @@ def _around_placeholder(endpoint: str, name: str) -> tuple[str, str] | None:
     """``url_for(endpoint, name=<placeholder>)`` split at the placeholder, once per request; None
     when it does not split cleanly (then each row calls url_for)."""
     namespace = g._get_current_object()
-    cache = namespace.__dict__.setdefault("alur_row_urls", {})
+    cache: dict[tuple[str, str], tuple[str, str] | None] = namespace.__dict__.setdefault("alur_row_urls", {})
     if (endpoint, name) not in cache:
-        parts = url_for(endpoint, **{name: _PLACEHOLDER}).split(str(_PLACEHOLDER))
+        values: dict[str, Any] = {name: _PLACEHOLDER}
+        parts = url_for(endpoint, **values).split(str(_PLACEHOLDER))
         cache[endpoint, name] = (parts[0], parts[1]) if len(parts) == 2 and "?" not in parts[0] else None
-    return cache[endpoint, name]  # type: ignore[no-any-return]
+    return cache[endpoint, name]
 
 
 def task_url(task_id: str) -> str:
@@ -246,7 +247,9 @@ def case_url(instance_id: int) -> str:
 
 def register(app: Flask) -> None:
     """Filters, globals and the templates' ``_``/``gettext`` (call after flask_babel's ``init_app``)."""
-    app.jinja_env.install_gettext_callables(  # flask_babel's, with the request's translations looked up once
+    # flask_babel's, with the request's translations looked up once; the method comes with the
+    # jinja2.ext.i18n extension flask_babel adds, which Environment's type does not know
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _language().translations.ugettext(s),
         ngettext=lambda s, p, n: _language().translations.ungettext(s, p, n),
         pgettext=lambda c, s: _language().translations.upgettext(c, s),
@@ -263,7 +266,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _user_context() -> dict[str, Any]:
-        unread, roles = 0, frozenset()
+        unread, roles = 0, frozenset[str]()
         if current_user.is_authenticated:
             unread = current_user.unread_notifications  # read with the account for this request
             if unread is None:  # signed in during this request

@@ -46,7 +46,9 @@ class Field:
 
 
 def widget_of(prop: dict[str, Any]) -> str:
-    widget, kind, fmt = prop.get("x-widget"), prop.get("type"), prop.get("format")
+    widget: str | None = prop.get("x-widget")
+    kind: str | None = prop.get("type")
+    fmt: str | None = prop.get("format")
     if fmt == DOCUMENT_FORMAT or widget == "file":
         return "file"
     if kind == "array":
@@ -152,6 +154,7 @@ def read_submission(schema: dict[str, Any], form: MultiDict[str, str], files: Mu
     errors: dict[str, str] = {}
     for key, prop in schema.get("properties", {}).items():
         widget = widget_of(prop)
+        value: str | list[Any] | None
         if widget == "file":
             value = _read_file(key, prop, form, files, store, errors)
         elif widget == "table":
@@ -180,9 +183,10 @@ def _read_file(key: str, prop: dict[str, Any], form: MultiDict[str, str], files:
 def _read_table(key: str, prop: dict[str, Any], form: MultiDict[str, str], errors: dict[str, str]) -> list[Any] | None:
     columns = prop.get("items", {}).get("properties", {})
     indices = sorted({int(m["index"]) for name in form if (m := _ROW.match(name)) and m["table"] == key})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for index in indices[:MAX_ROWS]:
-        row, cell_errors = {}, {}
+        row: dict[str, Any] = {}
+        cell_errors: dict[str, str] = {}
         for col, cprop in columns.items():
             value = _convert(widget_of(cprop), form.get(f"{key}-{index}-{col}"), col, cell_errors)
             if value is not None:

@@ -1,6 +1,8 @@
 """The task page: read the step, claim or release it, fill and complete its form with documents."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
@@ -8,13 +10,13 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from engine import AttachmentView, FormInvalid, TaskPage
-from web.forms import build_fields, read_submission
+from web.forms import Store, build_fields, read_submission
 from web.current import current_alur
 
 bp = Blueprint("tasks", __name__, url_prefix="/tugas")
 
 
-def render_task(page: TaskPage, values: dict | None = None, errors: dict[str, str] | None = None) -> str:
+def render_task(page: TaskPage, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> str:
     values = page.values if values is None else values
     attachments = {**page.attachments, **current_alur().attachments.find_many(
         [v for v in values.values() if isinstance(v, str)])}
@@ -63,7 +65,8 @@ def unclaim(task_id: str) -> Response:
     return redirect(url_for("inbox.index", tab="available"))
 
 
-def _store_for(user: str):  # noqa: ANN202 - a closure over the current user
+def _store_for(user: str) -> Store:
+    """Store uploads as the current user."""
     def store(upload: FileStorage, accept: list[str]) -> AttachmentView:
         return current_alur().attachments.store(upload.stream, upload.filename or "", user, accept)
     return store

@@ -73,9 +73,10 @@ def write_events(session: Session, events: list[PendingEvent],
     by_chain: dict[str, list[PendingEvent]] = {}
     for event in events:
         by_chain.setdefault(event.chain, []).append(event)
-    optimistic = {chain: _chain_rows(chain, pending, *known_heads[chain])
-                  for chain, pending in by_chain.items() if chain in (known_heads or {})}
-    advances = [Write(ADVANCE_HEAD, {"chain_key": chain, "old_seq": known_heads[chain][0],  # type: ignore[index]
+    heads = known_heads or {}
+    optimistic = {chain: _chain_rows(chain, pending, *heads[chain])
+                  for chain, pending in by_chain.items() if chain in heads}
+    advances = [Write(ADVANCE_HEAD, {"chain_key": chain, "old_seq": heads[chain][0],
                                      "new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
                 for chain, rows in optimistic.items()]
     connection = session.connection()

@@ -136,15 +136,15 @@ class AuditExporter:
             packet.add_text(f"process/{definition.process_key}_v{definition.version}.bpmn", [definition.bpmn_xml])
             packet.add_text("checkpoints.json", [json.dumps(self._checkpoints(session, chain), indent=2)])
             documents = self._add_documents(packet, session, history)
+        ok = audit.ok and replay.ok and all(d["intact"] for d in documents)
         report = {
             "instance_id": instance_id, "process_key": definition.process_key, "version": definition.version,
-            "generated_at": self._clock().isoformat(), "generated_by": actor,
-            "ok": audit.ok and replay.ok and all(d["intact"] for d in documents),
+            "generated_at": self._clock().isoformat(), "generated_by": actor, "ok": ok,
             "audit_chain": audit.to_dict(), "replay": replay.to_dict(), "documents": documents,
         }
         packet.add_text("verification.json", [json.dumps(report, indent=2, ensure_ascii=False)])
         packet.add_text("verification.txt", [_report_text(report, audit.lines(), replay.lines())])
-        return ExportSummary(packet.close(), len(events), report["ok"])
+        return ExportSummary(packet.close(), len(events), ok)
 
     def export_log(self, date_from: date, date_to: date, target: str | Path | IO[bytes]) -> ExportSummary:
         """Write every event from ``date_from`` to ``date_to`` (inclusive, WITA days), all chains.
@@ -223,8 +223,9 @@ def _report_text(report: dict[str, Any], audit_lines: list[str], replay_lines: l
     lines = [f"Audit packet of case {report['instance_id']} ({report['process_key']} v{report['version']})",
              f"generated {report['generated_at']} by {report['generated_by']}",
              f"VERDICT: {'OK' if report['ok'] else 'PROBLEMS FOUND'}", "", "Hash chain and signed checkpoints:",
-             *[f"  {line}" for line in audit_lines], "", "Replay verification:", *[f"  {line}" for line in replay_lines],
-             "", "Documents (sha256 of the file in this packet):"]
+             *[f"  {line}" for line in audit_lines], "",
+             "Replay verification:", *[f"  {line}" for line in replay_lines], "",
+             "Documents (sha256 of the file in this packet):"]
     for doc in report["documents"]:
         state = "intact" if doc["intact"] else ("MISSING" if not doc["present"] else "CONTENT CHANGED")
         lines.append(f"  {doc['sha256']}  {state}  {doc['field']} ({doc['step']})")

@@ -37,7 +37,7 @@ class ModelGraph:
     starts: frozenset[str]
     ends: frozenset[str]
     activities: frozenset[str]
-    flows: tuple[tuple[str, str, str], ...]  # (flow id, source, target)
+    flows: tuple[tuple[str | None, str, str], ...]  # (flow id, source, target); BPMN lets a flow go without an id
 
     @classmethod
     def from_xml(cls, bpmn_xml: str, process_key: str) -> "ModelGraph":
@@ -47,11 +47,11 @@ class ModelGraph:
             return cls(frozenset(), frozenset(), frozenset(), ())
 
         def ids(tag: str) -> set[str]:
-            return {e.get("id") for e in process.iterfind(f"bpmn:{tag}", NS)}
+            return {node_id for e in process.iterfind(f"bpmn:{tag}", NS) if (node_id := e.get("id")) is not None}
 
         return cls(starts=frozenset(ids("startEvent")), ends=frozenset(ids("endEvent")),
                    activities=frozenset().union(*(ids(t) for t in _ACTIVITIES)),
-                   flows=tuple((f.get("id"), f.get("sourceRef"), f.get("targetRef"))
+                   flows=tuple((f.get("id"), f.get("sourceRef", ""), f.get("targetRef", ""))
                                for f in process.iterfind("bpmn:sequenceFlow", NS)))
 
 
@@ -221,7 +221,7 @@ class _Builder:
     def _flows(self) -> set[str]:
         reached = self._done | set(self._active.values())
         return {flow for (flow, source, target) in self._graph.flows
-                if source in self._done and target in reached
+                if flow is not None and source in self._done and target in reached
                 and (not self._decides(source) or flow in self._decided_flows)}
 
     def _add_documents(self, event: AuditEvent, payload: dict[str, Any]) -> None:

@@ -96,7 +96,7 @@ class _Segment:
 
 @dataclass
 class _Expected:
-    decisions: list[tuple[str, str, str]] = field(default_factory=list)  # (gateway, flow, target)
+    decisions: list[tuple[str, str | None, str]] = field(default_factory=list)  # (gateway, flow, target)
     created: list[Any] = field(default_factory=list)  # SpiffWorkflow tasks newly ready
     withdrawn: list[str] = field(default_factory=list)  # replay task ids no longer ready
     completed: bool = False
@@ -276,7 +276,7 @@ class _Replay:
 
         def did_complete(task: Any) -> None:
             spec_id = getattr(task.task_spec, "bpmn_id", None)
-            if not self._definition.gateways.get(spec_id):
+            if spec_id is None or not self._definition.gateways.get(spec_id):
                 return
             for child in task.children:
                 if child.has_state(TaskState.DEFINITE_MASK | TaskState.FINISHED_MASK):
@@ -316,7 +316,7 @@ class _Replay:
             raise self._diverged(where, "the case to end here" if expected.completed else "the case to go on",
                                  "instance_completed" if completions else "no end")
 
-    def _compare_decisions(self, cause: _Recorded, expected: list[tuple[str, str, str]],
+    def _compare_decisions(self, cause: _Recorded, expected: list[tuple[str, str | None, str]],
                            recorded: list[_Recorded]) -> None:
         for index in range(max(len(expected), len(recorded))):
             want = expected[index] if index < len(expected) else None
@@ -336,9 +336,9 @@ class _Replay:
 
     def _compare_created(self, cause: _Recorded, expected: list[Any], recorded: list[_Recorded]) -> None:
         want = Counter(t.task_spec.bpmn_id for t in expected)
-        found = Counter(r.payload.get("element_id") for r in recorded)
+        found = Counter(str(r.payload.get("element_id")) for r in recorded)
         if want != found:
-            where = next((r for r in recorded if want[r.payload.get("element_id")] == 0), None) or cause
+            where = next((r for r in recorded if want[str(r.payload.get("element_id"))] == 0), None) or cause
             raise self._diverged(where, f"new tasks {_names(want)} after step {cause.step}",
                                  f"new tasks {_names(found)}")
         pool = list(expected)

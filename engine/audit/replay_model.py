@@ -34,7 +34,7 @@ class ReplayModel:
     spec: Any
     subprocess_specs: dict[str, Any]
     gateways: dict[str, str]  # id -> question (exclusive gateways)
-    flows: dict[tuple[str, str], tuple[str, str]]  # (source, target) -> (flow id, name)
+    flows: dict[tuple[str, str], tuple[str | None, str]]  # (source, target) -> (flow id, name), as ParsedDefinition
 
 
 def load_model(session: Session, process_key: str, version: int) -> ReplayModel:
@@ -58,8 +58,8 @@ def load_model(session: Session, process_key: str, version: int) -> ReplayModel:
     return ReplayModel(row.id, process_key, version, spec, subprocess_specs, gateways, flows)
 
 
-def parse_model(bpmn_xml: str, filename: str, process_key: str) -> tuple[Any, dict[str, Any], dict[str, str],
-                                                                         dict[tuple[str, str], tuple[str, str]]]:
+def parse_model(bpmn_xml: str, filename: str, process_key: str) -> tuple[
+        Any, dict[str, Any], dict[str, str], dict[tuple[str, str], tuple[str | None, str]]]:
     """Parse a stored model for execution only, as deploy did (timer starts run as plain starts).
 
     The Alur conventions are not checked again: the role catalogue or the forms may have changed
@@ -76,9 +76,9 @@ def parse_model(bpmn_xml: str, filename: str, process_key: str) -> tuple[Any, di
     process = root.find(f"bpmn:process[@id='{process_key}']", NS)
     if process is None:
         return spec, subprocess_specs, {}, {}
-    gateways = {g.get("id"): g.get("name", "") for g in process.iterfind("bpmn:exclusiveGateway", NS)}
-    flows = {(f.get("sourceRef"), f.get("targetRef")): (f.get("id"), f.get("name", ""))
-             for f in process.iterfind("bpmn:sequenceFlow", NS)}
+    gateways = {g.get("id", ""): g.get("name", "") for g in process.iterfind("bpmn:exclusiveGateway", NS)}
+    flows = {(f.get("sourceRef", ""), f.get("targetRef", "")): (f.get("id"), f.get("name", ""))
+             for f in process.iterfind("bpmn:sequenceFlow", NS)}  # as DefinitionParser.parse reads them
     return spec, subprocess_specs, gateways, flows
 
 

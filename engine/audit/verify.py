@@ -113,8 +113,8 @@ def _uncovered(session: Session, covered: dict[str, int], wanted: set[str] | Non
     query = select(AuditChainHead.chain, AuditChainHead.seq)
     if wanted is not None:
         query = query.where(AuditChainHead.chain.in_(wanted))
-    behind = [(chain, seq, covered.get(chain, 0)) for chain, seq in session.execute(query.order_by(AuditChainHead.chain))
-              if seq > covered.get(chain, 0)]
+    behind = [(chain, seq, covered.get(chain, 0))
+              for chain, seq in session.execute(query.order_by(AuditChainHead.chain)) if seq > covered.get(chain, 0)]
     if wanted is not None:
         return [f"{chain}: events after seq {signed} (up to {seq}) are not yet covered by a signed checkpoint"
                 for chain, seq, signed in behind]

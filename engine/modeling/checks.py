@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -107,14 +108,15 @@ def deploy_problems(parser: DefinitionParser, content: bytes, filename: str,
         process = parser.single_process(tree, filename, None)
     lane_of = _check_lanes(parser, process, filename, problems)
     for task in process.iterfind(".//bpmn:userTask", NS):
-        _run(problems, lambda t=task: parser.user_tasks(_wrap(process, [t]), filename, lane_of))
+        _run(problems, partial(parser.user_tasks, _wrap(process, [task]), filename, lane_of))
     for element in _expression_owners(process):
-        _run(problems, lambda e=element: parser.check_expressions(_wrap(process, [e]), filename))
+        _run(problems, partial(parser.check_expressions, _wrap(process, [element]), filename))
     for gateway in process.iterfind("bpmn:exclusiveGateway", NS):
         _check_gateway(parser, process, gateway, filename, problems)
     _run(problems, lambda: _check_cycle(parser, process, filename))
     if not problems:
-        _run(problems, lambda: parser.spiff_spec(tree, process.get("id"), filename))
+        # single_process refused a process without an id
+        _run(problems, lambda: parser.spiff_spec(tree, process.get("id", ""), filename))
     known = {(p.element_id, p.message) for p in problems}
     try:
         parser.parse(content, filename, expected_key)
@@ -129,7 +131,7 @@ def _check_lanes(parser: DefinitionParser, process: etree._Element, filename: st
     """Each lane on its own, then the valid ones together (an element in two lanes)."""
     valid, stand_in = [], {}
     for lane in process.iterfind(".//bpmn:lane", NS):
-        if _run(problems, lambda ln=lane: parser.lanes(_wrap(process, [ln]), filename)):
+        if _run(problems, partial(parser.lanes, _wrap(process, [lane]), filename)):
             valid.append(copy.deepcopy(lane))
         else:  # its steps are checked as if the lane were valid, so its one problem is not repeated per step
             stand_in.update(_stand_in_roles(parser, process, lane))
@@ -142,7 +144,9 @@ def _check_lanes(parser: DefinitionParser, process: etree._Element, filename: st
                        if (r.text or "").strip() == exc.context.get("element_id")]
             if len(doubled) < 2:
                 break
-            doubled[-1].getparent().remove(doubled[-1])
+            lane_of_ref = doubled[-1].getparent()
+            assert lane_of_ref is not None  # a flowNodeRef found in a lane
+            lane_of_ref.remove(doubled[-1])
     return stand_in
 
 
@@ -171,7 +175,7 @@ def _check_gateway(parser: DefinitionParser, process: etree._Element, gateway: e
             if stand_in.find("bpmn:conditionExpression", NS) is None:
                 etree.SubElement(stand_in, f"{_BPMN}conditionExpression").text = "true"
             others.append(stand_in)
-        _run(problems, lambda f=flow, o=others: parser.check_gateways(_wrap(process, [gateway, f, *o]), filename))
+        _run(problems, partial(parser.check_gateways, _wrap(process, [gateway, flow, *others]), filename))
 
 
 def _check_cycle(parser: DefinitionParser, process: etree._Element, filename: str) -> None:

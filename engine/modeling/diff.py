@@ -130,7 +130,7 @@ def snapshot(xml: bytes) -> _Snapshot:
     if not processes:
         return _Snapshot({}, {})
     process = processes[0]
-    lane_of = {(ref.text or "").strip(): lane.get("id")
+    lane_of = {(ref.text or "").strip(): lane.get("id", "")
                for lane in process.iterfind(".//bpmn:lane", NS) for ref in lane.iterfind("bpmn:flowNodeRef", NS)}
     info = {"name": process.get("name", ""), "documentation": _documentation(process)}
     participant = root.find(f"bpmn:collaboration/bpmn:participant[@processRef='{process.get('id')}']", NS)
@@ -142,15 +142,16 @@ def snapshot(xml: bytes) -> _Snapshot:
         if not isinstance(node.tag, str) or not node.tag.startswith(_BPMN) or node is process:
             continue
         kind = etree.QName(node).localname
-        if not node.get("id") or kind in ("laneSet", "conditionExpression", "timerEventDefinition",
+        node_id = node.get("id")
+        if not node_id or kind in ("laneSet", "conditionExpression", "timerEventDefinition",
                                          "documentation", "extensionElements") or kind.endswith("EventDefinition"):
             continue
-        elements[node.get("id")] = _element(node, kind, lane_of)
+        elements[node_id] = _element(node, kind, lane_of)
     return _Snapshot({k: v for k, v in info.items() if v != ""}, elements)
 
 
 def _element(node: etree._Element, kind: str, lane_of: dict[str, str]) -> _Element:
-    element_id = node.get("id")
+    element_id = node.get("id", "")  # the caller skips nodes without one
     props: dict[str, str] = {"name": node.get("name", ""), "documentation": _documentation(node)}
     if element_id in lane_of:
         props["lane"] = lane_of[element_id]

@@ -91,19 +91,20 @@ def evaluate(expression: str, data: Mapping[str, Any]) -> Any:
 @lru_cache(maxsize=1024)
 def _parsed(text: str) -> ast.AST:
     """simpleeval's tree of a checked expression (evaluation never changes it)."""
-    return EvalWithCompoundTypes.parse(text)
+    tree: ast.AST = EvalWithCompoundTypes.parse(text)  # simpleeval is untyped
+    return tree
 
 
-class SafeEnvironment(BasePythonScriptEngineEnvironment):
+class SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]  # SpiffWorkflow is untyped
     """SpiffWorkflow script environment that evaluates expressions safely and runs no scripts."""
 
-    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         return evaluate(expression, {**(external_context or {}), **context})
 
-    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+    def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         raise PermissionError("script tasks are disabled in Alur")
 
-    def call_service(self, context: dict, **kwargs: Any) -> Any:
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         raise PermissionError("service tasks are disabled in Alur")
 
 

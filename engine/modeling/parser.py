@@ -57,7 +57,8 @@ class ParsedDefinition:
     start_roles: frozenset[str]
     routine_cycle: str | None = None
     gateways: dict[str, str] = field(default_factory=dict)  # id -> question
-    flows: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # (source, target) -> (id, name)
+    # (source, target) -> (id, name); BPMN lets a sequence flow go without an id
+    flows: dict[tuple[str, str], tuple[str | None, str]] = field(default_factory=dict)
 
 
 def sha256_of(content: bytes) -> str:
@@ -101,15 +102,16 @@ class DefinitionParser:
         self.check_expressions(process, filename)
         self.check_gateways(process, filename)
         routine_cycle = self.routine_cycle(process, filename)
-        spec, subprocess_specs = self.spiff_spec(tree, process.get("id"), filename)
+        process_key = process.get("id", "")  # single_process refused a process without one
+        spec, subprocess_specs = self.spiff_spec(tree, process_key, filename)
         return ParsedDefinition(
-            process_key=process.get("id"), name=process.get("name") or process.get("id"),
+            process_key=process_key, name=process.get("name") or process_key,
             sha256=sha256_of(content), spec=spec, subprocess_specs=subprocess_specs,
             user_tasks=user_tasks, properties=camunda_properties(process), lanes=lanes,
             start_roles=self._start_roles(process, user_tasks), routine_cycle=routine_cycle,
-            gateways={g.get("id"): g.get("name", "") for g in process.iterfind("bpmn:exclusiveGateway", NS)},
-            flows={(f.get("sourceRef"), f.get("targetRef")): (f.get("id"), f.get("name", ""))
-                   for f in process.iterfind("bpmn:sequenceFlow", NS)},
+            gateways={g.get("id", ""): g.get("name", "") for g in process.iterfind("bpmn:exclusiveGateway", NS)},
+            flows={(f.get("sourceRef", ""), f.get("targetRef", "")): (f.get("id"), f.get("name", ""))
+                   for f in process.iterfind("bpmn:sequenceFlow", NS)},  # the XSD requires both refs
         )
 
     @staticmethod
@@ -136,6 +138,8 @@ class DefinitionParser:
         if expected_key is not None and process.get("id") != expected_key:
             raise DeploymentError(f"id proses harus sama dengan nama berkas '{expected_key}'",
                                   file=filename, element_id=process.get("id"), line=process.sourceline)
+        if not process.get("id"):
+            raise DeploymentError("proses executable tidak memiliki id", file=filename, line=process.sourceline)
         return process
 
     def lanes(self, process: etree._Element, filename: str) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
@@ -148,7 +152,7 @@ class DefinitionParser:
             if role not in self._roles:
                 raise DeploymentError(f"peran '{role}' tidak ada di katalog peran (roles.toml)",
                                       file=filename, element_id=lane.get("id"), line=lane.sourceline)
-            lanes.append((lane.get("id"), lane.get("name", ""), role))
+            lanes.append((lane.get("id", ""), lane.get("name", ""), role))
             for ref in lane.iterfind("bpmn:flowNodeRef", NS):
                 node_id = (ref.text or "").strip()
                 if node_id in lane_of:
@@ -159,11 +163,11 @@ class DefinitionParser:
 
     def user_tasks(self, process: etree._Element, filename: str,
                     lane_of: dict[str, str]) -> dict[str, UserTaskMeta]:
-        tasks = {}
+        tasks: dict[str, UserTaskMeta] = {}
         for task in process.iterfind(".//bpmn:userTask", NS):
             task_id, line = task.get("id"), task.sourceline
-            lane_role = lane_of.get(task_id)
-            if lane_role is None:
+            lane_role = lane_of.get(task_id) if task_id is not None else None
+            if task_id is None or lane_role is None:
                 raise DeploymentError("user task tidak berada di lane mana pun", file=filename,
                                       element_id=task_id, line=line)
             role = task.get(f"{{{NS['camunda']}}}candidateGroups", "").strip() or lane_role
@@ -203,7 +207,9 @@ class DefinitionParser:
         for path in paths:
             for expr in process.iterfind(path, NS):
                 owner = expr.getparent()
-                owner_id = owner.get("id") if owner.get("id") else owner.getparent().get("id")
+                assert owner is not None  # expr was found below the process
+                above = owner.getparent()
+                owner_id = owner.get("id") or (above.get("id") if above is not None else None)
                 try:
                     check_expression(expr.text or "")
                 except UnsafeExpression as exc:

@@ -13,10 +13,11 @@ import threading
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Dialect
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 
 _POSITIONAL = ("qmark", "numeric", "format")
 
@@ -37,7 +38,7 @@ class _Plan:
 
 
 class DirectStatement:
-    def __init__(self, statement: Executable, columns: Sequence[str] | None = None) -> None:
+    def __init__(self, statement: ClauseElement, columns: Sequence[str] | None = None) -> None:
         """``columns``: for an INSERT, the keys every row gives (the others take their defaults)."""
         self._statement = statement
         self._columns = list(columns) if columns is not None else None
@@ -121,28 +122,34 @@ def run_batch(connection: Connection, writes: Sequence[Write]) -> list[int]:
             cursor.close()
 
 
-def _compile(statement: Executable, dialect: Dialect, columns: list[str] | None) -> _Plan:
-    compiled = statement.compile(dialect=dialect, column_keys=columns)
+def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | None) -> _Plan:
+    # A statement's compiler is the dialect's SQLCompiler; compile() is typed as any Compiled.
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=columns))
     binds = {name: bind for bind, name in compiled.bind_names.items()}  # as named in the SQL
-    processors = {}
+    processors: dict[str, Callable[[Any], Any]] = {}
     for name, bind in binds.items():
         process = bind.type.bind_processor(dialect)
         if process is not None:
             processors[name] = process
-    row = None
-    selected = getattr(statement, "selected_columns", None)
-    if selected is not None and getattr(statement, "is_select", False):
-        for column in selected:
-            if column.type.result_processor(dialect, None) is not None:
-                raise TypeError(f"column {column.key} needs result processing; select it through SQLAlchemy")
-        row = namedtuple("Row", list(selected.keys()))  # type: ignore[misc]
+    row = _row_class(statement, dialect)
     defaults = {name: bind.value for name, bind in binds.items() if bind.value is not None}
     defaults.update(_column_defaults(statement, binds, columns))
     order = tuple(compiled.positiontup or ()) if dialect.paramstyle in _POSITIONAL else None
     return _Plan(compiled.string, order, defaults, processors, row)
 
 
-def _column_defaults(statement: Executable, binds: dict[str, Any], columns: list[str] | None) -> dict[str, Any]:
+def _row_class(statement: ClauseElement, dialect: Dialect) -> Any:
+    """A SELECT's row class (a namedtuple of its column labels); None for DML."""
+    selected = getattr(statement, "selected_columns", None)
+    if selected is None or not getattr(statement, "is_select", False):
+        return None
+    for column in selected:
+        if column.type.result_processor(dialect, None) is not None:
+            raise TypeError(f"column {column.key} needs result processing; select it through SQLAlchemy")
+    return namedtuple("Row", list(selected.keys()))
+
+
+def _column_defaults(statement: ClauseElement, binds: dict[str, Any], columns: list[str] | None) -> dict[str, Any]:
     """An INSERT's Python-side scalar defaults for the columns the rows leave out; SQLAlchemy would
     fill them in its execution context, which a direct execution has not.
 

@@ -85,7 +85,8 @@ def make_read_sessions(engine: Engine) -> sessionmaker[Session]:
 
 def engine_of(sessions: sessionmaker[Session]) -> Engine:
     """The engine a session factory binds to (no connection is opened)."""
-    return sessions.kw["bind"]
+    bind: Engine = sessions.kw["bind"]  # sessionmaker keeps its arguments untyped
+    return bind
 
 
 @contextmanager

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
-from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String,
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Table,
                         Text, TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -27,7 +27,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    pass
+    # Every model maps one table (no mapping onto a join), so its __table__ is a Table, which the
+    # Core insert and update statements accept; SQLAlchemy types it as any FromClause.
+    __table__: ClassVar[Table]
 
 
 class ProcessDefinition(Base):

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, literal_column, or_, select, union_all
+from sqlalchemy import BindParameter, Connection, Select, and_, bindparam, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
@@ -215,7 +215,7 @@ TASK_STATES_OPEN = ("ready", "claimed")
 
 # -- statements built once per shape: building one per call costs SQLAlchemy about as much as running it
 
-_USERNAME = bindparam("username")
+_USERNAME: BindParameter[str] = bindparam("username")
 _NOW = bindparam("now", type_=TASKS.c.due_at.type)
 _CAP = COUNT_CAP + 1
 _MINE = and_(TASKS.c.state == "claimed", TASKS.c.assignee == _USERNAME)
@@ -269,10 +269,11 @@ def _inbox_page_statement(tab: str, state: str | None, with_process: bool, role_
         parts += [and_(TASKS.c.state == "ready", TASKS.c.role == bindparam(f"role_{n}")) for n in range(role_count)]
     if not parts:
         return None
-    window = bindparam("window")
+    window: BindParameter[int] = bindparam("window")
     ranked = union_all(*[
         select(sub.c.id, sub.c.due_at, sub.c.created_at).select_from(sub) for sub in (
-            select(TASKS.c.id, TASKS.c.due_at, TASKS.c.created_at).where(_narrowed(part, tab == "overdue", with_process))
+            select(TASKS.c.id, TASKS.c.due_at, TASKS.c.created_at)
+            .where(_narrowed(part, tab == "overdue", with_process))
             .order_by(*INBOX_ORDER).limit(window).subquery() for part in parts)
     ]).subquery()
     return (select(*_TASK_VIEW_COLUMNS).join(ranked, ranked.c.id == TASKS.c.id)

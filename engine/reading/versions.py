@@ -73,7 +73,7 @@ class Versions:
                 ProcessDefinition.process_key == latest.c.process_key) & (ProcessDefinition.version == latest.c.v))
                 .order_by(ProcessDefinition.process_key)).scalars().all()
             running = dict(session.execute(select(ProcessInstance.process_key, func.count()).where(
-                ProcessInstance.status == "running").group_by(ProcessInstance.process_key)).all())
+                ProcessInstance.status == "running").group_by(ProcessInstance.process_key)).tuples().all())
             return [ProcessHeadline(r.process_key, r.name, r.version, r.id, running.get(r.process_key, 0))
                     for r in rows]
 

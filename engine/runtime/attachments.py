@@ -9,7 +9,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Sequence
+from typing import IO, Sequence
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -111,7 +111,7 @@ class AttachmentStore:
     def max_bytes(self) -> int:
         return self._settings.max_upload_bytes
 
-    def store(self, stream: BinaryIO, filename: str, actor: str,
+    def store(self, stream: IO[bytes], filename: str, actor: str,
               accept: Sequence[str] | None = None) -> AttachmentView:
         """Check and store one upload; the same content uploaded twice is stored once.
 
@@ -170,7 +170,7 @@ class AttachmentStore:
                                + ", ".join(allowed), filename=filename)
         return media_type
 
-    def _copy(self, stream: BinaryIO, handle: int) -> tuple[str, int]:
+    def _copy(self, stream: IO[bytes], handle: int) -> tuple[str, int]:
         digest, size = hashlib.sha256(), 0
         with os.fdopen(handle, "wb") as out:
             while chunk := stream.read(_CHUNK):

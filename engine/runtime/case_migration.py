@@ -11,9 +11,9 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Protocol, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -224,14 +224,14 @@ class CaseMigrator:
                 retimed.append(row.element_id)
             changed = session.execute(update(_TASKS).where(_TASKS.c.id == row.id, _TASKS.c.version == row.version)
                                       .values(**values))
-            if changed.rowcount != 1:
+            if _rowcount(changed) != 1:
                 raise ConcurrentUpdate("Tugas kasus berubah saat dipindahkan; coba lagi", instance_id=instance.id)
         values = {"definition_id": plan.new_definition_id, "state_json": dump_state(plan.workflow),
                   "version": instance.version + 1}
         values.update(self._case_deadlines(calendar, plan))
         changed = session.execute(update(_INSTANCES).where(
             _INSTANCES.c.id == instance.id, _INSTANCES.c.version == instance.version).values(**values))
-        if changed.rowcount != 1:
+        if _rowcount(changed) != 1:
             raise ConcurrentUpdate("Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi",
                                    instance_id=instance.id)
         write_events(session, [PendingEvent(
@@ -251,7 +251,22 @@ class CaseMigrator:
         return values
 
 
-def _move_workflow(workflow: BpmnWorkflow, new: ParsedDefinition, target: int) -> list[str]:
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE matched: Session.execute is typed as returning a Result, and for DML it is a CursorResult."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
+class _Executable(Protocol):
+    """What a move needs of the version moved to: a deployed definition, or a replay's model."""
+
+    @property
+    def spec(self) -> Any: ...
+
+    @property
+    def subprocess_specs(self) -> dict[str, Any]: ...
+
+
+def _move_workflow(workflow: BpmnWorkflow, new: _Executable, target: int) -> list[str]:
     """Point the workflow at the new spec (in memory); the reasons it cannot, if any.
 
     SpiffWorkflow resets the tasks that wait (READY, WAITING) and predicts again from them; a reset

@@ -157,10 +157,14 @@ class Runner:
             self._event(session, task.instance_id, "task_reassigned", actor, now,
                         {"task_id": task_id, "name": task.name, "from": previous, "to": to_user})
 
-    def complete_task(self, task_id: str, actor: str, data: dict[str, Any],
+    def complete_task(self, task_id: str, actor: str, data: object,
                       expected_version: int | None = None) -> StepResult:
         """Complete a task with form data, then run the model to its next wait state.
 
+        ``data`` is the decoded form (a JSON object); anything else (the API's JSON body may hold
+        null or a list there) is refused.
+
+        :raises InvalidInput: ``data`` is not a JSON object
         :raises FormInvalid: the data fails the form's schema; nothing is stored
         :raises TaskNotOpen: the task was completed or cancelled meanwhile
         :raises ConcurrentUpdate: ``expected_version`` is stale or another writer won the race
@@ -291,7 +295,8 @@ class Runner:
         return set() if actor == SYSTEM_ACTOR else roles_of(session, actor)
 
     def _open_task(self, session: Session, task_id: str) -> HumanTask:
-        return self._check_open(session.get(HumanTask, task_id), task_id)
+        task: HumanTask = self._check_open(session.get(HumanTask, task_id), task_id)
+        return task
 
     @staticmethod
     def _check_open(task: Any, task_id: str) -> Any:
@@ -333,9 +338,9 @@ class Runner:
         return contextlib.nullcontext() if self._clock is utcnow else frozen_spiff_clock(now)
 
     def _run_engine(self, workflow: BpmnWorkflow, definition: ParsedDefinition,
-                    now: datetime) -> list[dict[str, str]]:
+                    now: datetime) -> list[dict[str, str | None]]:
         """Run engine steps; return the gateway decisions taken (for the audit trail)."""
-        decisions: list[dict[str, str]] = []
+        decisions: list[dict[str, str | None]] = []
 
         def did_complete(task: Any) -> None:
             spec_id = getattr(task.task_spec, "bpmn_id", None)
@@ -353,7 +358,7 @@ class Runner:
             raise ExecutionError(f"Model gagal dijalankan: {exc}") from exc
         return decisions
 
-    def _record_decisions(self, session: Session, instance_id: int, decisions: list[dict[str, str]],
+    def _record_decisions(self, session: Session, instance_id: int, decisions: list[dict[str, str | None]],
                           actor: str, now: datetime) -> None:
         for decision in decisions:
             self._event(session, instance_id, "gateway_decided", actor, now, decision)

@@ -23,11 +23,11 @@ from engine.modeling.expressions import SAFE_SCRIPT_ENGINE
 STATE_FORMAT = "alur-1"
 
 
-class _StateOnlyConverter(BpmnWorkflowConverter):
+class _StateOnlyConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # SpiffWorkflow is untyped
     """BpmnWorkflow converter that leaves the spec out and takes it back in from the cache."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct = WorkflowConverter.to_dict(self, workflow)
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)  # SpiffWorkflow is untyped
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct

@@ -12,9 +12,9 @@ from SpiffWorkflow.util.task import TaskState
 
 def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
     """The earliest due time of the timers the instance waits for (aware UTC), or None."""
-    due = [_timer_due(event.event_type, event.value) for event in workflow.waiting_events()
-           if event.event_type in _TIMER_TYPES and event.value is not None]
-    due = [d for d in due if d is not None]
+    found = [_timer_due(event.event_type, event.value) for event in workflow.waiting_events()
+             if event.event_type in _TIMER_TYPES and event.value is not None]
+    due = [d for d in found if d is not None]
     return min(due) if due else None
 
 
@@ -23,6 +23,7 @@ def _timer_due(event_type: str, value: Any) -> datetime | None:
         value = value.get("next") if isinstance(value, dict) else None
         if value is None:
             return None
+    moment: datetime  # SpiffWorkflow's parsers are untyped
     if event_type == "TimeDateEventDefinition":
         moment = TimerEventDefinition.parse_time_or_duration(value)
     else:
@@ -58,10 +59,10 @@ class frozen_spiff_clock:
     def __enter__(self) -> None:
         import SpiffWorkflow.bpmn.specs.event_definitions.timer as timer_module
         self._lock.acquire()
-        self._saved = timer_module.datetime
+        saved = self._saved = timer_module.datetime
         now = self._now
 
-        class _Clock(self._saved):  # type: ignore[misc,valid-type]
+        class _Clock(saved):  # type: ignore[misc, valid-type]  # a base known at run time (untyped module)
             @classmethod
             def now(cls, tz: Any = None) -> datetime:
                 return now.astimezone(tz) if tz else now.replace(tzinfo=None)

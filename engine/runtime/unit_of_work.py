@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from types import TracebackType
+from typing import Any, Literal, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
@@ -93,7 +94,8 @@ class Transaction:
         self._step.info.update({EVENTS_KEY: [], HEADS_KEY: {}, _AFTER_COMMIT_KEY: [], _WRITES_KEY: []})
         return cast(Session, self._step)
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         assert self._step is not None and self._connection is not None
         step, connection = self._step, self._connection
         events = step.info.pop(EVENTS_KEY, [])

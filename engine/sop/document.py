@@ -95,17 +95,18 @@ def build_document(xml: bytes, roles: RoleCatalog, version: int = 0, deployed_by
     root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     process = next(p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable") == "true")
     props = camunda_properties(process)
-    lanes = [Pelaksana(lane.get("id"), lane.get("name", ""), camunda_properties(lane).get("role", ""),
+    lanes = [Pelaksana(lane.get("id", ""), lane.get("name", ""), camunda_properties(lane).get("role", ""),
                        roles.title(camunda_properties(lane).get("role", "")))
              for lane in process.iterfind(".//bpmn:lane", NS)]
     graph = _Graph(process)
     rows, row_of = _rows(graph, lanes, roles)
     edges = _edges(graph, rows, row_of)
     label = PROCESS_PROPERTY_LABELS.get
+    process_key = process.get("id", "")  # a deployed process has one
     return SopDocument(
-        process_key=process.get("id"), version=version,
-        title=props.get("nama_sop") or (process.get("name") or process.get("id")).upper(),
-        process_name=process.get("name") or process.get("id"),
+        process_key=process_key, version=version,
+        title=props.get("nama_sop") or (process.get("name") or process_key).upper(),
+        process_name=process.get("name") or process_key,
         header=[IdentityField(k, label(k, k), props.get(k, "")) for k in IDENTITY_HEADER],
         lists=[IdentityField(k, label(k, k), props.get(k, "")) for k in IDENTITY_LISTS],
         extra={k: props.get(k, "") for k in ("unit_kerja", "penanggung_jawab", "waktu_pelaksanaan")},
@@ -119,17 +120,18 @@ class _Graph:
     def __init__(self, process: etree._Element) -> None:
         self.nodes: dict[str, etree._Element] = {}
         for child in process:
-            if isinstance(child.tag, str) and child.get("id") and self.kind_of(child) not in (
+            if isinstance(child.tag, str) and (node_id := child.get("id")) and self.kind_of(child) not in (
                     "sequenceFlow", "laneSet", "documentation", "extensionElements", "boundaryEvent",
                     "textAnnotation", "association", "dataObjectReference", "dataStoreReference", "dataObject"):
-                self.nodes[child.get("id")] = child
+                self.nodes[node_id] = child
         self.outgoing: dict[str, list[etree._Element]] = {n: [] for n in self.nodes}
         self.incoming: dict[str, list[etree._Element]] = {n: [] for n in self.nodes}
         for flow in process.iterfind("bpmn:sequenceFlow", NS):
-            if flow.get("sourceRef") in self.nodes and flow.get("targetRef") in self.nodes:
-                self.outgoing[flow.get("sourceRef")].append(flow)
-                self.incoming[flow.get("targetRef")].append(flow)
-        self.lane_of = {(ref.text or "").strip(): lane.get("id") for lane in process.iterfind(".//bpmn:lane", NS)
+            source, target = flow.get("sourceRef", ""), flow.get("targetRef", "")
+            if source in self.nodes and target in self.nodes:
+                self.outgoing[source].append(flow)
+                self.incoming[target].append(flow)
+        self.lane_of = {(ref.text or "").strip(): lane.get("id", "") for lane in process.iterfind(".//bpmn:lane", NS)
                         for ref in lane.iterfind("bpmn:flowNodeRef", NS)}
 
     @staticmethod
@@ -152,17 +154,18 @@ class _Graph:
             for flow in self.outgoing[node]:
                 if flow.get("id") in back:
                     continue
-                target = flow.get("targetRef")
+                target = flow.get("targetRef", "")
                 pending[target] -= 1
                 if pending[target] == 0:
                     ready.append(target)
                     ready.sort(key=position.__getitem__)
         return result + [n for n in self.nodes if n not in result]  # unreachable leftovers, if any
 
-    def _back_edges(self) -> set[str]:
+    def _back_edges(self) -> set[str | None]:
+        """The ids of the loops' back edges (None if such a flow has no id)."""
         starts = [n for n in self.nodes if self.kind(n) == "startEvent" or not self.incoming[n]]
         state: dict[str, int] = {}  # 1 on the path, 2 done
-        back: set[str] = set()
+        back: set[str | None] = set()
         for start in starts:
             if start in state:
                 continue
@@ -175,7 +178,7 @@ class _Graph:
                     state[node] = 2
                     stack.pop()
                     continue
-                target = flow.get("targetRef")
+                target = flow.get("targetRef", "")
                 if state.get(target) == 1:
                     back.add(flow.get("id"))
                 elif target not in state:
@@ -187,7 +190,7 @@ class _Graph:
         """The Ya/Tidak gateway that directly follows an activity: drawn as that activity's decision."""
         if self.kind(node_id) not in _ACTIVITIES or len(self.outgoing[node_id]) != 1:
             return None
-        target = self.outgoing[node_id][0].get("targetRef")
+        target = self.outgoing[node_id][0].get("targetRef", "")
         if self.kind(target) == "exclusiveGateway" and len(self.outgoing[target]) > 1 \
                 and len(self.incoming[target]) == 1:
             return target
@@ -197,7 +200,7 @@ class _Graph:
         kind = self.kind(node_id)
         if kind in _GATEWAYS:
             return len(self.outgoing[node_id]) > 1 and not any(
-                self.absorbed_gateway(f.get("sourceRef")) == node_id for f in self.incoming[node_id])
+                self.absorbed_gateway(f.get("sourceRef", "")) == node_id for f in self.incoming[node_id])
         return True
 
 
@@ -241,7 +244,7 @@ def _row(graph: _Graph, node_id: str, column_of: dict[str, int], roles: RoleCata
 def _neighbour_column(graph: _Graph, node_id: str, column_of: dict[str, int]) -> int:
     """A node outside every lane is drawn in the column of the node it connects to."""
     for flow in graph.outgoing[node_id] + graph.incoming[node_id]:
-        for end in (flow.get("targetRef"), flow.get("sourceRef")):
+        for end in (flow.get("targetRef", ""), flow.get("sourceRef", "")):
             if end != node_id and graph.lane_of.get(end) in column_of:
                 return column_of[graph.lane_of[end]]
     return 0
@@ -260,12 +263,12 @@ def _edges(graph: _Graph, rows: list[FlowRow], row_of: dict[str, int]) -> list[F
         gateway = graph.absorbed_gateway(row.node_id)
         exits = graph.outgoing[gateway if gateway else row.node_id]
         for flow in exits:
-            label, target, seen = (flow.get("name") or "").strip(), flow.get("targetRef"), set()
+            label, target, seen = (flow.get("name") or "").strip(), flow.get("targetRef", ""), set[str]()
             while target not in row_of and target not in seen and len(graph.outgoing[target]) == 1:
                 seen.add(target)
                 nxt = graph.outgoing[target][0]
                 label = label or (nxt.get("name") or "").strip()
-                target = nxt.get("targetRef")
+                target = nxt.get("targetRef", "")
             if target in row_of:
                 edges.append(FlowEdge(index, row_of[target], label))
     return edges

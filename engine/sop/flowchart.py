@@ -283,8 +283,8 @@ def _svg(canvas: _Canvas, row: FlowRow, cx: float, cy: float, geometry: Geometry
              f'height="{canvas.height}" viewBox="0 0 {canvas.width} {canvas.height}" role="img" '
              f'aria-label="{escape(_aria(row))}">']
     for lane in range(1, geometry.lanes + 1):  # the pelaksana column borders
-        x = lane * geometry.lane_width
-        parts.append(f'<line class="grid" x1="{x}" y1="0" x2="{x}" y2="{canvas.height}"/>')
+        border = lane * geometry.lane_width
+        parts.append(f'<line class="grid" x1="{border}" y1="0" x2="{border}" y2="{canvas.height}"/>')
     for line in canvas.lines:
         parts.append('<polyline class="arrow" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in line.points) + '"/>')
         if line.arrow:
@@ -326,7 +326,8 @@ def connector_svg(x: float, top: float, number: str) -> str:
     points = (f"{x - half:.1f},{top:.1f} {x + half:.1f},{top:.1f} {x + half:.1f},{top + size * 0.6:.1f} "
               f"{x:.1f},{top + size:.1f} {x - half:.1f},{top + size * 0.6:.1f}")
     return (f'<polygon class="symbol connector" points="{points}"/>'
-            f'<text class="connector-text" x="{x:.1f}" y="{top + 8.5:.1f}" text-anchor="middle">{escape(number)}</text>')
+            f'<text class="connector-text" x="{x:.1f}" y="{top + 8.5:.1f}" text-anchor="middle">'
+            f'{escape(number)}</text>')
 
 
 def _arrowhead(start: tuple[float, float], end: tuple[float, float]) -> str:

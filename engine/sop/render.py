@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.config import chromium_from_env
 from engine.errors import DefinitionNotFound, EngineError
 from engine.persistence.models import ProcessDefinition
 from engine.modeling.roles import RoleCatalog
@@ -62,7 +63,7 @@ def format_wita(moment: datetime) -> str:
 
 def find_chromium(explicit: str | None = None) -> str | None:
     """``explicit``, else ``ALUR_CHROMIUM``, else the first Chromium/Chrome on the PATH."""
-    for candidate in (explicit, os.environ.get("ALUR_CHROMIUM"), *CHROMIUM_CANDIDATES):
+    for candidate in (explicit, chromium_from_env(), *CHROMIUM_CANDIDATES):
         if candidate:
             found = shutil.which(candidate)
             if found:

@@ -74,7 +74,8 @@ class Escalation:
         for person in holders:
             notified += self._notify(session, person, "task_overdue", task.instance_id, task.id, now,
                                      f"Tugas melewati batas waktu: {task.name}",
-                                     f"{case}: tugas '{task.name}' seharusnya selesai {due}. Mohon segera diselesaikan.")
+                                     f"{case}: tugas '{task.name}' seharusnya selesai {due}. "
+                                     "Mohon segera diselesaikan.")
         handled_by = task.assignee if task.state == "claimed" else f"belum diambil ({self._roles.title(task.role)})"
         for person in supervisors:
             if person.username in {h.username for h in holders}:

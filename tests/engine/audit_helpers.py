@@ -51,7 +51,8 @@ def finished_loop_case(alur: Alur, test_data: Any, clock: Any = None) -> int:
     step("pengelola", {"uraian": "Server basis data lambat", "dokumen_laporan": upload(alur, "laporan-1.txt", FIRST)})
     step("pengawas", {"disetujui": False, "catatan_periksa": "Lengkapi log"})
     alur.read_log.record_read("pengawas", case, "case")
-    step("pengelola", {"uraian": "Server lambat; log terlampir", "dokumen_laporan": upload(alur, "laporan-2.txt", SECOND)})
+    step("pengelola", {"uraian": "Server lambat; log terlampir",
+                       "dokumen_laporan": upload(alur, "laporan-2.txt", SECOND)})
     step("pengawas", {"disetujui": True, "catatan_periksa": "Sesuai"})
     return case
 

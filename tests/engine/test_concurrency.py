@@ -19,15 +19,16 @@ def test_two_threads_completing_one_task_yield_one_success(alur, test_data):
         barrier = threading.Barrier(2)
         results: list[str] = []
 
-        def complete(user: str) -> None:
+        def complete(user: str, task_id: str, barrier: threading.Barrier, results: list[str]) -> None:
             barrier.wait()
             try:
-                alur.runner.complete_task(task.task_id, user, {"uraian": user})
+                alur.runner.complete_task(task_id, user, {"uraian": user})
                 results.append("ok:" + user)
             except Conflict as exc:
                 results.append("conflict:" + exc.code)
 
-        threads = [threading.Thread(target=complete, args=(u,)) for u in ("pengelola", "pengelola2")]
+        threads = [threading.Thread(target=complete, args=(u, task.task_id, barrier, results))
+                   for u in ("pengelola", "pengelola2")]
         for thread in threads:
             thread.start()
         for thread in threads:

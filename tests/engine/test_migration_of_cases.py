@@ -98,7 +98,8 @@ def test_refused_when_a_completed_step_no_longer_exists(sop, migrator, clock):
     with pytest.raises(MigrationRefused) as refused:
         migrator.migrate_case(late.id, "pemilik")
     assert refused.value.reasons == [
-        "langkah yang sudah selesai 'Menerima dan mengecek laporan, lalu mendisposisikan' (gdb_02) tidak ada di versi 2"]
+        "langkah yang sudah selesai 'Menerima dan mengecek laporan, lalu mendisposisikan' (gdb_02) "
+        "tidak ada di versi 2"]
     assert isinstance(refused.value, Conflict) and refused.value.code == "migration_refused"
     assert sop.queries.case(late.id).definition_version == 1  # untouched
     assert not [e for e in sop.queries.audit_trail(late.id) if e.event_type == "instance_migrated"]

@@ -84,7 +84,8 @@ def test_every_sop_case_replays_the_same(sop, clock):
         report = sop.replay.verify_replay(case)
         assert report.ok, report.lines()
         assert report.steps_checked == len(sop.histories.replay_states(case).steps)
-    decisions = [e for e in sop.queries.audit_trail(cases["sop_gangguan_jaringan"]) if e.event_type == "gateway_decided"]
+    decisions = [e for e in sop.queries.audit_trail(cases["sop_gangguan_jaringan"])
+                 if e.event_type == "gateway_decided"]
     assert [d.payload["answer"] for d in decisions] == ["Tidak", "Tidak", "Ya"]
 
 
@@ -107,7 +108,8 @@ def test_an_altered_decision_is_reported_with_step_expected_and_found(sop, clock
     [divergence] = report.divergences
     history = sop.histories.replay_states(case)
     step = history.steps[divergence.step - 1]
-    assert (step.event_type, step.payload["gateway"], step.payload["answer"]) == ("gateway_decided", "gw_gdb_07", "Tidak")
+    assert (step.event_type, step.payload["gateway"], step.payload["answer"]) == \
+        ("gateway_decided", "gw_gdb_07", "Tidak")
     assert (divergence.event_id, divergence.seq) == (step.event_id, step.seq)
     assert "gateway 'gw_gdb_07' (Gangguan telah selesai?) → Ya" in divergence.expected
     assert "→ Tidak via flow 'flow_gw_gdb_07_to_merge_gdb_05'" in divergence.found

@@ -33,7 +33,8 @@ class Expected:
 PPTI, PDI1, KABID = ("Pemeriksa dan Pengelola Teknologi Informasi",
                      "Pejabat Pengawas Seksi Pengelolaan Data dan Integrasi SI", "Pejabat Administrator Bidang TIK")
 PDI2, PTI = "Pejabat Pengawas/Kasi Pengelolaan Data dan Integrasi", "Pengelola Teknologi Informasi"
-TT, INFRA = "Tim Teknis (Administrator Server Jaringan, Pengelola dan Pemeriksa TI)", "Pejabat Pengawas/Kasi Infrastruktur TIK"
+TT, INFRA = ("Tim Teknis (Administrator Server Jaringan, Pengelola dan Pemeriksa TI)",
+             "Pejabat Pengawas/Kasi Infrastruktur TIK")
 DC, PIT = "Personil DC (Pengelola & Pemeriksa TIK)", "Pengawas Infrastruktur TIK"
 LMJ = "Laporan Monitoring Jaringan"
 SOPS: dict[str, tuple[list[str], list[Expected], list[tuple[str, str]]]] = {

@@ -478,7 +478,8 @@ def test_decisions_and_loops_as_in_domain(stem):
     elements = flow_nodes(stem)
     decisions = EXPECTED[stem]["decisions"]
     deciding = [g for g in process_el(stem).findall("bpmn:exclusiveGateway", NS)
-                if len(by_source[g.get("id")]) >= 2 and {f.get("name") for f in by_source[g.get("id")]} == {"Ya", "Tidak"}]
+                if len(by_source[g.get("id")]) >= 2
+                and {f.get("name") for f in by_source[g.get("id")]} == {"Ya", "Tidak"}]
     assert len(deciding) == len(decisions), f"{stem}: number of Ya/Tidak gateways"
     forms = forms_of(stem)
     for before, field, ya_next, tidak_next in decisions:

@@ -65,7 +65,8 @@ def marked(page: Any, element_id: str) -> set[str]:
     """The marker classes bpmn-js put on an element of the diagram (as drawn, not as the script meant)."""
     return set(page.evaluate(
         """id => { const e = document.querySelector(`#replay-diagram g.djs-element[data-element-id="${id}"]`);
-                   return e ? Array.from(e.classList).filter(c => c.startsWith('alur-')) : null; }""", element_id) or [])
+                   return e ? Array.from(e.classList).filter(c => c.startsWith('alur-')) : null; }""",
+        element_id) or [])
 
 
 def shown(page: Any, key: str) -> str:

@@ -15,8 +15,8 @@ def _events(alur, event_type):
 
 
 def test_pages_need_login(client):
-    for path in ("/kotak-masuk", "/kasus", "/kasus/baru", "/proses", "/akun", "/admin/pengguna", "/kasus/1", "/notifikasi",
-                 "/tugas/x", "/proses/sop_gangguan_jaringan", "/proses/definisi/1.bpmn"):
+    for path in ("/kotak-masuk", "/kasus", "/kasus/baru", "/proses", "/akun", "/admin/pengguna", "/kasus/1",
+                 "/notifikasi", "/tugas/x", "/proses/sop_gangguan_jaringan", "/proses/definisi/1.bpmn"):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.location.startswith("/masuk?next="), path

@@ -34,7 +34,8 @@ def test_owner_opens_the_modeler_with_catalogue_and_forms(client):
                                   page.text, re.S).group(1))
     assert config["processKey"] == KEY and config["version"] == 1
     assert {"key": "pengawas_data_integrasi",
-            "title": "Pejabat Pengawas / Kepala Seksi Pengelolaan Data dan Integrasi Sistem Informasi"} in config["roles"]
+            "title": "Pejabat Pengawas / Kepala Seksi Pengelolaan Data dan Integrasi Sistem Informasi"} \
+        in config["roles"]
     assert "gdb_03_arahan_penyelesaian" in config["forms"]
     assert client.get(config["xmlUrl"]).text == sop01_xml()
     assert "vendor/modeler.js" in page.text and "Catatan perubahan" in page.text
@@ -59,8 +60,9 @@ def test_check_lists_every_problem_with_its_element(client):
     body = post_json(client, f"/pemodel/{KEY}/periksa", {"xml": xml}).get_json()
     assert body["ok"] is False
     deploy_problems = [(p["element_id"], p["message"]) for p in body["problems"] if p["source"] == "alur"]
-    assert deploy_problems == [("gdb_05", "waktu_iso '15 menit' bukan durasi kerja ISO-8601"),
-                               ("flow_gw_gdb_07_to_gdb_08", "alur keluar gateway tanpa kondisi (dan bukan alur default)")]
+    assert deploy_problems == [
+        ("gdb_05", "waktu_iso '15 menit' bukan durasi kerja ISO-8601"),
+        ("flow_gw_gdb_07_to_gdb_08", "alur keluar gateway tanpa kondisi (dan bukan alur default)")]
     if body["lint_note"] == "":
         assert ("flow_gw_gdb_07_to_gdb_08", "conditional-flows") in [
             (p["element_id"], p["rule"]) for p in body["problems"] if p["source"] == "bpmnlint"]

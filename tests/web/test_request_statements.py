@@ -47,7 +47,8 @@ def test_inbox_page_reads_user_and_bell_counts_page_and_sops(alur, client):
     _cases_for_every_tab(alur)
     login(client, "kasubag_tu")
     client.get("/kotak-masuk")  # warm the caches (working calendar, SOP summaries)
-    for url, rows in (("/kotak-masuk", 1), ("/kotak-masuk?tab=available", 2), ("/kotak-masuk?tab=overdue&status=ready", 0)):
+    for url, rows in (("/kotak-masuk", 1), ("/kotak-masuk?tab=available", 2),
+                      ("/kotak-masuk?tab=overdue&status=ready", 0)):
         with statements(alur) as seen:
             response = client.get(url)
         assert response.status_code == 200 and response.text.count("Menerima, mengagendakan") == rows, url
@@ -93,4 +94,5 @@ def test_api_request_checks_its_token_with_one_read(alur, client):
         response = client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": gjr_01_data(alur)}, headers=headers)
     assert response.status_code == 200, response.json
     token_reads = [s for s in seen if "api_token" in s]
-    assert len(token_reads) == 1 and token_reads[0].startswith("SELECT"), token_reads  # auditors' guard and API share it
+    # the auditors' guard and the API share one read
+    assert len(token_reads) == 1 and token_reads[0].startswith("SELECT"), token_reads

@@ -810,7 +810,8 @@ PDC = Process(
         nomor_sop="065.2/519/Diskominfo", tanggal_pembuatan="03 Agustus 2018",
         disahkan_oleh=f"{KEPALA_DINAS} (DIDDY RUSDIANSYAH ANAN DANI, SE., MM, NIP. 19640627 199003 1 006)",
         nama_sop="PEMELIHARAAN DAN AKSES DATA CENTER",
-        penanggung_jawab="Bidang Teknologi Informasi dan Komunikasi, Seksi Infrastruktur TIK (disimpulkan dari pelaksana; tidak tercantum dalam SOP)",
+        penanggung_jawab="Bidang Teknologi Informasi dan Komunikasi, Seksi Infrastruktur TIK "
+                         "(disimpulkan dari pelaksana; tidak tercantum dalam SOP)",
         waktu="Tidak tercantum dalam SOP; jumlah waktu langkah 2 hari kerja 1 jam 45 menit",
         waktu_iso="P2DT1H45M",
         dasar_hukum=DASAR_HUKUM_4_PSE,
@@ -967,7 +968,8 @@ BRD = Process(
         "tinjauan tahunan aset register dijalankan oleh proses tinjau_aset_register_server."),
     properties=identity(
         nama_sop="BACK-UP DAN RESTORE DATABASE SERVER DI DINAS KOMINFO PROV. KALTIM",
-        penanggung_jawab="Bidang Teknologi Informasi dan Komunikasi, Seksi Infrastruktur TIK (disimpulkan dari pelaksana; tidak tercantum dalam SOP)",
+        penanggung_jawab="Bidang Teknologi Informasi dan Komunikasi, Seksi Infrastruktur TIK "
+                         "(disimpulkan dari pelaksana; tidak tercantum dalam SOP)",
         waktu="Tidak tercantum dalam SOP; jumlah waktu langkah 2 sampai 5: 1 hari kerja 1 jam 30 menit",
         waktu_iso="P1DT1H30M",
         dasar_hukum=DASAR_HUKUM_4_PSE,
@@ -1167,7 +1169,8 @@ TAR = Process(
              kelengkapan="Daftar aset register server", waktu="5 hari (ditetapkan)", waktu_iso="P5D",
              output="Daftar Aset Register Server (hasil tinjauan)",
              keterangan="Waktu tidak tercantum dalam SOP; 5 hari kerja ditetapkan.",
-             form_key="tar_01_siapkan_tinjauan_aset_register", form_schema=form("Tinjauan daftar aset register server", [
+             form_key="tar_01_siapkan_tinjauan_aset_register",
+             form_schema=form("Tinjauan daftar aset register server", [
                  date("tanggal_tinjau", "Tanggal tinjauan"),
                  table("daftar_server_ditinjau", "Server yang ditinjau", [
                      text("nomor_aset", "Nomor aset"),

@@ -1,0 +1,16 @@
+# Types for the part of Flask-WTF 1.2 that Alur uses (the package ships none); see setup.cfg [mypy].
+from typing import TypeVar
+
+from flask import Flask
+from werkzeug.exceptions import BadRequest
+
+_V = TypeVar("_V")
+
+def generate_csrf(secret_key: str | None = ..., token_key: str | None = ...) -> str: ...
+
+class CSRFProtect:
+    def __init__(self, app: Flask | None = ...) -> None: ...
+    def init_app(self, app: Flask) -> None: ...
+    def exempt(self, view: _V) -> _V: ...
+
+class CSRFError(BadRequest): ...
