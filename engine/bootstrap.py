@@ -107,7 +107,8 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     users = UserService(sessions, roles, clock)
     attachments = AttachmentStore(sessions, settings, clock)
     return Alur(
-        settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms, definitions=definitions,
+        settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
+        definitions=definitions,
         deployer=Deployer(sessions, parser, clock),
         runner=runner,
         queries=queries, users=users,

@@ -39,8 +39,8 @@ def engine_imports() -> dict[str, set[str]]:
         module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
         graph[module] = set()
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and node.module.startswith("engine."):
-                graph[module].add(node.module)
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("engine."):
+                graph[module].add(str(node.module))
             elif isinstance(node, ast.Import):
                 graph[module] |= {alias.name for alias in node.names if alias.name.startswith("engine.")}
     return graph

@@ -7,7 +7,7 @@ from typing import Any, Callable, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import LazyString, gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -75,7 +75,7 @@ def bearer_user() -> UserView | None:
     return g.bearer_user  # type: ignore[no-any-return]
 
 
-def requires(rule: Callable[[frozenset[str]], bool], message: str) -> Callable[[View], View]:
+def requires(rule: Callable[[frozenset[str]], bool], message: LazyString) -> Callable[[View], View]:
     """Sign-in, then ``rule`` (a predicate of ``engine.permissions``) over the user's roles; 403 with
     ``message`` (a lazy_gettext text) otherwise. The one guard of role-based pages."""
     def decorate(view: View) -> View:

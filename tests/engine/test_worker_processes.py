@@ -1,7 +1,8 @@
 """Exactly once across processes: worker processes against one PostgreSQL database.
 
 Each worker is ``worker_process.py --until-idle`` (the ``alur worker`` loop with testing aids); the
-data is made in this process with a clock three hours (and more) in the past, so the timers and routine occurrences are due now.
+data is made in this process with a clock three hours (and more) in the past, so the timers and
+routine occurrences are due now.
 """
 from __future__ import annotations
 

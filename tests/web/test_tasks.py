@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 import io
 
+from engine import open_alur
+from web import create_app
 from web_helpers import PDF, PNG, gjr_01_data, gjr_01_form, login, open_task, start_network_case, text_of
 
 
@@ -85,9 +87,10 @@ def test_upload_type_and_content_are_checked(alur, client):
     assert not list((alur.settings.attachments_dir).rglob("*.pdf"))
 
 
-def test_upload_size_limit(alur, app_factory):
-    alur.settings = dataclasses.replace(alur.settings, max_upload_bytes=1024)
-    client = app_factory(MAX_CONTENT_LENGTH=8192).test_client()
+def test_upload_size_limit(alur, clock):
+    small = open_alur(dataclasses.replace(alur.settings, max_upload_bytes=1024), clock=clock)  # same database
+    client = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "ALUR": small,
+                         "MAX_CONTENT_LENGTH": 8192}).test_client()
     case = start_network_case(alur)
     task = open_task(alur, case)
     login(client, "pengguna_jaringan")
@@ -97,6 +100,7 @@ def test_upload_size_limit(alur, app_factory):
     huge = gjr_01_form(dokumen_surat_permohonan=(io.BytesIO(b"0" * 10000), "raksasa.pdf"))  # the whole request
     response = client.post(f"/tugas/{task.task_id}", data=huge, content_type="multipart/form-data")
     assert response.status_code == 413 and "Berkas terlalu besar" in response.text
+    small.close()
 
 
 def test_another_roles_task_is_403(alur, client):
