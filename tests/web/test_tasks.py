@@ -6,6 +6,8 @@ import io
 
 from web_helpers import PDF, PNG, gjr_01_data, gjr_01_form, login, open_task, start_network_case, text_of
 
+from engine.runtime.attachments import AttachmentStore
+
 
 def test_task_page_shows_form_mutu_baku_and_hidden_version(alur, client):
     case = start_network_case(alur)
@@ -87,6 +89,7 @@ def test_upload_type_and_content_are_checked(alur, client):
 
 def test_upload_size_limit(alur, app_factory):
     alur.settings = dataclasses.replace(alur.settings, max_upload_bytes=1024)
+    alur.attachments = AttachmentStore(alur.sessions, alur.settings, alur.clock)
     client = app_factory(MAX_CONTENT_LENGTH=8192).test_client()
     case = start_network_case(alur)
     task = open_task(alur, case)
@@ -97,6 +100,7 @@ def test_upload_size_limit(alur, app_factory):
     huge = gjr_01_form(dokumen_surat_permohonan=(io.BytesIO(b"0" * 10000), "raksasa.pdf"))  # the whole request
     response = client.post(f"/tugas/{task.task_id}", data=huge, content_type="multipart/form-data")
     assert response.status_code == 413 and "Berkas terlalu besar" in response.text
+    assert 'class="card task-form"' in response.text  # the form comes back (tests/web/test_drafts.py)
 
 
 def test_another_roles_task_is_403(alur, client):
