@@ -17,7 +17,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from engine import AttachmentView, Conflict, DraftView, EngineError, FormInvalid, TaskPage
+from engine import AttachmentView, Conflict, DraftView, EngineError, FormInvalid, InvalidInput, TaskPage
 from web.current import current_alur
 from web.errors import handle_engine_error, handle_http_error, json_error, status_of
 from web.formatting import wita
@@ -91,11 +91,21 @@ def save_draft(task_id: str) -> Any:
     autosave = request.accept_mimetypes.best == "application/json"
     try:
         page = current_alur().cases.task_page(task_id, user)
-        data, errors = read_submission(page.schema, request.form, request.files, _store_for(user))
+    except EngineError as exc:
+        if autosave:
+            return json_error(status_of(exc), exc.code, exc.message)
+        raise
+    data, errors = read_submission(page.schema, request.form, request.files, _store_for(user))
+    try:
         draft = current_alur().drafts.save(task_id, user, data)
     except EngineError as exc:
         if autosave:
             return json_error(status_of(exc), exc.code, exc.message)
+        if isinstance(exc, Conflict):  # closed meanwhile: what was typed stays on the page
+            return _conflict(task_id, user, data, exc), 409
+        if isinstance(exc, InvalidInput):  # e.g. over 1 MB: the values stay in the form
+            return render_task(page, data, notice=Notice(gettext("Draf tidak disimpan."), exc.message)), \
+                status_of(exc)
         raise
     if autosave:
         return jsonify({"saved_at": draft.saved_at.isoformat(), "saved_at_text": wita(draft.saved_at)})

@@ -144,6 +144,26 @@ def test_a_colleague_completing_first_is_a_409_and_the_draft_stays_readable(alur
     assert "AG/11" not in text_of(client.get(f"/tugas/{task.task_id}").text)
 
 
+def test_simpan_draf_after_a_colleague_completed_shows_what_was_typed(alur, client):
+    task = agenda_task(alur)
+    login(client, "kasubag_tu")
+    alur.runner.complete_task(task.task_id, "tu2", agenda_data(alur, "tu2", "AG/rekan"))
+    response = client.post(f"/tugas/{task.task_id}/draf", data={"nomor_agenda": "AG/13"})
+    assert response.status_code == 409
+    page = text_of(response.text)
+    assert "sudah diselesaikan" in page and "Isian Anda yang belum terkirim" in page and "AG/13" in page
+
+
+def test_simpan_draf_over_the_draft_limit_keeps_the_values_in_the_form(alur, client):
+    task = agenda_task(alur)
+    login(client, "kasubag_tu")
+    response = client.post(f"/tugas/{task.task_id}/draf", data={"nomor_agenda": "AG/14",
+                                                                "catatan": "x" * MAX_DRAFT_BYTES})
+    assert response.status_code == 413
+    assert "Draf tidak disimpan. Draf terlalu besar (maksimal 1 MB)" in text_of(response.text)
+    assert value_of(response.text, "nomor_agenda") == "AG/14"
+
+
 def test_a_draft_is_never_shown_to_a_colleague(alur, app, client):
     task = agenda_task(alur)
     login(client, "kasubag_tu")
