@@ -38,6 +38,8 @@ from engine.config import PROJECT_ROOT, Settings, settings_from_env
 from engine.errors import (
     Conflict,
     DeploymentError,
+    DraftNotFound,
+    DraftTooLarge,
     EngineError,
     FormInvalid,
     InvalidInput,
@@ -60,6 +62,7 @@ from engine.reading.case_pages import TaskPage
 from engine.reading.queries import COUNT_CAP, INBOX_TABS, TASK_STATES_OPEN
 from engine.runtime.attachments import AttachmentView
 from engine.runtime.case_migration import MigrationRefused
+from engine.runtime.drafts import MAX_DRAFT_BYTES, DraftView
 from engine.values import TaskView, UserView
 from engine.worker.scheduler import build_worker, start_embedded_worker
 from engine.worktime.clock import utcnow
@@ -69,11 +72,11 @@ __all__ = [
     "Alur", "open_alur", "Settings", "settings_from_env", "PROJECT_ROOT", "upgrade_schema",
     "build_worker", "start_embedded_worker", "utcnow", "WITA",
     "EngineError", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "NotFound", "PermissionDenied",
-    "MigrationRefused",
+    "MigrationRefused", "DraftNotFound", "DraftTooLarge",
     "is_admin", "is_read_only", "may_audit", "may_model", "may_read_models",
     "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
     "CATCH_UP_POLICIES", "ScheduleView",
-    "TaskView", "UserView", "TaskPage", "AttachmentView", "HistoryStep",
+    "TaskView", "UserView", "TaskPage", "AttachmentView", "HistoryStep", "DraftView", "MAX_DRAFT_BYTES",
     "COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",
     "KEY_FILE_ENV", "PUBLIC_KEY_ENV", "generate_key_file", "key_id", "public_key_text", "signing_key_from_env",
     "trusted_keys_from_env",

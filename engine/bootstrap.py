@@ -36,6 +36,7 @@ from engine.reading.queries import Queries
 from engine.reading.versions import Versions
 from engine.runtime.attachments import AttachmentStore
 from engine.runtime.case_migration import CaseMigrator
+from engine.runtime.drafts import Drafts
 from engine.runtime.runner import Runner
 from engine.sop.render import SopDocuments
 from engine.worker.escalation import Escalation
@@ -78,6 +79,7 @@ class Alur:
     cases: CaseFiles  # task page and case page, with who may read them
     catalog: ProcessCatalog  # the deployed SOPs as people see them
     attachments: AttachmentStore  # uploaded documents
+    drafts: Drafts  # a person's unsent input to a task form (private, not part of the record)
     tokens: TokenService  # API bearer tokens
     versions: Versions  # process owners: versions of each SOP and their diff
     migrator: CaseMigrator  # moving running cases to a newer version
@@ -106,6 +108,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     queries = Queries(make_read_sessions(db), roles, permissions, definitions, clock)
     users = UserService(sessions, roles, clock)
     attachments = AttachmentStore(sessions, settings, clock)
+    drafts = Drafts(sessions, forms, roles, permissions, clock)
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
         definitions=definitions,
@@ -115,15 +118,15 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         calendar=calendar, calendar_admin=CalendarAdmin(sessions, calendar, clock),
         clock=clock, notifications=NotificationService(sessions, clock),
         schedules=ScheduleAdmin(sessions, definitions, clock),
-        scheduling=Scheduling(sessions, runner, escalation),
+        scheduling=Scheduling(sessions, runner, escalation, drafts),
         mailer=Mailer(sessions, settings.smtp) if settings.smtp is not None else None,
         read_log=read_log, checkpoints=Checkpoints(sessions, clock), histories=histories, replay=replay,
         audit_export=AuditExporter(sessions, histories, replay, read_log, settings.attachments_dir, clock),
         audit_log=AuditLog(sessions), audit_verifier=AuditVerifier(sessions),
         logins=LoginLog(sessions, clock), parser=parser,
         cases=CaseFiles(sessions, queries, definitions, forms, roles, permissions, users, attachments,
-                        calendar, clock),
-        catalog=ProcessCatalog(sessions, definitions, roles), attachments=attachments,
+                        calendar, drafts, clock),
+        catalog=ProcessCatalog(sessions, definitions, roles), attachments=attachments, drafts=drafts,
         tokens=TokenService(sessions, users, clock), versions=Versions(sessions),
         migrator=CaseMigrator(sessions, definitions, calendar, clock),
         sop_documents=SopDocuments(sessions, roles, chromium=settings.chromium),

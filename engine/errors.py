@@ -62,6 +62,10 @@ class UserNotFound(NotFound):
     code = "user_not_found"
 
 
+class DraftNotFound(NotFound):
+    code = "draft_not_found"
+
+
 class PermissionDenied(EngineError):
     """The actor's roles do not allow this action."""
 
@@ -106,6 +110,16 @@ class FormInvalid(InvalidInput):
     def __init__(self, errors: dict[str, str], form_key: str) -> None:
         super().__init__("Data formulir tidak valid", errors=errors, form_key=form_key)
         self.errors = errors
+
+
+class DraftInvalid(InvalidInput):
+    """A draft that is not form field values: not an object, a field the form lacks, a document not one's own."""
+
+    code = "draft_invalid"
+
+
+class DraftTooLarge(InvalidInput):
+    code = "draft_too_large"
 
 
 class ExecutionError(EngineError):

@@ -12,7 +12,7 @@ from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine import INBOX_TABS, InvalidInput, TASK_STATES_OPEN
+from engine import INBOX_TABS, DraftNotFound, DraftView, InvalidInput, TASK_STATES_OPEN
 from web.api_spec import openapi_document
 from web.auth import bearer_user
 from web.errors import json_error
@@ -116,6 +116,35 @@ def complete(task_id: str) -> Response:
         raise InvalidInput(gettext("expected_version harus bilangan bulat."), field="expected_version")
     result = current_alur().runner.complete_task(task_id, g.api_user, body.get("data"), version)
     return jsonify(to_json(result))
+
+
+@bp.get("/tasks/<task_id>/draft")
+def get_draft(task_id: str) -> Response:
+    """Your own draft of a task (private; not part of the record). 404 ``draft_not_found`` when none."""
+    draft = current_alur().drafts.get(task_id, g.api_user)
+    if draft is None:
+        raise DraftNotFound(gettext("Belum ada draf Anda untuk tugas ini."), task_id=task_id)
+    return jsonify(_draft_json(draft))
+
+
+@bp.put("/tasks/<task_id>/draft")
+def put_draft(task_id: str) -> Response:
+    """Keep ``{"data": {...}}`` (form field values, documents as sha256) as your draft of an open task."""
+    body = _body()
+    if "data" not in body:
+        raise InvalidInput(gettext("Isi permintaan harus memuat 'data'."), field="data")
+    return jsonify(_draft_json(current_alur().drafts.save(task_id, g.api_user, body["data"])))
+
+
+@bp.delete("/tasks/<task_id>/draft")
+def delete_draft(task_id: str) -> tuple[str, int]:
+    current_alur().drafts.discard(task_id, g.api_user)
+    return "", 204
+
+
+def _draft_json(draft: DraftView) -> dict[str, Any]:
+    return {"task_id": draft.task_id, "data": draft.data, "saved_at": draft.saved_at.isoformat(),
+            "task_open": draft.task_open}
 
 
 @bp.post("/cases")

@@ -13,7 +13,8 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 _STATUS_TEXTS = {400: "Bad request", 401: "Missing or invalid token", 403: "Not allowed for your roles",
-                 404: "Not found", 409: "Stale or duplicate: someone changed it first", 422: "Invalid data"}
+                 404: "Not found", 409: "Stale or duplicate: someone changed it first",
+                 413: "Too large", 422: "Invalid data"}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -57,6 +58,19 @@ _SCHEMAS: dict[str, Any] = {
     "CompleteTask": {"type": "object", "required": ["data"], "properties": {
         "data": {"type": "object", "description": "valid against the task's form; documents as sha256"},
         "expected_version": {"type": "integer", "description": "the task's version when read; stale -> 409"}}},
+    "Draft": {"type": "object", "description": (
+        "Your unsent input to a task form: private (never shown to anyone else, not on the case page) and "
+        "not part of the record (no audit event). Saved only while the task is open; when someone else "
+        "completes or cancels it, the draft stays readable to you (task_open false) for 30 days after its "
+        "last save, then the worker removes it; completing the task yourself ends it at once."),
+        "properties": {
+            "task_id": {"type": "string"}, "data": {"type": "object"},
+            "saved_at": {"type": "string", "format": "date-time"},
+            "task_open": {"type": "boolean", "description": "false: read only, the task was closed"}}},
+    "SaveDraft": {"type": "object", "required": ["data"], "properties": {"data": {
+        "type": "object", "description": "field values of the task's form, as typed (not validated; at most "
+                                         "1 MB as JSON); documents as sha256 of your own uploads or of "
+                                         "documents the case carries"}}},
     "StartCase": {"type": "object", "required": ["process_key"], "properties": {
         "process_key": {"type": "string", "example": "sop_gangguan_jaringan"},
         "business_key": {"type": "string", "description": "e.g. the request letter number"},
@@ -117,6 +131,23 @@ _PATHS: dict[str, Any] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CompleteTask")}}},
         "responses": {"200": _json(_ref("StepResult"), "Completed; the case ran on"),
                       **_errors(403, 404, 409, 422)}}},
+    "/tasks/{task_id}/draft": {
+        "get": {"operationId": "getDraft", "summary": "Your draft of a task", "parameters": [_TASK_ID],
+                "description": "Errors: 403 permission_denied (not your role), 404 task_not_found, "
+                               "404 draft_not_found (none, or you completed the task).",
+                "responses": {"200": _json(_ref("Draft"), "The draft"), **_errors(403, 404)}},
+        "put": {"operationId": "saveDraft", "summary": "Keep form values as your draft of an open task",
+                "parameters": [_TASK_ID],
+                "description": "Replaces your previous draft. Errors: 422 invalid_input (body not a JSON object "
+                               "with data), 422 draft_invalid (data not an object, a field the form lacks, a "
+                               "document not yours), 413 draft_too_large (over 1 MB), 403 permission_denied "
+                               "(not your role), 404 task_not_found, 409 task_not_open (completed or cancelled).",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SaveDraft")}}},
+                "responses": {"200": _json(_ref("Draft"), "Saved"), **_errors(403, 404, 409, 413, 422)}},
+        "delete": {"operationId": "deleteDraft", "summary": "Discard your draft of a task (idempotent)",
+                   "parameters": [_TASK_ID],
+                   "description": "Errors: 403 permission_denied (not your role), 404 task_not_found.",
+                   "responses": {"204": {"description": "Discarded, or there was none"}, **_errors(403, 404)}}},
     "/cases": {"post": {
         "operationId": "startCase", "summary": "Start a case of an SOP your roles may start",
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("StartCase")}}},

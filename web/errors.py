@@ -12,12 +12,13 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from engine import Conflict, DeploymentError, EngineError, InvalidInput, NotFound, PermissionDenied
+from engine import Conflict, DeploymentError, DraftTooLarge, EngineError, InvalidInput, NotFound, PermissionDenied
 
 STATUS_OF: tuple[tuple[type[EngineError], int], ...] = (
     (NotFound, 404),
     (PermissionDenied, 403),
     (Conflict, 409),
+    (DraftTooLarge, 413),
     (InvalidInput, 422),
     (DeploymentError, 422),
 )
@@ -63,14 +64,14 @@ def render_error(status: int, message: str | None = None, error: EngineError | N
                            context=error.context if error is not None else {}), status
 
 
-def _engine_error(error: EngineError) -> Any:
+def handle_engine_error(error: EngineError) -> Any:
     status = status_of(error)
     if wants_json():
         return json_error(status, error.code, error.message, **error.context)
     return render_error(status, error.message, error)
 
 
-def _http_error(error: HTTPException) -> Any:
+def handle_http_error(error: HTTPException) -> Any:
     status = error.code or 500
     if isinstance(error, InternalServerError):
         message = None  # the original exception's text may reveal internals
@@ -89,7 +90,7 @@ def _csrf_error(error: CSRFError) -> Any:
 
 
 def register(app: Flask) -> None:
-    app.register_error_handler(EngineError, _engine_error)
+    app.register_error_handler(EngineError, handle_engine_error)
     app.register_error_handler(CSRFError, _csrf_error)
     for status in HTTP_CODES:
-        app.register_error_handler(status, _http_error)
+        app.register_error_handler(status, handle_http_error)

@@ -168,6 +168,13 @@ def read_submission(schema: dict[str, Any], form: MultiDict[str, str], files: Mu
     return data, errors
 
 
+def upload_errors(schema: dict[str, Any], errors: Mapping[str, str]) -> dict[str, str]:
+    """The errors of ``read_submission`` that refused an uploaded file (a draft keeps everything else)."""
+    properties = schema.get("properties", {})
+    return {key: message for key, message in errors.items()
+            if key in properties and widget_of(properties[key]) == "file"}
+
+
 def _read_file(key: str, prop: dict[str, Any], form: MultiDict[str, str], files: MultiDict[str, FileStorage],
                store: Store, errors: dict[str, str]) -> str | None:
     upload = files.get(key)

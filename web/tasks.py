@@ -1,27 +1,57 @@
-"""The task page: read the step, claim or release it, fill and complete its form with documents."""
+"""The task page: read the step, claim or release it, fill and complete its form with documents.
+
+What a person types is never lost (``engine.runtime.drafts``): the page's script saves a draft as
+they type and "Simpan draf" saves one on demand; a refused submission (invalid data, a colleague
+first: 409) is kept as a draft and shown again; a request over the size limit (413) brings the form
+back from the latest draft.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from engine import AttachmentView, FormInvalid, TaskPage
-from web.forms import Store, build_fields, read_submission
+from engine import AttachmentView, Conflict, DraftView, EngineError, FormInvalid, InvalidInput, TaskPage
 from web.current import current_alur
+from web.errors import handle_engine_error, handle_http_error, json_error, status_of
+from web.formatting import wita
+from web.forms import Store, build_fields, read_submission, upload_errors
 
 bp = Blueprint("tasks", __name__, url_prefix="/tugas")
 
 
-def render_task(page: TaskPage, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> str:
-    values = page.values if values is None else values
+@dataclass(frozen=True)
+class Notice:
+    """A message above the form: why the submission was not taken, and what was kept."""
+
+    title: str
+    message: str
+    latest_link: bool = False  # offer the task's current state
+
+
+def render_task(page: TaskPage, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                notice: Notice | None = None, unsent: dict[str, Any] | None = None) -> str:
+    """The task page; the form shows ``values``, else the user's open draft, else the step's prefill.
+
+    ``unsent``: what the user typed that the task can no longer take (shown read only).
+    """
+    draft = page.draft
+    restored = values is None and draft is not None and draft.task_open and page.can_act
+    if values is None:
+        values = draft.data if restored and draft is not None else page.values
+    if unsent is None and draft is not None and not page.can_act:
+        unsent = draft.data
     attachments = {**page.attachments, **current_alur().attachments.find_many(
         [v for v in values.values() if isinstance(v, str)])}
     fields = build_fields(page.schema, values, errors or {}, page.user_options, attachments)
-    return render_template("tasks/task.html", page=page, fields=fields, errors=errors or {},
+    return render_template("tasks/task.html", page=page, fields=fields, errors=errors or {}, notice=notice,
+                           restored=draft if restored else None, unsent=unsent,
                            now=current_alur().cases.now(), max_mb=current_alur().attachments.max_bytes // (1024 * 1024))
 
 
@@ -34,7 +64,8 @@ def show(task_id: str) -> str:
 @bp.post("/<task_id>")
 @login_required
 def complete(task_id: str) -> Response | tuple[str, int]:
-    """Store the uploads, then complete the task; invalid data re-renders the form (422) with the values kept."""
+    """Store the uploads, then complete the task. Invalid data (422) or a colleague first (409)
+    re-render the page with the values kept, and keep them as the user's draft."""
     user = current_user.username
     page = current_alur().cases.task_page(task_id, user)
     data, errors = read_submission(page.schema, request.form, request.files, _store_for(user))
@@ -44,9 +75,55 @@ def complete(task_id: str) -> Response | tuple[str, int]:
             raise FormInvalid({}, page.task.form_key)
         result = current_alur().runner.complete_task(task_id, user, data, _expected_version())
     except FormInvalid as exc:
+        _keep_draft(task_id, user, data)
         return render_task(page, data, {**exc.errors, **errors}), 422
+    except Conflict as exc:
+        return _conflict(task_id, user, data, exc), 409
     flash(gettext("Langkah \u201c%(name)s\u201d selesai.", name=page.task.name), "success")
     return redirect(_next_url(result.instance_id, result.ready_task_ids, user))
+
+
+@bp.post("/<task_id>/draf")
+@login_required
+def save_draft(task_id: str) -> Any:
+    """Keep the form as the user's draft: the page's script (JSON reply) or "Simpan draf" (back to the page)."""
+    user = current_user.username
+    autosave = request.accept_mimetypes.best == "application/json"
+    try:
+        page = current_alur().cases.task_page(task_id, user)
+    except EngineError as exc:
+        if autosave:
+            return json_error(status_of(exc), exc.code, exc.message)
+        raise
+    data, errors = read_submission(page.schema, request.form, request.files, _store_for(user))
+    try:
+        draft = current_alur().drafts.save(task_id, user, data)
+    except EngineError as exc:
+        if autosave:
+            return json_error(status_of(exc), exc.code, exc.message)
+        if isinstance(exc, Conflict):  # closed meanwhile: what was typed stays on the page
+            return _conflict(task_id, user, data, exc), 409
+        if isinstance(exc, InvalidInput):  # e.g. over 1 MB: the values stay in the form
+            return render_task(page, data, notice=Notice(gettext("Draf tidak disimpan."), exc.message)), \
+                status_of(exc)
+        raise
+    if autosave:
+        return jsonify({"saved_at": draft.saved_at.isoformat(), "saved_at_text": wita(draft.saved_at)})
+    refused = upload_errors(page.schema, errors)
+    if refused:  # the draft is kept; the refused file is not, and the form says which
+        notice = Notice(gettext("Draf tersimpan, kecuali berkas yang ditandai."),
+                        gettext("Pilih berkas lain untuk isian tersebut."))
+        return render_task(page, data, refused, notice), 422
+    flash(gettext("Draf tersimpan %(when)s.", when=wita(draft.saved_at)), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/<task_id>/draf/hapus")
+@login_required
+def discard_draft(task_id: str) -> Response:
+    current_alur().drafts.discard(task_id, current_user.username)
+    flash(gettext("Draf dibuang; formulir kembali ke isian awal."), "info")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 @bp.post("/<task_id>/ambil")
@@ -63,6 +140,51 @@ def unclaim(task_id: str) -> Response:
     current_alur().runner.unclaim_task(task_id, current_user.username)
     flash(gettext("Tugas dilepas dan kembali tersedia bagi peran tersebut."), "info")
     return redirect(url_for("inbox.index", tab="available"))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> Any:
+    """A task form over the request limit: werkzeug refuses it unread, so the page comes back from
+    the user's latest draft (the page's script saves one as they type) with the reason above it."""
+    task_id = (request.view_args or {}).get("task_id")
+    if request.endpoint not in ("tasks.complete", "tasks.save_draft") or not task_id \
+            or not current_user.is_authenticated:
+        return handle_http_error(error)
+    try:
+        page = current_alur().cases.task_page(task_id, current_user.username)
+    except EngineError as exc:
+        return handle_engine_error(exc)
+    limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    draft = page.draft
+    kept = (gettext("Isian Anda dipulihkan dari draf terakhir (%(when)s).", when=wita(draft.saved_at))
+            if draft is not None and draft.task_open and page.can_act
+            else gettext("Belum ada draf tersimpan, sehingga isian tidak dapat dipulihkan."))
+    notice = Notice(gettext("Berkas terlalu besar: kiriman melebihi batas %(mb)d MB dan tidak diterima.", mb=limit),
+                    kept + " " + gettext("Pilih berkas yang lebih kecil, lalu kirim lagi."))
+    return render_task(page, notice=notice), 413
+
+
+def _conflict(task_id: str, user: str, data: dict[str, Any], error: Conflict) -> str:
+    """The task as it is now, with the submission kept: back in the form when the user may still
+    act (a stale form), else read only beside it (a colleague claimed or completed it)."""
+    _keep_draft(task_id, user, data)
+    page = current_alur().cases.task_page(task_id, user)
+    if page.can_act:
+        notice = Notice(gettext("Kiriman ini tidak disimpan."), error.message + ". " + gettext(
+            "Isian Anda tetap di formulir dan tersimpan sebagai draf; periksa keadaan terbaru, lalu kirim lagi."))
+        return render_task(page, data, notice=notice)
+    notice = Notice(gettext("Kiriman ini tidak disimpan."), error.message + ". " + gettext(
+        "Isian Anda ditampilkan di bawah agar tidak hilang."), latest_link=True)
+    own_double_submit = page.task.completed_by == user
+    return render_task(page, notice=notice, unsent=None if own_double_submit else data)
+
+
+def _keep_draft(task_id: str, user: str, data: dict[str, Any]) -> DraftView | None:
+    """Keep a refused submission as the user's draft; a task no longer open takes none (the page shows it)."""
+    try:
+        return current_alur().drafts.save(task_id, user, data)
+    except EngineError:
+        return None
 
 
 def _store_for(user: str) -> Store:

@@ -108,6 +108,18 @@ class HumanTask(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class TaskDraft(Base):
+    """A person's unsent input to a task form (``engine.runtime.drafts``): private to them, not part of
+    the record (no audit event), one per user and task."""
+
+    __tablename__ = "task_draft"
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    data_json: Mapped[str] = mapped_column(Text)  # form field values, at most MAX_DRAFT_BYTES
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class AuditEvent(Base):
     """Append-only; each event carries the hash of the previous one in its chain."""
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.runtime.attachments import AttachmentStore, AttachmentView
+from engine.runtime.drafts import Drafts, DraftView
 from engine.worktime.work_calendar import WorkCalendar
 from engine.reading.catalog import StepMeta
 from engine.worktime.clock import Clock, utcnow
@@ -71,6 +72,7 @@ class TaskPage:
     can_act: bool  # may fill and complete the form
     can_claim: bool
     can_unclaim: bool
+    draft: DraftView | None = None  # the reader's own unsent input, never anyone else's
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class CasePage:
 class CaseFiles:
     def __init__(self, sessions: sessionmaker[Session], queries: Queries, definitions: DefinitionStore,
                  forms: FormRegistry, roles: RoleCatalog, permissions: Permissions, users: UserService,
-                 attachments: AttachmentStore, calendar: Callable[[Session], WorkCalendar],
+                 attachments: AttachmentStore, calendar: Callable[[Session], WorkCalendar], drafts: Drafts,
                  clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._queries = queries
@@ -104,6 +106,7 @@ class CaseFiles:
         self._users = users
         self._attachments = attachments
         self._calendar = calendar
+        self._drafts = drafts
         self._clock = clock
 
     def now(self) -> datetime:
@@ -131,7 +134,8 @@ class CaseFiles:
             user_options=self._user_options(schema), remaining=self.remaining([task]).get(task_id),
             can_act=is_open and holds_role and task.assignee in (None, username),
             can_claim=is_open and holds_role and task.state == "ready",
-            can_unclaim=task.state == "claimed" and (task.assignee == username or self._supervises(task, user_roles)))
+            can_unclaim=task.state == "claimed" and (task.assignee == username or self._supervises(task, user_roles)),
+            draft=self._drafts.find(task_id, username) if holds_role else None)
 
     def case_page(self, instance_id: int, username: str) -> CasePage:
         """:raises CaseNotFound:  :raises PermissionDenied: the user may not read this case"""

@@ -28,6 +28,7 @@ from engine.worker.escalation import Escalation
 from engine.persistence.models import HumanTask, ProcessInstance, ProcessSchedule, ScheduleOccurrence
 from engine.modeling.schedules import MAX_CATCH_UP, Cycle, parse_cycle
 from engine.permissions import SYSTEM_ACTOR
+from engine.runtime.drafts import Drafts
 from engine.runtime.runner import Runner
 from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
 
@@ -59,10 +60,12 @@ class _Taken(Exception):
 
 
 class Scheduling:
-    def __init__(self, sessions: sessionmaker[Session], runner: Runner, escalation: Escalation) -> None:
+    def __init__(self, sessions: sessionmaker[Session], runner: Runner, escalation: Escalation,
+                 drafts: Drafts | None = None) -> None:
         self._sessions = sessions
         self._runner = runner
         self._escalation = escalation
+        self._drafts = drafts
         self.failures = 0  # items that failed since start (logged; visible to the worker)
 
     # -- timers ----------------------------------------------------------------------------------
@@ -204,11 +207,14 @@ class Scheduling:
         return self._escalation.escalate_overdue(now, hooks)
 
     def run_due(self, now: datetime, hooks: ItemHooks | None = None) -> RunReport:
-        """Run the three use cases in turn (timers first: a fired timer may open new work)."""
+        """Run the three use cases in turn (timers first: a fired timer may open new work), then remove
+        the drafts of closed tasks that are no longer kept (``engine.runtime.drafts``)."""
         before = self.failures
         timers = self.fire_due_timers(now, hooks)
         routines = self.start_due_routines(now, hooks)
         escalations = self.escalate_overdue(now, hooks)
+        if self._drafts is not None:
+            self._drafts.purge(now)  # housekeeping, not work: not counted in the report
         return RunReport(timers=timers, routines=routines, escalations=escalations,
                          failures=self.failures - before)
 

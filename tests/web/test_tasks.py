@@ -9,6 +9,7 @@ from web import create_app
 from web_helpers import PDF, PNG, gjr_01_data, gjr_01_form, login, open_task, start_network_case, text_of
 
 
+
 def test_task_page_shows_form_mutu_baku_and_hidden_version(alur, client):
     case = start_network_case(alur)
     task = open_task(alur, case)
@@ -101,6 +102,7 @@ def test_upload_size_limit(alur, clock):
     response = client.post(f"/tugas/{task.task_id}", data=huge, content_type="multipart/form-data")
     assert response.status_code == 413 and "Berkas terlalu besar" in response.text
     small.close()
+    assert 'class="card task-form"' in response.text  # the form comes back (tests/web/test_drafts.py)
 
 
 def test_another_roles_task_is_403(alur, client):

@@ -1,7 +1,100 @@
-// Progressive enhancement for task forms: add and remove table rows. Without JavaScript the
-// form still works with the rows the server rendered (at least one).
+// Progressive enhancement for task forms: add and remove table rows, and keep a draft. Without
+// JavaScript the form still works with the rows the server rendered (at least one), and "Simpan
+// draf" still saves a draft.
 (function () {
   "use strict";
+
+  // -- drafts ------------------------------------------------------------------------------------
+  // The form is saved as the user's draft a moment after they stop typing and when the page is left,
+  // so a request the server refuses unread (too large) comes back from the draft. Files are not sent
+  // by these saves ("Simpan draf" and the submission itself upload them).
+  var form = document.querySelector("form.task-form[data-draft-url]");
+  var status = document.getElementById("draft-status");
+  var DELAY_MS = 1500;
+  var timer = null;
+  var dirty = false;
+  var saving = null;
+
+  function show(text) {
+    if (status) { status.textContent = text; }
+  }
+
+  function fieldsOnly() {
+    var data = new FormData(form);
+    var files = [];
+    data.forEach(function (value, key) { if (typeof File !== "undefined" && value instanceof File) { files.push(key); } });
+    files.forEach(function (key) { data.delete(key); });
+    return data;
+  }
+
+  function failed(message) {
+    dirty = true;
+    show(form.dataset.textFailed + " " + message);
+  }
+
+  function saveDraft(keepalive) {
+    clearTimeout(timer);
+    timer = null;
+    if (saving) { return saving.then(function () { return saveDraft(keepalive); }); }  // in order
+    if (!dirty) { return Promise.resolve(); }
+    dirty = false;
+    show(form.dataset.textSaving);
+    saving = fetch(form.dataset.draftUrl, {
+      method: "POST", body: fieldsOnly(), credentials: "same-origin", keepalive: Boolean(keepalive),
+      headers: {"Accept": "application/json"}
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (response.ok) {
+          show(form.dataset.textSaved + " " + body.saved_at_text);
+        } else {
+          failed((body.error && body.error.message) || String(response.status));
+        }
+      });
+    }).catch(function () {
+      failed("\u2014");
+    }).then(function () {
+      saving = null;
+    });
+    return saving;
+  }
+
+  function draftChanged() {
+    if (!form) { return; }
+    dirty = true;
+    clearTimeout(timer);
+    timer = setTimeout(saveDraft, DELAY_MS);
+  }
+
+  if (form) {
+    form.addEventListener("input", function (event) {
+      if (event.target.type !== "file") { draftChanged(); }
+    });
+    form.addEventListener("change", function (event) {
+      if (event.target.type !== "file") { draftChanged(); }
+    });
+    form.addEventListener("submit", function () {
+      // The submission carries the values itself, and the server keeps a refused one as a draft
+      // ("Simpan draf" is a save): no save of its own, which could land after a completion.
+      clearTimeout(timer);
+      dirty = false;
+    });
+    window.addEventListener("pagehide", function () {
+      if (dirty) { saveDraft(true); }
+    });
+    var discard = document.getElementById("draft-discard");
+    if (discard) {
+      discard.addEventListener("submit", function (event) {
+        clearTimeout(timer);
+        dirty = false;
+        if (saving) {  // let a save in flight land first, so it cannot bring the draft back
+          event.preventDefault();
+          saving.then(function () { discard.submit(); });
+        }
+      });
+    }
+  }
+
+  // -- table rows --------------------------------------------------------------------------------
 
   function renumber(tbody) {
     tbody.querySelectorAll("tr").forEach(function (row, index) {
@@ -35,13 +128,14 @@
       var tbody = remove.closest("tbody");
       remove.closest("tr").remove();
       renumber(tbody);
+      draftChanged();
     }
   });
 
   document.querySelectorAll(".row-add").forEach(function (button) { button.hidden = false; });
   document.querySelectorAll(".grid-input tbody").forEach(renumber);
 
-  var errors = document.getElementById("form-errors");
+  var errors = document.getElementById("form-errors") || document.getElementById("form-notice");
   if (errors) {
     var firstInvalid = document.querySelector("[aria-invalid='true']");
     (firstInvalid || errors).focus();
