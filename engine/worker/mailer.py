@@ -127,7 +127,7 @@ class Mailer:
             if row is None:
                 return
             row.emailed_at, row.email_next_at, row.email_error = now, None, None
-            hooks.item(session, f"email:{item.notification_id}")
+            hooks.item(session.connection(), f"email:{item.notification_id}")
 
     def _record_failure(self, item: _Outgoing, now: datetime, exc: BaseException, permanent: bool) -> None:
         with self._sessions.begin() as session:
