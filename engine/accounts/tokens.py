@@ -89,8 +89,9 @@ class TokenService:
         first = rows[0]
         now = self._clock()
         if first.last_used_at is None or now - first.last_used_at > _LAST_USED_RESOLUTION:
-            with self._sessions.begin() as session:
-                session.execute(update(ApiToken).where(ApiToken.id == first.token_id).values(last_used_at=now))
+            with UnitOfWork.begin(self._sessions) as work:
+                work.connection.execute(update(ApiToken).where(ApiToken.id == first.token_id)
+                                        .values(last_used_at=now))
         return user
 
     def list_tokens(self, username: str) -> list[TokenView]:

@@ -177,9 +177,9 @@ class Scheduling:
 
     def _settle(self, process_key: str, now: datetime) -> None:
         """Move a schedule whose ``next_run_at`` passed without a due occurrence to its real next one."""
-        with self._sessions.begin() as session:
-            schedule = session.scalars(select(ProcessSchedule).where(ProcessSchedule.process_key == process_key)
-                                       .with_for_update(skip_locked=True)).first()
+        with UnitOfWork.begin(self._sessions) as work:
+            schedule = work.session.scalars(select(ProcessSchedule).where(ProcessSchedule.process_key == process_key)
+                                            .with_for_update(skip_locked=True)).first()
             if schedule is None or schedule.next_run_at > now or not schedule.enabled:
                 return
             cycle = parse_cycle(schedule.cycle)
