@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -83,7 +83,7 @@ class NotificationService:
     def mark_all_read(self, username: str) -> int:
         return self._mark(username, Notification.id.is_not(None))
 
-    def _mark(self, username: str, condition: object) -> int:
+    def _mark(self, username: str, condition: ColumnElement[bool]) -> int:
         with UnitOfWork.begin(self._sessions) as work:
             result = work.session.execute(update(Notification).where(
                 Notification.username == username, Notification.read_at.is_(None), condition)
