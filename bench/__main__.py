@@ -2,6 +2,8 @@
 
 Every engine figure is reported as a ratio to raw in-memory SpiffWorkflow measured in the same run.
 ``python -m bench --quick`` runs a smaller set (for a smoke check); ``make bench`` runs all.
+``python -m bench --only completion --passes 0,100`` runs just those completion rows (before/after a
+change to the hot path), written to ``results/completion.{json,md}`` so a full run's files stay.
 """
 from __future__ import annotations
 
@@ -20,9 +22,13 @@ from bench.common import database, postgres_available
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def run(quick: bool) -> dict:
+SECTIONS = ("completion", "sops", "http", "inbox")
+
+
+def run(quick: bool, only: str | None = None, passes: list[int] | None = None) -> dict:
     backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
-    passes = [0, 10, 100] if quick else [0, 10, 100, 1000]
+    passes = passes if passes is not None else [0, 10, 100] if quick else [0, 10, 100, 1000]
+    sections = {only} if only else set(SECTIONS)
     row_counts = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     results: dict = {"started_at": datetime.now(UTC).isoformat(), "python": sys.version.split()[0],
                      "machine": platform.machine(), "cpus": os.cpu_count(), "backends": backends, "quick": quick,
@@ -33,7 +39,7 @@ def run(quick: bool) -> dict:
     results["completion"], results["inbox"], results["sops"], results["http"] = {}, {}, {}, {}
     for backend in backends:
         results["load"][backend] = os.getloadavg()[0]
-        for k in passes:
+        for k in passes if "completion" in sections else []:
             print(f"completion latency {backend} K={k} ...", flush=True)
             # This VM's CPU speed drifts by up to 2x within minutes: each row gets its own baseline,
             # the raw tight loop timed just before and just after it.
@@ -42,13 +48,15 @@ def run(quick: bool) -> dict:
                 row = completion.completion_latency(url, k)
             row["raw_median_ms"] = statistics.mean([before, baseline.raw_in_memory(1500)["median_ms"]])
             results["completion"][f"{backend}:{k}"] = row
-        print(f"whole-case throughput per SOP {backend} ...", flush=True)
-        with database(backend) as url:
-            results["sops"][backend] = sops.sop_throughput(url, cases=5 if quick else 20)
-        print(f"HTTP path {backend} (gunicorn, 2 workers) ...", flush=True)
-        with database(backend) as url:
-            results["http"][backend] = http.http_path(url)
-        for rows in row_counts:
+        if "sops" in sections:
+            print(f"whole-case throughput per SOP {backend} ...", flush=True)
+            with database(backend) as url:
+                results["sops"][backend] = sops.sop_throughput(url, cases=5 if quick else 20)
+        if "http" in sections:
+            print(f"HTTP path {backend} (gunicorn, 2 workers) ...", flush=True)
+            with database(backend) as url:
+                results["http"][backend] = http.http_path(url)
+        for rows in row_counts if "inbox" in sections else []:
             print(f"inbox latency {backend} rows={rows} ...", flush=True)
             with database(backend) as url:
                 results["inbox"][f"{backend}:{rows}"] = inbox.inbox_latency(url, rows)
@@ -85,6 +93,11 @@ def summary(results: dict) -> str:
           if key.endswith(":0")}
     for key, value in results["completion"].items():
         backend, k = key.split(":")
+        if k != "0" and backend not in k0:  # run without its K=0 row (--passes)
+            lines.append(f"| completion through the engine, K={k} | {backend} | {value['median_ms']:.3f} ms | "
+                         f"{value['p95_ms']:.3f} ms | {value['median_ms'] / value.get('raw_median_ms', raw):.1f}× "
+                         f"| | |")
+            continue
         paired = value.get("raw_median_ms", raw)  # the baseline timed just before and after this row
         ratio = value["median_ms"] / paired
         cells = f"{value['median_ms']:.3f} ms | {value['p95_ms']:.3f} ms"
@@ -127,15 +140,30 @@ def summary(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _passes(text: str) -> list[int]:
+    try:
+        passes = [int(k) for k in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text}") from None
+    if any(k < 0 for k in passes):
+        raise argparse.ArgumentTypeError("passes cannot be negative")
+    return passes
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke check")
+    parser.add_argument("--only", choices=SECTIONS,
+                        help="run only these rows (and the baseline); results go to results/<only>.{json,md}")
+    parser.add_argument("--passes", type=_passes, metavar="K,K,...",
+                        help="the loop passes K of the completion rows (default 0,10,100,1000; --quick 0,10,100)")
     args = parser.parse_args()
-    results = run(args.quick)
+    results = run(args.quick, args.only, args.passes)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
+    stem, md = (args.only, args.only) if args.only else ("results", "summary")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2))
     text = summary(results)
-    (RESULTS / "summary.md").write_text(text)
+    (RESULTS / f"{md}.md").write_text(text)
     print(text)
     return 0
 

@@ -97,3 +97,15 @@ def test_engine_top_level_is_a_few_wings_and_ground_floor_modules():
     assert ground_floor == {"__init__.py", "bootstrap.py", "config.py", "errors.py", "permissions.py", "values.py"}
     for wing in wings:
         assert (ROOT / "engine" / wing / "__init__.py").read_text().startswith('"""'), f"{wing} says what it holds"
+
+
+def test_use_cases_write_through_a_unit_of_work():
+    """A use case that writes opens ``UnitOfWork.begin(sessions)``; none begins a transaction of its own,
+    so every write gets the same end (events, queued writes, conflicts, after-commit)."""
+    for path in (ROOT / "engine").rglob("*.py"):
+        if "schema_versions" in path.parts or path == ROOT / "engine" / "runtime" / "unit_of_work.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "begin":
+                opener = ast.unparse(node.func.value)
+                assert opener == "UnitOfWork", f"{path.relative_to(ROOT)}: {opener}.begin()"

@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import SYSTEM_CHAIN, append_event
+from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import InvalidInput, NotFound
 from engine.persistence.models import ApiToken, UserAccount, UserRole
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.accounts.users import UserService, active_user_view
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.values import UserView
 
 TOKEN_PREFIX = "alur_"
@@ -64,13 +65,13 @@ class TokenService:
             raise InvalidInput("Nama token wajib diisi (maksimal 100 karakter)", field="name")
         user = self._users.get(username)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self._sessions.begin() as session:
+        with UnitOfWork.begin(self._sessions) as work:
             row = ApiToken(user_id=user.user_id, name=name, token_sha256=_digest(token), created_at=self._clock(),
                            revoked=False)
-            session.add(row)
-            session.flush()
-            append_event(session, chain=SYSTEM_CHAIN, event_type="api_token_issued", actor=actor, at=self._clock(),
-                         payload={"username": username, "token_id": row.id, "name": name})
+            work.session.add(row)
+            work.session.flush()
+            work.record(SYSTEM_CHAIN, "api_token_issued", actor=actor, at=self._clock(),
+                        payload={"username": username, "token_id": row.id, "name": name})
             return IssuedToken(row.id, name, token)
 
     def authenticate(self, token: str) -> UserView | None:
@@ -88,8 +89,9 @@ class TokenService:
         first = rows[0]
         now = self._clock()
         if first.last_used_at is None or now - first.last_used_at > _LAST_USED_RESOLUTION:
-            with self._sessions.begin() as session:
-                session.execute(update(ApiToken).where(ApiToken.id == first.token_id).values(last_used_at=now))
+            with UnitOfWork.begin(self._sessions) as work:
+                work.connection.execute(update(ApiToken).where(ApiToken.id == first.token_id)
+                                        .values(last_used_at=now))
         return user
 
     def list_tokens(self, username: str) -> list[TokenView]:
@@ -105,12 +107,12 @@ class TokenService:
         :raises NotFound: the user has no token with this id
         """
         user = self._users.get(username)
-        with self._sessions.begin() as session:
-            row = session.get(ApiToken, token_id)
+        with UnitOfWork.begin(self._sessions) as work:
+            row = work.session.get(ApiToken, token_id)
             if row is None or row.user_id != user.user_id:
                 raise NotFound("Token tidak ditemukan", token_id=token_id)
             if row.revoked:
                 return
             row.revoked = True
-            append_event(session, chain=SYSTEM_CHAIN, event_type="api_token_revoked", actor=actor, at=self._clock(),
-                         payload={"username": username, "token_id": token_id})
+            work.record(SYSTEM_CHAIN, "api_token_revoked", actor=actor, at=self._clock(),
+                        payload={"username": username, "token_id": token_id})

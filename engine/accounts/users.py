@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import SYSTEM_CHAIN, append_event
+from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import Conflict, InvalidInput, UserNotFound
 from engine.persistence.models import UserAccount, UserRole
 from engine.modeling.roles import RoleCatalog
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.values import UserView
 
 _SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
@@ -84,7 +85,8 @@ class UserService:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidInput(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter", field="password")
         self._check_roles(roles)
-        with self._sessions.begin() as session:
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
             if session.scalar(select(UserAccount.id).where(UserAccount.username == username)) is not None:
                 raise Conflict(f"Pengguna '{username}' sudah ada", username=username)
             user = UserAccount(username=username, full_name=full_name.strip() or username, email=email,
@@ -92,37 +94,38 @@ class UserService:
             session.add(user)
             session.flush()
             session.add_all(UserRole(user_id=user.id, role_key=r) for r in sorted(roles))
-            append_event(session, chain=SYSTEM_CHAIN, event_type="user_added", actor=actor, at=self._clock(),
-                         payload={"username": username, "roles": sorted(roles)})
+            work.record(SYSTEM_CHAIN, "user_added", actor=actor, at=self._clock(),
+                        payload={"username": username, "roles": sorted(roles)})
             session.flush()
             return _view(session, user)
 
     def set_roles(self, username: str, roles: set[str] | frozenset[str], actor: str = "system") -> UserView:
         self._check_roles(roles)
-        with self._sessions.begin() as session:
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
             user = self._get(session, username)
             session.execute(delete(UserRole).where(UserRole.user_id == user.id))
             session.add_all(UserRole(user_id=user.id, role_key=r) for r in sorted(roles))
-            append_event(session, chain=SYSTEM_CHAIN, event_type="user_roles_changed", actor=actor,
-                         at=self._clock(), payload={"username": username, "roles": sorted(roles)})
+            work.record(SYSTEM_CHAIN, "user_roles_changed", actor=actor, at=self._clock(),
+                        payload={"username": username, "roles": sorted(roles)})
             session.flush()
             return _view(session, user)
 
     def set_active(self, username: str, active: bool, actor: str = "system") -> UserView:
-        with self._sessions.begin() as session:
-            user = self._get(session, username)
+        with UnitOfWork.begin(self._sessions) as work:
+            user = self._get(work.session, username)
             user.active = active
-            append_event(session, chain=SYSTEM_CHAIN, event_type="user_activated" if active else "user_deactivated",
-                         actor=actor, at=self._clock(), payload={"username": username})
-            return _view(session, user)
+            work.record(SYSTEM_CHAIN, "user_activated" if active else "user_deactivated", actor=actor,
+                        at=self._clock(), payload={"username": username})
+            return _view(work.session, user)
 
     def set_password(self, username: str, password: str, actor: str = "system") -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidInput(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter", field="password")
-        with self._sessions.begin() as session:
-            self._get(session, username).password_hash = hash_password(password)
-            append_event(session, chain=SYSTEM_CHAIN, event_type="user_password_changed", actor=actor,
-                         at=self._clock(), payload={"username": username})
+        with UnitOfWork.begin(self._sessions) as work:
+            self._get(work.session, username).password_hash = hash_password(password)
+            work.record(SYSTEM_CHAIN, "user_password_changed", actor=actor, at=self._clock(),
+                        payload={"username": username})
 
     def authenticate(self, username: str, password: str) -> UserView | None:
         """The active user with these credentials, or None (the caller logs the attempt)."""

@@ -1,20 +1,22 @@
-"""Hash-chained audit events: one chain per instance and one for system events."""
+"""Hash-chained audit events: one chain per case and one for system events.
+
+This module computes a chain's rows (``chain_rows``: sequence numbers and hashes from the chain's
+head) and verifies stored chains. Use cases record events on their unit of work
+(``engine.runtime.unit_of_work``), which writes them when it ends.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.persistence.models import AuditChainHead, AuditEvent
-from engine.errors import ConcurrentUpdate
-from engine.persistence.compiled import Write, run_batch
-from engine.runtime.step_statements import ADVANCE_HEAD, HEADS, INSERT_EVENTS
 
 SYSTEM_CHAIN = "system"
 GENESIS = "0" * 64
@@ -36,6 +38,8 @@ def event_hash(prev_hash: str, chain: str, seq: int, instance_id: int | None, ev
 
 @dataclass(frozen=True)
 class PendingEvent:
+    """An event recorded in a unit of work, not yet numbered, hashed or written."""
+
     chain: str
     event_type: str
     actor: str
@@ -44,72 +48,10 @@ class PendingEvent:
     instance_id: int | None = None
 
 
-def append_event(session: Session, *, chain: str, event_type: str, actor: str, at: datetime,
-                 payload: dict[str, Any] | None = None, instance_id: int | None = None) -> None:
-    """Add one event to ``chain`` in the caller's transaction."""
-    write_events(session, [PendingEvent(chain, event_type, actor, at, payload or {}, instance_id)])
-
-
-@dataclass(frozen=True)
-class StepWrite:
-    """A use case's own write, sent with the head advances; ``conflict`` if it must match one row and did not."""
-
-    write: Write
-    conflict: Callable[[], Exception] | None = None
-
-
-def write_events(session: Session, events: list[PendingEvent],
-                 known_heads: dict[str, tuple[int, str]] | None = None,
-                 step_writes: Sequence[StepWrite] = ()) -> None:
-    """Append events in order: per chain one head write, then one insert for all.
-
-    ``known_heads`` holds chain heads (seq, hash) the caller read earlier in this transaction; such
-    a head is moved only if it still has that seq, in one batch with ``step_writes``. Otherwise, or
-    when the head is unknown, it is read locked (``FOR UPDATE``), so concurrent writers to one
-    chain queue up instead of forking it.
-
-    :raises Exception: the ``conflict`` of a step write that did not change exactly one row
-    """
-    by_chain: dict[str, list[PendingEvent]] = {}
-    for event in events:
-        by_chain.setdefault(event.chain, []).append(event)
-    heads = known_heads or {}
-    optimistic = {chain: _chain_rows(chain, pending, *heads[chain])
-                  for chain, pending in by_chain.items() if chain in heads}
-    advances = [Write(ADVANCE_HEAD, {"chain_key": chain, "old_seq": heads[chain][0],
-                                     "new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
-                for chain, rows in optimistic.items()]
-    connection = session.connection()
-    try:
-        counts = run_batch(connection, [w.write for w in step_writes] + advances)
-    except connection.dialect.loaded_dbapi.IntegrityError as exc:
-        # A racing writer made the same rows first (e.g. the next task of a step done twice at once);
-        # on PostgreSQL the whole batch runs before its version checks can be read.
-        raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from exc
-    for step_write, count in zip(step_writes, counts, strict=False):
-        if step_write.conflict is not None and count != 1:
-            raise step_write.conflict()
-    moved = {chain for chain, count in zip(optimistic, counts[len(step_writes):], strict=True) if count == 1}
-    rows: list[dict[str, Any]] = []
-    for chain, pending in by_chain.items():
-        if chain in moved:
-            rows += optimistic[chain]
-            continue
-        head = session.execute(_LOCK_HEAD, {"chain_key": chain}).first()
-        chain_rows = _chain_rows(chain, pending, *((head.seq, head.hash) if head else (0, GENESIS)))
-        if head:
-            ADVANCE_HEAD.rowcount(session.connection(), {"chain_key": chain, "old_seq": head.seq,
-                                                         "new_seq": chain_rows[-1]["seq"],
-                                                         "new_hash": chain_rows[-1]["hash"]})
-        else:
-            session.execute(_INSERT_HEAD, {"chain": chain, "seq": chain_rows[-1]["seq"],
-                                           "hash": chain_rows[-1]["hash"]})
-        rows += chain_rows
-    if rows:
-        INSERT_EVENTS.many(session.connection(), rows)
-
-
-def _chain_rows(chain: str, pending: list[PendingEvent], seq: int, prev: str) -> list[dict[str, Any]]:
+def chain_rows(chain: str, pending: Sequence[PendingEvent], seq: int, prev: str) -> list[dict[str, Any]]:
+    """The ``audit_event`` rows of ``pending`` appended to ``chain`` whose head is (``seq``, ``prev``):
+    numbered on from ``seq``, each hashed onto the one before. Writing them, and moving the head to
+    the last, is the unit of work's (``engine.runtime.unit_of_work``)."""
     rows = []
     for event in pending:
         seq += 1
@@ -121,11 +63,6 @@ def _chain_rows(chain: str, pending: list[PendingEvent], seq: int, prev: str) ->
                      "payload_json": payload_json, "prev_hash": prev, "hash": digest})
         prev = digest
     return rows
-
-
-_LOCK_HEAD = (select(HEADS.c.seq, HEADS.c.hash).where(HEADS.c.chain == bindparam("chain_key"))
-              .with_for_update())
-_INSERT_HEAD = insert(HEADS)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from engine.audit.chain import canonical_json
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import EngineError
 from engine.persistence.models import AuditChainHead, AuditCheckpoint, AuditCheckpointHead
+from engine.runtime.unit_of_work import UnitOfWork
 
 CHECKPOINT_FORMAT = "alur-checkpoint-1"
 KEY_FILE_ENV = "ALUR_AUDIT_KEY_FILE"
@@ -267,8 +268,8 @@ class Checkpoints:
 
         The worker calls this periodically; ``alur audit checkpoint`` on demand.
         """
-        with self._sessions.begin() as session:
-            return make_checkpoint(session, signing_key, actor, self._clock(), force=force)
+        with UnitOfWork.begin(self._sessions) as work:
+            return make_checkpoint(work.session, signing_key, actor, self._clock(), force=force)
 
     def latest(self) -> CheckpointView | None:
         with self._sessions() as session:

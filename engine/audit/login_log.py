@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import SYSTEM_CHAIN, append_event
+from engine.audit.chain import SYSTEM_CHAIN
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.clock import Clock, utcnow
 
 
@@ -27,6 +28,6 @@ class LoginLog:
         self._append("logout", username, {"remote_addr": remote_addr})
 
     def _append(self, event_type: str, actor: str, payload: dict[str, Any], instance_id: int | None = None) -> None:
-        with self._sessions.begin() as session:
-            append_event(session, chain=SYSTEM_CHAIN, event_type=event_type, actor=actor, at=self._clock(),
-                         payload=payload, instance_id=instance_id)
+        with UnitOfWork.begin(self._sessions) as work:
+            work.record(SYSTEM_CHAIN, event_type, actor=actor, at=self._clock(), payload=payload,
+                        instance_id=instance_id)

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import append_event, case_chain
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import InvalidInput
 from engine.persistence.models import Attachment
 from engine.persistence.rows import case_row
+from engine.runtime.unit_of_work import UnitOfWork
 
 CASE_VIEWED = "case_viewed"
 DOCUMENT_VIEWED = "document_viewed"
@@ -38,15 +38,14 @@ class ReadLog:
             raise InvalidInput(f"Jenis tampilan tidak dikenal: {what}", field="what")
         if (what == "document") != (document_sha256 is not None):
             raise InvalidInput("Tampilan dokumen harus menyebut dokumennya (sha256)", field="document_sha256")
-        with self._sessions.begin() as session:
-            case_row(session, instance_id)
+        with UnitOfWork.begin(self._sessions) as work:
+            case_row(work.session, instance_id)
             payload: dict[str, Any] = {"what": what, "remote_addr": remote_addr}
             event_type = CASE_VIEWED
             if document_sha256 is not None:
                 event_type = DOCUMENT_VIEWED
-                payload.update(self._document(session, document_sha256))
-            append_event(session, chain=case_chain(instance_id), instance_id=instance_id,
-                         event_type=event_type, actor=actor, at=self._clock(), payload=payload)
+                payload.update(self._document(work.session, document_sha256))
+            work.record_for_case(instance_id, event_type, actor=actor, at=self._clock(), payload=payload)
 
     @staticmethod
     def _document(session: Session, sha256: str) -> dict[str, Any]:

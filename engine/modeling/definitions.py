@@ -20,6 +20,10 @@ class DefinitionStore:
         self._cache: dict[int, tuple[ProcessDefinition, ParsedDefinition]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, definition_id: int) -> tuple[ProcessDefinition, ParsedDefinition] | None:
+        """The definition if it was parsed already, without a database read (else None)."""
+        return self._cache.get(definition_id)
+
     def get(self, session: Session, definition_id: int) -> tuple[ProcessDefinition, ParsedDefinition]:
         """:raises DefinitionNotFound: no definition has this id"""
         cached = self._cache.get(definition_id)

@@ -6,12 +6,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import SYSTEM_CHAIN, append_event
+from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import DeploymentError, InvalidInput
 from engine.persistence.models import ProcessDefinition
 from engine.modeling.schedules import parse_cycle, sync_schedule
 from engine.modeling.parser import DefinitionParser, sha256_of
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.values import DeployResult
 
 
@@ -45,12 +46,13 @@ class Deployer:
                 parse_cycle(parsed.routine_cycle)
             except InvalidInput as exc:
                 raise DeploymentError(exc.message, file=filename) from exc
-        with self._sessions.begin() as session:
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
             latest = session.scalars(
                 select(ProcessDefinition).where(ProcessDefinition.process_key == parsed.process_key)
                 .order_by(ProcessDefinition.version.desc()).limit(1).with_for_update()).first()
             if latest is not None and latest.sha256 == parsed.sha256:
-                sync_schedule(session, parsed.process_key, parsed.routine_cycle, self._clock(), actor)
+                sync_schedule(work, parsed.process_key, parsed.routine_cycle, self._clock(), actor)
                 return DeployResult(parsed.process_key, latest.version, latest.id, created=False)
             version = (latest.version if latest else 0) + 1
             row = ProcessDefinition(
@@ -59,11 +61,10 @@ class Deployer:
                 deployed_by=actor, deployed_at=self._clock(), change_note=change_note)
             session.add(row)
             session.flush()
-            append_event(session, chain=SYSTEM_CHAIN, event_type="definition_deployed", actor=actor,
-                         at=row.deployed_at, payload={"process_key": row.process_key, "version": version,
-                                                      "sha256": row.sha256, "file": filename,
-                                                      "change_note": change_note})
-            sync_schedule(session, parsed.process_key, parsed.routine_cycle, row.deployed_at, actor)
+            work.record(SYSTEM_CHAIN, "definition_deployed", actor=actor, at=row.deployed_at,
+                        payload={"process_key": row.process_key, "version": version, "sha256": row.sha256,
+                                 "file": filename, "change_note": change_note})
+            sync_schedule(work, parsed.process_key, parsed.routine_cycle, row.deployed_at, actor)
             return DeployResult(parsed.process_key, version, row.id, created=True)
 
     def deploy_directory(self, directory: Path, actor: str) -> list[DeployResult]:

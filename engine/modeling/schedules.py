@@ -22,12 +22,13 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import SYSTEM_CHAIN, append_event
+from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.work_calendar import WITA
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import InvalidInput, NotFound
 from engine.modeling.definitions import DefinitionStore
 from engine.persistence.models import ProcessSchedule
+from engine.runtime.unit_of_work import UnitOfWork
 
 
 CATCH_UP_POLICIES = ("latest", "all")
@@ -119,14 +120,15 @@ def schedule_view(row: ProcessSchedule) -> ScheduleView:
                         row.changed_by, row.changed_at)
 
 
-def sync_schedule(session: Session, process_key: str, model_cycle: str | None, now: datetime, actor: str) -> None:
-    """Create or update the schedule of a routine process at deploy, in the deploy's transaction.
+def sync_schedule(work: UnitOfWork, process_key: str, model_cycle: str | None, now: datetime, actor: str) -> None:
+    """Create or update the schedule of a routine process at deploy, in the deploy's unit of work.
 
     A schedule an admin set stays as it is; a model-owned one follows the latest diagram, and is
     disabled when the diagram no longer has a timer start event.
 
     :raises InvalidInput: the diagram's cycle cannot be parsed
     """
+    session = work.session
     row = session.scalars(select(ProcessSchedule).where(ProcessSchedule.process_key == process_key)
                           .with_for_update()).first()
     if row is not None and row.source == "admin":
@@ -134,8 +136,8 @@ def sync_schedule(session: Session, process_key: str, model_cycle: str | None, n
     if model_cycle is None:
         if row is not None and row.enabled:
             row.enabled, row.changed_by, row.changed_at = False, actor, now
-            append_event(session, chain=SYSTEM_CHAIN, event_type="schedule_disabled", actor=actor, at=now,
-                         payload={"process_key": process_key, "reason": "timer start event removed"})
+            work.record(SYSTEM_CHAIN, "schedule_disabled", actor=actor, at=now,
+                        payload={"process_key": process_key, "reason": "timer start event removed"})
         return
     cycle = parse_cycle(model_cycle)
     if row is not None and row.cycle == cycle.text and row.enabled:
@@ -144,9 +146,9 @@ def sync_schedule(session: Session, process_key: str, model_cycle: str | None, n
     row = row or ProcessSchedule(process_key=process_key, catch_up="latest")
     _apply_cycle(row, cycle, now, actor, source="model")
     session.add(row)
-    append_event(session, chain=SYSTEM_CHAIN, event_type=event, actor=actor, at=now,
-                 payload={"process_key": process_key, "cycle": cycle.text, "next_run_at": row.next_run_at.isoformat(),
-                          "source": "model"})
+    work.record(SYSTEM_CHAIN, event, actor=actor, at=now,
+                payload={"process_key": process_key, "cycle": cycle.text, "next_run_at": row.next_run_at.isoformat(),
+                         "source": "model"})
 
 
 def _apply_cycle(row: ProcessSchedule, cycle: Cycle, now: datetime, actor: str, source: str) -> None:
@@ -181,16 +183,17 @@ class ScheduleAdmin:
         if catch_up is not None and catch_up not in CATCH_UP_POLICIES:
             raise InvalidInput(f"Kebijakan susulan harus salah satu dari {', '.join(CATCH_UP_POLICIES)}",
                                field="catch_up")
-        with self._sessions.begin() as session:
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
             self._definitions.latest(session, process_key)
             now = self._clock()
             row = self._row(session, process_key) or ProcessSchedule(process_key=process_key, catch_up="latest")
             _apply_cycle(row, cycle, now, actor, source="admin")
             row.catch_up = catch_up or row.catch_up
             session.add(row)
-            append_event(session, chain=SYSTEM_CHAIN, event_type="schedule_changed", actor=actor, at=now,
-                         payload={"process_key": process_key, "cycle": cycle.text, "catch_up": row.catch_up,
-                                  "next_run_at": row.next_run_at.isoformat(), "source": "admin"})
+            work.record(SYSTEM_CHAIN, "schedule_changed", actor=actor, at=now,
+                        payload={"process_key": process_key, "cycle": cycle.text, "catch_up": row.catch_up,
+                                 "next_run_at": row.next_run_at.isoformat(), "source": "admin"})
             return schedule_view(row)
 
     def set_enabled(self, process_key: str, enabled: bool, actor: str) -> ScheduleView:
@@ -198,8 +201,8 @@ class ScheduleAdmin:
 
         :raises NotFound: the process has no schedule
         """
-        with self._sessions.begin() as session:
-            row = self._existing(session, process_key)
+        with UnitOfWork.begin(self._sessions) as work:
+            row = self._existing(work.session, process_key)
             now = self._clock()
             if enabled and not row.enabled:
                 cycle = parse_cycle(row.cycle)
@@ -207,8 +210,8 @@ class ScheduleAdmin:
                 row.next_run_at = cycle.occurrence(row.anchor_at, row.next_seq)
                 enabled = not cycle.finished(row.next_seq)
             row.enabled, row.changed_by, row.changed_at = enabled, actor, now
-            append_event(session, chain=SYSTEM_CHAIN, event_type="schedule_enabled" if enabled
-                         else "schedule_disabled", actor=actor, at=now, payload={"process_key": process_key})
+            work.record(SYSTEM_CHAIN, "schedule_enabled" if enabled else "schedule_disabled", actor=actor, at=now,
+                        payload={"process_key": process_key})
             return schedule_view(row)
 
     def reset_to_model(self, process_key: str, actor: str) -> ScheduleView | None:
@@ -217,22 +220,23 @@ class ScheduleAdmin:
         Returns the schedule, or None when the diagram has no timer start event (the schedule,
         if any, is then disabled).
         """
-        with self._sessions.begin() as session:
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
             _definition_row, definition = self._definitions.latest(session, process_key)
             row = self._row(session, process_key)
             now = self._clock()
             if definition.routine_cycle is None:
                 if row is not None:
                     row.source, row.enabled, row.changed_by, row.changed_at = "model", False, actor, now
-                    append_event(session, chain=SYSTEM_CHAIN, event_type="schedule_disabled", actor=actor, at=now,
-                                 payload={"process_key": process_key, "reason": "the diagram has no timer start"})
+                    work.record(SYSTEM_CHAIN, "schedule_disabled", actor=actor, at=now,
+                                payload={"process_key": process_key, "reason": "the diagram has no timer start"})
                 return None
             row = row or ProcessSchedule(process_key=process_key, catch_up="latest")
             _apply_cycle(row, parse_cycle(definition.routine_cycle), now, actor, source="model")
             session.add(row)
-            append_event(session, chain=SYSTEM_CHAIN, event_type="schedule_changed", actor=actor, at=now,
-                         payload={"process_key": process_key, "cycle": row.cycle, "catch_up": row.catch_up,
-                                  "next_run_at": row.next_run_at.isoformat(), "source": "model"})
+            work.record(SYSTEM_CHAIN, "schedule_changed", actor=actor, at=now,
+                        payload={"process_key": process_key, "cycle": row.cycle, "catch_up": row.catch_up,
+                                 "next_run_at": row.next_run_at.isoformat(), "source": "model"})
             return schedule_view(row)
 
     @staticmethod

@@ -14,11 +14,12 @@ from typing import IO, Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import SYSTEM_CHAIN, append_event
+from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
 from engine.config import Settings
 from engine.errors import InvalidInput, NotFound
 from engine.persistence.models import Attachment
+from engine.runtime.unit_of_work import UnitOfWork
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -184,14 +185,14 @@ class AttachmentStore:
 
     def _record(self, sha: str, filename: str, media_type: str, size: int, actor: str) -> AttachmentView:
         try:
-            with self._sessions.begin() as session:
-                row = session.get(Attachment, sha)
+            with UnitOfWork.begin(self._sessions) as work:
+                row = work.session.get(Attachment, sha)
                 if row is None:
                     row = Attachment(sha256=sha, filename=filename, media_type=media_type, size=size,
                                      uploaded_by=actor, uploaded_at=self._clock())
-                    session.add(row)
-                    append_event(session, chain=SYSTEM_CHAIN, event_type="attachment_uploaded", actor=actor,
-                                 at=row.uploaded_at, payload={"sha256": sha, "filename": filename, "size": size})
+                    work.session.add(row)
+                    work.record(SYSTEM_CHAIN, "attachment_uploaded", actor=actor, at=row.uploaded_at,
+                                payload={"sha256": sha, "filename": filename, "size": size})
                 return _view(row)
         except IntegrityError:  # the same content stored by a concurrent upload first
             return self.get(sha)

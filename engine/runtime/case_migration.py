@@ -19,7 +19,6 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine.audit.chain import PendingEvent, case_chain, write_events
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
@@ -28,6 +27,7 @@ from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInsta
 from engine.runtime.serializer import _REGISTRY, dump_state, load_state
 from engine.modeling.parser import ParsedDefinition
 from engine.reading.versions import definition_id_of
+from engine.runtime.unit_of_work import UnitOfWork
 
 OPEN_STATES = ("ready", "claimed")
 _STATUS_WORDS = {"completed": "selesai", "cancelled": "dibatalkan"}
@@ -114,14 +114,14 @@ class CaseMigrator:
         :raises ConcurrentUpdate: the case changed meanwhile (or ``expected_version`` is stale)
         :raises CaseNotFound:
         """
-        with self._sessions.begin() as session:
-            plan = self._plan(session, instance_id, to_version)
+        with UnitOfWork.begin(self._sessions) as work:
+            plan = self._plan(work.session, instance_id, to_version)
             if expected_version is not None and plan.instance.version != expected_version:
                 raise ConcurrentUpdate("Kasus sudah berubah sejak halaman dibuka; muat ulang dan coba lagi",
                                        instance_id=instance_id)
             if plan.reasons:
                 raise MigrationRefused(instance_id, plan.reasons)
-            self._write(session, plan, actor)
+            self._write(work, plan, actor)
             return self._check(plan)
 
     def migrate_version(self, process_key: str, from_version: int, actor: str,
@@ -207,8 +207,9 @@ class CaseMigrator:
 
     # -- writing -----------------------------------------------------------------------------------
 
-    def _write(self, session: Session, plan: _Plan, actor: str) -> None:
+    def _write(self, work: UnitOfWork, plan: _Plan, actor: str) -> None:
         assert plan.workflow is not None
+        session = work.session
         now, calendar, instance = self._clock(), self._calendar(session), plan.instance
         open_rows = session.execute(select(_TASKS.c.id, _TASKS.c.element_id, _TASKS.c.created_at, _TASKS.c.version)
                                     .where(_TASKS.c.instance_id == instance.id, _TASKS.c.state.in_(OPEN_STATES))).all()
@@ -234,11 +235,9 @@ class CaseMigrator:
         if _rowcount(changed) != 1:
             raise ConcurrentUpdate("Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi",
                                    instance_id=instance.id)
-        write_events(session, [PendingEvent(
-            case_chain(instance.id), "instance_migrated", actor, now,
-            {"process_key": instance.process_key, "from_version": plan.old_version, "to_version": plan.new_version,
-             "definition_id": plan.new_definition_id, "open_tasks": sorted(ready), "retimed_steps": retimed},
-            instance.id)])
+        work.record_for_case(instance.id, "instance_migrated", actor=actor, at=now, payload={
+            "process_key": instance.process_key, "from_version": plan.old_version, "to_version": plan.new_version,
+            "definition_id": plan.new_definition_id, "open_tasks": sorted(ready), "retimed_steps": retimed})
 
     @staticmethod
     def _case_deadlines(calendar: WorkCalendar, plan: _Plan) -> dict[str, datetime | None]:

@@ -42,6 +42,7 @@ from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions
 from engine.persistence.db import read_only_session
 from engine.persistence.models import Attachment, HumanTask, ProcessInstance, TaskDraft
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.clock import Clock, utcnow
 
 MAX_DRAFT_BYTES = 1024 * 1024
@@ -84,7 +85,8 @@ class Drafts:
         if len(encoded.encode("utf-8")) > MAX_DRAFT_BYTES:
             raise DraftTooLarge(f"Draf terlalu besar (maksimal {MAX_DRAFT_BYTES // (1024 * 1024)} MB)",
                                 task_id=task_id, max_bytes=MAX_DRAFT_BYTES)
-        with self._sessions.begin() as session:
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
             task = self._task_for(session, task_id, username)
             if task.state not in OPEN_STATES:
                 raise TaskNotOpen(f"Tugas '{task.name}' sudah {_STATE_WORDS.get(task.state, task.state)}; "
@@ -100,9 +102,9 @@ class Drafts:
 
         :raises TaskNotFound:  :raises PermissionDenied: the user does not hold the task's role
         """
-        with self._sessions.begin() as session:
-            self._task_for(session, task_id, username)
-            result = session.execute(delete(TaskDraft).where(TaskDraft.task_id == task_id,
+        with UnitOfWork.begin(self._sessions) as work:
+            self._task_for(work.session, task_id, username)
+            result = work.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task_id,
                                                              TaskDraft.username == username))
             return bool(getattr(result, "rowcount", 0))
 
@@ -115,8 +117,8 @@ class Drafts:
         with read_only_session(self._sessions) as session:  # most runs find none: no write lock then
             if session.execute(select(draft.task_id).where(stale).limit(1)).first() is None:
                 return 0
-        with self._sessions.begin() as session:
-            result = session.execute(delete(TaskDraft).where(stale).execution_options(synchronize_session=False))
+        with UnitOfWork.begin(self._sessions) as work:
+            result = work.session.execute(delete(TaskDraft).where(stale).execution_options(synchronize_session=False))
             return int(getattr(result, "rowcount", 0) or 0)
 
     # -- reading -------------------------------------------------------------------------------

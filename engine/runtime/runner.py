@@ -12,10 +12,10 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import PendingEvent, case_chain
+from engine.audit.chain import case_chain
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
@@ -39,7 +39,7 @@ from engine.runtime.serializer import dump_state, load_state, new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, frozen_spiff_clock, next_timer_due
 from engine.modeling.parser import ParsedDefinition
 from engine.runtime.step_statements import CASE_WITH_HEAD, COMPLETE_TASK, INSERT_TASKS, SAVE_CASE, TASK_WITH_CASE
-from engine.runtime.unit_of_work import EVENTS_KEY, HEADS_KEY, Transaction, after_commit, queue_write
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.accounts.users import roles_of
 from engine.permissions import SYSTEM_ACTOR, Permissions
 
@@ -55,7 +55,7 @@ class StepResult:
 
 class Runner:
     def __init__(self, sessions: sessionmaker[Session], definitions: DefinitionStore, forms: FormRegistry,
-                 roles: RoleCatalog, permissions: Permissions, calendar: Callable[[Session], WorkCalendar],
+                 roles: RoleCatalog, permissions: Permissions, calendar: Callable[[Connection], WorkCalendar],
                  clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._live = LiveWorkflows()
@@ -70,10 +70,10 @@ class Runner:
 
     def start_case(self, process_key: str, actor: str, business_key: str | None = None,
                        data: dict[str, Any] | None = None,
-                       within: Callable[[Session, int], None] | None = None) -> StepResult:
+                       within: Callable[[UnitOfWork, int], None] | None = None) -> StepResult:
         """Start a case on the latest version; first tasks the starter may do are assigned to them.
 
-        ``within(session, instance_id)`` runs in the same transaction once the instance row exists
+        ``within(work, instance_id)`` runs in the same unit of work once the instance row exists
         (the worker links a routine occurrence to its case); if it raises, nothing is stored.
 
         :raises DefinitionNotFound: the process was never deployed
@@ -81,9 +81,10 @@ class Runner:
         """
         if data is not None and not isinstance(data, dict):
             raise InvalidInput("Data awal harus berupa objek JSON")
-        with self._transaction() as session:
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
             row, definition = self._definitions.latest(session, process_key)
-            actor_roles = self._actor_roles(session, actor)
+            actor_roles = self._actor_roles(work, actor)
             if not self._may.may_start(definition.start_roles, actor, actor_roles):
                 raise PermissionDenied(f"Peran Anda tidak dapat memulai '{definition.name}'", process_key=process_key)
             now = self._clock()
@@ -95,18 +96,17 @@ class Runner:
             instance = ProcessInstance(
                 definition_id=row.id, process_key=process_key, business_key=business_key, status="running",
                 state_json="{}", data_json="{}", started_by=actor, started_at=now, version=1)
-            instance.due_at, instance.warning_at = self._case_deadlines(session, definition, now)
+            instance.due_at, instance.warning_at = self._case_deadlines(work, definition, now)
             session.add(instance)
             session.flush()
             if within is not None:
-                within(session, instance.id)
+                within(work, instance.id)
             case = _Case(instance.id, row.id, process_key, business_key, "running", instance.state_json, 1)
-            self._event(session, instance.id, "instance_started", actor, now,
-                        {"process_key": process_key, "version": row.version, "business_key": business_key,
-                         "data": initial})
+            work.record_for_case(instance.id, "instance_started", actor=actor, at=now, payload={
+                "process_key": process_key, "version": row.version, "business_key": business_key, "data": initial})
             decisions = self._run_engine(workflow, definition, now)
-            self._record_decisions(session, case.id, decisions, actor, now)
-            return self._save(session, case, definition, workflow, actor, now, auto_assign=actor_roles,
+            self._record_decisions(work, case.id, decisions, actor, now)
+            return self._save(work, case, definition, workflow, actor, now, auto_assign=actor_roles,
                               starter=actor, known=set())
 
     def claim_task(self, task_id: str, actor: str) -> None:
@@ -114,9 +114,9 @@ class Runner:
 
         :raises TaskClaimedByOther: someone else holds it
         """
-        with self._transaction() as session:
-            task = self._open_task(session, task_id)
-            self._require_task_role(session, task, actor)
+        with UnitOfWork.begin(self._sessions) as work:
+            task = self._open_task(work, task_id)
+            self._require_task_role(work, task, actor)
             if task.state == "claimed":
                 if task.assignee == actor:
                     return
@@ -124,38 +124,39 @@ class Runner:
                                          assignee=task.assignee)
             now = self._clock()
             task.state, task.assignee, task.claimed_at = "claimed", actor, now
-            self._event(session, task.instance_id, "task_claimed", actor, now, {"task_id": task_id, "name": task.name})
+            work.record_for_case(task.instance_id, "task_claimed", actor=actor, at=now,
+                                 payload={"task_id": task_id, "name": task.name})
 
     def unclaim_task(self, task_id: str, actor: str) -> None:
         """Give a claimed task back to the role's pool (its holder or a supervisor)."""
-        with self._transaction() as session:
-            task = self._open_task(session, task_id)
+        with UnitOfWork.begin(self._sessions) as work:
+            task = self._open_task(work, task_id)
             if task.state != "claimed":
                 return
-            if task.assignee != actor and not self._is_supervisor(session, task, actor):
+            if task.assignee != actor and not self._is_supervisor(work, task, actor):
                 raise PermissionDenied("Hanya pemegang tugas atau atasannya yang dapat melepas tugas",
                                        task_id=task_id)
             now = self._clock()
             previous = task.assignee
             task.state, task.assignee, task.claimed_at = "ready", None, None
-            self._event(session, task.instance_id, "task_unclaimed", actor, now,
-                        {"task_id": task_id, "name": task.name, "previous_assignee": previous})
+            work.record_for_case(task.instance_id, "task_unclaimed", actor=actor, at=now,
+                                 payload={"task_id": task_id, "name": task.name, "previous_assignee": previous})
 
     def reassign_task(self, task_id: str, actor: str, to_user: str) -> None:
         """A supervising role hands a task to a user who holds the task's role."""
-        with self._transaction() as session:
-            task = self._open_task(session, task_id)
-            if not self._is_supervisor(session, task, actor):
+        with UnitOfWork.begin(self._sessions) as work:
+            task = self._open_task(work, task_id)
+            if not self._is_supervisor(work, task, actor):
                 raise PermissionDenied("Hanya peran atasan yang dapat mengalihkan tugas", task_id=task_id)
-            target_roles = roles_of(session, to_user)
+            target_roles = roles_of(work.session, to_user)
             if not self._may.may_work_on(task.role, target_roles):
                 raise InvalidInput(f"Pengguna '{to_user}' tidak memiliki peran {self._roles.title(task.role)}",
                                    field="to_user")
             now = self._clock()
             previous = task.assignee
             task.state, task.assignee, task.claimed_at = "claimed", to_user, now
-            self._event(session, task.instance_id, "task_reassigned", actor, now,
-                        {"task_id": task_id, "name": task.name, "from": previous, "to": to_user})
+            work.record_for_case(task.instance_id, "task_reassigned", actor=actor, at=now,
+                                 payload={"task_id": task_id, "name": task.name, "from": previous, "to": to_user})
 
     def complete_task(self, task_id: str, actor: str, data: object,
                       expected_version: int | None = None) -> StepResult:
@@ -171,10 +172,10 @@ class Runner:
         """
         if not isinstance(data, dict):
             raise InvalidInput("Data formulir harus berupa objek JSON")
-        with self._transaction() as session:
-            row = TASK_WITH_CASE.first(session.connection(), {"task_id": task_id, "actor": actor})
+        with UnitOfWork.begin(self._sessions) as work:
+            row = TASK_WITH_CASE.first(work.connection, {"task_id": task_id, "actor": actor})
             task = self._check_open(row, task_id)
-            self._require_task_role(session, task, actor,
+            self._require_task_role(work, task, actor,
                                     set(row.actor_roles.split(",")) if row.actor_roles else set())
             if task.state == "claimed" and task.assignee != actor:
                 raise TaskClaimedByOther(f"Tugas sedang dikerjakan oleh {task.assignee}", task_id=task_id,
@@ -182,10 +183,10 @@ class Runner:
             if expected_version is not None and expected_version != task.version:
                 raise ConcurrentUpdate("Tugas sudah berubah sejak formulir dibuka; muat ulang halaman",
                                        task_id=task_id)
-            self._forms.validate(task.form_key, data, lambda sha: session.get(Attachment, sha) is not None)
-            case = _case_of(session, row.instance_id, row.definition_id, row.process_key, row.business_key,
+            self._forms.validate(task.form_key, data, lambda sha: work.session.get(Attachment, sha) is not None)
+            case = _case_of(work, row.instance_id, row.definition_id, row.process_key, row.business_key,
                             row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
-            _row, definition = self._definitions.get(session, case.definition_id)
+            definition = self._definition(work, case.definition_id)
             workflow = self._workflow_of(case, definition)
             spiff_task = workflow.tasks.get(UUID(task_id))
             if spiff_task is None or spiff_task.state != TaskState.READY:
@@ -200,59 +201,59 @@ class Runner:
                 spiff_task.run()
             except SpiffWorkflowException as exc:
                 raise ExecutionError(f"Langkah gagal dijalankan: {exc}", task_id=task_id) from exc
-            queue_write(session, COMPLETE_TASK, {
+            work.queue_write(COMPLETE_TASK, {
                 "task_id": task_id, "old_version": task.version, "at": now, "actor": actor,
                 "new_assignee": task.assignee or actor, "new_version": task.version + 1, "data": encoded},
                 conflict=lambda: ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman",
                                                   task_id=task_id))
-            self._event(session, case.id, "task_completed", actor, now,
-                        {"task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data})
+            work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
+                "task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data})
             decisions = self._run_engine(workflow, definition, now)
-            self._record_decisions(session, case.id, decisions, actor, now)
+            self._record_decisions(work, case.id, decisions, actor, now)
             case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
-            return self._save(session, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
+            return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                               known=known)
 
     def wake_case(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
         """Fire the instance's due BPMN timers and run on; a no-op when none is due."""
-        with self._transaction() as session:
-            return self._wake(session, instance_id, actor)
+        with UnitOfWork.begin(self._sessions) as work:
+            return self._wake(work, instance_id, actor)
 
     def wake_if_due(self, instance_id: int, now: datetime,
-                    within: Callable[[Session, int], None] | None = None) -> bool:
+                    within: Callable[[UnitOfWork, int], None] | None = None) -> bool:
         """Fire the instance's timers if one is due at ``now`` and no other transaction holds the instance.
 
         The row is locked with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite runs one writer at a time)
-        and re-checked as due under the lock, so workers racing for it wake it once. ``within(session,
-        instance_id)`` runs in the transaction before it commits. Returns False when the instance is not
+        and re-checked as due under the lock, so workers racing for it wake it once. ``within(work,
+        instance_id)`` runs in the unit of work before it commits. Returns False when the instance is not
         due (any more) or is being woken elsewhere.
         """
         instances = ProcessInstance.__table__.c
-        with self._transaction() as session:
-            locked = session.scalar(select(instances.id).where(
+        with UnitOfWork.begin(self._sessions) as work:
+            locked = work.connection.scalar(select(instances.id).where(
                 instances.id == instance_id, instances.status == "running", instances.next_timer_at <= now)
                 .with_for_update(skip_locked=True))
             if locked is None:
                 return False
-            self._wake(session, instance_id, SYSTEM_ACTOR)
+            self._wake(work, instance_id, SYSTEM_ACTOR)
             if within is not None:
-                within(session, instance_id)
+                within(work, instance_id)
             return True
 
-    def _wake(self, session: Session, instance_id: int, actor: str) -> StepResult:
-        case = _load_case(session, instance_id)
-        _row, definition = self._definitions.get(session, case.definition_id)
+    def _wake(self, work: UnitOfWork, instance_id: int, actor: str) -> StepResult:
+        case = _load_case(work, instance_id)
+        definition = self._definition(work, case.definition_id)
         workflow = self._workflow_of(case, definition)
         known = _ready_user_task_ids(workflow)
         now = self._clock()
         fired = [str(t.task_spec.bpmn_id) for t in due_timer_tasks(workflow, now)]
         for element_id in fired:
-            self._event(session, case.id, "timer_fired", actor, now, {"element_id": element_id})
+            work.record_for_case(case.id, "timer_fired", actor=actor, at=now, payload={"element_id": element_id})
         with self._spiff_clock(now):
             workflow.refresh_timers()
         decisions = self._run_engine(workflow, definition, now)
-        self._record_decisions(session, case.id, decisions, actor, now)
-        return self._save(session, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
+        self._record_decisions(work, case.id, decisions, actor, now)
+        return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                           known=known)
 
     def cancel_case(self, instance_id: int, actor: str, reason: str) -> None:
@@ -260,11 +261,12 @@ class Runner:
         a supervisor of an open task, or the system administrator."""
         if not reason.strip():
             raise InvalidInput("Alasan pembatalan wajib diisi", field="reason")
-        with self._transaction() as session:
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
             instance = self._running_case(session, instance_id)
             open_tasks = list(session.scalars(select(HumanTask).where(
                 HumanTask.instance_id == instance_id, HumanTask.state.in_(OPEN_STATES))))
-            actor_roles = self._actor_roles(session, actor)
+            actor_roles = self._actor_roles(work, actor)
             if not self._may.may_cancel(instance.started_by, (t.role for t in open_tasks), actor, actor_roles):
                 raise PermissionDenied("Anda tidak berwenang membatalkan kasus ini", instance_id=instance_id)
             now = self._clock()
@@ -276,13 +278,14 @@ class Runner:
             instance.status, instance.ended_at = "cancelled", now
             instance.state_json = dump_state(workflow)
             self._live.forget(instance_id)
-            self._event(session, instance_id, "instance_cancelled", actor, now,
-                        {"reason": reason.strip(), "cancelled_tasks": [t.id for t in open_tasks]})
+            work.record_for_case(instance_id, "instance_cancelled", actor=actor, at=now,
+                                 payload={"reason": reason.strip(), "cancelled_tasks": [t.id for t in open_tasks]})
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _transaction(self) -> Any:
-        return Transaction(self._sessions)
+    def _definition(self, work: UnitOfWork, definition_id: int) -> ParsedDefinition:
+        """The parsed definition; the ORM session is built only to load one not parsed yet."""
+        return (self._definitions.cached(definition_id) or self._definitions.get(work.session, definition_id))[1]
 
     def _workflow_of(self, case: _Case, definition: ParsedDefinition) -> BpmnWorkflow:
         """The case's workflow: the one this process kept at the version read, else loaded from the row."""
@@ -291,11 +294,11 @@ class Runner:
             return kept
         return load_state(case.state_json, definition.spec, definition.subprocess_specs)
 
-    def _actor_roles(self, session: Session, actor: str) -> set[str]:
-        return set() if actor == SYSTEM_ACTOR else roles_of(session, actor)
+    def _actor_roles(self, work: UnitOfWork, actor: str) -> set[str]:
+        return set() if actor == SYSTEM_ACTOR else roles_of(work.session, actor)
 
-    def _open_task(self, session: Session, task_id: str) -> HumanTask:
-        task: HumanTask = self._check_open(session.get(HumanTask, task_id), task_id)
+    def _open_task(self, work: UnitOfWork, task_id: str) -> HumanTask:
+        task: HumanTask = self._check_open(work.session.get(HumanTask, task_id), task_id)
         return task
 
     @staticmethod
@@ -309,16 +312,16 @@ class Runner:
                               task_id=task_id, state=task.state, completed_by=task.completed_by)
         return task
 
-    def _require_task_role(self, session: Session, task: HumanTask, actor: str,
+    def _require_task_role(self, work: UnitOfWork, task: HumanTask, actor: str,
                            actor_roles: set[str] | None = None) -> None:
         if actor_roles is None or actor == SYSTEM_ACTOR:
-            actor_roles = self._actor_roles(session, actor)
+            actor_roles = self._actor_roles(work, actor)
         if not self._may.may_work_on(task.role, actor_roles):
             raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task.id,
                                    role=task.role)
 
-    def _is_supervisor(self, session: Session, task: HumanTask, actor: str) -> bool:
-        return self._may.supervises(task.role, self._actor_roles(session, actor))
+    def _is_supervisor(self, work: UnitOfWork, task: HumanTask, actor: str) -> bool:
+        return self._may.supervises(task.role, self._actor_roles(work, actor))
 
     @staticmethod
     def _running_case(session: Session, instance_id: int) -> ProcessInstance:
@@ -327,9 +330,9 @@ class Runner:
             raise CaseNotRunning(f"Kasus {instance_id} sudah {instance.status}", instance_id=instance_id)
         return instance
 
-    def _case_deadlines(self, session: Session, definition: ParsedDefinition,
+    def _case_deadlines(self, work: UnitOfWork, definition: ParsedDefinition,
                         start: datetime) -> tuple[datetime | None, datetime | None]:
-        calendar = self._calendar(session)
+        calendar = self._calendar(work.connection)
         limit = definition.properties.get("waktu_pelaksanaan_iso")
         warning = definition.properties.get("waktu_peringatan_iso")
         return (calendar.due(start, limit) if limit else None, calendar.due(start, warning) if warning else None)
@@ -358,12 +361,13 @@ class Runner:
             raise ExecutionError(f"Model gagal dijalankan: {exc}") from exc
         return decisions
 
-    def _record_decisions(self, session: Session, instance_id: int, decisions: list[dict[str, str | None]],
+    @staticmethod
+    def _record_decisions(work: UnitOfWork, instance_id: int, decisions: list[dict[str, str | None]],
                           actor: str, now: datetime) -> None:
         for decision in decisions:
-            self._event(session, instance_id, "gateway_decided", actor, now, decision)
+            work.record_for_case(instance_id, "gateway_decided", actor=actor, at=now, payload=decision)
 
-    def _save(self, session: Session, case: _Case, definition: ParsedDefinition, workflow: BpmnWorkflow,
+    def _save(self, work: UnitOfWork, case: _Case, definition: ParsedDefinition, workflow: BpmnWorkflow,
               actor: str, now: datetime, auto_assign: set[str], starter: str | None,
               known: set[str]) -> StepResult:
         """Sync human tasks with the workflow's ready user tasks and store the state.
@@ -385,43 +389,32 @@ class Runner:
                 business_key=case.business_key, element_id=meta.element_id, name=meta.name, role=meta.role,
                 form_key=meta.form_key, state="claimed" if assignee else "ready", assignee=assignee,
                 created_at=now, claimed_at=now if assignee else None,
-                due_at=self._calendar(session).due(now, meta.waktu_iso), version=1))
-            self._event(session, case.id, "task_created", actor, now,
-                        {"task_id": task_id, "element_id": meta.element_id, "name": meta.name, "role": meta.role,
-                         "assignee": assignee})
+                due_at=self._calendar(work.connection).due(now, meta.waktu_iso), version=1))
+            work.record_for_case(case.id, "task_created", actor=actor, at=now, payload={
+                "task_id": task_id, "element_id": meta.element_id, "name": meta.name, "role": meta.role,
+                "assignee": assignee})
         if new_rows:
-            queue_write(session, INSERT_TASKS, new_rows)
+            work.queue_write(INSERT_TASKS, new_rows)
         withdrawn = sorted(known - set(ready))  # e.g. by an interrupting boundary event
         if withdrawn:
-            session.execute(update(_TASKS).where(_TASKS.c.id.in_(withdrawn))
-                            .values(state="cancelled", version=_TASKS.c.version + 1))
+            work.connection.execute(update(HumanTask).where(HumanTask.id.in_(withdrawn))
+                                    .values(state="cancelled", version=HumanTask.version + 1))
             for task_id in withdrawn:
-                self._event(session, case.id, "task_cancelled", actor, now, {"task_id": task_id})
+                work.record_for_case(case.id, "task_cancelled", actor=actor, at=now, payload={"task_id": task_id})
         values: dict[str, Any] = {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
                                   "status": case.status, "ended_at": None, "data": case.data_json}
         if workflow.is_completed():
             case.status = "completed"
             values.update(status="completed", ended_at=now,
                           data=json.dumps(workflow.data, ensure_ascii=False, default=str))
-            self._event(session, case.id, "instance_completed", actor, now, {})
+            work.record_for_case(case.id, "instance_completed", actor=actor, at=now, payload={})
         values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
         values["state"] = dump_state(workflow)
-        queue_write(session, SAVE_CASE, values, conflict=lambda: ConcurrentUpdate(
+        work.queue_write(SAVE_CASE, values, conflict=lambda: ConcurrentUpdate(
             "Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi", instance_id=case.id))
         if case.status == "running":
-            after_commit(session, lambda: self._live.keep(case.id, case.version + 1, workflow))
+            work.after_commit(lambda: self._live.keep(case.id, case.version + 1, workflow))
         return StepResult(case.id, case.status, sorted(ready))
-
-    @staticmethod
-    def _event(session: Session, instance_id: int, event_type: str, actor: str, at: datetime,
-               payload: dict[str, Any]) -> None:
-        """Queue an audit event; the transaction writes the queue just before it commits."""
-        session.info[EVENTS_KEY].append(PendingEvent(case_chain(instance_id), event_type, actor, at, payload,
-                                                  instance_id))
-
-
-_TASKS = HumanTask.__table__
-_INSTANCES = ProcessInstance.__table__
 
 
 @dataclass
@@ -438,24 +431,24 @@ class _Case:
     data_json: str | None = None
 
 
-def _load_case(session: Session, instance_id: int) -> _Case:
+def _load_case(work: UnitOfWork, instance_id: int) -> _Case:
     """:raises CaseNotFound, CaseNotRunning:"""
-    row = CASE_WITH_HEAD.first(session.connection(), {"instance_id": instance_id})
+    row = CASE_WITH_HEAD.first(work.connection, {"instance_id": instance_id})
     if row is None:
         raise CaseNotFound.of(instance_id)
-    return _case_of(session, *row)
+    return _case_of(work, *row)
 
 
-def _case_of(session: Session, instance_id: int, definition_id: int, process_key: str, business_key: str | None,
+def _case_of(work: UnitOfWork, instance_id: int, definition_id: int, process_key: str, business_key: str | None,
              status: str, state_json: str, version: int, head_seq: int | None, head_hash: str | None) -> _Case:
-    """The case as read; its chain head is handed to the transaction, which moves it only from there.
+    """The case as read; its chain head is handed to the unit of work, which moves it only from there.
 
     :raises CaseNotRunning:
     """
     if status != "running":
         raise CaseNotRunning(f"Kasus {instance_id} sudah {status}", instance_id=instance_id)
-    if head_seq is not None:
-        session.info[HEADS_KEY][case_chain(instance_id)] = (head_seq, head_hash)
+    if head_seq is not None and head_hash is not None:
+        work.knows_head(case_chain(instance_id), head_seq, head_hash)
     return _Case(instance_id, definition_id, process_key, business_key, status, state_json, version)
 
 

@@ -1,137 +1,238 @@
-"""One use case = one transaction: audit events written last, lost races reported as conflicts."""
+"""One use case = one unit of work: one transaction, its audit events written last, a lost race
+reported as a conflict.
+
+A use case that writes opens one and says what it does through named operations::
+
+    with UnitOfWork.begin(self._sessions) as work:
+        row = TASK.first(work.connection, {...})          # prebuilt statements on the Core connection
+        user = work.session.get(UserAccount, user_id)     # an ORM Session, built on first use
+        work.knows_head(case_chain(case_id), seq, hash)   # a chain head read above
+        work.queue_write(SAVE_CASE, {...}, conflict=lambda: ConcurrentUpdate(...))
+        work.record_for_case(case_id, "task_completed", actor=actor, at=now, payload={...})
+        work.record(SYSTEM_CHAIN, "user_added", actor=actor, at=now, payload={...})
+        work.after_commit(lambda: cache.keep(...))
+
+When the block ends without an error, in this order: the ORM session (if one was built) is
+flushed, with its version checks; one batch runs the queued writes and moves each known chain head
+from the value read (``engine.persistence.compiled.run_batch``: one round trip on PostgreSQL); a
+queued write that did not change exactly one row raises its conflict; each chain whose head was
+not known, or moved meanwhile, has its head read locked (``FOR UPDATE``), so concurrent writers to
+one chain queue up instead of forking it; the events go in with one insert; the transaction
+commits; the after-commit callbacks run. If anything fails, all is rolled back and no callback
+runs. A stale ORM row (StaleDataError), a lock not granted in time and a racing insert in the
+batch become ``ConcurrentUpdate``; the block's own exceptions propagate unchanged.
+
+``engine.audit.chain`` computes the rows (hashes) of a chain from its head; this module writes them.
+"""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal, cast
+from typing import Any, TypeAlias
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, bindparam, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.audit.chain import StepWrite, write_events
+from engine.audit.chain import GENESIS, PendingEvent, case_chain, chain_rows
 from engine.errors import ConcurrentUpdate, EngineError
+from engine.persistence.compiled import DirectStatement, Write, run_batch
 from engine.persistence.db import engine_of
-from engine.persistence.compiled import DirectStatement, Write
+from engine.persistence.models import AuditChainHead
+from engine.runtime.step_statements import ADVANCE_HEAD, INSERT_EVENTS
+
+Params: TypeAlias = dict[str, Any] | Sequence[dict[str, Any]]  # one row, or the rows of an INSERT
 
 
-EVENTS_KEY = "alur_pending_events"
-HEADS_KEY = "alur_known_chain_heads"  # chain -> (seq, hash) read earlier in the transaction
-_AFTER_COMMIT_KEY = "alur_after_commit"
-_WRITES_KEY = "alur_step_writes"
+class UnitOfWork:
+    """What a use case works in: its transaction's connection, an ORM Session made only when the
+    use case asks for one, and what is written when it ends (audit events, queued writes). A step
+    that runs only prebuilt statements (completing a task) never builds a Session, which costs
+    about as much as two of its statements."""
 
-
-def queue_write(session: Session, statement: DirectStatement, params: dict[str, Any] | list[dict[str, Any]],
-                conflict: Callable[[], Exception] | None = None) -> None:
-    """Write at the end of the transaction, in one batch with the audit chain heads.
-
-    ``conflict``: the write must change exactly one row, else this error is raised (and all rolls
-    back). Nothing in the transaction may read what a queued write changes.
-    """
-    session.info[_WRITES_KEY].append(StepWrite(Write(statement, params), conflict))
-
-
-def after_commit(session: Session, callback: Callable[[], None]) -> None:
-    """Run ``callback`` once the transaction of ``session`` committed (never after a rollback)."""
-    session.info[_AFTER_COMMIT_KEY].append(callback)
-
-
-class StepSession:
-    """What a use case works in: its transaction's Core connection, and an ORM Session made only
-    when the use case asks for one. A step that runs only prebuilt statements (completing a task)
-    never builds a Session, which costs about as much as two of its statements.
-
-    ``connection()`` and ``info`` are its own; any other attribute is the Session's, so helpers
-    written for a Session take this unchanged.
-    """
+    __slots__ = ("_connection", "_session", "_events", "_heads", "_writes", "_conflicts", "_callbacks")
 
     def __init__(self, connection: Connection) -> None:
-        self.info: dict[str, Any] = {}
         self._connection = connection
-        self._orm: Session | None = None
+        self._session: Session | None = None
+        self._events: list[PendingEvent] = []
+        self._heads: dict[str, tuple[int, str]] = {}
+        self._writes: list[Write] = []
+        self._conflicts: list[Callable[[], Exception] | None] = []
+        self._callbacks: list[Callable[[], None]] = []
 
+    @staticmethod
+    def begin(sessions: sessionmaker[Session]) -> _Transaction:
+        """A unit of work on a new connection of ``sessions``' engine, for a ``with`` block.
+
+        :raises ConcurrentUpdate: on SQLite, the write lock was not granted in time
+        """
+        return _Transaction(engine_of(sessions))
+
+    @property
     def connection(self) -> Connection:
+        """The transaction's Core connection."""
         return self._connection
 
     @property
-    def orm(self) -> Session:
-        if self._orm is None:
-            self._orm = Session(bind=self._connection, join_transaction_mode="rollback_only",
-                                expire_on_commit=False, info=self.info)
-        return self._orm
+    def session(self) -> Session:
+        """An ORM Session in this transaction, built on first use (it never commits on its own)."""
+        if self._session is None:
+            self._session = Session(bind=self._connection, join_transaction_mode="rollback_only",
+                                    expire_on_commit=False)
+        return self._session
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.orm, name)
+    def record(self, chain: str, event_type: str, *, actor: str, at: datetime,
+               payload: dict[str, Any] | None = None, instance_id: int | None = None) -> None:
+        """Append an audit event to ``chain`` when the unit of work ends (in the order recorded).
 
-    def flush(self) -> None:
-        if self._orm is not None:
-            self._orm.flush()
+        The payload is serialised then: it must not change after it is recorded.
+        """
+        self._events.append(PendingEvent(chain, event_type, actor, at, payload or {}, instance_id))
 
-    def close(self) -> None:
-        if self._orm is not None:
-            self._orm.close()
+    def record_for_case(self, instance_id: int, event_type: str, *, actor: str, at: datetime,
+                        payload: dict[str, Any] | None = None) -> None:
+        """Append an audit event to the case's own chain (see ``record``)."""
+        self._events.append(PendingEvent(case_chain(instance_id), event_type, actor, at, payload or {},
+                                         instance_id))
 
+    def knows_head(self, chain: str, seq: int, hash: str) -> None:
+        """The head of ``chain`` as read earlier in this transaction: it is moved from this value in the
+        batch of queued writes, with no locked read, unless another writer moved it meanwhile."""
+        self._heads[chain] = (seq, hash)
 
-class Transaction:
-    """One transaction on a connection of ``sessions``' engine: queued writes and audit events are
-    written last, a lost race becomes ConcurrentUpdate. Yields a StepSession (used as a Session)."""
+    def queue_write(self, statement: DirectStatement, params: Params,
+                    conflict: Callable[[], Exception] | None = None) -> None:
+        """Run ``statement`` when the unit of work ends, in one batch with the chain heads.
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._engine = engine_of(sessions)
-        self._connection: Connection | None = None
-        self._step: StepSession | None = None
+        ``params``: a dict, or a list of rows for an INSERT. ``conflict``: the write must change
+        exactly one row, else this error is raised (and all rolls back). Nothing in the unit of
+        work may read what a queued write changes.
+        """
+        self._writes.append(Write(statement, params))
+        self._conflicts.append(conflict)
 
-    def __enter__(self) -> Session:
-        self._connection = self._engine.connect()
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction committed (never after a rollback)."""
+        self._callbacks.append(callback)
+
+    # -- the end, run by _Transaction ----------------------------------------------------------
+
+    def _commit(self) -> None:
+        if self._session is not None:
+            self._session.flush()  # state changes (and their version checks) before the events
+        if self._events or self._writes:
+            self._write_batch()
+        self._close_session()
+        self._connection.commit()
+
+    def _rollback(self) -> None:
+        self._close_session()
+        self._connection.rollback()
+
+    def _close_session(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    def _write_batch(self) -> None:
+        """The queued writes and the events, per chain one head write, then one insert for all.
+
+        :raises Exception: the ``conflict`` of a queued write that did not change exactly one row
+        """
+        by_chain: dict[str, list[PendingEvent]] = {}
+        for event in self._events:
+            by_chain.setdefault(event.chain, []).append(event)
+        heads = self._heads
+        optimistic = {chain: chain_rows(chain, pending, *heads[chain])
+                      for chain, pending in by_chain.items() if chain in heads}
+        advances = [Write(ADVANCE_HEAD, {"chain_key": chain, "old_seq": heads[chain][0],
+                                         "new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
+                    for chain, rows in optimistic.items()]
+        connection = self._connection
         try:
-            self._connection.begin()  # on SQLite: BEGIN IMMEDIATE, which waits for the write lock
+            counts = run_batch(connection, self._writes + advances)
+        except connection.dialect.loaded_dbapi.IntegrityError as exc:
+            # A racing writer made the same rows first (e.g. the next task of a step done twice at
+            # once); on PostgreSQL the whole batch runs before its version checks can be read.
+            raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from exc
+        for conflict, count in zip(self._conflicts, counts, strict=False):
+            if conflict is not None and count != 1:
+                raise conflict()
+        moved = {chain for chain, count in zip(optimistic, counts[len(self._writes):], strict=True) if count == 1}
+        rows: list[dict[str, Any]] = []
+        for chain, pending in by_chain.items():
+            if chain in moved:
+                rows += optimistic[chain]
+                continue
+            head = connection.execute(_LOCK_HEAD, {"chain_key": chain}).first()
+            new_rows = chain_rows(chain, pending, *((head.seq, head.hash) if head else (0, GENESIS)))
+            if head:
+                ADVANCE_HEAD.rowcount(connection, {"chain_key": chain, "old_seq": head.seq,
+                                                   "new_seq": new_rows[-1]["seq"], "new_hash": new_rows[-1]["hash"]})
+            else:
+                connection.execute(_INSERT_HEAD, {"chain": chain, "seq": new_rows[-1]["seq"],
+                                                  "hash": new_rows[-1]["hash"]})
+            rows += new_rows
+        if rows:
+            INSERT_EVENTS.many(connection, rows)
+
+
+class _Transaction:
+    """``UnitOfWork.begin``'s context manager: opens the transaction, then commits or rolls back."""
+
+    __slots__ = ("_engine", "_work")
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._work: UnitOfWork | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        connection = self._engine.connect()
+        try:
+            connection.begin()  # on SQLite: BEGIN IMMEDIATE, which waits for the write lock
         except BaseException as error:
-            self._connection.close()
+            connection.close()
             if isinstance(error, Exception) and _is_lock_timeout(error):
                 raise ConcurrentUpdate("Data sedang diubah oleh pengguna lain; coba lagi") from error
             raise
-        self._step = StepSession(self._connection)
-        self._step.info.update({EVENTS_KEY: [], HEADS_KEY: {}, _AFTER_COMMIT_KEY: [], _WRITES_KEY: []})
-        return cast(Session, self._step)
+        self._work = UnitOfWork(connection)
+        return self._work
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> Literal[False]:
-        assert self._step is not None and self._connection is not None
-        step, connection = self._step, self._connection
-        events = step.info.pop(EVENTS_KEY, [])
-        known_heads = step.info.pop(HEADS_KEY, {})
-        callbacks = step.info.pop(_AFTER_COMMIT_KEY, [])
-        writes = step.info.pop(_WRITES_KEY, [])
-        body_failed = exc is not None
+                 tb: TracebackType | None) -> None:
+        work = self._work
+        assert work is not None, "__exit__ without __enter__"
+        self._work = None
         failure = exc
         try:
             if exc is None:
-                step.flush()  # state changes (and their version checks) before the events
-                if events or writes:
-                    write_events(cast(Session, step), events, known_heads, writes)
-                step.close()
-                connection.commit()
+                work._commit()
         except Exception as error:  # noqa: BLE001 - rolled back below, then mapped like any other
             failure = error
         finally:
             if failure is not None:
                 try:
-                    step.close()
-                    connection.rollback()
+                    work._rollback()
                 except Exception:  # noqa: BLE001 - the first failure is the one to report
                     pass
-            connection.close()
+            work.connection.close()
         if failure is None:
-            for callback in callbacks:
+            for callback in work._callbacks:
                 callback()
-            return False
+            return
         if isinstance(failure, StaleDataError) or (
                 not isinstance(failure, EngineError) and _is_lock_timeout(failure)):
             raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from failure
-        if failure is not exc or not body_failed:
+        if failure is not exc:
             raise failure
-        return False  # the body's own exception propagates unchanged
+        # the block's own exception propagates unchanged
 
 
 def _is_lock_timeout(exc: BaseException) -> bool:
     return "database is locked" in str(exc) or "could not serialize" in str(exc)
+
+
+_LOCK_HEAD = (select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.chain == bindparam("chain_key"))
+              .with_for_update())
+_INSERT_HEAD = insert(AuditChainHead)

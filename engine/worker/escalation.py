@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import append_event, case_chain
 from engine.worktime.work_calendar import WITA
 from engine.modeling.definitions import DefinitionStore
 from engine.worker.notifications import Recipient, active_user, add_notification, users_holding
 from engine.persistence.models import HumanTask, ProcessInstance
 from engine.modeling.roles import RoleCatalog
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
 
 from engine.permissions import SYSTEM_ACTOR
@@ -47,17 +47,18 @@ class Escalation:
         done = 0
         for step in (self._escalate_next_task, self._escalate_next_case):
             while done < MAX_ITEMS_PER_RUN and not hooks.stop_requested():
-                with self._sessions.begin() as session:
-                    key = step(session, now)
+                with UnitOfWork.begin(self._sessions) as work:
+                    key = step(work, now)
                     if key is None:
                         break
-                    hooks.item(session, key)
+                    hooks.item(work.connection, key)
                 done += 1
         return done
 
     # -- tasks -----------------------------------------------------------------------------------
 
-    def _escalate_next_task(self, session: Session, now: datetime) -> str | None:
+    def _escalate_next_task(self, work: UnitOfWork, now: datetime) -> str | None:
+        session = work.session
         task = session.scalars(
             select(HumanTask).where(HumanTask.escalated_at.is_(None), HumanTask.due_at <= now,
                                     HumanTask.state.in_(OPEN_STATES))
@@ -84,10 +85,10 @@ class Escalation:
                                      f"Tugas tim melewati batas waktu: {task.name}",
                                      f"{case}: tugas '{task.name}' seharusnya selesai {due}; "
                                      f"ditangani oleh {handled_by}.")
-        append_event(session, chain=case_chain(task.instance_id), instance_id=task.instance_id,
-                     event_type="task_escalated", actor=SYSTEM_ACTOR, at=now,
-                     payload={"task_id": task.id, "name": task.name, "role": task.role,
-                              "due_at": task.due_at.isoformat() if task.due_at else None, "notified": notified})
+        work.record_for_case(task.instance_id, "task_escalated", actor=SYSTEM_ACTOR, at=now,
+                             payload={"task_id": task.id, "name": task.name, "role": task.role,
+                                      "due_at": task.due_at.isoformat() if task.due_at else None,
+                                      "notified": notified})
         return f"task:{task.id}"
 
     def _task_holders(self, session: Session, task: HumanTask) -> list[Recipient]:
@@ -98,7 +99,8 @@ class Escalation:
 
     # -- cases -----------------------------------------------------------------------------------
 
-    def _escalate_next_case(self, session: Session, now: datetime) -> str | None:
+    def _escalate_next_case(self, work: UnitOfWork, now: datetime) -> str | None:
+        session = work.session
         breached = session.scalars(
             select(ProcessInstance).where(ProcessInstance.status == "running", ProcessInstance.escalated_at.is_(None),
                                           ProcessInstance.due_at <= now)
@@ -107,7 +109,7 @@ class Escalation:
             if _claim(session, ProcessInstance, breached.id, ProcessInstance.escalated_at, now):
                 # past the limit the warning is moot: mark it given without a second notice
                 _claim(session, ProcessInstance, breached.id, ProcessInstance.warned_at, now)
-                self._notify_case(session, breached, "case_overdue", now)
+                self._notify_case(work, breached, "case_overdue", now)
             return f"case:{breached.id}"
         warned = session.scalars(
             select(ProcessInstance).where(ProcessInstance.status == "running", ProcessInstance.warned_at.is_(None),
@@ -117,10 +119,11 @@ class Escalation:
         if warned is None:
             return None
         if _claim(session, ProcessInstance, warned.id, ProcessInstance.warned_at, now):
-            self._notify_case(session, warned, "case_warning", now)
+            self._notify_case(work, warned, "case_warning", now)
         return f"case:{warned.id}"
 
-    def _notify_case(self, session: Session, instance: ProcessInstance, kind: str, now: datetime) -> None:
+    def _notify_case(self, work: UnitOfWork, instance: ProcessInstance, kind: str, now: datetime) -> None:
+        session = work.session
         _row, definition = self._definitions.get(session, instance.definition_id)
         case = _case_label(definition.name, instance.business_key, instance.id)
         open_tasks = list(session.scalars(select(HumanTask).where(
@@ -143,9 +146,9 @@ class Escalation:
         notified: list[str] = []
         for person in people.values():
             notified += self._notify(session, person, kind, instance.id, None, now, title, body)
-        append_event(session, chain=case_chain(instance.id), instance_id=instance.id,
-                     event_type="case_warned" if kind == "case_warning" else "case_escalated", actor=SYSTEM_ACTOR,
-                     at=now, payload={"warning_at": _iso(instance.warning_at), "due_at": _iso(instance.due_at),
+        work.record_for_case(instance.id, "case_warned" if kind == "case_warning" else "case_escalated",
+                             actor=SYSTEM_ACTOR, at=now,
+                             payload={"warning_at": _iso(instance.warning_at), "due_at": _iso(instance.due_at),
                                       "notified": sorted(notified)})
 
     # -- shared ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import SYSTEM_CHAIN, append_event, case_chain
+from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.work_calendar import WITA
 from engine.errors import Conflict, EngineError
 from engine.worker.escalation import Escalation
@@ -30,6 +30,7 @@ from engine.modeling.schedules import MAX_CATCH_UP, Cycle, parse_cycle
 from engine.permissions import SYSTEM_ACTOR
 from engine.runtime.drafts import Drafts
 from engine.runtime.runner import Runner
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
 
 # A timer or routine whose model fails at run time is retried after this long, not in a hot loop.
@@ -84,7 +85,7 @@ class Scheduling:
                 break
             try:
                 woke = self._runner.wake_if_due(instance_id, now,
-                                                within=lambda s, i: hooks.item(s, f"timer:{i}"))
+                                                within=lambda work, i: hooks.item(work.connection, f"timer:{i}"))
             except Conflict as exc:  # a user moved the case meanwhile: the next run looks again
                 log.info("timer of instance %s deferred: %s", instance_id, exc.message)
                 continue
@@ -97,14 +98,13 @@ class Scheduling:
     def _timer_failed(self, instance_id: int, now: datetime, exc: EngineError) -> None:
         log.error("timer of instance %s failed: %s", instance_id, exc.message)
         self.failures += 1
-        table = ProcessInstance.__table__
-        with self._sessions.begin() as session:
-            session.execute(update(table).where(table.c.id == instance_id, table.c.next_timer_at <= now)
-                            .values(next_timer_at=now + RETRY_FAILED_AFTER))
-            append_event(session, chain=case_chain(instance_id), instance_id=instance_id,
-                         event_type="timer_failed", actor=SYSTEM_ACTOR, at=now,
-                         payload={"error": exc.code, "message": exc.message,
-                                  "retry_at": (now + RETRY_FAILED_AFTER).isoformat()})
+        with UnitOfWork.begin(self._sessions) as work:
+            work.connection.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id,
+                                                                  ProcessInstance.next_timer_at <= now)
+                                    .values(next_timer_at=now + RETRY_FAILED_AFTER))
+            work.record_for_case(instance_id, "timer_failed", actor=SYSTEM_ACTOR, at=now,
+                                 payload={"error": exc.code, "message": exc.message,
+                                          "retry_at": (now + RETRY_FAILED_AFTER).isoformat()})
 
     # -- routines --------------------------------------------------------------------------------
 
@@ -134,9 +134,9 @@ class Scheduling:
         scheduled_for = plan.due_at(plan.target)
         label = scheduled_for.astimezone(WITA)
 
-        def link(session: Session, instance_id: int) -> None:
-            self._record_occurrence(session, plan, instance_id, now)
-            hooks.item(session, f"routine:{process_key}@{scheduled_for.isoformat()}")
+        def link(work: UnitOfWork, instance_id: int) -> None:
+            self._record_occurrence(work, plan, instance_id, now)
+            hooks.item(work.connection, f"routine:{process_key}@{scheduled_for.isoformat()}")
 
         try:
             self._runner.start_case(
@@ -149,7 +149,8 @@ class Scheduling:
             return False
         return True
 
-    def _record_occurrence(self, session: Session, plan: "_Plan", instance_id: int, now: datetime) -> None:
+    def _record_occurrence(self, work: UnitOfWork, plan: "_Plan", instance_id: int, now: datetime) -> None:
+        session = work.session
         schedule = session.scalars(
             select(ProcessSchedule).where(ProcessSchedule.process_key == plan.process_key,
                                           ProcessSchedule.enabled.is_(True),
@@ -169,20 +170,19 @@ class Scheduling:
         schedule.enabled = not plan.cycle.finished(plan.target + 1)
         session.flush()  # the unique occurrence key fails here if another worker got there first
         if skipped:
-            append_event(session, chain=SYSTEM_CHAIN, event_type="routine_skipped", actor=SYSTEM_ACTOR, at=now,
-                         payload={"process_key": plan.process_key, "catch_up": plan.catch_up,
-                                  "skipped": [at.isoformat() for at in skipped]})
-        # On the system chain: the case's own chain opens with instance_started (queued by the runner).
-        append_event(session, chain=SYSTEM_CHAIN, instance_id=instance_id, event_type="routine_started",
-                     actor=SYSTEM_ACTOR, at=now,
-                     payload={"process_key": plan.process_key, "cycle": plan.cycle_text, "instance_id": instance_id,
-                              "scheduled_for": scheduled_for.isoformat(), "occurrence": plan.target})
+            work.record(SYSTEM_CHAIN, "routine_skipped", actor=SYSTEM_ACTOR, at=now,
+                        payload={"process_key": plan.process_key, "catch_up": plan.catch_up,
+                                 "skipped": [at.isoformat() for at in skipped]})
+        # On the system chain: the case's own chain opens with instance_started (recorded by the runner).
+        work.record(SYSTEM_CHAIN, "routine_started", actor=SYSTEM_ACTOR, at=now, instance_id=instance_id,
+                    payload={"process_key": plan.process_key, "cycle": plan.cycle_text, "instance_id": instance_id,
+                             "scheduled_for": scheduled_for.isoformat(), "occurrence": plan.target})
 
     def _settle(self, process_key: str, now: datetime) -> None:
         """Move a schedule whose ``next_run_at`` passed without a due occurrence to its real next one."""
-        with self._sessions.begin() as session:
-            schedule = session.scalars(select(ProcessSchedule).where(ProcessSchedule.process_key == process_key)
-                                       .with_for_update(skip_locked=True)).first()
+        with UnitOfWork.begin(self._sessions) as work:
+            schedule = work.session.scalars(select(ProcessSchedule).where(ProcessSchedule.process_key == process_key)
+                                            .with_for_update(skip_locked=True)).first()
             if schedule is None or schedule.next_run_at > now or not schedule.enabled:
                 return
             cycle = parse_cycle(schedule.cycle)
@@ -193,12 +193,12 @@ class Scheduling:
     def _routine_failed(self, process_key: str, now: datetime, exc: EngineError) -> None:
         log.error("routine case of %s could not start: %s", process_key, exc.message)
         self.failures += 1
-        with self._sessions.begin() as session:
-            session.execute(update(ProcessSchedule).where(ProcessSchedule.process_key == process_key)
-                            .values(next_run_at=now + RETRY_FAILED_AFTER))
-            append_event(session, chain=SYSTEM_CHAIN, event_type="routine_start_failed", actor=SYSTEM_ACTOR,
-                         at=now, payload={"process_key": process_key, "error": exc.code, "message": exc.message,
-                                          "retry_at": (now + RETRY_FAILED_AFTER).isoformat()})
+        with UnitOfWork.begin(self._sessions) as work:
+            work.session.execute(update(ProcessSchedule).where(ProcessSchedule.process_key == process_key)
+                                 .values(next_run_at=now + RETRY_FAILED_AFTER))
+            work.record(SYSTEM_CHAIN, "routine_start_failed", actor=SYSTEM_ACTOR, at=now,
+                        payload={"process_key": process_key, "error": exc.code, "message": exc.message,
+                                 "retry_at": (now + RETRY_FAILED_AFTER).isoformat()})
 
     # -- escalation and the next wake-up ---------------------------------------------------------
 

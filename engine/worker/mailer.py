@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.config import SmtpSettings
 from engine.persistence.models import Notification
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
 
 LEASE = timedelta(minutes=5)
@@ -77,8 +78,8 @@ class Mailer:
         return sent
 
     def _claim(self, now: datetime) -> list[_Outgoing]:
-        with self._sessions.begin() as session:
-            rows = list(session.scalars(
+        with UnitOfWork.begin(self._sessions) as work:
+            rows = list(work.session.scalars(
                 select(Notification).where(Notification.email_next_at <= now, Notification.emailed_at.is_(None))
                 .order_by(Notification.email_next_at, Notification.id).limit(BATCH)
                 .with_for_update(skip_locked=True)))
@@ -122,16 +123,16 @@ class Mailer:
         return sent, True
 
     def _record_sent(self, item: _Outgoing, now: datetime, hooks: ItemHooks) -> None:
-        with self._sessions.begin() as session:
-            row = session.get(Notification, item.notification_id)
+        with UnitOfWork.begin(self._sessions) as work:
+            row = work.session.get(Notification, item.notification_id)
             if row is None:
                 return
             row.emailed_at, row.email_next_at, row.email_error = now, None, None
-            hooks.item(session, f"email:{item.notification_id}")
+            hooks.item(work.connection, f"email:{item.notification_id}")
 
     def _record_failure(self, item: _Outgoing, now: datetime, exc: BaseException, permanent: bool) -> None:
-        with self._sessions.begin() as session:
-            row = session.get(Notification, item.notification_id)
+        with UnitOfWork.begin(self._sessions) as work:
+            row = work.session.get(Notification, item.notification_id)
             if row is None:
                 return
             row.email_error = f"{type(exc).__name__}: {exc}"[:1000]

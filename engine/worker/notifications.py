@@ -24,6 +24,7 @@ from engine.worktime.clock import Clock, utcnow
 from engine.persistence.models import Notification, UserAccount, UserRole
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.modeling.roles import RoleCatalog
+from engine.runtime.unit_of_work import UnitOfWork
 
 MAX_LIST = 200
 UNREAD_COUNT = select(func.count()).select_from(Notification).where(  # the bell, on every page
@@ -83,8 +84,8 @@ class NotificationService:
         return self._mark(username, Notification.id.is_not(None))
 
     def _mark(self, username: str, condition: ColumnElement[bool]) -> int:
-        with self._sessions.begin() as session:
-            result = session.execute(update(Notification).where(
+        with UnitOfWork.begin(self._sessions) as work:
+            result = work.session.execute(update(Notification).where(
                 Notification.username == username, Notification.read_at.is_(None), condition)
                 .values(read_at=self._clock()))
             return int(getattr(result, "rowcount", 0) or 0)

@@ -5,10 +5,11 @@ import threading
 import time
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import SYSTEM_CHAIN, append_event
+from engine.audit.chain import SYSTEM_CHAIN
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import InvalidInput
@@ -27,11 +28,13 @@ class CalendarProvider:
         self._cached: tuple[float, WorkCalendar] | None = None
         self._lock = threading.Lock()
 
-    def __call__(self, session: Session) -> WorkCalendar:
+    def __call__(self, db: Session | Connection) -> WorkCalendar:
+        """The calendar; the overrides are read on ``db`` (a session or a use case's connection) when
+        the cached one is older than the ttl."""
         cached = self._cached
         if cached is not None and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
-        rows = list(session.scalars(select(CalendarOverride)))
+        rows = db.execute(_OVERRIDES).all()
         calendar = WorkCalendar(extra_off={r.day: r.name for r in rows if not r.working},
                                 extra_on=[r.day for r in rows if r.working])
         with self._lock:
@@ -55,22 +58,23 @@ class CalendarAdmin:
             raise InvalidInput("Keterangan tanggal wajib diisi", field="name")
         if working and day.weekday() >= 5:
             raise InvalidInput("Hari Sabtu/Minggu tidak dapat dijadikan hari kerja", field="day")
-        with self._sessions.begin() as session:
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
             row = session.get(CalendarOverride, day) or CalendarOverride(day=day)
             row.working, row.name, row.changed_by, row.changed_at = working, name.strip(), actor, self._clock()
             session.add(row)
-            append_event(session, chain=SYSTEM_CHAIN, event_type="calendar_changed", actor=actor, at=self._clock(),
-                         payload={"day": day.isoformat(), "working": working, "name": name.strip()})
+            work.record(SYSTEM_CHAIN, "calendar_changed", actor=actor, at=self._clock(),
+                        payload={"day": day.isoformat(), "working": working, "name": name.strip()})
         self._provider.invalidate()
 
     def remove_override(self, day: date, actor: str) -> None:
-        with self._sessions.begin() as session:
-            row = session.get(CalendarOverride, day)
+        with UnitOfWork.begin(self._sessions) as work:
+            row = work.session.get(CalendarOverride, day)
             if row is None:
                 return
-            session.delete(row)
-            append_event(session, chain=SYSTEM_CHAIN, event_type="calendar_override_removed", actor=actor,
-                         at=self._clock(), payload={"day": day.isoformat()})
+            work.session.delete(row)
+            work.record(SYSTEM_CHAIN, "calendar_override_removed", actor=actor, at=self._clock(),
+                        payload={"day": day.isoformat()})
         self._provider.invalidate()
 
     def days_off(self, year: int) -> list[tuple[date, str]]:
@@ -89,3 +93,6 @@ class CalendarAdmin:
         with self._sessions() as session:
             return [(r.day, r.working, r.name) for r in session.scalars(
                 select(CalendarOverride).order_by(CalendarOverride.day))]
+
+
+_OVERRIDES = select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.name)

@@ -4,8 +4,9 @@ from __future__ import annotations
 from engine_helpers import add_users, ready_task, start_loop_case
 from sqlalchemy import text
 
-from engine.audit.chain import PendingEvent, append_event, case_chain, verify_chain, verify_chains, write_events
+from engine.audit.chain import case_chain, verify_chain, verify_chains
 from engine.persistence.models import AuditChainHead
+from engine.runtime.unit_of_work import UnitOfWork
 
 
 def run_case(alur, test_data) -> int:
@@ -59,13 +60,14 @@ def test_a_head_moved_since_it_was_read_is_appended_to_not_forked(alur, test_dat
     between, the step's events go after that writer's, so the chain stays one line."""
     case = run_case(alur, test_data)
     chain = case_chain(case)
-    with alur.sessions.begin() as session:
+    with alur.sessions() as session:
         head = session.get(AuditChainHead, chain)
         stale = (head.seq, head.hash)
-        append_event(session, chain=chain, event_type="task_claimed", actor="pengelola2", at=alur.clock(),
-                     payload={"between": True}, instance_id=case)
-        write_events(session, [PendingEvent(chain, "task_completed", "pengelola", alur.clock(), {"late": True},
-                                             case)], known_heads={chain: stale})
+    with UnitOfWork.begin(alur.sessions) as other:  # another writer, after the head was read
+        other.record_for_case(case, "task_claimed", actor="pengelola2", at=alur.clock(), payload={"between": True})
+    with UnitOfWork.begin(alur.sessions) as work:
+        work.knows_head(chain, *stale)
+        work.record_for_case(case, "task_completed", actor="pengelola", at=alur.clock(), payload={"late": True})
     with alur.sessions() as session:
         assert verify_chain(session, chain) is None
         rows = session.execute(text("select seq, event_type from audit_event where chain = :c order by seq"),
@@ -77,11 +79,13 @@ def test_a_head_moved_since_it_was_read_is_appended_to_not_forked(alur, test_dat
 def test_a_known_head_still_current_is_advanced_in_place(alur, test_data):
     case = run_case(alur, test_data)
     chain = case_chain(case)
-    with alur.sessions.begin() as session:
+    with alur.sessions() as session:
         head = session.get(AuditChainHead, chain)
-        before = head.seq
-        write_events(session, [PendingEvent(chain, "note", "pengelola", alur.clock(), {"n": n}, case)
-                               for n in range(3)], known_heads={chain: (head.seq, head.hash)})
+        before, known = head.seq, (head.seq, head.hash)
+    with UnitOfWork.begin(alur.sessions) as work:
+        work.knows_head(chain, *known)
+        for n in range(3):
+            work.record_for_case(case, "note", actor="pengelola", at=alur.clock(), payload={"n": n})
     with alur.sessions() as session:
         assert verify_chain(session, chain) is None
         assert session.get(AuditChainHead, chain).seq == before + 3

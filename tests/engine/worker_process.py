@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # run as a script from any folder
@@ -27,7 +27,7 @@ from engine.worker.work_items import ItemHooks  # noqa: E402
 def _hooks(item_delay: float, stall_after: int | None) -> ItemHooks:
     done = 0
 
-    def on_item(_session: Session, key: str) -> None:
+    def on_item(_connection: Connection, key: str) -> None:
         nonlocal done
         if stall_after is not None and done >= stall_after:
             print(f"stalled {key}", flush=True)

@@ -1,0 +1,89 @@
+"""The unit of work's rules: events and queued writes go in when it ends, a queued write's conflict
+rolls everything back, and after-commit callbacks run only after a commit."""
+from __future__ import annotations
+
+import pytest
+from engine_helpers import add_users, ready_task, start_loop_case
+from sqlalchemy import event, func, select
+
+from engine.audit.chain import SYSTEM_CHAIN, case_chain, verify_chain
+from engine.errors import ConcurrentUpdate
+from engine.persistence.models import AuditChainHead, AuditEvent, HumanTask
+from engine.runtime.step_statements import COMPLETE_TASK
+from engine.runtime.unit_of_work import UnitOfWork
+
+
+def system_events(alur) -> int:
+    with alur.sessions() as session:
+        return session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.chain == SYSTEM_CHAIN))
+
+
+def test_callbacks_run_after_the_commit_and_events_are_stored(alur):
+    ran = []
+    with UnitOfWork.begin(alur.sessions) as work:
+        work.record(SYSTEM_CHAIN, "note", actor="tester", at=alur.clock(), payload={"n": 1})
+        work.after_commit(lambda: ran.append(system_events(alur)))
+        assert ran == []
+    assert ran == [1]  # the callback saw the committed event
+
+
+def test_an_error_in_the_block_stores_nothing_and_runs_no_callback(alur):
+    ran = []
+    with pytest.raises(ValueError, match="boom"):
+        with UnitOfWork.begin(alur.sessions) as work:
+            work.record(SYSTEM_CHAIN, "note", actor="tester", at=alur.clock())
+            work.after_commit(lambda: ran.append(1))
+            raise ValueError("boom")
+    assert ran == [] and system_events(alur) == 0
+
+
+def test_a_queued_write_that_matches_no_row_raises_its_conflict_and_stores_nothing(alur, test_data):
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    case = start_loop_case(alur)
+    task = ready_task(alur, case)
+    before = system_events(alur)
+    ran = []
+    with pytest.raises(ConcurrentUpdate, match="stale"):
+        with UnitOfWork.begin(alur.sessions) as work:
+            work.queue_write(COMPLETE_TASK, {
+                "task_id": task.task_id, "old_version": 99, "at": alur.clock(), "actor": "pengelola",
+                "new_assignee": "pengelola", "new_version": 100, "data": "{}"},
+                conflict=lambda: ConcurrentUpdate("stale"))
+            work.record(SYSTEM_CHAIN, "note", actor="tester", at=alur.clock())
+            work.after_commit(lambda: ran.append(1))
+    assert ran == [] and system_events(alur) == before
+    with alur.sessions() as session:
+        assert session.get(HumanTask, task.task_id).state == task.state
+
+
+def test_a_known_head_moves_without_a_locked_read_and_a_stale_one_is_read_again(alur, test_data):
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    case = start_loop_case(alur)
+    chain = case_chain(case)
+    head_reads: list[str] = []
+
+    def trace(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("SELECT audit_chain_head.seq, audit_chain_head.hash"):
+            head_reads.append(statement)
+
+    with alur.sessions() as session:
+        head = session.get(AuditChainHead, chain)
+        known = (head.seq, head.hash)
+    event.listen(alur.db, "before_cursor_execute", trace)
+    try:
+        with UnitOfWork.begin(alur.sessions) as work:
+            work.knows_head(chain, *known)
+            work.record_for_case(case, "note", actor="tester", at=alur.clock(), payload={"n": 1})
+        assert head_reads == []
+        with UnitOfWork.begin(alur.sessions) as work:
+            work.knows_head(chain, *known)  # moved by the unit of work above
+            work.record_for_case(case, "note", actor="tester", at=alur.clock(), payload={"n": 2})
+        assert len(head_reads) == 1
+    finally:
+        event.remove(alur.db, "before_cursor_execute", trace)
+    with alur.sessions() as session:
+        assert verify_chain(session, chain) is None
+        assert session.get(AuditChainHead, chain).seq == known[0] + 2
+
