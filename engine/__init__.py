@@ -35,6 +35,7 @@ from engine.audit.checkpoints import (
 from engine.audit.history import HistoryStep
 from engine.bootstrap import Alur, open_alur
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
+from engine.accounts.mandates import MANDATE_KINDS
 from engine.errors import (
     Conflict,
     DeploymentError,
@@ -60,7 +61,7 @@ from engine.reading.case_pages import TaskPage
 from engine.reading.queries import COUNT_CAP, INBOX_TABS, TASK_STATES_OPEN
 from engine.runtime.attachments import AttachmentView
 from engine.runtime.case_migration import MigrationRefused
-from engine.values import TaskView, UserView
+from engine.values import ActiveMandate, Authority, LeaveView, MandateView, StandIn, TaskView, UserView
 from engine.worker.scheduler import build_worker, start_embedded_worker
 from engine.worktime.clock import utcnow
 from engine.worktime.work_calendar import WITA
@@ -73,7 +74,8 @@ __all__ = [
     "is_admin", "is_read_only", "may_audit", "may_model", "may_read_models",
     "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
     "CATCH_UP_POLICIES", "ScheduleView",
-    "TaskView", "UserView", "TaskPage", "AttachmentView", "HistoryStep",
+    "TaskView", "UserView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
+    "MANDATE_KINDS", "AttachmentView", "HistoryStep",
     "COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",
     "KEY_FILE_ENV", "PUBLIC_KEY_ENV", "generate_key_file", "key_id", "public_key_text", "signing_key_from_env",
     "trusted_keys_from_env",
