@@ -10,10 +10,10 @@ The wings (each package's docstring says what it holds):
 - ``runtime``   the runner's use cases, the unit of work, workflow state, case migration, documents
 - ``reading``   inbox and case queries, task and case pages, SOP catalogue, versions
 - ``audit``     hash chains, checkpoints, verification, replay, history, exports
-- ``worktime``  working calendar and clock (WITA, Pemprov Kaltim hours and holidays)
+- ``worktime``  working calendar and clock (WITA, Pemprov Kaltim hours and holidays), per-person leave
 - ``worker``    timers, routine starts, escalation, notifications, e-mail (APScheduler)
 - ``sop``       the official SOP document
-- ``accounts``  users and API tokens
+- ``accounts``  users, API tokens, stand-ins (Plh/Plt mandates)
 - ``persistence``  ORM models, connections, compiled statements, schema revisions (Alembic)
 
 Ground floor: ``config`` (settings), ``errors`` (domain errors with stable codes), ``values`` (the
