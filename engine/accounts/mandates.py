@@ -21,7 +21,7 @@ from engine.errors import (InvalidInput, MandateAlreadyEnded, MandateBasisRequir
                            MandateKindInvalid, MandateNotFound, MandateOverlap, MandatePeriodInvalid,
                            MandateSamePerson, PermissionDenied, UserNotFound)
 from engine.modeling.roles import RoleCatalog
-from engine.permissions import Permissions, is_admin, reads_every_case
+from engine.permissions import SYSTEM_ACTOR, Permissions, is_admin, reads_every_case
 from engine.persistence.authority import AUTHORITY, authority_of
 from engine.persistence.models import HumanTask, Mandate, UserAccount, UserRole
 from engine.runtime.unit_of_work import UnitOfWork
@@ -149,7 +149,7 @@ class MandateService:
                 row.closed_at = now
                 session.flush()
                 released = self._release(work, row, now)
-                work.record(SYSTEM_CHAIN, "mandate_expired", actor="system", at=now, payload={
+                work.record(SYSTEM_CHAIN, "mandate_expired", actor=SYSTEM_ACTOR, at=now, payload={
                     "mandate_id": row.id, "kind": row.kind, "absent": row.absent, "stand_in": row.stand_in,
                     "to": row.to_day.isoformat(), "released_tasks": released})
                 closed += 1
@@ -231,7 +231,7 @@ class MandateService:
                 continue
             task.state, task.assignee, task.claimed_at = "ready", None, None
             released.append(task.id)
-            work.record_for_case(task.instance_id, "task_unclaimed", actor="system", at=now, payload={
+            work.record_for_case(task.instance_id, "task_unclaimed", actor=SYSTEM_ACTOR, at=now, payload={
                 "task_id": task.id, "name": task.name, "previous_assignee": mandate.stand_in,
                 "reason": "mandate_ended", "mandate": {"id": mandate.id, "kind": mandate.kind,
                                                        "basis": mandate.basis}})

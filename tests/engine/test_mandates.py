@@ -116,6 +116,8 @@ def test_a_plh_works_the_officials_tasks_and_both_names_are_recorded(office: Alu
         assert step.task.completed_by == "kasi_infra" and step.acted_for.absent == "kabid"
         assert (step.acted_for.label, step.acted_for.basis) == ("Plh.", BASIS)
     assert office.queries.task(own_task.task_id).assignee == "kabid"  # held by the official, done by the Plh
+    replayed = office.histories.replay_states(pool_task.instance_id).steps
+    assert any(step.label.endswith(f"(sebagai Plh. atas nama kabid, surat {BASIS})") for step in replayed)
 
 
 def test_a_claim_through_a_mandate_is_audited_and_the_officials_claim_stays_theirs(office: Alur) -> None:
