@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from alur.audit_cli import add_audit_commands
+from alur.mandate_cli import add_mandate_commands
 from alur.worker_cli import add_worker_commands
 from engine import Alur, EngineError, open_alur, settings_from_env, upgrade_schema
 
@@ -65,7 +66,8 @@ def _tasks(alur: Alur, args: argparse.Namespace) -> int:
     page = alur.queries.inbox(args.user, args.tab, args.process, args.page, args.per_page)
     for task in page.items:
         due = task.due_at.isoformat() if task.due_at else "-"
-        print(f"{task.task_id}  #{task.instance_id}  {task.process_key}  {task.name}  [{task.role}]  due {due}")
+        acting = f"  ({task.acting_for.label} {task.acting_for.absent})" if task.acting_for else ""
+        print(f"{task.task_id}  #{task.instance_id}  {task.process_key}  {task.name}  [{task.role}]  due {due}{acting}")
     print(f"page {page.page}/{page.pages}, {page.total} task(s)")
     return 0
 
@@ -130,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True)
     p.add_argument("--data", help="form data as JSON")
     p.set_defaults(handler=_complete)
+
+    add_mandate_commands(sub)
 
     add_audit_commands(sub)
 

@@ -14,7 +14,8 @@ def _worker(alur: Alur, args: argparse.Namespace) -> int:
     if args.once:
         report = worker.run_until_idle()
         print(json.dumps({"timers": report.timers, "routines": report.routines, "escalations": report.escalations,
-                          "emails": report.emails, "failures": report.failures}))
+                          "emails": report.emails, "mandates_closed": report.mandates_closed,
+                          "leave_reminders": report.leave_reminders, "failures": report.failures}))
         return 0
     print(f"alur worker: running (wakes at the next due time, at least every {worker.max_sleep:g} s; "
           "Ctrl-C or SIGTERM to stop)", flush=True)

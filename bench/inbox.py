@@ -8,6 +8,7 @@ from sqlalchemy import insert
 
 from bench.common import PASSWORD, open_bench_alur, summarize, timed
 from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
+from engine.worktime.work_calendar import WITA
 
 ROLES = ["pengelola_ti", "pemeriksa_ti", "tim", "pengawas"]
 STATES = ["ready", "claimed", "completed", "completed", "completed", "cancelled"]
@@ -48,15 +49,23 @@ def _fill(alur, rows: int) -> None:
 
 
 def inbox_latency(url: str, rows: int, queries: int = 200) -> dict[str, dict[str, float]]:
+    """Each tab of ``user1``'s inbox; then ``available`` and ``mine`` of ``user2``, Plh of ``user1``: the
+    stand-in's own pool plus user1's claimed tasks and pool (one more index range each)."""
     alur = open_bench_alur(url)
     try:
         alur.users.add_user("user1", "Bench", PASSWORD, {"pengelola_ti"})
+        alur.users.add_user("user2", "Bench Plh", PASSWORD, {"pemeriksa_ti"})
+        alur.users.add_user("kasi", "Bench Kasi", PASSWORD, {"pengawas"})
+        today = alur.clock().astimezone(WITA).date()
+        alur.mandates.appoint("plh", "user1", "user2", today, today + timedelta(days=1), "BENCH/1", "kasi")
         _fill(alur, rows)
         result = {}
-        for tab in ("available", "mine", "overdue"):
+        for user, tab, label in (("user1", "available", "available"), ("user1", "mine", "mine"),
+                                 ("user1", "overdue", "overdue"), ("user2", "available", "available, as Plh"),
+                                 ("user2", "mine", "mine, as Plh")):
             for _ in range(10):
-                alur.queries.inbox("user1", tab)
-            result[tab] = summarize([timed(lambda t=tab: alur.queries.inbox("user1", t)) for _ in range(queries)])
+                alur.queries.inbox(user, tab)
+            result[label] = summarize([timed(lambda u=user, t=tab: alur.queries.inbox(u, t)) for _ in range(queries)])
         return result
     finally:
         alur.close()

@@ -10,10 +10,10 @@ The wings (each package's docstring says what it holds):
 - ``runtime``   the runner's use cases, the unit of work, workflow state, case migration, documents
 - ``reading``   inbox and case queries, task and case pages, SOP catalogue, versions
 - ``audit``     hash chains, checkpoints, verification, replay, history, exports
-- ``worktime``  working calendar and clock (WITA, Pemprov Kaltim hours and holidays)
+- ``worktime``  working calendar and clock (WITA, Pemprov Kaltim hours and holidays), per-person leave
 - ``worker``    timers, routine starts, escalation, notifications, e-mail (APScheduler)
 - ``sop``       the official SOP document
-- ``accounts``  users and API tokens
+- ``accounts``  users, API tokens, stand-ins (Plh/Plt mandates)
 - ``persistence``  ORM models, connections, compiled statements, schema revisions (Alembic)
 
 Ground floor: ``config`` (settings), ``errors`` (domain errors with stable codes), ``values`` (the
@@ -35,6 +35,7 @@ from engine.audit.checkpoints import (
 from engine.audit.history import HistoryStep
 from engine.bootstrap import Alur, open_alur
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
+from engine.accounts.mandates import MANDATE_KINDS
 from engine.errors import (
     Conflict,
     DeploymentError,
@@ -63,7 +64,7 @@ from engine.reading.queries import COUNT_CAP, INBOX_TABS, TASK_STATES_OPEN
 from engine.runtime.attachments import AttachmentView
 from engine.runtime.case_migration import MigrationRefused
 from engine.runtime.drafts import MAX_DRAFT_BYTES, DraftView
-from engine.values import TaskView, UserView
+from engine.values import ActiveMandate, Authority, LeaveView, MandateView, StandIn, TaskView, UserView
 from engine.worker.scheduler import build_worker, start_embedded_worker
 from engine.worktime.clock import utcnow
 from engine.worktime.work_calendar import WITA
@@ -76,7 +77,8 @@ __all__ = [
     "is_admin", "is_read_only", "may_audit", "may_model", "may_read_models",
     "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
     "CATCH_UP_POLICIES", "ScheduleView",
-    "TaskView", "UserView", "TaskPage", "AttachmentView", "HistoryStep", "DraftView", "MAX_DRAFT_BYTES",
+    "TaskView", "UserView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
+    "MANDATE_KINDS", "AttachmentView", "HistoryStep", "DraftView", "MAX_DRAFT_BYTES",
     "COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",
     "KEY_FILE_ENV", "PUBLIC_KEY_ENV", "generate_key_file", "key_id", "public_key_text", "signing_key_from_env",
     "trusted_keys_from_env",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.accounts.mandates import MandateService
 from engine.accounts.tokens import TokenService
 from engine.accounts.users import UserService
 from engine.audit.checkpoints import Checkpoints
@@ -41,9 +42,11 @@ from engine.runtime.runner import Runner
 from engine.sop.render import SopDocuments
 from engine.worker.escalation import Escalation
 from engine.worker.jobs import Scheduling
+from engine.worker.leave_reminders import LeaveReminders
 from engine.worker.mailer import Mailer
 from engine.worker.notifications import NotificationService
 from engine.worktime.clock import Clock, utcnow
+from engine.worktime.leave import LeaveAdmin
 from engine.worktime.overrides import CalendarAdmin, CalendarProvider
 
 
@@ -85,6 +88,8 @@ class Alur:
     migrator: CaseMigrator  # moving running cases to a newer version
     sop_documents: SopDocuments  # the official SOP document (HTML, PDF)
     model_lint: BpmnLint  # bpmnlint over a model before deploy
+    mandates: MandateService  # stand-ins (Plh/Plt): appoint, list, end
+    leave: LeaveAdmin  # per-person leave (cuti), kept by the Admin Sistem
 
     def close(self) -> None:
         self.db.dispose()
@@ -109,6 +114,8 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     users = UserService(sessions, roles, clock)
     attachments = AttachmentStore(sessions, settings, clock)
     drafts = Drafts(sessions, forms, roles, permissions, clock)
+    mandates = MandateService(sessions, roles, permissions, clock)
+    leave_reminders = LeaveReminders(sessions, roles, calendar, email=settings.smtp is not None)
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
         definitions=definitions,
@@ -118,7 +125,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         calendar=calendar, calendar_admin=CalendarAdmin(sessions, calendar, clock),
         clock=clock, notifications=NotificationService(sessions, clock),
         schedules=ScheduleAdmin(sessions, definitions, clock),
-        scheduling=Scheduling(sessions, runner, escalation, drafts),
+        scheduling=Scheduling(sessions, runner, escalation, drafts, mandates, leave_reminders),
         mailer=Mailer(sessions, settings.smtp) if settings.smtp is not None else None,
         read_log=read_log, checkpoints=Checkpoints(sessions, clock), histories=histories, replay=replay,
         audit_export=AuditExporter(sessions, histories, replay, read_log, settings.attachments_dir, clock),
@@ -131,4 +138,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         migrator=CaseMigrator(sessions, definitions, calendar, clock),
         sop_documents=SopDocuments(sessions, roles, chromium=settings.chromium),
         model_lint=BpmnLint(PROJECT_ROOT),
+        mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),
     )

@@ -126,3 +126,51 @@ class ExecutionError(EngineError):
     """The model failed at run time (e.g. a condition on missing data); nothing was stored."""
 
     code = "execution_error"
+
+
+# -- stand-ins (Plh/Plt) and leave ---------------------------------------------------------------
+
+class MandateNotFound(NotFound):
+    code = "mandate_not_found"
+
+
+class MandateOverlap(Conflict):
+    """The absent official already has a stand-in for part of the period."""
+
+    code = "mandate_overlap"
+
+
+class MandateAlreadyEnded(Conflict):
+    code = "mandate_already_ended"
+
+
+class MandateKindInvalid(InvalidInput):
+    code = "mandate_kind_invalid"
+
+
+class MandateSamePerson(InvalidInput):
+    code = "mandate_same_person"
+
+
+class MandatePeriodInvalid(InvalidInput):
+    """A date that is not a date, ``from`` after ``to``, or a period already over."""
+
+    code = "mandate_period_invalid"
+
+
+class MandateBasisRequired(InvalidInput):
+    code = "mandate_basis_required"
+
+
+class MandateGrantsNothing(InvalidInput):
+    """Every role of the official is one a mandate never grants (Admin Sistem, Auditor, process owner)."""
+
+    code = "mandate_grants_nothing"
+
+
+class LeaveNotFound(NotFound):
+    code = "leave_not_found"
+
+
+class LeaveInvalid(InvalidInput):
+    code = "leave_invalid"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -12,6 +12,90 @@ class DeployResult:
     version: int
     definition_id: int
     created: bool  # False when identical content was already deployed
+
+
+MANDATE_LABELS = {"plh": "Plh.", "plt": "Plt."}
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """A task offered to, or done by, someone standing in for an absent official under a mandate."""
+
+    mandate_id: int
+    kind: str  # plh (pelaksana harian) or plt (pelaksana tugas)
+    absent: str  # the official's username
+    absent_name: str
+
+    @property
+    def label(self) -> str:
+        return MANDATE_LABELS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class ActiveMandate:
+    """A mandate running now, as its stand-in holds it: whom for, on which letter, the official's roles
+    (what it may grant is decided by ``engine.permissions``)."""
+
+    mandate_id: int
+    kind: str
+    absent: str
+    absent_name: str
+    basis: str
+    absent_roles: frozenset[str]
+
+    @property
+    def label(self) -> str:
+        return MANDATE_LABELS.get(self.kind, self.kind)
+
+    def stand_in(self) -> StandIn:
+        return StandIn(self.mandate_id, self.kind, self.absent, self.absent_name)
+
+    def record(self) -> dict[str, Any]:
+        """What an audit event keeps of it (with ``on_behalf_of``: the absent official)."""
+        return {"id": self.mandate_id, "kind": self.kind, "basis": self.basis}
+
+
+@dataclass(frozen=True)
+class Authority:
+    """What a person may act as right now: their own roles and the mandates they hold."""
+
+    roles: frozenset[str] = frozenset()
+    mandates: tuple[ActiveMandate, ...] = ()
+
+
+@dataclass(frozen=True)
+class MandateView:
+    mandate_id: int
+    kind: str
+    absent: str
+    stand_in: str
+    from_day: date  # WITA, inclusive
+    to_day: date  # WITA, inclusive
+    basis: str
+    created_by: str
+    created_at: datetime
+    ends_at: datetime  # the moment it stops granting (UTC): after to_day, or when ended early
+    ended_early_at: datetime | None
+    ended_by: str | None
+    end_reason: str | None
+    status: str  # upcoming, running, ended
+
+    @property
+    def label(self) -> str:
+        return MANDATE_LABELS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class LeaveView:
+    leave_id: int
+    username: str
+    from_day: date
+    to_day: date
+    note: str
+    working_days: int  # in the working calendar (holidays and weekends not counted)
+    created_by: str
+    created_at: datetime
+    reminded_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -34,6 +118,7 @@ class TaskView:
     completed_by: str | None
     version: int
     data: dict[str, Any] | None = None
+    acting_for: StandIn | None = None  # in a stand-in's inbox: the mandate the task is offered through
 
     def is_overdue(self, now: datetime) -> bool:
         return self.due_at is not None and self.completed_at is None and self.due_at < now

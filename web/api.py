@@ -5,14 +5,14 @@ Errors are ``{"error": {"code", "message", ...}}`` (web/errors.py); no cookies, 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine import INBOX_TABS, DraftNotFound, DraftView, InvalidInput, TASK_STATES_OPEN
+from engine import INBOX_TABS, DraftNotFound, DraftView, InvalidInput, TASK_STATES_OPEN, is_admin
 from web.api_spec import openapi_document
 from web.auth import bearer_user
 from web.errors import json_error
@@ -22,10 +22,10 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def to_json(value: Any) -> Any:
-    """Dataclasses, datetimes (ISO 8601, UTC) and timedeltas (minutes) as JSON values."""
+    """Dataclasses, datetimes (ISO 8601, UTC), dates (ISO 8601) and timedeltas (minutes) as JSON values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, timedelta):
         return int(value.total_seconds() // 60)
@@ -176,3 +176,54 @@ def upload_document() -> tuple[Response, int]:
     accept = [a for a in request.form.get("accept", "").split(",") if a] or None
     attachment = current_alur().attachments.store(upload.stream, upload.filename, g.api_user, accept)
     return jsonify(to_json(attachment)), 201
+
+
+# -- stand-ins (Plh/Plt) and leave -------------------------------------------------------------------
+
+def _mandate_json(mandate: Any) -> dict[str, Any]:
+    return {**to_json(mandate), "label": mandate.label}
+
+
+@bp.get("/mandates")
+def mandates() -> Response:
+    """The mandates you may see (all for Admin Sistem), newest period first; ``status`` narrows them."""
+    items = current_alur().mandates.list_mandates(g.api_user, request.args.get("status") or None)
+    return jsonify({"items": [_mandate_json(m) for m in items]})
+
+
+@bp.post("/mandates")
+def appoint_mandate() -> tuple[Response, int]:
+    body = _body()
+    mandate = current_alur().mandates.appoint(
+        str(body.get("kind", "")), str(body.get("absent", "")), str(body.get("stand_in", "")),
+        str(body.get("from", "")), str(body.get("to", "")), str(body.get("basis", "")), g.api_user)
+    return jsonify(_mandate_json(mandate)), 201
+
+
+@bp.post("/mandates/<int:mandate_id>/end")
+def end_mandate(mandate_id: int) -> Response:
+    body = request.get_json(silent=True) or {}
+    reason = body.get("reason", "") if isinstance(body, dict) else ""
+    return jsonify(_mandate_json(current_alur().mandates.end(mandate_id, g.api_user, str(reason or ""))))
+
+
+@bp.get("/leaves")
+def leaves() -> Response:
+    """Leave entries: all for Admin Sistem, your own otherwise."""
+    admin = is_admin(current_alur().users.get(g.api_user).roles)
+    username = request.args.get("username") or None if admin else g.api_user
+    return jsonify({"items": to_json(current_alur().leave.list_leaves(username))})
+
+
+@bp.post("/leaves")
+def add_leave() -> tuple[Response, int]:
+    body = _body()
+    leave = current_alur().leave.add_leave(str(body.get("username", "")), str(body.get("from", "")),
+                                           str(body.get("to", "")), str(body.get("note", "") or ""), g.api_user)
+    return jsonify(to_json(leave)), 201
+
+
+@bp.delete("/leaves/<int:leave_id>")
+def remove_leave(leave_id: int) -> tuple[str, int]:
+    current_alur().leave.remove_leave(leave_id, g.api_user)
+    return "", 204

@@ -12,6 +12,11 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+# The stable codes of a refused appointment (``error.code``), each with its ``field`` where one is at fault.
+_MANDATE_ERRORS = ("mandate_kind_invalid", "mandate_same_person", "mandate_basis_required", "mandate_period_invalid",
+                   "mandate_grants_nothing", "mandate_overlap (409)", "user_not_found (404)",
+                   "permission_denied (403)", "invalid_input")
+
 _STATUS_TEXTS = {400: "Bad request", 401: "Missing or invalid token", 403: "Not allowed for your roles",
                  404: "Not found", 409: "Stale or duplicate: someone changed it first",
                  413: "Too large", 422: "Invalid data"}
@@ -21,6 +26,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in (401, *statuses)}
 
 
+_MANDATE_ID = {"name": "mandate_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_LEAVE_ID = {"name": "leave_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
 _INSTANCE_ID = {"name": "instance_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
@@ -42,7 +49,42 @@ _SCHEMAS: dict[str, Any] = {
         "completed_at": {"type": ["string", "null"], "format": "date-time"},
         "completed_by": {"type": ["string", "null"]},
         "version": {"type": "integer", "description": "send back as expected_version"},
-        "data": {"type": ["object", "null"]}}},
+        "data": {"type": ["object", "null"]},
+        "acting_for": {"oneOf": [{"type": "null"}, _ref("StandIn")],
+                       "description": "in a stand-in's inbox: the absent official the task is offered for"}}},
+    "StandIn": {"type": "object", "properties": {
+        "mandate_id": {"type": "integer"}, "kind": {"enum": ["plh", "plt"]},
+        "absent": {"type": "string", "description": "the official's username"}, "absent_name": {"type": "string"}}},
+    "Mandate": {"type": "object", "properties": {
+        "mandate_id": {"type": "integer"}, "kind": {"enum": ["plh", "plt"]}, "label": {"enum": ["Plh.", "Plt."]},
+        "absent": {"type": "string"}, "stand_in": {"type": "string"},
+        "from_day": {"type": "string", "format": "date", "description": "WITA, inclusive"},
+        "to_day": {"type": "string", "format": "date", "description": "WITA, inclusive"},
+        "basis": {"type": "string", "description": "nomor surat penunjukan"},
+        "created_by": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time", "description": "when it stops granting (UTC)"},
+        "ended_early_at": {"type": ["string", "null"], "format": "date-time"},
+        "ended_by": {"type": ["string", "null"]}, "end_reason": {"type": ["string", "null"]},
+        "status": {"enum": ["upcoming", "running", "ended"]}}},
+    "AppointMandate": {"type": "object", "required": ["kind", "absent", "stand_in", "from", "to", "basis"],
+                       "properties": {
+        "kind": {"enum": ["plh", "plt"], "description": "plh: the official is away; plt: the post is vacant"},
+        "absent": {"type": "string", "description": "username of the official stood in for"},
+        "stand_in": {"type": "string", "description": "username of the Plh/Plt (active account)"},
+        "from": {"type": "string", "format": "date", "description": "first day (WITA)"},
+        "to": {"type": "string", "format": "date", "description": "last day (WITA), inclusive"},
+        "basis": {"type": "string", "maxLength": 200, "description": "nomor surat penunjukan"}}},
+    "EndMandate": {"type": "object", "properties": {"reason": {"type": "string"}}},
+    "Leave": {"type": "object", "properties": {
+        "leave_id": {"type": "integer"}, "username": {"type": "string"},
+        "from_day": {"type": "string", "format": "date"}, "to_day": {"type": "string", "format": "date"},
+        "note": {"type": "string"}, "working_days": {"type": "integer"}, "created_by": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "reminded_at": {"type": ["string", "null"], "format": "date-time",
+                        "description": "when supervisors were told no Plh covers a leave of 7+ working days"}}},
+    "AddLeave": {"type": "object", "required": ["username", "from", "to"], "properties": {
+        "username": {"type": "string"}, "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"}, "note": {"type": "string", "maxLength": 200}}},
     "InboxPage": {"type": "object", "properties": {
         "items": {"type": "array", "items": {"allOf": [_ref("Task"), {"type": "object", "properties": {
             "working_minutes_left": {"type": ["integer", "null"], "description": "negative when overdue"}}}]}},
@@ -162,6 +204,40 @@ _PATHS: dict[str, Any] = {
                 "file": {"type": "string", "contentMediaType": "application/octet-stream"},
                 "accept": {"type": "string", "description": "allowed extensions, e.g. .pdf,.png"}}}}}},
         "responses": {"201": _json(_ref("Document"), "Stored (content-addressed)"), **_errors(422)}}},
+    "/mandates": {
+        "get": {"operationId": "listMandates",
+                "summary": "Stand-ins (Plh/Plt) you may see: all for Admin Sistem; otherwise those naming you or "
+                           "people you supervise",
+                "parameters": [{"name": "status", "in": "query", "schema": {"enum": ["upcoming", "running", "ended"]}}],
+                "responses": {"200": _json({"type": "object", "properties": {"items": {
+                    "type": "array", "items": _ref("Mandate")}}}, "Mandates, newest period first"),
+                    **_errors(422)}},
+        "post": {"operationId": "appointMandate",
+                 "summary": "Appoint a Plh/Plt (Admin Sistem or a supervisor of the absent official). Error codes: "
+                            + ", ".join(_MANDATE_ERRORS),
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AppointMandate")}}},
+                 "responses": {"201": _json(_ref("Mandate"), "Appointed (audited)"), **_errors(403, 404, 409, 422)}}},
+    "/mandates/{mandate_id}/end": {"post": {
+        "operationId": "endMandate",
+        "summary": "End a mandate now, before its last day; tasks its stand-in held through it return to their "
+                   "pools. Error codes: mandate_not_found, permission_denied, mandate_already_ended",
+        "parameters": [_MANDATE_ID],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("EndMandate")}}},
+        "responses": {"200": _json(_ref("Mandate"), "Ended (audited)"), **_errors(403, 404, 409)}}},
+    "/leaves": {
+        "get": {"operationId": "listLeaves",
+                "summary": "Leave (cuti) entries: all for Admin Sistem, your own otherwise",
+                "parameters": [{"name": "username", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": _json({"type": "object", "properties": {"items": {
+                    "type": "array", "items": _ref("Leave")}}}, "Leave entries, latest first"), **_errors()}},
+        "post": {"operationId": "addLeave",
+                 "summary": "Record a person's leave (Admin Sistem). Error codes: leave_invalid, user_not_found, "
+                            "permission_denied, invalid_input",
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AddLeave")}}},
+                 "responses": {"201": _json(_ref("Leave"), "Recorded (audited)"), **_errors(403, 404, 422)}}},
+    "/leaves/{leave_id}": {"delete": {
+        "operationId": "removeLeave", "summary": "Remove a leave entry (Admin Sistem)", "parameters": [_LEAVE_ID],
+        "responses": {"204": {"description": "Removed (audited)"}, **_errors(403, 404)}}},
 }
 
 

@@ -11,7 +11,7 @@ from flask_babel import LazyString, gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from engine import is_admin, UserView
+from engine import ActiveMandate, Authority, is_admin, UserView
 from web.current import current_alur
 
 bp = Blueprint("auth", __name__)
@@ -22,9 +22,11 @@ login_manager = LoginManager()
 class WebUser(UserMixin):
     """The logged-in account; Flask-Login keeps only the username in the session."""
 
-    def __init__(self, view: UserView, unread_notifications: int | None = None) -> None:
+    def __init__(self, view: UserView, unread_notifications: int | None = None,
+                 mandates: tuple[ActiveMandate, ...] | None = None) -> None:
         self.view = view
         self.unread_notifications = unread_notifications  # read with the account, for the bell
+        self._mandates = mandates  # read with the account: the Plh/Plt mandates held now
 
     def get_id(self) -> str:
         return self.view.username
@@ -49,6 +51,17 @@ class WebUser(UserMixin):
     def is_admin(self) -> bool:
         return is_admin(self.view.roles)
 
+    @property
+    def mandates(self) -> tuple[ActiveMandate, ...]:
+        if self._mandates is None:  # signed in during this request
+            self._mandates = current_alur().queries.authority(self.username).mandates
+        return self._mandates
+
+    @property
+    def authority(self) -> Authority:
+        """Roles and running mandates, as read for this request."""
+        return Authority(self.view.roles, self.mandates)
+
 
 def init_login(app: Flask) -> None:
     login_manager.init_app(app)
@@ -62,7 +75,9 @@ def init_login(app: Flask) -> None:
 def _load_user(username: str) -> WebUser | None:
     """Read on every signed-in request, so a deactivated account or a role change applies at once."""
     signed_in = current_alur().queries.signed_in_user(username)
-    return WebUser(signed_in.user, signed_in.unread_notifications) if signed_in is not None else None
+    if signed_in is None:
+        return None
+    return WebUser(signed_in.user, signed_in.unread_notifications, signed_in.mandates)
 
 
 def bearer_user() -> UserView | None:

@@ -174,6 +174,11 @@ def role_title(role_key: str) -> str:
     return current_alur().roles.title(role_key)
 
 
+def role_post(role_key: str) -> str:
+    """The post's short name ("Kepala Bidang TIK"), for a stand-in's signature line."""
+    return current_alur().roles.post(role_key)
+
+
 def user_name(username: str | None) -> Markup | str:
     """The person's full name, with the username as a tooltip."""
     if not username:
@@ -258,7 +263,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["_"] = _template_gettext
     app.jinja_env.filters.update(
         wita=wita, wita_iso=wita_iso, date_text=date_text, datetime_text=datetime_text, duration=duration,
-        filesize=filesize, count_text=count_text, role_title=role_title, user_name=user_name, yes_no=yes_no,
+        filesize=filesize, count_text=count_text, role_title=role_title, role_post=role_post, user_name=user_name,
+        yes_no=yes_no,
         # per-row helpers as filters: Jinja calls a filter directly, a global through the context
         state_badge=state_badge, remaining_badge=remaining_badge, task_url=task_url, case_url=case_url)
     app.jinja_env.globals.update(form_schema=form_schema, enum_label=enum_label, url_with=url_with,
@@ -266,12 +272,15 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _user_context() -> dict[str, Any]:
-        unread, roles = 0, frozenset[str]()
+        unread, roles, mandates = 0, frozenset[str](), False
         if current_user.is_authenticated:
             unread = current_user.unread_notifications  # read with the account for this request
             if unread is None:  # signed in during this request
                 unread = current_alur().notifications.unread_count(current_user.username)
             roles = frozenset(current_user.roles)
+            mandates = bool(current_user.mandates)
         return {"current_user": current_user, "unread_notifications": unread,
                 # the pages check the same rules themselves
-                "nav_modeler": may_read_models(roles), "nav_audit": may_audit(roles)}
+                "nav_modeler": may_read_models(roles), "nav_audit": may_audit(roles),
+                "nav_mandates": mandates or may_read_models(roles)
+                or current_alur().permissions.supervises_anyone(roles)}

@@ -26,7 +26,7 @@ def index() -> str:
     tab = request.args.get("tab") if request.args.get("tab") in INBOX_TABS else None
     user, roles = current_user.username, current_user.roles  # read for this request by the login manager
     inbox = current_alur().queries.inbox_overview(user, tab, process_key, state, request.args.get("hal", 1, type=int),
-                                                   current_app.config["PER_PAGE"], user_roles=roles)
+                                                   current_app.config["PER_PAGE"], authority=current_user.authority)
     return render_template(
         "inbox/index.html", tab=inbox.tab, process_key=process_key, state=state, page=inbox.page,
         counts=inbox.counts, remaining=current_alur().cases.remaining(inbox.page.items),

@@ -1,1 +1,1 @@
-"""User accounts, roles held, API tokens."""
+"""User accounts, roles held, API tokens, stand-ins (Plh/Plt mandates)."""

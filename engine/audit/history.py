@@ -262,4 +262,9 @@ class _Builder:
             "instance_cancelled": f"Kasus dibatalkan: {payload.get('reason', '')}",
             "instance_migrated": f"Kasus dipindahkan ke versi {payload.get('to_version')}",
         }
-        return labels.get(kind, kind)
+        label = labels.get(kind, kind)
+        if payload.get("on_behalf_of"):  # done by a stand-in: both names (engine.accounts.mandates)
+            mandate = payload.get("mandate") or {}
+            title = {"plh": "Plh.", "plt": "Plt."}.get(mandate.get("kind", ""), "")
+            label += f" (sebagai {title} atas nama {payload['on_behalf_of']}, surat {mandate.get('basis', '')})"
+        return label

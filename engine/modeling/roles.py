@@ -14,6 +14,7 @@ class Role:
     key: str
     title: str
     title_en: str = ""
+    post: str = ""  # the post's short name, as in "Plh. Kepala Bidang TIK" (officials only)
     members: frozenset[str] = frozenset()
     supervisors: tuple[str, ...] = ()
 
@@ -37,7 +38,7 @@ class RoleCatalog:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise InvalidInput(f"{path}: katalog peran tidak dapat dibaca: {exc}") from exc
         roles = {key: Role(key=key, title=spec.get("title", key), title_en=spec.get("title_en", ""),
-                           members=frozenset(spec.get("members", ())),
+                           post=spec.get("post", ""), members=frozenset(spec.get("members", ())),
                            supervisors=tuple(spec.get("supervisors", ())))
                  for key, spec in raw.items()}
         for role in roles.values():
@@ -52,6 +53,11 @@ class RoleCatalog:
     def title(self, key: str) -> str:
         role = self.roles.get(key)
         return role.title if role else key
+
+    def post(self, key: str) -> str:
+        """The post's short name for a signature line ("Kepala Bidang TIK"), else the role's title."""
+        role = self.roles.get(key)
+        return (role.post or role.title) if role else key
 
     def covers(self, lane_role: str, role: str) -> bool:
         """True when ``role`` is ``lane_role`` or one of its members."""

@@ -287,3 +287,52 @@ class AuditCheckpointHead(Base):
     chain: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Mandate(Base):
+    """A stand-in (Plh: the official is away; Plt: the post is vacant) appointed by letter for a period.
+
+    ``from_day``/``to_day`` are the WITA dates of the letter, inclusive; ``starts_at``/``ends_at`` the
+    same period as UTC instants (``ends_at`` exclusive), which the reads compare with "now". Ending a
+    mandate early moves ``ends_at`` to that moment; ``closed_at`` is set once its end was processed
+    (tasks the stand-in held through it released).
+    """
+
+    __tablename__ = "mandate"
+    __table_args__ = (
+        Index("ix_mandate_stand_in", "stand_in", "ends_at"),  # what a person holds now (every page)
+        Index("ix_mandate_absent", "absent", "ends_at"),  # overlaps; mandates covering a leave
+        Index("ix_mandate_open", "closed_at", "ends_at"),  # the worker: ends to process
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(3))  # plh, plt
+    absent: Mapped[str] = mapped_column(String(100))  # username of the official stood in for
+    stand_in: Mapped[str] = mapped_column(String(100))  # username of the Plh/Plt
+    from_day: Mapped[date] = mapped_column(Date)
+    to_day: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    basis: Mapped[str] = mapped_column(String(200))  # nomor surat penunjukan
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_early_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    ended_by: Mapped[Optional[str]] = mapped_column(String(100))
+    end_reason: Mapped[Optional[str]] = mapped_column(Text)
+    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class StaffLeave(Base):
+    """A person's leave (cuti), kept by the Admin Sistem: the working calendar of one person."""
+
+    __tablename__ = "staff_leave"
+    __table_args__ = (Index("ix_staff_leave_reminder", "reminded_at", "to_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    from_day: Mapped[date] = mapped_column(Date)
+    to_day: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200))  # kind of leave, letter
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # supervisors told: no mandate

@@ -21,12 +21,12 @@ from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
 from engine.errors import NotFound, PermissionDenied
 from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
-from engine.permissions import Permissions, reads_every_case
+from engine.permissions import Mandates, Permissions, reads_every_case
 from engine.reading.queries import Queries
 from engine.modeling.roles import RoleCatalog
 from engine.accounts.users import UserService
 from engine.audit.read_log import VIEW_EVENTS
-from engine.values import AuditEventView, CaseView, TaskView
+from engine.values import MANDATE_LABELS, AuditEventView, CaseView, StandIn, TaskView
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,20 @@ class DocumentView:
 
 
 @dataclass(frozen=True)
+class ActedFor:
+    """A step completed by a stand-in: for whom, under which mandate (from the audit event)."""
+
+    kind: str  # plh, plt
+    absent: str  # the official's username
+    basis: str  # nomor surat penunjukan
+    mandate_id: int | None
+
+    @property
+    def label(self) -> str:
+        return MANDATE_LABELS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
 class StepView:
     task: TaskView
     meta: StepMeta
@@ -51,6 +65,7 @@ class StepView:
     worked: timedelta  # working time from activation to completion (or now)
     overdue: bool  # still open and past its due time
     on_time: bool | None  # completed within its due time; None while open
+    acted_for: ActedFor | None = None  # completed by a Plh/Plt on behalf of this official
 
     @property
     def langkah(self) -> str:
@@ -73,6 +88,7 @@ class TaskPage:
     can_claim: bool
     can_unclaim: bool
     draft: DraftView | None = None  # the reader's own unsent input, never anyone else's
+    acting_for: StandIn | None = None  # the user would act as Plh/Plt of this official
 
 
 @dataclass(frozen=True)
@@ -115,8 +131,9 @@ class CaseFiles:
     def task_page(self, task_id: str, username: str) -> TaskPage:
         """:raises TaskNotFound:  :raises PermissionDenied: the user may not read this task"""
         task = self._queries.task(task_id)
-        user_roles = self._roles_of(username)
-        if not self._may_read_task(task, username, user_roles):
+        authority = self._queries.authority(username)
+        user_roles, mandates = authority.roles, authority.mandates
+        if not self._may_read_task(task, username, user_roles, mandates):
             raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task_id,
                                    role=task.role)
         instance = self._queries.case(task.instance_id)
@@ -126,27 +143,31 @@ class CaseFiles:
         schema = self._forms.get(task.form_key).schema
         values = task.data if task.data is not None else self._prefill(schema, task, earlier, instance.data)
         is_open = task.state in ("ready", "claimed")
-        holds_role = self._may.may_work_on(task.role, user_roles)
+        holds_role = self._may.may_work_on(task.role, user_roles, mandates)
+        claimed_by = task.assignee if task.state == "claimed" else None
+        acting = self._may.acting_for(task.role, claimed_by, username, user_roles, mandates) if is_open else None
         return TaskPage(
             task=task, meta=meta, schema=schema, instance=instance, values=values,
             documents=self._documents(earlier), earlier_steps=earlier,
             attachments=self._attachments.find_many(list(_document_values(schema, values))),
             user_options=self._user_options(schema), remaining=self.remaining([task]).get(task_id),
-            can_act=is_open and holds_role and task.assignee in (None, username),
+            can_act=is_open and self._may.may_act_on(task.role, claimed_by, username, user_roles, mandates),
             can_claim=is_open and holds_role and task.state == "ready",
             can_unclaim=task.state == "claimed" and (task.assignee == username or self._supervises(task, user_roles)),
-            draft=self._drafts.find(task_id, username) if holds_role else None)
+            draft=self._drafts.find(task_id, username) if holds_role else None,
+            acting_for=acting.stand_in() if acting is not None else None)
 
     def case_page(self, instance_id: int, username: str) -> CasePage:
         """:raises CaseNotFound:  :raises PermissionDenied: the user may not read this case"""
         instance = self._queries.case(instance_id)
         tasks = self._queries.case_tasks(instance_id)
-        user_roles = self._roles_of(username)
-        if not self._may_read_case(instance, tasks, username, user_roles):
+        authority = self._queries.authority(username)
+        user_roles = authority.roles
+        if not self._may_read_case(instance, tasks, username, user_roles, authority.mandates):
             raise PermissionDenied("Anda tidak berwenang melihat kasus ini", instance_id=instance_id)
-        steps = self._steps(instance.definition_id, tasks)
         trail = self._queries.audit_trail(instance_id)
         audit = [e for e in trail if e.event_type not in VIEW_EVENTS]
+        steps = self._steps(instance.definition_id, tasks, _acted_for(audit))
         views: dict[str, int] = {}
         for event in trail:
             if event.event_type in VIEW_EVENTS:
@@ -185,7 +206,8 @@ class CaseFiles:
         """
         instance = self._queries.case(instance_id)
         tasks = self._queries.case_tasks(instance_id)
-        if not self._may_read_case(instance, tasks, username, self._roles_of(username)):
+        authority = self._queries.authority(username)
+        if not self._may_read_case(instance, tasks, username, authority.roles, authority.mandates):
             raise PermissionDenied("Anda tidak berwenang melihat kasus ini", instance_id=instance_id)
         documents = self._documents(self._steps(instance.definition_id, tasks))
         if sha256 not in {d.sha256 for d in documents}:
@@ -209,22 +231,23 @@ class CaseFiles:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _roles_of(self, username: str) -> frozenset[str]:
-        user = self._users.find(username)
-        return user.roles if user is not None and user.active else frozenset()
-
     def _supervises(self, task: TaskView, user_roles: frozenset[str]) -> bool:
         return self._may.supervises(task.role, user_roles)
 
-    def _may_read_task(self, task: TaskView, username: str, user_roles: frozenset[str]) -> bool:
-        return self._may.may_read_task(task.role, (task.assignee, task.completed_by), username, user_roles)
+    def _may_read_task(self, task: TaskView, username: str, user_roles: frozenset[str],
+                       mandates: Mandates = ()) -> bool:
+        """Also a task the official one stands in for holds (or completed)."""
+        people = (task.assignee, task.completed_by)
+        standing_in = any(m.absent in people for m in mandates)
+        return standing_in or self._may.may_read_task(task.role, people, username, user_roles, mandates)
 
     def _may_read_case(self, instance: CaseView, tasks: list[TaskView], username: str,
-                       user_roles: frozenset[str]) -> bool:
+                       user_roles: frozenset[str], mandates: Mandates = ()) -> bool:
         return (instance.started_by == username or reads_every_case(user_roles)
-                or any(self._may_read_task(t, username, user_roles) for t in tasks))
+                or any(self._may_read_task(t, username, user_roles, mandates) for t in tasks))
 
-    def _steps(self, definition_id: int, tasks: list[TaskView]) -> list[StepView]:
+    def _steps(self, definition_id: int, tasks: list[TaskView],
+               acted_for: dict[str, ActedFor] | None = None) -> list[StepView]:
         now = self._clock()
         with self._sessions() as session:
             _row, parsed = self._definitions.get(session, definition_id)
@@ -240,7 +263,8 @@ class CaseFiles:
                     worked=calendar.working_time_between(task.created_at, end),
                     overdue=task.state in ("ready", "claimed") and task.due_at is not None and task.due_at < now,
                     on_time=None if task.completed_at is None or task.due_at is None
-                    else task.completed_at <= task.due_at))
+                    else task.completed_at <= task.due_at,
+                    acted_for=(acted_for or {}).get(task.task_id)))
             return steps
 
     def _meta(self, task: TaskView, meta: Any) -> StepMeta:
@@ -289,6 +313,18 @@ class CaseFiles:
         roles = {prop["x-role"] for prop in _all_properties(schema) if prop.get("x-widget") == "user"
                  and prop.get("x-role")}
         return {role: [(u.username, u.full_name) for u in self._users.users_with_role(role)] for role in sorted(roles)}
+
+
+def _acted_for(events: Iterable[AuditEventView]) -> dict[str, ActedFor]:
+    """Steps completed by a stand-in, by task id: the completion event names both people."""
+    found: dict[str, ActedFor] = {}
+    for event in events:
+        payload = event.payload
+        if event.event_type == "task_completed" and payload.get("on_behalf_of"):
+            mandate = payload.get("mandate") or {}
+            found[str(payload.get("task_id"))] = ActedFor(str(mandate.get("kind", "")), payload["on_behalf_of"],
+                                                     str(mandate.get("basis", "")), mandate.get("id"))
+    return found
 
 
 def _all_properties(schema: dict[str, Any]) -> Iterable[dict[str, Any]]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -20,8 +20,9 @@ from engine.persistence.rows import case_row, task_row
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions, reads_every_case
 from engine.worker.notifications import UNREAD_COUNT
-from engine.accounts.users import ACTIVE_USER_ROLES, active_user_view, roles_of
-from engine.values import AuditEventView, CaseView, Page, TaskView, UserView
+from engine.accounts.users import active_user_view
+from engine.persistence.authority import AUTHORITY, authority_of, mandates_held, now_param, parse_mandates
+from engine.values import ActiveMandate, AuditEventView, Authority, CaseView, Page, StandIn, TaskView, UserView
 
 INBOX_TABS = ("mine", "available", "overdue")
 MAX_PER_PAGE = 100
@@ -34,6 +35,11 @@ INBOX_ORDER = (TASKS.c.due_at, TASKS.c.created_at, TASKS.c.id)  # soonest due, t
 class SignedInUser:
     user: UserView
     unread_notifications: int
+    mandates: tuple[ActiveMandate, ...] = ()  # the mandates the user stands in under now
+
+    @property
+    def authority(self) -> Authority:
+        return Authority(self.user.roles, self.mandates)
 
 
 @dataclass(frozen=True)
@@ -76,16 +82,20 @@ class Queries:
     def inbox_counts(self, username: str, process_key: str | None = None) -> dict[str, int]:
         """Open tasks per tab, each counted up to COUNT_CAP (the page shows "1000+")."""
         with read_only_connection(self._sessions) as connection:
-            roles = self._task_roles(connection, username)
-            return _InboxCounts.read(connection, username, roles, process_key, self._clock()).per_tab()
+            scope = self._inbox_scope(connection, username, None)
+            return _InboxCounts.read(connection, scope, process_key, self._clock()).per_tab()
 
     def inbox_overview(self, username: str, tab: str | None = None, process_key: str | None = None,
                        state: str | None = None, page: int = 1, per_page: int = 25,
-                       user_roles: frozenset[str] | None = None) -> InboxOverview:
+                       authority: Authority | None = None) -> InboxOverview:
         """The counts of every tab and one page of a tab: two statements, plus one for the user's roles
-        unless the caller passes ``user_roles`` it has just read (the signed-in user's).
+        and mandates unless the caller passes the ``authority`` it has just read (the signed-in user's).
 
         Without ``tab``: the user's own tasks, or the available ones when the user holds none.
+
+        A stand-in (Plh/Plt) sees, while the mandate runs, the tasks the absent official holds (under
+        ``mine``) and the pool tasks of the official's roles (under ``available``), each marked with
+        ``acting_for``; each is one more index range of the same statements.
 
         :raises InvalidInput: unknown tab or state
         """
@@ -94,31 +104,41 @@ class Queries:
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
         now = self._clock()
         with read_only_connection(self._sessions) as connection:
-            roles = self._task_roles(connection, username, user_roles)
-            counts = _InboxCounts.read(connection, username, roles, process_key, now)
+            scope = self._inbox_scope(connection, username, authority)
+            counts = _InboxCounts.read(connection, scope, process_key, now)
             tab = tab or ("available" if counts.available and not counts.mine else "mine")
             total = counts.total(tab, state)
             window = page * per_page
-            statement = _inbox_page_statement(tab, state, process_key is not None, len(roles))
-            params = {"username": username, "now": now, "process_key": process_key, "window": window,
+            statement = _inbox_page_statement(tab, state, process_key is not None, len(scope.roles),
+                                              len(scope.assignees))
+            params = {"now": now, "process_key": process_key, "window": window,
                       "skip": window - per_page, "per_page": per_page,
-                      **{f"role_{n}": role for n, role in enumerate(roles)}}
+                      **{f"role_{n}": role for n, role in enumerate(scope.roles)},
+                      **{f"assignee_{n}": name for n, name in enumerate(scope.assignees)}}
             rows = connection.execute(statement, params).all() if statement is not None else []
-            return InboxOverview(counts.per_tab(), tab, Page([TaskView(*r) for r in rows], page, per_page,
+            items = [scope.mark(TaskView(*r)) for r in rows]
+            return InboxOverview(counts.per_tab(), tab, Page(items, page, per_page,
                                                              min(total, COUNT_CAP), capped=total > COUNT_CAP))
 
     def signed_in_user(self, username: str) -> SignedInUser | None:
-        """An active account with its roles and its unread notifications, in one statement: what every
-        signed-in page reads (the bell is on each of them)."""
+        """An active account with its roles, its unread notifications and the mandates it holds now, in
+        one statement: what every signed-in page reads (the bell is on each of them)."""
         with read_only_connection(self._sessions) as connection:
-            rows = connection.execute(_SIGNED_IN_USER, {"username": username}).all()
+            rows = connection.execute(_SIGNED_IN_USER, {"username": username, "now": self._clock()}).all()
         user = active_user_view(rows)
-        return SignedInUser(user, rows[0].unread) if user is not None else None
+        return SignedInUser(user, rows[0].unread, parse_mandates(rows[0].mandates)) if user is not None else None
 
-    def _task_roles(self, connection: Connection, username: str, user_roles: frozenset[str] | None = None) -> list[str]:
-        if user_roles is None:
-            user_roles = frozenset(connection.scalars(ACTIVE_USER_ROLES, {"username": username}))
-        return sorted(self._roles.expand(user_roles))
+    def authority(self, username: str) -> Authority:
+        """What ``username`` may act as now: roles and running mandates (one statement; empty when the
+        account is unknown or deactivated)."""
+        with read_only_connection(self._sessions) as connection:
+            return self._authority(connection, username)
+
+    def _authority(self, connection: Connection, username: str) -> Authority:
+        return authority_of(connection.execute(AUTHORITY, {"username": username, "now": self._clock()}))
+
+    def _inbox_scope(self, connection: Connection, username: str, authority: Authority | None) -> _InboxScope:
+        return _InboxScope.of(username, authority or self._authority(connection, username), self._roles, self._may)
 
     def task(self, task_id: str) -> TaskView:
         with self._sessions() as session:
@@ -191,16 +211,19 @@ class Queries:
         started or acted in, or with a task of a role the user holds or supervises."""
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
         with self._sessions() as session:
-            user_roles = roles_of(session, username)
+            authority = self._authority(session.connection(), username)
+            user_roles = set(authority.roles)
             conditions = []
             if process_key:
                 conditions.append(ProcessInstance.process_key == process_key)
             if status:
                 conditions.append(ProcessInstance.status == status)
             if not reads_every_case(user_roles):
-                task_roles = self._may.task_roles_seen(user_roles)
+                task_roles = self._may.task_roles_seen(user_roles).union(
+                    *(self._may.granted_by(m) for m in authority.mandates))
+                people = sorted({username, *(m.absent for m in authority.mandates)})
                 involved = select(HumanTask.id).where(HumanTask.instance_id == ProcessInstance.id, or_(
-                    HumanTask.role.in_(sorted(task_roles)), HumanTask.assignee == username,
+                    HumanTask.role.in_(sorted(task_roles)), HumanTask.assignee.in_(people),
                     HumanTask.completed_by == username)).exists()
                 conditions.append(or_(ProcessInstance.started_by == username, involved))
             where = and_(True, *conditions)
@@ -218,18 +241,20 @@ TASK_STATES_OPEN = ("ready", "claimed")
 _USERNAME: BindParameter[str] = bindparam("username")
 _NOW = bindparam("now", type_=TASKS.c.due_at.type)
 _CAP = COUNT_CAP + 1
-_MINE = and_(TASKS.c.state == "claimed", TASKS.c.assignee == _USERNAME)
+# "Mine": claimed by the user, or by an official the user stands in for (one index range each).
+_MINE_ANY = and_(TASKS.c.state == "claimed", TASKS.c.assignee.in_(bindparam("assignees", expanding=True)))
 
 # A TaskView's fields in order (without data): a row of these is a TaskView's arguments, and reading
 # a row by position costs a fraction of reading it by name.
 _TASK_VIEW_COLUMNS = tuple(TASKS.c[f.name if f.name != "task_id" else "id"] for f in fields(TaskView)
-                           if f.name != "data")
+                           if f.name not in ("data", "acting_for"))
 
 _ACCOUNTS, _ROLES = UserAccount.__table__, UserRole.__table__
-# One row per role (one with a NULL role for a user without roles).
+# One row per role (one with a NULL role for a user without roles), with the bell and the mandates.
 _SIGNED_IN_USER = (
     select(_ACCOUNTS.c.id.label("user_id"), _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email,
-           _ROLES.c.role_key, UNREAD_COUNT.scalar_subquery().label("unread"))
+           _ROLES.c.role_key, UNREAD_COUNT.scalar_subquery().label("unread"),
+           mandates_held(_USERNAME, now_param()).label("mandates"))
     .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
     .where(_ACCOUNTS.c.username == _USERNAME, _ACCOUNTS.c.active.is_(True)))
 
@@ -253,18 +278,20 @@ def _counts_statement(with_process: bool) -> Select[Any]:
     """The four parts of the inbox, each counted up to COUNT_CAP + 1, in one statement."""
     available = and_(TASKS.c.state == "ready", TASKS.c.role.in_(bindparam("roles", expanding=True)))
     return select(*(_capped_count(_narrowed(condition, overdue, with_process)).label(name)
-                    for name, condition, overdue in (("mine", _MINE, False), ("available", available, False),
-                                                     ("overdue_mine", _MINE, True),
+                    for name, condition, overdue in (("mine", _MINE_ANY, False), ("available", available, False),
+                                                     ("overdue_mine", _MINE_ANY, True),
                                                      ("overdue_available", available, True))))
 
 
 @lru_cache(maxsize=512)
-def _inbox_page_statement(tab: str, state: str | None, with_process: bool, role_count: int) -> Select[Any] | None:
+def _inbox_page_statement(tab: str, state: str | None, with_process: bool, role_count: int,
+                          assignee_count: int = 1) -> Select[Any] | None:
     """One page of a tab: a window of each part (its own index range, in due order) merged by due time,
     joined back to the rows. ``None`` when the tab has no part (e.g. ``mine`` narrowed to ready)."""
     parts = []
     if tab in ("mine", "overdue") and state in (None, "claimed"):
-        parts.append(_MINE)
+        parts += [and_(TASKS.c.state == "claimed", TASKS.c.assignee == bindparam(f"assignee_{n}"))
+                  for n in range(assignee_count)]
     if tab in ("available", "overdue") and state in (None, "ready"):
         parts += [and_(TASKS.c.state == "ready", TASKS.c.role == bindparam(f"role_{n}")) for n in range(role_count)]
     if not parts:
@@ -291,10 +318,11 @@ class _InboxCounts:
     overdue_available: int
 
     @classmethod
-    def read(cls, connection: Connection, username: str, roles: list[str], process_key: str | None,
+    def read(cls, connection: Connection, scope: _InboxScope, process_key: str | None,
              now: datetime) -> _InboxCounts:
         row = connection.execute(_counts_statement(process_key is not None), {
-            "username": username, "roles": roles, "now": now, "process_key": process_key}).one()
+            "assignees": list(scope.assignees), "roles": list(scope.roles), "now": now,
+            "process_key": process_key}).one()
         return cls(*row)
 
     def total(self, tab: str, state: str | None) -> int:
@@ -307,3 +335,33 @@ class _InboxCounts:
 
     def per_tab(self) -> dict[str, int]:
         return {tab: self.total(tab, None) for tab in INBOX_TABS}
+
+
+@dataclass(frozen=True)
+class _InboxScope:
+    """Whose claimed tasks and which roles' pools make up a user's inbox, and which of them come
+    through a mandate (a role the user holds is never counted twice through one)."""
+
+    assignees: tuple[str, ...]  # the user first, then the officials the user stands in for
+    roles: tuple[str, ...]
+    by_assignee: dict[str, StandIn]
+    by_role: dict[str, StandIn]
+
+    @classmethod
+    def of(cls, username: str, authority: Authority, catalog: RoleCatalog, may: Permissions) -> _InboxScope:
+        own = catalog.expand(authority.roles)
+        by_assignee: dict[str, StandIn] = {}
+        by_role: dict[str, StandIn] = {}
+        for mandate in authority.mandates:
+            if mandate.absent != username:
+                by_assignee.setdefault(mandate.absent, mandate.stand_in())
+            for role in sorted(may.granted_by(mandate) - own):
+                by_role.setdefault(role, mandate.stand_in())
+        return cls((username, *sorted(by_assignee)), tuple(sorted(own | set(by_role))), by_assignee, by_role)
+
+    def mark(self, task: TaskView) -> TaskView:
+        """The task with the mandate it is offered through, if any."""
+        if not self.by_assignee and not self.by_role:
+            return task
+        acting = (self.by_assignee.get(task.assignee) if task.assignee else None) or self.by_role.get(task.role)
+        return replace(task, acting_for=acting) if acting is not None else task

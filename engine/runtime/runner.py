@@ -41,7 +41,9 @@ from engine.modeling.parser import ParsedDefinition
 from engine.runtime.step_statements import CASE_WITH_HEAD, COMPLETE_TASK, INSERT_TASKS, SAVE_CASE, TASK_WITH_CASE
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.accounts.users import roles_of
-from engine.permissions import SYSTEM_ACTOR, Permissions
+from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
+from engine.persistence.authority import AUTHORITY, authority_of, parse_mandates
+from engine.values import ActiveMandate, Authority
 
 OPEN_STATES = ("ready", "claimed")
 
@@ -115,17 +117,20 @@ class Runner:
         :raises TaskClaimedByOther: someone else holds it
         """
         with UnitOfWork.begin(self._sessions) as work:
+            now = self._clock()
             task = self._open_task(work, task_id)
-            self._require_task_role(work, task, actor)
+            authority = self._authority(work, actor, now)
+            self._require_task_role(work, task, actor, set(authority.roles), authority.mandates)
             if task.state == "claimed":
-                if task.assignee == actor:
-                    return
+                if task.assignee == actor or self._may.acting_for(
+                        task.role, task.assignee, actor, authority.roles, authority.mandates) is not None:
+                    return  # held by the official the actor stands in for: theirs to complete already
                 raise TaskClaimedByOther(f"Tugas sudah diambil oleh {task.assignee}", task_id=task_id,
                                          assignee=task.assignee)
-            now = self._clock()
+            acting = self._may.acting_for(task.role, None, actor, authority.roles, authority.mandates)
             task.state, task.assignee, task.claimed_at = "claimed", actor, now
             work.record_for_case(task.instance_id, "task_claimed", actor=actor, at=now,
-                                 payload={"task_id": task_id, "name": task.name})
+                                 payload={"task_id": task_id, "name": task.name, **_on_behalf(acting)})
 
     def unclaim_task(self, task_id: str, actor: str) -> None:
         """Give a claimed task back to the role's pool (its holder or a supervisor)."""
@@ -173,11 +178,15 @@ class Runner:
         if not isinstance(data, dict):
             raise InvalidInput("Data formulir harus berupa objek JSON")
         with UnitOfWork.begin(self._sessions) as work:
-            row = TASK_WITH_CASE.first(work.connection, {"task_id": task_id, "actor": actor})
+            now = self._clock()
+            row = TASK_WITH_CASE.first(work.connection, {"task_id": task_id, "actor": actor, "now": now})
             task = self._check_open(row, task_id)
-            self._require_task_role(work, task, actor,
-                                    set(row.actor_roles.split(",")) if row.actor_roles else set())
-            if task.state == "claimed" and task.assignee != actor:
+            actor_roles = set(row.actor_roles.split(",")) if row.actor_roles else set()
+            mandates = parse_mandates(row.actor_mandates)
+            self._require_task_role(work, task, actor, actor_roles, mandates)
+            acting = self._may.acting_for(task.role, task.assignee if task.state == "claimed" else None, actor,
+                                          actor_roles, mandates)
+            if task.state == "claimed" and task.assignee != actor and acting is None:
                 raise TaskClaimedByOther(f"Tugas sedang dikerjakan oleh {task.assignee}", task_id=task_id,
                                          assignee=task.assignee)
             if expected_version is not None and expected_version != task.version:
@@ -192,7 +201,6 @@ class Runner:
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise TaskNotOpen("Tugas tidak lagi menunggu isian", task_id=task_id)
             known = _ready_user_task_ids(workflow) - {task_id}
-            now = self._clock()
             # Replace top-level keys only, with fresh copies: SpiffWorkflow shares nested containers
             # between tasks.
             encoded = json.dumps(data, ensure_ascii=False)
@@ -207,7 +215,8 @@ class Runner:
                 conflict=lambda: ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman",
                                                   task_id=task_id))
             work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
-                "task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data})
+                "task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data,
+                **_on_behalf(acting)})
             decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(work, case.id, decisions, actor, now)
             case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
@@ -312,11 +321,17 @@ class Runner:
                               task_id=task_id, state=task.state, completed_by=task.completed_by)
         return task
 
+    def _authority(self, work: UnitOfWork, actor: str, now: datetime) -> Authority:
+        """The actor's roles and the mandates they hold at ``now``, in one read."""
+        if actor == SYSTEM_ACTOR:
+            return Authority()
+        return authority_of(work.connection.execute(AUTHORITY, {"username": actor, "now": now}))
+
     def _require_task_role(self, work: UnitOfWork, task: HumanTask, actor: str,
-                           actor_roles: set[str] | None = None) -> None:
+                           actor_roles: set[str] | None = None, mandates: Mandates = ()) -> None:
         if actor_roles is None or actor == SYSTEM_ACTOR:
             actor_roles = self._actor_roles(work, actor)
-        if not self._may.may_work_on(task.role, actor_roles):
+        if not self._may.may_work_on(task.role, actor_roles, mandates):
             raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task.id,
                                    role=task.role)
 
@@ -460,5 +475,12 @@ def _ready_user_task_ids(workflow: BpmnWorkflow) -> set[str]:
 
 
 _STATE_WORDS = {"completed": "diselesaikan", "cancelled": "dibatalkan"}
+
+
+def _on_behalf(acting: ActiveMandate | None) -> dict[str, Any]:
+    """What an audit event adds when its actor stands in for an absent official: both names are kept."""
+    if acting is None:
+        return {}
+    return {"on_behalf_of": acting.absent, "mandate": acting.record()}
 
 

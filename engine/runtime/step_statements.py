@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import String, bindparam, cast, func, insert, literal, select, update
 
+from engine.persistence.authority import mandates_held, now_param
 from engine.persistence.compiled import DirectStatement
 from engine.persistence.models import AuditChainHead, AuditEvent, HumanTask, ProcessInstance, UserAccount, UserRole
 
@@ -23,15 +24,16 @@ _ACTOR_ROLES = (select(func.aggregate_strings(UserRole.role_key, ","))
                 .where(UserAccount.username == bindparam("actor"), UserAccount.active.is_(True))
                 .scalar_subquery())
 
-# The task, its case, the case's audit chain head and the actor's roles in one read: what
-# completing a task needs.
+# The task, its case, the case's audit chain head, the actor's roles and the mandates the actor holds
+# at ``now`` (standing in for an absent official) in one read: what completing a task needs.
 TASK_WITH_CASE = DirectStatement(
     select(TASKS.c.id, TASKS.c.instance_id, TASKS.c.element_id, TASKS.c.name, TASKS.c.role, TASKS.c.form_key,
            TASKS.c.state, TASKS.c.assignee, TASKS.c.completed_by, TASKS.c.version,
            INSTANCES.c.definition_id, INSTANCES.c.process_key, INSTANCES.c.business_key,
            INSTANCES.c.status.label("case_status"), INSTANCES.c.state_json,
            INSTANCES.c.version.label("case_version"),
-           HEADS.c.seq.label("head_seq"), HEADS.c.hash.label("head_hash"), _ACTOR_ROLES.label("actor_roles"))
+           HEADS.c.seq.label("head_seq"), HEADS.c.hash.label("head_hash"), _ACTOR_ROLES.label("actor_roles"),
+           mandates_held(bindparam("actor"), now_param()).label("actor_mandates"))
     .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
     .outerjoin(HEADS, HEADS.c.chain == _INSTANCE_CHAIN)
     .where(TASKS.c.id == bindparam("task_id")))

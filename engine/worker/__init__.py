@@ -1,1 +1,2 @@
-"""The worker: timers, routine starts, escalation, notifications and e-mail, under APScheduler."""
+"""The worker: timers, routine starts, escalation, mandate ends, leave reminders, notifications and
+e-mail, under APScheduler."""

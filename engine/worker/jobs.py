@@ -1,4 +1,5 @@
-"""The worker's use cases: fire due BPMN timers, start routine cases, escalate overdue work.
+"""The worker's use cases: fire due BPMN timers, start routine cases, escalate overdue work, close
+mandates past their last day and remind supervisors of long leaves nobody stands in for.
 
 Every item (one instance, one routine occurrence, one task or case) is its own transaction with
 its audit events, so a worker that dies loses at most the item in hand, which the next run redoes.
@@ -25,12 +26,14 @@ from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.work_calendar import WITA
 from engine.errors import Conflict, EngineError
 from engine.worker.escalation import Escalation
-from engine.persistence.models import HumanTask, ProcessInstance, ProcessSchedule, ScheduleOccurrence
+from engine.accounts.mandates import MandateService
+from engine.persistence.models import HumanTask, Mandate, ProcessInstance, ProcessSchedule, ScheduleOccurrence
 from engine.modeling.schedules import MAX_CATCH_UP, Cycle, parse_cycle
 from engine.permissions import SYSTEM_ACTOR
 from engine.runtime.drafts import Drafts
 from engine.runtime.runner import Runner
 from engine.runtime.unit_of_work import UnitOfWork
+from engine.worker.leave_reminders import LeaveReminders
 from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
 
 # A timer or routine whose model fails at run time is retried after this long, not in a hot loop.
@@ -45,15 +48,19 @@ class RunReport:
     escalations: int = 0
     emails: int = 0
     failures: int = 0
+    mandates_closed: int = 0  # stand-ins (Plh/Plt) past their last day, processed
+    leave_reminders: int = 0  # long leaves without a stand-in, supervisors reminded
 
     @property
     def total(self) -> int:
-        return self.timers + self.routines + self.escalations + self.emails
+        return (self.timers + self.routines + self.escalations + self.emails + self.mandates_closed
+                + self.leave_reminders)
 
     def __add__(self, other: "RunReport") -> "RunReport":
         return RunReport(self.timers + other.timers, self.routines + other.routines,
                          self.escalations + other.escalations, self.emails + other.emails,
-                         self.failures + other.failures)
+                         self.failures + other.failures, self.mandates_closed + other.mandates_closed,
+                         self.leave_reminders + other.leave_reminders)
 
 
 class _Taken(Exception):
@@ -62,11 +69,14 @@ class _Taken(Exception):
 
 class Scheduling:
     def __init__(self, sessions: sessionmaker[Session], runner: Runner, escalation: Escalation,
-                 drafts: Drafts | None = None) -> None:
+                 drafts: Drafts | None = None, mandates: MandateService | None = None,
+                 leave_reminders: LeaveReminders | None = None) -> None:
         self._sessions = sessions
         self._runner = runner
         self._escalation = escalation
         self._drafts = drafts
+        self._mandates = mandates
+        self._leave_reminders = leave_reminders
         self.failures = 0  # items that failed since start (logged; visible to the worker)
 
     # -- timers ----------------------------------------------------------------------------------
@@ -206,6 +216,17 @@ class Scheduling:
         """Notify about overdue tasks and cases (see ``engine.worker.escalation``); returns how many."""
         return self._escalation.escalate_overdue(now, hooks)
 
+    # -- stand-ins and leave ---------------------------------------------------------------------
+
+    def close_expired_mandates(self, now: datetime) -> int:
+        """Process the mandates (Plh/Plt) past their last day: see ``engine.accounts.mandates``."""
+        return self._mandates.close_expired(now) if self._mandates is not None else 0
+
+    def remind_leaves_without_mandate(self, now: datetime, hooks: ItemHooks | None = None) -> int:
+        """Remind supervisors, once per leave, of a long leave nobody stands in for (see
+        ``engine.worker.leave_reminders``)."""
+        return self._leave_reminders.remind(now, hooks) if self._leave_reminders is not None else 0
+
     def run_due(self, now: datetime, hooks: ItemHooks | None = None) -> RunReport:
         """Run the three use cases in turn (timers first: a fired timer may open new work), then remove
         the drafts of closed tasks that are no longer kept (``engine.runtime.drafts``)."""
@@ -213,14 +234,18 @@ class Scheduling:
         timers = self.fire_due_timers(now, hooks)
         routines = self.start_due_routines(now, hooks)
         escalations = self.escalate_overdue(now, hooks)
+        mandates_closed = self.close_expired_mandates(now)
+        leave_reminders = self.remind_leaves_without_mandate(now, hooks)
         if self._drafts is not None:
             self._drafts.purge(now)  # housekeeping, not work: not counted in the report
         return RunReport(timers=timers, routines=routines, escalations=escalations,
-                         failures=self.failures - before)
+                         failures=self.failures - before, mandates_closed=mandates_closed,
+                         leave_reminders=leave_reminders)
 
     def next_wakeup(self) -> datetime | None:
         """The earliest moment something becomes due: a BPMN timer, a task or case deadline not yet
-        escalated, a case warning not yet given, or a routine occurrence. None when nothing waits."""
+        escalated, a case warning not yet given, a routine occurrence, or the end of a mandate. None when
+        nothing waits."""
         instances = ProcessInstance.__table__.c
         running = instances.status == "running"
         queries: list[Any] = [
@@ -230,6 +255,7 @@ class Scheduling:
             select(func.min(HumanTask.due_at)).where(HumanTask.escalated_at.is_(None),
                                                      HumanTask.state.in_(("ready", "claimed"))),
             select(func.min(ProcessSchedule.next_run_at)).where(ProcessSchedule.enabled.is_(True)),
+            select(func.min(Mandate.ends_at)).where(Mandate.closed_at.is_(None)),
         ]
         with self._sessions() as session:
             moments = [session.scalar(query) for query in queries]

@@ -1,1 +1,1 @@
-"""Working time: the Pemprov Kaltim calendar, the admin's date overrides, the clock."""
+"""Working time: the Pemprov Kaltim calendar, the admin's date overrides, per-person leave, the clock."""

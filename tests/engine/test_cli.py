@@ -61,3 +61,40 @@ def test_errors_have_stable_codes(cli):
     assert "definition_not_found" in cli("start", "tidak_ada", "--user", "budi", expect=2)
     assert "invalid_json" in cli("complete", "x", "--user", "budi", "--data", "{bad", expect=2)
     assert "deployment_refused" in cli("deploy", str(DATA / "tidak_ada.bpmn"), expect=2)
+
+
+def test_mandates_from_the_command_line(cli):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Asia/Makassar")).date()
+    first, last = today.isoformat(), (today + timedelta(days=3)).isoformat()
+    cli("init")
+    cli("deploy", str(DATA / "uji_loop.bpmn"))
+    cli("user", "add", "budi", "--full-name", "Budi", "--role", "pengelola_ti")
+    cli("user", "add", "ani", "--full-name", "Ani", "--role", "pemeriksa_ti")
+    cli("user", "add", "sari", "--full-name", "Sari", "--role", "pengawas")
+    added = cli("mandate", "add", "--absent", "budi", "--stand-in", "ani", "--from", first, "--to", last,
+                "--basis", "800/12/2026", "--by", "sari")
+    assert added.startswith("#1  Plh.  budi -> ani") and "[running]" in added
+    assert "mandate_overlap" in cli("mandate", "add", "--kind", "plt", "--absent", "budi", "--stand-in", "sari",
+                                    "--from", last, "--to", last, "--basis", "800/13", "--by", "sari", expect=2)
+    assert "permission_denied" in cli("mandate", "add", "--absent", "sari", "--stand-in", "ani", "--from", first,
+                                      "--to", last, "--basis", "800/14", "--by", "budi", expect=2)
+    assert "mandate_period_invalid" in cli("mandate", "add", "--absent", "budi", "--stand-in", "ani", "--from",
+                                           last, "--to", first, "--basis", "x", "--by", "sari", expect=2)
+    assert "invalid choice" in cli("mandate", "add", "--kind", "wakil", "--absent", "budi", "--stand-in", "ani",
+                                   "--from", first, "--to", last, "--basis", "x", "--by", "sari", expect=2)
+    # the stand-in sees the official's work in their inbox, marked by the mandate
+    started = json.loads(cli("start", "uji_loop", "--user", "budi", "--business-key", "045/9/2026"))
+    assert "Isi laporan" in cli("tasks", "--user", "ani", "--tab", "mine") and "(Plh. budi)" in cli(
+        "tasks", "--user", "ani", "--tab", "mine")
+    assert "#1  Plh.  budi -> ani" in cli("mandate", "list", "--user", "ani")
+    assert cli("mandate", "list", "--user", "pengelola_lain") == "no mandates\n"
+    ended = cli("mandate", "end", "1", "--by", "sari", "--reason", "Budi kembali")
+    assert "[ended, ended early by sari]" in ended
+    assert "mandate_already_ended" in cli("mandate", "end", "1", "--by", "sari", expect=2)
+    assert "mandate_not_found" in cli("mandate", "end", "9", "--by", "sari", expect=2)
+    assert "Isi laporan" not in cli("tasks", "--user", "ani", "--tab", "mine")
+    assert started["status"] == "running"
+    assert "OK" in cli("audit", "verify")
