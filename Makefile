@@ -6,6 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 MODELER := web/static/vendor/modeler.js
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist; each has its own PostgreSQL database and
+# tmp folders); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
+XDIST := -n $(PYTEST_WORKERS) --dist worksteal
 
 .PHONY: run modeler translations test test-engine test-web test-processes lint typecheck bpmnlint bench clean worker
 
@@ -50,16 +54,16 @@ translations: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP) $(MODELER) bpmnlint
 	bash tools/system-packages.sh $(TEST_PACKAGES)
-	$(PY) -m pytest
+	$(PY) -m pytest $(XDIST)
 
 test-engine: $(STAMP)
-	$(PY) -m pytest tests/engine tests/test_layering.py
+	$(PY) -m pytest $(XDIST) tests/engine tests/test_layering.py
 
 test-web: $(STAMP) $(NODE_STAMP) $(MODELER)
-	$(PY) -m pytest tests/web
+	$(PY) -m pytest $(XDIST) tests/web
 
 test-processes: $(STAMP)
-	$(PY) -m pytest tests/processes
+	$(PY) -m pytest $(XDIST) tests/processes
 
 bpmnlint: $(NODE_STAMP)
 	npx --no-install bpmnlint processes/*.bpmn

@@ -111,7 +111,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     runner = Runner(sessions, definitions, forms, roles, permissions, calendar, clock)
     escalation = Escalation(sessions, roles, definitions, email=settings.smtp is not None)
     queries = Queries(make_read_sessions(db), roles, permissions, definitions, clock)
-    users = UserService(sessions, roles, clock)
+    users = UserService(sessions, roles, clock, settings.scrypt_n)
     attachments = AttachmentStore(sessions, settings, clock)
     drafts = Drafts(sessions, forms, roles, permissions, clock)
     mandates = MandateService(sessions, roles, permissions, clock)

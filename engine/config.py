@@ -49,6 +49,9 @@ class Settings:
     # a calendar override, a task created elsewhere) are picked up within this many seconds.
     worker_max_sleep: float = 30.0
     chromium: str | None = None  # the browser that prints SOP documents to PDF; None: found on PATH
+    # scrypt's cost (N) for new password hashes. Each hash records its own parameters, so accounts
+    # hashed at another cost still log in; the tests lower it (a real hash costs about 0.1 s).
+    scrypt_n: int = 2 ** 15
 
     @property
     def roles_file(self) -> Path:

@@ -1,21 +1,61 @@
-"""Shared fixtures: a fake clock, and Alur on SQLite and on PostgreSQL (one suite, parametrized)."""
+"""Shared fixtures: a fake clock, and Alur on SQLite and on PostgreSQL (one suite, parametrized).
+
+Backends: a test that uses ``db_engine`` (or ``alur``/``sop_alur``, which use it) runs on both
+backends, ``[sqlite]`` and ``[postgresql]``. A module or test whose behaviour does not depend on the
+database may say so with ``@pytest.mark.sqlite_only("why")``; it then runs on SQLite only, and
+``pytest --all-backends`` runs it on PostgreSQL as well. Locking, SKIP LOCKED, SQL shape, statements,
+migrations, the worker and concurrency stay on both.
+
+Each test gets an empty database: on SQLite a copy of a schema file made once per session, on
+PostgreSQL the session's database emptied by one DELETE script (see ``alur_testing.empty_database``).
+``make test`` runs the suite in two pytest-xdist workers; each worker is a session of its own, with
+its own PostgreSQL database, tmp folders, browser and loopback ports.
+"""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from engine.persistence.db import make_engine
 from engine.persistence.models import Base
 from engine.bootstrap import Alur, open_alur
 
-from alur_testing import FakeClock, make_settings, truncate_all
+from alur_testing import FakeClock, empty_database, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--all-backends", action="store_true",
+                     help="run the tests marked sqlite_only on PostgreSQL too")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``db_engine`` is ``[sqlite]`` and ``[postgresql]``, or ``[sqlite]`` alone under ``sqlite_only``."""
+    if "db_engine" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("sqlite_only")
+    if marker is not None and not (marker.args and str(marker.args[0]).strip()):
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: sqlite_only needs a reason, "
+                                "e.g. @pytest.mark.sqlite_only('no SQL of its own')")
+    backends = [pytest.param("sqlite", id="sqlite")]
+    if marker is None or metafunc.config.getoption("all_backends"):
+        backends.append(pytest.param("postgresql", marks=pytest.mark.postgres, id="postgresql"))
+    metafunc.parametrize("db_engine", backends, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The browser tests first: they take longest, and pytest-xdist's workers then share out the many
+    short tests after them instead of one worker finishing a long browser walk alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
 
 
 def _postgres_reachable() -> str | None:
@@ -31,7 +71,7 @@ def _postgres_reachable() -> str | None:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    """A fresh database for this test session; dropped at the end."""
+    """A fresh database for this test session (each pytest-xdist worker has its own); dropped at the end."""
     problem = _postgres_reachable()
     if problem:
         if os.environ.get("CI"):
@@ -41,11 +81,29 @@ def postgres_url() -> str:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A commit need not wait for its WAL flush: nothing here survives a server crash anyway, and
+        # waiting for the disk was most of a PostgreSQL test's time on a busy machine. Every
+        # connection to this database gets it, the worker subprocesses' too.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    admin.dispose()
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    _drop_in_background(name)
+
+
+# DROP DATABASE makes the server write a checkpoint of every dirty buffer (all databases'), which
+# took 0.3-10 s at the end of each session, the longer the busier the machine. So a process of its
+# own drops the database while pytest exits: sh starts it in the background and returns at once (no
+# child left for pytest to wait for). Its errors still reach the terminal.
+_DROP_SCRIPT = ("import sys, psycopg\n"
+                "with psycopg.connect(sys.argv[1], autocommit=True) as conn:\n"
+                "    conn.execute(f'DROP DATABASE IF EXISTS \"{sys.argv[2]}\" WITH (FORCE)')\n")
+
+
+def _drop_in_background(name: str) -> None:
+    admin_url = make_url(PG_ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    subprocess.run(["sh", "-c", '"$0" -c "$1" "$2" "$3" </dev/null >/dev/null &', sys.executable, _DROP_SCRIPT,
+                    admin_url, name], check=True, start_new_session=True)
 
 
 @pytest.fixture(scope="session")
@@ -56,17 +114,28 @@ def postgres_engine(postgres_url: str):
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_engine(request, tmp_path):
-    """An empty database on each backend."""
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file holding the empty schema; tests copy it (1 ms) instead of creating it (20-40 ms)."""
+    path = tmp_path_factory.mktemp("sqlite-schema") / "alur.db"
+    engine = make_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    engine.dispose()  # the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture
+def db_engine(request: pytest.FixtureRequest, tmp_path: Path):
+    """An empty database on each backend (parametrized in ``pytest_generate_tests``)."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'alur.db'}")
-        Base.metadata.create_all(engine)
+        path = tmp_path / "alur.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_schema"), path)
+        engine = make_engine(f"sqlite:///{path}")
         yield engine
         engine.dispose()
     else:
         engine = request.getfixturevalue("postgres_engine")
-        truncate_all(engine)
+        empty_database(engine)
         yield engine
 
 

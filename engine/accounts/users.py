@@ -24,10 +24,11 @@ _SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32
 MIN_PASSWORD_LENGTH = 8
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, n: int = _SCRYPT["n"]) -> str:
+    """scrypt with cost ``n`` (default: the production cost); the hash records its own parameters."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT)
-    return "scrypt$%d$%d$%d$%s$%s" % (_SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"],
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **{**_SCRYPT, "n": n})
+    return "scrypt$%d$%d$%d$%s$%s" % (n, _SCRYPT["r"], _SCRYPT["p"],
                                       base64.b64encode(salt).decode(), base64.b64encode(digest).decode())
 
 
@@ -69,10 +70,12 @@ def _view(session: Session, user: UserAccount) -> UserView:
 
 
 class UserService:
-    def __init__(self, sessions: sessionmaker[Session], roles: RoleCatalog, clock: Clock = utcnow) -> None:
+    def __init__(self, sessions: sessionmaker[Session], roles: RoleCatalog, clock: Clock = utcnow,
+                 scrypt_n: int = _SCRYPT["n"]) -> None:
         self._sessions = sessions
         self._roles = roles
         self._clock = clock
+        self._scrypt_n = scrypt_n
 
     def add_user(self, username: str, full_name: str, password: str, roles: set[str] | frozenset[str] = frozenset(),
                  actor: str = "system", email: str | None = None) -> UserView:
@@ -90,7 +93,8 @@ class UserService:
             if session.scalar(select(UserAccount.id).where(UserAccount.username == username)) is not None:
                 raise Conflict(f"Pengguna '{username}' sudah ada", username=username)
             user = UserAccount(username=username, full_name=full_name.strip() or username, email=email,
-                               password_hash=hash_password(password), active=True, created_at=self._clock())
+                               password_hash=hash_password(password, self._scrypt_n), active=True,
+                               created_at=self._clock())
             session.add(user)
             session.flush()
             session.add_all(UserRole(user_id=user.id, role_key=r) for r in sorted(roles))
@@ -123,7 +127,7 @@ class UserService:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidInput(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter", field="password")
         with UnitOfWork.begin(self._sessions) as work:
-            self._get(work.session, username).password_hash = hash_password(password)
+            self._get(work.session, username).password_hash = hash_password(password, self._scrypt_n)
             work.record(SYSTEM_CHAIN, "user_password_changed", actor=actor, at=self._clock(),
                         payload={"username": username})
 
@@ -132,7 +136,7 @@ class UserService:
         with self._sessions() as session:
             user = session.scalar(select(UserAccount).where(UserAccount.username == username))
             if user is None:
-                verify_password(password, hash_password("timing-equaliser"))
+                verify_password(password, hash_password("timing-equaliser", self._scrypt_n))
                 return None
             if not user.active or not verify_password(password, user.password_hash):
                 return None

@@ -5,27 +5,19 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any, Callable
-from unittest import mock
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from engine_helpers import PASSWORD, add_users, ready_task, start_loop_case
+from engine_helpers import add_users, ready_task, start_loop_case
 from sqlalchemy import text
 
 from alur.cli import main
 from engine.runtime.attachments import AttachmentStore
 from engine.audit.chain import GENESIS, event_hash, case_chain
 from engine.bootstrap import Alur
-from engine.accounts.users import hash_password
 
 FIRST = b"Laporan gangguan, versi pertama\n"
 SECOND = b"Laporan gangguan, versi kedua dengan log\n"
-
-
-@lru_cache(maxsize=1)
-def _password_hash() -> str:
-    return hash_password(PASSWORD)
 
 
 def upload(alur: Alur, name: str, content: bytes) -> str:
@@ -35,8 +27,7 @@ def upload(alur: Alur, name: str, content: bytes) -> str:
 def finished_loop_case(alur: Alur, test_data: Any, clock: Any = None) -> int:
     """uji_loop: report with a document, rejected once (Tidak), report again with a new document,
     approved (Ya); a view of the case in between."""
-    with mock.patch("engine.accounts.users.hash_password", lambda _password: _password_hash()):
-        add_users(alur)  # scrypt once per test session, not four times per test
+    add_users(alur)
     alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
     case = start_loop_case(alur)
 

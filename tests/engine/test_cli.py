@@ -1,4 +1,6 @@
-"""The `alur` CLI over the engine: init, deploy, users, start, tasks, complete, audit verify."""
+"""The `alur` CLI over the engine: init, deploy, users, start, tasks, complete, audit verify.
+
+The commands run in-process (``alur.cli.main``); one smoke test runs ``python -m alur`` as a program."""
 from __future__ import annotations
 
 import json
@@ -10,24 +12,33 @@ from pathlib import Path
 
 import pytest
 
+from alur_testing import cli_in_process
+from engine.accounts.users import verify_password
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "engine" / "data"
 
 
 @pytest.fixture
-def cli(tmp_path):
-    env = {**os.environ, "ALUR_INSTANCE_DIR": str(tmp_path), "ALUR_PROCESSES_DIR": str(DATA),
-           "ALUR_FORMS_DIR": str(DATA / "forms"), "ALUR_NEW_PASSWORD": "rahasia-uji-123"}
-    env.pop("ALUR_DATABASE_URL", None)
-
-    def run(*args: str, expect: int = 0) -> str:
-        result = subprocess.run([sys.executable, "-m", "alur", *args], cwd=ROOT, env=env, capture_output=True,
-                                text=True, timeout=120)
-        assert result.returncode == expect, (args, result.stdout, result.stderr)
-        return result.stdout + result.stderr
-
+def cli(tmp_path, monkeypatch, capsys):
+    run = cli_in_process(monkeypatch, capsys, {
+        "ALUR_INSTANCE_DIR": str(tmp_path), "ALUR_PROCESSES_DIR": str(DATA), "ALUR_FORMS_DIR": str(DATA / "forms"),
+        "ALUR_NEW_PASSWORD": "rahasia-uji-123"})
     run.db = tmp_path / "alur.db"  # type: ignore[attr-defined]
     return run
+
+
+def test_python_m_alur_runs_as_a_program(tmp_path):
+    """The one subprocess: the module entry point, the environment and the exit code of a real run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALUR_")}
+    env.update({"ALUR_INSTANCE_DIR": str(tmp_path), "ALUR_PROCESSES_DIR": str(DATA),
+                "ALUR_FORMS_DIR": str(DATA / "forms")})
+    result = subprocess.run([sys.executable, "-m", "alur", "init", "--deploy"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert "database ready" in result.stdout and "uji_loop v1 deployed" in result.stdout
+    with sqlite3.connect(tmp_path / "alur.db") as conn:
+        assert conn.execute("select count(*) from process_definition").fetchone()[0] >= 1
 
 
 def test_a_case_from_the_command_line_and_audit_verification(cli):
@@ -36,6 +47,11 @@ def test_a_case_from_the_command_line_and_audit_verification(cli):
     assert "uji_loop v1 unchanged" in cli("deploy", str(DATA / "uji_loop.bpmn"))
     cli("user", "add", "budi", "--full-name", "Budi", "--role", "pengelola_ti")
     cli("user", "add", "sari", "--role", "pemeriksa_ti")
+    with sqlite3.connect(cli.db) as conn:
+        stored = conn.execute("select password_hash from user_account where username = 'budi'").fetchone()[0]
+    # Settings from the environment hash at the production cost (the other tests' settings lower it).
+    assert stored.startswith("scrypt$32768$8$1$")
+    assert verify_password("rahasia-uji-123", stored) and not verify_password("rahasia-uji-124", stored)
     assert "pengawas" in cli("user", "roles", "sari", "pengawas")
     started = json.loads(cli("start", "uji_loop", "--user", "budi", "--business-key", "045/1/2026"))
     assert started["status"] == "running" and len(started["ready_tasks"]) == 1

@@ -1,9 +1,6 @@
 """Routine schedules: created at deploy, one case per occurrence, catch-up after downtime, admin changes."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,6 +8,7 @@ import pytest
 from engine_helpers import add_users
 from sqlalchemy import func, select
 
+from alur_testing import cli_in_process
 from engine.errors import DefinitionNotFound, InvalidInput
 from engine.persistence.models import AuditEvent, ProcessInstance, ProcessSchedule, ScheduleOccurrence
 from engine.modeling.schedules import parse_cycle
@@ -187,17 +185,10 @@ def test_an_admin_schedule_survives_redeploys_until_reset(sop_alur, clock):
         alur.schedules.set_cycle("sop_pemeliharaan_akses_dc", "R/P1M", "admin", catch_up="semua")
 
 
-def test_alur_schedule_set_from_the_command_line(tmp_path):
-    env = {**os.environ, "ALUR_INSTANCE_DIR": str(tmp_path), "ALUR_PROCESSES_DIR": str(ROOT / "processes"),
-           "ALUR_FORMS_DIR": str(ROOT / "forms")}
-    env.pop("ALUR_DATABASE_URL", None)
-
-    def alur(*args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "alur", *args], cwd=ROOT, env=env, capture_output=True,
-                                text=True, timeout=120)
-        assert result.returncode == 0, (args, result.stdout, result.stderr)
-        return result.stdout
-
+def test_alur_schedule_set_from_the_command_line(tmp_path, monkeypatch, capsys):
+    alur = cli_in_process(monkeypatch, capsys, {"ALUR_INSTANCE_DIR": str(tmp_path),
+                                                "ALUR_PROCESSES_DIR": str(ROOT / "processes"),
+                                                "ALUR_FORMS_DIR": str(ROOT / "forms")})
     alur("init")
     alur("deploy", str(ROOT / "processes" / "sop_pemeliharaan_akses_dc.bpmn"))
     assert "sop_pemeliharaan_akses_dc  R/P1M  [on, catch-up latest, model]" in alur("schedule", "list")

@@ -19,7 +19,7 @@ import pytest
 from engine_helpers import add_users
 from sqlalchemy import func, select, text
 
-from alur_testing import FakeClock, make_settings, truncate_all
+from alur_testing import FakeClock, empty_database, make_settings
 from engine.audit.chain import verify_chains
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessInstance, ProcessSchedule,
                                        ScheduleOccurrence)
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.postgres
 def due_work(postgres_engine, postgres_url, tmp_path):
     """A factory: ``n_timers`` uji_timer cases with an overdue boundary timer, and two hourly routines
     set ``hours`` ago and never run (uji_loop catches up every occurrence, uji_timer only the latest)."""
-    truncate_all(postgres_engine)
+    empty_database(postgres_engine)
     now = datetime.now(timezone.utc)
     clock = FakeClock(now - timedelta(hours=31))
     alur = open_alur(make_settings(tmp_path, postgres_url, DATA, DATA / "forms"), clock=clock, db=postgres_engine)

@@ -9,6 +9,6 @@ from engine.bootstrap import Alur
 
 @pytest.fixture
 def sop(sop_alur: Alur) -> Alur:
-    """The real SOP models and forms (SQLite and PostgreSQL), with the users of ``CAST``."""
+    """The real SOP models and forms, with the users of ``CAST`` (on both backends unless sqlite_only)."""
     add_cast(sop_alur)
     return sop_alur

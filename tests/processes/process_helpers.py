@@ -17,10 +17,8 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,10 +29,13 @@ from engine.worktime.work_calendar import WorkCalendar
 from engine.errors import PermissionDenied
 from engine.persistence.models import Attachment
 from engine.bootstrap import Alur, open_alur
-from engine.accounts.users import hash_password
 from engine.values import CaseView, TaskView
 
 ROOT = Path(__file__).resolve().parents[2]
+# The SOP walks check the models (which step, for whom, which form, which due date), not the database:
+# the runner, inbox and audit SQL under them run on both backends in tests/engine.
+SOP_WALK = pytest.mark.sqlite_only("walks an SOP model; the engine's SQL under it runs on both backends "
+                                   "in tests/engine")
 WITA = ZoneInfo("Asia/Makassar")
 UTC = timezone.utc
 PASSWORD = "rahasia-uji-123"
@@ -65,20 +66,10 @@ def wita(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetim
 
 # --- people --------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _password_hash() -> str:
-    return hash_password(PASSWORD)
-
-
 def add_cast(alur: Alur) -> None:
-    """Create every user of :data:`CAST` through ``alur.users.add_user``.
-
-    scrypt costs ~0.15 s per hash, and each test gets a fresh database; so the one real hash of
-    :data:`PASSWORD` is computed once per test session and reused (the accounts still log in).
-    """
-    with mock.patch("engine.accounts.users.hash_password", lambda _password: _password_hash()):
-        for username, roles in CAST.items():
-            alur.users.add_user(username, username.replace("_", " ").title(), PASSWORD, set(roles))
+    """Create every user of :data:`CAST` through ``alur.users.add_user``."""
+    for username, roles in CAST.items():
+        alur.users.add_user(username, username.replace("_", " ").title(), PASSWORD, set(roles))
 
 
 def holders(alur: Alur, role: str) -> list[str]:

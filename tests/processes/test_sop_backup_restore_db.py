@@ -6,10 +6,11 @@ restore makes the recovery point and target required at BRD-01).
 from __future__ import annotations
 
 import pytest
-from process_helpers import CALENDAR, Case, Step, deploy, wita
+from process_helpers import CALENDAR, SOP_WALK, Case, Step, deploy, wita
 
 from engine.errors import PermissionDenied
 
+pytestmark = SOP_WALK
 KEY = "sop_backup_restore_db"
 OPD, KABID, PIT = "opd_pemohon", "pejabat_administrator_tik", "pengawas_infrastruktur_tik"
 PTI, PMI = "pengelola_ti", "pemeriksa_ti"

@@ -6,8 +6,9 @@ D2 "Laporan telah selesai/sesuai?" Tidak → GDB-07 once and three times.
 from __future__ import annotations
 
 import pytest
-from process_helpers import CALENDAR, Case, Step, deploy, wita
+from process_helpers import CALENDAR, SOP_WALK, Case, Step, deploy, wita
 
+pytestmark = SOP_WALK
 KEY = "sop_gangguan_database"
 PPTI, PTI, ADM = "pemeriksa_pengelola_ti", "pengelola_ti", "administrator_jaringan_server"
 PDI, KABID = "pengawas_data_integrasi", "pejabat_administrator_tik"

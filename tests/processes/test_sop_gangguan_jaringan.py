@@ -6,8 +6,9 @@ D2 "Jaringan terhubung?" Ya → GJR-09); D2 Tidak → "kembali pada proses 4" on
 from __future__ import annotations
 
 import pytest
-from process_helpers import CALENDAR, Case, Step, deploy, wita
+from process_helpers import CALENDAR, SOP_WALK, Case, Step, deploy, wita
 
+pytestmark = SOP_WALK
 KEY = "sop_gangguan_jaringan"
 PJ, TU, KADIS, KABID = "pengguna_jaringan", "kasubag_tu", "kepala_dinas", "pejabat_administrator_tik"
 PIT, TT, PTI = "pengawas_infrastruktur_tik", "tim_teknis", "pengelola_ti"

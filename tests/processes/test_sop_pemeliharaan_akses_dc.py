@@ -6,10 +6,11 @@ There is no decision in the SOP, so there is one path: PDC-01 to PDC-06.
 from __future__ import annotations
 
 import pytest
-from process_helpers import CALENDAR, Case, Step, deploy, wita
+from process_helpers import CALENDAR, SOP_WALK, Case, Step, deploy, wita
 
 from engine.errors import PermissionDenied
 
+pytestmark = SOP_WALK
 KEY = "sop_pemeliharaan_akses_dc"
 PIT, PTI, PMI = "pengawas_infrastruktur_tik", "pengelola_ti", "pemeriksa_ti"
 STEPS = {

@@ -7,8 +7,9 @@ D2 "Pengelolaan data disetujui/selesai?" Tidak → PDT-06 once and three times.
 from __future__ import annotations
 
 import pytest
-from process_helpers import CALENDAR, Case, Step, deploy, wita
+from process_helpers import CALENDAR, SOP_WALK, Case, Step, deploy, wita
 
+pytestmark = SOP_WALK
 KEY = "sop_pengelolaan_data"
 KABID, PDI, PTI, ADM = ("pejabat_administrator_tik", "pengawas_data_integrasi", "pengelola_ti",
                         "administrator_jaringan_server")

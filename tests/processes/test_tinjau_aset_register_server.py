@@ -6,10 +6,11 @@ three times.
 from __future__ import annotations
 
 import pytest
-from process_helpers import CALENDAR, Case, Step, deploy, wita
+from process_helpers import CALENDAR, SOP_WALK, Case, Step, deploy, wita
 
 from engine.errors import PermissionDenied
 
+pytestmark = SOP_WALK
 KEY = "tinjau_aset_register_server"
 DC, PIT = "personil_dc", "pengawas_infrastruktur_tik"
 STEPS = {

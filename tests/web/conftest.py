@@ -1,6 +1,6 @@
 """Web fixtures: the app over a copy of a prepared SQLite database (schema, the real SOPs, demo users).
 
-Preparing costs seconds (migrations, deploy, scrypt for 17 accounts), so it happens once per test
+Preparing costs seconds (migrations, deploying and parsing the SOPs), so it happens once per test
 session; each test gets its own copy through SQLite's backup API.
 """
 from __future__ import annotations

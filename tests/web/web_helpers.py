@@ -16,6 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
+from alur_testing import TEST_SCRYPT_N
+
 from engine.runtime.attachments import AttachmentStore
 from engine.config import Settings
 from engine.bootstrap import Alur
@@ -38,7 +40,8 @@ BROWSER_MARKS = [pytest.mark.browser,
 def served(app: Flask) -> Iterator[str]:
     """Serve ``app`` on a free loopback port in a thread; yields its base URL."""
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    # shutdown() waits for the loop's next poll: 0.5 s by default, once per test
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{httpd.server_port}"
     finally:
@@ -48,7 +51,7 @@ def served(app: Flask) -> Iterator[str]:
 
 def make_settings(tmp_path: Path, url: str, **overrides: Any) -> Settings:
     return Settings(database_url=url, processes_dir=ROOT / "processes", forms_dir=ROOT / "forms",
-                    attachments_dir=tmp_path / "attachments", **overrides)
+                    attachments_dir=tmp_path / "attachments", **{"scrypt_n": TEST_SCRYPT_N, **overrides})
 
 
 def copy_db(source: Path, target: Path) -> None:
