@@ -63,8 +63,14 @@ class Permissions:
         """A task is offered to the holders of its role, also through a group role."""
         return task_role in self._catalog.expand(roles)
 
+    def may_take(self, task_role: str, candidates: Iterable[str], username: str, roles: Set[str]) -> bool:
+        """A task the model names people for (``camunda:assignee``/``candidateUsers``) is theirs only,
+        still within its role; a task naming nobody is the whole role's."""
+        named = set(candidates)
+        return self.may_work_on(task_role, roles) and (not named or username in named)
+
     def supervises(self, task_role: str, roles: Set[str]) -> bool:
-        """A supervising role of the task's role (``roles.toml``), or Admin Sistem."""
+        """A supervising role of the task's role (``roles.toml``), or Admin Sistem: may reassign its tasks."""
         return bool(self._catalog.supervisors_of(task_role) & roles) or is_admin(roles)
 
     def may_read_task(self, task_role: str, people: Iterable[str | None], username: str, roles: Set[str]) -> bool:

@@ -33,6 +33,7 @@ class TaskView:
     completed_at: datetime | None
     completed_by: str | None
     version: int
+    candidates: tuple[str, ...] = ()  # the people the model named for it; empty: the whole role pool
     data: dict[str, Any] | None = None
 
     def is_overdue(self, now: datetime) -> bool:

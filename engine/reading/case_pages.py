@@ -71,6 +71,8 @@ class TaskPage:
     can_act: bool  # may fill and complete the form
     can_claim: bool
     can_unclaim: bool
+    can_reassign: bool = False  # a supervisor of its role (or Admin Sistem), while it is open
+    reassign_options: list[tuple[str, str]] = field(default_factory=list)  # other active holders of its role
 
 
 @dataclass(frozen=True)
@@ -123,15 +125,20 @@ class CaseFiles:
         schema = self._forms.get(task.form_key).schema
         values = task.data if task.data is not None else self._prefill(schema, task, earlier, instance.data)
         is_open = task.state in ("ready", "claimed")
-        holds_role = self._may.may_work_on(task.role, user_roles)
+        may_take = self._may.may_take(task.role, task.candidates, username, user_roles)
+        can_reassign = is_open and self._supervises(task, user_roles)
         return TaskPage(
             task=task, meta=meta, schema=schema, instance=instance, values=values,
             documents=self._documents(earlier), earlier_steps=earlier,
             attachments=self._attachments.find_many(list(_document_values(schema, values))),
             user_options=self._user_options(schema), remaining=self.remaining([task]).get(task_id),
-            can_act=is_open and holds_role and task.assignee in (None, username),
-            can_claim=is_open and holds_role and task.state == "ready",
-            can_unclaim=task.state == "claimed" and (task.assignee == username or self._supervises(task, user_roles)))
+            can_act=is_open and (task.assignee == username and self._may.may_work_on(task.role, user_roles)
+                                 if task.state == "claimed" else may_take),
+            can_claim=task.state == "ready" and may_take,
+            can_unclaim=task.state == "claimed" and (task.assignee == username or self._supervises(task, user_roles)),
+            can_reassign=can_reassign,
+            reassign_options=[(u.username, u.full_name) for u in self._users.users_with_role(task.role)
+                              if u.username != task.assignee] if can_reassign else [])
 
     def case_page(self, instance_id: int, username: str) -> CasePage:
         """:raises CaseNotFound:  :raises PermissionDenied: the user may not read this case"""

@@ -286,6 +286,10 @@ class Case:
         if task.element_id in self.visits:
             return
         can = set(holders(self.alur, task.role))
+        if task.candidates:  # the model named people for it: they alone among the role's holders
+            assert set(task.candidates) <= can and (task.state == "ready" or task.candidates == (actor,)), \
+                (task.element_id, task.candidates)
+            can &= set(task.candidates)
         others = [p for p in CAST if p != actor] if self.everyone else [next(p for p in CAST if p not in can)]
         for person in others:
             expected = task.state == "ready" and person in can
@@ -294,6 +298,10 @@ class Case:
         outsider = next(p for p in others if p not in can)
         with pytest.raises(PermissionDenied):
             self.alur.runner.claim_task(task.task_id, outsider)
+        passed_over = [p for p in holders(self.alur, task.role) if p not in can and p != actor]
+        if task.state == "ready" and passed_over:  # a holder of the role the model did not name
+            with pytest.raises(PermissionDenied):
+                self.alur.runner.claim_task(task.task_id, passed_over[0])
 
     def _inbox(self, person: str, tab: str) -> set[str]:
         return {t.task_id for t in self.alur.queries.inbox(person, tab, per_page=100).items}
@@ -320,7 +328,8 @@ class Case:
         fields (decisions such as ``gangguan_selesai=False``).
         """
         task = self.ready(element_id)
-        actor = actor or (task.assignee if task.state == "claimed" else person_for(self.alur, task.role))
+        actor = actor or (task.assignee if task.state == "claimed" else
+                          task.candidates[0] if task.candidates else person_for(self.alur, task.role))
         self._check_inboxes(task, actor)
         if at is not None:
             assert at >= self.clock(), "the clock only moves forward"
