@@ -21,7 +21,7 @@ from lxml import etree
 
 from engine.modeling.deploy import Deployer
 from engine.errors import DeploymentError, InvalidInput
-from engine.modeling.parser import NS, DefinitionParser, UserTaskMeta
+from engine.modeling.parser import NS, DefinitionParser
 from engine.values import DeployResult
 
 _BPMN = "{%s}" % NS["bpmn"]
@@ -106,10 +106,9 @@ def deploy_problems(parser: DefinitionParser, content: bytes, filename: str,
             return problems  # no single executable process: nothing else can be checked
         process = parser.single_process(tree, filename, None)
     lane_of = _check_lanes(parser, process, filename, problems)
-    tasks: dict[str, UserTaskMeta] = {}
     for task in process.iterfind(".//bpmn:userTask", NS):
-        _run(problems, lambda t=task: tasks.update(parser.user_tasks(_wrap(process, [t]), filename, lane_of)))
-    problems += [_problem(exc) for exc in parser.performer_problems(process, filename, tasks)]
+        _run(problems, lambda t=task: parser.user_tasks(_wrap(process, [t]), filename, lane_of))
+    problems += [_problem(exc) for exc in parser.performer_problems(process, filename)]
     for element in _expression_owners(process):
         _run(problems, lambda e=element: parser.check_expressions(_wrap(process, [e]), filename))
     for gateway in process.iterfind("bpmn:exclusiveGateway", NS):

@@ -202,10 +202,10 @@ class DefinitionParser:
                 performer=read_performer(task, filename), differs_from=read_differs_from(mutu_baku), line=line)
         return tasks
 
-    def performer_problems(self, process: etree._Element, filename: str,
-                           user_tasks: dict[str, UserTaskMeta]) -> list[DeploymentError]:
-        """Every performer named from a field no earlier form defines on some path, or not a person picker."""
-        return performer_problems(process, filename, user_tasks.values(), self._forms)[0]
+    def performer_problems(self, process: etree._Element, filename: str) -> list[DeploymentError]:
+        """Every performer named from a field no earlier form defines on some path, or from no person
+        picker, and every maker-checker property naming no other step."""
+        return performer_problems(process, filename, self._forms)[0]
 
     def resolve_performers(self, process: etree._Element, filename: str,
                            user_tasks: dict[str, UserTaskMeta]) -> dict[str, UserTaskMeta]:
@@ -213,7 +213,7 @@ class DefinitionParser:
 
         :raises DeploymentError: the first problem of ``performer_problems``
         """
-        problems, resolved = performer_problems(process, filename, user_tasks.values(), self._forms)
+        problems, resolved = performer_problems(process, filename, self._forms)
         if problems:
             raise problems[0]
         return {task_id: replace(meta, performer=resolved.get(task_id)) for task_id, meta in user_tasks.items()}

@@ -18,9 +18,9 @@ checker): the task property ``pelaksana_berbeda_dari`` lists those steps' ids, c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from lxml import etree
 
@@ -80,8 +80,10 @@ def read_differs_from(properties: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(step.strip() for step in properties.get(DIFFERS_FROM, "").split(",") if step.strip())
 
 
-class _Task(Protocol):
-    """What the check reads of a user task (``engine.modeling.parser.UserTaskMeta``)."""
+@dataclass(frozen=True)
+class TaskOutline:
+    """What the check reads of a user task, straight from the XML: also a task another check refuses
+    (a bad lane or mutu baku) still defines its form's fields for the tasks after it."""
 
     element_id: str
     name: str
@@ -91,11 +93,29 @@ class _Task(Protocol):
     differs_from: tuple[str, ...]
 
 
-def performer_problems(process: etree._Element, filename: str, tasks: Iterable[_Task],
+def outline_tasks(process: etree._Element) -> list[TaskOutline]:
+    """The process's user tasks; a malformed performer expression (refused by the task's own check)
+    counts as none here."""
+    outlines = []
+    for task in process.iterfind(".//bpmn:userTask", NS):
+        try:
+            performer = read_performer(task, "")
+        except DeploymentError:
+            performer = None
+        props = {p.get("name"): p.get("value", "") for p in task.xpath(
+            "./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS)}
+        task_id = task.get("id") or ""
+        outlines.append(TaskOutline(task_id, task.get("name") or task_id,
+                                    task.get(f"{{{NS['camunda']}}}formKey", "").strip(), task.sourceline,
+                                    performer, read_differs_from(props)))
+    return outlines
+
+
+def performer_problems(process: etree._Element, filename: str,
                        forms: FormRegistry) -> tuple[list[DeploymentError], dict[str, NamedPerformer]]:
-    """Every refused performer expression and maker-checker reference of a process, and the performers
-    with their table column resolved, by task id."""
-    tasks = list(tasks)
+    """Every refused performer field and maker-checker reference of a process, and the performers with
+    their table column resolved, by task id."""
+    tasks = outline_tasks(process)
     graph = _Graph(process)
     fields_of = {t.element_id: _form_fields(forms, t.form_key) for t in tasks}
     problems: list[DeploymentError] = []
@@ -136,7 +156,7 @@ def _form_fields(forms: FormRegistry, form_key: str) -> dict[str, dict[str, Any]
 
 def _picker_column(performer: NamedPerformer, props: list[dict[str, Any]]) -> tuple[str | None, str]:
     """The table column of a list of people (None for a single picker); or why the field names nobody."""
-    columns = set()
+    columns: set[str | None] = set()
     for prop in props:
         if prop.get("type") == "string" and prop.get("x-widget") == "user":
             columns.add(None)

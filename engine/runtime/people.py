@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -17,6 +18,8 @@ from engine.modeling.performers import ASSIGNEE, NamedPerformer
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions
 from engine.persistence.models import CANDIDATE_USERS_MAX, UserAccount, UserRole, candidate_text
+from engine.runtime.unit_of_work import UnitOfWork
+from engine.worker.notifications import add_notification, users_holding
 
 _ACCOUNTS, _ROLES = UserAccount.__table__, UserRole.__table__
 
@@ -38,12 +41,12 @@ class People:
             select(_ACCOUNTS.c.username, _ACCOUNTS.c.active, _ROLES.c.role_key)
             .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id).where(_ACCOUNTS.c.username.in_(wanted)))
         for username, active, role in rows:
-            entry = found.setdefault(username, (bool(active), set()))
+            _active, held = found.setdefault(username, (bool(active), set()))
             if role is not None:
-                entry[1].add(role)
+                held.add(role)
         for username in wanted:
-            entry = found.get(username)
-            self._known[username] = (entry[0], frozenset(entry[1])) if entry else None
+            account = found.get(username)
+            self._known[username] = (account[0], frozenset(account[1])) if account else None
 
     def why_not(self, username: str, role: str, roles: RoleCatalog, may: Permissions) -> str | None:
         """Why ``username`` may not work on tasks of ``role`` (unknown, inactive, lacks it), or None."""
@@ -97,3 +100,22 @@ def route(performer: NamedPerformer, data: Mapping[str, Any], role: str, people:
         takers = ()
     assignee = takers[0] if takers and performer.kind == ASSIGNEE else None
     return Routing(named, takers, assignee, refused)
+
+
+def tell_supervisors(work: UnitOfWork, roles: RoleCatalog, task: Mapping[str, Any], routing: Routing,
+                     now: datetime) -> None:
+    """None of the people the model named for a new task (a ``human_task`` row's values) may take it, so
+    it went to the whole role: the supervisors of its role are told, so one of them reassigns it if needed."""
+    why = " ".join(routing.refused.values())
+    body = (f"{case_label(task['process_name'], task['business_key'], task['instance_id'])}: langkah "
+            f"'{task['name']}' ditujukan kepada {', '.join(routing.named)}, tetapi tidak dapat diberikan. {why} "
+            f"Tugas kini tersedia bagi semua pemegang peran {roles.title(task['role'])}; alihkan bila perlu.")
+    for person in users_holding(work.session, roles, roles.supervisors_of(task["role"])):
+        add_notification(work.session, recipient=person, kind="task_fallback",
+                         title=f"Tugas kembali ke peran: {task['name']}", body=body,
+                         dedup_key=f"fallback:{task['id']}:{person.username}", now=now,
+                         instance_id=task["instance_id"], task_id=task["id"])
+
+
+def case_label(process_name: str, business_key: str | None, instance_id: int) -> str:
+    return f"{process_name} #{instance_id}" + (f" ({business_key})" if business_key else "")
