@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from engine import AttachmentView, FormInvalid, TaskPage
+from engine import AttachmentView, FormInvalid, InvalidInput, TaskPage
 from web.forms import build_fields, read_submission
 from web.current import current_alur
 
@@ -61,6 +61,20 @@ def unclaim(task_id: str) -> Response:
     current_alur().runner.unclaim_task(task_id, current_user.username)
     flash(gettext("Tugas dilepas dan kembali tersedia bagi peran tersebut."), "info")
     return redirect(url_for("inbox.index", tab="available"))
+
+
+@bp.post("/<task_id>/alihkan")
+@login_required
+def reassign(task_id: str) -> Response:
+    """A supervisor of the task's role (or Admin Sistem) hands it to another holder of the role, saying why."""
+    to = request.form.get("to", "").strip()
+    try:
+        current_alur().runner.reassign_task(task_id, current_user.username, to, request.form.get("reason", ""))
+    except InvalidInput as exc:  # no reason, or not a holder of the role: say so on the task page
+        flash(exc.message, "error")
+        return redirect(url_for("tasks.show", task_id=task_id, _anchor="reassign-title"))
+    flash(gettext("Tugas dialihkan kepada %(who)s.", who=to), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 def _store_for(user: str):  # noqa: ANN202 - a closure over the current user

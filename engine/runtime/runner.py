@@ -44,10 +44,10 @@ from engine.runtime.spiff_timers import due_timer_tasks, frozen_spiff_clock, nex
 from engine.modeling.parser import ParsedDefinition
 from engine.runtime.step_statements import CASE_WITH_HEAD, COMPLETE_TASK, INSERT_TASKS, SAVE_CASE, TASK_WITH_CASE
 from engine.accounts.users import roles_of
-from engine.runtime.people import People, Routing, route
+from engine.runtime.people import People, case_label, route, tell_supervisors
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.permissions import SYSTEM_ACTOR, Permissions
-from engine.worker.notifications import Recipient, add_notification, users_holding
+from engine.worker.notifications import Recipient, add_notification
 
 OPEN_STATES = ("ready", "claimed")
 MAX_REASON = 1000
@@ -187,10 +187,11 @@ class Runner:
                 task.candidate_users = candidate_text([to_user])
             work.record_for_case(task.instance_id, "task_reassigned", actor=actor, at=now, payload={
                 "task_id": task_id, "name": task.name, "from": previous, "to": to_user, "reason": reason})
+            case = case_label(task.process_name, task.business_key, task.instance_id)
             add_notification(
                 work.session, recipient=Recipient(to_user, None), kind="task_reassigned",
                 title=f"Tugas dialihkan kepada Anda: {task.name}",
-                body=f"{_case_label(task)}: {actor} mengalihkan tugas '{task.name}' kepada Anda. Alasan: {reason}",
+                body=f"{case}: {actor} mengalihkan tugas '{task.name}' kepada Anda. Alasan: {reason}",
                 dedup_key=notice, now=now, instance_id=task.instance_id, task_id=task_id)
 
     def complete_task(self, task_id: str, actor: str, data: dict[str, Any],
@@ -472,7 +473,7 @@ class Runner:
                 "task_id": task_id, "element_id": meta.element_id, "name": meta.name, "role": meta.role,
                 "assignee": assignee, **(routing.payload() if routing else {})})
             if routing is not None and routing.fell_back:
-                self._tell_supervisors(work, new_rows[-1], routing, now)
+                tell_supervisors(work, self._roles, new_rows[-1], routing, now)
         if new_rows:
             work.queue_write(INSERT_TASKS, new_rows)
         withdrawn = sorted(known - set(ready))  # e.g. by an interrupting boundary event
@@ -495,28 +496,6 @@ class Runner:
         if case.status == "running":
             work.after_commit(lambda: self._live.keep(case.id, case.version + 1, workflow))
         return StepResult(case.id, case.status, sorted(ready))
-
-
-    def _tell_supervisors(self, work: UnitOfWork, task: dict[str, Any], routing: Routing, now: datetime) -> None:
-        """The people the model named for a new task cannot take it: it went to the role pool; the
-        supervisors of its role are told, so one of them reassigns it if needed."""
-        why = " ".join(routing.refused.values())
-        body = (f"{_case_label_of(task['process_name'], task['business_key'], task['instance_id'])}: langkah "
-                f"'{task['name']}' ditujukan kepada {', '.join(routing.named)}, tetapi tidak dapat diberikan. {why} "
-                f"Tugas kini tersedia bagi semua pemegang peran {self._roles.title(task['role'])}; alihkan bila perlu.")
-        for person in users_holding(work.session, self._roles, self._roles.supervisors_of(task["role"])):
-            add_notification(work.session, recipient=person, kind="task_fallback",
-                             title=f"Tugas kembali ke peran: {task['name']}", body=body,
-                             dedup_key=f"fallback:{task['id']}", now=now, instance_id=task["instance_id"],
-                             task_id=task["id"])
-
-
-def _case_label_of(process_name: str, business_key: str | None, instance_id: int) -> str:
-    return f"{process_name} #{instance_id}" + (f" ({business_key})" if business_key else "")
-
-
-def _case_label(task: HumanTask) -> str:
-    return _case_label_of(task.process_name, task.business_key, task.instance_id)
 
 
 @dataclass

@@ -61,3 +61,24 @@ def test_errors_have_stable_codes(cli):
     assert "definition_not_found" in cli("start", "tidak_ada", "--user", "budi", expect=2)
     assert "invalid_json" in cli("complete", "x", "--user", "budi", "--data", "{bad", expect=2)
     assert "deployment_refused" in cli("deploy", str(DATA / "tidak_ada.bpmn"), expect=2)
+
+
+def test_task_reassign_by_a_supervisor_with_a_reason(cli):
+    cli("init")
+    cli("deploy", str(DATA / "uji_loop.bpmn"))
+    for username, role in (("budi", "pengelola_ti"), ("sari", "pengelola_ti"), ("rudi", "pemeriksa_ti"),
+                           ("kasi", "pengawas")):
+        cli("user", "add", username, "--role", role)
+    task_id = json.loads(cli("start", "uji_loop", "--user", "budi"))["ready_tasks"][0]
+    assert "permission_denied" in cli("task", "reassign", task_id, "--to", "sari", "--by", "budi",
+                                      "--reason", "cuti", expect=2)
+    assert "reason_required" in cli("task", "reassign", task_id, "--to", "sari", "--by", "kasi", "--reason", " ",
+                                    expect=2)
+    refused = cli("task", "reassign", task_id, "--to", "rudi", "--by", "kasi", "--reason", "cuti", expect=2)
+    assert "not_a_role_holder" in refused and "Pengelola Teknologi Informasi" in refused
+    out = cli("task", "reassign", task_id, "--to", "sari", "--by", "kasi", "--reason", "Budi cuti")
+    assert f"task {task_id} (Isi laporan) reassigned to sari by kasi" in out
+    assert "Isi laporan" in cli("tasks", "--user", "sari", "--tab", "mine")
+    with sqlite3.connect(cli.db) as conn:
+        payload = conn.execute("select payload_json from audit_event where event_type = 'task_reassigned'").fetchone()
+    assert json.loads(payload[0])["reason"] == "Budi cuti"
