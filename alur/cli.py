@@ -80,6 +80,13 @@ def _complete(alur: Alur, args: argparse.Namespace) -> int:
     return 0
 
 
+def _task_reassign(alur: Alur, args: argparse.Namespace) -> int:
+    alur.runner.reassign_task(args.task_id, args.by, args.to, args.reason)
+    task = alur.queries.task(args.task_id)
+    print(f"task {task.task_id} ({task.name}) reassigned to {task.assignee} by {args.by}")
+    return 0
+
+
 def _run(alur: Alur, args: argparse.Namespace) -> int:
     from web.serve import serve  # the web layer depends on the engine, never the reverse
 
@@ -134,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_complete)
 
     add_mandate_commands(sub)
+    task = sub.add_parser("task", help="act on one task").add_subparsers(dest="task_command", required=True)
+    p = task.add_parser("reassign", help="hand an open task to another holder of its role (supervisors, Admin Sistem)")
+    p.add_argument("task_id")
+    p.add_argument("--to", required=True, help="username of an active holder of the task's role")
+    p.add_argument("--by", required=True, help="the supervisor (or Admin Sistem) who reassigns")
+    p.add_argument("--reason", required=True, help="why; kept in the audit log")
+    p.set_defaults(handler=_task_reassign)
 
     add_audit_commands(sub)
 

@@ -49,7 +49,7 @@ def _run_case(alur, process_key: str, starter: str, n: int,
         if len(steps) >= MAX_STEPS:
             raise RuntimeError(f"{process_key} did not finish in {MAX_STEPS} steps")
         task = watch(alur.queries.task, result.ready_task_ids[0])
-        actor = task.assignee or person_for(alur, task.role)
+        actor = task.assignee or (task.candidates[0] if task.candidates else person_for(alur, task.role))
         ctx = FillContext(tag=f"{n}.{len(steps)}", now=utcnow(), user_for=lambda role: person_for(alur, role),
                           document=lambda label, who=actor: watch(upload, alur, utcnow, who, label), full=False)
         data = form_data(alur.forms.get(task.form_key).schema, ctx)

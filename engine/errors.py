@@ -72,6 +72,12 @@ class PermissionDenied(EngineError):
     code = "permission_denied"
 
 
+class TaskForOthers(PermissionDenied):
+    """The model named other people for this task (camunda:assignee / candidateUsers)."""
+
+    code = "task_named_for_others"
+
+
 class Conflict(EngineError):
     """The request is stale or duplicated: someone else changed the same thing first."""
 
@@ -100,6 +106,18 @@ class CaseNotRunning(Conflict):
 
 class InvalidInput(EngineError):
     code = "invalid_input"
+
+
+class ReasonRequired(InvalidInput):
+    """An action that must say why (a reassignment) came without a reason."""
+
+    code = "reason_required"
+
+
+class NotARoleHolder(InvalidInput):
+    """The person named is unknown, inactive, or does not hold the task's role."""
+
+    code = "not_a_role_holder"
 
 
 class FormInvalid(InvalidInput):

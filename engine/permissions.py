@@ -103,8 +103,15 @@ class Permissions:
         """Holds a supervising role of some role (or is Admin Sistem): may appoint stand-ins."""
         return is_admin(roles) or any(self._catalog.supervisors_of(role) & roles for role in self._catalog.roles)
 
+    def may_take(self, task_role: str, candidates: Iterable[str], username: str, roles: Set[str],
+                 mandates: Mandates = ()) -> bool:
+        """A task the model names people for (``camunda:assignee``/``candidateUsers``) is theirs only,
+        still within its role; a task naming nobody is the whole role's (stand-ins included)."""
+        named = set(candidates)
+        return self.may_work_on(task_role, roles, mandates) and (not named or username in named)
+
     def supervises(self, task_role: str, roles: Set[str]) -> bool:
-        """A supervising role of the task's role (``roles.toml``), or Admin Sistem."""
+        """A supervising role of the task's role (``roles.toml``), or Admin Sistem: may reassign its tasks."""
         return bool(self._catalog.supervisors_of(task_role) & roles) or is_admin(roles)
 
     def may_read_task(self, task_role: str, people: Iterable[str | None], username: str, roles: Set[str],

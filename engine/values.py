@@ -117,6 +117,7 @@ class TaskView:
     completed_at: datetime | None
     completed_by: str | None
     version: int
+    candidates: tuple[str, ...] = ()  # the people the model named for it; empty: the whole role pool
     data: dict[str, Any] | None = None
     acting_for: StandIn | None = None  # in a stand-in's inbox: the mandate the task is offered through
 

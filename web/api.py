@@ -108,6 +108,17 @@ def unclaim(task_id: str) -> Response:
     return jsonify(to_json(current_alur().queries.task(task_id)))
 
 
+@bp.post("/tasks/<task_id>/reassign")
+def reassign(task_id: str) -> Response:
+    """A supervisor of the task's role (or Admin Sistem) hands it to another holder of the role."""
+    body = _body()
+    to, reason = body.get("to"), body.get("reason")
+    if not isinstance(to, str) or not isinstance(reason, (str, type(None))):
+        raise InvalidInput(gettext("'to' harus nama pengguna dan 'reason' berupa teks."), field="to")
+    current_alur().runner.reassign_task(task_id, g.api_user, to, reason or "")
+    return jsonify(to_json(current_alur().queries.task(task_id)))
+
+
 @bp.post("/tasks/<task_id>/complete")
 def complete(task_id: str) -> Response:
     body = _body()

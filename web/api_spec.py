@@ -49,6 +49,9 @@ _SCHEMAS: dict[str, Any] = {
         "completed_at": {"type": ["string", "null"], "format": "date-time"},
         "completed_by": {"type": ["string", "null"]},
         "version": {"type": "integer", "description": "send back as expected_version"},
+        "candidates": {"type": "array", "items": {"type": "string"},
+                       "description": "the people the model named for it (camunda:assignee/candidateUsers); "
+                                      "empty: any holder of its role"},
         "data": {"type": ["object", "null"]},
         "acting_for": {"oneOf": [{"type": "null"}, _ref("StandIn")],
                        "description": "in a stand-in's inbox: the absent official the task is offered for"}}},
@@ -113,6 +116,9 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object", "description": "field values of the task's form, as typed (not validated; at most "
                                          "1 MB as JSON); documents as sha256 of your own uploads or of "
                                          "documents the case carries"}}},
+    "ReassignTask": {"type": "object", "required": ["to", "reason"], "properties": {
+        "to": {"type": "string", "description": "username of an active holder of the task's role"},
+        "reason": {"type": "string", "description": "why (required, up to 1000 characters); kept in the audit log"}}},
     "StartCase": {"type": "object", "required": ["process_key"], "properties": {
         "process_key": {"type": "string", "example": "sop_gangguan_jaringan"},
         "business_key": {"type": "string", "description": "e.g. the request letter number"},
@@ -168,6 +174,17 @@ _PATHS: dict[str, Any] = {
     "/tasks/{task_id}/unclaim": {"post": {
         "operationId": "unclaimTask", "summary": "Give a claimed task back to its role", "parameters": [_TASK_ID],
         "responses": {"200": _json(_ref("Task"), "Released"), **_errors(403, 404, 409)}}},
+    "/tasks/{task_id}/reassign": {"post": {
+        "operationId": "reassignTask",
+        "summary": "Hand an open task to another holder of its role (supervising roles and Admin Sistem)",
+        "description": "Errors: 403 permission_denied (you do not supervise the task's role); 422 reason_required "
+                       "(no reason), not_a_role_holder (unknown, inactive or without the task's role), "
+                       "invalid_input (e.g. the person did a step this one must be checked apart from); "
+                       "409 task_not_open. The new holder gets a notification.",
+        "parameters": [_TASK_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ReassignTask")}}},
+        "responses": {"200": _json(_ref("Task"), "Reassigned: the task, now held by the new person"),
+                      **_errors(403, 404, 409, 422)}}},
     "/tasks/{task_id}/complete": {"post": {
         "operationId": "completeTask", "summary": "Complete a task with form data", "parameters": [_TASK_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CompleteTask")}}},

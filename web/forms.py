@@ -88,10 +88,8 @@ def _field(name: str, key: str, prop: dict[str, Any], required: bool, value: Any
         item.options = _enum_options(prop)
     elif widget == "checkboxes":
         item.options = _enum_options(prop.get("items", {}))
-    elif widget == "user":
+    elif widget == "user":  # active holders of the role only: a stale choice shows as unchosen
         item.options = list(user_options.get(prop.get("x-role", ""), []))
-        if value and value not in {u for u, _ in item.options}:
-            item.options.append((str(value), str(value)))
     elif widget == "file":
         item.accept = ",".join(prop.get("x-accept", []))
         item.attachment = attachments.get(value) if isinstance(value, str) else None

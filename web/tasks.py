@@ -187,6 +187,20 @@ def _keep_draft(task_id: str, user: str, data: dict[str, Any]) -> DraftView | No
         return None
 
 
+@bp.post("/<task_id>/alihkan")
+@login_required
+def reassign(task_id: str) -> Response:
+    """A supervisor of the task's role (or Admin Sistem) hands it to another holder of the role, saying why."""
+    to = request.form.get("to", "").strip()
+    try:
+        current_alur().runner.reassign_task(task_id, current_user.username, to, request.form.get("reason", ""))
+    except InvalidInput as exc:  # no reason, or not a holder of the role: say so on the task page
+        flash(exc.message, "error")
+        return redirect(url_for("tasks.show", task_id=task_id, _anchor="reassign-title"))
+    flash(gettext("Tugas dialihkan kepada %(who)s.", who=to), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
 def _store_for(user: str) -> Store:
     """Store uploads as the current user."""
     def store(upload: FileStorage, accept: list[str]) -> AttachmentView:

@@ -253,7 +253,8 @@ class _Builder:
             "task_created": f"Tugas dibuat: {name}",
             "task_claimed": f"Tugas diambil: {name}",
             "task_unclaimed": f"Tugas dilepas: {name}",
-            "task_reassigned": f"Tugas dialihkan: {name} kepada {payload.get('to')}",
+            "task_reassigned": f"Tugas dialihkan: {name} kepada {payload.get('to')}"
+                               + (f" (alasan: {payload['reason']})" if payload.get("reason") else ""),
             "task_completed": f"Tugas diselesaikan: {name}",
             "task_cancelled": f"Tugas dibatalkan: {name}",
             "gateway_decided": f"Keputusan: {payload.get('question')} {payload.get('answer') or payload.get('flow')}",

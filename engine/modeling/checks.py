@@ -109,6 +109,7 @@ def deploy_problems(parser: DefinitionParser, content: bytes, filename: str,
     lane_of = _check_lanes(parser, process, filename, problems)
     for task in process.iterfind(".//bpmn:userTask", NS):
         _run(problems, partial(parser.user_tasks, _wrap(process, [task]), filename, lane_of))
+    problems += [_problem(exc) for exc in parser.performer_problems(process, filename)]
     for element in _expression_owners(process):
         _run(problems, partial(parser.check_expressions, _wrap(process, [element]), filename))
     for gateway in process.iterfind("bpmn:exclusiveGateway", NS):

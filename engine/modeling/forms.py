@@ -44,6 +44,33 @@ class FormDefinition:
         return [name for name, prop in self.schema.get("properties", {}).items()
                 if prop.get("format") == DOCUMENT_FORMAT]
 
+    def picked_people(self, data: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """The people a submission picks (``x-widget: user``, also in table rows): (field path,
+        username, ``x-role``)."""
+        found = []
+        for name, prop in self.schema.get("properties", {}).items():
+            value = data.get(name)
+            if _is_picker(prop) and isinstance(value, str):
+                found.append((name, value, prop["x-role"]))
+            columns = prop.get("items", {}).get("properties", {}) if prop.get("type") == "array" else {}
+            pickers = {col: cprop["x-role"] for col, cprop in columns.items() if _is_picker(cprop)}
+            for index, row in enumerate(value if pickers and isinstance(value, list) else []):
+                for col, role in pickers.items():
+                    if isinstance(row, dict) and isinstance(row.get(col), str):
+                        found.append((f"{name}.{index}.{col}", row[col], role))
+        return found
+
+    def differing_people(self, data: dict[str, Any]) -> dict[str, str]:
+        """Pickers that must name someone else than another picker (``x-differs-from``): field -> message."""
+        errors = {}
+        properties = self.schema.get("properties", {})
+        for name, prop in properties.items():
+            other = prop.get("x-differs-from")
+            if other and data.get(name) and data.get(name) == data.get(other):
+                title = properties.get(other, {}).get("title", other)
+                errors[name] = f"Harus orang yang berbeda dari isian \u201c{title}\u201d."
+        return errors
+
 
 class FormRegistry:
     """Loads form schemas from a folder once and validates submissions against them."""
@@ -75,8 +102,12 @@ class FormRegistry:
         return FormDefinition(key, schema)
 
     def validate(self, key: str, data: dict[str, Any],
-                 document_exists: Callable[[str], bool] = lambda _sha: True) -> dict[str, Any]:
+                 document_exists: Callable[[str], bool] = lambda _sha: True,
+                 person_problem: Callable[[str, str], str | None] | None = None) -> dict[str, Any]:
         """Return the data if valid.
+
+        ``person_problem(username, role)`` says why a picked person may not be picked (not an active
+        holder of the picker's ``x-role``), or None; without it, pickers are checked by the schema only.
 
         :raises FormInvalid: with one Indonesian message per failing field
         """
@@ -89,9 +120,20 @@ class FormRegistry:
         for error in validator.iter_errors(data):
             field = _field_of(error)
             errors.setdefault(field, _message(error))
+        if person_problem is not None:
+            for field, username, role in form.picked_people(data):
+                problem = person_problem(username, role)
+                if problem:
+                    errors.setdefault(field, problem)
+        for field, message in form.differing_people(data).items():
+            errors.setdefault(field, message)
         if errors:
             raise FormInvalid(errors, key)
         return data
+
+
+def _is_picker(prop: dict[str, Any]) -> bool:
+    return prop.get("x-widget") == "user" and bool(prop.get("x-role"))
 
 
 def _field_of(error: ValidationError) -> str:

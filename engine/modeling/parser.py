@@ -5,7 +5,7 @@ Every refusal is a DeploymentError naming the file, the element id and, where kn
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lxml import etree
@@ -18,6 +18,7 @@ from engine.worktime.work_calendar import parse_working_duration
 from engine.errors import DeploymentError, InvalidInput, UnsafeExpression
 from engine.modeling.expressions import check as check_expression
 from engine.modeling.forms import FormRegistry
+from engine.modeling.performers import NamedPerformer, performer_problems, read_differs_from, read_performer
 from engine.modeling.roles import RoleCatalog
 
 NS = {
@@ -38,6 +39,9 @@ class UserTaskMeta:
     role: str  # the lane role, or the narrower candidate group
     form_key: str
     mutu_baku: dict[str, str]
+    performer: NamedPerformer | None = None  # camunda:assignee / camunda:candidateUsers (engine.modeling.performers)
+    differs_from: tuple[str, ...] = ()  # steps whose performer may not do this one (maker and checker)
+    line: int | None = None  # where the task is written in the BPMN file
 
     @property
     def waktu_iso(self) -> str:
@@ -99,6 +103,7 @@ class DefinitionParser:
         process = self.single_process(tree, filename, expected_key)
         lanes, lane_of = self.lanes(process, filename)
         user_tasks = self.user_tasks(process, filename, lane_of)
+        user_tasks = self.resolve_performers(process, filename, user_tasks)
         self.check_expressions(process, filename)
         self.check_gateways(process, filename)
         routine_cycle = self.routine_cycle(process, filename)
@@ -197,8 +202,25 @@ class DefinitionParser:
             tasks[task_id] = UserTaskMeta(
                 element_id=task_id, name=task.get("name") or task_id,
                 documentation=(doc.text or "").strip() if doc is not None else "",
-                lane_role=lane_role, role=role, form_key=form_key, mutu_baku=mutu_baku)
+                lane_role=lane_role, role=role, form_key=form_key, mutu_baku=mutu_baku,
+                performer=read_performer(task, filename), differs_from=read_differs_from(mutu_baku), line=line)
         return tasks
+
+    def performer_problems(self, process: etree._Element, filename: str) -> list[DeploymentError]:
+        """Every performer named from a field no earlier form defines on some path, or from no person
+        picker, and every maker-checker property naming no other step."""
+        return performer_problems(process, filename, self._forms)[0]
+
+    def resolve_performers(self, process: etree._Element, filename: str,
+                           user_tasks: dict[str, UserTaskMeta]) -> dict[str, UserTaskMeta]:
+        """The tasks with their named performers checked and resolved (a table's person column).
+
+        :raises DeploymentError: the first problem of ``performer_problems``
+        """
+        problems, resolved = performer_problems(process, filename, self._forms)
+        if problems:
+            raise problems[0]
+        return {task_id: replace(meta, performer=resolved.get(task_id)) for task_id, meta in user_tasks.items()}
 
     @staticmethod
     def check_expressions(process: etree._Element, filename: str) -> None:

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from collections.abc import Sequence
 from typing import Any, ClassVar, Optional
 
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Table,
                         Text, TypeDecorator, UniqueConstraint)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.functions import FunctionElement
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -24,6 +27,40 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
         return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+CANDIDATE_USERS_MAX = 2000
+
+
+def candidate_text(usernames: Sequence[str]) -> str | None:
+    """``human_task.candidate_users`` for these people: ",budi,sari," (None for nobody: the role pool).
+    A username holds no comma (``engine.accounts.users``), so the delimiters match whole names."""
+    return f",{','.join(usernames)}," if usernames else None
+
+
+def candidates_of(text: str | None) -> tuple[str, ...]:
+    return tuple(name for name in (text or "").split(",") if name)
+
+
+class names_in(FunctionElement[bool]):  # noqa: N801 - used as a SQL function
+    """``candidate_text([name])`` occurs in a ``candidate_users`` column: an exact, case-sensitive
+    substring test (``instr`` on SQLite, ``strpos`` on PostgreSQL), with none of LIKE's wildcards."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "names_in"
+
+
+@compiles(names_in)
+def _names_in_sqlite(element: names_in, compiler: Any, **kw: Any) -> str:
+    column, needle = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(instr({column}, {needle}) > 0)"
+
+
+@compiles(names_in, "postgresql")
+def _names_in_postgresql(element: names_in, compiler: Any, **kw: Any) -> str:
+    column, needle = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(strpos({column}, {needle}) > 0)"
 
 
 class Base(DeclarativeBase):
@@ -80,7 +117,8 @@ class HumanTask(Base):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        Index("ix_human_task_inbox", "state", "role", "due_at", "created_at"),
+        # candidate_users last: the inbox filters on it without reading the row (see reading.queries)
+        Index("ix_human_task_inbox", "state", "role", "due_at", "created_at", "candidate_users"),
         Index("ix_human_task_assignee", "assignee", "state", "due_at", "created_at"),
         Index("ix_human_task_escalation", "escalated_at", "due_at"),
     )
@@ -96,6 +134,9 @@ class HumanTask(Base):
     form_key: Mapped[str] = mapped_column(String(100))
     state: Mapped[str] = mapped_column(String(20))  # ready, claimed, completed, cancelled
     assignee: Mapped[Optional[str]] = mapped_column(String(100))
+    # The people the model names (camunda:assignee / candidateUsers), written ",budi,sari,"; NULL: the
+    # whole role pool. Bounded so that it fits an index entry on every backend.
+    candidate_users: Mapped[Optional[str]] = mapped_column(String(CANDIDATE_USERS_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

@@ -89,6 +89,8 @@ class TaskPage:
     can_unclaim: bool
     draft: DraftView | None = None  # the reader's own unsent input, never anyone else's
     acting_for: StandIn | None = None  # the user would act as Plh/Plt of this official
+    can_reassign: bool = False  # a supervisor of its role (or Admin Sistem), while it is open
+    reassign_options: list[tuple[str, str]] = field(default_factory=list)  # other active holders of its role
 
 
 @dataclass(frozen=True)
@@ -146,14 +148,20 @@ class CaseFiles:
         holds_role = self._may.may_work_on(task.role, user_roles, mandates)
         claimed_by = task.assignee if task.state == "claimed" else None
         acting = self._may.acting_for(task.role, claimed_by, username, user_roles, mandates) if is_open else None
+        may_take = self._may.may_take(task.role, task.candidates, username, user_roles, mandates)
+        can_reassign = is_open and self._supervises(task, user_roles)
         return TaskPage(
             task=task, meta=meta, schema=schema, instance=instance, values=values,
             documents=self._documents(earlier), earlier_steps=earlier,
             attachments=self._attachments.find_many(list(_document_values(schema, values))),
             user_options=self._user_options(schema), remaining=self.remaining([task]).get(task_id),
-            can_act=is_open and self._may.may_act_on(task.role, claimed_by, username, user_roles, mandates),
-            can_claim=is_open and holds_role and task.state == "ready",
+            can_act=is_open and self._may.may_act_on(task.role, claimed_by, username, user_roles, mandates)
+            and (task.state == "claimed" or may_take),
+            can_claim=is_open and task.state == "ready" and may_take,
             can_unclaim=task.state == "claimed" and (task.assignee == username or self._supervises(task, user_roles)),
+            can_reassign=can_reassign,
+            reassign_options=[(u.username, u.full_name) for u in self._users.users_with_role(task.role)
+                              if u.username != task.assignee] if can_reassign else [],
             draft=self._drafts.find(task_id, username) if holds_role else None,
             acting_for=acting.stand_in() if acting is not None else None)
 

@@ -15,7 +15,7 @@ from engine.modeling.definitions import DefinitionStore
 from engine.errors import CaseNotFound, InvalidInput
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
-                                      UserAccount, UserRole)
+                                      UserAccount, UserRole, candidate_text, candidates_of, names_in)
 from engine.persistence.rows import case_row, task_row
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions, reads_every_case
@@ -55,7 +55,7 @@ def task_view(row: HumanTask, with_data: bool = False) -> TaskView:
         business_key=row.business_key, element_id=row.element_id, name=row.name, role=row.role,
         form_key=row.form_key, state=row.state, assignee=row.assignee, created_at=row.created_at,
         due_at=row.due_at, claimed_at=row.claimed_at, completed_at=row.completed_at,
-        completed_by=row.completed_by, version=row.version,
+        completed_by=row.completed_by, version=row.version, candidates=candidates_of(row.candidate_users),
         data=json.loads(row.data_json) if with_data and row.data_json else None)
 
 
@@ -111,12 +111,13 @@ class Queries:
             window = page * per_page
             statement = _inbox_page_statement(tab, state, process_key is not None, len(scope.roles),
                                               len(scope.assignees))
-            params = {"now": now, "process_key": process_key, "window": window,
+            params = {"named_me": candidate_text([username]), "now": now, "process_key": process_key,
+                      "window": window,
                       "skip": window - per_page, "per_page": per_page,
                       **{f"role_{n}": role for n, role in enumerate(scope.roles)},
                       **{f"assignee_{n}": name for n, name in enumerate(scope.assignees)}}
             rows = connection.execute(statement, params).all() if statement is not None else []
-            items = [scope.mark(TaskView(*r)) for r in rows]
+            items = [scope.mark(_task_view_of(r)) for r in rows]
             return InboxOverview(counts.per_tab(), tab, Page(items, page, per_page,
                                                              min(total, COUNT_CAP), capped=total > COUNT_CAP))
 
@@ -243,11 +244,19 @@ _NOW = bindparam("now", type_=TASKS.c.due_at.type)
 _CAP = COUNT_CAP + 1
 # "Mine": claimed by the user, or by an official the user stands in for (one index range each).
 _MINE_ANY = and_(TASKS.c.state == "claimed", TASKS.c.assignee.in_(bindparam("assignees", expanding=True)))
+# A ready task is available to a holder of its role unless the model named other people for it: the
+# delimited name is looked up in the inbox index's last column, so no row is read to decide.
+_FOR_ME = or_(TASKS.c.candidate_users.is_(None), names_in(TASKS.c.candidate_users, bindparam("named_me")))
 
 # A TaskView's fields in order (without data): a row of these is a TaskView's arguments, and reading
 # a row by position costs a fraction of reading it by name.
-_TASK_VIEW_COLUMNS = tuple(TASKS.c[f.name if f.name != "task_id" else "id"] for f in fields(TaskView)
+_COLUMN_OF = {"task_id": "id", "candidates": "candidate_users"}
+_TASK_VIEW_COLUMNS = tuple(TASKS.c[_COLUMN_OF.get(f.name, f.name)] for f in fields(TaskView)
                            if f.name not in ("data", "acting_for"))
+
+
+def _task_view_of(row: Any) -> TaskView:
+    return TaskView(*row[:-1], candidates=candidates_of(row[-1]))  # type: ignore[misc]  # candidates is last
 
 _ACCOUNTS, _ROLES = UserAccount.__table__, UserRole.__table__
 # One row per role (one with a NULL role for a user without roles), with the bell and the mandates.
@@ -276,7 +285,7 @@ def _capped_count(condition: Any) -> Any:
 @lru_cache(maxsize=None)
 def _counts_statement(with_process: bool) -> Select[Any]:
     """The four parts of the inbox, each counted up to COUNT_CAP + 1, in one statement."""
-    available = and_(TASKS.c.state == "ready", TASKS.c.role.in_(bindparam("roles", expanding=True)))
+    available = and_(TASKS.c.state == "ready", TASKS.c.role.in_(bindparam("roles", expanding=True)), _FOR_ME)
     return select(*(_capped_count(_narrowed(condition, overdue, with_process)).label(name)
                     for name, condition, overdue in (("mine", _MINE_ANY, False), ("available", available, False),
                                                      ("overdue_mine", _MINE_ANY, True),
@@ -293,7 +302,8 @@ def _inbox_page_statement(tab: str, state: str | None, with_process: bool, role_
         parts += [and_(TASKS.c.state == "claimed", TASKS.c.assignee == bindparam(f"assignee_{n}"))
                   for n in range(assignee_count)]
     if tab in ("available", "overdue") and state in (None, "ready"):
-        parts += [and_(TASKS.c.state == "ready", TASKS.c.role == bindparam(f"role_{n}")) for n in range(role_count)]
+        parts += [and_(TASKS.c.state == "ready", TASKS.c.role == bindparam(f"role_{n}"), _FOR_ME)
+                  for n in range(role_count)]
     if not parts:
         return None
     window: BindParameter[int] = bindparam("window")
@@ -321,7 +331,8 @@ class _InboxCounts:
     def read(cls, connection: Connection, scope: _InboxScope, process_key: str | None,
              now: datetime) -> _InboxCounts:
         row = connection.execute(_counts_statement(process_key is not None), {
-            "assignees": list(scope.assignees), "roles": list(scope.roles), "now": now,
+            "assignees": list(scope.assignees), "named_me": candidate_text([scope.assignees[0]]),
+            "roles": list(scope.roles), "now": now,
             "process_key": process_key}).one()
         return cls(*row)
 

@@ -24,28 +24,35 @@ from engine.errors import (
     ExecutionError,
     CaseNotFound,
     CaseNotRunning,
+    FormInvalid,
     InvalidInput,
+    NotARoleHolder,
     PermissionDenied,
+    ReasonRequired,
     TaskClaimedByOther,
+    TaskForOthers,
     TaskNotFound,
     TaskNotOpen,
 )
 from engine.modeling.forms import FormRegistry
 from engine.runtime.live_workflows import LiveWorkflows
-from engine.persistence.models import Attachment, HumanTask, ProcessInstance
+from engine.persistence.models import Attachment, HumanTask, ProcessInstance, candidate_text, candidates_of
 from engine.persistence.rows import case_row
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.serializer import dump_state, load_state, new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, frozen_spiff_clock, next_timer_due
 from engine.modeling.parser import ParsedDefinition
 from engine.runtime.step_statements import CASE_WITH_HEAD, COMPLETE_TASK, INSERT_TASKS, SAVE_CASE, TASK_WITH_CASE
-from engine.runtime.unit_of_work import UnitOfWork
 from engine.accounts.users import roles_of
 from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
 from engine.persistence.authority import AUTHORITY, authority_of, parse_mandates
+from engine.runtime.people import People, case_label, route, tell_supervisors
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.values import ActiveMandate, Authority
+from engine.worker.notifications import Recipient, add_notification
 
 OPEN_STATES = ("ready", "claimed")
+MAX_REASON = 1000
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,7 @@ class Runner:
                 raise TaskClaimedByOther(f"Tugas sudah diambil oleh {task.assignee}", task_id=task_id,
                                          assignee=task.assignee)
             acting = self._may.acting_for(task.role, None, actor, authority.roles, authority.mandates)
+            self._require_named(task, actor)
             task.state, task.assignee, task.claimed_at = "claimed", actor, now
             work.record_for_case(task.instance_id, "task_claimed", actor=actor, at=now,
                                  payload={"task_id": task_id, "name": task.name, **_on_behalf(acting)})
@@ -147,21 +155,49 @@ class Runner:
             work.record_for_case(task.instance_id, "task_unclaimed", actor=actor, at=now,
                                  payload={"task_id": task_id, "name": task.name, "previous_assignee": previous})
 
-    def reassign_task(self, task_id: str, actor: str, to_user: str) -> None:
-        """A supervising role hands a task to a user who holds the task's role."""
+    def reassign_task(self, task_id: str, actor: str, to_user: str, reason: str) -> None:
+        """A supervising role of the task's role (``roles.toml``) or Admin Sistem hands an open task to
+        another holder of its role, saying why; the new holder is notified (the bell).
+
+        :raises ReasonRequired: no reason given
+        :raises PermissionDenied: the actor does not supervise the task's role
+        :raises NotARoleHolder: ``to_user`` is unknown, inactive or lacks the task's role
+        :raises InvalidInput: ``to_user`` did a step this one must be checked apart from (maker and checker)
+        """
+        reason, to_user = (reason or "").strip(), (to_user or "").strip()
         with UnitOfWork.begin(self._sessions) as work:
             task = self._open_task(work, task_id)
             if not self._is_supervisor(work, task, actor):
-                raise PermissionDenied("Hanya peran atasan yang dapat mengalihkan tugas", task_id=task_id)
-            target_roles = roles_of(work.session, to_user)
-            if not self._may.may_work_on(task.role, target_roles):
-                raise InvalidInput(f"Pengguna '{to_user}' tidak memiliki peran {self._roles.title(task.role)}",
-                                   field="to_user")
+                raise PermissionDenied(f"Hanya atasan peran {self._roles.title(task.role)} atau Admin Sistem yang "
+                                       f"dapat mengalihkan tugas ini", task_id=task_id)
+            if not reason:
+                raise ReasonRequired("Alasan pengalihan wajib diisi", field="reason", task_id=task_id)
+            if len(reason) > MAX_REASON:
+                raise InvalidInput(f"Alasan pengalihan terlalu panjang (maksimal {MAX_REASON} karakter)",
+                                   field="reason", task_id=task_id)
+            why = People(work.connection).why_not(to_user, task.role, self._roles, self._may) if to_user else \
+                "Pilih pengguna tujuan."
+            if why:
+                raise NotARoleHolder(f"{why} Tugas hanya dapat dialihkan kepada pemegang peran "
+                                     f"{self._roles.title(task.role)}.", field="to", task_id=task_id, to=to_user)
+            definition = self._definition(work, case_row(work.session, task.instance_id).definition_id)
+            self._require_other_performer(work, task, definition, to_user, InvalidInput, field="to")
+            if task.state == "claimed" and task.assignee == to_user:
+                return
             now = self._clock()
             previous = task.assignee
+            notice = f"reassign:{task_id}:{task.version}"
             task.state, task.assignee, task.claimed_at = "claimed", to_user, now
-            work.record_for_case(task.instance_id, "task_reassigned", actor=actor, at=now,
-                                 payload={"task_id": task_id, "name": task.name, "from": previous, "to": to_user})
+            if task.candidate_users is not None:  # named by the model: now named for the new holder
+                task.candidate_users = candidate_text([to_user])
+            work.record_for_case(task.instance_id, "task_reassigned", actor=actor, at=now, payload={
+                "task_id": task_id, "name": task.name, "from": previous, "to": to_user, "reason": reason})
+            case = case_label(task.process_name, task.business_key, task.instance_id)
+            add_notification(
+                work.session, recipient=Recipient(to_user, None), kind="task_reassigned",
+                title=f"Tugas dialihkan kepada Anda: {task.name}",
+                body=f"{case}: {actor} mengalihkan tugas '{task.name}' kepada Anda. Alasan: {reason}",
+                dedup_key=notice, now=now, instance_id=task.instance_id, task_id=task_id)
 
     def complete_task(self, task_id: str, actor: str, data: object,
                       expected_version: int | None = None) -> StepResult:
@@ -189,13 +225,18 @@ class Runner:
             if task.state == "claimed" and task.assignee != actor and acting is None:
                 raise TaskClaimedByOther(f"Tugas sedang dikerjakan oleh {task.assignee}", task_id=task_id,
                                          assignee=task.assignee)
+            if task.state == "ready":
+                self._require_named(task, actor)
             if expected_version is not None and expected_version != task.version:
                 raise ConcurrentUpdate("Tugas sudah berubah sejak formulir dibuka; muat ulang halaman",
                                        task_id=task_id)
-            self._forms.validate(task.form_key, data, lambda sha: work.session.get(Attachment, sha) is not None)
             case = _case_of(work, row.instance_id, row.definition_id, row.process_key, row.business_key,
                             row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
             definition = self._definition(work, case.definition_id)
+            self._require_other_performer(work, task, definition, actor, lambda message, **context: FormInvalid(
+                {"_form": message}, task.form_key))
+            people = People(work.connection)
+            self._validate(work, task.form_key, data, people)
             workflow = self._workflow_of(case, definition)
             spiff_task = workflow.tasks.get(UUID(task_id))
             if spiff_task is None or spiff_task.state != TaskState.READY:
@@ -221,7 +262,7 @@ class Runner:
             self._record_decisions(work, case.id, decisions, actor, now)
             case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
             return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
-                              known=known)
+                              known=known, people=people)
 
     def wake_case(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
         """Fire the instance's due BPMN timers and run on; a no-op when none is due."""
@@ -335,6 +376,41 @@ class Runner:
             raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task.id,
                                    role=task.role)
 
+    def _require_named(self, task: Any, actor: str) -> None:
+        """A ready task the model names people for is theirs only (the role was checked before).
+
+        :raises TaskForOthers:
+        """
+        named = candidates_of(task.candidate_users)
+        if named and actor not in named:
+            raise TaskForOthers(f"Tugas ini ditujukan kepada {', '.join(named)}", task_id=task.id,
+                                candidates=list(named))
+
+    def _require_other_performer(self, work: UnitOfWork, task: Any, definition: ParsedDefinition, person: str,
+                                 error: Callable[..., Exception], **context: Any) -> None:
+        """Maker and checker: ``person`` may not do a step whose model names steps they completed in
+        this case (``pelaksana_berbeda_dari``). Reads only for such a step."""
+        meta = definition.user_tasks.get(task.element_id)
+        if meta is None or not meta.differs_from:
+            return
+        done = work.connection.execute(select(HumanTask.element_id).where(
+            HumanTask.instance_id == task.instance_id, HumanTask.element_id.in_(meta.differs_from),
+            HumanTask.state == "completed", HumanTask.completed_by == person).limit(1)).scalar()
+        if done is not None:
+            other = definition.user_tasks.get(done)
+            step = other.mutu_baku.get("langkah", done) if other else done
+            raise error(f"Langkah ini harus dikerjakan oleh orang yang berbeda dari pelaksana langkah {step} "
+                        f"({person})", task_id=task.id, **context)
+
+    def _validate(self, work: UnitOfWork, form_key: str, data: dict[str, Any], people: People) -> None:
+        """The form's schema, its documents, and the people it picks (active holders of each picker's role).
+
+        :raises FormInvalid:
+        """
+        people.load(username for _path, username, _role in self._forms.get(form_key).picked_people(data))
+        self._forms.validate(form_key, data, lambda sha: work.session.get(Attachment, sha) is not None,
+                             lambda username, role: people.why_not(username, role, self._roles, self._may))
+
     def _is_supervisor(self, work: UnitOfWork, task: HumanTask, actor: str) -> bool:
         return self._may.supervises(task.role, self._actor_roles(work, actor))
 
@@ -384,7 +460,7 @@ class Runner:
 
     def _save(self, work: UnitOfWork, case: _Case, definition: ParsedDefinition, workflow: BpmnWorkflow,
               actor: str, now: datetime, auto_assign: set[str], starter: str | None,
-              known: set[str]) -> StepResult:
+              known: set[str], people: People | None = None) -> StepResult:
         """Sync human tasks with the workflow's ready user tasks and store the state.
 
         ``known`` are the case's open human tasks before the step: the ready user tasks of the state
@@ -398,16 +474,25 @@ class Runner:
             if task_id in known:
                 continue
             meta = definition.user_tasks[spiff_task.task_spec.bpmn_id]
-            assignee = starter if starter and meta.role in expanded else None
+            routing = None
+            if meta.performer is not None:
+                people = people or People(work.connection)
+                routing = route(meta.performer, spiff_task.data, meta.role, people, self._roles, self._may)
+                assignee = routing.assignee
+            else:
+                assignee = starter if starter and meta.role in expanded else None
             new_rows.append(dict(
                 id=task_id, instance_id=case.id, process_key=case.process_key, process_name=definition.name,
                 business_key=case.business_key, element_id=meta.element_id, name=meta.name, role=meta.role,
                 form_key=meta.form_key, state="claimed" if assignee else "ready", assignee=assignee,
+                candidate_users=routing.candidate_users if routing else None,
                 created_at=now, claimed_at=now if assignee else None,
                 due_at=self._calendar(work.connection).due(now, meta.waktu_iso), version=1))
             work.record_for_case(case.id, "task_created", actor=actor, at=now, payload={
                 "task_id": task_id, "element_id": meta.element_id, "name": meta.name, "role": meta.role,
-                "assignee": assignee})
+                "assignee": assignee, **(routing.payload() if routing else {})})
+            if routing is not None and routing.fell_back:
+                tell_supervisors(work, self._roles, new_rows[-1], routing, now)
         if new_rows:
             work.queue_write(INSERT_TASKS, new_rows)
         withdrawn = sorted(known - set(ready))  # e.g. by an interrupting boundary event

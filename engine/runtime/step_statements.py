@@ -28,7 +28,7 @@ _ACTOR_ROLES = (select(func.aggregate_strings(UserRole.role_key, ","))
 # at ``now`` (standing in for an absent official) in one read: what completing a task needs.
 TASK_WITH_CASE = DirectStatement(
     select(TASKS.c.id, TASKS.c.instance_id, TASKS.c.element_id, TASKS.c.name, TASKS.c.role, TASKS.c.form_key,
-           TASKS.c.state, TASKS.c.assignee, TASKS.c.completed_by, TASKS.c.version,
+           TASKS.c.state, TASKS.c.assignee, TASKS.c.candidate_users, TASKS.c.completed_by, TASKS.c.version,
            INSTANCES.c.definition_id, INSTANCES.c.process_key, INSTANCES.c.business_key,
            INSTANCES.c.status.label("case_status"), INSTANCES.c.state_json,
            INSTANCES.c.version.label("case_version"),
@@ -53,7 +53,7 @@ COMPLETE_TASK = DirectStatement(
 
 INSERT_TASKS = DirectStatement(insert(TASKS), columns=[
     "id", "instance_id", "process_key", "process_name", "business_key", "element_id", "name", "role", "form_key",
-    "state", "assignee", "created_at", "claimed_at", "due_at", "version"])
+    "state", "assignee", "candidate_users", "created_at", "claimed_at", "due_at", "version"])
 
 # A step's write of its case; ``ended_at`` and ``data`` left NULL keep what the row holds.
 SAVE_CASE = DirectStatement(

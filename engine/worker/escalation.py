@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.worktime.work_calendar import WITA
 from engine.modeling.definitions import DefinitionStore
 from engine.worker.notifications import Recipient, active_user, add_notification, users_holding
-from engine.persistence.models import HumanTask, ProcessInstance
+from engine.persistence.models import HumanTask, ProcessInstance, candidates_of
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
@@ -95,7 +95,9 @@ class Escalation:
         if task.state == "claimed" and task.assignee:
             person = active_user(session, task.assignee)
             return [person] if person else []
-        return users_holding(session, self._roles, [task.role])
+        holders = users_holding(session, self._roles, [task.role])
+        named = candidates_of(task.candidate_users)  # the model named these people: only they may take it
+        return [p for p in holders if p.username in named] if named else holders
 
     # -- cases -----------------------------------------------------------------------------------
 

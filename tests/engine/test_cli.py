@@ -114,3 +114,24 @@ def test_mandates_from_the_command_line(cli):
     assert "Isi laporan" not in cli("tasks", "--user", "ani", "--tab", "mine")
     assert started["status"] == "running"
     assert "OK" in cli("audit", "verify")
+
+
+def test_task_reassign_by_a_supervisor_with_a_reason(cli):
+    cli("init")
+    cli("deploy", str(DATA / "uji_loop.bpmn"))
+    for username, role in (("budi", "pengelola_ti"), ("sari", "pengelola_ti"), ("rudi", "pemeriksa_ti"),
+                           ("kasi", "pengawas")):
+        cli("user", "add", username, "--role", role)
+    task_id = json.loads(cli("start", "uji_loop", "--user", "budi"))["ready_tasks"][0]
+    assert "permission_denied" in cli("task", "reassign", task_id, "--to", "sari", "--by", "budi",
+                                      "--reason", "cuti", expect=2)
+    assert "reason_required" in cli("task", "reassign", task_id, "--to", "sari", "--by", "kasi", "--reason", " ",
+                                    expect=2)
+    refused = cli("task", "reassign", task_id, "--to", "rudi", "--by", "kasi", "--reason", "cuti", expect=2)
+    assert "not_a_role_holder" in refused and "Pengelola Teknologi Informasi" in refused
+    out = cli("task", "reassign", task_id, "--to", "sari", "--by", "kasi", "--reason", "Budi cuti")
+    assert f"task {task_id} (Isi laporan) reassigned to sari by kasi" in out
+    assert "Isi laporan" in cli("tasks", "--user", "sari", "--tab", "mine")
+    with sqlite3.connect(cli.db) as conn:
+        payload = conn.execute("select payload_json from audit_event where event_type = 'task_reassigned'").fetchone()
+    assert json.loads(payload[0])["reason"] == "Budi cuti"

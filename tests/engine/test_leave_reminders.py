@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from unittest import mock
 
 import pytest
-from process_helpers import PASSWORD, _password_hash, add_cast
+from process_helpers import PASSWORD, add_cast
 from sqlalchemy import select
 
 from engine.bootstrap import Alur
@@ -22,8 +21,7 @@ NINE_DAYS_FIVE_WORKING = (date(2026, 11, 28), date(2026, 12, 6))  # Saturday to 
 @pytest.fixture
 def office(sop_alur: Alur) -> Alur:
     add_cast(sop_alur)
-    with mock.patch("engine.accounts.users.hash_password", lambda _password: _password_hash()):
-        sop_alur.users.add_user("admin", "Admin Sistem", PASSWORD, {"admin_sistem"})
+    sop_alur.users.add_user("admin", "Admin Sistem", PASSWORD, {"admin_sistem"})
     return sop_alur
 
 

@@ -119,10 +119,10 @@ def test_reassign_needs_a_supervising_role_and_a_capable_target(deployed):
     case = start_loop_case(deployed)
     task = ready_task(deployed, case)
     with pytest.raises(PermissionDenied):
-        deployed.runner.reassign_task(task.task_id, "pengelola", "pengelola2")
-    with pytest.raises(InvalidInput):
-        deployed.runner.reassign_task(task.task_id, "pengawas", "pemeriksa")  # isi is narrowed to pengelola_ti
-    deployed.runner.reassign_task(task.task_id, "pengawas", "pengelola2")
+        deployed.runner.reassign_task(task.task_id, "pengelola", "pengelola2", "cuti")
+    with pytest.raises(InvalidInput):  # isi is narrowed to pengelola_ti
+        deployed.runner.reassign_task(task.task_id, "pengawas", "pemeriksa", "cuti")
+    deployed.runner.reassign_task(task.task_id, "pengawas", "pengelola2", "cuti")
     assert ready_task(deployed, case).assignee == "pengelola2"
     assert events(deployed, case)[-1] == "task_reassigned"
 

@@ -276,15 +276,25 @@ class Case:
         assert task.task_id in self._inbox(actor, tab), f"{actor} does not see {task.element_id} in '{tab}'"
         if task.element_id in self.visits:
             return
-        can = set(holders(self.alur, task.role))
-        others = [p for p in CAST if p != actor] if self.everyone else [next(p for p in CAST if p not in can)]
+        holding = set(holders(self.alur, task.role))
+        can = holding
+        if task.candidates:  # the model named people for it: they alone among the role's holders
+            for named in task.candidates:
+                assert self.alur.permissions.may_work_on(task.role, self.alur.users.get(named).roles), named
+            assert task.state == "ready" or task.candidates == (actor,), (task.element_id, task.candidates)
+            can = holding & set(task.candidates)
+        others = [p for p in CAST if p != actor] if self.everyone else [next(p for p in CAST if p not in holding)]
         for person in others:
             expected = task.state == "ready" and person in can
             assert (task.task_id in self._inbox(person, "available")) == expected, \
                 f"{person} {'misses' if expected else 'sees'} {task.element_id} (role {task.role})"
-        outsider = next(p for p in others if p not in can)
+        outsider = next(p for p in others if p not in holding)
         with pytest.raises(PermissionDenied):
             self.alur.runner.claim_task(task.task_id, outsider)
+        passed_over = [p for p in holding if p not in can and p != actor]
+        if task.state == "ready" and passed_over:  # a holder of the role the model did not name
+            with pytest.raises(PermissionDenied):
+                self.alur.runner.claim_task(task.task_id, passed_over[0])
 
     def _inbox(self, person: str, tab: str) -> set[str]:
         return {t.task_id for t in self.alur.queries.inbox(person, tab, per_page=100).items}
@@ -311,7 +321,8 @@ class Case:
         fields (decisions such as ``gangguan_selesai=False``).
         """
         task = self.ready(element_id)
-        actor = actor or (task.assignee if task.state == "claimed" else person_for(self.alur, task.role))
+        actor = actor or (task.assignee if task.state == "claimed" else
+                          task.candidates[0] if task.candidates else person_for(self.alur, task.role))
         self._check_inboxes(task, actor)
         if at is not None:
             assert at >= self.clock(), "the clock only moves forward"

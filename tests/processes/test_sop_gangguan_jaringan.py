@@ -27,6 +27,8 @@ STEPS = {
     "gjr_10": Step("Membuat laporan penyelesaian gangguan dan meneruskannya kepada pengguna", PTI, "PT15M"),
 }
 INTAKE = ("gjr_01", "gjr_02a", "gjr_02b", "gjr_03a", "gjr_03b")
+# The Kasi names the team at GJR-03b; GJR-04 to GJR-07 and GJR-10 go to its members only.
+TEAM = [{"pengguna": "admin_server"}, {"pengguna": "pemeriksa"}, {"pengguna": "pengelola"}]
 TURNS = pytest.mark.parametrize("turns", [1, 3], ids=["once", "three_times"])
 
 
@@ -34,6 +36,11 @@ TURNS = pytest.mark.parametrize("turns", [1, 3], ids=["once", "three_times"])
 def case(sop, clock):
     deploy(sop, KEY)
     return Case(sop, clock, KEY, STEPS, starter="pengguna", business_key="GJR/2026/007")
+
+
+def intake(case) -> None:
+    case.run(*INTAKE[:-1])
+    case.do("gjr_03b", anggota_tim_teknis=TEAM)
 
 
 def checks(case, repeat: bool = False) -> None:
@@ -58,8 +65,9 @@ def test_happy_path_connected_after_the_checks(case):
     assert instance.due_at == wita(2026, 12, 11, 11, 0)                  # 14 hari kerja: a Friday closing
     assert (instance.warning_at, instance.due_at) == (CALENDAR.due(case.started_at, "P3D"),
                                                       CALENDAR.due(case.started_at, "P14D"))
-    for step in INTAKE[1:]:
+    for step in INTAKE[1:-1]:
         case.do(step, full=True)
+    case.do("gjr_03b", full=True, anggota_tim_teknis=TEAM)
     case.reopen()  # a restart in the middle of the case: only the database carries it on
     case.do("gjr_04", actor="admin_server", full=True)
     # monitoring handed in on Friday: the DNS check's 3 hari kerja run Monday to Wednesday
@@ -83,7 +91,7 @@ def test_happy_path_connected_after_the_checks(case):
 
 
 def test_isp_path_connected_after_coordination(case):
-    case.run(*INTAKE)
+    intake(case)
     checks(case)
     case.do("gjr_07", jaringan_terkoneksi=False)
     case.do("gjr_08", jaringan_terhubung=True, nama_isp="PT Telkom Indonesia", nomor_tiket_isp="IN-778812")
@@ -95,7 +103,7 @@ def test_isp_path_connected_after_coordination(case):
 
 @TURNS
 def test_not_connected_after_isp_goes_back_to_step_4(case, turns):
-    case.run(*INTAKE)
+    intake(case)
     checks(case)
     for turn in range(turns):
         case.do("gjr_07", jaringan_terkoneksi=False)
@@ -111,7 +119,7 @@ def test_not_connected_after_isp_goes_back_to_step_4(case, turns):
 
 
 def test_back_to_step_4_then_connected_after_the_isp(case):
-    case.run(*INTAKE)
+    intake(case)
     checks(case)
     case.do("gjr_07", jaringan_terkoneksi=False)
     case.do("gjr_08", jaringan_terhubung=False)

@@ -21,6 +21,8 @@ STEPS = {
     "pdc_05": Step("Mereview hasil pemeliharaan peralatan data center", PIT, "PT1H"),
     "pdc_06": Step("Menyimpan laporan pemeliharaan data center sebagai bukti", PTI, "PT15M"),
 }
+# The surat tugas names the DC team; PDC-02 to PDC-04 and PDC-06 go to its members holding the step's role.
+TEAM = [{"pengguna": "pengelola", "peran": PTI}, {"pengguna": "pemeriksa", "peran": PMI}]
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def test_routine_cycle_is_monthly_and_only_the_pengawas_starts_by_hand(deployed)
 
 def test_maintenance_started_by_hand(deployed, clock):
     case = Case(deployed, clock, KEY, STEPS, starter="kasi_infra", business_key="PDC/2026/11", everyone=True)
-    first = case.do("pdc_01", full=True)
+    first = case.do("pdc_01", full=True, personil_dc_ditugaskan=TEAM)
     assert (first.state, first.assignee, first.due_at) == ("claimed", "kasi_infra", wita(2026, 11, 23, 8, 45))
     # no WAKTU PELAKSANAAN in the SOP: the sum of the step times, 2 hari kerja and 1 h 45 min
     instance = case.view()
@@ -70,5 +72,10 @@ def test_scheduled_occurrence_lands_in_the_pengawas_inbox(deployed, clock):
     """The schedule starts cases as the system: nobody is assigned, the Pengawas's role pool gets it."""
     case = Case(deployed, clock, KEY, STEPS, starter="system")
     assert case.ready("pdc_01").state == "ready"
-    case.run("pdc_01", "pdc_02", "pdc_03", "pdc_04", "pdc_05", "pdc_06")
+    case.do("pdc_01", personil_dc_ditugaskan=TEAM)
+    assert case.ready("pdc_02").candidates == ("pengelola",)  # the team member holding the step's role
+    case.run("pdc_02")
+    assert case.ready("pdc_03").candidates == ("pemeriksa",)
+    case.run("pdc_03", "pdc_04", "pdc_05", "pdc_06")
     case.finish()
+    assert deployed.notifications.list("kasi_infra") == []  # every step found its named person

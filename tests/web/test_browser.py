@@ -26,16 +26,25 @@ pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
-def server(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app (CSRF on, real clock) on a free loopback port, in a thread."""
+def served_alur(template: tuple[Path, dict[int, Any]],
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    """The app (CSRF on, real clock) on a free loopback port, in a thread, and its Alur. Two more
+    Pengelola TI (``staf_a``, ``staf_b``, demo passwords) for the dispositions that name one of them."""
     folder = tmp_path_factory.mktemp("browser")
     copy_db(template[0], folder / "alur.db")
     alur = open_alur(make_settings(folder, f"sqlite:///{folder / 'alur.db'}"))
     alur.definitions.adopt(template[1])
+    for username, name in (("staf_a", "Staf A"), ("staf_b", "Staf B")):
+        alur.users.add_user(username, name, f"demo-{username}", {"pengelola_ti"})
     app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur})
     with served(app) as url:
-        yield url
+        yield url, alur
     alur.close()
+
+
+@pytest.fixture(scope="module")
+def server(served_alur: tuple[str, Any]) -> str:
+    return served_alur[0]
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +106,15 @@ def login(page: Any, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/kotak-masuk")
 
 
-def open_from_inbox(page: Any, base: str, task_name: str) -> None:
-    page.goto(f"{base}/kotak-masuk?tab=available")
-    page.click(f"table.list a:has-text('{task_name}')")
+def open_from_inbox(page: Any, base: str, task_name: str, tab: str | None = None) -> None:
+    """Open a task from the inbox: from ``tab``, or from the user's own tasks (a disposition named
+    them) and else from those available to their role."""
+    link = f"table.list a:has-text('{task_name}')"
+    for each in (tab,) if tab else ("mine", "available"):
+        page.goto(f"{base}/kotak-masuk?tab={each}")
+        if tab or page.locator(link).count():
+            break
+    page.click(link)
     page.wait_for_selector("form.task-form")
 
 
@@ -205,7 +220,15 @@ def test_network_case_from_letter_to_completion_with_a_loop(desks: Desks, tmp_pa
     do_step(desks, tmp_path, "kepala_dinas", "Mendisposisikan surat", "gjr_02b_disposisi_kepala_dinas")
     do_step(desks, tmp_path, "pejabat_administrator_tik", "Menindaklanjuti disposisi kepada Kasi",
             "gjr_03a_teruskan_disposisi")
-    do_step(desks, tmp_path, "pengawas_infrastruktur_tik", "menugaskan Tim Teknis", "gjr_03b_tugaskan_tim_teknis")
+    # The Kasi names the technical team: three members, the second and third rows added with "Tambah baris"
+    kasi = desks.of("pengawas_infrastruktur_tik")
+    open_from_inbox(kasi, base, "menugaskan Tim Teknis", tab="mine")  # disposed to this Kasi by name
+    fill_form(kasi, "gjr_03b_tugaskan_tim_teknis", tmp_path)
+    for row, member in enumerate(("administrator_jaringan_server", "pemeriksa_ti", "pengelola_ti")):
+        if row:
+            kasi.click(".row-add[data-table=anggota_tim_teknis]")
+        kasi.select_option(f"[name='anggota_tim_teknis-{row}-pengguna']", member)
+    submit(kasi)
 
     # The technical team: first pass ends with "Tidak" twice, back to GJR-04 ("kembali pada proses 4")
     team = desks.of("administrator_jaringan_server")
@@ -257,6 +280,67 @@ def test_network_case_from_letter_to_completion_with_a_loop(desks: Desks, tmp_pa
     assert Path(download.value.path()).read_bytes().startswith(PDF)
     # nothing failed in the browser (CSP, scripts) but the deliberate 422 of the invalid form
     assert [e for e in desks.console_errors() if "status of 422" not in e] == []
+
+
+def test_sop05_the_kasi_names_one_pengelola_and_reassigns_with_a_reason(desks: Desks, tmp_path: Path) -> None:
+    """SOP-05: the Kasi picks staf_a at BRD-02b; staf_b, also a Pengelola TI, never sees BRD-03, staf_a
+    does and completes it; the Kasi then hands BRD-04 to staf_b with a reason, which the case page and
+    the audit log show."""
+    SHOTS.mkdir(exist_ok=True)
+    base = desks.base
+    page = desks.of("opd_pemohon")
+    page.click("a:has-text('Mulai kasus baru')")
+    card = page.locator("form.start-card", has_text="Back-up dan Restore Database Server")
+    card.locator("input[name=business_key]").fill("BRD/77/2026")
+    card.locator("button:has-text('Mulai')").click()
+    page.wait_for_selector("form.task-form")
+    case_url = page.get_attribute("nav.crumbs a:has-text('Kasus')", "href")
+    fill_form(page, "brd_01_surat_permohonan", tmp_path)
+    page.check("[name='persetujuan_risiko']")
+    submit(page)
+    do_step(desks, tmp_path, "pejabat_administrator_tik", "Memverifikasi permohonan", "brd_02a_verifikasi_disposisi")
+
+    kasi = desks.of("pengawas_infrastruktur_tik")
+    open_from_inbox(kasi, base, "Meneruskan disposisi", tab="mine")  # the Kabid disposed it to this Kasi
+    fill_form(kasi, "brd_02b_teruskan_personil_dc", tmp_path)
+    kasi.select_option("[name='pelaksana_pengelola']", "staf_a")
+    kasi.select_option("[name='pelaksana_pemeriksa']", "pemeriksa_ti")
+    submit(kasi)
+
+    step_name = "Merencanakan back-up/restore"
+    other = desks.of("staf_b")
+    for tab in ("available", "mine"):
+        other.goto(f"{base}/kotak-masuk?tab={tab}")
+        assert step_name not in other.inner_text("main"), tab
+    staf_a = desks.of("staf_a")
+    open_from_inbox(staf_a, base, step_name, tab="mine")
+    assert "Staf A" in staf_a.inner_text(".meta-line")
+    fill_form(staf_a, "brd_03_perencanaan", tmp_path)
+    submit(staf_a)
+
+    # BRD-04 went to staf_a as well; the Kasi hands it to staf_b from the case page
+    kasi.goto(base + case_url)
+    kasi.click("section.highlight a:has-text('Melaksanakan proses back-up/restore')")
+    kasi.wait_for_selector("form.reassign-form")
+    kasi.select_option("#reassign-to", "staf_b")
+    kasi.fill("#reassign-reason", "Staf A dinas luar ke Balikpapan")
+    kasi.screenshot(path=str(SHOTS / "task-reassign.png"), full_page=True)
+    kasi.click("form.reassign-form button:has-text('Alihkan')")
+    kasi.wait_for_load_state("load")
+    assert "Tugas dialihkan kepada staf_b." in kasi.inner_text(".flashes")
+    open_from_inbox(other, base, "Melaksanakan proses back-up/restore", tab="mine")  # now staf_b's
+
+    kasi.goto(base + case_url)
+    audit = kasi.inner_text("section[aria-labelledby=audit-title]")
+    assert "Tugas dialihkan: Melaksanakan proses back-up/restore database sesuai perencanaan → staf_b" in audit
+    assert "alasan: Staf A dinas luar ke Balikpapan" in audit
+    kasi.screenshot(path=str(SHOTS / "case-page-reassigned.png"), full_page=True)
+    instance_id = case_url.rstrip("/").rsplit("/", 1)[-1]
+    auditor = desks.of("auditor")
+    auditor.goto(f"{base}/audit?kasus={instance_id}&jenis=task_reassigned")
+    log = auditor.inner_text("#audit-log")
+    assert "task_reassigned" in log and "Staf A dinas luar ke Balikpapan" in log and "pengawas_infrastruktur_tik" in log
+    assert desks.console_errors() == []
 
 
 def test_every_sop_diagram_imports_without_warnings(server: str, page: Any) -> None:

@@ -102,9 +102,12 @@ def multi(name: str, title: str, values: list[str], req: bool = True, labels: li
     return _f(name, schema, req, desc)
 
 
-def user(name: str, title: str, role: str, req: bool = True, desc: str | None = None) -> Field:
+def user(name: str, title: str, role: str, req: bool = True, desc: str | None = None,
+         differs_from: str | None = None) -> Field:
+    """A person picker: active holders of ``role``; ``differs_from`` names a picker that must name someone else."""
     return _f(name, {"type": "string", "title": title, "x-widget": "user", "x-role": role,
-                     **({"minLength": 1} if req else {})}, req, desc)
+                     **({"minLength": 1} if req else {}),
+                     **({"x-differs-from": differs_from} if differs_from else {})}, req, desc)
 
 
 def doc(name: str, title: str, req: bool = True, desc: str | None = None) -> Field:

@@ -82,6 +82,9 @@ class Node:
     form_key: str = ""
     form: dict[str, Any] | None = None
     candidate: str = ""       # camunda:candidateGroups narrowing the lane's role
+    assignee: str = ""        # camunda:assignee="${field}": the person a picker of an earlier step names
+    candidate_users: str = ""  # camunda:candidateUsers="${field}": the people a picker (table) names
+    differs_from: str = ""    # property pelaksana_berbeda_dari: steps whose performer may not do this one
     # events
     time_cycle: str = ""
     message: str = ""         # message id for catch / message end events
@@ -375,6 +378,10 @@ def build_xml(proc: Process, lay: Layout) -> bytes:
             el.set(q(CAMUNDA, "formKey"), node.form_key)
             if node.candidate:
                 el.set(q(CAMUNDA, "candidateGroups"), node.candidate)
+            if node.assignee:
+                el.set(q(CAMUNDA, "assignee"), "${%s}" % node.assignee)
+            if node.candidate_users:
+                el.set(q(CAMUNDA, "candidateUsers"), "${%s}" % node.candidate_users)
             etree.SubElement(el, q(BPMN, "documentation")).text = node.documentation
             props = {"langkah": node.langkah, "kelengkapan": node.kelengkapan, "waktu": node.waktu,
                      "waktu_iso": node.waktu_iso}
@@ -383,6 +390,8 @@ def build_xml(proc: Process, lay: Layout) -> bytes:
             props["output"] = node.output
             if node.keterangan:
                 props["keterangan"] = node.keterangan
+            if node.differs_from:
+                props["pelaksana_berbeda_dari"] = node.differs_from
             _props(el, props)
         elif node.kind in ("xor", "merge"):
             el = etree.SubElement(process, q(BPMN, "exclusiveGateway"), attrs)

@@ -61,11 +61,14 @@ def step_code(task_id: str) -> str:
 
 def task(id: str, lane: str, name: str, documentation: str, *, kelengkapan: str, waktu: str, waktu_iso: str,
          output: str, form_key: str, form_schema: dict, waktu_min_iso: str = "", keterangan: str = "",
-         candidate: str = "") -> Node:
+         candidate: str = "", assignee: str = "", candidate_users: str = "", differs_from: str = "") -> Node:
+    """A user task. ``assignee``/``candidate_users`` name the field of an earlier step's person picker
+    that says who does it (disposisi); ``differs_from`` the steps whose performer may not do it."""
     return Node(id=id, kind="task", lane=lane, name=name, langkah=step_code(id),
                 documentation=documentation, kelengkapan=kelengkapan, waktu=waktu, waktu_iso=waktu_iso,
                 waktu_min_iso=waktu_min_iso, output=output, keterangan=keterangan, form_key=form_key,
-                form=form_schema, candidate=candidate)
+                form=form_schema, candidate=candidate, assignee=assignee, candidate_users=candidate_users,
+                differs_from=differs_from)
 
 
 def xor(id: str, lane: str, question: str, label_below: bool = False, gap_after: int = 0) -> Node:
@@ -182,6 +185,7 @@ GDB = Process(
              "Memberikan arahan penyelesaian gangguan database kepada Pemeriksa dan Pengelola Teknologi "
              "Informasi serta Administrator Jaringan dan Server.",
              kelengkapan="Form Pengecekan", waktu="1 jam", waktu_iso="PT1H", output="Catatan Disposisi",
+             assignee="diteruskan_kepada",
              form_key="gdb_03_arahan_penyelesaian", form_schema=form("Arahan penyelesaian gangguan database", [
                  area("arahan_penyelesaian", "Arahan penyelesaian"),
                  table("petugas_ti", "Petugas TI yang ditugaskan", [
@@ -197,6 +201,7 @@ GDB = Process(
              "Server, dan melakukan pengecekan.",
              kelengkapan="Catatan Disposisi", waktu="1-2 hari", waktu_iso="P2D", waktu_min_iso="P1D",
              output="Catatan Gangguan",
+             candidate_users="petugas_ti",
              form_key="gdb_04_tindak_lanjut_pengecekan", form_schema=form("Tindak lanjut dan pengecekan awal", [
                  area("hasil_pengecekan_awal", "Hasil pengecekan awal"),
                  area("gejala", "Gejala yang teramati"),
@@ -211,6 +216,7 @@ GDB = Process(
              "Memeriksa gangguan database pada server dan melaporkan hasil pengecekan terhadap gangguan. "
              "Langkah ini diulang bila Pejabat Pengawas menyatakan gangguan belum selesai (langkah 7).",
              kelengkapan="Catatan Gangguan", waktu="15 menit", waktu_iso="PT15M", output="Laporan Gangguan",
+             assignee="administrator_ditugaskan",
              form_key="gdb_05_periksa_database_server", form_schema=form("Pemeriksaan database pada server", [
                  enum("status_layanan_db", "Status layanan database", ["berjalan", "terdegradasi", "berhenti"],
                       radio=True),
@@ -228,6 +234,7 @@ GDB = Process(
              "Pengelolaan Data dan Integrasi SI.",
              kelengkapan="Laporan Gangguan", waktu="1 jam", waktu_iso="PT1H", output="Laporan Gangguan",
              candidate="pengelola_ti",
+             candidate_users="petugas_ti",
              form_key="gdb_06_lapor_hasil_pengecekan", form_schema=form("Laporkan hasil pengecekan gangguan", [
                  area("ringkasan_hasil", "Ringkasan hasil untuk Pejabat Pengawas"),
                  doc("dokumen_laporan_gangguan", "Laporan Gangguan"),
@@ -240,6 +247,7 @@ GDB = Process(
              "server kembali oleh Administrator Jaringan dan Server.",
              kelengkapan="Laporan Gangguan", waktu="1 jam", waktu_iso="PT1H",
              output="Laporan Penyelesaian Gangguan",
+             assignee="diteruskan_kepada",
              form_key="gdb_07_verifikasi_gangguan", form_schema=form("Pengecekan gangguan oleh Pejabat Pengawas", [
                  yesno("gangguan_selesai", "Gangguan telah selesai?"),
                  area("arahan_lanjutan", "Arahan lanjutan", req=False, desc="Wajib bila gangguan belum selesai."),
@@ -268,6 +276,7 @@ GDB = Process(
              "Membuat laporan penyelesaian pekerjaan dan menyampaikannya kepada instansi terkait.",
              kelengkapan="Laporan Penyelesaian Pekerjaan", waktu="15 menit", waktu_iso="PT15M",
              output="Surat Laporan Penyelesaian Gangguan",
+             candidate_users="petugas_ti",
              form_key="gdb_09_surat_laporan_penyelesaian", form_schema=form("Surat laporan penyelesaian gangguan", [
                  text("nomor_surat", "Nomor surat"),
                  date("tanggal_surat", "Tanggal surat"),
@@ -367,6 +376,7 @@ PDT = Process(
              kelengkapan="Nota Dinas", waktu="1 jam", waktu_iso="PT1H", output="Surat Pendataan",
              keterangan=("Mode permintaan: kasus berlanjut ke langkah 3; tugas penerimaan data tetap terbuka "
                          "sampai data dari OPD diterima."),
+             assignee="kepada",
              form_key="pdt_02_surat_pendataan", form_schema=form("Surat pendataan / penerimaan data", [
                  enum("mode", "Mode pendataan", ["permintaan_data_ke_opd", "penerimaan_data_masuk"],
                       labels=["Permintaan data kepada OPD (surat pendataan)", "Penerimaan data yang sudah masuk"],
@@ -453,6 +463,7 @@ PDT = Process(
              "bersama Administrator Server memeriksa kembali (kembali ke langkah 4).",
              kelengkapan="Laporan Pengelolaan Data", waktu="1 jam", waktu_iso="PT1H",
              output="Perbaikan Laporan Pengelolaan Data",
+             assignee="kepada",
              form_key="pdt_06_cek_pengelolaan_data", form_schema=form("Pengecekan pengelolaan data", [
                  yesno("pengelolaan_selesai", "Pengelolaan data telah selesai?"),
                  area("catatan_perbaikan", "Yang harus diperbaiki", req=False,
@@ -478,6 +489,7 @@ PDT = Process(
              "Pejabat Pengawas menyelesaikan laporan akhir pengelolaan data.",
              kelengkapan="Laporan Penyelesaian Data", waktu="1 jam", waktu_iso="PT1H",
              output="Konsep Laporan Akhir Penyelesaian Pekerjaan",
+             assignee="kepada",
              form_key="pdt_08_konsep_laporan_akhir", form_schema=form("Konsep laporan akhir pengelolaan data", [
                  area("ringkasan_eksekutif", "Ringkasan eksekutif"),
                  doc("dokumen_konsep_laporan_akhir", "Konsep Laporan Akhir Penyelesaian Pekerjaan"),
@@ -615,6 +627,7 @@ GJR = Process(
              waktu_iso="P1D", output="Disposisi Surat Permohonan",
              keterangan=("Langkah ditambahkan dari narasi SOP ('dilakukan disposisi oleh Kepala Dinas'); "
                          "waktu 1 hari dipakai bersama langkah 2a."),
+             assignee="diteruskan_ke_kepala_dinas",
              form_key="gjr_02b_disposisi_kepala_dinas", form_schema=form("Disposisi Kepala Dinas", [
                  user("didisposisikan_ke_kabid", "Didisposisikan kepada", KABID),
                  multi("instruksi_kepala_dinas", "Instruksi", INSTRUKSI),
@@ -628,6 +641,7 @@ GJR = Process(
              kelengkapan="Disposisi Surat Permohonan", waktu="2 hari", waktu_iso="P2D",
              output="Disposisi Surat Permohonan (lanjutan)",
              keterangan="Waktu 2 hari dipakai bersama langkah 3a dan 3b.",
+             assignee="didisposisikan_ke_kabid",
              form_key="gjr_03a_teruskan_disposisi", form_schema=form("Teruskan disposisi", [
                  user("diteruskan_ke_kasi", "Diteruskan kepada", PIT),
                  multi("instruksi_kabid", "Instruksi", INSTRUKSI),
@@ -640,6 +654,7 @@ GJR = Process(
              kelengkapan="Disposisi Surat Permohonan", waktu="2 hari (bersama langkah 3a)", waktu_iso="P2D",
              output="Disposisi Surat Permohonan (penugasan Tim Teknis)",
              keterangan="Waktu 2 hari dipakai bersama langkah 3a dan 3b.",
+             assignee="diteruskan_ke_kasi",
              form_key="gjr_03b_tugaskan_tim_teknis", form_schema=form("Penugasan Tim Teknis", [
                  table("anggota_tim_teknis", "Anggota Tim Teknis", [
                      user("pengguna", "Anggota (Administrator Server Jaringan, Pengelola atau Pemeriksa TI)", TT),
@@ -657,6 +672,7 @@ GJR = Process(
              kelengkapan="Disposisi Surat Permohonan", waktu="1-2 hari", waktu_iso="P2D", waktu_min_iso="P1D",
              output="Form Laporan Pengecekan Jaringan",
              keterangan="Tertulis '12 hari' pada salinan SOP (tanda hubung hilang); dibaca 1-2 hari.",
+             candidate_users="anggota_tim_teknis",
              form_key="gjr_04_cek_fisik_perangkat", form_schema=form("Pengecekan fisik perangkat aktif jaringan", [
                  dt("tanggal_pengecekan", "Tanggal dan jam pengecekan"),
                  table("perangkat_diperiksa", "Perangkat yang diperiksa", [
@@ -676,6 +692,7 @@ GJR = Process(
         task("gjr_05", TT, "Memonitor jaringan pada sistem monitoring",
              "Tim Teknis (Pengelola dan Pemeriksa Teknologi Informasi) memonitor jaringan pada sistem monitoring.",
              kelengkapan="Form Laporan Pengecekan Jaringan", waktu="2 hari", waktu_iso="P2D", output=LMJ,
+             candidate_users="anggota_tim_teknis",
              form_key="gjr_05_monitoring_jaringan", form_schema=form("Monitoring jaringan", [
                  text("sistem_monitoring", "Sistem monitoring", desc="Misalnya Zabbix, PRTG atau LibreNMS."),
                  dt("pemantauan_mulai", "Pemantauan mulai"),
@@ -695,6 +712,7 @@ GJR = Process(
         task("gjr_06", TT, "Melakukan pengecekan server DNS",
              "Tim Teknis (Pengelola dan Pemeriksa Teknologi Informasi) melakukan pengecekan server DNS.",
              kelengkapan=LMJ, waktu="3 hari", waktu_iso="P3D", output=LMJ,
+             candidate_users="anggota_tim_teknis",
              form_key="gjr_06_cek_server_dns", form_schema=form("Pengecekan server DNS", [
                  table("server_dns", "Server DNS yang diperiksa", [text("server", "Hostname / alamat IP")]),
                  enum("status_layanan_dns", "Status layanan DNS", ["normal", "lambat", "gagal"], radio=True),
@@ -711,6 +729,7 @@ GJR = Process(
              "pengguna jaringan dan pada server. Jika jaringan terkoneksi, proses selesai dan dilaporkan; jika "
              "tidak terkoneksi, Pengawas Infrastruktur TIK menghubungi pihak ISP.",
              kelengkapan=LMJ, waktu="3 hari", waktu_iso="P3D", output=LMJ,
+             candidate_users="anggota_tim_teknis",
              form_key="gjr_07_cek_konektivitas", form_schema=form("Pengecekan konektivitas", [
                  multi("titik_uji", "Titik uji", ["sisi pengguna", "sisi server"]),
                  area("hasil_ping_traceroute", "Hasil ping/traceroute"),
@@ -725,6 +744,7 @@ GJR = Process(
              "tidak terhubung, kembali pada proses 4 untuk dilakukan pengecekan oleh Tim Teknis.",
              kelengkapan=LMJ, waktu="1 hari", waktu_iso="P1D", output=LMJ,
              keterangan="Nama ISP dan nomor tiket ISP dicatat.",
+             assignee="diteruskan_ke_kasi",
              form_key="gjr_08_koordinasi_isp", form_schema=form("Koordinasi dengan ISP", [
                  text("nama_isp", "Nama ISP"),
                  text("nomor_tiket_isp", "Nomor tiket ISP"),
@@ -741,6 +761,7 @@ GJR = Process(
              "Pejabat Administrator Bidang TIK menerima laporan bahwa penanganan gangguan telah selesai dan segera "
              "meminta Tim Teknis dan Pengelola Teknologi Informasi membuat laporan bahwa gangguan telah selesai.",
              kelengkapan=LMJ, waktu="15 menit", waktu_iso="PT15M", output=LMJ,
+             assignee="didisposisikan_ke_kabid",
              form_key="gjr_09_terima_laporan_selesai", form_schema=form("Terima laporan gangguan selesai", [
                  boolean("konfirmasi_selesai", "Gangguan dikonfirmasi telah selesai"),
                  area("instruksi_pelaporan", "Instruksi pembuatan laporan", req=False),
@@ -753,6 +774,7 @@ GJR = Process(
              kelengkapan=LMJ, waktu="15 menit", waktu_iso="PT15M", output="Surat Laporan Penyelesaian Gangguan",
              keterangan="Waktu tidak terbaca pada salinan SOP; ditetapkan 15 menit seperti langkah 9.",
              candidate="pengelola_ti",
+             candidate_users="anggota_tim_teknis",
              form_key="gjr_10_surat_laporan_penyelesaian", form_schema=form("Surat laporan penyelesaian gangguan", [
                  text("nomor_surat_laporan", "Nomor surat"),
                  date("tanggal_surat_laporan", "Tanggal surat"),
@@ -862,6 +884,7 @@ PDC = Process(
              "Pengelola TIK membuat rencana dan jadwal pemeliharaan perangkat data center.",
              kelengkapan="Surat Tugas", waktu="1 hari", waktu_iso="P1D", output="Rencana Kerja",
              candidate="pengelola_ti",
+             candidate_users="personil_dc_ditugaskan",
              form_key="pdc_02_rencana_jadwal", form_schema=form("Rencana dan jadwal pemeliharaan", [
                  table("rencana", "Rencana pemeliharaan", [
                      text("aset", "Aset/perangkat"),
@@ -882,6 +905,7 @@ PDC = Process(
              "Pemeriksa TIK melakukan pemeliharaan sesuai dengan rencana dan jadwal.",
              kelengkapan="Rencana Kerja", waktu="1 hari", waktu_iso="P1D", output="Laporan",
              candidate="pemeriksa_ti",
+             candidate_users="personil_dc_ditugaskan",
              form_key="pdc_03_pelaksanaan_pemeliharaan", form_schema=form("Pelaksanaan pemeliharaan", [
                  dt("tanggal_pelaksanaan", "Tanggal dan jam pelaksanaan"),
                  table("checklist", "Daftar periksa", [
@@ -908,6 +932,7 @@ PDC = Process(
              candidate="pemeriksa_ti",
              keterangan=("Kelengkapan, waktu dan output tidak tercantum dalam SOP; simbol langkah 4 tercetak di "
                          "kolom Pengawas (penyerahan laporan). Batas waktu 15 menit ditetapkan."),
+             candidate_users="personil_dc_ditugaskan",
              form_key="pdc_04_laporkan_hasil_pemeliharaan", form_schema=form("Laporkan hasil pemeliharaan", [
                  area("ringkasan_hasil_pemeliharaan", "Ringkasan hasil pemeliharaan untuk Pengawas"),
                  doc("dokumen_laporan_pemeliharaan", "Laporan pemeliharaan"),
@@ -931,6 +956,7 @@ PDC = Process(
              "Pengelola TIK menyimpan laporan pemeliharaan data center sebagai bukti.",
              kelengkapan="Catatan", waktu="15 menit", waktu_iso="PT15M", output="Laporan",
              candidate="pengelola_ti",
+             candidate_users="personil_dc_ditugaskan",
              form_key="pdc_06_arsipkan_laporan", form_schema=form("Arsipkan laporan pemeliharaan", [
                  text("kode_klasifikasi_arsip", "Kode klasifikasi arsip"),
                  enum("lokasi_arsip", "Lokasi arsip", ["SRIKANDI", "berkas fisik", "keduanya"], radio=True),
@@ -1055,10 +1081,11 @@ BRD = Process(
              "Pemeriksa TIK) untuk proses back-up/restore database.",
              kelengkapan="Disposisi", waktu="15 menit (bersama langkah 2a)", waktu_iso="PT15M", output="Disposisi",
              keterangan="Waktu 15 menit dipakai bersama langkah 2a dan 2b.",
+             assignee="diteruskan_kepada",
              form_key="brd_02b_teruskan_personil_dc", form_schema=form("Teruskan kepada Personil Data Center", [
                  user("pelaksana_pengelola", "Pelaksana (Pengelola TIK)", "pengelola_ti"),
                  user("pelaksana_pemeriksa", "Pemeriksa (Pemeriksa TIK)", "pemeriksa_ti",
-                      desc="Harus orang yang berbeda dari pelaksana."),
+                      desc="Harus orang yang berbeda dari pelaksana.", differs_from="pelaksana_pengelola"),
                  doc("dokumen_disposisi_lanjutan", "Disposisi (diteruskan)"),
                  catatan(),
              ])),
@@ -1067,6 +1094,7 @@ BRD = Process(
              "kapasitas dan menginformasikannya kepada pemohon.",
              kelengkapan="Surat permohonan dan disposisi", waktu="1 jam", waktu_iso="PT1H", output="Perencanaan",
              candidate="pengelola_ti",
+             assignee="pelaksana_pengelola",
              form_key="brd_03_perencanaan", form_schema=form("Perencanaan back-up/restore", [
                  number("kapasitas_tersedia_gb", "Kapasitas tersedia (GB)", req=True, minimum=0),
                  boolean("kapasitas_cukup", "Kapasitas cukup?"),
@@ -1085,6 +1113,7 @@ BRD = Process(
              "Pengelola TIK melaksanakan proses back-up/restore database sesuai perencanaan.",
              kelengkapan="Surat permohonan dan disposisi; Perencanaan", waktu="1 hari", waktu_iso="P1D",
              output="Laporan", candidate="pengelola_ti",
+             assignee="pelaksana_pengelola",
              form_key="brd_04_pelaksanaan", form_schema=form("Pelaksanaan back-up/restore", [
                  dt("waktu_mulai_job", "Job mulai"),
                  dt("waktu_selesai_job", "Job selesai"),
@@ -1103,6 +1132,7 @@ BRD = Process(
              kelengkapan="Laporan", waktu="15 menit", waktu_iso="PT15M", output="Laporan",
              candidate="pemeriksa_ti",
              keterangan="Dikerjakan oleh Pemeriksa TIK yang berbeda dari pelaksana langkah 4.",
+             assignee="pelaksana_pemeriksa", differs_from="brd_04",
              form_key="brd_05_konfirmasi_hasil", form_schema=form("Konfirmasi hasil back-up/restore", [
                  boolean("checksum_cocok", "Checksum cocok?"),
                  enum("uji_restore_atau_aplikasi", "Uji restore / aplikasi", ["berhasil", "gagal", "tidak diuji"],

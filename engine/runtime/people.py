@@ -1,0 +1,121 @@
+"""People in a step: who a new task goes to when its model names people, and whether a form may pick them.
+
+A task whose model names people (``engine.modeling.performers``) goes to those of them who are active
+and hold its role; when none is, it falls back to the role pool and the supervisors of its role are
+told, so someone reassigns it. Accounts are read once per unit of work, only for the usernames asked
+about: a step that names nobody and picks nobody reads no account.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from engine.modeling.performers import ASSIGNEE, NamedPerformer
+from engine.modeling.roles import RoleCatalog
+from engine.permissions import Permissions
+from engine.persistence.models import CANDIDATE_USERS_MAX, UserAccount, UserRole, candidate_text
+from engine.runtime.unit_of_work import UnitOfWork
+from engine.worker.notifications import add_notification, users_holding
+
+_ACCOUNTS, _ROLES = UserAccount.__table__, UserRole.__table__
+
+
+class People:
+    """Accounts (active or not) and their roles, read in the caller's transaction and kept for it."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._known: dict[str, tuple[bool, frozenset[str]] | None] = {}  # None: no such account
+
+    def load(self, usernames: Iterable[str]) -> None:
+        """Read the accounts not read yet, in one statement."""
+        wanted = sorted({u for u in usernames if u not in self._known})
+        if not wanted:
+            return
+        found: dict[str, tuple[bool, set[str]]] = {}
+        rows = self._connection.execute(
+            select(_ACCOUNTS.c.username, _ACCOUNTS.c.active, _ROLES.c.role_key)
+            .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id).where(_ACCOUNTS.c.username.in_(wanted)))
+        for username, active, role in rows:
+            _active, held = found.setdefault(username, (bool(active), set()))
+            if role is not None:
+                held.add(role)
+        for username in wanted:
+            account = found.get(username)
+            self._known[username] = (account[0], frozenset(account[1])) if account else None
+
+    def why_not(self, username: str, role: str, roles: RoleCatalog, may: Permissions) -> str | None:
+        """Why ``username`` may not work on tasks of ``role`` (unknown, inactive, lacks it), or None."""
+        self.load([username])
+        account = self._known[username]
+        if account is None:
+            return f"Pengguna '{username}' tidak dikenal."
+        active, held = account
+        if not active:
+            return f"Pengguna '{username}' tidak aktif."
+        if not may.may_work_on(role, held):
+            return f"Pengguna '{username}' tidak memegang peran {roles.title(role)}."
+        return None
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Where a new task whose model names people goes."""
+
+    named: tuple[str, ...]  # whom the case data names
+    takers: tuple[str, ...]  # those of them who may take it: active holders of the task's role
+    assignee: str | None  # camunda:assignee: the one taker, who holds the task at once
+    refused: dict[str, str] = field(default_factory=dict)  # named but not a taker: username -> why
+
+    @property
+    def candidate_users(self) -> str | None:
+        return candidate_text(self.takers)
+
+    @property
+    def fell_back(self) -> bool:
+        """People were named and none may take it: the task went to the whole role pool."""
+        return bool(self.named) and not self.takers
+
+    def payload(self) -> dict[str, Any]:
+        """What the task_created audit event says about it."""
+        found: dict[str, Any] = {"named": list(self.named), "candidates": list(self.takers)}
+        if self.refused:
+            found["not_routed"] = dict(self.refused)
+        return found
+
+
+def route(performer: NamedPerformer, data: Mapping[str, Any], role: str, people: People, roles: RoleCatalog,
+          may: Permissions) -> Routing:
+    """The takers among the people ``data`` names for a task of ``role``."""
+    named = tuple(performer.usernames(data))
+    people.load(named)
+    refused = {u: why for u in named if (why := people.why_not(u, role, roles, may))}
+    takers = tuple(u for u in named if u not in refused)
+    if len(candidate_text(takers) or "") > CANDIDATE_USERS_MAX:  # beyond any real team: the role pool decides
+        refused.update({u: "Daftar orang terlalu panjang." for u in takers})
+        takers = ()
+    assignee = takers[0] if takers and performer.kind == ASSIGNEE else None
+    return Routing(named, takers, assignee, refused)
+
+
+def tell_supervisors(work: UnitOfWork, roles: RoleCatalog, task: Mapping[str, Any], routing: Routing,
+                     now: datetime) -> None:
+    """None of the people the model named for a new task (a ``human_task`` row's values) may take it, so
+    it went to the whole role: the supervisors of its role are told, so one of them reassigns it if needed."""
+    why = " ".join(routing.refused.values())
+    body = (f"{case_label(task['process_name'], task['business_key'], task['instance_id'])}: langkah "
+            f"'{task['name']}' ditujukan kepada {', '.join(routing.named)}, tetapi tidak dapat diberikan. {why} "
+            f"Tugas kini tersedia bagi semua pemegang peran {roles.title(task['role'])}; alihkan bila perlu.")
+    for person in users_holding(work.session, roles, roles.supervisors_of(task["role"])):
+        add_notification(work.session, recipient=person, kind="task_fallback",
+                         title=f"Tugas kembali ke peran: {task['name']}", body=body,
+                         dedup_key=f"fallback:{task['id']}:{person.username}", now=now,
+                         instance_id=task["instance_id"], task_id=task["id"])
+
+
+def case_label(process_name: str, business_key: str | None, instance_id: int) -> str:
+    return f"{process_name} #{instance_id}" + (f" ({business_key})" if business_key else "")
