@@ -35,7 +35,7 @@ def complete(task_id: str) -> Response | tuple[str, int]:
     """Store the uploads, then complete the task; invalid data re-renders the form (422) with the values kept."""
     user = current_user.username
     page = current_alur().cases.task_page(task_id, user)
-    data, errors = read_submission(page.schema, request.form, request.files, _store_for(user))
+    data, errors = read_submission(page.schema, request.form, request.files, store_for(user))
     try:
         if errors:  # conversion or upload problems: report them with the schema's own findings
             current_alur().forms.validate(page.task.form_key, data)
@@ -63,7 +63,7 @@ def unclaim(task_id: str) -> Response:
     return redirect(url_for("inbox.index", tab="available"))
 
 
-def _store_for(user: str):  # noqa: ANN202 - a closure over the current user
+def store_for(user: str):  # noqa: ANN202 - a closure over the current user
     def store(upload: FileStorage, accept: list[str]) -> AttachmentView:
         return current_alur().attachments.store(upload.stream, upload.filename or "", user, accept)
     return store

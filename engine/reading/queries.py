@@ -7,7 +7,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, literal_column, or_, select, union_all
+from sqlalchemy import (Connection, Select, and_, bindparam, false, func, literal_column, or_, select, true,
+                        union_all)
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
@@ -18,9 +19,10 @@ from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition,
                                       UserAccount, UserRole)
 from engine.persistence.rows import case_row, task_row
 from engine.modeling.roles import RoleCatalog
-from engine.permissions import Permissions, reads_every_case
+from engine.permissions import Permissions, Reader, is_admin, is_read_only, reads_every_case
+from engine.reading.access import reader_of
 from engine.worker.notifications import UNREAD_COUNT
-from engine.accounts.users import ACTIVE_USER_ROLES, active_user_view, roles_of
+from engine.accounts.users import ACTIVE_USER_ROLES, active_user_view
 from engine.values import AuditEventView, CaseView, Page, TaskView, UserView
 
 INBOX_TABS = ("mine", "available", "overdue")
@@ -116,9 +118,10 @@ class Queries:
         return SignedInUser(user, rows[0].unread) if user is not None else None
 
     def _task_roles(self, connection: Connection, username: str, user_roles: frozenset[str] | None = None) -> list[str]:
+        """The roles whose ready tasks the user is offered (never a requester's step: ``pool_roles``)."""
         if user_roles is None:
             user_roles = frozenset(connection.scalars(ACTIVE_USER_ROLES, {"username": username}))
-        return sorted(self._roles.expand(user_roles))
+        return sorted(self._may.pool_roles(user_roles))
 
     def task(self, task_id: str) -> TaskView:
         with self._sessions() as session:
@@ -134,12 +137,16 @@ class Queries:
                 definition_id=row.definition_id, definition_version=definition.version,
                 business_key=row.business_key, status=row.status, started_by=row.started_by,
                 started_at=row.started_at, ended_at=row.ended_at, due_at=row.due_at, warning_at=row.warning_at,
-                data=json.loads(row.data_json or "{}"), version=row.version)
+                data=json.loads(row.data_json or "{}"), version=row.version, opd_id=row.opd_id,
+                confidential=row.confidential)
 
     def case_tasks(self, instance_id: int) -> list[TaskView]:
         with self._sessions() as session:
+            # Tasks opened at one moment: the one done at once (a step registered on a requester's
+            # behalf) before those it opened.
             rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
-                                   .order_by(HumanTask.created_at, HumanTask.id))
+                                   .order_by(HumanTask.created_at, HumanTask.completed_at.is_(None),
+                                             HumanTask.completed_at, HumanTask.id))
             return [task_view(r, with_data=True) for r in rows]
 
     def open_tasks(self, instance_id: int) -> list[TaskView]:
@@ -187,27 +194,47 @@ class Queries:
 
     def visible_cases(self, username: str, process_key: str | None = None, status: str | None = None,
                           page: int = 1, per_page: int = 25) -> Page:
-        """Cases a user may read, newest first: all for ``reads_every_case``; otherwise those the user
-        started or acted in, or with a task of a role the user holds or supervises."""
+        """Cases a user may read (``Permissions.case_access`` as a query), newest first."""
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
         with self._sessions() as session:
-            user_roles = roles_of(session, username)
-            conditions = []
+            reader = reader_of(session, username)
+            conditions = [self._readable(reader)]
             if process_key:
                 conditions.append(ProcessInstance.process_key == process_key)
             if status:
                 conditions.append(ProcessInstance.status == status)
-            if not reads_every_case(user_roles):
-                task_roles = self._may.task_roles_seen(user_roles)
-                involved = select(HumanTask.id).where(HumanTask.instance_id == ProcessInstance.id, or_(
-                    HumanTask.role.in_(sorted(task_roles)), HumanTask.assignee == username,
-                    HumanTask.completed_by == username)).exists()
-                conditions.append(or_(ProcessInstance.started_by == username, involved))
             where = and_(True, *conditions)
             total = session.scalar(select(func.count()).select_from(ProcessInstance).where(where)) or 0
             ids = session.scalars(select(ProcessInstance.id).where(where).order_by(ProcessInstance.id.desc())
                                   .offset((page - 1) * per_page).limit(per_page)).all()
         return Page([self.case(i) for i in ids], page, per_page, total)
+
+    def _readable(self, reader: Reader) -> Any:
+        """``Permissions.case_access`` (not None) as a condition on ``process_instance``."""
+        if is_read_only(reader.roles):
+            return true()
+        cases, username = ProcessInstance, reader.username
+        staff = reader.roles - self._roles.external
+        readable = []
+        if staff:
+            named = or_(HumanTask.assignee == username, HumanTask.completed_by == username)
+            held = sorted(self._may.pool_roles(staff))
+            supervised = sorted(self._may.supervised_roles(staff))
+
+            def any_task(*conditions: Any) -> Any:
+                return select(HumanTask.id).where(HumanTask.instance_id == cases.id, or_(*conditions)).exists()
+
+            confidential_ok = any_task(named, HumanTask.role.in_(supervised),
+                                       and_(HumanTask.role.in_(held), HumanTask.state.in_(TASK_STATES_OPEN)))
+            normal_ok = (true() if reads_every_case(staff) or is_admin(staff)
+                         else any_task(named, HumanTask.role.in_(held), HumanTask.role.in_(supervised)))
+            readable += [cases.started_by == username, and_(cases.confidential.is_(True), confidential_ok),
+                         and_(cases.confidential.is_(False), normal_ok)]
+        if self._may.is_requester(reader.roles):
+            readable.append(cases.started_by == username)
+            if reader.opd_id is not None:
+                readable.append(cases.opd_id == reader.opd_id)
+        return or_(false(), *readable)
 
 
 TASK_STATES_OPEN = ("ready", "claimed")
@@ -229,7 +256,7 @@ _ACCOUNTS, _ROLES = UserAccount.__table__, UserRole.__table__
 # One row per role (one with a NULL role for a user without roles).
 _SIGNED_IN_USER = (
     select(_ACCOUNTS.c.id.label("user_id"), _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email,
-           _ROLES.c.role_key, UNREAD_COUNT.scalar_subquery().label("unread"))
+           _ACCOUNTS.c.opd_id, _ACCOUNTS.c.email_mode, _ROLES.c.role_key, UNREAD_COUNT.scalar_subquery().label("unread"))
     .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
     .where(_ACCOUNTS.c.username == _USERNAME, _ACCOUNTS.c.active.is_(True)))
 
