@@ -148,7 +148,8 @@ class Permissions:
     def case_access(self, case: CaseFacts, tasks: Sequence[TaskFacts], reader: Reader) -> Access | None:
         """How much of a case ``reader`` reads, or None.
 
-        - Auditors read every case in full.
+        - Auditors read every case in full: the roles that read the audit trail (``may_audit``:
+          Auditor, and Admin Sistem, who reads it through the audit pages anyway).
         - Staff (roles that are not external) read a case in full as a participant (its starter, a
           person named on one of its tasks, a holder of the role of one of its tasks) or a supervisor
           of one of its task roles, or through ``CASE_READER_ROLES``. A confidential case ("sifat
@@ -157,7 +158,7 @@ class Permissions:
         - Requesters (external roles) read, as the requester's view, the cases they started and
           the cases started or registered for their unit; never other requesters' cases.
         """
-        if is_read_only(reader.roles):
+        if may_audit(reader.roles):
             return Access.FULL
         staff = reader.roles - self._catalog.external
         if staff and self._staff_reads(case, tasks, reader.username, staff):

@@ -246,8 +246,14 @@ class CaseFiles:
 
         :raises NotFound: the case has no such document  :raises PermissionDenied:
         """
-        page = self.case_page(instance_id, username)
-        documents = page.documents
+        instance = self._queries.case(instance_id)
+        tasks = self._queries.case_tasks(instance_id)
+        access = self._may.case_access(*facts_of(instance, tasks), self._reader(username))
+        if access is None:
+            raise PermissionDenied("Anda tidak berwenang melihat kasus ini", instance_id=instance_id)
+        steps = self._steps(instance.definition_id, tasks)
+        documents = (self._documents(steps) if access is Access.FULL
+                     else self._requester_page(instance, steps, can_cancel=False).documents)
         if sha256 not in {d.sha256 for d in documents}:
             raise NotFound("Dokumen tidak ditemukan pada kasus ini", instance_id=instance_id, sha256=sha256)
         return self._attachments.get(sha256), self._attachments.path_of(sha256)

@@ -19,7 +19,7 @@ from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition,
                                       UserAccount, UserRole)
 from engine.persistence.rows import case_row, task_row
 from engine.modeling.roles import RoleCatalog
-from engine.permissions import Permissions, Reader, is_admin, is_read_only, reads_every_case
+from engine.permissions import Permissions, Reader, is_admin, may_audit, reads_every_case
 from engine.reading.access import reader_of
 from engine.worker.notifications import UNREAD_COUNT
 from engine.accounts.users import ACTIVE_USER_ROLES, active_user_view
@@ -211,7 +211,7 @@ class Queries:
 
     def _readable(self, reader: Reader) -> Any:
         """``Permissions.case_access`` (not None) as a condition on ``process_instance``."""
-        if is_read_only(reader.roles):
+        if may_audit(reader.roles):
             return true()
         cases, username = ProcessInstance, reader.username
         staff = reader.roles - self._roles.external

@@ -241,10 +241,11 @@ def test_a_confidential_letter_is_read_by_its_participants_supervisors_and_audit
         "kasi_pdi": None, "pengelola": None, "pemeriksa": None, "auditor": "full", "admin": "full",
         "pemilik": "full", "opd": "requester", "opd_bapenda": None, "walidata": None}
     # rahasia: the registrar (a participant), the holders of the open step's role, their supervisor
-    # (Kepala Dinas supervises the Kabid), the auditor; no longer the process owner or Admin Sistem
+    # (Kepala Dinas supervises the Kabid), those who read the audit trail (Auditor, Admin Sistem);
+    # no longer the process owner
     assert readers(office, secret, PEOPLE) == {
         "kasubag_tu": "full", "kabid": "full", "kabid2": "full", "kadis": "full", "kasi_infra": None,
-        "kasi_pdi": None, "pengelola": None, "pemeriksa": None, "auditor": "full", "admin": None,
+        "kasi_pdi": None, "pengelola": None, "pemeriksa": None, "auditor": "full", "admin": "full",
         "pemilik": None, "opd": "requester", "opd_bapenda": None, "walidata": None}
     office.users.add_user("pengelola2", "Pengelola Dua", "rahasia-uji-123", {"pengelola_ti"})
     for element_id in ("brd_02a", "brd_02b", "brd_03"):
