@@ -107,8 +107,8 @@ class Runner:
             return self._save(work, case, definition, workflow, actor, now, auto_assign=actor_roles,
                               starter=actor, known=set())
 
-    def register_case(self, process_key: str, actor: str, opd_id: int, business_key: Any,
-                      data: dict[str, Any]) -> StepResult:
+    def register_case(self, process_key: str, actor: str, opd_id: int | None, business_key: Any,
+                      data: Any) -> StepResult:
         """A registrar registers an incoming letter for a requesting unit: the case starts with the
         agenda/SRIKANDI number as its business key and the requester's first step done by the
         registrar with ``data`` (the letter's scan among it), in one transaction. Both events say

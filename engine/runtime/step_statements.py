@@ -55,7 +55,7 @@ INSERT_TASKS = DirectStatement(insert(TASKS), columns=[
 
 # A step done in the same transaction that opened it (a registrar's registration of a requester's
 # letter): written like the tasks above, so its times sort with theirs.
-INSERT_DONE_TASK = DirectStatement(insert(TASKS), columns=[
+INSERT_DONE_TASK = DirectStatement(insert(HumanTask), columns=[
     "id", "instance_id", "process_key", "process_name", "business_key", "element_id", "name", "role", "form_key",
     "state", "assignee", "created_at", "claimed_at", "due_at", "version", "completed_at", "completed_by",
     "data_json"])
