@@ -37,6 +37,7 @@ class CaseFacts:
     started_by: str
     opd_id: int | None
     confidential: bool
+    registered: bool = False  # registered for ``opd_id`` by a registrar
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ class Permissions:
           surat: rahasia") narrows this to participants, supervisors and auditors, and a participant
           by role to a holder of the role of an *open* task (who must act on it).
         - Requesters (external roles) read, as the requester's view, the cases they started and
-          the cases started or registered for their unit; never other requesters' cases.
+          the cases a registrar registered for their unit; never other requesters' cases.
         """
         if may_audit(reader.roles):
             return Access.FULL
@@ -164,7 +165,8 @@ class Permissions:
         if staff and self._staff_reads(case, tasks, reader.username, staff):
             return Access.FULL
         if self.is_requester(reader.roles) and (
-                case.started_by == reader.username or (case.opd_id is not None and case.opd_id == reader.opd_id)):
+                case.started_by == reader.username
+                or (case.registered and case.opd_id is not None and case.opd_id == reader.opd_id)):
             return Access.REQUESTER
         return None
 

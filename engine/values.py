@@ -57,6 +57,7 @@ class CaseView:
     version: int
     opd_id: int | None = None  # the requesting unit
     confidential: bool = False  # sifat surat rahasia: participants, supervisors and auditors only
+    registered: bool = False  # a registrar registered the letter for the unit (``opd_id``)
 
 
 @dataclass(frozen=True)

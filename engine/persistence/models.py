@@ -69,6 +69,9 @@ class ProcessInstance(Base):
     opd_id: Mapped[Optional[int]] = mapped_column(ForeignKey("opd.id"), index=True)
     # "Sifat surat: rahasia": only participants, supervisors and auditors read it (engine.permissions).
     confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A registrar registered the letter on the unit's behalf: every requester of ``opd_id`` reads it
+    # (a case a requester started is read by that requester only).
+    registered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_process_instance_warning", "warned_at", "warning_at"),

@@ -28,12 +28,12 @@ def case_facts(session: Session, instance_id: int) -> tuple[CaseFacts, list[Task
     row = case_row(session, instance_id)
     tasks = session.execute(select(HumanTask.role, HumanTask.state, HumanTask.assignee, HumanTask.completed_by)
                             .where(HumanTask.instance_id == instance_id)).all()
-    return CaseFacts(row.started_by, row.opd_id, row.confidential), [TaskFacts(*t) for t in tasks]
+    return CaseFacts(row.started_by, row.opd_id, row.confidential, row.registered), [TaskFacts(*t) for t in tasks]
 
 
 def facts_of(case: CaseView, tasks: Iterable[TaskView]) -> tuple[CaseFacts, list[TaskFacts]]:
     """The same facts from the views a page has read already."""
-    return (CaseFacts(case.started_by, case.opd_id, case.confidential),
+    return (CaseFacts(case.started_by, case.opd_id, case.confidential, case.registered),
             [TaskFacts(t.role, t.state, t.assignee, t.completed_by) for t in tasks])
 
 

@@ -236,7 +236,7 @@ class CaseFiles:
             instance_id=instance.instance_id, process_key=instance.process_key, process_name=instance.process_name,
             business_key=instance.business_key, status=instance.status, started_at=instance.started_at,
             ended_at=instance.ended_at, opd_name=self._opd_name(instance.opd_id),
-            registered=self._registered(instance),
+            registered=instance.registered,
             submitted=[StepSummary(s.task.name, s.task.completed_at) for s in own],
             outcome=StepSummary(final.task.name, final.task.completed_at) if final is not None else None,
             documents=self._documents(shown), can_cancel=can_cancel)
@@ -280,11 +280,6 @@ class CaseFiles:
         if user is None or not user.active:
             return Reader(username, frozenset())
         return Reader(username, user.roles, user.opd_id)
-
-    def _registered(self, instance: CaseView) -> bool:
-        """Started by someone who is not a requester: a registrar, for the case's unit."""
-        starter = self._users.find(instance.started_by)
-        return instance.opd_id is not None and starter is not None and not self._may.is_requester(starter.roles)
 
     def _opd_name(self, opd_id: int | None) -> str | None:
         return self._opds.get(opd_id).name if opd_id is not None else None

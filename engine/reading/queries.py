@@ -138,7 +138,7 @@ class Queries:
                 business_key=row.business_key, status=row.status, started_by=row.started_by,
                 started_at=row.started_at, ended_at=row.ended_at, due_at=row.due_at, warning_at=row.warning_at,
                 data=json.loads(row.data_json or "{}"), version=row.version, opd_id=row.opd_id,
-                confidential=row.confidential)
+                confidential=row.confidential, registered=row.registered)
 
     def case_tasks(self, instance_id: int) -> list[TaskView]:
         with self._sessions() as session:
@@ -233,7 +233,7 @@ class Queries:
         if self._may.is_requester(reader.roles):
             readable.append(cases.started_by == username)
             if reader.opd_id is not None:
-                readable.append(cases.opd_id == reader.opd_id)
+                readable.append(and_(cases.registered.is_(True), cases.opd_id == reader.opd_id))
         return or_(false(), *readable)
 
 

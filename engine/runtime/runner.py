@@ -145,7 +145,7 @@ class Runner:
             on_behalf = {"on_behalf": True, "registered_for": {"opd_id": opd.opd_id, "code": opd.code,
                                                                "name": opd.name}}
             case, workflow, now = self._open_case(work, row, definition, actor, business_key, {}, opd.opd_id,
-                                                  also=on_behalf, confidential=is_confidential(data))
+                                                  also=on_behalf, confidential=is_confidential(data), registered=True)
             decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(work, case.id, decisions, actor, now)
             ready = workflow.get_tasks(state=TaskState.READY, manual=True)
@@ -181,7 +181,7 @@ class Runner:
     def _open_case(self, work: UnitOfWork, row: Any, definition: ParsedDefinition, actor: str,
                    business_key: str | None, initial: dict[str, Any], opd_id: int | None,
                    within: Callable[[UnitOfWork, int], None] | None = None, also: dict[str, Any] | None = None,
-                   confidential: bool = False) -> tuple[_Case, BpmnWorkflow, datetime]:
+                   confidential: bool = False, registered: bool = False) -> tuple[_Case, BpmnWorkflow, datetime]:
         """The new case's row, its workflow with the start data, and its ``instance_started`` event
         (``also``: more of that event's payload)."""
         session = work.session
@@ -193,7 +193,7 @@ class Runner:
         instance = ProcessInstance(
             definition_id=row.id, process_key=definition.process_key, business_key=business_key, status="running",
             state_json="{}", data_json="{}", started_by=actor, started_at=now, version=1, opd_id=opd_id,
-            confidential=confidential or is_confidential(initial))
+            confidential=confidential or is_confidential(initial), registered=registered)
         instance.due_at, instance.warning_at = self._case_deadlines(work, definition, now)
         session.add(instance)
         session.flush()

@@ -3,8 +3,8 @@
 - A task that arrives for a role is announced to the role's holders; a task assigned to a person
   when it was created (by someone else's action) is announced to that person. A requester's own
   step and a task already taken or done by the time the worker looks are not announced.
-- A case a requester started, or one registered for a requesting unit, is announced to that
-  requester and the unit's requester accounts when it is completed or cancelled.
+- A case a requester started is announced to that requester when it is completed or cancelled;
+  one a registrar registered for a requesting unit, to the unit's requester accounts.
 
 The completion of a task writes nothing for this (its statements are guarded, see
 tests/engine/test_transaction.py): the worker reads the audit events written since its cursor
@@ -126,7 +126,7 @@ class Announcements:
             return []
         holders = select(UserRole.user_id).where(UserRole.role_key.in_(external))
         conditions = [UserAccount.username == case.started_by]
-        if case.opd_id is not None:
+        if case.registered and case.opd_id is not None:
             conditions.append(UserAccount.opd_id == case.opd_id)
         names = session.scalars(select(UserAccount.username).where(
             UserAccount.active.is_(True), UserAccount.id.in_(holders), or_(*conditions))

@@ -224,6 +224,13 @@ def test_a_requester_of_another_opd_cannot_list_open_or_download_the_case(office
     with pytest.raises(PermissionDenied):  # a requester's step never goes to a pool
         office.runner.unclaim_task(first.task_id, "pengguna")
     assert first.task_id not in {t.task_id for t in office.queries.inbox("pengguna2", "available").items}
+    # a colleague of the same unit reads the letters registered for the unit, not one a requester sent
+    office.users.add_user("opd_dinkes2", "OPD Dinkes Dua", "rahasia-uji-123", {"opd_pemohon"},
+                          opd_id=office.dinkes.opd_id)
+    sent = office.runner.start_case(SOP05, "opd", "BRD/7").instance_id
+    assert office.queries.case(sent).opd_id == office.dinkes.opd_id  # linked to the unit all the same
+    assert readers(office, sent, ["opd", "opd_dinkes2"]) == {"opd": "requester", "opd_dinkes2": None}
+    assert readers(office, case, ["opd", "opd_dinkes2"]) == {"opd": "requester", "opd_dinkes2": "requester"}
 
 
 # -- sifat surat: rahasia --------------------------------------------------------------------------------

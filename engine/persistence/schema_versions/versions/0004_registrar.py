@@ -45,6 +45,7 @@ def upgrade() -> None:
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.add_column(sa.Column('opd_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('confidential', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('registered', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_index(batch_op.f('ix_process_instance_opd_id'), ['opd_id'], unique=False)
         batch_op.create_foreign_key('fk_process_instance_opd_id_opd', 'opd', ['opd_id'], ['id'])
 
@@ -63,6 +64,7 @@ def downgrade() -> None:
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.drop_constraint('fk_process_instance_opd_id_opd', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_process_instance_opd_id'))
+        batch_op.drop_column('registered')
         batch_op.drop_column('confidential')
         batch_op.drop_column('opd_id')
 
