@@ -59,7 +59,10 @@ from engine.permissions import (
     may_read_models,
 )
 from engine.persistence.schema import upgrade as upgrade_schema
-from engine.reading.case_pages import TaskPage
+from engine.accounts.opd import OpdView
+from engine.reading.case_pages import RequesterCasePage, TaskPage
+from engine.runtime.comments import MAX_COMMENT_LENGTH, CommentView
+from engine.runtime.registration import RegistrationForm
 from engine.reading.queries import COUNT_CAP, INBOX_TABS, TASK_STATES_OPEN
 from engine.runtime.attachments import AttachmentView
 from engine.runtime.case_migration import MigrationRefused
@@ -79,6 +82,7 @@ __all__ = [
     "CATCH_UP_POLICIES", "ScheduleView",
     "TaskView", "UserView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
     "MANDATE_KINDS", "AttachmentView", "HistoryStep", "DraftView", "MAX_DRAFT_BYTES",
+    "RequesterCasePage", "RegistrationForm", "OpdView", "CommentView", "MAX_COMMENT_LENGTH",
     "COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",
     "KEY_FILE_ENV", "PUBLIC_KEY_ENV", "generate_key_file", "key_id", "public_key_text", "signing_key_from_env",
     "trusted_keys_from_env",

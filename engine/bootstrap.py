@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.mandates import MandateService
+from engine.accounts.opd import OpdService
 from engine.accounts.tokens import TokenService
 from engine.accounts.users import UserService
 from engine.audit.checkpoints import Checkpoints
@@ -38,8 +39,12 @@ from engine.reading.versions import Versions
 from engine.runtime.attachments import AttachmentStore
 from engine.runtime.case_migration import CaseMigrator
 from engine.runtime.drafts import Drafts
+from engine.runtime.comments import Comments
+from engine.runtime.registration import Registrations
 from engine.runtime.runner import Runner
 from engine.sop.render import SopDocuments
+from engine.worker.announcements import Announcements
+from engine.worker.digest import Digests
 from engine.worker.escalation import Escalation
 from engine.worker.jobs import Scheduling
 from engine.worker.leave_reminders import LeaveReminders
@@ -90,6 +95,9 @@ class Alur:
     model_lint: BpmnLint  # bpmnlint over a model before deploy
     mandates: MandateService  # stand-ins (Plh/Plt): appoint, list, end
     leave: LeaveAdmin  # per-person leave (cuti), kept by the Admin Sistem
+    opds: OpdService  # the requesting units (OPD), kept by Admin Sistem
+    registrations: Registrations  # what a registrar registers on a requester's behalf (runner.register_case)
+    comments: Comments  # comments on a case: audit events, never edited
 
     def close(self) -> None:
         self.db.dispose()
@@ -116,6 +124,8 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     drafts = Drafts(sessions, forms, roles, permissions, clock)
     mandates = MandateService(sessions, roles, permissions, clock)
     leave_reminders = LeaveReminders(sessions, roles, calendar, email=settings.smtp is not None)
+    opds = OpdService(sessions, clock)
+    catalog = ProcessCatalog(sessions, definitions, roles)
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
         definitions=definitions,
@@ -125,18 +135,22 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         calendar=calendar, calendar_admin=CalendarAdmin(sessions, calendar, clock),
         clock=clock, notifications=NotificationService(sessions, clock),
         schedules=ScheduleAdmin(sessions, definitions, clock),
-        scheduling=Scheduling(sessions, runner, escalation, drafts, mandates, leave_reminders),
-        mailer=Mailer(sessions, settings.smtp) if settings.smtp is not None else None,
+        scheduling=Scheduling(sessions, runner, escalation, drafts, mandates, leave_reminders,
+                              Announcements(sessions, roles, email=settings.smtp is not None),
+                              Digests(sessions, settings.public_url)),
+        mailer=Mailer(sessions, settings.smtp, public_url=settings.public_url) if settings.smtp is not None else None,
         read_log=read_log, checkpoints=Checkpoints(sessions, clock), histories=histories, replay=replay,
         audit_export=AuditExporter(sessions, histories, replay, read_log, settings.attachments_dir, clock),
         audit_log=AuditLog(sessions), audit_verifier=AuditVerifier(sessions),
         logins=LoginLog(sessions, clock), parser=parser,
         cases=CaseFiles(sessions, queries, definitions, forms, roles, permissions, users, attachments,
-                        calendar, drafts, clock),
-        catalog=ProcessCatalog(sessions, definitions, roles), attachments=attachments, drafts=drafts,
+                        calendar, drafts, opds, clock),
+        catalog=catalog, attachments=attachments, drafts=drafts,
         tokens=TokenService(sessions, users, clock), versions=Versions(sessions),
         migrator=CaseMigrator(sessions, definitions, calendar, clock),
         sop_documents=SopDocuments(sessions, roles, chromium=settings.chromium),
         model_lint=BpmnLint(PROJECT_ROOT),
         mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),
+        opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),
+        comments=Comments(sessions, permissions, clock, email=settings.smtp is not None),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +53,9 @@ class Settings:
     # scrypt's cost (N) for new password hashes. Each hash records its own parameters, so accounts
     # hashed at another cost still log in; the tests lower it (a real hash costs about 0.1 s).
     scrypt_n: int = 2 ** 15
+    # Where people reach Alur (e.g. https://alur.diskominfo.kaltimprov.go.id): e-mails link to the
+    # task or case under it. None: e-mails carry no link.
+    public_url: str | None = None
 
     @property
     def roles_file(self) -> Path:
@@ -76,7 +80,22 @@ def settings_from_env() -> Settings:
         smtp=smtp_settings_from_env(),
         worker_max_sleep=float(os.environ.get("ALUR_WORKER_MAX_SLEEP", "30")),
         chromium=os.environ.get("ALUR_CHROMIUM") or None,
+        public_url=public_url_from_env(),
     )
+
+
+def public_url_from_env() -> str | None:
+    """``ALUR_PUBLIC_URL`` without a trailing slash; only http(s) URLs.
+
+    :raises ValueError: set to something that is not an http(s) URL
+    """
+    url = os.environ.get("ALUR_PUBLIC_URL", "").strip().rstrip("/")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"ALUR_PUBLIC_URL must be an http(s) URL, not {url!r}")
+    return url
 
 
 def smtp_settings_from_env() -> SmtpSettings | None:

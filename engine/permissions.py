@@ -8,6 +8,8 @@ functions; rules that follow the role catalogue (group roles, supervisors) are m
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence, Set
+from dataclasses import dataclass
+from enum import Enum
 
 from engine.modeling.roles import RoleCatalog
 from engine.values import ActiveMandate
@@ -22,6 +24,42 @@ AUDIT_ROLES = frozenset({AUDITOR_ROLE, ADMIN_ROLE})
 # A stand-in (Plh/Plt) acts in the official's posts, never with these powers of theirs.
 NOT_BY_MANDATE = frozenset({ADMIN_ROLE, AUDITOR_ROLE, OWNER_ROLE})
 Mandates = Sequence[ActiveMandate]
+
+OPEN_TASK_STATES = ("ready", "claimed")
+
+
+class Access(Enum):
+    """How much of a case a person reads."""
+
+    FULL = "full"  # every step, its data and documents, the audit trail and the comments
+    REQUESTER = "requester"  # the requester's view: status, dates, what they sent and the outcome
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the reading rules look at on a case."""
+
+    started_by: str
+    opd_id: int | None
+    confidential: bool
+    registered: bool = False  # registered for ``opd_id`` by a registrar
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    role: str
+    state: str
+    assignee: str | None
+    completed_by: str | None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The person reading: username, roles (as held, not expanded) and their requesting unit."""
+
+    username: str
+    roles: frozenset[str]
+    opd_id: int | None = None
 
 
 def is_admin(roles: Set[str]) -> bool:
@@ -116,9 +154,11 @@ class Permissions:
 
     def may_read_task(self, task_role: str, people: Iterable[str | None], username: str, roles: Set[str],
                       mandates: Mandates = ()) -> bool:
-        """Holders and supervisors of its role, the people on it (assignee, performer), case readers,
-        and a stand-in whose mandate grants its role."""
-        return (self.may_work_on(task_role, roles, mandates) or username in set(people)
+        """Holders (never of an external role: see ``pool_roles``) and supervisors of its role, the
+        people on it (assignee, performer), case readers, and a stand-in whose mandate grants its role.
+        The case must be readable too (``case_access``), except by the people on the task."""
+        return (task_role in self.pool_roles(roles) or self.mandate_for_role(task_role, mandates) is not None
+                or username in set(people)
                 or self.supervises(task_role, roles) or reads_every_case(roles))
 
     def may_cancel(self, started_by: str, open_task_roles: Iterable[str], actor: str, roles: Set[str]) -> bool:
@@ -127,6 +167,75 @@ class Permissions:
                 or any(self.supervises(role, roles) for role in open_task_roles))
 
     def task_roles_seen(self, roles: Set[str]) -> set[str]:
-        """Task roles whose cases a person without ``CASE_READER_ROLES`` may read: held or supervised."""
-        return self._catalog.expand(roles) | {
-            role for role in self._catalog.roles if self._catalog.supervisors_of(role) & roles}
+        """Task roles whose cases a person without ``CASE_READER_ROLES`` may read: held or supervised
+        (never an external role by holding it: requesters do not read each other's cases)."""
+        return self.pool_roles(roles) | self.supervised_roles(roles)
+
+    # -- requesters, registrars and who reads a case ---------------------------------------------
+
+    def pool_roles(self, roles: Set[str]) -> set[str]:
+        """Task roles whose ready tasks are offered to a holder of ``roles``: held roles and their
+        groups, except external ones. A requester's step belongs to the requester who started the
+        case (or the registrar who does it on their behalf), never to every holder of the role."""
+        return self._catalog.expand(roles) - self._catalog.external
+
+    def supervised_roles(self, roles: Set[str]) -> set[str]:
+        """Task roles one of ``roles`` supervises (``roles.toml``; Admin Sistem not counted)."""
+        return {role for role in self._catalog.roles if self._catalog.supervisors_of(role) & roles}
+
+    def is_requester(self, roles: Set[str]) -> bool:
+        """Holds an external (requester) role."""
+        return bool(roles & self._catalog.external)
+
+    def may_unclaim(self, task_role: str) -> bool:
+        """A requester's step is never given back to a pool (see ``pool_roles``)."""
+        return task_role not in self._catalog.external
+
+    def may_register(self, start_roles: Set[str], roles: Set[str]) -> bool:
+        """A registrar (``roles.toml`` [registrars]) registers a letter for a requesting unit in any
+        SOP a requester starts, and does the requester's first step on its behalf."""
+        return bool(roles & self._catalog.registrars) and bool(start_roles & self._catalog.external)
+
+    def case_access(self, case: CaseFacts, tasks: Sequence[TaskFacts], reader: Reader) -> Access | None:
+        """How much of a case ``reader`` reads, or None.
+
+        - Auditors read every case in full: the roles that read the audit trail (``may_audit``:
+          Auditor, and Admin Sistem, who reads it through the audit pages anyway).
+        - Staff (roles that are not external) read a case in full as a participant (its starter, a
+          person named on one of its tasks, a holder of the role of one of its tasks) or a supervisor
+          of one of its task roles, or through ``CASE_READER_ROLES``. A confidential case ("sifat
+          surat: rahasia") narrows this to participants, supervisors and auditors, and a participant
+          by role to a holder of the role of an *open* task (who must act on it).
+        - Requesters (external roles) read, as the requester's view, the cases they started and
+          the cases a registrar registered for their unit; never other requesters' cases.
+        """
+        if may_audit(reader.roles):
+            return Access.FULL
+        staff = reader.roles - self._catalog.external
+        if staff and self._staff_reads(case, tasks, reader.username, staff):
+            return Access.FULL
+        if self.is_requester(reader.roles) and (
+                case.started_by == reader.username
+                or (case.registered and case.opd_id is not None and case.opd_id == reader.opd_id)):
+            return Access.REQUESTER
+        return None
+
+    def _staff_reads(self, case: CaseFacts, tasks: Sequence[TaskFacts], username: str, roles: Set[str]) -> bool:
+        if case.started_by == username or any(username in (t.assignee, t.completed_by) for t in tasks):
+            return True
+        supervised = self.supervised_roles(roles)
+        if any(t.role in supervised for t in tasks):
+            return True
+        held = self.pool_roles(roles)
+        if case.confidential:
+            return any(t.role in held and t.state in OPEN_TASK_STATES for t in tasks)
+        return reads_every_case(roles) or is_admin(roles) or any(t.role in held for t in tasks)
+
+    def may_comment(self, case: CaseFacts, tasks: Sequence[TaskFacts], reader: Reader) -> bool:
+        """A participant or a supervisor of the case (as in ``case_access``, staff only); an auditor
+        reads and never writes, and reading through ``CASE_READER_ROLES`` alone is not taking part."""
+        staff = reader.roles - self._catalog.external
+        if not staff or is_read_only(reader.roles):
+            return False
+        participant = self._staff_reads(case, tasks, reader.username, staff - CASE_READER_ROLES - {ADMIN_ROLE})
+        return participant or any(self.supervises(t.role, staff) for t in tasks)

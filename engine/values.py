@@ -141,6 +141,9 @@ class CaseView:
     warning_at: datetime | None
     data: dict[str, Any]
     version: int
+    opd_id: int | None = None  # the requesting unit
+    confidential: bool = False  # sifat surat rahasia: participants, supervisors and auditors only
+    registered: bool = False  # a registrar registered the letter for the unit (``opd_id``)
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,8 @@ class UserView:
     email: str | None
     active: bool
     roles: frozenset[str] = field(default_factory=frozenset)
+    opd_id: int | None = None  # the requesting unit a requester account belongs to
+    email_mode: str = "instant"  # e-mail of notifications: instant, digest or off
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""My account: change my password, issue and revoke my API tokens."""
+"""My account: change my password, how my notifications are e-mailed, my API tokens."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -16,7 +16,7 @@ bp = Blueprint("account", __name__, url_prefix="/akun")
 @login_required
 def index() -> str:
     return render_template("account/index.html", tokens=current_alur().tokens.list_tokens(current_user.username),
-                           issued=None)
+                           issued=None, **_notification_settings())
 
 
 @bp.post("/sandi")
@@ -33,13 +33,30 @@ def change_password() -> Response:
     return redirect(url_for("account.index"))
 
 
+@bp.post("/notifikasi")
+@login_required
+def set_email_mode() -> Response:
+    """E-mail of my notifications: each at once, one daily digest, or none (the bell shows them all)."""
+    current_alur().users.set_email_mode(current_user.username, request.form.get("email_mode", ""),
+                                        actor=current_user.username)
+    flash(gettext("Pilihan e-mail notifikasi disimpan."), "success")
+    return redirect(url_for("account.index"))
+
+
 @bp.post("/token")
 @login_required
 def issue_token() -> str:
     """Issue an API token and show it once."""
     user = current_user.username
     issued = current_alur().tokens.issue(user, request.form.get("name", ""), actor=user)
-    return render_template("account/index.html", tokens=current_alur().tokens.list_tokens(user), issued=issued)
+    return render_template("account/index.html", tokens=current_alur().tokens.list_tokens(user), issued=issued,
+                           **_notification_settings())
+
+
+def _notification_settings() -> dict[str, object]:
+    me = current_alur().users.get(current_user.username)
+    return {"me": me, "opd": current_alur().opds.get(me.opd_id) if me.opd_id is not None else None,
+            "mail_configured": current_alur().mailer is not None}
 
 
 @bp.post("/token/<int:token_id>/cabut")

@@ -1,4 +1,4 @@
-"""User administration for the Admin Sistem: add accounts, set roles, deactivate, reset passwords."""
+"""Administration for the Admin Sistem: accounts (roles, unit, status, password) and the OPD list."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -41,7 +41,48 @@ def add_user() -> Response | tuple[str, int]:
 @admin_required
 def user(username: str) -> str:
     return render_template("admin/user.html", user=current_alur().users.get(username),
-                           roles=current_alur().roles.roles.values())
+                           roles=current_alur().roles.roles.values(), opds=current_alur().opds.list(True))
+
+
+@bp.post("/pengguna/<username>/opd")
+@admin_required
+def set_opd(username: str) -> Response:
+    """Put a (requester) account in a requesting unit, or in none."""
+    raw = request.form.get("opd_id", "")
+    current_alur().users.set_opd(username, int(raw) if raw.isdigit() else None, actor=current_user.username)
+    flash(gettext("OPD %(name)s diperbarui.", name=username), "success")
+    return redirect(url_for("admin.user", username=username))
+
+
+@bp.get("/opd")
+@admin_required
+def opds() -> str:
+    return render_template("admin/opd.html", opds=current_alur().opds.list(True), error=None, form={})
+
+
+@bp.post("/opd")
+@admin_required
+def add_opd() -> Response | tuple[str, int]:
+    """Add a requesting unit; a refused one re-renders the form with the message and the values kept."""
+    form = request.form
+    try:
+        opd = current_alur().opds.add(form.get("code", ""), form.get("name", ""), actor=current_user.username)
+    except (InvalidInput, Conflict) as exc:
+        return render_template("admin/opd.html", opds=current_alur().opds.list(True), error=exc.message,
+                               form=form), status_of(exc)
+    flash(gettext("OPD %(name)s ditambahkan.", name=opd.name), "success")
+    return redirect(url_for("admin.opds"))
+
+
+@bp.post("/opd/<int:opd_id>")
+@admin_required
+def update_opd(opd_id: int) -> Response:
+    """Rename a unit, or (de)activate it (``active`` = 1 or 0)."""
+    active = {"1": True, "0": False}.get(request.form.get("active", ""))
+    name = request.form.get("name")
+    current_alur().opds.update(opd_id, current_user.username, name=name or None, active=active)
+    flash(gettext("OPD diperbarui."), "success")
+    return redirect(url_for("admin.opds"))
 
 
 @bp.post("/pengguna/<username>/peran")

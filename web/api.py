@@ -12,7 +12,8 @@ from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine import INBOX_TABS, DraftNotFound, DraftView, InvalidInput, TASK_STATES_OPEN, is_admin
+from engine import (INBOX_TABS, TASK_STATES_OPEN, DraftNotFound, DraftView, InvalidInput, PermissionDenied,
+                    RequesterCasePage, is_admin)
 from web.api_spec import openapi_document
 from web.auth import bearer_user
 from web.errors import json_error
@@ -168,14 +169,77 @@ def start_case() -> tuple[Response, int]:
     return response, 201
 
 
+@bp.post("/registrations")
+def register_case() -> tuple[Response, int]:
+    """A registrar registers an incoming letter for a requesting OPD (the requester's first step done)."""
+    body = _body()
+    opd_id = body.get("opd_id")
+    if opd_id is not None and (not isinstance(opd_id, int) or isinstance(opd_id, bool)):
+        raise InvalidInput(gettext("opd_id harus bilangan bulat."), field="opd_id")
+    result = current_alur().runner.register_case(str(body.get("process_key", "")), g.api_user, opd_id,
+                                                 body.get("business_key"), body.get("data"))
+    response = jsonify(to_json(result))
+    response.headers["Location"] = url_for("api.case", instance_id=result.instance_id)
+    return response, 201
+
+
+@bp.get("/cases/<int:instance_id>/comments")
+def comments(instance_id: int) -> Response:
+    return jsonify({"items": to_json(current_alur().comments.list(instance_id, g.api_user))})
+
+
+@bp.post("/cases/<int:instance_id>/comments")
+def add_comment(instance_id: int) -> tuple[Response, int]:
+    """A comment is an audit event: there is no route to change or delete one."""
+    comment = current_alur().comments.add(instance_id, g.api_user, _body().get("text"))
+    return jsonify(to_json(comment)), 201
+
+
+@bp.get("/opd")
+def opds() -> Response:
+    include_inactive = request.args.get("all") == "1" and is_admin(_roles())
+    return jsonify({"items": to_json(current_alur().opds.list(include_inactive))})
+
+
+@bp.post("/opd")
+def add_opd() -> tuple[Response, int]:
+    _require_admin()
+    body = _body()
+    opd = current_alur().opds.add(body.get("code", ""), body.get("name", ""), actor=g.api_user)
+    return jsonify(to_json(opd)), 201
+
+
+@bp.patch("/opd/<int:opd_id>")
+def update_opd(opd_id: int) -> Response:
+    _require_admin()
+    body = _body()
+    active = body.get("active")
+    if active is not None and not isinstance(active, bool):
+        raise InvalidInput(gettext("active harus true atau false."), field="active")
+    return jsonify(to_json(current_alur().opds.update(opd_id, g.api_user, name=body.get("name"), active=active)))
+
+
+def _roles() -> frozenset[str]:
+    user = bearer_user()
+    return user.roles if user is not None else frozenset()
+
+
+def _require_admin() -> None:
+    if not is_admin(_roles()):
+        raise PermissionDenied(gettext("Hanya Admin Sistem yang dapat mengubah daftar OPD."))
+
+
 @bp.get("/cases/<int:instance_id>")
 def case(instance_id: int) -> Response:
     page = current_alur().cases.case_page(instance_id, g.api_user)
+    if isinstance(page, RequesterCasePage):  # the requester's view: status and outcome only
+        return jsonify({"view": "requester", **to_json(page)})
     steps = [{"task": to_json(s.task), "langkah": s.langkah, "pass_no": s.pass_no,
               "worked_minutes": to_json(s.worked), "on_time": s.on_time, "overdue": s.overdue,
               "mutu_baku": s.meta.mutu_baku} for s in page.steps]
-    return jsonify({"case": to_json(page.instance), "steps": steps, "documents": to_json(page.documents),
-                    "marks": page.marks, "overdue": page.overdue, "worked_minutes": to_json(page.worked)})
+    return jsonify({"view": "full", "case": to_json(page.instance), "steps": steps,
+                    "documents": to_json(page.documents), "marks": page.marks, "overdue": page.overdue,
+                    "worked_minutes": to_json(page.worked)})
 
 
 @bp.post("/documents")

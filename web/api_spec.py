@@ -142,7 +142,31 @@ _SCHEMAS: dict[str, Any] = {
     "User": {"type": "object", "properties": {
         "user_id": {"type": "integer"}, "username": {"type": "string"}, "full_name": {"type": "string"},
         "email": {"type": ["string", "null"]}, "active": {"type": "boolean"},
-        "roles": {"type": "array", "items": {"type": "string"}}}},
+        "roles": {"type": "array", "items": {"type": "string"}},
+        "opd_id": {"type": ["integer", "null"], "description": "a requester's unit"},
+        "email_mode": {"enum": ["instant", "digest", "off"]}}},
+    "RegisterCase": {"type": "object", "required": ["process_key", "opd_id", "business_key", "data"], "properties": {
+        "process_key": {"type": "string", "example": "sop_backup_restore_db"},
+        "opd_id": {"type": "integer", "description": "the requesting unit (GET /opd)"},
+        "business_key": {"type": "string", "description": "the agenda or SRIKANDI number"},
+        "data": {"type": "object", "description": "the requester's first step, valid against its form; "
+                                                  "the letter's scan as a sha256 (POST /documents)"}}},
+    "RequesterCase": {"type": "object", "description": "what a requester reads of their case", "properties": {
+        "view": {"const": "requester"}, "instance_id": {"type": "integer"}, "process_name": {"type": "string"},
+        "business_key": {"type": ["string", "null"]}, "status": {"enum": ["running", "completed", "cancelled"]},
+        "started_at": {"type": "string", "format": "date-time"},
+        "ended_at": {"type": ["string", "null"], "format": "date-time"}, "opd_name": {"type": ["string", "null"]},
+        "outcome": {"type": ["object", "null"]}, "documents": {"type": "array", "items": _ref("CaseDocument")}}},
+    "Comment": {"type": "object", "properties": {
+        "comment_id": {"type": "integer", "description": "the audit event's id"}, "instance_id": {"type": "integer"},
+        "seq": {"type": "integer"}, "author": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+        "text": {"type": "string"}, "mentions": {"type": "array", "items": {"type": "string"},
+                                                 "description": "users notified"}}},
+    "NewComment": {"type": "object", "required": ["text"], "properties": {
+        "text": {"type": "string", "maxLength": 5000, "description": "plain text; @username notifies"}}},
+    "Opd": {"type": "object", "properties": {
+        "opd_id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
+        "active": {"type": "boolean"}}},
     "ProcessList": {"type": "object", "properties": {"items": {"type": "array", "items": {
         "type": "object", "properties": {"process_key": {"type": "string"}, "name": {"type": "string"},
                                          "version": {"type": "integer"}, "can_start": {"type": "boolean"},
@@ -212,8 +236,41 @@ _PATHS: dict[str, Any] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("StartCase")}}},
         "responses": {"201": _json(_ref("StepResult"), "Started"), **_errors(403, 404, 422)}}},
     "/cases/{instance_id}": {"get": {
-        "operationId": "getCase", "summary": "A case: steps against mutu baku, documents, diagram marks",
-        "parameters": [_INSTANCE_ID], "responses": {"200": _json(_ref("Case"), "The case"), **_errors(403, 404)}}},
+        "operationId": "getCase", "summary": "A case: steps against mutu baku, documents, diagram marks; "
+                                             "a requester gets status and outcome only",
+        "parameters": [_INSTANCE_ID], "responses": {
+            "200": _json({"oneOf": [_ref("Case"), _ref("RequesterCase")]}, "The case"), **_errors(403, 404)}}},
+    "/cases/{instance_id}/comments": {
+        "get": {"operationId": "listComments", "summary": "The case's comments, oldest first",
+                "parameters": [_INSTANCE_ID], "responses": {
+                    "200": _json({"type": "object",
+                                  "properties": {"items": {"type": "array", "items": _ref("Comment")}}},
+                                 "Comments"), **_errors(403, 404)}},
+        "post": {"operationId": "addComment", "summary": "Comment on a case (audited; never editable)",
+                 "parameters": [_INSTANCE_ID],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewComment")}}},
+                 "responses": {"201": _json(_ref("Comment"), "Added"), **_errors(403, 404, 422)}}},
+    "/registrations": {"post": {
+        "operationId": "registerCase", "summary": "Register an incoming letter for a requesting OPD "
+                                                  "(registrars: the requester's first step is done on its behalf)",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("RegisterCase")}}},
+        "responses": {"201": _json(_ref("StepResult"), "Registered"), **_errors(403, 404, 409, 422)}}},
+    "/opd": {
+        "get": {"operationId": "listOpd", "summary": "The requesting units (active ones; all=1 for Admin Sistem)",
+                "parameters": [{"name": "all", "in": "query", "schema": {"enum": ["1"]}}],
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "items": {"type": "array", "items": _ref("Opd")}}}, "Units"), **_errors()}},
+        "post": {"operationId": "addOpd", "summary": "Add a unit (Admin Sistem)",
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                     "type": "object", "required": ["code", "name"],
+                     "properties": {"code": {"type": "string"}, "name": {"type": "string"}}}}}},
+                 "responses": {"201": _json(_ref("Opd"), "Added"), **_errors(403, 409, 422)}}},
+    "/opd/{opd_id}": {"patch": {
+        "operationId": "updateOpd", "summary": "Rename or (de)activate a unit (Admin Sistem)",
+        "parameters": [{"name": "opd_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"name": {"type": "string"}, "active": {"type": "boolean"}}}}}},
+        "responses": {"200": _json(_ref("Opd"), "Changed"), **_errors(403, 404, 422)}}},
     "/documents": {"post": {
         "operationId": "uploadDocument", "summary": "Upload a document; use its sha256 in form data",
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {

@@ -1,12 +1,18 @@
-"""Cases: start one per SOP, the case list, the case file with its diagram, documents and audit trail."""
+"""Cases: start one per SOP, register a letter on a requester's behalf, the case list, the case file
+with its diagram, documents, comments and audit trail (or the requester's view of it)."""
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from engine import MAX_COMMENT_LENGTH, Conflict, FormInvalid, InvalidInput, RegistrationForm, RequesterCasePage
 from web.current import current_alur
+from web.forms import build_fields, read_submission
+from web.tasks import store_for
 
 bp = Blueprint("cases", __name__, url_prefix="/kasus")
 STATUSES = ("running", "completed", "cancelled")
@@ -21,7 +27,8 @@ def index() -> str:
         current_user.username, process_key, status, request.args.get("hal", 1, type=int),
         current_app.config["PER_PAGE"])
     return render_template("cases/index.html", page=page, process_key=process_key, status=status,
-                           processes=current_alur().catalog.processes(current_user.username))
+                           processes=current_alur().catalog.processes(current_user.username),
+                           can_register=bool(current_alur().registrations.processes(current_user.username)))
 
 
 @bp.get("/baru")
@@ -45,12 +52,77 @@ def start() -> Response:
     return redirect(url_for("cases.show", instance_id=result.instance_id))
 
 
+@bp.get("/daftar")
+@login_required
+def register_form() -> str:
+    """Register an incoming letter for a requesting OPD: choose the SOP, then the form."""
+    process_key = request.args.get("proses")
+    if not process_key:
+        return render_template("cases/register_choose.html",
+                               processes=current_alur().registrations.processes(current_user.username))
+    return _render_registration(current_alur().registrations.form(process_key, current_user.username))
+
+
+@bp.post("/daftar")
+@login_required
+def register() -> Response | tuple[str, int]:
+    """Start the case for the unit with the agenda number; the requester's first step is done here."""
+    alur, user = current_alur(), current_user.username
+    form = alur.registrations.form(request.form.get("process_key", ""), user)
+    data, errors = read_submission(form.schema, request.form, request.files, store_for(user))
+    opd_raw, agenda = request.form.get("opd_id", ""), request.form.get("business_key", "")
+    values = {**data, "opd_id": opd_raw, "business_key": agenda}
+    try:
+        if errors:  # conversion or upload problems: report them with the schema's own findings
+            alur.forms.validate(form.form_key, {**data, **_opd_fields(form)})
+            raise FormInvalid({}, form.form_key)
+        result = alur.runner.register_case(form.process_key, user, int(opd_raw) if opd_raw.isdigit() else None,
+                                           agenda, data)
+    except FormInvalid as exc:
+        return _render_registration(form, values, {**exc.errors, **errors}), 422
+    except (InvalidInput, Conflict) as exc:
+        field = str(exc.context.get("field") or "_form")
+        status = 409 if isinstance(exc, Conflict) else 422
+        return _render_registration(form, values, {**errors, field: exc.message}), status
+    flash(gettext("Surat didaftarkan sebagai kasus #%(id)s; langkah pertama tercatat atas nama pemohon.",
+                  id=result.instance_id), "success")
+    return redirect(url_for("cases.show", instance_id=result.instance_id))
+
+
+def _render_registration(form: RegistrationForm, values: dict[str, Any] | None = None,
+                         errors: dict[str, str] | None = None) -> str:
+    values, errors = values or {}, errors or {}
+    attachments = current_alur().attachments.find_many([v for v in values.values() if isinstance(v, str)])
+    fields = build_fields(form.schema, values, errors, {}, attachments)
+    return render_template("cases/register.html", form=form, fields=fields, values=values, errors=errors,
+                           max_mb=current_alur().attachments.max_bytes // (1024 * 1024))
+
+
+def _opd_fields(form: RegistrationForm) -> dict[str, str]:
+    """Placeholders for the fields the registration fills with the unit's name (so the schema's own
+    findings name only what the registrar typed)."""
+    full = current_alur().forms.get(form.form_key).schema.get("properties", {})
+    return {name: "-" for name, prop in full.items() if prop.get("x-opd")}
+
+
 @bp.get("/<int:instance_id>")
 @login_required
 def show(instance_id: int) -> str:
     case = current_alur().cases.case_page(instance_id, current_user.username)
     current_alur().read_log.record_read(current_user.username, instance_id, "case", remote_addr=request.remote_addr)
-    return render_template("cases/show.html", case=case, now=current_alur().cases.now())
+    if isinstance(case, RequesterCasePage):
+        return render_template("cases/requester.html", case=case)
+    return render_template("cases/show.html", case=case, now=current_alur().cases.now(),
+                           max_comment=MAX_COMMENT_LENGTH)
+
+
+@bp.post("/<int:instance_id>/komentar")
+@login_required
+def comment(instance_id: int) -> Response:
+    """Add a comment (plain text; @username notifies); it can never be edited afterwards."""
+    current_alur().comments.add(instance_id, current_user.username, request.form.get("text", ""))
+    flash(gettext("Komentar ditambahkan."), "success")
+    return redirect(url_for("cases.show", instance_id=instance_id, _anchor="komentar"))
 
 
 @bp.post("/<int:instance_id>/batal")

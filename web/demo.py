@@ -1,4 +1,5 @@
-"""Demo accounts for the embedded default: one per role a person holds (group roles come from members).
+"""Demo data for the embedded default: one account per role a person holds (group roles come from
+members), and a few requesting units (OPD) of the Pemprov Kaltim with the demo requesters in them.
 
 Username = the role key (``pengelola_ti``), password = ``demo-`` + the role key (``demo-pengelola_ti``).
 """
@@ -33,3 +34,29 @@ def ensure_demo_users(alur: Alur, actor: str = "system") -> list[str]:
             alur.users.add_user(username, full_name, password, {username}, actor=actor)
             created.append(username)
     return created
+
+
+# A few units of the Pemprov Kalimantan Timur, for trying registrations; real ones are kept by Admin Sistem.
+DEMO_OPDS = (
+    ("BAPENDA", "Badan Pendapatan Daerah Provinsi Kalimantan Timur"),
+    ("BAPPEDA", "Badan Perencanaan Pembangunan Daerah Provinsi Kalimantan Timur"),
+    ("BKD", "Badan Kepegawaian Daerah Provinsi Kalimantan Timur"),
+    ("DINKES", "Dinas Kesehatan Provinsi Kalimantan Timur"),
+    ("DISDIKBUD", "Dinas Pendidikan dan Kebudayaan Provinsi Kalimantan Timur"),
+    ("DPMPTSP", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Provinsi Kalimantan Timur"),
+)
+# The demo requesters' units.
+DEMO_REQUESTER_OPDS = {"opd_pemohon": "DINKES", "pengguna_jaringan": "BAPENDA"}
+
+
+def ensure_demo_opds(alur: Alur, actor: str = "system") -> list[str]:
+    """Add the demo units when the OPD list is empty, and put the demo requesters without a unit in
+    theirs; return the codes added."""
+    if alur.opds.list(include_inactive=True):
+        return []
+    added = {code: alur.opds.add(code, name, actor=actor) for code, name in DEMO_OPDS}
+    for username, code in DEMO_REQUESTER_OPDS.items():
+        user = alur.users.find(username)
+        if user is not None and user.opd_id is None:
+            alur.users.set_opd(username, added[code].opd_id, actor=actor)
+    return sorted(added)

@@ -1,4 +1,5 @@
-"""The bell: my notifications (overdue tasks, case warnings and breaches), newest first."""
+"""The bell: my notifications (new tasks, mentions, finished requests, overdue tasks, case warnings
+and breaches), newest first."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for

@@ -7,7 +7,7 @@ from werkzeug.serving import make_server
 
 from engine import Alur, start_embedded_worker, upgrade_schema
 from web import create_app
-from web.demo import ensure_demo_users
+from web.demo import ensure_demo_opds, ensure_demo_users
 
 
 def prepare(alur: Alur, demo_users: bool = True) -> None:
@@ -20,6 +20,9 @@ def prepare(alur: Alur, demo_users: bool = True) -> None:
         created = ensure_demo_users(alur)
         if created:
             print(f"demo users created: {', '.join(created)} (password: demo-<username>)")
+        units = ensure_demo_opds(alur)
+        if units:
+            print(f"demo OPD added: {', '.join(units)}")
 
 
 def serve(alur: Alur, host: str = "127.0.0.1", port: int = 5000) -> int:

@@ -68,7 +68,7 @@ def complete(task_id: str) -> Response | tuple[str, int]:
     re-render the page with the values kept, and keep them as the user's draft."""
     user = current_user.username
     page = current_alur().cases.task_page(task_id, user)
-    data, errors = read_submission(page.schema, request.form, request.files, _store_for(user))
+    data, errors = read_submission(page.schema, request.form, request.files, store_for(user))
     try:
         if errors:  # conversion or upload problems: report them with the schema's own findings
             current_alur().forms.validate(page.task.form_key, data)
@@ -95,7 +95,7 @@ def save_draft(task_id: str) -> Any:
         if autosave:
             return json_error(status_of(exc), exc.code, exc.message)
         raise
-    data, errors = read_submission(page.schema, request.form, request.files, _store_for(user))
+    data, errors = read_submission(page.schema, request.form, request.files, store_for(user))
     try:
         draft = current_alur().drafts.save(task_id, user, data)
     except EngineError as exc:
@@ -201,7 +201,7 @@ def reassign(task_id: str) -> Response:
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
-def _store_for(user: str) -> Store:
+def store_for(user: str) -> Store:
     """Store uploads as the current user."""
     def store(upload: FileStorage, accept: list[str]) -> AttachmentView:
         return current_alur().attachments.store(upload.stream, upload.filename or "", user, accept)

@@ -25,7 +25,8 @@ _LAST_USED_RESOLUTION = timedelta(minutes=1)  # avoid a write on every API call
 _TOKENS, _ACCOUNTS, _ROLES = ApiToken.__table__, UserAccount.__table__, UserRole.__table__
 _TOKEN_OWNER = (
     select(_TOKENS.c.id.label("token_id"), _TOKENS.c.last_used_at, _ACCOUNTS.c.id.label("user_id"),
-           _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email, _ROLES.c.role_key)
+           _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email, _ACCOUNTS.c.opd_id,
+           _ACCOUNTS.c.email_mode, _ROLES.c.role_key)
     .join(_ACCOUNTS, _ACCOUNTS.c.id == _TOKENS.c.user_id)
     .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
     .where(_TOKENS.c.token_sha256 == bindparam("digest"), _TOKENS.c.revoked.is_(False),

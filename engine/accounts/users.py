@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.accounts.opd import opd_row
 from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import Conflict, InvalidInput, UserNotFound
@@ -51,12 +52,13 @@ ACTIVE_USER_ROLES = (
 
 def active_user_view(rows: Sequence[Any]) -> UserView | None:
     """An active account read as one row per role (``user_id``, ``username``, ``full_name``,
-    ``email``, ``role_key``; a NULL role for an account without roles); None without rows."""
+    ``email``, ``opd_id``, ``email_mode``, ``role_key``; a NULL role for an account without roles);
+    None without rows."""
     if not rows:
         return None
     first = rows[0]
     return UserView(first.user_id, first.username, first.full_name, first.email, True,
-                    frozenset(r.role_key for r in rows if r.role_key is not None))
+                    frozenset(r.role_key for r in rows if r.role_key is not None), first.opd_id, first.email_mode)
 
 
 def roles_of(session: Session, username: str) -> set[str]:
@@ -66,7 +68,17 @@ def roles_of(session: Session, username: str) -> set[str]:
 
 def _view(session: Session, user: UserAccount) -> UserView:
     roles = frozenset(session.scalars(select(UserRole.role_key).where(UserRole.user_id == user.id)))
-    return UserView(user.id, user.username, user.full_name, user.email, user.active, roles)
+    return UserView(user.id, user.username, user.full_name, user.email, user.active, roles, user.opd_id,
+                    user.email_mode or "instant")
+
+
+EMAIL_MODES = ("instant", "digest", "off")
+
+
+def opd_of(session: Session, username: str) -> int | None:
+    """The requesting unit of an active user (None for unknown or inactive users, or no unit)."""
+    return session.scalar(select(UserAccount.opd_id).where(UserAccount.username == username,
+                                                           UserAccount.active.is_(True)))
 
 
 class UserService:
@@ -78,7 +90,7 @@ class UserService:
         self._scrypt_n = scrypt_n
 
     def add_user(self, username: str, full_name: str, password: str, roles: set[str] | frozenset[str] = frozenset(),
-                 actor: str = "system", email: str | None = None) -> UserView:
+                 actor: str = "system", email: str | None = None, opd_id: int | None = None) -> UserView:
         """:raises InvalidInput: bad username, short password or unknown role
         :raises Conflict: the username exists"""
         username = username.strip()
@@ -92,14 +104,18 @@ class UserService:
             session = work.session
             if session.scalar(select(UserAccount.id).where(UserAccount.username == username)) is not None:
                 raise Conflict(f"Pengguna '{username}' sudah ada", username=username)
+            if opd_id is not None:
+                opd_row(session, opd_id)
             user = UserAccount(username=username, full_name=full_name.strip() or username, email=email,
                                password_hash=hash_password(password, self._scrypt_n), active=True,
-                               created_at=self._clock())
+                               created_at=self._clock(), opd_id=opd_id, email_mode="instant")
             session.add(user)
             session.flush()
             session.add_all(UserRole(user_id=user.id, role_key=r) for r in sorted(roles))
-            work.record(SYSTEM_CHAIN, "user_added", actor=actor, at=self._clock(),
-                        payload={"username": username, "roles": sorted(roles)})
+            payload: dict[str, Any] = {"username": username, "roles": sorted(roles)}
+            if opd_id is not None:
+                payload["opd_id"] = opd_id
+            work.record(SYSTEM_CHAIN, "user_added", actor=actor, at=self._clock(), payload=payload)
             session.flush()
             return _view(session, user)
 
@@ -114,6 +130,36 @@ class UserService:
                         payload={"username": username, "roles": sorted(roles)})
             session.flush()
             return _view(session, user)
+
+    def set_opd(self, username: str, opd_id: int | None, actor: str = "system") -> UserView:
+        """Put an account in a requesting unit (or in none).
+
+        :raises UserNotFound:  :raises OpdNotFound:
+        """
+        with UnitOfWork.begin(self._sessions) as work:
+            user = self._get(work.session, username)
+            if opd_id is not None:
+                opd_row(work.session, opd_id)
+            if user.opd_id != opd_id:
+                user.opd_id = opd_id
+                work.record(SYSTEM_CHAIN, "user_opd_changed", actor=actor, at=self._clock(),
+                            payload={"username": username, "opd_id": opd_id})
+            return _view(work.session, user)
+
+    def set_email_mode(self, username: str, mode: str, actor: str) -> UserView:
+        """How the user's notifications are e-mailed: each at once, in one daily digest, or not at all.
+
+        :raises InvalidInput: an unknown mode
+        """
+        if mode not in EMAIL_MODES:
+            raise InvalidInput(f"Pilihan e-mail tidak dikenal: {mode}", field="email_mode")
+        with UnitOfWork.begin(self._sessions) as work:
+            user = self._get(work.session, username)
+            if user.email_mode != mode:
+                user.email_mode = mode
+                work.record(SYSTEM_CHAIN, "user_email_mode_changed", actor=actor, at=self._clock(),
+                            payload={"username": username, "email_mode": mode})
+            return _view(work.session, user)
 
     def set_active(self, username: str, active: bool, actor: str = "system") -> UserView:
         with UnitOfWork.begin(self._sessions) as work:

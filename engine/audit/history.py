@@ -255,13 +255,16 @@ class _Builder:
             "task_unclaimed": f"Tugas dilepas: {name}",
             "task_reassigned": f"Tugas dialihkan: {name} kepada {payload.get('to')}"
                                + (f" (alasan: {payload['reason']})" if payload.get("reason") else ""),
-            "task_completed": f"Tugas diselesaikan: {name}",
+            "task_completed": f"Tugas diselesaikan: {name}" + (
+                f" (atas nama {payload.get('registered_for', {}).get('name', '')})"
+                if payload.get("on_behalf") else ""),
             "task_cancelled": f"Tugas dibatalkan: {name}",
             "gateway_decided": f"Keputusan: {payload.get('question')} {payload.get('answer') or payload.get('flow')}",
             "timer_fired": f"Timer berjalan: {payload.get('element_id')}",
             "instance_completed": "Kasus selesai",
             "instance_cancelled": f"Kasus dibatalkan: {payload.get('reason', '')}",
             "instance_migrated": f"Kasus dipindahkan ke versi {payload.get('to_version')}",
+            "comment_added": f"Komentar: {_excerpt(str(payload.get('text', '')))}",
         }
         label = labels.get(kind, kind)
         if payload.get("on_behalf_of"):  # done by a stand-in: both names (engine.accounts.mandates)
@@ -269,3 +272,9 @@ class _Builder:
             title = {"plh": "Plh.", "plt": "Plt."}.get(mandate.get("kind", ""), "")
             label += f" (sebagai {title} atas nama {payload['on_behalf_of']}, surat {mandate.get('basis', '')})"
         return label
+
+
+def _excerpt(text: str, limit: int = 300) -> str:
+    """A comment on one line of the replay's timeline (its payload keeps the whole text)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit].rstrip() + "…"

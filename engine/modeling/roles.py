@@ -1,4 +1,5 @@
-"""The role catalogue (``processes/roles.toml``): base roles, group roles and supervisors."""
+"""The role catalogue (``processes/roles.toml``): base roles, group roles, supervisors, the external
+(requester) roles and the registrars who register letters on a requester's behalf."""
 from __future__ import annotations
 
 import tomllib
@@ -17,15 +18,21 @@ class Role:
     post: str = ""  # the post's short name, as in "Plh. Kepala Bidang TIK" (officials only)
     members: frozenset[str] = frozenset()
     supervisors: tuple[str, ...] = ()
+    external: bool = False  # a requester from outside Bidang TIK (an OPD, a network user)
 
     @property
     def is_group(self) -> bool:
         return bool(self.members)
 
 
+DEFAULT_REGISTRARS = ("kasubag_tu",)  # when roles.toml has no [registrars] table
+
+
 @dataclass(frozen=True)
 class RoleCatalog:
     roles: dict[str, Role] = field(default_factory=dict)
+    # Roles that register an incoming letter for a requesting unit and do the requester's first step.
+    registrars: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, path: Path) -> "RoleCatalog":
@@ -34,21 +41,36 @@ class RoleCatalog:
         :raises InvalidInput: the file is malformed or refers to unknown roles
         """
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8")).get("roles", {})
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise InvalidInput(f"{path}: katalog peran tidak dapat dibaca: {exc}") from exc
+        raw = document.get("roles", {})
         roles = {key: Role(key=key, title=spec.get("title", key), title_en=spec.get("title_en", ""),
                            post=spec.get("post", ""), members=frozenset(spec.get("members", ())),
-                           supervisors=tuple(spec.get("supervisors", ())))
+                           supervisors=tuple(spec.get("supervisors", ())), external=bool(spec.get("external")))
                  for key, spec in raw.items()}
         for role in roles.values():
             unknown = [m for m in (*role.members, *role.supervisors) if m not in roles]
             if unknown:
                 raise InvalidInput(f"{path}: peran '{role.key}' merujuk peran tak dikenal {unknown}")
-        return cls(roles)
+            if role.external and role.is_group:
+                raise InvalidInput(f"{path}: peran kelompok '{role.key}' tidak dapat bersifat eksternal")
+        if "registrars" in document:
+            registrars = frozenset(document["registrars"].get("roles", ()))
+            unknown = sorted(r for r in registrars if r not in roles or roles[r].external)
+            if unknown:
+                raise InvalidInput(f"{path}: [registrars] merujuk peran tak dikenal atau eksternal {unknown}")
+        else:
+            registrars = frozenset(r for r in DEFAULT_REGISTRARS if r in roles)
+        return cls(roles, registrars)
 
     def __contains__(self, key: object) -> bool:
         return key in self.roles
+
+    @property
+    def external(self) -> frozenset[str]:
+        """The requester roles (``external = true``)."""
+        return frozenset(key for key, role in self.roles.items() if role.external)
 
     def title(self, key: str) -> str:
         role = self.roles.get(key)

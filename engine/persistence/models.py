@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Optional
 
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Table,
-                        Text, TypeDecorator, UniqueConstraint)
+                        Text, TypeDecorator, UniqueConstraint, false)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.functions import FunctionElement
@@ -104,6 +104,13 @@ class ProcessInstance(Base):
     escalated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # breach notice sent
     next_timer_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The requesting unit: the starter's own, or the one a registrar registered the letter for.
+    opd_id: Mapped[Optional[int]] = mapped_column(ForeignKey("opd.id"), index=True)
+    # "Sifat surat: rahasia": only participants, supervisors and auditors read it (engine.permissions).
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A registrar registered the letter on the unit's behalf: every requester of ``opd_id`` reads it
+    # (a case a requester started is read by that requester only).
+    registered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_process_instance_warning", "warned_at", "warning_at"),
@@ -212,6 +219,22 @@ class UserAccount(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opd_id: Mapped[Optional[int]] = mapped_column(ForeignKey("opd.id"), index=True)  # a requester's unit
+    # E-mail of notifications: "instant" (each one), "digest" (one a day) or "off".
+    email_mode: Mapped[str] = mapped_column(String(10), default="instant", server_default="instant")
+
+
+class Opd(Base):
+    """A requesting unit (Organisasi Perangkat Daerah), kept by Admin Sistem."""
+
+    __tablename__ = "opd"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)  # short and stable, e.g. DINKES
+    name: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class UserRole(Base):
@@ -270,6 +293,18 @@ class Notification(Base):
     email_next_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
     email_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     email_error: Mapped[Optional[str]] = mapped_column(Text)
+    # Daily digest: owed to the next digest of ``username`` while set; ``digest_id`` is the digest's row.
+    digest_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
+    digest_id: Mapped[Optional[int]] = mapped_column(Integer)
+
+
+class WorkerCursor(Base):
+    """How far a worker job has read a stream (the audit events it announces), one row per job."""
+
+    __tablename__ = "worker_cursor"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ProcessSchedule(Base):

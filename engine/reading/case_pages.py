@@ -13,15 +13,18 @@ from typing import Any, Callable, Iterable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.accounts.opd import OpdService
+from engine.reading.access import facts_of
 from engine.runtime.attachments import AttachmentStore, AttachmentView
 from engine.runtime.drafts import Drafts, DraftView
+from engine.runtime.comments import CommentView, comments_in
 from engine.worktime.work_calendar import WorkCalendar
 from engine.reading.catalog import StepMeta
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
 from engine.errors import NotFound, PermissionDenied
 from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
-from engine.permissions import Mandates, Permissions, reads_every_case
+from engine.permissions import Access, Mandates, Permissions, Reader
 from engine.reading.queries import Queries
 from engine.modeling.roles import RoleCatalog
 from engine.accounts.users import UserService
@@ -108,13 +111,42 @@ class CasePage:
     can_cancel: bool
     properties: dict[str, str] = field(default_factory=dict)
     views: dict[str, int] = field(default_factory=dict)  # case_viewed / document_viewed -> count
+    comments: list[CommentView] = field(default_factory=list)
+    can_comment: bool = False
+    opd_name: str | None = None  # the requesting unit
+
+
+@dataclass(frozen=True)
+class StepSummary:
+    name: str
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RequesterCasePage:
+    """A case as its requester reads it: where it stands and what came out, never the internal
+    dispositions, step data or comments (``Access.REQUESTER``)."""
+
+    instance_id: int
+    process_key: str
+    process_name: str
+    business_key: str | None
+    status: str  # running, completed, cancelled
+    started_at: datetime
+    ended_at: datetime | None
+    opd_name: str | None
+    registered: bool  # a registrar registered the letter on the requester's behalf
+    submitted: list[StepSummary]  # the requester's own steps
+    outcome: StepSummary | None  # the final step of a completed case
+    documents: list[DocumentView]  # what the requester sent and the outcome's documents
+    can_cancel: bool = False  # the requester who started it may withdraw a running case
 
 
 class CaseFiles:
     def __init__(self, sessions: sessionmaker[Session], queries: Queries, definitions: DefinitionStore,
                  forms: FormRegistry, roles: RoleCatalog, permissions: Permissions, users: UserService,
                  attachments: AttachmentStore, calendar: Callable[[Session], WorkCalendar], drafts: Drafts,
-                 clock: Clock = utcnow) -> None:
+                 opds: OpdService, clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._queries = queries
         self._definitions = definitions
@@ -125,6 +157,7 @@ class CaseFiles:
         self._attachments = attachments
         self._calendar = calendar
         self._drafts = drafts
+        self._opds = opds
         self._clock = clock
 
     def now(self) -> datetime:
@@ -133,14 +166,19 @@ class CaseFiles:
     def task_page(self, task_id: str, username: str) -> TaskPage:
         """:raises TaskNotFound:  :raises PermissionDenied: the user may not read this task"""
         task = self._queries.task(task_id)
-        authority = self._queries.authority(username)
-        user_roles, mandates = authority.roles, authority.mandates
-        if not self._may_read_task(task, username, user_roles, mandates):
+        reader = self._reader(username)
+        user_roles = reader.roles
+        instance = self._queries.case(task.instance_id)
+        case_tasks = self._queries.case_tasks(task.instance_id)
+        access, mandates = self._access(instance, case_tasks, reader)
+        named = username in (task.assignee, task.completed_by)
+        if not named and not (access is Access.FULL and self._may_read_task(task, username, user_roles, mandates)):
             raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task_id,
                                    role=task.role)
-        instance = self._queries.case(task.instance_id)
-        all_steps = self._steps(instance.definition_id, self._queries.case_tasks(task.instance_id))
+        all_steps = self._steps(instance.definition_id, case_tasks)
         earlier = [s for s in all_steps if s.task.state == "completed" and s.task.task_id != task_id]
+        if access is not Access.FULL:  # the person on the task, e.g. a requester: their step only
+            earlier = []
         meta = next(s.meta for s in all_steps if s.task.task_id == task_id)
         schema = self._forms.get(task.form_key).schema
         values = task.data if task.data is not None else self._prefill(schema, task, earlier, instance.data)
@@ -158,21 +196,32 @@ class CaseFiles:
             can_act=is_open and self._may.may_act_on(task.role, claimed_by, username, user_roles, mandates)
             and (task.state == "claimed" or may_take),
             can_claim=is_open and task.state == "ready" and may_take,
-            can_unclaim=task.state == "claimed" and (task.assignee == username or self._supervises(task, user_roles)),
+            can_unclaim=task.state == "claimed" and self._may.may_unclaim(task.role)
+            and (task.assignee == username or self._supervises(task, user_roles)),
             can_reassign=can_reassign,
             reassign_options=[(u.username, u.full_name) for u in self._users.users_with_role(task.role)
                               if u.username != task.assignee] if can_reassign else [],
             draft=self._drafts.find(task_id, username) if holds_role else None,
             acting_for=acting.stand_in() if acting is not None else None)
 
-    def case_page(self, instance_id: int, username: str) -> CasePage:
-        """:raises CaseNotFound:  :raises PermissionDenied: the user may not read this case"""
+    def case_page(self, instance_id: int, username: str) -> CasePage | RequesterCasePage:
+        """The whole case, or the requester's view of it (``Permissions.case_access``).
+
+        :raises CaseNotFound:  :raises PermissionDenied: the user may not read this case
+        """
         instance = self._queries.case(instance_id)
         tasks = self._queries.case_tasks(instance_id)
-        authority = self._queries.authority(username)
-        user_roles = authority.roles
-        if not self._may_read_case(instance, tasks, username, user_roles, authority.mandates):
+        reader = self._reader(username)
+        user_roles = reader.roles
+        access, _mandates = self._access(instance, tasks, reader)
+        if access is None:
             raise PermissionDenied("Anda tidak berwenang melihat kasus ini", instance_id=instance_id)
+        facts = facts_of(instance, tasks)
+        if access is Access.REQUESTER:
+            steps = self._steps(instance.definition_id, tasks)
+            open_roles = {s.task.role for s in steps if s.task.state in ("ready", "claimed")}
+            return self._requester_page(instance, steps, instance.status == "running" and self._may.may_cancel(
+                instance.started_by, open_roles, username, user_roles))
         trail = self._queries.audit_trail(instance_id)
         audit = [e for e in trail if e.event_type not in VIEW_EVENTS]
         steps = self._steps(instance.definition_id, tasks, _acted_for(audit))
@@ -205,7 +254,24 @@ class CaseFiles:
             overdue=running and instance.due_at is not None and instance.due_at < now,
             warned=running and instance.warning_at is not None and instance.warning_at < now,
             can_cancel=running and self._may.may_cancel(instance.started_by, open_roles, username, user_roles),
-            properties=dict(parsed.properties), views=views)
+            properties=dict(parsed.properties), views=views, comments=comments_in(audit),
+            can_comment=self._may.may_comment(*facts, reader), opd_name=self._opd_name(instance.opd_id))
+
+    def _requester_page(self, instance: CaseView, steps: list[StepView], can_cancel: bool) -> RequesterCasePage:
+        external = self._roles.external
+        done = [s for s in steps if s.task.state == "completed"]
+        own = [s for s in done if s.task.role in external]
+        final = max(done, key=lambda s: s.task.completed_at or instance.started_at) \
+            if instance.status == "completed" and done else None
+        shown = own + ([final] if final is not None and final not in own else [])
+        return RequesterCasePage(
+            instance_id=instance.instance_id, process_key=instance.process_key, process_name=instance.process_name,
+            business_key=instance.business_key, status=instance.status, started_at=instance.started_at,
+            ended_at=instance.ended_at, opd_name=self._opd_name(instance.opd_id),
+            registered=instance.registered,
+            submitted=[StepSummary(s.task.name, s.task.completed_at) for s in own],
+            outcome=StepSummary(final.task.name, final.task.completed_at) if final is not None else None,
+            documents=self._documents(shown), can_cancel=can_cancel)
 
     def case_document(self, instance_id: int, sha256: str, username: str) -> tuple[AttachmentView, Any]:
         """A document of a case the user may read, with its path on disk.
@@ -214,10 +280,12 @@ class CaseFiles:
         """
         instance = self._queries.case(instance_id)
         tasks = self._queries.case_tasks(instance_id)
-        authority = self._queries.authority(username)
-        if not self._may_read_case(instance, tasks, username, authority.roles, authority.mandates):
+        access, _mandates = self._access(instance, tasks, self._reader(username))
+        if access is None:
             raise PermissionDenied("Anda tidak berwenang melihat kasus ini", instance_id=instance_id)
-        documents = self._documents(self._steps(instance.definition_id, tasks))
+        steps = self._steps(instance.definition_id, tasks)
+        documents = (self._documents(steps) if access is Access.FULL
+                     else self._requester_page(instance, steps, can_cancel=False).documents)
         if sha256 not in {d.sha256 for d in documents}:
             raise NotFound("Dokumen tidak ditemukan pada kasus ini", instance_id=instance_id, sha256=sha256)
         return self._attachments.get(sha256), self._attachments.path_of(sha256)
@@ -239,6 +307,26 @@ class CaseFiles:
 
     # -- helpers -----------------------------------------------------------------------------
 
+    def _reader(self, username: str) -> Reader:
+        user = self._users.find(username)
+        if user is None or not user.active:
+            return Reader(username, frozenset())
+        return Reader(username, user.roles, user.opd_id)
+
+    def _opd_name(self, opd_id: int | None) -> str | None:
+        return self._opds.get(opd_id).name if opd_id is not None else None
+
+    def _access(self, instance: CaseView, tasks: list[TaskView], reader: Reader) -> tuple[Access | None, Mandates]:
+        """``Permissions.case_access``, widened by the reader's running mandates: a stand-in (Plh/Plt)
+        reads in full a case where the official they stand in for works (a task of a role the mandate
+        grants, or one the official holds or completed)."""
+        access = self._may.case_access(*facts_of(instance, tasks), reader)
+        mandates = self._queries.authority(reader.username).mandates
+        if access is not Access.FULL and mandates and any(
+                self._may_read_task(t, reader.username, frozenset(), mandates) for t in tasks):
+            access = Access.FULL
+        return access, mandates
+
     def _supervises(self, task: TaskView, user_roles: frozenset[str]) -> bool:
         return self._may.supervises(task.role, user_roles)
 
@@ -248,11 +336,6 @@ class CaseFiles:
         people = (task.assignee, task.completed_by)
         standing_in = any(m.absent in people for m in mandates)
         return standing_in or self._may.may_read_task(task.role, people, username, user_roles, mandates)
-
-    def _may_read_case(self, instance: CaseView, tasks: list[TaskView], username: str,
-                       user_roles: frozenset[str], mandates: Mandates = ()) -> bool:
-        return (instance.started_by == username or reads_every_case(user_roles)
-                or any(self._may_read_task(t, username, user_roles, mandates) for t in tasks))
 
     def _steps(self, definition_id: int, tasks: list[TaskView],
                acted_for: dict[str, ActedFor] | None = None) -> list[StepView]:

@@ -7,7 +7,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Select, and_, bindparam, func, literal_column, or_, select, union_all
+from sqlalchemy import (BindParameter, Connection, Select, and_, bindparam, false, func, literal_column, or_, select,
+                        true, union_all)
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
@@ -18,7 +19,8 @@ from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition,
                                       UserAccount, UserRole, candidate_text, candidates_of, names_in)
 from engine.persistence.rows import case_row, task_row
 from engine.modeling.roles import RoleCatalog
-from engine.permissions import Permissions, reads_every_case
+from engine.permissions import Permissions, Reader, is_admin, may_audit, reads_every_case
+from engine.reading.access import reader_of
 from engine.worker.notifications import UNREAD_COUNT
 from engine.accounts.users import active_user_view
 from engine.persistence.authority import AUTHORITY, authority_of, mandates_held, now_param, parse_mandates
@@ -155,12 +157,16 @@ class Queries:
                 definition_id=row.definition_id, definition_version=definition.version,
                 business_key=row.business_key, status=row.status, started_by=row.started_by,
                 started_at=row.started_at, ended_at=row.ended_at, due_at=row.due_at, warning_at=row.warning_at,
-                data=json.loads(row.data_json or "{}"), version=row.version)
+                data=json.loads(row.data_json or "{}"), version=row.version, opd_id=row.opd_id,
+                confidential=row.confidential, registered=row.registered)
 
     def case_tasks(self, instance_id: int) -> list[TaskView]:
         with self._sessions() as session:
+            # Tasks opened at one moment: the one done at once (a step registered on a requester's
+            # behalf) before those it opened.
             rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
-                                   .order_by(HumanTask.created_at, HumanTask.id))
+                                   .order_by(HumanTask.created_at, HumanTask.completed_at.is_(None),
+                                             HumanTask.completed_at, HumanTask.id))
             return [task_view(r, with_data=True) for r in rows]
 
     def open_tasks(self, instance_id: int) -> list[TaskView]:
@@ -208,30 +214,56 @@ class Queries:
 
     def visible_cases(self, username: str, process_key: str | None = None, status: str | None = None,
                           page: int = 1, per_page: int = 25) -> Page:
-        """Cases a user may read, newest first: all for ``reads_every_case``; otherwise those the user
-        started or acted in, or with a task of a role the user holds or supervises."""
+        """Cases a user may read (``Permissions.case_access`` as a query), newest first."""
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
         with self._sessions() as session:
-            authority = self._authority(session.connection(), username)
-            user_roles = set(authority.roles)
-            conditions = []
+            reader = reader_of(session, username)
+            readable = self._readable(reader)
+            mandates = self._authority(session.connection(), username).mandates
+            if mandates:  # a stand-in (Plh/Plt) also reads the cases the official works in
+                granted = sorted(set().union(*(self._may.granted_by(m) for m in mandates)))
+                absent = sorted({m.absent for m in mandates})
+                readable = or_(readable, select(HumanTask.id).where(
+                    HumanTask.instance_id == ProcessInstance.id,
+                    or_(HumanTask.role.in_(granted), HumanTask.assignee.in_(absent),
+                        HumanTask.completed_by.in_(absent))).exists())
+            conditions = [readable]
             if process_key:
                 conditions.append(ProcessInstance.process_key == process_key)
             if status:
                 conditions.append(ProcessInstance.status == status)
-            if not reads_every_case(user_roles):
-                task_roles = self._may.task_roles_seen(user_roles).union(
-                    *(self._may.granted_by(m) for m in authority.mandates))
-                people = sorted({username, *(m.absent for m in authority.mandates)})
-                involved = select(HumanTask.id).where(HumanTask.instance_id == ProcessInstance.id, or_(
-                    HumanTask.role.in_(sorted(task_roles)), HumanTask.assignee.in_(people),
-                    HumanTask.completed_by == username)).exists()
-                conditions.append(or_(ProcessInstance.started_by == username, involved))
             where = and_(True, *conditions)
             total = session.scalar(select(func.count()).select_from(ProcessInstance).where(where)) or 0
             ids = session.scalars(select(ProcessInstance.id).where(where).order_by(ProcessInstance.id.desc())
                                   .offset((page - 1) * per_page).limit(per_page)).all()
         return Page([self.case(i) for i in ids], page, per_page, total)
+
+    def _readable(self, reader: Reader) -> Any:
+        """``Permissions.case_access`` (not None) as a condition on ``process_instance``."""
+        if may_audit(reader.roles):
+            return true()
+        cases, username = ProcessInstance, reader.username
+        staff = reader.roles - self._roles.external
+        readable = []
+        if staff:
+            named = or_(HumanTask.assignee == username, HumanTask.completed_by == username)
+            held = sorted(self._may.pool_roles(staff))
+            supervised = sorted(self._may.supervised_roles(staff))
+
+            def any_task(*conditions: Any) -> Any:
+                return select(HumanTask.id).where(HumanTask.instance_id == cases.id, or_(*conditions)).exists()
+
+            confidential_ok = any_task(named, HumanTask.role.in_(supervised),
+                                       and_(HumanTask.role.in_(held), HumanTask.state.in_(TASK_STATES_OPEN)))
+            normal_ok = (true() if reads_every_case(staff) or is_admin(staff)
+                         else any_task(named, HumanTask.role.in_(held), HumanTask.role.in_(supervised)))
+            readable += [cases.started_by == username, and_(cases.confidential.is_(True), confidential_ok),
+                         and_(cases.confidential.is_(False), normal_ok)]
+        if self._may.is_requester(reader.roles):
+            readable.append(cases.started_by == username)
+            if reader.opd_id is not None:
+                readable.append(and_(cases.registered.is_(True), cases.opd_id == reader.opd_id))
+        return or_(false(), *readable)
 
 
 TASK_STATES_OPEN = ("ready", "claimed")
@@ -262,8 +294,8 @@ _ACCOUNTS, _ROLES = UserAccount.__table__, UserRole.__table__
 # One row per role (one with a NULL role for a user without roles), with the bell and the mandates.
 _SIGNED_IN_USER = (
     select(_ACCOUNTS.c.id.label("user_id"), _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email,
-           _ROLES.c.role_key, UNREAD_COUNT.scalar_subquery().label("unread"),
-           mandates_held(_USERNAME, now_param()).label("mandates"))
+           _ACCOUNTS.c.opd_id, _ACCOUNTS.c.email_mode, _ROLES.c.role_key,
+           UNREAD_COUNT.scalar_subquery().label("unread"), mandates_held(_USERNAME, now_param()).label("mandates"))
     .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
     .where(_ACCOUNTS.c.username == _USERNAME, _ACCOUNTS.c.active.is_(True)))
 
@@ -360,7 +392,7 @@ class _InboxScope:
 
     @classmethod
     def of(cls, username: str, authority: Authority, catalog: RoleCatalog, may: Permissions) -> _InboxScope:
-        own = catalog.expand(authority.roles)
+        own = may.pool_roles(authority.roles)  # never a requester's step (external roles)
         by_assignee: dict[str, StandIn] = {}
         by_role: dict[str, StandIn] = {}
         for mandate in authority.mandates:

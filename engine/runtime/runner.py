@@ -20,6 +20,7 @@ from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
 from engine.errors import (
+    Conflict,
     ConcurrentUpdate,
     ExecutionError,
     CaseNotFound,
@@ -42,17 +43,28 @@ from engine.modeling.roles import RoleCatalog
 from engine.runtime.serializer import dump_state, load_state, new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, frozen_spiff_clock, next_timer_due
 from engine.modeling.parser import ParsedDefinition
-from engine.runtime.step_statements import CASE_WITH_HEAD, COMPLETE_TASK, INSERT_TASKS, SAVE_CASE, TASK_WITH_CASE
-from engine.accounts.users import roles_of
+from engine.runtime.step_statements import (CASE_WITH_HEAD, COMPLETE_TASK, INSERT_DONE_TASK, INSERT_TASKS, SAVE_CASE,
+                                           TASK_WITH_CASE)
+from engine.accounts.opd import opd_row, opd_view
+from engine.accounts.users import opd_of, roles_of
 from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
 from engine.persistence.authority import AUTHORITY, authority_of, parse_mandates
 from engine.runtime.people import People, case_label, route, tell_supervisors
+from engine.runtime.registration import agenda_number, fill_opd_fields, requester_step
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.values import ActiveMandate, Authority
 from engine.worker.notifications import Recipient, add_notification
 
 OPEN_STATES = ("ready", "claimed")
 MAX_REASON = 1000
+# "Sifat surat" fields of the SOP forms (the request letter's, the agenda's); these values make a
+# case confidential: only its participants, supervisors and auditors read it (engine.permissions).
+SIFAT_FIELDS = ("sifat_surat", "sifat")
+CONFIDENTIAL_SIFAT = frozenset({"rahasia", "sangat rahasia"})
+
+
+def is_confidential(data: dict[str, Any]) -> bool:
+    return any(data.get(name) in CONFIDENTIAL_SIFAT for name in SIFAT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,7 @@ class Runner:
                        data: dict[str, Any] | None = None,
                        within: Callable[[UnitOfWork, int], None] | None = None) -> StepResult:
         """Start a case on the latest version; first tasks the starter may do are assigned to them.
+        A requester's case belongs to the requester's unit.
 
         ``within(work, instance_id)`` runs in the same unit of work once the instance row exists
         (the worker links a routine occurrence to its case); if it raises, nothing is stored.
@@ -91,32 +104,115 @@ class Runner:
         if data is not None and not isinstance(data, dict):
             raise InvalidInput("Data awal harus berupa objek JSON")
         with UnitOfWork.begin(self._sessions) as work:
-            session = work.session
-            row, definition = self._definitions.latest(session, process_key)
+            row, definition = self._definitions.latest(work.session, process_key)
             actor_roles = self._actor_roles(work, actor)
             if not self._may.may_start(definition.start_roles, actor, actor_roles):
                 raise PermissionDenied(f"Peran Anda tidak dapat memulai '{definition.name}'", process_key=process_key)
-            now = self._clock()
-            workflow = new_workflow(definition.spec, definition.subprocess_specs)
-            initial = dict(data or {})
-            if business_key:
-                initial.setdefault("nomor_kasus", business_key)
-            workflow.task_tree.data.update(initial)
-            instance = ProcessInstance(
-                definition_id=row.id, process_key=process_key, business_key=business_key, status="running",
-                state_json="{}", data_json="{}", started_by=actor, started_at=now, version=1)
-            instance.due_at, instance.warning_at = self._case_deadlines(work, definition, now)
-            session.add(instance)
-            session.flush()
-            if within is not None:
-                within(work, instance.id)
-            case = _Case(instance.id, row.id, process_key, business_key, "running", instance.state_json, 1)
-            work.record_for_case(instance.id, "instance_started", actor=actor, at=now, payload={
-                "process_key": process_key, "version": row.version, "business_key": business_key, "data": initial})
+            opd_id = opd_of(work.session, actor) if self._may.is_requester(actor_roles) else None
+            case, workflow, now = self._open_case(work, row, definition, actor, business_key, dict(data or {}),
+                                                  opd_id, within=within)
             decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(work, case.id, decisions, actor, now)
             return self._save(work, case, definition, workflow, actor, now, auto_assign=actor_roles,
                               starter=actor, known=set())
+
+    def register_case(self, process_key: str, actor: str, opd_id: int | None, business_key: Any,
+                      data: Any) -> StepResult:
+        """A registrar registers an incoming letter for a requesting unit: the case starts with the
+        agenda/SRIKANDI number as its business key and the requester's first step done by the
+        registrar with ``data`` (the letter's scan among it), in one transaction. Both events say
+        ``on_behalf: true`` and ``registered_for`` (the unit). See ``engine.runtime.registration``.
+
+        :raises PermissionDenied: not a registrar, or the SOP is not started by a requester
+        :raises InvalidInput: no or an inactive unit, no agenda number  :raises OpdNotFound:
+        :raises Conflict: the agenda number is registered already for this SOP
+        :raises FormInvalid: the first step's data fails its form; nothing is stored
+        """
+        business_key = agenda_number(business_key)
+        if not isinstance(data, dict):
+            raise InvalidInput("Data formulir harus berupa objek JSON")
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
+            row, definition = self._definitions.latest(session, process_key)
+            step = requester_step(definition, self._roles)
+            if step is None or not self._may.may_register(definition.start_roles, self._actor_roles(work, actor)):
+                raise PermissionDenied(f"Peran Anda tidak dapat mendaftarkan surat untuk '{definition.name}'",
+                                       process_key=process_key)
+            if opd_id is None:
+                raise InvalidInput("Pilih OPD pemohon", field="opd_id")
+            opd = opd_view(opd_row(session, opd_id))
+            if not opd.active:
+                raise InvalidInput(f"OPD '{opd.name}' tidak aktif", field="opd_id")
+            taken = session.scalar(select(ProcessInstance.id).where(
+                ProcessInstance.process_key == process_key, ProcessInstance.business_key == business_key,
+                ProcessInstance.status != "cancelled").limit(1))
+            if taken is not None:
+                raise Conflict(f"Nomor agenda {business_key} sudah terdaftar pada kasus #{taken}",
+                               field="business_key", instance_id=taken)
+            data = fill_opd_fields(self._forms.get(step.form_key).schema, data, opd)
+            self._forms.validate(step.form_key, data, lambda sha: session.get(Attachment, sha) is not None)
+            on_behalf = {"on_behalf": True, "registered_for": {"opd_id": opd.opd_id, "code": opd.code,
+                                                               "name": opd.name}}
+            case, workflow, now = self._open_case(work, row, definition, actor, business_key, {}, opd.opd_id,
+                                                  also=on_behalf, confidential=is_confidential(data), registered=True)
+            decisions = self._run_engine(workflow, definition, now)
+            self._record_decisions(work, case.id, decisions, actor, now)
+            ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+            if [t.task_spec.bpmn_id for t in ready] != [step.element_id]:
+                raise ExecutionError(f"Langkah pertama '{step.name}' tidak siap setelah kasus dimulai",
+                                     process_key=process_key)
+            spiff_task = ready[0]
+            task_id = str(spiff_task.id)
+            encoded = json.dumps(data, ensure_ascii=False)
+            work.record_for_case(case.id, "task_created", actor=actor, at=now, payload={
+                "task_id": task_id, "element_id": step.element_id, "name": step.name, "role": step.role,
+                "assignee": actor})
+            spiff_task.data.update(json.loads(encoded))
+            try:
+                spiff_task.run()
+            except SpiffWorkflowException as exc:
+                raise ExecutionError(f"Langkah gagal dijalankan: {exc}", task_id=task_id) from exc
+            work.queue_write(INSERT_DONE_TASK, [dict(
+                id=task_id, instance_id=case.id, process_key=process_key, process_name=definition.name,
+                business_key=business_key, element_id=step.element_id, name=step.name, role=step.role,
+                form_key=step.form_key, state="completed", assignee=actor, created_at=now, claimed_at=now,
+                completed_at=now, completed_by=actor, due_at=self._calendar(work.connection).due(now, step.waktu_iso),
+                data_json=encoded, version=2)])
+            work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
+                "task_id": task_id, "element_id": step.element_id, "name": step.name, "data": data, **on_behalf})
+            decisions = self._run_engine(workflow, definition, now)
+            self._record_decisions(work, case.id, decisions, actor, now)
+            case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
+            case.confidential = is_confidential(spiff_task.data)
+            return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
+                              known=set())
+
+    def _open_case(self, work: UnitOfWork, row: Any, definition: ParsedDefinition, actor: str,
+                   business_key: str | None, initial: dict[str, Any], opd_id: int | None,
+                   within: Callable[[UnitOfWork, int], None] | None = None, also: dict[str, Any] | None = None,
+                   confidential: bool = False, registered: bool = False) -> tuple[_Case, BpmnWorkflow, datetime]:
+        """The new case's row, its workflow with the start data, and its ``instance_started`` event
+        (``also``: more of that event's payload)."""
+        session = work.session
+        now = self._clock()
+        workflow = new_workflow(definition.spec, definition.subprocess_specs)
+        if business_key:
+            initial.setdefault("nomor_kasus", business_key)
+        workflow.task_tree.data.update(initial)
+        instance = ProcessInstance(
+            definition_id=row.id, process_key=definition.process_key, business_key=business_key, status="running",
+            state_json="{}", data_json="{}", started_by=actor, started_at=now, version=1, opd_id=opd_id,
+            confidential=confidential or is_confidential(initial), registered=registered)
+        instance.due_at, instance.warning_at = self._case_deadlines(work, definition, now)
+        session.add(instance)
+        session.flush()
+        if within is not None:
+            within(work, instance.id)
+        case = _Case(instance.id, row.id, definition.process_key, business_key, "running", instance.state_json, 1)
+        work.record_for_case(instance.id, "instance_started", actor=actor, at=now, payload={
+            "process_key": definition.process_key, "version": row.version, "business_key": business_key,
+            "data": initial, **(also or {})})
+        return case, workflow, now
 
     def claim_task(self, task_id: str, actor: str) -> None:
         """Take a ready task of one's roles.
@@ -149,6 +245,9 @@ class Runner:
             if task.assignee != actor and not self._is_supervisor(work, task, actor):
                 raise PermissionDenied("Hanya pemegang tugas atau atasannya yang dapat melepas tugas",
                                        task_id=task_id)
+            if not self._may.may_unclaim(task.role):
+                raise PermissionDenied("Langkah pemohon tidak dapat dilepas: langkah ini milik pemohon kasus",
+                                       task_id=task_id, role=task.role)
             now = self._clock()
             previous = task.assignee
             task.state, task.assignee, task.claimed_at = "ready", None, None
@@ -261,6 +360,7 @@ class Runner:
             decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(work, case.id, decisions, actor, now)
             case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
+            case.confidential = is_confidential(data)
             return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                               known=known, people=people)
 
@@ -502,7 +602,8 @@ class Runner:
             for task_id in withdrawn:
                 work.record_for_case(case.id, "task_cancelled", actor=actor, at=now, payload={"task_id": task_id})
         values: dict[str, Any] = {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
-                                  "status": case.status, "ended_at": None, "data": case.data_json}
+                                  "status": case.status, "ended_at": None, "data": case.data_json,
+                                  "confidential": case.confidential}
         if workflow.is_completed():
             case.status = "completed"
             values.update(status="completed", ended_at=now,
@@ -529,6 +630,7 @@ class _Case:
     state_json: str
     version: int
     data_json: str | None = None
+    confidential: bool = False  # the step's data marked the letter rahasia (kept once set)
 
 
 def _load_case(work: UnitOfWork, instance_id: int) -> _Case:

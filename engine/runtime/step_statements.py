@@ -4,7 +4,7 @@ cache-key generation and execution context, several times the driver's own work 
 """
 from __future__ import annotations
 
-from sqlalchemy import String, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import Boolean, String, bindparam, cast, func, insert, literal, or_, select, update
 
 from engine.persistence.authority import mandates_held, now_param
 from engine.persistence.compiled import DirectStatement
@@ -55,13 +55,22 @@ INSERT_TASKS = DirectStatement(insert(TASKS), columns=[
     "id", "instance_id", "process_key", "process_name", "business_key", "element_id", "name", "role", "form_key",
     "state", "assignee", "candidate_users", "created_at", "claimed_at", "due_at", "version"])
 
+# A step done in the same transaction that opened it (a registrar's registration of a requester's
+# letter): written like the tasks above, so its times sort with theirs.
+INSERT_DONE_TASK = DirectStatement(insert(HumanTask), columns=[
+    "id", "instance_id", "process_key", "process_name", "business_key", "element_id", "name", "role", "form_key",
+    "state", "assignee", "created_at", "claimed_at", "due_at", "version", "completed_at", "completed_by",
+    "data_json"])
+
 # A step's write of its case; ``ended_at`` and ``data`` left NULL keep what the row holds.
 SAVE_CASE = DirectStatement(
     update(INSTANCES).where(INSTANCES.c.id == bindparam("case_id"), INSTANCES.c.version == bindparam("old_version"))
     .values(version=bindparam("new_version"), status=bindparam("status"),
             ended_at=func.coalesce(bindparam("ended_at", type_=INSTANCES.c.ended_at.type), INSTANCES.c.ended_at),
             data_json=func.coalesce(bindparam("data", type_=INSTANCES.c.data_json.type), INSTANCES.c.data_json),
-            next_timer_at=bindparam("next_timer"), state_json=bindparam("state")))
+            next_timer_at=bindparam("next_timer"), state_json=bindparam("state"),
+            # once confidential ("sifat surat: rahasia"), always: a later step never widens who reads it
+            confidential=or_(INSTANCES.c.confidential, bindparam("confidential", type_=Boolean))))
 INSERT_EVENTS = DirectStatement(insert(AuditEvent.__table__), columns=[
     "chain", "seq", "instance_id", "event_type", "actor", "at", "payload_json", "prev_hash", "hash"])
 

@@ -1,5 +1,6 @@
 """The worker's use cases: fire due BPMN timers, start routine cases, escalate overdue work, close
-mandates past their last day and remind supervisors of long leaves nobody stands in for.
+mandates past their last day and remind supervisors of long leaves nobody stands in for, announce
+new tasks and finished requests, write the daily e-mail digests.
 
 Every item (one instance, one routine occurrence, one task or case) is its own transaction with
 its audit events, so a worker that dies loses at most the item in hand, which the next run redoes.
@@ -9,7 +10,9 @@ Exactly once, with any number of workers on one database:
   re-checked as due under that lock (PostgreSQL; SQLite runs one writer at a time anyway);
 - routines: the schedule row is locked the same way, and ``schedule_occurrence`` is unique per
   (process, due time) and written in the same transaction as the case it starts;
-- escalations: see ``engine.worker.escalation``.
+- escalations: see ``engine.worker.escalation``;
+- announcements: a cursor over the audit events and one notification per task (or case) and user,
+  see ``engine.worker.announcements``; digests: one per person and day, ``engine.worker.digest``.
 """
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.work_calendar import WITA
 from engine.errors import Conflict, EngineError
+from engine.worker.announcements import Announcements
+from engine.worker.digest import Digests
 from engine.worker.escalation import Escalation
 from engine.accounts.mandates import MandateService
 from engine.persistence.models import HumanTask, Mandate, ProcessInstance, ProcessSchedule, ScheduleOccurrence
@@ -50,17 +55,20 @@ class RunReport:
     failures: int = 0
     mandates_closed: int = 0  # stand-ins (Plh/Plt) past their last day, processed
     leave_reminders: int = 0  # long leaves without a stand-in, supervisors reminded
+    announcements: int = 0
+    digests: int = 0
 
     @property
     def total(self) -> int:
         return (self.timers + self.routines + self.escalations + self.emails + self.mandates_closed
-                + self.leave_reminders)
+                + self.leave_reminders + self.announcements + self.digests)
 
     def __add__(self, other: "RunReport") -> "RunReport":
         return RunReport(self.timers + other.timers, self.routines + other.routines,
                          self.escalations + other.escalations, self.emails + other.emails,
                          self.failures + other.failures, self.mandates_closed + other.mandates_closed,
-                         self.leave_reminders + other.leave_reminders)
+                         self.leave_reminders + other.leave_reminders, self.announcements + other.announcements,
+                         self.digests + other.digests)
 
 
 class _Taken(Exception):
@@ -70,13 +78,16 @@ class _Taken(Exception):
 class Scheduling:
     def __init__(self, sessions: sessionmaker[Session], runner: Runner, escalation: Escalation,
                  drafts: Drafts | None = None, mandates: MandateService | None = None,
-                 leave_reminders: LeaveReminders | None = None) -> None:
+                 leave_reminders: LeaveReminders | None = None, announcements: Announcements | None = None,
+                 digests: Digests | None = None) -> None:
         self._sessions = sessions
         self._runner = runner
         self._escalation = escalation
         self._drafts = drafts
         self._mandates = mandates
         self._leave_reminders = leave_reminders
+        self._announcements = announcements
+        self._digests = digests
         self.failures = 0  # items that failed since start (logged; visible to the worker)
 
     # -- timers ----------------------------------------------------------------------------------
@@ -227,20 +238,31 @@ class Scheduling:
         ``engine.worker.leave_reminders``)."""
         return self._leave_reminders.remind(now, hooks) if self._leave_reminders is not None else 0
 
+    def announce_new(self, now: datetime, hooks: ItemHooks | None = None) -> int:
+        """Announce tasks that arrived and requests that ended (``engine.worker.announcements``)."""
+        return self._announcements.announce_new(now, hooks) if self._announcements is not None else 0
+
+    def compose_digests(self, now: datetime, hooks: ItemHooks | None = None) -> int:
+        """Write the daily digests that are due (``engine.worker.digest``)."""
+        return self._digests.compose_due(now, hooks) if self._digests is not None else 0
+
     def run_due(self, now: datetime, hooks: ItemHooks | None = None) -> RunReport:
-        """Run the three use cases in turn (timers first: a fired timer may open new work), then remove
-        the drafts of closed tasks that are no longer kept (``engine.runtime.drafts``)."""
+        """Run the use cases in turn (timers first: a fired timer may open new work, which is then
+        announced; the digests last, with what was announced), then remove the drafts of closed
+        tasks that are no longer kept (``engine.runtime.drafts``)."""
         before = self.failures
         timers = self.fire_due_timers(now, hooks)
         routines = self.start_due_routines(now, hooks)
         escalations = self.escalate_overdue(now, hooks)
         mandates_closed = self.close_expired_mandates(now)
         leave_reminders = self.remind_leaves_without_mandate(now, hooks)
+        announcements = self.announce_new(now, hooks)
+        digests = self.compose_digests(now, hooks)
         if self._drafts is not None:
             self._drafts.purge(now)  # housekeeping, not work: not counted in the report
         return RunReport(timers=timers, routines=routines, escalations=escalations,
                          failures=self.failures - before, mandates_closed=mandates_closed,
-                         leave_reminders=leave_reminders)
+                         leave_reminders=leave_reminders, announcements=announcements, digests=digests)
 
     def next_wakeup(self) -> datetime | None:
         """The earliest moment something becomes due: a BPMN timer, a task or case deadline not yet

@@ -49,14 +49,33 @@ class _Outgoing:
     body: str
     created_at: datetime
     attempts: int
+    task_id: str | None = None
+    instance_id: int | None = None
+
+
+# The web app's pages of a task and of a case (web/tasks.py, web/cases.py; a web test checks them).
+TASK_PATH = "/tugas/{task_id}"
+CASE_PATH = "/kasus/{instance_id}"
+
+
+def link_for(public_url: str | None, task_id: str | None = None, instance_id: int | None = None) -> str | None:
+    """The address of a notification's task (or else its case) under ``ALUR_PUBLIC_URL``."""
+    if not public_url:
+        return None
+    if task_id:
+        return public_url + TASK_PATH.format(task_id=task_id)
+    if instance_id is not None:
+        return public_url + CASE_PATH.format(instance_id=instance_id)
+    return None
 
 
 class Mailer:
     def __init__(self, sessions: sessionmaker[Session], smtp: SmtpSettings,
-                 connect: Callable[[SmtpSettings], smtplib.SMTP] | None = None) -> None:
+                 connect: Callable[[SmtpSettings], smtplib.SMTP] | None = None, public_url: str | None = None) -> None:
         self._sessions = sessions
         self._smtp = smtp
         self._connect = connect or open_smtp
+        self._public_url = public_url  # e-mails link to the task or case under it
 
     def deliver_pending(self, now: datetime, hooks: ItemHooks | None = None) -> int:
         """Send the e-mails that are due; returns how many were sent.
@@ -85,8 +104,8 @@ class Mailer:
                 .with_for_update(skip_locked=True)))
             for row in rows:
                 row.email_next_at, row.email_attempts = now + LEASE, row.email_attempts + 1
-            return [_Outgoing(r.id, r.email_to or "", r.title, r.body, r.created_at, r.email_attempts)
-                    for r in rows]
+            return [_Outgoing(r.id, r.email_to or "", r.title, r.body, r.created_at, r.email_attempts, r.task_id,
+                              r.instance_id) for r in rows]
 
     def _send_batch(self, batch: list[_Outgoing], now: datetime, hooks: ItemHooks) -> tuple[int, bool]:
         sent = 0
@@ -150,7 +169,10 @@ class Mailer:
         message["Date"] = format_datetime(item.created_at)
         domain = self._smtp.sender.rpartition("@")[2] or "alur.local"
         message["Message-ID"] = f"<alur-notification-{item.notification_id}@{domain}>"  # stable across retries
-        message.set_content(f"{item.body}\n\n--\nPesan otomatis dari Alur. Buka Alur untuk melihat tugas Anda.\n")
+        link = link_for(self._public_url, item.task_id, item.instance_id)
+        opening = f"\n\nBuka di Alur: {link}" if link else ""
+        message.set_content(f"{item.body}{opening}\n\n--\n"
+                            "Pesan otomatis dari Alur. Buka Alur untuk melihat tugas Anda.\n")
         return message
 
 

@@ -27,6 +27,7 @@ from engine.modeling.roles import RoleCatalog
 from engine.runtime.unit_of_work import UnitOfWork
 
 MAX_LIST = 200
+DIGEST_KIND = "digest"  # the daily digest e-mail's own row: born read, never listed in the bell
 UNREAD_COUNT = select(func.count()).select_from(Notification).where(  # the bell, on every page
     Notification.username == bindparam("username"), Notification.read_at.is_(None))
 
@@ -34,7 +35,7 @@ UNREAD_COUNT = select(func.count()).select_from(Notification).where(  # the bell
 @dataclass(frozen=True)
 class NotificationView:
     notification_id: int
-    kind: str  # task_overdue, case_warning, case_overdue
+    kind: str  # task_overdue, case_warning, case_overdue, task_arrived, task_assigned, case_finished, mention
     title: str
     body: str
     instance_id: int | None
@@ -51,6 +52,7 @@ class NotificationView:
 class Recipient:
     username: str
     email: str | None
+    email_mode: str = "instant"  # instant, digest or off (the account's choice in "Akun saya")
 
 
 class NotificationService:
@@ -66,7 +68,7 @@ class NotificationService:
 
     def list(self, username: str, limit: int = 20, unread_only: bool = False) -> list[NotificationView]:
         """The user's newest notifications first (at most ``MAX_LIST``)."""
-        stmt = select(Notification).where(Notification.username == username)
+        stmt = select(Notification).where(Notification.username == username, Notification.kind != DIGEST_KIND)
         if unread_only:
             stmt = stmt.where(Notification.read_at.is_(None))
         stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(
@@ -101,18 +103,22 @@ def add_notification(session: Session, *, recipient: Recipient, kind: str, title
                      email: bool = False) -> bool:
     """Insert one notification in the caller's transaction unless ``dedup_key`` exists already.
 
-    With ``email`` and an address on the account, the row also enters the e-mail outbox.
+    With ``email`` (mail is configured) and an address on the account, the row also enters the
+    e-mail outbox, or waits for the account's daily digest, as the account chose; not with "off".
     Returns whether a row was inserted.
     """
-    email_to = recipient.email if email and recipient.email else None
+    mode = recipient.email_mode if email and recipient.email else "off"
+    email_to = recipient.email if mode in ("instant", "digest") else None
     values = dict(username=recipient.username, kind=kind, title=title[:300], body=body, instance_id=instance_id,
                   task_id=task_id, dedup_key=dedup_key[:200], created_at=now, email_to=email_to,
-                  email_next_at=now if email_to else None, email_attempts=0)
+                  email_next_at=now if mode == "instant" else None, email_attempts=0,
+                  digest_pending=mode == "digest")
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(Notification).values(**values).on_conflict_do_nothing(
-        index_elements=["dedup_key"]))
-    return bool(getattr(result, "rowcount", 0))
+    # RETURNING, not the rowcount: psycopg reports no reliable count for a conflict that inserted nothing.
+    inserted = session.execute(insert(Notification).values(**values).on_conflict_do_nothing(
+        index_elements=["dedup_key"]).returning(Notification.id)).scalar()
+    return inserted is not None
 
 
 def users_holding(session: Session, catalog: RoleCatalog, roles: Iterable[str]) -> list[Recipient]:
@@ -125,13 +131,16 @@ def users_holding(session: Session, catalog: RoleCatalog, roles: Iterable[str]) 
     if not wanted:
         return []
     rows = session.execute(
-        select(UserAccount.username, UserAccount.email).join(UserRole, UserRole.user_id == UserAccount.id)
+        select(*_RECIPIENT).join(UserRole, UserRole.user_id == UserAccount.id)
         .where(UserRole.role_key.in_(sorted(wanted)), UserAccount.active.is_(True))
         .distinct().order_by(UserAccount.username))
-    return [Recipient(username, email) for username, email in rows]
+    return [Recipient(*row) for row in rows]
 
 
 def active_user(session: Session, username: str) -> Recipient | None:
-    row = session.execute(select(UserAccount.username, UserAccount.email).where(
+    row = session.execute(select(*_RECIPIENT).where(
         UserAccount.username == username, UserAccount.active.is_(True))).first()
-    return Recipient(row[0], row[1]) if row else None
+    return Recipient(*row) if row else None
+
+
+_RECIPIENT = (UserAccount.username, UserAccount.email, UserAccount.email_mode)

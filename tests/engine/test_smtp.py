@@ -5,12 +5,12 @@ import dataclasses
 import socket
 import socketserver
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.message import Message
 
 import pytest
-from engine_helpers import PASSWORD, start_loop_case
+from engine_helpers import PASSWORD, ready_task, start_loop_case
 from sqlalchemy import select
 
 from engine.config import SmtpSettings
@@ -174,5 +174,64 @@ def test_a_refused_address_is_retried_a_few_times_then_left_with_its_error(mail_
         assert refused.email_attempts == MAX_PERMANENT_ATTEMPTS and "550" in refused.email_error
         assert mail_alur.notifications.unread_count("pengawas") == 1  # the bell still has it
         assert len(server.messages) == 1
+    finally:
+        server.stop()
+
+
+def test_a_task_arrival_is_mailed_with_a_link_under_the_public_url(alur, db_engine, clock, test_data):
+    port = free_port()
+    settings = dataclasses.replace(alur.settings, public_url="https://alur.diskominfo.kaltimprov.go.id",
+                                   smtp=SmtpSettings(host="127.0.0.1", port=port, sender=SENDER, starttls=False,
+                                                     timeout=5))
+    mailing = open_alur(settings, clock=clock, db=db_engine)
+    for username, role in (("pengelola", "pengelola_ti"), ("pengawas", "pengawas")):
+        mailing.users.add_user(username, username.title(), PASSWORD, {role}, email=f"{username}@kaltimprov.go.id")
+    mailing.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    server = LoopbackSmtp(port)
+    try:
+        case = start_loop_case(mailing, business_key="UJI/777")
+        mailing.runner.complete_task(ready_task(mailing, case).task_id, "pengelola", {"uraian": "x"})
+        report = build_worker(mailing).run_once()
+        assert (report.announcements, report.emails) == (1, 1)
+        (to, subject), = server.received()
+        assert (to, subject) == ("pengawas@kaltimprov.go.id",
+                                 "[Alur] Tugas baru untuk Pejabat Pengawas: Periksa laporan")
+        body = server.messages[0][1].get_payload(decode=True).decode()
+        task = ready_task(mailing, case)
+        assert f"https://alur.diskominfo.kaltimprov.go.id/tugas/{task.task_id}" in body and "UJI/777" in body
+    finally:
+        server.stop()
+
+
+def test_digest_mode_sends_one_mail_a_day_with_the_days_notifications(mail_alur, clock):
+    server = LoopbackSmtp(mail_alur.port)
+    try:
+        worker = build_worker(mail_alur)
+        mail_alur.users.set_email_mode("pengawas", "digest", actor="pengawas")
+        for n in range(3):  # three reports arrive for the Pejabat Pengawas during the morning
+            case = start_loop_case(mail_alur, business_key=f"UJI/{n}")
+            mail_alur.runner.complete_task(ready_task(mail_alur, case).task_id, "pengelola", {"uraian": "x"})
+            clock.advance(minutes=20)
+        report = worker.run_once()
+        assert (report.announcements, report.digests, report.emails) == (3, 0, 0)  # before 16:00 WITA
+        assert mail_alur.notifications.unread_count("pengawas") == 3  # the bell has them at once
+        clock.now = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # 16:00 WITA
+        report = worker.run_once()
+        assert (report.digests, report.emails) == (1, 1)
+        assert server.received() == [("pengawas@kaltimprov.go.id", "[Alur] Ringkasan notifikasi 23-11-2026")]
+        body = server.messages[0][1].get_payload(decode=True).decode()
+        assert all(f"UJI/{n}" in body for n in range(3)) and body.count("Periksa laporan") >= 3
+        clock.advance(hours=1)
+        worker.run_once()
+        clock.advance(days=1)  # the next day: nothing new, no digest
+        worker.run_once()
+        assert len(server.messages) == 1
+        assert mail_alur.notifications.unread_count("pengawas") == 3  # the digest itself never rings the bell
+        assert [n.kind for n in mail_alur.notifications.list("pengawas")] == ["task_arrived"] * 3
+        with mail_alur.sessions() as session:
+            rows = session.scalars(select(Notification).where(Notification.username == "pengawas")).all()
+        digest = next(r for r in rows if r.kind == "digest")
+        assert {r.digest_id for r in rows if r.kind == "task_arrived"} == {digest.id}
+        assert not any(r.digest_pending for r in rows)
     finally:
         server.stop()

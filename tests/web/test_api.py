@@ -90,8 +90,10 @@ def test_start_case_complete_tasks_and_read_the_case(alur, client, token):
     again = client.post(f"/api/v1/tasks/{task['task_id']}/complete", headers=user, json={"data": data})
     assert again.status_code == 409 and again.json["error"]["code"] == "task_not_open"
     view = client.get(f"/api/v1/cases/{case}", headers=user).json
-    assert view["marks"] == {"gjr_01": "done", "gjr_02a": "active"}
-    assert view["documents"][0]["filename"] == "surat.pdf"
+    assert view["view"] == "requester" and "marks" not in view and "steps" not in view  # status and outcome only
+    assert view["documents"][0]["filename"] == "surat.pdf"  # the letter the requester sent
+    staff = client.get(f"/api/v1/cases/{case}", headers=token("kasubag_tu")).json
+    assert staff["view"] == "full" and staff["marks"] == {"gjr_01": "done", "gjr_02a": "active"}
 
 
 def test_claim_unclaim_and_role_checks(alur, client, token):

@@ -262,7 +262,9 @@ def test_network_case_from_letter_to_completion_with_a_loop(desks: Desks, tmp_pa
     do_step(desks, tmp_path, "pengelola_ti", "Membuat laporan penyelesaian gangguan",
             "gjr_10_surat_laporan_penyelesaian")
 
-    # The case file, read by the requester
+    # The case file, read by the Kepala Dinas (the requester reads status and outcome only:
+    # tests/web/test_registrar_browser.py)
+    page = desks.of("kepala_dinas")
     page.goto(base + case_url)
     diagram = wait_for_diagram(page)
     assert diagram["error"] is None and diagram["warnings"] == [] and diagram["marked"] >= 12

@@ -46,7 +46,7 @@ def test_case_page_shows_steps_diagram_marks_documents_and_audit(alur, client, c
     case = start_network_case(alur)
     clock.advance(hours=2)
     alur.runner.complete_task(open_task(alur, case).task_id, "pengguna_jaringan", gjr_01_data(alur))
-    login(client, "pengguna_jaringan")
+    login(client, "kasubag_tu")  # staff of the case (the requester reads status and outcome only)
     response = client.get(f"/kasus/{case}")
     assert response.status_code == 200
     html, text = response.text, text_of(response.text)
@@ -64,7 +64,7 @@ def test_case_page_shows_steps_diagram_marks_documents_and_audit(alur, client, c
 def test_overdue_step_is_marked_overdue(alur, client, clock):
     case = start_network_case(alur)
     clock.advance(days=4)
-    login(client, "pengguna_jaringan")
+    login(client, "kepala_dinas")  # a case reader (the requester reads status and outcome only)
     html = client.get(f"/kasus/{case}").text
     assert json.loads(re.search(r"data-marks='([^']*)'", html).group(1)) == {"gjr_01": "overdue"}
     assert "row-overdue" in html
@@ -120,6 +120,8 @@ def test_case_views_and_downloads_are_audited_on_the_case_chain(alur, client):
     trail = alur.queries.audit_trail(case)
     reads = [(e.event_type, e.actor) for e in trail if e.event_type.endswith("_viewed")]
     assert reads == [("case_viewed", "pengguna_jaringan"), ("document_viewed", "pengguna_jaringan")]
+    client.post("/keluar")
+    login(client, "kasubag_tu")  # staff read the counts (the requester's view has none)
     page = text_of(client.get(f"/kasus/{case}").text)
     assert "kasus dilihat 1 kali, dokumen diunduh 1 kali" in page  # counted (before this view), not listed
 

@@ -149,18 +149,22 @@ def test_task_claimed_by_someone_else_is_read_only_and_completing_it_is_409(alur
     assert response.status_code == 409 and "sedang dikerjakan oleh tu2" in text_of(response.text)
 
 
-def test_stale_form_is_409_with_an_explanation(alur, client):
+def test_stale_form_is_409_with_an_explanation(alur, client, clock):
     case = start_network_case(alur)
     task = open_task(alur, case)
     login(client, "pengguna_jaringan")
     client.get(f"/tugas/{task.task_id}")
-    alur.runner.unclaim_task(task.task_id, "pengguna_jaringan")  # the task changed after the form was opened
+    # the task changed after the form was opened (a requester's step is never released to a pool)
+    clock.advance(minutes=5)
+    alur.users.add_user("pj2", "Pengguna Dua", "rahasia-panjang-1", {"pengguna_jaringan"})
+    alur.runner.reassign_task(task.task_id, "admin_sistem", "pj2", "sementara")  # and back: two new versions
+    alur.runner.reassign_task(task.task_id, "admin_sistem", "pengguna_jaringan", "kembali")
     response = client.post(f"/tugas/{task.task_id}", data=gjr_01_form(expected_version="1"),
                            content_type="multipart/form-data")
     assert response.status_code == 409
     page = text_of(response.text)
     assert "muat ulang" in page and "tidak disimpan" in page
-    assert alur.queries.task(task.task_id).state == "ready"
+    assert alur.queries.task(task.task_id).completed_at is None
 
 
 def test_duplicate_submission_is_409_and_says_who_completed_it(alur, client):
