@@ -28,6 +28,20 @@ def text(name: str, title: str, req: bool = True, desc: str | None = None, fmt: 
     return _f(name, schema, req, desc)
 
 
+def opd(name: str, title: str) -> Field:
+    """The requesting unit's name: filled from the chosen unit when a registrar registers a letter."""
+    name, schema, req = text(name, title)
+    schema["x-opd"] = True
+    return name, schema, req
+
+
+def sifat_surat() -> Field:
+    """The letter's classification; rahasia and sangat rahasia limit who reads the case."""
+    return enum("sifat_surat", "Sifat surat", ["biasa", "terbatas", "rahasia", "sangat rahasia"], req=False,
+                radio=True, desc="Rahasia atau sangat rahasia: kasus hanya dapat dibaca pesertanya, atasannya "
+                                 "dan auditor.")
+
+
 def area(name: str, title: str, req: bool = True, desc: str | None = None) -> Field:
     schema: dict[str, Any] = {"type": "string", "title": title, "x-widget": "textarea"}
     if req:

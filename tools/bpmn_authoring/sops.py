@@ -7,7 +7,7 @@ Source: shared/notes/domain.md §1.1–1.5 (steps, lanes, decisions, every [DEC]
 from __future__ import annotations
 
 from formdsl import (accept, area, boolean, catatan, date, doc, dt, email, enum, form, integer, multi,
-                     number, table, text, url, user, when, when_row, yesno)
+                     number, opd, sifat_surat, table, text, url, user, when, when_row, yesno)
 from generate import Flow, Lane, Node, Process
 
 # --- shared identity texts (domain.md §1.0, OCR cleaned) -------------------------------------------
@@ -588,10 +588,11 @@ GJR = Process(
              output="Surat Permohonan Penggunaan Jaringan",
              keterangan="Pada formulir dokumen ini disebut 'Surat permohonan penanganan gangguan jaringan'.",
              form_key="gjr_01_surat_permohonan", form_schema=form("Surat permohonan penanganan gangguan jaringan", [
-                 text("opd_pengirim", "Unit/OPD pengirim"),
+                 opd("opd_pengirim", "Unit/OPD pengirim"),
                  text("nomor_surat_permohonan", "Nomor surat"),
                  date("tanggal_surat_permohonan", "Tanggal surat"),
                  text("hal", "Hal"),
+                 sifat_surat(),
                  text("lokasi", "Lokasi (gedung/alamat/lantai/ruang)"),
                  enum("jenis_gangguan", "Jenis gangguan",
                       ["tidak ada koneksi", "lambat", "terputus-putus", "DNS/tidak bisa akses situs", "Wi-Fi",
@@ -1032,10 +1033,11 @@ BRD = Process(
              form_key="brd_01_surat_permohonan", form_schema=form("Surat permohonan back-up/restore database server", [
                  enum("jenis_layanan", "Jenis layanan", ["backup", "restore"], labels=["Back-up", "Restore"],
                       radio=True),
-                 text("opd_pemohon", "OPD pemohon"),
+                 opd("opd_pemohon", "OPD pemohon"),
                  text("nomor_surat", "Nomor surat"),
                  date("tanggal_surat", "Tanggal surat"),
                  text("hal", "Hal"),
+                 sifat_surat(),
                  table("daftar_spesifikasi", "Daftar spesifikasi server/aplikasi/data", [
                      text("nama_aplikasi", "Aplikasi"),
                      text("hostname", "Hostname"),
