@@ -37,6 +37,7 @@ from engine.reading.versions import Versions
 from engine.runtime.attachments import AttachmentStore
 from engine.runtime.case_migration import CaseMigrator
 from engine.runtime.runner import Runner
+from engine.runtime.search_reindex import SearchReindexer
 from engine.sop.render import SopDocuments
 from engine.worker.escalation import Escalation
 from engine.worker.jobs import Scheduling
@@ -83,6 +84,7 @@ class Alur:
     migrator: CaseMigrator  # moving running cases to a newer version
     sop_documents: SopDocuments  # the official SOP document (HTML, PDF)
     model_lint: BpmnLint  # bpmnlint over a model before deploy
+    search_index: SearchReindexer  # indexes cases from before the search index
 
     def close(self) -> None:
         self.db.dispose()
@@ -127,4 +129,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         migrator=CaseMigrator(sessions, definitions, calendar, clock),
         sop_documents=SopDocuments(sessions, roles, chromium=settings.chromium),
         model_lint=BpmnLint(PROJECT_ROOT),
+        search_index=SearchReindexer(sessions, forms),
     )

@@ -7,6 +7,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from engine.persistence import search_index
+from engine.persistence.db import make_engine
+
 SCHEMA_VERSIONS = Path(__file__).resolve().parent / "schema_versions"
 
 
@@ -18,5 +21,11 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+    """Bring the schema to the newest revision (idempotent), with the search index's triggers."""
     command.upgrade(alembic_config(database_url), "head")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            search_index.install(connection)
+    finally:
+        engine.dispose()

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, literal_column, or_, select, union_all
+from sqlalchemy import Connection, Select, and_, bindparam, func, literal_column, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
@@ -20,12 +20,14 @@ from engine.persistence.rows import case_row, task_row
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions, reads_every_case
 from engine.worker.notifications import UNREAD_COUNT
-from engine.accounts.users import ACTIVE_USER_ROLES, active_user_view, roles_of
-from engine.values import AuditEventView, CaseView, Page, TaskView, UserView
+from engine.accounts.users import ACTIVE_USER_ROLES, active_user_view
+from engine.reading.search import Search
+from engine.reading.search_statements import (COUNT_CAP, CaseQuery, InboxQuery, case_count, case_rows, inbox_count,
+                                              inbox_rows, plan_search)
+from engine.values import AuditEventView, CaseSummary, CaseView, Page, TaskView, UserView
 
 INBOX_TABS = ("mine", "available", "overdue")
 MAX_PER_PAGE = 100
-COUNT_CAP = 1000
 TASKS = HumanTask.__table__
 INBOX_ORDER = (TASKS.c.due_at, TASKS.c.created_at, TASKS.c.id)  # soonest due, then first come
 
@@ -81,14 +83,19 @@ class Queries:
 
     def inbox_overview(self, username: str, tab: str | None = None, process_key: str | None = None,
                        state: str | None = None, page: int = 1, per_page: int = 25,
-                       user_roles: frozenset[str] | None = None) -> InboxOverview:
+                       user_roles: frozenset[str] | None = None, search: Search | None = None) -> InboxOverview:
         """The counts of every tab and one page of a tab: two statements, plus one for the user's roles
         unless the caller passes ``user_roles`` it has just read (the signed-in user's).
 
         Without ``tab``: the user's own tasks, or the available ones when the user holds none.
+        ``search`` (its SOP and state replace ``process_key`` and ``state``) narrows and orders the
+        page; the tab counts stay those of the SOP (engine.reading.search_statements: two or three
+        statements more).
 
         :raises InvalidInput: unknown tab or state
         """
+        if search is not None:
+            process_key, state = search.process_key, search.state
         if (tab is not None and tab not in INBOX_TABS) or (state is not None and state not in TASK_STATES_OPEN):
             raise InvalidInput(f"Tab atau status tidak dikenal: {tab}/{state}", field="tab")
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
@@ -97,6 +104,13 @@ class Queries:
             roles = self._task_roles(connection, username, user_roles)
             counts = _InboxCounts.read(connection, username, roles, process_key, now)
             tab = tab or ("available" if counts.available and not counts.mine else "mine")
+            if search is not None and not search.is_plain("inbox"):
+                query = InboxQuery(username, tuple(roles), tab, search, now)
+                plan = plan_search(connection, search.criteria())
+                total = inbox_count(connection, plan, query)
+                rows = inbox_rows(connection, plan, query, page, per_page)
+                return InboxOverview(counts.per_tab(), tab, Page([TaskView(*r) for r in rows], page, per_page,
+                                                                 min(total, COUNT_CAP), capped=total > COUNT_CAP))
             total = counts.total(tab, state)
             window = page * per_page
             statement = _inbox_page_statement(tab, state, process_key is not None, len(roles))
@@ -106,6 +120,19 @@ class Queries:
             rows = connection.execute(statement, params).all() if statement is not None else []
             return InboxOverview(counts.per_tab(), tab, Page([TaskView(*r) for r in rows], page, per_page,
                                                              min(total, COUNT_CAP), capped=total > COUNT_CAP))
+
+    def inbox_search_counts(self, username: str, searches: list[tuple[str, Search]],
+                            user_roles: frozenset[str] | None = None) -> list[int]:
+        """For each (tab, search): the tab's tasks matching the search, up to COUNT_CAP + 1 (saved filters)."""
+        now = self._clock()
+        with read_only_connection(self._sessions) as connection:
+            roles = tuple(self._task_roles(connection, username, user_roles))
+            found = []
+            for tab, search in searches:
+                plan = plan_search(connection, search.criteria())
+                found.append(min(inbox_count(connection, plan, InboxQuery(username, roles, tab, search, now)),
+                                 COUNT_CAP + 1))
+            return found
 
     def signed_in_user(self, username: str) -> SignedInUser | None:
         """An active account with its roles and its unread notifications, in one statement: what every
@@ -186,28 +213,21 @@ class Queries:
         return self.inbox(username, tab, process_key, page, per_page, state=state)
 
     def visible_cases(self, username: str, process_key: str | None = None, status: str | None = None,
-                          page: int = 1, per_page: int = 25) -> Page:
-        """Cases a user may read, newest first: all for ``reads_every_case``; otherwise those the user
-        started or acted in, or with a task of a role the user holds or supervises."""
+                      page: int = 1, per_page: int = 25, search: Search | None = None) -> Page:
+        """Cases a user may read, newest first unless ``search`` sorts otherwise: all for
+        ``reads_every_case``; otherwise those the user started or acted in, or with a task of a role the
+        user holds or supervises. ``search`` (its SOP and status replace ``process_key`` and ``status``)
+        narrows them; the total is counted up to COUNT_CAP."""
+        search = search or Search(process_key=process_key, state=status)
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
-        with self._sessions() as session:
-            user_roles = roles_of(session, username)
-            conditions = []
-            if process_key:
-                conditions.append(ProcessInstance.process_key == process_key)
-            if status:
-                conditions.append(ProcessInstance.status == status)
-            if not reads_every_case(user_roles):
-                task_roles = self._may.task_roles_seen(user_roles)
-                involved = select(HumanTask.id).where(HumanTask.instance_id == ProcessInstance.id, or_(
-                    HumanTask.role.in_(sorted(task_roles)), HumanTask.assignee == username,
-                    HumanTask.completed_by == username)).exists()
-                conditions.append(or_(ProcessInstance.started_by == username, involved))
-            where = and_(True, *conditions)
-            total = session.scalar(select(func.count()).select_from(ProcessInstance).where(where)) or 0
-            ids = session.scalars(select(ProcessInstance.id).where(where).order_by(ProcessInstance.id.desc())
-                                  .offset((page - 1) * per_page).limit(per_page)).all()
-        return Page([self.case(i) for i in ids], page, per_page, total)
+        with read_only_connection(self._sessions) as connection:
+            user_roles = set(connection.scalars(ACTIVE_USER_ROLES, {"username": username}))
+            task_roles = None if reads_every_case(user_roles) else tuple(sorted(self._may.task_roles_seen(user_roles)))
+            query = CaseQuery(username, task_roles, search)
+            plan = plan_search(connection, search.criteria())
+            total = case_count(connection, plan, query)
+            rows = case_rows(connection, plan, query, page, per_page)
+        return Page([CaseSummary(*r) for r in rows], page, per_page, min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
 
 TASK_STATES_OPEN = ("ready", "claimed")

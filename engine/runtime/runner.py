@@ -35,6 +35,7 @@ from engine.runtime.live_workflows import LiveWorkflows
 from engine.persistence.models import Attachment, HumanTask, ProcessInstance
 from engine.persistence.rows import case_row
 from engine.modeling.roles import RoleCatalog
+from engine.runtime.search_terms import StepTerms, start_terms, step_terms
 from engine.runtime.serializer import dump_state, load_state, new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, frozen_spiff_clock, next_timer_due
 from engine.modeling.parser import ParsedDefinition
@@ -107,7 +108,8 @@ class Runner:
             decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(session, case.id, decisions, actor, now)
             return self._save(session, case, definition, workflow, actor, now, auto_assign=actor_roles,
-                              starter=actor, known=set())
+                              starter=actor, known=set(),
+                              search=StepTerms(start_terms(actor, business_key, initial)))
 
     def claim_task(self, task_id: str, actor: str) -> None:
         """Take a ready task of one's roles.
@@ -207,7 +209,7 @@ class Runner:
             self._record_decisions(session, case.id, decisions, actor, now)
             case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
             return self._save(session, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
-                              known=known)
+                              known=known, search=step_terms(data, self._forms.get(task.form_key).search_fields, actor))
 
     def wake_case(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
         """Fire the instance's due BPMN timers and run on; a no-op when none is due."""
@@ -360,8 +362,10 @@ class Runner:
 
     def _save(self, session: Session, case: _Case, definition: ParsedDefinition, workflow: BpmnWorkflow,
               actor: str, now: datetime, auto_assign: set[str], starter: str | None,
-              known: set[str]) -> StepResult:
+              known: set[str], search: StepTerms | None = None) -> StepResult:
         """Sync human tasks with the workflow's ready user tasks and store the state.
+
+        ``search``: the terms (and OPD, letter number) the step adds to the case's search index.
 
         ``known`` are the case's open human tasks before the step: the ready user tasks of the state
         loaded, since every save keeps the two equal. The instance row is always rewritten with a
@@ -393,7 +397,10 @@ class Runner:
             for task_id in withdrawn:
                 self._event(session, case.id, "task_cancelled", actor, now, {"task_id": task_id})
         values: dict[str, Any] = {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
-                                  "status": case.status, "ended_at": None, "data": case.data_json}
+                                  "status": case.status, "ended_at": None, "data": case.data_json,
+                                  "terms": json.dumps(search.terms, ensure_ascii=False) if search else None,
+                                  "opd": search.opd if search else None,
+                                  "letter_number": search.letter_number if search else None}
         if workflow.is_completed():
             case.status = "completed"
             values.update(status="completed", ended_at=now,

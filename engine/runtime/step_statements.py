@@ -4,6 +4,8 @@ cache-key generation and execution context, several times the driver's own work 
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import String, bindparam, cast, func, insert, literal, select, update
 
 from engine.persistence.compiled import DirectStatement
@@ -53,13 +55,27 @@ INSERT_TASKS = DirectStatement(insert(TASKS), columns=[
     "id", "instance_id", "process_key", "process_name", "business_key", "element_id", "name", "role", "form_key",
     "state", "assignee", "created_at", "claimed_at", "due_at", "version"])
 
-# A step's write of its case; ``ended_at`` and ``data`` left NULL keep what the row holds.
+
+def _kept(column: Any, name: str) -> Any:
+    """The value given, or what the row holds when it is NULL."""
+    return func.coalesce(bindparam(name, type_=column.type), column)
+
+
+def _first(column: Any, name: str) -> Any:
+    """What the row holds, or the value given when the row holds NULL."""
+    return func.coalesce(column, bindparam(name, type_=column.type))
+
+
+# A step's write of its case; ``ended_at``, ``data`` and ``terms`` left NULL keep what the row holds.
+# ``terms`` (the search terms the step adds) is filed into case_term by a trigger
+# (engine.persistence.search_index); ``opd`` and ``letter_number`` keep the first value set.
 SAVE_CASE = DirectStatement(
     update(INSTANCES).where(INSTANCES.c.id == bindparam("case_id"), INSTANCES.c.version == bindparam("old_version"))
     .values(version=bindparam("new_version"), status=bindparam("status"),
-            ended_at=func.coalesce(bindparam("ended_at", type_=INSTANCES.c.ended_at.type), INSTANCES.c.ended_at),
-            data_json=func.coalesce(bindparam("data", type_=INSTANCES.c.data_json.type), INSTANCES.c.data_json),
-            next_timer_at=bindparam("next_timer"), state_json=bindparam("state")))
+            ended_at=_kept(INSTANCES.c.ended_at, "ended_at"), data_json=_kept(INSTANCES.c.data_json, "data"),
+            next_timer_at=bindparam("next_timer"), state_json=bindparam("state"),
+            search_terms=_kept(INSTANCES.c.search_terms, "terms"), opd=_first(INSTANCES.c.opd, "opd"),
+            letter_number=_first(INSTANCES.c.letter_number, "letter_number")))
 INSERT_EVENTS = DirectStatement(insert(AuditEvent.__table__), columns=[
     "chain", "seq", "instance_id", "event_type", "actor", "at", "payload_json", "prev_hash", "hash"])
 
