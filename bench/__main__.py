@@ -1,7 +1,8 @@
 """Run the benchmarks in one process and write bench/results/{results.json,summary.md}.
 
 Every engine figure is reported as a ratio to raw in-memory SpiffWorkflow measured in the same run.
-``python -m bench --quick`` runs a smaller set (for a smoke check); ``make bench`` runs all.
+``python -m bench --quick`` runs a smaller set (for a smoke check); ``make bench`` runs all;
+``python -m bench --only search`` runs only the search rows (into results-search.json, summary-search.md).
 """
 from __future__ import annotations
 
@@ -14,25 +15,33 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import baseline, completion, http, inbox, sops
+from bench import baseline, completion, http, inbox, search, sops
 from bench.common import database, postgres_available
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def run(quick: bool) -> dict:
+def run(quick: bool, only: str | None = None, search_rows: list[int] | None = None) -> dict:
     backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
     passes = [0, 10, 100] if quick else [0, 10, 100, 1000]
     row_counts = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+    search_rows = search_rows or ([100_000] if quick else [1_000_000])
     results: dict = {"started_at": datetime.now(UTC).isoformat(), "python": sys.version.split()[0],
                      "machine": platform.machine(), "cpus": os.cpu_count(), "backends": backends, "quick": quick,
-                     "load": {}}
+                     "only": only, "load": {}}
     print("baseline: raw SpiffWorkflow in memory ...", flush=True)
     results["raw_runs"] = [baseline.raw_in_memory()]
     results["naive_json"] = baseline.naive_json_per_step()
     results["completion"], results["inbox"], results["sops"], results["http"] = {}, {}, {}, {}
+    results["search"] = {}
     for backend in backends:
         results["load"][backend] = os.getloadavg()[0]
+        for rows in search_rows:
+            print(f"search latency {backend} rows={rows} ...", flush=True)
+            with database(backend) as url:
+                results["search"][f"{backend}:{rows}"] = search.search_latency(url, rows)
+        if only == "search":
+            continue
         for k in passes:
             print(f"completion latency {backend} K={k} ...", flush=True)
             # This VM's CPU speed drifts by up to 2x within minutes: each row gets its own baseline,
@@ -105,6 +114,13 @@ def summary(results: dict) -> str:
             lines.append(f"| inbox '{tab}', {int(rows):,} task rows | {backend} | {value['median_ms']:.3f} ms | "
                          f"{value['p95_ms']:.3f} ms | {value['median_ms'] / raw:.1f}× | "
                          f"{'p95 < 10 ms' if big else ''} | {_yes(value['p95_ms'] < 10) if big else ''} |")
+    for key, searches in results.get("search", {}).items():
+        backend, rows = key.split(":")
+        for name, value in searches.items():
+            big = int(rows) >= 1_000_000
+            lines.append(f"| search {name}, {int(rows):,} task rows | {backend} | {value['median_ms']:.3f} ms | "
+                         f"{value['p95_ms']:.3f} ms | {value['median_ms'] / raw:.1f}× | "
+                         f"{'p95 < 10 ms' if big else ''} | {_yes(value['p95_ms'] < 10) if big else ''} |")
     for backend, per_sop in results["sops"].items():
         for key, value in per_sop.items():
             lines.append(f"| whole case {key}: {value['steps_per_case']:.0f} steps with data and documents, "
@@ -130,12 +146,16 @@ def summary(results: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke check")
+    parser.add_argument("--only", choices=["search"], help="run only these rows (and the baseline)")
+    parser.add_argument("--search-rows", type=int, action="append", metavar="N",
+                        help="task rows for the search rows (repeatable; default 1,000,000, --quick 100,000)")
     args = parser.parse_args()
-    results = run(args.quick)
+    results = run(args.quick, args.only, args.search_rows)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
+    suffix = f"-{args.only}" if args.only else ""  # a partial run leaves the full run's files alone
+    (RESULTS / f"results{suffix}.json").write_text(json.dumps(results, indent=2))
     text = summary(results)
-    (RESULTS / "summary.md").write_text(text)
+    (RESULTS / f"summary{suffix}.md").write_text(text)
     print(text)
     return 0
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.accounts.saved_filters import SavedFilters
 from engine.accounts.tokens import TokenService
 from engine.accounts.users import UserService
 from engine.audit.checkpoints import Checkpoints
@@ -85,6 +86,7 @@ class Alur:
     sop_documents: SopDocuments  # the official SOP document (HTML, PDF)
     model_lint: BpmnLint  # bpmnlint over a model before deploy
     search_index: SearchReindexer  # indexes cases from before the search index
+    saved_filters: SavedFilters  # a user's saved inbox searches (inbox tabs)
 
     def close(self) -> None:
         self.db.dispose()
@@ -129,5 +131,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         migrator=CaseMigrator(sessions, definitions, calendar, clock),
         sop_documents=SopDocuments(sessions, roles, chromium=settings.chromium),
         model_lint=BpmnLint(PROJECT_ROOT),
-        search_index=SearchReindexer(sessions, forms),
+        search_index=SearchReindexer(sessions, forms), saved_filters=SavedFilters(sessions, clock),
     )
