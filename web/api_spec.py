@@ -145,8 +145,8 @@ _PATHS: dict[str, Any] = {
         "parameters": [
             {"name": "tab", "in": "query", "schema": {"enum": ["mine", "available", "overdue"], "default": "mine"}},
             {"name": "state", "in": "query", "schema": {"enum": ["ready", "claimed"]}},
-            *_search_parameters({"due": "due time (default)", "created": "arrival", "case": "case number",
-                                 "name": "task name"}, "the task's due time")],
+            *_search_parameters({"due": "due time (default)", "created": "arrival", "case": "case number"},
+                                "the task's due time")],
         "responses": {"200": _json(_ref("InboxPage"), "One page of tasks"), **_errors(), "422": _SEARCH_REFUSED}}},
     "/tasks/{task_id}": {"get": {
         "operationId": "getTask", "summary": "A task with its form schema, mutu baku and earlier documents",

@@ -90,9 +90,10 @@ class HumanTask(Base):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        # The inbox's parts in due order; the case id last, so a search checks a row's case in the index.
-        Index("ix_human_task_inbox", "state", "role", "due_at", "created_at", "instance_id"),
-        Index("ix_human_task_assignee", "assignee", "state", "due_at", "created_at", "instance_id"),
+        # The inbox's parts in due order; the case and task ids last, so a search checks a row's case
+        # and a sort orders the rows in the index alone.
+        Index("ix_human_task_inbox", "state", "role", "due_at", "created_at", "instance_id", "id"),
+        Index("ix_human_task_assignee", "assignee", "state", "due_at", "created_at", "instance_id", "id"),
         Index("ix_human_task_escalation", "escalated_at", "due_at"),
         # A case's tasks; a search that starts from the matching cases finds their open tasks here.
         Index("ix_human_task_case", "instance_id", "state", "role", "assignee", "due_at"),

@@ -107,8 +107,10 @@ class Queries:
             if search is not None and not search.is_plain("inbox"):
                 query = InboxQuery(username, tuple(roles), tab, search, now)
                 plan = plan_search(connection, search.criteria())
-                total = inbox_count(connection, plan, query)
                 rows = inbox_rows(connection, plan, query, page, per_page)
+                total = _known_total(rows, page, per_page)
+                if total is None:
+                    total = inbox_count(connection, plan, query)
                 return InboxOverview(counts.per_tab(), tab, Page([TaskView(*r) for r in rows], page, per_page,
                                                                  min(total, COUNT_CAP), capped=total > COUNT_CAP))
             total = counts.total(tab, state)
@@ -225,12 +227,21 @@ class Queries:
             task_roles = None if reads_every_case(user_roles) else tuple(sorted(self._may.task_roles_seen(user_roles)))
             query = CaseQuery(username, task_roles, search)
             plan = plan_search(connection, search.criteria())
-            total = case_count(connection, plan, query)
             rows = case_rows(connection, plan, query, page, per_page)
+            total = _known_total(rows, page, per_page)
+            if total is None:
+                total = case_count(connection, plan, query)
         return Page([CaseSummary(*r) for r in rows], page, per_page, min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
 
 TASK_STATES_OPEN = ("ready", "claimed")
+
+
+def _known_total(rows: list[Any], page: int, per_page: int) -> int | None:
+    """The total a page that is not full tells (no count needed), else None."""
+    if len(rows) < per_page and (rows or page == 1):
+        return (page - 1) * per_page + len(rows)
+    return None
 
 
 # -- statements built once per shape: building one per call costs SQLAlchemy about as much as running it

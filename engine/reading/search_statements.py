@@ -1,7 +1,7 @@
 """The statements of a search (engine.reading.search), built once per shape.
 
 A search with case criteria runs one of two ways, chosen by how many cases its rarest term has
-(one small statement over the index counts each criterion's cases, up to TERM_COUNT_CAP):
+(one small statement over the index counts each criterion's cases, up to CASES_FIRST_MAX + 1):
 
 - *cases first*, when the rarest term has at most CASES_FIRST_MAX cases: its cases are read from
   ``case_term`` and their rows (open tasks through ``ix_human_task_case``, or the cases themselves)
@@ -14,6 +14,7 @@ Counts stop at COUNT_CAP + 1, like the inbox's.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import lru_cache
@@ -21,13 +22,14 @@ from typing import Any
 
 from sqlalchemy import (Connection, Select, and_, bindparam, exists, func, literal_column, or_, select,
                         union_all)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.selectable import Join
 
 from engine.persistence.models import CaseTerm, HumanTask, ProcessDefinition, ProcessInstance
 from engine.reading.search import Criterion, Search
 from engine.values import TaskView
 
 COUNT_CAP = 1000
-TERM_COUNT_CAP = 20_000
 CASES_FIRST_MAX = 2_000
 TASKS, CASES, TERMS = HumanTask.__table__, ProcessInstance.__table__, CaseTerm.__table__
 DEFINITIONS = ProcessDefinition.__table__
@@ -57,11 +59,11 @@ class Plan:
 
 
 def plan_search(connection: Connection, criteria: list[Criterion]) -> Plan:
-    """Count each criterion's cases (up to TERM_COUNT_CAP) and order them, the rarest first."""
+    """Count each criterion's cases (up to CASES_FIRST_MAX + 1) and order them, the rarest first."""
     if not criteria:
         return Plan()
     probe = Plan(tuple(criteria))
-    counts = connection.execute(_term_counts(probe.shape), {**probe.params(), "term_cap": TERM_COUNT_CAP}).one()
+    counts = connection.execute(_term_counts(probe.shape), {**probe.params(), "term_cap": max(CASES_FIRST_MAX, 0) + 1}).one()
     ordered = tuple(c for _n, c in sorted(zip(counts, criteria, strict=True), key=lambda pair: pair[0]))
     return Plan(ordered, cases_first=min(counts) <= CASES_FIRST_MAX, empty=min(counts) == 0)
 
@@ -123,6 +125,34 @@ def _has_term(case_id: Any, n: int, prefix: bool) -> Any:
 
 def _has_terms(case_id: Any, shape: tuple[bool, ...], first: int = 0) -> list[Any]:
     return [_has_term(case_id, n, prefix) for n, prefix in enumerate(shape) if n >= first]
+
+
+class _LeftFirst(Join):
+    """A join read from its left side: SQLite plans a CROSS JOIN in the order written (its documented
+    way to fix a join order); other databases plan it as any join. SQLite would otherwise read the
+    inbox's index range and check each task's case, however few cases match."""
+
+    inherit_cache = True
+
+
+@compiles(_LeftFirst, "sqlite")
+def _cross_join(join: _LeftFirst, compiler: Any, from_linter: Any = None, **kw: Any) -> str:
+    if from_linter:  # as SQLCompiler.visit_join: the two sides are joined, not a cartesian product
+        from_linter.edges.update(itertools.product(_originals(join.left._from_objects),
+                                                   _originals(join.right._from_objects)))
+    kw["asfrom"] = True
+    return (join.left._compiler_dispatch(compiler, from_linter=from_linter, **kw) + " CROSS JOIN "
+            + join.right._compiler_dispatch(compiler, from_linter=from_linter, **kw) + " ON "
+            + join.onclause._compiler_dispatch(compiler, from_linter=from_linter, **{**kw, "asfrom": False}))
+
+
+def _originals(elements: Any) -> list[Any]:
+    found = []
+    for element in elements:
+        while element._is_clone_of is not None:
+            element = element._is_clone_of
+        found.append(element)
+    return found
 
 
 def _matching_cases(shape: tuple[bool, ...]) -> Any:
@@ -195,7 +225,7 @@ def _inbox_count(tab: str, state: str | None, with_process: bool, with_from: boo
     one: Any = literal_column("1").label("one")
     if cases_first:
         matched = _matching_cases(shape)
-        return select(_count(select(one).select_from(matched.join(TASKS, TASKS.c.instance_id == matched.c.case_id))
+        return select(_count(select(one).select_from(_LeftFirst(matched, TASKS, TASKS.c.instance_id == matched.c.case_id))
                              .where(or_(*parts), *filters)))
     counts = [_count(select(one).select_from(TASKS).where(part, *filters, *_has_terms(TASKS.c.instance_id, shape)))
               for part in parts]  # disjoint parts, each read in its own index range
@@ -220,7 +250,7 @@ def _inbox_page(tab: str, state: str | None, with_process: bool, with_from: bool
         if not parts:
             return None
         matched = _matching_cases(shape)
-        return (select(*view).select_from(matched.join(TASKS, TASKS.c.instance_id == matched.c.case_id))
+        return (select(*view).select_from(_LeftFirst(matched, TASKS, TASKS.c.instance_id == matched.c.case_id))
                 .where(or_(*parts), *filters).order_by(*_ordered(columns, descending, TASKS))
                 .offset(bindparam("skip")).limit(bindparam("per_page")))
     parts = _tab_parts(tab, state, role_count)
@@ -259,9 +289,13 @@ class CaseQuery:
 
 
 def case_count(connection: Connection, plan: Plan, query: CaseQuery) -> int:
+    """The matching cases, up to COUNT_CAP + 1. Counted from the rarest term's cases whenever there are
+    criteria: most of a term's cases are listed (the list's other conditions rarely exclude many), so the
+    count stops at the cap after reading little more than that many of them."""
     if plan.empty:
         return 0
-    return connection.execute(_case_count(*query.shape(plan)), query.params(plan)).scalar_one()
+    counted = Plan(plan.criteria, cases_first=bool(plan.criteria))
+    return connection.execute(_case_count(*query.shape(counted)), query.params(counted)).scalar_one()
 
 
 def case_rows(connection: Connection, plan: Plan, query: CaseQuery, page: int, per_page: int) -> list[Any]:
@@ -284,10 +318,10 @@ def _case_filters(restricted: bool, with_process: bool, with_status: bool, with_
         found.append(CASES.c.started_at >= bindparam("date_from", type_=CASES.c.started_at.type))
     if with_to:
         found.append(CASES.c.started_at < bindparam("date_to", type_=CASES.c.started_at.type))
-    if restricted:
-        found.append(_may_read())
     if not cases_first:
         found += _has_terms(CASES.c.id, shape)
+    if restricted:  # after the terms: an index probe rejects a case for less than this check
+        found.append(_may_read())
     return found
 
 
@@ -295,17 +329,20 @@ def _may_read() -> Any:
     """engine.reading.case_pages' rule for reading a case, in SQL: the user started it, or a task of it
     has one of the user's (or supervised) roles, or is or was the user's."""
     username: Any = bindparam("username")
-    involved = exists(select(literal_column("1")).select_from(TASKS).where(
+    # Two checks: the first reads only the index ix_human_task_case, the second the task rows.
+    by_role = exists(select(literal_column("1")).select_from(TASKS).where(
         TASKS.c.instance_id == CASES.c.id, or_(TASKS.c.role.in_(bindparam("roles", expanding=True)),
-                                               TASKS.c.assignee == username, TASKS.c.completed_by == username)))
-    return or_(CASES.c.started_by == username, involved)
+                                               TASKS.c.assignee == username)))
+    by_deed = exists(select(literal_column("1")).select_from(TASKS).where(
+        TASKS.c.instance_id == CASES.c.id, TASKS.c.completed_by == username))
+    return or_(CASES.c.started_by == username, by_role, by_deed)
 
 
 def _case_source(shape: tuple[bool, ...], cases_first: bool) -> Any:
     if not cases_first:
         return CASES
     matched = _matching_cases(shape)
-    return matched.join(CASES, CASES.c.id == matched.c.case_id)
+    return _LeftFirst(matched, CASES, CASES.c.id == matched.c.case_id)
 
 
 @lru_cache(maxsize=256)

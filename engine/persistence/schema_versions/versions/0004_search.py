@@ -27,10 +27,10 @@ def upgrade() -> None:
         batch_op.drop_index('ix_human_task_instance_id')
         batch_op.drop_index('ix_human_task_inbox')
         batch_op.drop_index('ix_human_task_assignee')
-        batch_op.create_index('ix_human_task_inbox', ['state', 'role', 'due_at', 'created_at', 'instance_id'],
+        batch_op.create_index('ix_human_task_inbox', ['state', 'role', 'due_at', 'created_at', 'instance_id', 'id'],
                               unique=False)
-        batch_op.create_index('ix_human_task_assignee', ['assignee', 'state', 'due_at', 'created_at', 'instance_id'],
-                              unique=False)
+        batch_op.create_index('ix_human_task_assignee',
+                              ['assignee', 'state', 'due_at', 'created_at', 'instance_id', 'id'], unique=False)
         batch_op.create_index('ix_human_task_case', ['instance_id', 'state', 'role', 'assignee', 'due_at'],
                               unique=False)
 
