@@ -27,6 +27,7 @@ def index() -> tuple[str, int]:
     user, roles = current_user.username, current_user.roles  # read for this request by the login manager
     saved = current_alur().saved_filters.list(user)
     active = next((f for f in saved if f.filter_id == request.args.get("filter", type=int)), None)
+    tab: str | None
     if active is not None:
         search, error, tab = active.search, None, active.tab
     else:
@@ -50,7 +51,7 @@ def save_filter() -> Response:
     """Save the search of the form's fields under a name; its tab opens."""
     search, error = page_search(request.form, "inbox")
     if error is not None:
-        flash(error_text(error), "error")
+        flash(error_text(error) or error.message, "error")
         return redirect(url_for("inbox.index", tab=request.form.get("tab")))
     try:
         saved = current_alur().saved_filters.save(current_user.username, request.form.get("name", ""),

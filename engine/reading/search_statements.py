@@ -141,6 +141,7 @@ def _cross_join(join: _LeftFirst, compiler: Any, from_linter: Any = None, **kw: 
         from_linter.edges.update(itertools.product(_originals(join.left._from_objects),
                                                    _originals(join.right._from_objects)))
     kw["asfrom"] = True
+    assert join.onclause is not None
     return (join.left._compiler_dispatch(compiler, from_linter=from_linter, **kw) + " CROSS JOIN "
             + join.right._compiler_dispatch(compiler, from_linter=from_linter, **kw) + " ON "
             + join.onclause._compiler_dispatch(compiler, from_linter=from_linter, **{**kw, "asfrom": False}))

@@ -51,7 +51,7 @@ class SearchReindexer:
                 indexed += len(cases)
 
     def _case_terms(self, case: Any, started: dict[str, Any], steps: list[Any]) -> dict[str, Any]:
-        data = started.get("data") if isinstance(started.get("data"), dict) else {}
+        data: dict[str, Any] = started["data"] if isinstance(started.get("data"), dict) else {}
         terms = dict.fromkeys(start_terms(case.started_by, case.business_key, data))
         opd = letter_number = None
         for step in steps:

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import text
 from engine_helpers import add_users
 
-from engine.errors import InvalidSearch
+from engine.accounts.saved_filters import MAX_SAVED_FILTERS
+from engine.errors import Conflict, InvalidInput, InvalidSearch, NotFound
 from engine.reading import queries, search_statements
 from engine.reading.search import Search, parse_search
 
@@ -159,3 +160,29 @@ def test_cases_from_before_the_index_are_indexed_once(searching):
                    {"performer": "pengelola"}):
         assert found_cases(alur, **params) == [case_id], params
     assert alur.queries.visible_cases("pengawas").items[0].opd == "Dinas Lama"
+
+
+def test_saved_filters_are_per_user_named_once_and_limited(alur, clock):
+    filters = alur.saved_filters
+    first = filters.save("budi", "Dinkes", "available", Search(opd="kesehatan", sort="-created"))
+    assert (first.name, first.tab, first.search) == ("Dinkes", "available", Search(opd="kesehatan", sort="-created"))
+    with pytest.raises(Conflict):
+        filters.save("budi", " dinkes ", "mine", Search())
+    filters.save("ani", "Dinkes", "mine", Search(text="x"))  # another user's names are theirs
+    for bad in ("", "   ", "x" * 61):
+        with pytest.raises(InvalidInput):
+            filters.save("budi", bad, "mine", Search())
+    with pytest.raises(InvalidInput):
+        filters.save("budi", "Tab?", "semua", Search())
+    for n in range(MAX_SAVED_FILTERS - 1):
+        filters.save("budi", f"F{n}", "mine", Search(text=f"kata{n}"))
+    with pytest.raises(InvalidInput):
+        filters.save("budi", "Satu lagi", "mine", Search())
+    assert filters.rename("budi", first.filter_id, "Kesehatan").name == "Kesehatan"
+    with pytest.raises(NotFound):
+        filters.rename("ani", first.filter_id, "Punya saya")
+    with pytest.raises(NotFound):
+        filters.delete("ani", first.filter_id)
+    filters.delete("budi", first.filter_id)
+    assert len(filters.list("budi")) == MAX_SAVED_FILTERS - 1
+    assert [f.name for f in filters.list("ani")] == ["Dinkes"]
