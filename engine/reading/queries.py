@@ -23,7 +23,7 @@ from engine.worker.notifications import UNREAD_COUNT
 from engine.accounts.users import ACTIVE_USER_ROLES, active_user_view
 from engine.reading.search import Search
 from engine.reading.search_statements import (COUNT_CAP, CaseQuery, InboxQuery, case_count, case_rows, inbox_count,
-                                              inbox_rows, plan_search)
+                                              inbox_rows, plan_search, planned_each_time)
 from engine.values import AuditEventView, CaseSummary, CaseView, Page, TaskView, UserView
 
 INBOX_TABS = ("mine", "available", "overdue")
@@ -106,11 +106,12 @@ class Queries:
             tab = tab or ("available" if counts.available and not counts.mine else "mine")
             if search is not None and not search.is_plain("inbox"):
                 query = InboxQuery(username, tuple(roles), tab, search, now)
-                plan = plan_search(connection, search.criteria())
-                rows = inbox_rows(connection, plan, query, page, per_page)
-                total = _known_total(rows, page, per_page)
-                if total is None:
-                    total = inbox_count(connection, plan, query)
+                with planned_each_time(connection):
+                    plan = plan_search(connection, search.criteria())
+                    rows = inbox_rows(connection, plan, query, page, per_page)
+                    total = _known_total(rows, page, per_page)
+                    if total is None:
+                        total = inbox_count(connection, plan, query)
                 return InboxOverview(counts.per_tab(), tab, Page([TaskView(*r) for r in rows], page, per_page,
                                                                  min(total, COUNT_CAP), capped=total > COUNT_CAP))
             total = counts.total(tab, state)
@@ -130,10 +131,11 @@ class Queries:
         with read_only_connection(self._sessions) as connection:
             roles = tuple(self._task_roles(connection, username, user_roles))
             found = []
-            for tab, search in searches:
-                plan = plan_search(connection, search.criteria())
-                found.append(min(inbox_count(connection, plan, InboxQuery(username, roles, tab, search, now)),
-                                 COUNT_CAP + 1))
+            with planned_each_time(connection):
+                for tab, search in searches:
+                    plan = plan_search(connection, search.criteria())
+                    found.append(min(inbox_count(connection, plan, InboxQuery(username, roles, tab, search, now)),
+                                     COUNT_CAP + 1))
             return found
 
     def signed_in_user(self, username: str) -> SignedInUser | None:
@@ -226,11 +228,12 @@ class Queries:
             user_roles = set(connection.scalars(ACTIVE_USER_ROLES, {"username": username}))
             task_roles = None if reads_every_case(user_roles) else tuple(sorted(self._may.task_roles_seen(user_roles)))
             query = CaseQuery(username, task_roles, search)
-            plan = plan_search(connection, search.criteria())
-            rows = case_rows(connection, plan, query, page, per_page)
-            total = _known_total(rows, page, per_page)
-            if total is None:
-                total = case_count(connection, plan, query)
+            with planned_each_time(connection):
+                plan = plan_search(connection, search.criteria())
+                rows = case_rows(connection, plan, query, page, per_page)
+                total = _known_total(rows, page, per_page)
+                if total is None:
+                    total = case_count(connection, plan, query)
         return Page([CaseSummary(*r) for r in rows], page, per_page, min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
 
