@@ -85,8 +85,8 @@ def inbox() -> Response:
         raise InvalidInput(gettext("Parameter tab atau state tidak dikenal."), field="tab")
     search = parse_search({**_search_args(), "state": request.args.get("state")}, "inbox")
     overview = current_alur().queries.inbox_overview(
-        g.api_user, tab, page=request.args.get("page", 1, type=int), per_page=request.args.get("per_page", 25, type=int),
-        search=search)
+        g.api_user, tab, page=request.args.get("page", 1, type=int),
+        per_page=request.args.get("per_page", 25, type=int), search=search)
     page = overview.page
     remaining = current_alur().cases.remaining(page.items)
     items = [{**to_json(t), "working_minutes_left": to_json(remaining.get(t.task_id))} for t in page.items]

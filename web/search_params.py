@@ -17,7 +17,8 @@ ENGINE_NAMES = {engine: page for page, engine in PAGE_NAMES.items()}
 def page_search(args: Mapping[str, Any], kind: str) -> tuple[Search, InvalidSearch | None]:
     """The search a page's query asks for; on a bad parameter, no search and the error to show."""
     try:
-        return parse_search({PAGE_NAMES[k]: v for k, v in args.items() if k in PAGE_NAMES}, kind), None  # type: ignore[arg-type]
+        named = {PAGE_NAMES[k]: v for k, v in args.items() if k in PAGE_NAMES}
+        return parse_search(named, kind), None  # type: ignore[arg-type]
     except InvalidSearch as error:
         return Search(), error
 

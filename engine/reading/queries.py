@@ -22,8 +22,9 @@ from engine.permissions import Permissions, reads_every_case
 from engine.worker.notifications import UNREAD_COUNT
 from engine.accounts.users import ACTIVE_USER_ROLES, active_user_view
 from engine.reading.search import Search
-from engine.reading.search_statements import (COUNT_CAP, CaseQuery, InboxQuery, case_count, case_rows, inbox_count,
-                                              inbox_rows, plan_search, planned_each_time)
+from engine.reading.case_search import CaseQuery, case_count, case_rows
+from engine.reading.inbox_search import InboxQuery, inbox_count, inbox_rows
+from engine.reading.search_statements import COUNT_CAP, plan_search, planned_each_time
 from engine.values import AuditEventView, CaseSummary, CaseView, Page, TaskView, UserView
 
 INBOX_TABS = ("mine", "available", "overdue")

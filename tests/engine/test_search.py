@@ -118,7 +118,7 @@ def test_the_case_list_keeps_who_may_read_a_case(searching):
 
 def test_counts_stop_at_the_cap_and_sorting_pages_the_case_list(searching, monkeypatch):
     alur = searching
-    monkeypatch.setattr(search_statements, "_CAP", 3)  # COUNT_CAP + 1
+    monkeypatch.setattr(search_statements, "COUNT_CAP", 2)
     monkeypatch.setattr(queries, "COUNT_CAP", 2)
     ids = [start_reported_case(alur, f"F/{n}", {"uraian": "sama"}) for n in range(4)]
     page = alur.queries.visible_cases("pengawas", search=Search(text="sama", sort="id"), per_page=2)

@@ -1,0 +1,140 @@
+"""The inbox narrowed and sorted by a search (how a search runs: engine.reading.search_statements)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, bindparam, literal_column, or_, select, union_all
+
+from engine.persistence.models import HumanTask
+from engine.reading.search import Search
+from engine.reading.search_statements import (LeftFirst, Plan, capped_count, count_cap, has_terms, matching_cases,
+                                              ordered)
+from engine.values import TaskView
+
+TASKS = HumanTask.__table__
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """One inbox tab narrowed by a search, for a user with these (expanded) task roles."""
+
+    username: str
+    roles: tuple[str, ...]
+    tab: str
+    search: Search
+    now: datetime
+
+    def params(self, plan: Plan) -> dict[str, Any]:
+        start, end = self.search.bounds()
+        return {"username": self.username, "roles": list(self.roles), "now": self.now,
+                "process_key": self.search.process_key, "date_from": start, "date_to": end, "cap": count_cap(),
+                **{f"role_{n}": role for n, role in enumerate(self.roles)}, **plan.params()}
+
+    def shape(self, plan: Plan) -> tuple[Any, ...]:
+        columns, descending = self.search.order("inbox")
+        return (self.tab, self.search.state, self.search.process_key is not None, self.search.date_from is not None,
+                self.search.date_to is not None, plan.shape, plan.cases_first, columns, descending)
+
+
+def inbox_count(connection: Connection, plan: Plan, query: InboxQuery) -> int:
+    """The tab's tasks matching the search, up to COUNT_CAP + 1."""
+    if plan.empty:
+        return 0
+    return connection.execute(_inbox_count(*query.shape(plan)), query.params(plan)).scalar_one()
+
+
+def inbox_rows(connection: Connection, plan: Plan, query: InboxQuery, page: int, per_page: int) -> list[Any]:
+    """One page of the tab's matching tasks: rows of TaskView's fields (without data)."""
+    if plan.empty:
+        return []
+    window = page * per_page
+    statement = _inbox_page(*query.shape(plan), len(query.roles))
+    if statement is None:
+        return []
+    params = {**query.params(plan), "window": window, "skip": window - per_page, "per_page": per_page}
+    return list(connection.execute(statement, params).all())
+
+
+def _task_filters(tab: str, with_process: bool, with_from: bool, with_to: bool) -> list[Any]:
+    found = []
+    if tab == "overdue":
+        found.append(TASKS.c.due_at < bindparam("now", type_=TASKS.c.due_at.type))
+    if with_process:
+        found.append(TASKS.c.process_key == bindparam("process_key"))
+    if with_from:
+        found.append(TASKS.c.due_at >= bindparam("date_from", type_=TASKS.c.due_at.type))
+    if with_to:
+        found.append(TASKS.c.due_at < bindparam("date_to", type_=TASKS.c.due_at.type))
+    return found
+
+
+_MINE = and_(TASKS.c.state == "claimed", TASKS.c.assignee == bindparam("username"))
+
+
+def _tab_parts(tab: str, state: str | None, role_count: int | None) -> list[Any]:
+    """The disjoint parts of a tab: my claimed tasks, and the ready tasks of my roles (one part per
+    role when ``role_count`` is given, for reading each in its index order; else one part)."""
+    parts = []
+    if tab in ("mine", "overdue") and state in (None, "claimed"):
+        parts.append(_MINE)
+    if tab in ("available", "overdue") and state in (None, "ready"):
+        if role_count is None:
+            parts.append(and_(TASKS.c.state == "ready", TASKS.c.role.in_(bindparam("roles", expanding=True))))
+        else:
+            parts += [and_(TASKS.c.state == "ready", TASKS.c.role == bindparam(f"role_{n}"))
+                      for n in range(role_count)]
+    return parts
+
+
+@lru_cache(maxsize=256)
+def _inbox_count(tab: str, state: str | None, with_process: bool, with_from: bool, with_to: bool,
+                 shape: tuple[bool, ...], cases_first: bool, _columns: tuple[str, ...],
+                 _descending: bool) -> Select[Any]:
+    filters = _task_filters(tab, with_process, with_from, with_to)
+    parts = _tab_parts(tab, state, None)
+    if not parts:
+        return select(literal_column("0"))
+    one: Any = literal_column("1").label("one")
+    if cases_first:
+        matched = matching_cases(shape)
+        joined = LeftFirst(matched, TASKS, TASKS.c.instance_id == matched.c.case_id)
+        return select(capped_count(select(one).select_from(joined).where(or_(*parts), *filters)))
+    counts = [capped_count(select(one).select_from(TASKS).where(part, *filters, *has_terms(TASKS.c.instance_id, shape)))
+              for part in parts]  # disjoint parts, each read in its own index range
+    total = counts[0]
+    for count in counts[1:]:
+        total = total + count
+    return select(total)
+
+
+# A TaskView's fields in order (without data): a row of these is a TaskView's arguments.
+_TASK_VIEW_NAMES = tuple("id" if f.name == "task_id" else f.name for f in fields(TaskView) if f.name != "data")
+
+
+@lru_cache(maxsize=256)
+def _inbox_page(tab: str, state: str | None, with_process: bool, with_from: bool, with_to: bool,
+                shape: tuple[bool, ...], cases_first: bool, columns: tuple[str, ...], descending: bool,
+                role_count: int) -> Select[Any] | None:
+    filters = _task_filters(tab, with_process, with_from, with_to)
+    view = [TASKS.c[name] for name in _TASK_VIEW_NAMES]
+    if cases_first:
+        parts = _tab_parts(tab, state, None)
+        if not parts:
+            return None
+        matched = matching_cases(shape)
+        return (select(*view).select_from(LeftFirst(matched, TASKS, TASKS.c.instance_id == matched.c.case_id))
+                .where(or_(*parts), *filters).order_by(*ordered(columns, descending, TASKS))
+                .offset(bindparam("skip")).limit(bindparam("per_page")))
+    parts = _tab_parts(tab, state, role_count)
+    if not parts:
+        return None
+    keys = sorted(set(columns) | {"id"})
+    windows = [select(*(TASKS.c[k] for k in keys)).where(part, *filters, *has_terms(TASKS.c.instance_id, shape))
+               .order_by(*ordered(columns, descending, TASKS)).limit(bindparam("window")).subquery()
+               for part in parts]
+    ranked = union_all(*(select(*(w.c[k] for k in keys)).select_from(w) for w in windows)).subquery()
+    return (select(*view).join(ranked, ranked.c.id == TASKS.c.id).order_by(*ordered(columns, descending, ranked))
+            .offset(bindparam("skip")).limit(bindparam("per_page")))
