@@ -24,7 +24,7 @@ from engine.accounts.users import ACTIVE_USER_ROLES, active_user_view
 from engine.reading.search import Search
 from engine.reading.case_search import CaseQuery, case_count, case_rows
 from engine.reading.inbox_search import InboxQuery, inbox_count, inbox_rows
-from engine.reading.search_statements import COUNT_CAP, plan_search, planned_each_time
+from engine.reading.search_statements import COUNT_CAP, plan_search
 from engine.values import AuditEventView, CaseSummary, CaseView, Page, TaskView, UserView
 
 INBOX_TABS = ("mine", "available", "overdue")
@@ -107,12 +107,11 @@ class Queries:
             tab = tab or ("available" if counts.available and not counts.mine else "mine")
             if search is not None and not search.is_plain("inbox"):
                 query = InboxQuery(username, tuple(roles), tab, search, now)
-                with planned_each_time(connection):
-                    plan = plan_search(connection, search.criteria())
-                    rows = inbox_rows(connection, plan, query, page, per_page)
-                    total = _known_total(rows, page, per_page)
-                    if total is None:
-                        total = inbox_count(connection, plan, query)
+                plan = plan_search(connection, search.criteria())
+                rows = inbox_rows(connection, plan, query, page, per_page)
+                total = _known_total(rows, page, per_page)
+                if total is None:
+                    total = inbox_count(connection, plan, query)
                 return InboxOverview(counts.per_tab(), tab, Page([TaskView(*r) for r in rows], page, per_page,
                                                                  min(total, COUNT_CAP), capped=total > COUNT_CAP))
             total = counts.total(tab, state)
@@ -132,11 +131,10 @@ class Queries:
         with read_only_connection(self._sessions) as connection:
             roles = tuple(self._task_roles(connection, username, user_roles))
             found = []
-            with planned_each_time(connection):
-                for tab, search in searches:
-                    plan = plan_search(connection, search.criteria())
-                    found.append(min(inbox_count(connection, plan, InboxQuery(username, roles, tab, search, now)),
-                                     COUNT_CAP + 1))
+            for tab, search in searches:
+                plan = plan_search(connection, search.criteria())
+                found.append(min(inbox_count(connection, plan, InboxQuery(username, roles, tab, search, now)),
+                                 COUNT_CAP + 1))
             return found
 
     def signed_in_user(self, username: str) -> SignedInUser | None:
@@ -229,12 +227,11 @@ class Queries:
             user_roles = set(connection.scalars(ACTIVE_USER_ROLES, {"username": username}))
             task_roles = None if reads_every_case(user_roles) else tuple(sorted(self._may.task_roles_seen(user_roles)))
             query = CaseQuery(username, task_roles, search)
-            with planned_each_time(connection):
-                plan = plan_search(connection, search.criteria())
-                rows = case_rows(connection, plan, query, page, per_page)
-                total = _known_total(rows, page, per_page)
-                if total is None:
-                    total = case_count(connection, plan, query)
+            plan = plan_search(connection, search.criteria())
+            rows = case_rows(connection, plan, query, page, per_page)
+            total = _known_total(rows, page, per_page)
+            if total is None:
+                total = case_count(connection, plan, query)
         return Page([CaseSummary(*r) for r in rows], page, per_page, min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
 

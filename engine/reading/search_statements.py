@@ -16,8 +16,6 @@ engine.reading.inbox_search, the case list's in engine.reading.case_search; the 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -61,23 +59,6 @@ class Plan:
         return values
 
 
-@contextmanager
-def planned_each_time(connection: Connection) -> Iterator[Connection]:
-    """Run a search's statements unprepared on PostgreSQL. psycopg prepares a statement after a few
-    runs, and PostgreSQL then plans it once for any value; a search's best plan depends on its terms
-    (a rare term: from its cases; a common one: along the inbox's index), so each run is planned."""
-    driver = connection.connection.driver_connection
-    if connection.dialect.name != "postgresql" or not hasattr(driver, "prepare_threshold"):
-        yield connection
-        return
-    kept = driver.prepare_threshold
-    driver.prepare_threshold = None
-    try:
-        yield connection
-    finally:
-        driver.prepare_threshold = kept
-
-
 def plan_search(connection: Connection, criteria: list[Criterion]) -> Plan:
     """Count each criterion's cases (up to CASES_FIRST_MAX + 1) and order them, the rarest first."""
     if not criteria:
@@ -97,7 +78,8 @@ def term_match(alias: Any, n: int, prefix: bool) -> Any:
 
 def has_term(case_id: Any, n: int, prefix: bool) -> Any:
     """A probe of the index for one row's case. The OFFSET keeps PostgreSQL from turning it into a join
-    over all the term's cases (it did: a merge join read 77,000 of them to count 1,000 tasks)."""
+    over all the term's cases (it did: a merge join read 77,000 of them to count 1,000 tasks), also in
+    the one plan it keeps for a statement psycopg has prepared, whatever the term."""
     term = TERMS.alias(f"term_{n}")
     return exists(select(literal_column("1")).select_from(term)
                   .where(term_match(term, n, prefix), term.c.instance_id == case_id).offset(0))
