@@ -61,12 +61,15 @@ class Search:
     sort: str = ""  # a key of SORTS, "-" first for descending; "" for the list's default
 
     def criteria(self) -> list[Criterion]:
-        found = [Criterion(WORD + w) for w in dict.fromkeys(words(self.text))]
-        found += [Criterion(OPD + w) for w in dict.fromkeys(words(self.opd))]
+        """The terms a case must have; the likely rarest first (a search checks them in this order when
+        the index cannot tell them apart: each is in more cases than a plan counts)."""
+        found = []
         if reference_key(self.reference):
             found.append(Criterion(REFERENCE + reference_key(self.reference), prefix=True))
+        found += [Criterion(OPD + w) for w in dict.fromkeys(words(self.opd))]
         if self.performer:
             found.append(Criterion(PERFORMER + self.performer.casefold()))
+        found += [Criterion(WORD + w) for w in dict.fromkeys(words(self.text))]
         return found
 
     def order(self, kind: Kind) -> tuple[tuple[str, ...], bool]:
