@@ -40,7 +40,7 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The words of a text, folded, in order, each once."""
+    """The words of a text, folded, each once, in the order they first occur."""
     return [w for w in dict.fromkeys(_TOKEN.findall(fold(text))) if MIN_WORD <= len(w) <= MAX_WORD]
 
 
