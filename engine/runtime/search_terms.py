@@ -32,13 +32,16 @@ _TOKEN = re.compile(r"[^\W_]+")
 
 def fold(text: str) -> str:
     """Lower case without accents: what the index stores and a search compares."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = text.casefold()
+    if folded.isascii():  # most text: nothing to decompose (a step files its words on the hot path)
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def words(text: str) -> list[str]:
-    """The words of a text, folded, in order, repeats kept."""
-    return [w for w in _TOKEN.findall(fold(text)) if MIN_WORD <= len(w) <= MAX_WORD]
+    """The words of a text, folded, each once, in the order they first occur."""
+    return [w for w in dict.fromkeys(_TOKEN.findall(fold(text))) if MIN_WORD <= len(w) <= MAX_WORD]
 
 
 def reference_key(text: str) -> str:
