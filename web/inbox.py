@@ -25,8 +25,10 @@ def index() -> tuple[str, int]:
     """One tab of the inbox (by default mine, or the available tasks when I hold none), narrowed by the
     search form, or a saved filter's tab (``filter``); the counts of every tab and saved filter."""
     user, roles = current_user.username, current_user.roles  # read for this request by the login manager
-    saved = current_alur().saved_filters.list(user)
-    active = next((f for f in saved if f.filter_id == request.args.get("filter", type=int)), None)
+    filter_id = request.args.get("filter", type=int)
+    # Without a saved filter asked for, the inbox's counts say whether the user has any to show.
+    saved = current_alur().saved_filters.list(user) if filter_id is not None else None
+    active = next((f for f in saved or () if f.filter_id == filter_id), None)
     tab: str | None
     if active is not None:
         search, error, tab = active.search, None, active.tab
@@ -36,7 +38,10 @@ def index() -> tuple[str, int]:
     queries = current_alur().queries
     inbox = queries.inbox_overview(user, tab, page=request.args.get("hal", 1, type=int),
                                    per_page=current_app.config["PER_PAGE"], user_roles=roles, search=search)
-    saved_counts = queries.inbox_search_counts(user, [(f.tab, f.search) for f in saved], user_roles=roles)
+    if saved is None:
+        saved = current_alur().saved_filters.list(user) if inbox.saved_filters else []
+    saved_counts = queries.inbox_search_counts(user, [(f.tab, f.search) for f in saved], user_roles=roles) \
+        if saved else []
     return render_template(
         "inbox/index.html", tab=inbox.tab, search=search, args=page_args(search), error=error_text(error),
         active=active, saved=list(zip(saved, saved_counts, strict=True)), page=inbox.page, counts=inbox.counts,

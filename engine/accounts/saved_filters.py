@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.chain import SYSTEM_CHAIN, append_event
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.persistence.db import read_only_session
 from engine.persistence.models import SavedFilter
 from engine.reading.queries import INBOX_TABS
 from engine.reading.search import Search, parse_search
@@ -36,14 +37,14 @@ class SavedFilters:
 
     def list(self, username: str) -> list[SavedFilterView]:
         """The user's saved filters, oldest first."""
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             rows = session.scalars(select(SavedFilter).where(SavedFilter.username == username)
                                    .order_by(SavedFilter.id))
             return [_view(r) for r in rows]
 
     def get(self, username: str, filter_id: int) -> SavedFilterView:
         """:raises NotFound: no such filter of this user"""
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             return _view(_own(session, username, filter_id))
 
     def save(self, username: str, name: str, tab: str, search: Search) -> SavedFilterView:

@@ -15,7 +15,7 @@ from engine.modeling.definitions import DefinitionStore
 from engine.errors import CaseNotFound, InvalidInput
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
-                                      UserAccount, UserRole)
+                                      SavedFilter, UserAccount, UserRole)
 from engine.persistence.rows import case_row, task_row
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions, reads_every_case
@@ -44,6 +44,7 @@ class InboxOverview:
     counts: dict[str, int]  # open tasks per tab, up to COUNT_CAP + 1
     tab: str  # the tab shown (the default one when none was asked for)
     page: Page
+    saved_filters: int = 0  # how many the user has (engine.accounts.saved_filters)
 
 
 def task_view(row: HumanTask, with_data: bool = False) -> TaskView:
@@ -113,7 +114,8 @@ class Queries:
                 if total is None:
                     total = inbox_count(connection, plan, query)
                 return InboxOverview(counts.per_tab(), tab, Page([TaskView(*r) for r in rows], page, per_page,
-                                                                 min(total, COUNT_CAP), capped=total > COUNT_CAP))
+                                                                 min(total, COUNT_CAP), capped=total > COUNT_CAP),
+                                     counts.saved_filters)
             total = counts.total(tab, state)
             window = page * per_page
             statement = _inbox_page_statement(tab, state, process_key is not None, len(roles))
@@ -122,7 +124,8 @@ class Queries:
                       **{f"role_{n}": role for n, role in enumerate(roles)}}
             rows = connection.execute(statement, params).all() if statement is not None else []
             return InboxOverview(counts.per_tab(), tab, Page([TaskView(*r) for r in rows], page, per_page,
-                                                             min(total, COUNT_CAP), capped=total > COUNT_CAP))
+                                                             min(total, COUNT_CAP), capped=total > COUNT_CAP),
+                                 counts.saved_filters)
 
     def inbox_search_counts(self, username: str, searches: list[tuple[str, Search]],
                             user_roles: frozenset[str] | None = None) -> list[int]:
@@ -257,7 +260,7 @@ _MINE = and_(TASKS.c.state == "claimed", TASKS.c.assignee == _USERNAME)
 _TASK_VIEW_COLUMNS = tuple(TASKS.c[f.name if f.name != "task_id" else "id"] for f in fields(TaskView)
                            if f.name != "data")
 
-_ACCOUNTS, _ROLES = UserAccount.__table__, UserRole.__table__
+_ACCOUNTS, _ROLES, _SAVED_FILTERS = UserAccount.__table__, UserRole.__table__, SavedFilter.__table__
 # One row per role (one with a NULL role for a user without roles).
 _SIGNED_IN_USER = (
     select(_ACCOUNTS.c.id.label("user_id"), _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email,
@@ -282,12 +285,16 @@ def _capped_count(condition: Any) -> Any:
 
 @lru_cache(maxsize=None)
 def _counts_statement(with_process: bool) -> Select[Any]:
-    """The four parts of the inbox, each counted up to COUNT_CAP + 1, in one statement."""
+    """The four parts of the inbox, each counted up to COUNT_CAP + 1, and the user's saved filters (a page
+    reads them only when there are some), in one statement."""
     available = and_(TASKS.c.state == "ready", TASKS.c.role.in_(bindparam("roles", expanding=True)))
+    saved = (select(func.count()).select_from(_SAVED_FILTERS).where(_SAVED_FILTERS.c.username == _USERNAME)
+             .scalar_subquery())
     return select(*(_capped_count(_narrowed(condition, overdue, with_process)).label(name)
                     for name, condition, overdue in (("mine", _MINE, False), ("available", available, False),
                                                      ("overdue_mine", _MINE, True),
-                                                     ("overdue_available", available, True))))
+                                                     ("overdue_available", available, True))),
+                  saved.label("saved_filters"))
 
 
 @lru_cache(maxsize=512)
@@ -320,6 +327,7 @@ class _InboxCounts:
     available: int
     overdue_mine: int
     overdue_available: int
+    saved_filters: int  # the user's, not a part
 
     @classmethod
     def read(cls, connection: Connection, username: str, roles: list[str], process_key: str | None,

@@ -6,6 +6,7 @@ import re
 import pytest
 from web_helpers import gjr_01_data, login, open_task, start_network_case, text_of
 
+from engine import parse_search
 from engine.accounts.tokens import TokenService
 
 
@@ -161,3 +162,24 @@ def test_bad_api_search_parameters_are_422_with_a_stable_code(client, token, url
     response = client.get(url, headers=token("kasubag_tu"))
     assert response.status_code == 422
     assert (response.json["error"]["code"], response.json["error"]["field"]) == (code, field)
+
+
+def test_each_saved_filter_costs_two_statements_and_a_page_without_any_none(alur, client, letters):
+    from sqlalchemy import event
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            seen.append(statement)
+
+    login(client, "kasubag_tu")
+    client.get("/kotak-masuk")  # warm the caches
+    event.listen(alur.db, "before_cursor_execute", record)
+    client.get("/kotak-masuk")
+    without = len(seen)
+    alur.saved_filters.save("kasubag_tu", "Dinkes", "available", parse_search({"opd": "kesehatan"}, "inbox"))
+    seen.clear()
+    client.get("/kotak-masuk")
+    event.remove(alur.db, "before_cursor_execute", record)
+    assert without <= 4
+    assert len(seen) == without + 3  # the list, then each filter's plan and count
