@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, exists, func, literal_column, select
+from sqlalchemy import CompoundSelect, Connection, Select, and_, bindparam, exists, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 
@@ -140,6 +140,6 @@ def ordered(columns: tuple[str, ...], descending: bool, source: Any) -> list[Any
     return [source.c[name].desc() if descending else source.c[name] for name in columns]
 
 
-def capped_count(statement: Select[Any]) -> Any:
+def capped_count(statement: Select[Any] | CompoundSelect) -> Any:
     """``statement``'s rows, up to the cap."""
     return select(func.count()).select_from(statement.limit(bindparam("cap")).subquery()).scalar_subquery()
