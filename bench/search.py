@@ -65,9 +65,10 @@ def _accumulate(values: list[float]) -> Iterator[float]:
         yield total
 
 
-def _case_rows(case_id: int, rng: random.Random, vocabulary: _Words) -> tuple[dict, list[dict], list[str]]:
+def _case_rows(case_id: int, rng: random.Random, vocabulary: _Words,
+               running_share: float) -> tuple[dict, list[dict], list[str]]:
     started = NOW - timedelta(minutes=rng.randrange(0, 1_000_000))
-    running = rng.random() < RUNNING_SHARE
+    running = rng.random() < running_share
     process_key = rng.choice(PROCESSES)
     opd = rng.choice(OPDS)
     starter = rng.choice(USERS)
@@ -99,7 +100,7 @@ def _case_rows(case_id: int, rng: random.Random, vocabulary: _Words) -> tuple[di
     return case, tasks, list(terms)
 
 
-def fill(alur: Alur, rows: int, seed: int = 11) -> None:
+def fill(alur: Alur, rows: int, running_share: float = RUNNING_SHARE, seed: int = 11) -> None:
     rng = random.Random(seed)
     vocabulary = _Words(rng)
     with alur.sessions.begin() as session:
@@ -110,7 +111,7 @@ def fill(alur: Alur, rows: int, seed: int = 11) -> None:
     tasks: list[dict] = []
     terms: list[dict] = []
     for case_id in range(1, rows // TASKS_PER_CASE + 1):
-        case, case_tasks, case_terms = _case_rows(case_id, rng, vocabulary)
+        case, case_tasks, case_terms = _case_rows(case_id, rng, vocabulary, running_share)
         cases.append(case)
         tasks += case_tasks
         terms += [{"term": t, "instance_id": case_id} for t in case_terms]
@@ -160,14 +161,15 @@ def _queries(alur: Alur, rows: int) -> dict[str, Callable[[], Any]]:
     }
 
 
-def search_latency(url: str, rows: int, queries: int = 200) -> dict[str, dict[str, float]]:
+def search_latency(url: str, rows: int, running_share: float = RUNNING_SHARE,
+                   queries: int = 200) -> dict[str, dict[str, float]]:
     alur = open_bench_alur(url)
     try:
         alur.users.add_user("user1", "Bench", PASSWORD, {"pengelola_ti"})
         auditor = alur.users.add_user("auditor", "Auditor", PASSWORD)
         with alur.sessions.begin() as session:  # the bench's role catalogue has no oversight roles
             session.add(UserRole(user_id=auditor.user_id, role_key="auditor"))
-        fill(alur, rows)
+        fill(alur, rows, running_share)
         result = {}
         for name, query in _queries(alur, rows).items():
             for _ in range(10):
