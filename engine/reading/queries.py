@@ -177,19 +177,9 @@ class Queries:
             return [task_view(r) for r in rows]
 
     def cases(self, process_key: str | None = None, status: str | None = None,
-                  page: int = 1, per_page: int = 25) -> Page:
-        page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+              page: int = 1, per_page: int = 25) -> Page:
         with self._sessions() as session:
-            conditions = []
-            if process_key:
-                conditions.append(ProcessInstance.process_key == process_key)
-            if status:
-                conditions.append(ProcessInstance.status == status)
-            where = and_(True, *conditions)
-            total = session.scalar(select(func.count()).select_from(ProcessInstance).where(where)) or 0
-            ids = session.scalars(select(ProcessInstance.id).where(where).order_by(ProcessInstance.id.desc())
-                                  .offset((page - 1) * per_page).limit(per_page)).all()
-        return Page([self.case(i) for i in ids], page, per_page, total)
+            return self._case_page(session, true(), process_key, status, page, per_page)
 
     def audit_trail(self, instance_id: int) -> list[AuditEventView]:
         with self._sessions() as session:
@@ -213,9 +203,8 @@ class Queries:
         return self.inbox(username, tab, process_key, page, per_page, state=state)
 
     def visible_cases(self, username: str, process_key: str | None = None, status: str | None = None,
-                          page: int = 1, per_page: int = 25) -> Page:
+                      page: int = 1, per_page: int = 25) -> Page:
         """Cases a user may read (``Permissions.case_access`` as a query), newest first."""
-        page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
         with self._sessions() as session:
             reader = reader_of(session, username)
             readable = self._readable(reader)
@@ -227,15 +216,21 @@ class Queries:
                     HumanTask.instance_id == ProcessInstance.id,
                     or_(HumanTask.role.in_(granted), HumanTask.assignee.in_(absent),
                         HumanTask.completed_by.in_(absent))).exists())
-            conditions = [readable]
-            if process_key:
-                conditions.append(ProcessInstance.process_key == process_key)
-            if status:
-                conditions.append(ProcessInstance.status == status)
-            where = and_(True, *conditions)
-            total = session.scalar(select(func.count()).select_from(ProcessInstance).where(where)) or 0
-            ids = session.scalars(select(ProcessInstance.id).where(where).order_by(ProcessInstance.id.desc())
-                                  .offset((page - 1) * per_page).limit(per_page)).all()
+            return self._case_page(session, readable, process_key, status, page, per_page)
+
+    def _case_page(self, session: Session, readable: Any, process_key: str | None, status: str | None,
+                   page: int, per_page: int) -> Page:
+        """One page of the cases matching ``readable`` (and the filters), newest first, with the total."""
+        page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+        conditions = [readable]
+        if process_key:
+            conditions.append(ProcessInstance.process_key == process_key)
+        if status:
+            conditions.append(ProcessInstance.status == status)
+        where = and_(*conditions)
+        total = session.scalar(select(func.count()).select_from(ProcessInstance).where(where)) or 0
+        ids = session.scalars(select(ProcessInstance.id).where(where).order_by(ProcessInstance.id.desc())
+                              .offset((page - 1) * per_page).limit(per_page)).all()
         return Page([self.case(i) for i in ids], page, per_page, total)
 
     def _readable(self, reader: Reader) -> Any:
