@@ -135,3 +135,24 @@ def test_task_reassign_by_a_supervisor_with_a_reason(cli):
     with sqlite3.connect(cli.db) as conn:
         payload = conn.execute("select payload_json from audit_event where event_type = 'task_reassigned'").fetchone()
     assert json.loads(payload[0])["reason"] == "Budi cuti"
+
+
+def test_opd_list_kept_from_the_command_line(cli):
+    cli("init")
+    added = cli("--actor", "admin", "opd", "add", "bappeda", "Badan  Perencanaan Pembangunan Daerah")
+    assert added == "#1  BAPPEDA  Badan Perencanaan Pembangunan Daerah\n"
+    assert "conflict" in cli("opd", "add", "BAPPEDA", "Lain", expect=2)
+    assert "invalid_input" in cli("opd", "add", "bad code!", "Nama", expect=2)
+    assert "invalid_input" in cli("opd", "add", "DISHUB", "   ", expect=2)
+    assert "opd_not_found" in cli("opd", "rename", "99", "Nama", expect=2)
+    cli("opd", "add", "DISHUB", "Dinas Perhubungan")
+    assert cli("opd", "rename", "2", "Dinas Perhubungan Prov. Kaltim").startswith("#2  DISHUB  Dinas Perhubungan Prov")
+    assert cli("opd", "deactivate", "1").endswith("[nonaktif]\n")
+    assert "BAPPEDA" not in cli("opd", "list") and "BAPPEDA" in cli("opd", "list", "--all")
+    cli("opd", "activate", "1")
+    assert "BAPPEDA" in cli("opd", "list")
+    with sqlite3.connect(cli.db) as conn:
+        kinds = [row[0] for row in conn.execute("select event_type from audit_event where event_type like 'opd_%' "
+                                                "order by id")]
+    assert kinds == ["opd_added", "opd_added", "opd_changed", "opd_changed", "opd_changed"]
+    assert "OK" in cli("audit", "verify")
