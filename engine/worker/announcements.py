@@ -28,7 +28,7 @@ from engine.modeling.roles import RoleCatalog
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance, UserAccount,
                                       UserRole, WorkerCursor)
 from engine.runtime.unit_of_work import UnitOfWork
-from engine.worker.notifications import Recipient, active_user, add_notification, users_holding
+from engine.worker.notifications import Recipient, active_user, add_notification, users_holding, with_stand_ins
 from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
 
 CURSOR = "announcements"
@@ -84,13 +84,14 @@ class Announcements:
             if assigned == actor or task.assignee != assigned:
                 return 0  # the starter's own first step, or it moved on since
             person = active_user(session, assigned)
-            people = [person] if person is not None else []
+            people = with_stand_ins(session, [person] if person is not None else [], now)
             title, body = (f"Tugas untuk Anda: {task.name}",
                            f"{case}: langkah '{task.name}' ditugaskan kepada Anda.")
         else:
             if task.state != "ready" or task.role in self._roles.external:
                 return 0  # taken already; a requester's step is never a pool task
-            people = [p for p in users_holding(session, self._roles, [task.role]) if p.username != actor]
+            holders = [p for p in users_holding(session, self._roles, [task.role]) if p.username != actor]
+            people = [p for p in with_stand_ins(session, holders, now) if p.username != actor]
             title, body = (f"Tugas baru untuk {self._roles.title(task.role)}: {task.name}",
                            f"{case}: langkah '{task.name}' menunggu diambil oleh {self._roles.title(task.role)}.")
         kind = "task_assigned" if assigned else "task_arrived"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.work_calendar import WITA
 from engine.modeling.definitions import DefinitionStore
-from engine.worker.notifications import Recipient, active_user, add_notification, users_holding
+from engine.worker.notifications import Recipient, active_user, add_notification, users_holding, with_stand_ins
 from engine.persistence.models import HumanTask, ProcessInstance, candidates_of
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.unit_of_work import UnitOfWork
@@ -67,8 +67,9 @@ class Escalation:
             return None
         if not _claim(session, HumanTask, task.id, HumanTask.escalated_at, now):
             return f"task:{task.id}"
-        holders = self._task_holders(session, task)
-        supervisors = users_holding(session, self._roles, self._roles.supervisors_of(task.role))
+        holders = with_stand_ins(session, self._task_holders(session, task), now)
+        supervisors = with_stand_ins(
+            session, users_holding(session, self._roles, self._roles.supervisors_of(task.role)), now)
         case = _case_label(task.process_name, task.business_key, task.instance_id)
         due = _wita(task.due_at)
         notified = []
@@ -136,6 +137,7 @@ class Escalation:
         roles = {task.role for task in open_tasks} or {role for _lane, _name, role in definition.lanes}
         supervising = set().union(*(self._roles.supervisors_of(r) for r in roles))
         people.update((p.username, p) for p in users_holding(session, self._roles, supervising))
+        people.update((p.username, p) for p in with_stand_ins(session, list(people.values()), now))
         steps = ", ".join(t.name for t in open_tasks) or "-"
         if kind == "case_warning":
             title = f"Kasus mendekati batas waktu: {case}"

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
-from engine.persistence.models import Notification, UserAccount, UserRole
+from engine.persistence.models import Mandate, Notification, UserAccount, UserRole
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.unit_of_work import UnitOfWork
@@ -135,6 +135,21 @@ def users_holding(session: Session, catalog: RoleCatalog, roles: Iterable[str]) 
         .where(UserRole.role_key.in_(sorted(wanted)), UserAccount.active.is_(True))
         .distinct().order_by(UserAccount.username))
     return [Recipient(*row) for row in rows]
+
+
+def with_stand_ins(session: Session, people: list[Recipient], now: datetime) -> list[Recipient]:
+    """``people`` and, for each of them away under a running mandate (Plh/Plt), the stand-in: the work
+    and its warnings reach whoever acts for the official now (the stand-in's inbox shows the same tasks)."""
+    names = {person.username for person in people}
+    if not names:
+        return people
+    stand_ins = set(session.scalars(select(Mandate.stand_in).where(
+        Mandate.absent.in_(sorted(names)), Mandate.starts_at <= now, Mandate.ends_at > now))) - names
+    if not stand_ins:
+        return people
+    rows = session.execute(select(*_RECIPIENT).where(
+        UserAccount.username.in_(sorted(stand_ins)), UserAccount.active.is_(True)).order_by(UserAccount.username))
+    return people + [Recipient(*row) for row in rows]
 
 
 def active_user(session: Session, username: str) -> Recipient | None:

@@ -188,3 +188,27 @@ def test_a_case_found_past_its_limit_gets_one_notice_not_a_warning_too(sop_alur,
     alur.scheduling.escalate_overdue(clock())
     assert {kind for _user, kind in notices(alur)} == {"task_overdue", "case_overdue"}
     assert count_events(alur, "case_warned") == 0
+
+
+def test_a_stand_in_is_told_what_the_absent_official_is_told(loop_alur, clock):
+    """A Plh/Plt works the official's tasks, so an overdue one reaches them too; after the mandate, only the
+    official again."""
+    alur = loop_alur
+    alur.users.add_user("wakil", "Wakil", PASSWORD, {"pemeriksa_ti"})
+    day = clock().astimezone(timezone(timedelta(hours=8))).date()
+    alur.mandates.appoint("plh", "pengelola", "wakil", day, day, "800/1/2026", "pengawas")
+    first = ready_task(alur, start_loop_case(alur))
+    assert first.assignee == "pengelola"
+    clock.advance(hours=1)
+    assert alur.scheduling.escalate_overdue(clock()) == 1
+    assert notices(alur, "task_overdue") == [("pengawas", "task_overdue"), ("pengelola", "task_overdue"),
+                                            ("wakil", "task_overdue")]
+
+    clock.advance(days=2)  # both mandates over
+    second = ready_task(alur, start_loop_case(alur, business_key="UJI/002"))
+    clock.advance(hours=1)
+    alur.scheduling.escalate_overdue(clock())
+    with alur.sessions() as session:
+        told = sorted(session.scalars(select(Notification.username).where(
+            Notification.task_id == second.task_id, Notification.kind == "task_overdue")))
+    assert told == ["pengawas", "pengelola"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from process_helpers import FillContext, deploy, form_data, person_for, upload
+from process_helpers import WITA, FillContext, deploy, form_data, person_for, upload
 from sqlalchemy import select, update
 
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotFound, PermissionDenied
@@ -357,6 +357,26 @@ def test_a_task_arrival_is_announced_once_per_task_and_user(office, clock):
     with office.sessions() as session:
         keys = session.scalars(select(Notification.dedup_key).where(Notification.kind == "task_arrived")).all()
     assert sorted(keys) == sorted(f"task:{task.task_id}:{k}" for k in ("kabid", "kabid2"))
+
+
+def test_a_task_arrival_reaches_the_stand_in_of_an_absent_official(office, clock):
+    """While a Plh stands in for a Kabid, the disposition arriving for the Kabids is announced to the Plh too
+    (it is in their inbox, marked Plh.)."""
+    from engine.worker.notifications import Recipient, with_stand_ins
+
+    worker = build_worker(office)
+    day = office.clock().astimezone(WITA).date()
+    office.mandates.appoint("plh", "kabid", "kasi_pdi", day, day, "800.1.6/7/2026", "admin")
+    case = register(office, clock, office.dinkes.opd_id)
+    assert worker.run_once().announcements == 1
+    task = office.queries.open_tasks(case)[0]
+    assert [n.task_id for n in notices(office, "kasi_pdi", "task_arrived")] == [task.task_id]
+    assert notices(office, "kasi_infra", "task_arrived") == []  # no mandate, no Kabid role
+    with office.sessions() as session:  # after the mandate's last day, the official alone
+        kabid = Recipient("kabid", None, "none")
+        assert [p.username for p in with_stand_ins(session, [kabid], clock())] == ["kabid", "kasi_pdi"]
+        clock.advance(days=1)
+        assert [p.username for p in with_stand_ins(session, [kabid], clock())] == ["kabid"]
 
 
 def test_a_case_access_of_a_person_who_left_is_none(office, clock):
