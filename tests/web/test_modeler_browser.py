@@ -148,6 +148,16 @@ def test_owner_edits_checks_deploys_and_cases_follow_their_versions(served, page
     page.click('[data-element-id="gdb_06"]')
     assert page.input_value("#bio-properties-panel-alur-camunda-formKey") == "gdb_06_lapor_hasil_pengecekan"
     assert page.input_value("#bio-properties-panel-alur-camunda-candidateGroups") == "pengelola_ti"
+    # a disposition names its performer from an earlier form: shown, and editable, in the Alur group
+    assert page.input_value("#bio-properties-panel-alur-camunda-candidateUsers") == "${petugas_ti}"
+    page.click('[data-element-id="gdb_05"]')
+    assert page.input_value("#bio-properties-panel-alur-camunda-assignee") == "${administrator_ditugaskan}"
+    page.fill("#bio-properties-panel-alur-camunda-assignee", "${petugas_tidak_ada}")
+    wait_model(page, "gdb_05", "bo.get('camunda:assignee') === '${petugas_tidak_ada}'")
+    problems = [(p["element_id"], p["source"]) for p in check_model(page)]
+    assert ("gdb_05", "alur") in problems  # no form defines that field: the deploy check names the step
+    page.fill("#bio-properties-panel-alur-camunda-assignee", "${administrator_ditugaskan}")
+    wait_model(page, "gdb_05", "bo.get('camunda:assignee') === '${administrator_ditugaskan}'")
 
     # a step's mutu baku waktu, in the "Alur" group of the properties panel
     page.click('[data-element-id="gdb_03"]')

@@ -91,6 +91,12 @@ function userTaskEntries(element, config) {
     attributeSelect(element, 'camunda:candidateGroups', 'Peran langkah (opsional)',
       [['', '— sama dengan peran lane —'], ...roleOptions(config.roles)],
       'Mempersempit peran lane, mis. hanya Pengelola TI di lane Pemeriksa dan Pengelola TI.'),
+    attributeText(element, 'camunda:assignee', 'Pelaksana bernama (disposisi, opsional)',
+      'Isian pemilih orang dari formulir langkah sebelumnya, ditulis ${isian}, mis. ${diteruskan_kepada}. ' +
+      'Hanya orang itu (dan Plh/Plt-nya) yang menerima langkah ini; kosong = seluruh pemegang peran.'),
+    attributeText(element, 'camunda:candidateUsers', 'Calon pelaksana bernama (daftar, opsional)',
+      'Isian daftar orang dari formulir sebelumnya, mis. ${anggota_tim_teknis}: salah satu dari mereka ' +
+      'mengambil langkah ini. Isian harus diisi pada setiap jalur menuju langkah ini (diperiksa saat deploy).'),
     ...MUTU_BAKU.map(([name, label, description]) => textEntry(element, bo, name, label, description, 'mutu-'))
   ];
 }
@@ -126,6 +132,22 @@ function selectEntry(element, bo, name, label, options, description) {
 function attributeSelect(element, attribute, label, options, description) {
   return { id: `alur-${attribute.replace(':', '-')}`, component: AttributeSelect, element, attribute, label,
     options, description, isEdited: isSelectEntryEdited };
+}
+
+function attributeText(element, attribute, label, description) {
+  return { id: `alur-${attribute.replace(':', '-')}`, component: AttributeText, element, attribute, label,
+    description, isEdited: isTextFieldEntryEdited };
+}
+
+function AttributeText(props) {
+  const { element, attribute, label, description, id } = props;
+  const injector = useService('injector');
+  const debounce = useService('debounceInput');
+  return h(TextFieldEntry, {
+    element, id, label, description, debounce,
+    getValue: () => getBusinessObject(element).get(attribute) || '',
+    setValue: (value) => setAttribute(injector, element, attribute, (value || '').trim())
+  });
 }
 
 function PropertyText(props) {
