@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.opd import OpdService, OpdView
 from engine.accounts.users import roles_of
-from engine.errors import InvalidInput, PermissionDenied
+from engine.errors import PermissionDenied
 from engine.modeling.definitions import DefinitionStore
 from engine.modeling.forms import FormRegistry
 from engine.modeling.parser import ParsedDefinition, UserTaskMeta
@@ -26,9 +26,10 @@ from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions
 from engine.persistence.db import read_only_session
 from engine.reading.catalog import ProcessCatalog
+from engine.runtime.business_keys import MAX_BUSINESS_KEY_LENGTH, business_key
 
 OPD_HINT = "x-opd"  # a first-step field the registration fills with the unit's name
-MAX_AGENDA_LENGTH = 200
+MAX_AGENDA_LENGTH = MAX_BUSINESS_KEY_LENGTH
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,8 @@ def agenda_number(value: Any) -> str:
 
     :raises InvalidInput:
     """
-    number = " ".join(str(value or "").split()) if isinstance(value, (str, type(None))) else ""
-    if not number or len(number) > MAX_AGENDA_LENGTH:
-        raise InvalidInput(f"Nomor agenda/SRIKANDI wajib diisi (paling banyak {MAX_AGENDA_LENGTH} karakter)",
-                           field="business_key")
+    number = business_key(value, "Nomor agenda/SRIKANDI", required=True)
+    assert number is not None  # required
     return number
 
 

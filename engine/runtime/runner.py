@@ -37,6 +37,7 @@ from engine.errors import (
 )
 from engine.modeling.forms import FormRegistry
 from engine.runtime.live_workflows import LiveWorkflows
+from engine.runtime.business_keys import business_key as clean_business_key
 from engine.persistence.models import Attachment, HumanTask, ProcessInstance, candidate_text, candidates_of
 from engine.persistence.rows import case_row
 from engine.modeling.roles import RoleCatalog
@@ -100,9 +101,11 @@ class Runner:
 
         :raises DefinitionNotFound: the process was never deployed
         :raises PermissionDenied: the actor's roles may not start this process
+        :raises InvalidInput: data that is not an object; a business key that is not one line of text
         """
         if data is not None and not isinstance(data, dict):
             raise InvalidInput("Data awal harus berupa objek JSON")
+        business_key = clean_business_key(business_key)
         with UnitOfWork.begin(self._sessions) as work:
             row, definition = self._definitions.latest(work.session, process_key)
             actor_roles = self._actor_roles(work, actor)

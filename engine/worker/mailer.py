@@ -119,9 +119,20 @@ class Mailer:
         try:
             for index, item in enumerate(batch):
                 try:
-                    connection.send_message(self._message(item))
+                    message = self._message(item)
+                except Exception as exc:  # noqa: BLE001  # the e-mail library fails on some addresses (even
+                    # AttributeError on 'a@[1.2.3'): that item fails for good, never the rest of the batch
+                    log.error("e-mail for notification %s cannot be built: %s", item.notification_id, exc)
+                    self._record_failure(item, now, exc, permanent=True, final=True)
+                    continue
+                try:
+                    connection.send_message(message)
                 except smtplib.SMTPRecipientsRefused as exc:
                     self._record_failure(item, now, exc, permanent=_permanent(exc))
+                    continue
+                except smtplib.SMTPNotSupportedError as exc:  # e.g. a non-ASCII address, no SMTPUTF8: this item
+                    log.error("e-mail for notification %s not supported: %s", item.notification_id, exc)
+                    self._record_failure(item, now, exc, permanent=True, final=True)
                     continue
                 except (OSError, smtplib.SMTPException) as exc:
                     log.warning("e-mail for notification %s failed: %s", item.notification_id, exc)
@@ -149,13 +160,16 @@ class Mailer:
             row.emailed_at, row.email_next_at, row.email_error = now, None, None
             hooks.item(work.connection, f"email:{item.notification_id}")
 
-    def _record_failure(self, item: _Outgoing, now: datetime, exc: BaseException, permanent: bool) -> None:
+    def _record_failure(self, item: _Outgoing, now: datetime, exc: BaseException, permanent: bool,
+                        final: bool = False) -> None:
+        """Retry later with backoff, or give up: at once when ``final`` (retrying cannot help), or after
+        ``MAX_PERMANENT_ATTEMPTS`` permanent refusals."""
         with UnitOfWork.begin(self._sessions) as work:
             row = work.session.get(Notification, item.notification_id)
             if row is None:
                 return
             row.email_error = f"{type(exc).__name__}: {exc}"[:1000]
-            if permanent and item.attempts >= MAX_PERMANENT_ATTEMPTS:
+            if final or (permanent and item.attempts >= MAX_PERMANENT_ATTEMPTS):
                 row.email_next_at = None
                 log.error("giving up e-mail for notification %s to %s: %s", item.notification_id, item.to, exc)
             else:
@@ -164,8 +178,8 @@ class Mailer:
     def _message(self, item: _Outgoing) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self._smtp.sender
-        message["To"] = item.to
-        message["Subject"] = f"[Alur] {item.subject}"
+        message["To"] = header_value(item.to)
+        message["Subject"] = header_value(f"[Alur] {item.subject}")
         message["Date"] = format_datetime(item.created_at)
         domain = self._smtp.sender.rpartition("@")[2] or "alur.local"
         message["Message-ID"] = f"<alur-notification-{item.notification_id}@{domain}>"  # stable across retries
@@ -174,6 +188,12 @@ class Mailer:
         message.set_content(f"{item.body}{opening}\n\n--\n"
                             "Pesan otomatis dari Alur. Buka Alur untuk melihat tugas Anda.\n")
         return message
+
+
+def header_value(text: str) -> str:
+    """One line of header text: a title built from user input (a business key, a step name) may carry
+    CR/LF, which would inject headers; every run of whitespace becomes one space."""
+    return " ".join(text.split())
 
 
 def backoff(attempts: int) -> timedelta:

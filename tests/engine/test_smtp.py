@@ -235,3 +235,32 @@ def test_digest_mode_sends_one_mail_a_day_with_the_days_notifications(mail_alur,
         assert not any(r.digest_pending for r in rows)
     finally:
         server.stop()
+
+
+def test_a_title_with_line_breaks_injects_no_header_and_one_bad_item_never_stops_the_batch(mail_alur, clock):
+    """Titles carry user text (step names, and business keys from before they were refused with line
+    breaks): each becomes one header line, and an item the server cannot take (a non-ASCII address without
+    SMTPUTF8, an address the e-mail library cannot parse) fails alone, for good, while the rest is sent."""
+    from engine.worker.notifications import Recipient, add_notification
+
+    server = LoopbackSmtp(mail_alur.port)
+    try:
+        with mail_alur.sessions.begin() as session:
+            for n, (to, title) in enumerate([
+                    ("pengelola@kaltimprov.go.id", "Kasus 045/1\r\nBcc: penyusup@contoh.test\r\n\r\nisi palsu"),
+                    ("bädi@kaltimprov.go.id", "alamat tanpa dukungan SMTPUTF8"),
+                    ("rusak@[10.0.0.1", "alamat yang tidak dapat dibaca pustaka e-mail"),
+                    ("pengawas@kaltimprov.go.id", "Kasus biasa")]):
+                add_notification(session, recipient=Recipient(f"u{n}", to), kind="uji", title=title, body="isi",
+                                 dedup_key=f"uji:{n}", now=clock(), email=True)
+        report = build_worker(mail_alur).run_once()
+        assert report.emails == 2
+        assert server.received() == [
+            ("pengawas@kaltimprov.go.id", "[Alur] Kasus biasa"),
+            ("pengelola@kaltimprov.go.id", "[Alur] Kasus 045/1 Bcc: penyusup@contoh.test isi palsu"),
+        ]
+        assert all(message["Bcc"] is None for _to, message in server.messages)
+        for broken in [n for n in outbox(mail_alur) if n.username in ("u1", "u2")]:
+            assert broken.emailed_at is None and broken.email_next_at is None and broken.email_error
+    finally:
+        server.stop()

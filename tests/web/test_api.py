@@ -160,3 +160,25 @@ def _check_refs(node, spec):
     elif isinstance(node, list):
         for value in node:
             _check_refs(value, spec)
+
+
+@pytest.mark.parametrize("key", [{"nomor": 1}, ["045"], 45, "045\x00/1", "045/\ud800", "x" * 201],
+                         ids=["object", "list", "number", "nul", "lone-surrogate", "too-long"])
+def test_a_business_key_that_is_not_one_line_of_text_is_refused_and_nothing_is_stored(alur, client, token, key):
+    from engine.persistence.models import ProcessInstance
+
+    user = token("pengguna_jaringan")
+    response = client.post("/api/v1/cases", json={"process_key": "sop_gangguan_jaringan", "business_key": key},
+                           headers=user)
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["code"] == "invalid_input"
+    assert response.json["error"]["field"] == "business_key"
+    with alur.sessions() as session:
+        assert session.query(ProcessInstance).count() == 0
+
+
+def test_a_business_key_is_kept_on_one_line(alur, client, token):
+    response = client.post("/api/v1/cases", headers=token("pengguna_jaringan"), json={
+        "process_key": "sop_gangguan_jaringan", "business_key": "  045/12\r\nBcc: x@contoh.test  "})
+    assert response.status_code == 201, response.json
+    assert alur.queries.case(response.json["instance_id"]).business_key == "045/12 Bcc: x@contoh.test"
