@@ -11,8 +11,8 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from engine import Alur, open_alur, PROJECT_ROOT, settings_from_env
-from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, formatting, inbox, leave_admin,
-                 mandates, notifications, processes, tasks)
+from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, formatting, inbox, input_guard,
+                 leave_admin, mandates, notifications, processes, tasks)
 from web.modeler import bp as modeler_bp
 
 LANGUAGES = ("id", "en")
@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         app.config["MAX_CONTENT_LENGTH"] = alur.settings.max_upload_bytes * 4 + 1024 * 1024
     app.config["BPMN_JS_DIR"] = app.config["BPMN_JS_DIR"] or str(_bpmn_js_dir())
 
+    input_guard.register(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     auth.init_login(app)

@@ -159,7 +159,10 @@ def _trusted_keys() -> list[Any]:
 
 
 def _date(value: str | None) -> date | None:
+    """A date from the form, or None (then the form asks again); years far outside Alur's own are no
+    date (a range from year 1 would overflow the UTC conversion)."""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and 1900 <= day.year <= 2999 else None

@@ -1,0 +1,86 @@
+"""Input that once gave a 500 (issue 18, finding 6), sent as an attacker would: each is refused with a
+clear status and code, and nothing is stored."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from web_helpers import login
+
+from engine.accounts.tokens import TokenService
+from engine.persistence.models import AuditEvent, ProcessInstance
+from web.input_guard import MAX_JSON_DEPTH
+
+NETWORK = "sop_gangguan_jaringan"
+
+
+@pytest.fixture
+def api(alur, client):
+    secret = TokenService(alur.sessions, alur.users).issue("pengguna_jaringan", "uji", actor="pengguna_jaringan").token
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    def post_raw(body: str):
+        return client.post("/api/v1/cases", data=body, headers=headers, content_type="application/json")
+
+    def get(path: str):
+        return client.get(path, headers=headers)
+
+    api.post_raw, api.get = post_raw, get
+    return api
+
+
+def stored(alur) -> tuple[int, int]:
+    with alur.sessions() as session:
+        return (session.scalar(select(func.count()).select_from(ProcessInstance)),
+                session.scalar(select(func.count()).select_from(AuditEvent)))
+
+
+@pytest.mark.parametrize("body", [
+    '{"process_key": "%s", "data": %s1%s}' % (NETWORK, "[" * 10000, "]" * 10000),
+    '{"process_key": "%s", "data": %s1%s}' % (NETWORK, '{"a":' * (MAX_JSON_DEPTH + 1), "}" * (MAX_JSON_DEPTH + 1)),
+    '{"process_key": "%s", "data": {"catatan": "a\\u0000b"}}' % NETWORK,
+    '{"process_key": "%s", "data": {"a\\ud800": 1}}' % NETWORK,
+    '{"process_key": "%s", "business_key": "045\\udfff"}' % NETWORK,
+    '{"process_key": "%s", "data": {"x": "%s"}}' % (NETWORK, "y" * (2 * 1024 * 1024)),
+], ids=["10000-deep", "just-too-deep", "nul", "surrogate-key", "surrogate-value", "over-2MB"])
+def test_hostile_json_is_refused_with_a_code_and_stores_nothing(alur, api, body):
+    before = stored(alur)
+    response = api.post_raw(body)
+    assert response.status_code == 422, response.data[:200]
+    assert response.json["error"]["code"] == "invalid_input"
+    assert stored(alur) == before
+
+
+def test_json_inside_the_limits_and_with_brackets_in_strings_is_read(alur, api):
+    nested = '{"a":' * (MAX_JSON_DEPTH - 2) + '"[[[[{{{{"' + "}" * (MAX_JSON_DEPTH - 2)
+    response = api.post_raw('{"process_key": "%s", "business_key": "045/9", "data": {"n": %s}}' % (NETWORK, nested))
+    assert response.status_code == 201, response.json
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/99999999999999999999", "/api/v1/cases/9223372036854775808",
+                                  "/api/v1/cases/2147483648"])
+def test_an_id_beyond_the_database_integer_is_not_found(api, path):
+    response = api.get(path)
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_a_page_number_beyond_the_database_integer_is_the_first_page(api, client):
+    huge = api.get("/api/v1/inbox?page=99999999999999999999")
+    assert huge.status_code == 200 and huge.json["page"] == 1
+    login(client, "pengguna_jaringan")
+    assert client.get("/kasus?hal=99999999999999999999").status_code == 200
+    assert client.get("/kasus/99999999999999999999").status_code == 404
+
+
+def test_a_nul_in_a_form_field_is_refused_before_any_lookup(alur, client):
+    before = stored(alur)
+    response = client.post("/masuk", data={"username": "admin\x00", "password": "salah"})
+    assert response.status_code == 422
+    assert "tidak dapat disimpan" in response.get_data(as_text=True)
+    assert stored(alur) == before  # not even a failed-login event with an unstorable name
+
+
+def test_an_export_over_every_representable_date_asks_again(client):
+    login(client, "auditor")
+    response = client.get("/audit/ekspor?dari=0001-01-01&sampai=9999-12-31")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"  # the form again, not a 500 nor a ZIP of nothing
