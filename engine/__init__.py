@@ -65,7 +65,7 @@ from engine.runtime.comments import MAX_COMMENT_LENGTH, CommentView
 from engine.runtime.registration import RegistrationForm
 from engine.reading.queries import COUNT_CAP, INBOX_TABS, TASK_STATES_OPEN
 from engine.runtime.attachments import AttachmentView
-from engine.runtime.case_migration import MigrationRefused
+from engine.runtime.case_migration import MappableStep, MigrationCheck, MigrationRefused
 from engine.runtime.drafts import MAX_DRAFT_BYTES, DraftView
 from engine.values import ActiveMandate, Authority, LeaveView, MandateView, StandIn, TaskView, UserView
 from engine.worker.scheduler import build_worker, start_embedded_worker
@@ -76,7 +76,7 @@ __all__ = [
     "Alur", "open_alur", "Settings", "settings_from_env", "PROJECT_ROOT", "upgrade_schema",
     "build_worker", "start_embedded_worker", "utcnow", "WITA",
     "EngineError", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "NotFound", "PermissionDenied",
-    "MigrationRefused", "DraftNotFound", "DraftTooLarge",
+    "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge",
     "is_admin", "is_read_only", "may_audit", "may_model", "may_read_models",
     "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
     "CATCH_UP_POLICIES", "ScheduleView",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
@@ -17,6 +17,8 @@ from engine import (
     deploy_checked,
     may_model,
     may_read_models,
+    MappableStep,
+    MigrationCheck,
     MigrationRefused,
     ModelProblem,
     validate_model,
@@ -115,9 +117,24 @@ def versions(process_key: str) -> str:
     running = {v.version: svc.versions.running_cases(process_key, v.version) for v in listed if v.running_cases}
     checks = {c.instance_id: c for version, cases in running.items() if version < latest
               for c in svc.migrator.check_version(process_key, version, latest)}
+    mappable = {version: _distinct_mappable(checks[c.instance_id] for c in cases if c.instance_id in checks)
+                for version, cases in running.items()}
     return render_template("modeler/versions.html", process_key=process_key, versions=listed, latest=latest,
                            diff=diff, from_version=from_version, to_version=to_version, running=running,
-                           checks=checks, is_owner=may_model(current_user.roles))
+                           checks=checks, mappable=mappable, map_field=MAP_FIELD,
+                           is_owner=may_model(current_user.roles))
+
+
+def _distinct_mappable(checks: Iterable[MigrationCheck]) -> list[MappableStep]:
+    """The deleted steps cases of one version wait at, once each (for the "move all" mapping)."""
+    seen: dict[str, MappableStep] = {}
+    for check in checks:
+        for step in check.mappable:
+            seen.setdefault(step.element_id, step)
+    return [seen[key] for key in sorted(seen)]
+
+
+MAP_FIELD = "peta__"
 
 
 @bp.post("/<process_key>/migrasi")
@@ -127,16 +144,20 @@ def migrate(process_key: str) -> Response:
     svc, actor = current_alur(), current_user.username
     to_version = request.form.get("to_version", type=int)
     instance_id = request.form.get("instance_id", type=int)
+    # "peta__<deleted step>" = the step of the new version it becomes (chosen where a case was refused)
+    mapping = {key.removeprefix(MAP_FIELD): value for key, value in request.form.items()
+               if key.startswith(MAP_FIELD) and value}
     if instance_id is not None:
         try:
             svc.migrator.migrate_case(instance_id, actor, to_version,
-                                          expected_version=request.form.get("expected_version", type=int))
+                                      expected_version=request.form.get("expected_version", type=int),
+                                      mapping=mapping)
             flash(f"Kasus #{instance_id} dipindahkan ke versi {to_version}.", "success")
         except MigrationRefused as exc:
             flash(f"Kasus #{instance_id} tidak dipindahkan: " + "; ".join(exc.reasons), "error")
     else:
         report = svc.migrator.migrate_version(process_key, request.form.get("from_version", type=int) or 0, actor,
-                                              to_version)
+                                              to_version, mapping=mapping)
         flash(f"{len(report.migrated)} kasus dipindahkan ke versi {report.to_version}; "
               f"{len(report.refused)} ditolak; {len(report.conflicts)} berubah saat diproses.",
               "success" if not (report.refused or report.conflicts) else "info")

@@ -235,7 +235,7 @@ class _Replay:
     def _migrate(self, item: _Recorded) -> None:
         """Move the replay to the version the case was moved to, the way the migration did."""
         target = self._load(item, self._definition.process_key, item.payload.get("to_version"))
-        reasons = move_workflow(self._workflow, target, target.version)
+        reasons = move_workflow(self._workflow, target, target.version, item.payload.get("mapped_steps") or {})
         if reasons:
             raise self._diverged(item, f"the case to move to v{target.version}", "; ".join(reasons))
         self._definition = target

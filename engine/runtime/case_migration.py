@@ -1,7 +1,11 @@
 """Moving running cases to a newer version of their SOP, with a safety check.
 
 A case may move when every step it has completed and every step now open still exists in the new
-version with the same role; otherwise it is refused with the reasons. The stored workflow state is
+version with the same role; otherwise it is refused with the reasons. A step the case has not reached
+(FUTURE, LIKELY, MAYBE in SpiffWorkflow's tree) never blocks: the move predicts anew from the open
+steps. An open step deleted in the new version moves when the process owner maps it to a step of the
+new version with the same role (``mapping``, element id to element id); the refusal names the steps
+that would do. The stored workflow state is
 pruned of finished history, so completed steps are read from our ``human_task`` rows, not from
 SpiffWorkflow. Each case moves in its own transaction with its audit event, and the instance's
 version counter guards against a concurrent step (a stale write is a conflict, never a lost update).
@@ -9,9 +13,9 @@ version counter guards against a concurrent step (a stale write is a conflict, n
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Protocol, cast
+from typing import Any, Callable, Mapping, Protocol, cast
 
 from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,12 +51,22 @@ class MigrationRefused(Conflict):
 
 
 @dataclass(frozen=True)
+class MappableStep:
+    """An open step the new version deleted, and the steps of the same role it may be mapped to."""
+
+    element_id: str
+    name: str
+    choices: tuple[tuple[str, str], ...]  # (element id, name) in the new version
+
+
+@dataclass(frozen=True)
 class MigrationCheck:
     instance_id: int
     business_key: str | None
     from_version: int
     to_version: int
     reasons: tuple[str, ...]
+    mappable: tuple[MappableStep, ...] = ()  # steps a mapping would let move
 
     @property
     def ok(self) -> bool:
@@ -81,6 +95,8 @@ class _Plan:
     new: ParsedDefinition
     workflow: BpmnWorkflow | None
     reasons: list[str]
+    mapping: dict[str, str]  # open step deleted in the new version -> the step it becomes there
+    mappable: list[MappableStep] = field(default_factory=list)
 
 
 class CaseMigrator:
@@ -91,13 +107,14 @@ class CaseMigrator:
         self._calendar = calendar
         self._clock = clock
 
-    def check_case(self, instance_id: int, to_version: int | None = None) -> MigrationCheck:
+    def check_case(self, instance_id: int, to_version: int | None = None,
+                   mapping: Mapping[str, str] | None = None) -> MigrationCheck:
         """Whether a case could move to ``to_version`` (default: the latest); writes nothing.
 
         :raises CaseNotFound:
         """
         with self._sessions() as session:
-            return self._check(self._plan(session, instance_id, to_version))
+            return self._check(self._plan(session, instance_id, to_version, mapping))
 
     def check_version(self, process_key: str, from_version: int, to_version: int | None = None,
                       limit: int = 200) -> list[MigrationCheck]:
@@ -107,15 +124,16 @@ class CaseMigrator:
                     for instance_id in self._running_ids(session, process_key, from_version, limit)]
 
     def migrate_case(self, instance_id: int, actor: str, to_version: int | None = None,
-                         expected_version: int | None = None) -> MigrationCheck:
-        """Move one running case to ``to_version`` (default: the latest), in one transaction.
+                     expected_version: int | None = None, mapping: Mapping[str, str] | None = None) -> MigrationCheck:
+        """Move one running case to ``to_version`` (default: the latest), in one transaction; ``mapping``
+        names, for an open step the new version deleted, the step it becomes.
 
         :raises MigrationRefused: the safety check failed; nothing was changed
         :raises ConcurrentUpdate: the case changed meanwhile (or ``expected_version`` is stale)
         :raises CaseNotFound:
         """
         with UnitOfWork.begin(self._sessions) as work:
-            plan = self._plan(work.session, instance_id, to_version)
+            plan = self._plan(work.session, instance_id, to_version, mapping)
             if expected_version is not None and plan.instance.version != expected_version:
                 raise ConcurrentUpdate("Kasus sudah berubah sejak halaman dibuka; muat ulang dan coba lagi",
                                        instance_id=instance_id)
@@ -125,26 +143,28 @@ class CaseMigrator:
             return self._check(plan)
 
     def migrate_version(self, process_key: str, from_version: int, actor: str,
-                        to_version: int | None = None) -> MigrationReport:
+                        to_version: int | None = None, mapping: Mapping[str, str] | None = None) -> MigrationReport:
         """Move every running case of ``from_version``: one transaction per case; refusals and
-        conflicts are reported and do not stop the others."""
+        conflicts are reported and do not stop the others. ``mapping`` applies to every case whose open
+        step it names."""
         with self._sessions() as session:
             ids = self._running_ids(session, process_key, from_version, None)
             target = to_version if to_version is not None else self._latest_version(session, process_key)
         migrated, refused, conflicts = [], [], []
         for instance_id in ids:
             try:
-                self.migrate_case(instance_id, actor, target)
+                self.migrate_case(instance_id, actor, target, mapping=mapping)
                 migrated.append(instance_id)
             except MigrationRefused:
-                refused.append(self.check_case(instance_id, target))
+                refused.append(self.check_case(instance_id, target, mapping))
             except ConcurrentUpdate as exc:
                 conflicts.append((instance_id, exc.message))
         return MigrationReport(process_key, from_version, target, tuple(migrated), tuple(refused), tuple(conflicts))
 
     # -- planning ----------------------------------------------------------------------------------
 
-    def _plan(self, session: Session, instance_id: int, to_version: int | None) -> _Plan:
+    def _plan(self, session: Session, instance_id: int, to_version: int | None,
+              mapping: Mapping[str, str] | None = None) -> _Plan:
         instance = session.execute(select(
             _INSTANCES.c.id, _INSTANCES.c.definition_id, _INSTANCES.c.process_key, _INSTANCES.c.business_key,
             _INSTANCES.c.status, _INSTANCES.c.state_json, _INSTANCES.c.version, _INSTANCES.c.started_at,
@@ -155,7 +175,7 @@ class CaseMigrator:
         target = to_version if to_version is not None else self._latest_version(session, instance.process_key)
         new_id = definition_id_of(session, instance.process_key, target)
         _new_row, new = self._definitions.get(session, new_id)
-        plan = _Plan(instance, old_row.version, new_id, target, old, new, None, [])
+        plan = _Plan(instance, old_row.version, new_id, target, old, new, None, [], {})
         if instance.status != "running":
             plan.reasons.append(f"kasus sudah {_STATUS_WORDS.get(instance.status, instance.status)}")
         elif target <= old_row.version:
@@ -163,25 +183,30 @@ class CaseMigrator:
                                 f"yang lebih baru")
         if plan.reasons:
             return plan
-        plan.reasons += self._step_reasons(session, instance_id, new, target)
+        plan.reasons += self._step_reasons(session, instance_id, new, target, dict(mapping or {}), plan)
         if not plan.reasons:
             plan.workflow = load_state(instance.state_json, old.spec, old.subprocess_specs)
-            plan.reasons += _move_workflow(plan.workflow, new, target)
+            plan.reasons += _move_workflow(plan.workflow, new, target, plan.mapping)
         return plan
 
-    def _step_reasons(self, session: Session, instance_id: int, new: ParsedDefinition, target: int) -> list[str]:
-        """Refuse when a completed or open step is gone from the new version or has another role there."""
+    def _step_reasons(self, session: Session, instance_id: int, new: ParsedDefinition, target: int,
+                      asked: dict[str, str], plan: _Plan) -> list[str]:
+        """Refuse when a completed or open step is gone from the new version or has another role there;
+        an open step gone may be mapped (``asked``) to a step of the same role (``plan.mapping``)."""
         reasons, seen = [], set()
         rows = session.execute(select(_TASKS.c.element_id, _TASKS.c.name, _TASKS.c.role, _TASKS.c.state)
                                .where(_TASKS.c.instance_id == instance_id, _TASKS.c.state != "cancelled")
                                .order_by(_TASKS.c.created_at)).all()
         for row in rows:
-            kind = "yang sedang aktif" if row.state in OPEN_STATES else "yang sudah selesai"
+            is_open = row.state in OPEN_STATES
+            kind = "yang sedang aktif" if is_open else "yang sudah selesai"
             if (row.element_id, kind) in seen:
                 continue
             seen.add((row.element_id, kind))
             meta = new.user_tasks.get(row.element_id)
-            if meta is None:
+            if meta is None and is_open:
+                reasons += _mapping_reasons(row, new, target, asked.get(row.element_id), plan)
+            elif meta is None:
                 reasons.append(f"langkah {kind} '{row.name}' ({row.element_id}) tidak ada di versi {target}")
             elif meta.role != row.role:
                 reasons.append(f"langkah {kind} '{row.name}' ({row.element_id}) berganti peran dari "
@@ -191,7 +216,7 @@ class CaseMigrator:
     @staticmethod
     def _check(plan: _Plan) -> MigrationCheck:
         return MigrationCheck(plan.instance.id, plan.instance.business_key, plan.old_version, plan.new_version,
-                              tuple(plan.reasons))
+                              tuple(plan.reasons), tuple(plan.mappable))
 
     @staticmethod
     def _latest_version(session: Session, process_key: str) -> int:
@@ -218,9 +243,12 @@ class CaseMigrator:
             raise MigrationRefused(instance.id, ["langkah aktif pada mesin alur tidak cocok dengan daftar tugas"])
         retimed = []
         for row in open_rows:
-            meta, before = plan.new.user_tasks[row.element_id], plan.old.user_tasks.get(row.element_id)
+            element = plan.mapping.get(row.element_id, row.element_id)
+            meta, before = plan.new.user_tasks[element], plan.old.user_tasks.get(row.element_id)
             values: dict[str, Any] = {"name": meta.name, "form_key": meta.form_key, "version": row.version + 1}
-            if before is None or before.waktu_iso != meta.waktu_iso:
+            if element != row.element_id:
+                values["element_id"] = element
+            if before is None or before.waktu_iso != meta.waktu_iso or element != row.element_id:
                 values["due_at"] = calendar.due(row.created_at, meta.waktu_iso)
                 retimed.append(row.element_id)
             changed = session.execute(update(_TASKS).where(_TASKS.c.id == row.id, _TASKS.c.version == row.version)
@@ -237,7 +265,8 @@ class CaseMigrator:
                                    instance_id=instance.id)
         work.record_for_case(instance.id, "instance_migrated", actor=actor, at=now, payload={
             "process_key": instance.process_key, "from_version": plan.old_version, "to_version": plan.new_version,
-            "definition_id": plan.new_definition_id, "open_tasks": sorted(ready), "retimed_steps": retimed})
+            "definition_id": plan.new_definition_id, "open_tasks": sorted(ready), "retimed_steps": retimed,
+            **({"mapped_steps": plan.mapping} if plan.mapping else {})})
 
     @staticmethod
     def _case_deadlines(calendar: WorkCalendar, plan: _Plan) -> dict[str, datetime | None]:
@@ -265,16 +294,24 @@ class _Executable(Protocol):
     def subprocess_specs(self) -> dict[str, Any]: ...
 
 
-def _move_workflow(workflow: BpmnWorkflow, new: _Executable, target: int) -> list[str]:
+def _move_workflow(workflow: BpmnWorkflow, new: _Executable, target: int,
+                   mapping: Mapping[str, str] | None = None) -> list[str]:
     """Point the workflow at the new spec (in memory); the reasons it cannot, if any.
 
     SpiffWorkflow resets the tasks that wait (READY, WAITING) and predicts again from them; a reset
-    task takes its parent's data, so the data each one held is put back afterwards.
+    task takes its parent's data, so the data each one held is put back afterwards. A task not reached
+    yet (FUTURE or predicted) whose element is gone is dropped by that prediction; a waiting task whose
+    element is gone moves to the element ``mapping`` names (the same task, so its id stays).
     """
     if workflow.subprocesses:
         return ["kasus dengan sub-proses belum dapat dipindahkan"]
     top, _sub = diff_workflow(_REGISTRY, workflow, new.spec, new.subprocess_specs)
-    live = [t for t in top.removed if not t.has_state(TaskState.PREDICTED_MASK)]
+    for task in list(top.removed):
+        replacement = (mapping or {}).get(task.task_spec.bpmn_id or "")
+        if replacement and task.has_state(TaskState.READY) and replacement in new.spec.task_specs:
+            top.alignment[task] = new.spec.task_specs[replacement]
+            top.removed.remove(task)
+    live = [t for t in top.removed if not t.has_state(TaskState.PREDICTED_MASK | TaskState.FUTURE)]
     if live:
         return [f"elemen '{t.task_spec.bpmn_id or t.task_spec.name}' yang sedang berjalan atau sudah dilalui "
                 f"tidak ada di versi {target}" for t in live]
@@ -288,3 +325,24 @@ def _move_workflow(workflow: BpmnWorkflow, new: _Executable, target: int) -> lis
     known = set(new.spec.task_specs.values())
     stale = sorted({t.task_spec.name for t in workflow.tasks.values() if t.task_spec not in known})
     return [f"elemen '{name}' tidak dapat dipetakan ke versi {target}" for name in stale]
+
+
+def _mapping_reasons(row: Any, new: ParsedDefinition, target: int, wanted: str | None, plan: _Plan) -> list[str]:
+    """An open step deleted in ``new``: fine when mapped to a step of the same role (recorded in
+    ``plan.mapping``); otherwise the reason, naming the steps that would do (``plan.mappable``)."""
+    fits = sorted(meta.element_id for meta in new.user_tasks.values() if meta.role == row.role)
+    choice = new.user_tasks.get(wanted) if wanted else None
+    if choice is not None and choice.role == row.role:
+        plan.mapping[row.element_id] = choice.element_id
+        return []
+    if fits:
+        plan.mappable.append(MappableStep(row.element_id, row.name,
+                                          tuple((e, new.user_tasks[e].name) for e in fits)))
+    hint = (f"petakan ke langkah versi {target} dengan peran yang sama: {', '.join(fits)}" if fits
+            else f"tidak ada langkah versi {target} dengan peran '{row.role}' untuk memetakannya")
+    if wanted and choice is None:
+        return [f"langkah tujuan '{wanted}' untuk '{row.name}' ({row.element_id}) tidak ada di versi {target}; {hint}"]
+    if choice is not None:
+        return [f"langkah tujuan '{choice.name}' ({wanted}) berperan '{choice.role}', bukan '{row.role}' seperti "
+                f"'{row.name}' ({row.element_id}); {hint}"]
+    return [f"langkah yang sedang aktif '{row.name}' ({row.element_id}) tidak ada di versi {target}; {hint}"]

@@ -128,6 +128,33 @@ def test_versions_page_shows_why_a_case_cannot_move(alur, client):
     assert "0 kasus dipindahkan ke versi 2; 1 ditolak" in flashed and f"Kasus #{case} tidak dipindahkan" in flashed
 
 
+def test_a_case_at_a_deleted_step_moves_once_the_owner_maps_it_one_or_all(alur, client):
+    from tests.engine.test_migration_of_cases import rename_task
+
+    one = alur.runner.start_case(KEY, "pengelola_ti", "GDB/P1").instance_id
+    two = alur.runner.start_case(KEY, "pengelola_ti", "GDB/P2").instance_id
+    alur.deployer.deploy_bytes(rename_task(sop01_xml(), "gdb_01", "gdb_01_baru").encode(), f"{KEY}.bpmn",
+                               "pemilik_proses", "langkah 1 diganti", expected_key=KEY)
+    login(client, "pemilik_proses")
+    page = client.get(f"/pemodel/{KEY}/versi").text
+    assert 'name="peta__gdb_01"' in page and '<option value="gdb_01_baru">' in page
+    assert "ditolak" in text_of(page) and "petakan ke langkah versi 2" in html.unescape(text_of(page))
+
+    moved = client.post(f"/pemodel/{KEY}/migrasi", data={
+        "instance_id": one, "to_version": 2, "expected_version": alur.queries.case(one).version,
+        "peta__gdb_01": "gdb_01_baru"})
+    assert moved.status_code == 302
+    assert f"Kasus #{one} dipindahkan ke versi 2." in text_of(client.get(moved.location).text)
+    assert [t.element_id for t in alur.queries.open_tasks(one)] == ["gdb_01_baru"]
+
+    unmapped = client.post(f"/pemodel/{KEY}/migrasi", data={"from_version": 1, "to_version": 2})
+    assert "0 kasus dipindahkan" in html.unescape(text_of(client.get(unmapped.location).text))
+    everything = client.post(f"/pemodel/{KEY}/migrasi", data={"from_version": 1, "to_version": 2,
+                                                             "peta__gdb_01": "gdb_01_baru"})
+    assert "1 kasus dipindahkan ke versi 2; 0 ditolak" in html.unescape(text_of(client.get(everything.location).text))
+    assert alur.queries.case(two).definition_version == 2
+
+
 def test_download_is_the_deployed_file(client):
     login(client, "pemilik_proses")
     response = client.get(f"/pemodel/{KEY}/versi/1.bpmn")
