@@ -12,8 +12,9 @@ It checks, in this order: the manifest's signature; every event's hash and its l
 before it (a case's chain whole, from seq 1 to its head at export); events.csv against events.jsonl;
 the signed checkpoints against the events; every BPMN version against the sha256 its deployment
 event recorded; every document against the sha256 its event recorded; Alur's own verdict at export
-(verification.json); and last every file against the manifest (none missing, none added). Exit status 0 and a short summary when all hold; otherwise 1
-with the first problem on the first line (the others follow), 2 when the packet cannot be read.
+(verification.json); and last every file against the manifest (none missing, none added).
+Exit status 0 and a short summary when all hold; otherwise 1 with the first problem on the first
+line (the others follow); 2 when the packet cannot be read.
 
 Bahasa Indonesia: skrip ini memeriksa paket audit Alur tanpa Alur. Status keluar 0 berarti utuh;
 1 berarti ada masalah (masalah pertama disebut di baris pertama); 2 berarti paket tidak dapat dibaca.
