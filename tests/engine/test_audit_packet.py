@@ -87,6 +87,11 @@ def test_an_intact_packet_passes_and_each_change_fails_naming_it(signed_case, pl
     assert "1 checkpoint(s) (1 signed head(s) compared)" in out
     code, out = check(plain_python, intact)  # without the trusted key: passes, and says what that proves
     assert code == 0 and "give --public-key to pin it" in out
+    (tmp_path / "paket.zip").write_bytes(packet)  # the ZIP itself may be named instead of a folder
+    code, out = check(plain_python, intact, str(tmp_path / "paket.zip"), "--public-key", public)
+    assert code == 0 and out.startswith("OK: ")
+    code, out = check(plain_python, intact, str(intact / "README.txt"))
+    assert code == 2 and out.startswith("UNREADABLE: ")
 
     edited = unzip(packet, tmp_path / "kejadian")  # one event's performer changed
     events = lines_of(edited / "events.jsonl")

@@ -225,8 +225,8 @@ def _event_problem(event: Dict[str, Any], previous: Optional[Dict[str, Any]], co
         if complete and (seq != 1 or event.get("prev_hash") != GENESIS):
             return "the chain does not begin here (seq 1 linked to the genesis 000…0 was expected)"
         return None
-    if int(previous["seq"]) + 1 != seq:
-        return f"seq {previous['seq']} is followed by seq {seq} (events missing)" if complete else None
+    if int(previous["seq"]) + 1 != seq:  # also in a date range: a chain's events there follow one another
+        return f"seq {previous['seq']} is followed by seq {seq} (events missing)"
     if event.get("prev_hash") != previous.get("hash"):
         return f"does not link to the event before it (id={previous.get('id')}): prev_hash differs"
     return None
