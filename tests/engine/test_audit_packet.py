@@ -159,9 +159,17 @@ def test_an_unsigned_packet_says_so_and_still_checks_its_files(alur, test_data, 
     code, out = check(plain_python, folder, "--public-key", public_key_text(new_key().public_key()))
     assert code == 1 and out.startswith("FAILED: manifest.json is not signed, but a trusted public key was given")
 
+    (folder / ".DS_Store").write_bytes(b"\0")  # left by a file browser: not the packet's, not a problem
+    assert check(plain_python, folder)[0] == 0
     (folder / "catatan.txt").write_text("tambahan")
     code, out = check(plain_python, folder)
     assert code == 1 and out.startswith("FAILED: catatan.txt: in the packet but not in the manifest")
+
+    missing = unzip(buffer.getvalue(), tmp_path / "hilang")
+    [document] = (missing / "documents").glob(f"{hashlib.sha256(SECOND).hexdigest()[:12]}-*")
+    document.unlink()
+    code, out = check(plain_python, missing)
+    assert code == 1 and out.startswith(f"FAILED: documents/{document.name}: the document file is missing")
 
 
 def test_a_migrated_case_packet_holds_both_bpmn_versions(alur, test_data, tmp_path, plain_python):

@@ -33,13 +33,14 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import IO, Any, Dict, List, Optional, Tuple
 
 GENESIS = "0" * 64
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 WITA = timezone(timedelta(hours=8), "WITA")
-IGNORED = ("__pycache__/",)
+IGNORED = ("__pycache__/", "__MACOSX/")  # made by Python or by unzipping, never by Alur
+IGNORED_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini")
 
 
 def canonical_json(value: Any) -> str:
@@ -65,38 +66,63 @@ class Unreadable(Exception):
     """The packet cannot be read at all (exit status 2)."""
 
 
-@dataclass
 class Packet:
-    """The packet's files by name (a folder or a ZIP read into memory)."""
+    """The packet's files by name, in a folder or a ZIP; documents are hashed in chunks, never read whole."""
 
-    files: Dict[str, bytes]
-    where: str
+    def __init__(self, path: Path) -> None:
+        self.where = str(path)
+        self._folder: Optional[Path] = None
+        self._zip: Optional[zipfile.ZipFile] = None
+        if path.is_dir():
+            self._folder = path
+            names = [p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()]
+        elif zipfile.is_zipfile(path):
+            self._zip = zipfile.ZipFile(path)
+            names = [n for n in self._zip.namelist() if not n.endswith("/")]
+        else:
+            raise Unreadable(f"{path} is neither a folder nor a ZIP file")
+        self.names = {n for n in names if not n.startswith(IGNORED) and n.rsplit("/", 1)[-1] not in IGNORED_NAMES}
 
     @classmethod
     def open(cls, path: Path) -> Packet:
-        if path.is_dir():
-            files = {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
-        elif zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                files = {n: archive.read(n) for n in archive.namelist() if not n.endswith("/")}
-        else:
-            raise Unreadable(f"{path} is neither a folder nor a ZIP file")
-        files = {n: data for n, data in files.items() if not n.startswith(IGNORED)}
-        return cls(files, str(path))
+        return cls(path)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def _open(self, name: str) -> IO[bytes]:
+        if self._zip is not None:
+            return self._zip.open(name)
+        assert self._folder is not None
+        return (self._folder / name).open("rb")
+
+    def read(self, name: str) -> bytes:
+        with self._open(name) as handle:
+            return handle.read()
+
+    def sha256(self, name: str) -> Optional[str]:
+        """The file's sha256, or None when the packet has no such file."""
+        if name not in self.names:
+            return None
+        digest = hashlib.sha256()
+        with self._open(name) as handle:
+            for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
 
     def json(self, name: str) -> Any:
         try:
-            return json.loads(self.files[name].decode("utf-8"))
-        except KeyError as exc:
+            return json.loads(self.read(name).decode("utf-8"))
+        except (KeyError, FileNotFoundError) as exc:
             raise Unreadable(f"{name} is missing from the packet") from exc
         except (UnicodeDecodeError, ValueError) as exc:
             raise Unreadable(f"{name} is not valid JSON: {exc}") from exc
 
     def json_lines(self, name: str) -> List[Dict[str, Any]]:
-        if name not in self.files:
+        if name not in self.names:
             return []
         rows = []
-        for number, line in enumerate(self.files[name].decode("utf-8").splitlines(), 1):
+        for number, line in enumerate(self.read(name).decode("utf-8").splitlines(), 1):
             if not line.strip():
                 continue
             try:
@@ -151,10 +177,10 @@ def check_manifest(packet: Packet, trusted: Optional[str], found: Findings) -> D
     signing = manifest.get("signature") or {}
     if signing.get("signed"):
         public_key = str(signing.get("public_key", ""))
-        signature = packet.files.get(SIGNATURE, b"").decode("ascii", "replace").strip()
-        if SIGNATURE not in packet.files:
+        if SIGNATURE not in packet:
             found.problem(f"{SIGNATURE} is missing: the manifest says it is signed")
-        elif not signature_holds(public_key, signature, packet.files[MANIFEST]):
+        elif not signature_holds(public_key, packet.read(SIGNATURE).decode("ascii", "replace").strip(),
+                                 packet.read(MANIFEST)):
             found.problem(f"{MANIFEST}: the signature in {SIGNATURE} does not match (the manifest was changed)")
         elif trusted is not None and public_key != trusted:
             found.problem(f"{MANIFEST}: signed with key {signing.get('key_id')}, not with the trusted public key")
@@ -171,12 +197,12 @@ def check_manifest(packet: Packet, trusted: Optional[str], found: Findings) -> D
 def check_files(packet: Packet, manifest: Dict[str, Any], found: Findings) -> None:
     listed: Dict[str, Any] = manifest["files"]
     for name in sorted(listed):
-        data = packet.files.get(name)
-        if data is None:
+        digest = packet.sha256(name)
+        if digest is None:
             found.problem(f"{name}: listed in the manifest but missing from the packet")
-        elif hashlib.sha256(data).hexdigest() != listed[name].get("sha256"):
+        elif digest != listed[name].get("sha256"):
             found.problem(f"{name}: content does not match its sha256 in the manifest (the file was changed)")
-    for name in sorted(set(packet.files) - set(listed) - {MANIFEST, SIGNATURE}):
+    for name in sorted(packet.names - set(listed) - {MANIFEST, SIGNATURE}):
         found.problem(f"{name}: in the packet but not in the manifest (a file was added)")
 
 
@@ -238,9 +264,9 @@ def _wita_of(at_utc: str) -> str:
 
 def check_csv(packet: Packet, events: List[Dict[str, Any]], found: Findings) -> None:
     """events.csv is a copy for spreadsheets: each row must say what events.jsonl says."""
-    if "events.csv" not in packet.files:
+    if "events.csv" not in packet:
         return
-    rows = list(csv.DictReader(io.StringIO(packet.files["events.csv"].decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(packet.read("events.csv").decode("utf-8"))))
     if len(rows) != len(events):
         found.problem(f"events.csv has {len(rows)} rows but events.jsonl has {len(events)} events")
         return
@@ -278,8 +304,8 @@ def check_checkpoints(checkpoints: List[Dict[str, Any]], hashes: Dict[Tuple[str,
             found.problem(f"checkpoint #{cid}: its text is not an Alur checkpoint")
             continue
         previous_id = body.get("previous_id")
-        if previous_id is not None and int(previous_id) in bodies and body.get("previous_sha256") != \
-                hashlib.sha256(bodies[int(previous_id)].encode("utf-8")).hexdigest():
+        if previous_id is not None and int(previous_id) in bodies and "previous_sha256" in body and \
+                body["previous_sha256"] != hashlib.sha256(bodies[int(previous_id)].encode("utf-8")).hexdigest():
             found.problem(f"checkpoint #{cid}: checkpoint #{previous_id} in the packet is not the one it follows")
         for chain, seq, digest in heads:
             held = hashes.get((chain, seq))
@@ -297,7 +323,7 @@ def check_checkpoints(checkpoints: List[Dict[str, Any]], hashes: Dict[Tuple[str,
 
 def check_models(packet: Packet, events: List[Dict[str, Any]], found: Findings) -> int:
     """Every BPMN file against the sha256 its deployment event recorded."""
-    if "process/index.json" not in packet.files:
+    if "process/index.json" not in packet:
         return 0
     deployed = {}
     for event in events:
@@ -307,14 +333,14 @@ def check_models(packet: Packet, events: List[Dict[str, Any]], found: Findings) 
     models = packet.json("process/index.json")
     for model in models:
         name, key, version = model.get("file"), model.get("process_key"), model.get("version")
-        data = packet.files.get(str(name))
-        if data is None:
+        digest = packet.sha256(str(name))
+        if digest is None:
             found.problem(f"{name}: the BPMN of {key} v{version} is missing")
             continue
         recorded = deployed.get((key, version))
         if recorded is None:
             found.problem(f"{name}: no deployment event of {key} v{version} in events.jsonl")
-        elif hashlib.sha256(data).hexdigest() != recorded:
+        elif digest != recorded:
             found.problem(f"{name}: the BPMN of {key} v{version} does not hash to the sha256 its deployment "
                           "event recorded (the model was changed)")
     return len(models)
@@ -322,7 +348,7 @@ def check_models(packet: Packet, events: List[Dict[str, Any]], found: Findings) 
 
 def check_documents(packet: Packet, events: List[Dict[str, Any]], found: Findings) -> int:
     """Every document against the sha256 an event recorded for it."""
-    if "documents/index.json" not in packet.files:
+    if "documents/index.json" not in packet:
         return 0
     logged = "\n".join(str(e.get("payload_json", "")) for e in events)
     documents = packet.json("documents/index.json")
@@ -334,10 +360,10 @@ def check_documents(packet: Packet, events: List[Dict[str, Any]], found: Finding
         if name is None:
             found.problem(f"{label}: the file was missing on the server when the packet was made")
             continue
-        data = packet.files.get(str(name))
-        if data is None:
+        digest = packet.sha256(str(name))
+        if digest is None:
             found.problem(f"{name}: the document file is missing from the packet")
-        elif hashlib.sha256(data).hexdigest() != sha:
+        elif digest != sha:
             found.problem(f"{name}: the document's content does not hash to the sha256 its event recorded "
                           f"({label}; the document was changed)")
     return len(documents)
@@ -345,7 +371,7 @@ def check_documents(packet: Packet, events: List[Dict[str, Any]], found: Finding
 
 def check_report(packet: Packet, found: Findings) -> None:
     """A case packet carries Alur's own verification when it was made; a failed one is a problem here too."""
-    if "verification.json" not in packet.files:
+    if "verification.json" not in packet:
         return
     report = packet.json("verification.json")
     if isinstance(report, dict) and report.get("ok") is False:
@@ -387,6 +413,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="the unzipped packet folder or the ZIP (default: this file's folder)")
     parser.add_argument("--public-key", help="the trusted Ed25519 public key (base64) or a file holding it")
     args = parser.parse_args(argv)
+    if hasattr(sys.stdout, "reconfigure"):  # a Windows console cannot print every file name
+        sys.stdout.reconfigure(errors="replace")
     try:
         found, summary = verify(Path(args.packet), args.public_key)
     except Unreadable as exc:
