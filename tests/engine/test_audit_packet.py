@@ -124,6 +124,13 @@ def test_an_intact_packet_passes_and_each_change_fails_naming_it(signed_case, pl
     assert out.splitlines()[0] == ("FAILED: manifest.json: the signature in manifest.sig does not match (the "
                                    "manifest was changed)")
 
+    garbled = unzip(packet, tmp_path / "rusak")  # an event whose seq is not a number: unreadable, exit 2
+    events = lines_of(garbled / "events.jsonl")
+    events[3]["seq"] = "empat"
+    (garbled / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    code, out = check(plain_python, garbled)
+    assert code == 2 and out.startswith("UNREADABLE: the packet's content is not what Alur writes (ValueError")
+
     code, out = check(plain_python, intact, "--public-key", public_key_text(new_key().public_key()))
     assert code == 1 and "not with the trusted public key" in out.splitlines()[0]
 

@@ -420,6 +420,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except Unreadable as exc:
         print(f"UNREADABLE: {exc}")
         return 2
+    except (ValueError, TypeError, KeyError, AttributeError, OSError) as exc:  # a field of the wrong kind
+        print(f"UNREADABLE: the packet's content is not what Alur writes ({type(exc).__name__}: {exc})")
+        return 2
     if found.problems:
         print(f"FAILED: {found.problems[0]}")
         for problem in found.problems[1:]:
