@@ -32,7 +32,7 @@ from engine.audit.checkpoints import (
     signing_key_from_env,
     trusted_keys_from_env,
 )
-from engine.audit.export import packet_signing_key, utc_text, wita_text
+from engine.audit.export import FIRST_YEAR, LAST_YEAR, packet_signing_key, utc_text, wita_text
 from engine.audit.history import HistoryStep
 from engine.bootstrap import Alur, open_alur
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
@@ -87,4 +87,5 @@ __all__ = [
     "COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",
     "KEY_FILE_ENV", "PUBLIC_KEY_ENV", "generate_key_file", "key_id", "public_key_text", "signing_key_from_env",
     "trusted_keys_from_env", "packet_signing_key", "utc_text", "wita_text", "AuditEventView",
+    "FIRST_YEAR", "LAST_YEAR",
 ]

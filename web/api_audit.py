@@ -14,7 +14,7 @@ from flask import abort, g, jsonify, make_response, request
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine import AuditEventView, may_audit, utc_text, wita_text
+from engine import FIRST_YEAR, LAST_YEAR, AuditEventView, may_audit, utc_text, wita_text
 from web.api import bp
 from web.audit import send_zip, signing_key, trusted_keys
 from web.auth import bearer_user
@@ -41,9 +41,12 @@ def _day(name: str, required: bool = False) -> date | None:
     if not value and not required:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
+        day = None
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:  # year 1 or 9999 would overflow the UTC bounds
         _fail(400, "invalid_date", gettext("Parameter %(name)s harus tanggal YYYY-MM-DD.", name=name), field=name)
+    return day
 
 
 def _days(required: bool) -> tuple[date | None, date | None]:

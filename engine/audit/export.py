@@ -50,6 +50,7 @@ TIMES = "fields ending in _utc are UTC (ISO 8601, suffix Z); fields ending in _w
 UNSIGNED = ("UNSIGNED / TIDAK DITANDATANGANI: no audit signing key was configured when this packet was made, so "
             "the manifest shows only that the files match it, not who made it")
 _SHA256 = re.compile(r'"([0-9a-f]{64})"')
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # a date-range export's days; beyond them the UTC bounds would overflow
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,8 @@ class AuditExporter:
         """
         if date_to < date_from:
             raise InvalidInput("Tanggal akhir sebelum tanggal awal", field="to")
+        if not (FIRST_YEAR <= date_from.year and date_to.year <= LAST_YEAR):
+            raise InvalidInput(f"Tanggal harus antara tahun {FIRST_YEAR} dan {LAST_YEAR}", field="from")
         start = datetime.combine(date_from, time(), WITA)
         end = datetime.combine(date_to + timedelta(days=1), time(), WITA)
         now = self._clock()

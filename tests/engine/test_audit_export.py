@@ -94,3 +94,6 @@ def test_log_export_for_a_date_range(alur, test_data, clock, audit_cli, tmp_path
     assert json.loads(log.read("range.json"))["events"] == len(events)
     with pytest.raises(InvalidInput):
         alur.audit_export.export_log(date(2026, 12, 1), date(2026, 11, 1), io.BytesIO())
+    for first, last in ((date(1, 1, 1), date(2026, 1, 1)), (date(2026, 1, 1), date(9999, 12, 31))):
+        with pytest.raises(InvalidInput):  # the UTC bounds would overflow: refused, not a crash
+            alur.audit_export.export_log(first, last, io.BytesIO())

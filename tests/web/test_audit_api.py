@@ -154,6 +154,8 @@ def test_only_auditors_and_admins_and_bad_input_gets_400_or_404_with_a_code(api,
     bad = {
         "/api/v1/audit/log?dari=2026-13-01": (400, "invalid_date", "dari"),
         "/api/v1/audit/log?sampai=kemarin": (400, "invalid_date", "sampai"),
+        "/api/v1/audit/log?dari=0001-01-01": (400, "invalid_date", "dari"),
+        "/api/v1/audit/export?dari=2026-11-23&sampai=9999-12-31": (400, "invalid_date", "sampai"),
         "/api/v1/audit/log?dari=2026-11-24&sampai=2026-11-23": (400, "invalid_date_range", "sampai"),
         "/api/v1/audit/log?page=0": (400, "invalid_parameter", "page"),
         "/api/v1/audit/log?per_page=500": (400, "invalid_parameter", "per_page"),
