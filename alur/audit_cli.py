@@ -12,6 +12,7 @@ from engine import (
     generate_key_file,
     KEY_FILE_ENV,
     key_id,
+    packet_signing_key,
     PUBLIC_KEY_ENV,
     public_key_text,
     signing_key_from_env,
@@ -76,16 +77,26 @@ def _replay(alur: Alur, args: argparse.Namespace) -> int:
 
 def _export_case(alur: Alur, args: argparse.Namespace) -> int:
     keys = trusted_keys_from_env(os.environ, args.public_keys or ())
-    summary = alur.audit_export.export_case(args.instance_id, args.actor, args.output, keys)
+    summary = alur.audit_export.export_case(args.instance_id, args.actor, args.output, keys,
+                                            packet_signing_key(os.environ))
     verdict = "verification OK" if summary.ok else "PROBLEMS FOUND (see verification.txt)"
     print(f"case {args.instance_id}: {summary.events} events, {len(summary.files)} files -> {args.output}; {verdict}")
+    print(_signed_line(summary.signed))
     return 0
 
 
 def _export_log(alur: Alur, args: argparse.Namespace) -> int:
-    summary = alur.audit_export.export_log(args.date_from, args.date_to, args.output)
+    summary = alur.audit_export.export_log(args.date_from, args.date_to, args.output, args.actor,
+                                           packet_signing_key(os.environ))
     print(f"{summary.events} events from {args.date_from} to {args.date_to} (WITA) -> {args.output}")
+    print(_signed_line(summary.signed))
     return 0
+
+
+def _signed_line(signed: bool) -> str:
+    if signed:
+        return "manifest signed with the audit key; check it with: python3 verify_packet.py --public-key KEY"
+    return f"manifest UNSIGNED: no audit key configured ({KEY_FILE_ENV}); check it with: python3 verify_packet.py"
 
 
 def add_audit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

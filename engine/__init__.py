@@ -32,6 +32,7 @@ from engine.audit.checkpoints import (
     signing_key_from_env,
     trusted_keys_from_env,
 )
+from engine.audit.export import FIRST_YEAR, LAST_YEAR, packet_signing_key, utc_text, wita_text
 from engine.audit.history import HistoryStep
 from engine.bootstrap import Alur, open_alur
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
@@ -67,7 +68,7 @@ from engine.reading.queries import COUNT_CAP, INBOX_TABS, TASK_STATES_OPEN
 from engine.runtime.attachments import AttachmentView
 from engine.runtime.case_migration import MappableStep, MigrationCheck, MigrationRefused
 from engine.runtime.drafts import MAX_DRAFT_BYTES, DraftView
-from engine.values import ActiveMandate, Authority, LeaveView, MandateView, StandIn, TaskView, UserView
+from engine.values import ActiveMandate, AuditEventView, Authority, LeaveView, MandateView, StandIn, TaskView, UserView
 from engine.worker.scheduler import build_worker, start_embedded_worker
 from engine.worktime.clock import utcnow
 from engine.worktime.work_calendar import WITA
@@ -85,5 +86,6 @@ __all__ = [
     "RequesterCasePage", "RegistrationForm", "OpdView", "CommentView", "MAX_COMMENT_LENGTH",
     "COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",
     "KEY_FILE_ENV", "PUBLIC_KEY_ENV", "generate_key_file", "key_id", "public_key_text", "signing_key_from_env",
-    "trusted_keys_from_env",
+    "trusted_keys_from_env", "packet_signing_key", "utc_text", "wita_text", "AuditEventView",
+    "FIRST_YEAR", "LAST_YEAR",
 ]

@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 from engine import Alur, open_alur, PROJECT_ROOT, settings_from_env
 from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, formatting, inbox, input_guard,
                  leave_admin, mandates, notifications, processes, tasks)
+from web import api_audit  # noqa: F401  (its routes join the api blueprint)
 from web.modeler import bp as modeler_bp
 
 LANGUAGES = ("id", "en")

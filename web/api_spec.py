@@ -31,6 +31,19 @@ _LEAVE_ID = {"name": "leave_id", "in": "path", "required": True, "schema": {"typ
 _TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
 _INSTANCE_ID = {"name": "instance_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
+_AUDIT_ERRORS = ("Read-only; Auditor and Admin Sistem only. Errors: 403 audit_role_required (other roles), "
+                 "400 invalid_date (not YYYY-MM-DD), 400 invalid_date_range (sampai before dari), "
+                 "400 invalid_parameter (a page, per_page or instance_id that is not a positive integer), "
+                 "404 instance_not_found.")
+_AUDIT_DAYS = [{"name": "dari", "in": "query", "schema": {"type": "string", "format": "date"},
+                "description": "first day, WITA (Asia/Makassar), included"},
+               {"name": "sampai", "in": "query", "schema": {"type": "string", "format": "date"},
+                "description": "last day, WITA, included"}]
+_ZIP = {"description": "A ZIP that proves itself: events, checkpoints, BPMN versions, documents, README.txt, "
+                       "manifest.json (sha256 of every file; manifest.sig signs it with the audit key when one is "
+                       "configured) and verify_packet.py (python3 verify_packet.py --public-key KEY)",
+        "content": {"application/zip": {"schema": {"type": "string", "contentMediaType": "application/zip"}}}}
+
 _SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message"], "additionalProperties": True,
@@ -167,6 +180,20 @@ _SCHEMAS: dict[str, Any] = {
     "Opd": {"type": "object", "properties": {
         "opd_id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
         "active": {"type": "boolean"}}},
+    "AuditEvent": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "chain": {"type": "string", "description": "instance:<id> or system"},
+        "seq": {"type": "integer"}, "instance_id": {"type": ["integer", "null"]}, "event_type": {"type": "string"},
+        "actor": {"type": "string"}, "at_utc": {"type": "string", "format": "date-time", "description": "UTC, Z"},
+        "at_wita": {"type": "string", "format": "date-time", "description": "the same moment in WITA (+08:00)"},
+        "payload": {"type": "object"}, "hash": {"type": "string"}}},
+    "AuditLogPage": {"type": "object", "properties": {
+        "items": {"type": "array", "items": _ref("AuditEvent")}, "page": {"type": "integer"},
+        "per_page": {"type": "integer"}, "total": {"type": "integer"}, "pages": {"type": "integer"}}},
+    "CaseVerification": {"type": "object", "properties": {
+        "instance_id": {"type": "integer"}, "ok": {"type": "boolean"},
+        "audit": {"type": "object", "description": "the hash chain and signed checkpoints (as alur audit verify)"},
+        "replay": {"type": "object", "description": "the case re-executed on the BPMN versions it ran on"},
+        "lines": {"type": "array", "items": {"type": "string"}, "description": "the report as text"}}},
     "ProcessList": {"type": "object", "properties": {"items": {"type": "array", "items": {
         "type": "object", "properties": {"process_key": {"type": "string"}, "name": {"type": "string"},
                                          "version": {"type": "integer"}, "can_start": {"type": "boolean"},
@@ -309,6 +336,31 @@ _PATHS: dict[str, Any] = {
                             "permission_denied, invalid_input",
                  "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AddLeave")}}},
                  "responses": {"201": _json(_ref("Leave"), "Recorded (audited)"), **_errors(403, 404, 422)}}},
+    "/audit/log": {"get": {
+        "operationId": "auditLog", "summary": "The audit log of every chain, newest first",
+        "description": _AUDIT_ERRORS + " Reading one case's events (instance_id) is logged on that case.",
+        "parameters": [*_AUDIT_DAYS,
+                       {"name": "instance_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                       {"name": "event_type", "in": "query", "schema": {"type": "string"}},
+                       {"name": "actor", "in": "query", "schema": {"type": "string"}},
+                       {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                       {"name": "per_page", "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}],
+        "responses": {"200": _json(_ref("AuditLogPage"), "One page of events"), **_errors(400, 403, 404)}}},
+    "/audit/cases/{instance_id}/verify": {"get": {
+        "operationId": "auditVerifyCase", "summary": "Verify a case: its chain, the signed checkpoints, its replay",
+        "description": _AUDIT_ERRORS + " The verification is logged on the case.", "parameters": [_INSTANCE_ID],
+        "responses": {"200": _json(_ref("CaseVerification"), "The verdict and the report"),
+                      **_errors(403, 404)}}},
+    "/audit/cases/{instance_id}/packet": {"get": {
+        "operationId": "auditCasePacket", "summary": "A case's audit packet (ZIP)",
+        "description": _AUDIT_ERRORS + " The export is logged on the case.", "parameters": [_INSTANCE_ID],
+        "responses": {"200": _ZIP, **_errors(403, 404)}}},
+    "/audit/export": {"get": {
+        "operationId": "auditExport", "summary": "Every event of a date range, all chains (ZIP)",
+        "description": _AUDIT_ERRORS + " Both dari and sampai are required.",
+        "parameters": [{**p, "required": True} for p in _AUDIT_DAYS],
+        "responses": {"200": _ZIP, **_errors(400, 403)}}},
     "/leaves/{leave_id}": {"delete": {
         "operationId": "removeLeave", "summary": "Remove a leave entry (Admin Sistem)", "parameters": [_LEAVE_ID],
         "responses": {"204": {"description": "Removed (audited)"}, **_errors(403, 404)}}},

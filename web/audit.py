@@ -16,7 +16,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import HistoryStep, is_read_only, may_audit, trusted_keys_from_env
+from engine import HistoryStep, is_read_only, may_audit, packet_signing_key, trusted_keys_from_env
 from web.auth import bearer_user
 from web.formatting import wita
 from web.current import current_alur
@@ -88,7 +88,7 @@ def replay(instance_id: int) -> str:
 def case_verification(instance_id: int) -> str:
     alur = current_alur()
     instance = alur.queries.case(instance_id)
-    report = alur.audit_verifier.verify_case(instance_id, _trusted_keys())
+    report = alur.audit_verifier.verify_case(instance_id, trusted_keys())
     replay_report = alur.replay.verify_replay(instance_id)
     _record(instance_id, "verification")
     return render_template("audit/verification.html", report=report, replays=[replay_report], instance=instance)
@@ -99,15 +99,15 @@ def verification() -> str:
     """Every chain and checkpoint; with ``?replay=1`` every case is also re-executed."""
     alur = current_alur()
     replays = alur.replay.verify_all() if request.args.get("replay") else []
-    return render_template("audit/verification.html", report=alur.audit_verifier.verify(_trusted_keys()),
+    return render_template("audit/verification.html", report=alur.audit_verifier.verify(trusted_keys()),
                            replays=replays, instance=None)
 
 
 @bp.get("/kasus/<int:instance_id>/paket.zip")
 def packet(instance_id: int) -> Response:
     """The case's audit packet; the export is recorded on the case first."""
-    return _zip(lambda out: current_alur().audit_export.export_case(
-        instance_id, current_user.username, out, _trusted_keys()), f"audit-kasus-{instance_id}.zip")
+    return send_zip(lambda out: current_alur().audit_export.export_case(
+        instance_id, current_user.username, out, trusted_keys(), signing_key()), f"audit-kasus-{instance_id}.zip")
 
 
 @bp.get("/kasus/<int:instance_id>/dokumen/<sha256>")
@@ -124,7 +124,8 @@ def export() -> Response | str:
     date_from, date_to = _date(request.args.get("dari")), _date(request.args.get("sampai"))
     if date_from is None or date_to is None:
         return render_template("audit/export.html", args=request.args)
-    return _zip(lambda out: current_alur().audit_export.export_log(date_from, date_to, out),
+    return send_zip(lambda out: current_alur().audit_export.export_log(date_from, date_to, out, current_user.username,
+                                                                       signing_key()),
                 f"audit-log-{date_from.isoformat()}-{date_to.isoformat()}.zip")
 
 
@@ -142,20 +143,28 @@ def _record(instance_id: int, what: str, sha256: str | None = None) -> None:
                                          remote_addr=request.remote_addr)
 
 
-def _zip(write: Callable[[Any], Any], filename: str) -> Response:
+def send_zip(write: Callable[[Any], Any], filename: str) -> Response:
     out = tempfile.SpooledTemporaryFile(max_size=PACKET_IN_MEMORY)
     write(out)
     out.seek(0)
     return send_file(out, mimetype="application/zip", as_attachment=True, download_name=filename, max_age=0)
 
 
-def _trusted_keys() -> list[Any]:
+def trusted_keys() -> list[Any]:
     """Public keys from the app config (``ALUR_AUDIT_PUBLIC_KEY``, or the key file's public half)."""
+    return trusted_keys_from_env(_key_settings())
+
+
+def signing_key() -> Any:
+    """The audit key that signs packet manifests, or None (the packet then says it is unsigned)."""
+    return packet_signing_key(_key_settings())
+
+
+def _key_settings() -> dict[str, str]:
     config = current_app.config
-    environ = {name: str(config[key]) for name, key in (("ALUR_AUDIT_PUBLIC_KEY", "AUDIT_PUBLIC_KEY"),
-                                                        ("ALUR_AUDIT_KEY_FILE", "AUDIT_KEY_FILE"),
-                                                        ("ALUR_AUDIT_KEY", "AUDIT_KEY")) if config.get(key)}
-    return trusted_keys_from_env(environ)
+    return {name: str(config[key]) for name, key in (("ALUR_AUDIT_PUBLIC_KEY", "AUDIT_PUBLIC_KEY"),
+                                                     ("ALUR_AUDIT_KEY_FILE", "AUDIT_KEY_FILE"),
+                                                     ("ALUR_AUDIT_KEY", "AUDIT_KEY")) if config.get(key)}
 
 
 def _date(value: str | None) -> date | None:

@@ -27,20 +27,21 @@ def test_case_packet_holds_events_model_documents_checkpoints_and_the_verificati
     audit_cli("audit", "keygen")
     audit_cli("audit", "checkpoint")
     out = audit_cli("audit", "export-case", str(case), "-o", str(tmp_path / "paket.zip"))
-    assert f"case {case}:" in out and "verification OK" in out
+    assert f"case {case}:" in out and "verification OK" in out and "manifest signed with the audit key" in out
 
     packet = zipfile.ZipFile(tmp_path / "paket.zip")
     names = set(packet.namelist())
-    assert {"events.jsonl", "events.csv", "process/uji_loop_v1.bpmn", "checkpoints.json", "documents/index.json",
-            "verification.json", "verification.txt", "manifest.json"} <= names
+    assert {"events.jsonl", "events.csv", "process/uji_loop_v1.bpmn", "process/index.json", "checkpoints.jsonl",
+            "documents/index.json", "verification.json", "verification.txt", "README.txt", "verify_packet.py",
+            "manifest.json", "manifest.sig"} <= names
     events = [json.loads(line) for line in packet.read("events.jsonl").decode().splitlines()]
     case_events = [e for e in events if e["chain"] == case_chain(case)]
     assert [e["seq"] for e in case_events] == list(range(1, 18))  # 16 + the export itself
     assert (case_events[-1]["event_type"], case_events[-1]["payload"]["what"], case_events[-1]["actor"]) == (
         "case_viewed", "export", "admin")
     assert [e["event_type"] for e in events if e["chain"] == "system"] == ["definition_deployed"]
-    assert case_events[0]["at_wita"].endswith("+08:00") and json.loads(case_events[5]["payload_json"]) == \
-        case_events[5]["payload"]
+    assert case_events[0]["at_wita"].endswith("+08:00") and case_events[0]["at_utc"].endswith("Z")
+    assert json.loads(case_events[5]["payload_json"]) == case_events[5]["payload"]
     rows = list(csv.DictReader(io.StringIO(packet.read("events.csv").decode())))
     assert [int(r["id"]) for r in rows] == [e["id"] for e in events] and rows[0]["hash"] == events[0]["hash"]
     with alur.db.connect() as conn:
@@ -50,8 +51,9 @@ def test_case_packet_holds_events_model_documents_checkpoints_and_the_verificati
     documents = json.loads(packet.read("documents/index.json"))
     assert [d["intact"] for d in documents] == [True, True]
     assert {packet.read(d["file"]) for d in documents} == {FIRST, SECOND}
-    checkpoints = json.loads(packet.read("checkpoints.json"))
-    assert [(c["checkpoint_id"], c["signed_seq"]) for c in checkpoints] == [(1, 16)]
+    checkpoints = [json.loads(line) for line in packet.read("checkpoints.jsonl").decode().splitlines()]
+    assert [(c["checkpoint_id"], [h[:2] for h in json.loads(c["body"])["heads"] if h[0] == case_chain(case)])
+            for c in checkpoints] == [(1, [[case_chain(case), 16]])]
     report = json.loads(packet.read("verification.json"))
     assert report["ok"] and report["replay"]["ok"] and report["audit_chain"]["ok"]
     assert report["audit_chain"]["warnings"] == [  # the key is trusted; only the export itself is newer
@@ -59,7 +61,7 @@ def test_case_packet_holds_events_model_documents_checkpoints_and_the_verificati
     text_report = packet.read("verification.txt").decode()
     assert "VERDICT: OK" in text_report and "REPLAY OK" in text_report
     manifest = json.loads(packet.read("manifest.json"))["files"]
-    assert set(manifest) == names - {"manifest.json"}
+    assert set(manifest) == names - {"manifest.json", "manifest.sig"}
     assert all(hashlib.sha256(packet.read(n)).hexdigest() == m["sha256"] for n, m in manifest.items())
 
 
@@ -78,6 +80,9 @@ def test_log_export_for_a_date_range(alur, test_data, clock, audit_cli, tmp_path
     finished_loop_case(alur, test_data, clock)  # Monday 23 November 2026 (WITA)
     clock.advance(days=2)
     alur.runner.start_case("uji_loop", "pengelola", "UJI/002")  # Wednesday 25 November
+    audit_cli("audit", "export", "--from", "2026-11-23", "--to", "2026-11-24", "-o", str(tmp_path / "x.zip"),
+              expect=2)  # a key is configured but its file is missing: refused, never silently unsigned
+    audit_cli("audit", "keygen")
     out = audit_cli("audit", "export", "--from", "2026-11-23", "--to", "2026-11-24", "-o", str(tmp_path / "log.zip"))
     log = zipfile.ZipFile(tmp_path / "log.zip")
     events = [json.loads(line) for line in log.read("events.jsonl").decode().splitlines()]
@@ -89,3 +94,6 @@ def test_log_export_for_a_date_range(alur, test_data, clock, audit_cli, tmp_path
     assert json.loads(log.read("range.json"))["events"] == len(events)
     with pytest.raises(InvalidInput):
         alur.audit_export.export_log(date(2026, 12, 1), date(2026, 11, 1), io.BytesIO())
+    for first, last in ((date(1, 1, 1), date(2026, 1, 1)), (date(2026, 1, 1), date(9999, 12, 31))):
+        with pytest.raises(InvalidInput):  # the UTC bounds would overflow: refused, not a crash
+            alur.audit_export.export_log(first, last, io.BytesIO())
