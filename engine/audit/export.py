@@ -15,12 +15,13 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Sequence
+from typing import IO, Any, Iterable, Iterator, Mapping, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.accounts.profile import people, person_of
 from engine.audit.chain import SYSTEM_CHAIN, case_chain
 from engine.audit.verify import verify_audit
 from engine.worktime.work_calendar import WITA
@@ -28,14 +29,15 @@ from engine.audit.history import CaseHistories
 from engine.audit.checkpoints import checkpoint_view
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import InvalidInput
+from engine.values import Person
 from engine.persistence.models import (Attachment, AuditCheckpoint, AuditCheckpointHead, AuditEvent,
                                        ProcessDefinition)
 from engine.persistence.rows import case_row
 from engine.audit.replay import ReplayVerifier
 from engine.audit.read_log import ReadLog
 
-CSV_COLUMNS = ("id", "chain", "seq", "instance_id", "event_type", "actor", "at_utc", "at_wita", "payload_json",
-               "prev_hash", "hash")
+CSV_COLUMNS = ("id", "chain", "seq", "instance_id", "event_type", "actor", "actor_name", "actor_nip",
+               "actor_jabatan", "at_utc", "at_wita", "payload_json", "prev_hash", "hash")
 
 
 @dataclass(frozen=True)
@@ -45,26 +47,29 @@ class ExportSummary:
     ok: bool | None = None  # the verification verdict (case packets only)
 
 
-def event_record(event: AuditEvent) -> dict[str, Any]:
-    """One event as exported: ``payload_json`` is the exact hashed text, ``payload`` its parsed form."""
+def event_record(event: AuditEvent, people: Mapping[str, Person] | None = None) -> dict[str, Any]:
+    """One event as exported: ``payload_json`` is the exact hashed text, ``payload`` its parsed form;
+    ``actor_name``, ``actor_nip`` and ``actor_jabatan`` name the person as the account says today (not hashed)."""
+    actor = person_of(people or {}, event.actor)
     return {"id": event.id, "chain": event.chain, "seq": event.seq, "instance_id": event.instance_id,
-            "event_type": event.event_type, "actor": event.actor, "at_utc": event.at.isoformat(),
+            "event_type": event.event_type, "actor": event.actor, "actor_name": actor.full_name,
+            "actor_nip": actor.nip, "actor_jabatan": actor.jabatan, "at_utc": event.at.isoformat(),
             "at_wita": event.at.astimezone(WITA).isoformat(), "payload": json.loads(event.payload_json),
             "payload_json": event.payload_json, "prev_hash": event.prev_hash, "hash": event.hash}
 
 
-def events_jsonl(events: Iterable[AuditEvent]) -> Iterator[str]:
+def events_jsonl(events: Iterable[AuditEvent], people: Mapping[str, Person] | None = None) -> Iterator[str]:
     for event in events:
-        yield json.dumps(event_record(event), ensure_ascii=False, sort_keys=True) + "\n"
+        yield json.dumps(event_record(event, people), ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def events_csv(events: Iterable[AuditEvent]) -> Iterator[str]:
+def events_csv(events: Iterable[AuditEvent], people: Mapping[str, Person] | None = None) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for event in events:
-        record = event_record(event)
-        writer.writerow([record[c] if c in record else "" for c in CSV_COLUMNS])
+        record = event_record(event, people)
+        writer.writerow([record[c] if record.get(c) is not None else "" for c in CSV_COLUMNS])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -131,8 +136,9 @@ class AuditExporter:
             assert definition is not None
             audit = verify_audit(session, trusted_keys, chains=[chain])
             events = self._case_events(session, instance_id, definition)
-            packet.add_text("events.jsonl", events_jsonl(events))
-            packet.add_text("events.csv", events_csv(events))
+            known = people(session)
+            packet.add_text("events.jsonl", events_jsonl(events, known))
+            packet.add_text("events.csv", events_csv(events, known))
             packet.add_text(f"process/{definition.process_key}_v{definition.version}.bpmn", [definition.bpmn_xml])
             packet.add_text("checkpoints.json", [json.dumps(self._checkpoints(session, chain), indent=2)])
             documents = self._add_documents(packet, session, history)
@@ -166,8 +172,9 @@ class AuditExporter:
                 for event in session.scalars(query):
                     count += 1
                     yield event
-            packet.add_text("events.jsonl", events_jsonl(counted()))
-            packet.add_text("events.csv", events_csv(session.scalars(query)))
+            known = people(session)
+            packet.add_text("events.jsonl", events_jsonl(counted(), known))
+            packet.add_text("events.csv", events_csv(session.scalars(query), known))
             checkpoints = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id))
             packet.add_text("checkpoints.jsonl", (json.dumps(checkpoint_view(c).to_dict()) + "\n" for c in checkpoints))
             packet.add_text("range.json", [json.dumps({"from": date_from.isoformat(), "to": date_to.isoformat(),
