@@ -64,7 +64,8 @@ def test_admin_sets_account_data_and_the_change_is_audited(alur):
         events = session.scalars(select(AuditEvent).where(AuditEvent.event_type == "user_account_data_changed")
                                  .order_by(AuditEvent.id)).all()
     assert [json.loads(e.payload_json) for e in events] == [
-        {"username": "budi", "full_name": "Budi Santoso, S.Kom.", "nip": NIP, "jabatan": "Pranata Komputer Ahli Pertama",
+        {"username": "budi", "full_name": "Budi Santoso, S.Kom.", "nip": NIP,
+         "jabatan": "Pranata Komputer Ahli Pertama",
          "unit_kerja": "Bidang TIK", "email": "budi@kaltimprov.go.id", "phone": "+62 812 3456 7890"},
         {"username": "budi", "jabatan": "Pranata Komputer Ahli Muda", "phone": None}]
     assert events[0].actor == "admin_sistem"
