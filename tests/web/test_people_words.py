@@ -283,3 +283,22 @@ def test_demo_people_have_a_plausible_jabatan_and_nip(alur):
     nips = [u.nip for u in people]
     assert all(n and clean_nip(n, datetime(2026, 11, 23).date()) == n for n in nips) and len(set(nips)) == len(nips)
     assert alur.users.get("isp").nip is None  # a partner company's staff are not civil servants
+
+
+def test_the_changed_pages_in_english_keep_no_indonesian_words_of_theirs(alur, client, clock):
+    _with_people(alur)
+    case = finished_review(alur, clock)
+    alur.tokens.issue("pengelola_ti", "skrip", actor="pengelola_ti")
+    # (model texts such as the SOP's own time limit stay as the SOP document writes them)
+    indonesian = ("Data akun", "Jabatan", "Telepon", "akses baca", "menit kerja", "rutin tiap", "Tugas ini",
+                  "Langkah dibuka", "Langkah selesai", "Token API", "Pengguna:", "Kasus #", "versi SOP", "Peran:",
+                  "Sel,", "Sen,", "Des 2026", "tidak ditampilkan", "Simpan data akun", "opsional", "Yang dibaca")
+    pages = {"auditor": ["/audit", f"/kasus/{case}", f"/audit/kasus/{case}", "/proses", "/kotak-masuk"],
+             "admin_sistem": ["/admin/pengguna", "/admin/pengguna/pengelola_ti", "/akun"]}
+    for username, paths in pages.items():
+        login(client, username)
+        client.get("/bahasa/en")
+        for path in paths:
+            page = text_of(client.get(path).text)
+            left = [word for word in indonesian if word in page]
+            assert not left, (path, left)
