@@ -13,7 +13,8 @@ from alur.audit_cli import add_audit_commands
 from alur.mandate_cli import add_mandate_commands
 from alur.opd_cli import add_opd_commands
 from alur.worker_cli import add_worker_commands
-from engine import Alur, EngineError, open_alur, settings_from_env, upgrade_schema
+from engine import (ACCOUNT_FIELDS, AccountData, Alur, EngineError, UserView, open_alur, settings_from_env,
+                    upgrade_schema)
 
 Handler = Callable[[Alur, argparse.Namespace], int]
 
@@ -44,9 +45,32 @@ def _deploy_paths(alur: Alur, paths: list[Path], actor: str) -> int:
 def _user_add(alur: Alur, args: argparse.Namespace) -> int:
     password = args.password or os.environ.get("ALUR_NEW_PASSWORD") or getpass.getpass("Kata sandi: ")
     user = alur.users.add_user(args.username, args.full_name or args.username, password,
-                               set(args.roles or ()), actor=args.actor, email=args.email)
+                               set(args.roles or ()), actor=args.actor, email=args.email, nip=args.nip,
+                               jabatan=args.jabatan, unit_kerja=args.unit_kerja, phone=args.phone)
     print(f"user {user.username} added with roles {', '.join(sorted(user.roles)) or '-'}")
     return 0
+
+
+def _user_set(alur: Alur, args: argparse.Namespace) -> int:
+    """Change the account data given on the command line; an empty value ("") clears one."""
+    current = alur.users.get(args.username)
+    data = AccountData(**{name: given if (given := getattr(args, name)) is not None else getattr(current, name)
+                          for name in ACCOUNT_FIELDS})
+    _print_user(alur.users.set_account_data(args.username, data, actor=args.actor))
+    return 0
+
+
+def _user_show(alur: Alur, args: argparse.Namespace) -> int:
+    _print_user(alur.users.get(args.username))
+    return 0
+
+
+def _print_user(user: UserView) -> None:
+    for label, value in (("username", user.username), ("full name", user.full_name), ("nip", user.nip),
+                         ("jabatan", user.jabatan), ("unit kerja", user.unit_kerja), ("e-mail", user.email),
+                         ("phone", user.phone), ("roles", ", ".join(sorted(user.roles))),
+                         ("active", "yes" if user.active else "no")):
+        print(f"{label + ':':12} {value or '-'}")
 
 
 def _user_roles(alur: Alur, args: argparse.Namespace) -> int:
@@ -94,6 +118,16 @@ def _run(alur: Alur, args: argparse.Namespace) -> int:
     return serve(alur, host=args.host, port=args.port)
 
 
+def _account_data_arguments(parser: argparse.ArgumentParser, with_name: bool) -> None:
+    if with_name:
+        parser.add_argument("--full-name")
+        parser.add_argument("--email")
+    parser.add_argument("--nip", help="18 digits: birth date YYYYMMDD, TMT YYYYMM, sex, serial")
+    parser.add_argument("--jabatan")
+    parser.add_argument("--unit-kerja")
+    parser.add_argument("--phone")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="alur", description="Alur: SOP engine of Diskominfo Kaltim")
     parser.add_argument("--actor", default="admin", help="who is recorded in the audit log")
@@ -114,7 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email")
     p.add_argument("--password", help="or ALUR_NEW_PASSWORD, or asked interactively")
     p.add_argument("--role", dest="roles", action="append")
+    _account_data_arguments(p, with_name=False)
     p.set_defaults(handler=_user_add)
+    p = user.add_parser("set", help="change a user's name, NIP, jabatan, unit kerja, e-mail or phone")
+    p.add_argument("username")
+    _account_data_arguments(p, with_name=True)
+    p.set_defaults(handler=_user_set)
+    p = user.add_parser("show", help="a user's account data and roles")
+    p.add_argument("username")
+    p.set_defaults(handler=_user_show)
     p = user.add_parser("roles", help="replace a user's roles")
     p.add_argument("username")
     p.add_argument("roles", nargs="*")

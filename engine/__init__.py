@@ -61,6 +61,7 @@ from engine.permissions import (
 )
 from engine.persistence.schema import upgrade as upgrade_schema
 from engine.accounts.opd import OpdView
+from engine.accounts.profile import ACCOUNT_FIELDS, AccountData
 from engine.reading.case_pages import RequesterCasePage, TaskPage
 from engine.runtime.comments import MAX_COMMENT_LENGTH, CommentView
 from engine.runtime.registration import RegistrationForm
@@ -68,20 +69,23 @@ from engine.reading.queries import COUNT_CAP, INBOX_TABS, TASK_STATES_OPEN
 from engine.runtime.attachments import AttachmentView
 from engine.runtime.case_migration import MappableStep, MigrationCheck, MigrationRefused
 from engine.runtime.drafts import MAX_DRAFT_BYTES, DraftView
-from engine.values import ActiveMandate, AuditEventView, Authority, LeaveView, MandateView, StandIn, TaskView, UserView
+from engine.values import (ActiveMandate, AuditEventView, Authority, LeaveView, MandateView, Person, StandIn, TaskView,
+                           UserView)
 from engine.worker.scheduler import build_worker, start_embedded_worker
 from engine.worktime.clock import utcnow
 from engine.worktime.work_calendar import WITA
+from engine.worktime.moment_text import MOMENT_PATTERNS
 
 __all__ = [
     "Alur", "open_alur", "Settings", "settings_from_env", "PROJECT_ROOT", "upgrade_schema",
-    "build_worker", "start_embedded_worker", "utcnow", "WITA",
+    "build_worker", "start_embedded_worker", "utcnow", "WITA", "MOMENT_PATTERNS",
     "EngineError", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "NotFound", "PermissionDenied",
     "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge",
     "is_admin", "is_read_only", "may_audit", "may_model", "may_read_models",
     "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
     "CATCH_UP_POLICIES", "ScheduleView",
-    "TaskView", "UserView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
+    "UserView", "Person", "AccountData", "ACCOUNT_FIELDS",
+    "TaskView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
     "MANDATE_KINDS", "AttachmentView", "HistoryStep", "DraftView", "MAX_DRAFT_BYTES",
     "RequesterCasePage", "RegistrationForm", "OpdView", "CommentView", "MAX_COMMENT_LENGTH",
     "COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",

@@ -169,6 +169,21 @@ class UserView:
     roles: frozenset[str] = field(default_factory=frozenset)
     opd_id: int | None = None  # the requesting unit a requester account belongs to
     email_mode: str = "instant"  # e-mail of notifications: instant, digest or off
+    nip: str | None = None  # 18 digits, checked (engine/accounts/profile.py)
+    jabatan: str | None = None
+    unit_kerja: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who an audit event's actor is, as auditors name people: name, jabatan and NIP."""
+
+    username: str
+    full_name: str
+    nip: str | None = None
+    jabatan: str | None = None
+    known: bool = True  # False for "system", the worker or an account since removed
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from engine import Alur, open_alur, PROJECT_ROOT, settings_from_env
-from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, formatting, inbox, input_guard,
-                 leave_admin, mandates, notifications, processes, tasks)
+from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, event_words, formatting, inbox,
+                 input_guard, leave_admin, mandates, notifications, people, processes, tasks)
 from web import api_audit  # noqa: F401  (its routes join the api blueprint)
 from web.modeler import bp as modeler_bp
 
@@ -65,6 +65,8 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     babel.init_app(app, locale_selector=_locale)
     auth.init_login(app)
     formatting.register(app)
+    event_words.register(app)
+    people.register(app)
     errors.register(app)
     for module in (auth, account, inbox, tasks, cases, processes, admin, calendar_admin, leave_admin, mandates,
                    notifications, audit):

@@ -1,12 +1,14 @@
-"""Administration for the Admin Sistem: accounts (roles, unit, status, password) and the OPD list."""
+"""Administration for the Admin Sistem: accounts (data, roles, unit, status, password) and the OPD list."""
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import Conflict, InvalidInput
+from engine import AccountData, Conflict, InvalidInput
 from web.auth import admin_required
 from web.errors import status_of
 from web.current import current_alur
@@ -29,7 +31,9 @@ def add_user() -> Response | tuple[str, int]:
     try:
         user = current_alur().users.add_user(
             form.get("username", ""), form.get("full_name", ""), form.get("password", ""),
-            set(form.getlist("roles")), actor=current_user.username, email=form.get("email") or None)
+            set(form.getlist("roles")), actor=current_user.username, email=form.get("email") or None,
+            nip=form.get("nip"), jabatan=form.get("jabatan"), unit_kerja=form.get("unit_kerja"),
+            phone=form.get("phone"))
     except (InvalidInput, Conflict) as exc:
         return render_template("admin/users.html", users=current_alur().users.list_users(),
                                roles=current_alur().roles.roles.values(), error=exc.message, form=form), status_of(exc)
@@ -40,8 +44,28 @@ def add_user() -> Response | tuple[str, int]:
 @bp.get("/pengguna/<username>")
 @admin_required
 def user(username: str) -> str:
+    return _user_page(username, error=None, form=None)
+
+
+def _user_page(username: str, error: str | None, form: Any) -> str:
     return render_template("admin/user.html", user=current_alur().users.get(username),
-                           roles=current_alur().roles.roles.values(), opds=current_alur().opds.list(True))
+                           roles=current_alur().roles.roles.values(), opds=current_alur().opds.list(True),
+                           error=error, form=form)
+
+
+@bp.post("/pengguna/<username>/data")
+@admin_required
+def set_account_data(username: str) -> Response | tuple[str, int]:
+    """Name, NIP, jabatan, unit kerja, e-mail and phone; a refused change re-renders with the values kept."""
+    form = request.form
+    data = AccountData(form.get("full_name", ""), form.get("nip"), form.get("jabatan"), form.get("unit_kerja"),
+                       form.get("email"), form.get("phone"))
+    try:
+        current_alur().users.set_account_data(username, data, actor=current_user.username)
+    except (InvalidInput, Conflict) as exc:
+        return _user_page(username, error=exc.message, form=form), status_of(exc)
+    flash(gettext("Data akun %(name)s disimpan.", name=username), "success")
+    return redirect(url_for("admin.user", username=username))
 
 
 @bp.post("/pengguna/<username>/opd")

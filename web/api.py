@@ -12,8 +12,8 @@ from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine import (INBOX_TABS, TASK_STATES_OPEN, DraftNotFound, DraftView, InvalidInput, PermissionDenied,
-                    RequesterCasePage, is_admin)
+from engine import (ACCOUNT_FIELDS, INBOX_TABS, TASK_STATES_OPEN, AccountData, DraftNotFound, DraftView,
+                    InvalidInput, PermissionDenied, RequesterCasePage, is_admin, may_audit)
 from web.api_spec import openapi_document
 from web.auth import bearer_user
 from web.errors import json_error
@@ -217,6 +217,32 @@ def update_opd(opd_id: int) -> Response:
     if active is not None and not isinstance(active, bool):
         raise InvalidInput(gettext("active harus true atau false."), field="active")
     return jsonify(to_json(current_alur().opds.update(opd_id, g.api_user, name=body.get("name"), active=active)))
+
+
+@bp.get("/users/<username>")
+def user(username: str) -> Response:
+    """An account with its data (Admin Sistem and auditors; anyone for their own account)."""
+    if username != g.api_user and not (is_admin(_roles()) or may_audit(_roles())):
+        raise PermissionDenied(gettext("Hanya Admin Sistem dan Auditor yang dapat membaca akun orang lain."))
+    return jsonify(to_json(current_alur().users.get(username)))
+
+
+@bp.patch("/users/<username>")
+def set_account_data(username: str) -> Response:
+    """Replace the account data given (``full_name``, ``nip``, ``jabatan``, ``unit_kerja``, ``email``,
+    ``phone``); fields left out keep their value, ``null`` or ``""`` clears one."""
+    if not is_admin(_roles()):
+        raise PermissionDenied(gettext("Hanya Admin Sistem yang dapat mengubah data akun."))
+    body = _body()
+    unknown = sorted(set(body) - set(ACCOUNT_FIELDS))
+    if unknown:
+        raise InvalidInput(gettext("Isian tidak dikenal: %(names)s.", names=", ".join(unknown)), field=unknown[0])
+    for name, value in body.items():
+        if value is not None and not isinstance(value, str):
+            raise InvalidInput(gettext("%(name)s harus berupa teks.", name=name), field=name)
+    current = current_alur().users.get(username)
+    data = AccountData(**{name: body[name] if name in body else getattr(current, name) for name in ACCOUNT_FIELDS})
+    return jsonify(to_json(current_alur().users.set_account_data(username, data, actor=g.api_user)))
 
 
 def _roles() -> frozenset[str]:

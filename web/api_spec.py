@@ -26,6 +26,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in (401, *statuses)}
 
 
+_USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}
 _MANDATE_ID = {"name": "mandate_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _LEAVE_ID = {"name": "leave_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
@@ -157,7 +158,13 @@ _SCHEMAS: dict[str, Any] = {
         "email": {"type": ["string", "null"]}, "active": {"type": "boolean"},
         "roles": {"type": "array", "items": {"type": "string"}},
         "opd_id": {"type": ["integer", "null"], "description": "a requester's unit"},
-        "email_mode": {"enum": ["instant", "digest", "off"]}}},
+        "email_mode": {"enum": ["instant", "digest", "off"]},
+        "nip": {"type": ["string", "null"], "description": "18 digits: birth date, TMT, sex, serial"},
+        "jabatan": {"type": ["string", "null"]}, "unit_kerja": {"type": ["string", "null"]},
+        "phone": {"type": ["string", "null"]}}},
+    "AccountData": {"type": "object", "description": "fields left out keep their value; null or \"\" clears one",
+                    "properties": {name: {"type": ["string", "null"]} for name in
+                                   ("full_name", "nip", "jabatan", "unit_kerja", "email", "phone")}},
     "RegisterCase": {"type": "object", "required": ["process_key", "opd_id", "business_key", "data"], "properties": {
         "process_key": {"type": "string", "example": "sop_backup_restore_db"},
         "opd_id": {"type": "integer", "description": "the requesting unit (GET /opd)"},
@@ -298,6 +305,17 @@ _PATHS: dict[str, Any] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "properties": {"name": {"type": "string"}, "active": {"type": "boolean"}}}}}},
         "responses": {"200": _json(_ref("Opd"), "Changed"), **_errors(403, 404, 422)}}},
+    "/users/{username}": {
+        "get": {"operationId": "getUser", "summary": "An account with its data (Admin Sistem, auditors, or oneself)",
+                "parameters": [_USERNAME], "responses": {"200": _json(_ref("User"), "The account"),
+                                                         **_errors(403, 404)}},
+        "patch": {"operationId": "setAccountData",
+                  "summary": "Change an account's name, NIP, jabatan, unit kerja, e-mail or phone (Admin Sistem). "
+                             "Error codes: invalid_input (a bad NIP names the part that is wrong), conflict "
+                             "(the NIP is another account's)",
+                  "parameters": [_USERNAME],
+                  "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AccountData")}}},
+                  "responses": {"200": _json(_ref("User"), "Changed (audited)"), **_errors(403, 404, 409, 422)}}},
     "/documents": {"post": {
         "operationId": "uploadDocument", "summary": "Upload a document; use its sha256 in form data",
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {

@@ -18,7 +18,9 @@ from werkzeug.wrappers import Response
 
 from engine import HistoryStep, is_read_only, may_audit, packet_signing_key, trusted_keys_from_env
 from web.auth import bearer_user
+from web.event_words import event_label, event_summary
 from web.formatting import wita
+from web.people import person_text
 from web.current import current_alur
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -133,6 +135,9 @@ def _step_json(instance_id: int, step: HistoryStep) -> dict[str, Any]:
     """A replay step for the page's script: times in WITA, document links through this blueprint."""
     data = step.to_dict()
     data["at_text"] = wita(step.at)
+    data["label"] = event_summary(step.event_type, step.payload)
+    data["actor_text"] = person_text(step.actor)
+    data["type_text"] = event_label(step.event_type)
     for document in data["documents"]:
         document["url"] = url_for("audit.document", instance_id=instance_id, sha256=document["sha256"])
     return data

@@ -20,6 +20,30 @@ SHORT_TITLES = {
 }
 
 
+# What the demo people do, so auditors see a jabatan and NIP next to each name.
+DEMO_JABATAN = {
+    "kepala_dinas": "Kepala Dinas Komunikasi dan Informatika", "kasubag_tu": "Kepala Subbagian Tata Usaha",
+    "pejabat_administrator_tik": "Kepala Bidang Teknologi Informasi dan Komunikasi",
+    "pengawas_infrastruktur_tik": "Kepala Seksi Infrastruktur TIK",
+    "pengawas_data_integrasi": "Kepala Seksi Data dan Integrasi", "pengelola_ti": "Pranata Komputer Ahli Pertama",
+    "pemeriksa_ti": "Pranata Komputer Ahli Muda", "administrator_jaringan_server": "Pranata Komputer Terampil",
+    "pencatat_surat": "Pengadministrasi Umum", "opd_pemohon": "Analis Sistem Informasi",
+    "pengguna_jaringan": "Pengelola Data", "walidata": "Statistisi Ahli Muda",
+    "isp": "Mitra penyedia jasa internet", "admin_sistem": "Pranata Komputer Ahli Madya",
+    "auditor": "Auditor Ahli Muda", "pemilik_proses": "Analis Kebijakan Ahli Muda",
+    "penilai_sop": "Analis Organisasi Ahli Muda",
+}
+DEMO_UNIT = "Dinas Komunikasi dan Informatika Provinsi Kalimantan Timur"
+NOT_CIVIL_SERVANTS = frozenset({"isp"})  # a partner company's staff have no NIP
+
+
+def demo_nip(index: int) -> str:
+    """A plausible NIP: born 1970–2001, appointed at 25 (TMT), sex digit 1 or 2, serial ``index + 1``."""
+    born_year, month, day = 1970 + (index * 2) % 32, index % 12 + 1, (index * 7) % 28 + 1
+    return f"{born_year:04d}{month:02d}{day:02d}{born_year + 25:04d}{(index * 5) % 12 + 1:02d}{index % 2 + 1}" \
+           f"{index + 1:03d}"
+
+
 def demo_accounts(roles: RoleCatalog) -> list[tuple[str, str, str]]:
     """(username, full name, password) for every base role of the catalogue."""
     return [(role.key, f"{SHORT_TITLES.get(role.key, role.title)} (demo)", DEMO_PASSWORD_PREFIX + role.key)
@@ -29,9 +53,13 @@ def demo_accounts(roles: RoleCatalog) -> list[tuple[str, str, str]]:
 def ensure_demo_users(alur: Alur, actor: str = "system") -> list[str]:
     """Create the demo accounts that do not exist yet; return the usernames created."""
     created = []
-    for username, full_name, password in demo_accounts(alur.roles):
+    for index, (username, full_name, password) in enumerate(demo_accounts(alur.roles)):
         if alur.users.find(username) is None:
-            alur.users.add_user(username, full_name, password, {username}, actor=actor)
+            civil_servant = username not in NOT_CIVIL_SERVANTS
+            alur.users.add_user(username, full_name, password, {username}, actor=actor,
+                                nip=demo_nip(index) if civil_servant else None,
+                                jabatan=DEMO_JABATAN.get(username, full_name.removesuffix(" (demo)")),
+                                unit_kerja=DEMO_UNIT if civil_servant else None)
             created.append(username)
     return created
 

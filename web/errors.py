@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from engine import Conflict, DeploymentError, DraftTooLarge, EngineError, InvalidInput, NotFound, PermissionDenied
+from web.formatting import person_of
 
 STATUS_OF: tuple[tuple[type[EngineError], int], ...] = (
     (NotFound, 404),
@@ -68,7 +69,25 @@ def handle_engine_error(error: EngineError) -> Any:
     status = status_of(error)
     if wants_json():
         return json_error(status, error.code, error.message, **error.context)
-    return render_error(status, error.message, error)
+    return render_error(status, conflict_message(error), error)
+
+
+def conflict_message(error: EngineError) -> str:
+    """The error's message; for a task someone else holds or finished, naming the person by name
+    (the engine's message names the account), in the page's language."""
+    return _task_taken_message(error) or error.message
+
+
+def _task_taken_message(error: EngineError) -> str | None:
+    context = error.context
+    if error.code == "task_claimed_by_other" and context.get("assignee"):
+        return gettext("Tugas ini sedang dikerjakan oleh %(name)s", name=person_of(context["assignee"]).full_name)
+    if error.code == "task_not_open" and context.get("completed_by"):
+        name = person_of(context["completed_by"]).full_name
+        if context.get("state") == "cancelled":
+            return gettext("Tugas ini sudah dibatalkan oleh %(name)s", name=name)
+        return gettext("Tugas ini sudah diselesaikan oleh %(name)s", name=name)
+    return None
 
 
 def handle_http_error(error: HTTPException) -> Any:

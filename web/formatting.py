@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 
-from engine import COUNT_CAP, may_audit, may_read_models, TaskView, WITA
+from engine import COUNT_CAP, MOMENT_PATTERNS, may_audit, may_read_models, Person, TaskView, WITA
 from web.current import current_alur
 
 
@@ -74,13 +74,25 @@ def format_date(day: Any, pattern: str) -> str:
     return dates.format_date(day, pattern, locale=_language().locale)
 
 
+def _patterns() -> tuple[str, str, str]:
+    """The one date-and-time format of every page and notification (engine.worktime.moment_text)."""
+    locale = _language().locale
+    return MOMENT_PATTERNS.get(locale.language if locale else "id", MOMENT_PATTERNS["id"])
+
+
 def wita(moment: datetime | None, compact: bool = False) -> str:
-    """``Sen, 23 Nov 2026 08.30 WITA``, or ``23 Nov 2026 08.30`` in tables whose header says WITA."""
+    """``Sel, 8 Des 2026 16.00 WITA``, or ``8 Des 2026 16.00`` in tables whose header says WITA."""
     if moment is None:
         return "–"
+    day, short_day, clock = _patterns()
     if compact:
-        return format_datetime(moment, "d MMM y HH.mm")
-    return format_datetime(moment, "EEE, d MMM y HH.mm") + " WITA"
+        return format_datetime(moment, f"{short_day} {clock}")
+    return format_datetime(moment, f"{day} {clock}") + " WITA"
+
+
+def clock_time(moment: datetime) -> str:
+    """The time of day in WITA as the language writes it: ``08.00`` or ``08:00``."""
+    return format_datetime(moment, _patterns()[2])
 
 
 def wita_iso(moment: datetime | None) -> str:
@@ -179,13 +191,20 @@ def role_post(role_key: str) -> str:
     return current_alur().roles.post(role_key)
 
 
+def person_of(username: str) -> Person:
+    """An account's name, jabatan and NIP; every account is read once per request (one query per page)."""
+    namespace = g._get_current_object()
+    known: dict[str, Person] | None = getattr(namespace, "alur_people", None)
+    if known is None:
+        known = namespace.alur_people = current_alur().users.people()
+    return known.get(username) or Person(username, username, known=False)
+
+
 def user_name(username: str | None) -> Markup | str:
     """The person's full name, with the username as a tooltip."""
     if not username:
         return "–"
-    user = current_alur().users.find(username)
-    name = user.full_name if user else username
-    return Markup('<span class="person" title="{}">{}</span>').format(username, name)
+    return Markup('<span class="person" title="{}">{}</span>').format(username, person_of(username).full_name)
 
 
 def form_schema(form_key: str) -> dict[str, Any]:

@@ -13,7 +13,9 @@ bp = Blueprint("processes", __name__)
 @bp.get("/proses")
 @login_required
 def index() -> str:
-    return render_template("processes/index.html", processes=current_alur().catalog.processes(current_user.username))
+    schedules = {s.process_key: s.next_run_at for s in current_alur().schedules.list_schedules() if s.enabled}
+    return render_template("processes/index.html", processes=current_alur().catalog.processes(current_user.username),
+                           schedules=schedules)
 
 
 @bp.get("/proses/<process_key>")

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from engine import AttachmentView, Conflict, DraftView, EngineError, FormInvalid, InvalidInput, TaskPage
 from web.current import current_alur
-from web.errors import handle_engine_error, handle_http_error, json_error, status_of
+from web.errors import conflict_message, handle_engine_error, handle_http_error, json_error, status_of
 from web.formatting import wita
 from web.forms import Store, build_fields, read_submission, upload_errors
 
@@ -170,10 +170,10 @@ def _conflict(task_id: str, user: str, data: dict[str, Any], error: Conflict) ->
     _keep_draft(task_id, user, data)
     page = current_alur().cases.task_page(task_id, user)
     if page.can_act:
-        notice = Notice(gettext("Kiriman ini tidak disimpan."), error.message + ". " + gettext(
+        notice = Notice(gettext("Kiriman ini tidak disimpan."), conflict_message(error) + ". " + gettext(
             "Isian Anda tetap di formulir dan tersimpan sebagai draf; periksa keadaan terbaru, lalu kirim lagi."))
         return render_task(page, data, notice=notice)
-    notice = Notice(gettext("Kiriman ini tidak disimpan."), error.message + ". " + gettext(
+    notice = Notice(gettext("Kiriman ini tidak disimpan."), conflict_message(error) + ". " + gettext(
         "Isian Anda ditampilkan di bawah agar tidak hilang."), latest_link=True)
     own_double_submit = page.task.completed_by == user
     return render_task(page, notice=notice, unsent=None if own_double_submit else data)

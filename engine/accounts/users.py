@@ -13,13 +13,15 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.opd import opd_row
+from engine.accounts.profile import ACCOUNT_FIELDS, AccountData, clean_account_data, people
 from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
+from engine.worktime.work_calendar import WITA
 from engine.errors import Conflict, InvalidInput, UserNotFound
 from engine.persistence.models import UserAccount, UserRole
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.unit_of_work import UnitOfWork
-from engine.values import UserView
+from engine.values import Person, UserView
 
 _SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
 MIN_PASSWORD_LENGTH = 8
@@ -69,7 +71,7 @@ def roles_of(session: Session, username: str) -> set[str]:
 def _view(session: Session, user: UserAccount) -> UserView:
     roles = frozenset(session.scalars(select(UserRole.role_key).where(UserRole.user_id == user.id)))
     return UserView(user.id, user.username, user.full_name, user.email, user.active, roles, user.opd_id,
-                    user.email_mode or "instant")
+                    user.email_mode or "instant", user.nip, user.jabatan, user.unit_kerja, user.phone)
 
 
 EMAIL_MODES = ("instant", "digest", "off")
@@ -90,9 +92,11 @@ class UserService:
         self._scrypt_n = scrypt_n
 
     def add_user(self, username: str, full_name: str, password: str, roles: set[str] | frozenset[str] = frozenset(),
-                 actor: str = "system", email: str | None = None, opd_id: int | None = None) -> UserView:
-        """:raises InvalidInput: bad username, short password or unknown role
-        :raises Conflict: the username exists"""
+                 actor: str = "system", email: str | None = None, opd_id: int | None = None,
+                 nip: str | None = None, jabatan: str | None = None, unit_kerja: str | None = None,
+                 phone: str | None = None) -> UserView:
+        """:raises InvalidInput: bad username, short password, unknown role or bad account data
+        :raises Conflict: the username or the NIP exists"""
         username = username.strip()
         if not username or not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
             raise InvalidInput("Nama pengguna hanya boleh huruf, angka, titik, garis bawah atau tanda minus",
@@ -100,13 +104,19 @@ class UserService:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidInput(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter", field="password")
         self._check_roles(roles)
+        data = clean_account_data(AccountData(full_name, nip, jabatan, unit_kerja, email, phone), username,
+                                  self._clock().astimezone(WITA).date())
         with UnitOfWork.begin(self._sessions) as work:
             session = work.session
             if session.scalar(select(UserAccount.id).where(UserAccount.username == username)) is not None:
                 raise Conflict(f"Pengguna '{username}' sudah ada", username=username)
+            if data.nip is not None and (holder := session.scalar(
+                    select(UserAccount.username).where(UserAccount.nip == data.nip))) is not None:
+                raise Conflict(f"NIP {data.nip} sudah tercatat pada akun '{holder}'", field="nip")
             if opd_id is not None:
                 opd_row(session, opd_id)
-            user = UserAccount(username=username, full_name=full_name.strip() or username, email=email,
+            user = UserAccount(username=username, full_name=data.full_name, email=data.email, nip=data.nip,
+                               jabatan=data.jabatan, unit_kerja=data.unit_kerja, phone=data.phone,
                                password_hash=hash_password(password, self._scrypt_n), active=True,
                                created_at=self._clock(), opd_id=opd_id, email_mode="instant")
             session.add(user)
@@ -115,6 +125,8 @@ class UserService:
             payload: dict[str, Any] = {"username": username, "roles": sorted(roles)}
             if opd_id is not None:
                 payload["opd_id"] = opd_id
+            payload.update({name: getattr(data, name) for name in ("nip", "jabatan", "unit_kerja")
+                            if getattr(data, name) is not None})
             work.record(SYSTEM_CHAIN, "user_added", actor=actor, at=self._clock(), payload=payload)
             session.flush()
             return _view(session, user)
@@ -145,6 +157,31 @@ class UserService:
                 work.record(SYSTEM_CHAIN, "user_opd_changed", actor=actor, at=self._clock(),
                             payload={"username": username, "opd_id": opd_id})
             return _view(work.session, user)
+
+    def set_account_data(self, username: str, data: AccountData, actor: str) -> UserView:
+        """Replace the account's name, NIP, jabatan, unit kerja, e-mail and phone; the audit event
+        names the fields that changed, with their new values.
+
+        :raises UserNotFound:  :raises InvalidInput: a bad value  :raises Conflict: the NIP is another account's
+        """
+        clean = clean_account_data(data, username, self._clock().astimezone(WITA).date())
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
+            user = self._get(session, username)
+            if clean.nip is not None:
+                holder = session.scalar(select(UserAccount.username).where(UserAccount.nip == clean.nip,
+                                                                            UserAccount.id != user.id))
+                if holder is not None:
+                    raise Conflict(f"NIP {clean.nip} sudah tercatat pada akun '{holder}'", field="nip")
+            changed = {name: value for name in ACCOUNT_FIELDS
+                       if (value := getattr(clean, name)) != getattr(user, name)}
+            for name, value in changed.items():
+                setattr(user, name, value)
+            if changed:
+                work.record(SYSTEM_CHAIN, "user_account_data_changed", actor=actor, at=self._clock(),
+                            payload={"username": username, **changed})
+            session.flush()
+            return _view(session, user)
 
     def set_email_mode(self, username: str, mode: str, actor: str) -> UserView:
         """How the user's notifications are e-mailed: each at once, in one daily digest, or not at all.
@@ -187,6 +224,11 @@ class UserService:
             if not user.active or not verify_password(password, user.password_hash):
                 return None
             return _view(session, user)
+
+    def people(self) -> dict[str, Person]:
+        """Every account's name, jabatan and NIP by username, to show actors of events."""
+        with self._sessions() as session:
+            return people(session)
 
     def get(self, username: str) -> UserView:
         with self._sessions() as session:

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.accounts.profile import people, person_of
 from engine.audit.chain import SYSTEM_CHAIN, case_chain
 from engine.audit.verify import verify_audit
 from engine.worktime.work_calendar import WITA
@@ -37,6 +38,7 @@ from engine.audit.checkpoints import (KEY_ENV, KEY_FILE_ENV, checkpoint_view, ke
 from engine.audit.packet_tool.readme import readme_text
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import InvalidInput
+from engine.values import Person
 from engine.persistence.models import (Attachment, AuditChainHead, AuditCheckpoint, AuditCheckpointHead, AuditEvent,
                                        ProcessDefinition)
 from engine.persistence.rows import case_row
@@ -44,8 +46,8 @@ from engine.audit.replay import ReplayVerifier
 from engine.audit.read_log import ReadLog
 
 PACKET_FORMAT = "alur-audit-packet-1"
-CSV_COLUMNS = ("id", "chain", "seq", "instance_id", "event_type", "actor", "at_utc", "at_wita", "payload_json",
-               "prev_hash", "hash")
+CSV_COLUMNS = ("id", "chain", "seq", "instance_id", "event_type", "actor", "actor_name", "actor_nip",
+               "actor_jabatan", "at_utc", "at_wita", "payload_json", "prev_hash", "hash")
 TIMES = "fields ending in _utc are UTC (ISO 8601, suffix Z); fields ending in _wita are WITA (Asia/Makassar, +08:00)"
 UNSIGNED = ("UNSIGNED / TIDAK DITANDATANGANI: no audit signing key was configured when this packet was made, so "
             "the manifest shows only that the files match it, not who made it")
@@ -80,29 +82,32 @@ def wita_text(moment: datetime) -> str:
     return moment.astimezone(WITA).isoformat()
 
 
-def event_record(event: AuditEvent) -> dict[str, Any]:
-    """One event as exported: ``payload_json`` is the exact hashed text, ``payload`` its parsed form.
+def event_record(event: AuditEvent, people: Mapping[str, Person] | None = None) -> dict[str, Any]:
+    """One event as exported: ``payload_json`` is the exact hashed text, ``payload`` its parsed form;
+    ``actor_name``, ``actor_nip`` and ``actor_jabatan`` name the person as the account says today (not hashed).
 
     The hashed time is ``at_utc`` with ``Z`` written ``+00:00`` (the stored UTC time's isoformat).
     """
+    actor = person_of(people or {}, event.actor)
     return {"id": event.id, "chain": event.chain, "seq": event.seq, "instance_id": event.instance_id,
-            "event_type": event.event_type, "actor": event.actor, "at_utc": utc_text(event.at),
+            "event_type": event.event_type, "actor": event.actor, "actor_name": actor.full_name,
+            "actor_nip": actor.nip, "actor_jabatan": actor.jabatan, "at_utc": utc_text(event.at),
             "at_wita": wita_text(event.at), "payload": json.loads(event.payload_json),
             "payload_json": event.payload_json, "prev_hash": event.prev_hash, "hash": event.hash}
 
 
-def events_jsonl(events: Iterable[AuditEvent]) -> Iterator[str]:
+def events_jsonl(events: Iterable[AuditEvent], people: Mapping[str, Person] | None = None) -> Iterator[str]:
     for event in events:
-        yield json.dumps(event_record(event), ensure_ascii=False, sort_keys=True) + "\n"
+        yield json.dumps(event_record(event, people), ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def events_csv(events: Iterable[AuditEvent]) -> Iterator[str]:
+def events_csv(events: Iterable[AuditEvent], people: Mapping[str, Person] | None = None) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for event in events:
-        record = event_record(event)
-        writer.writerow([record[c] if c in record else "" for c in CSV_COLUMNS])
+        record = event_record(event, people)
+        writer.writerow([record[c] if record.get(c) is not None else "" for c in CSV_COLUMNS])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -207,8 +212,9 @@ class AuditExporter:
                                                 .order_by(AuditEvent.seq, AuditEvent.id)))
             versions = _versions_run(definition, chain_events)
             events = self._case_events(session, instance_id, chain_events, definition.process_key, versions)
-            packet.add_text("events.jsonl", events_jsonl(events))
-            packet.add_text("events.csv", events_csv(events))
+            known = people(session)
+            packet.add_text("events.jsonl", events_jsonl(events, known))
+            packet.add_text("events.csv", events_csv(events, known))
             models = self._add_models(packet, session, {(definition.process_key, v) for v in versions})
             packet.add_text("checkpoints.jsonl", self._checkpoints(session, chain))
             documents = self._add_documents(packet, session, history)
@@ -258,8 +264,9 @@ class AuditExporter:
                     named_models.update(_models_named(event))
                     named_documents.update(_SHA256.findall(event.payload_json))
                     yield event
-            packet.add_text("events.jsonl", events_jsonl(counted()))
-            packet.add_text("events.csv", events_csv(session.scalars(query)))
+            known = people(session)
+            packet.add_text("events.jsonl", events_jsonl(counted(), known))
+            packet.add_text("events.csv", events_csv(session.scalars(query), known))
             checkpoints = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id))
             packet.add_text("checkpoints.jsonl", (json.dumps(checkpoint_view(c).to_dict()) + "\n" for c in checkpoints))
             self._add_models(packet, session, named_models)

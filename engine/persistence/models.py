@@ -211,6 +211,7 @@ class Attachment(Base):
 
 class UserAccount(Base):
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("nip", name="uq_user_account_nip"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
@@ -222,6 +223,11 @@ class UserAccount(Base):
     opd_id: Mapped[Optional[int]] = mapped_column(ForeignKey("opd.id"), index=True)  # a requester's unit
     # E-mail of notifications: "instant" (each one), "digest" (one a day) or "off".
     email_mode: Mapped[str] = mapped_column(String(10), default="instant", server_default="instant")
+    # What auditors and SOP documents name a person by (engine/accounts/profile.py)
+    nip: Mapped[Optional[str]] = mapped_column(String(18))
+    jabatan: Mapped[Optional[str]] = mapped_column(String(200))
+    unit_kerja: Mapped[Optional[str]] = mapped_column(String(200))
+    phone: Mapped[Optional[str]] = mapped_column(String(30))
 
 
 class Opd(Base):

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.persistence.models import Notification
+from engine.worktime.moment_text import day_text, moment_text
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worker.mailer import link_for
 from engine.worker.notifications import DIGEST_KIND
@@ -72,7 +73,7 @@ class Digests:
             session.execute(update(Notification).where(Notification.id.in_([r.id for r in rows]))
                             .values(digest_pending=False))
             return False
-        values = dict(username=username, kind=DIGEST_KIND, title=f"Ringkasan notifikasi {day:%d-%m-%Y}",
+        values = dict(username=username, kind=DIGEST_KIND, title=f"Ringkasan notifikasi {day_text(day)}",
                       body=self._body(rows), instance_id=None, task_id=None,
                       dedup_key=f"digest:{username}:{day.isoformat()}", created_at=now, read_at=now,
                       email_to=address, email_next_at=now, email_attempts=0, digest_pending=False)
@@ -88,7 +89,7 @@ class Digests:
     def _body(self, rows: list[Notification]) -> str:
         lines = [f"Ringkasan {len(rows)} notifikasi Alur untuk Anda:", ""]
         for row in rows:
-            lines.append(f"- {row.created_at.astimezone(WITA):%d-%m-%Y %H:%M} WITA  {row.title}")
+            lines.append(f"- {moment_text(row.created_at)}  {row.title}")
             if row.body:
                 lines.append(f"  {row.body}")
             link = link_for(self._public_url, row.task_id, row.instance_id)

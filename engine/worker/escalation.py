@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.worktime.work_calendar import WITA
+from engine.worktime.moment_text import moment_text
 from engine.modeling.definitions import DefinitionStore
 from engine.worker.notifications import Recipient, active_user, add_notification, users_holding, with_stand_ins
-from engine.persistence.models import HumanTask, ProcessInstance, candidates_of
+from engine.persistence.models import HumanTask, ProcessInstance, UserAccount, candidates_of
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
@@ -78,14 +78,15 @@ class Escalation:
                                      f"Tugas melewati batas waktu: {task.name}",
                                      f"{case}: tugas '{task.name}' seharusnya selesai {due}. "
                                      "Mohon segera diselesaikan.")
-        handled_by = task.assignee if task.state == "claimed" else f"belum diambil ({self._roles.title(task.role)})"
+        handled_by = (f"ditangani oleh {_name_of(session, task.assignee)}" if task.state == "claimed" and task.assignee
+                      else f"belum diambil siapa pun; tersedia bagi {self._roles.title(task.role)}")
         for person in supervisors:
             if person.username in {h.username for h in holders}:
                 continue
             notified += self._notify(session, person, "task_overdue", task.instance_id, task.id, now,
                                      f"Tugas tim melewati batas waktu: {task.name}",
                                      f"{case}: tugas '{task.name}' seharusnya selesai {due}; "
-                                     f"ditangani oleh {handled_by}.")
+                                     f"{handled_by}.")
         work.record_for_case(task.instance_id, "task_escalated", actor=SYSTEM_ACTOR, at=now,
                              payload={"task_id": task.id, "name": task.name, "role": task.role,
                                       "due_at": task.due_at.isoformat() if task.due_at else None,
@@ -179,7 +180,12 @@ def _case_label(process_name: str, business_key: str | None, instance_id: int) -
 
 
 def _wita(moment: datetime | None) -> str:
-    return moment.astimezone(WITA).strftime("%d-%m-%Y %H:%M WITA") if moment else "-"
+    return moment_text(moment) if moment else "-"
+
+
+def _name_of(session: Session, username: str) -> str:
+    """The person's full name, as notifications name people (the username when the account is gone)."""
+    return session.scalar(select(UserAccount.full_name).where(UserAccount.username == username)) or username
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.chain import SYSTEM_CHAIN
+from engine.worktime.moment_text import day_text
 from engine.accounts.mandates import day_start
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import ADMIN_ROLE, SYSTEM_ACTOR
@@ -81,7 +82,7 @@ class LeaveReminders:
                       if r.username != leave.username]
         days = working_days(self._calendar(work.connection), leave.from_day, leave.to_day)
         name = person.full_name if person else leave.username
-        period = f"{leave.from_day:%d-%m-%Y} s.d. {leave.to_day:%d-%m-%Y}"
+        period = f"{day_text(leave.from_day)} s.d. {day_text(leave.to_day)}"
         notified = []
         for recipient in recipients:
             if add_notification(

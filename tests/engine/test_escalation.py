@@ -175,7 +175,7 @@ def test_network_case_warns_at_three_working_days_and_escalates_at_fourteen(sop_
         mail = session.scalar(select(Notification).where(Notification.username == "tu",
                                                          Notification.kind == "case_overdue"))
     assert mail.email_to is None  # no SMTP settings: in-app only
-    assert "GJR/2026/001" in mail.title and "11-12-2026 11:00 WITA" in mail.body
+    assert "GJR/2026/001" in mail.title and "Jum, 11 Des 2026 11.00 WITA" in mail.body
 
 
 def test_a_case_found_past_its_limit_gets_one_notice_not_a_warning_too(sop_alur, clock):

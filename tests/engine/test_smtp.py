@@ -218,7 +218,7 @@ def test_digest_mode_sends_one_mail_a_day_with_the_days_notifications(mail_alur,
         clock.now = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)  # 16:00 WITA
         report = worker.run_once()
         assert (report.digests, report.emails) == (1, 1)
-        assert server.received() == [("pengawas@kaltimprov.go.id", "[Alur] Ringkasan notifikasi 23-11-2026")]
+        assert server.received() == [("pengawas@kaltimprov.go.id", "[Alur] Ringkasan notifikasi Sen, 23 Nov 2026")]
         body = server.messages[0][1].get_payload(decode=True).decode()
         assert all(f"UJI/{n}" in body for n in range(3)) and body.count("Periksa laporan") >= 3
         clock.advance(hours=1)

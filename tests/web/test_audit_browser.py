@@ -104,7 +104,8 @@ def test_replay_a_finished_case_with_a_loop_step_by_step(served_case, page):
     # Step 2, by the button: the review's first task is open, nothing else has run.
     page.click("#replay-next")
     at_step(page, 2)
-    assert page.inner_text("#step-type") == "task_created" and page.inner_text("#step-actor") == "pengelola_ti"
+    assert page.inner_text("#step-type") == "task_created" and page.inner_text("#step-type-text") == "Langkah dibuka"
+    assert page.inner_text("#step-actor").startswith("Pengelola TI (demo) (pengelola_ti), Pranata Komputer")
     assert marked(page, "tar_01") == {"alur-active"} and marked(page, "start_tar") == {"alur-done"}
     assert page.inner_text("#step-active") == "Menyiapkan tinjauan daftar aset register server"
     assert marked(page, "tar_02") == set() and marked(page, "gw_tar_02") == set()
@@ -119,7 +120,8 @@ def test_replay_a_finished_case_with_a_loop_step_by_step(served_case, page):
     assert marked(page, "gw_tar_02") == {"alur-done"}
     assert marked(page, "flow_gw_tar_02_to_merge_tar_01") == {"alur-flow-taken"}
     assert shown(page, "tinjauan_disetujui") == "Tidak" and shown(page, "catatan_pengembalian") == "Lengkapi alamat IP"
-    assert page.inner_text("#step-actor") == "pengawas_infrastruktur_tik"
+    assert page.inner_text("#step-actor").startswith("Kasi Infrastruktur TIK (demo) (pengawas_infrastruktur_tik)")
+    assert " · NIP " in page.inner_text("#step-actor")
     assert "Sen, 23 Nov 2026 09.30 WITA" == page.inner_text("#step-time")
 
     # The last step, by the keyboard: the case is closed, the end reached, each task done twice.

@@ -334,7 +334,7 @@ def test_sop05_the_kasi_names_one_pengelola_and_reassigns_with_a_reason(desks: D
 
     kasi.goto(base + case_url)
     audit = kasi.inner_text("section[aria-labelledby=audit-title]")
-    assert "Tugas dialihkan: Melaksanakan proses back-up/restore database sesuai perencanaan → staf_b" in audit
+    assert "Tugas dialihkan: Melaksanakan proses back-up/restore database sesuai perencanaan → Staf B" in audit
     assert "alasan: Staf A dinas luar ke Balikpapan" in audit
     kasi.screenshot(path=str(SHOTS / "case-page-reassigned.png"), full_page=True)
     instance_id = case_url.rstrip("/").rsplit("/", 1)[-1]

@@ -108,7 +108,7 @@ def test_a_colleague_claiming_first_is_a_409_that_keeps_what_was_typed(alur, cli
     response = client.post(f"/tugas/{task.task_id}", data={"nomor_agenda": "AG/9", "expected_version": "1"})
     assert response.status_code == 409
     page = text_of(response.text)
-    assert "Kiriman ini tidak disimpan" in page and "sedang dikerjakan oleh tu2" in page
+    assert "Kiriman ini tidak disimpan" in page and "sedang dikerjakan oleh TU Dua" in page
     assert "Isian Anda yang belum terkirim" in page and "AG/9" in page
     assert alur.drafts.get(task.task_id, "kasubag_tu").data["nomor_agenda"] == "AG/9"
     alur.runner.unclaim_task(task.task_id, "tu2")  # back in the pool: the form opens with the draft
@@ -135,7 +135,7 @@ def test_a_colleague_completing_first_is_a_409_and_the_draft_stays_readable(alur
     response = client.post(f"/tugas/{task.task_id}", data={"nomor_agenda": "AG/12", "expected_version": "1"})
     assert response.status_code == 409
     page = text_of(response.text)
-    assert "sudah diselesaikan oleh tu2" in page and "AG/12" in page
+    assert "sudah diselesaikan oleh TU Dua" in page and "AG/12" in page
     assert f'href="/tugas/{task.task_id}"' in response.text
     later = text_of(client.get(f"/tugas/{task.task_id}").text)  # the autosaved draft, read only
     assert "Isian Anda yang belum terkirim" in later and "AG/11" in later and "Buang draf" in later

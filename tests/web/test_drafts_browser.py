@@ -115,7 +115,7 @@ def test_a_colleague_completing_first_leaves_what_was_typed_readable(server: Any
     page.click("form.task-form button:has-text('Selesaikan langkah')")
     page.wait_for_selector("#form-notice")
     notice = page.inner_text("#form-notice")
-    assert "Kiriman ini tidak disimpan" in notice and "sudah diselesaikan oleh tu2" in notice
+    assert "Kiriman ini tidak disimpan" in notice and "sudah diselesaikan oleh TU Dua" in notice
     unsent = page.inner_text("section.unsent")
     assert "AG/balapan/1" in unsent and "Disposisi segera ke Kepala Dinas" in unsent
     page.reload()  # the autosaved draft stays readable, and only to its owner

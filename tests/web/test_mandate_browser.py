@@ -107,7 +107,7 @@ def test_a_plh_for_the_kabid_works_his_disposition_until_the_mandate_ends(browse
     performer = kasi.locator("section[aria-labelledby=steps-title] tr", has_text="GDB-02").locator(".acted-for")
     assert performer.inner_text() == \
         "Plh. Kepala Bidang TIK: Kasi Infrastruktur TIK (demo), atas nama Kabid TIK (demo)"
-    assert "sebagai Plh. atas nama pejabat_administrator_tik, surat 800.1.6/045/Diskominfo/2026" in \
+    assert "sebagai Plh. atas nama Kabid TIK (demo), surat 800.1.6/045/Diskominfo/2026" in \
         kasi.inner_text("section[aria-labelledby=audit-title]")
     kasi.screenshot(path=str(SHOTS / "case-plh.png"), full_page=True)
     done = alur.queries.task(first.task_id)

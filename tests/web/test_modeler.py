@@ -98,7 +98,7 @@ def test_versions_page_lists_the_diff_and_migrates_one_case(alur, client):
     login(client, "pemilik_proses")
     page = client.get(f"/pemodel/{KEY}/versi")
     text = text_of(page.text)
-    assert "v2 terbaru" in text and "v2" in text and "pemilik_proses" in text
+    assert "v2 terbaru" in text and "v2" in text and "Pemilik Proses (demo)" in text
     items = re.findall(r'<li data-property="([^"]+)">', page.text)
     assert items == ["name", "mutu:waktu", "candidateGroups"]
     assert "Mutu baku: waktu: 1 jam → 2 jam" in text and "Kepala Dinas → Kadis" in text

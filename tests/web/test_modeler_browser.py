@@ -211,7 +211,7 @@ def test_owner_edits_checks_deploys_and_cases_follow_their_versions(served, page
     page.goto(f"{base}/pemodel/{KEY}/versi?dari=1&ke=2")
     rows = page.locator("#version-list tbody tr")
     assert rows.nth(0).get_attribute("data-version") == "2"
-    assert "Langkah 3 menjadi 2 jam" in rows.nth(0).inner_text() and "pemilik_proses" in rows.nth(0).inner_text()
+    assert "Langkah 3 menjadi 2 jam" in rows.nth(0).inner_text() and "Pemilik Proses (demo)" in rows.nth(0).inner_text()
     assert rows.nth(0).locator("td.running").inner_text() == "1"
     assert rows.nth(1).locator("td.running").inner_text() == "2"
     listed = page.evaluate("""() => Array.from(document.querySelectorAll('#diff-list > li')).map(li =>

@@ -146,7 +146,7 @@ def test_task_claimed_by_someone_else_is_read_only_and_completing_it_is_409(alur
     page = text_of(client.get(f"/tugas/{task.task_id}").text)
     assert "sedang dikerjakan oleh TU Dua" in page and "Selesaikan langkah" not in page
     response = client.post(f"/tugas/{task.task_id}", data={"nomor_agenda": "9"})
-    assert response.status_code == 409 and "sedang dikerjakan oleh tu2" in text_of(response.text)
+    assert response.status_code == 409 and "sedang dikerjakan oleh TU Dua" in text_of(response.text)
 
 
 def test_stale_form_is_409_with_an_explanation(alur, client, clock):
@@ -176,7 +176,7 @@ def test_duplicate_submission_is_409_and_says_who_completed_it(alur, client):
     again = client.post(f"/tugas/{task.task_id}", data=gjr_01_form(), content_type="multipart/form-data")
     assert again.status_code == 409
     page = text_of(again.text)
-    assert "sudah diselesaikan oleh pengguna_jaringan" in page
+    assert "sudah diselesaikan oleh Pengguna Jaringan (demo)" in page
     assert f'href="/tugas/{task.task_id}"' in again.text  # a way to see the latest state
     completed = client.get(f"/tugas/{task.task_id}").text
     assert "Isian yang dikirim" in completed and "surat permohonan.pdf" in completed

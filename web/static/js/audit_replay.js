@@ -93,7 +93,8 @@
     text("replay-step", String(number));
     text("step-label", step.label);
     text("step-type", step.event_type);
-    text("step-actor", step.actor);
+    text("step-type-text", step.type_text || "");
+    text("step-actor", step.actor_text || step.actor);
     text("step-time", step.at_text);
     text("step-status", document.getElementById("step-status").dataset[step.status] || step.status);
     text("step-active", step.active.map(function (id) { return names[id] || id; }).join(", ") || "–");
