@@ -141,7 +141,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         mailer=Mailer(sessions, settings.smtp, public_url=settings.public_url) if settings.smtp is not None else None,
         read_log=read_log, checkpoints=Checkpoints(sessions, clock), histories=histories, replay=replay,
         audit_export=AuditExporter(sessions, histories, replay, read_log, settings.attachments_dir, clock),
-        audit_log=AuditLog(sessions), audit_verifier=AuditVerifier(sessions),
+        audit_log=AuditLog(sessions), audit_verifier=AuditVerifier(sessions, settings.attachments_dir),
         logins=LoginLog(sessions, clock), parser=parser,
         cases=CaseFiles(sessions, queries, definitions, forms, roles, permissions, users, attachments,
                         calendar, drafts, opds, clock),
