@@ -8,7 +8,7 @@ predecessor is missing, or the events up to a checkpointed seq no longer hash to
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -246,7 +246,9 @@ class AuditVerifier:
                chains: Iterable[str] | None = None) -> AuditReport:
         with self._sessions() as session:
             wanted = list(chains) if chains is not None else None
-            return check_records(session, verify_audit(session, trusted_keys, wanted), self._attachments_dir, wanted)
+            report = verify_audit(session, trusted_keys, wanted)
+            tables, documents = check_records(session, self._attachments_dir, wanted)
+            return replace(report, table_problems=tables, document_problems=documents)
 
     def verify_case(self, instance_id: int, trusted_keys: Sequence[Ed25519PublicKey] = ()) -> AuditReport:
         return self.verify(trusted_keys, [case_chain(instance_id)])
