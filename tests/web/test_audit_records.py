@@ -282,3 +282,15 @@ def test_the_store_helper_keeps_its_upload_on_the_log(loop_alur):
     sha = upload(loop_alur, "a.txt", b"isi\n")
     [event] = loop_alur.audit_log.events(event_type="attachment_uploaded").items
     assert event.payload["sha256"] == sha and stored_file(loop_alur, b"isi\n").read_bytes() == b"isi\n"
+
+
+def test_a_case_audit_page_refused_to_a_non_auditor_is_logged(loop_alur, case):
+    client = create_app({"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
+                         "ALUR": loop_alur}).test_client()
+    assert client.post("/masuk", data={"username": "pengelola", "password": PASSWORD}).status_code == 302
+    assert client.get(f"/audit/kasus/{case}/verifikasi").status_code == 403
+    assert client.get("/audit").status_code == 403  # no case named: refused, nothing to put on a case
+    [event] = refusals(loop_alur, case)
+    assert (event.actor, event.payload["action"], event.payload["refusal"]) == (
+        "pengelola", "audit:audit.case_verification", "denied")
+    assert refusals(loop_alur) == [event]
