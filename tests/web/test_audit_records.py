@@ -129,6 +129,17 @@ def test_a_changed_case_state_is_named(loop_alur, case, audit_cli, auditor):
     assert heading == "Ditemukan masalah" and f"process_instance {case} status 'completed' 'cancelled'" in page
 
 
+def test_a_renamed_document_row_is_named(loop_alur, case, audit_cli, auditor):
+    """The case page shows the attachment row's file name: a forged one differs from its upload event."""
+    sha = hashlib.sha256(FIRST).hexdigest()
+    with loop_alur.db.begin() as conn:
+        conn.execute(text("update attachment set filename = 'laporan-asli.txt' where sha256 = :s"), {"s": sha})
+    out = audit_cli("audit", "verify", "--case", str(case), expect=1)
+    assert (f"TABLE DIFFERS FROM LOG case {case}: attachment id={sha} column filename: logged 'laporan-1.txt', "
+            "stored 'laporan-asli.txt'") in out
+    assert verdict(auditor, case)[0] == "Ditemukan masalah"
+
+
 def test_a_changed_document_file_is_named_with_its_step(loop_alur, case, audit_cli, auditor):
     stored_file(loop_alur, FIRST).write_bytes(b"Laporan gangguan, versi pertama (diganti)\n")
     for args in (("audit", "verify"), ("audit", "verify", "--case", str(case))):
