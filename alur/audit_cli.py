@@ -52,6 +52,8 @@ def _verify(alur: Alur, args: argparse.Namespace) -> int:
     keys = trusted_keys_from_env(os.environ, args.public_keys or ())
     if args.case is not None:  # one case: its chain, its rows, its documents, and its replay with --replay
         report = alur.audit_verifier.verify_case(args.case, keys)
+        if report.events == 0:
+            alur.queries.case(args.case)  # CaseNotFound: neither in the log nor in the tables
         replays = [alur.replay.verify_replay(args.case)] if args.replay else []
     else:
         report = alur.audit_verifier.verify(keys)

@@ -101,6 +101,11 @@ def test_an_untouched_case_is_whole_in_the_cli_and_on_the_page(case, audit_cli, 
     assert verdict(auditor, case)[0] == "Utuh" and verdict(auditor)[0] == "Utuh"
 
 
+def test_verify_of_an_unknown_case_is_a_clear_error(case, audit_cli):
+    assert "error [instance_not_found]: Kasus 999 tidak ditemukan" in audit_cli("audit", "verify", "--case", "999",
+                                                                                expect=2)
+
+
 def test_a_forged_performer_and_forged_form_data_are_named(loop_alur, case, audit_cli, auditor):
     first = completed_tasks(loop_alur, case)[0]  # "Isi laporan", completed by pengelola
     forged = json.dumps({**json.loads(first["data_json"]), "uraian": "Tidak ada gangguan"})
