@@ -50,8 +50,15 @@ def _checkpoint(alur: Alur, args: argparse.Namespace) -> int:
 
 
 def _verify(alur: Alur, args: argparse.Namespace) -> int:
-    report = alur.audit_verifier.verify(trusted_keys_from_env(os.environ, args.public_keys or ()))
-    replays = alur.replay.verify_all() if args.replay else []
+    keys = trusted_keys_from_env(os.environ, args.public_keys or ())
+    if args.case is not None:  # one case: its chain, its rows, its documents, and its replay with --replay
+        report = alur.audit_verifier.verify_case(args.case, keys)
+        if report.events == 0:
+            alur.queries.case(args.case)  # CaseNotFound: neither in the log nor in the tables
+        replays = [alur.replay.verify_replay(args.case)] if args.replay else []
+    else:
+        report = alur.audit_verifier.verify(keys)
+        replays = alur.replay.verify_all() if args.replay else []
     ok = report.ok and all(r.ok for r in replays)
     if args.json:
         print(json.dumps({"ok": ok, "audit": report.to_dict(), "replay": [r.to_dict() for r in replays]},
@@ -106,6 +113,7 @@ def add_audit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     p = commands.add_parser("verify", help="check every hash chain and signed checkpoint")
     p.add_argument("--public-key", dest="public_keys", action="append",
                    help=f"a trusted public key or key file (also {PUBLIC_KEY_ENV})")
+    p.add_argument("--case", type=int, metavar="ID", help="verify one case only")
     p.add_argument("--replay", action="store_true", help="also re-execute every case and compare")
     p.add_argument("--json", action="store_true", help="the report as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="list every case replayed")

@@ -20,6 +20,7 @@ from engine.audit.history import CaseHistories
 from engine.audit.log import AuditLog
 from engine.audit.login_log import LoginLog
 from engine.audit.read_log import ReadLog
+from engine.audit.attempts import AttemptLog
 from engine.audit.replay import ReplayVerifier
 from engine.audit.verify import AuditVerifier
 from engine.config import PROJECT_ROOT, Settings
@@ -98,6 +99,7 @@ class Alur:
     opds: OpdService  # the requesting units (OPD), kept by Admin Sistem
     registrations: Registrations  # what a registrar registers on a requester's behalf (runner.register_case)
     comments: Comments  # comments on a case: audit events, never edited
+    attempts: AttemptLog  # refused attempts (a conflict, a denied access) as audit events
 
     def close(self) -> None:
         self.db.dispose()
@@ -141,7 +143,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         mailer=Mailer(sessions, settings.smtp, public_url=settings.public_url) if settings.smtp is not None else None,
         read_log=read_log, checkpoints=Checkpoints(sessions, clock), histories=histories, replay=replay,
         audit_export=AuditExporter(sessions, histories, replay, read_log, settings.attachments_dir, clock),
-        audit_log=AuditLog(sessions), audit_verifier=AuditVerifier(sessions),
+        audit_log=AuditLog(sessions), audit_verifier=AuditVerifier(sessions, settings.attachments_dir),
         logins=LoginLog(sessions, clock), parser=parser,
         cases=CaseFiles(sessions, queries, definitions, forms, roles, permissions, users, attachments,
                         calendar, drafts, opds, clock),
@@ -153,4 +155,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),
         opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),
         comments=Comments(sessions, permissions, clock, email=settings.smtp is not None),
+        attempts=AttemptLog(sessions, clock),
     )

@@ -16,7 +16,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import HistoryStep, is_read_only, may_audit, packet_signing_key, trusted_keys_from_env
+from engine import HistoryStep, PermissionDenied, is_read_only, may_audit, packet_signing_key, trusted_keys_from_env
 from web.auth import bearer_user
 from web.event_words import event_label, event_summary
 from web.formatting import wita
@@ -50,7 +50,12 @@ def require_audit_role() -> Any:
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
     if not may_audit(current_user.roles):
-        abort(403, gettext("Halaman audit hanya untuk Auditor dan Admin Sistem."))
+        message = gettext("Halaman audit hanya untuk Auditor dan Admin Sistem.")
+        instance_id = (request.view_args or {}).get("instance_id")
+        if instance_id is not None:  # a case's audit pages: the attempt goes on that case's log
+            current_alur().attempts.log_refusal(current_user.username, f"audit:{request.endpoint}",
+                                           PermissionDenied(message), instance_id=instance_id)
+        abort(403, message)
     return None
 
 

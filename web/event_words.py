@@ -38,6 +38,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "comment_added": lazy_gettext("Komentar ditambahkan"),
     "attachment_uploaded": lazy_gettext("Dokumen diunggah"),
     "case_viewed": lazy_gettext("Kasus dibaca"),
+    "attempt_refused": lazy_gettext("Percobaan ditolak"),
     "document_viewed": lazy_gettext("Dokumen diunduh"),
     # routines and models
     "definition_deployed": lazy_gettext("SOP dideploy"),

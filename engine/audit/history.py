@@ -265,6 +265,7 @@ class _Builder:
             "instance_cancelled": f"Kasus dibatalkan: {payload.get('reason', '')}",
             "instance_migrated": f"Kasus dipindahkan ke versi {payload.get('to_version')}",
             "comment_added": f"Komentar: {_excerpt(str(payload.get('text', '')))}",
+            "attempt_refused": f"Percobaan ditolak ({payload.get('action')}): {payload.get('message', '')}",
         }
         label = labels.get(kind, kind)
         if payload.get("on_behalf_of"):  # done by a stand-in: both names (engine.accounts.mandates)

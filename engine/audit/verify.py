@@ -8,8 +8,9 @@ predecessor is missing, or the events up to a checkpointed seq no longer hash to
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -19,6 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.audit.chain import GENESIS, ChainProblem, event_hash, case_chain, verify_chain, verify_chains
 from engine.audit.checkpoints import (CHECKPOINT_FORMAT, AuditKeyError, ChainHeadValue, body_digest, heads_of,
                                 load_public_key, signature_valid, trusted_key_texts)
+from engine.audit.document_check import DocumentProblem
+from engine.audit.records_check import check_records
+from engine.audit.table_check import TableProblem
 from engine.persistence.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 
@@ -49,24 +53,32 @@ class AuditReport:
     latest_checkpoint_id: int | None
     latest_checkpoint_at: datetime | None
     warnings: list[str] = field(default_factory=list)
+    table_problems: list[TableProblem] = field(default_factory=list)  # engine.audit.table_check
+    document_problems: list[DocumentProblem] = field(default_factory=list)  # engine.audit.document_check
 
     @property
     def ok(self) -> bool:
-        return not self.chain_problems and not self.checkpoint_problems
+        return (not self.chain_problems and not self.checkpoint_problems and not self.table_problems
+                and not self.document_problems)
 
     def lines(self) -> list[str]:
         """The report as text, one finding a line: what ``alur audit verify`` prints."""
         result = [f"WARNING {w}" for w in self.warnings]
         result += [f"BROKEN {p}" for p in self.chain_problems]
         result += [f"CHECKPOINT MISMATCH {p}" for p in self.checkpoint_problems]
+        result += [f"TABLE DIFFERS FROM LOG {p}" for p in self.table_problems]
+        result += [f"DOCUMENT {p}" for p in self.document_problems]
         if self.ok:
             latest = (f"; latest #{self.latest_checkpoint_id} at {self.latest_checkpoint_at.isoformat()}"
                       if self.latest_checkpoint_id and self.latest_checkpoint_at else "")
             result.append(f"OK: every audit chain is intact ({self.chains} chains, {self.events} events); "
-                          f"{self.checkpoints} signed checkpoint(s) match{latest}")
+                          f"{self.checkpoints} signed checkpoint(s) match{latest}; case tables and documents "
+                          "match the log")
         else:
             result.append(f"FAILED: {len(self.chain_problems)} broken chain(s), "
-                          f"{len(self.checkpoint_problems)} checkpoint mismatch(es)")
+                          f"{len(self.checkpoint_problems)} checkpoint mismatch(es), "
+                          f"{len(self.table_problems)} table difference(s), "
+                          f"{len(self.document_problems)} document problem(s)")
         return result
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,6 +89,8 @@ class AuditReport:
             "warnings": list(self.warnings),
             "chain_problems": [asdict(p) for p in self.chain_problems],
             "checkpoint_problems": [asdict(p) for p in self.checkpoint_problems],
+            "table_problems": [asdict(p) for p in self.table_problems],
+            "document_problems": [asdict(p) for p in self.document_problems],
         }
 
 
@@ -221,15 +235,20 @@ def _recompute(session: Session, chain: str, up_to: int) -> dict[int, tuple[str,
 
 
 class AuditVerifier:
-    """Use case: verify the whole log, or one case's chain, against the trusted public keys."""
+    """Use case: verify the whole log, or one case's chain, against the trusted public keys; then the
+    case tables and the stored documents against the log (``engine.audit.records_check``)."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], attachments_dir: Path | None = None) -> None:
         self._sessions = sessions
+        self._attachments_dir = attachments_dir
 
     def verify(self, trusted_keys: Sequence[Ed25519PublicKey] = (),
                chains: Iterable[str] | None = None) -> AuditReport:
         with self._sessions() as session:
-            return verify_audit(session, trusted_keys, chains)
+            wanted = list(chains) if chains is not None else None
+            report = verify_audit(session, trusted_keys, wanted)
+            tables, documents = check_records(session, self._attachments_dir, wanted)
+            return replace(report, table_problems=tables, document_problems=documents)
 
     def verify_case(self, instance_id: int, trusted_keys: Sequence[Ed25519PublicKey] = ()) -> AuditReport:
         return self.verify(trusted_keys, [case_chain(instance_id)])

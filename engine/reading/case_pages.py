@@ -28,6 +28,7 @@ from engine.permissions import Access, Mandates, Permissions, Reader
 from engine.reading.queries import Queries
 from engine.modeling.roles import RoleCatalog
 from engine.accounts.users import UserService
+from engine.audit.attempts import ACTION_READ_CASE, ACTION_READ_DOCUMENT, ACTION_READ_TASK, AttemptLog
 from engine.audit.read_log import VIEW_EVENTS
 from engine.values import MANDATE_LABELS, AuditEventView, CaseView, StandIn, TaskView
 
@@ -159,12 +160,17 @@ class CaseFiles:
         self._drafts = drafts
         self._opds = opds
         self._clock = clock
+        self._attempts = AttemptLog(sessions, clock)  # denied reads, on the log
 
     def now(self) -> datetime:
         return self._clock()
 
     def task_page(self, task_id: str, username: str) -> TaskPage:
-        """:raises TaskNotFound:  :raises PermissionDenied: the user may not read this task"""
+        """:raises TaskNotFound:  :raises PermissionDenied: the user may not read this task (recorded)"""
+        with self._attempts.refusals(username, ACTION_READ_TASK, task_id=task_id):
+            return self._task_page(task_id, username)
+
+    def _task_page(self, task_id: str, username: str) -> TaskPage:
         task = self._queries.task(task_id)
         reader = self._reader(username)
         user_roles = reader.roles
@@ -207,8 +213,12 @@ class CaseFiles:
     def case_page(self, instance_id: int, username: str) -> CasePage | RequesterCasePage:
         """The whole case, or the requester's view of it (``Permissions.case_access``).
 
-        :raises CaseNotFound:  :raises PermissionDenied: the user may not read this case
+        :raises CaseNotFound:  :raises PermissionDenied: the user may not read this case (recorded)
         """
+        with self._attempts.refusals(username, ACTION_READ_CASE, instance_id=instance_id):
+            return self._case_page(instance_id, username)
+
+    def _case_page(self, instance_id: int, username: str) -> CasePage | RequesterCasePage:
         instance = self._queries.case(instance_id)
         tasks = self._queries.case_tasks(instance_id)
         reader = self._reader(username)
@@ -276,8 +286,12 @@ class CaseFiles:
     def case_document(self, instance_id: int, sha256: str, username: str) -> tuple[AttachmentView, Any]:
         """A document of a case the user may read, with its path on disk.
 
-        :raises NotFound: the case has no such document  :raises PermissionDenied:
+        :raises NotFound: the case has no such document  :raises PermissionDenied: (recorded)
         """
+        with self._attempts.refusals(username, ACTION_READ_DOCUMENT, instance_id=instance_id, sha256=sha256):
+            return self._case_document(instance_id, sha256, username)
+
+    def _case_document(self, instance_id: int, sha256: str, username: str) -> tuple[AttachmentView, Any]:
         instance = self._queries.case(instance_id)
         tasks = self._queries.case_tasks(instance_id)
         access, _mandates = self._access(instance, tasks, self._reader(username))

@@ -15,6 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.audit.attempts import ACTION_CLAIM_TASK, ACTION_COMPLETE_TASK, AttemptLog
 from engine.audit.chain import case_chain
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
@@ -87,6 +88,7 @@ class Runner:
         self._may = permissions
         self._calendar = calendar
         self._clock = clock
+        self._attempts = AttemptLog(sessions, clock)  # refused completions and claims, on the log
 
     # -- use cases ---------------------------------------------------------------------------
 
@@ -222,7 +224,8 @@ class Runner:
 
         :raises TaskClaimedByOther: someone else holds it
         """
-        with UnitOfWork.begin(self._sessions) as work:
+        with self._attempts.refusals(actor, ACTION_CLAIM_TASK, task_id=task_id), \
+                UnitOfWork.begin(self._sessions) as work:
             now = self._clock()
             task = self._open_task(work, task_id)
             authority = self._authority(work, actor, now)
@@ -312,10 +315,14 @@ class Runner:
         :raises FormInvalid: the data fails the form's schema; nothing is stored
         :raises TaskNotOpen: the task was completed or cancelled meanwhile
         :raises ConcurrentUpdate: ``expected_version`` is stale or another writer won the race
+
+        A refusal for a conflict or a lacking role is recorded afterwards as ``attempt_refused``
+        (``engine.audit.attempts``); nothing of the case changes.
         """
         if not isinstance(data, dict):
             raise InvalidInput("Data formulir harus berupa objek JSON")
-        with UnitOfWork.begin(self._sessions) as work:
+        with self._attempts.refusals(actor, ACTION_COMPLETE_TASK, task_id=task_id), \
+                UnitOfWork.begin(self._sessions) as work:
             now = self._clock()
             row = TASK_WITH_CASE.first(work.connection, {"task_id": task_id, "actor": actor, "now": now})
             task = self._check_open(row, task_id)
