@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Any, Callable
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
@@ -16,7 +17,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import HistoryStep, is_read_only, may_audit, trusted_keys_from_env
+from engine import AnchorSet, HistoryStep, is_read_only, load_anchors, may_audit, trusted_keys_from_env
 from web.auth import bearer_user
 from web.formatting import wita
 from web.current import current_alur
@@ -88,7 +89,7 @@ def replay(instance_id: int) -> str:
 def case_verification(instance_id: int) -> str:
     alur = current_alur()
     instance = alur.queries.case(instance_id)
-    report = alur.audit_verifier.verify_case(instance_id, _trusted_keys())
+    report = alur.audit_verifier.verify_case(instance_id, _trusted_keys(), _anchors())
     replay_report = alur.replay.verify_replay(instance_id)
     _record(instance_id, "verification")
     return render_template("audit/verification.html", report=report, replays=[replay_report], instance=instance)
@@ -99,7 +100,8 @@ def verification() -> str:
     """Every chain and checkpoint; with ``?replay=1`` every case is also re-executed."""
     alur = current_alur()
     replays = alur.replay.verify_all() if request.args.get("replay") else []
-    return render_template("audit/verification.html", report=alur.audit_verifier.verify(_trusted_keys()),
+    report = alur.audit_verifier.verify(_trusted_keys(), anchors=_anchors())
+    return render_template("audit/verification.html", report=report,
                            replays=replays, instance=None)
 
 
@@ -155,7 +157,14 @@ def _trusted_keys() -> list[Any]:
     environ = {name: str(config[key]) for name, key in (("ALUR_AUDIT_PUBLIC_KEY", "AUDIT_PUBLIC_KEY"),
                                                         ("ALUR_AUDIT_KEY_FILE", "AUDIT_KEY_FILE"),
                                                         ("ALUR_AUDIT_KEY", "AUDIT_KEY")) if config.get(key)}
-    return trusted_keys_from_env(environ)
+    return trusted_keys_from_env(environ, default_file=current_alur().settings.audit_key_file)
+
+
+def _anchors() -> AnchorSet | None:
+    """The checkpoint files outside the database (``ALUR_CHECKPOINT_DIR``, else the engine's folder), if any."""
+    configured = current_app.config.get("CHECKPOINT_DIR")
+    folder = Path(configured) if configured else current_alur().settings.checkpoint_dir
+    return load_anchors(folder) if folder is not None and folder.is_dir() else None
 
 
 def _date(value: str | None) -> date | None:
