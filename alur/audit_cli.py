@@ -30,6 +30,7 @@ def _keygen(alur: Alur, args: argparse.Namespace) -> int:
     if not str(path) or path == Path("."):
         print(f"error [audit_key_error]: name the key file with -o or {KEY_FILE_ENV}")
         return 2
+    path.parent.mkdir(parents=True, exist_ok=True)
     key = generate_key_file(path, overwrite=args.force)
     public = public_key_text(key.public_key())
     print(f"private key written to {path} (mode 0600); keep it outside the database and its backups")
