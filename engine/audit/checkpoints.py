@@ -49,6 +49,12 @@ class AuditKeyError(EngineError):
     code = "audit_key_error"
 
 
+class CheckpointFileError(EngineError):
+    """A checkpoint could not be kept as a file outside the database (it is stored in the database)."""
+
+    code = "checkpoint_file_error"
+
+
 # -- keys ---------------------------------------------------------------------------------------
 
 def generate_key_file(path: Path, overwrite: bool = False) -> Ed25519PrivateKey:
@@ -322,8 +328,8 @@ def checkpoint_file_name(number: int) -> str:
 def write_checkpoint_file(directory: Path, checkpoint: CheckpointView) -> Path:
     """The signed checkpoint as a file in ``directory`` (made if missing); an existing file is kept.
 
-    :raises AuditKeyError: the file cannot be written, or one of that number holds another checkpoint
-        (the folder belongs to another database, e.g. one made afresh)
+    :raises CheckpointFileError: the file cannot be written, or one of that number holds another
+        checkpoint (the folder belongs to another database, e.g. one made afresh)
     """
     path = directory / checkpoint_file_name(checkpoint.number)
     text = json.dumps(checkpoint.to_dict(), indent=2) + "\n"
@@ -333,10 +339,10 @@ def write_checkpoint_file(directory: Path, checkpoint: CheckpointView) -> Path:
             out.write(text)
     except FileExistsError as exc:
         if _body_in(path.read_text(encoding="utf-8")) != checkpoint.body_json:
-            raise AuditKeyError(f"Berkas checkpoint {path} sudah berisi checkpoint lain: folder checkpoint ini "
+            raise CheckpointFileError(f"Berkas checkpoint {path} sudah berisi checkpoint lain: folder checkpoint ini "
                                 "milik basis data lain", path=str(path)) from exc
     except OSError as exc:
-        raise AuditKeyError(f"Berkas checkpoint tidak dapat ditulis: {path}: {exc.strerror}", path=str(path)) from exc
+        raise CheckpointFileError(f"Berkas checkpoint tidak dapat ditulis: {path}: {exc.strerror}", path=str(path)) from exc
     return path
 
 
@@ -364,7 +370,7 @@ class Checkpoints:
 
         The worker calls this periodically and after a deploy; ``alur audit checkpoint`` on demand.
 
-        :raises AuditKeyError: the checkpoint is stored but its file could not be written
+        :raises CheckpointFileError: the checkpoint is stored but its file could not be written
         """
         with UnitOfWork.begin(self._sessions) as work:
             checkpoint = make_checkpoint(work.session, signing_key, actor, self._clock(), force=force)

@@ -7,6 +7,8 @@ which verification checks the database against. The tampering is plain SQL, with
 """
 from __future__ import annotations
 
+import base64
+import json
 import re
 import shutil
 from pathlib import Path
@@ -15,9 +17,11 @@ import pytest
 from alur_testing import cli_in_process
 from audit_helpers import chain_events, finished_loop_case, rehash_chain
 from engine_helpers import PASSWORD, start_loop_case
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
 from engine.audit.chain import SYSTEM_CHAIN, case_chain
+from engine.audit.checkpoints import public_key_text
 from web import create_app
 
 
@@ -176,3 +180,41 @@ def test_a_case_inserted_around_alur_is_not_accounted_for(alur, case, cli, insta
     out = cli("audit", "verify", expect=1)
     assert f"CASE NOT ACCOUNTED FOR case {case + 1}: unrecorded" in out
     assert verdicts(alur, instance)[0] == "Ditemukan masalah"
+
+
+def test_checkpoint_files_that_were_edited_unreadable_or_signed_by_another_key_fail(alur, case, cli, instance,
+                                                                                     tmp_path):
+    kept = instance / "checkpoints" / "checkpoint-000001.json"
+    copy = json.loads(kept.read_text())
+    forged = tmp_path / "forged"
+    forged.mkdir()
+    (forged / "checkpoint-000001.json").write_text(json.dumps({**copy, "body": copy["body"].replace("admin", "root")}))
+    out = cli("audit", "verify", "--anchor", str(forged), expect=1)
+    assert "CHECKPOINT MISMATCH checkpoint #1: anchor_invalid: the file" in out
+    assert "does not match its signature" in out
+
+    (forged / "checkpoint-000001.json").write_text("bukan JSON")
+    out = cli("audit", "verify", "--anchor", str(forged / "checkpoint-000001.json"), expect=1)
+    assert f"anchor_unreadable: {forged / 'checkpoint-000001.json'} is not a checkpoint file" in out
+
+    other = Ed25519PrivateKey.generate()
+    body = copy["body"]
+    (forged / "checkpoint-000001.json").write_text(json.dumps({
+        **copy, "signature": base64.b64encode(other.sign(body.encode())).decode(),
+        "public_key": public_key_text(other.public_key())}))
+    out = cli("audit", "verify", "--anchor", str(forged), expect=1)
+    assert "CHECKPOINT MISMATCH checkpoint #1: anchor_untrusted" in out
+
+
+def test_a_checkpoint_folder_of_another_database_is_refused_by_name(alur, case, cli, instance):
+    """The database lost its newest checkpoint (or is a new one): the next checkpoint would take a number
+    whose file already holds another; it is stored, and the command says the file could not be kept."""
+    alur.read_log.record_read("pengawas", case, "case")
+    with alur.db.begin() as conn:
+        conn.execute(text("delete from audit_checkpoint_head"))
+        conn.execute(text("delete from audit_checkpoint"))
+    out = cli("audit", "checkpoint", expect=2)
+    assert (f"error [checkpoint_file_error]: Berkas checkpoint {instance / 'checkpoints' / 'checkpoint-000001.json'} "
+            "sudah berisi checkpoint lain") in out
+    assert "checkpoint_differs: the database's checkpoint #1 is not the one the file" in cli("audit", "verify",
+                                                                                              expect=1)
