@@ -342,7 +342,8 @@ def write_checkpoint_file(directory: Path, checkpoint: CheckpointView) -> Path:
             raise CheckpointFileError(f"Berkas checkpoint {path} sudah berisi checkpoint lain: folder checkpoint ini "
                                 "milik basis data lain", path=str(path)) from exc
     except OSError as exc:
-        raise CheckpointFileError(f"Berkas checkpoint tidak dapat ditulis: {path}: {exc.strerror}", path=str(path)) from exc
+        raise CheckpointFileError(f"Berkas checkpoint tidak dapat ditulis: {path}: {exc.strerror}",
+                                  path=str(path)) from exc
     return path
 
 
