@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from engine.audit.checkpoints import signing_key
+from engine.audit.checkpoints import CheckpointFileError, signing_key
 from engine.worktime.clock import Clock, utcnow
 from engine.worker.mailer import Mailer
 from engine.worker.jobs import RunReport, Scheduling
@@ -95,7 +95,10 @@ class Worker:
             if (self._last_checkpoint is not None and now - self._last_checkpoint < self._checkpoint_every
                     and deployed == self._deployed_at_checkpoint):
                 return
-            self._checkpoint()
+            try:
+                self._checkpoint()
+            except CheckpointFileError as exc:  # signed and stored; the file is retried with the next one
+                log.error("audit checkpoint stored, but not kept as a file: %s", exc.message)
             self._last_checkpoint, self._deployed_at_checkpoint = now, deployed
         except Exception:  # noqa: BLE001 - retried on the next run
             log.exception("audit checkpoint failed")

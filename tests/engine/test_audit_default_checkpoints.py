@@ -124,3 +124,25 @@ def renumber_system_chain(alur) -> None:
             conn.execute(text("update audit_event set seq = :s where id = :i"), {"s": seq + 100000, "i": event_id})
         conn.execute(text("update audit_event set seq = seq - 100000 where chain = 'system'"))
     rehash_chain(alur, SYSTEM_CHAIN, lambda event: None)
+
+
+def test_worker_reports_a_checkpoint_it_could_not_keep_as_a_file_once(alur, db_engine, test_data, clock, tmp_path,
+                                                                     caplog):
+    """The folder holds another database's checkpoint #1: the worker stores its own #1, says so, and
+    does not try again on every run."""
+    settings = dataclasses.replace(alur.settings, audit_key_file=tmp_path / "audit.key",
+                                   checkpoint_dir=tmp_path / "checkpoints")
+    ensure_signing_key({}, settings.audit_key_file)
+    settings.checkpoint_dir.mkdir()
+    (settings.checkpoint_dir / "checkpoint-000001.json").write_text('{"body": "another database"}')
+    configured = open_alur(settings, clock=clock, db=db_engine)
+    configured.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    worker = build_worker(configured, environ={})
+    worker.run_once()
+    assert configured.checkpoints.latest().number == 1
+    assert [r.getMessage() for r in caplog.records if "checkpoint" in r.getMessage()] == [
+        f"audit checkpoint stored, but not kept as a file: Berkas checkpoint {settings.checkpoint_dir}"
+        "/checkpoint-000001.json sudah berisi checkpoint lain: folder checkpoint ini milik basis data lain"]
+    clock.advance(minutes=5)
+    worker.run_once()
+    assert len([r for r in caplog.records if "checkpoint" in r.getMessage()]) == 1
