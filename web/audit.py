@@ -65,7 +65,8 @@ def log() -> str:
     if instance_id is not None:
         _record(instance_id, "audit_trail")
     return render_template("audit/log.html", page=page, args=args,
-                           event_types=current_alur().audit_log.event_types())
+                           event_types=current_alur().audit_log.event_types(),
+                           latest_checkpoint=current_alur().checkpoints.latest())
 
 
 @bp.get("/kasus")

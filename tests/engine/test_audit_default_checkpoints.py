@@ -9,6 +9,7 @@ import stat
 
 import pytest
 from alembic import command
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from alur_testing import cli_in_process, make_settings
 from audit_helpers import rehash_chain
 from engine_helpers import PASSWORD, add_users, start_loop_case
@@ -80,6 +81,11 @@ def test_the_verification_page_says_plainly_when_no_checkpoint_exists(alur, test
     client.post("/masuk", data={"username": "auditor1", "password": PASSWORD})
     html = client.get("/audit/verifikasi").text
     assert "Belum ada checkpoint bertanda tangan." in html and "NO CHECKPOINT EXISTS YET" in html
+    assert "Belum ada checkpoint bertanda tangan." in client.get("/audit").text
+    alur.checkpoints.make_checkpoint(Ed25519PrivateKey.generate(), "admin")
+    assert "Checkpoint bertanda tangan terakhir: #1, Sen, 23 Nov 2026 08.30 WITA." in client.get("/audit").text
+    html = client.get("/audit/verifikasi").text
+    assert "Belum ada checkpoint" not in html and "NO CHECKPOINT" not in html
 
 
 @pytest.mark.sqlite_only("the migration is plain SQL on the system chain; it runs against a file migrated step by step")
