@@ -4,27 +4,33 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from engine import (
     Alur,
+    AnchorSet,
+    checkpoint_file_name,
     generate_key_file,
     KEY_FILE_ENV,
     key_id,
-    packet_signing_key,
     PUBLIC_KEY_ENV,
     public_key_text,
+    load_anchors,
+    signing_key,
     signing_key_from_env,
     trusted_keys_from_env,
 )
 
 
 def _keygen(alur: Alur, args: argparse.Namespace) -> int:
-    path = Path(args.output or os.environ.get(KEY_FILE_ENV) or "")
+    path = Path(args.output or os.environ.get(KEY_FILE_ENV) or alur.settings.audit_key_file or "")
     if not str(path) or path == Path("."):
         print(f"error [audit_key_error]: name the key file with -o or {KEY_FILE_ENV}")
         return 2
+    path.parent.mkdir(parents=True, exist_ok=True)
     key = generate_key_file(path, overwrite=args.force)
     public = public_key_text(key.public_key())
     print(f"private key written to {path} (mode 0600); keep it outside the database and its backups")
@@ -33,8 +39,14 @@ def _keygen(alur: Alur, args: argparse.Namespace) -> int:
     return 0
 
 
+def _trusted(alur: Alur, extra: list[str] | None) -> list[Any]:
+    """Trusted public keys: configured, given on the command line, and the key file ``alur init`` made."""
+    return trusted_keys_from_env(os.environ, extra or (), alur.settings.audit_key_file)
+
+
 def _checkpoint(alur: Alur, args: argparse.Namespace) -> int:
-    checkpoint = alur.checkpoints.make_checkpoint(signing_key_from_env(os.environ), args.actor, force=args.full)
+    key = signing_key(os.environ, alur.settings.audit_key_file) or signing_key_from_env(os.environ)  # raises
+    checkpoint = alur.checkpoints.make_checkpoint(key, args.actor, force=args.full)
     if checkpoint is None:
         latest = alur.checkpoints.latest()
         print(f"no chain moved since checkpoint #{latest.checkpoint_id if latest else '-'}; nothing signed "
@@ -43,21 +55,36 @@ def _checkpoint(alur: Alur, args: argparse.Namespace) -> int:
     else:
         print(f"checkpoint #{checkpoint.checkpoint_id}: {len(checkpoint.heads)} chain head(s) signed "
               f"with key {checkpoint.key_id} at {checkpoint.created_at.isoformat()}")
+    if alur.checkpoints.directory is not None and checkpoint is not None:
+        print(f"kept outside the database: {alur.checkpoints.directory / checkpoint_file_name(checkpoint.number)}")
     if args.output and checkpoint is not None:
         Path(args.output).write_text(json.dumps(checkpoint.to_dict(), indent=2) + "\n", encoding="utf-8")
         print(f"written to {args.output}")
     return 0
 
 
+def _anchors(alur: Alur, given: str | None) -> AnchorSet | None:
+    """The checkpoint files to check the database against: ``--anchor``, else the checkpoint folder if it exists."""
+    if given:
+        return load_anchors(Path(given))
+    folder = alur.settings.checkpoint_dir
+    return load_anchors(folder) if folder is not None and folder.is_dir() else None
+
+
 def _verify(alur: Alur, args: argparse.Namespace) -> int:
-    keys = trusted_keys_from_env(os.environ, args.public_keys or ())
+    try:
+        anchors = _anchors(alur, args.anchor)
+    except FileNotFoundError:
+        print(f"error [anchor_not_found]: no checkpoint file or folder at {args.anchor}", file=sys.stderr)
+        return 2
+    keys = _trusted(alur, args.public_keys)
     if args.case is not None:  # one case: its chain, its rows, its documents, and its replay with --replay
         report = alur.audit_verifier.verify_case(args.case, keys)
         if report.events == 0:
             alur.queries.case(args.case)  # CaseNotFound: neither in the log nor in the tables
         replays = [alur.replay.verify_replay(args.case)] if args.replay else []
     else:
-        report = alur.audit_verifier.verify(keys)
+        report = alur.audit_verifier.verify(keys, anchors=anchors)
         replays = alur.replay.verify_all() if args.replay else []
     ok = report.ok and all(r.ok for r in replays)
     if args.json:
@@ -83,9 +110,9 @@ def _replay(alur: Alur, args: argparse.Namespace) -> int:
 
 
 def _export_case(alur: Alur, args: argparse.Namespace) -> int:
-    keys = trusted_keys_from_env(os.environ, args.public_keys or ())
+    keys = _trusted(alur, args.public_keys)
     summary = alur.audit_export.export_case(args.instance_id, args.actor, args.output, keys,
-                                            packet_signing_key(os.environ))
+                                            signing_key(os.environ, alur.settings.audit_key_file))
     verdict = "verification OK" if summary.ok else "PROBLEMS FOUND (see verification.txt)"
     print(f"case {args.instance_id}: {summary.events} events, {len(summary.files)} files -> {args.output}; {verdict}")
     print(_signed_line(summary.signed))
@@ -94,7 +121,7 @@ def _export_case(alur: Alur, args: argparse.Namespace) -> int:
 
 def _export_log(alur: Alur, args: argparse.Namespace) -> int:
     summary = alur.audit_export.export_log(args.date_from, args.date_to, args.output, args.actor,
-                                           packet_signing_key(os.environ))
+                                           signing_key(os.environ, alur.settings.audit_key_file))
     print(f"{summary.events} events from {args.date_from} to {args.date_to} (WITA) -> {args.output}")
     print(_signed_line(summary.signed))
     return 0
@@ -114,6 +141,8 @@ def add_audit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     p.add_argument("--public-key", dest="public_keys", action="append",
                    help=f"a trusted public key or key file (also {PUBLIC_KEY_ENV})")
     p.add_argument("--case", type=int, metavar="ID", help="verify one case only")
+    p.add_argument("--anchor", help="checkpoint file or folder kept outside the database to check against "
+                   "(default: the checkpoint folder, ALUR_CHECKPOINT_DIR, if it exists)")
     p.add_argument("--replay", action="store_true", help="also re-execute every case and compare")
     p.add_argument("--json", action="store_true", help="the report as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="list every case replayed")

@@ -13,8 +13,8 @@ from alur.audit_cli import add_audit_commands
 from alur.mandate_cli import add_mandate_commands
 from alur.opd_cli import add_opd_commands
 from alur.worker_cli import add_worker_commands
-from engine import (ACCOUNT_FIELDS, AccountData, Alur, EngineError, UserView, open_alur, settings_from_env,
-                    upgrade_schema)
+from engine import (ACCOUNT_FIELDS, AccountData, Alur, EngineError, UserView, ensure_signing_key, open_alur,
+                    settings_from_env, upgrade_schema)
 
 Handler = Callable[[Alur, argparse.Namespace], int]
 
@@ -22,6 +22,10 @@ Handler = Callable[[Alur, argparse.Namespace], int]
 def _init(alur: Alur, args: argparse.Namespace) -> int:
     upgrade_schema(alur.settings.database_url)
     print(f"database ready: {alur.db.url.render_as_string(hide_password=True)}")
+    key = ensure_signing_key(os.environ, alur.settings.audit_key_file)  # checkpoints on by default
+    if key is not None:
+        print(f"audit signing key {'created' if key[1] else 'kept'}: {key[0]} (keep it outside the database and "
+              f"its backups; checkpoints also go to {alur.checkpoints.directory})")
     if args.deploy:  # seed: never replace a version deployed since (e.g. from the modeler)
         for result in alur.deployer.seed_directory(alur.settings.processes_dir, args.actor):
             print(f"{result.process_key} v{result.version} {'deployed' if result.created else 'unchanged'}")

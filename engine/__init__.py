@@ -23,8 +23,12 @@ Words: a *case* (kasus) is one run of an SOP. The code says "case"; the stored n
 "instance" where they name data (table ``process_instance``, column ``instance_id``, event types
 such as ``instance_started``, API fields), because renaming stored data would break the audit chain.
 """
+from engine.audit.anchors import AnchorSet, load_anchors
 from engine.audit.checkpoints import (
     KEY_FILE_ENV,
+    checkpoint_file_name,
+    ensure_signing_key,
+    signing_key,
     PUBLIC_KEY_ENV,
     generate_key_file,
     key_id,
@@ -91,5 +95,6 @@ __all__ = [
     "COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",
     "KEY_FILE_ENV", "PUBLIC_KEY_ENV", "generate_key_file", "key_id", "public_key_text", "signing_key_from_env",
     "trusted_keys_from_env", "packet_signing_key", "utc_text", "wita_text", "AuditEventView",
-    "FIRST_YEAR", "LAST_YEAR",
+    "FIRST_YEAR", "LAST_YEAR", "AnchorSet", "load_anchors", "checkpoint_file_name", "ensure_signing_key",
+    "signing_key",
 ]

@@ -56,6 +56,12 @@ class Settings:
     # Where people reach Alur (e.g. https://alur.diskominfo.kaltimprov.go.id): e-mails link to the
     # task or case under it. None: e-mails carry no link.
     public_url: str | None = None
+    # The Ed25519 key that signs audit checkpoints, kept outside the database: ``alur init`` writes it
+    # here (mode 0600) when it is missing and no key is given in ``ALUR_AUDIT_KEY``. None: no default key.
+    audit_key_file: Path | None = None
+    # Each signed checkpoint is also written here as a file, to be kept off the database host (a
+    # separate mount, or copied away); verification checks the database against it. None: no files.
+    checkpoint_dir: Path | None = None
 
     @property
     def roles_file(self) -> Path:
@@ -81,6 +87,8 @@ def settings_from_env() -> Settings:
         worker_max_sleep=float(os.environ.get("ALUR_WORKER_MAX_SLEEP", "30")),
         chromium=os.environ.get("ALUR_CHROMIUM") or None,
         public_url=public_url_from_env(),
+        audit_key_file=Path(os.environ.get("ALUR_AUDIT_KEY_FILE") or root / "audit.key"),
+        checkpoint_dir=Path(os.environ.get("ALUR_CHECKPOINT_DIR") or root / "checkpoints"),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Any, Callable
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
@@ -16,7 +17,9 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import HistoryStep, PermissionDenied, is_read_only, may_audit, packet_signing_key, trusted_keys_from_env
+from engine import (AnchorSet, HistoryStep, PermissionDenied, is_read_only, load_anchors, may_audit,
+                    trusted_keys_from_env)
+from engine import signing_key as configured_signing_key
 from web.auth import bearer_user
 from web.event_words import event_label, event_summary
 from web.formatting import wita
@@ -71,7 +74,8 @@ def log() -> str:
     if instance_id is not None:
         _record(instance_id, "audit_trail")
     return render_template("audit/log.html", page=page, args=args,
-                           event_types=current_alur().audit_log.event_types())
+                           event_types=current_alur().audit_log.event_types(),
+                           latest_checkpoint=current_alur().checkpoints.latest())
 
 
 @bp.get("/kasus")
@@ -95,7 +99,7 @@ def replay(instance_id: int) -> str:
 def case_verification(instance_id: int) -> str:
     alur = current_alur()
     instance = alur.queries.case(instance_id)
-    report = alur.audit_verifier.verify_case(instance_id, trusted_keys())
+    report = alur.audit_verifier.verify_case(instance_id, trusted_keys(), _anchors())
     replay_report = alur.replay.verify_replay(instance_id)
     _record(instance_id, "verification")
     return render_template("audit/verification.html", report=report, replays=[replay_report], instance=instance)
@@ -106,7 +110,8 @@ def verification() -> str:
     """Every chain and checkpoint; with ``?replay=1`` every case is also re-executed."""
     alur = current_alur()
     replays = alur.replay.verify_all() if request.args.get("replay") else []
-    return render_template("audit/verification.html", report=alur.audit_verifier.verify(trusted_keys()),
+    report = alur.audit_verifier.verify(trusted_keys(), anchors=_anchors())
+    return render_template("audit/verification.html", report=report,
                            replays=replays, instance=None)
 
 
@@ -162,12 +167,13 @@ def send_zip(write: Callable[[Any], Any], filename: str) -> Response:
 
 def trusted_keys() -> list[Any]:
     """Public keys from the app config (``ALUR_AUDIT_PUBLIC_KEY``, or the key file's public half)."""
-    return trusted_keys_from_env(_key_settings())
+    return trusted_keys_from_env(_key_settings(), default_file=current_alur().settings.audit_key_file)
 
 
 def signing_key() -> Any:
-    """The audit key that signs packet manifests, or None (the packet then says it is unsigned)."""
-    return packet_signing_key(_key_settings())
+    """The audit key that signs packet manifests (configured, else the key file ``alur init`` made), or None
+    (the packet then says it is unsigned)."""
+    return configured_signing_key(_key_settings(), current_alur().settings.audit_key_file)
 
 
 def _key_settings() -> dict[str, str]:
@@ -175,6 +181,13 @@ def _key_settings() -> dict[str, str]:
     return {name: str(config[key]) for name, key in (("ALUR_AUDIT_PUBLIC_KEY", "AUDIT_PUBLIC_KEY"),
                                                      ("ALUR_AUDIT_KEY_FILE", "AUDIT_KEY_FILE"),
                                                      ("ALUR_AUDIT_KEY", "AUDIT_KEY")) if config.get(key)}
+
+
+def _anchors() -> AnchorSet | None:
+    """The checkpoint files outside the database (``ALUR_CHECKPOINT_DIR``, else the engine's folder), if any."""
+    configured = current_app.config.get("CHECKPOINT_DIR")
+    folder = Path(configured) if configured else current_alur().settings.checkpoint_dir
+    return load_anchors(folder) if folder is not None and folder.is_dir() else None
 
 
 def _date(value: str | None) -> date | None:

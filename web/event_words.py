@@ -20,6 +20,8 @@ from web.time_words import cycle_text, iso_duration_text, working_duration
 EVENT_LABELS: dict[str, LazyString] = {
     # a case and its steps
     "instance_started": lazy_gettext("Kasus dimulai"),
+    "case_created": lazy_gettext("Kasus tercatat di rantai sistem"),
+    "cases_accounted": lazy_gettext("Kasus lama tercatat di rantai sistem"),
     "instance_completed": lazy_gettext("Kasus selesai"),
     "instance_cancelled": lazy_gettext("Kasus dibatalkan"),
     "instance_migrated": lazy_gettext("Kasus dipindahkan ke versi SOP lain"),

@@ -5,7 +5,7 @@ import os
 
 from werkzeug.serving import make_server
 
-from engine import Alur, start_embedded_worker, upgrade_schema
+from engine import Alur, ensure_signing_key, start_embedded_worker, upgrade_schema
 from web import create_app
 from web.demo import ensure_demo_opds, ensure_demo_users
 
@@ -13,6 +13,9 @@ from web.demo import ensure_demo_opds, ensure_demo_users
 def prepare(alur: Alur, demo_users: bool = True) -> None:
     """What ``alur init --deploy`` does, plus the demo accounts; every step is idempotent."""
     upgrade_schema(alur.settings.database_url)
+    key = ensure_signing_key(os.environ, alur.settings.audit_key_file)  # signed checkpoints on by default
+    if key is not None and key[1]:
+        print(f"audit signing key created: {key[0]}")
     for result in alur.deployer.seed_directory(alur.settings.processes_dir, "system"):
         if result.created:
             print(f"deployed {result.process_key} v{result.version}")

@@ -6,7 +6,12 @@ at a moment and is signed with a key the database never holds; a rewrite at or b
 checkpointed seq then no longer matches the signed head. To stay small, a checkpoint lists only
 the heads that moved since the previous one (the first lists all) and carries the sha256 of the
 previous one, so the checkpoints together sign every head at every moment, and deleting one from
-the middle shows.
+the middle shows. Each also carries its ``number`` (1, 2, 3 …, signed), and is written as a signed
+file to the checkpoint folder (``Settings.checkpoint_dir``), kept outside the database: deleting the
+newest checkpoints from the database then shows against those files (``engine.audit.anchors``).
+
+Checkpoints are on by default: ``alur init`` writes a key file (``ensure_signing_key``) under the
+instance folder unless a key is configured, and the worker signs with it.
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.audit.chain import canonical_json
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import EngineError
-from engine.persistence.models import AuditChainHead, AuditCheckpoint, AuditCheckpointHead
+from engine.persistence.models import AuditChainHead, AuditCheckpoint, AuditCheckpointHead, ProcessDefinition
 from engine.runtime.unit_of_work import UnitOfWork
 
 CHECKPOINT_FORMAT = "alur-checkpoint-1"
@@ -42,6 +47,12 @@ class AuditKeyError(EngineError):
     """The signing or verification key is missing or unreadable."""
 
     code = "audit_key_error"
+
+
+class CheckpointFileError(EngineError):
+    """A checkpoint could not be kept as a file outside the database (it is stored in the database)."""
+
+    code = "checkpoint_file_error"
 
 
 # -- keys ---------------------------------------------------------------------------------------
@@ -129,16 +140,54 @@ def signing_key_from_env(environ: Mapping[str, str]) -> Ed25519PrivateKey:
                         "buat dengan 'alur audit keygen'")
 
 
-def trusted_keys_from_env(environ: Mapping[str, str], extra: Iterable[str] = ()) -> list[Ed25519PublicKey]:
+def signing_key(environ: Mapping[str, str], default_file: Path | None) -> Ed25519PrivateKey | None:
+    """The configured signing key (``signing_key_from_env``), else the key file ``alur init`` wrote
+    (``Settings.audit_key_file``) if it exists; None when there is neither.
+
+    :raises AuditKeyError: a key is configured but cannot be read
+    """
+    if environ.get(KEY_FILE_ENV) or environ.get(KEY_ENV):
+        return signing_key_from_env(environ)
+    if default_file is not None and default_file.is_file():
+        return signing_key_from_env({KEY_FILE_ENV: str(default_file)})
+    return None
+
+
+def ensure_signing_key(environ: Mapping[str, str], default_file: Path | None) -> tuple[Path, bool] | None:
+    """Checkpoints on by default: write the key file (mode 0600, its folder made) unless it exists or
+    the key is given inline (``ALUR_AUDIT_KEY``). Returns (the file, whether it was made now), or None.
+
+    :raises AuditKeyError: the file cannot be written
+    """
+    if environ.get(KEY_ENV) and not environ.get(KEY_FILE_ENV):
+        return None
+    path = Path(environ[KEY_FILE_ENV]) if environ.get(KEY_FILE_ENV) else default_file
+    if path is None:
+        return None
+    if path.exists():
+        return path, False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AuditKeyError(f"Folder kunci audit tidak dapat dibuat: {path.parent}: {exc.strerror}",
+                            path=str(path)) from exc
+    generate_key_file(path)
+    return path, True
+
+
+def trusted_keys_from_env(environ: Mapping[str, str], extra: Iterable[str] = (),
+                          default_file: Path | None = None) -> list[Ed25519PublicKey]:
     """Public keys checkpoints are checked against: ``ALUR_AUDIT_PUBLIC_KEY`` (key text or a file path,
-    several separated by commas), the public half of a configured signing key, and ``extra``.
+    several separated by commas), the public half of a configured signing key (or of the key file
+    ``default_file`` made by ``alur init``), and ``extra``.
 
     :raises AuditKeyError: a configured key cannot be read
     """
     texts = [t.strip() for t in environ.get(PUBLIC_KEY_ENV, "").split(",") if t.strip()] + list(extra)
     keys = [load_public_key(_file_or_text(t)) for t in texts]
-    if environ.get(KEY_FILE_ENV) or environ.get(KEY_ENV):
-        keys.append(signing_key_from_env(environ).public_key())
+    own = signing_key(environ, default_file)
+    if own is not None:
+        keys.append(own.public_key())
     return keys
 
 
@@ -162,6 +211,7 @@ class ChainHeadValue:
 @dataclass(frozen=True)
 class CheckpointView:
     checkpoint_id: int
+    number: int
     created_at: datetime
     created_by: str
     key_id: str
@@ -172,13 +222,28 @@ class CheckpointView:
 
     def to_dict(self) -> dict[str, Any]:
         """The checkpoint as a verifier outside Alur needs it: the signed text, signature and key."""
-        return {"checkpoint_id": self.checkpoint_id, "body": self.body_json, "signature": self.signature,
-                "public_key": self.public_key, "key_id": self.key_id, "algorithm": "Ed25519"}
+        return {"checkpoint_id": self.checkpoint_id, "number": self.number, "body": self.body_json,
+                "signature": self.signature, "public_key": self.public_key, "key_id": self.key_id,
+                "algorithm": "Ed25519"}
 
 
 def checkpoint_view(row: AuditCheckpoint) -> CheckpointView:
-    return CheckpointView(row.id, row.created_at, row.created_by, row.key_id, heads_of(row.body_json),
-                          row.body_json, row.signature, row.public_key)
+    return CheckpointView(row.id, checkpoint_number(row), row.created_at, row.created_by, row.key_id,
+                          heads_of(row.body_json), row.body_json, row.signature, row.public_key)
+
+
+def number_of(body_json: str) -> int | None:
+    """The signed ``number`` of a checkpoint body; None in checkpoints made before it was signed."""
+    try:
+        value = json.loads(body_json).get("number")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def checkpoint_number(row: AuditCheckpoint) -> int:
+    """The checkpoint's number: the signed one, or its row id for checkpoints made before numbers were signed."""
+    return number_of(row.body_json) or row.id
 
 
 def heads_of(body_json: str) -> tuple[ChainHeadValue, ...]:
@@ -231,7 +296,8 @@ def make_checkpoint(session: Session, signing_key: Ed25519PrivateKey, actor: str
             return None
     previous = latest_checkpoint_row(session)
     body_json = canonical_json({
-        "format": CHECKPOINT_FORMAT, "created_at": now.isoformat(), "created_by": actor, "full": force,
+        "format": CHECKPOINT_FORMAT, "number": checkpoint_number(previous) + 1 if previous else 1,
+        "created_at": now.isoformat(), "created_by": actor, "full": force,
         "previous_id": previous.id if previous else None,
         "previous_sha256": body_digest(previous.body_json) if previous else None,
         "heads": [[h.chain, h.seq, h.hash] for h in heads],
@@ -255,21 +321,70 @@ def signature_valid(body_json: str, signature: str, key: Ed25519PublicKey) -> bo
     return True
 
 
+def checkpoint_file_name(number: int) -> str:
+    return f"checkpoint-{number:06d}.json"
+
+
+def write_checkpoint_file(directory: Path, checkpoint: CheckpointView) -> Path:
+    """The signed checkpoint as a file in ``directory`` (made if missing); an existing file is kept.
+
+    :raises CheckpointFileError: the file cannot be written, or one of that number holds another
+        checkpoint (the folder belongs to another database, e.g. one made afresh)
+    """
+    path = directory / checkpoint_file_name(checkpoint.number)
+    text = json.dumps(checkpoint.to_dict(), indent=2) + "\n"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as out:
+            out.write(text)
+    except FileExistsError as exc:
+        if _body_in(path.read_text(encoding="utf-8")) != checkpoint.body_json:
+            raise CheckpointFileError(f"Berkas checkpoint {path} sudah berisi checkpoint lain: folder checkpoint ini "
+                                "milik basis data lain", path=str(path)) from exc
+    except OSError as exc:
+        raise CheckpointFileError(f"Berkas checkpoint tidak dapat ditulis: {path}: {exc.strerror}",
+                                  path=str(path)) from exc
+    return path
+
+
+def _body_in(text: str) -> object:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value.get("body") if isinstance(value, dict) else None
+
+
 class Checkpoints:
     """Use cases: make a checkpoint (periodically from the worker, or on demand), list them."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock = utcnow) -> None:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock = utcnow, directory: Path | None = None) -> None:
         self._sessions = sessions
         self._clock = clock
+        self.directory = directory  # each checkpoint is also written here, outside the database
 
     def make_checkpoint(self, signing_key: Ed25519PrivateKey, actor: str = "system",
                         force: bool = False) -> CheckpointView | None:
-        """Sign the chain heads that moved (all with ``force``); None when nothing moved.
+        """Sign the chain heads that moved (all with ``force``); None when nothing moved. Once stored,
+        the checkpoint is written to the checkpoint folder (or, when nothing moved, the latest one
+        again if its file is missing, e.g. a write failed before).
 
-        The worker calls this periodically; ``alur audit checkpoint`` on demand.
+        The worker calls this periodically and after a deploy; ``alur audit checkpoint`` on demand.
+
+        :raises CheckpointFileError: the checkpoint is stored but its file could not be written
         """
         with UnitOfWork.begin(self._sessions) as work:
-            return make_checkpoint(work.session, signing_key, actor, self._clock(), force=force)
+            checkpoint = make_checkpoint(work.session, signing_key, actor, self._clock(), force=force)
+        if self.directory is not None:
+            written = checkpoint or self.latest()
+            if written is not None:
+                write_checkpoint_file(self.directory, written)
+        return checkpoint
+
+    def latest_definition_id(self) -> int | None:
+        """The newest deployment (the worker signs a checkpoint once it sees a new one)."""
+        with self._sessions() as session:
+            return session.scalar(select(func.max(ProcessDefinition.id)))
 
     def latest(self) -> CheckpointView | None:
         with self._sessions() as session:

@@ -4,6 +4,9 @@ The chains show an edited, deleted, inserted or reordered event. The checkpoints
 chains alone cannot: a chain rewritten from some event on and hashed again, head row included.
 A checkpoint "no longer matches" when its signature is invalid, its key is not trusted, a
 predecessor is missing, or the events up to a checkpointed seq no longer hash to the signed head.
+Checked against the checkpoint files kept outside the database (``engine.audit.anchors``), it also
+fails when a checkpoint a file holds is missing from the database or differs. And every case must
+be accounted for by the system chain (``engine.audit.case_accounting``).
 """
 from __future__ import annotations
 
@@ -17,9 +20,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.audit.anchors import AnchorSet
+from engine.audit.case_accounting import CaseProblem, verify_case_accounting
 from engine.audit.chain import GENESIS, ChainProblem, event_hash, case_chain, verify_chain, verify_chains
-from engine.audit.checkpoints import (CHECKPOINT_FORMAT, AuditKeyError, ChainHeadValue, body_digest, heads_of,
-                                load_public_key, signature_valid, trusted_key_texts)
+from engine.audit.checkpoints import (CHECKPOINT_FORMAT, AuditKeyError, ChainHeadValue, body_digest,
+                                      checkpoint_number, heads_of, load_public_key, signature_valid,
+                                      trusted_key_texts)
 from engine.audit.document_check import DocumentProblem
 from engine.audit.records_check import check_records
 from engine.audit.table_check import TableProblem
@@ -29,7 +35,9 @@ from engine.persistence.models import AuditChainHead, AuditCheckpoint, AuditEven
 @dataclass(frozen=True)
 class CheckpointProblem:
     checkpoint_id: int
-    kind: str  # signature_invalid, untrusted_key, malformed, predecessor_missing, event_missing, chain_rewritten
+    # signature_invalid, untrusted_key, malformed, predecessor_missing, event_missing, chain_rewritten; against
+    # the files outside: checkpoint_missing, checkpoint_differs, anchor_invalid, anchor_untrusted, anchor_unreadable
+    kind: str
     detail: str
     chain: str | None = None
     seq: int | None = None
@@ -55,28 +63,36 @@ class AuditReport:
     warnings: list[str] = field(default_factory=list)
     table_problems: list[TableProblem] = field(default_factory=list)  # engine.audit.table_check
     document_problems: list[DocumentProblem] = field(default_factory=list)  # engine.audit.document_check
+    case_problems: list[CaseProblem] = field(default_factory=list)
+    anchor_files: int = 0  # checkpoint files outside the database checked against
+    anchor_location: str | None = None
 
     @property
     def ok(self) -> bool:
-        return (not self.chain_problems and not self.checkpoint_problems and not self.table_problems
-                and not self.document_problems)
+        return (not self.chain_problems and not self.checkpoint_problems and not self.case_problems
+                and not self.table_problems and not self.document_problems)
 
     def lines(self) -> list[str]:
         """The report as text, one finding a line: what ``alur audit verify`` prints."""
         result = [f"WARNING {w}" for w in self.warnings]
         result += [f"BROKEN {p}" for p in self.chain_problems]
         result += [f"CHECKPOINT MISMATCH {p}" for p in self.checkpoint_problems]
+        result += [f"CASE NOT ACCOUNTED FOR {p}" for p in self.case_problems]
         result += [f"TABLE DIFFERS FROM LOG {p}" for p in self.table_problems]
         result += [f"DOCUMENT {p}" for p in self.document_problems]
         if self.ok:
             latest = (f"; latest #{self.latest_checkpoint_id} at {self.latest_checkpoint_at.isoformat()}"
                       if self.latest_checkpoint_id and self.latest_checkpoint_at else "")
-            result.append(f"OK: every audit chain is intact ({self.chains} chains, {self.events} events); "
-                          f"{self.checkpoints} signed checkpoint(s) match{latest}; case tables and documents "
-                          "match the log")
+            signed = (f"{self.checkpoints} signed checkpoint(s) match{latest}" if self.checkpoints
+                      else "NO CHECKPOINT EXISTS YET")
+            outside = (f"; {self.anchor_files} checkpoint file(s) in {self.anchor_location} match"
+                       if self.anchor_location else "")
+            result.append(f"OK: every audit chain is intact ({self.chains} chains, {self.events} events), every "
+                          f"case accounted for; {signed}{outside}; case tables and documents match the log")
         else:
             result.append(f"FAILED: {len(self.chain_problems)} broken chain(s), "
                           f"{len(self.checkpoint_problems)} checkpoint mismatch(es), "
+                          f"{len(self.case_problems)} case(s) not accounted for, "
                           f"{len(self.table_problems)} table difference(s), "
                           f"{len(self.document_problems)} document problem(s)")
         return result
@@ -91,12 +107,15 @@ class AuditReport:
             "checkpoint_problems": [asdict(p) for p in self.checkpoint_problems],
             "table_problems": [asdict(p) for p in self.table_problems],
             "document_problems": [asdict(p) for p in self.document_problems],
+            "case_problems": [asdict(p) for p in self.case_problems],
+            "anchor_files": self.anchor_files, "anchor_location": self.anchor_location,
         }
 
 
 def verify_audit(session: Session, trusted_keys: Sequence[Ed25519PublicKey] = (),
-                 chains: Iterable[str] | None = None) -> AuditReport:
-    """Verify every chain (or only ``chains``) and every checkpoint's claims about them.
+                 chains: Iterable[str] | None = None, anchors: AnchorSet | None = None) -> AuditReport:
+    """Verify every chain (or only ``chains``), every checkpoint's claims about them, the checkpoints
+    against the files kept outside (``anchors``), and that every case is accounted for.
 
     Without trusted keys a signature is checked against the key stored beside it only, which
     proves nothing against someone who can write the table; the report then says so.
@@ -107,9 +126,11 @@ def verify_audit(session: Session, trusted_keys: Sequence[Ed25519PublicKey] = ()
     else:
         found = (verify_chain(session, chain) for chain in sorted(wanted))
         chain_problems = [p for p in found if p is not None]
-    checkpoint_problems, rows, warnings, covered = _verify_checkpoints(session, trusted_keys, wanted)
+    checkpoint_problems, rows, warnings, covered = _verify_checkpoints(session, trusted_keys, wanted, anchors)
     if rows:
         warnings += _uncovered(session, covered, wanted)
+    case_ids = None if wanted is None else {int(c.split(":", 1)[1]) for c in wanted if c.startswith("instance:")}
+    case_problems = verify_case_accounting(session, case_ids)
     event_count = select(func.count()).select_from(AuditEvent)
     chain_count = select(func.count(func.distinct(AuditEvent.chain)))
     if wanted is not None:
@@ -119,7 +140,9 @@ def verify_audit(session: Session, trusted_keys: Sequence[Ed25519PublicKey] = ()
     return AuditReport(chain_problems, checkpoint_problems, chains=session.scalar(chain_count) or 0,
                        events=session.scalar(event_count) or 0, checkpoints=len(rows),
                        latest_checkpoint_id=latest.id if latest else None,
-                       latest_checkpoint_at=latest.created_at if latest else None, warnings=warnings)
+                       latest_checkpoint_at=latest.created_at if latest else None, warnings=warnings,
+                       case_problems=case_problems, anchor_files=len(anchors.anchors) if anchors else 0,
+                       anchor_location=anchors.location if anchors else None)
 
 
 def _uncovered(session: Session, covered: dict[str, int], wanted: set[str] | None) -> list[str]:
@@ -135,19 +158,29 @@ def _uncovered(session: Session, covered: dict[str, int], wanted: set[str] | Non
     return [f"{len(behind)} chain(s) have events not yet covered by a signed checkpoint"] if behind else []
 
 
-def _verify_checkpoints(session: Session, trusted_keys: Sequence[Ed25519PublicKey], wanted: set[str] | None
+def _verify_checkpoints(session: Session, trusted_keys: Sequence[Ed25519PublicKey], wanted: set[str] | None,
+                        anchors: AnchorSet | None
                         ) -> tuple[list[CheckpointProblem], list[AuditCheckpoint], list[str], dict[str, int]]:
     rows = list(session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)))
     trusted = trusted_key_texts(trusted_keys)
     warnings = []
-    if not rows:
-        warnings.append("no signed checkpoint yet: a chain rewritten and hashed again cannot be detected "
-                        "(make one with 'alur audit checkpoint')")
+    if not rows and not (anchors and anchors.anchors):
+        warnings.append("no signed checkpoint yet (none exists): a chain rewritten and hashed again cannot be detected "
+                        "(the worker signs one hourly and after each deploy; or run 'alur audit checkpoint')")
     elif not trusted:
         warnings.append("no trusted public key given (ALUR_AUDIT_PUBLIC_KEY, ALUR_AUDIT_KEY_FILE or "
                         "--public-key): signatures were checked only against the keys stored with them")
     problems: list[CheckpointProblem] = []
     claims: dict[str, list[tuple[int, ChainHeadValue]]] = {}
+    if anchors is None:
+        if rows and trusted and wanted is None:
+            warnings.append("no checkpoint folder to check against: deleting the newest checkpoints from the "
+                            "database cannot be detected (set ALUR_CHECKPOINT_DIR or give --anchor)")
+    else:
+        if rows and not anchors.anchors:
+            warnings.append(f"no checkpoint file in {anchors.location} yet: deleting the newest checkpoints from "
+                            "the database cannot be detected until one is written")
+        problems += _check_anchors(rows, anchors, trusted, wanted, claims)
     previous: AuditCheckpoint | None = None
     for row in rows:
         problem = _checkpoint_problem(row, previous, trusted)
@@ -163,6 +196,39 @@ def _verify_checkpoints(session: Session, trusted_keys: Sequence[Ed25519PublicKe
         problems.extend(_check_claims(session, chain, claims[chain]))
     covered = {chain: max(head.seq for _cid, head in heads) for chain, heads in claims.items()}
     return problems, rows, warnings, covered
+
+
+def _check_anchors(rows: list[AuditCheckpoint], anchors: AnchorSet, trusted: set[str], wanted: set[str] | None,
+                   claims: dict[str, list[tuple[int, ChainHeadValue]]]) -> list[CheckpointProblem]:
+    """Each checkpoint file must be in the database with the same signed text. The heads a file signs
+    whose checkpoint the database lost or changed are added to ``claims``: the chains must still hold them."""
+    stored = {checkpoint_number(row): row for row in rows}
+    problems = [CheckpointProblem(0, "anchor_unreadable", f"{source} is not a checkpoint file")
+                for source in anchors.unreadable]
+    for anchor in anchors.anchors:
+        if not anchor.signed():
+            problems.append(CheckpointProblem(anchor.number, "anchor_invalid",
+                                              f"the file {anchor.source} does not match its signature"))
+            continue
+        if trusted and anchor.public_key not in trusted:
+            problems.append(CheckpointProblem(anchor.number, "anchor_untrusted",
+                                              f"the file {anchor.source} is signed by a key that is not trusted"))
+            continue
+        row = stored.get(anchor.number)
+        if row is not None and row.body_json == anchor.body_json and row.signature == anchor.signature:
+            continue
+        if row is None:
+            problems.append(CheckpointProblem(anchor.number, "checkpoint_missing",
+                                              f"the database has no checkpoint #{anchor.number}, which the file "
+                                              f"{anchor.source} holds: checkpoints were deleted"))
+        else:
+            problems.append(CheckpointProblem(anchor.number, "checkpoint_differs",
+                                              f"the database's checkpoint #{anchor.number} is not the one the file "
+                                              f"{anchor.source} holds: checkpoints were replaced"))
+        for head in anchor.heads:
+            if wanted is None or head.chain in wanted:
+                claims.setdefault(head.chain, []).append((anchor.number, head))
+    return problems
 
 
 def _checkpoint_problem(row: AuditCheckpoint, previous: AuditCheckpoint | None,
@@ -243,12 +309,13 @@ class AuditVerifier:
         self._attachments_dir = attachments_dir
 
     def verify(self, trusted_keys: Sequence[Ed25519PublicKey] = (),
-               chains: Iterable[str] | None = None) -> AuditReport:
+               chains: Iterable[str] | None = None, anchors: AnchorSet | None = None) -> AuditReport:
         with self._sessions() as session:
             wanted = list(chains) if chains is not None else None
-            report = verify_audit(session, trusted_keys, wanted)
+            report = verify_audit(session, trusted_keys, wanted, anchors)
             tables, documents = check_records(session, self._attachments_dir, wanted)
             return replace(report, table_problems=tables, document_problems=documents)
 
-    def verify_case(self, instance_id: int, trusted_keys: Sequence[Ed25519PublicKey] = ()) -> AuditReport:
-        return self.verify(trusted_keys, [case_chain(instance_id)])
+    def verify_case(self, instance_id: int, trusted_keys: Sequence[Ed25519PublicKey] = (),
+                    anchors: AnchorSet | None = None) -> AuditReport:
+        return self.verify(trusted_keys, [case_chain(instance_id)], anchors)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.attempts import ACTION_CLAIM_TASK, ACTION_COMPLETE_TASK, AttemptLog
 from engine.audit.chain import case_chain
+from engine.audit.case_accounting import record_case_created
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
@@ -214,6 +215,7 @@ class Runner:
         if within is not None:
             within(work, instance.id)
         case = _Case(instance.id, row.id, definition.process_key, business_key, "running", instance.state_json, 1)
+        record_case_created(work, instance.id, definition.process_key, row.version, actor, now)
         work.record_for_case(instance.id, "instance_started", actor=actor, at=now, payload={
             "process_key": definition.process_key, "version": row.version, "business_key": business_key,
             "data": initial, **(also or {})})

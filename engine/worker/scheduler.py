@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from engine.audit.checkpoints import KEY_ENV, KEY_FILE_ENV, signing_key_from_env
+from engine.audit.checkpoints import CheckpointFileError, signing_key
 from engine.worktime.clock import Clock, utcnow
 from engine.worker.mailer import Mailer
 from engine.worker.jobs import RunReport, Scheduling
@@ -43,7 +43,8 @@ class Worker:
     def __init__(self, scheduling: Scheduling, mailer: Mailer | None = None, clock: Clock = utcnow,
                  max_sleep: float = DEFAULT_MAX_SLEEP, hooks: ItemHooks | None = None,
                  checkpoint: Callable[[], object] | None = None,
-                 checkpoint_every: timedelta = CHECKPOINT_EVERY) -> None:
+                 checkpoint_every: timedelta = CHECKPOINT_EVERY,
+                 deployments: Callable[[], object] | None = None) -> None:
         if max_sleep < MIN_SLEEP:
             raise ValueError(f"max_sleep must be at least {MIN_SLEEP} s")
         self._scheduling = scheduling
@@ -55,6 +56,9 @@ class Worker:
         self._checkpoint = checkpoint  # signs the audit chain heads (issue 6), when a key is configured
         self._checkpoint_every = checkpoint_every
         self._last_checkpoint: datetime | None = None
+        # The newest deployment (any value that changes with a deploy): a deploy is signed at once.
+        self._deployments = deployments
+        self._deployed_at_checkpoint: object = None
         # Held for a whole tick: stop() waits on it before shutting the scheduler down, because a
         # tick that reschedules itself during shutdown would wait for the scheduler's lock forever.
         self._tick_lock = threading.Lock()
@@ -82,14 +86,20 @@ class Worker:
         return report
 
     def _maybe_checkpoint(self, now: datetime) -> None:
-        """Sign the audit chain heads at most every ``checkpoint_every`` (nothing stored if none moved)."""
+        """Sign the audit chain heads every ``checkpoint_every`` and after every deploy (nothing stored if
+        none moved)."""
         if self._checkpoint is None or self.hooks.stop_requested():
             return
-        if self._last_checkpoint is not None and now - self._last_checkpoint < self._checkpoint_every:
-            return
         try:
-            self._checkpoint()
-            self._last_checkpoint = now
+            deployed = self._deployments() if self._deployments is not None else None
+            if (self._last_checkpoint is not None and now - self._last_checkpoint < self._checkpoint_every
+                    and deployed == self._deployed_at_checkpoint):
+                return
+            try:
+                self._checkpoint()
+            except CheckpointFileError as exc:  # signed and stored; the file is retried with the next one
+                log.error("audit checkpoint stored, but not kept as a file: %s", exc.message)
+            self._last_checkpoint, self._deployed_at_checkpoint = now, deployed
         except Exception:  # noqa: BLE001 - retried on the next run
             log.exception("audit checkpoint failed")
 
@@ -166,14 +176,15 @@ class Worker:
 
 def build_worker(alur: Any, hooks: ItemHooks | None = None,
                  environ: Mapping[str, str] = os.environ) -> Worker:
-    """A worker over an ``Alur`` (``engine.bootstrap``), with e-mail when SMTP is configured and
-    periodic signed audit checkpoints when a key is (``ALUR_AUDIT_KEY_FILE`` or ``ALUR_AUDIT_KEY``)."""
+    """A worker over an ``Alur`` (``engine.bootstrap``), with e-mail when SMTP is configured and signed
+    audit checkpoints, hourly and after each deploy, when a key is: ``ALUR_AUDIT_KEY_FILE`` or
+    ``ALUR_AUDIT_KEY``, else the key file ``alur init`` made (``Settings.audit_key_file``)."""
     checkpoint = None
-    if environ.get(KEY_FILE_ENV) or environ.get(KEY_ENV):
-        key = signing_key_from_env(environ)
+    key = signing_key(environ, alur.settings.audit_key_file)
+    if key is not None:
         checkpoint = lambda: alur.checkpoints.make_checkpoint(key, "system")  # noqa: E731
     return Worker(alur.scheduling, alur.mailer, alur.clock, alur.settings.worker_max_sleep, hooks,
-                  checkpoint=checkpoint)
+                  checkpoint=checkpoint, deployments=alur.checkpoints.latest_definition_id)
 
 
 def start_embedded_worker(alur: Any) -> Worker:

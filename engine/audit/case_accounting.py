@@ -1,0 +1,148 @@
+"""Every case accounted for: the system chain records each case's creation.
+
+A case's own chain shows an edit inside it, but deleting a whole case (its row, tasks, events and
+chain head) leaves nothing behind to disagree. So the unit of work that inserts a case also appends
+``case_created`` to the system chain, naming the case and ``previous_case``, the highest case id
+that existed when it was made. Verification then fails, naming the case id, when:
+
+- a recorded case has no row or no chain any more (``deleted``);
+- a case named as ``previous_case`` was never recorded nor backfilled (``gap``: it was deleted
+  together with its creation event, and the system chain hashed again);
+- a case row has no creation event (``unrecorded``: inserted around Alur);
+- a case id was recorded twice (``reused``: on SQLite the newest case was deleted and its id reused).
+
+Ids a rolled-back transaction consumed (PostgreSQL sequences) are never recorded nor named as
+``previous_case``, so they are not gaps. Cases made before this record existed are listed once by
+the schema revision ``0005_case_accounting`` in one ``cases_accounted`` event (id ranges).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.audit.chain import SYSTEM_CHAIN, case_chain
+from engine.persistence.models import AuditChainHead, AuditEvent, ProcessInstance
+from engine.runtime.unit_of_work import UnitOfWork
+
+CASE_CREATED = "case_created"
+CASES_ACCOUNTED = "cases_accounted"  # the one-off backfill at upgrade
+
+
+def record_case_created(work: UnitOfWork, instance_id: int, process_key: str, version: int, actor: str,
+                        at: datetime) -> None:
+    """In the transaction inserting case ``instance_id`` (row flushed): its creation on the system chain."""
+    previous = work.session.scalar(select(func.max(ProcessInstance.id)).where(ProcessInstance.id < instance_id))
+    work.record(SYSTEM_CHAIN, CASE_CREATED, actor=actor, at=at, instance_id=instance_id, payload={
+        "process_key": process_key, "version": version, "previous_case": previous})
+
+
+def id_ranges(ids: Iterable[int]) -> list[list[int]]:
+    """Sorted ids as inclusive ranges: [1, 2, 3, 7] -> [[1, 3], [7, 7]] (the backfill event's payload)."""
+    ranges: list[list[int]] = []
+    for value in sorted(set(ids)):
+        if ranges and ranges[-1][1] == value - 1:
+            ranges[-1][1] = value
+        else:
+            ranges.append([value, value])
+    return ranges
+
+
+@dataclass(frozen=True)
+class CaseProblem:
+    instance_id: int
+    kind: str  # deleted, gap, unrecorded, reused, changed
+    detail: str
+    event_id: int | None = None
+
+    def __str__(self) -> str:
+        return f"case {self.instance_id}: {self.kind}: {self.detail}"
+
+
+def verify_case_accounting(session: Session, instance_ids: set[int] | None = None) -> list[CaseProblem]:
+    """Compare the system chain's record of created cases with the cases stored (``instance_ids``: only
+    these, e.g. the case verification page; a gap is about a case that is gone, so only the whole check
+    looks for gaps)."""
+    created: dict[int, list[tuple[int, dict[str, object]]]] = {}
+    backfilled: set[int] = set()
+    recorded = AuditEvent.event_type == CASE_CREATED
+    rows_query = select(ProcessInstance.id, ProcessInstance.process_key)
+    heads_query = select(AuditChainHead.chain, AuditChainHead.seq).where(AuditChainHead.chain.like("instance:%"))
+    if instance_ids is not None:
+        recorded &= AuditEvent.instance_id.in_(instance_ids)
+        rows_query = rows_query.where(ProcessInstance.id.in_(instance_ids))
+        heads_query = heads_query.where(AuditChainHead.chain.in_([case_chain(i) for i in instance_ids]))
+    events = session.execute(select(AuditEvent.id, AuditEvent.event_type, AuditEvent.instance_id,
+                                    AuditEvent.payload_json)
+                             .where(AuditEvent.chain == SYSTEM_CHAIN,
+                                    recorded | (AuditEvent.event_type == CASES_ACCOUNTED))
+                             .order_by(AuditEvent.seq))
+    for event_id, event_type, instance_id, payload_json in events:
+        payload = _payload(payload_json)
+        if event_type == CASES_ACCOUNTED:
+            for low, high in _ranges(payload.get("ranges")):
+                backfilled.update(range(low, high + 1))
+        elif instance_id is not None:
+            created.setdefault(instance_id, []).append((event_id, payload))
+    rows = dict(session.execute(rows_query).tuples().all())
+    heads = dict(session.execute(heads_query).tuples().all())
+    problems: list[CaseProblem] = []
+    for case_id in sorted(set(created) | backfilled | set(rows)):
+        if instance_ids is not None and case_id not in instance_ids:
+            continue
+        problem = _case_problem(case_id, created.get(case_id, []), case_id in backfilled, rows.get(case_id),
+                                heads.get(case_chain(case_id), 0))
+        if problem is not None:
+            problems.append(problem)
+    if instance_ids is not None:
+        return problems
+    accounted = set(created) | backfilled
+    for case_id, records in sorted(created.items()):
+        for event_id, payload in records:
+            previous = payload.get("previous_case")
+            if isinstance(previous, int) and previous not in accounted:
+                problems.append(CaseProblem(previous, "gap", f"case {case_id} was created after it (event "
+                                            f"id={event_id}), but no creation of case {previous} is recorded: "
+                                            "the case and its creation event were removed", event_id))
+                accounted.add(previous)  # named once
+    return problems
+
+
+def _case_problem(case_id: int, records: list[tuple[int, dict[str, object]]], backfilled: bool,
+                  process_key: str | None, head_seq: int) -> CaseProblem | None:
+    last_event = records[-1][0] if records else None
+    if not records and not backfilled:
+        return CaseProblem(case_id, "unrecorded", "the case is stored but its creation is not recorded on the "
+                           "system chain (inserted outside Alur)")
+    if process_key is None or head_seq == 0:
+        missing = " and ".join(part for part, gone in (("its row", process_key is None),
+                                                      ("its audit chain", head_seq == 0)) if gone)
+        return CaseProblem(case_id, "deleted", f"its creation is recorded on the system chain, but {missing} "
+                           "no longer exist(s)", last_event)
+    if len(records) > 1:
+        return CaseProblem(case_id, "reused", f"created {len(records)} times (events "
+                           f"{', '.join(str(e) for e, _ in records)}): an earlier case with this id was deleted",
+                           last_event)
+    if records and records[-1][1].get("process_key") != process_key:
+        return CaseProblem(case_id, "changed", f"recorded as a case of {records[-1][1].get('process_key')}, "
+                           f"stored as one of {process_key}", last_event)
+    return None
+
+
+def _payload(payload_json: str) -> dict[str, object]:
+    try:
+        value = json.loads(payload_json)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _ranges(value: object) -> list[tuple[int, int]]:
+    if not isinstance(value, list):
+        return []
+    return [(r[0], r[1]) for r in value
+            if isinstance(r, list) and len(r) == 2 and all(isinstance(x, int) for x in r)]
