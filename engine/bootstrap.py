@@ -42,7 +42,7 @@ from engine.runtime.drafts import Drafts
 from engine.runtime.comments import Comments
 from engine.runtime.registration import Registrations
 from engine.runtime.runner import Runner
-from engine.sop.render import SopDocuments
+from engine.sop.render import Organisation, SopDocuments
 from engine.worker.announcements import Announcements
 from engine.worker.digest import Digests
 from engine.worker.escalation import Escalation
@@ -148,7 +148,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         catalog=catalog, attachments=attachments, drafts=drafts,
         tokens=TokenService(sessions, users, clock), versions=Versions(sessions),
         migrator=CaseMigrator(sessions, definitions, calendar, clock),
-        sop_documents=SopDocuments(sessions, roles, chromium=settings.chromium),
+        sop_documents=SopDocuments(sessions, roles, Organisation(logo=settings.sop_logo), chromium=settings.chromium),
         model_lint=BpmnLint(PROJECT_ROOT),
         mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),
         opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),

@@ -56,6 +56,8 @@ class Settings:
     # Where people reach Alur (e.g. https://alur.diskominfo.kaltimprov.go.id): e-mails link to the
     # task or case under it. None: e-mails carry no link.
     public_url: str | None = None
+    # The logo on the SOP document's kop (the Pemprov Kaltim emblem); None: printed without a logo.
+    sop_logo: Path | None = None
 
     @property
     def roles_file(self) -> Path:
@@ -81,7 +83,18 @@ def settings_from_env() -> Settings:
         worker_max_sleep=float(os.environ.get("ALUR_WORKER_MAX_SLEEP", "30")),
         chromium=os.environ.get("ALUR_CHROMIUM") or None,
         public_url=public_url_from_env(),
+        sop_logo=find_sop_logo(root),
     )
+
+
+SOP_LOGO_NAMES = ("sop_logo.png", "sop_logo.svg", "sop_logo.jpg")
+
+
+def find_sop_logo(instance_dir: Path) -> Path | None:
+    """``ALUR_SOP_LOGO`` if set, else ``sop_logo.png``/``.svg``/``.jpg`` in the instance folder, if present."""
+    explicit = os.environ.get("ALUR_SOP_LOGO", "").strip()
+    candidates = [Path(explicit)] if explicit else [instance_dir / name for name in SOP_LOGO_NAMES]
+    return next((path for path in candidates if path.is_file()), None)
 
 
 def public_url_from_env() -> str | None:
