@@ -148,18 +148,23 @@ def migrate(process_key: str) -> Response:
 @bp.get("/<process_key>/versi/<int:version>/dokumen")
 @login_required
 def document(process_key: str, version: int) -> Response:
-    """The SOP document (PermenPAN-RB 35/2012 layout), print-ready; every signed-in person may read it."""
+    """The SOP document (PermenPAN-RB 35/2012 layout), print-ready; every signed-in person may read it.
+    ``?catatan=0`` leaves out the "Catatan pemodelan" appendix (the print of the SOP alone)."""
+    notes = request.args.get("catatan") != "0"
     links = [("‹ Kembali", url_for(".versions", process_key=process_key) if may_read_models(current_user.roles)
               else url_for("processes.show", process_key=process_key)),
-             ("Unduh PDF", url_for(".document_pdf", process_key=process_key, version=version))]
-    html = current_alur().sop_documents.html(process_key, version, links)
+             ("Unduh PDF", url_for(".document_pdf", process_key=process_key, version=version,
+                                   **({} if notes else {"catatan": "0"}))),
+             ("Tanpa catatan pemodelan" if notes else "Dengan catatan pemodelan",
+              url_for(".document", process_key=process_key, version=version, **({"catatan": "0"} if notes else {})))]
+    html = current_alur().sop_documents.html(process_key, version, links, include_notes=notes)
     return current_app.response_class(html, mimetype="text/html")
 
 
 @bp.get("/<process_key>/versi/<int:version>/dokumen.pdf")
 @login_required
 def document_pdf(process_key: str, version: int) -> Response:
-    pdf = current_alur().sop_documents.pdf(process_key, version)
+    pdf = current_alur().sop_documents.pdf(process_key, version, include_notes=request.args.get("catatan") != "0")
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="SOP-{process_key}-v{version}.pdf"'
     return response

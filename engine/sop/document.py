@@ -190,7 +190,10 @@ def build_document(xml: bytes, roles: RoleCatalog, version: int = 0, deployed_by
     edges = _edges(graph, rows, row_of)
     label = PROCESS_PROPERTY_LABELS.get
     process_key = process.get("id", "")  # a deployed process has one
-    official_value = (lambda k: props.get(f"sop_resmi_{k}", "")) if official else props.get  # noqa: E731
+
+    def official_value(key: str) -> str:
+        return props.get(f"sop_resmi_{key}" if official else key, "")
+
     header = [IdentityField(k, label(k, k), official_value(k) if k != "disahkan_oleh" else props.get(k, ""))
               for k in IDENTITY_HEADER]
     return SopDocument(

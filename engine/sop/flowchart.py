@@ -80,7 +80,8 @@ def lay_out(document: SopDocument) -> Flowchart:
     page_of = {i: p for p, rows in enumerate(pages) for i in rows}
     drawings = [RowDrawing(row, i, heights[i]) for i, row in enumerate(document.rows)]
     _draw(document, drawings, geometry, tracks, page_of)
-    return Flowchart(geometry, header, header_font, [FlowPage(n + 1, [drawings[i] for i in rows]) for n, rows in enumerate(pages)],
+    flow_pages = [FlowPage(n + 1, [drawings[i] for i in rows]) for n, rows in enumerate(pages)]
+    return Flowchart(geometry, header, header_font, flow_pages,
                      legend_svg=_legend())
 
 
@@ -251,7 +252,7 @@ class _Painter:
         drawing = self.drawings[row]
         columns, half = drawing.row.symbol_columns, _symbol_width(drawing.row.symbol, self.geometry) / 2
         y = drawing.height / 2
-        for a, b in zip(columns, columns[1:]):
+        for a, b in zip(columns, columns[1:], strict=False):
             xa, xb = _column_x(a, self.geometry), _column_x(b, self.geometry)
             step = half if xb > xa else -half
             self.canvases[row].lines.append(_Line([(xa + step, y), (xb - step, y)], arrow=True))

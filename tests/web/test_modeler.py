@@ -142,6 +142,10 @@ def test_sop_document_page_and_pdf(client):
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "PENGELOLAAN GANGGUAN DATABASE" in text and "Unduh PDF" in text and "Kelengkapan" in text
     assert "Content-Security-Policy" in page.headers and "<script" not in page.text
+    assert 'id="catatan-pemodelan"' in page.text and "Tanpa catatan pemodelan" in text
+    bare = client.get(f"/pemodel/{KEY}/versi/1/dokumen?catatan=0")
+    assert bare.status_code == 200 and 'id="catatan-pemodelan"' not in bare.text
+    assert "Dengan catatan pemodelan" in text_of(bare.text) and "dokumen.pdf?catatan=0" in bare.text
     if shutil.which("chromium") is None:
         pytest.skip("chromium is not installed")
     pdf = client.get(f"/pemodel/{KEY}/versi/1/dokumen.pdf")

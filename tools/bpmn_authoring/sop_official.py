@@ -420,8 +420,8 @@ BRD = OfficialSop(
              ("brd_02a", "brd_02b"), "Surat permohonan", "15 menit", "disposisi",
              catatan="Model memecah langkah 2: BRD-02a (Administrator memverifikasi dan mendisposisikan) dan BRD-02b "
                      "(Pengawas meneruskan); keduanya memakai 15 menit bersama."),
-        Step(3, "Pengelola TIK Merencanakan pelaksanaan Back-up / Restore Database server sesuai ketersediaan kapasitas "
-                "dan Menginformasikan kepada pemohon", ("brd_03",),
+        Step(3, "Pengelola TIK Merencanakan pelaksanaan Back-up / Restore Database server sesuai ketersediaan "
+                "kapasitas dan Menginformasikan kepada pemohon", ("brd_03",),
              "Surat permohonan dan disposisi", "1 jam", "perencanaan"),
         Step(4, "Pengelola TIK Melaksanakan proses Back-up / Restore Database sesuai perencanaan", ("brd_04",),
              "Surat permohonan dan disposisi", "1 hari", "Laporan"),
