@@ -151,12 +151,13 @@ def document(process_key: str, version: int) -> Response:
     """The SOP document (PermenPAN-RB 35/2012 layout), print-ready; every signed-in person may read it.
     ``?catatan=0`` leaves out the "Catatan pemodelan" appendix (the print of the SOP alone)."""
     notes = request.args.get("catatan") != "0"
+    without: dict[str, Any] = {"catatan": "0"}
     links = [("‹ Kembali", url_for(".versions", process_key=process_key) if may_read_models(current_user.roles)
               else url_for("processes.show", process_key=process_key)),
              ("Unduh PDF", url_for(".document_pdf", process_key=process_key, version=version,
-                                   **({} if notes else {"catatan": "0"}))),
+                                   **({} if notes else without))),
              ("Tanpa catatan pemodelan" if notes else "Dengan catatan pemodelan",
-              url_for(".document", process_key=process_key, version=version, **({"catatan": "0"} if notes else {})))]
+              url_for(".document", process_key=process_key, version=version, **(without if notes else {})))]
     html = current_alur().sop_documents.html(process_key, version, links, include_notes=notes)
     return current_app.response_class(html, mimetype="text/html")
 
