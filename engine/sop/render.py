@@ -21,6 +21,7 @@ from engine.errors import DefinitionNotFound, EngineError
 from engine.persistence.models import ProcessDefinition
 from engine.modeling.roles import RoleCatalog
 from engine.sop.document import SopDocument, build_document
+from engine.sop.identity import SopIdentities
 from engine.sop.flowchart import FIXED_COLUMNS, PAGE_WIDTH, lay_out
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -122,22 +123,27 @@ class SopDocuments:
     """The SOP document of any deployed version, as data, HTML or PDF."""
 
     def __init__(self, sessions: sessionmaker[Session], roles: RoleCatalog,
-                 organisation: Organisation = Organisation(), chromium: str | None = None) -> None:
+                 organisation: Organisation = Organisation(), chromium: str | None = None,
+                 identities: SopIdentities | None = None) -> None:
         self._sessions = sessions
+        self._identities = identities or SopIdentities(sessions)
         self._roles = roles
         self._organisation = organisation
         self._chromium = chromium
 
     def document(self, process_key: str, version: int) -> SopDocument:
-        """:raises DefinitionNotFound: no such version"""
+        """The document of that version, with the identity the process owner filled in for the SOP.
+
+        :raises DefinitionNotFound: no such version"""
         with self._sessions() as session:
             row = session.scalar(select(ProcessDefinition).where(
                 ProcessDefinition.process_key == process_key, ProcessDefinition.version == version))
             if row is None:
                 raise DefinitionNotFound(f"Versi {version} dari proses '{process_key}' tidak ada",
                                          process_key=process_key, version=version)
-            return build_document(row.bpmn_xml.encode("utf-8"), self._roles, row.version, row.deployed_by,
-                                  row.deployed_at, row.sha256, row.change_note or "")
+            document = build_document(row.bpmn_xml.encode("utf-8"), self._roles, row.version, row.deployed_by,
+                                      row.deployed_at, row.sha256, row.change_note or "")
+        return document.with_identity(self._identities.get(process_key))
 
     def html(self, process_key: str, version: int, links: list[tuple[str, str]] | None = None,
              include_notes: bool = True) -> str:
