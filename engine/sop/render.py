@@ -52,7 +52,7 @@ class Organisation:
     address: str = "Jln. Basuki Rahmat No. 41, Telp. (0541) 731963, SAMARINDA 75112"
     unit: str = "Bidang Teknologi Informasi dan Komunikasi"
     city: str = "Samarinda"  # the place on the signature line
-    logo: Path | None = None  # the Pemprov Kaltim logo in the instance folder (see engine.config.find_sop_logo)
+    logo: Path | None = None  # the Pemprov Kaltim logo in the instance folder (see engine.config.sop_logo_from_env)
 
     def logo_data_uri(self) -> str:
         """The logo inlined (the page stays self-contained); empty when there is none or it cannot be read."""

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from engine.config import find_sop_logo
+from engine.config import sop_logo_from_env
 from engine.modeling.roles import RoleCatalog
 from engine.sop.document import build_document
 from engine.sop.render import DocumentRenderError, Organisation, SopDocuments, html_to_pdf, render_html
@@ -182,11 +182,11 @@ def test_flowchart_uses_the_five_symbols_and_one_column_per_lane(roles, process_
 def test_logo_from_the_instance_folder_or_none(roles, tmp_path, monkeypatch):
     document = document_of("sop_pemeliharaan_akses_dc", roles)
     monkeypatch.delenv("ALUR_SOP_LOGO", raising=False)
-    assert find_sop_logo(tmp_path) is None
-    page = lxml_html.fromstring(render_html(document, Organisation(logo=find_sop_logo(tmp_path))))
+    assert sop_logo_from_env(tmp_path) is None
+    page = lxml_html.fromstring(render_html(document, Organisation(logo=sop_logo_from_env(tmp_path))))
     assert not page.xpath("//img[@class='logo']")  # no logo: the kop prints without one
     (tmp_path / "sop_logo.png").write_bytes(ONE_PIXEL_PNG)
-    logo = find_sop_logo(tmp_path)
+    logo = sop_logo_from_env(tmp_path)
     assert logo == tmp_path / "sop_logo.png"
     page = lxml_html.fromstring(render_html(document, Organisation(logo=logo)))
     assert page.xpath("//td[@class='kop']/img[@class='logo']/@src")[0].startswith("data:image/png;base64,")
