@@ -257,6 +257,11 @@ def _notes(graph: _Graph, props: dict[str, str], lanes: list[Pelaksana], rows: l
     return ModellingNotes(general, identity, steps)
 
 
+def _mutu(props: dict[str, str], key: str) -> str:
+    """The SOP's mutu baku value where it words it otherwise than the model (even empty), else the model's."""
+    return props[f"sop_{key}"] if f"sop_{key}" in props else props.get(key, "")
+
+
 def _official_rows(graph: _Graph, lanes: list[Pelaksana]) -> tuple[list[FlowRow], dict[str, int]]:
     """One row per SOP step, in flow order; the tasks of a split step share the row, one symbol each."""
     column_of = {lane.lane_id: i for i, lane in enumerate(lanes)}
@@ -280,8 +285,8 @@ def _official_rows(graph: _Graph, lanes: list[Pelaksana]) -> tuple[list[FlowRow]
             number = mutu.get("sop_nomor") or step
             rows.append(FlowRow(
                 node_id, "decision" if decision else "activity", column, number, "",
-                " ".join(mutu.get("sop_uraian", "").split()), kelengkapan=mutu.get("sop_kelengkapan", ""),
-                waktu=mutu.get("sop_waktu", ""), output=mutu.get("sop_output", ""), columns=(column,),
+                " ".join(mutu.get("sop_uraian", "").split()), kelengkapan=_mutu(mutu, "kelengkapan"),
+                waktu=_mutu(mutu, "waktu"), output=_mutu(mutu, "output"), columns=(column,),
                 symbol_number=step if step != number else "", node_ids=(node_id,)))
         row_of[node_id] = index
         if (gateway := graph.absorbed_gateway(node_id)) is not None:

@@ -394,7 +394,7 @@ def build_xml(proc: Process, lay: Layout) -> bytes:
                 props["keterangan"] = node.keterangan
             if node.differs_from:
                 props["pelaksana_berbeda_dari"] = node.differs_from
-            props.update(sop_official.task_properties(proc.key, node.id))
+            props.update(sop_official.task_properties(proc.key, node.id, props))
             _props(el, props)
         elif node.kind in ("xor", "merge"):
             el = etree.SubElement(process, q(BPMN, "exclusiveGateway"), attrs)

@@ -459,16 +459,26 @@ def process_properties(process_key: str) -> dict[str, str]:
     return props
 
 
-def task_properties(process_key: str, task_id: str) -> dict[str, str]:
-    """``sop_langkah`` on every task of an SOP step; the step's sentence and mutu baku on its first task."""
+def task_properties(process_key: str, task_id: str, model: dict[str, str]) -> dict[str, str]:
+    """``sop_langkah`` on every task of an SOP step; the step's sentence on its first task, and each mutu
+    baku value of the SOP where the model (``model``: its kelengkapan, waktu, output) words it otherwise.
+    Where they agree the document prints the model's value, so a process owner's edit of the model's
+    mutu baku reaches the document; where they differ the SOP's wording stays."""
     sop = OFFICIAL.get(process_key)
     step = next((s for s in sop.steps if task_id in s.tasks), None) if sop else None
     if step is None:
         return {}
     props = {"sop_langkah": str(step.langkah)}
     if task_id == step.tasks[0]:
-        props.update({"sop_nomor": step.nomor or str(step.langkah), "sop_uraian": step.uraian,
-                      "sop_kelengkapan": step.kelengkapan, "sop_waktu": step.waktu, "sop_output": step.output})
+        props.update({"sop_nomor": step.nomor or str(step.langkah), "sop_uraian": step.uraian})
+        for key in ("kelengkapan", "waktu", "output"):
+            if _same(getattr(step, key), model.get(key, "")):
+                continue
+            props[f"sop_{key}"] = getattr(step, key)
         if step.catatan:
             props["sop_catatan"] = step.catatan
     return props
+
+
+def _same(official: str, model: str) -> bool:
+    return " ".join(official.split()).casefold() == " ".join(model.split()).casefold()
