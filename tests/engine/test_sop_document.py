@@ -100,6 +100,7 @@ def test_identity_narrative_and_signature_are_as_written(roles, process_key):
     assert text_of(sign["tempat-tanggal"]).startswith("samarinda,")
     assert text_of(sign["nip"]).startswith("nip.")
     assert text_of(sign["jabatan"]) == norm(sop.disahkan_jabatan)
+    assert sign["nama"].xpath("./u")  # the name underlined, above the NIP
     if sop.disahkan_nama:
         assert text_of(sign["nama"]) == norm(sop.disahkan_nama) and text_of(sign["nip"]) == norm(
             f"NIP. {sop.disahkan_nip}")
@@ -226,14 +227,7 @@ def test_pdf_pages_numbers_sentences_and_no_notes(roles, tmp_path, process_key):
     document = document_of(process_key, roles)
     path = tmp_path / "sop.pdf"
     path.write_bytes(html_to_pdf(render_html(document, include_notes=False)))
-    pages: list[str] = []
-    while True:
-        number = len(pages) + 1
-        done = subprocess.run([pdftotext, "-f", str(number), "-l", str(number), "-layout", str(path), "-"],
-                              capture_output=True, text=True, timeout=60, check=False)
-        if done.returncode != 0:
-            break
-        pages.append(done.stdout)
+    pages = pdf_pages(pdftotext, path)
     total = len(pages)
     assert total >= 2
     for number, text in enumerate(pages, start=1):
@@ -255,6 +249,30 @@ def test_pdf_pages_numbers_sentences_and_no_notes(roles, tmp_path, process_key):
         assert width > height  # A4 landscape
         dark = sum(1 for value in pixels if value < 128) / len(pixels)
         assert 0.01 < dark < 0.5, (page, dark)
+
+
+def pdf_pages(pdftotext: str, path: Path) -> list[str]:
+    """The text of each page of the PDF (layout kept)."""
+    pages: list[str] = []
+    while True:
+        number = len(pages) + 1
+        done = subprocess.run([pdftotext, "-f", str(number), "-l", str(number), "-layout", str(path), "-"],
+                              capture_output=True, text=True, timeout=60, check=False)
+        if done.returncode != 0:
+            return pages
+        pages.append(done.stdout)
+
+
+def test_page_numbers_count_the_appendix_too(roles, tmp_path):
+    _require("chromium")
+    pdftotext = _require("pdftotext")
+    path = tmp_path / "sop.pdf"
+    path.write_bytes(html_to_pdf(render_html(document_of("sop_pemeliharaan_akses_dc", roles))))
+    pages = pdf_pages(pdftotext, path)
+    assert len(pages) >= 3 and "CATATAN PEMODELAN" in pages[-1] + pages[-2]
+    for number, text in enumerate(pages, start=1):
+        assert f"halaman {number} dari {len(pages)}" in text, number
+    assert "PDC-04" in " ".join(pages)  # the model's step codes are in the appendix
 
 
 def words_in_order(phrase: str, text: str, gap: int = 40) -> bool:
