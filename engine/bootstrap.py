@@ -43,7 +43,8 @@ from engine.runtime.drafts import Drafts
 from engine.runtime.comments import Comments
 from engine.runtime.registration import Registrations
 from engine.runtime.runner import Runner
-from engine.sop.render import SopDocuments
+from engine.sop.identity import SopIdentities
+from engine.sop.render import Organisation, SopDocuments
 from engine.worker.announcements import Announcements
 from engine.worker.digest import Digests
 from engine.worker.escalation import Escalation
@@ -93,6 +94,7 @@ class Alur:
     versions: Versions  # process owners: versions of each SOP and their diff
     migrator: CaseMigrator  # moving running cases to a newer version
     sop_documents: SopDocuments  # the official SOP document (HTML, PDF)
+    sop_identities: SopIdentities  # Nomor SOP, dates and Disahkan oleh, filled in by the process owner
     model_lint: BpmnLint  # bpmnlint over a model before deploy
     mandates: MandateService  # stand-ins (Plh/Plt): appoint, list, end
     leave: LeaveAdmin  # per-person leave (cuti), kept by the Admin Sistem
@@ -128,6 +130,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     leave_reminders = LeaveReminders(sessions, roles, calendar, email=settings.smtp is not None)
     opds = OpdService(sessions, clock)
     catalog = ProcessCatalog(sessions, definitions, roles)
+    sop_identities = SopIdentities(sessions, clock)
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
         definitions=definitions,
@@ -151,7 +154,9 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         catalog=catalog, attachments=attachments, drafts=drafts,
         tokens=TokenService(sessions, users, clock), versions=Versions(sessions),
         migrator=CaseMigrator(sessions, definitions, calendar, clock),
-        sop_documents=SopDocuments(sessions, roles, chromium=settings.chromium),
+        sop_documents=SopDocuments(sessions, roles, Organisation(logo=settings.sop_logo), chromium=settings.chromium,
+                                   identities=sop_identities),
+        sop_identities=sop_identities,
         model_lint=BpmnLint(PROJECT_ROOT),
         mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),
         opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),

@@ -1,9 +1,9 @@
 """Explicit engine settings, and where the engine reads the environment.
 
 The engine never reads Flask's config. It reads ``ALUR_*`` environment variables only in the
-functions named ``*_from_env``: ``settings_from_env``, ``smtp_settings_from_env`` and
-``chromium_from_env`` here (the CLI, the web app and the worker entry call the first; the PDF
-renderer falls back on the last), and ``signing_key_from_env`` and ``trusted_keys_from_env`` in
+functions named ``*_from_env``: ``settings_from_env``, ``smtp_settings_from_env``,
+``sop_logo_from_env`` and ``chromium_from_env`` here (the CLI, the web app and the worker entry call
+the first; the PDF renderer falls back on the last), and ``signing_key_from_env`` and ``trusted_keys_from_env`` in
 ``engine.audit.checkpoints``, which read the mapping they are given (``build_worker`` in
 ``engine.worker.scheduler`` gives them ``os.environ`` unless told otherwise). Everything else takes a
 ``Settings`` or explicit arguments.
@@ -62,6 +62,8 @@ class Settings:
     # Each signed checkpoint is also written here as a file, to be kept off the database host (a
     # separate mount, or copied away); verification checks the database against it. None: no files.
     checkpoint_dir: Path | None = None
+    # The logo on the SOP document's kop (the Pemprov Kaltim emblem); None: printed without a logo.
+    sop_logo: Path | None = None
 
     @property
     def roles_file(self) -> Path:
@@ -89,7 +91,18 @@ def settings_from_env() -> Settings:
         public_url=public_url_from_env(),
         audit_key_file=Path(os.environ.get("ALUR_AUDIT_KEY_FILE") or root / "audit.key"),
         checkpoint_dir=Path(os.environ.get("ALUR_CHECKPOINT_DIR") or root / "checkpoints"),
+        sop_logo=sop_logo_from_env(root),
     )
+
+
+SOP_LOGO_NAMES = ("sop_logo.png", "sop_logo.svg", "sop_logo.jpg")
+
+
+def sop_logo_from_env(instance_dir: Path) -> Path | None:
+    """``ALUR_SOP_LOGO`` if set, else ``sop_logo.png``/``.svg``/``.jpg`` in the instance folder, if present."""
+    explicit = os.environ.get("ALUR_SOP_LOGO", "").strip()
+    candidates = [Path(explicit)] if explicit else [instance_dir / name for name in SOP_LOGO_NAMES]
+    return next((path for path in candidates if path.is_file()), None)
 
 
 def public_url_from_env() -> str | None:

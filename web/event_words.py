@@ -44,6 +44,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "document_viewed": lazy_gettext("Dokumen diunduh"),
     # routines and models
     "definition_deployed": lazy_gettext("SOP dideploy"),
+    "sop_identity_changed": lazy_gettext("Identitas dokumen SOP diubah"),
     "schedule_created": lazy_gettext("Jadwal rutin dibuat"),
     "schedule_changed": lazy_gettext("Jadwal rutin diubah"),
     "schedule_enabled": lazy_gettext("Jadwal rutin diaktifkan"),

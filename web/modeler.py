@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from engine import (
     available_forms,
     deploy_checked,
+    InvalidInput,
     may_model,
     may_read_models,
     MappableStep,
@@ -169,21 +170,57 @@ def migrate(process_key: str) -> Response:
 @bp.get("/<process_key>/versi/<int:version>/dokumen")
 @login_required
 def document(process_key: str, version: int) -> Response:
-    """The SOP document (PermenPAN-RB 35/2012 layout), print-ready; every signed-in person may read it."""
+    """The SOP document (PermenPAN-RB 35/2012 layout), print-ready; every signed-in person may read it.
+    ``?catatan=0`` leaves out the "Catatan pemodelan" appendix (the print of the SOP alone)."""
+    notes = request.args.get("catatan") != "0"
+    without: dict[str, Any] = {"catatan": "0"}
     links = [("‹ Kembali", url_for(".versions", process_key=process_key) if may_read_models(current_user.roles)
               else url_for("processes.show", process_key=process_key)),
-             ("Unduh PDF", url_for(".document_pdf", process_key=process_key, version=version))]
-    html = current_alur().sop_documents.html(process_key, version, links)
+             ("Unduh PDF", url_for(".document_pdf", process_key=process_key, version=version,
+                                   **({} if notes else without))),
+             ("Tanpa catatan pemodelan" if notes else "Dengan catatan pemodelan",
+              url_for(".document", process_key=process_key, version=version, **(without if notes else {})))]
+    html = current_alur().sop_documents.html(process_key, version, links, include_notes=notes)
     return current_app.response_class(html, mimetype="text/html")
 
 
 @bp.get("/<process_key>/versi/<int:version>/dokumen.pdf")
 @login_required
 def document_pdf(process_key: str, version: int) -> Response:
-    pdf = current_alur().sop_documents.pdf(process_key, version)
+    pdf = current_alur().sop_documents.pdf(process_key, version, include_notes=request.args.get("catatan") != "0")
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="SOP-{process_key}-v{version}.pdf"'
     return response
+
+
+IDENTITY_FIELDS = ("nomor_sop", "tanggal_pembuatan", "tanggal_revisi", "tanggal_efektif", "disahkan_jabatan",
+                   "disahkan_nama", "disahkan_nip")
+
+
+@bp.get("/<process_key>/identitas")
+@owner_required
+def identity(process_key: str) -> str:
+    """Nomor SOP, the dates and Disahkan oleh of the SOP as issued (every version's document prints them)."""
+    svc = current_alur()
+    versions = svc.versions.list_versions(process_key)
+    return render_template("modeler/identity.html", process_key=process_key, name=versions[0].name,
+                           latest=versions[0].version, form=svc.sop_identities.form_values(process_key), error=None)
+
+
+@bp.post("/<process_key>/identitas")
+@owner_required
+def identity_save(process_key: str) -> Response | tuple[str, int]:
+    svc = current_alur()
+    svc.versions.list_versions(process_key)  # an unknown process is a 404 (DefinitionNotFound)
+    form = {key: request.form.get(key, "") for key in IDENTITY_FIELDS}
+    try:
+        svc.sop_identities.save(process_key, form, current_user.username)
+    except InvalidInput as exc:
+        versions = svc.versions.list_versions(process_key)
+        return render_template("modeler/identity.html", process_key=process_key, name=versions[0].name,
+                               latest=versions[0].version, form=form, error=exc.message), 400
+    flash(gettext("Identitas SOP disimpan."), "success")
+    return redirect(url_for(".identity", process_key=process_key))
 
 
 def _posted_xml() -> bytes:

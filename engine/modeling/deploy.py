@@ -13,6 +13,7 @@ from engine.persistence.models import ProcessDefinition
 from engine.modeling.schedules import parse_cycle, sync_schedule
 from engine.modeling.parser import DefinitionParser, sha256_of
 from engine.runtime.unit_of_work import UnitOfWork
+from engine.sop.identity import advance_revision
 from engine.values import DeployResult
 
 
@@ -64,6 +65,7 @@ class Deployer:
             work.record(SYSTEM_CHAIN, "definition_deployed", actor=actor, at=row.deployed_at,
                         payload={"process_key": row.process_key, "version": version, "sha256": row.sha256,
                                  "file": filename, "change_note": change_note})
+            advance_revision(work, parsed.process_key, version, change_note, actor, row.deployed_at)
             sync_schedule(work, parsed.process_key, parsed.routine_cycle, row.deployed_at, actor)
             return DeployResult(parsed.process_key, version, row.id, created=True)
 

@@ -243,6 +243,24 @@ class Opd(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SopIdentity(Base):
+    """The identity of an SOP as issued that its process owner fills in (PermenPAN-RB 35/2012):
+    Nomor SOP, the dates and Disahkan oleh. Non-empty values win over the ones in the deployed model."""
+
+    __tablename__ = "sop_identity"
+
+    process_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    nomor_sop: Mapped[str] = mapped_column(String(200), default="")
+    tanggal_pembuatan: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    tanggal_revisi: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    tanggal_efektif: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    disahkan_jabatan: Mapped[str] = mapped_column(String(300), default="")
+    disahkan_nama: Mapped[str] = mapped_column(String(200), default="")
+    disahkan_nip: Mapped[str] = mapped_column(String(30), default="")
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class UserRole(Base):
     __tablename__ = "user_role"
 

@@ -1,15 +1,23 @@
 """The official SOP document (PermenPAN-RB No. 35/2012) read from a deployed BPMN version.
 
-Two parts, as the regulation lays them out: the identity section (from the process properties) and
-the flowchart table, one row per activity, one column per pelaksana (lane), with the mutu baku
-columns. Rows follow the flow (a topological order that ignores the loops' back edges); a task
-followed directly by a Ya/Tidak gateway is one decision row, as the SOP texts write it; merging
-gateways draw no row of their own.
+Two parts, as the regulation lays them out: the identity section and the flowchart table, one row
+per activity, one column per pelaksana (lane), with the mutu baku columns. Rows follow the flow (a
+topological order that ignores the loops' back edges); a task followed directly by a Ya/Tidak
+gateway is one decision row; merging gateways draw no row of their own.
+
+A model generated with the SOP as issued (``sop_resmi_*`` process properties, ``sop_*`` task
+properties, see tools/bpmn_authoring/sop_official.py) prints that SOP: its identity fields and
+narrative sections as written, one row per SOP step with the step's own sentence, number and mutu
+baku (a step the model splits into two tasks is one row with both performers' symbols), the first
+and last step in capsules. Everything the model adds (its descriptions, step codes, questions and
+Keterangan, its cleaned identity values) goes to ``ModellingNotes``, the "Catatan pemodelan"
+appendix, which can be left out of the print.
 """
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from lxml import etree
@@ -21,6 +29,7 @@ from engine.modeling.parser import NS, camunda_properties
 IDENTITY_LISTS = ("dasar_hukum", "kualifikasi_pelaksana", "keterkaitan", "peralatan_perlengkapan",
                   "peringatan", "pencatatan_pendataan")
 IDENTITY_HEADER = ("nomor_sop", "tanggal_pembuatan", "tanggal_revisi", "tanggal_efektif", "disahkan_oleh")
+MODEL_ONLY_IDENTITY = ("unit_kerja", "penanggung_jawab", "waktu_pelaksanaan")
 _ACTIVITIES = {"userTask", "task", "serviceTask", "manualTask", "sendTask", "receiveTask", "businessRuleTask",
                "callActivity", "subProcess", "intermediateCatchEvent", "intermediateThrowEvent"}
 _GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway"}
@@ -51,7 +60,7 @@ class FlowRow:
     node_id: str
     symbol: str  # "terminator", "activity" or "decision"
     column: int  # index into ``SopDocument.pelaksana``
-    number: str  # "1", "2a"; empty for start and end
+    number: str  # the No. column: "1", "2a"; empty for start and end
     step_code: str  # the ``langkah`` property, e.g. "GDB-07"
     text: str  # uraian kegiatan
     question: str = ""  # the decision's question
@@ -61,6 +70,67 @@ class FlowRow:
     output: str = ""
     keterangan: str = ""
     role_title: str = ""
+    columns: tuple[int, ...] = ()  # every symbol of the row, in flow order; () means (column,)
+    symbol_number: str = ""  # the number inside the symbol(s), when it is not ``number``
+    node_ids: tuple[str, ...] = ()  # every model task drawn in the row
+
+    @property
+    def symbol_columns(self) -> tuple[int, ...]:
+        return self.columns or (self.column,)
+
+    @property
+    def symbol_text(self) -> str:
+        return self.terminal_label or self.symbol_number or self.number
+
+
+@dataclass(frozen=True)
+class Pengesahan:
+    """Disahkan oleh: the signing official (PermenPAN-RB 35/2012: jabatan, signature and stamp, name, NIP)."""
+
+    jabatan: str = ""
+    nama: str = ""
+    nip: str = ""
+    tempat: str = ""  # place of the signature line
+    tanggal: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.jabatan or self.nama or self.nip)
+
+
+@dataclass(frozen=True)
+class NarrativeSection:
+    judul: str
+    isi: list[str | list[str]]  # paragraphs, and numbered lists as lists
+
+
+@dataclass(frozen=True)
+class StepNote:
+    """What the model says about one of its tasks, for the appendix."""
+
+    number: str  # the SOP row it is drawn in
+    step_code: str
+    pelaksana: str
+    name: str
+    description: str
+    kelengkapan: str
+    waktu: str
+    output: str
+    question: str
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class ModellingNotes:
+    """The "Catatan pemodelan" appendix: everything that is the model's, not the SOP's."""
+
+    general: list[str]
+    identity: list[IdentityField]  # the model's own identity values (cleaned, derived)
+    steps: list[StepNote]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.general or self.identity or self.steps)
 
 
 @dataclass(frozen=True)
@@ -86,7 +156,19 @@ class SopDocument:
     deployed_at: datetime | None = None
     sha256: str = ""
     change_note: str = ""
-    notes: list[str] = field(default_factory=list)
+    official: bool = False  # printed from the SOP as issued (sop_resmi_* properties)
+    pengesahan: Pengesahan = Pengesahan()
+    sections: list[NarrativeSection] = field(default_factory=list)
+    notes: ModellingNotes = ModellingNotes([], [], [])
+
+    def with_identity(self, overrides: dict[str, str]) -> SopDocument:
+        """The document with the identity a process owner filled in (non-empty values win)."""
+        values = {k: v for k, v in overrides.items() if v}
+        header = [IdentityField(f.key, f.label, values.get(f.key, f.value)) for f in self.header]
+        p = self.pengesahan
+        pengesahan = Pengesahan(values.get("disahkan_jabatan", p.jabatan), values.get("disahkan_nama", p.nama),
+                                values.get("disahkan_nip", p.nip), p.tempat, p.tanggal)
+        return replace(self, header=header, pengesahan=pengesahan)
 
 
 def build_document(xml: bytes, roles: RoleCatalog, version: int = 0, deployed_by: str = "",
@@ -99,19 +181,120 @@ def build_document(xml: bytes, roles: RoleCatalog, version: int = 0, deployed_by
                        roles.title(camunda_properties(lane).get("role", "")))
              for lane in process.iterfind(".//bpmn:lane", NS)]
     graph = _Graph(process)
-    rows, row_of = _rows(graph, lanes, roles)
+    official = "sop_resmi_nama_sop" in props and any("sop_langkah" in camunda_properties(n)
+                                                     for n in graph.nodes.values())
+    if official:
+        rows, row_of = _official_rows(graph, lanes)
+    else:
+        rows, row_of = _rows(graph, lanes, roles)
     edges = _edges(graph, rows, row_of)
     label = PROCESS_PROPERTY_LABELS.get
     process_key = process.get("id", "")  # a deployed process has one
+
+    def official_value(key: str) -> str:
+        return props.get(f"sop_resmi_{key}" if official else key, "")
+
+    header = [IdentityField(k, label(k, k), official_value(k) if k != "disahkan_oleh" else props.get(k, ""))
+              for k in IDENTITY_HEADER]
     return SopDocument(
         process_key=process_key, version=version,
-        title=props.get("nama_sop") or (process.get("name") or process_key).upper(),
+        title=official_value("nama_sop") or (process.get("name") or process_key).upper(),
         process_name=process.get("name") or process_key,
-        header=[IdentityField(k, label(k, k), props.get(k, "")) for k in IDENTITY_HEADER],
-        lists=[IdentityField(k, label(k, k), props.get(k, "")) for k in IDENTITY_LISTS],
-        extra={k: props.get(k, "") for k in ("unit_kerja", "penanggung_jawab", "waktu_pelaksanaan")},
+        header=header,
+        lists=[IdentityField(k, label(k, k), official_value(k)) for k in IDENTITY_LISTS],
+        extra={} if official else {k: props.get(k, "") for k in MODEL_ONLY_IDENTITY},
         pelaksana=lanes, rows=rows, edges=edges, deployed_by=deployed_by, deployed_at=deployed_at,
-        sha256=sha256, change_note=change_note)
+        sha256=sha256, change_note=change_note, official=official,
+        pengesahan=Pengesahan(props.get("sop_resmi_disahkan_jabatan", ""), props.get("sop_resmi_disahkan_nama", ""),
+                              props.get("sop_resmi_disahkan_nip", "")) if official else Pengesahan(),
+        sections=_sections(props.get("sop_resmi_bagian", "")) if official else [],
+        notes=_notes(graph, props, lanes, rows, row_of, roles, official))
+
+
+def _sections(encoded: str) -> list[NarrativeSection]:
+    """The narrative sections (A. Pengantar …), kept as JSON in one process property."""
+    if not encoded:
+        return []
+    try:
+        raw = json.loads(encoded)
+    except ValueError:
+        return []  # a hand-edited model with a broken value prints without its narrative
+    sections = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("judul"), str):
+            blocks = [b if isinstance(b, str) else [str(x) for x in b] for b in item.get("isi", [])
+                      if isinstance(b, (str, list))]
+            sections.append(NarrativeSection(item["judul"], blocks))
+    return sections
+
+
+def _notes(graph: _Graph, props: dict[str, str], lanes: list[Pelaksana], rows: list[FlowRow],
+           row_of: dict[str, int], roles: RoleCatalog, official: bool) -> ModellingNotes:
+    """The appendix: model descriptions, step codes, questions, Keterangan and the model's identity values."""
+    general = [line.strip() for line in props.get("sop_resmi_catatan", "").splitlines() if line.strip()]
+    label = PROCESS_PROPERTY_LABELS.get
+    identity = [IdentityField(k, label(k, k), props[k]) for k in MODEL_ONLY_IDENTITY if props.get(k)] \
+        if official else []
+    lane_name = {lane.lane_id: lane.name for lane in lanes}
+    steps = []
+    for node_id in graph.order():
+        node = graph.nodes[node_id]
+        mutu = camunda_properties(node)
+        if graph.kind(node_id) not in _ACTIVITIES or not mutu.get("langkah"):
+            continue
+        doc = node.find("bpmn:documentation", NS)
+        gateway = graph.absorbed_gateway(node_id)
+        notes = [n for n in (mutu.get("keterangan", ""), mutu.get("sop_catatan", "")) if n]
+        role = node.get(f"{{{NS['camunda']}}}candidateGroups") or ""
+        pelaksana = lane_name.get(graph.lane_of.get(node_id, ""), "")
+        if role:
+            pelaksana = f"{pelaksana} ({roles.title(role)})"
+        steps.append(StepNote(
+            rows[row_of[node_id]].number if node_id in row_of else "", mutu.get("langkah", ""), pelaksana,
+            " ".join((node.get("name") or "").split()), " ".join(((doc.text or "") if doc is not None else "").split()),
+            mutu.get("kelengkapan", ""), mutu.get("waktu", ""), mutu.get("output", ""),
+            " ".join((graph.nodes[gateway].get("name") or "").split()) if gateway else "", notes))
+    return ModellingNotes(general, identity, steps)
+
+
+def _mutu(props: dict[str, str], key: str) -> str:
+    """The SOP's mutu baku value where it words it otherwise than the model (even empty), else the model's."""
+    return props[f"sop_{key}"] if f"sop_{key}" in props else props.get(key, "")
+
+
+def _official_rows(graph: _Graph, lanes: list[Pelaksana]) -> tuple[list[FlowRow], dict[str, int]]:
+    """One row per SOP step, in flow order; the tasks of a split step share the row, one symbol each."""
+    column_of = {lane.lane_id: i for i, lane in enumerate(lanes)}
+    rows: list[FlowRow] = []
+    row_of: dict[str, int] = {}
+    row_of_step: dict[str, int] = {}
+    for node_id in graph.order():
+        mutu = camunda_properties(graph.nodes[node_id])
+        step = mutu.get("sop_langkah", "")
+        if not step:
+            continue
+        column = column_of.get(graph.lane_of.get(node_id, ""), _neighbour_column(graph, node_id, column_of))
+        decision = graph.absorbed_gateway(node_id) is not None
+        if step in row_of_step:
+            index = row_of_step[step]
+            row = rows[index]
+            rows[index] = replace(row, columns=row.symbol_columns + (column,), node_ids=row.node_ids + (node_id,),
+                                  symbol="decision" if decision else row.symbol)
+        else:
+            index = row_of_step[step] = len(rows)
+            number = mutu.get("sop_nomor") or step
+            rows.append(FlowRow(
+                node_id, "decision" if decision else "activity", column, number, "",
+                " ".join(mutu.get("sop_uraian", "").split()), kelengkapan=_mutu(mutu, "kelengkapan"),
+                waktu=_mutu(mutu, "waktu"), output=_mutu(mutu, "output"), columns=(column,),
+                symbol_number=step if step != number else "", node_ids=(node_id,)))
+        row_of[node_id] = index
+        if (gateway := graph.absorbed_gateway(node_id)) is not None:
+            row_of[gateway] = index
+    for index in {0, len(rows) - 1} if rows else set():  # the first and last step: capsules (terminators)
+        if rows[index].symbol == "activity":
+            rows[index] = replace(rows[index], symbol="terminator")
+    return rows, row_of
 
 
 class _Graph:
@@ -257,18 +440,26 @@ def _number(step_code: str, index: int) -> str:
 
 
 def _edges(graph: _Graph, rows: list[FlowRow], row_of: dict[str, int]) -> list[FlowEdge]:
-    """Arrows between rows; merging gateways are passed through, labels come from the first named flow."""
+    """Arrows between rows; nodes without a row of their own (merges, waits, start and end) are passed
+    through, and a label comes from the first named flow on the way. Arrows inside a row (the two
+    tasks of a split step) are drawn by the row itself."""
     edges: list[FlowEdge] = []
     for index, row in enumerate(rows):
-        gateway = graph.absorbed_gateway(row.node_id)
-        exits = graph.outgoing[gateway if gateway else row.node_id]
-        for flow in exits:
-            label, target, seen = (flow.get("name") or "").strip(), flow.get("targetRef", ""), set[str]()
-            while target not in row_of and target not in seen and len(graph.outgoing[target]) == 1:
+        for node_id in row.node_ids or (row.node_id,):
+            gateway = graph.absorbed_gateway(node_id)
+            pending = [((flow.get("name") or "").strip(), flow.get("targetRef", ""))
+                       for flow in graph.outgoing[gateway if gateway else node_id]]
+            seen: set[str] = set()
+            while pending:
+                label, target = pending.pop(0)
+                if target in row_of:
+                    edge = FlowEdge(index, row_of[target], label)
+                    if row_of[target] != index and edge not in edges:
+                        edges.append(edge)
+                    continue
+                if target in seen or target not in graph.outgoing:
+                    continue
                 seen.add(target)
-                nxt = graph.outgoing[target][0]
-                label = label or (nxt.get("name") or "").strip()
-                target = nxt.get("targetRef", "")
-            if target in row_of:
-                edges.append(FlowEdge(index, row_of[target], label))
+                pending.extend((label or (nxt.get("name") or "").strip(), nxt.get("targetRef", ""))
+                               for nxt in graph.outgoing[target])
     return edges

@@ -6,6 +6,10 @@ row go down and jog sideways at the bottom of the row; any other arrow (a loop b
 rows) runs in a track in the gutter right of the pelaksana columns. Where an arrow crosses a page
 break it ends in a numbered pentagon (off-page connector) and starts again from the same number on
 the next page. The five PermenPAN-RB 35/2012 symbols: capsule, box, diamond, arrow, pentagon.
+
+The gutter belongs to the last pelaksana column (the table has one column per lane and nothing
+else). A row with two symbols (an SOP step the model splits) joins them with an arrow; arrows come
+into its first symbol and leave from its last.
 """
 from __future__ import annotations
 
@@ -16,12 +20,13 @@ from html import escape
 from engine.sop.document import FlowRow, SopDocument
 
 PAGE_WIDTH = 1040  # px at 96 dpi: A4 landscape (297 mm) less 2 × 10 mm margins, less a little slack
-PAGE_HEIGHT = 718  # 210 mm less 2 × 10 mm
-FIXED_COLUMNS = {"no": 30, "kelengkapan": 105, "waktu": 62, "output": 105, "keterangan": 95}
+PAGE_HEIGHT = 718  # 210 mm less 2 × 10 mm (the page number sits in the bottom margin)
+FIXED_COLUMNS = {"no": 30, "kelengkapan": 105, "waktu": 62, "output": 105, "keterangan": 60}
 FONT_PX = 10.7  # 8 pt
 CHAR_PX = FONT_PX * 0.52  # Liberation Sans (Arial metrics) averages ~0.47 em on Indonesian text
 LINE_PX = FONT_PX * 1.3
 HEADER_FONT_PX = 10.0
+HEADER_CHAR_EM = 0.62  # a generous average width of a bold header letter, so words are never cut
 TRACK_PX = 16
 CONNECTOR = 14  # pentagon size
 EDGE_ROOM = 22  # free height above and below a symbol, for arrows and connectors
@@ -58,6 +63,7 @@ class FlowPage:
 class Flowchart:
     geometry: Geometry
     header_height: int
+    header_font_px: float  # the lane headers' font: the longest word of any lane name fits its column
     pages: list[FlowPage]
     legend_svg: dict[str, str]  # symbol name -> small SVG, for the legend
 
@@ -67,13 +73,15 @@ def lay_out(document: SopDocument) -> Flowchart:
     lanes = max(1, len(document.pelaksana))
     tracks = _assign_tracks(document)
     geometry = _geometry(lanes, tracks)
-    header = _header_height(document, geometry)
+    header_font = _header_font(document, geometry)
+    header = _header_height(document, geometry, header_font)
     heights = [_row_height(row, geometry) for row in document.rows]
     pages = _paginate(heights, PAGE_HEIGHT - header - 40)  # less the page title
     page_of = {i: p for p, rows in enumerate(pages) for i in rows}
     drawings = [RowDrawing(row, i, heights[i]) for i, row in enumerate(document.rows)]
     _draw(document, drawings, geometry, tracks, page_of)
-    return Flowchart(geometry, header, [FlowPage(n + 1, [drawings[i] for i in rows]) for n, rows in enumerate(pages)],
+    flow_pages = [FlowPage(n + 1, [drawings[i] for i in rows]) for n, rows in enumerate(pages)]
+    return Flowchart(geometry, header, header_font, flow_pages,
                      legend_svg=_legend())
 
 
@@ -117,10 +125,16 @@ def _row_height(row: FlowRow, geometry: Geometry) -> int:
     return int(math.ceil(max(text_height, SYMBOL_HEIGHT[row.symbol] + 2 * EDGE_ROOM)))
 
 
-def _header_height(document: SopDocument, geometry: Geometry) -> int:
-    names = max((text_lines(p.name, geometry.lane_width, HEADER_FONT_PX * 0.56) for p in document.pelaksana),
+def _header_font(document: SopDocument, geometry: Geometry) -> float:
+    """Small enough that no lane name breaks inside a word (the header cells do not break words)."""
+    longest = max((len(word) for p in document.pelaksana for word in p.name.split()), default=1)
+    return round(min(HEADER_FONT_PX, (geometry.lane_width - 8) / (longest * HEADER_CHAR_EM)), 1)
+
+
+def _header_height(document: SopDocument, geometry: Geometry, font_px: float) -> int:
+    names = max((text_lines(p.name, geometry.lane_width, font_px * HEADER_CHAR_EM) for p in document.pelaksana),
                 default=1)
-    return int(names * HEADER_FONT_PX * 1.3 + 16 + 26)
+    return int(names * font_px * 1.3 + 16 + 26)
 
 
 def _paginate(heights: list[int], budget: int) -> list[list[int]]:
@@ -176,6 +190,8 @@ def _draw(document: SopDocument, drawings: list[RowDrawing], geometry: Geometry,
           page_of: dict[int, int]) -> None:
     """Fill in each row's SVG: its symbol, the pieces of every arrow passing through it, connectors."""
     painter = _Painter(drawings, geometry, page_of)
+    for index in range(len(drawings)):
+        painter.inner_arrows(index)
     for index, edge in enumerate(document.edges):
         if index in tracks:
             painter.track_arrow(edge.source, edge.target, edge.label,
@@ -183,8 +199,8 @@ def _draw(document: SopDocument, drawings: list[RowDrawing], geometry: Geometry,
         else:
             painter.next_row_arrow(edge.source, edge.target, edge.label)
     _connect_pages(painter.canvases, painter.page_break_below)
-    for drawing, canvas, (cx, cy) in zip(drawings, painter.canvases, painter.centre, strict=True):
-        drawing.svg = _svg(canvas, drawing.row, cx, cy, geometry)
+    for drawing, canvas in zip(drawings, painter.canvases, strict=True):
+        drawing.svg = _svg(canvas, drawing.row, drawing.height / 2, geometry)
 
 
 class _Painter:
@@ -193,7 +209,8 @@ class _Painter:
     def __init__(self, drawings: list[RowDrawing], geometry: Geometry, page_of: dict[int, int]) -> None:
         self.drawings, self.geometry = drawings, geometry
         self.canvases = [_Canvas(geometry.flow_width, d.height) for d in drawings]
-        self.centre = [(_column_x(d.row.column, geometry), d.height / 2) for d in drawings]
+        self.centre = [(_column_x(d.row.symbol_columns[0], geometry), d.height / 2) for d in drawings]  # way in
+        self.exit = [(_column_x(d.row.symbol_columns[-1], geometry), d.height / 2) for d in drawings]  # way out
         last = len(drawings) - 1
         self.page_break_below = {i: i < last and page_of[i] != page_of[i + 1] for i in range(len(drawings))}
         self._slots: dict[int, int] = {}  # arrows already on each symbol's right side
@@ -203,7 +220,7 @@ class _Painter:
 
     def next_row_arrow(self, source: int, target: int, label: str) -> None:
         """Down from the symbol, sideways near the bottom of the row, down into the next row's symbol."""
-        (sx, sy), (tx, ty) = self.centre[source], self.centre[target]
+        (sx, sy), (tx, ty) = self.exit[source], self.centre[target]
         height = self.drawings[source].height
         jog = height - (19 if self.page_break_below[source] else 10)  # above a connector at a page break
         bottom = sy + self._half_height(source)
@@ -215,7 +232,7 @@ class _Painter:
 
     def track_arrow(self, source: int, target: int, label: str, x: float) -> None:
         """Out of the symbol's right side to a gutter track, along it, and into the target's right side."""
-        (sx, sy), (tx, ty) = self.centre[source], self.centre[target]
+        (sx, sy), (tx, ty) = self.exit[source], self.centre[target]
         out_offset, in_offset = _slot(self._slots, source), _slot(self._slots, target)
         y_out, y_in = sy + out_offset, ty + in_offset
         x_out = sx + _half_width(self.drawings[source].row.symbol, self.geometry, out_offset)
@@ -229,6 +246,16 @@ class _Painter:
             self.canvases[between].lines.append(_Line([(x, 0), (x, self.drawings[between].height)]))
         if label:
             self.canvases[source].labels.append((x_out + 6, y_out + 9, label, "start"))
+
+    def inner_arrows(self, row: int) -> None:
+        """The arrows between the symbols of one row, side to side at the row's centre line."""
+        drawing = self.drawings[row]
+        columns, half = drawing.row.symbol_columns, _symbol_width(drawing.row.symbol, self.geometry) / 2
+        y = drawing.height / 2
+        for a, b in zip(columns, columns[1:], strict=False):
+            xa, xb = _column_x(a, self.geometry), _column_x(b, self.geometry)
+            step = half if xb > xa else -half
+            self.canvases[row].lines.append(_Line([(xa + step, y), (xb - step, y)], arrow=True))
 
 
 def _slot(slots: dict[int, int], row: int) -> float:
@@ -278,19 +305,20 @@ def _connect_pages(canvases: list[_Canvas], page_break_below: dict[int, bool]) -
             lower.connectors.append((x, 2, label))
 
 
-def _svg(canvas: _Canvas, row: FlowRow, cx: float, cy: float, geometry: Geometry) -> str:
+def _svg(canvas: _Canvas, row: FlowRow, cy: float, geometry: Geometry) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="flow-svg" width="{canvas.width}" '
              f'height="{canvas.height}" viewBox="0 0 {canvas.width} {canvas.height}" role="img" '
              f'aria-label="{escape(_aria(row))}">']
-    for lane in range(1, geometry.lanes + 1):  # the pelaksana column borders
+    for lane in range(1, geometry.lanes):  # the borders between pelaksana columns (the gutter is the last's)
         border = lane * geometry.lane_width
         parts.append(f'<line class="grid" x1="{border}" y1="0" x2="{border}" y2="{canvas.height}"/>')
     for line in canvas.lines:
         parts.append('<polyline class="arrow" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in line.points) + '"/>')
         if line.arrow:
             parts.append(_arrowhead(line.points[-2], line.points[-1]))
-    parts.append(symbol_svg(row.symbol, cx, cy, _symbol_width(row.symbol, geometry), SYMBOL_HEIGHT[row.symbol],
-                            row.terminal_label or row.number))
+    for column in row.symbol_columns:
+        parts.append(symbol_svg(row.symbol, _column_x(column, geometry), cy, _symbol_width(row.symbol, geometry),
+                                SYMBOL_HEIGHT[row.symbol], row.symbol_text))
     for x, y, text, anchor in canvas.labels:
         parts.append(f'<text class="flow-label" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">{escape(text)}</text>')
     for x, top, number in canvas.connectors:
@@ -301,7 +329,7 @@ def _svg(canvas: _Canvas, row: FlowRow, cx: float, cy: float, geometry: Geometry
 
 def _aria(row: FlowRow) -> str:
     kind = {"terminator": "kapsul", "activity": "kotak", "decision": "belah ketupat"}[row.symbol]
-    return f"{kind} {row.terminal_label or row.number}".strip()
+    return f"{kind} {row.symbol_text}".strip()
 
 
 def symbol_svg(symbol: str, cx: float, cy: float, width: float, height: float, text: str) -> str:

@@ -1,6 +1,8 @@
 """The SOP document of a deployed version as a print-ready HTML page, and as PDF (headless Chromium)."""
 from __future__ import annotations
 
+import base64
+import mimetypes
 import os
 import shutil
 import subprocess
@@ -19,6 +21,7 @@ from engine.errors import DefinitionNotFound, EngineError
 from engine.persistence.models import ProcessDefinition
 from engine.modeling.roles import RoleCatalog
 from engine.sop.document import SopDocument, build_document
+from engine.sop.identity import SopIdentities
 from engine.sop.flowchart import FIXED_COLUMNS, PAGE_WIDTH, lay_out
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -38,20 +41,39 @@ class DocumentRenderError(EngineError):
     code = "document_render_failed"
 
 
+LOGO_TYPES = {"image/png", "image/jpeg", "image/svg+xml"}
+
+
 @dataclass(frozen=True)
 class Organisation:
-    """The kop (letterhead) of the identity section."""
+    """The kop (letterhead) of the identity section; the unit is named once, under the agency."""
 
     lines: tuple[str, ...] = ("PEMERINTAH PROVINSI KALIMANTAN TIMUR", "DINAS KOMUNIKASI DAN INFORMATIKA")
     address: str = "Jln. Basuki Rahmat No. 41, Telp. (0541) 731963, SAMARINDA 75112"
     unit: str = "Bidang Teknologi Informasi dan Komunikasi"
+    city: str = "Samarinda"  # the place on the signature line
+    logo: Path | None = None  # the Pemprov Kaltim logo in the instance folder (see engine.config.sop_logo_from_env)
+
+    def logo_data_uri(self) -> str:
+        """The logo inlined (the page stays self-contained); empty when there is none or it cannot be read."""
+        if self.logo is None:
+            return ""
+        kind = mimetypes.guess_type(self.logo.name)[0] or ""
+        try:
+            data = self.logo.read_bytes() if kind in LOGO_TYPES else b""
+        except OSError:
+            return ""
+        return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}" if data else ""
 
 
 def render_html(document: SopDocument, organisation: Organisation = Organisation(),
-                links: list[tuple[str, str]] | None = None) -> str:
-    """The whole document as one self-contained page (inline CSS and SVG, no script)."""
+                links: list[tuple[str, str]] | None = None, include_notes: bool = True) -> str:
+    """The whole document as one self-contained page (inline CSS and SVG, no script).
+
+    ``include_notes``: append the "Catatan pemodelan" (the model's notes, not part of the SOP)."""
     return _TEMPLATES.get_template("sop_document.html").render(
         doc=document, chart=lay_out(document), organisation=organisation, links=links or [],
+        organisation_logo=organisation.logo_data_uri(), include_notes=include_notes,
         columns=FIXED_COLUMNS, page_width=PAGE_WIDTH,
         deployed_at=format_wita(document.deployed_at) if document.deployed_at else "")
 
@@ -101,26 +123,32 @@ class SopDocuments:
     """The SOP document of any deployed version, as data, HTML or PDF."""
 
     def __init__(self, sessions: sessionmaker[Session], roles: RoleCatalog,
-                 organisation: Organisation = Organisation(), chromium: str | None = None) -> None:
+                 organisation: Organisation = Organisation(), chromium: str | None = None,
+                 identities: SopIdentities | None = None) -> None:
         self._sessions = sessions
+        self._identities = identities or SopIdentities(sessions)
         self._roles = roles
         self._organisation = organisation
         self._chromium = chromium
 
     def document(self, process_key: str, version: int) -> SopDocument:
-        """:raises DefinitionNotFound: no such version"""
+        """The document of that version, with the identity the process owner filled in for the SOP.
+
+        :raises DefinitionNotFound: no such version"""
         with self._sessions() as session:
             row = session.scalar(select(ProcessDefinition).where(
                 ProcessDefinition.process_key == process_key, ProcessDefinition.version == version))
             if row is None:
                 raise DefinitionNotFound(f"Versi {version} dari proses '{process_key}' tidak ada",
                                          process_key=process_key, version=version)
-            return build_document(row.bpmn_xml.encode("utf-8"), self._roles, row.version, row.deployed_by,
-                                  row.deployed_at, row.sha256, row.change_note or "")
+            document = build_document(row.bpmn_xml.encode("utf-8"), self._roles, row.version, row.deployed_by,
+                                      row.deployed_at, row.sha256, row.change_note or "")
+        return document.with_identity(self._identities.get(process_key))
 
-    def html(self, process_key: str, version: int, links: list[tuple[str, str]] | None = None) -> str:
-        return render_html(self.document(process_key, version), self._organisation, links)
+    def html(self, process_key: str, version: int, links: list[tuple[str, str]] | None = None,
+             include_notes: bool = True) -> str:
+        return render_html(self.document(process_key, version), self._organisation, links, include_notes)
 
-    def pdf(self, process_key: str, version: int) -> bytes:
+    def pdf(self, process_key: str, version: int, include_notes: bool = True) -> bytes:
         """:raises DocumentRenderError: see :func:`html_to_pdf`"""
-        return html_to_pdf(self.html(process_key, version), self._chromium)
+        return html_to_pdf(self.html(process_key, version, include_notes=include_notes), self._chromium)

@@ -169,6 +169,10 @@ def test_sop_document_page_and_pdf(client):
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "PENGELOLAAN GANGGUAN DATABASE" in text and "Unduh PDF" in text and "Kelengkapan" in text
     assert "Content-Security-Policy" in page.headers and "<script" not in page.text
+    assert 'id="catatan-pemodelan"' in page.text and "Tanpa catatan pemodelan" in text
+    bare = client.get(f"/pemodel/{KEY}/versi/1/dokumen?catatan=0")
+    assert bare.status_code == 200 and 'id="catatan-pemodelan"' not in bare.text
+    assert "Dengan catatan pemodelan" in text_of(bare.text) and "dokumen.pdf?catatan=0" in bare.text
     if shutil.which("chromium") is None:
         pytest.skip("chromium is not installed")
     pdf = client.get(f"/pemodel/{KEY}/versi/1/dokumen.pdf")
@@ -187,3 +191,27 @@ def test_check_and_deploy_need_the_csrf_token(app_factory):
     ok = client.post(f"/pemodel/{KEY}/periksa", data=json.dumps({"xml": sop01_xml()}),
                      content_type="application/json", headers={"X-CSRFToken": csrf})
     assert ok.status_code == 200 and ok.get_json()["ok"] is True
+
+
+def test_owner_fills_in_the_sop_identity(client):
+    login(client, "pemilik_proses")
+    assert "Identitas SOP" in text_of(client.get(f"/pemodel/{KEY}/versi").text)
+    page = client.get(f"/pemodel/{KEY}/identitas")
+    assert page.status_code == 200 and 'name="disahkan_nip"' in page.text
+    form = {"nomor_sop": "065.2/101/Diskominfo", "tanggal_pembuatan": "2026-11-02", "tanggal_revisi": "",
+            "tanggal_efektif": "", "disahkan_jabatan": "Kepala Dinas", "disahkan_nama": "NAMA PENGESAH",
+            "disahkan_nip": "19700101199503 1 002x"}
+    refused = client.post(f"/pemodel/{KEY}/identitas", data=form)
+    assert refused.status_code == 400 and "NIP harus 18 angka" in text_of(refused.text)
+    assert 'value="065.2/101/Diskominfo"' in refused.text  # what was typed is kept
+    assert "065.2/101/Diskominfo" not in client.get(f"/pemodel/{KEY}/versi/1/dokumen").text  # nothing stored
+    saved = client.post(f"/pemodel/{KEY}/identitas", data=form | {"disahkan_nip": "19700101 199503 1 002"})
+    assert saved.status_code == 302
+    document = text_of(client.get(f"/pemodel/{KEY}/versi/1/dokumen").text)
+    assert "065.2/101/Diskominfo" in document and "02 November 2026" in document and "NAMA PENGESAH" in document
+    assert client.get(f"/pemodel/{KEY}/identitas").text.count('value="2026-11-02"') == 1
+    assert client.get("/pemodel/tidak_ada/identitas").status_code == 404
+    client.post("/keluar")
+    login(client, "pengelola_ti")
+    assert client.get(f"/pemodel/{KEY}/identitas").status_code == 403
+    assert client.post(f"/pemodel/{KEY}/identitas", data=form).status_code == 403

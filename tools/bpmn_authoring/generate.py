@@ -29,6 +29,8 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import sop_official  # noqa: E402  (the SOP texts as issued, next to this script)
+
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"
@@ -352,7 +354,7 @@ def build_xml(proc: Process, lay: Layout) -> bytes:
     process = etree.SubElement(defs, q(BPMN, "process"), id=proc.key, name=proc.name, isExecutable="true")
     if proc.documentation:
         etree.SubElement(process, q(BPMN, "documentation")).text = proc.documentation
-    _props(process, proc.properties)
+    _props(process, {**proc.properties, **sop_official.process_properties(proc.key)})
 
     lane_set = etree.SubElement(process, q(BPMN, "laneSet"), id=f"laneset_{proc.key}")
     for lane in proc.lanes:
@@ -392,6 +394,7 @@ def build_xml(proc: Process, lay: Layout) -> bytes:
                 props["keterangan"] = node.keterangan
             if node.differs_from:
                 props["pelaksana_berbeda_dari"] = node.differs_from
+            props.update(sop_official.task_properties(proc.key, node.id, props))
             _props(el, props)
         elif node.kind in ("xor", "merge"):
             el = etree.SubElement(process, q(BPMN, "exclusiveGateway"), attrs)
