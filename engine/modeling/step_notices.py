@@ -12,6 +12,8 @@ from engine.modeling.roles import RoleCatalog
 
 NOTICE_FIELD = "beritahu_bila"
 NOTICE_ROLE = "beritahu_peran"
+# Process property: fields of the case data the requester's end notice carries (e.g. SOP-05's result).
+RESULT_FIELDS = "hasil_untuk_pemohon"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from engine.errors import (
     TaskNotOpen,
 )
 from engine.modeling.forms import FormRegistry
-from engine.runtime.case_notices import tell_requesters_done, tell_role_if_ticked
+from engine.modeling.step_notices import RESULT_FIELDS
 from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due, waited_step_due
 from engine.runtime.live_workflows import LiveWorkflows
 from engine.persistence.models import Attachment, HumanTask, ProcessInstance, candidate_text, candidates_of
@@ -366,8 +366,7 @@ class Runner:
             meta = definition.user_tasks.get(task.element_id)
             if meta is not None:
                 self._close_wait(work, task_id, meta, data, now)
-                tell_role_if_ticked(work, self._roles, meta, data, case.id, task_id,
-                                    case_label(definition.name, case.business_key, case.id), actor, now)
+                _ask_for_notice(work, case.id, meta, task_id, data, actor, now)
             return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                               known=known, people=people, completed=_Completed(task_id, task.element_id, data, now))
 
@@ -530,6 +529,8 @@ class Runner:
 
     def _case_deadlines(self, work: UnitOfWork, definition: ParsedDefinition,
                         start: datetime) -> tuple[datetime | None, datetime | None]:
+        if definition.clock_start is not None:
+            return None, None  # the limit starts with a later step (engine.runtime.case_clock)
         calendar = self._calendar(work.connection)
         limit = definition.properties.get("waktu_pelaksanaan_iso")
         warning = definition.properties.get("waktu_peringatan_iso")
@@ -667,8 +668,8 @@ class Runner:
             case.status = "completed"
             values.update(status="completed", ended_at=now,
                           data=json.dumps(workflow.data, ensure_ascii=False, default=str))
-            work.record_for_case(case.id, "instance_completed", actor=actor, at=now, payload={})
-            tell_requesters_done(work, self._roles, definition, case.id, case.business_key, workflow.data, actor, now)
+            work.record_for_case(case.id, "instance_completed", actor=actor, at=now,
+                                 payload=_result_for_requester(definition, workflow.data))
         values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
         values["state"] = dump_state(workflow)
         work.queue_write(SAVE_CASE, values, conflict=lambda: ConcurrentUpdate(
@@ -676,6 +677,22 @@ class Runner:
         if case.status == "running":
             work.after_commit(lambda: self._live.keep(case.id, case.version + 1, workflow))
         return StepResult(case.id, case.status, sorted(ready))
+
+
+def _ask_for_notice(work: UnitOfWork, instance_id: int, meta: Any, task_id: str, data: dict[str, Any], actor: str,
+                    now: datetime) -> None:
+    """A ticked ``beritahu_bila`` checkbox: the announcements worker tells the role (engine.worker.announcements)."""
+    notice = meta.notice
+    if notice is not None and data.get(notice.field) is True:
+        work.record_for_case(instance_id, "step_notice", actor=actor, at=now, payload={
+            "task_id": task_id, "name": meta.name, "field": notice.field, "role": notice.role})
+
+
+def _result_for_requester(definition: ParsedDefinition, data: dict[str, Any]) -> dict[str, Any]:
+    """The case data the model's ``hasil_untuk_pemohon`` names, for the requester's end notice."""
+    fields = [f.strip() for f in definition.properties.get(RESULT_FIELDS, "").split(",") if f.strip()]
+    result = {f: data[f] for f in fields if isinstance(data.get(f), (str, int, float, bool)) and data[f] != ""}
+    return {"result": result} if result else {}
 
 
 @dataclass(frozen=True)

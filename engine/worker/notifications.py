@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -145,18 +145,3 @@ def active_user(session: Session, username: str) -> Recipient | None:
 
 _RECIPIENT = (UserAccount.username, UserAccount.email, UserAccount.email_mode)
 
-
-def requesters_of(session: Session, catalog: RoleCatalog, started_by: str, opd_id: int | None) -> list[Recipient]:
-    """The active requesters of a case: its starter, and the requesters of its unit (a registrar may
-    have registered the letter on the unit's behalf)."""
-    external = sorted(catalog.external)
-    if not external:
-        return []
-    whose = UserAccount.username == started_by
-    if opd_id is not None:
-        whose = or_(whose, UserAccount.opd_id == opd_id)
-    rows = session.execute(
-        select(*_RECIPIENT).join(UserRole, UserRole.user_id == UserAccount.id)
-        .where(UserRole.role_key.in_(external), UserAccount.active.is_(True), whose)
-        .distinct().order_by(UserAccount.username))
-    return [Recipient(*row) for row in rows]

@@ -61,14 +61,15 @@ def test_backup_request(deployed, clock):
     assert instance.data["server_terdaftar_di_aset_register"] is True
     assert case.decisions() == []
     # the SOP ends by telling the OPD the result: a notification, and the result on the requester's view
-    notice = [n for n in deployed.notifications.list("opd") if n.kind == "case_completed"]
-    assert len(notice) == 1 and "hasil dikonfirmasi: berhasil" in notice[0].body
+    assert deployed.scheduling.announce_new(clock()) >= 1  # the worker announces the finished request
+    notice = [n for n in deployed.notifications.list("opd") if n.kind == "case_finished"]
+    assert len(notice) == 1 and "Hasil dikonfirmasi: berhasil." in notice[0].body
     page = deployed.cases.case_page(case.id, "opd")
     assert isinstance(page, RequesterCasePage) and page.outcome is not None
     assert page.outcome.name == STEPS["brd_05"].name
     result = case.submitted("brd_05")["dokumen_laporan_terkonfirmasi"]
     assert result in {d.sha256 for d in page.documents}
-    assert deployed.notifications.list("kasi_infra") == []  # only the requester is told
+    assert [n for n in deployed.notifications.list("kasi_infra") if n.kind == "case_finished"] == []
 
 
 def test_restore_request_needs_the_recovery_point(deployed, clock):

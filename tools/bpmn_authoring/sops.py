@@ -1200,7 +1200,9 @@ BRD = Process(
                  {"if": {"anyOf": [{"properties": {"checksum_cocok": {"const": False}}, "required": ["checksum_cocok"]},
                                    {"properties": {"uji_restore_atau_aplikasi": {"const": "gagal"}},
                                     "required": ["uji_restore_atau_aplikasi"]}]},
-                  "then": {"properties": {"hasil_dikonfirmasi": {"const": "gagal"}}}},
+                  "then": {"properties": {"hasil_dikonfirmasi": {
+                      "const": "gagal",
+                      "x-message": "Checksum tidak cocok atau uji gagal: hasil harus dikonfirmasi gagal."}}}},
                  when("hasil_dikonfirmasi", "gagal", ["tindak_lanjut_kegagalan"]),
              ])),
         Node("end_brd", "end", DC, "Hasil back-up/restore dikonfirmasi"),
