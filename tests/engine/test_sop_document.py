@@ -125,7 +125,7 @@ SOPS: dict[str, tuple[list[str], list[Expected], list[tuple[str, str]]]] = {
                   "Rencana Kerja"),
          Expected("PDC-03", DC, "pemeliharaan sesuai dengan rencana dan jadwal", "Rencana Kerja", "1 hari",
                   "Laporan"),
-         Expected("PDC-04", DC, "Melaporkan hasil pemeliharaan peralatan data center", "Laporan", None, "Laporan"),
+         Expected("PDC-04", PIT, "Melaporkan hasil pemeliharaan peralatan data center", "Laporan", None, "Laporan"),
          Expected("PDC-05", PIT, "review hasil pemeliharaan peralatan data center", "Laporan", "1 jam", "Catatan"),
          Expected("PDC-06", DC, "laporan pemeliharaan data center sebagai bukti", "Catatan", "15 menit", "Laporan")],
         [("nomor_sop", "065.2/519/Diskominfo"), ("tanggal_pembuatan", "03 Agustus 2018"),

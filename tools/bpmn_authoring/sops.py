@@ -969,8 +969,8 @@ PDC = Process(
                  catatan(),
              ])),
         task("pdc_04", PIT, "Melaporkan hasil pemeliharaan peralatan data center",
-             "Hasil pemeliharaan peralatan data center dilaporkan kepada Pengawas Infrastruktur TIK, yang menerima "
-             "dan mencatat laporan itu.",
+             "Melaporkan hasil pemeliharaan peralatan data center: Pemeriksa TIK menyerahkan laporan kepada "
+             "Pengawas Infrastruktur TIK, yang menerima dan mencatatnya.",
              kelengkapan="Laporan", waktu="tidak tercantum", waktu_iso="PT15M", output="Laporan",
              keterangan=("Kelengkapan, waktu dan output tidak tercantum dalam SOP; simbol langkah 4 tercetak di "
                          "kolom Pengawas: Pengawas menerima dan mencatat laporan. Batas waktu 15 menit ditetapkan."),
