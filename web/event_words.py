@@ -35,6 +35,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "timer_fired": lazy_gettext("Pewaktu berjalan"),
     "timer_failed": lazy_gettext("Pewaktu gagal"),
     "task_escalated": lazy_gettext("Tugas terlambat: atasan diberi tahu"),
+    "step_notice": lazy_gettext("Pemberitahuan dari langkah dikirim"),
     "case_warned": lazy_gettext("Peringatan batas waktu kasus"),
     "case_escalated": lazy_gettext("Kasus terlambat: atasan diberi tahu"),
     "comment_added": lazy_gettext("Komentar ditambahkan"),

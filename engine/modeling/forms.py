@@ -148,6 +148,11 @@ def _field_of(error: ValidationError) -> str:
 
 
 def _message(error: ValidationError) -> str:
+    own = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    if isinstance(own, str) and own:  # the form says why, e.g. a result its checks contradict
+        return own
     if error.validator == "format" and error.validator_value == DOCUMENT_FORMAT:
         return "Dokumen belum diunggah atau tidak ditemukan."
+    if error.validator == "const" and error.validator_value is True:
+        return "Harus dicentang."  # a checkbox that must be ticked (formdsl.accept)
     return _MESSAGES.get(str(error.validator), "Isian tidak valid.")

@@ -20,6 +20,8 @@ from engine.modeling.expressions import check as check_expression
 from engine.modeling.forms import FormRegistry
 from engine.modeling.performers import NamedPerformer, performer_problems, read_differs_from, read_performer
 from engine.modeling.roles import RoleCatalog
+from engine.modeling.step_notices import StepNotice, notice_problems, read_notice
+from engine.modeling.step_time import CLOCK_START, ExternalWait, read_shared_time, read_wait, time_rule_problems
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -42,6 +44,9 @@ class UserTaskMeta:
     performer: NamedPerformer | None = None  # camunda:assignee / camunda:candidateUsers (engine.modeling.performers)
     differs_from: tuple[str, ...] = ()  # steps whose performer may not do this one (maker and checker)
     line: int | None = None  # where the task is written in the BPMN file
+    shares_time_with: str | None = None  # the first task of a split SOP step (engine.modeling.step_time)
+    waits: ExternalWait | None = None  # the case waits on an outside party while this step is open
+    notice: StepNotice | None = None  # a role told when a checkbox is ticked (engine.modeling.step_notices)
 
     @property
     def waktu_iso(self) -> str:
@@ -63,6 +68,16 @@ class ParsedDefinition:
     gateways: dict[str, str] = field(default_factory=dict)  # id -> question
     # (source, target) -> (id, name); BPMN lets a sequence flow go without an id
     flows: dict[tuple[str, str], tuple[str | None, str]] = field(default_factory=dict)
+
+    @property
+    def clock_start(self) -> str | None:
+        """The step whose first start starts the case's limit; None: the case's start does."""
+        return self.properties.get(CLOCK_START, "").strip() or None
+
+    @property
+    def has_clock_rules(self) -> bool:
+        """The case limit depends on its steps (a later start, a wait that stops the clock)."""
+        return self.clock_start is not None or any(m.waits is not None for m in self.user_tasks.values())
 
 
 def sha256_of(content: bytes) -> str:
@@ -104,6 +119,10 @@ class DefinitionParser:
         lanes, lane_of = self.lanes(process, filename)
         user_tasks = self.user_tasks(process, filename, lane_of)
         user_tasks = self.resolve_performers(process, filename, user_tasks)
+        time_problems = (time_rule_problems(user_tasks, camunda_properties(process), self._forms, filename)
+                         + notice_problems(user_tasks, self._roles, self._forms, filename))
+        if time_problems:
+            raise time_problems[0]
         self.check_expressions(process, filename)
         self.check_gateways(process, filename)
         routine_cycle = self.routine_cycle(process, filename)
@@ -203,7 +222,9 @@ class DefinitionParser:
                 element_id=task_id, name=task.get("name") or task_id,
                 documentation=(doc.text or "").strip() if doc is not None else "",
                 lane_role=lane_role, role=role, form_key=form_key, mutu_baku=mutu_baku,
-                performer=read_performer(task, filename), differs_from=read_differs_from(mutu_baku), line=line)
+                performer=read_performer(task, filename), differs_from=read_differs_from(mutu_baku), line=line,
+                shares_time_with=read_shared_time(mutu_baku), waits=read_wait(mutu_baku),
+                notice=read_notice(mutu_baku))
         return tasks
 
     def performer_problems(self, process: etree._Element, filename: str) -> list[DeploymentError]:

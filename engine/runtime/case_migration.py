@@ -31,6 +31,7 @@ from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInsta
 from engine.runtime.serializer import _REGISTRY, dump_state, load_state
 from engine.modeling.parser import ParsedDefinition
 from engine.reading.versions import definition_id_of
+from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due
 from engine.runtime.unit_of_work import UnitOfWork
 
 OPEN_STATES = ("ready", "claimed")
@@ -248,8 +249,8 @@ class CaseMigrator:
             values: dict[str, Any] = {"name": meta.name, "form_key": meta.form_key, "version": row.version + 1}
             if element != row.element_id:
                 values["element_id"] = element
-            if before is None or before.waktu_iso != meta.waktu_iso or element != row.element_id:
-                values["due_at"] = calendar.due(row.created_at, meta.waktu_iso)
+            if before is None or _step_timing(before) != _step_timing(meta) or element != row.element_id:
+                values["due_at"] = self._step_due(session, calendar, instance.id, meta, row.created_at)
                 retimed.append(row.element_id)
             changed = session.execute(update(_TASKS).where(_TASKS.c.id == row.id, _TASKS.c.version == row.version)
                                       .values(**values))
@@ -257,7 +258,7 @@ class CaseMigrator:
                 raise ConcurrentUpdate("Tugas kasus berubah saat dipindahkan; coba lagi", instance_id=instance.id)
         values = {"definition_id": plan.new_definition_id, "state_json": dump_state(plan.workflow),
                   "version": instance.version + 1}
-        values.update(self._case_deadlines(calendar, plan))
+        values.update(self._case_deadlines(session, calendar, plan))
         changed = session.execute(update(_INSTANCES).where(
             _INSTANCES.c.id == instance.id, _INSTANCES.c.version == instance.version).values(**values))
         if _rowcount(changed) != 1:
@@ -269,14 +270,39 @@ class CaseMigrator:
             **({"mapped_steps": plan.mapping} if plan.mapping else {})})
 
     @staticmethod
-    def _case_deadlines(calendar: WorkCalendar, plan: _Plan) -> dict[str, datetime | None]:
-        """The case limits follow the new version when its time limit or warning changed."""
+    def _step_due(session: Session, calendar: WorkCalendar, instance_id: int, meta: Any,
+                  created_at: datetime) -> datetime | None:
+        """An open step's due time under the new version's time rules (engine.runtime.case_clock)."""
+        first_started = None
+        if meta.shares_time_with is not None:
+            first_started = session.execute(
+                select(_TASKS.c.created_at).where(_TASKS.c.instance_id == instance_id,
+                                                  _TASKS.c.element_id == meta.shares_time_with)
+                .order_by(_TASKS.c.created_at.desc()).limit(1)).scalar()
+        return new_step_due(calendar, meta, created_at, first_started)
+
+    @staticmethod
+    def _case_deadlines(session: Session, calendar: WorkCalendar, plan: _Plan) -> dict[str, datetime | None]:
+        """The case limits follow the new version when its time limit or warning changed; under time
+        rules (a later clock start, waits on outside parties) they are recomputed from the case's steps."""
+        if plan.old.has_clock_rules or plan.new.has_clock_rules:
+            rows = session.execute(select(_TASKS.c.element_id, _TASKS.c.created_at, _TASKS.c.completed_at,
+                                          _TASKS.c.data_json).where(_TASKS.c.instance_id == plan.instance.id,
+                                                                    _TASKS.c.state != "cancelled")).all()
+            tasks = [TaskTimes.of_row(r.element_id, r.created_at, r.completed_at, r.data_json) for r in rows]
+            due_at, warning_at = case_deadlines(calendar, plan.new, plan.instance.started_at, tasks)
+            return {"due_at": due_at, "warning_at": warning_at}
         values: dict[str, datetime | None] = {}
         for prop, column in (("waktu_pelaksanaan_iso", "due_at"), ("waktu_peringatan_iso", "warning_at")):
             old, new = plan.old.properties.get(prop), plan.new.properties.get(prop)
             if old != new:
                 values[column] = calendar.due(plan.instance.started_at, new) if new else None
         return values
+
+
+def _step_timing(meta: Any) -> tuple[Any, ...]:
+    """What a step's due time depends on besides its start."""
+    return meta.waktu_iso, meta.shares_time_with, meta.waits
 
 
 def _rowcount(result: Result[Any]) -> int:

@@ -38,6 +38,8 @@ from engine.errors import (
     TaskNotOpen,
 )
 from engine.modeling.forms import FormRegistry
+from engine.modeling.step_notices import RESULT_FIELDS
+from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due, waited_step_due
 from engine.runtime.live_workflows import LiveWorkflows
 from engine.runtime.business_keys import business_key as clean_business_key
 from engine.persistence.models import Attachment, HumanTask, ProcessInstance, candidate_text, candidates_of
@@ -373,8 +375,12 @@ class Runner:
             self._record_decisions(work, case.id, decisions, actor, now)
             case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
             case.confidential = is_confidential(data)
+            meta = definition.user_tasks.get(task.element_id)
+            if meta is not None:
+                self._close_wait(work, task_id, meta, data, now)
+                _ask_for_notice(work, case.id, meta, task_id, data, actor, now)
             return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
-                              known=known, people=people)
+                              known=known, people=people, completed=_Completed(task_id, task.element_id, data, now))
 
     def wake_case(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
         """Fire the instance's due BPMN timers and run on; a no-op when none is due."""
@@ -535,10 +541,61 @@ class Runner:
 
     def _case_deadlines(self, work: UnitOfWork, definition: ParsedDefinition,
                         start: datetime) -> tuple[datetime | None, datetime | None]:
+        if definition.clock_start is not None:
+            return None, None  # the limit starts with a later step (engine.runtime.case_clock)
         calendar = self._calendar(work.connection)
         limit = definition.properties.get("waktu_pelaksanaan_iso")
         warning = definition.properties.get("waktu_peringatan_iso")
         return (calendar.due(start, limit) if limit else None, calendar.due(start, warning) if warning else None)
+
+    def _new_step_due(self, work: UnitOfWork, instance_id: int, meta: Any, now: datetime) -> datetime | None:
+        """The due time of a task starting now (engine.runtime.case_clock); a step sharing its SOP time
+        reads when the pair's first task last started."""
+        first_started = None
+        if meta.shares_time_with is not None:
+            first_started = work.connection.execute(
+                select(HumanTask.created_at).where(HumanTask.instance_id == instance_id,
+                                                   HumanTask.element_id == meta.shares_time_with)
+                .order_by(HumanTask.created_at.desc()).limit(1)).scalar()
+        return new_step_due(self._calendar(work.connection), meta, now, first_started)
+
+    def _close_wait(self, work: UnitOfWork, task_id: str, meta: Any, data: dict[str, Any], now: datetime) -> None:
+        """A step that waited on an outside party gets its due time once the wait is recorded."""
+        if meta.waits is None:
+            return
+        created_at = work.connection.execute(select(HumanTask.created_at).where(HumanTask.id == task_id)).scalar_one()
+        done = TaskTimes(meta.element_id, created_at, now, data)
+        work.connection.execute(update(HumanTask).where(HumanTask.id == task_id).values(
+            due_at=waited_step_due(self._calendar(work.connection), meta, done)))
+
+    @staticmethod
+    def _moves_case_clock(definition: ParsedDefinition, new_rows: list[dict[str, Any]],
+                          completed: _Completed | None) -> bool:
+        """Whether this step starts the case's clock, or begins or ends a wait on an outside party."""
+        if not definition.has_clock_rules:
+            return False
+        touched = [r["element_id"] for r in new_rows] + ([completed.element_id] if completed else [])
+        return any(e == definition.clock_start or (e in definition.user_tasks and definition.user_tasks[e].waits)
+                   for e in touched)
+
+    def _apply_case_clock(self, work: UnitOfWork, instance_id: int, definition: ParsedDefinition,
+                          new_rows: list[dict[str, Any]],
+                          completed: _Completed | None) -> None:
+        """Recompute the case's limit and warning from its steps (a later clock start, waits on outside
+        parties); the rows this step writes are still queued, so they come from memory."""
+        rows = work.connection.execute(select(
+            HumanTask.id, HumanTask.element_id, HumanTask.created_at, HumanTask.completed_at, HumanTask.data_json,
+            HumanTask.state).where(HumanTask.instance_id == instance_id)).all()
+        tasks = [TaskTimes(row.element_id, row.created_at, completed.at, completed.data)
+                 if completed is not None and row.id == completed.task_id
+                 else TaskTimes.of_row(row.element_id, row.created_at, row.completed_at, row.data_json)
+                 for row in rows if row.state != "cancelled"]
+        tasks += [TaskTimes(r["element_id"], r["created_at"], None, None) for r in new_rows]
+        started_at = work.connection.execute(
+            select(ProcessInstance.started_at).where(ProcessInstance.id == instance_id)).scalar_one()
+        due_at, warning_at = case_deadlines(self._calendar(work.connection), definition, started_at, tasks)
+        work.connection.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                                .values(due_at=due_at, warning_at=warning_at))
 
     def _spiff_clock(self, now: datetime) -> Any:
         return contextlib.nullcontext() if self._clock is utcnow else frozen_spiff_clock(now)
@@ -572,7 +629,8 @@ class Runner:
 
     def _save(self, work: UnitOfWork, case: _Case, definition: ParsedDefinition, workflow: BpmnWorkflow,
               actor: str, now: datetime, auto_assign: set[str], starter: str | None,
-              known: set[str], people: People | None = None) -> StepResult:
+              known: set[str], people: People | None = None,
+              completed: _Completed | None = None) -> StepResult:
         """Sync human tasks with the workflow's ready user tasks and store the state.
 
         ``known`` are the case's open human tasks before the step: the ready user tasks of the state
@@ -599,7 +657,7 @@ class Runner:
                 form_key=meta.form_key, state="claimed" if assignee else "ready", assignee=assignee,
                 candidate_users=routing.candidate_users if routing else None,
                 created_at=now, claimed_at=now if assignee else None,
-                due_at=self._calendar(work.connection).due(now, meta.waktu_iso), version=1))
+                due_at=self._new_step_due(work, case.id, meta, now), version=1))
             work.record_for_case(case.id, "task_created", actor=actor, at=now, payload={
                 "task_id": task_id, "element_id": meta.element_id, "name": meta.name, "role": meta.role,
                 "assignee": assignee, **(routing.payload() if routing else {})})
@@ -613,6 +671,8 @@ class Runner:
                                     .values(state="cancelled", version=HumanTask.version + 1))
             for task_id in withdrawn:
                 work.record_for_case(case.id, "task_cancelled", actor=actor, at=now, payload={"task_id": task_id})
+        if self._moves_case_clock(definition, new_rows, completed):
+            self._apply_case_clock(work, case.id, definition, new_rows, completed)
         values: dict[str, Any] = {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
                                   "status": case.status, "ended_at": None, "data": case.data_json,
                                   "confidential": case.confidential}
@@ -620,7 +680,8 @@ class Runner:
             case.status = "completed"
             values.update(status="completed", ended_at=now,
                           data=json.dumps(workflow.data, ensure_ascii=False, default=str))
-            work.record_for_case(case.id, "instance_completed", actor=actor, at=now, payload={})
+            work.record_for_case(case.id, "instance_completed", actor=actor, at=now,
+                                 payload=_result_for_requester(definition, workflow.data))
         values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
         values["state"] = dump_state(workflow)
         work.queue_write(SAVE_CASE, values, conflict=lambda: ConcurrentUpdate(
@@ -628,6 +689,32 @@ class Runner:
         if case.status == "running":
             work.after_commit(lambda: self._live.keep(case.id, case.version + 1, workflow))
         return StepResult(case.id, case.status, sorted(ready))
+
+
+def _ask_for_notice(work: UnitOfWork, instance_id: int, meta: Any, task_id: str, data: dict[str, Any], actor: str,
+                    now: datetime) -> None:
+    """A ticked ``beritahu_bila`` checkbox: the announcements worker tells the role (engine.worker.announcements)."""
+    notice = meta.notice
+    if notice is not None and data.get(notice.field) is True:
+        work.record_for_case(instance_id, "step_notice", actor=actor, at=now, payload={
+            "task_id": task_id, "name": meta.name, "field": notice.field, "role": notice.role})
+
+
+def _result_for_requester(definition: ParsedDefinition, data: dict[str, Any]) -> dict[str, Any]:
+    """The case data the model's ``hasil_untuk_pemohon`` names, for the requester's end notice."""
+    fields = [f.strip() for f in definition.properties.get(RESULT_FIELDS, "").split(",") if f.strip()]
+    result = {f: data[f] for f in fields if isinstance(data.get(f), (str, int, float, bool)) and data[f] != ""}
+    return {"result": result} if result else {}
+
+
+@dataclass(frozen=True)
+class _Completed:
+    """The step a save follows: its completion is still a queued write, so the clock reads it from here."""
+
+    task_id: str
+    element_id: str
+    data: dict[str, Any]
+    at: datetime
 
 
 @dataclass

@@ -4,7 +4,10 @@
   when it was created (by someone else's action) is announced to that person. A requester's own
   step and a task already taken or done by the time the worker looks are not announced.
 - A case a requester started is announced to that requester when it is completed or cancelled;
-  one a registrar registered for a requesting unit, to the unit's requester accounts.
+  one a registrar registered for a requesting unit, to the unit's requester accounts. The completion
+  carries the result the model names (``hasil_untuk_pemohon``, e.g. SOP-05's confirmed result).
+- A step that asked for a notice (``beritahu_bila`` ticked, e.g. "Informasikan kepada Kepala Dinas?")
+  is announced to the holders of the role the model names.
 
 The completion of a task writes nothing for this (its statements are guarded, see
 tests/engine/test_transaction.py): the worker reads the audit events written since its cursor
@@ -33,7 +36,7 @@ from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
 
 CURSOR = "announcements"
 OVERLAP = timedelta(minutes=2)
-EVENTS = ("task_created", "instance_completed", "instance_cancelled")
+EVENTS = ("task_created", "instance_completed", "instance_cancelled", "step_notice")
 OPEN_STATES = ("ready", "claimed")
 
 
@@ -63,8 +66,11 @@ class Announcements:
                 payload = json.loads(event.payload_json)
                 if event.event_type == "task_created":
                     notified = self._task_arrived(work.session, payload, event.actor, now)
+                elif event.event_type == "step_notice":
+                    notified = self._step_notice(work.session, event.instance_id, payload, event.actor, now)
                 else:
-                    notified = self._case_ended(work.session, event.instance_id, event.event_type, event.actor, now)
+                    notified = self._case_ended(work.session, event.instance_id, event.event_type, event.actor, now,
+                                                payload)
                 hooks.item(work.connection, f"announce:{event.id}")
             announced += int(notified > 0)
             latest = event.at if latest is None or event.at > latest else latest
@@ -99,10 +105,26 @@ class Announcements:
                                     dedup_key=f"task:{task.id}:{p.username}", instance_id=task.instance_id,
                                     task_id=task.id, email=self._email) for p in people)
 
+    def _step_notice(self, session: Session, instance_id: int | None, payload: dict[str, Any], actor: str,
+                     now: datetime) -> int:
+        case = session.get(ProcessInstance, instance_id) if instance_id is not None else None
+        role = str(payload.get("role", ""))
+        if case is None or role not in self._roles:
+            return 0
+        label = _label(_process_name(session, case), case.business_key, case.id)
+        step = payload.get("name", "")
+        people = [p for p in users_holding(session, self._roles, [role]) if p.username != actor]
+        return sum(add_notification(session, recipient=p, kind="step_notice", title=f"Untuk diketahui: {label}",
+                                    body=f"{label}: langkah '{step}' diselesaikan oleh {actor} dan diinformasikan "
+                                         f"kepada {self._roles.title(role)}.",
+                                    dedup_key=f"step_notice:{payload.get('task_id')}:{p.username}", now=now,
+                                    instance_id=case.id, task_id=payload.get("task_id"), email=self._email)
+                   for p in people)
+
     # -- finished requests -----------------------------------------------------------------------
 
     def _case_ended(self, session: Session, instance_id: int | None, event_type: str, actor: str,
-                    now: datetime) -> int:
+                    now: datetime, payload: dict[str, Any]) -> int:
         case = session.get(ProcessInstance, instance_id) if instance_id is not None else None
         if case is None:
             return 0
@@ -111,8 +133,10 @@ class Announcements:
             return 0
         label = _label(_process_name(session, case), case.business_key, case.id)
         if event_type == "instance_completed":
+            result = payload.get("result") or {}
+            told = "".join(f" {name.replace('_', ' ').capitalize()}: {value}." for name, value in result.items())
             kind, title, body = ("case_finished", f"Permohonan Anda selesai: {label}",
-                                 f"{label} telah selesai. Hasilnya dapat dilihat dan diunduh di Alur.")
+                                 f"{label} telah selesai.{told} Hasilnya dapat dilihat dan diunduh di Alur.")
         else:
             kind, title, body = ("case_cancelled", f"Permohonan Anda dibatalkan: {label}",
                                  f"{label} dibatalkan. Keterangan dapat ditanyakan kepada Bidang TIK.")

@@ -159,3 +159,4 @@ def active_user(session: Session, username: str) -> Recipient | None:
 
 
 _RECIPIENT = (UserAccount.username, UserAccount.email, UserAccount.email_mode)
+

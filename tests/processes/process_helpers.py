@@ -218,11 +218,16 @@ def document_fields(schema: dict[str, Any]) -> list[str]:
 
 @dataclass(frozen=True)
 class Step:
-    """What the SOP says about a step: the task's name, the role that does it, the mutu baku time."""
+    """What the SOP says about a step: the task's name, the role that does it, the mutu baku time.
+
+    ``shares_with``: the first task of a split SOP step, whose start the shared time counts from;
+    ``waits``: the step waits on an outside party, so it has no due time while open."""
 
     name: str
     role: str
     waktu_iso: str
+    shares_with: str = ""
+    waits: bool = False
 
 
 def deploy(alur: Alur, process_key: str) -> None:
@@ -250,6 +255,7 @@ class Case:
         self.visits: dict[str, int] = {}
         self.last_change = self.started_at          # when the current open task must have been created
         self.documents: list[str] = []
+        self.started: dict[str, datetime] = {}  # element id -> when its latest activation started
 
     # -- checks on the ready task ---------------------------------------------------------------
 
@@ -262,7 +268,13 @@ class Case:
         step = self.steps[element_id]
         assert (task.name, task.role) == (step.name, step.role), (element_id, task.name, task.role)
         assert task.created_at == self.last_change, (element_id, task.created_at, self.last_change)
-        assert task.due_at == CALENDAR.due(task.created_at, step.waktu_iso), (element_id, task.due_at)
+        if step.waits:
+            expected = None
+        else:
+            start = self.started[step.shares_with] if step.shares_with else task.created_at
+            expected = CALENDAR.due(start, step.waktu_iso)
+        assert task.due_at == expected, (element_id, task.due_at, expected)
+        self.started[element_id] = task.created_at
         return task
 
     def _check_inboxes(self, task: TaskView, actor: str) -> None:

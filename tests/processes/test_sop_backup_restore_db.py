@@ -9,6 +9,7 @@ import pytest
 from process_helpers import CALENDAR, SOP_WALK, Case, Step, deploy, wita
 
 from engine.errors import PermissionDenied
+from engine.reading.case_pages import RequesterCasePage
 
 pytestmark = SOP_WALK
 KEY = "sop_backup_restore_db"
@@ -17,7 +18,7 @@ PTI, PMI = "pengelola_ti", "pemeriksa_ti"
 STEPS = {
     "brd_01": Step("Mengajukan surat permohonan back-up/restore database server", OPD, "P1D"),
     "brd_02a": Step("Memverifikasi permohonan dan mendisposisikan ke Pengawas Infrastruktur TIK", KABID, "PT15M"),
-    "brd_02b": Step("Meneruskan disposisi kepada Tim Personil Data Center", PIT, "PT15M"),
+    "brd_02b": Step("Meneruskan disposisi kepada Tim Personil Data Center", PIT, "PT15M", shares_with="brd_02a"),
     "brd_03": Step("Merencanakan back-up/restore sesuai kapasitas dan menginformasikan pemohon", PTI, "PT1H"),
     "brd_04": Step("Melaksanakan proses back-up/restore database sesuai perencanaan", PTI, "P1D"),
     "brd_05": Step("Mengkonfirmasi hasil pelaksanaan back-up/restore database", PMI, "PT15M"),
@@ -34,15 +35,20 @@ def test_backup_request(deployed, clock):
     with pytest.raises(PermissionDenied):
         deployed.runner.start_case(KEY, "pengelola")  # the request comes from the OPD
     case = Case(deployed, clock, KEY, STEPS, starter="opd", business_key="BRD/2026/031", everyone=True)
-    first = case.do("brd_01", full=True, jenis_layanan="backup")
+    # the limit counts from Diskominfo's receipt (step 2): while the OPD writes its letter, none runs
+    assert (case.view().due_at, case.view().warning_at) == (None, None)
+    first = case.do("brd_01", full=True, jenis_layanan="backup", at=wita(2026, 11, 24, 15, 0))
     assert (first.state, first.assignee, first.due_at) == ("claimed", "opd", wita(2026, 11, 24, 16, 0))
-    # no WAKTU PELAKSANAAN in the SOP: steps 2-5 add up to 1 hari kerja and 1 h 30 min
-    assert case.view().due_at == wita(2026, 11, 25, 9, 0) == CALENDAR.due(case.started_at, "P1DT1H30M")
-    assert case.do("brd_02a", full=True).due_at == wita(2026, 11, 23, 8, 55)
-    case.do("brd_02b", full=True)
+    # no WAKTU PELAKSANAAN in the SOP: steps 2-5 add up to 1 hari kerja and 1 h 30 min, from step 2's start
+    # (the OPD used its whole Tuesday on brd_01 and still leaves Diskominfo its full time)
+    assert case.view().due_at == wita(2026, 11, 26, 9, 0) == CALENDAR.due(wita(2026, 11, 24, 15, 0), "P1DT1H30M")
+    assert case.do("brd_02a", full=True).due_at == wita(2026, 11, 24, 15, 15)
+    # 2a and 2b share the 15 menit: 2b is due 15 minutes after 2a started, not after its own start
+    assert case.do("brd_02b", full=True).due_at == wita(2026, 11, 24, 15, 15)
     assert case.submitted("brd_02b")["pelaksana_pengelola"] == "pengelola"  # user pickers name role holders
     # planned on Thursday afternoon: the 1 hari kerja of execution ends at Friday's early closing
-    case.do("brd_03", full=True, informasi_ke_pemohon_terkirim=True, at=wita(2026, 11, 26, 14, 0))
+    case.do("brd_03", full=True, at=wita(2026, 11, 26, 14, 0))
+    assert case.submitted("brd_03")["informasi_ke_pemohon_terkirim"] is True
     assert "waktu_informasi_ke_pemohon" in case.submitted("brd_03")
     assert case.do("brd_04", full=True).due_at == wita(2026, 11, 27, 11, 0)
     case.reopen()  # a restart in the middle of the case: only the database carries it on
@@ -54,6 +60,16 @@ def test_backup_request(deployed, clock):
     instance = case.finish()
     assert instance.data["server_terdaftar_di_aset_register"] is True
     assert case.decisions() == []
+    # the SOP ends by telling the OPD the result: a notification, and the result on the requester's view
+    assert deployed.scheduling.announce_new(clock()) >= 1  # the worker announces the finished request
+    notice = [n for n in deployed.notifications.list("opd") if n.kind == "case_finished"]
+    assert len(notice) == 1 and "Hasil dikonfirmasi: berhasil." in notice[0].body
+    page = deployed.cases.case_page(case.id, "opd")
+    assert isinstance(page, RequesterCasePage) and page.outcome is not None
+    assert page.outcome.name == STEPS["brd_05"].name
+    result = case.submitted("brd_05")["dokumen_laporan_terkonfirmasi"]
+    assert result in {d.sha256 for d in page.documents}
+    assert [n for n in deployed.notifications.list("kasi_infra") if n.kind == "case_finished"] == []
 
 
 def test_restore_request_needs_the_recovery_point(deployed, clock):

@@ -15,9 +15,11 @@ PIT, TT, PTI = "pengawas_infrastruktur_tik", "tim_teknis", "pengelola_ti"
 STEPS = {
     "gjr_01": Step("Berkoordinasi dan bersurat kepada Dinas Kominfo", PJ, "P1D"),
     "gjr_02a": Step("Menerima, mengagendakan dan menyampaikan surat untuk disposisi", TU, "P1D"),
-    "gjr_02b": Step("Mendisposisikan surat kepada Pejabat Administrator Bidang TIK", KADIS, "P1D"),
+    "gjr_02b": Step("Mendisposisikan surat kepada Pejabat Administrator Bidang TIK", KADIS, "P1D",
+                    shares_with="gjr_02a"),
     "gjr_03a": Step("Menindaklanjuti disposisi kepada Kasi Infrastruktur TIK", KABID, "P2D"),
-    "gjr_03b": Step("Menindaklanjuti disposisi: menugaskan Tim Teknis melakukan pengecekan", PIT, "P2D"),
+    "gjr_03b": Step("Menindaklanjuti disposisi: menugaskan Tim Teknis melakukan pengecekan", PIT, "P2D",
+                    shares_with="gjr_03a"),
     "gjr_04": Step("Melakukan pengecekan fisik perangkat aktif jaringan utama", TT, "P2D"),
     "gjr_05": Step("Memonitor jaringan pada sistem monitoring", TT, "P2D"),
     "gjr_06": Step("Melakukan pengecekan server DNS", TT, "P3D"),

@@ -17,7 +17,7 @@ STEPS = {
     "pdc_01": Step("Menugaskan Personil DC untuk pemeliharaan dan membatasi akses ruang DC", PIT, "PT15M"),
     "pdc_02": Step("Membuat rencana dan jadwal pemeliharaan perangkat data center", PTI, "P1D"),
     "pdc_03": Step("Melakukan pemeliharaan sesuai dengan rencana dan jadwal", PMI, "P1D"),
-    "pdc_04": Step("Melaporkan hasil pemeliharaan peralatan data center", PMI, "PT15M"),
+    "pdc_04": Step("Melaporkan hasil pemeliharaan peralatan data center", PIT, "PT15M"),
     "pdc_05": Step("Mereview hasil pemeliharaan peralatan data center", PIT, "PT1H"),
     "pdc_06": Step("Menyimpan laporan pemeliharaan data center sebagai bukti", PTI, "PT15M"),
 }
@@ -63,8 +63,10 @@ def test_maintenance_started_by_hand(deployed, clock):
     # pdc_04 hands the same maintenance report on (same field); the review notes reach the archive step
     assert instance.data["dokumen_laporan_pemeliharaan"] == case.submitted("pdc_04")["dokumen_laporan_pemeliharaan"]
     assert report in case.documents
-    assert [who for _, who in case.walked] == ["kasi_infra", "pengelola", "pemeriksa", "pemeriksa", "kasi_infra",
+    # step 4 follows the SOP's column mark: the Pengawas receives and records the Pemeriksa's report
+    assert [who for _, who in case.walked] == ["kasi_infra", "pengelola", "pemeriksa", "kasi_infra", "kasi_infra",
                                                 "pengelola"]
+    assert case.submitted("pdc_04")["dilaporkan_oleh"] == "pemeriksa"
     assert case.decisions() == []
 
 
@@ -79,3 +81,13 @@ def test_scheduled_occurrence_lands_in_the_pengawas_inbox(deployed, clock):
     case.run("pdc_03", "pdc_04", "pdc_05", "pdc_06")
     case.finish()
     assert deployed.notifications.list("kasi_infra") == []  # every step found its named person
+
+
+def test_step_4_is_in_the_pengawas_lane(deployed):
+    """SOP-04 step 4 "Melaporkan hasil pemeliharaan": the SOP's only column mark is the Pengawas's."""
+    with deployed.sessions() as session:
+        _row, definition = deployed.definitions.latest(session, KEY)
+    step = definition.user_tasks["pdc_04"]
+    assert (step.lane_role, step.role, step.performer) == (PIT, PIT, None)
+    lane_names = {role: name for _id, name, role in definition.lanes}
+    assert lane_names[step.lane_role] == "Pengawas Infrastruktur TIK"

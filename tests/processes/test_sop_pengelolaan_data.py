@@ -6,8 +6,10 @@ D2 "Pengelolaan data disetujui/selesai?" Tidak → PDT-06 once and three times.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from process_helpers import CALENDAR, SOP_WALK, Case, Step, deploy, wita
+from process_helpers import CALENDAR, SOP_WALK, WITA, Case, Step, deploy, wita
 
 pytestmark = SOP_WALK
 KEY = "sop_pengelolaan_data"
@@ -16,7 +18,7 @@ KABID, PDI, PTI, ADM = ("pejabat_administrator_tik", "pengawas_data_integrasi", 
 STEPS = {
     "pdt_01": Step("Menyampaikan perintah pendataan data sektoral", KABID, "PT30M"),
     "pdt_02": Step("Membuat surat pendataan atau menerima data untuk pengelolaan", PDI, "PT1H"),
-    "pdt_03": Step("Menerima data untuk dikelola (disimpan atau di-update)", PTI, "P1D"),
+    "pdt_03": Step("Menerima data untuk dikelola (disimpan atau di-update)", PTI, "P1D", waits=True),
     "pdt_04": Step("Menindaklanjuti pengelolaan data: simpan, update atau recovery", ADM, "P1D"),
     "pdt_05": Step("Membuat laporan penyelesaian pengelolaan data", PTI, "PT2H"),
     "pdt_06": Step("Melakukan pengecekan pengelolaan data telah selesai atau belum", PDI, "PT1H"),
@@ -34,29 +36,41 @@ def case(sop, clock):
 
 
 def test_request_mode_pdt_03_waits_in_the_inbox_until_the_opd_data_arrives(case, sop):
+    """SOP-02 counts the office's own time: while pdt_03 waits on the OPD's data the case clock stands
+    still (domain.md B4), and the wait up to the data's arrival moves the case limit and the step's due."""
     case.everyone = True  # at each step, check every person's inbox
     first = case.do("pdt_01", full=True)
     assert (first.state, first.assignee, first.due_at) == ("claimed", "kabid", wita(2026, 11, 23, 9, 0))
     assert case.view().due_at == wita(2026, 11, 26, 16, 0) == CALENDAR.due(case.started_at, "P3D")
     letter = case.do("pdt_02", full=True, mode="permintaan_data_ke_opd")
     assert letter.due_at == wita(2026, 11, 23, 9, 40)
-    # no message wait: the receiving step is at once in the Pengelola TI's inbox, due the next day
-    assert case.ready("pdt_03").due_at == wita(2026, 11, 24, 16, 0)
-    case.clock.now = wita(2026, 11, 26, 9, 50)  # the OPD answers on Thursday; pdt_03 is overdue by then
-    assert [t.element_id for t in sop.queries.inbox("pengelola", "overdue").items] == ["pdt_03"]
+    # no message wait: the receiving step is at once in the Pengelola TI's inbox, with the clock stopped
+    waiting = case.ready("pdt_03")
+    assert waiting.due_at is None and (case.view().due_at, case.view().warning_at) == (None, None)
+    case.clock.now = wita(2026, 11, 26, 16, 30)  # past the unpaused 3 hari kerja: nothing is overdue
+    assert sop.queries.inbox("pengelola", "overdue").items == []
+    assert sop.scheduling.escalate_overdue(case.clock()) == 0  # no task or case escalates while waiting
     received = case.submitted("pdt_02")
-    case.do("pdt_03", full=True, asal_data="kiriman_atas_surat_pendataan", nomor_surat_opd="005/123/BPS")
+    arrived = wita(2026, 11, 26, 9, 30)  # the OPD's data arrived on Thursday morning
+    case.do("pdt_03", full=True, asal_data="kiriman_atas_surat_pendataan", nomor_surat_opd="005/123/BPS",
+            tanggal_terima=arrived.astimezone(WITA).isoformat())
+    wait = CALENDAR.working_time_between(waiting.created_at, arrived)
+    assert wait == timedelta(hours=26, minutes=10)  # Mon 08:50 to Thu 09:30 in working time
+    done = [t for t in sop.queries.case_tasks(case.id) if t.element_id == "pdt_03"][0]
+    # the step's own 1 hari, moved by the wait: due Monday 30 Nov 13:10, done on Thursday, on time
+    assert done.due_at == CALENDAR.add_working_time(CALENDAR.due(waiting.created_at, "P1D"), wait) \
+        == wita(2026, 11, 30, 13, 10)
+    assert done.completed_at <= done.due_at
+    # the case limit runs again, 3 hari kerja plus the wait: Wednesday 2 Dec 13:10
+    assert case.view().due_at == CALENDAR.add_working_time(CALENDAR.due(case.started_at, "P3D"), wait) \
+        == wita(2026, 12, 2, 13, 10)
     assert case.view().data["nomor_surat"] == received["nomor_surat"]
-    # P1D from Thursday 10:00 ends at Friday's early closing
-    assert case.do("pdt_04", full=True, at=wita(2026, 11, 27, 10, 30)).due_at == wita(2026, 11, 27, 11, 0)
-    # PT2H from Friday 10:30: 30 minutes on Friday, 1 h 30 on Monday from 07:30
-    assert case.ready("pdt_05").due_at == wita(2026, 11, 30, 9, 0)
-    case.reopen()  # a restart over the weekend: only the database carries the case on
-    case.run("pdt_05", "pdt_06", "pdt_07", "pdt_08", "pdt_09", full=True)
+    case.reopen()  # a restart: only the database carries the case on
+    case.run("pdt_04", "pdt_05", "pdt_06", "pdt_07", "pdt_08", "pdt_09", full=True)
     instance = case.finish()
     assert instance.data["asal_data"] == "kiriman_atas_surat_pendataan"
     assert instance.data["dokumen_surat_pendataan"] == received["dokumen_surat_pendataan"]
-    assert instance.ended_at > instance.due_at  # the wait for the OPD counted against the 3 hari kerja
+    assert instance.ended_at < instance.due_at  # the wait for the OPD no longer counts against the 3 hari kerja
     assert case.decisions() == [("gw_pdt_06", "Ya"), ("gw_pdt_07", "Ya")]
 
 

@@ -147,7 +147,9 @@ def _fill(page: Any, name: str, prop: dict[str, Any], tmp: Path, required: bool)
     elif kind == "array":
         page.check(f"{selector} >> nth=0")
     elif kind == "boolean":
-        pass  # an unticked box is a plain "no"; ticking would ask for a reason in some forms
+        if prop.get("const") is True:  # a statement that must hold: tick it ("Harus dicentang." otherwise)
+            page.check(selector)
+        # else an unticked box is a plain "no"; ticking would ask for a reason in some forms
     elif widget == "radio":
         page.check(f"{selector} >> nth=0")
     elif "enum" in prop or widget == "user":

@@ -80,7 +80,12 @@ def number(name: str, title: str, req: bool = False, desc: str | None = None,
 
 
 def boolean(name: str, title: str, req: bool = True, desc: str | None = None) -> Field:
-    return _f(name, {"type": "boolean", "title": title}, req, desc)
+    """A fact. Required, it is asked as Ya/Tidak (a checkbox cannot tell "no" from "not answered");
+    optional, it is a checkbox. A checkbox that must be ticked is :func:`accept`."""
+    schema: dict[str, Any] = {"type": "boolean", "title": title}
+    if req:
+        schema["x-widget"] = "yesno"
+    return _f(name, schema, req, desc)
 
 
 def yesno(name: str, title: str, desc: str | None = None) -> Field:
@@ -175,9 +180,9 @@ def form(title: str, fields: list[Field], conditions: list[dict[str, Any]] | Non
     schema["additionalProperties"] = False
     if conditions:
         for cond in conditions:
-            for name in cond["then"]["required"]:
+            for name in cond["then"].get("required", []):
                 assert name in schema["properties"], (title, name)
-            for name in cond["if"]["properties"]:
+            for name in cond["if"].get("properties", {}):
                 assert name in schema["properties"], (title, name)
         schema["allOf"] = conditions
     return schema

@@ -87,6 +87,7 @@ class Node:
     assignee: str = ""        # camunda:assignee="${field}": the person a picker of an earlier step names
     candidate_users: str = ""  # camunda:candidateUsers="${field}": the people a picker (table) names
     differs_from: str = ""    # property pelaksana_berbeda_dari: steps whose performer may not do this one
+    time_rules: dict[str, str] = field(default_factory=dict)  # engine.modeling.step_time properties
     # events
     time_cycle: str = ""
     message: str = ""         # message id for catch / message end events
@@ -394,6 +395,7 @@ def build_xml(proc: Process, lay: Layout) -> bytes:
                 props["keterangan"] = node.keterangan
             if node.differs_from:
                 props["pelaksana_berbeda_dari"] = node.differs_from
+            props.update(node.time_rules)
             props.update(sop_official.task_properties(proc.key, node.id, props))
             _props(el, props)
         elif node.kind in ("xor", "merge"):

@@ -61,14 +61,37 @@ def step_code(task_id: str) -> str:
 
 def task(id: str, lane: str, name: str, documentation: str, *, kelengkapan: str, waktu: str, waktu_iso: str,
          output: str, form_key: str, form_schema: dict, waktu_min_iso: str = "", keterangan: str = "",
-         candidate: str = "", assignee: str = "", candidate_users: str = "", differs_from: str = "") -> Node:
+         candidate: str = "", assignee: str = "", candidate_users: str = "", differs_from: str = "",
+         time_rules: dict[str, str] | None = None, notice: dict[str, str] | None = None) -> Node:
     """A user task. ``assignee``/``candidate_users`` name the field of an earlier step's person picker
-    that says who does it (disposisi); ``differs_from`` the steps whose performer may not do it."""
+    that says who does it (disposisi); ``differs_from`` the steps whose performer may not do it;
+    ``time_rules`` the SOP's time rules (:func:`shares_time_with`, :func:`waits_on`)."""
     return Node(id=id, kind="task", lane=lane, name=name, langkah=step_code(id),
                 documentation=documentation, kelengkapan=kelengkapan, waktu=waktu, waktu_iso=waktu_iso,
                 waktu_min_iso=waktu_min_iso, output=output, keterangan=keterangan, form_key=form_key,
                 form=form_schema, candidate=candidate, assignee=assignee, candidate_users=candidate_users,
-                differs_from=differs_from)
+                differs_from=differs_from, time_rules={**(time_rules or {}), **(notice or {})})
+
+
+def tell_role_when(field: str, role: str) -> dict[str, str]:
+    """The holders of ``role`` are notified when the step completes with the checkbox ``field`` ticked."""
+    return {"beritahu_bila": field, "beritahu_peran": role}
+
+
+def shares_time_with(first: str) -> dict[str, str]:
+    """The second task of a split SOP step: its due time is ``first``'s start plus the step's one time."""
+    return {"waktu_bersama_dengan": first}
+
+
+def waits_on(party: str, *, since: str = "", until: str = "") -> dict[str, str]:
+    """The case waits on ``party`` outside the office while this step is open; the clock stops for the
+    wait, from the date-time field ``since`` (default: the task's start) to ``until`` (default: its end)."""
+    rules = {"menunggu_pihak_luar": party}
+    if since:
+        rules["menunggu_mulai"] = since
+    if until:
+        rules["menunggu_sampai"] = until
+    return rules
 
 
 def xor(id: str, lane: str, question: str, label_below: bool = False, gap_after: int = 0) -> Node:
@@ -252,10 +275,11 @@ GDB = Process(
                  yesno("gangguan_selesai", "Gangguan telah selesai?"),
                  area("arahan_lanjutan", "Arahan lanjutan", req=False, desc="Wajib bila gangguan belum selesai."),
                  area("catatan_verifikasi", "Catatan pengecekan", req=False),
-                 doc("dokumen_laporan_penyelesaian_gangguan", "Laporan Penyelesaian Gangguan",
-                     desc="Bila gangguan belum selesai, unggah catatan pengecekan sebagai dokumen."),
+                 doc("dokumen_laporan_penyelesaian_gangguan", "Laporan Penyelesaian Gangguan", req=False,
+                     desc="Wajib bila gangguan telah selesai."),
                  catatan(),
-             ], [when("gangguan_selesai", False, ["arahan_lanjutan"])])),
+             ], [when("gangguan_selesai", False, ["arahan_lanjutan"]),
+                 when("gangguan_selesai", True, ["dokumen_laporan_penyelesaian_gangguan"])])),
         xor("gw_gdb_07", PDI, "Gangguan telah selesai?"),
         task("gdb_08", KABID, "Melakukan pengecekan laporan penyelesaian",
              "Melakukan pengecekan laporan penyelesaian gangguan. Jika laporan telah selesai/sesuai, dilanjutkan "
@@ -267,10 +291,14 @@ GDB = Process(
                  yesno("laporan_diterima", "Laporan telah selesai/sesuai?"),
                  area("catatan_pengembalian", "Alasan pengembalian", req=False,
                       desc="Wajib bila laporan dikembalikan kepada Pejabat Pengawas."),
-                 boolean("informasikan_kepala_dinas", "Informasikan kepada Kepala Dinas?", req=False),
-                 doc("dokumen_laporan_penyelesaian_pekerjaan", "Laporan Penyelesaian Pekerjaan"),
+                 boolean("informasikan_kepala_dinas", "Informasikan kepada Kepala Dinas?", req=False,
+                         desc="Bila dicentang, Kepala Dinas menerima pemberitahuan."),
+                 doc("dokumen_laporan_penyelesaian_pekerjaan", "Laporan Penyelesaian Pekerjaan", req=False,
+                     desc="Wajib bila laporan telah selesai/sesuai."),
                  catatan(),
-             ], [when("laporan_diterima", False, ["catatan_pengembalian"])])),
+             ], [when("laporan_diterima", False, ["catatan_pengembalian"]),
+                 when("laporan_diterima", True, ["dokumen_laporan_penyelesaian_pekerjaan"])]),
+             notice=tell_role_when("informasikan_kepala_dinas", KADIS)),
         xor("gw_gdb_08", KABID, "Laporan telah selesai/sesuai?"),
         task("gdb_09", PPTI, "Membuat laporan penyelesaian pekerjaan dan menyampaikannya",
              "Membuat laporan penyelesaian pekerjaan dan menyampaikannya kepada instansi terkait.",
@@ -390,16 +418,20 @@ PDT = Process(
                  multi("format_data", "Format data yang diterima",
                        ["CSV", "XLSX", "JSON", "API", "SQL dump", "lainnya"]),
                  date("batas_penyampaian", "Batas penyampaian data", req=False),
-                 doc("dokumen_surat_pendataan", "Surat Pendataan",
-                     desc="Surat pendataan yang ditandatangani, atau tanda terima data yang sudah masuk."),
+                 doc("dokumen_surat_pendataan", "Surat Pendataan", req=False,
+                     desc="Wajib pada mode permintaan: surat pendataan yang ditandatangani. Pada penerimaan data "
+                          "yang sudah masuk boleh diisi tanda terima data."),
                  catatan(),
              ], [when("mode", "permintaan_data_ke_opd",
-                      ["nomor_surat", "tanggal_surat", "tujuan_opd", "daftar_data_diminta", "batas_penyampaian"])])),
+                      ["nomor_surat", "tanggal_surat", "tujuan_opd", "daftar_data_diminta", "batas_penyampaian",
+                       "dokumen_surat_pendataan"])])),
         task("pdt_03", PTI, "Menerima data untuk dikelola (disimpan atau di-update)",
              "Pengelola Teknologi Informasi menerima data untuk dikelola: disimpan atau di-update.",
              kelengkapan="Surat Pendataan dan Data", waktu="1 hari", waktu_iso="P1D", output="Data Sektoral",
              keterangan=("Bila langkah 2 mengirim surat pendataan, tugas ini menunggu sampai data dari OPD "
-                         "diterima; waktu tunggu itu ikut dihitung dalam batas waktu langkah dan kasus."),
+                         "diterima; waktu tunggu sampai tanggal diterima tidak dihitung dalam batas waktu langkah "
+                         "dan kasus (jam kasus berhenti)."),
+             time_rules=waits_on("OPD produsen data", until="tanggal_terima"),
              form_key="pdt_03_terima_data", form_schema=form("Penerimaan data sektoral", [
                  enum("asal_data", "Asal data", ["kiriman_atas_surat_pendataan", "data_sudah_tersedia"],
                       labels=["Dikirim OPD atas surat pendataan", "Sudah tersedia / masuk tanpa surat pendataan"],
@@ -468,9 +500,11 @@ PDT = Process(
                  yesno("pengelolaan_selesai", "Pengelolaan data telah selesai?"),
                  area("catatan_perbaikan", "Yang harus diperbaiki", req=False,
                       desc="Wajib bila pengelolaan data belum selesai."),
-                 doc("dokumen_perbaikan_laporan_pengelolaan_data", "Perbaikan Laporan Pengelolaan Data"),
+                 doc("dokumen_perbaikan_laporan_pengelolaan_data", "Perbaikan Laporan Pengelolaan Data", req=False,
+                     desc="Wajib bila pengelolaan data belum selesai."),
                  catatan(),
-             ], [when("pengelolaan_selesai", False, ["catatan_perbaikan"])])),
+             ], [when("pengelolaan_selesai", False, ["catatan_perbaikan",
+                                                     "dokumen_perbaikan_laporan_pengelolaan_data"])])),
         xor("gw_pdt_06", PDI, "Pengelolaan data telah selesai?"),
         task("pdt_07", KABID, "Melakukan pengecekan pengelolaan data",
              "Pejabat Administrator melakukan pengecekan pengelolaan data. Jika telah selesai, dibuat laporan; "
@@ -481,9 +515,11 @@ PDT = Process(
                  yesno("disetujui", "Pengelolaan data disetujui/selesai?"),
                  area("catatan_pengembalian", "Alasan pengembalian", req=False,
                       desc="Wajib bila dikembalikan kepada Pejabat Pengawas."),
-                 doc("dokumen_laporan_penyelesaian_data", "Laporan Penyelesaian Data"),
+                 doc("dokumen_laporan_penyelesaian_data", "Laporan Penyelesaian Data", req=False,
+                     desc="Wajib bila pengelolaan data disetujui/selesai."),
                  catatan(),
-             ], [when("disetujui", False, ["catatan_pengembalian"])])),
+             ], [when("disetujui", False, ["catatan_pengembalian"]),
+                 when("disetujui", True, ["dokumen_laporan_penyelesaian_data"])])),
         xor("gw_pdt_07", KABID, "Pengelolaan data disetujui/selesai?"),
         task("pdt_08", PDI, "Menyelesaikan laporan akhir pengelolaan data",
              "Pejabat Pengawas menyelesaikan laporan akhir pengelolaan data.",
@@ -628,7 +664,7 @@ GJR = Process(
              waktu_iso="P1D", output="Disposisi Surat Permohonan",
              keterangan=("Langkah ditambahkan dari narasi SOP ('dilakukan disposisi oleh Kepala Dinas'); "
                          "waktu 1 hari dipakai bersama langkah 2a."),
-             assignee="diteruskan_ke_kepala_dinas",
+             assignee="diteruskan_ke_kepala_dinas", time_rules=shares_time_with("gjr_02a"),
              form_key="gjr_02b_disposisi_kepala_dinas", form_schema=form("Disposisi Kepala Dinas", [
                  user("didisposisikan_ke_kabid", "Didisposisikan kepada", KABID),
                  multi("instruksi_kepala_dinas", "Instruksi", INSTRUKSI),
@@ -655,7 +691,7 @@ GJR = Process(
              kelengkapan="Disposisi Surat Permohonan", waktu="2 hari (bersama langkah 3a)", waktu_iso="P2D",
              output="Disposisi Surat Permohonan (penugasan Tim Teknis)",
              keterangan="Waktu 2 hari dipakai bersama langkah 3a dan 3b.",
-             assignee="diteruskan_ke_kasi",
+             assignee="diteruskan_ke_kasi", time_rules=shares_time_with("gjr_03a"),
              form_key="gjr_03b_tugaskan_tim_teknis", form_schema=form("Penugasan Tim Teknis", [
                  table("anggota_tim_teknis", "Anggota Tim Teknis", [
                      user("pengguna", "Anggota (Administrator Server Jaringan, Pengelola atau Pemeriksa TI)", TT),
@@ -744,13 +780,17 @@ GJR = Process(
              "tersebut. Jika jaringan terhubung, segera dilaporkan kepada Pejabat Administrator; jika jaringan "
              "tidak terhubung, kembali pada proses 4 untuk dilakukan pengecekan oleh Tim Teknis.",
              kelengkapan=LMJ, waktu="1 hari", waktu_iso="P1D", output=LMJ,
-             keterangan="Nama ISP dan nomor tiket ISP dicatat.",
+             keterangan=("Nama ISP dan nomor tiket ISP dicatat. Waktu menunggu ISP (dari melapor sampai ISP "
+                         "selesai menangani) tidak dihitung dalam batas waktu langkah dan kasus."),
+             time_rules=waits_on("ISP", since="waktu_lapor_isp", until="waktu_isp_selesai"),
              assignee="diteruskan_ke_kasi",
              form_key="gjr_08_koordinasi_isp", form_schema=form("Koordinasi dengan ISP", [
                  text("nama_isp", "Nama ISP"),
                  text("nomor_tiket_isp", "Nomor tiket ISP"),
                  dt("waktu_lapor_isp", "Waktu melapor ke ISP"),
                  area("tanggapan_isp", "Tanggapan ISP"),
+                 dt("waktu_isp_selesai", "Waktu ISP selesai menangani",
+                    desc="Sampai saat ini, waktu menunggu ISP tidak dihitung dalam batas waktu."),
                  dt("perkiraan_pulih", "Perkiraan pulih", req=False),
                  yesno("jaringan_terhubung", "Jaringan terhubung?"),
                  dok_lmj(),
@@ -764,7 +804,8 @@ GJR = Process(
              kelengkapan=LMJ, waktu="15 menit", waktu_iso="PT15M", output=LMJ,
              assignee="didisposisikan_ke_kabid",
              form_key="gjr_09_terima_laporan_selesai", form_schema=form("Terima laporan gangguan selesai", [
-                 boolean("konfirmasi_selesai", "Gangguan dikonfirmasi telah selesai"),
+                 accept("konfirmasi_selesai", "Gangguan dikonfirmasi telah selesai",
+                        desc="Langkah ini hanya dicapai lewat jawaban Ya (jaringan terkoneksi/terhubung)."),
                  area("instruksi_pelaporan", "Instruksi pembuatan laporan", req=False),
                  dok_lmj(),
                  catatan(),
@@ -927,15 +968,16 @@ PDC = Process(
                  doc("dokumen_laporan_pemeliharaan", "Laporan pemeliharaan"),
                  catatan(),
              ])),
-        task("pdc_04", DC, "Melaporkan hasil pemeliharaan peralatan data center",
-             "Pemeriksa TIK melaporkan hasil pemeliharaan peralatan data center kepada Pengawas Infrastruktur TIK.",
+        task("pdc_04", PIT, "Melaporkan hasil pemeliharaan peralatan data center",
+             "Melaporkan hasil pemeliharaan peralatan data center: Pemeriksa TIK menyerahkan laporan kepada "
+             "Pengawas Infrastruktur TIK, yang menerima dan mencatatnya.",
              kelengkapan="Laporan", waktu="tidak tercantum", waktu_iso="PT15M", output="Laporan",
-             candidate="pemeriksa_ti",
              keterangan=("Kelengkapan, waktu dan output tidak tercantum dalam SOP; simbol langkah 4 tercetak di "
-                         "kolom Pengawas (penyerahan laporan). Batas waktu 15 menit ditetapkan."),
-             candidate_users="personil_dc_ditugaskan",
-             form_key="pdc_04_laporkan_hasil_pemeliharaan", form_schema=form("Laporkan hasil pemeliharaan", [
-                 area("ringkasan_hasil_pemeliharaan", "Ringkasan hasil pemeliharaan untuk Pengawas"),
+                         "kolom Pengawas: Pengawas menerima dan mencatat laporan. Batas waktu 15 menit ditetapkan."),
+             form_key="pdc_04_laporkan_hasil_pemeliharaan", form_schema=form("Terima laporan hasil pemeliharaan", [
+                 dt("tanggal_laporan_diterima", "Tanggal dan jam laporan diterima"),
+                 user("dilaporkan_oleh", "Dilaporkan oleh (Pemeriksa TIK)", "pemeriksa_ti"),
+                 area("ringkasan_hasil_pemeliharaan", "Ringkasan hasil pemeliharaan"),
                  doc("dokumen_laporan_pemeliharaan", "Laporan pemeliharaan"),
                  catatan(),
              ])),
@@ -1013,7 +1055,8 @@ BRD = Process(
             "Daftar aset register server harus ditinjau setidaknya satu kali dalam setahun untuk memastikan "
             "kesesuaiannya.",
         ],
-    ),
+    ) | {"waktu_pelaksanaan_mulai": "brd_02a",  # counted from Diskominfo's receipt (E4), not from brd_01
+         "hasil_untuk_pemohon": "jenis_layanan,hasil_dikonfirmasi,tindak_lanjut_kegagalan"},  # told at the end
     lanes=[
         Lane(OPD, "SKPD/OPD"),
         Lane(KABID, "Administrator Bidang TIK"),
@@ -1083,7 +1126,7 @@ BRD = Process(
              "Pemeriksa TIK) untuk proses back-up/restore database.",
              kelengkapan="Disposisi", waktu="15 menit (bersama langkah 2a)", waktu_iso="PT15M", output="Disposisi",
              keterangan="Waktu 15 menit dipakai bersama langkah 2a dan 2b.",
-             assignee="diteruskan_kepada",
+             assignee="diteruskan_kepada", time_rules=shares_time_with("brd_02a"),
              form_key="brd_02b_teruskan_personil_dc", form_schema=form("Teruskan kepada Personil Data Center", [
                  user("pelaksana_pengelola", "Pelaksana (Pengelola TIK)", "pengelola_ti"),
                  user("pelaksana_pemeriksa", "Pemeriksa (Pemeriksa TIK)", "pemeriksa_ti",
@@ -1106,11 +1149,12 @@ BRD = Process(
                  text("alat", "Alat/perintah yang dipakai", req=False),
                  text("lokasi_media_backup", "Lokasi media back-up"),
                  area("rencana_rollback", "Rencana rollback", req=False),
-                 boolean("informasi_ke_pemohon_terkirim", "Pemohon sudah diinformasikan?"),
-                 dt("waktu_informasi_ke_pemohon", "Waktu pemohon diinformasikan", req=False),
+                 accept("informasi_ke_pemohon_terkirim", "Pemohon sudah diinformasikan",
+                        desc="Langkah 3 SOP: rencana diinformasikan kepada pemohon."),
+                 dt("waktu_informasi_ke_pemohon", "Waktu pemohon diinformasikan"),
                  doc("dokumen_perencanaan", "Perencanaan"),
                  catatan(),
-             ], [when("informasi_ke_pemohon_terkirim", True, ["waktu_informasi_ke_pemohon"])])),
+             ])),
         task("brd_04", DC, "Melaksanakan proses back-up/restore database sesuai perencanaan",
              "Pengelola TIK melaksanakan proses back-up/restore database sesuai perencanaan.",
              kelengkapan="Surat permohonan dan disposisi; Perencanaan", waktu="1 hari", waktu_iso="P1D",
@@ -1139,11 +1183,27 @@ BRD = Process(
                  boolean("checksum_cocok", "Checksum cocok?"),
                  enum("uji_restore_atau_aplikasi", "Uji restore / aplikasi", ["berhasil", "gagal", "tidak diuji"],
                       radio=True),
+                 enum("hasil_dikonfirmasi", "Hasil yang dikonfirmasi", ["berhasil", "gagal"],
+                      labels=["Berhasil", "Gagal"], radio=True,
+                      desc="Berhasil hanya bila checksum cocok dan uji tidak gagal. Hasil ini disampaikan kepada "
+                           "pemohon."),
+                 area("tindak_lanjut_kegagalan", "Tindak lanjut kegagalan", req=False,
+                      desc="Wajib bila hasil gagal; disampaikan kepada pemohon."),
                  boolean("konfirmasi_pemohon", "Pemohon sudah mengkonfirmasi?", req=False),
-                 boolean("server_terdaftar_di_aset_register", "Server terdaftar di aset register?",
-                         desc="Aturan pencatatan: server yang beroperasi harus terdaftar di aset register."),
+                 accept("server_terdaftar_di_aset_register", "Server terdaftar di aset register",
+                        desc="Aturan pencatatan: server yang beroperasi harus terdaftar di aset register; daftarkan "
+                             "dahulu bila belum."),
                  doc("dokumen_laporan_terkonfirmasi", "Laporan (terkonfirmasi)"),
                  catatan(),
+             ], [
+                 # "berhasil" only when the checks agree: a mismatched checksum or a failed test is a failure
+                 {"if": {"anyOf": [{"properties": {"checksum_cocok": {"const": False}}, "required": ["checksum_cocok"]},
+                                   {"properties": {"uji_restore_atau_aplikasi": {"const": "gagal"}},
+                                    "required": ["uji_restore_atau_aplikasi"]}]},
+                  "then": {"properties": {"hasil_dikonfirmasi": {
+                      "const": "gagal",
+                      "x-message": "Checksum tidak cocok atau uji gagal: hasil harus dikonfirmasi gagal."}}}},
+                 when("hasil_dikonfirmasi", "gagal", ["tindak_lanjut_kegagalan"]),
              ])),
         Node("end_brd", "end", DC, "Hasil back-up/restore dikonfirmasi"),
     ],
@@ -1230,9 +1290,11 @@ TAR = Process(
                  yesno("tinjauan_disetujui", "Daftar aset register sesuai dan disetujui?"),
                  area("catatan_pengembalian", "Yang harus diperbaiki", req=False,
                       desc="Wajib bila tinjauan dikembalikan."),
-                 doc("dokumen_berita_acara_tinjauan", "Berita Acara Tinjauan Aset Register Server"),
+                 doc("dokumen_berita_acara_tinjauan", "Berita Acara Tinjauan Aset Register Server", req=False,
+                     desc="Wajib bila tinjauan disetujui."),
                  catatan(),
-             ], [when("tinjauan_disetujui", False, ["catatan_pengembalian"])])),
+             ], [when("tinjauan_disetujui", False, ["catatan_pengembalian"]),
+                 when("tinjauan_disetujui", True, ["dokumen_berita_acara_tinjauan"])])),
         xor("gw_tar_02", PIT, "Daftar aset register sesuai dan disetujui?"),
         Node("end_tar", "end", PIT, "Daftar aset register server telah ditinjau"),
     ],
