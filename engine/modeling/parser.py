@@ -17,7 +17,9 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from engine.worktime.work_calendar import parse_working_duration
 from engine.errors import DeploymentError, InvalidInput, UnsafeExpression
 from engine.modeling.expressions import check as check_expression
+from engine.modeling.dataflow import data_flow_problems
 from engine.modeling.forms import FormRegistry
+from engine.modeling.messages import Text
 from engine.modeling.performers import NamedPerformer, performer_problems, read_differs_from, read_performer
 from engine.modeling.roles import RoleCatalog
 
@@ -76,6 +78,27 @@ def _validator() -> BpmnValidator:
     return _VALIDATOR
 
 
+_SPIFF_WORDS = (  # SpiffWorkflow's parser messages (3.2), by their opening words
+    ("Multiple outgoing flows are not supported", "spiff.implicit_split"),
+    ("Non-default exclusive outgoing sequence flow without condition", "spiff.no_condition"),
+    ("No start event found", "spiff.no_start"),
+    ("There is no support implemented for this task type", "spiff.unsupported"),
+    ("When looking for a task spec", "spiff.dangling"),
+    ("is not executable", "spiff.not_executable"),
+)
+
+
+def spiff_words(exc: ValidationException, tree: etree._ElementTree) -> Text:
+    """SpiffWorkflow's parser message in words (its text is English and sometimes cut off)."""
+    found = tree.getroot().xpath("//*[@id=$id]", id=exc.id) if exc.id else []
+    element = (found[0].get("name") or exc.id) if found else (exc.id or "?")
+    raw = str(exc)
+    for opening, key in _SPIFF_WORDS:
+        if opening in raw:
+            return Text.of(key, element=element)  # a message without {element} ignores it
+    return Text.of("spiff.other", element=element)
+
+
 def camunda_properties(element: etree._Element) -> dict[str, str]:
     """``camunda:properties`` directly under the element's own extensionElements."""
     props = element.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS)
@@ -97,13 +120,22 @@ class DefinitionParser:
     def roles(self) -> RoleCatalog:
         return self._roles
 
-    def parse(self, content: bytes, filename: str, expected_key: str | None = None) -> ParsedDefinition:
-        """:raises DeploymentError: the model breaks a rule; the message names the element"""
+    def parse(self, content: bytes, filename: str, expected_key: str | None = None, *,
+              new_version: bool = False) -> ParsedDefinition:
+        """Parse a model; ``new_version`` (a deploy) also runs the data-flow check, which versions deployed
+        before it existed need not pass to be loaded again.
+
+        :raises DeploymentError: the model breaks a rule; the message names the element
+        """
         tree = self.load_xml(content, filename)
         process = self.single_process(tree, filename, expected_key)
         lanes, lane_of = self.lanes(process, filename)
         user_tasks = self.user_tasks(process, filename, lane_of)
         user_tasks = self.resolve_performers(process, filename, user_tasks)
+        if new_version:
+            problems = self.data_flow_problems(process, filename)
+            if problems:
+                raise problems[0]
         self.check_expressions(process, filename)
         self.check_gateways(process, filename)
         routine_cycle = self.routine_cycle(process, filename)
@@ -124,13 +156,15 @@ class DefinitionParser:
         try:
             root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
         except etree.XMLSyntaxError as exc:
-            raise DeploymentError(f"XML tidak valid: {exc.msg}", file=filename, line=exc.lineno) from exc
+            raise DeploymentError.worded(Text.of("xml.invalid", line=exc.lineno or "?"), file=filename,
+                                         line=exc.lineno, detail=str(exc.msg)) from exc
         tree = etree.ElementTree(root)
         try:
             _validator().validate(tree, filename)
         except ValidationException as exc:
-            raise DeploymentError(f"tidak sesuai skema BPMN 2.0: {exc}", file=filename,
-                                  line=int(exc.line_number) if str(exc.line_number).isdigit() else None) from exc
+            line = int(exc.line_number) if str(exc.line_number).isdigit() else None
+            raise DeploymentError.worded(Text.of("xml.schema", line=line or "?"), file=filename, line=line,
+                                         detail=str(exc)) from exc
         return tree
 
     @staticmethod
@@ -181,7 +215,8 @@ class DefinitionParser:
                                       file=filename, element_id=task_id, line=line)
             form_key = task.get(f"{{{NS['camunda']}}}formKey", "").strip()
             if not form_key:
-                raise DeploymentError("user task tanpa camunda:formKey", file=filename, element_id=task_id, line=line)
+                raise DeploymentError.worded(Text.of("task.no_form", step=task.get("name") or task_id),
+                                             file=filename, element_id=task_id, line=line)
             try:
                 self._forms.get(form_key)
             except InvalidInput as exc:
@@ -196,8 +231,10 @@ class DefinitionParser:
                     try:
                         parse_working_duration(mutu_baku[key])
                     except ValueError as exc:
-                        raise DeploymentError(f"{key} '{mutu_baku[key]}' bukan durasi kerja ISO-8601",
-                                              file=filename, element_id=task_id, line=line) from exc
+                        raise DeploymentError.worded(Text.of(
+                            "task.bad_duration", value=mutu_baku[key], what=Text.of(f"duration.{key}"),
+                            step=task.get("name") or task_id), file=filename, element_id=task_id, line=line,
+                            detail=str(exc)) from exc
             doc = task.find("bpmn:documentation", NS)
             tasks[task_id] = UserTaskMeta(
                 element_id=task_id, name=task.get("name") or task_id,
@@ -210,6 +247,11 @@ class DefinitionParser:
         """Every performer named from a field no earlier form defines on some path, or from no person
         picker, and every maker-checker property naming no other step."""
         return performer_problems(process, filename, self._forms)[0]
+
+    def data_flow_problems(self, process: etree._Element, filename: str) -> list[DeploymentError]:
+        """Every expression reading a field some path into it leaves unfilled, or comparing a field with
+        a value of another kind (engine.modeling.dataflow)."""
+        return data_flow_problems(process, filename, self._forms)
 
     def resolve_performers(self, process: etree._Element, filename: str,
                            user_tasks: dict[str, UserTaskMeta]) -> dict[str, UserTaskMeta]:
@@ -273,8 +315,8 @@ class DefinitionParser:
             if line is None and exc.id:
                 found = tree.getroot().xpath("//*[@id=$id]", id=exc.id)
                 line = found[0].sourceline if found else None
-            raise DeploymentError(str(exc).split("\n")[0], file=filename, element_id=exc.id or None,
-                                  line=line) from exc
+            raise DeploymentError.worded(spiff_words(exc, tree), file=filename, element_id=exc.id or None,
+                                         line=line, detail=str(exc)) from exc
         # The engine owns routine schedules (one instance per occurrence), so a timer start
         # event must not make the instance wait: run it as a plain start (like spiff-arena).
         for task_spec in spec.task_specs.values():

@@ -116,8 +116,8 @@ def performer_problems(process: etree._Element, filename: str,
     """Every refused performer field and maker-checker reference of a process, and the performers with
     their table column resolved, by task id."""
     tasks = outline_tasks(process)
-    graph = _Graph(process)
-    fields_of = {t.element_id: _form_fields(forms, t.form_key) for t in tasks}
+    graph = PathGraph(process)
+    fields_of = {t.element_id: form_fields(forms, t.form_key) for t in tasks}
     problems: list[DeploymentError] = []
     resolved: dict[str, NamedPerformer] = {}
     for task in tasks:
@@ -147,7 +147,7 @@ def performer_problems(process: etree._Element, filename: str,
     return problems, resolved
 
 
-def _form_fields(forms: FormRegistry, form_key: str) -> dict[str, dict[str, Any]]:
+def form_fields(forms: FormRegistry, form_key: str) -> dict[str, dict[str, Any]]:
     try:
         return dict(forms.get(form_key).schema.get("properties", {}))
     except InvalidInput:  # reported by the task's own check
@@ -177,7 +177,7 @@ def _picker_column(performer: NamedPerformer, props: list[dict[str, Any]]) -> tu
     return columns.pop(), ""
 
 
-class _Graph:
+class PathGraph:
     """The sequence flows of a process (sub-processes entered at their start and passed over as a whole)."""
 
     def __init__(self, process: etree._Element) -> None:

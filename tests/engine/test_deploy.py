@@ -96,7 +96,8 @@ def test_missing_mutu_baku_is_refused(alur, test_data):
 
 def test_bad_working_time_is_refused(alur, test_data):
     error = _refusal(alur, loop_xml(test_data).replace('value="PT30M"', 'value="30 menit"'))
-    assert error.context["element_id"] == "isi" and "waktu_iso" in error.message
+    assert error.context["element_id"] == "isi" and "(batas waktu) pada langkah 'Isi laporan'" in error.message
+    assert "ISO" not in error.message and "waktu_iso" not in error.message
 
 
 def test_gateway_flow_without_condition_is_refused(alur, test_data):

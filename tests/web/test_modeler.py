@@ -61,7 +61,9 @@ def test_check_lists_every_problem_with_its_element(client):
     assert body["ok"] is False
     deploy_problems = [(p["element_id"], p["message"]) for p in body["problems"] if p["source"] == "alur"]
     assert deploy_problems == [
-        ("gdb_05", "waktu_iso '15 menit' bukan durasi kerja ISO-8601"),
+        ("gdb_05", "Waktu '15 menit' (batas waktu) pada langkah 'Memeriksa gangguan database pada server dan "
+                   "melaporkan hasilnya' tidak dapat dibaca sebagai lama waktu kerja; tulis mis. PT30M (30 menit), "
+                   "PT4H (4 jam) atau P2D (2 hari kerja)."),
         ("flow_gw_gdb_07_to_gdb_08", "alur keluar gateway tanpa kondisi (dan bukan alur default)")]
     if body["lint_note"] == "":
         assert ("flow_gw_gdb_07_to_gdb_08", "conditional-flows") in [
