@@ -41,6 +41,7 @@ from engine.runtime.case_migration import CaseMigrator
 from engine.runtime.drafts import Drafts
 from engine.runtime.comments import Comments
 from engine.runtime.registration import Registrations
+from engine.runtime.incidents import Incidents
 from engine.runtime.runner import Runner
 from engine.sop.render import SopDocuments
 from engine.worker.announcements import Announcements
@@ -98,6 +99,7 @@ class Alur:
     opds: OpdService  # the requesting units (OPD), kept by Admin Sistem
     registrations: Registrations  # what a registrar registers on a requester's behalf (runner.register_case)
     comments: Comments  # comments on a case: audit events, never edited
+    incidents: Incidents  # steps that failed in the engine: the list, and retry with the kept input
 
     def close(self) -> None:
         self.db.dispose()
@@ -153,4 +155,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),
         opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),
         comments=Comments(sessions, permissions, clock, email=settings.smtp is not None),
+        incidents=Incidents(sessions, runner, clock),
     )
