@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine import Alur, open_alur, PROJECT_ROOT, settings_from_env
 from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, formatting, inbox, leave_admin,
-                 mandates, notifications, processes, tasks)
+                 incidents, mandates, notifications, processes, tasks)
 from web.modeler import bp as modeler_bp
 
 LANGUAGES = ("id", "en")
@@ -65,7 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     formatting.register(app)
     errors.register(app)
     for module in (auth, account, inbox, tasks, cases, processes, admin, calendar_admin, leave_admin, mandates,
-                   notifications, audit):
+                   notifications, audit, incidents):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)

@@ -4,7 +4,10 @@ writes an audit event and notifies the owner; after migration to a fixed version
 the step with the kept input."""
 from __future__ import annotations
 
+import json
+
 import pytest
+from alur_testing import cli_in_process
 from process_helpers import PASSWORD, ROOT, Case, Step
 
 from engine.errors import Conflict, PermissionDenied
@@ -98,3 +101,23 @@ def test_retry_after_migration_completes_the_step_with_the_kept_input(stuck):
     assert [(e.payload["flow"]) for e in trail if e.event_type == "gateway_decided"][-1] == "flow_gw_gdb_07_to_gdb_08"
     with pytest.raises(Conflict):
         sop.incidents.retry(incident_id, "admin")
+
+
+def test_the_command_line_lists_and_retries_incidents(stuck, tmp_path, monkeypatch, capsys):
+    sop, case, error, good = stuck
+    incident_id = error.context["incident_id"]
+    cli = cli_in_process(monkeypatch, capsys, {"ALUR_INSTANCE_DIR": str(tmp_path),
+                                               "ALUR_DATABASE_URL": sop.settings.database_url})
+    listed = cli("incident", "list")
+    assert f"#{incident_id}  {KEY}  case #{case.id}  step gdb_07  by kasi_pdi" in listed
+    assert "isian 'hasil_sesuai' tidak ada pada data kasus" in listed
+    assert "the field 'hasil_sesuai' is not in the case data" in cli("incident", "list", "--language", "en")
+    assert "Hanya Pemilik Proses atau Admin Sistem" in cli("incident", "retry", str(incident_id), "--by", "pengelola",
+                                                           expect=2)
+    sop.deployer.deploy_bytes(good, f"{KEY}.bpmn", "pemilik", "kondisi diperbaiki")
+    sop.migrator.migrate_case(case.id, "pemilik", 2)
+    retried = json.loads(cli("incident", "retry", str(incident_id), "--by", "admin"))
+    assert (retried["instance_id"], retried["status"]) == (case.id, "running")
+    assert [t.element_id for t in sop.queries.open_tasks(case.id)] == ["gdb_08"]
+    assert cli("incident", "list").strip() == "no open incidents"
+    assert "error [conflict]" in cli("incident", "retry", str(incident_id), "--by", "admin", expect=2)
