@@ -9,6 +9,7 @@ in ``engine.modeling.performers``. Every problem of a model is returned, not onl
 from __future__ import annotations
 
 import ast
+from itertools import pairwise
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,7 +135,7 @@ def _kind_problem(tree: ast.Expression, use: ExpressionUse, field: str,
         if not isinstance(node, ast.Compare):
             continue
         operands = [node.left, *node.comparators]
-        for left, right in zip(operands, operands[1:]):
+        for left, right in pairwise(operands):
             for named, other in ((left, right), (right, left)):
                 if not (isinstance(named, ast.Name) and named.id == field):
                     continue
