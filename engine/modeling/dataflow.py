@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from itertools import pairwise
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -19,7 +20,7 @@ from engine.errors import DeploymentError, UnsafeExpression
 from engine.modeling.expressions import CONSTANTS, FUNCTIONS, check as check_expression, is_iso_literal
 from engine.modeling.forms import FormRegistry
 from engine.modeling.messages import Text
-from engine.modeling.performers import NS, PathGraph, form_fields, outline_tasks
+from engine.modeling.performers import NS, PathGraph, element_labels, form_fields, outline_tasks
 
 _TIMERS = ("timeDuration", "timeDate", "timeCycle")
 _NO_VALUE = object()
@@ -42,7 +43,7 @@ def data_flow_problems(process: etree._Element, filename: str, forms: FormRegist
     tasks = outline_tasks(process)
     fields_of = {t.element_id: form_fields(forms, t.form_key) for t in tasks}
     graph = PathGraph(process)
-    label = _labels(process)
+    label = element_labels(process)
     problems: list[DeploymentError] = []
     for use in expression_uses(process, label):
         tree = _tree(use.expression)
@@ -59,7 +60,7 @@ def data_flow_problems(process: etree._Element, filename: str, forms: FormRegist
     return problems
 
 
-def expression_uses(process: etree._Element, label: Any) -> list[ExpressionUse]:
+def expression_uses(process: etree._Element, label: Callable[[str], str]) -> list[ExpressionUse]:
     """The conditions, timer texts and multi-instance counts of a process, in document order."""
     uses = []
     for element in process.iter():
@@ -90,14 +91,6 @@ def expression_uses(process: etree._Element, label: Any) -> list[ExpressionUse]:
     return uses
 
 
-def _labels(process: etree._Element) -> Any:
-    names = {e.get("id"): (e.get("name") or "").strip() for e in process.iter() if isinstance(e.tag, str)}
-
-    def label(element_id: str) -> str:
-        return names.get(element_id) or element_id
-    return label
-
-
 def _tree(expression: str) -> ast.Expression | None:
     try:
         text = check_expression(expression)
@@ -118,7 +111,7 @@ def _field_names(tree: ast.Expression) -> list[str]:
 
 
 def _path_problem(graph: PathGraph, use: ExpressionUse, field: str, definers: list[str],
-                  label: Any) -> Text | None:
+                  label: Callable[[str], str]) -> Text | None:
     if not definers:
         return Text.of("dataflow.unknown_field", where=use.where, field=field)
     path = graph.path_avoiding(use.reached, set(definers))

@@ -51,6 +51,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "leaving decision '{gateway}'"),
     "where.timer": ("Waktu pada '{event}'", "The time on '{event}'"),
     "where.performer": ("Pelaksana langkah '{step}'", "The performer of step '{step}'"),
+    "where.candidates": ("Calon pelaksana langkah '{step}'", "The candidate performers of step '{step}'"),
     "where.loop": ("Pengulangan langkah '{step}'", "The repetition of step '{step}'"),
     # data flow (engine.modeling.dataflow)
     "dataflow.unknown_field": (
@@ -74,6 +75,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "dataflow.string": (
         "{where} membandingkan isian teks '{field}' dengan {value}; bandingkan dengan teks dalam tanda petik.",
         "{where} compares the text field '{field}' with {value}; compare it with a quoted text."),
+    # performers named from case data (engine.modeling.performers)
+    "performer.form": ("{where} harus ditulis sebagai ${{nama_isian}}: nama isian formulir langkah sebelumnya "
+                       "yang memilih orangnya (tertulis '{written}').",
+                       "{where} must be written as ${{field_name}}: the field of an earlier step's form that picks "
+                       "the person (written '{written}')."),
+    "performer.both": ("Langkah '{step}' tidak boleh menyebut satu pelaksana dan calon pelaksana sekaligus.",
+                       "Step '{step}' cannot name one performer and candidate performers at once."),
+    "performer.differs": (
+        "Langkah '{step}' harus dikerjakan orang yang berbeda dari pelaksana langkah '{other}', tetapi '{other}' "
+        "bukan langkah lain dalam proses ini.",
+        "Step '{step}' must be done by someone other than the performer of step '{other}', but '{other}' is not "
+        "another step of this process."),
+    "performer.not_picker": ("{where} memakai isian '{field}', yang {reason}.",
+                             "{where} uses the field '{field}', which {reason}."),
+    "reason.not_one_person": ("bukan pemilih satu orang", "does not pick one person"),
+    "reason.not_people": ("bukan pemilih orang atau tabel dengan tepat satu kolom pemilih orang",
+                          "is neither a person picker nor a table with exactly one person-picker column"),
+    "reason.differs": ("berbeda bentuknya di antara formulir yang mengisinya",
+                       "differs in shape between the forms that fill it in"),
     # user tasks (engine.modeling.parser)
     "task.no_form": ("Langkah '{step}' belum memiliki formulir; pilih formulir yang diisi pada langkah ini.",
                      "Step '{step}' has no form yet; choose the form filled in at this step."),
@@ -84,6 +104,34 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "(30 minutes), PT4H (4 hours) or P2D (2 working days)."),
     "duration.waktu_iso": ("batas waktu", "time limit"),
     "duration.waktu_min_iso": ("waktu minimum", "minimum time"),
+    # the process, its lanes, gateways and expressions (engine.modeling.parser)
+    "process.count": ("Berkas harus berisi tepat satu proses yang dapat dijalankan (ada {count}).",
+                      "The file must hold exactly one executable process (it holds {count})."),
+    "process.key": ("Id proses harus sama dengan nama berkas '{file_name}'.",
+                    "The process id must be the file name '{file_name}'."),
+    "process.no_id": ("Proses yang dapat dijalankan tidak memiliki id.", "The executable process has no id."),
+    "lane.no_role": ("Lajur '{lane}' belum menyebut peran pelaksananya; pilih peran dari katalog peran.",
+                     "Lane '{lane}' names no performing role; choose one from the role catalogue."),
+    "lane.unknown_role": ("Peran '{role}' pada lajur '{lane}' tidak ada di katalog peran.",
+                          "Role '{role}' of lane '{lane}' is not in the role catalogue."),
+    "lane.twice": ("'{element}' berada di lebih dari satu lajur.", "'{element}' is in more than one lane."),
+    "task.no_lane": ("Langkah '{step}' tidak berada di lajur mana pun; letakkan di lajur perannya.",
+                     "Step '{step}' is in no lane; put it in the lane of its role."),
+    "task.bad_group": ("Peran langkah '{step}' ('{role}') bukan peran dalam lajur '{lane}'.",
+                       "The role of step '{step}' ('{role}') is not a role within lane '{lane}'."),
+    "task.unknown_form": ("Formulir '{form}' pada langkah '{step}' tidak ditemukan.",
+                          "Form '{form}' of step '{step}' was not found."),
+    "task.mutu_baku": ("Mutu baku langkah '{step}' belum lengkap: {missing}.",
+                       "The mutu baku of step '{step}' is incomplete: {missing}."),
+    "gateway.no_condition": ("Alur '{flow}' dari keputusan '{gateway}' belum berkondisi dan bukan alur default.",
+                             "Flow '{flow}' leaving decision '{gateway}' has no condition and is not the default "
+                             "flow."),
+    "expression.refused": ("Ekspresi '{expression}' tidak dapat dipakai: {why}",
+                           "The expression '{expression}' cannot be used: {why}"),
+    "script.refused": ("Script task '{element}' tidak diizinkan: Alur tidak menjalankan skrip.",
+                       "Script task '{element}' is not allowed: Alur runs no scripts."),
+    "timer.start_twice": ("Hanya satu titik mulai berwaktu (timer start event) yang didukung.",
+                          "Only one timer start event is supported."),
     # SpiffWorkflow's parser, in words (the raw text is kept as the problem's detail)
     "spiff.implicit_split": (
         "'{element}' memiliki lebih dari satu alur keluar; gunakan gateway untuk percabangan.",

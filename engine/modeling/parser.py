@@ -99,6 +99,14 @@ def spiff_words(exc: ValidationException, tree: etree._ElementTree) -> Text:
     return Text.of("spiff.other", element=element)
 
 
+_MUTU_BAKU_WORDS = {"kelengkapan": "kelengkapan", "waktu": "waktu", "waktu_iso": "batas waktu", "output": "output"}
+
+
+def _name_of(process: etree._Element, element_id: str) -> str:
+    found = process.xpath(".//*[@id=$id]", id=element_id) if element_id else []
+    return (found[0].get("name") or element_id) if found else element_id
+
+
 def camunda_properties(element: etree._Element) -> dict[str, str]:
     """``camunda:properties`` directly under the element's own extensionElements."""
     props = element.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS)
@@ -171,32 +179,32 @@ class DefinitionParser:
     def single_process(tree: etree._ElementTree, filename: str, expected_key: str | None) -> etree._Element:
         processes = [p for p in tree.getroot().iterfind("bpmn:process", NS) if p.get("isExecutable") == "true"]
         if len(processes) != 1:
-            raise DeploymentError(f"harus berisi tepat satu proses executable (ada {len(processes)})",
-                                  file=filename)
+            raise DeploymentError.worded(Text.of("process.count", count=len(processes)), file=filename)
         process = processes[0]
         if expected_key is not None and process.get("id") != expected_key:
-            raise DeploymentError(f"id proses harus sama dengan nama berkas '{expected_key}'",
-                                  file=filename, element_id=process.get("id"), line=process.sourceline)
+            raise DeploymentError.worded(Text.of("process.key", file_name=expected_key), file=filename,
+                                         element_id=process.get("id"), line=process.sourceline)
         if not process.get("id"):
-            raise DeploymentError("proses executable tidak memiliki id", file=filename, line=process.sourceline)
+            raise DeploymentError.worded(Text.of("process.no_id"), file=filename, line=process.sourceline)
         return process
 
     def lanes(self, process: etree._Element, filename: str) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
         lanes, lane_of = [], {}
         for lane in process.iterfind(".//bpmn:lane", NS):
             role = camunda_properties(lane).get("role", "")
+            name = lane.get("name") or lane.get("id") or "?"
             if not role:
-                raise DeploymentError("lane tidak menyebut peran (camunda:property 'role')",
-                                      file=filename, element_id=lane.get("id"), line=lane.sourceline)
+                raise DeploymentError.worded(Text.of("lane.no_role", lane=name), file=filename,
+                                             element_id=lane.get("id"), line=lane.sourceline)
             if role not in self._roles:
-                raise DeploymentError(f"peran '{role}' tidak ada di katalog peran (roles.toml)",
-                                      file=filename, element_id=lane.get("id"), line=lane.sourceline)
+                raise DeploymentError.worded(Text.of("lane.unknown_role", role=role, lane=name), file=filename,
+                                             element_id=lane.get("id"), line=lane.sourceline)
             lanes.append((lane.get("id", ""), lane.get("name", ""), role))
             for ref in lane.iterfind("bpmn:flowNodeRef", NS):
                 node_id = (ref.text or "").strip()
                 if node_id in lane_of:
-                    raise DeploymentError("elemen berada di lebih dari satu lane", file=filename,
-                                          element_id=node_id, line=ref.sourceline)
+                    raise DeploymentError.worded(Text.of("lane.twice", element=_name_of(process, node_id)),
+                                                 file=filename, element_id=node_id, line=ref.sourceline)
                 lane_of[node_id] = role
         return lanes, lane_of
 
@@ -205,14 +213,15 @@ class DefinitionParser:
         tasks: dict[str, UserTaskMeta] = {}
         for task in process.iterfind(".//bpmn:userTask", NS):
             task_id, line = task.get("id"), task.sourceline
+            step = task.get("name") or task_id or "?"
             lane_role = lane_of.get(task_id) if task_id is not None else None
             if task_id is None or lane_role is None:
-                raise DeploymentError("user task tidak berada di lane mana pun", file=filename,
-                                      element_id=task_id, line=line)
+                raise DeploymentError.worded(Text.of("task.no_lane", step=step), file=filename,
+                                             element_id=task_id, line=line)
             role = task.get(f"{{{NS['camunda']}}}candidateGroups", "").strip() or lane_role
             if "," in role or role not in self._roles or not self._roles.covers(lane_role, role):
-                raise DeploymentError(f"candidateGroups '{role}' bukan peran dalam lane '{lane_role}'",
-                                      file=filename, element_id=task_id, line=line)
+                raise DeploymentError.worded(Text.of("task.bad_group", step=step, role=role, lane=lane_role),
+                                             file=filename, element_id=task_id, line=line)
             form_key = task.get(f"{{{NS['camunda']}}}formKey", "").strip()
             if not form_key:
                 raise DeploymentError.worded(Text.of("task.no_form", step=task.get("name") or task_id),
@@ -220,12 +229,13 @@ class DefinitionParser:
             try:
                 self._forms.get(form_key)
             except InvalidInput as exc:
-                raise DeploymentError(exc.message, file=filename, element_id=task_id, line=line) from exc
+                raise DeploymentError.worded(Text.of("task.unknown_form", form=form_key, step=step), file=filename,
+                                             element_id=task_id, line=line, detail=exc.message) from exc
             mutu_baku = camunda_properties(task)
-            missing = [k for k in MUTU_BAKU_REQUIRED if not mutu_baku.get(k)]
+            missing = [_MUTU_BAKU_WORDS[k] for k in MUTU_BAKU_REQUIRED if not mutu_baku.get(k)]
             if missing:
-                raise DeploymentError(f"mutu baku belum lengkap: {', '.join(missing)}", file=filename,
-                                      element_id=task_id, line=line)
+                raise DeploymentError.worded(Text.of("task.mutu_baku", step=step, missing=", ".join(missing)),
+                                             file=filename, element_id=task_id, line=line)
             for key in ("waktu_iso", "waktu_min_iso"):
                 if mutu_baku.get(key):
                     try:
@@ -277,11 +287,12 @@ class DefinitionParser:
                 try:
                     check_expression(expr.text or "")
                 except UnsafeExpression as exc:
-                    raise DeploymentError(exc.message, file=filename, element_id=owner_id,
-                                          line=expr.sourceline) from exc
+                    raise DeploymentError.worded(Text.of("expression.refused", expression=(expr.text or "").strip(),
+                                                         why=exc.message), file=filename, element_id=owner_id,
+                                                 line=expr.sourceline) from exc
         for script in process.iterfind(".//bpmn:scriptTask", NS):
-            raise DeploymentError("script task tidak diizinkan", file=filename,
-                                  element_id=script.get("id"), line=script.sourceline)
+            words = Text.of("script.refused", element=script.get("name") or script.get("id") or "?")
+            raise DeploymentError.worded(words, file=filename, element_id=script.get("id"), line=script.sourceline)
 
     @staticmethod
     def check_gateways(process: etree._Element, filename: str) -> None:
@@ -292,14 +303,15 @@ class DefinitionParser:
                 continue
             for flow in outgoing:
                 if flow.get("id") != gateway.get("default") and flow.find("bpmn:conditionExpression", NS) is None:
-                    raise DeploymentError("alur keluar gateway tanpa kondisi (dan bukan alur default)",
-                                          file=filename, element_id=flow.get("id"), line=flow.sourceline)
+                    words = Text.of("gateway.no_condition", flow=flow.get("name") or flow.get("id") or "?",
+                                    gateway=gateway.get("name") or gateway.get("id") or "?")
+                    raise DeploymentError.worded(words, file=filename, element_id=flow.get("id"), line=flow.sourceline)
 
     @staticmethod
     def routine_cycle(process: etree._Element, filename: str) -> str | None:
         cycles = process.xpath("./bpmn:startEvent/bpmn:timerEventDefinition/bpmn:timeCycle", namespaces=NS)
         if len(cycles) > 1:
-            raise DeploymentError("hanya satu timer start event yang didukung", file=filename,
+            raise DeploymentError.worded(Text.of("timer.start_twice"), file=filename,
                                   element_id=cycles[1].getparent().getparent().get("id"), line=cycles[1].sourceline)
         return (cycles[0].text or "").strip() if cycles else None
 
