@@ -16,7 +16,7 @@ def _print(incident: IncidentView, language: str) -> None:
 
 
 def _list(alur: Alur, args: argparse.Namespace) -> int:
-    incidents = alur.incidents.list(None if args.all else "open", args.process)
+    incidents = alur.incidents.list_incidents(None if args.all else "open", args.process)
     for incident in incidents:
         _print(incident, args.language)
     if not incidents:

@@ -22,7 +22,7 @@ handler_required = requires(may_handle_incidents,
 @handler_required
 def index() -> str:
     """Open incidents grouped by SOP, each in the reader's language."""
-    incidents = current_alur().incidents.list()
+    incidents = current_alur().incidents.list_incidents()
     groups = [(key, list(items)) for key, items in groupby(incidents, key=lambda i: i.process_key)]
     return render_template("incidents/index.html", groups=groups, language=str(get_locale() or "id"))
 

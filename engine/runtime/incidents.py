@@ -170,7 +170,7 @@ class Incidents:
         self._runner = runner
         self._clock = clock
 
-    def list(self, status: str | None = OPEN, process_key: str | None = None) -> list[IncidentView]:
+    def list_incidents(self, status: str | None = OPEN, process_key: str | None = None) -> list[IncidentView]:
         """Incidents, by SOP then oldest first (``status`` None: all)."""
         query = select(Incident).order_by(Incident.process_key, Incident.opened_at, Incident.id)
         if status is not None:
@@ -179,6 +179,12 @@ class Incidents:
             query = query.where(Incident.process_key == process_key)
         with self._sessions() as session:
             return [_view(row) for row in session.scalars(query)]
+
+    def open_for_case(self, instance_id: int) -> list[IncidentView]:
+        """The case's open incidents (the case page marks the case with them)."""
+        with self._sessions() as session:
+            return [_view(row) for row in session.scalars(select(Incident).where(
+                Incident.instance_id == instance_id, Incident.status == OPEN).order_by(Incident.id))]
 
     def get(self, incident_id: int) -> IncidentView:
         with self._sessions() as session:

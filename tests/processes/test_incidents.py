@@ -55,7 +55,7 @@ def test_a_failing_step_opens_an_incident_and_keeps_the_input(stuck):
     assert "Isian Anda sudah disimpan" in error.message
     # the case did not move: the step is still open for its performer, nothing of it was stored
     assert [t.element_id for t in sop.queries.open_tasks(case.id)] == ["gdb_07"]
-    [incident] = sop.incidents.list()
+    [incident] = sop.incidents.list_incidents()
     assert (incident.id, incident.instance_id, incident.element_id, incident.status, incident.attempts) == (
         error.context["incident_id"], case.id, "gdb_07", "open", 1)
     assert incident.input["gangguan_selesai"] is True
@@ -92,7 +92,7 @@ def test_retry_after_migration_completes_the_step_with_the_kept_input(stuck):
     assert result.status == "running"
     assert [t.element_id for t in sop.queries.open_tasks(case.id)] == ["gdb_08"]
     incident = sop.incidents.get(incident_id)
-    assert (incident.status, incident.resolved_by) == ("resolved", "pemilik") and sop.incidents.list() == []
+    assert (incident.status, incident.resolved_by) == ("resolved", "pemilik") and sop.incidents.list_incidents() == []
     trail = sop.queries.audit_trail(case.id)
     done = [e for e in trail if e.event_type == "task_completed" and e.payload["element_id"] == "gdb_07"]
     assert [(e.actor, e.payload["data"]["arahan_lanjutan"]) for e in done] == [("kasi_pdi", "selesai, tutup laporan")]
@@ -101,6 +101,9 @@ def test_retry_after_migration_completes_the_step_with_the_kept_input(stuck):
     assert [(e.payload["flow"]) for e in trail if e.event_type == "gateway_decided"][-1] == "flow_gw_gdb_07_to_gdb_08"
     with pytest.raises(Conflict):
         sop.incidents.retry(incident_id, "admin")
+    # the audit trail with its incident still replays: the failures changed nothing of the case
+    report = sop.replay.verify_replay(case.id)
+    assert report.divergences == [] and report.steps_checked > 10
 
 
 def test_the_command_line_lists_and_retries_incidents(stuck, tmp_path, monkeypatch, capsys):

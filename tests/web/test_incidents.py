@@ -42,6 +42,9 @@ def test_the_performer_sees_words_and_the_owner_retries_after_migration(alur, cl
     assert "Langkah ini belum dapat diselesaikan." in page and "Isian Anda sudah disimpan" in page
     assert "Error evaluating" not in sent.text and "hasil_sesuai" not in sent.text
     assert alur.drafts.get(task_id, "pengawas_infrastruktur_tik").data["catatan"] == "sudah ditinjau"
+    case_page = html.unescape(text_of(client.get(f"/kasus/{case}").text))  # the case is marked
+    assert "Insiden terbuka #1." in case_page and "isian 'hasil_sesuai' tidak ada pada data kasus" in case_page
+    assert "Insiden #1: langkah gagal diselesaikan; isian disimpan" in case_page
     assert client.get("/insiden").status_code == 403
     logout(client)
 
@@ -49,7 +52,7 @@ def test_the_performer_sees_words_and_the_owner_retries_after_migration(alur, cl
     listing = text_of(client.get("/insiden").text)
     assert REVIEW in listing and f"#{case}" in listing and "Coba lagi" in listing
     assert "isian 'hasil_sesuai' tidak ada pada data kasus" in html.unescape(listing)
-    [incident] = alur.incidents.list()
+    [incident] = alur.incidents.list_incidents()
     failed_again = client.post(f"/insiden/{incident.id}/coba-lagi", follow_redirects=True)
     assert "Percobaan ulang belum berhasil; insiden tetap terbuka." in text_of(failed_again.text)
 
@@ -60,6 +63,8 @@ def test_the_performer_sees_words_and_the_owner_retries_after_migration(alur, cl
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/kasus/{case}")
     assert alur.queries.case(case).status == "completed"
     assert "Tidak ada insiden terbuka." in text_of(client.get("/insiden").text)
+    after = html.unescape(text_of(client.get(f"/kasus/{case}").text))
+    assert "Insiden terbuka" not in after and "Insiden #1 diselesaikan dengan isian yang disimpan" in after
 
 
 def test_incident_page_in_english_names_the_failure_in_english(alur, client, clock, monkeypatch):
