@@ -155,5 +155,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),
         opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),
         comments=Comments(sessions, permissions, clock, email=settings.smtp is not None),
-        incidents=Incidents(sessions, runner, clock),
+        incidents=Incidents(sessions, runner),
     )

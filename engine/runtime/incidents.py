@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,10 +26,26 @@ from engine.permissions import ADMIN_ROLE, OWNER_ROLE, may_handle_incidents
 from engine.persistence.models import Incident
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worker.notifications import add_notification, users_holding
-from engine.worktime.clock import Clock, utcnow
 
-if TYPE_CHECKING:
-    from engine.runtime.runner import Runner, StepResult
+
+class StepOutcome(Protocol):
+    """What a completed step reports (``engine.runtime.runner.StepResult``)."""
+
+    @property
+    def instance_id(self) -> int: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def ready_task_ids(self) -> list[str]: ...
+
+
+class StepRetrier(Protocol):
+    """The runner's retry (``Runner.retry_step``); named here so the runner may import this module."""
+
+    def retry_step(self, task_id: str, incident_id: int, performer: str, data: dict[str, Any],
+                   retried_by: str) -> StepOutcome: ...
 
 OPEN, RESOLVED = "open", "resolved"
 
@@ -131,7 +147,7 @@ def open_incident(sessions: sessionmaker[Session], roles: RoleCatalog, broke: St
             add_notification(work.session, recipient=recipient, kind="incident_opened",
                              title=f"Insiden kasus #{broke.instance_id}: langkah '{broke.step_name}' gagal",
                              body=text.render("id"), dedup_key=f"incident:{row.id}:{recipient.username}", now=now,
-                             instance_id=broke.instance_id, task_id=broke.task_id, email=True)
+                             instance_id=broke.instance_id, task_id=broke.task_id)
         incident_id = row.id
     return StepFailed(f"Langkah '{broke.step_name}' belum dapat diselesaikan karena kesalahan pada model SOP. "
                       f"Isian Anda sudah disimpan; pemilik proses dan Admin Sistem sudah diberi tahu dan akan "
@@ -165,10 +181,9 @@ def resolve_incident(work: UnitOfWork, incident_id: int, instance_id: int, by: s
 class Incidents:
     """The incident list and "Coba lagi" (retry), for process owners and Admin Sistem."""
 
-    def __init__(self, sessions: sessionmaker[Session], runner: Runner, clock: Clock = utcnow) -> None:
+    def __init__(self, sessions: sessionmaker[Session], runner: StepRetrier) -> None:
         self._sessions = sessions
         self._runner = runner
-        self._clock = clock
 
     def list_incidents(self, status: str | None = OPEN, process_key: str | None = None) -> list[IncidentView]:
         """Incidents, by SOP then oldest first (``status`` None: all)."""
@@ -193,7 +208,7 @@ class Incidents:
                 raise IncidentNotFound(f"Insiden #{incident_id} tidak ditemukan", incident_id=incident_id)
             return _view(row)
 
-    def retry(self, incident_id: int, actor: str) -> StepResult:
+    def retry(self, incident_id: int, actor: str) -> StepOutcome:
         """Complete the incident's step with the kept input, as its sender sent it.
 
         :raises PermissionDenied: the actor is neither a process owner nor Admin Sistem
