@@ -60,9 +60,11 @@ from engine.permissions import (
     is_admin,
     is_read_only,
     may_audit,
+    may_handle_incidents,
     may_model,
     may_read_models,
 )
+from engine.runtime.incidents import IncidentView, StepFailed
 from engine.persistence.schema import upgrade as upgrade_schema
 from engine.accounts.opd import OpdView
 from engine.accounts.profile import ACCOUNT_FIELDS, AccountData
@@ -84,8 +86,8 @@ __all__ = [
     "Alur", "open_alur", "Settings", "settings_from_env", "PROJECT_ROOT", "upgrade_schema",
     "build_worker", "start_embedded_worker", "utcnow", "WITA", "MOMENT_PATTERNS",
     "EngineError", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "NotFound", "PermissionDenied",
-    "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge",
-    "is_admin", "is_read_only", "may_audit", "may_model", "may_read_models",
+    "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge", "IncidentView",
+    "StepFailed", "is_admin", "is_read_only", "may_audit", "may_handle_incidents", "may_model", "may_read_models",
     "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
     "CATCH_UP_POLICIES", "ScheduleView",
     "UserView", "Person", "AccountData", "ACCOUNT_FIELDS",

@@ -42,6 +42,7 @@ from engine.runtime.case_migration import CaseMigrator
 from engine.runtime.drafts import Drafts
 from engine.runtime.comments import Comments
 from engine.runtime.registration import Registrations
+from engine.runtime.incidents import Incidents
 from engine.runtime.runner import Runner
 from engine.sop.identity import SopIdentities
 from engine.sop.render import Organisation, SopDocuments
@@ -102,6 +103,7 @@ class Alur:
     registrations: Registrations  # what a registrar registers on a requester's behalf (runner.register_case)
     comments: Comments  # comments on a case: audit events, never edited
     attempts: AttemptLog  # refused attempts (a conflict, a denied access) as audit events
+    incidents: Incidents  # steps that failed in the engine: the list, and retry with the kept input
 
     def close(self) -> None:
         self.db.dispose()
@@ -162,4 +164,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),
         comments=Comments(sessions, permissions, clock, email=settings.smtp is not None),
         attempts=AttemptLog(sessions, clock),
+        incidents=Incidents(sessions, runner),
     )

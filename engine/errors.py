@@ -1,7 +1,10 @@
 """Domain errors: each has a stable ``code`` for the API and the context a person needs."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.modeling.messages import Text
 
 
 class EngineError(Exception):
@@ -24,10 +27,18 @@ class DeploymentError(EngineError):
     code = "deployment_refused"
 
     def __init__(self, message: str, *, file: str, element_id: str | None = None,
-                 line: int | None = None) -> None:
+                 line: int | None = None, text: Text | None = None, detail: str = "") -> None:
         where = file + (f", elemen '{element_id}'" if element_id else "") + (f", baris {line}" if line else "")
         super().__init__(f"{where}: {message}", file=file, element_id=element_id, line=line)
         self.reason = message
+        self.text = text  # the message in both languages (engine.modeling.messages), when catalogued
+        self.detail = detail  # technical text (SpiffWorkflow's, lxml's): for the log and a details view
+
+    @classmethod
+    def worded(cls, text: Text, *, file: str, element_id: str | None = None, line: int | None = None,
+               detail: str = "") -> DeploymentError:
+        """A refusal whose message comes from the catalogue (its Indonesian wording is the reason)."""
+        return cls(text.render("id"), file=file, element_id=element_id, line=line, text=text, detail=detail)
 
 
 class UnsafeExpression(EngineError):

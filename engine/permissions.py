@@ -82,6 +82,11 @@ def may_model(roles: Set[str]) -> bool:
     return OWNER_ROLE in roles
 
 
+def may_handle_incidents(roles: Set[str]) -> bool:
+    """The incident list and "Coba lagi": process owners (who fix the model) and Admin Sistem."""
+    return bool(roles & {OWNER_ROLE, ADMIN_ROLE})
+
+
 def may_read_models(roles: Set[str]) -> bool:
     """The versions of each SOP, their diff and the cases running on them."""
     return bool(roles & CASE_READER_ROLES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -112,8 +112,9 @@ def show(instance_id: int) -> str:
     current_alur().read_log.record_read(current_user.username, instance_id, "case", remote_addr=request.remote_addr)
     if isinstance(case, RequesterCasePage):
         return render_template("cases/requester.html", case=case)
+    incidents = current_alur().incidents.open_for_case(instance_id)  # the case is marked with them
     return render_template("cases/show.html", case=case, now=current_alur().cases.now(),
-                           max_comment=MAX_COMMENT_LENGTH)
+                           max_comment=MAX_COMMENT_LENGTH, incidents=incidents, language=str(get_locale() or "id"))
 
 
 @bp.post("/<int:instance_id>/komentar")

@@ -42,6 +42,9 @@ EVENT_LABELS: dict[str, LazyString] = {
     "attachment_uploaded": lazy_gettext("Dokumen diunggah"),
     "case_viewed": lazy_gettext("Kasus dibaca"),
     "attempt_refused": lazy_gettext("Percobaan ditolak"),
+    "incident_opened": lazy_gettext("Insiden dibuka: langkah gagal dijalankan"),
+    "incident_retry_failed": lazy_gettext("Insiden: percobaan ulang gagal"),
+    "incident_resolved": lazy_gettext("Insiden diselesaikan"),
     "document_viewed": lazy_gettext("Dokumen diunduh"),
     # routines and models
     "definition_deployed": lazy_gettext("SOP dideploy"),

@@ -2,12 +2,11 @@
 and the official SOP document (HTML and PDF) of any deployed version."""
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Iterable
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
@@ -232,4 +231,7 @@ def _posted_xml() -> bytes:
 
 
 def _problem(problem: ModelProblem) -> dict[str, Any]:
-    return asdict(problem)
+    """A problem in the reader's language; the tool's own text only as ``detail``."""
+    return {"element_id": problem.element_id, "message": problem.message_in(str(get_locale() or "id")),
+            "source": problem.source, "severity": problem.severity, "line": problem.line, "rule": problem.rule,
+            "detail": problem.detail}

@@ -17,7 +17,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from engine import AttachmentView, Conflict, DraftView, EngineError, FormInvalid, InvalidInput, TaskPage
+from engine import (AttachmentView, Conflict, DraftView, EngineError, FormInvalid, InvalidInput, StepFailed,
+                    TaskPage)
 from web.current import current_alur
 from web.errors import conflict_message, handle_engine_error, handle_http_error, json_error, status_of
 from web.formatting import wita
@@ -79,6 +80,10 @@ def complete(task_id: str) -> Response | tuple[str, int]:
         return render_task(page, data, {**exc.errors, **errors}), 422
     except Conflict as exc:
         return _conflict(task_id, user, data, exc), 409
+    except StepFailed as exc:  # the model failed: the incident keeps the input, so does the user's draft
+        _keep_draft(task_id, user, data)
+        notice = Notice(gettext("Langkah ini belum dapat diselesaikan."), exc.message)
+        return render_task(current_alur().cases.task_page(task_id, user), data, notice=notice), 422
     flash(gettext("Langkah \u201c%(name)s\u201d selesai.", name=page.task.name), "success")
     return redirect(_next_url(result.instance_id, result.ready_task_ids, user))
 

@@ -266,6 +266,9 @@ class _Builder:
             "instance_migrated": f"Kasus dipindahkan ke versi {payload.get('to_version')}",
             "comment_added": f"Komentar: {_excerpt(str(payload.get('text', '')))}",
             "attempt_refused": f"Percobaan ditolak ({payload.get('action')}): {payload.get('message', '')}",
+            "incident_opened": f"Insiden #{payload.get('incident_id')} dibuka: {payload.get('message', '')}",
+            "incident_retry_failed": f"Insiden #{payload.get('incident_id')}: percobaan ulang gagal",
+            "incident_resolved": f"Insiden #{payload.get('incident_id')} diselesaikan dengan isian yang disimpan",
         }
         label = labels.get(kind, kind)
         if payload.get("on_behalf_of"):  # done by a stand-in: both names (engine.accounts.mandates)

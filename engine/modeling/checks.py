@@ -22,6 +22,7 @@ from lxml import etree
 
 from engine.modeling.deploy import Deployer
 from engine.errors import DeploymentError, InvalidInput
+from engine.modeling.messages import CATALOGUE, Text
 from engine.modeling.parser import NS, DefinitionParser
 from engine.values import DeployResult
 
@@ -33,11 +34,17 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 @dataclass(frozen=True)
 class ModelProblem:
     element_id: str | None
-    message: str
+    message: str  # in Indonesian
     source: str  # "alur" (the engine's deploy checks) or "bpmnlint"
     severity: str = "error"  # "error" or "warning"
     line: int | None = None
     rule: str | None = None
+    text: Text | None = None  # the message in both languages, when catalogued
+    detail: str = ""  # the tool's own technical text (SpiffWorkflow, lxml, bpmnlint): never the message
+
+    def message_in(self, language: str) -> str:
+        """The message in the reader's language ("id" or "en")."""
+        return self.text.render(language) if self.text is not None else self.message
 
 
 @dataclass(frozen=True)
@@ -114,13 +121,14 @@ def deploy_problems(parser: DefinitionParser, content: bytes, filename: str,
         _run(problems, partial(parser.check_expressions, _wrap(process, [element]), filename))
     for gateway in process.iterfind("bpmn:exclusiveGateway", NS):
         _check_gateway(parser, process, gateway, filename, problems)
+    problems += [_problem(exc) for exc in parser.data_flow_problems(process, filename)]
     _run(problems, lambda: _check_cycle(parser, process, filename))
     if not problems:
         # single_process refused a process without an id
         _run(problems, lambda: parser.spiff_spec(tree, process.get("id", ""), filename))
     known = {(p.element_id, p.message) for p in problems}
     try:
-        parser.parse(content, filename, expected_key)
+        parser.parse(content, filename, expected_key, new_version=True)
     except DeploymentError as exc:
         if (exc.context.get("element_id"), exc.reason) not in known:
             problems.append(_problem(exc))
@@ -223,7 +231,8 @@ def _run(problems: list[ModelProblem], check: Callable[[], object]) -> bool:
 
 
 def _problem(exc: DeploymentError) -> ModelProblem:
-    return ModelProblem(exc.context.get("element_id"), exc.reason, "alur", "error", exc.context.get("line"))
+    return ModelProblem(exc.context.get("element_id"), exc.reason, "alur", "error", exc.context.get("line"),
+                        text=exc.text, detail=exc.detail)
 
 
 class BpmnLint:
@@ -263,8 +272,10 @@ def parse_lint_output(output: str) -> list[ModelProblem]:
         match = _LINT_LINE.match(_ANSI.sub("", raw))
         if match:
             element_id, category, message, rule = match.groups()
-            problems.append(ModelProblem(element_id, message.strip(), "bpmnlint",
-                                         "error" if category == "error" else "warning", None, rule))
+            text = Text.of(f"lint.{rule}") if f"lint.{rule}" in CATALOGUE else Text.of("lint.other", rule=rule or "?")
+            problems.append(ModelProblem(element_id, text.render("id"), "bpmnlint",
+                                         "error" if category == "error" else "warning", None, rule,
+                                         text=text, detail=message.strip()))
     return problems
 
 

@@ -41,7 +41,7 @@ class Deployer:
 
         A routine process (timer start event) also gets or updates its schedule, in the same transaction.
         """
-        parsed = self._parser.parse(content, filename, expected_key)
+        parsed = self._parser.parse(content, filename, expected_key, new_version=True)
         if parsed.routine_cycle is not None:
             try:
                 parse_cycle(parsed.routine_cycle)

@@ -35,6 +35,11 @@ _ISO_LITERAL = re.compile(
 )
 
 
+def is_iso_literal(text: str) -> bool:
+    """A normalized timer text that is an ISO-8601 literal (it reads no case data)."""
+    return _ISO_LITERAL.match(text) is not None
+
+
 def normalize(expression: str) -> str:
     """Turn Camunda/JUEL spelling into the small Python subset we evaluate."""
     text = expression.strip()

@@ -17,7 +17,9 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from engine.worktime.work_calendar import parse_working_duration
 from engine.errors import DeploymentError, InvalidInput, UnsafeExpression
 from engine.modeling.expressions import check as check_expression
+from engine.modeling.dataflow import data_flow_problems
 from engine.modeling.forms import FormRegistry
+from engine.modeling.messages import Text
 from engine.modeling.performers import NamedPerformer, performer_problems, read_differs_from, read_performer
 from engine.modeling.roles import RoleCatalog
 from engine.modeling.step_notices import StepNotice, notice_problems, read_notice
@@ -91,6 +93,35 @@ def _validator() -> BpmnValidator:
     return _VALIDATOR
 
 
+_SPIFF_WORDS = (  # SpiffWorkflow's parser messages (3.2), by their opening words
+    ("Multiple outgoing flows are not supported", "spiff.implicit_split"),
+    ("Non-default exclusive outgoing sequence flow without condition", "spiff.no_condition"),
+    ("No start event found", "spiff.no_start"),
+    ("There is no support implemented for this task type", "spiff.unsupported"),
+    ("When looking for a task spec", "spiff.dangling"),
+    ("is not executable", "spiff.not_executable"),
+)
+
+
+def spiff_words(exc: ValidationException, tree: etree._ElementTree) -> Text:
+    """SpiffWorkflow's parser message in words (its text is English and sometimes cut off)."""
+    found = tree.getroot().xpath("//*[@id=$id]", id=exc.id) if exc.id else []
+    element = (found[0].get("name") or exc.id) if found else (exc.id or "?")
+    raw = str(exc)
+    for opening, key in _SPIFF_WORDS:
+        if opening in raw:
+            return Text.of(key, element=element)  # a message without {element} ignores it
+    return Text.of("spiff.other", element=element)
+
+
+_MUTU_BAKU_WORDS = {"kelengkapan": "kelengkapan", "waktu": "waktu", "waktu_iso": "batas waktu", "output": "output"}
+
+
+def _name_of(process: etree._Element, element_id: str) -> str:
+    found = process.xpath(".//*[@id=$id]", id=element_id) if element_id else []
+    return (found[0].get("name") or element_id) if found else element_id
+
+
 def camunda_properties(element: etree._Element) -> dict[str, str]:
     """``camunda:properties`` directly under the element's own extensionElements."""
     props = element.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS)
@@ -112,8 +143,13 @@ class DefinitionParser:
     def roles(self) -> RoleCatalog:
         return self._roles
 
-    def parse(self, content: bytes, filename: str, expected_key: str | None = None) -> ParsedDefinition:
-        """:raises DeploymentError: the model breaks a rule; the message names the element"""
+    def parse(self, content: bytes, filename: str, expected_key: str | None = None, *,
+              new_version: bool = False) -> ParsedDefinition:
+        """Parse a model; ``new_version`` (a deploy) also runs the data-flow check, which versions deployed
+        before it existed need not pass to be loaded again.
+
+        :raises DeploymentError: the model breaks a rule; the message names the element
+        """
         tree = self.load_xml(content, filename)
         process = self.single_process(tree, filename, expected_key)
         lanes, lane_of = self.lanes(process, filename)
@@ -123,6 +159,10 @@ class DefinitionParser:
                          + notice_problems(user_tasks, self._roles, self._forms, filename))
         if time_problems:
             raise time_problems[0]
+        if new_version:
+            problems = self.data_flow_problems(process, filename)
+            if problems:
+                raise problems[0]
         self.check_expressions(process, filename)
         self.check_gateways(process, filename)
         routine_cycle = self.routine_cycle(process, filename)
@@ -143,45 +183,47 @@ class DefinitionParser:
         try:
             root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
         except etree.XMLSyntaxError as exc:
-            raise DeploymentError(f"XML tidak valid: {exc.msg}", file=filename, line=exc.lineno) from exc
+            raise DeploymentError.worded(Text.of("xml.invalid", line=exc.lineno or "?"), file=filename,
+                                         line=exc.lineno, detail=str(exc.msg)) from exc
         tree = etree.ElementTree(root)
         try:
             _validator().validate(tree, filename)
         except ValidationException as exc:
-            raise DeploymentError(f"tidak sesuai skema BPMN 2.0: {exc}", file=filename,
-                                  line=int(exc.line_number) if str(exc.line_number).isdigit() else None) from exc
+            line = int(exc.line_number) if str(exc.line_number).isdigit() else None
+            raise DeploymentError.worded(Text.of("xml.schema", line=line or "?"), file=filename, line=line,
+                                         detail=str(exc)) from exc
         return tree
 
     @staticmethod
     def single_process(tree: etree._ElementTree, filename: str, expected_key: str | None) -> etree._Element:
         processes = [p for p in tree.getroot().iterfind("bpmn:process", NS) if p.get("isExecutable") == "true"]
         if len(processes) != 1:
-            raise DeploymentError(f"harus berisi tepat satu proses executable (ada {len(processes)})",
-                                  file=filename)
+            raise DeploymentError.worded(Text.of("process.count", count=len(processes)), file=filename)
         process = processes[0]
         if expected_key is not None and process.get("id") != expected_key:
-            raise DeploymentError(f"id proses harus sama dengan nama berkas '{expected_key}'",
-                                  file=filename, element_id=process.get("id"), line=process.sourceline)
+            raise DeploymentError.worded(Text.of("process.key", file_name=expected_key), file=filename,
+                                         element_id=process.get("id"), line=process.sourceline)
         if not process.get("id"):
-            raise DeploymentError("proses executable tidak memiliki id", file=filename, line=process.sourceline)
+            raise DeploymentError.worded(Text.of("process.no_id"), file=filename, line=process.sourceline)
         return process
 
     def lanes(self, process: etree._Element, filename: str) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
         lanes, lane_of = [], {}
         for lane in process.iterfind(".//bpmn:lane", NS):
             role = camunda_properties(lane).get("role", "")
+            name = lane.get("name") or lane.get("id") or "?"
             if not role:
-                raise DeploymentError("lane tidak menyebut peran (camunda:property 'role')",
-                                      file=filename, element_id=lane.get("id"), line=lane.sourceline)
+                raise DeploymentError.worded(Text.of("lane.no_role", lane=name), file=filename,
+                                             element_id=lane.get("id"), line=lane.sourceline)
             if role not in self._roles:
-                raise DeploymentError(f"peran '{role}' tidak ada di katalog peran (roles.toml)",
-                                      file=filename, element_id=lane.get("id"), line=lane.sourceline)
+                raise DeploymentError.worded(Text.of("lane.unknown_role", role=role, lane=name), file=filename,
+                                             element_id=lane.get("id"), line=lane.sourceline)
             lanes.append((lane.get("id", ""), lane.get("name", ""), role))
             for ref in lane.iterfind("bpmn:flowNodeRef", NS):
                 node_id = (ref.text or "").strip()
                 if node_id in lane_of:
-                    raise DeploymentError("elemen berada di lebih dari satu lane", file=filename,
-                                          element_id=node_id, line=ref.sourceline)
+                    raise DeploymentError.worded(Text.of("lane.twice", element=_name_of(process, node_id)),
+                                                 file=filename, element_id=node_id, line=ref.sourceline)
                 lane_of[node_id] = role
         return lanes, lane_of
 
@@ -190,33 +232,38 @@ class DefinitionParser:
         tasks: dict[str, UserTaskMeta] = {}
         for task in process.iterfind(".//bpmn:userTask", NS):
             task_id, line = task.get("id"), task.sourceline
+            step = task.get("name") or task_id or "?"
             lane_role = lane_of.get(task_id) if task_id is not None else None
             if task_id is None or lane_role is None:
-                raise DeploymentError("user task tidak berada di lane mana pun", file=filename,
-                                      element_id=task_id, line=line)
+                raise DeploymentError.worded(Text.of("task.no_lane", step=step), file=filename,
+                                             element_id=task_id, line=line)
             role = task.get(f"{{{NS['camunda']}}}candidateGroups", "").strip() or lane_role
             if "," in role or role not in self._roles or not self._roles.covers(lane_role, role):
-                raise DeploymentError(f"candidateGroups '{role}' bukan peran dalam lane '{lane_role}'",
-                                      file=filename, element_id=task_id, line=line)
+                raise DeploymentError.worded(Text.of("task.bad_group", step=step, role=role, lane=lane_role),
+                                             file=filename, element_id=task_id, line=line)
             form_key = task.get(f"{{{NS['camunda']}}}formKey", "").strip()
             if not form_key:
-                raise DeploymentError("user task tanpa camunda:formKey", file=filename, element_id=task_id, line=line)
+                raise DeploymentError.worded(Text.of("task.no_form", step=task.get("name") or task_id),
+                                             file=filename, element_id=task_id, line=line)
             try:
                 self._forms.get(form_key)
             except InvalidInput as exc:
-                raise DeploymentError(exc.message, file=filename, element_id=task_id, line=line) from exc
+                raise DeploymentError.worded(Text.of("task.unknown_form", form=form_key, step=step), file=filename,
+                                             element_id=task_id, line=line, detail=exc.message) from exc
             mutu_baku = camunda_properties(task)
-            missing = [k for k in MUTU_BAKU_REQUIRED if not mutu_baku.get(k)]
+            missing = [_MUTU_BAKU_WORDS[k] for k in MUTU_BAKU_REQUIRED if not mutu_baku.get(k)]
             if missing:
-                raise DeploymentError(f"mutu baku belum lengkap: {', '.join(missing)}", file=filename,
-                                      element_id=task_id, line=line)
+                raise DeploymentError.worded(Text.of("task.mutu_baku", step=step, missing=", ".join(missing)),
+                                             file=filename, element_id=task_id, line=line)
             for key in ("waktu_iso", "waktu_min_iso"):
                 if mutu_baku.get(key):
                     try:
                         parse_working_duration(mutu_baku[key])
                     except ValueError as exc:
-                        raise DeploymentError(f"{key} '{mutu_baku[key]}' bukan durasi kerja ISO-8601",
-                                              file=filename, element_id=task_id, line=line) from exc
+                        raise DeploymentError.worded(Text.of(
+                            "task.bad_duration", value=mutu_baku[key], what=Text.of(f"duration.{key}"),
+                            step=task.get("name") or task_id), file=filename, element_id=task_id, line=line,
+                            detail=str(exc)) from exc
             doc = task.find("bpmn:documentation", NS)
             tasks[task_id] = UserTaskMeta(
                 element_id=task_id, name=task.get("name") or task_id,
@@ -231,6 +278,11 @@ class DefinitionParser:
         """Every performer named from a field no earlier form defines on some path, or from no person
         picker, and every maker-checker property naming no other step."""
         return performer_problems(process, filename, self._forms)[0]
+
+    def data_flow_problems(self, process: etree._Element, filename: str) -> list[DeploymentError]:
+        """Every expression reading a field some path into it leaves unfilled, or comparing a field with
+        a value of another kind (engine.modeling.dataflow)."""
+        return data_flow_problems(process, filename, self._forms)
 
     def resolve_performers(self, process: etree._Element, filename: str,
                            user_tasks: dict[str, UserTaskMeta]) -> dict[str, UserTaskMeta]:
@@ -256,11 +308,12 @@ class DefinitionParser:
                 try:
                     check_expression(expr.text or "")
                 except UnsafeExpression as exc:
-                    raise DeploymentError(exc.message, file=filename, element_id=owner_id,
-                                          line=expr.sourceline) from exc
+                    raise DeploymentError.worded(Text.of("expression.refused", expression=(expr.text or "").strip(),
+                                                         why=exc.message), file=filename, element_id=owner_id,
+                                                 line=expr.sourceline) from exc
         for script in process.iterfind(".//bpmn:scriptTask", NS):
-            raise DeploymentError("script task tidak diizinkan", file=filename,
-                                  element_id=script.get("id"), line=script.sourceline)
+            words = Text.of("script.refused", element=script.get("name") or script.get("id") or "?")
+            raise DeploymentError.worded(words, file=filename, element_id=script.get("id"), line=script.sourceline)
 
     @staticmethod
     def check_gateways(process: etree._Element, filename: str) -> None:
@@ -271,14 +324,15 @@ class DefinitionParser:
                 continue
             for flow in outgoing:
                 if flow.get("id") != gateway.get("default") and flow.find("bpmn:conditionExpression", NS) is None:
-                    raise DeploymentError("alur keluar gateway tanpa kondisi (dan bukan alur default)",
-                                          file=filename, element_id=flow.get("id"), line=flow.sourceline)
+                    words = Text.of("gateway.no_condition", flow=flow.get("name") or flow.get("id") or "?",
+                                    gateway=gateway.get("name") or gateway.get("id") or "?")
+                    raise DeploymentError.worded(words, file=filename, element_id=flow.get("id"), line=flow.sourceline)
 
     @staticmethod
     def routine_cycle(process: etree._Element, filename: str) -> str | None:
         cycles = process.xpath("./bpmn:startEvent/bpmn:timerEventDefinition/bpmn:timeCycle", namespaces=NS)
         if len(cycles) > 1:
-            raise DeploymentError("hanya satu timer start event yang didukung", file=filename,
+            raise DeploymentError.worded(Text.of("timer.start_twice"), file=filename,
                                   element_id=cycles[1].getparent().getparent().get("id"), line=cycles[1].sourceline)
         return (cycles[0].text or "").strip() if cycles else None
 
@@ -294,8 +348,8 @@ class DefinitionParser:
             if line is None and exc.id:
                 found = tree.getroot().xpath("//*[@id=$id]", id=exc.id)
                 line = found[0].sourceline if found else None
-            raise DeploymentError(str(exc).split("\n")[0], file=filename, element_id=exc.id or None,
-                                  line=line) from exc
+            raise DeploymentError.worded(spiff_words(exc, tree), file=filename, element_id=exc.id or None,
+                                         line=line, detail=str(exc)) from exc
         # The engine owns routine schedules (one instance per occurrence), so a timer start
         # event must not make the instance wait: run it as a plain start (like spiff-arena).
         for task_spec in spec.task_specs.values():

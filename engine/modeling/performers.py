@@ -18,7 +18,7 @@ checker): the task property ``pelaksana_berbeda_dari`` lists those steps' ids, c
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from lxml import etree
 
 from engine.errors import DeploymentError, InvalidInput
 from engine.modeling.forms import FormRegistry
+from engine.modeling.messages import Text
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "camunda": "http://camunda.org/schema/1.0/bpmn"}
 ASSIGNEE, CANDIDATES = "assignee", "candidateUsers"
@@ -60,20 +61,33 @@ def read_performer(task: etree._Element, filename: str) -> NamedPerformer | None
     :raises DeploymentError: not of the form ``${field}``, or both attributes given
     """
     found = []
+    step = task.get("name") or task.get("id") or "?"
     for kind in (ASSIGNEE, CANDIDATES):
         raw = task.get(f"{{{NS['camunda']}}}{kind}")
         if raw is None or not raw.strip():
             continue
         match = _FIELD.match(raw.strip())
         if match is None:
-            raise DeploymentError(f"camunda:{kind} '{raw}' harus berbentuk ${{nama_isian}}: nama isian formulir "
-                                  f"langkah sebelumnya yang memilih orangnya", file=filename,
-                                  element_id=task.get("id"), line=task.sourceline)
+            raise DeploymentError.worded(Text.of("performer.form", where=_where(kind, step), written=raw.strip()),
+                                         file=filename, element_id=task.get("id"), line=task.sourceline)
         found.append(NamedPerformer(kind, match.group(1)))
     if len(found) > 1:
-        raise DeploymentError("camunda:assignee dan camunda:candidateUsers tidak boleh dipakai bersamaan",
-                              file=filename, element_id=task.get("id"), line=task.sourceline)
+        raise DeploymentError.worded(Text.of("performer.both", step=step), file=filename,
+                                     element_id=task.get("id"), line=task.sourceline)
     return found[0] if found else None
+
+
+def _where(kind: str, step: str) -> Text:
+    return Text.of("where.performer" if kind == ASSIGNEE else "where.candidates", step=step)
+
+
+def element_labels(process: etree._Element) -> Callable[[str], str]:
+    """An element's name for messages (its id when it has none)."""
+    names = {e.get("id"): (e.get("name") or "").strip() for e in process.iter() if isinstance(e.tag, str)}
+
+    def label(element_id: str) -> str:
+        return names.get(element_id) or element_id
+    return label
 
 
 def read_differs_from(properties: Mapping[str, str]) -> tuple[str, ...]:
@@ -116,38 +130,39 @@ def performer_problems(process: etree._Element, filename: str,
     """Every refused performer field and maker-checker reference of a process, and the performers with
     their table column resolved, by task id."""
     tasks = outline_tasks(process)
-    graph = _Graph(process)
-    fields_of = {t.element_id: _form_fields(forms, t.form_key) for t in tasks}
+    graph = PathGraph(process)
+    label = element_labels(process)
+    fields_of = {t.element_id: form_fields(forms, t.form_key) for t in tasks}
     problems: list[DeploymentError] = []
     resolved: dict[str, NamedPerformer] = {}
     for task in tasks:
         for step in task.differs_from:
             if step not in fields_of or step == task.element_id:
-                problems.append(DeploymentError(
-                    f"{DIFFERS_FROM} menyebut '{step}', yang bukan langkah lain (user task) proses ini",
-                    file=filename, element_id=task.element_id, line=task.line))
+                problems.append(DeploymentError.worded(Text.of("performer.differs", step=task.name, other=step),
+                                                       file=filename, element_id=task.element_id, line=task.line))
         performer = task.performer
         if performer is None:
             continue
-        definers = {t.element_id for t in tasks if performer.field in fields_of[t.element_id]}
-        path = graph.path_avoiding(task.element_id, definers)
+        where = _where(performer.kind, task.name)
+        definers = sorted(t.element_id for t in tasks if performer.field in fields_of[t.element_id])
+        path = graph.path_avoiding(task.element_id, set(definers))
         if path is not None:
-            problems.append(DeploymentError(
-                f"camunda:{performer.kind} memakai isian '{performer.field}', tetapi ada jalur ke langkah "
-                f"'{task.name}' yang tidak melewati formulir langkah sebelumnya yang mengisinya "
-                f"({' → '.join(path)})", file=filename, element_id=task.element_id, line=task.line))
+            text = Text.of("dataflow.missing_on_path", where=where, field=performer.field,
+                           definers=", ".join(label(d) for d in definers), path=" → ".join(label(n) for n in path)) \
+                if definers else Text.of("dataflow.unknown_field", where=where, field=performer.field)
+            problems.append(DeploymentError.worded(text, file=filename, element_id=task.element_id, line=task.line))
             continue
-        column, reason = _picker_column(performer, [fields_of[d][performer.field] for d in sorted(definers)])
+        column, reason = _picker_column(performer, [fields_of[d][performer.field] for d in definers])
         if reason:
-            problems.append(DeploymentError(
-                f"camunda:{performer.kind} memakai isian '{performer.field}', yang {reason}",
+            problems.append(DeploymentError.worded(
+                Text.of("performer.not_picker", where=where, field=performer.field, reason=Text.of(reason)),
                 file=filename, element_id=task.element_id, line=task.line))
             continue
         resolved[task.element_id] = NamedPerformer(performer.kind, performer.field, column)
     return problems, resolved
 
 
-def _form_fields(forms: FormRegistry, form_key: str) -> dict[str, dict[str, Any]]:
+def form_fields(forms: FormRegistry, form_key: str) -> dict[str, dict[str, Any]]:
     try:
         return dict(forms.get(form_key).schema.get("properties", {}))
     except InvalidInput:  # reported by the task's own check
@@ -163,21 +178,20 @@ def _picker_column(performer: NamedPerformer, props: list[dict[str, Any]]) -> tu
             continue
         items = prop.get("items", {}) if prop.get("type") == "array" else {}
         if performer.kind == ASSIGNEE:
-            return None, "bukan pemilih satu orang (type string, x-widget: user)"
+            return None, "reason.not_one_person"
         if items.get("type") == "string" and items.get("x-widget") == "user":
             columns.add(None)
             continue
         people = [name for name, col in items.get("properties", {}).items() if col.get("x-widget") == "user"]
         if items.get("type") != "object" or len(people) != 1:
-            return None, ("bukan pemilih orang (x-widget: user) atau tabel dengan tepat satu kolom pemilih "
-                          "orang")
+            return None, "reason.not_people"
         columns.add(people[0])
     if len(columns) != 1:
-        return None, "berbeda bentuknya di antara formulir yang mengisinya"
+        return None, "reason.differs"
     return columns.pop(), ""
 
 
-class _Graph:
+class PathGraph:
     """The sequence flows of a process (sub-processes entered at their start and passed over as a whole)."""
 
     def __init__(self, process: etree._Element) -> None:

@@ -168,6 +168,32 @@ class TaskDraft(Base):
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Incident(Base):
+    """A step that failed at run time (``engine.runtime.incidents``): where and why, with the input the
+    person sent kept for a retry; open until a retry completes the step."""
+
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_open", "status", "process_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    task_id: Mapped[str] = mapped_column(String(36))  # the human task being completed
+    element_id: Mapped[str] = mapped_column(String(100))  # its step
+    step_name: Mapped[str] = mapped_column(String(300))
+    failed_element: Mapped[str] = mapped_column(String(100))  # where the engine failed (a flow, an event)
+    message_json: Mapped[str] = mapped_column(Text)  # engine.modeling.messages.Text.record()
+    detail: Mapped[str] = mapped_column(Text)  # the engine's own text, for the owner's details view
+    actor: Mapped[str] = mapped_column(String(100))  # who sent the input
+    input_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))  # open, resolved
+    attempts: Mapped[int] = mapped_column(Integer)  # failed tries, the first included
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the latest failure
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[Optional[str]] = mapped_column(String(100))
+
+
 class AuditEvent(Base):
     """Append-only; each event carries the hash of the previous one in its chain."""
 

@@ -5,6 +5,7 @@ import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -40,6 +41,7 @@ from engine.errors import (
 from engine.modeling.forms import FormRegistry
 from engine.modeling.step_notices import RESULT_FIELDS
 from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due, waited_step_due
+from engine.runtime.incidents import StepBroke, fail_again, open_incident, resolve_incident
 from engine.runtime.live_workflows import LiveWorkflows
 from engine.runtime.business_keys import business_key as clean_business_key
 from engine.persistence.models import Attachment, HumanTask, ProcessInstance, candidate_text, candidates_of
@@ -325,8 +327,37 @@ class Runner:
         """
         if not isinstance(data, dict):
             raise InvalidInput("Data formulir harus berupa objek JSON")
-        with self._attempts.refusals(actor, ACTION_COMPLETE_TASK, task_id=task_id), \
-                UnitOfWork.begin(self._sessions) as work:
+        with self._attempts.refusals(actor, ACTION_COMPLETE_TASK, task_id=task_id):
+            try:
+                return self._complete(task_id, actor, data, expected_version)
+            except StepBroke as broke:  # rolled back; the incident keeps the input in its own transaction
+                raise open_incident(self._sessions, self._roles, broke, self._clock()) from broke.cause
+
+    def retry_step(self, task_id: str, incident_id: int, performer: str, data: dict[str, Any],
+                   retried_by: str) -> StepResult:
+        """Complete a step an incident holds with the input kept, as ``performer`` sent it, and resolve
+        the incident, in one transaction (``engine.runtime.incidents`` checks who may retry).
+
+        :raises StepFailed: it failed again; the incident stays open with the new error
+        :raises FormInvalid: the kept input no longer fits the step's form (changed by a migration)
+        """
+        try:
+            with UnitOfWork.begin(self._sessions) as work:
+                now = self._clock()
+                row = TASK_WITH_CASE.first(work.connection, {"task_id": task_id, "actor": performer, "now": now})
+                task = self._check_open(row, task_id)
+                case = _case_of(work, row.instance_id, row.definition_id, row.process_key, row.business_key,
+                                row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
+                definition = self._definition(work, case.definition_id)
+                people = People(work.connection)
+                self._validate(work, task.form_key, data, people)
+                resolve_incident(work, incident_id, case.id, retried_by, now)
+                return self._finish(work, task, case, definition, performer, data, now, None, people)
+        except StepBroke as broke:
+            raise fail_again(self._sessions, incident_id, broke, retried_by, self._clock()) from broke.cause
+
+    def _complete(self, task_id: str, actor: str, data: dict[str, Any], expected_version: int | None) -> StepResult:
+        with UnitOfWork.begin(self._sessions) as work:
             now = self._clock()
             row = TASK_WITH_CASE.first(work.connection, {"task_id": task_id, "actor": actor, "now": now})
             task = self._check_open(row, task_id)
@@ -350,37 +381,51 @@ class Runner:
                 {"_form": message}, task.form_key))
             people = People(work.connection)
             self._validate(work, task.form_key, data, people)
-            workflow = self._workflow_of(case, definition)
-            spiff_task = workflow.tasks.get(UUID(task_id))
-            if spiff_task is None or spiff_task.state != TaskState.READY:
-                raise TaskNotOpen("Tugas tidak lagi menunggu isian", task_id=task_id)
-            known = _ready_user_task_ids(workflow) - {task_id}
-            # Replace top-level keys only, with fresh copies: SpiffWorkflow shares nested containers
-            # between tasks.
-            encoded = json.dumps(data, ensure_ascii=False)
-            spiff_task.data.update(json.loads(encoded))
-            try:
-                spiff_task.run()
-            except SpiffWorkflowException as exc:
-                raise ExecutionError(f"Langkah gagal dijalankan: {exc}", task_id=task_id) from exc
-            work.queue_write(COMPLETE_TASK, {
-                "task_id": task_id, "old_version": task.version, "at": now, "actor": actor,
-                "new_assignee": task.assignee or actor, "new_version": task.version + 1, "data": encoded},
-                conflict=lambda: ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman",
-                                                  task_id=task_id))
-            work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
-                "task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data,
-                **_on_behalf(acting)})
+            return self._finish(work, task, case, definition, actor, data, now, acting, people)
+
+    def _finish(self, work: UnitOfWork, task: Any, case: _Case, definition: ParsedDefinition, actor: str,
+                data: dict[str, Any], now: datetime, acting: ActiveMandate | None, people: People) -> StepResult:
+        """Run the task with its data and the model on to its next wait state, and store it all.
+
+        :raises StepBroke: the engine failed (a condition on missing data, a bad timer): the caller's
+            transaction rolls back and an incident keeps the input
+        """
+        task_id = task.id
+        workflow = self._workflow_of(case, definition)
+        spiff_task = workflow.tasks.get(UUID(task_id))
+        if spiff_task is None or spiff_task.state != TaskState.READY:
+            raise TaskNotOpen("Tugas tidak lagi menunggu isian", task_id=task_id)
+        known = _ready_user_task_ids(workflow) - {task_id}
+        # Replace top-level keys only, with fresh copies: SpiffWorkflow shares nested containers
+        # between tasks.
+        encoded = json.dumps(data, ensure_ascii=False)
+        spiff_task.data.update(json.loads(encoded))
+        broke = partial(StepBroke, case.id, case.process_key, task_id, task.element_id, task.name, actor, data)
+        try:
+            spiff_task.run()
+        except SpiffWorkflowException as exc:
+            raise broke(exc) from exc
+        work.queue_write(COMPLETE_TASK, {
+            "task_id": task_id, "old_version": task.version, "at": now, "actor": actor,
+            "new_assignee": task.assignee or actor, "new_version": task.version + 1, "data": encoded},
+            conflict=lambda: ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman",
+                                              task_id=task_id))
+        work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
+            "task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data,
+            **_on_behalf(acting)})
+        try:
             decisions = self._run_engine(workflow, definition, now)
-            self._record_decisions(work, case.id, decisions, actor, now)
-            case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
-            case.confidential = is_confidential(data)
-            meta = definition.user_tasks.get(task.element_id)
-            if meta is not None:
-                self._close_wait(work, task_id, meta, data, now)
-                _ask_for_notice(work, case.id, meta, task_id, data, actor, now)
-            return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
-                              known=known, people=people, completed=_Completed(task_id, task.element_id, data, now))
+        except ExecutionError as exc:
+            raise broke(exc.__cause__ or exc) from exc
+        self._record_decisions(work, case.id, decisions, actor, now)
+        case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
+        case.confidential = is_confidential(data)
+        meta = definition.user_tasks.get(task.element_id)
+        if meta is not None:
+            self._close_wait(work, task_id, meta, data, now)
+            _ask_for_notice(work, case.id, meta, task_id, data, actor, now)
+        return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
+                          known=known, people=people, completed=_Completed(task_id, task.element_id, data, now))
 
     def wake_case(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
         """Fire the instance's due BPMN timers and run on; a no-op when none is due."""

@@ -86,7 +86,7 @@ def test_unsafe_condition_is_refused_at_deploy(alur, test_data, condition):
 def test_task_outside_any_lane_is_refused(alur, test_data):
     error = _refusal(alur, loop_xml(test_data).replace("<bpmn:flowNodeRef>periksa</bpmn:flowNodeRef>", ""))
     assert error.context["element_id"] == "periksa"
-    assert "lane" in error.message
+    assert "Langkah 'Periksa laporan' tidak berada di lajur mana pun" in error.message
 
 
 def test_missing_mutu_baku_is_refused(alur, test_data):
@@ -96,7 +96,8 @@ def test_missing_mutu_baku_is_refused(alur, test_data):
 
 def test_bad_working_time_is_refused(alur, test_data):
     error = _refusal(alur, loop_xml(test_data).replace('value="PT30M"', 'value="30 menit"'))
-    assert error.context["element_id"] == "isi" and "waktu_iso" in error.message
+    assert error.context["element_id"] == "isi" and "(batas waktu) pada langkah 'Isi laporan'" in error.message
+    assert "ISO" not in error.message and "waktu_iso" not in error.message
 
 
 def test_gateway_flow_without_condition_is_refused(alur, test_data):

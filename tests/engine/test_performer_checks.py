@@ -45,24 +45,28 @@ def test_an_assignee_field_missing_on_one_path_is_refused(sop_alur):
     xml = with_attribute(model("sop_gangguan_jaringan"), "gjr_09", "camunda:assignee", "${nama_isp}")
     error = refusal(sop_alur, "sop_gangguan_jaringan", xml)
     assert error.context["element_id"] == "gjr_09" and error.context["line"]
-    assert "camunda:assignee memakai isian 'nama_isp'" in error.reason
-    assert "Menerima laporan gangguan selesai" in error.reason  # the task's name
-    assert "gjr_07 → gw_gjr_07 → merge_gjr_09 → gjr_09" in error.reason  # the path without GJR-08
-    assert "gjr_08" not in error.reason
+    assert error.reason.startswith("Pelaksana langkah 'Menerima laporan gangguan selesai dan meminta laporan "
+                                   "penyelesaian' memakai isian 'nama_isp', tetapi ada jalur yang tidak melewati "
+                                   "formulir yang mengisinya (Menghubungi dan berkoordinasi dengan pihak ISP): ")
+    # the path without GJR-08, by the steps' names
+    assert ("Melakukan pengecekan konektivitas pada pengguna jaringan dan server → Jaringan terkoneksi? → "
+            "merge_gjr_09 → Menerima laporan gangguan selesai") in error.reason
+    assert "camunda:" not in error.reason
 
 
 def test_a_field_defined_only_after_the_task_is_refused(sop_alur):
     xml = with_attribute(model("sop_backup_restore_db"), "brd_02a", "camunda:assignee", "${pelaksana_pengelola}")
     error = refusal(sop_alur, "sop_backup_restore_db", xml)
     assert error.context["element_id"] == "brd_02a"
-    assert "'pelaksana_pengelola'" in error.reason and "start_brd → brd_01 → brd_02a" in error.reason
+    assert "'pelaksana_pengelola'" in error.reason and error.reason.endswith(
+        " → Memverifikasi permohonan dan mendisposisikan ke Pengawas Infrastruktur TIK.")
 
 
 def test_a_task_naming_its_own_field_is_refused(sop_alur):
     xml = with_attribute(model("sop_backup_restore_db"), "brd_02b", "camunda:candidateUsers",
                          "${pelaksana_pengelola}")
     error = refusal(sop_alur, "sop_backup_restore_db", xml)
-    assert error.context["element_id"] == "brd_02b" and "camunda:candidateUsers" in error.reason
+    assert error.context["element_id"] == "brd_02b" and error.reason.startswith("Calon pelaksana langkah ")
 
 
 def test_a_field_that_is_no_person_picker_is_refused(sop_alur):

@@ -61,13 +61,32 @@ def test_check_lists_every_problem_with_its_element(client):
     assert body["ok"] is False
     deploy_problems = [(p["element_id"], p["message"]) for p in body["problems"] if p["source"] == "alur"]
     assert deploy_problems == [
-        ("gdb_05", "waktu_iso '15 menit' bukan durasi kerja ISO-8601"),
-        ("flow_gw_gdb_07_to_gdb_08", "alur keluar gateway tanpa kondisi (dan bukan alur default)")]
+        ("gdb_05", "Waktu '15 menit' (batas waktu) pada langkah 'Memeriksa gangguan database pada server dan "
+                   "melaporkan hasilnya' tidak dapat dibaca sebagai lama waktu kerja; tulis mis. PT30M (30 menit), "
+                   "PT4H (4 jam) atau P2D (2 hari kerja)."),
+        ("flow_gw_gdb_07_to_gdb_08", "Alur 'Ya' dari keputusan 'Gangguan telah selesai?' belum berkondisi dan "
+                                     "bukan alur default.")]
     if body["lint_note"] == "":
         assert ("flow_gw_gdb_07_to_gdb_08", "conditional-flows") in [
             (p["element_id"], p["rule"]) for p in body["problems"] if p["source"] == "bpmnlint"]
     clean = post_json(client, f"/pemodel/{KEY}/periksa", {"xml": sop01_xml()}).get_json()
     assert clean["ok"] is True and clean["problems"] == []
+
+
+def test_check_speaks_the_readers_language_and_keeps_tool_text_as_detail(client):
+    login(client, "pemilik_proses")
+    client.get("/pemodel?lang=en")
+    xml = sop01_xml().replace("gangguan_selesai == true", "hasil_sesuai == true")
+    body = post_json(client, f"/pemodel/{KEY}/periksa", {"xml": xml}).get_json()
+    assert [(p["element_id"], p["message"]) for p in body["problems"] if p["source"] == "alur"] == [
+        ("flow_gw_gdb_07_to_gdb_08", "The condition of flow 'Ya' leaving decision 'Gangguan telah selesai?' uses "
+                                     "the field 'hasil_sesuai', but no form in this model fills it in.")]
+    broken = post_json(client, f"/pemodel/{KEY}/periksa", {"xml": "<bpmn:definitions"}).get_json()
+    [problem] = broken["problems"]
+    assert problem["message"].startswith("Invalid XML at line 1") and problem["detail"]
+    client.get("/pemodel?lang=id")
+    body = post_json(client, f"/pemodel/{KEY}/periksa", {"xml": xml}).get_json()
+    assert body["problems"][0]["message"].startswith("Kondisi alur 'Ya' dari keputusan 'Gangguan telah selesai?'")
 
 
 def test_deploy_needs_a_note_and_a_valid_model(alur, client):

@@ -179,11 +179,12 @@ def test_owner_edits_checks_deploys_and_cases_follow_their_versions(served, page
     wait_model(page, YA_FLOW, "!bo.conditionExpression")
     problems = check_model(page)
     deploy_problems = [(p["element_id"], p["message"]) for p in problems if p["source"] == "alur"]
-    assert deploy_problems == [(YA_FLOW, "alur keluar gateway tanpa kondisi (dan bukan alur default)")]
+    assert deploy_problems == [(YA_FLOW, "Alur 'Ya' dari keputusan 'Gangguan telah selesai?' belum berkondisi dan "
+                                         "bukan alur default.")]
     assert page.locator(f'g.djs-element.alur-problem[data-element-id="{YA_FLOW}"]').count() == 1
     assert page.locator(f'[data-container-id="{YA_FLOW}"] .alur-problem-badge').count() == 1
     item = page.locator(f'#modeler-problems li[data-element-id="{YA_FLOW}"]').first
-    assert "tanpa kondisi" in item.inner_text()
+    assert "belum berkondisi dan bukan alur default" in item.inner_text()
     shot(page, "1_problem_on_flow")
 
     # fix it from the problem list, which selects the flow

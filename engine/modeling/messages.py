@@ -1,0 +1,205 @@
+"""The words of model problems and runtime incidents, in Indonesian and English.
+
+A problem carries a :class:`Text` (a catalogue key and its values) next to its Indonesian wording, so
+the web shows it in the reader's language without the engine knowing about Flask. A value may be a
+:class:`Text` itself (the "where" of a message); it is rendered in the same language.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+LANGUAGES = ("id", "en")
+Value = Union[str, int, "Text"]
+
+
+@dataclass(frozen=True)
+class Text:
+    key: str
+    params: tuple[tuple[str, Value], ...] = ()
+
+    @classmethod
+    def of(cls, key: str, **params: Value) -> Text:
+        if key not in CATALOGUE:
+            raise KeyError(f"unknown message key {key!r}")
+        return cls(key, tuple(params.items()))
+
+    def render(self, language: str = "id") -> str:
+        """The message in ``language`` ("id" or "en"; anything else reads as Indonesian)."""
+        index = 1 if language.lower().startswith("en") else 0
+        values = {name: value.render(language) if isinstance(value, Text) else value for name, value in self.params}
+        return CATALOGUE[self.key][index].format(**values)
+
+    def record(self) -> dict[str, object]:
+        """A JSON form (stored with an incident): ``{"key": ..., "params": {...}}``."""
+        return {"key": self.key, "params": {name: value.record() if isinstance(value, Text) else value
+                                             for name, value in self.params}}
+
+    @classmethod
+    def from_record(cls, record: dict[str, object]) -> Text:
+        params = record.get("params") or {}
+        assert isinstance(params, dict)
+        values = {name: cls.from_record(value) if isinstance(value, dict) else value
+                  for name, value in params.items()}
+        return cls(str(record["key"]), tuple(values.items()))
+
+
+# key -> (Indonesian, English)
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # where an expression sits
+    "where.condition": ("Kondisi alur '{flow}' dari keputusan '{gateway}'", "The condition of flow '{flow}' "
+                        "leaving decision '{gateway}'"),
+    "where.timer": ("Waktu pada '{event}'", "The time on '{event}'"),
+    "where.performer": ("Pelaksana langkah '{step}'", "The performer of step '{step}'"),
+    "where.candidates": ("Calon pelaksana langkah '{step}'", "The candidate performers of step '{step}'"),
+    "where.loop": ("Pengulangan langkah '{step}'", "The repetition of step '{step}'"),
+    # data flow (engine.modeling.dataflow)
+    "dataflow.unknown_field": (
+        "{where} memakai isian '{field}', tetapi tidak ada formulir dalam model ini yang mengisinya.",
+        "{where} uses the field '{field}', but no form in this model fills it in."),
+    "dataflow.missing_on_path": (
+        "{where} memakai isian '{field}', tetapi ada jalur yang tidak melewati formulir yang mengisinya "
+        "({definers}): {path}.",
+        "{where} uses the field '{field}', but one path does not pass a form that fills it in ({definers}): "
+        "{path}."),
+    "dataflow.boolean": (
+        "{where} membandingkan isian ya/tidak '{field}' dengan {value}; bandingkan dengan true atau false.",
+        "{where} compares the yes/no field '{field}' with {value}; compare it with true or false."),
+    "dataflow.enum": (
+        "{where} membandingkan isian pilihan '{field}' dengan {value}, yang bukan salah satu pilihannya "
+        "({choices}).",
+        "{where} compares the choice field '{field}' with {value}, which is not one of its choices ({choices})."),
+    "dataflow.number": (
+        "{where} membandingkan isian angka '{field}' dengan {value}; bandingkan dengan sebuah angka.",
+        "{where} compares the number field '{field}' with {value}; compare it with a number."),
+    "dataflow.string": (
+        "{where} membandingkan isian teks '{field}' dengan {value}; bandingkan dengan teks dalam tanda petik.",
+        "{where} compares the text field '{field}' with {value}; compare it with a quoted text."),
+    # performers named from case data (engine.modeling.performers)
+    "performer.form": ("{where} harus ditulis sebagai ${{nama_isian}}: nama isian formulir langkah sebelumnya "
+                       "yang memilih orangnya (tertulis '{written}').",
+                       "{where} must be written as ${{field_name}}: the field of an earlier step's form that picks "
+                       "the person (written '{written}')."),
+    "performer.both": ("Langkah '{step}' tidak boleh menyebut satu pelaksana dan calon pelaksana sekaligus.",
+                       "Step '{step}' cannot name one performer and candidate performers at once."),
+    "performer.differs": (
+        "Langkah '{step}' harus dikerjakan orang yang berbeda dari pelaksana langkah '{other}', tetapi '{other}' "
+        "bukan langkah lain dalam proses ini.",
+        "Step '{step}' must be done by someone other than the performer of step '{other}', but '{other}' is not "
+        "another step of this process."),
+    "performer.not_picker": ("{where} memakai isian '{field}', yang {reason}.",
+                             "{where} uses the field '{field}', which {reason}."),
+    "reason.not_one_person": ("bukan pemilih satu orang", "does not pick one person"),
+    "reason.not_people": ("bukan pemilih orang atau tabel dengan tepat satu kolom pemilih orang",
+                          "is neither a person picker nor a table with exactly one person-picker column"),
+    "reason.differs": ("berbeda bentuknya di antara formulir yang mengisinya",
+                       "differs in shape between the forms that fill it in"),
+    # user tasks (engine.modeling.parser)
+    "task.no_form": ("Langkah '{step}' belum memiliki formulir; pilih formulir yang diisi pada langkah ini.",
+                     "Step '{step}' has no form yet; choose the form filled in at this step."),
+    "task.bad_duration": (
+        "Waktu '{value}' ({what}) pada langkah '{step}' tidak dapat dibaca sebagai lama waktu kerja; tulis "
+        "mis. PT30M (30 menit), PT4H (4 jam) atau P2D (2 hari kerja).",
+        "The time '{value}' ({what}) of step '{step}' cannot be read as a working-time length; write e.g. PT30M "
+        "(30 minutes), PT4H (4 hours) or P2D (2 working days)."),
+    "duration.waktu_iso": ("batas waktu", "time limit"),
+    "duration.waktu_min_iso": ("waktu minimum", "minimum time"),
+    # the process, its lanes, gateways and expressions (engine.modeling.parser)
+    "process.count": ("Berkas harus berisi tepat satu proses yang dapat dijalankan (ada {count}).",
+                      "The file must hold exactly one executable process (it holds {count})."),
+    "process.key": ("Id proses harus sama dengan nama berkas '{file_name}'.",
+                    "The process id must be the file name '{file_name}'."),
+    "process.no_id": ("Proses yang dapat dijalankan tidak memiliki id.", "The executable process has no id."),
+    "lane.no_role": ("Lajur '{lane}' belum menyebut peran pelaksananya; pilih peran dari katalog peran.",
+                     "Lane '{lane}' names no performing role; choose one from the role catalogue."),
+    "lane.unknown_role": ("Peran '{role}' pada lajur '{lane}' tidak ada di katalog peran.",
+                          "Role '{role}' of lane '{lane}' is not in the role catalogue."),
+    "lane.twice": ("'{element}' berada di lebih dari satu lajur.", "'{element}' is in more than one lane."),
+    "task.no_lane": ("Langkah '{step}' tidak berada di lajur mana pun; letakkan di lajur perannya.",
+                     "Step '{step}' is in no lane; put it in the lane of its role."),
+    "task.bad_group": ("Peran langkah '{step}' ('{role}') bukan peran dalam lajur '{lane}'.",
+                       "The role of step '{step}' ('{role}') is not a role within lane '{lane}'."),
+    "task.unknown_form": ("Formulir '{form}' pada langkah '{step}' tidak ditemukan.",
+                          "Form '{form}' of step '{step}' was not found."),
+    "task.mutu_baku": ("Mutu baku langkah '{step}' belum lengkap: {missing}.",
+                       "The mutu baku of step '{step}' is incomplete: {missing}."),
+    "gateway.no_condition": ("Alur '{flow}' dari keputusan '{gateway}' belum berkondisi dan bukan alur default.",
+                             "Flow '{flow}' leaving decision '{gateway}' has no condition and is not the default "
+                             "flow."),
+    "expression.refused": ("Ekspresi '{expression}' tidak dapat dipakai: {why}",
+                           "The expression '{expression}' cannot be used: {why}"),
+    "script.refused": ("Script task '{element}' tidak diizinkan: Alur tidak menjalankan skrip.",
+                       "Script task '{element}' is not allowed: Alur runs no scripts."),
+    "timer.start_twice": ("Hanya satu titik mulai berwaktu (timer start event) yang didukung.",
+                          "Only one timer start event is supported."),
+    # SpiffWorkflow's parser, in words (the raw text is kept as the problem's detail)
+    "spiff.implicit_split": (
+        "'{element}' memiliki lebih dari satu alur keluar; gunakan gateway untuk percabangan.",
+        "'{element}' has more than one outgoing flow; use a gateway to branch."),
+    "spiff.no_condition": ("Alur keluar keputusan '{element}' tidak berkondisi dan bukan alur default.",
+                           "A flow leaving decision '{element}' has no condition and is not the default flow."),
+    "spiff.no_start": ("Model tidak memiliki titik mulai (start event).", "The model has no start event."),
+    "spiff.unsupported": ("Elemen '{element}' belum didukung oleh mesin alur.",
+                          "Element '{element}' is not supported by the workflow engine."),
+    "spiff.dangling": ("Alur '{element}' menunjuk ke elemen yang tidak ada.",
+                       "Flow '{element}' points to an element that does not exist."),
+    "spiff.not_executable": ("Proses tidak ditandai dapat dijalankan (executable).",
+                             "The process is not marked executable."),
+    "spiff.other": ("Mesin alur tidak dapat membaca model pada '{element}'; rincian teknis ada di detail.",
+                    "The workflow engine cannot read the model at '{element}'; the technical details are attached."),
+    "xml.invalid": ("XML tidak valid pada baris {line}; berkas rusak atau tidak lengkap.",
+                    "Invalid XML at line {line}; the file is damaged or incomplete."),
+    "xml.schema": ("Berkas tidak sesuai skema BPMN 2.0 (baris {line}).",
+                   "The file does not follow the BPMN 2.0 schema (line {line})."),
+    # bpmnlint rules (the raw finding is kept as the detail)
+    "lint.conditional-flows": ("Alur keluar yang bersyarat harus memiliki kondisi.",
+                               "A conditional outgoing flow needs a condition."),
+    "lint.end-event-required": ("Proses harus memiliki titik selesai (end event).",
+                                "The process needs an end event."),
+    "lint.start-event-required": ("Proses harus memiliki titik mulai (start event).",
+                                  "The process needs a start event."),
+    "lint.fake-join": ("Langkah ini menggabungkan beberapa alur masuk; gabungkan dengan gateway.",
+                       "This step joins several incoming flows; join them with a gateway."),
+    "lint.label-required": ("Elemen ini belum diberi nama.", "This element has no name yet."),
+    "lint.no-complex-gateway": ("Gateway kompleks tidak didukung.", "Complex gateways are not supported."),
+    "lint.no-disconnected": ("Elemen ini tidak terhubung dengan alur.", "This element is not connected to the flow."),
+    "lint.no-duplicate-sequence-flows": ("Ada alur ganda di antara dua elemen yang sama.",
+                                         "Two flows connect the same elements."),
+    "lint.no-gateway-join-fork": ("Gateway ini menggabungkan dan memecah alur sekaligus; pisahkan menjadi dua.",
+                                  "This gateway both joins and splits; use two gateways."),
+    "lint.no-implicit-split": ("Percabangan tanpa gateway; gunakan gateway.",
+                               "A split without a gateway; use a gateway."),
+    "lint.no-implicit-end": ("Elemen ini mengakhiri alur tanpa titik selesai (end event).",
+                             "This element ends the flow without an end event."),
+    "lint.no-implicit-start": ("Elemen ini memulai alur tanpa titik mulai (start event).",
+                               "This element starts the flow without a start event."),
+    "lint.no-inclusive-gateway": ("Gateway inklusif tidak didukung.", "Inclusive gateways are not supported."),
+    "lint.single-blank-start-event": ("Hanya boleh ada satu titik mulai tanpa jenis.",
+                                      "Only one plain start event is allowed."),
+    "lint.single-event-definition": ("Peristiwa ini memiliki lebih dari satu definisi.",
+                                     "This event has more than one definition."),
+    "lint.superfluous-gateway": ("Gateway ini hanya memiliki satu alur masuk dan satu alur keluar; hapus saja.",
+                                 "This gateway has one incoming and one outgoing flow; remove it."),
+    "lint.superfluous-termination": ("Titik selesai 'terminate' ini tidak diperlukan.",
+                                     "This terminate end event is not needed."),
+    "lint.no-overlapping-elements": ("Elemen ini bertumpuk dengan elemen lain pada diagram.",
+                                     "This element overlaps another one in the diagram."),
+    "lint.sub-process-blank-start-event": ("Sub-proses harus dimulai dengan titik mulai tanpa jenis.",
+                                           "A sub-process must start with a plain start event."),
+    "lint.event-sub-process-typed-start-event": ("Sub-proses peristiwa harus dimulai dengan peristiwa berjenis.",
+                                                 "An event sub-process must start with a typed start event."),
+    "lint.link-event": ("Peristiwa tautan (link) tidak berpasangan.", "A link event has no partner."),
+    "lint.other": ("Saran pemeriksa diagram ({rule}).", "Diagram checker advice ({rule})."),
+    # runtime incidents (engine.runtime.incidents)
+    "incident.expression": (
+        "Langkah '{step}' tidak dapat diselesaikan: ekspresi '{expression}' pada '{element}' tidak dapat dihitung "
+        "({reason}).",
+        "Step '{step}' could not be completed: the expression '{expression}' at '{element}' could not be "
+        "evaluated ({reason})."),
+    "incident.engine": (
+        "Langkah '{step}' tidak dapat diselesaikan: mesin alur gagal pada '{element}'.",
+        "Step '{step}' could not be completed: the workflow engine failed at '{element}'."),
+    "reason.missing_field": ("isian '{field}' tidak ada pada data kasus", "the field '{field}' is not in the "
+                                                                           "case data"),
+    "reason.other": ("rincian teknis ada di detail", "the technical details are attached"),
+}

@@ -1,0 +1,233 @@
+"""Incidents: a step that fails inside the engine (a model deployed before the data-flow check, a bad
+timer, an engine error) does not strand its case.
+
+The failed step's transaction rolls back, so the case stays where it was, its task still open. Then,
+in a transaction of its own, an incident keeps the input the person sent, says in words what failed
+and where, notifies the process owners and Admin Sistem, and writes an audit event. Once the owner
+fixed the model and migrated the case, a retry completes the step with the kept input, as that
+person sent it.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.accounts.users import roles_of
+from engine.errors import Conflict, ExecutionError, NotFound, PermissionDenied
+from engine.modeling.messages import Text
+from engine.modeling.roles import RoleCatalog
+from engine.permissions import ADMIN_ROLE, OWNER_ROLE, may_handle_incidents
+from engine.persistence.models import Incident
+from engine.runtime.unit_of_work import UnitOfWork
+from engine.worker.notifications import add_notification, users_holding
+
+
+class StepOutcome(Protocol):
+    """What a completed step reports (``engine.runtime.runner.StepResult``)."""
+
+    @property
+    def instance_id(self) -> int: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def ready_task_ids(self) -> list[str]: ...
+
+
+class StepRetrier(Protocol):
+    """The runner's retry (``Runner.retry_step``); named here so the runner may import this module."""
+
+    def retry_step(self, task_id: str, incident_id: int, performer: str, data: dict[str, Any],
+                   retried_by: str) -> StepOutcome: ...
+
+OPEN, RESOLVED = "open", "resolved"
+
+
+class StepFailed(ExecutionError):
+    """A step could not be completed because the model failed; an incident keeps the input."""
+
+    code = "step_failed"
+
+
+class IncidentNotFound(NotFound):
+    code = "incident_not_found"
+
+
+class StepBroke(Exception):
+    """Inside the runner only: the engine failed while completing a step (the transaction rolls back)."""
+
+    def __init__(self, instance_id: int, process_key: str, task_id: str, element_id: str, step_name: str,
+                 actor: str, data: dict[str, Any], cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.instance_id, self.process_key, self.task_id = instance_id, process_key, task_id
+        self.element_id, self.step_name, self.actor, self.data = element_id, step_name, actor, data
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    id: int
+    instance_id: int
+    process_key: str
+    task_id: str
+    element_id: str
+    step_name: str
+    failed_element: str
+    message: Text
+    detail: str
+    actor: str
+    input: dict[str, Any]
+    status: str
+    attempts: int
+    opened_at: datetime
+    failed_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+
+    def message_in(self, language: str) -> str:
+        return self.message.render(language)
+
+
+def describe(broke: StepBroke) -> tuple[Text, str, str]:
+    """What failed, in words; the element where it failed; the engine's own text (for the details)."""
+    cause = broke.cause
+    task = getattr(cause, "task", None)
+    spec = task.task_spec if task is not None else getattr(cause, "task_spec", None)
+    failed = str(getattr(spec, "bpmn_id", None) or getattr(spec, "name", "") or broke.element_id)
+    where = str(getattr(spec, "bpmn_name", None) or failed)
+    notes = getattr(cause, "__notes__", None) or []
+    detail = "\n".join([f"{type(cause).__name__}: {cause}", *map(str, notes)])
+    inner = next((e for e in _chain(cause) if isinstance(e, ExecutionError)), None)
+    if inner is not None and inner.context.get("expression"):
+        # simpleeval names the missing field (NameNotDefined.name)
+        missing = next((e for e in _chain(inner) if type(e).__name__ == "NameNotDefined"), None)
+        reason = (Text.of("reason.missing_field", field=str(getattr(missing, "name", "?")))
+                  if missing is not None else Text.of("reason.other"))
+        text = Text.of("incident.expression", step=broke.step_name, expression=str(inner.context["expression"]),
+                       element=where, reason=reason)
+        detail = f"{detail}\n{inner.message}"
+    else:
+        text = Text.of("incident.engine", step=broke.step_name, element=where)
+    return text, failed, detail
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and the exceptions it was raised from, outermost first."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def open_incident(sessions: sessionmaker[Session], roles: RoleCatalog, broke: StepBroke,
+                  now: datetime) -> StepFailed:
+    """Record the incident, notify, audit (one transaction); the error to show the person who sent it."""
+    text, failed, detail = describe(broke)
+    with UnitOfWork.begin(sessions) as work:
+        row = Incident(instance_id=broke.instance_id, process_key=broke.process_key, task_id=broke.task_id,
+                       element_id=broke.element_id, step_name=broke.step_name[:300], failed_element=failed[:100],
+                       message_json=json.dumps(text.record(), ensure_ascii=False), detail=detail,
+                       actor=broke.actor, input_json=json.dumps(broke.data, ensure_ascii=False, default=str),
+                       status=OPEN, attempts=1, opened_at=now, failed_at=now)
+        work.session.add(row)
+        work.session.flush()
+        work.record_for_case(broke.instance_id, "incident_opened", actor=broke.actor, at=now, payload={
+            "incident_id": row.id, "task_id": broke.task_id, "element_id": broke.element_id,
+            "failed_element": failed, "message": text.render("id"), "detail": detail})
+        for recipient in users_holding(work.session, roles, [OWNER_ROLE, ADMIN_ROLE]):
+            add_notification(work.session, recipient=recipient, kind="incident_opened",
+                             title=f"Insiden kasus #{broke.instance_id}: langkah '{broke.step_name}' gagal",
+                             body=text.render("id"), dedup_key=f"incident:{row.id}:{recipient.username}", now=now,
+                             instance_id=broke.instance_id, task_id=broke.task_id)
+        incident_id = row.id
+    return StepFailed(f"Langkah '{broke.step_name}' belum dapat diselesaikan karena kesalahan pada model SOP. "
+                      f"Isian Anda sudah disimpan; pemilik proses dan Admin Sistem sudah diberi tahu dan akan "
+                      f"melanjutkan langkah ini (insiden #{incident_id}).", incident_id=incident_id,
+                      instance_id=broke.instance_id, task_id=broke.task_id)
+
+
+def fail_again(sessions: sessionmaker[Session], incident_id: int, broke: StepBroke, by: str,
+               now: datetime) -> StepFailed:
+    """A retry failed too: the incident stays open with the new error (and an audit event says so)."""
+    text, failed, detail = describe(broke)
+    with UnitOfWork.begin(sessions) as work:
+        work.session.execute(update(Incident).where(Incident.id == incident_id).values(
+            attempts=Incident.attempts + 1, failed_at=now, failed_element=failed[:100], detail=detail,
+            message_json=json.dumps(text.record(), ensure_ascii=False)))
+        work.record_for_case(broke.instance_id, "incident_retry_failed", actor=by, at=now, payload={
+            "incident_id": incident_id, "failed_element": failed, "message": text.render("id"), "detail": detail})
+    return StepFailed(f"Percobaan ulang insiden #{incident_id} gagal: {text.render('id')}",
+                      incident_id=incident_id, instance_id=broke.instance_id, task_id=broke.task_id)
+
+
+def resolve_incident(work: UnitOfWork, incident_id: int, instance_id: int, by: str, now: datetime) -> None:
+    """Close the incident in the retry's transaction (it commits only if the step completes)."""
+    changed = work.session.execute(update(Incident).where(Incident.id == incident_id, Incident.status == OPEN)
+                                   .values(status=RESOLVED, resolved_at=now, resolved_by=by))
+    if getattr(changed, "rowcount", 0) != 1:
+        raise Conflict(f"Insiden #{incident_id} sudah diselesaikan", incident_id=incident_id)
+    work.record_for_case(instance_id, "incident_resolved", actor=by, at=now, payload={"incident_id": incident_id})
+
+
+class Incidents:
+    """The incident list and "Coba lagi" (retry), for process owners and Admin Sistem."""
+
+    def __init__(self, sessions: sessionmaker[Session], runner: StepRetrier) -> None:
+        self._sessions = sessions
+        self._runner = runner
+
+    def list_incidents(self, status: str | None = OPEN, process_key: str | None = None) -> list[IncidentView]:
+        """Incidents, by SOP then oldest first (``status`` None: all)."""
+        query = select(Incident).order_by(Incident.process_key, Incident.opened_at, Incident.id)
+        if status is not None:
+            query = query.where(Incident.status == status)
+        if process_key is not None:
+            query = query.where(Incident.process_key == process_key)
+        with self._sessions() as session:
+            return [_view(row) for row in session.scalars(query)]
+
+    def open_for_case(self, instance_id: int) -> list[IncidentView]:
+        """The case's open incidents (the case page marks the case with them)."""
+        with self._sessions() as session:
+            return [_view(row) for row in session.scalars(select(Incident).where(
+                Incident.instance_id == instance_id, Incident.status == OPEN).order_by(Incident.id))]
+
+    def get(self, incident_id: int) -> IncidentView:
+        with self._sessions() as session:
+            row = session.get(Incident, incident_id)
+            if row is None:
+                raise IncidentNotFound(f"Insiden #{incident_id} tidak ditemukan", incident_id=incident_id)
+            return _view(row)
+
+    def retry(self, incident_id: int, actor: str) -> StepOutcome:
+        """Complete the incident's step with the kept input, as its sender sent it.
+
+        :raises PermissionDenied: the actor is neither a process owner nor Admin Sistem
+        :raises Conflict: the incident is resolved already
+        :raises StepFailed: the step failed again (the incident stays open)
+        """
+        with self._sessions() as session:
+            if not may_handle_incidents(roles_of(session, actor)):
+                raise PermissionDenied("Hanya Pemilik Proses atau Admin Sistem yang dapat mencoba ulang insiden",
+                                       incident_id=incident_id)
+        incident = self.get(incident_id)
+        if incident.status != OPEN:
+            raise Conflict(f"Insiden #{incident_id} sudah diselesaikan", incident_id=incident_id)
+        return self._runner.retry_step(incident.task_id, incident.id, incident.actor, incident.input, actor)
+
+
+def _view(row: Incident) -> IncidentView:
+    return IncidentView(row.id, row.instance_id, row.process_key, row.task_id, row.element_id, row.step_name,
+                        row.failed_element, Text.from_record(json.loads(row.message_json)), row.detail, row.actor,
+                        json.loads(row.input_json), row.status, row.attempts, row.opened_at, row.failed_at,
+                        row.resolved_at, row.resolved_by)
+
