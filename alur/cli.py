@@ -20,9 +20,17 @@ Handler = Callable[[Alur, argparse.Namespace], int]
 def _init(alur: Alur, args: argparse.Namespace) -> int:
     upgrade_schema(alur.settings.database_url)
     print(f"database ready: {alur.db.url.render_as_string(hide_password=True)}")
+    _search_reindex(alur, args)
     if args.deploy:  # seed: never replace a version deployed since (e.g. from the modeler)
         for result in alur.deployer.seed_directory(alur.settings.processes_dir, args.actor):
             print(f"{result.process_key} v{result.version} {'deployed' if result.created else 'unchanged'}")
+    return 0
+
+
+def _search_reindex(alur: Alur, _args: argparse.Namespace) -> int:
+    indexed = alur.search_index.reindex_unindexed()
+    if indexed:
+        print(f"search index: {indexed} case(s) indexed")
     return 0
 
 
@@ -148,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", required=True, help="the supervisor (or Admin Sistem) who reassigns")
     p.add_argument("--reason", required=True, help="why; kept in the audit log")
     p.set_defaults(handler=_task_reassign)
+    search = sub.add_parser("search", help="the search index").add_subparsers(dest="search_command", required=True)
+    p = search.add_parser("reindex", help="index the cases from before the search index")
+    p.set_defaults(handler=_search_reindex)
 
     add_audit_commands(sub)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.mandates import MandateService
 from engine.accounts.opd import OpdService
+from engine.accounts.saved_filters import SavedFilters
 from engine.accounts.tokens import TokenService
 from engine.accounts.users import UserService
 from engine.audit.checkpoints import Checkpoints
@@ -42,6 +43,7 @@ from engine.runtime.drafts import Drafts
 from engine.runtime.comments import Comments
 from engine.runtime.registration import Registrations
 from engine.runtime.runner import Runner
+from engine.runtime.search_reindex import SearchReindexer
 from engine.sop.render import SopDocuments
 from engine.worker.announcements import Announcements
 from engine.worker.digest import Digests
@@ -98,6 +100,8 @@ class Alur:
     opds: OpdService  # the requesting units (OPD), kept by Admin Sistem
     registrations: Registrations  # what a registrar registers on a requester's behalf (runner.register_case)
     comments: Comments  # comments on a case: audit events, never edited
+    search_index: SearchReindexer  # indexes cases from before the search index
+    saved_filters: SavedFilters  # a user's saved inbox searches (inbox tabs)
 
     def close(self) -> None:
         self.db.dispose()
@@ -153,4 +157,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),
         opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),
         comments=Comments(sessions, permissions, clock, email=settings.smtp is not None),
+        search_index=SearchReindexer(sessions, forms), saved_filters=SavedFilters(sessions, clock),
     )

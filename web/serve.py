@@ -13,6 +13,9 @@ from web.demo import ensure_demo_opds, ensure_demo_users
 def prepare(alur: Alur, demo_users: bool = True) -> None:
     """What ``alur init --deploy`` does, plus the demo accounts; every step is idempotent."""
     upgrade_schema(alur.settings.database_url)
+    indexed = alur.search_index.reindex_unindexed()
+    if indexed:
+        print(f"search index: {indexed} case(s) indexed")
     for result in alur.deployer.seed_directory(alur.settings.processes_dir, "system"):
         if result.created:
             print(f"deployed {result.process_key} v{result.version}")
