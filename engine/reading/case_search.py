@@ -9,8 +9,8 @@ from sqlalchemy import Connection, Select, and_, bindparam, exists, false, liter
 
 from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.reading.search import Search
-from engine.reading.search_statements import (LeftFirst, Plan, capped_count, count_cap, has_terms, matching_cases,
-                                              ordered)
+from engine.reading.search_statements import (Check, LeftFirst, Plan, capped_count, count_cap, has_terms,
+                                              matching_cases, ordered)
 
 TASKS, CASES, DEFINITIONS = HumanTask.__table__, ProcessInstance.__table__, ProcessDefinition.__table__
 OPEN_STATES = ("ready", "claimed")
@@ -88,7 +88,7 @@ def case_rows(connection: Connection, plan: Plan, query: CaseQuery, page: int, p
 
 
 def _case_filters(reader: tuple[bool, ...], with_process: bool, with_status: bool, with_from: bool, with_to: bool,
-                  shape: tuple[bool, ...], cases_first: bool) -> list[Any]:
+                  shape: tuple[Check, ...], cases_first: bool) -> list[Any]:
     found = []
     if with_process:
         found.append(CASES.c.process_key == bindparam("process_key"))
@@ -138,7 +138,7 @@ def _may_read(staff: bool, staff_every: bool, requester: bool, with_opd: bool, w
     return or_(false(), *readable)
 
 
-def _case_source(shape: tuple[bool, ...], cases_first: bool) -> Any:
+def _case_source(shape: tuple[Check, ...], cases_first: bool) -> Any:
     if not cases_first:
         return CASES
     matched = matching_cases(shape)
@@ -147,7 +147,7 @@ def _case_source(shape: tuple[bool, ...], cases_first: bool) -> Any:
 
 @lru_cache(maxsize=256)
 def _case_count(reader: tuple[bool, ...], with_process: bool, with_status: bool, with_from: bool, with_to: bool,
-                shape: tuple[bool, ...], cases_first: bool, _columns: tuple[str, ...],
+                shape: tuple[Check, ...], cases_first: bool, _columns: tuple[str, ...],
                 _descending: bool) -> Select[Any]:
     filters = _case_filters(reader, with_process, with_status, with_from, with_to, shape, cases_first)
     return select(capped_count(select(literal_column("1").label("one")).select_from(_case_source(shape, cases_first))
@@ -161,7 +161,7 @@ CASE_SUMMARY_COLUMNS = (CASES.c.id, CASES.c.process_key, DEFINITIONS.c.name, CAS
 
 @lru_cache(maxsize=256)
 def _case_page(reader: tuple[bool, ...], with_process: bool, with_status: bool, with_from: bool, with_to: bool,
-               shape: tuple[bool, ...], cases_first: bool, columns: tuple[str, ...], descending: bool) -> Select[Any]:
+               shape: tuple[Check, ...], cases_first: bool, columns: tuple[str, ...], descending: bool) -> Select[Any]:
     filters = _case_filters(reader, with_process, with_status, with_from, with_to, shape, cases_first)
     keys = sorted(set(columns) | {"id"})
     ranked = (select(*(CASES.c[k] for k in keys)).select_from(_case_source(shape, cases_first)).where(*filters)

@@ -10,6 +10,12 @@ A search with case criteria runs one of two ways, chosen by how many cases its r
   list's sort column) and each row's case is checked against the index, stopping at the page's end
   or the count's cap: many matching cases mean few rows read per match.
 
+A row's case is checked with a probe of the index (one lookup per row), except on PostgreSQL for a
+term of at most HASHED_MAX cases: there the term's cases are read once into a hash that each row is
+looked up in (a *hashed* check). A probe is a fresh index scan for every row; a few thousand of them
+cost more than reading tens of thousands of index entries in order (the plan counts each term up to
+HASHED_MAX + 1 there, to know).
+
 Counts stop at COUNT_CAP + 1, like the inbox's. The inbox's statements are in
 engine.reading.inbox_search, the case list's in engine.reading.case_search; the pieces they share here.
 """
@@ -29,12 +35,17 @@ from engine.reading.search import Criterion
 
 COUNT_CAP = 1000
 CASES_FIRST_MAX = 2_000
+HASHED_MAX = 30_000
 TERMS = CaseTerm.__table__
 
 
 def count_cap() -> int:
     """Where counts stop: one over COUNT_CAP, so a page can say "1000+"."""
     return COUNT_CAP + 1
+
+
+# How one criterion is checked: (a prefix, hashed rather than probed).
+Check = tuple[bool, bool]
 
 
 @dataclass(frozen=True)
@@ -44,10 +55,12 @@ class Plan:
     criteria: tuple[Criterion, ...] = ()
     cases_first: bool = False
     empty: bool = False  # a criterion no case has: nothing to read
+    hashed: tuple[bool, ...] = ()  # per criterion: checked through a hash of its cases
 
     @property
-    def shape(self) -> tuple[bool, ...]:
-        return tuple(c.prefix for c in self.criteria)
+    def shape(self) -> tuple[Check, ...]:
+        hashed = self.hashed or (False,) * len(self.criteria)
+        return tuple((c.prefix, h) for c, h in zip(self.criteria, hashed, strict=True))
 
     def params(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -60,14 +73,20 @@ class Plan:
 
 
 def plan_search(connection: Connection, criteria: list[Criterion]) -> Plan:
-    """Count each criterion's cases (up to CASES_FIRST_MAX + 1) and order them, the rarest first."""
+    """Count each criterion's cases (up to CASES_FIRST_MAX + 1, on PostgreSQL HASHED_MAX + 1) and order
+    them, the rarest first."""
     if not criteria:
         return Plan()
     probe = Plan(tuple(criteria))
-    params = {**probe.params(), "term_cap": max(CASES_FIRST_MAX, 0) + 1}
-    counts = connection.execute(_term_counts(probe.shape), params).one()
-    ordered = tuple(c for _n, c in sorted(zip(counts, criteria, strict=True), key=lambda pair: pair[0]))
-    return Plan(ordered, cases_first=min(counts) <= CASES_FIRST_MAX, empty=min(counts) == 0)
+    hashing = connection.dialect.name == "postgresql"
+    cap = max(HASHED_MAX if hashing else CASES_FIRST_MAX, CASES_FIRST_MAX, 0) + 1
+    params = {**probe.params(), "term_cap": cap}
+    counts = connection.execute(_term_counts(tuple(c.prefix for c in criteria)), params).one()
+    ranked = sorted(zip(counts, criteria, strict=True), key=lambda pair: pair[0])
+    cases_first = min(counts) <= CASES_FIRST_MAX
+    # The cases-first driver is read from the index anyway; a hash pays off only past a few thousand rows.
+    hashed = tuple(hashing and CASES_FIRST_MAX < n <= HASHED_MAX for n, _c in ranked)
+    return Plan(tuple(c for _n, c in ranked), cases_first=cases_first, empty=min(counts) == 0, hashed=hashed)
 
 
 def term_match(alias: Any, n: int, prefix: bool) -> Any:
@@ -76,17 +95,22 @@ def term_match(alias: Any, n: int, prefix: bool) -> Any:
     return alias.c.term == bindparam(f"t{n}")
 
 
-def has_term(case_id: Any, n: int, prefix: bool) -> Any:
-    """A probe of the index for one row's case. The OFFSET keeps PostgreSQL from turning it into a join
-    over all the term's cases (it did: a merge join read 77,000 of them to count 1,000 tasks), also in
-    the one plan it keeps for a statement psycopg has prepared, whatever the term."""
+def has_term(case_id: Any, n: int, check: Check) -> Any:
+    """One row's case has the term: a probe of the index, or (hashed) a lookup in the term's cases read
+    once. The OFFSET keeps PostgreSQL from turning a probe into a join over all the term's cases (it
+    did: a merge join read 77,000 of them to count 1,000 tasks), also in the one plan it keeps for a
+    statement psycopg has prepared, whatever the term; a hashed check is used only for a term the plan
+    counted at most HASHED_MAX cases of."""
+    prefix, hashed = check
     term = TERMS.alias(f"term_{n}")
+    if hashed:
+        return case_id.in_(select(term.c.instance_id).where(term_match(term, n, prefix)))
     return exists(select(literal_column("1")).select_from(term)
                   .where(term_match(term, n, prefix), term.c.instance_id == case_id).offset(0))
 
 
-def has_terms(case_id: Any, shape: tuple[bool, ...], first: int = 0) -> list[Any]:
-    return [has_term(case_id, n, prefix) for n, prefix in enumerate(shape) if n >= first]
+def has_terms(case_id: Any, shape: tuple[Check, ...], first: int = 0) -> list[Any]:
+    return [has_term(case_id, n, check) for n, check in enumerate(shape) if n >= first]
 
 
 class LeftFirst(Join):
@@ -118,13 +142,14 @@ def _originals(elements: Any) -> list[Any]:
     return found
 
 
-def matching_cases(shape: tuple[bool, ...]) -> Any:
+def matching_cases(shape: tuple[Check, ...]) -> Any:
     """The ids of the cases with every term, from the first (rarest) term's index range."""
     driver = TERMS.alias("driver")
+    prefix = shape[0][0]
     ids = (select(driver.c.instance_id.label("case_id"))
-           .where(term_match(driver, 0, shape[0]), *has_terms(driver.c.instance_id, shape, first=1)))
+           .where(term_match(driver, 0, prefix), *has_terms(driver.c.instance_id, shape, first=1)))
     # A prefix may match two terms of one case (its business key and a letter number).
-    return (ids.distinct() if shape[0] else ids).subquery("matched")
+    return (ids.distinct() if prefix else ids).subquery("matched")
 
 
 @lru_cache(maxsize=64)

@@ -11,11 +11,14 @@ from engine.reading import queries, search_statements
 from engine.reading.search import Search, parse_search
 
 
-@pytest.fixture(params=["cases_first", "rows_first"])
+@pytest.fixture(params=["cases_first", "rows_first", "rows_first_probed"])
 def searching(request, alur, monkeypatch):
-    """Alur with the loop model and its users; each test runs with both ways a search can run."""
-    if request.param == "rows_first":
+    """Alur with the loop model and its users; each test runs with both ways a search can run, rows first
+    with each way a row's case is checked (hashed on PostgreSQL, probed)."""
+    if request.param.startswith("rows_first"):
         monkeypatch.setattr(search_statements, "CASES_FIRST_MAX", -1)
+    if request.param == "rows_first_probed":
+        monkeypatch.setattr(search_statements, "HASHED_MAX", -1)
     add_users(alur)
     alur.deployer.deploy_file(alur.settings.processes_dir / "uji_loop.bpmn", "pemilik")
     return alur
