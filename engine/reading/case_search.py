@@ -1,7 +1,7 @@
 """The case list narrowed and sorted by a search (how a search runs: engine.reading.search_statements)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -82,6 +82,9 @@ def case_rows(connection: Connection, plan: Plan, query: CaseQuery, page: int, p
     """One page of matching cases: rows of CaseSummary's fields."""
     if plan.empty:
         return []
+    # Probes, never a hash: read along the list's sort column, a page stops after a few matching cases,
+    # where a hash join reads every case of the list (PostgreSQL planned one over all of them).
+    plan = replace(plan, hashed=())
     window = page * per_page
     params = {**query.params(plan), "skip": window - per_page, "per_page": per_page}
     return list(connection.execute(_case_page(*query.shape(plan)), params).all())

@@ -10,11 +10,14 @@ A search with case criteria runs one of two ways, chosen by how many cases its r
   list's sort column) and each row's case is checked against the index, stopping at the page's end
   or the count's cap: many matching cases mean few rows read per match.
 
-A row's case is checked with a probe of the index (one lookup per row), except on PostgreSQL for a
-term of at most HASHED_MAX cases: there the term's cases are read once into a hash that each row is
-looked up in (a *hashed* check). A probe is a fresh index scan for every row; a few thousand of them
-cost more than reading tens of thousands of index entries in order (the plan counts each term up to
-HASHED_MAX + 1 there, to know).
+A row's case is checked with a probe of the index (one lookup per row), except in the inbox on
+PostgreSQL for a term of at most HASHED_MAX cases: there the term's cases are read once into a hash
+that each row is looked up in (a *hashed* check; the inbox's rows are open tasks, a few thousand at
+most, while the case list's rows-first page stops after a few matching cases of all of them). A
+probe is a fresh index scan for every row; a few thousand of them cost more than reading tens of
+thousands of index entries in order. Counting a common term that far would cost as much again, so
+the plan takes the number of cases past CASES_FIRST_MAX from PostgreSQL's statistics of
+``case_term.term`` (its most common values, read at most every STATISTICS_TTL seconds).
 
 Counts stop at COUNT_CAP + 1, like the inbox's. The inbox's statements are in
 engine.reading.inbox_search, the case list's in engine.reading.case_search; the pieces they share here.
@@ -22,6 +25,7 @@ engine.reading.inbox_search, the case list's in engine.reading.case_search; the 
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -36,6 +40,7 @@ from engine.reading.search import Criterion
 COUNT_CAP = 1000
 CASES_FIRST_MAX = 2_000
 HASHED_MAX = 30_000
+STATISTICS_TTL = 600.0
 TERMS = CaseTerm.__table__
 
 
@@ -73,20 +78,47 @@ class Plan:
 
 
 def plan_search(connection: Connection, criteria: list[Criterion]) -> Plan:
-    """Count each criterion's cases (up to CASES_FIRST_MAX + 1, on PostgreSQL HASHED_MAX + 1) and order
-    them, the rarest first."""
+    """Count each criterion's cases (up to CASES_FIRST_MAX + 1) and order them, the rarest first; on
+    PostgreSQL, mark those the statistics put at most at HASHED_MAX cases for a hashed check."""
     if not criteria:
         return Plan()
     probe = Plan(tuple(criteria))
-    hashing = connection.dialect.name == "postgresql"
-    cap = max(HASHED_MAX if hashing else CASES_FIRST_MAX, CASES_FIRST_MAX, 0) + 1
-    params = {**probe.params(), "term_cap": cap}
+    params = {**probe.params(), "term_cap": max(CASES_FIRST_MAX, 0) + 1}
     counts = connection.execute(_term_counts(tuple(c.prefix for c in criteria)), params).one()
     ranked = sorted(zip(counts, criteria, strict=True), key=lambda pair: pair[0])
-    cases_first = min(counts) <= CASES_FIRST_MAX
-    # The cases-first driver is read from the index anyway; a hash pays off only past a few thousand rows.
-    hashed = tuple(hashing and CASES_FIRST_MAX < n <= HASHED_MAX for n, _c in ranked)
-    return Plan(tuple(c for _n, c in ranked), cases_first=cases_first, empty=min(counts) == 0, hashed=hashed)
+    hashed: tuple[bool, ...] = ()
+    if connection.dialect.name == "postgresql":
+        estimate = _term_estimates(connection)
+        # The cases-first driver is read from the index anyway; a hash pays off only past a few thousand rows.
+        hashed = tuple(n > CASES_FIRST_MAX and not c.prefix and estimate(c.term) <= HASHED_MAX for n, c in ranked)
+    return Plan(tuple(c for _n, c in ranked), cases_first=min(counts) <= CASES_FIRST_MAX, empty=min(counts) == 0,
+                hashed=hashed)
+
+
+_TERM_STATISTICS = """
+    SELECT s.most_common_vals::text::text[], s.most_common_freqs, c.reltuples
+    FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = s.schemaname::regnamespace
+    WHERE s.tablename = 'case_term' AND s.attname = 'term' AND s.schemaname = current_schema()"""
+_statistics: dict[str, tuple[float, dict[str, float], float]] = {}  # by database: read at, counts, others
+
+
+def _term_estimates(connection: Connection) -> Any:
+    """A function giving a term's number of cases as PostgreSQL's statistics estimate it: a most common
+    value's share of the rows, else at most the least common one's; infinite without statistics (the
+    table never analyzed), so nothing is hashed then."""
+    key = str(connection.engine.url)
+    cached = _statistics.get(key)
+    if cached is None or time.monotonic() - cached[0] > STATISTICS_TTL:
+        row = connection.exec_driver_sql(_TERM_STATISTICS).first()
+        if row is None or not row[0] or row[2] is None or row[2] <= 0:
+            cached = (time.monotonic(), {}, float("inf"))
+        else:
+            rows = float(row[2])
+            cached = (time.monotonic(), {v: f * rows for v, f in zip(row[0], row[1], strict=True)},
+                      min(row[1]) * rows)
+        _statistics[key] = cached
+    _read_at, common, others = cached
+    return lambda term: common.get(term, others)
 
 
 def term_match(alias: Any, n: int, prefix: bool) -> Any:
