@@ -1,7 +1,7 @@
 """The case list narrowed and sorted by a search (how a search runs: engine.reading.search_statements)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -9,8 +9,8 @@ from sqlalchemy import Connection, Select, and_, bindparam, exists, false, liter
 
 from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.reading.search import Search
-from engine.reading.search_statements import (Check, LeftFirst, Plan, capped_count, count_cap, has_terms,
-                                              matching_cases, ordered)
+from engine.reading.search_statements import (LeftFirst, Plan, capped_count, count_cap, has_terms, matching_cases,
+                                              ordered)
 
 TASKS, CASES, DEFINITIONS = HumanTask.__table__, ProcessInstance.__table__, ProcessDefinition.__table__
 OPEN_STATES = ("ready", "claimed")
@@ -82,16 +82,13 @@ def case_rows(connection: Connection, plan: Plan, query: CaseQuery, page: int, p
     """One page of matching cases: rows of CaseSummary's fields."""
     if plan.empty:
         return []
-    # Probes, never a hash: read along the list's sort column, a page stops after a few matching cases,
-    # where a hash join reads every case of the list (PostgreSQL planned one over all of them).
-    plan = replace(plan, hashed=())
     window = page * per_page
     params = {**query.params(plan), "skip": window - per_page, "per_page": per_page}
     return list(connection.execute(_case_page(*query.shape(plan)), params).all())
 
 
 def _case_filters(reader: tuple[bool, ...], with_process: bool, with_status: bool, with_from: bool, with_to: bool,
-                  shape: tuple[Check, ...], cases_first: bool) -> list[Any]:
+                  shape: tuple[bool, ...], cases_first: bool) -> list[Any]:
     found = []
     if with_process:
         found.append(CASES.c.process_key == bindparam("process_key"))
@@ -141,7 +138,7 @@ def _may_read(staff: bool, staff_every: bool, requester: bool, with_opd: bool, w
     return or_(false(), *readable)
 
 
-def _case_source(shape: tuple[Check, ...], cases_first: bool) -> Any:
+def _case_source(shape: tuple[bool, ...], cases_first: bool) -> Any:
     if not cases_first:
         return CASES
     matched = matching_cases(shape)
@@ -150,7 +147,7 @@ def _case_source(shape: tuple[Check, ...], cases_first: bool) -> Any:
 
 @lru_cache(maxsize=256)
 def _case_count(reader: tuple[bool, ...], with_process: bool, with_status: bool, with_from: bool, with_to: bool,
-                shape: tuple[Check, ...], cases_first: bool, _columns: tuple[str, ...],
+                shape: tuple[bool, ...], cases_first: bool, _columns: tuple[str, ...],
                 _descending: bool) -> Select[Any]:
     filters = _case_filters(reader, with_process, with_status, with_from, with_to, shape, cases_first)
     return select(capped_count(select(literal_column("1").label("one")).select_from(_case_source(shape, cases_first))
@@ -164,7 +161,7 @@ CASE_SUMMARY_COLUMNS = (CASES.c.id, CASES.c.process_key, DEFINITIONS.c.name, CAS
 
 @lru_cache(maxsize=256)
 def _case_page(reader: tuple[bool, ...], with_process: bool, with_status: bool, with_from: bool, with_to: bool,
-               shape: tuple[Check, ...], cases_first: bool, columns: tuple[str, ...], descending: bool) -> Select[Any]:
+               shape: tuple[bool, ...], cases_first: bool, columns: tuple[str, ...], descending: bool) -> Select[Any]:
     filters = _case_filters(reader, with_process, with_status, with_from, with_to, shape, cases_first)
     keys = sorted(set(columns) | {"id"})
     ranked = (select(*(CASES.c[k] for k in keys)).select_from(_case_source(shape, cases_first)).where(*filters)

@@ -10,8 +10,8 @@ from sqlalchemy import Connection, Select, and_, bindparam, literal_column, or_,
 
 from engine.persistence.models import HumanTask, candidate_text, names_in
 from engine.reading.search import Search
-from engine.reading.search_statements import (Check, LeftFirst, Plan, capped_count, count_cap, has_terms,
-                                              matching_cases, ordered)
+from engine.reading.search_statements import (LeftFirst, Plan, capped_count, count_cap, has_terms, matching_cases,
+                                              ordered)
 from engine.values import TaskView
 
 TASKS = HumanTask.__table__
@@ -104,7 +104,7 @@ def _tab_parts(tab: str, state: str | None, role_count: int | None, assignee_cou
 
 @lru_cache(maxsize=256)
 def _inbox_count(tab: str, state: str | None, with_process: bool, with_from: bool, with_to: bool,
-                 shape: tuple[Check, ...], cases_first: bool, _columns: tuple[str, ...],
+                 shape: tuple[bool, ...], cases_first: bool, _columns: tuple[str, ...],
                  _descending: bool) -> Select[Any]:
     filters = _task_filters(tab, with_process, with_from, with_to)
     parts = _tab_parts(tab, state, None, None)
@@ -130,7 +130,7 @@ _TASK_VIEW_NAMES = tuple(_COLUMN_OF.get(f.name, f.name) for f in fields(TaskView
 
 @lru_cache(maxsize=256)
 def _inbox_page(tab: str, state: str | None, with_process: bool, with_from: bool, with_to: bool,
-                shape: tuple[Check, ...], cases_first: bool, columns: tuple[str, ...], descending: bool,
+                shape: tuple[bool, ...], cases_first: bool, columns: tuple[str, ...], descending: bool,
                 role_count: int, assignee_count: int) -> Select[Any] | None:
     filters = _task_filters(tab, with_process, with_from, with_to)
     view = [TASKS.c[name] for name in _TASK_VIEW_NAMES]

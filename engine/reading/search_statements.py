@@ -10,22 +10,12 @@ A search with case criteria runs one of two ways, chosen by how many cases its r
   list's sort column) and each row's case is checked against the index, stopping at the page's end
   or the count's cap: many matching cases mean few rows read per match.
 
-A row's case is checked with a probe of the index (one lookup per row), except in the inbox on
-PostgreSQL for a term of at most HASHED_MAX cases: there the term's cases are read once into a hash
-that each row is looked up in (a *hashed* check; the inbox's rows are open tasks, a few thousand at
-most, while the case list's rows-first page stops after a few matching cases of all of them). A
-probe is a fresh index scan for every row; a few thousand of them cost more than reading tens of
-thousands of index entries in order. Counting a common term that far would cost as much again, so
-the plan takes the number of cases past CASES_FIRST_MAX from PostgreSQL's statistics of
-``case_term.term`` (its most common values, read at most every STATISTICS_TTL seconds).
-
 Counts stop at COUNT_CAP + 1, like the inbox's. The inbox's statements are in
 engine.reading.inbox_search, the case list's in engine.reading.case_search; the pieces they share here.
 """
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -39,18 +29,12 @@ from engine.reading.search import Criterion
 
 COUNT_CAP = 1000
 CASES_FIRST_MAX = 2_000
-HASHED_MAX = 30_000
-STATISTICS_TTL = 600.0
 TERMS = CaseTerm.__table__
 
 
 def count_cap() -> int:
     """Where counts stop: one over COUNT_CAP, so a page can say "1000+"."""
     return COUNT_CAP + 1
-
-
-# How one criterion is checked: (a prefix, hashed rather than probed).
-Check = tuple[bool, bool]
 
 
 @dataclass(frozen=True)
@@ -60,12 +44,10 @@ class Plan:
     criteria: tuple[Criterion, ...] = ()
     cases_first: bool = False
     empty: bool = False  # a criterion no case has: nothing to read
-    hashed: tuple[bool, ...] = ()  # per criterion: checked through a hash of its cases
 
     @property
-    def shape(self) -> tuple[Check, ...]:
-        hashed = self.hashed or (False,) * len(self.criteria)
-        return tuple((c.prefix, h) for c, h in zip(self.criteria, hashed, strict=True))
+    def shape(self) -> tuple[bool, ...]:
+        return tuple(c.prefix for c in self.criteria)
 
     def params(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -78,47 +60,14 @@ class Plan:
 
 
 def plan_search(connection: Connection, criteria: list[Criterion]) -> Plan:
-    """Count each criterion's cases (up to CASES_FIRST_MAX + 1) and order them, the rarest first; on
-    PostgreSQL, mark those the statistics put at most at HASHED_MAX cases for a hashed check."""
+    """Count each criterion's cases (up to CASES_FIRST_MAX + 1) and order them, the rarest first."""
     if not criteria:
         return Plan()
     probe = Plan(tuple(criteria))
     params = {**probe.params(), "term_cap": max(CASES_FIRST_MAX, 0) + 1}
-    counts = connection.execute(_term_counts(tuple(c.prefix for c in criteria)), params).one()
-    ranked = sorted(zip(counts, criteria, strict=True), key=lambda pair: pair[0])
-    hashed: tuple[bool, ...] = ()
-    if connection.dialect.name == "postgresql":
-        estimate = _term_estimates(connection)
-        # The cases-first driver is read from the index anyway; a hash pays off only past a few thousand rows.
-        hashed = tuple(n > CASES_FIRST_MAX and not c.prefix and estimate(c.term) <= HASHED_MAX for n, c in ranked)
-    return Plan(tuple(c for _n, c in ranked), cases_first=min(counts) <= CASES_FIRST_MAX, empty=min(counts) == 0,
-                hashed=hashed)
-
-
-_TERM_STATISTICS = """
-    SELECT s.most_common_vals::text::text[], s.most_common_freqs, c.reltuples
-    FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = s.schemaname::regnamespace
-    WHERE s.tablename = 'case_term' AND s.attname = 'term' AND s.schemaname = current_schema()"""
-_statistics: dict[str, tuple[float, dict[str, float], float]] = {}  # by database: read at, counts, others
-
-
-def _term_estimates(connection: Connection) -> Any:
-    """A function giving a term's number of cases as PostgreSQL's statistics estimate it: a most common
-    value's share of the rows, else at most the least common one's; infinite without statistics (the
-    table never analyzed), so nothing is hashed then."""
-    key = str(connection.engine.url)
-    cached = _statistics.get(key)
-    if cached is None or time.monotonic() - cached[0] > STATISTICS_TTL:
-        row = connection.exec_driver_sql(_TERM_STATISTICS).first()
-        if row is None or not row[0] or row[2] is None or row[2] <= 0:
-            cached = (time.monotonic(), {}, float("inf"))
-        else:
-            rows = float(row[2])
-            cached = (time.monotonic(), {v: f * rows for v, f in zip(row[0], row[1], strict=True)},
-                      min(row[1]) * rows)
-        _statistics[key] = cached
-    _read_at, common, others = cached
-    return lambda term: common.get(term, others)
+    counts = connection.execute(_term_counts(probe.shape), params).one()
+    ordered = tuple(c for _n, c in sorted(zip(counts, criteria, strict=True), key=lambda pair: pair[0]))
+    return Plan(ordered, cases_first=min(counts) <= CASES_FIRST_MAX, empty=min(counts) == 0)
 
 
 def term_match(alias: Any, n: int, prefix: bool) -> Any:
@@ -127,22 +76,17 @@ def term_match(alias: Any, n: int, prefix: bool) -> Any:
     return alias.c.term == bindparam(f"t{n}")
 
 
-def has_term(case_id: Any, n: int, check: Check) -> Any:
-    """One row's case has the term: a probe of the index, or (hashed) a lookup in the term's cases read
-    once. The OFFSET keeps PostgreSQL from turning a probe into a join over all the term's cases (it
-    did: a merge join read 77,000 of them to count 1,000 tasks), also in the one plan it keeps for a
-    statement psycopg has prepared, whatever the term; a hashed check is used only for a term the plan
-    counted at most HASHED_MAX cases of."""
-    prefix, hashed = check
+def has_term(case_id: Any, n: int, prefix: bool) -> Any:
+    """A probe of the index for one row's case. The OFFSET keeps PostgreSQL from turning it into a join
+    over all the term's cases (it did: a merge join read 77,000 of them to count 1,000 tasks), also in
+    the one plan it keeps for a statement psycopg has prepared, whatever the term."""
     term = TERMS.alias(f"term_{n}")
-    if hashed:
-        return case_id.in_(select(term.c.instance_id).where(term_match(term, n, prefix)))
     return exists(select(literal_column("1")).select_from(term)
                   .where(term_match(term, n, prefix), term.c.instance_id == case_id).offset(0))
 
 
-def has_terms(case_id: Any, shape: tuple[Check, ...], first: int = 0) -> list[Any]:
-    return [has_term(case_id, n, check) for n, check in enumerate(shape) if n >= first]
+def has_terms(case_id: Any, shape: tuple[bool, ...], first: int = 0) -> list[Any]:
+    return [has_term(case_id, n, prefix) for n, prefix in enumerate(shape) if n >= first]
 
 
 class LeftFirst(Join):
@@ -174,14 +118,13 @@ def _originals(elements: Any) -> list[Any]:
     return found
 
 
-def matching_cases(shape: tuple[Check, ...]) -> Any:
+def matching_cases(shape: tuple[bool, ...]) -> Any:
     """The ids of the cases with every term, from the first (rarest) term's index range."""
     driver = TERMS.alias("driver")
-    prefix = shape[0][0]
     ids = (select(driver.c.instance_id.label("case_id"))
-           .where(term_match(driver, 0, prefix), *has_terms(driver.c.instance_id, shape, first=1)))
+           .where(term_match(driver, 0, shape[0]), *has_terms(driver.c.instance_id, shape, first=1)))
     # A prefix may match two terms of one case (its business key and a letter number).
-    return (ids.distinct() if prefix else ids).subquery("matched")
+    return (ids.distinct() if shape[0] else ids).subquery("matched")
 
 
 @lru_cache(maxsize=64)

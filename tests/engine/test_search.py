@@ -11,14 +11,11 @@ from engine.reading import queries, search_statements
 from engine.reading.search import Search, parse_search
 
 
-@pytest.fixture(params=["cases_first", "rows_first", "rows_first_probed"])
+@pytest.fixture(params=["cases_first", "rows_first"])
 def searching(request, alur, monkeypatch):
-    """Alur with the loop model and its users; each test runs with both ways a search can run, rows first
-    with each way a row's case is checked (hashed on PostgreSQL, probed)."""
-    if request.param.startswith("rows_first"):
+    """Alur with the loop model and its users; each test runs with both ways a search can run."""
+    if request.param == "rows_first":
         monkeypatch.setattr(search_statements, "CASES_FIRST_MAX", -1)
-    if request.param == "rows_first":  # as if the statistics put every term at a few cases: all hashed
-        monkeypatch.setattr(search_statements, "_term_estimates", lambda _connection: lambda _term: 0)
     add_users(alur)
     alur.deployer.deploy_file(alur.settings.processes_dir / "uji_loop.bpmn", "pemilik")
     return alur
@@ -189,28 +186,3 @@ def test_saved_filters_are_per_user_named_once_and_limited(alur, clock):
     filters.delete("budi", first.filter_id)
     assert len(filters.list("budi")) == MAX_SAVED_FILTERS - 1
     assert [f.name for f in filters.list("ani")] == ["Dinkes"]
-
-
-def test_the_plan_hashes_a_term_the_statistics_put_at_few_cases(alur, monkeypatch):
-    """On PostgreSQL a term past CASES_FIRST_MAX is hashed when the statistics put it at HASHED_MAX
-    cases at most; never without statistics, and never on SQLite."""
-    add_users(alur)
-    alur.deployer.deploy_file(alur.settings.processes_dir / "uji_loop.bpmn", "pemilik")
-    for n in range(3):
-        start_reported_case(alur, f"S/{n}", {"uraian": "sama sekali"})
-    monkeypatch.setattr(search_statements, "CASES_FIRST_MAX", 1)
-    monkeypatch.setattr(search_statements, "_statistics", {})
-    with alur.db.connect() as connection:
-        unanalyzed = search_statements.plan_search(connection, Search(text="sama").criteria())
-        connection.exec_driver_sql("ANALYZE case_term" if alur.db.dialect.name == "postgresql" else "ANALYZE")
-        connection.commit()
-    monkeypatch.setattr(search_statements, "_statistics", {})
-    with alur.db.connect() as connection:
-        analyzed = search_statements.plan_search(connection, Search(text="sama").criteria())
-        monkeypatch.setattr(search_statements, "HASHED_MAX", 2)
-        too_many = search_statements.plan_search(connection, Search(text="sama").criteria())
-    if alur.db.dialect.name == "postgresql":
-        assert (unanalyzed.hashed, analyzed.hashed, too_many.hashed) == ((False,), (True,), (False,))
-    else:
-        assert (unanalyzed.hashed, analyzed.hashed, too_many.hashed) == ((), (), ())
-    assert analyzed.criteria == unanalyzed.criteria and not analyzed.cases_first  # 3 cases: past the max of 1
