@@ -27,9 +27,17 @@ def _init(alur: Alur, args: argparse.Namespace) -> int:
     if key is not None:
         print(f"audit signing key {'created' if key[1] else 'kept'}: {key[0]} (keep it outside the database and "
               f"its backups; checkpoints also go to {alur.checkpoints.directory})")
+    _search_reindex(alur, args)
     if args.deploy:  # seed: never replace a version deployed since (e.g. from the modeler)
         for result in alur.deployer.seed_directory(alur.settings.processes_dir, args.actor):
             print(f"{result.process_key} v{result.version} {'deployed' if result.created else 'unchanged'}")
+    return 0
+
+
+def _search_reindex(alur: Alur, _args: argparse.Namespace) -> int:
+    indexed = alur.search_index.reindex_unindexed()
+    if indexed:
+        print(f"search index: {indexed} case(s) indexed")
     return 0
 
 
@@ -198,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", required=True, help="the supervisor (or Admin Sistem) who reassigns")
     p.add_argument("--reason", required=True, help="why; kept in the audit log")
     p.set_defaults(handler=_task_reassign)
+    search = sub.add_parser("search", help="the search index").add_subparsers(dest="search_command", required=True)
+    p = search.add_parser("reindex", help="index the cases from before the search index")
+    p.set_defaults(handler=_search_reindex)
 
     add_audit_commands(sub)
 

@@ -3,7 +3,8 @@
 Every engine figure is reported as a ratio to raw in-memory SpiffWorkflow measured in the same run.
 ``python -m bench --quick`` runs a smaller set (for a smoke check); ``make bench`` runs all.
 ``python -m bench --only completion --passes 0,100`` runs just those completion rows (before/after a
-change to the hot path), written to ``results/completion.{json,md}`` so a full run's files stay.
+change to the hot path), written to ``results/completion.{json,md}`` so a full run's files stay;
+``python -m bench --only search`` runs only the search rows (into ``results/search.{json,md}``).
 """
 from __future__ import annotations
 
@@ -16,29 +17,36 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import baseline, completion, http, inbox, sops
+from bench import baseline, completion, http, inbox, search, sops
 from bench.common import database, postgres_available
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-SECTIONS = ("completion", "sops", "http", "inbox")
+SECTIONS = ("completion", "sops", "http", "inbox", "search")
 
 
-def run(quick: bool, only: str | None = None, passes: list[int] | None = None) -> dict:
+def run(quick: bool, only: str | None = None, passes: list[int] | None = None, search_rows: list[int] | None = None,
+        search_running: float = search.RUNNING_SHARE) -> dict:
     backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
     passes = passes if passes is not None else [0, 10, 100] if quick else [0, 10, 100, 1000]
     sections = {only} if only else set(SECTIONS)
     row_counts = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+    search_rows = search_rows or ([100_000] if quick else [1_000_000])
     results: dict = {"started_at": datetime.now(UTC).isoformat(), "python": sys.version.split()[0],
                      "machine": platform.machine(), "cpus": os.cpu_count(), "backends": backends, "quick": quick,
-                     "load": {}}
+                     "only": only, "search_running": search_running, "load": {}}
     print("baseline: raw SpiffWorkflow in memory ...", flush=True)
     results["raw_runs"] = [baseline.raw_in_memory()]
     results["naive_json"] = baseline.naive_json_per_step()
     results["completion"], results["inbox"], results["sops"], results["http"] = {}, {}, {}, {}
+    results["search"] = {}
     for backend in backends:
         results["load"][backend] = os.getloadavg()[0]
+        for rows in search_rows if "search" in sections else []:
+            print(f"search latency {backend} rows={rows} ...", flush=True)
+            with database(backend) as url:
+                results["search"][f"{backend}:{rows}"] = search.search_latency(url, rows, search_running)
         for k in passes if "completion" in sections else []:
             print(f"completion latency {backend} K={k} ...", flush=True)
             # This VM's CPU speed drifts by up to 2x within minutes: each row gets its own baseline,
@@ -118,6 +126,16 @@ def summary(results: dict) -> str:
             lines.append(f"| inbox '{tab}', {int(rows):,} task rows | {backend} | {value['median_ms']:.3f} ms | "
                          f"{value['p95_ms']:.3f} ms | {value['median_ms'] / raw:.1f}× | "
                          f"{'p95 < 10 ms' if big else ''} | {_yes(value['p95_ms'] < 10) if big else ''} |")
+    running = results.get("search_running", search.RUNNING_SHARE)
+    for key, searches in results.get("search", {}).items():
+        backend, rows = key.split(":")
+        open_tasks = int(int(rows) / search.TASKS_PER_CASE * running)
+        for name, value in searches.items():
+            big = int(rows) >= 1_000_000
+            lines.append(f"| search {name}, {int(rows):,} task rows (~{open_tasks:,} open) | {backend} | "
+                         f"{value['median_ms']:.3f} ms | "
+                         f"{value['p95_ms']:.3f} ms | {value['median_ms'] / raw:.1f}× | "
+                         f"{'p95 < 10 ms' if big else ''} | {_yes(value['p95_ms'] < 10) if big else ''} |")
     for backend, per_sop in results["sops"].items():
         for key, value in per_sop.items():
             lines.append(f"| whole case {key}: {value['steps_per_case']:.0f} steps with data and documents, "
@@ -157,8 +175,12 @@ def main() -> int:
                         help="run only these rows (and the baseline); results go to results/<only>.{json,md}")
     parser.add_argument("--passes", type=_passes, metavar="K,K,...",
                         help="the loop passes K of the completion rows (default 0,10,100,1000; --quick 0,10,100)")
+    parser.add_argument("--search-rows", type=int, action="append", metavar="N",
+                        help="task rows for the search rows (repeatable; default 1,000,000, --quick 100,000)")
+    parser.add_argument("--search-running", type=float, default=search.RUNNING_SHARE, metavar="SHARE",
+                        help="share of the search rows' cases still running, each with one open task (default 0.05)")
     args = parser.parse_args()
-    results = run(args.quick, args.only, args.passes)
+    results = run(args.quick, args.only, args.passes, args.search_rows, args.search_running)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem, md = (args.only, args.only) if args.only else ("results", "summary")
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2))

@@ -49,6 +49,7 @@ from engine.errors import (
     EngineError,
     FormInvalid,
     InvalidInput,
+    InvalidSearch,
     NotFound,
     PermissionDenied,
 )
@@ -68,15 +69,19 @@ from engine.runtime.incidents import IncidentView, StepFailed
 from engine.persistence.schema import upgrade as upgrade_schema
 from engine.accounts.opd import OpdView
 from engine.accounts.profile import ACCOUNT_FIELDS, AccountData
+from engine.accounts.saved_filters import MAX_SAVED_FILTERS, SavedFilterView
 from engine.reading.case_pages import RequesterCasePage, TaskPage
 from engine.runtime.comments import MAX_COMMENT_LENGTH, CommentView
 from engine.runtime.registration import RegistrationForm
-from engine.reading.queries import COUNT_CAP, INBOX_TABS, TASK_STATES_OPEN
+from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN
+from engine.reading.search_statements import COUNT_CAP
+from engine.reading.search import CASE_STATES, DEFAULT_SORT, SORTS, Search, parse_search
+from engine.reading.search import MAX_TEXT as MAX_SEARCH_TEXT, MAX_WORDS as MAX_SEARCH_WORDS
 from engine.runtime.attachments import AttachmentView
 from engine.runtime.case_migration import MappableStep, MigrationCheck, MigrationRefused
 from engine.runtime.drafts import MAX_DRAFT_BYTES, DraftView
-from engine.values import (ActiveMandate, AuditEventView, Authority, LeaveView, MandateView, Person, StandIn, TaskView,
-                           UserView)
+from engine.values import (ActiveMandate, AuditEventView, Authority, CaseSummary, LeaveView, MandateView, Person,
+                           StandIn, TaskView, UserView)
 from engine.worker.scheduler import build_worker, start_embedded_worker
 from engine.worktime.clock import utcnow
 from engine.worktime.work_calendar import WITA
@@ -85,16 +90,18 @@ from engine.worktime.moment_text import MOMENT_PATTERNS
 __all__ = [
     "Alur", "open_alur", "Settings", "settings_from_env", "PROJECT_ROOT", "upgrade_schema",
     "build_worker", "start_embedded_worker", "utcnow", "WITA", "MOMENT_PATTERNS",
-    "EngineError", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "NotFound", "PermissionDenied",
-    "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge", "IncidentView",
-    "StepFailed", "is_admin", "is_read_only", "may_audit", "may_handle_incidents", "may_model", "may_read_models",
-    "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
-    "CATCH_UP_POLICIES", "ScheduleView",
+    "EngineError", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "InvalidSearch", "NotFound",
+    "PermissionDenied", "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge",
+    "IncidentView", "StepFailed", "is_admin", "is_read_only", "may_audit", "may_handle_incidents", "may_model",
+    "may_read_models", "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model",
+    "DOCUMENT_FORMAT", "CATCH_UP_POLICIES", "ScheduleView",
     "UserView", "Person", "AccountData", "ACCOUNT_FIELDS",
     "TaskView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
-    "MANDATE_KINDS", "AttachmentView", "HistoryStep", "DraftView", "MAX_DRAFT_BYTES",
+    "MANDATE_KINDS", "AttachmentView", "HistoryStep", "DraftView", "MAX_DRAFT_BYTES", "CaseSummary",
     "RequesterCasePage", "RegistrationForm", "OpdView", "CommentView", "MAX_COMMENT_LENGTH",
     "COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",
+    "Search", "parse_search", "SORTS", "DEFAULT_SORT", "CASE_STATES", "SavedFilterView", "MAX_SAVED_FILTERS",
+    "MAX_SEARCH_TEXT", "MAX_SEARCH_WORDS",
     "KEY_FILE_ENV", "PUBLIC_KEY_ENV", "generate_key_file", "key_id", "public_key_text", "signing_key_from_env",
     "trusted_keys_from_env", "packet_signing_key", "utc_text", "wita_text", "AuditEventView",
     "FIRST_YEAR", "LAST_YEAR", "AnchorSet", "load_anchors", "checkpoint_file_name", "ensure_signing_key",

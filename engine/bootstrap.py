@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.mandates import MandateService
 from engine.accounts.opd import OpdService
+from engine.accounts.saved_filters import SavedFilters
 from engine.accounts.tokens import TokenService
 from engine.accounts.users import UserService
 from engine.audit.checkpoints import Checkpoints
@@ -44,6 +45,7 @@ from engine.runtime.comments import Comments
 from engine.runtime.registration import Registrations
 from engine.runtime.incidents import Incidents
 from engine.runtime.runner import Runner
+from engine.runtime.search_reindex import SearchReindexer
 from engine.sop.identity import SopIdentities
 from engine.sop.render import Organisation, SopDocuments
 from engine.worker.announcements import Announcements
@@ -104,6 +106,8 @@ class Alur:
     comments: Comments  # comments on a case: audit events, never edited
     attempts: AttemptLog  # refused attempts (a conflict, a denied access) as audit events
     incidents: Incidents  # steps that failed in the engine: the list, and retry with the kept input
+    search_index: SearchReindexer  # indexes cases from before the search index
+    saved_filters: SavedFilters  # a user's saved inbox searches (inbox tabs)
 
     def close(self) -> None:
         self.db.dispose()
@@ -165,4 +169,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         comments=Comments(sessions, permissions, clock, email=settings.smtp is not None),
         attempts=AttemptLog(sessions, clock),
         incidents=Incidents(sessions, runner),
+        search_index=SearchReindexer(sessions, forms), saved_filters=SavedFilters(sessions, clock),
     )

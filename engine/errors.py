@@ -203,3 +203,13 @@ class LeaveNotFound(NotFound):
 
 class LeaveInvalid(InvalidInput):
     code = "leave_invalid"
+class InvalidSearch(InvalidInput):
+    """A search or sort parameter was refused; ``code`` says what was wrong with it:
+    ``invalid_date``, ``invalid_date_range``, ``unknown_sort``, ``unknown_state``, ``search_too_long``,
+    ``invalid_performer``."""
+
+    code = "invalid_search"
+
+    def __init__(self, message: str, *, code: str, field: str) -> None:
+        super().__init__(message, field=field)
+        self.code = code

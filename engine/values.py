@@ -147,6 +147,23 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class CaseSummary:
+    """A case as the case list shows it."""
+
+    instance_id: int
+    process_key: str
+    process_name: str
+    business_key: str | None
+    letter_number: str | None  # the first nomor surat the forms named
+    opd: str | None  # the requesting unit, as the forms named it
+    status: str
+    started_by: str
+    started_at: datetime
+    ended_at: datetime | None
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
 class AuditEventView:
     event_id: int
     chain: str

@@ -12,8 +12,8 @@ from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine import (ACCOUNT_FIELDS, INBOX_TABS, TASK_STATES_OPEN, AccountData, DraftNotFound, DraftView,
-                    InvalidInput, PermissionDenied, RequesterCasePage, is_admin, may_audit)
+from engine import (ACCOUNT_FIELDS, INBOX_TABS, AccountData, DraftNotFound, DraftView,
+                    InvalidInput, PermissionDenied, RequesterCasePage, is_admin, may_audit, parse_search)
 from web.api_spec import openapi_document
 from web.auth import bearer_user
 from web.errors import json_error
@@ -74,19 +74,43 @@ def processes() -> Response:
     return jsonify({"items": items})
 
 
+SEARCH_PARAMETERS = ("q", "reference", "opd", "performer", "process_key", "from", "to", "sort")
+
+
 @bp.get("/inbox")
 def inbox() -> Response:
+    """A tab of the inbox; the search parameters (``q``, ``reference``, ``opd``, ``performer``, ``from``,
+    ``to``, ``sort``) narrow and order it like the inbox page's form."""
     tab = request.args.get("tab", "mine")
-    state = request.args.get("state") or None
-    if tab not in INBOX_TABS or (state is not None and state not in TASK_STATES_OPEN):
+    if tab not in INBOX_TABS:
         raise InvalidInput(gettext("Parameter tab atau state tidak dikenal."), field="tab")
-    page = current_alur().queries.inbox_page(
-        g.api_user, tab, request.args.get("process_key") or None, state, request.args.get("page", 1, type=int),
-        request.args.get("per_page", 25, type=int))
+    search = parse_search({**_search_args(), "state": request.args.get("state")}, "inbox")
+    overview = current_alur().queries.inbox_overview(
+        g.api_user, tab, page=request.args.get("page", 1, type=int),
+        per_page=request.args.get("per_page", 25, type=int), search=search)
+    page = overview.page
     remaining = current_alur().cases.remaining(page.items)
     items = [{**to_json(t), "working_minutes_left": to_json(remaining.get(t.task_id))} for t in page.items]
     return jsonify({"items": items, "page": page.page, "per_page": page.per_page, "total": page.total,
-                    "pages": page.pages, "counts": current_alur().queries.inbox_counts(g.api_user)})
+                    "pages": page.pages, "capped": page.capped,
+                    # every tab's count, whatever the search (the SOP too)
+                    "counts": overview.counts if search.process_key is None
+                    else current_alur().queries.inbox_counts(g.api_user)})
+
+
+@bp.get("/cases")
+def cases() -> Response:
+    """The cases the token's user may read, newest first unless ``sort`` says otherwise, narrowed by the
+    search parameters and ``status``."""
+    search = parse_search({**_search_args(), "state": request.args.get("status")}, "cases")
+    page = current_alur().queries.visible_cases(g.api_user, page=request.args.get("page", 1, type=int),
+                                                per_page=request.args.get("per_page", 25, type=int), search=search)
+    return jsonify({"items": to_json(page.items), "page": page.page, "per_page": page.per_page, "total": page.total,
+                    "pages": page.pages, "capped": page.capped})
+
+
+def _search_args() -> dict[str, str]:
+    return {name: request.args[name] for name in SEARCH_PARAMETERS if name in request.args}
 
 
 @bp.get("/tasks/<task_id>")

@@ -45,6 +45,38 @@ _ZIP = {"description": "A ZIP that proves itself: events, checkpoints, BPMN vers
                        "configured) and verify_packet.py (python3 verify_packet.py --public-key KEY)",
         "content": {"application/zip": {"schema": {"type": "string", "contentMediaType": "application/zip"}}}}
 
+_SEARCH_CODES = ("invalid_date", "invalid_date_range", "unknown_sort", "unknown_state", "search_too_long",
+                 "invalid_performer")
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+def _search_parameters(sorts: dict[str, str], date_of: str) -> list[dict[str, Any]]:
+    """The search parameters the inbox and the case list share (engine.reading.search)."""
+    text = {"type": "string", "maxLength": 200}
+    return [
+        _query("q", text, "Words that must all occur in the case's step data (whole words; case and accents "
+                          "ignored; at most 10 words)."),
+        _query("reference", text, "The beginning of the business key or of a letter number (nomor surat); "
+                                  "only letters and digits compare, so 045/123 matches 045.123/TIK/2026."),
+        _query("opd", text, "Words of the requesting unit (OPD) named by the case's forms."),
+        _query("performer", {"type": "string", "maxLength": 100},
+               "A username who started the case or completed one of its steps."),
+        _query("process_key", {"type": "string"}, "The SOP (process key)."),
+        _query("from", {"type": "string", "format": "date"}, f"From this WITA date (inclusive): {date_of}."),
+        _query("to", {"type": "string", "format": "date"}, f"Up to this WITA date (inclusive): {date_of}."),
+        _query("sort", {"enum": [p + k for k in sorts for p in ("", "-")]},
+               "The order: a key, '-' first for descending. " + "; ".join(f"{k}: {v}" for k, v in sorts.items())),
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}]
+
+
+_SEARCH_REFUSED = {"description": "A refused parameter; error.code is one of " + ", ".join(_SEARCH_CODES)
+                   + " (error.field names the parameter), or invalid_input for an unknown tab",
+                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
 _SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message"], "additionalProperties": True,
@@ -107,8 +139,22 @@ _SCHEMAS: dict[str, Any] = {
             "working_minutes_left": {"type": ["integer", "null"], "description": "negative when overdue"}}}]}},
         "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
         "pages": {"type": "integer"},
-        "counts": {"type": "object",
+        "capped": {"type": "boolean", "description": "more than total match (counts stop at 1000; 1001 means more)"},
+        "counts": {"type": "object", "description": "every tab's open tasks (not narrowed by the search), up to 1001",
                    "properties": {t: {"type": "integer"} for t in ("mine", "available", "overdue")}}}},
+    "CaseSummary": {"type": "object", "properties": {
+        "instance_id": {"type": "integer"}, "process_key": {"type": "string"}, "process_name": {"type": "string"},
+        "business_key": {"type": ["string", "null"]},
+        "letter_number": {"type": ["string", "null"], "description": "the first nomor surat the forms named"},
+        "opd": {"type": ["string", "null"], "description": "the requesting unit the forms named"},
+        "status": {"enum": ["running", "completed", "cancelled"]}, "started_by": {"type": "string"},
+        "started_at": {"type": "string", "format": "date-time"},
+        "ended_at": {"type": ["string", "null"], "format": "date-time"},
+        "due_at": {"type": ["string", "null"], "format": "date-time"}}},
+    "CasePage": {"type": "object", "properties": {
+        "items": {"type": "array", "items": _ref("CaseSummary")}, "page": {"type": "integer"},
+        "per_page": {"type": "integer"}, "total": {"type": "integer", "description": "up to 1000"},
+        "pages": {"type": "integer"}, "capped": {"type": "boolean", "description": "more than total match"}}},
     "TaskDetail": {"type": "object", "properties": {
         "task": _ref("Task"), "step": {"type": "object", "description": "name, documentation, role, mutu_baku"},
         "form": {"type": "object", "description": "the form's JSON Schema (draft 2020-12)"},
@@ -215,14 +261,13 @@ _PATHS: dict[str, Any] = {
     "/processes": {"get": {"operationId": "processes", "summary": "Deployed SOPs and whether you may start them",
                            "responses": {"200": _json(_ref("ProcessList"), "SOPs"), **_errors()}}},
     "/inbox": {"get": {
-        "operationId": "inbox", "summary": "Open tasks for you, soonest due first",
+        "operationId": "inbox", "summary": "Open tasks for you, soonest due first; searched and sorted",
         "parameters": [
             {"name": "tab", "in": "query", "schema": {"enum": ["mine", "available", "overdue"], "default": "mine"}},
-            {"name": "process_key", "in": "query", "schema": {"type": "string"}},
             {"name": "state", "in": "query", "schema": {"enum": ["ready", "claimed"]}},
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-            {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
-        "responses": {"200": _json(_ref("InboxPage"), "One page of tasks"), **_errors(422)}}},
+            *_search_parameters({"due": "due time (default)", "created": "arrival", "case": "case number"},
+                                "the task's due time")],
+        "responses": {"200": _json(_ref("InboxPage"), "One page of tasks"), **_errors(), "422": _SEARCH_REFUSED}}},
     "/tasks/{task_id}": {"get": {
         "operationId": "getTask", "summary": "A task with its form schema, mutu baku and earlier documents",
         "parameters": [_TASK_ID], "responses": {"200": _json(_ref("TaskDetail"), "The task"), **_errors(403, 404)}}},
@@ -265,7 +310,15 @@ _PATHS: dict[str, Any] = {
                    "parameters": [_TASK_ID],
                    "description": "Errors: 403 permission_denied (not your role), 404 task_not_found.",
                    "responses": {"204": {"description": "Discarded, or there was none"}, **_errors(403, 404)}}},
-    "/cases": {"post": {
+    "/cases": {"get": {
+        "operationId": "listCases", "summary": "Cases you may read, newest first; searched and sorted",
+        "parameters": [
+            {"name": "status", "in": "query", "schema": {"enum": ["running", "completed", "cancelled"]}},
+            *_search_parameters({"id": "case number (default -id: newest first)", "started": "start time",
+                                 "due": "due time", "process": "SOP", "key": "business key", "status": "status"},
+                                "the case's start")],
+        "responses": {"200": _json(_ref("CasePage"), "One page of cases"), **_errors(), "422": _SEARCH_REFUSED}},
+               "post": {
         "operationId": "startCase", "summary": "Start a case of an SOP your roles may start",
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("StartCase")}}},
         "responses": {"201": _json(_ref("StepResult"), "Started"), **_errors(403, 404, 422)}}},

@@ -12,23 +12,23 @@ from werkzeug.wrappers import Response
 from engine import MAX_COMMENT_LENGTH, Conflict, FormInvalid, InvalidInput, RegistrationForm, RequesterCasePage
 from web.current import current_alur
 from web.forms import build_fields, read_submission
+from web.search_params import error_text, page_args, page_search
 from web.tasks import store_for
 
 bp = Blueprint("cases", __name__, url_prefix="/kasus")
-STATUSES = ("running", "completed", "cancelled")
 
 
 @bp.get("")
 @login_required
-def index() -> str:
-    process_key = request.args.get("proses") or None
-    status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    page = current_alur().queries.visible_cases(
-        current_user.username, process_key, status, request.args.get("hal", 1, type=int),
-        current_app.config["PER_PAGE"])
-    return render_template("cases/index.html", page=page, process_key=process_key, status=status,
-                           processes=current_alur().catalog.processes(current_user.username),
-                           can_register=bool(current_alur().registrations.processes(current_user.username)))
+def index() -> tuple[str, int]:
+    """The cases I may read, narrowed and sorted by the search form (newest first by default)."""
+    search, error = page_search(request.args, "cases")
+    page = current_alur().queries.visible_cases(current_user.username, page=request.args.get("hal", 1, type=int),
+                                                per_page=current_app.config["PER_PAGE"], search=search)
+    return render_template("cases/index.html", page=page, search=search, args=page_args(search),
+                           error=error_text(error), processes=current_alur().catalog.processes(current_user.username),
+                           can_register=bool(current_alur().registrations.processes(current_user.username)),
+                           ), 422 if error else 200
 
 
 @bp.get("/baru")

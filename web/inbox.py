@@ -1,12 +1,17 @@
-"""The inbox: my tasks, tasks available to my roles, overdue tasks; soonest due first."""
+"""The inbox: my tasks, tasks available to my roles, overdue tasks; searched, sorted, and saved searches
+as extra tabs ("Simpan filter")."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine import INBOX_TABS, TASK_STATES_OPEN
+from engine import Conflict, INBOX_TABS, InvalidInput, NotFound
 from web.current import current_alur
+from web.search_params import error_text, page_args, page_search
 
 bp = Blueprint("inbox", __name__)
 
@@ -18,16 +23,74 @@ def home() -> Response:
 
 @bp.get("/kotak-masuk")
 @login_required
-def index() -> str:
-    """One tab of the inbox (by default mine, or the available tasks when I hold none), filtered by
-    SOP and, in the overdue tab, by state."""
-    process_key = request.args.get("proses") or None
-    state = request.args.get("status") if request.args.get("status") in TASK_STATES_OPEN else None
-    tab = request.args.get("tab") if request.args.get("tab") in INBOX_TABS else None
+def index() -> tuple[str, int]:
+    """One tab of the inbox (by default mine, or the available tasks when I hold none), narrowed by the
+    search form, or a saved filter's tab (``filter``); the counts of every tab and saved filter."""
     user, roles = current_user.username, current_user.roles  # read for this request by the login manager
-    inbox = current_alur().queries.inbox_overview(user, tab, process_key, state, request.args.get("hal", 1, type=int),
-                                                   current_app.config["PER_PAGE"], authority=current_user.authority)
+    filter_id = request.args.get("filter", type=int)
+    # Without a saved filter asked for, the inbox's counts say whether the user has any to show.
+    saved = current_alur().saved_filters.list(user) if filter_id is not None else None
+    active = next((f for f in saved or () if f.filter_id == filter_id), None)
+    tab: str | None
+    if active is not None:
+        search, error, tab = active.search, None, active.tab
+    else:
+        search, error = page_search(request.args, "inbox")
+        tab = request.args.get("tab") if request.args.get("tab") in INBOX_TABS else None
+    queries = current_alur().queries
+    inbox = queries.inbox_overview(user, tab, page=request.args.get("hal", 1, type=int),
+                                   per_page=current_app.config["PER_PAGE"], authority=current_user.authority,
+                                   search=search)
+    if saved is None:
+        saved = current_alur().saved_filters.list(user) if inbox.saved_filters else []
+    saved_counts = queries.inbox_search_counts(user, [(f.tab, f.search) for f in saved],
+                                               authority=current_user.authority) if saved else []
     return render_template(
-        "inbox/index.html", tab=inbox.tab, process_key=process_key, state=state, page=inbox.page,
-        counts=inbox.counts, remaining=current_alur().cases.remaining(inbox.page.items),
-        processes=current_alur().catalog.processes(user, user_roles=roles), now=current_alur().cases.now())
+        "inbox/index.html", tab=inbox.tab, search=search, args=page_args(search), error=error_text(error),
+        active=active, saved=list(zip(saved, saved_counts, strict=True)), page=inbox.page, counts=inbox.counts,
+        remaining=current_alur().cases.remaining(inbox.page.items),
+        processes=current_alur().catalog.processes(user, user_roles=roles), now=current_alur().cases.now(),
+    ), 422 if error else 200
+
+
+@bp.post("/kotak-masuk/filter")
+@login_required
+def save_filter() -> Response:
+    """Save the search of the form's fields under a name; its tab opens."""
+    search, error = page_search(request.form, "inbox")
+    if error is not None:
+        flash(error_text(error) or error.message, "error")
+        return redirect(url_for("inbox.index", tab=request.form.get("tab")))
+    try:
+        saved = current_alur().saved_filters.save(current_user.username, request.form.get("name", ""),
+                                                  request.form.get("tab", ""), search)
+    except (InvalidInput, Conflict) as refused:
+        flash(refused.message, "error")
+        back: dict[str, Any] = {"tab": request.form.get("tab"), **page_args(search)}
+        return redirect(url_for("inbox.index", **back))
+    flash(gettext("Filter \u201c%(name)s\u201d disimpan.", name=saved.name), "success")
+    return redirect(url_for("inbox.index", filter=saved.filter_id))
+
+
+@bp.post("/kotak-masuk/filter/<int:filter_id>/nama")
+@login_required
+def rename_filter(filter_id: int) -> Response:
+    try:
+        saved = current_alur().saved_filters.rename(current_user.username, filter_id, request.form.get("name", ""))
+    except (InvalidInput, Conflict) as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("inbox.index", filter=filter_id))
+    flash(gettext("Filter diganti nama menjadi \u201c%(name)s\u201d.", name=saved.name), "success")
+    return redirect(url_for("inbox.index", filter=filter_id))
+
+
+@bp.post("/kotak-masuk/filter/<int:filter_id>/hapus")
+@login_required
+def delete_filter(filter_id: int) -> Response:
+    try:
+        current_alur().saved_filters.delete(current_user.username, filter_id)
+    except NotFound as missing:
+        flash(missing.message, "error")
+        return redirect(url_for("inbox.index"))
+    flash(gettext("Filter dihapus."), "info")
+    return redirect(url_for("inbox.index"))

@@ -16,6 +16,9 @@ def prepare(alur: Alur, demo_users: bool = True) -> None:
     key = ensure_signing_key(os.environ, alur.settings.audit_key_file)  # signed checkpoints on by default
     if key is not None and key[1]:
         print(f"audit signing key created: {key[0]}")
+    indexed = alur.search_index.reindex_unindexed()
+    if indexed:
+        print(f"search index: {indexed} case(s) indexed")
     for result in alur.deployer.seed_directory(alur.settings.processes_dir, "system"):
         if result.created:
             print(f"deployed {result.process_key} v{result.version}")

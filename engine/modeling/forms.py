@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
@@ -12,6 +13,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from engine.errors import FormInvalid, InvalidInput
 
 DOCUMENT_FORMAT = "alur-dokumen"
+SEARCH_KINDS = ("opd", "nomor")  # the values of a field's "x-search" (engine.runtime.search_terms)
 
 _MESSAGES = {
     "required": "Wajib diisi.",
@@ -32,6 +34,28 @@ _MESSAGES = {
 
 
 @dataclass(frozen=True)
+class SearchFields:
+    """A form's fields marked for search: top-level names, or ``table.column`` inside a table."""
+
+    opd: tuple[str, ...] = ()
+    nomor: tuple[str, ...] = ()
+
+    @classmethod
+    def of_schema(cls, schema: dict[str, Any]) -> SearchFields:
+        found: dict[str, list[str]] = {kind: [] for kind in SEARCH_KINDS}
+        for name, prop in schema.get("properties", {}).items():
+            if not isinstance(prop, dict):
+                continue
+            if prop.get("x-search") in found:
+                found[prop["x-search"]].append(name)
+            items = prop.get("items")
+            for column, sub in (items.get("properties", {}) if isinstance(items, dict) else {}).items():
+                if isinstance(sub, dict) and sub.get("x-search") in found:
+                    found[sub["x-search"]].append(f"{name}.{column}")
+        return cls(tuple(found["opd"]), tuple(found["nomor"]))
+
+
+@dataclass(frozen=True)
 class FormDefinition:
     key: str
     schema: dict[str, Any]
@@ -39,6 +63,10 @@ class FormDefinition:
     @property
     def title(self) -> str:
         return str(self.schema.get("title", self.key))
+
+    @cached_property
+    def search_fields(self) -> SearchFields:
+        return SearchFields.of_schema(self.schema)
 
     def document_fields(self) -> list[str]:
         return [name for name, prop in self.schema.get("properties", {}).items()

@@ -11,6 +11,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.functions import FunctionElement
 
+from engine.persistence import search_index
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Store naive UTC, hand back aware UTC on every backend."""
@@ -111,10 +113,20 @@ class ProcessInstance(Base):
     # A registrar registered the letter on the unit's behalf: every requester of ``opd_id`` reads it
     # (a case a requester started is read by that requester only).
     registered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # For the case list and search (engine.runtime.search_terms): the requesting unit and the first
+    # letter number the forms named (fields marked ``x-search``), kept once set.
+    opd: Mapped[Optional[str]] = mapped_column(String(200))
+    letter_number: Mapped[Optional[str]] = mapped_column(String(200))
+    # The search terms the latest write added, as a JSON array; a trigger files them into case_term
+    # (engine.persistence.search_index), so a step indexes its words within its own case UPDATE.
+    # NULL: never indexed (a case from before the search index; ``alur search reindex``).
+    search_terms: Mapped[Optional[str]] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_process_instance_warning", "warned_at", "warning_at"),
         Index("ix_process_instance_breach", "escalated_at", "due_at"),
+        Index("ix_process_instance_started_at", "started_at"),
+        Index("ix_process_instance_due_at", "due_at"),
     )
     __mapper_args__ = {"version_id_col": version}
 
@@ -124,14 +136,18 @@ class HumanTask(Base):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        # candidate_users last: the inbox filters on it without reading the row (see reading.queries)
-        Index("ix_human_task_inbox", "state", "role", "due_at", "created_at", "candidate_users"),
-        Index("ix_human_task_assignee", "assignee", "state", "due_at", "created_at"),
+        # The inbox's parts in due order; the case and task ids next, so a search checks a row's case
+        # and a sort orders the rows in the index alone; candidate_users last: the inbox filters on it
+        # without reading the row (see reading.queries).
+        Index("ix_human_task_inbox", "state", "role", "due_at", "created_at", "instance_id", "id", "candidate_users"),
+        Index("ix_human_task_assignee", "assignee", "state", "due_at", "created_at", "instance_id", "id"),
         Index("ix_human_task_escalation", "escalated_at", "due_at"),
+        # A case's tasks; a search that starts from the matching cases finds their open tasks here.
+        Index("ix_human_task_case", "instance_id", "state", "role", "assignee", "due_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task uuid
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     process_key: Mapped[str] = mapped_column(String(100))
     process_name: Mapped[str] = mapped_column(String(300))
     business_key: Mapped[Optional[str]] = mapped_column(String(200))
@@ -462,3 +478,34 @@ class StaffLeave(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reminded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # supervisors told: no mandate
+
+
+class CaseTerm(Base):
+    """The search index: one row per normalized term of a case (engine.runtime.search_terms says which),
+    filed by a trigger from ``process_instance.search_terms``; terms are only ever added."""
+
+    __tablename__ = "case_term"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    # Byte order on PostgreSQL too, so a prefix is one index range.
+    term: Mapped[str] = mapped_column(String(100).with_variant(String(100, collation="C"), "postgresql"),
+                                      primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"),
+                                             primary_key=True)
+
+
+class SavedFilter(Base):
+    """A user's named inbox search, shown as an inbox tab with its count."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (UniqueConstraint("username", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(60))
+    query_json: Mapped[str] = mapped_column(Text)  # the search's parameters (engine.reading.search)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+search_index.attach(CaseTerm.__table__)

@@ -7,8 +7,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import (BindParameter, Connection, Select, and_, bindparam, false, func, literal_column, or_, select,
-                        true, union_all)
+from sqlalchemy import (BindParameter, Connection, Select, and_, bindparam, func, literal_column, select, true,
+                        union_all)
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
@@ -16,19 +16,22 @@ from engine.modeling.definitions import DefinitionStore
 from engine.errors import CaseNotFound, InvalidInput
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
-                                      UserAccount, UserRole, candidate_text, candidates_of, names_in)
+                                      SavedFilter, UserAccount, UserRole, candidate_text, candidates_of)
 from engine.persistence.rows import case_row, task_row
 from engine.modeling.roles import RoleCatalog
-from engine.permissions import Permissions, Reader, is_admin, may_audit, reads_every_case
-from engine.reading.access import reader_of
+from engine.permissions import Permissions, is_admin, may_audit, reads_every_case
 from engine.worker.notifications import UNREAD_COUNT
 from engine.accounts.users import active_user_view
 from engine.persistence.authority import AUTHORITY, authority_of, mandates_held, now_param, parse_mandates
-from engine.values import ActiveMandate, AuditEventView, Authority, CaseView, Page, StandIn, TaskView, UserView
+from engine.reading.search import Search
+from engine.reading.case_search import CaseQuery, CaseReader, case_count, case_rows
+from engine.reading.inbox_search import FOR_ME, InboxQuery, inbox_count, inbox_rows
+from engine.reading.search_statements import COUNT_CAP, plan_search
+from engine.values import (ActiveMandate, AuditEventView, Authority, CaseSummary, CaseView, Page, StandIn, TaskView,
+                           UserView)
 
 INBOX_TABS = ("mine", "available", "overdue")
 MAX_PER_PAGE = 100
-COUNT_CAP = 1000
 TASKS = HumanTask.__table__
 INBOX_ORDER = (TASKS.c.due_at, TASKS.c.created_at, TASKS.c.id)  # soonest due, then first come
 
@@ -49,6 +52,7 @@ class InboxOverview:
     counts: dict[str, int]  # open tasks per tab, up to COUNT_CAP + 1
     tab: str  # the tab shown (the default one when none was asked for)
     page: Page
+    saved_filters: int = 0  # how many the user has (engine.accounts.saved_filters)
 
 
 def task_view(row: HumanTask, with_data: bool = False) -> TaskView:
@@ -89,11 +93,14 @@ class Queries:
 
     def inbox_overview(self, username: str, tab: str | None = None, process_key: str | None = None,
                        state: str | None = None, page: int = 1, per_page: int = 25,
-                       authority: Authority | None = None) -> InboxOverview:
+                       authority: Authority | None = None, search: Search | None = None) -> InboxOverview:
         """The counts of every tab and one page of a tab: two statements, plus one for the user's roles
         and mandates unless the caller passes the ``authority`` it has just read (the signed-in user's).
 
         Without ``tab``: the user's own tasks, or the available ones when the user holds none.
+        ``search`` (its SOP and state replace ``process_key`` and ``state``) narrows and orders the
+        page; the tab counts stay those of the SOP (engine.reading.search_statements: two or three
+        statements more).
 
         A stand-in (Plh/Plt) sees, while the mandate runs, the tasks the absent official holds (under
         ``mine``) and the pool tasks of the official's roles (under ``available``), each marked with
@@ -101,6 +108,8 @@ class Queries:
 
         :raises InvalidInput: unknown tab or state
         """
+        if search is not None:
+            process_key, state = search.process_key, search.state
         if (tab is not None and tab not in INBOX_TABS) or (state is not None and state not in TASK_STATES_OPEN):
             raise InvalidInput(f"Tab atau status tidak dikenal: {tab}/{state}", field="tab")
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
@@ -109,6 +118,16 @@ class Queries:
             scope = self._inbox_scope(connection, username, authority)
             counts = _InboxCounts.read(connection, scope, process_key, now)
             tab = tab or ("available" if counts.available and not counts.mine else "mine")
+            if search is not None and not search.is_plain("inbox"):
+                query = InboxQuery(username, scope.assignees, scope.roles, tab, search, now)
+                plan = plan_search(connection, search.criteria())
+                found = inbox_rows(connection, plan, query, page, per_page)
+                total = _known_total(found, page, per_page)
+                if total is None:
+                    total = inbox_count(connection, plan, query)
+                items = [scope.mark(_task_view_of(r)) for r in found]
+                return InboxOverview(counts.per_tab(), tab, Page(items, page, per_page, min(total, COUNT_CAP),
+                                                                 capped=total > COUNT_CAP), counts.saved_filters)
             total = counts.total(tab, state)
             window = page * per_page
             statement = _inbox_page_statement(tab, state, process_key is not None, len(scope.roles),
@@ -121,7 +140,21 @@ class Queries:
             rows = connection.execute(statement, params).all() if statement is not None else []
             items = [scope.mark(_task_view_of(r)) for r in rows]
             return InboxOverview(counts.per_tab(), tab, Page(items, page, per_page,
-                                                             min(total, COUNT_CAP), capped=total > COUNT_CAP))
+                                                             min(total, COUNT_CAP), capped=total > COUNT_CAP),
+                                 counts.saved_filters)
+
+    def inbox_search_counts(self, username: str, searches: list[tuple[str, Search]],
+                            authority: Authority | None = None) -> list[int]:
+        """For each (tab, search): the tab's tasks matching the search, up to COUNT_CAP + 1 (saved filters)."""
+        now = self._clock()
+        with read_only_connection(self._sessions) as connection:
+            scope = self._inbox_scope(connection, username, authority)
+            found = []
+            for tab, search in searches:
+                plan = plan_search(connection, search.criteria())
+                query = InboxQuery(username, scope.assignees, scope.roles, tab, search, now)
+                found.append(min(inbox_count(connection, plan, query), COUNT_CAP + 1))
+            return found
 
     def signed_in_user(self, username: str) -> SignedInUser | None:
         """An active account with its roles, its unread notifications and the mandates it holds now, in
@@ -203,20 +236,39 @@ class Queries:
         return self.inbox(username, tab, process_key, page, per_page, state=state)
 
     def visible_cases(self, username: str, process_key: str | None = None, status: str | None = None,
-                      page: int = 1, per_page: int = 25) -> Page:
-        """Cases a user may read (``Permissions.case_access`` as a query), newest first."""
-        with self._sessions() as session:
-            reader = reader_of(session, username)
-            readable = self._readable(reader)
-            mandates = self._authority(session.connection(), username).mandates
-            if mandates:  # a stand-in (Plh/Plt) also reads the cases the official works in
-                granted = sorted(set().union(*(self._may.granted_by(m) for m in mandates)))
-                absent = sorted({m.absent for m in mandates})
-                readable = or_(readable, select(HumanTask.id).where(
-                    HumanTask.instance_id == ProcessInstance.id,
-                    or_(HumanTask.role.in_(granted), HumanTask.assignee.in_(absent),
-                        HumanTask.completed_by.in_(absent))).exists())
-            return self._case_page(session, readable, process_key, status, page, per_page)
+                      page: int = 1, per_page: int = 25, search: Search | None = None) -> Page:
+        """Cases a user may read (``Permissions.case_access`` as a query), newest first unless ``search``
+        sorts otherwise. ``search`` (its SOP and status replace ``process_key`` and ``status``) narrows
+        them; the total is counted up to COUNT_CAP."""
+        search = search or Search(process_key=process_key, state=status)
+        page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+        with read_only_connection(self._sessions) as connection:
+            query = CaseQuery(self._case_reader(connection, username), search)
+            plan = plan_search(connection, search.criteria())
+            rows = case_rows(connection, plan, query, page, per_page)
+            total = _known_total(rows, page, per_page)
+            if total is None:
+                total = case_count(connection, plan, query)
+        return Page([CaseSummary(*r) for r in rows], page, per_page, min(total, COUNT_CAP), capped=total > COUNT_CAP)
+
+    def _case_reader(self, connection: Connection, username: str) -> CaseReader:
+        """What ``Permissions.case_access`` looks at for ``username``, with the mandates held now (a
+        stand-in also reads the cases the official works in)."""
+        authority = self._authority(connection, username)
+        roles = authority.roles
+        if may_audit(roles):
+            return CaseReader(username, every=True)
+        staff = roles - self._roles.external
+        requester = self._may.is_requester(roles)
+        mandates = authority.mandates
+        return CaseReader(
+            username, staff=bool(staff), staff_every=bool(staff) and (reads_every_case(staff) or is_admin(staff)),
+            held=tuple(sorted(self._may.pool_roles(staff))),
+            supervised=tuple(sorted(self._may.supervised_roles(staff))),
+            requester=requester,
+            opd_id=connection.scalar(_OPD_OF, {"username": username}) if requester else None,
+            granted=tuple(sorted(set().union(*(self._may.granted_by(m) for m in mandates)))),
+            absent=tuple(sorted({m.absent for m in mandates})))
 
     def _case_page(self, session: Session, readable: Any, process_key: str | None, status: str | None,
                    page: int, per_page: int) -> Page:
@@ -233,35 +285,15 @@ class Queries:
                               .offset((page - 1) * per_page).limit(per_page)).all()
         return Page([self.case(i) for i in ids], page, per_page, total)
 
-    def _readable(self, reader: Reader) -> Any:
-        """``Permissions.case_access`` (not None) as a condition on ``process_instance``."""
-        if may_audit(reader.roles):
-            return true()
-        cases, username = ProcessInstance, reader.username
-        staff = reader.roles - self._roles.external
-        readable = []
-        if staff:
-            named = or_(HumanTask.assignee == username, HumanTask.completed_by == username)
-            held = sorted(self._may.pool_roles(staff))
-            supervised = sorted(self._may.supervised_roles(staff))
-
-            def any_task(*conditions: Any) -> Any:
-                return select(HumanTask.id).where(HumanTask.instance_id == cases.id, or_(*conditions)).exists()
-
-            confidential_ok = any_task(named, HumanTask.role.in_(supervised),
-                                       and_(HumanTask.role.in_(held), HumanTask.state.in_(TASK_STATES_OPEN)))
-            normal_ok = (true() if reads_every_case(staff) or is_admin(staff)
-                         else any_task(named, HumanTask.role.in_(held), HumanTask.role.in_(supervised)))
-            readable += [cases.started_by == username, and_(cases.confidential.is_(True), confidential_ok),
-                         and_(cases.confidential.is_(False), normal_ok)]
-        if self._may.is_requester(reader.roles):
-            readable.append(cases.started_by == username)
-            if reader.opd_id is not None:
-                readable.append(and_(cases.registered.is_(True), cases.opd_id == reader.opd_id))
-        return or_(false(), *readable)
-
 
 TASK_STATES_OPEN = ("ready", "claimed")
+
+
+def _known_total(rows: list[Any], page: int, per_page: int) -> int | None:
+    """The total a page that is not full tells (no count needed), else None."""
+    if len(rows) < per_page and (rows or page == 1):
+        return (page - 1) * per_page + len(rows)
+    return None
 
 
 # -- statements built once per shape: building one per call costs SQLAlchemy about as much as running it
@@ -269,11 +301,10 @@ TASK_STATES_OPEN = ("ready", "claimed")
 _USERNAME: BindParameter[str] = bindparam("username")
 _NOW = bindparam("now", type_=TASKS.c.due_at.type)
 _CAP = COUNT_CAP + 1
+_OPD_OF = select(UserAccount.opd_id).where(UserAccount.username == _USERNAME, UserAccount.active.is_(True))
 # "Mine": claimed by the user, or by an official the user stands in for (one index range each).
 _MINE_ANY = and_(TASKS.c.state == "claimed", TASKS.c.assignee.in_(bindparam("assignees", expanding=True)))
-# A ready task is available to a holder of its role unless the model named other people for it: the
-# delimited name is looked up in the inbox index's last column, so no row is read to decide.
-_FOR_ME = or_(TASKS.c.candidate_users.is_(None), names_in(TASKS.c.candidate_users, bindparam("named_me")))
+_FOR_ME = FOR_ME  # engine.reading.inbox_search: a ready task offered to the user
 
 # A TaskView's fields in order (without data): a row of these is a TaskView's arguments, and reading
 # a row by position costs a fraction of reading it by name.
@@ -285,7 +316,7 @@ _TASK_VIEW_COLUMNS = tuple(TASKS.c[_COLUMN_OF.get(f.name, f.name)] for f in fiel
 def _task_view_of(row: Any) -> TaskView:
     return TaskView(*row[:-1], candidates=candidates_of(row[-1]))  # type: ignore[misc]  # candidates is last
 
-_ACCOUNTS, _ROLES = UserAccount.__table__, UserRole.__table__
+_ACCOUNTS, _ROLES, _SAVED_FILTERS = UserAccount.__table__, UserRole.__table__, SavedFilter.__table__
 # One row per role (one with a NULL role for a user without roles), with the bell and the mandates.
 _SIGNED_IN_USER = (
     select(_ACCOUNTS.c.id.label("user_id"), _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email,
@@ -311,12 +342,16 @@ def _capped_count(condition: Any) -> Any:
 
 @lru_cache(maxsize=None)
 def _counts_statement(with_process: bool) -> Select[Any]:
-    """The four parts of the inbox, each counted up to COUNT_CAP + 1, in one statement."""
+    """The four parts of the inbox, each counted up to COUNT_CAP + 1, and the user's saved filters (a page
+    reads them only when there are some), in one statement."""
     available = and_(TASKS.c.state == "ready", TASKS.c.role.in_(bindparam("roles", expanding=True)), _FOR_ME)
+    saved = (select(func.count()).select_from(_SAVED_FILTERS).where(_SAVED_FILTERS.c.username == _USERNAME)
+             .scalar_subquery())
     return select(*(_capped_count(_narrowed(condition, overdue, with_process)).label(name)
                     for name, condition, overdue in (("mine", _MINE_ANY, False), ("available", available, False),
                                                      ("overdue_mine", _MINE_ANY, True),
-                                                     ("overdue_available", available, True))))
+                                                     ("overdue_available", available, True))),
+                  saved.label("saved_filters"))
 
 
 @lru_cache(maxsize=512)
@@ -353,12 +388,14 @@ class _InboxCounts:
     available: int
     overdue_mine: int
     overdue_available: int
+    saved_filters: int  # the user's, not a part
 
     @classmethod
     def read(cls, connection: Connection, scope: _InboxScope, process_key: str | None,
              now: datetime) -> _InboxCounts:
         row = connection.execute(_counts_statement(process_key is not None), {
-            "assignees": list(scope.assignees), "named_me": candidate_text([scope.assignees[0]]),
+            "username": scope.assignees[0], "assignees": list(scope.assignees),
+            "named_me": candidate_text([scope.assignees[0]]),
             "roles": list(scope.roles), "now": now,
             "process_key": process_key}).one()
         return cls(*row)

@@ -47,6 +47,7 @@ from engine.runtime.business_keys import business_key as clean_business_key
 from engine.persistence.models import Attachment, HumanTask, ProcessInstance, candidate_text, candidates_of
 from engine.persistence.rows import case_row
 from engine.modeling.roles import RoleCatalog
+from engine.runtime.search_terms import StepTerms, start_terms, step_terms
 from engine.runtime.serializer import dump_state, load_state, new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, frozen_spiff_clock, next_timer_due
 from engine.modeling.parser import ParsedDefinition
@@ -124,7 +125,8 @@ class Runner:
             decisions = self._run_engine(workflow, definition, now)
             self._record_decisions(work, case.id, decisions, actor, now)
             return self._save(work, case, definition, workflow, actor, now, auto_assign=actor_roles,
-                              starter=actor, known=set())
+                              starter=actor, known=set(),
+                              search=StepTerms(start_terms(actor, business_key, dict(data or {}))))
 
     def register_case(self, process_key: str, actor: str, opd_id: int | None, business_key: Any,
                       data: Any) -> StepResult:
@@ -194,8 +196,11 @@ class Runner:
             self._record_decisions(work, case.id, decisions, actor, now)
             case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
             case.confidential = is_confidential(spiff_task.data)
+            first = step_terms(data, self._forms.get(step.form_key).search_fields, actor)
+            search = StepTerms(list(dict.fromkeys([*start_terms(actor, business_key, {}), *first.terms])),
+                               first.opd, first.letter_number)
             return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
-                              known=set())
+                              known=set(), search=search)
 
     def _open_case(self, work: UnitOfWork, row: Any, definition: ParsedDefinition, actor: str,
                    business_key: str | None, initial: dict[str, Any], opd_id: int | None,
@@ -425,7 +430,8 @@ class Runner:
             self._close_wait(work, task_id, meta, data, now)
             _ask_for_notice(work, case.id, meta, task_id, data, actor, now)
         return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
-                          known=known, people=people, completed=_Completed(task_id, task.element_id, data, now))
+                          known=known, people=people, completed=_Completed(task_id, task.element_id, data, now),
+                          search=step_terms(data, self._forms.get(task.form_key).search_fields, actor))
 
     def wake_case(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
         """Fire the instance's due BPMN timers and run on; a no-op when none is due."""
@@ -675,8 +681,10 @@ class Runner:
     def _save(self, work: UnitOfWork, case: _Case, definition: ParsedDefinition, workflow: BpmnWorkflow,
               actor: str, now: datetime, auto_assign: set[str], starter: str | None,
               known: set[str], people: People | None = None,
-              completed: _Completed | None = None) -> StepResult:
+              completed: _Completed | None = None, search: StepTerms | None = None) -> StepResult:
         """Sync human tasks with the workflow's ready user tasks and store the state.
+
+        ``search``: the terms (and OPD, letter number) the step adds to the case's search index.
 
         ``known`` are the case's open human tasks before the step: the ready user tasks of the state
         loaded, since every save keeps the two equal. The instance row is always rewritten with a
@@ -720,7 +728,10 @@ class Runner:
             self._apply_case_clock(work, case.id, definition, new_rows, completed)
         values: dict[str, Any] = {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
                                   "status": case.status, "ended_at": None, "data": case.data_json,
-                                  "confidential": case.confidential}
+                                  "confidential": case.confidential,
+                                  "terms": json.dumps(search.terms, ensure_ascii=False) if search else None,
+                                  "opd": search.opd if search else None,
+                                  "letter_number": search.letter_number if search else None}
         if workflow.is_completed():
             case.status = "completed"
             values.update(status="completed", ended_at=now,

@@ -4,6 +4,8 @@ cache-key generation and execution context, several times the driver's own work 
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Boolean, String, bindparam, cast, func, insert, literal, or_, select, update
 
 from engine.persistence.authority import mandates_held, now_param
@@ -62,15 +64,29 @@ INSERT_DONE_TASK = DirectStatement(insert(HumanTask), columns=[
     "state", "assignee", "created_at", "claimed_at", "due_at", "version", "completed_at", "completed_by",
     "data_json"])
 
-# A step's write of its case; ``ended_at`` and ``data`` left NULL keep what the row holds.
+
+def _kept(column: Any, name: str) -> Any:
+    """The value given, or what the row holds when it is NULL."""
+    return func.coalesce(bindparam(name, type_=column.type), column)
+
+
+def _first(column: Any, name: str) -> Any:
+    """What the row holds, or the value given when the row holds NULL."""
+    return func.coalesce(column, bindparam(name, type_=column.type))
+
+
+# A step's write of its case; ``ended_at``, ``data`` and ``terms`` left NULL keep what the row holds.
+# ``terms`` (the search terms the step adds) is filed into case_term by a trigger
+# (engine.persistence.search_index); ``opd`` and ``letter_number`` keep the first value set.
 SAVE_CASE = DirectStatement(
     update(INSTANCES).where(INSTANCES.c.id == bindparam("case_id"), INSTANCES.c.version == bindparam("old_version"))
     .values(version=bindparam("new_version"), status=bindparam("status"),
-            ended_at=func.coalesce(bindparam("ended_at", type_=INSTANCES.c.ended_at.type), INSTANCES.c.ended_at),
-            data_json=func.coalesce(bindparam("data", type_=INSTANCES.c.data_json.type), INSTANCES.c.data_json),
+            ended_at=_kept(INSTANCES.c.ended_at, "ended_at"), data_json=_kept(INSTANCES.c.data_json, "data"),
             next_timer_at=bindparam("next_timer"), state_json=bindparam("state"),
             # once confidential ("sifat surat: rahasia"), always: a later step never widens who reads it
-            confidential=or_(INSTANCES.c.confidential, bindparam("confidential", type_=Boolean))))
+            confidential=or_(INSTANCES.c.confidential, bindparam("confidential", type_=Boolean)),
+            search_terms=_kept(INSTANCES.c.search_terms, "terms"), opd=_first(INSTANCES.c.opd, "opd"),
+            letter_number=_first(INSTANCES.c.letter_number, "letter_number")))
 INSERT_EVENTS = DirectStatement(insert(AuditEvent.__table__), columns=[
     "chain", "seq", "instance_id", "event_type", "actor", "at", "payload_json", "prev_hash", "hash"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from itertools import groupby
 
 import pytest
 from alur_testing import make_settings
@@ -194,6 +195,9 @@ def test_completing_with_a_draft_present_is_still_one_read_and_five_writes(tmp_p
     traced.clear()
     alur.runner.complete_task(task.task_id, "pengelola", {"uraian": "x"})
     engine.dispose()
-    body = [" ".join(s.split()[:3]) for s in traced[1:-1] if not s.startswith("INSERT INTO audit_event")]
+    # a repeat is one statement: SQLite traces the search index's trigger on the case UPDATE as that
+    # statement again (tests/engine/test_transaction.py)
+    body = [k for k, _ in groupby(" ".join(s.split()[:3]) for s in traced[1:-1]
+                                  if not s.startswith("INSERT INTO audit_event"))]
     assert body == ["SELECT human_task.id, human_task.instance_id,", "UPDATE human_task SET",
                     "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from itertools import groupby
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from engine.errors import (MandateAlreadyEnded, MandateBasisRequired, MandateGra
 from engine.permissions import is_admin, may_audit, may_model
 from engine.persistence.db import make_engine
 from engine.persistence.models import AuditEvent, Base, HumanTask, Mandate
+from engine.reading import search_statements
+from engine.reading.search import Search
 from engine.worktime.work_calendar import WITA
 
 BASIS = "800.1.6/123/Diskominfo/2026"
@@ -277,6 +280,29 @@ def test_stand_in_tasks_appear_in_the_case_list(office: Alur) -> None:
         assert session.get(HumanTask, task.task_id).state == "ready"
 
 
+@pytest.mark.parametrize("way", ["cases_first", "rows_first"])
+def test_a_stand_ins_inbox_search_and_saved_filter_count_the_officials_tasks(office: Alur, monkeypatch: Any,
+                                                                          way: str) -> None:
+    """The inbox search reads the same tabs as the inbox: the official's pool and claimed tasks, marked."""
+    if way == "rows_first":
+        monkeypatch.setattr(search_statements, "CASES_FIRST_MAX", -1)
+    pool_task, own_task = kabid_disposition(office), kabid_own_task(office)
+    by_key = {"GDB/1": pool_task, "PDT/1": own_task}
+    for key, task in by_key.items():
+        tab = "available" if task is pool_task else "mine"
+        search = Search(reference=key)
+        assert office.queries.inbox_overview("kasi_infra", tab, search=search).page.items == []
+        assert office.queries.inbox_search_counts("kasi_infra", [(tab, search)]) == [0]
+    appoint(office, today(office), today(office) + timedelta(days=7))
+    for key, task in by_key.items():
+        tab = "available" if task is pool_task else "mine"
+        search = Search(reference=key)
+        found, = office.queries.inbox_overview("kasi_infra", tab, search=search).page.items
+        assert found.task_id == task.task_id and found.acting_for is not None and found.acting_for.absent == "kabid"
+        assert office.queries.inbox_search_counts("kasi_infra", [(tab, search)]) == [1]
+        assert office.queries.inbox_overview("kasi_infra", tab, search=Search(reference="TIDAK/ADA")).page.items == []
+
+
 def test_a_completion_through_a_mandate_is_still_one_read_and_five_writes(tmp_path, clock) -> None:
     """The mandate is checked in the completion's one read (TASK_WITH_CASE): no statement is added."""
     url = f"sqlite:///{tmp_path / 'alur.db'}"
@@ -296,8 +322,10 @@ def test_a_completion_through_a_mandate_is_still_one_read_and_five_writes(tmp_pa
     engine.dispose()
     # (a form with documents checks each one exists, and a form naming people reads their accounts once
     # (tests/processes/test_named_performers.py): those reads are the form's, with or without a mandate)
-    body = [k for k in kinds[1:-1] if not k.startswith(("INSERT INTO audit_event", "SELECT attachment.sha256",
-                                                        "SELECT user_account.username"))]
+    # (SQLite traces the search index's trigger program on the case UPDATE as that statement again:
+    # a repeat is one statement, as in tests/engine/test_transaction.py)
+    body = [k for k, _ in groupby(k for k in kinds[1:-1] if not k.startswith((
+        "INSERT INTO audit_event", "SELECT attachment.sha256", "SELECT user_account.username")))]
     assert body == ["SELECT human_task.id, human_task.instance_id,", "UPDATE human_task SET",
                     "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET"]
     done = next(e for e in alur.queries.audit_trail(task.instance_id) if e.event_type == "task_completed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from itertools import groupby
 
 import pytest
 from alur_testing import make_settings
@@ -67,7 +68,9 @@ def test_a_completion_is_one_read_and_five_writes(tmp_path, clock, test_data):
     kinds = [" ".join(s.split()[:3]) for s in traced]
     engine.dispose()
     assert kinds[0] == "BEGIN IMMEDIATE" and kinds[-1] == "COMMIT"
-    body = [k for k in kinds[1:-1] if not k.startswith("INSERT INTO audit_event")]
+    # SQLite traces each trigger program a statement runs as that statement again (the search index's
+    # trigger on the case UPDATE, engine.persistence.search_index): such repeats are one statement.
+    body = [k for k, _ in groupby(k for k in kinds[1:-1] if not k.startswith("INSERT INTO audit_event"))]
     assert body == ["SELECT human_task.id, human_task.instance_id,", "UPDATE human_task SET",
                     "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET"]
     events = [k for k in kinds if k.startswith("INSERT INTO audit_event")]

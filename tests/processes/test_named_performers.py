@@ -4,6 +4,7 @@ supervisors; SOP-05's checker is never the maker; supervisors reassign with a re
 from __future__ import annotations
 
 import json
+from itertools import groupby
 from typing import Any
 
 import pytest
@@ -336,7 +337,9 @@ def test_a_step_naming_people_reads_their_accounts_once_and_inserts_the_holder_w
     alur.runner.complete_task(task.task_id, "kasi_infra", data)
     kinds = [" ".join(s.split()[:3]) for s in traced]
     engine.dispose()
-    body = [k for k in kinds[1:-1] if not k.startswith("INSERT INTO audit_event")]
+    # a repeat is one statement: SQLite traces the search index's trigger on the case UPDATE as that
+    # statement again (tests/engine/test_transaction.py)
+    body = [k for k, _ in groupby(k for k in kinds[1:-1] if not k.startswith("INSERT INTO audit_event"))]
     assert body == ["SELECT human_task.id, human_task.instance_id,",
                     "SELECT user_account.username, user_account.active,", "SELECT attachment.sha256 AS",
                     "UPDATE human_task SET",

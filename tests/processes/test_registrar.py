@@ -10,6 +10,8 @@ from sqlalchemy import select, update
 
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotFound, PermissionDenied
 from engine.permissions import Access
+from engine.reading import search_statements
+from engine.reading.search import parse_search
 from engine.persistence.models import AuditEvent, Notification
 from engine.reading.case_pages import CasePage, RequesterCasePage
 from engine.runtime.comments import MAX_COMMENT_LENGTH
@@ -231,6 +233,49 @@ def test_a_requester_of_another_opd_cannot_list_open_or_download_the_case(office
     assert office.queries.case(sent).opd_id == office.dinkes.opd_id  # linked to the unit all the same
     assert readers(office, sent, ["opd", "opd_dinkes2"]) == {"opd": "requester", "opd_dinkes2": None}
     assert readers(office, case, ["opd", "opd_dinkes2"]) == {"opd": "requester", "opd_dinkes2": "requester"}
+
+
+# -- search: never a case the user may not read -----------------------------------------------------------
+
+SEARCHES = [{"q": "simrs"}, {"reference": "005/"}, {"opd": "kesehatan"}, {"opd": "pendapatan"},
+            {"performer": "kasubag_tu"}, {"performer": "opd"}, {"reference": "BRD"}, {"sort": "-started"}]
+
+
+@pytest.mark.parametrize("way", ["cases_first", "rows_first"])
+def test_a_search_never_finds_a_case_its_user_may_not_read(office, clock, monkeypatch, way):
+    """Every kind of criterion finds, for each person, exactly the matching cases that person may read
+    (the case page's rule, engine.reading.access): never a confidential letter of someone who takes no
+    part, another unit's letter, or another requester's own case; both ways a search runs."""
+    if way == "rows_first":
+        monkeypatch.setattr(search_statements, "CASES_FIRST_MAX", -1)
+    office.users.add_user("opd_dinkes2", "OPD Dinkes Dua", "rahasia-uji-123", {"opd_pemohon"},
+                          opd_id=office.dinkes.opd_id)
+    about = "Cadangan basis data SIMRS"
+    cases = [register(office, clock, office.dinkes.opd_id, agenda="005/1/2026", hal=about),
+             register(office, clock, office.dinkes.opd_id, agenda="005/2/2026", hal=about, sifat_surat="rahasia"),
+             register(office, clock, office.bapenda.opd_id, agenda="005/3/2026", hal=about),
+             office.runner.start_case(SOP05, "opd", "BRD/7").instance_id]
+    people = [*PEOPLE, "pengguna", "pengguna2", "opd_dinkes2"]
+    readable = {person: {case for case in cases if _reads(office, case, person)} for person in people}
+    # the unit's letters (confidential too, as the requester's view), never another unit's or requester's
+    assert readable["opd_bapenda"] == {cases[2]} and readable["opd_dinkes2"] == {cases[0], cases[1]}
+    assert cases[1] not in readable["pemilik"] | readable["pengelola"] and cases[3] in readable["opd"]
+    for params in SEARCHES:
+        matching = {c.instance_id for c in office.queries.visible_cases(
+            "auditor", search=parse_search(params, "cases"), per_page=100).items}
+        assert matching, params  # every search finds something for the auditor, who reads every case
+        for person in people:
+            found = {c.instance_id for c in office.queries.visible_cases(
+                person, search=parse_search(params, "cases"), per_page=100).items}
+            assert found == matching & readable[person], (person, params)
+
+
+def _reads(alur: Any, instance_id: int, person: str) -> bool:
+    try:
+        alur.cases.case_page(instance_id, person)
+    except PermissionDenied:
+        return False
+    return True
 
 
 # -- sifat surat: rahasia --------------------------------------------------------------------------------

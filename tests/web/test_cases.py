@@ -90,8 +90,8 @@ def test_case_list_filters(alur, client):
     start_network_case(alur)
     login(client, "pengguna_jaringan")
     assert "#1" in client.get("/kasus?status=running").text
-    assert "Belum ada kasus" in text_of(client.get("/kasus?status=completed").text)
-    assert "Belum ada kasus" in text_of(client.get("/kasus?proses=sop_backup_restore_db").text)
+    assert "Tidak ada kasus yang cocok" in text_of(client.get("/kasus?status=completed").text)
+    assert "Tidak ada kasus yang cocok" in text_of(client.get("/kasus?proses=sop_backup_restore_db").text)
 
 
 def test_document_download_is_limited_to_the_case_and_its_readers(alur, client):

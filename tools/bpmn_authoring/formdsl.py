@@ -19,18 +19,23 @@ def _f(name: str, schema: dict[str, Any], req: bool, desc: str | None) -> Field:
     return name, schema, req
 
 
-def text(name: str, title: str, req: bool = True, desc: str | None = None, fmt: str | None = None) -> Field:
+def text(name: str, title: str, req: bool = True, desc: str | None = None, fmt: str | None = None,
+         search: str | None = None) -> Field:
+    """``search``: "opd" or "nomor", what the field is for the case search (engine.runtime.search_terms)."""
     schema: dict[str, Any] = {"type": "string", "title": title}
     if fmt:
         schema["format"] = fmt
+    if search:
+        schema["x-search"] = search
     if req and not fmt:
         schema["minLength"] = 1
     return _f(name, schema, req, desc)
 
 
 def opd(name: str, title: str) -> Field:
-    """The requesting unit's name: filled from the chosen unit when a registrar registers a letter."""
-    name, schema, req = text(name, title)
+    """The requesting unit's name: filled from the chosen unit when a registrar registers a letter, and
+    the unit the case search's OPD filter compares (engine.runtime.search_terms)."""
+    name, schema, req = text(name, title, search="opd")
     schema["x-opd"] = True
     return name, schema, req
 
