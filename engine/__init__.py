@@ -65,7 +65,7 @@ from engine.reading.case_pages import RequesterCasePage, TaskPage
 from engine.runtime.comments import MAX_COMMENT_LENGTH, CommentView
 from engine.runtime.registration import RegistrationForm
 from engine.reading.queries import COUNT_CAP, INBOX_TABS, TASK_STATES_OPEN
-from engine.runtime.attachments import AttachmentView
+from engine.runtime.attachments import PREVIEW_TYPES, AttachmentView, UploadTarget
 from engine.runtime.case_migration import MappableStep, MigrationCheck, MigrationRefused
 from engine.runtime.drafts import MAX_DRAFT_BYTES, DraftView
 from engine.values import ActiveMandate, AuditEventView, Authority, LeaveView, MandateView, StandIn, TaskView, UserView
@@ -82,7 +82,7 @@ __all__ = [
     "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
     "CATCH_UP_POLICIES", "ScheduleView",
     "TaskView", "UserView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
-    "MANDATE_KINDS", "AttachmentView", "HistoryStep", "DraftView", "MAX_DRAFT_BYTES",
+    "MANDATE_KINDS", "AttachmentView", "UploadTarget", "PREVIEW_TYPES", "HistoryStep", "DraftView", "MAX_DRAFT_BYTES",
     "RequesterCasePage", "RegistrationForm", "OpdView", "CommentView", "MAX_COMMENT_LENGTH",
     "COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",
     "KEY_FILE_ENV", "PUBLIC_KEY_ENV", "generate_key_file", "key_id", "public_key_text", "signing_key_from_env",

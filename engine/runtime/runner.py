@@ -38,7 +38,7 @@ from engine.errors import (
 from engine.modeling.forms import FormRegistry
 from engine.runtime.live_workflows import LiveWorkflows
 from engine.runtime.business_keys import business_key as clean_business_key
-from engine.persistence.models import Attachment, HumanTask, ProcessInstance, candidate_text, candidates_of
+from engine.persistence.models import HumanTask, ProcessInstance, candidate_text, candidates_of
 from engine.persistence.rows import case_row
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.serializer import dump_state, load_state, new_workflow
@@ -52,6 +52,7 @@ from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
 from engine.persistence.authority import AUTHORITY, authority_of, parse_mandates
 from engine.runtime.people import People, case_label, route, tell_supervisors
 from engine.runtime.registration import agenda_number, fill_opd_fields, requester_step
+from engine.runtime.attachments import DocumentChecker, UploadTarget, bind_uploads, document_checker
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.values import ActiveMandate, Authority
 from engine.worker.notifications import Recipient, add_notification
@@ -153,7 +154,8 @@ class Runner:
                 raise Conflict(f"Nomor agenda {business_key} sudah terdaftar pada kasus #{taken}",
                                field="business_key", instance_id=taken)
             data = fill_opd_fields(self._forms.get(step.form_key).schema, data, opd)
-            self._forms.validate(step.form_key, data, lambda sha: session.get(Attachment, sha) is not None)
+            documents = document_checker(work.connection, None, None, actor, data.values())
+            self._forms.validate(step.form_key, data, documents.problem)
             on_behalf = {"on_behalf": True, "registered_for": {"opd_id": opd.opd_id, "code": opd.code,
                                                                "name": opd.name}}
             case, workflow, now = self._open_case(work, row, definition, actor, business_key, {}, opd.opd_id,
@@ -181,6 +183,7 @@ class Runner:
                 form_key=step.form_key, state="completed", assignee=actor, created_at=now, claimed_at=now,
                 completed_at=now, completed_by=actor, due_at=self._calendar(work.connection).due(now, step.waktu_iso),
                 data_json=encoded, version=2)])
+            bind_uploads(work, documents.unbound(data.values()), UploadTarget(case.id, task_id, step.name), now)
             work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
                 "task_id": task_id, "element_id": step.element_id, "name": step.name, "data": data, **on_behalf})
             decisions = self._run_engine(workflow, definition, now)
@@ -338,7 +341,8 @@ class Runner:
             self._require_other_performer(work, task, definition, actor, lambda message, **context: FormInvalid(
                 {"_form": message}, task.form_key))
             people = People(work.connection)
-            self._validate(work, task.form_key, data, people)
+            documents = document_checker(work.connection, case.id, task_id, actor, data.values())
+            self._validate(task.form_key, data, people, documents)
             workflow = self._workflow_of(case, definition)
             spiff_task = workflow.tasks.get(UUID(task_id))
             if spiff_task is None or spiff_task.state != TaskState.READY:
@@ -357,6 +361,7 @@ class Runner:
                 "new_assignee": task.assignee or actor, "new_version": task.version + 1, "data": encoded},
                 conflict=lambda: ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman",
                                                   task_id=task_id))
+            bind_uploads(work, documents.unbound(data.values()), UploadTarget(case.id, task_id, task.name), now)
             work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
                 "task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data,
                 **_on_behalf(acting)})
@@ -505,13 +510,13 @@ class Runner:
             raise error(f"Langkah ini harus dikerjakan oleh orang yang berbeda dari pelaksana langkah {step} "
                         f"({person})", task_id=task.id, **context)
 
-    def _validate(self, work: UnitOfWork, form_key: str, data: dict[str, Any], people: People) -> None:
+    def _validate(self, form_key: str, data: dict[str, Any], people: People, documents: DocumentChecker) -> None:
         """The form's schema, its documents, and the people it picks (active holders of each picker's role).
 
         :raises FormInvalid:
         """
         people.load(username for _path, username, _role in self._forms.get(form_key).picked_people(data))
-        self._forms.validate(form_key, data, lambda sha: work.session.get(Attachment, sha) is not None,
+        self._forms.validate(form_key, data, documents.problem,
                              lambda username, role: people.why_not(username, role, self._roles, self._may))
 
     def _is_supervisor(self, work: UnitOfWork, task: HumanTask, actor: str) -> bool:
