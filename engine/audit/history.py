@@ -125,9 +125,13 @@ class CaseHistories:
             events = list(session.scalars(select(AuditEvent).where(AuditEvent.chain == case_chain(instance_id))
                                           .order_by(AuditEvent.seq, AuditEvent.id)))
             builder = _Builder(parsed, graph, self._forms, _attachments(session, events, instance_id))
-            steps = [builder.apply(e) for e in events if e.event_type not in VIEW_EVENTS]
+            steps = [builder.apply(e) for e in events if e.event_type not in _NOT_STEPS]
             names = {element: meta.name for element, meta in parsed.user_tasks.items()}
             return CaseHistory(instance_id, instance.process_key, parsed.name, row.id, row.version, steps, names)
+
+
+# Reads, and uploads (each shown with the step that submits it), change nothing in the case.
+_NOT_STEPS = VIEW_EVENTS | {"attachment_uploaded"}
 
 
 def _attachments(session: Session, events: list[AuditEvent], instance_id: int) -> dict[str, DocumentUpload]:
