@@ -23,7 +23,7 @@ from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
 from engine.persistence.models import AuditEvent, DocumentUpload, ProcessDefinition
 from engine.persistence.rows import case_row, upload_rows
 from engine.modeling.parser import NS, ParsedDefinition
-from engine.audit.read_log import VIEW_EVENTS
+from engine.audit.read_log import NOT_STEPS
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ACTIVITIES = ("userTask", "task", "manualTask", "serviceTask", "sendTask", "receiveTask", "businessRuleTask",
@@ -125,13 +125,10 @@ class CaseHistories:
             events = list(session.scalars(select(AuditEvent).where(AuditEvent.chain == case_chain(instance_id))
                                           .order_by(AuditEvent.seq, AuditEvent.id)))
             builder = _Builder(parsed, graph, self._forms, _attachments(session, events, instance_id))
-            steps = [builder.apply(e) for e in events if e.event_type not in _NOT_STEPS]
+            steps = [builder.apply(e) for e in events if e.event_type not in NOT_STEPS]
             names = {element: meta.name for element, meta in parsed.user_tasks.items()}
             return CaseHistory(instance_id, instance.process_key, parsed.name, row.id, row.version, steps, names)
 
-
-# Reads, and uploads (each shown with the step that submits it), change nothing in the case.
-_NOT_STEPS = VIEW_EVENTS | {"attachment_uploaded"}
 
 
 def _attachments(session: Session, events: list[AuditEvent], instance_id: int) -> dict[str, DocumentUpload]:

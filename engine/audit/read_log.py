@@ -17,6 +17,8 @@ from engine.runtime.unit_of_work import UnitOfWork
 CASE_VIEWED = "case_viewed"
 DOCUMENT_VIEWED = "document_viewed"
 VIEW_EVENTS = frozenset({CASE_VIEWED, DOCUMENT_VIEWED})
+# Events that change nothing in the case: reads, and uploads (each shown with the step that submits it).
+NOT_STEPS = VIEW_EVENTS | {"attachment_uploaded"}
 # What was looked at; "document" needs the document's sha256.
 VIEW_KINDS = ("case", "tasks", "audit_trail", "replay", "verification", "export", "document")
 
