@@ -57,7 +57,7 @@ def test_case_packet_holds_events_model_documents_checkpoints_and_the_verificati
     report = json.loads(packet.read("verification.json"))
     assert report["ok"] and report["replay"]["ok"] and report["audit_chain"]["ok"]
     assert report["audit_chain"]["warnings"] == [  # the key is trusted; only the export itself is newer
-        f"instance:{case}: events after seq 16 (up to 17) are not yet covered by a signed checkpoint"]
+        f"instance:{case}: events after seq 18 (up to 19) are not yet covered by a signed checkpoint"]
     text_report = packet.read("verification.txt").decode()
     assert "VERDICT: OK" in text_report and "REPLAY OK" in text_report
     manifest = json.loads(packet.read("manifest.json"))["files"]

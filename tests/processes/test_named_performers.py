@@ -338,7 +338,8 @@ def test_a_step_naming_people_reads_their_accounts_once_and_inserts_the_holder_w
     engine.dispose()
     body = [k for k in kinds[1:-1] if not k.startswith("INSERT INTO audit_event")]
     # the uploads are read once; those made before their case (the helper's) are given the case
-    assert body == ["SELECT human_task.id, human_task.instance_id,", "SELECT document_upload.sha256, document_upload.filename,",
+    assert body == ["SELECT human_task.id, human_task.instance_id,",
+                    "SELECT document_upload.sha256, document_upload.filename,",
                     "SELECT user_account.username, user_account.active,", "UPDATE document_upload SET",
                     "UPDATE human_task SET",
                     "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET"]
