@@ -77,7 +77,7 @@ from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN
 from engine.reading.search_statements import COUNT_CAP
 from engine.reading.search import CASE_STATES, DEFAULT_SORT, SORTS, Search, parse_search
 from engine.reading.search import MAX_TEXT as MAX_SEARCH_TEXT, MAX_WORDS as MAX_SEARCH_WORDS
-from engine.runtime.attachments import AttachmentView
+from engine.runtime.attachments import PREVIEW_TYPES, AttachmentView, UploadTarget
 from engine.runtime.case_migration import MappableStep, MigrationCheck, MigrationRefused
 from engine.runtime.drafts import MAX_DRAFT_BYTES, DraftView
 from engine.values import (ActiveMandate, AuditEventView, Authority, CaseSummary, LeaveView, MandateView, Person,
@@ -97,7 +97,8 @@ __all__ = [
     "DOCUMENT_FORMAT", "CATCH_UP_POLICIES", "ScheduleView",
     "UserView", "Person", "AccountData", "ACCOUNT_FIELDS",
     "TaskView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
-    "MANDATE_KINDS", "AttachmentView", "HistoryStep", "DraftView", "MAX_DRAFT_BYTES", "CaseSummary",
+    "MANDATE_KINDS", "AttachmentView", "UploadTarget", "PREVIEW_TYPES", "HistoryStep", "DraftView",
+    "MAX_DRAFT_BYTES", "CaseSummary",
     "RequesterCasePage", "RegistrationForm", "OpdView", "CommentView", "MAX_COMMENT_LENGTH",
     "COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",
     "Search", "parse_search", "SORTS", "DEFAULT_SORT", "CASE_STATES", "SavedFilterView", "MAX_SAVED_FILTERS",

@@ -155,7 +155,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         audit_export=AuditExporter(sessions, histories, replay, read_log, settings.attachments_dir, clock),
         audit_log=AuditLog(sessions), audit_verifier=AuditVerifier(sessions, settings.attachments_dir),
         logins=LoginLog(sessions, clock), parser=parser,
-        cases=CaseFiles(sessions, queries, definitions, forms, roles, permissions, users, attachments,
+        cases=CaseFiles(make_read_sessions(db), queries, definitions, forms, roles, permissions, users, attachments,
                         calendar, drafts, opds, clock),
         catalog=catalog, attachments=attachments, drafts=drafts,
         tokens=TokenService(sessions, users, clock), versions=Versions(sessions),

@@ -12,8 +12,8 @@ from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine import (ACCOUNT_FIELDS, INBOX_TABS, AccountData, DraftNotFound, DraftView,
-                    InvalidInput, PermissionDenied, RequesterCasePage, is_admin, may_audit, parse_search)
+from engine import (ACCOUNT_FIELDS, INBOX_TABS, AccountData, DraftNotFound, DraftView, InvalidInput,
+                    PermissionDenied, RequesterCasePage, UploadTarget, is_admin, may_audit, parse_search)
 from web.api_spec import openapi_document
 from web.auth import bearer_user
 from web.errors import json_error
@@ -294,12 +294,22 @@ def case(instance_id: int) -> Response:
 
 @bp.post("/documents")
 def upload_document() -> tuple[Response, int]:
-    """Upload one document (multipart field ``file``); use the returned sha256 as the form field's value."""
+    """Upload one document (multipart field ``file``); use the returned sha256 as the form field's value.
+
+    With ``task_id`` the upload is for that task (the caller must be able to act on it); without, it
+    waits for the step of the caller's that uses it. Either way only the caller can use it."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidInput(gettext("Berkas (field 'file') wajib dikirim."), field="file")
     accept = [a for a in request.form.get("accept", "").split(",") if a] or None
-    attachment = current_alur().attachments.store(upload.stream, upload.filename, g.api_user, accept)
+    target = None
+    if request.form.get("task_id"):
+        page = current_alur().cases.task_page(request.form["task_id"], g.api_user)
+        if not page.can_act:
+            raise PermissionDenied(gettext("Anda tidak dapat mengunggah dokumen untuk tugas ini."),
+                                   task_id=page.task.task_id)
+        target = UploadTarget(page.task.instance_id, page.task.task_id, page.task.name)
+    attachment = current_alur().attachments.store(upload.stream, upload.filename, g.api_user, accept, target)
     return jsonify(to_json(attachment)), 201
 
 

@@ -9,7 +9,8 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine import MAX_COMMENT_LENGTH, Conflict, FormInvalid, InvalidInput, RegistrationForm, RequesterCasePage
+from engine import (MAX_COMMENT_LENGTH, PREVIEW_TYPES, Conflict, FormInvalid, InvalidInput, NotFound,
+                    RegistrationForm, RequesterCasePage)
 from web.current import current_alur
 from web.forms import build_fields, read_submission
 from web.search_params import error_text, page_args, page_search
@@ -92,7 +93,8 @@ def register() -> Response | tuple[str, int]:
 def _render_registration(form: RegistrationForm, values: dict[str, Any] | None = None,
                          errors: dict[str, str] | None = None) -> str:
     values, errors = values or {}, errors or {}
-    attachments = current_alur().attachments.find_many([v for v in values.values() if isinstance(v, str)])
+    attachments = current_alur().attachments.own_unbound(current_user.username,
+                                                         [v for v in values.values() if isinstance(v, str)])
     fields = build_fields(form.schema, values, errors, {}, attachments)
     return render_template("cases/register.html", form=form, fields=fields, values=values, errors=errors,
                            max_mb=current_alur().attachments.max_bytes // (1024 * 1024))
@@ -142,3 +144,37 @@ def document(instance_id: int, sha256: str) -> Response:
     current_alur().read_log.record_read(current_user.username, instance_id, "document", sha256, request.remote_addr)
     return send_file(path, mimetype=attachment.media_type, as_attachment=True, download_name=attachment.filename,
                      etag=sha256, max_age=0)
+
+
+# What a previewed file may do in the page: nothing but be shown. Its type is the one its content was
+# checked against at upload (PDF, PNG, JPEG only), never sniffed again by the browser.
+_CONTENT_POLICY = ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; "
+                   "frame-ancestors 'self'; form-action 'none'; base-uri 'none'")
+
+
+@bp.get("/<int:instance_id>/dokumen/<sha256>/lihat")
+@login_required
+def preview(instance_id: int, sha256: str) -> str:
+    """A PDF or an image shown in the page (the file itself in a sandboxed frame); other types are
+    offered for download only."""
+    attachment, _path = current_alur().cases.case_document(instance_id, sha256, current_user.username)
+    return render_template("cases/preview.html", instance_id=instance_id, document=attachment,
+                           previewable=attachment.media_type in PREVIEW_TYPES)
+
+
+@bp.get("/<int:instance_id>/dokumen/<sha256>/isi")
+@login_required
+def document_inline(instance_id: int, sha256: str) -> Response:
+    """The file of a preview: inline, only for PDF and images, with no way to run script in Alur's origin."""
+    attachment, path = current_alur().cases.case_document(instance_id, sha256, current_user.username)
+    if attachment.media_type not in PREVIEW_TYPES:
+        raise NotFound(gettext("Dokumen ini tidak dapat ditampilkan; unduh berkasnya."), sha256=sha256)
+    current_alur().read_log.record_read(current_user.username, instance_id, "document", sha256, request.remote_addr)
+    response = send_file(path, mimetype=attachment.media_type, as_attachment=False,
+                         download_name=attachment.filename, etag=sha256, max_age=0)
+    sandbox = "" if attachment.media_type == "application/pdf" else "sandbox; "  # the PDF viewer needs none
+    response.headers["Content-Security-Policy"] = sandbox + _CONTENT_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response

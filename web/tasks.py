@@ -18,7 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from engine import (AttachmentView, Conflict, DraftView, EngineError, FormInvalid, InvalidInput, StepFailed,
-                    TaskPage)
+                    TaskPage, UploadTarget)
 from web.current import current_alur
 from web.errors import conflict_message, handle_engine_error, handle_http_error, json_error, status_of
 from web.formatting import wita
@@ -48,8 +48,8 @@ def render_task(page: TaskPage, values: dict[str, Any] | None = None, errors: di
         values = draft.data if restored and draft is not None else page.values
     if unsent is None and draft is not None and not page.can_act:
         unsent = draft.data
-    attachments = {**page.attachments, **current_alur().attachments.find_many(
-        [v for v in values.values() if isinstance(v, str)])}
+    attachments = {**page.attachments, **current_alur().cases.task_attachments(
+        page.task, current_user.username, [v for v in values.values() if isinstance(v, str)], page.documents)}
     fields = build_fields(page.schema, values, errors or {}, page.user_options, attachments)
     return render_template("tasks/task.html", page=page, fields=fields, errors=errors or {}, notice=notice,
                            restored=draft if restored else None, unsent=unsent,
@@ -69,9 +69,9 @@ def complete(task_id: str) -> Response | tuple[str, int]:
     re-render the page with the values kept, and keep them as the user's draft."""
     user = current_user.username
     page = current_alur().cases.task_page(task_id, user)
-    data, errors = read_submission(page.schema, request.form, request.files, store_for(user))
+    data, errors = read_submission(page.schema, request.form, request.files, store_for(user, page))
     try:
-        if errors:  # conversion or upload problems: report them with the schema's own findings
+        if errors and page.can_act:  # conversion or upload problems: report them with the schema's own findings
             current_alur().forms.validate(page.task.form_key, data)
             raise FormInvalid({}, page.task.form_key)
         result = current_alur().runner.complete_task(task_id, user, data, _expected_version())
@@ -100,7 +100,7 @@ def save_draft(task_id: str) -> Any:
         if autosave:
             return json_error(status_of(exc), exc.code, exc.message)
         raise
-    data, errors = read_submission(page.schema, request.form, request.files, store_for(user))
+    data, errors = read_submission(page.schema, request.form, request.files, store_for(user, page))
     try:
         draft = current_alur().drafts.save(task_id, user, data)
     except EngineError as exc:
@@ -206,10 +206,14 @@ def reassign(task_id: str) -> Response:
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
-def store_for(user: str) -> Store:
-    """Store uploads as the current user."""
+def store_for(user: str, page: TaskPage | None = None) -> Store:
+    """Store uploads as the current user, for the page's task (none: a registration, before its case)."""
+    target = UploadTarget(page.task.instance_id, page.task.task_id, page.task.name) if page is not None else None
+
     def store(upload: FileStorage, accept: list[str]) -> AttachmentView:
-        return current_alur().attachments.store(upload.stream, upload.filename or "", user, accept)
+        if page is not None and not page.can_act:
+            raise InvalidInput(gettext("Anda tidak dapat mengunggah dokumen untuk tugas ini."))
+        return current_alur().attachments.store(upload.stream, upload.filename or "", user, accept, target)
     return store
 
 

@@ -18,6 +18,7 @@ from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
 from engine.worktime.work_calendar import WITA
 from engine.errors import Conflict, InvalidInput, UserNotFound
+from engine.persistence.db import read_only_session
 from engine.persistence.models import UserAccount, UserRole
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.unit_of_work import UnitOfWork
@@ -227,26 +228,26 @@ class UserService:
 
     def people(self) -> dict[str, Person]:
         """Every account's name, jabatan and NIP by username, to show actors of events."""
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             return people(session)
 
     def get(self, username: str) -> UserView:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             return _view(session, self._get(session, username))
 
     def find(self, username: str) -> UserView | None:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             user = session.scalar(select(UserAccount).where(UserAccount.username == username))
             return _view(session, user) if user else None
 
     def list_users(self) -> list[UserView]:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             return [_view(session, u) for u in session.scalars(select(UserAccount).order_by(UserAccount.username))]
 
     def users_with_role(self, role: str) -> list[UserView]:
         """Active users who can work on tasks of ``role`` (members of a group role included)."""
         wanted = {role} | set(self._roles.roles[role].members if role in self._roles else ())
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             users = session.scalars(
                 select(UserAccount).join(UserRole, UserRole.user_id == UserAccount.id)
                 .where(UserRole.role_key.in_(wanted), UserAccount.active.is_(True))

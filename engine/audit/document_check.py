@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import SYSTEM_CHAIN, case_chain
+from engine.audit.chain import case_chain
 from engine.persistence.models import AuditEvent, HumanTask
 
 UPLOAD_EVENT = "attachment_uploaded"
@@ -94,8 +94,8 @@ def _problem(kind: str, use: _Use, filename: str, detail: str) -> DocumentProble
 def _uploads(session: Session) -> dict[str, str]:
     """sha256 -> file name, from the upload events."""
     found: dict[str, str] = {}
-    for payload_json in session.scalars(select(AuditEvent.payload_json).where(
-            AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.event_type == UPLOAD_EVENT)):
+    for payload_json in session.scalars(select(AuditEvent.payload_json).where(  # case chains, and older system ones
+            AuditEvent.event_type == UPLOAD_EVENT)):
         payload = json.loads(payload_json)
         if isinstance(payload.get("sha256"), str):
             found.setdefault(payload["sha256"], str(payload.get("filename") or payload["sha256"]))

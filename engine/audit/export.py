@@ -39,9 +39,9 @@ from engine.audit.packet_tool.readme import readme_text
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import InvalidInput
 from engine.values import Person
-from engine.persistence.models import (Attachment, AuditChainHead, AuditCheckpoint, AuditCheckpointHead, AuditEvent,
+from engine.persistence.models import (DocumentUpload, AuditChainHead, AuditCheckpoint, AuditCheckpointHead, AuditEvent,
                                        ProcessDefinition)
-from engine.persistence.rows import case_row
+from engine.persistence.rows import case_row, upload_rows
 from engine.audit.replay import ReplayVerifier
 from engine.audit.read_log import ReadLog
 
@@ -330,7 +330,7 @@ class AuditExporter:
         for document in final:
             if any(r["sha256"] == document.sha256 for r in rows):
                 continue
-            stored = session.get(Attachment, document.sha256)
+            stored = upload_rows(session, [document.sha256]).get(document.sha256)
             row = self._add_document(packet, document.sha256, stored)
             rows.append({**row, "field": document.field, "step": document.step_name, "added_by": document.added_by,
                          "added_at_utc": utc_text(document.added_at), "added_at_wita": wita_text(document.added_at)})
@@ -340,14 +340,14 @@ class AuditExporter:
     def _add_named_documents(self, packet: _Packet, session: Session, named: set[str]) -> None:
         """The stored documents whose sha256 an exported event names."""
         rows = []
-        found = list(session.scalars(select(Attachment).where(Attachment.sha256.in_(sorted(named))))) if named else []
+        found = list(upload_rows(session, named).values())
         for stored in sorted(found, key=lambda a: a.sha256):
             rows.append({**self._add_document(packet, stored.sha256, stored), "field": None, "step": None,
                          "added_by": stored.uploaded_by, "added_at_utc": utc_text(stored.uploaded_at),
                          "added_at_wita": wita_text(stored.uploaded_at)})
         packet.add_json("documents/index.json", rows)
 
-    def _add_document(self, packet: _Packet, sha256: str, stored: Attachment | None) -> dict[str, Any]:
+    def _add_document(self, packet: _Packet, sha256: str, stored: DocumentUpload | None) -> dict[str, Any]:
         path = self._attachments_dir / sha256[:2] / sha256
         name = f"documents/{sha256[:12]}-{_safe(stored.filename if stored else 'dokumen')}"
         present = path.is_file()

@@ -20,10 +20,10 @@ from engine.audit.chain import case_chain
 from engine.modeling.definitions import DefinitionStore
 from engine.errors import InvalidInput
 from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
-from engine.persistence.models import Attachment, AuditEvent, ProcessDefinition
-from engine.persistence.rows import case_row
+from engine.persistence.models import AuditEvent, DocumentUpload, ProcessDefinition
+from engine.persistence.rows import case_row, upload_rows
 from engine.modeling.parser import NS, ParsedDefinition
-from engine.audit.read_log import VIEW_EVENTS
+from engine.audit.read_log import NOT_STEPS
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ACTIVITIES = ("userTask", "task", "manualTask", "serviceTask", "sendTask", "receiveTask", "businessRuleTask",
@@ -124,13 +124,14 @@ class CaseHistories:
             graph = ModelGraph.from_xml(row.bpmn_xml, parsed.process_key)
             events = list(session.scalars(select(AuditEvent).where(AuditEvent.chain == case_chain(instance_id))
                                           .order_by(AuditEvent.seq, AuditEvent.id)))
-            builder = _Builder(parsed, graph, self._forms, _attachments(session, events))
-            steps = [builder.apply(e) for e in events if e.event_type not in VIEW_EVENTS]
+            builder = _Builder(parsed, graph, self._forms, _attachments(session, events, instance_id))
+            steps = [builder.apply(e) for e in events if e.event_type not in NOT_STEPS]
             names = {element: meta.name for element, meta in parsed.user_tasks.items()}
             return CaseHistory(instance_id, instance.process_key, parsed.name, row.id, row.version, steps, names)
 
 
-def _attachments(session: Session, events: list[AuditEvent]) -> dict[str, Attachment]:
+
+def _attachments(session: Session, events: list[AuditEvent], instance_id: int) -> dict[str, DocumentUpload]:
     hashes = set()
     for event in events:
         if event.event_type == "task_completed":
@@ -138,14 +139,14 @@ def _attachments(session: Session, events: list[AuditEvent]) -> dict[str, Attach
                        if isinstance(v, str) and _SHA256.fullmatch(v)}
     if not hashes:
         return {}
-    return {a.sha256: a for a in session.scalars(select(Attachment).where(Attachment.sha256.in_(sorted(hashes))))}
+    return upload_rows(session, hashes, instance_id)
 
 
 class _Builder:
     """Folds events into the running state of one case."""
 
     def __init__(self, parsed: ParsedDefinition, graph: ModelGraph, forms: FormRegistry,
-                 attachments: dict[str, Attachment]) -> None:
+                 attachments: dict[str, DocumentUpload]) -> None:
         self._parsed, self._graph, self._forms, self._attachments = parsed, graph, forms, attachments
         self._done: set[str] = set()
         self._active: dict[str, str] = {}  # task id -> element id

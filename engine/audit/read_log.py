@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import InvalidInput
-from engine.persistence.models import Attachment
-from engine.persistence.rows import case_row
+from engine.persistence.rows import case_row, upload_rows
 from engine.runtime.unit_of_work import UnitOfWork
 
 CASE_VIEWED = "case_viewed"
 DOCUMENT_VIEWED = "document_viewed"
 VIEW_EVENTS = frozenset({CASE_VIEWED, DOCUMENT_VIEWED})
+# Events that change nothing in the case: reads, and uploads (each shown with the step that submits it).
+NOT_STEPS = VIEW_EVENTS | {"attachment_uploaded"}
 # What was looked at; "document" needs the document's sha256.
 VIEW_KINDS = ("case", "tasks", "audit_trail", "replay", "verification", "export", "document")
 
@@ -44,10 +45,10 @@ class ReadLog:
             event_type = CASE_VIEWED
             if document_sha256 is not None:
                 event_type = DOCUMENT_VIEWED
-                payload.update(self._document(work.session, document_sha256))
+                payload.update(self._document(work.session, document_sha256, instance_id))
             work.record_for_case(instance_id, event_type, actor=actor, at=self._clock(), payload=payload)
 
     @staticmethod
-    def _document(session: Session, sha256: str) -> dict[str, Any]:
-        row = session.get(Attachment, sha256)
+    def _document(session: Session, sha256: str, instance_id: int) -> dict[str, Any]:
+        row = upload_rows(session, [sha256], instance_id).get(sha256)
         return {"sha256": sha256, "filename": row.filename if row else None}

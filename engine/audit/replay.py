@@ -29,7 +29,7 @@ from engine.persistence.rows import case_row
 from engine.audit.replay_model import ModelProblem, ReplayModel, load_model
 from engine.runtime.serializer import new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, frozen_spiff_clock
-from engine.audit.read_log import VIEW_EVENTS
+from engine.audit.read_log import NOT_STEPS
 
 INPUTS = frozenset({"instance_started", "task_completed", "timer_fired", "instance_cancelled",
                     "instance_migrated"})
@@ -142,7 +142,7 @@ def _recorded_events(session: Session, instance_id: int) -> list[_Recorded]:
                            .order_by(AuditEvent.seq, AuditEvent.id))
     result, step = [], 0
     for row in rows:
-        if row.event_type in VIEW_EVENTS:
+        if row.event_type in NOT_STEPS:
             continue
         step += 1
         result.append(_Recorded(row, step, json.loads(row.payload_json)))

@@ -13,8 +13,8 @@ column that differs. What the events say about a column:
   ``instance_cancelled`` (its ``cancelled_tasks``) cancel it.
 - ``process_instance``: ``instance_started`` gives its process, business key, starter and start;
   ``instance_completed`` / ``instance_cancelled`` its end state and time.
-- ``attachment`` (the document's name, size, uploader and time the case page shows): its
-  ``attachment_uploaded`` event on the system chain.
+- ``document_upload`` (the document's name and size the case page shows, per uploader): its
+  ``attachment_uploaded`` event (on the case's chain).
 
 Columns no event speaks for (due times, names a migration renamed, escalation marks) are not
 compared; the case's data and BPMN state are what replay verification (``engine.audit.replay``)
@@ -31,9 +31,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.chain import SYSTEM_CHAIN, case_chain
+from engine.audit.chain import case_chain
 from engine.audit.document_check import UPLOAD_EVENT, documents_in
-from engine.persistence.models import Attachment, AuditChainHead, AuditEvent, HumanTask, ProcessInstance
+from engine.persistence.models import AuditChainHead, AuditEvent, DocumentUpload, HumanTask, ProcessInstance
 
 CHUNK = 200  # cases read at once
 _ABSENT = "(none)"  # the value shown for NULL
@@ -205,33 +205,42 @@ def _compare_tasks(session: Session, ids: Sequence[int], logged: dict[int, _Case
 
 
 def _compare_attachments(session: Session, documents: dict[str, int] | None) -> list[TableProblem]:
-    """The document rows the case steps show (all rows with None) against their upload events."""
-    logged: dict[str, dict[str, Any]] = {}
-    for actor, at, payload_json in session.execute(
-            select(AuditEvent.actor, AuditEvent.at, AuditEvent.payload_json)
-            .where(AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.event_type == UPLOAD_EVENT)
-            .order_by(AuditEvent.seq)):
+    """The upload rows of the documents the case steps show (all bound rows with None) against their upload
+    events (on the case's chain; on the system chain for uploads from before uploads had a case).
+
+    An upload not yet used by any case (``instance_id`` empty) has no event yet by design and is skipped.
+    """
+    logged: dict[tuple[str, str], dict[str, Any]] = {}
+    for actor, payload_json in session.execute(
+            select(AuditEvent.actor, AuditEvent.payload_json)
+            .where(AuditEvent.event_type == UPLOAD_EVENT).order_by(AuditEvent.id)):
         payload = json.loads(payload_json)
         if isinstance(payload.get("sha256"), str):
-            logged.setdefault(payload["sha256"], {"filename": payload.get("filename"), "size": payload.get("size"),
-                                                  "uploaded_by": actor, "uploaded_at": at})
-    query = select(Attachment.sha256, Attachment.filename, Attachment.size, Attachment.uploaded_by,
-                   Attachment.uploaded_at)
+            logged.setdefault((payload["sha256"], actor), {"filename": payload.get("filename"),
+                                                          "size": payload.get("size")})
+    query = (select(DocumentUpload.sha256, DocumentUpload.uploaded_by, DocumentUpload.filename, DocumentUpload.size,
+                    DocumentUpload.instance_id)
+             .where(DocumentUpload.instance_id.is_not(None)).order_by(DocumentUpload.id))
     wanted = set(documents) if documents is not None else None
     if wanted is not None:
-        query = query.where(Attachment.sha256.in_(sorted(wanted)))
-    rows = {row.sha256: row for row in session.execute(query)}
+        query = query.where(DocumentUpload.sha256.in_(sorted(wanted)))
+    rows: dict[tuple[str, str], Any] = {}
+    for found in session.execute(query):
+        rows.setdefault((found.sha256, found.uploaded_by), found)
     problems: list[TableProblem] = []
-    known = set(rows) | set(logged)
-    for sha in sorted(known if wanted is None else known & wanted):
-        case = documents.get(sha) if documents is not None else None
-        row, expected = rows.get(sha), logged.get(sha)
+    known = set(rows) | {key for key in logged if wanted is None or key[0] in wanted}
+    for key in sorted(known):
+        sha = key[0]
+        row, expected = rows.get(key), logged.get(key)
+        case = documents.get(sha) if documents is not None else (row.instance_id if row is not None else None)
         if expected is None:
-            problems.append(TableProblem("attachment", sha, _ROW, "no attachment_uploaded event", "present", case))
+            problems.append(TableProblem("document_upload", sha, _ROW, "no attachment_uploaded event", "present",
+                                         case))
         elif row is None:
-            problems.append(TableProblem("attachment", sha, _ROW, "uploaded", "missing", case))
+            continue  # an upload event whose row is not bound to a case (an older, system-chain upload)
         else:
-            problems += _differences("attachment", sha, case, expected, row._mapping)
+            problems += _differences("document_upload", sha, case, expected,
+                                     {"filename": row.filename, "size": row.size})
     return problems
 
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
@@ -14,6 +15,7 @@ from engine.errors import FormInvalid, InvalidInput
 
 DOCUMENT_FORMAT = "alur-dokumen"
 SEARCH_KINDS = ("opd", "nomor")  # the values of a field's "x-search" (engine.runtime.search_terms)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 _MESSAGES = {
     "required": "Wajib diisi.",
@@ -130,9 +132,13 @@ class FormRegistry:
         return FormDefinition(key, schema)
 
     def validate(self, key: str, data: dict[str, Any],
-                 document_exists: Callable[[str], bool] = lambda _sha: True,
+                 document_problem: Callable[[str, Sequence[str]], str | None] | None = None,
                  person_problem: Callable[[str, str], str | None] | None = None) -> dict[str, Any]:
         """Return the data if valid.
+
+        ``document_problem(sha256, accepted extensions)`` says why a document field may not name that
+        upload (not the user's own for the task, nor carried by the case; a type the field does not
+        accept), or None; without it, document fields are checked for their form only.
 
         ``person_problem(username, role)`` says why a picked person may not be picked (not an active
         holder of the picker's ``x-role``), or None; without it, pickers are checked by the schema only.
@@ -141,13 +147,21 @@ class FormRegistry:
         """
         form = self.get(key)
         checker = FormatChecker()
-        checker.checks(DOCUMENT_FORMAT)(lambda value: not isinstance(value, str) or (
-            len(value) == 64 and document_exists(value)))
+        checker.checks(DOCUMENT_FORMAT)(lambda value: not isinstance(value, str) or _SHA256.fullmatch(value)
+                                        is not None)
         validator = Draft202012Validator(form.schema, format_checker=checker)
         errors: dict[str, str] = {}
         for error in validator.iter_errors(data):
             field = _field_of(error)
             errors.setdefault(field, _message(error))
+        if document_problem is not None:
+            properties = form.schema.get("properties", {})
+            for name in form.document_fields():
+                value = data.get(name)
+                problem = document_problem(value, properties[name].get("x-accept", [])) \
+                    if isinstance(value, str) and name not in errors else None
+                if problem:
+                    errors[name] = problem
         if person_problem is not None:
             for field, username, role in form.picked_people(data):
                 problem = person_problem(username, role)

@@ -251,6 +251,32 @@ class Attachment(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DocumentUpload(Base):
+    """One upload: who sent which content for which task (the file is stored once per sha256).
+
+    A task's upload names its case and task and is an ``attachment_uploaded`` event of the case's
+    chain; an upload made before its case exists (a registration, an API upload without a task) has
+    neither until the step that uses it is completed, which records the event then.
+    """
+
+    __tablename__ = "document_upload"
+    __table_args__ = (
+        Index("ix_document_upload_case", "instance_id", "sha256"),
+        Index("ix_document_upload_task", "task_id", "uploaded_by"),
+        Index("ix_document_upload_sha", "sha256", "uploaded_by"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(150))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_instance.id"), nullable=True)
+    task_id: Mapped[Optional[str]] = mapped_column(String(36), nullable=True)
+
+
 class UserAccount(Base):
     __tablename__ = "user_account"
     __table_args__ = (UniqueConstraint("nip", name="uq_user_account_nip"),)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.opd import OpdService
 from engine.reading.access import facts_of
-from engine.runtime.attachments import AttachmentStore, AttachmentView
+from engine.runtime.attachments import PREVIEW_TYPES, AttachmentStore, AttachmentView, own_upload, upload_of_step
 from engine.runtime.drafts import Drafts, DraftView
 from engine.runtime.comments import CommentView, comments_in
 from engine.worktime.work_calendar import WorkCalendar
@@ -35,6 +35,8 @@ from engine.values import MANDATE_LABELS, AuditEventView, CaseView, StandIn, Tas
 
 @dataclass(frozen=True)
 class DocumentView:
+    """A document a completed step submitted: one per step and field, also when the content repeats."""
+
     sha256: str
     filename: str
     media_type: str
@@ -43,8 +45,17 @@ class DocumentView:
     field_title: str
     step_name: str
     langkah: str
-    added_by: str | None
+    added_by: str | None  # who completed the step
     added_at: datetime | None
+    task_id: str = ""
+    pass_no: int = 1  # the n-th time through the step (loops)
+    uploaded_by: str | None = None  # who uploaded the file (the case's own upload of it)
+    uploaded_at: datetime | None = None
+    current: bool = True  # the newest version of this step's field
+
+    @property
+    def previewable(self) -> bool:
+        return self.media_type in PREVIEW_TYPES
 
 
 @dataclass(frozen=True)
@@ -188,6 +199,10 @@ class CaseFiles:
         meta = next(s.meta for s in all_steps if s.task.task_id == task_id)
         schema = self._forms.get(task.form_key).schema
         values = task.data if task.data is not None else self._prefill(schema, task, earlier, instance.data)
+        documents = self._documents(earlier)
+        draft = self._drafts.find(task_id, username) if self._may.may_work_on(task.role, user_roles, mandates) \
+            else None
+        shown = [*_document_values(schema, values), *(_document_values(schema, draft.data) if draft else ())]
         is_open = task.state in ("ready", "claimed")
         holds_role = self._may.may_work_on(task.role, user_roles, mandates)
         claimed_by = task.assignee if task.state == "claimed" else None
@@ -196,8 +211,8 @@ class CaseFiles:
         can_reassign = is_open and self._supervises(task, user_roles)
         return TaskPage(
             task=task, meta=meta, schema=schema, instance=instance, values=values,
-            documents=self._documents(earlier), earlier_steps=earlier,
-            attachments=self._attachments.find_many(list(_document_values(schema, values))),
+            documents=documents, earlier_steps=earlier,
+            attachments=self.task_attachments(task, username, shown, documents),
             user_options=self._user_options(schema), remaining=self.remaining([task]).get(task_id),
             can_act=is_open and self._may.may_act_on(task.role, claimed_by, username, user_roles, mandates)
             and (task.state == "claimed" or may_take),
@@ -207,7 +222,7 @@ class CaseFiles:
             can_reassign=can_reassign,
             reassign_options=[(u.username, u.full_name) for u in self._users.users_with_role(task.role)
                               if u.username != task.assignee] if can_reassign else [],
-            draft=self._drafts.find(task_id, username) if holds_role else None,
+            draft=draft if holds_role else None,
             acting_for=acting.stand_in() if acting is not None else None)
 
     def case_page(self, instance_id: int, username: str) -> CasePage | RequesterCasePage:
@@ -300,9 +315,35 @@ class CaseFiles:
         steps = self._steps(instance.definition_id, tasks)
         documents = (self._documents(steps) if access is Access.FULL
                      else self._requester_page(instance, steps, can_cancel=False).documents)
-        if sha256 not in {d.sha256 for d in documents}:
+        found = [d for d in documents if d.sha256 == sha256]
+        if not found:
             raise NotFound("Dokumen tidak ditemukan pada kasus ini", instance_id=instance_id, sha256=sha256)
-        return self._attachments.get(sha256), self._attachments.path_of(sha256)
+        chosen = found[-1]
+        view = AttachmentView(sha256, chosen.filename, chosen.media_type, chosen.size,
+                              chosen.uploaded_by or chosen.added_by or "", chosen.uploaded_at or chosen.added_at
+                              or instance.started_at, instance_id, chosen.task_id)
+        return view, self._attachments.path_of(sha256)
+
+    def task_attachments(self, task: TaskView, username: str, hashes: Iterable[str],
+                         documents: list[DocumentView] | None = None) -> dict[str, AttachmentView]:
+        """The documents a task form names that ``username`` may see there: their own uploads for the
+        task, and the case's documents (``documents``: those of earlier steps, when read already)."""
+        wanted = [h for h in hashes if isinstance(h, str)]
+        if not wanted:
+            return {}
+        uploads = self._attachments.in_case(task.instance_id, wanted)
+        carried = {d.sha256: d for d in documents or ()}
+        found: dict[str, AttachmentView] = {}
+        for sha in wanted:
+            own = own_upload(uploads, sha, username, task.task_id)
+            document = carried.get(sha)
+            if own is not None:
+                found[sha] = own
+            elif document is not None:
+                found[sha] = AttachmentView(sha, document.filename, document.media_type, document.size,
+                                            document.uploaded_by or "", document.uploaded_at or task.created_at,
+                                            task.instance_id, document.task_id)
+        return found
 
     def remaining(self, tasks: Iterable[TaskView]) -> dict[str, timedelta]:
         """Working time left until each open task's due time (negative: working time overdue)."""
@@ -379,6 +420,8 @@ class CaseFiles:
                         meta.form_key, dict(meta.mutu_baku))
 
     def _documents(self, steps: list[StepView]) -> list[DocumentView]:
+        """Every document a completed step submitted, in step order: the same content in three fields
+        is three documents. The newest pass of a step's field is its current version."""
         found: list[tuple[str, str, StepView]] = []
         for step in steps:
             if step.task.state != "completed" or not step.task.data:
@@ -388,17 +431,20 @@ class CaseFiles:
                 value = step.task.data.get(name)
                 if prop.get("format") == DOCUMENT_FORMAT and isinstance(value, str):
                     found.append((value, name, step))
-        stored = self._attachments.find_many([sha for sha, _, _ in found])
-        documents, seen = [], set()
+        if not found:
+            return []
+        uploads = self._attachments.in_case(steps[0].task.instance_id, [sha for sha, _, _ in found])
+        newest = {(step.task.element_id, name): step.pass_no for _sha, name, step in found}
+        documents = []
         for sha, name, step in found:
-            attachment = stored.get(sha)
-            if attachment is None or sha in seen:
+            upload = upload_of_step(uploads, sha, step.task.task_id)
+            if upload is None:
                 continue
-            seen.add(sha)
             title = self._forms.get(step.task.form_key).schema["properties"][name].get("title", name)
             documents.append(DocumentView(
-                sha, attachment.filename, attachment.media_type, attachment.size, name, title, step.meta.name,
-                step.langkah, step.task.completed_by, step.task.completed_at))
+                sha, upload.filename, upload.media_type, upload.size, name, title, step.meta.name,
+                step.langkah, step.task.completed_by, step.task.completed_at, step.task.task_id, step.pass_no,
+                upload.uploaded_by, upload.uploaded_at, newest[(step.task.element_id, name)] == step.pass_no))
         return documents
 
     @staticmethod

@@ -1,4 +1,10 @@
-"""Uploaded documents: size and type checks, stored content-addressed by sha256."""
+"""Uploaded documents: size and type checks, stored content-addressed by sha256.
+
+The file is stored once per content; each upload is a row of its own (``document_upload``), so a
+sha256 is never a key to someone else's document: a form field takes the uploader's own uploads for
+the task, or documents its case carries already (``engine.runtime.runner``), and a document is read
+only through a case that names it (``engine.reading.case_pages``).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,19 +12,19 @@ import os
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Sequence
+from typing import IO, Any, Iterable, Sequence
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
 from engine.config import Settings
 from engine.errors import InvalidInput, NotFound
-from engine.persistence.models import Attachment
+from engine.persistence.db import read_only_connection
+from engine.persistence.models import DocumentUpload, HumanTask
 from engine.runtime.unit_of_work import UnitOfWork
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -28,6 +34,7 @@ MEDIA_TYPES = {
     ".docx": DOCX, ".xlsx": XLSX, ".doc": "application/msword", ".xls": "application/vnd.ms-excel",
     ".txt": "text/plain", ".csv": "text/csv",
 }
+PREVIEW_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})  # shown in the page's viewer
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 64 * 1024
@@ -35,16 +42,68 @@ _CHUNK = 64 * 1024
 
 @dataclass(frozen=True)
 class AttachmentView:
+    """One upload: the content's sha256 and what its uploader sent it as."""
+
     sha256: str
     filename: str
     media_type: str
     size: int
     uploaded_by: str
     uploaded_at: datetime
+    instance_id: int | None = None  # None until a step of a case uses it (registrations, the API)
+    task_id: str | None = None
+
+    @property
+    def extension(self) -> str:
+        return Path(self.filename).suffix.lower()
 
 
-def _view(row: Attachment) -> AttachmentView:
-    return AttachmentView(row.sha256, row.filename, row.media_type, row.size, row.uploaded_by, row.uploaded_at)
+@dataclass(frozen=True)
+class UploadTarget:
+    """The task an upload is made for: its event goes to that case's own chain."""
+
+    instance_id: int
+    task_id: str
+    step: str  # the step's name, for the audit event
+
+
+UPLOAD_EVENT = "attachment_uploaded"
+_UPLOADS = DocumentUpload.__table__
+_COLUMNS = (DocumentUpload.sha256, DocumentUpload.filename, DocumentUpload.media_type, DocumentUpload.size,
+            DocumentUpload.uploaded_by, DocumentUpload.uploaded_at, DocumentUpload.instance_id,
+            DocumentUpload.task_id)
+
+
+def _view(row: Any) -> AttachmentView:
+    return AttachmentView(row.sha256, row.filename, row.media_type, row.size, row.uploaded_by, row.uploaded_at,
+                          row.instance_id, row.task_id)
+
+
+def upload_payload(view: AttachmentView, step: str | None) -> dict[str, Any]:
+    """The ``attachment_uploaded`` event of an upload (verification re-hashes the file against it)."""
+    return {"sha256": view.sha256, "filename": view.filename, "size": view.size, "media_type": view.media_type,
+            "task_id": view.task_id, "step": step}
+
+
+def own_upload(uploads: Iterable[AttachmentView], sha256: str, username: str,
+               task_id: str) -> AttachmentView | None:
+    """The user's newest upload of this content for this task (or not yet for any case)."""
+    found = None
+    for upload in uploads:
+        if upload.sha256 == sha256 and upload.uploaded_by == username and upload.task_id in (task_id, None):
+            found = upload
+    return found
+
+
+def upload_of_step(uploads: Iterable[AttachmentView], sha256: str, task_id: str | None) -> AttachmentView | None:
+    """What a step's document was sent as: the upload made for that step, else the first upload of the
+    content in its case (carried forward), else one from before uploads named their case."""
+    same = [u for u in uploads if u.sha256 == sha256]
+    for upload in reversed(same):
+        if task_id is not None and upload.task_id == task_id:
+            return upload
+    in_case = [u for u in same if u.instance_id is not None]
+    return (in_case or same)[0] if same else None
 
 
 def clean_filename(filename: str) -> str:
@@ -101,7 +160,7 @@ def _content_matches(declared: str, sniffed: str | None) -> bool:
 
 
 class AttachmentStore:
-    """Stores uploads under ``settings.attachments_dir/<sha[:2]>/<sha>``; one row per distinct content."""
+    """Stores uploads under ``settings.attachments_dir/<sha[:2]>/<sha>``; one row per upload."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Clock = utcnow) -> None:
         self._sessions = sessions
@@ -112,9 +171,12 @@ class AttachmentStore:
     def max_bytes(self) -> int:
         return self._settings.max_upload_bytes
 
-    def store(self, stream: IO[bytes], filename: str, actor: str,
-              accept: Sequence[str] | None = None) -> AttachmentView:
-        """Check and store one upload; the same content uploaded twice is stored once.
+    def store(self, stream: IO[bytes], filename: str, actor: str, accept: Sequence[str] | None = None,
+              target: UploadTarget | None = None) -> AttachmentView:
+        """Check and store one upload; the content is stored once, the upload is always the actor's own.
+
+        With a ``target`` the upload is an event of that case's chain (no row other cases write is
+        touched); without one it waits for the step that uses it (``bind``).
 
         :raises InvalidInput: extension not accepted, empty, too large, or content not matching the extension
         """
@@ -131,27 +193,32 @@ class AttachmentStore:
             if not _content_matches(media_type, sniff(tmp)):
                 raise InvalidInput(f"Isi berkas tidak sesuai dengan jenisnya ({Path(filename).suffix.lower()})",
                                    filename=filename)
-            target = self.path_of(sha, must_exist=False)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target)
+            target_path = self.path_of(sha, must_exist=False)
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target_path)
         finally:
             tmp.unlink(missing_ok=True)
-        return self._record(sha, filename, media_type, size, actor)
+        view = AttachmentView(sha, filename, media_type, size, actor, self._clock(),
+                              target.instance_id if target else None, target.task_id if target else None)
+        with UnitOfWork.begin(self._sessions) as work:
+            work.connection.execute(insert(_UPLOADS), [_row(view)])
+            if target is not None:
+                work.record_for_case(target.instance_id, UPLOAD_EVENT, actor=actor, at=view.uploaded_at,
+                                     payload=upload_payload(view, target.step))
+        return view
 
-    def get(self, sha256: str) -> AttachmentView:
-        """:raises NotFound: no upload has this hash"""
-        with self._sessions() as session:
-            row = session.get(Attachment, sha256) if _SHA256.fullmatch(sha256 or "") else None
-            if row is None:
-                raise NotFound("Dokumen tidak ditemukan", sha256=sha256)
-            return _view(row)
-
-    def find_many(self, hashes: Sequence[str]) -> dict[str, AttachmentView]:
-        wanted = [h for h in set(hashes) if isinstance(h, str) and _SHA256.fullmatch(h)]
+    def in_case(self, instance_id: int | None, hashes: Iterable[str]) -> list[AttachmentView]:
+        """The uploads of these contents made in the case, and those not bound to any case yet, oldest first."""
+        wanted = sorted({h for h in hashes if isinstance(h, str) and _SHA256.fullmatch(h)})
         if not wanted:
-            return {}
-        with self._sessions() as session:
-            return {row.sha256: _view(row) for row in (session.get(Attachment, h) for h in wanted) if row}
+            return []
+        with read_only_connection(self._sessions) as connection:
+            return uploads_in(connection, instance_id, wanted)
+
+    def own_unbound(self, username: str, hashes: Iterable[str]) -> dict[str, AttachmentView]:
+        """The user's own uploads of these contents that no case holds yet (a registration form's files)."""
+        uploads = self.in_case(None, hashes)
+        return {u.sha256: u for u in uploads if u.uploaded_by == username}
 
     def path_of(self, sha256: str, must_exist: bool = True) -> Path:
         """:raises NotFound: the hash is malformed, or the file is missing on disk"""
@@ -183,16 +250,77 @@ class AttachmentStore:
                 out.write(chunk)
         return digest.hexdigest(), size
 
-    def _record(self, sha: str, filename: str, media_type: str, size: int, actor: str) -> AttachmentView:
-        try:
-            with UnitOfWork.begin(self._sessions) as work:
-                row = work.session.get(Attachment, sha)
-                if row is None:
-                    row = Attachment(sha256=sha, filename=filename, media_type=media_type, size=size,
-                                     uploaded_by=actor, uploaded_at=self._clock())
-                    work.session.add(row)
-                    work.record(SYSTEM_CHAIN, "attachment_uploaded", actor=actor, at=row.uploaded_at,
-                                payload={"sha256": sha, "filename": filename, "size": size})
-                return _view(row)
-        except IntegrityError:  # the same content stored by a concurrent upload first
-            return self.get(sha)
+
+def uploads_in(connection: Connection, instance_id: int | None, hashes: Sequence[str]) -> list[AttachmentView]:
+    """``AttachmentStore.in_case`` on a connection the caller holds (a use case's transaction)."""
+    unbound = DocumentUpload.instance_id.is_(None)
+    where = unbound if instance_id is None else or_(DocumentUpload.instance_id == instance_id, unbound)
+    return [_view(row) for row in connection.execute(
+        select(*_COLUMNS).where(DocumentUpload.sha256.in_(list(hashes)), where).order_by(DocumentUpload.id))]
+
+
+def _row(view: AttachmentView) -> dict[str, Any]:
+    return {"sha256": view.sha256, "filename": view.filename, "media_type": view.media_type, "size": view.size,
+            "uploaded_by": view.uploaded_by, "uploaded_at": view.uploaded_at, "instance_id": view.instance_id,
+            "task_id": view.task_id}
+
+
+@dataclass(frozen=True)
+class DocumentChecker:
+    """What a step's document fields may name: the actor's own uploads for the task (or not yet for any
+    case), or documents that completed steps of the same case carry (handed on, or a loop's earlier pass).
+    A sha256 anyone else uploaded is answered like one nobody did."""
+
+    uploads: list[AttachmentView]
+    completed: frozenset[str]  # tasks of the case, other than this one, that are completed
+    actor: str
+    task_id: str | None
+
+    def usable(self, sha256: str) -> AttachmentView | None:
+        own = own_upload(self.uploads, sha256, self.actor, self.task_id or "")
+        if own is not None:
+            return own
+        return next((u for u in self.uploads if u.sha256 == sha256 and u.task_id in self.completed), None)
+
+    def problem(self, sha256: str, accept: Sequence[str]) -> str | None:
+        """Why the field may not name this document, or None."""
+        upload = self.usable(sha256)
+        if upload is None:
+            return "Dokumen belum diunggah atau tidak ditemukan."
+        allowed = [a.lower() for a in accept]
+        if allowed and upload.extension not in allowed:
+            return (f"Jenis berkas {upload.extension or '(tanpa ekstensi)'} tidak diterima isian ini; gunakan "
+                    + ", ".join(allowed))
+        return None
+
+    def unbound(self, used: Iterable[str]) -> list[AttachmentView]:
+        """The actor's uploads that ``used`` names and no case holds yet (one per content)."""
+        found: dict[str, AttachmentView] = {}
+        for sha in used:
+            upload = self.usable(sha)
+            if upload is not None and upload.instance_id is None and upload.uploaded_by == self.actor:
+                found[sha] = upload
+        return list(found.values())
+
+
+def document_checker(connection: Connection, instance_id: int | None, task_id: str | None, actor: str,
+                     hashes: Iterable[str]) -> DocumentChecker:
+    """Read (at most two statements, none without documents) what ``DocumentChecker`` decides on."""
+    wanted = sorted({h for h in hashes if isinstance(h, str) and _SHA256.fullmatch(h)})
+    uploads = uploads_in(connection, instance_id, wanted) if wanted else []
+    others = sorted({u.task_id for u in uploads if u.task_id is not None and u.task_id != task_id})
+    completed = frozenset(connection.scalars(select(HumanTask.id).where(
+        HumanTask.id.in_(others), HumanTask.state == "completed"))) if others else frozenset()
+    return DocumentChecker(uploads, completed, actor, task_id)
+
+
+def bind_uploads(work: UnitOfWork, uploads: Iterable[AttachmentView], target: UploadTarget, now: datetime) -> None:
+    """Give uploads made before their case existed (a registration, the API) the case and step that
+    use them, each an upload event of the case's chain, in the use case's transaction."""
+    for upload in uploads:
+        work.connection.execute(update(DocumentUpload).where(
+            DocumentUpload.sha256 == upload.sha256, DocumentUpload.uploaded_by == upload.uploaded_by,
+            DocumentUpload.instance_id.is_(None)).values(instance_id=target.instance_id, task_id=target.task_id))
+        bound = replace(upload, instance_id=target.instance_id, task_id=target.task_id)
+        work.record_for_case(target.instance_id, UPLOAD_EVENT, actor=upload.uploaded_by, at=now, payload={
+            **upload_payload(bound, target.step), "uploaded_at": upload.uploaded_at.isoformat()})

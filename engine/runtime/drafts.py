@@ -41,7 +41,7 @@ from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions
 from engine.persistence.db import read_only_session
-from engine.persistence.models import Attachment, HumanTask, ProcessInstance, TaskDraft
+from engine.persistence.models import DocumentUpload, HumanTask, ProcessInstance, TaskDraft
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.clock import Clock, utcnow
 
@@ -176,7 +176,8 @@ class Drafts:
             return False
         if value in carried:
             return True
-        return session.scalar(select(Attachment.uploaded_by).where(Attachment.sha256 == value)) == username
+        return session.scalar(select(DocumentUpload.id).where(
+            DocumentUpload.sha256 == value, DocumentUpload.uploaded_by == username).limit(1)) is not None
 
 
 def _case_documents(session: Session, instance_id: int) -> set[str]:

@@ -44,7 +44,7 @@ from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due, w
 from engine.runtime.incidents import StepBroke, fail_again, open_incident, resolve_incident
 from engine.runtime.live_workflows import LiveWorkflows
 from engine.runtime.business_keys import business_key as clean_business_key
-from engine.persistence.models import Attachment, HumanTask, ProcessInstance, candidate_text, candidates_of
+from engine.persistence.models import HumanTask, ProcessInstance, candidate_text, candidates_of
 from engine.persistence.rows import case_row
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.search_terms import StepTerms, start_terms, step_terms
@@ -59,6 +59,7 @@ from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
 from engine.persistence.authority import AUTHORITY, authority_of, parse_mandates
 from engine.runtime.people import People, case_label, route, tell_supervisors
 from engine.runtime.registration import agenda_number, fill_opd_fields, requester_step
+from engine.runtime.attachments import DocumentChecker, UploadTarget, bind_uploads, document_checker
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.values import ActiveMandate, Authority
 from engine.worker.notifications import Recipient, add_notification
@@ -162,7 +163,8 @@ class Runner:
                 raise Conflict(f"Nomor agenda {business_key} sudah terdaftar pada kasus #{taken}",
                                field="business_key", instance_id=taken)
             data = fill_opd_fields(self._forms.get(step.form_key).schema, data, opd)
-            self._forms.validate(step.form_key, data, lambda sha: session.get(Attachment, sha) is not None)
+            documents = document_checker(work.connection, None, None, actor, data.values())
+            self._forms.validate(step.form_key, data, documents.problem)
             on_behalf = {"on_behalf": True, "registered_for": {"opd_id": opd.opd_id, "code": opd.code,
                                                                "name": opd.name}}
             case, workflow, now = self._open_case(work, row, definition, actor, business_key, {}, opd.opd_id,
@@ -190,6 +192,7 @@ class Runner:
                 form_key=step.form_key, state="completed", assignee=actor, created_at=now, claimed_at=now,
                 completed_at=now, completed_by=actor, due_at=self._calendar(work.connection).due(now, step.waktu_iso),
                 data_json=encoded, version=2)])
+            bind_uploads(work, documents.unbound(data.values()), UploadTarget(case.id, task_id, step.name), now)
             work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
                 "task_id": task_id, "element_id": step.element_id, "name": step.name, "data": data, **on_behalf})
             decisions = self._run_engine(workflow, definition, now)
@@ -355,9 +358,10 @@ class Runner:
                                 row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
                 definition = self._definition(work, case.definition_id)
                 people = People(work.connection)
-                self._validate(work, task.form_key, data, people)
+                documents = document_checker(work.connection, case.id, task_id, performer, data.values())
+                self._validate(task.form_key, data, people, documents)
                 resolve_incident(work, incident_id, case.id, retried_by, now)
-                return self._finish(work, task, case, definition, performer, data, now, None, people)
+                return self._finish(work, task, case, definition, performer, data, now, None, people, documents)
         except StepBroke as broke:
             raise fail_again(self._sessions, incident_id, broke, retried_by, self._clock()) from broke.cause
 
@@ -385,11 +389,13 @@ class Runner:
             self._require_other_performer(work, task, definition, actor, lambda message, **context: FormInvalid(
                 {"_form": message}, task.form_key))
             people = People(work.connection)
-            self._validate(work, task.form_key, data, people)
-            return self._finish(work, task, case, definition, actor, data, now, acting, people)
+            documents = document_checker(work.connection, case.id, task_id, actor, data.values())
+            self._validate(task.form_key, data, people, documents)
+            return self._finish(work, task, case, definition, actor, data, now, acting, people, documents)
 
     def _finish(self, work: UnitOfWork, task: Any, case: _Case, definition: ParsedDefinition, actor: str,
-                data: dict[str, Any], now: datetime, acting: ActiveMandate | None, people: People) -> StepResult:
+                data: dict[str, Any], now: datetime, acting: ActiveMandate | None, people: People,
+                documents: DocumentChecker) -> StepResult:
         """Run the task with its data and the model on to its next wait state, and store it all.
 
         :raises StepBroke: the engine failed (a condition on missing data, a bad timer): the caller's
@@ -415,6 +421,7 @@ class Runner:
             "new_assignee": task.assignee or actor, "new_version": task.version + 1, "data": encoded},
             conflict=lambda: ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman",
                                               task_id=task_id))
+        bind_uploads(work, documents.unbound(data.values()), UploadTarget(case.id, task_id, task.name), now)
         work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
             "task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data,
             **_on_behalf(acting)})
@@ -571,13 +578,13 @@ class Runner:
             raise error(f"Langkah ini harus dikerjakan oleh orang yang berbeda dari pelaksana langkah {step} "
                         f"({person})", task_id=task.id, **context)
 
-    def _validate(self, work: UnitOfWork, form_key: str, data: dict[str, Any], people: People) -> None:
+    def _validate(self, form_key: str, data: dict[str, Any], people: People, documents: DocumentChecker) -> None:
         """The form's schema, its documents, and the people it picks (active holders of each picker's role).
 
         :raises FormInvalid:
         """
         people.load(username for _path, username, _role in self._forms.get(form_key).picked_people(data))
-        self._forms.validate(form_key, data, lambda sha: work.session.get(Attachment, sha) is not None,
+        self._forms.validate(form_key, data, documents.problem,
                              lambda username, role: people.why_not(username, role, self._roles, self._may))
 
     def _is_supervisor(self, work: UnitOfWork, task: HumanTask, actor: str) -> bool:

@@ -12,7 +12,7 @@ from engine_helpers import add_users, ready_task, start_loop_case
 from sqlalchemy import text
 
 from alur.cli import main
-from engine.runtime.attachments import AttachmentStore
+from engine.runtime.attachments import AttachmentStore, UploadTarget
 from engine.audit.chain import GENESIS, event_hash, case_chain
 from engine.bootstrap import Alur
 
@@ -20,8 +20,10 @@ FIRST = b"Laporan gangguan, versi pertama\n"
 SECOND = b"Laporan gangguan, versi kedua dengan log\n"
 
 
-def upload(alur: Alur, name: str, content: bytes) -> str:
-    return AttachmentStore(alur.sessions, alur.settings).store(io.BytesIO(content), name, "pengelola").sha256
+def upload(alur: Alur, name: str, content: bytes, target: UploadTarget | None = None) -> str:
+    """Store a document as ``pengelola``; with a ``target`` task, its upload event is on that case's chain."""
+    return AttachmentStore(alur.sessions, alur.settings).store(io.BytesIO(content), name, "pengelola",
+                                                               target=target).sha256
 
 
 def finished_loop_case(alur: Alur, test_data: Any, clock: Any = None) -> int:

@@ -36,7 +36,7 @@ def test_case_packet_holds_events_model_documents_checkpoints_and_the_verificati
             "manifest.json", "manifest.sig"} <= names
     events = [json.loads(line) for line in packet.read("events.jsonl").decode().splitlines()]
     case_events = [e for e in events if e["chain"] == case_chain(case)]
-    assert [e["seq"] for e in case_events] == list(range(1, 18))  # 16 + the export itself
+    assert [e["seq"] for e in case_events] == list(range(1, 20))  # 16, 2 uploads and the export itself
     assert (case_events[-1]["event_type"], case_events[-1]["payload"]["what"], case_events[-1]["actor"]) == (
         "case_viewed", "export", "admin")
     assert [e["event_type"] for e in events if e["chain"] == "system"] == ["definition_deployed", "case_created"]
@@ -53,11 +53,11 @@ def test_case_packet_holds_events_model_documents_checkpoints_and_the_verificati
     assert {packet.read(d["file"]) for d in documents} == {FIRST, SECOND}
     checkpoints = [json.loads(line) for line in packet.read("checkpoints.jsonl").decode().splitlines()]
     assert [(c["checkpoint_id"], [h[:2] for h in json.loads(c["body"])["heads"] if h[0] == case_chain(case)])
-            for c in checkpoints] == [(1, [[case_chain(case), 16]])]
+            for c in checkpoints] == [(1, [[case_chain(case), 18]])]
     report = json.loads(packet.read("verification.json"))
     assert report["ok"] and report["replay"]["ok"] and report["audit_chain"]["ok"]
     assert report["audit_chain"]["warnings"] == [  # the key is trusted; only the export itself is newer
-        f"instance:{case}: events after seq 16 (up to 17) are not yet covered by a signed checkpoint"]
+        f"instance:{case}: events after seq 18 (up to 19) are not yet covered by a signed checkpoint"]
     text_report = packet.read("verification.txt").decode()
     assert "VERDICT: OK" in text_report and "REPLAY OK" in text_report
     manifest = json.loads(packet.read("manifest.json"))["files"]

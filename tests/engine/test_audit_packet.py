@@ -84,7 +84,8 @@ def test_an_intact_packet_passes_and_each_change_fails_naming_it(signed_case, pl
     code, out = check(plain_python, intact, "--public-key", public)
     assert code == 0, out
     assert out.startswith("OK: ") and "in 2 chain(s)" in out and "1 BPMN version(s), 2 document(s)" in out
-    assert "1 checkpoint(s) (1 signed head(s) compared)" in out
+    # the system chain in the packet is whole up to its signed head now that uploads are case events
+    assert "1 checkpoint(s) (2 signed head(s) compared)" in out
     code, out = check(plain_python, intact)  # without the trusted key: passes, and says what that proves
     assert code == 0 and "give --public-key to pin it" in out
     (tmp_path / "paket.zip").write_bytes(packet)  # the ZIP itself may be named instead of a folder
@@ -145,7 +146,7 @@ def test_a_chain_rewritten_after_its_checkpoint_fails_in_the_packet(alur, test_d
     assert alur.audit_export.export_case(case, "auditor1", buffer, [key.public_key()], key).ok is False
     code, out = check(plain_python, unzip(buffer.getvalue(), tmp_path / "paket"))
     assert code == 1
-    assert out.splitlines()[0].startswith(f"FAILED: checkpoint #1: signed {case_chain(case)} seq 16 as ")
+    assert out.splitlines()[0].startswith(f"FAILED: checkpoint #1: signed {case_chain(case)} seq 18 as ")
     assert "(the chain was rewritten)" in out.splitlines()[0]
     assert "verification.json: Alur's verification when the packet was made found problems" in out
 

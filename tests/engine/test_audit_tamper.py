@@ -34,7 +34,7 @@ def test_edited_payload_is_named(alur, case, audit_cli):
         conn.execute(text("update audit_event set payload_json = replace(payload_json, 'false', 'true') "
                           "where id = :i"), {"i": target})
     out = audit_cli("audit", "verify", expect=1)
-    assert f"BROKEN instance:{case}: edited at event id={target} seq=6" in out
+    assert f"BROKEN instance:{case}: edited at event id={target} seq=7" in out
 
 
 def test_deleted_event_is_named(alur, case, audit_cli):
@@ -69,13 +69,14 @@ def test_reordered_events_are_named(alur, case, audit_cli):
     """The second report is moved before the rejection that asked for it."""
     chain = case_chain(case)
     events = chain_events(alur, chain)
-    rejection, report = events[5], events[10]
-    assert (rejection["event_type"], report["event_type"]) == ("task_completed", "task_completed")
+    completions = [e for e in events if e["event_type"] == "task_completed"]
+    rejection, report = completions[1], completions[2]
+    old, new = rejection["seq"], report["seq"]
     with alur.db.begin() as conn:
-        for event, seq in ((rejection, 1006), (report, 6), (rejection, 11)):
+        for event, seq in ((rejection, 1000 + old), (report, old), (rejection, new)):
             conn.execute(text("update audit_event set seq = :s where id = :i"), {"s": seq, "i": event["id"]})
     out = audit_cli("audit", "verify", expect=1)
-    assert f"BROKEN instance:{case}: reordered at event id={report['id']} seq=6" in out
+    assert f"BROKEN instance:{case}: reordered at event id={report['id']} seq={old}" in out
 
 
 def test_rewritten_and_rehashed_chain_is_caught_by_the_signed_checkpoint(alur, case, audit_cli):

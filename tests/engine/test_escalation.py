@@ -8,7 +8,7 @@ import pytest
 from engine_helpers import PASSWORD, add_users, ready_task, start_loop_case
 from sqlalchemy import func, select
 
-from engine.persistence.models import Attachment, AuditEvent, HumanTask, Notification, ProcessInstance
+from engine.persistence.models import DocumentUpload, AuditEvent, HumanTask, Notification, ProcessInstance
 
 
 def notices(alur, kind: str | None = None) -> list[tuple[str, str]]:
@@ -131,8 +131,8 @@ def _request_letter(alur, clock) -> dict:
     content = b"%PDF-1.4 surat permohonan uji"
     sha = hashlib.sha256(content).hexdigest()
     with alur.sessions.begin() as session:
-        session.add(Attachment(sha256=sha, filename="surat.pdf", media_type="application/pdf", size=len(content),
-                               uploaded_by="pelapor", uploaded_at=clock()))
+        session.add(DocumentUpload(sha256=sha, filename="surat.pdf", media_type="application/pdf", size=len(content),
+                                   uploaded_by="pelapor", uploaded_at=clock()))
     return {"opd_pengirim": "Biro Umum", "nomor_surat_permohonan": "005/123/BU", "tanggal_surat_permohonan":
             "2026-11-23", "hal": "Gangguan jaringan", "lokasi": "Gedung B lantai 2", "jenis_gangguan": "lambat",
             "sejak": "2026-11-23T07:00:00+08:00", "pic_nama": "Rina", "pic_telepon": "0812000000",

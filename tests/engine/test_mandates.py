@@ -320,12 +320,14 @@ def test_a_completion_through_a_mandate_is_still_one_read_and_five_writes(tmp_pa
     alur.runner.complete_task(task.task_id, "kasi_infra", data)
     kinds = [" ".join(s.split()[:3]) for s in traced]
     engine.dispose()
-    # (a form with documents checks each one exists, and a form naming people reads their accounts once
+    # (a form with documents reads their uploads once and gives those made before their case the case,
+    # and a form naming people reads their accounts once
     # (tests/processes/test_named_performers.py): those reads are the form's, with or without a mandate)
     # (SQLite traces the search index's trigger program on the case UPDATE as that statement again:
     # a repeat is one statement, as in tests/engine/test_transaction.py)
     body = [k for k, _ in groupby(k for k in kinds[1:-1] if not k.startswith((
-        "INSERT INTO audit_event", "SELECT attachment.sha256", "SELECT user_account.username")))]
+        "INSERT INTO audit_event", "SELECT document_upload.sha256", "UPDATE document_upload SET",
+        "SELECT user_account.username")))]
     assert body == ["SELECT human_task.id, human_task.instance_id,", "UPDATE human_task SET",
                     "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET"]
     done = next(e for e in alur.queries.audit_trail(task.instance_id) if e.event_type == "task_completed"

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from engine.worktime.work_calendar import WorkCalendar
 from engine.errors import PermissionDenied
-from engine.persistence.models import Attachment
+from engine.persistence.models import Attachment, DocumentUpload
 from engine.bootstrap import Alur, open_alur
 from engine.values import CaseView, TaskView
 
@@ -115,9 +115,9 @@ def upload(alur: Alur, clock: Callable[[], datetime], actor: str, label: str) ->
 
 
 def stored_documents(alur: Alur, hashes: list[str]) -> dict[str, Path]:
-    """The Attachment rows among ``hashes``, with the path where each file must be on disk."""
+    """The uploads among ``hashes``, with the path where each file must be on disk."""
     with alur.sessions() as session:
-        rows = session.scalars(select(Attachment).where(Attachment.sha256.in_(hashes))).all()
+        rows = session.scalars(select(DocumentUpload).where(DocumentUpload.sha256.in_(hashes))).all()
     return {r.sha256: Path(alur.settings.attachments_dir) / r.sha256[:2] / r.sha256 for r in rows}
 
 

@@ -340,8 +340,10 @@ def test_a_step_naming_people_reads_their_accounts_once_and_inserts_the_holder_w
     # a repeat is one statement: SQLite traces the search index's trigger on the case UPDATE as that
     # statement again (tests/engine/test_transaction.py)
     body = [k for k, _ in groupby(k for k in kinds[1:-1] if not k.startswith("INSERT INTO audit_event"))]
+    # the uploads are read once; those made before their case (the helper's) are given the case
     assert body == ["SELECT human_task.id, human_task.instance_id,",
-                    "SELECT user_account.username, user_account.active,", "SELECT attachment.sha256 AS",
+                    "SELECT document_upload.sha256, document_upload.filename,",
+                    "SELECT user_account.username, user_account.active,", "UPDATE document_upload SET",
                     "UPDATE human_task SET",
                     "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET"]
     assert (case.ready("brd_03").assignee, case.ready("brd_03").candidates) == ("pengelola", ("pengelola",))

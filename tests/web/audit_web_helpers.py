@@ -34,7 +34,7 @@ def finished_review(alur: Alur, clock: Any) -> int:
         if task.state == "ready":
             alur.runner.claim_task(task.task_id, actor)
         ctx = FillContext(tag=f"{element_id}.{visit}", now=clock(), user_for=lambda role: demo_user(alur, role),
-                          document=lambda label: upload(alur, f"{label}.pdf", b"%PDF-1.4\n% " + label.encode()
-                                                        + b"\n%%EOF\n"), full=False)
+                          document=lambda label, by=actor: upload(alur, f"{label}.pdf", b"%PDF-1.4\n% " + label.encode()
+                                                        + b"\n%%EOF\n", by), full=False)
         alur.runner.complete_task(task.task_id, actor, form_data(alur.forms.get(task.form_key).schema, ctx, answers))
     return case

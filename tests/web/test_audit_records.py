@@ -31,6 +31,7 @@ from web_helpers import text_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 from audit_helpers import FIRST, SECOND, cli_runner, finished_loop_case, upload  # noqa: E402
+from engine.runtime.attachments import UploadTarget  # noqa: E402
 from engine_helpers import PASSWORD, add_users, ready_task, start_loop_case  # noqa: E402
 
 ENGINE_DATA = Path(__file__).resolve().parents[1] / "engine" / "data"
@@ -135,12 +136,12 @@ def test_a_changed_case_state_is_named(loop_alur, case, audit_cli, auditor):
 
 
 def test_a_renamed_document_row_is_named(loop_alur, case, audit_cli, auditor):
-    """The case page shows the attachment row's file name: a forged one differs from its upload event."""
+    """The case page shows the upload row's file name: a forged one differs from its upload event."""
     sha = hashlib.sha256(FIRST).hexdigest()
     with loop_alur.db.begin() as conn:
-        conn.execute(text("update attachment set filename = 'laporan-asli.txt' where sha256 = :s"), {"s": sha})
+        conn.execute(text("update document_upload set filename = 'laporan-asli.txt' where sha256 = :s"), {"s": sha})
     out = audit_cli("audit", "verify", "--case", str(case), expect=1)
-    assert (f"TABLE DIFFERS FROM LOG case {case}: attachment id={sha} column filename: logged 'laporan-1.txt', "
+    assert (f"TABLE DIFFERS FROM LOG case {case}: document_upload id={sha} column filename: logged 'laporan-1.txt', "
             "stored 'laporan-asli.txt'") in out
     assert verdict(auditor, case)[0] == "Ditemukan masalah"
 
@@ -170,8 +171,8 @@ def test_a_missing_document_file_is_named_with_its_step(loop_alur, case, audit_c
 
 def test_an_extra_document_in_a_step_is_named(loop_alur, case, audit_cli, auditor):
     """A document slipped into a finished step's stored data: uploaded, but never submitted with it."""
-    sha = upload(loop_alur, "bukti-palsu.txt", b"Bukti tambahan\n")
     review = completed_tasks(loop_alur, case)[-1]  # the approval, "Periksa laporan"
+    sha = upload(loop_alur, "bukti-palsu.txt", b"Bukti tambahan\n", UploadTarget(case, review["id"], "Periksa laporan"))
     with loop_alur.db.begin() as conn:
         conn.execute(text("update human_task set data_json = :d where id = :i"),
                      {"d": json.dumps({**json.loads(review["data_json"]), "lampiran": sha}), "i": review["id"]})
@@ -292,12 +293,16 @@ def test_a_refusal_through_the_web_is_logged(loop_alur, open_case):
     assert (event.actor, event.payload["code"]) == ("pengelola2", "task_claimed_by_other")
 
 
-def test_the_store_helper_keeps_its_upload_on_the_log(loop_alur):
-    """The tests above rely on it: an upload is an event naming the file's sha256."""
-    add_users(loop_alur)
-    sha = upload(loop_alur, "a.txt", b"isi\n")
-    [event] = loop_alur.audit_log.events(event_type="attachment_uploaded").items
-    assert event.payload["sha256"] == sha and stored_file(loop_alur, b"isi\n").read_bytes() == b"isi\n"
+def test_the_store_helper_keeps_its_upload_on_the_log(loop_alur, case):
+    """The tests above rely on it: an upload for a task is an event of its case's chain naming the file's
+    sha256; one for no task yet has none until a completion uses it."""
+    before = len(loop_alur.audit_log.events(event_type="attachment_uploaded").items)
+    upload(loop_alur, "b.txt", b"belum dipakai\n")
+    assert len(loop_alur.audit_log.events(event_type="attachment_uploaded").items) == before
+    sha = upload(loop_alur, "a.txt", b"isi\n", UploadTarget(case, "tugas-uji", "Isi laporan"))
+    event = loop_alur.audit_log.events(event_type="attachment_uploaded").items[0]
+    assert (event.payload["sha256"], event.instance_id) == (sha, case)
+    assert stored_file(loop_alur, b"isi\n").read_bytes() == b"isi\n"
 
 
 def test_a_case_audit_page_refused_to_a_non_auditor_is_logged(loop_alur, case):

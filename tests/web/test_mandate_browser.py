@@ -61,7 +61,8 @@ def kabid_disposition(alur: Any, business_key: str) -> Any:
     case = alur.runner.start_case("sop_gangguan_database", "pengelola_ti", business_key).instance_id
     first = alur.queries.open_tasks(case)[0]
     ctx = FillContext(tag=business_key, now=alur.clock(), user_for=lambda role: role,
-                      document=lambda label: upload(alur, f"{label}.pdf", f"%PDF-1.4 {business_key} {label}".encode()),
+                      document=lambda label: upload(alur, f"{label}.pdf", f"%PDF-1.4 {business_key} {label}".encode(),
+                                                    "pengelola_ti"),
                       full=False)
     alur.runner.complete_task(first.task_id, "pengelola_ti", form_data(alur.forms.get(first.form_key).schema, ctx))
     task = alur.queries.open_tasks(case)[0]

@@ -104,7 +104,8 @@ def gjr_01_data(alur: Alur) -> dict[str, Any]:
     return {"opd_pengirim": "Dinas Pendidikan", "nomor_surat_permohonan": "045/1/2026",
             "tanggal_surat_permohonan": "2026-11-23", "hal": "Gangguan", "lokasi": "Gedung A",
             "jenis_gangguan": "lambat", "sejak": "2026-11-23T07:45:00+08:00", "pic_nama": "Budi",
-            "pic_telepon": "0812", "urgensi": "biasa", "dokumen_surat_permohonan": upload(alur)}
+            "pic_telepon": "0812", "urgensi": "biasa",
+            "dokumen_surat_permohonan": upload(alur, actor="pengguna_jaringan")}
 
 
 def text_of(html: str) -> str:

@@ -94,6 +94,36 @@
     }
   }
 
+  // -- files over the size limit ------------------------------------------------------------------
+  // A file over the limit never leaves the page: the input is cleared and says why, everything typed
+  // stays (the server would refuse the whole request unread, and could not give it back).
+  function tooLarge(input) {
+    var max = parseInt(input.dataset.maxBytes || "0", 10);
+    var file = input.files && input.files[0];
+    var note = document.getElementById(input.id + "-size");
+    var over = Boolean(max && file && file.size > max);
+    if (over) { input.value = ""; }
+    if (note) {
+      note.hidden = !over;
+      note.textContent = over ? input.dataset.tooLarge : "";
+    }
+    if (over) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+    return over;
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("input[type=file][data-max-bytes]")) { tooLarge(event.target); }
+  });
+  document.querySelectorAll("form.task-form").forEach(function (taskForm) {
+    taskForm.addEventListener("submit", function (event) {
+      var refused = Array.prototype.filter.call(taskForm.querySelectorAll("input[type=file][data-max-bytes]"), tooLarge);
+      if (refused.length) {
+        event.preventDefault();
+        refused[0].focus();
+      }
+    });
+  });
+
   // -- table rows --------------------------------------------------------------------------------
 
   function renumber(tbody) {
