@@ -110,6 +110,17 @@ def utf8_document(content: bytes, filename: str) -> bytes:
     return written
 
 
+def _holder(expr: etree._Element) -> etree._Element:
+    """The element a person sees holding an expression: the flow, the timer's event, the repeated step."""
+    owner = expr.getparent()
+    assert owner is not None  # an expression found below the process
+    above = owner.getparent()
+    if etree.QName(owner).localname in ("timerEventDefinition", "multiInstanceLoopCharacteristics") and \
+            above is not None:
+        return above
+    return owner
+
+
 def _parts_problem(text: str) -> Text | None:
     """A computation inside an expression that reads no case data but breaks a bound."""
     for part in constant_parts(text):
@@ -355,7 +366,7 @@ class DefinitionParser:
                                                          why=exc.message), file=filename, element_id=owner_id,
                                                  line=expr.sourceline) from exc
                 if problem is not None:
-                    element_id = above.get("id") if above is not None and above.get("id") else owner_id
+                    element_id = _holder(expr).get("id") or owner_id
                     raise DeploymentError.worded(problem, file=filename, element_id=element_id, line=expr.sourceline)
         for loop in process.iterfind(".//bpmn:multiInstanceLoopCharacteristics", NS):
             collection = loop.get(f"{{{NS['camunda']}}}collection")
@@ -372,10 +383,8 @@ class DefinitionParser:
     def _constant_problem(self, expr: etree._Element, text: str) -> Text | None:
         """What is wrong with the value of an expression that reads no case data."""
         kind = etree.QName(expr).localname
-        owner = expr.getparent()
-        above = owner.getparent() if owner is not None else None
-        named = (above if above is not None else owner)
-        label = (named.get("name") or named.get("id") or "?") if named is not None else "?"
+        holder = _holder(expr)
+        label = holder.get("name") or holder.get("id") or "?"
         try:
             value = evaluate(text, {})
         except ExecutionError as exc:
