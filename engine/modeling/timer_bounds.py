@@ -52,7 +52,7 @@ def duration_days(text: str) -> float | None:
     match = _DURATION.fullmatch(text.strip().upper())
     if match is None:
         return None
-    return sum(float(g.replace(",", ".")) * per for g, per in zip(match.groups(), _DAYS_PER) if g)
+    return sum(float(g.replace(",", ".")) * per for g, per in zip(match.groups(), _DAYS_PER, strict=True) if g)
 
 
 def _duration_problem(text: str, value: str) -> Text | None:
