@@ -7,7 +7,6 @@ and ``&&``/``||``/``!`` are accepted so files from Camunda Modeler work unchange
 from __future__ import annotations
 
 import ast
-import operator
 import re
 import time
 from functools import lru_cache
@@ -227,9 +226,9 @@ def _add(a: Any, b: Any) -> Any:
     return _bounded(a + b)
 
 
-_OPERATORS: dict[type[ast.AST], Callable[..., Any]] = {
-    **DEFAULT_OPERATORS, ast.Add: _add, ast.Mult: _mult, ast.Mod: _mod,
-    ast.Sub: lambda a, b: _bounded(operator.sub(a, b)), ast.FloorDiv: lambda a, b: _bounded(a // b)}
+# The operators that can build a large value; the others only compare or shrink.
+_OPERATORS: dict[type[ast.AST], Callable[..., Any]] = {**DEFAULT_OPERATORS, ast.Add: _add, ast.Mult: _mult,
+                                                       ast.Mod: _mod}
 
 
 def _str(*args: Any) -> str:

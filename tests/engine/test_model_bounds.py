@@ -180,3 +180,23 @@ def test_a_file_not_in_the_encoding_it_declares_is_refused_with_a_message(alur, 
     xml = loop_xml(test_data).replace('name="Isi laporan"', 'name="Isi laporan (répétée)"')
     error = refusal(alur, xml.encode("latin-1"))  # declares UTF-8
     assert "XML tidak valid" in error.message
+
+
+def test_a_timer_read_from_case_data_out_of_range_becomes_an_incident(alur, test_data):
+    add_users(alur)
+    boundary = ('<bpmn:boundaryEvent id="tenggat" name="Tenggat periksa" attachedToRef="periksa">'
+                '<bpmn:outgoing>f7</bpmn:outgoing><bpmn:timerEventDefinition>'
+                '<bpmn:timeDuration>${uraian}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+                '<bpmn:endEvent id="habis"><bpmn:incoming>f7</bpmn:incoming></bpmn:endEvent>'
+                '<bpmn:sequenceFlow id="f7" sourceRef="tenggat" targetRef="habis"/>')
+    deploy(alur, loop_xml(test_data).replace("</bpmn:process>", boundary + "</bpmn:process>"))
+    case = start_loop_case(alur)
+    task = ready_task(alur, case)
+    with pytest.raises(StepFailed):
+        alur.runner.complete_task(task.task_id, "pengelola", {"uraian": "P99999999D"})
+    incident = alur.incidents.list_incidents()[0]
+    assert "Waktu pada 'Tenggat periksa'" in incident.message_in("id")
+    assert "melebihi batas 3660 hari" in incident.message_in("id")
+    assert ready_task(alur, case).task_id == task.task_id
+    alur.runner.complete_task(task.task_id, "pengelola", {"uraian": "P2D"})  # a duration in range runs
+    assert ready_task(alur, case).name == "Periksa laporan"
