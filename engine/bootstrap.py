@@ -119,7 +119,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     sessions = make_sessions(db)
     roles = RoleCatalog.load(settings.roles_file)
     forms = FormRegistry(settings.forms_dir)
-    parser = DefinitionParser(roles, forms)
+    parser = DefinitionParser(roles, forms, settings.max_step_instances)
     definitions = DefinitionStore(parser)
     calendar = CalendarProvider()
     read_log = ReadLog(sessions, clock)

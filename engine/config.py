@@ -64,6 +64,9 @@ class Settings:
     checkpoint_dir: Path | None = None
     # The logo on the SOP document's kop (the Pemprov Kaltim emblem); None: printed without a logo.
     sop_logo: Path | None = None
+    # The most copies a multi-instance step may make (loopCardinality or the items of its collection):
+    # a larger count written in a model is refused at deploy, one read from case data fails the step.
+    max_step_instances: int = 100
 
     @property
     def roles_file(self) -> Path:
@@ -92,6 +95,7 @@ def settings_from_env() -> Settings:
         audit_key_file=Path(os.environ.get("ALUR_AUDIT_KEY_FILE") or root / "audit.key"),
         checkpoint_dir=Path(os.environ.get("ALUR_CHECKPOINT_DIR") or root / "checkpoints"),
         sop_logo=sop_logo_from_env(root),
+        max_step_instances=int(os.environ.get("ALUR_MAX_STEP_INSTANCES", "100")),
     )
 
 

@@ -157,6 +157,22 @@ class ExecutionError(EngineError):
     code = "execution_error"
 
 
+class ModelBoundExceeded(ExecutionError):
+    """A model's value at run time is out of its bound (too many step copies, a timer out of range)."""
+
+    code = "model_bound_exceeded"
+
+    def __init__(self, message: str, *, text: Text, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.text = text
+
+
+class ExpressionTooCostly(ExecutionError):
+    """An expression would build a value past its size bound, or run past its time bound."""
+
+    code = "expression_too_costly"
+
+
 # -- stand-ins (Plh/Plt) and leave ---------------------------------------------------------------
 
 class MandateNotFound(NotFound):

@@ -208,7 +208,8 @@ def _expression_owners(process: etree._Element) -> list[etree._Element]:
             continue
         if etree.QName(element).localname == "scriptTask" or element.xpath(
                 ".//bpmn:conditionExpression|.//bpmn:timeDuration|.//bpmn:timeDate|.//bpmn:timeCycle"
-                "|.//bpmn:completionCondition|.//bpmn:loopCardinality", namespaces=NS):
+                "|.//bpmn:completionCondition|.//bpmn:loopCardinality|.//bpmn:multiInstanceLoopCharacteristics",
+                namespaces=NS):
             owners.append(element)
     return owners
 

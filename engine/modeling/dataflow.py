@@ -84,6 +84,10 @@ def expression_uses(process: etree._Element, label: Callable[[str], str]) -> lis
         elif kind == "multiInstanceLoopCharacteristics":
             task = element.getparent()
             assert task is not None
+            collection = element.get("{http://camunda.org/schema/1.0/bpmn}collection")
+            if collection:  # the list the copies are made from must be filled in, as a read field must
+                uses.append(ExpressionUse(task.get("id", ""), element.sourceline, task.get("id", ""),
+                                          Text.of("where.loop", step=label(task.get("id", ""))), collection))
             for part in element.xpath("./bpmn:loopCardinality|./bpmn:completionCondition", namespaces=NS):
                 if (part.text or "").strip():
                     uses.append(ExpressionUse(task.get("id", ""), part.sourceline, task.get("id", ""),

@@ -11,7 +11,7 @@ from engine.worktime.clock import Clock, utcnow
 from engine.errors import DeploymentError, InvalidInput
 from engine.persistence.models import ProcessDefinition
 from engine.modeling.schedules import parse_cycle, sync_schedule
-from engine.modeling.parser import DefinitionParser, sha256_of
+from engine.modeling.parser import DefinitionParser, sha256_of, utf8_document
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.sop.identity import advance_revision
 from engine.values import DeployResult
@@ -41,6 +41,7 @@ class Deployer:
 
         A routine process (timer start event) also gets or updates its schedule, in the same transaction.
         """
+        content = utf8_document(content, filename)  # stored as text: a declared ISO-8859-1 or UTF-16 file too
         parsed = self._parser.parse(content, filename, expected_key, new_version=True)
         if parsed.routine_cycle is not None:
             try:

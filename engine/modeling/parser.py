@@ -5,6 +5,7 @@ Every refusal is a DeploymentError naming the file, the element id and, where kn
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,8 +16,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinitio
 from SpiffWorkflow.camunda.parser import CamundaParser
 
 from engine.worktime.work_calendar import parse_working_duration
-from engine.errors import DeploymentError, InvalidInput, UnsafeExpression
-from engine.modeling.expressions import check as check_expression
+from engine.errors import DeploymentError, ExecutionError, ExpressionTooCostly, InvalidInput, UnsafeExpression
+from engine.modeling.expressions import check as check_expression, constant_parts, evaluate, is_constant
+from engine.modeling.loop_bounds import DEFAULT_MAX_INSTANCES, bound_multi_instances, count_problem
+from engine.modeling.timer_bounds import TIMER_KINDS, timer_problem
 from engine.modeling.dataflow import data_flow_problems
 from engine.modeling.forms import FormRegistry
 from engine.modeling.messages import Text
@@ -86,6 +89,50 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+_DECLARED = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def utf8_document(content: bytes, filename: str) -> bytes:
+    """The file as UTF-8, as it is stored: a file in the encoding it declares (ISO-8859-1, UTF-16, ...)
+    is read in that encoding and written again as UTF-8; a UTF-8 file is returned unchanged.
+
+    :raises DeploymentError: the file cannot be read in the encoding it declares
+    """
+    declared = _DECLARED.match(content)
+    if declared is None or declared.group(1).lower() in (b"utf-8", b"utf8"):
+        try:
+            content.decode("utf-8")
+            return content
+        except UnicodeDecodeError:
+            pass  # maybe UTF-16 with a byte-order mark: lxml reads it, or says why not
+    root = DefinitionParser.load_xml(content, filename).getroot()
+    written: bytes = etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+    return written
+
+
+def _holder(expr: etree._Element) -> etree._Element:
+    """The element a person sees holding an expression: the flow, the timer's event, the repeated step."""
+    owner = expr.getparent()
+    assert owner is not None  # an expression found below the process
+    above = owner.getparent()
+    if etree.QName(owner).localname in ("timerEventDefinition", "multiInstanceLoopCharacteristics") and \
+            above is not None:
+        return above
+    return owner
+
+
+def _parts_problem(text: str) -> Text | None:
+    """A computation inside an expression that reads no case data but breaks a bound."""
+    for part in constant_parts(text):
+        try:
+            evaluate(part, {})
+        except ExpressionTooCostly as exc:
+            return Text.of("expression.refused", expression=text.strip()[:200], why=exc.message)
+        except ExecutionError:
+            continue  # e.g. a type mismatch that a field's value may still make right
+    return None
+
+
 def _validator() -> BpmnValidator:
     global _VALIDATOR
     if _VALIDATOR is None:  # loading the XSD costs ~100 ms; do it once, on first use
@@ -135,9 +182,10 @@ class DefinitionParser:
     ``engine.modeling.checks`` can run them one by one and list every problem at once.
     """
 
-    def __init__(self, roles: RoleCatalog, forms: FormRegistry) -> None:
+    def __init__(self, roles: RoleCatalog, forms: FormRegistry, max_instances: int = DEFAULT_MAX_INSTANCES) -> None:
         self._roles = roles
         self._forms = forms
+        self._max_instances = max_instances
 
     @property
     def roles(self) -> RoleCatalog:
@@ -167,7 +215,7 @@ class DefinitionParser:
         self.check_gateways(process, filename)
         routine_cycle = self.routine_cycle(process, filename)
         process_key = process.get("id", "")  # single_process refused a process without one
-        spec, subprocess_specs = self.spiff_spec(tree, process_key, filename)
+        spec, subprocess_specs = self.spiff_spec(tree, process_key, filename, self._max_instances)
         return ParsedDefinition(
             process_key=process_key, name=process.get("name") or process_key,
             sha256=sha256_of(content), spec=spec, subprocess_specs=subprocess_specs,
@@ -182,7 +230,10 @@ class DefinitionParser:
     def load_xml(content: bytes, filename: str) -> etree._ElementTree:
         try:
             root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
-        except etree.XMLSyntaxError as exc:
+        except (etree.XMLSyntaxError, ValueError) as exc:  # ValueError: a declared encoding lxml cannot read
+            if not isinstance(exc, etree.XMLSyntaxError):
+                raise DeploymentError.worded(Text.of("xml.invalid", line="?"), file=filename,
+                                             detail=str(exc)) from exc
             raise DeploymentError.worded(Text.of("xml.invalid", line=exc.lineno or "?"), file=filename,
                                          line=exc.lineno, detail=str(exc.msg)) from exc
         tree = etree.ElementTree(root)
@@ -295,8 +346,9 @@ class DefinitionParser:
             raise problems[0]
         return {task_id: replace(meta, performer=resolved.get(task_id)) for task_id, meta in user_tasks.items()}
 
-    @staticmethod
-    def check_expressions(process: etree._Element, filename: str) -> None:
+    def check_expressions(self, process: etree._Element, filename: str) -> None:
+        """Every expression within the whitelist and its bounds; one that reads no case data is evaluated
+        now, so a constant timer, count or condition that cannot run is refused here, not in a case."""
         paths = (".//bpmn:conditionExpression", ".//bpmn:timeDuration", ".//bpmn:timeDate",
                  ".//bpmn:timeCycle", ".//bpmn:completionCondition", ".//bpmn:loopCardinality")
         for path in paths:
@@ -305,15 +357,45 @@ class DefinitionParser:
                 assert owner is not None  # expr was found below the process
                 above = owner.getparent()
                 owner_id = owner.get("id") or (above.get("id") if above is not None else None)
+                text = expr.text or ""
                 try:
-                    check_expression(expr.text or "")
+                    check_expression(text)
+                    problem = self._constant_problem(expr, text) if is_constant(text) else _parts_problem(text)
                 except UnsafeExpression as exc:
-                    raise DeploymentError.worded(Text.of("expression.refused", expression=(expr.text or "").strip(),
+                    raise DeploymentError.worded(Text.of("expression.refused", expression=text.strip()[:200],
                                                          why=exc.message), file=filename, element_id=owner_id,
                                                  line=expr.sourceline) from exc
+                if problem is not None:
+                    element_id = _holder(expr).get("id") or owner_id
+                    raise DeploymentError.worded(problem, file=filename, element_id=element_id, line=expr.sourceline)
+        for loop in process.iterfind(".//bpmn:multiInstanceLoopCharacteristics", NS):
+            collection = loop.get(f"{{{NS['camunda']}}}collection")
+            if collection is not None and loop.get(f"{{{NS['camunda']}}}elementVariable") is None:
+                task = loop.getparent()
+                assert task is not None
+                words = Text.of("loop.no_element", where=Text.of("where.loop", step=task.get("name") or task.get(
+                    "id") or "?"), collection=collection)
+                raise DeploymentError.worded(words, file=filename, element_id=task.get("id"), line=loop.sourceline)
         for script in process.iterfind(".//bpmn:scriptTask", NS):
             words = Text.of("script.refused", element=script.get("name") or script.get("id") or "?")
             raise DeploymentError.worded(words, file=filename, element_id=script.get("id"), line=script.sourceline)
+
+    def _constant_problem(self, expr: etree._Element, text: str) -> Text | None:
+        """What is wrong with the value of an expression that reads no case data."""
+        kind = etree.QName(expr).localname
+        holder = _holder(expr)
+        label = holder.get("name") or holder.get("id") or "?"
+        try:
+            value = evaluate(text, {})
+        except ExecutionError as exc:
+            return Text.of("expression.refused", expression=text.strip()[:200], why=exc.message)
+        if kind in TIMER_KINDS:
+            problem = timer_problem(kind, value)
+            return None if problem is None else Text.of("timer.out_of_range", where=Text.of("where.timer",
+                                                                                           event=label), why=problem)
+        if kind == "loopCardinality":
+            return count_problem(value, Text.of("where.loop", step=label), text.strip(), self._max_instances)
+        return None
 
     @staticmethod
     def check_gateways(process: etree._Element, filename: str) -> None:
@@ -337,7 +419,8 @@ class DefinitionParser:
         return (cycles[0].text or "").strip() if cycles else None
 
     @staticmethod
-    def spiff_spec(tree: etree._ElementTree, process_id: str, filename: str) -> tuple[Any, dict[str, Any]]:
+    def spiff_spec(tree: etree._ElementTree, process_id: str, filename: str,
+                   max_instances: int = DEFAULT_MAX_INSTANCES) -> tuple[Any, dict[str, Any]]:
         parser = CamundaParser()
         try:
             parser.add_bpmn_xml(tree, filename)
@@ -350,6 +433,9 @@ class DefinitionParser:
                 line = found[0].sourceline if found else None
             raise DeploymentError.worded(spiff_words(exc, tree), file=filename, element_id=exc.id or None,
                                          line=line, detail=str(exc)) from exc
+        bound_multi_instances(spec.task_specs, max_instances)
+        for sub in subprocess_specs.values():
+            bound_multi_instances(sub.task_specs, max_instances)
         # The engine owns routine schedules (one instance per occurrence), so a timer start
         # event must not make the instance wait: run it as a plain start (like spiff-arena).
         for task_spec in spec.task_specs.values():

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.users import roles_of
-from engine.errors import Conflict, ExecutionError, NotFound, PermissionDenied
+from engine.errors import Conflict, ExecutionError, ExpressionTooCostly, ModelBoundExceeded, NotFound, PermissionDenied
 from engine.modeling.messages import Text
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import ADMIN_ROLE, OWNER_ROLE, may_handle_incidents
@@ -105,11 +105,15 @@ def describe(broke: StepBroke) -> tuple[Text, str, str]:
     notes = getattr(cause, "__notes__", None) or []
     detail = "\n".join([f"{type(cause).__name__}: {cause}", *map(str, notes)])
     inner = next((e for e in _chain(cause) if isinstance(e, ExecutionError)), None)
-    if inner is not None and inner.context.get("expression"):
+    if isinstance(inner, ModelBoundExceeded):
+        text = Text.of("incident.bound", step=broke.step_name, why=inner.text)
+        detail = f"{detail}\n{inner.message}"
+    elif inner is not None and inner.context.get("expression"):
         # simpleeval names the missing field (NameNotDefined.name)
         missing = next((e for e in _chain(inner) if type(e).__name__ == "NameNotDefined"), None)
         reason = (Text.of("reason.missing_field", field=str(getattr(missing, "name", "?")))
-                  if missing is not None else Text.of("reason.other"))
+                  if missing is not None else
+                  Text.of("reason.too_costly") if isinstance(inner, ExpressionTooCostly) else Text.of("reason.other"))
         text = Text.of("incident.expression", step=broke.step_name, expression=str(inner.context["expression"]),
                        element=where, reason=reason)
         detail = f"{detail}\n{inner.message}"
