@@ -61,6 +61,8 @@ from engine.permissions import (
 )
 from engine.persistence.schema import upgrade as upgrade_schema
 from engine.accounts.opd import OpdView
+from engine.accounts.password_policy import MIN_PASSWORD_LENGTH
+from engine.accounts.tokens import TOKEN_SCOPES, TokenHolder
 from engine.accounts.profile import ACCOUNT_FIELDS, AccountData
 from engine.reading.case_pages import RequesterCasePage, TaskPage
 from engine.runtime.comments import MAX_COMMENT_LENGTH, CommentView
@@ -84,7 +86,7 @@ __all__ = [
     "is_admin", "is_read_only", "may_audit", "may_model", "may_read_models",
     "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
     "CATCH_UP_POLICIES", "ScheduleView",
-    "UserView", "Person", "AccountData", "ACCOUNT_FIELDS",
+    "UserView", "Person", "AccountData", "ACCOUNT_FIELDS", "MIN_PASSWORD_LENGTH", "TOKEN_SCOPES", "TokenHolder",
     "TaskView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
     "MANDATE_KINDS", "AttachmentView", "HistoryStep", "DraftView", "MAX_DRAFT_BYTES",
     "RequesterCasePage", "RegistrationForm", "OpdView", "CommentView", "MAX_COMMENT_LENGTH",

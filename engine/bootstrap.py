@@ -148,7 +148,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         cases=CaseFiles(sessions, queries, definitions, forms, roles, permissions, users, attachments,
                         calendar, drafts, opds, clock),
         catalog=catalog, attachments=attachments, drafts=drafts,
-        tokens=TokenService(sessions, users, clock), versions=Versions(sessions),
+        tokens=TokenService(sessions, users, clock, settings.api_token_lifetime), versions=Versions(sessions),
         migrator=CaseMigrator(sessions, definitions, calendar, clock),
         sop_documents=SopDocuments(sessions, roles, chromium=settings.chromium),
         model_lint=BpmnLint(PROJECT_ROOT),

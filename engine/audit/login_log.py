@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.chain import SYSTEM_CHAIN
+from engine.persistence.models import UserAccount
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.clock import Clock, utcnow
 
@@ -25,7 +27,12 @@ class LoginLog:
         self._append("login_failed", "anonymous", {"username": username[:100], "remote_addr": remote_addr})
 
     def logged_out(self, username: str, remote_addr: str | None) -> None:
-        self._append("logout", username, {"remote_addr": remote_addr})
+        """Record the logout and end every session of the account: a cookie copied before it is
+        worth nothing after (the generation it carries is gone)."""
+        with UnitOfWork.begin(self._sessions) as work:
+            work.session.execute(update(UserAccount).where(UserAccount.username == username)
+                                 .values(session_generation=UserAccount.session_generation + 1))
+            work.record(SYSTEM_CHAIN, "logout", actor=username, at=self._clock(), payload={"remote_addr": remote_addr})
 
     def _append(self, event_type: str, actor: str, payload: dict[str, Any], instance_id: int | None = None) -> None:
         with UnitOfWork.begin(self._sessions) as work:

@@ -123,11 +123,13 @@ class Queries:
             return InboxOverview(counts.per_tab(), tab, Page(items, page, per_page,
                                                              min(total, COUNT_CAP), capped=total > COUNT_CAP))
 
-    def signed_in_user(self, username: str) -> SignedInUser | None:
+    def signed_in_user(self, username: str, generation: int) -> SignedInUser | None:
         """An active account with its roles, its unread notifications and the mandates it holds now, in
-        one statement: what every signed-in page reads (the bell is on each of them)."""
+        one statement: what every signed-in page reads (the bell is on each of them). None also when the
+        session began in an earlier ``generation`` (a logout, password change or deactivation since)."""
         with read_only_connection(self._sessions) as connection:
-            rows = connection.execute(_SIGNED_IN_USER, {"username": username, "now": self._clock()}).all()
+            rows = connection.execute(_SIGNED_IN_USER, {"username": username, "now": self._clock(),
+                                                        "generation": generation}).all()
         user = active_user_view(rows)
         return SignedInUser(user, rows[0].unread, parse_mandates(rows[0].mandates)) if user is not None else None
 
@@ -292,7 +294,8 @@ _SIGNED_IN_USER = (
            _ACCOUNTS.c.opd_id, _ACCOUNTS.c.email_mode, _ROLES.c.role_key,
            UNREAD_COUNT.scalar_subquery().label("unread"), mandates_held(_USERNAME, now_param()).label("mandates"))
     .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
-    .where(_ACCOUNTS.c.username == _USERNAME, _ACCOUNTS.c.active.is_(True)))
+    .where(_ACCOUNTS.c.username == _USERNAME, _ACCOUNTS.c.active.is_(True),
+           _ACCOUNTS.c.session_generation == bindparam("generation")))
 
 
 def _narrowed(condition: Any, overdue: bool, with_process: bool) -> Any:
