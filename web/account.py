@@ -6,7 +6,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine import MIN_PASSWORD_LENGTH, EngineError, InvalidInput, is_read_only, utcnow
+from engine import MIN_PASSWORD_LENGTH, EngineError, InvalidInput, is_read_only
 from web.auth import sign_in
 from web.current import current_alur
 from web.errors import status_of
@@ -24,7 +24,7 @@ def _page(**extra: object) -> str:
     alur, me = current_alur(), current_user.username
     context: dict[str, object] = {
         "tokens": alur.tokens.list_tokens(me), "issued": None, "password_errors": {}, "token_error": None,
-        "now": utcnow(), "min_password": MIN_PASSWORD_LENGTH, "read_only": is_read_only(current_user.roles),
+        "min_password": MIN_PASSWORD_LENGTH, "read_only": is_read_only(current_user.roles),
         "token_days": alur.settings.api_token_lifetime.days, **_notification_settings()}
     return render_template("account/index.html", **{**context, **extra})
 

@@ -50,9 +50,7 @@ class TokenView:
     revoked: bool
     scope: str = "write"
     expires_at: datetime | None = None
-
-    def expired(self, now: datetime) -> bool:
-        return self.expires_at is not None and self.expires_at <= now
+    expired: bool = False  # as of when the list was read
 
 
 @dataclass(frozen=True)
@@ -142,8 +140,9 @@ class TokenService:
         with read_only_session(self._sessions) as session:
             rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.user_id)
                                    .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()))
-            return [TokenView(r.id, r.name, r.created_at, r.last_used_at, r.revoked, r.scope, r.expires_at)
-                    for r in rows]
+            now = self._clock()
+            return [TokenView(r.id, r.name, r.created_at, r.last_used_at, r.revoked, r.scope, r.expires_at,
+                              r.expires_at is not None and r.expires_at <= now) for r in rows]
 
     def revoke(self, username: str, token_id: int, actor: str) -> None:
         """Revoke one of ``username``'s tokens.

@@ -54,6 +54,15 @@ _LOGIN_ROW = select(_ACCOUNTS.c.id, _ACCOUNTS.c.password_hash, _ACCOUNTS.c.activ
     _ACCOUNTS.c.username == bindparam("username"))
 
 
+def _may_be_username(text: str) -> bool:
+    """Could ``text`` be stored as a username at all (what a login form may send is anything)?"""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return 0 < len(text) <= 100 and "\x00" not in text
+
+
 def end_sessions(session: Session, user_id: int) -> None:
     """End every session of the account: each session cookie carries the generation it began in."""
     session.execute(update(UserAccount).where(UserAccount.id == user_id)
@@ -262,8 +271,10 @@ class UserService:
         scrypt takes a tenth of a second, and on SQLite a write transaction around it held up every step
         of every case. Unknown and deactivated accounts cost one scrypt too, so timing tells nothing.
         """
-        with read_only_connection(self._sessions) as connection:
-            row = connection.execute(_LOGIN_ROW, {"username": username}).first()
+        row = None
+        if _may_be_username(username):  # a NUL or a lone surrogate would fail in the database driver
+            with read_only_connection(self._sessions) as connection:
+                row = connection.execute(_LOGIN_ROW, {"username": username}).first()
         matches = verify_password(password, row.password_hash if row is not None else self._dummy_hash)
         if row is None or not row.active or not matches:
             return None

@@ -24,7 +24,8 @@ class LoginLog:
 
     def login_failed(self, username: str, remote_addr: str | None) -> None:
         # The attempted name is recorded as typed (shortened): it may be a mistyped real name.
-        self._append("login_failed", "anonymous", {"username": username[:100], "remote_addr": remote_addr})
+        typed = username[:100].encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+        self._append("login_failed", "anonymous", {"username": typed, "remote_addr": remote_addr})
 
     def logged_out(self, username: str, remote_addr: str | None) -> None:
         """Record the logout and end every session of the account: a cookie copied before it is
