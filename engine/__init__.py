@@ -62,6 +62,7 @@ from engine.permissions import (
 from engine.persistence.schema import upgrade as upgrade_schema
 from engine.accounts.opd import OpdView
 from engine.accounts.password_policy import MIN_PASSWORD_LENGTH
+from engine.accounts.login_throttle import LOCK_AFTER, LOCK_FOR
 from engine.accounts.tokens import TOKEN_SCOPES, TokenHolder
 from engine.accounts.profile import ACCOUNT_FIELDS, AccountData
 from engine.reading.case_pages import RequesterCasePage, TaskPage
@@ -87,6 +88,7 @@ __all__ = [
     "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
     "CATCH_UP_POLICIES", "ScheduleView",
     "UserView", "Person", "AccountData", "ACCOUNT_FIELDS", "MIN_PASSWORD_LENGTH", "TOKEN_SCOPES", "TokenHolder",
+    "LOCK_AFTER", "LOCK_FOR",
     "TaskView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
     "MANDATE_KINDS", "AttachmentView", "HistoryStep", "DraftView", "MAX_DRAFT_BYTES",
     "RequesterCasePage", "RegistrationForm", "OpdView", "CommentView", "MAX_COMMENT_LENGTH",

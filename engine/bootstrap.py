@@ -19,6 +19,7 @@ from engine.audit.export import AuditExporter
 from engine.audit.history import CaseHistories
 from engine.audit.log import AuditLog
 from engine.audit.login_log import LoginLog
+from engine.accounts.login_throttle import LoginThrottle
 from engine.audit.read_log import ReadLog
 from engine.audit.attempts import AttemptLog
 from engine.audit.replay import ReplayVerifier
@@ -144,7 +145,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         read_log=read_log, checkpoints=Checkpoints(sessions, clock), histories=histories, replay=replay,
         audit_export=AuditExporter(sessions, histories, replay, read_log, settings.attachments_dir, clock),
         audit_log=AuditLog(sessions), audit_verifier=AuditVerifier(sessions, settings.attachments_dir),
-        logins=LoginLog(sessions, clock), parser=parser,
+        logins=LoginLog(sessions, LoginThrottle(sessions, roles, clock), clock), parser=parser,
         cases=CaseFiles(sessions, queries, definitions, forms, roles, permissions, users, attachments,
                         calendar, drafts, opds, clock),
         catalog=catalog, attachments=attachments, drafts=drafts,

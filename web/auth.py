@@ -2,6 +2,8 @@
 (``requires``)."""
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from functools import wraps
 from typing import Any, Callable, TypeVar, cast
 from urllib.parse import urlsplit
@@ -11,7 +13,7 @@ from flask_babel import LazyString, gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from engine import ActiveMandate, Authority, is_admin, TokenHolder, UserView
+from engine import LOCK_FOR, ActiveMandate, Authority, is_admin, TokenHolder, UserView
 from web.current import current_alur
 
 bp = Blueprint("auth", __name__)
@@ -136,19 +138,38 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Show the login form; on success start a fresh session."""
     if request.method == "GET":
         return render_template("auth/login.html", username="")
-    username = request.form.get("username", "").strip()
-    user = current_alur().users.authenticate(username, request.form.get("password", ""))
+    alur, username = current_alur(), request.form.get("username", "").strip()
+    wait = alur.logins.wait(username)
+    if wait is not None:  # a growing wait after failures in a row, or a lockout: the password is not checked
+        flash(_wait_message(wait), "error")
+        return render_template("auth/login.html", username=username), 429, {"Retry-After": str(_seconds(wait))}
+    user = alur.users.authenticate(username, request.form.get("password", ""))
     if user is None:
-        current_alur().logins.login_failed(username, request.remote_addr)
+        if alur.logins.login_failed(username, request.remote_addr):
+            flash(_wait_message(alur.logins.wait(username) or LOCK_FOR), "error")
+            return render_template("auth/login.html", username=username), 429
         flash(gettext("Nama pengguna atau kata sandi salah, atau akun tidak aktif."), "error")
         return render_template("auth/login.html", username=username), 401
     sign_in(user)
     current_alur().logins.login_succeeded(user.username, request.remote_addr)
     return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+
+
+def _seconds(wait: timedelta) -> int:
+    return max(1, math.ceil(wait.total_seconds()))
+
+
+def _wait_message(wait: timedelta) -> str:
+    """The same words for a short wait and a lockout, for every account name typed."""
+    seconds = _seconds(wait)
+    if seconds < 60:
+        return gettext("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(n)d detik.", n=seconds)
+    return gettext("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(n)d menit.",
+                   n=math.ceil(seconds / 60))
 
 
 @bp.post("/keluar")

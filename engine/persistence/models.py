@@ -231,6 +231,10 @@ class UserAccount(Base):
     # Part of every session cookie: raised by logout, a password change or reset and deactivation, so
     # every session signed in before ends at once (engine/accounts/users.py).
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Wrong passwords in a row, and the lockout they led to (engine/accounts/login_throttle.py).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 class Opd(Base):

@@ -9,6 +9,7 @@ import pytest
 from engine_helpers import PASSWORD
 from sqlalchemy import select
 
+from engine.accounts.login_throttle import LOCK_AFTER, LOCK_FOR, delay_after
 from engine.accounts.password_policy import check_password, common_passwords
 from engine.accounts.tokens import TokenService
 from engine.errors import InvalidInput, PermissionDenied
@@ -144,3 +145,21 @@ def test_an_auditor_gets_read_tokens_only(sop_alur):
     assert sop_alur.tokens.issue("auditor1", "audit", actor="auditor1").scope == "read"
     with pytest.raises(PermissionDenied):
         sop_alur.tokens.issue("auditor1", "audit", actor="auditor1", scope="write")
+
+
+def test_failures_in_a_row_grow_the_wait_then_lock_and_a_success_resets(sop_alur, clock):
+    assert [delay_after(n).total_seconds() for n in (0, 2, 3, 4, 5, 9, 30)] == [0, 0, 2, 4, 8, 60, 60]
+    sop_alur.users.add_user("budi", "Budi", PASSWORD, {"pengelola_ti"})
+    sop_alur.users.add_user("admin", "Admin", PASSWORD, {"admin_sistem"})
+    assert sop_alur.logins.wait("budi") is None and sop_alur.logins.wait("tidak_ada") is None
+    assert [sop_alur.logins.login_failed("budi", "10.0.0.1") for _ in range(2)] == [False, False]
+    assert sop_alur.logins.wait("budi") is None
+    sop_alur.logins.login_succeeded("budi", "10.0.0.1")
+    locked = [sop_alur.logins.login_failed("budi", "10.0.0.1") for _ in range(LOCK_AFTER)]
+    assert locked == [False] * (LOCK_AFTER - 1) + [True]  # the success before started the count again
+    assert sop_alur.logins.wait("budi") == LOCK_FOR
+    assert [n.kind for n in sop_alur.notifications.list("budi")] == ["login_locked"]
+    assert [n.kind for n in sop_alur.notifications.list("admin")] == ["login_locked"]
+    clock.advance(minutes=15, seconds=1)
+    assert sop_alur.logins.wait("budi") is None
+    assert sop_alur.logins.login_failed("budi\x00", "10.0.0.1") is False  # a name no account can have

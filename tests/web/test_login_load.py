@@ -21,7 +21,9 @@ def test_wrong_logins_do_not_stall_or_break_case_work(alur, template, tmp_path: 
     costly = open_alur(make_settings(tmp_path, alur.settings.database_url, scrypt_n=REAL_SCRYPT_N), clock=clock)
     costly.definitions.adopt(template[1])
     try:
-        app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "ALUR": costly})
+        # Flask-Limiter off: the attack must reach the password check, which is what used to stall writes
+        app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "ALUR": costly,
+                          "RATELIMIT_ENABLED": False})
         stop = threading.Event()
         attack_statuses: list[int] = []
         case_statuses: list[int] = []
@@ -64,7 +66,8 @@ def test_wrong_logins_do_not_stall_or_break_case_work(alur, template, tmp_path: 
             thread.join(timeout=60)
         assert not worker.is_alive()
         assert case_statuses == [302] * (2 * CASES), case_statuses
-        assert attack_statuses and set(attack_statuses) == {401}, set(attack_statuses)
+        # 401, or 429 once the attacked account's wait grows (engine/accounts/login_throttle.py)
+        assert 401 in attack_statuses and set(attack_statuses) <= {401, 429}, set(attack_statuses)
         assert not any("database is locked" in body or "sedang diubah" in body for body in bodies)
         assert {costly.queries.task(t).state for t in completed} == {"completed"} and len(completed) == CASES
     finally:

@@ -1,4 +1,5 @@
-"""login security: a session generation on each account; API tokens with an expiry and a scope
+"""login security: a session generation and a failed-login count on each account; API tokens with an
+expiry and a scope
 
 Revision ID: 0006_login_security
 Revises: 0005_account_data
@@ -22,6 +23,9 @@ EXISTING_TOKEN_LIFETIME = timedelta(days=90)
 def upgrade() -> None:
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('failed_logins', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('last_failed_login_at', engine.persistence.models.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('locked_until', engine.persistence.models.UTCDateTime(), nullable=True))
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.add_column(sa.Column('expires_at', engine.persistence.models.UTCDateTime(), nullable=True))
         # Tokens issued before scopes existed could write; they keep doing so until they expire.
@@ -37,4 +41,7 @@ def downgrade() -> None:
         batch_op.drop_column('scope')
         batch_op.drop_column('expires_at')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_column('locked_until')
+        batch_op.drop_column('last_failed_login_at')
+        batch_op.drop_column('failed_logins')
         batch_op.drop_column('session_generation')
