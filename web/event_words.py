@@ -52,6 +52,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     # people, access and the office
     "login": lazy_gettext("Masuk"),
     "login_failed": lazy_gettext("Gagal masuk"),
+    "login_locked": lazy_gettext("Akun dikunci sementara (terlalu banyak percobaan masuk gagal)"),
     "logout": lazy_gettext("Keluar"),
     "api_token_issued": lazy_gettext("Token API dibuat"),
     "api_token_revoked": lazy_gettext("Token API dicabut"),
