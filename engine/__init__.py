@@ -68,6 +68,9 @@ from engine.permissions import (
 from engine.runtime.incidents import IncidentView, StepFailed
 from engine.persistence.schema import upgrade as upgrade_schema
 from engine.accounts.opd import OpdView
+from engine.accounts.password_policy import MIN_PASSWORD_LENGTH
+from engine.accounts.login_throttle import LOCK_AFTER, LOCK_FOR
+from engine.accounts.tokens import TOKEN_SCOPES, TokenHolder
 from engine.accounts.profile import ACCOUNT_FIELDS, AccountData
 from engine.accounts.saved_filters import MAX_SAVED_FILTERS, SavedFilterView
 from engine.reading.case_pages import RequesterCasePage, TaskPage
@@ -95,7 +98,8 @@ __all__ = [
     "IncidentView", "StepFailed", "is_admin", "is_read_only", "may_audit", "may_handle_incidents", "may_model",
     "may_read_models", "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model",
     "DOCUMENT_FORMAT", "CATCH_UP_POLICIES", "ScheduleView",
-    "UserView", "Person", "AccountData", "ACCOUNT_FIELDS",
+    "UserView", "Person", "AccountData", "ACCOUNT_FIELDS", "MIN_PASSWORD_LENGTH", "TOKEN_SCOPES", "TokenHolder",
+    "LOCK_AFTER", "LOCK_FOR",
     "TaskView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
     "MANDATE_KINDS", "AttachmentView", "UploadTarget", "PREVIEW_TYPES", "HistoryStep", "DraftView",
     "MAX_DRAFT_BYTES", "CaseSummary",

@@ -20,6 +20,7 @@ from engine.audit.export import AuditExporter
 from engine.audit.history import CaseHistories
 from engine.audit.log import AuditLog
 from engine.audit.login_log import LoginLog
+from engine.accounts.login_throttle import LoginThrottle
 from engine.audit.read_log import ReadLog
 from engine.audit.attempts import AttemptLog
 from engine.audit.replay import ReplayVerifier
@@ -154,11 +155,11 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         replay=replay,
         audit_export=AuditExporter(sessions, histories, replay, read_log, settings.attachments_dir, clock),
         audit_log=AuditLog(sessions), audit_verifier=AuditVerifier(sessions, settings.attachments_dir),
-        logins=LoginLog(sessions, clock), parser=parser,
+        logins=LoginLog(sessions, LoginThrottle(sessions, roles, clock), clock), parser=parser,
         cases=CaseFiles(make_read_sessions(db), queries, definitions, forms, roles, permissions, users, attachments,
                         calendar, drafts, opds, clock),
         catalog=catalog, attachments=attachments, drafts=drafts,
-        tokens=TokenService(sessions, users, clock), versions=Versions(sessions),
+        tokens=TokenService(sessions, users, clock, settings.api_token_lifetime), versions=Versions(sessions),
         migrator=CaseMigrator(sessions, definitions, calendar, clock),
         sop_documents=SopDocuments(sessions, roles, Organisation(logo=settings.sop_logo), chromium=settings.chromium,
                                    identities=sop_identities),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -53,6 +54,7 @@ class Settings:
     # scrypt's cost (N) for new password hashes. Each hash records its own parameters, so accounts
     # hashed at another cost still log in; the tests lower it (a real hash costs about 0.1 s).
     scrypt_n: int = 2 ** 15
+    api_token_lifetime: timedelta = timedelta(days=90)  # how long a new API token works
     # Where people reach Alur (e.g. https://alur.diskominfo.kaltimprov.go.id): e-mails link to the
     # task or case under it. None: e-mails carry no link.
     public_url: str | None = None
@@ -96,6 +98,7 @@ def settings_from_env() -> Settings:
         checkpoint_dir=Path(os.environ.get("ALUR_CHECKPOINT_DIR") or root / "checkpoints"),
         sop_logo=sop_logo_from_env(root),
         max_step_instances=int(os.environ.get("ALUR_MAX_STEP_INSTANCES", "100")),
+        api_token_lifetime=timedelta(days=float(os.environ.get("ALUR_API_TOKEN_LIFETIME_DAYS", "90"))),
     )
 
 

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine import Alur, open_alur, PROJECT_ROOT, settings_from_env
 from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, event_words, formatting, inbox,
-                 incidents, input_guard, leave_admin, mandates, notifications, people, processes, tasks)
+                 incidents, input_guard, leave_admin, limits, mandates, notifications, people, processes, tasks)
 from web import api_audit  # noqa: F401  (its routes join the api blueprint)
 from web.modeler import bp as modeler_bp
 
@@ -74,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(modeler_bp)
+    limits.register(app)
     app.before_request(_remember_language)
     app.after_request(_security_headers)
     return app

@@ -6,8 +6,10 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine import InvalidInput
+from engine import MIN_PASSWORD_LENGTH, EngineError, InvalidInput, is_read_only
+from web.auth import sign_in
 from web.current import current_alur
+from web.errors import status_of
 
 bp = Blueprint("account", __name__, url_prefix="/akun")
 
@@ -15,21 +17,35 @@ bp = Blueprint("account", __name__, url_prefix="/akun")
 @bp.get("")
 @login_required
 def index() -> str:
-    return render_template("account/index.html", tokens=current_alur().tokens.list_tokens(current_user.username),
-                           issued=None, **_notification_settings())
+    return _page()
+
+
+def _page(**extra: object) -> str:
+    alur, me = current_alur(), current_user.username
+    context: dict[str, object] = {
+        "tokens": alur.tokens.list_tokens(me), "issued": None, "password_errors": {}, "token_error": None,
+        "min_password": MIN_PASSWORD_LENGTH, "read_only": is_read_only(current_user.roles),
+        "token_days": alur.settings.api_token_lifetime.days, **_notification_settings()}
+    return render_template("account/index.html", **{**context, **extra})
 
 
 @bp.post("/sandi")
 @login_required
-def change_password() -> Response:
-    """Change one's own password; the current one is asked again."""
-    alur, user = current_alur(), current_user.username
-    if alur.users.authenticate(user, request.form.get("current_password", "")) is None:
-        raise InvalidInput(gettext("Kata sandi saat ini salah."), field="current_password")
-    if request.form.get("new_password") != request.form.get("new_password_again"):
-        raise InvalidInput(gettext("Kedua isian kata sandi baru tidak sama."), field="new_password_again")
-    alur.users.set_password(user, request.form.get("new_password", ""), actor=user)
-    flash(gettext("Kata sandi diganti."), "success")
+def change_password() -> Response | tuple[str, int]:
+    """Change one's own password; the current one is asked again. A mistake re-renders the page with
+    the message next to its field. Every other session of the account ends; this one starts afresh."""
+    alur, user, form = current_alur(), current_user.username, request.form
+    try:
+        if alur.users.authenticate(user, form.get("current_password", "")) is None:
+            raise InvalidInput(gettext("Kata sandi saat ini salah."), field="current_password")
+        if form.get("new_password") != form.get("new_password_again"):
+            raise InvalidInput(gettext("Kedua isian kata sandi baru tidak sama."), field="new_password_again")
+        alur.users.set_password(user, form.get("new_password", ""), actor=user)
+    except InvalidInput as exc:
+        field = {"password": "new_password"}.get(str(exc.context.get("field")), str(exc.context.get("field")))
+        return _page(password_errors={field: exc.message}), status_of(exc)
+    sign_in(alur.users.get(user))
+    flash(gettext("Kata sandi diganti. Sesi lain dan semua token API akun ini sudah diakhiri."), "success")
     return redirect(url_for("account.index"))
 
 
@@ -45,12 +61,15 @@ def set_email_mode() -> Response:
 
 @bp.post("/token")
 @login_required
-def issue_token() -> str:
-    """Issue an API token and show it once."""
+def issue_token() -> str | tuple[str, int]:
+    """Issue an API token and show it once (auditors: read scope only)."""
     user = current_user.username
-    issued = current_alur().tokens.issue(user, request.form.get("name", ""), actor=user)
-    return render_template("account/index.html", tokens=current_alur().tokens.list_tokens(user), issued=issued,
-                           **_notification_settings())
+    scope = "read" if is_read_only(current_user.roles) else request.form.get("scope", "write")
+    try:
+        issued = current_alur().tokens.issue(user, request.form.get("name", ""), actor=user, scope=scope)
+    except EngineError as exc:
+        return _page(token_error=exc.message), status_of(exc)
+    return _page(issued=issued)
 
 
 def _notification_settings() -> dict[str, object]:

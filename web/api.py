@@ -15,11 +15,12 @@ from werkzeug.wrappers import Response
 from engine import (ACCOUNT_FIELDS, INBOX_TABS, AccountData, DraftNotFound, DraftView, InvalidInput,
                     PermissionDenied, RequesterCasePage, UploadTarget, is_admin, may_audit, parse_search)
 from web.api_spec import openapi_document
-from web.auth import bearer_user
+from web.auth import bearer_token, bearer_user
 from web.errors import json_error
 from web.current import current_alur
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def to_json(value: Any) -> Any:
@@ -41,12 +42,15 @@ def to_json(value: Any) -> Any:
 def _authenticate() -> Any:
     if request.endpoint == "api.openapi":
         return None
-    user = bearer_user()
-    if user is None:
-        response, status = json_error(401, "unauthorized", gettext("Token API tidak ada atau tidak sah."))
+    holder = bearer_token()
+    if holder is None:
+        response, status = json_error(401, "unauthorized",
+                                      gettext("Token API tidak ada, tidak sah, sudah dicabut atau kedaluwarsa."))
         response.headers["WWW-Authenticate"] = 'Bearer realm="alur"'
         return response, status
-    g.api_user = user.username
+    if request.method not in SAFE_METHODS and not holder.may_write:
+        return json_error(403, "token_read_only", gettext("Token ini hanya untuk membaca (cakupan baca)."))
+    g.api_user = holder.user.username
     return None
 
 

@@ -2,6 +2,8 @@
 (``requires``)."""
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from functools import wraps
 from typing import Any, Callable, TypeVar, cast
 from urllib.parse import urlsplit
@@ -11,7 +13,7 @@ from flask_babel import LazyString, gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from engine import ActiveMandate, Authority, is_admin, UserView
+from engine import LOCK_FOR, ActiveMandate, Authority, is_admin, TokenHolder, UserView
 from web.current import current_alur
 
 bp = Blueprint("auth", __name__)
@@ -20,16 +22,17 @@ login_manager = LoginManager()
 
 
 class WebUser(UserMixin):
-    """The logged-in account; Flask-Login keeps only the username in the session."""
+    """The logged-in account; Flask-Login keeps only "<generation>:<username>" in the session."""
 
-    def __init__(self, view: UserView, unread_notifications: int | None = None,
+    def __init__(self, view: UserView, generation: int, unread_notifications: int | None = None,
                  mandates: tuple[ActiveMandate, ...] | None = None) -> None:
         self.view = view
+        self.generation = generation  # the account's session generation this session began in
         self.unread_notifications = unread_notifications  # read with the account, for the bell
         self._mandates = mandates  # read with the account: the Plh/Plt mandates held now
 
     def get_id(self) -> str:
-        return self.view.username
+        return f"{self.generation}:{self.view.username}"
 
     @property
     def is_active(self) -> bool:
@@ -72,22 +75,41 @@ def init_login(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(username: str) -> WebUser | None:
-    """Read on every signed-in request, so a deactivated account or a role change applies at once."""
-    signed_in = current_alur().queries.signed_in_user(username)
+def _load_user(session_id: str) -> WebUser | None:
+    """Read on every signed-in request, so a deactivated account, a role change, a logout elsewhere
+    or a password change applies at once: the session's generation must still be the account's."""
+    generation, _, username = session_id.partition(":")
+    if not generation.isdigit() or not username:
+        return None  # a cookie from before session generations, or forged: sign in again
+    signed_in = current_alur().queries.signed_in_user(username, int(generation))
     if signed_in is None:
         return None
-    return WebUser(signed_in.user, signed_in.unread_notifications, signed_in.mandates)
+    return WebUser(signed_in.user, int(generation), signed_in.unread_notifications, signed_in.mandates)
+
+
+def sign_in(user: UserView) -> None:
+    """Start a fresh session for ``user`` in the account's current session generation."""
+    lang = session.get("lang")
+    session.clear()  # no session fixation: the pre-login session is dropped
+    if lang:
+        session["lang"] = lang
+    login_user(WebUser(user, current_alur().users.session_generation(user.username)))
+
+
+def bearer_token() -> TokenHolder | None:
+    """The request's ``Authorization: Bearer`` token with its owner and scope, checked once per
+    request (the auditors' guard and the API both ask)."""
+    if "bearer_token" not in g:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        token = token.strip()
+        g.bearer_token = current_alur().tokens.authenticate(token) if scheme.lower() == "bearer" and token else None
+    return g.bearer_token  # type: ignore[no-any-return]
 
 
 def bearer_user() -> UserView | None:
-    """The owner of the request's ``Authorization: Bearer`` token, checked once per request (the
-    auditors' guard and the API both ask)."""
-    if "bearer_user" not in g:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        token = token.strip()
-        g.bearer_user = current_alur().tokens.authenticate(token) if scheme.lower() == "bearer" and token else None
-    return g.bearer_user  # type: ignore[no-any-return]
+    """The owner of the request's bearer token (None without a valid one)."""
+    holder = bearer_token()
+    return holder.user if holder is not None else None
 
 
 def requires(rule: Callable[[frozenset[str]], bool], message: LazyString) -> Callable[[View], View]:
@@ -116,23 +138,38 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Show the login form; on success start a fresh session."""
     if request.method == "GET":
         return render_template("auth/login.html", username="")
-    username = request.form.get("username", "").strip()
-    user = current_alur().users.authenticate(username, request.form.get("password", ""))
+    alur, username = current_alur(), request.form.get("username", "").strip()
+    wait = alur.logins.wait(username)
+    if wait is not None:  # a growing wait after failures in a row, or a lockout: the password is not checked
+        flash(_wait_message(wait), "error")
+        return render_template("auth/login.html", username=username), 429, {"Retry-After": str(_seconds(wait))}
+    user = alur.users.authenticate(username, request.form.get("password", ""))
     if user is None:
-        current_alur().logins.login_failed(username, request.remote_addr)
+        if alur.logins.login_failed(username, request.remote_addr):
+            flash(_wait_message(alur.logins.wait(username) or LOCK_FOR), "error")
+            return render_template("auth/login.html", username=username), 429
         flash(gettext("Nama pengguna atau kata sandi salah, atau akun tidak aktif."), "error")
         return render_template("auth/login.html", username=username), 401
-    lang = session.get("lang")
-    session.clear()  # no session fixation: the pre-login session is dropped
-    if lang:
-        session["lang"] = lang
-    login_user(WebUser(user))
+    sign_in(user)
     current_alur().logins.login_succeeded(user.username, request.remote_addr)
     return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+
+
+def _seconds(wait: timedelta) -> int:
+    return max(1, math.ceil(wait.total_seconds()))
+
+
+def _wait_message(wait: timedelta) -> str:
+    """The same words for a short wait and a lockout, for every account name typed."""
+    seconds = _seconds(wait)
+    if seconds < 60:
+        return gettext("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(n)d detik.", n=seconds)
+    return gettext("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(n)d menit.",
+                   n=math.ceil(seconds / 60))
 
 
 @bp.post("/keluar")

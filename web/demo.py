@@ -1,13 +1,20 @@
 """Demo data for the embedded default: one account per role a person holds (group roles come from
 members), and a few requesting units (OPD) of the Pemprov Kaltim with the demo requesters in them.
 
-Username = the role key (``pengelola_ti``), password = ``demo-`` + the role key (``demo-pengelola_ti``).
+Username = the role key (``pengelola_ti``), password = ``demo-`` + the role key (``demo-pengelola_ti``),
+with ``-kaltim`` added when that is shorter than the password policy's minimum (``demo-isp-kaltim``).
 """
 from __future__ import annotations
 
-from engine import Alur, RoleCatalog
+from engine import MIN_PASSWORD_LENGTH, Alur, RoleCatalog
 
 DEMO_PASSWORD_PREFIX = "demo-"
+
+
+def demo_password(username: str) -> str:
+    """The demo account's password, long enough for the password policy."""
+    password = DEMO_PASSWORD_PREFIX + username
+    return password if len(password) >= MIN_PASSWORD_LENGTH else password + "-kaltim"
 # Short names as colleagues say them; the full titles are in roles.toml.
 SHORT_TITLES = {
     "kepala_dinas": "Kepala Dinas", "kasubag_tu": "Kasubag TU", "pejabat_administrator_tik": "Kabid TIK",
@@ -46,7 +53,7 @@ def demo_nip(index: int) -> str:
 
 def demo_accounts(roles: RoleCatalog) -> list[tuple[str, str, str]]:
     """(username, full name, password) for every base role of the catalogue."""
-    return [(role.key, f"{SHORT_TITLES.get(role.key, role.title)} (demo)", DEMO_PASSWORD_PREFIX + role.key)
+    return [(role.key, f"{SHORT_TITLES.get(role.key, role.title)} (demo)", demo_password(role.key))
             for role in roles.roles.values() if not role.is_group]
 
 

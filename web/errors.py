@@ -48,7 +48,7 @@ def _titles() -> dict[int, str]:
             403: gettext("Akses ditolak"), 404: gettext("Tidak ditemukan"),
             405: gettext("Metode tidak diizinkan"), 409: gettext("Sudah berubah"),
             413: gettext("Berkas terlalu besar"), 422: gettext("Data tidak dapat diterima"),
-            500: gettext("Terjadi kesalahan pada server")}
+            429: gettext("Terlalu banyak permintaan"), 500: gettext("Terjadi kesalahan pada server")}
 
 
 def _default_messages() -> dict[int, str]:

@@ -59,6 +59,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     # people, access and the office
     "login": lazy_gettext("Masuk"),
     "login_failed": lazy_gettext("Gagal masuk"),
+    "login_locked": lazy_gettext("Akun dikunci sementara (terlalu banyak percobaan masuk gagal)"),
     "logout": lazy_gettext("Keluar"),
     "saved_filter_created": lazy_gettext("Filter pencarian disimpan"),
     "saved_filter_renamed": lazy_gettext("Filter pencarian diganti namanya"),

@@ -9,23 +9,23 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.opd import opd_row
+from engine.accounts.password_policy import check_password
 from engine.accounts.profile import ACCOUNT_FIELDS, AccountData, clean_account_data, people
 from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
 from engine.worktime.work_calendar import WITA
 from engine.errors import Conflict, InvalidInput, UserNotFound
-from engine.persistence.db import read_only_session
-from engine.persistence.models import UserAccount, UserRole
+from engine.persistence.db import read_only_connection, read_only_session
+from engine.persistence.models import ApiToken, UserAccount, UserRole
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.values import Person, UserView
 
 _SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
-MIN_PASSWORD_LENGTH = 8
 
 
 def hash_password(password: str, n: int = _SCRYPT["n"]) -> str:
@@ -48,9 +48,37 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
+_ACCOUNTS = UserAccount.__table__
+# What a login reads: the hash and whether the account may sign in (one statement, no write lock).
+_LOGIN_ROW = select(_ACCOUNTS.c.id, _ACCOUNTS.c.password_hash, _ACCOUNTS.c.active).where(
+    _ACCOUNTS.c.username == bindparam("username"))
+
+
+def _may_be_username(text: str) -> bool:
+    """Could ``text`` be stored as a username at all (what a login form may send is anything)?"""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return 0 < len(text) <= 100 and "\x00" not in text
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """End every session of the account: each session cookie carries the generation it began in."""
+    session.execute(update(UserAccount).where(UserAccount.id == user_id)
+                    .values(session_generation=UserAccount.session_generation + 1))
+
+
 ACTIVE_USER_ROLES = (
     select(UserRole.role_key).join(UserAccount, UserAccount.id == UserRole.user_id)
     .where(UserAccount.username == bindparam("username"), UserAccount.active.is_(True)))
+
+
+ACTIVE_USER_VIEW = (
+    select(_ACCOUNTS.c.id.label("user_id"), _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email,
+           _ACCOUNTS.c.opd_id, _ACCOUNTS.c.email_mode, UserRole.__table__.c.role_key)
+    .outerjoin(UserRole.__table__, UserRole.__table__.c.user_id == _ACCOUNTS.c.id)
+    .where(_ACCOUNTS.c.username == bindparam("username"), _ACCOUNTS.c.active.is_(True)))
 
 
 def active_user_view(rows: Sequence[Any]) -> UserView | None:
@@ -91,6 +119,8 @@ class UserService:
         self._roles = roles
         self._clock = clock
         self._scrypt_n = scrypt_n
+        # Checked when the account is unknown, so that a miss costs what a wrong password costs.
+        self._dummy_hash = hash_password(secrets.token_urlsafe(16), scrypt_n)
 
     def add_user(self, username: str, full_name: str, password: str, roles: set[str] | frozenset[str] = frozenset(),
                  actor: str = "system", email: str | None = None, opd_id: int | None = None,
@@ -102,8 +132,7 @@ class UserService:
         if not username or not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
             raise InvalidInput("Nama pengguna hanya boleh huruf, angka, titik, garis bawah atau tanda minus",
                                field="username")
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidInput(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter", field="password")
+        check_password(password, username)
         self._check_roles(roles)
         data = clean_account_data(AccountData(full_name, nip, jabatan, unit_kerja, email, phone), username,
                                   self._clock().astimezone(WITA).date())
@@ -200,31 +229,58 @@ class UserService:
             return _view(work.session, user)
 
     def set_active(self, username: str, active: bool, actor: str = "system") -> UserView:
+        """Activate or deactivate an account; deactivation ends its sessions (its tokens stop with it)."""
         with UnitOfWork.begin(self._sessions) as work:
             user = self._get(work.session, username)
             user.active = active
+            if not active:
+                end_sessions(work.session, user.id)
             work.record(SYSTEM_CHAIN, "user_activated" if active else "user_deactivated", actor=actor,
                         at=self._clock(), payload={"username": username})
             return _view(work.session, user)
 
     def set_password(self, username: str, password: str, actor: str = "system") -> None:
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidInput(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter", field="password")
+        """Set a new password (one's own change or an admin reset): every session of the account ends
+        and every API token is revoked, so whoever held the old password holds nothing any more.
+
+        :raises InvalidInput: the password breaks the policy (engine/accounts/password_policy.py)
+        :raises UserNotFound:
+        """
+        check_password(password, username)
+        password_hash = hash_password(password, self._scrypt_n)  # before the write lock: scrypt is slow
         with UnitOfWork.begin(self._sessions) as work:
-            self._get(work.session, username).password_hash = hash_password(password, self._scrypt_n)
+            user = self._get(work.session, username)
+            user.password_hash = password_hash
+            end_sessions(work.session, user.id)
+            revoked = work.connection.execute(
+                update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+                .values(revoked=True)).rowcount
             work.record(SYSTEM_CHAIN, "user_password_changed", actor=actor, at=self._clock(),
-                        payload={"username": username})
+                        payload={"username": username, "tokens_revoked": revoked})
+
+    def session_generation(self, username: str) -> int:
+        """The generation a new session of this account begins in (0 for an unknown account)."""
+        with read_only_connection(self._sessions) as connection:
+            return connection.scalar(select(_ACCOUNTS.c.session_generation)
+                                     .where(_ACCOUNTS.c.username == username)) or 0
 
     def authenticate(self, username: str, password: str) -> UserView | None:
-        """The active user with these credentials, or None (the caller logs the attempt)."""
-        with self._sessions() as session:
-            user = session.scalar(select(UserAccount).where(UserAccount.username == username))
-            if user is None:
-                verify_password(password, hash_password("timing-equaliser", self._scrypt_n))
-                return None
-            if not user.active or not verify_password(password, user.password_hash):
-                return None
-            return _view(session, user)
+        """The active user with these credentials, or None (the caller logs the attempt).
+
+        The row is read without a write lock and the hash is checked after the connection is returned:
+        scrypt takes a tenth of a second, and on SQLite a write transaction around it held up every step
+        of every case. Unknown and deactivated accounts cost one scrypt too, so timing tells nothing.
+        """
+        row = None
+        if _may_be_username(username):  # a NUL or a lone surrogate would fail in the database driver
+            with read_only_connection(self._sessions) as connection:
+                row = connection.execute(_LOGIN_ROW, {"username": username}).first()
+        matches = verify_password(password, row.password_hash if row is not None else self._dummy_hash)
+        if row is None or not row.active or not matches:
+            return None
+        with read_only_connection(self._sessions) as connection:
+            rows = connection.execute(ACTIVE_USER_VIEW, {"username": username}).all()
+        return active_user_view(rows)
 
     def people(self) -> dict[str, Person]:
         """Every account's name, jabatan and NIP by username, to show actors of events."""

@@ -3,31 +3,47 @@ besides the views of case files, which ``engine.audit.read_log`` records on each
 """
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.accounts.login_throttle import LoginThrottle
 from engine.audit.chain import SYSTEM_CHAIN
+from engine.persistence.models import UserAccount
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.clock import Clock, utcnow
 
 
 class LoginLog:
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock = utcnow) -> None:
+    def __init__(self, sessions: sessionmaker[Session], throttle: LoginThrottle, clock: Clock = utcnow) -> None:
         self._sessions = sessions
+        self._throttle = throttle
         self._clock = clock
 
-    def login_succeeded(self, username: str, remote_addr: str | None) -> None:
-        self._append("login", username, {"remote_addr": remote_addr})
+    def wait(self, username: str) -> timedelta | None:
+        """How long before ``username`` may try again (None: now); see engine/accounts/login_throttle.py."""
+        return self._throttle.wait(username)
 
-    def login_failed(self, username: str, remote_addr: str | None) -> None:
+    def login_succeeded(self, username: str, remote_addr: str | None) -> None:
+        with UnitOfWork.begin(self._sessions) as work:
+            self._throttle.reset(work.session, username)
+            work.record(SYSTEM_CHAIN, "login", actor=username, at=self._clock(), payload={"remote_addr": remote_addr})
+
+    def login_failed(self, username: str, remote_addr: str | None) -> bool:
+        """Record a failed login (in its own short transaction, after the password check) and count it
+        against the account; returns whether this failure locked the account."""
         # The attempted name is recorded as typed (shortened): it may be a mistyped real name.
-        self._append("login_failed", "anonymous", {"username": username[:100], "remote_addr": remote_addr})
+        typed = username[:100].encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+        with UnitOfWork.begin(self._sessions) as work:
+            work.record(SYSTEM_CHAIN, "login_failed", actor="anonymous", at=self._clock(),
+                        payload={"username": typed, "remote_addr": remote_addr})
+            return self._throttle.count_failure(work, typed, remote_addr) if typed == username else False
 
     def logged_out(self, username: str, remote_addr: str | None) -> None:
-        self._append("logout", username, {"remote_addr": remote_addr})
-
-    def _append(self, event_type: str, actor: str, payload: dict[str, Any], instance_id: int | None = None) -> None:
+        """Record the logout and end every session of the account: a cookie copied before it is
+        worth nothing after (the generation it carries is gone)."""
         with UnitOfWork.begin(self._sessions) as work:
-            work.record(SYSTEM_CHAIN, event_type, actor=actor, at=self._clock(), payload=payload,
-                        instance_id=instance_id)
+            work.session.execute(update(UserAccount).where(UserAccount.username == username)
+                                 .values(session_generation=UserAccount.session_generation + 1))
+            work.record(SYSTEM_CHAIN, "logout", actor=username, at=self._clock(), payload={"remote_addr": remote_addr})

@@ -296,6 +296,13 @@ class UserAccount(Base):
     jabatan: Mapped[Optional[str]] = mapped_column(String(200))
     unit_kerja: Mapped[Optional[str]] = mapped_column(String(200))
     phone: Mapped[Optional[str]] = mapped_column(String(30))
+    # Part of every session cookie: raised by logout, a password change or reset and deactivation, so
+    # every session signed in before ends at once (engine/accounts/users.py).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Wrong passwords in a row, and the lockout they led to (engine/accounts/login_throttle.py).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 class Opd(Base):
@@ -360,6 +367,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # None: never (set by the migration)
+    scope: Mapped[str] = mapped_column(String(10), default="read", server_default="write")  # read or write
 
 
 class Notification(Base):

@@ -156,11 +156,13 @@ class Queries:
                 found.append(min(inbox_count(connection, plan, query), COUNT_CAP + 1))
             return found
 
-    def signed_in_user(self, username: str) -> SignedInUser | None:
+    def signed_in_user(self, username: str, generation: int) -> SignedInUser | None:
         """An active account with its roles, its unread notifications and the mandates it holds now, in
-        one statement: what every signed-in page reads (the bell is on each of them)."""
+        one statement: what every signed-in page reads (the bell is on each of them). None also when the
+        session began in an earlier ``generation`` (a logout, password change or deactivation since)."""
         with read_only_connection(self._sessions) as connection:
-            rows = connection.execute(_SIGNED_IN_USER, {"username": username, "now": self._clock()}).all()
+            rows = connection.execute(_SIGNED_IN_USER, {"username": username, "now": self._clock(),
+                                                        "generation": generation}).all()
         user = active_user_view(rows)
         return SignedInUser(user, rows[0].unread, parse_mandates(rows[0].mandates)) if user is not None else None
 
@@ -323,7 +325,8 @@ _SIGNED_IN_USER = (
            _ACCOUNTS.c.opd_id, _ACCOUNTS.c.email_mode, _ROLES.c.role_key,
            UNREAD_COUNT.scalar_subquery().label("unread"), mandates_held(_USERNAME, now_param()).label("mandates"))
     .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
-    .where(_ACCOUNTS.c.username == _USERNAME, _ACCOUNTS.c.active.is_(True)))
+    .where(_ACCOUNTS.c.username == _USERNAME, _ACCOUNTS.c.active.is_(True),
+           _ACCOUNTS.c.session_generation == bindparam("generation")))
 
 
 def _narrowed(condition: Any, overdue: bool, with_process: bool) -> Any:

@@ -156,3 +156,13 @@ def test_opd_list_kept_from_the_command_line(cli):
                                                 "order by id")]
     assert kinds == ["opd_added", "opd_added", "opd_changed", "opd_changed", "opd_changed"]
     assert "OK" in cli("audit", "verify")
+
+
+def test_the_command_line_refuses_a_weak_password_with_a_message(cli):
+    cli("init")
+    out = cli("user", "add", "budi", "--password", "12345678", "--role", "pengelola_ti", expect=2)
+    assert "minimal 12 karakter" in out and "Traceback" not in out
+    out = cli("user", "add", "budi", "--password", "password123456", "--role", "pengelola_ti", expect=2)
+    assert "terlalu umum" in out
+    with sqlite3.connect(cli.db) as conn:
+        assert conn.execute("select count(*) from user_account").fetchone()[0] == 0

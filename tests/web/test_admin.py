@@ -28,11 +28,11 @@ def test_admin_lists_and_adds_users(alur, client):
 def test_admin_add_user_refusals_keep_the_form(alur, client):
     login(client, "admin_sistem")
     short = client.post("/admin/pengguna", data={"username": "budi", "full_name": "Budi", "password": "pendek"})
-    assert short.status_code == 422 and "minimal 8 karakter" in short.text and 'value="Budi"' in short.text
+    assert short.status_code == 422 and "minimal 12 karakter" in short.text and 'value="Budi"' in short.text
     duplicate = client.post("/admin/pengguna", data={"username": "kasubag_tu", "full_name": "X",
-                                                     "password": "rahasia-123"})
+                                                     "password": "rahasia-uji-123"})
     assert duplicate.status_code == 409 and "sudah ada" in duplicate.text
-    unknown = client.post("/admin/pengguna", data={"username": "c", "full_name": "C", "password": "rahasia-123",
+    unknown = client.post("/admin/pengguna", data={"username": "c", "full_name": "C", "password": "rahasia-uji-123",
                                                    "roles": ["raja"]})
     assert unknown.status_code == 422 and "Peran tidak dikenal: raja" in unknown.text
 
@@ -54,15 +54,16 @@ def test_admin_sets_roles_deactivates_and_resets_password(alur, client):
 def test_change_own_password(alur, client):
     login(client, "pengelola_ti")
     assert "Ganti kata sandi" in client.get("/akun").text
-    wrong = client.post("/akun/sandi", data={"current_password": "x", "new_password": "baru-12345",
-                                              "new_password_again": "baru-12345"})
+    wrong = client.post("/akun/sandi", data={"current_password": "x", "new_password": "sandi-baru-12345",
+                                              "new_password_again": "sandi-baru-12345"})
     assert wrong.status_code == 422 and "Kata sandi saat ini salah" in wrong.text
-    differ = client.post("/akun/sandi", data={"current_password": "demo-pengelola_ti", "new_password": "baru-12345",
+    differ = client.post("/akun/sandi", data={"current_password": "demo-pengelola_ti",
+                                               "new_password": "sandi-baru-12345",
                                                "new_password_again": "baru-54321"})
     assert differ.status_code == 422
-    ok = client.post("/akun/sandi", data={"current_password": "demo-pengelola_ti", "new_password": "baru-12345",
-                                           "new_password_again": "baru-12345"})
-    assert ok.status_code == 302 and alur.users.authenticate("pengelola_ti", "baru-12345")
+    ok = client.post("/akun/sandi", data={"current_password": "demo-pengelola_ti", "new_password": "sandi-baru-12345",
+                                           "new_password_again": "sandi-baru-12345"})
+    assert ok.status_code == 302 and alur.users.authenticate("pengelola_ti", "sandi-baru-12345")
 
 
 def test_api_token_is_shown_once_and_can_be_revoked(client):

@@ -34,7 +34,7 @@ def test_missing_malformed_unknown_or_revoked_token_is_401(alur, client, token):
 def test_token_check_follows_revocation_roles_and_the_owner_and_records_use_once_a_minute(alur, clock):
     tokens = TokenService(alur.sessions, alur.users, clock)
     issued = tokens.issue("pengelola_ti", "uji", actor="pengelola_ti")
-    user = tokens.authenticate(issued.token)
+    user = tokens.authenticate(issued.token).user
     assert (user.username, user.roles) == ("pengelola_ti", alur.users.get("pengelola_ti").roles)
     for wrong in (issued.token + "x", issued.token[:-1], issued.token.removeprefix("alur_"), ""):
         assert tokens.authenticate(wrong) is None, wrong
@@ -46,9 +46,9 @@ def test_token_check_follows_revocation_roles_and_the_owner_and_records_use_once
     tokens.authenticate(issued.token)
     assert tokens.list_tokens("pengelola_ti")[0].last_used_at == clock()
     alur.users.set_roles("pengelola_ti", {"pemeriksa_ti"})
-    assert tokens.authenticate(issued.token).roles == {"pemeriksa_ti"}
+    assert tokens.authenticate(issued.token).user.roles == {"pemeriksa_ti"}
     alur.users.set_roles("pengelola_ti", set())
-    assert tokens.authenticate(issued.token).roles == frozenset()  # no roles is still the owner
+    assert tokens.authenticate(issued.token).user.roles == frozenset()  # no roles is still the owner
     alur.users.set_active("pengelola_ti", False)
     assert tokens.authenticate(issued.token) is None
     alur.users.set_active("pengelola_ti", True)

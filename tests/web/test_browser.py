@@ -16,6 +16,7 @@ from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, PDF, copy_db, ma
 
 from engine.bootstrap import open_alur
 from web import create_app
+from web.demo import demo_password
 
 SHOTS = Path(__file__).parent / "screenshots"
 FORMS = Path(__file__).resolve().parents[2] / "forms"
@@ -35,7 +36,7 @@ def served_alur(template: tuple[Path, dict[int, Any]],
     alur = open_alur(make_settings(folder, f"sqlite:///{folder / 'alur.db'}"))
     alur.definitions.adopt(template[1])
     for username, name in (("staf_a", "Staf A"), ("staf_b", "Staf B")):
-        alur.users.add_user(username, name, f"demo-{username}", {"pengelola_ti"})
+        alur.users.add_user(username, name, demo_password(username), {"pengelola_ti"})
     app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur})
     with served(app) as url:
         yield url, alur
@@ -101,7 +102,7 @@ def desks(browser: Any, server: str) -> Iterator[Desks]:
 def login(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/masuk")
     page.fill("#username", username)
-    page.fill("#password", f"demo-{username}")
+    page.fill("#password", demo_password(username))
     page.click("form button[type=submit]")
     page.wait_for_url(f"{base}/kotak-masuk")
 

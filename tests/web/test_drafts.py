@@ -17,7 +17,7 @@ AUTOSAVE = {"Accept": "application/json"}
 
 def agenda_task(alur):
     """Kasubag TU's agenda step (gjr_02a), waiting in the role's pool; a second holder, tu2."""
-    alur.users.add_user("tu2", "TU Dua", "rahasia-123", {"kasubag_tu"})
+    alur.users.add_user("tu2", "TU Dua", "rahasia-uji-123", {"kasubag_tu"})
     case = start_network_case(alur)
     alur.runner.complete_task(open_task(alur, case).task_id, "pengguna_jaringan", gjr_01_data(alur))
     return open_task(alur, case, "gjr_02a")
@@ -169,7 +169,7 @@ def test_a_draft_is_never_shown_to_a_colleague(alur, app, client):
     login(client, "kasubag_tu")
     client.post(f"/tugas/{task.task_id}/draf", headers=AUTOSAVE, data={"nomor_agenda": "AG/rahasia"})
     colleague = app.test_client()
-    login(colleague, "tu2", "rahasia-123")
+    login(colleague, "tu2", "rahasia-uji-123")
     page = colleague.get(f"/tugas/{task.task_id}").text
     assert "AG/rahasia" not in page and 'id="draft-note"' not in page
     auditor = app.test_client()

@@ -12,6 +12,7 @@ from web_helpers import (BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, copy_db, gjr_01
 
 from engine.bootstrap import open_alur
 from web import create_app
+from web.demo import demo_password
 
 SHOTS = Path(__file__).parent / "screenshots"
 
@@ -25,7 +26,7 @@ def server(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.TempP
     copy_db(template[0], folder / "alur.db")
     alur = open_alur(make_settings(folder, f"sqlite:///{folder / 'alur.db'}"))
     alur.definitions.adopt(template[1])
-    alur.users.add_user("tu2", "TU Dua", "rahasia-123", {"kasubag_tu"})
+    alur.users.add_user("tu2", "TU Dua", "rahasia-uji-123", {"kasubag_tu"})
     app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur})
     with served(app) as url:
         yield url, alur
@@ -55,7 +56,7 @@ def page(browser: Any) -> Iterator[Any]:
 def login(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/masuk")
     page.fill("#username", username)
-    page.fill("#password", f"demo-{username}")
+    page.fill("#password", demo_password(username))
     page.click("form button[type=submit]")
     page.wait_for_url(f"{base}/kotak-masuk")
 

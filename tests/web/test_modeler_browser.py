@@ -25,6 +25,7 @@ from engine.reading.versions import Versions
 from tests.engine.test_migration_of_cases import STEPS, STEPS_V2
 from tests.processes.process_helpers import CAST, PASSWORD, Case
 from web import create_app
+from web.demo import demo_password
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(__file__).parent / "screenshots"
@@ -91,7 +92,7 @@ def add_people(alur: Any) -> None:
 def login(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/masuk")
     page.fill("#username", username)
-    page.fill("#password", f"demo-{username}")
+    page.fill("#password", demo_password(username))
     page.click("form button[type=submit]")
     page.wait_for_url(f"{base}/kotak-masuk")
 

@@ -137,7 +137,7 @@ def test_claim_and_unclaim(alur, client):
 
 
 def test_task_claimed_by_someone_else_is_read_only_and_completing_it_is_409(alur, client):
-    alur.users.add_user("tu2", "TU Dua", "rahasia-123", {"kasubag_tu"})
+    alur.users.add_user("tu2", "TU Dua", "rahasia-uji-123", {"kasubag_tu"})
     case = start_network_case(alur)
     alur.runner.complete_task(open_task(alur, case).task_id, "pengguna_jaringan", gjr_01_data(alur))
     task = open_task(alur, case, "gjr_02a")

@@ -21,7 +21,7 @@ from alur_testing import TEST_SCRYPT_N
 from engine.runtime.attachments import AttachmentStore
 from engine.config import Settings
 from engine.bootstrap import Alur
-from web.demo import DEMO_PASSWORD_PREFIX
+from web.demo import demo_password
 
 ROOT = Path(__file__).resolve().parents[2]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -63,7 +63,7 @@ def copy_db(source: Path, target: Path) -> None:
 
 def login(client: FlaskClient, username: str, password: str | None = None) -> None:
     response = client.post("/masuk", data={"username": username,
-                                           "password": password or DEMO_PASSWORD_PREFIX + username})
+                                           "password": password or demo_password(username)})
     assert response.status_code == 302, response.text
 
 

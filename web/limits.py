@@ -1,0 +1,61 @@
+"""Rate limits (Flask-Limiter): logins per client address and per typed username, and failed API
+tokens per client address. Storage is memory unless ``ALUR_RATELIMIT_STORAGE_URI`` names another
+(``redis://...``, ``memcached://...``): with several gunicorn workers each keeps its own counts in
+memory, so the account lockout that every worker shares lives in the database
+(engine/accounts/login_throttle.py).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, cast
+
+from flask import Flask, flash, render_template, request
+from flask_babel import gettext
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+
+from web import api
+from web.errors import json_error, render_error, wants_json
+
+LOGINS_PER_ADDRESS = "30 per minute;300 per hour"
+FAILED_LOGINS_PER_NAME = "10 per 15 minutes"
+FAILED_TOKENS_PER_ADDRESS = "30 per minute"
+
+
+def _typed_username() -> str:
+    return "login:" + request.form.get("username", "").strip().lower()[:100]
+
+
+def _failed(response: Any) -> bool:
+    """A refused login or token (401), or an attempt refused for waiting too little (429)."""
+    return response.status_code in (401, 429)
+
+
+def register(app: Flask) -> Limiter:
+    """A limiter of its own for ``app`` (each app keeps its own counts), over the login view and the API."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter = Limiter(get_remote_address, app=app)
+    app.extensions["alur_limiter"] = limiter  # Flask-Limiter's wrappers hold it only weakly
+    login: Callable[..., Any] = app.view_functions["auth.login"]
+    login = limiter.limit(LOGINS_PER_ADDRESS, methods=["POST"])(login)
+    login = limiter.limit(FAILED_LOGINS_PER_NAME, methods=["POST"], key_func=_typed_username,
+                          deduct_when=_failed)(login)
+    app.view_functions["auth.login"] = cast(Any, login)
+    limiter.limit(FAILED_TOKENS_PER_ADDRESS, deduct_when=_failed)(api.bp)
+    app.register_error_handler(RateLimitExceeded, _too_many)
+    return limiter
+
+
+def too_many_message() -> str:
+    return gettext("Terlalu banyak percobaan. Tunggu beberapa saat, lalu coba lagi.")
+
+
+def _too_many(error: RateLimitExceeded) -> Any:
+    if wants_json():
+        response, status = json_error(429, "rate_limited", too_many_message())
+        return response, status, {"Retry-After": "60"}
+    if request.endpoint == "auth.login":
+        flash(too_many_message(), "error")
+        return render_template("auth/login.html", username=request.form.get("username", "")[:100]), 429, \
+            {"Retry-After": "60"}
+    return render_error(429, too_many_message())
