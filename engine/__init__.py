@@ -56,6 +56,7 @@ from engine.modeling.checks import ModelProblem, available_forms, deploy_checked
 from engine.modeling.forms import DOCUMENT_FORMAT
 from engine.modeling.roles import RoleCatalog
 from engine.modeling.schedules import CATCH_UP_POLICIES, ScheduleView
+from engine.modeling.upload import UploadRefused, read_uploaded_model
 from engine.permissions import (
     is_admin,
     is_read_only,
@@ -87,6 +88,7 @@ __all__ = [
     "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge",
     "is_admin", "is_read_only", "may_audit", "may_model", "may_read_models",
     "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
+    "UploadRefused", "read_uploaded_model",
     "CATCH_UP_POLICIES", "ScheduleView",
     "UserView", "Person", "AccountData", "ACCOUNT_FIELDS",
     "TaskView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",

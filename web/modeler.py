@@ -22,6 +22,8 @@ from engine import (
     MigrationCheck,
     MigrationRefused,
     ModelProblem,
+    read_uploaded_model,
+    UploadRefused,
     validate_model,
 )
 from web.auth import requires
@@ -53,6 +55,7 @@ def editor(process_key: str) -> str:
         "xmlUrl": url_for(".download", process_key=process_key, version=current.version, inline=1),
         "checkUrl": url_for(".check", process_key=process_key),
         "deployUrl": url_for(".deploy", process_key=process_key),
+        "uploadUrl": url_for(".upload", process_key=process_key),
         "roles": [{"key": r.key, "title": r.title} for r in alur.roles.roles.values()],
         "forms": available_forms(Path(alur.settings.forms_dir)),
     }
@@ -103,6 +106,63 @@ def deploy(process_key: str) -> tuple[Response, int] | Response:
                    lint_note=outcome.check.lint_note,
                    versions_url=url_for(".versions", process_key=process_key, dari=max(1, version - 1), ke=version),
                    document_url=url_for(".document", process_key=process_key, version=version))
+
+
+UPLOAD_REFUSALS = {
+    "empty": lazy_gettext("Berkas kosong."),
+    "too_large": lazy_gettext("Berkas lebih dari %(limit_mb)s MB."),
+    "not_text": lazy_gettext("Berkas ini bukan model BPMN: isinya bukan teks XML."),
+    "not_xml": lazy_gettext("Berkas ini bukan model BPMN: XML-nya rusak (baris %(line)s)."),
+    "not_bpmn": lazy_gettext("Berkas XML ini bukan model BPMN 2.0."),
+    "no_process": lazy_gettext("Model harus berisi tepat satu proses (ada %(count)s)."),
+    "other_process": lazy_gettext("Berkas berisi proses '%(found)s', bukan '%(expected)s'. Buka pemodel SOP itu "
+                                  "untuk mengunggahnya."),
+}
+
+
+@bp.post("/<process_key>/unggah")
+@owner_required
+def upload(process_key: str) -> tuple[Response, int] | Response:
+    """A .bpmn file (field ``berkas``) read back to open in the modeler; nothing is stored here."""
+    current_alur().versions.list_versions(process_key)  # an unknown process is a 404
+    uploaded = request.files.get("berkas")
+    content = b""
+    if uploaded is not None:
+        with uploaded.stream:  # a large upload is a temporary file: close it now, not at garbage collection
+            content = uploaded.read()
+    try:
+        xml = read_uploaded_model(content, process_key)
+    except UploadRefused as exc:
+        message = str(UPLOAD_REFUSALS[exc.reason]) % exc.context
+        return jsonify(ok=False, code=exc.code, reason=exc.reason, message=message), 422
+    filename = (uploaded.filename if uploaded else "") or f"{process_key}.bpmn"
+    return jsonify(ok=True, xml=xml, filename=filename,
+                   message=gettext("Berkas %(name)s dibuka di pemodel. Periksa model, lalu deploy bila siap.",
+                                   name=filename))
+
+
+@bp.post("/<process_key>/versi/<int:version>/kembalikan")
+@owner_required
+def roll_back(process_key: str, version: int) -> Response:
+    """Deploy an earlier version again, as the next version, with a required note (audited as a deploy)."""
+    svc = current_alur()
+    xml = svc.versions.definition_xml(process_key, version)  # an unknown version is a 404
+    note = request.form.get("catatan", "").strip()
+    if not note:
+        flash(gettext("Tulis alasan mengembalikan versi %(version)s.", version=version), "error")
+        return redirect(url_for(".versions", process_key=process_key))
+    outcome = deploy_checked(svc.deployer, svc.parser, xml.encode("utf-8"), process_key, current_user.username,
+                             f"Kembali ke versi {version}: {note}", restored_from=version)
+    if outcome.result is None:
+        flash(gettext("Versi %(version)s tidak dapat dikembalikan: model itu tidak lolos pemeriksaan deploy "
+                      "sekarang.", version=version) + " " + "; ".join(p.message for p in outcome.check.errors),
+              "error")
+    elif not outcome.result.created:
+        flash(gettext("Versi %(version)s sama dengan versi terbaru: tidak ada versi baru.", version=version), "info")
+    else:
+        flash(gettext("Versi %(version)s di-deploy lagi sebagai versi %(new)s.", version=version,
+                      new=outcome.result.version), "success")
+    return redirect(url_for(".versions", process_key=process_key))
 
 
 @bp.get("/<process_key>/versi")

@@ -9,6 +9,7 @@ import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platfo
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 
 import { AlurPropertiesModule } from './alur_provider';
+import { wireUpload } from './upload';
 import './modeler.css';
 
 const root = document.getElementById('alur-modeler');
@@ -94,6 +95,8 @@ function start(config) {
       setTimeout(() => URL.revokeObjectURL(link.href), 1000);
     });
   });
+
+  wireUpload(modeler, config, state, (text, kind) => say(status, text, kind));
 
   const versions = document.getElementById('modeler-version');
   if (versions) {

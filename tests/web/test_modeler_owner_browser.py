@@ -1,0 +1,57 @@
+"""Through Chromium: a process owner uploads a .bpmn file into the modeler (a wrong file is refused in words,
+the diagram stays), deploys it, and rolls back to version 1 from the versions page."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from test_modeler_browser import PROPERTY, browser, check_model, login, model_value, page, served  # noqa: F401
+from web_helpers import BROWSER_MARKS
+
+from tests.engine.test_versions import KEY, set_task_property, sop01_xml
+
+pytestmark = BROWSER_MARKS
+
+
+def upload(page: Any, path: Path) -> dict[str, Any]:  # noqa: F811
+    page.evaluate("() => { window.alurModeler.uploaded = null; }")
+    page.set_input_files("#modeler-upload", str(path))
+    page.wait_for_function("() => window.alurModeler.uploaded !== null && window.alurModeler.uploaded !== undefined")
+    return page.evaluate("() => window.alurModeler.uploaded")
+
+
+def test_owner_uploads_a_bpmn_file_deploys_it_and_rolls_back(served, page, tmp_path):  # noqa: F811
+    base, alur = served
+    login(page, base, "pemilik_proses")
+    page.goto(f"{base}/pemodel/{KEY}")
+    page.wait_for_function("() => window.alurModeler && window.alurModeler.ready")
+    waktu = PROPERTY.format(name="waktu")
+
+    wrong = tmp_path / "daftar.csv"
+    wrong.write_text("Nama,Peran\nBudi,pengelola\n", encoding="utf-8")
+    assert upload(page, wrong)["reason"] == "not_xml"
+    assert "bukan model BPMN" in page.inner_text("#modeler-status")
+    assert model_value(page, "gdb_03", waktu) == "1 jam"  # the diagram is unchanged
+
+    edited = tmp_path / "gdb-revisi.bpmn"
+    edited.write_text(set_task_property(sop01_xml(), "gdb_03", "waktu", "2 jam"), encoding="utf-8")
+    assert upload(page, edited) == {"ok": True, "filename": "gdb-revisi.bpmn"}
+    assert "gdb-revisi.bpmn dibuka di pemodel" in page.inner_text("#modeler-status")
+    assert model_value(page, "gdb_03", waktu) == "2 jam"
+    assert check_model(page) == []
+    page.fill("#modeler-change-note", "Dari berkas revisi: langkah 3 menjadi 2 jam")
+    page.click("#modeler-deploy-button")
+    page.wait_for_function("() => window.alurModeler.deployed !== null")
+    assert page.evaluate("() => window.alurModeler.deployed.version") == 2
+
+    page.goto(f"{base}/pemodel/{KEY}/versi")
+    row = page.locator('#version-list tr[data-version="1"]')
+    row.locator("summary").click()
+    row.locator("textarea").fill("2 jam tidak disetujui")
+    row.locator("button[type=submit]").click()
+    page.wait_for_selector(".flash-success")
+    assert "Versi 1 di-deploy lagi sebagai versi 3." in page.inner_text(".flashes")
+    assert "Kembali ke versi 1: 2 jam tidak disetujui" in page.inner_text('#version-list tr[data-version="3"]')
+    assert alur.versions.diff(KEY, 1, 3).is_empty
+    # the refused upload's 422 is the only thing the browser reports
+    assert [e for e in page.console_errors if "422" not in e] == [] and len(page.console_errors) == 1
