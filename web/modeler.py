@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
@@ -56,6 +56,7 @@ def editor(process_key: str) -> str:
         "checkUrl": url_for(".check", process_key=process_key),
         "deployUrl": url_for(".deploy", process_key=process_key),
         "uploadUrl": url_for(".upload", process_key=process_key),
+        "lang": str(get_locale()),
         "roles": [{"key": r.key, "title": r.title} for r in alur.roles.roles.values()],
         "forms": available_forms(Path(alur.settings.forms_dir)),
     }

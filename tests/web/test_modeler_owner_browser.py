@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from test_modeler_browser import PROPERTY, browser, check_model, login, model_value, page, served  # noqa: F401
 from web_helpers import BROWSER_MARKS
 
@@ -55,3 +57,44 @@ def test_owner_uploads_a_bpmn_file_deploys_it_and_rolls_back(served, page, tmp_p
     assert alur.versions.diff(KEY, 1, 3).is_empty
     # the refused upload's 422 is the only thing the browser reports
     assert [e for e in page.console_errors if "422" not in e] == [] and len(page.console_errors) == 1
+
+
+PANEL_WORDS = """() => {
+    const texts = (selector) => Array.from(document.querySelectorAll(selector)).map((n) => n.textContent.trim());
+    return {
+        groups: texts('#modeler-properties .bio-properties-panel-group-header-title'),
+        type: texts('#modeler-properties .bio-properties-panel-header-type'),
+        general: texts('#modeler-properties [data-group-id="group-general"] .bio-properties-panel-label'),
+        palette: Array.from(document.querySelectorAll('.djs-palette .entry'))
+            .map((n) => n.getAttribute('aria-label')).filter(Boolean),
+    };
+}"""
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("id", {"groups": ["Umum", "Alur (konvensi SOP)", "Dokumentasi", "Properti SOP lainnya"],
+            "type": ["Langkah (user task)"], "general": ["Nama", "ID"]}),
+    ("en", {"groups": ["General", "Alur (SOP conventions)", "Documentation", "Other SOP properties"],
+            "type": ["User Task"], "general": ["Name", "ID"]}),
+])
+def test_the_panel_shows_only_alur_groups_in_the_ui_language(served, page, lang, expected):  # noqa: F811
+    base, _alur = served
+    login(page, base, "pemilik_proses")
+    page.goto(f"{base}/bahasa/{lang}?next=/pemodel/{KEY}")
+    page.wait_for_function("() => window.alurModeler && window.alurModeler.ready")
+    assert page.evaluate("() => window.alurModeler.select('gdb_03')")
+    page.wait_for_selector('#modeler-properties [data-group-id="group-alur"]')
+    words = page.evaluate(PANEL_WORDS)
+    palette = words.pop("palette")
+    assert words == expected
+    english = {"Activate hand tool", "Create start event", "Create task", "Create gateway"}
+    indonesian = {"Alat geser kanvas", "Buat peristiwa mulai", "Buat tugas", "Buat gateway"}
+    assert (english if lang == "en" else indonesian) <= set(palette)
+    assert not (indonesian if lang == "en" else english) & set(palette)
+    # the extension properties list keeps the official SOP wording only (the Alur group edits the rest)
+    group = '#modeler-properties [data-group-id="group-CamundaPlatform__ExtensionProperties"]'
+    page.click(f"{group} .bio-properties-panel-group-header")
+    listed = page.evaluate(f"""() => Array.from(document.querySelectorAll(
+        '{group} .bio-properties-panel-collapsible-entry-header-title')).map((n) => n.textContent.trim())""")
+    assert listed and all(name.startswith("sop_") for name in listed), listed
+    assert page.console_errors == []

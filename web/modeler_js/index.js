@@ -10,6 +10,7 @@ import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 
 import { AlurPropertiesModule } from './alur_provider';
 import { wireUpload } from './upload';
+import { panelModules } from './panel';
 import './modeler.css';
 
 const root = document.getElementById('alur-modeler');
@@ -25,7 +26,8 @@ function start(config) {
     container: '#modeler-canvas',
     propertiesPanel: { parent: '#modeler-properties', layout: { groups: { general: { open: true }, alur: { open: true } } } },
     additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
-      CamundaPlatformPropertiesProviderModule, CamundaBehaviorsModule, AlurPropertiesModule],
+      CamundaPlatformPropertiesProviderModule, CamundaBehaviorsModule, AlurPropertiesModule,
+      ...panelModules(config.lang)],
     moddleExtensions: { camunda: camundaModdle },
     alur: { roles: config.roles, forms: config.forms }
   });
