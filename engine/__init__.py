@@ -49,6 +49,7 @@ from engine.errors import (
     EngineError,
     FormInvalid,
     InvalidInput,
+    ModelDraftNotFound,
     NotFound,
     PermissionDenied,
 )
@@ -56,6 +57,7 @@ from engine.modeling.checks import ModelProblem, available_forms, deploy_checked
 from engine.modeling.forms import DOCUMENT_FORMAT
 from engine.modeling.roles import RoleCatalog
 from engine.modeling.schedules import CATCH_UP_POLICIES, ScheduleView
+from engine.modeling.model_drafts import ModelDraftView
 from engine.modeling.upload import UploadRefused, read_uploaded_model
 from engine.permissions import (
     is_admin,
@@ -88,7 +90,7 @@ __all__ = [
     "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge",
     "is_admin", "is_read_only", "may_audit", "may_model", "may_read_models",
     "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model", "DOCUMENT_FORMAT",
-    "UploadRefused", "read_uploaded_model",
+    "UploadRefused", "read_uploaded_model", "ModelDraftView", "ModelDraftNotFound",
     "CATCH_UP_POLICIES", "ScheduleView",
     "UserView", "Person", "AccountData", "ACCOUNT_FIELDS",
     "TaskView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from test_modeler_browser import PROPERTY, browser, check_model, login, model_value, page, served  # noqa: F401
+from test_modeler_browser import (  # noqa: F401
+    PROPERTY, browser, check_model, login, model_value, page, served, wait_model,
+)
 from web_helpers import BROWSER_MARKS
 
 from tests.engine.test_versions import KEY, set_task_property, sop01_xml
@@ -97,4 +99,38 @@ def test_the_panel_shows_only_alur_groups_in_the_ui_language(served, page, lang,
     listed = page.evaluate(f"""() => Array.from(document.querySelectorAll(
         '{group} .bio-properties-panel-collapsible-entry-header-title')).map((n) => n.textContent.trim())""")
     assert listed and all(name.startswith("sop_") for name in listed), listed
+    assert page.console_errors == []
+
+
+def test_owner_saves_a_draft_and_reopens_it_from_the_modeler_page(served, page):  # noqa: F811
+    base, alur = served
+    login(page, base, "pemilik_proses")
+    page.goto(f"{base}/pemodel/{KEY}")
+    page.wait_for_function("() => window.alurModeler && window.alurModeler.ready")
+    waktu = PROPERTY.format(name="waktu")
+    assert page.evaluate("() => window.alurModeler.select('gdb_03')")
+    page.fill("#bio-properties-panel-alur-mutu-waktu", "2 jam")
+    wait_model(page, "gdb_03", f"{waktu} === '2 jam'")
+
+    page.click("#modeler-draft-button")  # no name yet: the browser asks for one, nothing is sent
+    assert page.evaluate("() => window.alurModeler.draftSaved") is None
+    page.fill("#modeler-draft-title", "Revisi waktu langkah 3")
+    page.click("#modeler-draft-button")
+    page.wait_for_function("() => window.alurModeler.draftSaved")
+    draft_id = page.evaluate("() => window.alurModeler.draftSaved.id")
+    assert 'Draf "Revisi waktu langkah 3" disimpan.' in page.inner_text("#modeler-status")
+    assert page.url.endswith(f"/pemodel/{KEY}?draf={draft_id}")
+    assert [v.version for v in alur.versions.list_versions(KEY)] == [1]
+
+    page.goto(f"{base}/pemodel")
+    page.click(f'[data-draft="{draft_id}"] a')
+    page.wait_for_function("() => window.alurModeler && window.alurModeler.ready")
+    assert model_value(page, "gdb_03", waktu) == "2 jam"
+    assert page.input_value("#modeler-draft-title") == "Revisi waktu langkah 3"
+    page.fill("#modeler-draft-title", "Revisi waktu langkah 3 (final)")  # saving again replaces the draft
+    page.evaluate("() => { window.alurModeler.draftSaved = null; }")
+    page.click("#modeler-draft-button")
+    page.wait_for_function("() => window.alurModeler.draftSaved")
+    assert [(d.draft_id, d.title) for d in alur.model_drafts.list(KEY)] == [
+        (draft_id, "Revisi waktu langkah 3 (final)")]
     assert page.console_errors == []

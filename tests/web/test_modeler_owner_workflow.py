@@ -5,11 +5,13 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 
 import pytest
 from web_helpers import login, text_of
 
 from engine.audit.chain import SYSTEM_CHAIN
+from engine.permissions import OWNER_ROLE
 from engine.persistence.models import AuditEvent
 from tests.engine.test_versions import KEY, set_task_property, sop01_xml
 
@@ -103,3 +105,67 @@ def test_roll_back_deploys_an_earlier_version_again_with_its_note_and_audit(alur
     login(client, "auditor")
     assert client.post(f"/pemodel/{KEY}/versi/1/kembalikan", data={"catatan": "x"}).status_code == 403
     assert "kembalikan" not in client.get(f"/pemodel/{KEY}/versi").text
+
+
+def save_draft(client, payload: dict):
+    return client.post(f"/pemodel/{KEY}/draf", data=json.dumps(payload), content_type="application/json")
+
+
+def test_owner_saves_a_draft_lists_it_reopens_it_and_deletes_it(alur, client):
+    login(client, "pemilik_proses")
+    edited = set_task_property(sop01_xml(), "gdb_03", "waktu", "2 jam")
+    body = save_draft(client, {"xml": edited, "title": "Revisi waktu langkah 3", "based_on_version": 1}).get_json()
+    assert body["saved"] is True and body["url"] == f"/pemodel/{KEY}?draf={body['draft_id']}"
+    assert body["message"].startswith('Draf "Revisi waktu langkah 3" disimpan.')
+    assert [v.version for v in alur.versions.list_versions(KEY)] == [1]
+
+    client.post("/keluar")  # another process owner sees it and may continue it
+    alur.users.add_user("pemilik_kedua", "Pemilik Kedua", "rahasia-pemilik-kedua", {OWNER_ROLE})
+    login(client, "pemilik_kedua", "rahasia-pemilik-kedua")
+    listing = client.get("/pemodel").text
+    assert f'href="/pemodel/{KEY}?draf={body["draft_id"]}"' in listing and "Revisi waktu langkah 3" in listing
+    page = client.get(body["url"]).text
+    config = json.loads(re.search(r'id="alur-modeler-config">(.*?)</script>', page, re.S).group(1))
+    assert config["draft"] == {"id": body["draft_id"], "title": "Revisi waktu langkah 3"}
+    assert client.get(config["xmlUrl"]).text == edited
+    assert 'draf "Revisi waktu langkah 3" (dari versi 1)' in html.unescape(page)
+
+    replaced = save_draft(client, {"xml": sop01_xml(), "title": "Revisi waktu langkah 3",
+                                   "draft_id": body["draft_id"], "based_on_version": 99}).get_json()
+    assert replaced["draft_id"] == body["draft_id"]
+    assert alur.model_drafts.get(KEY, body["draft_id"])[0].based_on_version == 1  # an unknown version: the latest
+
+    deleted = client.post(f"/pemodel/{KEY}/draf/{body['draft_id']}/hapus")
+    assert 'Draf "Revisi waktu langkah 3" dihapus.' in html.unescape(text_of(client.get(deleted.location).text))
+    assert alur.model_drafts.list() == []
+    assert client.get(config["xmlUrl"]).status_code == 404
+    assert client.get(f"/pemodel/{KEY}?draf={body['draft_id']}").status_code == 404
+
+
+@pytest.mark.parametrize(("payload", "message"), [
+    ({"xml": "", "title": "x"}, "Berkas kosong."),
+    ({"xml": "<html/>", "title": "x"}, "Berkas XML ini bukan model BPMN 2.0."),
+    ({"title": "   "}, 'Beri nama draf, mis. "Revisi waktu langkah 3".'),
+    ({"title": "x" * 201}, "Nama draf paling banyak 200 karakter."),
+    ({"title": "x", "draft_id": 4242}, None),
+    ([1, 2], 'Beri nama draf, mis. "Revisi waktu langkah 3".'),
+])
+def test_a_bad_draft_is_refused_in_words_and_nothing_is_stored(alur, client, payload, message):
+    login(client, "pemilik_proses")
+    if isinstance(payload, dict):
+        payload = {"xml": sop01_xml(), **payload}
+    response = save_draft(client, payload)
+    if message is None:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 422 and response.get_json()["message"] == message
+    assert alur.model_drafts.list() == []
+
+
+def test_drafts_are_for_process_owners_only(alur, client):
+    saved = alur.model_drafts.save(KEY, sop01_xml().encode(), "Draf rahasia", 1, "pemilik_proses")
+    login(client, "auditor")
+    assert "Draf rahasia" not in client.get("/pemodel").text
+    assert client.get(f"/pemodel/{KEY}/draf/{saved.draft_id}.bpmn").status_code == 403
+    assert save_draft(client, {"xml": sop01_xml(), "title": "x"}).status_code == 403
+    assert client.post(f"/pemodel/{KEY}/draf/{saved.draft_id}/hapus").status_code == 403

@@ -11,6 +11,7 @@ import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 import { AlurPropertiesModule } from './alur_provider';
 import { wireUpload } from './upload';
 import { panelModules } from './panel';
+import { wireDrafts } from './drafts';
 import './modeler.css';
 
 const root = document.getElementById('alur-modeler');
@@ -99,6 +100,7 @@ function start(config) {
   });
 
   wireUpload(modeler, config, state, (text, kind) => say(status, text, kind));
+  wireDrafts(modeler, config, state, (action) => run(status, action), (text, kind) => say(status, text, kind));
 
   const versions = document.getElementById('modeler-version');
   if (versions) {
