@@ -12,7 +12,8 @@ from web_helpers import login, text_of
 
 from engine.audit.chain import SYSTEM_CHAIN
 from engine.permissions import OWNER_ROLE
-from engine.persistence.models import AuditEvent
+from engine.modeling.parser import sha256_of
+from engine.persistence.models import AuditEvent, ProcessDefinition
 from tests.engine.test_versions import KEY, set_task_property, sop01_xml
 
 
@@ -169,3 +170,23 @@ def test_drafts_are_for_process_owners_only(alur, client):
     assert client.get(f"/pemodel/{KEY}/draf/{saved.draft_id}.bpmn").status_code == 403
     assert save_draft(client, {"xml": sop01_xml(), "title": "x"}).status_code == 403
     assert client.post(f"/pemodel/{KEY}/draf/{saved.draft_id}/hapus").status_code == 403
+
+
+def test_roll_back_to_a_version_that_fails_todays_checks_is_refused_and_stores_nothing(alur, client, clock):
+    """A version deployed under older rules (stored as it was then) is not deployed again unchecked."""
+    from tests.web.test_modeler import MISSING_CONDITION
+
+    broken = sop01_xml().replace(MISSING_CONDITION, "")
+    with alur.sessions.begin() as session:
+        session.add(ProcessDefinition(process_key=KEY, version=2, name="Gangguan Database", bpmn_xml=broken,
+                                      sha256=sha256_of(broken.encode()), source_file=f"{KEY}.bpmn",
+                                      deployed_by="pemilik_lama", deployed_at=clock(), change_note="aturan lama"))
+    alur.deployer.deploy_bytes(sop01_xml().encode(), f"{KEY}.bpmn", "pemilik_proses", "diperbaiki", expected_key=KEY)
+    events = len(deployed_events(alur))
+    login(client, "pemilik_proses")
+    response = client.post(f"/pemodel/{KEY}/versi/2/kembalikan", data={"catatan": "kembali ke aturan lama"})
+    shown = html.unescape(text_of(client.get(response.location).text))
+    assert "Versi 2 tidak dapat dikembalikan: model itu tidak lolos pemeriksaan deploy sekarang." in shown
+    assert "flow_gw_gdb_07_to_gdb_08" in shown
+    assert [v.version for v in alur.versions.list_versions(KEY)] == [3, 2, 1]
+    assert len(deployed_events(alur)) == events
