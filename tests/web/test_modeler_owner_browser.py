@@ -73,6 +73,15 @@ PANEL_WORDS = """() => {
 }"""
 
 
+ALUR_TEXTS = """() => Array.from(document.querySelectorAll(
+    '#modeler-properties [data-group-id="group-alur"] :is(.bio-properties-panel-label, '
+    + '.bio-properties-panel-description, option)')).map((n) => n.textContent.trim()).filter(Boolean)"""
+ALUR_EN = {"Form (forms/<key>.json)", "Step role (optional)", "Requirements", "— choose a form —",
+           "Condition (when this flow is taken)", "Default flow (taken when no condition holds)"}
+ALUR_ID = {"Formulir (forms/<kunci>.json)", "Peran langkah (opsional)", "Kelengkapan", "— pilih formulir —",
+           "Kondisi (jika alur ini diambil)", "Alur default (diambil bila tidak ada kondisi yang terpenuhi)"}
+
+
 @pytest.mark.parametrize(("lang", "expected"), [
     ("id", {"groups": ["Umum", "Alur (konvensi SOP)", "Dokumentasi", "Properti SOP lainnya"],
             "type": ["Langkah (user task)"], "general": ["Nama", "ID"]}),
@@ -93,6 +102,18 @@ def test_the_panel_shows_only_alur_groups_in_the_ui_language(served, page, lang,
     indonesian = {"Alat geser kanvas", "Buat peristiwa mulai", "Buat tugas", "Buat gateway"}
     assert (english if lang == "en" else indonesian) <= set(palette)
     assert not (indonesian if lang == "en" else english) & set(palette)
+    # the Alur group's own texts, for a step and for a flow out of a Yes/No gateway
+    alur_texts = page.evaluate(ALUR_TEXTS)
+    assert page.evaluate("() => window.alurModeler.select('flow_gw_gdb_07_to_gdb_08')")
+    page.wait_for_selector("#bio-properties-panel-alur-condition")
+    alur_texts += page.evaluate(ALUR_TEXTS)
+    page.evaluate("() => window.alurModeler.select('gdb_03')")
+    page.wait_for_selector('#modeler-properties [data-group-id="group-alur"]')
+    mine, other = (ALUR_EN, ALUR_ID) if lang == "en" else (ALUR_ID, ALUR_EN)
+    assert mine <= set(alur_texts) and not other & set(alur_texts)
+    if lang == "en":
+        indonesian_words = {"yang", "wajib", "langkah", "pilih", "opsional", "formulir", "kondisi", "peran"}
+        assert [t for t in alur_texts if indonesian_words & set(t.lower().replace(".", " ").split())] == []
     # the extension properties list keeps the official SOP wording only (the Alur group edits the rest)
     group = '#modeler-properties [data-group-id="group-CamundaPlatform__ExtensionProperties"]'
     page.click(f"{group} .bio-properties-panel-group-header")

@@ -30,7 +30,7 @@ function start(config) {
       CamundaPlatformPropertiesProviderModule, CamundaBehaviorsModule, AlurPropertiesModule,
       ...panelModules(config.lang)],
     moddleExtensions: { camunda: camundaModdle },
-    alur: { roles: config.roles, forms: config.forms }
+    alur: { roles: config.roles, forms: config.forms, lang: config.lang }
   });
   state.modeler = modeler;
   state.select = (id) => select(modeler, id);

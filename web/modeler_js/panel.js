@@ -3,6 +3,7 @@
 // the Camunda form and assignment groups too (the "Alur" group edits those attributes with our
 // conventions), and the extension properties list keeps only the properties the Alur group does not edit
 // (the official SOP wording, sop_*). The panel and the modeler speak the UI's language.
+import { alurEnglish } from './panel_en';
 import { englishTranslate, indonesianTranslate } from './panel_id';
 
 const HIDDEN_GROUPS = new Set([
@@ -25,13 +26,18 @@ const ALUR_PROPERTIES = new Set([
   'waktu_peringatan_iso'
 ]);
 
-function AlurPanelFilter(propertiesPanel, translate) {
+function AlurPanelFilter(propertiesPanel, translate, config) {
+  const english = config.alur && config.alur.lang === 'en';
   this.getGroups = () => (groups) => {
     const hasAlur = groups.some((g) => g.id === 'alur');
     return groups.filter((group) => !HIDDEN_GROUPS.has(group.id) &&
         !(hasAlur && group.id === 'CamundaPlatform__Condition'))  // the Alur group edits the condition
       .map((group) => {
-        if (group.id === 'alur') { return { ...group, label: translate('Alur (SOP conventions)') }; }
+        if (group.id === 'alur') {
+          const entries = english ? group.entries.map((entry) => ({ ...entry, translate: alurEnglish }))
+            : group.entries;
+          return { ...group, entries, label: translate('Alur (SOP conventions)') };
+        }
         if (group.id === 'CamundaPlatform__ExtensionProperties') {
           const items = (group.items || []).filter((item) => !ALUR_PROPERTIES.has(item.label));
           return { ...group, items, label: translate('Other SOP properties') };
@@ -41,7 +47,7 @@ function AlurPanelFilter(propertiesPanel, translate) {
   };
   propertiesPanel.registerProvider(100, this);  // after every other provider: sees all their groups
 }
-AlurPanelFilter.$inject = ['propertiesPanel', 'translate'];
+AlurPanelFilter.$inject = ['propertiesPanel', 'translate', 'config'];
 
 export function panelModules(lang) {
   return [{
