@@ -167,13 +167,14 @@ def save_draft(process_key: str) -> tuple[Response, int] | Response:
     versions = svc.versions.list_versions(process_key)  # an unknown process is a 404
     payload = request.get_json(silent=True)
     payload = payload if isinstance(payload, dict) else {}
-    based_on = payload.get("based_on_version")
+    # a draft names the deployed version it was opened from; an unknown one: the latest
+    based_on = next((v.version for v in versions if v.version == payload.get("based_on_version")),
+                    versions[0].version)
     draft_id = payload.get("draft_id")
     try:
-        draft = svc.model_drafts.save(
-            process_key, str(payload.get("xml", "")).encode("utf-8"), str(payload.get("title", "")),
-            based_on if isinstance(based_on, int) and any(v.version == based_on for v in versions)
-            else versions[0].version, current_user.username, draft_id if isinstance(draft_id, int) else None)
+        draft = svc.model_drafts.save(process_key, str(payload.get("xml", "")).encode("utf-8"),
+                                      str(payload.get("title", "")), based_on, current_user.username,
+                                      draft_id if isinstance(draft_id, int) else None)
     except UploadRefused as exc:
         return jsonify(saved=False, code=exc.code, message=str(UPLOAD_REFUSALS[exc.reason]) % exc.context), 422
     except InvalidInput as exc:
