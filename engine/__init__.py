@@ -50,6 +50,7 @@ from engine.errors import (
     FormInvalid,
     InvalidInput,
     InvalidSearch,
+    ModelDraftNotFound,
     NotFound,
     PermissionDenied,
 )
@@ -57,6 +58,8 @@ from engine.modeling.checks import ModelProblem, available_forms, deploy_checked
 from engine.modeling.forms import DOCUMENT_FORMAT
 from engine.modeling.roles import RoleCatalog
 from engine.modeling.schedules import CATCH_UP_POLICIES, ScheduleView
+from engine.modeling.model_drafts import ModelDraftView
+from engine.modeling.upload import UploadRefused, read_uploaded_model
 from engine.permissions import (
     is_admin,
     is_read_only,
@@ -97,7 +100,8 @@ __all__ = [
     "PermissionDenied", "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge",
     "IncidentView", "StepFailed", "is_admin", "is_read_only", "may_audit", "may_handle_incidents", "may_model",
     "may_read_models", "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model",
-    "DOCUMENT_FORMAT", "CATCH_UP_POLICIES", "ScheduleView",
+    "DOCUMENT_FORMAT", "UploadRefused", "read_uploaded_model", "ModelDraftView", "ModelDraftNotFound",
+    "CATCH_UP_POLICIES", "ScheduleView",
     "UserView", "Person", "AccountData", "ACCOUNT_FIELDS", "MIN_PASSWORD_LENGTH", "TOKEN_SCOPES", "TokenHolder",
     "LOCK_AFTER", "LOCK_FOR",
     "TaskView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",

@@ -48,6 +48,7 @@ from engine.runtime.incidents import Incidents
 from engine.runtime.runner import Runner
 from engine.runtime.search_reindex import SearchReindexer
 from engine.sop.identity import SopIdentities
+from engine.modeling.model_drafts import ModelDrafts
 from engine.sop.render import Organisation, SopDocuments
 from engine.worker.announcements import Announcements
 from engine.worker.digest import Digests
@@ -99,6 +100,7 @@ class Alur:
     migrator: CaseMigrator  # moving running cases to a newer version
     sop_documents: SopDocuments  # the official SOP document (HTML, PDF)
     sop_identities: SopIdentities  # Nomor SOP, dates and Disahkan oleh, filled in by the process owner
+    model_drafts: ModelDrafts  # models saved by process owners without deploying them
     model_lint: BpmnLint  # bpmnlint over a model before deploy
     mandates: MandateService  # stand-ins (Plh/Plt): appoint, list, end
     leave: LeaveAdmin  # per-person leave (cuti), kept by the Admin Sistem
@@ -163,7 +165,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         migrator=CaseMigrator(sessions, definitions, calendar, clock),
         sop_documents=SopDocuments(sessions, roles, Organisation(logo=settings.sop_logo), chromium=settings.chromium,
                                    identities=sop_identities),
-        sop_identities=sop_identities,
+        sop_identities=sop_identities, model_drafts=ModelDrafts(sessions, clock),
         model_lint=BpmnLint(PROJECT_ROOT),
         mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),
         opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),

@@ -77,6 +77,10 @@ class DraftNotFound(NotFound):
     code = "draft_not_found"
 
 
+class ModelDraftNotFound(NotFound):
+    code = "model_draft_not_found"
+
+
 class PermissionDenied(EngineError):
     """The actor's roles do not allow this action."""
 

@@ -49,6 +49,8 @@ EVENT_LABELS: dict[str, LazyString] = {
     # routines and models
     "definition_deployed": lazy_gettext("SOP dideploy"),
     "sop_identity_changed": lazy_gettext("Identitas dokumen SOP diubah"),
+    "model_draft_saved": lazy_gettext("Draf model disimpan"),
+    "model_draft_deleted": lazy_gettext("Draf model dihapus"),
     "schedule_created": lazy_gettext("Jadwal rutin dibuat"),
     "schedule_changed": lazy_gettext("Jadwal rutin diubah"),
     "schedule_enabled": lazy_gettext("Jadwal rutin diaktifkan"),

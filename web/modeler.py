@@ -20,7 +20,10 @@ from engine import (
     MappableStep,
     MigrationCheck,
     MigrationRefused,
+    ModelDraftView,
     ModelProblem,
+    read_uploaded_model,
+    UploadRefused,
     validate_model,
 )
 from web.auth import requires
@@ -35,27 +38,38 @@ reader_required = requires(may_read_models,
 @bp.get("")
 @reader_required
 def index() -> str:
+    is_owner = may_model(current_user.roles)
+    drafts: dict[str, list[ModelDraftView]] = {}
+    for draft in (current_alur().model_drafts.list() if is_owner else []):
+        drafts.setdefault(draft.process_key, []).append(draft)
     return render_template("modeler/index.html", processes=current_alur().versions.processes(),
-                           is_owner=may_model(current_user.roles))
+                           is_owner=is_owner, drafts=drafts)
 
 
 @bp.get("/<process_key>")
 @owner_required
 def editor(process_key: str) -> str:
-    """The modeler, opened on the latest version or on ``?versi=N``."""
-    versions = current_alur().versions.list_versions(process_key)
-    chosen = request.args.get("versi", type=int) or versions[0].version
-    current = next((v for v in versions if v.version == chosen), versions[0])
+    """The modeler, opened on the latest version, on ``?versi=N`` or on the draft ``?draf=ID``."""
     alur = current_alur()
+    versions = alur.versions.list_versions(process_key)
+    draft_id = request.args.get("draf", type=int)
+    draft = alur.model_drafts.get(process_key, draft_id)[0] if draft_id else None
+    chosen = (draft.based_on_version if draft else None) or request.args.get("versi", type=int) or versions[0].version
+    current = next((v for v in versions if v.version == chosen), versions[0])
     config = {
         "processKey": process_key, "version": current.version, "csrfToken": generate_csrf(),
-        "xmlUrl": url_for(".download", process_key=process_key, version=current.version, inline=1),
+        "xmlUrl": url_for(".draft_xml", process_key=process_key, draft_id=draft.draft_id) if draft else
+        url_for(".download", process_key=process_key, version=current.version, inline=1),
+        "draft": {"id": draft.draft_id, "title": draft.title} if draft else None,
+        "draftUrl": url_for(".save_draft", process_key=process_key),
         "checkUrl": url_for(".check", process_key=process_key),
         "deployUrl": url_for(".deploy", process_key=process_key),
+        "uploadUrl": url_for(".upload", process_key=process_key),
+        "lang": str(get_locale()),
         "roles": [{"key": r.key, "title": r.title} for r in alur.roles.roles.values()],
         "forms": available_forms(Path(alur.settings.forms_dir)),
     }
-    return render_template("modeler/editor.html", versions=versions, current=current, config=config,
+    return render_template("modeler/editor.html", versions=versions, current=current, config=config, draft=draft,
                            bundle_ready=(Path(current_app.static_folder or "") / "vendor" / "modeler.js").is_file())
 
 
@@ -102,6 +116,115 @@ def deploy(process_key: str) -> tuple[Response, int] | Response:
                    lint_note=outcome.check.lint_note,
                    versions_url=url_for(".versions", process_key=process_key, dari=max(1, version - 1), ke=version),
                    document_url=url_for(".document", process_key=process_key, version=version))
+
+
+UPLOAD_REFUSALS = {
+    "empty": lazy_gettext("Berkas kosong."),
+    "too_large": lazy_gettext("Berkas lebih dari %(limit_mb)s MB."),
+    "not_text": lazy_gettext("Berkas ini bukan model BPMN: isinya bukan teks XML."),
+    "not_xml": lazy_gettext("Berkas ini bukan model BPMN: XML-nya rusak (baris %(line)s)."),
+    "not_bpmn": lazy_gettext("Berkas XML ini bukan model BPMN 2.0."),
+    "no_process": lazy_gettext("Model harus berisi tepat satu proses (ada %(count)s)."),
+    "other_process": lazy_gettext("Berkas berisi proses '%(found)s', bukan '%(expected)s'. Buka pemodel SOP itu "
+                                  "untuk mengunggahnya."),
+}
+
+
+@bp.post("/<process_key>/unggah")
+@owner_required
+def upload(process_key: str) -> tuple[Response, int] | Response:
+    """A .bpmn file (field ``berkas``) read back to open in the modeler; nothing is stored here."""
+    current_alur().versions.list_versions(process_key)  # an unknown process is a 404
+    uploaded = request.files.get("berkas")
+    content = b""
+    if uploaded is not None:
+        with uploaded.stream:  # a large upload is a temporary file: close it now, not at garbage collection
+            content = uploaded.read()
+    try:
+        xml = read_uploaded_model(content, process_key)
+    except UploadRefused as exc:
+        message = str(UPLOAD_REFUSALS[exc.reason]) % exc.context
+        return jsonify(ok=False, code=exc.code, reason=exc.reason, message=message), 422
+    filename = (uploaded.filename if uploaded else "") or f"{process_key}.bpmn"
+    return jsonify(ok=True, xml=xml, filename=filename,
+                   message=gettext("Berkas %(name)s dibuka di pemodel. Periksa model, lalu deploy bila siap.",
+                                   name=filename))
+
+
+DRAFT_REFUSALS = {
+    "title_missing": lazy_gettext("Beri nama draf, mis. \"Revisi waktu langkah 3\"."),
+    "title_too_long": lazy_gettext("Nama draf paling banyak %(limit)s karakter."),
+}
+
+
+@bp.post("/<process_key>/draf")
+@owner_required
+def save_draft(process_key: str) -> tuple[Response, int] | Response:
+    """Save the posted model as a draft (JSON ``xml``, ``title``, ``based_on_version``, and ``draft_id`` to
+    replace that draft); not checked, not deployed."""
+    svc = current_alur()
+    versions = svc.versions.list_versions(process_key)  # an unknown process is a 404
+    payload = request.get_json(silent=True)
+    payload = payload if isinstance(payload, dict) else {}
+    # a draft names the deployed version it was opened from; an unknown one: the latest
+    based_on = next((v.version for v in versions if v.version == payload.get("based_on_version")),
+                    versions[0].version)
+    draft_id = payload.get("draft_id")
+    try:
+        draft = svc.model_drafts.save(process_key, str(payload.get("xml", "")).encode("utf-8"),
+                                      str(payload.get("title", "")), based_on, current_user.username,
+                                      draft_id if isinstance(draft_id, int) else None)
+    except UploadRefused as exc:
+        return jsonify(saved=False, code=exc.code, message=str(UPLOAD_REFUSALS[exc.reason]) % exc.context), 422
+    except InvalidInput as exc:
+        reason = str(exc.context.get("reason", ""))
+        message = str(DRAFT_REFUSALS[reason]) % exc.context if reason in DRAFT_REFUSALS else exc.message
+        return jsonify(saved=False, code=exc.code, message=message), 422
+    return jsonify(saved=True, draft_id=draft.draft_id, title=draft.title,
+                   url=url_for(".editor", process_key=process_key, draf=draft.draft_id),
+                   message=gettext("Draf \"%(title)s\" disimpan. Draf belum di-deploy; pemilik proses lain dapat "
+                                   "membukanya di halaman Pemodel SOP.", title=draft.title))
+
+
+@bp.get("/<process_key>/draf/<int:draft_id>.bpmn")
+@owner_required
+def draft_xml(process_key: str, draft_id: int) -> Response:
+    return current_app.response_class(current_alur().model_drafts.get(process_key, draft_id)[1],
+                                      mimetype="application/xml")
+
+
+@bp.post("/<process_key>/draf/<int:draft_id>/hapus")
+@owner_required
+def delete_draft(process_key: str, draft_id: int) -> Response:
+    svc = current_alur()
+    title = svc.model_drafts.get(process_key, draft_id)[0].title
+    svc.model_drafts.delete(process_key, draft_id, current_user.username)
+    flash(gettext("Draf \"%(title)s\" dihapus.", title=title), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/<process_key>/versi/<int:version>/kembalikan")
+@owner_required
+def roll_back(process_key: str, version: int) -> Response:
+    """Deploy an earlier version again, as the next version, with a required note (audited as a deploy)."""
+    svc = current_alur()
+    xml = svc.versions.definition_xml(process_key, version)  # an unknown version is a 404
+    note = request.form.get("catatan", "").strip()
+    if not note:
+        flash(gettext("Tulis alasan mengembalikan versi %(version)s.", version=version), "error")
+        return redirect(url_for(".versions", process_key=process_key))
+    outcome = deploy_checked(svc.deployer, svc.parser, xml.encode("utf-8"), process_key, current_user.username,
+                             f"Kembali ke versi {version}: {note}", restored_from=version)
+    if outcome.result is None:
+        flash(gettext("Versi %(version)s tidak dapat dikembalikan: model itu tidak lolos pemeriksaan deploy "
+                      "sekarang.", version=version) + " " + "; ".join(p.message for p in outcome.check.errors),
+              "error")
+    elif not outcome.result.created:
+        flash(gettext("Versi %(version)s sama dengan versi terbaru: tidak ada versi baru.", version=version), "info")
+    else:
+        flash(gettext("Versi %(version)s di-deploy lagi sebagai versi %(new)s.", version=version,
+                      new=outcome.result.version), "success")
+    return redirect(url_for(".versions", process_key=process_key))
 
 
 @bp.get("/<process_key>/versi")

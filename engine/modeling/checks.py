@@ -69,7 +69,8 @@ class CheckedDeploy:
 
 
 def deploy_checked(deployer: Deployer, parser: DefinitionParser, content: bytes, process_key: str, actor: str,
-                   change_note: str, lint: "BpmnLint | None" = None) -> CheckedDeploy:
+                   change_note: str, lint: "BpmnLint | None" = None,
+                   restored_from: int | None = None) -> CheckedDeploy:
     """Check a model as :func:`validate_model` does and deploy it as the next version when the deploy
     checks pass (bpmnlint findings are reported, they do not block)."""
     filename = f"{process_key}.bpmn"
@@ -77,7 +78,8 @@ def deploy_checked(deployer: Deployer, parser: DefinitionParser, content: bytes,
     if not checked.ok:
         return CheckedDeploy(checked, None)
     try:
-        return CheckedDeploy(checked, deployer.deploy_bytes(content, filename, actor, change_note, process_key))
+        return CheckedDeploy(checked, deployer.deploy_bytes(content, filename, actor, change_note, process_key,
+                                                            restored_from))
     except DeploymentError as exc:  # a rule only the deployer knows (e.g. a routine schedule)
         return CheckedDeploy(ModelCheck((*checked.problems, _problem(exc)), checked.lint_note), None)
 

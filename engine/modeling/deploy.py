@@ -36,10 +36,11 @@ class Deployer:
         return self.deploy_bytes(content, path.name, actor, change_note, expected_key=path.stem)
 
     def deploy_bytes(self, content: bytes, filename: str, actor: str, change_note: str = "",
-                     expected_key: str | None = None) -> DeployResult:
+                     expected_key: str | None = None, restored_from: int | None = None) -> DeployResult:
         """Validate and store a model; identical content is a no-op, changed content the next version.
 
         A routine process (timer start event) also gets or updates its schedule, in the same transaction.
+        ``restored_from``: the earlier version this content is (a roll back), kept in the audit event.
         """
         content = utf8_document(content, filename)  # stored as text: a declared ISO-8859-1 or UTF-16 file too
         parsed = self._parser.parse(content, filename, expected_key, new_version=True)
@@ -65,7 +66,8 @@ class Deployer:
             session.flush()
             work.record(SYSTEM_CHAIN, "definition_deployed", actor=actor, at=row.deployed_at,
                         payload={"process_key": row.process_key, "version": version, "sha256": row.sha256,
-                                 "file": filename, "change_note": change_note})
+                                 "file": filename, "change_note": change_note,
+                                 **({"restored_from": restored_from} if restored_from is not None else {})})
             advance_revision(work, parsed.process_key, version, change_note, actor, row.deployed_at)
             sync_schedule(work, parsed.process_key, parsed.routine_cycle, row.deployed_at, actor)
             return DeployResult(parsed.process_key, version, row.id, created=True)

@@ -62,8 +62,8 @@ class ElementChange:
     element_id: str
     kind: str
     kind_label: str
-    name: str
-    changes: tuple[PropertyChange, ...] = ()
+    name: str  # an unnamed flow is named by its ends: "Alur dari «A» ke «B»"
+    changes: tuple[PropertyChange, ...] = ()  # of an added element: every property it has (old None)
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,9 @@ class ModelDiff:
     def summary(self) -> list[str]:
         """One plain line per change, e.g. ``gdb_03: Mutu baku: waktu '1 jam' → '2 jam'``."""
         lines = [f"proses: {c.label} {_show(c.old)} → {_show(c.new)}" for c in self.process_changes]
-        lines += [f"+ {e.element_id} ({e.kind_label}) {e.name}".rstrip() for e in self.added]
+        for element in self.added:
+            lines.append(f"+ {element.element_id} ({element.kind_label}) {element.name}".rstrip())
+            lines += [f"  {c.label}: {_show(c.new)}" for c in element.changes]
         lines += [f"- {e.element_id} ({e.kind_label}) {e.name}".rstrip() for e in self.removed]
         for element in self.changed:
             lines += [f"{element.element_id}: {c.label} {_show(c.old)} → {_show(c.new)}" for c in element.changes]
@@ -116,7 +118,8 @@ def diff_models(old_xml: bytes, new_xml: bytes) -> ModelDiff:
                 changed.append(_change(element, changes))
     return ModelDiff(
         process_changes=tuple(_compare(old.process, new.process)),
-        added=tuple(_change(e) for i, e in new.elements.items() if i not in old.elements),
+        added=tuple(_change(e, _compare({}, _without_name(e.props)))
+                    for i, e in new.elements.items() if i not in old.elements),
         removed=tuple(_change(e) for i, e in old.elements.items() if i not in new.elements),
         changed=tuple(changed),
     )
@@ -147,7 +150,19 @@ def snapshot(xml: bytes) -> _Snapshot:
                                          "documentation", "extensionElements") or kind.endswith("EventDefinition"):
             continue
         elements[node_id] = _element(node, kind, lane_of)
+    _name_unnamed_flows(elements)
     return _Snapshot({k: v for k, v in info.items() if v != ""}, elements)
+
+
+def _name_unnamed_flows(elements: dict[str, _Element]) -> None:
+    """A flow without a name reads as the steps it joins; a generated id tells an owner nothing."""
+    def title(element_id: str) -> str:
+        end = elements.get(element_id)
+        return (end.name if end is not None and end.name else element_id) or "?"
+    for element in elements.values():
+        if element.kind == "sequenceFlow" and not element.name:
+            source, target = element.props.get("sourceRef", ""), element.props.get("targetRef", "")
+            element.name = f"Alur dari «{title(source)}» ke «{title(target)}»"
 
 
 def _element(node: etree._Element, kind: str, lane_of: dict[str, str]) -> _Element:
@@ -206,6 +221,10 @@ def _canonical(node: etree._Element) -> str:
 def _compare(old: dict[str, str], new: dict[str, str]) -> list[PropertyChange]:
     keys = list(dict.fromkeys([*old, *new]))
     return [PropertyChange(k, label_of(k), old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)]
+
+
+def _without_name(props: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in props.items() if k != "name"}
 
 
 def label_of(key: str) -> str:

@@ -336,6 +336,20 @@ class SopIdentity(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ModelDraft(Base):
+    """A model a process owner saved without deploying it: shared by the process owners, reopened later."""
+
+    __tablename__ = "model_draft"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    based_on_version: Mapped[int] = mapped_column(Integer)  # the deployed version it was opened from
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    saved_by: Mapped[str] = mapped_column(String(100))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class UserRole(Base):
     __tablename__ = "user_role"
 

@@ -142,3 +142,44 @@ def test_diff_names_added_removed_and_changed_elements_with_their_properties():
     }
     labels = {c.key: c.label for e in diff.changed for c in e.changes}
     assert labels["formKey"] == "Formulir" and labels["condition"] == "Kondisi" and labels["lane"] == "Lane"
+
+
+def test_unnamed_flows_read_as_their_ends_and_added_elements_list_their_properties():
+    """A step inserted before the end: the owner reads the flows by the steps they join, and the new step with
+    its form, role, mutu baku; a changed unnamed flow is named by its ends too."""
+    xml = sop01_xml()
+    new = xml.replace('<bpmn:sequenceFlow id="flow_gdb_09_to_end_gdb" sourceRef="gdb_09" targetRef="end_gdb"/>',
+                      '<bpmn:sequenceFlow id="flow_gdb_09_to_end_gdb" sourceRef="gdb_09" targetRef="gdb_10"/>\n'
+                      '    <bpmn:sequenceFlow id="Flow_0x1y2z" sourceRef="gdb_10" targetRef="end_gdb"/>')
+    new = new.replace(
+        '<bpmn:endEvent id="end_gdb"',
+        '<bpmn:userTask id="gdb_10" name="Mengarsipkan laporan" camunda:formKey="gdb_09_surat_laporan_penyelesaian"'
+        ' camunda:candidateGroups="pengelola_ti">\n'
+        '      <bpmn:extensionElements><camunda:properties>\n'
+        '        <camunda:property name="waktu" value="10 menit"/><camunda:property name="waktu_iso" value="PT10M"/>\n'
+        '      </camunda:properties></bpmn:extensionElements>\n'
+        '    </bpmn:userTask>\n'
+        '    <bpmn:endEvent id="end_gdb"')
+    new = new.replace('<bpmn:flowNodeRef>gdb_09</bpmn:flowNodeRef>',
+                      '<bpmn:flowNodeRef>gdb_09</bpmn:flowNodeRef><bpmn:flowNodeRef>gdb_10</bpmn:flowNodeRef>')
+    diff = diff_models(xml.encode(), new.encode())
+    added = {e.element_id: e for e in diff.added}
+    assert list(added) == ["gdb_10", "Flow_0x1y2z"]
+    assert added["Flow_0x1y2z"].name == ("Alur dari «Mengarsipkan laporan» ke "
+                                         "«Laporan penyelesaian disampaikan kepada instansi terkait»")
+    assert {c.key: (c.label, c.old, c.new) for c in added["gdb_10"].changes} == {
+        "lane": ("Lane", None, "lane_pemeriksa_pengelola_ti"),
+        "formKey": ("Formulir", None, "gdb_09_surat_laporan_penyelesaian"),
+        "candidateGroups": ("Peran langkah (mempersempit lane)", None, "pengelola_ti"),
+        "mutu:waktu": ("Mutu baku: waktu", None, "10 menit"),
+        "mutu:waktu_iso": ("Mutu baku: waktu (ISO)", None, "PT10M"),
+    }
+    assert [(c.key, c.new) for c in added["Flow_0x1y2z"].changes] == [("sourceRef", "gdb_10"), ("targetRef", "end_gdb")]
+    [rerouted] = diff.changed
+    assert rerouted.element_id == "flow_gdb_09_to_end_gdb"
+    assert rerouted.name == ("Alur dari «Membuat laporan penyelesaian pekerjaan dan menyampaikannya» "
+                             "ke «Mengarsipkan laporan»")
+    assert [(c.key, c.old, c.new) for c in rerouted.changes] == [("targetRef", "end_gdb", "gdb_10")]
+    assert "+ Flow_0x1y2z (Alur) Alur dari «Mengarsipkan laporan» ke «Laporan penyelesaian disampaikan kepada " \
+           "instansi terkait»" in diff.summary()
+    assert "  Formulir: 'gdb_09_surat_laporan_penyelesaian'" in diff.summary()

@@ -144,7 +144,7 @@ function AttributeText(props) {
   const injector = useService('injector');
   const debounce = useService('debounceInput');
   return h(TextFieldEntry, {
-    element, id, label, description, debounce,
+    element, id, label: say(props, label), description: say(props, description), debounce,
     getValue: () => getBusinessObject(element).get(attribute) || '',
     setValue: (value) => setAttribute(injector, element, attribute, (value || '').trim())
   });
@@ -155,7 +155,7 @@ function PropertyText(props) {
   const injector = useService('injector');
   const debounce = useService('debounceInput');
   return h(TextFieldEntry, {
-    element, id, label, description, debounce,
+    element, id, label: say(props, label), description: say(props, description), debounce,
     getValue: () => getProperty(bo, name),
     setValue: (value) => setProperty(injector, element, bo, name, value || '')
   });
@@ -166,7 +166,7 @@ function PropertyArea(props) {
   const injector = useService('injector');
   const debounce = useService('debounceInput');
   return h(TextAreaEntry, {
-    element, id, label, description, debounce, rows: 3, autoResize: true,
+    element, id, label: say(props, label), description: say(props, description), debounce, rows: 3, autoResize: true,
     getValue: () => getProperty(bo, name),
     setValue: (value) => setProperty(injector, element, bo, name, value || '')
   });
@@ -176,15 +176,15 @@ function PropertySelect(props) {
   const { element, bo, name, label, description, id, options } = props;
   const injector = useService('injector');
   const current = getProperty(bo, name);
-  const choices = [['', '— pilih —'], ...options];
+  const choices = [['', say(props, '— pilih —')], ...options];
   if (current && !options.some(([key]) => key === current)) {
-    choices.push([current, `${current} (tidak ada di katalog)`]);
+    choices.push([current, `${current} ${say(props, '(tidak ada di katalog)')}`]);
   }
   return h(SelectEntry, {
-    element, id, label, description,
+    element, id, label: say(props, label), description: say(props, description),
     getValue: () => getProperty(bo, name),
     setValue: (value) => setProperty(injector, element, bo, name, value || ''),
-    getOptions: () => choices.map(([value, text]) => ({ value, label: text }))
+    getOptions: () => choices.map(([value, text]) => ({ value, label: say(props, text) }))
   });
 }
 
@@ -192,10 +192,10 @@ function AttributeSelect(props) {
   const { element, attribute, label, description, id, options } = props;
   const injector = useService('injector');
   return h(SelectEntry, {
-    element, id, label, description,
+    element, id, label: say(props, label), description: say(props, description),
     getValue: () => getBusinessObject(element).get(attribute) || '',
     setValue: (value) => setAttribute(injector, element, attribute, value),
-    getOptions: () => options.map(([value, text]) => ({ value, label: text }))
+    getOptions: () => options.map(([value, text]) => ({ value, label: say(props, text) }))
   });
 }
 
@@ -205,10 +205,10 @@ function Condition(props) {
   const debounce = useService('debounceInput');
   const isDefault = isDefaultFlow(element);
   return h(TextFieldEntry, {
-    element, id: 'alur-condition', label: 'Kondisi (jika alur ini diambil)', debounce, disabled: isDefault,
-    description: isDefault
+    element, id: 'alur-condition', label: say(props, 'Kondisi (jika alur ini diambil)'), debounce, disabled: isDefault,
+    description: say(props, isDefault
       ? 'Alur default tidak memerlukan kondisi.'
-      : 'Ekspresi pada isian formulir, mis. gangguan_selesai == true. Wajib untuk alur yang bukan default.',
+      : 'Ekspresi pada isian formulir, mis. gangguan_selesai == true. Wajib untuk alur yang bukan default.'),
     getValue: () => getCondition(element),
     setValue: (value) => setCondition(injector, element, value)
   });
@@ -218,14 +218,19 @@ function DefaultFlow(props) {
   const { element } = props;
   const injector = useService('injector');
   return h(CheckboxEntry, {
-    element, id: 'alur-default', label: 'Alur default (diambil bila tidak ada kondisi yang terpenuhi)',
+    element, id: 'alur-default', label: say(props, 'Alur default (diambil bila tidak ada kondisi yang terpenuhi)'),
     getValue: () => isDefaultFlow(element),
     setValue: (on) => setDefaultFlow(injector, element, on)
   });
 }
 
+// The texts here are Indonesian; panel.js gives each entry ``translate`` for the English UI.
+function say(props, text) {
+  return props.translate && text ? props.translate(text) : text;
+}
+
 function Help(props) {
-  return h('div', { class: 'bio-properties-panel-description alur-help' }, props.text);
+  return h('div', { class: 'bio-properties-panel-description alur-help' }, say(props, props.text));
 }
 
 export const AlurPropertiesModule = {

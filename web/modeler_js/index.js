@@ -9,6 +9,9 @@ import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platfo
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 
 import { AlurPropertiesModule } from './alur_provider';
+import { wireUpload } from './upload';
+import { panelModules } from './panel';
+import { wireDrafts } from './drafts';
 import './modeler.css';
 
 const root = document.getElementById('alur-modeler');
@@ -24,9 +27,10 @@ function start(config) {
     container: '#modeler-canvas',
     propertiesPanel: { parent: '#modeler-properties', layout: { groups: { general: { open: true }, alur: { open: true } } } },
     additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
-      CamundaPlatformPropertiesProviderModule, CamundaBehaviorsModule, AlurPropertiesModule],
+      CamundaPlatformPropertiesProviderModule, CamundaBehaviorsModule, AlurPropertiesModule,
+      ...panelModules(config.lang)],
     moddleExtensions: { camunda: camundaModdle },
-    alur: { roles: config.roles, forms: config.forms }
+    alur: { roles: config.roles, forms: config.forms, lang: config.lang }
   });
   state.modeler = modeler;
   state.select = (id) => select(modeler, id);
@@ -94,6 +98,9 @@ function start(config) {
       setTimeout(() => URL.revokeObjectURL(link.href), 1000);
     });
   });
+
+  wireUpload(modeler, config, state, (text, kind) => say(status, text, kind));
+  wireDrafts(modeler, config, state, (action) => run(status, action), (text, kind) => say(status, text, kind));
 
   const versions = document.getElementById('modeler-version');
   if (versions) {
