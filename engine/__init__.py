@@ -62,6 +62,10 @@ from engine.permissions import (
     may_audit,
     may_model,
     may_read_models,
+    may_enter_dc_visits,
+    may_keep_server_register,
+    may_read_registers,
+    may_sign_out_dc_visits,
 )
 from engine.persistence.schema import upgrade as upgrade_schema
 from engine.accounts.opd import OpdView
@@ -69,6 +73,8 @@ from engine.accounts.profile import ACCOUNT_FIELDS, AccountData
 from engine.reading.case_pages import RequesterCasePage, TaskPage
 from engine.runtime.comments import MAX_COMMENT_LENGTH, CommentView
 from engine.runtime.registration import RegistrationForm
+from engine.registers.dc_access import DcVisitView
+from engine.registers.server_assets import STATUSES as SERVER_STATUSES, TEXT_FIELDS as SERVER_FIELDS, ServerAssetView
 from engine.reading.queries import COUNT_CAP, INBOX_TABS, TASK_STATES_OPEN
 from engine.runtime.attachments import AttachmentView
 from engine.runtime.case_migration import MappableStep, MigrationCheck, MigrationRefused
@@ -97,4 +103,6 @@ __all__ = [
     "trusted_keys_from_env", "packet_signing_key", "utc_text", "wita_text", "AuditEventView",
     "FIRST_YEAR", "LAST_YEAR", "AnchorSet", "load_anchors", "checkpoint_file_name", "ensure_signing_key",
     "signing_key",
+    "may_enter_dc_visits", "may_keep_server_register", "may_read_registers", "may_sign_out_dc_visits",
+    "DcVisitView", "ServerAssetView", "SERVER_STATUSES", "SERVER_FIELDS",
 ]

@@ -37,6 +37,8 @@ from engine.reading.case_pages import CaseFiles
 from engine.reading.catalog import ProcessCatalog
 from engine.reading.queries import Queries
 from engine.reading.versions import Versions
+from engine.registers.dc_access import DcAccessRegister
+from engine.registers.server_assets import ServerAssetRegister
 from engine.runtime.attachments import AttachmentStore
 from engine.runtime.case_migration import CaseMigrator
 from engine.runtime.drafts import Drafts
@@ -102,6 +104,8 @@ class Alur:
     registrations: Registrations  # what a registrar registers on a requester's behalf (runner.register_case)
     comments: Comments  # comments on a case: audit events, never edited
     attempts: AttemptLog  # refused attempts (a conflict, a denied access) as audit events
+    server_assets: ServerAssetRegister  # the server asset register (SOP-05 Pencatatan), kept by Personil DC
+    dc_access: DcAccessRegister  # the data-center access register (SOP-04), open visits for the Pengawas
 
     def close(self) -> None:
         self.db.dispose()
@@ -162,4 +166,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),
         comments=Comments(sessions, permissions, clock, email=settings.smtp is not None),
         attempts=AttemptLog(sessions, clock),
+        server_assets=ServerAssetRegister(sessions, clock), dc_access=DcAccessRegister(sessions, clock),
     )

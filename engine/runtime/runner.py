@@ -39,6 +39,7 @@ from engine.errors import (
 )
 from engine.modeling.forms import FormRegistry
 from engine.modeling.step_notices import RESULT_FIELDS
+from engine.registers.case_hooks import check_register_fields, on_case_ended, on_step_completed
 from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due, waited_step_due
 from engine.runtime.live_workflows import LiveWorkflows
 from engine.runtime.business_keys import business_key as clean_business_key
@@ -379,6 +380,7 @@ class Runner:
             if meta is not None:
                 self._close_wait(work, task_id, meta, data, now)
                 _ask_for_notice(work, case.id, meta, task_id, data, actor, now)
+            on_step_completed(work, case.id, case.process_key, task.element_id, spiff_task.data, actor, now)
             return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                               known=known, people=people, completed=_Completed(task_id, task.element_id, data, now))
 
@@ -448,6 +450,7 @@ class Runner:
             self._live.forget(instance_id)
             work.record_for_case(instance_id, "instance_cancelled", actor=actor, at=now,
                                  payload={"reason": reason.strip(), "cancelled_tasks": [t.id for t in open_tasks]})
+            on_case_ended(work, instance_id, instance.process_key, actor, now)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -528,6 +531,7 @@ class Runner:
         people.load(username for _path, username, _role in self._forms.get(form_key).picked_people(data))
         self._forms.validate(form_key, data, lambda sha: work.session.get(Attachment, sha) is not None,
                              lambda username, role: people.why_not(username, role, self._roles, self._may))
+        check_register_fields(work, form_key, self._forms.get(form_key).schema, data)
 
     def _is_supervisor(self, work: UnitOfWork, task: HumanTask, actor: str) -> bool:
         return self._may.supervises(task.role, self._actor_roles(work, actor))
@@ -682,6 +686,7 @@ class Runner:
                           data=json.dumps(workflow.data, ensure_ascii=False, default=str))
             work.record_for_case(case.id, "instance_completed", actor=actor, at=now,
                                  payload=_result_for_requester(definition, workflow.data))
+            on_case_ended(work, case.id, case.process_key, actor, now)
         values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
         values["state"] = dump_state(workflow)
         work.queue_write(SAVE_CASE, values, conflict=lambda: ConcurrentUpdate(
