@@ -74,6 +74,7 @@ from engine.reading.case_pages import RequesterCasePage, TaskPage
 from engine.runtime.comments import MAX_COMMENT_LENGTH, CommentView
 from engine.runtime.registration import RegistrationForm
 from engine.registers.dc_access import DcVisitView
+from engine.registers.pickers import OPTIONS_KEY as SERVER_OPTIONS_KEY
 from engine.registers.server_assets import STATUSES as SERVER_STATUSES, TEXT_FIELDS as SERVER_FIELDS, ServerAssetView
 from engine.reading.queries import COUNT_CAP, INBOX_TABS, TASK_STATES_OPEN
 from engine.runtime.attachments import AttachmentView
@@ -104,5 +105,5 @@ __all__ = [
     "FIRST_YEAR", "LAST_YEAR", "AnchorSet", "load_anchors", "checkpoint_file_name", "ensure_signing_key",
     "signing_key",
     "may_enter_dc_visits", "may_keep_server_register", "may_read_registers", "may_sign_out_dc_visits",
-    "DcVisitView", "ServerAssetView", "SERVER_STATUSES", "SERVER_FIELDS",
+    "DcVisitView", "ServerAssetView", "SERVER_STATUSES", "SERVER_FIELDS", "SERVER_OPTIONS_KEY",
 ]

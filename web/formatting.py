@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 
-from engine import COUNT_CAP, MOMENT_PATTERNS, may_audit, may_read_models, Person, TaskView, WITA
+from engine import COUNT_CAP, MOMENT_PATTERNS, may_audit, may_read_models, may_read_registers, Person, TaskView, WITA
 from web.current import current_alur
 
 
@@ -301,5 +301,6 @@ def register(app: Flask) -> None:
         return {"current_user": current_user, "unread_notifications": unread,
                 # the pages check the same rules themselves
                 "nav_modeler": may_read_models(roles), "nav_audit": may_audit(roles),
+                "nav_registers": may_read_registers(roles),
                 "nav_mandates": mandates or may_read_models(roles)
                 or current_alur().permissions.supervises_anyone(roles)}

@@ -14,32 +14,16 @@ from sqlalchemy import select
 
 from engine.errors import FormInvalid
 from engine.persistence.models import DcVisit, ServerAsset, UserAccount
+from engine.registers.pickers import REVIEW_HINT, server_choices
 from engine.registers.dc_access import SOURCE_ASSIGNMENT, close_visit, open_visit
 from engine.registers.server_assets import SERVER_CHAIN
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.work_calendar import WITA
 
-SERVER_PICKER = "server"
-REVIEW_HINT = "x-register-review"
 BACKUP_PROCESS, JOB_REPORTED, JOB_CONFIRMED = "sop_backup_restore_db", "brd_04", "brd_05"
 REVIEW_PROCESS, REVIEW_APPROVED = "tinjau_aset_register_server", "tar_02"
 DC_PROCESS, DC_ASSIGNED = "sop_pemeliharaan_akses_dc", "pdc_01"
 NOT_IN_REGISTER = "Server tidak terdaftar di aset register (atau sudah dihapus)"
-
-
-def server_choices(schema: dict[str, Any], data: dict[str, Any]) -> list[tuple[str, object]]:
-    """(error path, chosen value) of every server picker the data fills, table rows included."""
-    found: list[tuple[str, object]] = []
-    for name, prop in schema.get("properties", {}).items():
-        if prop.get("x-widget") == SERVER_PICKER and name in data:
-            found.append((name, data[name]))
-        columns = prop.get("items", {}).get("properties", {}) if prop.get("type") == "array" else {}
-        pickers = [col for col, cprop in columns.items() if cprop.get("x-widget") == SERVER_PICKER]
-        rows = data.get(name)
-        if pickers and isinstance(rows, list):
-            found += [(f"{name}.{index}.{col}", row.get(col)) for index, row in enumerate(rows)
-                      if isinstance(row, dict) for col in pickers if col in row]
-    return found
 
 
 def check_register_fields(work: UnitOfWork, form_key: str, schema: dict[str, Any], data: dict[str, Any]) -> None:
