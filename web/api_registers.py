@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Set
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from engine import (PermissionDenied, may_enter_dc_visits, may_keep_server_register, may_read_registers,
                     may_sign_out_dc_visits)
-from web.api import _body, _roles, bp, g, to_json
+from web.api import _body, _roles, bp, to_json
 from web.current import current_alur
 
 

@@ -205,7 +205,8 @@ class CaseFiles:
             task=task, meta=meta, schema=schema, instance=instance, values=values,
             documents=self._documents(earlier), earlier_steps=earlier,
             attachments=self._attachments.find_many(list(_document_values(schema, values))),
-            user_options={**self._user_options(schema), **picker_options(servers)}, remaining=self.remaining([task]).get(task_id),
+            user_options={**self._user_options(schema), **picker_options(servers)},
+            remaining=self.remaining([task]).get(task_id),
             can_act=is_open and self._may.may_act_on(task.role, claimed_by, username, user_roles, mandates)
             and (task.state == "claimed" or may_take),
             can_claim=is_open and task.state == "ready" and may_take,

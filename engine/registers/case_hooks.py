@@ -117,7 +117,7 @@ def _record_review(work: UnitOfWork, instance_id: int, case_data: dict[str, Any]
     servers = {s.asset_number: s for s in work.session.scalars(
         select(ServerAsset).where(ServerAsset.asset_number.in_([r.get("server_aset") for r in rows])))}
     for line in rows:
-        row = servers.get(line.get("server_aset"))
+        row = servers.get(str(line.get("server_aset")))
         if row is None:
             continue
         outcome = "sesuai" if line.get("sesuai") is True else "tidak sesuai"

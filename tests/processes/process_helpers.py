@@ -136,6 +136,12 @@ def register_test_server(alur: Alur, asset_number: str = TEST_SERVER) -> None:
                                "pengelola")
 
 
+def register_for(alur: Alur, schema: dict[str, Any]) -> None:
+    """A form that picks a server gets :data:`TEST_SERVER` in the register first."""
+    if '"x-widget": "server"' in json.dumps(schema):
+        register_test_server(alur)
+
+
 # --- form data ---------------------------------------------------------------------------------
 
 @dataclass
@@ -377,8 +383,7 @@ class Case:
 
     def fill(self, form_key: str, tag: str, actor: str, full: bool, answers: dict[str, Any]) -> dict[str, Any]:
         schema = self.alur.forms.get(form_key).schema
-        if '"x-widget": "server"' in json.dumps(schema):
-            register_test_server(self.alur)
+        register_for(self.alur, schema)
 
         def document(label: str) -> str:
             sha = upload(self.alur, self.clock, actor, f"{self.id}/{label}")
