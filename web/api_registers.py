@@ -2,7 +2,7 @@
 readers, changed by Personil DC) and the data-center access register (walk-ins by the Pengawas, "keluar"
 by the Pengawas or Personil DC).
 
-Stable errors: 400 ``invalid_input``, 403 ``permission_denied``, 404 ``server_not_found`` /
+Stable errors: 422 ``invalid_input``, 403 ``forbidden``, 404 ``server_not_found`` /
 ``visit_not_found``, 409 ``conflict``.
 """
 from __future__ import annotations
