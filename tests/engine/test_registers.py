@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from engine.audit.chain import verify_chain
 from engine.errors import Conflict, InvalidInput
-from engine.persistence.models import AuditEvent
+from engine.persistence.models import AuditEvent, DcVisit, ServerAsset
 from engine.registers.dc_access import DC_CHAIN, VisitNotFound
 from engine.registers.server_assets import SERVER_CHAIN, ServerNotFound
 
@@ -110,3 +110,17 @@ def test_the_register_chains_are_verified_with_the_others(alur):
     report = alur.audit_verifier.verify()
     assert not report.ok
     assert [(p.chain, p.kind) for p in report.chain_problems] == [(SERVER_CHAIN, "edited")]
+
+
+def test_a_register_row_edited_in_the_database_is_reported_by_verification(alur, clock):
+    alur.server_assets.add(SERVER, "pengelola_ti")
+    visit = alur.dc_access.add_walk_in(VISITOR, "pengawas_infrastruktur_tik")
+    clock.advance(minutes=30)
+    alur.dc_access.sign_out(visit.visit_id, "pengawas_infrastruktur_tik")
+    assert alur.audit_verifier.verify().table_problems == []
+    with alur.sessions.begin() as session:  # a forged back-up result, and a visitor who never left
+        session.execute(update(ServerAsset).values(last_backup_result="berhasil"))
+        session.execute(update(DcVisit).values(time_out=None))
+    problems = {(p.table, p.row_id, p.column, p.logged, p.stored) for p in alur.audit_verifier.verify().table_problems}
+    assert problems == {("server_asset", SERVER["asset_number"], "last_backup_result", "(none)", "berhasil"),
+                        ("dc_visit", str(visit.visit_id), "time_out", clock().isoformat(), "(none)")}
