@@ -14,6 +14,7 @@ The wings (each package's docstring says what it holds):
 - ``worker``    timers, routine starts, escalation, notifications, e-mail (APScheduler)
 - ``sop``       the official SOP document
 - ``accounts``  users, API tokens, stand-ins (Plh/Plt mandates)
+- ``registers`` the records the SOPs' Pencatatan demand: server asset register, data-center access register
 - ``persistence``  ORM models, connections, compiled statements, schema revisions (Alembic)
 
 Ground floor: ``config`` (settings), ``errors`` (domain errors with stable codes), ``values`` (the
