@@ -13,6 +13,7 @@ from alur.audit_cli import add_audit_commands
 from alur.incident_cli import add_incident_commands
 from alur.mandate_cli import add_mandate_commands
 from alur.opd_cli import add_opd_commands
+from alur.register_cli import add_register_commands
 from alur.worker_cli import add_worker_commands
 from engine import (ACCOUNT_FIELDS, AccountData, Alur, EngineError, UserView, ensure_signing_key, open_alur,
                     settings_from_env, upgrade_schema)
@@ -199,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_mandate_commands(sub)
     add_opd_commands(sub)
     add_incident_commands(sub)
+    add_register_commands(sub)
     task = sub.add_parser("task", help="act on one task").add_subparsers(dest="task_command", required=True)
     p = task.add_parser("reassign", help="hand an open task to another holder of its role (supervisors, Admin Sistem)")
     p.add_argument("task_id")

@@ -19,7 +19,7 @@ from engine.worktime.clock import utcnow
 from engine.runtime.serializer import new_workflow
 
 sys.path.insert(0, str(ROOT / "tests" / "processes"))
-from process_helpers import CAST, FillContext, add_cast, form_data, person_for, upload  # noqa: E402
+from process_helpers import register_for, CAST, FillContext, add_cast, form_data, person_for, upload  # noqa: E402
 
 SOPS = ("sop_gangguan_database", "sop_pengelolaan_data", "sop_gangguan_jaringan",
         "sop_pemeliharaan_akses_dc", "sop_backup_restore_db")
@@ -52,6 +52,7 @@ def _run_case(alur, process_key: str, starter: str, n: int,
         actor = task.assignee or (task.candidates[0] if task.candidates else person_for(alur, task.role))
         ctx = FillContext(tag=f"{n}.{len(steps)}", now=utcnow(), user_for=lambda role: person_for(alur, role),
                           document=lambda label, who=actor: watch(upload, alur, utcnow, who, label), full=False)
+        register_for(alur, alur.forms.get(task.form_key).schema)
         data = form_data(alur.forms.get(task.form_key).schema, ctx)
         result = watch(alur.runner.complete_task, task.task_id, actor, data)
         steps.append((task.element_id, data))

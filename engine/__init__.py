@@ -14,6 +14,7 @@ The wings (each package's docstring says what it holds):
 - ``worker``    timers, routine starts, escalation, notifications, e-mail (APScheduler)
 - ``sop``       the official SOP document
 - ``accounts``  users, API tokens, stand-ins (Plh/Plt mandates)
+- ``registers`` the records the SOPs' Pencatatan demand: server asset register, data-center access register
 - ``persistence``  ORM models, connections, compiled statements, schema revisions (Alembic)
 
 Ground floor: ``config`` (settings), ``errors`` (domain errors with stable codes), ``values`` (the
@@ -67,6 +68,10 @@ from engine.permissions import (
     may_handle_incidents,
     may_model,
     may_read_models,
+    may_enter_dc_visits,
+    may_keep_server_register,
+    may_read_registers,
+    may_sign_out_dc_visits,
 )
 from engine.runtime.incidents import IncidentView, StepFailed
 from engine.persistence.schema import upgrade as upgrade_schema
@@ -79,6 +84,9 @@ from engine.accounts.saved_filters import MAX_SAVED_FILTERS, SavedFilterView
 from engine.reading.case_pages import RequesterCasePage, TaskPage
 from engine.runtime.comments import MAX_COMMENT_LENGTH, CommentView
 from engine.runtime.registration import RegistrationForm
+from engine.registers.dc_access import DcVisitView
+from engine.registers.pickers import OPTIONS_KEY as SERVER_OPTIONS_KEY
+from engine.registers.server_assets import STATUSES as SERVER_STATUSES, TEXT_FIELDS as SERVER_FIELDS, ServerAssetView
 from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN
 from engine.reading.search_statements import COUNT_CAP
 from engine.reading.search import CASE_STATES, DEFAULT_SORT, SORTS, Search, parse_search
@@ -115,4 +123,6 @@ __all__ = [
     "trusted_keys_from_env", "packet_signing_key", "utc_text", "wita_text", "AuditEventView",
     "FIRST_YEAR", "LAST_YEAR", "AnchorSet", "load_anchors", "checkpoint_file_name", "ensure_signing_key",
     "signing_key",
+    "may_enter_dc_visits", "may_keep_server_register", "may_read_registers", "may_sign_out_dc_visits",
+    "DcVisitView", "ServerAssetView", "SERVER_STATUSES", "SERVER_FIELDS", "SERVER_OPTIONS_KEY",
 ]

@@ -39,6 +39,8 @@ from engine.reading.case_pages import CaseFiles
 from engine.reading.catalog import ProcessCatalog
 from engine.reading.queries import Queries
 from engine.reading.versions import Versions
+from engine.registers.dc_access import DcAccessRegister
+from engine.registers.server_assets import ServerAssetRegister
 from engine.runtime.attachments import AttachmentStore
 from engine.runtime.case_migration import CaseMigrator
 from engine.runtime.drafts import Drafts
@@ -111,6 +113,8 @@ class Alur:
     incidents: Incidents  # steps that failed in the engine: the list, and retry with the kept input
     search_index: SearchReindexer  # indexes cases from before the search index
     saved_filters: SavedFilters  # a user's saved inbox searches (inbox tabs)
+    server_assets: ServerAssetRegister  # the server asset register (SOP-05 Pencatatan), kept by Personil DC
+    dc_access: DcAccessRegister  # the data-center access register (SOP-04), open visits for the Pengawas
 
     def close(self) -> None:
         self.db.dispose()
@@ -173,4 +177,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         attempts=AttemptLog(sessions, clock),
         incidents=Incidents(sessions, runner),
         search_index=SearchReindexer(sessions, forms), saved_filters=SavedFilters(sessions, clock),
+        server_assets=ServerAssetRegister(sessions, clock), dc_access=DcAccessRegister(sessions, clock),
     )

@@ -96,6 +96,30 @@ def reads_every_case(roles: Set[str]) -> bool:
     return bool(roles & CASE_READER_ROLES)
 
 
+DC_STAFF_ROLES = frozenset({"pengelola_ti", "pemeriksa_ti"})  # Personil DC (group role personil_dc)
+DC_SUPERVISOR_ROLE = "pengawas_infrastruktur_tik"
+
+
+def may_keep_server_register(roles: Set[str]) -> bool:
+    """Add and correct servers of the asset register: Personil DC (SOP-05 Pencatatan 1)."""
+    return bool(roles & DC_STAFF_ROLES) and not is_read_only(roles)
+
+
+def may_enter_dc_visits(roles: Set[str]) -> bool:
+    """Let a walk-in visitor into the data center: the Pengawas Infrastruktur TIK (SOP-04 step 1)."""
+    return DC_SUPERVISOR_ROLE in roles and not is_read_only(roles)
+
+
+def may_sign_out_dc_visits(roles: Set[str]) -> bool:
+    """Record that someone left the data center: the Pengawas or the Personil DC on duty."""
+    return bool(roles & (DC_STAFF_ROLES | {DC_SUPERVISOR_ROLE})) and not is_read_only(roles)
+
+
+def may_read_registers(roles: Set[str]) -> bool:
+    """The server asset and data-center access registers: their keepers, the Pengawas, oversight."""
+    return bool(roles & (DC_STAFF_ROLES | {DC_SUPERVISOR_ROLE} | CASE_READER_ROLES | AUDIT_ROLES))
+
+
 class Permissions:
     """The rules that follow the role catalogue: group roles and supervising roles."""
 

@@ -233,6 +233,38 @@ _SCHEMAS: dict[str, Any] = {
     "Opd": {"type": "object", "properties": {
         "opd_id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
         "active": {"type": "boolean"}}},
+    "ServerAsset": {"type": "object", "description": "a server of the asset register (SOP-05 Pencatatan)",
+                    "properties": {
+        "asset_number": {"type": "string"}, "hostname": {"type": "string"}, "ip_address": {"type": "string"},
+        "operating_system": {"type": "string"}, "dbms": {"type": "string"}, "owner_opd": {"type": "string"},
+        "location": {"type": "string"}, "backup_schedule": {"type": "string"},
+        "status": {"enum": ["aktif", "nonaktif", "dihapus"]},
+        "last_backup_at": {"type": ["string", "null"], "format": "date-time"},
+        "last_backup_result": {"type": ["string", "null"]},
+        "last_restore_at": {"type": ["string", "null"], "format": "date-time"},
+        "last_restore_result": {"type": ["string", "null"]},
+        "last_job_instance_id": {"type": ["integer", "null"], "description": "the back-up/restore case"},
+        "last_job_confirmed": {"type": "boolean", "description": "brd_05 confirmed the result"},
+        "last_reviewed_at": {"type": ["string", "null"], "format": "date-time"},
+        "last_review_result": {"type": ["string", "null"], "description": "sesuai or tidak sesuai"},
+        "last_review_note": {"type": ["string", "null"]},
+        "last_review_instance_id": {"type": ["integer", "null"], "description": "the yearly review case"}}},
+    "NewServerAsset": {"type": "object", "required": ["asset_number", "hostname", "ip_address", "operating_system",
+                                                      "dbms", "owner_opd", "location", "backup_schedule"],
+                       "properties": {k: {"type": "string"} for k in (
+                           "asset_number", "hostname", "ip_address", "operating_system", "dbms", "owner_opd",
+                           "location", "backup_schedule")}},
+    "DcVisit": {"type": "object", "description": "a stay in the data-center room (SOP-04); open while time_out is null",
+                "properties": {
+        "visit_id": {"type": "integer"}, "visitor": {"type": "string"}, "organisation": {"type": "string"},
+        "purpose": {"type": "string"}, "escort": {"type": "string"},
+        "time_in": {"type": "string", "format": "date-time"},
+        "time_out": {"type": ["string", "null"], "format": "date-time"},
+        "instance_id": {"type": ["integer", "null"], "description": "the maintenance case that opened it"},
+        "source": {"enum": ["penugasan", "kunjungan"]}, "opened_by": {"type": "string"},
+        "closed_by": {"type": ["string", "null"]}}},
+    "NewDcVisit": {"type": "object", "required": ["visitor", "organisation", "purpose", "escort"],
+                   "properties": {k: {"type": "string"} for k in ("visitor", "organisation", "purpose", "escort")}},
     "AuditEvent": {"type": "object", "properties": {
         "id": {"type": "integer"}, "chain": {"type": "string", "description": "instance:<id> or system"},
         "seq": {"type": "integer"}, "instance_id": {"type": ["integer", "null"]}, "event_type": {"type": "string"},
@@ -358,6 +390,31 @@ _PATHS: dict[str, Any] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "properties": {"name": {"type": "string"}, "active": {"type": "boolean"}}}}}},
         "responses": {"200": _json(_ref("Opd"), "Changed"), **_errors(403, 404, 422)}}},
+    "/registers/servers": {
+        "get": {"operationId": "listServerAssets", "summary": "The server asset register (its readers)",
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "items": {"type": "array", "items": _ref("ServerAsset")}}}, "Servers"), **_errors(403)}},
+        "post": {"operationId": "addServerAsset", "summary": "Register a server (Personil DC)",
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewServerAsset")}}},
+                 "responses": {"201": _json(_ref("ServerAsset"), "Registered"), **_errors(403, 409, 422)}}},
+    "/registers/servers/{asset_number}": {"patch": {
+        "operationId": "updateServerAsset", "summary": "Correct a server's details or status (Personil DC)",
+        "parameters": [{"name": "asset_number", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {"200": _json(_ref("ServerAsset"), "Changed"), **_errors(403, 404, 422)}}},
+    "/registers/dc-visits": {
+        "get": {"operationId": "listDcVisits", "summary": "The data-center access register, latest first (open=1: "
+                                                          "only those still inside)",
+                "parameters": [{"name": "open", "in": "query", "schema": {"enum": ["1"]}}],
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "items": {"type": "array", "items": _ref("DcVisit")}}}, "Visits"), **_errors(403)}},
+        "post": {"operationId": "addDcVisit", "summary": "Let a walk-in visitor in (Pengawas Infrastruktur TIK)",
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewDcVisit")}}},
+                 "responses": {"201": _json(_ref("DcVisit"), "Recorded"), **_errors(403, 422)}}},
+    "/registers/dc-visits/{visit_id}/keluar": {"post": {
+        "operationId": "signOutDcVisit", "summary": "The visitor left the room (Pengawas or Personil DC)",
+        "parameters": [{"name": "visit_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": {"200": _json(_ref("DcVisit"), "Closed"), **_errors(403, 404, 409)}}},
     "/users/{username}": {
         "get": {"operationId": "getUser", "summary": "An account with its data (Admin Sistem, auditors, or oneself)",
                 "parameters": [_USERNAME], "responses": {"200": _json(_ref("User"), "The account"),

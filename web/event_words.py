@@ -86,6 +86,13 @@ EVENT_LABELS: dict[str, LazyString] = {
     "leave_reminder_sent": lazy_gettext("Pengingat cuti tanpa Plh/Plt dikirim"),
     "calendar_changed": lazy_gettext("Kalender kerja diubah"),
     "calendar_override_removed": lazy_gettext("Perubahan kalender kerja dihapus"),
+    "server_registered": lazy_gettext("Server didaftarkan di aset register"),
+    "server_changed": lazy_gettext("Data server di aset register diubah"),
+    "server_job_reported": lazy_gettext("Back-up/restore server dilaporkan"),
+    "server_job_confirmed": lazy_gettext("Hasil back-up/restore server dikonfirmasi"),
+    "server_reviewed": lazy_gettext("Server ditinjau (tinjauan tahunan)"),
+    "dc_visit_opened": lazy_gettext("Masuk ruang Data Center"),
+    "dc_visit_closed": lazy_gettext("Keluar ruang Data Center"),
 }
 
 KEY_LABELS: dict[str, LazyString] = {

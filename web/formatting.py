@@ -16,7 +16,8 @@ from markupsafe import Markup, escape
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 
-from engine import COUNT_CAP, MOMENT_PATTERNS, may_audit, may_handle_incidents, may_read_models, Person, TaskView, WITA
+from engine import (COUNT_CAP, MOMENT_PATTERNS, may_audit, may_handle_incidents, may_read_models, may_read_registers,
+                    Person, TaskView, WITA)
 from web.current import current_alur
 
 
@@ -302,5 +303,6 @@ def register(app: Flask) -> None:
                 # the pages check the same rules themselves
                 "nav_modeler": may_read_models(roles), "nav_audit": may_audit(roles),
                 "nav_incidents": may_handle_incidents(roles),
+                "nav_registers": may_read_registers(roles),
                 "nav_mandates": mandates or may_read_models(roles)
                 or current_alur().permissions.supervises_anyone(roles)}

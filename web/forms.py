@@ -1,7 +1,7 @@
 """Task forms from JSON Schema: fields for the templates, and submitted HTML form data back to JSON.
 
 Widgets (docs/bpmn-conventions.md): text, textarea, date, datetime, email, url, integer, number,
-checkbox, yesno, select, radio, checkboxes, table (rows of the other widgets), user, file.
+checkbox, yesno, select, radio, checkboxes, table (rows of the other widgets), user, server, file.
 Conversion problems (``12,x`` in a number) come back as Indonesian field errors, like schema errors;
 the engine validates everything again before storing.
 """
@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from engine import AttachmentView, DOCUMENT_FORMAT, InvalidInput, WITA
+from engine import SERVER_OPTIONS_KEY, AttachmentView, DOCUMENT_FORMAT, InvalidInput, WITA
 
 Store = Callable[[FileStorage, list[str]], AttachmentView]
 _ROW = re.compile(r"^(?P<table>[A-Za-z0-9_]+)-(?P<index>\d{1,3})-(?P<column>[A-Za-z0-9_]+)$")
@@ -59,7 +59,7 @@ def widget_of(prop: dict[str, Any]) -> str:
         return kind
     if "enum" in prop:
         return "radio" if widget == "radio" else "select"
-    if widget in ("user", "textarea"):
+    if widget in ("user", "textarea", "server"):
         return widget
     return {"date": "date", "date-time": "datetime", "email": "email", "uri": "url"}.get(fmt or "", "text")
 
@@ -90,6 +90,8 @@ def _field(name: str, key: str, prop: dict[str, Any], required: bool, value: Any
         item.options = _enum_options(prop.get("items", {}))
     elif widget == "user":  # active holders of the role only: a stale choice shows as unchosen
         item.options = list(user_options.get(prop.get("x-role", ""), []))
+    elif widget == "server":  # the servers of the asset register (not removed)
+        item.options = list(user_options.get(SERVER_OPTIONS_KEY, []))
     elif widget == "file":
         item.accept = ",".join(prop.get("x-accept", []))
         item.attachment = attachments.get(value) if isinstance(value, str) else None

@@ -558,3 +558,52 @@ class SavedFilter(Base):
 
 
 search_index.attach(CaseTerm.__table__)
+
+
+class ServerAsset(Base):
+    """A server in the aset register (SOP-05 Pencatatan 1), kept by Personil DC; the back-up/restore
+    cases write its last job, the yearly review its last review (``engine.registers``)."""
+
+    __tablename__ = "server_asset"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_number: Mapped[str] = mapped_column(String(60), unique=True)  # nomor aset: what the forms pick
+    hostname: Mapped[str] = mapped_column(String(200))
+    ip_address: Mapped[str] = mapped_column(String(60))
+    operating_system: Mapped[str] = mapped_column(String(200))
+    dbms: Mapped[str] = mapped_column(String(200))
+    owner_opd: Mapped[str] = mapped_column(String(300))
+    location: Mapped[str] = mapped_column(String(300))
+    backup_schedule: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="aktif")  # aktif, nonaktif, dihapus
+    last_backup_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    last_backup_result: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)
+    last_restore_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    last_restore_result: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)
+    last_job_instance_id: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    last_job_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_reviewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    last_review_result: Mapped[Optional[str]] = mapped_column(String(20), nullable=True)  # sesuai, tidak sesuai
+    last_review_note: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    last_review_instance_id: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DcVisit(Base):
+    """One stay in the data-center room (SOP-04 step 1, Pencatatan): opened by a maintenance assignment
+    or entered by the Pengawas for a walk-in visitor; open while ``time_out`` is empty."""
+
+    __tablename__ = "dc_visit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visitor: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(300))
+    purpose: Mapped[str] = mapped_column(Text)
+    escort: Mapped[str] = mapped_column(String(200))
+    time_in: Mapped[datetime] = mapped_column(UTCDateTime)
+    time_out: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True, index=True)
+    instance_id: Mapped[Optional[int]] = mapped_column(Integer, nullable=True, index=True)
+    source: Mapped[str] = mapped_column(String(20))  # penugasan (pdc_01) or kunjungan (walk-in)
+    opened_by: Mapped[str] = mapped_column(String(100))
+    closed_by: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)

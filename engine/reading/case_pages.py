@@ -30,6 +30,9 @@ from engine.modeling.roles import RoleCatalog
 from engine.accounts.users import UserService
 from engine.audit.attempts import ACTION_READ_CASE, ACTION_READ_DOCUMENT, ACTION_READ_TASK, AttemptLog
 from engine.audit.read_log import VIEW_EVENTS
+from engine.persistence.db import read_only_session
+from engine.registers.pickers import SERVER_PICKER, picker_options, review_prefill
+from engine.registers.server_assets import ServerAssetView, list_servers
 from engine.values import MANDATE_LABELS, AuditEventView, CaseView, StandIn, TaskView
 
 
@@ -106,6 +109,7 @@ class TaskPage:
     acting_for: StandIn | None = None  # the user would act as Plh/Plt of this official
     can_reassign: bool = False  # a supervisor of its role (or Admin Sistem), while it is open
     reassign_options: list[tuple[str, str]] = field(default_factory=list)  # other active holders of its role
+    server_register: list[ServerAssetView] = field(default_factory=list)  # the asset register, for a form that picks
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,10 @@ class CaseFiles:
             earlier = []
         meta = next(s.meta for s in all_steps if s.task.task_id == task_id)
         schema = self._forms.get(task.form_key).schema
+        servers = self._servers(schema)
         values = task.data if task.data is not None else self._prefill(schema, task, earlier, instance.data)
+        if task.data is None:
+            values = {**review_prefill(schema, servers), **values}
         documents = self._documents(earlier)
         draft = self._drafts.find(task_id, username) if self._may.may_work_on(task.role, user_roles, mandates) \
             else None
@@ -213,13 +220,14 @@ class CaseFiles:
             task=task, meta=meta, schema=schema, instance=instance, values=values,
             documents=documents, earlier_steps=earlier,
             attachments=self.task_attachments(task, username, shown, documents),
-            user_options=self._user_options(schema), remaining=self.remaining([task]).get(task_id),
+            user_options={**self._user_options(schema), **picker_options(servers)},
+            remaining=self.remaining([task]).get(task_id),
             can_act=is_open and self._may.may_act_on(task.role, claimed_by, username, user_roles, mandates)
             and (task.state == "claimed" or may_take),
             can_claim=is_open and task.state == "ready" and may_take,
             can_unclaim=task.state == "claimed" and self._may.may_unclaim(task.role)
             and (task.assignee == username or self._supervises(task, user_roles)),
-            can_reassign=can_reassign,
+            can_reassign=can_reassign, server_register=servers,
             reassign_options=[(u.username, u.full_name) for u in self._users.users_with_role(task.role)
                               if u.username != task.assignee] if can_reassign else [],
             draft=draft if holds_role else None,
@@ -459,6 +467,13 @@ class CaseFiles:
         else:
             source = {k: v for k, v in case_data.items() if properties.get(k, {}).get("format") == DOCUMENT_FORMAT}
         return {k: v for k, v in source.items() if k in properties and properties[k].get("x-widget") != "yesno"}
+
+    def _servers(self, schema: dict[str, Any]) -> list[ServerAssetView]:
+        """The servers not removed from the asset register, when the form picks one (else none)."""
+        if not any(prop.get("x-widget") == SERVER_PICKER for prop in _all_properties(schema)):
+            return []
+        with read_only_session(self._sessions) as session:
+            return list_servers(session, include_removed=False)
 
     def _user_options(self, schema: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
         roles = {prop["x-role"] for prop in _all_properties(schema) if prop.get("x-widget") == "user"

@@ -40,6 +40,7 @@ from engine.errors import (
 )
 from engine.modeling.forms import FormRegistry
 from engine.modeling.step_notices import RESULT_FIELDS
+from engine.registers.case_hooks import check_register_fields, on_case_ended, on_step_completed
 from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due, waited_step_due
 from engine.runtime.incidents import StepBroke, fail_again, open_incident, resolve_incident
 from engine.runtime.live_workflows import LiveWorkflows
@@ -359,7 +360,7 @@ class Runner:
                 definition = self._definition(work, case.definition_id)
                 people = People(work.connection)
                 documents = document_checker(work.connection, case.id, task_id, performer, data.values())
-                self._validate(task.form_key, data, people, documents)
+                self._validate(work, task.form_key, data, people, documents)
                 resolve_incident(work, incident_id, case.id, retried_by, now)
                 return self._finish(work, task, case, definition, performer, data, now, None, people, documents)
         except StepBroke as broke:
@@ -390,7 +391,7 @@ class Runner:
                 {"_form": message}, task.form_key))
             people = People(work.connection)
             documents = document_checker(work.connection, case.id, task_id, actor, data.values())
-            self._validate(task.form_key, data, people, documents)
+            self._validate(work, task.form_key, data, people, documents)
             return self._finish(work, task, case, definition, actor, data, now, acting, people, documents)
 
     def _finish(self, work: UnitOfWork, task: Any, case: _Case, definition: ParsedDefinition, actor: str,
@@ -436,6 +437,7 @@ class Runner:
         if meta is not None:
             self._close_wait(work, task_id, meta, data, now)
             _ask_for_notice(work, case.id, meta, task_id, data, actor, now)
+        on_step_completed(work, case.id, case.process_key, task.element_id, spiff_task.data, actor, now)
         return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                           known=known, people=people, completed=_Completed(task_id, task.element_id, data, now),
                           search=step_terms(data, self._forms.get(task.form_key).search_fields, actor))
@@ -506,6 +508,7 @@ class Runner:
             self._live.forget(instance_id)
             work.record_for_case(instance_id, "instance_cancelled", actor=actor, at=now,
                                  payload={"reason": reason.strip(), "cancelled_tasks": [t.id for t in open_tasks]})
+            on_case_ended(work, instance_id, instance.process_key, actor, now)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -578,7 +581,8 @@ class Runner:
             raise error(f"Langkah ini harus dikerjakan oleh orang yang berbeda dari pelaksana langkah {step} "
                         f"({person})", task_id=task.id, **context)
 
-    def _validate(self, form_key: str, data: dict[str, Any], people: People, documents: DocumentChecker) -> None:
+    def _validate(self, work: UnitOfWork, form_key: str, data: dict[str, Any], people: People,
+                  documents: DocumentChecker) -> None:
         """The form's schema, its documents, and the people it picks (active holders of each picker's role).
 
         :raises FormInvalid:
@@ -586,6 +590,7 @@ class Runner:
         people.load(username for _path, username, _role in self._forms.get(form_key).picked_people(data))
         self._forms.validate(form_key, data, documents.problem,
                              lambda username, role: people.why_not(username, role, self._roles, self._may))
+        check_register_fields(work, form_key, self._forms.get(form_key).schema, data)
 
     def _is_supervisor(self, work: UnitOfWork, task: HumanTask, actor: str) -> bool:
         return self._may.supervises(task.role, self._actor_roles(work, actor))
@@ -745,6 +750,7 @@ class Runner:
                           data=json.dumps(workflow.data, ensure_ascii=False, default=str))
             work.record_for_case(case.id, "instance_completed", actor=actor, at=now,
                                  payload=_result_for_requester(definition, workflow.data))
+            on_case_ended(work, case.id, case.process_key, actor, now)
         values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
         values["state"] = dump_state(workflow)
         work.queue_write(SAVE_CASE, values, conflict=lambda: ConcurrentUpdate(

@@ -166,3 +166,25 @@ def test_the_command_line_refuses_a_weak_password_with_a_message(cli):
     assert "terlalu umum" in out
     with sqlite3.connect(cli.db) as conn:
         assert conn.execute("select count(*) from user_account").fetchone()[0] == 0
+
+
+def test_the_registers_from_the_command_line_are_verified_with_the_log(cli):
+    cli("init")
+    with sqlite3.connect(cli.db) as conn:
+        assert conn.execute("select count(*) from server_asset").fetchone()[0] == 0
+    from engine import open_alur, settings_from_env
+    alur = open_alur(settings_from_env())
+    alur.server_assets.add({"asset_number": "SRV-01", "hostname": "db-01", "ip_address": "10.0.0.1",
+                            "operating_system": "Debian 12", "dbms": "MySQL 8", "owner_opd": "Bappeda",
+                            "location": "Rak A1", "backup_schedule": "Harian"}, "pengelola_ti")
+    alur.dc_access.add_walk_in({"visitor": "Tamu", "organisation": "PT X", "purpose": "Survei", "escort": "budi"},
+                               "kasi_infra")
+    alur.close()
+    assert "SRV-01  db-01  10.0.0.1  [aktif]  back-up: -" in cli("register", "servers")
+    assert "Tamu  (PT X)" in cli("register", "visits", "--open") and "still inside" in cli("register", "visits")
+    assert cli("register", "export", "server").splitlines()[1].startswith("SRV-01,db-01,10.0.0.1,")
+    assert "OK" in cli("audit", "verify")
+    with sqlite3.connect(cli.db) as conn:  # a forged back-up result in the register
+        conn.execute("update server_asset set last_backup_result = 'berhasil'")
+    out = cli("audit", "verify", expect=1)
+    assert "server_asset" in out and "last_backup_result" in out

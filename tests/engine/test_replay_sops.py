@@ -18,7 +18,7 @@ from engine.audit.chain import case_chain, verify_chains
 from engine.bootstrap import Alur
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "processes"))
-from process_helpers import FillContext, add_cast, deploy, form_data, person_for, upload  # noqa: E402
+from process_helpers import register_for, FillContext, add_cast, deploy, form_data, person_for, upload  # noqa: E402
 
 Steps = list[tuple[str, dict[str, Any]]]  # (element id, answers that override generated data)
 F, T = False, True
@@ -67,6 +67,7 @@ def walk(alur: Alur, clock: Any, process_key: str) -> int:
         ctx = FillContext(tag=f"{element_id}.{visit}", now=clock(), user_for=lambda role: person_for(alur, role),
                           document=lambda label, by=actor: upload(alur, clock, by, f"{case}/{label}"),
                           full=visit % 2 == 0)
+        register_for(alur, alur.forms.get(task.form_key).schema)
         alur.runner.complete_task(task.task_id, actor, form_data(alur.forms.get(task.form_key).schema, ctx, answers))
     assert alur.queries.case(case).status == "completed"
     return case

@@ -121,6 +121,27 @@ def stored_documents(alur: Alur, hashes: list[str]) -> dict[str, Path]:
     return {r.sha256: Path(alur.settings.attachments_dir) / r.sha256[:2] / r.sha256 for r in rows}
 
 
+# --- the server asset register -----------------------------------------------------------------
+
+TEST_SERVER = "SRV-UJI-01"  # what generated forms pick from the asset register
+
+
+def register_test_server(alur: Alur, asset_number: str = TEST_SERVER) -> None:
+    """Put a server in the asset register (once), as Personil DC do before its first back-up."""
+    if asset_number not in {s.asset_number for s in alur.server_assets.list()}:
+        alur.server_assets.add({"asset_number": asset_number, "hostname": f"db-{asset_number.lower()}",
+                                "ip_address": "10.10.1.21", "operating_system": "Ubuntu 22.04",
+                                "dbms": "PostgreSQL 15", "owner_opd": "Dinas Kesehatan",
+                                "location": "Rak A3, Data Center Diskominfo", "backup_schedule": "Harian 23:00 WITA"},
+                               "pengelola")
+
+
+def register_for(alur: Alur, schema: dict[str, Any]) -> None:
+    """A form that picks a server gets :data:`TEST_SERVER` in the register first."""
+    if '"x-widget": "server"' in json.dumps(schema):
+        register_test_server(alur)
+
+
 # --- form data ---------------------------------------------------------------------------------
 
 @dataclass
@@ -182,6 +203,8 @@ def _value(name: str, field: dict[str, Any], ctx: FillContext, path: str) -> Any
     if kind == "string":
         if field.get("x-widget") == "user":
             return ctx.user_for(field["x-role"])
+        if field.get("x-widget") == "server":
+            return TEST_SERVER
         fmt = field.get("format")
         if fmt == DOCUMENT_FORMAT:
             return ctx.document(path)
@@ -360,6 +383,7 @@ class Case:
 
     def fill(self, form_key: str, tag: str, actor: str, full: bool, answers: dict[str, Any]) -> dict[str, Any]:
         schema = self.alur.forms.get(form_key).schema
+        register_for(self.alur, schema)
 
         def document(label: str) -> str:
             sha = upload(self.alur, self.clock, actor, f"{self.id}/{label}")

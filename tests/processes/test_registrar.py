@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from process_helpers import WITA, FillContext, deploy, form_data, person_for, upload
+from process_helpers import register_for, WITA, FillContext, deploy, form_data, person_for, upload
 from sqlalchemy import select, update
 
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotFound, PermissionDenied
@@ -41,6 +41,7 @@ def office(sop, clock):
 def fill(alur: Any, clock: Any, form_key: str, actor: str, tag: str, **answers: Any) -> dict[str, Any]:
     ctx = FillContext(tag=tag, now=clock(), user_for=lambda role: person_for(alur, role),
                       document=lambda label: upload(alur, clock, actor, f"{tag}/{label}"), full=False)
+    register_for(alur, alur.forms.get(form_key).schema)
     return form_data(alur.forms.get(form_key).schema, ctx, answers)
 
 

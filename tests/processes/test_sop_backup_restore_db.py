@@ -6,7 +6,7 @@ restore makes the recovery point and target required at BRD-01).
 from __future__ import annotations
 
 import pytest
-from process_helpers import CALENDAR, SOP_WALK, Case, Step, deploy, wita
+from process_helpers import CALENDAR, SOP_WALK, TEST_SERVER, Case, Step, deploy, wita
 
 from engine.errors import PermissionDenied
 from engine.reading.case_pages import RequesterCasePage
@@ -58,7 +58,7 @@ def test_backup_request(deployed, clock):
     assert data["daftar_spesifikasi"] == case.submitted("brd_01")["daftar_spesifikasi"]
     case.do("brd_05", full=True)
     instance = case.finish()
-    assert instance.data["server_terdaftar_di_aset_register"] is True
+    assert instance.data["server_aset"] == TEST_SERVER  # picked from the asset register, not re-typed
     assert case.decisions() == []
     # the SOP ends by telling the OPD the result: a notification, and the result on the requester's view
     assert deployed.scheduling.announce_new(clock()) >= 1  # the worker announces the finished request

@@ -73,7 +73,6 @@ def test_a_document_is_required_only_on_the_branch_that_produces_it(key, field, 
     ("gjr_09_terima_laporan_selesai", "konfirmasi_selesai"),  # reached only through a Ya branch
     ("brd_01_surat_permohonan", "persetujuan_risiko"),
     ("brd_03_perencanaan", "informasi_ke_pemohon_terkirim"),  # SOP-05 step 3: inform the requester
-    ("brd_05_konfirmasi_hasil", "server_terdaftar_di_aset_register"),  # Pencatatan 1: register it first
 ])
 def test_a_required_checkbox_must_be_ticked(key, field):
     assert refusal(key, changed(valid(key), **{field: False})) == {field: TICK}

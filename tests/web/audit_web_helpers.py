@@ -10,7 +10,7 @@ from web_helpers import upload
 from engine.bootstrap import Alur
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "processes"))
-from process_helpers import FillContext, form_data  # noqa: E402
+from process_helpers import register_for, FillContext, form_data  # noqa: E402
 
 REVIEW = "tinjau_aset_register_server"
 REVIEW_STEPS = [("tar_01", {}),
@@ -36,5 +36,6 @@ def finished_review(alur: Alur, clock: Any) -> int:
         ctx = FillContext(tag=f"{element_id}.{visit}", now=clock(), user_for=lambda role: demo_user(alur, role),
                           document=lambda label, by=actor: upload(alur, f"{label}.pdf", b"%PDF-1.4\n% " + label.encode()
                                                         + b"\n%%EOF\n", by), full=False)
+        register_for(alur, alur.forms.get(task.form_key).schema)
         alur.runner.complete_task(task.task_id, actor, form_data(alur.forms.get(task.form_key).schema, ctx, answers))
     return case

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, PDF, copy_db, make_settings, served
+from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, PDF, add_test_server, copy_db, make_settings, served
 
 from engine.bootstrap import open_alur
 from web import create_app
@@ -37,6 +37,7 @@ def served_alur(template: tuple[Path, dict[int, Any]],
     alur.definitions.adopt(template[1])
     for username, name in (("staf_a", "Staf A"), ("staf_b", "Staf B")):
         alur.users.add_user(username, name, demo_password(username), {"pengelola_ti"})
+    add_test_server(alur)
     app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur})
     with served(app) as url:
         yield url, alur
@@ -153,7 +154,7 @@ def _fill(page: Any, name: str, prop: dict[str, Any], tmp: Path, required: bool)
         # else an unticked box is a plain "no"; ticking would ask for a reason in some forms
     elif widget == "radio":
         page.check(f"{selector} >> nth=0")
-    elif "enum" in prop or widget == "user":
+    elif "enum" in prop or widget in ("user", "server"):
         page.select_option(selector, index=1)
     elif fmt == "date":
         page.fill(selector, "2026-11-23")

@@ -20,7 +20,8 @@ RENDER = '{% from "macros/fields.html" import field %}{% for f in fields %}{{ fi
 INPUT_OF = {"text": 'type="text"', "textarea": "<textarea", "date": 'type="date"', "datetime": 'type="datetime-local"',
             "email": 'type="email"', "url": 'type="url"', "integer": 'type="number"', "number": 'inputmode="decimal"',
             "checkbox": 'type="checkbox"', "yesno": 'value="ya"', "select": "<select", "user": "<select",
-            "radio": 'type="radio"', "checkboxes": 'type="checkbox"', "file": 'type="file"', "table": "<table"}
+            "server": "<select", "radio": 'type="radio"', "checkboxes": 'type="checkbox"', "file": 'type="file"',
+            "table": "<table"}
 
 
 @pytest.fixture(scope="module")

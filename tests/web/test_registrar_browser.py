@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import pytest
 from test_browser import SHOTS, Desks, browser, do_step, fill_form  # noqa: F401 - browser is a fixture
-from web_helpers import BROWSER_MARKS, PDF, copy_db, make_settings, served
+from web_helpers import BROWSER_MARKS, PDF, add_test_server, copy_db, make_settings, served
 
 from engine.bootstrap import open_alur
 from engine.worker.scheduler import build_worker
@@ -29,6 +29,7 @@ def office(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.TempP
     copy_db(template[0], folder / "alur.db")
     alur = open_alur(make_settings(folder, f"sqlite:///{folder / 'alur.db'}"))
     alur.definitions.adopt(template[1])
+    add_test_server(alur)
     app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur})
     with served(app) as url:
         yield url, alur

@@ -111,3 +111,11 @@ def gjr_01_data(alur: Alur) -> dict[str, Any]:
 def text_of(html: str) -> str:
     """Visible text, whitespace collapsed (for assertions on messages)."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def add_test_server(alur: Alur, asset_number: str = "SRV-UJI-01") -> None:
+    """A server in the asset register, for the forms that pick one (brd_04, the yearly review)."""
+    alur.server_assets.add({"asset_number": asset_number, "hostname": "db-uji", "ip_address": "10.10.1.21",
+                            "operating_system": "Ubuntu 22.04", "dbms": "PostgreSQL 15",
+                            "owner_opd": "Dinas Kesehatan", "location": "Rak A3", "backup_schedule": "Harian"},
+                           "pengelola_ti")

@@ -134,6 +134,12 @@ def user(name: str, title: str, role: str, req: bool = True, desc: str | None = 
                      **({"x-differs-from": differs_from} if differs_from else {})}, req, desc)
 
 
+def server(name: str, title: str, req: bool = True, desc: str | None = None) -> Field:
+    """A server of the asset register, picked by its asset number (``engine.registers``): never re-typed."""
+    return _f(name, {"type": "string", "title": title, "x-widget": "server", **({"minLength": 1} if req else {})},
+              req, desc)
+
+
 def doc(name: str, title: str, req: bool = True, desc: str | None = None) -> Field:
     return _f(name, {"type": "string", "title": title, "format": "alur-dokumen", "x-widget": "file",
                      "x-accept": list(ACCEPT)}, req, desc)
@@ -149,6 +155,14 @@ def table(name: str, title: str, columns: list[Field], req: bool = True, desc: s
     if req:
         schema["minItems"] = min_items
     return _f(name, schema, req, desc)
+
+
+def review_table(name: str, title: str, columns: list[Field]) -> Field:
+    """The review of the whole server asset register: one row per server, shown filled from the register;
+    the engine refuses a review that leaves a server out (``x-register-review``)."""
+    name, schema, req = table(name, title, columns)
+    schema["x-register-review"] = True
+    return name, schema, req
 
 
 def catatan() -> Field:

@@ -7,7 +7,8 @@ Source: shared/notes/domain.md §1.1–1.5 (steps, lanes, decisions, every [DEC]
 from __future__ import annotations
 
 from formdsl import (accept, area, boolean, catatan, date, doc, dt, email, enum, form, integer, multi,
-                     number, opd, sifat_surat, table, text, url, user, when, when_row, yesno)
+                     number, opd, review_table, server, sifat_surat, table, text, url, user, when, when_row,
+                     yesno)
 from generate import Flow, Lane, Node, Process
 
 # --- shared identity texts (domain.md §1.0, OCR cleaned) -------------------------------------------
@@ -1161,6 +1162,9 @@ BRD = Process(
              output="Laporan", candidate="pengelola_ti",
              assignee="pelaksana_pengelola",
              form_key="brd_04_pelaksanaan", form_schema=form("Pelaksanaan back-up/restore", [
+                 server("server_aset", "Server (dari aset register)",
+                        desc="Aturan pencatatan: server yang beroperasi harus terdaftar di aset register; hasil "
+                             "langkah ini dan konfirmasinya dicatat pada server ini."),
                  dt("waktu_mulai_job", "Job mulai"),
                  dt("waktu_selesai_job", "Job selesai"),
                  enum("hasil_pelaksanaan", "Hasil", ["berhasil", "gagal", "sebagian"], radio=True),
@@ -1190,9 +1194,6 @@ BRD = Process(
                  area("tindak_lanjut_kegagalan", "Tindak lanjut kegagalan", req=False,
                       desc="Wajib bila hasil gagal; disampaikan kepada pemohon."),
                  boolean("konfirmasi_pemohon", "Pemohon sudah mengkonfirmasi?", req=False),
-                 accept("server_terdaftar_di_aset_register", "Server terdaftar di aset register",
-                        desc="Aturan pencatatan: server yang beroperasi harus terdaftar di aset register; daftarkan "
-                             "dahulu bila belum."),
                  doc("dokumen_laporan_terkonfirmasi", "Laporan (terkonfirmasi)"),
                  catatan(),
              ], [
@@ -1264,15 +1265,11 @@ TAR = Process(
              form_key="tar_01_siapkan_tinjauan_aset_register",
              form_schema=form("Tinjauan daftar aset register server", [
                  date("tanggal_tinjau", "Tanggal tinjauan"),
-                 table("daftar_server_ditinjau", "Server yang ditinjau", [
-                     text("nomor_aset", "Nomor aset"),
-                     text("hostname", "Hostname"),
-                     text("alamat_ip", "Alamat IP", req=False),
-                     text("lokasi", "Lokasi (rak/VM)"),
-                     text("pemilik_opd", "OPD pemilik"),
-                     text("aplikasi", "Aplikasi", req=False),
+                 review_table("daftar_server_ditinjau", "Server yang ditinjau (seluruh aset register)", [
+                     server("server_aset", "Server"),
                      enum("status", "Status", ["aktif", "nonaktif", "dihapus"]),
-                     boolean("sesuai", "Sesuai register?"),
+                     boolean("sesuai", "Sesuai kenyataan?"),
+                     text("catatan", "Catatan", req=False),
                  ]),
                  area("ketidaksesuaian", "Ketidaksesuaian yang ditemukan", req=False,
                       desc="Wajib bila ada server yang tidak sesuai register."),

@@ -1,0 +1,160 @@
+"""What a case writes to the registers, in the unit of work of the step that does it.
+
+Form fields with ``x-widget: "server"`` name a server of the asset register by its asset number; a
+table with ``x-register-review`` lists the review of every server. The steps that write are named
+below by process and element: the SOP text ties each record to one step.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.errors import FormInvalid
+from engine.persistence.models import DcVisit, ServerAsset, UserAccount
+from engine.registers.pickers import REVIEW_HINT, server_choices
+from engine.registers.dc_access import SOURCE_ASSIGNMENT, close_visit, open_visit
+from engine.registers.server_assets import SERVER_CHAIN
+from engine.runtime.unit_of_work import UnitOfWork
+from engine.worktime.work_calendar import WITA
+
+BACKUP_PROCESS, JOB_REPORTED, JOB_CONFIRMED = "sop_backup_restore_db", "brd_04", "brd_05"
+REVIEW_PROCESS, REVIEW_APPROVED = "tinjau_aset_register_server", "tar_02"
+DC_PROCESS, DC_ASSIGNED = "sop_pemeliharaan_akses_dc", "pdc_01"
+NOT_IN_REGISTER = "Server tidak terdaftar di aset register (atau sudah dihapus)"
+
+
+def check_register_fields(work: UnitOfWork, form_key: str, schema: dict[str, Any], data: dict[str, Any]) -> None:
+    """Refuse a server the register does not hold (or removed), and a review that leaves one out.
+
+    :raises FormInvalid:
+    """
+    choices = server_choices(schema, data)
+    review = next((name for name, prop in schema.get("properties", {}).items() if prop.get(REVIEW_HINT)), None)
+    if not choices and review is None:
+        return
+    known = {number: status for number, status in work.connection.execute(
+        select(ServerAsset.asset_number, ServerAsset.status))}
+    errors = {path: NOT_IN_REGISTER for path, value in choices if known.get(value, "dihapus") == "dihapus"}
+    if review is not None and not errors:
+        reviewed = [row.get(col) for row in data.get(review) or [] if isinstance(row, dict)
+                    for col in ("server_aset",)]
+        missing = sorted(n for n, status in known.items() if status != "dihapus" and n not in reviewed)
+        twice = sorted({str(n) for n in reviewed if reviewed.count(n) > 1})
+        if missing:
+            errors[review] = "Server belum ditinjau: " + ", ".join(missing)
+        elif twice:
+            errors[review] = "Server ditinjau lebih dari sekali: " + ", ".join(twice)
+    if errors:
+        raise FormInvalid(errors, form_key)
+
+
+def on_step_completed(work: UnitOfWork, instance_id: int, process_key: str, element_id: str,
+                      case_data: dict[str, Any], actor: str, now: datetime) -> None:
+    """The register writes of this step, if it has any. ``case_data``: the case's data with the step's."""
+    step = (process_key, element_id)
+    if step == (BACKUP_PROCESS, JOB_REPORTED):
+        _report_job(work, instance_id, case_data, actor, now)
+    elif step == (BACKUP_PROCESS, JOB_CONFIRMED):
+        _confirm_job(work, instance_id, case_data, actor, now)
+    elif step == (REVIEW_PROCESS, REVIEW_APPROVED) and case_data.get("tinjauan_disetujui") is True:
+        _record_review(work, instance_id, case_data, actor, now)
+    elif step == (DC_PROCESS, DC_ASSIGNED):
+        _open_assignment_visits(work, instance_id, case_data, actor, now)
+
+
+def on_case_ended(work: UnitOfWork, instance_id: int, process_key: str, actor: str, now: datetime) -> None:
+    """The work of the case is over: whoever it let into the data center is out."""
+    if process_key != DC_PROCESS:  # only its assignment opens visits of a case
+        return
+    rows = work.session.scalars(select(DcVisit).where(DcVisit.instance_id == instance_id,
+                                                      DcVisit.time_out.is_(None)).order_by(DcVisit.id))
+    for row in rows:
+        close_visit(work, row, actor=actor, at=now, reason="kasus selesai")
+
+
+def _server(work: UnitOfWork, case_data: dict[str, Any]) -> ServerAsset | None:
+    number = case_data.get("server_aset")
+    if not isinstance(number, str):
+        return None
+    return work.session.scalar(select(ServerAsset).where(ServerAsset.asset_number == number))
+
+
+def _job_kind(case_data: dict[str, Any]) -> str:
+    return "restore" if case_data.get("jenis_layanan") == "restore" else "backup"
+
+
+def _report_job(work: UnitOfWork, instance_id: int, case_data: dict[str, Any], actor: str, now: datetime) -> None:
+    row = _server(work, case_data)
+    if row is None:
+        return
+    kind, result = _job_kind(case_data), str(case_data.get("hasil_pelaksanaan") or "")
+    finished = _moment(case_data.get("waktu_selesai_job")) or now
+    setattr(row, f"last_{kind}_at", finished)
+    setattr(row, f"last_{kind}_result", result)
+    row.last_job_instance_id, row.last_job_confirmed = instance_id, False
+    work.record(SERVER_CHAIN, "server_job_reported", actor=actor, at=now, instance_id=instance_id, payload={
+        "asset_number": row.asset_number, "kind": kind, "finished_at": finished.isoformat(), "result": result})
+
+
+def _confirm_job(work: UnitOfWork, instance_id: int, case_data: dict[str, Any], actor: str, now: datetime) -> None:
+    row = _server(work, case_data)
+    if row is None:
+        return
+    kind, result = _job_kind(case_data), str(case_data.get("hasil_dikonfirmasi") or "")
+    setattr(row, f"last_{kind}_result", result)
+    row.last_job_instance_id, row.last_job_confirmed = instance_id, True
+    work.record(SERVER_CHAIN, "server_job_confirmed", actor=actor, at=now, instance_id=instance_id, payload={
+        "asset_number": row.asset_number, "kind": kind, "result": result})
+
+
+def _record_review(work: UnitOfWork, instance_id: int, case_data: dict[str, Any], actor: str,
+                   now: datetime) -> None:
+    """The approved review's outcome on each server it lists (the rows ``tar_01`` submitted)."""
+    rows = [r for r in case_data.get("daftar_server_ditinjau") or [] if isinstance(r, dict)]
+    servers = {s.asset_number: s for s in work.session.scalars(
+        select(ServerAsset).where(ServerAsset.asset_number.in_([r.get("server_aset") for r in rows])))}
+    for line in rows:
+        row = servers.get(str(line.get("server_aset")))
+        if row is None:
+            continue
+        outcome = "sesuai" if line.get("sesuai") is True else "tidak sesuai"
+        note = str(line.get("catatan") or "") or None
+        row.last_reviewed_at, row.last_review_result, row.last_review_note = now, outcome, note
+        row.last_review_instance_id = instance_id
+        if line.get("status") in ("aktif", "nonaktif", "dihapus"):
+            row.status = line["status"]
+        work.record(SERVER_CHAIN, "server_reviewed", actor=actor, at=now, instance_id=instance_id, payload={
+            "asset_number": row.asset_number, "result": outcome, "status": row.status, "note": note})
+
+
+def _open_assignment_visits(work: UnitOfWork, instance_id: int, case_data: dict[str, Any], actor: str,
+                            now: datetime) -> None:
+    people = [str(r.get("pengguna")) for r in case_data.get("personil_dc_ditugaskan") or []
+              if isinstance(r, dict) and r.get("pengguna")]
+    names: dict[str, str] = {username: full_name for username, full_name in work.connection.execute(
+        select(UserAccount.username, UserAccount.full_name).where(UserAccount.username.in_(people)))}
+    scope = ", ".join(str(s) for s in case_data.get("lingkup") or [])
+    purpose = f"Pemeliharaan data center (Surat Tugas {case_data.get('nomor_surat_tugas', '-')}): {scope}"
+    for username in _unique(people):
+        values = {"visitor": f"{names.get(username, username)} ({username})",
+                  "organisation": "Diskominfo Prov. Kaltim (Personil DC)",
+                  "purpose": purpose[:2000], "escort": "-"}
+        open_visit(work, values, source=SOURCE_ASSIGNMENT, instance_id=instance_id, actor=actor, at=now)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _moment(value: object) -> datetime | None:
+    """A form's date-time (ISO; a naive one is WITA), or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=WITA)

@@ -1,0 +1,140 @@
+"""The data-center access register (SOP-04 step 1 "membatasi akses", Pencatatan: access "harus
+dikendalikan dan dipantau").
+
+A maintenance assignment (``pdc_01``) opens a visit for each assigned Personil DC; the visits of a
+case close when the case ends (``engine.registers.case_hooks``). The Pengawas Infrastruktur TIK
+enters walk-in visitors; a visit also closes on an explicit "keluar". Every change is an event on
+the register's own audit chain.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import Conflict, InvalidInput, NotFound
+from engine.persistence.db import read_only_session
+from engine.persistence.models import DcVisit
+from engine.runtime.unit_of_work import UnitOfWork
+from engine.worktime.clock import Clock, utcnow
+
+DC_CHAIN = "register:dc_access"
+SOURCE_ASSIGNMENT = "penugasan"  # opened by pdc_01
+SOURCE_WALK_IN = "kunjungan"  # entered by the Pengawas
+# field -> (Indonesian label, longest value); every one is required
+TEXT_FIELDS: dict[str, tuple[str, int]] = {
+    "visitor": ("Nama pengunjung", 200),
+    "organisation": ("Instansi", 300),
+    "purpose": ("Tujuan kunjungan", 2000),
+    "escort": ("Pendamping", 200),
+}
+
+
+@dataclass(frozen=True)
+class DcVisitView:
+    visit_id: int
+    visitor: str
+    organisation: str
+    purpose: str
+    escort: str
+    time_in: datetime
+    time_out: datetime | None
+    instance_id: int | None
+    source: str
+    opened_by: str
+    closed_by: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.time_out is None
+
+
+class VisitNotFound(NotFound):
+    code = "visit_not_found"
+
+
+def visit_view(row: DcVisit) -> DcVisitView:
+    return DcVisitView(row.id, row.visitor, row.organisation, row.purpose, row.escort, row.time_in, row.time_out,
+                       row.instance_id, row.source, row.opened_by, row.closed_by)
+
+
+def open_visit(work: UnitOfWork, values: dict[str, str], *, source: str, instance_id: int | None, actor: str,
+               at: datetime) -> DcVisit:
+    """Store a visit in ``work`` and record it (the caller checked ``values``)."""
+    row = DcVisit(time_in=at, instance_id=instance_id, source=source, opened_by=actor, **values)
+    work.session.add(row)
+    work.session.flush()
+    work.record(DC_CHAIN, "dc_visit_opened", actor=actor, at=at, instance_id=instance_id, payload={
+        "visit_id": row.id, "source": source, "time_in": at.isoformat(), **values})
+    return row
+
+
+def close_visit(work: UnitOfWork, row: DcVisit, *, actor: str, at: datetime, reason: str) -> None:
+    row.time_out, row.closed_by = at, actor
+    work.record(DC_CHAIN, "dc_visit_closed", actor=actor, at=at, instance_id=row.instance_id, payload={
+        "visit_id": row.id, "time_out": at.isoformat(), "reason": reason})
+
+
+class DcAccessRegister:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock = utcnow) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    def visits(self, only_open: bool = False, limit: int = 500) -> list[DcVisitView]:
+        """The latest visits first; only those still inside the room when ``only_open``."""
+        query = select(DcVisit).order_by(DcVisit.time_in.desc(), DcVisit.id.desc()).limit(limit)
+        if only_open:
+            query = query.where(DcVisit.time_out.is_(None))
+        with read_only_session(self._sessions) as session:
+            return [visit_view(row) for row in session.scalars(query)]
+
+    def add_walk_in(self, values: dict[str, Any], actor: str) -> DcVisitView:
+        """A visitor the Pengawas lets in now.  :raises InvalidInput: a field missing or too long"""
+        clean = _texts(values)
+        with UnitOfWork.begin(self._sessions) as work:
+            row = open_visit(work, clean, source=SOURCE_WALK_IN, instance_id=None, actor=actor, at=self._clock())
+            return visit_view(row)
+
+    def sign_out(self, visit_id: int, actor: str) -> DcVisitView:
+        """The visitor left the room ("keluar").
+
+        :raises VisitNotFound:  :raises Conflict: the visit was closed already
+        """
+        with UnitOfWork.begin(self._sessions) as work:
+            row = work.session.get(DcVisit, visit_id) if isinstance(visit_id, int) else None
+            if row is None:
+                raise VisitNotFound(f"Kunjungan {visit_id} tidak ditemukan", visit_id=visit_id)
+            if row.time_out is not None:
+                raise Conflict(f"Kunjungan {visit_id} sudah ditutup", visit_id=visit_id)
+            close_visit(work, row, actor=actor, at=self._clock(), reason="keluar")
+            return visit_view(row)
+
+    def export_csv(self) -> str:
+        """Every visit as CSV (UTC ISO times), oldest first."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        names = [f.name for f in fields(DcVisitView)]
+        writer.writerow(names)
+        for view in reversed(self.visits(limit=100_000)):
+            writer.writerow(["" if getattr(view, n) is None else _cell(getattr(view, n)) for n in names])
+        return out.getvalue()
+
+
+def _cell(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _texts(values: dict[str, Any]) -> dict[str, str]:
+    clean = {}
+    for key, (label, longest) in TEXT_FIELDS.items():
+        value = values.get(key)
+        text = " ".join(value.split()) if isinstance(value, str) else ""
+        if not text or len(text) > longest:
+            raise InvalidInput(f"{label} wajib diisi (paling banyak {longest} karakter)", field=key)
+        clean[key] = text
+    return clean
