@@ -48,7 +48,8 @@ def replaced_document(template: tuple[Path, dict[int, Any]], tmp_path_factory: p
                                   "state = 'completed' order by completed_at, id"), {"c": case}).all()
         step, sha = next((name, value) for name, data_json in steps for value in json.loads(data_json).values()
                          if isinstance(value, str) and len(value) == 64)
-        filename = conn.execute(text("select filename from attachment where sha256 = :s"), {"s": sha}).scalar_one()
+        filename = conn.execute(text("select filename from document_upload where sha256 = :s and instance_id = :c "
+                                     "order by id limit 1"), {"s": sha, "c": case}).scalar_one()
     (alur.settings.attachments_dir / sha[:2] / sha).write_bytes(b"%PDF-1.4\n% diganti diam-diam\n%%EOF\n")
     app = create_app({"SECRET_KEY": "browser-test", "ALUR": alur})
     with served(app) as url:
