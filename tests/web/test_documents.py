@@ -34,7 +34,7 @@ def _disposition(sha: str) -> dict[str, Any]:
 
 
 def test_another_users_sha256_cannot_be_referenced_read_or_recognised(alur, client):
-    alur.users.add_user("pemohon2", "Pemohon Dua", "rahasia-123", {"pengguna_jaringan"})
+    alur.users.add_user("pemohon2", "Pemohon Dua", "rahasia-uji-123", {"pengguna_jaringan"})
     victim = start_network_case(alur)
     data = gjr_01_data(alur)
     alur.runner.complete_task(open_task(alur, victim).task_id, "pengguna_jaringan", data)
@@ -49,7 +49,7 @@ def test_another_users_sha256_cannot_be_referenced_read_or_recognised(alur, clie
     assert refused.json["error"]["errors"]["dokumen_surat_permohonan"] == "Dokumen belum diunggah atau tidak ditemukan."
     assert open_task(alur, own).task_id == task.task_id  # nothing stored
     # ...and the document cannot be read through a case that does not carry it
-    login(client, "pemohon2", "rahasia-123")
+    login(client, "pemohon2", "rahasia-uji-123")
     assert client.get(f"/kasus/{own}/dokumen/{secret}").status_code == 404
     assert client.get(f"/kasus/{victim}/dokumen/{secret}").status_code == 403
     assert client.get(f"/kasus/{victim}/dokumen/{secret}/isi").status_code == 403

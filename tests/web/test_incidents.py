@@ -8,7 +8,7 @@ from pathlib import Path
 
 from audit_web_helpers import REVIEW, demo_user
 from process_helpers import FillContext, form_data
-from web_helpers import PDF, login, logout, text_of, upload
+from web_helpers import add_test_server, PDF, login, logout, text_of, upload
 
 from engine.modeling.parser import DefinitionParser
 
@@ -22,12 +22,13 @@ def failing_review(alur, clock, monkeypatch) -> tuple[int, str, bytes]:
     with monkeypatch.context() as bypass:
         bypass.setattr(DefinitionParser, "data_flow_problems", lambda self, process, filename: [])
         alur.deployer.deploy_bytes(good.replace(GOOD, BAD), f"{REVIEW}.bpmn", "pemilik_proses", "uji")
+    add_test_server(alur)  # the review lists the register's servers
     case = alur.runner.start_case(REVIEW, "pengelola_ti", "TAR/2026").instance_id
     [task] = alur.queries.open_tasks(case)
+    performer = task.assignee or "pengelola_ti"
     ctx = FillContext(tag="tar_01", now=clock(), user_for=lambda role: demo_user(alur, role),
-                      document=lambda label: upload(alur, f"{label}.pdf"), full=False)
-    alur.runner.complete_task(task.task_id, task.assignee or "pengelola_ti",
-                              form_data(alur.forms.get(task.form_key).schema, ctx, {}))
+                      document=lambda label: upload(alur, f"{label}.pdf", actor=performer), full=False)
+    alur.runner.complete_task(task.task_id, performer, form_data(alur.forms.get(task.form_key).schema, ctx, {}))
     [review] = alur.queries.open_tasks(case)
     return case, review.task_id, good
 
