@@ -4,13 +4,13 @@ at three chosen steps."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from audit_web_helpers import finished_review
-from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, copy_db, make_settings, served
+from alur_testing import FakeClock
+from web_helpers import BROWSER_MARKS, chromium, watched_tab, copy_db, make_settings, served
 
 from engine.bootstrap import open_alur
 from web import create_app
@@ -20,23 +20,12 @@ SHOTS = Path(__file__).parent / "screenshots"
 pytestmark = BROWSER_MARKS
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 0, 30, tzinfo=timezone.utc)  # Monday 08:30 WITA
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
-
 @pytest.fixture(scope="module")
 def served_case(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The app on a free loopback port, holding a finished review that was sent back once."""
     folder = tmp_path_factory.mktemp("audit-browser")
     copy_db(template[0], folder / "alur.db")
-    clock = _Clock()
+    clock = FakeClock()
     alur = open_alur(make_settings(folder, f"sqlite:///{folder / 'alur.db'}"), clock=clock)
     alur.definitions.adopt(template[1])
     case = finished_review(alur, clock)
@@ -48,17 +37,8 @@ def served_case(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="id-ID")
-        tab = context.new_page()
-        tab.console_errors = []
-        tab.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
-        yield tab
-        context.close()
-        browser.close()
+    with chromium() as browser:
+        yield watched_tab(browser, 1280, 1000)
 
 
 def marked(page: Any, element_id: str) -> set[str]:

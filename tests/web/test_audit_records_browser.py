@@ -4,14 +4,14 @@ a problem was found, naming the document and the step that submitted it."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from audit_web_helpers import finished_review
 from sqlalchemy import text
-from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, copy_db, make_settings, served
+from alur_testing import FakeClock
+from web_helpers import BROWSER_MARKS, chromium, watched_tab, copy_db, make_settings, served
 
 from engine.bootstrap import open_alur
 from web import create_app
@@ -21,17 +21,6 @@ SHOTS = Path(__file__).parent / "screenshots"
 pytestmark = BROWSER_MARKS
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 0, 30, tzinfo=timezone.utc)  # Monday 08:30 WITA
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
-
 @pytest.fixture(scope="module")
 def replaced_document(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.TempPathFactory
                       ) -> Iterator[tuple[str, int, str, str]]:
@@ -39,7 +28,7 @@ def replaced_document(template: tuple[Path, dict[int, Any]], tmp_path_factory: p
     disk. Yields the URL, the case, the document's file name and the step that submitted it."""
     folder = tmp_path_factory.mktemp("audit-records-browser")
     copy_db(template[0], folder / "alur.db")
-    clock = _Clock()
+    clock = FakeClock()
     alur = open_alur(make_settings(folder, f"sqlite:///{folder / 'alur.db'}"), clock=clock)
     alur.definitions.adopt(template[1])
     case = finished_review(alur, clock)
@@ -59,14 +48,8 @@ def replaced_document(template: tuple[Path, dict[int, Any]], tmp_path_factory: p
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="id-ID")
-        tab = context.new_page()
-        yield tab
-        context.close()
-        browser.close()
+    with chromium() as browser:
+        yield watched_tab(browser, 1280, 1000)
 
 
 def test_the_verification_page_names_a_replaced_document_and_its_step(replaced_document, page):

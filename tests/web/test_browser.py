@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, PDF, add_test_server, copy_db, make_settings, served
+from web_helpers import BROWSER_MARKS, chromium, watched_tab, PDF, add_test_server, copy_db, make_settings, served
 
 from engine.bootstrap import open_alur
 from web import create_app
@@ -51,25 +51,15 @@ def server(served_alur: tuple[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _watch(tab: Any) -> Any:
-    tab.console_errors = []
-    tab.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
-    return tab
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    yield _watch(context.new_page())
-    context.close()
+    tab = watched_tab(browser)
+    yield tab
+    tab.context.close()
 
 
 class Desks:
@@ -80,8 +70,7 @@ class Desks:
 
     def of(self, username: str) -> Any:
         if username not in self.pages:
-            context = self.browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-            self.pages[username] = _watch(context.new_page())
+            self.pages[username] = watched_tab(self.browser)
             login(self.pages[username], self.base, username)
         return self.pages[username]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from web_helpers import (BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, copy_db, gjr_01_data, make_settings, open_task,
+from web_helpers import (BROWSER_MARKS, chromium, watched_tab, copy_db, gjr_01_data, make_settings, open_task,
                          served, start_network_case)
 
 from engine.bootstrap import open_alur
@@ -35,22 +35,15 @@ def server(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.TempP
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    tab = context.new_page()
-    tab.console_errors = []
-    tab.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
+    tab = watched_tab(browser)
     yield tab
-    context.close()
+    tab.context.close()
 
 
 def login(page: Any, base: str, username: str) -> None:

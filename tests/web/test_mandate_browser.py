@@ -15,7 +15,7 @@ import pytest
 from alur_testing import FakeClock
 from process_helpers import FillContext, form_data
 from test_browser import SHOTS, fill_form, login, submit
-from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, copy_db, make_settings, served, upload
+from web_helpers import BROWSER_MARKS, chromium, watched_tab, copy_db, make_settings, served, upload
 
 from engine.bootstrap import open_alur
 from web import create_app
@@ -40,18 +40,12 @@ def office(template: tuple[Path, dict[int, Any]], tmp_path: Path) -> Iterator[tu
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def desk(browser: Any, base: str, username: str) -> Any:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID").new_page()
-    page.console_errors = []
-    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    page = watched_tab(browser)
     login(page, base, username)
     return page
 

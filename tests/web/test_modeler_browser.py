@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, copy_db, make_settings
+from web_helpers import BROWSER_MARKS, chromium, watched_tab, copy_db, make_settings
 from web_helpers import served as serve_app
 
 from engine.modeling.checks import validate_model
@@ -64,22 +64,15 @@ def served(template: tuple[Path, dict[int, Any]], tmp_path: Path, clock: Any) ->
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="id-ID", accept_downloads=True)
-    tab = context.new_page()
-    tab.console_errors = []
-    tab.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
+    tab = watched_tab(browser, 1440, 1000, accept_downloads=True)
     yield tab
-    context.close()
+    tab.context.close()
 
 
 def add_people(alur: Any) -> None:

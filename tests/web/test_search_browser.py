@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from web_helpers import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, copy_db, gjr_01_data, make_settings, open_task, served
+from web_helpers import BROWSER_MARKS, chromium, copy_db, gjr_01_data, make_settings, open_task, served
 
 from engine.bootstrap import open_alur
 from web import create_app
@@ -34,10 +34,8 @@ def server(template: tuple[Path, dict[int, Any]], tmp_path: Path) -> Iterator[tu
 
 @pytest.fixture
 def page(server: tuple[str, list[int]]) -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        tab = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    with chromium() as browser:
+        tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         base = server[0]
         tab.goto(f"{base}/masuk")
         tab.fill("#username", "kasubag_tu")
@@ -45,7 +43,6 @@ def page(server: tuple[str, list[int]]) -> Iterator[Any]:
         tab.click("form button[type=submit]")
         tab.wait_for_url(f"{base}/kotak-masuk")
         yield tab
-        chromium.close()
 
 
 def test_search_sort_by_keyboard_and_save_the_search_as_a_tab(server, page):

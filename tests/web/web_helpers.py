@@ -49,6 +49,28 @@ def served(app: Flask) -> Iterator[str]:
         httpd.server_close()
 
 
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (skipped where Playwright is not installed)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def watched_tab(browser: Any, width: int = 1280, height: int = 900, **options: Any) -> Any:
+    """A page in a context of its own (Indonesian unless ``locale`` is given) that keeps the console errors
+    and uncaught exceptions in ``console_errors``, for the tests to assert none happened."""
+    tab = browser.new_context(viewport={"width": width, "height": height}, **{"locale": "id-ID", **options}).new_page()
+    tab.console_errors = []
+    tab.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
+    return tab
+
+
 def make_settings(tmp_path: Path, url: str, **overrides: Any) -> Settings:
     return Settings(database_url=url, processes_dir=ROOT / "processes", forms_dir=ROOT / "forms",
                     attachments_dir=tmp_path / "attachments", **{"scrypt_n": TEST_SCRYPT_N, **overrides})
