@@ -106,6 +106,16 @@ def test_the_requester_reads_status_and_outcome_and_another_opd_reads_nothing(al
     assert "Belum ada kasus" in text_of(client.get("/kasus").text)
 
 
+def test_a_requester_cancels_their_own_request_from_their_view(alur, client):
+    own = alur.runner.start_case("sop_backup_restore_db", "opd_pemohon", "BRD/SENDIRI").instance_id
+    login(client, "opd_pemohon")
+    raw = client.get(f"/kasus/{own}").text
+    assert f"<title>Permohonan #{own} · Alur</title>" in raw  # the title holds the title only
+    assert raw.count('id="cancel-title"') == 1 and "Status permohonan" in raw
+    cancelled = client.post(f"/kasus/{own}/batal", data={"reason": "Salah kirim"})
+    assert cancelled.status_code == 302 and alur.queries.case(own).status == "cancelled"
+
+
 def test_comments_on_the_case_page_and_in_the_api_are_never_edited(alur, client, token):
     login(client, "kasubag_tu")
     register(alur, client)
