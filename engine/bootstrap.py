@@ -132,6 +132,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     read_log = ReadLog(sessions, clock)
     histories = CaseHistories(sessions, definitions, forms)
     replay = ReplayVerifier(sessions)
+    audit_verifier = AuditVerifier(sessions, settings.attachments_dir)
     permissions = Permissions(roles)
     runner = Runner(sessions, definitions, forms, roles, permissions, calendar, clock)
     escalation = Escalation(sessions, roles, definitions, email=settings.smtp is not None)
@@ -159,8 +160,9 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         mailer=Mailer(sessions, settings.smtp, public_url=settings.public_url) if settings.smtp is not None else None,
         read_log=read_log, checkpoints=Checkpoints(sessions, clock, settings.checkpoint_dir), histories=histories,
         replay=replay,
-        audit_export=AuditExporter(sessions, histories, replay, read_log, settings.attachments_dir, clock),
-        audit_log=AuditLog(sessions), audit_verifier=AuditVerifier(sessions, settings.attachments_dir),
+        audit_export=AuditExporter(sessions, histories, replay, audit_verifier, read_log, settings.attachments_dir,
+                                   clock),
+        audit_log=AuditLog(sessions), audit_verifier=audit_verifier,
         logins=LoginLog(sessions, LoginThrottle(sessions, roles, clock), clock), parser=parser,
         cases=CaseFiles(make_read_sessions(db), queries, definitions, forms, roles, permissions, users, attachments,
                         calendar, drafts, opds, clock),

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.profile import people, person_of
 from engine.audit.chain import SYSTEM_CHAIN, case_chain
-from engine.audit.verify import verify_audit
+from engine.audit.verify import AuditVerifier
 from engine.worktime.work_calendar import WITA
 from engine.audit.history import CaseHistories
 from engine.audit.checkpoints import (KEY_ENV, KEY_FILE_ENV, checkpoint_view, key_id, public_key_text,
@@ -180,10 +180,11 @@ class _Packet:
 
 class AuditExporter:
     def __init__(self, sessions: sessionmaker[Session], histories: CaseHistories, replay: ReplayVerifier,
-                 views: ReadLog, attachments_dir: Path, clock: Clock = utcnow) -> None:
+                 verifier: AuditVerifier, views: ReadLog, attachments_dir: Path, clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._histories = histories
         self._replay = replay
+        self._verifier = verifier  # the packet's verdict is the whole verification: chains, tables, documents
         self._views = views
         self._attachments_dir = Path(attachments_dir)
         self._clock = clock
@@ -200,6 +201,7 @@ class AuditExporter:
         self._views.record_read(actor, instance_id, "export")
         history = self._histories.replay_states(instance_id)
         replay = self._replay.verify_replay(instance_id)
+        audit = self._verifier.verify_case(instance_id, trusted_keys)
         chain = case_chain(instance_id)
         now = self._clock()
         packet = _Packet(target)
@@ -207,7 +209,6 @@ class AuditExporter:
             instance = case_row(session, instance_id)
             definition = session.get(ProcessDefinition, instance.definition_id)
             assert definition is not None
-            audit = verify_audit(session, trusted_keys, chains=[chain])
             chain_events = list(session.scalars(select(AuditEvent).where(AuditEvent.chain == chain)
                                                 .order_by(AuditEvent.seq, AuditEvent.id)))
             versions = _versions_run(definition, chain_events)

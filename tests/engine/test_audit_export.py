@@ -97,3 +97,15 @@ def test_log_export_for_a_date_range(alur, test_data, clock, audit_cli, tmp_path
     for first, last in ((date(1, 1, 1), date(2026, 1, 1)), (date(2026, 1, 1), date(9999, 12, 31))):
         with pytest.raises(InvalidInput):  # the UTC bounds would overflow: refused, not a crash
             alur.audit_export.export_log(first, last, io.BytesIO())
+
+
+def test_a_case_packet_reports_a_forged_performer_in_its_verdict(alur, test_data, clock, tmp_path):
+    """The packet's verification is the whole one: a task row that differs from the log makes it fail."""
+    case = finished_loop_case(alur, test_data, clock)
+    with alur.db.begin() as conn:
+        conn.execute(text("update human_task set completed_by = 'mallory' where instance_id = :c "
+                          "and state = 'completed'"), {"c": case})
+    summary = alur.audit_export.export_case(case, "auditor", tmp_path / "paket.zip")
+    assert summary.ok is False
+    report = zipfile.ZipFile(tmp_path / "paket.zip").read("verification.txt").decode()
+    assert "TABLE DIFFERS FROM LOG" in report and "completed_by" in report and "mallory" in report
