@@ -126,6 +126,11 @@ class Permissions:
     def __init__(self, catalog: RoleCatalog) -> None:
         self._catalog = catalog
 
+    @property
+    def external_roles(self) -> frozenset[str]:
+        """The requester roles (``external`` in ``roles.toml``)."""
+        return frozenset(self._catalog.external)
+
     def may_start(self, start_roles: Set[str], actor: str, roles: Set[str]) -> bool:
         """A case of a process is started by the holders of its start roles, or by the engine."""
         return actor == SYSTEM_ACTOR or bool(self._catalog.expand(roles) & start_roles)
@@ -145,11 +150,15 @@ class Permissions:
         return next((m for m in mandates if task_role in self.granted_by(m)), None)
 
     def acting_for(self, task_role: str, assignee: str | None, actor: str, roles: Set[str],
-                   mandates: Mandates) -> ActiveMandate | None:
+                   mandates: Mandates, candidates: Iterable[str] = ()) -> ActiveMandate | None:
         """The mandate through which ``actor`` works on a task, or None when it is their own work: a
-        task held by an official they stand in for, or a pool task of a role only a mandate gives them."""
+        task held by an official they stand in for, a task the model names that official for
+        (``candidates``), or a pool task of a role only a mandate gives them."""
         if assignee is not None and assignee != actor:
             return next((m for m in mandates if m.absent == assignee and task_role in self.granted_by(m)), None)
+        named = set(candidates)
+        if named and actor not in named:
+            return self.named_through(task_role, named, mandates)
         if task_role in self._catalog.expand(roles):
             return None
         return self.mandate_for_role(task_role, mandates)
@@ -173,9 +182,18 @@ class Permissions:
     def may_take(self, task_role: str, candidates: Iterable[str], username: str, roles: Set[str],
                  mandates: Mandates = ()) -> bool:
         """A task the model names people for (``camunda:assignee``/``candidateUsers``) is theirs only,
-        still within its role; a task naming nobody is the whole role's (stand-ins included)."""
+        still within its role, and their stand-ins'; a task naming nobody is the whole role's (stand-ins
+        included)."""
         named = set(candidates)
-        return self.may_work_on(task_role, roles, mandates) and (not named or username in named)
+        if named and username not in named:
+            return self.named_through(task_role, named, mandates) is not None
+        return self.may_work_on(task_role, roles, mandates)
+
+    def named_through(self, task_role: str, named: Set[str], mandates: Mandates) -> ActiveMandate | None:
+        """The mandate of ``mandates`` through which a task the model names other people for is offered:
+        one standing in for a named official whose mandate grants the task's role (a Plh/Plt takes the
+        disposition addressed to the absent Kabid)."""
+        return next((m for m in mandates if m.absent in named and task_role in self.granted_by(m)), None)
 
     def supervises(self, task_role: str, roles: Set[str]) -> bool:
         """A supervising role of the task's role (``roles.toml``), or Admin Sistem: may reassign its tasks."""

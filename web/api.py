@@ -219,7 +219,8 @@ def comments(instance_id: int) -> Response:
 @bp.post("/cases/<int:instance_id>/comments")
 def add_comment(instance_id: int) -> tuple[Response, int]:
     """A comment is an audit event: there is no route to change or delete one."""
-    comment = current_alur().comments.add(instance_id, g.api_user, _body().get("text"))
+    body = _body()
+    comment = current_alur().comments.add(instance_id, g.api_user, body.get("text"), body.get("to_requester", False))
     return jsonify(to_json(comment)), 201
 
 

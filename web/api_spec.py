@@ -222,14 +222,19 @@ _SCHEMAS: dict[str, Any] = {
         "business_key": {"type": ["string", "null"]}, "status": {"enum": ["running", "completed", "cancelled"]},
         "started_at": {"type": "string", "format": "date-time"},
         "ended_at": {"type": ["string", "null"], "format": "date-time"}, "opd_name": {"type": ["string", "null"]},
-        "outcome": {"type": ["object", "null"]}, "documents": {"type": "array", "items": _ref("CaseDocument")}}},
+        "outcome": {"type": ["object", "null"]}, "documents": {"type": "array", "items": _ref("CaseDocument")},
+        "comments": {"type": "array", "items": _ref("Comment"), "description": "the thread with the office"},
+        "can_comment": {"type": "boolean"}}},
     "Comment": {"type": "object", "properties": {
         "comment_id": {"type": "integer", "description": "the audit event's id"}, "instance_id": {"type": "integer"},
         "seq": {"type": "integer"}, "author": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
         "text": {"type": "string"}, "mentions": {"type": "array", "items": {"type": "string"},
-                                                 "description": "users notified"}}},
+                                                 "description": "users notified"},
+        "to_requester": {"type": "boolean", "description": "in the thread with the requester"}}},
     "NewComment": {"type": "object", "required": ["text"], "properties": {
-        "text": {"type": "string", "maxLength": 5000, "description": "plain text; @username notifies"}}},
+        "text": {"type": "string", "maxLength": 5000, "description": "plain text; @username notifies"},
+        "to_requester": {"type": "boolean", "default": False,
+                         "description": "address the requester too (a requester's own comment always is)"}}},
     "Opd": {"type": "object", "properties": {
         "opd_id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
         "active": {"type": "boolean"}}},

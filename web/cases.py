@@ -113,7 +113,7 @@ def show(instance_id: int) -> str:
     case = current_alur().cases.case_page(instance_id, current_user.username)
     current_alur().read_log.record_read(current_user.username, instance_id, "case", remote_addr=request.remote_addr)
     if isinstance(case, RequesterCasePage):
-        return render_template("cases/requester.html", case=case)
+        return render_template("cases/requester.html", case=case, max_comment=MAX_COMMENT_LENGTH)
     incidents = current_alur().incidents.open_for_case(instance_id)  # the case is marked with them
     return render_template("cases/show.html", case=case, now=current_alur().cases.now(),
                            max_comment=MAX_COMMENT_LENGTH, incidents=incidents, language=str(get_locale() or "id"))
@@ -122,8 +122,10 @@ def show(instance_id: int) -> str:
 @bp.post("/<int:instance_id>/komentar")
 @login_required
 def comment(instance_id: int) -> Response:
-    """Add a comment (plain text; @username notifies); it can never be edited afterwards."""
-    current_alur().comments.add(instance_id, current_user.username, request.form.get("text", ""))
+    """Add a comment (plain text; @username notifies; staff may address the requester too); it can
+    never be edited afterwards."""
+    current_alur().comments.add(instance_id, current_user.username, request.form.get("text", ""),
+                                request.form.get("to_requester") == "1")
     flash(gettext("Komentar ditambahkan."), "success")
     return redirect(url_for("cases.show", instance_id=instance_id, _anchor="komentar"))
 

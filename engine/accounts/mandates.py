@@ -23,7 +23,7 @@ from engine.errors import (InvalidInput, MandateAlreadyEnded, MandateBasisRequir
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import SYSTEM_ACTOR, Permissions, is_admin, reads_every_case
 from engine.persistence.authority import AUTHORITY, authority_of
-from engine.persistence.models import HumanTask, Mandate, UserAccount, UserRole
+from engine.persistence.models import HumanTask, Mandate, UserAccount, UserRole, candidates_of
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.values import ActiveMandate, MandateView, UserView
 from engine.worker.work_items import MAX_ITEMS_PER_RUN
@@ -228,8 +228,10 @@ class MandateService:
                                     .order_by(HumanTask.created_at, HumanTask.id))
         released = []
         for task in held:
-            if self._may.may_work_on(task.role, authority.roles, authority.mandates):
-                continue
+            if self._may.may_work_on(task.role, authority.roles, authority.mandates) and self._may.may_take(
+                    task.role, candidates_of(task.candidate_users), mandate.stand_in, authority.roles,
+                    authority.mandates):
+                continue  # still theirs: their role, and named for them or for an official they stand in for
             task.state, task.assignee, task.claimed_at = "ready", None, None
             released.append(task.id)
             work.record_for_case(task.instance_id, "task_unclaimed", actor=SYSTEM_ACTOR, at=now, payload={

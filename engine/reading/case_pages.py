@@ -130,6 +130,7 @@ class CasePage:
     comments: list[CommentView] = field(default_factory=list)
     can_comment: bool = False
     opd_name: str | None = None  # the requesting unit
+    has_requester: bool = False  # someone reads it as its requester: comments may be addressed to them
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,8 @@ class StepSummary:
 
 @dataclass(frozen=True)
 class RequesterCasePage:
-    """A case as its requester reads it: where it stands and what came out, never the internal
-    dispositions, step data or comments (``Access.REQUESTER``)."""
+    """A case as its requester reads it: where it stands and what came out, and the thread of comments
+    with the office; never the internal dispositions, step data or staff comments (``Access.REQUESTER``)."""
 
     instance_id: int
     process_key: str
@@ -156,6 +157,8 @@ class RequesterCasePage:
     outcome: StepSummary | None  # the final step of a completed case
     documents: list[DocumentView]  # what the requester sent and the outcome's documents
     can_cancel: bool = False  # the requester who started it may withdraw a running case
+    comments: list[CommentView] = field(default_factory=list)  # the thread with the requester
+    can_comment: bool = True
 
 
 class CaseFiles:
@@ -213,7 +216,8 @@ class CaseFiles:
         is_open = task.state in ("ready", "claimed")
         holds_role = self._may.may_work_on(task.role, user_roles, mandates)
         claimed_by = task.assignee if task.state == "claimed" else None
-        acting = self._may.acting_for(task.role, claimed_by, username, user_roles, mandates) if is_open else None
+        acting = self._may.acting_for(task.role, claimed_by, username, user_roles, mandates,
+                                      task.candidates) if is_open else None
         may_take = self._may.may_take(task.role, task.candidates, username, user_roles, mandates)
         can_reassign = is_open and self._supervises(task, user_roles)
         return TaskPage(
@@ -253,8 +257,9 @@ class CaseFiles:
         if access is Access.REQUESTER:
             steps = self._steps(instance.definition_id, tasks)
             open_roles = {s.task.role for s in steps if s.task.state in ("ready", "claimed")}
+            thread = [c for c in comments_in(self._queries.audit_trail(instance_id)) if c.to_requester]
             return self._requester_page(instance, steps, instance.status == "running" and self._may.may_cancel(
-                instance.started_by, open_roles, username, user_roles))
+                instance.started_by, open_roles, username, user_roles), thread)
         trail = self._queries.audit_trail(instance_id)
         audit = [e for e in trail if e.event_type not in VIEW_EVENTS]
         steps = self._steps(instance.definition_id, tasks, _acted_for(audit))
@@ -288,9 +293,11 @@ class CaseFiles:
             warned=running and instance.warning_at is not None and instance.warning_at < now,
             can_cancel=running and self._may.may_cancel(instance.started_by, open_roles, username, user_roles),
             properties=dict(parsed.properties), views=views, comments=comments_in(audit),
-            can_comment=self._may.may_comment(*facts, reader), opd_name=self._opd_name(instance.opd_id))
+            can_comment=self._may.may_comment(*facts, reader), opd_name=self._opd_name(instance.opd_id),
+            has_requester=instance.registered or self._may.is_requester(self._reader(instance.started_by).roles))
 
-    def _requester_page(self, instance: CaseView, steps: list[StepView], can_cancel: bool) -> RequesterCasePage:
+    def _requester_page(self, instance: CaseView, steps: list[StepView], can_cancel: bool,
+                        thread: list[CommentView] | None = None) -> RequesterCasePage:
         external = self._roles.external
         done = [s for s in steps if s.task.state == "completed"]
         own = [s for s in done if s.task.role in external]
@@ -304,7 +311,7 @@ class CaseFiles:
             registered=instance.registered,
             submitted=[StepSummary(s.task.name, s.task.completed_at) for s in own],
             outcome=StepSummary(final.task.name, final.task.completed_at) if final is not None else None,
-            documents=self._documents(shown), can_cancel=can_cancel)
+            documents=self._documents(shown), can_cancel=can_cancel, comments=thread or [])
 
     def case_document(self, instance_id: int, sha256: str, username: str) -> tuple[AttachmentView, Any]:
         """A document of a case the user may read, with its path on disk.

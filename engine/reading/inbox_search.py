@@ -31,7 +31,7 @@ class InboxQuery:
 
     def params(self, plan: Plan) -> dict[str, Any]:
         start, end = self.search.bounds()
-        return {"assignees": list(self.assignees), "named_me": candidate_text([self.username]),
+        return {"assignees": list(self.assignees), **named_params(self.assignees),
                 "roles": list(self.roles), "now": self.now,
                 "process_key": self.search.process_key, "date_from": start, "date_to": end, "cap": count_cap(),
                 **{f"role_{n}": role for n, role in enumerate(self.roles)},
@@ -40,7 +40,8 @@ class InboxQuery:
     def shape(self, plan: Plan) -> tuple[Any, ...]:
         columns, descending = self.search.order("inbox")
         return (self.tab, self.search.state, self.search.process_key is not None, self.search.date_from is not None,
-                self.search.date_to is not None, plan.shape, plan.cases_first, columns, descending)
+                self.search.date_to is not None, plan.shape, plan.cases_first, columns, descending,
+                len(self.assignees))
 
 
 def inbox_count(connection: Connection, plan: Plan, query: InboxQuery) -> int:
@@ -75,12 +76,21 @@ def _task_filters(tab: str, with_process: bool, with_from: bool, with_to: bool) 
     return found
 
 
-# A ready task is available to a holder of its role unless the model named other people for it: the
-# delimited name is looked up in the inbox index's last column, so no row is read to decide.
-FOR_ME = or_(TASKS.c.candidate_users.is_(None), names_in(TASKS.c.candidate_users, bindparam("named_me")))
+def for_me(named_count: int) -> Any:
+    """A ready task is available to a holder of its role unless the model named other people for it: the
+    user or one of the officials the user stands in for (``named_0`` …, as ``named_params`` binds them).
+    The delimited name is looked up in the inbox index's last column, so no row is read to decide."""
+    return or_(TASKS.c.candidate_users.is_(None),
+               *(names_in(TASKS.c.candidate_users, bindparam(f"named_{n}")) for n in range(named_count)))
 
 
-def _tab_parts(tab: str, state: str | None, role_count: int | None, assignee_count: int | None) -> list[Any]:
+def named_params(assignees: tuple[str, ...]) -> dict[str, str | None]:
+    """``for_me``'s parameters: the user first, then the officials the user stands in for."""
+    return {f"named_{n}": candidate_text([name]) for n, name in enumerate(assignees)}
+
+
+def _tab_parts(tab: str, state: str | None, role_count: int | None, assignee_count: int | None,
+               named_count: int) -> list[Any]:
     """The disjoint parts of a tab: the claimed tasks of the user (and of the officials the user stands
     in for), and the ready tasks of the user's roles offered to the user (one part per assignee and per
     role when the counts are given, for reading each in its index order; else one part each)."""
@@ -95,9 +105,9 @@ def _tab_parts(tab: str, state: str | None, role_count: int | None, assignee_cou
     if tab in ("available", "overdue") and state in (None, "ready"):
         if role_count is None:
             parts.append(and_(TASKS.c.state == "ready", TASKS.c.role.in_(bindparam("roles", expanding=True)),
-                              FOR_ME))
+                              for_me(named_count)))
         else:
-            parts += [and_(TASKS.c.state == "ready", TASKS.c.role == bindparam(f"role_{n}"), FOR_ME)
+            parts += [and_(TASKS.c.state == "ready", TASKS.c.role == bindparam(f"role_{n}"), for_me(named_count))
                       for n in range(role_count)]
     return parts
 
@@ -105,9 +115,9 @@ def _tab_parts(tab: str, state: str | None, role_count: int | None, assignee_cou
 @lru_cache(maxsize=256)
 def _inbox_count(tab: str, state: str | None, with_process: bool, with_from: bool, with_to: bool,
                  shape: tuple[bool, ...], cases_first: bool, _columns: tuple[str, ...],
-                 _descending: bool) -> Select[Any]:
+                 _descending: bool, named_count: int) -> Select[Any]:
     filters = _task_filters(tab, with_process, with_from, with_to)
-    parts = _tab_parts(tab, state, None, None)
+    parts = _tab_parts(tab, state, None, None, named_count)
     if not parts:
         return select(literal_column("0"))
     one: Any = literal_column("1").label("one")
@@ -131,18 +141,18 @@ _TASK_VIEW_NAMES = tuple(_COLUMN_OF.get(f.name, f.name) for f in fields(TaskView
 @lru_cache(maxsize=256)
 def _inbox_page(tab: str, state: str | None, with_process: bool, with_from: bool, with_to: bool,
                 shape: tuple[bool, ...], cases_first: bool, columns: tuple[str, ...], descending: bool,
-                role_count: int, assignee_count: int) -> Select[Any] | None:
+                named_count: int, role_count: int, assignee_count: int) -> Select[Any] | None:
     filters = _task_filters(tab, with_process, with_from, with_to)
     view = [TASKS.c[name] for name in _TASK_VIEW_NAMES]
     if cases_first:
-        parts = _tab_parts(tab, state, None, None)
+        parts = _tab_parts(tab, state, None, None, named_count)
         if not parts:
             return None
         matched = matching_cases(shape)
         return (select(*view).select_from(LeftFirst(matched, TASKS, TASKS.c.instance_id == matched.c.case_id))
                 .where(or_(*parts), *filters).order_by(*ordered(columns, descending, TASKS))
                 .offset(bindparam("skip")).limit(bindparam("per_page")))
-    parts = _tab_parts(tab, state, role_count, assignee_count)
+    parts = _tab_parts(tab, state, role_count, assignee_count, named_count)
     if not parts:
         return None
     keys = sorted(set(columns) | {"id"})

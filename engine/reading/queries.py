@@ -16,7 +16,7 @@ from engine.modeling.definitions import DefinitionStore
 from engine.errors import CaseNotFound, InvalidInput
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
-                                      SavedFilter, UserAccount, UserRole, candidate_text, candidates_of)
+                                      SavedFilter, UserAccount, UserRole, candidates_of)
 from engine.persistence.rows import case_row, task_row
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions, is_admin, may_audit, reads_every_case
@@ -25,7 +25,7 @@ from engine.accounts.users import active_user_view
 from engine.persistence.authority import AUTHORITY, authority_of, mandates_held, now_param, parse_mandates
 from engine.reading.search import Search
 from engine.reading.case_search import CaseQuery, CaseReader, case_count, case_rows
-from engine.reading.inbox_search import FOR_ME, InboxQuery, inbox_count, inbox_rows
+from engine.reading.inbox_search import InboxQuery, for_me, inbox_count, inbox_rows, named_params
 from engine.reading.search_statements import COUNT_CAP, plan_search
 from engine.values import (ActiveMandate, AuditEventView, Authority, CaseSummary, CaseView, Page, StandIn, TaskView,
                            UserView)
@@ -132,7 +132,7 @@ class Queries:
             window = page * per_page
             statement = _inbox_page_statement(tab, state, process_key is not None, len(scope.roles),
                                               len(scope.assignees))
-            params = {"named_me": candidate_text([username]), "now": now, "process_key": process_key,
+            params = {**named_params(scope.assignees), "now": now, "process_key": process_key,
                       "window": window,
                       "skip": window - per_page, "per_page": per_page,
                       **{f"role_{n}": role for n, role in enumerate(scope.roles)},
@@ -306,7 +306,6 @@ _CAP = COUNT_CAP + 1
 _OPD_OF = select(UserAccount.opd_id).where(UserAccount.username == _USERNAME, UserAccount.active.is_(True))
 # "Mine": claimed by the user, or by an official the user stands in for (one index range each).
 _MINE_ANY = and_(TASKS.c.state == "claimed", TASKS.c.assignee.in_(bindparam("assignees", expanding=True)))
-_FOR_ME = FOR_ME  # engine.reading.inbox_search: a ready task offered to the user
 
 # A TaskView's fields in order (without data): a row of these is a TaskView's arguments, and reading
 # a row by position costs a fraction of reading it by name.
@@ -344,10 +343,11 @@ def _capped_count(condition: Any) -> Any:
 
 
 @lru_cache(maxsize=None)
-def _counts_statement(with_process: bool) -> Select[Any]:
+def _counts_statement(with_process: bool, named_count: int) -> Select[Any]:
     """The four parts of the inbox, each counted up to COUNT_CAP + 1, and the user's saved filters (a page
     reads them only when there are some), in one statement."""
-    available = and_(TASKS.c.state == "ready", TASKS.c.role.in_(bindparam("roles", expanding=True)), _FOR_ME)
+    available = and_(TASKS.c.state == "ready", TASKS.c.role.in_(bindparam("roles", expanding=True)),
+                     for_me(named_count))
     saved = (select(func.count()).select_from(_SAVED_FILTERS).where(_SAVED_FILTERS.c.username == _USERNAME)
              .scalar_subquery())
     return select(*(_capped_count(_narrowed(condition, overdue, with_process)).label(name)
@@ -367,7 +367,7 @@ def _inbox_page_statement(tab: str, state: str | None, with_process: bool, role_
         parts += [and_(TASKS.c.state == "claimed", TASKS.c.assignee == bindparam(f"assignee_{n}"))
                   for n in range(assignee_count)]
     if tab in ("available", "overdue") and state in (None, "ready"):
-        parts += [and_(TASKS.c.state == "ready", TASKS.c.role == bindparam(f"role_{n}"), _FOR_ME)
+        parts += [and_(TASKS.c.state == "ready", TASKS.c.role == bindparam(f"role_{n}"), for_me(assignee_count))
                   for n in range(role_count)]
     if not parts:
         return None
@@ -396,9 +396,9 @@ class _InboxCounts:
     @classmethod
     def read(cls, connection: Connection, scope: _InboxScope, process_key: str | None,
              now: datetime) -> _InboxCounts:
-        row = connection.execute(_counts_statement(process_key is not None), {
+        row = connection.execute(_counts_statement(process_key is not None, len(scope.assignees)), {
             "username": scope.assignees[0], "assignees": list(scope.assignees),
-            "named_me": candidate_text([scope.assignees[0]]),
+            **named_params(scope.assignees),
             "roles": list(scope.roles), "now": now,
             "process_key": process_key}).one()
         return cls(*row)
@@ -441,5 +441,12 @@ class _InboxScope:
         """The task with the mandate it is offered through, if any."""
         if not self.by_assignee and not self.by_role:
             return task
-        acting = (self.by_assignee.get(task.assignee) if task.assignee else None) or self.by_role.get(task.role)
+        acting = (self.by_assignee.get(task.assignee) if task.assignee else None) or self._named(task) \
+            or self.by_role.get(task.role)
         return replace(task, acting_for=acting) if acting is not None else task
+
+    def _named(self, task: TaskView) -> StandIn | None:
+        """A ready task the model names an official for whom the user stands in (not the user)."""
+        if task.assignee or not task.candidates or self.assignees[0] in task.candidates:
+            return None
+        return next((self.by_assignee[name] for name in task.candidates if name in self.by_assignee), None)

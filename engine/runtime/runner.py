@@ -251,8 +251,9 @@ class Runner:
                     return  # held by the official the actor stands in for: theirs to complete already
                 raise TaskClaimedByOther(f"Tugas sudah diambil oleh {task.assignee}", task_id=task_id,
                                          assignee=task.assignee)
-            acting = self._may.acting_for(task.role, None, actor, authority.roles, authority.mandates)
-            self._require_named(task, actor)
+            acting = self._may.acting_for(task.role, None, actor, authority.roles, authority.mandates,
+                                          candidates_of(task.candidate_users))
+            self._require_named(task, actor, authority.mandates)
             task.state, task.assignee, task.claimed_at = "claimed", actor, now
             work.record_for_case(task.instance_id, "task_claimed", actor=actor, at=now,
                                  payload={"task_id": task_id, "name": task.name, **_on_behalf(acting)})
@@ -375,12 +376,12 @@ class Runner:
             mandates = parse_mandates(row.actor_mandates)
             self._require_task_role(work, task, actor, actor_roles, mandates)
             acting = self._may.acting_for(task.role, task.assignee if task.state == "claimed" else None, actor,
-                                          actor_roles, mandates)
+                                          actor_roles, mandates, candidates_of(task.candidate_users))
             if task.state == "claimed" and task.assignee != actor and acting is None:
                 raise TaskClaimedByOther(f"Tugas sedang dikerjakan oleh {task.assignee}", task_id=task_id,
                                          assignee=task.assignee)
-            if task.state == "ready":
-                self._require_named(task, actor)
+            if task.state == "ready" or task.assignee == actor:
+                self._require_named(task, actor, mandates)
             if expected_version is not None and expected_version != task.version:
                 raise ConcurrentUpdate("Tugas sudah berubah sejak formulir dibuka; muat ulang halaman",
                                        task_id=task_id)
@@ -555,13 +556,14 @@ class Runner:
             raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task.id,
                                    role=task.role)
 
-    def _require_named(self, task: Any, actor: str) -> None:
-        """A ready task the model names people for is theirs only (the role was checked before).
+    def _require_named(self, task: Any, actor: str, mandates: Mandates) -> None:
+        """A task the model names people for is theirs only, and their stand-ins' while the mandate
+        runs (the role was checked before).
 
         :raises TaskForOthers:
         """
         named = candidates_of(task.candidate_users)
-        if named and actor not in named:
+        if named and actor not in named and self._may.named_through(task.role, set(named), mandates) is None:
             raise TaskForOthers(f"Tugas ini ditujukan kepada {', '.join(named)}", task_id=task.id,
                                 candidates=list(named))
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -145,18 +145,7 @@ class Announcements:
                                     email=self._email) for p in people.values())
 
     def _requesters(self, session: Session, case: ProcessInstance) -> list[Recipient]:
-        """The requester who started the case, and the requester accounts of its unit."""
-        external = sorted(self._roles.external)
-        if not external:
-            return []
-        holders = select(UserRole.user_id).where(UserRole.role_key.in_(external))
-        conditions = [UserAccount.username == case.started_by]
-        if case.registered and case.opd_id is not None:
-            conditions.append(UserAccount.opd_id == case.opd_id)
-        names = session.scalars(select(UserAccount.username).where(
-            UserAccount.active.is_(True), UserAccount.id.in_(holders), or_(*conditions))
-            .order_by(UserAccount.username)).all()
-        return [person for name in names if (person := active_user(session, name)) is not None]
+        return requester_accounts(session, self._roles.external, case.started_by, case.registered, case.opd_id)
 
     def _move_cursor(self, at: datetime) -> None:
         try:
@@ -168,6 +157,23 @@ class Announcements:
                     cursor.at = at
         except (IntegrityError, Conflict):
             pass  # another worker made or moved it meanwhile; the overlap re-reads what is between
+
+
+def requester_accounts(session: Session, external_roles: Iterable[str], started_by: str, registered: bool,
+                       opd_id: int | None) -> list[Recipient]:
+    """The requester who started a case, and the requester accounts of its unit when a registrar
+    registered it for them."""
+    external = sorted(external_roles)
+    if not external:
+        return []
+    holders = select(UserRole.user_id).where(UserRole.role_key.in_(external))
+    conditions = [UserAccount.username == started_by]
+    if registered and opd_id is not None:
+        conditions.append(UserAccount.opd_id == opd_id)
+    names = session.scalars(select(UserAccount.username).where(
+        UserAccount.active.is_(True), UserAccount.id.in_(holders), or_(*conditions))
+        .order_by(UserAccount.username)).all()
+    return [person for name in names if (person := active_user(session, name)) is not None]
 
 
 def _process_name(session: Session, case: ProcessInstance) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import event, select
 from engine.bootstrap import Alur, open_alur
 from engine.errors import (MandateAlreadyEnded, MandateBasisRequired, MandateGrantsNothing, MandateKindInvalid,
                            MandateNotFound, MandateOverlap, MandatePeriodInvalid, MandateSamePerson,
-                           PermissionDenied, TaskClaimedByOther, UserNotFound)
+                           PermissionDenied, TaskClaimedByOther, TaskForOthers, UserNotFound)
 from engine.permissions import is_admin, may_audit, may_model
 from engine.persistence.db import make_engine
 from engine.persistence.models import AuditEvent, Base, HumanTask, Mandate
@@ -333,3 +333,59 @@ def test_a_completion_through_a_mandate_is_still_one_read_and_five_writes(tmp_pa
     done = next(e for e in alur.queries.audit_trail(task.instance_id) if e.event_type == "task_completed"
                 and e.payload["task_id"] == task.task_id)
     assert done.payload["on_behalf_of"] == "kabid"
+
+
+
+def test_a_task_the_model_names_an_absent_officer_for_goes_to_their_stand_in(office: Alur, clock: Any) -> None:
+    """GDB-04 is offered only to the Petugas TI the Kasi named at GDB-03 (``camunda:candidateUsers``):
+    while that officer is away, the Plh (a colleague holding the same role) takes it, as the Plh; another
+    holder of the role never sees it, and when the mandate ends it is the named officer's again."""
+    office.users.add_user("pengelola2", "Pengelola Dua", PASSWORD, {"pengelola_ti"})
+
+    def named_step() -> Any:
+        disposition = kabid_disposition(office)
+        office.runner.complete_task(disposition.task_id, "kabid", fill(office, disposition, "kabid"))
+        direction = office.queries.open_tasks(disposition.instance_id)[0]
+        assert (direction.element_id, direction.assignee) == ("gdb_03", "kasi_pdi")
+        people = {"administrator_jaringan_server": "admin_server"}
+        ctx = FillContext(tag="gdb_03", now=office.clock(), user_for=lambda role: people.get(role, "pengelola"),
+                          document=lambda label: upload(office, office.clock, "kasi_pdi", label), full=False)
+        office.runner.complete_task(direction.task_id, "kasi_pdi",
+                                    form_data(office.forms.get(direction.form_key).schema, ctx))
+        task = next(t for t in office.queries.open_tasks(disposition.instance_id) if t.element_id == "gdb_04")
+        assert (task.state, task.candidates) == ("ready", ("pengelola",))
+        return task
+
+    first = named_step()
+    assert first.task_id not in inbox(office, "pengelola2", "available")
+    with pytest.raises(TaskForOthers):
+        office.runner.claim_task(first.task_id, "pengelola2")
+
+    mandate = appoint(office, today(office), today(office) + timedelta(days=7), absent="pengelola",
+                      stand_in="pengelola2", actor="admin")
+    offered = inbox(office, "pengelola2", "available")[first.task_id]
+    assert (offered.acting_for.label, offered.acting_for.absent) == ("Plh.", "pengelola")
+    assert office.queries.inbox_counts("pengelola2")["available"] == 1
+    assert first.task_id not in inbox(office, "pemeriksa", "available")  # same lane, no mandate: not theirs
+    page = office.cases.task_page(first.task_id, "pengelola2")
+    assert page.can_claim and page.can_act and page.acting_for.absent == "pengelola"
+    office.runner.claim_task(first.task_id, "pengelola2")
+    office.runner.complete_task(first.task_id, "pengelola2", fill(office, first, "pengelola2"))
+    trail = office.queries.audit_trail(first.instance_id)
+    claimed = next(e for e in trail if e.event_type == "task_claimed" and e.payload["task_id"] == first.task_id)
+    done = next(e for e in trail if e.event_type == "task_completed" and e.payload["task_id"] == first.task_id)
+    for event_ in (claimed, done):
+        assert event_.actor == "pengelola2" and event_.payload["on_behalf_of"] == "pengelola"
+        assert event_.payload["mandate"] == {"id": mandate.mandate_id, "kind": "plh", "basis": BASIS}
+
+    # A second one, claimed by the Plh, goes back to the named officer when the mandate ends.
+    second = named_step()
+    office.runner.claim_task(second.task_id, "pengelola2")
+    clock.advance(days=8)
+    with pytest.raises(TaskForOthers):
+        office.runner.complete_task(second.task_id, "pengelola2", fill(office, second, "pengelola2"))
+    assert office.scheduling.close_expired_mandates(clock()) == 1
+    back = office.queries.task(second.task_id)
+    assert (back.state, back.assignee, back.candidates) == ("ready", None, ("pengelola",))
+    assert second.task_id in inbox(office, "pengelola", "available")
+    assert second.task_id not in inbox(office, "pengelola2", "available")

@@ -177,7 +177,7 @@ def test_the_requester_sees_status_and_outcome_only_and_is_notified_when_it_fini
         "running", AGENDA, "Dinas Kesehatan Provinsi Kalimantan Timur", True)
     assert [s.name for s in page.submitted] == ["Mengajukan surat permohonan back-up/restore database server"]
     assert page.outcome is None and [d.field for d in page.documents] == ["dokumen_surat_permohonan"]
-    assert not hasattr(page, "steps") and not hasattr(page, "audit") and not hasattr(page, "comments")
+    assert not hasattr(page, "steps") and not hasattr(page, "audit") and page.comments == []
     assert office.queries.inbox("opd", "mine").items == [] and office.queries.inbox("opd", "available").items == []
     with pytest.raises(PermissionDenied):  # an internal step's page is not theirs to read
         office.cases.task_page(office.queries.open_tasks(case)[0].task_id, "opd")
@@ -361,9 +361,12 @@ def test_a_comment_is_an_audit_event_that_notifies_the_mentioned_readers_and_is_
 
 def test_who_may_comment_and_what_a_comment_may_be(office, clock):
     case = register(office, clock, office.dinkes.opd_id)
-    for person in ("walidata", "auditor", "opd", "opd_bapenda", "pemilik"):
+    for person in ("walidata", "auditor", "opd_bapenda", "pemilik"):
         with pytest.raises(PermissionDenied):
             office.comments.add(case, person, "halo")
+    # the unit's requester writes only in the thread with the office, and reads only that thread
+    asked = office.comments.add(case, "opd", "Kapan dijadwalkan?", to_requester=False)
+    assert asked.to_requester
     office.comments.add(case, "kasubag_tu", "didaftarkan dari surat fisik")  # the registrar takes part
     office.comments.add(case, "kadis", "pantau")  # a supervisor
     office.comments.add(case, "admin", "catatan admin")  # Admin Sistem supervises every role
@@ -374,7 +377,15 @@ def test_who_may_comment_and_what_a_comment_may_be(office, clock):
     longest = office.comments.add(case, "kabid", "y" * MAX_COMMENT_LENGTH)
     assert len(longest.text) == MAX_COMMENT_LENGTH
     assert office.comments.add(case, "kabid", "a\x00b\x07c").text == "abc"  # plain text
-    assert len(office.comments.list(case, "auditor")) == 5
+    with pytest.raises(InvalidInput) as refused:
+        office.comments.add(case, "kabid", "jadwal", to_requester="ya")
+    assert refused.value.context["field"] == "to_requester"
+    answer = office.comments.add(case, "kabid", "Dijadwalkan Senin.", to_requester=True)
+    assert answer.to_requester and answer.mentions == ("opd",)  # the unit's requester is told
+    assert len(office.comments.list(case, "auditor")) == 7
+    assert [c.text for c in office.comments.list(case, "opd")] == ["Kapan dijadwalkan?", "Dijadwalkan Senin."]
+    with pytest.raises(PermissionDenied):
+        office.comments.list(case, "opd_bapenda")
 
 
 # -- notices of new work ----------------------------------------------------------------------------------

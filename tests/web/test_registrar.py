@@ -138,10 +138,45 @@ def test_comments_on_the_case_page_and_in_the_api_are_never_edited(alur, client,
     assert too_long.status_code == 422 and too_long.json["error"]["code"] == "invalid_input"
     assert too_long.json["error"]["field"] == "text"
     assert client.post("/api/v1/cases/1/comments", headers=tu, json={"text": 5}).status_code == 422
-    requester = token("opd_pemohon")
-    assert client.get("/api/v1/cases/1/comments", headers=requester).status_code == 403
-    assert client.post("/api/v1/cases/1/comments", headers=requester, json={"text": "?"}).status_code == 403
+    requester = token("opd_pemohon")  # reads the thread with the office only: nothing yet
+    assert client.get("/api/v1/cases/1/comments", headers=requester).json["items"] == []
+    outsider = token("pengguna_jaringan")  # a requester of another unit
+    assert client.get("/api/v1/cases/1/comments", headers=outsider).status_code == 403
+    assert client.post("/api/v1/cases/1/comments", headers=outsider, json={"text": "?"}).status_code == 403
     assert client.get("/api/v1/cases/9/comments", headers=tu).status_code == 404
+    assert alur.audit_verifier.verify().chain_problems == []
+
+
+def test_the_requester_and_the_office_write_to_each_other_and_internal_comments_stay_internal(alur, client, token):
+    login(client, "kasubag_tu")
+    register(alur, client)
+    assert client.post("/kasus/1/komentar", data={"text": "Catatan internal: kapasitas cukup."}).status_code == 302
+    page = client.get("/kasus/1").text
+    assert 'name="to_requester"' in page and "Sampaikan juga kepada pemohon" in page
+    asked = client.post("/kasus/1/komentar", data={"text": "Mohon lampirkan daftar tabel.", "to_requester": "1"})
+    assert asked.status_code == 302
+    logout(client)
+
+    login(client, "opd_pemohon")  # the requester account of Dinas Kesehatan, for which the letter was registered
+    told = [n for n in alur.notifications.list("opd_pemohon") if n.kind == "requester_reply"]
+    assert [n.instance_id for n in told] == [1] and "Mohon lampirkan daftar tabel." in told[0].body
+    view = text_of(client.get("/kasus/1").text)
+    assert "Pesan dengan Bidang TIK" in view and "Mohon lampirkan daftar tabel." in view
+    assert "Catatan internal" not in view and "Sampaikan juga kepada pemohon" not in view
+    replied = client.post("/kasus/1/komentar", data={"text": "Daftar tabel kami kirim lewat surel."})
+    assert replied.status_code == 302 and replied.location == "/kasus/1#komentar"
+    assert "Daftar tabel kami kirim lewat surel." in text_of(client.get("/kasus/1").text)
+    assert client.post("/kasus/1/komentar", data={"text": ""}).status_code == 422
+
+    thread = client.get("/api/v1/cases/1/comments", headers=token("opd_pemohon")).json["items"]
+    assert [(c["author"], c["to_requester"]) for c in thread] == [("kasubag_tu", True), ("opd_pemohon", True)]
+    bad = client.post("/api/v1/cases/1/comments", headers=token("kasubag_tu"), json={"text": "x", "to_requester": "ya"})
+    assert bad.status_code == 422 and bad.json["error"]["field"] == "to_requester"
+    everything = client.get("/api/v1/cases/1/comments", headers=token("kepala_dinas")).json["items"]
+    assert [c["to_requester"] for c in everything] == [False, True, True]
+    logout(client)
+    login(client, "kasubag_tu")  # the staff page marks the thread
+    assert text_of(client.get("/kasus/1").text).count("dengan pemohon") >= 2
     assert alur.audit_verifier.verify().chain_problems == []
 
 
