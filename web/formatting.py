@@ -178,9 +178,10 @@ def filesize(size: int | None) -> str:
     return f"{size / (1024 * 1024):.1f} MB".replace(".", "," if str(_language().locale) == "id" else ".")
 
 
-def count_text(count: int) -> str:
-    """Counts are capped by the engine (COUNT_CAP): anything above shows as ``1000+``."""
-    return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
+def count_text(count: int, cap: int = COUNT_CAP) -> str:
+    """Counts are capped by the engine (COUNT_CAP, SAVED_COUNT_CAP for saved filters): anything above
+    shows as ``1000+`` (``99+``)."""
+    return f"{cap}+" if count > cap else str(count)
 
 
 def role_title(role_key: str) -> str:

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine import Conflict, INBOX_TABS, InvalidInput, NotFound
+from engine import Conflict, INBOX_TABS, SAVED_COUNT_CAP, InvalidInput, NotFound
 from web.current import current_alur
 from web.search_params import error_text, page_args, page_search
 
@@ -47,7 +47,8 @@ def index() -> tuple[str, int]:
                                                authority=current_user.authority) if saved else []
     return render_template(
         "inbox/index.html", tab=inbox.tab, search=search, args=page_args(search), error=error_text(error),
-        active=active, saved=list(zip(saved, saved_counts, strict=True)), page=inbox.page, counts=inbox.counts,
+        active=active, saved=list(zip(saved, saved_counts, strict=True)), saved_cap=SAVED_COUNT_CAP,
+        page=inbox.page, counts=inbox.counts,
         remaining=current_alur().cases.remaining(inbox.page.items),
         processes=current_alur().catalog.processes(user, user_roles=roles), now=current_alur().cases.now(),
     ), 422 if error else 200

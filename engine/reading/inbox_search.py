@@ -28,12 +28,13 @@ class InboxQuery:
     tab: str
     search: Search
     now: datetime
+    cap: int | None = None  # where a count stops (default: count_cap())
 
     def params(self, plan: Plan) -> dict[str, Any]:
         start, end = self.search.bounds()
         return {"assignees": list(self.assignees), **named_params(self.assignees),
-                "roles": list(self.roles), "now": self.now,
-                "process_key": self.search.process_key, "date_from": start, "date_to": end, "cap": count_cap(),
+                "roles": list(self.roles), "now": self.now, "cap": self.cap or count_cap(),
+                "process_key": self.search.process_key, "date_from": start, "date_to": end,
                 **{f"role_{n}": role for n, role in enumerate(self.roles)},
                 **{f"assignee_{n}": name for n, name in enumerate(self.assignees)}, **plan.params()}
 

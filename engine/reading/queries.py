@@ -26,7 +26,7 @@ from engine.persistence.authority import AUTHORITY, authority_of, mandates_held,
 from engine.reading.search import Search
 from engine.reading.case_search import CaseQuery, CaseReader, case_count, case_rows
 from engine.reading.inbox_search import InboxQuery, for_me, inbox_count, inbox_rows, named_params
-from engine.reading.search_statements import COUNT_CAP, plan_search
+from engine.reading.search_statements import COUNT_CAP, plan_search, saved_count_cap
 from engine.values import (ActiveMandate, AuditEventView, Authority, CaseSummary, CaseView, Page, StandIn, TaskView,
                            UserView)
 
@@ -145,15 +145,16 @@ class Queries:
 
     def inbox_search_counts(self, username: str, searches: list[tuple[str, Search]],
                             authority: Authority | None = None) -> list[int]:
-        """For each (tab, search): the tab's tasks matching the search, up to COUNT_CAP + 1 (saved filters)."""
+        """For each (tab, search): the tab's tasks matching the search, up to SAVED_COUNT_CAP + 1 (the
+        badges of saved filters)."""
         now = self._clock()
         with read_only_connection(self._sessions) as connection:
             scope = self._inbox_scope(connection, username, authority)
             found = []
             for tab, search in searches:
                 plan = plan_search(connection, search.criteria())
-                query = InboxQuery(username, scope.assignees, scope.roles, tab, search, now)
-                found.append(min(inbox_count(connection, plan, query), COUNT_CAP + 1))
+                query = InboxQuery(username, scope.assignees, scope.roles, tab, search, now, saved_count_cap())
+                found.append(min(inbox_count(connection, plan, query), saved_count_cap()))
             return found
 
     def signed_in_user(self, username: str, generation: int) -> SignedInUser | None:

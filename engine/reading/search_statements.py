@@ -32,9 +32,19 @@ CASES_FIRST_MAX = 2_000
 TERMS = CaseTerm.__table__
 
 
+# A saved filter's count is a badge on its inbox tab: "99+" says enough, and stopping there keeps the
+# counts of several broad filters on every inbox page cheap.
+SAVED_COUNT_CAP = 99
+
+
 def count_cap() -> int:
     """Where counts stop: one over COUNT_CAP, so a page can say "1000+"."""
     return COUNT_CAP + 1
+
+
+def saved_count_cap() -> int:
+    """Where a saved filter's count stops: one over SAVED_COUNT_CAP ("99+")."""
+    return SAVED_COUNT_CAP + 1
 
 
 @dataclass(frozen=True)
