@@ -170,7 +170,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         tokens=TokenService(sessions, users, clock, settings.api_token_lifetime), versions=Versions(sessions),
         migrator=CaseMigrator(sessions, definitions, calendar, clock),
         sop_documents=SopDocuments(sessions, roles, Organisation(logo=settings.sop_logo), chromium=settings.chromium,
-                                   identities=sop_identities),
+                                   identities=sop_identities, pdf_dir=settings.sop_pdf_dir),
         sop_identities=sop_identities, model_drafts=ModelDrafts(sessions, clock),
         model_lint=BpmnLint(PROJECT_ROOT),
         mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),

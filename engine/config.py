@@ -66,6 +66,8 @@ class Settings:
     checkpoint_dir: Path | None = None
     # The logo on the SOP document's kop (the Pemprov Kaltim emblem); None: printed without a logo.
     sop_logo: Path | None = None
+    # Where SOP document PDFs are kept once printed (shared by every app server); None: a temporary folder.
+    sop_pdf_dir: Path | None = None
     # The most copies a multi-instance step may make (loopCardinality or the items of its collection):
     # a larger count written in a model is refused at deploy, one read from case data fails the step.
     max_step_instances: int = 100
@@ -97,6 +99,7 @@ def settings_from_env() -> Settings:
         audit_key_file=Path(os.environ.get("ALUR_AUDIT_KEY_FILE") or root / "audit.key"),
         checkpoint_dir=Path(os.environ.get("ALUR_CHECKPOINT_DIR") or root / "checkpoints"),
         sop_logo=sop_logo_from_env(root),
+        sop_pdf_dir=Path(os.environ.get("ALUR_SOP_PDF_DIR") or root / "sop-pdf"),
         max_step_instances=int(os.environ.get("ALUR_MAX_STEP_INSTANCES", "100")),
         api_token_lifetime=timedelta(days=float(os.environ.get("ALUR_API_TOKEN_LIFETIME_DAYS", "90"))),
     )

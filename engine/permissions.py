@@ -82,6 +82,12 @@ def may_model(roles: Set[str]) -> bool:
     return OWNER_ROLE in roles
 
 
+def may_print_sop_pdf(roles: Set[str]) -> bool:
+    """Have Chromium print an SOP document's PDF that is not kept yet (the others get the kept print):
+    process owners, the SOP assessors and the auditors, who need the document as issued."""
+    return bool(roles & ({OWNER_ROLE, "penilai_sop"} | AUDIT_ROLES))
+
+
 def may_handle_incidents(roles: Set[str]) -> bool:
     """The incident list and "Coba lagi": process owners (who fix the model) and Admin Sistem."""
     return bool(roles & {OWNER_ROLE, ADMIN_ROLE})

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from engine import (
     available_forms,
+    may_print_sop_pdf,
     deploy_checked,
     InvalidInput,
     may_model,
@@ -309,7 +310,9 @@ def document(process_key: str, version: int) -> Response:
 @bp.get("/<process_key>/versi/<int:version>/dokumen.pdf")
 @login_required
 def document_pdf(process_key: str, version: int) -> Response:
-    pdf = current_alur().sop_documents.pdf(process_key, version, include_notes=request.args.get("catatan") != "0")
+    """The kept print of the document; process owners, assessors and auditors have a missing one printed."""
+    pdf = current_alur().sop_documents.pdf(process_key, version, include_notes=request.args.get("catatan") != "0",
+                                           may_print=may_print_sop_pdf(current_user.roles))
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="SOP-{process_key}-v{version}.pdf"'
     return response

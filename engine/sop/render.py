@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.config import chromium_from_env
-from engine.errors import DefinitionNotFound, EngineError
+from engine.errors import DefinitionNotFound, EngineError, NotFound
 from engine.persistence.models import ProcessDefinition
 from engine.modeling.roles import RoleCatalog
 from engine.sop.document import SopDocument, build_document
 from engine.sop.identity import SopIdentities
+from engine.sop.pdf_cache import PdfCache
 from engine.sop.flowchart import FIXED_COLUMNS, PAGE_WIDTH, lay_out
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -119,17 +121,26 @@ def html_to_pdf(html: str, chromium: str | None = None, timeout: float = 90.0) -
         return out.read_bytes()
 
 
+class PdfNotReady(NotFound):
+    """The PDF of this document has not been printed yet, and the reader may not have it printed."""
+
+    code = "document_pdf_not_ready"
+
+
 class SopDocuments:
-    """The SOP document of any deployed version, as data, HTML or PDF."""
+    """The SOP document of any deployed version, as data, HTML or PDF (printed once, kept in
+    ``pdf_dir``; without one, in a temporary folder of this instance's own)."""
 
     def __init__(self, sessions: sessionmaker[Session], roles: RoleCatalog,
                  organisation: Organisation = Organisation(), chromium: str | None = None,
-                 identities: SopIdentities | None = None) -> None:
+                 identities: SopIdentities | None = None, pdf_dir: Path | None = None) -> None:
         self._sessions = sessions
         self._identities = identities or SopIdentities(sessions)
         self._roles = roles
         self._organisation = organisation
         self._chromium = chromium
+        folder = pdf_dir or Path(tempfile.gettempdir()) / f"alur-sop-pdf-{uuid.uuid4().hex}"  # made on first print
+        self._pdfs = PdfCache(folder, lambda html: html_to_pdf(html, self._chromium))
 
     def document(self, process_key: str, version: int) -> SopDocument:
         """The document of that version, with the identity the process owner filled in for the SOP.
@@ -149,6 +160,19 @@ class SopDocuments:
              include_notes: bool = True) -> str:
         return render_html(self.document(process_key, version), self._organisation, links, include_notes)
 
-    def pdf(self, process_key: str, version: int, include_notes: bool = True) -> bytes:
-        """:raises DocumentRenderError: see :func:`html_to_pdf`"""
-        return html_to_pdf(self.html(process_key, version, include_notes=include_notes), self._chromium)
+    def pdf(self, process_key: str, version: int, include_notes: bool = True, may_print: bool = True) -> bytes:
+        """The PDF of the document as it reads now: the kept print, else printed now when ``may_print``.
+
+        :raises DocumentRenderError: see :func:`html_to_pdf`
+        :raises PdfNotReady: not printed yet, and not ``may_print``
+        """
+        html = self.html(process_key, version, include_notes=include_notes)
+        name = f"{process_key}-v{version}-{'catatan' if include_notes else 'sop'}"
+        if may_print:
+            return self._pdfs.get_or_render(name, html)
+        found = self._pdfs.cached(name, html)
+        if found is None:
+            raise PdfNotReady("PDF dokumen SOP ini belum dibuat. Pemilik proses, penilai SOP atau auditor dapat "
+                              "membuatnya; sementara itu halaman dokumen dapat dicetak dari peramban.",
+                              process_key=process_key, version=version)
+        return found

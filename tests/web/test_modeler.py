@@ -8,7 +8,7 @@ import re
 import shutil
 
 import pytest
-from web_helpers import login, text_of
+from web_helpers import login, logout, text_of
 
 from tests.engine.test_versions import KEY, rename_lane, set_task_property, sop01_xml
 
@@ -196,6 +196,24 @@ def test_sop_document_page_and_pdf(client):
         pytest.skip("chromium is not installed")
     pdf = client.get(f"/pemodel/{KEY}/versi/1/dokumen.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
+
+
+def test_staff_get_the_kept_pdf_and_only_owners_assessors_and_auditors_have_one_printed(client):
+    """Chromium runs per distinct document, not per request: a staff member cannot start it (issue 18)."""
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed")
+    login(client, "pengelola_ti")
+    waiting = client.get(f"/pemodel/{KEY}/versi/1/dokumen.pdf")
+    assert waiting.status_code == 404 and "belum dibuat" in text_of(waiting.text)
+    logout(client)
+    login(client, "penilai_sop")
+    printed = client.get(f"/pemodel/{KEY}/versi/1/dokumen.pdf")
+    assert printed.status_code == 200 and printed.data.startswith(b"%PDF")
+    logout(client)
+    login(client, "pengelola_ti")
+    kept = client.get(f"/pemodel/{KEY}/versi/1/dokumen.pdf")
+    assert kept.status_code == 200 and kept.data == printed.data
+    assert client.get(f"/pemodel/{KEY}/versi/1/dokumen.pdf?catatan=0").status_code == 404  # another document
 
 
 def test_check_and_deploy_need_the_csrf_token(app_factory):
