@@ -123,6 +123,12 @@ class InvalidInput(EngineError):
     code = "invalid_input"
 
 
+class UnknownVariables(InvalidInput):
+    """Start data naming variables no start form defines: a case's data comes through its steps' forms."""
+
+    code = "unknown_variables"
+
+
 class ReasonRequired(InvalidInput):
     """An action that must say why (a reassignment) came without a reason."""
 

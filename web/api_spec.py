@@ -23,7 +23,9 @@ _STATUS_TEXTS = {400: "Bad request", 401: "Missing or invalid token", 403: "Not 
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in (401, *statuses)}
+    """The operation's own error answers, and those of every request: 401 (no valid token) and 422
+    (text that cannot be stored, JSON too deep or too large: web.input_guard)."""
+    return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in sorted({401, 422, *statuses})}
 
 
 _USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -182,7 +184,9 @@ _SCHEMAS: dict[str, Any] = {
     "StartCase": {"type": "object", "required": ["process_key"], "properties": {
         "process_key": {"type": "string", "example": "sop_gangguan_jaringan"},
         "business_key": {"type": "string", "description": "e.g. the request letter number"},
-        "data": {"type": "object"}}},
+        "data": {"type": "object", "maxProperties": 0,
+                 "description": "must be empty or absent: a case's data comes through its steps' forms "
+                                "(422 unknown_variables otherwise)"}}},
     "StepResult": {"type": "object", "properties": {
         "instance_id": {"type": "integer"}, "status": {"enum": ["running", "completed", "cancelled"]},
         "ready_task_ids": {"type": "array", "items": {"type": "string"}}}},

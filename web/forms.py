@@ -37,6 +37,7 @@ class Field:
     attachment: AttachmentView | None = None
     minimum: Any = None
     maximum: Any = None
+    max_length: int | None = None  # the schema's maxLength: the browser stops typing there
     columns: list["Field"] = field(default_factory=list)  # table: the empty row, a template for new rows
     rows: list[list["Field"]] = field(default_factory=list)
 
@@ -83,7 +84,8 @@ def _field(name: str, key: str, prop: dict[str, Any], required: bool, value: Any
     widget = widget_of(prop)
     item = Field(name=name, key=key, title=prop.get("title", key), widget=widget,
                  description=prop.get("description", ""), required=required, error=error,
-                 minimum=prop.get("minimum"), maximum=prop.get("maximum"))
+                 minimum=prop.get("minimum"), maximum=prop.get("maximum"),
+                 max_length=prop.get("maxLength") if isinstance(prop.get("maxLength"), int) else None)
     if widget in ("select", "radio"):
         item.options = _enum_options(prop)
     elif widget == "checkboxes":

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from engine.errors import FormInvalid, InvalidInput
+from engine.modeling.form_bounds import bounded
 
 DOCUMENT_FORMAT = "alur-dokumen"
 SEARCH_KINDS = ("opd", "nomor")  # the values of a field's "x-search" (engine.runtime.search_terms)
@@ -129,7 +130,7 @@ class FormRegistry:
             raise InvalidInput(f"Formulir '{key}' tidak ditemukan ({path.name})", form_key=key) from exc
         except (json.JSONDecodeError, SchemaError) as exc:
             raise InvalidInput(f"Formulir '{key}' tidak valid: {exc}", form_key=key) from exc
-        return FormDefinition(key, schema)
+        return FormDefinition(key, bounded(schema))
 
     def validate(self, key: str, data: dict[str, Any],
                  document_problem: Callable[[str, Sequence[str]], str | None] | None = None,

@@ -37,6 +37,7 @@ from engine.errors import (
     TaskForOthers,
     TaskNotFound,
     TaskNotOpen,
+    UnknownVariables,
 )
 from engine.modeling.forms import FormRegistry
 from engine.modeling.step_notices import RESULT_FIELDS
@@ -66,6 +67,9 @@ from engine.values import ActiveMandate, Authority
 from engine.worker.notifications import Recipient, add_notification
 
 OPEN_STATES = ("ready", "claimed")
+# What the engine itself puts in a case it starts (the worker's routine occurrences); nobody else
+# gives start data.
+SYSTEM_START_DATA = frozenset({"jadwal_rutin"})
 MAX_REASON = 1000
 # "Sifat surat" fields of the SOP forms (the request letter's, the agenda's); these values make a
 # case confidential: only its participants, supervisors and auditors read it (engine.permissions).
@@ -112,9 +116,16 @@ class Runner:
         :raises DefinitionNotFound: the process was never deployed
         :raises PermissionDenied: the actor's roles may not start this process
         :raises InvalidInput: data that is not an object; a business key that is not one line of text
+        :raises UnknownVariables: data other than the engine's own start variables (``SYSTEM_START_DATA``,
+            given by the worker): what a case holds comes through the forms of its steps
         """
         if data is not None and not isinstance(data, dict):
-            raise InvalidInput("Data awal harus berupa objek JSON")
+            raise InvalidInput("Data awal harus berupa objek JSON", field="data")
+        unknown = sorted(set(data or {}) - (SYSTEM_START_DATA if actor == SYSTEM_ACTOR else set()))
+        if unknown:
+            raise UnknownVariables("Data awal tidak diterima: " + ", ".join(unknown[:10]) + ". Isi kasus datang dari "
+                                   "formulir langkahnya; kirim data lewat penyelesaian langkah pertama.",
+                                   field="data", variables=unknown[:50])
         business_key = clean_business_key(business_key)
         with UnitOfWork.begin(self._sessions) as work:
             row, definition = self._definitions.latest(work.session, process_key)

@@ -126,6 +126,12 @@ def test_bad_requests_are_json(client, token):
     assert client.post("/api/v1/documents", headers=user, content_type="multipart/form-data",
                        data={}).status_code == 422
     assert client.get("/api/v1/processes", headers=user).json["items"][2]["can_start"] is True
+    smuggled = client.post("/api/v1/cases", headers=user, json={
+        "process_key": "sop_gangguan_jaringan", "data": {"laporan_selesai": True, "x": "y" * 100}})
+    assert smuggled.status_code == 422 and smuggled.json["error"]["code"] == "unknown_variables"
+    assert smuggled.json["error"]["variables"] == ["laporan_selesai", "x"]
+    assert client.post("/api/v1/cases", headers=user, json={"process_key": "sop_gangguan_jaringan",
+                                                            "data": []}).status_code == 422
 
 
 def test_openapi_document_lists_every_api_route(app, client):

@@ -63,6 +63,14 @@ def test_all_widgets_are_used_by_the_forms():
                     "radio", "checkboxes", "table", "user", "file"}
 
 
+def test_text_fields_carry_their_maximum_length_so_the_browser_stops_typing_there(render_app):
+    schema = render_app.config["ALUR"].forms.get("gdb_03_arahan_penyelesaian").schema
+    html = _render(render_app, schema)
+    assert '<textarea id="f-arahan_penyelesaian" name="arahan_penyelesaian" rows="4" maxlength="10000"' in html
+    short = _render(render_app, {"type": "object", "properties": {"nama": {"type": "string", "maxLength": 80}}})
+    assert 'maxlength="80"' in short
+
+
 def test_enum_labels_and_kept_values(render_app):
     schema = json.loads((FORMS[0].parent / "brd_01_surat_permohonan.json").read_text())
     html = _render(render_app, schema, {"jenis_layanan": "restore"}, {"jenis_layanan": "Pilih salah satu."})
