@@ -91,9 +91,10 @@ def check_storable(value: Any, where: str = "") -> None:
             stack.extend((inner, f"{path}[{n}]") for n, inner in enumerate(item))
 
 
-def _check_text(text: str, field: str) -> None:
-    if _UNSTORABLE.search(text):
-        context = {"field": field} if field and not _UNSTORABLE.search(field) else {}
+def _check_text(text: str | None, field: str | None) -> None:
+    """:raises InvalidInput: NUL or a lone surrogate (a multipart part without a name has None for it)"""
+    if text is not None and _UNSTORABLE.search(text):
+        context: dict[str, str] = {"field": field} if field and not _UNSTORABLE.search(field) else {}
         raise InvalidInput(gettext("Teks memuat karakter yang tidak dapat disimpan (NUL atau surrogate)."),
                            **context)
 
@@ -103,6 +104,9 @@ def _refuse_unstorable_parameters() -> None:
         for key, value in source.items(multi=True):
             _check_text(key, key)
             _check_text(value, key)
+    for key, upload in request.files.items(multi=True):  # a file's name is stored with the document
+        _check_text(key, key)
+        _check_text(upload.filename, key)
 
 
 def register(app: Flask) -> None:
