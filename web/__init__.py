@@ -9,12 +9,14 @@ from typing import Any
 from flask import Flask, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import Alur, open_alur, PROJECT_ROOT, settings_from_env
 from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, event_words, formatting, inbox,
                  incidents, input_guard, leave_admin, limits, mandates, notifications, people, processes, registers,
                  tasks)
 from web import api_audit, api_registers  # noqa: F401  (their routes join the api blueprint)
+from web import health
 from web.modeler import bp as modeler_bp
 
 LANGUAGES = ("id", "en")
@@ -45,6 +47,10 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         PER_PAGE=25,
         BPMN_JS_DIR=None,
+        # How many reverse proxies (nginx) stand in front of the app: X-Forwarded-For, -Proto, -Host, -Port
+        # and -Prefix are believed from that many hops only. 0 (the default): none is believed, as when
+        # gunicorn or ``alur run`` faces the clients itself.
+        TRUSTED_PROXIES=0,
     )
     if test_config is None:
         app.config.from_prefixed_env("ALUR")
@@ -75,10 +81,28 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(modeler_bp)
+    app.register_blueprint(health.bp)
     limits.register(app)
     app.before_request(_remember_language)
     app.after_request(_security_headers)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Wrap the app in ProxyFix for ``TRUSTED_PROXIES`` hops (``ALUR_TRUSTED_PROXIES``): the client's
+    address (rate limits, the login log) and https (secure cookies, links) come from nginx's headers.
+
+    :raises ValueError: not a whole number from 0 to 10
+    """
+    hops = app.config["TRUSTED_PROXIES"]
+    if isinstance(hops, str) and hops.strip().isdigit():
+        hops = int(hops)
+    if isinstance(hops, bool) or not isinstance(hops, int) or not 0 <= hops <= 10:
+        raise ValueError(f"ALUR_TRUSTED_PROXIES must be a whole number from 0 to 10, not {hops!r}")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]
+                                x_prefix=hops)
 
 
 def _locale() -> str:
