@@ -34,9 +34,11 @@ node: $(NODE_STAMP)
 modeler: $(MODELER)
 
 # Debian packages, each named with the command it provides: Chromium prints SOP documents to PDF
-# and drives the browser tests; pdftoppm (poppler-utils) checks the PDF pages in the tests.
+# and drives the browser tests; pdftoppm (poppler-utils) checks the PDF pages in the tests;
+# systemd-analyze and nginx check deploy/'s units and site (tests/test_deployment.py) and nginx
+# fronts the soak test.
 RUN_PACKAGES := chromium:chromium
-TEST_PACKAGES := $(RUN_PACKAGES) pdftoppm:poppler-utils
+TEST_PACKAGES := $(RUN_PACKAGES) pdftoppm:poppler-utils systemd-analyze:systemd nginx:nginx-light
 
 run: $(STAMP) $(NODE_STAMP) $(MODELER)
 	bash tools/system-packages.sh $(RUN_PACKAGES)
