@@ -190,7 +190,7 @@ def test_nginx_refuses_what_alur_would_and_nothing_less(alur):
 
 
 @pytest.mark.sqlite_only("reads the configuration only")
-def test_the_environment_template_configures_the_app_as_it_says(monkeypatch, alur):
+def test_the_environment_template_configures_the_app_as_it_says(monkeypatch, alur, tmp_path):
     from engine.config import settings_from_env
     from web import create_app
 
@@ -206,6 +206,13 @@ def test_the_environment_template_configures_the_app_as_it_says(monkeypatch, alu
     assert settings.attachments_dir == Path("/var/lib/alur/attachments")
     assert settings.checkpoint_dir == Path("/var/lib/alur/checkpoints")
     assert settings.audit_key_file == Path("/etc/alur/keys/audit.key")
+    monkeypatch.setenv("ALUR_INSTANCE_DIR", str(tmp_path / "instance"))  # /var/lib/alur on a real host
     app = create_app(alur=alur)
-    assert app.config["SECRET_KEY"] == "CHANGE-ME" and app.config["SESSION_COOKIE_SECURE"] is True
-    assert app.config["REMEMBER_COOKIE_SECURE"] is True and app.config["TRUSTED_PROXIES"] == 1
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["TRUSTED_PROXIES"] == 1
+    # No session key in the file: one random key in the instance folder, the same for every app server
+    key_file = tmp_path / "instance" / "secret_key"
+    assert app.config["SECRET_KEY"] == key_file.read_text() and len(key_file.read_text()) == 64
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert create_app(alur=alur).config["SECRET_KEY"] == app.config["SECRET_KEY"]
+    assert sorted(p.name for p in key_file.parent.iterdir()) == ["secret_key"]  # no drafts left

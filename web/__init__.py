@@ -1,7 +1,9 @@
 """The Alur web app: inbox, task forms with documents, cases with their diagram, admin and a JSON API."""
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -58,7 +60,9 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         app.config.update(test_config)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.config["REMEMBER_COOKIE_SECURE"] = True
-    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _persistent_secret(Path(app.instance_path))
+    # The instance folder of the settings (ALUR_INSTANCE_DIR, shared by the app servers), else Flask's.
+    instance_dir = Path(app.config.get("INSTANCE_DIR") or app.instance_path)
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _persistent_secret(instance_dir)
 
     alur = alur or app.config.get("ALUR") or open_alur(settings_from_env())
     app.extensions["alur"] = alur
@@ -132,15 +136,22 @@ def _security_headers(response: Any) -> Any:
 
 
 def _persistent_secret(instance_dir: Path) -> str:
-    """A random key kept in ``instance/secret_key``, so sessions survive restarts and gunicorn workers agree."""
+    """A random key kept in ``<instance>/secret_key``, so sessions survive restarts and every gunicorn
+    worker and app server sharing the folder agrees. Made once: the first process to link its file in
+    place wins, the others read it."""
     path = instance_dir / "secret_key"
-    if path.is_file():
-        return path.read_text().strip()
-    instance_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.touch(mode=0o600)
-    path.write_text(key)
-    return key
+    if not path.is_file():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        handle, draft = tempfile.mkstemp(dir=instance_dir, prefix=".secret_key-")  # mode 0600
+        try:
+            with os.fdopen(handle, "w") as out:
+                out.write(secrets.token_hex(32))
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first
+        finally:
+            os.unlink(draft)
+    return path.read_text().strip()
 
 
 def _bpmn_js_dir() -> Path:

@@ -55,8 +55,8 @@ def verify(db_url: str, ledger: Ledger, audit_verify: tuple[int, str]) -> tuple[
             task_rows = Counter((i, e) for i, e in connection.execute(text(
                 "SELECT instance_id, element_id FROM human_task WHERE state = 'completed'")))
             keys = dict(connection.execute(text("SELECT business_key, id FROM process_instance")).all())
-            uploads = connection.execute(text("SELECT count(*) FROM audit_event "
-                                              "WHERE event_type = 'attachment_uploaded'")).scalar_one()
+            uploads = Counter(json.loads(payload).get("task_id") for (payload,) in connection.execute(text(
+                "SELECT payload_json FROM audit_event WHERE event_type = 'attachment_uploaded'")))
     finally:
         engine.dispose()
 
@@ -78,6 +78,17 @@ def verify(db_url: str, ledger: Ledger, audit_verify: tuple[int, str]) -> tuple[
     verdict.check("every timer due in the window fired exactly once", not wrong_timers and not stray,
                   f"{len(reviewed)} cases reached the 15 s timer; fired once each"
                   if not wrong_timers and not stray else f"fired other than once: {wrong_timers}, stray: {stray}")
+    client_keys = {c.business_key for c in ledger.cases} | set(ledger.start_unknown)
+    ghost_cases = sorted(set(keys) - client_keys)
+    reports = {c.tasks["isi"] for c in ledger.cases}
+    stray_uploads = {task: n for task, n in uploads.items()
+                     if n != 1 or task not in reports or completions[task] != 1}
+    errors = [s for s in ledger.samples if s.outcome != "ok"]
+    verdict.check("errors were retried, or were 5xx with no partial write", not ghost_cases and not stray_uploads,
+                  f"{len(errors)} error answers; {len(ledger.retried_completions)} completions sent again after one, "
+                  f"each recorded once; uploads: one per completed report, none from a failed attempt"
+                  if not ghost_cases and not stray_uploads else
+                  f"cases the client never started: {ghost_cases}; uploads not used once: {stray_uploads}")
     rc, output = audit_verify
     last_line = output.strip().splitlines()[-1] if output.strip() else ""
     verdict.check("alur audit verify passes", rc == 0, f"exit {rc}: {last_line}")
@@ -85,6 +96,6 @@ def verify(db_url: str, ledger: Ledger, audit_verify: tuple[int, str]) -> tuple[
     counts = {"cases_started": len(status), "cases_completed_by_client": len(done),
               "cases_completed_in_db": sum(1 for s in status.values() if s == "completed"),
               "task_completions": sum(completions.values()), "timers_fired": sum(fired.values()),
-              "uploads": int(uploads), "start_answers_lost": len(started_unknown),
+              "uploads": sum(uploads.values()), "start_answers_lost": len(started_unknown),
               "start_answers_lost_but_started": sum(started_unknown.values())}
     return verdict, counts
