@@ -26,7 +26,6 @@ from engine.audit.attempts import AttemptLog
 from engine.audit.replay import ReplayVerifier
 from engine.audit.verify import AuditVerifier
 from engine.config import PROJECT_ROOT, Settings
-from engine.runtime.readiness import Health
 from engine.modeling.checks import BpmnLint
 from engine.modeling.definitions import DefinitionStore
 from engine.modeling.deploy import Deployer
@@ -48,6 +47,7 @@ from engine.runtime.drafts import Drafts
 from engine.runtime.comments import Comments
 from engine.runtime.registration import Registrations
 from engine.runtime.incidents import Incidents
+from engine.runtime.readiness import Health
 from engine.runtime.runner import Runner
 from engine.runtime.search_reindex import SearchReindexer
 from engine.sop.identity import SopIdentities

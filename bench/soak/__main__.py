@@ -5,11 +5,13 @@ PostgreSQL database; ``SOAK_STAFF`` pairs of staff (default 4) run whole cases f
 (default 10). At 20 %, 45 % and 70 % of the run one app server is killed with SIGKILL and started
 again, then a worker, then every PostgreSQL connection is terminated. Afterwards the database is
 checked against what the client saw, ``alur audit verify`` runs, and ``bench/results/soak.md`` is
-written. Exit status 1 when a check fails.
+written. Exit status 1 when a check fails; the scratch folder (logs of every process) is then kept, and
+always with ``SOAK_KEEP=1`` (the database too).
 """
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -35,6 +37,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def run(minutes: float, staff: int) -> int:
     root = Path(tempfile.mkdtemp(prefix="alur-soak-"))
+    passed = False
     cluster = Cluster(root, staff)
     print(f"soak: {minutes:g} min, {staff} staff pairs; scratch folder {root}", flush=True)
     cluster.prepare()
@@ -65,11 +68,14 @@ def run(minutes: float, staff: int) -> int:
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "soak.md").write_text(report)
         print(report, flush=True)
-        return 1 if verdict.failed else 0
+        passed = not verdict.failed
+        return 0 if passed else 1
     finally:
         cluster.stop()
-        if os.environ.get("SOAK_KEEP_DATABASE") != "1":
+        if os.environ.get("SOAK_KEEP") != "1":
             cluster.drop_database()
+            if passed:
+                shutil.rmtree(root, ignore_errors=True)  # kept after a failure: the logs are in it
 
 
 def _sleep_until(ledger: Ledger, second: float) -> None:
