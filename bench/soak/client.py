@@ -103,6 +103,9 @@ class Staff:
         except requests.ConnectionError:
             self.ledger.add(Sample(at, operation, (time.perf_counter() - start) * 1000, "connection_error"))
             return None
+        except requests.RequestException:  # e.g. the answer cut off mid-body when its app server died
+            self.ledger.add(Sample(at, operation, (time.perf_counter() - start) * 1000, "broken_answer"))
+            return None
         outcome = "ok" if response.status_code < 400 else f"http_{response.status_code}"
         self.ledger.add(Sample(at, operation, (time.perf_counter() - start) * 1000, outcome))
         return response
@@ -182,6 +185,8 @@ class StaffPair(threading.Thread):
                 self.one_case(f"SOAK/{self.number}/{sequence}")
             except Failed as exc:  # reported; the pair goes on with a new case
                 self.on_failure(str(exc))
+            except Exception as exc:  # noqa: BLE001 - a client fault is reported too, never a silent stop
+                self.on_failure(f"SOAK/{self.number}/{sequence}: {type(exc).__name__}: {exc}")
 
     def one_case(self, key: str) -> None:
         record = CaseRecord(key)
