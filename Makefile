@@ -11,7 +11,7 @@ MODELER := web/static/vendor/modeler.js
 PYTEST_WORKERS ?= 2
 XDIST := -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: run modeler translations test test-engine test-web test-processes lint typecheck bpmnlint bench clean worker
+.PHONY: run modeler translations test test-engine test-web test-processes lint typecheck bpmnlint bench soak clean worker
 
 $(STAMP): setup.cfg
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,9 +34,11 @@ node: $(NODE_STAMP)
 modeler: $(MODELER)
 
 # Debian packages, each named with the command it provides: Chromium prints SOP documents to PDF
-# and drives the browser tests; pdftoppm (poppler-utils) checks the PDF pages in the tests.
+# and drives the browser tests; pdftoppm (poppler-utils) checks the PDF pages in the tests;
+# systemd-analyze and nginx check deploy/'s units and site (tests/test_deployment.py) and nginx
+# fronts the soak test.
 RUN_PACKAGES := chromium:chromium
-TEST_PACKAGES := $(RUN_PACKAGES) pdftoppm:poppler-utils
+TEST_PACKAGES := $(RUN_PACKAGES) pdftoppm:poppler-utils systemd-analyze:systemd nginx:nginx-light
 
 run: $(STAMP) $(NODE_STAMP) $(MODELER)
 	bash tools/system-packages.sh $(RUN_PACKAGES)
@@ -78,6 +80,14 @@ typecheck: $(STAMP)
 bench: $(STAMP) $(NODE_STAMP)
 	command -v wrk >/dev/null || (apt-get install -y -qq wrk || echo "wrk missing: the HTTP rows will be skipped")
 	$(PY) -m bench
+
+# The production set-up of docs/operations.md under load and faults, on loopback (not part of `make test`):
+# nginx, two gunicorn app servers, two workers, a scratch PostgreSQL database; SOAK_MINUTES (default 10),
+# SOAK_STAFF (pairs of staff, default 4). Writes bench/results/soak.md.
+soak: $(STAMP)
+	bash tools/system-packages.sh nginx:nginx-light
+	$(PY) -c 'import requests' 2>/dev/null || $(PY) -m pip install --quiet -e '.[soak]'
+	$(PY) -m bench.soak
 
 worker: $(STAMP)
 	$(VENV)/bin/alur worker

@@ -47,6 +47,7 @@ from engine.runtime.drafts import Drafts
 from engine.runtime.comments import Comments
 from engine.runtime.registration import Registrations
 from engine.runtime.incidents import Incidents
+from engine.runtime.readiness import Health
 from engine.runtime.runner import Runner
 from engine.runtime.search_reindex import SearchReindexer
 from engine.sop.identity import SopIdentities
@@ -55,6 +56,7 @@ from engine.sop.render import Organisation, SopDocuments
 from engine.worker.announcements import Announcements
 from engine.worker.digest import Digests
 from engine.worker.escalation import Escalation
+from engine.worker.heartbeat import Heartbeats
 from engine.worker.jobs import Scheduling
 from engine.worker.leave_reminders import LeaveReminders
 from engine.worker.mailer import Mailer
@@ -115,6 +117,8 @@ class Alur:
     saved_filters: SavedFilters  # a user's saved inbox searches (inbox tabs)
     server_assets: ServerAssetRegister  # the server asset register (SOP-05 Pencatatan), kept by Personil DC
     dc_access: DcAccessRegister  # the data-center access register (SOP-04), open visits for the Pengawas
+    heartbeats: Heartbeats  # each worker's last run (stamped by the worker, read by /readyz)
+    health: Health  # the checks behind /readyz
 
     def close(self) -> None:
         self.db.dispose()
@@ -144,6 +148,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     leave_reminders = LeaveReminders(sessions, roles, calendar, email=settings.smtp is not None)
     opds = OpdService(sessions, clock)
     catalog = ProcessCatalog(sessions, definitions, roles)
+    heartbeats = Heartbeats(sessions, clock)
     sop_identities = SopIdentities(sessions, clock)
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
@@ -180,4 +185,6 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         incidents=Incidents(sessions, runner),
         search_index=SearchReindexer(sessions, forms), saved_filters=SavedFilters(sessions, clock),
         server_assets=ServerAssetRegister(sessions, clock), dc_access=DcAccessRegister(sessions, clock),
+        heartbeats=heartbeats,
+        health=Health(db, heartbeats, settings.attachments_dir, clock, settings.worker_heartbeat_stale_after),
     )

@@ -50,6 +50,9 @@ class Settings:
     # The worker never sleeps longer than this, so edits made by other processes (a new schedule,
     # a calendar override, a task created elsewhere) are picked up within this many seconds.
     worker_max_sleep: float = 30.0
+    # /readyz reports the worker stale when no worker has run for this long (each run stamps a heartbeat,
+    # at least every ``worker_max_sleep``).
+    worker_heartbeat_stale_after: timedelta = timedelta(minutes=2)
     chromium: str | None = None  # the browser that prints SOP documents to PDF; None: found on PATH
     # scrypt's cost (N) for new password hashes. Each hash records its own parameters, so accounts
     # hashed at another cost still log in; the tests lower it (a real hash costs about 0.1 s).
@@ -87,13 +90,15 @@ def settings_from_env() -> Settings:
     """Build settings for the CLI and the web app from ``ALUR_*`` variables; the database is
     ``ALUR_DATABASE_URL`` if set, else the embedded SQLite file under the instance directory."""
     root = Path(os.environ.get("ALUR_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+    max_sleep = float(os.environ.get("ALUR_WORKER_MAX_SLEEP", "30"))
     return Settings(
         database_url=os.environ.get("ALUR_DATABASE_URL") or default_database_url(root),
         processes_dir=Path(os.environ.get("ALUR_PROCESSES_DIR", PROJECT_ROOT / "processes")),
         forms_dir=Path(os.environ.get("ALUR_FORMS_DIR", PROJECT_ROOT / "forms")),
         attachments_dir=root / "attachments",
         smtp=smtp_settings_from_env(),
-        worker_max_sleep=float(os.environ.get("ALUR_WORKER_MAX_SLEEP", "30")),
+        worker_max_sleep=max_sleep,
+        worker_heartbeat_stale_after=heartbeat_stale_after_from_env(max_sleep),
         chromium=os.environ.get("ALUR_CHROMIUM") or None,
         public_url=public_url_from_env(),
         audit_key_file=Path(os.environ.get("ALUR_AUDIT_KEY_FILE") or root / "audit.key"),
@@ -103,6 +108,22 @@ def settings_from_env() -> Settings:
         max_step_instances=int(os.environ.get("ALUR_MAX_STEP_INSTANCES", "100")),
         api_token_lifetime=timedelta(days=float(os.environ.get("ALUR_API_TOKEN_LIFETIME_DAYS", "90"))),
     )
+
+
+def heartbeat_stale_after_from_env(max_sleep: float) -> timedelta:
+    """``ALUR_WORKER_HEARTBEAT_STALE_SECONDS``; unset: two minutes, or four of the worker's longest sleeps
+    if that is longer.
+
+    :raises ValueError: not more than twice ``ALUR_WORKER_MAX_SLEEP`` (a healthy worker would look stale)
+    """
+    text = os.environ.get("ALUR_WORKER_HEARTBEAT_STALE_SECONDS", "").strip()
+    if not text:
+        return timedelta(seconds=max(120.0, 4 * max_sleep))
+    seconds = float(text)
+    if seconds <= 2 * max_sleep:
+        raise ValueError(f"ALUR_WORKER_HEARTBEAT_STALE_SECONDS ({seconds:g}) must be more than twice "
+                         f"ALUR_WORKER_MAX_SLEEP ({max_sleep:g}): a worker stamps its heartbeat once per run")
+    return timedelta(seconds=seconds)
 
 
 SOP_LOGO_NAMES = ("sop_logo.png", "sop_logo.svg", "sop_logo.jpg")

@@ -1,7 +1,9 @@
 """The Alur web app: inbox, task forms with documents, cases with their diagram, admin and a JSON API."""
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -9,12 +11,14 @@ from typing import Any
 from flask import Flask, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import Alur, open_alur, PROJECT_ROOT, settings_from_env
 from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, event_words, formatting, inbox,
                  incidents, input_guard, leave_admin, limits, mandates, notifications, people, processes, registers,
                  tasks)
 from web import api_audit, api_registers  # noqa: F401  (their routes join the api blueprint)
+from web import health
 from web.modeler import bp as modeler_bp
 
 LANGUAGES = ("id", "en")
@@ -45,6 +49,10 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         PER_PAGE=25,
         BPMN_JS_DIR=None,
+        # How many reverse proxies (nginx) stand in front of the app: X-Forwarded-For, -Proto, -Host, -Port
+        # and -Prefix are believed from that many hops only. 0 (the default): none is believed, as when
+        # gunicorn or ``alur run`` faces the clients itself.
+        TRUSTED_PROXIES=0,
     )
     if test_config is None:
         app.config.from_prefixed_env("ALUR")
@@ -52,7 +60,9 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         app.config.update(test_config)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.config["REMEMBER_COOKIE_SECURE"] = True
-    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _persistent_secret(Path(app.instance_path))
+    # The instance folder of the settings (ALUR_INSTANCE_DIR, shared by the app servers), else Flask's.
+    instance_dir = Path(app.config.get("INSTANCE_DIR") or app.instance_path)
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _persistent_secret(instance_dir)
 
     alur = alur or app.config.get("ALUR") or open_alur(settings_from_env())
     app.extensions["alur"] = alur
@@ -75,10 +85,28 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(modeler_bp)
+    app.register_blueprint(health.bp)
     limits.register(app)
     app.before_request(_remember_language)
     app.after_request(_security_headers)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Wrap the app in ProxyFix for ``TRUSTED_PROXIES`` hops (``ALUR_TRUSTED_PROXIES``): the client's
+    address (rate limits, the login log) and https (secure cookies, links) come from nginx's headers.
+
+    :raises ValueError: not a whole number from 0 to 10
+    """
+    hops = app.config["TRUSTED_PROXIES"]
+    if isinstance(hops, str) and hops.strip().isdigit():
+        hops = int(hops)
+    if isinstance(hops, bool) or not isinstance(hops, int) or not 0 <= hops <= 10:
+        raise ValueError(f"ALUR_TRUSTED_PROXIES must be a whole number from 0 to 10, not {hops!r}")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]
+                                x_prefix=hops)
 
 
 def _locale() -> str:
@@ -108,15 +136,22 @@ def _security_headers(response: Any) -> Any:
 
 
 def _persistent_secret(instance_dir: Path) -> str:
-    """A random key kept in ``instance/secret_key``, so sessions survive restarts and gunicorn workers agree."""
+    """A random key kept in ``<instance>/secret_key``, so sessions survive restarts and every gunicorn
+    worker and app server sharing the folder agrees. Made once: the first process to link its file in
+    place wins, the others read it."""
     path = instance_dir / "secret_key"
-    if path.is_file():
-        return path.read_text().strip()
-    instance_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.touch(mode=0o600)
-    path.write_text(key)
-    return key
+    if not path.is_file():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        handle, draft = tempfile.mkstemp(dir=instance_dir, prefix=".secret_key-")  # mode 0600
+        try:
+            with os.fdopen(handle, "w") as out:
+                out.write(secrets.token_hex(32))
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first
+        finally:
+            os.unlink(draft)
+    return path.read_text().strip()
 
 
 def _bpmn_js_dir() -> Path:

@@ -28,7 +28,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.chain import canonical_json
@@ -288,6 +288,7 @@ def make_checkpoint(session: Session, signing_key: Ed25519PrivateKey, actor: str
     nothing) when no chain moved and ``force`` is False: a periodic job adds rows only when needed.
     ``force`` signs every head again (a full checkpoint, e.g. to hand to an auditor).
     """
+    _one_signer_at_a_time(session)
     heads = current_heads(session)
     if not force:
         covered = signed_heads(session)
@@ -311,6 +312,20 @@ def make_checkpoint(session: Session, signing_key: Ed25519PrivateKey, actor: str
     session.add_all(AuditCheckpointHead(checkpoint_id=row.id, chain=h.chain, seq=h.seq, hash=h.hash)
                     for h in heads)
     return checkpoint_view(row)
+
+
+# pg_advisory_xact_lock key of checkpoint signing ("alurchkp" as a 64-bit integer)
+CHECKPOINT_LOCK = int.from_bytes(b"alurchkp", "big") - 2 ** 63
+
+
+def _one_signer_at_a_time(session: Session) -> None:
+    """Hold the checkpoint lock until the caller's transaction ends. Two workers signing at once would
+    otherwise both take the latest checkpoint as their predecessor: two checkpoints of one number, a
+    forked sequence that verification rightly refuses. On PostgreSQL a transaction-level advisory lock
+    makes the second wait, then find the heads signed (or sign only what moved since); SQLite's
+    writers are serialised by ``BEGIN IMMEDIATE`` already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHECKPOINT_LOCK})
 
 
 def signature_valid(body_json: str, signature: str, key: Ed25519PublicKey) -> bool:

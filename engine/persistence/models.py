@@ -607,3 +607,15 @@ class DcVisit(Base):
     source: Mapped[str] = mapped_column(String(20))  # penugasan (pdc_01) or kunjungan (walk-in)
     opened_by: Mapped[str] = mapped_column(String(100))
     closed_by: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
+
+
+class WorkerHeartbeat(Base):
+    """One row per running worker process (``host:pid``), stamped on every run of the worker: ``/readyz``
+    reads the newest stamp to tell whether any worker is alive. Operational state, not part of the record:
+    not audited, and rows of workers silent for a day are removed by the next beat."""
+
+    __tablename__ = "worker_heartbeat"
+
+    worker_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -2,10 +2,14 @@
 and the tests. (Moving running cases to a new SOP version is ``engine.runtime.case_migration``.)"""
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 SCHEMA_VERSIONS = Path(__file__).resolve().parent / "schema_versions"
 
@@ -20,3 +24,14 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     command.upgrade(alembic_config(database_url), "head")
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The newest revision(s) this code brings (read once per process: they change only with the code)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("")).get_heads())
+
+
+def current_revisions(connection: Connection) -> frozenset[str]:
+    """The revision(s) the database is at (empty for a database ``alur init`` never migrated)."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads())

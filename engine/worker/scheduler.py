@@ -44,7 +44,8 @@ class Worker:
                  max_sleep: float = DEFAULT_MAX_SLEEP, hooks: ItemHooks | None = None,
                  checkpoint: Callable[[], object] | None = None,
                  checkpoint_every: timedelta = CHECKPOINT_EVERY,
-                 deployments: Callable[[], object] | None = None) -> None:
+                 deployments: Callable[[], object] | None = None,
+                 heartbeat: Callable[[], None] | None = None) -> None:
         if max_sleep < MIN_SLEEP:
             raise ValueError(f"max_sleep must be at least {MIN_SLEEP} s")
         self._scheduling = scheduling
@@ -59,6 +60,7 @@ class Worker:
         # The newest deployment (any value that changes with a deploy): a deploy is signed at once.
         self._deployments = deployments
         self._deployed_at_checkpoint: object = None
+        self._heartbeat = heartbeat  # stamps this worker as alive at each run (engine.worker.heartbeat)
         # Held for a whole tick: stop() waits on it before shutting the scheduler down, because a
         # tick that reschedules itself during shutdown would wait for the scheduler's lock forever.
         self._tick_lock = threading.Lock()
@@ -70,11 +72,14 @@ class Worker:
         logged and does not stop the others."""
         now = self._clock()
         report = RunReport()
+        self._beat()
         try:
             report = self._scheduling.run_due(now, self.hooks)
         except Exception:  # noqa: BLE001 - e.g. the database is away; the next run tries again
             log.exception("worker run failed")
             report = RunReport(failures=1)
+        if report.total:
+            self._beat()  # a long run: alive at its end too
         if self._mailer is not None and not self.hooks.stop_requested():
             try:
                 emails = self._mailer.deliver_pending(now, self.hooks)
@@ -84,6 +89,14 @@ class Worker:
             report = dataclasses.replace(report, emails=emails)
         self._maybe_checkpoint(now)
         return report
+
+    def _beat(self) -> None:
+        if self._heartbeat is None:
+            return
+        try:
+            self._heartbeat()
+        except Exception:  # noqa: BLE001 - e.g. the database is away: /readyz then says so; the run goes on
+            log.exception("worker heartbeat failed")
 
     def _maybe_checkpoint(self, now: datetime) -> None:
         """Sign the audit chain heads every ``checkpoint_every`` and after every deploy (nothing stored if
@@ -184,7 +197,8 @@ def build_worker(alur: Any, hooks: ItemHooks | None = None,
     if key is not None:
         checkpoint = lambda: alur.checkpoints.make_checkpoint(key, "system")  # noqa: E731
     return Worker(alur.scheduling, alur.mailer, alur.clock, alur.settings.worker_max_sleep, hooks,
-                  checkpoint=checkpoint, deployments=alur.checkpoints.latest_definition_id)
+                  checkpoint=checkpoint, deployments=alur.checkpoints.latest_definition_id,
+                  heartbeat=alur.heartbeats.beat)
 
 
 def start_embedded_worker(alur: Any) -> Worker:

@@ -107,3 +107,29 @@ def test_events_cut_from_the_end_with_the_head_moved_back_are_caught(alur, test_
     [problem] = report.checkpoint_problems
     assert (problem.kind, problem.chain, problem.seq) == ("event_missing", chain, 18)
     assert str(problem).startswith(f"checkpoint #1: event_missing {chain} at seq=18")
+
+
+def test_two_workers_signing_at_once_make_one_sequence(alur, test_data):
+    """The second signer waits for the first (a lock held to the end of the transaction), then finds the
+    heads signed: never two checkpoints of one number (issue 20's soak found that fork on PostgreSQL)."""
+    import threading
+
+    from engine.audit.checkpoints import make_checkpoint
+    from engine.runtime.unit_of_work import UnitOfWork
+
+    finished_loop_case(alur, test_data)
+    key = new_key()
+    second: list[object] = []
+    with UnitOfWork.begin(alur.sessions) as work:
+        first = make_checkpoint(work.session, key, "system", alur.clock())
+        other = threading.Thread(target=lambda: second.append(alur.checkpoints.make_checkpoint(key, "system")))
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive(), "the second signer did not wait for the first"
+    other.join(timeout=30)
+    assert first is not None and first.number == 1 and second == [None]  # nothing moved in between
+    with alur.sessions() as session:
+        numbers = [json.loads(body)["number"] for (body,) in session.execute(text(
+            "select body_json from audit_checkpoint order by id"))]
+        assert numbers == [1]
+        assert verify_audit(session, [key.public_key()]).ok
