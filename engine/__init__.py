@@ -39,6 +39,7 @@ from engine.audit.checkpoints import (
 )
 from engine.audit.export import FIRST_YEAR, LAST_YEAR, packet_signing_key, utc_text, wita_text
 from engine.audit.history import HistoryStep
+from engine.backup.service import BackupSummary, RestoreSummary
 from engine.bootstrap import Alur, open_alur
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
 from engine.accounts.mandates import MANDATE_KINDS
@@ -54,6 +55,7 @@ from engine.errors import (
     ModelDraftNotFound,
     NotFound,
     PermissionDenied,
+    RestoreRefused,
 )
 from engine.modeling.checks import ModelProblem, available_forms, deploy_checked, validate_model
 from engine.modeling.forms import DOCUMENT_FORMAT
@@ -125,4 +127,5 @@ __all__ = [
     "signing_key",
     "may_enter_dc_visits", "may_keep_server_register", "may_read_registers", "may_sign_out_dc_visits",
     "DcVisitView", "ServerAssetView", "SERVER_STATUSES", "SERVER_FIELDS", "SERVER_OPTIONS_KEY",
+    "BackupSummary", "RestoreSummary", "RestoreRefused",
 ]

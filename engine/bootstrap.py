@@ -25,6 +25,7 @@ from engine.audit.read_log import ReadLog
 from engine.audit.attempts import AttemptLog
 from engine.audit.replay import ReplayVerifier
 from engine.audit.verify import AuditVerifier
+from engine.backup.service import Backups
 from engine.config import PROJECT_ROOT, Settings
 from engine.modeling.checks import BpmnLint
 from engine.modeling.definitions import DefinitionStore
@@ -115,6 +116,7 @@ class Alur:
     saved_filters: SavedFilters  # a user's saved inbox searches (inbox tabs)
     server_assets: ServerAssetRegister  # the server asset register (SOP-05 Pencatatan), kept by Personil DC
     dc_access: DcAccessRegister  # the data-center access register (SOP-04), open visits for the Pengawas
+    backups: Backups  # alur backup / alur restore, and the worker's scheduled backups
 
     def close(self) -> None:
         self.db.dispose()
@@ -180,4 +182,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         incidents=Incidents(sessions, runner),
         search_index=SearchReindexer(sessions, forms), saved_filters=SavedFilters(sessions, clock),
         server_assets=ServerAssetRegister(sessions, clock), dc_access=DcAccessRegister(sessions, clock),
+        backups=Backups(settings, db, sessions, clock),
     )

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
 
 SCHEMA_VERSIONS = Path(__file__).resolve().parent / "schema_versions"
 
@@ -20,3 +23,14 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     command.upgrade(alembic_config(database_url), "head")
+
+
+def head_revision() -> str | None:
+    """The newest revision this version of Alur knows."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(db: Engine) -> str | None:
+    """The revision the database records; None when it records none (a schema made without Alembic)."""
+    with db.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
