@@ -38,6 +38,7 @@ from engine.permissions import Permissions
 from engine.persistence.db import make_engine, make_read_sessions, make_sessions
 from engine.reading.case_pages import CaseFiles
 from engine.reading.catalog import ProcessCatalog
+from engine.reading.monitoring import Monitoring
 from engine.reading.queries import Queries
 from engine.reading.versions import Versions
 from engine.registers.dc_access import DcAccessRegister
@@ -117,6 +118,7 @@ class Alur:
     server_assets: ServerAssetRegister  # the server asset register (SOP-05 Pencatatan), kept by Personil DC
     dc_access: DcAccessRegister  # the data-center access register (SOP-04), open visits for the Pengawas
     backups: Backups  # alur backup / alur restore, and the worker's scheduled backups
+    monitoring: Monitoring  # the state of the work /metrics reports (open and overdue tasks, worker lag, ...)
 
     def close(self) -> None:
         self.db.dispose()
@@ -182,5 +184,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         incidents=Incidents(sessions, runner),
         search_index=SearchReindexer(sessions, forms), saved_filters=SavedFilters(sessions, clock),
         server_assets=ServerAssetRegister(sessions, clock), dc_access=DcAccessRegister(sessions, clock),
-        backups=Backups(settings, db, sessions, clock),
+        backups=Backups(settings, db, sessions, clock), monitoring=Monitoring(sessions, clock),
     )

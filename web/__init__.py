@@ -15,6 +15,7 @@ from web import (account, admin, api, audit, auth, calendar_admin, cases, errors
                  incidents, input_guard, leave_admin, limits, mandates, notifications, people, processes, registers,
                  tasks)
 from web import api_audit, api_registers  # noqa: F401  (their routes join the api blueprint)
+from web import metrics, request_log
 from web.modeler import bp as modeler_bp
 
 LANGUAGES = ("id", "en")
@@ -45,6 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         PER_PAGE=25,
         BPMN_JS_DIR=None,
+        METRICS_TOKEN=None,  # ALUR_METRICS_TOKEN: /metrics wants this bearer token; unset: loopback clients only
+        LOG_FORMAT="json",  # ALUR_LOG_FORMAT: json (one object a line) or text
     )
     if test_config is None:
         app.config.from_prefixed_env("ALUR")
@@ -61,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         app.config["MAX_CONTENT_LENGTH"] = alur.settings.max_upload_bytes * 4 + 1024 * 1024
     app.config["BPMN_JS_DIR"] = app.config["BPMN_JS_DIR"] or str(_bpmn_js_dir())
 
+    request_log.register(app)  # first: its after_request runs last, with the final status
     input_guard.register(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
@@ -76,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     app.register_blueprint(api.bp)
     app.register_blueprint(modeler_bp)
     limits.register(app)
+    metrics.register(app, alur)
     app.before_request(_remember_language)
     app.after_request(_security_headers)
     return app

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.audit.anchors import ANCHOR_GLOB, load_anchors
 from engine.audit.chain import SYSTEM_CHAIN
 from engine.audit.checkpoints import AuditKeyError, load_private_key
-from engine.audit.verify import AuditReport, AuditVerifier
+from engine.audit.verify import AuditReport, AuditVerifier, record_verification
 from engine.backup.archive import ArchiveWriter, Part, Unpacked, file_sha256, unpack
 from engine.backup.database import Snapshot, backend_of, clear, restore_database, rows_in, take_snapshot
 from engine.config import Settings
@@ -303,19 +303,12 @@ class Backups:
         contents = unpacked.manifest.get("contents") or {}
         with UnitOfWork.begin(self._sessions) as work:
             now = self._clock()
-            work.record(SYSTEM_CHAIN, "audit_verified", actor=actor, at=now, payload=verification_payload(report))
+            record_verification(work, report, actor, now)
             work.record(SYSTEM_CHAIN, "backup_restored", actor=actor, at=now, payload={
                 "archive": archive.name, "sha256": file_sha256(archive),
                 "backup_created_at": unpacked.manifest.get("created_at"), "cases": contents.get("cases"),
                 "documents": len(unpacked.of_kind("document")), "checkpoints": len(unpacked.of_kind("checkpoint")),
                 "key_restored": bool(unpacked.of_kind("key"))})
-
-
-def verification_payload(report: AuditReport) -> dict[str, Any]:
-    """What the ``audit_verified`` event keeps of a whole-log verification (the metrics read it)."""
-    return {"ok": report.ok, "chains": report.chains, "events": report.events, "checkpoints": report.checkpoints,
-            "problems": len(report.chain_problems) + len(report.checkpoint_problems) + len(report.case_problems)
-            + len(report.table_problems) + len(report.document_problems)}
 
 
 def _files_in(folder: Path | None) -> list[str]:
