@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
+import os
 
-from engine import Alur, build_worker, CATCH_UP_POLICIES, ScheduleView
+from engine import Alur, build_worker, CATCH_UP_POLICIES, configure_logging, ScheduleView
 
 
 def _worker(alur: Alur, args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(os.environ.get("ALUR_LOG_FORMAT", "json"))  # one JSON line per job run
     worker = build_worker(alur)
     if args.once:
         report = worker.run_until_idle()

@@ -25,7 +25,7 @@ from engine.audit.read_log import ReadLog
 from engine.audit.attempts import AttemptLog
 from engine.audit.replay import ReplayVerifier
 from engine.audit.verify import AuditVerifier
-from engine.backup.service import Backups
+from engine.operations.backups import Backups
 from engine.config import PROJECT_ROOT, Settings
 from engine.modeling.checks import BpmnLint
 from engine.modeling.definitions import DefinitionStore
@@ -38,7 +38,7 @@ from engine.permissions import Permissions
 from engine.persistence.db import make_engine, make_read_sessions, make_sessions
 from engine.reading.case_pages import CaseFiles
 from engine.reading.catalog import ProcessCatalog
-from engine.reading.monitoring import Monitoring
+from engine.operations.monitoring import Monitoring
 from engine.reading.queries import Queries
 from engine.reading.versions import Versions
 from engine.registers.dc_access import DcAccessRegister

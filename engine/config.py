@@ -84,7 +84,7 @@ class Settings:
     # Where pg_dump and pg_restore of the server's major version are (Debian keeps each version in
     # /usr/lib/postgresql/N/bin); None: the ones on PATH.
     pg_bin_dir: Path | None = None
-    # The worker's scheduled backups (``engine.backup.schedule``); None: no scheduled backups.
+    # The worker's scheduled backups (``engine.operations.backup_schedule``); None: no scheduled backups.
     backup: BackupSettings | None = None
 
     @property

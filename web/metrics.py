@@ -1,7 +1,7 @@
 """``/metrics`` for Prometheus: requests by route and status, request latency, step completions
 (counted in each process; with gunicorn set ``PROMETHEUS_MULTIPROC_DIR`` to an empty folder before
 start, and the scrape adds up every worker's files), and the state of the work read from the
-database at scrape time (``engine.reading.monitoring``).
+database at scrape time (``engine.operations.monitoring``).
 
 Protected: with ``ALUR_METRICS_TOKEN`` set, a scrape must send ``Authorization: Bearer <token>``;
 without it only loopback clients are answered (nginx passes the client's address through ProxyFix,

@@ -1,4 +1,4 @@
-"""One JSON line per request (``engine.logs``): method, route, status, duration, user and request id.
+"""One JSON line per request (``engine.operations.logs``): method, route, status, duration, user and request id.
 
 The request id is nginx's ``X-Request-Id`` (``proxy_set_header X-Request-Id $request_id``) when it
 sends a sane one, else a new one; either way the response carries it back in ``X-Request-Id``, so a
@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, g, request
 from flask_login import current_user
 
-from engine.logs import log_handler
+from engine import log_handler
 
 REQUEST_LOG = logging.getLogger("alur.request")
 HEADER = "X-Request-Id"

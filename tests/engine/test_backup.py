@@ -18,8 +18,8 @@ from audit_helpers import FIRST, finished_loop_case
 from sqlalchemy import create_engine, select, text
 
 from engine.audit.checkpoints import generate_key_file
-from engine.backup.database import rows_in
-from engine.backup.schedule import BackupSchedule, kept_archives, prune
+from engine.operations.database_copy import rows_in
+from engine.operations.backup_schedule import BackupSchedule, kept_archives, prune
 from engine.bootstrap import Alur, open_alur
 from engine.config import BackupSettings
 from engine.errors import BackupFailed, RestoreRefused

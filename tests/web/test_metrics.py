@@ -87,7 +87,7 @@ def test_with_a_token_only_the_bearer_may_scrape(app_factory: Any) -> None:
 class Lines(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
-        from engine.logs import JsonFormatter
+        from engine.operations.logs import JsonFormatter
 
         self.setFormatter(JsonFormatter())
         self.lines: list[dict[str, Any]] = []

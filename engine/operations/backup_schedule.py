@@ -20,10 +20,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.backup.service import ARCHIVE_NAME, Backups, BackupSummary
+from engine.operations.backups import ARCHIVE_NAME, Backups, BackupSummary
 from engine.config import BackupSettings
+from engine.errors import ConcurrentUpdate
 from engine.permissions import SYSTEM_ACTOR
 from engine.persistence.models import WorkerCursor
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.clock import Clock, utcnow
 from engine.worktime.work_calendar import WITA
 
@@ -93,6 +95,7 @@ class BackupSchedule:
         if isinstance(previous, bool):
             return None
         try:
+            self.settings.directory.mkdir(parents=True, exist_ok=True)
             summary = self._backups.make_backup(self.settings.directory, SYSTEM_ACTOR, self.settings.with_key)
         except Exception:
             self._failed_at = now
@@ -108,7 +111,8 @@ class BackupSchedule:
         """Move the cursor to ``moment``; returns its previous value (None: first claim), or False when
         another worker has this moment already."""
         try:
-            with self._sessions.begin() as session:
+            with UnitOfWork.begin(self._sessions) as work:
+                session = work.session
                 previous = session.scalar(select(WorkerCursor.at).where(WorkerCursor.name == CURSOR))
                 if previous is None:
                     session.execute(insert(WorkerCursor).values(name=CURSOR, at=moment))
@@ -118,11 +122,12 @@ class BackupSchedule:
                 moved = session.execute(update(WorkerCursor).where(WorkerCursor.name == CURSOR,
                                                                    WorkerCursor.at == previous).values(at=moment))
                 return previous if moved.rowcount == 1 else False  # type: ignore[attr-defined]
-        except IntegrityError:  # another worker inserted the first claim meanwhile
+        except (IntegrityError, ConcurrentUpdate):  # another worker inserted the first claim meanwhile
             return False
 
     def _give_back(self, moment: datetime, previous: datetime | None) -> None:
-        with self._sessions.begin() as session:
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
             if previous is None:
                 session.execute(delete(WorkerCursor).where(WorkerCursor.name == CURSOR, WorkerCursor.at == moment))
             else:

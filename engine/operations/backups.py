@@ -1,6 +1,6 @@
 """Use cases: back up Alur into one archive (``alur backup``), restore one into an empty instance
-(``alur restore``). The parts and the archive's layout are in ``engine.backup.archive``; the
-database copy in ``engine.backup.database``.
+(``alur restore``). The parts and the archive's layout are in ``engine.operations.archive``; the
+database copy in ``engine.operations.database_copy``.
 
 A backup is one moment: the database copy is taken first, and the documents and checkpoint files put
 beside it are exactly those that copy names (documents are stored by content and never change; a
@@ -31,8 +31,8 @@ from engine.audit.anchors import ANCHOR_GLOB, load_anchors
 from engine.audit.chain import SYSTEM_CHAIN
 from engine.audit.checkpoints import AuditKeyError, load_private_key
 from engine.audit.verify import AuditReport, AuditVerifier, record_verification
-from engine.backup.archive import ArchiveWriter, Part, Unpacked, file_sha256, unpack
-from engine.backup.database import Snapshot, backend_of, clear, restore_database, rows_in, take_snapshot
+from engine.operations.archive import ArchiveWriter, Part, Unpacked, file_sha256, unpack
+from engine.operations.database_copy import Snapshot, backend_of, clear, restore_database, rows_in, take_snapshot
 from engine.config import Settings
 from engine.errors import BackupFailed, RestoreRefused
 from engine.persistence.schema import current_revision, head_revision, upgrade

@@ -122,15 +122,17 @@ def _sqlite_snapshot(db: Engine, workdir: Path) -> Snapshot:
 def _postgres_snapshot(db: Engine, workdir: Path, bin_dir: Path | None) -> Snapshot:
     target = workdir / "alur.dump"
     tool = _tool("pg_dump", bin_dir)
-    with db.connect() as plain:
+    with db.connect() as plain:  # the statements below run in one transaction (autobegin), ended by rollback
         connection = plain.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-        with connection.begin():
+        try:
             server = str(connection.exec_driver_sql("SHOW server_version").scalar())
             tool_version = _same_major(tool, connection, BackupFailed)
             snapshot_id = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
             contents = read_contents(connection)
             _run([tool, "--format=custom", "--no-password", f"--snapshot={snapshot_id}", f"--file={target}",
                   f"--dbname={_conninfo(db)}"], db, BackupFailed)
+        finally:
+            connection.rollback()  # read only: the snapshot is released when pg_dump is done with it
     return Snapshot(target, "database/alur.dump", "postgresql", contents, server, tool_version)
 
 
@@ -196,7 +198,7 @@ def clear(db: Engine) -> None:
         for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             leftover.unlink(missing_ok=True)
         return
-    with db.begin() as connection:
+    with db.connect() as connection:  # DDL in one transaction, committed at the end
         schema = inspect(connection)
         for view in schema.get_view_names():
             connection.exec_driver_sql(f'DROP VIEW IF EXISTS "{view}" CASCADE')
@@ -208,6 +210,7 @@ def clear(db: Engine) -> None:
             connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function} CASCADE")
         for type_name in connection.exec_driver_sql(_OWN_TYPES).scalars().all():
             connection.exec_driver_sql(f'DROP TYPE IF EXISTS "{type_name}" CASCADE')
+        connection.commit()
     db.dispose()
 
 
