@@ -6,7 +6,8 @@ import os
 import sys
 from pathlib import Path
 
-from engine import Alur, BackupSummary, RestoreRefused, trusted_keys_from_env
+from engine import (Alur, BackupSummary, KEY_FILE_ENV, key_id, public_key_text, RestoreRefused, signing_key,
+                    trusted_keys_from_env)
 
 
 def _backup(alur: Alur, args: argparse.Namespace) -> int:
@@ -45,6 +46,12 @@ def _restore(alur: Alur, args: argparse.Namespace) -> int:
         print(f"schema upgraded from revision {summary.schema_upgraded_from} to this version's")
     for line in summary.report.lines():
         print(line)
+    own = signing_key(os.environ, alur.settings.audit_key_file)
+    own_id = key_id(public_key_text(own.public_key())) if own is not None else None
+    if summary.checkpoint_key_id and own_id != summary.checkpoint_key_id:
+        print(f"WARNING the checkpoints were signed with key {summary.checkpoint_key_id}, and this instance's audit "
+              f"key is {own_id or 'missing'}: put the original key file back ({KEY_FILE_ENV}) before the worker "
+              "signs new checkpoints, or keep trusting the old public key (ALUR_AUDIT_PUBLIC_KEY)")
     return 0
 
 

@@ -71,6 +71,7 @@ class RestoreSummary:
     key_restored: bool
     schema_upgraded_from: str | None
     report: AuditReport
+    checkpoint_key_id: str | None = None  # the key that signed the newest checkpoint in the archive
 
 
 def archive_name(now: datetime) -> str:
@@ -242,7 +243,8 @@ class Backups:
         contents = unpacked.manifest.get("contents") or {}
         return RestoreSummary(archive, str(unpacked.manifest.get("created_at")), backend_of(self._db),
                               int(contents.get("cases") or 0), len(unpacked.of_kind("document")),
-                              len(unpacked.of_kind("checkpoint")), bool(unpacked.of_kind("key")), upgraded, report)
+                              len(unpacked.of_kind("checkpoint")), bool(unpacked.of_kind("key")), upgraded, report,
+                              (contents.get("latest_checkpoint") or {}).get("key_id"))
 
     def _place(self, unpacked: Unpacked) -> list[Path]:
         """Move the documents, checkpoint files and keys into the instance's folders."""

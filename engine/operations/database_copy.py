@@ -28,6 +28,9 @@ from engine.persistence.models import AuditCheckpoint, AuditEvent, DocumentUploa
 
 UPLOAD_EVENT = "attachment_uploaded"
 SCHEMA_TABLE = "alembic_version"
+# Bookkeeping, not data: the schema's revision, and the worker's cursors (the migration that made the
+# table seeds the announcements cursor, so a schema ``alur init`` made holds that one row).
+BOOKKEEPING = frozenset({SCHEMA_TABLE, "worker_cursor"})
 # The schema's own functions (trigger functions) and enum or domain types, not those of an extension.
 _OWN_FUNCTIONS = ("SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
                   "WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_depend d "
@@ -179,13 +182,13 @@ def _run(command: list[str], db: Engine, error: type[BackupFailed] | type[Restor
 # -- restore ---------------------------------------------------------------------------------------
 
 def rows_in(db: Engine) -> list[str]:
-    """The tables of the target database that hold rows (the schema's own version table aside)."""
+    """The tables of the target database that hold rows (bookkeeping tables aside)."""
     if backend_of(db) == "sqlite" and not _sqlite_path(db).exists():
         return []
     found = []
     with db.connect() as connection:
         for table in inspect(connection).get_table_names():
-            if table != SCHEMA_TABLE and connection.scalar(text(f'SELECT 1 FROM "{table}" LIMIT 1')) is not None:
+            if table not in BOOKKEEPING and connection.scalar(text(f'SELECT 1 FROM "{table}" LIMIT 1')) is not None:
                 found.append(table)
     return found
 

@@ -35,9 +35,13 @@ def test_backup_and_restore_from_the_command_line(cli: Any, tmp_path: Path) -> N
     assert "WARNING" in cli("source", "backup", str(tmp_path / "with-key.tar.gz"), "--with-key")  # warned
 
     public = (tmp_path / "source" / "audit.key.pub").read_text().strip()
+    cli("restored", "init")  # an empty schema (and a key of its own) made out of habit: still empty
     out = cli("restored", "restore", str(archive), "--public-key", public)
     assert "restored alur.tar.gz" in out and "1 case(s)" in out and "OK: every audit chain is intact" in out
-    assert (tmp_path / "restored" / "checkpoints").is_dir() and not (tmp_path / "restored" / "audit.key").exists()
+    assert (tmp_path / "restored" / "checkpoints").is_dir()
+    # the private key is not in the archive: the key `alur init` made stays, and the restore says it differs
+    assert (tmp_path / "restored" / "audit.key").read_bytes() != (tmp_path / "source" / "audit.key").read_bytes()
+    assert "WARNING the checkpoints were signed with key" in out
     replayed = cli("restored", "audit", "verify", "--case", "1", "--replay", "--public-key", public)
     assert "OK: 1 of 1 case(s) replay the same" in replayed  # the case is back, and re-executes the same
 
