@@ -251,3 +251,52 @@ def test_prune_never_touches_other_files(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(b"x")
     assert prune(tmp_path, keep_daily=1, keep_monthly=0) == ["alur-backup-20261129T180000Z.tar.gz"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alur-backup-20261130T180000Z.tar.gz", "alur.db"]
+
+
+def test_an_archive_with_a_path_outside_the_staging_folder_is_refused(source: Alur, target: Alur,
+                                                                      tmp_path: Path) -> None:
+    summary = source.backups.make_backup(tmp_path / "alur.tar.gz", "admin")
+    evil = tmp_path / "evil.tar.gz"
+    with tarfile.open(evil, "w:gz") as tar:
+        for name, content in [("../../escaped.txt", b"outside"), *members(summary.path).items()]:
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    with pytest.raises(RestoreRefused) as refused:
+        target.backups.restore(evil, "admin")
+    assert any("../../escaped.txt" in p and "refused" in p for p in refused.value.problems)
+    assert not (tmp_path / "escaped.txt").exists() and not (tmp_path.parent / "escaped.txt").exists()
+    assert_empty(target)
+
+
+def test_an_archive_of_the_other_backend_is_refused(source: Alur, target: Alur, tmp_path: Path,
+                                                    db_engine: Any) -> None:
+    summary = source.backups.make_backup(tmp_path / "alur.tar.gz", "admin")
+    manifest = json.loads(members(summary.path)["manifest.json"])
+    other = "postgresql" if db_engine.dialect.name == "sqlite" else "sqlite"
+    manifest["database"]["backend"] = other
+    relabelled = tmp_path / "relabelled.tar.gz"
+    rewrite(summary.path, relabelled, {"manifest.json": json.dumps(manifest).encode()})
+    with pytest.raises(RestoreRefused) as refused:
+        target.backups.restore(relabelled, "admin")
+    assert f"basis data {other}" in refused.value.message and db_engine.dialect.name in refused.value.message
+    assert_empty(target)
+
+
+def test_a_pg_dump_of_another_major_version_is_refused(source: Alur, tmp_path: Path, clock: Any,
+                                                       db_engine: Any) -> None:
+    tools = tmp_path / "pg-14"
+    tools.mkdir()
+    fake = tools / "pg_dump"
+    fake.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 14.11'\n")
+    fake.chmod(0o755)
+    settings = dataclasses.replace(source.settings, pg_bin_dir=tools)
+    older = open_alur(settings, clock=clock, db=source.db)
+    if db_engine.dialect.name == "sqlite":  # SQLite's copy needs no PostgreSQL tool at all
+        assert older.backups.make_backup(tmp_path / "alur.tar.gz", "admin").path.is_file()
+        return
+    with pytest.raises(BackupFailed) as failed:
+        older.backups.make_backup(tmp_path / "alur.tar.gz", "admin")
+    assert "14.11" in failed.value.message and "postgresql-client-" in failed.value.message
+    assert not (tmp_path / "alur.tar.gz").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".alur-backup-")] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,12 @@ def test_backup_and_restore_from_the_command_line(cli: Any, tmp_path: Path) -> N
     assert "WARNING the checkpoints were signed with key" in out
     replayed = cli("restored", "audit", "verify", "--case", "1", "--replay", "--public-key", public)
     assert "OK: 1 of 1 case(s) replay the same" in replayed  # the case is back, and re-executes the same
+
+    cli("restored", "audit", "verify", "--public-key", public)  # a whole-log verification is kept on the record
+    with sqlite3.connect(tmp_path / "restored" / "alur.db") as conn:
+        kept = [json.loads(p) for (p,) in conn.execute(
+            "select payload_json from audit_event where event_type = 'audit_verified' order by id")]
+    assert [k["ok"] for k in kept] == [True, True] and kept[-1]["problems"] == 0  # the restore's, then this one
 
     refused = cli("restored", "restore", str(archive), expect=2)  # now it holds data
     assert "restore_refused" in refused and "holds rows" in refused
