@@ -34,9 +34,10 @@ node: $(NODE_STAMP)
 modeler: $(MODELER)
 
 # Debian packages, each named with the command it provides: Chromium prints SOP documents to PDF
-# and drives the browser tests; pdftoppm (poppler-utils) checks the PDF pages in the tests.
+# and drives the browser tests; pdftoppm (poppler-utils) checks the PDF pages in the tests;
+# pg_dump and pg_restore (postgresql-client) back up and restore PostgreSQL in the tests.
 RUN_PACKAGES := chromium:chromium
-TEST_PACKAGES := $(RUN_PACKAGES) pdftoppm:poppler-utils
+TEST_PACKAGES := $(RUN_PACKAGES) pdftoppm:poppler-utils pg_dump:postgresql-client pg_restore:postgresql-client
 
 run: $(STAMP) $(NODE_STAMP) $(MODELER)
 	bash tools/system-packages.sh $(RUN_PACKAGES)
