@@ -14,7 +14,10 @@ def _backup(alur: Alur, args: argparse.Namespace) -> int:
     if args.with_key:
         print("WARNING: the archive will hold the PRIVATE audit key; whoever holds it can sign forged audit "
               "checkpoints. Keep it apart from the ordinary backups, encrypted and locked away.", file=sys.stderr)
-    summary = alur.backups.make_backup(Path(args.destination), args.actor, with_key=args.with_key)
+    destination = Path(args.destination)
+    if args.destination.endswith(("/", os.sep)):  # a folder that may not exist yet
+        destination.mkdir(parents=True, exist_ok=True)
+    summary = alur.backups.make_backup(destination, args.actor, with_key=args.with_key)
     _print_backup(summary)
     return 1 if summary.missing_documents or summary.changed_documents else 0
 

@@ -34,6 +34,7 @@ def test_backup_and_restore_from_the_command_line(cli: Any, tmp_path: Path) -> N
     out = cli("source", "backup", str(archive))
     assert f"backup written: {archive}" in out and "private audit key not included" in out
     assert "WARNING" in cli("source", "backup", str(tmp_path / "with-key.tar.gz"), "--with-key")  # warned
+    assert f"backup written: {tmp_path / 'nightly'}/alur-backup-" in cli("source", "backup", f"{tmp_path}/nightly/")
 
     public = (tmp_path / "source" / "audit.key.pub").read_text().strip()
     cli("restored", "init")  # an empty schema (and a key of its own) made out of habit: still empty
