@@ -40,7 +40,8 @@ from engine.audit.checkpoints import (
 )
 from engine.audit.export import FIRST_YEAR, LAST_YEAR, packet_signing_key, utc_text, wita_text
 from engine.audit.history import HistoryStep
-from engine.operations.backups import BackupSummary, RestoreSummary
+from engine.operations.backups import BackupSummary
+from engine.operations.restore import RestoreSummary
 from engine.bootstrap import Alur, open_alur
 from engine.operations.logs import configure_logging, log_handler
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
