@@ -300,3 +300,21 @@ def test_a_pg_dump_of_another_major_version_is_refused(source: Alur, tmp_path: P
     assert "14.11" in failed.value.message and "postgresql-client-" in failed.value.message
     assert not (tmp_path / "alur.tar.gz").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".alur-backup-")] == []
+
+
+def test_the_archive_is_the_moment_of_the_database_copy(source: Alur, target: Alur, tmp_path: Path) -> None:
+    """An upload still in flight (its file stored, its row not yet committed) and a checkpoint file
+    written after the copy are the next backup's: with them the restored instance would not verify."""
+    in_flight = b"Dokumen yang sedang diunggah\n"
+    stored = Path(source.settings.attachments_dir) / sha(in_flight)[:2] / sha(in_flight)
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(in_flight)
+    later = Path(source.settings.checkpoint_dir) / "checkpoint-000002.json"
+    later.write_text((Path(source.settings.checkpoint_dir) / "checkpoint-000001.json").read_text())
+
+    summary = source.backups.make_backup(tmp_path / "alur.tar.gz", "admin")
+
+    names = set(members(summary.path))
+    assert f"documents/{sha(in_flight)[:2]}/{sha(in_flight)}" not in names
+    assert "checkpoints/checkpoint-000001.json" in names and "checkpoints/checkpoint-000002.json" not in names
+    assert target.backups.restore(summary.path, "admin", [public_key(source)]).report.ok
