@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.verify import VERIFIED_FAILED, VERIFIED_OK
 from engine.persistence.db import read_only_session
-from engine.persistence.models import (AuditCheckpoint, HumanTask, Notification, ProcessInstance, ProcessSchedule,
-                                       WorkerCursor)
+from engine.persistence.models import (AuditCheckpoint, HumanTask, Notification, ProcessDefinition, ProcessInstance,
+                                       ProcessSchedule, WorkerCursor)
 from engine.worktime.clock import Clock, utcnow
 
 OPEN_STATES = ("ready", "claimed")
@@ -48,7 +48,9 @@ class Monitoring:
         now = self._clock()
         with read_only_session(self._sessions) as session:
             overdue = func.sum(case((HumanTask.due_at < now, 1), else_=0))
-            tasks = {key: TaskCounts(int(count), int(late or 0)) for key, count, late in session.execute(
+            tasks = {key: TaskCounts(0, 0) for key in session.scalars(  # every SOP, 0 when nothing is open
+                select(ProcessDefinition.process_key).distinct())}
+            tasks |= {key: TaskCounts(int(count), int(late or 0)) for key, count, late in session.execute(
                 select(HumanTask.process_key, func.count(), overdue).where(HumanTask.state.in_(OPEN_STATES))
                 .group_by(HumanTask.process_key))}
             timer = session.scalar(select(func.min(ProcessInstance.next_timer_at)).where(

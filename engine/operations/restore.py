@@ -110,7 +110,8 @@ class Restore:
             report = self._verify(keys)
             if not report.ok:
                 raise RestoreRefused("Data yang dipulihkan tidak lolos verifikasi audit; pemulihan dibatalkan",
-                                     [line for line in report.lines() if not line.startswith(("OK", "FAILED"))])
+                                     [line for line in report.lines()
+                                      if not line.startswith(("OK", "FAILED", "WARNING"))])
         except BaseException:
             self._undo(placed)
             raise

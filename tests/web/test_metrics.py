@@ -55,6 +55,8 @@ def test_counters_move_after_a_completion(alur: Any, client: Any, clock: Any) ->
     assert value(after, "alur_overdue_tasks", process="sop_gangguan_jaringan") == 0
     assert value(after, "alur_worker_lag_seconds") == 0
     assert ("alur_audit_verification_ok", ()) not in after
+    assert ("alur_open_tasks", (("process", "sop_backup_restore_db"),)) in after  # every SOP, 0 when none is open
+    assert value(after, "alur_open_tasks", process="sop_backup_restore_db") == 0
 
 
 def test_gauges_follow_the_clock_and_the_last_verification(alur: Any, client: Any, clock: Any) -> None:
