@@ -85,6 +85,7 @@ class Backups:
         try:
             snapshot = take_snapshot(self._db, work, self._settings.pg_bin_dir)
             written = self._write(partial, snapshot, now, actor, with_key)
+            os.chmod(partial, 0o600)  # every case's data, perhaps the private key: the owner's only
             os.replace(partial, archive)
         finally:
             shutil.rmtree(work, ignore_errors=True)

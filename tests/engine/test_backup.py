@@ -105,6 +105,7 @@ def test_backup_then_restore_into_a_fresh_instance_verifies(source: Alur, target
     summary = source.backups.make_backup(tmp_path / "backups", "admin")  # a folder: the archive is named in it
     assert summary.path.parent == tmp_path / "backups" and summary.path.name.startswith("alur-backup-")
     assert (summary.cases, summary.documents, summary.checkpoints, summary.with_key) == (1, 2, 1, False)
+    assert summary.path.stat().st_mode & 0o777 == 0o600  # every case's data: readable by its owner only
     parts = members(summary.path)
     manifest = json.loads(parts["manifest.json"])
     assert "key/audit.key" not in parts and "key/audit.key.pub" in parts  # never the private key unless asked
