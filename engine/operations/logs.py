@@ -38,9 +38,12 @@ def log_handler(log_format: str = "json") -> logging.Handler:
 
 
 def configure_logging(log_format: str = "json", level: int = logging.INFO) -> None:
-    """Send every log record of this process to stderr, one JSON line each (or plain text)."""
+    """Send every log record of this process to stderr, one JSON line each (or plain text); like
+    ``logging.basicConfig``, nothing changes when the process configured logging already."""
     root = logging.getLogger()
-    root.handlers[:] = [log_handler(log_format)]
+    if root.handlers:
+        return
+    root.addHandler(log_handler(log_format))
     root.setLevel(level)
 
 

@@ -76,7 +76,8 @@ class Worker:
 
     def run_once(self) -> RunReport:
         """Fire timers, start routines, escalate, then send owed e-mail. Each step's failure is
-        logged and does not stop the others."""
+        logged and does not stop the others. Each run is one log line (``engine.operations.logs``)."""
+        started = time.monotonic()
         now = self._clock()
         report = RunReport()
         try:
@@ -92,6 +93,8 @@ class Worker:
                 emails = 0
             report = dataclasses.replace(report, emails=emails)
         self._maybe_checkpoint(now)
+        log_job("worker", started, logging.INFO if report.total or report.failures else logging.DEBUG,
+                **dataclasses.asdict(report))
         return report
 
     def _maybe_checkpoint(self, now: datetime) -> None:
@@ -134,10 +137,7 @@ class Worker:
     def tick(self) -> RunReport:
         """The job: one run, then move the job's next run to ``next_run_at``."""
         with self._tick_lock:
-            started = time.monotonic()
             report = self.run_once()
-            log_job("worker", started, logging.INFO if report.total or report.failures else logging.DEBUG,
-                    **dataclasses.asdict(report))
             if self.scheduler is not None and not self.hooks.stop_requested():
                 try:
                     run_at = self.next_run_at(self._clock())

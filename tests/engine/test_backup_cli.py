@@ -62,3 +62,14 @@ def test_an_archive_that_is_not_a_backup_is_refused(cli: Any, tmp_path: Path) ->
     bogus.write_bytes(b"not a tar at all")
     out = cli("restored", "restore", str(bogus), expect=2)
     assert "restore_refused" in out and "not a readable backup archive" in out
+
+
+def test_worker_once_makes_the_days_backup_when_a_folder_is_set(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    cli("source", "init")
+    monkeypatch.setenv("ALUR_BACKUP_DIR", str(tmp_path / "nightly"))
+    from alur.cli import main
+
+    assert main(["worker", "--once"]) == 0  # the same environment, plus the backup folder
+    assert [p.name.startswith("alur-backup-") for p in (tmp_path / "nightly").iterdir()] == [True]
+    assert main(["worker", "--once"]) == 0  # made already today
+    assert len(list((tmp_path / "nightly").iterdir())) == 1
