@@ -125,7 +125,7 @@ def backup_settings_from_env() -> BackupSettings | None:
     """``ALUR_BACKUP_DIR`` (required for scheduled backups), ``ALUR_BACKUP_AT`` (HH:MM WITA, default
     02:00), ``ALUR_BACKUP_KEEP_DAILY`` (7), ``ALUR_BACKUP_KEEP_MONTHLY`` (12), ``ALUR_BACKUP_WITH_KEY`` (0).
 
-    :raises ValueError: a time that is not HH:MM, or a count below 1
+    :raises ValueError: a time that is not HH:MM, fewer than 1 daily or a negative number of monthly archives
     """
     directory = os.environ.get("ALUR_BACKUP_DIR", "").strip()
     if not directory:
