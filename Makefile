@@ -36,9 +36,10 @@ modeler: $(MODELER)
 # Debian packages, each named with the command it provides: Chromium prints SOP documents to PDF
 # and drives the browser tests; pdftoppm (poppler-utils) checks the PDF pages in the tests;
 # systemd-analyze and nginx check deploy/'s units and site (tests/test_deployment.py) and nginx
-# fronts the soak test.
+# fronts the soak test; pg_dump and pg_restore (postgresql-client) back up and restore PostgreSQL.
 RUN_PACKAGES := chromium:chromium
-TEST_PACKAGES := $(RUN_PACKAGES) pdftoppm:poppler-utils systemd-analyze:systemd nginx:nginx-light
+TEST_PACKAGES := $(RUN_PACKAGES) pdftoppm:poppler-utils systemd-analyze:systemd nginx:nginx-light \
+	pg_dump:postgresql-client pg_restore:postgresql-client
 
 run: $(STAMP) $(NODE_STAMP) $(MODELER)
 	bash tools/system-packages.sh $(RUN_PACKAGES)

@@ -87,6 +87,8 @@ def _verify(alur: Alur, args: argparse.Namespace) -> int:
         report = alur.audit_verifier.verify(keys, anchors=anchors)
         replays = alur.replay.verify_all() if args.replay else []
     ok = report.ok and all(r.ok for r in replays)
+    if args.case is None:
+        alur.audit_verifier.record_run(report, args.actor, alur.clock())
     if args.json:
         print(json.dumps({"ok": ok, "audit": report.to_dict(), "replay": [r.to_dict() for r in replays]},
                          indent=2, default=str))

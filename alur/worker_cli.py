@@ -3,19 +3,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
+import os
 
-from engine import Alur, build_worker, CATCH_UP_POLICIES, ScheduleView
+from engine import Alur, build_worker, CATCH_UP_POLICIES, configure_logging, ScheduleView
 
 
 def _worker(alur: Alur, args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(os.environ.get("ALUR_LOG_FORMAT", "json"))  # one JSON line per job run
     worker = build_worker(alur)
     if args.once:
         report = worker.run_until_idle()
+        backup = worker.backup_tick()  # the day's backup, when ALUR_BACKUP_DIR is set and it is due
         print(json.dumps({"timers": report.timers, "routines": report.routines, "escalations": report.escalations,
                           "emails": report.emails, "mandates_closed": report.mandates_closed,
-                          "leave_reminders": report.leave_reminders, "failures": report.failures}))
+                          "leave_reminders": report.leave_reminders, "failures": report.failures,
+                          "backup": str(backup.summary.path) if backup else None}))
         return 0
     print(f"alur worker: running (wakes at the next due time, at least every {worker.max_sleep:g} s; "
           "Ctrl-C or SIGTERM to stop)", flush=True)

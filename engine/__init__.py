@@ -15,6 +15,7 @@ The wings (each package's docstring says what it holds):
 - ``sop``       the official SOP document
 - ``accounts``  users, API tokens, stand-ins (Plh/Plt mandates)
 - ``registers`` the records the SOPs' Pencatatan demand: server asset register, data-center access register
+- ``operations`` running Alur itself: its backup and restore, structured logs, what /metrics reads
 - ``persistence``  ORM models, connections, compiled statements, schema revisions (Alembic)
 
 Ground floor: ``config`` (settings), ``errors`` (domain errors with stable codes), ``values`` (the
@@ -39,7 +40,10 @@ from engine.audit.checkpoints import (
 )
 from engine.audit.export import FIRST_YEAR, LAST_YEAR, packet_signing_key, utc_text, wita_text
 from engine.audit.history import HistoryStep
+from engine.operations.backups import BackupSummary
+from engine.operations.restore import RestoreSummary
 from engine.bootstrap import Alur, open_alur
+from engine.operations.logs import configure_logging, log_handler
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
 from engine.accounts.mandates import MANDATE_KINDS
 from engine.errors import (
@@ -54,6 +58,7 @@ from engine.errors import (
     ModelDraftNotFound,
     NotFound,
     PermissionDenied,
+    RestoreRefused,
 )
 from engine.modeling.checks import ModelProblem, available_forms, deploy_checked, validate_model
 from engine.modeling.forms import DOCUMENT_FORMAT
@@ -127,4 +132,6 @@ __all__ = [
     "signing_key",
     "may_enter_dc_visits", "may_keep_server_register", "may_read_registers", "may_sign_out_dc_visits",
     "DcVisitView", "ServerAssetView", "SERVER_STATUSES", "SERVER_FIELDS", "SERVER_OPTIONS_KEY",
+    "BackupSummary", "RestoreSummary", "RestoreRefused", "configure_logging",
+    "log_handler",
 ]

@@ -25,6 +25,7 @@ from engine.audit.read_log import ReadLog
 from engine.audit.attempts import AttemptLog
 from engine.audit.replay import ReplayVerifier
 from engine.audit.verify import AuditVerifier
+from engine.operations.backups import Backups
 from engine.config import PROJECT_ROOT, Settings
 from engine.modeling.checks import BpmnLint
 from engine.modeling.definitions import DefinitionStore
@@ -37,6 +38,7 @@ from engine.permissions import Permissions
 from engine.persistence.db import make_engine, make_read_sessions, make_sessions
 from engine.reading.case_pages import CaseFiles
 from engine.reading.catalog import ProcessCatalog
+from engine.operations.monitoring import Monitoring
 from engine.reading.queries import Queries
 from engine.reading.versions import Versions
 from engine.registers.dc_access import DcAccessRegister
@@ -119,6 +121,8 @@ class Alur:
     dc_access: DcAccessRegister  # the data-center access register (SOP-04), open visits for the Pengawas
     heartbeats: Heartbeats  # each worker's last run (stamped by the worker, read by /readyz)
     health: Health  # the checks behind /readyz
+    backups: Backups  # alur backup / alur restore, and the worker's scheduled backups
+    monitoring: Monitoring  # the state of the work /metrics reports (open and overdue tasks, worker lag, ...)
 
     def close(self) -> None:
         self.db.dispose()
@@ -187,4 +191,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         server_assets=ServerAssetRegister(sessions, clock), dc_access=DcAccessRegister(sessions, clock),
         heartbeats=heartbeats,
         health=Health(db, heartbeats, settings.attachments_dir, clock, settings.worker_heartbeat_stale_after),
+        backups=Backups(settings, db, sessions, clock), monitoring=Monitoring(sessions, clock),
     )

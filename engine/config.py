@@ -1,7 +1,7 @@
 """Explicit engine settings, and where the engine reads the environment.
 
 The engine never reads Flask's config. It reads ``ALUR_*`` environment variables only in the
-functions named ``*_from_env``: ``settings_from_env``, ``smtp_settings_from_env``,
+functions named ``*_from_env``: ``settings_from_env``, ``smtp_settings_from_env``, ``backup_settings_from_env``,
 ``sop_logo_from_env`` and ``chromium_from_env`` here (the CLI, the web app and the worker entry call
 the first; the PDF renderer falls back on the last), and ``signing_key_from_env`` and ``trusted_keys_from_env`` in
 ``engine.audit.checkpoints``, which read the mapping they are given (``build_worker`` in
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,6 +31,18 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    """Scheduled backups by the worker: one archive a day at ``at`` (WITA) into ``directory``, keeping
+    the newest ``keep_daily`` days and the newest archive of each of the last ``keep_monthly`` months."""
+
+    directory: Path
+    at: time = time(2, 0)
+    keep_daily: int = 7
+    keep_monthly: int = 12
+    with_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,11 @@ class Settings:
     # The most copies a multi-instance step may make (loopCardinality or the items of its collection):
     # a larger count written in a model is refused at deploy, one read from case data fails the step.
     max_step_instances: int = 100
+    # Where pg_dump and pg_restore of the server's major version are (Debian keeps each version in
+    # /usr/lib/postgresql/N/bin); None: the ones on PATH.
+    pg_bin_dir: Path | None = None
+    # The worker's scheduled backups (``engine.operations.backup_schedule``); None: no scheduled backups.
+    backup: BackupSettings | None = None
 
     @property
     def roles_file(self) -> Path:
@@ -107,6 +124,8 @@ def settings_from_env() -> Settings:
         sop_pdf_dir=Path(os.environ.get("ALUR_SOP_PDF_DIR") or root / "sop-pdf"),
         max_step_instances=int(os.environ.get("ALUR_MAX_STEP_INSTANCES", "100")),
         api_token_lifetime=timedelta(days=float(os.environ.get("ALUR_API_TOKEN_LIFETIME_DAYS", "90"))),
+        pg_bin_dir=Path(os.environ["ALUR_PG_BIN_DIR"]) if os.environ.get("ALUR_PG_BIN_DIR") else None,
+        backup=backup_settings_from_env(),
     )
 
 
@@ -124,6 +143,22 @@ def heartbeat_stale_after_from_env(max_sleep: float) -> timedelta:
         raise ValueError(f"ALUR_WORKER_HEARTBEAT_STALE_SECONDS ({seconds:g}) must be more than twice "
                          f"ALUR_WORKER_MAX_SLEEP ({max_sleep:g}): a worker stamps its heartbeat once per run")
     return timedelta(seconds=seconds)
+def backup_settings_from_env() -> BackupSettings | None:
+    """``ALUR_BACKUP_DIR`` (required for scheduled backups), ``ALUR_BACKUP_AT`` (HH:MM WITA, default
+    02:00), ``ALUR_BACKUP_KEEP_DAILY`` (7), ``ALUR_BACKUP_KEEP_MONTHLY`` (12), ``ALUR_BACKUP_WITH_KEY`` (0).
+
+    :raises ValueError: a time that is not HH:MM, fewer than 1 daily or a negative number of monthly archives
+    """
+    directory = os.environ.get("ALUR_BACKUP_DIR", "").strip()
+    if not directory:
+        return None
+    env = os.environ.get
+    settings = BackupSettings(Path(directory), time.fromisoformat(env("ALUR_BACKUP_AT", "02:00").strip()),
+                              int(env("ALUR_BACKUP_KEEP_DAILY", "7")), int(env("ALUR_BACKUP_KEEP_MONTHLY", "12")),
+                              _flag(env("ALUR_BACKUP_WITH_KEY", "0")))
+    if settings.keep_daily < 1 or settings.keep_monthly < 0:
+        raise ValueError("ALUR_BACKUP_KEEP_DAILY must be at least 1 and ALUR_BACKUP_KEEP_MONTHLY at least 0")
+    return settings
 
 
 SOP_LOGO_NAMES = ("sop_logo.png", "sop_logo.svg", "sop_logo.jpg")

@@ -239,3 +239,21 @@ class InvalidSearch(InvalidInput):
     def __init__(self, message: str, *, code: str, field: str) -> None:
         super().__init__(message, field=field)
         self.code = code
+
+
+class BackupFailed(EngineError):
+    """``alur backup`` could not write a complete archive (a dump tool missing or of another version, a
+    folder unreadable); nothing is left at the destination."""
+
+    code = "backup_failed"
+
+
+class RestoreRefused(EngineError):
+    """``alur restore`` refused the archive or the target, or the restored data failed verification;
+    ``problems`` names each file or check, and nothing restored is left behind."""
+
+    code = "restore_refused"
+
+    def __init__(self, message: str, problems: list[str] | None = None, **context: Any) -> None:
+        super().__init__(message, problems=list(problems or []), **context)
+        self.problems = list(problems or [])

@@ -19,6 +19,7 @@ from web import (account, admin, api, audit, auth, calendar_admin, cases, errors
                  tasks)
 from web import api_audit, api_registers  # noqa: F401  (their routes join the api blueprint)
 from web import health
+from web import metrics, request_log
 from web.modeler import bp as modeler_bp
 
 LANGUAGES = ("id", "en")
@@ -53,6 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         # and -Prefix are believed from that many hops only. 0 (the default): none is believed, as when
         # gunicorn or ``alur run`` faces the clients itself.
         TRUSTED_PROXIES=0,
+        METRICS_TOKEN=None,  # ALUR_METRICS_TOKEN: /metrics wants this bearer token; unset: loopback clients only
+        LOG_FORMAT="json",  # ALUR_LOG_FORMAT: json (one object a line) or text
     )
     if test_config is None:
         app.config.from_prefixed_env("ALUR")
@@ -71,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         app.config["MAX_CONTENT_LENGTH"] = alur.settings.max_upload_bytes * 4 + 1024 * 1024
     app.config["BPMN_JS_DIR"] = app.config["BPMN_JS_DIR"] or str(_bpmn_js_dir())
 
+    request_log.register(app)  # first: its after_request runs last, with the final status
     input_guard.register(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
@@ -87,6 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     app.register_blueprint(modeler_bp)
     app.register_blueprint(health.bp)
     limits.register(app)
+    metrics.register(app, alur)
     app.before_request(_remember_language)
     app.after_request(_security_headers)
     _trust_proxies(app)

@@ -93,6 +93,10 @@ EVENT_LABELS: dict[str, LazyString] = {
     "server_reviewed": lazy_gettext("Server ditinjau (tinjauan tahunan)"),
     "dc_visit_opened": lazy_gettext("Masuk ruang Data Center"),
     "dc_visit_closed": lazy_gettext("Keluar ruang Data Center"),
+    # Alur's own backups and the audit log's verification
+    "backup_created": lazy_gettext("Cadangan Alur dibuat"),
+    "backup_restored": lazy_gettext("Alur dipulihkan dari cadangan"),
+    "audit_verified": lazy_gettext("Log audit diverifikasi"),
 }
 
 KEY_LABELS: dict[str, LazyString] = {

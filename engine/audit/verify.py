@@ -22,14 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.anchors import AnchorSet
 from engine.audit.case_accounting import CaseProblem, verify_case_accounting
-from engine.audit.chain import GENESIS, ChainProblem, event_hash, case_chain, verify_chain, verify_chains
+from engine.audit.chain import GENESIS, SYSTEM_CHAIN, ChainProblem, event_hash, case_chain, verify_chain, verify_chains
 from engine.audit.checkpoints import (CHECKPOINT_FORMAT, AuditKeyError, ChainHeadValue, body_digest,
                                       checkpoint_number, heads_of, load_public_key, signature_valid,
                                       trusted_key_texts)
 from engine.audit.document_check import DocumentProblem
 from engine.audit.records_check import check_records
 from engine.audit.table_check import TableProblem
-from engine.persistence.models import AuditChainHead, AuditCheckpoint, AuditEvent
+from engine.persistence.models import AuditChainHead, AuditCheckpoint, AuditEvent, WorkerCursor
+from engine.runtime.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -300,6 +301,26 @@ def _recompute(session: Session, chain: str, up_to: int) -> dict[int, tuple[str,
     return result
 
 
+VERIFIED_EVENT = "audit_verified"
+# The moment of the last whole-log verification that passed, and of the last that failed (worker_cursor
+# rows, read by the metrics without searching the log).
+VERIFIED_OK = "audit_verified_ok"
+VERIFIED_FAILED = "audit_verified_failed"
+
+
+def verification_payload(report: AuditReport) -> dict[str, Any]:
+    """What the ``audit_verified`` event keeps of a whole-log verification."""
+    return {"ok": report.ok, "chains": report.chains, "events": report.events, "checkpoints": report.checkpoints,
+            "problems": len(report.chain_problems) + len(report.checkpoint_problems) + len(report.case_problems)
+            + len(report.table_problems) + len(report.document_problems)}
+
+
+def record_verification(work: UnitOfWork, report: AuditReport, actor: str, at: datetime) -> None:
+    """Put a whole-log verification's result on the system chain, in the caller's unit of work."""
+    work.record(SYSTEM_CHAIN, VERIFIED_EVENT, actor=actor, at=at, payload=verification_payload(report))
+    work.session.merge(WorkerCursor(name=VERIFIED_OK if report.ok else VERIFIED_FAILED, at=at))
+
+
 class AuditVerifier:
     """Use case: verify the whole log, or one case's chain, against the trusted public keys; then the
     case tables and the stored documents against the log (``engine.audit.records_check``)."""
@@ -315,6 +336,11 @@ class AuditVerifier:
             report = verify_audit(session, trusted_keys, wanted, anchors)
             tables, documents = check_records(session, self._attachments_dir, wanted)
             return replace(report, table_problems=tables, document_problems=documents)
+
+    def record_run(self, report: AuditReport, actor: str, at: datetime) -> None:
+        """Keep the result of a whole-log verification (``alur audit verify``) on the record."""
+        with UnitOfWork.begin(self._sessions) as work:
+            record_verification(work, report, actor, at)
 
     def verify_case(self, instance_id: int, trusted_keys: Sequence[Ed25519PublicKey] = (),
                     anchors: AnchorSet | None = None) -> AuditReport:

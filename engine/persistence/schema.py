@@ -7,9 +7,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.migration import MigrationContext
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 SCHEMA_VERSIONS = Path(__file__).resolve().parent / "schema_versions"
 
@@ -35,3 +35,14 @@ def head_revisions() -> frozenset[str]:
 def current_revisions(connection: Connection) -> frozenset[str]:
     """The revision(s) the database is at (empty for a database ``alur init`` never migrated)."""
     return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def head_revision() -> str | None:
+    """The newest revision this version of Alur knows."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(db: Engine) -> str | None:
+    """The revision the database records; None when it records none (a schema made without Alembic)."""
+    with db.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -101,6 +101,8 @@ class Runner:
         self._calendar = calendar
         self._clock = clock
         self._attempts = AttemptLog(sessions, clock)  # refused completions and claims, on the log
+        # Told the process key of each step completed, once committed (the web app counts them for /metrics).
+        self.completion_listeners: list[Callable[[str], None]] = []
 
     # -- use cases ---------------------------------------------------------------------------
 
@@ -450,6 +452,8 @@ class Runner:
             self._close_wait(work, task_id, meta, data, now)
             _ask_for_notice(work, case.id, meta, task_id, data, actor, now)
         on_step_completed(work, case.id, case.process_key, task.element_id, spiff_task.data, actor, now)
+        for listener in self.completion_listeners:
+            work.after_commit(partial(listener, case.process_key))
         return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                           known=known, people=people, completed=_Completed(task_id, task.element_id, data, now),
                           search=step_terms(data, self._forms.get(task.form_key).search_fields, actor))

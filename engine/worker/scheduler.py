@@ -20,6 +20,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
@@ -27,12 +28,16 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from engine.audit.checkpoints import CheckpointFileError, signing_key
+from engine.operations.backup_schedule import BackupSchedule, ScheduledRun
+from engine.operations.logs import log_job
 from engine.worktime.clock import Clock, utcnow
 from engine.worker.mailer import Mailer
 from engine.worker.jobs import RunReport, Scheduling
 from engine.worker.work_items import ItemHooks
 
 JOB_ID = "alur_worker"
+BACKUP_JOB_ID = "alur_backup"
+BACKUP_CHECK_EVERY = 60.0  # seconds between looks at whether the day's backup is due
 DEFAULT_MAX_SLEEP = 30.0
 MIN_SLEEP = 1.0
 CHECKPOINT_EVERY = timedelta(hours=1)
@@ -45,7 +50,8 @@ class Worker:
                  checkpoint: Callable[[], object] | None = None,
                  checkpoint_every: timedelta = CHECKPOINT_EVERY,
                  deployments: Callable[[], object] | None = None,
-                 heartbeat: Callable[[], None] | None = None) -> None:
+                 heartbeat: Callable[[], None] | None = None,
+                 backup: Callable[[], ScheduledRun | None] | None = None) -> None:
         if max_sleep < MIN_SLEEP:
             raise ValueError(f"max_sleep must be at least {MIN_SLEEP} s")
         self._scheduling = scheduling
@@ -64,12 +70,16 @@ class Worker:
         # Held for a whole tick: stop() waits on it before shutting the scheduler down, because a
         # tick that reschedules itself during shutdown would wait for the scheduler's lock forever.
         self._tick_lock = threading.Lock()
+        # The day's scheduled backup (engine.operations.backup_schedule), run by a job of its own so a long dump
+        # never holds up timers.
+        self._backup = backup
 
     # -- one run ---------------------------------------------------------------------------------
 
     def run_once(self) -> RunReport:
         """Fire timers, start routines, escalate, then send owed e-mail. Each step's failure is
-        logged and does not stop the others."""
+        logged and does not stop the others. Each run is one log line (``engine.operations.logs``)."""
+        started = time.monotonic()
         now = self._clock()
         report = RunReport()
         self._beat()
@@ -88,6 +98,8 @@ class Worker:
                 emails = 0
             report = dataclasses.replace(report, emails=emails)
         self._maybe_checkpoint(now)
+        log_job("worker", started, logging.INFO if report.total or report.failures else logging.DEBUG,
+                **dataclasses.asdict(report))
         return report
 
     def _beat(self) -> None:
@@ -139,8 +151,6 @@ class Worker:
         """The job: one run, then move the job's next run to ``next_run_at``."""
         with self._tick_lock:
             report = self.run_once()
-            if report.total:
-                log.info("worker: %s", report)
             if self.scheduler is not None and not self.hooks.stop_requested():
                 try:
                     run_at = self.next_run_at(self._clock())
@@ -156,9 +166,28 @@ class Worker:
         scheduler.add_job(self.tick, IntervalTrigger(seconds=self.max_sleep, timezone=timezone.utc), id=JOB_ID,
                           name="Alur worker", max_instances=1, coalesce=True, misfire_grace_time=None,
                           next_run_time=self._clock())
+        if self._backup is not None:
+            scheduler.add_job(self.backup_tick, IntervalTrigger(seconds=BACKUP_CHECK_EVERY, timezone=timezone.utc),
+                              id=BACKUP_JOB_ID, name="Alur backup", max_instances=1, coalesce=True,
+                              misfire_grace_time=None, next_run_time=self._clock())
         self.scheduler = scheduler
         scheduler.start(paused=paused)
         return scheduler
+
+    def backup_tick(self) -> ScheduledRun | None:
+        """The backup job: the day's backup if it is due (a failure is logged; retried later)."""
+        if self._backup is None or self.hooks.stop_requested():
+            return None
+        started = time.monotonic()
+        try:
+            run = self._backup()
+        except Exception as exc:  # noqa: BLE001 - logged as the job's line; the schedule retries
+            log_job("backup", started, logging.ERROR, ok=False, error=str(exc))
+            return None
+        if run is not None:
+            log_job("backup", started, ok=True, archive=str(run.summary.path), size=run.summary.size,
+                    documents=run.summary.documents, removed=run.removed)
+        return run
 
     def stop(self, wait: bool = True) -> None:
         """Ask the run in progress to stop after its current item, then shut the scheduler down."""
@@ -191,14 +220,18 @@ def build_worker(alur: Any, hooks: ItemHooks | None = None,
                  environ: Mapping[str, str] = os.environ) -> Worker:
     """A worker over an ``Alur`` (``engine.bootstrap``), with e-mail when SMTP is configured and signed
     audit checkpoints, hourly and after each deploy, when a key is: ``ALUR_AUDIT_KEY_FILE`` or
-    ``ALUR_AUDIT_KEY``, else the key file ``alur init`` made (``Settings.audit_key_file``)."""
+    ``ALUR_AUDIT_KEY``, else the key file ``alur init`` made (``Settings.audit_key_file``); and the
+    daily backup when ``Settings.backup`` is set (``ALUR_BACKUP_DIR``)."""
     checkpoint = None
     key = signing_key(environ, alur.settings.audit_key_file)
     if key is not None:
         checkpoint = lambda: alur.checkpoints.make_checkpoint(key, "system")  # noqa: E731
+    backup = None
+    if alur.settings.backup is not None:
+        backup = BackupSchedule(alur.backups, alur.sessions, alur.settings.backup, alur.clock).run_if_due
     return Worker(alur.scheduling, alur.mailer, alur.clock, alur.settings.worker_max_sleep, hooks,
                   checkpoint=checkpoint, deployments=alur.checkpoints.latest_definition_id,
-                  heartbeat=alur.heartbeats.beat)
+                  heartbeat=alur.heartbeats.beat, backup=backup)
 
 
 def start_embedded_worker(alur: Any) -> Worker:

@@ -1,0 +1,2 @@
+"""Running Alur itself: its own backup and restore (``backups``, ``archive``, ``database_copy``,
+``backup_schedule``), structured logs (``logs``), and what ``/metrics`` reads (``monitoring``)."""

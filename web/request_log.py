@@ -1,0 +1,78 @@
+"""One JSON line per request (``engine.operations.logs``): method, route, status, duration, user and request id.
+
+The request id is nginx's ``X-Request-Id`` (``proxy_set_header X-Request-Id $request_id``) when it
+sends a sane one, else a new one; either way the response carries it back in ``X-Request-Id``, so a
+user's error report, nginx's access log and this line can be matched.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from engine import log_handler
+
+REQUEST_LOG = logging.getLogger("alur.request")
+HEADER = "X-Request-Id"
+_SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def register(app: Flask) -> None:
+    """Log every request of ``app``; the ``alur`` loggers get a handler here when nothing configured one."""
+    alur_log = logging.getLogger("alur")
+    if not alur_log.handlers and not logging.getLogger().handlers:
+        alur_log.addHandler(log_handler(str(app.config.get("LOG_FORMAT", "json"))))
+    if alur_log.level == logging.NOTSET:
+        alur_log.setLevel(logging.INFO)  # the request lines are INFO records
+    app.before_request(_start)
+    app.after_request(_finish)
+
+
+def request_id() -> str:
+    """This request's id (nginx's, or made here)."""
+    found = getattr(g, "request_id", None)
+    return found if isinstance(found, str) else _start_id()
+
+
+def route() -> str:
+    """The matched route's pattern (``/tugas/<task_id>``), so ids do not make every URL a route of its own."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "(no route)"
+
+
+def _start_id() -> str:
+    given = request.headers.get(HEADER, "")
+    g.request_id = given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
+    return str(g.request_id)
+
+
+def _start() -> None:
+    g.request_started = time.monotonic()
+    _start_id()
+
+
+def _finish(response: Any) -> Any:
+    started = getattr(g, "request_started", None)
+    duration = time.monotonic() - started if isinstance(started, float) else 0.0
+    g.request_duration = duration
+    response.headers[HEADER] = request_id()
+    REQUEST_LOG.info("%s %s %s", request.method, route(), response.status_code, extra={"fields": {
+        "kind": "request", "request_id": request_id(), "method": request.method, "route": route(),
+        "path": request.path, "status": response.status_code, "duration_ms": round(duration * 1000, 1),
+        "user": _user(), "remote_addr": request.remote_addr}})
+    return response
+
+
+def _user() -> str | None:
+    api_user = getattr(g, "api_user", None)
+    if isinstance(api_user, str):
+        return api_user
+    try:
+        return str(current_user.username) if current_user.is_authenticated else None
+    except AttributeError:  # no user loader ran for this request (static files)
+        return None
