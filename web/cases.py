@@ -130,8 +130,16 @@ def comment(instance_id: int) -> Response:
 
 @bp.post("/<int:instance_id>/batal")
 @login_required
-def cancel(instance_id: int) -> Response:
-    current_alur().runner.cancel_case(instance_id, current_user.username, request.form.get("reason", ""))
+def cancel(instance_id: int) -> Response | str:
+    """Cancel a case in two steps: the first post checks (reason, permission) and asks for confirmation
+    on a page of its own (no JavaScript needed); the confirmed post cancels."""
+    reason = request.form.get("reason", "")
+    runner = current_alur().runner
+    if request.form.get("confirm") != "1":
+        open_tasks = runner.cancel_case(instance_id, current_user.username, reason, check_only=True)
+        return render_template("cases/cancel_confirm.html", instance_id=instance_id, reason=reason.strip(),
+                               open_tasks=open_tasks)
+    runner.cancel_case(instance_id, current_user.username, reason)
     flash(gettext("Kasus #%(id)s dibatalkan.", id=instance_id), "info")
     return redirect(url_for("cases.show", instance_id=instance_id))
 

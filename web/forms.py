@@ -39,6 +39,7 @@ class Field:
     maximum: Any = None
     columns: list["Field"] = field(default_factory=list)  # table: the empty row, a template for new rows
     rows: list[list["Field"]] = field(default_factory=list)
+    carried: int | None = None  # the value was carried from this earlier pass of the step (a loop)
 
     @property
     def input_id(self) -> str:
@@ -66,14 +67,16 @@ def widget_of(prop: dict[str, Any]) -> str:
 
 def build_fields(schema: dict[str, Any], values: Mapping[str, Any], errors: Mapping[str, str],
                  user_options: Mapping[str, list[tuple[str, str]]],
-                 attachments: Mapping[str, AttachmentView]) -> list[Field]:
-    """One Field per schema property, in schema order, with values and errors attached."""
+                 attachments: Mapping[str, AttachmentView], carried: Mapping[str, int] | None = None) -> list[Field]:
+    """One Field per schema property, in schema order, with values and errors attached; ``carried`` marks
+    the fields whose value came from an earlier pass of the step."""
     required = set(schema.get("required", ()))
     result = []
     for key, prop in schema.get("properties", {}).items():
         item = _field(key, key, prop, key in required, values.get(key), errors.get(key), user_options, attachments)
         if item.widget == "table":
             _fill_table(item, prop, values.get(key), errors, user_options, attachments)
+        item.carried = (carried or {}).get(key)
         result.append(item)
     return result
 

@@ -1,0 +1,211 @@
+"""Every page, as each kind of user, on a phone (390×844, Indonesian) and a desktop (1366×768, English):
+no page-level sideways scrolling (a wide table scrolls inside its own box) and no serious or critical
+accessibility violation found by axe-core (npm ``axe-core``, installed by the Makefile's npm step).
+
+One browser for the module; each person logs in once per screen size. Screenshots go to
+tests/web/screenshots/walk/ (ignored by git).
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from audit_web_helpers import REVIEW_STEPS, finished_review
+from web_helpers import (BROWSER_MARKS, PNG, ROOT, add_test_server, chromium, copy_db,
+                         make_settings, served, start_network_case, watched_tab)
+
+from engine.bootstrap import Alur, open_alur
+from engine.runtime.attachments import AttachmentStore
+from web import create_app
+from web.demo import demo_password
+
+pytestmark = BROWSER_MARKS
+
+SHOTS = Path(__file__).parent / "screenshots" / "walk"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENS = (("phone", 390, 844, "id"), ("desktop", 1366, 768, "en"))
+# The endpoints that answer with a file or a redirect, not a page a person reads.
+NOT_PAGES = {"static", "processes.vendor", "processes.definition_xml", "auth.language", "inbox.home",
+             "audit.packet", "audit.document", "cases.document", "cases.document_inline", "modeler.download",
+             "modeler.draft_xml", "modeler.document_pdf", "registers.servers_csv", "registers.visits_csv"}
+
+
+@dataclass
+class Walk:
+    base: str
+    alur: Alur
+    network_case: int
+    review_case: int
+    task_id: str  # the review's second pass of its first step (a loop, with carried values)
+    document: str  # a PDF of the review case
+    image: str  # a PNG of the network case (its letter, with a long file name)
+
+    def pages(self, username: str) -> list[tuple[str, str]]:
+        """(endpoint, path) of the pages ``username`` opens in the walk."""
+        network, review = self.network_case, self.review_case
+        everyone = [("inbox.index", "/kotak-masuk"), ("cases.index", "/kasus"), ("processes.index", "/proses"),
+                    ("account.index", "/akun"), ("notifications.index", "/notifikasi")]
+        return everyone + {
+            "pengguna_jaringan": [
+                ("cases.new", "/kasus/baru"), ("cases.show", f"/kasus/{network}"),
+                ("cases.preview", f"/kasus/{network}/dokumen/{self.image}/lihat")],
+            "pengelola_ti": [
+                ("inbox.index", "/kotak-masuk?tab=available"), ("cases.show", f"/kasus/{review}"),
+                ("tasks.show", f"/tugas/{self.task_id}"), ("processes.show", "/proses/sop_gangguan_jaringan"),
+                ("registers.servers", "/register/server"), ("registers.visits", "/register/dc"),
+                ("cases.preview", f"/kasus/{review}/dokumen/{self.document}/lihat")],
+            "pencatat_surat": [("cases.register_form", "/kasus/daftar")],
+            "pejabat_administrator_tik": [("mandates.index", "/mandat"), ("cases.show", f"/kasus/{review}")],
+            "auditor": [
+                ("audit.log", "/audit"), ("audit.cases", "/audit/kasus"), ("audit.replay", f"/audit/kasus/{review}"),
+                ("audit.case_verification", f"/audit/kasus/{review}/verifikasi"),
+                ("audit.verification", "/audit/verifikasi"), ("audit.export", "/audit/ekspor")],
+            "admin_sistem": [
+                ("admin.users", "/admin/pengguna"), ("admin.user", "/admin/pengguna/pengelola_ti"),
+                ("admin.opds", "/admin/opd"), ("calendar_admin.index", "/admin/kalender"),
+                ("leave_admin.index", "/admin/cuti"), ("incidents.index", "/insiden")],
+            "pemilik_proses": [
+                ("modeler.index", "/pemodel"), ("modeler.editor", "/pemodel/sop_gangguan_jaringan"),
+                ("modeler.versions", "/pemodel/sop_gangguan_jaringan/versi"),
+                ("modeler.document", "/pemodel/sop_gangguan_jaringan/versi/1/dokumen"),
+                ("modeler.identity", "/pemodel/sop_gangguan_jaringan/identitas")],
+        }[username]
+
+
+USERS = ("pengguna_jaringan", "pengelola_ti", "pencatat_surat", "pejabat_administrator_tik", "auditor",
+         "admin_sistem", "pemilik_proses")
+
+
+@pytest.fixture(scope="module")
+def walk(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
+    """A network case past its letter (a PNG) and a yearly review sent back once (PDFs)."""
+    from alur_testing import FakeClock
+    folder = tmp_path_factory.mktemp("walk")
+    copy_db(template[0], folder / "alur.db")
+    clock = FakeClock()
+    alur = open_alur(make_settings(folder, f"sqlite:///{folder / 'alur.db'}"), clock=clock)
+    alur.definitions.adopt(template[1])
+    add_test_server(alur)
+    network = start_network_case(alur)
+    [task] = alur.queries.open_tasks(network)
+    store = AttachmentStore(alur.sessions, alur.settings)
+    image = store.store(io.BytesIO(PNG), "foto perangkat dengan nama berkas yang sangat panjang sekali.png",
+                        "pengguna_jaringan").sha256
+    letter = {"opd_pengirim": "Dinas Pendidikan", "nomor_surat_permohonan": "045/1/2026",
+              "tanggal_surat_permohonan": "2026-11-23", "hal": "Gangguan jaringan di gedung A lantai 2",
+              "lokasi": "Gedung A", "jenis_gangguan": "lambat", "sejak": "2026-11-23T07:45:00+08:00",
+              "pic_nama": "Budi", "pic_telepon": "0812", "urgensi": "biasa", "dokumen_surat_permohonan": image}
+    alur.runner.complete_task(task.task_id, "pengguna_jaringan", letter)
+    review = finished_review_sent_back(alur, clock)
+    [again] = alur.queries.open_tasks(review)
+    [first, _] = [t for t in alur.queries.case_tasks(review) if t.data]
+    document = first.data["dokumen_daftar_aset_register_server"]
+    app = create_app({"SECRET_KEY": "walk-test", "ALUR": alur})
+    with served(app) as url:
+        yield Walk(url, alur, network, review, again.task_id, document, image)
+    alur.close()
+
+
+def finished_review_sent_back(alur: Alur, clock: Any) -> int:
+    """The yearly review after its first two steps: sent back, its first step open a second time."""
+    steps = list(REVIEW_STEPS)
+    REVIEW_STEPS[:] = steps[:2]
+    try:
+        return finished_review(alur, clock)
+    finally:
+        REVIEW_STEPS[:] = steps
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def test_the_walk_visits_every_page() -> None:
+    """A page added to the app is added to the walk (or named here as a file, not a page)."""
+    from web_helpers import make_settings as settings
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        alur = open_alur(settings(Path(folder), f"sqlite:///{Path(folder) / 'a.db'}"))
+        try:
+            app = create_app({"SECRET_KEY": "x", "ALUR": alur})
+        finally:
+            alur.close()
+    pages = {rule.endpoint for rule in app.url_map.iter_rules()
+             if "GET" in (rule.methods or ()) and not rule.rule.startswith("/api")} - NOT_PAGES
+    sample = Walk("", None, 1, 2, "t", "d", "i")  # type: ignore[arg-type]
+    walked = {endpoint for user in USERS for endpoint, _ in sample.pages(user)} | {"auth.login"}
+    assert pages - walked == set()
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_every_page_fits_a_phone_and_has_no_serious_accessibility_problem(
+        walk: Walk, browser: Any, username: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    axe = AXE.read_text(encoding="utf-8")
+    for screen, width, height, lang in SCREENS:
+        tab = watched_tab(browser, width, height)
+        try:
+            if username == USERS[0]:  # the login page, before anyone is logged in
+                tab.goto(f"{walk.base}/bahasa/{lang}?next=/masuk")
+                problems += check(tab, axe, f"{screen} {lang} /masuk", f"anon-{screen}-login")
+            login(tab, walk.base, username, lang)
+            for index, (endpoint, path) in enumerate(walk.pages(username)):
+                response = tab.goto(walk.base + path)
+                assert response is not None and response.status == 200, (path, response and response.status)
+                settle(tab, endpoint)
+                problems += check(tab, axe, f"{screen} {lang} {path}", f"{username}-{screen}-{index:02d}-"
+                                  f"{endpoint.replace('.', '_')}")
+            assert tab.console_errors == [], tab.console_errors
+        finally:
+            tab.context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def login(tab: Any, base: str, username: str, lang: str) -> None:
+    tab.goto(f"{base}/bahasa/{lang}?next=/masuk")
+    tab.fill("#username", username)
+    tab.fill("#password", demo_password(username))
+    tab.click("form button[type=submit]")
+    tab.wait_for_url(f"{base}/kotak-masuk")
+
+
+def settle(tab: Any, endpoint: str) -> None:
+    """Wait for what draws after the load: the diagram, the modeler canvas."""
+    if tab.query_selector("#diagram, #replay-diagram"):
+        for _ in range(300):
+            state = tab.evaluate("() => window.alurDiagram || window.alurReplay || null")
+            if state and state.get("ready", True):
+                break
+            tab.wait_for_timeout(100)
+    if endpoint == "modeler.editor":
+        tab.wait_for_selector(".djs-container", state="attached", timeout=30000)
+
+
+def check(tab: Any, axe: str, where: str, shot: str) -> list[str]:
+    """The page's sideways overflow and its serious or critical axe violations, as lines."""
+    problems = []
+    sizes = tab.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    if sizes[0] > sizes[1]:
+        wide = tab.evaluate("""() => Array.from(document.querySelectorAll('body *'))
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(-4).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+        problems.append(f"{where}: page {sizes[0]} px wide in a {sizes[1]} px window: {wide}")
+    if not tab.evaluate("() => typeof window.axe === 'object'"):
+        tab.evaluate(axe)
+    found = tab.evaluate("""async () => {
+        const result = await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']});
+        return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')
+                + ' ' + (n.failureSummary || '').split('\\n').slice(1, 2).join('')).join(' | '));
+    }""")
+    problems += [f"{where}: {violation}" for violation in found]
+    tab.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
+    return problems
