@@ -209,3 +209,105 @@ def check(tab: Any, axe: str, where: str, shot: str) -> list[str]:
     problems += [f"{where}: {violation}" for violation in found]
     tab.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
     return problems
+
+
+def tab_to(tab: Any, selector: str, limit: int = 150) -> None:
+    """Press Tab until the element matching ``selector`` has the focus, and check the focus shows."""
+    for _ in range(limit):
+        tab.keyboard.press("Tab")
+        if tab.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            ring = tab.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+                return s.outlineStyle !== 'none' && s.outlineWidth !== '0px' || s.boxShadow !== 'none'; }""")
+            assert ring, f"{selector}: the focus is not visible"
+            return
+    raise AssertionError(f"{selector} is not reachable with Tab")
+
+
+def test_a_task_is_completed_with_the_keyboard_alone(walk: Walk, browser: Any, tmp_path: Path) -> None:
+    """The yearly review's first step at 390 px: errors are listed at the top and each link moves to its
+    field (a table cell too); table rows are added, choices made, the document uploaded, all by keyboard."""
+    case = walk.alur.runner.start_case("tinjau_aset_register_server", "pengelola_ti", "TAR/KEYBOARD").instance_id
+    [task] = walk.alur.queries.open_tasks(case)
+    tab = watched_tab(browser, 390, 844)
+    try:
+        login(tab, walk.base, "pengelola_ti", "id")
+        tab.goto(f"{walk.base}/tugas/{task.task_id}")
+        tab.evaluate("() => document.activeElement.blur()")
+        # the register prefilled one row; clear its status so that a cell is in error too
+        tab_to(tab, "#f-daftar_server_ditinjau-0-status")
+        tab.keyboard.press("Home")
+        tab_to(tab, "button.btn-primary")
+        with tab.expect_navigation():
+            tab.keyboard.press("Enter")
+        links = tab.eval_on_selector_all("#form-errors .error-links a", "as => as.map(a => a.textContent.trim())")
+        assert any(text.startswith("Tanggal tinjauan") for text in links), links
+        assert any("baris 1, Status" in text for text in links), links
+        assert tab.evaluate("() => document.getElementById('form-errors').getAttribute('role')") == "alert"
+        tab.focus("#form-errors")
+        tab_to(tab, "#form-errors .error-links a[href='#f-daftar_server_ditinjau-0-status']")
+        tab.keyboard.press("Enter")
+        assert tab.evaluate("() => document.activeElement.id") == "f-daftar_server_ditinjau-0-status"
+        tab.keyboard.press("ArrowDown")  # aktif
+        tab.keyboard.press("Tab")  # the row's Ya/Tidak: Ya
+        tab.keyboard.press("ArrowDown")
+        # a second row by keyboard (the add button focuses its first cell), removed again by keyboard
+        tab_to(tab, "button.row-add")
+        tab.keyboard.press("Enter")
+        assert tab.evaluate("() => document.activeElement.id") == "f-daftar_server_ditinjau-1-server_aset"
+        assert tab.locator("#table-daftar_server_ditinjau tbody tr").count() == 2
+        tab_to(tab, "button.row-remove[aria-label='Hapus baris 2']")
+        tab.keyboard.press("Enter")
+        assert tab.locator("#table-daftar_server_ditinjau tbody tr").count() == 1
+        tab_to(tab, "#f-tanggal_tinjau")
+        tab.keyboard.type("23112026")  # the date field's order follows the browser's language
+        if tab.input_value("#f-tanggal_tinjau") != "2026-11-23":
+            tab.keyboard.press("Shift+Tab")
+            tab.keyboard.press("Shift+Tab")
+            tab.keyboard.type("11232026")
+        assert tab.input_value("#f-tanggal_tinjau") == "2026-11-23"
+        document = tmp_path / "daftar aset.pdf"
+        document.write_bytes(b"%PDF-1.4\n% keyboard\n%%EOF\n")
+        tab_to(tab, "#f-dokumen_daftar_aset_register_server")
+        with tab.expect_file_chooser() as chooser:
+            tab.keyboard.press("Space")
+        chooser.value.set_files(str(document))
+        tab_to(tab, "button.btn-primary")
+        with tab.expect_navigation():
+            tab.keyboard.press("Enter")
+        assert tab.query_selector("#form-errors") is None, tab.inner_text("#form-errors")
+        [done] = [t for t in walk.alur.queries.case_tasks(case) if t.state == "completed"]
+        rows = done.data["daftar_server_ditinjau"]
+        assert [(r["server_aset"], r["status"], r["sesuai"]) for r in rows] == [("SRV-UJI-01", "aktif", True)]
+        assert done.data["tanggal_tinjau"] == "2026-11-23"
+        assert [e for e in tab.console_errors if "status of 422" not in e] == []  # the refused first try
+    finally:
+        tab.context.close()
+
+
+def test_the_diagram_zooms_pans_and_opens_full_screen(walk: Walk, browser: Any) -> None:
+    tab = watched_tab(browser, 390, 844)
+    try:
+        login(tab, walk.base, "pengelola_ti", "id")
+        tab.goto(f"{walk.base}/proses/sop_gangguan_jaringan")
+        settle(tab, "processes.show")
+        tab.wait_for_selector(".diagram-tools:not([hidden])")
+        zoom = "() => document.querySelector('#diagram .viewport').transform.baseVal.consolidate().matrix.a"
+        shift = "() => document.querySelector('#diagram .viewport').transform.baseVal.consolidate().matrix.e"
+        before = tab.evaluate(zoom)
+        tab_to(tab, "[data-diagram='in']")
+        tab.keyboard.press("Enter")
+        assert tab.evaluate(zoom) > before * 1.2
+        x = tab.evaluate(shift)
+        tab.click("[data-diagram='left']")
+        assert tab.evaluate(shift) > x
+        tab.click("[data-diagram='full']")
+        assert tab.get_attribute("[data-diagram='full']", "aria-pressed") == "true"
+        assert tab.inner_text("[data-diagram='full']") == "Tutup layar penuh"
+        height = tab.evaluate("() => document.getElementById('diagram').getBoundingClientRect().height")
+        assert height > 844 * 0.75  # the whole screen, less the tools
+        tab.keyboard.press("Escape")
+        assert tab.get_attribute("[data-diagram='full']", "aria-pressed") == "false"
+        assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        assert tab.console_errors == []
+    finally:
+        tab.context.close()
