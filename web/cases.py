@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from engine import (MAX_COMMENT_LENGTH, PREVIEW_TYPES, Conflict, FormInvalid, InvalidInput, NotFound,
                     RegistrationForm, RequesterCasePage)
 from web.current import current_alur
+from web.model_words import localized_schema
 from web.forms import build_fields, read_submission
 from web.search_params import error_text, page_args, page_search
 from web.tasks import store_for
@@ -95,7 +96,7 @@ def _render_registration(form: RegistrationForm, values: dict[str, Any] | None =
     values, errors = values or {}, errors or {}
     attachments = current_alur().attachments.own_unbound(current_user.username,
                                                          [v for v in values.values() if isinstance(v, str)])
-    fields = build_fields(form.schema, values, errors, {}, attachments)
+    fields = build_fields(localized_schema(form.schema, str(get_locale() or "id")), values, errors, {}, attachments)
     return render_template("cases/register.html", form=form, fields=fields, values=values, errors=errors,
                            max_mb=current_alur().attachments.max_bytes // (1024 * 1024))
 

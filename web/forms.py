@@ -16,6 +16,7 @@ from flask_babel import gettext
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine import SERVER_OPTIONS_KEY, AttachmentView, DOCUMENT_FORMAT, InvalidInput, WITA
+from web.model_words import untranslated
 
 Store = Callable[[FileStorage, list[str]], AttachmentView]
 _ROW = re.compile(r"^(?P<table>[A-Za-z0-9_]+)-(?P<index>\d{1,3})-(?P<column>[A-Za-z0-9_]+)$")
@@ -40,6 +41,7 @@ class Field:
     columns: list["Field"] = field(default_factory=list)  # table: the empty row, a template for new rows
     rows: list[list["Field"]] = field(default_factory=list)
     carried: int | None = None  # the value was carried from this earlier pass of the step (a loop)
+    untranslated: bool = False  # the title is Indonesian on an English page (the form has no English text)
 
     @property
     def input_id(self) -> str:
@@ -86,7 +88,7 @@ def _field(name: str, key: str, prop: dict[str, Any], required: bool, value: Any
     widget = widget_of(prop)
     item = Field(name=name, key=key, title=prop.get("title", key), widget=widget,
                  description=prop.get("description", ""), required=required, error=error,
-                 minimum=prop.get("minimum"), maximum=prop.get("maximum"))
+                 minimum=prop.get("minimum"), maximum=prop.get("maximum"), untranslated=untranslated(prop))
     if widget in ("select", "radio"):
         item.options = _enum_options(prop)
     elif widget == "checkboxes":

@@ -55,6 +55,7 @@ class DocumentView:
     uploaded_by: str | None = None  # who uploaded the file (the case's own upload of it)
     uploaded_at: datetime | None = None
     current: bool = True  # the newest version of this step's field
+    form_key: str = ""  # the form of ``field`` (its title in another language)
 
     @property
     def previewable(self) -> bool:
@@ -460,7 +461,8 @@ class CaseFiles:
             documents.append(DocumentView(
                 sha, upload.filename, upload.media_type, upload.size, name, title, step.meta.name,
                 step.langkah, step.task.completed_by, step.task.completed_at, step.task.task_id, step.pass_no,
-                upload.uploaded_by, upload.uploaded_at, newest[(step.task.element_id, name)] == step.pass_no))
+                upload.uploaded_by, upload.uploaded_at, newest[(step.task.element_id, name)] == step.pass_no,
+                step.task.form_key or ""))
         return documents
 
     @staticmethod

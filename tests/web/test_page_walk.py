@@ -7,19 +7,17 @@ tests/web/screenshots/walk/ (ignored by git).
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_web_helpers import REVIEW_STEPS, finished_review
-from web_helpers import (BROWSER_MARKS, PNG, ROOT, add_test_server, chromium, copy_db,
-                         make_settings, served, start_network_case, watched_tab)
+from alur_testing import FakeClock
+from walk_pages import NOT_PAGES, USERS, Walk, prepare_walk
+from web_helpers import (BROWSER_MARKS, ROOT, chromium, copy_db,
+                         make_settings, served, watched_tab)
 
-from engine.bootstrap import Alur, open_alur
-from engine.runtime.attachments import AttachmentStore
+from engine.bootstrap import open_alur
 from web import create_app
 from web.demo import demo_password
 
@@ -28,96 +26,20 @@ pytestmark = BROWSER_MARKS
 SHOTS = Path(__file__).parent / "screenshots" / "walk"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENS = (("phone", 390, 844, "id"), ("desktop", 1366, 768, "en"))
-# The endpoints that answer with a file or a redirect, not a page a person reads.
-NOT_PAGES = {"static", "processes.vendor", "processes.definition_xml", "auth.language", "inbox.home",
-             "audit.packet", "audit.document", "cases.document", "cases.document_inline", "modeler.download",
-             "modeler.draft_xml", "modeler.document_pdf", "registers.servers_csv", "registers.visits_csv"}
-
-
-@dataclass
-class Walk:
-    base: str
-    alur: Alur
-    network_case: int
-    review_case: int
-    task_id: str  # the review's second pass of its first step (a loop, with carried values)
-    document: str  # a PDF of the review case
-    image: str  # a PNG of the network case (its letter, with a long file name)
-
-    def pages(self, username: str) -> list[tuple[str, str]]:
-        """(endpoint, path) of the pages ``username`` opens in the walk."""
-        network, review = self.network_case, self.review_case
-        everyone = [("inbox.index", "/kotak-masuk"), ("cases.index", "/kasus"), ("processes.index", "/proses"),
-                    ("account.index", "/akun"), ("notifications.index", "/notifikasi")]
-        return everyone + {
-            "pengguna_jaringan": [
-                ("cases.new", "/kasus/baru"), ("cases.show", f"/kasus/{network}"),
-                ("cases.preview", f"/kasus/{network}/dokumen/{self.image}/lihat")],
-            "pengelola_ti": [
-                ("inbox.index", "/kotak-masuk?tab=available"), ("cases.show", f"/kasus/{review}"),
-                ("tasks.show", f"/tugas/{self.task_id}"), ("processes.show", "/proses/sop_gangguan_jaringan"),
-                ("registers.servers", "/register/server"), ("registers.visits", "/register/dc"),
-                ("cases.preview", f"/kasus/{review}/dokumen/{self.document}/lihat")],
-            "pencatat_surat": [("cases.register_form", "/kasus/daftar")],
-            "pejabat_administrator_tik": [("mandates.index", "/mandat"), ("cases.show", f"/kasus/{review}")],
-            "auditor": [
-                ("audit.log", "/audit"), ("audit.cases", "/audit/kasus"), ("audit.replay", f"/audit/kasus/{review}"),
-                ("audit.case_verification", f"/audit/kasus/{review}/verifikasi"),
-                ("audit.verification", "/audit/verifikasi"), ("audit.export", "/audit/ekspor")],
-            "admin_sistem": [
-                ("admin.users", "/admin/pengguna"), ("admin.user", "/admin/pengguna/pengelola_ti"),
-                ("admin.opds", "/admin/opd"), ("calendar_admin.index", "/admin/kalender"),
-                ("leave_admin.index", "/admin/cuti"), ("incidents.index", "/insiden")],
-            "pemilik_proses": [
-                ("modeler.index", "/pemodel"), ("modeler.editor", "/pemodel/sop_gangguan_jaringan"),
-                ("modeler.versions", "/pemodel/sop_gangguan_jaringan/versi"),
-                ("modeler.document", "/pemodel/sop_gangguan_jaringan/versi/1/dokumen"),
-                ("modeler.identity", "/pemodel/sop_gangguan_jaringan/identitas")],
-        }[username]
-
-
-USERS = ("pengguna_jaringan", "pengelola_ti", "pencatat_surat", "pejabat_administrator_tik", "auditor",
-         "admin_sistem", "pemilik_proses")
 
 
 @pytest.fixture(scope="module")
 def walk(template: tuple[Path, dict[int, Any]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
     """A network case past its letter (a PNG) and a yearly review sent back once (PDFs)."""
-    from alur_testing import FakeClock
     folder = tmp_path_factory.mktemp("walk")
     copy_db(template[0], folder / "alur.db")
     clock = FakeClock()
     alur = open_alur(make_settings(folder, f"sqlite:///{folder / 'alur.db'}"), clock=clock)
     alur.definitions.adopt(template[1])
-    add_test_server(alur)
-    network = start_network_case(alur)
-    [task] = alur.queries.open_tasks(network)
-    store = AttachmentStore(alur.sessions, alur.settings)
-    image = store.store(io.BytesIO(PNG), "foto perangkat dengan nama berkas yang sangat panjang sekali.png",
-                        "pengguna_jaringan").sha256
-    letter = {"opd_pengirim": "Dinas Pendidikan", "nomor_surat_permohonan": "045/1/2026",
-              "tanggal_surat_permohonan": "2026-11-23", "hal": "Gangguan jaringan di gedung A lantai 2",
-              "lokasi": "Gedung A", "jenis_gangguan": "lambat", "sejak": "2026-11-23T07:45:00+08:00",
-              "pic_nama": "Budi", "pic_telepon": "0812", "urgensi": "biasa", "dokumen_surat_permohonan": image}
-    alur.runner.complete_task(task.task_id, "pengguna_jaringan", letter)
-    review = finished_review_sent_back(alur, clock)
-    [again] = alur.queries.open_tasks(review)
-    [first, _] = [t for t in alur.queries.case_tasks(review) if t.data]
-    document = first.data["dokumen_daftar_aset_register_server"]
     app = create_app({"SECRET_KEY": "walk-test", "ALUR": alur})
     with served(app) as url:
-        yield Walk(url, alur, network, review, again.task_id, document, image)
+        yield prepare_walk(alur, clock, url)
     alur.close()
-
-
-def finished_review_sent_back(alur: Alur, clock: Any) -> int:
-    """The yearly review after its first two steps: sent back, its first step open a second time."""
-    steps = list(REVIEW_STEPS)
-    REVIEW_STEPS[:] = steps[:2]
-    try:
-        return finished_review(alur, clock)
-    finally:
-        REVIEW_STEPS[:] = steps
 
 
 @pytest.fixture(scope="module")
