@@ -70,6 +70,7 @@ def test_every_page_fits_a_phone_and_has_no_serious_accessibility_problem(
         walk: Walk, browser: Any, username: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
+    assert AXE.exists(), "axe-core is missing: run `make node` (npm ci)"
     axe = AXE.read_text(encoding="utf-8")
     for screen, width, height, lang in SCREENS:
         tab = watched_tab(browser, width, height)

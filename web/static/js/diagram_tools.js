@@ -55,5 +55,7 @@
       if (event.key === "Escape" && frame.classList.contains("is-full")) { setFull(false); }
     });
     tools.hidden = false;
+    var hint = frame.querySelector(".diagram-hint");
+    if (hint) { hint.hidden = false; }
   };
 })();
