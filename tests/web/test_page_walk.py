@@ -130,7 +130,7 @@ def check(tab: Any, axe: str, where: str, shot: str) -> list[str]:
                 + ' ' + (n.failureSummary || '').split('\\n').slice(1, 2).join('')).join(' | '));
     }""")
     problems += [f"{where}: {violation}" for violation in found]
-    tab.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
+    tab.screenshot(path=str(SHOTS / f"{shot}.jpg"), full_page=True, type="jpeg", quality=70)
     return problems
 
 
