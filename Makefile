@@ -19,6 +19,7 @@ $(STAMP): setup.cfg
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# npm ci also brings axe-core (devDependency), which the browser tests inject into every page they walk.
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf web/static/vendor/bpmn-js && mkdir -p web/static/vendor

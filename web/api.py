@@ -121,7 +121,7 @@ def _search_args() -> dict[str, str]:
 def task(task_id: str) -> Response:
     page = current_alur().cases.task_page(task_id, g.api_user)
     return jsonify({"task": to_json(page.task), "step": to_json(page.meta), "form": page.schema,
-                    "prefill": page.values, "working_minutes_left": to_json(page.remaining),
+                    "prefill": page.values, "carried": page.carried, "working_minutes_left": to_json(page.remaining),
                     "can_act": page.can_act, "documents": to_json(page.documents)})
 
 

@@ -160,7 +160,10 @@ _SCHEMAS: dict[str, Any] = {
     "TaskDetail": {"type": "object", "properties": {
         "task": _ref("Task"), "step": {"type": "object", "description": "name, documentation, role, mutu_baku"},
         "form": {"type": "object", "description": "the form's JSON Schema (draft 2020-12)"},
-        "prefill": {"type": "object"}, "working_minutes_left": {"type": ["integer", "null"]},
+        "prefill": {"type": "object"},
+        "carried": {"type": "object", "additionalProperties": {"type": "integer"},
+                    "description": "prefill fields carried from this step's earlier pass (a loop): field -> pass"},
+        "working_minutes_left": {"type": ["integer", "null"]},
         "can_act": {"type": "boolean"}, "documents": {"type": "array", "items": _ref("CaseDocument")}}},
     "CompleteTask": {"type": "object", "required": ["data"], "properties": {
         "data": {"type": "object", "description": "valid against the task's form; documents as sha256"},

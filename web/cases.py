@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from engine import (MAX_COMMENT_LENGTH, PREVIEW_TYPES, Conflict, FormInvalid, InvalidInput, NotFound,
                     RegistrationForm, RequesterCasePage)
 from web.current import current_alur
+from web.model_words import localized_schema
 from web.forms import build_fields, read_submission
 from web.search_params import error_text, page_args, page_search
 from web.tasks import store_for
@@ -95,7 +96,7 @@ def _render_registration(form: RegistrationForm, values: dict[str, Any] | None =
     values, errors = values or {}, errors or {}
     attachments = current_alur().attachments.own_unbound(current_user.username,
                                                          [v for v in values.values() if isinstance(v, str)])
-    fields = build_fields(form.schema, values, errors, {}, attachments)
+    fields = build_fields(localized_schema(form.schema, str(get_locale() or "id")), values, errors, {}, attachments)
     return render_template("cases/register.html", form=form, fields=fields, values=values, errors=errors,
                            max_mb=current_alur().attachments.max_bytes // (1024 * 1024))
 
@@ -132,8 +133,16 @@ def comment(instance_id: int) -> Response:
 
 @bp.post("/<int:instance_id>/batal")
 @login_required
-def cancel(instance_id: int) -> Response:
-    current_alur().runner.cancel_case(instance_id, current_user.username, request.form.get("reason", ""))
+def cancel(instance_id: int) -> Response | str:
+    """Cancel a case in two steps: the first post checks (reason, permission) and asks for confirmation
+    on a page of its own (no JavaScript needed); the confirmed post cancels."""
+    reason = request.form.get("reason", "")
+    runner = current_alur().runner
+    if request.form.get("confirm") != "1":
+        open_tasks = runner.cancel_case(instance_id, current_user.username, reason, check_only=True)
+        return render_template("cases/cancel_confirm.html", instance_id=instance_id, reason=reason.strip(),
+                               open_tasks=open_tasks)
+    runner.cancel_case(instance_id, current_user.username, reason)
     flash(gettext("Kasus #%(id)s dibatalkan.", id=instance_id), "info")
     return redirect(url_for("cases.show", instance_id=instance_id))
 

@@ -19,6 +19,7 @@ from flask_login import current_user
 from engine import (COUNT_CAP, MOMENT_PATTERNS, may_audit, may_handle_incidents, may_read_models, may_read_registers,
                     Person, TaskView, WITA)
 from web.current import current_alur
+from web.model_words import localized_schema, untranslated
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,17 @@ def user_name(username: str | None) -> Markup | str:
 
 
 def form_schema(form_key: str) -> dict[str, Any]:
-    return current_alur().forms.get(form_key).schema
+    """The form's schema, its texts in the reader's language where the form has them."""
+    return localized_schema(current_alur().forms.get(form_key).schema, str(_language().locale or "id"))
+
+
+def document_title(document: Any) -> Markup | str:
+    """A document's field title in the reader's language (marked Indonesian where its form has no English)."""
+    if not document.form_key:
+        return str(document.field_title)
+    prop = form_schema(document.form_key).get("properties", {}).get(document.field, {})
+    text = prop.get("title") or document.field_title
+    return Markup('<span lang="id" class="untranslated">{}</span>').format(text) if untranslated(prop) else text
 
 
 def enum_label(prop: dict[str, Any], value: Any) -> str:
@@ -289,7 +300,7 @@ def register(app: Flask) -> None:
         # per-row helpers as filters: Jinja calls a filter directly, a global through the context
         state_badge=state_badge, remaining_badge=remaining_badge, task_url=task_url, case_url=case_url)
     app.jinja_env.globals.update(form_schema=form_schema, enum_label=enum_label, url_with=url_with,
-                                 get_locale=get_locale)
+                                 untranslated=untranslated, get_locale=get_locale, document_title=document_title)
 
     @app.context_processor
     def _user_context() -> dict[str, Any]:

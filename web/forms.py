@@ -16,6 +16,7 @@ from flask_babel import gettext
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine import SERVER_OPTIONS_KEY, AttachmentView, DOCUMENT_FORMAT, InvalidInput, WITA
+from web.model_words import untranslated
 
 Store = Callable[[FileStorage, list[str]], AttachmentView]
 _ROW = re.compile(r"^(?P<table>[A-Za-z0-9_]+)-(?P<index>\d{1,3})-(?P<column>[A-Za-z0-9_]+)$")
@@ -40,6 +41,8 @@ class Field:
     max_length: int | None = None  # the schema's maxLength: the browser stops typing there
     columns: list["Field"] = field(default_factory=list)  # table: the empty row, a template for new rows
     rows: list[list["Field"]] = field(default_factory=list)
+    carried: int | None = None  # the value was carried from this earlier pass of the step (a loop)
+    untranslated: bool = False  # the title is Indonesian on an English page (the form has no English text)
 
     @property
     def input_id(self) -> str:
@@ -67,14 +70,16 @@ def widget_of(prop: dict[str, Any]) -> str:
 
 def build_fields(schema: dict[str, Any], values: Mapping[str, Any], errors: Mapping[str, str],
                  user_options: Mapping[str, list[tuple[str, str]]],
-                 attachments: Mapping[str, AttachmentView]) -> list[Field]:
-    """One Field per schema property, in schema order, with values and errors attached."""
+                 attachments: Mapping[str, AttachmentView], carried: Mapping[str, int] | None = None) -> list[Field]:
+    """One Field per schema property, in schema order, with values and errors attached; ``carried`` marks
+    the fields whose value came from an earlier pass of the step."""
     required = set(schema.get("required", ()))
     result = []
     for key, prop in schema.get("properties", {}).items():
         item = _field(key, key, prop, key in required, values.get(key), errors.get(key), user_options, attachments)
         if item.widget == "table":
             _fill_table(item, prop, values.get(key), errors, user_options, attachments)
+        item.carried = (carried or {}).get(key)
         result.append(item)
     return result
 
@@ -84,7 +89,7 @@ def _field(name: str, key: str, prop: dict[str, Any], required: bool, value: Any
     widget = widget_of(prop)
     item = Field(name=name, key=key, title=prop.get("title", key), widget=widget,
                  description=prop.get("description", ""), required=required, error=error,
-                 minimum=prop.get("minimum"), maximum=prop.get("maximum"),
+                 minimum=prop.get("minimum"), maximum=prop.get("maximum"), untranslated=untranslated(prop),
                  max_length=prop.get("maxLength") if isinstance(prop.get("maxLength"), int) else None)
     if widget in ("select", "radio"):
         item.options = _enum_options(prop)

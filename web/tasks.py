@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -23,6 +23,7 @@ from web.current import current_alur
 from web.errors import conflict_message, handle_engine_error, handle_http_error, json_error, status_of
 from web.formatting import wita
 from web.forms import Store, build_fields, read_submission, upload_errors
+from web.model_words import localized_schema
 
 bp = Blueprint("tasks", __name__, url_prefix="/tugas")
 
@@ -37,21 +38,29 @@ class Notice:
 
 
 def render_task(page: TaskPage, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-                notice: Notice | None = None, unsent: dict[str, Any] | None = None) -> str:
+                notice: Notice | None = None, unsent: dict[str, Any] | None = None, clear_carried: bool = False) -> str:
     """The task page; the form shows ``values``, else the user's open draft, else the step's prefill.
 
-    ``unsent``: what the user typed that the task can no longer take (shown read only).
+    ``unsent``: what the user typed that the task can no longer take (shown read only);
+    ``clear_carried``: the prefill without the values carried from an earlier pass.
     """
     draft = page.draft
     restored = values is None and draft is not None and draft.task_open and page.can_act
+    carried: dict[str, int] = {}
+    if values is None and not restored:  # the prefill: marked where carried from an earlier pass
+        carried = {} if clear_carried else dict(page.carried)
+        values = {k: v for k, v in page.values.items() if not (clear_carried and k in page.carried)}
     if values is None:
         values = draft.data if restored and draft is not None else page.values
     if unsent is None and draft is not None and not page.can_act:
         unsent = draft.data
     attachments = {**page.attachments, **current_alur().cases.task_attachments(
         page.task, current_user.username, [v for v in values.values() if isinstance(v, str)], page.documents)}
-    fields = build_fields(page.schema, values, errors or {}, page.user_options, attachments)
-    return render_template("tasks/task.html", page=page, fields=fields, errors=errors or {}, notice=notice,
+    schema = localized_schema(page.schema, str(get_locale() or "id"))
+    fields = build_fields(schema, values, errors or {}, page.user_options, attachments, carried)
+    return render_template("tasks/task.html", page=page, schema=schema, fields=fields, errors=errors or {},
+                           notice=notice,
+                           carried_pass=max(carried.values(), default=0), cleared=clear_carried and bool(page.carried),
                            restored=draft if restored else None, unsent=unsent,
                            now=current_alur().cases.now(), max_mb=current_alur().attachments.max_bytes // (1024 * 1024))
 
@@ -59,7 +68,9 @@ def render_task(page: TaskPage, values: dict[str, Any] | None = None, errors: di
 @bp.get("/<task_id>")
 @login_required
 def show(task_id: str) -> str:
-    return render_task(current_alur().cases.task_page(task_id, current_user.username))
+    """The task; ``?bawaan=kosong`` shows its form without the values carried from an earlier pass."""
+    return render_task(current_alur().cases.task_page(task_id, current_user.username),
+                       clear_carried=request.args.get("bawaan") == "kosong")
 
 
 @bp.post("/<task_id>")

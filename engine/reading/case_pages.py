@@ -55,6 +55,7 @@ class DocumentView:
     uploaded_by: str | None = None  # who uploaded the file (the case's own upload of it)
     uploaded_at: datetime | None = None
     current: bool = True  # the newest version of this step's field
+    form_key: str = ""  # the form of ``field`` (its title in another language)
 
     @property
     def previewable(self) -> bool:
@@ -90,6 +91,9 @@ class StepView:
         return self.meta.mutu_baku.get("langkah", self.meta.element_id)
 
 
+DATE_FORMATS = ("date", "date-time")  # never carried into a loop's next pass
+
+
 @dataclass(frozen=True)
 class TaskPage:
     task: TaskView
@@ -110,6 +114,8 @@ class TaskPage:
     can_reassign: bool = False  # a supervisor of its role (or Admin Sistem), while it is open
     reassign_options: list[tuple[str, str]] = field(default_factory=list)  # other active holders of its role
     server_register: list[ServerAssetView] = field(default_factory=list)  # the asset register, for a form that picks
+    # fields of ``values`` carried from this step's earlier pass (a loop), and that pass's number
+    carried: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -206,8 +212,11 @@ class CaseFiles:
         meta = next(s.meta for s in all_steps if s.task.task_id == task_id)
         schema = self._forms.get(task.form_key).schema
         servers = self._servers(schema)
-        values = task.data if task.data is not None else self._prefill(schema, task, earlier, instance.data)
-        if task.data is None:
+        carried: dict[str, int] = {}
+        if task.data is not None:
+            values = task.data
+        else:
+            values, carried = self._prefill(schema, task, earlier, instance.data)
             values = {**review_prefill(schema, servers), **values}
         documents = self._documents(earlier)
         draft = self._drafts.find(task_id, username) if self._may.may_work_on(task.role, user_roles, mandates) \
@@ -235,7 +244,7 @@ class CaseFiles:
             reassign_options=[(u.username, u.full_name) for u in self._users.users_with_role(task.role)
                               if u.username != task.assignee] if can_reassign else [],
             draft=draft if holds_role else None,
-            acting_for=acting.stand_in() if acting is not None else None)
+            acting_for=acting.stand_in() if acting is not None else None, carried=carried)
 
     def case_page(self, instance_id: int, username: str) -> CasePage | RequesterCasePage:
         """The whole case, or the requester's view of it (``Permissions.case_access``).
@@ -459,21 +468,33 @@ class CaseFiles:
             documents.append(DocumentView(
                 sha, upload.filename, upload.media_type, upload.size, name, title, step.meta.name,
                 step.langkah, step.task.completed_by, step.task.completed_at, step.task.task_id, step.pass_no,
-                upload.uploaded_by, upload.uploaded_at, newest[(step.task.element_id, name)] == step.pass_no))
+                upload.uploaded_by, upload.uploaded_at, newest[(step.task.element_id, name)] == step.pass_no,
+                step.task.form_key or ""))
         return documents
 
     @staticmethod
     def _prefill(schema: dict[str, Any], task: TaskView, earlier: list[StepView],
-                 case_data: dict[str, Any]) -> dict[str, Any]:
-        """On a loop pass, the element's previous answers; otherwise the documents handed on by earlier
-        steps under the same field name. Ya/Tidak decisions are never prefilled."""
+                 case_data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+        """On a loop pass, the element's previous answers, and which fields were carried from which pass;
+        otherwise the documents handed on by earlier steps under the same field name. Ya/Tidak decisions
+        and dates (a new pass happens on another day) are never carried."""
         properties = schema.get("properties", {})
         previous = [s for s in earlier if s.task.element_id == task.element_id and s.task.data]
-        if previous:
-            source = dict(previous[-1].task.data or {})
-        else:
-            source = {k: v for k, v in case_data.items() if properties.get(k, {}).get("format") == DOCUMENT_FORMAT}
-        return {k: v for k, v in source.items() if k in properties and properties[k].get("x-widget") != "yesno"}
+        if not previous:
+            handed_on = {k: v for k, v in case_data.items() if properties.get(k, {}).get("format") == DOCUMENT_FORMAT}
+            return handed_on, {}
+        values = {}
+        for key, value in (previous[-1].task.data or {}).items():
+            prop = properties.get(key)
+            if prop is None or prop.get("x-widget") == "yesno" or prop.get("format") in DATE_FORMATS:
+                continue
+            columns = prop.get("items", {}).get("properties", {}) if prop.get("type") == "array" else {}
+            if columns and isinstance(value, list):
+                value = [{c: v for c, v in row.items() if columns.get(c, {}).get("format") not in DATE_FORMATS}
+                         if isinstance(row, dict) else row for row in value]
+            if value not in (None, "", []):
+                values[key] = value
+        return values, {key: previous[-1].pass_no for key in values}
 
     def _servers(self, schema: dict[str, Any]) -> list[ServerAssetView]:
         """The servers not removed from the asset register, when the form picks one (else none)."""

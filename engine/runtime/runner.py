@@ -500,9 +500,14 @@ class Runner:
         return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                           known=known)
 
-    def cancel_case(self, instance_id: int, actor: str, reason: str) -> None:
+    def cancel_case(self, instance_id: int, actor: str, reason: str, *, check_only: bool = False) -> int:
         """Stop a running case; its open tasks are cancelled. Allowed for the starter,
-        a supervisor of an open task, or the system administrator."""
+        a supervisor of an open task, or the system administrator. Returns how many open tasks it
+        cancels; ``check_only`` makes every check and changes nothing (the confirmation step).
+
+        :raises InvalidInput: no reason
+        :raises PermissionDenied: the actor may not cancel it
+        """
         if not reason.strip():
             raise InvalidInput("Alasan pembatalan wajib diisi", field="reason")
         with UnitOfWork.begin(self._sessions) as work:
@@ -513,6 +518,8 @@ class Runner:
             actor_roles = self._actor_roles(work, actor)
             if not self._may.may_cancel(instance.started_by, (t.role for t in open_tasks), actor, actor_roles):
                 raise PermissionDenied("Anda tidak berwenang membatalkan kasus ini", instance_id=instance_id)
+            if check_only:
+                return len(open_tasks)
             now = self._clock()
             _row, definition = self._definitions.get(session, instance.definition_id)
             workflow = load_state(instance.state_json, definition.spec, definition.subprocess_specs)
@@ -525,6 +532,7 @@ class Runner:
             work.record_for_case(instance_id, "instance_cancelled", actor=actor, at=now,
                                  payload={"reason": reason.strip(), "cancelled_tasks": [t.id for t in open_tasks]})
             on_case_ended(work, instance_id, instance.process_key, actor, now)
+        return len(open_tasks)
 
     # -- helpers -------------------------------------------------------------------------------
 

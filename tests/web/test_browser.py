@@ -137,6 +137,8 @@ def _fill(page: Any, name: str, prop: dict[str, Any], tmp: Path, required: bool)
             page.set_input_files(selector, str(document))
     elif kind == "array":
         page.check(f"{selector} >> nth=0")
+    elif kind == "boolean" and widget == "yesno":  # a Ya/Tidak column of a table
+        page.select_option(selector, "ya")
     elif kind == "boolean":
         if prop.get("const") is True:  # a statement that must hold: tick it ("Harus dicentang." otherwise)
             page.check(selector)

@@ -126,20 +126,34 @@ def test_case_views_and_downloads_are_audited_on_the_case_chain(alur, client):
     assert "kasus dilihat 1 kali, dokumen diunduh 1 kali" in page  # counted (before this view), not listed
 
 
-def test_cancel_case(alur, client):
+def test_cancel_case_asks_for_confirmation_first(alur, client):
     case = start_network_case(alur)
     login(client, "pengguna_jaringan")
     assert "Batalkan kasus" in client.get(f"/kasus/{case}").text
     assert client.post(f"/kasus/{case}/batal", data={"reason": ""}).status_code == 422
-    assert client.post(f"/kasus/{case}/batal", data={"reason": "salah kirim"}).status_code == 302
+    asked = client.post(f"/kasus/{case}/batal", data={"reason": "salah kirim"})
+    # a page of its own (works without JavaScript): what happens, the reason, confirm or go back
+    assert asked.status_code == 200
+    page = text_of(asked.text)
+    assert f"Batalkan kasus #{case}?" in page and "1 tugas terbuka ikut dibatalkan." in page and "salah kirim" in page
+    assert 'name="confirm" value="1"' in asked.text and f'href="/kasus/{case}"' in asked.text
+    assert alur.queries.case(case).status == "running"
+    assert "instance_cancelled" not in [e.event_type for e in alur.queries.audit_trail(case)]
+    confirmed = client.post(f"/kasus/{case}/batal", data={"reason": "salah kirim", "confirm": "1"})
+    assert confirmed.status_code == 302
     assert alur.queries.case(case).status == "cancelled"
-    again = client.post(f"/kasus/{case}/batal", data={"reason": "lagi"})
+    [event] = [e for e in alur.queries.audit_trail(case) if e.event_type == "instance_cancelled"]
+    assert event.payload["reason"] == "salah kirim"
+    assert client.post(f"/kasus/{case}/batal", data={"reason": "lagi"}).status_code == 409  # checked before asking
+    again = client.post(f"/kasus/{case}/batal", data={"reason": "lagi", "confirm": "1"})
     assert again.status_code == 409
     client.post("/keluar")
     other = start_network_case(alur)
     login(client, "kepala_dinas")  # may read every case, but did not start this one
     assert "Batalkan kasus" not in client.get(f"/kasus/{other}").text
     assert client.post(f"/kasus/{other}/batal", data={"reason": "x"}).status_code == 403
+    assert client.post(f"/kasus/{other}/batal", data={"reason": "x", "confirm": "1"}).status_code == 403
+    assert alur.queries.case(other).status == "running"
 
 
 def test_sop_catalogue_pages_and_diagram_xml(client):

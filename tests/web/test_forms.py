@@ -78,6 +78,19 @@ def test_enum_labels_and_kept_values(render_app):
     assert 'id="f-jenis_layanan-error"' in html
 
 
+def test_a_yes_no_column_of_a_table_is_a_ya_tidak_choice(render_app):
+    schema = json.loads((FORMS[0].parent / "tar_01_siapkan_tinjauan_aset_register.json").read_text())
+    rows = [{"server_aset": "SRV-1", "status": "aktif", "sesuai": True}, {"sesuai": False}]
+    html = _render(render_app, schema, {"daftar_server_ditinjau": rows})
+    first, second = (html.split(f'id="f-daftar_server_ditinjau-{i}-sesuai"')[1].split("</select>")[0] for i in (0, 1))
+    assert '<option value="ya" selected>Ya</option>' in first and '<option value="tidak">Tidak</option>' in first
+    assert '<option value="tidak" selected>Tidak</option>' in second
+    form = MultiDict([("daftar_server_ditinjau-0-server_aset", "SRV-1"), ("daftar_server_ditinjau-0-sesuai", "tidak")])
+    with render_app.test_request_context():
+        data, _errors = read_submission(schema, form, MultiDict(), lambda upload, accept: None)
+    assert data["daftar_server_ditinjau"] == [{"server_aset": "SRV-1", "sesuai": False}]
+
+
 def test_submission_is_converted_to_schema_types(render_app):
     schema = {"type": "object", "properties": {
         "n": {"type": "integer"}, "x": {"type": "number"}, "ok": {"type": "boolean"},

@@ -112,7 +112,7 @@ def test_a_requester_cancels_their_own_request_from_their_view(alur, client):
     raw = client.get(f"/kasus/{own}").text
     assert f"<title>Permohonan #{own} · Alur</title>" in raw  # the title holds the title only
     assert raw.count('id="cancel-title"') == 1 and "Status permohonan" in raw
-    cancelled = client.post(f"/kasus/{own}/batal", data={"reason": "Salah kirim"})
+    cancelled = client.post(f"/kasus/{own}/batal", data={"reason": "Salah kirim", "confirm": "1"})
     assert cancelled.status_code == 302 and alur.queries.case(own).status == "cancelled"
 
 

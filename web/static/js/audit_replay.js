@@ -144,6 +144,7 @@
     .then(function () {
       viewer = bpmn;
       viewer.get("canvas").zoom("fit-viewport", "auto");
+      if (window.alurDiagramTools) { window.alurDiagramTools(viewer, container); }
       show(state.step);
       state.ready = true;
     })

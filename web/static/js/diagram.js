@@ -60,6 +60,7 @@
     .then(function (result) {
       state.warnings = (result.warnings || []).map(function (w) { return w.message || String(w); });
       viewer.get("canvas").zoom("fit-viewport", "auto");
+      if (window.alurDiagramTools) { window.alurDiagramTools(viewer, container); }
       mark(viewer);
       state.ready = true;
     })

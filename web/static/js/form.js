@@ -124,6 +124,16 @@
     });
   });
 
+  // -- the error summary: each link moves the focus to its field (a table cell scrolls into view) ------
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-links a");
+    var target = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) { return; }
+    event.preventDefault();
+    target.scrollIntoView({ block: "center", inline: "center" });
+    target.focus();
+  });
+
   // -- table rows --------------------------------------------------------------------------------
 
   function renumber(tbody) {
