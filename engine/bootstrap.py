@@ -38,6 +38,7 @@ from engine.persistence.db import make_engine, make_read_sessions, make_sessions
 from engine.reading.case_pages import CaseFiles
 from engine.reading.catalog import ProcessCatalog
 from engine.reading.queries import Queries
+from engine.reading.dashboard import Dashboard
 from engine.reading.sop_figures import SopFiguresReader
 from engine.reading.versions import Versions
 from engine.registers.dc_access import DcAccessRegister
@@ -116,7 +117,8 @@ class Alur:
     saved_filters: SavedFilters  # a user's saved inbox searches (inbox tabs)
     server_assets: ServerAssetRegister  # the server asset register (SOP-05 Pencatatan), kept by Personil DC
     dc_access: DcAccessRegister  # the data-center access register (SOP-04), open visits for the Pengawas
-    figures: SopFiguresReader  # the management dashboard: figures per SOP and period
+    figures: SopFiguresReader  # figures per SOP and period (dashboard, monitoring and evaluation)
+    dashboard: Dashboard  # the management dashboard as one person may see it
 
     def close(self) -> None:
         self.db.dispose()
@@ -147,6 +149,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     opds = OpdService(sessions, clock)
     catalog = ProcessCatalog(sessions, definitions, roles)
     sop_identities = SopIdentities(sessions, clock)
+    figures = SopFiguresReader(make_read_sessions(db), definitions, clock)
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
         definitions=definitions,
@@ -182,5 +185,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         incidents=Incidents(sessions, runner),
         search_index=SearchReindexer(sessions, forms), saved_filters=SavedFilters(sessions, clock),
         server_assets=ServerAssetRegister(sessions, clock), dc_access=DcAccessRegister(sessions, clock),
-        figures=SopFiguresReader(make_read_sessions(db), definitions, clock),
+        figures=figures, dashboard=Dashboard(make_read_sessions(db), figures, permissions, read_log),
     )

@@ -6,14 +6,14 @@ so the dashboard never walks the calendar per request.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
 from engine.modeling.parser import UserTaskMeta
 from engine.persistence.compiled import DirectStatement
-from engine.persistence.models import CaseFigure, FlowFigure, HumanTask, ProcessInstance, StepFigure
+from engine.persistence.models import CaseFigure, FlowFigure, ProcessInstance, StepFigure
 from engine.runtime.case_clock import TaskTimes, wait_interval, waited_step_due
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.work_calendar import WorkCalendar
@@ -22,7 +22,6 @@ CASES = CaseFigure.__table__
 STEPS = StepFigure.__table__
 FLOWS = FlowFigure.__table__
 _INSTANCES = ProcessInstance.__table__
-_TASKS = HumanTask.__table__
 
 INSERT_CASE = DirectStatement(insert(CASES), columns=["instance_id", "process_key", "status", "started_at"])
 END_CASE = DirectStatement(
@@ -55,18 +54,24 @@ def step_work(calendar: WorkCalendar, meta: UserTaskMeta | None, task: TaskTimes
     return max(int(worked.total_seconds()), 0), None if due_at is None else task.completed_at <= due_at
 
 
+def stored_time(value: str | None) -> datetime | None:
+    """A UTC column read as text by a direct statement (``engine.persistence.compiled`` does no result
+    processing): the stored naive UTC, "2026-11-23 00:30:00[.ffffff]" on every backend."""
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
 def step_completed(work: UnitOfWork, calendar: WorkCalendar, meta: UserTaskMeta | None, *, task_id: str,
-                   instance_id: int, process_key: str, element_id: str, performer: str, at: datetime,
-                   data: dict[str, Any]) -> None:
-    """The step's row; its start and due time are read as its activation stored them."""
-    created_at, due_at = work.connection.execute(
-        select(_TASKS.c.created_at, _TASKS.c.due_at).where(_TASKS.c.id == task_id)).one()
-    task = TaskTimes(element_id, created_at, at, data)
-    seconds, on_time = step_work(calendar, meta, task, due_at)
+                   instance_id: int, process_key: str, element_id: str, performer: str, created_at: str,
+                   due_at: str | None, at: datetime, data: dict[str, Any]) -> None:
+    """The step's row, from its start and due time as its activation stored them (read with the task)."""
+    started = stored_time(created_at)
+    assert started is not None
+    task = TaskTimes(element_id, started, at, data)
+    seconds, on_time = step_work(calendar, meta, task, stored_time(due_at))
     work.queue_write(INSERT_STEP, {
-        "task_id": task_id, "instance_id": instance_id, "process_key": process_key, "element_id": task.element_id,
-        "performer": performer, "started_at": task.created_at, "completed_at": task.completed_at,
-        "work_seconds": seconds, "on_time": on_time})
+        "task_id": task_id, "instance_id": instance_id, "process_key": process_key, "element_id": element_id,
+        "performer": performer, "started_at": started, "completed_at": at, "work_seconds": seconds,
+        "on_time": on_time})
 
 
 def step_done_at_once(work: UnitOfWork, *, task_id: str, instance_id: int, process_key: str, element_id: str,

@@ -442,8 +442,8 @@ class Runner:
             self._close_wait(work, task_id, meta, data, now)
             _ask_for_notice(work, case.id, meta, task_id, data, actor, now)
         figures.step_completed(work, self._calendar(work.connection), meta, task_id=task_id, instance_id=case.id,
-                               process_key=case.process_key, element_id=task.element_id, performer=actor, at=now,
-                               data=data)
+                               process_key=case.process_key, element_id=task.element_id, performer=actor,
+                               created_at=task.created_at, due_at=task.due_at, at=now, data=data)
         on_step_completed(work, case.id, case.process_key, task.element_id, spiff_task.data, actor, now)
         return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                           known=known, people=people, completed=_Completed(task_id, task.element_id, data, now),
