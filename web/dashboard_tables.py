@@ -55,14 +55,12 @@ def summary_table(sops: list[SopSummary]) -> Table:
 
 
 def own_table(own: list[tuple[SopSummary, PerformerFigures]]) -> Table:
-    headers = [gettext("SOP"), gettext("Langkah selesai"), gettext("Tepat waktu"), gettext("Median waktu kerja"),
-               gettext("Tugas dipegang sekarang")]
+    headers = [gettext("SOP"), gettext("Langkah selesai"), gettext("Tepat waktu"), gettext("Tugas dipegang sekarang")]
     return Table(
         "milik-saya", gettext("Pekerjaan saya"), headers,
-        [[s.name, str(p.completed), percent(p.on_time_rate), work_time(p.median_seconds), str(p.open_now)]
-         for s, p in own],
-        ["process_key", headers[1], gettext("Tepat waktu (0-1)"), gettext("Median waktu kerja (detik)"), headers[4]],
-        [[s.process_key, p.completed, p.on_time_rate, p.median_seconds, p.open_now] for s, p in own],
+        [[s.name, str(p.completed), percent(p.on_time_rate), str(p.open_now)] for s, p in own],
+        ["process_key", headers[1], gettext("Tepat waktu (0-1)"), headers[3]],
+        [[s.process_key, p.completed, p.on_time_rate, p.open_now] for s, p in own],
         {"type": "bar", "labels": [s.name for s, _ in own], "datasets": [
             {"label": gettext("Langkah selesai"), "data": [p.completed for _, p in own]}]} if own else None)
 
@@ -134,14 +132,12 @@ def trend_table(figures: SopFigures) -> Table:
 
 def people_table(people: list[PerformerFigures]) -> Table:
     headers = [gettext("Pelaksana"), gettext("Langkah selesai"), gettext("Tepat waktu"),
-               gettext("Median waktu kerja"), gettext("Tugas dipegang sekarang")]
+               gettext("Tugas dipegang sekarang")]
     return Table(
         "pelaksana", gettext("Beban kerja pelaksana"), headers,
-        [[p.full_name, str(p.completed), percent(p.on_time_rate), work_time(p.median_seconds), str(p.open_now)]
-         for p in people],
-        ["username", headers[0], headers[1], gettext("Tepat waktu (0-1)"), gettext("Median waktu kerja (detik)"),
-         headers[4]],
-        [[p.username, p.full_name, p.completed, p.on_time_rate, p.median_seconds, p.open_now] for p in people],
+        [[p.full_name, str(p.completed), percent(p.on_time_rate), str(p.open_now)] for p in people],
+        ["username", headers[0], headers[1], gettext("Tepat waktu (0-1)"), headers[3]],
+        [[p.username, p.full_name, p.completed, p.on_time_rate, p.open_now] for p in people],
         {"type": "bar", "labels": [p.full_name for p in people], "datasets": [
             {"label": gettext("Langkah selesai"), "data": [p.completed for p in people]},
             {"label": gettext("Tugas dipegang sekarang"), "data": [p.open_now for p in people]}]} if people else None)

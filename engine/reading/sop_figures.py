@@ -7,14 +7,13 @@ completed in, a case in the period it started (started) or ended (finished, canc
 """
 from __future__ import annotations
 
-import math
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import InvalidInput
@@ -106,18 +105,6 @@ def period_of(kind: str, year: int | None = None, number: int | None = None, fir
     return Period(kind, date(year, number, 1), following - timedelta(days=1))
 
 
-def median(values: Sequence[int]) -> float | None:
-    """The median of sorted ``values`` (the mean of the two middle ones for an even count)."""
-    return float(statistics.median(values)) if values else None
-
-
-def percentile(values: Sequence[int], share: float) -> int | None:
-    """The nearest-rank percentile of sorted ``values``: the smallest value at least ``share`` of them reach."""
-    if not values:
-        return None
-    return values[max(math.ceil(share * len(values)), 1) - 1]
-
-
 def rate(hits: int, of: int) -> float | None:
     return hits / of if of else None
 
@@ -182,14 +169,14 @@ class TrendPoint:
 
 @dataclass(frozen=True)
 class PerformerFigures:
-    """A person's work in one SOP: personal data (UU 27/2022), shown to them and their supervisors only."""
+    """A person's work in one SOP, counts only: personal data (UU 27/2022), shown to them and their
+    supervisors only."""
 
     username: str
     full_name: str
     completed: int
     on_time: int
     timed: int
-    median_seconds: float | None
     open_now: int  # tasks of the SOP they hold now
 
     @property
@@ -270,24 +257,24 @@ class SopFiguresReader:
                    ) -> list[PerformerFigures]:
         """Each person's steps of the SOP completed in the period, and the tasks they hold now; only
         ``usernames`` when given (the people the reader may see)."""
-        wanted = None if usernames is None else set(usernames)
+        wanted = None if usernames is None else sorted(set(usernames))
         if wanted is not None and not wanted:
             return []
         s = _STEPS.c
-        query = (select(s.performer, s.work_seconds, s.on_time)
-                 .where(s.process_key == process_key, s.completed_at >= period.start, s.completed_at < period.end)
-                 .order_by(s.performer, s.work_seconds))
+        where = [s.process_key == process_key, s.completed_at >= period.start, s.completed_at < period.end]
         held = (select(_TASKS.c.assignee, func.count()).where(
             _TASKS.c.state == "claimed", _TASKS.c.process_key == process_key).group_by(_TASKS.c.assignee))
         if wanted is not None:
-            query = query.where(s.performer.in_(sorted(wanted)))
-            held = held.where(_TASKS.c.assignee.in_(sorted(wanted)))
+            where.append(s.performer.in_(wanted))
+            held = held.where(_TASKS.c.assignee.in_(wanted))
+        hit = case((s.on_time.is_(True), 1), else_=0)
+        counted = (select(s.performer, func.count(), func.coalesce(func.sum(hit), 0), func.count(s.on_time))
+                   .where(*where).group_by(s.performer))
         with read_only_connection(self._sessions) as connection:
-            per_person: dict[str, list[tuple[int, bool | None]]] = defaultdict(list)
-            for performer, seconds, on_time in connection.execute(query):
-                per_person[performer].append((seconds, on_time))
-            open_now = {assignee: count for assignee, count in connection.execute(held) if assignee}
-            people = set(per_person) | set(open_now)
+            done = {performer: (count, int(hits), timed)
+                    for performer, count, hits, timed in connection.execute(counted)}
+            open_now: dict[str, int] = {assignee: count for assignee, count in connection.execute(held) if assignee}
+            people = set(done) | set(open_now)
             names: dict[str, str] = {}
             if people:
                 names = {username: name for username, name in connection.execute(
@@ -295,11 +282,9 @@ class SopFiguresReader:
                     .where(UserAccount.username.in_(sorted(people))))}
         result = []
         for username in sorted(people):
-            done = per_person.get(username, [])
-            result.append(PerformerFigures(
-                username, names.get(username, username), len(done), sum(1 for _, ok in done if ok),
-                sum(1 for _, ok in done if ok is not None), median([seconds for seconds, _ in done]),
-                open_now.get(username, 0)))
+            count, hits, timed = done.get(username, (0, 0, 0))
+            result.append(PerformerFigures(username, names.get(username, username), count, hits, timed,
+                                           open_now.get(username, 0)))
         return sorted(result, key=lambda p: (-p.completed, p.username))
 
     def own(self, username: str, period: Period) -> list[tuple[SopSummary, PerformerFigures]]:
@@ -326,41 +311,26 @@ class SopFiguresReader:
             func.count(case((c.started_at >= start, 1))),
             func.count(case((or_(c.ended_at.is_(None), c.ended_at >= end), 1))),
         ).where(c.process_key == process_key, c.started_at < end)).one()
-        rows = connection.execute(select(c.status, c.work_seconds, c.on_time).where(
-            c.process_key == process_key, c.ended_at >= start, c.ended_at < end)
-            .order_by(c.work_seconds)).all()
-        finished = [r for r in rows if r.status == "completed"]
-        work = [r.work_seconds for r in finished if r.work_seconds is not None]
-        return CaseCounts(started=started, finished=len(finished), open=open_,
-                          cancelled=sum(1 for r in rows if r.status == "cancelled"),
-                          on_time=sum(1 for r in finished if r.on_time), timed=sum(1 for r in finished
-                                                                                     if r.on_time is not None),
-                          median_seconds=median(work), p90_seconds=percentile(work, 0.9))
+        ended = distributions(connection, c.status, c.work_seconds, c.on_time,
+                              [c.process_key == process_key, c.ended_at >= start, c.ended_at < end])
+        done, cancelled = ended.get("completed", Distribution()), ended.get("cancelled", Distribution())
+        return CaseCounts(started=started, finished=done.count, open=open_, cancelled=cancelled.count,
+                          on_time=done.on_time, timed=done.timed, median_seconds=done.median, p90_seconds=done.p90)
 
     def _steps(self, connection: Connection, definition: ParsedDefinition, period: Period) -> list[StepFigures]:
         s = _STEPS.c
-        values: dict[str, list[int]] = defaultdict(list)
-        on_time: dict[str, int] = defaultdict(int)
-        timed: dict[str, int] = defaultdict(int)
-        for element_id, seconds, ok in connection.execute(
-                select(s.element_id, s.work_seconds, s.on_time)
-                .where(s.process_key == definition.process_key, s.completed_at >= period.start,
-                       s.completed_at < period.end)
-                .order_by(s.element_id, s.work_seconds)):
-            values[element_id].append(seconds)
-            if ok is not None:
-                timed[element_id] += 1
-                on_time[element_id] += ok
-        order = list(definition.user_tasks) + sorted(set(values) - set(definition.user_tasks))
+        done = distributions(connection, s.element_id, s.work_seconds, s.on_time, [
+            s.process_key == definition.process_key, s.completed_at >= period.start, s.completed_at < period.end])
+        order: list[str] = list(definition.user_tasks) + sorted(set(done) - set(definition.user_tasks))
         steps = []
         for element_id in order:
             meta = definition.user_tasks.get(element_id)
-            done = values.get(element_id, [])
+            figures = done.get(element_id, Distribution())
             steps.append(StepFigures(
                 element_id, meta.name if meta else element_id,
                 meta.mutu_baku.get("langkah", element_id) if meta else element_id,
                 meta.mutu_baku.get("waktu", "") if meta else "", meta.mutu_baku.get("waktu_iso") if meta else None,
-                len(done), on_time[element_id], timed[element_id], median(done), percentile(done, 0.9)))
+                figures.count, figures.on_time, figures.timed, figures.median, figures.p90))
         return steps
 
     def _flows(self, connection: Connection, definition: ParsedDefinition, period: Period) -> list[FlowFigures]:
@@ -383,20 +353,63 @@ class SopFiguresReader:
         return result
 
     def _trend(self, connection: Connection, process_key: str, period: Period) -> list[TrendPoint]:
+        """Per month of the period, in one query: the month is found by comparing the end with the months'
+        first instants (WITA), the same on every backend."""
         c = _CASES.c
-        by_month: dict[date, list[tuple[int | None, bool | None]]] = defaultdict(list)
-        for ended_at, seconds, ok in connection.execute(
-                select(c.ended_at, c.work_seconds, c.on_time)
-                .where(c.process_key == process_key, c.status == "completed", c.ended_at >= period.start,
-                       c.ended_at < period.end)):
-            by_month[ended_at.astimezone(WITA).date().replace(day=1)].append((seconds, ok))
-        points = []
-        for month in period.months():
-            rows = by_month.get(month, [])
-            work = sorted(seconds for seconds, _ in rows if seconds is not None)
-            points.append(TrendPoint(month, len(rows), sum(1 for _, ok in rows if ok),
-                                     sum(1 for _, ok in rows if ok is not None), median(work)))
-        return points
+        months = period.months()
+        starts = [datetime.combine(month, time(0), WITA) for month in months[1:]]
+        month_of = case(*[(c.ended_at < start, index) for index, start in enumerate(starts)],
+                        else_=len(months) - 1) if starts else literal(0)
+        done = distributions(connection, month_of, c.work_seconds, c.on_time, [
+            c.process_key == process_key, c.status == "completed", c.ended_at >= period.start,
+            c.ended_at < period.end])
+        return [TrendPoint(month, found.count, found.on_time, found.timed, found.median)
+                for index, month in enumerate(months) for found in [done.get(index, Distribution())]]
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Of one group of rows: how many, how many on time of how many timed, the median and 90th percentile."""
+
+    count: int = 0
+    on_time: int = 0
+    timed: int = 0
+    median: float | None = None
+    p90: int | None = None
+
+
+def distributions(connection: Connection, group: Any, value: Any, on_time: Any,
+                  where: Sequence[Any]) -> dict[Any, Distribution]:
+    """Per value of ``group``: the rows matching ``where`` counted and their ``value`` ranked by the database
+    (window functions, on SQLite and PostgreSQL alike); only the middle and 90th-percentile rows come back,
+    so the cost stays in the database's sort however many rows the period holds. The median of an even count
+    is the mean of the two middle values; the 90th percentile is the nearest rank (the
+    smallest value that at least 90% of the rows reach)."""
+    hit = case((on_time.is_(True), 1), else_=0)
+    ranked = select(
+        group.label("g"), value.label("v"),
+        func.row_number().over(partition_by=group, order_by=value).label("rn"),
+        func.count().over(partition_by=group).label("n"),
+        func.sum(hit).over(partition_by=group).label("hits"),
+        func.count(on_time).over(partition_by=group).label("timed"),
+    ).where(*where).subquery()
+    n = ranked.c.n
+    low, high, p90 = (n + 1) // 2, (n + 2) // 2, (n * 9 + 9) // 10
+    rows = connection.execute(select(ranked.c.g, ranked.c.v, ranked.c.rn, n, ranked.c.hits, ranked.c.timed)
+                              .where(or_(ranked.c.rn == low, ranked.c.rn == high, ranked.c.rn == p90))).all()
+    found: dict[Any, dict[str, Any]] = {}
+    for g, v, rn, count, hits, timed in rows:
+        entry = found.setdefault(g, {"count": count, "on_time": int(hits or 0), "timed": timed, "middle": {}})
+        if rn in ((count + 1) // 2, (count + 2) // 2):
+            entry["middle"][rn] = v
+        if rn == (count * 9 + 9) // 10:
+            entry["p90"] = v
+    result = {}
+    for g, entry in found.items():
+        middle = [v for v in entry["middle"].values() if v is not None]
+        result[g] = Distribution(entry["count"], entry["on_time"], entry["timed"],
+                                 sum(middle) / len(middle) if middle else None, entry.get("p90"))
+    return result
 
 
 def back_edges(flows: dict[tuple[str, str], tuple[str | None, str]]) -> set[str]:

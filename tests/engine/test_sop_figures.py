@@ -175,7 +175,10 @@ def test_figures_equal_the_times_the_cases_were_given(two_sops, clock, period):
                                             for c in finished if c.ended)
         case_seconds = [worked(c.started, c.ended) for c in finished if c.ended]
         assert figures.cases.median_seconds == (statistics.median(case_seconds) if case_seconds else None)
-        assert sum(p.finished for p in figures.trend) == len(finished)
+        assert [(p.month, p.finished, p.on_time) for p in figures.trend] == [
+            (month, len(ended), sum(within_limit(c.started, c.ended, LIMITS[sop]["case"]) for c in ended))
+            for month in period.months()
+            for ended in [[c for c in finished if c.ended and c.ended.astimezone(WITA).date().replace(day=1) == month]]]
         performers = {p.username: p.completed for p in two_sops.figures.performers(sop, period)}
         assert performers == {name: sum(s.performer == name for s in mine)
                               for name in {s.performer for s in mine}}
