@@ -48,6 +48,7 @@ from engine.runtime.case_migration import CaseMigrator
 from engine.runtime.drafts import Drafts
 from engine.runtime.comments import Comments
 from engine.runtime.registration import Registrations
+from engine.runtime.figures_rebuild import FigureRebuilder
 from engine.runtime.incidents import Incidents
 from engine.runtime.runner import Runner
 from engine.runtime.search_reindex import SearchReindexer
@@ -119,6 +120,7 @@ class Alur:
     dc_access: DcAccessRegister  # the data-center access register (SOP-04), open visits for the Pengawas
     figures: SopFiguresReader  # figures per SOP and period (dashboard, monitoring and evaluation)
     dashboard: Dashboard  # the management dashboard as one person may see it
+    figure_rebuild: FigureRebuilder  # the dashboard's figures of cases from before them
 
     def close(self) -> None:
         self.db.dispose()
@@ -186,4 +188,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         search_index=SearchReindexer(sessions, forms), saved_filters=SavedFilters(sessions, clock),
         server_assets=ServerAssetRegister(sessions, clock), dc_access=DcAccessRegister(sessions, clock),
         figures=figures, dashboard=Dashboard(make_read_sessions(db), figures, permissions, read_log),
+        figure_rebuild=FigureRebuilder(sessions, definitions, calendar),
     )

@@ -15,10 +15,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from engine.errors import InvalidInput
-from engine.persistence.models import AuditEvent
+from engine.persistence.models import AuditEvent, CaseFigure, FlowFigure, StepFigure
 from engine.reading.sop_figures import back_edges, period_of
 from engine.worktime.work_calendar import WorkCalendar
 
@@ -238,3 +238,20 @@ def test_rework_is_the_flow_back_into_a_loop():
              ("periksa", "setuju"): ("f4", ""), ("setuju", "gabung"): ("f5", "Tidak"),
              ("setuju", "selesai"): ("f6", "Ya")}
     assert back_edges(flows) == {"f5"}
+
+
+def test_figures_of_cases_from_before_them_are_rebuilt_alike(two_sops, clock):
+    """``alur figures rebuild``: emptied tables filled again from the cases, their tasks and decisions."""
+    run_cases(two_sops, clock)
+    period = period_of("semester", 2026, 2)
+    before = [two_sops.figures.figures(sop, period) for sop in ("uji_loop", "uji_dua")]
+    people = two_sops.figures.performers("uji_loop", period)
+    with two_sops.db.begin() as connection:
+        for table in (FlowFigure, StepFigure, CaseFigure):
+            connection.execute(delete(table.__table__))
+    assert two_sops.figures.figures("uji_loop", period).cases.started == 0
+    rebuilt = two_sops.figure_rebuild.fill_missing(batch=7)
+    assert rebuilt.cases == 26 and rebuilt.steps > 26 and rebuilt.flows > 0
+    assert [two_sops.figures.figures(sop, period) for sop in ("uji_loop", "uji_dua")] == before
+    assert two_sops.figures.performers("uji_loop", period) == people
+    assert two_sops.figure_rebuild.fill_missing() == type(rebuilt)(0, 0, 0)  # nothing twice
