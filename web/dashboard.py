@@ -57,7 +57,7 @@ def sop_csv(process_key: str, table: str) -> Response:
         raise NotFound(f"Tabel dasbor tidak dikenal: {table}", table=table)
     period = _period()
     page = current_alur().dashboard.sop(current_user.username, frozenset(current_user.roles), process_key, period,
-                                        request.remote_addr)
+                                        request.remote_addr, with_people=table == "pelaksana")
     return _csv(_sop_tables(page)[table], period, process_key)
 
 

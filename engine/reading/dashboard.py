@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.read_log import ReadLog
-from engine.errors import PermissionDenied
+from engine.errors import DefinitionNotFound, PermissionDenied
 from engine.modeling.parser import ParsedDefinition
 from engine.permissions import Permissions
 from engine.persistence.db import read_only_connection
@@ -47,28 +47,28 @@ class Dashboard:
                              self._figures.own(username, period))
 
     def sop(self, username: str, roles: Set[str], process_key: str, period: Period,
-            remote_addr: str | None = None) -> DashboardSop:
-        """One SOP's figures, with the people the reader may see; a read of others' figures is logged.
+            remote_addr: str | None = None, with_people: bool = True) -> DashboardSop:
+        """One SOP's figures, with the people the reader may see (``with_people``); a read of others'
+        figures is logged.
 
         :raises DefinitionNotFound: the SOP was never deployed
         :raises PermissionDenied: the reader oversees no step of this SOP
         """
-        figures = self._figures.figures(process_key, period)
-        definition = next(d for _, d in self._figures.latest([process_key]))
-        if not self._may.oversees_sop(task_roles(definition), roles):
+        found = self._figures.latest([process_key])
+        if not found:
+            raise DefinitionNotFound(f"Proses '{process_key}' belum di-deploy", process_key=process_key)
+        if not self._may.oversees_sop(task_roles(found[0][1]), roles):
             raise PermissionDenied("Dasbor SOP ini hanya untuk atasan pelaksananya dan pengawas SOP",
                                    process_key=process_key)
+        figures = self._figures.figures(process_key, period)
+        if not with_people:
+            return DashboardSop(figures, [])
         everyone = self._figures.performers(process_key, period)
         held = self._roles_of([p.username for p in everyone])
         people = [p for p in everyone if self._may.sees_person(username, roles, p.username, held[p.username])]
         others = [p.username for p in people if p.username != username]
         self._read_log.record_figures_read(username, process_key, period.key, others, remote_addr)
         return DashboardSop(figures, people)
-
-    def may_open(self, roles: Set[str], process_key: str) -> bool:
-        """Whether the reader's roles oversee the SOP (its figures page and downloads)."""
-        found = self._figures.latest([process_key])
-        return bool(found) and self._may.oversees_sop(task_roles(found[0][1]), roles)
 
     def _roles_of(self, usernames: list[str]) -> dict[str, set[str]]:
         held: dict[str, set[str]] = defaultdict(set)

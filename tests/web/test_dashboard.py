@@ -32,6 +32,14 @@ def _figures_events(alur):
             select(AuditEvent).where(AuditEvent.event_type == "performer_figures_viewed").order_by(AuditEvent.id))]
 
 
+def test_the_kabid_s_download_of_people_is_logged(seeded, client):
+    login(client, "pejabat_administrator_tik")
+    rows = list(csv.reader(io.StringIO(client.get(f"/dasbor/sop/{NETWORK}/pelaksana.csv" + YEAR)
+                                       .text.lstrip("\ufeff"))))
+    assert sorted(r[0] for r in rows[1:]) == sorted(STAFF)
+    assert [people["people"] for _, people in _figures_events(seeded)] == [sorted(STAFF)]
+
+
 def test_the_kabid_sees_the_sops_and_the_people_under_them(seeded, client):
     login(client, "pejabat_administrator_tik")
     home = client.get("/dasbor" + YEAR)
@@ -81,6 +89,9 @@ def test_the_csv_equals_the_figures(seeded, client):
     assert [float(r[7]) if r[7] else None for r in rows[1:]] == [s.median_seconds for s in figures.steps]
     flows = list(csv.reader(io.StringIO(client.get(f"/dasbor/sop/{NETWORK}/alur.csv" + YEAR).text.lstrip("\ufeff"))))
     assert sum(int(r[5]) for r in flows[1:]) == sum(f.taken for f in figures.flows) > 0
+    assert _figures_events(seeded) == []  # no one's own figures in these
+    people = client.get(f"/dasbor/sop/{NETWORK}/pelaksana.csv" + YEAR)
+    assert [r[0] for r in list(csv.reader(io.StringIO(people.text.lstrip("\ufeff"))))[1:]] == []  # supervises none
 
 
 @pytest.mark.parametrize("query", ["?periode=minggu", "?periode=bulan&ke=13", "?periode=tahun&tahun=abc",
