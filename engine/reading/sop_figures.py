@@ -380,35 +380,29 @@ class Distribution:
 
 def distributions(connection: Connection, group: Any, value: Any, on_time: Any,
                   where: Sequence[Any]) -> dict[Any, Distribution]:
-    """Per value of ``group``: the rows matching ``where`` counted and their ``value`` ranked by the database
-    (window functions, on SQLite and PostgreSQL alike); only the middle and 90th-percentile rows come back,
-    so the cost stays in the database's sort however many rows the period holds. The median of an even count
-    is the mean of the two middle values; the 90th percentile is the nearest rank (the
-    smallest value that at least 90% of the rows reach)."""
+    """Per value of ``group``: the rows matching ``where`` counted (one aggregate query), then their
+    ``value`` ranked by the database (a window function, on SQLite and PostgreSQL alike) and only the
+    middle and 90th-percentile rows of each group fetched, so the cost stays in the database however many
+    rows the period holds. The median of an even count is the mean of the two middle values; the 90th
+    percentile is the nearest rank (the smallest value that at least 90% of the rows reach)."""
     hit = case((on_time.is_(True), 1), else_=0)
-    ranked = select(
-        group.label("g"), value.label("v"),
-        func.row_number().over(partition_by=group, order_by=value).label("rn"),
-        func.count().over(partition_by=group).label("n"),
-        func.sum(hit).over(partition_by=group).label("hits"),
-        func.count(on_time).over(partition_by=group).label("timed"),
-    ).where(*where).subquery()
-    n = ranked.c.n
-    low, high, p90 = (n + 1) // 2, (n + 2) // 2, (n * 9 + 9) // 10
-    rows = connection.execute(select(ranked.c.g, ranked.c.v, ranked.c.rn, n, ranked.c.hits, ranked.c.timed)
-                              .where(or_(ranked.c.rn == low, ranked.c.rn == high, ranked.c.rn == p90))).all()
-    found: dict[Any, dict[str, Any]] = {}
-    for g, v, rn, count, hits, timed in rows:
-        entry = found.setdefault(g, {"count": count, "on_time": int(hits or 0), "timed": timed, "middle": {}})
-        if rn in ((count + 1) // 2, (count + 2) // 2):
-            entry["middle"][rn] = v
-        if rn == (count * 9 + 9) // 10:
-            entry["p90"] = v
+    counts = {g: (n, int(hits or 0), timed) for g, n, hits, timed in connection.execute(
+        select(group, func.count(), func.sum(hit), func.count(on_time)).where(*where).group_by(group))}
+    if not counts:
+        return {}
+    ranks = {g: {(n + 1) // 2, (n + 2) // 2, (n * 9 + 9) // 10} for g, (n, _, _) in counts.items()}
+    ranked = select(group.label("g"), value.label("v"),
+                    func.row_number().over(partition_by=group, order_by=value).label("rn")).where(*where).subquery()
+    wanted = or_(*[and_(ranked.c.g == g, ranked.c.rn.in_(sorted(rows))) for g, rows in ranks.items()])
+    at: dict[Any, dict[int, Any]] = {}
+    for g, v, rn in connection.execute(select(ranked.c.g, ranked.c.v, ranked.c.rn).where(wanted)):
+        at.setdefault(g, {})[rn] = v
     result = {}
-    for g, entry in found.items():
-        middle = [v for v in entry["middle"].values() if v is not None]
-        result[g] = Distribution(entry["count"], entry["on_time"], entry["timed"],
-                                 sum(middle) / len(middle) if middle else None, entry.get("p90"))
+    for g, (n, hits, timed) in counts.items():
+        values = at.get(g, {})
+        middle = [values[rn] for rn in {(n + 1) // 2, (n + 2) // 2} if values.get(rn) is not None]
+        result[g] = Distribution(n, hits, timed, sum(middle) / len(middle) if middle else None,
+                                 values.get((n * 9 + 9) // 10))
     return result
 
 
