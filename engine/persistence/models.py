@@ -638,7 +638,7 @@ class StepFigure(Base):
         # Covers every dashboard query of an SOP and period (steps, their ranks, performers' counts).
         Index("ix_step_figure_sop", "process_key", "completed_at", "element_id", "work_seconds", "on_time",
               "performer"),
-        Index("ix_step_figure_performer", "performer", "completed_at"),
+        Index("ix_step_figure_performer", "performer", "completed_at", "process_key"),  # a person's own figures
     )
 
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # human_task.id

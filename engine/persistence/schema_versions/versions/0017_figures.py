@@ -49,7 +49,8 @@ def upgrade() -> None:
     op.create_index('ix_step_figure_sop', 'step_figure',
                     ['process_key', 'completed_at', 'element_id', 'work_seconds', 'on_time', 'performer'],
                     unique=False)
-    op.create_index('ix_step_figure_performer', 'step_figure', ['performer', 'completed_at'], unique=False)
+    op.create_index('ix_step_figure_performer', 'step_figure', ['performer', 'completed_at', 'process_key'],
+                    unique=False)
     op.create_table('flow_figure',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=False),
