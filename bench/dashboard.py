@@ -20,7 +20,7 @@ from engine.bootstrap import Alur, open_alur
 from engine.config import PROJECT_ROOT, Settings
 from engine.persistence.db import make_engine
 from engine.persistence.models import CaseFigure, FlowFigure, ProcessInstance, StepFigure
-from engine.reading.sop_figures import back_edges
+from engine.reading.ranks import back_edges
 
 CASES = 100_000
 CHUNK = 5_000

@@ -90,8 +90,9 @@ from engine.registers.server_assets import STATUSES as SERVER_STATUSES, TEXT_FIE
 from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN
 from engine.reading.search_statements import COUNT_CAP
 from engine.reading.dashboard import DashboardSop
-from engine.reading.sop_figures import (CaseCounts, FlowFigures, PerformerFigures, Period, SopFigures, SopSummary,
-                                       StepFigures, TrendPoint, period_of)
+from engine.reading.periods import Period, period_of
+from engine.reading.sop_figures import (CaseCounts, FlowFigures, PerformerFigures, SopFigures, SopSummary, StepFigures,
+                                       TrendPoint)
 from engine.reading.search import CASE_STATES, DEFAULT_SORT, SORTS, Search, parse_search
 from engine.reading.search import MAX_TEXT as MAX_SEARCH_TEXT, MAX_WORDS as MAX_SEARCH_WORDS
 from engine.runtime.attachments import PREVIEW_TYPES, AttachmentView, UploadTarget

@@ -151,7 +151,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     opds = OpdService(sessions, clock)
     catalog = ProcessCatalog(sessions, definitions, roles)
     sop_identities = SopIdentities(sessions, clock)
-    figures = SopFiguresReader(make_read_sessions(db), definitions, clock)
+    figures = SopFiguresReader(make_read_sessions(db), definitions)
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
         definitions=definitions,

@@ -16,7 +16,8 @@ from engine.modeling.parser import ParsedDefinition
 from engine.permissions import Permissions
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import UserAccount, UserRole
-from engine.reading.sop_figures import PerformerFigures, Period, SopFigures, SopFiguresReader, SopSummary
+from engine.reading.periods import Period
+from engine.reading.sop_figures import PerformerFigures, SopFigures, SopFiguresReader, SopSummary
 
 
 @dataclass(frozen=True)

@@ -9,24 +9,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy import Connection, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.errors import InvalidInput
 from engine.modeling.definitions import DefinitionStore
 from engine.modeling.parser import ParsedDefinition
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.persistence.models import (CaseFigure, FlowFigure, HumanTask, ProcessDefinition, StepFigure,
                                        UserAccount)
-from engine.worktime.clock import Clock, utcnow
+from engine.reading.periods import Period
+from engine.reading.ranks import Distribution, back_edges, distributions
 from engine.worktime.work_calendar import WITA
 
-PERIOD_KINDS = ("month", "semester", "year", "custom")
-MAX_CUSTOM_DAYS = 3 * 366
 SLOWEST = 5
 
 _CASES = CaseFigure.__table__
@@ -34,75 +31,6 @@ _STEPS = StepFigure.__table__
 _FLOWS = FlowFigure.__table__
 _TASKS = HumanTask.__table__
 _DEFINITIONS = ProcessDefinition.__table__
-
-
-@dataclass(frozen=True)
-class Period:
-    """WITA days ``first_day`` to ``last_day``, both included."""
-
-    kind: str
-    first_day: date
-    last_day: date
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first_day, time(0), WITA)
-
-    @property
-    def end(self) -> datetime:
-        """The instant after the period (exclusive)."""
-        return datetime.combine(self.last_day + timedelta(days=1), time(0), WITA)
-
-    @property
-    def key(self) -> str:
-        """A short stable name: 2026-03, 2026-S1, 2026, 2026-01-05..2026-02-10."""
-        if self.kind == "month":
-            return f"{self.first_day:%Y-%m}"
-        if self.kind == "semester":
-            return f"{self.first_day.year}-S{1 if self.first_day.month == 1 else 2}"
-        if self.kind == "year":
-            return str(self.first_day.year)
-        return f"{self.first_day.isoformat()}..{self.last_day.isoformat()}"
-
-    def months(self) -> list[date]:
-        """The first day of every month the period touches, in order (the trend's points)."""
-        months, cursor = [], self.first_day.replace(day=1)
-        while cursor <= self.last_day:
-            months.append(cursor)
-            cursor = (cursor + timedelta(days=32)).replace(day=1)
-        return months
-
-
-def period_of(kind: str, year: int | None = None, number: int | None = None, first_day: date | None = None,
-              last_day: date | None = None) -> Period:
-    """A month (``number`` 1-12), a semester (1: January-June, 2: July-December), a year, or custom days.
-
-    :raises InvalidInput: an unknown kind, a month or semester out of range, a custom period without
-        both days, ending before it starts or longer than three years
-    """
-    if kind not in PERIOD_KINDS:
-        raise InvalidInput(f"Jenis periode tidak dikenal: {kind}", field="periode")
-    if kind == "custom":
-        if first_day is None or last_day is None:
-            raise InvalidInput("Periode khusus memerlukan tanggal awal dan akhir", field="dari")
-        if last_day < first_day:
-            raise InvalidInput("Tanggal akhir periode sebelum tanggal awalnya", field="sampai")
-        if (last_day - first_day).days > MAX_CUSTOM_DAYS:
-            raise InvalidInput("Periode khusus paling lama tiga tahun", field="sampai")
-        return Period(kind, first_day, last_day)
-    if year is None or not 2000 <= year <= 2200:
-        raise InvalidInput("Tahun periode tidak sah", field="tahun")
-    if kind == "year":
-        return Period(kind, date(year, 1, 1), date(year, 12, 31))
-    if kind == "semester":
-        if number not in (1, 2):
-            raise InvalidInput("Semester harus 1 atau 2", field="ke")
-        return Period(kind, date(year, 1, 1), date(year, 6, 30)) if number == 1 else \
-            Period(kind, date(year, 7, 1), date(year, 12, 31))
-    if number is None or not 1 <= number <= 12:
-        raise InvalidInput("Bulan harus 1 sampai 12", field="ke")
-    following = date(year + (number == 12), number % 12 + 1, 1)
-    return Period(kind, date(year, number, 1), following - timedelta(days=1))
 
 
 def rate(hits: int, of: int) -> float | None:
@@ -212,10 +140,9 @@ class SopFiguresReader:
     """Figures per SOP and period. Who may see which SOP and person is decided by the caller with
     ``engine.permissions``; per-person reads are logged by ``engine.audit.read_log``."""
 
-    def __init__(self, sessions: sessionmaker[Session], definitions: DefinitionStore, clock: Clock = utcnow) -> None:
+    def __init__(self, sessions: sessionmaker[Session], definitions: DefinitionStore) -> None:
         self._sessions = sessions
         self._definitions = definitions
-        self._clock = clock
 
     def latest(self, process_keys: Iterable[str] | None = None) -> list[tuple[int, ParsedDefinition]]:
         """The latest deployed version of each process (of ``process_keys``, else all), by key."""
@@ -365,73 +292,3 @@ class SopFiguresReader:
             c.ended_at < period.end])
         return [TrendPoint(month, found.count, found.on_time, found.timed, found.median)
                 for index, month in enumerate(months) for found in [done.get(index, Distribution())]]
-
-
-@dataclass(frozen=True)
-class Distribution:
-    """Of one group of rows: how many, how many on time of how many timed, the median and 90th percentile."""
-
-    count: int = 0
-    on_time: int = 0
-    timed: int = 0
-    median: float | None = None
-    p90: int | None = None
-
-
-def distributions(connection: Connection, group: Any, value: Any, on_time: Any,
-                  where: Sequence[Any]) -> dict[Any, Distribution]:
-    """Per value of ``group``: the rows matching ``where`` counted (one aggregate query), then their
-    ``value`` ranked by the database (a window function, on SQLite and PostgreSQL alike) and only the
-    middle and 90th-percentile rows of each group fetched, so the cost stays in the database however many
-    rows the period holds. The median of an even count is the mean of the two middle values; the 90th
-    percentile is the nearest rank (the smallest value that at least 90% of the rows reach)."""
-    hit = case((on_time.is_(True), 1), else_=0)
-    counts = {g: (n, int(hits or 0), timed) for g, n, hits, timed in connection.execute(
-        select(group, func.count(), func.sum(hit), func.count(on_time)).where(*where).group_by(group))}
-    if not counts:
-        return {}
-    ranks = {g: {(n + 1) // 2, (n + 2) // 2, (n * 9 + 9) // 10} for g, (n, _, _) in counts.items()}
-    ranked = select(group.label("g"), value.label("v"),
-                    func.row_number().over(partition_by=group, order_by=value).label("rn")).where(*where).subquery()
-    wanted = or_(*[and_(ranked.c.g == g, ranked.c.rn.in_(sorted(rows))) for g, rows in ranks.items()])
-    at: dict[Any, dict[int, Any]] = {}
-    for g, v, rn in connection.execute(select(ranked.c.g, ranked.c.v, ranked.c.rn).where(wanted)):
-        at.setdefault(g, {})[rn] = v
-    result = {}
-    for g, (n, hits, timed) in counts.items():
-        values = at.get(g, {})
-        middle = [values[rn] for rn in {(n + 1) // 2, (n + 2) // 2} if values.get(rn) is not None]
-        result[g] = Distribution(n, hits, timed, sum(middle) / len(middle) if middle else None,
-                                 values.get((n * 9 + 9) // 10))
-    return result
-
-
-def back_edges(flows: dict[tuple[str, str], tuple[str | None, str]]) -> set[str]:
-    """The flows that lead back into a loop of steps already passed (rework), by flow id: the back
-    edges of a depth-first walk from the start events (the nodes no flow enters)."""
-    graph: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-    for (source, target), (flow_id, _) in flows.items():
-        graph[source].append((target, flow_id))
-    entered = {target for _, target in flows}
-    back: set[str] = set()
-    state: dict[str, int] = {}  # 1: on the walk's path, 2: done
-    for root in [node for node in graph if node not in entered]:
-        if root in state:
-            continue
-        state[root] = 1
-        stack = [(root, iter(graph[root]))]
-        while stack:
-            node, edges = stack[-1]
-            step = next(edges, None)
-            if step is None:
-                state[node] = 2
-                stack.pop()
-                continue
-            target, flow_id = step
-            if state.get(target) == 1:
-                if flow_id:
-                    back.add(flow_id)
-            elif target not in state:
-                state[target] = 1
-                stack.append((target, iter(graph[target])))
-    return back

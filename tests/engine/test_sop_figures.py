@@ -19,7 +19,8 @@ from sqlalchemy import delete, func, select
 
 from engine.errors import InvalidInput
 from engine.persistence.models import AuditEvent, CaseFigure, FlowFigure, StepFigure
-from engine.reading.sop_figures import back_edges, period_of
+from engine.reading.periods import period_of
+from engine.reading.ranks import back_edges
 from engine.worktime.work_calendar import WorkCalendar
 
 from engine_helpers import add_users
