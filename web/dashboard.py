@@ -77,10 +77,15 @@ def _csv(table: Table, period: Period, process_key: str | None = None) -> Respon
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(table.csv_headers)
-    writer.writerows(table.csv_rows)
+    writer.writerows([[_cell(value) for value in row] for row in table.csv_rows])
     name = "-".join(part for part in ("dasbor", process_key, table.name, period.key.replace("..", "_")) if part)
     return current_app.response_class("\ufeff" + out.getvalue(), mimetype="text/csv",
                                       headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def _cell(value: object) -> object:
+    """A text that a spreadsheet would run as a formula (a name starting with "=") is kept as text."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
 
 
 def _period() -> Period:

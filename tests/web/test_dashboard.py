@@ -115,3 +115,12 @@ def test_the_dashboard_in_english(seeded, client):
     page = client.get(f"/dasbor/sop/{NETWORK}{YEAR}&lang=en")
     assert page.status_code == 200
     assert "Heatmap on the diagram" in page.text and "Download CSV" in page.text
+
+
+def test_a_name_is_never_a_formula_in_the_csv(seeded, client):
+    seeded.users.add_user("rumus", "=HYPERLINK(\"http://x\")", "kata-sandi-panjang-1", {"pengelola_ti"})
+    fill_figures(seeded, [NETWORK], 3, datetime(2026, 3, 2, tzinfo=UTC), 20, ["rumus"], first_id=2_000_000)
+    login(client, "pejabat_administrator_tik")
+    rows = list(csv.reader(io.StringIO(client.get(f"/dasbor/sop/{NETWORK}/pelaksana.csv" + YEAR)
+                                       .text.lstrip("\ufeff"))))
+    assert ["rumus", "'=HYPERLINK(\"http://x\")"] == [r[:2] for r in rows if r[0] == "rumus"][0]
