@@ -24,6 +24,8 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf web/static/vendor/bpmn-js && mkdir -p web/static/vendor
 	cp -r node_modules/bpmn-js/dist web/static/vendor/bpmn-js
+	rm -rf web/static/vendor/chart.js && mkdir -p web/static/vendor/chart.js
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md web/static/vendor/chart.js/
 	touch $(NODE_STAMP)
 
 # The process owners' modeler (bpmn-js + properties panel + the Alur group), bundled by esbuild (gitignored).

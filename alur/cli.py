@@ -30,6 +30,7 @@ def _init(alur: Alur, args: argparse.Namespace) -> int:
         print(f"audit signing key {'created' if key[1] else 'kept'}: {key[0]} (keep it outside the database and "
               f"its backups; checkpoints also go to {alur.checkpoints.directory})")
     _search_reindex(alur, args)
+    _figures_rebuild(alur, args)
     if args.deploy:  # seed: never replace a version deployed since (e.g. from the modeler)
         for result in alur.deployer.seed_directory(alur.settings.processes_dir, args.actor):
             print(f"{result.process_key} v{result.version} {'deployed' if result.created else 'unchanged'}")
@@ -40,6 +41,13 @@ def _search_reindex(alur: Alur, _args: argparse.Namespace) -> int:
     indexed = alur.search_index.reindex_unindexed()
     if indexed:
         print(f"search index: {indexed} case(s) indexed")
+    return 0
+
+
+def _figures_rebuild(alur: Alur, _args: argparse.Namespace) -> int:
+    rebuilt = alur.figure_rebuild.fill_missing()
+    if rebuilt.cases:
+        print(f"dashboard figures: {rebuilt.cases} case(s), {rebuilt.steps} step(s), {rebuilt.flows} decision(s)")
     return 0
 
 
@@ -212,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", help="the search index").add_subparsers(dest="search_command", required=True)
     p = search.add_parser("reindex", help="index the cases from before the search index")
     p.set_defaults(handler=_search_reindex)
+    figures = sub.add_parser("figures", help="the dashboard's figures").add_subparsers(dest="figures_command",
+                                                                                      required=True)
+    p = figures.add_parser("rebuild", help="fill the figures of the cases from before them")
+    p.set_defaults(handler=_figures_rebuild)
 
     add_audit_commands(sub)
     add_backup_commands(sub)

@@ -17,13 +17,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import baseline, completion, http, inbox, search, sops
+from bench import baseline, completion, dashboard, http, inbox, search, sops
 from bench.common import database, postgres_available
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-SECTIONS = ("completion", "sops", "http", "inbox", "search")
+SECTIONS = ("completion", "sops", "http", "inbox", "search", "dashboard")
 
 
 def run(quick: bool, only: str | None = None, passes: list[int] | None = None, search_rows: list[int] | None = None,
@@ -41,6 +41,7 @@ def run(quick: bool, only: str | None = None, passes: list[int] | None = None, s
     results["naive_json"] = baseline.naive_json_per_step()
     results["completion"], results["inbox"], results["sops"], results["http"] = {}, {}, {}, {}
     results["search"] = {}
+    results["dashboard"] = {}
     for backend in backends:
         results["load"][backend] = os.getloadavg()[0]
         for rows in search_rows if "search" in sections else []:
@@ -56,6 +57,11 @@ def run(quick: bool, only: str | None = None, passes: list[int] | None = None, s
                 row = completion.completion_latency(url, k)
             row["raw_median_ms"] = statistics.mean([before, baseline.raw_in_memory(1500)["median_ms"]])
             results["completion"][f"{backend}:{k}"] = row
+        if "dashboard" in sections:
+            cases = 10_000 if quick else dashboard.CASES
+            print(f"dashboard page {backend} cases={cases} ...", flush=True)
+            with database(backend) as url:
+                results["dashboard"][backend] = dashboard.dashboard_latency(url, cases)
         if "sops" in sections:
             print(f"whole-case throughput per SOP {backend} ...", flush=True)
             with database(backend) as url:
@@ -136,6 +142,14 @@ def summary(results: dict) -> str:
                          f"{value['median_ms']:.3f} ms | "
                          f"{value['p95_ms']:.3f} ms | {value['median_ms'] / raw:.1f}× | "
                          f"{'p95 < 10 ms' if big else ''} | {_yes(value['p95_ms'] < 10) if big else ''} |")
+    for backend, value in results.get("dashboard", {}).items():
+        for name in ("SOP page, a year", "SOP page, a semester", "overview, a year"):
+            row = value[name]
+            big = value["cases"] >= dashboard.CASES
+            lines.append(f"| dashboard {name} (Kabid, rendered with its charts' data), {value['cases']:,} finished "
+                         f"cases of {value['sops']} SOPs over 4 years ({value['steps']:,} step rows) | {backend} | "
+                         f"{row['median_ms']:.1f} ms | {row['p95_ms']:.1f} ms | {row['median_ms'] / raw:.1f}× | "
+                         f"{'< 300 ms' if big else ''} | {_yes(row['median_ms'] < 300) if big else ''} |")
     for backend, per_sop in results["sops"].items():
         for key, value in per_sop.items():
             lines.append(f"| whole case {key}: {value['steps_per_case']:.0f} steps with data and documents, "

@@ -95,6 +95,10 @@ from engine.registers.pickers import OPTIONS_KEY as SERVER_OPTIONS_KEY
 from engine.registers.server_assets import STATUSES as SERVER_STATUSES, TEXT_FIELDS as SERVER_FIELDS, ServerAssetView
 from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN
 from engine.reading.search_statements import COUNT_CAP, SAVED_COUNT_CAP
+from engine.reading.dashboard import DashboardSop
+from engine.reading.periods import Period, period_of
+from engine.reading.sop_figures import (CaseCounts, FlowFigures, PerformerFigures, SopFigures, SopSummary, StepFigures,
+                                       TrendPoint)
 from engine.reading.search import CASE_STATES, DEFAULT_SORT, SORTS, Search, parse_search
 from engine.reading.search import MAX_TEXT as MAX_SEARCH_TEXT, MAX_WORDS as MAX_SEARCH_WORDS
 from engine.runtime.attachments import PREVIEW_TYPES, AttachmentView, UploadTarget
@@ -108,6 +112,8 @@ from engine.worktime.work_calendar import WITA
 from engine.worktime.moment_text import MOMENT_PATTERNS
 
 __all__ = [
+    "CaseCounts", "DashboardSop", "FlowFigures", "PerformerFigures", "Period", "SopFigures", "SopSummary",
+    "StepFigures", "TrendPoint", "period_of",
     "Alur", "open_alur", "Settings", "settings_from_env", "PROJECT_ROOT", "upgrade_schema",
     "build_worker", "start_embedded_worker", "utcnow", "WITA", "MOMENT_PATTERNS",
     "EngineError", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "InvalidSearch", "NotFound",

@@ -40,6 +40,8 @@ from engine.reading.case_pages import CaseFiles
 from engine.reading.catalog import ProcessCatalog
 from engine.operations.monitoring import Monitoring
 from engine.reading.queries import Queries
+from engine.reading.dashboard import Dashboard
+from engine.reading.sop_figures import SopFiguresReader
 from engine.reading.versions import Versions
 from engine.registers.dc_access import DcAccessRegister
 from engine.registers.server_assets import ServerAssetRegister
@@ -48,6 +50,7 @@ from engine.runtime.case_migration import CaseMigrator
 from engine.runtime.drafts import Drafts
 from engine.runtime.comments import Comments
 from engine.runtime.registration import Registrations
+from engine.runtime.figures_rebuild import FigureRebuilder
 from engine.runtime.incidents import Incidents
 from engine.runtime.readiness import Health
 from engine.runtime.runner import Runner
@@ -123,6 +126,9 @@ class Alur:
     health: Health  # the checks behind /readyz
     backups: Backups  # alur backup / alur restore, and the worker's scheduled backups
     monitoring: Monitoring  # the state of the work /metrics reports (open and overdue tasks, worker lag, ...)
+    figures: SopFiguresReader  # figures per SOP and period (dashboard, monitoring and evaluation)
+    dashboard: Dashboard  # the management dashboard as one person may see it
+    figure_rebuild: FigureRebuilder  # the dashboard's figures of cases from before them
 
     def close(self) -> None:
         self.db.dispose()
@@ -154,6 +160,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     catalog = ProcessCatalog(sessions, definitions, roles)
     heartbeats = Heartbeats(sessions, clock)
     sop_identities = SopIdentities(sessions, clock)
+    figures = SopFiguresReader(make_read_sessions(db), definitions)
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
         definitions=definitions,
@@ -192,4 +199,6 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         heartbeats=heartbeats,
         health=Health(db, heartbeats, settings.attachments_dir, clock, settings.worker_heartbeat_stale_after),
         backups=Backups(settings, db, sessions, clock), monitoring=Monitoring(sessions, clock),
+        figures=figures, dashboard=Dashboard(make_read_sessions(db), figures, permissions, read_log),
+        figure_rebuild=FigureRebuilder(sessions, definitions, calendar),
     )

@@ -224,6 +224,20 @@ class Permissions:
         (never an external role by holding it: requesters do not read each other's cases)."""
         return self.pool_roles(roles) | self.supervised_roles(roles)
 
+    # -- the management dashboard (engine.reading.sop_figures) --------------------------------------
+
+    def oversees_every_sop(self, roles: Set[str]) -> bool:
+        """The dashboard of every SOP: Kepala Dinas, penilai SOP, process owners, auditors, Admin Sistem."""
+        return reads_every_case(roles) or is_admin(roles)
+
+    def oversees_sop(self, task_roles: Set[str], roles: Set[str]) -> bool:
+        """The dashboard of an SOP: overseers, and supervisors of one of its steps' roles."""
+        return self.oversees_every_sop(roles) or bool(self.supervised_roles(roles) & set(task_roles))
+
+    def sees_person(self, viewer: str, viewer_roles: Set[str], person: str, person_roles: Set[str]) -> bool:
+        """A person's own figures (personal data, UU 27/2022): the person, and their supervisors only."""
+        return viewer == person or bool(self.supervised_roles(viewer_roles) & set(person_roles))
+
     # -- requesters, registrars and who reads a case ---------------------------------------------
 
     def pool_roles(self, roles: Set[str]) -> set[str]:

@@ -14,9 +14,9 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import Alur, open_alur, PROJECT_ROOT, settings_from_env
-from web import (account, admin, api, audit, auth, calendar_admin, cases, errors, event_words, formatting, inbox,
-                 incidents, input_guard, leave_admin, limits, mandates, notifications, people, processes, registers,
-                 tasks)
+from web import (account, admin, api, audit, auth, calendar_admin, cases, dashboard, errors, event_words, formatting,
+                 inbox, incidents, input_guard, leave_admin, limits, mandates, notifications, people, processes,
+                 registers, tasks)
 from web import api_audit, api_registers  # noqa: F401  (their routes join the api blueprint)
 from web import health
 from web import metrics, request_log
@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         TRUSTED_PROXIES=0,
         METRICS_TOKEN=None,  # ALUR_METRICS_TOKEN: /metrics wants this bearer token; unset: loopback clients only
         LOG_FORMAT="json",  # ALUR_LOG_FORMAT: json (one object a line) or text
+        CHART_JS_DIR=None,
     )
     if test_config is None:
         app.config.from_prefixed_env("ALUR")
@@ -73,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = alur.settings.max_upload_bytes * 4 + 1024 * 1024
     app.config["BPMN_JS_DIR"] = app.config["BPMN_JS_DIR"] or str(_bpmn_js_dir())
+    app.config["CHART_JS_DIR"] = app.config["CHART_JS_DIR"] or str(_vendored("chart.js", "chart.js/dist"))
 
     request_log.register(app)  # first: its after_request runs last, with the final status
     input_guard.register(app)
@@ -84,7 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     people.register(app)
     errors.register(app)
     for module in (auth, account, inbox, tasks, cases, processes, admin, calendar_admin, leave_admin, mandates,
-                   notifications, audit, incidents, registers):
+                   notifications, audit, incidents, registers, dashboard):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
@@ -135,7 +137,7 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.endpoint and not request.endpoint.startswith(("static", "processes.vendor")):
+    if request.endpoint and not request.endpoint.startswith(("static", "processes.vendor", "dashboard.vendor")):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -157,6 +159,12 @@ def _persistent_secret(instance_dir: Path) -> str:
         finally:
             os.unlink(draft)
     return path.read_text().strip()
+
+
+def _vendored(copied_name: str, package_dist: str) -> Path:
+    """An npm package's dist folder: copied into static/vendor by ``make node``, else in node_modules."""
+    copied = Path(__file__).parent / "static" / "vendor" / copied_name
+    return copied if copied.is_dir() else PROJECT_ROOT / "node_modules" / package_dist
 
 
 def _bpmn_js_dir() -> Path:

@@ -41,6 +41,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "comment_added": lazy_gettext("Komentar ditambahkan"),
     "attachment_uploaded": lazy_gettext("Dokumen diunggah"),
     "case_viewed": lazy_gettext("Kasus dibaca"),
+    "performer_figures_viewed": lazy_gettext("Angka kinerja perorangan dibaca"),
     "attempt_refused": lazy_gettext("Percobaan ditolak"),
     "incident_opened": lazy_gettext("Insiden dibuka: langkah gagal dijalankan"),
     "incident_retry_failed": lazy_gettext("Insiden: percobaan ulang gagal"),

@@ -19,6 +19,9 @@ def prepare(alur: Alur, demo_users: bool = True) -> None:
     indexed = alur.search_index.reindex_unindexed()
     if indexed:
         print(f"search index: {indexed} case(s) indexed")
+    rebuilt = alur.figure_rebuild.fill_missing()
+    if rebuilt.cases:
+        print(f"dashboard figures: {rebuilt.cases} case(s) from before them")
     for result in alur.deployer.seed_directory(alur.settings.processes_dir, "system"):
         if result.created:
             print(f"deployed {result.process_key} v{result.version}")

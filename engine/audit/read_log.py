@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import InvalidInput
 from engine.persistence.rows import case_row, upload_rows
 from engine.runtime.unit_of_work import UnitOfWork
 
 CASE_VIEWED = "case_viewed"
+FIGURES_VIEWED = "performer_figures_viewed"
 DOCUMENT_VIEWED = "document_viewed"
 VIEW_EVENTS = frozenset({CASE_VIEWED, DOCUMENT_VIEWED})
 # Events that change nothing in the case: reads, and uploads (each shown with the step that submits it).
@@ -47,6 +49,16 @@ class ReadLog:
                 event_type = DOCUMENT_VIEWED
                 payload.update(self._document(work.session, document_sha256, instance_id))
             work.record_for_case(instance_id, event_type, actor=actor, at=self._clock(), payload=payload)
+
+    def record_figures_read(self, actor: str, process_key: str, period: str, people: list[str],
+                            remote_addr: str | None = None) -> None:
+        """Append ``performer_figures_viewed`` to the system chain: who read which people's figures (of an
+        SOP and period) on the dashboard, personal data under UU 27/2022. Nothing for no one shown."""
+        if not people:
+            return
+        with UnitOfWork.begin(self._sessions) as work:
+            work.record(SYSTEM_CHAIN, FIGURES_VIEWED, actor=actor, at=self._clock(), payload={
+                "process_key": process_key, "period": period, "people": sorted(people), "remote_addr": remote_addr})
 
     @staticmethod
     def _document(session: Session, sha256: str, instance_id: int) -> dict[str, Any]:

@@ -619,3 +619,60 @@ class WorkerHeartbeat(Base):
     worker_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     beat_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class CaseFigure(Base):
+    """A case as the management dashboard counts it (``engine.reading.sop_figures``): written when the
+    case starts, completes or is cancelled, in that transaction (``engine.runtime.figures``)."""
+
+    __tablename__ = "case_figure"
+    __table_args__ = (
+        Index("ix_case_figure_started", "process_key", "started_at", "ended_at", "status"),
+        Index("ix_case_figure_ended", "process_key", "ended_at", "status", "on_time", "work_seconds"),
+    )
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))  # running, completed, cancelled
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Completed cases: working time from start to end, and whether it ended by its limit (None: no limit).
+    work_seconds: Mapped[Optional[int]] = mapped_column(Integer)
+    on_time: Mapped[Optional[bool]] = mapped_column(Boolean)
+
+
+class StepFigure(Base):
+    """One completed step: its working time and whether it met its mutu baku, computed once when it is
+    completed (``engine.runtime.figures``) so the dashboard never recomputes working time."""
+
+    __tablename__ = "step_figure"
+    __table_args__ = (
+        # Covers every dashboard query of an SOP and period (steps, their ranks, performers' counts).
+        Index("ix_step_figure_sop", "process_key", "completed_at", "element_id", "work_seconds", "on_time",
+              "performer"),
+        Index("ix_step_figure_performer", "performer", "completed_at", "process_key"),  # a person's own figures
+    )
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # human_task.id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    process_key: Mapped[str] = mapped_column(String(100))
+    element_id: Mapped[str] = mapped_column(String(100))
+    performer: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    work_seconds: Mapped[int] = mapped_column(Integer)  # working time, a wait on an outside party excluded
+    on_time: Mapped[Optional[bool]] = mapped_column(Boolean)  # None: the step has no time limit
+
+
+class FlowFigure(Base):
+    """One decision of a gateway: the flow a case took (Ya, Tidak), for rework counts and the heatmap."""
+
+    __tablename__ = "flow_figure"
+    __table_args__ = (Index("ix_flow_figure_sop", "process_key", "taken_at", "flow_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    process_key: Mapped[str] = mapped_column(String(100))
+    gateway_id: Mapped[str] = mapped_column(String(100))
+    flow_id: Mapped[str] = mapped_column(String(100))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)

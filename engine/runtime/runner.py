@@ -43,6 +43,7 @@ from engine.modeling.forms import FormRegistry
 from engine.modeling.step_notices import RESULT_FIELDS
 from engine.registers.case_hooks import check_register_fields, on_case_ended, on_step_completed
 from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due, waited_step_due
+from engine.runtime import figures
 from engine.runtime.incidents import StepBroke, fail_again, open_incident, resolve_incident
 from engine.runtime.live_workflows import LiveWorkflows
 from engine.runtime.business_keys import business_key as clean_business_key
@@ -138,7 +139,7 @@ class Runner:
             case, workflow, now = self._open_case(work, row, definition, actor, business_key, dict(data or {}),
                                                   opd_id, within=within)
             decisions = self._run_engine(workflow, definition, now)
-            self._record_decisions(work, case.id, decisions, actor, now)
+            self._record_decisions(work, case.id, case.process_key, decisions, actor, now)
             return self._save(work, case, definition, workflow, actor, now, auto_assign=actor_roles,
                               starter=actor, known=set(),
                               search=StepTerms(start_terms(actor, business_key, dict(data or {}))))
@@ -184,7 +185,7 @@ class Runner:
             case, workflow, now = self._open_case(work, row, definition, actor, business_key, {}, opd.opd_id,
                                                   also=on_behalf, confidential=is_confidential(data), registered=True)
             decisions = self._run_engine(workflow, definition, now)
-            self._record_decisions(work, case.id, decisions, actor, now)
+            self._record_decisions(work, case.id, case.process_key, decisions, actor, now)
             ready = workflow.get_tasks(state=TaskState.READY, manual=True)
             if [t.task_spec.bpmn_id for t in ready] != [step.element_id]:
                 raise ExecutionError(f"Langkah pertama '{step.name}' tidak siap setelah kasus dimulai",
@@ -206,11 +207,13 @@ class Runner:
                 form_key=step.form_key, state="completed", assignee=actor, created_at=now, claimed_at=now,
                 completed_at=now, completed_by=actor, due_at=self._calendar(work.connection).due(now, step.waktu_iso),
                 data_json=encoded, version=2)])
+            figures.step_done_at_once(work, task_id=task_id, instance_id=case.id, process_key=process_key,
+                                      element_id=step.element_id, performer=actor, at=now)
             bind_uploads(work, documents.unbound(data.values()), UploadTarget(case.id, task_id, step.name), now)
             work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
                 "task_id": task_id, "element_id": step.element_id, "name": step.name, "data": data, **on_behalf})
             decisions = self._run_engine(workflow, definition, now)
-            self._record_decisions(work, case.id, decisions, actor, now)
+            self._record_decisions(work, case.id, case.process_key, decisions, actor, now)
             case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
             case.confidential = is_confidential(spiff_task.data)
             first = step_terms(data, self._forms.get(step.form_key).search_fields, actor)
@@ -242,6 +245,7 @@ class Runner:
             within(work, instance.id)
         case = _Case(instance.id, row.id, definition.process_key, business_key, "running", instance.state_json, 1)
         record_case_created(work, instance.id, definition.process_key, row.version, actor, now)
+        figures.case_started(work, instance.id, definition.process_key, now)
         work.record_for_case(instance.id, "instance_started", actor=actor, at=now, payload={
             "process_key": definition.process_key, "version": row.version, "business_key": business_key,
             "data": initial, **(also or {})})
@@ -444,13 +448,16 @@ class Runner:
             decisions = self._run_engine(workflow, definition, now)
         except ExecutionError as exc:
             raise broke(exc.__cause__ or exc) from exc
-        self._record_decisions(work, case.id, decisions, actor, now)
+        self._record_decisions(work, case.id, case.process_key, decisions, actor, now)
         case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
         case.confidential = is_confidential(data)
         meta = definition.user_tasks.get(task.element_id)
         if meta is not None:
             self._close_wait(work, task_id, meta, data, now)
             _ask_for_notice(work, case.id, meta, task_id, data, actor, now)
+        figures.step_completed(work, self._calendar(work.connection), meta, task_id=task_id, instance_id=case.id,
+                               process_key=case.process_key, element_id=task.element_id, performer=actor,
+                               created_at=task.created_at, due_at=task.due_at, at=now, data=data)
         on_step_completed(work, case.id, case.process_key, task.element_id, spiff_task.data, actor, now)
         for listener in self.completion_listeners:
             work.after_commit(partial(listener, case.process_key))
@@ -496,7 +503,7 @@ class Runner:
         with self._spiff_clock(now):
             workflow.refresh_timers()
         decisions = self._run_engine(workflow, definition, now)
-        self._record_decisions(work, case.id, decisions, actor, now)
+        self._record_decisions(work, case.id, case.process_key, decisions, actor, now)
         return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                           known=known)
 
@@ -531,6 +538,7 @@ class Runner:
             self._live.forget(instance_id)
             work.record_for_case(instance_id, "instance_cancelled", actor=actor, at=now,
                                  payload={"reason": reason.strip(), "cancelled_tasks": [t.id for t in open_tasks]})
+            figures.case_cancelled(work, instance_id, now)
             on_case_ended(work, instance_id, instance.process_key, actor, now)
         return len(open_tasks)
 
@@ -710,10 +718,11 @@ class Runner:
         return decisions
 
     @staticmethod
-    def _record_decisions(work: UnitOfWork, instance_id: int, decisions: list[dict[str, str | None]],
-                          actor: str, now: datetime) -> None:
+    def _record_decisions(work: UnitOfWork, instance_id: int, process_key: str,
+                          decisions: list[dict[str, str | None]], actor: str, now: datetime) -> None:
         for decision in decisions:
             work.record_for_case(instance_id, "gateway_decided", actor=actor, at=now, payload=decision)
+        figures.flows_taken(work, instance_id, process_key, decisions, now)
 
     def _save(self, work: UnitOfWork, case: _Case, definition: ParsedDefinition, workflow: BpmnWorkflow,
               actor: str, now: datetime, auto_assign: set[str], starter: str | None,
@@ -775,6 +784,7 @@ class Runner:
                           data=json.dumps(workflow.data, ensure_ascii=False, default=str))
             work.record_for_case(case.id, "instance_completed", actor=actor, at=now,
                                  payload=_result_for_requester(definition, workflow.data))
+            figures.case_completed(work, self._calendar(work.connection), case.id, now)
             on_case_ended(work, case.id, case.process_key, actor, now)
         values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
         values["state"] = dump_state(workflow)

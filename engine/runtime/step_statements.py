@@ -27,10 +27,12 @@ _ACTOR_ROLES = (select(func.aggregate_strings(UserRole.role_key, ","))
                 .scalar_subquery())
 
 # The task, its case, the case's audit chain head, the actor's roles and the mandates the actor holds
-# at ``now`` (standing in for an absent official) in one read: what completing a task needs.
+# at ``now`` (standing in for an absent official) in one read: what completing a task needs. The task's times
+# come as text, the stored naive UTC (``engine.runtime.figures.stored_time``).
 TASK_WITH_CASE = DirectStatement(
     select(TASKS.c.id, TASKS.c.instance_id, TASKS.c.element_id, TASKS.c.name, TASKS.c.role, TASKS.c.form_key,
            TASKS.c.state, TASKS.c.assignee, TASKS.c.candidate_users, TASKS.c.completed_by, TASKS.c.version,
+           cast(TASKS.c.created_at, String).label("created_at"), cast(TASKS.c.due_at, String).label("due_at"),
            INSTANCES.c.definition_id, INSTANCES.c.process_key, INSTANCES.c.business_key,
            INSTANCES.c.status.label("case_status"), INSTANCES.c.state_json,
            INSTANCES.c.version.label("case_version"),

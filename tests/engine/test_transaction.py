@@ -51,8 +51,9 @@ def test_a_writer_locked_out_gets_a_conflict_and_stores_nothing(impatient_alur, 
     assert (after.task_id, after.state, after.assignee) == (task.task_id, "ready", None)
 
 
-def test_a_completion_is_one_read_and_five_writes(tmp_path, clock, test_data):
-    """What SQLite itself runs for one completion: the regression guard of the hot path."""
+def test_a_completion_is_one_read_and_six_writes(tmp_path, clock, test_data):
+    """What SQLite itself runs for one completion: the regression guard of the hot path (the step's
+    dashboard figure, engine.runtime.figures, is one of the writes)."""
     url = f"sqlite:///{tmp_path / 'alur.db'}"
     engine = make_engine(url)
     traced: list[str] = []
@@ -72,6 +73,7 @@ def test_a_completion_is_one_read_and_five_writes(tmp_path, clock, test_data):
     # trigger on the case UPDATE, engine.persistence.search_index): such repeats are one statement.
     body = [k for k, _ in groupby(k for k in kinds[1:-1] if not k.startswith("INSERT INTO audit_event"))]
     assert body == ["SELECT human_task.id, human_task.instance_id,", "UPDATE human_task SET",
-                    "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET"]
+                    "INSERT INTO step_figure", "INSERT INTO human_task", "UPDATE process_instance SET",
+                    "UPDATE audit_chain_head SET"]
     events = [k for k in kinds if k.startswith("INSERT INTO audit_event")]
     assert len(events) == 2  # task_completed and task_created, one executemany
