@@ -31,10 +31,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.audit.chain import SYSTEM_CHAIN, case_chain
+from engine.persistence.compiled import DirectStatement
 from engine.persistence.models import AuditChainHead, AuditEvent, ProcessInstance
 from engine.runtime.unit_of_work import UnitOfWork
 
@@ -46,7 +47,12 @@ CASES_ACCOUNTED = "cases_accounted"  # the one-off backfill at upgrade
 def previous_case(work: UnitOfWork, instance_id: int) -> int | None:
     """In the transaction inserting case ``instance_id`` (row flushed): the highest case id before it,
     for its ``instance_started`` event (an index read; it locks nothing)."""
-    return work.connection.scalar(select(func.max(ProcessInstance.id)).where(ProcessInstance.id < instance_id))
+    row = _PREVIOUS_CASE.first(work.connection, {"instance_id": instance_id})
+    return row.previous if row is not None else None
+
+
+_PREVIOUS_CASE = DirectStatement(select(func.max(ProcessInstance.id).label("previous"))
+                                 .where(ProcessInstance.id < bindparam("instance_id")))
 
 
 def id_ranges(ids: Iterable[int]) -> list[list[int]]:
