@@ -5,7 +5,8 @@ Every engine figure is reported as a ratio to raw in-memory SpiffWorkflow measur
 ``python -m bench --only completion --passes 0,100`` runs just those completion rows (before/after a
 change to the hot path), written to ``results/completion.{json,md}`` so a full run's files stay;
 ``python -m bench --only search`` runs only the search rows (into ``results/search.{json,md}``).
-``--only concurrency --seconds 60`` runs the 16-client and 1-client rows on PostgreSQL.
+``--only concurrency --seconds 60`` runs the 16-client and 1-client rows on PostgreSQL; ``--only
+completion,sops`` runs several sections (the whole-case rows' ratio needs the completion's K=0 row).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def run(quick: bool, only: str | None = None, passes: list[int] | None = None, s
         search_running: float = search.RUNNING_SHARE, seconds: float = concurrency.SECONDS) -> dict:
     backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
     passes = passes if passes is not None else [0, 10, 100] if quick else [0, 10, 100, 1000]
-    sections = {only} if only else set(SECTIONS)
+    sections = set(only.split(",")) if only else set(SECTIONS)
     row_counts = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     search_rows = search_rows or ([100_000] if quick else [1_000_000])
     results: dict = {"started_at": datetime.now(UTC).isoformat(), "python": sys.version.split()[0],
@@ -217,6 +218,13 @@ def summary(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _sections(text: str) -> str:
+    unknown = [name for name in text.split(",") if name not in SECTIONS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    return text
+
+
 def _passes(text: str) -> list[int]:
     try:
         passes = [int(k) for k in text.split(",")]
@@ -230,8 +238,9 @@ def _passes(text: str) -> list[int]:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke check")
-    parser.add_argument("--only", choices=SECTIONS,
-                        help="run only these rows (and the baseline); results go to results/<only>.{json,md}")
+    parser.add_argument("--only", type=_sections, metavar="SECTION[,SECTION]",
+                        help=f"run only these rows (and the baseline), of {', '.join(SECTIONS)}; results go to "
+                             "results/<only>.{json,md}")
     parser.add_argument("--passes", type=_passes, metavar="K,K,...",
                         help="the loop passes K of the completion rows (default 0,10,100,1000; --quick 0,10,100)")
     parser.add_argument("--search-rows", type=int, action="append", metavar="N",
@@ -243,7 +252,8 @@ def main() -> int:
     args = parser.parse_args()
     results = run(args.quick, args.only, args.passes, args.search_rows, args.search_running, args.seconds)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem, md = (args.only, args.only) if args.only else ("results", "summary")
+    name = args.only.replace(",", "+") if args.only else None
+    stem, md = (name, name) if name else ("results", "summary")
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2))
     text = summary(results)
     (RESULTS / f"{md}.md").write_text(text)
