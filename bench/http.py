@@ -63,7 +63,7 @@ def _wait_until_up(port: int, proc: subprocess.Popen, seconds: float = 30) -> No
 
 
 def _login_cookie(port: int) -> str:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # a worker's first request, on a busy machine
     conn.request("GET", "/masuk")
     response = conn.getresponse()
     page = response.read().decode()
@@ -87,7 +87,7 @@ def _wrk(port: int, path: str, cookie: str, seconds: int = 10) -> dict[str, floa
 
 
 def _page_latency(port: int, path: str, cookie: str, requests: int = 200) -> dict[str, float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     samples = []
     for _ in range(requests):
         start = time.perf_counter()
@@ -122,7 +122,7 @@ def _engine_latency(url: str, completions: int = 200) -> dict[str, dict[str, flo
 
 
 def _api_completion_latency(port: int, token: str, completions: int = 200) -> dict[str, float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def post(path: str, body: dict) -> dict:
@@ -150,7 +150,7 @@ def _gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
     env = {**os.environ, "ALUR_DATABASE_URL": url, "ALUR_PROCESSES_DIR": str(DATA),
            "ALUR_FORMS_DIR": str(DATA / "forms"), "ALUR_INSTANCE_DIR": instance, "ALUR_SECRET_KEY": "bench-secret"}
     proc = subprocess.Popen([str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                             "web.wsgi:app"], cwd=ROOT, env=env)
+                             "--timeout", "300", "web.wsgi:app"], cwd=ROOT, env=env)
     try:
         _wait_until_up(port, proc)
     except BaseException:
