@@ -49,7 +49,7 @@ def _prepare(url: str) -> str:
         alur.close()
 
 
-def _wait_until_up(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
+def _wait_until_up(port: int, proc: subprocess.Popen, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
