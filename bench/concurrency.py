@@ -62,12 +62,17 @@ def _client(url: str, attachments: str, starters: dict[str, str], index: int, se
     out.put({"steps_ms": steps_ms, "done": done, "conflicts": conflicts, "cases": cases})
 
 
+# Locks waited for in this database only (the server may serve other databases too).
+_WAITING = text("select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
+                "where not l.granted and a.datname = current_database()")
+
+
 def _sample_locks(url: str, stop: threading.Event, found: dict[str, int]) -> None:
     engine = make_engine(url)
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         while not stop.is_set():
-            waiting = conn.execute(text("select count(*) from pg_locks where not granted")).scalar_one()
+            waiting = conn.execute(_WAITING).scalar_one()
             found["samples"] += 1
             found["waiting_samples"] += waiting > 0
             found["max_waiting"] = max(found["max_waiting"], waiting)
