@@ -1,17 +1,32 @@
-"""Per-completion latency through the engine API at loop passes K (the whole use case, persisted)."""
+"""Per-completion latency through the engine API at loop passes K (the whole use case, persisted), and
+at K=0 a step as staff do it in the same run: open the task page, upload a 200 KB document for the
+step, complete it naming the document."""
 from __future__ import annotations
 
+import io
+
 from bench.common import PASSWORD, open_bench_alur, summarize, timed
+from engine import UploadTarget
 
 MEASURED_PASSES = 100
 WARM_UP_PASSES = 50
+DOCUMENT_BYTES = 200 * 1024
 
 
-def completion_latency(url: str, passes_before: int) -> dict[str, float]:
+def document(n: int) -> bytes:
+    """A 200 KB PDF, unique to ``n`` (each upload is stored, none is a copy of an earlier one)."""
+    head = f"%PDF-1.4\n% Alur bench {n}\n".encode()
+    return head + b"0" * (DOCUMENT_BYTES - len(head) - 6) + b"\n%%EOF"
+
+
+def completion_latency(url: str, passes_before: int, with_steps: bool = False) -> dict:
     """Advance one case K passes round its Ya/Tidak loop, then time the next completions.
 
     A warm-up case runs first, so that K=0 measures a case without history, not a cold process and
     database (statement caches, PostgreSQL's prepared statements, the first pages of each table).
+    ``with_steps``: then time whole steps (``step``: open + upload + complete of a new case's first
+    step with the document), next to the same step's bare completion measured alternately, so both
+    see the same machine.
     """
     alur = open_bench_alur(url)
     try:
@@ -38,6 +53,30 @@ def completion_latency(url: str, passes_before: int) -> dict[str, float]:
         for _ in range(MEASURED_PASSES):
             samples.append(timed(lambda: complete({"uraian": "bench"})))
             samples.append(timed(lambda: complete({"disetujui": False})))
-        return summarize(samples)
+        row: dict = summarize(samples)
+        if with_steps:
+            row["step"], row["bare_isi"] = _steps(alur, start)
+        return row
     finally:
         alur.close()
+
+
+def _steps(alur, start) -> tuple[dict, dict]:
+    """The first step of a new case as staff do it (page, upload, completion), then the same step of
+    another new case completed bare, alternately; starting the cases is not timed."""
+    steps, bare = [], []
+
+    def whole_step(task_id: str, n: int) -> None:
+        page = alur.cases.task_page(task_id, "kerja")
+        view = alur.attachments.store(io.BytesIO(document(n)), f"laporan-{n}.pdf", "kerja", [".pdf"],
+                                      UploadTarget(page.task.instance_id, task_id, page.task.name))
+        alur.runner.complete_task(task_id, "kerja", {"uraian": "bench", "dokumen_laporan": view.sha256})
+
+    for n in range(10):  # warm the page's caches and the upload folder
+        whole_step(start(), -1 - n)
+    for n in range(MEASURED_PASSES):
+        task_id = start()
+        steps.append(timed(lambda t=task_id, n=n: whole_step(t, n)))
+        task_id = start()
+        bare.append(timed(lambda t=task_id: alur.runner.complete_task(t, "kerja", {"uraian": "bench"})))
+    return summarize(steps), summarize(bare)

@@ -1,5 +1,12 @@
-"""The HTTP path against gunicorn (two workers) on loopback: inbox page throughput with wrk, and the
-median latency of completing a task through the JSON API."""
+"""The HTTP path against gunicorn on loopback, as ratios to the engine measured in the same run:
+
+- the JSON API's task completion (one client, sequential) against the engine's own completion on the
+  same database: target at most 1.5x the engine's + 1 ms;
+- the inbox page (one client, sequential) against the engine's inbox query: target at most the
+  query + 2 ms of rendering;
+- the inbox page's throughput with wrk (2 threads, 16 connections) with 1, 2 and 4 gunicorn workers
+  (on PostgreSQL; SQLite has one writer but reads scale too), to show how it scales with the CPUs.
+"""
 from __future__ import annotations
 
 import http.client
@@ -42,7 +49,7 @@ def _prepare(url: str) -> str:
         alur.close()
 
 
-def _wait_until_up(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
+def _wait_until_up(port: int, proc: subprocess.Popen, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -56,7 +63,7 @@ def _wait_until_up(port: int, proc: subprocess.Popen, seconds: float = 30) -> No
 
 
 def _login_cookie(port: int) -> str:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # a worker's first request, on a busy machine
     conn.request("GET", "/masuk")
     response = conn.getresponse()
     page = response.read().decode()
@@ -79,8 +86,43 @@ def _wrk(port: int, path: str, cookie: str, seconds: int = 10) -> dict[str, floa
     return {"requests_per_s": rps, "non_2xx": int(non_2xx.group(1)) if non_2xx else 0}
 
 
+def _page_latency(port: int, path: str, cookie: str, requests: int = 200) -> dict[str, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    samples = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        conn.request("GET", path, headers={"Cookie": cookie})
+        response = conn.getresponse()
+        response.read()
+        samples.append((time.perf_counter() - start) * 1000)
+        if response.status != 200:
+            raise RuntimeError(f"{path}: {response.status}")
+    return summarize(samples[20:])
+
+
+def _engine_latency(url: str, completions: int = 200) -> dict[str, dict[str, float]]:
+    """The engine's own completion and inbox query, on the same database, in this process."""
+    alur = open_bench_alur(url)
+    try:
+        task_id = alur.runner.start_case("uji_loop", "kerja", "BENCH/engine").ready_task_ids[0]
+        samples = []
+        for n in range(completions):
+            data = {"uraian": "bench"} if n % 2 == 0 else {"disetujui": False}
+            start = time.perf_counter()
+            task_id = alur.runner.complete_task(task_id, "kerja", data).ready_task_ids[0]
+            samples.append((time.perf_counter() - start) * 1000)
+        inbox = []
+        for _ in range(completions):
+            start = time.perf_counter()
+            alur.queries.inbox_overview("kerja")
+            inbox.append((time.perf_counter() - start) * 1000)
+        return {"completion": summarize(samples[10:]), "inbox": summarize(inbox[20:])}
+    finally:
+        alur.close()
+
+
 def _api_completion_latency(port: int, token: str, completions: int = 200) -> dict[str, float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def post(path: str, body: dict) -> dict:
@@ -101,26 +143,50 @@ def _api_completion_latency(port: int, token: str, completions: int = 200) -> di
     return summarize(samples[10:])
 
 
-def http_path(url: str) -> dict:
-    """Start gunicorn with two workers over ``url`` and measure; skipped without wrk or gunicorn."""
+def _gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    if shutil.which("wrk") is None or not gunicorn.exists():
-        return {"skipped": "wrk or gunicorn not installed (apt-get install wrk)"}
-    token = _prepare(url)
     port = _free_port()
     instance = tempfile.mkdtemp()
     env = {**os.environ, "ALUR_DATABASE_URL": url, "ALUR_PROCESSES_DIR": str(DATA),
            "ALUR_FORMS_DIR": str(DATA / "forms"), "ALUR_INSTANCE_DIR": instance, "ALUR_SECRET_KEY": "bench-secret"}
-    proc = subprocess.Popen([str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                             "web.wsgi:app"], cwd=ROOT, env=env)
+    proc = subprocess.Popen([str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                             "--timeout", "300", "web.wsgi:app"], cwd=ROOT, env=env)
     try:
         _wait_until_up(port, proc)
+    except BaseException:
+        _stop(proc)
+        raise
+    return proc, port
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def http_path(url: str, worker_counts: tuple[int, ...] = (1, 2, 4)) -> dict:
+    """The ratios above; skipped without wrk or gunicorn. ``worker_counts``: the throughput rows."""
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    if shutil.which("wrk") is None or not gunicorn.exists():
+        return {"skipped": "wrk or gunicorn not installed (apt-get install wrk)"}
+    token = _prepare(url)
+    result: dict = {"engine": _engine_latency(url), "throughput": {}}
+    proc, port = _gunicorn(url, 2)
+    try:
         cookie = _login_cookie(port)
         # Warm both workers first (templates compiled, parsed definitions cached): one-time start-up
         # work is not what the steady request rate measures.
         _wrk(port, "/kotak-masuk", cookie, seconds=2)
-        return {"inbox_page": _wrk(port, "/kotak-masuk", cookie),
-                "api_completion": _api_completion_latency(port, token)}
+        result["inbox_page_latency"] = _page_latency(port, "/kotak-masuk", cookie)
+        result["api_completion"] = _api_completion_latency(port, token)
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        _stop(proc)
+    for workers in worker_counts:
+        proc, port = _gunicorn(url, workers)
+        try:
+            cookie = _login_cookie(port)
+            _wrk(port, "/kotak-masuk", cookie, seconds=2)
+            result["throughput"][str(workers)] = _wrk(port, "/kotak-masuk", cookie)
+        finally:
+            _stop(proc)
+    return result

@@ -1,12 +1,16 @@
 """Whole-case throughput for each SOP: start a case and complete every step on its happy path
-(every Ya/Tidak answered Ya), with schema-valid form data and uploaded documents.
+(every Ya/Tidak answered Ya), with schema-valid form data and uploaded documents, each step as staff
+do it: open the task page, upload the step's documents (for the step, on its case's chain), complete.
 
 Each SOP's baseline is the same case run by raw SpiffWorkflow in memory: the same parsed model, the
-same form data in the same order, nothing stored. Only engine calls are timed (start, reading the
-task, uploading its documents, completing it); making up the form data is not.
+same form data in the same order, nothing stored. Only engine calls are timed (start, the task page,
+uploading its documents, completing it); making up the form data is not. The summary also divides the
+time per step by the same run's bare completion (``bench.completion``).
 """
 from __future__ import annotations
 
+import io
+import json
 import statistics
 import sys
 import time
@@ -15,11 +19,12 @@ from typing import Any
 from SpiffWorkflow.util.task import TaskState
 
 from bench.common import ROOT, open_bench_alur
+from engine import Conflict, StepResult, UploadTarget
 from engine.worktime.clock import utcnow
 from engine.runtime.serializer import new_workflow
 
 sys.path.insert(0, str(ROOT / "tests" / "processes"))
-from process_helpers import register_for, CAST, FillContext, add_cast, form_data, person_for, upload  # noqa: E402
+from process_helpers import register_for, CAST, FillContext, add_cast, form_data, person_for  # noqa: E402
 
 SOPS = ("sop_gangguan_database", "sop_pengelolaan_data", "sop_gangguan_jaringan",
         "sop_pemeliharaan_akses_dc", "sop_backup_restore_db")
@@ -48,15 +53,55 @@ def _run_case(alur, process_key: str, starter: str, n: int,
     while result.status == "running":
         if len(steps) >= MAX_STEPS:
             raise RuntimeError(f"{process_key} did not finish in {MAX_STEPS} steps")
-        task = watch(alur.queries.task, result.ready_task_ids[0])
+        task = alur.queries.task(result.ready_task_ids[0])  # who acts: not part of the step
         actor = task.assignee or (task.candidates[0] if task.candidates else person_for(alur, task.role))
+        page = watch(alur.cases.task_page, task.task_id, actor)
+        target = UploadTarget(page.task.instance_id, task.task_id, page.task.name)
         ctx = FillContext(tag=f"{n}.{len(steps)}", now=utcnow(), user_for=lambda role: person_for(alur, role),
-                          document=lambda label, who=actor: watch(upload, alur, utcnow, who, label), full=False)
+                          document=lambda label, who=actor, to=target: watch(_upload, alur, who, label, to),
+                          full=False)
         register_for(alur, alur.forms.get(task.form_key).schema)
         data = form_data(alur.forms.get(task.form_key).schema, ctx)
         result = watch(alur.runner.complete_task, task.task_id, actor, data)
         steps.append((task.element_id, data))
     return {"nomor_kasus": business_key}, steps
+
+
+def run_steps(alur, process_key: str, starter: str, business_key: str, steps_ms: list[float],
+              done: list[tuple[str, str, str]]) -> tuple[bool, int]:
+    """One case as a client runs it (``bench.concurrency``): each step's time (task page, uploads,
+    completion) into ``steps_ms``, each completed step as (task id, actor, data as JSON) into ``done``.
+    A step refused as a conflict is counted and tried again. Returns (case finished, conflicts)."""
+    result = alur.runner.start_case(process_key, starter, business_key)
+    conflicts = 0
+    for n in range(MAX_STEPS):
+        if result.status != "running":
+            return True, conflicts
+        task = alur.queries.task(result.ready_task_ids[0])
+        actor = task.assignee or (task.candidates[0] if task.candidates else person_for(alur, task.role))
+        schema = alur.forms.get(task.form_key).schema
+        start = time.perf_counter()
+        try:
+            page = alur.cases.task_page(task.task_id, actor)
+            target = UploadTarget(page.task.instance_id, task.task_id, page.task.name)
+            ctx = FillContext(tag=f"{business_key}.{n}", now=utcnow(), user_for=lambda role: person_for(alur, role),
+                              document=lambda label, who=actor, to=target: _upload(alur, who, label, to), full=False)
+            data = form_data(schema, ctx)
+            result = alur.runner.complete_task(task.task_id, actor, data)
+        except Conflict:
+            conflicts += 1
+            result = StepResult(result.instance_id, result.status, result.ready_task_ids)
+            continue
+        steps_ms.append((time.perf_counter() - start) * 1000)
+        done.append((task.task_id, actor, json.dumps(data, default=str)))
+    return result.status != "running", conflicts
+
+
+def _upload(alur, actor: str, label: str, target: UploadTarget) -> str:
+    """A small PDF unique to ``label``, uploaded for the step as the task page does."""
+    content = f"%PDF-1.4\n% Alur bench: {label}\n%%EOF\n".encode()
+    return alur.attachments.store(io.BytesIO(content), f"{label.replace('/', '_')}.pdf", actor, [".pdf"],
+                                  target).sha256
 
 
 def _raw_case(definition, initial: dict[str, Any], steps: list[tuple[str, dict[str, Any]]]) -> None:

@@ -87,9 +87,10 @@ from engine.accounts.login_throttle import LOCK_AFTER, LOCK_FOR
 from engine.accounts.tokens import TOKEN_SCOPES, TokenHolder
 from engine.accounts.profile import ACCOUNT_FIELDS, AccountData
 from engine.accounts.saved_filters import MAX_SAVED_FILTERS, SavedFilterView
-from engine.reading.case_pages import RequesterCasePage, TaskPage
+from engine.reading.case_pages import RequesterCasePage, TaskForm, TaskPage
 from engine.runtime.comments import MAX_COMMENT_LENGTH, CommentView
 from engine.runtime.registration import RegistrationForm
+from engine.runtime.runner import StepResult
 from engine.registers.dc_access import DcVisitView
 from engine.registers.pickers import OPTIONS_KEY as SERVER_OPTIONS_KEY
 from engine.registers.server_assets import STATUSES as SERVER_STATUSES, TEXT_FIELDS as SERVER_FIELDS, ServerAssetView
@@ -125,7 +126,8 @@ __all__ = [
     "CATCH_UP_POLICIES", "ScheduleView",
     "UserView", "Person", "AccountData", "ACCOUNT_FIELDS", "MIN_PASSWORD_LENGTH", "TOKEN_SCOPES", "TokenHolder",
     "LOCK_AFTER", "LOCK_FOR",
-    "TaskView", "TaskPage", "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
+    "TaskView", "TaskPage", "TaskForm", "StepResult",
+    "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
     "MANDATE_KINDS", "AttachmentView", "UploadTarget", "PREVIEW_TYPES", "HistoryStep", "DraftView",
     "MAX_DRAFT_BYTES", "CaseSummary",
     "RequesterCasePage", "RegistrationForm", "OpdView", "CommentView", "MAX_COMMENT_LENGTH",

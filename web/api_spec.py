@@ -192,7 +192,9 @@ _SCHEMAS: dict[str, Any] = {
                                 "(422 unknown_variables otherwise)"}}},
     "StepResult": {"type": "object", "properties": {
         "instance_id": {"type": "integer"}, "status": {"enum": ["running", "completed", "cancelled"]},
-        "ready_task_ids": {"type": "array", "items": {"type": "string"}}}},
+        "ready_task_ids": {"type": "array", "items": {"type": "string"}},
+        "assignees": {"type": "object", "additionalProperties": {"type": "string"},
+                      "description": "task id -> username: the tasks this step opened that someone holds"}}},
     "Case": {"type": "object", "properties": {
         "case": {"type": "object", "description": "instance: key, version, status, times, data"},
         "steps": {"type": "array", "items": {"type": "object"}},

@@ -20,7 +20,7 @@ from web.time_words import cycle_text, iso_duration_text, working_duration
 EVENT_LABELS: dict[str, LazyString] = {
     # a case and its steps
     "instance_started": lazy_gettext("Kasus dimulai"),
-    "case_created": lazy_gettext("Kasus tercatat di rantai sistem"),
+    "case_created": lazy_gettext("Kasus tercatat di rantai sistem"),  # cases made before issue 21
     "cases_accounted": lazy_gettext("Kasus lama tercatat di rantai sistem"),
     "instance_completed": lazy_gettext("Kasus selesai"),
     "instance_cancelled": lazy_gettext("Kasus dibatalkan"),

@@ -18,7 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from engine import (AttachmentView, Conflict, DraftView, EngineError, FormInvalid, InvalidInput, StepFailed,
-                    TaskPage, UploadTarget)
+                    StepResult, TaskForm, TaskPage, UploadTarget)
 from web.current import current_alur
 from web.errors import conflict_message, handle_engine_error, handle_http_error, json_error, status_of
 from web.formatting import wita
@@ -77,26 +77,27 @@ def show(task_id: str) -> str:
 @login_required
 def complete(task_id: str) -> Response | tuple[str, int]:
     """Store the uploads, then complete the task. Invalid data (422) or a colleague first (409)
-    re-render the page with the values kept, and keep them as the user's draft."""
+    re-render the page with the values kept, and keep them as the user's draft. Only the task and
+    its form are read first (``task_form``): the whole page is built only to show it again."""
     user = current_user.username
-    page = current_alur().cases.task_page(task_id, user)
-    data, errors = read_submission(page.schema, request.form, request.files, store_for(user, page))
+    form = current_alur().cases.task_form(task_id, user)
+    data, errors = read_submission(form.schema, request.form, request.files, store_for(user, form))
     try:
-        if errors and page.can_act:  # conversion or upload problems: report them with the schema's own findings
-            current_alur().forms.validate(page.task.form_key, data)
-            raise FormInvalid({}, page.task.form_key)
+        if errors and form.can_act:  # conversion or upload problems: report them with the schema's own findings
+            current_alur().forms.validate(form.task.form_key, data)
+            raise FormInvalid({}, form.task.form_key)
         result = current_alur().runner.complete_task(task_id, user, data, _expected_version())
     except FormInvalid as exc:
         _keep_draft(task_id, user, data)
-        return render_task(page, data, {**exc.errors, **errors}), 422
+        return render_task(current_alur().cases.task_page(task_id, user), data, {**exc.errors, **errors}), 422
     except Conflict as exc:
         return _conflict(task_id, user, data, exc), 409
     except StepFailed as exc:  # the model failed: the incident keeps the input, so does the user's draft
         _keep_draft(task_id, user, data)
         notice = Notice(gettext("Langkah ini belum dapat diselesaikan."), exc.message)
         return render_task(current_alur().cases.task_page(task_id, user), data, notice=notice), 422
-    flash(gettext("Langkah \u201c%(name)s\u201d selesai.", name=page.task.name), "success")
-    return redirect(_next_url(result.instance_id, result.ready_task_ids, user))
+    flash(gettext("Langkah \u201c%(name)s\u201d selesai.", name=form.task.name), "success")
+    return redirect(_next_url(result, user))
 
 
 @bp.post("/<task_id>/draf")
@@ -217,7 +218,7 @@ def reassign(task_id: str) -> Response:
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
-def store_for(user: str, page: TaskPage | None = None) -> Store:
+def store_for(user: str, page: TaskPage | TaskForm | None = None) -> Store:
     """Store uploads as the current user, for the page's task (none: a registration, before its case)."""
     target = UploadTarget(page.task.instance_id, page.task.task_id, page.task.name) if page is not None else None
 
@@ -233,9 +234,10 @@ def _expected_version() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _next_url(instance_id: int, ready_task_ids: list[str], user: str) -> str:
-    """Straight on to the next step when it is already this user's; otherwise the case page."""
-    for task in current_alur().queries.open_tasks(instance_id):
-        if task.task_id in ready_task_ids and task.assignee == user:
-            return url_for("tasks.show", task_id=task.task_id)
-    return url_for("cases.show", instance_id=instance_id)
+def _next_url(result: StepResult, user: str) -> str:
+    """Straight on to the step this one opened for the user; otherwise the case page (no query: the
+    completion says who holds what it opened)."""
+    next_task = result.next_task_of(user)
+    if next_task is not None:
+        return url_for("tasks.show", task_id=next_task)
+    return url_for("cases.show", instance_id=result.instance_id)

@@ -1,18 +1,28 @@
-"""Every case accounted for: the system chain records each case's creation.
+"""Every case accounted for: each case's creation is recorded, naming the case before it.
 
 A case's own chain shows an edit inside it, but deleting a whole case (its row, tasks, events and
-chain head) leaves nothing behind to disagree. So the unit of work that inserts a case also appends
-``case_created`` to the system chain, naming the case and ``previous_case``, the highest case id
-that existed when it was made. Verification then fails, naming the case id, when:
+chain head) leaves nothing behind to disagree. So a case's chain opens with ``instance_started``,
+which names ``previous_case``, the highest case id that existed when it was made (cases made before
+issue 21 have a ``case_created`` event on the system chain instead, with the same payload field).
+Verification then fails, naming the case id, when:
 
-- a recorded case has no row or no chain any more (``deleted``);
-- a case named as ``previous_case`` was never recorded nor backfilled (``gap``: it was deleted
-  together with its creation event, and the system chain hashed again);
-- a case row has no creation event (``unrecorded``: inserted around Alur);
+- a case named as ``previous_case`` was never recorded nor backfilled (``gap``: it was deleted,
+  chain and all, after the next case was made);
+- a chain a signed checkpoint holds has no case row any more, or a recorded case lost its row
+  (``deleted``);
+- a case row has no creation record (``unrecorded``: inserted around Alur, or its chain deleted);
 - a case id was recorded twice (``reused``: on SQLite the newest case was deleted and its id reused).
 
+Why on the case's own chain and not the system chain: appending to the system chain locked its
+head, one row every case start in the office queued behind (issue 21). What the system chain gave
+beyond this record is no stronger against someone who can write the database: its tail after the
+last signed checkpoint can be cut and hashed again just as a newest case can be deleted; a case
+older than the last checkpoint is held by the checkpoint's signed head of its chain, and any case
+made after another names it. The one window both share is the newest cases after the last
+checkpoint (the worker signs one hourly and after each deploy).
+
 Ids a rolled-back transaction consumed (PostgreSQL sequences) are never recorded nor named as
-``previous_case``, so they are not gaps. Cases made before this record existed are listed once by
+``previous_case``, so they are not gaps. Cases made before the record existed are listed once by
 the schema revision ``0005_case_accounting`` in one ``cases_accounted`` event (id ranges).
 """
 from __future__ import annotations
@@ -20,25 +30,29 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.audit.chain import SYSTEM_CHAIN, case_chain
+from engine.persistence.compiled import DirectStatement
 from engine.persistence.models import AuditChainHead, AuditEvent, ProcessInstance
 from engine.runtime.unit_of_work import UnitOfWork
 
-CASE_CREATED = "case_created"
+CASE_CREATED = "case_created"  # on the system chain, cases made before issue 21
+CASE_STARTED = "instance_started"  # the first event of a case's own chain
 CASES_ACCOUNTED = "cases_accounted"  # the one-off backfill at upgrade
 
 
-def record_case_created(work: UnitOfWork, instance_id: int, process_key: str, version: int, actor: str,
-                        at: datetime) -> None:
-    """In the transaction inserting case ``instance_id`` (row flushed): its creation on the system chain."""
-    previous = work.session.scalar(select(func.max(ProcessInstance.id)).where(ProcessInstance.id < instance_id))
-    work.record(SYSTEM_CHAIN, CASE_CREATED, actor=actor, at=at, instance_id=instance_id, payload={
-        "process_key": process_key, "version": version, "previous_case": previous})
+def previous_case(work: UnitOfWork, instance_id: int) -> int | None:
+    """In the transaction inserting case ``instance_id`` (row flushed): the highest case id before it,
+    for its ``instance_started`` event (an index read; it locks nothing)."""
+    row = _PREVIOUS_CASE.first(work.connection, {"instance_id": instance_id})
+    return row.previous if row is not None else None
+
+
+_PREVIOUS_CASE = DirectStatement(select(func.max(ProcessInstance.id).label("previous"))
+                                 .where(ProcessInstance.id < bindparam("instance_id")))
 
 
 def id_ranges(ids: Iterable[int]) -> list[list[int]]:
@@ -63,44 +77,48 @@ class CaseProblem:
         return f"case {self.instance_id}: {self.kind}: {self.detail}"
 
 
-def verify_case_accounting(session: Session, instance_ids: set[int] | None = None) -> list[CaseProblem]:
-    """Compare the system chain's record of created cases with the cases stored (``instance_ids``: only
-    these, e.g. the case verification page; a gap is about a case that is gone, so only the whole check
-    looks for gaps)."""
+def verify_case_accounting(session: Session, instance_ids: set[int] | None = None,
+                           signed_cases: Iterable[int] = ()) -> list[CaseProblem]:
+    """Compare the record of created cases with the cases stored (``instance_ids``: only these, e.g. the
+    case verification page; a gap is about a case that is gone, so only the whole check looks for gaps).
+    ``signed_cases``: cases whose chain a signed, trusted checkpoint holds."""
     created: dict[int, list[tuple[int, dict[str, object]]]] = {}
     backfilled: set[int] = set()
-    recorded = AuditEvent.event_type == CASE_CREATED
+    recorded = ((AuditEvent.chain == SYSTEM_CHAIN) & (AuditEvent.event_type == CASE_CREATED)) | (
+        (AuditEvent.event_type == CASE_STARTED) & AuditEvent.chain.like("instance:%"))
     rows_query = select(ProcessInstance.id, ProcessInstance.process_key)
     heads_query = select(AuditChainHead.chain, AuditChainHead.seq).where(AuditChainHead.chain.like("instance:%"))
     if instance_ids is not None:
         recorded &= AuditEvent.instance_id.in_(instance_ids)
         rows_query = rows_query.where(ProcessInstance.id.in_(instance_ids))
         heads_query = heads_query.where(AuditChainHead.chain.in_([case_chain(i) for i in instance_ids]))
-    events = session.execute(select(AuditEvent.id, AuditEvent.event_type, AuditEvent.instance_id,
+    backfill = (AuditEvent.chain == SYSTEM_CHAIN) & (AuditEvent.event_type == CASES_ACCOUNTED)
+    events = session.execute(select(AuditEvent.id, AuditEvent.chain, AuditEvent.event_type, AuditEvent.instance_id,
                                     AuditEvent.payload_json)
-                             .where(AuditEvent.chain == SYSTEM_CHAIN,
-                                    recorded | (AuditEvent.event_type == CASES_ACCOUNTED))
-                             .order_by(AuditEvent.seq))
-    for event_id, event_type, instance_id, payload_json in events:
+                             .where(recorded | backfill).order_by(AuditEvent.id))
+    for event_id, chain, event_type, instance_id, payload_json in events:
         payload = _payload(payload_json)
         if event_type == CASES_ACCOUNTED:
             for low, high in _ranges(payload.get("ranges")):
                 backfilled.update(range(low, high + 1))
-        elif instance_id is not None:
+        elif instance_id is not None and chain in (SYSTEM_CHAIN, case_chain(instance_id)):
+            if event_type == CASE_STARTED and "previous_case" not in payload:
+                continue  # a case from before issue 21: its record is the system chain's case_created
             created.setdefault(instance_id, []).append((event_id, payload))
+    signed = set(signed_cases)  # a chain a signed checkpoint holds: that case existed
     rows = dict(session.execute(rows_query).tuples().all())
     heads = dict(session.execute(heads_query).tuples().all())
     problems: list[CaseProblem] = []
-    for case_id in sorted(set(created) | backfilled | set(rows)):
+    for case_id in sorted(set(created) | backfilled | set(rows) | signed):
         if instance_ids is not None and case_id not in instance_ids:
             continue
-        problem = _case_problem(case_id, created.get(case_id, []), case_id in backfilled, rows.get(case_id),
-                                heads.get(case_chain(case_id), 0))
+        problem = _case_problem(case_id, created.get(case_id, []), case_id in backfilled, case_id in signed,
+                                rows.get(case_id), heads.get(case_chain(case_id), 0))
         if problem is not None:
             problems.append(problem)
     if instance_ids is not None:
         return problems
-    accounted = set(created) | backfilled
+    accounted = set(created) | backfilled | signed
     for case_id, records in sorted(created.items()):
         for event_id, payload in records:
             previous = payload.get("previous_case")
@@ -112,17 +130,21 @@ def verify_case_accounting(session: Session, instance_ids: set[int] | None = Non
     return problems
 
 
-def _case_problem(case_id: int, records: list[tuple[int, dict[str, object]]], backfilled: bool,
+def _case_problem(case_id: int, records: list[tuple[int, dict[str, object]]], backfilled: bool, signed: bool,
                   process_key: str | None, head_seq: int) -> CaseProblem | None:
     last_event = records[-1][0] if records else None
-    if not records and not backfilled:
-        return CaseProblem(case_id, "unrecorded", "the case is stored but its creation is not recorded on the "
-                           "system chain (inserted outside Alur)")
     if process_key is None or head_seq == 0:
         missing = " and ".join(part for part, gone in (("its row", process_key is None),
                                                       ("its audit chain", head_seq == 0)) if gone)
-        return CaseProblem(case_id, "deleted", f"its creation is recorded on the system chain, but {missing} "
-                           "no longer exist(s)", last_event)
+        if records or backfilled:
+            return CaseProblem(case_id, "deleted", f"its creation is recorded, but {missing} no longer exist(s)",
+                               last_event)
+        if signed:
+            return CaseProblem(case_id, "deleted", f"a signed checkpoint holds its audit chain, but {missing} "
+                               "no longer exist(s)")
+    if not records and not backfilled:
+        return CaseProblem(case_id, "unrecorded", "the case is stored but its creation is not recorded (no "
+                           "instance_started opens its chain: inserted outside Alur)")
     if len(records) > 1:
         return CaseProblem(case_id, "reused", f"created {len(records)} times (events "
                            f"{', '.join(str(e) for e, _ in records)}): an earlier case with this id was deleted",

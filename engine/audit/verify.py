@@ -131,7 +131,9 @@ def verify_audit(session: Session, trusted_keys: Sequence[Ed25519PublicKey] = ()
     if rows:
         warnings += _uncovered(session, covered, wanted)
     case_ids = None if wanted is None else {int(c.split(":", 1)[1]) for c in wanted if c.startswith("instance:")}
-    case_problems = verify_case_accounting(session, case_ids)
+    signed_cases = {int(chain.split(":", 1)[1]) for chain in covered
+                    if chain.startswith("instance:") and chain.split(":", 1)[1].isdigit()}
+    case_problems = verify_case_accounting(session, case_ids, signed_cases)
     event_count = select(func.count()).select_from(AuditEvent)
     chain_count = select(func.count(func.distinct(AuditEvent.chain)))
     if wanted is not None:

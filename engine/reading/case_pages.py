@@ -7,6 +7,7 @@ Who may read what is decided here, not in the web layer:
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
@@ -15,14 +16,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.opd import OpdService
 from engine.reading.access import facts_of
-from engine.runtime.attachments import PREVIEW_TYPES, AttachmentStore, AttachmentView, own_upload, upload_of_step
+from engine.runtime.attachments import (PREVIEW_TYPES, AttachmentStore, AttachmentView, own_upload, upload_of_step,
+                                        uploads_in)
 from engine.runtime.drafts import Drafts, DraftView
 from engine.runtime.comments import CommentView, comments_in
 from engine.worktime.work_calendar import WorkCalendar
 from engine.reading.catalog import StepMeta
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
-from engine.errors import NotFound, PermissionDenied
+from engine.errors import NotFound, PermissionDenied, TaskNotFound
 from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
 from engine.permissions import Access, Mandates, Permissions, Reader
 from engine.reading.queries import Queries
@@ -30,7 +32,8 @@ from engine.modeling.roles import RoleCatalog
 from engine.accounts.users import UserService
 from engine.audit.attempts import ACTION_READ_CASE, ACTION_READ_DOCUMENT, ACTION_READ_TASK, AttemptLog
 from engine.audit.read_log import VIEW_EVENTS
-from engine.persistence.db import read_only_session
+from engine.persistence.db import read_only_connection, read_only_session
+from engine.reading.task_page_read import TaskPageRows, people_with_roles, read_task_page
 from engine.registers.pickers import SERVER_PICKER, picker_options, review_prefill
 from engine.registers.server_assets import ServerAssetView, list_servers
 from engine.values import MANDATE_LABELS, AuditEventView, CaseView, StandIn, TaskView
@@ -119,6 +122,16 @@ class TaskPage:
 
 
 @dataclass(frozen=True)
+class TaskForm:
+    """What a task form's submission needs before the step completes: the task, its form, and whether
+    the user may fill it (``CaseFiles.task_form``; the page is built only to show it again)."""
+
+    task: TaskView
+    schema: dict[str, Any]
+    can_act: bool
+
+
+@dataclass(frozen=True)
 class CasePage:
     instance: CaseView
     steps: list[StepView]
@@ -194,57 +207,132 @@ class CaseFiles:
         with self._attempts.refusals(username, ACTION_READ_TASK, task_id=task_id):
             return self._task_page(task_id, username)
 
-    def _task_page(self, task_id: str, username: str) -> TaskPage:
-        task = self._queries.task(task_id)
-        reader = self._reader(username)
-        user_roles = reader.roles
-        instance = self._queries.case(task.instance_id)
-        case_tasks = self._queries.case_tasks(task.instance_id)
-        access, mandates = self._access(instance, case_tasks, reader)
+    def task_form(self, task_id: str, username: str) -> TaskForm:
+        """The task page's first statement only: enough to take a submission (``TaskForm``).
+
+        :raises TaskNotFound:  :raises PermissionDenied: the user may not read this task (recorded)
+        """
+        with self._attempts.refusals(username, ACTION_READ_TASK, task_id=task_id):
+            with read_only_connection(self._sessions) as connection:
+                read = read_task_page(connection, task_id, username, self._clock())
+            if read is None:
+                raise TaskNotFound.of(task_id)
+            task = read.task(task_id)
+            self._check_may_read(task, username, read, self._case_view(read.case))
+            return TaskForm(task, self._forms.get(task.form_key).schema,
+                            self._may_fill(task, username, read.reader.roles, read.mandates))
+
+    def _check_may_read(self, task: TaskView, username: str, read: TaskPageRows, instance: CaseView) -> Access | None:
+        """:raises PermissionDenied: the user may not read this task"""
+        access = self._access_with(instance, read.tasks, read.reader, read.mandates)
         named = username in (task.assignee, task.completed_by)
-        if not named and not (access is Access.FULL and self._may_read_task(task, username, user_roles, mandates)):
-            raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task_id,
+        if not named and not (access is Access.FULL
+                              and self._may_read_task(task, username, read.reader.roles, read.mandates)):
+            raise PermissionDenied(f"Tugas ini untuk peran {self._roles.title(task.role)}", task_id=task.task_id,
                                    role=task.role)
-        all_steps = self._steps(instance.definition_id, case_tasks)
-        earlier = [s for s in all_steps if s.task.state == "completed" and s.task.task_id != task_id]
-        if access is not Access.FULL:  # the person on the task, e.g. a requester: their step only
-            earlier = []
-        meta = next(s.meta for s in all_steps if s.task.task_id == task_id)
-        schema = self._forms.get(task.form_key).schema
-        servers = self._servers(schema)
-        carried: dict[str, int] = {}
-        if task.data is not None:
-            values = task.data
-        else:
-            values, carried = self._prefill(schema, task, earlier, instance.data)
-            values = {**review_prefill(schema, servers), **values}
-        documents = self._documents(earlier)
-        draft = self._drafts.find(task_id, username) if self._may.may_work_on(task.role, user_roles, mandates) \
-            else None
-        shown = [*_document_values(schema, values), *(_document_values(schema, draft.data) if draft else ())]
-        is_open = task.state in ("ready", "claimed")
-        holds_role = self._may.may_work_on(task.role, user_roles, mandates)
+        return access
+
+    def _may_fill(self, task: TaskView, username: str, user_roles: frozenset[str], mandates: Mandates) -> bool:
+        if task.state not in ("ready", "claimed"):
+            return False
         claimed_by = task.assignee if task.state == "claimed" else None
-        acting = self._may.acting_for(task.role, claimed_by, username, user_roles, mandates,
-                                      task.candidates) if is_open else None
         may_take = self._may.may_take(task.role, task.candidates, username, user_roles, mandates)
-        can_reassign = is_open and self._supervises(task, user_roles)
+        return self._may.may_act_on(task.role, claimed_by, username, user_roles, mandates) \
+            and (task.state == "claimed" or may_take)
+
+    def _task_page(self, task_id: str, username: str) -> TaskPage:
+        """At most three statements on one read-only connection (``engine.reading.task_page_read``)."""
+        with read_only_connection(self._sessions) as connection:
+            read = read_task_page(connection, task_id, username, self._clock())
+            if read is None:
+                raise TaskNotFound.of(task_id)
+            task, reader, mandates = read.task(task_id), read.reader, read.mandates
+            user_roles = reader.roles
+            instance = self._case_view(read.case)
+            case_tasks = read.tasks
+            access = self._check_may_read(task, username, read, instance)
+            all_steps = self._steps(instance.definition_id, case_tasks)
+            earlier = [s for s in all_steps if s.task.state == "completed" and s.task.task_id != task_id]
+            if access is not Access.FULL:  # the person on the task, e.g. a requester: their step only
+                earlier = []
+            meta = next(s.meta for s in all_steps if s.task.task_id == task_id)
+            schema = self._forms.get(task.form_key).schema
+            servers = self._servers(schema)
+            carried: dict[str, int] = {}
+            if task.data is not None:
+                values = task.data
+            else:
+                values, carried = self._prefill(schema, task, earlier, instance.data)
+                values = {**review_prefill(schema, servers), **values}
+            holds_role = self._may.may_work_on(task.role, user_roles, mandates)
+            draft = None
+            if holds_role and read.draft_data is not None and read.draft_saved_at is not None \
+                    and task.completed_by != username:
+                draft = DraftView(task_id, read.draft_data, read.draft_saved_at, task.state in ("ready", "claimed"))
+            shown = [*_document_values(schema, values), *(_document_values(schema, draft.data) if draft else ())]
+            found = self._step_documents(earlier)
+            hashes = sorted({*(sha for sha, _, _ in found), *shown})
+            uploads = uploads_in(connection, instance.instance_id, hashes) if hashes else []
+            documents = self._documents_from(found, uploads)
+            is_open = task.state in ("ready", "claimed")
+            claimed_by = task.assignee if task.state == "claimed" else None
+            acting = self._may.acting_for(task.role, claimed_by, username, user_roles, mandates,
+                                          task.candidates) if is_open else None
+            may_take = self._may.may_take(task.role, task.candidates, username, user_roles, mandates)
+            can_reassign = is_open and self._supervises(task, user_roles)
+            pickers = {role: self._holders(role) for role in _picker_roles(schema)}
+            if can_reassign:
+                pickers[_REASSIGN] = self._holders(task.role)
+            people = people_with_roles(connection, pickers) if pickers else {}
         return TaskPage(
             task=task, meta=meta, schema=schema, instance=instance, values=values,
             documents=documents, earlier_steps=earlier,
-            attachments=self.task_attachments(task, username, shown, documents),
-            user_options={**self._user_options(schema), **picker_options(servers)},
+            attachments=self._attachments_shown(task, username, shown, documents, uploads),
+            user_options={**{role: people[role] for role in _picker_roles(schema)}, **picker_options(servers)},
             remaining=self.remaining([task]).get(task_id),
-            can_act=is_open and self._may.may_act_on(task.role, claimed_by, username, user_roles, mandates)
-            and (task.state == "claimed" or may_take),
+            can_act=self._may_fill(task, username, user_roles, mandates),
             can_claim=is_open and task.state == "ready" and may_take,
             can_unclaim=task.state == "claimed" and self._may.may_unclaim(task.role)
             and (task.assignee == username or self._supervises(task, user_roles)),
             can_reassign=can_reassign, server_register=servers,
-            reassign_options=[(u.username, u.full_name) for u in self._users.users_with_role(task.role)
-                              if u.username != task.assignee] if can_reassign else [],
+            reassign_options=[p for p in people.get(_REASSIGN, []) if p[0] != task.assignee],
             draft=draft if holds_role else None,
             acting_for=acting.stand_in() if acting is not None else None, carried=carried)
+
+    def _case_view(self, row: Any) -> CaseView:
+        """A case from ``TASK_PAGE``'s columns (the definition from its cache)."""
+        found = self._definitions.cached(row.definition_id)
+        if found is None:
+            with self._sessions() as session:
+                found = self._definitions.get(session, row.definition_id)
+        definition, parsed = found
+        return CaseView(
+            instance_id=row.instance_id, process_key=row.case_process_key, process_name=parsed.name,
+            definition_id=row.definition_id, definition_version=definition.version,
+            business_key=row.case_business_key, status=row.case_status, started_by=row.started_by,
+            started_at=row.started_at, ended_at=row.ended_at, due_at=row.case_due_at, warning_at=row.warning_at,
+            data=json.loads(row.case_data or "{}"), version=row.case_version, opd_id=row.opd_id,
+            confidential=row.confidential, registered=row.registered)
+
+    def _holders(self, role: str) -> frozenset[str]:
+        """The roles whose holders work on tasks of ``role`` (a group role's members too)."""
+        return frozenset({role} | set(self._roles.roles[role].members if role in self._roles else ()))
+
+    def _attachments_shown(self, task: TaskView, username: str, hashes: Iterable[str], documents: list[DocumentView],
+                           uploads: list[AttachmentView]) -> dict[str, AttachmentView]:
+        """``task_attachments`` over uploads read already."""
+        carried = {d.sha256: d for d in documents}
+        found: dict[str, AttachmentView] = {}
+        for sha in hashes:
+            own = own_upload(uploads, sha, username, task.task_id)
+            document = carried.get(sha)
+            if own is not None:
+                found[sha] = own
+            elif document is not None:
+                found[sha] = AttachmentView(sha, document.filename, document.media_type, document.size,
+                                            document.uploaded_by or "", document.uploaded_at or task.created_at,
+                                            task.instance_id, document.task_id)
+        return found
 
     def case_page(self, instance_id: int, username: str) -> CasePage | RequesterCasePage:
         """The whole case, or the requester's view of it (``Permissions.case_access``).
@@ -399,12 +487,16 @@ class CaseFiles:
         """``Permissions.case_access``, widened by the reader's running mandates: a stand-in (Plh/Plt)
         reads in full a case where the official they stand in for works (a task of a role the mandate
         grants, or one the official holds or completed)."""
-        access = self._may.case_access(*facts_of(instance, tasks), reader)
         mandates = self._queries.authority(reader.username).mandates
+        return self._access_with(instance, tasks, reader, mandates), mandates
+
+    def _access_with(self, instance: CaseView, tasks: list[TaskView], reader: Reader,
+                     mandates: Mandates) -> Access | None:
+        access = self._may.case_access(*facts_of(instance, tasks), reader)
         if access is not Access.FULL and mandates and any(
                 self._may_read_task(t, reader.username, frozenset(), mandates) for t in tasks):
             access = Access.FULL
-        return access, mandates
+        return access
 
     def _supervises(self, task: TaskView, user_roles: frozenset[str]) -> bool:
         return self._may.supervises(task.role, user_roles)
@@ -446,6 +538,14 @@ class CaseFiles:
     def _documents(self, steps: list[StepView]) -> list[DocumentView]:
         """Every document a completed step submitted, in step order: the same content in three fields
         is three documents. The newest pass of a step's field is its current version."""
+        found = self._step_documents(steps)
+        if not found:
+            return []
+        uploads = self._attachments.in_case(steps[0].task.instance_id, [sha for sha, _, _ in found])
+        return self._documents_from(found, uploads)
+
+    def _step_documents(self, steps: list[StepView]) -> list[tuple[str, str, StepView]]:
+        """(sha256, field, step) of each document field a completed step filled."""
         found: list[tuple[str, str, StepView]] = []
         for step in steps:
             if step.task.state != "completed" or not step.task.data:
@@ -455,9 +555,10 @@ class CaseFiles:
                 value = step.task.data.get(name)
                 if prop.get("format") == DOCUMENT_FORMAT and isinstance(value, str):
                     found.append((value, name, step))
-        if not found:
-            return []
-        uploads = self._attachments.in_case(steps[0].task.instance_id, [sha for sha, _, _ in found])
+        return found
+
+    def _documents_from(self, found: list[tuple[str, str, StepView]],
+                        uploads: list[AttachmentView]) -> list[DocumentView]:
         newest = {(step.task.element_id, name): step.pass_no for _sha, name, step in found}
         documents = []
         for sha, name, step in found:
@@ -503,10 +604,14 @@ class CaseFiles:
         with read_only_session(self._sessions) as session:
             return list_servers(session, include_removed=False)
 
-    def _user_options(self, schema: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
-        roles = {prop["x-role"] for prop in _all_properties(schema) if prop.get("x-widget") == "user"
-                 and prop.get("x-role")}
-        return {role: [(u.username, u.full_name) for u in self._users.users_with_role(role)] for role in sorted(roles)}
+
+
+_REASSIGN = "\x00reassign"  # the key of the reassign list among the picker roles (no role key has it)
+
+
+def _picker_roles(schema: dict[str, Any]) -> list[str]:
+    return sorted({prop["x-role"] for prop in _all_properties(schema) if prop.get("x-widget") == "user"
+                   and prop.get("x-role")})
 
 
 def _acted_for(events: Iterable[AuditEventView]) -> dict[str, ActedFor]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Iterable, Sequence
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
@@ -251,12 +251,21 @@ class AttachmentStore:
         return digest.hexdigest(), size
 
 
+_WANTED = DocumentUpload.sha256.in_(bindparam("hashes", expanding=True))
+_UNBOUND = DocumentUpload.instance_id.is_(None)
+# Built once: a statement built per call cost more than running it (a step reads it for its documents).
+_UPLOADS_UNBOUND = select(*_COLUMNS).where(_WANTED, _UNBOUND).order_by(DocumentUpload.id)
+_UPLOADS_IN_CASE = select(*_COLUMNS).where(
+    _WANTED, or_(DocumentUpload.instance_id == bindparam("instance_id"), _UNBOUND)).order_by(DocumentUpload.id)
+
+
 def uploads_in(connection: Connection, instance_id: int | None, hashes: Sequence[str]) -> list[AttachmentView]:
     """``AttachmentStore.in_case`` on a connection the caller holds (a use case's transaction)."""
-    unbound = DocumentUpload.instance_id.is_(None)
-    where = unbound if instance_id is None else or_(DocumentUpload.instance_id == instance_id, unbound)
-    return [_view(row) for row in connection.execute(
-        select(*_COLUMNS).where(DocumentUpload.sha256.in_(list(hashes)), where).order_by(DocumentUpload.id))]
+    if instance_id is None:
+        rows = connection.execute(_UPLOADS_UNBOUND, {"hashes": list(hashes)})
+    else:
+        rows = connection.execute(_UPLOADS_IN_CASE, {"hashes": list(hashes), "instance_id": instance_id})
+    return [_view(row) for row in rows]
 
 
 def _row(view: AttachmentView) -> dict[str, Any]:

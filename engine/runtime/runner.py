@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.attempts import ACTION_CLAIM_TASK, ACTION_COMPLETE_TASK, AttemptLog
 from engine.audit.chain import case_chain
-from engine.audit.case_accounting import record_case_created
+from engine.audit.case_accounting import previous_case
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
@@ -87,6 +87,11 @@ class StepResult:
     instance_id: int
     status: str
     ready_task_ids: list[str]
+    assignees: dict[str, str] = field(default_factory=dict)  # the tasks this step opened that someone holds
+
+    def next_task_of(self, username: str) -> str | None:
+        """The task this step opened for ``username`` (where the web form goes next), if any."""
+        return next((task_id for task_id in self.ready_task_ids if self.assignees.get(task_id) == username), None)
 
 
 class Runner:
@@ -244,11 +249,11 @@ class Runner:
         if within is not None:
             within(work, instance.id)
         case = _Case(instance.id, row.id, definition.process_key, business_key, "running", instance.state_json, 1)
-        record_case_created(work, instance.id, definition.process_key, row.version, actor, now)
+        # The case's record (engine.audit.case_accounting): on its own chain, no row other cases write.
         figures.case_started(work, instance.id, definition.process_key, now)
         work.record_for_case(instance.id, "instance_started", actor=actor, at=now, payload={
             "process_key": definition.process_key, "version": row.version, "business_key": business_key,
-            "data": initial, **(also or {})})
+            "data": initial, "previous_case": previous_case(work, instance.id), **(also or {})})
         return case, workflow, now
 
     def claim_task(self, task_id: str, actor: str) -> None:
@@ -792,7 +797,8 @@ class Runner:
             "Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi", instance_id=case.id))
         if case.status == "running":
             work.after_commit(lambda: self._live.keep(case.id, case.version + 1, workflow))
-        return StepResult(case.id, case.status, sorted(ready))
+        return StepResult(case.id, case.status, sorted(ready),
+                          {str(row["id"]): str(row["assignee"]) for row in new_rows if row["assignee"]})
 
 
 def _ask_for_notice(work: UnitOfWork, instance_id: int, meta: Any, task_id: str, data: dict[str, Any], actor: str,

@@ -7,7 +7,7 @@ import io
 from sqlalchemy import select
 
 from test_request_statements import TRANSACTION_CONTROL, statements
-from web_helpers import PDF, gjr_01_data, login, open_task, start_network_case
+from web_helpers import PDF, gjr_01_data, gjr_01_form, login, open_task, start_network_case
 
 from engine import UploadTarget
 from engine.audit.chain import SYSTEM_CHAIN
@@ -46,8 +46,45 @@ def test_a_task_page_only_reads(alur, client):
         writer.connection()  # BEGIN IMMEDIATE: SQLite's write lock held until the block ends
         assert client.get(f"/tugas/{task.task_id}").status_code == 200  # a read taking the lock would fail
     with statements(alur) as seen:
-        client.get(f"/tugas/{task.task_id}")
+        page = alur.cases.task_page(task.task_id, "kasubag_tu")
     queries = [s for s in seen if not s.startswith(TRANSACTION_CONTROL)]
     assert not [s for s in queries if not s.startswith("SELECT")], queries
-    # today's count, a regression guard: issue 21 asks for at most 3 (not reached yet)
-    assert len(queries) <= 15, queries
+    # the case's tasks with the case, the reader and the draft; the documents it names; the people its
+    # user pickers and the supervisor's reassign list offer (issue 21: at most 3)
+    assert len(queries) <= 3, queries
+    assert "FROM human_task JOIN process_instance" in queries[0] and "task_draft" in queries[0]
+    assert page.can_act and page.documents and page.task.task_id == task.task_id
+    with statements(alur) as seen:
+        assert client.get(f"/tugas/{task.task_id}").status_code == 200
+    queries = [s for s in seen if not s.startswith(TRANSACTION_CONTROL)]
+    # the signed-in user and the bell, the page's 3, and the names of the people it shows
+    assert len(queries) <= 5 and not [s for s in queries if not s.startswith("SELECT")], queries
+
+
+def test_a_completion_does_not_build_the_page_first_nor_look_for_the_next_task(alur, client):
+    """The form's POST reads the task and its form (one statement), completes, and redirects to the
+    step it opened for the user from what the completion returns."""
+    case = start_network_case(alur)
+    task = open_task(alur, case)
+    login(client, "pengguna_jaringan")
+    with statements(alur) as seen:
+        response = client.post(f"/tugas/{task.task_id}", data=gjr_01_form(), content_type="multipart/form-data")
+    assert response.status_code in (302, 303), response.text
+    assert response.headers["Location"] == f"/kasus/{case}"  # the next step is the office's, not the requester's
+    reads = [s for s in seen if s.startswith("SELECT") and "FROM human_task" in s and "FOR UPDATE" not in s]
+    # the form's read (the page's first statement); the completion's own statements run on the driver's
+    # cursor (tests/engine/test_direct_statements.py counts them), and nothing reads the open tasks again
+    assert len(reads) == 1 and "task_draft" in reads[0], reads
+    assert not [s for s in seen if "user_account.nip" in s or "audit_event" in s], seen
+    # the upload: its row and its own case chain's head, nothing of another case
+    assert [s.split(" (")[0] for s in seen if not s.startswith("SELECT")] == ["INSERT INTO document_upload"], seen
+
+
+def test_the_redirect_goes_to_the_step_the_completion_opened_for_the_user(alur):
+    case = start_network_case(alur)
+    result = alur.runner.complete_task(open_task(alur, case).task_id, "pengguna_jaringan", gjr_01_data(alur))
+    assert result.next_task_of("pengguna_jaringan") is None
+    nxt = open_task(alur, case, "gjr_02a")
+    alur.runner.claim_task(nxt.task_id, "kasubag_tu")
+    assert result.assignees.get(nxt.task_id) in (None, "kasubag_tu")
+

@@ -1,0 +1,122 @@
+"""What a task page reads, in at most three statements on one read-only connection (issue 21):
+
+1. ``TASK_PAGE``: every task of the task's case with the case row, and as columns the reader's
+   account (active, unit), roles and running mandates, and the reader's draft of the task;
+2. the uploads of the documents the page names (earlier steps', the form's, the draft's), if any;
+3. the people a user-picker field or the supervisor's reassign list offers, if the page has either.
+
+A form that picks a server from the asset register reads it as a fourth. The definition and the
+working calendar come from their caches (a statement only the first time a process reads them).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BindParameter, Connection, bindparam, func, select
+
+from engine.persistence.authority import mandates_held, now_param, parse_mandates
+from engine.persistence.models import HumanTask, ProcessInstance, TaskDraft, UserAccount, UserRole, candidates_of
+from engine.permissions import Mandates, Reader
+from engine.values import TaskView
+
+TASKS = HumanTask.__table__
+INSTANCES = ProcessInstance.__table__
+ACCOUNTS = UserAccount.__table__
+ROLES = UserRole.__table__
+DRAFTS = TaskDraft.__table__
+
+_USERNAME: BindParameter[Any] = bindparam("username")
+_ACCOUNT = ACCOUNTS.alias("reader_account")
+_READER_ACTIVE = select(_ACCOUNT.c.active).where(_ACCOUNT.c.username == _USERNAME).scalar_subquery()
+_READER_OPD = select(_ACCOUNT.c.opd_id).where(_ACCOUNT.c.username == _USERNAME).scalar_subquery()
+_READER_ROLES = (select(func.aggregate_strings(ROLES.c.role_key, ","))  # role keys are identifiers
+                 .join(_ACCOUNT, _ACCOUNT.c.id == ROLES.c.user_id)
+                 .where(_ACCOUNT.c.username == _USERNAME).scalar_subquery())
+_DRAFT = DRAFTS.alias("reader_draft")
+_DRAFT_WHERE = (_DRAFT.c.task_id == bindparam("task_id"), _DRAFT.c.username == _USERNAME)
+_CASE_OF_TASK = select(TASKS.c.instance_id).where(TASKS.c.id == bindparam("task_id")).scalar_subquery()
+
+TASK_PAGE = (
+    select(TASKS.c.id, TASKS.c.instance_id, TASKS.c.process_key, TASKS.c.process_name, TASKS.c.business_key,
+           TASKS.c.element_id, TASKS.c.name, TASKS.c.role, TASKS.c.form_key, TASKS.c.state, TASKS.c.assignee,
+           TASKS.c.created_at, TASKS.c.due_at, TASKS.c.claimed_at, TASKS.c.completed_at, TASKS.c.completed_by,
+           TASKS.c.version, TASKS.c.candidate_users, TASKS.c.data_json,
+           INSTANCES.c.definition_id, INSTANCES.c.business_key.label("case_business_key"),
+           INSTANCES.c.process_key.label("case_process_key"), INSTANCES.c.status.label("case_status"),
+           INSTANCES.c.started_by, INSTANCES.c.started_at, INSTANCES.c.ended_at,
+           INSTANCES.c.due_at.label("case_due_at"), INSTANCES.c.warning_at, INSTANCES.c.data_json.label("case_data"),
+           INSTANCES.c.version.label("case_version"), INSTANCES.c.opd_id, INSTANCES.c.confidential,
+           INSTANCES.c.registered,
+           _READER_ACTIVE.label("reader_active"), _READER_OPD.label("reader_opd"),
+           _READER_ROLES.label("reader_roles"), mandates_held(_USERNAME, now_param()).label("reader_mandates"),
+           select(_DRAFT.c.data_json).where(*_DRAFT_WHERE).scalar_subquery().label("draft_data"),
+           select(_DRAFT.c.saved_at).where(*_DRAFT_WHERE).scalar_subquery().label("draft_saved_at"))
+    .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
+    .where(TASKS.c.instance_id == _CASE_OF_TASK)
+    # Tasks opened at one moment: the one done at once (a step registered on a requester's behalf)
+    # before those it opened (as ``Queries.case_tasks``).
+    .order_by(TASKS.c.created_at, TASKS.c.completed_at.is_(None), TASKS.c.completed_at, TASKS.c.id))
+
+
+@dataclass(frozen=True)
+class TaskPageRows:
+    """``TASK_PAGE``'s answer: the case's tasks (the page's among them), its case row, the reader."""
+
+    tasks: list[TaskView]
+    case: Any  # the first row: the case's columns
+    reader: Reader
+    mandates: Mandates
+    draft_data: dict[str, Any] | None
+    draft_saved_at: datetime | None
+
+    def task(self, task_id: str) -> TaskView:
+        return next(t for t in self.tasks if t.task_id == task_id)
+
+
+def read_task_page(connection: Connection, task_id: str, username: str, now: datetime) -> TaskPageRows | None:
+    """One statement; None when no task has this id."""
+    rows = connection.execute(TASK_PAGE, {"task_id": task_id, "username": username, "now": now}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    active = bool(first.reader_active)
+    roles = frozenset(first.reader_roles.split(",")) if active and first.reader_roles else frozenset()
+    reader = Reader(username, roles, first.reader_opd) if active else Reader(username, frozenset())
+    mandates = parse_mandates(first.reader_mandates) if active else ()
+    draft = json.loads(first.draft_data) if first.draft_data is not None else None
+    return TaskPageRows([_task(r) for r in rows], first, reader, mandates, draft, first.draft_saved_at)
+
+
+def _task(row: Any) -> TaskView:
+    return TaskView(
+        task_id=row.id, instance_id=row.instance_id, process_key=row.process_key, process_name=row.process_name,
+        business_key=row.business_key, element_id=row.element_id, name=row.name, role=row.role,
+        form_key=row.form_key, state=row.state, assignee=row.assignee, created_at=row.created_at,
+        due_at=row.due_at, claimed_at=row.claimed_at, completed_at=row.completed_at,
+        completed_by=row.completed_by, version=row.version, candidates=candidates_of(row.candidate_users),
+        data=json.loads(row.data_json) if row.data_json else None)
+
+
+_PEOPLE = (select(ACCOUNTS.c.username, ACCOUNTS.c.full_name, ROLES.c.role_key)
+           .join(ROLES, ROLES.c.user_id == ACCOUNTS.c.id)
+           .where(ROLES.c.role_key.in_(bindparam("roles", expanding=True)), ACCOUNTS.c.active.is_(True))
+           .order_by(ACCOUNTS.c.username))
+
+
+def people_with_roles(connection: Connection, wanted: dict[str, frozenset[str]]) -> dict[str, list[tuple[str, str]]]:
+    """For each key of ``wanted``, the active users holding one of its roles, as (username, full name)
+    in username order; one statement for all."""
+    every = sorted(set().union(*wanted.values())) if wanted else []
+    if not every:
+        return {key: [] for key in wanted}
+    rows = connection.execute(_PEOPLE, {"roles": every}).all()
+    return {key: _distinct((r.username, r.full_name) for r in rows if r.role_key in roles)
+            for key, roles in wanted.items()}
+
+
+def _distinct(people: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys(people))
