@@ -82,6 +82,7 @@ from engine.accounts.tokens import TOKEN_SCOPES, TokenHolder
 from engine.accounts.profile import ACCOUNT_FIELDS, AccountData
 from engine.accounts.saved_filters import MAX_SAVED_FILTERS, SavedFilterView
 from engine.reading.case_pages import RequesterCasePage, TaskPage
+from engine.reading.process_mining import FORMATS as LOG_FORMATS, LogExport, Period, Requester, parse_period
 from engine.runtime.comments import MAX_COMMENT_LENGTH, CommentView
 from engine.runtime.registration import RegistrationForm
 from engine.registers.dc_access import DcVisitView
@@ -125,4 +126,5 @@ __all__ = [
     "signing_key",
     "may_enter_dc_visits", "may_keep_server_register", "may_read_registers", "may_sign_out_dc_visits",
     "DcVisitView", "ServerAssetView", "SERVER_STATUSES", "SERVER_FIELDS", "SERVER_OPTIONS_KEY",
+    "LOG_FORMATS", "LogExport", "Period", "Requester", "parse_period",
 ]

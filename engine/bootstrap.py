@@ -37,6 +37,7 @@ from engine.permissions import Permissions
 from engine.persistence.db import make_engine, make_read_sessions, make_sessions
 from engine.reading.case_pages import CaseFiles
 from engine.reading.catalog import ProcessCatalog
+from engine.reading.process_mining import ProcessLogs
 from engine.reading.queries import Queries
 from engine.reading.versions import Versions
 from engine.registers.dc_access import DcAccessRegister
@@ -115,6 +116,7 @@ class Alur:
     saved_filters: SavedFilters  # a user's saved inbox searches (inbox tabs)
     server_assets: ServerAssetRegister  # the server asset register (SOP-05 Pencatatan), kept by Personil DC
     dc_access: DcAccessRegister  # the data-center access register (SOP-04), open visits for the Pengawas
+    process_logs: ProcessLogs  # process-mining exports of an SOP's cases (XES, OCEL 2.0, CSV), pseudonymised
 
     def close(self) -> None:
         self.db.dispose()
@@ -180,4 +182,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         incidents=Incidents(sessions, runner),
         search_index=SearchReindexer(sessions, forms), saved_filters=SavedFilters(sessions, clock),
         server_assets=ServerAssetRegister(sessions, clock), dc_access=DcAccessRegister(sessions, clock),
+        process_logs=ProcessLogs(sessions, definitions, permissions, clock),
     )

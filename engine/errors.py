@@ -233,3 +233,28 @@ class InvalidSearch(InvalidInput):
     def __init__(self, message: str, *, code: str, field: str) -> None:
         super().__init__(message, field=field)
         self.code = code
+
+
+# -- process-mining exports (engine.reading.process_mining) ---------------------------------------
+
+class InvalidPeriod(InvalidInput):
+    """A period that is none: a date that is not YYYY-MM-DD, ``to`` before ``from``, a year out of range,
+    or longer than an export may span. ``field`` names the parameter."""
+
+    code = "invalid_period"
+
+
+class UnknownExportFormat(InvalidInput):
+    code = "unknown_export_format"
+
+
+class ExportNotAllowed(PermissionDenied):
+    """The log of an SOP is for its supervisors, the SOP assessors, process owners and auditors."""
+
+    code = "export_not_allowed"
+
+
+class NamesNotAllowed(PermissionDenied):
+    """Performers' names were asked for by someone who may only see pseudonyms."""
+
+    code = "names_not_allowed"
