@@ -12,6 +12,7 @@ from typing import Callable
 from alur.audit_cli import add_audit_commands
 from alur.incident_cli import add_incident_commands
 from alur.mandate_cli import add_mandate_commands
+from alur.mining_cli import add_mining_commands
 from alur.opd_cli import add_opd_commands
 from alur.register_cli import add_register_commands
 from alur.worker_cli import add_worker_commands
@@ -213,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_search_reindex)
 
     add_audit_commands(sub)
+    add_mining_commands(sub)
 
     add_worker_commands(sub)
 

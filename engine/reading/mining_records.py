@@ -85,15 +85,14 @@ class CaseFilter:
 @contextmanager
 def snapshot(sessions: sessionmaker[Session]) -> Iterator[Connection]:
     """One read-only transaction for the whole export, so every batch sees the same state (REPEATABLE
-    READ on PostgreSQL; on SQLite a deferred transaction reads one WAL snapshot)."""
+    READ on PostgreSQL; on SQLite a deferred transaction reads one WAL snapshot). The connection begins
+    it with its first statement and rolls it back when closed: it writes nothing."""
     bind = engine_of(sessions)
     options: dict[str, object] = {READ_ONLY: True}
     if bind.dialect.name == "postgresql":
         options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
     with bind.connect() as connection:
-        connection = connection.execution_options(**options)
-        with connection.begin():
-            yield connection
+        yield connection.execution_options(**options)
 
 
 def case_records(connection: Connection, cases: CaseFilter) -> Iterator[CaseRecord]:
