@@ -264,3 +264,26 @@ def test_an_empty_period_gives_valid_empty_files(mined):
     document = json.loads(_export(alur, "ocel", period=empty))
     assert not list(Draft7Validator(SCHEMA).iter_errors(document)) and document["events"] == []
     assert "<trace>" not in _export(alur, "xes", period=empty)
+
+
+def test_the_export_reads_the_cases_in_batches_and_starts_before_reading_them_all(mined, monkeypatch):
+    """Batches of two cases give the same file as one batch; the first chunk comes before the last case is read."""
+    from engine.reading import mining_records
+
+    alur, ids = mined
+    whole = _export(alur, "csv", names=True)
+    monkeypatch.setattr(mining_records, "BATCH", 2)
+    assert _export(alur, "csv", names=True) == whole
+    read: list[int] = []
+    original = mining_records._steps
+
+    def counting(connection, case_ids):
+        read.extend(case_ids)
+        return original(connection, case_ids)
+    monkeypatch.setattr(mining_records, "_steps", counting)
+    chunks = alur.process_logs.export(GDB, PERIOD, "xes", OPERATOR).chunks
+    next(chunks)
+    next(chunks)
+    next(chunks)  # the head, the log's attributes, the first case
+    assert read == [ids["looped"], ids["happy"]]  # the first batch only
+    assert "</log>" in "".join(chunks) and read == [ids[k] for k in ("looped", "happy", "open", "cancelled")]
