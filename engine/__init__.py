@@ -43,6 +43,7 @@ from engine.bootstrap import Alur, open_alur
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
 from engine.accounts.mandates import MANDATE_KINDS
 from engine.errors import (
+    CaseHidden,
     Conflict,
     DeploymentError,
     DraftNotFound,
@@ -105,7 +106,8 @@ from engine.worktime.moment_text import MOMENT_PATTERNS
 __all__ = [
     "Alur", "open_alur", "Settings", "settings_from_env", "PROJECT_ROOT", "upgrade_schema",
     "build_worker", "start_embedded_worker", "utcnow", "WITA", "MOMENT_PATTERNS",
-    "EngineError", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "InvalidSearch", "NotFound",
+    "EngineError", "CaseHidden", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "InvalidSearch",
+    "NotFound",
     "PermissionDenied", "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge",
     "IncidentView", "StepFailed", "is_admin", "is_read_only", "may_audit", "may_handle_incidents", "may_model",
     "may_read_models", "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked", "validate_model",

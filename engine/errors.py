@@ -87,6 +87,18 @@ class PermissionDenied(EngineError):
     code = "permission_denied"
 
 
+class CaseHidden(PermissionDenied):
+    """A case the reader may not read answers exactly as a case that does not exist (404
+    ``instance_not_found``, the same message), so trying ids tells nobody which cases exist; being a
+    denial, the attempt is still recorded on the case's chain (``engine.audit.attempts``)."""
+
+    code = "instance_not_found"
+
+    @classmethod
+    def of(cls, instance_id: int) -> CaseHidden:
+        return cls(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+
+
 class TaskForOthers(PermissionDenied):
     """The model named other people for this task (camunda:assignee / candidateUsers)."""
 

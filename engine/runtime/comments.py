@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.chain import case_chain
-from engine.errors import InvalidInput, PermissionDenied
+from engine.errors import CaseHidden, InvalidInput, PermissionDenied
 from engine.permissions import Access, Permissions
 from engine.persistence.db import read_only_session
 from engine.persistence.models import AuditEvent
@@ -120,7 +120,7 @@ class Comments:
         with read_only_session(self._sessions) as session:
             case, tasks = case_facts(session, instance_id)
             if self._may.case_access(case, tasks, reader_of(session, username)) is not Access.FULL:
-                raise PermissionDenied("Anda tidak berwenang membaca komentar kasus ini", instance_id=instance_id)
+                raise CaseHidden.of(instance_id)
             rows = session.scalars(select(AuditEvent).where(
                 AuditEvent.chain == case_chain(instance_id), AuditEvent.event_type == COMMENT_EVENT)
                 .order_by(AuditEvent.seq))
