@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import ColumnElement, Connection, and_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -121,7 +121,7 @@ def activity_names(connection: Connection, cases: CaseFilter) -> list[str]:
 
 
 def count_cases(connection: Connection, cases: CaseFilter) -> int:
-    return len(connection.scalars(select(_CASES.c.id).where(cases.where())).all())
+    return connection.scalar(select(func.count()).select_from(_CASES).where(cases.where())) or 0
 
 
 def performers_by_role(connection: Connection, cases: CaseFilter) -> set[tuple[str, str]]:

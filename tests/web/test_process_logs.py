@@ -63,6 +63,9 @@ def test_the_assessor_downloads_a_pseudonymised_xes_and_the_auditor_may_ask_for_
     named = client.get(LOG, query_string={**PERIOD, "format": "csv", "nama": "1"})
     rows = list(csv.DictReader(io.StringIO(named.text)))
     assert {r["resource"] for r in rows if r["state"] == "completed"} == {"pengguna_jaringan"}
+    # the auditor's audit log shows each export in words, with the people whose names were given
+    log = text_of(client.get("/audit").text)
+    assert "Log proses diekspor (process mining)" in log and "Nama yang dibuka" in log
 
 
 def test_a_bad_period_or_format_shows_the_form_again_with_the_reason(client, cases):
