@@ -17,13 +17,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import baseline, completion, http, inbox, search, sops
+from bench import baseline, completion, http, inbox, mining, search, sops
 from bench.common import database, postgres_available
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-SECTIONS = ("completion", "sops", "http", "inbox", "search")
+SECTIONS = ("completion", "sops", "http", "inbox", "search", "mining")
 
 
 def run(quick: bool, only: str | None = None, passes: list[int] | None = None, search_rows: list[int] | None = None,
@@ -40,7 +40,8 @@ def run(quick: bool, only: str | None = None, passes: list[int] | None = None, s
     results["raw_runs"] = [baseline.raw_in_memory()]
     results["naive_json"] = baseline.naive_json_per_step()
     results["completion"], results["inbox"], results["sops"], results["http"] = {}, {}, {}, {}
-    results["search"] = {}
+    results["search"], results["mining"] = {}, {}
+    mining_cases = 10_000 if quick else 50_000
     for backend in backends:
         results["load"][backend] = os.getloadavg()[0]
         for rows in search_rows if "search" in sections else []:
@@ -68,6 +69,10 @@ def run(quick: bool, only: str | None = None, passes: list[int] | None = None, s
             print(f"inbox latency {backend} rows={rows} ...", flush=True)
             with database(backend) as url:
                 results["inbox"][f"{backend}:{rows}"] = inbox.inbox_latency(url, rows)
+        if "mining" in sections:
+            print(f"process-mining export {backend} cases={mining_cases} ...", flush=True)
+            with database(backend) as url:
+                results["mining"][f"{backend}:{mining_cases}"] = mining.export_cost(url, mining_cases)
     print("baseline again (drift check) ...", flush=True)
     results["raw_runs"].append(baseline.raw_in_memory())
     # The ratios divide by the mean of the two baseline runs, one at each end of this run.
@@ -155,6 +160,13 @@ def summary(results: dict) -> str:
                      f"{', ' + str(page['non_2xx']) + ' non-2xx' if page.get('non_2xx') else ''} | {backend} | "
                      f"{per_request:.3f} ms per request | | {per_request / raw:.1f}× | ≥ 300 req/s | "
                      f"{_yes(page['requests_per_s'] >= 300 and not page.get('non_2xx'))} |")
+    for key, formats in results.get("mining", {}).items():
+        backend, cases = key.split(":")
+        for fmt, value in formats.items():
+            lines.append(f"| process-mining export {fmt}, {int(cases):,} cases of a year ({value['mb']:.0f} MB), "
+                         f"peak memory {value['peak_mb']:.1f} MB | {backend} | {value['seconds']:.1f} s "
+                         f"({value['cases_per_s']:.0f} cases/s) | | | streamed: peak < 50 MB | "
+                         f"{_yes(value['peak_mb'] < 50)} |")
     return "\n".join(lines) + "\n"
 
 

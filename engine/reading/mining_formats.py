@@ -267,7 +267,7 @@ def csv_chunks(cases: Iterable[CaseRecord], naming: Naming) -> Iterator[str]:
 
 def csv_time(moment: datetime) -> str:
     """A time as the CSV writes it: WITA wall-clock time."""
-    return moment.astimezone(WITA).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(WITA).isoformat(sep=" ", timespec="seconds")[:19]
 
 
 def _cell(text: str) -> str:

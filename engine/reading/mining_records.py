@@ -25,6 +25,7 @@ from engine.persistence.models import AuditEvent, DocumentUpload, HumanTask, Pro
 
 BATCH = 500  # cases per round of queries
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_QUOTED_SHA256 = re.compile(r'"[0-9a-f]{64}"')
 _CASES = ProcessInstance.__table__
 _TASKS = HumanTask.__table__
 _UPLOADS = DocumentUpload.__table__
@@ -181,8 +182,8 @@ def _uploads(connection: Connection, ids: list[int]) -> dict[int, dict[str, tupl
 
 def _documents(data_json: str | None, uploads: dict[str, tuple[str, str, int]]) -> tuple[DocumentRecord, ...]:
     """The documents a step sent: the values of its form data that name a document of the case."""
-    if not data_json:
-        return ()
+    if not data_json or not uploads or not _QUOTED_SHA256.search(data_json):
+        return ()  # most steps send no document: no need to parse their data
     data = json.loads(data_json)
     if not isinstance(data, dict):
         return ()

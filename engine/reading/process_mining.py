@@ -88,11 +88,16 @@ class Pseudonyms:
 
     def __init__(self, key: bytes | None = None) -> None:
         self._key = key or secrets.token_bytes(32)
+        self._known: dict[str, str] = {}
 
     def of(self, username: str) -> str:
         if username == SYSTEM_ACTOR:
             return username  # the engine itself is no person
-        return "p-" + hmac.new(self._key, username.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+        pseudonym = self._known.get(username)
+        if pseudonym is None:
+            digest = hmac.new(self._key, username.encode("utf-8"), hashlib.sha256).hexdigest()
+            pseudonym = self._known[username] = "p-" + digest[:16]
+        return pseudonym
 
 
 @dataclass(frozen=True)
