@@ -79,6 +79,12 @@ def test_a_bad_period_or_format_shows_the_form_again_with_the_reason(client, cas
     assert client.get("/proses/tidak_ada/log").status_code == 404
 
 
+def test_the_page_speaks_english_when_asked(client, cases):
+    login(client, "penilai_sop")
+    page = text_of(client.get(LOG, query_string={"lang": "en"}).text)
+    assert "Export the process log" in page and "pseudonym" in page and "Download the log" in page
+
+
 def test_the_api_streams_the_log_and_refuses_with_stable_codes(client, cases, token):
     assessor = token("penilai_sop")
     response = client.get(API, query_string={"from": "2026-11-01", "to": "2026-11-30", "format": "ocel"},
