@@ -13,6 +13,7 @@ from alur.audit_cli import add_audit_commands
 from alur.backup_cli import add_backup_commands
 from alur.incident_cli import add_incident_commands
 from alur.mandate_cli import add_mandate_commands
+from alur.mining_cli import add_mining_commands
 from alur.opd_cli import add_opd_commands
 from alur.register_cli import add_register_commands
 from alur.worker_cli import add_worker_commands
@@ -227,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_audit_commands(sub)
     add_backup_commands(sub)
+    add_mining_commands(sub)
 
     add_worker_commands(sub)
 

@@ -20,13 +20,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import baseline, completion, concurrency, dashboard, http, inbox, search, sops
+from bench import baseline, completion, concurrency, dashboard, http, inbox, mining, search, sops
 from bench.common import database, postgres_available
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-SECTIONS = ("completion", "sops", "http", "inbox", "search", "dashboard", "concurrency")
+SECTIONS = ("completion", "sops", "http", "inbox", "search", "dashboard", "concurrency", "mining")
 
 
 def run(quick: bool, only: str | None = None, passes: list[int] | None = None, search_rows: list[int] | None = None,
@@ -43,8 +43,9 @@ def run(quick: bool, only: str | None = None, passes: list[int] | None = None, s
     results["raw_runs"] = [baseline.raw_in_memory()]
     results["naive_json"] = baseline.naive_json_per_step()
     results["completion"], results["inbox"], results["sops"], results["http"] = {}, {}, {}, {}
-    results["search"], results["concurrency"] = {}, {}
+    results["search"], results["concurrency"], results["mining"] = {}, {}, {}
     results["dashboard"] = {}
+    mining_cases = 10_000 if quick else 50_000
     for backend in backends:
         results["load"][backend] = os.getloadavg()[0]
         for rows in search_rows if "search" in sections else []:
@@ -84,6 +85,10 @@ def run(quick: bool, only: str | None = None, passes: list[int] | None = None, s
             print(f"inbox latency {backend} rows={rows} ...", flush=True)
             with database(backend) as url:
                 results["inbox"][f"{backend}:{rows}"] = inbox.inbox_latency(url, rows)
+        if "mining" in sections:
+            print(f"process-mining export {backend} cases={mining_cases} ...", flush=True)
+            with database(backend) as url:
+                results["mining"][f"{backend}:{mining_cases}"] = mining.export_cost(url, mining_cases)
     results["load"]["end"] = os.getloadavg()[0]
     results["uptime"] = _uptime()
     print("baseline again (drift check) ...", flush=True)
@@ -232,6 +237,13 @@ def summary(results: dict) -> str:
         lines.append(f"| after the concurrency runs: {value['checked_steps']} completed steps checked, "
                      f"{value['lost_updates']} lost; `alur audit verify`: {value['audit_verify']} | {backend} | | | | "
                      f"0 lost, verify passes | {_yes(value['lost_updates'] == 0 and value['audit_verify_ok'])} |")
+    for key, formats in results.get("mining", {}).items():
+        backend, cases = key.split(":")
+        for fmt, value in formats.items():
+            lines.append(f"| process-mining export {fmt}, {int(cases):,} cases of a year ({value['mb']:.0f} MB), "
+                         f"peak memory {value['peak_mb']:.1f} MB | {backend} | {value['seconds']:.1f} s "
+                         f"({value['cases_per_s']:.0f} cases/s) | | | streamed: peak < 50 MB | "
+                         f"{_yes(value['peak_mb'] < 50)} |")
     return "\n".join(lines) + "\n"
 
 

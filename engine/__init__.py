@@ -47,6 +47,7 @@ from engine.operations.logs import configure_logging, log_handler
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
 from engine.accounts.mandates import MANDATE_KINDS
 from engine.errors import (
+    CaseHidden,
     Conflict,
     DeploymentError,
     DraftNotFound,
@@ -88,6 +89,8 @@ from engine.accounts.tokens import TOKEN_SCOPES, TokenHolder
 from engine.accounts.profile import ACCOUNT_FIELDS, AccountData
 from engine.accounts.saved_filters import MAX_SAVED_FILTERS, SavedFilterView
 from engine.reading.case_pages import RequesterCasePage, TaskForm, TaskPage
+from engine.reading.process_mining import (FORMATS as LOG_FORMATS, LogExport, Period as LogPeriod, Requester,
+                                           parse_period)
 from engine.runtime.comments import MAX_COMMENT_LENGTH, CommentView
 from engine.runtime.registration import RegistrationForm
 from engine.runtime.runner import StepResult
@@ -117,7 +120,8 @@ __all__ = [
     "StepFigures", "TrendPoint", "period_of",
     "Alur", "open_alur", "Settings", "settings_from_env", "PROJECT_ROOT", "upgrade_schema",
     "build_worker", "start_embedded_worker", "utcnow", "WITA", "MOMENT_PATTERNS",
-    "EngineError", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "InvalidSearch", "NotFound",
+    "EngineError", "CaseHidden", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "InvalidSearch",
+    "NotFound",
     "PermissionDenied", "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge",
     "IncidentView", "StepFailed", "is_admin", "is_read_only", "may_audit", "may_handle_incidents", "may_model",
     "may_print_sop_pdf", "may_read_models", "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked",
@@ -142,4 +146,5 @@ __all__ = [
     "DcVisitView", "ServerAssetView", "SERVER_STATUSES", "SERVER_FIELDS", "SERVER_OPTIONS_KEY",
     "BackupSummary", "RestoreSummary", "RestoreRefused", "configure_logging",
     "log_handler",
+    "LOG_FORMATS", "LogExport", "LogPeriod", "Requester", "parse_period",
 ]

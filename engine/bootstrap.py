@@ -39,6 +39,7 @@ from engine.persistence.db import make_engine, make_read_sessions, make_sessions
 from engine.reading.case_pages import CaseFiles
 from engine.reading.catalog import ProcessCatalog
 from engine.operations.monitoring import Monitoring
+from engine.reading.process_mining import ProcessLogs
 from engine.reading.queries import Queries
 from engine.reading.dashboard import Dashboard
 from engine.reading.sop_figures import SopFiguresReader
@@ -129,6 +130,7 @@ class Alur:
     figures: SopFiguresReader  # figures per SOP and period (dashboard, monitoring and evaluation)
     dashboard: Dashboard  # the management dashboard as one person may see it
     figure_rebuild: FigureRebuilder  # the dashboard's figures of cases from before them
+    process_logs: ProcessLogs  # process-mining exports of an SOP's cases (XES, OCEL 2.0, CSV), pseudonymised
 
     def close(self) -> None:
         self.db.dispose()
@@ -201,4 +203,5 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         backups=Backups(settings, db, sessions, clock), monitoring=Monitoring(sessions, clock),
         figures=figures, dashboard=Dashboard(make_read_sessions(db), figures, permissions, read_log),
         figure_rebuild=FigureRebuilder(sessions, definitions, calendar),
+        process_logs=ProcessLogs(sessions, definitions, permissions, clock),
     )

@@ -87,6 +87,18 @@ class PermissionDenied(EngineError):
     code = "permission_denied"
 
 
+class CaseHidden(PermissionDenied):
+    """A case the reader may not read answers exactly as a case that does not exist (404
+    ``instance_not_found``, the same message), so trying ids tells nobody which cases exist; being a
+    denial, the attempt is still recorded on the case's chain (``engine.audit.attempts``)."""
+
+    code = "instance_not_found"
+
+    @classmethod
+    def of(cls, instance_id: int) -> CaseHidden:
+        return cls(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
+
+
 class TaskForOthers(PermissionDenied):
     """The model named other people for this task (camunda:assignee / candidateUsers)."""
 
@@ -257,3 +269,26 @@ class RestoreRefused(EngineError):
     def __init__(self, message: str, problems: list[str] | None = None, **context: Any) -> None:
         super().__init__(message, problems=list(problems or []), **context)
         self.problems = list(problems or [])
+# -- process-mining exports (engine.reading.process_mining) ---------------------------------------
+
+class InvalidPeriod(InvalidInput):
+    """A period that is none: a date that is not YYYY-MM-DD, ``to`` before ``from``, a year out of range,
+    or longer than an export may span. ``field`` names the parameter."""
+
+    code = "invalid_period"
+
+
+class UnknownExportFormat(InvalidInput):
+    code = "unknown_export_format"
+
+
+class ExportNotAllowed(PermissionDenied):
+    """The log of an SOP is for its supervisors, the SOP assessors, process owners and auditors."""
+
+    code = "export_not_allowed"
+
+
+class NamesNotAllowed(PermissionDenied):
+    """Performers' names were asked for by someone who may only see pseudonyms."""
+
+    code = "names_not_allowed"

@@ -23,6 +23,8 @@ CASE_READER_ROLES = frozenset({ADMIN_ROLE, AUDITOR_ROLE, OWNER_ROLE, "penilai_so
 AUDIT_ROLES = frozenset({AUDITOR_ROLE, ADMIN_ROLE})
 # A stand-in (Plh/Plt) acts in the official's posts, never with these powers of theirs.
 NOT_BY_MANDATE = frozenset({ADMIN_ROLE, AUDITOR_ROLE, OWNER_ROLE})
+# Export an SOP's process log (pseudonymised): besides auditors and the SOP's supervisors.
+LOG_READER_ROLES = frozenset({OWNER_ROLE, "penilai_sop"})
 Mandates = Sequence[ActiveMandate]
 
 OPEN_TASK_STATES = ("ready", "claimed")
@@ -306,3 +308,17 @@ class Permissions:
             return False
         participant = self._staff_reads(case, tasks, reader.username, staff - CASE_READER_ROLES - {ADMIN_ROLE})
         return participant or any(self.supervises(t.role, staff) for t in tasks)
+
+    # -- process-mining exports (engine.reading.process_mining) ------------------------------------
+
+    def may_export_log(self, sop_roles: Set[str], roles: Set[str]) -> bool:
+        """The log of an SOP (its task roles ``sop_roles``): auditors and Admin Sistem, the SOP assessors,
+        process owners, and the supervisors of one of its roles."""
+        return (may_audit(roles) or bool(roles & LOG_READER_ROLES)
+                or bool(self.supervised_roles(roles) & set(sop_roles)))
+
+    def names_in_log(self, task_role: str, roles: Set[str]) -> bool:
+        """Whether a log export may name the performer of a step of ``task_role`` (UU 27/2022: per-person
+        data is for the person's supervisors): auditors for every step, a supervisor for the steps of
+        the roles they supervise; everyone else sees pseudonyms."""
+        return may_audit(roles) or task_role in self.supervised_roles(roles)

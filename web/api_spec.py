@@ -306,6 +306,27 @@ _PATHS: dict[str, Any] = {
         "200": _json(_ref("User"), "The user"), **_errors()}}},
     "/processes": {"get": {"operationId": "processes", "summary": "Deployed SOPs and whether you may start them",
                            "responses": {"200": _json(_ref("ProcessList"), "SOPs"), **_errors()}}},
+    "/processes/{process_key}/log": {"get": {
+        "operationId": "processLog", "summary": "An SOP's cases of a period as a process-mining log",
+        "description": "Every case of the SOP started in the period, one event when each step became ready and "
+                       "one when it was completed (or withdrawn). For the SOP's supervisors, Penilai SOP, Pemilik "
+                       "Proses and auditors; performers are pseudonyms (HMAC under a key made for this export "
+                       "only) unless names=1 and you may see them (auditors; supervisors for the roles they "
+                       "supervise). Every export is recorded in the audit log. Errors: 422 invalid_period (from/to "
+                       "not YYYY-MM-DD, to before from, outside 2000-2099, longer than five years), 422 "
+                       "unknown_export_format, 400 invalid_parameter (names), 403 export_not_allowed, 403 "
+                       "names_not_allowed, 404 definition_not_found.",
+        "parameters": [{"name": "process_key", "in": "path", "required": True, "schema": {"type": "string"}},
+                       {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+                        "description": "first day the cases started, WITA, included"},
+                       {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+                        "description": "last day, WITA, included"},
+                       {"name": "format", "in": "query", "required": True, "schema": {"enum": ["xes", "ocel", "csv"]},
+                        "description": "XES (IEEE 1849-2016), OCEL 2.0 JSON, or CSV (times in WITA)"},
+                       {"name": "names", "in": "query", "schema": {"enum": ["0", "1"], "default": "0"}}],
+        "responses": {"200": {"description": "The log, streamed", "content": {
+            "application/xml": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}}}}, **_errors(400, 403, 404, 422)}}},
     "/inbox": {"get": {
         "operationId": "inbox", "summary": "Open tasks for you, soonest due first; searched and sorted",
         "parameters": [

@@ -12,11 +12,13 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from engine import Conflict, DeploymentError, DraftTooLarge, EngineError, InvalidInput, NotFound, PermissionDenied
+from engine import (CaseHidden, Conflict, DeploymentError, DraftTooLarge, EngineError, InvalidInput, NotFound,
+                    PermissionDenied)
 from web.formatting import person_of
 
 STATUS_OF: tuple[tuple[type[EngineError], int], ...] = (
     (NotFound, 404),
+    (CaseHidden, 404),  # a case one may not read looks like no case at all
     (PermissionDenied, 403),
     (Conflict, 409),
     (DraftTooLarge, 413),

@@ -47,6 +47,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "incident_retry_failed": lazy_gettext("Insiden: percobaan ulang gagal"),
     "incident_resolved": lazy_gettext("Insiden diselesaikan"),
     "document_viewed": lazy_gettext("Dokumen diunduh"),
+    "process_log_exported": lazy_gettext("Log proses diekspor (process mining)"),
     # routines and models
     "definition_deployed": lazy_gettext("SOP dideploy"),
     "sop_identity_changed": lazy_gettext("Identitas dokumen SOP diubah"),
@@ -128,10 +129,14 @@ KEY_LABELS: dict[str, LazyString] = {
     "from_version": lazy_gettext("Dari versi"), "to_version": lazy_gettext("Ke versi"),
     "error": lazy_gettext("Galat"), "previous_assignee": lazy_gettext("Pemegang sebelumnya"),
     "working_days": lazy_gettext("Hari kerja"), "confidential": lazy_gettext("Rahasia"),
+    "format": lazy_gettext("Format"), "cases": lazy_gettext("Jumlah kasus"), "names": lazy_gettext("Dengan nama"),
+    "named_people": lazy_gettext("Nama yang dibuka"), "names_asked": lazy_gettext("Nama diminta"),
+    "via": lazy_gettext("Melalui"), "period_from": lazy_gettext("Periode dari"),
+    "period_to": lazy_gettext("Periode sampai"),
 }
 PERSON_KEYS = frozenset({"username", "assignee", "to", "previous_assignee", "new_assignee", "on_behalf_of",
                          "stand_in", "absent", "created_by"})
-PEOPLE_KEYS = frozenset({"candidates", "notified", "mentions"})
+PEOPLE_KEYS = frozenset({"candidates", "notified", "mentions", "named_people"})
 ROLE_KEYS = frozenset({"role"})
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 _SHA256 = re.compile(r"[0-9a-f]{64}")

@@ -29,6 +29,7 @@ from engine import (
 )
 from web.auth import requires
 from web.current import current_alur
+from web.processes import bpmn_file
 
 bp = Blueprint("modeler", __name__, url_prefix="/pemodel")
 owner_required = requires(may_model, lazy_gettext("Halaman ini hanya untuk Pemilik Proses."))
@@ -79,10 +80,7 @@ def editor(process_key: str) -> str:
 def download(process_key: str, version: int) -> Response:
     """The BPMN file of a deployed version, as deployed (Camunda Modeler opens it unchanged)."""
     xml = current_alur().versions.definition_xml(process_key, version)
-    response = current_app.response_class(xml, mimetype="application/xml")
-    if not request.args.get("inline"):
-        response.headers["Content-Disposition"] = f'attachment; filename="{process_key}.v{version}.bpmn"'
-    return response
+    return bpmn_file(xml, f"{process_key}.v{version}.bpmn", download=not request.args.get("inline"))
 
 
 @bp.post("/<process_key>/periksa")
@@ -190,8 +188,7 @@ def save_draft(process_key: str) -> tuple[Response, int] | Response:
 @bp.get("/<process_key>/draf/<int:draft_id>.bpmn")
 @owner_required
 def draft_xml(process_key: str, draft_id: int) -> Response:
-    return current_app.response_class(current_alur().model_drafts.get(process_key, draft_id)[1],
-                                      mimetype="application/xml")
+    return bpmn_file(current_alur().model_drafts.get(process_key, draft_id)[1], f"{process_key}.draf{draft_id}.bpmn")
 
 
 @bp.post("/<process_key>/draf/<int:draft_id>/hapus")

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from werkzeug.serving import make_server
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from engine import Alur, ensure_signing_key, start_embedded_worker, upgrade_schema
 from web import create_app
@@ -34,12 +36,27 @@ def prepare(alur: Alur, demo_users: bool = True) -> None:
             print(f"demo OPD added: {', '.join(units)}")
 
 
+class _Handler(WSGIRequestHandler):
+    """Werkzeug's request handler, saying only "Alur" in the ``Server`` header: the server's name and
+    version, and Python's, only help someone choose an exploit."""
+
+    def version_string(self) -> str:
+        return "Alur"
+
+
+def http_server(host: str, port: int, app: Flask, **options: Any) -> BaseWSGIServer:
+    """The threaded HTTP server of ``alur run`` (and of the browser tests)."""
+    server = make_server(host, port, app, threaded=True, request_handler=_Handler, **options)
+    server._server_version = "Alur"  # SERVER_SOFTWARE in the WSGI environ
+    return server
+
+
 def serve(alur: Alur, host: str = "127.0.0.1", port: int = 5000) -> int:
     """Serve with Werkzeug's threaded server and the worker in the same process: the embedded default
     for one office. Production runs gunicorn ``web.wsgi:app`` and ``alur worker`` separately."""
     prepare(alur, demo_users=os.environ.get("ALUR_DEMO_USERS", "1") != "0")
     app = create_app(alur=alur)
-    server = make_server(host, port, app, threaded=True)  # first: a busy port fails before anything runs
+    server = http_server(host, port, app)  # first: a busy port fails before anything runs
     worker = start_embedded_worker(alur) if os.environ.get("ALUR_EMBEDDED_WORKER", "1") != "0" else None
     print(f"Alur: http://{host}:{port}/  (log in as e.g. pengguna_jaringan / demo-pengguna_jaringan; "
           "Ctrl+C stops)", flush=True)

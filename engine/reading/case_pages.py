@@ -24,7 +24,7 @@ from engine.worktime.work_calendar import WorkCalendar
 from engine.reading.catalog import StepMeta
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
-from engine.errors import NotFound, PermissionDenied, TaskNotFound
+from engine.errors import CaseHidden, NotFound, PermissionDenied, TaskNotFound
 from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
 from engine.permissions import Access, Mandates, Permissions, Reader
 from engine.reading.queries import Queries
@@ -349,7 +349,7 @@ class CaseFiles:
         user_roles = reader.roles
         access, _mandates = self._access(instance, tasks, reader)
         if access is None:
-            raise PermissionDenied("Anda tidak berwenang melihat kasus ini", instance_id=instance_id)
+            raise CaseHidden.of(instance_id)
         facts = facts_of(instance, tasks)
         if access is Access.REQUESTER:
             steps = self._steps(instance.definition_id, tasks)
@@ -423,7 +423,7 @@ class CaseFiles:
         tasks = self._queries.case_tasks(instance_id)
         access, _mandates = self._access(instance, tasks, self._reader(username))
         if access is None:
-            raise PermissionDenied("Anda tidak berwenang melihat kasus ini", instance_id=instance_id)
+            raise CaseHidden.of(instance_id)
         steps = self._steps(instance.definition_id, tasks)
         documents = (self._documents(steps) if access is Access.FULL
                      else self._requester_page(instance, steps, can_cancel=False).documents)

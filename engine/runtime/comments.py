@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.chain import case_chain
-from engine.errors import InvalidInput, PermissionDenied
+from engine.errors import CaseHidden, InvalidInput, PermissionDenied
 from engine.permissions import Access, CaseFacts, Permissions, TaskFacts
 from engine.persistence.db import read_only_session
 from engine.persistence.models import AuditEvent
@@ -173,7 +173,7 @@ class Comments:
             case, tasks = case_facts(session, instance_id)
             access = self._may.case_access(case, tasks, reader_of(session, username))
             if access is None:
-                raise PermissionDenied("Anda tidak berwenang membaca komentar kasus ini", instance_id=instance_id)
+                raise CaseHidden.of(instance_id)
             rows = session.scalars(select(AuditEvent).where(
                 AuditEvent.chain == case_chain(instance_id), AuditEvent.event_type == COMMENT_EVENT)
                 .order_by(AuditEvent.seq))

@@ -285,6 +285,12 @@ class Runner:
         with UnitOfWork.begin(self._sessions) as work:
             task = self._open_task(work, task_id)
             if task.state != "claimed":
+                # Nothing to release; still only for those who may see the task, so that the call
+                # (and the API's answer with the task) tells nobody else anything about it.
+                roles = self._actor_roles(work, actor)
+                if not (self._may.may_work_on(task.role, roles) or self._may.supervises(task.role, roles)):
+                    raise PermissionDenied("Hanya pemegang peran tugas atau atasannya yang dapat melepas tugas",
+                                           task_id=task_id)
                 return
             if task.assignee != actor and not self._is_supervisor(work, task, actor):
                 raise PermissionDenied("Hanya pemegang tugas atau atasannya yang dapat melepas tugas",

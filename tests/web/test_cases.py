@@ -70,10 +70,10 @@ def test_overdue_step_is_marked_overdue(alur, client, clock):
     assert "row-overdue" in html
 
 
-def test_case_of_others_is_403_unless_a_case_reader(alur, client):
+def test_case_of_others_is_404_unless_a_case_reader(alur, client):
     case = start_network_case(alur)
     login(client, "walidata")
-    assert client.get(f"/kasus/{case}").status_code == 403
+    assert client.get(f"/kasus/{case}").status_code == 404  # as if there were no such case
     assert "Belum ada kasus" in text_of(client.get("/kasus").text)
     client.post("/keluar")
     login(client, "auditor")
@@ -107,7 +107,7 @@ def test_document_download_is_limited_to_the_case_and_its_readers(alur, client):
     assert client.get(f"/kasus/{case}/dokumen/bukan-hash").status_code == 404
     client.post("/keluar")
     login(client, "walidata")
-    assert client.get(f"/kasus/{case}/dokumen/{sha}").status_code == 403
+    assert client.get(f"/kasus/{case}/dokumen/{sha}").status_code == 404
 
 
 def test_case_views_and_downloads_are_audited_on_the_case_chain(alur, client):
@@ -168,7 +168,7 @@ def test_sop_catalogue_pages_and_diagram_xml(client):
     assert "GJR-10" in text and "Tim Teknis" in text and "3 (tiga) hari sampai 14" in text
     xml_url = re.search(r'data-xml-url="([^"]+)"', page.text).group(1)
     xml = client.get(xml_url)
-    assert xml.mimetype == "application/xml" and b'id="sop_gangguan_jaringan"' in xml.data
+    assert xml.mimetype == "text/plain" and b'id="sop_gangguan_jaringan"' in xml.data  # never rendered as XML
     assert client.get("/proses/tidak_ada").status_code == 404
     assert client.get("/proses/definisi/999.bpmn").status_code == 404
 

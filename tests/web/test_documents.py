@@ -51,8 +51,8 @@ def test_another_users_sha256_cannot_be_referenced_read_or_recognised(alur, clie
     # ...and the document cannot be read through a case that does not carry it
     login(client, "pemohon2", "rahasia-uji-123")
     assert client.get(f"/kasus/{own}/dokumen/{secret}").status_code == 404
-    assert client.get(f"/kasus/{victim}/dokumen/{secret}").status_code == 403
-    assert client.get(f"/kasus/{victim}/dokumen/{secret}/isi").status_code == 403
+    assert client.get(f"/kasus/{victim}/dokumen/{secret}").status_code == 404  # no hint the case exists
+    assert client.get(f"/kasus/{victim}/dokumen/{secret}/isi").status_code == 404
     # re-uploading the same bytes answers with the attacker's own upload, not the victim's
     mine = _api_upload(client, attacker, "punyaku.pdf", _victim_bytes(alur, victim, secret), task_id=task.task_id)
     assert mine.status_code == 201, mine.json

@@ -101,8 +101,8 @@ def test_the_requester_reads_status_and_outcome_and_another_opd_reads_nothing(al
         assert download.status_code == 200
     logout(client)
     login(client, "pengguna_jaringan")  # a requester of Badan Pendapatan Daerah
-    assert client.get("/kasus/1").status_code == 403
-    assert client.get(f"/kasus/1/dokumen/{letter}").status_code == 403
+    assert client.get("/kasus/1").status_code == 404  # as if there were no case 1
+    assert client.get(f"/kasus/1/dokumen/{letter}").status_code == 404
     assert "Belum ada kasus" in text_of(client.get("/kasus").text)
 
 
@@ -140,8 +140,8 @@ def test_comments_on_the_case_page_and_in_the_api_are_never_edited(alur, client,
     assert client.post("/api/v1/cases/1/comments", headers=tu, json={"text": 5}).status_code == 422
     requester = token("opd_pemohon")  # reads the thread with the office only: nothing yet
     assert client.get("/api/v1/cases/1/comments", headers=requester).json["items"] == []
-    outsider = token("pengguna_jaringan")  # a requester of another unit
-    assert client.get("/api/v1/cases/1/comments", headers=outsider).status_code == 403
+    outsider = token("pengguna_jaringan")  # a requester of another unit: the case is as good as absent
+    assert client.get("/api/v1/cases/1/comments", headers=outsider).status_code == 404
     assert client.post("/api/v1/cases/1/comments", headers=outsider, json={"text": "?"}).status_code == 403
     assert client.get("/api/v1/cases/9/comments", headers=tu).status_code == 404
     assert alur.audit_verifier.verify().chain_problems == []
@@ -198,7 +198,7 @@ def test_registration_and_the_requester_view_in_the_api(alur, client, token):
     view = client.get("/api/v1/cases/1", headers=token("opd_pemohon")).json
     assert view["view"] == "requester" and view["status"] == "running" and view["opd_name"] == DINKES
     assert "steps" not in view and [d["field"] for d in view["documents"]] == ["dokumen_surat_permohonan"]
-    assert client.get("/api/v1/cases/1", headers=token("pengguna_jaringan")).status_code == 403
+    assert client.get("/api/v1/cases/1", headers=token("pengguna_jaringan")).status_code == 404
     assert client.get("/api/v1/cases/1", headers=tu).json["view"] == "full"
 
 

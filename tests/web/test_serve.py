@@ -38,8 +38,9 @@ def test_serve_prepares_starts_the_worker_and_serves(alur, monkeypatch):
             calls.append("worker stopped")
 
     class FakeServer:
-        def __init__(self, host: str, port: int, app, threaded: bool) -> None:
+        def __init__(self, host: str, port: int, app, threaded: bool, request_handler) -> None:
             calls.append((host, port, app.name, threaded))
+            assert request_handler.version_string(None) == "Alur"  # the handler that hides the software
 
         def serve_forever(self) -> None:
             raise KeyboardInterrupt  # Ctrl+C
