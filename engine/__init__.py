@@ -42,6 +42,9 @@ from engine.audit.history import HistoryStep
 from engine.bootstrap import Alur, open_alur
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
 from engine.accounts.mandates import MANDATE_KINDS
+from engine.accounts.oidc import OidcRequest
+from engine.accounts.sign_in import SignedIn
+from engine.errors import DirectoryUnavailable, LoginRefused
 from engine.errors import (
     Conflict,
     DeploymentError,
@@ -125,4 +128,5 @@ __all__ = [
     "signing_key",
     "may_enter_dc_visits", "may_keep_server_register", "may_read_registers", "may_sign_out_dc_visits",
     "DcVisitView", "ServerAssetView", "SERVER_STATUSES", "SERVER_FIELDS", "SERVER_OPTIONS_KEY",
+    "DirectoryUnavailable", "LoginRefused", "OidcRequest", "SignedIn",
 ]

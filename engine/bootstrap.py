@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.accounts.external import ExternalAccounts, GroupRoles
 from engine.accounts.mandates import MandateService
+from engine.accounts.sign_in import SignIn
 from engine.accounts.opd import OpdService
 from engine.accounts.saved_filters import SavedFilters
 from engine.accounts.tokens import TokenService
@@ -115,6 +117,8 @@ class Alur:
     saved_filters: SavedFilters  # a user's saved inbox searches (inbox tabs)
     server_assets: ServerAssetRegister  # the server asset register (SOP-05 Pencatatan), kept by Personil DC
     dc_access: DcAccessRegister  # the data-center access register (SOP-04), open visits for the Pengawas
+    external_accounts: ExternalAccounts  # accounts of the directory / SSO: provisioning, linking
+    sign_in: SignIn  # the login form and SSO: local password, LDAP or OpenID Connect
 
     def close(self) -> None:
         self.db.dispose()
@@ -145,6 +149,8 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     opds = OpdService(sessions, clock)
     catalog = ProcessCatalog(sessions, definitions, roles)
     sop_identities = SopIdentities(sessions, clock)
+    groups = GroupRoles.load(settings.identity.groups_file or settings.roles_file, roles)
+    external_accounts = ExternalAccounts(sessions, roles, groups, clock)
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
         definitions=definitions,
@@ -180,4 +186,6 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         incidents=Incidents(sessions, runner),
         search_index=SearchReindexer(sessions, forms), saved_filters=SavedFilters(sessions, clock),
         server_assets=ServerAssetRegister(sessions, clock), dc_access=DcAccessRegister(sessions, clock),
+        external_accounts=external_accounts,
+        sign_in=SignIn(sessions, settings.identity, users, external_accounts),
     )

@@ -2,7 +2,8 @@
 
 The engine never reads Flask's config. It reads ``ALUR_*`` environment variables only in the
 functions named ``*_from_env``: ``settings_from_env``, ``smtp_settings_from_env``,
-``sop_logo_from_env`` and ``chromium_from_env`` here (the CLI, the web app and the worker entry call
+``sop_logo_from_env`` and ``chromium_from_env`` here, ``identity_settings_from_env`` in
+``engine.accounts.identity_settings`` (over the mapping it is given) (the CLI, the web app and the worker entry call
 the first; the PDF renderer falls back on the last), and ``signing_key_from_env`` and ``trusted_keys_from_env`` in
 ``engine.audit.checkpoints``, which read the mapping they are given (``build_worker`` in
 ``engine.worker.scheduler`` gives them ``os.environ`` unless told otherwise). Everything else takes a
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from engine.accounts.identity_settings import IdentitySettings, identity_settings_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +72,8 @@ class Settings:
     # The most copies a multi-instance step may make (loopCardinality or the items of its collection):
     # a larger count written in a model is refused at deploy, one read from case data fails the step.
     max_step_instances: int = 100
+    # Signing in through LDAP / Active Directory or OpenID Connect, and local passwords (docs/identity.md).
+    identity: IdentitySettings = IdentitySettings()
 
     @property
     def roles_file(self) -> Path:
@@ -99,6 +104,7 @@ def settings_from_env() -> Settings:
         sop_logo=sop_logo_from_env(root),
         max_step_instances=int(os.environ.get("ALUR_MAX_STEP_INSTANCES", "100")),
         api_token_lifetime=timedelta(days=float(os.environ.get("ALUR_API_TOKEN_LIFETIME_DAYS", "90"))),
+        identity=identity_settings_from_env(os.environ),
     )
 
 

@@ -100,7 +100,8 @@ def roles_of(session: Session, username: str) -> set[str]:
 def _view(session: Session, user: UserAccount) -> UserView:
     roles = frozenset(session.scalars(select(UserRole.role_key).where(UserRole.user_id == user.id)))
     return UserView(user.id, user.username, user.full_name, user.email, user.active, roles, user.opd_id,
-                    user.email_mode or "instant", user.nip, user.jabatan, user.unit_kerja, user.phone)
+                    user.email_mode or "instant", user.nip, user.jabatan, user.unit_kerja, user.phone,
+                    user.auth_source or "local")
 
 
 EMAIL_MODES = ("instant", "digest", "off")
