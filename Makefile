@@ -34,9 +34,10 @@ node: $(NODE_STAMP)
 modeler: $(MODELER)
 
 # Debian packages, each named with the command it provides: Chromium prints SOP documents to PDF
-# and drives the browser tests; pdftoppm (poppler-utils) checks the PDF pages in the tests.
+# and drives the browser tests; pdftoppm (poppler-utils) checks the PDF pages in the tests; slapd (OpenLDAP)
+# is the directory the LDAP sign-in tests start on loopback (tests/ldap_server.py).
 RUN_PACKAGES := chromium:chromium
-TEST_PACKAGES := $(RUN_PACKAGES) pdftoppm:poppler-utils
+TEST_PACKAGES := $(RUN_PACKAGES) pdftoppm:poppler-utils slapd:slapd ldapsearch:ldap-utils
 
 run: $(STAMP) $(NODE_STAMP) $(MODELER)
 	bash tools/system-packages.sh $(RUN_PACKAGES)

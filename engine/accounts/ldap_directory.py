@@ -44,61 +44,63 @@ class LdapDirectory:
         """
         if not password or not username or len(username) > 100:
             return DirectoryAnswer(None, False)  # an empty password would be an anonymous bind
+        opened: list[Connection] = []
         try:
-            return self._authenticate(username, password)
+            return self._authenticate(username, password, opened)
         except LDAPException as exc:
             raise DirectoryUnavailable(f"Direktori LDAP {self._settings.url} tidak dapat dipakai: {exc}",
                                        source="ldap") from exc
+        finally:
+            for connection in opened:
+                _close(connection)
 
-    def _authenticate(self, username: str, password: str) -> DirectoryAnswer:
+    def _authenticate(self, username: str, password: str, opened: list[Connection]) -> DirectoryAnswer:
         s = self._settings
         if s.bind_dn is not None:
-            searcher = self._bound(s.bind_dn, s.bind_password or "")
+            searcher = self._bound(s.bind_dn, s.bind_password or "", opened)
             if searcher is None:
                 raise DirectoryUnavailable(f"Direktori LDAP menolak akun layanan {s.bind_dn}", source="ldap")
             entry = self._find_user(searcher, username)
             if entry is None:
-                searcher.unbind()
                 return DirectoryAnswer(None, False)
-            person = self._bound(entry["dn"], password)
-            if person is not None:
-                person.unbind()
+            password_ok = self._bound(entry["dn"], password, opened) is not None
         else:
             template = s.user_dn_template or f"{s.username_attribute}={{username}},{s.base_dn}"
-            person = self._bound(template.format(username=escape_rdn(username)), password)
+            bind_name = template.format(username=escape_rdn(username) if "=" in template else username)
+            person = self._bound(bind_name, password, opened)
             if person is None:
                 return DirectoryAnswer(None, False)
-            searcher, entry = person, self._find_user(person, username)
+            # A DN is read as itself (people may read their own entry); an AD "user@domain" is searched for.
+            searcher, entry = person, self._find_user(person, username, bind_name if "=" in template else None)
             if entry is None:
-                person.unbind()
                 return DirectoryAnswer(None, False)
-        try:
-            identity = self._identity(searcher, entry, username)
-        finally:
-            searcher.unbind()
-        return DirectoryAnswer(identity, person is not None)
+            password_ok = True
+        return DirectoryAnswer(self._identity(searcher, entry, username), password_ok)
 
-    def _bound(self, dn: str, password: str) -> Connection | None:
+    def _bound(self, dn: str, password: str, opened: list[Connection]) -> Connection | None:
         """A connection bound as ``dn`` (TLS first when StartTLS is on), or None when the bind is refused."""
-        connection = Connection(self._server, user=dn, password=password, receive_timeout=self._settings.timeout,
-                                raise_exceptions=False, read_only=True)
+        connection = Connection(self._server, user=dn, password=password,
+                                receive_timeout=max(1, round(self._settings.timeout)), raise_exceptions=False,
+                                read_only=True)
+        opened.append(connection)
         connection.open()
         if self._settings.start_tls and not connection.start_tls():
             raise DirectoryUnavailable(f"StartTLS ditolak oleh {self._settings.url}: {connection.result}",
                                        source="ldap")
-        if connection.bind():
-            return connection
-        connection.unbind()
-        return None
+        return connection if connection.bind() else None
 
-    def _find_user(self, connection: Connection, username: str) -> dict[str, Any] | None:
+    def _find_user(self, connection: Connection, username: str, dn: str | None = None) -> dict[str, Any] | None:
+        """The person's entry: ``dn`` itself, or the one entry under base_dn that user_filter finds."""
         s = self._settings
         wanted = [s.subject_attribute, s.username_attribute, s.name_attribute, s.email_attribute, s.nip_attribute,
                   s.jabatan_attribute, s.unit_attribute, s.phone_attribute]
         if s.group_base_dn is None:
             wanted.append(s.group_attribute)
-        connection.search(s.base_dn, s.user_filter.format(username=escape_filter_chars(username)), SUBTREE,
-                          attributes=wanted, size_limit=2)
+        if dn is not None:
+            connection.search(dn, "(objectClass=*)", BASE, attributes=wanted)
+        else:
+            connection.search(s.base_dn, s.user_filter.format(username=escape_filter_chars(username)), SUBTREE,
+                              attributes=wanted, size_limit=2)
         entries = [e for e in connection.response or () if e.get("type") == "searchResEntry"]
         if len(entries) != 1:  # none, or an ambiguous filter: nobody signs in as someone else
             return None
@@ -121,6 +123,17 @@ class LdapDirectory:
             email=_text(attributes.get(s.email_attribute)), nip=_text(attributes.get(s.nip_attribute)),
             jabatan=_text(attributes.get(s.jabatan_attribute)), unit_kerja=_text(attributes.get(s.unit_attribute)),
             phone=_text(attributes.get(s.phone_attribute)), groups=groups, disabled=disabled)
+
+
+def _close(connection: Connection) -> None:
+    """Unbind, and close the socket even of a connection that never opened (ldap3 keeps it after a failure)."""
+    try:
+        if not connection.closed:
+            connection.unbind()
+    except LDAPException:
+        pass
+    if connection.socket is not None:
+        connection.socket.close()
 
 
 def _values(value: Any) -> list[Any]:
