@@ -156,22 +156,8 @@ class OidcClient:
                                        source="oidc") from exc
 
     def _validated(self, id_token: str, keys: KeySet, metadata: Mapping[str, Any], nonce: str) -> dict[str, Any]:
-        algorithms = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
-        algorithms = [a for a in algorithms if a != "none"]
-        try:
-            token = jwt.decode(id_token, keys, algorithms=algorithms)
-            registry = jwt.JWTClaimsRegistry(
-                leeway=CLOCK_SKEW, iss={"essential": True, "value": self._settings.issuer},
-                aud={"essential": True, "value": self._settings.client_id}, sub={"essential": True},
-                exp={"essential": True}, iat={"essential": True}, nonce={"essential": True, "value": nonce})
-            registry.validate(token.claims)
-        except (JoseError, ValueError) as exc:
-            raise _failed(f"ID token dari penyedia SSO tidak sah: {exc}") from exc
-        claims = dict(token.claims)
-        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-        if len(audiences) > 1 and claims.get("azp") != self._settings.client_id:
-            raise _failed("ID token dari penyedia SSO tidak sah: azp bukan aplikasi ini")
-        return claims
+        algorithms = [a for a in metadata.get("id_token_signing_alg_values_supported") or ["RS256"] if a != "none"]
+        return validated_claims(id_token, keys, algorithms, self._settings.issuer, self._settings.client_id, nonce)
 
     def _userinfo(self, metadata: Mapping[str, Any], token: Mapping[str, Any], subject: str) -> dict[str, Any]:
         """The userinfo claims (many providers put the profile there, not in the ID token); same subject only."""
@@ -202,6 +188,29 @@ class OidcClient:
             jabatan=_claim(claims, s.jabatan_claim),
             unit_kerja=_claim(claims, s.unit_claim), phone=_claim(claims, s.phone_claim),
             groups=frozenset(str(g) for g in groups), disabled=False)
+
+
+def validated_claims(id_token: str, keys: KeySet, algorithms: list[str], issuer: str, client_id: str, nonce: str,
+                     now: int | None = None) -> dict[str, Any]:
+    """The claims of an ID token whose signature (one of ``algorithms``, by a key of ``keys``), issuer,
+    audience (and azp with several audiences), expiry and nonce are right.
+
+    :raises LoginRefused: any of them is wrong (``sso_failed``)
+    """
+    try:
+        token = jwt.decode(id_token, keys, algorithms=algorithms)
+        registry = jwt.JWTClaimsRegistry(
+            now=now, leeway=CLOCK_SKEW, iss={"essential": True, "value": issuer},
+            aud={"essential": True, "value": client_id}, sub={"essential": True}, exp={"essential": True},
+            iat={"essential": True}, nonce={"essential": True, "value": nonce})
+        registry.validate(token.claims)
+    except (JoseError, ValueError) as exc:
+        raise _failed(f"ID token dari penyedia SSO tidak sah: {exc}") from exc
+    claims = dict(token.claims)
+    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    if len(audiences) > 1 and claims.get("azp") != client_id:
+        raise _failed("ID token dari penyedia SSO tidak sah: azp bukan aplikasi ini")
+    return claims
 
 
 def _claim(claims: Mapping[str, Any], name: str) -> str | None:
