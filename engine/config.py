@@ -2,12 +2,12 @@
 
 The engine never reads Flask's config. It reads ``ALUR_*`` environment variables only in the
 functions named ``*_from_env``: ``settings_from_env``, ``smtp_settings_from_env``,
-``sop_logo_from_env`` and ``chromium_from_env`` here, ``identity_settings_from_env`` in
-``engine.accounts.identity_settings`` (over the mapping it is given) (the CLI, the web app and the worker entry call
-the first; the PDF renderer falls back on the last), and ``signing_key_from_env`` and ``trusted_keys_from_env`` in
-``engine.audit.checkpoints``, which read the mapping they are given (``build_worker`` in
-``engine.worker.scheduler`` gives them ``os.environ`` unless told otherwise). Everything else takes a
-``Settings`` or explicit arguments.
+``sop_logo_from_env`` and ``chromium_from_env`` here (the CLI, the web app and the worker entry call
+the first; the PDF renderer falls back on the last), ``identity_settings_from_env`` in
+``engine.accounts.identity_settings`` (over the mapping ``settings_from_env`` gives it), and
+``signing_key_from_env`` and ``trusted_keys_from_env`` in ``engine.audit.checkpoints``, which read
+the mapping they are given (``build_worker`` in ``engine.worker.scheduler`` gives them ``os.environ``
+unless told otherwise). Everything else takes a ``Settings`` or explicit arguments.
 """
 from __future__ import annotations
 

@@ -44,6 +44,8 @@ def test_the_first_sign_in_creates_the_account_with_the_directory_data_and_the_r
     assert _events(alur, "user_added")[-1]["source"] == "ldap"
     assert _events(alur, "user_roles_changed")[-1]["roles_added"] == ["pengelola_ti"]
     assert alur.users.authenticate("budi", "") is None  # no local password at all
+    with pytest.raises(InvalidInput, match="direktori"):  # nor can one be set
+        alur.users.set_password("budi", "sandi-lokal-yang-panjang-1", actor="admin")
 
 
 def test_each_sign_in_brings_data_and_managed_roles_up_to_date_and_keeps_roles_given_by_hand(alur, accounts):

@@ -114,6 +114,8 @@ def test_a_directory_person_signs_in_and_gets_an_account_with_their_data_and_the
     assert user.roles == {"pengelola_ti", "pemeriksa_ti"} and user.auth_source == "ldap"
     assert _events(services, "login")[-1]["source"] == "ldap"
     assert _is_signed_in(client)
+    account_page = client.get("/akun").text  # the password is the directory's: no form to change it here
+    assert "kata sandi diganti di sana" in account_page and 'name="new_password"' not in account_page
     assert _post(build_app(services).test_client(), "budi", "salah-sekali").status_code == 401
     assert _events(services, "login_failed")[-1]["username"] == "budi"
 
