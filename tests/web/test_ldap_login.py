@@ -189,6 +189,12 @@ def test_a_local_account_is_not_taken_over_by_the_directory_person_of_the_same_n
     response = _post(build_app(services).test_client(), "pengelola_ti", "sandi-direktori-pengelola")
     assert response.status_code == 401  # the local account's password decides, the directory is not asked
     assert _post(build_app(services).test_client(), "pengelola_ti", demo_password("pengelola_ti")).status_code == 302
-    services.external_accounts.link("pengelola_ti", "ldap", actor="admin")
+    admin = build_app(services).test_client()
+    login(admin, "admin_sistem")
+    assert "Tautkan ke direktori (LDAP)" in admin.get("/admin/pengguna/pengelola_ti").text
+    assert admin.post("/admin/pengguna/pengelola_ti/tautkan", data={"source": "ldap"}).status_code == 302
+    assert admin.post("/admin/pengguna/admin_sistem/tautkan", data={"source": "ldap"}).status_code == 422
+    assert _events(services, "account_linked")[-1] == {"username": "pengelola_ti", "source": "ldap",
+                                                       "previous_source": "local"}
     assert _post(build_app(services).test_client(), "pengelola_ti", "sandi-direktori-pengelola").status_code == 302
     assert services.users.get("pengelola_ti").auth_source == "ldap"
