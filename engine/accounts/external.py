@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.profile import ACCOUNT_FIELDS, AccountData, clean_account_data
 from engine.accounts.users import _view, end_sessions
 from engine.audit.chain import SYSTEM_CHAIN
-from engine.errors import InvalidInput, LoginRefused, UserNotFound
+from engine.errors import ConcurrentUpdate, InvalidInput, LoginRefused, UserNotFound
 from engine.modeling.roles import RoleCatalog
 from engine.persistence.models import UserAccount, UserRole
 from engine.runtime.unit_of_work import UnitOfWork
@@ -125,6 +126,12 @@ class ExternalAccounts:
         :raises LoginRefused: disabled in the directory (the account is deactivated first), deactivated
             in Alur, or the linking rule refuses (the refusal is an audit event)
         """
+        try:
+            return self._sign_in(identity, remote_addr)
+        except (IntegrityError, ConcurrentUpdate):  # the same first sign-in in two tabs at once: the other won
+            return self._sign_in(identity, remote_addr)
+
+    def _sign_in(self, identity: ExternalIdentity, remote_addr: str | None) -> UserView:
         refusal: LoginRefused | None = None
         with UnitOfWork.begin(self._sessions) as work:
             user, refusal = self._account_of(work, identity)
@@ -182,6 +189,8 @@ class ExternalAccounts:
             return None, None
         if named.auth_source != identity.source:
             return None, _refusal("username_taken", identity)
+        if named.external_subject == identity.subject:  # made by a sign-in that committed a moment ago
+            return named, None
         if named.external_subject is not None:
             return None, _refusal("subject_mismatch", identity)
         named.external_subject = identity.subject  # linked by Admin Sistem: bound at its first sign-in

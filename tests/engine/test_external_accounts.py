@@ -3,6 +3,7 @@ groups, deactivated when the directory disables the person; the linking rule; lo
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import replace
 
 import pytest
@@ -149,3 +150,18 @@ def test_an_external_account_row_remembers_its_source(alur, accounts):
     with alur.sessions() as session:
         row = session.scalar(select(UserAccount).where(UserAccount.username == "budi"))
         assert (row.auth_source, row.external_subject) == ("ldap", "5d0c-budi")
+
+
+def test_the_same_first_sign_in_twice_at_once_makes_one_account(alur, accounts):
+    barrier, users = threading.Barrier(4), []
+
+    def sign_in() -> None:
+        barrier.wait()
+        users.append(accounts.sign_in(BUDI, None))
+    threads = [threading.Thread(target=sign_in) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(users) == 4 and {u.user_id for u in users} == {alur.users.get("budi").user_id}
+    assert len(_events(alur, "user_added")) == 1
