@@ -150,7 +150,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     catalog = ProcessCatalog(sessions, definitions, roles)
     sop_identities = SopIdentities(sessions, clock)
     groups = GroupRoles.load(settings.identity.groups_file or settings.roles_file, roles)
-    external_accounts = ExternalAccounts(sessions, roles, groups, clock)
+    external_accounts = ExternalAccounts(sessions, groups, clock)
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
         definitions=definitions,

@@ -112,10 +112,8 @@ def _first_value(group: str) -> str:
 
 
 class ExternalAccounts:
-    def __init__(self, sessions: sessionmaker[Session], roles: RoleCatalog, groups: GroupRoles,
-                 clock: Clock = utcnow) -> None:
+    def __init__(self, sessions: sessionmaker[Session], groups: GroupRoles, clock: Clock = utcnow) -> None:
         self._sessions = sessions
-        self._roles = roles
         self._groups = groups
         self._clock = clock
 

@@ -26,7 +26,7 @@ BUDI = ExternalIdentity(source="ldap", subject="5d0c-budi", username="budi", ful
 
 @pytest.fixture
 def accounts(alur, clock) -> ExternalAccounts:
-    return ExternalAccounts(alur.sessions, alur.roles, GROUPS, clock)
+    return ExternalAccounts(alur.sessions, GROUPS, clock)
 
 
 def _events(alur, event_type):
@@ -128,7 +128,7 @@ def test_local_passwords_off_leaves_only_the_break_glass_admin(alur, accounts):
 
 
 def test_the_break_glass_admin_signs_in_with_local_passwords_off(sop_alur, clock):
-    accounts = ExternalAccounts(sop_alur.sessions, sop_alur.roles, GroupRoles({}), clock)
+    accounts = ExternalAccounts(sop_alur.sessions, GroupRoles({}), clock)
     sop_alur.users.add_user("darurat", "Admin Darurat", "rahasia-darurat-1", {"admin_sistem"})
     settings = IdentitySettings(local_passwords=False, break_glass=frozenset({"darurat"}))
     signed = SignIn(sop_alur.sessions, settings, sop_alur.users, accounts).with_password(
