@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tls_testing import TestPki, make_pki
+from tls_testing import Pki, make_pki
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
 SLAPADD = shutil.which("slapadd") or "/usr/sbin/slapadd"
@@ -35,7 +35,7 @@ GROUPS = f"ou=groups,{BASE_DN}"
 class LdapServer:
     ldaps_url: str
     ldap_url: str  # plain port, for StartTLS
-    pki: TestPki
+    pki: Pki
     folder: Path
 
 
@@ -61,7 +61,7 @@ def _hash(password: str) -> str:
                           text=True).stdout.strip()
 
 
-def _config(folder: Path, pki: TestPki) -> str:
+def _config(folder: Path, pki: Pki) -> str:
     schemas = "".join(f"include {SCHEMA / name}.schema\n" for name in ("core", "cosine", "nis", "inetorgperson"))
     return f"""{schemas}
 pidfile {folder / 'slapd.pid'}

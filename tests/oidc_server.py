@@ -19,7 +19,7 @@ import pytest
 from joserfc.jwk import RSAKey
 
 from ldap_server import free_port
-from tls_testing import TestPki, make_pki
+from tls_testing import Pki, make_pki
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "oidc" / "provider.mjs"
@@ -31,7 +31,7 @@ CLIENT_SECRET = "rahasia-klien-alur-oidc"
 @dataclass(frozen=True)
 class OidcServer:
     issuer: str
-    pki: TestPki
+    pki: Pki
 
 
 def require_provider() -> str:

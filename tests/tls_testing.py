@@ -14,13 +14,13 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 @dataclass(frozen=True)
-class TestPki:
+class Pki:
     ca_file: Path
     cert_file: Path
     key_file: Path
 
 
-def make_pki(folder: Path, name: str = "Alur test CA") -> TestPki:
+def make_pki(folder: Path, name: str = "Alur test CA") -> Pki:
     """A CA and a server certificate (127.0.0.1, localhost) signed by it, valid for a day."""
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc)
@@ -47,7 +47,7 @@ def make_pki(folder: Path, name: str = "Alur test CA") -> TestPki:
               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
               .sign(ca_key, hashes.SHA256()))
-    pki = TestPki(folder / "ca.pem", folder / "server.pem", folder / "server-key.pem")
+    pki = Pki(folder / "ca.pem", folder / "server.pem", folder / "server-key.pem")
     pki.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     pki.cert_file.write_bytes(server.public_bytes(serialization.Encoding.PEM))
     pki.key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
