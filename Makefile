@@ -39,10 +39,11 @@ modeler: $(MODELER)
 # Debian packages, each named with the command it provides: Chromium prints SOP documents to PDF
 # and drives the browser tests; pdftoppm (poppler-utils) checks the PDF pages in the tests;
 # systemd-analyze and nginx check deploy/'s units and site (tests/test_deployment.py) and nginx
-# fronts the soak test; pg_dump and pg_restore (postgresql-client) back up and restore PostgreSQL.
+# fronts the soak test; pg_dump and pg_restore (postgresql-client) back up and restore PostgreSQL;
+# slapd (OpenLDAP) is the directory the LDAP sign-in tests start on loopback (tests/ldap_server.py).
 RUN_PACKAGES := chromium:chromium
 TEST_PACKAGES := $(RUN_PACKAGES) pdftoppm:poppler-utils systemd-analyze:systemd nginx:nginx-light \
-	pg_dump:postgresql-client pg_restore:postgresql-client
+	pg_dump:postgresql-client pg_restore:postgresql-client slapd:slapd ldapsearch:ldap-utils
 
 run: $(STAMP) $(NODE_STAMP) $(MODELER)
 	bash tools/system-packages.sh $(RUN_PACKAGES)

@@ -93,13 +93,20 @@ def _print_user(user: UserView) -> None:
     for label, value in (("username", user.username), ("full name", user.full_name), ("nip", user.nip),
                          ("jabatan", user.jabatan), ("unit kerja", user.unit_kerja), ("e-mail", user.email),
                          ("phone", user.phone), ("roles", ", ".join(sorted(user.roles))),
-                         ("active", "yes" if user.active else "no")):
+                         ("active", "yes" if user.active else "no"), ("signs in", user.auth_source)):
         print(f"{label + ':':12} {value or '-'}")
 
 
 def _user_roles(alur: Alur, args: argparse.Namespace) -> int:
     user = alur.users.set_roles(args.username, set(args.roles), actor=args.actor)
     print(f"user {user.username}: {', '.join(sorted(user.roles)) or '-'}")
+    return 0
+
+
+def _user_link(alur: Alur, args: argparse.Namespace) -> int:
+    user = alur.external_accounts.link(args.username, args.source, actor=args.actor)
+    print(f"user {user.username}: signs in through {user.auth_source}; bound to the directory entry at its next "
+          "sign-in (its local password no longer works)")
     return 0
 
 
@@ -185,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.add_argument("roles", nargs="*")
     p.set_defaults(handler=_user_roles)
+    p = user.add_parser("link", help="let an existing account sign in through the directory (ldap) or SSO (oidc)")
+    p.add_argument("username")
+    p.add_argument("source", choices=("ldap", "oidc"))
+    p.set_defaults(handler=_user_link)
 
     p = sub.add_parser("start", help="start a case")
     p.add_argument("process_key")

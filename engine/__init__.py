@@ -46,6 +46,9 @@ from engine.bootstrap import Alur, open_alur
 from engine.operations.logs import configure_logging, log_handler
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
 from engine.accounts.mandates import MANDATE_KINDS
+from engine.accounts.oidc import OidcRequest
+from engine.accounts.sign_in import SignedIn
+from engine.errors import DirectoryUnavailable, LoginRefused
 from engine.errors import (
     CaseHidden,
     Conflict,
@@ -147,4 +150,5 @@ __all__ = [
     "BackupSummary", "RestoreSummary", "RestoreRefused", "configure_logging",
     "log_handler",
     "LOG_FORMATS", "LogExport", "LogPeriod", "Requester", "parse_period",
+    "DirectoryUnavailable", "LoginRefused", "OidcRequest", "SignedIn",
 ]

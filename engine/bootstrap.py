@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.accounts.external import ExternalAccounts, GroupRoles
 from engine.accounts.mandates import MandateService
+from engine.accounts.sign_in import SignIn
 from engine.accounts.opd import OpdService
 from engine.accounts.saved_filters import SavedFilters
 from engine.accounts.tokens import TokenService
@@ -131,6 +133,8 @@ class Alur:
     dashboard: Dashboard  # the management dashboard as one person may see it
     figure_rebuild: FigureRebuilder  # the dashboard's figures of cases from before them
     process_logs: ProcessLogs  # process-mining exports of an SOP's cases (XES, OCEL 2.0, CSV), pseudonymised
+    external_accounts: ExternalAccounts  # accounts of the directory / SSO: provisioning, linking
+    sign_in: SignIn  # the login form and SSO: local password, LDAP or OpenID Connect
 
     def close(self) -> None:
         self.db.dispose()
@@ -163,6 +167,8 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     heartbeats = Heartbeats(sessions, clock)
     sop_identities = SopIdentities(sessions, clock)
     figures = SopFiguresReader(make_read_sessions(db), definitions)
+    groups = GroupRoles.load(settings.identity.groups_file or settings.roles_file, roles)
+    external_accounts = ExternalAccounts(sessions, groups, clock)
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
         definitions=definitions,
@@ -204,4 +210,6 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         figures=figures, dashboard=Dashboard(make_read_sessions(db), figures, permissions, read_log),
         figure_rebuild=FigureRebuilder(sessions, definitions, calendar),
         process_logs=ProcessLogs(sessions, definitions, permissions, clock),
+        external_accounts=external_accounts,
+        sign_in=SignIn(sessions, settings.identity, users, external_accounts),
     )

@@ -3,10 +3,11 @@
 The engine never reads Flask's config. It reads ``ALUR_*`` environment variables only in the
 functions named ``*_from_env``: ``settings_from_env``, ``smtp_settings_from_env``, ``backup_settings_from_env``,
 ``sop_logo_from_env`` and ``chromium_from_env`` here (the CLI, the web app and the worker entry call
-the first; the PDF renderer falls back on the last), and ``signing_key_from_env`` and ``trusted_keys_from_env`` in
-``engine.audit.checkpoints``, which read the mapping they are given (``build_worker`` in
-``engine.worker.scheduler`` gives them ``os.environ`` unless told otherwise). Everything else takes a
-``Settings`` or explicit arguments.
+the first; the PDF renderer falls back on the last), ``identity_settings_from_env`` in
+``engine.accounts.identity_settings`` (over the mapping ``settings_from_env`` gives it), and
+``signing_key_from_env`` and ``trusted_keys_from_env`` in ``engine.audit.checkpoints``, which read
+the mapping they are given (``build_worker`` in ``engine.worker.scheduler`` gives them ``os.environ``
+unless told otherwise). Everything else takes a ``Settings`` or explicit arguments.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from engine.accounts.identity_settings import IdentitySettings, identity_settings_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,6 +94,8 @@ class Settings:
     pg_bin_dir: Path | None = None
     # The worker's scheduled backups (``engine.operations.backup_schedule``); None: no scheduled backups.
     backup: BackupSettings | None = None
+    # Signing in through LDAP / Active Directory or OpenID Connect, and local passwords (docs/identity.md).
+    identity: IdentitySettings = IdentitySettings()
 
     @property
     def roles_file(self) -> Path:
@@ -126,6 +131,7 @@ def settings_from_env() -> Settings:
         api_token_lifetime=timedelta(days=float(os.environ.get("ALUR_API_TOKEN_LIFETIME_DAYS", "90"))),
         pg_bin_dir=Path(os.environ["ALUR_PG_BIN_DIR"]) if os.environ.get("ALUR_PG_BIN_DIR") else None,
         backup=backup_settings_from_env(),
+        identity=identity_settings_from_env(os.environ),
     )
 
 

@@ -269,6 +269,8 @@ class RestoreRefused(EngineError):
     def __init__(self, message: str, problems: list[str] | None = None, **context: Any) -> None:
         super().__init__(message, problems=list(problems or []), **context)
         self.problems = list(problems or [])
+
+
 # -- process-mining exports (engine.reading.process_mining) ---------------------------------------
 
 class InvalidPeriod(InvalidInput):
@@ -292,3 +294,23 @@ class NamesNotAllowed(PermissionDenied):
     """Performers' names were asked for by someone who may only see pseudonyms."""
 
     code = "names_not_allowed"
+
+
+class DirectoryUnavailable(EngineError):
+    """The office directory (LDAP) or the sign-on portal (OpenID provider) did not answer, refused the
+    TLS certificate, or refused the service account; ``source`` says which. Local accounts still sign in."""
+
+    code = "directory_unavailable"
+
+
+class LoginRefused(EngineError):
+    """A sign-in refused for a reason the person must know (not a wrong password): ``reason`` is
+    ``disabled`` (the directory disabled the person), ``inactive`` (Admin Sistem deactivated the account),
+    ``username_taken`` (a local account holds the name), ``subject_mismatch`` (the name is bound to another
+    directory entry), ``local_passwords_off``, ``use_sso`` or ``sso_failed``."""
+
+    code = "login_refused"
+
+    def __init__(self, message: str, *, reason: str, username: str, source: str) -> None:
+        super().__init__(message, reason=reason, username=username, source=source)
+        self.reason = reason

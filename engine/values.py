@@ -190,6 +190,7 @@ class UserView:
     jabatan: str | None = None
     unit_kerja: str | None = None
     phone: str | None = None
+    auth_source: str = "local"  # where the account signs in: local, ldap or oidc (engine/accounts/external.py)
 
 
 @dataclass(frozen=True)

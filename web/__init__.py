@@ -7,8 +7,9 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -95,6 +96,10 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     limits.register(app)
     metrics.register(app, alur)
     app.before_request(_remember_language)
+    # The logout form of an SSO session ends at the sign-on portal: forms may lead there too.
+    oidc = alur.settings.identity.oidc
+    portal = urlsplit(oidc.issuer) if oidc is not None else None
+    app.config["ALUR_FORM_ACTION"] = "'self'" + (f" {portal.scheme}://{portal.netloc}" if portal else "")
     app.after_request(_security_headers)
     _trust_proxies(app)
     return app
@@ -133,7 +138,8 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+        "script-src 'self'; object-src 'none'; base-uri 'self'; "
+        f"form-action {current_app.config['ALUR_FORM_ACTION']}; frame-ancestors 'none'")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -48,9 +48,11 @@ def user(username: str) -> str:
 
 
 def _user_page(username: str, error: str | None, form: Any) -> str:
+    sign_in = current_alur().sign_in
+    sources = [source for source, on in (("ldap", sign_in.directory_enabled), ("oidc", sign_in.sso_enabled)) if on]
     return render_template("admin/user.html", user=current_alur().users.get(username),
                            roles=current_alur().roles.roles.values(), opds=current_alur().opds.list(True),
-                           error=error, form=form)
+                           error=error, form=form, sources=sources)
 
 
 @bp.post("/pengguna/<username>/data")
@@ -125,6 +127,18 @@ def set_active(username: str) -> Response:
         raise InvalidInput(gettext("Anda tidak dapat menonaktifkan akun sendiri."), field="active")
     current_alur().users.set_active(username, active, actor=current_user.username)
     flash(gettext("Akun diaktifkan.") if active else gettext("Akun dinonaktifkan."), "info")
+    return redirect(url_for("admin.user", username=username))
+
+
+@bp.post("/pengguna/<username>/tautkan")
+@admin_required
+def link_account(username: str) -> Response:
+    """Let the account sign in through the directory or SSO (the linking rule: docs/identity.md)."""
+    if username == current_user.username:
+        raise InvalidInput(gettext("Anda tidak dapat menautkan akun sendiri; mintalah Admin Sistem lain."),
+                           field="source")
+    current_alur().external_accounts.link(username, request.form.get("source", ""), actor=current_user.username)
+    flash(gettext("Akun ditautkan: masuk berikutnya lewat direktori/SSO mengikatnya ke orang yang masuk."), "info")
     return redirect(url_for("admin.user", username=username))
 
 

@@ -13,7 +13,8 @@ from flask_babel import LazyString, gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from engine import LOCK_FOR, ActiveMandate, Authority, is_admin, TokenHolder, UserView
+from engine import (LOCK_FOR, ActiveMandate, Authority, DirectoryUnavailable, LoginRefused, OidcRequest, SignedIn,
+                    is_admin, TokenHolder, UserView)
 from web.current import current_alur
 
 bp = Blueprint("auth", __name__)
@@ -139,24 +140,92 @@ def safe_next(target: str | None, default: str) -> str:
 
 @bp.route("/masuk", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
-    """Show the login form; on success start a fresh session."""
+    """Show the login form; on success start a fresh session. The name and password go to a local
+    account, or to the office's directory when one is configured (engine/accounts/sign_in.py)."""
     if request.method == "GET":
-        return render_template("auth/login.html", username="")
+        return _login_page("")
     alur, username = current_alur(), request.form.get("username", "").strip()
     wait = alur.logins.wait(username)
     if wait is not None:  # a growing wait after failures in a row, or a lockout: the password is not checked
         flash(_wait_message(wait), "error")
-        return render_template("auth/login.html", username=username), 429, {"Retry-After": str(_seconds(wait))}
-    user = alur.users.authenticate(username, request.form.get("password", ""))
-    if user is None:
+        return _login_page(username), 429, {"Retry-After": str(_seconds(wait))}
+    try:
+        signed = alur.sign_in.with_password(username, request.form.get("password", ""), request.remote_addr)
+    except LoginRefused as refused:
+        flash(_refusal_message(refused), "error")
+        return _login_page(username), 403
+    except DirectoryUnavailable:
+        flash(gettext("Direktori kantor (LDAP) tidak dapat dihubungi, jadi kata sandi Anda belum dapat diperiksa. "
+                      "Coba lagi beberapa saat lagi; bila berlanjut, hubungi Admin Sistem (akun lokal darurat "
+                      "tetap dapat masuk)."), "error")
+        return _login_page(username), 503
+    if signed is None:
         if alur.logins.login_failed(username, request.remote_addr):
             flash(_wait_message(alur.logins.wait(username) or LOCK_FOR), "error")
-            return render_template("auth/login.html", username=username), 429
+            return _login_page(username), 429
         flash(gettext("Nama pengguna atau kata sandi salah, atau akun tidak aktif."), "error")
-        return render_template("auth/login.html", username=username), 401
-    sign_in(user)
-    current_alur().logins.login_succeeded(user.username, request.remote_addr)
-    return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+        return _login_page(username), 401
+    return _signed_in(signed, request.args.get("next"))
+
+
+@bp.get("/masuk/sso")
+def sso() -> Response | tuple[str, int]:
+    """Send the browser to the office's sign-on portal (OpenID Connect, code flow with PKCE)."""
+    try:
+        url, pending = current_alur().sign_in.begin_sso(url_for("auth.sso_return", _external=True))
+    except DirectoryUnavailable:
+        flash(gettext("Portal SSO kantor tidak dapat dihubungi. Coba lagi beberapa saat lagi."), "error")
+        return _login_page(""), 503
+    session["oidc"] = {**pending.to_dict(), "next": safe_next(request.args.get("next"), url_for("inbox.index"))}
+    return redirect(url)
+
+
+@bp.get("/masuk/sso/kembali")
+def sso_return() -> Response | tuple[str, int]:
+    """The portal's answer: check it, then sign the person in."""
+    pending = session.pop("oidc", None) or {}
+    try:
+        signed = current_alur().sign_in.finish_sso(OidcRequest.from_dict(pending), request.args.to_dict(),
+                                                   request.remote_addr)
+    except LoginRefused as refused:
+        flash(_refusal_message(refused), "error")
+        return _login_page(""), 403
+    except DirectoryUnavailable:
+        flash(gettext("Portal SSO kantor tidak dapat dihubungi. Coba lagi beberapa saat lagi."), "error")
+        return _login_page(""), 503
+    return _signed_in(signed, pending.get("next"))
+
+
+def _signed_in(signed: SignedIn, next_url: str | None) -> Response:
+    sign_in(signed.user)
+    if signed.id_token:
+        session["oidc_id_token"] = signed.id_token  # the logout at the portal names the session it ends
+    current_alur().logins.login_succeeded(signed.user.username, request.remote_addr, signed.source)
+    return redirect(safe_next(next_url, url_for("inbox.index")))
+
+
+def _login_page(username: str) -> str:
+    return render_template("auth/login.html", username=username, sso=current_alur().sign_in.sso_enabled)
+
+
+_REFUSALS = {
+    "disabled": lazy_gettext("Akun Anda dinonaktifkan di direktori kantor. Hubungi pengelola direktori."),
+    "inactive": lazy_gettext("Akun Anda dinonaktifkan di Alur. Hubungi Admin Sistem."),
+    "username_taken": lazy_gettext("Nama pengguna ini dipakai akun lokal Alur. Admin Sistem harus menautkannya ke "
+                                   "direktori/SSO lebih dahulu."),
+    "subject_mismatch": lazy_gettext("Nama pengguna ini sudah tertaut ke orang lain di direktori/SSO. Hubungi "
+                                     "Admin Sistem."),
+    "local_passwords_off": lazy_gettext("Masuk dengan kata sandi lokal dimatikan. Masuk dengan akun direktori "
+                                        "atau SSO kantor."),
+    "use_sso": lazy_gettext("Akun ini masuk lewat SSO kantor: pakai tombol “Masuk dengan SSO”."),
+}
+
+
+def _refusal_message(refused: LoginRefused) -> str:
+    """The reason in the page's language; the portal's own failure with its details."""
+    if refused.reason in _REFUSALS:
+        return str(_REFUSALS[refused.reason])
+    return gettext("Masuk lewat SSO gagal: %(detail)s", detail=refused.message)
 
 
 def _seconds(wait: timedelta) -> int:
@@ -175,10 +244,14 @@ def _wait_message(wait: timedelta) -> str:
 @bp.post("/keluar")
 @login_required
 def logout() -> Response:
+    """End the session here, and at the sign-on portal for an SSO session."""
     current_alur().logins.logged_out(current_user.username, request.remote_addr)
+    id_token = session.pop("oidc_id_token", None)
     logout_user()
     flash(gettext("Anda telah keluar."), "info")
-    return redirect(url_for("auth.login"))
+    portal = (current_alur().sign_in.sso_logout_url(id_token, url_for("auth.login", _external=True))
+              if id_token else None)
+    return redirect(portal or url_for("auth.login"))
 
 
 @bp.get("/bahasa/<lang>")

@@ -12,8 +12,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from engine import (CaseHidden, Conflict, DeploymentError, DraftTooLarge, EngineError, InvalidInput, NotFound,
-                    PermissionDenied)
+from engine import (CaseHidden, Conflict, DeploymentError, DirectoryUnavailable, DraftTooLarge, EngineError,
+                    InvalidInput, LoginRefused, NotFound, PermissionDenied)
 from web.formatting import person_of
 
 STATUS_OF: tuple[tuple[type[EngineError], int], ...] = (
@@ -24,10 +24,12 @@ STATUS_OF: tuple[tuple[type[EngineError], int], ...] = (
     (DraftTooLarge, 413),
     (InvalidInput, 422),
     (DeploymentError, 422),
+    (LoginRefused, 403),
+    (DirectoryUnavailable, 503),
 )
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 422: "unprocessable",
-              500: "internal_error"}
+              500: "internal_error", 503: "service_unavailable"}
 
 
 def status_of(error: EngineError) -> int:

@@ -65,6 +65,9 @@ EVENT_LABELS: dict[str, LazyString] = {
     "login_failed": lazy_gettext("Gagal masuk"),
     "login_locked": lazy_gettext("Akun dikunci sementara (terlalu banyak percobaan masuk gagal)"),
     "logout": lazy_gettext("Keluar"),
+    "login_refused": lazy_gettext("Masuk ditolak (direktori, SSO atau aturan akun)"),
+    "account_linked": lazy_gettext("Akun ditautkan ke direktori/SSO"),
+    "account_bound": lazy_gettext("Akun terikat ke entri direktori/SSO"),
     "saved_filter_created": lazy_gettext("Filter pencarian disimpan"),
     "saved_filter_renamed": lazy_gettext("Filter pencarian diganti namanya"),
     "saved_filter_deleted": lazy_gettext("Filter pencarian dihapus"),
@@ -133,6 +136,9 @@ KEY_LABELS: dict[str, LazyString] = {
     "named_people": lazy_gettext("Nama yang dibuka"), "names_asked": lazy_gettext("Nama diminta"),
     "via": lazy_gettext("Melalui"), "period_from": lazy_gettext("Periode dari"),
     "period_to": lazy_gettext("Periode sampai"),
+    "subject": lazy_gettext("ID di direktori"), "previous_source": lazy_gettext("Sumber sebelumnya"),
+    "roles_added": lazy_gettext("Peran ditambahkan"), "roles_removed": lazy_gettext("Peran dicabut"),
+    "groups": lazy_gettext("Grup direktori"), "ignored": lazy_gettext("Nilai direktori yang diabaikan"),
 }
 PERSON_KEYS = frozenset({"username", "assignee", "to", "previous_assignee", "new_assignee", "on_behalf_of",
                          "stand_in", "absent", "created_by"})
@@ -147,7 +153,17 @@ _WORDS: dict[str, dict[str, LazyString | str]] = {
                    "audit_trail": lazy_gettext("jejak audit"), "replay": lazy_gettext("replay"),
                    "verification": lazy_gettext("verifikasi"), "export": lazy_gettext("ekspor paket audit"),
                    "document": lazy_gettext("dokumen")},
-          "kind": {"plh": "Plh.", "plt": "Plt."}}
+          "kind": {"plh": "Plh.", "plt": "Plt."},
+          "source": {"local": lazy_gettext("akun lokal"), "ldap": lazy_gettext("direktori (LDAP)"),
+                     "oidc": lazy_gettext("SSO (OpenID Connect)")},
+          "reason": {"disabled": lazy_gettext("dinonaktifkan di direktori"),
+                     "inactive": lazy_gettext("akun nonaktif di Alur"),
+                     "username_taken": lazy_gettext("nama dipakai akun lokal"),
+                     "subject_mismatch": lazy_gettext("nama tertaut ke entri direktori lain"),
+                     "local_passwords_off": lazy_gettext("kata sandi lokal dimatikan"),
+                     "use_sso": lazy_gettext("akun SSO memakai kata sandi"),
+                     "sso_failed": lazy_gettext("SSO gagal"),
+                     "directory_unavailable": lazy_gettext("direktori/SSO tidak dapat dihubungi")}}
 
 
 def event_label(event_type: str) -> str:
@@ -216,7 +232,7 @@ def value_html(key: str, value: Any) -> Markup | str:
         return Markup(", ").join(user_name(str(v)) for v in value)
     if key in ROLE_KEYS and isinstance(value, str):
         return role_title(value)
-    if key == "roles" and isinstance(value, list):
+    if key in ("roles", "roles_added", "roles_removed") and isinstance(value, list):
         return "; ".join(role_title(str(v)) for v in value) or "–"
     if key == "cycle" and isinstance(value, str):
         return cycle_text(value)

@@ -33,7 +33,7 @@ _TOKENS, _ACCOUNTS, _ROLES = ApiToken.__table__, UserAccount.__table__, UserRole
 _TOKEN_OWNER = (
     select(_TOKENS.c.id.label("token_id"), _TOKENS.c.last_used_at, _TOKENS.c.scope, _ACCOUNTS.c.id.label("user_id"),
            _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email, _ACCOUNTS.c.opd_id,
-           _ACCOUNTS.c.email_mode, _ROLES.c.role_key)
+           _ACCOUNTS.c.email_mode, _ACCOUNTS.c.auth_source, _ROLES.c.role_key)
     .join(_ACCOUNTS, _ACCOUNTS.c.id == _TOKENS.c.user_id)
     .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
     .where(_TOKENS.c.token_sha256 == bindparam("digest"), _TOKENS.c.revoked.is_(False),

@@ -76,20 +76,22 @@ ACTIVE_USER_ROLES = (
 
 ACTIVE_USER_VIEW = (
     select(_ACCOUNTS.c.id.label("user_id"), _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email,
-           _ACCOUNTS.c.opd_id, _ACCOUNTS.c.email_mode, UserRole.__table__.c.role_key)
+           _ACCOUNTS.c.opd_id, _ACCOUNTS.c.email_mode, _ACCOUNTS.c.auth_source, UserRole.__table__.c.role_key)
     .outerjoin(UserRole.__table__, UserRole.__table__.c.user_id == _ACCOUNTS.c.id)
     .where(_ACCOUNTS.c.username == bindparam("username"), _ACCOUNTS.c.active.is_(True)))
 
 
 def active_user_view(rows: Sequence[Any]) -> UserView | None:
     """An active account read as one row per role (``user_id``, ``username``, ``full_name``,
-    ``email``, ``opd_id``, ``email_mode``, ``role_key``; a NULL role for an account without roles);
+    ``email``, ``opd_id``, ``email_mode``, ``auth_source``, ``role_key``; a NULL role for an account without
+    roles);
     None without rows."""
     if not rows:
         return None
     first = rows[0]
     return UserView(first.user_id, first.username, first.full_name, first.email, True,
-                    frozenset(r.role_key for r in rows if r.role_key is not None), first.opd_id, first.email_mode)
+                    frozenset(r.role_key for r in rows if r.role_key is not None), first.opd_id, first.email_mode,
+                    auth_source=first.auth_source or "local")
 
 
 def roles_of(session: Session, username: str) -> set[str]:
@@ -100,7 +102,8 @@ def roles_of(session: Session, username: str) -> set[str]:
 def _view(session: Session, user: UserAccount) -> UserView:
     roles = frozenset(session.scalars(select(UserRole.role_key).where(UserRole.user_id == user.id)))
     return UserView(user.id, user.username, user.full_name, user.email, user.active, roles, user.opd_id,
-                    user.email_mode or "instant", user.nip, user.jabatan, user.unit_kerja, user.phone)
+                    user.email_mode or "instant", user.nip, user.jabatan, user.unit_kerja, user.phone,
+                    user.auth_source or "local")
 
 
 EMAIL_MODES = ("instant", "digest", "off")
@@ -243,13 +246,17 @@ class UserService:
         """Set a new password (one's own change or an admin reset): every session of the account ends
         and every API token is revoked, so whoever held the old password holds nothing any more.
 
-        :raises InvalidInput: the password breaks the policy (engine/accounts/password_policy.py)
+        :raises InvalidInput: the password breaks the policy (engine/accounts/password_policy.py), or the
+            account signs in through the directory or SSO (its password is kept there)
         :raises UserNotFound:
         """
         check_password(password, username)
         password_hash = hash_password(password, self._scrypt_n)  # before the write lock: scrypt is slow
         with UnitOfWork.begin(self._sessions) as work:
             user = self._get(work.session, username)
+            if user.auth_source != "local":
+                raise InvalidInput(f"Akun '{username}' masuk lewat {user.auth_source}: kata sandinya diatur di "
+                                   "direktori/SSO kantor, tidak di Alur", field="password")
             user.password_hash = password_hash
             end_sessions(work.session, user.id)
             revoked = work.connection.execute(

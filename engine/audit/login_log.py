@@ -25,10 +25,12 @@ class LoginLog:
         """How long before ``username`` may try again (None: now); see engine/accounts/login_throttle.py."""
         return self._throttle.wait(username)
 
-    def login_succeeded(self, username: str, remote_addr: str | None) -> None:
+    def login_succeeded(self, username: str, remote_addr: str | None, source: str = "local") -> None:
+        """Record the login; ``source`` (ldap, oidc) is named when the person did not sign in locally."""
+        payload = {"remote_addr": remote_addr} | ({"source": source} if source != "local" else {})
         with UnitOfWork.begin(self._sessions) as work:
             self._throttle.reset(work.session, username)
-            work.record(SYSTEM_CHAIN, "login", actor=username, at=self._clock(), payload={"remote_addr": remote_addr})
+            work.record(SYSTEM_CHAIN, "login", actor=username, at=self._clock(), payload=payload)
 
     def login_failed(self, username: str, remote_addr: str | None) -> bool:
         """Record a failed login (in its own short transaction, after the password check) and count it

@@ -279,7 +279,8 @@ class DocumentUpload(Base):
 
 class UserAccount(Base):
     __tablename__ = "user_account"
-    __table_args__ = (UniqueConstraint("nip", name="uq_user_account_nip"),)
+    __table_args__ = (UniqueConstraint("nip", name="uq_user_account_nip"),
+                      UniqueConstraint("auth_source", "external_subject", name="uq_user_account_external"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
@@ -303,6 +304,11 @@ class UserAccount(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_failed_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Where the account signs in (engine/accounts/external.py): "local" (its password here), "ldap" or
+    # "oidc"; for the last two the directory's stable id of the person (None: linked by Admin Sistem,
+    # bound to the directory entry at its first login).
+    auth_source: Mapped[str] = mapped_column(String(10), default="local", server_default="local")
+    external_subject: Mapped[Optional[str]] = mapped_column(String(300))
 
 
 class Opd(Base):

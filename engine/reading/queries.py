@@ -322,7 +322,7 @@ _ACCOUNTS, _ROLES, _SAVED_FILTERS = UserAccount.__table__, UserRole.__table__, S
 # One row per role (one with a NULL role for a user without roles), with the bell and the mandates.
 _SIGNED_IN_USER = (
     select(_ACCOUNTS.c.id.label("user_id"), _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email,
-           _ACCOUNTS.c.opd_id, _ACCOUNTS.c.email_mode, _ROLES.c.role_key,
+           _ACCOUNTS.c.opd_id, _ACCOUNTS.c.email_mode, _ACCOUNTS.c.auth_source, _ROLES.c.role_key,
            UNREAD_COUNT.scalar_subquery().label("unread"), mandates_held(_USERNAME, now_param()).label("mandates"))
     .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
     .where(_ACCOUNTS.c.username == _USERNAME, _ACCOUNTS.c.active.is_(True),

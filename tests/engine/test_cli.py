@@ -188,3 +188,15 @@ def test_the_registers_from_the_command_line_are_verified_with_the_log(cli):
         conn.execute("update server_asset set last_backup_result = 'berhasil'")
     out = cli("audit", "verify", expect=1)
     assert "server_asset" in out and "last_backup_result" in out
+
+
+def test_an_account_is_linked_to_the_directory_from_the_command_line(cli):
+    cli("init")
+    cli("user", "add", "budi", "--full-name", "Budi", "--role", "pengelola_ti")
+    assert "signs in:    local" in cli("user", "show", "budi")
+    assert "signs in through ldap" in cli("user", "link", "budi", "ldap")
+    assert "signs in:    ldap" in cli("user", "show", "budi")
+    with sqlite3.connect(cli.db) as conn:
+        assert conn.execute("select password_hash, external_subject from user_account where username = 'budi'"
+                            ).fetchone() == ("!external", None)
+    cli("user", "link", "budi", "kerberos", expect=2)
