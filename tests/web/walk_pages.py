@@ -13,7 +13,9 @@ from engine.runtime.attachments import AttachmentStore
 # The endpoints that answer with a file or a redirect, not a page a person reads.
 NOT_PAGES = {"static", "processes.vendor", "processes.definition_xml", "auth.language", "inbox.home",
              "audit.packet", "audit.document", "cases.document", "cases.document_inline", "modeler.download",
-             "modeler.draft_xml", "modeler.document_pdf", "registers.servers_csv", "registers.visits_csv"}
+             "modeler.draft_xml", "modeler.document_pdf", "registers.servers_csv", "registers.visits_csv",
+             "dashboard.index_csv", "dashboard.sop_csv", "dashboard.vendor", "auth.sso", "auth.sso_return",
+             "health.healthz", "health.readyz", "metrics.scrape"}
 
 
 @dataclass
@@ -37,11 +39,15 @@ class Walk:
                 ("cases.preview", f"/kasus/{network}/dokumen/{self.image}/lihat")],
             "pengelola_ti": [
                 ("inbox.index", "/kotak-masuk?tab=available"), ("cases.show", f"/kasus/{review}"),
-                ("tasks.show", f"/tugas/{self.task_id}"), ("processes.show", "/proses/sop_gangguan_jaringan"),
+                ("dashboard.index", "/dasbor"), ("tasks.show", f"/tugas/{self.task_id}"),
+                ("processes.show", "/proses/sop_gangguan_jaringan"),
                 ("registers.servers", "/register/server"), ("registers.visits", "/register/dc"),
                 ("cases.preview", f"/kasus/{review}/dokumen/{self.document}/lihat")],
             "pencatat_surat": [("cases.register_form", "/kasus/daftar")],
-            "pejabat_administrator_tik": [("mandates.index", "/mandat"), ("cases.show", f"/kasus/{review}")],
+            "pejabat_administrator_tik": [
+                ("mandates.index", "/mandat"), ("cases.show", f"/kasus/{review}"), ("dashboard.index", "/dasbor"),
+                ("dashboard.sop", "/dasbor/sop/sop_gangguan_jaringan"),
+                ("process_logs.export", "/proses/sop_gangguan_jaringan/log")],
             "auditor": [
                 ("audit.log", "/audit"), ("audit.cases", "/audit/kasus"), ("audit.replay", f"/audit/kasus/{review}"),
                 ("audit.case_verification", f"/audit/kasus/{review}/verifikasi"),
