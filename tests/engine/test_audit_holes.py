@@ -78,7 +78,8 @@ def delete_case(alur, case: int) -> None:
     with alur.db.begin() as conn:
         conn.execute(text("delete from task_draft where task_id in (select id from human_task where instance_id = :i)"),
                      {"i": case})
-        for table in ("human_task", "schedule_occurrence", "document_upload"):
+        for table in ("human_task", "schedule_occurrence", "document_upload", "case_figure", "step_figure",
+                      "flow_figure"):
             conn.execute(text(f"delete from {table} where instance_id = :i"), {"i": case})
         conn.execute(text("delete from process_instance where id = :i"), {"i": case})
         conn.execute(text("delete from audit_event where chain = :c"), {"c": case_chain(case)})

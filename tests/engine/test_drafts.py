@@ -180,7 +180,7 @@ def test_a_document_must_be_the_users_own_upload_or_carried_by_the_case(deployed
     assert deployed.drafts.save(second.task_id, "pengelola", {"dokumen_laporan": theirs}).task_open
 
 
-def test_completing_with_a_draft_present_is_still_one_read_and_five_writes(tmp_path, clock, test_data):
+def test_completing_with_a_draft_present_is_still_one_read_and_six_writes(tmp_path, clock, test_data):
     """Drafts stay off the completion path (see tests/engine/test_transaction.py)."""
     url = f"sqlite:///{tmp_path / 'alur.db'}"
     engine = make_engine(url)
@@ -200,4 +200,5 @@ def test_completing_with_a_draft_present_is_still_one_read_and_five_writes(tmp_p
     body = [k for k, _ in groupby(" ".join(s.split()[:3]) for s in traced[1:-1]
                                   if not s.startswith("INSERT INTO audit_event"))]
     assert body == ["SELECT human_task.id, human_task.instance_id,", "UPDATE human_task SET",
-                    "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET"]
+                    "INSERT INTO step_figure", "INSERT INTO human_task", "UPDATE process_instance SET",
+                    "UPDATE audit_chain_head SET"]  # step_figure: the dashboard's figure of the step

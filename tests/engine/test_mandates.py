@@ -303,7 +303,7 @@ def test_a_stand_ins_inbox_search_and_saved_filter_count_the_officials_tasks(off
         assert office.queries.inbox_overview("kasi_infra", tab, search=Search(reference="TIDAK/ADA")).page.items == []
 
 
-def test_a_completion_through_a_mandate_is_still_one_read_and_five_writes(tmp_path, clock) -> None:
+def test_a_completion_through_a_mandate_is_still_one_read_and_six_writes(tmp_path, clock) -> None:
     """The mandate is checked in the completion's one read (TASK_WITH_CASE): no statement is added."""
     url = f"sqlite:///{tmp_path / 'alur.db'}"
     engine = make_engine(url)
@@ -329,7 +329,8 @@ def test_a_completion_through_a_mandate_is_still_one_read_and_five_writes(tmp_pa
         "INSERT INTO audit_event", "SELECT document_upload.sha256", "UPDATE document_upload SET",
         "SELECT user_account.username")))]
     assert body == ["SELECT human_task.id, human_task.instance_id,", "UPDATE human_task SET",
-                    "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET"]
+                    "INSERT INTO step_figure", "INSERT INTO human_task", "UPDATE process_instance SET",
+                    "UPDATE audit_chain_head SET"]  # step_figure: the dashboard's figure of the step
     done = next(e for e in alur.queries.audit_trail(task.instance_id) if e.event_type == "task_completed"
                 and e.payload["task_id"] == task.task_id)
     assert done.payload["on_behalf_of"] == "kabid"
