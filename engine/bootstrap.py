@@ -6,6 +6,7 @@ builds engine services.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +34,7 @@ from engine.modeling.forms import FormRegistry
 from engine.modeling.parser import DefinitionParser
 from engine.modeling.roles import RoleCatalog
 from engine.modeling.schedules import ScheduleAdmin
+from engine.modeling.trial_run import TrialRun
 from engine.permissions import Permissions
 from engine.persistence.db import make_engine, make_read_sessions, make_sessions
 from engine.reading.case_pages import CaseFiles
@@ -62,6 +64,7 @@ from engine.worker.notifications import NotificationService
 from engine.worktime.clock import Clock, utcnow
 from engine.worktime.leave import LeaveAdmin
 from engine.worktime.overrides import CalendarAdmin, CalendarProvider
+from engine.worktime.work_calendar import WorkCalendar
 
 
 @dataclass
@@ -104,6 +107,7 @@ class Alur:
     sop_identities: SopIdentities  # Nomor SOP, dates and Disahkan oleh, filled in by the process owner
     model_drafts: ModelDrafts  # models saved by process owners without deploying them
     model_lint: BpmnLint  # bpmnlint over a model before deploy
+    trials: TrialRun  # "Uji jalan": a model run in memory on every path before deploy
     mandates: MandateService  # stand-ins (Plh/Plt): appoint, list, end
     leave: LeaveAdmin  # per-person leave (cuti), kept by the Admin Sistem
     opds: OpdService  # the requesting units (OPD), kept by Admin Sistem
@@ -173,6 +177,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
                                    identities=sop_identities),
         sop_identities=sop_identities, model_drafts=ModelDrafts(sessions, clock),
         model_lint=BpmnLint(PROJECT_ROOT),
+        trials=TrialRun(parser, forms, partial(_calendar_now, sessions, calendar), clock),
         mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),
         opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),
         comments=Comments(sessions, permissions, clock, email=settings.smtp is not None),
@@ -181,3 +186,9 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         search_index=SearchReindexer(sessions, forms), saved_filters=SavedFilters(sessions, clock),
         server_assets=ServerAssetRegister(sessions, clock), dc_access=DcAccessRegister(sessions, clock),
     )
+
+
+def _calendar_now(sessions: sessionmaker[Session], calendar: CalendarProvider) -> WorkCalendar:
+    """The working calendar with the admin's overrides, read in a short session of its own."""
+    with sessions() as session:
+        return calendar(session)

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from engine import (
     available_forms,
     deploy_checked,
+    DEPLOY_REFUSED,
     InvalidInput,
     may_model,
     may_read_models,
@@ -28,6 +29,7 @@ from engine import (
 )
 from web.auth import requires
 from web.current import current_alur
+from web.model_trial import modeler_words, trial_json
 
 bp = Blueprint("modeler", __name__, url_prefix="/pemodel")
 owner_required = requires(may_model, lazy_gettext("Halaman ini hanya untuk Pemilik Proses."))
@@ -63,11 +65,13 @@ def editor(process_key: str) -> str:
         "draft": {"id": draft.draft_id, "title": draft.title} if draft else None,
         "draftUrl": url_for(".save_draft", process_key=process_key),
         "checkUrl": url_for(".check", process_key=process_key),
+        "trialUrl": url_for(".trial", process_key=process_key),
         "deployUrl": url_for(".deploy", process_key=process_key),
         "uploadUrl": url_for(".upload", process_key=process_key),
         "lang": str(get_locale()),
         "roles": [{"key": r.key, "title": r.title} for r in alur.roles.roles.values()],
         "forms": available_forms(Path(alur.settings.forms_dir)),
+        "words": modeler_words(),
     }
     return render_template("modeler/editor.html", versions=versions, current=current, config=config, draft=draft,
                            bundle_ready=(Path(current_app.static_folder or "") / "vendor" / "modeler.js").is_file())
@@ -94,6 +98,20 @@ def check(process_key: str) -> Response:
     return jsonify(ok=result.ok, problems=[_problem(p) for p in result.problems], lint_note=result.lint_note)
 
 
+@bp.post("/<process_key>/uji-jalan")
+@owner_required
+def trial(process_key: str) -> tuple[Response, int] | Response:
+    """"Uji jalan": the posted model run in memory on every path; refused when the checks fail."""
+    svc = current_alur()
+    xml = _posted_xml()
+    checked = validate_model(svc.parser, xml, f"{process_key}.bpmn", process_key)
+    if not checked.ok:
+        return jsonify(ok=False, code=DEPLOY_REFUSED, problems=[_problem(p) for p in checked.problems], paths=[],
+                       message=gettext("Uji jalan belum dapat dijalankan: model belum lolos pemeriksaan. Perbaiki "
+                                       "masalah di bawah lalu coba lagi.")), 422
+    return jsonify(code=None, **trial_json(svc.trials.run(xml, process_key), svc.roles))
+
+
 @bp.post("/<process_key>/deploy")
 @owner_required
 def deploy(process_key: str) -> tuple[Response, int] | Response:
@@ -103,17 +121,21 @@ def deploy(process_key: str) -> tuple[Response, int] | Response:
         return jsonify(deployed=False, message="Catatan perubahan wajib diisi.", problems=[]), 422
     svc = current_alur()
     outcome = deploy_checked(current_alur().deployer, svc.parser, _posted_xml(), process_key,
-                             current_user.username, note, svc.model_lint)
+                             current_user.username, note, svc.model_lint, trial=svc.trials)
     problems = [_problem(p) for p in outcome.check.problems]
+    trial_report = trial_json(outcome.trial, svc.roles) if outcome.trial is not None else None
     if outcome.result is None:
-        return jsonify(deployed=False, message="Deploy ditolak: model belum memenuhi konvensi.",
-                       problems=problems, lint_note=outcome.check.lint_note), 422
+        message = (gettext("Deploy ditolak: Uji jalan menemukan jalur yang tidak dapat selesai; kasus pada jalur itu "
+                           "akan macet.") if outcome.refusal != DEPLOY_REFUSED else
+                   gettext("Deploy ditolak: model belum memenuhi konvensi."))
+        return jsonify(deployed=False, code=outcome.refusal, message=message, problems=problems,
+                       lint_note=outcome.check.lint_note, trial=trial_report), 422
     version = outcome.result.version
     message = (f"Versi {version} di-deploy. Kasus baru memakai versi ini; kasus yang berjalan tetap pada "
                f"versinya sampai dipindahkan." if outcome.result.created else
                f"Tidak ada perubahan: model sama dengan versi {version}.")
     return jsonify(deployed=outcome.result.created, version=version, message=message, problems=problems,
-                   lint_note=outcome.check.lint_note,
+                   lint_note=outcome.check.lint_note, trial=trial_report,
                    versions_url=url_for(".versions", process_key=process_key, dari=max(1, version - 1), ke=version),
                    document_url=url_for(".document", process_key=process_key, version=version))
 
@@ -214,7 +236,7 @@ def roll_back(process_key: str, version: int) -> Response:
         flash(gettext("Tulis alasan mengembalikan versi %(version)s.", version=version), "error")
         return redirect(url_for(".versions", process_key=process_key))
     outcome = deploy_checked(svc.deployer, svc.parser, xml.encode("utf-8"), process_key, current_user.username,
-                             f"Kembali ke versi {version}: {note}", restored_from=version)
+                             f"Kembali ke versi {version}: {note}", restored_from=version, trial=svc.trials)
     if outcome.result is None:
         flash(gettext("Versi %(version)s tidak dapat dikembalikan: model itu tidak lolos pemeriksaan deploy "
                       "sekarang.", version=version) + " " + "; ".join(p.message for p in outcome.check.errors),

@@ -12,12 +12,13 @@ import { AlurPropertiesModule } from './alur_provider';
 import { wireUpload } from './upload';
 import { panelModules } from './panel';
 import { wireDrafts } from './drafts';
+import { renderTrial, wireTrial } from './trial';
 import './modeler.css';
 
 const root = document.getElementById('alur-modeler');
 const state = window.alurModeler = {
   ready: false, error: null, problems: null, lintNote: '', deployed: null, dirty: false, busy: false,
-  select: null
+  select: null, trial: null
 };
 
 if (root) { start(JSON.parse(document.getElementById('alur-modeler-config').textContent)); }
@@ -75,6 +76,10 @@ function start(config) {
       const body = await send(config.deployUrl, { xml: await currentXml(modeler), change_note: note },
         config.csrfToken);
       showProblems(modeler, body.problems || [], body.lint_note || '');
+      if (body.trial) {
+        state.trial = body.trial;
+        renderTrial(body.trial, config.words || {}, state);
+      }
       if (!body.deployed) {
         say(status, body.message || 'Deploy ditolak: perbaiki masalah di bawah lalu coba lagi.', 'error');
         return;
@@ -101,6 +106,8 @@ function start(config) {
 
   wireUpload(modeler, config, state, (text, kind) => say(status, text, kind));
   wireDrafts(modeler, config, state, (action) => run(status, action), (text, kind) => say(status, text, kind));
+  wireTrial(modeler, config, state, (action) => run(status, action), (text, kind) => say(status, text, kind),
+    (problems, lintNote) => showProblems(modeler, problems, lintNote));
 
   const versions = document.getElementById('modeler-version');
   if (versions) {
