@@ -35,6 +35,7 @@ from engine.modeling.parser import DefinitionParser
 from engine.modeling.roles import RoleCatalog
 from engine.modeling.schedules import ScheduleAdmin
 from engine.modeling.trial_run import TrialRun
+from engine.modeling.model_forms import ModelForms
 from engine.permissions import Permissions
 from engine.persistence.db import make_engine, make_read_sessions, make_sessions
 from engine.reading.case_pages import CaseFiles
@@ -108,6 +109,7 @@ class Alur:
     model_drafts: ModelDrafts  # models saved by process owners without deploying them
     model_lint: BpmnLint  # bpmnlint over a model before deploy
     trials: TrialRun  # "Uji jalan": a model run in memory on every path before deploy
+    model_forms: ModelForms  # forms made or changed in the modeler, stored with the deploy that uses them
     mandates: MandateService  # stand-ins (Plh/Plt): appoint, list, end
     leave: LeaveAdmin  # per-person leave (cuti), kept by the Admin Sistem
     opds: OpdService  # the requesting units (OPD), kept by Admin Sistem
@@ -129,7 +131,8 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     db = db or make_engine(settings.database_url)
     sessions = make_sessions(db)
     roles = RoleCatalog.load(settings.roles_file)
-    forms = FormRegistry(settings.forms_dir)
+    model_forms = ModelForms(sessions, roles)
+    forms = FormRegistry(settings.forms_dir, model_forms.stored_schema)
     parser = DefinitionParser(roles, forms, settings.max_step_instances)
     definitions = DefinitionStore(parser)
     calendar = CalendarProvider()
@@ -177,7 +180,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
                                    identities=sop_identities),
         sop_identities=sop_identities, model_drafts=ModelDrafts(sessions, clock),
         model_lint=BpmnLint(PROJECT_ROOT),
-        trials=TrialRun(parser, forms, partial(_calendar_now, sessions, calendar), clock),
+        trials=TrialRun(parser, partial(_calendar_now, sessions, calendar), clock), model_forms=model_forms,
         mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),
         opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),
         comments=Comments(sessions, permissions, clock, email=settings.smtp is not None),

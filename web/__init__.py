@@ -16,6 +16,7 @@ from web import (account, admin, api, audit, auth, calendar_admin, cases, errors
                  tasks)
 from web import api_audit, api_registers  # noqa: F401  (their routes join the api blueprint)
 from web.modeler import bp as modeler_bp
+from web.model_forms import bp as model_forms_bp
 
 LANGUAGES = ("id", "en")
 csrf = CSRFProtect()
@@ -75,6 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(modeler_bp)
+    app.register_blueprint(model_forms_bp)
     limits.register(app)
     app.before_request(_remember_language)
     app.after_request(_security_headers)

@@ -12,7 +12,6 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from engine import (
-    available_forms,
     deploy_checked,
     DEPLOY_REFUSED,
     InvalidInput,
@@ -29,6 +28,7 @@ from engine import (
 )
 from web.auth import requires
 from web.current import current_alur
+from web.model_forms import form_keys, pending_forms, refused_form
 from web.model_trial import modeler_words, trial_json
 
 bp = Blueprint("modeler", __name__, url_prefix="/pemodel")
@@ -70,7 +70,8 @@ def editor(process_key: str) -> str:
         "uploadUrl": url_for(".upload", process_key=process_key),
         "lang": str(get_locale()),
         "roles": [{"key": r.key, "title": r.title} for r in alur.roles.roles.values()],
-        "forms": available_forms(Path(alur.settings.forms_dir)),
+        "forms": form_keys(),
+        "formUrl": url_for("model_forms.outline", form_key="__key__"),
         "words": modeler_words(),
     }
     return render_template("modeler/editor.html", versions=versions, current=current, config=config, draft=draft,
@@ -90,11 +91,15 @@ def download(process_key: str, version: int) -> Response:
 
 @bp.post("/<process_key>/periksa")
 @owner_required
-def check(process_key: str) -> Response:
+def check(process_key: str) -> tuple[Response, int] | Response:
     """Every problem of the posted model: the deploy checks and bpmnlint, each with its element."""
     xml = _posted_xml()
-    result = validate_model(current_alur().parser, xml, f"{process_key}.bpmn", process_key,
-                            current_alur().model_lint)
+    try:
+        forms = pending_forms()
+    except InvalidInput as exc:
+        return refused_form(exc)
+    result = validate_model(current_alur().parser.with_forms({k: f.schema for k, f in forms.items()}), xml,
+                            f"{process_key}.bpmn", process_key, current_alur().model_lint)
     return jsonify(ok=result.ok, problems=[_problem(p) for p in result.problems], lint_note=result.lint_note)
 
 
@@ -104,12 +109,16 @@ def trial(process_key: str) -> tuple[Response, int] | Response:
     """"Uji jalan": the posted model run in memory on every path; refused when the checks fail."""
     svc = current_alur()
     xml = _posted_xml()
-    checked = validate_model(svc.parser, xml, f"{process_key}.bpmn", process_key)
+    try:
+        schemas = {key: form.schema for key, form in pending_forms().items()}
+    except InvalidInput as exc:
+        return refused_form(exc)
+    checked = validate_model(svc.parser.with_forms(schemas), xml, f"{process_key}.bpmn", process_key)
     if not checked.ok:
         return jsonify(ok=False, code=DEPLOY_REFUSED, problems=[_problem(p) for p in checked.problems], paths=[],
                        message=gettext("Uji jalan belum dapat dijalankan: model belum lolos pemeriksaan. Perbaiki "
                                        "masalah di bawah lalu coba lagi.")), 422
-    return jsonify(code=None, **trial_json(svc.trials.run(xml, process_key), svc.roles))
+    return jsonify(code=None, **trial_json(svc.trials.run(xml, process_key, schemas), svc.roles))
 
 
 @bp.post("/<process_key>/deploy")
@@ -120,8 +129,12 @@ def deploy(process_key: str) -> tuple[Response, int] | Response:
     if not note:
         return jsonify(deployed=False, message="Catatan perubahan wajib diisi.", problems=[]), 422
     svc = current_alur()
+    try:
+        forms = pending_forms()
+    except InvalidInput as exc:
+        return refused_form(exc)
     outcome = deploy_checked(current_alur().deployer, svc.parser, _posted_xml(), process_key,
-                             current_user.username, note, svc.model_lint, trial=svc.trials)
+                             current_user.username, note, svc.model_lint, trial=svc.trials, forms=forms)
     problems = [_problem(p) for p in outcome.check.problems]
     trial_report = trial_json(outcome.trial, svc.roles) if outcome.trial is not None else None
     if outcome.result is None:

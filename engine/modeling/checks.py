@@ -23,6 +23,7 @@ from lxml import etree
 from engine.modeling.deploy import Deployer
 from engine.errors import DeploymentError, InvalidInput
 from engine.modeling.messages import CATALOGUE, Text
+from engine.modeling.model_forms import PendingForm
 from engine.modeling.parser import NS, DefinitionParser
 from engine.modeling.trial_run import TrialReport, TrialRun
 from engine.values import DeployResult
@@ -84,18 +85,21 @@ STRANDED_PATH = "stranded_path"
 
 def deploy_checked(deployer: Deployer, parser: DefinitionParser, content: bytes, process_key: str, actor: str,
                    change_note: str, lint: "BpmnLint | None" = None,
-                   restored_from: int | None = None, trial: TrialRun | None = None) -> CheckedDeploy:
+                   restored_from: int | None = None, trial: TrialRun | None = None,
+                   forms: dict[str, PendingForm] | None = None) -> CheckedDeploy:
     """Check a model as :func:`validate_model` does, then run it on every path (``trial``, "Uji jalan"),
     and deploy it as the next version when the deploy checks pass and no path is stranded (bpmnlint
-    findings are reported, they do not block)."""
+    findings are reported, they do not block). ``forms``: the model's new forms, stored with it."""
     filename = f"{process_key}.bpmn"
+    schemas = {key: form.schema for key, form in (forms or {}).items()}
+    parser = parser.with_forms(schemas)
     checked = validate_model(parser, content, filename, process_key, lint)
     if not checked.ok:
         return CheckedDeploy(checked, None)
     report = None
     if trial is not None:
         try:
-            report = trial.run(content, process_key)
+            report = trial.run(content, process_key, schemas)
         except DeploymentError as exc:  # a rule the element-wise checks did not see
             return CheckedDeploy(ModelCheck((*checked.problems, _problem(exc)), checked.lint_note), None)
         if not report.ok:
@@ -104,7 +108,7 @@ def deploy_checked(deployer: Deployer, parser: DefinitionParser, content: bytes,
             return CheckedDeploy(ModelCheck((*checked.problems, *stranded), checked.lint_note), None, report)
     try:
         return CheckedDeploy(checked, deployer.deploy_bytes(content, filename, actor, change_note, process_key,
-                                                            restored_from), report)
+                                                            restored_from, forms), report)
     except DeploymentError as exc:  # a rule only the deployer knows (e.g. a routine schedule)
         return CheckedDeploy(ModelCheck((*checked.problems, _problem(exc)), checked.lint_note), None, report)
 

@@ -109,32 +109,33 @@ class _State:
 
 
 class TrialRun:
-    """Runs models in memory; holds what every trial needs: the parser, the forms, the working calendar
+    """Runs models in memory; holds what every trial needs: the parser (and its forms), the working calendar
     (read when a trial starts) and the clock (a trial's case starts now)."""
 
-    def __init__(self, parser: DefinitionParser, forms: FormRegistry, calendar: Callable[[], WorkCalendar],
-                 clock: Clock = utcnow) -> None:
+    def __init__(self, parser: DefinitionParser, calendar: Callable[[], WorkCalendar], clock: Clock = utcnow) -> None:
         self._parser = parser
-        self._forms = forms
         self._calendar = calendar
         self._clock = clock
 
-    def run(self, content: bytes, process_key: str) -> TrialReport:
-        """Every path of the model (which must pass the deploy checks), as if a case started now.
+    def run(self, content: bytes, process_key: str, forms: dict[str, dict[str, Any]] | None = None) -> TrialReport:
+        """Every path of the model (which must pass the deploy checks), as if a case started now; ``forms``:
+        the model's forms not stored yet.
 
         :raises DeploymentError: the model does not pass the deploy checks
         """
-        return self.run_from(content, process_key, self._calendar(), self._clock())
+        return self.run_from(content, process_key, self._calendar(), self._clock(), forms)
 
-    def run_from(self, content: bytes, process_key: str, calendar: WorkCalendar, start: datetime) -> TrialReport:
+    def run_from(self, content: bytes, process_key: str, calendar: WorkCalendar, start: datetime,
+                 forms: dict[str, dict[str, Any]] | None = None) -> TrialReport:
         """:meth:`run` from ``start`` on ``calendar``."""
         filename = f"{process_key}.bpmn"
-        definition = self._parser.parse(content, filename, process_key)
-        process = self._parser.single_process(self._parser.load_xml(content, filename), filename, process_key)
+        parser = self._parser.with_forms(forms)
+        definition = parser.parse(content, filename, process_key)
+        process = parser.single_process(parser.load_xml(content, filename), filename, process_key)
         label = element_labels(process)
         read = ReadFields.of([use.expression for use in expression_uses(process, label)])
         gateways = {g.get("id", "") for g in process.iterfind(".//bpmn:exclusiveGateway", NS)}
-        return _Explorer(definition, self._forms, read, gateways, calendar, start).explore()
+        return _Explorer(definition, parser.forms, read, gateways, calendar, start).explore()
 
 
 class _Explorer:

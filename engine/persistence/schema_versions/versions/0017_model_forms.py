@@ -1,0 +1,36 @@
+"""model_form: forms a process owner made or changed in the modeler, stored with the deploy that uses them
+
+Revision ID: 0017_model_forms
+Revises: 0005_registers
+"""
+from alembic import op
+import sqlalchemy as sa
+import engine.persistence.models
+
+
+revision = '0017_model_forms'
+down_revision = '0005_registers'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('model_form',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('form_key', sa.String(length=100), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('schema_json', sa.Text(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('based_on', sa.String(length=100), nullable=True),
+    sa.Column('process_key', sa.String(length=100), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', engine.persistence.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('form_key')
+    )
+    op.create_index(op.f('ix_model_form_process_key'), 'model_form', ['process_key'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f('ix_model_form_process_key'), table_name='model_form')
+    op.drop_table('model_form')
