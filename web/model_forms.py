@@ -43,8 +43,9 @@ def refused_form(exc: InvalidInput) -> tuple[Response, int]:
                    **context), 422
 
 
-def form_keys() -> list[str]:
+def form_fields() -> dict[str, list[dict[str, Any]]]:
+    """Every form (files and those made in the modeler) with its fields in short, by key."""
     svc = current_alur()
-    return sorted({*svc.forms.keys(), *svc.model_forms.stored_keys()})
+    return svc.model_forms.field_index(svc.forms)
 
 

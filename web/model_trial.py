@@ -71,4 +71,38 @@ def modeler_words() -> dict[str, str]:
         "performer": gettext("pelaksana dari isian %(field)s"),
         "answers": gettext("Isian keputusan:"),
         "show_on_diagram": gettext("Tunjukkan di diagram"),
+        **form_panel_words(),
+    }
+
+
+def form_panel_words() -> dict[str, str]:
+    return {
+        "form_heading": gettext("Formulir langkah \u201c%(step)s\u201d"),
+        "form_none": gettext("Langkah ini belum memiliki formulir."),
+        "form_new": gettext("Buat formulir baru"),
+        "form_change": gettext("Ubah formulir (sebagai formulir baru)"),
+        "form_existing": gettext("Formulir %(key)s dipakai versi yang sudah di-deploy: kasus yang berjalan tetap "
+                                 "memakainya. Perubahan disimpan sebagai formulir baru bersama versi model "
+                                 "berikutnya."),
+        "form_pending": gettext("Formulir baru %(key)s: disimpan saat model di-deploy."),
+        "form_title": gettext("Judul formulir"),
+        "field_add": gettext("Tambah isian"),
+        "field_remove": gettext("Hapus isian"),
+        "field_number": gettext("Isian %(number)s"),
+        "field_label": gettext("Label"),
+        "field_name": gettext("Nama isian (dipakai di kondisi)"),
+        "field_kind": gettext("Jenis"),
+        "field_required": gettext("Wajib diisi"),
+        "field_help": gettext("Teks bantuan"),
+        "field_choices": gettext("Pilihan (satu per baris)"),
+        "field_role": gettext("Peran orang yang dipilih"),
+        "field_columns": gettext("Kolom tabel (satu per baris: nama | label | jenis | * bila wajib)"),
+        "field_required_if": gettext("Wajib hanya bila"),
+        "field_required_value": gettext("bernilai"),
+        "field_always": gettext("— selalu (sesuai centang Wajib) —"),
+        "yes": gettext("Ya"), "no": gettext("Tidak"),
+        "kind_text": gettext("Teks"), "kind_longtext": gettext("Teks panjang"), "kind_number": gettext("Angka"),
+        "kind_date": gettext("Tanggal"), "kind_yesno": gettext("Ya/Tidak"), "kind_choice": gettext("Pilihan"),
+        "kind_person": gettext("Orang dengan peran"), "kind_document": gettext("Dokumen"),
+        "kind_table": gettext("Tabel"), "kind_other": gettext("Lainnya (tidak diubah di sini)"),
     }

@@ -28,7 +28,7 @@ from engine import (
 )
 from web.auth import requires
 from web.current import current_alur
-from web.model_forms import form_keys, pending_forms, refused_form
+from web.model_forms import form_fields, pending_forms, refused_form
 from web.model_trial import modeler_words, trial_json
 
 bp = Blueprint("modeler", __name__, url_prefix="/pemodel")
@@ -58,6 +58,7 @@ def editor(process_key: str) -> str:
     draft = alur.model_drafts.get(process_key, draft_id)[0] if draft_id else None
     chosen = (draft.based_on_version if draft else None) or request.args.get("versi", type=int) or versions[0].version
     current = next((v for v in versions if v.version == chosen), versions[0])
+    fields = form_fields()
     config = {
         "processKey": process_key, "version": current.version, "csrfToken": generate_csrf(),
         "xmlUrl": url_for(".draft_xml", process_key=process_key, draft_id=draft.draft_id) if draft else
@@ -70,7 +71,8 @@ def editor(process_key: str) -> str:
         "uploadUrl": url_for(".upload", process_key=process_key),
         "lang": str(get_locale()),
         "roles": [{"key": r.key, "title": r.title} for r in alur.roles.roles.values()],
-        "forms": form_keys(),
+        "forms": list(fields),
+        "formFields": fields,
         "formUrl": url_for("model_forms.outline", form_key="__key__"),
         "words": modeler_words(),
     }

@@ -65,6 +65,14 @@ class ModelForms:
         with read_only_session(self._sessions) as session:
             return sorted(session.scalars(select(ModelForm.form_key)))
 
+    def field_index(self, forms: FormRegistry) -> dict[str, list[dict[str, Any]]]:
+        """Every form's fields in short (name, label, kind, choices): what a condition may pick from."""
+        index = {}
+        for key in sorted({*forms.keys(), *self.stored_keys()}):
+            index[key] = [{"name": f.name, "label": f.label, "kind": f.kind, "choices": f.choices}
+                          for f in fields_of(forms.get(key).schema)]
+        return index
+
     def outline(self, forms: FormRegistry, form_key: str) -> dict[str, Any]:
         """A form as the panel edits it: key, title, fields, and whether it may be changed under its own key
         (only a form no deployed model uses yet, i.e. one still pending, may)."""

@@ -13,6 +13,7 @@ import { wireUpload } from './upload';
 import { panelModules } from './panel';
 import { wireDrafts } from './drafts';
 import { renderTrial, wireTrial } from './trial';
+import { usedForms, wireFormPanel } from './form_panel';
 import './modeler.css';
 
 const root = document.getElementById('alur-modeler');
@@ -31,7 +32,7 @@ function start(config) {
       CamundaPlatformPropertiesProviderModule, CamundaBehaviorsModule, AlurPropertiesModule,
       ...panelModules(config.lang)],
     moddleExtensions: { camunda: camundaModdle },
-    alur: { roles: config.roles, forms: config.forms, lang: config.lang }
+    alur: config.alur = { roles: config.roles, forms: config.forms, lang: config.lang, formFields: config.formFields || {} }
   });
   state.modeler = modeler;
   state.select = (id) => select(modeler, id);
@@ -57,7 +58,9 @@ function start(config) {
 
   document.getElementById('modeler-check').addEventListener('click', () => {
     run(status, async () => {
-      const body = await send(config.checkUrl, { xml: await currentXml(modeler) }, config.csrfToken);
+      const body = await send(config.checkUrl, { xml: await currentXml(modeler), forms: usedForms(modeler, state) },
+        config.csrfToken);
+      if (body.code === 'invalid_input') { say(status, body.message, 'error'); return; }
       showProblems(modeler, body.problems, body.lint_note);
       say(status, body.ok ? 'Model lolos pemeriksaan: siap di-deploy.'
         : `Ditemukan ${countErrors(body.problems)} masalah yang menghalangi deploy.`, body.ok ? 'success' : 'error');
@@ -73,8 +76,8 @@ function start(config) {
       return;
     }
     run(status, async () => {
-      const body = await send(config.deployUrl, { xml: await currentXml(modeler), change_note: note },
-        config.csrfToken);
+      const body = await send(config.deployUrl, { xml: await currentXml(modeler), change_note: note,
+        forms: usedForms(modeler, state) }, config.csrfToken);
       showProblems(modeler, body.problems || [], body.lint_note || '');
       if (body.trial) {
         state.trial = body.trial;
@@ -106,6 +109,7 @@ function start(config) {
 
   wireUpload(modeler, config, state, (text, kind) => say(status, text, kind));
   wireDrafts(modeler, config, state, (action) => run(status, action), (text, kind) => say(status, text, kind));
+  wireFormPanel(modeler, config, state);
   wireTrial(modeler, config, state, (action) => run(status, action), (text, kind) => say(status, text, kind),
     (problems, lintNote) => showProblems(modeler, problems, lintNote));
 

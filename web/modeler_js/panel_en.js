@@ -53,7 +53,12 @@ export const ALUR_ENGLISH = {
   'Alur default tidak memerlukan kondisi.': 'The default flow needs no condition.',
   'Ekspresi pada isian formulir, mis. gangguan_selesai == true. Wajib untuk alur yang bukan default.':
     'An expression on form fields, e.g. gangguan_selesai == true. Required on a flow that is not the default.',
-  'Alur default (diambil bila tidak ada kondisi yang terpenuhi)': 'Default flow (taken when no condition holds)'
+  'Alur default (diambil bila tidak ada kondisi yang terpenuhi)': 'Default flow (taken when no condition holds)',
+  'Sisipkan isian formulir ke kondisi': 'Insert a form field into the condition',
+  'Isian yang diisi formulir langkah sebelum keputusan ini. Yang dipilih ditambahkan ke kondisi; ubah nilainya bila perlu.':
+    'Fields the forms of the steps before this decision fill in. The one picked is added to the condition; change ' +
+    'its value if needed.',
+  '— pilih isian —': '— choose a field —'
 };
 
 export function alurEnglish(text) {

@@ -1,6 +1,8 @@
 // "Uji jalan": run the model being edited in memory on every path (server side, real SpiffWorkflow) and
 // show each path as its list of steps with roles and due times; a path that cannot finish is marked and
 // its element is shown on the diagram. The deploy answer carries the same report.
+import { usedForms } from './form_panel';
+
 export function wireTrial(modeler, config, state, run, say, showProblems) {
   const button = document.getElementById('modeler-trial');
   if (!button || !config.trialUrl) { return; }
@@ -11,13 +13,15 @@ export function wireTrial(modeler, config, state, run, say, showProblems) {
       const response = await fetch(config.trialUrl, {
         method: 'POST', credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', 'X-CSRFToken': config.csrfToken, Accept: 'application/json' },
-        body: JSON.stringify({ xml })
+        body: JSON.stringify({ xml, forms: usedForms(modeler, state) })
       });
       const type = response.headers.get('Content-Type') || '';
       if (!type.includes('application/json')) { throw new Error('HTTP ' + response.status); }
       const body = await response.json();
       state.trial = body;
-      if (body.code === 'deployment_refused') {
+      if (body.code === 'invalid_input') {
+        renderTrial(null, words, state);
+      } else if (body.code === 'deployment_refused') {
         showProblems(body.problems || [], '');
         renderTrial(null, words, state);
       } else {
