@@ -14,6 +14,7 @@ import { panelModules } from './panel';
 import { wireDrafts } from './drafts';
 import { renderTrial, wireTrial } from './trial';
 import { usedForms, wireFormPanel } from './form_panel';
+import { startDiff } from './diff_view';
 import './modeler.css';
 
 const root = document.getElementById('alur-modeler');
@@ -23,6 +24,8 @@ const state = window.alurModeler = {
 };
 
 if (root) { start(JSON.parse(document.getElementById('alur-modeler-config').textContent)); }
+const diffRoot = document.getElementById('alur-diff');
+if (diffRoot) { startDiff(diffRoot); }
 
 function start(config) {
   const modeler = new BpmnModeler({
