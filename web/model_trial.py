@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 
 from engine import RoleCatalog, TrialPath, TrialReport, TrialStep
 from web.formatting import wita, wita_iso
@@ -71,6 +71,18 @@ def modeler_words() -> dict[str, str]:
         "performer": gettext("pelaksana dari isian %(field)s"),
         "answers": gettext("Isian keputusan:"),
         "show_on_diagram": gettext("Tunjukkan di diagram"),
+        "cannot_open": gettext("Model tidak dapat dibuka: %(error)s"),
+        "check_ok": gettext("Model lolos pemeriksaan: siap di-deploy."),
+        "check_failed": gettext("Ditemukan %(count)s masalah yang menghalangi deploy."),
+        "note_missing": gettext("Tulis catatan perubahan: apa yang diubah dan mengapa."),
+        "deploy_refused": gettext("Deploy ditolak: perbaiki masalah di bawah lalu coba lagi."),
+        "see_versions": gettext("Lihat versi dan perubahannya"),
+        "see_document": gettext("Dokumen SOP versi ini"),
+        "failed": gettext("Gagal: %(error)s"),
+        "problems": gettext("Masalah (%(count)s)"),
+        "no_problems": gettext("Tidak ada masalah"),
+        "source_deploy": gettext("Deploy"),
+        "line": gettext("(baris %(line)s)"),
         **form_panel_words(),
     }
 
@@ -106,3 +118,21 @@ def form_panel_words() -> dict[str, str]:
         "kind_person": gettext("Orang dengan peran"), "kind_document": gettext("Dokumen"),
         "kind_table": gettext("Tabel"), "kind_other": gettext("Lainnya (tidak diubah di sini)"),
     }
+
+
+LINT_NOTES = {  # engine.modeling.checks.BpmnLint says why bpmnlint did not run, in Indonesian
+    "bpmnlint tidak dijalankan: Node.js (npx) tidak terpasang di server.":
+        lazy_gettext("bpmnlint tidak dijalankan: Node.js (npx) tidak terpasang di server."),
+    "bpmnlint tidak dijalankan: paket npm belum terpasang (jalankan `npm ci`).":
+        lazy_gettext("bpmnlint tidak dijalankan: paket npm belum terpasang (jalankan `npm ci`)."),
+}
+_LINT_FAILED = "bpmnlint gagal dijalankan: "
+
+
+def lint_words(note: str) -> str:
+    """Why bpmnlint did not run, in the reader's language (a tool's own text stays as it is)."""
+    if note in LINT_NOTES:
+        return str(LINT_NOTES[note])
+    if note.startswith(_LINT_FAILED):
+        return gettext("bpmnlint gagal dijalankan: %(detail)s", detail=note.removeprefix(_LINT_FAILED))
+    return note

@@ -29,7 +29,7 @@ from engine import (
 from web.auth import requires
 from web.current import current_alur
 from web.model_forms import form_fields, pending_forms, refused_form
-from web.model_trial import modeler_words, trial_json
+from web.model_trial import lint_words, modeler_words, trial_json
 
 bp = Blueprint("modeler", __name__, url_prefix="/pemodel")
 owner_required = requires(may_model, lazy_gettext("Halaman ini hanya untuk Pemilik Proses."))
@@ -102,7 +102,8 @@ def check(process_key: str) -> tuple[Response, int] | Response:
         return refused_form(exc)
     result = validate_model(current_alur().parser.with_forms({k: f.schema for k, f in forms.items()}), xml,
                             f"{process_key}.bpmn", process_key, current_alur().model_lint)
-    return jsonify(ok=result.ok, problems=[_problem(p) for p in result.problems], lint_note=result.lint_note)
+    return jsonify(ok=result.ok, problems=[_problem(p) for p in result.problems],
+                   lint_note=lint_words(result.lint_note))
 
 
 @bp.post("/<process_key>/uji-jalan")
@@ -129,7 +130,7 @@ def deploy(process_key: str) -> tuple[Response, int] | Response:
     """Deploy the posted model as the next version, with the change note; refused with every problem."""
     note = str((request.get_json(silent=True) or {}).get("change_note", "")).strip()
     if not note:
-        return jsonify(deployed=False, message="Catatan perubahan wajib diisi.", problems=[]), 422
+        return jsonify(deployed=False, message=gettext("Catatan perubahan wajib diisi."), problems=[]), 422
     svc = current_alur()
     try:
         forms = pending_forms()
@@ -144,13 +145,13 @@ def deploy(process_key: str) -> tuple[Response, int] | Response:
                            "akan macet.") if outcome.refusal != DEPLOY_REFUSED else
                    gettext("Deploy ditolak: model belum memenuhi konvensi."))
         return jsonify(deployed=False, code=outcome.refusal, message=message, problems=problems,
-                       lint_note=outcome.check.lint_note, trial=trial_report), 422
+                       lint_note=lint_words(outcome.check.lint_note), trial=trial_report), 422
     version = outcome.result.version
-    message = (f"Versi {version} di-deploy. Kasus baru memakai versi ini; kasus yang berjalan tetap pada "
-               f"versinya sampai dipindahkan." if outcome.result.created else
-               f"Tidak ada perubahan: model sama dengan versi {version}.")
+    message = (gettext("Versi %(version)s di-deploy. Kasus baru memakai versi ini; kasus yang berjalan tetap pada "
+                       "versinya sampai dipindahkan.", version=version) if outcome.result.created else
+               gettext("Tidak ada perubahan: model sama dengan versi %(version)s.", version=version))
     return jsonify(deployed=outcome.result.created, version=version, message=message, problems=problems,
-                   lint_note=outcome.check.lint_note, trial=trial_report,
+                   lint_note=lint_words(outcome.check.lint_note), trial=trial_report,
                    versions_url=url_for(".versions", process_key=process_key, dari=max(1, version - 1), ke=version),
                    document_url=url_for(".document", process_key=process_key, version=version))
 

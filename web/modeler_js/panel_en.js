@@ -34,7 +34,7 @@ export const ALUR_ENGLISH = {
   '(tidak ada di katalog)': '(not in the catalogue)', '— sama dengan peran lane —': '— same as the lane role —',
   'Peran langkah (opsional)': 'Step role (optional)',
   'Mempersempit peran lane, mis. hanya Pengelola TI di lane Pemeriksa dan Pengelola TI.':
-    'Narrows the lane role, e.g. only Pengelola TI in the Pemeriksa dan Pengelola TI lane.',
+    'Narrows the lane role, e.g. only the IT manager (Pengelola TI) in the lane of the IT examiners and managers.',
   'Pelaksana bernama (disposisi, opsional)': 'Named performer (disposition, optional)',
   ['Isian pemilih orang dari formulir langkah sebelumnya, ditulis ${isian}, mis. ${diteruskan_kepada}. ' +
     'Hanya orang itu (dan Plh/Plt-nya) yang menerima langkah ini; kosong = seluruh pemegang peran.']:
