@@ -21,13 +21,14 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine.errors import EngineError, ExecutionError, ExpressionTooCostly, ModelBoundExceeded
+from engine.errors import EngineError
 from engine.modeling.dataflow import expression_uses
 from engine.modeling.forms import FormRegistry
 from engine.modeling.messages import Text
 from engine.modeling.parser import NS, DefinitionParser, ParsedDefinition
 from engine.modeling.performers import element_labels
 from engine.modeling.trial_data import ReadFields, sample_submissions
+from engine.runtime.incidents import failure_words
 from engine.runtime.serializer import dump_state, load_state, new_workflow
 from engine.runtime.spiff_timers import frozen_spiff_clock, timer_task_due
 from engine.worktime.clock import Clock, utcnow
@@ -310,31 +311,10 @@ def _case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 
 def _why(exc: BaseException, step: str) -> tuple[Text, str | None]:
-    """What stopped the path, in words, and the element where it stopped."""
+    """What stopped the path, in words (as an incident would say it), and the element where it stopped."""
+    text, failed, _ = failure_words(exc, step, "")
     task = getattr(exc, "task", None)
     spec = task.task_spec if task is not None else getattr(exc, "task_spec", None)
-    element_id = getattr(spec, "bpmn_id", None)
-    where = str(getattr(spec, "bpmn_name", None) or element_id or step)
-    chain = list(_chain(exc))
-    inner = next((e for e in chain if isinstance(e, ExecutionError)), None)
-    if isinstance(inner, ModelBoundExceeded):
-        return Text.of("incident.bound", step=step, why=inner.text), element_id
-    if inner is not None and inner.context.get("expression"):
-        missing = next((e for e in chain if type(e).__name__ == "NameNotDefined"), None)
-        reason = (Text.of("reason.missing_field", field=str(getattr(missing, "name", "?"))) if missing is not None
-                  else Text.of("reason.too_costly") if isinstance(inner, ExpressionTooCostly)
-                  else Text.of("reason.other"))
-        return Text.of("incident.expression", step=step, expression=str(inner.context["expression"]),
-                       element=where, reason=reason), element_id
-    if type(spec).__name__ == "ExclusiveGateway":
-        return Text.of("trial.no_branch", gateway=where, step=step), element_id
-    return Text.of("incident.engine", step=step, element=where), element_id
-
-
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
+    if text.key == "incident.engine" and type(spec).__name__ == "ExclusiveGateway":
+        text = Text.of("trial.no_branch", gateway=str(getattr(spec, "bpmn_name", None) or failed), step=step)
+    return text, failed or None
