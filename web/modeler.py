@@ -64,6 +64,7 @@ def editor(process_key: str) -> str:
         "xmlUrl": url_for(".draft_xml", process_key=process_key, draft_id=draft.draft_id) if draft else
         url_for(".download", process_key=process_key, version=current.version, inline=1),
         "draft": {"id": draft.draft_id, "title": draft.title} if draft else None,
+        "draftForms": alur.model_drafts.forms_of(process_key, draft.draft_id) if draft else {},
         "draftUrl": url_for(".save_draft", process_key=process_key),
         "checkUrl": url_for(".check", process_key=process_key),
         "trialUrl": url_for(".trial", process_key=process_key),
@@ -209,9 +210,11 @@ def save_draft(process_key: str) -> tuple[Response, int] | Response:
                     versions[0].version)
     draft_id = payload.get("draft_id")
     try:
+        forms = payload.get("forms")
         draft = svc.model_drafts.save(process_key, str(payload.get("xml", "")).encode("utf-8"),
                                       str(payload.get("title", "")), based_on, current_user.username,
-                                      draft_id if isinstance(draft_id, int) else None)
+                                      draft_id if isinstance(draft_id, int) else None,
+                                      forms if isinstance(forms, dict) else None)
     except UploadRefused as exc:
         return jsonify(saved=False, code=exc.code, message=str(UPLOAD_REFUSALS[exc.reason]) % exc.context), 422
     except InvalidInput as exc:

@@ -346,6 +346,8 @@ class ModelDraft(Base):
     title: Mapped[str] = mapped_column(String(200))
     based_on_version: Mapped[int] = mapped_column(Integer)  # the deployed version it was opened from
     bpmn_xml: Mapped[str] = mapped_column(Text)
+    # the new forms of the form panel the model names (engine.modeling.model_forms), as the panel posts them
+    forms_json: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     saved_by: Mapped[str] = mapped_column(String(100))
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

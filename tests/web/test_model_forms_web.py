@@ -77,3 +77,19 @@ def test_a_bad_new_form_is_refused_in_words_with_a_stable_code(alur, client):
                                                         "change_note": "x"}).get_json()
     assert body["reason"] == "form_in_use" and NEW in body["message"]
     assert [v.version for v in alur.versions.list_versions(KEY)] == [1]
+
+
+def test_a_draft_keeps_the_new_forms_of_its_model(alur, client):
+    login(client, "pemilik_proses")
+    forms = changed_copy(client)
+    xml = sop01_xml().replace(f'camunda:formKey="{FORM}"', f'camunda:formKey="{NEW}"')
+    body = post_json(client, f"/pemodel/{KEY}/draf", {"xml": xml, "title": "Penyebab gangguan", "forms": forms,
+                                                      "based_on_version": 1}).get_json()
+    assert body["saved"] is True
+    page = client.get(body["url"]).text
+    config = json.loads(re.search(r'id="alur-modeler-config">(.*?)</script>', page, re.S).group(1))
+    assert config["draftForms"] == forms  # the form panel opens them again, as they were
+    assert alur.model_forms.stored_keys() == []  # a draft stores no form: only the deploy does
+    refused = post_json(client, f"/pemodel/{KEY}/draf", {"xml": xml, "title": "x", "forms": "bukan objek"})
+    assert refused.status_code == 200 and refused.get_json()["saved"] is True  # a non-object is ignored, as sent
+    assert alur.model_drafts.forms_of(KEY, refused.get_json()["draft_id"]) == {}

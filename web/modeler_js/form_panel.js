@@ -13,6 +13,11 @@ export function wireFormPanel(modeler, config, state) {
   if (!box) { return; }
   const words = config.words || {};
   state.forms = state.forms || {};
+  Object.entries(config.draftForms || {}).forEach(([key, form]) => {  // a draft's new forms, as saved
+    state.forms[key] = form;
+    if (!config.alur.forms.includes(key)) { config.alur.forms.push(key); }
+    publish(key, false);
+  });
   let current = null;
   modeler.on('selection.changed', ({ newSelection }) => {
     current = newSelection.length === 1 && is(newSelection[0], 'bpmn:UserTask') ? newSelection[0] : null;
@@ -73,11 +78,11 @@ export function wireFormPanel(modeler, config, state) {
     render();
   }
 
-  function publish(key) {
+  function publish(key, edited = true) {
     const form = state.forms[key];
     config.alur.formFields[key] = form.fields.filter((f) => f.name).map((f) => (
       { name: f.name, label: f.label || f.name, kind: f.kind, choices: f.choices || [] }));
-    state.dirty = true;
+    if (edited) { state.dirty = true; }
   }
 
   function editor(form, key) {

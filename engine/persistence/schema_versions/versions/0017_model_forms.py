@@ -1,4 +1,5 @@
-"""model_form: forms a process owner made or changed in the modeler, stored with the deploy that uses them
+"""model_form: forms a process owner made or changed in the modeler, stored with the deploy that uses them;
+model_draft.forms_json: a draft keeps the new forms of its model
 
 Revision ID: 0017_model_forms
 Revises: 0005_registers
@@ -29,8 +30,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('form_key')
     )
     op.create_index(op.f('ix_model_form_process_key'), 'model_form', ['process_key'], unique=False)
+    with op.batch_alter_table('model_draft') as batch:
+        batch.add_column(sa.Column('forms_json', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('model_draft') as batch:
+        batch.drop_column('forms_json')
     op.drop_index(op.f('ix_model_form_process_key'), table_name='model_form')
     op.drop_table('model_form')
