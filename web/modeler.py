@@ -258,7 +258,8 @@ def roll_back(process_key: str, version: int) -> Response:
                              f"Kembali ke versi {version}: {note}", restored_from=version, trial=svc.trials)
     if outcome.result is None:
         flash(gettext("Versi %(version)s tidak dapat dikembalikan: model itu tidak lolos pemeriksaan deploy "
-                      "sekarang.", version=version) + " " + "; ".join(p.message for p in outcome.check.errors),
+                      "sekarang.", version=version) + " " + "; ".join(p.message_in(str(get_locale() or "id"))
+                                                               for p in outcome.check.errors),
               "error")
     elif not outcome.result.created:
         flash(gettext("Versi %(version)s sama dengan versi terbaru: tidak ada versi baru.", version=version), "info")
