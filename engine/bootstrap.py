@@ -6,6 +6,7 @@ builds engine services.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,6 +37,8 @@ from engine.modeling.forms import FormRegistry
 from engine.modeling.parser import DefinitionParser
 from engine.modeling.roles import RoleCatalog
 from engine.modeling.schedules import ScheduleAdmin
+from engine.modeling.trial_run import TrialRun
+from engine.modeling.model_forms import ModelForms
 from engine.permissions import Permissions
 from engine.persistence.db import make_engine, make_read_sessions, make_sessions
 from engine.reading.case_pages import CaseFiles
@@ -72,6 +75,7 @@ from engine.worker.notifications import NotificationService
 from engine.worktime.clock import Clock, utcnow
 from engine.worktime.leave import LeaveAdmin
 from engine.worktime.overrides import CalendarAdmin, CalendarProvider
+from engine.worktime.work_calendar import WorkCalendar
 
 
 @dataclass
@@ -114,6 +118,8 @@ class Alur:
     sop_identities: SopIdentities  # Nomor SOP, dates and Disahkan oleh, filled in by the process owner
     model_drafts: ModelDrafts  # models saved by process owners without deploying them
     model_lint: BpmnLint  # bpmnlint over a model before deploy
+    trials: TrialRun  # "Uji jalan": a model run in memory on every path before deploy
+    model_forms: ModelForms  # forms made or changed in the modeler, stored with the deploy that uses them
     mandates: MandateService  # stand-ins (Plh/Plt): appoint, list, end
     leave: LeaveAdmin  # per-person leave (cuti), kept by the Admin Sistem
     opds: OpdService  # the requesting units (OPD), kept by Admin Sistem
@@ -145,7 +151,8 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     db = db or make_engine(settings.database_url)
     sessions = make_sessions(db)
     roles = RoleCatalog.load(settings.roles_file)
-    forms = FormRegistry(settings.forms_dir)
+    model_forms = ModelForms(sessions, roles)
+    forms = FormRegistry(settings.forms_dir, model_forms.stored_schema)
     parser = DefinitionParser(roles, forms, settings.max_step_instances)
     definitions = DefinitionStore(parser)
     calendar = CalendarProvider()
@@ -197,6 +204,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
                                    identities=sop_identities, pdf_dir=settings.sop_pdf_dir),
         sop_identities=sop_identities, model_drafts=ModelDrafts(sessions, clock),
         model_lint=BpmnLint(PROJECT_ROOT),
+        trials=TrialRun(parser, partial(_calendar_now, sessions, calendar), clock), model_forms=model_forms,
         mandates=mandates, leave=LeaveAdmin(sessions, calendar, clock),
         opds=opds, registrations=Registrations(sessions, definitions, forms, roles, permissions, catalog, opds),
         comments=Comments(sessions, permissions, clock, email=settings.smtp is not None),
@@ -213,3 +221,9 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         external_accounts=external_accounts,
         sign_in=SignIn(sessions, settings.identity, users, external_accounts),
     )
+
+
+def _calendar_now(sessions: sessionmaker[Session], calendar: CalendarProvider) -> WorkCalendar:
+    """The working calendar with the admin's overrides, read in a short session of its own."""
+    with sessions() as session:
+        return calendar(session)

@@ -22,6 +22,7 @@ from web import api_audit, api_mining, api_registers  # noqa: F401  (their route
 from web import health
 from web import metrics, request_log
 from web.modeler import bp as modeler_bp
+from web.model_forms import bp as model_forms_bp
 
 LANGUAGES = ("id", "en")
 csrf = CSRFProtect()
@@ -93,6 +94,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     app.register_blueprint(api.bp)
     app.register_blueprint(modeler_bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(model_forms_bp)
     limits.register(app)
     metrics.register(app, alur)
     app.before_request(_remember_language)

@@ -12,9 +12,9 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from engine import (
-    available_forms,
     may_print_sop_pdf,
     deploy_checked,
+    DEPLOY_REFUSED,
     InvalidInput,
     may_model,
     may_read_models,
@@ -30,6 +30,8 @@ from engine import (
 from web.auth import requires
 from web.current import current_alur
 from web.processes import bpmn_file
+from web.model_forms import form_fields, pending_forms, refused_form
+from web.model_trial import lint_words, modeler_words, trial_json
 
 bp = Blueprint("modeler", __name__, url_prefix="/pemodel")
 owner_required = requires(may_model, lazy_gettext("Halaman ini hanya untuk Pemilik Proses."))
@@ -58,18 +60,24 @@ def editor(process_key: str) -> str:
     draft = alur.model_drafts.get(process_key, draft_id)[0] if draft_id else None
     chosen = (draft.based_on_version if draft else None) or request.args.get("versi", type=int) or versions[0].version
     current = next((v for v in versions if v.version == chosen), versions[0])
+    fields = form_fields()
     config = {
         "processKey": process_key, "version": current.version, "csrfToken": generate_csrf(),
         "xmlUrl": url_for(".draft_xml", process_key=process_key, draft_id=draft.draft_id) if draft else
         url_for(".download", process_key=process_key, version=current.version, inline=1),
         "draft": {"id": draft.draft_id, "title": draft.title} if draft else None,
+        "draftForms": alur.model_drafts.forms_of(process_key, draft.draft_id) if draft else {},
         "draftUrl": url_for(".save_draft", process_key=process_key),
         "checkUrl": url_for(".check", process_key=process_key),
+        "trialUrl": url_for(".trial", process_key=process_key),
         "deployUrl": url_for(".deploy", process_key=process_key),
         "uploadUrl": url_for(".upload", process_key=process_key),
         "lang": str(get_locale()),
         "roles": [{"key": r.key, "title": r.title} for r in alur.roles.roles.values()],
-        "forms": available_forms(Path(alur.settings.forms_dir)),
+        "forms": list(fields),
+        "formFields": fields,
+        "formUrl": url_for("model_forms.outline", form_key="__key__"),
+        "words": modeler_words(),
     }
     return render_template("modeler/editor.html", versions=versions, current=current, config=config, draft=draft,
                            bundle_ready=(Path(current_app.static_folder or "") / "vendor" / "modeler.js").is_file())
@@ -85,12 +93,35 @@ def download(process_key: str, version: int) -> Response:
 
 @bp.post("/<process_key>/periksa")
 @owner_required
-def check(process_key: str) -> Response:
+def check(process_key: str) -> tuple[Response, int] | Response:
     """Every problem of the posted model: the deploy checks and bpmnlint, each with its element."""
     xml = _posted_xml()
-    result = validate_model(current_alur().parser, xml, f"{process_key}.bpmn", process_key,
-                            current_alur().model_lint)
-    return jsonify(ok=result.ok, problems=[_problem(p) for p in result.problems], lint_note=result.lint_note)
+    try:
+        forms = pending_forms()
+    except InvalidInput as exc:
+        return refused_form(exc)
+    result = validate_model(current_alur().parser.with_forms({k: f.schema for k, f in forms.items()}), xml,
+                            f"{process_key}.bpmn", process_key, current_alur().model_lint)
+    return jsonify(ok=result.ok, problems=[_problem(p) for p in result.problems],
+                   lint_note=lint_words(result.lint_note))
+
+
+@bp.post("/<process_key>/uji-jalan")
+@owner_required
+def trial(process_key: str) -> tuple[Response, int] | Response:
+    """"Uji jalan": the posted model run in memory on every path; refused when the checks fail."""
+    svc = current_alur()
+    xml = _posted_xml()
+    try:
+        schemas = {key: form.schema for key, form in pending_forms().items()}
+    except InvalidInput as exc:
+        return refused_form(exc)
+    checked = validate_model(svc.parser.with_forms(schemas), xml, f"{process_key}.bpmn", process_key)
+    if not checked.ok:
+        return jsonify(ok=False, code=DEPLOY_REFUSED, problems=[_problem(p) for p in checked.problems], paths=[],
+                       message=gettext("Uji jalan belum dapat dijalankan: model belum lolos pemeriksaan. Perbaiki "
+                                       "masalah di bawah lalu coba lagi.")), 422
+    return jsonify(code=None, **trial_json(svc.trials.run(xml, process_key, schemas), svc.roles))
 
 
 @bp.post("/<process_key>/deploy")
@@ -99,20 +130,28 @@ def deploy(process_key: str) -> tuple[Response, int] | Response:
     """Deploy the posted model as the next version, with the change note; refused with every problem."""
     note = str((request.get_json(silent=True) or {}).get("change_note", "")).strip()
     if not note:
-        return jsonify(deployed=False, message="Catatan perubahan wajib diisi.", problems=[]), 422
+        return jsonify(deployed=False, message=gettext("Catatan perubahan wajib diisi."), problems=[]), 422
     svc = current_alur()
+    try:
+        forms = pending_forms()
+    except InvalidInput as exc:
+        return refused_form(exc)
     outcome = deploy_checked(current_alur().deployer, svc.parser, _posted_xml(), process_key,
-                             current_user.username, note, svc.model_lint)
+                             current_user.username, note, svc.model_lint, trial=svc.trials, forms=forms)
     problems = [_problem(p) for p in outcome.check.problems]
+    trial_report = trial_json(outcome.trial, svc.roles) if outcome.trial is not None else None
     if outcome.result is None:
-        return jsonify(deployed=False, message="Deploy ditolak: model belum memenuhi konvensi.",
-                       problems=problems, lint_note=outcome.check.lint_note), 422
+        message = (gettext("Deploy ditolak: Uji jalan menemukan jalur yang tidak dapat selesai; kasus pada jalur itu "
+                           "akan macet.") if outcome.refusal != DEPLOY_REFUSED else
+                   gettext("Deploy ditolak: model belum memenuhi konvensi."))
+        return jsonify(deployed=False, code=outcome.refusal, message=message, problems=problems,
+                       lint_note=lint_words(outcome.check.lint_note), trial=trial_report), 422
     version = outcome.result.version
-    message = (f"Versi {version} di-deploy. Kasus baru memakai versi ini; kasus yang berjalan tetap pada "
-               f"versinya sampai dipindahkan." if outcome.result.created else
-               f"Tidak ada perubahan: model sama dengan versi {version}.")
+    message = (gettext("Versi %(version)s di-deploy. Kasus baru memakai versi ini; kasus yang berjalan tetap pada "
+                       "versinya sampai dipindahkan.", version=version) if outcome.result.created else
+               gettext("Tidak ada perubahan: model sama dengan versi %(version)s.", version=version))
     return jsonify(deployed=outcome.result.created, version=version, message=message, problems=problems,
-                   lint_note=outcome.check.lint_note,
+                   lint_note=lint_words(outcome.check.lint_note), trial=trial_report,
                    versions_url=url_for(".versions", process_key=process_key, dari=max(1, version - 1), ke=version),
                    document_url=url_for(".document", process_key=process_key, version=version))
 
@@ -170,9 +209,11 @@ def save_draft(process_key: str) -> tuple[Response, int] | Response:
                     versions[0].version)
     draft_id = payload.get("draft_id")
     try:
+        forms = payload.get("forms")
         draft = svc.model_drafts.save(process_key, str(payload.get("xml", "")).encode("utf-8"),
                                       str(payload.get("title", "")), based_on, current_user.username,
-                                      draft_id if isinstance(draft_id, int) else None)
+                                      draft_id if isinstance(draft_id, int) else None,
+                                      forms if isinstance(forms, dict) else None)
     except UploadRefused as exc:
         return jsonify(saved=False, code=exc.code, message=str(UPLOAD_REFUSALS[exc.reason]) % exc.context), 422
     except InvalidInput as exc:
@@ -212,10 +253,11 @@ def roll_back(process_key: str, version: int) -> Response:
         flash(gettext("Tulis alasan mengembalikan versi %(version)s.", version=version), "error")
         return redirect(url_for(".versions", process_key=process_key))
     outcome = deploy_checked(svc.deployer, svc.parser, xml.encode("utf-8"), process_key, current_user.username,
-                             f"Kembali ke versi {version}: {note}", restored_from=version)
+                             f"Kembali ke versi {version}: {note}", restored_from=version, trial=svc.trials)
     if outcome.result is None:
         flash(gettext("Versi %(version)s tidak dapat dikembalikan: model itu tidak lolos pemeriksaan deploy "
-                      "sekarang.", version=version) + " " + "; ".join(p.message for p in outcome.check.errors),
+                      "sekarang.", version=version) + " " + "; ".join(p.message_in(str(get_locale() or "id"))
+                                                               for p in outcome.check.errors),
               "error")
     elif not outcome.result.created:
         flash(gettext("Versi %(version)s sama dengan versi terbaru: tidak ada versi baru.", version=version), "info")

@@ -23,7 +23,9 @@ from lxml import etree
 from engine.modeling.deploy import Deployer
 from engine.errors import DeploymentError, InvalidInput
 from engine.modeling.messages import CATALOGUE, Text
+from engine.modeling.model_forms import PendingForm
 from engine.modeling.parser import NS, DefinitionParser
+from engine.modeling.trial_run import TrialReport, TrialRun
 from engine.values import DeployResult
 
 _BPMN = "{%s}" % NS["bpmn"]
@@ -66,22 +68,49 @@ class ModelCheck:
 class CheckedDeploy:
     check: ModelCheck
     result: DeployResult | None  # None: refused, ``check`` says why
+    trial: TrialReport | None = None  # the trial run ("Uji jalan"), when the checks let it run
+
+    @property
+    def refusal(self) -> str | None:
+        """Why the deploy was refused, as a stable code: a check failed, or a path of the trial run
+        cannot finish; None when deployed (or nothing changed)."""
+        if self.result is not None:
+            return None
+        return STRANDED_PATH if self.trial is not None and not self.trial.ok else DEPLOY_REFUSED
+
+
+DEPLOY_REFUSED = "deployment_refused"
+STRANDED_PATH = "stranded_path"
 
 
 def deploy_checked(deployer: Deployer, parser: DefinitionParser, content: bytes, process_key: str, actor: str,
                    change_note: str, lint: "BpmnLint | None" = None,
-                   restored_from: int | None = None) -> CheckedDeploy:
-    """Check a model as :func:`validate_model` does and deploy it as the next version when the deploy
-    checks pass (bpmnlint findings are reported, they do not block)."""
+                   restored_from: int | None = None, trial: TrialRun | None = None,
+                   forms: dict[str, PendingForm] | None = None) -> CheckedDeploy:
+    """Check a model as :func:`validate_model` does, then run it on every path (``trial``, "Uji jalan"),
+    and deploy it as the next version when the deploy checks pass and no path is stranded (bpmnlint
+    findings are reported, they do not block). ``forms``: the model's new forms, stored with it."""
     filename = f"{process_key}.bpmn"
+    schemas = {key: form.schema for key, form in (forms or {}).items()}
+    parser = parser.with_forms(schemas)
     checked = validate_model(parser, content, filename, process_key, lint)
     if not checked.ok:
         return CheckedDeploy(checked, None)
+    report = None
+    if trial is not None:
+        try:
+            report = trial.run(content, process_key, schemas)
+        except DeploymentError as exc:  # a rule the element-wise checks did not see
+            return CheckedDeploy(ModelCheck((*checked.problems, _problem(exc)), checked.lint_note), None)
+        if not report.ok:
+            stranded = tuple(ModelProblem(element_id, text.render("id"), "alur", text=text)
+                             for element_id, text in report.problems())
+            return CheckedDeploy(ModelCheck((*checked.problems, *stranded), checked.lint_note), None, report)
     try:
         return CheckedDeploy(checked, deployer.deploy_bytes(content, filename, actor, change_note, process_key,
-                                                            restored_from))
+                                                            restored_from, forms), report)
     except DeploymentError as exc:  # a rule only the deployer knows (e.g. a routine schedule)
-        return CheckedDeploy(ModelCheck((*checked.problems, _problem(exc)), checked.lint_note), None)
+        return CheckedDeploy(ModelCheck((*checked.problems, _problem(exc)), checked.lint_note), None, report)
 
 
 def available_forms(forms_dir: Path) -> list[str]:

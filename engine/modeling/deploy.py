@@ -10,6 +10,7 @@ from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import DeploymentError, InvalidInput
 from engine.persistence.models import ProcessDefinition
+from engine.modeling.model_forms import ModelForms, PendingForm
 from engine.modeling.schedules import parse_cycle, sync_schedule
 from engine.modeling.parser import DefinitionParser, sha256_of, utf8_document
 from engine.runtime.unit_of_work import UnitOfWork
@@ -36,14 +37,18 @@ class Deployer:
         return self.deploy_bytes(content, path.name, actor, change_note, expected_key=path.stem)
 
     def deploy_bytes(self, content: bytes, filename: str, actor: str, change_note: str = "",
-                     expected_key: str | None = None, restored_from: int | None = None) -> DeployResult:
+                     expected_key: str | None = None, restored_from: int | None = None,
+                     forms: dict[str, PendingForm] | None = None) -> DeployResult:
         """Validate and store a model; identical content is a no-op, changed content the next version.
 
         A routine process (timer start event) also gets or updates its schedule, in the same transaction.
         ``restored_from``: the earlier version this content is (a roll back), kept in the audit event.
+        ``forms``: the new forms the model names (made in the modeler), stored in the same transaction.
         """
         content = utf8_document(content, filename)  # stored as text: a declared ISO-8859-1 or UTF-16 file too
-        parsed = self._parser.parse(content, filename, expected_key, new_version=True)
+        forms = forms or {}
+        parser = self._parser.with_forms({key: form.schema for key, form in forms.items()})
+        parsed = parser.parse(content, filename, expected_key, new_version=True)
         if parsed.routine_cycle is not None:
             try:
                 parse_cycle(parsed.routine_cycle)
@@ -64,9 +69,12 @@ class Deployer:
                 deployed_by=actor, deployed_at=self._clock(), change_note=change_note)
             session.add(row)
             session.flush()
+            used = {key: form for key, form in forms.items() if key in {t.form_key for t in parsed.user_tasks.values()}}
+            new_forms = ModelForms.store(work, used, parsed.process_key, actor, row.deployed_at)
             work.record(SYSTEM_CHAIN, "definition_deployed", actor=actor, at=row.deployed_at,
                         payload={"process_key": row.process_key, "version": version, "sha256": row.sha256,
                                  "file": filename, "change_note": change_note,
+                                 **({"new_forms": new_forms} if new_forms else {}),
                                  **({"restored_from": restored_from} if restored_from is not None else {})})
             advance_revision(work, parsed.process_key, version, change_note, actor, row.deployed_at)
             sync_schedule(work, parsed.process_key, parsed.routine_cycle, row.deployed_at, actor)

@@ -104,25 +104,47 @@ class FormDefinition:
 
 
 class FormRegistry:
-    """Loads form schemas from a folder once and validates submissions against them."""
+    """Loads form schemas once and validates submissions against them: ``forms/<key>.json``, then the
+    forms process owners made in the modeler (``stored``: a key's schema, or None), then ``pending`` ones
+    (a model being checked before its deploy stores them). A key's schema never changes once stored."""
 
-    def __init__(self, forms_dir: Path) -> None:
+    def __init__(self, forms_dir: Path, stored: Callable[[str], dict[str, Any] | None] | None = None,
+                 pending: dict[str, dict[str, Any]] | None = None) -> None:
         self._dir = forms_dir
+        self._stored = stored
+        self._pending = dict(pending or {})
         self._cache: dict[str, FormDefinition] = {}
 
-    def exists(self, key: str) -> bool:
+    def with_pending(self, pending: dict[str, dict[str, Any]]) -> FormRegistry:
+        """This registry with forms not stored yet (checked, not validated here)."""
+        return FormRegistry(self._dir, self._stored, {**self._pending, **pending})
+
+    def is_file(self, key: str) -> bool:
         return (self._dir / f"{key}.json").is_file()
+
+    def exists(self, key: str) -> bool:
+        return self.is_file(key) or key in self._pending or (self._stored is not None and
+                                                              self._stored(key) is not None)
+
+    def keys(self) -> list[str]:
+        """The keys of the form files (stored forms are listed by ``engine.modeling.model_forms``)."""
+        return sorted(path.stem for path in self._dir.glob("*.json"))
 
     def get(self, key: str) -> FormDefinition:
         """:raises InvalidInput: the form file is missing, not JSON, or not a valid schema"""
         form = self._cache.get(key)
         if form is None:
             form = self._load(key)
-            self._cache[key] = form
+            if key not in self._pending:
+                self._cache[key] = form
         return form
 
     def _load(self, key: str) -> FormDefinition:
         path = self._dir / f"{key}.json"
+        if not path.is_file():
+            schema = self._pending.get(key) or (self._stored(key) if self._stored is not None else None)
+            if schema is not None:
+                return FormDefinition(key, schema)
         try:
             schema = json.loads(path.read_text(encoding="utf-8"))
             Draft202012Validator.check_schema(schema)

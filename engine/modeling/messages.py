@@ -231,4 +231,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "reason.missing_field": ("isian '{field}' tidak ada pada data kasus", "the field '{field}' is not in the "
                                                                            "case data"),
     "reason.other": ("rincian teknis ada di detail", "the technical details are attached"),
+    # "Uji jalan", the trial run before deploy (engine.modeling.trial_run)
+    "trial.stranded": ("Uji jalan, jalur {number}: {why}", "Trial run, path {number}: {why}"),
+    "trial.never_ends": ("Uji jalan: tidak ada jalur yang mencapai akhir proses (setiap langkah dicoba paling "
+                         "banyak {passes} kali).",
+                         "Trial run: no path reaches the end of the process (each step tried at most {passes} "
+                         "times)."),
+    "trial.waits_for_nothing": (
+        "Setelah '{step}' kasus menunggu, tetapi tidak ada langkah, waktu, atau keputusan yang dapat "
+        "melanjutkannya: kasus akan macet.",
+        "After '{step}' the case waits, but no step, timer or decision can move it on: the case would be stuck."),
+    "trial.no_branch": (
+        "Keputusan '{gateway}' setelah '{step}' tidak punya alur untuk data ini: tidak ada kondisi yang terpenuhi "
+        "dan tidak ada alur default.",
+        "Decision '{gateway}' after '{step}' has no flow to take for this data: no condition holds and there is "
+        "no default flow."),
+    "trial.bound": ("Uji jalan berhenti setelah {paths} jalur: model ini memiliki terlalu banyak jalur untuk "
+                    "dicoba seluruhnya.",
+                    "The trial run stopped after {paths} paths: this model has too many paths to try them all."),
+    "trial.many_values": ("Langkah '{step}': terlalu banyak kombinasi isian keputusan; sebagian saja yang dicoba.",
+                          "Step '{step}': too many combinations of decision fields; only some were tried."),
+    "trial.no_data": ("Langkah '{step}': data uji untuk formulir '{form}' tidak dapat dibuat dari skemanya; "
+                      "jalur setelah langkah ini tidak dicoba.",
+                      "Step '{step}': no test data could be made from the schema of form '{form}'; the paths "
+                      "after this step were not tried."),
 }

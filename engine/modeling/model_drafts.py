@@ -4,8 +4,10 @@ by the process owners of every SOP; saving and deleting one are audit events on 
 record shows who worked on a model before a deploy."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +20,7 @@ from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.clock import Clock, utcnow
 
 MAX_TITLE = 200
+MAX_FORMS_JSON = 500_000  # the new forms of one draft, as JSON text
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,20 @@ class ModelDrafts:
         self._clock = clock
 
     def save(self, process_key: str, content: bytes, title: str, based_on_version: int, actor: str,
-             draft_id: int | None = None) -> ModelDraftView:
-        """Store a new draft, or replace draft ``draft_id`` of the same SOP (the last save wins).
+             draft_id: int | None = None, forms: dict[str, Any] | None = None) -> ModelDraftView:
+        """Store a new draft, or replace draft ``draft_id`` of the same SOP (the last save wins). ``forms``:
+        the new forms of the form panel, kept as posted (checked when the model is checked or deployed).
 
         :raises UploadRefused: the content is not a BPMN model of ``process_key``
-        :raises InvalidInput: no title, or a title too long
+        :raises InvalidInput: no title, or a title too long; forms that are not an object or too large
         :raises ModelDraftNotFound: ``draft_id`` is not a draft of this SOP
         """
+        if forms is not None and not isinstance(forms, dict):
+            raise InvalidInput("Formulir baru draf ini tidak valid.", field="forms", reason="forms_invalid")
+        forms_json = json.dumps(forms, ensure_ascii=False) if forms else None
+        if len(forms_json or "") > MAX_FORMS_JSON:
+            raise InvalidInput("Formulir baru draf ini tidak valid atau terlalu besar.", field="forms",
+                               reason="forms_invalid")
         title = " ".join(title.split())
         if not title:
             raise InvalidInput("Beri nama draf.", field="title", reason="title_missing")
@@ -57,7 +67,7 @@ class ModelDrafts:
                 work.session.add(row)
             else:
                 row = self._row(work.session, process_key, draft_id)
-            row.title, row.based_on_version, row.bpmn_xml = title, based_on_version, xml
+            row.title, row.based_on_version, row.bpmn_xml, row.forms_json = title, based_on_version, xml, forms_json
             row.saved_by, row.saved_at = actor, now
             work.session.flush()
             work.record(SYSTEM_CHAIN, "model_draft_saved", actor=actor, at=now,
@@ -81,6 +91,16 @@ class ModelDrafts:
         with self._sessions() as session:
             row = self._row(session, process_key, draft_id)
             return _view(row), row.bpmn_xml
+
+    def forms_of(self, process_key: str, draft_id: int) -> dict[str, Any]:
+        """The new forms a draft's model names, as the form panel posted them.
+
+        :raises ModelDraftNotFound:
+        """
+        with self._sessions() as session:
+            text = self._row(session, process_key, draft_id).forms_json
+        forms: dict[str, Any] = json.loads(text) if text else {}
+        return forms
 
     def delete(self, process_key: str, draft_id: int, actor: str) -> None:
         """:raises ModelDraftNotFound:"""

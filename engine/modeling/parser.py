@@ -191,6 +191,16 @@ class DefinitionParser:
     def roles(self) -> RoleCatalog:
         return self._roles
 
+    @property
+    def forms(self) -> FormRegistry:
+        return self._forms
+
+    def with_forms(self, pending: dict[str, dict[str, Any]] | None) -> DefinitionParser:
+        """This parser reading also forms not stored yet (a model's new forms, before its deploy)."""
+        if not pending:
+            return self
+        return DefinitionParser(self._roles, self._forms.with_pending(pending), self._max_instances)
+
     def parse(self, content: bytes, filename: str, expected_key: str | None = None, *,
               new_version: bool = False) -> ParsedDefinition:
         """Parse a model; ``new_version`` (a deploy) also runs the data-flow check, which versions deployed

@@ -352,8 +352,28 @@ class ModelDraft(Base):
     title: Mapped[str] = mapped_column(String(200))
     based_on_version: Mapped[int] = mapped_column(Integer)  # the deployed version it was opened from
     bpmn_xml: Mapped[str] = mapped_column(Text)
+    # the new forms of the form panel the model names (engine.modeling.model_forms), as the panel posts them
+    forms_json: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     saved_by: Mapped[str] = mapped_column(String(100))
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ModelForm(Base):
+    """A form a process owner made or changed in the modeler (``engine.modeling.model_forms``), stored with
+    the deploy of the model that first uses it. Never changed afterwards: a changed form is a new key, so a
+    running case keeps the form its version names."""
+
+    __tablename__ = "model_form"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_key: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    schema_json: Mapped[str] = mapped_column(Text)  # JSON Schema (draft 2020-12), as forms/<key>.json
+    sha256: Mapped[str] = mapped_column(String(64))
+    based_on: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)  # the form it was edited from
+    process_key: Mapped[str] = mapped_column(String(100), index=True)  # the model first deployed with it
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class UserRole(Base):

@@ -97,16 +97,21 @@ class IncidentView:
 
 def describe(broke: StepBroke) -> tuple[Text, str, str]:
     """What failed, in words; the element where it failed; the engine's own text (for the details)."""
-    cause = broke.cause
+    return failure_words(broke.cause, broke.step_name, broke.element_id)
+
+
+def failure_words(cause: BaseException, step_name: str, element_id: str) -> tuple[Text, str, str]:
+    """An engine failure while completing ``step_name`` in words (also for the trial run before deploy,
+    ``engine.modeling.trial_run``); the element where it failed; the engine's own text."""
     task = getattr(cause, "task", None)
     spec = task.task_spec if task is not None else getattr(cause, "task_spec", None)
-    failed = str(getattr(spec, "bpmn_id", None) or getattr(spec, "name", "") or broke.element_id)
+    failed = str(getattr(spec, "bpmn_id", None) or getattr(spec, "name", "") or element_id)
     where = str(getattr(spec, "bpmn_name", None) or failed)
     notes = getattr(cause, "__notes__", None) or []
     detail = "\n".join([f"{type(cause).__name__}: {cause}", *map(str, notes)])
     inner = next((e for e in _chain(cause) if isinstance(e, ExecutionError)), None)
     if isinstance(inner, ModelBoundExceeded):
-        text = Text.of("incident.bound", step=broke.step_name, why=inner.text)
+        text = Text.of("incident.bound", step=step_name, why=inner.text)
         detail = f"{detail}\n{inner.message}"
     elif inner is not None and inner.context.get("expression"):
         # simpleeval names the missing field (NameNotDefined.name)
@@ -114,11 +119,11 @@ def describe(broke: StepBroke) -> tuple[Text, str, str]:
         reason = (Text.of("reason.missing_field", field=str(getattr(missing, "name", "?")))
                   if missing is not None else
                   Text.of("reason.too_costly") if isinstance(inner, ExpressionTooCostly) else Text.of("reason.other"))
-        text = Text.of("incident.expression", step=broke.step_name, expression=str(inner.context["expression"]),
+        text = Text.of("incident.expression", step=step_name, expression=str(inner.context["expression"]),
                        element=where, reason=reason)
         detail = f"{detail}\n{inner.message}"
     else:
-        text = Text.of("incident.engine", step=broke.step_name, element=where)
+        text = Text.of("incident.engine", step=step_name, element=where)
     return text, failed, detail
 
 

@@ -34,14 +34,19 @@ def _timer_due(event_type: str, value: Any) -> datetime | None:
 def due_timer_tasks(workflow: BpmnWorkflow, now: datetime) -> list[Any]:
     result = []
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        value = task.internal_data.get("event_value")
-        if definition is None or value is None or type(definition).__name__ not in _TIMER_TYPES:
-            continue
-        due = _timer_due(type(definition).__name__, value)
+        due = timer_task_due(task)
         if due is not None and due <= now:
             result.append(task)
     return result
+
+
+def timer_task_due(task: Any) -> datetime | None:
+    """When a waiting timer task is due (aware UTC); None for a task that is no timer."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    value = task.internal_data.get("event_value")
+    if definition is None or value is None or type(definition).__name__ not in _TIMER_TYPES:
+        return None
+    return _timer_due(type(definition).__name__, value)
 
 
 class frozen_spiff_clock:

@@ -73,9 +73,11 @@ PANEL_WORDS = """() => {
 }"""
 
 
+# the condition picker's options are the forms' own field labels and step names (data, as the SOP words them)
 ALUR_TEXTS = """() => Array.from(document.querySelectorAll(
     '#modeler-properties [data-group-id="group-alur"] :is(.bio-properties-panel-label, '
-    + '.bio-properties-panel-description, option)')).map((n) => n.textContent.trim()).filter(Boolean)"""
+    + '.bio-properties-panel-description, option)')).filter((n) => !(n.tagName === 'OPTION' && n.value
+    && n.closest('#bio-properties-panel-alur-condition-field'))).map((n) => n.textContent.trim()).filter(Boolean)"""
 ALUR_EN = {"Form (forms/<key>.json)", "Step role (optional)", "Requirements", "— choose a form —",
            "Condition (when this flow is taken)", "Default flow (taken when no condition holds)"}
 ALUR_ID = {"Formulir (forms/<kunci>.json)", "Peran langkah (opsional)", "Kelengkapan", "— pilih formulir —",

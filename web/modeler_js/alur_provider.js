@@ -62,7 +62,7 @@ function alurGroup(element, injector) {
   } else if (is(element, 'bpmn:UserTask')) {
     entries = userTaskEntries(element, config);
   } else if (is(element, 'bpmn:SequenceFlow') && element.source && is(element.source, 'bpmn:ExclusiveGateway')) {
-    entries = flowEntries(element);
+    entries = flowEntries(element, config);
   } else if (is(element, 'bpmn:ExclusiveGateway')) {
     entries = [{ id: 'alur-gateway-help', component: Help,
       text: 'Keputusan Ya/Tidak: beri nama berupa pertanyaan SOP. Pilih satu alur keluar sebagai alur ' +
@@ -101,10 +101,11 @@ function userTaskEntries(element, config) {
   ];
 }
 
-function flowEntries(element) {
+function flowEntries(element, config) {
   return [
     { id: 'alur-default', component: DefaultFlow, element },
-    { id: 'alur-condition', component: Condition, element }
+    { id: 'alur-condition', component: Condition, element },
+    { id: 'alur-condition-field', component: ConditionField, element, config }
   ];
 }
 
@@ -211,6 +212,52 @@ function Condition(props) {
       : 'Ekspresi pada isian formulir, mis. gangguan_selesai == true. Wajib untuk alur yang bukan default.'),
     getValue: () => getCondition(element),
     setValue: (value) => setCondition(injector, element, value)
+  });
+}
+
+// The fields the forms before this decision fill in (every step on a path into it), to pick into the condition.
+export function upstreamFields(element, formFields) {
+  const seen = new Set();
+  const found = [];
+  const stack = [getBusinessObject(element).sourceRef];
+  while (stack.length) {
+    const node = stack.pop();
+    if (!node || seen.has(node.id)) { continue; }
+    seen.add(node.id);
+    const key = is(node, 'bpmn:UserTask') && node.get('camunda:formKey');
+    (key && formFields[key] || []).forEach((field) => {
+      if (!found.some((f) => f.name === field.name)) { found.push({ ...field, step: node.name || node.id }); }
+    });
+    (node.incoming || []).forEach((flow) => stack.push(flow.sourceRef));
+  }
+  return found;
+}
+
+function expressionFor(field) {
+  if (field.kind === 'yesno') { return `${field.name} == true`; }
+  if (field.kind === 'choice' && field.choices.length) { return `${field.name} == '${field.choices[0]}'`; }
+  if (field.kind === 'number') { return `${field.name} > 0`; }
+  return `${field.name} != null`;
+}
+
+function ConditionField(props) {
+  const { element, config } = props;
+  const injector = useService('injector');
+  const isDefault = isDefaultFlow(element);
+  const fields = upstreamFields(element, config.formFields || {});
+  return h(SelectEntry, {
+    element, id: 'alur-condition-field', label: say(props, 'Sisipkan isian formulir ke kondisi'), disabled: isDefault,
+    description: say(props, 'Isian yang diisi formulir langkah sebelum keputusan ini. Yang dipilih ditambahkan ke ' +
+      'kondisi; ubah nilainya bila perlu.'),
+    getValue: () => '',
+    setValue: (name) => {
+      const field = fields.find((f) => f.name === name);
+      if (!field) { return; }
+      const current = getCondition(element).trim();
+      setCondition(injector, element, current ? `${current} and ${expressionFor(field)}` : expressionFor(field));
+    },
+    getOptions: () => [{ value: '', label: say(props, '— pilih isian —') },
+      ...fields.map((f) => ({ value: f.name, label: `${f.label} (${f.name}) · ${f.step}` }))]
   });
 }
 

@@ -1,4 +1,7 @@
-// Save the model being edited as a draft (not checked, not deployed): a new draft, or the one opened.
+// Save the model being edited as a draft (not checked, not deployed): a new draft, or the one opened; the
+// new forms of the form panel the model names are kept with it.
+import { usedForms } from './form_panel';
+
 export function wireDrafts(modeler, config, state, run, say) {
   const form = document.getElementById('modeler-draft');
   if (!form || !config.draftUrl) { return; }
@@ -12,7 +15,7 @@ export function wireDrafts(modeler, config, state, run, say) {
         method: 'POST', credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', 'X-CSRFToken': config.csrfToken, Accept: 'application/json' },
         body: JSON.stringify({ xml, title: title.value, based_on_version: config.version,
-          draft_id: state.draft ? state.draft.id : null })
+          draft_id: state.draft ? state.draft.id : null, forms: usedForms(modeler, state) })
       });
       const type = response.headers.get('Content-Type') || '';
       if (!type.includes('application/json')) { throw new Error('HTTP ' + response.status); }

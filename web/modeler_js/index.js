@@ -12,17 +12,31 @@ import { AlurPropertiesModule } from './alur_provider';
 import { wireUpload } from './upload';
 import { panelModules } from './panel';
 import { wireDrafts } from './drafts';
+import { renderTrial, wireTrial } from './trial';
+import { usedForms, wireFormPanel } from './form_panel';
+import { startDiff } from './diff_view';
 import './modeler.css';
 
+let WORDS = {};  // set by start(), before anything is said
 const root = document.getElementById('alur-modeler');
 const state = window.alurModeler = {
   ready: false, error: null, problems: null, lintNote: '', deployed: null, dirty: false, busy: false,
-  select: null
+  select: null, trial: null
 };
 
 if (root) { start(JSON.parse(document.getElementById('alur-modeler-config').textContent)); }
+const diffRoot = document.getElementById('alur-diff');
+if (diffRoot) { startDiff(diffRoot); }
+
+// The page's words, in the UI's language (web/model_trial.py: modeler_words); the script holds none.
+function w(key, values) {
+  let text = WORDS[key] || key;
+  Object.entries(values || {}).forEach(([name, value]) => { text = text.replace(`%(${name})s`, value); });
+  return text;
+}
 
 function start(config) {
+  WORDS = config.words || {};
   const modeler = new BpmnModeler({
     container: '#modeler-canvas',
     propertiesPanel: { parent: '#modeler-properties', layout: { groups: { general: { open: true }, alur: { open: true } } } },
@@ -30,7 +44,7 @@ function start(config) {
       CamundaPlatformPropertiesProviderModule, CamundaBehaviorsModule, AlurPropertiesModule,
       ...panelModules(config.lang)],
     moddleExtensions: { camunda: camundaModdle },
-    alur: { roles: config.roles, forms: config.forms, lang: config.lang }
+    alur: config.alur = { roles: config.roles, forms: config.forms, lang: config.lang, formFields: config.formFields || {} }
   });
   state.modeler = modeler;
   state.select = (id) => select(modeler, id);
@@ -51,15 +65,17 @@ function start(config) {
     .catch((error) => {
       state.error = String((error && error.message) || error);
       state.ready = true;
-      say(status, 'Model tidak dapat dibuka: ' + state.error, 'error');
+      say(status, w('cannot_open', { error: state.error }), 'error');
     });
 
   document.getElementById('modeler-check').addEventListener('click', () => {
     run(status, async () => {
-      const body = await send(config.checkUrl, { xml: await currentXml(modeler) }, config.csrfToken);
+      const body = await send(config.checkUrl, { xml: await currentXml(modeler), forms: usedForms(modeler, state) },
+        config.csrfToken);
+      if (body.code === 'invalid_input') { say(status, body.message, 'error'); return; }
       showProblems(modeler, body.problems, body.lint_note);
-      say(status, body.ok ? 'Model lolos pemeriksaan: siap di-deploy.'
-        : `Ditemukan ${countErrors(body.problems)} masalah yang menghalangi deploy.`, body.ok ? 'success' : 'error');
+      say(status, body.ok ? w('check_ok') : w('check_failed', { count: countErrors(body.problems) }),
+        body.ok ? 'success' : 'error');
     });
   });
 
@@ -67,22 +83,26 @@ function start(config) {
     event.preventDefault();
     const note = document.getElementById('modeler-change-note').value.trim();
     if (!note) {
-      say(status, 'Tulis catatan perubahan: apa yang diubah dan mengapa.', 'error');
+      say(status, w('note_missing'), 'error');
       document.getElementById('modeler-change-note').focus();
       return;
     }
     run(status, async () => {
-      const body = await send(config.deployUrl, { xml: await currentXml(modeler), change_note: note },
-        config.csrfToken);
+      const body = await send(config.deployUrl, { xml: await currentXml(modeler), change_note: note,
+        forms: usedForms(modeler, state) }, config.csrfToken);
       showProblems(modeler, body.problems || [], body.lint_note || '');
+      if (body.trial) {
+        state.trial = body.trial;
+        renderTrial(body.trial, config.words || {}, state);
+      }
       if (!body.deployed) {
-        say(status, body.message || 'Deploy ditolak: perbaiki masalah di bawah lalu coba lagi.', 'error');
+        say(status, body.message || w('deploy_refused'), 'error');
         return;
       }
       state.deployed = body;
       state.dirty = false;
-      say(status, body.message, 'success', [['Lihat versi dan perubahannya', body.versions_url],
-        ['Dokumen SOP versi ini', body.document_url]]);
+      say(status, body.message, 'success', [[w('see_versions'), body.versions_url],
+        [w('see_document'), body.document_url]]);
     });
   });
 
@@ -101,6 +121,9 @@ function start(config) {
 
   wireUpload(modeler, config, state, (text, kind) => say(status, text, kind));
   wireDrafts(modeler, config, state, (action) => run(status, action), (text, kind) => say(status, text, kind));
+  wireFormPanel(modeler, config, state);
+  wireTrial(modeler, config, state, (action) => run(status, action), (text, kind) => say(status, text, kind),
+    (problems, lintNote) => showProblems(modeler, problems, lintNote));
 
   const versions = document.getElementById('modeler-version');
   if (versions) {
@@ -134,7 +157,7 @@ async function run(status, action) {
   try {
     await action();
   } catch (error) {
-    say(status, 'Gagal: ' + ((error && error.message) || error), 'error');
+    say(status, w('failed', { error: (error && error.message) || error }), 'error');
   } finally {
     state.busy = false;
     document.querySelectorAll('.modeler-actions button').forEach((b) => { b.disabled = false; });
@@ -196,7 +219,7 @@ function renderList(modeler, problems, lintNote) {
   const box = document.getElementById('modeler-problems');
   box.textContent = '';
   const heading = document.createElement('h2');
-  heading.textContent = problems.length ? `Masalah (${problems.length})` : 'Tidak ada masalah';
+  heading.textContent = problems.length ? w('problems', { count: problems.length }) : w('no_problems');
   box.appendChild(heading);
   if (lintNote) {
     const note = document.createElement('p');
@@ -213,7 +236,7 @@ function renderList(modeler, problems, lintNote) {
     item.dataset.elementId = problem.element_id || '';
     const source = document.createElement('span');
     source.className = 'badge ' + (problem.source === 'alur' ? 'badge-overdue' : 'badge-warn');
-    source.textContent = problem.source === 'alur' ? 'Deploy' : 'bpmnlint';
+    source.textContent = problem.source === 'alur' ? w('source_deploy') : 'bpmnlint';
     item.appendChild(source);
     item.appendChild(document.createTextNode(' '));
     if (problem.element_id && modeler.get('elementRegistry').get(problem.element_id)) {
@@ -228,7 +251,7 @@ function renderList(modeler, problems, lintNote) {
       code.textContent = problem.element_id;
       item.appendChild(code);
     }
-    item.appendChild(document.createTextNode(' ' + problem.message + (problem.line ? ` (baris ${problem.line})` : '')));
+    item.appendChild(document.createTextNode(' ' + problem.message + (problem.line ? ' ' + w('line', { line: problem.line }) : '')));
     list.appendChild(item);
   });
   box.appendChild(list);

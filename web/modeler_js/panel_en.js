@@ -34,7 +34,7 @@ export const ALUR_ENGLISH = {
   '(tidak ada di katalog)': '(not in the catalogue)', '— sama dengan peran lane —': '— same as the lane role —',
   'Peran langkah (opsional)': 'Step role (optional)',
   'Mempersempit peran lane, mis. hanya Pengelola TI di lane Pemeriksa dan Pengelola TI.':
-    'Narrows the lane role, e.g. only Pengelola TI in the Pemeriksa dan Pengelola TI lane.',
+    'Narrows the lane role, e.g. only the IT manager (Pengelola TI) in the lane of the IT examiners and managers.',
   'Pelaksana bernama (disposisi, opsional)': 'Named performer (disposition, optional)',
   ['Isian pemilih orang dari formulir langkah sebelumnya, ditulis ${isian}, mis. ${diteruskan_kepada}. ' +
     'Hanya orang itu (dan Plh/Plt-nya) yang menerima langkah ini; kosong = seluruh pemegang peran.']:
@@ -53,7 +53,12 @@ export const ALUR_ENGLISH = {
   'Alur default tidak memerlukan kondisi.': 'The default flow needs no condition.',
   'Ekspresi pada isian formulir, mis. gangguan_selesai == true. Wajib untuk alur yang bukan default.':
     'An expression on form fields, e.g. gangguan_selesai == true. Required on a flow that is not the default.',
-  'Alur default (diambil bila tidak ada kondisi yang terpenuhi)': 'Default flow (taken when no condition holds)'
+  'Alur default (diambil bila tidak ada kondisi yang terpenuhi)': 'Default flow (taken when no condition holds)',
+  'Sisipkan isian formulir ke kondisi': 'Insert a form field into the condition',
+  'Isian yang diisi formulir langkah sebelum keputusan ini. Yang dipilih ditambahkan ke kondisi; ubah nilainya bila perlu.':
+    'Fields the forms of the steps before this decision fill in. The one picked is added to the condition; change ' +
+    'its value if needed.',
+  '— pilih isian —': '— choose a field —'
 };
 
 export function alurEnglish(text) {
