@@ -127,8 +127,9 @@ def _simple_rule(rule: Any) -> tuple[str, Any, list[str]] | None:
 # -- fields -> schema ---------------------------------------------------------------------------------------
 
 def schema_of(title: str, fields: list[FormField], roles: set[str],
-              kept_rules: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The JSON Schema of a form (the format of ``forms/*.json``).
+              kept_rules: list[dict[str, Any]] | None = None, english: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON Schema of a form (the format of ``forms/*.json``); ``english`` is the form's own ``x-en``
+    (its English title), kept as read: the panel edits the Indonesian texts.
 
     :raises InvalidInput: a field without a name or label, a name twice, an unknown kind or role, a choice
         without choices, a condition on a field the form does not have (``context['field']`` names it)
@@ -165,6 +166,8 @@ def schema_of(title: str, fields: list[FormField], roles: set[str],
         rules.append(rule)
     if rules:
         schema["allOf"] = rules
+    if english:
+        schema["x-en"] = copy.deepcopy(english)
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:

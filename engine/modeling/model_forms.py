@@ -81,6 +81,22 @@ class ModelForms:
                 "fields": [f.outline() for f in fields_of(schema)], "kept_rules": kept_rules(schema)}
 
     @staticmethod
+    def _english(forms: FormRegistry, existing: dict[str, Any] | None, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The form-level English (``x-en``) of the form the panel read, while its Indonesian title stands:
+        the form itself, or the one a changed copy is based on."""
+        source = existing
+        based_on = body.get("based_on")
+        if source is None and isinstance(based_on, str) and KEY.fullmatch(based_on):
+            try:
+                source = forms.get(based_on).schema
+            except InvalidInput:
+                source = None
+        if source is None or source.get("title") != str(body.get("title", "")).strip():
+            return None
+        english = source.get("x-en")
+        return english if isinstance(english, dict) else None
+
+    @staticmethod
     def next_key(forms: FormRegistry, form_key: str, taken: frozenset[str] = frozenset()) -> str:
         """The key a changed copy of ``form_key`` gets: the first free ``<base>_vN`` (N from 2)."""
         base = _VERSION.sub("", form_key)
@@ -107,13 +123,14 @@ class ModelForms:
                                    "diawali huruf).", field="form_key", form_key=str(key), reason="form_key")
             if not isinstance(body, dict):
                 raise InvalidInput("Daftar formulir baru tidak valid.", field="forms", reason="forms")
+            existing = forms.get(key).schema if forms.is_file(key) or self.stored_schema(key) is not None else None
             try:
                 schema = schema_of(str(body.get("title", "")), parse_fields(body.get("fields")),
-                                   set(self._roles.roles), _rules(body.get("kept_rules")))
+                                   set(self._roles.roles), _rules(body.get("kept_rules")),
+                                   self._english(forms, existing, body))
             except InvalidInput as exc:
                 raise InvalidInput(f"Formulir '{key}': {exc.message}", form_key=key, **exc.context) from exc
-            existing = forms.get(key).schema if forms.is_file(key) or self.stored_schema(key) is not None else None
-            if existing is not None and form_json(existing) != form_json(schema):
+            if existing is not None and existing != schema:  # the same form, whatever its keys' order
                 raise InvalidInput(f"Formulir '{key}' sudah dipakai model yang di-deploy dan tidak dapat diubah; "
                                    f"simpan perubahan sebagai formulir baru, mis. '{ModelForms.next_key(forms, key)}'.",
                                    field="form_key", form_key=key, reason="form_in_use")

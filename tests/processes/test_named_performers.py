@@ -344,6 +344,6 @@ def test_a_step_naming_people_reads_their_accounts_once_and_inserts_the_holder_w
     assert body == ["SELECT human_task.id, human_task.instance_id,",
                     "SELECT document_upload.sha256, document_upload.filename,",
                     "SELECT user_account.username, user_account.active,", "UPDATE document_upload SET",
-                    "UPDATE human_task SET",
+                    "UPDATE human_task SET", "INSERT INTO step_figure",
                     "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET"]
     assert (case.ready("brd_03").assignee, case.ready("brd_03").candidates) == ("pengelola", ("pengelola",))

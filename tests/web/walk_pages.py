@@ -15,7 +15,7 @@ NOT_PAGES = {"static", "processes.vendor", "processes.definition_xml", "auth.lan
              "audit.packet", "audit.document", "cases.document", "cases.document_inline", "modeler.download",
              "modeler.draft_xml", "modeler.document_pdf", "registers.servers_csv", "registers.visits_csv",
              "dashboard.index_csv", "dashboard.sop_csv", "dashboard.vendor", "auth.sso", "auth.sso_return",
-             "health.healthz", "health.readyz", "metrics.scrape"}
+             "health.healthz", "health.readyz", "metrics.scrape", "model_forms.outline"}
 
 
 @dataclass
