@@ -42,6 +42,8 @@ from engine.operations.monitoring import Monitoring
 from engine.reading.queries import Queries
 from engine.reading.dashboard import Dashboard
 from engine.reading.sop_figures import SopFiguresReader
+from engine.sop.assessment_print import AssessmentPrints
+from engine.sop.assessments import SopAssessments
 from engine.reading.versions import Versions
 from engine.registers.dc_access import DcAccessRegister
 from engine.registers.server_assets import ServerAssetRegister
@@ -129,6 +131,8 @@ class Alur:
     figures: SopFiguresReader  # figures per SOP and period (dashboard, monitoring and evaluation)
     dashboard: Dashboard  # the management dashboard as one person may see it
     figure_rebuild: FigureRebuilder  # the dashboard's figures of cases from before them
+    assessments: SopAssessments  # the Monitoring and Evaluasi Penerapan SOP AP forms (penilai SOP)
+    assessment_prints: AssessmentPrints  # those forms as HTML and PDF
 
     def close(self) -> None:
         self.db.dispose()
@@ -201,4 +205,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         backups=Backups(settings, db, sessions, clock), monitoring=Monitoring(sessions, clock),
         figures=figures, dashboard=Dashboard(make_read_sessions(db), figures, permissions, read_log),
         figure_rebuild=FigureRebuilder(sessions, definitions, calendar),
+        assessments=SopAssessments(sessions, figures, permissions, clock),
+        assessment_prints=AssessmentPrints(Organisation(logo=settings.sop_logo), chromium=settings.chromium,
+                                           pdf_dir=settings.sop_pdf_dir),
     )

@@ -1,0 +1,423 @@
+"""The PermenPAN-RB 35/2012 forms of each SOP, stored, versioned and audited: the Monitoring Pelaksanaan
+SOP AP per semester and the Evaluasi Penerapan SOP AP per year.
+
+Alur drafts a form from the SOP's figures (``engine.sop.assessment_drafts``); the penilai SOP edits it
+(Penilaian or Ya/Tidak, Catatan, Tindakan, the header) and signs it off, which initials every row and
+makes that version read-only. A change after that is a new version, drafted from the signed one with the
+figures as they are then. Every change is one transaction with its audit event on ``ASSESSMENT_CHAIN``.
+Supervisors of the SOP's steps, the Kepala Dinas, process owners and auditors read them.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Set
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from engine.permissions import Permissions, may_assess_sops
+from engine.persistence.db import read_only_session
+from engine.persistence.models import ProcessDefinition, SopAssessment, UserAccount
+from engine.reading.dashboard import task_roles
+from engine.reading.periods import Period, period_of
+from engine.reading.sop_figures import SopFiguresReader
+from engine.runtime.unit_of_work import UnitOfWork
+from engine.sop import assessment_drafts as drafts
+from engine.worktime.clock import Clock, utcnow
+from engine.worktime.work_calendar import WITA
+
+ASSESSMENT_CHAIN = "sop:assessment"
+KINDS = {"monitoring": "Monitoring Pelaksanaan SOP AP", "evaluasi": "Evaluasi Penerapan SOP AP"}
+UNIT_KERJA = "Bidang Teknologi Informasi dan Komunikasi, Dinas Komunikasi dan Informatika Provinsi Kalimantan Timur"
+MAX_TEXT = 2000
+MAX_UNIT = 300
+
+
+class AssessmentNotFound(NotFound):
+    code = "assessment_not_found"
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    assessment_id: int
+    kind: str  # monitoring, evaluasi
+    title: str
+    process_key: str
+    sop_name: str
+    period: Period
+    version: int
+    definition_version: int
+    status: str  # draft, signed
+    content: dict[str, Any]
+    evidence: dict[str, Any]
+    edits: int
+    drafted_by: str
+    drafted_at: datetime
+    changed_by: str
+    changed_at: datetime
+    signed_by: str | None
+    signed_name: str | None
+    signed_at: datetime | None
+    latest: bool  # no later version of the same SOP and period
+
+    @property
+    def signed(self) -> bool:
+        return self.status == "signed"
+
+
+def period_for(kind: str, year: int, semester: int | None) -> Period:
+    """:raises InvalidInput: an unknown kind, a bad year or semester"""
+    if kind not in KINDS:
+        raise InvalidInput(f"Jenis formulir tidak dikenal: {kind}", field="jenis")
+    if kind == "monitoring":
+        return period_of("semester", year, semester)
+    return period_of("year", year)
+
+
+class SopAssessments:
+    def __init__(self, sessions: sessionmaker[Session], figures: SopFiguresReader, permissions: Permissions,
+                 clock: Clock = utcnow) -> None:
+        self._sessions = sessions
+        self._figures = figures
+        self._may = permissions
+        self._clock = clock
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def may_read(self, roles: Set[str], process_key: str) -> bool:
+        found = self._figures.latest([process_key])
+        return bool(found) and (self._may.oversees_sop(task_roles(found[0][1]), roles) or may_assess_sops(roles))
+
+    def list(self, roles: Set[str], process_key: str | None = None) -> list[AssessmentView]:
+        """Every version of every form of the SOPs the reader oversees, newest period first."""
+        query = select(SopAssessment).order_by(SopAssessment.period_key.desc(), SopAssessment.process_key,
+                                               SopAssessment.kind, SopAssessment.version.desc())
+        if process_key is not None:
+            query = query.where(SopAssessment.process_key == process_key)
+        with read_only_session(self._sessions) as session:
+            rows = list(session.scalars(query))
+            latest = self._latest_versions(session)
+        readable = {key for key in {row.process_key for row in rows} if self.may_read(roles, key)}
+        return [_view(row, latest) for row in rows if row.process_key in readable]
+
+    def get(self, assessment_id: int, roles: Set[str]) -> AssessmentView:
+        """:raises AssessmentNotFound:  :raises PermissionDenied: the reader does not oversee the SOP"""
+        with read_only_session(self._sessions) as session:
+            row = _row(session, assessment_id)
+            latest = self._latest_versions(session, row)
+        if not self.may_read(roles, row.process_key):
+            raise PermissionDenied("Formulir monitoring dan evaluasi SOP ini bukan untuk Anda",
+                                   assessment_id=assessment_id)
+        return _view(row, latest)
+
+    # -- the use cases -------------------------------------------------------------------------------
+
+    def draft(self, kind: str, process_key: str, year: int, semester: int | None, actor: str,
+              roles: Set[str]) -> AssessmentView:
+        """Draft version 1 of the form of this SOP and period from its figures.
+
+        :raises PermissionDenied: not a penilai SOP  :raises InvalidInput: a bad kind or period, or one
+            not begun yet  :raises DefinitionNotFound: the SOP was never deployed
+        :raises Conflict: the form of this SOP and period exists already (edit it, or make a new version)
+        """
+        _require_assessor(roles)
+        period = period_for(kind, year, semester)
+        now = self._clock()
+        if period.start > now:
+            raise InvalidInput("Periode ini belum dimulai", field="tahun")
+        evidence, definition_version = self._evidence(process_key, period)
+        content = _new_content(kind, evidence, now)
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
+            found = session.scalar(select(SopAssessment.id).where(
+                SopAssessment.kind == kind, SopAssessment.process_key == process_key,
+                SopAssessment.period_key == period.key))
+            if found is not None:
+                raise Conflict(f"{KINDS[kind]} SOP ini untuk periode {period.key} sudah ada", assessment_id=found)
+            row = SopAssessment(kind=kind, process_key=process_key, period_key=period.key, version=1,
+                                definition_version=definition_version, status="draft",
+                                content_json=_dump(content), evidence_json=_dump(evidence), edits=0,
+                                drafted_by=actor, drafted_at=now, changed_by=actor, changed_at=now)
+            session.add(row)
+            session.flush()
+            work.record(ASSESSMENT_CHAIN, f"sop_{kind}_drafted", actor=actor, at=now, payload={
+                "assessment_id": row.id, "process_key": process_key, "period": period.key, "version": 1,
+                "content": content, "evidence": evidence})
+            return _view(row, {(kind, process_key, period.key): 1})
+
+    def edit(self, assessment_id: int, edits_seen: int, values: dict[str, Any], actor: str,
+             roles: Set[str]) -> AssessmentView:
+        """Change the draft's header and rows (``values`` as ``content`` holds them; what is left out
+        stays). Nothing changed, nothing recorded.
+
+        :raises PermissionDenied: not a penilai SOP  :raises AssessmentNotFound:
+        :raises Conflict: signed already, or changed by someone else since ``edits_seen``
+        :raises InvalidInput: a value out of its choices, a date or text malformed (nothing is stored)
+        """
+        _require_assessor(roles)
+        with UnitOfWork.begin(self._sessions) as work:
+            row = _row(work.session, assessment_id)
+            _require_draft(row, edits_seen)
+            content = json.loads(row.content_json)
+            changed = _apply(row.kind, content, values)
+            if not changed:
+                return _view(row, self._latest_versions(work.session, row))
+            now = self._clock()
+            row.content_json, row.edits, row.changed_by, row.changed_at = _dump(content), row.edits + 1, actor, now
+            work.record(ASSESSMENT_CHAIN, f"sop_{row.kind}_edited", actor=actor, at=now, payload={
+                "assessment_id": row.id, "process_key": row.process_key, "period": row.period_key,
+                "version": row.version, "changes": changed})
+            return _view(row, self._latest_versions(work.session, row))
+
+    def sign_off(self, assessment_id: int, edits_seen: int, actor: str, roles: Set[str]) -> AssessmentView:
+        """Sign the draft off (Paraf penilai on every row): from then on it is read-only.
+
+        :raises PermissionDenied: not a penilai SOP  :raises AssessmentNotFound:
+        :raises Conflict: signed already, or changed since ``edits_seen``
+        :raises InvalidInput: the period is not over, or a row or the header is not filled in
+        """
+        _require_assessor(roles)
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
+            row = _row(session, assessment_id)
+            _require_draft(row, edits_seen)
+            now = self._clock()
+            period = _period_of_row(row)
+            if period.end > now:
+                raise InvalidInput(f"Periode {period.key} belum berakhir; formulir dapat disahkan setelahnya",
+                                   field="periode")
+            _require_complete(row.kind, json.loads(row.content_json))
+            name = session.scalar(select(UserAccount.full_name).where(UserAccount.username == actor)) or actor
+            row.status, row.signed_by, row.signed_name, row.signed_at = "signed", actor, name, now
+            row.changed_by, row.changed_at, row.edits = actor, now, row.edits + 1
+            work.record(ASSESSMENT_CHAIN, f"sop_{row.kind}_signed", actor=actor, at=now, payload={
+                "assessment_id": row.id, "process_key": row.process_key, "period": row.period_key,
+                "version": row.version, "content": json.loads(row.content_json), "signed_name": name})
+            return _view(row, self._latest_versions(session, row))
+
+    def new_version(self, assessment_id: int, actor: str, roles: Set[str]) -> AssessmentView:
+        """A new draft from the latest signed version: its texts and answers kept, the figures (and
+        Alur's proposals) as they are now.
+
+        :raises PermissionDenied: not a penilai SOP  :raises AssessmentNotFound:
+        :raises Conflict: not signed yet, or not the latest version
+        """
+        _require_assessor(roles)
+        with read_only_session(self._sessions) as session:
+            source = _row(session, assessment_id)
+            period = _period_of_row(source)
+        evidence, definition_version = self._evidence(source.process_key, period)
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
+            row = _row(session, assessment_id)
+            latest = self._latest_versions(session, row)[(row.kind, row.process_key, row.period_key)]
+            if row.status != "signed" or latest != row.version:
+                raise Conflict("Versi baru dibuat dari versi terakhir yang sudah disahkan",
+                               assessment_id=assessment_id)
+            now = self._clock()
+            content = _carried(row.kind, json.loads(row.content_json), evidence, now)
+            new = SopAssessment(kind=row.kind, process_key=row.process_key, period_key=row.period_key,
+                                version=row.version + 1, definition_version=definition_version, status="draft",
+                                content_json=_dump(content), evidence_json=_dump(evidence), edits=0,
+                                drafted_by=actor, drafted_at=now, changed_by=actor, changed_at=now)
+            session.add(new)
+            session.flush()
+            work.record(ASSESSMENT_CHAIN, f"sop_{row.kind}_revised", actor=actor, at=now, payload={
+                "assessment_id": new.id, "previous_id": row.id, "process_key": row.process_key,
+                "period": row.period_key, "version": new.version, "content": content, "evidence": evidence})
+            return _view(new, {(row.kind, row.process_key, row.period_key): new.version})
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def _evidence(self, process_key: str, period: Period) -> tuple[dict[str, Any], int]:
+        figures = self._figures.figures(process_key, period)  # raises DefinitionNotFound
+        performers = len(self._figures.performers(process_key, period))
+        with read_only_session(self._sessions) as session:
+            version = session.scalar(select(ProcessDefinition.version).where(
+                ProcessDefinition.id == figures.definition_id)) or 0
+        return drafts.evidence_of(figures, performers), version
+
+    def _latest_versions(self, session: Session, row: SopAssessment | None = None) -> dict[tuple[str, str, str], int]:
+        query = select(SopAssessment.kind, SopAssessment.process_key, SopAssessment.period_key,
+                       func.max(SopAssessment.version)).group_by(
+            SopAssessment.kind, SopAssessment.process_key, SopAssessment.period_key)
+        if row is not None:
+            query = query.where(SopAssessment.kind == row.kind, SopAssessment.process_key == row.process_key,
+                                SopAssessment.period_key == row.period_key)
+        return {(kind, key, period): version for kind, key, period, version in session.execute(query)}
+
+
+def _require_assessor(roles: Set[str]) -> None:
+    if not may_assess_sops(roles):
+        raise PermissionDenied("Hanya penilai SOP yang menyusun dan mengesahkan formulir monitoring dan evaluasi")
+
+
+def _require_draft(row: SopAssessment, edits_seen: int) -> None:
+    if row.status != "draft":
+        raise Conflict("Formulir ini sudah disahkan dan tidak dapat diubah; buat versi baru",
+                       assessment_id=row.id)
+    if row.edits != edits_seen:
+        raise Conflict("Formulir ini telah diubah orang lain sejak Anda membukanya; muat ulang halaman",
+                       assessment_id=row.id)
+
+
+def _row(session: Session, assessment_id: int) -> SopAssessment:
+    row = session.get(SopAssessment, assessment_id)
+    if row is None:
+        raise AssessmentNotFound(f"Formulir {assessment_id} tidak ada", assessment_id=assessment_id)
+    return row
+
+
+def _period_of_row(row: SopAssessment) -> Period:
+    if row.kind == "monitoring":
+        year, semester = row.period_key.split("-S")
+        return period_of("semester", int(year), int(semester))
+    return period_of("year", int(row.period_key))
+
+
+def _view(row: SopAssessment, latest: dict[tuple[str, str, str], int]) -> AssessmentView:
+    evidence = json.loads(row.evidence_json)
+    return AssessmentView(
+        row.id, row.kind, KINDS[row.kind], row.process_key, evidence.get("name", row.process_key),
+        _period_of_row(row), row.version, row.definition_version, row.status, json.loads(row.content_json),
+        evidence, row.edits, row.drafted_by, row.drafted_at, row.changed_by, row.changed_at, row.signed_by,
+        row.signed_name, row.signed_at, latest.get((row.kind, row.process_key, row.period_key)) == row.version)
+
+
+def _dump(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _new_content(kind: str, evidence: dict[str, Any], now: datetime) -> dict[str, Any]:
+    header: dict[str, Any] = {"unit_kerja": UNIT_KERJA, "tanggal": now.astimezone(WITA).date().isoformat()}
+    if kind == "monitoring":
+        return {**header, "metode": ["data_alur"], "rows": drafts.monitoring_rows(evidence)}
+    return {**header, "rows": drafts.evaluation_rows(evidence), "rekomendasi": None,
+            "rencana_tanggal_revisi": None}
+
+
+def _carried(kind: str, old: dict[str, Any], evidence: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A new version's content: the new figures' rows, with the penilai's answers and texts kept."""
+    content = _new_content(kind, evidence, now)
+    key = "element_id" if kind == "monitoring" else "kriteria_key"
+    kept = {row[key]: row for row in old["rows"]}
+    for row in content["rows"]:
+        before = kept.get(row[key])
+        if before is not None:
+            answer = "penilaian" if kind == "monitoring" else "jawaban"
+            row.update({answer: before[answer], "catatan": before["catatan"], "tindakan": before["tindakan"]})
+    for field in ("unit_kerja", "metode", "rekomendasi", "rencana_tanggal_revisi"):
+        if field in old:
+            content[field] = old[field]
+    return content
+
+
+def _text(value: object, field: str, longest: int = MAX_TEXT) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput("Isian harus berupa teks", field=field)
+    text = value.replace("\r\n", "\n").strip()
+    if len(text) > longest:
+        raise InvalidInput(f"Isian paling banyak {longest} karakter", field=field)
+    if any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise InvalidInput("Isian memuat karakter kendali", field=field)
+    return text
+
+
+def _choice(value: object, choices: dict[str, str], field: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or value not in choices:
+        raise InvalidInput(f"Pilihan tidak sah; pilih salah satu: {', '.join(choices.values())}", field=field)
+    return value
+
+
+def _day(value: object, field: str) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise InvalidInput("Tanggal tidak sah (TTTT-BB-HH)", field=field) from None
+
+
+def _apply(kind: str, content: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Check ``values`` whole, then set them on ``content``; return what changed (field -> new value).
+
+    :raises InvalidInput: (nothing is set)
+    """
+    new: dict[str, Any] = {}
+    unknown = set(values) - {"unit_kerja", "tanggal", "metode", "rows", "rekomendasi", "rencana_tanggal_revisi"}
+    if kind == "monitoring":
+        unknown |= set(values) & {"rekomendasi", "rencana_tanggal_revisi"}
+    else:
+        unknown |= set(values) & {"metode"}
+    if unknown:
+        raise InvalidInput(f"Isian tidak dikenal: {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    if "unit_kerja" in values:
+        new["unit_kerja"] = _text(values["unit_kerja"], "unit_kerja", MAX_UNIT)
+        if not new["unit_kerja"]:
+            raise InvalidInput("Unit kerja wajib diisi", field="unit_kerja")
+    if "tanggal" in values:
+        new["tanggal"] = _day(values["tanggal"], "tanggal")
+        if new["tanggal"] is None:
+            raise InvalidInput("Tanggal wajib diisi", field="tanggal")
+    if "metode" in values:
+        methods = values["metode"]
+        if not isinstance(methods, list) or any(m not in drafts.METODE for m in methods):
+            raise InvalidInput("Metode monitoring tidak dikenal", field="metode")
+        new["metode"] = [m for m in drafts.METODE if m in methods]
+    if "rekomendasi" in values:
+        new["rekomendasi"] = _choice(values["rekomendasi"], drafts.REKOMENDASI, "rekomendasi")
+    if "rencana_tanggal_revisi" in values:
+        new["rencana_tanggal_revisi"] = _day(values["rencana_tanggal_revisi"], "rencana_tanggal_revisi")
+    rows = _rows(kind, content["rows"], values.get("rows"))
+    changed = {key: value for key, value in new.items() if content.get(key) != value}
+    if rows != content["rows"]:
+        changed["rows"] = {str(i): {k: v for k, v in row.items() if content["rows"][i].get(k) != v}
+                           for i, row in enumerate(rows) if row != content["rows"][i]}
+    content.update(new)
+    content["rows"] = rows
+    return changed
+
+
+def _rows(kind: str, rows: list[dict[str, Any]], given: object) -> list[dict[str, Any]]:
+    if given is None:
+        return rows
+    if not isinstance(given, list) or len(given) != len(rows):
+        raise InvalidInput(f"Formulir ini memiliki {len(rows)} baris", field="rows")
+    answer, choices = ("penilaian", drafts.PENILAIAN) if kind == "monitoring" else ("jawaban", drafts.JAWABAN)
+    result = []
+    for index, (row, change) in enumerate(zip(rows, given, strict=True)):
+        if not isinstance(change, dict) or set(change) - {answer, "catatan", "tindakan"}:
+            raise InvalidInput(f"Baris {index + 1}: isian tidak dikenal", field=f"rows.{index}")
+        updated = dict(row)
+        if answer in change:
+            updated[answer] = _choice(change[answer], choices, f"{answer}_{index}")
+        for field in ("catatan", "tindakan"):
+            if field in change:
+                updated[field] = _text(change[field], f"{field}_{index}")
+        result.append(updated)
+    return result
+
+
+def _require_complete(kind: str, content: dict[str, Any]) -> None:
+    """:raises InvalidInput: the first thing a signed form must have and this one lacks"""
+    answer = "penilaian" if kind == "monitoring" else "jawaban"
+    for index, row in enumerate(content["rows"]):
+        if row[answer] is None:
+            what = "Penilaian" if kind == "monitoring" else "Ya/Tidak"
+            raise InvalidInput(f"Baris {index + 1} ({row.get('prosedur') or row.get('kriteria')}): {what} belum diisi",
+                               field=f"{answer}_{index}")
+        bad = row[answer] in ("tidak_baik", "tidak")
+        if bad and not row["tindakan"]:
+            raise InvalidInput(f"Baris {index + 1}: tindakan yang harus diambil wajib diisi untuk penilaian "
+                               "yang tidak baik", field=f"tindakan_{index}")
+    if kind == "monitoring" and not content.get("metode"):
+        raise InvalidInput("Pilih paling sedikit satu metode monitoring", field="metode")
+    if kind == "evaluasi" and not content.get("rekomendasi"):
+        raise InvalidInput("Rekomendasi (tetap, revisi sebagian, revisi menyeluruh) wajib dipilih",
+                           field="rekomendasi")
