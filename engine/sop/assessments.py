@@ -144,7 +144,8 @@ class SopAssessments:
                                 drafted_by=actor, drafted_at=now, changed_by=actor, changed_at=now)
             session.add(row)
             session.flush()
-            work.record(ASSESSMENT_CHAIN, f"sop_{kind}_drafted", actor=actor, at=now, payload={
+            event = "sop_monitoring_drafted" if kind == "monitoring" else "sop_evaluasi_drafted"
+            work.record(ASSESSMENT_CHAIN, event, actor=actor, at=now, payload={
                 "assessment_id": row.id, "process_key": process_key, "period": period.key, "version": 1,
                 "content": content, "evidence": evidence})
             return _view(row, {(kind, process_key, period.key): 1})
@@ -168,7 +169,8 @@ class SopAssessments:
                 return _view(row, self._latest_versions(work.session, row))
             now = self._clock()
             row.content_json, row.edits, row.changed_by, row.changed_at = _dump(content), row.edits + 1, actor, now
-            work.record(ASSESSMENT_CHAIN, f"sop_{row.kind}_edited", actor=actor, at=now, payload={
+            event = "sop_monitoring_edited" if row.kind == "monitoring" else "sop_evaluasi_edited"
+            work.record(ASSESSMENT_CHAIN, event, actor=actor, at=now, payload={
                 "assessment_id": row.id, "process_key": row.process_key, "period": row.period_key,
                 "version": row.version, "changes": changed})
             return _view(row, self._latest_versions(work.session, row))
@@ -194,7 +196,8 @@ class SopAssessments:
             name = session.scalar(select(UserAccount.full_name).where(UserAccount.username == actor)) or actor
             row.status, row.signed_by, row.signed_name, row.signed_at = "signed", actor, name, now
             row.changed_by, row.changed_at, row.edits = actor, now, row.edits + 1
-            work.record(ASSESSMENT_CHAIN, f"sop_{row.kind}_signed", actor=actor, at=now, payload={
+            event = "sop_monitoring_signed" if row.kind == "monitoring" else "sop_evaluasi_signed"
+            work.record(ASSESSMENT_CHAIN, event, actor=actor, at=now, payload={
                 "assessment_id": row.id, "process_key": row.process_key, "period": row.period_key,
                 "version": row.version, "content": json.loads(row.content_json), "signed_name": name})
             return _view(row, self._latest_versions(session, row))
@@ -226,7 +229,8 @@ class SopAssessments:
                                 drafted_by=actor, drafted_at=now, changed_by=actor, changed_at=now)
             session.add(new)
             session.flush()
-            work.record(ASSESSMENT_CHAIN, f"sop_{row.kind}_revised", actor=actor, at=now, payload={
+            event = "sop_monitoring_revised" if row.kind == "monitoring" else "sop_evaluasi_revised"
+            work.record(ASSESSMENT_CHAIN, event, actor=actor, at=now, payload={
                 "assessment_id": new.id, "previous_id": row.id, "process_key": row.process_key,
                 "period": row.period_key, "version": new.version, "content": content, "evidence": evidence})
             return _view(new, {(row.kind, row.process_key, row.period_key): new.version})
