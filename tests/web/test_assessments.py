@@ -1,0 +1,106 @@
+"""The monitoring and evaluation pages (/dasbor/penilaian): the penilai SOP drafts, edits, signs off and
+prints; the Kabid, the Kepala Dinas and auditors read; staff and requesters do not; bad input gets a clear
+message and stores nothing; the pages in English."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from web_helpers import login, logout, text_of
+
+KEY = "sop_gangguan_jaringan"
+DRAFT = {"jenis": "monitoring", "sop": KEY, "tahun": "2026", "semester": "1"}
+
+
+def _edit_form(view, **overrides):
+    answer = "penilaian" if view.kind == "monitoring" else "jawaban"
+    data = {"edits": str(view.edits), "unit_kerja": view.content["unit_kerja"], "tanggal": "2026-11-23"}
+    if view.kind == "monitoring":
+        data["metode"] = ["observasi", "data_alur"]
+    for index, row in enumerate(view.content["rows"]):
+        data[f"{answer}_{index}"] = row[answer] or "baik"
+        data[f"catatan_{index}"] = row["catatan"]
+        data[f"tindakan_{index}"] = row["tindakan"]
+    data.update(overrides)
+    return data
+
+
+def test_penilai_drafts_edits_signs_off_and_prints(alur, client):
+    login(client, "penilai_sop")
+    page = client.get("/dasbor/penilaian")
+    assert page.status_code == 200 and "Susun draf" in page.text
+    made = client.post("/dasbor/penilaian", data=DRAFT)
+    assert made.status_code == 302
+    assessment_id = int(made.headers["Location"].rstrip("/").split("/")[-1])
+    view = alur.assessments.get(assessment_id, frozenset({"penilai_sop"}))
+    shown = text_of(client.get(f"/dasbor/penilaian/{assessment_id}").text)
+    assert "Monitoring Pelaksanaan SOP AP" in shown and "Tidak ada pelaksanaan pada periode ini." in shown
+
+    saved = client.post(f"/dasbor/penilaian/{assessment_id}",
+                        data=_edit_form(view, catatan_0="Belum ada gangguan jaringan dilaporkan lewat Alur."))
+    assert saved.status_code == 302
+    view = alur.assessments.get(assessment_id, frozenset({"penilai_sop"}))
+    assert view.content["rows"][0]["catatan"] == "Belum ada gangguan jaringan dilaporkan lewat Alur."
+    assert view.content["metode"] == ["observasi", "data_alur"] and view.edits == 1
+
+    stale = client.post(f"/dasbor/penilaian/{assessment_id}", data=_edit_form(view, edits="0"))
+    assert stale.status_code == 409 and "diubah orang lain" in text_of(stale.text)
+    bad = client.post(f"/dasbor/penilaian/{assessment_id}", data=_edit_form(view, penilaian_0="lumayan"))
+    assert bad.status_code == 422 and "Pilihan tidak sah" in text_of(bad.text)
+    bad_day = client.post(f"/dasbor/penilaian/{assessment_id}", data=_edit_form(view, tanggal="23/11/2026"))
+    assert bad_day.status_code == 422 and "Tanggal tidak sah" in text_of(bad_day.text)
+    assert alur.assessments.get(assessment_id, frozenset({"penilai_sop"})).edits == 1  # nothing stored
+
+    signed = client.post(f"/dasbor/penilaian/{assessment_id}/sahkan", data={"edits": "1"})
+    assert signed.status_code == 302
+    page = client.get(f"/dasbor/penilaian/{assessment_id}")
+    assert "Disahkan" in page.text and "<textarea" not in page.text and "Buat versi baru" in page.text
+    again = client.post(f"/dasbor/penilaian/{assessment_id}", data=_edit_form(view, edits="2"))
+    assert again.status_code == 409 and "sudah disahkan" in text_of(again.text)
+    printed = client.get(f"/dasbor/penilaian/{assessment_id}/cetak")
+    assert printed.status_code == 200 and "Paraf penilai" in printed.text
+    newer = client.post(f"/dasbor/penilaian/{assessment_id}/versi-baru")
+    assert newer.status_code == 302
+    assert [v.version for v in alur.assessments.list(frozenset({"penilai_sop"}))] == [2, 1]
+    if shutil.which("chromium"):
+        pdf = client.get(f"/dasbor/penilaian/{assessment_id}/cetak.pdf")
+        assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+    duplicate = client.post("/dasbor/penilaian", data=DRAFT)
+    assert duplicate.status_code == 409 and "sudah ada" in text_of(duplicate.text)
+
+
+@pytest.mark.parametrize("data, message", [
+    ({**DRAFT, "tahun": "dua ribu"}, "Angka tidak sah"),
+    ({**DRAFT, "semester": "3"}, "Semester harus 1 atau 2"),
+    ({**DRAFT, "jenis": "harian"}, "Jenis formulir tidak dikenal"),
+    ({**DRAFT, "tahun": "2030"}, "belum dimulai"),
+])
+def test_a_bad_draft_request_is_refused_with_a_message(alur, client, data, message):
+    login(client, "penilai_sop")
+    refused = client.post("/dasbor/penilaian", data=data)
+    assert refused.status_code == 422 and message in text_of(refused.text)
+    assert alur.assessments.list(frozenset({"penilai_sop"})) == []
+
+
+def test_readers_read_and_staff_do_not(alur, client):
+    view = alur.assessments.draft("monitoring", KEY, 2026, 1, "penilai_sop", frozenset({"penilai_sop"}))
+    path = f"/dasbor/penilaian/{view.assessment_id}"
+    for reader in ("pejabat_administrator_tik", "kepala_dinas", "auditor"):
+        login(client, reader)
+        page = client.get(path)
+        assert page.status_code == 200 and "<textarea" not in page.text, reader
+        assert client.post(path, data=_edit_form(view)).status_code == 403, reader
+        assert "Penanganan Gangguan Jaringan" in client.get("/dasbor/penilaian").text
+        logout(client)
+    login(client, "pengelola_ti")
+    assert client.get(path).status_code == 403
+    assert "Penanganan Gangguan Jaringan" not in client.get("/dasbor/penilaian").text
+    assert client.post("/dasbor/penilaian", data=DRAFT).status_code == 403
+
+
+def test_the_pages_in_english(alur, client):
+    view = alur.assessments.draft("evaluasi", KEY, 2026, None, "penilai_sop", frozenset({"penilai_sop"}))
+    login(client, "penilai_sop")
+    page = text_of(client.get(f"/dasbor/penilaian/{view.assessment_id}?lang=en").text)
+    assert "Evaluation of SOP implementation" in page and "Does the SOP drive better performance?" in page
