@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from engine import (ASSESSMENT_KINDS, JAWABAN, METODE, PENILAIAN, REKOMENDASI, WITA, AssessmentView, Conflict,
-                    InvalidInput, may_assess_sops)
+                    InvalidInput, may_assess_sops, may_model)
 from web.auth import requires
 from web.current import current_alur
 from web.errors import status_of
@@ -109,6 +109,20 @@ def new_version(assessment_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("assessments.show", assessment_id=view.assessment_id))
 
 
+@bp.post("/<int:assessment_id>/revisi")
+@login_required
+def link_revision(assessment_id: int) -> Response | tuple[str, int]:
+    """Link a signed form to the model version its findings led to (penilai SOP, process owners)."""
+    alur, roles = current_alur(), frozenset(current_user.roles)
+    try:
+        alur.assessments.link_revision(assessment_id, _number(request.form.get("versi"), "versi"),
+                                       current_user.username, roles)
+    except (InvalidInput, Conflict) as exc:
+        return _form_page(alur.assessments.get(assessment_id, roles), error=exc.message), status_of(exc)
+    flash(gettext("Revisi SOP ditautkan; Tanggal Revisi pada dokumen SOP mengikutinya."), "success")
+    return redirect(url_for("assessments.show", assessment_id=assessment_id))
+
+
 @bp.get("/<int:assessment_id>/cetak")
 @login_required
 def print_html(assessment_id: int) -> str:
@@ -130,14 +144,17 @@ def _index_page(error: str | None, form: Any) -> str:
     alur, roles = current_alur(), frozenset(current_user.roles)
     today = alur.clock().astimezone(WITA).date()
     sops = [(d.process_key, d.name) for _, d in alur.figures.latest()] if may_assess_sops(roles) else []
-    return render_template("assessments/index.html", forms=alur.assessments.list(roles), sops=sops, error=error,
+    return render_template("assessments/index.html", forms=alur.assessments.list_forms(roles), sops=sops, error=error,
                            form=form, kinds=ASSESSMENT_KINDS, may_assess=may_assess_sops(roles), today=today,
                            words=WORDS)
 
 
 def _form_page(view: AssessmentView, error: str | None) -> str:
-    editable = view.status == "draft" and may_assess_sops(current_user.roles)
-    return render_template("assessments/form.html", view=view, error=error, editable=editable,
+    roles = frozenset(current_user.roles)
+    editable = view.status == "draft" and may_assess_sops(roles)
+    may_link = view.signed and (may_assess_sops(roles) or may_model(roles))
+    revisions = current_alur().assessments.revisions(view.assessment_id, roles) if may_link else []
+    return render_template("assessments/form.html", view=view, error=error, editable=editable, revisions=revisions,
                            may_assess=may_assess_sops(current_user.roles), penilaian=PENILAIAN, jawaban=JAWABAN,
                            metode=METODE, rekomendasi=REKOMENDASI, words=WORDS)
 

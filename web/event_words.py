@@ -95,6 +95,8 @@ EVENT_LABELS: dict[str, LazyString] = {
     "sop_evaluasi_edited": lazy_gettext("Formulir evaluasi penerapan SOP diubah"),
     "sop_evaluasi_signed": lazy_gettext("Formulir evaluasi penerapan SOP disahkan penilai"),
     "sop_evaluasi_revised": lazy_gettext("Versi baru formulir evaluasi penerapan SOP dibuat"),
+    "sop_monitoring_linked": lazy_gettext("Temuan monitoring SOP ditautkan ke revisi SOP"),
+    "sop_evaluasi_linked": lazy_gettext("Temuan evaluasi SOP ditautkan ke revisi SOP"),
     "server_registered": lazy_gettext("Server didaftarkan di aset register"),
     "server_changed": lazy_gettext("Data server di aset register diubah"),
     "server_job_reported": lazy_gettext("Back-up/restore server dilaporkan"),

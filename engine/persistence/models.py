@@ -705,3 +705,4 @@ class SopAssessment(Base):
     signed_by: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
     signed_name: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
     signed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    revision_version: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)  # the model version it led to

@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Set
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from engine.permissions import Permissions, may_assess_sops
+from engine.permissions import Permissions, may_assess_sops, may_model
 from engine.persistence.db import read_only_session
 from engine.persistence.models import ProcessDefinition, SopAssessment, UserAccount
 from engine.reading.dashboard import task_roles
@@ -27,14 +27,14 @@ from engine.reading.periods import Period, period_of
 from engine.reading.sop_figures import SopFiguresReader
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.sop import assessment_drafts as drafts
+from engine.sop.assessment_input import apply_values, require_complete
+from engine.sop.identity import follow_revision
 from engine.worktime.clock import Clock, utcnow
 from engine.worktime.work_calendar import WITA
 
 ASSESSMENT_CHAIN = "sop:assessment"
 KINDS = {"monitoring": "Monitoring Pelaksanaan SOP AP", "evaluasi": "Evaluasi Penerapan SOP AP"}
 UNIT_KERJA = "Bidang Teknologi Informasi dan Komunikasi, Dinas Komunikasi dan Informatika Provinsi Kalimantan Timur"
-MAX_TEXT = 2000
-MAX_UNIT = 300
 
 
 class AssessmentNotFound(NotFound):
@@ -63,10 +63,18 @@ class AssessmentView:
     signed_name: str | None
     signed_at: datetime | None
     latest: bool  # no later version of the same SOP and period
+    revision_version: int | None = None  # the model version its findings led to
 
     @property
     def signed(self) -> bool:
         return self.status == "signed"
+
+
+@dataclass(frozen=True)
+class RevisionChoice:
+    version: int
+    deployed_at: datetime
+    change_note: str
 
 
 def period_for(kind: str, year: int, semester: int | None) -> Period:
@@ -92,7 +100,7 @@ class SopAssessments:
         found = self._figures.latest([process_key])
         return bool(found) and (self._may.oversees_sop(task_roles(found[0][1]), roles) or may_assess_sops(roles))
 
-    def list(self, roles: Set[str], process_key: str | None = None) -> list[AssessmentView]:
+    def list_forms(self, roles: Set[str], process_key: str | None = None) -> list[AssessmentView]:
         """Every version of every form of the SOPs the reader oversees, newest period first."""
         query = select(SopAssessment).order_by(SopAssessment.period_key.desc(), SopAssessment.process_key,
                                                SopAssessment.kind, SopAssessment.version.desc())
@@ -164,7 +172,7 @@ class SopAssessments:
             row = _row(work.session, assessment_id)
             _require_draft(row, edits_seen)
             content = json.loads(row.content_json)
-            changed = _apply(row.kind, content, values)
+            changed = apply_values(row.kind, content, values)
             if not changed:
                 return _view(row, self._latest_versions(work.session, row))
             now = self._clock()
@@ -192,7 +200,7 @@ class SopAssessments:
             if period.end > now:
                 raise InvalidInput(f"Periode {period.key} belum berakhir; formulir dapat disahkan setelahnya",
                                    field="periode")
-            _require_complete(row.kind, json.loads(row.content_json))
+            require_complete(row.kind, json.loads(row.content_json))
             name = session.scalar(select(UserAccount.full_name).where(UserAccount.username == actor)) or actor
             row.status, row.signed_by, row.signed_name, row.signed_at = "signed", actor, name, now
             row.changed_by, row.changed_at, row.edits = actor, now, row.edits + 1
@@ -234,6 +242,50 @@ class SopAssessments:
                 "assessment_id": new.id, "previous_id": row.id, "process_key": row.process_key,
                 "period": row.period_key, "version": new.version, "content": content, "evidence": evidence})
             return _view(new, {(row.kind, row.process_key, row.period_key): new.version})
+
+    def revisions(self, assessment_id: int, roles: Set[str]) -> list[RevisionChoice]:
+        """The model versions deployed after the one the form was drafted against (what it may have led to).
+
+        :raises AssessmentNotFound:  :raises PermissionDenied: see ``get``"""
+        view = self.get(assessment_id, roles)
+        with read_only_session(self._sessions) as session:
+            rows = session.execute(select(ProcessDefinition.version, ProcessDefinition.deployed_at,
+                                          ProcessDefinition.change_note).where(
+                ProcessDefinition.process_key == view.process_key,
+                ProcessDefinition.version > view.definition_version).order_by(ProcessDefinition.version)).all()
+        return [RevisionChoice(version, deployed_at, note or "") for version, deployed_at, note in rows]
+
+    def link_revision(self, assessment_id: int, version: int, actor: str, roles: Set[str]) -> AssessmentView:
+        """Record that the signed form's findings led to model ``version``; the SOP's Tanggal Revisi becomes
+        that version's deploy day (WITA). The penilai SOP or a process owner links.
+
+        :raises PermissionDenied:  :raises AssessmentNotFound:
+        :raises Conflict: the form is not signed off yet
+        :raises InvalidInput: no such version of the SOP, or not newer than the one the form assessed
+        """
+        if not (may_assess_sops(roles) or may_model(roles)):
+            raise PermissionDenied("Hanya penilai SOP atau pemilik proses yang menautkan revisi SOP")
+        with UnitOfWork.begin(self._sessions) as work:
+            session = work.session
+            row = _row(session, assessment_id)
+            if row.status != "signed":
+                raise Conflict("Tautkan revisi setelah formulir disahkan", assessment_id=assessment_id)
+            deployed = session.scalar(select(ProcessDefinition.deployed_at).where(
+                ProcessDefinition.process_key == row.process_key, ProcessDefinition.version == version))
+            if deployed is None or version <= row.definition_version:
+                raise InvalidInput(f"Versi {version} bukan revisi SOP ini setelah versi {row.definition_version}",
+                                   field="versi")
+            if row.revision_version == version:
+                return _view(row, self._latest_versions(session, row))
+            now = self._clock()
+            row.revision_version, row.changed_by, row.changed_at = version, actor, now
+            event = "sop_monitoring_linked" if row.kind == "monitoring" else "sop_evaluasi_linked"
+            work.record(ASSESSMENT_CHAIN, event, actor=actor, at=now, payload={
+                "assessment_id": row.id, "process_key": row.process_key, "period": row.period_key,
+                "version": row.version, "revision_version": version})
+            follow_revision(work, row.process_key, deployed.astimezone(WITA).date(), actor, now,
+                            {"assessment_id": row.id, "revision_version": version})
+            return _view(row, self._latest_versions(session, row))
 
     # -- helpers -------------------------------------------------------------------------------------
 
@@ -289,7 +341,8 @@ def _view(row: SopAssessment, latest: dict[tuple[str, str, str], int]) -> Assess
         row.id, row.kind, KINDS[row.kind], row.process_key, evidence.get("name", row.process_key),
         _period_of_row(row), row.version, row.definition_version, row.status, json.loads(row.content_json),
         evidence, row.edits, row.drafted_by, row.drafted_at, row.changed_by, row.changed_at, row.signed_by,
-        row.signed_name, row.signed_at, latest.get((row.kind, row.process_key, row.period_key)) == row.version)
+        row.signed_name, row.signed_at, latest.get((row.kind, row.process_key, row.period_key)) == row.version,
+        row.revision_version)
 
 
 def _dump(value: dict[str, Any]) -> str:
@@ -318,110 +371,3 @@ def _carried(kind: str, old: dict[str, Any], evidence: dict[str, Any], now: date
         if field in old:
             content[field] = old[field]
     return content
-
-
-def _text(value: object, field: str, longest: int = MAX_TEXT) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput("Isian harus berupa teks", field=field)
-    text = value.replace("\r\n", "\n").strip()
-    if len(text) > longest:
-        raise InvalidInput(f"Isian paling banyak {longest} karakter", field=field)
-    if any(ord(c) < 32 and c not in "\n\t" for c in text):
-        raise InvalidInput("Isian memuat karakter kendali", field=field)
-    return text
-
-
-def _choice(value: object, choices: dict[str, str], field: str) -> str | None:
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str) or value not in choices:
-        raise InvalidInput(f"Pilihan tidak sah; pilih salah satu: {', '.join(choices.values())}", field=field)
-    return value
-
-
-def _day(value: object, field: str) -> str | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise InvalidInput("Tanggal tidak sah (TTTT-BB-HH)", field=field) from None
-
-
-def _apply(kind: str, content: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """Check ``values`` whole, then set them on ``content``; return what changed (field -> new value).
-
-    :raises InvalidInput: (nothing is set)
-    """
-    new: dict[str, Any] = {}
-    unknown = set(values) - {"unit_kerja", "tanggal", "metode", "rows", "rekomendasi", "rencana_tanggal_revisi"}
-    if kind == "monitoring":
-        unknown |= set(values) & {"rekomendasi", "rencana_tanggal_revisi"}
-    else:
-        unknown |= set(values) & {"metode"}
-    if unknown:
-        raise InvalidInput(f"Isian tidak dikenal: {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
-    if "unit_kerja" in values:
-        new["unit_kerja"] = _text(values["unit_kerja"], "unit_kerja", MAX_UNIT)
-        if not new["unit_kerja"]:
-            raise InvalidInput("Unit kerja wajib diisi", field="unit_kerja")
-    if "tanggal" in values:
-        new["tanggal"] = _day(values["tanggal"], "tanggal")
-        if new["tanggal"] is None:
-            raise InvalidInput("Tanggal wajib diisi", field="tanggal")
-    if "metode" in values:
-        methods = values["metode"]
-        if not isinstance(methods, list) or any(m not in drafts.METODE for m in methods):
-            raise InvalidInput("Metode monitoring tidak dikenal", field="metode")
-        new["metode"] = [m for m in drafts.METODE if m in methods]
-    if "rekomendasi" in values:
-        new["rekomendasi"] = _choice(values["rekomendasi"], drafts.REKOMENDASI, "rekomendasi")
-    if "rencana_tanggal_revisi" in values:
-        new["rencana_tanggal_revisi"] = _day(values["rencana_tanggal_revisi"], "rencana_tanggal_revisi")
-    rows = _rows(kind, content["rows"], values.get("rows"))
-    changed = {key: value for key, value in new.items() if content.get(key) != value}
-    if rows != content["rows"]:
-        changed["rows"] = {str(i): {k: v for k, v in row.items() if content["rows"][i].get(k) != v}
-                           for i, row in enumerate(rows) if row != content["rows"][i]}
-    content.update(new)
-    content["rows"] = rows
-    return changed
-
-
-def _rows(kind: str, rows: list[dict[str, Any]], given: object) -> list[dict[str, Any]]:
-    if given is None:
-        return rows
-    if not isinstance(given, list) or len(given) != len(rows):
-        raise InvalidInput(f"Formulir ini memiliki {len(rows)} baris", field="rows")
-    answer, choices = ("penilaian", drafts.PENILAIAN) if kind == "monitoring" else ("jawaban", drafts.JAWABAN)
-    result = []
-    for index, (row, change) in enumerate(zip(rows, given, strict=True)):
-        if not isinstance(change, dict) or set(change) - {answer, "catatan", "tindakan"}:
-            raise InvalidInput(f"Baris {index + 1}: isian tidak dikenal", field=f"rows.{index}")
-        updated = dict(row)
-        if answer in change:
-            updated[answer] = _choice(change[answer], choices, f"{answer}_{index}")
-        for field in ("catatan", "tindakan"):
-            if field in change:
-                updated[field] = _text(change[field], f"{field}_{index}")
-        result.append(updated)
-    return result
-
-
-def _require_complete(kind: str, content: dict[str, Any]) -> None:
-    """:raises InvalidInput: the first thing a signed form must have and this one lacks"""
-    answer = "penilaian" if kind == "monitoring" else "jawaban"
-    for index, row in enumerate(content["rows"]):
-        if row[answer] is None:
-            what = "Penilaian" if kind == "monitoring" else "Ya/Tidak"
-            raise InvalidInput(f"Baris {index + 1} ({row.get('prosedur') or row.get('kriteria')}): {what} belum diisi",
-                               field=f"{answer}_{index}")
-        bad = row[answer] in ("tidak_baik", "tidak")
-        if bad and not row["tindakan"]:
-            raise InvalidInput(f"Baris {index + 1}: tindakan yang harus diambil wajib diisi untuk penilaian "
-                               "yang tidak baik", field=f"tindakan_{index}")
-    if kind == "monitoring" and not content.get("metode"):
-        raise InvalidInput("Pilih paling sedikit satu metode monitoring", field="metode")
-    if kind == "evaluasi" and not content.get("rekomendasi"):
-        raise InvalidInput("Rekomendasi (tetap, revisi sebagian, revisi menyeluruh) wajib dipilih",
-                           field="rekomendasi")

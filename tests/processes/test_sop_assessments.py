@@ -7,7 +7,7 @@ import json
 
 import pytest
 from pdf_checks import dark_share, pdf_pages, require
-from process_helpers import PASSWORD, Case, deploy, wita
+from process_helpers import PASSWORD, ROOT, Case, deploy, wita
 from sqlalchemy import func, select
 from test_sop_gangguan_jaringan import KEY, STEPS, checks, intake
 
@@ -130,8 +130,8 @@ def test_monitoring_drafted_edited_and_signed_off(semester, clock):
 
     # who reads: supervisors of the SOP's steps, the Kepala Dinas, auditors; not a staff member
     for roles in ({"pejabat_administrator_tik"}, {"kepala_dinas"}, {"auditor"}):
-        assert [v.version for v in alur.assessments.list(frozenset(roles))] == [2, 1]
-    assert alur.assessments.list(frozenset({"pengguna_jaringan"})) == []
+        assert [v.version for v in alur.assessments.list_forms(frozenset(roles))] == [2, 1]
+    assert alur.assessments.list_forms(frozenset({"pengguna_jaringan"})) == []
     with pytest.raises(PermissionDenied):
         alur.assessments.get(form.assessment_id, frozenset({"pengelola_ti"}))
 
@@ -251,3 +251,32 @@ def test_bad_input_is_refused_and_nothing_is_stored(semester):
     with pytest.raises(InvalidInput, match="Penilaian belum diisi"):
         alur.assessments.sign_off(form.assessment_id, 2, "penilai", PENILAI)
     assert [kind for kind, _, _ in events(alur)] == ["sop_monitoring_drafted"] + ["sop_monitoring_edited"] * 2
+
+
+def test_a_finding_linked_to_the_revision_it_led_to_moves_tanggal_revisi(semester, clock):
+    alur = semester
+    form = alur.assessments.draft("monitoring", KEY, 2026, 1, "penilai", PENILAI)
+    with pytest.raises(Conflict, match="setelah formulir disahkan"):
+        alur.assessments.link_revision(form.assessment_id, 2, "penilai", PENILAI)
+    form = alur.assessments.sign_off(form.assessment_id, 0, "penilai", PENILAI)
+    assert alur.assessments.revisions(form.assessment_id, PENILAI) == []
+    with pytest.raises(InvalidInput, match="bukan revisi"):
+        alur.assessments.link_revision(form.assessment_id, 1, "penilai", PENILAI)
+    clock.now = wita(2026, 7, 14, 10, 0)
+    xml = (ROOT / "processes" / f"{KEY}.bpmn").read_text()
+    alur.deployer.deploy_bytes(xml.replace("Memonitor jaringan pada sistem monitoring",
+                                           "Memonitor jaringan pada sistem monitoring (NMS)").encode(),
+                               f"{KEY}.bpmn", "pemilik_proses")  # deployed without a revision note
+    assert alur.sop_identities.form_values(KEY)["tanggal_revisi"] == ""
+    [choice] = alur.assessments.revisions(form.assessment_id, PENILAI)
+    assert choice.version == 2
+    with pytest.raises(PermissionDenied):
+        alur.assessments.link_revision(form.assessment_id, 2, "kabid", frozenset({"pejabat_administrator_tik"}))
+    clock.advance(days=1)
+    linked = alur.assessments.link_revision(form.assessment_id, 2, "pemilik_proses", frozenset({"pemilik_proses"}))
+    assert linked.revision_version == 2 and linked.status == "signed"
+    assert alur.sop_identities.form_values(KEY)["tanggal_revisi"] == "2026-07-14"  # the deploy day
+    header = {f.key: f.value for f in alur.sop_documents.document(KEY, 2).header}
+    assert header["tanggal_revisi"] == "14 Juli 2026"  # the SOP document prints it
+    assert events(alur)[-1][0] == "sop_monitoring_linked"
+    assert "revisi SOP versi 2" in alur.assessment_prints.html(linked)

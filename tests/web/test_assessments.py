@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from web_helpers import login, logout, text_of
+from web_helpers import ROOT, login, logout, text_of
 
 KEY = "sop_gangguan_jaringan"
 DRAFT = {"jenis": "monitoring", "sop": KEY, "tahun": "2026", "semester": "1"}
@@ -61,7 +61,7 @@ def test_penilai_drafts_edits_signs_off_and_prints(alur, client):
     assert printed.status_code == 200 and "Paraf penilai" in printed.text
     newer = client.post(f"/dasbor/penilaian/{assessment_id}/versi-baru")
     assert newer.status_code == 302
-    assert [v.version for v in alur.assessments.list(frozenset({"penilai_sop"}))] == [2, 1]
+    assert [v.version for v in alur.assessments.list_forms(frozenset({"penilai_sop"}))] == [2, 1]
     if shutil.which("chromium"):
         pdf = client.get(f"/dasbor/penilaian/{assessment_id}/cetak.pdf")
         assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
@@ -80,7 +80,7 @@ def test_a_bad_draft_request_is_refused_with_a_message(alur, client, data, messa
     login(client, "penilai_sop")
     refused = client.post("/dasbor/penilaian", data=data)
     assert refused.status_code == 422 and message in text_of(refused.text)
-    assert alur.assessments.list(frozenset({"penilai_sop"})) == []
+    assert alur.assessments.list_forms(frozenset({"penilai_sop"})) == []
 
 
 def test_readers_read_and_staff_do_not(alur, client):
@@ -104,3 +104,27 @@ def test_the_pages_in_english(alur, client):
     login(client, "penilai_sop")
     page = text_of(client.get(f"/dasbor/penilaian/{view.assessment_id}?lang=en").text)
     assert "Evaluation of SOP implementation" in page and "Does the SOP drive better performance?" in page
+
+
+def test_a_process_owner_links_the_revision_a_signed_form_led_to(alur, client):
+    penilai = frozenset({"penilai_sop"})
+    view = alur.assessments.draft("monitoring", KEY, 2026, 1, "penilai_sop", penilai)
+    alur.assessments.edit(view.assessment_id, 0, {"rows": [{"penilaian": "baik"} for _ in view.content["rows"]]},
+                          "penilai_sop", penilai)
+    view = alur.assessments.sign_off(view.assessment_id, 1, "penilai_sop", penilai)
+    path = f"/dasbor/penilaian/{view.assessment_id}"
+    xml = (ROOT / "processes" / f"{KEY}.bpmn").read_text()
+    alur.deployer.deploy_bytes(xml.replace("Memonitor jaringan pada sistem monitoring",
+                                           "Memonitor jaringan pada sistem monitoring (NMS)").encode(),
+                               f"{KEY}.bpmn", "pemilik_proses")
+    login(client, "pemilik_proses")
+    assert "Tautkan ke revisi SOP" in client.get(path).text
+    refused = client.post(f"{path}/revisi", data={"versi": "1"})
+    assert refused.status_code == 422 and "bukan revisi" in text_of(refused.text)
+    assert client.post(f"{path}/revisi", data={"versi": "2"}).status_code == 302
+    assert "ditindaklanjuti dengan revisi SOP versi 2" in text_of(client.get(path).text)
+    assert alur.sop_identities.form_values(KEY)["tanggal_revisi"] == "2026-11-23"
+    logout(client)
+    login(client, "auditor")
+    assert "Tautkan ke revisi SOP" not in client.get(path).text
+    assert client.post(f"{path}/revisi", data={"versi": "2"}).status_code == 403

@@ -33,6 +33,7 @@ def upgrade() -> None:
     sa.Column('signed_by', sa.String(length=100), nullable=True),
     sa.Column('signed_name', sa.String(length=200), nullable=True),
     sa.Column('signed_at', engine.persistence.models.UTCDateTime(), nullable=True),
+    sa.Column('revision_version', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('kind', 'process_key', 'period_key', 'version', name='uq_sop_assessment_version')
     )
