@@ -128,3 +128,13 @@ def test_a_process_owner_links_the_revision_a_signed_form_led_to(alur, client):
     login(client, "auditor")
     assert "Tautkan ke revisi SOP" not in client.get(path).text
     assert client.post(f"{path}/revisi", data={"versi": "2"}).status_code == 403
+
+
+def test_every_fixed_word_of_the_forms_has_its_translation_key():
+    from engine import ASSESSMENT_KINDS, CRITERIA, JAWABAN, METODE, PENILAIAN, REKOMENDASI
+    from web.assessments import WORDS
+
+    keys = {*PENILAIAN, *JAWABAN, *METODE, *REKOMENDASI, *ASSESSMENT_KINDS, *(key for key, _ in CRITERIA)}
+    assert keys == set(WORDS)
+    with_words = {**PENILAIAN, **JAWABAN, **METODE, **REKOMENDASI, **dict(CRITERIA)}
+    assert all(str(WORDS[key]) == text for key, text in with_words.items())  # the same Indonesian text
