@@ -144,9 +144,10 @@ def _index_page(error: str | None, form: Any) -> str:
     alur, roles = current_alur(), frozenset(current_user.roles)
     today = alur.clock().astimezone(WITA).date()
     sops = [(d.process_key, d.name) for _, d in alur.figures.latest()] if may_assess_sops(roles) else []
-    return render_template("assessments/index.html", forms=alur.assessments.list_forms(roles), sops=sops, error=error,
-                           form=form, kinds=ASSESSMENT_KINDS, may_assess=may_assess_sops(roles), today=today,
-                           words=WORDS)
+    only = request.args.get("sop") or None
+    return render_template("assessments/index.html", forms=alur.assessments.list_forms(roles, only), sops=sops,
+                           error=error, form=form, kinds=ASSESSMENT_KINDS, may_assess=may_assess_sops(roles),
+                           today=today, words=WORDS)
 
 
 def _form_page(view: AssessmentView, error: str | None) -> str:

@@ -138,3 +138,13 @@ def test_every_fixed_word_of_the_forms_has_its_translation_key():
     assert keys == set(WORDS)
     with_words = {**PENILAIAN, **JAWABAN, **METODE, **REKOMENDASI, **dict(CRITERIA)}
     assert all(str(WORDS[key]) == text for key, text in with_words.items())  # the same Indonesian text
+
+
+def test_the_dashboard_of_an_sop_leads_to_its_forms_only(alur, client):
+    penilai = frozenset({"penilai_sop"})
+    alur.assessments.draft("monitoring", KEY, 2026, 1, "penilai_sop", penilai)
+    alur.assessments.draft("monitoring", "sop_pengelolaan_data", 2026, 1, "penilai_sop", penilai)
+    login(client, "kepala_dinas")
+    assert f"/dasbor/penilaian?sop={KEY}" in client.get(f"/dasbor/sop/{KEY}").text
+    page = text_of(client.get(f"/dasbor/penilaian?sop={KEY}").text)
+    assert "Penanganan Gangguan Jaringan" in page and "Pengelolaan Data" not in page
