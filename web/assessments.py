@@ -10,7 +10,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine import (ASSESSMENT_KINDS, JAWABAN, METODE, PENILAIAN, REKOMENDASI, WITA, AssessmentView, Conflict,
+from engine import (JAWABAN, METODE, PENILAIAN, REKOMENDASI, WITA, AssessmentView, Conflict,
                     InvalidInput, may_assess_sops, may_model)
 from web.auth import requires
 from web.current import current_alur
@@ -146,7 +146,7 @@ def _index_page(error: str | None, form: Any) -> str:
     sops = [(d.process_key, d.name) for _, d in alur.figures.latest()] if may_assess_sops(roles) else []
     only = request.args.get("sop") or None
     return render_template("assessments/index.html", forms=alur.assessments.list_forms(roles, only), sops=sops,
-                           error=error, form=form, kinds=ASSESSMENT_KINDS, may_assess=may_assess_sops(roles),
+                           error=error, form=form, may_assess=may_assess_sops(roles),
                            today=today, words=WORDS)
 
 
