@@ -76,6 +76,7 @@ from engine.modeling.upload import UploadRefused, read_uploaded_model
 from engine.permissions import (
     is_admin,
     is_read_only,
+    may_assess_sops,
     may_audit,
     may_handle_incidents,
     may_print_sop_pdf,
@@ -106,6 +107,8 @@ from engine.registers.server_assets import STATUSES as SERVER_STATUSES, TEXT_FIE
 from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN
 from engine.reading.search_statements import COUNT_CAP, SAVED_COUNT_CAP
 from engine.reading.dashboard import DashboardSop
+from engine.sop.assessment_drafts import CRITERIA, JAWABAN, METODE, PENILAIAN, REKOMENDASI
+from engine.sop.assessments import KINDS as ASSESSMENT_KINDS, AssessmentView
 from engine.reading.periods import Period, period_of
 from engine.reading.sop_figures import (CaseCounts, FlowFigures, PerformerFigures, SopFigures, SopSummary, StepFigures,
                                        TrendPoint)
@@ -124,6 +127,8 @@ from engine.worktime.moment_text import MOMENT_PATTERNS
 __all__ = [
     "CaseCounts", "DashboardSop", "FlowFigures", "PerformerFigures", "Period", "SopFigures", "SopSummary",
     "StepFigures", "TrendPoint", "period_of",
+    "AssessmentView", "ASSESSMENT_KINDS", "CRITERIA", "JAWABAN", "METODE", "PENILAIAN", "REKOMENDASI",
+    "may_assess_sops",
     "Alur", "open_alur", "Settings", "settings_from_env", "PROJECT_ROOT", "upgrade_schema",
     "build_worker", "start_embedded_worker", "utcnow", "WITA", "MOMENT_PATTERNS",
     "EngineError", "CaseHidden", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "InvalidSearch",

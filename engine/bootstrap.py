@@ -48,6 +48,8 @@ from engine.reading.process_mining import ProcessLogs
 from engine.reading.queries import Queries
 from engine.reading.dashboard import Dashboard
 from engine.reading.sop_figures import SopFiguresReader
+from engine.sop.assessment_print import AssessmentPrints
+from engine.sop.assessments import SopAssessments
 from engine.reading.versions import Versions
 from engine.registers.dc_access import DcAccessRegister
 from engine.registers.server_assets import ServerAssetRegister
@@ -141,6 +143,8 @@ class Alur:
     process_logs: ProcessLogs  # process-mining exports of an SOP's cases (XES, OCEL 2.0, CSV), pseudonymised
     external_accounts: ExternalAccounts  # accounts of the directory / SSO: provisioning, linking
     sign_in: SignIn  # the login form and SSO: local password, LDAP or OpenID Connect
+    assessments: SopAssessments  # the Monitoring and Evaluasi Penerapan SOP AP forms (penilai SOP)
+    assessment_prints: AssessmentPrints  # those forms as HTML and PDF
 
     def close(self) -> None:
         self.db.dispose()
@@ -220,6 +224,9 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         process_logs=ProcessLogs(sessions, definitions, permissions, clock),
         external_accounts=external_accounts,
         sign_in=SignIn(sessions, settings.identity, users, external_accounts),
+        assessments=SopAssessments(sessions, figures, permissions, clock),
+        assessment_prints=AssessmentPrints(Organisation(logo=settings.sop_logo), chromium=settings.chromium,
+                                           pdf_dir=settings.sop_pdf_dir),
     )
 
 

@@ -90,6 +90,12 @@ def may_print_sop_pdf(roles: Set[str]) -> bool:
     return bool(roles & ({OWNER_ROLE, "penilai_sop"} | AUDIT_ROLES))
 
 
+def may_assess_sops(roles: Set[str]) -> bool:
+    """Draft, edit and sign off the Monitoring and Evaluasi Penerapan SOP AP forms: the penilai SOP
+    (never an auditor, who reads and changes nothing)."""
+    return "penilai_sop" in roles and not is_read_only(roles)
+
+
 def may_handle_incidents(roles: Set[str]) -> bool:
     """The incident list and "Coba lagi": process owners (who fix the model) and Admin Sistem."""
     return bool(roles & {OWNER_ROLE, ADMIN_ROLE})

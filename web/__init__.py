@@ -15,9 +15,9 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import Alur, open_alur, PROJECT_ROOT, settings_from_env
-from web import (account, admin, api, audit, auth, calendar_admin, cases, dashboard, errors, event_words, formatting,
-                 inbox, incidents, input_guard, leave_admin, limits, mandates, notifications, people, process_logs,
-                 processes, registers, tasks)
+from web import (account, admin, api, assessments, audit, auth, calendar_admin, cases, dashboard, errors, event_words,
+                 formatting, inbox, incidents, input_guard, leave_admin, limits, mandates, notifications, people,
+                 process_logs, processes, registers, tasks)
 from web import api_audit, api_mining, api_registers  # noqa: F401  (their routes join the api blueprint)
 from web import health
 from web import metrics, request_log
@@ -88,7 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     people.register(app)
     errors.register(app)
     for module in (auth, account, inbox, tasks, cases, processes, admin, calendar_admin, leave_admin, mandates,
-                   notifications, audit, incidents, registers, dashboard, process_logs):
+                   notifications, audit, incidents, registers, dashboard, process_logs, assessments):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)

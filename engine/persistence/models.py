@@ -702,3 +702,33 @@ class FlowFigure(Base):
     gateway_id: Mapped[str] = mapped_column(String(100))
     flow_id: Mapped[str] = mapped_column(String(100))
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SopAssessment(Base):
+    """One version of a PermenPAN-RB 35/2012 form of an SOP: the Monitoring Pelaksanaan SOP AP of a semester
+    (``kind`` monitoring) or the Evaluasi Penerapan SOP AP of a year (evaluasi). Drafted from the figures
+    (kept in ``evidence_json`` as they were), edited by the penilai SOP while a draft, read-only once signed;
+    a change after that is a new version (``engine.sop.assessments``)."""
+
+    __tablename__ = "sop_assessment"
+    __table_args__ = (UniqueConstraint("kind", "process_key", "period_key", "version",
+                                       name="uq_sop_assessment_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # monitoring, evaluasi
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    period_key: Mapped[str] = mapped_column(String(30))  # 2026-S1, 2026
+    version: Mapped[int] = mapped_column(Integer)  # 1, 2, ... for the same SOP and period
+    definition_version: Mapped[int] = mapped_column(Integer)  # the SOP version the figures were drafted against
+    status: Mapped[str] = mapped_column(String(20))  # draft, signed
+    content_json: Mapped[str] = mapped_column(Text)  # header and rows, as the penilai left them
+    evidence_json: Mapped[str] = mapped_column(Text)  # the figures it was drafted from
+    edits: Mapped[int] = mapped_column(Integer, default=0)  # optimistic lock of the draft
+    drafted_by: Mapped[str] = mapped_column(String(100))
+    drafted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signed_by: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
+    signed_name: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    signed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    revision_version: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)  # the model version it led to

@@ -125,6 +125,19 @@ def advance_revision(work: UnitOfWork, process_key: str, version: int, change_no
                          "version": version, "change_note": change_note})
 
 
+def follow_revision(work: UnitOfWork, process_key: str, day: date, actor: str, at: datetime,
+                    reason: dict[str, object]) -> bool:
+    """Set Tanggal Revisi to ``day`` (a revision a monitoring or evaluation finding led to), in the caller's
+    unit of work, and audit it; False when it already reads so."""
+    row = _row(work.session, process_key, actor, at)
+    if row.tanggal_revisi == day:
+        return False
+    row.tanggal_revisi, row.changed_by, row.changed_at = day, actor, at
+    work.record(SYSTEM_CHAIN, "sop_identity_changed", actor=actor, at=at,
+                payload={"process_key": process_key, "changes": {"tanggal_revisi": day.isoformat()}, **reason})
+    return True
+
+
 def _row(session: Session, process_key: str, actor: str, at: datetime) -> SopIdentity:
     row = session.get(SopIdentity, process_key, with_for_update=True)
     if row is None:

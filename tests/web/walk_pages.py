@@ -15,7 +15,7 @@ NOT_PAGES = {"static", "processes.vendor", "processes.definition_xml", "auth.lan
              "audit.packet", "audit.document", "cases.document", "cases.document_inline", "modeler.download",
              "modeler.draft_xml", "modeler.document_pdf", "registers.servers_csv", "registers.visits_csv",
              "dashboard.index_csv", "dashboard.sop_csv", "dashboard.vendor", "auth.sso", "auth.sso_return",
-             "health.healthz", "health.readyz", "metrics.scrape", "model_forms.outline"}
+             "health.healthz", "health.readyz", "metrics.scrape", "model_forms.outline", "assessments.print_pdf"}
 
 
 @dataclass
@@ -27,6 +27,7 @@ class Walk:
     task_id: str  # the review's second pass of its first step (a loop, with carried values)
     document: str  # a PDF of the review case
     image: str  # a PNG of the network case (its letter, with a long file name)
+    assessment: int = 1  # a drafted Monitoring Pelaksanaan SOP AP of the network SOP
 
     def pages(self, username: str) -> list[tuple[str, str]]:
         """(endpoint, path) of the pages ``username`` opens in the walk."""
@@ -47,7 +48,10 @@ class Walk:
             "pejabat_administrator_tik": [
                 ("mandates.index", "/mandat"), ("cases.show", f"/kasus/{review}"), ("dashboard.index", "/dasbor"),
                 ("dashboard.sop", "/dasbor/sop/sop_gangguan_jaringan"),
-                ("process_logs.export", "/proses/sop_gangguan_jaringan/log")],
+                ("process_logs.export", "/proses/sop_gangguan_jaringan/log"),
+                ("assessments.index", "/dasbor/penilaian"),
+                ("assessments.show", f"/dasbor/penilaian/{self.assessment}"),
+                ("assessments.print_html", f"/dasbor/penilaian/{self.assessment}/cetak")],
             "auditor": [
                 ("audit.log", "/audit"), ("audit.cases", "/audit/kasus"), ("audit.replay", f"/audit/kasus/{review}"),
                 ("audit.case_verification", f"/audit/kasus/{review}/verifikasi"),
@@ -85,7 +89,9 @@ def prepare_walk(alur: Any, clock: Any, base: str) -> Walk:
     [again] = alur.queries.open_tasks(review)
     [first, _] = [t for t in alur.queries.case_tasks(review) if t.data]
     document = first.data["dokumen_daftar_aset_register_server"]
-    return Walk(base, alur, network, review, again.task_id, document, image)
+    assessment = alur.assessments.draft("monitoring", "sop_gangguan_jaringan", 2026, 1, "penilai_sop",
+                                        frozenset({"penilai_sop"})).assessment_id
+    return Walk(base, alur, network, review, again.task_id, document, image, assessment)
 
 
 def finished_review_sent_back(alur: Any, clock: Any) -> int:
