@@ -144,7 +144,9 @@ def _steps(connection: Connection, ids: list[int]) -> dict[int, list[StepRecord]
                _TASKS.c.state, _TASKS.c.assignee, _TASKS.c.created_at, _TASKS.c.completed_at,
                _TASKS.c.completed_by, _TASKS.c.due_at, _TASKS.c.data_json)
         .where(_TASKS.c.instance_id.in_(ids))
-        .order_by(_TASKS.c.instance_id, _TASKS.c.created_at, _TASKS.c.id))
+        # steps begun at the same instant: the one already done first (it began the other), then by id
+        .order_by(_TASKS.c.instance_id, _TASKS.c.created_at, _TASKS.c.completed_at.is_(None),
+                  _TASKS.c.completed_at, _TASKS.c.id))
     for row in rows:
         ended = _aware_or_none(row.completed_at) if row.state == "completed" else withdrawn.get(row.id)
         steps.setdefault(row.instance_id, []).append(StepRecord(
