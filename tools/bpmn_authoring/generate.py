@@ -1,4 +1,5 @@
-"""Generate processes/*.bpmn and forms/*.json from the compact SOP descriptions in ``sops.py``.
+"""Generate processes/*.bpmn and forms/*.json from the compact SOP descriptions in ``sops.py`` (and the
+forms' English texts in ``forms_en.json``).
 
 Usage (from the repository root)::
 
@@ -18,6 +19,7 @@ against the other routes (no shared segments); a conflict stops the generator.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 from dataclasses import dataclass, field
@@ -488,13 +490,29 @@ def finalize(proc: Process) -> Process:
     return proc
 
 
+# The forms' English texts (``x-en``: title, description, choice labels), kept apart from the SOP
+# descriptions: {form key: {path of the object in the schema ("" for the form itself): its x-en}}.
+ENGLISH = json.loads((Path(__file__).parent / "forms_en.json").read_text(encoding="utf-8"))
+
+
+def with_english(form_key: str, form: dict[str, Any]) -> dict[str, Any]:
+    """The form with its English texts, each ``x-en`` the last key of the object it describes."""
+    for path, english in ENGLISH.get(form_key, {}).items():
+        node: Any = form
+        for part in path.split("/") if path else ():
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        node["x-en"] = english
+    return form
+
+
 def render(proc: Process) -> dict[Path, bytes]:
     proc = finalize(proc)
     lay = layout(proc)
     out = {ROOT / "processes" / f"{proc.key}.bpmn": build_xml(proc, lay)}
     for node in proc.nodes:
         if node.kind == "task":
-            text = json.dumps(node.form, ensure_ascii=False, indent=2) + "\n"
+            form = with_english(node.form_key, copy.deepcopy(node.form))
+            text = json.dumps(form, ensure_ascii=False, indent=2) + "\n"
             out[ROOT / "forms" / f"{node.form_key}.json"] = text.encode("utf-8")
     return out
 
