@@ -16,8 +16,8 @@ from typing import Any
 
 from lxml import etree
 
-from engine.errors import DeploymentError, UnsafeExpression
-from engine.modeling.expressions import CONSTANTS, FUNCTIONS, check as check_expression, is_iso_literal
+from engine.errors import DeploymentError
+from engine.modeling.expressions import CONSTANTS, FUNCTIONS, syntax_tree
 from engine.modeling.forms import FormRegistry
 from engine.modeling.messages import Text
 from engine.modeling.performers import NS, PathGraph, element_labels, form_fields, outline_tasks
@@ -46,7 +46,7 @@ def data_flow_problems(process: etree._Element, filename: str, forms: FormRegist
     label = element_labels(process)
     problems: list[DeploymentError] = []
     for use in expression_uses(process, label):
-        tree = _tree(use.expression)
+        tree = syntax_tree(use.expression)
         if tree is None:
             continue  # a syntax problem, reported by the expression check
         for field in _field_names(tree):
@@ -93,14 +93,6 @@ def expression_uses(process: etree._Element, label: Callable[[str], str]) -> lis
                     uses.append(ExpressionUse(task.get("id", ""), part.sourceline, task.get("id", ""),
                                               Text.of("where.loop", step=label(task.get("id", ""))), part.text or ""))
     return uses
-
-
-def _tree(expression: str) -> ast.Expression | None:
-    try:
-        text = check_expression(expression)
-    except UnsafeExpression:
-        return None
-    return None if is_iso_literal(text) else ast.parse(text, mode="eval")
 
 
 def _field_names(tree: ast.Expression) -> list[str]:

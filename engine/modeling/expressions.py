@@ -122,6 +122,16 @@ def is_constant(expression: str) -> bool:
     return bool(_ISO_LITERAL.match(text)) or _reads_nothing(ast.parse(text, mode="eval"))
 
 
+def syntax_tree(expression: str) -> ast.Expression | None:
+    """The parsed expression, for reading which fields it uses; None for an unsafe expression (deploy
+    reports it on its own) or an ISO date/duration literal (it reads no field)."""
+    try:
+        text = check(expression)
+    except UnsafeExpression:
+        return None
+    return None if _ISO_LITERAL.match(text) else ast.parse(text, mode="eval")
+
+
 def constant_parts(expression: str) -> list[str]:
     """The outermost computations of a checked expression that read no case data (``'%09d' % 1`` in
     ``len('%09d' % 1) > n``): deploy evaluates them, so a bound they break is found before any case."""

@@ -169,10 +169,7 @@ class FormRegistry:
         :raises FormInvalid: with one Indonesian message per failing field
         """
         form = self.get(key)
-        checker = FormatChecker()
-        checker.checks(DOCUMENT_FORMAT)(lambda value: not isinstance(value, str) or _SHA256.fullmatch(value)
-                                        is not None)
-        validator = Draft202012Validator(form.schema, format_checker=checker)
+        validator = Draft202012Validator(form.schema, format_checker=format_checker())
         errors: dict[str, str] = {}
         for error in validator.iter_errors(data):
             field = _field_of(error)
@@ -195,6 +192,14 @@ class FormRegistry:
         if errors:
             raise FormInvalid(errors, key)
         return data
+
+
+def format_checker() -> FormatChecker:
+    """The formats a form's schema may use, Alur's document field (a sha256) among them."""
+    checker = FormatChecker()
+    checker.checks(DOCUMENT_FORMAT)(lambda value: not isinstance(value, str) or _SHA256.fullmatch(value)
+                                    is not None)
+    return checker
 
 
 def _is_picker(prop: dict[str, Any]) -> bool:

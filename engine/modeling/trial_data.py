@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 
-from engine.errors import UnsafeExpression
-from engine.modeling.expressions import CONSTANTS, check as check_expression, is_iso_literal
-from engine.modeling.forms import DOCUMENT_FORMAT, FormDefinition
+from engine.modeling.expressions import CONSTANTS, syntax_tree
+from engine.modeling.forms import DOCUMENT_FORMAT, FormDefinition, format_checker
 
 ABSENT = object()  # "left empty": the field is not in the submitted data
 MAX_COMBINATIONS = 24  # per step: the decision fields' values, combined
@@ -36,7 +35,7 @@ class ReadFields:
     def of(cls, expressions: list[str]) -> ReadFields:
         found: dict[str, list[object]] = {}
         for text in expressions:
-            tree = _tree(text)
+            tree = syntax_tree(text)
             if tree is None:
                 continue
             for node in ast.walk(tree):
@@ -67,7 +66,7 @@ def sample_submissions(form: FormDefinition, read: ReadFields, today: datetime) 
     combos = itertools.product(*choices)
     picked = list(itertools.islice(combos, MAX_COMBINATIONS))
     cut = next(combos, None) is not None
-    validator = Draft202012Validator(form.schema, format_checker=_format_checker())
+    validator = Draft202012Validator(form.schema, format_checker=format_checker())
     found: list[dict[str, Any]] = []
     for combo in picked:
         data = dict(base)
@@ -182,20 +181,6 @@ def _repaired(validator: Draft202012Validator, data: dict[str, Any], properties:
         if not changed:
             return None
     return None
-
-
-def _format_checker() -> FormatChecker:
-    checker = FormatChecker()
-    checker.checks(DOCUMENT_FORMAT)(lambda value: not isinstance(value, str) or len(value) == 64)
-    return checker
-
-
-def _tree(expression: str) -> ast.Expression | None:
-    try:
-        text = check_expression(expression)
-    except UnsafeExpression:
-        return None
-    return None if is_iso_literal(text) else ast.parse(text, mode="eval")
 
 
 def _literals(node: ast.expr) -> list[object]:

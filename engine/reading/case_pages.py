@@ -444,18 +444,7 @@ class CaseFiles:
         if not wanted:
             return {}
         uploads = self._attachments.in_case(task.instance_id, wanted)
-        carried = {d.sha256: d for d in documents or ()}
-        found: dict[str, AttachmentView] = {}
-        for sha in wanted:
-            own = own_upload(uploads, sha, username, task.task_id)
-            document = carried.get(sha)
-            if own is not None:
-                found[sha] = own
-            elif document is not None:
-                found[sha] = AttachmentView(sha, document.filename, document.media_type, document.size,
-                                            document.uploaded_by or "", document.uploaded_at or task.created_at,
-                                            task.instance_id, document.task_id)
-        return found
+        return self._attachments_shown(task, username, wanted, list(documents or ()), uploads)
 
     def remaining(self, tasks: Iterable[TaskView]) -> dict[str, timedelta]:
         """Working time left until each open task's due time (negative: working time overdue)."""
