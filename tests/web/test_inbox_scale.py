@@ -7,6 +7,8 @@ import time
 from sqlalchemy import text
 from web_helpers import login, start_network_case
 
+from engine.reading.search import Search
+
 # SQLite makes the rows itself: a Python executemany of 100,000 rows would dominate the test.
 FILL = text("""
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
@@ -38,3 +40,7 @@ def test_inbox_pages_with_100k_open_tasks(alur, client):
         assert response.status_code == 200 and '<span class="count">1000+</span>' in response.text, url
         assert "Cek fisik" in response.text, url
         assert elapsed < 1.0, (url, elapsed)
+    # a saved filter's badge stops at 99+ (SAVED_COUNT_CAP), the tabs at 1000+
+    alur.saved_filters.save("pengelola_ti", "Jaringan", "available", Search(process_key="sop_gangguan_jaringan"))
+    page = client.get("/kotak-masuk?tab=available").text
+    assert 'Jaringan <span class="count">99+</span>' in page and '<span class="count">1000+</span>' in page
