@@ -19,6 +19,7 @@ _MANDATE_ERRORS = ("mandate_kind_invalid", "mandate_same_person", "mandate_basis
 
 _STATUS_TEXTS = {400: "Bad request", 401: "Missing or invalid token", 403: "Not allowed for your roles",
                  404: "Not found", 409: "Stale or duplicate: someone changed it first",
+                 410: "Gone: case_removed, removed under the archive retention schedule (JRA); the reason given",
                  413: "Too large", 422: "Invalid data"}
 
 
@@ -393,7 +394,7 @@ _PATHS: dict[str, Any] = {
         "operationId": "getCase", "summary": "A case: steps against mutu baku, documents, diagram marks; "
                                              "a requester gets status and outcome only",
         "parameters": [_INSTANCE_ID], "responses": {
-            "200": _json({"oneOf": [_ref("Case"), _ref("RequesterCase")]}, "The case"), **_errors(403, 404)}}},
+            "200": _json({"oneOf": [_ref("Case"), _ref("RequesterCase")]}, "The case"), **_errors(403, 404, 410)}}},
     "/cases/{instance_id}/comments": {
         "get": {"operationId": "listComments", "summary": "The case's comments, oldest first",
                 "parameters": [_INSTANCE_ID], "responses": {
