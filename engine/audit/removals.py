@@ -77,9 +77,9 @@ def _removals(event_id: int, actor: str, at: datetime, payload_json: str) -> lis
         return []
     if not isinstance(payload, dict):
         return []
-    sops: dict[str, Any] = payload.get("sops") if isinstance(payload.get("sops"), dict) else {}  # type: ignore[assignment]
+    sops: dict[str, Any] = payload.get("retention") if isinstance(payload.get("retention"), dict) else {}  # type: ignore[assignment]
     result = []
-    for case in payload.get("cases") or ():
+    for case in payload.get("removed_cases") or ():
         if not isinstance(case, dict) or not isinstance(case.get("instance_id"), int):
             continue
         sop = sops.get(str(case.get("process_key")))

@@ -278,7 +278,8 @@ def _payload(plan: RetentionPlan) -> dict[str, Any]:
     sops = {sop.process_key: {"name": sop.name, "period": sop.period.text(), "years": sop.period.years,
                               "months": sop.period.months, "basis": sop.period.basis, "cases": len(sop.cases)}
             for sop in plan.sops if sop.cases and sop.period is not None}
-    return {"as_of": plan.as_of.isoformat(), "schedule_file": plan.schedule_file.name, "cases": cases, "sops": sops,
+    return {"as_of": plan.as_of.isoformat(), "schedule_file": plan.schedule_file.name, "removed_cases": cases,
+            "retention": sops,
             "documents_deleted": sorted(plan.removed_documents), "documents_kept": plan.kept_documents}
 
 

@@ -56,8 +56,20 @@ class RetentionSchedule:
         if not path.is_file():
             return cls({}, path, False)
         try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            content = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{path}: jadwal retensi tidak dapat dibaca: {exc}", file=str(path)) from exc
+        return cls.from_text(content, path)
+
+    @classmethod
+    def from_text(cls, content: str, path: Path) -> RetentionSchedule:
+        """The schedule written in ``content`` (``path`` names it in errors).
+
+        :raises InvalidInput: not TOML, or a table is malformed
+        """
+        try:
+            document = tomllib.loads(content)
+        except tomllib.TOMLDecodeError as exc:
             raise InvalidInput(f"{path}: jadwal retensi tidak dapat dibaca: {exc}", file=str(path)) from exc
         unknown = sorted(set(document) - {"sop"})
         if unknown:

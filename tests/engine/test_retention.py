@@ -27,6 +27,7 @@ from engine.audit.removals import RETENTION_EVENT
 from engine.bootstrap import Alur, open_alur
 from engine.errors import CaseRemoved, InvalidInput
 from engine.operations.retention import parse_as_of
+from engine.operations.retention_schedule import RetentionSchedule
 from web import create_app
 
 BASIS = "Peraturan Gubernur Kalimantan Timur Nomor 12 Tahun 2020 tentang Jadwal Retensi Arsip"
@@ -128,11 +129,12 @@ def test_apply_removes_the_due_case_keeps_its_chain_and_verify_still_passes(offi
     assert event["id"] == result.event_id and event["actor"] == "arsiparis"
     payload = event["payload"]
     assert payload["as_of"] == "2026-06-01"
-    [case] = payload["cases"]
+    [case] = payload["removed_cases"]
     assert (case["instance_id"], case["business_key"], case["process_key"], case["status"]) == (
         cases["old"], "UJI/001", "uji_loop", "completed")
     assert case["ended_at"].startswith("2019-03-04")
-    assert payload["sops"]["uji_loop"]["basis"] == BASIS and payload["sops"]["uji_loop"]["period"] == "5 tahun"
+    assert payload["retention"]["uji_loop"]["basis"] == BASIS
+    assert payload["retention"]["uji_loop"]["period"] == "5 tahun"
 
     old = cases["old"]
     for table in ("process_instance where id", "human_task where instance_id", "document_upload where instance_id",
@@ -258,3 +260,13 @@ def test_cli_plan_apply_and_verify_with_a_signed_checkpoint(db_engine, tmp_path,
     out = cli("retention", "apply", "--as-of", "2026-07-01", "--yes")
     assert "nothing is due: nothing removed, nothing recorded" in out
     assert len(_retention_events(alur)) == 1
+
+
+def test_the_shipped_schedule_sets_no_period_and_its_example_reads_once_filled_in():
+    shipped = Path(__file__).resolve().parents[2] / "processes" / "retention.toml"
+    assert RetentionSchedule.load(shipped).periods == {}
+    lines = shipped.read_text(encoding="utf-8").splitlines()
+    start = lines.index("# [sop.sop_gangguan_database]")
+    example = "\n".join(line.removeprefix("# ") for line in lines[start:start + 3])
+    period = RetentionSchedule.from_text(example, shipped).periods["sop_gangguan_database"]
+    assert period.text() == "5 tahun" and period.basis.startswith("Peraturan Gubernur Kalimantan Timur")
