@@ -230,6 +230,16 @@ def test_the_removed_case_page_and_api_answer_410_with_the_reason(office, cases)
     assert response.status_code == 410
     error = response.json["error"]
     assert error["code"] == "case_removed" and error["basis"] == BASIS and error["instance_id"] == cases["old"]
+    # the auditor still reads and verifies the removed case's audit trail (the reads are logged on its chain)
+    headers = {"Authorization": f"Bearer {secret}"}
+    trail = client.get(f"/api/v1/audit/log?instance_id={cases['old']}", headers=headers)
+    assert trail.status_code == 200 and {"instance_started", "instance_completed"} <= {
+        e["event_type"] for e in trail.json["items"]}
+    verified = client.get(f"/api/v1/audit/cases/{cases['old']}/verify", headers=headers)
+    assert verified.status_code == 200 and verified.json["ok"] and verified.json["replay"] is None
+    assert verified.json["removed"]["code"] == "case_removed"
+    assert client.get("/api/v1/audit/log?instance_id=99999", headers=headers).status_code == 404
+    assert office.audit_verifier.verify().ok
 
 
 def test_cli_plan_apply_and_verify_with_a_signed_checkpoint(db_engine, tmp_path, test_data, monkeypatch, capsys,
