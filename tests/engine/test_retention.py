@@ -212,14 +212,20 @@ def test_bad_input_is_refused_and_nothing_is_removed(office, cases, schedule_fil
     assert not plan.schedule_exists and plan.cases == [] and all(s.period is None for s in plan.sops)
 
 
-def test_the_removed_case_page_and_api_answer_410_with_the_reason(office, cases):
-    office.retention.apply("arsiparis", AS_OF)
-    with office.db.begin() as conn:  # the test models' roles file has no auditor role to give
-        conn.execute(text("insert into user_role (user_id, role_key) values (:u, 'auditor')"),
-                     {"u": office.users.get("pengawas").user_id})
+def test_the_removed_case_page_and_api_answer_410_with_the_reason(office, cases, clock):
+    with office.db.begin() as conn:  # the test models' roles file has no auditor or admin role to give
+        for role in ("auditor", "admin_sistem"):
+            conn.execute(text("insert into user_role (user_id, role_key) values (:u, :r)"),
+                         {"u": office.users.get("pengawas").user_id, "r": role})
     app = create_app({"TESTING": True, "SECRET_KEY": "uji", "WTF_CSRF_ENABLED": False, "ALUR": office})
     client = app.test_client()
     assert client.post("/masuk", data={"username": "pengawas", "password": PASSWORD}).status_code == 302
+    plan = client.get("/admin/retensi")  # the Admin Sistem's view of the plan, today (the clock's day)
+    assert plan.status_code == 200
+    assert "1 kasus akan dihapus" in plan.text and "UJI/001" in plan.text and BASIS in plan.text
+    assert "UJI/003" not in plan.text and "UJI/002" not in plan.text
+    assert "Masa retensi belum ditetapkan" in plan.text  # uji_timer
+    office.retention.apply("arsiparis", AS_OF)
     for url in (f"/kasus/{cases['old']}", f"/audit/kasus/{cases['old']}"):
         page = client.get(url)
         assert page.status_code == 410, url
