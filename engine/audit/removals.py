@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from engine.audit.chain import SYSTEM_CHAIN
@@ -45,7 +45,7 @@ class Removal:
                 f"jejak auditnya tetap tersimpan")
 
 
-def removed_cases(session: Session) -> dict[int, Removal]:
+def removed_cases(session: Session | Connection) -> dict[int, Removal]:
     """Every case a retention event lists, by id (the first listing wins)."""
     found: dict[int, Removal] = {}
     rows = session.execute(select(AuditEvent.id, AuditEvent.actor, AuditEvent.at, AuditEvent.payload_json)
@@ -57,7 +57,7 @@ def removed_cases(session: Session) -> dict[int, Removal]:
     return found
 
 
-def gone_cases(session: Session) -> set[int]:
+def gone_cases(session: Session | Connection) -> set[int]:
     """The cases removed under retention that indeed have no row (the ones verification must not miss)."""
     removed = set(removed_cases(session))
     if not removed:

@@ -12,6 +12,8 @@ import hashlib
 import json
 import os
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -20,7 +22,7 @@ from typing import Any
 import pytest
 from audit_helpers import FIRST, SECOND, cli_runner, finished_loop_case, upload
 from engine_helpers import PASSWORD, ready_task, start_loop_case
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from engine.accounts.tokens import TokenService
 from engine.audit.removals import RETENTION_EVENT
@@ -30,6 +32,7 @@ from engine.operations.retention import parse_as_of
 from engine.operations.retention_schedule import RetentionSchedule
 from web import create_app
 
+PG_ADMIN_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BASIS = "Peraturan Gubernur Kalimantan Timur Nomor 12 Tahun 2020 tentang Jadwal Retensi Arsip"
 SCHEDULE = f'[sop.uji_loop]\nyears = 5\nbasis = "{BASIS}"\n'
 OLD = datetime(2019, 3, 4, 0, 30, tzinfo=timezone.utc)  # a Monday
@@ -286,3 +289,39 @@ def test_the_shipped_schedule_sets_no_period_and_its_example_reads_once_filled_i
     example = "\n".join(line.removeprefix("# ") for line in lines[start:start + 3])
     period = RetentionSchedule.from_text(example, shipped).periods["sop_gangguan_database"]
     assert period.text() == "5 tahun" and period.basis.startswith("Peraturan Gubernur Kalimantan Timur")
+
+
+@pytest.fixture
+def fresh_url(db_engine, tmp_path) -> Iterator[str]:
+    """An empty database of the same backend (PostgreSQL: a database of its own, dropped afterwards)."""
+    if db_engine.dialect.name == "sqlite":
+        (tmp_path / "restored").mkdir()
+        yield f"sqlite:///{tmp_path / 'restored' / 'alur.db'}"
+        return
+    name = f"alur_retention_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_a_backup_after_retention_misses_no_document_and_restores_verified(office, cases, fresh_url, tmp_path,
+                                                                          clock):
+    office.retention.apply("arsiparis", AS_OF)
+    summary = office.backups.make_backup(tmp_path / "backups", "admin")
+    assert summary.missing_documents == [] and summary.changed_documents == []
+    folder = tmp_path / "restored"
+    target = open_alur(replace(office.settings, database_url=fresh_url, attachments_dir=folder / "attachments",
+                               checkpoint_dir=folder / "checkpoints", audit_key_file=folder / "audit.key"),
+                       clock=clock)
+    try:
+        restored = target.backups.restore(summary.path, "admin")
+        assert restored.report.ok, restored.report.lines()
+        with pytest.raises(CaseRemoved):
+            target.queries.case(cases["old"])
+        assert target.queries.case(cases["recent"]).business_key == "UJI/003"
+    finally:
+        target.close()
