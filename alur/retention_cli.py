@@ -31,6 +31,9 @@ def _print_plan(plan: RetentionPlan, verb: str) -> None:
                   f"{case.end_day.isoformat()}, due {sop.period.due_on(case.end_day).isoformat()}): "
                   f"{len(case.documents)} document(s), {_size(case.document_bytes)}")
         print(f"  {len(sop.cases)} of {sop.ended_cases} finished case(s) {verb}")
+    if plan.held_newest is not None:
+        print(f"case {plan.held_newest} is due but kept: it is the newest case, and its number must not be "
+              "given to the next one; it goes once a newer case exists")
     for key in plan.unknown_keys:
         print(f"WARNING the schedule sets a period for {key!r}, which no deployed SOP has", file=sys.stderr)
     removed = plan.removed_documents

@@ -77,6 +77,7 @@ class RetentionPlan:
     schedule_exists: bool
     sops: list[SopPlan]
     unknown_keys: list[str]  # periods set for process keys no deployed SOP has
+    held_newest: int | None  # due, but the newest case: kept until a newer one exists (its id is never reused)
     removed_documents: dict[str, int]  # sha256 -> size: files nothing else references
     kept_documents: list[str]  # documents of due cases still referenced elsewhere (stay)
 
@@ -186,16 +187,21 @@ def _plan(session: Session, schedule: RetentionSchedule, as_of: date) -> Retenti
     ended = dict(session.execute(select(ProcessInstance.process_key, func.count())
                                  .where(ProcessInstance.status.in_(ENDED))
                                  .group_by(ProcessInstance.process_key)).tuples().all())
-    sops = []
+    newest = session.scalar(select(func.max(ProcessInstance.id)))
+    sops, held = [], None
     for key in sorted(set(names) | set(ended)):
         period = schedule.periods.get(key)
         due = _due_cases(session, period, as_of) if period is not None else []
+        # SQLite gives a new row the highest id plus one: removing the newest case would hand its number, and
+        # its audit chain, to the next case. It waits until a newer case exists.
+        held = next((case.instance_id for case in due if case.instance_id == newest), held)
+        due = [case for case in due if case.instance_id != newest]
         sops.append(SopPlan(key, names.get(key, key), period, ended.get(key, 0), due))
     unknown = sorted(set(schedule.periods) - set(names) - set(ended))
     removing = {case.instance_id for sop in sops for case in sop.cases}
     documents = {sha: size for sop in sops for case in sop.cases for sha, size in case.documents.items()}
     referenced = _referenced(session, removing) if documents else set()
-    return RetentionPlan(as_of, schedule.source, schedule.exists, sops, unknown,
+    return RetentionPlan(as_of, schedule.source, schedule.exists, sops, unknown, held,
                          {sha: size for sha, size in documents.items() if sha not in referenced},
                          sorted(sha for sha in documents if sha in referenced))
 

@@ -119,6 +119,20 @@ def test_plan_lists_only_finished_cases_past_their_period(office, cases):
     assert office.retention.plan(date(2024, 3, 3)).cases == []
     assert [c.instance_id for c in office.retention.plan(date(2024, 3, 4)).cases] == [cases["old"]]
     assert _count(office, "select count(*) from process_instance") == 4  # plan changes nothing
+    assert plan.held_newest is None
+
+
+def test_the_newest_case_waits_for_a_newer_one_so_its_number_is_never_reused(office, cases, clock):
+    """SQLite numbers a new case after the highest id there is: the newest case is never removed."""
+    later = office.retention.plan(date(2040, 1, 1))  # the 2026 case, the newest of all, is due by then too
+    assert [c.instance_id for c in later.cases] == [cases["old"]] and later.held_newest == cases["recent"]
+    clock.now = datetime(2040, 1, 2, 0, 30, tzinfo=timezone.utc)
+    office.retention.apply("arsiparis")
+    newer = start_loop_case(office, business_key="UJI/004")
+    assert newer > cases["recent"]
+    result = office.retention.apply("arsiparis")
+    assert [c.instance_id for c in result.plan.cases] == [cases["recent"]]
+    assert office.audit_verifier.verify().ok
 
 
 def test_apply_removes_the_due_case_keeps_its_chain_and_verify_still_passes(office, cases, clock):
