@@ -15,7 +15,8 @@ The wings (each package's docstring says what it holds):
 - ``sop``       the official SOP document
 - ``accounts``  users, API tokens, stand-ins (Plh/Plt mandates)
 - ``registers`` the records the SOPs' Pencatatan demand: server asset register, data-center access register
-- ``operations`` running Alur itself: its backup and restore, structured logs, what /metrics reads
+- ``operations`` running Alur itself: its backup and restore, archive retention (JRA), structured logs,
+  what /metrics reads
 - ``persistence``  ORM models, connections, compiled statements, schema revisions (Alembic)
 
 Ground floor: ``config`` (settings), ``errors`` (domain errors with stable codes), ``values`` (the
