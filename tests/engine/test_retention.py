@@ -3,8 +3,9 @@ SOP's period in one audited transaction; the audit chains stay and still verify,
 those cases are gone on purpose, and a case deleted any other way still fails verification.
 
 The cases run through the engine with real documents: one uji_loop case finished in 2019 (due: the
-schedule keeps uji_loop five years), one started in 2019 and still open, one finished in 2026 (inside its
-period; it uses one of the 2019 case's documents), and an old cancelled uji_timer case (no period set).
+schedule keeps uji_loop five years), one started in 2019 and still open, one cancelled in 2019 (due as
+well), one finished in 2026 (inside its period; it uses one of the 2019 case's documents), and an old
+cancelled uji_timer case (no period set).
 """
 from __future__ import annotations
 
@@ -58,6 +59,8 @@ def cases(alur, clock, test_data) -> dict[str, int]:
     clock.now = OLD
     old = finished_loop_case(alur, test_data, clock)
     open_case = start_loop_case(alur, business_key="UJI/002")
+    cancelled = start_loop_case(alur, business_key="UJI/005")
+    alur.runner.cancel_case(cancelled, "pengelola", "laporan ganda")
     alur.deployer.deploy_file(test_data / "uji_timer.bpmn", "pemilik")
     other_sop = alur.runner.start_case("uji_timer", "pengelola", "TMR/001").instance_id
     alur.runner.cancel_case(other_sop, "pengelola", "uji")
@@ -70,7 +73,7 @@ def cases(alur, clock, test_data) -> dict[str, int]:
         alur.runner.claim_task(task.task_id, actor)
         alur.runner.complete_task(task.task_id, actor, data)
     _age_documents(alur)
-    return {"old": old, "open": open_case, "other_sop": other_sop, "recent": recent}
+    return {"old": old, "open": open_case, "cancelled": cancelled, "other_sop": other_sop, "recent": recent}
 
 
 def _age_documents(alur: Alur) -> None:
@@ -107,8 +110,9 @@ def test_plan_lists_only_finished_cases_past_their_period(office, cases):
     by_key = {sop.process_key: sop for sop in plan.sops}
     loop = by_key["uji_loop"]
     assert loop.period is not None and loop.period.text() == "5 tahun" and loop.period.basis == BASIS
-    assert [c.instance_id for c in loop.cases] == [cases["old"]]
-    due = loop.cases[0]
+    assert [c.instance_id for c in loop.cases] == [cases["old"], cases["cancelled"]]
+    due, cancelled = loop.cases
+    assert (cancelled.status, cancelled.documents) == ("cancelled", {})
     assert (due.business_key, due.status, due.end_day) == ("UJI/001", "completed", date(2019, 3, 4))
     assert set(due.documents) == {_sha(FIRST), _sha(SECOND)}
     assert due.document_bytes == len(FIRST) + len(SECOND)
@@ -117,15 +121,17 @@ def test_plan_lists_only_finished_cases_past_their_period(office, cases):
     assert plan.kept_documents == [_sha(FIRST)]
     # the day before the period ends, nothing is due
     assert office.retention.plan(date(2024, 3, 3)).cases == []
-    assert [c.instance_id for c in office.retention.plan(date(2024, 3, 4)).cases] == [cases["old"]]
-    assert _count(office, "select count(*) from process_instance") == 4  # plan changes nothing
+    assert [c.instance_id for c in office.retention.plan(date(2024, 3, 4)).cases] == [cases["old"],
+                                                                                       cases["cancelled"]]
+    assert _count(office, "select count(*) from process_instance") == 5  # plan changes nothing
     assert plan.held_newest is None
 
 
 def test_the_newest_case_waits_for_a_newer_one_so_its_number_is_never_reused(office, cases, clock):
     """SQLite numbers a new case after the highest id there is: the newest case is never removed."""
     later = office.retention.plan(date(2040, 1, 1))  # the 2026 case, the newest of all, is due by then too
-    assert [c.instance_id for c in later.cases] == [cases["old"]] and later.held_newest == cases["recent"]
+    assert [c.instance_id for c in later.cases] == [cases["old"], cases["cancelled"]]
+    assert later.held_newest == cases["recent"]
     clock.now = datetime(2040, 1, 2, 0, 30, tzinfo=timezone.utc)
     office.retention.apply("arsiparis")
     newer = start_loop_case(office, business_key="UJI/004")
@@ -139,14 +145,15 @@ def test_apply_removes_the_due_case_keeps_its_chain_and_verify_still_passes(offi
     clock.advance(hours=1)
     chain_before = _count(office, "select count(*) from audit_event where chain = :c", c=f"instance:{cases['old']}")
     result = office.retention.apply("arsiparis", AS_OF)
-    assert [c.instance_id for c in result.plan.cases] == [cases["old"]]
+    assert [c.instance_id for c in result.plan.cases] == [cases["old"], cases["cancelled"]]
     assert result.event_id is not None and result.files_deleted == 1 and result.bytes_deleted == len(SECOND)
 
     [event] = _retention_events(office)
     assert event["id"] == result.event_id and event["actor"] == "arsiparis"
     payload = event["payload"]
     assert payload["as_of"] == "2026-06-01"
-    [case] = payload["removed_cases"]
+    case, cancelled = payload["removed_cases"]
+    assert (cancelled["instance_id"], cancelled["status"]) == (cases["cancelled"], "cancelled")
     assert (case["instance_id"], case["business_key"], case["process_key"], case["status"]) == (
         cases["old"], "UJI/001", "uji_loop", "completed")
     assert case["ended_at"].startswith("2019-03-04")
@@ -165,7 +172,7 @@ def test_apply_removes_the_due_case_keeps_its_chain_and_verify_still_passes(offi
 
     report = office.audit_verifier.verify()
     assert report.ok, report.lines()
-    assert office.audit_verifier.verify_case(old).ok
+    assert office.audit_verifier.verify_case(old).ok and office.audit_verifier.verify_case(cases["cancelled"]).ok
 
     with pytest.raises(CaseRemoved) as removed:
         office.queries.case(old)
@@ -222,7 +229,7 @@ def test_bad_input_is_refused_and_nothing_is_removed(office, cases, schedule_fil
         schedule_file.write_text(broken, encoding="utf-8")
         with pytest.raises(InvalidInput, match=words):
             office.retention.apply("arsiparis", AS_OF)
-    assert _count(office, "select count(*) from process_instance") == 4
+    assert _count(office, "select count(*) from process_instance") == 5
     assert _retention_events(office) == []
     schedule_file.unlink()  # no schedule at all: no period anywhere, nothing due
     plan = office.retention.plan(AS_OF)
@@ -239,7 +246,7 @@ def test_the_removed_case_page_and_api_answer_410_with_the_reason(office, cases,
     assert client.post("/masuk", data={"username": "pengawas", "password": PASSWORD}).status_code == 302
     plan = client.get("/admin/retensi")  # the Admin Sistem's view of the plan, today (the clock's day)
     assert plan.status_code == 200
-    assert "1 kasus akan dihapus" in plan.text and "UJI/001" in plan.text and BASIS in plan.text
+    assert "2 kasus akan dihapus" in plan.text and "UJI/001" in plan.text and BASIS in plan.text
     assert "UJI/003" not in plan.text and "UJI/002" not in plan.text
     assert "Masa retensi belum ditetapkan" in plan.text  # uji_timer
     office.retention.apply("arsiparis", AS_OF)
@@ -275,7 +282,7 @@ def test_cli_plan_apply_and_verify_with_a_signed_checkpoint(db_engine, tmp_path,
     assert f"uji_loop (Uji loop): period 5 tahun from the case's end; basis: {BASIS}" in out
     assert f"would go case {cases['old']} UJI/001 (completed 2019-03-04, due 2024-03-04): 2 document(s)" in out
     assert "uji_timer (Uji timer): no retention period set: never removed (1 finished case(s) kept)" in out
-    assert "total: 1 case(s) would go; 2 document(s), of which 1" in out
+    assert "total: 2 case(s) would go; 2 document(s), of which 1" in out
 
     assert "--yes" in cli("retention", "apply", "--as-of", "2026-07-01", expect=2)  # not confirmed
     assert "YYYY-MM-DD" in cli("retention", "apply", "--as-of", "1-7-2026", "--yes", expect=2)
