@@ -38,11 +38,11 @@ class Removal:
     basis: str  # the JRA regulation the office named
 
     def sentence(self) -> str:
-        """Indonesian, for the case page, the API and the CLI."""
+        """Indonesian, for the case page, the API and the CLI. It names nothing of the case itself (whoever
+        asks sees it, readers of the case or not): only its number and the office's schedule."""
         day = self.removed_at.date().isoformat()
-        return (f"Kasus {self.instance_id} ({self.business_key or self.process_key}) telah dihapus sesuai "
-                f"jadwal retensi arsip pada {day} (masa retensi {self.period}; dasar: {self.basis}); "
-                f"jejak auditnya tetap tersimpan")
+        return (f"Kasus {self.instance_id} telah dihapus sesuai jadwal retensi arsip pada {day} (masa retensi "
+                f"{self.period}; dasar: {self.basis}); jejak auditnya tetap tersimpan")
 
 
 def removed_cases(session: Session | Connection) -> dict[int, Removal]:

@@ -254,6 +254,7 @@ def test_the_removed_case_page_and_api_answer_410_with_the_reason(office, cases,
         page = client.get(url)
         assert page.status_code == 410, url
         assert "jadwal retensi arsip" in page.text and BASIS in page.text
+        assert "UJI/001" not in page.text  # whoever asks learns the number and the schedule, nothing of the case
     assert client.get("/kasus/99999").status_code == 404  # a case that never was stays a plain 404
     secret = TokenService(office.sessions, office.users).issue("pengawas", "uji", actor="pengawas").token
     response = client.get(f"/api/v1/cases/{cases['old']}", headers={"Authorization": f"Bearer {secret}"})
