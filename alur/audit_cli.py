@@ -12,6 +12,7 @@ from typing import Any
 from engine import (
     Alur,
     AnchorSet,
+    CaseRemoved,
     checkpoint_file_name,
     generate_key_file,
     KEY_FILE_ENV,
@@ -82,7 +83,11 @@ def _verify(alur: Alur, args: argparse.Namespace) -> int:
         report = alur.audit_verifier.verify_case(args.case, keys)
         if report.events == 0:
             alur.queries.case(args.case)  # CaseNotFound: neither in the log nor in the tables
-        replays = [alur.replay.verify_replay(args.case)] if args.replay else []
+        try:
+            replays = [alur.replay.verify_replay(args.case)] if args.replay else []
+        except CaseRemoved as exc:  # its chain is verified above; there is no case left to re-execute against
+            print(f"REPLAY NOT POSSIBLE: {exc.message}", file=sys.stderr)
+            replays = []
     else:
         report = alur.audit_verifier.verify(keys, anchors=anchors)
         replays = alur.replay.verify_all() if args.replay else []

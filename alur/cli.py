@@ -16,6 +16,7 @@ from alur.mandate_cli import add_mandate_commands
 from alur.mining_cli import add_mining_commands
 from alur.opd_cli import add_opd_commands
 from alur.register_cli import add_register_commands
+from alur.retention_cli import add_retention_commands
 from alur.worker_cli import add_worker_commands
 from engine import (ACCOUNT_FIELDS, AccountData, Alur, EngineError, UserView, ensure_signing_key, open_alur,
                     settings_from_env, upgrade_schema)
@@ -239,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_audit_commands(sub)
     add_backup_commands(sub)
+    add_retention_commands(sub)
     add_mining_commands(sub)
 
     add_worker_commands(sub)

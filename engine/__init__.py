@@ -15,7 +15,8 @@ The wings (each package's docstring says what it holds):
 - ``sop``       the official SOP document
 - ``accounts``  users, API tokens, stand-ins (Plh/Plt mandates)
 - ``registers`` the records the SOPs' Pencatatan demand: server asset register, data-center access register
-- ``operations`` running Alur itself: its backup and restore, structured logs, what /metrics reads
+- ``operations`` running Alur itself: its backup and restore, archive retention (JRA), structured logs,
+  what /metrics reads
 - ``persistence``  ORM models, connections, compiled statements, schema revisions (Alembic)
 
 Ground floor: ``config`` (settings), ``errors`` (domain errors with stable codes), ``values`` (the
@@ -42,6 +43,7 @@ from engine.audit.export import FIRST_YEAR, LAST_YEAR, packet_signing_key, utc_t
 from engine.audit.history import HistoryStep
 from engine.operations.backups import BackupSummary
 from engine.operations.restore import RestoreSummary
+from engine.operations.retention import RetentionPlan, RetentionResult, parse_as_of as parse_retention_date
 from engine.bootstrap import Alur, open_alur
 from engine.operations.logs import configure_logging, log_handler
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
@@ -51,6 +53,7 @@ from engine.accounts.sign_in import SignedIn
 from engine.errors import DirectoryUnavailable, LoginRefused
 from engine.errors import (
     CaseHidden,
+    CaseRemoved,
     Conflict,
     DeploymentError,
     DraftNotFound,
@@ -155,6 +158,7 @@ __all__ = [
     "signing_key",
     "may_enter_dc_visits", "may_keep_server_register", "may_read_registers", "may_sign_out_dc_visits",
     "DcVisitView", "ServerAssetView", "SERVER_STATUSES", "SERVER_FIELDS", "SERVER_OPTIONS_KEY",
+    "RetentionPlan", "RetentionResult", "parse_retention_date", "CaseRemoved",
     "BackupSummary", "RestoreSummary", "RestoreRefused", "configure_logging",
     "log_handler",
     "LOG_FORMATS", "LogExport", "LogPeriod", "Requester", "parse_period",

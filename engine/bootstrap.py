@@ -29,6 +29,7 @@ from engine.audit.attempts import AttemptLog
 from engine.audit.replay import ReplayVerifier
 from engine.audit.verify import AuditVerifier
 from engine.operations.backups import Backups
+from engine.operations.retention import Retention
 from engine.config import PROJECT_ROOT, Settings
 from engine.modeling.checks import BpmnLint
 from engine.modeling.definitions import DefinitionStore
@@ -136,6 +137,7 @@ class Alur:
     heartbeats: Heartbeats  # each worker's last run (stamped by the worker, read by /readyz)
     health: Health  # the checks behind /readyz
     backups: Backups  # alur backup / alur restore, and the worker's scheduled backups
+    retention: Retention  # alur retention plan / apply: finished cases past their JRA period
     monitoring: Monitoring  # the state of the work /metrics reports (open and overdue tasks, worker lag, ...)
     figures: SopFiguresReader  # figures per SOP and period (dashboard, monitoring and evaluation)
     dashboard: Dashboard  # the management dashboard as one person may see it
@@ -218,7 +220,8 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         server_assets=ServerAssetRegister(sessions, clock), dc_access=DcAccessRegister(sessions, clock),
         heartbeats=heartbeats,
         health=Health(db, heartbeats, settings.attachments_dir, clock, settings.worker_heartbeat_stale_after),
-        backups=Backups(settings, db, sessions, clock), monitoring=Monitoring(sessions, clock),
+        backups=Backups(settings, db, sessions, clock), retention=Retention(sessions, settings, clock),
+        monitoring=Monitoring(sessions, clock),
         figures=figures, dashboard=Dashboard(make_read_sessions(db), figures, permissions, read_log),
         figure_rebuild=FigureRebuilder(sessions, definitions, calendar),
         process_logs=ProcessLogs(sessions, definitions, permissions, clock),

@@ -96,10 +96,17 @@ class Settings:
     backup: BackupSettings | None = None
     # Signing in through LDAP / Active Directory or OpenID Connect, and local passwords (docs/identity.md).
     identity: IdentitySettings = IdentitySettings()
+    # The office's archive retention schedule (JRA) per SOP (``engine.operations.retention_schedule``);
+    # None: ``retention.toml`` beside the role catalogue.
+    retention_file: Path | None = None
 
     @property
     def roles_file(self) -> Path:
         return self.processes_dir / "roles.toml"
+
+    @property
+    def retention_schedule_file(self) -> Path:
+        return self.retention_file or self.processes_dir / "retention.toml"
 
 
 def default_database_url(instance_dir: Path = PROJECT_ROOT / "instance") -> str:
@@ -132,6 +139,7 @@ def settings_from_env() -> Settings:
         pg_bin_dir=Path(os.environ["ALUR_PG_BIN_DIR"]) if os.environ.get("ALUR_PG_BIN_DIR") else None,
         backup=backup_settings_from_env(),
         identity=identity_settings_from_env(os.environ),
+        retention_file=Path(os.environ["ALUR_RETENTION_FILE"]) if os.environ.get("ALUR_RETENTION_FILE") else None,
     )
 
 

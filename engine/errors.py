@@ -61,6 +61,13 @@ class CaseNotFound(NotFound):
         return cls(f"Kasus {instance_id} tidak ditemukan", instance_id=instance_id)
 
 
+class CaseRemoved(CaseNotFound):
+    """The case's rows were removed under the archive retention schedule (``alur retention apply``);
+    its audit trail stays. The web answers 410 Gone with the reason."""
+
+    code = "case_removed"
+
+
 class TaskNotFound(NotFound):
     code = "task_not_found"
 

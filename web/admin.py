@@ -1,4 +1,5 @@
-"""Administration for the Admin Sistem: accounts (data, roles, unit, status, password) and the OPD list."""
+"""Administration for the Admin Sistem: accounts (data, roles, unit, status, password), the OPD list, and
+the archive retention plan (read only: removing is ``alur retention apply`` on the server)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +9,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import AccountData, Conflict, InvalidInput
+from engine import AccountData, Conflict, InvalidInput, parse_retention_date
 from web.auth import admin_required
 from web.errors import status_of
 from web.current import current_alur
@@ -148,3 +149,18 @@ def reset_password(username: str) -> Response:
     current_alur().users.set_password(username, request.form.get("password", ""), actor=current_user.username)
     flash(gettext("Kata sandi %(name)s diganti.", name=username), "success")
     return redirect(url_for("admin.user", username=username))
+
+
+@bp.get("/retensi")
+@admin_required
+def retention() -> str | tuple[str, int]:
+    """Per SOP: its JRA period and basis, and the finished cases ``alur retention apply`` would remove on
+    the day asked (``per``, default today)."""
+    asked = request.args.get("per") or None
+    try:
+        plan = current_alur().retention.plan(parse_retention_date(asked))
+    except InvalidInput as exc:
+        message = (gettext("Tanggal harus berupa YYYY-MM-DD.") if exc.context.get("as_of") is not None
+                   else exc.message)
+        return render_template("admin/retention.html", plan=None, error=message, asked=asked), 400
+    return render_template("admin/retention.html", plan=plan, error=None, asked=asked)

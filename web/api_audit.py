@@ -14,7 +14,7 @@ from flask import abort, g, jsonify, make_response, request
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from engine import FIRST_YEAR, LAST_YEAR, AuditEventView, may_audit, utc_text, wita_text
+from engine import FIRST_YEAR, LAST_YEAR, AuditEventView, CaseRemoved, may_audit, utc_text, wita_text
 from web.api import bp
 from web.audit import send_zip, signing_key, trusted_keys
 from web.auth import bearer_user
@@ -77,6 +77,16 @@ def _record(instance_id: int, what: str) -> None:
     current_alur().read_log.record_read(g.api_user, instance_id, what, remote_addr=request.remote_addr)
 
 
+def _case_or_removed(instance_id: int) -> CaseRemoved | None:
+    """None for a stored case; the removal for one removed under retention (its audit trail stays);
+    404 ``instance_not_found`` otherwise."""
+    try:
+        current_alur().queries.case(instance_id)
+    except CaseRemoved as removed:
+        return removed
+    return None
+
+
 @bp.get("/audit/log")
 def audit_log() -> Response:
     """Events of every chain, newest first; ``dari``/``sampai`` are WITA days, both included."""
@@ -88,7 +98,7 @@ def audit_log() -> Response:
         actor=request.args.get("actor") or None, date_from=date_from, date_to=date_to,
         page=_number("page", 1) or 1, per_page=_number("per_page", 50, MAX_PER_PAGE) or 50)
     if instance_id is not None:
-        current_alur().queries.case(instance_id)  # 404 for a case that does not exist
+        _case_or_removed(instance_id)  # 404 for a case that does not exist
         _record(instance_id, "audit_trail")
     return jsonify({"items": [event_json(e) for e in page.items], "page": page.page, "per_page": page.per_page,
                     "total": page.total, "pages": page.pages})
@@ -99,10 +109,13 @@ def audit_verify_case(instance_id: int) -> Response:
     """The case's chain against the signed checkpoints, and its replay on the BPMN it ran on."""
     _require_auditor()
     alur = current_alur()
-    alur.queries.case(instance_id)
+    removed = _case_or_removed(instance_id)
     report = alur.audit_verifier.verify_case(instance_id, trusted_keys())
-    replay = alur.replay.verify_replay(instance_id)
     _record(instance_id, "verification")
+    if removed is not None:  # its chain still verifies; there is no case left to replay against
+        return jsonify({"instance_id": instance_id, "ok": report.ok, "audit": report.to_dict(), "replay": None,
+                        "removed": removed.to_dict(), "lines": report.lines() + [removed.message]})
+    replay = alur.replay.verify_replay(instance_id)
     return jsonify({"instance_id": instance_id, "ok": report.ok and replay.ok, "audit": report.to_dict(),
                     "replay": replay.to_dict(), "lines": report.lines() + replay.lines()})
 

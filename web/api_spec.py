@@ -19,6 +19,7 @@ _MANDATE_ERRORS = ("mandate_kind_invalid", "mandate_same_person", "mandate_basis
 
 _STATUS_TEXTS = {400: "Bad request", 401: "Missing or invalid token", 403: "Not allowed for your roles",
                  404: "Not found", 409: "Stale or duplicate: someone changed it first",
+                 410: "Gone: case_removed, removed under the archive retention schedule (JRA); the reason given",
                  413: "Too large", 422: "Invalid data"}
 
 
@@ -291,7 +292,10 @@ _SCHEMAS: dict[str, Any] = {
     "CaseVerification": {"type": "object", "properties": {
         "instance_id": {"type": "integer"}, "ok": {"type": "boolean"},
         "audit": {"type": "object", "description": "the hash chain and signed checkpoints (as alur audit verify)"},
-        "replay": {"type": "object", "description": "the case re-executed on the BPMN versions it ran on"},
+        "replay": {"type": ["object", "null"], "description": "the case re-executed on the BPMN versions it ran on; "
+                                                            "null for a case removed under retention"},
+        "removed": {"type": "object", "description": "only for a case removed under retention: code case_removed, "
+                                                     "message, removed_at, period, basis"},
         "lines": {"type": "array", "items": {"type": "string"}, "description": "the report as text"}}},
     "ProcessList": {"type": "object", "properties": {"items": {"type": "array", "items": {
         "type": "object", "properties": {"process_key": {"type": "string"}, "name": {"type": "string"},
@@ -393,7 +397,7 @@ _PATHS: dict[str, Any] = {
         "operationId": "getCase", "summary": "A case: steps against mutu baku, documents, diagram marks; "
                                              "a requester gets status and outcome only",
         "parameters": [_INSTANCE_ID], "responses": {
-            "200": _json({"oneOf": [_ref("Case"), _ref("RequesterCase")]}, "The case"), **_errors(403, 404)}}},
+            "200": _json({"oneOf": [_ref("Case"), _ref("RequesterCase")]}, "The case"), **_errors(403, 404, 410)}}},
     "/cases/{instance_id}/comments": {
         "get": {"operationId": "listComments", "summary": "The case's comments, oldest first",
                 "parameters": [_INSTANCE_ID], "responses": {
@@ -501,7 +505,8 @@ _PATHS: dict[str, Any] = {
                  "responses": {"201": _json(_ref("Leave"), "Recorded (audited)"), **_errors(403, 404, 422)}}},
     "/audit/log": {"get": {
         "operationId": "auditLog", "summary": "The audit log of every chain, newest first",
-        "description": _AUDIT_ERRORS + " Reading one case's events (instance_id) is logged on that case.",
+        "description": _AUDIT_ERRORS + " Reading one case's events (instance_id) is logged on that case; a case "
+                                       "removed under retention still has its events.",
         "parameters": [*_AUDIT_DAYS,
                        {"name": "instance_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                        {"name": "event_type", "in": "query", "schema": {"type": "string"}},
@@ -512,7 +517,9 @@ _PATHS: dict[str, Any] = {
         "responses": {"200": _json(_ref("AuditLogPage"), "One page of events"), **_errors(400, 403, 404)}}},
     "/audit/cases/{instance_id}/verify": {"get": {
         "operationId": "auditVerifyCase", "summary": "Verify a case: its chain, the signed checkpoints, its replay",
-        "description": _AUDIT_ERRORS + " The verification is logged on the case.", "parameters": [_INSTANCE_ID],
+        "description": _AUDIT_ERRORS + " The verification is logged on the case. A case removed under retention: "
+                                       "its chain is verified, replay is null and removed gives the reason.",
+        "parameters": [_INSTANCE_ID],
         "responses": {"200": _json(_ref("CaseVerification"), "The verdict and the report"),
                       **_errors(403, 404)}}},
     "/audit/cases/{instance_id}/packet": {"get": {

@@ -12,11 +12,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from engine import (CaseHidden, Conflict, DeploymentError, DirectoryUnavailable, DraftTooLarge, EngineError,
-                    InvalidInput, LoginRefused, NotFound, PermissionDenied)
+from engine import (CaseHidden, CaseRemoved, Conflict, DeploymentError, DirectoryUnavailable, DraftTooLarge,
+                    EngineError, InvalidInput, LoginRefused, NotFound, PermissionDenied)
 from web.formatting import person_of
 
 STATUS_OF: tuple[tuple[type[EngineError], int], ...] = (
+    (CaseRemoved, 410),  # removed under the archive retention schedule (JRA): gone for good, the reason given
     (NotFound, 404),
     (CaseHidden, 404),  # a case one may not read looks like no case at all
     (PermissionDenied, 403),
@@ -28,7 +29,7 @@ STATUS_OF: tuple[tuple[type[EngineError], int], ...] = (
     (DirectoryUnavailable, 503),
 )
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 422: "unprocessable",
+              405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "payload_too_large", 422: "unprocessable",
               500: "internal_error", 503: "service_unavailable"}
 
 
@@ -50,7 +51,7 @@ def json_error(status: int, code: str, message: str, **context: Any) -> tuple[Re
 def _titles() -> dict[int, str]:
     return {400: gettext("Permintaan tidak dapat diproses"), 401: gettext("Perlu masuk"),
             403: gettext("Akses ditolak"), 404: gettext("Tidak ditemukan"),
-            405: gettext("Metode tidak diizinkan"), 409: gettext("Sudah berubah"),
+            405: gettext("Metode tidak diizinkan"), 409: gettext("Sudah berubah"), 410: gettext("Sudah dihapus"),
             413: gettext("Berkas terlalu besar"), 422: gettext("Data tidak dapat diterima"),
             429: gettext("Terlalu banyak permintaan"), 500: gettext("Terjadi kesalahan pada server")}
 
@@ -79,7 +80,17 @@ def handle_engine_error(error: EngineError) -> Any:
 def conflict_message(error: EngineError) -> str:
     """The error's message; for a task someone else holds or finished, naming the person by name
     (the engine's message names the account), in the page's language."""
-    return _task_taken_message(error) or error.message
+    return _task_taken_message(error) or _removed_message(error) or error.message
+
+
+def _removed_message(error: EngineError) -> str | None:
+    context = error.context
+    if error.code != "case_removed":
+        return None
+    return gettext("Kasus %(case)s telah dihapus sesuai jadwal retensi arsip pada %(day)s (masa retensi "
+                   "%(period)s; dasar: %(basis)s). Jejak auditnya tetap tersimpan.", case=context.get("instance_id"),
+                   day=str(context.get("removed_at", ""))[:10], period=context.get("period", ""),
+                   basis=context.get("basis", ""))
 
 
 def _task_taken_message(error: EngineError) -> str | None:

@@ -112,6 +112,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "backup_created": lazy_gettext("Cadangan Alur dibuat"),
     "backup_restored": lazy_gettext("Alur dipulihkan dari cadangan"),
     "audit_verified": lazy_gettext("Log audit diverifikasi"),
+    "retention_applied": lazy_gettext("Kasus dihapus sesuai jadwal retensi arsip (JRA)"),
 }
 
 KEY_LABELS: dict[str, LazyString] = {
@@ -149,6 +150,12 @@ KEY_LABELS: dict[str, LazyString] = {
     "subject": lazy_gettext("ID di direktori"), "previous_source": lazy_gettext("Sumber sebelumnya"),
     "roles_added": lazy_gettext("Peran ditambahkan"), "roles_removed": lazy_gettext("Peran dicabut"),
     "groups": lazy_gettext("Grup direktori"), "ignored": lazy_gettext("Nilai direktori yang diabaikan"),
+    "as_of": lazy_gettext("Per tanggal"), "schedule_file": lazy_gettext("Berkas jadwal retensi"),
+    "removed_cases": lazy_gettext("Kasus yang dihapus"), "retention": lazy_gettext("Masa retensi dan dasar JRA"),
+    "documents_deleted": lazy_gettext("Dokumen yang dihapus"),
+    "documents_kept": lazy_gettext("Dokumen yang tetap (dipakai kasus lain)"),
+    "ended_at": lazy_gettext("Berakhir"), "status": lazy_gettext("Status"), "period": lazy_gettext("Masa retensi"),
+    "years": lazy_gettext("Tahun"), "months": lazy_gettext("Bulan"), "documents": lazy_gettext("Dokumen"),
 }
 PERSON_KEYS = frozenset({"username", "assignee", "to", "previous_assignee", "new_assignee", "on_behalf_of",
                          "stand_in", "absent", "created_by"})
@@ -203,6 +210,8 @@ def event_summary(event_type: str, payload: dict[str, Any]) -> str:
         detail = text if len(text) <= 120 else text[:120].rstrip() + "…"
     elif event_type == "timer_fired":
         detail = str(payload.get("element_id") or "")
+    elif event_type == "retention_applied":
+        detail = gettext("%(count)s kasus", count=len(payload.get("removed_cases") or ()))
     else:
         detail = str(name or "")
     line = f"{label}: {detail}" if detail else label

@@ -13,6 +13,9 @@ Verification then fails, naming the case id, when:
 - a case row has no creation record (``unrecorded``: inserted around Alur, or its chain deleted);
 - a case id was recorded twice (``reused``: on SQLite the newest case was deleted and its id reused).
 
+A case a ``retention_applied`` event lists (``engine.audit.removals``) was removed on purpose: its row
+may be gone, but its chain, opened by its creation record, must still be there.
+
 Why on the case's own chain and not the system chain: appending to the system chain locked its
 head, one row every case start in the office queued behind (issue 21). What the system chain gave
 beyond this record is no stronger against someone who can write the database: its tail after the
@@ -35,6 +38,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.audit.chain import SYSTEM_CHAIN, case_chain
+from engine.audit.removals import removed_cases
 from engine.persistence.compiled import DirectStatement
 from engine.persistence.models import AuditChainHead, AuditEvent, ProcessInstance
 from engine.runtime.unit_of_work import UnitOfWork
@@ -106,6 +110,7 @@ def verify_case_accounting(session: Session, instance_ids: set[int] | None = Non
                 continue  # a case from before issue 21: its record is the system chain's case_created
             created.setdefault(instance_id, []).append((event_id, payload))
     signed = set(signed_cases)  # a chain a signed checkpoint holds: that case existed
+    removed = set(removed_cases(session))  # removed under the retention schedule, audited
     rows = dict(session.execute(rows_query).tuples().all())
     heads = dict(session.execute(heads_query).tuples().all())
     problems: list[CaseProblem] = []
@@ -113,7 +118,7 @@ def verify_case_accounting(session: Session, instance_ids: set[int] | None = Non
         if instance_ids is not None and case_id not in instance_ids:
             continue
         problem = _case_problem(case_id, created.get(case_id, []), case_id in backfilled, case_id in signed,
-                                rows.get(case_id), heads.get(case_chain(case_id), 0))
+                                rows.get(case_id), heads.get(case_chain(case_id), 0), case_id in removed)
         if problem is not None:
             problems.append(problem)
     if instance_ids is not None:
@@ -131,8 +136,10 @@ def verify_case_accounting(session: Session, instance_ids: set[int] | None = Non
 
 
 def _case_problem(case_id: int, records: list[tuple[int, dict[str, object]]], backfilled: bool, signed: bool,
-                  process_key: str | None, head_seq: int) -> CaseProblem | None:
+                  process_key: str | None, head_seq: int, removed: bool = False) -> CaseProblem | None:
     last_event = records[-1][0] if records else None
+    if removed and process_key is None and head_seq > 0 and (records or backfilled):
+        return None  # removed under the retention schedule: the row went, the chain stays
     if process_key is None or head_seq == 0:
         missing = " and ".join(part for part, gone in (("its row", process_key is None),
                                                       ("its audit chain", head_seq == 0)) if gone)

@@ -10,6 +10,9 @@ Verification hashes each file again and reports, by case, step and file name:
 - ``extra``: a step's stored data shows a document its logged data does not, or a file lies in the
   store that no upload event names;
 - ``not_uploaded``: a step's logged data names a document no upload event records.
+
+The documents of a case removed under the retention schedule (``engine.audit.removals``) are not
+looked for: ``alur retention apply`` deleted the files no other case uses.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit.chain import case_chain
+from engine.audit.removals import gone_cases
 from engine.persistence.models import AuditEvent, HumanTask
 
 UPLOAD_EVENT = "attachment_uploaded"
@@ -68,7 +72,8 @@ def check_documents(session: Session, attachments_dir: Path, instance_ids: Itera
     wanted = set(instance_ids) if instance_ids is not None else None
     uploads = _uploads(session)
     hashes = _FileHashes(Path(attachments_dir))
-    logged = _logged_uses(session, wanted)
+    gone = gone_cases(session)
+    logged = [use for use in _logged_uses(session, wanted) if use.instance_id not in gone]
     problems: list[DocumentProblem] = []
     for use in logged:
         name = uploads.get(use.sha256)

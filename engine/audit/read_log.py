@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
-from engine.errors import InvalidInput
+from engine.errors import CaseRemoved, InvalidInput
 from engine.persistence.rows import case_row, upload_rows
 from engine.runtime.unit_of_work import UnitOfWork
 
@@ -23,6 +23,8 @@ VIEW_EVENTS = frozenset({CASE_VIEWED, DOCUMENT_VIEWED})
 NOT_STEPS = VIEW_EVENTS | {"attachment_uploaded"}
 # What was looked at; "document" needs the document's sha256.
 VIEW_KINDS = ("case", "tasks", "audit_trail", "replay", "verification", "export", "document")
+# What an auditor still reads of a case removed under retention: its events stay.
+_READ_AFTER_REMOVAL = frozenset({"audit_trail", "verification"})
 
 
 class ReadLog:
@@ -42,7 +44,11 @@ class ReadLog:
         if (what == "document") != (document_sha256 is not None):
             raise InvalidInput("Tampilan dokumen harus menyebut dokumennya (sha256)", field="document_sha256")
         with UnitOfWork.begin(self._sessions) as work:
-            case_row(work.session, instance_id)
+            try:
+                case_row(work.session, instance_id)
+            except CaseRemoved:
+                if what not in _READ_AFTER_REMOVAL:
+                    raise
             payload: dict[str, Any] = {"what": what, "remote_addr": remote_addr}
             event_type = CASE_VIEWED
             if document_sha256 is not None:

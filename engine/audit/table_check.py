@@ -18,7 +18,8 @@ column that differs. What the events say about a column:
 
 Columns no event speaks for (due times, names a migration renamed, escalation marks) are not
 compared; the case's data and BPMN state are what replay verification (``engine.audit.replay``)
-re-executes.
+re-executes. A case removed under the retention schedule (``engine.audit.removals``) has no rows to
+compare any more and is left out.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit.chain import case_chain
 from engine.audit.document_check import UPLOAD_EVENT, documents_in
+from engine.audit.removals import gone_cases
 from engine.persistence.models import AuditChainHead, AuditEvent, DocumentUpload, HumanTask, ProcessInstance
 
 CHUNK = 200  # cases read at once
@@ -84,6 +86,8 @@ class _Case:
 def check_tables(session: Session, instance_ids: Iterable[int] | None = None) -> list[TableProblem]:
     """Every difference between the case tables and the log, for the given cases or all of them."""
     ids = sorted(set(instance_ids)) if instance_ids is not None else _all_case_ids(session)
+    gone = gone_cases(session)
+    ids = [case_id for case_id in ids if case_id not in gone]
     problems: list[TableProblem] = []
     documents: dict[str, int] = {}  # sha256 -> a case whose steps show it
     for start in range(0, len(ids), CHUNK):
@@ -91,7 +95,7 @@ def check_tables(session: Session, instance_ids: Iterable[int] | None = None) ->
         logged = derive_cases(_case_events(session, chunk))
         problems += _compare_cases(session, chunk, logged)
         problems += _compare_tasks(session, chunk, logged, documents)
-    problems += _compare_attachments(session, documents if instance_ids is not None else None)
+    problems += _compare_attachments(session, documents if instance_ids is not None else None, gone)
     return problems
 
 
@@ -204,16 +208,19 @@ def _compare_tasks(session: Session, ids: Sequence[int], logged: dict[int, _Case
     return problems
 
 
-def _compare_attachments(session: Session, documents: dict[str, int] | None) -> list[TableProblem]:
+def _compare_attachments(session: Session, documents: dict[str, int] | None, gone: set[int]) -> list[TableProblem]:
     """The upload rows of the documents the case steps show (all bound rows with None) against their upload
     events (on the case's chain; on the system chain for uploads from before uploads had a case).
 
-    An upload not yet used by any case (``instance_id`` empty) has no event yet by design and is skipped.
+    An upload not yet used by any case (``instance_id`` empty) has no event yet by design and is skipped;
+    so are the uploads of cases removed under retention (``gone``), whose rows went with them.
     """
     logged: dict[tuple[str, str], dict[str, Any]] = {}
-    for actor, payload_json in session.execute(
-            select(AuditEvent.actor, AuditEvent.payload_json)
+    for instance_id, actor, payload_json in session.execute(
+            select(AuditEvent.instance_id, AuditEvent.actor, AuditEvent.payload_json)
             .where(AuditEvent.event_type == UPLOAD_EVENT).order_by(AuditEvent.id)):
+        if instance_id in gone:
+            continue
         payload = json.loads(payload_json)
         if isinstance(payload.get("sha256"), str):
             logged.setdefault((payload["sha256"], actor), {"filename": payload.get("filename"),

@@ -1,2 +1,3 @@
 """Running Alur itself: its own backup and restore (``backups``, ``archive``, ``database_copy``,
-``backup_schedule``), structured logs (``logs``), and what ``/metrics`` reads (``monitoring``)."""
+``backup_schedule``), archive retention of finished cases (``retention``, ``retention_schedule``),
+structured logs (``logs``), and what ``/metrics`` reads (``monitoring``)."""

@@ -23,6 +23,7 @@ from psycopg.conninfo import make_conninfo
 from sqlalchemy import Connection, Engine, create_engine, func, inspect, select, text
 
 from engine.audit.checkpoints import number_of
+from engine.audit.removals import gone_cases
 from engine.errors import BackupFailed, RestoreRefused
 from engine.persistence.models import AuditCheckpoint, AuditEvent, DocumentUpload, ProcessInstance
 
@@ -68,10 +69,16 @@ def backend_of(db: Engine) -> str:
 
 
 def read_contents(connection: Connection) -> Contents:
-    """The documents named by upload events and upload rows, the newest checkpoint, a few counts."""
+    """The documents named by upload events and upload rows, the newest checkpoint, a few counts.
+
+    The upload events of cases removed under retention are left out: their documents no other case
+    uses were deleted with them (``engine.operations.retention``)."""
     documents: dict[str, str] = {}
-    uploads = select(AuditEvent.payload_json).where(AuditEvent.event_type == UPLOAD_EVENT)
-    for payload_json in connection.scalars(uploads):
+    gone = gone_cases(connection)
+    uploads = select(AuditEvent.instance_id, AuditEvent.payload_json).where(AuditEvent.event_type == UPLOAD_EVENT)
+    for instance_id, payload_json in connection.execute(uploads):
+        if instance_id in gone:
+            continue
         payload = json.loads(payload_json)
         if isinstance(payload.get("sha256"), str):
             documents.setdefault(payload["sha256"], str(payload.get("filename") or payload["sha256"]))

@@ -6,14 +6,19 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import CaseNotFound, TaskNotFound
+from engine.audit.removals import removal_of
+from engine.errors import CaseNotFound, CaseRemoved, TaskNotFound
 from engine.persistence.models import DocumentUpload, HumanTask, ProcessInstance
 
 
 def case_row(session: Session, instance_id: int) -> ProcessInstance:
-    """:raises CaseNotFound:"""
+    """:raises CaseRemoved: removed under the retention schedule  :raises CaseNotFound:"""
     row = session.get(ProcessInstance, instance_id)
     if row is None:
+        removal = removal_of(session, instance_id)
+        if removal is not None:
+            raise CaseRemoved(removal.sentence(), instance_id=instance_id, removed_at=removal.removed_at.isoformat(),
+                              period=removal.period, basis=removal.basis)
         raise CaseNotFound.of(instance_id)
     return row
 

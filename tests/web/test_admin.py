@@ -79,3 +79,16 @@ def test_api_token_is_shown_once_and_can_be_revoked(client):
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert client.post("/akun/token", data={"name": ""}).status_code == 422
     assert client.post("/akun/token/999/cabut").status_code == 404
+
+
+def test_retention_plan_page_shows_each_sop_and_refuses_a_bad_day(client):
+    login(client, "pengelola_ti")
+    assert client.get("/admin/retensi").status_code == 403
+    login(client, "admin_sistem")
+    page = client.get("/admin/retensi?per=2026-12-31")
+    assert page.status_code == 200
+    words = text_of(page.text)
+    assert "0 kasus akan dihapus" in words and "Pengelolaan Gangguan Database" in words
+    assert "Masa retensi belum ditetapkan: kasus SOP ini tidak pernah dihapus" in words  # none set as shipped
+    bad = client.get("/admin/retensi?per=31-12-2026")
+    assert bad.status_code == 400 and "Tanggal harus berupa YYYY-MM-DD." in bad.text

@@ -59,7 +59,8 @@ class Walk:
             "admin_sistem": [
                 ("admin.users", "/admin/pengguna"), ("admin.user", "/admin/pengguna/pengelola_ti"),
                 ("admin.opds", "/admin/opd"), ("calendar_admin.index", "/admin/kalender"),
-                ("leave_admin.index", "/admin/cuti"), ("incidents.index", "/insiden")],
+                ("leave_admin.index", "/admin/cuti"), ("incidents.index", "/insiden"),
+                ("admin.retention", "/admin/retensi")],
             "pemilik_proses": [
                 ("modeler.index", "/pemodel"), ("modeler.editor", "/pemodel/sop_gangguan_jaringan"),
                 ("modeler.versions", "/pemodel/sop_gangguan_jaringan/versi"),
