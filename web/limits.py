@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any, Callable, cast
 
 from flask import Flask, flash, render_template, request
-from flask_babel import gettext
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from web import api
+from web.auth import too_many_message
 from web.errors import json_error, render_error, wants_json
 
 LOGINS_PER_ADDRESS = "30 per minute;300 per hour"
@@ -44,10 +44,6 @@ def register(app: Flask) -> Limiter:
     limiter.limit(FAILED_TOKENS_PER_ADDRESS, deduct_when=_failed)(api.bp)
     app.register_error_handler(RateLimitExceeded, _too_many)
     return limiter
-
-
-def too_many_message() -> str:
-    return gettext("Terlalu banyak percobaan. Tunggu beberapa saat, lalu coba lagi.")
 
 
 def _too_many(error: RateLimitExceeded) -> Any:
