@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -31,14 +32,16 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import DATA, PASSWORD, ROOT, open_bench_alur, summarize
+from bench.soak.cluster import Cluster, self_signed
 from engine.accounts.tokens import TokenService
 from engine.persistence.schema import upgrade
 
 ATTACKERS = 8
-CASE_STEPS = 40
+CASE_STEPS = 100
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", "4"))  # deploy/systemd/alur-web@.service's default
 SHAPES = ("one_address", "many_addresses", "spray")
 TARGET = "sasaran"  # the existing account the attackers guess at (not the case client's)
@@ -86,11 +89,30 @@ def _gunicorn(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError("gunicorn did not start")
 
 
+@dataclass(frozen=True)
+class _Front:
+    """Where clients connect: gunicorn itself (the client's address in ``X-Forwarded-For``, as nginx
+    would set it), or deploy/'s nginx over TLS (the address is the connection's own: loopback has
+    all of 127/8, so an attacker binds 127.0.9.N)."""
+    port: int
+    tls: ssl.SSLContext | None = None
+
+    def connect(self, address: str | None = None) -> http.client.HTTPConnection:
+        if self.tls is None:
+            return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        return http.client.HTTPSConnection("localhost", self.port, timeout=120, context=self.tls,
+                                           source_address=(address, 0) if address else None)
+
+    def address_headers(self, address: str) -> dict[str, str]:
+        """The client's address as nginx passes it; over TLS the Referer flask-wtf's CSRF check wants."""
+        return {"X-Forwarded-For": address} if self.tls is None else {"Referer": f"https://localhost:{self.port}/masuk"}
+
+
 class _CaseClient:
     """Starts and completes cases through the JSON API; every status seen is counted."""
 
-    def __init__(self, port: int, token: str) -> None:
-        self._conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    def __init__(self, front: _Front, token: str) -> None:
+        self._conn = front.connect()
         self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.statuses: Counter[int] = Counter()
 
@@ -113,9 +135,9 @@ class _CaseClient:
         return [self.step() for _ in range(count)]
 
 
-def _login_form(conn: http.client.HTTPConnection, address: str) -> tuple[str, str]:
+def _login_form(conn: http.client.HTTPConnection, headers: dict[str, str]) -> tuple[str, str]:
     """A session cookie and its CSRF token, as a browser (or a script) gets them from the login page."""
-    conn.request("GET", "/masuk", headers={"X-Forwarded-For": address})
+    conn.request("GET", "/masuk", headers=headers)
     response = conn.getresponse()
     page = response.read().decode()
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
@@ -124,9 +146,12 @@ def _login_form(conn: http.client.HTTPConnection, address: str) -> tuple[str, st
     return response.getheader("Set-Cookie", "").split(";")[0], match.group(1)
 
 
-def _attacker(port: int, shape: str, n: int, stop: threading.Event, statuses: Counter[int]) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    cookie, csrf = _login_form(conn, "203.0.113.7")
+def _attacker(front: _Front, shape: str, n: int, stop: threading.Event, statuses: Counter[int]) -> None:
+    """Through nginx an attacker keeps one address (a connection's own); straight to gunicorn the
+    many-address shapes name another one in every post."""
+    own = "127.0.9.1" if shape == "one_address" else f"127.0.9.{n + 2}"
+    conn = front.connect(own)
+    cookie, csrf = _login_form(conn, front.address_headers("203.0.113.7"))
     attempt = 0
     while not stop.is_set():
         attempt += 1
@@ -138,17 +163,17 @@ def _attacker(port: int, shape: str, n: int, stop: threading.Event, statuses: Co
             address, name = f"10.{n}.{attempt // 250 % 250}.{attempt % 250 + 1}", f"semprot_{n}_{attempt}"
         body = urllib.parse.urlencode({"csrf_token": csrf, "username": name, "password": "salah-sekali-123"})
         conn.request("POST", "/masuk", body, {"Content-Type": "application/x-www-form-urlencoded",
-                                              "Cookie": cookie, "X-Forwarded-For": address})
+                                              "Cookie": cookie, **front.address_headers(address)})
         response = conn.getresponse()
         response.read()
         statuses[response.status] += 1
 
 
-def _attack(port: int, shape: str, stop: multiprocessing.synchronize.Event,  # type: ignore[name-defined]
+def _attack(front: _Front, shape: str, stop: multiprocessing.synchronize.Event,  # type: ignore[name-defined]
             results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     """The attacking process: ATTACKERS threads until ``stop``; puts the status counts on ``results``."""
     local_stop, counts = threading.Event(), [Counter[int]() for _ in range(ATTACKERS)]
-    threads = [threading.Thread(target=_attacker, args=(port, shape, n, local_stop, counts[n]), daemon=True)
+    threads = [threading.Thread(target=_attacker, args=(front, shape, n, local_stop, counts[n]), daemon=True)
                for n in range(ATTACKERS)]
     for thread in threads:
         thread.start()
@@ -159,12 +184,12 @@ def _attack(port: int, shape: str, stop: multiprocessing.synchronize.Event,  # t
     results.put(dict(sum(counts, Counter[int]())))
 
 
-def _under_attack(port: int, token: str, shape: str) -> dict[str, object]:
+def _under_attack(front: _Front, token: str, shape: str) -> dict[str, object]:
     context = multiprocessing.get_context("fork")
     stop, results = context.Event(), context.Queue()
-    attacker = context.Process(target=_attack, args=(port, shape, stop, results))
+    attacker = context.Process(target=_attack, args=(front, shape, stop, results))
     attacker.start()
-    client = _CaseClient(port, token)
+    client = _CaseClient(front, token)
     try:
         time.sleep(2)  # the flood reaches its pace (and the throttles their waits)
         started = time.perf_counter()
@@ -179,26 +204,52 @@ def _under_attack(port: int, token: str, shape: str) -> dict[str, object]:
             "wrong_logins_per_s": round(sum(attack_statuses.values()) / (seconds + 2), 1)}
 
 
-def login_load_http(url: str, shapes: tuple[str, ...] = SHAPES, workers: int = WORKERS) -> dict[str, object]:
+def _nginx(root: Path, app_port: int) -> tuple[Cluster, _Front]:
+    """deploy/'s nginx site in front of ``app_port``, started as ``make soak`` starts it."""
+    cluster = Cluster(root=root, staff=0, app_ports=[app_port])
+    for folder in ("tls", "logs", "nginx"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    self_signed(root / "tls")
+    cluster.start_nginx()
+    front = _Front(cluster.https_port, ssl.create_default_context(cafile=str(cluster.cert)))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", cluster.https_port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return cluster, front
+
+
+def login_load_http(url: str, shapes: tuple[str, ...] = SHAPES, workers: int = WORKERS,
+                    nginx: bool = False) -> dict[str, object]:
     token = _prepare(url)
     proc, port = _gunicorn(url, workers)
+    cluster = None
     try:
-        client = _CaseClient(port, token)
+        front = _Front(port)
+        if nginx:
+            cluster, front = _nginx(Path(tempfile.mkdtemp()), port)
+        client = _CaseClient(front, token)
         client.steps(10 * workers)  # every worker warm (definitions parsed, templates compiled)
-        result: dict[str, object] = {"gunicorn_workers": workers, "attackers": ATTACKERS}
+        result: dict[str, object] = {"gunicorn_workers": workers, "attackers": ATTACKERS,
+                                     "front": "nginx (deploy/nginx)" if nginx else "gunicorn"}
         for shape in shapes:
             # The machine is shared and its speed drifts: each load is compared with a quiet run just before.
             quiet = summarize(client.steps(CASE_STEPS))
-            loaded = _under_attack(port, token, shape)
+            loaded = _under_attack(front, token, shape)
             loaded["quiet_before"] = quiet
             loaded["p95_ratio"] = round(loaded["case_step"]["p95_ms"] / quiet["p95_ms"], 2)  # type: ignore[index]
             result[shape] = loaded
         return result
     finally:
+        if cluster is not None and cluster.nginx is not None:
+            cluster.kill(cluster.nginx)
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def main(shapes: tuple[str, ...] = SHAPES) -> None:
+def main(shapes: tuple[str, ...] = SHAPES, nginx: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        print(json.dumps(login_load_http(f"sqlite:///{Path(tmp) / 'bench.db'}", shapes), indent=2))
+        print(json.dumps(login_load_http(f"sqlite:///{Path(tmp) / 'bench.db'}", shapes, nginx=nginx), indent=2))

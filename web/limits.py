@@ -1,7 +1,7 @@
 """Rate limits (Flask-Limiter): logins per client address and per typed username, and failed API
 tokens per client address. Storage is memory unless ``ALUR_RATELIMIT_STORAGE_URI`` names another
 (``redis://...``, ``memcached://...``): with several gunicorn workers each keeps its own counts in
-memory, so the account lockout that every worker shares lives in the database
+memory (web/limit_storage.py), so the account lockout that every worker shares lives in the database
 (engine/accounts/login_throttle.py).
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from flask_limiter.util import get_remote_address
 from web import api
 from web.auth import too_many_message
 from web.errors import json_error, render_error, wants_json
+from web.limit_storage import storage_uri
 
 LOGINS_PER_ADDRESS = "30 per minute;300 per hour"
 FAILED_LOGINS_PER_NAME = "10 per 15 minutes"
@@ -32,7 +33,7 @@ def _failed(response: Any) -> bool:
 
 def register(app: Flask) -> Limiter:
     """A limiter of its own for ``app`` (each app keeps its own counts), over the login view and the API."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter = Limiter(get_remote_address, app=app)
     app.extensions["alur_limiter"] = limiter  # Flask-Limiter's wrappers hold it only weakly

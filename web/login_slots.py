@@ -28,7 +28,7 @@ class LoginCheckSlots:
     def __init__(self, folder: Path, count: int) -> None:
         if count < 1:
             raise ValueError(f"ALUR_LOGIN_CHECKS_AT_ONCE must be 1 or more, not {count}")
-        folder.mkdir(parents=True, exist_ok=True)
+        self._folder, self._made = folder, False  # made at the first login, not at start-up
         self._paths = [folder / f"login-check-{n}.lock" for n in range(count)]
 
     @property
@@ -38,6 +38,9 @@ class LoginCheckSlots:
     @contextlib.contextmanager
     def slot(self) -> Iterator[bool]:
         """Yields True holding a free slot until the block ends, or False at once when all are taken."""
+        if not self._made:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            self._made = True
         for path in self._paths:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # each its own open file: threads exclude too
             try:
