@@ -1,6 +1,7 @@
 """The Alur web app: inbox, task forms with documents, cases with their diagram, admin and a JSON API."""
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import tempfile
@@ -72,6 +73,8 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
 
     alur = alur or app.config.get("ALUR") or open_alur(settings_from_env())
     app.extensions["alur"] = alur
+    if test_config is None:  # a gunicorn worker ending (restart, --max-requests): its refused logins' tally
+        atexit.register(alur.logins.flush_refused)
     # A request may carry a few documents; each file is also checked against the per-file limit.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = alur.settings.max_upload_bytes * 4 + 1024 * 1024

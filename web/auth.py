@@ -14,8 +14,8 @@ from flask_babel import LazyString, gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from engine import (LOCK_FOR, ActiveMandate, Authority, DirectoryUnavailable, LoginRefused, OidcRequest, SignedIn,
-                    is_admin, TokenHolder, UserView)
+from engine import (ACCOUNT_WAIT, CHECKS_BUSY, LOCK_FOR, ActiveMandate, Authority, DirectoryUnavailable,
+                    LoginRefused, OidcRequest, SignedIn, is_admin, TokenHolder, UserView)
 from web import login_slots
 from web.current import current_alur
 
@@ -149,10 +149,12 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
     alur, username = current_alur(), request.form.get("username", "").strip()
     wait = alur.logins.wait(username)
     if wait is not None:  # a growing wait after failures in a row, or a lockout: the password is not checked
+        alur.logins.refused(username, request.remote_addr, ACCOUNT_WAIT)  # counted; written once a burst
         flash(_wait_message(wait), "error")
         return _login_page(username), 429, {"Retry-After": str(_seconds(wait))}
     with login_slots.slots(current_app).slot() as free:  # only the check holds it, not the writes after
         if not free:  # as many passwords are being checked as the server has cores for: no wait, no write
+            alur.logins.refused(username, request.remote_addr, CHECKS_BUSY)
             flash(too_many_message(), "error")
             return _login_page(username), 429, {"Retry-After": "1"}
         try:

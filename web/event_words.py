@@ -66,6 +66,8 @@ EVENT_LABELS: dict[str, LazyString] = {
     "login_locked": lazy_gettext("Akun dikunci sementara (terlalu banyak percobaan masuk gagal)"),
     "logout": lazy_gettext("Keluar"),
     "login_refused": lazy_gettext("Masuk ditolak (direktori, SSO atau aturan akun)"),
+    "login_throttled": lazy_gettext("Percobaan masuk ditolak sebelum kata sandi diperiksa (terlalu banyak "
+                                    "percobaan)"),
     "account_linked": lazy_gettext("Akun ditautkan ke direktori/SSO"),
     "account_bound": lazy_gettext("Akun terikat ke entri direktori/SSO"),
     "saved_filter_created": lazy_gettext("Filter pencarian disimpan"),
@@ -149,6 +151,13 @@ KEY_LABELS: dict[str, LazyString] = {
     "subject": lazy_gettext("ID di direktori"), "previous_source": lazy_gettext("Sumber sebelumnya"),
     "roles_added": lazy_gettext("Peran ditambahkan"), "roles_removed": lazy_gettext("Peran dicabut"),
     "groups": lazy_gettext("Grup direktori"), "ignored": lazy_gettext("Nilai direktori yang diabaikan"),
+    "attempts": lazy_gettext("Jumlah percobaan"), "until": lazy_gettext("Sampai"),
+    "refusals": lazy_gettext("Alasan penolakan"), "addresses": lazy_gettext("Alamat IP"),
+    "usernames": lazy_gettext("Nama pengguna yang diketik"), "other_addresses": lazy_gettext("Alamat IP lain"),
+    "other_usernames": lazy_gettext("Nama lain"),
+    "account_wait": lazy_gettext("Akun harus menunggu atau terkunci"),
+    "checks_busy": lazy_gettext("Pemeriksaan kata sandi sedang penuh"),
+    "rate_limited": lazy_gettext("Batas per alamat IP atau per nama"),
 }
 PERSON_KEYS = frozenset({"username", "assignee", "to", "previous_assignee", "new_assignee", "on_behalf_of",
                          "stand_in", "absent", "created_by"})

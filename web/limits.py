@@ -12,8 +12,10 @@ from flask import Flask, flash, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from engine import RATE_LIMITED
 from web import api
 from web.auth import too_many_message
+from web.current import current_alur
 from web.errors import json_error, render_error, wants_json
 from web.limit_storage import storage_uri
 
@@ -52,6 +54,7 @@ def _too_many(error: RateLimitExceeded) -> Any:
         response, status = json_error(429, "rate_limited", too_many_message())
         return response, status, {"Retry-After": "60"}
     if request.endpoint == "auth.login":
+        current_alur().logins.refused(request.form.get("username", "").strip(), request.remote_addr, RATE_LIMITED)
         flash(too_many_message(), "error")
         return render_template("auth/login.html", username=request.form.get("username", "")[:100]), 429, \
             {"Retry-After": "60"}

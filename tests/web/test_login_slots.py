@@ -2,6 +2,7 @@
 is answered 429 at once, before the account is read and before any write, alike for every name."""
 from __future__ import annotations
 
+import json
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -45,8 +46,12 @@ def test_with_every_slot_taken_a_login_is_refused_at_once_without_a_write(app, a
     assert len({text_of(a.text).replace(name, "") for a, name in
                 zip(answers, ("kasubag_tu", "tidak_ada_sama_sekali", "admin_sistem"), strict=True)}) == 1
     assert "Terlalu banyak percobaan" in text_of(answers[0].text)
-    assert _writes_seen(alur) == before
+    assert _writes_seen(alur) == before  # the refusals are only counted (engine/audit/refused_logins.py)
     assert _post(client, "kasubag_tu", "demo-kasubag_tu").status_code == 302  # the slot is free again
+    alur.logins.flush_refused()
+    with alur.sessions() as session:
+        burst = session.scalars(select(AuditEvent).where(AuditEvent.event_type == "login_throttled")).one()
+    assert json.loads(burst.payload_json)["refusals"] == {"checks_busy": 4}
 
 
 def test_a_wrong_password_is_still_counted_once_a_slot_is_free(app, alur, client):
