@@ -2,19 +2,24 @@
 
 ``python -m bench.logins --http`` starts gunicorn (sync workers, ``WEB_CONCURRENCY`` of the unit: 4, and
 ``ALUR_TRUSTED_PROXIES=1`` as behind deploy/'s nginx, which sets ``X-Forwarded-For`` to the client's
-address: this bench sets that header the way nginx would). One client starts and completes a case
-through the JSON API (one step = POST /api/v1/cases + POST /api/v1/tasks/<id>/complete) alone, then
-while ATTACKERS threads (in a process of their own, so their Python does not share the case client's
-GIL) post wrong passwords to POST /masuk with a valid CSRF token, in three shapes:
+address: straight to gunicorn this bench sets that header the way nginx would); ``--nginx`` puts
+deploy/'s nginx site in front (TLS, its login pacing; started as ``make soak`` starts it), and an
+attacker's address is then its connection's own (127.0.9.N). One client starts and completes a case
+through the JSON API (one step = POST /api/v1/cases + POST /api/v1/tasks/<id>/complete), first alone
+(CASE_STEPS steps), then while ATTACKERS threads (in a process of their own, so their Python does not
+share the case client's GIL) post wrong passwords to POST /masuk with a valid CSRF token, as fast as
+the answers come back, in three shapes:
 
 - ``one_address``: every attacker from one address, half at an existing account, half at a name each;
-- ``many_addresses``: each attempt from another address, the same names;
-- ``spray``: each attempt a new unknown name from a new address, which no per-name or per-address
-  limit can catch, so every attempt reaches a password check.
+- ``many_addresses``: each attempt from another address (through nginx: one address per attacker),
+  the same names;
+- ``spray``: each attempt a new unknown name (and straight to gunicorn a new address), which no
+  per-name limit can catch, so every attempt the limits let through reaches a password check.
 
-It prints the case step's p95 alone and under each load, their ratio (the issue asks under 3x) and
-every status code seen on either side (no 500 allowed). The API token route authenticates by token
-digest, not by password, so it is not attacked here (tests cover its 429).
+It prints, per shape, the case step's p95 alone (just before: the machine's speed drifts) and under
+the load, their ratio (the issue asks under 3x) and every status code seen on either side (no 500
+allowed). The API token route authenticates by token digest, not by password, so it is not attacked
+here (tests cover its 429).
 """
 from __future__ import annotations
 
