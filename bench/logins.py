@@ -6,10 +6,13 @@ password only when there is none, then the failure counted), and prints both p95
 issue asks for under 3x). ``raw_password_checks`` repeats the loaded run with every attempt checking a
 password (no throttle), the cost a login without the throttle would put on the office. The test suite
 asserts only correctness under the same load (tests/web/test_login_load.py); timing belongs here.
+``python -m bench.logins --http [--nginx] [one_address|many_addresses|spray]`` measures the same through
+gunicorn as deployed, and with ``--nginx`` through deploy/'s nginx in front of it (bench/login_http.py).
 """
 from __future__ import annotations
 
 import json
+import sys
 import threading
 
 from bench.common import PASSWORD, database, open_bench_alur, summarize, timed
@@ -69,5 +72,9 @@ def _under_attack(alur: Alur, throttled: bool) -> tuple[dict[str, float], int, i
 
 
 if __name__ == "__main__":
-    with database("sqlite") as url:
-        print(json.dumps(login_load(url), indent=2))
+    if "--http" in sys.argv:  # as deployed: gunicorn on SQLite, the attack and the case work over HTTP
+        from bench.login_http import SHAPES, main
+        main(tuple(a for a in sys.argv[1:] if a in SHAPES) or SHAPES, nginx="--nginx" in sys.argv)
+    else:
+        with database("sqlite") as url:
+            print(json.dumps(login_load(url), indent=2))

@@ -95,6 +95,7 @@ from engine.persistence.schema import upgrade as upgrade_schema
 from engine.accounts.opd import OpdView
 from engine.accounts.password_policy import MIN_PASSWORD_LENGTH
 from engine.accounts.login_throttle import LOCK_AFTER, LOCK_FOR
+from engine.audit.refused_logins import ACCOUNT_WAIT, CHECKS_BUSY, RATE_LIMITED
 from engine.accounts.tokens import TOKEN_SCOPES, TokenHolder
 from engine.accounts.profile import ACCOUNT_FIELDS, AccountData
 from engine.accounts.saved_filters import MAX_SAVED_FILTERS, SavedFilterView
@@ -143,7 +144,7 @@ __all__ = [
     "DOCUMENT_FORMAT", "UploadRefused", "read_uploaded_model", "ModelDraftView", "ModelDraftNotFound",
     "CATCH_UP_POLICIES", "ScheduleView",
     "UserView", "Person", "AccountData", "ACCOUNT_FIELDS", "MIN_PASSWORD_LENGTH", "TOKEN_SCOPES", "TokenHolder",
-    "LOCK_AFTER", "LOCK_FOR",
+    "LOCK_AFTER", "LOCK_FOR", "ACCOUNT_WAIT", "CHECKS_BUSY", "RATE_LIMITED",
     "TaskView", "TaskPage", "TaskForm", "StepResult",
     "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
     "MANDATE_KINDS", "AttachmentView", "UploadTarget", "PREVIEW_TYPES", "HistoryStep", "DraftView",

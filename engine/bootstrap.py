@@ -149,6 +149,7 @@ class Alur:
     assessment_prints: AssessmentPrints  # those forms as HTML and PDF
 
     def close(self) -> None:
+        self.logins.flush_refused()  # the refused logins counted in memory (best effort, never raises)
         self.db.dispose()
 
 

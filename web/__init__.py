@@ -1,6 +1,7 @@
 """The Alur web app: inbox, task forms with documents, cases with their diagram, admin and a JSON API."""
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import tempfile
@@ -20,7 +21,7 @@ from web import (account, admin, api, assessments, audit, auth, calendar_admin, 
                  process_logs, processes, registers, tasks)
 from web import api_audit, api_mining, api_registers  # noqa: F401  (their routes join the api blueprint)
 from web import health
-from web import metrics, request_log
+from web import login_slots, metrics, request_log
 from web.modeler import bp as modeler_bp
 from web.model_forms import bp as model_forms_bp
 
@@ -72,6 +73,8 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
 
     alur = alur or app.config.get("ALUR") or open_alur(settings_from_env())
     app.extensions["alur"] = alur
+    if test_config is None:  # a gunicorn worker ending (restart, --max-requests): its refused logins' tally
+        atexit.register(alur.logins.flush_refused)
     # A request may carry a few documents; each file is also checked against the per-file limit.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = alur.settings.max_upload_bytes * 4 + 1024 * 1024
@@ -96,6 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     app.register_blueprint(health.bp)
     app.register_blueprint(model_forms_bp)
     limits.register(app)
+    login_slots.register(app, instance_dir, testing=test_config is not None)
     metrics.register(app, alur)
     app.before_request(_remember_language)
     # The logout form of an SSO session ends at the sign-on portal: forms may lead there too.

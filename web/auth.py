@@ -8,13 +8,15 @@ from functools import wraps
 from typing import Any, Callable, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import LazyString, gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from engine import (LOCK_FOR, ActiveMandate, Authority, DirectoryUnavailable, LoginRefused, OidcRequest, SignedIn,
-                    is_admin, TokenHolder, UserView)
+from engine import (ACCOUNT_WAIT, CHECKS_BUSY, LOCK_FOR, ActiveMandate, Authority, DirectoryUnavailable,
+                    LoginRefused, OidcRequest, SignedIn, is_admin, TokenHolder, UserView)
+from web import login_slots
 from web.current import current_alur
 
 bp = Blueprint("auth", __name__)
@@ -147,18 +149,24 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
     alur, username = current_alur(), request.form.get("username", "").strip()
     wait = alur.logins.wait(username)
     if wait is not None:  # a growing wait after failures in a row, or a lockout: the password is not checked
+        alur.logins.refused(username, request.remote_addr, ACCOUNT_WAIT)  # counted; written once a burst
         flash(_wait_message(wait), "error")
         return _login_page(username), 429, {"Retry-After": str(_seconds(wait))}
-    try:
-        signed = alur.sign_in.with_password(username, request.form.get("password", ""), request.remote_addr)
-    except LoginRefused as refused:
-        flash(_refusal_message(refused), "error")
-        return _login_page(username), 403
-    except DirectoryUnavailable:
-        flash(gettext("Direktori kantor (LDAP) tidak dapat dihubungi, jadi kata sandi Anda belum dapat diperiksa. "
-                      "Coba lagi beberapa saat lagi; bila berlanjut, hubungi Admin Sistem (akun lokal darurat "
-                      "tetap dapat masuk)."), "error")
-        return _login_page(username), 503
+    with login_slots.slots(current_app).slot() as free:  # only the check holds it, not the writes after
+        if not free:  # as many passwords are being checked as the server has cores for: no wait, no write
+            alur.logins.refused(username, request.remote_addr, CHECKS_BUSY)
+            flash(too_many_message(), "error")
+            return _login_page(username), 429, {"Retry-After": "1"}
+        try:
+            signed = alur.sign_in.with_password(username, request.form.get("password", ""), request.remote_addr)
+        except LoginRefused as refused:
+            flash(_refusal_message(refused), "error")
+            return _login_page(username), 403
+        except DirectoryUnavailable:
+            flash(gettext("Direktori kantor (LDAP) tidak dapat dihubungi, jadi kata sandi Anda belum dapat diperiksa. "
+                          "Coba lagi beberapa saat lagi; bila berlanjut, hubungi Admin Sistem (akun lokal darurat "
+                          "tetap dapat masuk)."), "error")
+            return _login_page(username), 503
     if signed is None:
         if alur.logins.login_failed(username, request.remote_addr):
             flash(_wait_message(alur.logins.wait(username) or LOCK_FOR), "error")
@@ -226,6 +234,10 @@ def _refusal_message(refused: LoginRefused) -> str:
     if refused.reason in _REFUSALS:
         return str(_REFUSALS[refused.reason])
     return gettext("Masuk lewat SSO gagal: %(detail)s", detail=refused.message)
+
+
+def too_many_message() -> str:
+    return gettext("Terlalu banyak percobaan. Tunggu beberapa saat, lalu coba lagi.")
 
 
 def _seconds(wait: timedelta) -> int:

@@ -66,6 +66,8 @@ EVENT_LABELS: dict[str, LazyString] = {
     "login_locked": lazy_gettext("Akun dikunci sementara (terlalu banyak percobaan masuk gagal)"),
     "logout": lazy_gettext("Keluar"),
     "login_refused": lazy_gettext("Masuk ditolak (direktori, SSO atau aturan akun)"),
+    "login_throttled": lazy_gettext("Percobaan masuk ditolak sebelum kata sandi diperiksa (terlalu banyak "
+                                    "percobaan)"),
     "account_linked": lazy_gettext("Akun ditautkan ke direktori/SSO"),
     "account_bound": lazy_gettext("Akun terikat ke entri direktori/SSO"),
     "saved_filter_created": lazy_gettext("Filter pencarian disimpan"),
@@ -156,6 +158,13 @@ KEY_LABELS: dict[str, LazyString] = {
     "documents_kept": lazy_gettext("Dokumen yang tetap (dipakai kasus lain)"),
     "ended_at": lazy_gettext("Berakhir"), "status": lazy_gettext("Status"), "period": lazy_gettext("Masa retensi"),
     "years": lazy_gettext("Tahun"), "months": lazy_gettext("Bulan"), "documents": lazy_gettext("Dokumen"),
+    "attempts": lazy_gettext("Jumlah percobaan"), "until": lazy_gettext("Sampai"),
+    "refusals": lazy_gettext("Alasan penolakan"), "addresses": lazy_gettext("Alamat IP"),
+    "usernames": lazy_gettext("Nama pengguna yang diketik"), "other_addresses": lazy_gettext("Alamat IP lain"),
+    "other_usernames": lazy_gettext("Nama lain"),
+    "account_wait": lazy_gettext("Akun harus menunggu atau terkunci"),
+    "checks_busy": lazy_gettext("Pemeriksaan kata sandi sedang penuh"),
+    "rate_limited": lazy_gettext("Batas per alamat IP atau per nama"),
 }
 PERSON_KEYS = frozenset({"username", "assignee", "to", "previous_assignee", "new_assignee", "on_behalf_of",
                          "stand_in", "absent", "created_by"})

@@ -1,7 +1,7 @@
 """Rate limits (Flask-Limiter): logins per client address and per typed username, and failed API
 tokens per client address. Storage is memory unless ``ALUR_RATELIMIT_STORAGE_URI`` names another
 (``redis://...``, ``memcached://...``): with several gunicorn workers each keeps its own counts in
-memory, so the account lockout that every worker shares lives in the database
+memory (web/limit_storage.py), so the account lockout that every worker shares lives in the database
 (engine/accounts/login_throttle.py).
 """
 from __future__ import annotations
@@ -9,12 +9,15 @@ from __future__ import annotations
 from typing import Any, Callable, cast
 
 from flask import Flask, flash, render_template, request
-from flask_babel import gettext
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from engine import RATE_LIMITED
 from web import api
+from web.auth import too_many_message
+from web.current import current_alur
 from web.errors import json_error, render_error, wants_json
+from web.limit_storage import storage_uri
 
 LOGINS_PER_ADDRESS = "30 per minute;300 per hour"
 FAILED_LOGINS_PER_NAME = "10 per 15 minutes"
@@ -32,7 +35,7 @@ def _failed(response: Any) -> bool:
 
 def register(app: Flask) -> Limiter:
     """A limiter of its own for ``app`` (each app keeps its own counts), over the login view and the API."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter = Limiter(get_remote_address, app=app)
     app.extensions["alur_limiter"] = limiter  # Flask-Limiter's wrappers hold it only weakly
@@ -46,15 +49,12 @@ def register(app: Flask) -> Limiter:
     return limiter
 
 
-def too_many_message() -> str:
-    return gettext("Terlalu banyak percobaan. Tunggu beberapa saat, lalu coba lagi.")
-
-
 def _too_many(error: RateLimitExceeded) -> Any:
     if wants_json():
         response, status = json_error(429, "rate_limited", too_many_message())
         return response, status, {"Retry-After": "60"}
     if request.endpoint == "auth.login":
+        current_alur().logins.refused(request.form.get("username", "").strip(), request.remote_addr, RATE_LIMITED)
         flash(too_many_message(), "error")
         return render_template("auth/login.html", username=request.form.get("username", "")[:100]), 429, \
             {"Retry-After": "60"}

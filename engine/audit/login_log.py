@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.login_throttle import LoginThrottle
 from engine.audit.chain import SYSTEM_CHAIN
+from engine.audit.refused_logins import RefusedLogins, typed_name
 from engine.persistence.models import UserAccount
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.clock import Clock, utcnow
@@ -20,13 +21,24 @@ class LoginLog:
         self._sessions = sessions
         self._throttle = throttle
         self._clock = clock
+        self._refused = RefusedLogins(sessions, clock)
 
     def wait(self, username: str) -> timedelta | None:
         """How long before ``username`` may try again (None: now); see engine/accounts/login_throttle.py."""
         return self._throttle.wait(username)
 
+    def refused(self, username: str, remote_addr: str | None, reason: str) -> None:
+        """An attempt refused before its password was checked: counted in memory, written as one
+        event per burst (engine/audit/refused_logins.py); nothing is written now."""
+        self._refused.refused(username, remote_addr, reason)
+
+    def flush_refused(self) -> None:
+        """Write the refusals counted so far (the process ends)."""
+        self._refused.flush()
+
     def login_succeeded(self, username: str, remote_addr: str | None, source: str = "local") -> None:
         """Record the login; ``source`` (ldap, oidc) is named when the person did not sign in locally."""
+        self._refused.flush_if_due()
         payload = {"remote_addr": remote_addr} | ({"source": source} if source != "local" else {})
         with UnitOfWork.begin(self._sessions) as work:
             self._throttle.reset(work.session, username)
@@ -35,8 +47,8 @@ class LoginLog:
     def login_failed(self, username: str, remote_addr: str | None) -> bool:
         """Record a failed login (in its own short transaction, after the password check) and count it
         against the account; returns whether this failure locked the account."""
-        # The attempted name is recorded as typed (shortened): it may be a mistyped real name.
-        typed = username[:100].encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+        self._refused.flush_if_due()
+        typed = typed_name(username)  # as typed (shortened): it may be a mistyped real name
         with UnitOfWork.begin(self._sessions) as work:
             work.record(SYSTEM_CHAIN, "login_failed", actor="anonymous", at=self._clock(),
                         payload={"username": typed, "remote_addr": remote_addr})

@@ -71,3 +71,40 @@ def test_a_successful_login_is_not_held_back_by_the_limits(client):
     for _ in range(3):
         login(client, "kasubag_tu")
         client.post("/keluar")
+
+
+def _throttled_events(alur) -> list[dict]:
+    with alur.sessions() as session:
+        return [json.loads(e.payload_json) for e in
+                session.scalars(select(AuditEvent).where(AuditEvent.event_type == "login_throttled"))]
+
+
+def _event_count(alur) -> int:
+    with alur.sessions() as session:
+        return len(session.scalars(select(AuditEvent.id)).all())
+
+
+def test_refused_attempts_write_nothing_then_one_event_a_burst(alur, client, clock):
+    for _ in range(3):
+        assert _post(client, "kasubag_tu").status_code == 401
+    events = _event_count(alur)
+    refused = [_post(client, "kasubag_tu", address=f"10.4.0.{n % 2}").status_code for n in range(5)]
+    assert refused == [429] * 5 and _event_count(alur) == events  # answered without a write
+    clock.advance(seconds=61)  # the account may try again; a minute after the burst began
+    assert _post(client, "kasubag_tu").status_code == 401  # a checked failure writes the burst's tally first
+    [burst] = _throttled_events(alur)
+    assert burst["attempts"] == 5 and burst["refusals"] == {"account_wait": 5}
+    assert burst["addresses"] == {"10.4.0.0": 3, "10.4.0.1": 2} and burst["usernames"] == {"kasubag_tu": 5}
+    assert burst["from"] < burst["until"] or burst["from"] == burst["until"]
+    assert alur.audit_verifier.verify().ok
+
+
+def test_refusals_by_the_limits_are_tallied_too_and_written_when_the_process_ends(alur, client):
+    statuses = [_post(client, f"tebakan_{n}", address="10.5.5.5").status_code for n in range(33)]
+    assert statuses[-3:] == [429] * 3
+    assert _throttled_events(alur) == []
+    alur.logins.flush_refused()  # what the worker's exit (atexit) and Alur.close do
+    [burst] = _throttled_events(alur)
+    assert burst["attempts"] == 3 and burst["refusals"] == {"rate_limited": 3}
+    assert burst["addresses"] == {"10.5.5.5": 3} and set(burst["usernames"]) == {"tebakan_30", "tebakan_31",
+                                                                                 "tebakan_32"}
