@@ -66,7 +66,7 @@ def read_english(process: etree._Element) -> ModelEnglish:
     texts: dict[tuple[str, str], tuple[str, str]] = {}
     for element in process.iter(etree.Element):
         element_id = element.get("id")
-        if not element_id or not element.tag.startswith(f"{{{_BPMN}}}"):
+        if not element_id or etree.QName(element).namespace != _BPMN:
             continue
         props = _properties(element)
         for text in TEXTS:
