@@ -288,4 +288,38 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "form.servers_not_reviewed": ("Server belum ditinjau: {servers}", "Servers not reviewed yet: {servers}"),
     "form.servers_twice": ("Server ditinjau lebih dari sekali: {servers}",
                            "Servers reviewed more than once: {servers}"),
+    # moving a running case to another version (engine.runtime.case_migration)
+    "migration.completed": ("kasus sudah selesai", "the case has ended"),
+    "migration.cancelled": ("kasus sudah dibatalkan", "the case was cancelled"),
+    "migration.not_running": ("kasus sudah {status}", "the case is {status}"),
+    "migration.not_newer": ("kasus berjalan pada versi {version}; hanya dapat dipindahkan ke versi yang lebih baru",
+                            "the case runs on version {version}; it can only move to a newer version"),
+    "migration.open_step": ("yang sedang aktif '{name}' ({element})", "open step '{name}' ({element})"),
+    "migration.done_step": ("yang sudah selesai '{name}' ({element})", "completed step '{name}' ({element})"),
+    "migration.step_gone": ("langkah {step} tidak ada di versi {version}", "the {step} is not in version {version}"),
+    "migration.step_role": ("langkah {step} berganti peran dari '{old}' menjadi '{new}' di versi {version}",
+                            "the {step} changes role from '{old}' to '{new}' in version {version}"),
+    "migration.engine_mismatch": ("langkah aktif pada mesin alur tidak cocok dengan daftar tugas",
+                                  "the workflow engine's open steps do not match the task list"),
+    "migration.subprocess": ("kasus dengan sub-proses belum dapat dipindahkan",
+                             "a case with a sub-process cannot be moved yet"),
+    "migration.element_gone": ("elemen '{element}' yang sedang berjalan atau sudah dilalui tidak ada di versi "
+                               "{version}",
+                               "element '{element}', running or passed, is not in version {version}"),
+    "migration.element_unmapped": ("elemen '{element}' tidak dapat dipetakan ke versi {version}",
+                                   "element '{element}' cannot be mapped to version {version}"),
+    "migration.hint_map": ("petakan ke langkah versi {version} dengan peran yang sama: {steps}",
+                           "map it to a step of version {version} with the same role: {steps}"),
+    "migration.hint_none": ("tidak ada langkah versi {version} dengan peran '{role}' untuk memetakannya",
+                            "version {version} has no step with the role '{role}' to map it to"),
+    "migration.target_gone": ("langkah tujuan '{wanted}' untuk '{name}' ({element}) tidak ada di versi {version}; "
+                              "{hint}",
+                              "the target step '{wanted}' for '{name}' ({element}) is not in version {version}; "
+                              "{hint}"),
+    "migration.target_role": ("langkah tujuan '{target}' ({wanted}) berperan '{role}', bukan '{own_role}' seperti "
+                              "'{name}' ({element}); {hint}",
+                              "the target step '{target}' ({wanted}) has the role '{role}', not '{own_role}' like "
+                              "'{name}' ({element}); {hint}"),
+    "migration.open_gone": ("langkah yang sedang aktif '{name}' ({element}) tidak ada di versi {version}; {hint}",
+                            "the open step '{name}' ({element}) is not in version {version}; {hint}"),
 }
