@@ -1,6 +1,7 @@
 """Every page of the walk (walk_pages), as each kind of user, in English holds no Indonesian interface
-text, and in Indonesian no English one: the catalogue's sentences, and the form texts that have an English
-version (``x-en``). A model text without an English version is marked ``lang="id"`` and left out.
+text, and in Indonesian no English one: the catalogue's sentences, the form texts that have an English
+version (``x-en``) and the BPMN models' texts that have one (``<text>_en`` properties). A model text
+without an English version is marked ``lang="id"`` and left out.
 
 Every form has an English text for each of its texts (title, descriptions, choice labels, table columns),
 and those English texts change none of the form's rules."""
@@ -22,7 +23,9 @@ from walk_pages import USERS, Walk, prepare_walk
 from web_helpers import ROOT, login, logout
 
 from engine.errors import FormInvalid
+from engine.modeling.english import read_english
 from engine.modeling.forms import FormRegistry
+from engine.modeling.parser import NS
 from web.forms import build_fields
 from web.model_words import ENGLISH, UNTRANSLATED, localized_schema
 
@@ -58,19 +61,32 @@ def interface_texts() -> dict[str, set[str]]:
         for source, target in _form_texts(json.loads(path.read_text())):
             indonesian.update(fragments(source))
             english.update(fragments(target))
+    translated, untranslated = model_texts()
+    for source, target in translated:
+        indonesian.update(fragments(source))
+        english.update(fragments(target))
     shared = indonesian & english  # names and terms both languages use ("Pengelola TI", "Back-up")
-    # a form text the diagrams also use (a gateway's question, a step's output) is a model text without
-    # an English version there: it may stay Indonesian
-    diagrams = " ".join(_diagram_texts())
+    # a text the diagrams also use without an English version there (the SOP's identity, a lane's role key)
+    # may stay Indonesian
+    diagrams = " ".join(untranslated)
     return {"en": {t for t in indonesian - shared if t not in diagrams}, "id": english - shared}
 
 
-def _diagram_texts() -> list[str]:
-    texts = []
+def model_texts() -> tuple[list[tuple[str, str]], list[str]]:
+    """(Indonesian, English) of every model text with an English version, and the texts without one."""
+    translated, untranslated = [], []
     for path in (ROOT / "processes").glob("*.bpmn"):
         tree = etree.parse(str(path))
-        texts += [str(v) for v in tree.xpath("//@name | //@value")]
-    return texts
+        [process] = tree.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS)
+        lanes = set(process.xpath(".//bpmn:lane/@id", namespaces=NS))
+        # a lane names a role, and pages name roles by the role catalogue's titles (processes/roles.toml)
+        pairs = [pair for (element_id, _text), pair in read_english(process).texts.items() if element_id not in lanes]
+        translated += pairs
+        known = {source for source, _target in pairs} | {target for _source, target in pairs}
+        texts = [str(v) for v in tree.xpath("//@name | //@value")]
+        texts += [" ".join((d.text or "").split()) for d in tree.xpath("//bpmn:documentation", namespaces=NS)]
+        untranslated += [t for t in texts if " ".join(t.split()) not in known]
+    return translated, untranslated
 
 
 def _form_texts(prop: dict[str, Any]) -> list[tuple[str, str]]:
