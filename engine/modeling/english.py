@@ -7,9 +7,9 @@ texts as a ``camunda:property`` named after the text with ``_en``: ``name_en`` f
 Camunda properties because every modeler keeps them (bpmn-js and Camunda Modeler write them back as they
 read them) and the engine ignores the ones it does not know.
 
-An English text is used only while the Indonesian one it was written for is still the element's text:
-a step renamed in the modeler, or an old version's other wording, shows its Indonesian text instead of a
-stale translation.
+An English text is used only for the Indonesian text its element has in the same model: a task created
+under an older version whose step had other words shows those Indonesian words, not the newer version's
+English. (A process owner who renames a step in the modeler changes its ``name_en`` along with it.)
 """
 from __future__ import annotations
 
