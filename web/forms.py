@@ -15,8 +15,7 @@ from typing import Any, Callable, Mapping
 from flask_babel import get_locale, gettext
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from engine import SERVER_OPTIONS_KEY, AttachmentView, DOCUMENT_FORMAT, InvalidInput, WITA
-from engine.errors import FormInvalid
+from engine import SERVER_OPTIONS_KEY, AttachmentView, DOCUMENT_FORMAT, FormInvalid, InvalidInput, WITA
 from web.model_words import untranslated
 
 Store = Callable[[FileStorage, list[str]], AttachmentView]

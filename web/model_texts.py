@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, g
 from markupsafe import Markup
 
-from engine.modeling.english import ModelEnglish
+from engine import ModelEnglish
 from web.current import current_alur
 from web.formatting import _language
 

@@ -23,11 +23,11 @@ from engine import (
     MigrationRefused,
     ModelDraftView,
     ModelProblem,
+    Text,
     read_uploaded_model,
     UploadRefused,
     validate_model,
 )
-from engine.modeling.messages import Text
 from web.auth import requires
 from web.current import current_alur
 from web.processes import bpmn_file

@@ -298,7 +298,7 @@ def test_model_texts_follow_the_language(walk: Walk, client: Any, language: str)
     assert problems == [], "\n".join(problems)
 
 
-def _without_english(bpmn: bytes, keep: tuple[tuple[str, str], ...] = ()) -> bytes:
+def _model_without_english(bpmn: bytes, keep: tuple[tuple[str, str], ...] = ()) -> bytes:
     """The model without its English texts (but the (element id, property) ones in ``keep``)."""
     root = etree.fromstring(bpmn)
     for prop in root.xpath("//camunda:property[substring(@name, string-length(@name) - 2) = '_en']", namespaces=NS):
@@ -314,7 +314,7 @@ def test_a_model_without_english_texts_shows_its_indonesian_ones_marked(walk: Wa
     step has other words in the new one keeps its own Indonesian name, marked too."""
     key = "tinjau_aset_register_server"
     bpmn = (ROOT / "processes" / f"{key}.bpmn").read_bytes()
-    renamed = _without_english(bpmn, keep=(("tar_01", "name_en"),)).replace(
+    renamed = _model_without_english(bpmn, keep=(("tar_01", "name_en"),)).replace(
         b'name="Menyiapkan tinjauan daftar aset register server"', b'name="Menyiapkan tinjauan register server"')
     walk.alur.deployer.deploy_bytes(renamed, f"{key}.bpmn", "pemilik_proses", "tanpa teks Inggris", expected_key=key)
     login(client, "pengelola_ti")
