@@ -71,7 +71,9 @@ from engine.modeling.checks import (DEPLOY_REFUSED, STRANDED_PATH, ModelProblem,
                                    validate_model)
 from engine.modeling.trial_run import TrialPath, TrialReport, TrialStep
 from engine.modeling.model_forms import PendingForm
+from engine.modeling.english import ModelEnglish
 from engine.modeling.forms import DOCUMENT_FORMAT
+from engine.modeling.messages import Text
 from engine.modeling.roles import RoleCatalog
 from engine.modeling.schedules import CATCH_UP_POLICIES, ScheduleView
 from engine.modeling.model_drafts import ModelDraftView
@@ -141,7 +143,8 @@ __all__ = [
     "IncidentView", "StepFailed", "is_admin", "is_read_only", "may_audit", "may_handle_incidents", "may_model",
     "may_print_sop_pdf", "may_read_models", "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked",
     "validate_model", "DEPLOY_REFUSED", "STRANDED_PATH", "TrialReport", "TrialPath", "TrialStep", "PendingForm",
-    "DOCUMENT_FORMAT", "UploadRefused", "read_uploaded_model", "ModelDraftView", "ModelDraftNotFound",
+    "DOCUMENT_FORMAT", "ModelEnglish", "Text", "UploadRefused", "read_uploaded_model", "ModelDraftView",
+    "ModelDraftNotFound",
     "CATCH_UP_POLICIES", "ScheduleView",
     "UserView", "Person", "AccountData", "ACCOUNT_FIELDS", "MIN_PASSWORD_LENGTH", "TOKEN_SCOPES", "TokenHolder",
     "LOCK_AFTER", "LOCK_FOR", "ACCOUNT_WAIT", "CHECKS_BUSY", "RATE_LIMITED",

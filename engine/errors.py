@@ -161,13 +161,25 @@ class NotARoleHolder(InvalidInput):
 
 
 class FormInvalid(InvalidInput):
-    """Submitted data fails the task's JSON Schema; ``errors`` maps field -> Indonesian message."""
+    """Submitted data fails the task's JSON Schema; ``errors`` maps field -> Indonesian message, ``words``
+    field -> the message as a catalogue key with its values (engine.modeling.messages), for the pages to
+    show in the reader's language (a field missing there has only its Indonesian message)."""
 
     code = "form_invalid"
 
-    def __init__(self, errors: dict[str, str], form_key: str) -> None:
+    def __init__(self, errors: dict[str, str], form_key: str, words: dict[str, Text] | None = None) -> None:
         super().__init__("Data formulir tidak valid", errors=errors, form_key=form_key)
         self.errors = errors
+        self.words = words or {}
+
+    @classmethod
+    def worded(cls, words: dict[str, Text], form_key: str) -> FormInvalid:
+        return cls({field: text.render("id") for field, text in words.items()}, form_key, words)
+
+    def in_language(self, language: str) -> dict[str, str]:
+        """The messages in ``language`` ("id" or "en")."""
+        return {field: self.words[field].render(language) if field in self.words else message
+                for field, message in self.errors.items()}
 
 
 class DraftInvalid(InvalidInput):

@@ -20,7 +20,7 @@ from web import (account, admin, api, assessments, audit, auth, calendar_admin, 
                  formatting, inbox, incidents, input_guard, leave_admin, limits, mandates, notifications, people,
                  process_logs, processes, registers, tasks)
 from web import api_audit, api_mining, api_registers  # noqa: F401  (their routes join the api blueprint)
-from web import health
+from web import health, model_texts
 from web import login_slots, metrics, request_log
 from web.modeler import bp as modeler_bp
 from web.model_forms import bp as model_forms_bp
@@ -89,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     formatting.register(app)
     event_words.register(app)
     people.register(app)
+    model_texts.register(app)
     errors.register(app)
     for module in (auth, account, inbox, tasks, cases, processes, admin, calendar_admin, leave_admin, mandates,
                    notifications, audit, incidents, registers, dashboard, process_logs, assessments):

@@ -13,7 +13,7 @@ from engine import (MAX_COMMENT_LENGTH, PREVIEW_TYPES, Conflict, FormInvalid, In
                     RegistrationForm, RequesterCasePage)
 from web.current import current_alur
 from web.model_words import localized_schema
-from web.forms import build_fields, read_submission
+from web.forms import build_fields, form_errors, read_submission
 from web.search_params import error_text, page_args, page_search
 from web.tasks import store_for
 
@@ -81,7 +81,7 @@ def register() -> Response | tuple[str, int]:
         result = alur.runner.register_case(form.process_key, user, int(opd_raw) if opd_raw.isdigit() else None,
                                            agenda, data)
     except FormInvalid as exc:
-        return _render_registration(form, values, {**exc.errors, **errors}), 422
+        return _render_registration(form, values, {**form_errors(exc), **errors}), 422
     except (InvalidInput, Conflict) as exc:
         field = str(exc.context.get("field") or "_form")
         status = 409 if isinstance(exc, Conflict) else 422

@@ -15,6 +15,7 @@ from flask_babel import LazyString, lazy_gettext
 from markupsafe import Markup, escape
 
 from web.formatting import gettext, person_of, role_title, user_name, wita
+from web.model_texts import model_text
 from web.time_words import cycle_text, iso_duration_text, working_duration
 
 EVENT_LABELS: dict[str, LazyString] = {
@@ -198,18 +199,24 @@ def event_label(event_type: str) -> str:
     return str(label) if label is not None else event_type
 
 
-def event_summary(event_type: str, payload: dict[str, Any]) -> str:
+def event_summary(event_type: str, payload: dict[str, Any], process_key: str | None = None) -> str:
     """One line of plain text for a timeline: the label and what it concerns (the step, the answer,
-    the reason, the new holder), in the page's language."""
+    the reason, the new holder), in the page's language; the model's words too where ``process_key``'s
+    model has them in that language."""
     label = event_label(event_type)
     name = payload.get("name")
+    if process_key and isinstance(name, str):
+        name = str(model_text(process_key, payload.get("element_id"), name, plain=True))
     if event_type == "instance_started":
         detail = gettext("versi SOP %(version)s", version=payload.get("version", "–"))
     elif event_type == "task_reassigned":
         detail = gettext("%(step)s kepada %(person)s", step=name or "", person=person_name(payload.get("to")))
     elif event_type == "gateway_decided":
-        detail = " ".join(str(v) for v in (payload.get("question"), payload.get("answer") or payload.get("flow"))
-                          if v)
+        question, answer = payload.get("question"), payload.get("answer")
+        if process_key:
+            question = model_text(process_key, payload.get("gateway"), question, plain=True)
+            answer = model_text(process_key, payload.get("flow"), answer, plain=True)
+        detail = " ".join(str(v) for v in (question, answer or payload.get("flow")) if v)
     elif event_type == "instance_cancelled":
         detail = str(payload.get("reason") or "")
     elif event_type == "instance_migrated":
@@ -249,6 +256,11 @@ def key_label(key: str) -> str:
     return str(label) if label is not None else key
 
 
+# Payload keys holding the model's words as the engine recorded them (in Indonesian): the record is shown
+# as it is, marked as Indonesian on an English page.
+RECORDED_MODEL_WORDS = frozenset({"name", "question", "answer", "target", "mutu_baku", "prosedur"})
+
+
 def value_html(key: str, value: Any) -> Markup | str:
     if value is None or value == "" or value == []:
         return "–"
@@ -271,6 +283,8 @@ def value_html(key: str, value: Any) -> Markup | str:
         return payload_html(value)
     if isinstance(value, list):
         return Markup(", ").join(value_html(key, v) for v in value)
+    if key in RECORDED_MODEL_WORDS and isinstance(value, str):
+        return Markup('<span lang="id">{}</span>').format(_text_html(value))
     if isinstance(value, str):
         return _text_html(value)
     return escape(str(value))

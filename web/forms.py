@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from engine import SERVER_OPTIONS_KEY, AttachmentView, DOCUMENT_FORMAT, InvalidInput, WITA
+from engine import SERVER_OPTIONS_KEY, AttachmentView, DOCUMENT_FORMAT, FormInvalid, InvalidInput, WITA
 from web.model_words import untranslated
 
 Store = Callable[[FileStorage, list[str]], AttachmentView]
@@ -173,6 +173,11 @@ def read_submission(schema: dict[str, Any], form: MultiDict[str, str], files: Mu
         if value is not None:
             data[key] = value
     return data, errors
+
+
+def form_errors(invalid: FormInvalid) -> dict[str, str]:
+    """The engine's messages for a refused form, in the reader's language."""
+    return invalid.in_language(str(get_locale() or "id"))
 
 
 def upload_errors(schema: dict[str, Any], errors: Mapping[str, str]) -> dict[str, str]:

@@ -3,7 +3,7 @@ and the official SOP document (HTML and PDF) of any deployed version."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext
@@ -23,6 +23,7 @@ from engine import (
     MigrationRefused,
     ModelDraftView,
     ModelProblem,
+    Text,
     read_uploaded_model,
     UploadRefused,
     validate_model,
@@ -315,17 +316,21 @@ def migrate(process_key: str) -> Response:
             svc.migrator.migrate_case(instance_id, actor, to_version,
                                       expected_version=request.form.get("expected_version", type=int),
                                       mapping=mapping)
-            flash(f"Kasus #{instance_id} dipindahkan ke versi {to_version}.", "success")
+            flash(gettext("Kasus #%(id)s dipindahkan ke versi %(version)s.", id=instance_id, version=to_version),
+                  "success")
         except MigrationRefused as exc:
-            flash(f"Kasus #{instance_id} tidak dipindahkan: " + "; ".join(exc.reasons), "error")
+            flash(gettext("Kasus #%(id)s tidak dipindahkan: %(reasons)s", id=instance_id,
+                          reasons=_in_language(exc.words)), "error")
     else:
         report = svc.migrator.migrate_version(process_key, request.form.get("from_version", type=int) or 0, actor,
                                               to_version, mapping=mapping)
-        flash(f"{len(report.migrated)} kasus dipindahkan ke versi {report.to_version}; "
-              f"{len(report.refused)} ditolak; {len(report.conflicts)} berubah saat diproses.",
+        flash(gettext("%(moved)s kasus dipindahkan ke versi %(version)s; %(refused)s ditolak; %(changed)s berubah "
+                      "saat diproses.", moved=len(report.migrated), version=report.to_version,
+                      refused=len(report.refused), changed=len(report.conflicts)),
               "success" if not (report.refused or report.conflicts) else "info")
         for refused in report.refused:
-            flash(f"Kasus #{refused.instance_id} tidak dipindahkan: " + "; ".join(refused.reasons), "error")
+            flash(gettext("Kasus #%(id)s tidak dipindahkan: %(reasons)s", id=refused.instance_id,
+                          reasons=_in_language(refused.words)), "error")
     return redirect(url_for(".versions", process_key=process_key))
 
 
@@ -385,6 +390,11 @@ def identity_save(process_key: str) -> Response | tuple[str, int]:
                                latest=versions[0].version, form=form, error=exc.message), 400
     flash(gettext("Identitas SOP disimpan."), "success")
     return redirect(url_for(".identity", process_key=process_key))
+
+
+def _in_language(words: Sequence[Text]) -> str:
+    """Reasons (engine.modeling.messages) in the reader's language, one after another."""
+    return "; ".join(w.render(str(get_locale() or "id")) for w in words)
 
 
 def _posted_xml() -> bytes:

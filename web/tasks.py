@@ -22,7 +22,8 @@ from engine import (AttachmentView, Conflict, DraftView, EngineError, FormInvali
 from web.current import current_alur
 from web.errors import conflict_message, handle_engine_error, handle_http_error, json_error, status_of
 from web.formatting import wita
-from web.forms import Store, build_fields, read_submission, upload_errors
+from web.forms import Store, build_fields, form_errors, read_submission, upload_errors
+from web.model_texts import step_name
 from web.model_words import localized_schema
 
 bp = Blueprint("tasks", __name__, url_prefix="/tugas")
@@ -89,14 +90,14 @@ def complete(task_id: str) -> Response | tuple[str, int]:
         result = current_alur().runner.complete_task(task_id, user, data, _expected_version())
     except FormInvalid as exc:
         _keep_draft(task_id, user, data)
-        return render_task(current_alur().cases.task_page(task_id, user), data, {**exc.errors, **errors}), 422
+        return render_task(current_alur().cases.task_page(task_id, user), data, {**form_errors(exc), **errors}), 422
     except Conflict as exc:
         return _conflict(task_id, user, data, exc), 409
     except StepFailed as exc:  # the model failed: the incident keeps the input, so does the user's draft
         _keep_draft(task_id, user, data)
         notice = Notice(gettext("Langkah ini belum dapat diselesaikan."), exc.message)
         return render_task(current_alur().cases.task_page(task_id, user), data, notice=notice), 422
-    flash(gettext("Langkah \u201c%(name)s\u201d selesai.", name=form.task.name), "success")
+    flash(gettext("Langkah \u201c%(name)s\u201d selesai.", name=step_name(form.task, plain=True)), "success")
     return redirect(_next_url(result, user))
 
 

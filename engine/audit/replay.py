@@ -237,7 +237,8 @@ class _Replay:
         target = self._load(item, self._definition.process_key, item.payload.get("to_version"))
         reasons = move_workflow(self._workflow, target, target.version, item.payload.get("mapped_steps") or {})
         if reasons:
-            raise self._diverged(item, f"the case to move to v{target.version}", "; ".join(reasons))
+            raise self._diverged(item, f"the case to move to v{target.version}",
+                                 "; ".join(r.render("en") for r in reasons))  # the replay reports in English
         self._definition = target
         recorded_open = sorted(str(t) for t in item.payload.get("open_tasks", []))
         if recorded_open != sorted(self._open):

@@ -13,27 +13,15 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from engine.errors import FormInvalid, InvalidInput
 from engine.modeling.form_bounds import bounded
+from engine.modeling.messages import Text
 
 DOCUMENT_FORMAT = "alur-dokumen"
 SEARCH_KINDS = ("opd", "nomor")  # the values of a field's "x-search" (engine.runtime.search_terms)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
-_MESSAGES = {
-    "required": "Wajib diisi.",
-    "type": "Jenis isian tidak sesuai.",
-    "enum": "Pilih salah satu nilai yang tersedia.",
-    "minLength": "Terlalu pendek.",
-    "maxLength": "Terlalu panjang.",
-    "minimum": "Nilai terlalu kecil.",
-    "maximum": "Nilai terlalu besar.",
-    "exclusiveMinimum": "Nilai terlalu kecil.",
-    "pattern": "Format tidak sesuai.",
-    "format": "Format tidak sesuai.",
-    "additionalProperties": "Isian tidak dikenal.",
-    "minItems": "Isian kurang.",
-    "uniqueItems": "Ada pilihan ganda.",
-    "const": "Nilai tidak sesuai.",
-}
+# the JSON Schema keywords with a message of their own ("form.<keyword>" in engine.modeling.messages)
+_WORDED = frozenset({"required", "type", "enum", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
+                     "pattern", "format", "additionalProperties", "minItems", "uniqueItems", "const"})
 
 
 @dataclass(frozen=True)
@@ -91,7 +79,7 @@ class FormDefinition:
                         found.append((f"{name}.{index}.{col}", row[col], role))
         return found
 
-    def differing_people(self, data: dict[str, Any]) -> dict[str, str]:
+    def differing_people(self, data: dict[str, Any]) -> dict[str, Text]:
         """Pickers that must name someone else than another picker (``x-differs-from``): field -> message."""
         errors = {}
         properties = self.schema.get("properties", {})
@@ -99,7 +87,8 @@ class FormDefinition:
             other = prop.get("x-differs-from")
             if other and data.get(name) and data.get(name) == data.get(other):
                 title = properties.get(other, {}).get("title", other)
-                errors[name] = f"Harus orang yang berbeda dari isian \u201c{title}\u201d."
+                title_en = (properties.get(other, {}).get("x-en") or {}).get("title") or title
+                errors[name] = Text.of("form.differs", title=title, title_en=title_en)
         return errors
 
 
@@ -155,8 +144,8 @@ class FormRegistry:
         return FormDefinition(key, bounded(schema))
 
     def validate(self, key: str, data: dict[str, Any],
-                 document_problem: Callable[[str, Sequence[str]], str | None] | None = None,
-                 person_problem: Callable[[str, str], str | None] | None = None) -> dict[str, Any]:
+                 document_problem: Callable[[str, Sequence[str]], str | Text | None] | None = None,
+                 person_problem: Callable[[str, str], str | Text | None] | None = None) -> dict[str, Any]:
         """Return the data if valid.
 
         ``document_problem(sha256, accepted extensions)`` says why a document field may not name that
@@ -166,11 +155,11 @@ class FormRegistry:
         ``person_problem(username, role)`` says why a picked person may not be picked (not an active
         holder of the picker's ``x-role``), or None; without it, pickers are checked by the schema only.
 
-        :raises FormInvalid: with one Indonesian message per failing field
+        :raises FormInvalid: with one message per failing field
         """
         form = self.get(key)
         validator = Draft202012Validator(form.schema, format_checker=format_checker())
-        errors: dict[str, str] = {}
+        errors: dict[str, str | Text] = {}
         for error in validator.iter_errors(data):
             field = _field_of(error)
             errors.setdefault(field, _message(error))
@@ -190,7 +179,8 @@ class FormRegistry:
         for field, message in form.differing_people(data).items():
             errors.setdefault(field, message)
         if errors:
-            raise FormInvalid(errors, key)
+            raise FormInvalid({field: m.render("id") if isinstance(m, Text) else m for field, m in errors.items()},
+                              key, {field: m for field, m in errors.items() if isinstance(m, Text)})
         return data
 
 
@@ -217,12 +207,15 @@ def _field_of(error: ValidationError) -> str:
     return ".".join(map(str, error.absolute_path)) or "_form"
 
 
-def _message(error: ValidationError) -> str:
-    own = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+def _message(error: ValidationError) -> Text:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    own = schema.get("x-message")
     if isinstance(own, str) and own:  # the form says why, e.g. a result its checks contradict
-        return own
+        english = schema.get("x-en")
+        own_en = english.get("message") if isinstance(english, dict) else None
+        return Text.of("form.own", text=own, text_en=own_en or own)
     if error.validator == "format" and error.validator_value == DOCUMENT_FORMAT:
-        return "Dokumen belum diunggah atau tidak ditemukan."
+        return Text.of("form.document_missing")
     if error.validator == "const" and error.validator_value is True:
-        return "Harus dicentang."  # a checkbox that must be ticked (formdsl.accept)
-    return _MESSAGES.get(str(error.validator), "Isian tidak valid.")
+        return Text.of("form.must_tick")  # a checkbox that must be ticked (formdsl.accept)
+    return Text.of(f"form.{error.validator}" if error.validator in _WORDED else "form.invalid")

@@ -21,6 +21,7 @@ from engine.modeling.expressions import check as check_expression, constant_part
 from engine.modeling.loop_bounds import DEFAULT_MAX_INSTANCES, bound_multi_instances, count_problem
 from engine.modeling.timer_bounds import TIMER_KINDS, timer_problem
 from engine.modeling.dataflow import data_flow_problems
+from engine.modeling.english import ModelEnglish, read_english
 from engine.modeling.forms import FormRegistry
 from engine.modeling.messages import Text
 from engine.modeling.performers import NamedPerformer, performer_problems, read_differs_from, read_performer
@@ -73,6 +74,7 @@ class ParsedDefinition:
     gateways: dict[str, str] = field(default_factory=dict)  # id -> question
     # (source, target) -> (id, name); BPMN lets a sequence flow go without an id
     flows: dict[tuple[str, str], tuple[str | None, str]] = field(default_factory=dict)
+    english: ModelEnglish = field(default_factory=ModelEnglish)  # the texts' English (engine.modeling.english)
 
     @property
     def clock_start(self) -> str | None:
@@ -234,6 +236,7 @@ class DefinitionParser:
             gateways={g.get("id", ""): g.get("name", "") for g in process.iterfind("bpmn:exclusiveGateway", NS)},
             flows={(f.get("sourceRef", ""), f.get("targetRef", "")): (f.get("id"), f.get("name", ""))
                    for f in process.iterfind("bpmn:sequenceFlow", NS)},  # the XSD requires both refs
+            english=read_english(process),
         )
 
     @staticmethod

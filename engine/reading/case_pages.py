@@ -59,6 +59,7 @@ class DocumentView:
     uploaded_at: datetime | None = None
     current: bool = True  # the newest version of this step's field
     form_key: str = ""  # the form of ``field`` (its title in another language)
+    element_id: str = ""  # the step's (its name in another language)
 
     @property
     def previewable(self) -> bool:
@@ -156,6 +157,7 @@ class CasePage:
 class StepSummary:
     name: str
     completed_at: datetime | None
+    element_id: str = ""  # its name in another language
 
 
 @dataclass(frozen=True)
@@ -406,8 +408,9 @@ class CaseFiles:
             business_key=instance.business_key, status=instance.status, started_at=instance.started_at,
             ended_at=instance.ended_at, opd_name=self._opd_name(instance.opd_id),
             registered=instance.registered,
-            submitted=[StepSummary(s.task.name, s.task.completed_at) for s in own],
-            outcome=StepSummary(final.task.name, final.task.completed_at) if final is not None else None,
+            submitted=[StepSummary(s.task.name, s.task.completed_at, s.task.element_id) for s in own],
+            outcome=StepSummary(final.task.name, final.task.completed_at, final.task.element_id) if final is not None
+            else None,
             documents=self._documents(shown), can_cancel=can_cancel, comments=thread or [])
 
     def case_document(self, instance_id: int, sha256: str, username: str) -> tuple[AttachmentView, Any]:
@@ -559,7 +562,7 @@ class CaseFiles:
                 sha, upload.filename, upload.media_type, upload.size, name, title, step.meta.name,
                 step.langkah, step.task.completed_by, step.task.completed_at, step.task.task_id, step.pass_no,
                 upload.uploaded_by, upload.uploaded_at, newest[(step.task.element_id, name)] == step.pass_no,
-                step.task.form_key or ""))
+                step.task.form_key or "", step.task.element_id))
         return documents
 
     @staticmethod

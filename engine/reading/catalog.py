@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.modeling.definitions import DefinitionStore
+from engine.modeling.english import ModelEnglish
 from engine.persistence.models import ProcessDefinition
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.modeling.roles import RoleCatalog
@@ -59,6 +60,7 @@ class ProcessCatalog:
         # Summaries (can_start False) and start roles by definition id, shared by every caller:
         # a stored definition never changes; read the summaries, never change them.
         self._summaries: dict[int, tuple[ProcessSummary, frozenset[str]]] = {}
+        self._english: dict[int, ModelEnglish] = {}  # by definition id, like the summaries
 
     def processes(self, username: str, user_roles: frozenset[str] | None = None) -> list[ProcessSummary]:
         """The latest version of every deployed process, in process-key order; ``can_start`` by the
@@ -81,9 +83,22 @@ class ProcessCatalog:
             row, parsed = self._definitions.latest(session, process_key)
             return self._summary(row, parsed, user_roles)
 
+    def english(self) -> dict[str, ModelEnglish]:
+        """Process key -> the English texts of its latest version (engine.modeling.english): a page
+        shows a text in English where the latest version has one for it, whichever version the case runs."""
+        with read_only_connection(self._sessions) as connection:
+            latest = connection.scalars(_LATEST_DEFINITIONS).all()
+        if any(definition_id not in self._summaries for definition_id in latest):
+            with read_only_session(self._sessions) as session:
+                for definition_id in latest:
+                    self._summarize(session, definition_id)
+        return {self._summaries[definition_id][0].process_key: self._english[definition_id]
+                for definition_id in latest}
+
     def _summarize(self, session: Session, definition_id: int) -> None:
         if definition_id not in self._summaries:
             row, parsed = self._definitions.get(session, definition_id)
+            self._english[definition_id] = parsed.english
             self._summaries[definition_id] = (self._summary(row, parsed, set()), frozenset(parsed.start_roles))
 
     def _for_user(self, definition_id: int, task_roles: set[str]) -> ProcessSummary:

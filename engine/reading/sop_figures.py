@@ -80,6 +80,7 @@ class FlowFigures:
     target: str  # the name of what it leads to
     taken: int
     rework: bool  # leads back to an earlier step (a Tidak loop)
+    target_id: str = ""  # the element it leads to
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ class SopFiguresReader:
             if source not in definition.gateways or outgoing[source] < 2 or not flow_id:
                 continue  # a decision's flows only (not a merge's)
             result.append(FlowFigures(flow_id, source, definition.gateways[source] or source, answer or flow_id,
-                                      names.get(target, target), taken.get(flow_id, 0), flow_id in back))
+                                      names.get(target, target), taken.get(flow_id, 0), flow_id in back, target))
         return result
 
     def _trend(self, connection: Connection, process_key: str, period: Period) -> list[TrendPoint]:

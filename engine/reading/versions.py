@@ -46,6 +46,7 @@ class RunningCase:
     started_at: datetime
     version: int  # the optimistic-locking counter of the instance row
     open_steps: tuple[str, ...]  # names of the open tasks
+    open_step_ids: tuple[str, ...] = ()  # their element ids, in the same order
 
 
 def definition_id_of(session: Session, process_key: str, version: int) -> int:
@@ -134,12 +135,13 @@ class Versions:
                        ProcessInstance.started_at, ProcessInstance.version)
                 .where(ProcessInstance.definition_id == definition_id, ProcessInstance.status == "running")
                 .order_by(ProcessInstance.started_at, ProcessInstance.id).limit(limit)).all()
-            steps: dict[int, list[str]] = {}
+            steps: dict[int, list[tuple[str, str]]] = {}
             if instances:
-                for instance_id, name in session.execute(
-                        select(HumanTask.instance_id, HumanTask.name).where(
+                for instance_id, name, element_id in session.execute(
+                        select(HumanTask.instance_id, HumanTask.name, HumanTask.element_id).where(
                             HumanTask.instance_id.in_([i.id for i in instances]),
                             HumanTask.state.in_(("ready", "claimed"))).order_by(HumanTask.created_at)):
-                    steps.setdefault(instance_id, []).append(name)
+                    steps.setdefault(instance_id, []).append((name, element_id))
             return [RunningCase(i.id, i.business_key, i.started_by, i.started_at, i.version,
-                                tuple(steps.get(i.id, ()))) for i in instances]
+                                tuple(name for name, _ in steps.get(i.id, ())),
+                                tuple(element_id for _, element_id in steps.get(i.id, ()))) for i in instances]

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.errors import FormInvalid
+from engine.modeling.messages import Text
 from engine.persistence.models import DcVisit, ServerAsset, UserAccount
 from engine.registers.pickers import REVIEW_HINT, server_choices
 from engine.registers.dc_access import SOURCE_ASSIGNMENT, close_visit, open_visit
@@ -23,7 +24,6 @@ from engine.worktime.work_calendar import WITA
 BACKUP_PROCESS, JOB_REPORTED, JOB_CONFIRMED = "sop_backup_restore_db", "brd_04", "brd_05"
 REVIEW_PROCESS, REVIEW_APPROVED = "tinjau_aset_register_server", "tar_02"
 DC_PROCESS, DC_ASSIGNED = "sop_pemeliharaan_akses_dc", "pdc_01"
-NOT_IN_REGISTER = "Server tidak terdaftar di aset register (atau sudah dihapus)"
 
 
 def check_register_fields(work: UnitOfWork, form_key: str, schema: dict[str, Any], data: dict[str, Any]) -> None:
@@ -37,18 +37,19 @@ def check_register_fields(work: UnitOfWork, form_key: str, schema: dict[str, Any
         return
     known = {number: status for number, status in work.connection.execute(
         select(ServerAsset.asset_number, ServerAsset.status))}
-    errors = {path: NOT_IN_REGISTER for path, value in choices if known.get(value, "dihapus") == "dihapus"}
+    errors = {path: Text.of("form.not_in_register") for path, value in choices
+              if known.get(value, "dihapus") == "dihapus"}
     if review is not None and not errors:
         reviewed = [row.get(col) for row in data.get(review) or [] if isinstance(row, dict)
                     for col in ("server_aset",)]
         missing = sorted(n for n, status in known.items() if status != "dihapus" and n not in reviewed)
         twice = sorted({str(n) for n in reviewed if reviewed.count(n) > 1})
         if missing:
-            errors[review] = "Server belum ditinjau: " + ", ".join(missing)
+            errors[review] = Text.of("form.servers_not_reviewed", servers=", ".join(missing))
         elif twice:
-            errors[review] = "Server ditinjau lebih dari sekali: " + ", ".join(twice)
+            errors[review] = Text.of("form.servers_twice", servers=", ".join(twice))
     if errors:
-        raise FormInvalid(errors, form_key)
+        raise FormInvalid.worded(errors, form_key)
 
 
 def on_step_completed(work: UnitOfWork, instance_id: int, process_key: str, element_id: str,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.worktime.clock import Clock, utcnow
 from engine.config import Settings
 from engine.errors import InvalidInput, NotFound
+from engine.modeling.messages import Text
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import DocumentUpload, HumanTask
 from engine.runtime.unit_of_work import UnitOfWork
@@ -291,15 +292,15 @@ class DocumentChecker:
             return own
         return next((u for u in self.uploads if u.sha256 == sha256 and u.task_id in self.completed), None)
 
-    def problem(self, sha256: str, accept: Sequence[str]) -> str | None:
+    def problem(self, sha256: str, accept: Sequence[str]) -> Text | None:
         """Why the field may not name this document, or None."""
         upload = self.usable(sha256)
         if upload is None:
-            return "Dokumen belum diunggah atau tidak ditemukan."
+            return Text.of("form.document_missing")
         allowed = [a.lower() for a in accept]
         if allowed and upload.extension not in allowed:
-            return (f"Jenis berkas {upload.extension or '(tanpa ekstensi)'} tidak diterima isian ini; gunakan "
-                    + ", ".join(allowed))
+            return Text.of("form.document_type", extension=upload.extension or Text.of("form.no_extension"),
+                           accepted=", ".join(allowed))
         return None
 
     def unbound(self, used: Iterable[str]) -> list[AttachmentView]:

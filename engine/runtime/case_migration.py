@@ -26,6 +26,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
+from engine.modeling.messages import Text
 from engine.errors import ConcurrentUpdate, Conflict, CaseNotFound
 from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.runtime.serializer import _REGISTRY, dump_state, load_state
@@ -35,20 +36,23 @@ from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due
 from engine.runtime.unit_of_work import UnitOfWork
 
 OPEN_STATES = ("ready", "claimed")
-_STATUS_WORDS = {"completed": "selesai", "cancelled": "dibatalkan"}
+_STATUS_WORDS = {"completed": "migration.completed", "cancelled": "migration.cancelled"}
 _TASKS = HumanTask.__table__
 _INSTANCES = ProcessInstance.__table__
 
 
 class MigrationRefused(Conflict):
-    """The case cannot move to the requested version; ``reasons`` says why, one line per problem."""
+    """The case cannot move to the requested version; ``reasons`` says why, one line per problem (``words``:
+    the same as catalogue keys with their values, for a page in the reader's language)."""
 
     code = "migration_refused"
 
-    def __init__(self, instance_id: int, reasons: list[str]) -> None:
+    def __init__(self, instance_id: int, words: list[Text]) -> None:
+        reasons = [w.render("id") for w in words]
         super().__init__(f"Kasus {instance_id} tidak dapat dipindahkan: " + "; ".join(reasons),
                          instance_id=instance_id, reasons=reasons)
         self.reasons = reasons
+        self.words = words
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class MigrationCheck:
     to_version: int
     reasons: tuple[str, ...]
     mappable: tuple[MappableStep, ...] = ()  # steps a mapping would let move
+    words: tuple[Text, ...] = ()  # the reasons as catalogue keys with their values (engine.modeling.messages)
 
     @property
     def ok(self) -> bool:
@@ -95,7 +100,7 @@ class _Plan:
     old: ParsedDefinition
     new: ParsedDefinition
     workflow: BpmnWorkflow | None
-    reasons: list[str]
+    reasons: list[Text]
     mapping: dict[str, str]  # open step deleted in the new version -> the step it becomes there
     mappable: list[MappableStep] = field(default_factory=list)
 
@@ -178,10 +183,10 @@ class CaseMigrator:
         _new_row, new = self._definitions.get(session, new_id)
         plan = _Plan(instance, old_row.version, new_id, target, old, new, None, [], {})
         if instance.status != "running":
-            plan.reasons.append(f"kasus sudah {_STATUS_WORDS.get(instance.status, instance.status)}")
+            plan.reasons.append(Text.of(_STATUS_WORDS.get(instance.status, "migration.not_running"),
+                                        status=instance.status))
         elif target <= old_row.version:
-            plan.reasons.append(f"kasus berjalan pada versi {old_row.version}; hanya dapat dipindahkan ke versi "
-                                f"yang lebih baru")
+            plan.reasons.append(Text.of("migration.not_newer", version=old_row.version))
         if plan.reasons:
             return plan
         plan.reasons += self._step_reasons(session, instance_id, new, target, dict(mapping or {}), plan)
@@ -191,16 +196,17 @@ class CaseMigrator:
         return plan
 
     def _step_reasons(self, session: Session, instance_id: int, new: ParsedDefinition, target: int,
-                      asked: dict[str, str], plan: _Plan) -> list[str]:
+                      asked: dict[str, str], plan: _Plan) -> list[Text]:
         """Refuse when a completed or open step is gone from the new version or has another role there;
         an open step gone may be mapped (``asked``) to a step of the same role (``plan.mapping``)."""
-        reasons, seen = [], set()
+        reasons: list[Text] = []
+        seen = set()
         rows = session.execute(select(_TASKS.c.element_id, _TASKS.c.name, _TASKS.c.role, _TASKS.c.state)
                                .where(_TASKS.c.instance_id == instance_id, _TASKS.c.state != "cancelled")
                                .order_by(_TASKS.c.created_at)).all()
         for row in rows:
             is_open = row.state in OPEN_STATES
-            kind = "yang sedang aktif" if is_open else "yang sudah selesai"
+            kind = "migration.open_step" if is_open else "migration.done_step"
             if (row.element_id, kind) in seen:
                 continue
             seen.add((row.element_id, kind))
@@ -208,16 +214,17 @@ class CaseMigrator:
             if meta is None and is_open:
                 reasons += _mapping_reasons(row, new, target, asked.get(row.element_id), plan)
             elif meta is None:
-                reasons.append(f"langkah {kind} '{row.name}' ({row.element_id}) tidak ada di versi {target}")
+                reasons.append(Text.of("migration.step_gone", step=Text.of(kind, name=row.name,
+                                                                          element=row.element_id), version=target))
             elif meta.role != row.role:
-                reasons.append(f"langkah {kind} '{row.name}' ({row.element_id}) berganti peran dari "
-                               f"'{row.role}' menjadi '{meta.role}' di versi {target}")
+                reasons.append(Text.of("migration.step_role", step=Text.of(kind, name=row.name, element=row.element_id),
+                                       old=row.role, new=meta.role, version=target))
         return reasons
 
     @staticmethod
     def _check(plan: _Plan) -> MigrationCheck:
         return MigrationCheck(plan.instance.id, plan.instance.business_key, plan.old_version, plan.new_version,
-                              tuple(plan.reasons), tuple(plan.mappable))
+                              tuple(r.render("id") for r in plan.reasons), tuple(plan.mappable), tuple(plan.reasons))
 
     @staticmethod
     def _latest_version(session: Session, process_key: str) -> int:
@@ -241,7 +248,7 @@ class CaseMigrator:
                                     .where(_TASKS.c.instance_id == instance.id, _TASKS.c.state.in_(OPEN_STATES))).all()
         ready = {str(t.id) for t in plan.workflow.get_tasks(state=TaskState.READY, manual=True)}
         if ready != {r.id for r in open_rows}:  # the tree and our rows disagree: touch nothing
-            raise MigrationRefused(instance.id, ["langkah aktif pada mesin alur tidak cocok dengan daftar tugas"])
+            raise MigrationRefused(instance.id, [Text.of("migration.engine_mismatch")])
         retimed = []
         for row in open_rows:
             element = plan.mapping.get(row.element_id, row.element_id)
@@ -321,7 +328,7 @@ class _Executable(Protocol):
 
 
 def _move_workflow(workflow: BpmnWorkflow, new: _Executable, target: int,
-                   mapping: Mapping[str, str] | None = None) -> list[str]:
+                   mapping: Mapping[str, str] | None = None) -> list[Text]:
     """Point the workflow at the new spec (in memory); the reasons it cannot, if any.
 
     SpiffWorkflow resets the tasks that wait (READY, WAITING) and predicts again from them; a reset
@@ -330,7 +337,7 @@ def _move_workflow(workflow: BpmnWorkflow, new: _Executable, target: int,
     element is gone moves to the element ``mapping`` names (the same task, so its id stays).
     """
     if workflow.subprocesses:
-        return ["kasus dengan sub-proses belum dapat dipindahkan"]
+        return [Text.of("migration.subprocess")]
     top, _sub = diff_workflow(_REGISTRY, workflow, new.spec, new.subprocess_specs)
     for task in list(top.removed):
         replacement = (mapping or {}).get(task.task_spec.bpmn_id or "")
@@ -339,8 +346,8 @@ def _move_workflow(workflow: BpmnWorkflow, new: _Executable, target: int,
             top.removed.remove(task)
     live = [t for t in top.removed if not t.has_state(TaskState.PREDICTED_MASK | TaskState.FUTURE)]
     if live:
-        return [f"elemen '{t.task_spec.bpmn_id or t.task_spec.name}' yang sedang berjalan atau sudah dilalui "
-                f"tidak ada di versi {target}" for t in live]
+        return [Text.of("migration.element_gone", element=t.task_spec.bpmn_id or t.task_spec.name, version=target)
+                for t in live]
     waiting = {t.id: copy.deepcopy(t.data)
                for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)}
     migrate_workflow(top, workflow, new.spec)
@@ -350,10 +357,10 @@ def _move_workflow(workflow: BpmnWorkflow, new: _Executable, target: int,
             task.data = data
     known = set(new.spec.task_specs.values())
     stale = sorted({t.task_spec.name for t in workflow.tasks.values() if t.task_spec not in known})
-    return [f"elemen '{name}' tidak dapat dipetakan ke versi {target}" for name in stale]
+    return [Text.of("migration.element_unmapped", element=name, version=target) for name in stale]
 
 
-def _mapping_reasons(row: Any, new: ParsedDefinition, target: int, wanted: str | None, plan: _Plan) -> list[str]:
+def _mapping_reasons(row: Any, new: ParsedDefinition, target: int, wanted: str | None, plan: _Plan) -> list[Text]:
     """An open step deleted in ``new``: fine when mapped to a step of the same role (recorded in
     ``plan.mapping``); otherwise the reason, naming the steps that would do (``plan.mappable``)."""
     fits = sorted(meta.element_id for meta in new.user_tasks.values() if meta.role == row.role)
@@ -364,11 +371,12 @@ def _mapping_reasons(row: Any, new: ParsedDefinition, target: int, wanted: str |
     if fits:
         plan.mappable.append(MappableStep(row.element_id, row.name,
                                           tuple((e, new.user_tasks[e].name) for e in fits)))
-    hint = (f"petakan ke langkah versi {target} dengan peran yang sama: {', '.join(fits)}" if fits
-            else f"tidak ada langkah versi {target} dengan peran '{row.role}' untuk memetakannya")
+    hint = (Text.of("migration.hint_map", version=target, steps=", ".join(fits)) if fits
+            else Text.of("migration.hint_none", version=target, role=row.role))
     if wanted and choice is None:
-        return [f"langkah tujuan '{wanted}' untuk '{row.name}' ({row.element_id}) tidak ada di versi {target}; {hint}"]
+        return [Text.of("migration.target_gone", wanted=wanted, name=row.name, element=row.element_id, version=target,
+                        hint=hint)]
     if choice is not None:
-        return [f"langkah tujuan '{choice.name}' ({wanted}) berperan '{choice.role}', bukan '{row.role}' seperti "
-                f"'{row.name}' ({row.element_id}); {hint}"]
-    return [f"langkah yang sedang aktif '{row.name}' ({row.element_id}) tidak ada di versi {target}; {hint}"]
+        return [Text.of("migration.target_role", target=choice.name, wanted=wanted or "", role=choice.role,
+                        own_role=row.role, name=row.name, element=row.element_id, hint=hint)]
+    return [Text.of("migration.open_gone", name=row.name, element=row.element_id, version=target, hint=hint)]

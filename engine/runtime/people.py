@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from engine.modeling.messages import Text
 from engine.modeling.performers import ASSIGNEE, NamedPerformer
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions
@@ -50,15 +51,22 @@ class People:
 
     def why_not(self, username: str, role: str, roles: RoleCatalog, may: Permissions) -> str | None:
         """Why ``username`` may not work on tasks of ``role`` (unknown, inactive, lacks it), or None."""
+        words = self.why_not_words(username, role, roles, may)
+        return None if words is None else words.render("id")
+
+    def why_not_words(self, username: str, role: str, roles: RoleCatalog, may: Permissions) -> Text | None:
+        """``why_not`` as a catalogue key with its values, for a page in the reader's language."""
         self.load([username])
         account = self._known[username]
         if account is None:
-            return f"Pengguna '{username}' tidak dikenal."
+            return Text.of("form.person_unknown", username=username)
         active, held = account
         if not active:
-            return f"Pengguna '{username}' tidak aktif."
+            return Text.of("form.person_inactive", username=username)
         if not may.may_work_on(role, held):
-            return f"Pengguna '{username}' tidak memegang peran {roles.title(role)}."
+            role_en = roles.roles[role].title_en if role in roles else ""
+            return Text.of("form.person_lacks_role", username=username, role=roles.title(role),
+                           role_en=role_en or roles.title(role))
         return None
 
 

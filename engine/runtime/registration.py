@@ -40,6 +40,7 @@ class RegistrationForm:
     form_key: str
     schema: dict[str, Any]  # the step's form, without the fields the registration fills (``x-opd``)
     opds: list[OpdView]  # the active units to choose from
+    element_id: str = ""  # the step's (its name in another language)
 
 
 def requester_step(definition: ParsedDefinition, catalog: RoleCatalog) -> UserTaskMeta | None:
@@ -109,4 +110,5 @@ class Registrations:
         shown = {**schema, "properties": {k: v for k, v in schema.get("properties", {}).items() if not v.get(OPD_HINT)},
                  "required": [k for k in schema.get("required", ())
                               if not schema["properties"].get(k, {}).get(OPD_HINT)]}
-        return RegistrationForm(process_key, definition.name, step.name, step.form_key, shown, self._opds.list())
+        return RegistrationForm(process_key, definition.name, step.name, step.form_key, shown, self._opds.list(),
+                                step.element_id)

@@ -633,7 +633,7 @@ class Runner:
         """
         people.load(username for _path, username, _role in self._forms.get(form_key).picked_people(data))
         self._forms.validate(form_key, data, documents.problem,
-                             lambda username, role: people.why_not(username, role, self._roles, self._may))
+                             lambda username, role: people.why_not_words(username, role, self._roles, self._may))
         check_register_fields(work, form_key, self._forms.get(form_key).schema, data)
 
     def _is_supervisor(self, work: UnitOfWork, task: HumanTask, actor: str) -> bool:

@@ -1,6 +1,7 @@
 """Every page of the walk (walk_pages), as each kind of user, in English holds no Indonesian interface
-text, and in Indonesian no English one: the catalogue's sentences, and the form texts that have an English
-version (``x-en``). A model text without an English version is marked ``lang="id"`` and left out.
+text, and in Indonesian no English one: the catalogue's sentences, the form texts that have an English
+version (``x-en``) and the BPMN models' texts that have one (``<text>_en`` properties). A model text
+without an English version is marked ``lang="id"`` and left out.
 
 Every form has an English text for each of its texts (title, descriptions, choice labels, table columns),
 and those English texts change none of the form's rules."""
@@ -19,10 +20,12 @@ from flask import render_template_string, session
 from lxml import etree, html as lxml_html
 from process_helpers import FillContext, form_data
 from walk_pages import USERS, Walk, prepare_walk
-from web_helpers import ROOT, login, logout
+from web_helpers import ROOT, gjr_01_form, login, logout, open_task, start_network_case
 
 from engine.errors import FormInvalid
+from engine.modeling.english import read_english
 from engine.modeling.forms import FormRegistry
+from engine.modeling.parser import NS
 from web.forms import build_fields
 from web.model_words import ENGLISH, UNTRANSLATED, localized_schema
 
@@ -58,19 +61,32 @@ def interface_texts() -> dict[str, set[str]]:
         for source, target in _form_texts(json.loads(path.read_text())):
             indonesian.update(fragments(source))
             english.update(fragments(target))
+    translated, untranslated = model_texts()
+    for source, target in translated:
+        indonesian.update(fragments(source))
+        english.update(fragments(target))
     shared = indonesian & english  # names and terms both languages use ("Pengelola TI", "Back-up")
-    # a form text the diagrams also use (a gateway's question, a step's output) is a model text without
-    # an English version there: it may stay Indonesian
-    diagrams = " ".join(_diagram_texts())
+    # a text the diagrams also use without an English version there (the SOP's identity, a lane's role key)
+    # may stay Indonesian
+    diagrams = " ".join(untranslated)
     return {"en": {t for t in indonesian - shared if t not in diagrams}, "id": english - shared}
 
 
-def _diagram_texts() -> list[str]:
-    texts = []
+def model_texts() -> tuple[list[tuple[str, str]], list[str]]:
+    """(Indonesian, English) of every model text with an English version, and the texts without one."""
+    translated, untranslated = [], []
     for path in (ROOT / "processes").glob("*.bpmn"):
         tree = etree.parse(str(path))
-        texts += [str(v) for v in tree.xpath("//@name | //@value")]
-    return texts
+        [process] = tree.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS)
+        lanes = set(process.xpath(".//bpmn:lane/@id", namespaces=NS))
+        # a lane names a role, and pages name roles by the role catalogue's titles (processes/roles.toml)
+        pairs = [pair for (element_id, _text), pair in read_english(process).texts.items() if element_id not in lanes]
+        translated += pairs
+        known = {source for source, _target in pairs} | {target for _source, target in pairs}
+        texts = [str(v) for v in tree.xpath("//@name | //@value")]
+        texts += [" ".join((d.text or "").split()) for d in tree.xpath("//bpmn:documentation", namespaces=NS)]
+        untranslated += [t for t in texts if " ".join(t.split()) not in known]
+    return translated, untranslated
 
 
 def _form_texts(prop: dict[str, Any]) -> list[tuple[str, str]]:
@@ -232,3 +248,131 @@ def test_english_texts_change_no_rule_of_a_form(path: Path, tmp_path: Path) -> N
     outcomes = [_errors(with_english, path.stem, data) for data in samples]
     assert outcomes == [_errors(plain, path.stem, data) for data in samples]
     assert outcomes[1] == outcomes[2] == {} and outcomes[0] and outcomes[3]
+
+
+# The model texts each page shows, Indonesian -> English (processes/*.bpmn, ``<text>_en`` properties).
+REVIEW_TEXTS = {"Tinjauan Daftar Aset Register Server": "Review of the Server Asset Register",
+                "Menyiapkan tinjauan daftar aset register server": "Prepare the review of the server asset register",
+                "Meninjau dan menyetujui daftar aset register server": "Review and approve the server asset register",
+                "Daftar Aset Register Server (hasil tinjauan)": "Server asset register (reviewed)",
+                "5 hari (ditetapkan)": "5 days (set)",
+                "Daftar aset register sesuai dan disetujui?": "Asset register correct and approved?"}
+NETWORK_TEXTS = {"Penanganan Gangguan Jaringan": "Network Incident Handling",
+                 "Melakukan pengecekan server DNS": "Check the DNS server",
+                 "Memonitor jaringan pada sistem monitoring": "Monitor the network in the monitoring system",
+                 "Laporan Monitoring Jaringan": "Network monitoring report"}
+GATEWAY_TEXTS = {"Jaringan terkoneksi?": "Network connected?"}
+
+
+def _model_pages(walk: Walk) -> list[tuple[str, str, dict[str, str]]]:
+    """(user, page, the model texts it shows) of the pages that show model texts."""
+    review = {k: v for k, v in REVIEW_TEXTS.items() if "hari" not in k and "Daftar Aset" not in k}
+    return [("pengelola_ti", "/kotak-masuk", {k: REVIEW_TEXTS[k] for k in list(REVIEW_TEXTS)[:2]}),
+            ("pengelola_ti", f"/tugas/{walk.task_id}", {k: v for k, v in REVIEW_TEXTS.items()
+                                                        if "Meninjau" not in k and "sesuai" not in k}),
+            ("pengelola_ti", f"/kasus/{walk.review_case}", review),
+            ("pengelola_ti", "/proses/sop_gangguan_jaringan", NETWORK_TEXTS),
+            ("pejabat_administrator_tik", "/dasbor/sop/sop_gangguan_jaringan",
+             {**{k: NETWORK_TEXTS[k] for k in list(NETWORK_TEXTS)[:3]}, **GATEWAY_TEXTS})]
+
+
+@pytest.mark.parametrize("language", ("en", "id"))
+def test_model_texts_follow_the_language(walk: Walk, client: Any, language: str) -> None:
+    """Inbox, task, case, SOP and SOP dashboard pages name the process, its steps, their mutu baku and its
+    decisions in the page's language (the step texts with an English version)."""
+    problems = []
+    for username, path, texts in _model_pages(walk):
+        login(client, username)
+        client.get(f"/bahasa/{language}?next=/")
+        page = client.get(path)
+        assert page.status_code == 200, path
+        text = visible_text(page.text)
+        for indonesian, english in texts.items():
+            shown, hidden = (english, indonesian) if language == "en" else (indonesian, english)
+            if shown not in text:
+                problems.append(f"{path}: {shown!r} missing")
+            if hidden in text:
+                problems.append(f"{path}: {hidden!r} shown")
+        assert "untranslated" not in page.text or path.startswith("/proses"), path  # the SOP's identity
+        logout(client)
+    assert problems == [], "\n".join(problems)
+
+
+def _model_without_english(bpmn: bytes, keep: tuple[tuple[str, str], ...] = ()) -> bytes:
+    """The model without its English texts (but the (element id, property) ones in ``keep``)."""
+    root = etree.fromstring(bpmn)
+    for prop in root.xpath("//camunda:property[substring(@name, string-length(@name) - 2) = '_en']", namespaces=NS):
+        holder = prop.getparent().getparent().getparent()
+        if (holder.get("id"), prop.get("name")) not in keep:
+            prop.getparent().remove(prop)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_a_model_without_english_texts_shows_its_indonesian_ones_marked(walk: Walk, client: Any) -> None:
+    """A new version without English texts (and one step renamed, its English kept for the new words):
+    in English the pages show the Indonesian words marked lang="id", and a task of the old version whose
+    step has other words in the new one keeps its own Indonesian name, marked too."""
+    key = "tinjau_aset_register_server"
+    bpmn = (ROOT / "processes" / f"{key}.bpmn").read_bytes()
+    renamed = _model_without_english(bpmn, keep=(("tar_01", "name_en"),)).replace(
+        b'name="Menyiapkan tinjauan daftar aset register server"', b'name="Menyiapkan tinjauan register server"')
+    walk.alur.deployer.deploy_bytes(renamed, f"{key}.bpmn", "pemilik_proses", "tanpa teks Inggris", expected_key=key)
+    login(client, "pengelola_ti")
+    client.get("/bahasa/en?next=/")
+    task_page = client.get(f"/tugas/{walk.task_id}").text
+    marked = '<span lang="id" class="untranslated">{}</span>'
+    assert marked.format("Menyiapkan tinjauan daftar aset register server") in task_page  # the old version's words
+    assert marked.format("Tinjauan Daftar Aset Register Server") in task_page
+    assert marked.format("Daftar Aset Register Server (hasil tinjauan)") in task_page  # its mutu baku output
+    assert "Prepare the review of the server asset register" not in task_page
+    case_page = client.get(f"/kasus/{walk.review_case}").text
+    assert marked.format("Meninjau dan menyetujui daftar aset register server") in case_page
+    assert marked.format("Daftar aset register sesuai dan disetujui?") in case_page
+    assert "<title>Menyiapkan tinjauan daftar aset register server" in task_page  # a title cannot hold a mark
+    # the other processes keep their English
+    assert "Check the DNS server" in client.get("/proses/sop_gangguan_jaringan").text
+    client.get("/bahasa/id?next=/")
+    assert "untranslated" not in client.get(f"/tugas/{walk.task_id}").text
+
+
+def test_form_validation_messages_follow_the_language(alur: Any, client: Any) -> None:
+    """The engine's messages for a refused form (the schema's, a document's) and the page's own conversion
+    messages read in the page's language; the form's own message (x-message) in its English."""
+    case = start_network_case(alur)
+    task = open_task(alur, case)
+    login(client, "pengguna_jaringan")
+    client.get("/bahasa/en?next=/")
+    form = gjr_01_form(opd_pengirim="", jumlah_pengguna_terdampak="dua belas", urgensi="sangat")
+    english = client.post(f"/tugas/{task.task_id}", data=form, content_type="multipart/form-data")
+    assert english.status_code == 422
+    text = visible_text(english.text)
+    assert "Required." in text and "Must be a whole number." in text and "Choose one of the values offered." in text
+    # a document the engine does not know (the runner's check, after the schema's)
+    unknown = gjr_01_form(dokumen_surat_permohonan=None, dokumen_surat_permohonan__current="a" * 64)
+    text += visible_text(client.post(f"/tugas/{task.task_id}", data=unknown, content_type="multipart/form-data").text)
+    assert "Document not uploaded or not found." in text
+    for indonesian in ("Wajib diisi.", "Harus berupa bilangan bulat.", "Pilih salah satu nilai", "Dokumen belum"):
+        assert indonesian not in text
+    client.get("/bahasa/id?next=/")
+    indonesian_page = visible_text(client.post(f"/tugas/{task.task_id}", data=gjr_01_form(opd_pengirim=""),
+                                               content_type="multipart/form-data").text)
+    assert "Wajib diisi." in indonesian_page and "Required." not in indonesian_page
+
+
+def test_a_forms_own_message_has_its_english(tmp_path: Path) -> None:
+    (tmp_path / "uji.json").write_text(json.dumps({
+        "type": "object", "required": ["hasil"], "properties": {
+            "hasil": {"type": "string", "enum": ["baik", "gagal"]},
+            "uji": {"type": "boolean"}},
+        "if": {"properties": {"uji": {"const": False}}, "required": ["uji"]},
+        "then": {"properties": {"hasil": {"const": "gagal", "x-message": "Uji gagal: hasil harus gagal.",
+                                          "x-en": {"message": "A test failed: the result must be failed."}}}}}))
+    forms = FormRegistry(tmp_path)
+    with pytest.raises(FormInvalid) as refused:
+        forms.validate("uji", {"hasil": "baik", "uji": False})
+    assert refused.value.errors == {"hasil": "Uji gagal: hasil harus gagal."}  # the API's words stay Indonesian
+    assert refused.value.in_language("en") == {"hasil": "A test failed: the result must be failed."}
+    with pytest.raises(FormInvalid) as missing:
+        forms.validate("uji", {})
+    assert missing.value.in_language("en") == {"hasil": "Required."}
+    assert missing.value.in_language("id") == {"hasil": "Wajib diisi."}

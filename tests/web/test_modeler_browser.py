@@ -260,7 +260,8 @@ def test_sop_document_rows_keep_their_planned_height(served, page, process_key):
                                          "sop_pemeliharaan_akses_dc", "sop_backup_restore_db",
                                          "tinjau_aset_register_server"])
 def test_saving_from_the_modeler_keeps_the_meaning(served, page, process_key):
-    """bpmn-js (the library inside Camunda Modeler) writes the model back with every convention intact."""
+    """bpmn-js (the library inside Camunda Modeler) writes the model back with every convention intact,
+    the English texts of its steps, decisions and flows (``<text>_en`` properties) among them."""
     base, alur = served
     login(page, base, "pemilik_proses")
     page.goto(f"{base}/pemodel/{process_key}")
@@ -271,4 +272,17 @@ def test_saving_from_the_modeler_keeps_the_meaning(served, page, process_key):
     assert diff_models(deployed.encode(), exported.encode()).is_empty
     parser = DefinitionParser(alur.roles, alur.forms)
     assert validate_model(parser, exported.encode(), f"{process_key}.bpmn", process_key).problems == ()
+    english = parser.parse(exported.encode(), f"{process_key}.bpmn").english
+    assert english == parser.parse(deployed.encode(), f"{process_key}.bpmn").english and len(english) > 20
+    # an edit (a step renamed, as an owner does on the canvas) keeps the other elements' English texts
+    edited = page.evaluate("""async () => {
+        const modeler = window.alurModeler.modeler;
+        const task = modeler.get('elementRegistry').filter(e => e.type === 'bpmn:UserTask')[0];
+        modeler.get('modeling').updateLabel(task, 'Langkah diganti nama');
+        return [task.id, (await modeler.saveXML({format: true})).xml];
+    }""")
+    renamed, after = edited[0], parser.parse(edited[1].encode(), f"{process_key}.bpmn").english
+    assert {k: v for k, v in after.texts.items() if k != (renamed, "name")} == \
+        {k: v for k, v in english.texts.items() if k != (renamed, "name")}
+    assert after.of(renamed, "name", "Langkah diganti nama") is not None  # its name_en stays for the owner to edit
     assert page.console_errors == []

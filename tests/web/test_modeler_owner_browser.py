@@ -116,12 +116,14 @@ def test_the_panel_shows_only_alur_groups_in_the_ui_language(served, page, lang,
     if lang == "en":
         indonesian_words = {"yang", "wajib", "langkah", "pilih", "opsional", "formulir", "kondisi", "peran"}
         assert [t for t in alur_texts if indonesian_words & set(t.lower().replace(".", " ").split())] == []
-    # the extension properties list keeps the official SOP wording only (the Alur group edits the rest)
+    # the extension properties list keeps the official SOP wording and the step's English texts (where the
+    # owner edits them) only: the Alur group edits the rest
     group = '#modeler-properties [data-group-id="group-CamundaPlatform__ExtensionProperties"]'
     page.click(f"{group} .bio-properties-panel-group-header")
     listed = page.evaluate(f"""() => Array.from(document.querySelectorAll(
         '{group} .bio-properties-panel-collapsible-entry-header-title')).map((n) => n.textContent.trim())""")
-    assert listed and all(name.startswith("sop_") for name in listed), listed
+    assert listed and all(name.startswith("sop_") or name.endswith("_en") for name in listed), listed
+    assert {"name_en", "kelengkapan_en", "waktu_en", "output_en"} <= set(listed)
     assert page.console_errors == []
 
 

@@ -1,5 +1,5 @@
 """Generate processes/*.bpmn and forms/*.json from the compact SOP descriptions in ``sops.py`` (and the
-forms' English texts in ``forms_en.json``).
+English texts of the forms in ``forms_en.json`` and of the models in ``models_en.json``).
 
 Usage (from the repository root)::
 
@@ -342,6 +342,7 @@ def _n(v: float) -> str:
 
 
 def build_xml(proc: Process, lay: Layout) -> bytes:
+    english = ModelEnglishTexts(proc.key)
     defs = etree.Element(q(BPMN, "definitions"), nsmap=NSMAP)
     defs.set("id", f"definitions_{proc.key}")
     defs.set("targetNamespace", "https://alur.diskominfo.kaltimprov.go.id/bpmn")
@@ -357,12 +358,14 @@ def build_xml(proc: Process, lay: Layout) -> bytes:
     process = etree.SubElement(defs, q(BPMN, "process"), id=proc.key, name=proc.name, isExecutable="true")
     if proc.documentation:
         etree.SubElement(process, q(BPMN, "documentation")).text = proc.documentation
-    _props(process, {**proc.properties, **sop_official.process_properties(proc.key)})
+    _props(process, {**proc.properties, **sop_official.process_properties(proc.key),
+                     **english.of(proc.key, {"name": proc.name, "documentation": proc.documentation,
+                                           "waktu_pelaksanaan": proc.properties.get("waktu_pelaksanaan", "")})})
 
     lane_set = etree.SubElement(process, q(BPMN, "laneSet"), id=f"laneset_{proc.key}")
     for lane in proc.lanes:
         el = etree.SubElement(lane_set, q(BPMN, "lane"), id=f"lane_{lane.role}", name=lane.name)
-        _props(el, {"role": lane.role})
+        _props(el, {"role": lane.role, **english.of(f"lane_{lane.role}", {"name": lane.name})})
         for node in proc.nodes:
             if node.lane == lane.role:
                 etree.SubElement(el, q(BPMN, "flowNodeRef")).text = node.id
@@ -399,19 +402,26 @@ def build_xml(proc: Process, lay: Layout) -> bytes:
                 props["pelaksana_berbeda_dari"] = node.differs_from
             props.update(node.time_rules)
             props.update(sop_official.task_properties(proc.key, node.id, props))
+            props.update(english.of(node.id, {"name": node.name, "documentation": node.documentation,
+                                              "kelengkapan": node.kelengkapan, "waktu": node.waktu,
+                                              "output": node.output, "keterangan": node.keterangan}))
             _props(el, props)
-        elif node.kind in ("xor", "merge"):
-            el = etree.SubElement(process, q(BPMN, "exclusiveGateway"), attrs)
-            if node.id in defaults:
-                el.set("default", defaults[node.id])
-        elif node.kind in ("start", "timer_start"):
-            el = etree.SubElement(process, q(BPMN, "startEvent"), attrs)
-        elif node.kind in ("end", "message_end"):
-            el = etree.SubElement(process, q(BPMN, "endEvent"), attrs)
-        elif node.kind == "catch":
-            el = etree.SubElement(process, q(BPMN, "intermediateCatchEvent"), attrs)
         else:
-            raise ValueError(node.kind)
+            if node.kind in ("xor", "merge"):
+                el = etree.SubElement(process, q(BPMN, "exclusiveGateway"), attrs)
+                if node.id in defaults:
+                    el.set("default", defaults[node.id])
+            elif node.kind in ("start", "timer_start"):
+                el = etree.SubElement(process, q(BPMN, "startEvent"), attrs)
+            elif node.kind in ("end", "message_end"):
+                el = etree.SubElement(process, q(BPMN, "endEvent"), attrs)
+            elif node.kind == "catch":
+                el = etree.SubElement(process, q(BPMN, "intermediateCatchEvent"), attrs)
+            else:
+                raise ValueError(node.kind)
+            texts = english.of(node.id, {"name": node.name})
+            if texts:
+                _props(el, texts)
         for fid in incoming[node.id]:
             etree.SubElement(el, q(BPMN, "incoming")).text = fid
         for fid in outgoing[node.id]:
@@ -432,6 +442,9 @@ def build_xml(proc: Process, lay: Layout) -> bytes:
         attrs["sourceRef"] = flow.src
         attrs["targetRef"] = flow.tgt
         el = etree.SubElement(process, q(BPMN, "sequenceFlow"), attrs)
+        texts = english.flow(flow.name)
+        if texts:
+            _props(el, texts)
         if flow.condition:
             cond = etree.SubElement(el, q(BPMN, "conditionExpression"))
             cond.set(q(XSI, "type"), "bpmn:tFormalExpression")
@@ -467,6 +480,7 @@ def build_xml(proc: Process, lay: Layout) -> bytes:
             label = etree.SubElement(edge, q(BPMNDI, "BPMNLabel"))
             _bounds(label, lay.labels[flow.id])
 
+    english.check_all_used()
     etree.indent(defs, space="  ")
     body = etree.tostring(defs, encoding="UTF-8", pretty_print=True)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
@@ -503,6 +517,34 @@ def with_english(form_key: str, form: dict[str, Any]) -> dict[str, Any]:
             node = node[int(part)] if isinstance(node, list) else node[part]
         node["x-en"] = english
     return form
+
+
+# The models' English texts (engine.modeling.english): {"flow_labels": {Indonesian label: English},
+# "processes": {process key: {element id (the process key for the process itself): {text: English}}}},
+# written as camunda:properties ``<text>_en`` next to the Indonesian texts.
+MODELS_ENGLISH = json.loads((Path(__file__).parent / "models_en.json").read_text(encoding="utf-8"))
+
+
+class ModelEnglishTexts:
+    """One process's English texts, as the properties of its elements; every one must be used."""
+
+    def __init__(self, process_key: str) -> None:
+        self._texts: dict[str, dict[str, str]] = MODELS_ENGLISH["processes"].get(process_key, {})
+        self._unused = {(element_id, text) for element_id, texts in self._texts.items() for text in texts}
+
+    def of(self, element_id: str, indonesian: dict[str, str]) -> dict[str, str]:
+        english = self._texts.get(element_id, {})
+        self._unused -= {(element_id, text) for text in english}
+        for text in english:
+            assert indonesian.get(text), (element_id, text)  # an English text for no Indonesian one
+        return {f"{text}_en": english[text] for text in indonesian if english.get(text)}
+
+    def flow(self, label: str) -> dict[str, str]:
+        english = MODELS_ENGLISH["flow_labels"].get(label) if label else None
+        return {"name_en": english} if english else {}
+
+    def check_all_used(self) -> None:
+        assert not self._unused, f"English texts for no element: {sorted(self._unused)}"
 
 
 def render(proc: Process) -> dict[Path, bytes]:
