@@ -178,6 +178,8 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     leave_reminders = LeaveReminders(sessions, roles, calendar, email=settings.smtp is not None)
     opds = OpdService(sessions, clock)
     catalog = ProcessCatalog(sessions, definitions, roles)
+    deployer = Deployer(sessions, parser, clock)
+    deployer.deploy_listeners.append(catalog.forget_latest)
     heartbeats = Heartbeats(sessions, clock)
     sop_identities = SopIdentities(sessions, clock)
     figures = SopFiguresReader(make_read_sessions(db), definitions)
@@ -186,7 +188,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
     return Alur(
         settings=settings, db=db, sessions=sessions, roles=roles, permissions=permissions, forms=forms,
         definitions=definitions,
-        deployer=Deployer(sessions, parser, clock),
+        deployer=deployer,
         runner=runner,
         queries=queries, users=users,
         calendar=calendar, calendar_admin=CalendarAdmin(sessions, calendar, clock),

@@ -186,7 +186,7 @@ def count_text(count: int, cap: int = COUNT_CAP) -> str:
 
 
 def role_title(role_key: str) -> str:
-    return current_alur().roles.title(role_key)
+    return current_alur().roles.title(role_key, str(_language().locale or "id"))
 
 
 def role_post(role_key: str) -> str:

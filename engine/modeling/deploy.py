@@ -1,6 +1,7 @@
 """Deploying BPMN files as versioned definitions (the parsed ones are cached by ``definitions``)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -24,6 +25,8 @@ class Deployer:
         self._sessions = sessions
         self._parser = parser
         self._clock = clock
+        # Called once a new version is committed (the SOP catalog of this process reads it at once).
+        self.deploy_listeners: list[Callable[[], None]] = []
 
     def deploy_file(self, path: Path, actor: str, change_note: str = "") -> DeployResult:
         """Deploy one .bpmn file whose stem is its process id.
@@ -78,6 +81,8 @@ class Deployer:
                                  **({"restored_from": restored_from} if restored_from is not None else {})})
             advance_revision(work, parsed.process_key, version, change_note, actor, row.deployed_at)
             sync_schedule(work, parsed.process_key, parsed.routine_cycle, row.deployed_at, actor)
+            for listener in self.deploy_listeners:
+                work.after_commit(listener)
             return DeployResult(parsed.process_key, version, row.id, created=True)
 
     def deploy_directory(self, directory: Path, actor: str) -> list[DeployResult]:

@@ -72,9 +72,12 @@ class RoleCatalog:
         """The requester roles (``external = true``)."""
         return frozenset(key for key, role in self.roles.items() if role.external)
 
-    def title(self, key: str) -> str:
+    def title(self, key: str, language: str = "id") -> str:
+        """The role's title; in English its gloss where roles.toml gives one."""
         role = self.roles.get(key)
-        return role.title if role else key
+        if role is None:
+            return key
+        return role.title_en or role.title if language.startswith("en") else role.title
 
     def post(self, key: str) -> str:
         """The post's short name for a signature line ("Kepala Bidang TIK"), else the role's title."""

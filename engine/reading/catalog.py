@@ -1,9 +1,10 @@
 """The deployed SOPs as a person sees them: identity, steps with mutu baku, and who may start a case."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.modeling.definitions import DefinitionStore
@@ -23,6 +24,11 @@ _LATEST_DEFINITIONS = (
     .join(_LATEST_VERSION, (_LATEST_VERSION.c.process_key == _DEFINITIONS.c.process_key)
           & (_LATEST_VERSION.c.version == _DEFINITIONS.c.version))
     .order_by(_DEFINITIONS.c.process_key))
+# How long the latest versions' ids, read once, serve every page of this process: a page that lists
+# the SOPs (the inbox's start button and search field) need not read them on each request. A deployment
+# through this process is seen at once (``forget_latest``); one by another process (the other app
+# servers, ``alur deploy``) within this many seconds.
+LATEST_FRESH_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -61,20 +67,41 @@ class ProcessCatalog:
         # a stored definition never changes; read the summaries, never change them.
         self._summaries: dict[int, tuple[ProcessSummary, frozenset[str]]] = {}
         self._english: dict[int, ModelEnglish] = {}  # by definition id, like the summaries
+        self._latest: tuple[float, tuple[int, ...]] | None = None  # (read at, monotonic; the ids)
 
     def processes(self, username: str, user_roles: frozenset[str] | None = None) -> list[ProcessSummary]:
         """The latest version of every deployed process, in process-key order; ``can_start`` by the
         user's roles, read here unless the caller passes ``user_roles`` it has just read."""
-        with read_only_connection(self._sessions) as connection:
-            if user_roles is None:
-                user_roles = frozenset(connection.scalars(ACTIVE_USER_ROLES, {"username": username}))
-            latest = connection.scalars(_LATEST_DEFINITIONS).all()
+        latest = self._fresh_latest()
+        if user_roles is None or latest is None:
+            with read_only_connection(self._sessions) as connection:
+                if user_roles is None:
+                    user_roles = frozenset(connection.scalars(ACTIVE_USER_ROLES, {"username": username}))
+                if latest is None:
+                    latest = self._read_latest(connection)
         if any(definition_id not in self._summaries for definition_id in latest):  # a new version
             with read_only_session(self._sessions) as session:
                 for definition_id in latest:
                     self._summarize(session, definition_id)
         task_roles = self._roles.expand(user_roles)
         return [self._for_user(definition_id, task_roles) for definition_id in latest]
+
+    def forget_latest(self) -> None:
+        """A deployment committed: read the latest versions again on the next call (a read racing the
+        deployment may still keep the older list, for ``LATEST_FRESH_SECONDS`` at most)."""
+        self._latest = None
+
+    def _fresh_latest(self) -> tuple[int, ...] | None:
+        known = self._latest
+        if known is None or time.monotonic() - known[0] > LATEST_FRESH_SECONDS:
+            return None
+        return known[1]
+
+    def _read_latest(self, connection: Connection) -> tuple[int, ...]:
+        started = time.monotonic()
+        latest = tuple(connection.scalars(_LATEST_DEFINITIONS).all())
+        self._latest = (started, latest)
+        return latest
 
     def process(self, process_key: str, username: str) -> ProcessSummary:
         """:raises DefinitionNotFound: never deployed"""
@@ -86,8 +113,10 @@ class ProcessCatalog:
     def english(self) -> dict[str, ModelEnglish]:
         """Process key -> the English texts of its latest version (engine.modeling.english): a page
         shows a text in English where the latest version has one for it, whichever version the case runs."""
-        with read_only_connection(self._sessions) as connection:
-            latest = connection.scalars(_LATEST_DEFINITIONS).all()
+        latest = self._fresh_latest()
+        if latest is None:
+            with read_only_connection(self._sessions) as connection:
+                latest = self._read_latest(connection)
         if any(definition_id not in self._summaries for definition_id in latest):
             with read_only_session(self._sessions) as session:
                 for definition_id in latest:

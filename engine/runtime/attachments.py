@@ -24,6 +24,7 @@ from engine.worktime.clock import Clock, utcnow
 from engine.config import Settings
 from engine.errors import InvalidInput, NotFound
 from engine.modeling.messages import Text
+from engine.persistence.compiled import DirectStatement
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import DocumentUpload, HumanTask
 from engine.runtime.unit_of_work import UnitOfWork
@@ -39,6 +40,7 @@ PREVIEW_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})  # sho
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 64 * 1024
+SNIFF_BYTES = 8192  # what sniff looks at (less than a chunk: the first chunk read holds it)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class UploadTarget:
 
 UPLOAD_EVENT = "attachment_uploaded"
 _UPLOADS = DocumentUpload.__table__
+_INSERT_UPLOAD = DirectStatement(insert(_UPLOADS), columns=[
+    "sha256", "filename", "media_type", "size", "uploaded_by", "uploaded_at", "instance_id", "task_id"])
 _COLUMNS = (DocumentUpload.sha256, DocumentUpload.filename, DocumentUpload.media_type, DocumentUpload.size,
             DocumentUpload.uploaded_by, DocumentUpload.uploaded_at, DocumentUpload.instance_id,
             DocumentUpload.task_id)
@@ -115,10 +119,12 @@ def clean_filename(filename: str) -> str:
     return (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(name) > 200 else name[:200]
 
 
-def sniff(path: Path) -> str | None:
-    """The media type the file's content shows (magic bytes), or None when unrecognised."""
-    with path.open("rb") as handle:
-        head = handle.read(8192)
+def sniff(path: Path, head: bytes | None = None) -> str | None:
+    """The media type the file's content shows (magic bytes), or None when unrecognised. ``head``: the
+    file's first ``SNIFF_BYTES`` (or all of a shorter file), when the caller has them already."""
+    if head is None:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
     if head.startswith(b"%PDF-"):
         return "application/pdf"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -188,10 +194,10 @@ class AttachmentStore:
         handle, tmp_name = tempfile.mkstemp(dir=root / "tmp")
         tmp = Path(tmp_name)
         try:
-            sha, size = self._copy(stream, handle)
+            sha, size, head = self._copy(stream, handle)
             if size == 0:
                 raise InvalidInput("Berkas kosong", filename=filename)
-            if not _content_matches(media_type, sniff(tmp)):
+            if not _content_matches(media_type, sniff(tmp, head)):
                 raise InvalidInput(f"Isi berkas tidak sesuai dengan jenisnya ({Path(filename).suffix.lower()})",
                                    filename=filename)
             target_path = self.path_of(sha, must_exist=False)
@@ -202,7 +208,10 @@ class AttachmentStore:
         view = AttachmentView(sha, filename, media_type, size, actor, self._clock(),
                               target.instance_id if target else None, target.task_id if target else None)
         with UnitOfWork.begin(self._sessions) as work:
-            work.connection.execute(insert(_UPLOADS), [_row(view)])
+            # Not yet part of any completed step: a crash right after may lose it (the user uploads it
+            # again), and the completion that names it, committed normally, makes it durable with it.
+            work.commit_without_flush_wait()
+            work.queue_write(_INSERT_UPLOAD, [_row(view)])
             if target is not None:
                 work.record_for_case(target.instance_id, UPLOAD_EVENT, actor=actor, at=view.uploaded_at,
                                      payload=upload_payload(view, target.step))
@@ -239,17 +248,20 @@ class AttachmentStore:
                                + ", ".join(allowed), filename=filename)
         return media_type
 
-    def _copy(self, stream: IO[bytes], handle: int) -> tuple[str, int]:
-        digest, size = hashlib.sha256(), 0
+    def _copy(self, stream: IO[bytes], handle: int) -> tuple[str, int, bytes]:
+        """Write the stream to the file; its sha256, its size and its first ``SNIFF_BYTES``."""
+        digest, size, head = hashlib.sha256(), 0, b""
         with os.fdopen(handle, "wb") as out:
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise InvalidInput(f"Berkas terlalu besar (maksimal {self.max_bytes // (1024 * 1024)} MB)",
                                        max_bytes=self.max_bytes)
+                if len(head) < SNIFF_BYTES:  # a stream may return short reads
+                    head += chunk[:SNIFF_BYTES - len(head)]
                 digest.update(chunk)
                 out.write(chunk)
-        return digest.hexdigest(), size
+        return digest.hexdigest(), size, head
 
 
 _WANTED = DocumentUpload.sha256.in_(bindparam("hashes", expanding=True))

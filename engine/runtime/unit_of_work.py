@@ -31,7 +31,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeAlias
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -113,6 +113,18 @@ class UnitOfWork:
         self._writes.append(Write(statement, params))
         self._conflicts.append(conflict)
 
+    def commit_without_flush_wait(self) -> None:
+        """On PostgreSQL, commit without waiting for the commit to reach the disk (``synchronous_commit``
+        off for this transaction only): for writes a crash may lose without harm, and that nothing
+        committed already depends on. A crash within a fraction of a second after the commit may
+        undo the whole transaction (never a part of it: its audit events and chain heads go with it);
+        any later transaction committed normally flushes the log up to itself, so once one that read
+        these rows has committed, they are as durable as it is. SQLite (WAL, synchronous=NORMAL) never
+        waits for the disk at a commit anyway."""
+        if self._connection.dialect.name == "postgresql":
+            self._writes.insert(0, Write(_COMMIT_WITHOUT_FLUSH_WAIT, {}))
+            self._conflicts.insert(0, None)
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction committed (never after a rollback)."""
         self._callbacks.append(callback)
@@ -161,6 +173,7 @@ class UnitOfWork:
                 raise conflict()
         moved = {chain for chain, count in zip(optimistic, counts[len(self._writes):], strict=True) if count == 1}
         rows: list[dict[str, Any]] = []
+        locked_advances: list[Write] = []  # heads read locked here: moved in the batch with the events
         for chain, pending in by_chain.items():
             if chain in moved:
                 rows += optimistic[chain]
@@ -168,14 +181,15 @@ class UnitOfWork:
             head = connection.execute(_LOCK_HEAD, {"chain_key": chain}).first()
             new_rows = chain_rows(chain, pending, *((head.seq, head.hash) if head else (0, GENESIS)))
             if head:
-                ADVANCE_HEAD.rowcount(connection, {"chain_key": chain, "old_seq": head.seq,
-                                                   "new_seq": new_rows[-1]["seq"], "new_hash": new_rows[-1]["hash"]})
+                locked_advances.append(Write(ADVANCE_HEAD, {
+                    "chain_key": chain, "old_seq": head.seq, "new_seq": new_rows[-1]["seq"],
+                    "new_hash": new_rows[-1]["hash"]}))
             else:
                 connection.execute(_INSERT_HEAD, {"chain": chain, "seq": new_rows[-1]["seq"],
                                                   "hash": new_rows[-1]["hash"]})
             rows += new_rows
         if rows:
-            INSERT_EVENTS.many(connection, rows)
+            run_batch(connection, locked_advances + [Write(INSERT_EVENTS, rows)])
 
 
 class _Transaction:
@@ -236,3 +250,4 @@ def _is_lock_timeout(exc: BaseException) -> bool:
 _LOCK_HEAD = (select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.chain == bindparam("chain_key"))
               .with_for_update())
 _INSERT_HEAD = insert(AuditChainHead)
+_COMMIT_WITHOUT_FLUSH_WAIT = DirectStatement(text("SET LOCAL synchronous_commit TO OFF"))

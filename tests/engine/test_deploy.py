@@ -141,3 +141,24 @@ def test_seeding_at_start_up_keeps_a_newer_version_deployed_since(alur, test_dat
     assert [(r.version, r.created, r.definition_id) for r in again] == [(2, False, v2.definition_id)]
     (folder / "uji_loop.bpmn").write_text(loop_xml(test_data).replace("Isi laporan", "Isi laporan v3"))
     assert [(r.version, r.created) for r in alur.deployer.seed_directory(folder, "system")] == [(3, True)]
+
+
+def test_the_sop_list_shows_a_new_version_at_once_here_and_soon_elsewhere(alur, test_data, monkeypatch):
+    """The latest versions are read once per LATEST_FRESH_SECONDS: a deployment through this process is
+    listed at once, one through another process (another app server, ``alur deploy``) within that time."""
+    from engine import open_alur
+    from engine.reading import catalog
+
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    assert [p.version for p in alur.catalog.processes("pengelola")] == [1]
+    deploy_text(alur, loop_xml(test_data).replace('name="Isi laporan"', 'name="Isi laporan baru"'))
+    assert [p.version for p in alur.catalog.processes("pengelola")] == [2]  # this process: at once
+    other = open_alur(alur.settings, db=alur.db)
+    try:
+        deploy_text(other, loop_xml(test_data).replace('name="Isi laporan"', 'name="Isi laporan lagi"'))
+    finally:
+        other.close()
+    assert [p.version for p in alur.catalog.processes("pengelola")] == [2]  # read within the last seconds
+    monkeypatch.setattr(catalog, "LATEST_FRESH_SECONDS", 0.0)
+    assert [p.version for p in alur.catalog.processes("pengelola")] == [3]

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from web_helpers import login, text_of
+
+from engine.bootstrap import open_alur
+from web import create_app
 
 
 def test_admin_pages_are_403_for_other_roles(client):
@@ -92,3 +96,18 @@ def test_retention_plan_page_shows_each_sop_and_refuses_a_bad_day(client):
     assert "Masa retensi belum ditetapkan: kasus SOP ini tidak pernah dihapus" in words  # none set as shipped
     bad = client.get("/admin/retensi?per=31-12-2026")
     assert bad.status_code == 400 and "Tanggal harus berupa YYYY-MM-DD." in bad.text
+
+
+def test_retention_plan_page_in_english_names_the_sop_and_period_in_english(alur, tmp_path):
+    schedule = tmp_path / "retention.toml"
+    schedule.write_text('[sop.sop_gangguan_jaringan]\nyears = 2\nmonths = 1\n'
+                        'basis = "Pergub Kaltim (JRA) lampiran II"\n')
+    scheduled = open_alur(replace(alur.settings, retention_file=schedule), clock=alur.clock, db=alur.db)
+    client = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
+                         "ALUR": scheduled}).test_client()
+    login(client, "admin_sistem")
+    client.get("/bahasa/en")
+    words = text_of(client.get("/admin/retensi?per=2026-12-31").text)
+    assert ("Retention period 2 years 1 month from the end of the case; basis: Pergub Kaltim (JRA) lampiran II"
+            in words), words
+    assert "Network Incident Handling" in words and "Penanganan Gangguan Jaringan" not in words

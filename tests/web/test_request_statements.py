@@ -13,6 +13,7 @@ from sqlalchemy import event
 from web_helpers import gjr_01_data, login, open_task, start_network_case
 
 from engine.accounts.tokens import TokenService
+from engine.reading import catalog
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
@@ -43,7 +44,8 @@ def _cases_for_every_tab(alur) -> None:
             alur.runner.claim_task(open_task(alur, case).task_id, "kasubag_tu")
 
 
-def test_inbox_page_reads_user_and_bell_counts_page_and_sops(alur, client):
+def test_inbox_page_reads_user_and_bell_counts_page_and_sops(alur, client, monkeypatch):
+    monkeypatch.setattr(catalog, "LATEST_FRESH_SECONDS", 3600.0)  # however slowly this machine runs the test
     _cases_for_every_tab(alur)
     login(client, "kasubag_tu")
     client.get("/kotak-masuk")  # warm the caches (working calendar, SOP summaries)
@@ -52,8 +54,9 @@ def test_inbox_page_reads_user_and_bell_counts_page_and_sops(alur, client):
         with statements(alur) as seen:
             response = client.get(url)
         assert response.status_code == 200 and response.text.count("Menerima, mengagendakan") == rows, url
-        # the user with roles and the bell; all tab counts; the page's rows; the latest SOP versions
-        assert len(_queries(seen)) <= 4, seen
+        # the user with roles and the bell; all tab counts; the page's rows (the latest SOP versions were
+        # read by the first request, engine.reading.catalog.LATEST_FRESH_SECONDS)
+        assert len(_queries(seen)) <= 3, seen
 
 
 def test_pages_that_only_read_do_not_wait_for_a_writer(alur, client):
