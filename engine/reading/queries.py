@@ -23,10 +23,12 @@ from engine.permissions import Permissions, is_admin, may_audit, reads_every_cas
 from engine.worker.notifications import UNREAD_COUNT
 from engine.accounts.users import active_user_view
 from engine.persistence.authority import AUTHORITY, authority_of, mandates_held, now_param, parse_mandates
-from engine.reading.search import Search
-from engine.reading.case_search import CaseQuery, CaseReader, case_count, case_rows
-from engine.reading.inbox_search import InboxQuery, for_me, inbox_count, inbox_rows, named_params
-from engine.reading.search_statements import COUNT_CAP, plan_search, saved_count_cap
+from engine.reading.search import Criterion, Search
+from engine.reading.case_search import CaseQuery, CaseReader, case_rows_counted
+from engine.reading.inbox_search import (InboxQuery, for_me, inbox_count, inbox_rows, inbox_rows_counted,
+                                         named_params)
+from engine.reading.search_statements import (COUNT_CAP, criteria_shape, plan_of, plan_search, saved_count_cap,
+                                              term_count_params, term_counts)
 from engine.values import (ActiveMandate, AuditEventView, Authority, CaseSummary, CaseView, Page, StandIn, TaskView,
                            UserView)
 
@@ -116,15 +118,20 @@ class Queries:
         now = self._clock()
         with read_only_connection(self._sessions) as connection:
             scope = self._inbox_scope(connection, username, authority)
-            counts = _InboxCounts.read(connection, scope, process_key, now)
+            searching = search is not None and not search.is_plain("inbox")
+            criteria = search.criteria() if search is not None and searching else []
+            counts = _InboxCounts.read(connection, scope, process_key, now, criteria)
             tab = tab or ("available" if counts.available and not counts.mine else "mine")
-            if search is not None and not search.is_plain("inbox"):
+            if search is not None and searching:
                 query = InboxQuery(username, scope.assignees, scope.roles, tab, search, now)
-                plan = plan_search(connection, search.criteria())
-                found = inbox_rows(connection, plan, query, page, per_page)
-                total = _known_total(found, page, per_page)
-                if total is None:
-                    total = inbox_count(connection, plan, query)
+                plan = plan_of(criteria, counts.term_counts)
+                counted = inbox_rows_counted(connection, plan, query, page, per_page)
+                if counted is not None:
+                    found, total = counted
+                else:  # a page past the count's cap
+                    found = inbox_rows(connection, plan, query, page, per_page)
+                    known = _known_total(found, page, per_page)
+                    total = inbox_count(connection, plan, query) if known is None else known
                 items = [scope.mark(_task_view_of(r)) for r in found]
                 return InboxOverview(counts.per_tab(), tab, Page(items, page, per_page, min(total, COUNT_CAP),
                                                                  capped=total > COUNT_CAP), counts.saved_filters)
@@ -248,10 +255,7 @@ class Queries:
         with read_only_connection(self._sessions) as connection:
             query = CaseQuery(self._case_reader(connection, username), search)
             plan = plan_search(connection, search.criteria())
-            rows = case_rows(connection, plan, query, page, per_page)
-            total = _known_total(rows, page, per_page)
-            if total is None:
-                total = case_count(connection, plan, query)
+            rows, total = case_rows_counted(connection, plan, query, page, per_page)
         return Page([CaseSummary(*r) for r in rows], page, per_page, min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
     def _case_reader(self, connection: Connection, username: str) -> CaseReader:
@@ -343,10 +347,11 @@ def _capped_count(condition: Any) -> Any:
     return select(func.count()).select_from(limited).scalar_subquery()
 
 
-@lru_cache(maxsize=None)
-def _counts_statement(with_process: bool, named_count: int) -> Select[Any]:
+@lru_cache(maxsize=256)
+def _counts_statement(with_process: bool, named_count: int, criteria: tuple[bool, ...] = ()) -> Select[Any]:
     """The four parts of the inbox, each counted up to COUNT_CAP + 1, and the user's saved filters (a page
-    reads them only when there are some), in one statement."""
+    reads them only when there are some), in one statement; then the term counts of a search's
+    ``criteria`` (their shape), if any."""
     available = and_(TASKS.c.state == "ready", TASKS.c.role.in_(bindparam("roles", expanding=True)),
                      for_me(named_count))
     saved = (select(func.count()).select_from(_SAVED_FILTERS).where(_SAVED_FILTERS.c.username == _USERNAME)
@@ -355,7 +360,7 @@ def _counts_statement(with_process: bool, named_count: int) -> Select[Any]:
                     for name, condition, overdue in (("mine", _MINE_ANY, False), ("available", available, False),
                                                      ("overdue_mine", _MINE_ANY, True),
                                                      ("overdue_available", available, True))),
-                  saved.label("saved_filters"))
+                  saved.label("saved_filters"), *term_counts(criteria))
 
 
 @lru_cache(maxsize=512)
@@ -393,16 +398,21 @@ class _InboxCounts:
     overdue_mine: int
     overdue_available: int
     saved_filters: int  # the user's, not a part
+    term_counts: tuple[int, ...] = ()  # each search criterion's cases (search_statements.term_counts)
 
     @classmethod
     def read(cls, connection: Connection, scope: _InboxScope, process_key: str | None,
-             now: datetime) -> _InboxCounts:
-        row = connection.execute(_counts_statement(process_key is not None, len(scope.assignees)), {
+             now: datetime, criteria: list[Criterion] | None = None) -> _InboxCounts:
+        """The counts; with ``criteria``, also what plans a search of them (one round trip less)."""
+        criteria = criteria or []
+        row = connection.execute(_counts_statement(process_key is not None, len(scope.assignees),
+                                                   criteria_shape(criteria)), {
             "username": scope.assignees[0], "assignees": list(scope.assignees),
             **named_params(scope.assignees),
             "roles": list(scope.roles), "now": now,
-            "process_key": process_key}).one()
-        return cls(*row)
+            "process_key": process_key, **(term_count_params(criteria) if criteria else {})}).one()
+        mine, available, overdue_mine, overdue_available, saved = row[:5]
+        return cls(mine, available, overdue_mine, overdue_available, saved, tuple(row[5:]))
 
     def total(self, tab: str, state: str | None) -> int:
         """A tab's tasks, narrowed to a state, up to COUNT_CAP + 1 (the parts of a tab are disjoint)."""

@@ -73,9 +73,33 @@ def plan_search(connection: Connection, criteria: list[Criterion]) -> Plan:
     """Count each criterion's cases (up to CASES_FIRST_MAX + 1) and order them, the rarest first."""
     if not criteria:
         return Plan()
-    probe = Plan(tuple(criteria))
-    params = {**probe.params(), "term_cap": max(CASES_FIRST_MAX, 0) + 1}
-    counts = connection.execute(_term_counts(probe.shape), params).one()
+    counts = connection.execute(_term_counts(criteria_shape(criteria)), term_count_params(criteria)).one()
+    return plan_of(criteria, tuple(counts))
+
+
+def criteria_shape(criteria: list[Criterion]) -> tuple[bool, ...]:
+    return Plan(tuple(criteria)).shape
+
+
+def term_count_params(criteria: list[Criterion]) -> dict[str, Any]:
+    """The parameters of ``term_counts``."""
+    return {**Plan(tuple(criteria)).params(), "term_cap": max(CASES_FIRST_MAX, 0) + 1}
+
+
+def term_counts(shape: tuple[bool, ...]) -> list[Any]:
+    """Each criterion's cases up to CASES_FIRST_MAX + 1, as columns ``c0`` …: ``plan_search``'s statement,
+    or more columns of another statement that runs first anyway (the inbox's tab counts)."""
+    def capped(n: int, prefix: bool) -> Any:
+        limited = (select(literal_column("1").label("one")).select_from(TERMS).where(term_match(TERMS, n, prefix))
+                   .limit(bindparam("term_cap")).subquery())
+        return select(func.count()).select_from(limited).scalar_subquery()
+    return [capped(n, prefix).label(f"c{n}") for n, prefix in enumerate(shape)]
+
+
+def plan_of(criteria: list[Criterion], counts: tuple[int, ...]) -> Plan:
+    """The plan for criteria whose cases ``term_counts`` counted."""
+    if not criteria:
+        return Plan()
     ordered = tuple(c for _n, c in sorted(zip(counts, criteria, strict=True), key=lambda pair: pair[0]))
     return Plan(ordered, cases_first=min(counts) <= CASES_FIRST_MAX, empty=min(counts) == 0)
 
@@ -139,11 +163,7 @@ def matching_cases(shape: tuple[bool, ...]) -> Any:
 
 @lru_cache(maxsize=64)
 def _term_counts(shape: tuple[bool, ...]) -> Select[Any]:
-    def capped(n: int, prefix: bool) -> Any:
-        limited = (select(literal_column("1").label("one")).select_from(TERMS).where(term_match(TERMS, n, prefix))
-                   .limit(bindparam("term_cap")).subquery())
-        return select(func.count()).select_from(limited).scalar_subquery()
-    return select(*(capped(n, prefix).label(f"c{n}") for n, prefix in enumerate(shape)))
+    return select(*term_counts(shape))
 
 
 def ordered(columns: tuple[str, ...], descending: bool, source: Any) -> list[Any]:
