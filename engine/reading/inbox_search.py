@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Select, and_, bindparam, func, literal_column
 from engine.persistence.models import HumanTask, candidate_text, names_in
 from engine.reading.search import Search
 from engine.reading.search_statements import (LeftFirst, Plan, capped_count, count_cap, has_terms, matching_cases,
-                                              ordered)
+                                              numbered, numbered_params, ordered)
 from engine.values import TaskView
 
 TASKS = HumanTask.__table__
@@ -62,6 +62,21 @@ def inbox_rows(connection: Connection, plan: Plan, query: InboxQuery, page: int,
         return []
     params = {**query.params(plan), "window": window, "skip": window - per_page, "per_page": per_page}
     return list(connection.execute(statement, params).all())
+
+
+def inbox_counts(connection: Connection, plans: list[Plan], queries: list[InboxQuery]) -> list[int]:
+    """``inbox_count`` of several searches (saved filters' badges) in one statement."""
+    counted = [n for n, plan in enumerate(plans) if not plan.empty]
+    found = [0] * len(plans)
+    if not counted:
+        return found
+    statement = _inbox_counts(tuple(queries[n].shape(plans[n]) for n in counted))
+    params: dict[str, Any] = {}
+    for i, n in enumerate(counted):
+        params.update(numbered_params(queries[n].params(plans[n]), i))
+    for n, value in zip(counted, connection.execute(statement, params).one(), strict=True):
+        found[n] = int(value)
+    return found
 
 
 def inbox_rows_counted(connection: Connection, plan: Plan, query: InboxQuery, page: int,
@@ -219,3 +234,9 @@ def _inbox_page_counted(tab: str, state: str | None, with_process: bool, with_fr
     return (select(total.c.matched_total, *view)
             .select_from(total.outerjoin(paged, true()).outerjoin(TASKS, TASKS.c.id == paged.c.id))
             .order_by(*ordered(columns, descending, paged)))
+
+
+@lru_cache(maxsize=256)
+def _inbox_counts(shapes: tuple[tuple[Any, ...], ...]) -> Select[Any]:
+    return select(*(numbered(_inbox_count(*shape), i).scalar_subquery().label(f"n{i}")
+                    for i, shape in enumerate(shapes)))

@@ -25,10 +25,10 @@ from engine.accounts.users import active_user_view
 from engine.persistence.authority import AUTHORITY, authority_of, mandates_held, now_param, parse_mandates
 from engine.reading.search import Criterion, Search
 from engine.reading.case_search import CaseQuery, CaseReader, case_rows_counted
-from engine.reading.inbox_search import (InboxQuery, for_me, inbox_count, inbox_rows, inbox_rows_counted,
-                                         named_params)
-from engine.reading.search_statements import (COUNT_CAP, criteria_shape, plan_of, plan_search, saved_count_cap,
-                                              term_count_params, term_counts)
+from engine.reading.inbox_search import (InboxQuery, for_me, inbox_count, inbox_counts, inbox_rows,
+                                         inbox_rows_counted, named_params)
+from engine.reading.search_statements import (COUNT_CAP, criteria_shape, plan_of, plan_search, plan_searches,
+                                              saved_count_cap, term_count_params, term_counts)
 from engine.values import (ActiveMandate, AuditEventView, Authority, CaseSummary, CaseView, Page, StandIn, TaskView,
                            UserView)
 
@@ -157,12 +157,12 @@ class Queries:
         now = self._clock()
         with read_only_connection(self._sessions) as connection:
             scope = self._inbox_scope(connection, username, authority)
-            found = []
-            for tab, search in searches:
-                plan = plan_search(connection, search.criteria())
-                query = InboxQuery(username, scope.assignees, scope.roles, tab, search, now, saved_count_cap())
-                found.append(min(inbox_count(connection, plan, query), saved_count_cap()))
-            return found
+            if not searches:
+                return []
+            plans = plan_searches(connection, [search.criteria() for _tab, search in searches])
+            found = inbox_counts(connection, plans, [InboxQuery(username, scope.assignees, scope.roles, tab, search,
+                                                                now, saved_count_cap()) for tab, search in searches])
+            return [min(n, saved_count_cap()) for n in found]
 
     def signed_in_user(self, username: str, generation: int) -> SignedInUser | None:
         """An active account with its roles, its unread notifications and the mandates it holds now, in

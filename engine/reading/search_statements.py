@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import CompoundSelect, Connection, Select, and_, bindparam, exists, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
+from sqlalchemy.sql.visitors import cloned_traverse
 
 from engine.persistence.models import CaseTerm
 from engine.reading.search import Criterion
@@ -75,6 +76,29 @@ def plan_search(connection: Connection, criteria: list[Criterion]) -> Plan:
         return Plan()
     counts = connection.execute(_term_counts(criteria_shape(criteria)), term_count_params(criteria)).one()
     return plan_of(criteria, tuple(counts))
+
+
+def plan_searches(connection: Connection, criteria: list[list[Criterion]]) -> list[Plan]:
+    """``plan_search`` for several searches in one statement (each distinct criterion counted once)."""
+    distinct = list(dict.fromkeys(c for each in criteria for c in each))
+    if not distinct:
+        return [Plan() for _ in criteria]
+    counts = connection.execute(_term_counts(criteria_shape(distinct)), term_count_params(distinct)).one()
+    found = dict(zip(distinct, counts, strict=True))
+    return [plan_of(each, tuple(found[c] for c in each)) for each in criteria]
+
+
+def numbered(statement: Select[Any], n: int) -> Select[Any]:
+    """``statement`` with each named parameter ``p`` renamed ``p__n``: several statements built for the
+    same names can then run as one (``numbered_params`` renames their values alike)."""
+    def rename(bind: Any) -> None:
+        if not bind.unique:
+            bind.key = bind._identifying_key = bind._orig_key = f"{bind.key}__{n}"
+    return cloned_traverse(statement, {}, {"bindparam": rename})
+
+
+def numbered_params(params: dict[str, Any], n: int) -> dict[str, Any]:
+    return {f"{key}__{n}": value for key, value in params.items()}
 
 
 def criteria_shape(criteria: list[Criterion]) -> tuple[bool, ...]:
