@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import (Connection, Integer, Select, and_, bindparam, case, exists, false, func, literal_column, or_,
-                        select, true)
+from sqlalchemy import Connection, Select, and_, bindparam, exists, false, literal_column, or_, select
 
 from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.reading.search import Search
@@ -86,20 +85,6 @@ def case_rows(connection: Connection, plan: Plan, query: CaseQuery, page: int, p
     window = page * per_page
     params = {**query.params(plan), "skip": window - per_page, "per_page": per_page}
     return list(connection.execute(_case_page(*query.shape(plan)), params).all())
-
-
-def case_rows_counted(connection: Connection, plan: Plan, query: CaseQuery, page: int,
-                      per_page: int) -> tuple[list[Any], int]:
-    """``case_rows`` and its total in one statement: the total a page that is not full tells, else
-    ``case_count``'s count, which runs only then (a CASE reads its subquery only when it is reached)."""
-    if plan.empty:
-        return [], 0
-    window = page * per_page
-    counted = Plan(plan.criteria, cases_first=bool(plan.criteria))
-    params = {**query.params(plan), **counted.params(), "skip": window - per_page, "per_page": per_page}
-    rows = connection.execute(_case_page_counted(*query.shape(plan), counted.shape, counted.cases_first),
-                              params).all()
-    return [r[1:] for r in rows if r.id is not None], int(rows[0].matched_total)
 
 
 def _case_filters(reader: tuple[bool, ...], with_process: bool, with_status: bool, with_from: bool, with_to: bool,
@@ -185,21 +170,3 @@ def _case_page(reader: tuple[bool, ...], with_process: bool, with_status: bool, 
     return (select(*CASE_SUMMARY_COLUMNS).select_from(ranked.join(CASES, CASES.c.id == ranked.c.id)
                                                       .join(DEFINITIONS, DEFINITIONS.c.id == CASES.c.definition_id))
             .order_by(*ordered(columns, descending, ranked)))
-
-
-@lru_cache(maxsize=256)
-def _case_page_counted(reader: tuple[bool, ...], with_process: bool, with_status: bool, with_from: bool,
-                       with_to: bool, shape: tuple[bool, ...], cases_first: bool, columns: tuple[str, ...],
-                       descending: bool, count_shape: tuple[bool, ...], count_cases_first: bool) -> Select[Any]:
-    """One row per case of the page, each with the total; one row of NULLs and the total when the page
-    is empty. The page is kept (MATERIALIZED): read once for its rows and once to see if it is full."""
-    paged = _case_page(reader, with_process, with_status, with_from, with_to, shape, cases_first, columns,
-                       descending).cte("paged").prefix_with("MATERIALIZED")
-    shown = select(func.count()).select_from(paged).scalar_subquery()
-    skip, per_page = bindparam("skip", type_=Integer), bindparam("per_page", type_=Integer)
-    counted = _case_count(reader, with_process, with_status, with_from, with_to, count_shape, count_cases_first,
-                          columns, descending).scalar_subquery()
-    total = case((and_(shown < per_page, or_(shown > 0, skip == 0)), skip + shown), else_=counted)
-    one = select(total.label("matched_total")).subquery("total")
-    return (select(one.c.matched_total, *(paged.c[c.name] for c in CASE_SUMMARY_COLUMNS))
-            .select_from(one.outerjoin(paged, true())).order_by(*ordered(columns, descending, paged)))

@@ -24,7 +24,7 @@ from engine.worker.notifications import UNREAD_COUNT
 from engine.accounts.users import active_user_view
 from engine.persistence.authority import AUTHORITY, authority_of, mandates_held, now_param, parse_mandates
 from engine.reading.search import Criterion, Search
-from engine.reading.case_search import CaseQuery, CaseReader, case_rows_counted
+from engine.reading.case_search import CaseQuery, CaseReader, case_count, case_rows
 from engine.reading.inbox_search import (InboxQuery, for_me, inbox_count, inbox_counts, inbox_rows,
                                          inbox_rows_counted, named_params)
 from engine.reading.search_statements import (COUNT_CAP, criteria_shape, plan_of, plan_search, plan_searches,
@@ -255,7 +255,10 @@ class Queries:
         with read_only_connection(self._sessions) as connection:
             query = CaseQuery(self._case_reader(connection, username), search)
             plan = plan_search(connection, search.criteria())
-            rows, total = case_rows_counted(connection, plan, query, page, per_page)
+            rows = case_rows(connection, plan, query, page, per_page)
+            total = _known_total(rows, page, per_page)
+            if total is None:
+                total = case_count(connection, plan, query)
         return Page([CaseSummary(*r) for r in rows], page, per_page, min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
     def _case_reader(self, connection: Connection, username: str) -> CaseReader:
