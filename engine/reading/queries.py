@@ -27,7 +27,7 @@ from engine.reading.search import Criterion, Search
 from engine.reading.case_search import CaseQuery, CaseReader, case_count, case_rows
 from engine.reading.inbox_search import (InboxQuery, for_me, inbox_count, inbox_counts, inbox_rows,
                                          inbox_rows_counted, named_params)
-from engine.reading.search_statements import (COUNT_CAP, criteria_shape, plan_of, plan_search, plan_searches,
+from engine.reading.search_statements import (COUNT_CAP, Plan, criteria_shape, plan_of, plan_searches,
                                               saved_count_cap, term_count_params, term_counts)
 from engine.values import (ActiveMandate, AuditEventView, Authority, CaseSummary, CaseView, Page, StandIn, TaskView,
                            UserView)
@@ -253,18 +253,28 @@ class Queries:
         search = search or Search(process_key=process_key, state=status)
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
         with read_only_connection(self._sessions) as connection:
-            query = CaseQuery(self._case_reader(connection, username), search)
-            plan = plan_search(connection, search.criteria())
+            criteria = search.criteria()
+            reader, plan = self._case_reader(connection, username, criteria)
+            query = CaseQuery(reader, search)
             rows = case_rows(connection, plan, query, page, per_page)
             total = _known_total(rows, page, per_page)
             if total is None:
                 total = case_count(connection, plan, query)
         return Page([CaseSummary(*r) for r in rows], page, per_page, min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
-    def _case_reader(self, connection: Connection, username: str) -> CaseReader:
+    def _case_reader(self, connection: Connection, username: str,
+                     criteria: list[Criterion]) -> tuple[CaseReader, Plan]:
         """What ``Permissions.case_access`` looks at for ``username``, with the mandates held now (a
-        stand-in also reads the cases the official works in)."""
-        authority = self._authority(connection, username)
+        stand-in also reads the cases the official works in), and the plan of a search of ``criteria``,
+        read in the same statement (an unknown or inactive user, who reads no case, gets no plan)."""
+        rows = connection.execute(_authority_and_terms(criteria_shape(criteria)),
+                                  {"username": username, "now": self._clock(),
+                                   **(term_count_params(criteria) if criteria else {})}).all()
+        authority = authority_of(rows)
+        plan = plan_of(criteria, tuple(rows[0][2:]) if rows else (0,) * len(criteria))
+        return self._reader_of(connection, username, authority), plan
+
+    def _reader_of(self, connection: Connection, username: str, authority: Authority) -> CaseReader:
         roles = authority.roles
         if may_audit(roles):
             return CaseReader(username, every=True)
@@ -348,6 +358,12 @@ def _capped_count(condition: Any) -> Any:
     # would read each counted row from the table (a thousand row lookups per capped part).
     limited = select(literal_column("1").label("one")).select_from(TASKS).where(condition).limit(_CAP).subquery()
     return select(func.count()).select_from(limited).scalar_subquery()
+
+
+@lru_cache(maxsize=64)
+def _authority_and_terms(criteria: tuple[bool, ...]) -> Select[Any]:
+    """AUTHORITY, and the term counts of a search's ``criteria`` (their shape) on each of its rows."""
+    return AUTHORITY.add_columns(*term_counts(criteria))
 
 
 @lru_cache(maxsize=256)
