@@ -101,8 +101,10 @@ class Queries:
 
         Without ``tab``: the user's own tasks, or the available ones when the user holds none.
         ``search`` (its SOP and state replace ``process_key`` and ``state``) narrows and orders the
-        page; the tab counts stay those of the SOP (engine.reading.search_statements: two or three
-        statements more).
+        page; the tab counts stay those of the SOP. Searching costs nothing more than the two
+        statements: the tab counts' statement also counts the search's terms (its plan), the page's
+        also counts the matches; only a page past the count's cap reads its count apart
+        (engine.reading.search_statements).
 
         A stand-in (Plh/Plt) sees, while the mandate runs, the tasks the absent official holds (under
         ``mine``) and the pool tasks of the official's roles (under ``available``), each marked with
@@ -118,12 +120,12 @@ class Queries:
         now = self._clock()
         with read_only_connection(self._sessions) as connection:
             scope = self._inbox_scope(connection, username, authority)
-            searching = search is not None and not search.is_plain("inbox")
-            criteria = search.criteria() if search is not None and searching else []
+            searching = search if search is not None and not search.is_plain("inbox") else None
+            criteria = searching.criteria() if searching is not None else []
             counts = _InboxCounts.read(connection, scope, process_key, now, criteria)
             tab = tab or ("available" if counts.available and not counts.mine else "mine")
-            if search is not None and searching:
-                query = InboxQuery(username, scope.assignees, scope.roles, tab, search, now)
+            if searching is not None:
+                query = InboxQuery(username, scope.assignees, scope.roles, tab, searching, now)
                 plan = plan_of(criteria, counts.term_counts)
                 counted = inbox_rows_counted(connection, plan, query, page, per_page)
                 if counted is not None:

@@ -1,7 +1,8 @@
 """The statements of a search (engine.reading.search), built once per shape.
 
 A search with case criteria runs one of two ways, chosen by how many cases its rarest term has
-(one small statement over the index counts each criterion's cases, up to CASES_FIRST_MAX + 1):
+(``term_counts`` counts each criterion's cases over the index, up to CASES_FIRST_MAX + 1, as more
+columns of a statement that runs first anyway: the inbox's tab counts, the case list's reader):
 
 - *cases first*, when the rarest term has at most CASES_FIRST_MAX cases: its cases are read from
   ``case_term`` and their rows (open tasks through ``ix_human_task_case``, or the cases themselves)
@@ -10,7 +11,9 @@ A search with case criteria runs one of two ways, chosen by how many cases its r
   list's sort column) and each row's case is checked against the index, stopping at the page's end
   or the count's cap: many matching cases mean few rows read per match.
 
-Counts stop at COUNT_CAP + 1, like the inbox's. The inbox's statements are in
+Counts stop at COUNT_CAP + 1, like the inbox's. The inbox reads a page and its count in one
+statement: the matching tasks in the page's order up to the cap, counted and paged (the page's
+tasks are among them whenever the page ends within the cap). The inbox's statements are in
 engine.reading.inbox_search, the case list's in engine.reading.case_search; the pieces they share here.
 """
 from __future__ import annotations
@@ -70,16 +73,9 @@ class Plan:
         return values
 
 
-def plan_search(connection: Connection, criteria: list[Criterion]) -> Plan:
-    """Count each criterion's cases (up to CASES_FIRST_MAX + 1) and order them, the rarest first."""
-    if not criteria:
-        return Plan()
-    counts = connection.execute(_term_counts(criteria_shape(criteria)), term_count_params(criteria)).one()
-    return plan_of(criteria, tuple(counts))
-
-
 def plan_searches(connection: Connection, criteria: list[list[Criterion]]) -> list[Plan]:
-    """``plan_search`` for several searches in one statement (each distinct criterion counted once)."""
+    """The plans of several searches (saved filters' badges) from one statement: each distinct criterion's
+    cases counted once (``term_counts``)."""
     distinct = list(dict.fromkeys(c for each in criteria for c in each))
     if not distinct:
         return [Plan() for _ in criteria]
@@ -111,8 +107,8 @@ def term_count_params(criteria: list[Criterion]) -> dict[str, Any]:
 
 
 def term_counts(shape: tuple[bool, ...]) -> list[Any]:
-    """Each criterion's cases up to CASES_FIRST_MAX + 1, as columns ``c0`` …: ``plan_search``'s statement,
-    or more columns of another statement that runs first anyway (the inbox's tab counts)."""
+    """Each criterion's cases up to CASES_FIRST_MAX + 1, as columns ``c0`` …: more columns of a statement
+    that runs first anyway (the inbox's tab counts, the case list's reader), or ``plan_searches``'s own."""
     def capped(n: int, prefix: bool) -> Any:
         limited = (select(literal_column("1").label("one")).select_from(TERMS).where(term_match(TERMS, n, prefix))
                    .limit(bindparam("term_cap")).subquery())
@@ -121,7 +117,7 @@ def term_counts(shape: tuple[bool, ...]) -> list[Any]:
 
 
 def plan_of(criteria: list[Criterion], counts: tuple[int, ...]) -> Plan:
-    """The plan for criteria whose cases ``term_counts`` counted."""
+    """Order the criteria by the cases ``term_counts`` counted, the rarest first, and choose how to run."""
     if not criteria:
         return Plan()
     ordered = tuple(c for _n, c in sorted(zip(counts, criteria, strict=True), key=lambda pair: pair[0]))
