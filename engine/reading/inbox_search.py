@@ -83,10 +83,14 @@ def inbox_rows_counted(connection: Connection, plan: Plan, query: InboxQuery, pa
                        per_page: int) -> tuple[list[Any], int] | None:
     """``inbox_rows`` and ``inbox_count`` in one statement, for a page within the count's cap (else
     None): the matching tasks are read once, in the page's order, up to the cap; the page and the
-    count both come from them. One round trip and one read instead of two of each."""
+    count both come from them. One round trip and one read instead of two of each.
+
+    PostgreSQL only (else None): SQLite runs in the process, so a statement more costs no round trip,
+    and it would read each part of the tab up to the cap before merging them (PostgreSQL merges the
+    parts in order and stops at the cap)."""
     window = page * per_page
     cap = query.cap or count_cap()
-    if window > cap:
+    if window > cap or connection.dialect.name != "postgresql":
         return None
     if plan.empty:
         return [], 0
