@@ -21,12 +21,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CompoundSelect, Connection, Select, and_, bindparam, exists, func, literal_column, select
+from sqlalchemy import (BindParameter, CompoundSelect, Connection, Select, and_, bindparam, exists, func,
+                        literal_column, select)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
-from sqlalchemy.sql.visitors import cloned_traverse
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from engine.persistence.models import CaseTerm
 from engine.reading.search import Criterion
@@ -87,10 +88,11 @@ def plan_searches(connection: Connection, criteria: list[list[Criterion]]) -> li
 def numbered(statement: Select[Any], n: int) -> Select[Any]:
     """``statement`` with each named parameter ``p`` renamed ``p__n``: several statements built for the
     same names can then run as one (``numbered_params`` renames their values alike)."""
-    def rename(bind: Any) -> None:
-        if not bind.unique:
-            bind.key = bind._identifying_key = bind._orig_key = f"{bind.key}__{n}"
-    return cloned_traverse(statement, {}, {"bindparam": rename})
+    def rename(element: Any, **_kw: Any) -> Any:
+        if isinstance(element, BindParameter) and not element.unique:
+            return bindparam(f"{element.key}__{n}", type_=element.type, expanding=element.expanding)
+        return None
+    return cast(Select[Any], replacement_traverse(statement, {}, rename))
 
 
 def numbered_params(params: dict[str, Any], n: int) -> dict[str, Any]:
