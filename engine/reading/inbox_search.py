@@ -6,12 +6,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, literal_column, or_, select, union_all
+from sqlalchemy import Connection, Select, and_, bindparam, func, literal_column, or_, select, true, union_all
 
 from engine.persistence.models import HumanTask, candidate_text, names_in
 from engine.reading.search import Search
 from engine.reading.search_statements import (LeftFirst, Plan, capped_count, count_cap, has_terms, matching_cases,
-                                              ordered)
+                                              numbered, numbered_params, ordered)
 from engine.values import TaskView
 
 TASKS = HumanTask.__table__
@@ -62,6 +62,44 @@ def inbox_rows(connection: Connection, plan: Plan, query: InboxQuery, page: int,
         return []
     params = {**query.params(plan), "window": window, "skip": window - per_page, "per_page": per_page}
     return list(connection.execute(statement, params).all())
+
+
+def inbox_counts(connection: Connection, plans: list[Plan], queries: list[InboxQuery]) -> list[int]:
+    """``inbox_count`` of several searches (saved filters' badges) in one statement."""
+    counted = [n for n, plan in enumerate(plans) if not plan.empty]
+    found = [0] * len(plans)
+    if not counted:
+        return found
+    statement = _inbox_counts(tuple(queries[n].shape(plans[n]) for n in counted))
+    params: dict[str, Any] = {}
+    for i, n in enumerate(counted):
+        params.update(numbered_params(queries[n].params(plans[n]), i))
+    for n, value in zip(counted, connection.execute(statement, params).one(), strict=True):
+        found[n] = int(value)
+    return found
+
+
+def inbox_rows_counted(connection: Connection, plan: Plan, query: InboxQuery, page: int,
+                       per_page: int) -> tuple[list[Any], int] | None:
+    """``inbox_rows`` and ``inbox_count`` in one statement, for a page within the count's cap (else
+    None): the matching tasks are read once, in the page's order, up to the cap; the page and the
+    count both come from them. One round trip and one read instead of two of each.
+
+    PostgreSQL only (else None): SQLite runs in the process, so a statement more costs no round trip,
+    and it would read each part of the tab up to the cap before merging them (PostgreSQL merges the
+    parts in order and stops at the cap)."""
+    window = page * per_page
+    cap = query.cap or count_cap()
+    if window > cap or connection.dialect.name != "postgresql":
+        return None
+    if plan.empty:
+        return [], 0
+    statement = _inbox_page_counted(*query.shape(plan), len(query.roles), len(query.assignees))
+    if statement is None:
+        return [], 0
+    params = {**query.params(plan), "skip": window - per_page, "per_page": per_page}
+    rows = connection.execute(statement, params).all()
+    return [r[1:] for r in rows if r.id is not None], int(rows[0].matched_total)
 
 
 def _task_filters(tab: str, with_process: bool, with_from: bool, with_to: bool) -> list[Any]:
@@ -163,3 +201,46 @@ def _inbox_page(tab: str, state: str | None, with_process: bool, with_from: bool
     ranked = union_all(*(select(*(w.c[k] for k in keys)).select_from(w) for w in windows)).subquery()
     return (select(*view).join(ranked, ranked.c.id == TASKS.c.id).order_by(*ordered(columns, descending, ranked))
             .offset(bindparam("skip")).limit(bindparam("per_page")))
+
+
+@lru_cache(maxsize=256)
+def _inbox_page_counted(tab: str, state: str | None, with_process: bool, with_from: bool, with_to: bool,
+                        shape: tuple[bool, ...], cases_first: bool, columns: tuple[str, ...], descending: bool,
+                        named_count: int, role_count: int, assignee_count: int) -> Select[Any] | None:
+    """One row per task of the page, each with the count (up to ``cap``); one row of NULLs and the
+    count when the page is empty. The tasks matched, in the page's order up to the cap, are kept
+    (MATERIALIZED) and read twice: counted, and paged."""
+    filters = _task_filters(tab, with_process, with_from, with_to)
+    keys = sorted(set(columns) | {"id"})
+    cap: Any = bindparam("cap")
+    if cases_first:
+        parts = _tab_parts(tab, state, None, None, named_count)
+        if not parts:
+            return None
+        matched_cases = matching_cases(shape)
+        found: Any = (select(*(TASKS.c[k] for k in keys))
+                      .select_from(LeftFirst(matched_cases, TASKS, TASKS.c.instance_id == matched_cases.c.case_id))
+                      .where(or_(*parts), *filters).order_by(*ordered(columns, descending, TASKS)).limit(cap))
+    else:
+        parts = _tab_parts(tab, state, role_count, assignee_count, named_count)
+        if not parts:
+            return None
+        # Each part in its index order, merged: reading stops at the cap however many tasks match.
+        windows = [select(*(TASKS.c[k] for k in keys)).where(part, *filters, *has_terms(TASKS.c.instance_id, shape))
+                   .order_by(*ordered(columns, descending, TASKS)).limit(cap).subquery() for part in parts]
+        merged = union_all(*(select(*(w.c[k] for k in keys)).select_from(w) for w in windows)).subquery()
+        found = (select(*(merged.c[k] for k in keys)).order_by(*ordered(columns, descending, merged)).limit(cap))
+    matched = found.cte("matched").prefix_with("MATERIALIZED")
+    total = select(func.count().label("matched_total")).select_from(matched).subquery("total")
+    paged = (select(*(matched.c[k] for k in keys)).order_by(*ordered(columns, descending, matched))
+             .offset(bindparam("skip")).limit(bindparam("per_page")).subquery("paged"))
+    view = [TASKS.c[name] for name in _TASK_VIEW_NAMES]
+    return (select(total.c.matched_total, *view)
+            .select_from(total.outerjoin(paged, true()).outerjoin(TASKS, TASKS.c.id == paged.c.id))
+            .order_by(*ordered(columns, descending, paged)))
+
+
+@lru_cache(maxsize=256)
+def _inbox_counts(shapes: tuple[tuple[Any, ...], ...]) -> Select[Any]:
+    return select(*(numbered(_inbox_count(*shape), i).scalar_subquery().label(f"n{i}")
+                    for i, shape in enumerate(shapes)))

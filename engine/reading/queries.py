@@ -23,10 +23,12 @@ from engine.permissions import Permissions, is_admin, may_audit, reads_every_cas
 from engine.worker.notifications import UNREAD_COUNT
 from engine.accounts.users import active_user_view
 from engine.persistence.authority import AUTHORITY, authority_of, mandates_held, now_param, parse_mandates
-from engine.reading.search import Search
+from engine.reading.search import Criterion, Search
 from engine.reading.case_search import CaseQuery, CaseReader, case_count, case_rows
-from engine.reading.inbox_search import InboxQuery, for_me, inbox_count, inbox_rows, named_params
-from engine.reading.search_statements import COUNT_CAP, plan_search, saved_count_cap
+from engine.reading.inbox_search import (InboxQuery, for_me, inbox_count, inbox_counts, inbox_rows,
+                                         inbox_rows_counted, named_params)
+from engine.reading.search_statements import (COUNT_CAP, Plan, criteria_shape, plan_of, plan_searches,
+                                              saved_count_cap, term_count_params, term_counts)
 from engine.values import (ActiveMandate, AuditEventView, Authority, CaseSummary, CaseView, Page, StandIn, TaskView,
                            UserView)
 
@@ -99,8 +101,10 @@ class Queries:
 
         Without ``tab``: the user's own tasks, or the available ones when the user holds none.
         ``search`` (its SOP and state replace ``process_key`` and ``state``) narrows and orders the
-        page; the tab counts stay those of the SOP (engine.reading.search_statements: two or three
-        statements more).
+        page; the tab counts stay those of the SOP. Searching costs nothing more than the two
+        statements: the tab counts' statement also counts the search's terms (its plan), the page's
+        also counts the matches; only a page past the count's cap reads its count apart
+        (engine.reading.search_statements).
 
         A stand-in (Plh/Plt) sees, while the mandate runs, the tasks the absent official holds (under
         ``mine``) and the pool tasks of the official's roles (under ``available``), each marked with
@@ -116,15 +120,20 @@ class Queries:
         now = self._clock()
         with read_only_connection(self._sessions) as connection:
             scope = self._inbox_scope(connection, username, authority)
-            counts = _InboxCounts.read(connection, scope, process_key, now)
+            searching = search if search is not None and not search.is_plain("inbox") else None
+            criteria = searching.criteria() if searching is not None else []
+            counts = _InboxCounts.read(connection, scope, process_key, now, criteria)
             tab = tab or ("available" if counts.available and not counts.mine else "mine")
-            if search is not None and not search.is_plain("inbox"):
-                query = InboxQuery(username, scope.assignees, scope.roles, tab, search, now)
-                plan = plan_search(connection, search.criteria())
-                found = inbox_rows(connection, plan, query, page, per_page)
-                total = _known_total(found, page, per_page)
-                if total is None:
-                    total = inbox_count(connection, plan, query)
+            if searching is not None:
+                query = InboxQuery(username, scope.assignees, scope.roles, tab, searching, now)
+                plan = plan_of(criteria, counts.term_counts)
+                counted = inbox_rows_counted(connection, plan, query, page, per_page)
+                if counted is not None:
+                    found, total = counted
+                else:  # a page past the count's cap
+                    found = inbox_rows(connection, plan, query, page, per_page)
+                    known = _known_total(found, page, per_page)
+                    total = inbox_count(connection, plan, query) if known is None else known
                 items = [scope.mark(_task_view_of(r)) for r in found]
                 return InboxOverview(counts.per_tab(), tab, Page(items, page, per_page, min(total, COUNT_CAP),
                                                                  capped=total > COUNT_CAP), counts.saved_filters)
@@ -150,12 +159,12 @@ class Queries:
         now = self._clock()
         with read_only_connection(self._sessions) as connection:
             scope = self._inbox_scope(connection, username, authority)
-            found = []
-            for tab, search in searches:
-                plan = plan_search(connection, search.criteria())
-                query = InboxQuery(username, scope.assignees, scope.roles, tab, search, now, saved_count_cap())
-                found.append(min(inbox_count(connection, plan, query), saved_count_cap()))
-            return found
+            if not searches:
+                return []
+            plans = plan_searches(connection, [search.criteria() for _tab, search in searches])
+            found = inbox_counts(connection, plans, [InboxQuery(username, scope.assignees, scope.roles, tab, search,
+                                                                now, saved_count_cap()) for tab, search in searches])
+            return [min(n, saved_count_cap()) for n in found]
 
     def signed_in_user(self, username: str, generation: int) -> SignedInUser | None:
         """An active account with its roles, its unread notifications and the mandates it holds now, in
@@ -246,18 +255,28 @@ class Queries:
         search = search or Search(process_key=process_key, state=status)
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
         with read_only_connection(self._sessions) as connection:
-            query = CaseQuery(self._case_reader(connection, username), search)
-            plan = plan_search(connection, search.criteria())
+            criteria = search.criteria()
+            reader, plan = self._case_reader(connection, username, criteria)
+            query = CaseQuery(reader, search)
             rows = case_rows(connection, plan, query, page, per_page)
             total = _known_total(rows, page, per_page)
             if total is None:
                 total = case_count(connection, plan, query)
         return Page([CaseSummary(*r) for r in rows], page, per_page, min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
-    def _case_reader(self, connection: Connection, username: str) -> CaseReader:
+    def _case_reader(self, connection: Connection, username: str,
+                     criteria: list[Criterion]) -> tuple[CaseReader, Plan]:
         """What ``Permissions.case_access`` looks at for ``username``, with the mandates held now (a
-        stand-in also reads the cases the official works in)."""
-        authority = self._authority(connection, username)
+        stand-in also reads the cases the official works in), and the plan of a search of ``criteria``,
+        read in the same statement (an unknown or inactive user, who reads no case, gets no plan)."""
+        rows = connection.execute(_authority_and_terms(criteria_shape(criteria)),
+                                  {"username": username, "now": self._clock(),
+                                   **(term_count_params(criteria) if criteria else {})}).all()
+        authority = authority_of(rows)
+        plan = plan_of(criteria, tuple(rows[0][2:]) if rows else (0,) * len(criteria))
+        return self._reader_of(connection, username, authority), plan
+
+    def _reader_of(self, connection: Connection, username: str, authority: Authority) -> CaseReader:
         roles = authority.roles
         if may_audit(roles):
             return CaseReader(username, every=True)
@@ -343,10 +362,17 @@ def _capped_count(condition: Any) -> Any:
     return select(func.count()).select_from(limited).scalar_subquery()
 
 
-@lru_cache(maxsize=None)
-def _counts_statement(with_process: bool, named_count: int) -> Select[Any]:
+@lru_cache(maxsize=64)
+def _authority_and_terms(criteria: tuple[bool, ...]) -> Select[Any]:
+    """AUTHORITY, and the term counts of a search's ``criteria`` (their shape) on each of its rows."""
+    return AUTHORITY.add_columns(*term_counts(criteria))
+
+
+@lru_cache(maxsize=256)
+def _counts_statement(with_process: bool, named_count: int, criteria: tuple[bool, ...] = ()) -> Select[Any]:
     """The four parts of the inbox, each counted up to COUNT_CAP + 1, and the user's saved filters (a page
-    reads them only when there are some), in one statement."""
+    reads them only when there are some), in one statement; then the term counts of a search's
+    ``criteria`` (their shape), if any."""
     available = and_(TASKS.c.state == "ready", TASKS.c.role.in_(bindparam("roles", expanding=True)),
                      for_me(named_count))
     saved = (select(func.count()).select_from(_SAVED_FILTERS).where(_SAVED_FILTERS.c.username == _USERNAME)
@@ -355,7 +381,7 @@ def _counts_statement(with_process: bool, named_count: int) -> Select[Any]:
                     for name, condition, overdue in (("mine", _MINE_ANY, False), ("available", available, False),
                                                      ("overdue_mine", _MINE_ANY, True),
                                                      ("overdue_available", available, True))),
-                  saved.label("saved_filters"))
+                  saved.label("saved_filters"), *term_counts(criteria))
 
 
 @lru_cache(maxsize=512)
@@ -393,16 +419,21 @@ class _InboxCounts:
     overdue_mine: int
     overdue_available: int
     saved_filters: int  # the user's, not a part
+    term_counts: tuple[int, ...] = ()  # each search criterion's cases (search_statements.term_counts)
 
     @classmethod
     def read(cls, connection: Connection, scope: _InboxScope, process_key: str | None,
-             now: datetime) -> _InboxCounts:
-        row = connection.execute(_counts_statement(process_key is not None, len(scope.assignees)), {
+             now: datetime, criteria: list[Criterion] | None = None) -> _InboxCounts:
+        """The counts; with ``criteria``, also what plans a search of them (one round trip less)."""
+        criteria = criteria or []
+        row = connection.execute(_counts_statement(process_key is not None, len(scope.assignees),
+                                                   criteria_shape(criteria)), {
             "username": scope.assignees[0], "assignees": list(scope.assignees),
             **named_params(scope.assignees),
             "roles": list(scope.roles), "now": now,
-            "process_key": process_key}).one()
-        return cls(*row)
+            "process_key": process_key, **(term_count_params(criteria) if criteria else {})}).one()
+        mine, available, overdue_mine, overdue_available, saved = row[:5]
+        return cls(mine, available, overdue_mine, overdue_available, saved, tuple(row[5:]))
 
     def total(self, tab: str, state: str | None) -> int:
         """A tab's tasks, narrowed to a state, up to COUNT_CAP + 1 (the parts of a tab are disjoint)."""

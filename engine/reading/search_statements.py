@@ -1,7 +1,8 @@
 """The statements of a search (engine.reading.search), built once per shape.
 
 A search with case criteria runs one of two ways, chosen by how many cases its rarest term has
-(one small statement over the index counts each criterion's cases, up to CASES_FIRST_MAX + 1):
+(``term_counts`` counts each criterion's cases over the index, up to CASES_FIRST_MAX + 1, as more
+columns of a statement that runs first anyway: the inbox's tab counts, the case list's reader):
 
 - *cases first*, when the rarest term has at most CASES_FIRST_MAX cases: its cases are read from
   ``case_term`` and their rows (open tasks through ``ix_human_task_case``, or the cases themselves)
@@ -10,7 +11,9 @@ A search with case criteria runs one of two ways, chosen by how many cases its r
   list's sort column) and each row's case is checked against the index, stopping at the page's end
   or the count's cap: many matching cases mean few rows read per match.
 
-Counts stop at COUNT_CAP + 1, like the inbox's. The inbox's statements are in
+Counts stop at COUNT_CAP + 1, like the inbox's. The inbox reads a page and its count in one
+statement: the matching tasks in the page's order up to the cap, counted and paged (the page's
+tasks are among them whenever the page ends within the cap). The inbox's statements are in
 engine.reading.inbox_search, the case list's in engine.reading.case_search; the pieces they share here.
 """
 from __future__ import annotations
@@ -18,11 +21,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CompoundSelect, Connection, Select, and_, bindparam, exists, func, literal_column, select
+from sqlalchemy import (BindParameter, CompoundSelect, Connection, Select, and_, bindparam, exists, func,
+                        literal_column, select)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from engine.persistence.models import CaseTerm
 from engine.reading.search import Criterion
@@ -69,13 +74,54 @@ class Plan:
         return values
 
 
-def plan_search(connection: Connection, criteria: list[Criterion]) -> Plan:
-    """Count each criterion's cases (up to CASES_FIRST_MAX + 1) and order them, the rarest first."""
+def plan_searches(connection: Connection, criteria: list[list[Criterion]]) -> list[Plan]:
+    """The plans of several searches (saved filters' badges) from one statement: each distinct criterion's
+    cases counted once (``term_counts``)."""
+    distinct = list(dict.fromkeys(c for each in criteria for c in each))
+    if not distinct:
+        return [Plan() for _ in criteria]
+    counts = connection.execute(_term_counts(criteria_shape(distinct)), term_count_params(distinct)).one()
+    found = dict(zip(distinct, counts, strict=True))
+    return [plan_of(each, tuple(found[c] for c in each)) for each in criteria]
+
+
+def numbered(statement: Select[Any], n: int) -> Select[Any]:
+    """``statement`` with each named parameter ``p`` renamed ``p__n``: several statements built for the
+    same names can then run as one (``numbered_params`` renames their values alike)."""
+    def rename(element: Any, **_kw: Any) -> Any:
+        if isinstance(element, BindParameter) and not element.unique:
+            return bindparam(f"{element.key}__{n}", type_=element.type, expanding=element.expanding)
+        return None
+    return cast(Select[Any], replacement_traverse(statement, {}, rename))
+
+
+def numbered_params(params: dict[str, Any], n: int) -> dict[str, Any]:
+    return {f"{key}__{n}": value for key, value in params.items()}
+
+
+def criteria_shape(criteria: list[Criterion]) -> tuple[bool, ...]:
+    return Plan(tuple(criteria)).shape
+
+
+def term_count_params(criteria: list[Criterion]) -> dict[str, Any]:
+    """The parameters of ``term_counts``."""
+    return {**Plan(tuple(criteria)).params(), "term_cap": max(CASES_FIRST_MAX, 0) + 1}
+
+
+def term_counts(shape: tuple[bool, ...]) -> list[Any]:
+    """Each criterion's cases up to CASES_FIRST_MAX + 1, as columns ``c0`` …: more columns of a statement
+    that runs first anyway (the inbox's tab counts, the case list's reader), or ``plan_searches``'s own."""
+    def capped(n: int, prefix: bool) -> Any:
+        limited = (select(literal_column("1").label("one")).select_from(TERMS).where(term_match(TERMS, n, prefix))
+                   .limit(bindparam("term_cap")).subquery())
+        return select(func.count()).select_from(limited).scalar_subquery()
+    return [capped(n, prefix).label(f"c{n}") for n, prefix in enumerate(shape)]
+
+
+def plan_of(criteria: list[Criterion], counts: tuple[int, ...]) -> Plan:
+    """Order the criteria by the cases ``term_counts`` counted, the rarest first, and choose how to run."""
     if not criteria:
         return Plan()
-    probe = Plan(tuple(criteria))
-    params = {**probe.params(), "term_cap": max(CASES_FIRST_MAX, 0) + 1}
-    counts = connection.execute(_term_counts(probe.shape), params).one()
     ordered = tuple(c for _n, c in sorted(zip(counts, criteria, strict=True), key=lambda pair: pair[0]))
     return Plan(ordered, cases_first=min(counts) <= CASES_FIRST_MAX, empty=min(counts) == 0)
 
@@ -139,11 +185,7 @@ def matching_cases(shape: tuple[bool, ...]) -> Any:
 
 @lru_cache(maxsize=64)
 def _term_counts(shape: tuple[bool, ...]) -> Select[Any]:
-    def capped(n: int, prefix: bool) -> Any:
-        limited = (select(literal_column("1").label("one")).select_from(TERMS).where(term_match(TERMS, n, prefix))
-                   .limit(bindparam("term_cap")).subquery())
-        return select(func.count()).select_from(limited).scalar_subquery()
-    return select(*(capped(n, prefix).label(f"c{n}") for n, prefix in enumerate(shape)))
+    return select(*term_counts(shape))
 
 
 def ordered(columns: tuple[str, ...], descending: bool, source: Any) -> list[Any]:

@@ -130,6 +130,49 @@ def test_counts_stop_at_the_cap_and_sorting_pages_the_case_list(searching, monke
     assert counts == [2, 0]
 
 
+def test_pages_past_the_count_cap_and_past_the_end_keep_their_rows_and_totals(searching, monkeypatch, clock):
+    alur = searching
+    monkeypatch.setattr(search_statements, "COUNT_CAP", 2)
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    ids = []
+    for n in range(4):
+        ids.append(start_reported_case(alur, f"P/{n}", {"uraian": "halaman"}))
+        clock.advance(hours=1)
+
+    def tasks(page: int) -> tuple[list[int], int, bool]:
+        shown = alur.queries.inbox_overview("pengawas", "available", search=Search(text="halaman"), page=page,
+                                            per_page=1).page
+        return [t.instance_id for t in shown.items], shown.total, shown.capped
+
+    def cases(page: int, per_page: int) -> tuple[list[int], int, bool]:
+        shown = alur.queries.visible_cases("pengawas", search=Search(text="halaman", sort="id"), page=page,
+                                           per_page=per_page)
+        return [c.instance_id for c in shown.items], shown.total, shown.capped
+
+    assert [tasks(n) for n in range(1, 6)] == [([i], 2, True) for i in ids] + [([], 2, True)]
+    assert [cases(n, 3) for n in range(1, 4)] == [(ids[:3], 2, True), (ids[3:], 2, True), ([], 2, True)]
+    assert cases(1, 10) == (ids, 2, True)
+    assert alur.queries.visible_cases("pengawas", search=Search(text="tidakada")).total == 0
+    assert alur.queries.inbox_overview("pengawas", "available", search=Search(text="halaman", state="claimed")) \
+        .page.total == 0
+
+
+def test_saved_filters_counted_together_count_as_each_search_alone(searching, clock):
+    alur = searching
+    start_reported_case(alur, "G/1", {"uraian": "merah biru"})
+    start_reported_case(alur, "G/2", {"uraian": "merah"})
+    clock.advance(days=30)  # both overdue
+    start_reported_case(alur, "H/1", {"uraian": "biru"})
+    searches = [("available", Search(text="merah")), ("available", Search(text="biru")),
+                ("overdue", Search(text="biru")), ("available", Search(reference="G/", text="merah")),
+                ("mine", Search(text="merah")), ("available", Search(text="hijau")),
+                ("available", Search(process_key="uji_loop", text="biru", sort="-created")),
+                ("available", Search(process_key="lain", text="merah"))]
+    counts = alur.queries.inbox_search_counts("pengawas", searches)
+    alone = [alur.queries.inbox_overview("pengawas", tab, search=search).page.total for tab, search in searches]
+    assert counts == alone == [2, 2, 1, 2, 0, 0, 2, 0]
+
+
 @pytest.mark.parametrize(("params", "code", "field"), [
     ({"from": "2026-13-01"}, "invalid_date", "from"),
     ({"to": "kemarin"}, "invalid_date", "to"),
