@@ -1,4 +1,5 @@
-"""Pooled PostgreSQL connections are pinged only after sitting idle, and a dead one is replaced."""
+"""Pooled PostgreSQL connections are pinged only after sitting idle, and a dead one is replaced; they run
+without JIT compilation."""
 from __future__ import annotations
 
 import pytest
@@ -41,3 +42,15 @@ def test_a_connection_in_steady_use_is_not_pinged(pg, monkeypatch):
     monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
     _backend_pid(pg)
     assert len(pings) == 1
+
+
+def test_connections_run_without_jit(pg, postgres_url):
+    with pg.connect() as conn:
+        assert conn.execute(text("show jit")).scalar_one() == "off"
+    options = db.make_engine(postgres_url, connect_args={"options": "-c statement_timeout=5000"})
+    try:
+        with options.connect() as conn:  # a caller's own options are kept beside it
+            assert conn.execute(text("show jit")).scalar_one() == "off"
+            assert conn.execute(text("show statement_timeout")).scalar_one() == "5s"
+    finally:
+        options.dispose()
