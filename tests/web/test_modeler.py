@@ -134,6 +134,31 @@ def test_versions_page_lists_the_diff_and_migrates_one_case(alur, client):
     assert stale.status_code == 409
 
 
+def test_versions_page_names_the_diff_in_the_readers_language(alur, client):
+    xml = edited_xml().replace('camunda:candidateGroups="pengelola_ti"', 'camunda:candidateGroups="pemeriksa_ti"')
+    alur.deployer.deploy_bytes(xml.encode(), f"{KEY}.bpmn", "pemilik_proses", "v2", expected_key=KEY)
+    login(client, "pemilik_proses")
+    client.get("/bahasa/en")
+    text = text_of(client.get(f"/pemodel/{KEY}/versi").text)
+    assert "0 elements added, 0 removed, 3 changed" in text, text
+    assert "changed Step (user task)" in text and "Mutu baku: time: 1 jam → 2 jam" in text
+    assert "Step role (narrows the lane)" in text
+    assert "Versions of Database Incident Management" in text and "Open the latest version in the modeler" in text
+    for indonesian in ("elemen ditambah", "diubah Langkah", "Mutu baku: waktu:", "mempersempit", "Buka versi"):
+        assert indonesian not in text, indonesian
+    client.get("/bahasa/id")
+    assert "0 elemen ditambah, 0 dihapus, 3 diubah" in text_of(client.get(f"/pemodel/{KEY}/versi").text)
+
+
+def test_the_diff_words_name_every_kind_and_property_the_engine_labels():
+    from engine.modeling import diff
+    from web import diff_words
+
+    assert set(diff_words.KINDS) == set(diff.KIND_LABELS)
+    assert set(diff_words.PROPERTIES) == set(diff.PROPERTY_LABELS)
+    assert set(diff_words.SOP_PROPERTIES) == set(diff.PROCESS_PROPERTY_LABELS)
+
+
 def test_versions_page_shows_why_a_case_cannot_move(alur, client):
     case = alur.runner.start_case(KEY, "pengelola_ti", "GDB/9").instance_id
     xml = sop01_xml().replace('<camunda:property name="role" value="pemeriksa_pengelola_ti"/>',
