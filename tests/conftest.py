@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,24 @@ def postgres_url() -> str:
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     yield url
     _drop_in_background(name)
+
+
+@pytest.fixture
+def fresh_url(db_engine, tmp_path: Path) -> Iterator[str]:
+    """An empty database of ``db_engine``'s backend, for a restore or a copy to land in (PostgreSQL: a
+    database of its own, dropped afterwards)."""
+    if db_engine.dialect.name == "sqlite":
+        (tmp_path / "restored").mkdir()
+        yield f"sqlite:///{tmp_path / 'restored' / 'alur.db'}"
+        return
+    name = f"alur_fresh_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 # DROP DATABASE makes the server write a checkpoint of every dirty buffer (all databases'), which

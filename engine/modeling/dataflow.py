@@ -128,7 +128,7 @@ def _kind_problem(tree: ast.Expression, use: ExpressionUse, field: str,
             for named, other in ((left, right), (right, left)):
                 if not (isinstance(named, ast.Name) and named.id == field):
                     continue
-                for value in _literals(other):
+                for value in literals(other):
                     for prop in props.values():
                         text = _mismatch(prop, value, use, field)
                         if text is not None:
@@ -136,10 +136,10 @@ def _kind_problem(tree: ast.Expression, use: ExpressionUse, field: str,
     return None
 
 
-def _literals(node: ast.expr) -> list[object]:
+def literals(node: ast.expr) -> list[object]:
     """The literal values a comparison side holds (a list or tuple's items for ``in``)."""
     if isinstance(node, (ast.List, ast.Tuple)):
-        return [v for item in node.elts for v in _literals(item)]
+        return [v for item in node.elts for v in literals(item)]
     if isinstance(node, ast.Constant):
         return [node.value]
     if isinstance(node, ast.Name) and node.id in CONSTANTS:

@@ -17,6 +17,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from engine.modeling.dataflow import literals
 from engine.modeling.expressions import CONSTANTS, syntax_tree
 from engine.modeling.forms import DOCUMENT_FORMAT, FormDefinition, format_checker
 
@@ -46,7 +47,7 @@ class ReadFields:
                     for left, right in itertools.pairwise(operands):
                         for named, other in ((left, right), (right, left)):
                             if isinstance(named, ast.Name):
-                                found.setdefault(named.id, []).extend(_literals(other))
+                                found.setdefault(named.id, []).extend(literals(other))
         return cls({name: tuple(_unique(values)) for name, values in found.items()})
 
     def __contains__(self, name: object) -> bool:
@@ -182,15 +183,6 @@ def _repaired(validator: Draft202012Validator, data: dict[str, Any], properties:
             return None
     return None
 
-
-def _literals(node: ast.expr) -> list[object]:
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return [v for item in node.elts for v in _literals(item)]
-    if isinstance(node, ast.Constant):
-        return [node.value]
-    if isinstance(node, ast.Name) and node.id in CONSTANTS:
-        return [CONSTANTS[node.id]]
-    return []
 
 
 def _unique(values: list[object]) -> list[object]:

@@ -9,13 +9,12 @@ import io
 import json
 import os
 import tarfile
-import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from audit_helpers import FIRST, finished_loop_case
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from engine.audit.checkpoints import generate_key_file
 from engine.operations.database_copy import rows_in
@@ -43,23 +42,6 @@ def source(alur: Alur, tmp_path: Path, test_data: Path, clock: Any) -> Alur:
     finished_loop_case(services, test_data, clock)
     services.checkpoints.make_checkpoint(key, "system")
     return services
-
-
-@pytest.fixture
-def fresh_url(db_engine: Any, tmp_path: Path) -> Iterator[str]:
-    """An empty database of the same backend (PostgreSQL: a database of its own, dropped afterwards)."""
-    if db_engine.dialect.name == "sqlite":
-        (tmp_path / "restored").mkdir()
-        yield f"sqlite:///{tmp_path / 'restored' / 'alur.db'}"
-        return
-    name = f"alur_restore_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ import hashlib
 import json
 import os
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -23,7 +21,7 @@ from typing import Any
 import pytest
 from audit_helpers import FIRST, SECOND, cli_runner, finished_loop_case, upload
 from engine_helpers import PASSWORD, ready_task, start_loop_case
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from engine.accounts.tokens import TokenService
 from engine.audit.removals import RETENTION_EVENT
@@ -311,23 +309,6 @@ def test_the_shipped_schedule_sets_no_period_and_its_example_reads_once_filled_i
     example = "\n".join(line.removeprefix("# ") for line in lines[start:start + 3])
     period = RetentionSchedule.from_text(example, shipped).periods["sop_gangguan_database"]
     assert period.text() == "5 tahun" and period.basis.startswith("Peraturan Gubernur Kalimantan Timur")
-
-
-@pytest.fixture
-def fresh_url(db_engine, tmp_path) -> Iterator[str]:
-    """An empty database of the same backend (PostgreSQL: a database of its own, dropped afterwards)."""
-    if db_engine.dialect.name == "sqlite":
-        (tmp_path / "restored").mkdir()
-        yield f"sqlite:///{tmp_path / 'restored' / 'alur.db'}"
-        return
-    name = f"alur_retention_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_a_backup_after_retention_misses_no_document_and_restores_verified(office, cases, fresh_url, tmp_path,
