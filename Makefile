@@ -54,7 +54,7 @@ run: $(STAMP) $(NODE_STAMP) $(MODELER)
 # compile the .mo (committed, so a fresh clone needs no build step). Translate new entries in
 # web/translations/en/LC_MESSAGES/messages.po, then run this again.
 translations: $(STAMP)
-	$(VENV)/bin/pybabel extract -F web/babel.cfg -k lazy_gettext --no-location -w 100 \
+	$(VENV)/bin/pybabel extract -F web/babel.cfg -k lazy_gettext -k N_ --no-location -w 100 \
 		--project=Alur -o web/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i web/translations/messages.pot -d web/translations -l en -w 100 --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d web/translations -l en

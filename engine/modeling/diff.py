@@ -18,34 +18,44 @@ _BPMN = "{%s}" % NS["bpmn"]
 _CAMUNDA = "{%s}" % NS["camunda"]
 _XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
+
+def N_(text: str) -> str:
+    """Marks a label for the web's catalogue (web/babel.cfg extracts this module): the engine and the command
+    line keep the Indonesian text, a page shows it in the reader's language (``gettext(label)``)."""
+    return text
+
+
 KIND_LABELS = {
-    "userTask": "Langkah (user task)", "exclusiveGateway": "Keputusan (gateway)",
-    "parallelGateway": "Gateway paralel", "inclusiveGateway": "Gateway inklusif",
-    "startEvent": "Mulai", "endEvent": "Selesai", "intermediateCatchEvent": "Peristiwa antara",
-    "intermediateThrowEvent": "Peristiwa antara", "boundaryEvent": "Peristiwa batas",
-    "sequenceFlow": "Alur", "lane": "Lane (pelaksana)", "serviceTask": "Tugas layanan",
-    "task": "Tugas", "manualTask": "Tugas manual", "sendTask": "Tugas kirim", "receiveTask": "Tugas terima",
-    "subProcess": "Sub-proses", "callActivity": "Panggil proses", "textAnnotation": "Catatan",
+    "userTask": N_("Langkah (user task)"), "exclusiveGateway": N_("Keputusan (gateway)"),
+    "parallelGateway": N_("Gateway paralel"), "inclusiveGateway": N_("Gateway inklusif"), "startEvent": N_("Mulai"),
+    "endEvent": N_("Selesai"), "intermediateCatchEvent": N_("Peristiwa antara"),
+    "intermediateThrowEvent": N_("Peristiwa antara"), "boundaryEvent": N_("Peristiwa batas"),
+    "sequenceFlow": N_("Alur"), "lane": N_("Lane (pelaksana)"), "serviceTask": N_("Tugas layanan"),
+    "task": N_("Tugas"), "manualTask": N_("Tugas manual"), "sendTask": N_("Tugas kirim"),
+    "receiveTask": N_("Tugas terima"), "subProcess": N_("Sub-proses"), "callActivity": N_("Panggil proses"),
+    "textAnnotation": N_("Catatan"),
 }
 PROPERTY_LABELS = {
-    "name": "Nama", "documentation": "Uraian", "kind": "Jenis elemen", "lane": "Lane",
-    "role": "Peran (katalog)", "formKey": "Formulir", "candidateGroups": "Peran langkah (mempersempit lane)",
-    "default": "Alur default", "sourceRef": "Dari", "targetRef": "Ke", "condition": "Kondisi",
-    "participant": "Nama pool", "timer": "Timer",
-    "mutu:langkah": "Mutu baku: langkah", "mutu:kelengkapan": "Mutu baku: kelengkapan",
-    "mutu:waktu": "Mutu baku: waktu", "mutu:waktu_iso": "Mutu baku: waktu (ISO)",
-    "mutu:waktu_min_iso": "Mutu baku: waktu minimum (ISO)", "mutu:output": "Mutu baku: output",
-    "mutu:keterangan": "Mutu baku: keterangan",
+    "name": N_("Nama"), "documentation": N_("Uraian"), "kind": N_("Jenis elemen"), "lane": N_("Lane"),
+    "role": N_("Peran (katalog)"), "formKey": N_("Formulir"),
+    "candidateGroups": N_("Peran langkah (mempersempit lane)"), "default": N_("Alur default"),
+    "sourceRef": N_("Dari"), "targetRef": N_("Ke"), "condition": N_("Kondisi"), "participant": N_("Nama pool"),
+    "timer": N_("Timer"), "mutu:langkah": N_("Mutu baku: langkah"),
+    "mutu:kelengkapan": N_("Mutu baku: kelengkapan"), "mutu:waktu": N_("Mutu baku: waktu"),
+    "mutu:waktu_iso": N_("Mutu baku: waktu (ISO)"), "mutu:waktu_min_iso": N_("Mutu baku: waktu minimum (ISO)"),
+    "mutu:output": N_("Mutu baku: output"), "mutu:keterangan": N_("Mutu baku: keterangan"),
 }
 MUTU_BAKU_KEYS = ("langkah", "kelengkapan", "waktu", "waktu_iso", "waktu_min_iso", "output", "keterangan")
 PROCESS_PROPERTY_LABELS = {
-    "nama_sop": "Nama SOP", "nomor_sop": "Nomor SOP", "tanggal_pembuatan": "Tanggal pembuatan",
-    "tanggal_revisi": "Tanggal revisi", "tanggal_efektif": "Tanggal efektif", "disahkan_oleh": "Disahkan oleh",
-    "unit_kerja": "Unit kerja", "penanggung_jawab": "Penanggung jawab", "dasar_hukum": "Dasar hukum",
-    "kualifikasi_pelaksana": "Kualifikasi pelaksana", "keterkaitan": "Keterkaitan",
-    "peralatan_perlengkapan": "Peralatan/perlengkapan", "peringatan": "Peringatan",
-    "pencatatan_pendataan": "Pencatatan dan pendataan", "waktu_pelaksanaan": "Waktu pelaksanaan",
-    "waktu_pelaksanaan_iso": "Batas waktu pelaksanaan (ISO)", "waktu_peringatan_iso": "Waktu peringatan (ISO)",
+    "nama_sop": N_("Nama SOP"), "nomor_sop": N_("Nomor SOP"), "tanggal_pembuatan": N_("Tanggal pembuatan"),
+    "tanggal_revisi": N_("Tanggal revisi"), "tanggal_efektif": N_("Tanggal efektif"),
+    "disahkan_oleh": N_("Disahkan oleh"), "unit_kerja": N_("Unit kerja"),
+    "penanggung_jawab": N_("Penanggung jawab"), "dasar_hukum": N_("Dasar hukum"),
+    "kualifikasi_pelaksana": N_("Kualifikasi pelaksana"), "keterkaitan": N_("Keterkaitan"),
+    "peralatan_perlengkapan": N_("Peralatan/perlengkapan"), "peringatan": N_("Peringatan"),
+    "pencatatan_pendataan": N_("Pencatatan dan pendataan"), "waktu_pelaksanaan": N_("Waktu pelaksanaan"),
+    "waktu_pelaksanaan_iso": N_("Batas waktu pelaksanaan (ISO)"),
+    "waktu_peringatan_iso": N_("Waktu peringatan (ISO)"),
 }
 
 
@@ -227,15 +237,21 @@ def _without_name(props: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in props.items() if k != "name"}
 
 
-def label_of(key: str) -> str:
+def label_parts(key: str) -> tuple[str, str]:
+    """A changed property's label and the detail that follows it ("Properti: nama sop"), or no detail."""
     if key in PROPERTY_LABELS:
-        return PROPERTY_LABELS[key]
+        return PROPERTY_LABELS[key], ""
     if key.startswith("property:") and key[len("property:"):] in PROCESS_PROPERTY_LABELS:
-        return PROCESS_PROPERTY_LABELS[key[len("property:"):]]
-    for prefix, label in (("property:", "Properti"), ("extension:", "Ekstensi"), ("mutu:", "Mutu baku")):
+        return PROCESS_PROPERTY_LABELS[key[len("property:"):]], ""
+    for prefix, label in (("property:", N_("Properti")), ("extension:", N_("Ekstensi")), ("mutu:", N_("Mutu baku"))):
         if key.startswith(prefix):
-            return f"{label}: {key[len(prefix):].replace('_', ' ')}"
-    return f"camunda:{key}"
+            return label, key[len(prefix):].replace("_", " ")
+    return f"camunda:{key}", ""
+
+
+def label_of(key: str) -> str:
+    label, detail = label_parts(key)
+    return f"{label}: {detail}" if detail else label
 
 
 def _change(element: _Element, changes: list[PropertyChange] | None = None) -> ElementChange:
