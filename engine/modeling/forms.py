@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -58,6 +58,11 @@ class FormDefinition:
     @cached_property
     def search_fields(self) -> SearchFields:
         return SearchFields.of_schema(self.schema)
+
+    @cached_property
+    def validator(self) -> Draft202012Validator:
+        """Built once per form: building it (and its format checker) cost more than most validations."""
+        return Draft202012Validator(self.schema, format_checker=format_checker())
 
     def document_fields(self) -> list[str]:
         return [name for name, prop in self.schema.get("properties", {}).items()
@@ -158,9 +163,8 @@ class FormRegistry:
         :raises FormInvalid: with one message per failing field
         """
         form = self.get(key)
-        validator = Draft202012Validator(form.schema, format_checker=format_checker())
         errors: dict[str, str | Text] = {}
-        for error in validator.iter_errors(data):
+        for error in form.validator.iter_errors(data):
             field = _field_of(error)
             errors.setdefault(field, _message(error))
         if document_problem is not None:
@@ -184,8 +188,10 @@ class FormRegistry:
         return data
 
 
+@cache
 def format_checker() -> FormatChecker:
-    """The formats a form's schema may use, Alur's document field (a sha256) among them."""
+    """The formats a form's schema may use, Alur's document field (a sha256) among them (one shared
+    checker: it holds no state between checks)."""
     checker = FormatChecker()
     checker.checks(DOCUMENT_FORMAT)(lambda value: not isinstance(value, str) or _SHA256.fullmatch(value)
                                     is not None)

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 
 from engine.modeling.dataflow import literals
 from engine.modeling.expressions import CONSTANTS, syntax_tree
-from engine.modeling.forms import DOCUMENT_FORMAT, FormDefinition, format_checker
+from engine.modeling.forms import DOCUMENT_FORMAT, FormDefinition
 
 ABSENT = object()  # "left empty": the field is not in the submitted data
 MAX_COMBINATIONS = 24  # per step: the decision fields' values, combined
@@ -67,7 +67,7 @@ def sample_submissions(form: FormDefinition, read: ReadFields, today: datetime) 
     combos = itertools.product(*choices)
     picked = list(itertools.islice(combos, MAX_COMBINATIONS))
     cut = next(combos, None) is not None
-    validator = Draft202012Validator(form.schema, format_checker=format_checker())
+    validator = form.validator
     found: list[dict[str, Any]] = []
     for combo in picked:
         data = dict(base)
