@@ -183,17 +183,22 @@ def summary(results: dict) -> str:
                          f"cases of {value['sops']} SOPs over 4 years ({value['steps']:,} step rows) | {backend} | "
                          f"{row['median_ms']:.1f} ms | {row['p95_ms']:.1f} ms | {row['median_ms'] / raw:.1f}× | "
                          f"{'< 300 ms' if big else ''} | {_yes(row['median_ms'] < 300) if big else ''} |")
+    # A whole-case row is a mean (its total time over its steps, pauses and the case's start included),
+    # so it is held against the bare completion's mean, the same statistic; the median ratio is shown too.
+    k0_mean = {key.split(":")[0]: value.get("mean_ms") for key, value in results["completion"].items()
+               if key.endswith(":0")}
     for backend, per_sop in results["sops"].items():
-        bare = k0.get(backend)
+        bare, bare_mean = k0.get(backend), k0_mean.get(backend)
         for key, value in per_sop.items():
-            per_step = value["ms_per_step"] / bare if bare else None
+            per_step = value["ms_per_step"] / bare_mean if bare_mean else None
             lines.append(f"| whole case {key}: {value['steps_per_case']:.0f} steps as staff do them (page, "
                          f"documents, completion), {value['cases_per_s']:.1f} cases/s "
                          f"({value['ms_per_step']:.2f} ms per step) | {backend} | "
                          f"{value['ms_per_case']:.1f} ms per case | | {value['ratio_to_raw']:.1f}× raw "
                          f"({value['raw_ms_per_case']:.2f} ms)"
-                         + (f"; {per_step:.2f}× the bare completion per step | ≤ 2.5× bare completion per step | "
-                            f"{_yes(per_step <= 2.5)} |" if per_step is not None else " | | |"))
+                         + (f"; {per_step:.2f}× the bare completion's mean ({bare_mean:.3f} ms) per step, "
+                            f"{value['ms_per_step'] / bare:.2f}× its median | ≤ 2.5× bare completion per step | "
+                            f"{_yes(per_step <= 2.5)} |" if per_step is not None and bare else " | | |"))
     for backend, value in results["http"].items():
         if "skipped" in value:
             lines.append(f"| HTTP path | {backend} | skipped: {value['skipped']} | | | | |")

@@ -31,7 +31,7 @@ def timed(fn: Callable[[], object]) -> float:
 
 def summarize(samples_ms: list[float]) -> dict[str, float]:
     ordered = sorted(samples_ms)
-    return {"n": len(ordered), "median_ms": statistics.median(ordered),
+    return {"n": len(ordered), "median_ms": statistics.median(ordered), "mean_ms": statistics.fmean(ordered),
             "p95_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], "min_ms": ordered[0]}
 
 
