@@ -201,6 +201,11 @@ def test_evaluation_drafted_with_evidence_and_signed_off(semester, clock, tmp_pa
                   "Tahun 2026", "Dra. Siti Penilai"):
         assert words in text, words
     assert text.count("✓") == len(CRITERIA) + 1  # a Ya or Tidak on every criterion, and the Rekomendasi
+    for row in form.content["rows"]:  # the criterion and Alur's evidence printed in every row
+        assert " ".join(row["kriteria"].split()) in text and " ".join(row["bukti"].split())[:40] in text
+    assert "DRAF" not in text
+    _width, _height, dark = dark_share(path, 1, tmp_path)  # the page rendered to an image carries the form
+    assert 0.01 < dark < 0.5
 
 
 def test_bad_input_is_refused_and_nothing_is_stored(semester):

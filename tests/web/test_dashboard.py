@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -124,3 +124,22 @@ def test_a_name_is_never_a_formula_in_the_csv(seeded, client):
     rows = list(csv.reader(io.StringIO(client.get(f"/dasbor/sop/{NETWORK}/pelaksana.csv" + YEAR)
                                        .text.lstrip("\ufeff"))))
     assert ["rumus", "'=HYPERLINK(\"http://x\")"] == [r[:2] for r in rows if r[0] == "rumus"][0]
+
+
+@pytest.mark.parametrize("query, period", [
+    ("?periode=bulan&tahun=2026&ke=6", period_of("month", 2026, 6)),
+    ("?periode=semester&tahun=2026&ke=2", period_of("semester", 2026, 2)),
+    ("?periode=tahun&tahun=2026", period_of("year", 2026)),
+    ("?periode=khusus&dari=2026-02-10&sampai=2026-05-20",
+     period_of("custom", first_day=date(2026, 2, 10), last_day=date(2026, 5, 20)))],
+    ids=["month", "semester", "year", "custom"])
+def test_each_kind_of_period_counts_its_own_cases(seeded, client, query, period):
+    login(client, "kepala_dinas")
+    rows = list(csv.reader(io.StringIO(client.get(f"/dasbor/sop/{NETWORK}/langkah.csv{query}").text.lstrip("\ufeff"))))
+    figures = seeded.figures.figures(NETWORK, period)
+    assert [int(r[5]) for r in rows[1:]] == [s.completed for s in figures.steps]
+    trend = list(csv.reader(io.StringIO(client.get(f"/dasbor/sop/{NETWORK}/tren.csv{query}").text.lstrip("\ufeff"))))
+    assert [r[0] for r in trend[1:]] == [f"{m:%Y-%m}" for m in period.months()]
+    year = seeded.figures.figures(NETWORK, period_of("year", 2026))
+    assert 0 < sum(s.completed for s in figures.steps) <= sum(s.completed for s in year.steps)
+    assert client.get(f"/dasbor/sop/{NETWORK}{query}").status_code == 200

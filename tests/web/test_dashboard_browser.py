@@ -16,6 +16,7 @@ from bench.dashboard import fill_figures
 from engine import period_of
 from engine.bootstrap import open_alur
 from web import create_app
+from web.dashboard_tables import percent
 
 pytestmark = BROWSER_MARKS
 NETWORK = "sop_gangguan_jaringan"
@@ -76,6 +77,19 @@ def test_the_kabid_sees_charts_and_the_heatmap(desks, office):
     rework = [f for f in figures.flows if f.rework and f.taken]
     assert rework and page.locator(".heat-label-rework").count() == len([f for f in figures.flows if f.rework])
     assert page.locator(".heat-label-rework").first.inner_text().endswith("×")
+    # each step done is labelled with its median working time, each Ya/Tidak flow with how often it was taken
+    step_labels = page.locator("#heatmap .heat-label-step").all_inner_texts()
+    done = [s for s in figures.steps if s.completed]
+    assert len(step_labels) == len(done) and done
+    medians = {row[1]: row[5] for row in page.evaluate(  # the steps table: No., Langkah, ..., Median, P90
+        "() => [...document.querySelectorAll('#langkah-table tbody tr')].map("
+        "r => [...r.children].map(c => c.textContent.trim()))")}
+    assert sorted(step_labels) == sorted(f"{percent(s.on_time_rate)} tepat waktu · median {medians[s.name]}"
+                                         for s in done)
+    assert all(median not in ("", "–") for median in medians.values())
+    flow_labels = page.locator("#heatmap .heat-label-flow, #heatmap .heat-label-rework").all_inner_texts()
+    assert sorted(int(text.rstrip("×").rsplit(" ", 1)[-1]) for text in flow_labels) == sorted(
+        f.taken for f in figures.flows)
     assert page.evaluate("window.alurCharts.drawn") >= 4 and page.evaluate("window.alurCharts.error") is None
     page.click("#pelaksana-title ~ * summary, section[aria-labelledby='pelaksana-title'] summary")
     people = page.inner_text("#pelaksana-table tbody").lower()  # the row headers are shown in capitals
