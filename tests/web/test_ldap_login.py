@@ -183,6 +183,18 @@ def test_a_certificate_the_configured_ca_did_not_sign_is_refused(tmp_path, slapd
     assert response.status_code == 503 and services.users.find("budi") is None
 
 
+def test_a_certificate_of_the_right_ca_made_out_to_another_host_is_refused(tmp_path, directory_alur):
+    # The CA is trusted, but the certificate names ldap.kaltimprov.go.id, not 127.0.0.1: someone else's server.
+    # The refused TLS socket must be closed too (the suite turns an unclosed socket's ResourceWarning into an error).
+    with running_slapd(tmp_path / "slapd", PEOPLE_ENTRIES, hosts=("ldap.kaltimprov.go.id",)) as elsewhere:
+        for settings in (_settings(elsewhere), _settings(elsewhere, url=elsewhere.ldap_url, start_tls=True)):
+            services = directory_alur(settings)
+            response = _post(build_app(services).test_client(), "budi", "sandi-direktori-budi")
+            assert response.status_code == 503 and "tidak dapat dihubungi" in response.text
+            assert services.users.find("budi") is None
+            assert _events(services, "login_refused")[-1]["reason"] == "directory_unavailable"
+
+
 def test_a_local_account_is_not_taken_over_by_the_directory_person_of_the_same_name(slapd, directory_alur):
     services = directory_alur(_settings(slapd))
     assert services.users.get("pengelola_ti").auth_source == "local"  # a demo account of that name
