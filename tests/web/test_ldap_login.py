@@ -164,11 +164,14 @@ def test_starttls_and_direct_bind(slapd, directory_alur):
     assert _post(build_app(services).test_client(), "budi", "salah").status_code == 401
 
 
-def test_the_directory_down_says_so_and_the_break_glass_admin_still_signs_in(tmp_path, slapd, directory_alur):
-    services = directory_alur(_settings(slapd, url=f"ldaps://127.0.0.1:{free_port()}", timeout=2),
+def test_the_directory_down_says_so_and_the_break_glass_admin_still_signs_in(tmp_path, slapd, directory_alur,
+                                                                             caplog):
+    down = f"ldaps://127.0.0.1:{free_port()}"
+    services = directory_alur(_settings(slapd, url=down, timeout=2),
                               local_passwords=False, break_glass=frozenset({"admin_sistem"}))
     response = _post(build_app(services).test_client(), "budi", "sandi-direktori-budi")
     assert response.status_code == 503 and "tidak dapat dihubungi" in response.text
+    assert any(r.levelname == "WARNING" and down in r.getMessage() for r in caplog.records), caplog.text
     assert _events(services, "login_refused")[-1]["reason"] == "directory_unavailable"
     assert _post(build_app(services).test_client(), "admin_sistem", demo_password("admin_sistem")).status_code == 302
     # a local account that is not a break-glass one
@@ -176,11 +179,13 @@ def test_the_directory_down_says_so_and_the_break_glass_admin_still_signs_in(tmp
     assert refused.status_code == 403 and "kata sandi lokal dimatikan" in refused.text
 
 
-def test_a_certificate_the_configured_ca_did_not_sign_is_refused(tmp_path, slapd, directory_alur):
+def test_a_certificate_the_configured_ca_did_not_sign_is_refused(tmp_path, slapd, directory_alur, caplog):
     other = make_pki(tmp_path / "other-ca", "Another CA")
     services = directory_alur(_settings(slapd, ca_file=other.ca_file))
     response = _post(build_app(services).test_client(), "budi", "sandi-direktori-budi")
     assert response.status_code == 503 and services.users.find("budi") is None
+    # the person reads "cannot be reached"; the operator's log says why
+    assert f"{slapd.ldaps_url}" in caplog.text and "certificate verify failed" in caplog.text
 
 
 def test_a_certificate_of_the_right_ca_made_out_to_another_host_is_refused(tmp_path, directory_alur):

@@ -106,11 +106,13 @@ def test_the_login_page_offers_sso_only_when_it_is_configured(alur, tmp_path, cl
     assert "Masuk dengan SSO" not in plain.text
 
 
-def test_the_portal_down_says_so(alur, tmp_path, clock):
+def test_the_portal_down_says_so(alur, tmp_path, clock, caplog):
     oidc = OidcSettings(issuer=f"https://127.0.0.1:{free_port()}", client_id=CLIENT_ID, timeout=2)
     services = open_alur(make_settings(tmp_path, str(alur.db.url), identity=IdentitySettings(oidc=oidc)), clock=clock)
     try:
         response = create_app({"TESTING": True, "SECRET_KEY": "t", "ALUR": services}).test_client().get("/masuk/sso")
         assert response.status_code == 503 and "tidak dapat dihubungi" in response.text
+        # the operator's log names the portal and why
+        assert any(r.levelname == "WARNING" and oidc.issuer in r.getMessage() for r in caplog.records), caplog.text
     finally:
         services.close()
