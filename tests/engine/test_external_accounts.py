@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine.accounts.external import ExternalAccounts, ExternalIdentity, GroupRoles
 from engine.accounts.identity_settings import IdentitySettings
 from engine.accounts.sign_in import SignIn
-from engine.errors import InvalidInput, LoginRefused
+from engine.errors import DirectoryUnavailable, InvalidInput, LoginRefused
 from engine.persistence.models import AuditEvent, UserAccount
 
 NIP = "198503122010011003"
@@ -165,3 +165,21 @@ def test_the_same_first_sign_in_twice_at_once_makes_one_account(alur, accounts):
         thread.join()
     assert len(users) == 4 and {u.user_id for u in users} == {alur.users.get("budi").user_id}
     assert len(_events(alur, "user_added")) == 1
+
+
+def test_a_password_typed_for_an_sso_account_is_refused_with_the_way_to_sign_in(alur, accounts):
+    accounts.sign_in(replace(BUDI, source="oidc", subject="sso-budi"), None)
+    sign_in = SignIn(alur.sessions, IdentitySettings(), alur.users, accounts)
+    with pytest.raises(LoginRefused) as refused:
+        sign_in.with_password("budi", "sandi-apa-saja-1", "10.0.0.5")
+    assert refused.value.reason == "use_sso" and "Masuk dengan SSO" in refused.value.message
+    assert _events(alur, "login_refused")[-1] == {"username": "budi", "source": "oidc", "reason": "use_sso",
+                                                  "remote_addr": "10.0.0.5"}
+
+
+def test_a_directory_account_when_no_directory_is_configured_any_more_is_refused_as_unavailable(alur, accounts):
+    accounts.sign_in(BUDI, None)
+    sign_in = SignIn(alur.sessions, IdentitySettings(), alur.users, accounts)
+    with pytest.raises(DirectoryUnavailable):
+        sign_in.with_password("budi", "sandi-direktori-budi", None)
+    assert _events(alur, "login_refused")[-1]["reason"] == "directory_unavailable"

@@ -19,7 +19,8 @@ from ldap_server import (GROUPS, PEOPLE, ROOT_DN, ROOT_PASSWORD, SERVICE_DN, SER
 from tls_testing import make_pki
 from web_helpers import login, make_settings
 
-from engine.accounts.identity_settings import IdentitySettings, LdapSettings
+from engine.accounts.external import ExternalIdentity
+from engine.accounts.identity_settings import IdentitySettings, LdapSettings, OidcSettings
 from engine.bootstrap import Alur, open_alur
 from engine.persistence.models import AuditEvent
 from web import create_app
@@ -215,3 +216,19 @@ def test_a_local_account_is_not_taken_over_by_the_directory_person_of_the_same_n
                                                        "previous_source": "local"}
     assert _post(build_app(services).test_client(), "pengelola_ti", "sandi-direktori-pengelola").status_code == 302
     assert services.users.get("pengelola_ti").auth_source == "ldap"
+
+
+def test_the_directory_and_sso_together(slapd, directory_alur):
+    sso = OidcSettings(issuer=f"https://127.0.0.1:{free_port()}", client_id="alur")  # not asked until used
+    services = directory_alur(_settings(slapd), oidc=sso)
+    client = build_app(services).test_client()
+    page = client.get("/masuk").text
+    assert "Masuk dengan SSO" in page and 'name="password"' in page
+    assert _post(client, "budi", "sandi-direktori-budi").status_code == 302
+    assert services.users.get("budi").auth_source == "ldap"
+    assert _post(build_app(services).test_client(), "admin_sistem", demo_password("admin_sistem")).status_code == 302
+    # a person who signs in through SSO and types a password here is told the way
+    services.external_accounts.sign_in(ExternalIdentity(source="oidc", subject="sso-sari", username="sari",
+                                                        full_name="Sari Rahmawati"), None)
+    refused = _post(build_app(services).test_client(), "sari", "sandi-apa-saja-1")
+    assert refused.status_code == 403 and "pakai tombol" in refused.text
