@@ -102,8 +102,9 @@ def test_the_login_page_offers_sso_only_when_it_is_configured(alur, tmp_path, cl
     with sso_alur(alur, tmp_path, clock) as (services, base, provider):
         page = create_app({"TESTING": True, "SECRET_KEY": "t", "ALUR": services}).test_client().get("/masuk")
         assert "Masuk dengan SSO" in page.text and 'name="password"' in page.text
-    plain = create_app({"TESTING": True, "SECRET_KEY": "t", "ALUR": alur}).test_client().get("/masuk")
-    assert "Masuk dengan SSO" not in plain.text
+    plain = create_app({"TESTING": True, "SECRET_KEY": "t", "ALUR": alur}).test_client()
+    assert "Masuk dengan SSO" not in plain.get("/masuk").text
+    assert plain.get("/masuk/sso").status_code == 404  # not "the portal cannot be reached": there is none
 
 
 def test_the_portal_down_says_so(alur, tmp_path, clock, caplog):
