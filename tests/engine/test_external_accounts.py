@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.accounts.external import ExternalAccounts, ExternalIdentity, GroupRoles
+from engine.accounts.profile import AccountData
 from engine.accounts.identity_settings import IdentitySettings
 from engine.accounts.sign_in import SignIn
 from engine.errors import DirectoryUnavailable, InvalidInput, LoginRefused
@@ -183,3 +184,15 @@ def test_a_directory_account_when_no_directory_is_configured_any_more_is_refused
     with pytest.raises(DirectoryUnavailable):
         sign_in.with_password("budi", "sandi-direktori-budi", None)
     assert _events(alur, "login_refused")[-1]["reason"] == "directory_unavailable"
+
+
+def test_what_admin_sistem_fills_in_is_kept_where_the_directory_has_no_value(alur, accounts):
+    # "imported from the directory where it has them": a field the directory does not carry is Admin Sistem's
+    without = replace(BUDI, nip=None, phone=None)
+    accounts.sign_in(without, None)
+    alur.users.set_account_data("budi", AccountData("Budi Santoso", NIP, BUDI.jabatan, BUDI.unit_kerja, BUDI.email,
+                                                    "0812 1111 2222"), actor="admin_sistem")
+    user = accounts.sign_in(without, None)
+    assert (user.nip, user.phone) == (NIP, "0812 1111 2222")
+    user = accounts.sign_in(replace(without, jabatan="Pranata Komputer Ahli Madya"), None)  # what it has, it sets
+    assert (user.nip, user.jabatan) == (NIP, "Pranata Komputer Ahli Madya")
