@@ -218,6 +218,16 @@ def test_a_local_account_is_not_taken_over_by_the_directory_person_of_the_same_n
     assert services.users.get("pengelola_ti").auth_source == "ldap"
 
 
+def test_a_name_with_filter_or_dn_characters_finds_nobody(slapd, directory_alur):
+    """The typed name is escaped before it goes into the search filter or the bind DN: no wildcard sign-in."""
+    for settings in (_settings(slapd), _settings(slapd, bind_dn=None, bind_password=None,
+                                                 user_dn_template=f"uid={{username}},{PEOPLE}")):
+        services = directory_alur(settings)
+        for typed in ("*", "bud*", "budi)(uid=*", "budi,ou=people", "x\\2a"):
+            assert _post(build_app(services).test_client(), typed, "sandi-direktori-budi").status_code == 401, typed
+        assert services.users.find("budi") is None
+
+
 def test_the_directory_and_sso_together(slapd, directory_alur):
     sso = OidcSettings(issuer=f"https://127.0.0.1:{free_port()}", client_id="alur")  # not asked until used
     services = directory_alur(_settings(slapd), oidc=sso)
