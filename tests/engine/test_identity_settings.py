@@ -59,14 +59,14 @@ IDENTITY_NAME = re.compile(r"\bALUR_(?:LDAP|OIDC)_[A-Z_]*[A-Z]\b"
                            r"|\bALUR_(?:LOCAL_LOGIN|BREAK_GLASS|DIRECTORY_GROUPS_FILE)\b")
 
 
-def _doc_blocks() -> list[dict[str, str]]:
-    """Each ```sh block of docs/identity.md that sets ALUR_* variables, as an environment."""
-    blocks = re.findall(r"```sh\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+def _doc_blocks(doc: Path = DOC) -> list[dict[str, str]]:
+    """Each ```sh block of ``doc`` that sets ALUR_* variables, as an environment."""
+    blocks = re.findall(r"```sh\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
     environments = []
     for block in blocks:
         env = {}
         for line in block.splitlines():
-            match = re.match(r"(ALUR_[A-Z_]+)=(.*)", line)
+            match = re.match(r"\s*(ALUR_[A-Z_]+)=(.*)", line)
             if match:
                 env[match[1]] = re.sub(r"\s+#.*$", "", match[2]).strip()
         if env:
@@ -97,6 +97,14 @@ def test_the_documented_configurations_are_complete_and_read():
     sso = identity_settings_from_env(oidc).oidc
     assert sso is not None and sso.issuer == "https://sso.kaltimprov.go.id/realms/pemprov" and sso.client_secret
     assert sso.groups_claim == "groups" and sso.ca_file == Path("/etc/alur/sso-ca.pem")
+
+
+def test_the_readme_shows_a_complete_ldap_and_oidc_configuration():
+    (readme,) = [env for env in _doc_blocks(README) if "ALUR_LDAP_URL" in env]
+    settings = identity_settings_from_env(readme)
+    assert settings.ldap is not None and settings.ldap.ca_file and settings.ldap.bind_password
+    assert settings.oidc is not None and settings.oidc.client_secret
+    assert not settings.local_passwords and settings.break_glass == {"admin.darurat"}
 
 
 def test_every_sign_in_setting_the_docs_name_is_one_alur_reads():
