@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from dataclasses import replace
 
 import pytest
@@ -14,6 +15,7 @@ from engine.accounts.profile import AccountData
 from engine.accounts.identity_settings import IdentitySettings
 from engine.accounts.sign_in import SignIn
 from engine.errors import DirectoryUnavailable, InvalidInput, LoginRefused
+from engine.modeling.roles import RoleCatalog
 from engine.persistence.models import AuditEvent, UserAccount
 
 NIP = "198503122010011003"
@@ -196,3 +198,16 @@ def test_what_admin_sistem_fills_in_is_kept_where_the_directory_has_no_value(alu
     assert (user.nip, user.phone) == (NIP, "0812 1111 2222")
     user = accounts.sign_in(replace(without, jabatan="Pranata Komputer Ahli Madya"), None)  # what it has, it sets
     assert (user.nip, user.jabatan) == (NIP, "Pranata Komputer Ahli Madya")
+
+
+def test_directory_groups_live_in_roles_toml_beside_the_roles(tmp_path):
+    shipped = Path(__file__).resolve().parents[2] / "processes" / "roles.toml"
+    roles_file = tmp_path / "roles.toml"  # the shipped catalogue with its commented example switched on
+    text = shipped.read_text(encoding="utf-8")
+    roles_file.write_text(text.replace("# [directory_groups]\n# ", "[directory_groups]\n")
+                          .replace('\n# "alur-admin"', '\n"alur-admin"'), encoding="utf-8")
+    catalog = RoleCatalog.load(roles_file)
+    groups = GroupRoles.load(roles_file, catalog)
+    assert groups.roles_for(frozenset({"cn=alur-pengelola-ti,ou=groups,dc=kaltimprov,dc=go,dc=id"})) == {"pengelola_ti"}
+    assert groups.roles_for(frozenset({"cn=Alur-Admin,ou=groups,dc=x"})) == {"admin_sistem"}
+    assert GroupRoles.load(shipped, RoleCatalog.load(shipped)).by_group == {}  # as shipped: none
