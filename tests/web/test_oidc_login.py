@@ -155,3 +155,20 @@ def test_the_claims_mapping_reads_the_portal_s_own_claim_names(alur, tmp_path, c
         assert (user.nip, user.jabatan, user.unit_kerja, user.auth_source) == (
             ANDI_NIP, "Pranata Komputer Ahli Muda", "Bidang Persandian", "oidc")
         assert user.roles == {"pemeriksa_ti"}  # from "roles", not from the "groups" claim
+
+
+def test_a_discovery_document_of_another_issuer_is_not_believed(alur, tmp_path, clock, caplog):
+    with sso_alur(alur, tmp_path, clock) as (_, base, provider):
+        # the same server reached as localhost: its discovery document names https://127.0.0.1:port as issuer,
+        # so tokens it signs would not be for the issuer configured here
+        elsewhere = provider.issuer.replace("127.0.0.1", "localhost")
+        oidc = OidcSettings(issuer=elsewhere, client_id=CLIENT_ID, ca_file=provider.pki.ca_file)
+        other = open_alur(make_settings(tmp_path / "lain", str(alur.db.url), identity=IdentitySettings(oidc=oidc)),
+                          clock=clock)
+        try:
+            client = create_app({"TESTING": True, "SECRET_KEY": "t", "ALUR": other}).test_client()
+            response = client.get("/masuk/sso")
+            assert response.status_code == 503 and "tidak dapat dihubungi" in response.text
+        finally:
+            other.close()
+    assert f"issuer '{provider.issuer}', bukan '{elsewhere}'" in caplog.text
