@@ -134,10 +134,12 @@ userPassword: {_hash(SERVICE_PASSWORD)}
 
 
 @contextmanager
-def running_slapd(folder: Path, entries: list[str]) -> Iterator[LdapServer]:
-    """slapd on two loopback ports (ldaps://, and ldap:// for StartTLS) with ``entries`` (LDIF) loaded."""
+def running_slapd(folder: Path, entries: list[str],
+                  hosts: tuple[str, ...] = ("localhost", "127.0.0.1")) -> Iterator[LdapServer]:
+    """slapd on two loopback ports (ldaps://, and ldap:// for StartTLS) with ``entries`` (LDIF) loaded,
+    its certificate made out to ``hosts``."""
     require_slapd()
-    pki = make_pki(folder / "pki", "Alur test LDAP CA")
+    pki = make_pki(folder / "pki", "Alur test LDAP CA", hosts)
     (folder / "data").mkdir(parents=True)
     conf = folder / "slapd.conf"
     conf.write_text(_config(folder, pki), encoding="utf-8")

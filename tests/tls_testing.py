@@ -20,8 +20,8 @@ class Pki:
     key_file: Path
 
 
-def make_pki(folder: Path, name: str = "Alur test CA") -> Pki:
-    """A CA and a server certificate (127.0.0.1, localhost) signed by it, valid for a day."""
+def make_pki(folder: Path, name: str = "Alur test CA", hosts: tuple[str, ...] = ("localhost", "127.0.0.1")) -> Pki:
+    """A CA and a server certificate for ``hosts`` (names or IP addresses) signed by it, valid for a day."""
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -37,12 +37,10 @@ def make_pki(folder: Path, name: str = "Alur test CA") -> Pki:
           .sign(ca_key, hashes.SHA256()))
     key = ec.generate_private_key(ec.SECP256R1())
     server = (x509.CertificateBuilder()
-              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])]))
               .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
               .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
-              .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                          x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                             critical=False)
+              .add_extension(x509.SubjectAlternativeName([_alt_name(h) for h in hosts]), critical=False)
               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
@@ -54,3 +52,10 @@ def make_pki(folder: Path, name: str = "Alur test CA") -> Pki:
                                                serialization.NoEncryption()))
     pki.key_file.chmod(0o600)
     return pki
+
+
+def _alt_name(host: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        return x509.DNSName(host)

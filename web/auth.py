@@ -179,6 +179,8 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
 @bp.get("/masuk/sso")
 def sso() -> Response | tuple[str, int]:
     """Send the browser to the office's sign-on portal (OpenID Connect, code flow with PKCE)."""
+    if not current_alur().sign_in.sso_enabled:
+        abort(404)
     try:
         url, pending = current_alur().sign_in.begin_sso(url_for("auth.sso_return", _external=True))
     except DirectoryUnavailable:

@@ -2,8 +2,9 @@
 sign-on (OpenID Connect): one provisioning use case for both.
 
 At each sign-in the source hands over an ``ExternalIdentity``; ``ExternalAccounts.sign_in`` creates the
-account on the first one, then updates its name, NIP, jabatan, unit kerja, e-mail, phone and the roles
-the directory decides, and deactivates it when the source says the person is disabled.
+account on the first one, then updates its name, NIP, jabatan, unit kerja, e-mail, phone (those the source
+carries; the others stay as Admin Sistem set them) and the roles the directory decides, and deactivates it
+when the source says the person is disabled.
 
 **Linking rule.** An account belongs to one source (``user_account.auth_source``) and, for a directory,
 to one directory entry (``external_subject``: LDAP entryUUID / AD objectGUID, the OIDC ``sub``). A sign-in
@@ -241,13 +242,16 @@ class ExternalAccounts:
     def _data_changes(self, session: Session, user: UserAccount,
                       identity: ExternalIdentity) -> tuple[dict[str, str | None], dict[str, str]]:
         """The fields whose value differs from the source's, and the source's values refused (with why):
-        a value the directory gets wrong must not lock the person out, so it is left unchanged and named."""
+        a value the directory gets wrong must not lock the person out, so it is left unchanged and named.
+        A field the source does not carry (no attribute, no claim) is left as Admin Sistem set it."""
         today: date = self._clock().astimezone(WITA).date()
         values = {"full_name": identity.full_name, "nip": identity.nip, "jabatan": identity.jabatan,
                   "unit_kerja": identity.unit_kerja, "email": identity.email, "phone": identity.phone}
         ignored: dict[str, str] = {}
         clean: dict[str, str | None] = {}
         for name in ACCOUNT_FIELDS:
+            if not (values[name] or "").strip():
+                continue
             try:
                 checked = clean_account_data(AccountData(**{**_empty(user), name: values[name]}), user.username,
                                              today)

@@ -5,6 +5,7 @@ The login form's name and password go to ``with_password``: a local account chec
 to the directory, when one is configured. The directory being down never stops a local account."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NoReturn
@@ -22,6 +23,8 @@ from engine.permissions import ADMIN_ROLE
 from engine.persistence.db import read_only_session
 from engine.persistence.models import UserAccount
 from engine.values import UserView
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ class SignIn:
             raise DirectoryUnavailable("Direktori LDAP tidak dikonfigurasi", source="ldap")
         try:
             answer = self._ldap.authenticate(username, password)
-        except DirectoryUnavailable:
+        except DirectoryUnavailable as exc:
+            _log_unavailable(exc)
             self._external.refuse(username, "ldap", "directory_unavailable", remote_addr)
             raise
         if answer.identity is None or (not answer.password_ok and not answer.identity.disabled):
@@ -87,7 +91,11 @@ class SignIn:
         """:raises DirectoryUnavailable: no SSO configured, or the provider cannot be reached"""
         if self._oidc is None:
             raise DirectoryUnavailable("SSO tidak dikonfigurasi", source="oidc")
-        return self._oidc.start(redirect_uri)
+        try:
+            return self._oidc.start(redirect_uri)
+        except DirectoryUnavailable as exc:
+            _log_unavailable(exc)
+            raise
 
     def finish_sso(self, request: OidcRequest | None, answer: Mapping[str, str], remote_addr: str | None) -> SignedIn:
         """:raises LoginRefused:  :raises DirectoryUnavailable: (both recorded as refusals)"""
@@ -99,7 +107,8 @@ class SignIn:
         except LoginRefused as exc:
             self._external.refuse("", "oidc", exc.reason, remote_addr)
             raise
-        except DirectoryUnavailable:
+        except DirectoryUnavailable as exc:
+            _log_unavailable(exc)
             self._external.refuse("", "oidc", "directory_unavailable", remote_addr)
             raise
         return SignedIn(self._external.sign_in(result.identity, remote_addr), "oidc", result.id_token)
@@ -125,6 +134,12 @@ class SignIn:
     def _refuse(self, username: str, source: str, reason: str, remote_addr: str | None, message: str) -> NoReturn:
         self._external.refuse(username, source, reason, remote_addr)
         raise LoginRefused(message, reason=reason, username=username, source=source)
+
+
+def _log_unavailable(exc: DirectoryUnavailable) -> None:
+    """The person reads "cannot be reached"; the operator needs why (refused connection, TLS certificate,
+    service account), which only the exception says."""
+    log.warning("sign-in through %s unavailable: %s", exc.context.get("source", "?"), exc.message)
 
 
 __all__ = ["SOURCE_NAMES", "SignIn", "SignedIn"]

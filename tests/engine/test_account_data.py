@@ -116,7 +116,8 @@ def test_exports_name_the_person_behind_each_event(alur, test_data, clock, tmp_p
     system = next(r for r in rows if r["actor"] == "pemilik")  # the deploy: no account of that name
     assert (system["actor_name"], system["actor_nip"], system["actor_jabatan"]) == ("pemilik", "", "")
     events = [json.loads(line) for line in packet.read("events.jsonl").decode().splitlines()]
-    assert next(e for e in events if e["event_type"] == "instance_started")["actor_nip"] == NIP
+    started = next(e for e in events if e["event_type"] == "instance_started")
+    assert (started["actor_nip"], started["actor_jabatan"]) == (NIP, "Pranata Komputer")
 
 
 def test_the_cli_shows_and_changes_account_data(alur, db_engine, test_data, tmp_path, monkeypatch, capsys):

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
 from engine.accounts.external import ExternalAccounts, ExternalIdentity, GroupRoles
+from engine.accounts.profile import AccountData
 from engine.accounts.identity_settings import IdentitySettings
 from engine.accounts.sign_in import SignIn
-from engine.errors import InvalidInput, LoginRefused
+from engine.errors import DirectoryUnavailable, InvalidInput, LoginRefused
+from engine.modeling.roles import RoleCatalog
 from engine.persistence.models import AuditEvent, UserAccount
 
 NIP = "198503122010011003"
@@ -165,3 +168,46 @@ def test_the_same_first_sign_in_twice_at_once_makes_one_account(alur, accounts):
         thread.join()
     assert len(users) == 4 and {u.user_id for u in users} == {alur.users.get("budi").user_id}
     assert len(_events(alur, "user_added")) == 1
+
+
+def test_a_password_typed_for_an_sso_account_is_refused_with_the_way_to_sign_in(alur, accounts):
+    accounts.sign_in(replace(BUDI, source="oidc", subject="sso-budi"), None)
+    sign_in = SignIn(alur.sessions, IdentitySettings(), alur.users, accounts)
+    with pytest.raises(LoginRefused) as refused:
+        sign_in.with_password("budi", "sandi-apa-saja-1", "10.0.0.5")
+    assert refused.value.reason == "use_sso" and "Masuk dengan SSO" in refused.value.message
+    assert _events(alur, "login_refused")[-1] == {"username": "budi", "source": "oidc", "reason": "use_sso",
+                                                  "remote_addr": "10.0.0.5"}
+
+
+def test_a_directory_account_when_no_directory_is_configured_any_more_is_refused_as_unavailable(alur, accounts):
+    accounts.sign_in(BUDI, None)
+    sign_in = SignIn(alur.sessions, IdentitySettings(), alur.users, accounts)
+    with pytest.raises(DirectoryUnavailable):
+        sign_in.with_password("budi", "sandi-direktori-budi", None)
+    assert _events(alur, "login_refused")[-1]["reason"] == "directory_unavailable"
+
+
+def test_what_admin_sistem_fills_in_is_kept_where_the_directory_has_no_value(alur, accounts):
+    # "imported from the directory where it has them": a field the directory does not carry is Admin Sistem's
+    without = replace(BUDI, nip=None, phone=None)
+    accounts.sign_in(without, None)
+    alur.users.set_account_data("budi", AccountData("Budi Santoso", NIP, BUDI.jabatan, BUDI.unit_kerja, BUDI.email,
+                                                    "0812 1111 2222"), actor="admin_sistem")
+    user = accounts.sign_in(without, None)
+    assert (user.nip, user.phone) == (NIP, "0812 1111 2222")
+    user = accounts.sign_in(replace(without, jabatan="Pranata Komputer Ahli Madya"), None)  # what it has, it sets
+    assert (user.nip, user.jabatan) == (NIP, "Pranata Komputer Ahli Madya")
+
+
+def test_directory_groups_live_in_roles_toml_beside_the_roles(tmp_path):
+    shipped = Path(__file__).resolve().parents[2] / "processes" / "roles.toml"
+    roles_file = tmp_path / "roles.toml"  # the shipped catalogue with its commented example switched on
+    text = shipped.read_text(encoding="utf-8")
+    roles_file.write_text(text.replace("# [directory_groups]\n# ", "[directory_groups]\n")
+                          .replace('\n# "alur-admin"', '\n"alur-admin"'), encoding="utf-8")
+    catalog = RoleCatalog.load(roles_file)
+    groups = GroupRoles.load(roles_file, catalog)
+    assert groups.roles_for(frozenset({"cn=alur-pengelola-ti,ou=groups,dc=kaltimprov,dc=go,dc=id"})) == {"pengelola_ti"}
+    assert groups.roles_for(frozenset({"cn=Alur-Admin,ou=groups,dc=x"})) == {"admin_sistem"}
+    assert GroupRoles.load(shipped, RoleCatalog.load(shipped)).by_group == {}  # as shipped: none

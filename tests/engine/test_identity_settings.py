@@ -1,6 +1,8 @@
 """Reading the sign-in settings from ALUR_* variables: complete configurations, and mistakes said plainly."""
 from __future__ import annotations
 
+import contextlib
+import re
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,70 @@ def test_starttls_makes_a_plain_url_acceptable():
     settings = identity_settings_from_env({"ALUR_LDAP_URL": "ldap://ldap:389", "ALUR_LDAP_BASE_DN": "dc=x",
                                            "ALUR_LDAP_START_TLS": "1"})
     assert settings.ldap.start_tls
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "identity.md"
+README = DOC.parents[1] / "README.md"
+IDENTITY_NAME = re.compile(r"\bALUR_(?:LDAP|OIDC)_[A-Z_]*[A-Z]\b"
+                           r"|\bALUR_(?:LOCAL_LOGIN|BREAK_GLASS|DIRECTORY_GROUPS_FILE)\b")
+
+
+def _doc_blocks(doc: Path = DOC) -> list[dict[str, str]]:
+    """Each ```sh block of ``doc`` that sets ALUR_* variables, as an environment."""
+    blocks = re.findall(r"```sh\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    environments = []
+    for block in blocks:
+        env = {}
+        for line in block.splitlines():
+            match = re.match(r"\s*(ALUR_[A-Z_]+)=(.*)", line)
+            if match:
+                env[match[1]] = re.sub(r"\s+#.*$", "", match[2]).strip()
+        if env:
+            environments.append(env)
+    return environments
+
+
+class _Recording(dict[str, str]):
+    def __init__(self, values: dict[str, str]) -> None:
+        super().__init__(values)
+        self.asked: set[str] = set()
+
+    def get(self, key, default=None):
+        self.asked.add(key)
+        return super().get(key, default)
+
+
+def test_the_documented_configurations_are_complete_and_read():
+    openldap, active_directory, oidc = _doc_blocks()
+    settings = identity_settings_from_env(openldap)
+    assert settings.ldap is not None and settings.ldap.url.startswith("ldaps://") and settings.ldap.ca_file
+    assert (settings.ldap.bind_dn, settings.ldap.group_base_dn) == ("cn=alur,ou=services,dc=kaltimprov,dc=go,dc=id",
+                                                                    "ou=groups,dc=kaltimprov,dc=go,dc=id")
+    assert not settings.local_passwords and settings.break_glass == {"admin.darurat"}
+    ad = identity_settings_from_env(active_directory).ldap
+    assert ad is not None and ad.kind == "ad" and ad.nip_attribute == "employeeID"
+    assert ad.bind_dn == "CN=svc-alur,OU=Service Accounts,DC=kaltimprov,DC=go,DC=id"
+    sso = identity_settings_from_env(oidc).oidc
+    assert sso is not None and sso.issuer == "https://sso.kaltimprov.go.id/realms/pemprov" and sso.client_secret
+    assert sso.groups_claim == "groups" and sso.ca_file == Path("/etc/alur/sso-ca.pem")
+
+
+def test_the_readme_shows_a_complete_ldap_and_oidc_configuration():
+    (readme,) = [env for env in _doc_blocks(README) if "ALUR_LDAP_URL" in env]
+    settings = identity_settings_from_env(readme)
+    assert settings.ldap is not None and settings.ldap.ca_file and settings.ldap.bind_password
+    assert settings.oidc is not None and settings.oidc.client_secret
+    assert not settings.local_passwords and settings.break_glass == {"admin.darurat"}
+
+
+def test_every_sign_in_setting_the_docs_name_is_one_alur_reads():
+    named = set(IDENTITY_NAME.findall(DOC.read_text(encoding="utf-8") + README.read_text(encoding="utf-8")))
+    asked: set[str] = set()
+    for url in ("ldaps://ldap", "ldap://ldap"):  # a plain URL is where ALUR_LDAP_ALLOW_PLAIN is read
+        env = _Recording({name: "" for name in named} | {
+            "ALUR_LDAP_URL": url, "ALUR_LDAP_BASE_DN": "dc=x", "ALUR_OIDC_ISSUER": "https://sso",
+            "ALUR_OIDC_CLIENT_ID": "a", "ALUR_LDAP_TIMEOUT": "5", "ALUR_OIDC_TIMEOUT": "5", "ALUR_LOCAL_LOGIN": "on"})
+        with contextlib.suppress(ValueError):
+            identity_settings_from_env(env)
+        asked |= env.asked
+    assert len(named) > 30 and not named - asked, sorted(named - asked)

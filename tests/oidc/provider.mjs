@@ -15,7 +15,9 @@ const provider = new Provider(config.issuer, {
   scopes: ['openid', 'profile', 'email', 'phone', 'offline_access'],
   claims: {
     openid: ['sub'],
-    profile: ['name', 'preferred_username', 'nip', 'jabatan', 'unit_kerja', 'groups'],
+    // Alur's default claim names, and others a portal may use instead (a configured mapping reads them)
+    profile: ['name', 'preferred_username', 'nip', 'jabatan', 'unit_kerja', 'groups',
+      'employee_id', 'title', 'department', 'roles'],
     email: ['email', 'email_verified'],
     phone: ['phone_number'],
   },

@@ -19,7 +19,8 @@ from ldap_server import (GROUPS, PEOPLE, ROOT_DN, ROOT_PASSWORD, SERVICE_DN, SER
 from tls_testing import make_pki
 from web_helpers import login, make_settings
 
-from engine.accounts.identity_settings import IdentitySettings, LdapSettings
+from engine.accounts.external import ExternalIdentity
+from engine.accounts.identity_settings import IdentitySettings, LdapSettings, OidcSettings
 from engine.bootstrap import Alur, open_alur
 from engine.persistence.models import AuditEvent
 from web import create_app
@@ -164,11 +165,14 @@ def test_starttls_and_direct_bind(slapd, directory_alur):
     assert _post(build_app(services).test_client(), "budi", "salah").status_code == 401
 
 
-def test_the_directory_down_says_so_and_the_break_glass_admin_still_signs_in(tmp_path, slapd, directory_alur):
-    services = directory_alur(_settings(slapd, url=f"ldaps://127.0.0.1:{free_port()}", timeout=2),
+def test_the_directory_down_says_so_and_the_break_glass_admin_still_signs_in(tmp_path, slapd, directory_alur,
+                                                                             caplog):
+    down = f"ldaps://127.0.0.1:{free_port()}"
+    services = directory_alur(_settings(slapd, url=down, timeout=2),
                               local_passwords=False, break_glass=frozenset({"admin_sistem"}))
     response = _post(build_app(services).test_client(), "budi", "sandi-direktori-budi")
     assert response.status_code == 503 and "tidak dapat dihubungi" in response.text
+    assert any(r.levelname == "WARNING" and down in r.getMessage() for r in caplog.records), caplog.text
     assert _events(services, "login_refused")[-1]["reason"] == "directory_unavailable"
     assert _post(build_app(services).test_client(), "admin_sistem", demo_password("admin_sistem")).status_code == 302
     # a local account that is not a break-glass one
@@ -176,11 +180,25 @@ def test_the_directory_down_says_so_and_the_break_glass_admin_still_signs_in(tmp
     assert refused.status_code == 403 and "kata sandi lokal dimatikan" in refused.text
 
 
-def test_a_certificate_the_configured_ca_did_not_sign_is_refused(tmp_path, slapd, directory_alur):
+def test_a_certificate_the_configured_ca_did_not_sign_is_refused(tmp_path, slapd, directory_alur, caplog):
     other = make_pki(tmp_path / "other-ca", "Another CA")
     services = directory_alur(_settings(slapd, ca_file=other.ca_file))
     response = _post(build_app(services).test_client(), "budi", "sandi-direktori-budi")
     assert response.status_code == 503 and services.users.find("budi") is None
+    # the person reads "cannot be reached"; the operator's log says why
+    assert f"{slapd.ldaps_url}" in caplog.text and "certificate verify failed" in caplog.text
+
+
+def test_a_certificate_of_the_right_ca_made_out_to_another_host_is_refused(tmp_path, directory_alur):
+    # The CA is trusted, but the certificate names ldap.kaltimprov.go.id, not 127.0.0.1: someone else's server.
+    # The refused TLS socket must be closed too (the suite turns an unclosed socket's ResourceWarning into an error).
+    with running_slapd(tmp_path / "slapd", PEOPLE_ENTRIES, hosts=("ldap.kaltimprov.go.id",)) as elsewhere:
+        for settings in (_settings(elsewhere), _settings(elsewhere, url=elsewhere.ldap_url, start_tls=True)):
+            services = directory_alur(settings)
+            response = _post(build_app(services).test_client(), "budi", "sandi-direktori-budi")
+            assert response.status_code == 503 and "tidak dapat dihubungi" in response.text
+            assert services.users.find("budi") is None
+            assert _events(services, "login_refused")[-1]["reason"] == "directory_unavailable"
 
 
 def test_a_local_account_is_not_taken_over_by_the_directory_person_of_the_same_name(slapd, directory_alur):
@@ -198,3 +216,29 @@ def test_a_local_account_is_not_taken_over_by_the_directory_person_of_the_same_n
                                                        "previous_source": "local"}
     assert _post(build_app(services).test_client(), "pengelola_ti", "sandi-direktori-pengelola").status_code == 302
     assert services.users.get("pengelola_ti").auth_source == "ldap"
+
+
+def test_a_name_with_filter_or_dn_characters_finds_nobody(slapd, directory_alur):
+    """The typed name is escaped before it goes into the search filter or the bind DN: no wildcard sign-in."""
+    for settings in (_settings(slapd), _settings(slapd, bind_dn=None, bind_password=None,
+                                                 user_dn_template=f"uid={{username}},{PEOPLE}")):
+        services = directory_alur(settings)
+        for typed in ("*", "bud*", "budi)(uid=*", "budi,ou=people", "x\\2a"):
+            assert _post(build_app(services).test_client(), typed, "sandi-direktori-budi").status_code == 401, typed
+        assert services.users.find("budi") is None
+
+
+def test_the_directory_and_sso_together(slapd, directory_alur):
+    sso = OidcSettings(issuer=f"https://127.0.0.1:{free_port()}", client_id="alur")  # not asked until used
+    services = directory_alur(_settings(slapd), oidc=sso)
+    client = build_app(services).test_client()
+    page = client.get("/masuk").text
+    assert "Masuk dengan SSO" in page and 'name="password"' in page
+    assert _post(client, "budi", "sandi-direktori-budi").status_code == 302
+    assert services.users.get("budi").auth_source == "ldap"
+    assert _post(build_app(services).test_client(), "admin_sistem", demo_password("admin_sistem")).status_code == 302
+    # a person who signs in through SSO and types a password here is told the way
+    services.external_accounts.sign_in(ExternalIdentity(source="oidc", subject="sso-sari", username="sari",
+                                                        full_name="Sari Rahmawati"), None)
+    refused = _post(build_app(services).test_client(), "sari", "sandi-apa-saja-1")
+    assert refused.status_code == 403 and "pakai tombol" in refused.text

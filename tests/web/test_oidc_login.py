@@ -3,11 +3,16 @@ page's "Masuk dengan SSO" button, the authorization code flow with PKCE, the acc
 (name, NIP, jabatan, unit, roles from groups), logout at the provider; a forged answer refused."""
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
+
+import requests
 
 from sqlalchemy import select
 
@@ -21,20 +26,26 @@ from engine.persistence.models import AuditEvent
 from web import create_app
 
 NIP = "199001152015032002"
+ANDI_NIP = "198807072012121001"
 ACCOUNTS = {"sari": {"preferred_username": "sari", "name": "Sari Rahmawati", "email": "sari@kaltimprov.go.id",
                      "nip": NIP, "jabatan": "Pranata Komputer Ahli Pertama", "unit_kerja": "Bidang TIK",
-                     "groups": ["alur-pengelola", "pegawai"]}}
+                     "groups": ["alur-pengelola", "pegawai"]},
+            # a portal that names its claims otherwise (Alur's mapping is configured to read them)
+            "andi": {"preferred_username": "andi", "name": "Andi Saputra", "employee_id": ANDI_NIP,
+                     "title": "Pranata Komputer Ahli Muda", "department": "Bidang Persandian",
+                     "roles": ["alur-pemeriksa"], "nip": "999", "groups": ["alur-pengelola"]}}
 GROUP_ROLES = '[directory_groups]\n"alur-pengelola" = ["pengelola_ti"]\n"alur-pemeriksa" = ["pemeriksa_ti"]\n'
 
 
 @contextmanager
-def sso_alur(alur: Alur, tmp_path: Path, clock: Any) -> Iterator[tuple[Alur, str, Any]]:
-    """Alur served on loopback and signing in through a running provider: (services, base URL, provider)."""
+def sso_alur(alur: Alur, tmp_path: Path, clock: Any, **mapping: str) -> Iterator[tuple[Alur, str, Any]]:
+    """Alur served on loopback and signing in through a running provider: (services, base URL, provider);
+    ``mapping``: claim names other than the defaults (``nip_claim="employee_id"`` …)."""
     groups_file = tmp_path / "groups.toml"
     groups_file.write_text(GROUP_ROLES, encoding="utf-8")
     port, folder = free_port(), tmp_path / "provider"
     oidc = OidcSettings(issuer=f"https://127.0.0.1:{port}", client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                        scopes="openid profile email", ca_file=folder / "pki" / "ca.pem")
+                        scopes="openid profile email", ca_file=folder / "pki" / "ca.pem", **mapping)
     services = open_alur(make_settings(tmp_path, str(alur.db.url),
                                        identity=IdentitySettings(oidc=oidc, groups_file=groups_file)), clock=clock)
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "ALUR": services})
@@ -102,15 +113,62 @@ def test_the_login_page_offers_sso_only_when_it_is_configured(alur, tmp_path, cl
     with sso_alur(alur, tmp_path, clock) as (services, base, provider):
         page = create_app({"TESTING": True, "SECRET_KEY": "t", "ALUR": services}).test_client().get("/masuk")
         assert "Masuk dengan SSO" in page.text and 'name="password"' in page.text
-    plain = create_app({"TESTING": True, "SECRET_KEY": "t", "ALUR": alur}).test_client().get("/masuk")
-    assert "Masuk dengan SSO" not in plain.text
+    plain = create_app({"TESTING": True, "SECRET_KEY": "t", "ALUR": alur}).test_client()
+    assert "Masuk dengan SSO" not in plain.get("/masuk").text
+    assert plain.get("/masuk/sso").status_code == 404  # not "the portal cannot be reached": there is none
 
 
-def test_the_portal_down_says_so(alur, tmp_path, clock):
+def test_the_portal_down_says_so(alur, tmp_path, clock, caplog):
     oidc = OidcSettings(issuer=f"https://127.0.0.1:{free_port()}", client_id=CLIENT_ID, timeout=2)
     services = open_alur(make_settings(tmp_path, str(alur.db.url), identity=IdentitySettings(oidc=oidc)), clock=clock)
     try:
         response = create_app({"TESTING": True, "SECRET_KEY": "t", "ALUR": services}).test_client().get("/masuk/sso")
         assert response.status_code == 503 and "tidak dapat dihubungi" in response.text
+        # the operator's log names the portal and why
+        assert any(r.levelname == "WARNING" and oidc.issuer in r.getMessage() for r in caplog.records), caplog.text
     finally:
         services.close()
+
+
+def _through_portal(http: requests.Session, base: str, login: str) -> requests.Response:
+    """Sign in without a browser: Alur's SSO button, the provider's login and consent forms, back to Alur."""
+    page = http.get(f"{base}/masuk/sso")
+    for _ in range(4):
+        if page.url.startswith(base):
+            return page
+        action = re.search(r'<form[^>]*action="([^"]+)"', page.text)
+        assert action, page.text
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+        page = http.post(urljoin(page.url, html.unescape(action[1])),
+                         data={**fields, "login": login, "password": "sandi-portal"})
+    raise AssertionError(f"still at the portal: {page.url}")
+
+
+def test_the_claims_mapping_reads_the_portal_s_own_claim_names(alur, tmp_path, clock):
+    mapping = {"nip_claim": "employee_id", "jabatan_claim": "title", "unit_claim": "department",
+               "groups_claim": "roles"}
+    with sso_alur(alur, tmp_path, clock, **mapping) as (services, base, provider), requests.Session() as http:
+        http.trust_env, http.verify = False, str(provider.pki.ca_file)  # REQUESTS_CA_BUNDLE would win otherwise
+        landed = _through_portal(http, base, "andi")
+        assert landed.url.startswith(f"{base}/kotak-masuk") and "Andi Saputra" in landed.text
+        user = services.users.get("andi")
+        assert (user.nip, user.jabatan, user.unit_kerja, user.auth_source) == (
+            ANDI_NIP, "Pranata Komputer Ahli Muda", "Bidang Persandian", "oidc")
+        assert user.roles == {"pemeriksa_ti"}  # from "roles", not from the "groups" claim
+
+
+def test_a_discovery_document_of_another_issuer_is_not_believed(alur, tmp_path, clock, caplog):
+    with sso_alur(alur, tmp_path, clock) as (_, base, provider):
+        # the same server reached as localhost: its discovery document names https://127.0.0.1:port as issuer,
+        # so tokens it signs would not be for the issuer configured here
+        elsewhere = provider.issuer.replace("127.0.0.1", "localhost")
+        oidc = OidcSettings(issuer=elsewhere, client_id=CLIENT_ID, ca_file=provider.pki.ca_file)
+        other = open_alur(make_settings(tmp_path / "lain", str(alur.db.url), identity=IdentitySettings(oidc=oidc)),
+                          clock=clock)
+        try:
+            client = create_app({"TESTING": True, "SECRET_KEY": "t", "ALUR": other}).test_client()
+            response = client.get("/masuk/sso")
+            assert response.status_code == 503 and "tidak dapat dihubungi" in response.text
+        finally:
+            other.close()
+    assert f"issuer '{provider.issuer}', bukan '{elsewhere}'" in caplog.text

@@ -112,7 +112,7 @@ def test_the_case_page_names_performers_and_numbers_only_the_shown_events(alur, 
     assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) > 5
     assert "1 akses baca tercatat di sini" in text_of(trail)
     steps = text_of(html[html.index('id="steps-title"'):html.index('id="audit-title"')])
-    assert "Rina Wulandari (pengelola_ti)" in steps and "NIP " + NIP in steps
+    assert "Rina Wulandari (pengelola_ti)" in steps and "Pranata Komputer Ahli Pertama · NIP " + NIP in steps
 
 
 def test_replay_names_people_and_events_in_words(alur, client, clock):
@@ -121,7 +121,8 @@ def test_replay_names_people_and_events_in_words(alur, client, clock):
     login(client, "auditor")
     client.get("/bahasa/en")
     page = text_of(client.get(f"/audit/kasus/{case}").text)
-    assert "Case started: SOP version 1 — Rina Wulandari (pengelola_ti), Pranata Komputer Ahli Pertama" in page
+    assert ("Case started: SOP version 1 — Rina Wulandari (pengelola_ti), Pranata Komputer Ahli Pertama · NIP "
+            + NIP) in page
     assert "Mon 23 Nov 2026" in page
 
 
