@@ -11,6 +11,7 @@ from typing import Callable
 
 from alur.audit_cli import add_audit_commands
 from alur.backup_cli import add_backup_commands
+from alur.directory_cli import add_directory_commands
 from alur.incident_cli import add_incident_commands
 from alur.mandate_cli import add_mandate_commands
 from alur.mining_cli import add_mining_commands
@@ -223,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_opd_commands(sub)
     add_incident_commands(sub)
     add_register_commands(sub)
+    add_directory_commands(sub)
     task = sub.add_parser("task", help="act on one task").add_subparsers(dest="task_command", required=True)
     p = task.add_parser("reassign", help="hand an open task to another holder of its role (supervisors, Admin Sistem)")
     p.add_argument("task_id")

@@ -11,6 +11,7 @@ from functools import partial
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.accounts.directory_check import DirectoryCheck
 from engine.accounts.external import ExternalAccounts, GroupRoles
 from engine.accounts.mandates import MandateService
 from engine.accounts.sign_in import SignIn
@@ -145,6 +146,7 @@ class Alur:
     process_logs: ProcessLogs  # process-mining exports of an SOP's cases (XES, OCEL 2.0, CSV), pseudonymised
     external_accounts: ExternalAccounts  # accounts of the directory / SSO: provisioning, linking
     sign_in: SignIn  # the login form and SSO: local password, LDAP or OpenID Connect
+    directory_check: DirectoryCheck  # the directory's verdict on its accounts without a sign-in (worker, CLI)
     assessments: SopAssessments  # the Monitoring and Evaluasi Penerapan SOP AP forms (penilai SOP)
     assessment_prints: AssessmentPrints  # those forms as HTML and PDF
 
@@ -230,6 +232,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         process_logs=ProcessLogs(sessions, definitions, permissions, clock),
         external_accounts=external_accounts,
         sign_in=SignIn(sessions, settings.identity, users, external_accounts),
+        directory_check=DirectoryCheck(sessions, settings.identity.ldap, external_accounts),
         assessments=SopAssessments(sessions, figures, permissions, clock),
         assessment_prints=AssessmentPrints(Organisation(logo=settings.sop_logo), chromium=settings.chromium,
                                            pdf_dir=settings.sop_pdf_dir),

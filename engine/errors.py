@@ -322,6 +322,13 @@ class DirectoryUnavailable(EngineError):
     code = "directory_unavailable"
 
 
+class DirectoryCheckImpossible(EngineError):
+    """The directory check (``alur directory check``) cannot run: no LDAP directory is configured, or it is
+    used with direct bind only (no service account to read people's entries); ``reason`` says which."""
+
+    code = "directory_check_impossible"
+
+
 class LoginRefused(EngineError):
     """A sign-in refused for a reason the person must know (not a wrong password): ``reason`` is
     ``disabled`` (the directory disabled the person), ``inactive`` (Admin Sistem deactivated the account),

@@ -190,7 +190,11 @@ _WORDS: dict[str, dict[str, LazyString | str]] = {
                      "local_passwords_off": lazy_gettext("kata sandi lokal dimatikan"),
                      "use_sso": lazy_gettext("akun SSO memakai kata sandi"),
                      "sso_failed": lazy_gettext("SSO gagal"),
-                     "directory_unavailable": lazy_gettext("direktori/SSO tidak dapat dihubungi")}}
+                     "directory_unavailable": lazy_gettext("direktori/SSO tidak dapat dihubungi"),
+                     # user_deactivated by the directory (at a sign-in or by the directory check)
+                     "disabled in the directory": lazy_gettext("dinonaktifkan di direktori"),
+                     "missing from the directory": lazy_gettext("tidak ada lagi di direktori")},
+          "via": {"directory_check": lazy_gettext("pemeriksaan direktori berkala")}}
 
 
 def event_label(event_type: str) -> str:

@@ -70,6 +70,19 @@ class ExternalIdentity:
 
 
 @dataclass(frozen=True)
+class AccountChange:
+    """What the directory check did to one account: ``outcome`` is ``deactivated`` (``reason`` says why),
+    ``updated`` (the data ``fields`` and roles that changed), ``unchanged`` or ``skipped`` (``reason``)."""
+
+    username: str
+    outcome: str
+    reason: str | None = None
+    fields: tuple[str, ...] = ()
+    roles_added: tuple[str, ...] = ()
+    roles_removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class GroupRoles:
     """Directory groups → Alur roles (the ``[directory_groups]`` table)."""
 
@@ -198,13 +211,38 @@ class ExternalAccounts:
         return named, None
 
     def _deactivate(self, work: UnitOfWork, user: UserAccount, identity: ExternalIdentity) -> LoginRefused:
+        self._end_account(work, user, identity.source, "disabled in the directory")
+        return _refusal("disabled", identity)
+
+    def _end_account(self, work: UnitOfWork, user: UserAccount, source: str, reason: str,
+                     via: str | None = None) -> None:
+        """Deactivate ``user`` and end every session it has (its API tokens stop with ``active``)."""
         if user.active:
             user.active = False
             end_sessions(work.session, user.id)
-            work.record(SYSTEM_CHAIN, "user_deactivated", actor=f"{identity.source}:directory", at=self._clock(),
-                        payload={"username": user.username, "source": identity.source,
-                                 "reason": "disabled in the directory"})
-        return _refusal("disabled", identity)
+            payload = {"username": user.username, "source": source, "reason": reason}
+            work.record(SYSTEM_CHAIN, "user_deactivated", actor=f"{source}:directory", at=self._clock(),
+                        payload={**payload, "via": via} if via else payload)
+
+    def recheck(self, user_id: int, identity: ExternalIdentity | None, via: str) -> AccountChange:
+        """Apply what the directory says now of an account it provides, without a sign-in (the directory
+        check, ``engine.accounts.directory_check``): deactivated when it disables the person or no longer has
+        their entry (``identity`` None), else its data and managed roles brought up to date, as at a sign-in.
+        One transaction with its audit events (marked ``via``). An account deactivated, linked elsewhere or
+        bound to another entry in the meantime is left alone.
+        """
+        with UnitOfWork.begin(self._sessions) as work:
+            user = work.session.scalar(select(UserAccount).where(UserAccount.id == user_id).with_for_update())
+            if user is None or not user.active or (identity is not None and (
+                    user.auth_source != identity.source or user.external_subject not in (None, identity.subject))):
+                return AccountChange(user.username if user is not None else str(user_id), "unchanged")
+            if identity is None or identity.disabled:
+                reason = "missing from the directory" if identity is None else "disabled in the directory"
+                self._end_account(work, user, user.auth_source, reason, via)
+                return AccountChange(user.username, "deactivated", reason=reason)
+            fields, added, removed = self._update(work, user, identity, via)
+            return AccountChange(user.username, "updated" if fields or added or removed else "unchanged",
+                                 fields=fields, roles_added=added, roles_removed=removed)
 
     def _create(self, work: UnitOfWork, identity: ExternalIdentity) -> UserAccount:
         user = UserAccount(username=identity.username, full_name=identity.full_name or identity.username,
@@ -217,17 +255,21 @@ class ExternalAccounts:
                              "subject": identity.subject})
         return user
 
-    def _update(self, work: UnitOfWork, user: UserAccount, identity: ExternalIdentity) -> None:
-        """Bring the account's data and managed roles to what the source says; an event per kind of change."""
+    def _update(self, work: UnitOfWork, user: UserAccount, identity: ExternalIdentity,
+                via: str | None = None) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """Bring the account's data and managed roles to what the source says; an event per kind of change.
+        Returns the fields changed, the roles added and the roles removed. ``via`` (the directory check):
+        values refused alone are not recorded again at every check, only with a change."""
         actor, now = f"{identity.source}:directory", self._clock()
+        marked = {"via": via} if via else {}
         changed, ignored = self._data_changes(work.session, user, identity)
         for name, value in changed.items():
             setattr(user, name, value)
-        if changed or ignored:
+        if changed or (ignored and via is None):
             payload: dict[str, Any] = {"username": user.username, "source": identity.source, **changed}
             if ignored:
                 payload["ignored"] = ignored
-            work.record(SYSTEM_CHAIN, "user_account_data_changed", actor=actor, at=now, payload=payload)
+            work.record(SYSTEM_CHAIN, "user_account_data_changed", actor=actor, at=now, payload={**payload, **marked})
         held = set(work.session.scalars(select(UserRole.role_key).where(UserRole.user_id == user.id)))
         wanted = (held - self._groups.managed) | self._groups.roles_for(identity.groups)
         if wanted != held:
@@ -236,8 +278,9 @@ class ExternalAccounts:
             work.record(SYSTEM_CHAIN, "user_roles_changed", actor=actor, at=now,
                         payload={"username": user.username, "roles": sorted(wanted), "source": identity.source,
                                  "roles_added": sorted(wanted - held), "roles_removed": sorted(held - wanted),
-                                 "groups": sorted(identity.groups)})
+                                 "groups": sorted(identity.groups), **marked})
         work.session.flush()
+        return tuple(sorted(changed)), tuple(sorted(wanted - held)), tuple(sorted(held - wanted))
 
     def _data_changes(self, session: Session, user: UserAccount,
                       identity: ExternalIdentity) -> tuple[dict[str, str | None], dict[str, str]]:

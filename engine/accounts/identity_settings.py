@@ -51,6 +51,9 @@ class LdapSettings:
     unit_attribute: str = "departmentNumber"  # AD: department
     phone_attribute: str = "telephoneNumber"
     timeout: float = 5.0  # seconds to connect and for each operation
+    # The worker's directory check (engine.accounts.directory_check) every this many minutes; 0: off.
+    # It needs the service account (bind_dn): with direct bind only it cannot run.
+    check_minutes: float = 15.0
 
     def with_kind_defaults(self) -> LdapSettings:
         """These settings with every empty choice filled from the kind's defaults."""
@@ -133,7 +136,18 @@ def _ldap_from_env(env: Mapping[str, str]) -> LdapSettings | None:
                         user_dn_template=env.get("ALUR_LDAP_USER_DN_TEMPLATE") or None,
                         group_base_dn=env.get("ALUR_LDAP_GROUP_BASE_DN") or None,
                         timeout=float(env.get("ALUR_LDAP_TIMEOUT", "5")),
+                        check_minutes=_minutes(env.get("ALUR_LDAP_CHECK_MINUTES", "15")),
                         **{name: value for name, value in text.items() if value})
+
+
+def _minutes(value: str) -> float:
+    try:
+        minutes = float(value.strip() or "15")
+    except ValueError:
+        minutes = -1.0
+    if not minutes >= 0 or minutes == float("inf"):
+        raise ValueError(f"ALUR_LDAP_CHECK_MINUTES must be a number of minutes (0: off), not {value!r}")
+    return minutes
 
 
 _LDAP_TEXT = ("user_filter", "disabled_filter", "group_filter", "group_attribute", "subject_attribute",

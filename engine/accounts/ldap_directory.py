@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ssl
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,6 +79,47 @@ class LdapDirectory:
             password_ok = True
         return DirectoryAnswer(self._identity(searcher, entry, username), password_ok)
 
+    @property
+    def has_service_account(self) -> bool:
+        return self._settings.bind_dn is not None
+
+    @contextmanager
+    def service_reader(self) -> Iterator[DirectoryReader]:
+        """A connection bound as the service account that reads people one after the other (the directory
+        check, ``engine.accounts.directory_check``). The people's base DN must be readable, else no absence
+        could be believed.
+
+        :raises DirectoryUnavailable: no service account, the directory cannot be reached, its certificate is
+            refused, the service account's bind fails, or the base DN cannot be read
+        """
+        s = self._settings
+        if s.bind_dn is None:
+            raise DirectoryUnavailable("Direktori LDAP dipakai dengan bind langsung (tanpa akun layanan): tidak "
+                                       "ada yang dapat membaca entri orang tanpa kata sandinya", source="ldap")
+        opened: list[Connection] = []
+        try:
+            connection = self._bound(s.bind_dn, s.bind_password or "", opened)
+            if connection is None:
+                raise DirectoryUnavailable(f"Direktori LDAP menolak akun layanan {s.bind_dn}", source="ldap")
+            connection.search(s.base_dn, "(objectClass=*)", BASE, attributes=["1.1"])
+            if connection.result.get("result") != 0 or not _entries(connection):
+                raise DirectoryUnavailable(f"Akun layanan tidak dapat membaca {s.base_dn} di {s.url}: "
+                                           f"{connection.result.get('description')}", source="ldap")
+            yield DirectoryReader(self, connection)
+        except LDAPException as exc:
+            raise DirectoryUnavailable(f"Direktori LDAP {s.url} tidak dapat dipakai: {exc}", source="ldap") from exc
+        finally:
+            for each in opened:
+                _close(each)
+
+    def _wanted(self) -> list[str]:
+        s = self._settings
+        wanted = [s.subject_attribute, s.username_attribute, s.name_attribute, s.email_attribute, s.nip_attribute,
+                  s.jabatan_attribute, s.unit_attribute, s.phone_attribute]
+        if s.group_base_dn is None:
+            wanted.append(s.group_attribute)
+        return wanted
+
     def _bound(self, dn: str, password: str, opened: list[Connection]) -> Connection | None:
         """A connection bound as ``dn`` (TLS first when StartTLS is on), or None when the bind is refused."""
         connection = Connection(self._server, user=dn, password=password,
@@ -92,10 +135,7 @@ class LdapDirectory:
     def _find_user(self, connection: Connection, username: str, dn: str | None = None) -> dict[str, Any] | None:
         """The person's entry: ``dn`` itself, or the one entry under base_dn that user_filter finds."""
         s = self._settings
-        wanted = [s.subject_attribute, s.username_attribute, s.name_attribute, s.email_attribute, s.nip_attribute,
-                  s.jabatan_attribute, s.unit_attribute, s.phone_attribute]
-        if s.group_base_dn is None:
-            wanted.append(s.group_attribute)
+        wanted = self._wanted()
         if dn is not None:
             connection.search(dn, "(objectClass=*)", BASE, attributes=wanted)
         else:
@@ -106,13 +146,20 @@ class LdapDirectory:
             return None
         return dict(entries[0])
 
-    def _identity(self, connection: Connection, entry: dict[str, Any], typed: str) -> ExternalIdentity:
+    def _identity(self, connection: Connection, entry: dict[str, Any], typed: str,
+                  strict: bool = False) -> ExternalIdentity:
+        """``strict`` (the directory check): a search that fails raises instead of reading as "not disabled,
+        no groups", which would take roles away from everyone when the directory has a bad moment."""
         s, attributes = self._settings, entry["attributes"]
         connection.search(entry["dn"], s.disabled_filter, BASE, attributes=["1.1"])
+        if strict:
+            _require_success(connection, s.url)
         disabled = any(e.get("type") == "searchResEntry" for e in connection.response or ())
         if s.group_base_dn is not None:
             connection.search(s.group_base_dn, s.group_filter.format(dn=escape_filter_chars(entry["dn"])),
                               SUBTREE, attributes=["1.1"])
+            if strict:
+                _require_success(connection, s.url)
             groups = frozenset(e["dn"] for e in connection.response or () if e.get("type") == "searchResEntry")
         else:
             groups = frozenset(str(g) for g in _values(attributes.get(s.group_attribute)))
@@ -123,6 +170,65 @@ class LdapDirectory:
             email=_text(attributes.get(s.email_attribute)), nip=_text(attributes.get(s.nip_attribute)),
             jabatan=_text(attributes.get(s.jabatan_attribute)), unit_kerja=_text(attributes.get(s.unit_attribute)),
             phone=_text(attributes.get(s.phone_attribute)), groups=groups, disabled=disabled)
+
+
+class AmbiguousEntry(Exception):
+    """More than one directory entry answers for one account: nothing is concluded about it."""
+
+
+class DirectoryReader:
+    """The service account's connection, reading one person after another (``LdapDirectory.service_reader``)."""
+
+    def __init__(self, directory: LdapDirectory, connection: Connection) -> None:
+        self._directory = directory
+        self._connection = connection
+
+    def person(self, username: str, subject: str | None) -> ExternalIdentity | None:
+        """The person as the directory describes them now, found by their stable id (``subject``: entryUUID,
+        objectGUID) so a renamed person is still found; by ``username`` (the user filter) for an account not
+        yet bound to an entry. None: the directory has no such entry.
+
+        :raises DirectoryUnavailable: a search failed (then nothing is concluded)
+        :raises AmbiguousEntry:
+        """
+        directory, connection = self._directory, self._connection
+        s = directory._settings
+        if subject is not None:
+            search = f"({s.subject_attribute}={_subject_value(s.subject_attribute, subject)})"
+        else:
+            search = s.user_filter.format(username=escape_filter_chars(username))
+        connection.search(s.base_dn, search, SUBTREE, attributes=directory._wanted(), size_limit=2)
+        if connection.result.get("result") == 4:  # sizeLimitExceeded: two entries or more
+            raise AmbiguousEntry(search)
+        _require_success(connection, s.url)
+        entries = _entries(connection)
+        if len(entries) > 1:
+            raise AmbiguousEntry(search)
+        if not entries:
+            return None
+        return directory._identity(connection, dict(entries[0]), username, strict=True)
+
+
+def _entries(connection: Connection) -> list[dict[str, Any]]:
+    return [e for e in connection.response or () if e.get("type") == "searchResEntry"]
+
+
+def _require_success(connection: Connection, url: str) -> None:
+    """A search's result must be success: any other (busy, timeout, no such base) says nothing of the person."""
+    result = connection.result or {}
+    if result.get("result") != 0:
+        raise DirectoryUnavailable(f"Pencarian di direktori LDAP {url} gagal: {result.get('description')} "
+                                   f"{result.get('message') or ''}".strip(), source="ldap")
+
+
+def _subject_value(attribute: str, subject: str) -> str:
+    """The stable id as a filter value: AD's objectGUID is 16 bytes, each written as an escaped byte."""
+    if attribute.lower() == "objectguid":
+        try:
+            return "".join(f"\\{b:02x}" for b in uuid.UUID(subject).bytes_le)
+        except ValueError:
+            pass
+    return str(escape_filter_chars(subject))
 
 
 class _CheckedTls(Tls):  # type: ignore[misc]  # ldap3 ships no types

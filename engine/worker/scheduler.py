@@ -6,7 +6,8 @@ moment (``Scheduling.next_wakeup()``), but never more than ``max_sleep`` seconds
 bound is how late the worker can notice them. It never sleeps less than ``MIN_SLEEP`` either, so a
 deadline that keeps failing cannot spin the CPU. The job's interval trigger of ``max_sleep`` is
 the safety net should a reschedule ever be lost. All state is in the database: stopping, killing
-or running several workers loses and doubles nothing.
+or running several workers loses and doubles nothing. Two more jobs run beside it: the day's backup
+(``alur_backup``) and the directory check (``alur_directory_check``, every ``ALUR_LDAP_CHECK_MINUTES``).
 
 Entry points:
 
@@ -27,7 +28,9 @@ from typing import Any, Callable, Mapping
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from engine.accounts.directory_check import CheckReport
 from engine.audit.checkpoints import CheckpointFileError, signing_key
+from engine.errors import DirectoryUnavailable
 from engine.operations.backup_schedule import BackupSchedule, ScheduledRun
 from engine.operations.logs import log_job
 from engine.worktime.clock import Clock, utcnow
@@ -38,6 +41,7 @@ from engine.worker.work_items import ItemHooks
 JOB_ID = "alur_worker"
 BACKUP_JOB_ID = "alur_backup"
 BACKUP_CHECK_EVERY = 60.0  # seconds between looks at whether the day's backup is due
+DIRECTORY_JOB_ID = "alur_directory_check"
 DEFAULT_MAX_SLEEP = 30.0
 MIN_SLEEP = 1.0
 CHECKPOINT_EVERY = timedelta(hours=1)
@@ -51,7 +55,9 @@ class Worker:
                  checkpoint_every: timedelta = CHECKPOINT_EVERY,
                  deployments: Callable[[], object] | None = None,
                  heartbeat: Callable[[], None] | None = None,
-                 backup: Callable[[], ScheduledRun | None] | None = None) -> None:
+                 backup: Callable[[], ScheduledRun | None] | None = None,
+                 directory_check: Callable[[], CheckReport] | None = None,
+                 directory_check_every: timedelta = timedelta(minutes=15)) -> None:
         if max_sleep < MIN_SLEEP:
             raise ValueError(f"max_sleep must be at least {MIN_SLEEP} s")
         self._scheduling = scheduling
@@ -73,6 +79,9 @@ class Worker:
         # The day's scheduled backup (engine.operations.backup_schedule), run by a job of its own so a long dump
         # never holds up timers.
         self._backup = backup
+        # The directory check (engine.accounts.directory_check): a job of its own, every directory_check_every.
+        self._directory_check = directory_check
+        self._directory_check_every = directory_check_every
 
     # -- one run ---------------------------------------------------------------------------------
 
@@ -170,6 +179,12 @@ class Worker:
             scheduler.add_job(self.backup_tick, IntervalTrigger(seconds=BACKUP_CHECK_EVERY, timezone=timezone.utc),
                               id=BACKUP_JOB_ID, name="Alur backup", max_instances=1, coalesce=True,
                               misfire_grace_time=None, next_run_time=self._clock())
+        if self._directory_check is not None:
+            scheduler.add_job(self.directory_tick,
+                              IntervalTrigger(seconds=self._directory_check_every.total_seconds(),
+                                              timezone=timezone.utc),
+                              id=DIRECTORY_JOB_ID, name="Alur directory check", max_instances=1, coalesce=True,
+                              misfire_grace_time=None, next_run_time=self._clock())
         self.scheduler = scheduler
         scheduler.start(paused=paused)
         return scheduler
@@ -188,6 +203,27 @@ class Worker:
             log_job("backup", started, ok=True, archive=str(run.summary.path), size=run.summary.size,
                     documents=run.summary.documents, removed=run.removed)
         return run
+
+    def directory_tick(self) -> CheckReport | None:
+        """The directory check job: one line in the log (what changed, or why nothing could be concluded)."""
+        if self._directory_check is None or self.hooks.stop_requested():
+            return None
+        started = time.monotonic()
+        try:
+            report = self._directory_check()
+        except DirectoryUnavailable as exc:  # nothing concluded; the next run tries again
+            log_job("directory_check", started, logging.WARNING, ok=False, error=exc.message)
+            return None
+        except Exception as exc:  # noqa: BLE001 - e.g. the database is away; the next run tries again
+            log.exception("directory check failed")
+            log_job("directory_check", started, logging.ERROR, ok=False, error=str(exc))
+            return None
+        changed = report.count("deactivated") + report.count("updated")
+        log_job("directory_check", started, logging.INFO if changed else logging.DEBUG, ok=True,
+                checked=len(report.accounts), deactivated=report.count("deactivated"),
+                updated=report.count("updated"), skipped=report.count("skipped"),
+                changes=[a.username for a in report.accounts if a.outcome in ("deactivated", "updated")])
+        return report
 
     def stop(self, wait: bool = True) -> None:
         """Ask the run in progress to stop after its current item, then shut the scheduler down."""
@@ -221,7 +257,8 @@ def build_worker(alur: Any, hooks: ItemHooks | None = None,
     """A worker over an ``Alur`` (``engine.bootstrap``), with e-mail when SMTP is configured and signed
     audit checkpoints, hourly and after each deploy, when a key is: ``ALUR_AUDIT_KEY_FILE`` or
     ``ALUR_AUDIT_KEY``, else the key file ``alur init`` made (``Settings.audit_key_file``); and the
-    daily backup when ``Settings.backup`` is set (``ALUR_BACKUP_DIR``)."""
+    daily backup when ``Settings.backup`` is set (``ALUR_BACKUP_DIR``); and the directory check every
+    ``ALUR_LDAP_CHECK_MINUTES`` when an LDAP directory with a service account is configured."""
     checkpoint = None
     key = signing_key(environ, alur.settings.audit_key_file)
     if key is not None:
@@ -229,9 +266,18 @@ def build_worker(alur: Any, hooks: ItemHooks | None = None,
     backup = None
     if alur.settings.backup is not None:
         backup = BackupSchedule(alur.backups, alur.sessions, alur.settings.backup, alur.clock).run_if_due
+    directory_check, every = None, timedelta(minutes=15)
+    ldap = alur.settings.identity.ldap
+    if ldap is not None and ldap.check_minutes > 0:
+        why_not = alur.directory_check.why_not()
+        if why_not is None:
+            directory_check, every = alur.directory_check.run, timedelta(minutes=ldap.check_minutes)
+        else:  # said once at start: people the directory disables keep working until they next sign in
+            log.warning("directory check off: %s (ALUR_LDAP_CHECK_MINUTES=0 silences this)", why_not)
     return Worker(alur.scheduling, alur.mailer, alur.clock, alur.settings.worker_max_sleep, hooks,
                   checkpoint=checkpoint, deployments=alur.checkpoints.latest_definition_id,
-                  heartbeat=alur.heartbeats.beat, backup=backup)
+                  heartbeat=alur.heartbeats.beat, backup=backup, directory_check=directory_check,
+                  directory_check_every=every)
 
 
 def start_embedded_worker(alur: Any) -> Worker:
