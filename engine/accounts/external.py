@@ -22,7 +22,8 @@ sign-in an account holds exactly the managed roles its groups give. Roles not na
 ``auditor`` given by hand) are left as Admin Sistem set them.
 
 **Deactivation.** A person disabled in the directory is refused and their account deactivated (every
-session ends). An account Admin Sistem deactivated stays deactivated whatever the directory says.
+session ends). An account Admin Sistem deactivated stays deactivated whatever the directory says. The
+directory check (``engine.accounts.directory_check``) applies the same rules between sign-ins (``recheck``).
 """
 from __future__ import annotations
 

@@ -41,10 +41,21 @@ def test_a_complete_ldap_and_oidc_configuration():
     ({"ALUR_LDAP_URL": "ldaps://ldap"}, "ALUR_LDAP_BASE_DN is required"),
     ({"ALUR_OIDC_ISSUER": "https://sso"}, "ALUR_OIDC_CLIENT_ID is required"),
     ({"ALUR_LOCAL_LOGIN": "kadang"}, "on or off"),
+    ({"ALUR_LDAP_URL": "ldaps://ldap", "ALUR_LDAP_BASE_DN": "dc=x", "ALUR_LDAP_CHECK_MINUTES": "sering"},
+     "ALUR_LDAP_CHECK_MINUTES must be a number of minutes"),
+    ({"ALUR_LDAP_URL": "ldaps://ldap", "ALUR_LDAP_BASE_DN": "dc=x", "ALUR_LDAP_CHECK_MINUTES": "-5"}, "0: off"),
+    ({"ALUR_LDAP_URL": "ldaps://ldap", "ALUR_LDAP_BASE_DN": "dc=x", "ALUR_LDAP_CHECK_MINUTES": "nan"}, "0: off"),
 ])
 def test_a_mistake_is_named(env, words):
     with pytest.raises(ValueError, match=words):
         identity_settings_from_env(env)
+
+
+def test_the_directory_check_runs_every_15_minutes_unless_told_otherwise():
+    base = {"ALUR_LDAP_URL": "ldaps://ldap", "ALUR_LDAP_BASE_DN": "dc=x"}
+    assert identity_settings_from_env(base).ldap.check_minutes == 15
+    assert identity_settings_from_env({**base, "ALUR_LDAP_CHECK_MINUTES": "0"}).ldap.check_minutes == 0
+    assert identity_settings_from_env({**base, "ALUR_LDAP_CHECK_MINUTES": " 60 "}).ldap.check_minutes == 60
 
 
 def test_starttls_makes_a_plain_url_acceptable():
