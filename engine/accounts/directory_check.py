@@ -86,7 +86,7 @@ class DirectoryCheck:
                     except AmbiguousEntry as exc:
                         change = AccountChange(username, "skipped", reason=f"more than one directory entry: {exc}")
                     else:
-                        change = self._accounts.recheck(user_id, identity, VIA)
+                        change = self._accounts.recheck(user_id, identity, source="ldap", subject=subject, via=VIA)
                     report.accounts.append(change)
                     if on_account is not None:
                         on_account(change)

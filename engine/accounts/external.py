@@ -225,21 +225,24 @@ class ExternalAccounts:
             work.record(SYSTEM_CHAIN, "user_deactivated", actor=f"{source}:directory", at=self._clock(),
                         payload={**payload, "via": via} if via else payload)
 
-    def recheck(self, user_id: int, identity: ExternalIdentity | None, via: str) -> AccountChange:
+    def recheck(self, user_id: int, identity: ExternalIdentity | None, *, source: str, subject: str | None,
+                via: str) -> AccountChange:
         """Apply what the directory says now of an account it provides, without a sign-in (the directory
         check, ``engine.accounts.directory_check``): deactivated when it disables the person or no longer has
         their entry (``identity`` None), else its data and managed roles brought up to date, as at a sign-in.
-        One transaction with its audit events (marked ``via``). An account deactivated, linked elsewhere or
-        bound to another entry in the meantime is left alone.
+        One transaction with its audit events (marked ``via``). ``source`` and ``subject`` are what the
+        account was when the directory was asked: an account deactivated, linked elsewhere or bound to
+        another entry in the meantime is left alone.
         """
         with UnitOfWork.begin(self._sessions) as work:
             user = work.session.scalar(select(UserAccount).where(UserAccount.id == user_id).with_for_update())
-            if user is None or not user.active or (identity is not None and (
-                    user.auth_source != identity.source or user.external_subject not in (None, identity.subject))):
+            if (user is None or not user.active or user.auth_source != source or user.external_subject != subject
+                    or (identity is not None and (identity.source != source
+                                                  or subject not in (None, identity.subject)))):
                 return AccountChange(user.username if user is not None else str(user_id), "unchanged")
             if identity is None or identity.disabled:
                 reason = "missing from the directory" if identity is None else "disabled in the directory"
-                self._end_account(work, user, user.auth_source, reason, via)
+                self._end_account(work, user, source, reason, via)
                 return AccountChange(user.username, "deactivated", reason=reason)
             fields, added, removed = self._update(work, user, identity, via)
             return AccountChange(user.username, "updated" if fields or added or removed else "unchanged",

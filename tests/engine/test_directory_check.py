@@ -100,16 +100,20 @@ def test_an_account_admin_deactivated_meanwhile_is_left_alone(slapd, alur, accou
     identity = _signed_in(slapd, accounts, "rina")
     with alur.sessions() as session:
         user_id = session.scalar(select(UserAccount.id).where(UserAccount.username == "rina"))
+    asked = {"source": "ldap", "subject": identity.subject, "via": "directory_check"}
     alur.users.set_active("rina", False, actor="admin")
     before = len(_events(alur))
-    change = accounts.recheck(user_id, None, "directory_check")
+    change = accounts.recheck(user_id, None, **asked)
     assert change.outcome == "unchanged" and len(_events(alur)) == before
     alur.users.set_active("rina", True, actor="admin")
     # an entry other than the one the account is bound to says nothing of it
     other = ExternalIdentity(source="ldap", subject="lain", username="rina", full_name="Orang Lain", disabled=True)
-    assert accounts.recheck(user_id, other, "directory_check").outcome == "unchanged"
+    assert accounts.recheck(user_id, other, **asked).outcome == "unchanged"
+    # nor does an answer about the entry it was bound to before Admin Sistem relinked it meanwhile
+    accounts.link("rina", "ldap", actor="admin")
+    assert accounts.recheck(user_id, None, **asked).outcome == "unchanged"
     assert alur.users.get("rina").active
-    assert accounts.recheck(user_id, identity, "directory_check").outcome == "unchanged"
+    assert accounts.recheck(user_id, None, **{**asked, "subject": None}).outcome == "deactivated"
 
 
 def test_an_account_linked_but_never_signed_in_is_found_by_its_name(slapd, alur, accounts):
