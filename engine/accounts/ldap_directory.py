@@ -79,10 +79,6 @@ class LdapDirectory:
             password_ok = True
         return DirectoryAnswer(self._identity(searcher, entry, username), password_ok)
 
-    @property
-    def has_service_account(self) -> bool:
-        return self._settings.bind_dn is not None
-
     @contextmanager
     def service_reader(self) -> Iterator[DirectoryReader]:
         """A connection bound as the service account that reads people one after the other (the directory
