@@ -26,7 +26,8 @@ def _check(alur: Alur, args: argparse.Namespace) -> int:
             print(_describe(change) if change.outcome != "unchanged" else f"{change.username}: unchanged",
                   flush=True)
 
-    report = alur.directory_check.run(show)  # DirectoryCheckImpossible / DirectoryUnavailable: exit 2
+    # DirectoryCheckImpossible / DirectoryUnavailable / DirectoryCheckRefused: exit 2
+    report = alur.directory_check.run(show, accept_missing=args.accept_missing)
     print(f"checked {len(report.accounts)} account(s): {report.count('deactivated')} deactivated, "
           f"{report.count('updated')} updated, {report.count('unchanged')} unchanged, "
           f"{report.count('skipped')} skipped")
@@ -39,4 +40,7 @@ def add_directory_commands(sub: argparse._SubParsersAction) -> None:  # type: ig
     p = directory.add_parser("check", help="deactivate the people the directory disables and bring roles up to "
                                            "date now, without waiting for their next sign-in")
     p.add_argument("--all", action="store_true", help="list unchanged accounts too")
+    p.add_argument("--accept-missing", action="store_true",
+                   help="deactivate the accounts the directory has no entry for even when they are many (the check "
+                        "refuses otherwise: a wrong base DN looks just like everyone gone)")
     p.set_defaults(handler=_check)

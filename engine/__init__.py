@@ -50,7 +50,7 @@ from engine.config import PROJECT_ROOT, Settings, settings_from_env
 from engine.accounts.mandates import MANDATE_KINDS
 from engine.accounts.oidc import OidcRequest
 from engine.accounts.sign_in import SignedIn
-from engine.errors import DirectoryCheckImpossible, DirectoryUnavailable, LoginRefused
+from engine.errors import DirectoryCheckImpossible, DirectoryCheckRefused, DirectoryUnavailable, LoginRefused
 from engine.accounts.directory_check import CheckReport
 from engine.accounts.external import AccountChange
 from engine.errors import (
@@ -170,5 +170,5 @@ __all__ = [
     "log_handler",
     "LOG_FORMATS", "LogExport", "LogPeriod", "Requester", "parse_period",
     "DirectoryUnavailable", "LoginRefused", "OidcRequest", "SignedIn",
-    "DirectoryCheckImpossible", "CheckReport", "AccountChange",
+    "DirectoryCheckImpossible", "DirectoryCheckRefused", "CheckReport", "AccountChange",
 ]

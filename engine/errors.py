@@ -329,6 +329,14 @@ class DirectoryCheckImpossible(EngineError):
     code = "directory_check_impossible"
 
 
+class DirectoryCheckRefused(EngineError):
+    """The directory check stopped before changing anything: the directory answered, but has no entry for
+    so many of Alur's accounts (``missing`` of ``checked``) that a wrong base DN or filter is likelier than
+    that many people leaving at once. ``alur directory check --accept-missing`` applies it all the same."""
+
+    code = "directory_check_refused"
+
+
 class LoginRefused(EngineError):
     """A sign-in refused for a reason the person must know (not a wrong password): ``reason`` is
     ``disabled`` (the directory disabled the person), ``inactive`` (Admin Sistem deactivated the account),

@@ -13,6 +13,11 @@ Nothing is concluded from a directory that does not answer: when it cannot be re
 account or a search fails, the check stops with ``DirectoryUnavailable`` (the accounts already checked keep
 their complete changes; none is half done). With direct bind only there is no way to read an entry without
 the person's password, so the check refuses to run (``DirectoryCheckImpossible``).
+
+Every entry is read before anything changes. A directory that answers but lacks many of the accounts at
+once (more than ``MISSING_ALWAYS_APPLIED`` and more than ``MISSING_SHARE_LIMIT`` of them) is far likelier a
+wrong base DN or filter than a mass departure: the check then changes nothing (``DirectoryCheckRefused``)
+until someone runs ``alur directory check --accept-missing``.
 """
 from __future__ import annotations
 
@@ -23,14 +28,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.accounts.external import AccountChange, ExternalAccounts
+from engine.accounts.external import AccountChange, ExternalAccounts, ExternalIdentity
 from engine.accounts.identity_settings import LdapSettings
 from engine.accounts.ldap_directory import AmbiguousEntry, LdapDirectory
-from engine.errors import DirectoryCheckImpossible, DirectoryUnavailable
+from engine.errors import DirectoryCheckImpossible, DirectoryCheckRefused, DirectoryUnavailable
 from engine.persistence.db import read_only_session
 from engine.persistence.models import UserAccount
 
 VIA = "directory_check"
+MISSING_ALWAYS_APPLIED = 2  # people do leave: this many missing entries are applied whatever the share
+MISSING_SHARE_LIMIT = 0.2
 log = logging.getLogger(__name__)
 
 
@@ -60,12 +67,15 @@ class DirectoryCheck:
                     "nobody's entry can be read without their password; configure a read-only service account")
         return None
 
-    def run(self, on_account: Callable[[AccountChange], None] | None = None) -> CheckReport:
+    def run(self, on_account: Callable[[AccountChange], None] | None = None,
+            accept_missing: bool = False) -> CheckReport:
         """Check every active account of the directory; ``on_account`` hears of each as it is done.
 
         :raises DirectoryCheckImpossible: no directory, or direct bind only (nothing done)
         :raises DirectoryUnavailable: the directory cannot be reached, refuses the service account, or a
-            search fails (nothing more is done; the reason is logged)
+            search fails (nothing is done; the reason is logged)
+        :raises DirectoryCheckRefused: too many accounts have no entry and ``accept_missing`` is not set
+            (nothing is done; the reason is logged)
         """
         reason = self.why_not()
         if reason is not None or self._settings is None:
@@ -77,21 +87,35 @@ class DirectoryCheck:
                 select(UserAccount.id, UserAccount.username, UserAccount.external_subject)
                 .where(UserAccount.auth_source == "ldap", UserAccount.active.is_(True))
                 .order_by(UserAccount.username)).all()
-        report = CheckReport()
+        found: list[tuple[int, str, str | None, ExternalIdentity | None | AmbiguousEntry]] = []
         try:
             with LdapDirectory(self._settings).service_reader() as reader:
                 for user_id, username, subject in accounts:
                     try:
-                        identity = reader.person(username, subject)
+                        found.append((user_id, username, subject, reader.person(username, subject)))
                     except AmbiguousEntry as exc:
-                        change = AccountChange(username, "skipped", reason=f"more than one directory entry: {exc}")
-                    else:
-                        change = self._accounts.recheck(user_id, identity, source="ldap", subject=subject, via=VIA)
-                    report.accounts.append(change)
-                    if on_account is not None:
-                        on_account(change)
+                        found.append((user_id, username, subject, exc))
         except DirectoryUnavailable as exc:
-            log.warning("directory check stopped after %d of %d account(s), nothing concluded from then on: %s",
-                        len(report.accounts), len(accounts), exc.message)
+            log.warning("directory check stopped after reading %d of %d account(s), nothing changed: %s",
+                        len(found), len(accounts), exc.message)
             raise
+        missing = sorted(username for _id, username, _subject, entry in found if entry is None)
+        if not accept_missing and len(missing) > max(MISSING_ALWAYS_APPLIED, MISSING_SHARE_LIMIT * len(found)):
+            log.warning("directory check changed nothing: %d of %d account(s) have no directory entry (%s); a "
+                        "wrong ALUR_LDAP_BASE_DN or filter is likelier than so many people gone at once; "
+                        "'alur directory check --accept-missing' deactivates them", len(missing), len(found),
+                        ", ".join(missing[:10]))
+            raise DirectoryCheckRefused(
+                f"Pemeriksaan direktori tidak mengubah apa pun: {len(missing)} dari {len(found)} akun tidak ada di "
+                "direktori. Periksa ALUR_LDAP_BASE_DN dan filter pencarian; bila memang benar, jalankan "
+                "'alur directory check --accept-missing'.", missing=len(missing), checked=len(found))
+        report = CheckReport()
+        for user_id, username, subject, entry in found:
+            if isinstance(entry, AmbiguousEntry):
+                change = AccountChange(username, "skipped", reason=f"more than one directory entry: {entry}")
+            else:
+                change = self._accounts.recheck(user_id, entry, source="ldap", subject=subject, via=VIA)
+            report.accounts.append(change)
+            if on_account is not None:
+                on_account(change)
         return report

@@ -30,7 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from engine.accounts.directory_check import CheckReport
 from engine.audit.checkpoints import CheckpointFileError, signing_key
-from engine.errors import DirectoryUnavailable
+from engine.errors import DirectoryCheckRefused, DirectoryUnavailable
 from engine.operations.backup_schedule import BackupSchedule, ScheduledRun
 from engine.operations.logs import log_job
 from engine.worktime.clock import Clock, utcnow
@@ -211,7 +211,7 @@ class Worker:
         started = time.monotonic()
         try:
             report = self._directory_check()
-        except DirectoryUnavailable as exc:  # nothing concluded; the next run tries again
+        except (DirectoryUnavailable, DirectoryCheckRefused) as exc:  # nothing changed; the next run tries again
             log_job("directory_check", started, logging.WARNING, ok=False, error=exc.message)
             return None
         except Exception as exc:  # noqa: BLE001 - e.g. the database is away; the next run tries again

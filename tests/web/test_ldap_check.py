@@ -25,7 +25,7 @@ from web_helpers import login, make_settings
 
 from engine.accounts.identity_settings import IdentitySettings, LdapSettings
 from engine.bootstrap import Alur, open_alur
-from engine.errors import DirectoryCheckImpossible, DirectoryUnavailable
+from engine.errors import DirectoryCheckImpossible, DirectoryCheckRefused, DirectoryUnavailable
 from engine.persistence.models import AuditEvent, UserAccount
 from engine.worker.scheduler import DIRECTORY_JOB_ID, build_worker
 from web import create_app
@@ -169,6 +169,30 @@ def test_a_person_removed_from_the_directory_is_deactivated_and_a_renamed_one_is
     assert _signed_in(clients["sari"]).status_code == 302
     assert _signed_in(clients["tono"]).status_code == 200
     assert services.users.get("tono").roles == {"pengelola_ti"}
+
+
+def test_a_wrong_base_dn_that_finds_nobody_changes_nothing_until_the_missing_are_accepted(slapd, directory_alur,
+                                                                                           caplog):
+    """A base the service account reads but that holds none of the people looks like everyone gone: the
+    check refuses rather than deactivate the whole office, and does so only when told they are gone."""
+    _sign_in_everyone(directory_alur(_settings(slapd)), "budi", "rina", "joko", "sari", "tono")
+    wrong = directory_alur(_settings(slapd, base_dn=GROUPS))
+    before = _event_count(wrong)
+    with caplog.at_level(logging.WARNING, logger="engine.accounts.directory_check"), \
+            pytest.raises(DirectoryCheckRefused) as refused:
+        wrong.directory_check.run()
+    assert refused.value.code == "directory_check_refused"
+    assert refused.value.context == {"missing": 5, "checked": 5}
+    assert "ALUR_LDAP_BASE_DN" in refused.value.message and "--accept-missing" in caplog.text
+    assert _event_count(wrong) == before
+    assert all(wrong.users.get(uid).active for uid in ("budi", "rina", "joko", "sari", "tono"))
+    # the worker logs it and goes on, changing nothing either
+    assert build_worker(wrong).directory_tick() is None
+    assert _event_count(wrong) == before
+
+    report = wrong.directory_check.run(accept_missing=True)
+    assert {a.username: (a.outcome, a.reason) for a in report.accounts} == {
+        uid: ("deactivated", "missing from the directory") for uid in ("budi", "joko", "rina", "sari", "tono")}
 
 
 def test_a_group_change_in_the_directory_updates_roles_without_a_sign_in(slapd, directory_alur):
