@@ -28,7 +28,7 @@ from engine import (
     UploadRefused,
     validate_model,
 )
-from web.diff_words import kind_text, property_text
+from web.diff_words import element_text, kind_text, property_text
 from web.auth import requires
 from web.current import current_alur
 from web.processes import bpmn_file
@@ -287,7 +287,7 @@ def versions(process_key: str) -> str:
     return render_template("modeler/versions.html", process_key=process_key, versions=listed, latest=latest,
                            diff=diff, from_version=from_version, to_version=to_version, running=running,
                            checks=checks, mappable=mappable, map_field=MAP_FIELD,
-                           is_owner=may_model(current_user.roles), kind_text=kind_text,
+                           is_owner=may_model(current_user.roles), kind_text=kind_text, element_text=element_text,
                            property_text=property_text)
 
 
