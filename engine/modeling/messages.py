@@ -240,6 +240,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "incident.engine": (
         "Langkah '{step}' tidak dapat diselesaikan: mesin alur gagal pada '{element}'.",
         "Step '{step}' could not be completed: the workflow engine failed at '{element}'."),
+    # a timer that fired and failed (the worker, engine.runtime.incidents.note_timer_failure)
+    "incident.timer_expression": (
+        "Pewaktu '{step}' tidak dapat dijalankan: ekspresi '{expression}' pada '{element}' tidak dapat dihitung "
+        "({reason}).",
+        "The timer '{step}' could not run: the expression '{expression}' at '{element}' could not be evaluated "
+        "({reason})."),
+    "incident.timer_engine": ("Pewaktu '{step}' tidak dapat dijalankan: mesin alur gagal pada '{element}'.",
+                              "The timer '{step}' could not run: the workflow engine failed at '{element}'."),
+    "incident.timer_bound": ("Pewaktu '{step}' tidak dapat dijalankan: {why}",
+                             "The timer '{step}' could not run: {why}"),
     "reason.missing_field": ("isian '{field}' tidak ada pada data kasus", "the field '{field}' is not in the "
                                                                            "case data"),
     "reason.other": ("rincian teknis ada di detail", "the technical details are attached"),
