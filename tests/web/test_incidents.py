@@ -77,3 +77,17 @@ def test_incident_page_in_english_names_the_failure_in_english(alur, client, clo
     login(client, "admin_sistem")
     page = text_of(client.get("/insiden?lang=en").text)
     assert "the field 'hasil_sesuai' is not in the case data" in html.unescape(page)
+
+
+def test_a_failed_retry_says_why_in_the_readers_language(alur, client, clock, monkeypatch):
+    case, task_id, _good = failing_review(alur, clock, monkeypatch)
+    login(client, "pengawas_infrastruktur_tik")
+    client.post(f"/tugas/{task_id}", data={"tinjauan_disetujui": "true",
+                                           "dokumen_berita_acara_tinjauan": (io.BytesIO(PDF), "ba.pdf")})
+    logout(client)
+    login(client, "pemilik_proses")
+    client.get("/bahasa/en")
+    [incident] = alur.incidents.list_incidents()
+    page = html.unescape(text_of(client.post(f"/insiden/{incident.id}/coba-lagi", follow_redirects=True).text))
+    assert "the field 'hasil_sesuai' is not in the case data" in page
+    assert "Percobaan ulang" not in page and "tidak ada pada data kasus" not in page
