@@ -330,6 +330,11 @@ def migrate(process_key: str) -> Response:
                       "saat diproses.", moved=len(report.migrated), version=report.to_version,
                       refused=len(report.refused), changed=len(report.conflicts)),
               "success" if not (report.refused or report.conflicts) else "info")
+        if report.migrated:  # each case's result: the moved ones, then each refusal and each conflict
+            flash(gettext("Dipindahkan ke versi %(version)s: kasus %(cases)s.", version=report.to_version,
+                          cases=", ".join(f"#{case}" for case in report.migrated)), "success")
+        for case, _message in report.conflicts:
+            flash(gettext("Kasus #%(id)s berubah saat diproses; coba pindahkan lagi.", id=case), "error")
         for refused in report.refused:
             flash(gettext("Kasus #%(id)s tidak dipindahkan: %(reasons)s", id=refused.instance_id,
                           reasons=_in_language(refused.words)), "error")

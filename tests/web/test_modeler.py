@@ -199,7 +199,9 @@ def test_a_case_at_a_deleted_step_moves_once_the_owner_maps_it_one_or_all(alur, 
     assert "0 kasus dipindahkan" in html.unescape(text_of(client.get(unmapped.location).text))
     everything = client.post(f"/pemodel/{KEY}/migrasi", data={"from_version": 1, "to_version": 2,
                                                              "peta__gdb_01": "gdb_01_baru"})
-    assert "1 kasus dipindahkan ke versi 2; 0 ditolak" in html.unescape(text_of(client.get(everything.location).text))
+    moved_page = html.unescape(text_of(client.get(everything.location).text))
+    assert "1 kasus dipindahkan ke versi 2; 0 ditolak" in moved_page
+    assert f"Dipindahkan ke versi 2: kasus #{two}." in moved_page  # each case's result, not only the count
     assert alur.queries.case(two).definition_version == 2
 
 
