@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from engine import KIND_LABELS, label_parts
-from engine.modeling.diff import FLOW_NAME, ElementChange
+from engine import FLOW_NAME, KIND_LABELS, ElementChange, label_parts
 
 
 def kind_text(kind: str) -> str:
