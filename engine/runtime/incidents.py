@@ -105,6 +105,11 @@ class IncidentView:
     def message_in(self, language: str) -> str:
         return self.message.render(language)
 
+    @property
+    def timer(self) -> bool:
+        """A timer's incident (the worker's): no person's step, no input."""
+        return self.task_id == TIMER_TASK
+
 
 def describe(broke: StepBroke) -> tuple[Text, str, str]:
     """What failed, in words; the element where it failed; the engine's own text (for the details)."""

@@ -91,3 +91,23 @@ def test_a_failed_retry_says_why_in_the_readers_language(alur, client, clock, mo
     page = html.unescape(text_of(client.post(f"/insiden/{incident.id}/coba-lagi", follow_redirects=True).text))
     assert "the field 'hasil_sesuai' is not in the case data" in page
     assert "Percobaan ulang" not in page and "tidak ada pada data kasus" not in page
+
+
+def test_a_timer_incident_retried_says_the_timer_ran(alur, client, clock):
+    """A timer's incident (the worker's, engine.runtime.incidents.note_timer_failure) has no input to
+    speak of: its retry and the case page say the timer ran."""
+    from engine.errors import ExecutionError
+    from engine.runtime.incidents import note_timer_failure
+    from engine.runtime.unit_of_work import UnitOfWork
+
+    add_test_server(alur)
+    case = alur.runner.start_case(REVIEW, "pengelola_ti", "TAR/2026").instance_id
+    with UnitOfWork.begin(alur.sessions) as work:
+        incident_id = note_timer_failure(work, alur.roles, case, ExecutionError(
+            "Model gagal dijalankan: uji", timers=[("batas_tinjauan", "Batas tinjauan")]), clock())
+    login(client, "pemilik_proses")
+    page = html.unescape(text_of(client.post(f"/insiden/{incident_id}/coba-lagi", follow_redirects=True).text))
+    assert f"Insiden #{incident_id} selesai: pewaktunya sudah dijalankan." in page
+    assert f"Insiden #{incident_id}: pewaktu gagal dijalankan" in page
+    assert f"Insiden #{incident_id} diselesaikan: pewaktu sudah dijalankan" in page
+    assert "isian yang disimpan" not in page and "isian disimpan" not in page
