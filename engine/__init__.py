@@ -73,7 +73,7 @@ from engine.modeling.checks import (DEPLOY_REFUSED, STRANDED_PATH, ModelProblem,
                                    validate_model)
 from engine.modeling.trial_run import TrialPath, TrialReport, TrialStep
 from engine.modeling.model_forms import PendingForm
-from engine.modeling.diff import KIND_LABELS, label_parts
+from engine.modeling.diff import FLOW_NAME, KIND_LABELS, ElementChange, label_parts
 from engine.modeling.english import ModelEnglish
 from engine.modeling.forms import DOCUMENT_FORMAT
 from engine.modeling.messages import Text
@@ -147,7 +147,7 @@ __all__ = [
     "may_print_sop_pdf", "may_read_models", "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked",
     "validate_model", "DEPLOY_REFUSED", "STRANDED_PATH", "TrialReport", "TrialPath", "TrialStep", "PendingForm",
     "DOCUMENT_FORMAT", "ModelEnglish", "Text", "UploadRefused", "read_uploaded_model", "ModelDraftView",
-    "ModelDraftNotFound", "KIND_LABELS", "label_parts",
+    "ModelDraftNotFound", "KIND_LABELS", "label_parts", "FLOW_NAME", "ElementChange",
     "CATCH_UP_POLICIES", "ScheduleView",
     "UserView", "Person", "AccountData", "ACCOUNT_FIELDS", "MIN_PASSWORD_LENGTH", "TOKEN_SCOPES", "TokenHolder",
     "LOCK_AFTER", "LOCK_FOR", "ACCOUNT_WAIT", "CHECKS_BUSY", "RATE_LIMITED",

@@ -32,14 +32,17 @@ def index() -> str:
 def retry(incident_id: int) -> Response:
     """Complete the incident's step with the kept input (after the model was fixed and the case migrated)."""
     try:
+        timer = current_alur().incidents.get(incident_id).timer  # a timer's: no input kept
         result = current_alur().incidents.retry(incident_id, current_user.username)
-        flash(gettext("Insiden #%(id)s selesai: langkahnya sudah diselesaikan dengan isian yang disimpan.",
+        flash(gettext("Insiden #%(id)s selesai: pewaktunya sudah dijalankan.", id=incident_id) if timer else
+              gettext("Insiden #%(id)s selesai: langkahnya sudah diselesaikan dengan isian yang disimpan.",
                       id=incident_id), "success")
         return redirect(url_for("cases.show", instance_id=result.instance_id))
-    except StepFailed as exc:
+    except StepFailed:
         flash(gettext("Percobaan ulang belum berhasil; insiden tetap terbuka. Perbaiki model, pindahkan kasus ke "
                       "versi yang diperbaiki, lalu coba lagi."), "error")
-        flash(exc.message, "error")
+        # what failed this time, in the reader's language (the error's own text is Indonesian)
+        flash(current_alur().incidents.get(incident_id).message_in(str(get_locale() or "id")), "error")
     except (Conflict, FormInvalid) as exc:
         flash(exc.message, "error")
     return redirect(url_for(".index"))

@@ -28,7 +28,7 @@ from engine import (
     UploadRefused,
     validate_model,
 )
-from web.diff_words import kind_text, property_text
+from web.diff_words import element_text, kind_text, property_text
 from web.auth import requires
 from web.current import current_alur
 from web.processes import bpmn_file
@@ -287,7 +287,7 @@ def versions(process_key: str) -> str:
     return render_template("modeler/versions.html", process_key=process_key, versions=listed, latest=latest,
                            diff=diff, from_version=from_version, to_version=to_version, running=running,
                            checks=checks, mappable=mappable, map_field=MAP_FIELD,
-                           is_owner=may_model(current_user.roles), kind_text=kind_text,
+                           is_owner=may_model(current_user.roles), kind_text=kind_text, element_text=element_text,
                            property_text=property_text)
 
 
@@ -330,6 +330,11 @@ def migrate(process_key: str) -> Response:
                       "saat diproses.", moved=len(report.migrated), version=report.to_version,
                       refused=len(report.refused), changed=len(report.conflicts)),
               "success" if not (report.refused or report.conflicts) else "info")
+        if report.migrated:  # each case's result: the moved ones, then each refusal and each conflict
+            flash(gettext("Dipindahkan ke versi %(version)s: kasus %(cases)s.", version=report.to_version,
+                          cases=", ".join(f"#{case}" for case in report.migrated)), "success")
+        for case, _message in report.conflicts:
+            flash(gettext("Kasus #%(id)s berubah saat diproses; coba pindahkan lagi.", id=case), "error")
         for refused in report.refused:
             flash(gettext("Kasus #%(id)s tidak dipindahkan: %(reasons)s", id=refused.instance_id,
                           reasons=_in_language(refused.words)), "error")

@@ -154,9 +154,12 @@ def deploy_problems(parser: DefinitionParser, content: bytes, filename: str,
         _check_gateway(parser, process, gateway, filename, problems)
     problems += [_problem(exc) for exc in parser.data_flow_problems(process, filename)]
     _run(problems, lambda: _check_cycle(parser, process, filename))
-    if not problems:
-        # single_process refused a process without an id
-        _run(problems, lambda: parser.spiff_spec(tree, process.get("id", ""), filename))
+    if process.get("id"):  # single_process refused a process without one
+        # SpiffWorkflow's own finding too (its first), unless it is on an element already listed: said once
+        spiff: list[ModelProblem] = []
+        _run(spiff, lambda: parser.spiff_spec(tree, process.get("id", ""), filename))
+        listed = {p.element_id for p in problems}
+        problems += [p for p in spiff if not problems or (p.element_id is not None and p.element_id not in listed)]
     known = {(p.element_id, p.message) for p in problems}
     try:
         parser.parse(content, filename, expected_key, new_version=True)

@@ -57,6 +57,7 @@ PROCESS_PROPERTY_LABELS = {
     "waktu_pelaksanaan_iso": N_("Batas waktu pelaksanaan (ISO)"),
     "waktu_peringatan_iso": N_("Waktu peringatan (ISO)"),
 }
+FLOW_NAME = N_("Alur dari «{source}» ke «{target}»")  # an unnamed flow, by its ends
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class ElementChange:
     kind_label: str
     name: str  # an unnamed flow is named by its ends: "Alur dari «A» ke «B»"
     changes: tuple[PropertyChange, ...] = ()  # of an added element: every property it has (old None)
+    ends: tuple[str, str] | None = None  # an unnamed flow: its source's and target's names (FLOW_NAME)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class _Element:
     kind: str
     name: str
     props: dict[str, str] = field(default_factory=dict)
+    ends: tuple[str, str] | None = None
 
 
 @dataclass
@@ -172,7 +175,8 @@ def _name_unnamed_flows(elements: dict[str, _Element]) -> None:
     for element in elements.values():
         if element.kind == "sequenceFlow" and not element.name:
             source, target = element.props.get("sourceRef", ""), element.props.get("targetRef", "")
-            element.name = f"Alur dari «{title(source)}» ke «{title(target)}»"
+            element.ends = (title(source), title(target))
+            element.name = FLOW_NAME.format(source=element.ends[0], target=element.ends[1])
 
 
 def _element(node: etree._Element, kind: str, lane_of: dict[str, str]) -> _Element:
@@ -256,7 +260,7 @@ def label_of(key: str) -> str:
 
 def _change(element: _Element, changes: list[PropertyChange] | None = None) -> ElementChange:
     return ElementChange(element.element_id, element.kind, KIND_LABELS.get(element.kind, element.kind),
-                         element.name, tuple(changes or ()))
+                         element.name, tuple(changes or ()), element.ends)
 
 
 def _show(value: str | None) -> str:

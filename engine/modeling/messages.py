@@ -218,6 +218,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "lint.event-sub-process-typed-start-event": ("Sub-proses peristiwa harus dimulai dengan peristiwa berjenis.",
                                                  "An event sub-process must start with a typed start event."),
     "lint.link-event": ("Peristiwa tautan (link) tidak berpasangan.", "A link event has no partner."),
+    "lint.ad-hoc-sub-process": ("Sub-proses ad hoc tidak boleh memiliki titik mulai atau titik selesai.",
+                                "An ad hoc sub-process may not have a start or an end event."),
+    "lint.event-based-gateway": ("Gateway berbasis peristiwa harus memiliki paling sedikit dua alur keluar, "
+                                 "tanpa kondisi.",
+                                 "An event-based gateway needs at least two outgoing flows, without conditions."),
+    "lint.global": ("Elemen global ini tidak bernama, tidak dipakai, atau namanya tidak unik.",
+                    "This global element has no name, is not used, or its name is not unique."),
+    "lint.no-bpmndi": ("Elemen ini belum tergambar pada diagram; buka model di pemodel dan simpan lagi.",
+                       "This element is not drawn in the diagram; open the model in the modeler and save it again."),
+    "lint.superfluous-label": ("Alur ini diberi nama padahal bukan cabang keputusan; namanya tidak diperlukan.",
+                               "This flow has a name though it is not a branch of a decision; the name is not "
+                               "needed."),
     "lint.other": ("Saran pemeriksa diagram ({rule}).", "Diagram checker advice ({rule})."),
     # runtime incidents (engine.runtime.incidents)
     "incident.expression": (
@@ -228,6 +240,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "incident.engine": (
         "Langkah '{step}' tidak dapat diselesaikan: mesin alur gagal pada '{element}'.",
         "Step '{step}' could not be completed: the workflow engine failed at '{element}'."),
+    # a timer that fired and failed (the worker, engine.runtime.incidents.note_timer_failure)
+    "incident.timer_expression": (
+        "Pewaktu '{step}' tidak dapat dijalankan: ekspresi '{expression}' pada '{element}' tidak dapat dihitung "
+        "({reason}).",
+        "The timer '{step}' could not run: the expression '{expression}' at '{element}' could not be evaluated "
+        "({reason})."),
+    "incident.timer_engine": ("Pewaktu '{step}' tidak dapat dijalankan: mesin alur gagal pada '{element}'.",
+                              "The timer '{step}' could not run: the workflow engine failed at '{element}'."),
+    "incident.timer_bound": ("Pewaktu '{step}' tidak dapat dijalankan: {why}",
+                             "The timer '{step}' could not run: {why}"),
     "reason.missing_field": ("isian '{field}' tidak ada pada data kasus", "the field '{field}' is not in the "
                                                                            "case data"),
     "reason.other": ("rincian teknis ada di detail", "the technical details are attached"),

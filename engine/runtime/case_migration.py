@@ -12,6 +12,7 @@ version counter guards against a concurrent step (a stale write is a conflict, n
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,7 @@ from engine.runtime.serializer import _REGISTRY, dump_state, load_state
 from engine.modeling.parser import ParsedDefinition
 from engine.reading.versions import definition_id_of
 from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due
+from engine.runtime.spiff_timers import frozen_spiff_clock
 from engine.runtime.unit_of_work import UnitOfWork
 
 OPEN_STATES = ("ready", "claimed")
@@ -192,7 +194,9 @@ class CaseMigrator:
         plan.reasons += self._step_reasons(session, instance_id, new, target, dict(mapping or {}), plan)
         if not plan.reasons:
             plan.workflow = load_state(instance.state_json, old.spec, old.subprocess_specs)
-            plan.reasons += _move_workflow(plan.workflow, new, target, plan.mapping)
+            clock = contextlib.nullcontext() if self._clock is utcnow else frozen_spiff_clock(self._clock())
+            with clock:  # a timer the new version arms counts from the move, on the case's clock
+                plan.reasons += _move_workflow(plan.workflow, new, target, plan.mapping)
         return plan
 
     def _step_reasons(self, session: Session, instance_id: int, new: ParsedDefinition, target: int,
@@ -334,7 +338,8 @@ def _move_workflow(workflow: BpmnWorkflow, new: _Executable, target: int,
     SpiffWorkflow resets the tasks that wait (READY, WAITING) and predicts again from them; a reset
     task takes its parent's data, so the data each one held is put back afterwards. A task not reached
     yet (FUTURE or predicted) whose element is gone is dropped by that prediction; a waiting task whose
-    element is gone moves to the element ``mapping`` names (the same task, so its id stays).
+    element is gone moves to the element ``mapping`` names (the same task, so its id stays). A waiting
+    timer the new version keeps as it was keeps its due time (SpiffWorkflow would arm it again).
     """
     if workflow.subprocesses:
         return [Text.of("migration.subprocess")]
@@ -350,14 +355,27 @@ def _move_workflow(workflow: BpmnWorkflow, new: _Executable, target: int,
                 for t in live]
     waiting = {t.id: copy.deepcopy(t.data)
                for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)}
+    armed = {t.task_spec.bpmn_id: (_timer_of(t.task_spec), copy.deepcopy(t.internal_data["event_value"]))
+             for t in workflow.get_tasks(state=TaskState.WAITING) if t.internal_data.get("event_value") is not None}
     migrate_workflow(top, workflow, new.spec)
     for task_id, data in waiting.items():
         task = workflow.tasks.get(task_id)
         if task is not None:
             task.data = data
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        timer, due = armed.get(task.task_spec.bpmn_id, (None, None))
+        if timer is not None and timer == _timer_of(task.task_spec):
+            task.internal_data["event_value"] = due
     known = set(new.spec.task_specs.values())
     stale = sorted({t.task_spec.name for t in workflow.tasks.values() if t.task_spec not in known})
     return [Text.of("migration.element_unmapped", element=name, version=target) for name in stale]
+
+
+def _timer_of(spec: Any) -> tuple[str, str] | None:
+    """A timer event's kind and expression (None for another task)."""
+    definition = getattr(spec, "event_definition", None)
+    expression = getattr(definition, "expression", None)
+    return (type(definition).__name__, str(expression)) if expression is not None else None
 
 
 def _mapping_reasons(row: Any, new: ParsedDefinition, target: int, wanted: str | None, plan: _Plan) -> list[Text]:

@@ -6,6 +6,10 @@ in a transaction of its own, an incident keeps the input the person sent, says i
 and where, notifies the process owners and Admin Sistem, and writes an audit event. Once the owner
 fixed the model and migrated the case, a retry completes the step with the kept input, as that
 person sent it.
+
+A timer that fires and then fails (the worker) has no person's input: its incident (``task_id`` empty)
+is opened at the first failure, counts the worker's later tries, and is resolved when the timer fires
+after all (a retry, or the worker's next try once the case was migrated).
 """
 from __future__ import annotations
 
@@ -22,8 +26,8 @@ from engine.accounts.users import roles_of
 from engine.errors import Conflict, ExecutionError, ExpressionTooCostly, ModelBoundExceeded, NotFound, PermissionDenied
 from engine.modeling.messages import Text
 from engine.modeling.roles import RoleCatalog
-from engine.permissions import ADMIN_ROLE, OWNER_ROLE, may_handle_incidents
-from engine.persistence.models import Incident
+from engine.permissions import ADMIN_ROLE, OWNER_ROLE, SYSTEM_ACTOR, may_handle_incidents
+from engine.persistence.models import Incident, ProcessInstance
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worker.notifications import add_notification, users_holding
 
@@ -47,7 +51,10 @@ class StepRetrier(Protocol):
     def retry_step(self, task_id: str, incident_id: int, performer: str, data: dict[str, Any],
                    retried_by: str) -> StepOutcome: ...
 
+    def retry_timer(self, instance_id: int, incident_id: int, retried_by: str) -> StepOutcome: ...
+
 OPEN, RESOLVED = "open", "resolved"
+TIMER_TASK = ""  # the task_id of a timer's incident: no person's step, no input
 
 
 class StepFailed(ExecutionError):
@@ -69,6 +76,10 @@ class StepBroke(Exception):
         self.instance_id, self.process_key, self.task_id = instance_id, process_key, task_id
         self.element_id, self.step_name, self.actor, self.data = element_id, step_name, actor, data
         self.cause = cause
+
+    @property
+    def timer(self) -> bool:
+        return self.task_id == TIMER_TASK
 
 
 @dataclass(frozen=True)
@@ -94,15 +105,23 @@ class IncidentView:
     def message_in(self, language: str) -> str:
         return self.message.render(language)
 
+    @property
+    def timer(self) -> bool:
+        """A timer's incident (the worker's): no person's step, no input."""
+        return self.task_id == TIMER_TASK
+
 
 def describe(broke: StepBroke) -> tuple[Text, str, str]:
     """What failed, in words; the element where it failed; the engine's own text (for the details)."""
-    return failure_words(broke.cause, broke.step_name, broke.element_id)
+    return failure_words(broke.cause, broke.step_name, broke.element_id, timer=broke.timer)
 
 
-def failure_words(cause: BaseException, step_name: str, element_id: str) -> tuple[Text, str, str]:
+def failure_words(cause: BaseException, step_name: str, element_id: str,
+                  timer: bool = False) -> tuple[Text, str, str]:
     """An engine failure while completing ``step_name`` in words (also for the trial run before deploy,
-    ``engine.modeling.trial_run``); the element where it failed; the engine's own text."""
+    ``engine.modeling.trial_run``), or while running on after the timer ``step_name`` fired (``timer``);
+    the element where it failed; the engine's own text."""
+    kind = "incident.timer_" if timer else "incident."
     task = getattr(cause, "task", None)
     spec = task.task_spec if task is not None else getattr(cause, "task_spec", None)
     failed = str(getattr(spec, "bpmn_id", None) or getattr(spec, "name", "") or element_id)
@@ -111,7 +130,7 @@ def failure_words(cause: BaseException, step_name: str, element_id: str) -> tupl
     detail = "\n".join([f"{type(cause).__name__}: {cause}", *map(str, notes)])
     inner = next((e for e in _chain(cause) if isinstance(e, ExecutionError)), None)
     if isinstance(inner, ModelBoundExceeded):
-        text = Text.of("incident.bound", step=step_name, why=inner.text)
+        text = Text.of(f"{kind}bound", step=step_name, why=inner.text)
         detail = f"{detail}\n{inner.message}"
     elif inner is not None and inner.context.get("expression"):
         # simpleeval names the missing field (NameNotDefined.name)
@@ -119,11 +138,11 @@ def failure_words(cause: BaseException, step_name: str, element_id: str) -> tupl
         reason = (Text.of("reason.missing_field", field=str(getattr(missing, "name", "?")))
                   if missing is not None else
                   Text.of("reason.too_costly") if isinstance(inner, ExpressionTooCostly) else Text.of("reason.other"))
-        text = Text.of("incident.expression", step=step_name, expression=str(inner.context["expression"]),
+        text = Text.of(f"{kind}expression", step=step_name, expression=str(inner.context["expression"]),
                        element=where, reason=reason)
         detail = f"{detail}\n{inner.message}"
     else:
-        text = Text.of("incident.engine", step=step_name, element=where)
+        text = Text.of(f"{kind}engine", step=step_name, element=where)
     return text, failed, detail
 
 
@@ -178,13 +197,64 @@ def fail_again(sessions: sessionmaker[Session], incident_id: int, broke: StepBro
                       incident_id=incident_id, instance_id=broke.instance_id, task_id=broke.task_id)
 
 
-def resolve_incident(work: UnitOfWork, incident_id: int, instance_id: int, by: str, now: datetime) -> None:
-    """Close the incident in the retry's transaction (it commits only if the step completes)."""
+def resolve_incident(work: UnitOfWork, incident_id: int, instance_id: int, by: str, now: datetime,
+                     timer: bool = False) -> None:
+    """Close the incident in the retry's transaction (it commits only if the step completes; ``timer``:
+    the incident of a timer, which fired)."""
     changed = work.session.execute(update(Incident).where(Incident.id == incident_id, Incident.status == OPEN)
                                    .values(status=RESOLVED, resolved_at=now, resolved_by=by))
     if getattr(changed, "rowcount", 0) != 1:
         raise Conflict(f"Insiden #{incident_id} sudah diselesaikan", incident_id=incident_id)
-    work.record_for_case(instance_id, "incident_resolved", actor=by, at=now, payload={"incident_id": incident_id})
+    work.record_for_case(instance_id, "incident_resolved", actor=by, at=now,
+                         payload={"incident_id": incident_id, **({"timer": True} if timer else {})})
+
+
+def timer_broke(work: UnitOfWork, instance_id: int, error: BaseException) -> StepBroke:
+    """A failure after a timer fired (``Runner._wake`` names the due timers in the error's context)."""
+    case = work.session.get(ProcessInstance, instance_id)
+    timers = getattr(error, "context", {}).get("timers") or [("", "")]
+    element_id, name = timers[0]
+    return StepBroke(instance_id, case.process_key if case is not None else "", TIMER_TASK, element_id,
+                     name or element_id, SYSTEM_ACTOR, {}, error.__cause__ or error)
+
+
+def note_timer_failure(work: UnitOfWork, roles: RoleCatalog, instance_id: int, error: BaseException,
+                       now: datetime) -> int:
+    """In the worker's transaction: the case's open timer incident counts one more failure, or (the
+    first time) an incident is opened, audited, and the process owners and Admin Sistem are told."""
+    broke = timer_broke(work, instance_id, error)
+    text, failed, detail = describe(broke)
+    message = json.dumps(text.record(), ensure_ascii=False)
+    open_row = work.session.scalar(select(Incident).where(
+        Incident.instance_id == instance_id, Incident.task_id == TIMER_TASK, Incident.status == OPEN))
+    if open_row is not None:
+        open_row.attempts += 1
+        open_row.failed_at, open_row.failed_element, open_row.detail = now, failed[:100], detail
+        open_row.message_json = message
+        return open_row.id
+    row = Incident(instance_id=instance_id, process_key=broke.process_key, task_id=TIMER_TASK,
+                   element_id=broke.element_id[:100], step_name=broke.step_name[:300], failed_element=failed[:100],
+                   message_json=message, detail=detail, actor=SYSTEM_ACTOR, input_json="{}", status=OPEN,
+                   attempts=1, opened_at=now, failed_at=now)
+    work.session.add(row)
+    work.session.flush()
+    work.record_for_case(instance_id, "incident_opened", actor=SYSTEM_ACTOR, at=now, payload={
+        "incident_id": row.id, "task_id": TIMER_TASK, "element_id": broke.element_id, "failed_element": failed,
+        "message": text.render("id"), "detail": detail})
+    for recipient in users_holding(work.session, roles, [OWNER_ROLE, ADMIN_ROLE]):
+        add_notification(work.session, recipient=recipient, kind="incident_opened",
+                         title=f"Insiden kasus #{instance_id}: pewaktu '{broke.step_name}' gagal",
+                         body=text.render("id"), dedup_key=f"incident:{row.id}:{recipient.username}", now=now,
+                         instance_id=instance_id)
+    return row.id
+
+
+def resolve_timer_incidents(work: UnitOfWork, instance_id: int, by: str, now: datetime) -> None:
+    """The case's timers fired after all (in ``work``): its open timer incident is resolved."""
+    ids = list(work.session.scalars(select(Incident.id).where(
+        Incident.instance_id == instance_id, Incident.task_id == TIMER_TASK, Incident.status == OPEN)))
+    for incident_id in ids:
+        resolve_incident(work, incident_id, instance_id, by, now, timer=True)
 
 
 class Incidents:
@@ -231,6 +301,8 @@ class Incidents:
         incident = self.get(incident_id)
         if incident.status != OPEN:
             raise Conflict(f"Insiden #{incident_id} sudah diselesaikan", incident_id=incident_id)
+        if incident.task_id == TIMER_TASK:
+            return self._runner.retry_timer(incident.instance_id, incident.id, actor)
         return self._runner.retry_step(incident.task_id, incident.id, incident.actor, incident.input, actor)
 
 

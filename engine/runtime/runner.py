@@ -25,6 +25,7 @@ from engine.modeling.definitions import DefinitionStore
 from engine.errors import (
     Conflict,
     ConcurrentUpdate,
+    EngineError,
     ExecutionError,
     CaseNotFound,
     CaseNotRunning,
@@ -44,7 +45,8 @@ from engine.modeling.step_notices import RESULT_FIELDS
 from engine.registers.case_hooks import check_register_fields, on_case_ended, on_step_completed
 from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due, waited_step_due
 from engine.runtime import figures
-from engine.runtime.incidents import StepBroke, fail_again, open_incident, resolve_incident
+from engine.runtime.incidents import (StepBroke, fail_again, note_timer_failure, open_incident, resolve_incident,
+                                      timer_broke)
 from engine.runtime.live_workflows import LiveWorkflows
 from engine.runtime.business_keys import business_key as clean_business_key
 from engine.persistence.models import HumanTask, ProcessInstance, candidate_text, candidates_of
@@ -395,6 +397,26 @@ class Runner:
         except StepBroke as broke:
             raise fail_again(self._sessions, incident_id, broke, retried_by, self._clock()) from broke.cause
 
+    def retry_timer(self, instance_id: int, incident_id: int, retried_by: str) -> StepResult:
+        """Fire the case's due timers again and resolve the timer's incident, in one transaction.
+
+        :raises StepFailed: it failed again; the incident stays open with the new error
+        """
+        try:
+            with UnitOfWork.begin(self._sessions) as work:
+                try:
+                    result = self._wake(work, instance_id, SYSTEM_ACTOR)
+                except ExecutionError as exc:
+                    raise timer_broke(work, instance_id, exc) from exc
+                resolve_incident(work, incident_id, instance_id, retried_by, self._clock(), timer=True)
+                return result
+        except StepBroke as broke:
+            raise fail_again(self._sessions, incident_id, broke, retried_by, self._clock()) from broke.cause
+
+    def record_timer_failure(self, work: UnitOfWork, instance_id: int, error: EngineError, now: datetime) -> int:
+        """The worker's timer failed: an incident for it, in the worker's transaction (its id)."""
+        return note_timer_failure(work, self._roles, instance_id, error, now)
+
     def _complete(self, task_id: str, actor: str, data: dict[str, Any], expected_version: int | None) -> StepResult:
         with UnitOfWork.begin(self._sessions) as work:
             now = self._clock()
@@ -508,12 +530,20 @@ class Runner:
         workflow = self._workflow_of(case, definition)
         known = _ready_user_task_ids(workflow)
         now = self._clock()
-        fired = [str(t.task_spec.bpmn_id) for t in due_timer_tasks(workflow, now)]
-        for element_id in fired:
+        due = due_timer_tasks(workflow, now)
+        for element_id in [str(t.task_spec.bpmn_id) for t in due]:
             work.record_for_case(case.id, "timer_fired", actor=actor, at=now, payload={"element_id": element_id})
-        with self._spiff_clock(now):
-            workflow.refresh_timers()
-        decisions = self._run_engine(workflow, definition, now)
+        try:
+            with self._spiff_clock(now):
+                workflow.refresh_timers()
+            decisions = self._run_engine(workflow, definition, now)
+        except (ExecutionError, SpiffWorkflowException) as exc:
+            # the timers that fired name the incident (engine.runtime.incidents.note_timer_failure)
+            timers = [(str(t.task_spec.bpmn_id), str(getattr(t.task_spec, "bpmn_name", None) or "")) for t in due]
+            if isinstance(exc, ExecutionError):
+                exc.context["timers"] = timers
+                raise
+            raise ExecutionError(f"Model gagal dijalankan: {exc}", timers=timers) from exc
         self._record_decisions(work, case.id, case.process_key, decisions, actor, now)
         return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
                           known=known)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -36,6 +37,7 @@ from engine.persistence.models import HumanTask, Mandate, ProcessInstance, Proce
 from engine.modeling.schedules import MAX_CATCH_UP, Cycle, parse_cycle
 from engine.permissions import SYSTEM_ACTOR
 from engine.runtime.drafts import Drafts
+from engine.runtime.incidents import resolve_timer_incidents
 from engine.runtime.runner import Runner
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worker.leave_reminders import LeaveReminders
@@ -105,8 +107,7 @@ class Scheduling:
             if hooks.stop_requested():
                 break
             try:
-                woke = self._runner.wake_if_due(instance_id, now,
-                                                within=lambda work, i: hooks.item(work.connection, f"timer:{i}"))
+                woke = self._runner.wake_if_due(instance_id, now, within=partial(self._timer_done, hooks, now))
             except Conflict as exc:  # a user moved the case meanwhile: the next run looks again
                 log.info("timer of instance %s deferred: %s", instance_id, exc.message)
                 continue
@@ -116,6 +117,11 @@ class Scheduling:
             fired += int(woke)
         return fired
 
+    @staticmethod
+    def _timer_done(hooks: ItemHooks, now: datetime, work: UnitOfWork, instance_id: int) -> None:
+        hooks.item(work.connection, f"timer:{instance_id}")
+        resolve_timer_incidents(work, instance_id, SYSTEM_ACTOR, now)  # it failed before; fired now
+
     def _timer_failed(self, instance_id: int, now: datetime, exc: EngineError) -> None:
         log.error("timer of instance %s failed: %s", instance_id, exc.message)
         self.failures += 1
@@ -123,8 +129,9 @@ class Scheduling:
             work.connection.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id,
                                                                   ProcessInstance.next_timer_at <= now)
                                     .values(next_timer_at=now + RETRY_FAILED_AFTER))
+            incident_id = self._runner.record_timer_failure(work, instance_id, exc, now)
             work.record_for_case(instance_id, "timer_failed", actor=SYSTEM_ACTOR, at=now,
-                                 payload={"error": exc.code, "message": exc.message,
+                                 payload={"error": exc.code, "message": exc.message, "incident_id": incident_id,
                                           "retry_at": (now + RETRY_FAILED_AFTER).isoformat()})
 
     # -- routines --------------------------------------------------------------------------------

@@ -126,3 +126,11 @@ def test_spiffworkflow_messages_are_put_in_words(alur, test_data):
 @pytest.mark.parametrize("path", sorted((ROOT / "processes").glob("*.bpmn")), ids=lambda p: p.stem)
 def test_the_sop_models_pass_the_data_flow_check(sop_alur, path):
     assert problems(sop_alur, path.read_bytes(), path.stem) == ()
+
+
+def test_spiffworkflows_finding_is_listed_with_the_other_problems(alur, test_data):
+    """Every problem at once: a task with two outgoing flows and a condition on an unknown field."""
+    xml = loop_xml(test_data, "hasil_sesuai == true").replace(
+        b'<bpmn:sequenceFlow id="f6"', b'<bpmn:sequenceFlow id="f8" sourceRef="isi" targetRef="selesai"/>'
+                                       b'<bpmn:sequenceFlow id="f6"')
+    assert [p.element_id for p in problems(alur, xml)] == ["f6", "isi"]

@@ -159,3 +159,27 @@ def test_the_case_time_limit_follows_a_changed_limit(sop, migrator, clock):
     deploy_xml(sop, xml)
     migrator.migrate_case(case.id, "pemilik")
     assert sop.queries.case(case.id).due_at == CALENDAR.due(started, "P5D")
+
+
+def test_a_waiting_timer_keeps_its_due_time_when_its_case_moves(alur, test_data, clock):
+    """The boundary timer of an open step counts from when the step opened, not from the move; a timer
+    the new version changes counts from the move, on the case's clock."""
+    from tests.engine.engine_helpers import add_users, ready_task
+
+    add_users(alur)
+    xml = (test_data / "uji_timer.bpmn").read_text(encoding="utf-8")
+    alur.deployer.deploy_bytes(xml.encode(), "uji_timer.bpmn", "pemilik")
+    kept = alur.runner.start_case("uji_timer", "pengelola", "UJI/TIMER/1").instance_id
+    changed = alur.runner.start_case("uji_timer", "pengelola", "UJI/TIMER/2").instance_id
+    clock.advance(hours=1)
+    alur.deployer.deploy_bytes(xml.replace('name="Tangani keterlambatan"', 'name="Tangani terlambat"').encode(),
+                               "uji_timer.bpmn", "pemilik", "nama langkah eskalasi")
+    alur.migrator.migrate_case(kept, "pemilik", 2)
+    alur.deployer.deploy_bytes(xml.replace(">PT2H<", ">PT3H<").encode(), "uji_timer.bpmn", "pemilik", "3 jam")
+    alur.migrator.migrate_case(changed, "pemilik", 3)
+    clock.advance(hours=1, minutes=1)  # two hours after the start: the unchanged timer is due
+    alur.scheduling.fire_due_timers(clock())
+    assert ready_task(alur, kept).element_id == "eskalasi" and ready_task(alur, changed).element_id == "isi"
+    clock.advance(hours=2)  # three hours after the move: the changed timer is due
+    alur.scheduling.fire_due_timers(clock())
+    assert ready_task(alur, changed).element_id == "eskalasi"

@@ -122,3 +122,23 @@ def test_lint_table_is_parsed():
     assert [p.detail for p in found] == ["Gateway is superfluous", "Element has no label",
                                          "Import warning: unresolved reference <x>"]
     assert found[1].message_in("en") == "This element has no name yet."
+
+
+@needs_node
+def test_every_rule_bpmnlint_runs_has_its_own_words():
+    """Each rule of the config bpmnlint runs (.bpmnlintrc: recommended) is told in words of its own in
+    both languages, not as the catch-all "advice (rule)"."""
+    import json
+    import re
+
+    from engine.modeling.messages import CATALOGUE
+
+    extends = json.loads((ROOT / ".bpmnlintrc").read_text())["extends"]
+    config = (ROOT / "node_modules" / "bpmnlint" / "config" / f"{extends.split(':')[1]}.js").read_text()
+    rules = re.findall(r"'([a-z-]+)':\s*'(?:error|warn)'", config)
+    assert len(rules) > 20
+    assert [rule for rule in rules if f"lint.{rule}" not in CATALOGUE] == []
+    for rule in rules:
+        output = f"\n/tmp/model.bpmn\n  el_1  error  Raw English text  {rule}\n"
+        [found] = parse_lint_output(output)
+        assert "(" + rule + ")" not in found.message and "Raw English" not in found.message_in("en")

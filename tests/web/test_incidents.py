@@ -77,3 +77,37 @@ def test_incident_page_in_english_names_the_failure_in_english(alur, client, clo
     login(client, "admin_sistem")
     page = text_of(client.get("/insiden?lang=en").text)
     assert "the field 'hasil_sesuai' is not in the case data" in html.unescape(page)
+
+
+def test_a_failed_retry_says_why_in_the_readers_language(alur, client, clock, monkeypatch):
+    case, task_id, _good = failing_review(alur, clock, monkeypatch)
+    login(client, "pengawas_infrastruktur_tik")
+    client.post(f"/tugas/{task_id}", data={"tinjauan_disetujui": "true",
+                                           "dokumen_berita_acara_tinjauan": (io.BytesIO(PDF), "ba.pdf")})
+    logout(client)
+    login(client, "pemilik_proses")
+    client.get("/bahasa/en")
+    [incident] = alur.incidents.list_incidents()
+    page = html.unescape(text_of(client.post(f"/insiden/{incident.id}/coba-lagi", follow_redirects=True).text))
+    assert "the field 'hasil_sesuai' is not in the case data" in page
+    assert "Percobaan ulang" not in page and "tidak ada pada data kasus" not in page
+
+
+def test_a_timer_incident_retried_says_the_timer_ran(alur, client, clock):
+    """A timer's incident (the worker's, engine.runtime.incidents.note_timer_failure) has no input to
+    speak of: its retry and the case page say the timer ran."""
+    from engine.errors import ExecutionError
+    from engine.runtime.incidents import note_timer_failure
+    from engine.runtime.unit_of_work import UnitOfWork
+
+    add_test_server(alur)
+    case = alur.runner.start_case(REVIEW, "pengelola_ti", "TAR/2026").instance_id
+    with UnitOfWork.begin(alur.sessions) as work:
+        incident_id = note_timer_failure(work, alur.roles, case, ExecutionError(
+            "Model gagal dijalankan: uji", timers=[("batas_tinjauan", "Batas tinjauan")]), clock())
+    login(client, "pemilik_proses")
+    page = html.unescape(text_of(client.post(f"/insiden/{incident_id}/coba-lagi", follow_redirects=True).text))
+    assert f"Insiden #{incident_id} selesai: pewaktunya sudah dijalankan." in page
+    assert f"Insiden #{incident_id}: pewaktu gagal dijalankan" in page
+    assert f"Insiden #{incident_id} diselesaikan: pewaktu sudah dijalankan" in page
+    assert "isian yang disimpan" not in page and "isian disimpan" not in page

@@ -199,7 +199,9 @@ def test_a_case_at_a_deleted_step_moves_once_the_owner_maps_it_one_or_all(alur, 
     assert "0 kasus dipindahkan" in html.unescape(text_of(client.get(unmapped.location).text))
     everything = client.post(f"/pemodel/{KEY}/migrasi", data={"from_version": 1, "to_version": 2,
                                                              "peta__gdb_01": "gdb_01_baru"})
-    assert "1 kasus dipindahkan ke versi 2; 0 ditolak" in html.unescape(text_of(client.get(everything.location).text))
+    moved_page = html.unescape(text_of(client.get(everything.location).text))
+    assert "1 kasus dipindahkan ke versi 2; 0 ditolak" in moved_page
+    assert f"Dipindahkan ke versi 2: kasus #{two}." in moved_page  # each case's result, not only the count
     assert alur.queries.case(two).definition_version == 2
 
 
@@ -281,3 +283,39 @@ def test_owner_fills_in_the_sop_identity(client):
     login(client, "pengelola_ti")
     assert client.get(f"/pemodel/{KEY}/identitas").status_code == 403
     assert client.post(f"/pemodel/{KEY}/identitas", data=form).status_code == 403
+
+
+def test_versions_page_with_cases_to_move_speaks_english(alur, client, clock):
+    """The migration column (safe, refused, the mapping's choice), the diff's values and a flow named by its
+    ends read in English in the English UI, and in Indonesian in the Indonesian one."""
+    from audit_web_helpers import demo_user
+    from process_helpers import FillContext, form_data
+    from web_helpers import upload
+
+    from tests.engine.test_migration_of_cases import rename_task
+
+    safe = alur.runner.start_case(KEY, "pengelola_ti", "GDB/A").instance_id
+    refused = alur.runner.start_case(KEY, "pengelola_ti", "GDB/B").instance_id
+    [task] = alur.queries.open_tasks(refused)
+    performer = task.assignee or "pengelola_ti"
+    ctx = FillContext(tag="gdb_01", now=clock(), user_for=lambda role: demo_user(alur, role),
+                      document=lambda label: upload(alur, f"{label}.pdf", actor=performer), full=False)
+    alur.runner.complete_task(task.task_id, performer, form_data(alur.forms.get(task.form_key).schema, ctx, {}))
+    assert [t.element_id for t in alur.queries.open_tasks(refused)] == ["gdb_02"]
+    # v2 replaces gdb_02 by a new step: the flows around it are changed, and named by their ends
+    alur.deployer.deploy_bytes(rename_task(sop01_xml(), "gdb_02", "gdb_02_baru").encode(), f"{KEY}.bpmn",
+                               "pemilik_proses", "langkah 2 diganti", expected_key=KEY)
+    login(client, "pemilik_proses")
+    client.get("/bahasa/en")
+    page = html.unescape(text_of(client.get(f"/pemodel/{KEY}/versi").text))
+    assert re.search(rf"#{safe} GDB/A .* safe Move to v2 #{refused} GDB/B .* refused the open step", page), page
+    assert "Step 'Menerima dan mengecek laporan, lalu mendisposisikan' (gdb_02) was deleted in v2; continue at" in page
+    assert "— choose a step of v2 —" in page
+    assert "Flow from «Menerima dan mencatat laporan ke form isian laporan» to «" in page
+    for indonesian in (" aman ", "ditolak", "dihapus di v2", "lanjutkan di", "pilih langkah", "Alur dari", "(kosong)",
+                       "(tidak ada)"):
+        assert indonesian not in page, indonesian
+    client.get("/bahasa/id")
+    page = html.unescape(text_of(client.get(f"/pemodel/{KEY}/versi").text))
+    assert "aman" in page and "ditolak" in page and "lanjutkan di" in page and "— pilih langkah v2 —" in page
+    assert "Alur dari «Menerima dan mencatat laporan ke form isian laporan» ke «" in page
