@@ -95,7 +95,7 @@ from engine.permissions import (
     may_read_registers,
     may_sign_out_dc_visits,
 )
-from engine.runtime.incidents import IncidentView, StepFailed
+from engine.runtime.incidents import IncidentView, StartFailed, StepFailed
 from engine.persistence.schema import upgrade as upgrade_schema
 from engine.accounts.opd import OpdView
 from engine.accounts.password_policy import MIN_PASSWORD_LENGTH
@@ -143,7 +143,8 @@ __all__ = [
     "EngineError", "CaseHidden", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "InvalidSearch",
     "NotFound",
     "PermissionDenied", "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge",
-    "IncidentView", "StepFailed", "is_admin", "is_read_only", "may_audit", "may_handle_incidents", "may_model",
+    "IncidentView", "StepFailed", "StartFailed", "is_admin", "is_read_only", "may_audit", "may_handle_incidents",
+    "may_model",
     "may_print_sop_pdf", "may_read_models", "RoleCatalog", "ModelProblem", "available_forms", "deploy_checked",
     "validate_model", "DEPLOY_REFUSED", "STRANDED_PATH", "TrialReport", "TrialPath", "TrialStep", "PendingForm",
     "DOCUMENT_FORMAT", "ModelEnglish", "Text", "UploadRefused", "read_uploaded_model", "ModelDraftView",

@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from engine import (CaseHidden, CaseRemoved, Conflict, DeploymentError, DirectoryUnavailable, DraftTooLarge,
-                    EngineError, InvalidInput, LoginRefused, NotFound, PermissionDenied)
+                    EngineError, InvalidInput, LoginRefused, NotFound, PermissionDenied, Text)
 from web.formatting import person_of
 
 STATUS_OF: tuple[tuple[type[EngineError], int], ...] = (
@@ -80,7 +80,16 @@ def handle_engine_error(error: EngineError) -> Any:
 def conflict_message(error: EngineError) -> str:
     """The error's message; for a task someone else holds or finished, naming the person by name
     (the engine's message names the account), in the page's language."""
-    return _task_taken_message(error) or _removed_message(error) or error.message
+    return _task_taken_message(error) or _removed_message(error) or _start_failed_message(error) or error.message
+
+
+def _start_failed_message(error: EngineError) -> str | None:
+    """A case whose model failed as it started: what failed, in the reader's language."""
+    words = error.context.get("words")
+    if error.code != "start_failed" or not isinstance(words, dict):
+        return None
+    return Text.from_record(words).render(str(get_locale() or "id")) + " " + gettext(
+        "Pemilik proses dan Admin Sistem sudah diberi tahu; coba lagi setelah model SOP diperbaiki.")
 
 
 def _removed_message(error: EngineError) -> str | None:

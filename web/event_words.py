@@ -45,6 +45,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "performer_figures_viewed": lazy_gettext("Angka kinerja perorangan dibaca"),
     "attempt_refused": lazy_gettext("Percobaan ditolak"),
     "incident_opened": lazy_gettext("Insiden dibuka: langkah gagal dijalankan"),
+    "start_failed": lazy_gettext("Kasus gagal dimulai: model SOP gagal dijalankan"),
     "incident_retry_failed": lazy_gettext("Insiden: percobaan ulang gagal"),
     "incident_resolved": lazy_gettext("Insiden diselesaikan"),
     "document_viewed": lazy_gettext("Dokumen diunduh"),

@@ -250,6 +250,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "The timer '{step}' could not run: the workflow engine failed at '{element}'."),
     "incident.timer_bound": ("Pewaktu '{step}' tidak dapat dijalankan: {why}",
                              "The timer '{step}' could not run: {why}"),
+    # a case whose model fails as it starts (engine.runtime.incidents.report_start_failure)
+    "incident.start_expression": (
+        "Kasus '{step}' tidak dapat dimulai: ekspresi '{expression}' pada '{element}' tidak dapat dihitung "
+        "({reason}).",
+        "A case of '{step}' could not be started: the expression '{expression}' at '{element}' could not be "
+        "evaluated ({reason})."),
+    "incident.start_engine": ("Kasus '{step}' tidak dapat dimulai: mesin alur gagal pada '{element}'.",
+                              "A case of '{step}' could not be started: the workflow engine failed at '{element}'."),
+    "incident.start_bound": ("Kasus '{step}' tidak dapat dimulai: {why}",
+                             "A case of '{step}' could not be started: {why}"),
     "reason.missing_field": ("isian '{field}' tidak ada pada data kasus", "the field '{field}' is not in the "
                                                                            "case data"),
     "reason.other": ("rincian teknis ada di detail", "the technical details are attached"),

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.users import roles_of
+from engine.audit.chain import SYSTEM_CHAIN
 from engine.errors import Conflict, ExecutionError, ExpressionTooCostly, ModelBoundExceeded, NotFound, PermissionDenied
 from engine.modeling.messages import Text
 from engine.modeling.roles import RoleCatalog
@@ -61,6 +62,22 @@ class StepFailed(ExecutionError):
     """A step could not be completed because the model failed; an incident keeps the input."""
 
     code = "step_failed"
+
+
+class StartFailed(ExecutionError):
+    """A case could not be started because its model failed at once (a model deployed before the data-flow
+    check): nothing of the case is stored; the process owners and Admin Sistem are told, and an audit event
+    says what failed (``report_start_failure``)."""
+
+    code = "start_failed"
+
+
+class StartBroke(Exception):
+    """Inside the runner only: the engine failed while starting a case (the transaction rolls back)."""
+
+    def __init__(self, process_key: str, process_name: str, actor: str, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.process_key, self.process_name, self.actor, self.cause = process_key, process_name, actor, cause
 
 
 class IncidentNotFound(NotFound):
@@ -117,11 +134,12 @@ def describe(broke: StepBroke) -> tuple[Text, str, str]:
 
 
 def failure_words(cause: BaseException, step_name: str, element_id: str,
-                  timer: bool = False) -> tuple[Text, str, str]:
+                  timer: bool = False, start: bool = False) -> tuple[Text, str, str]:
     """An engine failure while completing ``step_name`` in words (also for the trial run before deploy,
-    ``engine.modeling.trial_run``), or while running on after the timer ``step_name`` fired (``timer``);
-    the element where it failed; the engine's own text."""
-    kind = "incident.timer_" if timer else "incident."
+    ``engine.modeling.trial_run``), or while running on after the timer ``step_name`` fired (``timer``), or
+    while starting a case of the SOP ``step_name`` (``start``); the element where it failed; the engine's
+    own text."""
+    kind = "incident.timer_" if timer else "incident.start_" if start else "incident."
     task = getattr(cause, "task", None)
     spec = task.task_spec if task is not None else getattr(cause, "task_spec", None)
     failed = str(getattr(spec, "bpmn_id", None) or getattr(spec, "name", "") or element_id)
@@ -181,6 +199,26 @@ def open_incident(sessions: sessionmaker[Session], roles: RoleCatalog, broke: St
                       f"Isian Anda sudah disimpan; pemilik proses dan Admin Sistem sudah diberi tahu dan akan "
                       f"melanjutkan langkah ini (insiden #{incident_id}).", incident_id=incident_id,
                       instance_id=broke.instance_id, task_id=broke.task_id)
+
+
+def report_start_failure(sessions: sessionmaker[Session], roles: RoleCatalog, broke: StartBroke,
+                         now: datetime) -> StartFailed:
+    """A start that failed in the engine: an audit event on the system chain and, once a day per SOP and
+    element, a notice to the process owners and Admin Sistem (one transaction); the error for the starter.
+    No incident: there is no case to keep or to retry, the starter starts again once the model is fixed."""
+    text, failed, detail = failure_words(broke.cause, broke.process_name, "", start=True)
+    with UnitOfWork.begin(sessions) as work:
+        work.record(SYSTEM_CHAIN, "start_failed", actor=broke.actor, at=now, payload={
+            "process_key": broke.process_key, "failed_element": failed, "message": text.render("id"),
+            "detail": detail})
+        for recipient in users_holding(work.session, roles, [OWNER_ROLE, ADMIN_ROLE]):
+            add_notification(work.session, recipient=recipient, kind="start_failed",
+                             title=f"Kasus '{broke.process_name}' gagal dimulai", body=text.render("id"),
+                             dedup_key=f"start_failed:{broke.process_key}:{failed}:{now.date().isoformat()}:"
+                                       f"{recipient.username}", now=now)
+    return StartFailed(f"{text.render('id')} Pemilik proses dan Admin Sistem sudah diberi tahu; coba lagi setelah "
+                       "model SOP diperbaiki.", process_key=broke.process_key, failed_element=failed,
+                       words=text.record())
 
 
 def fail_again(sessions: sessionmaker[Session], incident_id: int, broke: StepBroke, by: str,

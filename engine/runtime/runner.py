@@ -45,8 +45,8 @@ from engine.modeling.step_notices import RESULT_FIELDS
 from engine.registers.case_hooks import check_register_fields, on_case_ended, on_step_completed
 from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due, waited_step_due
 from engine.runtime import figures
-from engine.runtime.incidents import (StepBroke, fail_again, note_timer_failure, open_incident, resolve_incident,
-                                      timer_broke)
+from engine.runtime.incidents import (StartBroke, StepBroke, fail_again, note_timer_failure, open_incident,
+                                      report_start_failure, resolve_incident, timer_broke)
 from engine.runtime.live_workflows import LiveWorkflows
 from engine.runtime.business_keys import business_key as clean_business_key
 from engine.persistence.models import HumanTask, ProcessInstance, candidate_text, candidates_of
@@ -137,6 +137,13 @@ class Runner:
                                    "formulir langkahnya; kirim data lewat penyelesaian langkah pertama.",
                                    field="data", variables=unknown[:50])
         business_key = clean_business_key(business_key)
+        try:
+            return self._start(process_key, actor, business_key, data, within)
+        except StartBroke as broke:  # rolled back; owners and Admin Sistem are told in a transaction of its own
+            raise report_start_failure(self._sessions, self._roles, broke, self._clock()) from broke.cause
+
+    def _start(self, process_key: str, actor: str, business_key: str | None, data: dict[str, Any] | None,
+               within: Callable[[UnitOfWork, int], None] | None) -> StepResult:
         with UnitOfWork.begin(self._sessions) as work:
             row, definition = self._definitions.latest(work.session, process_key)
             actor_roles = self._actor_roles(work, actor)
@@ -145,7 +152,7 @@ class Runner:
             opd_id = opd_of(work.session, actor) if self._may.is_requester(actor_roles) else None
             case, workflow, now = self._open_case(work, row, definition, actor, business_key, dict(data or {}),
                                                   opd_id, within=within)
-            decisions = self._run_engine(workflow, definition, now)
+            decisions = self._run_starting(workflow, definition, now, actor)
             self._record_decisions(work, case.id, case.process_key, decisions, actor, now)
             return self._save(work, case, definition, workflow, actor, now, auto_assign=actor_roles,
                               starter=actor, known=set(),
@@ -166,6 +173,13 @@ class Runner:
         business_key = agenda_number(business_key)
         if not isinstance(data, dict):
             raise InvalidInput("Data formulir harus berupa objek JSON")
+        try:
+            return self._register(process_key, actor, opd_id, business_key, data)
+        except StartBroke as broke:  # rolled back; owners and Admin Sistem are told in a transaction of its own
+            raise report_start_failure(self._sessions, self._roles, broke, self._clock()) from broke.cause
+
+    def _register(self, process_key: str, actor: str, opd_id: int | None, business_key: str,
+                  data: dict[str, Any]) -> StepResult:
         with UnitOfWork.begin(self._sessions) as work:
             session = work.session
             row, definition = self._definitions.latest(session, process_key)
@@ -191,7 +205,7 @@ class Runner:
                                                                "name": opd.name}}
             case, workflow, now = self._open_case(work, row, definition, actor, business_key, {}, opd.opd_id,
                                                   also=on_behalf, confidential=is_confidential(data), registered=True)
-            decisions = self._run_engine(workflow, definition, now)
+            decisions = self._run_starting(workflow, definition, now, actor)
             self._record_decisions(work, case.id, case.process_key, decisions, actor, now)
             ready = workflow.get_tasks(state=TaskState.READY, manual=True)
             if [t.task_spec.bpmn_id for t in ready] != [step.element_id]:
@@ -207,7 +221,7 @@ class Runner:
             try:
                 spiff_task.run()
             except SpiffWorkflowException as exc:
-                raise ExecutionError(f"Langkah gagal dijalankan: {exc}", task_id=task_id) from exc
+                raise StartBroke(process_key, definition.name, actor, exc) from exc
             work.queue_write(INSERT_DONE_TASK, [dict(
                 id=task_id, instance_id=case.id, process_key=process_key, process_name=definition.name,
                 business_key=business_key, element_id=step.element_id, name=step.name, role=step.role,
@@ -219,7 +233,7 @@ class Runner:
             bind_uploads(work, documents.unbound(data.values()), UploadTarget(case.id, task_id, step.name), now)
             work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
                 "task_id": task_id, "element_id": step.element_id, "name": step.name, "data": data, **on_behalf})
-            decisions = self._run_engine(workflow, definition, now)
+            decisions = self._run_starting(workflow, definition, now, actor)
             self._record_decisions(work, case.id, case.process_key, decisions, actor, now)
             case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
             case.confidential = is_confidential(spiff_task.data)
@@ -757,6 +771,14 @@ class Runner:
         except SpiffWorkflowException as exc:
             raise ExecutionError(f"Model gagal dijalankan: {exc}") from exc
         return decisions
+
+    def _run_starting(self, workflow: BpmnWorkflow, definition: ParsedDefinition, now: datetime,
+                      actor: str) -> list[dict[str, str | None]]:
+        """``_run_engine`` for a case being started: a failure is the model's (``StartBroke``)."""
+        try:
+            return self._run_engine(workflow, definition, now)
+        except ExecutionError as exc:
+            raise StartBroke(definition.process_key, definition.name, actor, exc.__cause__ or exc) from exc
 
     @staticmethod
     def _record_decisions(work: UnitOfWork, instance_id: int, process_key: str,
