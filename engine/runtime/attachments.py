@@ -24,7 +24,7 @@ from engine.worktime.clock import Clock, utcnow
 from engine.config import Settings
 from engine.errors import InvalidInput, NotFound
 from engine.modeling.messages import Text
-from engine.persistence.compiled import DirectStatement
+from engine.persistence.compiled import DirectIn, DirectStatement
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import DocumentUpload, HumanTask
 from engine.runtime.unit_of_work import UnitOfWork
@@ -264,20 +264,24 @@ class AttachmentStore:
         return digest.hexdigest(), size, head
 
 
-_WANTED = DocumentUpload.sha256.in_(bindparam("hashes", expanding=True))
 _UNBOUND = DocumentUpload.instance_id.is_(None)
-# Built once: a statement built per call cost more than running it (a step reads it for its documents).
-_UPLOADS_UNBOUND = select(*_COLUMNS).where(_WANTED, _UNBOUND).order_by(DocumentUpload.id)
-_UPLOADS_IN_CASE = select(*_COLUMNS).where(
-    _WANTED, or_(DocumentUpload.instance_id == bindparam("instance_id"), _UNBOUND)).order_by(DocumentUpload.id)
+# Compiled once per number of hashes: an expanding IN built its SQL and cache key at every execution,
+# which cost more than running it (a step reads it for its documents, the task page for its own).
+_UPLOADS_UNBOUND = DirectIn(lambda n: select(*_COLUMNS).where(
+    DocumentUpload.sha256.in_(DirectIn.binds(n)), _UNBOUND).order_by(DocumentUpload.id))
+_UPLOADS_IN_CASE = DirectIn(lambda n: select(*_COLUMNS).where(
+    DocumentUpload.sha256.in_(DirectIn.binds(n)),
+    or_(DocumentUpload.instance_id == bindparam("instance_id"), _UNBOUND)).order_by(DocumentUpload.id))
 
 
 def uploads_in(connection: Connection, instance_id: int | None, hashes: Sequence[str]) -> list[AttachmentView]:
     """``AttachmentStore.in_case`` on a connection the caller holds (a use case's transaction)."""
+    if not hashes:
+        return []
     if instance_id is None:
-        rows = connection.execute(_UPLOADS_UNBOUND, {"hashes": list(hashes)})
+        rows = _UPLOADS_UNBOUND.all(connection, hashes, {})
     else:
-        rows = connection.execute(_UPLOADS_IN_CASE, {"hashes": list(hashes), "instance_id": instance_id})
+        rows = _UPLOADS_IN_CASE.all(connection, hashes, {"instance_id": instance_id})
     return [_view(row) for row in rows]
 
 
