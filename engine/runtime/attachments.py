@@ -189,22 +189,31 @@ class AttachmentStore:
         """
         filename = clean_filename(filename)
         media_type = self._media_type(filename, accept)
-        root = Path(self._settings.attachments_dir)
-        (root / "tmp").mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(dir=root / "tmp")
-        tmp = Path(tmp_name)
+        # The directories are made when a write finds them missing, not checked at every upload.
+        tmp_dir = os.path.join(self._settings.attachments_dir, "tmp")
+        try:
+            handle, tmp_name = tempfile.mkstemp(dir=tmp_dir)
+        except FileNotFoundError:
+            os.makedirs(tmp_dir, exist_ok=True)
+            handle, tmp_name = tempfile.mkstemp(dir=tmp_dir)
+        moved = False
         try:
             sha, size, head = self._copy(stream, handle)
             if size == 0:
                 raise InvalidInput("Berkas kosong", filename=filename)
-            if not _content_matches(media_type, sniff(tmp, head)):
+            if not _content_matches(media_type, sniff(Path(tmp_name), head)):
                 raise InvalidInput(f"Isi berkas tidak sesuai dengan jenisnya ({Path(filename).suffix.lower()})",
                                    filename=filename)
             target_path = self.path_of(sha, must_exist=False)
-            target_path.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target_path)
+            try:
+                os.replace(tmp_name, target_path)
+            except FileNotFoundError:
+                target_path.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp_name, target_path)
+            moved = True
         finally:
-            tmp.unlink(missing_ok=True)
+            if not moved:
+                Path(tmp_name).unlink(missing_ok=True)
         view = AttachmentView(sha, filename, media_type, size, actor, self._clock(),
                               target.instance_id if target else None, target.task_id if target else None)
         with UnitOfWork.begin(self._sessions) as work:
