@@ -4,8 +4,9 @@ For the few statements every step runs. SQLAlchemy's work around one execution (
 processing, an execution context, result wrapping) costs several times the driver's own call on
 SQLite (about 60 µs against 15 µs here). The statement is still written and compiled by
 SQLAlchemy, and every bind value goes through its column type's bind processor, so rows are
-stored exactly as SQLAlchemy stores them; only the execution is direct. It runs on the
-connection of the caller's transaction.
+stored exactly as SQLAlchemy stores them, and every selected value through its result processor,
+so rows read as SQLAlchemy reads them; only the execution is direct. It runs on the connection of
+the caller's transaction.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import Connection, Dialect, Select, bindparam
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -29,6 +31,14 @@ class _Plan:
     defaults: dict[str, Any]
     processors: dict[str, Callable[[Any], Any]]
     row: Any  # namedtuple class for SELECT rows, None for DML
+    results: tuple[Callable[[Any], Any] | None, ...] | None  # per column, when any column needs one
+
+    def make(self, found: Sequence[Any]) -> Any:
+        """A fetched row as the row class, each value through its column type's result processor."""
+        if self.results is None:
+            return self.row._make(found)
+        return self.row._make([value if process is None else process(value)
+                               for process, value in zip(self.results, found, strict=True)])
 
     def args(self, params: dict[str, Any]) -> Any:
         values = {**self.defaults, **params}
@@ -48,18 +58,29 @@ class DirectStatement:
     def first(self, connection: Connection, params: dict[str, Any]) -> Any:
         """The first row (attribute access by column label), or None."""
         plan = self._plan(connection.dialect)
-        cursor = connection.connection.cursor()
+        cursor = _cursor(connection)
         try:
             cursor.execute(plan.sql, plan.args(params))
             found = cursor.fetchone()
         finally:
             cursor.close()
-        return None if found is None else plan.row._make(found)
+        return None if found is None else plan.make(found)
+
+    def all(self, connection: Connection, params: dict[str, Any]) -> list[Any]:
+        """Every row (attribute access by column label)."""
+        plan = self._plan(connection.dialect)
+        cursor = _cursor(connection)
+        try:
+            cursor.execute(plan.sql, plan.args(params))
+            found = cursor.fetchall()
+        finally:
+            cursor.close()
+        return [plan.make(row) for row in found]
 
     def rowcount(self, connection: Connection, params: dict[str, Any]) -> int:
         """Run a DML statement; the number of rows it matched."""
         plan = self._plan(connection.dialect)
-        cursor = connection.connection.cursor()
+        cursor = _cursor(connection)
         try:
             cursor.execute(plan.sql, plan.args(params))
             return cursor.rowcount
@@ -67,7 +88,7 @@ class DirectStatement:
             cursor.close()
 
     def many(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        cursor = connection.connection.cursor()
+        cursor = _cursor(connection)
         try:
             self._run(cursor, connection.dialect, rows)
         finally:
@@ -107,7 +128,7 @@ def run_batch(connection: Connection, writes: Sequence[Write]) -> list[int]:
     """
     driver = connection.connection.driver_connection
     pipeline = getattr(driver, "pipeline", None) if len(writes) > 1 else None
-    cursors = [connection.connection.cursor() for _ in writes]
+    cursors = [_cursor(connection) for _ in writes]
     try:
         if pipeline is None:
             for write, cursor in zip(writes, cursors, strict=True):
@@ -122,6 +143,14 @@ def run_batch(connection: Connection, writes: Sequence[Write]) -> list[int]:
             cursor.close()
 
 
+def _cursor(connection: Connection) -> DBAPICursor:
+    """A driver cursor inside the connection's transaction: begun as SQLAlchemy's autobegin would
+    (its begin hook is what issues SQLite's BEGIN), when no statement has begun it yet."""
+    if not connection.in_transaction():
+        connection.begin()
+    return connection.connection.cursor()
+
+
 def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | None) -> _Plan:
     # A statement's compiler is the dialect's SQLCompiler; compile() is typed as any Compiled.
     compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=columns))
@@ -131,22 +160,50 @@ def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | No
         process = bind.type.bind_processor(dialect)
         if process is not None:
             processors[name] = process
-    row = _row_class(statement, dialect)
+    row, results = _row_reader(statement, dialect)
     defaults = {name: bind.value for name, bind in binds.items() if bind.value is not None}
     defaults.update(_column_defaults(statement, binds, columns))
     order = tuple(compiled.positiontup or ()) if dialect.paramstyle in _POSITIONAL else None
-    return _Plan(compiled.string, order, defaults, processors, row)
+    return _Plan(compiled.string, order, defaults, processors, row, results)
 
 
-def _row_class(statement: ClauseElement, dialect: Dialect) -> Any:
-    """A SELECT's row class (a namedtuple of its column labels); None for DML."""
+def _row_reader(statement: ClauseElement, dialect: Dialect) -> tuple[Any, Any]:
+    """A SELECT's row class (a namedtuple of its column labels) and its columns' result processors
+    (None when no column has one, e.g. SQLite's text datetimes); (None, None) for DML."""
     selected = getattr(statement, "selected_columns", None)
     if selected is None or not getattr(statement, "is_select", False):
-        return None
-    for column in selected:
-        if column.type.result_processor(dialect, None) is not None:
-            raise TypeError(f"column {column.key} needs result processing; select it through SQLAlchemy")
-    return namedtuple("Row", list(selected.keys()))
+        return None, None
+    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected)
+    return namedtuple("Row", list(selected.keys())), (results if any(results) else None)
+
+
+class DirectIn:
+    """A SELECT with one IN list whose length varies: ``build(n)`` writes it with the list as the bind
+    parameters ``in_0`` .. ``in_<n-1>``, and each length is compiled once. SQLAlchemy's expanding IN
+    instead rebuilds the SQL and its cache key at every execution. Longer lists than ``limit`` run
+    through SQLAlchemy (rows read the same by attribute)."""
+
+    def __init__(self, build: Callable[[int], Select[Any]], limit: int = 32) -> None:
+        self._build = build
+        self._limit = limit
+        self._by_length: dict[int, DirectStatement] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def binds(count: int) -> list[Any]:
+        """The bind parameters ``build`` puts in its IN list."""
+        return [bindparam(f"in_{n}") for n in range(count)]
+
+    def all(self, connection: Connection, values: Sequence[Any], params: dict[str, Any]) -> list[Any]:
+        count = len(values)
+        if count > self._limit:
+            statement = self._build(count)
+            return list(connection.execute(statement, {**params, **{f"in_{n}": v for n, v in enumerate(values)}}))
+        direct = self._by_length.get(count)
+        if direct is None:
+            with self._lock:
+                direct = self._by_length.setdefault(count, DirectStatement(self._build(count)))
+        return direct.all(connection, {**params, **{f"in_{n}": v for n, v in enumerate(values)}})
 
 
 def _column_defaults(statement: ClauseElement, binds: dict[str, Any], columns: list[str] | None) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from engine.worktime.clock import Clock, utcnow
 from engine.config import Settings
 from engine.errors import InvalidInput, NotFound
 from engine.modeling.messages import Text
-from engine.persistence.compiled import DirectStatement
+from engine.persistence.compiled import DirectIn, DirectStatement
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import DocumentUpload, HumanTask
 from engine.runtime.unit_of_work import UnitOfWork
@@ -189,22 +189,31 @@ class AttachmentStore:
         """
         filename = clean_filename(filename)
         media_type = self._media_type(filename, accept)
-        root = Path(self._settings.attachments_dir)
-        (root / "tmp").mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(dir=root / "tmp")
-        tmp = Path(tmp_name)
+        # The directories are made when a write finds them missing, not checked at every upload.
+        tmp_dir = os.path.join(self._settings.attachments_dir, "tmp")
+        try:
+            handle, tmp_name = tempfile.mkstemp(dir=tmp_dir)
+        except FileNotFoundError:
+            os.makedirs(tmp_dir, exist_ok=True)
+            handle, tmp_name = tempfile.mkstemp(dir=tmp_dir)
+        moved = False
         try:
             sha, size, head = self._copy(stream, handle)
             if size == 0:
                 raise InvalidInput("Berkas kosong", filename=filename)
-            if not _content_matches(media_type, sniff(tmp, head)):
+            if not _content_matches(media_type, sniff(Path(tmp_name), head)):
                 raise InvalidInput(f"Isi berkas tidak sesuai dengan jenisnya ({Path(filename).suffix.lower()})",
                                    filename=filename)
             target_path = self.path_of(sha, must_exist=False)
-            target_path.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target_path)
+            try:
+                os.replace(tmp_name, target_path)
+            except FileNotFoundError:
+                target_path.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp_name, target_path)
+            moved = True
         finally:
-            tmp.unlink(missing_ok=True)
+            if not moved:
+                Path(tmp_name).unlink(missing_ok=True)
         view = AttachmentView(sha, filename, media_type, size, actor, self._clock(),
                               target.instance_id if target else None, target.task_id if target else None)
         with UnitOfWork.begin(self._sessions) as work:
@@ -264,20 +273,24 @@ class AttachmentStore:
         return digest.hexdigest(), size, head
 
 
-_WANTED = DocumentUpload.sha256.in_(bindparam("hashes", expanding=True))
 _UNBOUND = DocumentUpload.instance_id.is_(None)
-# Built once: a statement built per call cost more than running it (a step reads it for its documents).
-_UPLOADS_UNBOUND = select(*_COLUMNS).where(_WANTED, _UNBOUND).order_by(DocumentUpload.id)
-_UPLOADS_IN_CASE = select(*_COLUMNS).where(
-    _WANTED, or_(DocumentUpload.instance_id == bindparam("instance_id"), _UNBOUND)).order_by(DocumentUpload.id)
+# Compiled once per number of hashes: an expanding IN built its SQL and cache key at every execution,
+# which cost more than running it (a step reads it for its documents, the task page for its own).
+_UPLOADS_UNBOUND = DirectIn(lambda n: select(*_COLUMNS).where(
+    DocumentUpload.sha256.in_(DirectIn.binds(n)), _UNBOUND).order_by(DocumentUpload.id))
+_UPLOADS_IN_CASE = DirectIn(lambda n: select(*_COLUMNS).where(
+    DocumentUpload.sha256.in_(DirectIn.binds(n)),
+    or_(DocumentUpload.instance_id == bindparam("instance_id"), _UNBOUND)).order_by(DocumentUpload.id))
 
 
 def uploads_in(connection: Connection, instance_id: int | None, hashes: Sequence[str]) -> list[AttachmentView]:
     """``AttachmentStore.in_case`` on a connection the caller holds (a use case's transaction)."""
+    if not hashes:
+        return []
     if instance_id is None:
-        rows = connection.execute(_UPLOADS_UNBOUND, {"hashes": list(hashes)})
+        rows = _UPLOADS_UNBOUND.all(connection, hashes, {})
     else:
-        rows = connection.execute(_UPLOADS_IN_CASE, {"hashes": list(hashes), "instance_id": instance_id})
+        rows = _UPLOADS_IN_CASE.all(connection, hashes, {"instance_id": instance_id})
     return [_view(row) for row in rows]
 
 

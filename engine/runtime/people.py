@@ -18,11 +18,16 @@ from engine.modeling.messages import Text
 from engine.modeling.performers import ASSIGNEE, NamedPerformer
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions
+from engine.persistence.compiled import DirectIn
 from engine.persistence.models import CANDIDATE_USERS_MAX, UserAccount, UserRole, candidate_text
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worker.notifications import add_notification, users_holding
 
 _ACCOUNTS, _ROLES = UserAccount.__table__, UserRole.__table__
+# Compiled once per number of usernames (a statement built per call cost more than running it).
+_ACCOUNTS_WITH_ROLES = DirectIn(lambda n: select(_ACCOUNTS.c.username, _ACCOUNTS.c.active, _ROLES.c.role_key)
+                                .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
+                                .where(_ACCOUNTS.c.username.in_(DirectIn.binds(n))))
 
 
 class People:
@@ -38,10 +43,7 @@ class People:
         if not wanted:
             return
         found: dict[str, tuple[bool, set[str]]] = {}
-        rows = self._connection.execute(
-            select(_ACCOUNTS.c.username, _ACCOUNTS.c.active, _ROLES.c.role_key)
-            .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id).where(_ACCOUNTS.c.username.in_(wanted)))
-        for username, active, role in rows:
+        for username, active, role in _ACCOUNTS_WITH_ROLES.all(self._connection, wanted, {}):
             _active, held = found.setdefault(username, (bool(active), set()))
             if role is not None:
                 held.add(role)

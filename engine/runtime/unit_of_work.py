@@ -178,7 +178,7 @@ class UnitOfWork:
             if chain in moved:
                 rows += optimistic[chain]
                 continue
-            head = connection.execute(_LOCK_HEAD, {"chain_key": chain}).first()
+            head = _LOCK_HEAD.first(connection, {"chain_key": chain})
             new_rows = chain_rows(chain, pending, *((head.seq, head.hash) if head else (0, GENESIS)))
             if head:
                 locked_advances.append(Write(ADVANCE_HEAD, {
@@ -247,7 +247,7 @@ def _is_lock_timeout(exc: BaseException) -> bool:
     return "database is locked" in str(exc) or "could not serialize" in str(exc)
 
 
-_LOCK_HEAD = (select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.chain == bindparam("chain_key"))
-              .with_for_update())
+_LOCK_HEAD = DirectStatement(select(AuditChainHead.seq, AuditChainHead.hash)
+                             .where(AuditChainHead.chain == bindparam("chain_key")).with_for_update())
 _INSERT_HEAD = insert(AuditChainHead)
 _COMMIT_WITHOUT_FLUSH_WAIT = DirectStatement(text("SET LOCAL synchronous_commit TO OFF"))

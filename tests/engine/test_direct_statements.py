@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.persistence.compiled import DirectStatement, Write, run_batch
+from engine.persistence.compiled import DirectIn, DirectStatement, Write, run_batch
 from engine.persistence.models import ProcessDefinition, ProcessInstance
 
 _INSTANCES = ProcessInstance.__table__
@@ -56,10 +56,40 @@ def test_a_missing_parameter_is_an_error_not_a_null(db_engine):
         RENAME.rowcount(conn, {"case": 1, "old": 1, "new": 2})
 
 
-def test_selecting_a_column_that_needs_result_processing_is_refused(db_engine):
-    statement = DirectStatement(select(_INSTANCES.c.started_at))
-    with db_engine.connect() as conn, pytest.raises(TypeError, match="started_at"):
-        statement.first(conn, {})
+def test_a_column_that_needs_result_processing_reads_as_sqlalchemy_reads_it(db_engine):
+    definition = _definition(db_engine)
+    started = datetime(2026, 12, 1, 9, 30, 5, 250, tzinfo=WITA)
+    statement = select(_INSTANCES.c.id, _INSTANCES.c.started_at, _INSTANCES.c.ended_at).where(
+        _INSTANCES.c.id == bindparam("case"))
+    with db_engine.begin() as conn:
+        INSERT.many(conn, [dict(id=1, definition_id=definition, process_key="uji", status="running",
+                                state_json="{}", started_by="t", started_at=started, version=1)])
+        direct = DirectStatement(statement).first(conn, {"case": 1})
+        assert tuple(direct) == tuple(conn.execute(statement, {"case": 1}).one())
+        assert direct.started_at == started and direct.started_at.tzinfo is not None
+        assert direct.ended_at is None
+
+
+def _named(count: int):
+    return select(_INSTANCES.c.id, _INSTANCES.c.started_at).where(
+        _INSTANCES.c.id.in_(DirectIn.binds(count)), _INSTANCES.c.status == bindparam("status")).order_by(
+        _INSTANCES.c.id)
+
+
+@pytest.mark.parametrize("limit", [32, 1])  # compiled per length; longer lists through SQLAlchemy
+def test_an_in_list_of_any_length_reads_the_rows_sqlalchemy_reads(db_engine, limit):
+    definition = _definition(db_engine)
+    started = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+    statement = DirectIn(_named, limit=limit)
+    with db_engine.begin() as conn:
+        INSERT.many(conn, [dict(id=n, definition_id=definition, process_key="uji", status="running",
+                                state_json="{}", started_by="t", started_at=started + timedelta(minutes=n),
+                                version=1) for n in range(1, 6)])
+        for ids in ([3], [5, 1, 4], [1, 2, 3, 4, 5, 99]):
+            rows = statement.all(conn, ids, {"status": "running"})
+            assert [(r.id, r.started_at) for r in rows] == [
+                (n, started + timedelta(minutes=n)) for n in sorted(ids) if n <= 5]
+        assert statement.all(conn, [1, 2], {"status": "completed"}) == []
 
 
 def test_a_batch_reports_each_writes_rowcount_in_order(db_engine):

@@ -66,7 +66,7 @@ def test_a_task_page_only_reads(alur, client):
     with alur.sessions.begin() as writer:
         writer.connection()  # BEGIN IMMEDIATE: SQLite's write lock held until the block ends
         assert client.get(f"/tugas/{task.task_id}").status_code == 200  # a read taking the lock would fail
-    with statements(alur) as seen:
+    with sqlite_statements(alur) as seen:  # the page's reads run on the driver's cursor
         page = alur.cases.task_page(task.task_id, "kasubag_tu")
     queries = [s for s in seen if not s.startswith(TRANSACTION_CONTROL)]
     assert not [s for s in queries if not s.startswith("SELECT")], queries
@@ -75,7 +75,7 @@ def test_a_task_page_only_reads(alur, client):
     assert len(queries) <= 3, queries
     assert "FROM human_task JOIN process_instance" in queries[0] and "task_draft" in queries[0]
     assert page.can_act and page.documents and page.task.task_id == task.task_id
-    with statements(alur) as seen:
+    with sqlite_statements(alur) as seen:
         assert client.get(f"/tugas/{task.task_id}").status_code == 200
     queries = [s for s in seen if not s.startswith(TRANSACTION_CONTROL)]
     # the signed-in user and the bell, the page's 3, and the names of the people it shows
@@ -92,10 +92,11 @@ def test_a_completion_does_not_build_the_page_first_nor_look_for_the_next_task(a
         response = client.post(f"/tugas/{task.task_id}", data=gjr_01_form(), content_type="multipart/form-data")
     assert response.status_code in (302, 303), response.text
     assert response.headers["Location"] == f"/kasus/{case}"  # the next step is the office's, not the requester's
-    reads = [s for s in seen if s.startswith("SELECT") and "FROM human_task" in s and "FOR UPDATE" not in s]
-    # the form's read (the page's first statement); the completion's own statements run on the driver's
-    # cursor (tests/engine/test_direct_statements.py counts them), and nothing reads the open tasks again
-    assert len(reads) == 1 and "task_draft" in reads[0], reads
+    reads = [s for s in traced if s.startswith("SELECT") and "FROM human_task" in s and "FOR UPDATE" not in s]
+    # the form's read (the page's first statement) and the completion's own read of its task and case
+    # (TASK_WITH_CASE, with its chain head); nothing reads the open tasks again
+    assert len(reads) == 2 and "task_draft" in reads[0], reads
+    assert "task_draft" not in reads[1] and "'instance:' ||" in reads[1], reads
     assert not [s for s in seen if "user_account.nip" in s or "audit_event" in s], seen
     # the upload: its row and its own case chain's head, nothing of another case
     assert not [s for s in seen if not s.startswith("SELECT")], seen  # it too runs on the driver's cursor
