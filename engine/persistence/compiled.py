@@ -157,7 +157,9 @@ def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | No
     binds = {name: bind for bind, name in compiled.bind_names.items()}  # as named in the SQL
     processors: dict[str, Callable[[Any], Any]] = {}
     for name, bind in binds.items():
-        process = bind.type.bind_processor(dialect)
+        # The dialect's implementation of the type, as SQLAlchemy's own execution uses: the generic one
+        # leaves SQLite's datetimes to the driver, which drops ".000000" from a whole second.
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             processors[name] = process
     row, results = _row_reader(statement, dialect)

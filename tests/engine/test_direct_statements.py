@@ -51,6 +51,25 @@ def test_rows_written_directly_read_back_through_the_orm(db_engine):
         assert done.data_json == "{}"  # the column's Python-side default, as an ORM insert gives
 
 
+def test_a_whole_second_time_is_stored_as_the_orm_stores_it(db_engine):
+    """The column type's dialect implementation formats the value (SQLite keeps datetimes as text): a
+    time with no microseconds written directly must compare equal, as text, to the same time the ORM
+    wrote, or ``due_at < :now`` would hold at the very instant."""
+    definition = _definition(db_engine)
+    at = datetime(2026, 12, 8, 0, 0, tzinfo=timezone.utc)  # 08.00 WITA, 0 microseconds
+    with db_engine.begin() as conn:
+        INSERT.many(conn, [dict(id=1, definition_id=definition, process_key="uji", status="running",
+                                state_json="{}", started_by="t", started_at=at, version=1)])
+    with Session(db_engine) as session, session.begin():
+        session.add(ProcessInstance(id=2, definition_id=definition, process_key="uji", status="running",
+                                    state_json="{}", started_by="t", started_at=at, version=1))
+    with db_engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT id, CAST(started_at AS TEXT) FROM process_instance ORDER BY id").all()
+        assert stored[0][1] == stored[1][1], stored
+        earlier = conn.scalar(select(_INSTANCES.c.id).where(_INSTANCES.c.started_at < at, _INSTANCES.c.id == 1))
+        assert earlier is None  # not before itself
+
+
 def test_a_missing_parameter_is_an_error_not_a_null(db_engine):
     with db_engine.begin() as conn, pytest.raises(KeyError):
         RENAME.rowcount(conn, {"case": 1, "old": 1, "new": 2})
