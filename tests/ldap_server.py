@@ -6,16 +6,21 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from ldap3 import Connection, Server, Tls
 
 from tls_testing import Pki, make_pki
+
+from engine.accounts.identity_settings import LdapSettings
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
 SLAPADD = shutil.which("slapadd") or "/usr/sbin/slapadd"
@@ -37,6 +42,25 @@ class LdapServer:
     ldap_url: str  # plain port, for StartTLS
     pki: Pki
     folder: Path
+
+
+def service_settings(server: LdapServer, **overrides: Any) -> LdapSettings:
+    """Alur's settings for ``server``: LDAPS checked against the test CA, the service account, the groups OU."""
+    return LdapSettings(**{"url": server.ldaps_url, "base_dn": PEOPLE, "ca_file": server.pki.ca_file,
+                           "bind_dn": SERVICE_DN, "bind_password": SERVICE_PASSWORD, "group_base_dn": GROUPS,
+                           **overrides})
+
+
+@contextmanager
+def root_connection(server: LdapServer) -> Iterator[Connection]:
+    """The directory's administrator, to change people and groups between sign-ins."""
+    tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(server.pki.ca_file))
+    host, port = server.ldaps_url.removeprefix("ldaps://").split(":")
+    connection = Connection(Server(host, int(port), use_ssl=True, tls=tls), ROOT_DN, ROOT_PASSWORD, auto_bind=True)
+    try:
+        yield connection
+    finally:
+        connection.unbind()
 
 
 def require_slapd() -> None:

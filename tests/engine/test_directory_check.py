@@ -4,21 +4,19 @@ audit events. The web side (sessions, tokens, worker, CLI) is in tests/web/test_
 from __future__ import annotations
 
 import json
-import ssl
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from ldap3 import MODIFY_REPLACE, Connection, Server, Tls
+from ldap3 import MODIFY_REPLACE
 from sqlalchemy import select
 
-from ldap_server import (GROUPS, PEOPLE, ROOT_DN, ROOT_PASSWORD, SERVICE_DN, SERVICE_PASSWORD, LdapServer, group,
+from ldap_server import (root_connection, service_settings, GROUPS, PEOPLE, LdapServer, group,
                          person, running_slapd)
 
 from engine.accounts.directory_check import DirectoryCheck
 from engine.accounts.external import ExternalAccounts, ExternalIdentity, GroupRoles
-from engine.accounts.identity_settings import LdapSettings
 from engine.accounts.ldap_directory import LdapDirectory, _subject_value
 from engine.errors import DirectoryCheckImpossible
 from engine.persistence.models import AuditEvent, UserAccount
@@ -41,20 +39,9 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LdapServer]:
         yield server
 
 
-def _settings(slapd: LdapServer, **overrides: Any) -> LdapSettings:
-    return LdapSettings(**{"url": slapd.ldaps_url, "base_dn": PEOPLE, "ca_file": slapd.pki.ca_file,
-                           "bind_dn": SERVICE_DN, "bind_password": SERVICE_PASSWORD, "group_base_dn": GROUPS,
-                           **overrides})
-
-
 def _set(slapd: LdapServer, uid: str, attribute: str, values: list[str]) -> None:
-    tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(slapd.pki.ca_file))
-    host, port = slapd.ldaps_url.removeprefix("ldaps://").split(":")
-    root = Connection(Server(host, int(port), use_ssl=True, tls=tls), ROOT_DN, ROOT_PASSWORD, auto_bind=True)
-    try:
+    with root_connection(slapd) as root:
         assert root.modify(f"uid={uid},{PEOPLE}", {attribute: [(MODIFY_REPLACE, values)]}), root.result
-    finally:
-        root.unbind()
 
 
 @pytest.fixture
@@ -63,7 +50,7 @@ def accounts(alur, clock) -> ExternalAccounts:
 
 
 def _signed_in(slapd: LdapServer, accounts: ExternalAccounts, uid: str) -> ExternalIdentity:
-    answer = LdapDirectory(_settings(slapd)).authenticate(uid, f"sandi-{uid}")
+    answer = LdapDirectory(service_settings(slapd)).authenticate(uid, f"sandi-{uid}")
     assert answer.identity is not None and answer.password_ok
     accounts.sign_in(answer.identity, None)
     return answer.identity
@@ -83,7 +70,7 @@ def test_only_active_directory_accounts_are_read_and_each_change_comes_with_its_
     _set(slapd, "rina", "pwdAccountLockedTime", ["000001010000Z"])
     try:
         before = len(_events(alur))
-        report = DirectoryCheck(alur.sessions, _settings(slapd), accounts).run()
+        report = DirectoryCheck(alur.sessions, service_settings(slapd), accounts).run()
         assert [(a.username, a.outcome) for a in report.accounts] == [("budi", "unchanged"), ("rina", "deactivated")]
         # budi's NIP is still refused, but that alone is not recorded again at every check
         assert _events(alur)[before:] == [("user_deactivated", {
@@ -122,13 +109,13 @@ def test_an_account_linked_but_never_signed_in_is_found_by_its_name(slapd, alur,
     alur.users.add_user("rina", "Rina", "rahasia-rina-1")
     accounts.link("rina", "ldap", actor="admin")
     # joko's name finds two entries with this filter: nothing is concluded about him
-    ambiguous = _settings(slapd,
+    ambiguous = service_settings(slapd,
                           user_filter="(&(objectClass=inetOrgPerson)(|(uid={username})(description={username})))")
     report = DirectoryCheck(alur.sessions, ambiguous, accounts).run()
     outcomes = {a.username: a.outcome for a in report.accounts}
     assert outcomes == {"joko": "skipped", "rina": "updated"}
     assert alur.users.get("joko").active and alur.users.get("rina").roles == {"pengelola_ti"}
-    report = DirectoryCheck(alur.sessions, _settings(slapd), accounts).run()
+    report = DirectoryCheck(alur.sessions, service_settings(slapd), accounts).run()
     assert {a.username: a.outcome for a in report.accounts} == {"joko": "updated", "rina": "unchanged"}
     assert alur.users.get("joko").roles == {"tim", "pengelola_ti"}
 
@@ -137,7 +124,7 @@ def test_without_a_directory_or_with_direct_bind_the_check_refuses_to_run(slapd,
     with pytest.raises(DirectoryCheckImpossible) as none:
         DirectoryCheck(alur.sessions, None, accounts).run()
     assert none.value.context["reason"] == "no_directory"
-    direct = _settings(slapd, bind_dn=None, bind_password=None, user_dn_template=f"uid={{username}},{PEOPLE}")
+    direct = service_settings(slapd, bind_dn=None, bind_password=None, user_dn_template=f"uid={{username}},{PEOPLE}")
     check = DirectoryCheck(alur.sessions, direct, accounts)
     assert check.why_not() is not None and "direct bind" in check.why_not()  # type: ignore[operator]
     with pytest.raises(DirectoryCheckImpossible) as refused:

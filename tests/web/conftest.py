@@ -12,11 +12,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from web_helpers import copy_db, make_settings
+from web_helpers import build_app, copy_db, make_settings
 
 from engine.persistence.models import ProcessDefinition
 from engine.bootstrap import Alur, open_alur
-from web import create_app
 from web.serve import prepare
 
 
@@ -45,11 +44,6 @@ def alur(template: tuple[Path, dict[int, Any]], tmp_path: Path, clock: Any) -> I
     services.definitions.adopt(parsed)
     yield services
     services.close()
-
-
-def build_app(alur: Alur, **config: Any) -> Flask:
-    return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
-                       "ALUR": alur, **config})
 
 
 @pytest.fixture

@@ -6,29 +6,26 @@ from __future__ import annotations
 
 import json
 import logging
-import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE, Connection, Server, Tls
+from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE
 from sqlalchemy import func, select, update
 
 from alur_testing import cli_in_process
-from ldap_server import (GROUPS, PEOPLE, ROOT_DN, ROOT_PASSWORD, SERVICE_DN, SERVICE_PASSWORD, LdapServer,
+from ldap_server import (root_connection, service_settings, GROUPS, PEOPLE, SERVICE_DN, SERVICE_PASSWORD, LdapServer,
                          free_port, group, person, running_slapd)
 from tls_testing import make_pki
-from web_helpers import login, make_settings
+from web_helpers import build_app, login, make_settings
 
 from engine.accounts.identity_settings import IdentitySettings, LdapSettings
 from engine.bootstrap import Alur, open_alur
 from engine.errors import DirectoryCheckImpossible, DirectoryCheckRefused, DirectoryUnavailable
 from engine.persistence.models import AuditEvent, UserAccount
 from engine.worker.scheduler import DIRECTORY_JOB_ID, build_worker
-from web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 PEOPLE_ENTRIES = [
@@ -73,30 +70,9 @@ def directory_alur(alur: Alur, tmp_path: Path, clock: Any, groups_file: Path) ->
         services.close()
 
 
-def _settings(slapd: LdapServer, **overrides: Any) -> LdapSettings:
-    return LdapSettings(**{"url": slapd.ldaps_url, "base_dn": PEOPLE, "ca_file": slapd.pki.ca_file,
-                           "bind_dn": SERVICE_DN, "bind_password": SERVICE_PASSWORD, "group_base_dn": GROUPS,
-                           **overrides})
-
-
-def _app(services: Alur) -> Any:
-    return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "ALUR": services})
-
-
-@contextmanager
-def _root(slapd: LdapServer) -> Iterator[Connection]:
-    tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(slapd.pki.ca_file))
-    host, port = slapd.ldaps_url.removeprefix("ldaps://").split(":")
-    connection = Connection(Server(host, int(port), use_ssl=True, tls=tls), ROOT_DN, ROOT_PASSWORD, auto_bind=True)
-    try:
-        yield connection
-    finally:
-        connection.unbind()
-
-
 def _lock(slapd: LdapServer, uid: str) -> None:
     """The password policy's permanent lock, as a directory administrator sets it."""
-    with _root(slapd) as root:
+    with root_connection(slapd) as root:
         assert root.modify(f"uid={uid},{PEOPLE}", {"pwdAccountLockedTime": [(MODIFY_REPLACE, ["000001010000Z"])]}), \
             root.result
 
@@ -119,17 +95,17 @@ def _signed_in(client: Any) -> Any:
 def _sign_in_everyone(services: Alur, *uids: str) -> dict[str, Any]:
     clients = {}
     for uid in uids:
-        clients[uid] = _app(services).test_client()
+        clients[uid] = build_app(services).test_client()
         login(clients[uid], uid, f"sandi-direktori-{uid}")
     return clients
 
 
 def test_a_person_locked_in_the_directory_is_deactivated_by_the_check_and_their_session_and_token_stop(
         slapd, directory_alur):
-    services = directory_alur(_settings(slapd))
+    services = directory_alur(service_settings(slapd))
     clients = _sign_in_everyone(services, "joko", "budi")
     token = services.tokens.issue("joko", "skrip laporan", actor="joko").token
-    api = _app(services).test_client()
+    api = build_app(services).test_client()
     bearer = {"Authorization": f"Bearer {token}"}
     assert api.get("/api/v1/me", headers=bearer).status_code == 200
     assert _signed_in(clients["joko"]).status_code == 200
@@ -154,9 +130,9 @@ def test_a_person_locked_in_the_directory_is_deactivated_by_the_check_and_their_
 
 
 def test_a_person_removed_from_the_directory_is_deactivated_and_a_renamed_one_is_kept(slapd, directory_alur):
-    services = directory_alur(_settings(slapd))
+    services = directory_alur(service_settings(slapd))
     clients = _sign_in_everyone(services, "sari", "tono")
-    with _root(slapd) as root:
+    with root_connection(slapd) as root:
         assert root.delete(f"uid=sari,{PEOPLE}"), root.result
         # a rename keeps entryUUID: the account is found by it, not by its (old) name
         assert root.modify_dn(f"uid=tono,{PEOPLE}", "uid=tono.wijaya"), root.result
@@ -175,8 +151,8 @@ def test_a_wrong_base_dn_that_finds_nobody_changes_nothing_until_the_missing_are
                                                                                            caplog):
     """A base the service account reads but that holds none of the people looks like everyone gone: the
     check refuses rather than deactivate the whole office, and does so only when told they are gone."""
-    _sign_in_everyone(directory_alur(_settings(slapd)), "budi", "rina", "joko", "sari", "tono")
-    wrong = directory_alur(_settings(slapd, base_dn=GROUPS))
+    _sign_in_everyone(directory_alur(service_settings(slapd)), "budi", "rina", "joko", "sari", "tono")
+    wrong = directory_alur(service_settings(slapd, base_dn=GROUPS))
     before = _event_count(wrong)
     with caplog.at_level(logging.WARNING, logger="engine.accounts.directory_check"), \
             pytest.raises(DirectoryCheckRefused) as refused:
@@ -196,10 +172,10 @@ def test_a_wrong_base_dn_that_finds_nobody_changes_nothing_until_the_missing_are
 
 
 def test_a_group_change_in_the_directory_updates_roles_without_a_sign_in(slapd, directory_alur):
-    services = directory_alur(_settings(slapd))
+    services = directory_alur(service_settings(slapd))
     clients = _sign_in_everyone(services, "rina")
     services.users.set_roles("rina", {"pengelola_ti", "auditor"}, actor="admin_sistem")  # auditor: by hand
-    with _root(slapd) as root:
+    with root_connection(slapd) as root:
         root.modify(f"cn=alur-pengelola,{GROUPS}", {"member": [(MODIFY_DELETE, [f"uid=rina,{PEOPLE}"])]})
         root.modify(f"cn=alur-pemeriksa,{GROUPS}", {"member": [(MODIFY_ADD, [f"uid=rina,{PEOPLE}"])]})
         root.modify(f"uid=rina,{PEOPLE}", {"title": [(MODIFY_REPLACE, ["Pranata Komputer Ahli Muda"])]})
@@ -221,18 +197,18 @@ def test_a_group_change_in_the_directory_updates_roles_without_a_sign_in(slapd, 
 @pytest.mark.parametrize("broken", ["down", "service_password", "other_ca", "base_dn", "group_base_dn"])
 def test_a_directory_that_cannot_be_used_changes_nothing_and_the_log_says_why(
         tmp_path, slapd, directory_alur, caplog, broken):
-    services = directory_alur(_settings(slapd))
+    services = directory_alur(service_settings(slapd))
     _sign_in_everyone(services, "joko", "rina")
     _lock(slapd, "joko")  # what a working check would act on
-    with _root(slapd) as root:
+    with root_connection(slapd) as root:
         root.modify(f"cn=alur-pengelola,{GROUPS}", {"member": [(MODIFY_DELETE, [f"uid=rina,{PEOPLE}"])]})
     down = f"ldaps://127.0.0.1:{free_port()}"
-    settings = {"down": _settings(slapd, url=down, timeout=2),
-                "service_password": _settings(slapd, bind_password="bukan-sandinya"),
-                "other_ca": _settings(slapd, ca_file=make_pki(tmp_path / "other-ca", "Another CA").ca_file),
-                "base_dn": _settings(slapd, base_dn=f"ou=orang,{PEOPLE}"),
+    settings = {"down": service_settings(slapd, url=down, timeout=2),
+                "service_password": service_settings(slapd, bind_password="bukan-sandinya"),
+                "other_ca": service_settings(slapd, ca_file=make_pki(tmp_path / "other-ca", "Another CA").ca_file),
+                "base_dn": service_settings(slapd, base_dn=f"ou=orang,{PEOPLE}"),
                 # a failed group search must not read as "in no group" (that would take everyone's roles)
-                "group_base_dn": _settings(slapd, group_base_dn=f"ou=grup,{GROUPS}")}[broken]
+                "group_base_dn": service_settings(slapd, group_base_dn=f"ou=grup,{GROUPS}")}[broken]
     unusable = directory_alur(settings)
     before = _event_count(services)
     caplog.set_level(logging.WARNING)
@@ -249,7 +225,7 @@ def test_a_directory_that_cannot_be_used_changes_nothing_and_the_log_says_why(
 
 
 def test_direct_bind_refuses_to_run_the_check_and_says_why(slapd, directory_alur, caplog):
-    services = directory_alur(_settings(slapd, bind_dn=None, bind_password=None,
+    services = directory_alur(service_settings(slapd, bind_dn=None, bind_password=None,
                                         user_dn_template=f"uid={{username}},{PEOPLE}"))
     _sign_in_everyone(services, "joko")
     _lock(slapd, "joko")
@@ -271,7 +247,7 @@ def test_direct_bind_refuses_to_run_the_check_and_says_why(slapd, directory_alur
 
 
 def test_the_worker_runs_the_check_every_configured_minutes(slapd, directory_alur, caplog):
-    services = directory_alur(_settings(slapd, check_minutes=5))
+    services = directory_alur(service_settings(slapd, check_minutes=5))
     _sign_in_everyone(services, "joko")
     worker = build_worker(services)
     worker.start(paused=True)
@@ -287,11 +263,11 @@ def test_the_worker_runs_the_check_every_configured_minutes(slapd, directory_alu
     job_lines = [r for r in caplog.records if r.getMessage() == "job directory_check"]
     assert job_lines and job_lines[-1].fields["deactivated"] == 1  # type: ignore[attr-defined]
     # off with 0, and without a directory
-    assert build_worker(directory_alur(_settings(slapd, check_minutes=0)))._directory_check is None
+    assert build_worker(directory_alur(service_settings(slapd, check_minutes=0)))._directory_check is None
 
 
 def test_the_worker_job_logs_an_unreachable_directory_and_goes_on(slapd, directory_alur, caplog):
-    services = directory_alur(_settings(slapd, url=f"ldaps://127.0.0.1:{free_port()}", timeout=2))
+    services = directory_alur(service_settings(slapd, url=f"ldaps://127.0.0.1:{free_port()}", timeout=2))
     worker = build_worker(services)
     caplog.set_level(logging.WARNING)
     assert worker.directory_tick() is None
@@ -303,10 +279,10 @@ def test_the_worker_job_logs_an_unreachable_directory_and_goes_on(slapd, directo
 def test_session_loader_and_token_check_refuse_an_inactive_account_by_themselves(slapd, directory_alur):
     """Deactivation also ends the sessions (a new session generation); this proves the loader and the token
     check refuse an inactive account even when its generation is unchanged."""
-    services = directory_alur(_settings(slapd))
+    services = directory_alur(service_settings(slapd))
     client = _sign_in_everyone(services, "budi")["budi"]
     token = services.tokens.issue("budi", "skrip", actor="budi").token
-    api = _app(services).test_client()
+    api = build_app(services).test_client()
     bearer = {"Authorization": f"Bearer {token}"}
     assert _signed_in(client).status_code == 200 and api.get("/api/v1/me", headers=bearer).status_code == 200
     with services.sessions.begin() as session:
@@ -316,14 +292,14 @@ def test_session_loader_and_token_check_refuse_an_inactive_account_by_themselves
 
 
 def test_alur_directory_check_prints_what_changed(tmp_path, slapd, alur, groups_file, monkeypatch, capsys):
-    services = open_alur(make_settings(tmp_path, str(alur.db.url),
-                                       identity=IdentitySettings(ldap=_settings(slapd), groups_file=groups_file)))
+    identity = IdentitySettings(ldap=service_settings(slapd), groups_file=groups_file)
+    services = open_alur(make_settings(tmp_path, str(alur.db.url), identity=identity))
     try:
         _sign_in_everyone(services, "joko", "rina", "budi")
     finally:
         services.close()
     _lock(slapd, "joko")
-    with _root(slapd) as root:
+    with root_connection(slapd) as root:
         root.modify(f"cn=alur-pemeriksa,{GROUPS}", {"member": [(MODIFY_ADD, [f"uid=rina,{PEOPLE}"])]})
     env = {"ALUR_INSTANCE_DIR": str(tmp_path), "ALUR_DATABASE_URL": str(alur.db.url),
            "ALUR_PROCESSES_DIR": str(ROOT / "processes"), "ALUR_FORMS_DIR": str(ROOT / "forms"),

@@ -4,26 +4,23 @@ a disabled person refused, the directory down while the break-glass admin still 
 from __future__ import annotations
 
 import json
-import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE, Connection, Server, Tls
+from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE
 from sqlalchemy import select
 
-from ldap_server import (GROUPS, PEOPLE, ROOT_DN, ROOT_PASSWORD, SERVICE_DN, SERVICE_PASSWORD, LdapServer,
+from ldap_server import (root_connection, service_settings, GROUPS, PEOPLE, LdapServer,
                          free_port, group, person, running_slapd)
 from tls_testing import make_pki
-from web_helpers import login, make_settings
+from web_helpers import build_app, login, make_settings
 
 from engine.accounts.external import ExternalIdentity
 from engine.accounts.identity_settings import IdentitySettings, LdapSettings, OidcSettings
 from engine.bootstrap import Alur, open_alur
 from engine.persistence.models import AuditEvent
-from web import create_app
 from web.demo import demo_password
 
 NIP = "198503122010011003"
@@ -50,12 +47,6 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LdapServer]:
         yield server
 
 
-def _settings(slapd: LdapServer, **overrides: Any) -> LdapSettings:
-    return LdapSettings(**{"url": slapd.ldaps_url, "base_dn": PEOPLE, "ca_file": slapd.pki.ca_file,
-                           "bind_dn": SERVICE_DN, "bind_password": SERVICE_PASSWORD, "group_base_dn": GROUPS,
-                           **overrides})
-
-
 @pytest.fixture
 def directory_alur(alur: Alur, tmp_path: Path, clock: Any) -> Any:
     """Alur over the test's database, signing in through ``slapd`` (or other LDAP settings)."""
@@ -70,22 +61,6 @@ def directory_alur(alur: Alur, tmp_path: Path, clock: Any) -> Any:
     yield build
     for services in opened:
         services.close()
-
-
-def build_app(services: Alur) -> Any:
-    return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "ALUR": services})
-
-
-@contextmanager
-def _root(slapd: LdapServer) -> Iterator[Connection]:
-    """The directory's administrator, to change people and groups between sign-ins."""
-    tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(slapd.pki.ca_file))
-    host, port = slapd.ldaps_url.removeprefix("ldaps://").split(":")
-    connection = Connection(Server(host, int(port), use_ssl=True, tls=tls), ROOT_DN, ROOT_PASSWORD, auto_bind=True)
-    try:
-        yield connection
-    finally:
-        connection.unbind()
 
 
 def _events(alur: Alur, event_type: str) -> list[dict[str, Any]]:
@@ -104,7 +79,7 @@ def _post(client: Any, username: str, password: str) -> Any:
 
 def test_a_directory_person_signs_in_and_gets_an_account_with_their_data_and_the_roles_of_their_groups(
         slapd, directory_alur):
-    services = directory_alur(_settings(slapd))
+    services = directory_alur(service_settings(slapd))
     client = build_app(services).test_client()
     response = _post(client, "budi", "sandi-direktori-budi")
     assert response.status_code == 302, response.text
@@ -122,10 +97,10 @@ def test_a_directory_person_signs_in_and_gets_an_account_with_their_data_and_the
 
 
 def test_a_group_change_in_the_directory_is_seen_at_the_next_sign_in(slapd, directory_alur):
-    services = directory_alur(_settings(slapd))
+    services = directory_alur(service_settings(slapd))
     login(build_app(services).test_client(), "rina", "sandi-direktori-rina")
     assert services.users.get("rina").roles == {"pengelola_ti"}
-    with _root(slapd) as root:
+    with root_connection(slapd) as root:
         root.modify(f"cn=alur-pengelola,{GROUPS}", {"member": [(MODIFY_DELETE, [f"uid=rina,{PEOPLE}"])]})
         root.modify(f"cn=alur-pemeriksa,{GROUPS}", {"member": [(MODIFY_ADD, [f"uid=rina,{PEOPLE}"])]})
         root.modify(f"uid=rina,{PEOPLE}", {"title": [(MODIFY_REPLACE, ["Pranata Komputer Ahli Muda"])]})
@@ -137,10 +112,10 @@ def test_a_group_change_in_the_directory_is_seen_at_the_next_sign_in(slapd, dire
 
 
 def test_a_person_locked_in_the_directory_is_refused_and_their_account_deactivated(slapd, directory_alur):
-    services = directory_alur(_settings(slapd))
+    services = directory_alur(service_settings(slapd))
     signed_in = build_app(services).test_client()
     login(signed_in, "joko", "sandi-direktori-joko")
-    with _root(slapd) as root:  # the password policy's permanent lock, as an administrator sets it
+    with root_connection(slapd) as root:  # the password policy's permanent lock, as an administrator sets it
         assert root.modify(f"uid=joko,{PEOPLE}", {"pwdAccountLockedTime": [(MODIFY_REPLACE, ["000001010000Z"])]}), \
             root.result
     response = _post(build_app(services).test_client(), "joko", "sandi-direktori-joko")
@@ -151,15 +126,15 @@ def test_a_person_locked_in_the_directory_is_refused_and_their_account_deactivat
 
 
 def test_a_configured_disabled_filter_refuses_the_person(slapd, directory_alur):
-    services = directory_alur(_settings(slapd, disabled_filter="(employeeType=nonaktif)"))
+    services = directory_alur(service_settings(slapd, disabled_filter="(employeeType=nonaktif)"))
     response = _post(build_app(services).test_client(), "dewi", "sandi-direktori-dewi")
     assert response.status_code == 403 and "dinonaktifkan di direktori" in response.text
     assert services.users.find("dewi") is None  # never had an account: none is made
 
 
 def test_starttls_and_direct_bind(slapd, directory_alur):
-    services = directory_alur(_settings(slapd, url=slapd.ldap_url, start_tls=True, bind_dn=None, bind_password=None,
-                                        user_dn_template=f"uid={{username}},{PEOPLE}"))
+    services = directory_alur(service_settings(slapd, url=slapd.ldap_url, start_tls=True, bind_dn=None,
+                                               bind_password=None, user_dn_template=f"uid={{username}},{PEOPLE}"))
     assert _post(build_app(services).test_client(), "budi", "sandi-direktori-budi").status_code == 302
     assert services.users.get("budi").roles == {"pengelola_ti", "pemeriksa_ti"}
     assert _post(build_app(services).test_client(), "budi", "salah").status_code == 401
@@ -168,7 +143,7 @@ def test_starttls_and_direct_bind(slapd, directory_alur):
 def test_the_directory_down_says_so_and_the_break_glass_admin_still_signs_in(tmp_path, slapd, directory_alur,
                                                                              caplog):
     down = f"ldaps://127.0.0.1:{free_port()}"
-    services = directory_alur(_settings(slapd, url=down, timeout=2),
+    services = directory_alur(service_settings(slapd, url=down, timeout=2),
                               local_passwords=False, break_glass=frozenset({"admin_sistem"}))
     response = _post(build_app(services).test_client(), "budi", "sandi-direktori-budi")
     assert response.status_code == 503 and "tidak dapat dihubungi" in response.text
@@ -182,7 +157,7 @@ def test_the_directory_down_says_so_and_the_break_glass_admin_still_signs_in(tmp
 
 def test_a_certificate_the_configured_ca_did_not_sign_is_refused(tmp_path, slapd, directory_alur, caplog):
     other = make_pki(tmp_path / "other-ca", "Another CA")
-    services = directory_alur(_settings(slapd, ca_file=other.ca_file))
+    services = directory_alur(service_settings(slapd, ca_file=other.ca_file))
     response = _post(build_app(services).test_client(), "budi", "sandi-direktori-budi")
     assert response.status_code == 503 and services.users.find("budi") is None
     # the person reads "cannot be reached"; the operator's log says why
@@ -193,7 +168,8 @@ def test_a_certificate_of_the_right_ca_made_out_to_another_host_is_refused(tmp_p
     # The CA is trusted, but the certificate names ldap.kaltimprov.go.id, not 127.0.0.1: someone else's server.
     # The refused TLS socket must be closed too (the suite turns an unclosed socket's ResourceWarning into an error).
     with running_slapd(tmp_path / "slapd", PEOPLE_ENTRIES, hosts=("ldap.kaltimprov.go.id",)) as elsewhere:
-        for settings in (_settings(elsewhere), _settings(elsewhere, url=elsewhere.ldap_url, start_tls=True)):
+        starttls = service_settings(elsewhere, url=elsewhere.ldap_url, start_tls=True)
+        for settings in (service_settings(elsewhere), starttls):
             services = directory_alur(settings)
             response = _post(build_app(services).test_client(), "budi", "sandi-direktori-budi")
             assert response.status_code == 503 and "tidak dapat dihubungi" in response.text
@@ -202,7 +178,7 @@ def test_a_certificate_of_the_right_ca_made_out_to_another_host_is_refused(tmp_p
 
 
 def test_a_local_account_is_not_taken_over_by_the_directory_person_of_the_same_name(slapd, directory_alur):
-    services = directory_alur(_settings(slapd))
+    services = directory_alur(service_settings(slapd))
     assert services.users.get("pengelola_ti").auth_source == "local"  # a demo account of that name
     response = _post(build_app(services).test_client(), "pengelola_ti", "sandi-direktori-pengelola")
     assert response.status_code == 401  # the local account's password decides, the directory is not asked
@@ -220,7 +196,7 @@ def test_a_local_account_is_not_taken_over_by_the_directory_person_of_the_same_n
 
 def test_a_name_with_filter_or_dn_characters_finds_nobody(slapd, directory_alur):
     """The typed name is escaped before it goes into the search filter or the bind DN: no wildcard sign-in."""
-    for settings in (_settings(slapd), _settings(slapd, bind_dn=None, bind_password=None,
+    for settings in (service_settings(slapd), service_settings(slapd, bind_dn=None, bind_password=None,
                                                  user_dn_template=f"uid={{username}},{PEOPLE}")):
         services = directory_alur(settings)
         for typed in ("*", "bud*", "budi)(uid=*", "budi,ou=people", "x\\2a"):
@@ -230,7 +206,7 @@ def test_a_name_with_filter_or_dn_characters_finds_nobody(slapd, directory_alur)
 
 def test_the_directory_and_sso_together(slapd, directory_alur):
     sso = OidcSettings(issuer=f"https://127.0.0.1:{free_port()}", client_id="alur")  # not asked until used
-    services = directory_alur(_settings(slapd), oidc=sso)
+    services = directory_alur(service_settings(slapd), oidc=sso)
     client = build_app(services).test_client()
     page = client.get("/masuk").text
     assert "Masuk dengan SSO" in page and 'name="password"' in page

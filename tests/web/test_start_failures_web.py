@@ -7,11 +7,10 @@ import shutil
 
 import pytest
 from alur_testing import make_settings
-from web_helpers import login
+from web_helpers import build_app, login
 
 from engine.bootstrap import open_alur
 from engine.modeling.parser import DefinitionParser
-from web import create_app
 
 PASSWORD = "rahasia-uji-123"
 BROKEN_FLOW = ('<bpmn:sequenceFlow id="f2" sourceRef="gabung" targetRef="isi">'
@@ -31,8 +30,7 @@ def client(db_engine, tmp_path, clock, test_data, monkeypatch):
     with monkeypatch.context() as bypass:  # as a model deployed before the check existed
         bypass.setattr(DefinitionParser, "data_flow_problems", lambda self, process, filename: [])
         alur.deployer.deploy_bytes(xml.encode(), "uji_loop.bpmn", "pengelola")
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "ALUR": alur})
-    yield app.test_client(), alur
+    yield build_app(alur).test_client(), alur
     alur.close()
 
 

@@ -21,6 +21,7 @@ from alur_testing import TEST_SCRYPT_N
 from engine.runtime.attachments import AttachmentStore
 from engine.config import Settings
 from engine.bootstrap import Alur
+from web import create_app
 from web.demo import demo_password
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +75,12 @@ def watched_tab(browser: Any, width: int = 1280, height: int = 900, **options: A
 def make_settings(tmp_path: Path, url: str, **overrides: Any) -> Settings:
     return Settings(database_url=url, processes_dir=ROOT / "processes", forms_dir=ROOT / "forms",
                     attachments_dir=tmp_path / "attachments", **{"scrypt_n": TEST_SCRYPT_N, **overrides})
+
+
+def build_app(alur: Alur, **config: Any) -> Flask:
+    """The app over ``alur`` as the web tests use it (CSRF off unless ``config`` turns it on)."""
+    return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
+                       "ALUR": alur, **config})
 
 
 def copy_db(source: Path, target: Path) -> None:
