@@ -1,9 +1,17 @@
 """Factories for engine tests: plain functions over the public services."""
 from __future__ import annotations
 
-from engine.bootstrap import Alur
+import shutil
+from pathlib import Path
+from typing import Any
+
+from alur_testing import make_settings
+
+from engine.bootstrap import Alur, open_alur
 
 PASSWORD = "rahasia-uji-123"
+_OWNER_ROLES = ('\n[roles.pemilik_proses]\ntitle = "Pemilik Proses"\nsupervisors = []\n'
+                '[roles.admin_sistem]\ntitle = "Admin Sistem"\nsupervisors = []\n')
 
 
 def add_users(alur: Alur) -> None:
@@ -21,3 +29,28 @@ def ready_task(alur: Alur, instance_id: int):
     tasks = alur.queries.open_tasks(instance_id)
     assert len(tasks) == 1, tasks
     return tasks[0]
+
+
+def alur_with_owners(db_engine: Any, tmp_path: Path, test_data: Path, clock: Any) -> Alur:
+    """Alur over a copy of the test models whose roles also hold the process owners and Admin Sistem
+    (whom an incident tells), with the test users and ``pemilik`` and ``admin``."""
+    models = shutil.copytree(test_data, tmp_path / "models")
+    with (models / "roles.toml").open("a", encoding="utf-8") as roles:
+        roles.write(_OWNER_ROLES)
+    alur = open_alur(make_settings(tmp_path, str(db_engine.url), models, models / "forms"), clock=clock,
+                     db=db_engine)
+    add_users(alur)
+    alur.users.add_user("pemilik", "Pemilik Proses", PASSWORD, {"pemilik_proses"})
+    alur.users.add_user("admin", "Admin Sistem", PASSWORD, {"admin_sistem"})
+    return alur
+
+
+def broken_loop(test_data: Path) -> bytes:
+    """The loop model whose first flow reads a field no form fills in: a case fails as it starts."""
+    xml = (test_data / "uji_loop.bpmn").read_text(encoding="utf-8")
+    broken = xml.replace('<bpmn:sequenceFlow id="f2" sourceRef="gabung" targetRef="isi"/>',
+                         '<bpmn:sequenceFlow id="f2" sourceRef="gabung" targetRef="isi">'
+                         '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${belum_ada == true}'
+                         '</bpmn:conditionExpression></bpmn:sequenceFlow>')
+    assert broken != xml
+    return broken.encode("utf-8")

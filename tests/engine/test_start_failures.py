@@ -5,43 +5,20 @@ says what failed. ``engine.runtime.incidents.report_start_failure``."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
-from alur_testing import make_settings
-from engine_helpers import PASSWORD, add_users
+from alur_testing import deploy_unchecked
+from engine_helpers import alur_with_owners, broken_loop
 from sqlalchemy import func, select
 
 from engine.audit.chain import SYSTEM_CHAIN
-from engine.bootstrap import open_alur
-from engine.modeling.parser import DefinitionParser
 from engine.persistence.models import AuditEvent, HumanTask, Notification, ProcessInstance
 from engine.runtime.incidents import StartFailed
 
-# the loop's first flow reads a field no form fills in: the case fails before its first step
-BROKEN_FLOW = ('<bpmn:sequenceFlow id="f2" sourceRef="gabung" targetRef="isi">'
-               '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${belum_ada == true}'
-               '</bpmn:conditionExpression></bpmn:sequenceFlow>')
-
-
 @pytest.fixture
 def broken(db_engine, tmp_path, clock, test_data, monkeypatch):
-    models = tmp_path / "models"
-    shutil.copytree(test_data, models)
-    with (models / "roles.toml").open("a", encoding="utf-8") as roles:  # the people an incident tells
-        roles.write('\n[roles.pemilik_proses]\ntitle = "Pemilik Proses"\n'
-                    '[roles.admin_sistem]\ntitle = "Admin Sistem"\n')
-    alur = open_alur(make_settings(tmp_path, str(db_engine.url), models, models / "forms"), clock=clock,
-                     db=db_engine)
-    add_users(alur)
-    alur.users.add_user("pemilik", "Pemilik Proses", PASSWORD, {"pemilik_proses"})
-    alur.users.add_user("admin", "Admin Sistem", PASSWORD, {"admin_sistem"})
-    xml = (test_data / "uji_loop.bpmn").read_text(encoding="utf-8")
-    xml = xml.replace('<bpmn:sequenceFlow id="f2" sourceRef="gabung" targetRef="isi"/>', BROKEN_FLOW)
-    assert "belum_ada" in xml
-    with monkeypatch.context() as bypass:  # as a model deployed before the check existed
-        bypass.setattr(DefinitionParser, "data_flow_problems", lambda self, process, filename: [])
-        assert alur.deployer.deploy_bytes(xml.encode(), "uji_loop.bpmn", "pemilik").version == 1
+    alur = alur_with_owners(db_engine, tmp_path, test_data, clock)
+    assert deploy_unchecked(alur, broken_loop(test_data), "uji_loop.bpmn", "pemilik", monkeypatch).version == 1
     return alur
 
 

@@ -4,15 +4,12 @@ Sistem and writes an audit event; later failures count on the same incident; onc
 model and migrated the case, "Coba lagi" (or the worker's next try) fires the timer and resolves it."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
-from engine_helpers import PASSWORD, add_users, ready_task
+from engine_helpers import alur_with_owners, ready_task
 
-from alur_testing import make_settings
-from engine.bootstrap import open_alur
+from alur_testing import deploy_unchecked
 from engine.errors import Conflict
-from engine.modeling.parser import DefinitionParser
 from engine.runtime.incidents import StepFailed
 
 # v1: the timer's path runs into a decision on a field no form fills in
@@ -41,18 +38,9 @@ def with_decision(test_data, condition: str) -> bytes:
 
 @pytest.fixture
 def failed_timer(db_engine, tmp_path, test_data, clock, monkeypatch):
-    models = shutil.copytree(test_data, tmp_path / "models")  # the test roles, with owners and Admin Sistem
-    with (models / "roles.toml").open("a", encoding="utf-8") as roles:
-        roles.write('[roles.pemilik_proses]\ntitle = "Pemilik Proses"\nsupervisors = []\n'
-                    '[roles.admin_sistem]\ntitle = "Admin Sistem"\nsupervisors = []\n')
-    alur = open_alur(make_settings(tmp_path, str(db_engine.url), models, models / "forms"), clock=clock,
-                     db=db_engine)
-    add_users(alur)
-    alur.users.add_user("pemilik", "Pemilik Proses", PASSWORD, {"pemilik_proses"})
-    alur.users.add_user("admin", "Admin Sistem", PASSWORD, {"admin_sistem"})
-    with monkeypatch.context() as bypass:  # as a model deployed before the check existed
-        bypass.setattr(DefinitionParser, "data_flow_problems", lambda self, process, filename: [])
-        alur.deployer.deploy_bytes(with_decision(test_data, "hasil_sesuai == true"), "uji_timer.bpmn", "pemilik")
+    alur = alur_with_owners(db_engine, tmp_path, test_data, clock)
+    v1 = with_decision(test_data, "hasil_sesuai == true")
+    deploy_unchecked(alur, v1, "uji_timer.bpmn", "pemilik", monkeypatch)
     case = alur.runner.start_case("uji_timer", "pengelola", "UJI/T1").instance_id
     clock.advance(hours=3)
     assert alur.scheduling.fire_due_timers(clock()) == 0

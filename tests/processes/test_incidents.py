@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from alur_testing import cli_in_process
+from alur_testing import cli_in_process, deploy_unchecked
 from process_helpers import PASSWORD, ROOT, Case, Step
 
 from engine.errors import Conflict, PermissionDenied
-from engine.modeling.parser import DefinitionParser
 from engine.runtime.incidents import StepFailed
 
 KEY = "sop_gangguan_database"
@@ -37,9 +36,7 @@ def stuck(sop, clock, monkeypatch):
     sop.users.add_user("pemilik", "Pemilik Proses", PASSWORD, {"pemilik_proses"})
     sop.users.add_user("admin", "Admin Sistem", PASSWORD, {"admin_sistem"})
     good = (ROOT / "processes" / f"{KEY}.bpmn").read_bytes()
-    with monkeypatch.context() as bypass:  # as a model deployed before the check existed
-        bypass.setattr(DefinitionParser, "data_flow_problems", lambda self, process, filename: [])
-        assert sop.deployer.deploy_bytes(good.replace(GOOD, BAD), f"{KEY}.bpmn", "pemilik").version == 1
+    assert deploy_unchecked(sop, good.replace(GOOD, BAD), f"{KEY}.bpmn", "pemilik", monkeypatch).version == 1
     case = Case(sop, clock, KEY, STEPS, starter="pengelola", business_key="GDB/2026/009")
     case.run("gdb_01", "gdb_02", "gdb_03", "gdb_04", "gdb_05", "gdb_06")
     with pytest.raises(StepFailed) as failed:

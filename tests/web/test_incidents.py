@@ -8,9 +8,9 @@ from pathlib import Path
 
 from audit_web_helpers import REVIEW, demo_user
 from process_helpers import FillContext, form_data
+from alur_testing import deploy_unchecked
 from web_helpers import add_test_server, PDF, login, logout, text_of, upload
 
-from engine.modeling.parser import DefinitionParser
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD, BAD = b">tinjauan_disetujui == true<", b">hasil_sesuai == true<"
@@ -19,9 +19,7 @@ GOOD, BAD = b">tinjauan_disetujui == true<", b">hasil_sesuai == true<"
 def failing_review(alur, clock, monkeypatch) -> tuple[int, str, bytes]:
     """A case of a review version deployed without the data-flow check, waiting at its decision step."""
     good = (ROOT / "processes" / f"{REVIEW}.bpmn").read_bytes()
-    with monkeypatch.context() as bypass:
-        bypass.setattr(DefinitionParser, "data_flow_problems", lambda self, process, filename: [])
-        alur.deployer.deploy_bytes(good.replace(GOOD, BAD), f"{REVIEW}.bpmn", "pemilik_proses", "uji")
+    deploy_unchecked(alur, good.replace(GOOD, BAD), f"{REVIEW}.bpmn", "pemilik_proses", monkeypatch, "uji")
     add_test_server(alur)  # the review lists the register's servers
     case = alur.runner.start_case(REVIEW, "pengelola_ti", "TAR/2026").instance_id
     [task] = alur.queries.open_tasks(case)

@@ -3,33 +3,16 @@ what failed (never SpiffWorkflow's own text), and the API's stable code (engine 
 tests/engine/test_start_failures.py)."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from alur_testing import make_settings
+from alur_testing import deploy_unchecked
+from engine_helpers import PASSWORD, alur_with_owners, broken_loop
 from web_helpers import build_app, login
-
-from engine.bootstrap import open_alur
-from engine.modeling.parser import DefinitionParser
-
-PASSWORD = "rahasia-uji-123"
-BROKEN_FLOW = ('<bpmn:sequenceFlow id="f2" sourceRef="gabung" targetRef="isi">'
-               '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${belum_ada == true}'
-               '</bpmn:conditionExpression></bpmn:sequenceFlow>')
 
 
 @pytest.fixture
 def client(db_engine, tmp_path, clock, test_data, monkeypatch):
-    models = tmp_path / "models"
-    shutil.copytree(test_data, models)
-    alur = open_alur(make_settings(tmp_path, str(db_engine.url), models, models / "forms"), clock=clock,
-                     db=db_engine)
-    alur.users.add_user("pengelola", "Pengelola Satu", PASSWORD, {"pengelola_ti"})
-    xml = (models / "uji_loop.bpmn").read_text(encoding="utf-8")
-    xml = xml.replace('<bpmn:sequenceFlow id="f2" sourceRef="gabung" targetRef="isi"/>', BROKEN_FLOW)
-    with monkeypatch.context() as bypass:  # as a model deployed before the check existed
-        bypass.setattr(DefinitionParser, "data_flow_problems", lambda self, process, filename: [])
-        alur.deployer.deploy_bytes(xml.encode(), "uji_loop.bpmn", "pengelola")
+    alur = alur_with_owners(db_engine, tmp_path, test_data, clock)
+    deploy_unchecked(alur, broken_loop(test_data), "uji_loop.bpmn", "pemilik", monkeypatch)
     yield build_app(alur).test_client(), alur
     alur.close()
 
