@@ -319,3 +319,19 @@ def test_versions_page_with_cases_to_move_speaks_english(alur, client, clock):
     page = html.unescape(text_of(client.get(f"/pemodel/{KEY}/versi").text))
     assert "aman" in page and "ditolak" in page and "lanjutkan di" in page and "— pilih langkah v2 —" in page
     assert "Alur dari «Menerima dan mencatat laporan ke form isian laporan» ke «" in page
+
+
+def test_a_process_without_an_english_name_titles_its_versions_page_in_plain_text(alur, client):
+    """The page title takes no markup (a browser would show the tags): an untranslated name is marked in the
+    page, and plain in ``<title>``."""
+    name_en = '<camunda:property name="name_en" value="Database Incident Management"/>'
+    assert name_en in sop01_xml()
+    alur.deployer.deploy_bytes(sop01_xml().replace(name_en, "", 1).encode(), f"{KEY}.bpmn", "pemilik_proses",
+                               "tanpa nama Inggris", expected_key=KEY)
+    login(client, "pemilik_proses")
+    client.get("/bahasa/en")
+    page = client.get(f"/pemodel/{KEY}/versi").text
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert html.unescape(title).split() == ["Version", "·", "Pengelolaan", "Gangguan", "Database", "·", "Alur"]
+    crumbs = re.search(r'<span aria-current="page">(.*?)</span></nav>', page, re.S).group(1)
+    assert 'class="untranslated"' in crumbs and "Pengelolaan Gangguan Database" in crumbs
