@@ -38,10 +38,8 @@ def _path(number: int, path: TrialPath, roles: RoleCatalog, language: str) -> di
 
 
 def _step(step: TrialStep, roles: RoleCatalog, language: str) -> dict[str, Any]:
-    role = roles.roles.get(step.role)
-    title = (role.title_en or role.title if language.startswith("en") else role.title) if role else step.role
     return {"kind": step.kind, "element_id": step.element_id, "name": step.name, "role": step.role,
-            "role_title": title, "waktu": step.waktu, "waktu_iso": step.waktu_iso,
+            "role_title": roles.title(step.role, language), "waktu": step.waktu, "waktu_iso": step.waktu_iso,
             "due_at": wita(step.due_at) if step.due_at else "", "due_at_iso": wita_iso(step.due_at),
             "question": step.question, "flow_id": step.flow_id, "performer_field": step.performer_field,
             "answers": [{"field": field, "value": _value(value)} for field, value in step.answers]}

@@ -12,7 +12,6 @@ version counter guards against a concurrent step (a stale write is a conflict, n
 """
 from __future__ import annotations
 
-import contextlib
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +33,7 @@ from engine.runtime.serializer import _REGISTRY, dump_state, load_state
 from engine.modeling.parser import ParsedDefinition
 from engine.reading.versions import definition_id_of
 from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due
-from engine.runtime.spiff_timers import frozen_spiff_clock
+from engine.runtime.spiff_timers import spiff_clock
 from engine.runtime.unit_of_work import UnitOfWork
 
 OPEN_STATES = ("ready", "claimed")
@@ -194,8 +193,7 @@ class CaseMigrator:
         plan.reasons += self._step_reasons(session, instance_id, new, target, dict(mapping or {}), plan)
         if not plan.reasons:
             plan.workflow = load_state(instance.state_json, old.spec, old.subprocess_specs)
-            clock = contextlib.nullcontext() if self._clock is utcnow else frozen_spiff_clock(self._clock())
-            with clock:  # a timer the new version arms counts from the move, on the case's clock
+            with spiff_clock(self._clock, self._clock()):  # a timer the new version arms counts from the move
                 plan.reasons += _move_workflow(plan.workflow, new, target, plan.mapping)
         return plan
 

@@ -66,9 +66,8 @@ class People:
         if not active:
             return Text.of("form.person_inactive", username=username)
         if not may.may_work_on(role, held):
-            role_en = roles.roles[role].title_en if role in roles else ""
             return Text.of("form.person_lacks_role", username=username, role=roles.title(role),
-                           role_en=role_en or roles.title(role))
+                           role_en=roles.title(role, "en"))
         return None
 
 

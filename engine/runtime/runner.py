@@ -1,7 +1,6 @@
 """Runtime use cases. Each public method is one transaction together with its audit events."""
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,7 +53,7 @@ from engine.persistence.rows import case_row
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.search_terms import StepTerms, start_terms, step_terms
 from engine.runtime.serializer import dump_state, load_state, new_workflow
-from engine.runtime.spiff_timers import due_timer_tasks, frozen_spiff_clock, next_timer_due
+from engine.runtime.spiff_timers import due_timer_tasks, next_timer_due, spiff_clock
 from engine.modeling.parser import ParsedDefinition
 from engine.runtime.step_statements import (CASE_WITH_HEAD, COMPLETE_TASK, INSERT_DONE_TASK, INSERT_TASKS, SAVE_CASE,
                                            TASK_WITH_CASE)
@@ -749,7 +748,7 @@ class Runner:
                                 .values(due_at=due_at, warning_at=warning_at))
 
     def _spiff_clock(self, now: datetime) -> Any:
-        return contextlib.nullcontext() if self._clock is utcnow else frozen_spiff_clock(now)
+        return spiff_clock(self._clock, now)
 
     def _run_engine(self, workflow: BpmnWorkflow, definition: ParsedDefinition,
                     now: datetime) -> list[dict[str, str | None]]:

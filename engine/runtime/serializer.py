@@ -58,7 +58,7 @@ def new_workflow(spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
 def dump_state(workflow: BpmnWorkflow) -> str:
     """Prune finished history, then serialize the live state (no spec)."""
     prune_history(workflow)
-    dct = _state_dict(workflow) if _DIRECT else None
+    dct = _state_dict(workflow)
     if dct is None:
         dct = _generic_state_dict(workflow)
     dct["format"] = STATE_FORMAT
@@ -80,7 +80,6 @@ def _generic_state_dict(workflow: BpmnWorkflow) -> dict[str, Any]:
 # BpmnSubWorkflowConverter): the registry's per-object dispatch, partials and dict merges cost
 # about a sixth of a completion. It only handles the exact classes those converters are registered
 # for; anything else (a subclass, a replaced converter) takes the registry's path.
-_DIRECT = True
 _DIRECT_TYPES = (type(_REGISTRY.convert_to_dict["Task"].args[1].__self__) is TaskConverter
                  and _REGISTRY.typenames.get(Task) == "Task"
                  and _REGISTRY.typenames.get(BpmnWorkflow) == "BpmnWorkflow"
@@ -189,8 +188,6 @@ def prune_history(workflow: BpmnWorkflow) -> int:
 
     Returns how many tasks were removed. A finished instance is left as it is.
     """
-    if not _DIRECT_PRUNE:
-        return _prune_history_reference(workflow)
     tasks = workflow.tasks
     # Walk the tree by the ids' ints: a UUID's hash and equality are Python calls, an int's are not.
     by_int = {key.int: task for key, task in tasks.items()}
@@ -220,7 +217,6 @@ def prune_history(workflow: BpmnWorkflow) -> int:
     return len(removed)
 
 
-_DIRECT_PRUNE = True
 _FINISHED = int(TaskState.FINISHED_MASK)
 
 

@@ -1,6 +1,7 @@
 """Reading SpiffWorkflow's timer state: next due time, due timer tasks, and an injectable clock."""
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import datetime, timezone
 from typing import Any
@@ -8,6 +9,8 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
+
+from engine.worktime.clock import Clock, utcnow
 
 
 def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
@@ -47,6 +50,12 @@ def timer_task_due(task: Any) -> datetime | None:
     if definition is None or value is None or type(definition).__name__ not in _TIMER_TYPES:
         return None
     return _timer_due(type(definition).__name__, value)
+
+
+def spiff_clock(clock: Clock, now: datetime) -> Any:
+    """What SpiffWorkflow's timers should see as the time: ``now`` frozen for an injected clock; nothing
+    to do for the real one."""
+    return contextlib.nullcontext() if clock is utcnow else frozen_spiff_clock(now)
 
 
 class frozen_spiff_clock:
