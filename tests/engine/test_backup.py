@@ -7,7 +7,6 @@ import dataclasses
 import hashlib
 import io
 import json
-import os
 import tarfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -24,7 +23,6 @@ from engine.config import BackupSettings
 from engine.errors import BackupFailed, RestoreRefused
 from engine.persistence.models import AuditEvent, Base, ProcessInstance
 
-PG_ADMIN_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def instance_settings(alur: Alur, folder: Path, url: str) -> Any:

@@ -31,7 +31,6 @@ from engine.operations.retention import parse_as_of
 from engine.operations.retention_schedule import RetentionSchedule
 from web import create_app
 
-PG_ADMIN_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BASIS = "Peraturan Gubernur Kalimantan Timur Nomor 12 Tahun 2020 tentang Jadwal Retensi Arsip"
 SCHEDULE = f'[sop.uji_loop]\nyears = 5\nbasis = "{BASIS}"\n'
 OLD = datetime(2019, 3, 4, 0, 30, tzinfo=timezone.utc)  # a Monday
