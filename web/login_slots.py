@@ -6,9 +6,10 @@ one request each: when wrong logins from many names and addresses (which no per-
 limit catches) fill every worker with scrypt, a case step waits in the queue behind them. A check
 takes one of ``LOGIN_CHECKS_AT_ONCE`` slots (default: half the cores, at least one), an exclusive
 ``flock`` on a file every worker of the server opens; when none is free the login is answered 429 with
-``Retry-After: 1`` at once, before the account is read and before any write, the same for every name
-typed. Waiting for a slot would hold the worker just the same, so nobody waits. A lock held by a
-worker that dies is released by the kernel.
+``Retry-After: 1`` at once, before the password is checked and before any write (only the account's
+wait after failures, one indexed read, comes first), the same for every name typed. Waiting for a slot
+would hold the worker just the same, so nobody waits. A lock held by a worker that dies is released by
+the kernel.
 """
 from __future__ import annotations
 
