@@ -177,24 +177,8 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 def open_incident(sessions: sessionmaker[Session], roles: RoleCatalog, broke: StepBroke,
                   now: datetime) -> StepFailed:
     """Record the incident, notify, audit (one transaction); the error to show the person who sent it."""
-    text, failed, detail = describe(broke)
     with UnitOfWork.begin(sessions) as work:
-        row = Incident(instance_id=broke.instance_id, process_key=broke.process_key, task_id=broke.task_id,
-                       element_id=broke.element_id, step_name=broke.step_name[:300], failed_element=failed[:100],
-                       message_json=json.dumps(text.record(), ensure_ascii=False), detail=detail,
-                       actor=broke.actor, input_json=json.dumps(broke.data, ensure_ascii=False, default=str),
-                       status=OPEN, attempts=1, opened_at=now, failed_at=now)
-        work.session.add(row)
-        work.session.flush()
-        work.record_for_case(broke.instance_id, "incident_opened", actor=broke.actor, at=now, payload={
-            "incident_id": row.id, "task_id": broke.task_id, "element_id": broke.element_id,
-            "failed_element": failed, "message": text.render("id"), "detail": detail})
-        for recipient in users_holding(work.session, roles, [OWNER_ROLE, ADMIN_ROLE]):
-            add_notification(work.session, recipient=recipient, kind="incident_opened",
-                             title=f"Insiden kasus #{broke.instance_id}: langkah '{broke.step_name}' gagal",
-                             body=text.render("id"), dedup_key=f"incident:{row.id}:{recipient.username}", now=now,
-                             instance_id=broke.instance_id, task_id=broke.task_id)
-        incident_id = row.id
+        incident_id = _open(work, roles, broke, now)
     return StepFailed(f"Langkah '{broke.step_name}' belum dapat diselesaikan karena kesalahan pada model SOP. "
                       f"Isian Anda sudah disimpan; pemilik proses dan Admin Sistem sudah diberi tahu dan akan "
                       f"melanjutkan langkah ini (insiden #{incident_id}).", incident_id=incident_id,
@@ -261,29 +245,37 @@ def note_timer_failure(work: UnitOfWork, roles: RoleCatalog, instance_id: int, e
     """In the worker's transaction: the case's open timer incident counts one more failure, or (the
     first time) an incident is opened, audited, and the process owners and Admin Sistem are told."""
     broke = timer_broke(work, instance_id, error)
-    text, failed, detail = describe(broke)
-    message = json.dumps(text.record(), ensure_ascii=False)
     open_row = work.session.scalar(select(Incident).where(
         Incident.instance_id == instance_id, Incident.task_id == TIMER_TASK, Incident.status == OPEN))
-    if open_row is not None:
-        open_row.attempts += 1
-        open_row.failed_at, open_row.failed_element, open_row.detail = now, failed[:100], detail
-        open_row.message_json = message
-        return open_row.id
-    row = Incident(instance_id=instance_id, process_key=broke.process_key, task_id=TIMER_TASK,
+    if open_row is None:
+        return _open(work, roles, broke, now)
+    text, failed, detail = describe(broke)
+    open_row.attempts += 1
+    open_row.failed_at, open_row.failed_element, open_row.detail = now, failed[:100], detail
+    open_row.message_json = json.dumps(text.record(), ensure_ascii=False)
+    return open_row.id
+
+
+def _open(work: UnitOfWork, roles: RoleCatalog, broke: StepBroke, now: datetime) -> int:
+    """The incident of ``broke`` (a step's, with the input kept, or a timer's), its ``incident_opened``
+    event and a notice to the process owners and Admin Sistem, in ``work``; its id."""
+    text, failed, detail = describe(broke)
+    row = Incident(instance_id=broke.instance_id, process_key=broke.process_key, task_id=broke.task_id,
                    element_id=broke.element_id[:100], step_name=broke.step_name[:300], failed_element=failed[:100],
-                   message_json=message, detail=detail, actor=SYSTEM_ACTOR, input_json="{}", status=OPEN,
-                   attempts=1, opened_at=now, failed_at=now)
+                   message_json=json.dumps(text.record(), ensure_ascii=False), detail=detail, actor=broke.actor,
+                   input_json=json.dumps(broke.data, ensure_ascii=False, default=str), status=OPEN, attempts=1,
+                   opened_at=now, failed_at=now)
     work.session.add(row)
     work.session.flush()
-    work.record_for_case(instance_id, "incident_opened", actor=SYSTEM_ACTOR, at=now, payload={
-        "incident_id": row.id, "task_id": TIMER_TASK, "element_id": broke.element_id, "failed_element": failed,
+    work.record_for_case(broke.instance_id, "incident_opened", actor=broke.actor, at=now, payload={
+        "incident_id": row.id, "task_id": broke.task_id, "element_id": broke.element_id, "failed_element": failed,
         "message": text.render("id"), "detail": detail})
+    what = f"pewaktu '{broke.step_name}'" if broke.timer else f"langkah '{broke.step_name}'"
     for recipient in users_holding(work.session, roles, [OWNER_ROLE, ADMIN_ROLE]):
         add_notification(work.session, recipient=recipient, kind="incident_opened",
-                         title=f"Insiden kasus #{instance_id}: pewaktu '{broke.step_name}' gagal",
-                         body=text.render("id"), dedup_key=f"incident:{row.id}:{recipient.username}", now=now,
-                         instance_id=instance_id)
+                         title=f"Insiden kasus #{broke.instance_id}: {what} gagal", body=text.render("id"),
+                         dedup_key=f"incident:{row.id}:{recipient.username}", now=now,
+                         instance_id=broke.instance_id, task_id=broke.task_id or None)
     return row.id
 
 

@@ -63,6 +63,7 @@ def test_a_timer_failing_in_the_engine_opens_one_incident_and_tells_the_owners(f
     for person in ("pemilik", "admin"):
         [notice] = [n for n in alur.notifications.list(person) if n.kind == "incident_opened"]
         assert notice.instance_id == case and "hasil_sesuai" in notice.body
+        assert notice.title.startswith(f"Insiden kasus #{case}: pewaktu '") and notice.task_id is None
     # the worker tries again later: the same incident counts the failure, nobody is told twice
     clock.advance(minutes=5)
     assert alur.scheduling.fire_due_timers(clock()) == 0

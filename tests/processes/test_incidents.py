@@ -71,6 +71,8 @@ def test_a_failing_step_opens_an_incident_and_keeps_the_input(stuck):
     for person in ("pemilik", "admin"):
         [notice] = [n for n in sop.notifications.list(person) if n.kind == "incident_opened"]
         assert notice.instance_id == case.id and "hasil_sesuai" in notice.body
+        assert notice.title == f"Insiden kasus #{case.id}: langkah '{STEPS['gdb_07'].name}' gagal"
+        assert notice.task_id == incident.task_id
     assert not [n for n in sop.notifications.list("pengelola") if n.kind == "incident_opened"]
 
 
