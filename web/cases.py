@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -16,6 +16,7 @@ from web.model_words import localized_schema
 from web.forms import build_fields, form_errors, read_submission
 from web.search_params import error_text, page_args, page_search
 from web.tasks import store_for
+from web.formatting import language_code
 
 bp = Blueprint("cases", __name__, url_prefix="/kasus")
 
@@ -96,7 +97,7 @@ def _render_registration(form: RegistrationForm, values: dict[str, Any] | None =
     values, errors = values or {}, errors or {}
     attachments = current_alur().attachments.own_unbound(current_user.username,
                                                          [v for v in values.values() if isinstance(v, str)])
-    fields = build_fields(localized_schema(form.schema, str(get_locale() or "id")), values, errors, {}, attachments)
+    fields = build_fields(localized_schema(form.schema, language_code()), values, errors, {}, attachments)
     return render_template("cases/register.html", form=form, fields=fields, values=values, errors=errors,
                            max_mb=current_alur().attachments.max_bytes // (1024 * 1024))
 
@@ -117,7 +118,7 @@ def show(instance_id: int) -> str:
         return render_template("cases/requester.html", case=case, max_comment=MAX_COMMENT_LENGTH)
     incidents = current_alur().incidents.open_for_case(instance_id)  # the case is marked with them
     return render_template("cases/show.html", case=case, now=current_alur().cases.now(),
-                           max_comment=MAX_COMMENT_LENGTH, incidents=incidents, language=str(get_locale() or "id"))
+                           max_comment=MAX_COMMENT_LENGTH, incidents=incidents, language=language_code())
 
 
 @bp.post("/<int:instance_id>/komentar")

@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from engine import (CaseHidden, CaseRemoved, Conflict, DeploymentError, DirectoryUnavailable, DraftTooLarge,
                     EngineError, InvalidInput, LoginRefused, NotFound, PermissionDenied, Text)
-from web.formatting import person_of
+from web.formatting import person_of, language_code
 
 STATUS_OF: tuple[tuple[type[EngineError], int], ...] = (
     (CaseRemoved, 410),  # removed under the archive retention schedule (JRA): gone for good, the reason given
@@ -88,7 +88,7 @@ def _start_failed_message(error: EngineError) -> str | None:
     words = error.context.get("words")
     if error.code != "start_failed" or not isinstance(words, dict):
         return None
-    return Text.from_record(words).render(str(get_locale() or "id")) + " " + gettext(
+    return Text.from_record(words).render(language_code()) + " " + gettext(
         "Pemilik proses dan Admin Sistem sudah diberi tahu; coba lagi setelah model SOP diperbaiki.")
 
 

@@ -45,6 +45,11 @@ def _language() -> _Language:
     return language
 
 
+def language_code() -> str:
+    """The request's language as the catalogue's texts name it: ``id`` or ``en``."""
+    return str(_language().locale or "id")
+
+
 def gettext(string: str, **variables: Any) -> str:
     text = _language().translations.ugettext(string)
     return text % variables if variables else text

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine import SERVER_OPTIONS_KEY, AttachmentView, DOCUMENT_FORMAT, FormInvalid, InvalidInput, WITA
 from web.model_words import untranslated
+from web.formatting import language_code
 
 Store = Callable[[FileStorage, list[str]], AttachmentView]
 _ROW = re.compile(r"^(?P<table>[A-Za-z0-9_]+)-(?P<index>\d{1,3})-(?P<column>[A-Za-z0-9_]+)$")
@@ -177,7 +178,7 @@ def read_submission(schema: dict[str, Any], form: MultiDict[str, str], files: Mu
 
 def form_errors(invalid: FormInvalid) -> dict[str, str]:
     """The engine's messages for a refused form, in the reader's language."""
-    return invalid.in_language(str(get_locale() or "id"))
+    return invalid.in_language(language_code())
 
 
 def upload_errors(schema: dict[str, Any], errors: Mapping[str, str]) -> dict[str, str]:

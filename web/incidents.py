@@ -5,13 +5,14 @@ from __future__ import annotations
 from itertools import groupby
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import get_locale, gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import Conflict, FormInvalid, may_handle_incidents, StepFailed
+from engine import Conflict, FormInvalid, may_handle_incidents, StepFailed, Text
 from web.auth import requires
 from web.current import current_alur
+from web.formatting import language_code
 
 bp = Blueprint("incidents", __name__, url_prefix="/insiden")
 handler_required = requires(may_handle_incidents,
@@ -24,7 +25,7 @@ def index() -> str:
     """Open incidents grouped by SOP, each in the reader's language."""
     incidents = current_alur().incidents.list_incidents()
     groups = [(key, list(items)) for key, items in groupby(incidents, key=lambda i: i.process_key)]
-    return render_template("incidents/index.html", groups=groups, language=str(get_locale() or "id"))
+    return render_template("incidents/index.html", groups=groups, language=language_code())
 
 
 @bp.post("/<int:incident_id>/coba-lagi")
@@ -38,11 +39,11 @@ def retry(incident_id: int) -> Response:
               gettext("Insiden #%(id)s selesai: langkahnya sudah diselesaikan dengan isian yang disimpan.",
                       id=incident_id), "success")
         return redirect(url_for("cases.show", instance_id=result.instance_id))
-    except StepFailed:
+    except StepFailed as failed:
         flash(gettext("Percobaan ulang belum berhasil; insiden tetap terbuka. Perbaiki model, pindahkan kasus ke "
                       "versi yang diperbaiki, lalu coba lagi."), "error")
         # what failed this time, in the reader's language (the error's own text is Indonesian)
-        flash(current_alur().incidents.get(incident_id).message_in(str(get_locale() or "id")), "error")
+        flash(Text.from_record(failed.context["words"]).render(language_code()), "error")
     except (Conflict, FormInvalid) as exc:
         flash(exc.message, "error")
     return redirect(url_for(".index"))

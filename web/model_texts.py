@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from engine import ModelEnglish
 from web.current import current_alur
-from web.formatting import _language
+from web.formatting import language_code
 
 _UNTRANSLATED = Markup('<span lang="id" class="untranslated">{}</span>')
 
@@ -30,7 +30,7 @@ def _english_of(process_key: str) -> ModelEnglish | None:
 
 
 def english_page() -> bool:
-    return str(_language().locale or "id") == "en"
+    return language_code() == "en"
 
 
 def model_text(process_key: str | None, element_id: str | None, indonesian: Any, text: str = "name",

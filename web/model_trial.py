@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import get_locale, gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext
 
 from engine import RoleCatalog, TrialPath, TrialReport, TrialStep
-from web.formatting import wita, wita_iso
+from web.formatting import wita, wita_iso, language_code
 
 
 def trial_json(report: TrialReport, roles: RoleCatalog) -> dict[str, Any]:
-    language = str(get_locale() or "id")
+    language = language_code()
     stranded = len(report.stranded)
     if report.ok:
         message = gettext("Uji jalan: %(count)s jalur dicoba, semuanya sampai selesai.", count=len(report.paths))

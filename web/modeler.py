@@ -34,6 +34,7 @@ from web.current import current_alur
 from web.processes import bpmn_file
 from web.model_forms import form_fields, pending_forms, refused_form
 from web.model_trial import lint_words, modeler_words, trial_json
+from web.formatting import language_code
 
 bp = Blueprint("modeler", __name__, url_prefix="/pemodel")
 owner_required = requires(may_model, lazy_gettext("Halaman ini hanya untuk Pemilik Proses."))
@@ -258,7 +259,7 @@ def roll_back(process_key: str, version: int) -> Response:
                              f"Kembali ke versi {version}: {note}", restored_from=version, trial=svc.trials)
     if outcome.result is None:
         flash(gettext("Versi %(version)s tidak dapat dikembalikan: model itu tidak lolos pemeriksaan deploy "
-                      "sekarang.", version=version) + " " + "; ".join(p.message_in(str(get_locale() or "id"))
+                      "sekarang.", version=version) + " " + "; ".join(p.message_in(language_code())
                                                                for p in outcome.check.errors),
               "error")
     elif not outcome.result.created:
@@ -401,7 +402,7 @@ def identity_save(process_key: str) -> Response | tuple[str, int]:
 
 def _in_language(words: Sequence[Text]) -> str:
     """Reasons (engine.modeling.messages) in the reader's language, one after another."""
-    return "; ".join(w.render(str(get_locale() or "id")) for w in words)
+    return "; ".join(w.render(language_code()) for w in words)
 
 
 def _posted_xml() -> bytes:
@@ -414,6 +415,6 @@ def _posted_xml() -> bytes:
 
 def _problem(problem: ModelProblem) -> dict[str, Any]:
     """A problem in the reader's language; the tool's own text only as ``detail``."""
-    return {"element_id": problem.element_id, "message": problem.message_in(str(get_locale() or "id")),
+    return {"element_id": problem.element_id, "message": problem.message_in(language_code()),
             "source": problem.source, "severity": problem.severity, "line": problem.line, "rule": problem.rule,
             "detail": problem.detail}

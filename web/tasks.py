@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -21,7 +21,7 @@ from engine import (AttachmentView, Conflict, DraftView, EngineError, FormInvali
                     StepResult, TaskForm, TaskPage, UploadTarget)
 from web.current import current_alur
 from web.errors import conflict_message, handle_engine_error, handle_http_error, json_error, status_of
-from web.formatting import wita
+from web.formatting import wita, language_code
 from web.forms import Store, build_fields, form_errors, read_submission, upload_errors
 from web.model_texts import step_name
 from web.model_words import localized_schema
@@ -57,7 +57,7 @@ def render_task(page: TaskPage, values: dict[str, Any] | None = None, errors: di
         unsent = draft.data
     attachments = {**page.attachments, **current_alur().cases.task_attachments(
         page.task, current_user.username, [v for v in values.values() if isinstance(v, str)], page.documents)}
-    schema = localized_schema(page.schema, str(get_locale() or "id"))
+    schema = localized_schema(page.schema, language_code())
     fields = build_fields(schema, values, errors or {}, page.user_options, attachments, carried)
     return render_template("tasks/task.html", page=page, schema=schema, fields=fields, errors=errors or {},
                            notice=notice,

@@ -216,7 +216,8 @@ def fail_again(sessions: sessionmaker[Session], incident_id: int, broke: StepBro
         work.record_for_case(broke.instance_id, "incident_retry_failed", actor=by, at=now, payload={
             "incident_id": incident_id, "failed_element": failed, "message": text.render("id"), "detail": detail})
     return StepFailed(f"Percobaan ulang insiden #{incident_id} gagal: {text.render('id')}",
-                      incident_id=incident_id, instance_id=broke.instance_id, task_id=broke.task_id)
+                      incident_id=incident_id, instance_id=broke.instance_id, task_id=broke.task_id,
+                      words=text.record())
 
 
 def resolve_incident(work: UnitOfWork, incident_id: int, instance_id: int, by: str, now: datetime,
