@@ -289,7 +289,7 @@ def versions(process_key: str) -> str:
                            diff=diff, from_version=from_version, to_version=to_version, running=running,
                            checks=checks, mappable=mappable, map_field=MAP_FIELD,
                            is_owner=may_model(current_user.roles), kind_text=kind_text, element_text=element_text,
-                           property_text=property_text)
+                           property_text=property_text, language=language_code())
 
 
 def _distinct_mappable(checks: Iterable[MigrationCheck]) -> list[MappableStep]:
