@@ -137,7 +137,7 @@ class LdapDirectory:
         else:
             connection.search(s.base_dn, s.user_filter.format(username=escape_filter_chars(username)), SUBTREE,
                               attributes=wanted, size_limit=2)
-        entries = [e for e in connection.response or () if e.get("type") == "searchResEntry"]
+        entries = _entries(connection)
         if len(entries) != 1:  # none, or an ambiguous filter: nobody signs in as someone else
             return None
         return dict(entries[0])
@@ -150,13 +150,13 @@ class LdapDirectory:
         connection.search(entry["dn"], s.disabled_filter, BASE, attributes=["1.1"])
         if strict:
             _require_success(connection, s.url)
-        disabled = any(e.get("type") == "searchResEntry" for e in connection.response or ())
+        disabled = bool(_entries(connection))
         if s.group_base_dn is not None:
             connection.search(s.group_base_dn, s.group_filter.format(dn=escape_filter_chars(entry["dn"])),
                               SUBTREE, attributes=["1.1"])
             if strict:
                 _require_success(connection, s.url)
-            groups = frozenset(e["dn"] for e in connection.response or () if e.get("type") == "searchResEntry")
+            groups = frozenset(e["dn"] for e in _entries(connection))
         else:
             groups = frozenset(str(g) for g in _values(attributes.get(s.group_attribute)))
         return ExternalIdentity(
