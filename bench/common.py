@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
@@ -71,3 +73,27 @@ def open_bench_alur(url: str, processes: Path = DATA, forms: Path = DATA / "form
     settings = Settings(database_url=url, processes_dir=processes, forms_dir=forms,
                         attachments_dir=Path(tempfile.mkdtemp()) / "attachments")
     return open_alur(settings, db=engine)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_listening(port: int, proc: subprocess.Popen | None = None, seconds: float = 120,
+                         what: str = "gunicorn") -> None:
+    """Until something accepts connections on ``port``; ``proc`` (the server) must not exit meanwhile.
+
+    :raises RuntimeError: it exited, or nothing listened within ``seconds``
+    """
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not start")

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,15 +21,9 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from bench.common import DATA, PASSWORD, ROOT, open_bench_alur, summarize
+from bench.common import DATA, PASSWORD, ROOT, free_port, open_bench_alur, summarize, wait_until_listening
 from engine.persistence.schema import upgrade
 from engine.accounts.tokens import TokenService
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _prepare(url: str) -> str:
@@ -47,19 +40,6 @@ def _prepare(url: str) -> str:
         return TokenService(alur.sessions, alur.users).issue("kerja", "bench", "bench").token
     finally:
         alur.close()
-
-
-def _wait_until_up(port: int, proc: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
 
 
 def _login_cookie(port: int) -> str:
@@ -145,14 +125,14 @@ def _api_completion_latency(port: int, token: str, completions: int = 200) -> di
 
 def _gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    port = _free_port()
+    port = free_port()
     instance = tempfile.mkdtemp()
     env = {**os.environ, "ALUR_DATABASE_URL": url, "ALUR_PROCESSES_DIR": str(DATA),
            "ALUR_FORMS_DIR": str(DATA / "forms"), "ALUR_INSTANCE_DIR": instance, "ALUR_SECRET_KEY": "bench-secret"}
     proc = subprocess.Popen([str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
                              "--timeout", "300", "web.wsgi:app"], cwd=ROOT, env=env)
     try:
-        _wait_until_up(port, proc)
+        wait_until_listening(port, proc)
     except BaseException:
         _stop(proc)
         raise

@@ -23,12 +23,12 @@ here (tests cover its 429).
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import multiprocessing
 import os
 import re
-import socket
 import ssl
 import subprocess
 import sys
@@ -40,7 +40,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import DATA, PASSWORD, ROOT, open_bench_alur, summarize
+from bench.common import DATA, PASSWORD, ROOT, free_port, open_bench_alur, summarize, wait_until_listening
 from bench.soak.cluster import Cluster, self_signed
 from engine.accounts.tokens import TokenService
 from engine.persistence.schema import upgrade
@@ -50,12 +50,6 @@ CASE_STEPS = 100
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", "4"))  # deploy/systemd/alur-web@.service's default
 SHAPES = ("one_address", "many_addresses", "spray")
 TARGET = "sasaran"  # the existing account the attackers guess at (not the case client's)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _prepare(url: str) -> str:
@@ -72,7 +66,7 @@ def _prepare(url: str) -> str:
 
 
 def _gunicorn(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
+    port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ALUR_")},
            "ALUR_DATABASE_URL": url, "ALUR_PROCESSES_DIR": str(DATA), "ALUR_FORMS_DIR": str(DATA / "forms"),
            "ALUR_INSTANCE_DIR": tempfile.mkdtemp(), "ALUR_SECRET_KEY": "bench-secret", "ALUR_TRUSTED_PROXIES": "1",
@@ -81,17 +75,12 @@ def _gunicorn(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
                              "--log-level", "warning", "--timeout", "120", "web.wsgi:app"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise RuntimeError("gunicorn did not start")
+    try:
+        wait_until_listening(port, proc)
+    except RuntimeError:
+        proc.terminate()
+        raise
+    return proc, port
 
 
 @dataclass(frozen=True)
@@ -217,13 +206,8 @@ def _nginx(root: Path, app_port: int) -> tuple[Cluster, _Front]:
     self_signed(root / "tls")
     cluster.start_nginx()
     front = _Front(cluster.https_port, ssl.create_default_context(cafile=str(cluster.cert)))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", cluster.https_port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    with contextlib.suppress(RuntimeError):  # as before: a slow nginx shows in the first requests
+        wait_until_listening(cluster.https_port, seconds=30, what="nginx")
     return cluster, front
 
 
