@@ -20,6 +20,8 @@ USER_FILTERS = {"openldap": "(&(objectClass=inetOrgPerson)(uid={username}))",
 USERNAME_ATTRIBUTES = {"openldap": "uid", "ad": "sAMAccountName"}
 
 
+DIRECTORY_CHECK_MINUTES = 15.0  # ALUR_LDAP_CHECK_MINUTES when unset or empty
+
 @dataclass(frozen=True)
 class LdapSettings:
     """One LDAP server (or Active Directory domain controller) people sign in against."""
@@ -53,7 +55,7 @@ class LdapSettings:
     timeout: float = 5.0  # seconds to connect and for each operation
     # The worker's directory check (engine.accounts.directory_check) every this many minutes; 0: off.
     # It needs the service account (bind_dn): with direct bind only it cannot run.
-    check_minutes: float = 15.0
+    check_minutes: float = DIRECTORY_CHECK_MINUTES
 
     def with_kind_defaults(self) -> LdapSettings:
         """These settings with every empty choice filled from the kind's defaults."""
@@ -136,13 +138,13 @@ def _ldap_from_env(env: Mapping[str, str]) -> LdapSettings | None:
                         user_dn_template=env.get("ALUR_LDAP_USER_DN_TEMPLATE") or None,
                         group_base_dn=env.get("ALUR_LDAP_GROUP_BASE_DN") or None,
                         timeout=float(env.get("ALUR_LDAP_TIMEOUT", "5")),
-                        check_minutes=_minutes(env.get("ALUR_LDAP_CHECK_MINUTES", "15")),
+                        check_minutes=_minutes(env.get("ALUR_LDAP_CHECK_MINUTES", "")),
                         **{name: value for name, value in text.items() if value})
 
 
 def _minutes(value: str) -> float:
     try:
-        minutes = float(value.strip() or "15")
+        minutes = float(value.strip()) if value.strip() else DIRECTORY_CHECK_MINUTES
     except ValueError:
         minutes = -1.0
     if not minutes >= 0 or minutes == float("inf"):

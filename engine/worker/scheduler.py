@@ -29,6 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from engine.accounts.directory_check import CheckReport
+from engine.accounts.identity_settings import DIRECTORY_CHECK_MINUTES
 from engine.audit.checkpoints import CheckpointFileError, signing_key
 from engine.errors import DirectoryCheckRefused, DirectoryUnavailable
 from engine.operations.backup_schedule import BackupSchedule, ScheduledRun
@@ -57,7 +58,7 @@ class Worker:
                  heartbeat: Callable[[], None] | None = None,
                  backup: Callable[[], ScheduledRun | None] | None = None,
                  directory_check: Callable[[], CheckReport] | None = None,
-                 directory_check_every: timedelta = timedelta(minutes=15)) -> None:
+                 directory_check_every: timedelta = timedelta(minutes=DIRECTORY_CHECK_MINUTES)) -> None:
         if max_sleep < MIN_SLEEP:
             raise ValueError(f"max_sleep must be at least {MIN_SLEEP} s")
         self._scheduling = scheduling
@@ -266,7 +267,7 @@ def build_worker(alur: Any, hooks: ItemHooks | None = None,
     backup = None
     if alur.settings.backup is not None:
         backup = BackupSchedule(alur.backups, alur.sessions, alur.settings.backup, alur.clock).run_if_due
-    directory_check, every = None, timedelta(minutes=15)
+    directory_check, every = None, timedelta(minutes=DIRECTORY_CHECK_MINUTES)
     ldap = alur.settings.identity.ldap
     if ldap is not None and ldap.check_minutes > 0:
         why_not = alur.directory_check.why_not()
