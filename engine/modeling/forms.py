@@ -149,8 +149,8 @@ class FormRegistry:
         return FormDefinition(key, bounded(schema))
 
     def validate(self, key: str, data: dict[str, Any],
-                 document_problem: Callable[[str, Sequence[str]], str | Text | None] | None = None,
-                 person_problem: Callable[[str, str], str | Text | None] | None = None) -> dict[str, Any]:
+                 document_problem: Callable[[str, Sequence[str]], Text | None] | None = None,
+                 person_problem: Callable[[str, str], Text | None] | None = None) -> dict[str, Any]:
         """Return the data if valid.
 
         ``document_problem(sha256, accepted extensions)`` says why a document field may not name that
@@ -163,7 +163,7 @@ class FormRegistry:
         :raises FormInvalid: with one message per failing field
         """
         form = self.get(key)
-        errors: dict[str, str | Text] = {}
+        errors: dict[str, Text] = {}
         for error in form.validator.iter_errors(data):
             field = _field_of(error)
             errors.setdefault(field, _message(error))
@@ -183,8 +183,7 @@ class FormRegistry:
         for field, message in form.differing_people(data).items():
             errors.setdefault(field, message)
         if errors:
-            raise FormInvalid({field: m.render("id") if isinstance(m, Text) else m for field, m in errors.items()},
-                              key, {field: m for field, m in errors.items() if isinstance(m, Text)})
+            raise FormInvalid.worded(errors, key)
         return data
 
 

@@ -9,6 +9,7 @@ import pytest
 from process_helpers import CAST, FillContext, form_data
 
 from engine.modeling.forms import FormRegistry
+from engine.modeling.messages import Text
 from engine.modeling.roles import RoleCatalog
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +49,8 @@ def test_generated_data_passes_the_engine_validation(key, full):
     documents: list[str] = []
     data = form_data(schema, context(full, documents))
     stored = {f"{i:064x}" for i in range(1, len(documents) + 1)}
-    FORMS.validate(key, data, lambda sha, _accept: None if sha in stored else "tidak ada")  # every failing field
+    missing = Text.of("form.document_missing")
+    FORMS.validate(key, data, lambda sha, _accept: None if sha in stored else missing)  # every failing field
     assert set(schema["required"]) <= set(data)
     if full:
         assert set(data) == set(schema["properties"])
