@@ -93,8 +93,7 @@ def replay(instance_id: int) -> str:
     history = current_alur().histories.replay_states(instance_id)
     instance = current_alur().queries.case(instance_id)
     _record(instance_id, "replay")
-    element_of = {name: element_id for element_id, name in history.element_names.items()}
-    steps = [_step_json(instance_id, step, history.process_key, element_of) for step in history.steps]
+    steps = [_step_json(instance_id, step, history.process_key) for step in history.steps]
     return render_template("audit/replay.html", history=history, instance=instance, steps=steps)
 
 
@@ -144,15 +143,12 @@ def export() -> Response | str:
                 f"audit-log-{date_from.isoformat()}-{date_to.isoformat()}.zip")
 
 
-def _step_json(instance_id: int, step: HistoryStep, process_key: str | None = None,
-               element_of: dict[str, str] | None = None) -> dict[str, Any]:
+def _step_json(instance_id: int, step: HistoryStep, process_key: str | None = None) -> dict[str, Any]:
     """A replay step for the page's script: times in WITA, document links through this blueprint; the
-    step's name in the page's language (a claim's event names the step but not its element: found by name)."""
+    step's name in the page's language (a claim's event names its task, whose element the history knows)."""
     data = step.to_dict()
     data["at_text"] = wita(step.at)
-    payload = step.payload
-    if "element_id" not in payload and str(payload.get("name")) in (element_of or {}):
-        payload = {**payload, "element_id": (element_of or {})[str(payload.get("name"))]}
+    payload = step.payload if step.element_id is None else {**step.payload, "element_id": step.element_id}
     data["label"] = event_summary(step.event_type, payload, process_key)
     data["actor_text"] = person_text(step.actor)
     data["type_text"] = event_label(step.event_type)

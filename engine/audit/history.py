@@ -85,12 +85,13 @@ class HistoryStep:
     data: dict[str, Any]
     documents: tuple[DocumentAt, ...]
     status: str  # running, completed, cancelled
+    element_id: str | None = None  # the step the event concerns: its own, or its task's (a claim names only the task)
 
     def to_dict(self) -> dict[str, Any]:
         return {"number": self.number, "event_id": self.event_id, "seq": self.seq, "event_type": self.event_type,
                 "label": self.label, "actor": self.actor, "at": self.at.isoformat(), "payload": self.payload,
                 "done": list(self.done), "active": list(self.active), "flows": list(self.flows),
-                "passes": self.passes, "data": self.data, "status": self.status,
+                "passes": self.passes, "data": self.data, "status": self.status, "element_id": self.element_id,
                 "documents": [{**d.__dict__, "added_at": d.added_at.isoformat()} for d in self.documents]}
 
 
@@ -153,6 +154,7 @@ class _Builder:
         self._decided_flows: set[str] = set()
         self._passes: dict[str, int] = {}
         self._names: dict[str, str] = {}  # task id -> task name
+        self._elements: dict[str, str] = {}  # task id -> element id, every task the case opened
         self._data: dict[str, Any] = {}
         self._documents: dict[str, DocumentAt] = {}
         self._status = "running"
@@ -165,7 +167,7 @@ class _Builder:
             self._data.update(payload.get("data") or {})
             self._done |= self._graph.starts
         elif kind == "task_created":
-            self._active[payload["task_id"]] = payload["element_id"]
+            self._active[payload["task_id"]] = self._elements[payload["task_id"]] = payload["element_id"]
             self._names[payload["task_id"]] = payload.get("name", payload["element_id"])
         elif kind == "task_completed":
             self._active.pop(payload["task_id"], None)
@@ -197,7 +199,8 @@ class _Builder:
             actor=event.actor, at=event.at, payload=payload, done=tuple(sorted(self._done)),
             active=tuple(sorted(set(self._active.values()))), flows=tuple(sorted(self._flows())),
             passes=dict(self._passes), data=json.loads(json.dumps(self._data, default=str)),
-            documents=tuple(self._documents.values()), status=self._status)
+            documents=tuple(self._documents.values()), status=self._status,
+            element_id=payload.get("element_id") or self._elements.get(str(payload.get("task_id"))))
 
     def _decides(self, node: str) -> bool:
         return bool(self._parsed.gateways.get(node))

@@ -5,6 +5,7 @@ import hashlib
 
 import pytest
 from audit_helpers import FIRST, SECOND, finished_loop_case
+from engine_helpers import add_users, ready_task, start_loop_case
 
 from engine.audit.chain import case_chain, verify_chains
 from engine.errors import CaseNotFound, InvalidInput
@@ -71,3 +72,22 @@ def test_a_view_needs_a_known_case_and_kind(alur, test_data):
         alur.read_log.record_read("auditor1", case, "document")
     with pytest.raises(CaseNotFound):
         alur.histories.replay_states(999)
+
+
+def test_a_claim_and_a_reassignment_name_their_own_step_when_two_steps_share_a_name(alur, test_data):
+    """A claim's or a reassignment's event carries the task, not its element: the history finds the
+    element from the task's creation, never by the step's name (two steps may share one)."""
+    add_users(alur)
+    same_names = (test_data / "uji_loop.bpmn").read_bytes().replace(b'name="Periksa laporan"', b'name="Isi laporan"')
+    alur.deployer.deploy_bytes(same_names, "uji_loop.bpmn", "pemilik")
+    case = start_loop_case(alur)
+    report = ready_task(alur, case)
+    alur.runner.reassign_task(report.task_id, "pengawas", "pengelola2", "Pengelola sedang dinas luar")
+    alur.runner.complete_task(report.task_id, "pengelola2", {"uraian": "Server lambat"})
+    alur.runner.claim_task(ready_task(alur, case).task_id, "pengawas")
+
+    steps = {s.event_type: s for s in alur.histories.replay_states(case).steps}
+    assert steps["task_claimed"].payload["name"] == steps["task_reassigned"].payload["name"] == "Isi laporan"
+    assert (steps["task_claimed"].element_id, steps["task_reassigned"].element_id) == ("periksa", "isi")
+    assert steps["task_completed"].element_id == "isi" and steps["instance_started"].element_id is None
+    assert steps["task_reassigned"].to_dict()["element_id"] == "isi"

@@ -3,6 +3,7 @@ NIP where auditors read; event types, payloads, durations, routines and times in
 from __future__ import annotations
 
 import ast
+import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -306,3 +307,22 @@ def test_the_changed_pages_in_english_keep_no_indonesian_words_of_theirs(alur, c
             page = text_of(client.get(path).text)
             left = [word for word in indonesian if word in page]
             assert not left, (path, left)
+
+
+def test_the_english_replay_names_a_claimed_step_from_its_task(alur, client):
+    """A claim's (or a release's) event carries the task and the Indonesian name: the replay shows the step's
+    own English."""
+    case = alur.runner.start_case("sop_gangguan_database", "pengelola_ti", "DB/1").instance_id
+    task = open_task(alur, case)
+    alur.runner.unclaim_task(task.task_id, task.assignee)  # the starter held it
+    alur.runner.claim_task(task.task_id, task.assignee)
+    english = alur.catalog.english()["sop_gangguan_database"].of(task.element_id, "name", task.name)
+    assert english and english != task.name
+    login(client, "auditor")
+    client.get("/bahasa/en")
+    html = client.get(f"/audit/kasus/{case}").text
+    steps = json.loads(re.search(r'<script type="application/json" id="replay-steps">(.*?)</script>', html,
+                                 re.S).group(1))
+    held = [s for s in steps if s["event_type"] in ("task_unclaimed", "task_claimed")]
+    assert [s["event_type"] for s in held] == ["task_unclaimed", "task_claimed"]
+    assert all(s["element_id"] == task.element_id and english in s["label"] for s in held), held
