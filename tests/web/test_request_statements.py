@@ -52,12 +52,13 @@ def test_inbox_page_reads_user_and_bell_counts_page_and_sops(alur, client, monke
     client.get("/kotak-masuk")  # warm the caches (working calendar, SOP summaries)
     for url, rows in (("/kotak-masuk", 1), ("/kotak-masuk?tab=available", 2),
                       ("/kotak-masuk?tab=overdue&status=ready", 0)):
-        with statements(alur) as seen:
+        with driver_statements(alur) as seen:  # the user's read runs on the driver's cursor
             response = client.get(url)
         assert response.status_code == 200 and response.text.count("Menerima, mengagendakan") == rows, url
         # the user with roles and the bell; all tab counts; the page's rows (the latest SOP versions were
         # read by the first request, engine.reading.catalog.LATEST_FRESH_SECONDS)
         assert len(_queries(seen)) <= 3, seen
+        assert _queries(seen)[0].startswith("SELECT user_account.id AS user_id"), seen
 
 
 def test_pages_that_only_read_do_not_wait_for_a_writer(alur, client):
