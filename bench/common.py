@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import socket
 import statistics
 import subprocess
@@ -23,6 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "engine" / "data"
 PG_ADMIN_URL = os.environ.get("ALUR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench-password-1"
+WEB_UNIT = ROOT / "deploy" / "systemd" / "alur-web@.service"
+# The options of the unit's gunicorn command that shape how a worker serves (its class, threads and
+# keep-alive): the benches that start gunicorn pass these, so they measure what is deployed.
+SERVING_OPTIONS = ("--worker-class", "--threads", "--keep-alive")
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -73,6 +79,21 @@ def open_bench_alur(url: str, processes: Path = DATA, forms: Path = DATA / "form
     settings = Settings(database_url=url, processes_dir=processes, forms_dir=forms,
                         attachments_dir=Path(tempfile.mkdtemp()) / "attachments")
     return open_alur(settings, db=engine)
+
+
+def deployed_gunicorn_options(unit: Path = WEB_UNIT) -> list[str]:
+    """``SERVING_OPTIONS`` as ``deploy/systemd/alur-web@.service`` runs gunicorn, its ``${VAR}`` filled
+    from the unit's own ``Environment=`` defaults (``--worker-class gthread --threads 4 ...``)."""
+    text = unit.read_text().replace("\\\n", " ")
+    defaults: dict[str, str] = {}
+    for line in re.findall(r"^Environment=(.*)$", text, re.MULTILINE):
+        defaults.update(word.split("=", 1) for word in shlex.split(line) if "=" in word)
+    command = shlex.split(re.search(r"^ExecStart=(.*)$", text, re.MULTILINE).group(1))
+    options: list[str] = []
+    for name, value in zip(command, command[1:], strict=False):
+        if name in SERVING_OPTIONS:
+            options += [name, re.sub(r"\$\{(\w+)\}", lambda var: defaults[var.group(1)], value)]
+    return options
 
 
 def free_port() -> int:

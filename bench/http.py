@@ -6,6 +6,14 @@
   query + 2 ms of rendering;
 - the inbox page's throughput with wrk (2 threads, 16 connections) with 1, 2 and 4 gunicorn workers
   (on PostgreSQL; SQLite has one writer but reads scale too), to show how it scales with the CPUs.
+
+gunicorn runs as deployed: the worker class, threads and keep-alive of deploy/systemd/alur-web@.service
+(``bench.common.deployed_gunicorn_options``: gthread workers that keep connections open). The client
+keeps its one connection open, as nginx keeps its upstream connections, so its requests stay on one
+gunicorn process and each completion finds the case's workflow that process kept after the step
+before (engine/runtime/live_workflows.py). A step that lands on another process loads the workflow
+from the case's row instead: ``engine.completion_other_process`` is that cost, the engine's completion
+alternating between two engines on the same database (each step on the other one).
 """
 from __future__ import annotations
 
@@ -20,8 +28,10 @@ import tempfile
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
-from bench.common import DATA, PASSWORD, ROOT, free_port, open_bench_alur, summarize, wait_until_listening
+from bench.common import (DATA, PASSWORD, ROOT, deployed_gunicorn_options, free_port, open_bench_alur, summarize,
+                          wait_until_listening)
 from engine.persistence.schema import upgrade
 from engine.accounts.tokens import TokenService
 
@@ -81,24 +91,36 @@ def _page_latency(port: int, path: str, cookie: str, requests: int = 200) -> dic
 
 
 def _engine_latency(url: str, completions: int = 200) -> dict[str, dict[str, float]]:
-    """The engine's own completion and inbox query, on the same database, in this process."""
-    alur = open_bench_alur(url)
+    """The engine's own completion and inbox query, on the same database, in this process; and the
+    completion alternating between two engines (two processes' worth of kept workflows)."""
+    alur, other = open_bench_alur(url), open_bench_alur(url)
     try:
-        task_id = alur.runner.start_case("uji_loop", "kerja", "BENCH/engine").ready_task_ids[0]
-        samples = []
-        for n in range(completions):
-            data = {"uraian": "bench"} if n % 2 == 0 else {"disetujui": False}
-            start = time.perf_counter()
-            task_id = alur.runner.complete_task(task_id, "kerja", data).ready_task_ids[0]
-            samples.append((time.perf_counter() - start) * 1000)
+        samples = _completions(alur, alur, "BENCH/engine", completions)
+        elsewhere = _completions(alur, other, "BENCH/engine-2", completions)
         inbox = []
         for _ in range(completions):
             start = time.perf_counter()
             alur.queries.inbox_overview("kerja")
             inbox.append((time.perf_counter() - start) * 1000)
-        return {"completion": summarize(samples[10:]), "inbox": summarize(inbox[20:])}
+        return {"completion": summarize(samples[10:]), "completion_other_process": summarize(elsewhere[10:]),
+                "inbox": summarize(inbox[20:])}
     finally:
         alur.close()
+        other.close()
+
+
+def _completions(first: Any, second: Any, business_key: str, completions: int) -> list[float]:
+    """Milliseconds per step of one case, the steps taken alternately by ``first`` and ``second`` (the
+    same engine: every step finds the workflow kept; two: none does)."""
+    task_id = first.runner.start_case("uji_loop", "kerja", business_key).ready_task_ids[0]
+    samples = []
+    for n in range(completions):
+        data = {"uraian": "bench"} if n % 2 == 0 else {"disetujui": False}
+        engine = second if n % 2 else first
+        start = time.perf_counter()
+        task_id = engine.runner.complete_task(task_id, "kerja", data).ready_task_ids[0]
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
 
 
 def _api_completion_latency(port: int, token: str, completions: int = 200) -> dict[str, float]:
@@ -129,8 +151,8 @@ def _gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
     instance = tempfile.mkdtemp()
     env = {**os.environ, "ALUR_DATABASE_URL": url, "ALUR_PROCESSES_DIR": str(DATA),
            "ALUR_FORMS_DIR": str(DATA / "forms"), "ALUR_INSTANCE_DIR": instance, "ALUR_SECRET_KEY": "bench-secret"}
-    proc = subprocess.Popen([str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                             "--timeout", "300", "web.wsgi:app"], cwd=ROOT, env=env)
+    proc = subprocess.Popen([str(gunicorn), "-w", str(workers), *deployed_gunicorn_options(), "-b", f"127.0.0.1:{port}",
+                             "--log-level", "warning", "--timeout", "300", "web.wsgi:app"], cwd=ROOT, env=env)
     try:
         wait_until_listening(port, proc)
     except BaseException:
@@ -150,7 +172,7 @@ def http_path(url: str, worker_counts: tuple[int, ...] = (1, 2, 4)) -> dict:
     if shutil.which("wrk") is None or not gunicorn.exists():
         return {"skipped": "wrk or gunicorn not installed (apt-get install wrk)"}
     token = _prepare(url)
-    result: dict = {"engine": _engine_latency(url), "throughput": {}}
+    result: dict = {"engine": _engine_latency(url), "throughput": {}, "gunicorn": " ".join(deployed_gunicorn_options())}
     proc, port = _gunicorn(url, 2)
     try:
         cookie = _login_cookie(port)

@@ -1,6 +1,7 @@
 """Case work over HTTP while wrong logins pour in, as deployed (issue 18): gunicorn on SQLite.
 
-``python -m bench.logins --http`` starts gunicorn (sync workers, ``WEB_CONCURRENCY`` of the unit: 4, and
+``python -m bench.logins --http`` starts gunicorn (``WEB_CONCURRENCY`` of the unit: 4 workers, its worker class,
+threads and keep-alive (``bench.common.deployed_gunicorn_options``), and
 ``ALUR_TRUSTED_PROXIES=1`` as behind deploy/'s nginx, which sets ``X-Forwarded-For`` to the client's
 address: straight to gunicorn this bench sets that header the way nginx would); ``--nginx`` puts
 deploy/'s nginx site in front (TLS, its login pacing; started as ``make soak`` starts it), and an
@@ -40,7 +41,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import DATA, PASSWORD, ROOT, free_port, open_bench_alur, summarize, wait_until_listening
+from bench.common import (DATA, PASSWORD, ROOT, deployed_gunicorn_options, free_port, open_bench_alur, summarize,
+                          wait_until_listening)
 from bench.soak.cluster import Cluster, self_signed
 from engine.accounts.tokens import TokenService
 from engine.persistence.schema import upgrade
@@ -72,7 +74,8 @@ def _gunicorn(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
            "ALUR_INSTANCE_DIR": tempfile.mkdtemp(), "ALUR_SECRET_KEY": "bench-secret", "ALUR_TRUSTED_PROXIES": "1",
            "ALUR_RATELIMIT_STORAGE_URI": "memory://"}
     log = open(Path(env["ALUR_INSTANCE_DIR"]) / "gunicorn.log", "ab")  # noqa: SIM115 - kept open by the child
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), *deployed_gunicorn_options(),
+                             "-b", f"127.0.0.1:{port}",
                              "--log-level", "warning", "--timeout", "120", "web.wsgi:app"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -127,6 +127,28 @@ def test_the_units_run_what_the_guide_says():
         assert "Restart=always" in unit and "User=alur" in unit
 
 
+def test_the_app_servers_keep_nginx_connections_open_and_the_bench_runs_them_so():
+    """Threaded workers keep nginx's upstream connections (a sync worker closes each after one
+    response); gunicorn's keep-alive outlasts nginx's, so nginx closes an idle connection first; the
+    benches start gunicorn with the unit's own options."""
+    from bench.common import deployed_gunicorn_options
+
+    options = deployed_gunicorn_options()
+    pairs = dict(zip(options[::2], options[1::2], strict=True))
+    assert pairs["--worker-class"] == "gthread" and int(pairs["--threads"]) >= 2
+    web = (ROOT / "deploy/systemd/alur-web@.service").read_text()
+    assert "--threads ${WEB_THREADS}" in web and re.search(r"^Environment=.*\bWEB_THREADS=4\b", web, re.MULTILINE)
+    assert "WEB_THREADS=4" in (ROOT / "deploy/alur.env.example").read_text().splitlines()
+    site = (ROOT / "deploy/nginx/alur.conf").read_text()
+    upstream = site[site.index("upstream alur_app {"):]
+    upstream = upstream[:upstream.index("}")]
+    nginx_idle = re.search(r"^\s*keepalive_timeout (\d+)s;", upstream, re.MULTILINE)
+    assert re.search(r"^\s*keepalive \d+;", upstream, re.MULTILINE) and nginx_idle
+    assert int(pairs["--keep-alive"]) > int(nginx_idle.group(1))
+    proxy = (ROOT / "deploy/nginx/alur_proxy.conf").read_text()  # upstream keepalive needs HTTP/1.1 without "close"
+    assert "proxy_http_version 1.1;" in proxy and 'proxy_set_header Connection "";' in proxy
+
+
 def self_signed(folder: Path, name: str) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])

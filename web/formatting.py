@@ -27,6 +27,14 @@ class _Language:
     locale: Locale | None
     timezone: tzinfo | None
     translations: NullTranslations
+    code: str  # str(locale), "" without one: Babel's Locale is slow to print, hash and compare
+    moments: tuple[str, str]  # the date-and-time pattern, and its compact form (engine.worktime.moment_text)
+
+    @classmethod
+    def of(cls, locale: Locale | None, timezone: tzinfo | None, translations: NullTranslations) -> _Language:
+        day, short_day, clock = MOMENT_PATTERNS.get(locale.language if locale else "id", MOMENT_PATTERNS["id"])
+        return cls(locale, timezone, translations, str(locale) if locale is not None else "",
+                   (f"{day} {clock}", f"{short_day} {clock}"))
 
 
 def _language() -> _Language:
@@ -38,16 +46,16 @@ def _language() -> _Language:
     try:
         namespace = g._get_current_object()  # one context lookup instead of one per attribute
     except RuntimeError:  # no app context: flask_babel's defaults
-        return _Language(get_locale(), get_timezone(), get_translations())
+        return _Language.of(get_locale(), get_timezone(), get_translations())
     language: _Language | None = getattr(namespace, "alur_language", None)
     if language is None:
-        language = namespace.alur_language = _Language(get_locale(), get_timezone(), get_translations())
+        language = namespace.alur_language = _Language.of(get_locale(), get_timezone(), get_translations())
     return language
 
 
 def language_code() -> str:
     """The request's language as the catalogue's texts name it: ``id`` or ``en``."""
-    return str(_language().locale or "id")
+    return _language().code or "id"
 
 
 def gettext(string: str, **variables: Any) -> str:
@@ -62,19 +70,26 @@ def _template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> s
     text: str = _language().translations.ugettext(string)
     if eval_ctx.autoescape:
         text = Markup(text)
-    return text % variables
+    # Without variables and without a "%" the formatting would give the text back unchanged.
+    return text % variables if variables or "%" in text else text
 
 
 def format_datetime(moment: datetime, pattern: str) -> str:
     """Like flask_babel's: in the request's time zone and locale."""
     language = _language()
-    return _formatted(moment, pattern, language.timezone, language.locale)
+    return _formatted(moment, pattern, language.timezone, language.code)
 
 
 @lru_cache(maxsize=4096)
-def _formatted(moment: datetime, pattern: str, timezone: tzinfo | None, locale: Locale | None) -> str:
-    # A pure function of its arguments, and the inbox shows the same due times on every request.
-    return dates.format_datetime(moment, pattern, tzinfo=timezone, locale=locale)
+def _formatted(moment: datetime, pattern: str, timezone: tzinfo | None, locale_code: str) -> str:
+    # A pure function of its arguments, and the inbox shows the same due times on every request. The
+    # locale is keyed by its name (a Locale hashes and compares slowly) and parsed back on a miss.
+    return dates.format_datetime(moment, pattern, tzinfo=timezone, locale=_locale(locale_code))
+
+
+@lru_cache(maxsize=16)
+def _locale(code: str) -> Locale | None:
+    return Locale.parse(code) if code else None
 
 
 def format_date(day: Any, pattern: str) -> str:
@@ -91,10 +106,10 @@ def wita(moment: datetime | None, compact: bool = False) -> str:
     """``Sel, 8 Des 2026 16.00 WITA``, or ``8 Des 2026 16.00`` in tables whose header says WITA."""
     if moment is None:
         return "–"
-    day, short_day, clock = _patterns()
+    language = _language()
     if compact:
-        return format_datetime(moment, f"{short_day} {clock}")
-    return format_datetime(moment, f"{day} {clock}") + " WITA"
+        return _formatted(moment, language.moments[1], language.timezone, language.code)
+    return _formatted(moment, language.moments[0], language.timezone, language.code) + " WITA"
 
 
 def clock_time(moment: datetime) -> str:
@@ -168,10 +183,17 @@ def remaining_badge(delta: timedelta | None) -> Markup:
     several times as much as this function."""
     if delta is None:
         return Markup('<span class="muted">–</span>')
-    if delta.total_seconds() < 0:
-        return Markup(f'<span class="time-left overdue">{escape(duration(delta, signed=True))}</span>')
-    text = gettext("sisa %(time)s") % {"time": escape(duration(delta))}  # as Markup(...) % would
-    return Markup(f'<span class="time-left">{text}</span>')
+    return _remaining_badge(int(abs(delta).total_seconds() // 60), delta < timedelta(0), _language().translations)
+
+
+@lru_cache(maxsize=4096)
+def _remaining_badge(minutes: int, late: bool, translations: NullTranslations) -> Markup:
+    # A pure function of its arguments, like _duration_text (the badge shows whole minutes).
+    text = escape(_duration_text(minutes, late, translations))
+    if late:
+        return Markup(f'<span class="time-left overdue">{text}</span>')
+    left = translations.ugettext("sisa %(time)s") % {"time": text}  # as Markup(...) % would
+    return Markup(f'<span class="time-left">{left}</span>')
 
 
 def filesize(size: int | None) -> str:
@@ -181,7 +203,7 @@ def filesize(size: int | None) -> str:
         return f"{size} B"
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB".replace(".", "," if str(_language().locale) == "id" else ".")
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", "," if _language().code == "id" else ".")
 
 
 def count_text(count: int, cap: int = COUNT_CAP) -> str:
@@ -191,7 +213,7 @@ def count_text(count: int, cap: int = COUNT_CAP) -> str:
 
 
 def role_title(role_key: str) -> str:
-    return current_alur().roles.title(role_key, str(_language().locale or "id"))
+    return current_alur().roles.title(role_key, language_code())
 
 
 def role_post(role_key: str) -> str:
@@ -217,7 +239,7 @@ def user_name(username: str | None) -> Markup | str:
 
 def form_schema(form_key: str) -> dict[str, Any]:
     """The form's schema, its texts in the reader's language where the form has them."""
-    return localized_schema(current_alur().forms.get(form_key).schema, str(_language().locale or "id"))
+    return localized_schema(current_alur().forms.get(form_key).schema, language_code())
 
 
 def document_title(document: Any) -> Markup | str:

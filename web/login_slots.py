@@ -1,9 +1,10 @@
 """At most a few password checks at once on an app server, so a flood of wrong logins cannot take
 every gunicorn worker and every core (issue 18).
 
-A password check is a tenth of a second of scrypt (or a directory bind). gunicorn's sync workers serve
-one request each: when wrong logins from many names and addresses (which no per-name or per-address
-limit catches) fill every worker with scrypt, a case step waits in the queue behind them. A check
+A password check is a tenth of a second of scrypt (or a directory bind). An app server's gunicorn
+workers serve a few requests at once each (their threads): when wrong logins from many names and
+addresses (which no per-name or per-address limit catches) fill every thread with scrypt, a case step
+waits in the queue behind them. A check
 takes one of ``LOGIN_CHECKS_AT_ONCE`` slots (default: half the cores, at least one), an exclusive
 ``flock`` on a file every worker of the server opens; when none is free the login is answered 429 with
 ``Retry-After: 1`` at once, before the password is checked and before any write (only the account's

@@ -1,4 +1,5 @@
-"""WSGI entry point for production: ``gunicorn -w 4 'web.wsgi:app'`` (configure with ``ALUR_*``)."""
+"""WSGI entry point for production: ``gunicorn -w 4 --worker-class gthread --threads 4 'web.wsgi:app'``, as
+deploy/systemd/alur-web@.service runs it (configure with ``ALUR_*``)."""
 from web import create_app
 
 app = create_app()

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import create_engine, make_url, text
 
-from bench.common import free_port
+from bench.common import deployed_gunicorn_options, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SOAK = Path(__file__).resolve().parent
@@ -120,7 +120,8 @@ class Cluster:
         runtime = self.root / "run" / f"alur-web-{port}"
         runtime.mkdir(parents=True, exist_ok=True)
         self.apps[port] = self._spawn(f"app-{port}", [
-            sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "120",
+            sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+            *deployed_gunicorn_options(), "--timeout", "120",
             "--graceful-timeout", "30", "web.wsgi:app"], XDG_RUNTIME_DIR=str(runtime))
 
     def start_worker(self, number: int) -> None:

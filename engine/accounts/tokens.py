@@ -17,6 +17,7 @@ from engine.audit.chain import SYSTEM_CHAIN
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.permissions import is_read_only
+from engine.persistence.compiled import DirectStatement
 from engine.persistence.models import ApiToken, UserAccount, UserRole
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.accounts.users import UserService, active_user_view
@@ -30,7 +31,7 @@ _LAST_USED_RESOLUTION = timedelta(minutes=1)  # avoid a write on every API call
 
 # The token, its active owner and the owner's roles (one row per role), by the token's sha256.
 _TOKENS, _ACCOUNTS, _ROLES = ApiToken.__table__, UserAccount.__table__, UserRole.__table__
-_TOKEN_OWNER = (
+_TOKEN_OWNER = DirectStatement(
     select(_TOKENS.c.id.label("token_id"), _TOKENS.c.last_used_at, _TOKENS.c.scope, _ACCOUNTS.c.id.label("user_id"),
            _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email, _ACCOUNTS.c.opd_id,
            _ACCOUNTS.c.email_mode, _ACCOUNTS.c.auth_source, _ROLES.c.role_key)
@@ -38,7 +39,7 @@ _TOKEN_OWNER = (
     .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
     .where(_TOKENS.c.token_sha256 == bindparam("digest"), _TOKENS.c.revoked.is_(False),
            or_(_TOKENS.c.expires_at.is_(None), _TOKENS.c.expires_at > bindparam("now")),
-           _ACCOUNTS.c.active.is_(True)))
+           _ACCOUNTS.c.active.is_(True)))  # read on every API request: executed on the driver's cursor
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class TokenService:
             return None
         now = self._clock()
         with read_only_connection(self._sessions) as connection:
-            rows = connection.execute(_TOKEN_OWNER, {"digest": _digest(token), "now": now}).all()
+            rows = _TOKEN_OWNER.all(connection, {"digest": _digest(token), "now": now})
         user = active_user_view(rows)
         if user is None:
             return None

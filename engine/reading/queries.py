@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
 from engine.errors import CaseNotFound, InvalidInput
+from engine.persistence.compiled import DirectStatement
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                       SavedFilter, UserAccount, UserRole, candidates_of)
@@ -171,8 +172,8 @@ class Queries:
         one statement: what every signed-in page reads (the bell is on each of them). None also when the
         session began in an earlier ``generation`` (a logout, password change or deactivation since)."""
         with read_only_connection(self._sessions) as connection:
-            rows = connection.execute(_SIGNED_IN_USER, {"username": username, "now": self._clock(),
-                                                        "generation": generation}).all()
+            rows = _SIGNED_IN_USER.all(connection, {"username": username, "now": self._clock(),
+                                                    "generation": generation})
         user = active_user_view(rows)
         return SignedInUser(user, rows[0].unread, parse_mandates(rows[0].mandates)) if user is not None else None
 
@@ -339,7 +340,8 @@ def _task_view_of(row: Any) -> TaskView:
 
 _ACCOUNTS, _ROLES, _SAVED_FILTERS = UserAccount.__table__, UserRole.__table__, SavedFilter.__table__
 # One row per role (one with a NULL role for a user without roles), with the bell and the mandates.
-_SIGNED_IN_USER = (
+# Read on every signed-in request: executed on the driver's cursor.
+_SIGNED_IN_USER = DirectStatement(
     select(_ACCOUNTS.c.id.label("user_id"), _ACCOUNTS.c.username, _ACCOUNTS.c.full_name, _ACCOUNTS.c.email,
            _ACCOUNTS.c.opd_id, _ACCOUNTS.c.email_mode, _ACCOUNTS.c.auth_source, _ROLES.c.role_key,
            UNREAD_COUNT.scalar_subquery().label("unread"), mandates_held(_USERNAME, now_param()).label("mandates"))

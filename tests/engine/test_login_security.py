@@ -140,6 +140,22 @@ def test_tokens_expire_have_a_scope_and_record_their_use(alur, clock):
         tokens.issue("budi", "x", actor="budi", scope="admin")
 
 
+def test_a_token_is_refused_at_once_when_revoked_or_its_owner_deactivated(alur, clock):
+    """Read on every request (no cache): the next request after the change is refused."""
+    alur.users.add_user("budi", "Budi", PASSWORD, {"pengelola_ti", "pengawas"})
+    kept, revoked = alur.tokens.issue("budi", "satu", actor="budi"), alur.tokens.issue("budi", "dua", actor="budi")
+    holder = alur.tokens.authenticate(kept.token)
+    assert holder is not None and holder.user.roles == {"pengelola_ti", "pengawas"} and holder.scope == "write"
+    assert alur.tokens.authenticate(revoked.token) is not None
+    alur.tokens.revoke("budi", revoked.token_id, actor="budi")
+    assert alur.tokens.authenticate(revoked.token) is None and alur.tokens.authenticate(kept.token) is not None
+    alur.users.set_active("budi", False, actor="admin")
+    assert alur.tokens.authenticate(kept.token) is None
+    alur.users.set_active("budi", True, actor="admin")
+    assert alur.tokens.authenticate(kept.token) is not None
+    assert alur.tokens.authenticate(kept.token + "x") is None and alur.tokens.authenticate("bukan-token") is None
+
+
 def test_an_auditor_gets_read_tokens_only(sop_alur):
     sop_alur.users.add_user("auditor1", "Auditor Satu", PASSWORD, {"auditor"})
     assert sop_alur.tokens.issue("auditor1", "audit", actor="auditor1").scope == "read"

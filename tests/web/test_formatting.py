@@ -57,3 +57,33 @@ def test_template_gettext_escapes_variables_not_the_translation(app):
         assert render_template_string("{{ _('Selesai') }}") == "Done"
         assert render_template_string("{% autoescape false %}{{ _('sisa %(time)s', time='<b>') }}{% endautoescape %}") \
             == "<b> left"
+
+
+def test_template_gettext_without_variables_formats_as_before(app):
+    """A text without variables skips the %-formatting only when it has no "%": "%%" still gives "%"."""
+    with app.test_request_context("/kotak-masuk"):
+        assert render_template_string("{{ _('100%% selesai') }}") == "100% selesai"
+        assert render_template_string("{{ _('Selesai') }}") == "Selesai"
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_times_and_badges_follow_each_requests_language(app, lang):
+    """The cached texts are keyed by the language: a page in one language never gets another's."""
+    from babel import dates
+
+    from engine import MOMENT_PATTERNS
+    from web.formatting import language_code, wita
+
+    day, short_day, clock = MOMENT_PATTERNS[lang]
+    for first in ("en", "id", lang):  # warm the caches in the other language, then in this one
+        with app.test_request_context("/kotak-masuk"):
+            session["lang"] = first
+            wita(NOW), wita(NOW, compact=True), remaining_badge(timedelta(minutes=5))
+    with app.test_request_context("/kotak-masuk"):
+        session["lang"] = lang
+        assert language_code() == lang
+        zone = dates.get_timezone("Asia/Makassar")
+        assert wita(NOW) == dates.format_datetime(NOW, f"{day} {clock}", tzinfo=zone, locale=lang) + " WITA"
+        assert wita(NOW, compact=True) == dates.format_datetime(NOW, f"{short_day} {clock}", tzinfo=zone, locale=lang)
+        left = "sisa 5 mnt" if lang == "id" else "5 min left"
+        assert remaining_badge(timedelta(minutes=5)) == f'<span class="time-left">{left}</span>'

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event
 from web_helpers import gjr_01_data, login, open_task, start_network_case
 
@@ -51,12 +52,13 @@ def test_inbox_page_reads_user_and_bell_counts_page_and_sops(alur, client, monke
     client.get("/kotak-masuk")  # warm the caches (working calendar, SOP summaries)
     for url, rows in (("/kotak-masuk", 1), ("/kotak-masuk?tab=available", 2),
                       ("/kotak-masuk?tab=overdue&status=ready", 0)):
-        with statements(alur) as seen:
+        with driver_statements(alur) as seen:  # the user's read runs on the driver's cursor
             response = client.get(url)
         assert response.status_code == 200 and response.text.count("Menerima, mengagendakan") == rows, url
         # the user with roles and the bell; all tab counts; the page's rows (the latest SOP versions were
         # read by the first request, engine.reading.catalog.LATEST_FRESH_SECONDS)
         assert len(_queries(seen)) <= 3, seen
+        assert _queries(seen)[0].startswith("SELECT user_account.id AS user_id"), seen
 
 
 def test_pages_that_only_read_do_not_wait_for_a_writer(alur, client):
@@ -88,14 +90,34 @@ def _token_header(alur, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
+@contextmanager
+def driver_statements(alur) -> Iterator[list[str]]:
+    """What SQLite itself runs, the statements run on the driver's cursor (engine.persistence.compiled)
+    included, which SQLAlchemy's events do not see."""
+    seen: list[str] = []
+
+    def trace(dbapi_connection, _record) -> None:
+        dbapi_connection.set_trace_callback(lambda statement: seen.append(" ".join(statement.split())))
+
+    alur.db.dispose()  # new connections, each traced
+    event.listen(alur.db, "connect", trace)
+    try:
+        yield seen
+    finally:
+        event.remove(alur.db, "connect", trace)
+        alur.db.dispose()
+
+
+@pytest.mark.sqlite_only("SQLite's trace sees the token read, which runs on the driver's cursor")
 def test_api_request_checks_its_token_with_one_read(alur, client):
     case = start_network_case(alur)
     headers = _token_header(alur, "pengguna_jaringan")
     client.get("/api/v1/me", headers=headers)  # the first use records the time of use
     task_id = open_task(alur, case).task_id
-    with statements(alur) as seen:
+    with driver_statements(alur) as seen:
         response = client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": gjr_01_data(alur)}, headers=headers)
     assert response.status_code == 200, response.json
     token_reads = [s for s in seen if "api_token" in s]
-    # the auditors' guard and the API share one read
-    assert len(token_reads) == 1 and token_reads[0].startswith("SELECT"), token_reads
+    # the auditors' guard and the API share one read, in a transaction that takes no write lock
+    assert len(token_reads) == 1 and token_reads[0].startswith("SELECT api_token.id AS token_id"), token_reads
+    assert seen[seen.index(token_reads[0]) - 1] == "BEGIN" and seen[seen.index(token_reads[0]) + 1] == "ROLLBACK"
