@@ -15,7 +15,7 @@ from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
 from engine.errors import CaseNotFound, InvalidInput
 from engine.persistence.compiled import DirectStatement
-from engine.persistence.db import read_only_connection
+from engine.persistence.db import read_only_connection, read_only_session
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                       SavedFilter, UserAccount, UserRole, candidates_of)
 from engine.persistence.rows import case_row, task_row
@@ -189,13 +189,15 @@ class Queries:
     def _inbox_scope(self, connection: Connection, username: str, authority: Authority | None) -> _InboxScope:
         return _InboxScope.of(username, authority or self._authority(connection, username), self._roles, self._may)
 
+    # Read-only sessions: on PostgreSQL no ROLLBACK ends them, and at each ROLLBACK psycopg forgets every
+    # statement it prepared on the connection (the task page's statement then parsed and planned again).
     def task(self, task_id: str) -> TaskView:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             row = task_row(session, task_id)
             return task_view(row, with_data=True)
 
     def case(self, instance_id: int) -> CaseView:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             row = case_row(session, instance_id)
             definition, parsed = self._definitions.get(session, row.definition_id)
             return CaseView(
@@ -207,7 +209,7 @@ class Queries:
                 confidential=row.confidential, registered=row.registered)
 
     def case_tasks(self, instance_id: int) -> list[TaskView]:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             # Tasks opened at one moment: the one done at once (a step registered on a requester's
             # behalf) before those it opened.
             rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
@@ -216,7 +218,7 @@ class Queries:
             return [task_view(r, with_data=True) for r in rows]
 
     def open_tasks(self, instance_id: int) -> list[TaskView]:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             rows = session.scalars(select(HumanTask).where(
                 HumanTask.instance_id == instance_id, HumanTask.state.in_(("ready", "claimed")))
                 .order_by(HumanTask.created_at, HumanTask.id))
@@ -224,18 +226,18 @@ class Queries:
 
     def cases(self, process_key: str | None = None, status: str | None = None,
               page: int = 1, per_page: int = 25) -> Page:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             return self._case_page(session, true(), process_key, status, page, per_page)
 
     def audit_trail(self, instance_id: int) -> list[AuditEventView]:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             rows = session.scalars(select(AuditEvent).where(AuditEvent.chain == f"instance:{instance_id}")
                                    .order_by(AuditEvent.seq))
             return [AuditEventView(r.id, r.chain, r.seq, r.instance_id, r.event_type, r.actor, r.at,
                                    json.loads(r.payload_json), r.hash) for r in rows]
 
     def definition_xml(self, definition_id: int) -> str:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             row = session.get(ProcessDefinition, definition_id)
             if row is None:
                 raise CaseNotFound(f"Definisi {definition_id} tidak ditemukan", definition_id=definition_id)

@@ -1,0 +1,101 @@
+"""The database round trips of a step as staff do it on PostgreSQL (issue 21), counted from libpq's own
+trace of what the client sends, never timed: a round trip ends with each Sync (extended protocol, one per
+statement or per pipeline) or simple Query (psycopg's BEGIN, COMMIT, ROLLBACK).
+
+PostgreSQL only: SQLite has no round trips (its statements are pinned in test_document_statements.py).
+"""
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from alur_testing import empty_database, make_settings
+from engine_helpers import add_users, ready_task, start_loop_case
+from sqlalchemy import event
+
+from engine.bootstrap import Alur, open_alur
+
+
+@pytest.fixture
+def pg_alur(postgres_engine, tmp_path, clock, test_data) -> Iterator[Alur]:
+    empty_database(postgres_engine)
+    alur = open_alur(make_settings(tmp_path, str(postgres_engine.url), test_data, test_data / "forms"), clock=clock,
+                     db=postgres_engine)
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    yield alur
+
+
+@contextmanager
+def round_trips(alur: Alur) -> Iterator[list[list[str]]]:
+    """What the block sends, per round trip: the first words of each statement sent before the server
+    was waited for (new connections, each traced by libpq; the pool is emptied before and after)."""
+    from psycopg import pq
+
+    traces: list[tempfile._TemporaryFileWrapper[str]] = []
+    found: list[list[str]] = []
+
+    def trace(dbapi_connection, _record) -> None:
+        file = tempfile.NamedTemporaryFile("w+")
+        traces.append(file)
+        dbapi_connection.pgconn.trace(file.fileno())
+        dbapi_connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+    alur.db.dispose()
+    event.listen(alur.db, "connect", trace)
+    try:
+        yield found
+    finally:
+        event.remove(alur.db, "connect", trace)
+        alur.db.dispose()
+        for file in traces:
+            with file:
+                file.seek(0)  # libpq wrote through the same descriptor
+                found += _round_trips(file.read())
+
+
+def _round_trips(trace: str) -> list[list[str]]:
+    trips: list[list[str]] = []
+    sent: list[str] = []
+    prepared: dict[str, str] = {}  # statement name -> its first words
+    for message, body in _MESSAGE.findall(trace):
+        if message == "Parse":
+            name, sql = _PARSE.match(body).groups()
+            words = " ".join(sql.split()[:3])
+            if name:
+                prepared[name] = words
+            sent.append(words)
+        elif message == "Bind":
+            name = _BIND.match(body).group(1)
+            if name and sent[-1:] != [prepared[name]]:  # a prepared statement run again
+                sent.append(prepared[name])
+        elif message == "Query":
+            sent.append(" ".join(body.strip().strip('"').split()[:3]))
+        if message in ("Sync", "Query"):
+            trips.append(sent)
+            sent = []
+    return trips
+
+
+_MESSAGE = re.compile(r"^F\t\d+\t(\w+)(.*?)(?=^[FB]\t|\Z)", re.S | re.M)
+_PARSE = re.compile(r'\s*"([^"]*)" "(.*)" \d+', re.S)
+_BIND = re.compile(r'\s*"[^"]*" "([^"]*)"')
+
+
+def test_reading_a_task_and_its_case_rolls_nothing_back(pg_alur):
+    """psycopg forgets every statement it prepared on a connection at each ROLLBACK: a read that ended
+    with one made the task page's statement parse and plan again at every step (issue 21)."""
+    case = start_loop_case(pg_alur)
+    task = ready_task(pg_alur, case)
+    with round_trips(pg_alur) as trips:
+        pg_alur.queries.task(task.task_id)
+        pg_alur.queries.case(case)
+        pg_alur.queries.case_tasks(case)
+        pg_alur.queries.open_tasks(case)
+        pg_alur.queries.audit_trail(case)
+        pg_alur.cases.task_page(task.task_id, "pengelola")
+    sent = [statement for trip in trips for statement in trip]
+    assert sent and not [s for s in sent if not s.startswith("SELECT")], sent
