@@ -143,6 +143,35 @@ def run_batch(connection: Connection, writes: Sequence[Write]) -> list[int]:
             cursor.close()
 
 
+@dataclass(frozen=True)
+class Read:
+    """One SELECT of a batch of reads, with its parameters."""
+
+    statement: DirectStatement
+    params: dict[str, Any]
+
+
+def read_batch(connection: Connection, reads: Sequence[Read]) -> list[list[Any]]:
+    """Each read's rows (as ``DirectStatement.all``), in order.
+
+    On PostgreSQL (psycopg) the reads go in one pipeline, one round trip instead of one per statement.
+    """
+    driver = connection.connection.driver_connection
+    pipeline = getattr(driver, "pipeline", None) if len(reads) > 1 else None
+    if pipeline is None:
+        return [read.statement.all(connection, read.params) for read in reads]
+    plans = [read.statement._plan(connection.dialect) for read in reads]
+    cursors = [_cursor(connection) for _ in reads]
+    try:
+        with pipeline():
+            for plan, read, cursor in zip(plans, reads, cursors, strict=True):
+                cursor.execute(plan.sql, plan.args(read.params))
+        return [[plan.make(row) for row in cursor.fetchall()] for plan, cursor in zip(plans, cursors, strict=True)]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
 def _cursor(connection: Connection) -> DBAPICursor:
     """A driver cursor inside the connection's transaction: begun as SQLAlchemy's autobegin would
     (its begin hook is what issues SQLite's BEGIN), when no statement has begun it yet."""
@@ -196,16 +225,28 @@ class DirectIn:
         """The bind parameters ``build`` puts in its IN list."""
         return [bindparam(f"in_{n}") for n in range(count)]
 
+    def read(self, values: Sequence[Any], params: dict[str, Any]) -> Read:
+        """The statement for this many values, with its parameters, for ``read_batch`` (past ``limit``
+        compiled for this read alone)."""
+        count = len(values)
+        binds = {**params, **{f"in_{n}": v for n, v in enumerate(values)}}
+        if count > self._limit:
+            return Read(DirectStatement(self._build(count)), binds)
+        return Read(self._direct(count), binds)
+
     def all(self, connection: Connection, values: Sequence[Any], params: dict[str, Any]) -> list[Any]:
         count = len(values)
         if count > self._limit:
             statement = self._build(count)
             return list(connection.execute(statement, {**params, **{f"in_{n}": v for n, v in enumerate(values)}}))
+        return self._direct(count).all(connection, {**params, **{f"in_{n}": v for n, v in enumerate(values)}})
+
+    def _direct(self, count: int) -> DirectStatement:
         direct = self._by_length.get(count)
         if direct is None:
             with self._lock:
                 direct = self._by_length.setdefault(count, DirectStatement(self._build(count)))
-        return direct.all(connection, {**params, **{f"in_{n}": v for n, v in enumerate(values)}})
+        return direct
 
 
 def _column_defaults(statement: ClauseElement, binds: dict[str, Any], columns: list[str] | None) -> dict[str, Any]:

@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.opd import OpdService
 from engine.reading.access import facts_of
-from engine.runtime.attachments import (PREVIEW_TYPES, AttachmentStore, AttachmentView, own_upload, upload_of_step,
-                                        uploads_in)
+from engine.runtime.attachments import PREVIEW_TYPES, AttachmentStore, AttachmentView, own_upload, upload_of_step
 from engine.runtime.drafts import Drafts, DraftView
 from engine.runtime.comments import CommentView, comments_in
 from engine.worktime.work_calendar import WorkCalendar
@@ -33,7 +32,7 @@ from engine.accounts.users import UserService
 from engine.audit.attempts import ACTION_READ_CASE, ACTION_READ_DOCUMENT, ACTION_READ_TASK, AttemptLog
 from engine.audit.read_log import VIEW_EVENTS
 from engine.persistence.db import read_only_connection, read_only_session
-from engine.reading.task_page_read import TaskPageRows, people_with_roles, read_task_page
+from engine.reading.task_page_read import TaskPageRows, read_documents_and_people, read_task_page
 from engine.registers.pickers import SERVER_PICKER, picker_options, review_prefill
 from engine.registers.server_assets import ServerAssetView, list_servers
 from engine.values import MANDATE_LABELS, AuditEventView, CaseView, StandIn, TaskView
@@ -243,7 +242,8 @@ class CaseFiles:
             and (task.state == "claimed" or may_take)
 
     def _task_page(self, task_id: str, username: str) -> TaskPage:
-        """At most three statements on one read-only connection (``engine.reading.task_page_read``)."""
+        """At most three statements in two round trips on one read-only connection
+        (``engine.reading.task_page_read``)."""
         with read_only_connection(self._sessions) as connection:
             read = read_task_page(connection, task_id, username, self._clock())
             if read is None:
@@ -274,18 +274,17 @@ class CaseFiles:
             shown = [*_document_values(schema, values), *(_document_values(schema, draft.data) if draft else ())]
             found = self._step_documents(earlier)
             hashes = sorted({*(sha for sha, _, _ in found), *shown})
-            uploads = uploads_in(connection, instance.instance_id, hashes) if hashes else []
-            documents = self._documents_from(found, uploads)
             is_open = task.state in ("ready", "claimed")
-            claimed_by = task.assignee if task.state == "claimed" else None
-            acting = self._may.acting_for(task.role, claimed_by, username, user_roles, mandates,
-                                          task.candidates) if is_open else None
-            may_take = self._may.may_take(task.role, task.candidates, username, user_roles, mandates)
             can_reassign = is_open and self._supervises(task, user_roles)
             pickers = {role: self._holders(role) for role in _picker_roles(schema)}
             if can_reassign:
                 pickers[_REASSIGN] = self._holders(task.role)
-            people = people_with_roles(connection, pickers) if pickers else {}
+            uploads, people = read_documents_and_people(connection, instance.instance_id, hashes, pickers)
+        documents = self._documents_from(found, uploads)
+        claimed_by = task.assignee if task.state == "claimed" else None
+        acting = self._may.acting_for(task.role, claimed_by, username, user_roles, mandates,
+                                      task.candidates) if is_open else None
+        may_take = self._may.may_take(task.role, task.candidates, username, user_roles, mandates)
         return TaskPage(
             task=task, meta=meta, schema=schema, instance=instance, values=values,
             documents=documents, earlier_steps=earlier,

@@ -1,9 +1,11 @@
-"""What a task page reads, in at most three statements on one read-only connection (issue 21):
+"""What a task page reads, in at most three statements and two round trips on one read-only connection
+(issue 21):
 
 1. ``TASK_PAGE``: every task of the task's case with the case row, and as columns the reader's
    account (active, unit), roles and running mandates, and the reader's draft of the task;
 2. the uploads of the documents the page names (earlier steps', the form's, the draft's), if any;
-3. the people a user-picker field or the supervisor's reassign list offers, if the page has either.
+3. the people a user-picker field or the supervisor's reassign list offers, if the page has either;
+   2 and 3 in one pipeline on PostgreSQL.
 
 A form that picks a server from the asset register reads it as a fourth. The definition and the
 working calendar come from their caches (a statement only the first time a process reads them).
@@ -11,7 +13,7 @@ working calendar come from their caches (a statement only the first time a proce
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,9 +21,10 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, bindparam, func, select
 
 from engine.persistence.authority import mandates_held, now_param, parse_mandates
-from engine.persistence.compiled import DirectIn, DirectStatement
+from engine.persistence.compiled import DirectIn, DirectStatement, read_batch
 from engine.persistence.models import HumanTask, ProcessInstance, TaskDraft, UserAccount, UserRole, candidates_of
 from engine.permissions import Mandates, Reader
+from engine.runtime.attachments import AttachmentView, upload_views, uploads_in_case_read
 from engine.values import TaskView
 
 TASKS = HumanTask.__table__
@@ -111,15 +114,20 @@ _PEOPLE = DirectIn(lambda n: select(ACCOUNTS.c.username, ACCOUNTS.c.full_name, R
                    .order_by(ACCOUNTS.c.username))
 
 
-def people_with_roles(connection: Connection, wanted: dict[str, frozenset[str]]) -> dict[str, list[tuple[str, str]]]:
-    """For each key of ``wanted``, the active users holding one of its roles, as (username, full name)
-    in username order; one statement for all."""
-    every = sorted(set().union(*wanted.values())) if wanted else []
-    if not every:
-        return {key: [] for key in wanted}
-    rows = _PEOPLE.all(connection, every, {})
-    return {key: _distinct((r.username, r.full_name) for r in rows if r.role_key in roles)
-            for key, roles in wanted.items()}
+def read_documents_and_people(connection: Connection, instance_id: int, hashes: Sequence[str],
+                              wanted: dict[str, frozenset[str]]) -> tuple[list[AttachmentView],
+                                                                          dict[str, list[tuple[str, str]]]]:
+    """The page's second and third statements, each only if needed, in one round trip (one pipeline on
+    PostgreSQL): the uploads in the case of ``hashes`` (``uploads_in``), and for each key of ``wanted``
+    the active users holding one of its roles, as (username, full name) in username order."""
+    roles = sorted(set().union(*wanted.values())) if wanted else []
+    reads = [*([uploads_in_case_read(instance_id, hashes)] if hashes else []),
+             *([_PEOPLE.read(roles, {})] if roles else [])]
+    found = read_batch(connection, reads) if reads else []
+    uploads = upload_views(found[0]) if hashes else []
+    rows = found[-1] if roles else []
+    return uploads, {key: _distinct((r.username, r.full_name) for r in rows if r.role_key in held)
+                     for key, held in wanted.items()}
 
 
 def _distinct(people: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

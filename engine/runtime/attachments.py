@@ -24,7 +24,7 @@ from engine.worktime.clock import Clock, utcnow
 from engine.config import Settings
 from engine.errors import InvalidInput, NotFound
 from engine.modeling.messages import Text
-from engine.persistence.compiled import DirectIn, DirectStatement
+from engine.persistence.compiled import DirectIn, DirectStatement, Read
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import DocumentUpload, HumanTask
 from engine.runtime.unit_of_work import UnitOfWork
@@ -291,6 +291,16 @@ def uploads_in(connection: Connection, instance_id: int | None, hashes: Sequence
         rows = _UPLOADS_UNBOUND.all(connection, hashes, {})
     else:
         rows = _UPLOADS_IN_CASE.all(connection, hashes, {"instance_id": instance_id})
+    return [_view(row) for row in rows]
+
+
+def uploads_in_case_read(instance_id: int, hashes: Sequence[str]) -> Read:
+    """``uploads_in``'s statement for a case (``hashes`` not empty), for a batch of reads; its rows as
+    ``upload_views``."""
+    return _UPLOADS_IN_CASE.read(hashes, {"instance_id": instance_id})
+
+
+def upload_views(rows: Iterable[Any]) -> list[AttachmentView]:
     return [_view(row) for row in rows]
 
 

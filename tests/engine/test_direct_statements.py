@@ -5,9 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from engine.persistence.compiled import DirectIn, DirectStatement, Write, run_batch
+from engine.persistence.compiled import DirectIn, DirectStatement, Read, Write, read_batch, run_batch
+from engine.persistence.db import read_only_connection
 from engine.persistence.models import ProcessDefinition, ProcessInstance
 
 _INSTANCES = ProcessInstance.__table__
@@ -133,3 +134,20 @@ def test_a_failing_write_in_a_batch_raises_and_stores_nothing(db_engine):
         run_batch(conn, [Write(INSERT, [row]), Write(INSERT, [row])])
     with db_engine.connect() as conn:
         assert READ.first(conn, {"case": 1}) is None
+
+
+@pytest.mark.parametrize("limit", [32, 1])  # an IN list past the limit is compiled for its read alone
+def test_a_batch_of_reads_gives_each_read_its_rows_in_order(db_engine, limit):
+    definition = _definition(db_engine)
+    started = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+    named = DirectIn(_named, limit=limit)
+    with db_engine.begin() as conn:
+        INSERT.many(conn, [dict(id=n, definition_id=definition, process_key="uji", status="running",
+                                state_json="{}", started_by="t", started_at=started + timedelta(minutes=n),
+                                version=1) for n in range(1, 4)])
+    with read_only_connection(sessionmaker(db_engine)) as conn:  # as the task page reads
+        found = read_batch(conn, [Read(READ, {"case": 2}), named.read([3, 1, 9], {"status": "running"}),
+                                  Read(READ, {"case": 9}), named.read([2], {"status": "completed"})])
+        assert read_batch(conn, [Read(READ, {"case": 1})]) == [[READ.first(conn, {"case": 1})]]
+    assert [[(r.id, r.version) for r in found[0]], [(r.id, r.started_at) for r in found[1]], found[2], found[3]] == [
+        [(2, 1)], [(1, started + timedelta(minutes=1)), (3, started + timedelta(minutes=3))], [], []]

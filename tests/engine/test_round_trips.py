@@ -6,6 +6,7 @@ PostgreSQL only: SQLite has no round trips (its statements are pinned in test_do
 """
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 from collections.abc import Iterator
@@ -16,7 +17,10 @@ from alur_testing import empty_database, make_settings
 from engine_helpers import add_users, ready_task, start_loop_case
 from sqlalchemy import event
 
+from engine import UploadTarget
 from engine.bootstrap import Alur, open_alur
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -99,3 +103,26 @@ def test_reading_a_task_and_its_case_rolls_nothing_back(pg_alur):
         pg_alur.cases.task_page(task.task_id, "pengelola")
     sent = [statement for trip in trips for statement in trip]
     assert sent and not [s for s in sent if not s.startswith("SELECT")], sent
+
+
+def test_a_task_page_with_documents_and_people_is_two_round_trips(pg_alur):
+    case = start_loop_case(pg_alur)
+    first = ready_task(pg_alur, case)
+    document = upload(pg_alur, case, first)
+    pg_alur.runner.complete_task(first.task_id, "pengelola", {"uraian": "A", "dokumen_laporan": document})
+    pg_alur.runner.complete_task(ready_task(pg_alur, case).task_id, "pengawas", {"disetujui": False})
+    task = ready_task(pg_alur, case)  # the report again, which its role's supervisor may reassign
+    pg_alur.cases.task_page(task.task_id, "pengawas")  # the definition's and the calendar's caches
+    with round_trips(pg_alur) as trips:
+        page = pg_alur.cases.task_page(task.task_id, "pengawas")
+    assert [d.sha256 for d in page.documents] == [document] and page.reassign_options  # all three statements
+    # the case's tasks with the case, the reader and the draft; then its documents and the supervisor's
+    # reassign list in one pipeline
+    assert trips == [["SELECT human_task.id, human_task.instance_id,"],
+                     ["SELECT document_upload.sha256, document_upload.filename,",
+                      "SELECT user_account.username, user_account.full_name,"]], trips
+
+
+def upload(alur: Alur, case: int, task) -> str:
+    return alur.attachments.store(io.BytesIO(PDF), "laporan.pdf", "pengelola", [".pdf"],
+                                  UploadTarget(case, task.task_id, task.name)).sha256
