@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import namedtuple
+from contextlib import nullcontext
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -126,47 +127,39 @@ def run_batch(connection: Connection, writes: Sequence[Write]) -> list[int]:
     statement; a failing statement raises when the pipeline ends, and the transaction is then
     aborted, so the caller must roll back (as for any error).
     """
-    driver = connection.connection.driver_connection
-    pipeline = getattr(driver, "pipeline", None) if len(writes) > 1 else None
-    cursors = [_cursor(connection) for _ in writes]
-    try:
-        if pipeline is None:
-            for write, cursor in zip(writes, cursors, strict=True):
-                write.statement._run(cursor, connection.dialect, write.params)
-        else:
-            with pipeline():
-                for write, cursor in zip(writes, cursors, strict=True):
-                    write.statement._run(cursor, connection.dialect, write.params)
-        return [cursor.rowcount for cursor in cursors]
-    finally:
-        for cursor in cursors:
-            cursor.close()
+    return write_and_read(connection, writes, ())[0]
 
 
 @dataclass(frozen=True)
 class Read:
-    """One SELECT of a batch of reads, with its parameters."""
+    """One SELECT of a batch, with its parameters."""
 
     statement: DirectStatement
     params: dict[str, Any]
 
 
 def read_batch(connection: Connection, reads: Sequence[Read]) -> list[list[Any]]:
-    """Each read's rows (as ``DirectStatement.all``), in order.
+    """Each read's rows (as ``DirectStatement.all``), in order; one pipeline on PostgreSQL."""
+    return write_and_read(connection, (), reads)[1]
 
-    On PostgreSQL (psycopg) the reads go in one pipeline, one round trip instead of one per statement.
-    """
+
+def write_and_read(connection: Connection, writes: Sequence[Write],
+                   reads: Sequence[Read]) -> tuple[list[int], list[list[Any]]]:
+    """``run_batch``, then the reads, which see the writes: the writes' rowcounts and each read's rows.
+    On PostgreSQL all go in one pipeline (see ``run_batch``)."""
     driver = connection.connection.driver_connection
-    pipeline = getattr(driver, "pipeline", None) if len(reads) > 1 else None
-    if pipeline is None:
-        return [read.statement.all(connection, read.params) for read in reads]
+    pipeline = getattr(driver, "pipeline", None) if len(writes) + len(reads) > 1 else None
     plans = [read.statement._plan(connection.dialect) for read in reads]
-    cursors = [_cursor(connection) for _ in reads]
+    cursors = [_cursor(connection) for _ in range(len(writes) + len(reads))]
     try:
-        with pipeline():
-            for plan, read, cursor in zip(plans, reads, cursors, strict=True):
+        with pipeline() if pipeline is not None else nullcontext():
+            for write, cursor in zip(writes, cursors, strict=False):
+                write.statement._run(cursor, connection.dialect, write.params)
+            for plan, read, cursor in zip(plans, reads, cursors[len(writes):], strict=True):
                 cursor.execute(plan.sql, plan.args(read.params))
-        return [[plan.make(row) for row in cursor.fetchall()] for plan, cursor in zip(plans, cursors, strict=True)]
+        counts = [cursor.rowcount for cursor in cursors[:len(writes)]]
+        return counts, [[plan.make(row) for row in cursor.fetchall()]
+                        for plan, cursor in zip(plans, cursors[len(writes):], strict=True)]
     finally:
         for cursor in cursors:
             cursor.close()

@@ -13,11 +13,12 @@ A use case that writes opens one and says what it does through named operations:
         work.after_commit(lambda: cache.keep(...))
 
 When the block ends without an error, in this order: the ORM session (if one was built) is
-flushed, with its version checks; one batch runs the queued writes and moves each known chain head
-from the value read (``engine.persistence.compiled.run_batch``: one round trip on PostgreSQL); a
-queued write that did not change exactly one row raises its conflict; each chain whose head was
-not known, or moved meanwhile, has its head read locked (``FOR UPDATE``), so concurrent writers to
-one chain queue up instead of forking it; the events go in with one insert; the transaction
+flushed, with its version checks; one batch runs the queued writes, moves each known chain head
+from the value read, and reads locked (``FOR UPDATE``) the head of each chain whose head was not
+known (``engine.persistence.compiled.write_and_read``: one round trip on PostgreSQL); a queued
+write that did not change exactly one row raises its conflict; a known head that moved meanwhile
+is read locked then; so concurrent writers to one chain queue up instead of forking it; the events
+go in with one insert; the transaction
 commits; the after-commit callbacks run. If anything fails, all is rolled back and no callback
 runs. A stale ORM row (StaleDataError), a lock not granted in time and a racing insert in the
 batch become ``ConcurrentUpdate``; the block's own exceptions propagate unchanged.
@@ -37,7 +38,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit.chain import GENESIS, PendingEvent, case_chain, chain_rows
 from engine.errors import ConcurrentUpdate, EngineError
-from engine.persistence.compiled import DirectStatement, Write, run_batch
+from engine.persistence.compiled import DirectStatement, Read, Write, run_batch, write_and_read
 from engine.persistence.db import engine_of
 from engine.persistence.models import AuditChainHead
 from engine.runtime.step_statements import ADVANCE_HEAD, INSERT_EVENTS
@@ -161,9 +162,12 @@ class UnitOfWork:
         advances = [Write(ADVANCE_HEAD, {"chain_key": chain, "old_seq": heads[chain][0],
                                          "new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
                     for chain, rows in optimistic.items()]
+        # A chain whose head was not read before is read locked in the same batch, after the writes.
+        unknown = [chain for chain in by_chain if chain not in heads]
         connection = self._connection
         try:
-            counts = run_batch(connection, self._writes + advances)
+            counts, locked = write_and_read(connection, self._writes + advances,
+                                            [Read(_LOCK_HEAD, {"chain_key": chain}) for chain in unknown])
         except connection.dialect.loaded_dbapi.IntegrityError as exc:
             # A racing writer made the same rows first (e.g. the next task of a step done twice at
             # once); on PostgreSQL the whole batch runs before its version checks can be read.
@@ -174,11 +178,12 @@ class UnitOfWork:
         moved = {chain for chain, count in zip(optimistic, counts[len(self._writes):], strict=True) if count == 1}
         rows: list[dict[str, Any]] = []
         locked_advances: list[Write] = []  # heads read locked here: moved in the batch with the events
+        read_locked = {chain: found[0] if found else None for chain, found in zip(unknown, locked, strict=True)}
         for chain, pending in by_chain.items():
             if chain in moved:
                 rows += optimistic[chain]
                 continue
-            head = _LOCK_HEAD.first(connection, {"chain_key": chain})
+            head = read_locked[chain] if chain in read_locked else _LOCK_HEAD.first(connection, {"chain_key": chain})
             new_rows = chain_rows(chain, pending, *((head.seq, head.hash) if head else (0, GENESIS)))
             if head:
                 locked_advances.append(Write(ADVANCE_HEAD, {

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.persistence.compiled import DirectIn, DirectStatement, Read, Write, read_batch, run_batch
+from engine.persistence.compiled import DirectIn, DirectStatement, Read, Write, read_batch, run_batch, write_and_read
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import ProcessDefinition, ProcessInstance
 
@@ -151,3 +151,17 @@ def test_a_batch_of_reads_gives_each_read_its_rows_in_order(db_engine, limit):
         assert read_batch(conn, [Read(READ, {"case": 1})]) == [[READ.first(conn, {"case": 1})]]
     assert [[(r.id, r.version) for r in found[0]], [(r.id, r.started_at) for r in found[1]], found[2], found[3]] == [
         [(2, 1)], [(1, started + timedelta(minutes=1)), (3, started + timedelta(minutes=3))], [], []]
+
+
+def test_reads_batched_after_writes_see_them(db_engine):
+    definition = _definition(db_engine)
+    started = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+    with db_engine.begin() as conn:
+        counts, found = write_and_read(conn, [
+            Write(INSERT, [dict(id=1, definition_id=definition, process_key="uji", status="running", state_json="{}",
+                                started_by="t", started_at=started, version=1)]),
+            Write(RENAME, {"case": 1, "old": 1, "new": 2, "at": started})],
+            [Read(READ, {"case": 1}), Read(READ, {"case": 2})])
+        assert counts == [1, 1]
+        assert [[(r.id, r.status, r.version) for r in rows] for rows in found] == [[(1, "completed", 2)], []]
+        assert write_and_read(conn, [], [Read(READ, {"case": 1})])[1] == [[READ.first(conn, {"case": 1})]]

@@ -35,8 +35,8 @@ def pg_alur(postgres_engine, tmp_path, clock, test_data) -> Iterator[Alur]:
 
 @contextmanager
 def round_trips(alur: Alur) -> Iterator[list[list[str]]]:
-    """What the block sends, per round trip: the first words of each statement sent before the server
-    was waited for (new connections, each traced by libpq; the pool is emptied before and after)."""
+    """What the block sends, per round trip: each statement sent before the server was waited for (new
+    connections, each traced by libpq; the pool is emptied before and after)."""
     from psycopg import pq
 
     traces: list[tempfile._TemporaryFileWrapper[str]] = []
@@ -64,24 +64,27 @@ def round_trips(alur: Alur) -> Iterator[list[list[str]]]:
 def _round_trips(trace: str) -> list[list[str]]:
     trips: list[list[str]] = []
     sent: list[str] = []
-    prepared: dict[str, str] = {}  # statement name -> its first words
+    prepared: dict[str, str] = {}  # statement name -> its SQL
     for message, body in _MESSAGE.findall(trace):
         if message == "Parse":
             name, sql = _PARSE.match(body).groups()
-            words = " ".join(sql.split()[:3])
             if name:
-                prepared[name] = words
-            sent.append(words)
+                prepared[name] = sql
+            sent.append(sql)
         elif message == "Bind":
             name = _BIND.match(body).group(1)
             if name and sent[-1:] != [prepared[name]]:  # a prepared statement run again
                 sent.append(prepared[name])
         elif message == "Query":
-            sent.append(" ".join(body.strip().strip('"').split()[:3]))
+            sent.append(body.strip().strip('"'))
         if message in ("Sync", "Query"):
             trips.append(sent)
             sent = []
     return trips
+
+
+def first_words(trips: list[list[str]]) -> list[list[str]]:
+    return [[" ".join(sql.split()[:3]) for sql in trip] for trip in trips]
 
 
 _MESSAGE = re.compile(r"^F\t\d+\t(\w+)(.*?)(?=^[FB]\t|\Z)", re.S | re.M)
@@ -101,8 +104,8 @@ def test_reading_a_task_and_its_case_rolls_nothing_back(pg_alur):
         pg_alur.queries.open_tasks(case)
         pg_alur.queries.audit_trail(case)
         pg_alur.cases.task_page(task.task_id, "pengelola")
-    sent = [statement for trip in trips for statement in trip]
-    assert sent and not [s for s in sent if not s.startswith("SELECT")], sent
+    sent = [sql for trip in trips for sql in trip]
+    assert sent and not [sql for sql in sent if not sql.startswith("SELECT")], first_words(trips)
 
 
 def test_a_task_page_with_documents_and_people_is_two_round_trips(pg_alur):
@@ -118,11 +121,28 @@ def test_a_task_page_with_documents_and_people_is_two_round_trips(pg_alur):
     assert [d.sha256 for d in page.documents] == [document] and page.reassign_options  # all three statements
     # the case's tasks with the case, the reader and the draft; then its documents and the supervisor's
     # reassign list in one pipeline
-    assert trips == [["SELECT human_task.id, human_task.instance_id,"],
-                     ["SELECT document_upload.sha256, document_upload.filename,",
-                      "SELECT user_account.username, user_account.full_name,"]], trips
+    assert first_words(trips) == [["SELECT human_task.id, human_task.instance_id,"],
+                                  ["SELECT document_upload.sha256, document_upload.filename,",
+                                   "SELECT user_account.username, user_account.full_name,"]], trips
 
 
-def upload(alur: Alur, case: int, task) -> str:
-    return alur.attachments.store(io.BytesIO(PDF), "laporan.pdf", "pengelola", [".pdf"],
+def upload(alur: Alur, case: int, task, content: bytes = PDF) -> str:
+    return alur.attachments.store(io.BytesIO(content), "laporan.pdf", "pengelola", [".pdf"],
                                   UploadTarget(case, task.task_id, task.name)).sha256
+
+
+def test_an_upload_reads_its_case_chain_head_in_the_batch_of_its_row(pg_alur):
+    case = start_loop_case(pg_alur)
+    task = ready_task(pg_alur, case)
+    upload(pg_alur, case, task)  # statements' caches
+    with round_trips(pg_alur) as trips:
+        upload(pg_alur, case, task, b"%PDF-1.4\n% another\n%%EOF\n")
+    # its row, and its case chain's head read locked, in one pipeline (psycopg waits for its BEGIN
+    # before it pipelines); then the head moved with the event, and the commit
+    assert len(trips[0]) == 1 and trips[0][0].startswith("BEGIN"), trips
+    assert first_words(trips[1:]) == [
+        ["SET LOCAL synchronous_commit", "INSERT INTO document_upload",
+         "SELECT audit_chain_head.seq, audit_chain_head.hash"],
+        ["UPDATE audit_chain_head SET", "INSERT INTO audit_event"],
+        ["COMMIT"]], trips
+    assert trips[1][2].endswith("FOR UPDATE"), trips
