@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.opd import OpdService
@@ -23,6 +24,8 @@ from engine.worktime.work_calendar import WorkCalendar
 from engine.reading.catalog import StepMeta
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
+from engine.modeling.parser import ParsedDefinition
+from engine.persistence.models import ProcessDefinition
 from engine.errors import CaseHidden, NotFound, PermissionDenied, TaskNotFound
 from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
 from engine.permissions import Access, Mandates, Permissions, Reader
@@ -184,8 +187,8 @@ class RequesterCasePage:
 class CaseFiles:
     def __init__(self, sessions: sessionmaker[Session], queries: Queries, definitions: DefinitionStore,
                  forms: FormRegistry, roles: RoleCatalog, permissions: Permissions, users: UserService,
-                 attachments: AttachmentStore, calendar: Callable[[Session], WorkCalendar], drafts: Drafts,
-                 opds: OpdService, clock: Clock = utcnow) -> None:
+                 attachments: AttachmentStore, calendar: Callable[[Session | Connection], WorkCalendar],
+                 drafts: Drafts, opds: OpdService, clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._queries = queries
         self._definitions = definitions
@@ -253,7 +256,9 @@ class CaseFiles:
             instance = self._case_view(read.case)
             case_tasks = read.tasks
             access = self._check_may_read(task, username, read, instance)
-            all_steps = self._steps(instance.definition_id, case_tasks)
+            # both cached: a statement on this connection only when the calendar's cache is stale
+            calendar, (_definition, parsed) = self._calendar(connection), self._definition(instance.definition_id)
+            all_steps = self._steps_with(parsed, calendar, case_tasks)
             earlier = [s for s in all_steps if s.task.state == "completed" and s.task.task_id != task_id]
             if access is not Access.FULL:  # the person on the task, e.g. a requester: their step only
                 earlier = []
@@ -290,7 +295,7 @@ class CaseFiles:
             documents=documents, earlier_steps=earlier,
             attachments=self._attachments_shown(task, username, shown, documents, uploads),
             user_options={**{role: people[role] for role in _picker_roles(schema)}, **picker_options(servers)},
-            remaining=self.remaining([task]).get(task_id),
+            remaining=self._remaining_with(calendar, [task]).get(task_id),
             can_act=self._may_fill(task, username, user_roles, mandates),
             can_claim=is_open and task.state == "ready" and may_take,
             can_unclaim=task.state == "claimed" and self._may.may_unclaim(task.role)
@@ -300,13 +305,17 @@ class CaseFiles:
             draft=draft if holds_role else None,
             acting_for=acting.stand_in() if acting is not None else None, carried=carried)
 
-    def _case_view(self, row: Any) -> CaseView:
-        """A case from ``TASK_PAGE``'s columns (the definition from its cache)."""
-        found = self._definitions.cached(row.definition_id)
+    def _definition(self, definition_id: int) -> tuple[ProcessDefinition, ParsedDefinition]:
+        """From the definitions' cache (a session only to read one not cached yet)."""
+        found = self._definitions.cached(definition_id)
         if found is None:
             with self._sessions() as session:
-                found = self._definitions.get(session, row.definition_id)
-        definition, parsed = found
+                found = self._definitions.get(session, definition_id)
+        return found
+
+    def _case_view(self, row: Any) -> CaseView:
+        """A case from ``TASK_PAGE``'s columns (the definition from its cache)."""
+        definition, parsed = self._definition(row.definition_id)
         return CaseView(
             instance_id=row.instance_id, process_key=row.case_process_key, process_name=parsed.name,
             definition_id=row.definition_id, definition_version=definition.version,
@@ -450,17 +459,19 @@ class CaseFiles:
 
     def remaining(self, tasks: Iterable[TaskView]) -> dict[str, timedelta]:
         """Working time left until each open task's due time (negative: working time overdue)."""
+        with self._sessions() as session:
+            return self._remaining_with(self._calendar(session), tasks)
+
+    def _remaining_with(self, calendar: WorkCalendar, tasks: Iterable[TaskView]) -> dict[str, timedelta]:
         now = self._clock()
         result: dict[str, timedelta] = {}
-        with self._sessions() as session:
-            calendar = self._calendar(session)
-            for task in tasks:
-                if task.due_at is None or task.state not in ("ready", "claimed"):
-                    continue
-                if task.due_at >= now:
-                    result[task.task_id] = calendar.working_time_between(now, task.due_at)
-                else:
-                    result[task.task_id] = -calendar.working_time_between(task.due_at, now)
+        for task in tasks:
+            if task.due_at is None or task.state not in ("ready", "claimed"):
+                continue
+            if task.due_at >= now:
+                result[task.task_id] = calendar.working_time_between(now, task.due_at)
+            else:
+                result[task.task_id] = -calendar.working_time_between(task.due_at, now)
         return result
 
     # -- helpers -----------------------------------------------------------------------------
@@ -501,24 +512,27 @@ class CaseFiles:
 
     def _steps(self, definition_id: int, tasks: list[TaskView],
                acted_for: dict[str, ActedFor] | None = None) -> list[StepView]:
-        now = self._clock()
         with self._sessions() as session:
             _row, parsed = self._definitions.get(session, definition_id)
-            calendar = self._calendar(session)
-            counts: dict[str, int] = {}
-            steps = []
-            for task in tasks:
-                counts[task.element_id] = counts.get(task.element_id, 0) + 1
-                meta = parsed.user_tasks.get(task.element_id)
-                end = task.completed_at or now
-                steps.append(StepView(
-                    task=task, meta=self._meta(task, meta), pass_no=counts[task.element_id],
-                    worked=calendar.working_time_between(task.created_at, end),
-                    overdue=task.state in ("ready", "claimed") and task.due_at is not None and task.due_at < now,
-                    on_time=None if task.completed_at is None or task.due_at is None
-                    else task.completed_at <= task.due_at,
-                    acted_for=(acted_for or {}).get(task.task_id)))
-            return steps
+            return self._steps_with(parsed, self._calendar(session), tasks, acted_for)
+
+    def _steps_with(self, parsed: ParsedDefinition, calendar: WorkCalendar, tasks: list[TaskView],
+                    acted_for: dict[str, ActedFor] | None = None) -> list[StepView]:
+        now = self._clock()
+        counts: dict[str, int] = {}
+        steps = []
+        for task in tasks:
+            counts[task.element_id] = counts.get(task.element_id, 0) + 1
+            meta = parsed.user_tasks.get(task.element_id)
+            end = task.completed_at or now
+            steps.append(StepView(
+                task=task, meta=self._meta(task, meta), pass_no=counts[task.element_id],
+                worked=calendar.working_time_between(task.created_at, end),
+                overdue=task.state in ("ready", "claimed") and task.due_at is not None and task.due_at < now,
+                on_time=None if task.completed_at is None or task.due_at is None
+                else task.completed_at <= task.due_at,
+                acted_for=(acted_for or {}).get(task.task_id)))
+        return steps
 
     def _meta(self, task: TaskView, meta: Any) -> StepMeta:
         if meta is None:  # the element was removed from a later model version; keep what the row knows
