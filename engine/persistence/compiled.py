@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 from collections import namedtuple
-from contextlib import nullcontext
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -151,15 +151,15 @@ def write_and_read(connection: Connection, writes: Sequence[Write],
     pipeline = getattr(driver, "pipeline", None) if len(writes) + len(reads) > 1 else None
     plans = [read.statement._plan(connection.dialect) for read in reads]
     cursors = [_cursor(connection) for _ in range(len(writes) + len(reads))]
+    writing, reading = cursors[:len(writes)], cursors[len(writes):]
     try:
         with pipeline() if pipeline is not None else nullcontext():
-            for write, cursor in zip(writes, cursors, strict=False):
+            for write, cursor in zip(writes, writing, strict=True):
                 write.statement._run(cursor, connection.dialect, write.params)
-            for plan, read, cursor in zip(plans, reads, cursors[len(writes):], strict=True):
+            for plan, read, cursor in zip(plans, reads, reading, strict=True):
                 cursor.execute(plan.sql, plan.args(read.params))
-        counts = [cursor.rowcount for cursor in cursors[:len(writes)]]
-        return counts, [[plan.make(row) for row in cursor.fetchall()]
-                        for plan, cursor in zip(plans, cursors[len(writes):], strict=True)]
+        return ([cursor.rowcount for cursor in writing],
+                [[plan.make(row) for row in cursor.fetchall()] for plan, cursor in zip(plans, reading, strict=True)])
     finally:
         for cursor in cursors:
             cursor.close()

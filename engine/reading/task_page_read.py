@@ -8,7 +8,8 @@
    2 and 3 in one pipeline on PostgreSQL.
 
 A form that picks a server from the asset register reads it as a fourth. The definition and the
-working calendar come from their caches (a statement only the first time a process reads them).
+working calendar come from their caches (a statement only the first time a process reads the
+definition, and on the page's connection when the calendar's 30-second cache is stale).
 """
 from __future__ import annotations
 
