@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
 from engine.errors import CaseNotFound, InvalidInput
-from engine.persistence.db import read_only_connection
+from engine.persistence.db import read_only_connection, read_only_session
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                       SavedFilter, UserAccount, UserRole, candidates_of)
 from engine.persistence.rows import case_row, task_row
@@ -189,7 +189,7 @@ class Queries:
         return _InboxScope.of(username, authority or self._authority(connection, username), self._roles, self._may)
 
     def task(self, task_id: str) -> TaskView:
-        with self._sessions() as session:
+        with read_only_session(self._sessions) as session:
             row = task_row(session, task_id)
             return task_view(row, with_data=True)
 

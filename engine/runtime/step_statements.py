@@ -40,7 +40,7 @@ TASK_WITH_CASE = DirectStatement(
            mandates_held(bindparam("actor"), now_param()).label("actor_mandates"))
     .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
     .outerjoin(HEADS, HEADS.c.chain == _INSTANCE_CHAIN)
-    .where(TASKS.c.id == bindparam("task_id")))
+    .where(TASKS.c.id == bindparam("task_id")), prepare=True)  # planning it costs PostgreSQL 0.4 ms, running it 0.06
 
 # A case and its chain head, for a step that starts from the case (waking its timers).
 CASE_WITH_HEAD = DirectStatement(
