@@ -28,6 +28,7 @@ from engine.errors import (
     ExecutionError,
     CaseNotFound,
     CaseNotRunning,
+    DefinitionNotFound,
     FormInvalid,
     InvalidInput,
     NotARoleHolder,
@@ -55,10 +56,10 @@ from engine.runtime.search_terms import StepTerms, start_terms, step_terms
 from engine.runtime.serializer import dump_state, load_state, new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, next_timer_due, spiff_clock
 from engine.modeling.parser import ParsedDefinition
-from engine.runtime.step_statements import (CASE_WITH_HEAD, COMPLETE_TASK, INSERT_DONE_TASK, INSERT_TASKS, SAVE_CASE,
-                                           TASK_WITH_CASE)
+from engine.runtime.step_statements import (CASE_WITH_HEAD, COMPLETE_TASK, INSERT_CASE, INSERT_DONE_TASK, INSERT_TASKS,
+                                           SAVE_CASE, START_FACTS, TASK_WITH_CASE)
 from engine.accounts.opd import opd_row, opd_view
-from engine.accounts.users import opd_of, roles_of
+from engine.accounts.users import roles_of
 from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
 from engine.persistence.authority import AUTHORITY, authority_of, parse_mandates
 from engine.runtime.people import People, case_label, route, tell_supervisors
@@ -144,11 +145,15 @@ class Runner:
     def _start(self, process_key: str, actor: str, business_key: str | None, data: dict[str, Any] | None,
                within: Callable[[UnitOfWork, int], None] | None) -> StepResult:
         with UnitOfWork.begin(self._sessions) as work:
-            row, definition = self._definitions.latest(work.session, process_key)
-            actor_roles = self._actor_roles(work, actor)
+            facts = START_FACTS.first(work.connection, {"process_key": process_key, "actor": actor})
+            if facts.definition_id is None:
+                raise DefinitionNotFound(f"Proses '{process_key}' belum di-deploy", process_key=process_key)
+            row, definition = (self._definitions.cached(facts.definition_id)
+                               or self._definitions.get(work.session, facts.definition_id))
+            actor_roles = set() if actor == SYSTEM_ACTOR or not facts.actor_roles else set(facts.actor_roles.split(","))
             if not self._may.may_start(definition.start_roles, actor, actor_roles):
                 raise PermissionDenied(f"Peran Anda tidak dapat memulai '{definition.name}'", process_key=process_key)
-            opd_id = opd_of(work.session, actor) if self._may.is_requester(actor_roles) else None
+            opd_id = facts.actor_opd if self._may.is_requester(actor_roles) else None
             case, workflow, now = self._open_case(work, row, definition, actor, business_key, dict(data or {}),
                                                   opd_id, within=within)
             decisions = self._run_starting(workflow, definition, now, actor)
@@ -248,27 +253,28 @@ class Runner:
                    confidential: bool = False, registered: bool = False) -> tuple[_Case, BpmnWorkflow, datetime]:
         """The new case's row, its workflow with the start data, and its ``instance_started`` event
         (``also``: more of that event's payload)."""
-        session = work.session
         now = self._clock()
         workflow = new_workflow(definition.spec, definition.subprocess_specs)
         if business_key:
             initial.setdefault("nomor_kasus", business_key)
         workflow.task_tree.data.update(initial)
-        instance = ProcessInstance(
+        due_at, warning_at = self._case_deadlines(work, definition, now)
+        if work.has_session:
+            work.session.flush()  # rows the use case added through the ORM before the case's
+        instance_id: int = INSERT_CASE.first(work.connection, dict(
             definition_id=row.id, process_key=definition.process_key, business_key=business_key, status="running",
-            state_json="{}", data_json="{}", started_by=actor, started_at=now, version=1, opd_id=opd_id,
-            confidential=confidential or is_confidential(initial), registered=registered)
-        instance.due_at, instance.warning_at = self._case_deadlines(work, definition, now)
-        session.add(instance)
-        session.flush()
+            state_json="{}", data_json="{}", started_by=actor, started_at=now, due_at=due_at, warning_at=warning_at,
+            version=1, opd_id=opd_id, confidential=confidential or is_confidential(initial),
+            registered=registered)).id
         if within is not None:
-            within(work, instance.id)
-        case = _Case(instance.id, row.id, definition.process_key, business_key, "running", instance.state_json, 1)
+            within(work, instance_id)
+        case = _Case(instance_id, row.id, definition.process_key, business_key, "running", "{}", 1)
+        work.starts_chain(case_chain(instance_id))
         # The case's record (engine.audit.case_accounting): on its own chain, no row other cases write.
-        figures.case_started(work, instance.id, definition.process_key, now)
-        work.record_for_case(instance.id, "instance_started", actor=actor, at=now, payload={
+        figures.case_started(work, instance_id, definition.process_key, now)
+        work.record_for_case(instance_id, "instance_started", actor=actor, at=now, payload={
             "process_key": definition.process_key, "version": row.version, "business_key": business_key,
-            "data": initial, "previous_case": previous_case(work, instance.id), **(also or {})})
+            "data": initial, "previous_case": previous_case(work, instance_id), **(also or {})})
         return case, workflow, now
 
     def claim_task(self, task_id: str, actor: str) -> None:

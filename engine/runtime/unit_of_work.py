@@ -32,6 +32,7 @@ from types import TracebackType
 from typing import Any, TypeAlias
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -51,13 +52,15 @@ class UnitOfWork:
     that runs only prebuilt statements (completing a task) never builds a Session, which costs
     about as much as two of its statements."""
 
-    __slots__ = ("_connection", "_session", "_events", "_heads", "_writes", "_conflicts", "_callbacks")
+    __slots__ = ("_connection", "_session", "_events", "_heads", "_new_chains", "_writes", "_conflicts",
+                 "_callbacks")
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._session: Session | None = None
         self._events: list[PendingEvent] = []
         self._heads: dict[str, tuple[int, str]] = {}
+        self._new_chains: set[str] = set()
         self._writes: list[Write] = []
         self._conflicts: list[Callable[[], Exception] | None] = []
         self._callbacks: list[Callable[[], None]] = []
@@ -74,6 +77,11 @@ class UnitOfWork:
     def connection(self) -> Connection:
         """The transaction's Core connection."""
         return self._connection
+
+    @property
+    def has_session(self) -> bool:
+        """Whether the ORM Session was built (then it may hold rows not flushed yet)."""
+        return self._session is not None
 
     @property
     def session(self) -> Session:
@@ -101,6 +109,13 @@ class UnitOfWork:
         """The head of ``chain`` as read earlier in this transaction: it is moved from this value in the
         batch of queued writes, with no locked read, unless another writer moved it meanwhile."""
         self._heads[chain] = (seq, hash)
+
+    def starts_chain(self, chain: str) -> None:
+        """``chain`` begins in this transaction (the chain of a case it inserts): its head row is made in
+        the batch of queued writes, with no locked read. Should the head exist after all, it is read
+        locked and moved as for any chain whose head was not known."""
+        self._heads[chain] = (0, GENESIS)
+        self._new_chains.add(chain)
 
     def queue_write(self, statement: DirectStatement, params: Params,
                     conflict: Callable[[], Exception] | None = None) -> None:
@@ -158,12 +173,15 @@ class UnitOfWork:
         heads = self._heads
         optimistic = {chain: chain_rows(chain, pending, *heads[chain])
                       for chain, pending in by_chain.items() if chain in heads}
+        # A new chain's head starts at (0, GENESIS), unless it exists (then it stays, and is read locked below).
+        creates = [Write(_CREATE_HEAD, {"chain": chain, "seq": 0, "hash": GENESIS})
+                   for chain in optimistic if chain in self._new_chains]
         advances = [Write(ADVANCE_HEAD, {"chain_key": chain, "old_seq": heads[chain][0],
                                          "new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
                     for chain, rows in optimistic.items()]
         connection = self._connection
         try:
-            counts = run_batch(connection, self._writes + advances)
+            counts = run_batch(connection, self._writes + creates + advances)
         except connection.dialect.loaded_dbapi.IntegrityError as exc:
             # A racing writer made the same rows first (e.g. the next task of a step done twice at
             # once); on PostgreSQL the whole batch runs before its version checks can be read.
@@ -171,7 +189,8 @@ class UnitOfWork:
         for conflict, count in zip(self._conflicts, counts, strict=False):
             if conflict is not None and count != 1:
                 raise conflict()
-        moved = {chain for chain, count in zip(optimistic, counts[len(self._writes):], strict=True) if count == 1}
+        moved = {chain for chain, count in zip(optimistic, counts[len(self._writes) + len(creates):], strict=True)
+                 if count == 1}
         rows: list[dict[str, Any]] = []
         locked_advances: list[Write] = []  # heads read locked here: moved in the batch with the events
         for chain, pending in by_chain.items():
@@ -250,4 +269,6 @@ def _is_lock_timeout(exc: BaseException) -> bool:
 _LOCK_HEAD = DirectStatement(select(AuditChainHead.seq, AuditChainHead.hash)
                              .where(AuditChainHead.chain == bindparam("chain_key")).with_for_update())
 _INSERT_HEAD = insert(AuditChainHead)
+_CREATE_HEAD = DirectStatement(postgresql.insert(AuditChainHead.__table__).on_conflict_do_nothing(
+    index_elements=["chain"]))  # PostgreSQL's construct; SQLite's compiler writes the same clause
 _COMMIT_WITHOUT_FLUSH_WAIT = DirectStatement(text("SET LOCAL synchronous_commit TO OFF"))
