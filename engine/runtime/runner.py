@@ -56,8 +56,9 @@ from engine.runtime.search_terms import StepTerms, start_terms, step_terms
 from engine.runtime.serializer import dump_state, load_state, new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, next_timer_due, spiff_clock
 from engine.modeling.parser import ParsedDefinition
-from engine.runtime.step_statements import (CASE_WITH_HEAD, COMPLETE_TASK, INSERT_CASE, INSERT_DONE_TASK, INSERT_TASKS,
-                                           SAVE_CASE, START_FACTS, TASK_WITH_CASE)
+from engine.runtime.step_statements import (CASE_TASK_TIMES, CASE_WITH_HEAD, COMPLETE_TASK, DONE_BY, INSERT_CASE,
+                                           INSERT_DONE_TASK, INSERT_TASKS, LAST_STARTED, SAVE_CASE, SET_CASE_LIMITS,
+                                           SET_TASK_DUE, START_FACTS, TASK_CREATED, TASK_WITH_CASE)
 from engine.accounts.opd import opd_row, opd_view
 from engine.accounts.users import roles_of
 from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
@@ -665,9 +666,9 @@ class Runner:
         meta = definition.user_tasks.get(task.element_id)
         if meta is None or not meta.differs_from:
             return
-        done = work.connection.execute(select(HumanTask.element_id).where(
-            HumanTask.instance_id == task.instance_id, HumanTask.element_id.in_(meta.differs_from),
-            HumanTask.state == "completed", HumanTask.completed_by == person).limit(1)).scalar()
+        found = DONE_BY.all(work.connection, list(meta.differs_from),
+                            {"instance_id": task.instance_id, "person": person})
+        done = found[0].element_id if found else None
         if done is not None:
             other = definition.user_tasks.get(done)
             step = other.mutu_baku.get("langkah", done) if other else done
@@ -709,20 +710,19 @@ class Runner:
         reads when the pair's first task last started."""
         first_started = None
         if meta.shares_time_with is not None:
-            first_started = work.connection.execute(
-                select(HumanTask.created_at).where(HumanTask.instance_id == instance_id,
-                                                   HumanTask.element_id == meta.shares_time_with)
-                .order_by(HumanTask.created_at.desc()).limit(1)).scalar()
+            last = LAST_STARTED.first(work.connection, {"instance_id": instance_id,
+                                                        "element_id": meta.shares_time_with})
+            first_started = last.created_at if last is not None else None
         return new_step_due(self._calendar(work.connection), meta, now, first_started)
 
     def _close_wait(self, work: UnitOfWork, task_id: str, meta: Any, data: dict[str, Any], now: datetime) -> None:
         """A step that waited on an outside party gets its due time once the wait is recorded."""
         if meta.waits is None:
             return
-        created_at = work.connection.execute(select(HumanTask.created_at).where(HumanTask.id == task_id)).scalar_one()
+        created_at = TASK_CREATED.first(work.connection, {"task_id": task_id}).created_at
         done = TaskTimes(meta.element_id, created_at, now, data)
-        work.connection.execute(update(HumanTask).where(HumanTask.id == task_id).values(
-            due_at=waited_step_due(self._calendar(work.connection), meta, done)))
+        SET_TASK_DUE.rowcount(work.connection, {"task_id": task_id,
+                                                "due_at": waited_step_due(self._calendar(work.connection), meta, done)})
 
     @staticmethod
     def _moves_case_clock(definition: ParsedDefinition, new_rows: list[dict[str, Any]],
@@ -739,19 +739,16 @@ class Runner:
                           completed: _Completed | None) -> None:
         """Recompute the case's limit and warning from its steps (a later clock start, waits on outside
         parties); the rows this step writes are still queued, so they come from memory."""
-        rows = work.connection.execute(select(
-            HumanTask.id, HumanTask.element_id, HumanTask.created_at, HumanTask.completed_at, HumanTask.data_json,
-            HumanTask.state).where(HumanTask.instance_id == instance_id)).all()
+        rows = CASE_TASK_TIMES.all(work.connection, {"instance_id": instance_id})
         tasks = [TaskTimes(row.element_id, row.created_at, completed.at, completed.data)
                  if completed is not None and row.id == completed.task_id
                  else TaskTimes.of_row(row.element_id, row.created_at, row.completed_at, row.data_json)
-                 for row in rows if row.state != "cancelled"]
+                 for row in rows if row.id is not None and row.state != "cancelled"]
         tasks += [TaskTimes(r["element_id"], r["created_at"], None, None) for r in new_rows]
-        started_at = work.connection.execute(
-            select(ProcessInstance.started_at).where(ProcessInstance.id == instance_id)).scalar_one()
+        started_at = rows[0].case_started_at  # the case's row is there: its step is running
         due_at, warning_at = case_deadlines(self._calendar(work.connection), definition, started_at, tasks)
-        work.connection.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
-                                .values(due_at=due_at, warning_at=warning_at))
+        SET_CASE_LIMITS.rowcount(work.connection, {"instance_id": instance_id, "due_at": due_at,
+                                                   "warning_at": warning_at})
 
     def _spiff_clock(self, now: datetime) -> Any:
         return spiff_clock(self._clock, now)

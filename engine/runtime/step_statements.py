@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Boolean, String, bindparam, cast, func, insert, literal, or_, select, update
 
 from engine.persistence.authority import mandates_held, now_param
-from engine.persistence.compiled import DirectStatement
+from engine.persistence.compiled import DirectIn, DirectStatement
 from engine.persistence.models import (AuditChainHead, AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                        UserAccount, UserRole)
 
@@ -113,3 +113,29 @@ INSERT_EVENTS = DirectStatement(insert(AuditEvent.__table__), columns=[
 ADVANCE_HEAD = DirectStatement(
     update(HEADS).where(HEADS.c.chain == bindparam("chain_key"), HEADS.c.seq == bindparam("old_seq"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
+
+
+# Maker and checker (``pelaksana_berbeda_dari``): a step among ``in_0``.. that ``person`` completed in the case.
+DONE_BY = DirectIn(lambda count: select(TASKS.c.element_id).where(
+    TASKS.c.instance_id == bindparam("instance_id"), TASKS.c.element_id.in_(DirectIn.binds(count)),
+    TASKS.c.state == "completed", TASKS.c.completed_by == bindparam("person")).limit(1))
+
+# When the first task of a pair sharing its SOP time last started (engine.runtime.case_clock).
+LAST_STARTED = DirectStatement(
+    select(TASKS.c.created_at).where(TASKS.c.instance_id == bindparam("instance_id"),
+                                     TASKS.c.element_id == bindparam("element_id"))
+    .order_by(TASKS.c.created_at.desc()).limit(1))
+
+# A step that waited on an outside party: its start, then its due time once the wait is recorded.
+TASK_CREATED = DirectStatement(select(TASKS.c.created_at).where(TASKS.c.id == bindparam("task_id")))
+SET_TASK_DUE = DirectStatement(update(TASKS).where(TASKS.c.id == bindparam("task_id")).values(
+    due_at=bindparam("due_at")))
+
+# The case's start and each of its tasks (none: one row of NULL task columns), for its limit.
+CASE_TASK_TIMES = DirectStatement(
+    select(INSTANCES.c.started_at.label("case_started_at"), TASKS.c.id, TASKS.c.element_id, TASKS.c.created_at,
+           TASKS.c.completed_at, TASKS.c.data_json, TASKS.c.state)
+    .select_from(INSTANCES.outerjoin(TASKS, TASKS.c.instance_id == INSTANCES.c.id))
+    .where(INSTANCES.c.id == bindparam("instance_id")))
+SET_CASE_LIMITS = DirectStatement(update(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id")).values(
+    due_at=bindparam("due_at"), warning_at=bindparam("warning_at")))
