@@ -14,10 +14,10 @@ from sqlalchemy import bindparam, select, update
 
 from engine.errors import FormInvalid
 from engine.modeling.messages import Text
-from engine.persistence.compiled import DirectStatement
-from engine.persistence.models import DcVisit, ServerAsset, UserAccount
+from engine.persistence.compiled import DirectIn, DirectStatement
+from engine.persistence.models import ServerAsset, UserAccount
 from engine.registers.pickers import REVIEW_HINT, server_choices
-from engine.registers.dc_access import SOURCE_ASSIGNMENT, close_visit, open_visit
+from engine.registers.dc_access import close_case_visits, open_case_visit
 from engine.registers.server_assets import SERVER_CHAIN
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.work_calendar import WITA
@@ -71,10 +71,7 @@ def on_case_ended(work: UnitOfWork, instance_id: int, process_key: str, actor: s
     """The work of the case is over: whoever it let into the data center is out."""
     if process_key != DC_PROCESS:  # only its assignment opens visits of a case
         return
-    rows = work.session.scalars(select(DcVisit).where(DcVisit.instance_id == instance_id,
-                                                      DcVisit.time_out.is_(None)).order_by(DcVisit.id))
-    for row in rows:
-        close_visit(work, row, actor=actor, at=now, reason="kasus selesai")
+    close_case_visits(work, instance_id, actor=actor, at=now, reason="kasus selesai")
 
 
 def _job_kind(case_data: dict[str, Any]) -> str:
@@ -108,6 +105,8 @@ def _confirm_job(work: UnitOfWork, instance_id: int, case_data: dict[str, Any], 
 
 
 _SERVERS = ServerAsset.__table__
+_FULL_NAMES = DirectIn(lambda count: select(UserAccount.username, UserAccount.full_name).where(
+    UserAccount.username.in_(DirectIn.binds(count))))
 
 
 def _job_update(values: dict[str, Any]) -> DirectStatement:
@@ -149,15 +148,15 @@ def _open_assignment_visits(work: UnitOfWork, instance_id: int, case_data: dict[
                             now: datetime) -> None:
     people = [str(r.get("pengguna")) for r in case_data.get("personil_dc_ditugaskan") or []
               if isinstance(r, dict) and r.get("pengguna")]
-    names: dict[str, str] = {username: full_name for username, full_name in work.connection.execute(
-        select(UserAccount.username, UserAccount.full_name).where(UserAccount.username.in_(people)))}
+    names: dict[str, str] = {row.username: row.full_name for row in _FULL_NAMES.all(work.connection, people, {})} \
+        if people else {}
     scope = ", ".join(str(s) for s in case_data.get("lingkup") or [])
     purpose = f"Pemeliharaan data center (Surat Tugas {case_data.get('nomor_surat_tugas', '-')}): {scope}"
     for username in _unique(people):
         values = {"visitor": f"{names.get(username, username)} ({username})",
                   "organisation": "Diskominfo Prov. Kaltim (Personil DC)",
                   "purpose": purpose[:2000], "escort": "-"}
-        open_visit(work, values, source=SOURCE_ASSIGNMENT, instance_id=instance_id, actor=actor, at=now)
+        open_case_visit(work, values, instance_id=instance_id, actor=actor, at=now)
 
 
 def _unique(items: Iterable[str]) -> list[str]:
