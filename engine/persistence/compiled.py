@@ -127,28 +127,33 @@ class Write:
     params: dict[str, Any] | Sequence[dict[str, Any]]
 
 
-def run_batch(connection: Connection, writes: Sequence[Write]) -> list[int]:
-    """Run the writes in order; their rowcounts.
+def run_batch(connection: Connection, writes: Sequence[Write], commit: bool = False) -> list[int]:
+    """Run the writes in order, then with ``commit`` commit the connection's transaction; their rowcounts.
 
-    On PostgreSQL (psycopg) the batch goes in one pipeline, one round trip instead of one per
-    statement; a failing statement raises when the pipeline ends, and the transaction is then
-    aborted, so the caller must roll back (as for any error).
+    On PostgreSQL (psycopg) the batch, and the commit, go in one pipeline, one round trip instead of
+    one per statement; a failing statement raises when the pipeline ends, and the transaction is then
+    aborted (never committed), so the caller must roll back (as for any error).
     """
     driver = connection.connection.driver_connection
-    pipeline = getattr(driver, "pipeline", None) if len(writes) > 1 else None
+    pipeline = getattr(driver, "pipeline", None) if len(writes) + commit > 1 else None
     cursors = [_cursor(connection) for _ in writes]
     try:
         if pipeline is None:
-            for write, cursor in zip(writes, cursors, strict=True):
-                write.statement._run(cursor, connection.dialect, write.params)
+            _run_all(connection, writes, cursors, commit)
         else:
             with pipeline():
-                for write, cursor in zip(writes, cursors, strict=True):
-                    write.statement._run(cursor, connection.dialect, write.params)
+                _run_all(connection, writes, cursors, commit)
         return [cursor.rowcount for cursor in cursors]
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+def _run_all(connection: Connection, writes: Sequence[Write], cursors: list[Any], commit: bool) -> None:
+    for write, cursor in zip(writes, cursors, strict=True):
+        write.statement._run(cursor, connection.dialect, write.params)
+    if commit:
+        connection.commit()  # in a pipeline, psycopg sends the COMMIT with the writes and waits for them all
 
 
 def _cursor(connection: Connection) -> DBAPICursor:

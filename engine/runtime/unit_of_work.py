@@ -149,10 +149,9 @@ class UnitOfWork:
     def _commit(self) -> None:
         if self._session is not None:
             self._session.flush()  # state changes (and their version checks) before the events
-        if self._events or self._writes:
-            self._write_batch()
+        last = self._write_batch() if self._events or self._writes else []
         self._close_session()
-        self._connection.commit()
+        run_batch(self._connection, last, commit=True)
 
     def _rollback(self) -> None:
         self._close_session()
@@ -162,8 +161,9 @@ class UnitOfWork:
         if self._session is not None:
             self._session.close()
 
-    def _write_batch(self) -> None:
-        """The queued writes and the events, per chain one head write, then one insert for all.
+    def _write_batch(self) -> list[Write]:
+        """The queued writes and the moves of the heads known; then what is left to write with the commit:
+        the moves of the heads read locked here, and one insert for all events.
 
         :raises Exception: the ``conflict`` of a queued write that did not change exactly one row
         """
@@ -207,8 +207,7 @@ class UnitOfWork:
                 connection.execute(_INSERT_HEAD, {"chain": chain, "seq": new_rows[-1]["seq"],
                                                   "hash": new_rows[-1]["hash"]})
             rows += new_rows
-        if rows:
-            run_batch(connection, locked_advances + [Write(INSERT_EVENTS, rows)])
+        return locked_advances + ([Write(INSERT_EVENTS, rows)] if rows else [])
 
 
 class _Transaction:

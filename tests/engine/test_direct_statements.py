@@ -135,6 +135,25 @@ def test_a_failing_write_in_a_batch_raises_and_stores_nothing(db_engine):
         assert READ.first(conn, {"case": 1}) is None
 
 
+def test_a_batch_with_the_commit_commits_its_writes_or_nothing(db_engine):
+    """``commit=True``: the writes and the commit in one round trip on PostgreSQL; a failing write leaves
+    the transaction uncommitted (the caller rolls back), the writes before it included."""
+    definition = _definition(db_engine)
+    rows = [dict(id=n, definition_id=definition, process_key="uji", status="running", state_json="{}",
+                 started_by="t", started_at=datetime(2026, 12, 1, tzinfo=timezone.utc), version=1) for n in (1, 2)]
+    with db_engine.connect() as conn:
+        conn.begin()
+        run_batch(conn, [Write(INSERT, [rows[0]])], commit=True)
+        assert not conn.in_transaction()
+    with db_engine.connect() as conn:
+        conn.begin()
+        with pytest.raises(Exception, match="(?i)unique|duplicate"):
+            run_batch(conn, [Write(INSERT, [rows[1]]), Write(INSERT, [rows[0]])], commit=True)
+        conn.rollback()
+    with db_engine.connect() as conn:
+        assert READ.first(conn, {"case": 1}) is not None and READ.first(conn, {"case": 2}) is None
+
+
 def test_a_statement_to_prepare_is_prepared_at_its_first_run_on_postgresql(db_engine):
     """psycopg prepares a statement by itself only at its fifth run on a connection; one that costs more to
     plan than to run asks at its first. SQLite has nothing to prepare: the same rows come back."""
