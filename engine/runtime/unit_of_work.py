@@ -7,18 +7,20 @@ A use case that writes opens one and says what it does through named operations:
         row = TASK.first(work.connection, {...})          # prebuilt statements on the Core connection
         user = work.session.get(UserAccount, user_id)     # an ORM Session, built on first use
         work.knows_head(case_chain(case_id), seq, hash)   # a chain head read above
+        work.starts_chain(case_chain(new_case_id))        # or the chain of a case inserted here
         work.queue_write(SAVE_CASE, {...}, conflict=lambda: ConcurrentUpdate(...))
         work.record_for_case(case_id, "task_completed", actor=actor, at=now, payload={...})
         work.record(SYSTEM_CHAIN, "user_added", actor=actor, at=now, payload={...})
         work.after_commit(lambda: cache.keep(...))
 
 When the block ends without an error, in this order: the ORM session (if one was built) is
-flushed, with its version checks; one batch runs the queued writes and moves each known chain head
-from the value read (``engine.persistence.compiled.run_batch``: one round trip on PostgreSQL); a
-queued write that did not change exactly one row raises its conflict; each chain whose head was
-not known, or moved meanwhile, has its head read locked (``FOR UPDATE``), so concurrent writers to
-one chain queue up instead of forking it; the events go in with one insert; the transaction
-commits; the after-commit callbacks run. If anything fails, all is rolled back and no callback
+flushed, with its version checks; one batch runs the queued writes, makes the head of each new
+chain and moves each known chain head from the value read (``engine.persistence.compiled.run_batch``:
+one round trip on PostgreSQL); a queued write that did not change exactly one row raises its
+conflict; each chain whose head was not known, or moved meanwhile, has its head read locked (``FOR
+UPDATE``), so concurrent writers to one chain queue up instead of forking it; the events go in with
+one insert, and the transaction commits (the two in one round trip on PostgreSQL); the after-commit
+callbacks run. If anything fails, all is rolled back and no callback
 runs. A stale ORM row (StaleDataError), a lock not granted in time and a racing insert in the
 batch become ``ConcurrentUpdate``; the block's own exceptions propagate unchanged.
 
