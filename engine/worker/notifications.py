@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
-from engine.persistence.compiled import DirectStatement
+from engine.persistence.compiled import DirectIn, DirectStatement
 from engine.persistence.models import Mandate, Notification, UserAccount, UserRole
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.modeling.roles import RoleCatalog
@@ -133,12 +133,7 @@ def add_notifications(session: Session | Connection, recipients: Iterable[Recipi
             rows[key] = _row(recipient, kind, title, body, key, now, instance_id, task_id, email)
     if not rows:
         return []
-    if isinstance(session, Session):
-        if session.autoflush:  # as the ORM's own INSERT would, before it runs
-            session.flush()
-        connection = session.connection()
-    else:
-        connection = session
+    connection = _connection_of(session)  # flushed as before the ORM's own INSERT
     values = list(rows.values())
     inserted: set[str] = set()
     for start in range(0, len(values), _CHUNK):
@@ -193,11 +188,17 @@ def users_holding(session: Session | Connection, catalog: RoleCatalog, roles: It
             wanted |= catalog.roles[role].members
     if not wanted:
         return []
-    rows = session.execute(
-        select(*_RECIPIENT).join(UserRole, UserRole.user_id == UserAccount.id)
-        .where(UserRole.role_key.in_(sorted(wanted)), UserAccount.active.is_(True))
-        .distinct().order_by(UserAccount.username))
-    return [Recipient(*row) for row in rows]
+    return [Recipient(*row) for row in _HOLDERS.all(_connection_of(session), sorted(wanted), {})]
+
+
+def _connection_of(session: Session | Connection) -> Connection:
+    """The connection of the caller's transaction; a Session's pending rows flushed first, as before any
+    statement the Session runs itself."""
+    if isinstance(session, Connection):
+        return session
+    if session.autoflush:
+        session.flush()
+    return session.connection()
 
 
 def with_stand_ins(session: Session, people: list[Recipient], now: datetime) -> list[Recipient]:
@@ -222,4 +223,8 @@ def active_user(session: Session, username: str) -> Recipient | None:
 
 
 _RECIPIENT = (UserAccount.username, UserAccount.email, UserAccount.email_mode)
+# Active holders of any of the roles ``in_0``..: compiled once per number of roles.
+_HOLDERS = DirectIn(lambda count: select(*_RECIPIENT).join(UserRole, UserRole.user_id == UserAccount.id)
+                    .where(UserRole.role_key.in_(DirectIn.binds(count)), UserAccount.active.is_(True))
+                    .distinct().order_by(UserAccount.username))
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.persistence.models import Notification
 from engine.worker import notifications
-from engine.worker.notifications import Recipient, add_notification, add_notifications
+from engine.worker.notifications import Recipient, add_notification, add_notifications, users_holding
 
 NOW = datetime(2026, 3, 2, 1, 30, 0, tzinfo=timezone.utc)  # a whole second: stored as the ORM stores it
 PEOPLE = [Recipient("ani", "ani@kaltimprov.go.id"), Recipient("budi", None),
@@ -108,3 +108,18 @@ def test_a_connection_takes_the_same_rows_as_a_session(db_engine):
     assert stored["ani"][_COLUMNS.index("email_to")] == "ani@kaltimprov.go.id"
     assert stored["ani"][_COLUMNS.index("email_next_at")] == NOW
     assert stored["budi"][_COLUMNS.index("email_to")] is None
+
+
+def test_the_holders_of_roles_are_the_active_members_once_each_in_name_order(alur):
+    """``users_holding`` by its prebuilt statement: a group role's members too, each person once, no
+    inactive account, through a Session (flushed first) or a Connection alike."""
+    alur.users.add_user("zaki", "Zaki", "rahasia-uji-123", {"pemeriksa_ti", "pengelola_ti"})
+    alur.users.add_user("budi", "Budi", "rahasia-uji-123", {"pengelola_ti"})
+    alur.users.add_user("ani", "Ani", "rahasia-uji-123", {"pengawas"})
+    alur.users.add_user("cici", "Cici", "rahasia-uji-123", {"pemeriksa_ti"})
+    alur.users.set_active("cici", False)
+    with Session(alur.db) as session:
+        assert [p.username for p in users_holding(session, alur.roles, ["tim"])] == ["budi", "zaki"]
+        assert [p.username for p in users_holding(session.connection(), alur.roles, ["pengawas", "pemeriksa_ti"])] \
+            == ["ani", "zaki"]
+        assert users_holding(session, alur.roles, []) == []
