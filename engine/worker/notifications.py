@@ -13,7 +13,7 @@ forged id reveals nothing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -124,6 +124,31 @@ def add_notifications(session: Session | Connection, recipients: Iterable[Recipi
     A key already stored, or given to an earlier recipient of the same call, inserts nothing, as when
     the rows are added one by one.
     """
+    order, rows = _keyed_rows(recipients, kind, title, body, dedup_key, now, instance_id, task_id, email)
+    if not rows:
+        return []
+    connection = _connection_of(session)  # flushed as before the ORM's own INSERT
+    inserted: set[str] = set()
+    for count, params in _chunks(rows):
+        inserted.update(row.dedup_key for row in _insert(count).all(connection, params))
+    first = {key: recipient for recipient, key in reversed(order)}  # a repeated key counts for its first holder
+    return [recipient for recipient, key in order if key in inserted and first[key] is recipient]
+
+
+def queue_notifications(work: UnitOfWork, recipients: Iterable[Recipient], *, kind: str, title: str, body: str,
+                        dedup_key: Callable[[Recipient], str], now: datetime, instance_id: int | None = None,
+                        task_id: str | None = None, email: bool = False) -> None:
+    """``add_notifications`` among the writes the unit of work runs when it ends (on PostgreSQL in one
+    round trip with them), for a caller that need not know which rows were inserted."""
+    _order, rows = _keyed_rows(recipients, kind, title, body, dedup_key, now, instance_id, task_id, email)
+    for count, params in _chunks(rows):
+        work.queue_write(_insert(count), params)
+
+
+def _keyed_rows(recipients: Iterable[Recipient], kind: str, title: str, body: str,
+                dedup_key: Callable[[Recipient], str], now: datetime, instance_id: int | None, task_id: str | None,
+                email: bool) -> tuple[list[tuple[Recipient, str]], list[dict[str, Any]]]:
+    """Each recipient with its key (cut to the column), and the rows: one per key, its first recipient's."""
     rows: dict[str, dict[str, Any]] = {}
     order: list[tuple[Recipient, str]] = []
     for recipient in recipients:
@@ -131,17 +156,14 @@ def add_notifications(session: Session | Connection, recipients: Iterable[Recipi
         order.append((recipient, key))
         if key not in rows:
             rows[key] = _row(recipient, kind, title, body, key, now, instance_id, task_id, email)
-    if not rows:
-        return []
-    connection = _connection_of(session)  # flushed as before the ORM's own INSERT
-    values = list(rows.values())
-    inserted: set[str] = set()
-    for start in range(0, len(values), _CHUNK):
-        chunk = values[start:start + _CHUNK]
-        params = {f"{name}_{n}": value for n, row in enumerate(chunk) for name, value in row.items()}
-        inserted.update(row.dedup_key for row in _insert(len(chunk)).all(connection, params))
-    first = {key: recipient for recipient, key in reversed(order)}  # a repeated key counts for its first holder
-    return [recipient for recipient, key in order if key in inserted and first[key] is recipient]
+    return order, list(rows.values())
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The parameters of ``_insert(count)`` for each ``_CHUNK`` of ``rows``."""
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
+        yield len(chunk), {f"{name}_{n}": value for n, row in enumerate(chunk) for name, value in row.items()}
 
 
 def _row(recipient: Recipient, kind: str, title: str, body: str, dedup_key: str, now: datetime,

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.persistence.models import Notification
 from engine.worker import notifications
-from engine.worker.notifications import Recipient, add_notification, add_notifications, users_holding
+from engine.runtime.unit_of_work import UnitOfWork
+from engine.worker.notifications import (Recipient, add_notification, add_notifications, queue_notifications,
+                                        users_holding)
 
 NOW = datetime(2026, 3, 2, 1, 30, 0, tzinfo=timezone.utc)  # a whole second: stored as the ORM stores it
 PEOPLE = [Recipient("ani", "ani@kaltimprov.go.id"), Recipient("budi", None),
@@ -123,3 +125,18 @@ def test_the_holders_of_roles_are_the_active_members_once_each_in_name_order(alu
         assert [p.username for p in users_holding(session.connection(), alur.roles, ["pengawas", "pemeriksa_ti"])] \
             == ["ani", "zaki"]
         assert users_holding(session, alur.roles, []) == []
+
+
+def test_notifications_queued_in_a_unit_of_work_store_the_same_rows(alur):
+    people = PEOPLE + [Recipient("ani", "lain@kaltimprov.go.id")]
+    with Session(alur.db) as session, session.begin():
+        add_notifications(session, people, kind="task_fallback", title="t", body="b", now=NOW, instance_id=3,
+                          task_id="t3", dedup_key=lambda p: f"fallback:t3:{p.username}", email=True)
+    expected = _stored(alur.db)
+    _clear(alur.db)
+    with UnitOfWork.begin(alur.sessions) as work:
+        queue_notifications(work, people, kind="task_fallback", title="t", body="b", now=NOW, instance_id=3,
+                            task_id="t3", dedup_key=lambda p: f"fallback:t3:{p.username}", email=True)
+        # not yet: with the unit of work's other writes, when it ends
+        assert work.connection.execute(select(func.count()).select_from(Notification)).scalar() == 0
+    assert _stored(alur.db) == expected and len(expected) == 4
