@@ -32,7 +32,6 @@ class _Plan:
     processors: dict[str, Callable[[Any], Any]]
     row: Any  # namedtuple class for SELECT rows, None for DML
     results: tuple[Callable[[Any], Any] | None, ...] | None  # per column, when any column needs one
-    options: dict[str, Any]  # keyword arguments of the driver's execute (psycopg's prepare)
 
     def make(self, found: Sequence[Any]) -> Any:
         """A fetched row as the row class, each value through its column type's result processor."""
@@ -49,15 +48,10 @@ class _Plan:
 
 
 class DirectStatement:
-    def __init__(self, statement: ClauseElement, columns: Sequence[str] | None = None, prepare: bool = False) -> None:
-        """``columns``: for an INSERT, the keys every row gives (the others take their defaults).
-
-        ``prepare``: on PostgreSQL, a prepared statement from its first run on a connection (psycopg
-        prepares a statement on its own only at its fifth run, and forgets them all at every ROLLBACK);
-        for a statement whose parsing and planning cost several times its execution."""
+    def __init__(self, statement: ClauseElement, columns: Sequence[str] | None = None) -> None:
+        """``columns``: for an INSERT, the keys every row gives (the others take their defaults)."""
         self._statement = statement
         self._columns = list(columns) if columns is not None else None
-        self._prepare = {"prepare": True} if prepare else {}
         self._plans: dict[str, _Plan] = {}
         self._lock = threading.Lock()
 
@@ -66,7 +60,7 @@ class DirectStatement:
         plan = self._plan(connection.dialect)
         cursor = _cursor(connection)
         try:
-            cursor.execute(plan.sql, plan.args(params), **plan.options)
+            cursor.execute(plan.sql, plan.args(params))
             found = cursor.fetchone()
         finally:
             cursor.close()
@@ -77,7 +71,7 @@ class DirectStatement:
         plan = self._plan(connection.dialect)
         cursor = _cursor(connection)
         try:
-            cursor.execute(plan.sql, plan.args(params), **plan.options)
+            cursor.execute(plan.sql, plan.args(params))
             found = cursor.fetchall()
         finally:
             cursor.close()
@@ -113,9 +107,7 @@ class DirectStatement:
         plan = self._plans.get(dialect.name)
         if plan is None:
             with self._lock:
-                plan = self._plans.setdefault(dialect.name, _compile(
-                    self._statement, dialect, self._columns,
-                    self._prepare if dialect.driver == "psycopg" else {}))
+                plan = self._plans.setdefault(dialect.name, _compile(self._statement, dialect, self._columns))
         return plan
 
 
@@ -164,8 +156,7 @@ def _cursor(connection: Connection) -> DBAPICursor:
     return connection.connection.cursor()
 
 
-def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | None,
-             options: dict[str, Any]) -> _Plan:
+def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | None) -> _Plan:
     # A statement's compiler is the dialect's SQLCompiler; compile() is typed as any Compiled.
     compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=columns))
     binds = {name: bind for bind, name in compiled.bind_names.items()}  # as named in the SQL
@@ -180,7 +171,7 @@ def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | No
     defaults = {name: bind.value for name, bind in binds.items() if bind.value is not None}
     defaults.update(_column_defaults(statement, binds, columns))
     order = tuple(compiled.positiontup or ()) if dialect.paramstyle in _POSITIONAL else None
-    return _Plan(compiled.string, order, defaults, processors, row, results, options)
+    return _Plan(compiled.string, order, defaults, processors, row, results)
 
 
 def _row_reader(statement: ClauseElement, dialect: Dialect) -> tuple[Any, Any]:

@@ -43,7 +43,7 @@ TASK_WITH_CASE = DirectStatement(
            mandates_held(bindparam("actor"), now_param()).label("actor_mandates"))
     .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
     .outerjoin(HEADS, HEADS.c.chain == _INSTANCE_CHAIN)
-    .where(TASKS.c.id == bindparam("task_id")), prepare=True)  # planning it costs PostgreSQL 0.4 ms, running it 0.06
+    .where(TASKS.c.id == bindparam("task_id")))
 
 # What starting a case reads before it writes, in one read: the process key's latest definition, and the
 # starter's roles and requesting unit (as engine.accounts.users.roles_of and opd_of read them).
@@ -52,7 +52,7 @@ START_FACTS = DirectStatement(select(
     .order_by(DEFINITIONS.c.version.desc()).limit(1).scalar_subquery().label("definition_id"),
     _ACTOR_ROLES.label("actor_roles"),
     select(USERS.c.opd_id).where(USERS.c.username == bindparam("actor"), USERS.c.active.is_(True))
-    .scalar_subquery().label("actor_opd")), prepare=True)
+    .scalar_subquery().label("actor_opd")))
 
 # A new case's row (the columns the ORM wrote for a new ProcessInstance; the others stay NULL): its id.
 INSERT_CASE = DirectStatement(insert(INSTANCES).returning(INSTANCES.c.id), columns=[

@@ -152,19 +152,3 @@ def test_a_batch_with_the_commit_commits_its_writes_or_nothing(db_engine):
         conn.rollback()
     with db_engine.connect() as conn:
         assert READ.first(conn, {"case": 1}) is not None and READ.first(conn, {"case": 2}) is None
-
-
-def test_a_statement_to_prepare_is_prepared_at_its_first_run_on_postgresql(db_engine):
-    """psycopg prepares a statement by itself only at its fifth run on a connection; one that costs more to
-    plan than to run asks at its first. SQLite has nothing to prepare: the same rows come back."""
-    definition = _definition(db_engine)
-    prepared = DirectStatement(select(_INSTANCES.c.id, _INSTANCES.c.status)
-                               .where(_INSTANCES.c.definition_id == bindparam("definition")), prepare=True)
-    with db_engine.begin() as conn:
-        INSERT.many(conn, [dict(id=1, definition_id=definition, process_key="uji", status="running",
-                                state_json="{}", started_by="t", started_at=datetime.now(timezone.utc), version=1)])
-        assert prepared.first(conn, {"definition": definition}) == (1, "running")
-        assert READ.first(conn, {"case": 1}) == (1, "running", 1)
-        if db_engine.dialect.name == "postgresql":
-            statements = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars().all()
-            assert [s for s in statements if "definition_id" in s] and not [s for s in statements if "version" in s]
