@@ -18,7 +18,7 @@ from engine.permissions import ADMIN_ROLE
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import UserAccount
 from engine.runtime.unit_of_work import UnitOfWork
-from engine.worker.notifications import Recipient, add_notification, users_holding
+from engine.worker.notifications import Recipient, add_notification, add_notifications, users_holding
 from engine.modeling.roles import RoleCatalog
 from engine.worktime.clock import Clock, utcnow
 from engine.worktime.moment_text import moment_text
@@ -104,10 +104,8 @@ class LoginThrottle:
                               "dan beri tahu Admin Sistem.",
                          dedup_key=f"login_locked:{user.username}:{now.isoformat()}", now=now, email=True)
         admins = [r for r in users_holding(session, self._roles, [ADMIN_ROLE]) if r.username != user.username]
-        for admin in admins:
-            add_notification(session, recipient=admin, kind="login_locked",
-                             title=f"Akun {user.username} dikunci sementara",
-                             body=f"{LOCK_AFTER} kali percobaan masuk gagal berturut-turut untuk akun "
-                                  f"{user.username} (dari {remote_addr or '?'}); terkunci sampai {until}.",
-                             dedup_key=f"login_locked:{user.username}:{now.isoformat()}:{admin.username}",
-                             now=now, email=True)
+        add_notifications(session, admins, kind="login_locked", title=f"Akun {user.username} dikunci sementara",
+                          body=f"{LOCK_AFTER} kali percobaan masuk gagal berturut-turut untuk akun "
+                               f"{user.username} (dari {remote_addr or '?'}); terkunci sampai {until}.",
+                          dedup_key=lambda admin: f"login_locked:{user.username}:{now.isoformat()}:{admin.username}",
+                          now=now, email=True)

@@ -125,7 +125,8 @@ def run_batch(connection: Connection, writes: Sequence[Write]) -> list[int]:
 
     On PostgreSQL (psycopg) the batch goes in one pipeline, one round trip instead of one per
     statement; a failing statement raises when the pipeline ends, and the transaction is then
-    aborted, so the caller must roll back (as for any error).
+    aborted, so the caller must roll back (as for any error). (The COMMIT is not put in the pipeline:
+    psycopg ends a pipeline with a Sync of its own, one round trip more, so it would save none.)
     """
     return write_and_read(connection, writes, ())[0]
 
@@ -193,9 +194,13 @@ def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | No
 
 def _row_reader(statement: ClauseElement, dialect: Dialect) -> tuple[Any, Any]:
     """A SELECT's row class (a namedtuple of its column labels) and its columns' result processors
-    (None when no column has one, e.g. SQLite's text datetimes); (None, None) for DML."""
-    selected = getattr(statement, "selected_columns", None)
-    if selected is None or not getattr(statement, "is_select", False):
+    (None when no column has one, e.g. SQLite's text datetimes); the same for the RETURNING columns of
+    DML; (None, None) for DML without RETURNING."""
+    if getattr(statement, "is_select", False):
+        selected = getattr(statement, "selected_columns", None)
+    else:  # a DML statement's exported columns are its RETURNING columns, empty without
+        selected = getattr(statement, "exported_columns", None) if getattr(statement, "is_dml", False) else None
+    if not selected:
         return None, None
     results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected)
     return namedtuple("Row", list(selected.keys())), (results if any(results) else None)

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
-from engine.errors import CaseNotFound, InvalidInput
+from engine.errors import CaseNotFound, InvalidInput, TaskNotFound
 from engine.persistence.compiled import DirectStatement
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                       SavedFilter, UserAccount, UserRole, candidates_of)
-from engine.persistence.rows import case_row, task_row
+from engine.persistence.rows import case_row
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions, is_admin, may_audit, reads_every_case
 from engine.worker.notifications import UNREAD_COUNT
@@ -66,6 +66,10 @@ def task_view(row: HumanTask, with_data: bool = False) -> TaskView:
         due_at=row.due_at, claimed_at=row.claimed_at, completed_at=row.completed_at,
         completed_by=row.completed_by, version=row.version, candidates=candidates_of(row.candidate_users),
         data=json.loads(row.data_json) if with_data and row.data_json else None)
+
+
+# A task's row as the ORM reads it (task_view's attributes), by a prebuilt statement.
+_TASK_ROW = DirectStatement(select(HumanTask.__table__).where(HumanTask.__table__.c.id == bindparam("task_id")))
 
 
 class Queries:
@@ -189,12 +193,15 @@ class Queries:
     def _inbox_scope(self, connection: Connection, username: str, authority: Authority | None) -> _InboxScope:
         return _InboxScope.of(username, authority or self._authority(connection, username), self._roles, self._may)
 
-    # Read-only sessions: on PostgreSQL no ROLLBACK ends them, and at each ROLLBACK psycopg forgets every
-    # statement it prepared on the connection (the task page's statement then parsed and planned again).
+    # Read-only connections and sessions: on PostgreSQL no ROLLBACK ends them, and at each ROLLBACK psycopg
+    # forgets every statement it prepared on the connection (the next step's then parsed and planned again).
     def task(self, task_id: str) -> TaskView:
-        with read_only_session(self._sessions) as session:
-            row = task_row(session, task_id)
-            return task_view(row, with_data=True)
+        """:raises TaskNotFound:"""
+        with read_only_connection(self._sessions) as connection:
+            row = _TASK_ROW.first(connection, {"task_id": task_id})
+        if row is None:
+            raise TaskNotFound.of(task_id)
+        return task_view(row, with_data=True)
 
     def case(self, instance_id: int) -> CaseView:
         with read_only_session(self._sessions) as session:

@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from engine.errors import FormInvalid
 from engine.modeling.messages import Text
-from engine.persistence.models import DcVisit, ServerAsset, UserAccount
+from engine.persistence.compiled import DirectIn, DirectStatement
+from engine.persistence.models import ServerAsset, UserAccount
 from engine.registers.pickers import REVIEW_HINT, server_choices
-from engine.registers.dc_access import SOURCE_ASSIGNMENT, close_visit, open_visit
+from engine.registers.dc_access import close_case_visits, open_case_visit
 from engine.registers.server_assets import SERVER_CHAIN
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.work_calendar import WITA
@@ -70,17 +71,7 @@ def on_case_ended(work: UnitOfWork, instance_id: int, process_key: str, actor: s
     """The work of the case is over: whoever it let into the data center is out."""
     if process_key != DC_PROCESS:  # only its assignment opens visits of a case
         return
-    rows = work.session.scalars(select(DcVisit).where(DcVisit.instance_id == instance_id,
-                                                      DcVisit.time_out.is_(None)).order_by(DcVisit.id))
-    for row in rows:
-        close_visit(work, row, actor=actor, at=now, reason="kasus selesai")
-
-
-def _server(work: UnitOfWork, case_data: dict[str, Any]) -> ServerAsset | None:
-    number = case_data.get("server_aset")
-    if not isinstance(number, str):
-        return None
-    return work.session.scalar(select(ServerAsset).where(ServerAsset.asset_number == number))
+    close_case_visits(work, instance_id, actor=actor, at=now, reason="kasus selesai")
 
 
 def _job_kind(case_data: dict[str, Any]) -> str:
@@ -88,27 +79,49 @@ def _job_kind(case_data: dict[str, Any]) -> str:
 
 
 def _report_job(work: UnitOfWork, instance_id: int, case_data: dict[str, Any], actor: str, now: datetime) -> None:
-    row = _server(work, case_data)
-    if row is None:
+    number = case_data.get("server_aset")
+    if not isinstance(number, str):
         return
     kind, result = _job_kind(case_data), str(case_data.get("hasil_pelaksanaan") or "")
     finished = _moment(case_data.get("waktu_selesai_job")) or now
-    setattr(row, f"last_{kind}_at", finished)
-    setattr(row, f"last_{kind}_result", result)
-    row.last_job_instance_id, row.last_job_confirmed = instance_id, False
+    row = _REPORT_JOB[kind].first(work.connection, {"number": number, "at": finished, "result": result,
+                                                    "instance_id": instance_id})
+    if row is None:
+        return
     work.record(SERVER_CHAIN, "server_job_reported", actor=actor, at=now, instance_id=instance_id, payload={
         "asset_number": row.asset_number, "kind": kind, "finished_at": finished.isoformat(), "result": result})
 
 
 def _confirm_job(work: UnitOfWork, instance_id: int, case_data: dict[str, Any], actor: str, now: datetime) -> None:
-    row = _server(work, case_data)
-    if row is None:
+    number = case_data.get("server_aset")
+    if not isinstance(number, str):
         return
     kind, result = _job_kind(case_data), str(case_data.get("hasil_dikonfirmasi") or "")
-    setattr(row, f"last_{kind}_result", result)
-    row.last_job_instance_id, row.last_job_confirmed = instance_id, True
+    row = _CONFIRM_JOB[kind].first(work.connection, {"number": number, "result": result, "instance_id": instance_id})
+    if row is None:
+        return
     work.record(SERVER_CHAIN, "server_job_confirmed", actor=actor, at=now, instance_id=instance_id, payload={
         "asset_number": row.asset_number, "kind": kind, "result": result})
+
+
+_SERVERS = ServerAsset.__table__
+_FULL_NAMES = DirectIn(lambda count: select(UserAccount.username, UserAccount.full_name).where(
+    UserAccount.username.in_(DirectIn.binds(count))))
+
+
+def _job_update(values: dict[str, Any]) -> DirectStatement:
+    """A backup or restore job's outcome on the server the case names by asset number (RETURNING it, so
+    that a number not in the register writes nothing and records nothing)."""
+    return DirectStatement(update(_SERVERS).where(_SERVERS.c.asset_number == bindparam("number")).values(values)
+                           .returning(_SERVERS.c.asset_number))
+
+
+_REPORT_JOB = {kind: _job_update({f"last_{kind}_at": bindparam("at"), f"last_{kind}_result": bindparam("result"),
+                                  "last_job_instance_id": bindparam("instance_id"), "last_job_confirmed": False})
+               for kind in ("backup", "restore")}
+_CONFIRM_JOB = {kind: _job_update({f"last_{kind}_result": bindparam("result"),
+                                   "last_job_instance_id": bindparam("instance_id"), "last_job_confirmed": True})
+                for kind in ("backup", "restore")}
 
 
 def _record_review(work: UnitOfWork, instance_id: int, case_data: dict[str, Any], actor: str,
@@ -135,15 +148,15 @@ def _open_assignment_visits(work: UnitOfWork, instance_id: int, case_data: dict[
                             now: datetime) -> None:
     people = [str(r.get("pengguna")) for r in case_data.get("personil_dc_ditugaskan") or []
               if isinstance(r, dict) and r.get("pengguna")]
-    names: dict[str, str] = {username: full_name for username, full_name in work.connection.execute(
-        select(UserAccount.username, UserAccount.full_name).where(UserAccount.username.in_(people)))}
+    names: dict[str, str] = {row.username: row.full_name for row in _FULL_NAMES.all(work.connection, people, {})} \
+        if people else {}
     scope = ", ".join(str(s) for s in case_data.get("lingkup") or [])
     purpose = f"Pemeliharaan data center (Surat Tugas {case_data.get('nomor_surat_tugas', '-')}): {scope}"
     for username in _unique(people):
         values = {"visitor": f"{names.get(username, username)} ({username})",
                   "organisation": "Diskominfo Prov. Kaltim (Personil DC)",
                   "purpose": purpose[:2000], "escort": "-"}
-        open_visit(work, values, source=SOURCE_ASSIGNMENT, instance_id=instance_id, actor=actor, at=now)
+        open_case_visit(work, values, instance_id=instance_id, actor=actor, at=now)
 
 
 def _unique(items: Iterable[str]) -> list[str]:

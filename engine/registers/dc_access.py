@@ -14,10 +14,11 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.persistence.compiled import DirectStatement
 from engine.persistence.db import read_only_session
 from engine.persistence.models import DcVisit
 from engine.runtime.unit_of_work import UnitOfWork
@@ -69,15 +70,49 @@ def open_visit(work: UnitOfWork, values: dict[str, str], *, source: str, instanc
     row = DcVisit(time_in=at, instance_id=instance_id, source=source, opened_by=actor, **values)
     work.session.add(row)
     work.session.flush()
-    work.record(DC_CHAIN, "dc_visit_opened", actor=actor, at=at, instance_id=instance_id, payload={
-        "visit_id": row.id, "source": source, "time_in": at.isoformat(), **values})
+    _opened(work, row.id, values, source=source, instance_id=instance_id, actor=actor, at=at)
     return row
+
+
+def open_case_visit(work: UnitOfWork, values: dict[str, str], *, instance_id: int, actor: str, at: datetime) -> int:
+    """``open_visit`` for a case's assignment, by a prebuilt statement (a step's path): its id."""
+    visit_id: int = _INSERT_VISIT.first(work.connection, {
+        **values, "time_in": at, "instance_id": instance_id, "source": SOURCE_ASSIGNMENT, "opened_by": actor}).id
+    _opened(work, visit_id, values, source=SOURCE_ASSIGNMENT, instance_id=instance_id, actor=actor, at=at)
+    return visit_id
+
+
+def _opened(work: UnitOfWork, visit_id: int, values: dict[str, str], *, source: str, instance_id: int | None,
+            actor: str, at: datetime) -> None:
+    work.record(DC_CHAIN, "dc_visit_opened", actor=actor, at=at, instance_id=instance_id, payload={
+        "visit_id": visit_id, "source": source, "time_in": at.isoformat(), **values})
 
 
 def close_visit(work: UnitOfWork, row: DcVisit, *, actor: str, at: datetime, reason: str) -> None:
     row.time_out, row.closed_by = at, actor
-    work.record(DC_CHAIN, "dc_visit_closed", actor=actor, at=at, instance_id=row.instance_id, payload={
-        "visit_id": row.id, "time_out": at.isoformat(), "reason": reason})
+    _closed(work, row.id, row.instance_id, actor=actor, at=at, reason=reason)
+
+
+def close_case_visits(work: UnitOfWork, instance_id: int, *, actor: str, at: datetime, reason: str) -> None:
+    """``close_visit`` for every visit of the case still open, in the order they were opened, by one
+    prebuilt UPDATE .. RETURNING (a step's path)."""
+    closed = _CLOSE_CASE_VISITS.all(work.connection, {"instance_id": instance_id, "at": at, "actor": actor})
+    for visit_id in sorted(row.id for row in closed):
+        _closed(work, visit_id, instance_id, actor=actor, at=at, reason=reason)
+
+
+def _closed(work: UnitOfWork, visit_id: int, instance_id: int | None, *, actor: str, at: datetime,
+            reason: str) -> None:
+    work.record(DC_CHAIN, "dc_visit_closed", actor=actor, at=at, instance_id=instance_id, payload={
+        "visit_id": visit_id, "time_out": at.isoformat(), "reason": reason})
+
+
+_VISITS = DcVisit.__table__
+_INSERT_VISIT = DirectStatement(insert(_VISITS).returning(_VISITS.c.id), columns=[
+    "visitor", "organisation", "purpose", "escort", "time_in", "instance_id", "source", "opened_by"])
+_CLOSE_CASE_VISITS = DirectStatement(
+    update(_VISITS).where(_VISITS.c.instance_id == bindparam("instance_id"), _VISITS.c.time_out.is_(None))
+    .values(time_out=bindparam("at"), closed_by=bindparam("actor")).returning(_VISITS.c.id))
 
 
 class DcAccessRegister:

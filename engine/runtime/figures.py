@@ -33,6 +33,8 @@ INSERT_STEP = DirectStatement(insert(STEPS), columns=[
     "on_time"])
 INSERT_FLOWS = DirectStatement(insert(FLOWS), columns=[
     "instance_id", "process_key", "gateway_id", "flow_id", "taken_at"])
+CASE_TIMES = DirectStatement(select(_INSTANCES.c.started_at, _INSTANCES.c.due_at)
+                             .where(_INSTANCES.c.id == bindparam("instance_id")))
 
 
 def case_started(work: UnitOfWork, instance_id: int, process_key: str, at: datetime) -> None:
@@ -99,8 +101,7 @@ def case_work(calendar: WorkCalendar, started_at: datetime, ended_at: datetime,
 
 def case_completed(work: UnitOfWork, calendar: WorkCalendar, instance_id: int, at: datetime) -> None:
     """The case's row, completed: its limit is read as the step left it (moved by waits, a late start)."""
-    started_at, due_at = work.connection.execute(
-        select(_INSTANCES.c.started_at, _INSTANCES.c.due_at).where(_INSTANCES.c.id == instance_id)).one()
+    started_at, due_at = CASE_TIMES.first(work.connection, {"instance_id": instance_id})
     seconds, on_time = case_work(calendar, started_at, at, due_at)
     work.queue_write(END_CASE, {"case_id": instance_id, "status": "completed", "ended_at": at,
                                 "work_seconds": seconds, "on_time": on_time})

@@ -30,7 +30,7 @@ from engine.modeling.roles import RoleCatalog
 from engine.permissions import ADMIN_ROLE, OWNER_ROLE, SYSTEM_ACTOR, may_handle_incidents
 from engine.persistence.models import Incident, ProcessInstance
 from engine.runtime.unit_of_work import UnitOfWork
-from engine.worker.notifications import add_notification, users_holding
+from engine.worker.notifications import add_notifications, users_holding
 
 
 class StepOutcome(Protocol):
@@ -195,11 +195,11 @@ def report_start_failure(sessions: sessionmaker[Session], roles: RoleCatalog, br
         work.record(SYSTEM_CHAIN, "start_failed", actor=broke.actor, at=now, payload={
             "process_key": broke.process_key, "failed_element": failed, "message": text.render("id"),
             "detail": detail})
-        for recipient in users_holding(work.session, roles, [OWNER_ROLE, ADMIN_ROLE]):
-            add_notification(work.session, recipient=recipient, kind="start_failed",
-                             title=f"Kasus '{broke.process_name}' gagal dimulai", body=text.render("id"),
-                             dedup_key=f"start_failed:{broke.process_key}:{failed}:{now.date().isoformat()}:"
-                                       f"{recipient.username}", now=now)
+        add_notifications(work.connection, users_holding(work.connection, roles, [OWNER_ROLE, ADMIN_ROLE]),
+                          kind="start_failed", title=f"Kasus '{broke.process_name}' gagal dimulai",
+                          body=text.render("id"), now=now,
+                          dedup_key=lambda recipient: f"start_failed:{broke.process_key}:{failed}:"
+                                                      f"{now.date().isoformat()}:{recipient.username}")
     return StartFailed(f"{text.render('id')} Pemilik proses dan Admin Sistem sudah diberi tahu; coba lagi setelah "
                        "model SOP diperbaiki.", process_key=broke.process_key, failed_element=failed,
                        words=text.record())
@@ -272,11 +272,10 @@ def _open(work: UnitOfWork, roles: RoleCatalog, broke: StepBroke, now: datetime)
         "incident_id": row.id, "task_id": broke.task_id, "element_id": broke.element_id, "failed_element": failed,
         "message": text.render("id"), "detail": detail})
     what = f"pewaktu '{broke.step_name}'" if broke.timer else f"langkah '{broke.step_name}'"
-    for recipient in users_holding(work.session, roles, [OWNER_ROLE, ADMIN_ROLE]):
-        add_notification(work.session, recipient=recipient, kind="incident_opened",
-                         title=f"Insiden kasus #{broke.instance_id}: {what} gagal", body=text.render("id"),
-                         dedup_key=f"incident:{row.id}:{recipient.username}", now=now,
-                         instance_id=broke.instance_id, task_id=broke.task_id or None)
+    add_notifications(work.session, users_holding(work.session, roles, [OWNER_ROLE, ADMIN_ROLE]),
+                      kind="incident_opened", title=f"Insiden kasus #{broke.instance_id}: {what} gagal",
+                      body=text.render("id"), dedup_key=lambda recipient: f"incident:{row.id}:{recipient.username}",
+                      now=now, instance_id=broke.instance_id, task_id=broke.task_id or None)
     return row.id
 
 

@@ -21,7 +21,7 @@ from engine.permissions import Permissions
 from engine.persistence.compiled import DirectIn
 from engine.persistence.models import CANDIDATE_USERS_MAX, UserAccount, UserRole, candidate_text
 from engine.runtime.unit_of_work import UnitOfWork
-from engine.worker.notifications import add_notification, users_holding
+from engine.worker.notifications import queue_notifications, users_holding
 
 _ACCOUNTS, _ROLES = UserAccount.__table__, UserRole.__table__
 # Compiled once per number of usernames (a statement built per call cost more than running it).
@@ -119,11 +119,10 @@ def tell_supervisors(work: UnitOfWork, roles: RoleCatalog, task: Mapping[str, An
     body = (f"{case_label(task['process_name'], task['business_key'], task['instance_id'])}: langkah "
             f"'{task['name']}' ditujukan kepada {', '.join(routing.named)}, tetapi tidak dapat diberikan. {why} "
             f"Tugas kini tersedia bagi semua pemegang peran {roles.title(task['role'])}; alihkan bila perlu.")
-    for person in users_holding(work.session, roles, roles.supervisors_of(task["role"])):
-        add_notification(work.session, recipient=person, kind="task_fallback",
-                         title=f"Tugas kembali ke peran: {task['name']}", body=body,
-                         dedup_key=f"fallback:{task['id']}:{person.username}", now=now,
-                         instance_id=task["instance_id"], task_id=task["id"])
+    queue_notifications(work, users_holding(work.connection, roles, roles.supervisors_of(task["role"])),
+                        kind="task_fallback", title=f"Tugas kembali ke peran: {task['name']}", body=body,
+                        dedup_key=lambda person: f"fallback:{task['id']}:{person.username}", now=now,
+                        instance_id=task["instance_id"], task_id=task["id"])
 
 
 def case_label(process_name: str, business_key: str | None, instance_id: int) -> str:

@@ -28,6 +28,7 @@ from engine.errors import (
     ExecutionError,
     CaseNotFound,
     CaseNotRunning,
+    DefinitionNotFound,
     FormInvalid,
     InvalidInput,
     NotARoleHolder,
@@ -55,10 +56,11 @@ from engine.runtime.search_terms import StepTerms, start_terms, step_terms
 from engine.runtime.serializer import dump_state, load_state, new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, next_timer_due, spiff_clock
 from engine.modeling.parser import ParsedDefinition
-from engine.runtime.step_statements import (CASE_WITH_HEAD, COMPLETE_TASK, INSERT_DONE_TASK, INSERT_TASKS, SAVE_CASE,
-                                           TASK_WITH_CASE)
+from engine.runtime.step_statements import (CASE_TASK_TIMES, CASE_WITH_HEAD, COMPLETE_TASK, DONE_BY, INSERT_CASE,
+                                           INSERT_DONE_TASK, INSERT_TASKS, LAST_STARTED, SAVE_CASE, SET_CASE_LIMITS,
+                                           SET_TASK_DUE, START_FACTS, TASK_CREATED, TASK_WITH_CASE)
 from engine.accounts.opd import opd_row, opd_view
-from engine.accounts.users import opd_of, roles_of
+from engine.accounts.users import roles_of
 from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
 from engine.persistence.authority import AUTHORITY, authority_of, parse_mandates
 from engine.runtime.people import People, case_label, route, tell_supervisors
@@ -144,11 +146,15 @@ class Runner:
     def _start(self, process_key: str, actor: str, business_key: str | None, data: dict[str, Any] | None,
                within: Callable[[UnitOfWork, int], None] | None) -> StepResult:
         with UnitOfWork.begin(self._sessions) as work:
-            row, definition = self._definitions.latest(work.session, process_key)
-            actor_roles = self._actor_roles(work, actor)
+            facts = START_FACTS.first(work.connection, {"process_key": process_key, "actor": actor})
+            if facts.definition_id is None:
+                raise DefinitionNotFound(f"Proses '{process_key}' belum di-deploy", process_key=process_key)
+            row, definition = (self._definitions.cached(facts.definition_id)
+                               or self._definitions.get(work.session, facts.definition_id))
+            actor_roles = set() if actor == SYSTEM_ACTOR or not facts.actor_roles else set(facts.actor_roles.split(","))
             if not self._may.may_start(definition.start_roles, actor, actor_roles):
                 raise PermissionDenied(f"Peran Anda tidak dapat memulai '{definition.name}'", process_key=process_key)
-            opd_id = opd_of(work.session, actor) if self._may.is_requester(actor_roles) else None
+            opd_id = facts.actor_opd if self._may.is_requester(actor_roles) else None
             case, workflow, now = self._open_case(work, row, definition, actor, business_key, dict(data or {}),
                                                   opd_id, within=within)
             decisions = self._run_starting(workflow, definition, now, actor)
@@ -248,27 +254,28 @@ class Runner:
                    confidential: bool = False, registered: bool = False) -> tuple[_Case, BpmnWorkflow, datetime]:
         """The new case's row, its workflow with the start data, and its ``instance_started`` event
         (``also``: more of that event's payload)."""
-        session = work.session
         now = self._clock()
         workflow = new_workflow(definition.spec, definition.subprocess_specs)
         if business_key:
             initial.setdefault("nomor_kasus", business_key)
         workflow.task_tree.data.update(initial)
-        instance = ProcessInstance(
+        due_at, warning_at = self._case_deadlines(work, definition, now)
+        if work.has_session:
+            work.session.flush()  # rows the use case added through the ORM before the case's
+        instance_id: int = INSERT_CASE.first(work.connection, dict(
             definition_id=row.id, process_key=definition.process_key, business_key=business_key, status="running",
-            state_json="{}", data_json="{}", started_by=actor, started_at=now, version=1, opd_id=opd_id,
-            confidential=confidential or is_confidential(initial), registered=registered)
-        instance.due_at, instance.warning_at = self._case_deadlines(work, definition, now)
-        session.add(instance)
-        session.flush()
+            state_json="{}", data_json="{}", started_by=actor, started_at=now, due_at=due_at, warning_at=warning_at,
+            version=1, opd_id=opd_id, confidential=confidential or is_confidential(initial),
+            registered=registered)).id
         if within is not None:
-            within(work, instance.id)
-        case = _Case(instance.id, row.id, definition.process_key, business_key, "running", instance.state_json, 1)
+            within(work, instance_id)
+        case = _Case(instance_id, row.id, definition.process_key, business_key, "running", "{}", 1)
+        work.starts_chain(case_chain(instance_id))
         # The case's record (engine.audit.case_accounting): on its own chain, no row other cases write.
-        figures.case_started(work, instance.id, definition.process_key, now)
-        work.record_for_case(instance.id, "instance_started", actor=actor, at=now, payload={
+        figures.case_started(work, instance_id, definition.process_key, now)
+        work.record_for_case(instance_id, "instance_started", actor=actor, at=now, payload={
             "process_key": definition.process_key, "version": row.version, "business_key": business_key,
-            "data": initial, "previous_case": previous_case(work, instance.id), **(also or {})})
+            "data": initial, "previous_case": previous_case(work, instance_id), **(also or {})})
         return case, workflow, now
 
     def claim_task(self, task_id: str, actor: str) -> None:
@@ -659,9 +666,9 @@ class Runner:
         meta = definition.user_tasks.get(task.element_id)
         if meta is None or not meta.differs_from:
             return
-        done = work.connection.execute(select(HumanTask.element_id).where(
-            HumanTask.instance_id == task.instance_id, HumanTask.element_id.in_(meta.differs_from),
-            HumanTask.state == "completed", HumanTask.completed_by == person).limit(1)).scalar()
+        found = DONE_BY.all(work.connection, list(meta.differs_from),
+                            {"instance_id": task.instance_id, "person": person})
+        done = found[0].element_id if found else None
         if done is not None:
             other = definition.user_tasks.get(done)
             step = other.mutu_baku.get("langkah", done) if other else done
@@ -703,20 +710,19 @@ class Runner:
         reads when the pair's first task last started."""
         first_started = None
         if meta.shares_time_with is not None:
-            first_started = work.connection.execute(
-                select(HumanTask.created_at).where(HumanTask.instance_id == instance_id,
-                                                   HumanTask.element_id == meta.shares_time_with)
-                .order_by(HumanTask.created_at.desc()).limit(1)).scalar()
+            last = LAST_STARTED.first(work.connection, {"instance_id": instance_id,
+                                                        "element_id": meta.shares_time_with})
+            first_started = last.created_at if last is not None else None
         return new_step_due(self._calendar(work.connection), meta, now, first_started)
 
     def _close_wait(self, work: UnitOfWork, task_id: str, meta: Any, data: dict[str, Any], now: datetime) -> None:
         """A step that waited on an outside party gets its due time once the wait is recorded."""
         if meta.waits is None:
             return
-        created_at = work.connection.execute(select(HumanTask.created_at).where(HumanTask.id == task_id)).scalar_one()
+        created_at = TASK_CREATED.first(work.connection, {"task_id": task_id}).created_at
         done = TaskTimes(meta.element_id, created_at, now, data)
-        work.connection.execute(update(HumanTask).where(HumanTask.id == task_id).values(
-            due_at=waited_step_due(self._calendar(work.connection), meta, done)))
+        SET_TASK_DUE.rowcount(work.connection, {"task_id": task_id,
+                                                "due_at": waited_step_due(self._calendar(work.connection), meta, done)})
 
     @staticmethod
     def _moves_case_clock(definition: ParsedDefinition, new_rows: list[dict[str, Any]],
@@ -733,19 +739,16 @@ class Runner:
                           completed: _Completed | None) -> None:
         """Recompute the case's limit and warning from its steps (a later clock start, waits on outside
         parties); the rows this step writes are still queued, so they come from memory."""
-        rows = work.connection.execute(select(
-            HumanTask.id, HumanTask.element_id, HumanTask.created_at, HumanTask.completed_at, HumanTask.data_json,
-            HumanTask.state).where(HumanTask.instance_id == instance_id)).all()
+        rows = CASE_TASK_TIMES.all(work.connection, {"instance_id": instance_id})
         tasks = [TaskTimes(row.element_id, row.created_at, completed.at, completed.data)
                  if completed is not None and row.id == completed.task_id
                  else TaskTimes.of_row(row.element_id, row.created_at, row.completed_at, row.data_json)
-                 for row in rows if row.state != "cancelled"]
+                 for row in rows if row.id is not None and row.state != "cancelled"]
         tasks += [TaskTimes(r["element_id"], r["created_at"], None, None) for r in new_rows]
-        started_at = work.connection.execute(
-            select(ProcessInstance.started_at).where(ProcessInstance.id == instance_id)).scalar_one()
+        started_at = rows[0].case_started_at  # the case's row is there: its step is running
         due_at, warning_at = case_deadlines(self._calendar(work.connection), definition, started_at, tasks)
-        work.connection.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
-                                .values(due_at=due_at, warning_at=warning_at))
+        SET_CASE_LIMITS.rowcount(work.connection, {"instance_id": instance_id, "due_at": due_at,
+                                                   "warning_at": warning_at})
 
     def _spiff_clock(self, now: datetime) -> Any:
         return spiff_clock(self._clock, now)

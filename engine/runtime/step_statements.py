@@ -9,12 +9,15 @@ from typing import Any
 from sqlalchemy import Boolean, String, bindparam, cast, func, insert, literal, or_, select, update
 
 from engine.persistence.authority import mandates_held, now_param
-from engine.persistence.compiled import DirectStatement
-from engine.persistence.models import AuditChainHead, AuditEvent, HumanTask, ProcessInstance, UserAccount, UserRole
+from engine.persistence.compiled import DirectIn, DirectStatement
+from engine.persistence.models import (AuditChainHead, AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
+                                       UserAccount, UserRole)
 
 TASKS = HumanTask.__table__
 INSTANCES = ProcessInstance.__table__
 HEADS = AuditChainHead.__table__
+DEFINITIONS = ProcessDefinition.__table__
+USERS = UserAccount.__table__
 
 # engine.audit.chain.case_chain in SQL; if they disagreed, every step would fall back to a locked head
 # read (tests/engine/test_transaction.py would see it).
@@ -41,6 +44,20 @@ TASK_WITH_CASE = DirectStatement(
     .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
     .outerjoin(HEADS, HEADS.c.chain == _INSTANCE_CHAIN)
     .where(TASKS.c.id == bindparam("task_id")))
+
+# What starting a case reads before it writes, in one read: the process key's latest definition, and the
+# starter's roles and requesting unit (as engine.accounts.users.roles_of and opd_of read them).
+START_FACTS = DirectStatement(select(
+    select(DEFINITIONS.c.id).where(DEFINITIONS.c.process_key == bindparam("process_key"))
+    .order_by(DEFINITIONS.c.version.desc()).limit(1).scalar_subquery().label("definition_id"),
+    _ACTOR_ROLES.label("actor_roles"),
+    select(USERS.c.opd_id).where(USERS.c.username == bindparam("actor"), USERS.c.active.is_(True))
+    .scalar_subquery().label("actor_opd")))
+
+# A new case's row (the columns the ORM wrote for a new ProcessInstance; the others stay NULL): its id.
+INSERT_CASE = DirectStatement(insert(INSTANCES).returning(INSTANCES.c.id), columns=[
+    "definition_id", "process_key", "business_key", "status", "state_json", "data_json", "started_by", "started_at",
+    "due_at", "warning_at", "version", "opd_id", "confidential", "registered"])
 
 # A case and its chain head, for a step that starts from the case (waking its timers).
 CASE_WITH_HEAD = DirectStatement(
@@ -96,3 +113,29 @@ INSERT_EVENTS = DirectStatement(insert(AuditEvent.__table__), columns=[
 ADVANCE_HEAD = DirectStatement(
     update(HEADS).where(HEADS.c.chain == bindparam("chain_key"), HEADS.c.seq == bindparam("old_seq"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
+
+
+# Maker and checker (``pelaksana_berbeda_dari``): a step among ``in_0``.. that ``person`` completed in the case.
+DONE_BY = DirectIn(lambda count: select(TASKS.c.element_id).where(
+    TASKS.c.instance_id == bindparam("instance_id"), TASKS.c.element_id.in_(DirectIn.binds(count)),
+    TASKS.c.state == "completed", TASKS.c.completed_by == bindparam("person")).limit(1))
+
+# When the first task of a pair sharing its SOP time last started (engine.runtime.case_clock).
+LAST_STARTED = DirectStatement(
+    select(TASKS.c.created_at).where(TASKS.c.instance_id == bindparam("instance_id"),
+                                     TASKS.c.element_id == bindparam("element_id"))
+    .order_by(TASKS.c.created_at.desc()).limit(1))
+
+# A step that waited on an outside party: its start, then its due time once the wait is recorded.
+TASK_CREATED = DirectStatement(select(TASKS.c.created_at).where(TASKS.c.id == bindparam("task_id")))
+SET_TASK_DUE = DirectStatement(update(TASKS).where(TASKS.c.id == bindparam("task_id")).values(
+    due_at=bindparam("due_at")))
+
+# The case's start and each of its tasks (none: one row of NULL task columns), for its limit.
+CASE_TASK_TIMES = DirectStatement(
+    select(INSTANCES.c.started_at.label("case_started_at"), TASKS.c.id, TASKS.c.element_id, TASKS.c.created_at,
+           TASKS.c.completed_at, TASKS.c.data_json, TASKS.c.state)
+    .select_from(INSTANCES.outerjoin(TASKS, TASKS.c.instance_id == INSTANCES.c.id))
+    .where(INSTANCES.c.id == bindparam("instance_id")))
+SET_CASE_LIMITS = DirectStatement(update(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id")).values(
+    due_at=bindparam("due_at"), warning_at=bindparam("warning_at")))

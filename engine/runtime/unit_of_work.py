@@ -7,19 +7,20 @@ A use case that writes opens one and says what it does through named operations:
         row = TASK.first(work.connection, {...})          # prebuilt statements on the Core connection
         user = work.session.get(UserAccount, user_id)     # an ORM Session, built on first use
         work.knows_head(case_chain(case_id), seq, hash)   # a chain head read above
+        work.starts_chain(case_chain(new_case_id))        # or the chain of a case inserted here
         work.queue_write(SAVE_CASE, {...}, conflict=lambda: ConcurrentUpdate(...))
         work.record_for_case(case_id, "task_completed", actor=actor, at=now, payload={...})
         work.record(SYSTEM_CHAIN, "user_added", actor=actor, at=now, payload={...})
         work.after_commit(lambda: cache.keep(...))
 
 When the block ends without an error, in this order: the ORM session (if one was built) is
-flushed, with its version checks; one batch runs the queued writes, moves each known chain head
-from the value read, and reads locked (``FOR UPDATE``) the head of each chain whose head was not
-known (``engine.persistence.compiled.write_and_read``: one round trip on PostgreSQL); a queued
-write that did not change exactly one row raises its conflict; a known head that moved meanwhile
-is read locked then; so concurrent writers to one chain queue up instead of forking it; the events
-go in with one insert; the transaction
-commits; the after-commit callbacks run. If anything fails, all is rolled back and no callback
+flushed, with its version checks; one batch runs the queued writes, makes the head of each new
+chain, moves each known chain head from the value read, and reads locked (``FOR UPDATE``) the head
+of each chain whose head was not known (``engine.persistence.compiled.write_and_read``: one round
+trip on PostgreSQL); a queued write that did not change exactly one row raises its conflict; a known
+head that moved meanwhile is read locked then; so concurrent writers to one chain queue up instead
+of forking it; the heads read locked move and the events go in with one insert (one round trip); the
+transaction commits; the after-commit callbacks run. If anything fails, all is rolled back and no callback
 runs. A stale ORM row (StaleDataError), a lock not granted in time and a racing insert in the
 batch become ``ConcurrentUpdate``; the block's own exceptions propagate unchanged.
 
@@ -33,6 +34,7 @@ from types import TracebackType
 from typing import Any, TypeAlias
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -52,13 +54,15 @@ class UnitOfWork:
     that runs only prebuilt statements (completing a task) never builds a Session, which costs
     about as much as two of its statements."""
 
-    __slots__ = ("_connection", "_session", "_events", "_heads", "_writes", "_conflicts", "_callbacks")
+    __slots__ = ("_connection", "_session", "_events", "_heads", "_new_chains", "_writes", "_conflicts",
+                 "_callbacks")
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._session: Session | None = None
         self._events: list[PendingEvent] = []
         self._heads: dict[str, tuple[int, str]] = {}
+        self._new_chains: set[str] = set()
         self._writes: list[Write] = []
         self._conflicts: list[Callable[[], Exception] | None] = []
         self._callbacks: list[Callable[[], None]] = []
@@ -75,6 +79,11 @@ class UnitOfWork:
     def connection(self) -> Connection:
         """The transaction's Core connection."""
         return self._connection
+
+    @property
+    def has_session(self) -> bool:
+        """Whether the ORM Session was built (then it may hold rows not flushed yet)."""
+        return self._session is not None
 
     @property
     def session(self) -> Session:
@@ -102,6 +111,13 @@ class UnitOfWork:
         """The head of ``chain`` as read earlier in this transaction: it is moved from this value in the
         batch of queued writes, with no locked read, unless another writer moved it meanwhile."""
         self._heads[chain] = (seq, hash)
+
+    def starts_chain(self, chain: str) -> None:
+        """``chain`` begins in this transaction (the chain of a case it inserts): its head row is made in
+        the batch of queued writes, with no locked read. Should the head exist after all, it is read
+        locked and moved as for any chain whose head was not known."""
+        self._heads[chain] = (0, GENESIS)
+        self._new_chains.add(chain)
 
     def queue_write(self, statement: DirectStatement, params: Params,
                     conflict: Callable[[], Exception] | None = None) -> None:
@@ -136,7 +152,7 @@ class UnitOfWork:
         if self._session is not None:
             self._session.flush()  # state changes (and their version checks) before the events
         if self._events or self._writes:
-            self._write_batch()
+            run_batch(self._connection, self._write_batch())
         self._close_session()
         self._connection.commit()
 
@@ -148,8 +164,9 @@ class UnitOfWork:
         if self._session is not None:
             self._session.close()
 
-    def _write_batch(self) -> None:
-        """The queued writes and the events, per chain one head write, then one insert for all.
+    def _write_batch(self) -> list[Write]:
+        """The queued writes and the moves of the heads known; then what is left to write in a second
+        batch: the moves of the heads read locked here, and one insert for all events.
 
         :raises Exception: the ``conflict`` of a queued write that did not change exactly one row
         """
@@ -159,6 +176,9 @@ class UnitOfWork:
         heads = self._heads
         optimistic = {chain: chain_rows(chain, pending, *heads[chain])
                       for chain, pending in by_chain.items() if chain in heads}
+        # A new chain's head starts at (0, GENESIS), unless it exists (then it stays, and is read locked below).
+        creates = [Write(_CREATE_HEAD, {"chain": chain, "seq": 0, "hash": GENESIS})
+                   for chain in optimistic if chain in self._new_chains]
         advances = [Write(ADVANCE_HEAD, {"chain_key": chain, "old_seq": heads[chain][0],
                                          "new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
                     for chain, rows in optimistic.items()]
@@ -166,7 +186,7 @@ class UnitOfWork:
         unknown = [chain for chain in by_chain if chain not in heads]
         connection = self._connection
         try:
-            counts, locked = write_and_read(connection, self._writes + advances,
+            counts, locked = write_and_read(connection, self._writes + creates + advances,
                                             [Read(_LOCK_HEAD, {"chain_key": chain}) for chain in unknown])
         except connection.dialect.loaded_dbapi.IntegrityError as exc:
             # A racing writer made the same rows first (e.g. the next task of a step done twice at
@@ -175,7 +195,8 @@ class UnitOfWork:
         for conflict, count in zip(self._conflicts, counts, strict=False):
             if conflict is not None and count != 1:
                 raise conflict()
-        moved = {chain for chain, count in zip(optimistic, counts[len(self._writes):], strict=True) if count == 1}
+        moved = {chain for chain, count in zip(optimistic, counts[len(self._writes) + len(creates):], strict=True)
+                 if count == 1}
         rows: list[dict[str, Any]] = []
         locked_advances: list[Write] = []  # heads read locked here: moved in the batch with the events
         read_locked = {chain: found[0] if found else None for chain, found in zip(unknown, locked, strict=True)}
@@ -193,8 +214,7 @@ class UnitOfWork:
                 connection.execute(_INSERT_HEAD, {"chain": chain, "seq": new_rows[-1]["seq"],
                                                   "hash": new_rows[-1]["hash"]})
             rows += new_rows
-        if rows:
-            run_batch(connection, locked_advances + [Write(INSERT_EVENTS, rows)])
+        return locked_advances + ([Write(INSERT_EVENTS, rows)] if rows else [])
 
 
 class _Transaction:
@@ -255,4 +275,6 @@ def _is_lock_timeout(exc: BaseException) -> bool:
 _LOCK_HEAD = DirectStatement(select(AuditChainHead.seq, AuditChainHead.hash)
                              .where(AuditChainHead.chain == bindparam("chain_key")).with_for_update())
 _INSERT_HEAD = insert(AuditChainHead)
+_CREATE_HEAD = DirectStatement(postgresql.insert(AuditChainHead.__table__).on_conflict_do_nothing(
+    index_elements=["chain"]))  # PostgreSQL's construct; SQLite's compiler writes the same clause
 _COMMIT_WITHOUT_FLUSH_WAIT = DirectStatement(text("SET LOCAL synchronous_commit TO OFF"))

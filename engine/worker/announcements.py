@@ -31,7 +31,7 @@ from engine.modeling.roles import RoleCatalog
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance, UserAccount,
                                       UserRole, WorkerCursor)
 from engine.runtime.unit_of_work import UnitOfWork
-from engine.worker.notifications import Recipient, active_user, add_notification, users_holding, with_stand_ins
+from engine.worker.notifications import Recipient, active_user, add_notifications, users_holding, with_stand_ins
 from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
 
 CURSOR = "announcements"
@@ -101,9 +101,9 @@ class Announcements:
             title, body = (f"Tugas baru untuk {self._roles.title(task.role)}: {task.name}",
                            f"{case}: langkah '{task.name}' menunggu diambil oleh {self._roles.title(task.role)}.")
         kind = "task_assigned" if assigned else "task_arrived"
-        return sum(add_notification(session, recipient=p, kind=kind, title=title, body=body, now=now,
-                                    dedup_key=f"task:{task.id}:{p.username}", instance_id=task.instance_id,
-                                    task_id=task.id, email=self._email) for p in people)
+        return len(add_notifications(session, people, kind=kind, title=title, body=body, now=now,
+                                     dedup_key=lambda p: f"task:{task.id}:{p.username}", instance_id=task.instance_id,
+                                     task_id=task.id, email=self._email))
 
     def _step_notice(self, session: Session, instance_id: int | None, payload: dict[str, Any], actor: str,
                      now: datetime) -> int:
@@ -114,12 +114,11 @@ class Announcements:
         label = _label(_process_name(session, case), case.business_key, case.id)
         step = payload.get("name", "")
         people = [p for p in users_holding(session, self._roles, [role]) if p.username != actor]
-        return sum(add_notification(session, recipient=p, kind="step_notice", title=f"Untuk diketahui: {label}",
-                                    body=f"{label}: langkah '{step}' diselesaikan oleh {actor} dan diinformasikan "
-                                         f"kepada {self._roles.title(role)}.",
-                                    dedup_key=f"step_notice:{payload.get('task_id')}:{p.username}", now=now,
-                                    instance_id=case.id, task_id=payload.get("task_id"), email=self._email)
-                   for p in people)
+        return len(add_notifications(session, people, kind="step_notice", title=f"Untuk diketahui: {label}",
+                                     body=f"{label}: langkah '{step}' diselesaikan oleh {actor} dan diinformasikan "
+                                          f"kepada {self._roles.title(role)}.",
+                                     dedup_key=lambda p: f"step_notice:{payload.get('task_id')}:{p.username}",
+                                     now=now, instance_id=case.id, task_id=payload.get("task_id"), email=self._email))
 
     # -- finished requests -----------------------------------------------------------------------
 
@@ -140,9 +139,9 @@ class Announcements:
         else:
             kind, title, body = ("case_cancelled", f"Permohonan Anda dibatalkan: {label}",
                                  f"{label} dibatalkan. Keterangan dapat ditanyakan kepada Bidang TIK.")
-        return sum(add_notification(session, recipient=p, kind=kind, title=title, body=body, now=now,
-                                    dedup_key=f"{kind}:{case.id}:{p.username}", instance_id=case.id,
-                                    email=self._email) for p in people.values())
+        return len(add_notifications(session, people.values(), kind=kind, title=title, body=body, now=now,
+                                     dedup_key=lambda p: f"{kind}:{case.id}:{p.username}", instance_id=case.id,
+                                     email=self._email))
 
     def _requesters(self, session: Session, case: ProcessInstance) -> list[Recipient]:
         return requester_accounts(session, self._roles.external, case.started_by, case.registered, case.opd_id)

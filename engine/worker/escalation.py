@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.moment_text import moment_text
 from engine.modeling.definitions import DefinitionStore
-from engine.worker.notifications import Recipient, active_user, add_notification, users_holding, with_stand_ins
+from engine.worker.notifications import Recipient, active_user, add_notifications, users_holding, with_stand_ins
 from engine.persistence.models import HumanTask, ProcessInstance, UserAccount, candidates_of
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.unit_of_work import UnitOfWork
@@ -72,21 +72,15 @@ class Escalation:
             session, users_holding(session, self._roles, self._roles.supervisors_of(task.role)), now)
         case = _case_label(task.process_name, task.business_key, task.instance_id)
         due = _wita(task.due_at)
-        notified = []
-        for person in holders:
-            notified += self._notify(session, person, "task_overdue", task.instance_id, task.id, now,
-                                     f"Tugas melewati batas waktu: {task.name}",
-                                     f"{case}: tugas '{task.name}' seharusnya selesai {due}. "
-                                     "Mohon segera diselesaikan.")
+        notified = self._notify(session, holders, "task_overdue", task.instance_id, task.id, now,
+                                f"Tugas melewati batas waktu: {task.name}",
+                                f"{case}: tugas '{task.name}' seharusnya selesai {due}. Mohon segera diselesaikan.")
         handled_by = (f"ditangani oleh {_name_of(session, task.assignee)}" if task.state == "claimed" and task.assignee
                       else f"belum diambil siapa pun; tersedia bagi {self._roles.title(task.role)}")
-        for person in supervisors:
-            if person.username in {h.username for h in holders}:
-                continue
-            notified += self._notify(session, person, "task_overdue", task.instance_id, task.id, now,
-                                     f"Tugas tim melewati batas waktu: {task.name}",
-                                     f"{case}: tugas '{task.name}' seharusnya selesai {due}; "
-                                     f"{handled_by}.")
+        holding = {h.username for h in holders}
+        notified += self._notify(session, [p for p in supervisors if p.username not in holding], "task_overdue",
+                                 task.instance_id, task.id, now, f"Tugas tim melewati batas waktu: {task.name}",
+                                 f"{case}: tugas '{task.name}' seharusnya selesai {due}; {handled_by}.")
         work.record_for_case(task.instance_id, "task_escalated", actor=SYSTEM_ACTOR, at=now,
                              payload={"task_id": task.id, "name": task.name, "role": task.role,
                                       "due_at": task.due_at.isoformat() if task.due_at else None,
@@ -148,9 +142,7 @@ class Escalation:
             title = f"Kasus melewati batas waktu: {case}"
             body = (f"{case} melewati batas waktu pelaksanaan {_wita(instance.due_at)}. "
                     f"Langkah yang sedang berjalan: {steps}.")
-        notified: list[str] = []
-        for person in people.values():
-            notified += self._notify(session, person, kind, instance.id, None, now, title, body)
+        notified = self._notify(session, list(people.values()), kind, instance.id, None, now, title, body)
         work.record_for_case(instance.id, "case_warned" if kind == "case_warning" else "case_escalated",
                              actor=SYSTEM_ACTOR, at=now,
                              payload={"warning_at": _iso(instance.warning_at), "due_at": _iso(instance.due_at),
@@ -158,13 +150,14 @@ class Escalation:
 
     # -- shared ----------------------------------------------------------------------------------
 
-    def _notify(self, session: Session, person: Recipient, kind: str, instance_id: int, task_id: str | None,
+    def _notify(self, session: Session, people: list[Recipient], kind: str, instance_id: int, task_id: str | None,
                 now: datetime, title: str, body: str) -> list[str]:
+        """Notify ``people``; the usernames notified (a notice stored already is not sent again)."""
         subject = task_id if task_id is not None else str(instance_id)
-        added = add_notification(session, recipient=person, kind=kind, title=title, body=body,
-                                 dedup_key=f"{kind}:{subject}:{person.username}", now=now, instance_id=instance_id,
-                                 task_id=task_id, email=self._email)
-        return [person.username] if added else []
+        added = add_notifications(session, people, kind=kind, title=title, body=body,
+                                  dedup_key=lambda person: f"{kind}:{subject}:{person.username}", now=now,
+                                  instance_id=instance_id, task_id=task_id, email=self._email)
+        return [person.username for person in added]
 
 
 def _claim(session: Session, model: Any, row_id: Any, column: Any, now: datetime) -> bool:

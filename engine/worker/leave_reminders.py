@@ -21,7 +21,7 @@ from engine.modeling.roles import RoleCatalog
 from engine.permissions import ADMIN_ROLE, SYSTEM_ACTOR
 from engine.persistence.models import Mandate, StaffLeave, UserAccount, UserRole
 from engine.runtime.unit_of_work import UnitOfWork
-from engine.worker.notifications import add_notification, users_holding
+from engine.worker.notifications import add_notifications, users_holding
 from engine.worker.work_items import MAX_ITEMS_PER_RUN, ItemHooks
 from engine.worktime.leave import LEAVE_NEEDS_MANDATE, working_days
 from engine.worktime.overrides import CalendarProvider
@@ -83,15 +83,12 @@ class LeaveReminders:
         days = working_days(self._calendar(work.connection), leave.from_day, leave.to_day)
         name = person.full_name if person else leave.username
         period = f"{day_text(leave.from_day)} s.d. {day_text(leave.to_day)}"
-        notified = []
-        for recipient in recipients:
-            if add_notification(
-                    session, recipient=recipient, kind="leave_without_mandate",
-                    title=f"Cuti {days} hari kerja tanpa Plh: {name}",
-                    body=(f"{name} ({leave.username}) cuti {period} ({days} hari kerja) dan belum ada Plh/Plt "
-                          "yang ditunjuk. Tunjuk pelaksana harian di halaman Mandat."),
-                    dedup_key=f"leave_without_mandate:{leave_id}:{recipient.username}", now=now, email=self._email):
-                notified.append(recipient.username)
+        notified = [recipient.username for recipient in add_notifications(
+            session, recipients, kind="leave_without_mandate", title=f"Cuti {days} hari kerja tanpa Plh: {name}",
+            body=(f"{name} ({leave.username}) cuti {period} ({days} hari kerja) dan belum ada Plh/Plt "
+                  "yang ditunjuk. Tunjuk pelaksana harian di halaman Mandat."),
+            dedup_key=lambda recipient: f"leave_without_mandate:{leave_id}:{recipient.username}", now=now,
+            email=self._email)]
         work.record(SYSTEM_CHAIN, "leave_reminder_sent", actor=SYSTEM_ACTOR, at=now, payload={
             "leave_id": leave_id, "username": leave.username, "from": leave.from_day.isoformat(),
             "to": leave.to_day.isoformat(), "working_days": days, "notified": sorted(notified)})

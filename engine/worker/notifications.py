@@ -12,15 +12,18 @@ forged id reveals nothing.
 """
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
+from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ClauseElement, ColumnElement, Connection, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
+from engine.persistence.compiled import DirectIn, DirectStatement
 from engine.persistence.models import Mandate, Notification, UserAccount, UserRole
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.modeling.roles import RoleCatalog
@@ -98,7 +101,7 @@ def _view(row: Notification) -> NotificationView:
                             row.read_at)
 
 
-def add_notification(session: Session, *, recipient: Recipient, kind: str, title: str, body: str,
+def add_notification(session: Session | Connection, *, recipient: Recipient, kind: str, title: str, body: str,
                      dedup_key: str, now: datetime, instance_id: int | None = None, task_id: str | None = None,
                      email: bool = False) -> bool:
     """Insert one notification in the caller's transaction unless ``dedup_key`` exists already.
@@ -107,21 +110,98 @@ def add_notification(session: Session, *, recipient: Recipient, kind: str, title
     e-mail outbox, or waits for the account's daily digest, as the account chose; not with "off".
     Returns whether a row was inserted.
     """
+    return bool(add_notifications(session, [recipient], kind=kind, title=title, body=body, now=now,
+                                  dedup_key=lambda _: dedup_key, instance_id=instance_id, task_id=task_id,
+                                  email=email))
+
+
+def add_notifications(session: Session | Connection, recipients: Iterable[Recipient], *, kind: str, title: str,
+                      body: str, dedup_key: Callable[[Recipient], str], now: datetime, instance_id: int | None = None,
+                      task_id: str | None = None, email: bool = False) -> list[Recipient]:
+    """``add_notification`` for each of ``recipients`` (``dedup_key`` gives each one's key), in one
+    statement per ``_CHUNK`` of them; the recipients whose row was inserted, in their order.
+
+    A key already stored, or given to an earlier recipient of the same call, inserts nothing, as when
+    the rows are added one by one.
+    """
+    order, rows = _keyed_rows(recipients, kind, title, body, dedup_key, now, instance_id, task_id, email)
+    if not rows:
+        return []
+    connection = _connection_of(session)  # flushed as before the ORM's own INSERT
+    inserted: set[str] = set()
+    for count, params in _chunks(rows):
+        inserted.update(row.dedup_key for row in _insert(count).all(connection, params))
+    first = {key: recipient for recipient, key in reversed(order)}  # a repeated key counts for its first holder
+    return [recipient for recipient, key in order if key in inserted and first[key] is recipient]
+
+
+def queue_notifications(work: UnitOfWork, recipients: Iterable[Recipient], *, kind: str, title: str, body: str,
+                        dedup_key: Callable[[Recipient], str], now: datetime, instance_id: int | None = None,
+                        task_id: str | None = None, email: bool = False) -> None:
+    """``add_notifications`` among the writes the unit of work runs when it ends (on PostgreSQL in one
+    round trip with them), for a caller that need not know which rows were inserted."""
+    _order, rows = _keyed_rows(recipients, kind, title, body, dedup_key, now, instance_id, task_id, email)
+    for count, params in _chunks(rows):
+        work.queue_write(_insert(count), params)
+
+
+def _keyed_rows(recipients: Iterable[Recipient], kind: str, title: str, body: str,
+                dedup_key: Callable[[Recipient], str], now: datetime, instance_id: int | None, task_id: str | None,
+                email: bool) -> tuple[list[tuple[Recipient, str]], list[dict[str, Any]]]:
+    """Each recipient with its key (cut to the column), and the rows: one per key, its first recipient's."""
+    rows: dict[str, dict[str, Any]] = {}
+    order: list[tuple[Recipient, str]] = []
+    for recipient in recipients:
+        key = dedup_key(recipient)[:200]
+        order.append((recipient, key))
+        if key not in rows:
+            rows[key] = _row(recipient, kind, title, body, key, now, instance_id, task_id, email)
+    return order, list(rows.values())
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The parameters of ``_insert(count)`` for each ``_CHUNK`` of ``rows``."""
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
+        yield len(chunk), {f"{name}_{n}": value for n, row in enumerate(chunk) for name, value in row.items()}
+
+
+def _row(recipient: Recipient, kind: str, title: str, body: str, dedup_key: str, now: datetime,
+         instance_id: int | None, task_id: str | None, email: bool) -> dict[str, Any]:
     mode = recipient.email_mode if email and recipient.email else "off"
-    email_to = recipient.email if mode in ("instant", "digest") else None
-    values = dict(username=recipient.username, kind=kind, title=title[:300], body=body, instance_id=instance_id,
-                  task_id=task_id, dedup_key=dedup_key[:200], created_at=now, email_to=email_to,
-                  email_next_at=now if mode == "instant" else None, email_attempts=0,
-                  digest_pending=mode == "digest")
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # RETURNING, not the rowcount: psycopg reports no reliable count for a conflict that inserted nothing.
-    inserted = session.execute(insert(Notification).values(**values).on_conflict_do_nothing(
-        index_elements=["dedup_key"]).returning(Notification.id)).scalar()
-    return inserted is not None
+    return dict(username=recipient.username, kind=kind, title=title[:300], body=body, instance_id=instance_id,
+                task_id=task_id, dedup_key=dedup_key, created_at=now,
+                email_to=recipient.email if mode in ("instant", "digest") else None,
+                email_next_at=now if mode == "instant" else None, email_attempts=0, digest_pending=mode == "digest")
 
 
-def users_holding(session: Session, catalog: RoleCatalog, roles: Iterable[str]) -> list[Recipient]:
+_CHUNK = 32  # rows per INSERT: 12 parameters each, far below SQLite's limit on one statement's parameters
+_COLUMNS = ("username", "kind", "title", "body", "instance_id", "task_id", "dedup_key", "created_at", "email_to",
+            "email_next_at", "email_attempts", "digest_pending")
+_INSERTS: dict[int, DirectStatement] = {}
+_INSERTS_LOCK = threading.Lock()
+
+
+def _insert(count: int) -> DirectStatement:
+    """``count`` notification rows in one INSERT, a key already stored skipped (ON CONFLICT DO NOTHING);
+    it returns the keys inserted. RETURNING, not the rowcount: psycopg reports no reliable count for a
+    conflict that inserted nothing. Built and compiled once per row count and dialect."""
+    found = _INSERTS.get(count)
+    if found is None:
+        with _INSERTS_LOCK:
+            found = _INSERTS.setdefault(count, DirectStatement(_insert_statement(count)))
+    return found
+
+
+def _insert_statement(count: int) -> ClauseElement:
+    # PostgreSQL's ON CONFLICT construct; SQLite's compiler writes the same clause (SQLite 3.24 has it).
+    table = Notification.__table__
+    rows = [{name: bindparam(f"{name}_{n}", type_=table.c[name].type) for name in _COLUMNS} for n in range(count)]
+    return postgresql.insert(table).values(rows).on_conflict_do_nothing(index_elements=["dedup_key"]) \
+        .returning(table.c.dedup_key)
+
+
+def users_holding(session: Session | Connection, catalog: RoleCatalog, roles: Iterable[str]) -> list[Recipient]:
     """Active users who can work tasks of any of ``roles`` (members of group roles included)."""
     wanted: set[str] = set()
     for role in roles:
@@ -130,11 +210,17 @@ def users_holding(session: Session, catalog: RoleCatalog, roles: Iterable[str]) 
             wanted |= catalog.roles[role].members
     if not wanted:
         return []
-    rows = session.execute(
-        select(*_RECIPIENT).join(UserRole, UserRole.user_id == UserAccount.id)
-        .where(UserRole.role_key.in_(sorted(wanted)), UserAccount.active.is_(True))
-        .distinct().order_by(UserAccount.username))
-    return [Recipient(*row) for row in rows]
+    return [Recipient(*row) for row in _HOLDERS.all(_connection_of(session), sorted(wanted), {})]
+
+
+def _connection_of(session: Session | Connection) -> Connection:
+    """The connection of the caller's transaction; a Session's pending rows flushed first, as before any
+    statement the Session runs itself."""
+    if isinstance(session, Connection):
+        return session
+    if session.autoflush:
+        session.flush()
+    return session.connection()
 
 
 def with_stand_ins(session: Session, people: list[Recipient], now: datetime) -> list[Recipient]:
@@ -159,4 +245,8 @@ def active_user(session: Session, username: str) -> Recipient | None:
 
 
 _RECIPIENT = (UserAccount.username, UserAccount.email, UserAccount.email_mode)
+# Active holders of any of the roles ``in_0``..: compiled once per number of roles.
+_HOLDERS = DirectIn(lambda count: select(*_RECIPIENT).join(UserRole, UserRole.user_id == UserAccount.id)
+                    .where(UserRole.role_key.in_(DirectIn.binds(count)), UserAccount.active.is_(True))
+                    .distinct().order_by(UserAccount.username))
 

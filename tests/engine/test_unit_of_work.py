@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from engine.audit.chain import SYSTEM_CHAIN, case_chain, verify_chain
 from engine.errors import ConcurrentUpdate
+from engine.persistence.compiled import Read
 from engine.persistence.models import AuditChainHead, AuditEvent, HumanTask
 from engine.runtime.step_statements import COMPLETE_TASK
 from engine.runtime import unit_of_work
@@ -87,3 +88,42 @@ def test_a_known_head_moves_without_a_locked_read_and_a_stale_one_is_read_again(
         assert verify_chain(session, chain) is None
         assert session.get(AuditChainHead, chain).seq == known[0] + 2
 
+
+
+def test_a_new_chain_gets_its_head_without_a_locked_read_and_an_existing_one_is_kept(alur, test_data, monkeypatch):
+    """``starts_chain``: the head of a case's chain is made in the batch; a head already there (a case id
+    used again after its case was removed) is not overwritten but continued, as for any unknown head."""
+    head_reads: list[dict] = []
+    locked_read = unit_of_work._LOCK_HEAD
+
+    class CountedRead:
+        def first(self, connection, params):
+            head_reads.append(params)
+            return locked_read.first(connection, params)
+
+    def batched_read(statement, params):  # an unknown head is read locked in the batch of the writes
+        if isinstance(statement, CountedRead):
+            head_reads.append(params)
+            statement = locked_read
+        return Read(statement, params)
+
+    monkeypatch.setattr(unit_of_work, "_LOCK_HEAD", CountedRead())
+    monkeypatch.setattr(unit_of_work, "Read", batched_read)
+    fresh, used = case_chain(90001), case_chain(90002)
+    with UnitOfWork.begin(alur.sessions) as work:
+        work.record_for_case(90002, "note", actor="tester", at=alur.clock(), payload={"n": 1})
+    assert head_reads == [{"chain_key": used}]
+    head_reads.clear()
+    with UnitOfWork.begin(alur.sessions) as work:
+        for chain, case in ((fresh, 90001), (used, 90002)):
+            work.starts_chain(chain)
+            work.record_for_case(case, "note", actor="tester", at=alur.clock(), payload={"n": 2})
+            work.record_for_case(case, "note", actor="tester", at=alur.clock(), payload={"n": 3})
+    assert head_reads == [{"chain_key": used}]
+    with alur.sessions() as session:
+        for chain, seq in ((fresh, 2), (used, 3)):
+            assert verify_chain(session, chain) is None
+            head = session.get(AuditChainHead, chain)
+            last = session.scalars(select(AuditEvent).where(AuditEvent.chain == chain)
+                                   .order_by(AuditEvent.seq.desc()).limit(1)).one()
+            assert (head.seq, head.hash) == (seq, last.hash) and last.seq == seq
