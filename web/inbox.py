@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from engine import Conflict, INBOX_TABS, SAVED_COUNT_CAP, InvalidInput, NotFound
 from web.current import current_alur
 from web.search_params import error_text, page_args, page_search
+from web.task_rows import task_rows
 
 bp = Blueprint("inbox", __name__)
 
@@ -49,8 +50,9 @@ def index() -> tuple[str, int]:
         "inbox/index.html", tab=inbox.tab, search=search, args=page_args(search), error=error_text(error),
         active=active, saved=list(zip(saved, saved_counts, strict=True)), saved_cap=SAVED_COUNT_CAP,
         page=inbox.page, counts=inbox.counts,
-        remaining=current_alur().cases.remaining(inbox.page.items),
-        processes=current_alur().catalog.processes(user, user_roles=roles), now=current_alur().cases.now(),
+        rows=task_rows(inbox.page.items, current_alur().cases.remaining(inbox.page.items), current_alur().cases.now(),
+                       user),
+        processes=current_alur().catalog.processes(user, user_roles=roles),
     ), 422 if error else 200
 
 

@@ -99,14 +99,21 @@ def _check_text(text: str | None, field: str | None) -> None:
                            **context)
 
 
+# The bodies werkzeug parses into ``request.form`` and ``request.files``; any other body (JSON) leaves
+# both empty, so a JSON request skips building them.
+_FORM_BODIES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+
+
 def _refuse_unstorable_parameters() -> None:
-    for source in (request.args, request.form):
+    form_body = request.mimetype in _FORM_BODIES
+    for source in (request.args, request.form) if form_body else (request.args,):
         for key, value in source.items(multi=True):
             _check_text(key, key)
             _check_text(value, key)
-    for key, upload in request.files.items(multi=True):  # a file's name is stored with the document
-        _check_text(key, key)
-        _check_text(upload.filename, key)
+    if form_body:
+        for key, upload in request.files.items(multi=True):  # a file's name is stored with the document
+            _check_text(key, key)
+            _check_text(upload.filename, key)
 
 
 def register(app: Flask) -> None:

@@ -83,6 +83,28 @@ def test_a_nul_in_a_form_field_is_refused_before_any_lookup(alur, client):
     assert stored(alur) == before  # not even a failed-login event with an unstorable name
 
 
+def test_the_guard_reads_form_bodies_only_and_a_json_body_builds_no_form(app):
+    """Only form bodies fill ``request.form``/``files``: a JSON request (the API) skips building them,
+    whatever the body; a form body, urlencoded or multipart, is still checked, and so is the query."""
+    from flask import request
+
+    from engine import InvalidInput
+    from web.input_guard import _refuse_unstorable_parameters
+
+    with app.test_request_context("/api/v1/tasks/x/complete", method="POST", json={"data": {"a": "b"}}):
+        _refuse_unstorable_parameters()
+        assert "form" not in request.__dict__ and "files" not in request.__dict__
+    for content_type, body in (("application/x-www-form-urlencoded", {"a": "b\x00"}),
+                               ("multipart/form-data", {"a": "b\x00"}),
+                               ("multipart/form-data", {"f": (io.BytesIO(b"x"), "a\x00.pdf")})):
+        with app.test_request_context("/masuk", method="POST", content_type=content_type, data=body):
+            with pytest.raises(InvalidInput):
+                _refuse_unstorable_parameters()
+    with app.test_request_context("/api/v1/tasks?q=a%00", method="POST", json={}):
+        with pytest.raises(InvalidInput):
+            _refuse_unstorable_parameters()
+
+
 def test_an_upload_with_a_nul_in_its_name_or_a_part_without_a_name_is_answered_not_crashed(alur, api, client):
     before = stored(alur)
     nul = client.post("/api/v1/documents", headers=api.headers, content_type="multipart/form-data",
