@@ -109,6 +109,14 @@ def _yes(met: bool) -> str:
     return "yes" if met else "no"
 
 
+def _waited_for(waiting_on: dict[str, int]) -> str:
+    """The most waited-for locks of a concurrency run: what (kind, table, the waiting statement's words), times seen."""
+    if not waiting_on:
+        return ""
+    top = sorted(waiting_on.items(), key=lambda item: -item[1])[:3]
+    return "; waited for: " + ", ".join(f"{what} ×{count}" for what, count in top)
+
+
 def summary(results: dict) -> str:
     raw = results["raw"]["median_ms"]
     first, last = (r["median_ms"] for r in results["raw_runs"])
@@ -245,7 +253,8 @@ def summary(results: dict) -> str:
             lines.append(f"| {clients} concurrent client(s), whole cases of the five SOPs for {run['seconds']:.0f} s: "
                          f"{run['cases']} cases, {run['cases_per_s']:.2f} cases/s, {run['steps']} steps; "
                          f"{run['conflicts']} conflicts; lock waits in {locks['waiting_samples']} of "
-                         f"{locks['samples']} pg_locks samples (at most {locks['max_waiting']} waiting); "
+                         f"{locks['samples']} pg_locks samples (at most {locks['max_waiting']} waiting"
+                         f"{_waited_for(locks.get('waiting_on') or {})}); "
                          f"{db['rollbacks']} rollbacks, {db['deadlocks']} deadlocks{versus} | {backend} | "
                          f"{run['step']['median_ms']:.2f} ms per step | {run['step']['p95_ms']:.2f} ms | | "
                          f"reported | |")

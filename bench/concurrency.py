@@ -62,20 +62,25 @@ def _client(url: str, attachments: str, starters: dict[str, str], index: int, se
     out.put({"steps_ms": steps_ms, "done": done, "conflicts": conflicts, "cases": cases})
 
 
-# Locks waited for in this database only (the server may serve other databases too).
-_WAITING = text("select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
-                "where not l.granted and a.datname = current_database()")
+# Locks waited for in this database only (the server may serve other databases too): what is waited
+# for (the lock's kind and table) and the waiting statement's first words, so a row shared by all cases
+# would show by name.
+_WAITING = text("select l.locktype, coalesce(l.relation::regclass::text, ''), a.query from pg_locks l "
+                "join pg_stat_activity a on a.pid = l.pid where not l.granted and a.datname = current_database()")
 
 
-def _sample_locks(url: str, stop: threading.Event, found: dict[str, int]) -> None:
+def _sample_locks(url: str, stop: threading.Event, found: dict[str, Any]) -> None:
     engine = make_engine(url)
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         while not stop.is_set():
-            waiting = conn.execute(_WAITING).scalar_one()
+            waiting = conn.execute(_WAITING).all()
             found["samples"] += 1
-            found["waiting_samples"] += waiting > 0
-            found["max_waiting"] = max(found["max_waiting"], waiting)
+            found["waiting_samples"] += bool(waiting)
+            found["max_waiting"] = max(found["max_waiting"], len(waiting))
+            for kind, table, query in waiting:
+                what = " ".join(filter(None, (kind, table, " ".join(query.split()[:4]))))
+                found["waiting_on"][what] = found["waiting_on"].get(what, 0) + 1
             stop.wait(0.05)
     engine.dispose()
 
@@ -93,7 +98,7 @@ def _run(url: str, attachments: Path, starters: dict[str, str], clients: int, se
     context = multiprocessing.get_context("fork")  # the parent holds no connection (closed before)
     out = context.Queue()
     before = _db_counters(url)
-    locks = {"samples": 0, "waiting_samples": 0, "max_waiting": 0}
+    locks: dict[str, Any] = {"samples": 0, "waiting_samples": 0, "max_waiting": 0, "waiting_on": {}}
     stop = threading.Event()
     sampler = threading.Thread(target=_sample_locks, args=(url, stop, locks))
     sampler.start()
