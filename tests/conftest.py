@@ -176,6 +176,20 @@ def alur(db_engine, tmp_path, clock, test_data) -> Alur:
 
 
 @pytest.fixture
+def pg_alur(postgres_engine, tmp_path, clock, test_data) -> Alur:
+    """Alur on PostgreSQL only (for what only PostgreSQL shows: locks, round trips), with the test users
+    and ``uji_loop`` deployed."""
+    from engine_helpers import add_users  # tests/engine's helpers, on the path setup.cfg gives pytest
+
+    empty_database(postgres_engine)
+    alur = open_alur(make_settings(tmp_path, str(postgres_engine.url), test_data, test_data / "forms"), clock=clock,
+                     db=postgres_engine)
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    return alur
+
+
+@pytest.fixture
 def sop_alur(db_engine, tmp_path, clock) -> Alur:
     """Alur over the real SOP models in processes/ and forms/."""
     settings = make_settings(tmp_path, str(db_engine.url), ROOT / "processes", ROOT / "forms")

@@ -12,26 +12,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import pytest
-from alur_testing import empty_database, make_settings
-from engine_helpers import add_users, ready_task, start_loop_case
+from engine_helpers import ready_task, start_loop_case
 from sqlalchemy import event, text
 
 from engine import UploadTarget
-from engine.bootstrap import Alur, open_alur
+from engine.bootstrap import Alur
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 200_000
 WAIT = 20.0  # seconds a blocked call is given before the test calls it waiting
 
-
-@pytest.fixture
-def pg_alur(postgres_engine, tmp_path, clock, test_data) -> Iterator[Alur]:
-    empty_database(postgres_engine)
-    alur = open_alur(make_settings(tmp_path, str(postgres_engine.url), test_data, test_data / "forms"), clock=clock,
-                     db=postgres_engine)
-    add_users(alur)
-    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
-    yield alur
 
 
 @contextmanager

@@ -12,25 +12,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
-from alur_testing import empty_database, make_settings
-from engine_helpers import add_users, ready_task, start_loop_case
+from engine_helpers import ready_task, start_loop_case
 from sqlalchemy import event
 
 from engine import UploadTarget
-from engine.bootstrap import Alur, open_alur
+from engine.bootstrap import Alur
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-
-@pytest.fixture
-def pg_alur(postgres_engine, tmp_path, clock, test_data) -> Iterator[Alur]:
-    empty_database(postgres_engine)
-    alur = open_alur(make_settings(tmp_path, str(postgres_engine.url), test_data, test_data / "forms"), clock=clock,
-                     db=postgres_engine)
-    add_users(alur)
-    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
-    yield alur
 
 
 @contextmanager

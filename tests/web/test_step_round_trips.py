@@ -5,23 +5,11 @@ from __future__ import annotations
 
 import io
 
-import pytest
-from alur_testing import empty_database, make_settings
-from engine_helpers import PASSWORD, add_users, ready_task, start_loop_case
+from engine_helpers import PASSWORD, ready_task, start_loop_case
 from test_round_trips import round_trips
 from web_helpers import PDF, build_app
 
-from engine.bootstrap import Alur, open_alur
 
-
-@pytest.fixture
-def pg_alur(postgres_engine, tmp_path, clock, test_data) -> Alur:
-    empty_database(postgres_engine)
-    alur = open_alur(make_settings(tmp_path, str(postgres_engine.url), test_data, test_data / "forms"), clock=clock,
-                     db=postgres_engine)
-    add_users(alur)
-    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
-    return alur
 
 
 def test_a_step_through_the_web_rolls_nothing_back(pg_alur):
