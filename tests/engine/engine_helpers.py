@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from alur_testing import make_settings
+from sqlalchemy import event
 
 from engine.bootstrap import Alur, open_alur
+from engine.persistence.db import make_engine
+from engine.persistence.models import Base
 
 PASSWORD = "rahasia-uji-123"
 _OWNER_ROLES = ('\n[roles.pemilik_proses]\ntitle = "Pemilik Proses"\nsupervisors = []\n'
@@ -54,3 +57,17 @@ def broken_loop(test_data: Path) -> bytes:
                          '</bpmn:conditionExpression></bpmn:sequenceFlow>')
     assert broken != xml
     return broken.encode("utf-8")
+
+
+def traced_sqlite_alur(tmp_path: Path, clock: Any, test_data: Path) -> tuple[Alur, Any, list[str]]:
+    """Alur on a new SQLite file with the test users and ``uji_loop``, and the list SQLite's own trace
+    appends every statement it runs to (the SQL-shape tests); dispose of the engine when done."""
+    url = f"sqlite:///{tmp_path / 'alur.db'}"
+    engine = make_engine(url)
+    traced: list[str] = []
+    event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(traced.append))
+    Base.metadata.create_all(engine)
+    alur = open_alur(make_settings(tmp_path, url, test_data, test_data / "forms"), clock=clock, db=engine)
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    return alur, engine, traced

@@ -7,15 +7,12 @@ from datetime import timedelta
 from itertools import groupby
 
 import pytest
-from alur_testing import make_settings
-from engine_helpers import add_users, ready_task, start_loop_case
-from sqlalchemy import event, func, select
+from engine_helpers import add_users, ready_task, start_loop_case, traced_sqlite_alur
+from sqlalchemy import func, select
 
-from engine.bootstrap import open_alur
 from engine.errors import (DraftInvalid, DraftTooLarge, FormInvalid, PermissionDenied, TaskClaimedByOther,
                            TaskNotFound, TaskNotOpen)
-from engine.persistence.db import make_engine
-from engine.persistence.models import AuditEvent, Base, TaskDraft
+from engine.persistence.models import AuditEvent, TaskDraft
 from engine.runtime.drafts import KEEP_UNSENT, MAX_DRAFT_BYTES
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -182,14 +179,7 @@ def test_a_document_must_be_the_users_own_upload_or_carried_by_the_case(deployed
 
 def test_completing_with_a_draft_present_is_still_one_read_and_six_writes(tmp_path, clock, test_data):
     """Drafts stay off the completion path (see tests/engine/test_transaction.py)."""
-    url = f"sqlite:///{tmp_path / 'alur.db'}"
-    engine = make_engine(url)
-    traced: list[str] = []
-    event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(traced.append))
-    Base.metadata.create_all(engine)
-    alur = open_alur(make_settings(tmp_path, url, test_data, test_data / "forms"), clock=clock, db=engine)
-    add_users(alur)
-    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    alur, engine, traced = traced_sqlite_alur(tmp_path, clock, test_data)
     task = ready_task(alur, start_loop_case(alur))
     alur.drafts.save(task.task_id, "pengelola", {"uraian": "x"})
     traced.clear()

@@ -7,7 +7,7 @@ from itertools import groupby
 
 import pytest
 from alur_testing import make_settings
-from engine_helpers import add_users, ready_task, start_loop_case
+from engine_helpers import add_users, ready_task, start_loop_case, traced_sqlite_alur
 from sqlalchemy import event
 
 from engine.errors import ConcurrentUpdate
@@ -54,14 +54,7 @@ def test_a_writer_locked_out_gets_a_conflict_and_stores_nothing(impatient_alur, 
 def test_a_completion_is_one_read_and_six_writes(tmp_path, clock, test_data):
     """What SQLite itself runs for one completion: the regression guard of the hot path (the step's
     dashboard figure, engine.runtime.figures, is one of the writes)."""
-    url = f"sqlite:///{tmp_path / 'alur.db'}"
-    engine = make_engine(url)
-    traced: list[str] = []
-    event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(traced.append))
-    Base.metadata.create_all(engine)
-    alur = open_alur(make_settings(tmp_path, url, test_data, test_data / "forms"), clock=clock, db=engine)
-    add_users(alur)
-    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    alur, engine, traced = traced_sqlite_alur(tmp_path, clock, test_data)
     case = start_loop_case(alur)
     task = ready_task(alur, case)
     traced.clear()
@@ -83,14 +76,7 @@ def test_a_start_reads_once_before_it_writes_and_makes_its_chain_in_the_batch(tm
     """What SQLite runs for one start: the definition and the starter's roles and unit in one read, the
     case's row, the id before it (engine.audit.case_accounting), then one batch that makes the case's
     chain head with its first events (no locked read of a head that cannot exist yet)."""
-    url = f"sqlite:///{tmp_path / 'alur.db'}"
-    engine = make_engine(url)
-    traced: list[str] = []
-    event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(traced.append))
-    Base.metadata.create_all(engine)
-    alur = open_alur(make_settings(tmp_path, url, test_data, test_data / "forms"), clock=clock, db=engine)
-    add_users(alur)
-    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    alur, engine, traced = traced_sqlite_alur(tmp_path, clock, test_data)
     start_loop_case(alur)  # parses the definition
     traced.clear()
     start_loop_case(alur)
