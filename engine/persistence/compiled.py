@@ -58,33 +58,26 @@ class DirectStatement:
 
     def first(self, connection: Connection, params: dict[str, Any]) -> Any:
         """The first row (attribute access by column label), or None."""
-        plan = self._plan(connection.dialect)
-        cursor = _cursor(connection)
-        try:
-            cursor.execute(plan.sql, plan.args(params))
-            found = cursor.fetchone()
-        finally:
-            cursor.close()
+        plan, found = self._execute(connection, params, lambda cursor: cursor.fetchone())
         return None if found is None else plan.make(found)
 
     def all(self, connection: Connection, params: dict[str, Any]) -> list[Any]:
         """Every row (attribute access by column label)."""
-        plan = self._plan(connection.dialect)
-        cursor = _cursor(connection)
-        try:
-            cursor.execute(plan.sql, plan.args(params))
-            found = cursor.fetchall()
-        finally:
-            cursor.close()
+        plan, found = self._execute(connection, params, lambda cursor: cursor.fetchall())
         return [plan.make(row) for row in found]
 
     def rowcount(self, connection: Connection, params: dict[str, Any]) -> int:
         """Run a DML statement; the number of rows it matched."""
+        return int(self._execute(connection, params, lambda cursor: cursor.rowcount)[1])
+
+    def _execute(self, connection: Connection, params: dict[str, Any],
+                 take: Callable[[Any], Any]) -> tuple[_Plan, Any]:
+        """Run the statement once on a cursor of the connection's transaction; ``take`` reads the cursor."""
         plan = self._plan(connection.dialect)
         cursor = _cursor(connection)
         try:
             cursor.execute(plan.sql, plan.args(params))
-            return cursor.rowcount
+            return plan, take(cursor)
         finally:
             cursor.close()
 
@@ -206,6 +199,23 @@ def _row_reader(statement: ClauseElement, dialect: Dialect) -> tuple[Any, Any]:
     return namedtuple("Row", list(selected.keys())), (results if any(results) else None)
 
 
+class ByCount:
+    """A statement whose shape depends on a count (an IN list's length, an INSERT's rows): ``build(n)``
+    writes it, and each count is compiled once, by the first thread that asks for it."""
+
+    def __init__(self, build: Callable[[int], ClauseElement]) -> None:
+        self._build = build
+        self._by_count: dict[int, DirectStatement] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, count: int) -> DirectStatement:
+        direct = self._by_count.get(count)
+        if direct is None:
+            with self._lock:
+                direct = self._by_count.setdefault(count, DirectStatement(self._build(count)))
+        return direct
+
+
 class DirectIn:
     """A SELECT with one IN list whose length varies: ``build(n)`` writes it with the list as the bind
     parameters ``in_0`` .. ``in_<n-1>``, and each length is compiled once. SQLAlchemy's expanding IN
@@ -215,8 +225,7 @@ class DirectIn:
     def __init__(self, build: Callable[[int], Select[Any]], limit: int = 32) -> None:
         self._build = build
         self._limit = limit
-        self._by_length: dict[int, DirectStatement] = {}
-        self._lock = threading.Lock()
+        self._direct = ByCount(build)
 
     @staticmethod
     def binds(count: int) -> list[Any]:
@@ -226,25 +235,20 @@ class DirectIn:
     def read(self, values: Sequence[Any], params: dict[str, Any]) -> Read:
         """The statement for this many values, with its parameters, for ``read_batch`` (past ``limit``
         compiled for this read alone)."""
-        count = len(values)
-        binds = {**params, **{f"in_{n}": v for n, v in enumerate(values)}}
+        count, binds = len(values), _in_binds(values, params)
         if count > self._limit:
             return Read(DirectStatement(self._build(count)), binds)
         return Read(self._direct(count), binds)
 
     def all(self, connection: Connection, values: Sequence[Any], params: dict[str, Any]) -> list[Any]:
-        count = len(values)
+        count, binds = len(values), _in_binds(values, params)
         if count > self._limit:
-            statement = self._build(count)
-            return list(connection.execute(statement, {**params, **{f"in_{n}": v for n, v in enumerate(values)}}))
-        return self._direct(count).all(connection, {**params, **{f"in_{n}": v for n, v in enumerate(values)}})
+            return list(connection.execute(self._build(count), binds))
+        return self._direct(count).all(connection, binds)
 
-    def _direct(self, count: int) -> DirectStatement:
-        direct = self._by_length.get(count)
-        if direct is None:
-            with self._lock:
-                direct = self._by_length.setdefault(count, DirectStatement(self._build(count)))
-        return direct
+
+def _in_binds(values: Sequence[Any], params: dict[str, Any]) -> dict[str, Any]:
+    return {**params, **{f"in_{n}": value for n, value in enumerate(values)}}
 
 
 def _column_defaults(statement: ClauseElement, binds: dict[str, Any], columns: list[str] | None) -> dict[str, Any]:

@@ -12,7 +12,6 @@ forged id reveals nothing.
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
-from engine.persistence.compiled import DirectIn, DirectStatement
+from engine.persistence.compiled import ByCount, DirectIn
 from engine.persistence.models import Mandate, Notification, UserAccount, UserRole
 from engine.persistence.db import read_only_connection, read_only_session
 from engine.modeling.roles import RoleCatalog
@@ -178,27 +177,20 @@ def _row(recipient: Recipient, kind: str, title: str, body: str, dedup_key: str,
 _CHUNK = 32  # rows per INSERT: 12 parameters each, far below SQLite's limit on one statement's parameters
 _COLUMNS = ("username", "kind", "title", "body", "instance_id", "task_id", "dedup_key", "created_at", "email_to",
             "email_next_at", "email_attempts", "digest_pending")
-_INSERTS: dict[int, DirectStatement] = {}
-_INSERTS_LOCK = threading.Lock()
-
-
-def _insert(count: int) -> DirectStatement:
-    """``count`` notification rows in one INSERT, a key already stored skipped (ON CONFLICT DO NOTHING);
-    it returns the keys inserted. RETURNING, not the rowcount: psycopg reports no reliable count for a
-    conflict that inserted nothing. Built and compiled once per row count and dialect."""
-    found = _INSERTS.get(count)
-    if found is None:
-        with _INSERTS_LOCK:
-            found = _INSERTS.setdefault(count, DirectStatement(_insert_statement(count)))
-    return found
 
 
 def _insert_statement(count: int) -> ClauseElement:
-    # PostgreSQL's ON CONFLICT construct; SQLite's compiler writes the same clause (SQLite 3.24 has it).
+    """``count`` notification rows in one INSERT, a key already stored skipped (ON CONFLICT DO NOTHING);
+    it returns the keys inserted. RETURNING, not the rowcount: psycopg reports no reliable count for a
+    conflict that inserted nothing. PostgreSQL's ON CONFLICT construct; SQLite's compiler writes the
+    same clause (SQLite 3.24 has it)."""
     table = Notification.__table__
     rows = [{name: bindparam(f"{name}_{n}", type_=table.c[name].type) for name in _COLUMNS} for n in range(count)]
     return postgresql.insert(table).values(rows).on_conflict_do_nothing(index_elements=["dedup_key"]) \
         .returning(table.c.dedup_key)
+
+
+_insert = ByCount(_insert_statement)  # compiled once per row count and dialect
 
 
 def users_holding(session: Session | Connection, catalog: RoleCatalog, roles: Iterable[str]) -> list[Recipient]:
