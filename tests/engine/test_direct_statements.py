@@ -24,6 +24,12 @@ def _definition(db_engine) -> int:
         return row.id
 
 
+def _case(definition: int, case_id: int, started_at: datetime) -> dict:
+    """A running case's row for ``INSERT``."""
+    return dict(id=case_id, definition_id=definition, process_key="uji", status="running", state_json="{}",
+                started_by="t", started_at=started_at, version=1)
+
+
 INSERT = DirectStatement(insert(_INSTANCES), columns=[
     "id", "definition_id", "process_key", "status", "state_json", "started_by", "started_at", "version"])
 RENAME = DirectStatement(update(_INSTANCES).where(_INSTANCES.c.id == bindparam("case"),
@@ -37,8 +43,7 @@ def test_rows_written_directly_read_back_through_the_orm(db_engine):
     definition = _definition(db_engine)
     started = datetime(2026, 12, 1, 9, 30, tzinfo=WITA)  # any zone in, UTC stored
     with db_engine.begin() as conn:
-        INSERT.many(conn, [dict(id=n, definition_id=definition, process_key="uji", status="running",
-                                state_json="{}", started_by="t", started_at=started, version=1) for n in (1, 2)])
+        INSERT.many(conn, [_case(definition, n, started) for n in (1, 2)])
         assert RENAME.rowcount(conn, {"case": 1, "old": 1, "new": 2, "at": started + timedelta(hours=1)}) == 1
         assert RENAME.rowcount(conn, {"case": 2, "old": 7, "new": 8, "at": started}) == 0  # stale version
         assert READ.first(conn, {"case": 1}) == (1, "completed", 2)
@@ -59,8 +64,7 @@ def test_a_whole_second_time_is_stored_as_the_orm_stores_it(db_engine):
     definition = _definition(db_engine)
     at = datetime(2026, 12, 8, 0, 0, tzinfo=timezone.utc)  # 08.00 WITA, 0 microseconds
     with db_engine.begin() as conn:
-        INSERT.many(conn, [dict(id=1, definition_id=definition, process_key="uji", status="running",
-                                state_json="{}", started_by="t", started_at=at, version=1)])
+        INSERT.many(conn, [_case(definition, 1, at)])
     with Session(db_engine) as session, session.begin():
         session.add(ProcessInstance(id=2, definition_id=definition, process_key="uji", status="running",
                                     state_json="{}", started_by="t", started_at=at, version=1))
@@ -82,8 +86,7 @@ def test_a_column_that_needs_result_processing_reads_as_sqlalchemy_reads_it(db_e
     statement = select(_INSTANCES.c.id, _INSTANCES.c.started_at, _INSTANCES.c.ended_at).where(
         _INSTANCES.c.id == bindparam("case"))
     with db_engine.begin() as conn:
-        INSERT.many(conn, [dict(id=1, definition_id=definition, process_key="uji", status="running",
-                                state_json="{}", started_by="t", started_at=started, version=1)])
+        INSERT.many(conn, [_case(definition, 1, started)])
         direct = DirectStatement(statement).first(conn, {"case": 1})
         assert tuple(direct) == tuple(conn.execute(statement, {"case": 1}).one())
         assert direct.started_at == started and direct.started_at.tzinfo is not None
@@ -102,9 +105,7 @@ def test_an_in_list_of_any_length_reads_the_rows_sqlalchemy_reads(db_engine, lim
     started = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
     statement = DirectIn(_named, limit=limit)
     with db_engine.begin() as conn:
-        INSERT.many(conn, [dict(id=n, definition_id=definition, process_key="uji", status="running",
-                                state_json="{}", started_by="t", started_at=started + timedelta(minutes=n),
-                                version=1) for n in range(1, 6)])
+        INSERT.many(conn, [_case(definition, n, started + timedelta(minutes=n)) for n in range(1, 6)])
         for ids in ([3], [5, 1, 4], [1, 2, 3, 4, 5, 99]):
             rows = statement.all(conn, ids, {"status": "running"})
             assert [(r.id, r.started_at) for r in rows] == [
@@ -117,8 +118,7 @@ def test_a_batch_reports_each_writes_rowcount_in_order(db_engine):
     started = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
     with db_engine.begin() as conn:
         counts = run_batch(conn, [
-            Write(INSERT, [dict(id=n, definition_id=definition, process_key="uji", status="running", state_json="{}",
-                                started_by="t", started_at=started, version=1) for n in (1, 2)]),
+            Write(INSERT, [_case(definition, n, started) for n in (1, 2)]),
             Write(RENAME, {"case": 1, "old": 1, "new": 2, "at": started}),
             Write(RENAME, {"case": 2, "old": 5, "new": 6, "at": started}),
             Write(RENAME, {"case": 1, "old": 2, "new": 3, "at": started})])
@@ -128,8 +128,7 @@ def test_a_batch_reports_each_writes_rowcount_in_order(db_engine):
 
 def test_a_failing_write_in_a_batch_raises_and_stores_nothing(db_engine):
     definition = _definition(db_engine)
-    row = dict(id=1, definition_id=definition, process_key="uji", status="running", state_json="{}",
-               started_by="t", started_at=datetime(2026, 12, 1, tzinfo=timezone.utc), version=1)
+    row = _case(definition, 1, datetime(2026, 12, 1, tzinfo=timezone.utc))
     with pytest.raises(Exception, match="(?i)unique|duplicate"), db_engine.begin() as conn:
         run_batch(conn, [Write(INSERT, [row]), Write(INSERT, [row])])
     with db_engine.connect() as conn:
@@ -142,9 +141,7 @@ def test_a_batch_of_reads_gives_each_read_its_rows_in_order(db_engine, limit):
     started = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
     named = DirectIn(_named, limit=limit)
     with db_engine.begin() as conn:
-        INSERT.many(conn, [dict(id=n, definition_id=definition, process_key="uji", status="running",
-                                state_json="{}", started_by="t", started_at=started + timedelta(minutes=n),
-                                version=1) for n in range(1, 4)])
+        INSERT.many(conn, [_case(definition, n, started + timedelta(minutes=n)) for n in range(1, 4)])
     with read_only_connection(sessionmaker(db_engine)) as conn:  # as the task page reads
         found = read_batch(conn, [Read(READ, {"case": 2}), named.read([3, 1, 9], {"status": "running"}),
                                   Read(READ, {"case": 9}), named.read([2], {"status": "completed"})])
@@ -158,8 +155,7 @@ def test_reads_batched_after_writes_see_them(db_engine):
     started = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
     with db_engine.begin() as conn:
         counts, found = write_and_read(conn, [
-            Write(INSERT, [dict(id=1, definition_id=definition, process_key="uji", status="running", state_json="{}",
-                                started_by="t", started_at=started, version=1)]),
+            Write(INSERT, [_case(definition, 1, started)]),
             Write(RENAME, {"case": 1, "old": 1, "new": 2, "at": started})],
             [Read(READ, {"case": 1}), Read(READ, {"case": 2})])
         assert counts == [1, 1]
