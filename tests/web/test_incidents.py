@@ -6,10 +6,9 @@ import html
 import io
 from pathlib import Path
 
-from audit_web_helpers import REVIEW, demo_user
-from process_helpers import FillContext, form_data
+from audit_web_helpers import REVIEW
 from alur_testing import deploy_unchecked
-from web_helpers import add_test_server, PDF, login, logout, text_of, upload
+from web_helpers import add_test_server, PDF, filled_form, login, logout, text_of
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,11 +23,18 @@ def failing_review(alur, clock, monkeypatch) -> tuple[int, str, bytes]:
     case = alur.runner.start_case(REVIEW, "pengelola_ti", "TAR/2026").instance_id
     [task] = alur.queries.open_tasks(case)
     performer = task.assignee or "pengelola_ti"
-    ctx = FillContext(tag="tar_01", now=clock(), user_for=lambda role: demo_user(alur, role),
-                      document=lambda label: upload(alur, f"{label}.pdf", actor=performer), full=False)
-    alur.runner.complete_task(task.task_id, performer, form_data(alur.forms.get(task.form_key).schema, ctx, {}))
+    alur.runner.complete_task(task.task_id, performer, filled_form(alur, task, performer))
     [review] = alur.queries.open_tasks(case)
     return case, review.task_id, good
+
+
+def review_through_the_web(client, task_id: str, **fields: str):
+    """The reviewer approves the review with its report, signed in for this post only; the response."""
+    login(client, "pengawas_infrastruktur_tik")
+    sent = client.post(f"/tugas/{task_id}", data={"tinjauan_disetujui": "true", **fields,
+                                                  "dokumen_berita_acara_tinjauan": (io.BytesIO(PDF), "ba.pdf")})
+    logout(client)
+    return sent
 
 
 def test_the_performer_sees_words_and_the_owner_retries_after_migration(alur, client, clock, monkeypatch):
@@ -68,10 +74,7 @@ def test_the_performer_sees_words_and_the_owner_retries_after_migration(alur, cl
 
 def test_incident_page_in_english_names_the_failure_in_english(alur, client, clock, monkeypatch):
     case, task_id, _good = failing_review(alur, clock, monkeypatch)
-    login(client, "pengawas_infrastruktur_tik")
-    client.post(f"/tugas/{task_id}", data={"tinjauan_disetujui": "true",
-                                           "dokumen_berita_acara_tinjauan": (io.BytesIO(PDF), "ba.pdf")})
-    logout(client)
+    review_through_the_web(client, task_id)  # fails: the incident opens
     login(client, "admin_sistem")
     page = text_of(client.get("/insiden?lang=en").text)
     assert "the field 'hasil_sesuai' is not in the case data" in html.unescape(page)
@@ -79,10 +82,7 @@ def test_incident_page_in_english_names_the_failure_in_english(alur, client, clo
 
 def test_a_failed_retry_says_why_in_the_readers_language(alur, client, clock, monkeypatch):
     case, task_id, _good = failing_review(alur, clock, monkeypatch)
-    login(client, "pengawas_infrastruktur_tik")
-    client.post(f"/tugas/{task_id}", data={"tinjauan_disetujui": "true",
-                                           "dokumen_berita_acara_tinjauan": (io.BytesIO(PDF), "ba.pdf")})
-    logout(client)
+    review_through_the_web(client, task_id)  # fails: the incident opens
     login(client, "pemilik_proses")
     client.get("/bahasa/en")
     [incident] = alur.incidents.list_incidents()

@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from process_helpers import FillContext, form_data
 from test_request_statements import _queries, statements
-from web_helpers import login, logout, text_of, upload
+from web_helpers import filled_form, login, logout, text_of
 
 from engine.accounts.tokens import TokenService
 
@@ -21,18 +20,11 @@ FORM = {"jenis": "plh", "pejabat": KABID, "pelaksana": KASI, "dari": "2026-11-23
         "dasar": BASIS}
 
 
-def fill(alur: Any, task: Any, actor: str) -> dict[str, Any]:
-    ctx = FillContext(tag=task.element_id, now=alur.clock(), user_for=lambda role: role,
-                      document=lambda label: upload(alur, f"{label}.pdf", f"%PDF-1.4 {label}".encode(), actor),
-                      full=False)
-    return form_data(alur.forms.get(task.form_key).schema, ctx)
-
-
 def kabid_disposition(alur: Any) -> Any:
     """SOP-01 up to GDB-02, waiting in the Kabid's pool."""
     case = alur.runner.start_case("sop_gangguan_database", "pengelola_ti", "GDB/7").instance_id
     first = alur.queries.open_tasks(case)[0]
-    alur.runner.complete_task(first.task_id, "pengelola_ti", fill(alur, first, "pengelola_ti"))
+    alur.runner.complete_task(first.task_id, "pengelola_ti", filled_form(alur, first, "pengelola_ti"))
     return alur.queries.open_tasks(case)[0]
 
 
@@ -66,7 +58,7 @@ def test_the_kadis_appoints_a_plh_and_the_kabids_work_shows_in_the_stand_ins_inb
     form = client.get(f"/tugas/{task.task_id}")
     assert "Anda mengerjakan langkah ini sebagai Plh. Kepala Bidang TIK, atas nama Kabid TIK (demo)" in \
         text_of(form.text)
-    alur.runner.complete_task(task.task_id, KASI, fill(alur, task, KASI))
+    alur.runner.complete_task(task.task_id, KASI, filled_form(alur, task, KASI))
     case = text_of(client.get(f"/kasus/{task.instance_id}").text).replace(" ,", ",")  # tags became spaces
     assert ("Plh. Kepala Bidang TIK: Kasi Infrastruktur TIK (demo), atas nama Kabid TIK (demo)") in case
     assert f"sebagai Plh. atas nama Kabid TIK (demo), surat {BASIS}" in case

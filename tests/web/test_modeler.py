@@ -288,9 +288,7 @@ def test_owner_fills_in_the_sop_identity(client):
 def test_versions_page_with_cases_to_move_speaks_english(alur, client, clock):
     """The migration column (safe, refused, the mapping's choice), the diff's values and a flow named by its
     ends read in English in the English UI, and in Indonesian in the Indonesian one."""
-    from audit_web_helpers import demo_user
-    from process_helpers import FillContext, form_data
-    from web_helpers import upload
+    from web_helpers import filled_form
 
     from tests.engine.test_migration_of_cases import rename_task
 
@@ -298,9 +296,7 @@ def test_versions_page_with_cases_to_move_speaks_english(alur, client, clock):
     refused = alur.runner.start_case(KEY, "pengelola_ti", "GDB/B").instance_id
     [task] = alur.queries.open_tasks(refused)
     performer = task.assignee or "pengelola_ti"
-    ctx = FillContext(tag="gdb_01", now=clock(), user_for=lambda role: demo_user(alur, role),
-                      document=lambda label: upload(alur, f"{label}.pdf", actor=performer), full=False)
-    alur.runner.complete_task(task.task_id, performer, form_data(alur.forms.get(task.form_key).schema, ctx, {}))
+    alur.runner.complete_task(task.task_id, performer, filled_form(alur, task, performer))
     assert [t.element_id for t in alur.queries.open_tasks(refused)] == ["gdb_02"]
     # v2 replaces gdb_02 by a new step: the flows around it are changed, and named by their ends
     alur.deployer.deploy_bytes(rename_task(sop01_xml(), "gdb_02", "gdb_02_baru").encode(), f"{KEY}.bpmn",

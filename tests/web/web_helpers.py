@@ -115,6 +115,17 @@ def upload(alur: Alur, name: str = "surat.pdf", content: bytes = PDF, actor: str
     return store.store(io.BytesIO(content), name, actor).sha256
 
 
+def filled_form(alur: Alur, task: Any, actor: str) -> dict[str, Any]:
+    """Schema-valid data for ``task``'s form (its required fields), each document uploaded by ``actor``,
+    each person picked by role name (the demo users are named after their roles)."""
+    from process_helpers import FillContext, form_data  # tests/processes' form filler
+
+    ctx = FillContext(tag=task.element_id, now=alur.clock(), user_for=lambda role: role,
+                      document=lambda label: upload(alur, f"{label}.pdf", f"%PDF-1.4 {label}".encode(), actor),
+                      full=False)
+    return form_data(alur.forms.get(task.form_key).schema, ctx)
+
+
 def gjr_01_form(**overrides: Any) -> dict[str, Any]:
     """A valid HTML post of the request letter (GJR-01), the document as an upload."""
     data: dict[str, Any] = {
