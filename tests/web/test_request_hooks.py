@@ -1,0 +1,74 @@
+"""What every request's hooks give (headers, limits) and the work they skip where it is not needed."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask_limiter import Limiter
+from web_helpers import login
+
+from engine.accounts.tokens import TokenService
+
+
+def _bearer(alur: Any, username: str = "pengelola_ti") -> dict[str, str]:
+    secret = TokenService(alur.sessions, alur.users).issue(username, "uji", actor=username).token
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_rate_limit_headers_on_the_api_and_the_login_only(alur, client):
+    answer = client.get("/api/v1/me", headers=_bearer(alur))
+    assert answer.status_code == 200
+    assert (answer.headers["X-RateLimit-Limit"], answer.headers["X-RateLimit-Remaining"]) == ("30", "30")
+    assert int(answer.headers["X-RateLimit-Reset"]) > 0 and 0 <= int(answer.headers["Retry-After"]) <= 60
+    refused = client.post("/masuk", data={"username": "pengelola_ti", "password": "salah-sandi-123"})
+    assert refused.status_code == 401 and refused.headers["X-RateLimit-Limit"] == "30"
+    login(client, "pengelola_ti")
+    page = client.get("/kotak-masuk")
+    assert page.status_code == 200
+    assert not [name for name in page.headers.keys() if name.startswith("X-RateLimit") or name == "Retry-After"]
+
+
+def test_the_limiter_checks_only_requests_a_limit_applies_to(app_factory, alur, monkeypatch):
+    checked: list[str | None] = []
+    original = Limiter._check_request_limit
+
+    def counting(self: Limiter, *args: Any, **kwargs: Any) -> None:
+        from flask import request
+        checked.append(request.endpoint)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Limiter, "_check_request_limit", counting)
+    client = app_factory().test_client()
+    login(client, "pengelola_ti")
+    client.get("/kotak-masuk")
+    client.get("/api/v1/me", headers=_bearer(alur))
+    # The login view's limits are checked by its decorators; the API's by web.api_limit, the pages' not at all.
+    assert checked == ["auth.login", "auth.login"]
+
+
+def test_a_limit_for_the_whole_app_is_checked_on_every_page(app_factory):
+    client = app_factory(RATELIMIT_DEFAULT="1000 per hour").test_client()
+    login(client, "pengelola_ti")
+    page = client.get("/kotak-masuk")
+    assert page.status_code == 200 and page.headers["X-RateLimit-Limit"] == "1000"
+
+
+def _answers(client: Any, good: dict[str, str]) -> list[tuple[int, list[tuple[str, str]]]]:
+    """A client's good request, 31 refused tokens on another route, then the good token on both routes
+    (the count is per address and route): statuses and headers."""
+    bad = {"Authorization": "Bearer alur_tebakan"}
+    answers = [client.get("/api/v1/me", headers=good)]
+    answers += [client.post("/api/v1/cases", headers=bad, json={}) for _ in range(31)]
+    answers += [client.get("/api/v1/me", headers=good), client.post("/api/v1/cases", headers=good, json={})]
+    return [(a.status_code, [(k, v) for k, v in a.headers.items() if k != "X-Request-Id"]) for a in answers]
+
+
+def test_the_api_limit_answers_as_flask_limiters_own_hooks(alur, app_factory, monkeypatch):
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_012.25)  # one window for both apps
+    good = _bearer(alur)
+    direct = _answers(app_factory().test_client(), good)
+    # Any other Flask-Limiter setting (an empty key prefix changes nothing) leaves the API to its hooks.
+    flask_limiters = _answers(app_factory(RATELIMIT_KEY_PREFIX="").test_client(), good)
+    assert [status for status, _ in direct] == [200] + [401] * 30 + [429, 200, 429]
+    assert direct == flask_limiters
+    assert dict(direct[-1][1])["X-RateLimit-Remaining"] == "0" and dict(direct[-1][1])["Retry-After"] == "60"
