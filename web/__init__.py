@@ -21,7 +21,7 @@ from web import (account, admin, api, assessments, audit, auth, calendar_admin, 
                  process_logs, processes, registers, tasks)
 from web import api_audit, api_mining, api_registers  # noqa: F401  (their routes join the api blueprint)
 from web import health, model_texts
-from web import login_slots, metrics, request_log
+from web import login_slots, main_nav, metrics, request_log
 from web.modeler import bp as modeler_bp
 from web.model_forms import bp as model_forms_bp
 
@@ -87,6 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     babel.init_app(app, locale_selector=_locale)
     auth.init_login(app)
     formatting.register(app)
+    main_nav.register(app)
     event_words.register(app)
     people.register(app)
     model_texts.register(app)

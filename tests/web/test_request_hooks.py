@@ -8,6 +8,7 @@ from flask_limiter import Limiter
 from web_helpers import login
 
 from engine.accounts.tokens import TokenService
+from web import main_nav
 
 
 def _bearer(alur: Any, username: str = "pengelola_ti") -> dict[str, str]:
@@ -72,3 +73,33 @@ def test_the_api_limit_answers_as_flask_limiters_own_hooks(alur, app_factory, mo
     assert [status for status, _ in direct] == [200] + [401] * 30 + [429, 200, 429]
     assert direct == flask_limiters
     assert dict(direct[-1][1])["X-RateLimit-Remaining"] == "0" and dict(direct[-1][1])["Retry-After"] == "60"
+
+
+def _menu(html: str) -> str:
+    return html[html.index('<nav class="mainnav"'):html.index("</nav>") + 6]
+
+
+def test_the_main_menu_is_rendered_once_per_language_page_and_rights(alur, app, client):
+    kept = app.extensions[main_nav.EXTENSION]
+    alur.users.add_user("pengelola_dua", "Pengelola Kedua", "sandi-rahasia-123", alur.users.get("pengelola_ti").roles)
+    pages = {}
+    for username, password in (("pengelola_ti", None), ("pengelola_dua", "sandi-rahasia-123"), ("admin_sistem", None)):
+        login(client, username, password)
+        for lang in ("id", "en"):
+            for url in (f"/kotak-masuk?lang={lang}", "/kotak-masuk", "/kasus", "/admin/pengguna"):
+                pages[username, lang, url] = client.get(url).text
+        client.post("/keluar")
+    # Two sets of rights (the officers with the same roles share their menus) x three pages (the users'
+    # page is a 403 page for the officers) x two languages.
+    assert len(kept) == 2 * 3 * 2
+    assert _menu(pages["pengelola_ti", "en", "/kasus"]) == _menu(pages["pengelola_dua", "en", "/kasus"])
+    assert 'href="/kasus" aria-current="page">Cases</a>' in _menu(pages["pengelola_ti", "en", "/kasus"])
+    assert "Pengelola Kedua" in pages["pengelola_dua", "id", "/kotak-masuk"]  # the name is the reader's own
+    assert "Pengelola Kedua" not in pages["pengelola_ti", "id", "/kotak-masuk"]
+    # A menu kept is the menu rendered afresh.
+    for (username, lang, url), html in pages.items():
+        kept.clear()
+        login(client, username, "sandi-rahasia-123" if username == "pengelola_dua" else None)
+        client.get(f"/kotak-masuk?lang={lang}")
+        assert _menu(client.get(url).text) == _menu(html), (username, lang, url)
+        client.post("/keluar")
