@@ -40,7 +40,9 @@ def register(app: Flask) -> Limiter:
     direct = api_limit.applies(app)  # before Flask-Limiter fills in its settings
     app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    before, after = list(app.before_request_funcs.get(None, ())), list(app.after_request_funcs.get(None, ()))
+    hook_lists: tuple[dict[Any, list[Any]], ...] = (app.before_request_funcs, app.after_request_funcs,
+                                                    app.teardown_request_funcs)
+    before = [list(hooks.get(None, ())) for hooks in hook_lists]
     limiter = Limiter(get_remote_address, app=app)
     app.extensions["alur_limiter"] = limiter  # Flask-Limiter's wrappers hold it only weakly
     login: Callable[..., Any] = app.view_functions["auth.login"]
@@ -52,12 +54,20 @@ def register(app: Flask) -> Limiter:
     if not direct or not limiter.enabled:  # disabled (RATELIMIT_ENABLED false): Flask-Limiter added no hooks
         limiter.limit(FAILED_TOKENS_PER_ADDRESS, deduct_when=_failed)(api.bp)
         return limiter
+    # Flask-Limiter's own hooks (check, headers, forgetting the request's state), in their places
+    added = [[hook for hook in hooks[None] if hook not in kept] for hooks, kept in zip(hook_lists, before, strict=True)]
+    (check,), (inject,), (release,) = added
     limited = ApiLimit(limiter, FAILED_TOKENS_PER_ADDRESS, _failed, bool(app.config["RATELIMIT_HEADERS_ENABLED"]))
-    (check,) = [hook for hook in app.before_request_funcs[None] if hook not in before]
-    (inject,) = [hook for hook in app.after_request_funcs[None] if hook not in after]
+    for hooks, hook, where_limited in zip(hook_lists, (check, inject, release),
+                                          _where_limited(limited, check, inject, release), strict=True):
+        hooks[None][hooks[None].index(hook)] = where_limited
+    return limiter
 
-    # Flask-Limiter's hooks, in their places, only where a limit applies: on other pages they cost
-    # about 0.1 ms to find none, and the API's limit is checked directly.
+
+def _where_limited(limited: ApiLimit, check: Callable[[], None], inject: Callable[[Any], Any],
+                   release: Callable[[BaseException | None], None]) -> tuple[Callable[..., Any], ...]:
+    """Flask-Limiter's hooks only where a limit applies (elsewhere they cost about 0.1 ms a page to find
+    none), and the API's limit checked directly."""
     def check_where_limited() -> None:
         if request.blueprint == api.bp.name:
             limited.check()
@@ -69,9 +79,11 @@ def register(app: Flask) -> Limiter:
             return limited.deduct_and_tell(response)
         return inject(response) if request.endpoint in LIMITED_ENDPOINTS else response
 
-    app.before_request_funcs[None][app.before_request_funcs[None].index(check)] = check_where_limited
-    app.after_request_funcs[None][app.after_request_funcs[None].index(inject)] = headers_where_limited
-    return limiter
+    def release_where_limited(error: BaseException | None = None) -> None:
+        if request.endpoint in LIMITED_ENDPOINTS:  # elsewhere Flask-Limiter kept nothing to forget
+            release(error)
+
+    return check_where_limited, headers_where_limited, release_where_limited
 
 
 def _too_many(error: RateLimitExceeded) -> Any:

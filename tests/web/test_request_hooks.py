@@ -30,21 +30,26 @@ def test_rate_limit_headers_on_the_api_and_the_login_only(alur, client):
 
 
 def test_the_limiter_checks_only_requests_a_limit_applies_to(app_factory, alur, monkeypatch):
-    checked: list[str | None] = []
-    original = Limiter._check_request_limit
+    calls: list[tuple[str, str | None]] = []
 
-    def counting(self: Limiter, *args: Any, **kwargs: Any) -> None:
-        from flask import request
-        checked.append(request.endpoint)
-        original(self, *args, **kwargs)
+    def counting(name: str) -> Any:
+        original = getattr(Limiter, name)
 
-    monkeypatch.setattr(Limiter, "_check_request_limit", counting)
+        def hook(self: Limiter, *args: Any, **kwargs: Any) -> Any:
+            from flask import request
+            calls.append((name, request.endpoint))
+            return original(self, *args, **kwargs)
+        return hook
+
+    for name in ("_check_request_limit", "_Limiter__release_context"):
+        monkeypatch.setattr(Limiter, name, counting(name))
     client = app_factory().test_client()
     login(client, "pengelola_ti")
     client.get("/kotak-masuk")
     client.get("/api/v1/me", headers=_bearer(alur))
     # The login view's limits are checked by its decorators; the API's by web.api_limit, the pages' not at all.
-    assert checked == ["auth.login", "auth.login"]
+    assert calls == [("_check_request_limit", "auth.login"), ("_check_request_limit", "auth.login"),
+                     ("_Limiter__release_context", "auth.login")]
 
 
 def test_a_limit_for_the_whole_app_is_checked_on_every_page(app_factory):
