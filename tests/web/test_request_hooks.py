@@ -4,7 +4,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from flask import request
 from flask_limiter import Limiter
+from flask_login import LoginManager
 from web_helpers import login
 
 from engine.accounts.tokens import TokenService
@@ -36,7 +38,6 @@ def test_the_limiter_checks_only_requests_a_limit_applies_to(app_factory, alur, 
         original = getattr(Limiter, name)
 
         def hook(self: Limiter, *args: Any, **kwargs: Any) -> Any:
-            from flask import request
             calls.append((name, request.endpoint))
             return original(self, *args, **kwargs)
         return hook
@@ -108,3 +109,23 @@ def test_the_main_menu_is_rendered_once_per_language_page_and_rights(alur, app, 
         client.get(f"/kotak-masuk?lang={lang}")
         assert _menu(client.get(url).text) == _menu(html), (username, lang, url)
         client.post("/keluar")
+
+
+def test_an_api_call_without_cookies_does_not_ask_flask_login_for_a_user(alur, app, monkeypatch):
+    asked: list[str] = []
+    original = LoginManager._load_user
+
+    def load(self: LoginManager) -> Any:
+        asked.append(request.endpoint or "")
+        return original(self)
+
+    monkeypatch.setattr(LoginManager, "_load_user", load)
+    api = app.test_client()
+    answer = api.post("/api/v1/cases", headers=_bearer(alur, "pengguna_jaringan"),
+                      json={"process_key": "sop_gangguan_jaringan"})
+    assert answer.status_code < 300 and asked == []
+    assert api.post("/api/v1/cases", headers=_bearer(alur, "auditor"), json={}).status_code == 403
+    browser = app.test_client()
+    login(browser, "auditor")  # a session's own roles still count, token or not
+    assert browser.post("/api/v1/cases", headers=_bearer(alur), json={}).status_code == 403
+    assert "api.start_case" in asked
