@@ -129,3 +129,16 @@ def test_an_api_call_without_cookies_does_not_ask_flask_login_for_a_user(alur, a
     login(browser, "auditor")  # a session's own roles still count, token or not
     assert browser.post("/api/v1/cases", headers=_bearer(alur), json={}).status_code == 403
     assert "api.start_case" in asked
+
+
+def test_security_headers_on_every_answer_unless_the_view_set_its_own(alur, client):
+    login(client, "pengelola_ti")
+    expected = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
+    for answer in (client.get("/kotak-masuk"), client.get("/tidak-ada"), client.get("/api/v1/me", headers=_bearer(alur))):
+        assert {name: answer.headers[name] for name in expected} == expected
+        # no-store on every route's answer (a URL matching none has no route)
+        assert answer.headers.get("Cache-Control") == (None if answer.status_code == 404 else "no-store")
+        assert answer.headers["Content-Security-Policy"].endswith("form-action 'self'; frame-ancestors 'none'")
+        assert [name for name, _ in answer.headers].count("Content-Security-Policy") == 1
+    with client.get("/static/css/alur.css") as style:
+        assert "no-store" not in style.headers.get("Cache-Control", "") and style.headers["X-Frame-Options"] == "DENY"
