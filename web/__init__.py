@@ -7,10 +7,10 @@ import secrets
 import tempfile
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request, session
+from flask import Flask, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -21,7 +21,7 @@ from web import (account, admin, api, assessments, audit, auth, calendar_admin, 
                  process_logs, processes, registers, tasks)
 from web import api_audit, api_mining, api_registers  # noqa: F401  (their routes join the api blueprint)
 from web import health, model_texts
-from web import login_slots, metrics, request_log
+from web import login_slots, main_nav, metrics, request_log
 from web.modeler import bp as modeler_bp
 from web.model_forms import bp as model_forms_bp
 
@@ -87,6 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     babel.init_app(app, locale_selector=_locale)
     auth.init_login(app)
     formatting.register(app)
+    main_nav.register(app)
     event_words.register(app)
     people.register(app)
     model_texts.register(app)
@@ -107,7 +108,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     oidc = alur.settings.identity.oidc
     portal = urlsplit(oidc.issuer) if oidc is not None else None
     app.config["ALUR_FORM_ACTION"] = "'self'" + (f" {portal.scheme}://{portal.netloc}" if portal else "")
-    app.after_request(_security_headers)
+    app.after_request(_security_headers(app.config["ALUR_FORM_ACTION"]))
     _trust_proxies(app)
     return app
 
@@ -141,18 +142,29 @@ def _remember_language() -> None:
         session["lang"] = lang
 
 
-def _security_headers(response: Any) -> Any:
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; object-src 'none'; base-uri 'self'; "
-        f"form-action {current_app.config['ALUR_FORM_ACTION']}; frame-ancestors 'none'")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.endpoint and not request.endpoint.startswith(("static", "processes.vendor", "dashboard.vendor")):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+def _security_headers(form_action: str) -> Callable[[Any], Any]:
+    """The after-request hook adding the headers every answer carries unless its view set them."""
+    always = (("Content-Security-Policy",
+               "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+               "script-src 'self'; object-src 'none'; base-uri 'self'; "
+               f"form-action {form_action}; frame-ancestors 'none'"),
+              ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"))
+
+    def add_headers(response: Any) -> Any:
+        # As headers.setdefault would, with one look at the response's headers instead of one per header
+        # (werkzeug raises and catches a KeyError for each header not there yet).
+        headers = response.headers
+        present = {name.lower() for name in headers.keys()}
+        for name, value in always:
+            if name.lower() not in present:
+                headers.add(name, value)
+        endpoint = request.endpoint
+        if endpoint and not endpoint.startswith(("static", "processes.vendor", "dashboard.vendor")) \
+                and "cache-control" not in present:
+            headers.add("Cache-Control", "no-store")
+        return response
+
+    return add_headers
 
 
 def _persistent_secret(instance_dir: Path) -> str:

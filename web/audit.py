@@ -44,7 +44,9 @@ def refuse_changes_by_auditors() -> None:
 
 
 def _request_roles() -> frozenset[str]:
-    if current_user.is_authenticated:
+    # A request without cookies has no session to be signed in by (an API client's): asking Flask-Login
+    # would cost about 0.03 ms of each API call to find nobody.
+    if request.cookies and current_user.is_authenticated:
         return frozenset(current_user.roles)
     user = bearer_user()
     return user.roles if user is not None else frozenset()
