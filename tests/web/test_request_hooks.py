@@ -134,7 +134,8 @@ def test_an_api_call_without_cookies_does_not_ask_flask_login_for_a_user(alur, a
 def test_security_headers_on_every_answer_unless_the_view_set_its_own(alur, client):
     login(client, "pengelola_ti")
     expected = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
-    for answer in (client.get("/kotak-masuk"), client.get("/tidak-ada"), client.get("/api/v1/me", headers=_bearer(alur))):
+    answers = (client.get("/kotak-masuk"), client.get("/tidak-ada"), client.get("/api/v1/me", headers=_bearer(alur)))
+    for answer in answers:
         assert {name: answer.headers[name] for name in expected} == expected
         # no-store on every route's answer (a URL matching none has no route)
         assert answer.headers.get("Cache-Control") == (None if answer.status_code == 404 else "no-store")
