@@ -22,6 +22,8 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
+from engine.persistence.db import take_pending_begin
+
 _POSITIONAL = ("qmark", "numeric", "format")
 
 
@@ -76,7 +78,13 @@ class DirectStatement:
         plan = self._plan(connection.dialect)
         cursor = _cursor(connection)
         try:
-            cursor.execute(plan.sql, plan.args(params))
+            if take_pending_begin(connection):  # one round trip for both (engine.persistence.db.hold_begin)
+                driver = connection.connection.driver_connection
+                with driver.pipeline():  # type: ignore[union-attr]
+                    driver.execute("BEGIN")  # type: ignore[union-attr]
+                    cursor.execute(plan.sql, plan.args(params))
+            else:
+                cursor.execute(plan.sql, plan.args(params))
             return plan, take(cursor)
         finally:
             cursor.close()
@@ -142,12 +150,15 @@ def write_and_read(connection: Connection, writes: Sequence[Write],
     """``run_batch``, then the reads, which see the writes: the writes' rowcounts and each read's rows.
     On PostgreSQL all go in one pipeline (see ``run_batch``)."""
     driver = connection.connection.driver_connection
-    pipeline = getattr(driver, "pipeline", None) if len(writes) + len(reads) > 1 else None
+    begin = take_pending_begin(connection)  # sent first in the pipeline (engine.persistence.db.hold_begin)
+    pipeline = getattr(driver, "pipeline", None) if len(writes) + len(reads) + begin > 1 else None
     plans = [read.statement._plan(connection.dialect) for read in reads]
     cursors = [_cursor(connection) for _ in range(len(writes) + len(reads))]
     writing, reading = cursors[:len(writes)], cursors[len(writes):]
     try:
         with pipeline() if pipeline is not None else nullcontext():
+            if begin:
+                driver.execute("BEGIN")  # type: ignore[union-attr]
             for write, cursor in zip(writes, writing, strict=True):
                 write.statement._run(cursor, connection.dialect, write.params)
             for plan, read, cursor in zip(plans, reads, reading, strict=True):
