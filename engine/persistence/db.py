@@ -85,11 +85,15 @@ def hold_begin(connection: Connection) -> None:
     """For a unit of work's new connection, before its transaction begins (it then commits or rolls
     back, and calls ``end_write``).
 
-    PostgreSQL: the BEGIN is held back and sent with the transaction's first statement, in its round
-    trip (psycopg sends its own BEGIN alone and waits for it). The driver runs in autocommit mode
-    meanwhile, so it never begins on its own; COMMIT and ROLLBACK still go out, since psycopg sends
-    them whenever the server is in a transaction. A direct statement (``engine.persistence.compiled``)
-    pipelines the BEGIN with itself; anything SQLAlchemy runs first sends it just before
+    PostgreSQL: the BEGIN is held back and sent with the first statement that writes or locks, in its
+    round trip (psycopg sends its own BEGIN alone and waits for it): a completion's BEGIN goes in the
+    pipeline of its writes. The direct SELECTs before it that lock nothing run on their own, as
+    ``read_only_connection``'s do: under READ COMMITTED each statement of a transaction sees its own
+    snapshot anyway and a plain read holds no row lock, so they see what they would have seen inside,
+    and the writes check the versions read as before. The driver runs in autocommit mode meanwhile,
+    so it never begins on its own; COMMIT and ROLLBACK still go out, since psycopg sends them whenever
+    the server is in a transaction. A direct statement (``engine.persistence.compiled``) pipelines
+    the BEGIN with itself; anything SQLAlchemy runs first, read or not, sends it just before
     (``_begin_before_first_statement``). SQLite: nothing (its BEGIN IMMEDIATE waits for the write lock).
     """
     if connection.dialect.name == "postgresql":
@@ -120,7 +124,8 @@ def _begin_before_first_statement(connection: Connection, *_args: Any) -> None:
 
 
 def take_pending_begin(connection: Connection) -> bool:
-    """Whether the statement about to run must begin ``hold_begin``'s transaction (then it is told once)."""
+    """Whether the statement about to run, which writes or locks, must begin ``hold_begin``'s transaction
+    (then it is told once)."""
     return bool(connection.info.pop(BEGIN_PENDING, False))
 
 

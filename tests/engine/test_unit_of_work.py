@@ -10,7 +10,7 @@ from engine.audit.chain import SYSTEM_CHAIN, case_chain, verify_chain
 from engine.errors import ConcurrentUpdate
 from engine.persistence.compiled import Read
 from engine.persistence.models import AuditChainHead, AuditEvent, HumanTask
-from engine.runtime.step_statements import COMPLETE_TASK, INSERT_EVENTS
+from engine.runtime.step_statements import COMPLETE_TASK, INSERT_EVENTS, TASK_CREATED
 from engine.runtime import unit_of_work
 from engine.runtime.unit_of_work import UnitOfWork
 
@@ -134,13 +134,15 @@ def _event(alur, n: int) -> dict:
             "at": alur.clock(), "payload_json": "{}", "prev_hash": "0" * 64, "hash": f"{n:064d}"}
 
 
-@pytest.mark.parametrize("first", ["direct read", "direct write", "SQLAlchemy", "ORM"])
+@pytest.mark.parametrize("first", ["direct read", "direct locked read", "direct write", "SQLAlchemy", "ORM"])
 def test_everything_before_an_error_rolls_back_whichever_statement_begins_the_transaction(alur, first):
-    """On PostgreSQL the unit of work's BEGIN waits for its first statement (engine.persistence.db.hold_begin):
-    whatever runs that statement, it and the statements after it are one transaction."""
+    """On PostgreSQL the unit of work's BEGIN waits for its first statement that writes or locks
+    (engine.persistence.db.hold_begin): whatever runs it, it and the statements after it are one transaction."""
     with pytest.raises(ValueError, match="boom"):
         with UnitOfWork.begin(alur.sessions) as work:
             if first == "direct read":
+                assert TASK_CREATED.first(work.connection, {"task_id": "none"}) is None
+            elif first == "direct locked read":
                 assert unit_of_work._LOCK_HEAD.first(work.connection, {"chain_key": SYSTEM_CHAIN}) is None
             elif first == "direct write":
                 assert INSERT_EVENTS.rowcount(work.connection, _event(alur, 1)) == 1
