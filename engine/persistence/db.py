@@ -104,8 +104,11 @@ def hold_begin(connection: Connection) -> None:
 
 def end_write(connection: Connection) -> None:
     """Close a ``hold_begin`` connection (committed or rolled back) back into the pool."""
-    connection.info.pop(BEGIN_PENDING, None)
-    connection.close()
+    try:
+        if not connection.invalidated:  # else its driver connection (and info) is discarded anyway
+            connection.info.pop(BEGIN_PENDING, None)
+    finally:
+        connection.close()
 
 
 _BEGINNING: weakref.WeakSet[Engine] = weakref.WeakSet()
