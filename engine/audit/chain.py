@@ -26,8 +26,12 @@ def case_chain(instance_id: int) -> str:
     return f"instance:{instance_id}"
 
 
+# One encoder for every call: what json.dumps with these options builds anew each time (a few per step).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def event_hash(prev_hash: str, chain: str, seq: int, instance_id: int | None, event_type: str,

@@ -22,6 +22,8 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
+from engine.persistence.db import take_pending_begin
+
 _POSITIONAL = ("qmark", "numeric", "format")
 
 
@@ -33,6 +35,7 @@ class _Plan:
     processors: dict[str, Callable[[Any], Any]]
     row: Any  # namedtuple class for SELECT rows, None for DML
     results: tuple[Callable[[Any], Any] | None, ...] | None  # per column, when any column needs one
+    reads_only: bool  # a SELECT that locks nothing: it may run before a held-back BEGIN
 
     def make(self, found: Sequence[Any]) -> Any:
         """A fetched row as the row class, each value through its column type's result processor."""
@@ -76,7 +79,13 @@ class DirectStatement:
         plan = self._plan(connection.dialect)
         cursor = _cursor(connection)
         try:
-            cursor.execute(plan.sql, plan.args(params))
+            if not plan.reads_only and take_pending_begin(connection):  # one round trip (db.hold_begin)
+                driver = connection.connection.driver_connection
+                with driver.pipeline():  # type: ignore[union-attr]
+                    driver.execute("BEGIN")  # type: ignore[union-attr]
+                    cursor.execute(plan.sql, plan.args(params))
+            else:
+                cursor.execute(plan.sql, plan.args(params))
             return plan, take(cursor)
         finally:
             cursor.close()
@@ -142,12 +151,16 @@ def write_and_read(connection: Connection, writes: Sequence[Write],
     """``run_batch``, then the reads, which see the writes: the writes' rowcounts and each read's rows.
     On PostgreSQL all go in one pipeline (see ``run_batch``)."""
     driver = connection.connection.driver_connection
-    pipeline = getattr(driver, "pipeline", None) if len(writes) + len(reads) > 1 else None
     plans = [read.statement._plan(connection.dialect) for read in reads]
+    # A held-back BEGIN (engine.persistence.db.hold_begin) goes first in the pipeline, unless all only read.
+    begin = (bool(writes) or not all(plan.reads_only for plan in plans)) and take_pending_begin(connection)
+    pipeline = getattr(driver, "pipeline", None) if len(writes) + len(reads) + begin > 1 else None
     cursors = [_cursor(connection) for _ in range(len(writes) + len(reads))]
     writing, reading = cursors[:len(writes)], cursors[len(writes):]
     try:
         with pipeline() if pipeline is not None else nullcontext():
+            if begin:
+                driver.execute("BEGIN")  # type: ignore[union-attr]
             for write, cursor in zip(writes, writing, strict=True):
                 write.statement._run(cursor, connection.dialect, write.params)
             for plan, read, cursor in zip(plans, reads, reading, strict=True):
@@ -182,7 +195,8 @@ def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | No
     defaults = {name: bind.value for name, bind in binds.items() if bind.value is not None}
     defaults.update(_column_defaults(statement, binds, columns))
     order = tuple(compiled.positiontup or ()) if dialect.paramstyle in _POSITIONAL else None
-    return _Plan(compiled.string, order, defaults, processors, row, results)
+    reads_only = bool(getattr(statement, "is_select", False)) and getattr(statement, "_for_update_arg", None) is None
+    return _Plan(compiled.string, order, defaults, processors, row, results, reads_only)
 
 
 def _row_reader(statement: ClauseElement, dialect: Dialect) -> tuple[Any, Any]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 READ_ONLY = "alur_read_only"
+# Set in a connection's info while its unit of work's BEGIN waits for the first statement (PostgreSQL).
+BEGIN_PENDING = "alur_begin_pending"
 PING_AFTER_IDLE_SECONDS = 5.0
 _CHECKED_IN_AT = "alur_checked_in_at"
 
@@ -76,6 +79,57 @@ def _configure_sqlite(engine: Engine, wal: bool) -> None:
         # On the driver itself: through exec_driver_sql this BEGIN cost as much as a step's query.
         read_only = connection.get_execution_options().get(READ_ONLY)
         connection.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def hold_begin(connection: Connection) -> None:
+    """For a unit of work's new connection, before its transaction begins (it then commits or rolls
+    back, and calls ``end_write``).
+
+    PostgreSQL: the BEGIN is held back and sent with the first statement that writes or locks, in its
+    round trip (psycopg sends its own BEGIN alone and waits for it): a completion's BEGIN goes in the
+    pipeline of its writes. The direct SELECTs before it that lock nothing run on their own, as
+    ``read_only_connection``'s do: under READ COMMITTED each statement of a transaction sees its own
+    snapshot anyway and a plain read holds no row lock, so they see what they would have seen inside,
+    and the writes check the versions read as before. The driver runs in autocommit mode meanwhile,
+    so it never begins on its own; COMMIT and ROLLBACK still go out, since psycopg sends them whenever
+    the server is in a transaction. A direct statement (``engine.persistence.compiled``) pipelines
+    the BEGIN with itself; anything SQLAlchemy runs first, read or not, sends it just before
+    (``_begin_before_first_statement``). SQLite: nothing (its BEGIN IMMEDIATE waits for the write lock).
+    """
+    if connection.dialect.name == "postgresql":
+        _begin_on_first_statement(connection.engine)
+        connection.execution_options(isolation_level="AUTOCOMMIT")  # reset by the pool on return
+        connection.info[BEGIN_PENDING] = True
+
+
+def end_write(connection: Connection) -> None:
+    """Close a ``hold_begin`` connection (committed or rolled back) back into the pool."""
+    try:
+        if not connection.invalidated:  # else its driver connection (and info) is discarded anyway
+            connection.info.pop(BEGIN_PENDING, None)
+    finally:
+        connection.close()
+
+
+_BEGINNING: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _begin_on_first_statement(engine: Engine) -> None:
+    """Hook SQLAlchemy's executions of ``engine`` once, for ``hold_begin``'s BEGIN held back."""
+    if engine not in _BEGINNING:
+        event.listen(engine, "before_cursor_execute", _begin_before_first_statement)
+        _BEGINNING.add(engine)
+
+
+def _begin_before_first_statement(connection: Connection, *_args: Any) -> None:
+    if connection.info.pop(BEGIN_PENDING, False):
+        connection.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+
+
+def take_pending_begin(connection: Connection) -> bool:
+    """Whether the statement about to run, which writes or locks, must begin ``hold_begin``'s transaction
+    (then it is told once)."""
+    return bool(connection.info.pop(BEGIN_PENDING, False))
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

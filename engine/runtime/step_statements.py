@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, String, bindparam, cast, func, insert, literal, or_, select, update
+from sqlalchemy import Boolean, String, bindparam, cast, exists, func, insert, literal, or_, select, update
 
 from engine.persistence.authority import mandates_held, now_param
 from engine.persistence.compiled import DirectIn, DirectStatement
@@ -106,8 +106,19 @@ SAVE_CASE = DirectStatement(
             confidential=or_(INSTANCES.c.confidential, bindparam("confidential", type_=Boolean)),
             search_terms=_kept(INSTANCES.c.search_terms, "terms"), opd=_first(INSTANCES.c.opd, "opd"),
             letter_number=_first(INSTANCES.c.letter_number, "letter_number")))
-INSERT_EVENTS = DirectStatement(insert(AuditEvent.__table__), columns=[
-    "chain", "seq", "instance_id", "event_type", "actor", "at", "payload_json", "prev_hash", "hash"])
+EVENTS = AuditEvent.__table__
+_EVENT_COLUMNS = ["chain", "seq", "instance_id", "event_type", "actor", "at", "payload_json", "prev_hash", "hash"]
+INSERT_EVENTS = DirectStatement(insert(EVENTS), columns=_EVENT_COLUMNS)
+
+# An event of a chain whose head the same batch moves from the value read (ADVANCE_HEAD, before it): in
+# only if the head is now at the batch's last event (``head_seq``, ``head_hash``), i.e. the move matched.
+# So the events go in the batch of the writes, and a head another writer moved meanwhile leaves them out
+# (they are numbered again from the head read locked, engine.runtime.unit_of_work).
+INSERT_EVENTS_AFTER_MOVE = DirectStatement(insert(EVENTS).from_select(_EVENT_COLUMNS, select(
+    *[bindparam(name, type_=EVENTS.c[name].type) for name in _EVENT_COLUMNS])
+    .where(exists().where(HEADS.c.chain == bindparam("chain", type_=HEADS.c.chain.type),
+                          HEADS.c.seq == bindparam("head_seq", type_=HEADS.c.seq.type),
+                          HEADS.c.hash == bindparam("head_hash", type_=HEADS.c.hash.type)))))
 
 # The chain head moves only from the value read: a writer that appended meanwhile makes it match nothing.
 ADVANCE_HEAD = DirectStatement(

@@ -15,14 +15,17 @@ A use case that writes opens one and says what it does through named operations:
 
 When the block ends without an error, in this order: the ORM session (if one was built) is
 flushed, with its version checks; one batch runs the queued writes, makes the head of each new
-chain, moves each known chain head from the value read, and reads locked (``FOR UPDATE``) the head
-of each chain whose head was not known (``engine.persistence.compiled.write_and_read``: one round
-trip on PostgreSQL); a queued write that did not change exactly one row raises its conflict; a known
-head that moved meanwhile is read locked then; so concurrent writers to one chain queue up instead
-of forking it; the heads read locked move and the events go in with one insert (one round trip); the
-transaction commits; the after-commit callbacks run. If anything fails, all is rolled back and no callback
-runs. A stale ORM row (StaleDataError), a lock not granted in time and a racing insert in the
-batch become ``ConcurrentUpdate``; the block's own exceptions propagate unchanged.
+chain, moves each known chain head from the value read and inserts its events where the move
+matched, and reads locked (``FOR UPDATE``) the head of each chain whose head was not known
+(``engine.persistence.compiled.write_and_read``: one round trip on PostgreSQL); a queued write that
+did not change exactly one row raises its conflict; a known head that moved meanwhile is read locked
+then; so concurrent writers to one chain queue up instead of forking it; the heads read locked move
+and their events go in with one insert (one round trip more, only then); the transaction commits;
+the after-commit callbacks run. If anything fails, all is rolled back and no callback runs. A stale
+ORM row (StaleDataError), a lock not granted in time and a racing insert in the batch become
+``ConcurrentUpdate``; the block's own exceptions propagate unchanged.
+
+On PostgreSQL the transaction's BEGIN goes with its first statement (``engine.persistence.db.hold_begin``).
 
 ``engine.audit.chain`` computes the rows (hashes) of a chain from its head; this module writes them.
 """
@@ -41,9 +44,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.audit.chain import GENESIS, PendingEvent, case_chain, chain_rows
 from engine.errors import ConcurrentUpdate, EngineError
 from engine.persistence.compiled import DirectStatement, Read, Write, run_batch, write_and_read
-from engine.persistence.db import engine_of
+from engine.persistence.db import end_write, engine_of, hold_begin
 from engine.persistence.models import AuditChainHead
-from engine.runtime.step_statements import ADVANCE_HEAD, INSERT_EVENTS
+from engine.runtime.step_statements import ADVANCE_HEAD, INSERT_EVENTS, INSERT_EVENTS_AFTER_MOVE
 
 Params: TypeAlias = dict[str, Any] | Sequence[dict[str, Any]]  # one row, or the rows of an INSERT
 
@@ -165,8 +168,8 @@ class UnitOfWork:
             self._session.close()
 
     def _write_batch(self) -> list[Write]:
-        """The queued writes and the moves of the heads known; then what is left to write in a second
-        batch: the moves of the heads read locked here, and one insert for all events.
+        """The queued writes, the moves of the heads known and their events; then what is left to write in
+        a second batch: the moves of the heads read locked here, and one insert for their events.
 
         :raises Exception: the ``conflict`` of a queued write that did not change exactly one row
         """
@@ -182,11 +185,17 @@ class UnitOfWork:
         advances = [Write(ADVANCE_HEAD, {"chain_key": chain, "old_seq": heads[chain][0],
                                          "new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
                     for chain, rows in optimistic.items()]
+        # Their events go in the same batch, each only if its head moved (INSERT_EVENTS_AFTER_MOVE).
+        after_move = [Write(INSERT_EVENTS_AFTER_MOVE, [{**row, "head_seq": rows[-1]["seq"],
+                                                        "head_hash": rows[-1]["hash"]}
+                                                       for rows in optimistic.values() for row in rows])
+                      ] if optimistic else []
         # A chain whose head was not read before is read locked in the same batch, after the writes.
         unknown = [chain for chain in by_chain if chain not in heads]
         connection = self._connection
+        writes = self._writes + creates + advances + after_move
         try:
-            counts, locked = write_and_read(connection, self._writes + creates + advances,
+            counts, locked = write_and_read(connection, writes,
                                             [Read(_LOCK_HEAD, {"chain_key": chain}) for chain in unknown])
         except connection.dialect.loaded_dbapi.IntegrityError as exc:
             # A racing writer made the same rows first (e.g. the next task of a step done twice at
@@ -195,15 +204,17 @@ class UnitOfWork:
         for conflict, count in zip(self._conflicts, counts, strict=False):
             if conflict is not None and count != 1:
                 raise conflict()
-        moved = {chain for chain, count in zip(optimistic, counts[len(self._writes) + len(creates):], strict=True)
-                 if count == 1}
+        first_advance = len(self._writes) + len(creates)
+        moved = {chain for chain, count in zip(optimistic, counts[first_advance:first_advance + len(advances)],
+                                               strict=True) if count == 1}
+        if after_move and counts[-1] != sum(len(optimistic[chain]) for chain in moved):
+            raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi")
         rows: list[dict[str, Any]] = []
         locked_advances: list[Write] = []  # heads read locked here: moved in the batch with the events
         read_locked = {chain: found[0] if found else None for chain, found in zip(unknown, locked, strict=True)}
         for chain, pending in by_chain.items():
             if chain in moved:
-                rows += optimistic[chain]
-                continue
+                continue  # its events went in with the move
             head = read_locked[chain] if chain in read_locked else _LOCK_HEAD.first(connection, {"chain_key": chain})
             new_rows = chain_rows(chain, pending, *((head.seq, head.hash) if head else (0, GENESIS)))
             if head:
@@ -229,9 +240,10 @@ class _Transaction:
     def __enter__(self) -> UnitOfWork:
         connection = self._engine.connect()
         try:
+            hold_begin(connection)  # on PostgreSQL: sent with the first statement
             connection.begin()  # on SQLite: BEGIN IMMEDIATE, which waits for the write lock
         except BaseException as error:
-            connection.close()
+            end_write(connection)
             if isinstance(error, Exception) and _is_lock_timeout(error):
                 raise ConcurrentUpdate("Data sedang diubah oleh pengguna lain; coba lagi") from error
             raise
@@ -255,7 +267,7 @@ class _Transaction:
                     work._rollback()
                 except Exception:  # noqa: BLE001 - the first failure is the one to report
                     pass
-            work.connection.close()
+            end_write(work.connection)
         if failure is None:
             for callback in work._callbacks:
                 callback()

@@ -126,12 +126,46 @@ def test_an_upload_reads_its_case_chain_head_in_the_batch_of_its_row(pg_alur):
     upload(pg_alur, case, task)  # statements' caches
     with round_trips(pg_alur) as trips:
         upload(pg_alur, case, task, b"%PDF-1.4\n% another\n%%EOF\n")
-    # its row, and its case chain's head read locked, in one pipeline (psycopg waits for its BEGIN
-    # before it pipelines); then the head moved with the event, and the commit
-    assert len(trips[0]) == 1 and trips[0][0].startswith("BEGIN"), trips
-    assert first_words(trips[1:]) == [
-        ["SET LOCAL synchronous_commit", "INSERT INTO document_upload",
+    # the transaction's BEGIN, its row, and its case chain's head read locked, in one pipeline; then
+    # the head moved with the event, and the commit
+    assert first_words(trips) == [
+        ["BEGIN", "SET LOCAL synchronous_commit", "INSERT INTO document_upload",
          "SELECT audit_chain_head.seq, audit_chain_head.hash"],
         ["UPDATE audit_chain_head SET", "INSERT INTO audit_event"],
         ["COMMIT"]], trips
-    assert trips[1][2].endswith("FOR UPDATE"), trips
+    assert trips[0][3].endswith("FOR UPDATE"), trips
+
+
+def test_a_completion_is_three_round_trips(pg_alur):
+    """The one read (it locks nothing, so it runs before the BEGIN: engine.persistence.db.hold_begin);
+    the BEGIN with every write, the moved chain head and its events; the COMMIT (issue 21: five before,
+    a BEGIN and an events insert of their own)."""
+    case = start_loop_case(pg_alur)
+    pg_alur.runner.complete_task(ready_task(pg_alur, case).task_id, "pengelola", {"uraian": "A"})  # caches
+    task = ready_task(pg_alur, case)
+    with round_trips(pg_alur) as trips:
+        pg_alur.runner.complete_task(task.task_id, "pengawas", {"disetujui": False})
+    assert first_words(trips) == [
+        ["SELECT human_task.id, human_task.instance_id,"],
+        ["BEGIN", "UPDATE human_task SET", "INSERT INTO flow_figure", "INSERT INTO step_figure",
+         "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET",
+         "INSERT INTO audit_event"],
+        ["COMMIT"]], trips
+    assert "WHERE EXISTS" in trips[1][-1], trips  # the events only where the head moved from the value read
+
+
+def test_a_unit_of_work_begins_with_its_first_statement_that_writes_or_locks(pg_alur):
+    """A read that locks nothing runs before the BEGIN, on its own; a locked read (FOR UPDATE) holds its
+    lock until the commit, so the BEGIN goes with it; a unit of work that only read sends no COMMIT."""
+    from engine.runtime import unit_of_work
+    from engine.runtime.step_statements import TASK_CREATED
+    from engine.runtime.unit_of_work import UnitOfWork
+
+    with round_trips(pg_alur) as trips:
+        with UnitOfWork.begin(pg_alur.sessions) as work:
+            TASK_CREATED.first(work.connection, {"task_id": "none"})
+        with UnitOfWork.begin(pg_alur.sessions) as work:
+            TASK_CREATED.first(work.connection, {"task_id": "none"})
+            unit_of_work._LOCK_HEAD.first(work.connection, {"chain_key": "system"})
+    assert first_words(trips) == [["SELECT human_task.created_at FROM"], ["SELECT human_task.created_at FROM"],
+                                  ["BEGIN", "SELECT audit_chain_head.seq, audit_chain_head.hash"], ["COMMIT"]], trips

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from engine_helpers import add_users, ready_task, start_loop_case
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from engine.audit.chain import SYSTEM_CHAIN, case_chain, verify_chain
 from engine.errors import ConcurrentUpdate
 from engine.persistence.compiled import Read
 from engine.persistence.models import AuditChainHead, AuditEvent, HumanTask
-from engine.runtime.step_statements import COMPLETE_TASK
+from engine.runtime.step_statements import COMPLETE_TASK, INSERT_EVENTS, TASK_CREATED
 from engine.runtime import unit_of_work
 from engine.runtime.unit_of_work import UnitOfWork
 
@@ -127,3 +127,47 @@ def test_a_new_chain_gets_its_head_without_a_locked_read_and_an_existing_one_is_
             last = session.scalars(select(AuditEvent).where(AuditEvent.chain == chain)
                                    .order_by(AuditEvent.seq.desc()).limit(1)).one()
             assert (head.seq, head.hash) == (seq, last.hash) and last.seq == seq
+
+
+def _event(alur, n: int) -> dict:
+    return {"chain": SYSTEM_CHAIN, "seq": 1000 + n, "instance_id": None, "event_type": "note", "actor": "tester",
+            "at": alur.clock(), "payload_json": "{}", "prev_hash": "0" * 64, "hash": f"{n:064d}"}
+
+
+@pytest.mark.parametrize("first", ["direct read", "direct locked read", "direct write", "SQLAlchemy", "ORM"])
+def test_everything_before_an_error_rolls_back_whichever_statement_begins_the_transaction(alur, first):
+    """On PostgreSQL the unit of work's BEGIN waits for its first statement that writes or locks
+    (engine.persistence.db.hold_begin): whatever runs it, it and the statements after it are one transaction."""
+    with pytest.raises(ValueError, match="boom"):
+        with UnitOfWork.begin(alur.sessions) as work:
+            if first == "direct read":
+                assert TASK_CREATED.first(work.connection, {"task_id": "none"}) is None
+            elif first == "direct locked read":
+                assert unit_of_work._LOCK_HEAD.first(work.connection, {"chain_key": SYSTEM_CHAIN}) is None
+            elif first == "direct write":
+                assert INSERT_EVENTS.rowcount(work.connection, _event(alur, 1)) == 1
+            elif first == "SQLAlchemy":
+                work.connection.execute(insert(AuditEvent), [_event(alur, 1)])
+            else:
+                work.session.add(AuditEvent(**_event(alur, 1)))
+                work.session.flush()
+            work.connection.execute(insert(AuditEvent), [_event(alur, 2)])
+            INSERT_EVENTS.rowcount(work.connection, _event(alur, 3))
+            raise ValueError("boom")
+    assert system_events(alur) == 0
+
+
+def test_a_pooled_connection_goes_back_transactional(alur):
+    """The unit of work's connection runs the driver in autocommit mode on PostgreSQL (its BEGIN is its
+    own); back in the pool, the next user of the connection gets transactions again."""
+    with UnitOfWork.begin(alur.sessions) as work:
+        work.record(SYSTEM_CHAIN, "note", actor="tester", at=alur.clock())
+    with pytest.raises(ValueError, match="boom"):
+        with alur.sessions.begin() as session:
+            session.add(AuditEvent(**_event(alur, 1)))
+            session.flush()
+            raise ValueError("boom")
+    assert system_events(alur) == 1
+    if alur.db.dialect.name == "postgresql":
+        with alur.db.connect() as connection:
+            assert connection.connection.driver_connection.autocommit is False
