@@ -19,6 +19,30 @@ def document(n: int) -> bytes:
     return head + b"0" * (DOCUMENT_BYTES - len(head) - 6) + b"\n%%EOF"
 
 
+class BareCompletions:
+    """The bare completion of the bench loop's first step (``uji_loop``'s ``isi``), each of a new case
+    whose start is not timed: the reference a step or a whole case is held against. On its own Alur
+    over ``url``, so it can be timed alternately with other work on the same database."""
+
+    def __init__(self, url: str) -> None:
+        self.alur = alur = open_bench_alur(url)
+        alur.users.add_user("kerja", "Kerja", PASSWORD, {"pengelola_ti", "pengawas"})
+        alur.deployer.deploy_file(alur.settings.processes_dir / "uji_loop.bpmn", "bench")
+
+    def start(self) -> str:
+        """A new case's first task (not timed)."""
+        case = self.alur.runner.start_case("uji_loop", "kerja").instance_id
+        return self.alur.queries.open_tasks(case)[0].task_id
+
+    def time_one(self) -> float:
+        """Milliseconds to complete a new case's first step bare."""
+        task_id = self.start()
+        return timed(lambda: self.alur.runner.complete_task(task_id, "kerja", {"uraian": "bench"}))
+
+    def close(self) -> None:
+        self.alur.close()
+
+
 def completion_latency(url: str, passes_before: int, with_steps: bool = False) -> dict:
     """Advance one case K passes round its Ya/Tidak loop, then time the next completions.
 
@@ -28,15 +52,9 @@ def completion_latency(url: str, passes_before: int, with_steps: bool = False) -
     step with the document), next to the same step's bare completion measured alternately, so both
     see the same machine.
     """
-    alur = open_bench_alur(url)
+    bench = BareCompletions(url)
+    alur, start = bench.alur, bench.start
     try:
-        alur.users.add_user("kerja", "Kerja", PASSWORD, {"pengelola_ti", "pengawas"})
-        alur.deployer.deploy_file(alur.settings.processes_dir / "uji_loop.bpmn", "bench")
-
-        def start() -> str:
-            case = alur.runner.start_case("uji_loop", "kerja").instance_id
-            return alur.queries.open_tasks(case)[0].task_id
-
         def complete(data: dict) -> None:
             nonlocal task_id
             task_id = alur.runner.complete_task(task_id, "kerja", data).ready_task_ids[0]
@@ -55,15 +73,16 @@ def completion_latency(url: str, passes_before: int, with_steps: bool = False) -
             samples.append(timed(lambda: complete({"disetujui": False})))
         row: dict = summarize(samples)
         if with_steps:
-            row["step"], row["bare_isi"] = _steps(alur, start)
+            row["step"], row["bare_isi"] = _steps(bench)
         return row
     finally:
-        alur.close()
+        bench.close()
 
 
-def _steps(alur, start) -> tuple[dict, dict]:
+def _steps(bench: BareCompletions) -> tuple[dict, dict]:
     """The first step of a new case as staff do it (page, upload, completion), then the same step of
     another new case completed bare, alternately; starting the cases is not timed."""
+    alur, start = bench.alur, bench.start
     steps, bare = [], []
 
     def whole_step(task_id: str, n: int) -> None:
@@ -77,6 +96,5 @@ def _steps(alur, start) -> tuple[dict, dict]:
     for n in range(MEASURED_PASSES):
         task_id = start()
         steps.append(timed(lambda t=task_id, n=n: whole_step(t, n)))
-        task_id = start()
-        bare.append(timed(lambda t=task_id: alur.runner.complete_task(t, "kerja", {"uraian": "bench"})))
+        bare.append(bench.time_one())
     return summarize(steps), summarize(bare)

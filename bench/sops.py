@@ -5,7 +5,10 @@ do it: open the task page, upload the step's documents (for the step, on its cas
 Each SOP's baseline is the same case run by raw SpiffWorkflow in memory: the same parsed model, the
 same form data in the same order, nothing stored. Only engine calls are timed (start, the task page,
 uploading its documents, completing it); making up the form data is not. The summary also divides the
-time per step by the same run's bare completion (``bench.completion``).
+time per step by the bare completion (``bench.completion.BareCompletions``), timed on the same database
+alternately with the cases (after each case, as many bare completions as it had steps), so that both
+see the same machine: this VM's speed drifts within minutes, and a reference timed minutes earlier
+moved the ratio by a fifth either way.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from typing import Any
 from SpiffWorkflow.util.task import TaskState
 
 from bench.common import ROOT, open_bench_alur
+from bench.completion import BareCompletions
 from engine import Conflict, StepResult, UploadTarget
 from engine.worktime.clock import utcnow
 from engine.runtime.serializer import new_workflow
@@ -30,6 +34,7 @@ SOPS = ("sop_gangguan_database", "sop_pengelolaan_data", "sop_gangguan_jaringan"
         "sop_pemeliharaan_akses_dc", "sop_backup_restore_db")
 MAX_STEPS = 60
 RAW_RUNS = 200
+BARE_WARM_UP = 10
 
 
 class _Stopwatch:
@@ -131,23 +136,32 @@ def _raw_ms_per_case(definition, initial: dict[str, Any], steps: list[tuple[str,
 
 def sop_throughput(url: str, cases: int = 20) -> dict[str, dict[str, float]]:
     alur = open_bench_alur(url, ROOT / "processes", ROOT / "forms")
+    bare = BareCompletions(url)
     try:
         add_cast(alur)
         for path in sorted((ROOT / "processes").glob("*.bpmn")):
             alur.deployer.deploy_file(path, "bench")
+        for _ in range(BARE_WARM_UP):
+            bare.time_one()
         result = {}
         for process_key in SOPS:
             with alur.sessions() as session:
                 _, definition = alur.definitions.latest(session, process_key)
             starter = next(u for u, roles in CAST.items() if alur.roles.expand(set(roles)) & definition.start_roles)
             initial, steps = _run_case(alur, process_key, starter, -1, _Stopwatch())  # warms caches
-            watch = _Stopwatch()
-            total_steps = sum(len(_run_case(alur, process_key, starter, n, watch)[1]) for n in range(cases))
+            watch, bare_ms, total_steps = _Stopwatch(), [], 0
+            for n in range(cases):
+                case_steps = len(_run_case(alur, process_key, starter, n, watch)[1])
+                bare_ms += [bare.time_one() for _ in range(case_steps)]
+                total_steps += case_steps
             raw_ms = _raw_ms_per_case(definition, initial, steps)
             engine_ms = watch.seconds * 1000 / cases
             result[process_key] = {"cases_per_s": cases / watch.seconds, "steps_per_case": total_steps / cases,
                                    "ms_per_case": engine_ms, "ms_per_step": engine_ms * cases / total_steps,
-                                   "raw_ms_per_case": raw_ms, "ratio_to_raw": engine_ms / raw_ms}
+                                   "raw_ms_per_case": raw_ms, "ratio_to_raw": engine_ms / raw_ms,
+                                   "bare_mean_ms": statistics.fmean(bare_ms),
+                                   "bare_median_ms": statistics.median(bare_ms)}
         return result
     finally:
+        bare.close()
         alur.close()
