@@ -4,10 +4,12 @@
 1. ``TASK_PAGE``: every task of the task's case with the case row, and as columns the reader's
    account (active, unit), roles and running mandates, and the reader's draft of the task;
 2. the uploads of the documents the page names (earlier steps', the form's, the draft's), if any;
-3. the people a user-picker field or the supervisor's reassign list offers, if the page has either;
+3. the people a user-picker field or the supervisor's reassign list offers, if the page has either,
+   and the servers of the asset register, if the form picks one (in the same round trip: a fourth
+   statement only for those forms);
    2 and 3 in one pipeline on PostgreSQL.
 
-A form that picks a server from the asset register reads it as a fourth. The definition and the
+The definition and the
 working calendar come from their caches (a statement only the first time a process reads the
 definition, and on the page's connection when the calendar's 30-second cache is stale).
 """
@@ -25,6 +27,7 @@ from engine.persistence.authority import mandates_held, now_param, parse_mandate
 from engine.persistence.compiled import DirectIn, DirectStatement, read_batch
 from engine.persistence.models import HumanTask, ProcessInstance, TaskDraft, UserAccount, UserRole, candidates_of
 from engine.permissions import Mandates, Reader
+from engine.registers.server_assets import ServerAssetView, server_views, servers_in_use_read
 from engine.runtime.attachments import AttachmentView, upload_views, uploads_in_case_read
 from engine.values import TaskView
 
@@ -116,19 +119,22 @@ _PEOPLE = DirectIn(lambda n: select(ACCOUNTS.c.username, ACCOUNTS.c.full_name, R
 
 
 def read_documents_and_people(connection: Connection, instance_id: int, hashes: Sequence[str],
-                              wanted: dict[str, frozenset[str]]) -> tuple[list[AttachmentView],
-                                                                          dict[str, list[tuple[str, str]]]]:
-    """The page's second and third statements, each only if needed, in one round trip (one pipeline on
-    PostgreSQL): the uploads in the case of ``hashes`` (``uploads_in``), and for each key of ``wanted``
-    the active users holding one of its roles, as (username, full name) in username order."""
+                              wanted: dict[str, frozenset[str]], servers: bool = False
+                              ) -> tuple[list[AttachmentView], dict[str, list[tuple[str, str]]], list[ServerAssetView]]:
+    """The page's later statements, each only if needed, in one round trip (one pipeline on
+    PostgreSQL): the uploads in the case of ``hashes`` (``uploads_in``), for each key of ``wanted``
+    the active users holding one of its roles, as (username, full name) in username order, and with
+    ``servers`` the asset register's servers not removed (``list_servers(include_removed=False)``)."""
     roles = sorted(set().union(*wanted.values())) if wanted else []
     reads = [*([uploads_in_case_read(instance_id, hashes)] if hashes else []),
-             *([_PEOPLE.read(roles, {})] if roles else [])]
-    found = read_batch(connection, reads) if reads else []
-    uploads = upload_views(found[0]) if hashes else []
-    rows = found[-1] if roles else []
+             *([_PEOPLE.read(roles, {})] if roles else []),
+             *([servers_in_use_read()] if servers else [])]
+    found = iter(read_batch(connection, reads) if reads else [])
+    uploads = upload_views(next(found)) if hashes else []
+    rows = next(found) if roles else []
+    registered = server_views(next(found)) if servers else []
     return uploads, {key: _distinct((r.username, r.full_name) for r in rows if r.role_key in held)
-                     for key, held in wanted.items()}
+                     for key, held in wanted.items()}, registered
 
 
 def _distinct(people: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
