@@ -110,6 +110,29 @@ def test_a_page_that_picks_a_server_reads_the_register_on_its_own_connection(dep
     assert [number for number, _ in page.user_options["@server"]] == [TEST_SERVER]
 
 
+@pytest.mark.sqlite_only("the statements are read from SQLite's own trace")
+def test_a_step_that_picks_a_server_reads_only_that_server_to_check_it(deployed, clock):
+    case = Case(deployed, clock, "sop_backup_restore_db", BRD_STEPS, starter="opd")
+    case.do("brd_01", jenis_layanan="backup")
+    case.run("brd_02a", "brd_02b", "brd_03")
+    traced: list[str] = []
+
+    def trace(dbapi_connection, _record) -> None:
+        dbapi_connection.set_trace_callback(traced.append)
+
+    deployed.db.dispose()
+    event.listen(deployed.db, "connect", trace)
+    try:
+        case.do("brd_04", server_aset=TEST_SERVER, hasil_pelaksanaan="berhasil")
+    finally:
+        event.remove(deployed.db, "connect", trace)
+        deployed.db.dispose()
+    reads = [" ".join(sql.split()) for sql in traced
+             if sql.startswith("SELECT server_asset.asset_number, server_asset.status")]  # the check's
+    assert reads == ["SELECT server_asset.asset_number, server_asset.status FROM server_asset "
+                     f"WHERE server_asset.asset_number IN ('{TEST_SERVER}')"], traced
+
+
 def test_a_restore_writes_the_restore_columns_and_a_failure_is_recorded_as_confirmed(deployed, clock):
     case = Case(deployed, clock, "sop_backup_restore_db", BRD_STEPS, starter="opd")
     case.do("brd_01", jenis_layanan="restore")
