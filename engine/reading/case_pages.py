@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
@@ -526,10 +527,10 @@ class CaseFiles:
         for task in tasks:
             counts[task.element_id] = counts.get(task.element_id, 0) + 1
             meta = parsed.user_tasks.get(task.element_id)
-            end = task.completed_at or now
             steps.append(StepView(
                 task=task, meta=self._meta(task, meta), pass_no=counts[task.element_id],
-                worked=calendar.working_time_between(task.created_at, end),
+                worked=_worked(calendar, task.created_at, task.completed_at) if task.completed_at is not None
+                else calendar.working_time_between(task.created_at, now),
                 overdue=task.state in ("ready", "claimed") and task.due_at is not None and task.due_at < now,
                 on_time=None if task.completed_at is None or task.due_at is None
                 else task.completed_at <= task.due_at,
@@ -604,6 +605,12 @@ class CaseFiles:
                 values[key] = value
         return values, {key: previous[-1].pass_no for key in values}
 
+
+@lru_cache(maxsize=4096)
+def _worked(calendar: WorkCalendar, start: datetime, end: datetime) -> timedelta:
+    """A completed step's working time, which every page of its case shows and never changes for one
+    calendar (a calendar is rebuilt, a new key, when its cache expires or an admin edits it)."""
+    return calendar.working_time_between(start, end)
 
 
 _REASSIGN = "\x00reassign"  # the key of the reassign list among the picker roles (no role key has it)
