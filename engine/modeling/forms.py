@@ -13,6 +13,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from engine.errors import FormInvalid, InvalidInput
 from engine.modeling.form_bounds import bounded
+from engine.modeling.form_check import compile_check
 from engine.modeling.messages import Text
 
 DOCUMENT_FORMAT = "alur-dokumen"
@@ -63,6 +64,12 @@ class FormDefinition:
     def validator(self) -> Draft202012Validator:
         """Built once per form: building it (and its format checker) cost more than most validations."""
         return Draft202012Validator(self.schema, format_checker=format_checker())
+
+    @cached_property
+    def is_valid(self) -> Callable[[Any], bool]:
+        """Whether data passes the schema, exactly as ``validator.is_valid`` says, compiled once into
+        plain checks (``engine.modeling.form_check``); the validator itself for a schema with references."""
+        return compile_check(self.schema, format_checker()) or self.validator.is_valid
 
     def document_fields(self) -> list[str]:
         return [name for name, prop in self.schema.get("properties", {}).items()
@@ -164,7 +171,9 @@ class FormRegistry:
         """
         form = self.get(key)
         errors: dict[str, Text] = {}
-        for error in form.validator.iter_errors(data):
+        # Most submissions are valid: jsonschema is asked for the errors (and their words) only when
+        # the compiled check finds one.
+        for error in () if form.is_valid(data) else form.validator.iter_errors(data):
             field = _field_of(error)
             errors.setdefault(field, _message(error))
         if document_problem is not None:

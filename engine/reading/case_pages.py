@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
@@ -34,10 +35,10 @@ from engine.modeling.roles import RoleCatalog
 from engine.accounts.users import UserService
 from engine.audit.attempts import ACTION_READ_CASE, ACTION_READ_DOCUMENT, ACTION_READ_TASK, AttemptLog
 from engine.audit.read_log import VIEW_EVENTS
-from engine.persistence.db import read_only_connection, read_only_session
+from engine.persistence.db import read_only_connection
 from engine.reading.task_page_read import TaskPageRows, read_documents_and_people, read_task_page
 from engine.registers.pickers import SERVER_PICKER, picker_options, review_prefill
-from engine.registers.server_assets import ServerAssetView, list_servers
+from engine.registers.server_assets import ServerAssetView
 from engine.values import MANDATE_LABELS, AuditEventView, CaseView, StandIn, TaskView
 
 
@@ -264,13 +265,12 @@ class CaseFiles:
                 earlier = []
             meta = next(s.meta for s in all_steps if s.task.task_id == task_id)
             schema = self._forms.get(task.form_key).schema
-            servers = self._servers(schema)
+            picks_server = any(prop.get("x-widget") == SERVER_PICKER for prop in _all_properties(schema))
             carried: dict[str, int] = {}
             if task.data is not None:
                 values = task.data
             else:
                 values, carried = self._prefill(schema, task, earlier, instance.data)
-                values = {**review_prefill(schema, servers), **values}
             holds_role = self._may.may_work_on(task.role, user_roles, mandates)
             draft = None
             if holds_role and read.draft_data is not None and read.draft_saved_at is not None \
@@ -284,7 +284,10 @@ class CaseFiles:
             pickers = {role: self._holders(role) for role in _picker_roles(schema)}
             if can_reassign:
                 pickers[_REASSIGN] = self._holders(task.role)
-            uploads, people = read_documents_and_people(connection, instance.instance_id, hashes, pickers)
+            uploads, people, servers = read_documents_and_people(connection, instance.instance_id, hashes, pickers,
+                                                                 servers=picks_server)
+        if task.data is None:  # the review table's rows name servers, never documents: filled in after
+            values = {**review_prefill(schema, servers), **values}
         documents = self._documents_from(found, uploads)
         claimed_by = task.assignee if task.state == "claimed" else None
         acting = self._may.acting_for(task.role, claimed_by, username, user_roles, mandates,
@@ -524,10 +527,10 @@ class CaseFiles:
         for task in tasks:
             counts[task.element_id] = counts.get(task.element_id, 0) + 1
             meta = parsed.user_tasks.get(task.element_id)
-            end = task.completed_at or now
             steps.append(StepView(
                 task=task, meta=self._meta(task, meta), pass_no=counts[task.element_id],
-                worked=calendar.working_time_between(task.created_at, end),
+                worked=_worked(calendar, task.created_at, task.completed_at) if task.completed_at is not None
+                else calendar.working_time_between(task.created_at, now),
                 overdue=task.state in ("ready", "claimed") and task.due_at is not None and task.due_at < now,
                 on_time=None if task.completed_at is None or task.due_at is None
                 else task.completed_at <= task.due_at,
@@ -602,13 +605,12 @@ class CaseFiles:
                 values[key] = value
         return values, {key: previous[-1].pass_no for key in values}
 
-    def _servers(self, schema: dict[str, Any]) -> list[ServerAssetView]:
-        """The servers not removed from the asset register, when the form picks one (else none)."""
-        if not any(prop.get("x-widget") == SERVER_PICKER for prop in _all_properties(schema)):
-            return []
-        with read_only_session(self._sessions) as session:
-            return list_servers(session, include_removed=False)
 
+@lru_cache(maxsize=4096)
+def _worked(calendar: WorkCalendar, start: datetime, end: datetime) -> timedelta:
+    """A completed step's working time, which every page of its case shows and never changes for one
+    calendar (a calendar is rebuilt, a new key, when its cache expires or an admin edits it)."""
+    return calendar.working_time_between(start, end)
 
 
 _REASSIGN = "\x00reassign"  # the key of the reassign list among the picker roles (no role key has it)

@@ -1,13 +1,15 @@
 """What a task page reads, in at most three statements and two round trips on one read-only connection
 (issue 21):
 
-1. ``TASK_PAGE``: every task of the task's case with the case row, and as columns the reader's
-   account (active, unit), roles and running mandates, and the reader's draft of the task;
+1. ``TASK_PAGE``: every task of the task's case, and on the task's own row the case's columns, the
+   reader's account (active, unit), roles and running mandates, and the reader's draft of the task;
 2. the uploads of the documents the page names (earlier steps', the form's, the draft's), if any;
-3. the people a user-picker field or the supervisor's reassign list offers, if the page has either;
+3. the people a user-picker field or the supervisor's reassign list offers, if the page has either,
+   and the servers of the asset register, if the form picks one (in the same round trip: a fourth
+   statement only for those forms);
    2 and 3 in one pipeline on PostgreSQL.
 
-A form that picks a server from the asset register reads it as a fourth. The definition and the
+The definition and the
 working calendar come from their caches (a statement only the first time a process reads the
 definition, and on the page's connection when the calendar's 30-second cache is stale).
 """
@@ -19,12 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, func, select
+from sqlalchemy import BindParameter, Connection, bindparam, case, func, select
 
 from engine.persistence.authority import mandates_held, now_param, parse_mandates
 from engine.persistence.compiled import DirectIn, DirectStatement, read_batch
 from engine.persistence.models import HumanTask, ProcessInstance, TaskDraft, UserAccount, UserRole, candidates_of
 from engine.permissions import Mandates, Reader
+from engine.registers.server_assets import ServerAssetView, server_views, servers_in_use_read
 from engine.runtime.attachments import AttachmentView, upload_views, uploads_in_case_read
 from engine.values import TaskView
 
@@ -45,21 +48,32 @@ _DRAFT = DRAFTS.alias("reader_draft")
 _DRAFT_WHERE = (_DRAFT.c.task_id == bindparam("task_id"), _DRAFT.c.username == _USERNAME)
 _CASE_OF_TASK = select(TASKS.c.instance_id).where(TASKS.c.id == bindparam("task_id")).scalar_subquery()
 
+_ON_PAGE = TASKS.c.id == bindparam("task_id")
+
+
+def _once(column: Any, label: str) -> Any:
+    """A column of the case or the reader, on the page's own task's row only (NULL on the others): the
+    same value on every row was sent and converted (dates, JSON) once per task of the case."""
+    return case((_ON_PAGE, column)).label(label)
+
+
 TASK_PAGE_STATEMENT = (
     select(TASKS.c.id, TASKS.c.instance_id, TASKS.c.process_key, TASKS.c.process_name, TASKS.c.business_key,
            TASKS.c.element_id, TASKS.c.name, TASKS.c.role, TASKS.c.form_key, TASKS.c.state, TASKS.c.assignee,
            TASKS.c.created_at, TASKS.c.due_at, TASKS.c.claimed_at, TASKS.c.completed_at, TASKS.c.completed_by,
            TASKS.c.version, TASKS.c.candidate_users, TASKS.c.data_json,
-           INSTANCES.c.definition_id, INSTANCES.c.business_key.label("case_business_key"),
-           INSTANCES.c.process_key.label("case_process_key"), INSTANCES.c.status.label("case_status"),
-           INSTANCES.c.started_by, INSTANCES.c.started_at, INSTANCES.c.ended_at,
-           INSTANCES.c.due_at.label("case_due_at"), INSTANCES.c.warning_at, INSTANCES.c.data_json.label("case_data"),
-           INSTANCES.c.version.label("case_version"), INSTANCES.c.opd_id, INSTANCES.c.confidential,
-           INSTANCES.c.registered,
-           _READER_ACTIVE.label("reader_active"), _READER_OPD.label("reader_opd"),
-           _READER_ROLES.label("reader_roles"), mandates_held(_USERNAME, now_param()).label("reader_mandates"),
-           select(_DRAFT.c.data_json).where(*_DRAFT_WHERE).scalar_subquery().label("draft_data"),
-           select(_DRAFT.c.saved_at).where(*_DRAFT_WHERE).scalar_subquery().label("draft_saved_at"))
+           _once(INSTANCES.c.definition_id, "definition_id"),
+           _once(INSTANCES.c.business_key, "case_business_key"),
+           _once(INSTANCES.c.process_key, "case_process_key"), _once(INSTANCES.c.status, "case_status"),
+           _once(INSTANCES.c.started_by, "started_by"), _once(INSTANCES.c.started_at, "started_at"),
+           _once(INSTANCES.c.ended_at, "ended_at"), _once(INSTANCES.c.due_at, "case_due_at"),
+           _once(INSTANCES.c.warning_at, "warning_at"), _once(INSTANCES.c.data_json, "case_data"),
+           _once(INSTANCES.c.version, "case_version"), _once(INSTANCES.c.opd_id, "opd_id"),
+           _once(INSTANCES.c.confidential, "confidential"), _once(INSTANCES.c.registered, "registered"),
+           _once(_READER_ACTIVE, "reader_active"), _once(_READER_OPD, "reader_opd"),
+           _once(_READER_ROLES, "reader_roles"), _once(mandates_held(_USERNAME, now_param()), "reader_mandates"),
+           _once(select(_DRAFT.c.data_json).where(*_DRAFT_WHERE).scalar_subquery(), "draft_data"),
+           _once(select(_DRAFT.c.saved_at).where(*_DRAFT_WHERE).scalar_subquery(), "draft_saved_at"))
     .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
     .where(TASKS.c.instance_id == _CASE_OF_TASK)
     # Tasks opened at one moment: the one done at once (a step registered on a requester's behalf)
@@ -75,7 +89,7 @@ class TaskPageRows:
     """``TASK_PAGE``'s answer: the case's tasks (the page's among them), its case row, the reader."""
 
     tasks: list[TaskView]
-    case: Any  # the first row: the case's columns
+    case: Any  # the page's task's row: the only one with the case's (and the reader's) columns
     reader: Reader
     mandates: Mandates
     draft_data: dict[str, Any] | None
@@ -90,7 +104,7 @@ def read_task_page(connection: Connection, task_id: str, username: str, now: dat
     rows = TASK_PAGE.all(connection, {"task_id": task_id, "username": username, "now": now})
     if not rows:
         return None
-    first = rows[0]
+    first = next(row for row in rows if row.id == task_id)
     active = bool(first.reader_active)
     roles = frozenset(first.reader_roles.split(",")) if active and first.reader_roles else frozenset()
     reader = Reader(username, roles, first.reader_opd) if active else Reader(username, frozenset())
@@ -116,19 +130,22 @@ _PEOPLE = DirectIn(lambda n: select(ACCOUNTS.c.username, ACCOUNTS.c.full_name, R
 
 
 def read_documents_and_people(connection: Connection, instance_id: int, hashes: Sequence[str],
-                              wanted: dict[str, frozenset[str]]) -> tuple[list[AttachmentView],
-                                                                          dict[str, list[tuple[str, str]]]]:
-    """The page's second and third statements, each only if needed, in one round trip (one pipeline on
-    PostgreSQL): the uploads in the case of ``hashes`` (``uploads_in``), and for each key of ``wanted``
-    the active users holding one of its roles, as (username, full name) in username order."""
+                              wanted: dict[str, frozenset[str]], servers: bool = False
+                              ) -> tuple[list[AttachmentView], dict[str, list[tuple[str, str]]], list[ServerAssetView]]:
+    """The page's later statements, each only if needed, in one round trip (one pipeline on
+    PostgreSQL): the uploads in the case of ``hashes`` (``uploads_in``), for each key of ``wanted``
+    the active users holding one of its roles, as (username, full name) in username order, and with
+    ``servers`` the asset register's servers not removed (``list_servers(include_removed=False)``)."""
     roles = sorted(set().union(*wanted.values())) if wanted else []
     reads = [*([uploads_in_case_read(instance_id, hashes)] if hashes else []),
-             *([_PEOPLE.read(roles, {})] if roles else [])]
-    found = read_batch(connection, reads) if reads else []
-    uploads = upload_views(found[0]) if hashes else []
-    rows = found[-1] if roles else []
+             *([_PEOPLE.read(roles, {})] if roles else []),
+             *([servers_in_use_read()] if servers else [])]
+    found = iter(read_batch(connection, reads) if reads else [])
+    uploads = upload_views(next(found)) if hashes else []
+    rows = next(found) if roles else []
+    registered = server_views(next(found)) if servers else []
     return uploads, {key: _distinct((r.username, r.full_name) for r in rows if r.role_key in held)
-                     for key, held in wanted.items()}
+                     for key, held in wanted.items()}, registered
 
 
 def _distinct(people: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -36,8 +36,11 @@ def check_register_fields(work: UnitOfWork, form_key: str, schema: dict[str, Any
     review = next((name for name, prop in schema.get("properties", {}).items() if prop.get(REVIEW_HINT)), None)
     if not choices and review is None:
         return
-    known = {number: status for number, status in work.connection.execute(
-        select(ServerAsset.asset_number, ServerAsset.status))}
+    # a review reads the whole register; a pick only the servers it names
+    named = sorted({value for _, value in choices if isinstance(value, str)})
+    rows = _REGISTER.all(work.connection, {}) if review is not None \
+        else _REGISTERED.all(work.connection, named, {}) if named else []
+    known = {row.asset_number: row.status for row in rows}
     errors = {path: Text.of("form.not_in_register") for path, value in choices
               if known.get(value, "dihapus") == "dihapus"}
     if review is not None and not errors:
@@ -105,6 +108,9 @@ def _confirm_job(work: UnitOfWork, instance_id: int, case_data: dict[str, Any], 
 
 
 _SERVERS = ServerAsset.__table__
+_REGISTER = DirectStatement(select(_SERVERS.c.asset_number, _SERVERS.c.status))
+_REGISTERED = DirectIn(lambda count: select(_SERVERS.c.asset_number, _SERVERS.c.status).where(
+    _SERVERS.c.asset_number.in_(DirectIn.binds(count))))
 _FULL_NAMES = DirectIn(lambda count: select(UserAccount.username, UserAccount.full_name).where(
     UserAccount.username.in_(DirectIn.binds(count))))
 

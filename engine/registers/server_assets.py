@@ -12,12 +12,13 @@ import io
 import re
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.persistence.compiled import DirectStatement, Read
 from engine.persistence.db import read_only_session
 from engine.persistence.models import ServerAsset
 from engine.runtime.unit_of_work import UnitOfWork
@@ -82,6 +83,23 @@ def server_row(session: Session, asset_number: object) -> ServerAsset:
     if row is None:
         raise ServerNotFound(f"Server {asset_number} tidak terdaftar di aset register", asset_number=asset_number)
     return row
+
+
+_SERVERS = ServerAsset.__table__
+# The servers a form's picker offers (``list_servers`` without the removed), for a task page's batch of
+# reads on its own connection: a column per field of ``ServerAssetView``, in its order.
+_IN_USE = DirectStatement(select(*(_SERVERS.c[f.name] for f in fields(ServerAssetView)))
+                          .where(_SERVERS.c.status != "dihapus").order_by(_SERVERS.c.asset_number))
+
+
+def servers_in_use_read() -> Read:
+    """``list_servers(include_removed=False)``'s statement, for a batch of reads; its rows as
+    ``server_views``."""
+    return Read(_IN_USE, {})
+
+
+def server_views(rows: Iterable[Any]) -> list[ServerAssetView]:
+    return [ServerAssetView(*row) for row in rows]
 
 
 def list_servers(session: Session, include_removed: bool = True) -> list[ServerAssetView]:

@@ -10,6 +10,7 @@ Every write is an event on the register's own chain, and ``alur audit verify`` c
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 from process_helpers import TEST_SERVER, Case, deploy, register_test_server, wita
 from test_sop_backup_restore_db import STEPS as BRD_STEPS
 from test_sop_pemeliharaan_akses_dc import STEPS as PDC_STEPS, TEAM
@@ -83,6 +84,53 @@ def test_a_backup_case_updates_its_server_and_the_yearly_review_shows_it(deploye
     assert kinds == ["server_registered", "server_registered", "server_job_reported", "server_job_confirmed",
                      "server_reviewed", "server_reviewed"]
     assert deployed.audit_verifier.verify().ok
+
+
+def test_a_page_that_picks_a_server_reads_the_register_on_its_own_connection(deployed, clock):
+    """The register is read in the batch of the page's documents (issue 21): one connection, not a
+    second transaction of its own; removed servers are not offered."""
+    deployed.server_assets.update(OTHER, {"status": "dihapus"}, "pengelola")
+    case = Case(deployed, clock, "sop_backup_restore_db", BRD_STEPS, starter="opd")
+    case.do("brd_01", jenis_layanan="backup")
+    case.run("brd_02a", "brd_02b", "brd_03")
+    task = case.ready("brd_04")
+    checkouts: list[object] = []
+
+    def count(*_: object) -> None:
+        checkouts.append(_)
+
+    event.listen(deployed.db, "checkout", count)
+    try:
+        page = deployed.cases.task_page(task.task_id, "pengelola")
+    finally:
+        event.remove(deployed.db, "checkout", count)
+    assert len(checkouts) == 1
+    assert [s.asset_number for s in page.server_register] == [TEST_SERVER]
+    assert page.server_register[0] == _server(deployed)  # every column as the register's own read
+    assert [number for number, _ in page.user_options["@server"]] == [TEST_SERVER]
+
+
+@pytest.mark.sqlite_only("the statements are read from SQLite's own trace")
+def test_a_step_that_picks_a_server_reads_only_that_server_to_check_it(deployed, clock):
+    case = Case(deployed, clock, "sop_backup_restore_db", BRD_STEPS, starter="opd")
+    case.do("brd_01", jenis_layanan="backup")
+    case.run("brd_02a", "brd_02b", "brd_03")
+    traced: list[str] = []
+
+    def trace(dbapi_connection, _record) -> None:
+        dbapi_connection.set_trace_callback(traced.append)
+
+    deployed.db.dispose()
+    event.listen(deployed.db, "connect", trace)
+    try:
+        case.do("brd_04", server_aset=TEST_SERVER, hasil_pelaksanaan="berhasil")
+    finally:
+        event.remove(deployed.db, "connect", trace)
+        deployed.db.dispose()
+    reads = [" ".join(sql.split()) for sql in traced
+             if sql.startswith("SELECT server_asset.asset_number, server_asset.status")]  # the check's
+    assert reads == ["SELECT server_asset.asset_number, server_asset.status FROM server_asset "
+                     f"WHERE server_asset.asset_number IN ('{TEST_SERVER}')"], traced
 
 
 def test_a_restore_writes_the_restore_columns_and_a_failure_is_recorded_as_confirmed(deployed, clock):

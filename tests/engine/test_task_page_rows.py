@@ -1,0 +1,61 @@
+"""The task page's first statement (``engine.reading.task_page_read``): every task of the case, and the
+case's and the reader's columns on the page's own task's row only, whichever row that is."""
+from __future__ import annotations
+
+from engine_helpers import add_users, ready_task, start_loop_case
+
+from engine.persistence.db import read_only_connection
+from engine.reading.task_page_read import TASK_PAGE, read_task_page
+
+ONCE = ("definition_id", "case_business_key", "case_status", "started_at", "case_data", "case_version",
+        "reader_active", "reader_roles", "draft_data", "draft_saved_at")
+
+
+def test_the_case_and_the_reader_come_on_the_page_tasks_row_only(alur, test_data, clock):
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    case = start_loop_case(alur, business_key="UJI/777")
+    for data in ({"uraian": "satu"}, {"disetujui": False}, {"uraian": "dua"}):
+        task = ready_task(alur, case)
+        alur.runner.complete_task(task.task_id, "pengawas" if "disetujui" in data else "pengelola", data)
+    task = ready_task(alur, case)  # the fourth of four: not the first row
+    alur.drafts.save(task.task_id, "pengawas", {"disetujui": True})
+    with read_only_connection(alur.sessions) as connection:
+        rows = TASK_PAGE.all(connection, {"task_id": task.task_id, "username": "pengawas", "now": clock()})
+        read = read_task_page(connection, task.task_id, "pengawas", clock())
+    assert len(rows) == 4 and rows[0].id != task.task_id  # its row is not the first
+    for row in rows:
+        assert all((getattr(row, column) is None) == (row.id != task.task_id) for column in ONCE), row
+    assert (read.case.case_business_key, read.case.case_status) == ("UJI/777", "running")
+    assert read.reader.roles == frozenset({"pengawas"}) and read.draft_data == {"disetujui": True}
+    assert sorted(str(t.data) for t in read.tasks if t.task_id != task.task_id) == [
+        "{'disetujui': False}", "{'uraian': 'dua'}", "{'uraian': 'satu'}"]
+    page = alur.cases.task_page(task.task_id, "pengawas")
+    assert page.instance.business_key == "UJI/777" and page.draft is not None
+
+
+def test_a_completed_steps_working_time_is_worked_out_once_per_calendar(alur, test_data, monkeypatch):
+    from datetime import date, datetime, timezone
+
+    from engine.reading import case_pages
+    from engine.worktime.work_calendar import WorkCalendar
+
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    case = start_loop_case(alur)
+    alur.runner.complete_task(ready_task(alur, case).task_id, "pengelola", {"uraian": "satu"})
+    task = ready_task(alur, case)
+    asked = []
+    original = WorkCalendar.working_time_between
+    monkeypatch.setattr(WorkCalendar, "working_time_between",
+                        lambda self, a, b: asked.append(a) or original(self, a, b))
+    case_pages._worked.cache_clear()
+    first = alur.cases.task_page(task.task_id, "pengawas")
+    worked_out = len(asked)
+    again = alur.cases.task_page(task.task_id, "pengawas")
+    assert [s.worked for s in again.earlier_steps] == [s.worked for s in first.earlier_steps]
+    assert len(asked) - worked_out == worked_out - 1  # all but the completed step's, from the cache
+    # another calendar (rebuilt, or an admin's holiday) works it out afresh
+    start, end = datetime(2026, 12, 3, 1, 0, tzinfo=timezone.utc), datetime(2026, 12, 4, 1, 0, tzinfo=timezone.utc)
+    assert case_pages._worked(WorkCalendar(), start, end) != case_pages._worked(
+        WorkCalendar(extra_off={date(2026, 12, 3): "libur"}), start, end)
