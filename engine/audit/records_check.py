@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit.document_check import DocumentProblem, check_documents
 from engine.audit.table_check import TableProblem, check_tables
-from engine.registers.register_check import REGISTER_CHAINS, check_registers
+from engine.registers.register_check import check_registers, is_register_chain
 
 _CASE_CHAIN = "instance:"
 
@@ -22,7 +22,7 @@ def check_records(session: Session, attachments_dir: Path | None, chains: Sequen
     cases = None if chains is None else [int(c.removeprefix(_CASE_CHAIN)) for c in chains
                                          if c.startswith(_CASE_CHAIN) and c.removeprefix(_CASE_CHAIN).isdigit()]
     tables = check_tables(session, cases)
-    if chains is None or set(chains) & set(REGISTER_CHAINS):
+    if chains is None or any(is_register_chain(chain) for chain in chains):
         tables += check_registers(session)
     documents = check_documents(session, attachments_dir, cases) if attachments_dir is not None else []
     return tables, documents

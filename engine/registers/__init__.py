@@ -7,6 +7,7 @@
 - ``case_hooks``     what completing a step or ending a case writes to the registers, in the step's
   own unit of work
 
-Each register has its own audit chain (``register:server_asset``, ``register:dc_access``), verified
-with the others by ``alur audit verify``.
+Each server and each visit has its own audit chain (``register:server_asset:<id>``,
+``register:dc_access:<id>``; before, one chain per register, still read), verified with the others by
+``alur audit verify``, which derives the registers from them (``register_check``).
 """

@@ -18,7 +18,7 @@ from engine.persistence.compiled import DirectIn, DirectStatement
 from engine.persistence.models import ServerAsset, UserAccount
 from engine.registers.pickers import REVIEW_HINT, server_choices
 from engine.registers.dc_access import close_case_visits, open_case_visit
-from engine.registers.server_assets import SERVER_CHAIN
+from engine.registers.server_assets import server_chain
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.work_calendar import WITA
 
@@ -91,7 +91,7 @@ def _report_job(work: UnitOfWork, instance_id: int, case_data: dict[str, Any], a
                                                     "instance_id": instance_id})
     if row is None:
         return
-    work.record(SERVER_CHAIN, "server_job_reported", actor=actor, at=now, instance_id=instance_id, payload={
+    work.record(server_chain(row.id), "server_job_reported", actor=actor, at=now, instance_id=instance_id, payload={
         "asset_number": row.asset_number, "kind": kind, "finished_at": finished.isoformat(), "result": result})
 
 
@@ -103,7 +103,7 @@ def _confirm_job(work: UnitOfWork, instance_id: int, case_data: dict[str, Any], 
     row = _CONFIRM_JOB[kind].first(work.connection, {"number": number, "result": result, "instance_id": instance_id})
     if row is None:
         return
-    work.record(SERVER_CHAIN, "server_job_confirmed", actor=actor, at=now, instance_id=instance_id, payload={
+    work.record(server_chain(row.id), "server_job_confirmed", actor=actor, at=now, instance_id=instance_id, payload={
         "asset_number": row.asset_number, "kind": kind, "result": result})
 
 
@@ -117,9 +117,9 @@ _FULL_NAMES = DirectIn(lambda count: select(UserAccount.username, UserAccount.fu
 
 def _job_update(values: dict[str, Any]) -> DirectStatement:
     """A backup or restore job's outcome on the server the case names by asset number (RETURNING it, so
-    that a number not in the register writes nothing and records nothing)."""
+    that a number not in the register writes nothing and records nothing, and its id: its chain's name)."""
     return DirectStatement(update(_SERVERS).where(_SERVERS.c.asset_number == bindparam("number")).values(values)
-                           .returning(_SERVERS.c.asset_number))
+                           .returning(_SERVERS.c.id, _SERVERS.c.asset_number))
 
 
 _REPORT_JOB = {kind: _job_update({f"last_{kind}_at": bindparam("at"), f"last_{kind}_result": bindparam("result"),
@@ -146,7 +146,7 @@ def _record_review(work: UnitOfWork, instance_id: int, case_data: dict[str, Any]
         row.last_review_instance_id = instance_id
         if line.get("status") in ("aktif", "nonaktif", "dihapus"):
             row.status = line["status"]
-        work.record(SERVER_CHAIN, "server_reviewed", actor=actor, at=now, instance_id=instance_id, payload={
+        work.record(server_chain(row.id), "server_reviewed", actor=actor, at=now, instance_id=instance_id, payload={
             "asset_number": row.asset_number, "result": outcome, "status": row.status, "note": note})
 
 

@@ -24,7 +24,7 @@ from engine.persistence.models import DcVisit
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.clock import Clock, utcnow
 
-DC_CHAIN = "register:dc_access"
+DC_CHAIN = "register:dc_access"  # the register's chain until each visit had its own: read, no longer written
 SOURCE_ASSIGNMENT = "penugasan"  # opened by pdc_01
 SOURCE_WALK_IN = "kunjungan"  # entered by the Pengawas
 # field -> (Indonesian label, longest value); every one is required
@@ -59,6 +59,12 @@ class VisitNotFound(NotFound):
     code = "visit_not_found"
 
 
+def visit_chain(visit_id: int) -> str:
+    """The audit chain of one visit: begun by its opening, so that opening one takes no lock at all, and
+    shared at its closing only with whoever else would close the same visit."""
+    return f"{DC_CHAIN}:{visit_id}"
+
+
 def visit_view(row: DcVisit) -> DcVisitView:
     return DcVisitView(row.id, row.visitor, row.organisation, row.purpose, row.escort, row.time_in, row.time_out,
                        row.instance_id, row.source, row.opened_by, row.closed_by)
@@ -84,7 +90,8 @@ def open_case_visit(work: UnitOfWork, values: dict[str, str], *, instance_id: in
 
 def _opened(work: UnitOfWork, visit_id: int, values: dict[str, str], *, source: str, instance_id: int | None,
             actor: str, at: datetime) -> None:
-    work.record(DC_CHAIN, "dc_visit_opened", actor=actor, at=at, instance_id=instance_id, payload={
+    work.starts_chain(visit_chain(visit_id))
+    work.record(visit_chain(visit_id), "dc_visit_opened", actor=actor, at=at, instance_id=instance_id, payload={
         "visit_id": visit_id, "source": source, "time_in": at.isoformat(), **values})
 
 
@@ -103,7 +110,7 @@ def close_case_visits(work: UnitOfWork, instance_id: int, *, actor: str, at: dat
 
 def _closed(work: UnitOfWork, visit_id: int, instance_id: int | None, *, actor: str, at: datetime,
             reason: str) -> None:
-    work.record(DC_CHAIN, "dc_visit_closed", actor=actor, at=at, instance_id=instance_id, payload={
+    work.record(visit_chain(visit_id), "dc_visit_closed", actor=actor, at=at, instance_id=instance_id, payload={
         "visit_id": visit_id, "time_out": at.isoformat(), "reason": reason})
 
 

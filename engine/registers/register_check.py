@@ -4,6 +4,20 @@ The register pages and the CSV read ``server_asset`` and ``dc_visit``, not the l
 in the database cannot show a forged back-up result, review or visit unseen, each row is derived again
 from its chain's events and every column that differs is reported (``engine.audit.table_check``'s
 ``TableProblem``). Bookkeeping columns (who changed a server last, and when) are not compared.
+
+A register's events are on many chains: one per server (``register:server_asset:<id>``) and one per
+visit (``register:dc_access:<id>``), so that a step writing the register appends to a chain no other
+case shares (issue 21: one chain per register made every back-up and maintenance case in the office
+queue on its head's lock until COMMIT). Events written before that stay on the register's one chain
+(``register:server_asset``, ``register:dc_access``): nothing of the log is rewritten. A register is
+derived from all its chains in the order the events were written (their ids). That order is the order
+of the changes: every writer changes the register row first (a locked row until its COMMIT) and writes
+its events after, so two writers of one server or visit follow each other in event ids as in its
+chain, and writers of different rows touch different keys of the derivation.
+
+Recording the register events on the case's own chain instead (no head of their own at all) was not
+chosen: a case's chain is what its history, replay and export read as its steps, and the register
+edits by hand (and the walk-ins) would still need a chain of their own.
 """
 from __future__ import annotations
 
@@ -11,7 +25,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 
 from engine.audit.table_check import TableProblem
@@ -20,6 +34,7 @@ from engine.registers.dc_access import DC_CHAIN
 from engine.registers.server_assets import SERVER_CHAIN
 
 REGISTER_CHAINS = (SERVER_CHAIN, DC_CHAIN)
+_ENTRY_CHAINS = tuple(f"{chain}:" for chain in REGISTER_CHAINS)  # a server's or a visit's: <register>:<id>
 _ABSENT, _ROW = "(none)", "(row)"
 _BOOKKEEPING = {"id", "changed_by", "changed_at"}
 
@@ -29,15 +44,24 @@ def check_registers(session: Session) -> list[TableProblem]:
     before the registers, which an older database is verified with until it is upgraded)."""
     if not inspect(session.connection()).has_table(ServerAsset.__tablename__):
         return []
-    servers = _derive_servers(_events(session, SERVER_CHAIN))
-    visits = _derive_visits(_events(session, DC_CHAIN))
+    servers = _derive_servers(register_events(session, SERVER_CHAIN))
+    visits = _derive_visits(register_events(session, DC_CHAIN))
     stored_servers = {row.asset_number: _columns(row) for row in session.scalars(select(ServerAsset))}
     stored_visits = {str(row.id): _columns(row) for row in session.scalars(select(DcVisit))}
     return _compare("server_asset", servers, stored_servers) + _compare("dc_visit", visits, stored_visits)
 
 
-def _events(session: Session, chain: str) -> list[AuditEvent]:
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)))
+def is_register_chain(chain: str) -> bool:
+    """A register's chain: its one chain of old, or the chain of one of its entries."""
+    return chain in REGISTER_CHAINS or chain.startswith(_ENTRY_CHAINS)
+
+
+def register_events(session: Session, register: str) -> list[AuditEvent]:
+    """The events of ``register`` (``SERVER_CHAIN`` or ``DC_CHAIN``): on its old chain and its entries'
+    chains, in the order written."""
+    return list(session.scalars(select(AuditEvent).where(or_(
+        AuditEvent.chain == register, AuditEvent.chain.startswith(f"{register}:", autoescape=True)))
+        .order_by(AuditEvent.id)))
 
 
 def _columns(row: Any) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 Personil DC add and correct its servers; the back-up/restore cases write each server's last job
 (``brd_04`` reports it, ``brd_05`` confirms it) and the yearly review ``tinjau_aset_register_server``
-its last review (``engine.registers.case_hooks``). Every change is an event on the register's own
-audit chain.
+its last review (``engine.registers.case_hooks``). Every change is an event on the audit chain of
+its server (``server_chain``).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from engine.persistence.models import ServerAsset
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.clock import Clock, utcnow
 
-SERVER_CHAIN = "register:server_asset"
+SERVER_CHAIN = "register:server_asset"  # the register's chain until each server had its own: read, no longer written
 STATUSES = ("aktif", "nonaktif", "dihapus")
 _ASSET_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,59}$")
 _IP = re.compile(r"^[0-9A-Fa-f:.]{2,60}$")
@@ -70,6 +70,12 @@ class ServerAssetView:
 
 class ServerNotFound(NotFound):
     code = "server_not_found"
+
+
+def server_chain(server_id: int) -> str:
+    """The audit chain of one server of the register (by its row id: asset numbers may be longer than a
+    chain name), shared only by whoever changes that server (``engine.registers.register_check``)."""
+    return f"{SERVER_CHAIN}:{server_id}"
 
 
 def server_view(row: ServerAsset) -> ServerAssetView:
@@ -140,7 +146,8 @@ class ServerAssetRegister:
                               changed_by=actor, changed_at=now, **clean)
             session.add(row)
             session.flush()
-            work.record(SERVER_CHAIN, "server_registered", actor=actor, at=now,
+            work.starts_chain(server_chain(row.id))
+            work.record(server_chain(row.id), "server_registered", actor=actor, at=now,
                         payload={"asset_number": asset_number, **clean})
             return server_view(row)
 
@@ -161,7 +168,7 @@ class ServerAssetRegister:
             for key, value in changes.items():
                 setattr(row, key, value)
             row.changed_by, row.changed_at = actor, now
-            work.record(SERVER_CHAIN, "server_changed", actor=actor, at=now,
+            work.record(server_chain(row.id), "server_changed", actor=actor, at=now,
                         payload={"asset_number": row.asset_number, **changes})
             return server_view(row)
 

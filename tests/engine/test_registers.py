@@ -11,8 +11,10 @@ from sqlalchemy import select, update
 from engine.audit.chain import verify_chain
 from engine.errors import Conflict, InvalidInput
 from engine.persistence.models import AuditEvent, DcVisit, ServerAsset
-from engine.registers.dc_access import DC_CHAIN, VisitNotFound
-from engine.registers.server_assets import SERVER_CHAIN, ServerNotFound
+from engine.runtime.unit_of_work import UnitOfWork
+from engine.registers.dc_access import DC_CHAIN, VisitNotFound, visit_chain
+from engine.registers.register_check import register_events
+from engine.registers.server_assets import SERVER_CHAIN, ServerNotFound, server_chain
 
 SERVER = {"asset_number": "KOMINFO/SRV/2024/07", "hostname": "db-simpeg", "ip_address": "10.10.2.15",
           "operating_system": "Rocky Linux 9", "dbms": "MariaDB 10.11", "owner_opd": "BKD",
@@ -21,13 +23,12 @@ VISITOR = {"visitor": "Sari Teknisi", "organisation": "PT Pendingin Presisi", "p
            "escort": "pengelola_ti"}
 
 
-def _chain_events(alur, chain):
-    """The chain's (event type, actor) in order, after checking it is intact."""
+def _chain_events(alur, register):
+    """The register's (event type, actor) in order, after checking each of its chains is intact."""
     with alur.sessions() as session:
-        events = [tuple(row) for row in session.execute(select(AuditEvent.event_type, AuditEvent.actor)
-                                                        .where(AuditEvent.chain == chain).order_by(AuditEvent.seq))]
-        assert not events or verify_chain(session, chain) is None
-    return events
+        events = register_events(session, register)
+        assert all(verify_chain(session, chain) is None for chain in {e.chain for e in events})
+        return [(e.event_type, e.actor) for e in events]
 
 
 def test_a_server_is_registered_corrected_and_exported(alur):
@@ -105,11 +106,72 @@ def test_the_register_chains_are_verified_with_the_others(alur):
     report = alur.audit_verifier.verify()
     assert report.ok and report.chains >= 2
     with alur.sessions.begin() as session:  # someone edits the register's history in the database
-        session.execute(update(AuditEvent).where(AuditEvent.chain == SERVER_CHAIN)
+        chain = server_chain(session.scalar(select(ServerAsset.id)))
+        session.execute(update(AuditEvent).where(AuditEvent.chain == chain)
                         .values(payload_json=AuditEvent.payload_json + " "))
     report = alur.audit_verifier.verify()
     assert not report.ok
-    assert [(p.chain, p.kind) for p in report.chain_problems] == [(SERVER_CHAIN, "edited")]
+    assert [(p.chain, p.kind) for p in report.chain_problems] == [(chain, "edited")]
+
+
+def test_each_server_and_each_visit_has_a_chain_of_its_own(alur, clock):
+    """So that a case writing one server or visit shares its chain head with no case writing another."""
+    alur.server_assets.add(SERVER, "pengelola_ti")
+    alur.server_assets.add(dict(SERVER, asset_number="KOMINFO/SRV/2024/08"), "pengelola_ti")
+    alur.server_assets.update(SERVER["asset_number"], {"location": "Rak C2"}, "pemeriksa_ti")
+    visits = [alur.dc_access.add_walk_in(VISITOR, "pengawas_infrastruktur_tik") for _ in range(2)]
+    alur.dc_access.sign_out(visits[0].visit_id, "pengawas_infrastruktur_tik")
+    with alur.sessions() as session:
+        first, second = session.scalars(select(ServerAsset.id).order_by(ServerAsset.asset_number))
+        chains = sorted(session.execute(select(AuditEvent.chain, AuditEvent.event_type)
+                                        .where(AuditEvent.chain.like("register:%"))))
+    assert chains == sorted([(server_chain(first), "server_registered"), (server_chain(first), "server_changed"),
+                             (server_chain(second), "server_registered"),
+                             (visit_chain(visits[0].visit_id), "dc_visit_opened"),
+                             (visit_chain(visits[0].visit_id), "dc_visit_closed"),
+                             (visit_chain(visits[1].visit_id), "dc_visit_opened")])
+    assert alur.audit_verifier.verify().ok
+
+
+def test_registers_recorded_on_their_one_chain_of_old_still_verify(alur, clock):
+    """A database from before the chains per server and visit: its events stay on ``register:server_asset``
+    and ``register:dc_access``, the changes after them go on the entries' chains, and the register check
+    derives each register from both."""
+    with UnitOfWork.begin(alur.sessions) as work:  # what the register wrote before
+        work.session.add(ServerAsset(asset_number=SERVER["asset_number"], status="aktif", last_job_confirmed=False,
+                                     changed_by="pengelola_ti", changed_at=clock(),
+                                     **{k: v for k, v in SERVER.items() if k != "asset_number"}))
+        visit = DcVisit(time_in=clock(), instance_id=None, source="kunjungan", opened_by="pengawas_infrastruktur_tik",
+                        **VISITOR)
+        work.session.add(visit)
+        work.session.flush()
+        work.record(SERVER_CHAIN, "server_registered", actor="pengelola_ti", at=clock(), payload=SERVER)
+        work.record(DC_CHAIN, "dc_visit_opened", actor="pengawas_infrastruktur_tik", at=clock(), payload={
+            "visit_id": visit.id, "source": "kunjungan", "time_in": clock().isoformat(), **VISITOR})
+    assert alur.audit_verifier.verify().ok
+    clock.advance(minutes=30)
+    alur.server_assets.update(SERVER["asset_number"], {"status": "nonaktif"}, "pemeriksa_ti")
+    alur.dc_access.sign_out(visit.id, "pengawas_infrastruktur_tik")
+    alur.server_assets.add(dict(SERVER, asset_number="KOMINFO/SRV/2024/08"), "pengelola_ti")
+    assert _chain_events(alur, SERVER_CHAIN) == [("server_registered", "pengelola_ti"),
+                                                 ("server_changed", "pemeriksa_ti"),
+                                                 ("server_registered", "pengelola_ti")]
+    assert _chain_events(alur, DC_CHAIN) == [("dc_visit_opened", "pengawas_infrastruktur_tik"),
+                                             ("dc_visit_closed", "pengawas_infrastruktur_tik")]
+    report = alur.audit_verifier.verify()
+    assert report.ok, report.lines()
+    assert alur.audit_verifier.verify(chains=[SERVER_CHAIN]).ok  # the old chain alone, with the register check
+    with alur.sessions.begin() as session:  # the status set back in the table: the later event says otherwise
+        session.execute(update(ServerAsset).where(ServerAsset.asset_number == SERVER["asset_number"])
+                        .values(status="aktif"))
+        session.execute(update(DcVisit).values(time_out=None))
+    problems = {(p.table, p.column, p.logged, p.stored) for p in alur.audit_verifier.verify().table_problems}
+    assert problems == {("server_asset", "status", "nonaktif", "aktif"),
+                        ("dc_visit", "time_out", clock().isoformat(), "(none)")}
+    with alur.sessions.begin() as session:  # and the old chain's events are still checked
+        session.execute(update(AuditEvent).where(AuditEvent.chain == SERVER_CHAIN)
+                        .values(payload_json=AuditEvent.payload_json + " "))
+    assert (SERVER_CHAIN, "edited") in [(p.chain, p.kind) for p in alur.audit_verifier.verify().chain_problems]
 
 
 def test_a_register_row_edited_in_the_database_is_reported_by_verification(alur, clock):

@@ -9,6 +9,8 @@ Every write is an event on the register's own chain, and ``alur audit verify`` c
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import event
 from process_helpers import TEST_SERVER, Case, deploy, register_test_server, wita
@@ -19,6 +21,7 @@ from test_tinjau_aset_register_server import STEPS as TAR_STEPS
 from engine.audit.chain import verify_chain
 from engine.errors import FormInvalid
 from engine.registers.dc_access import DC_CHAIN
+from engine.registers.register_check import register_events
 from engine.registers.server_assets import SERVER_CHAIN
 
 # not SOP_WALK: the registers are SQL of their own, so these walks run on both backends
@@ -38,11 +41,12 @@ def _server(alur, number=TEST_SERVER):
     return alur.server_assets.get(number)
 
 
-def _register_events(alur, chain):
+def _register_events(alur, register):
+    """The register's (event type, payload) in order, after checking each of its chains is intact."""
     with alur.sessions() as session:
-        assert verify_chain(session, chain) is None  # the register's own chain is intact
-    return [(e.event_type, e.payload) for e in alur.audit_log.events(event_type=None, page=1, per_page=200).items
-            if e.chain == chain][::-1]
+        events = register_events(session, register)
+        assert all(verify_chain(session, chain) is None for chain in {e.chain for e in events})
+        return [(e.event_type, json.loads(e.payload_json)) for e in events]
 
 
 def test_a_backup_case_updates_its_server_and_the_yearly_review_shows_it(deployed, clock):
