@@ -24,7 +24,7 @@ from engine.worktime.clock import Clock, utcnow
 from engine.config import Settings
 from engine.errors import InvalidInput, NotFound
 from engine.modeling.messages import Text
-from engine.persistence.compiled import DirectIn, DirectStatement, Read
+from engine.persistence.compiled import DirectIn, DirectStatement, Read, read_batch
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import DocumentUpload, HumanTask
 from engine.runtime.unit_of_work import UnitOfWork
@@ -281,6 +281,13 @@ _UPLOADS_UNBOUND = DirectIn(lambda n: select(*_COLUMNS).where(
 _UPLOADS_IN_CASE = DirectIn(lambda n: select(*_COLUMNS).where(
     DocumentUpload.sha256.in_(DirectIn.binds(n)),
     or_(DocumentUpload.instance_id == bindparam("instance_id"), _UNBOUND)).order_by(DocumentUpload.id))
+# The completed tasks that carry these uploads (``DocumentChecker.completed``, before the current task is
+# taken out), asked with the uploads themselves where reads are pipelined.
+_CARRIERS_UNBOUND = DirectIn(lambda n: select(HumanTask.id).where(HumanTask.state == "completed", HumanTask.id.in_(
+    select(DocumentUpload.task_id).where(DocumentUpload.sha256.in_(DirectIn.binds(n)), _UNBOUND))))
+_CARRIERS_IN_CASE = DirectIn(lambda n: select(HumanTask.id).where(HumanTask.state == "completed", HumanTask.id.in_(
+    select(DocumentUpload.task_id).where(DocumentUpload.sha256.in_(DirectIn.binds(n)), or_(
+        DocumentUpload.instance_id == bindparam("instance_id"), _UNBOUND)))))
 
 
 def uploads_in(connection: Connection, instance_id: int | None, hashes: Sequence[str]) -> list[AttachmentView]:
@@ -351,12 +358,41 @@ class DocumentChecker:
 def document_checker(connection: Connection, instance_id: int | None, task_id: str | None, actor: str,
                      hashes: Iterable[str]) -> DocumentChecker:
     """Read (at most two statements, none without documents) what ``DocumentChecker`` decides on."""
-    wanted = sorted({h for h in hashes if isinstance(h, str) and _SHA256.fullmatch(h)})
-    uploads = uploads_in(connection, instance_id, wanted) if wanted else []
-    others = sorted({u.task_id for u in uploads if u.task_id is not None and u.task_id != task_id})
-    completed = frozenset(connection.scalars(select(HumanTask.id).where(
-        HumanTask.id.in_(others), HumanTask.state == "completed"))) if others else frozenset()
-    return DocumentChecker(uploads, completed, actor, task_id)
+    documents = DocumentReads(instance_id, hashes)
+    reads = documents.reads(all_at_once=False)
+    return documents.checker(connection, read_batch(connection, reads) if reads else [], task_id, actor)
+
+
+class DocumentReads:
+    """``document_checker``'s reads, for a batch with a step's other reads."""
+
+    def __init__(self, instance_id: int | None, hashes: Iterable[str]) -> None:
+        self.instance_id = instance_id
+        self.wanted = sorted({h for h in hashes if isinstance(h, str) and _SHA256.fullmatch(h)})
+
+    def reads(self, all_at_once: bool) -> list[Read]:
+        """The uploads of the wanted contents; ``all_at_once`` (reads pipelined, so one more costs no
+        round trip) also the completed tasks that carry them, else read after only if some other task does."""
+        if not self.wanted:
+            return []
+        params = {} if self.instance_id is None else {"instance_id": self.instance_id}
+        uploads = (_UPLOADS_UNBOUND if self.instance_id is None else _UPLOADS_IN_CASE).read(self.wanted, params)
+        if not all_at_once:
+            return [uploads]
+        carriers = (_CARRIERS_UNBOUND if self.instance_id is None else _CARRIERS_IN_CASE).read(self.wanted, params)
+        return [uploads, carriers]
+
+    def checker(self, connection: Connection, found: Sequence[list[Any]], task_id: str | None,
+                actor: str) -> DocumentChecker:
+        """The checker from the rows of ``reads`` (read in that order)."""
+        uploads = upload_views(found[0]) if self.wanted else []
+        if len(found) > 1:
+            completed = frozenset(row.id for row in found[1] if row.id != task_id)
+        else:
+            others = sorted({u.task_id for u in uploads if u.task_id is not None and u.task_id != task_id})
+            completed = frozenset(connection.scalars(select(HumanTask.id).where(
+                HumanTask.id.in_(others), HumanTask.state == "completed"))) if others else frozenset()
+        return DocumentChecker(uploads, completed, actor, task_id)
 
 
 def bind_uploads(work: UnitOfWork, uploads: Iterable[AttachmentView], target: UploadTarget, now: datetime) -> None:
