@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Iterable, Sequence
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, outerjoin, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
@@ -281,13 +281,18 @@ _UPLOADS_UNBOUND = DirectIn(lambda n: select(*_COLUMNS).where(
 _UPLOADS_IN_CASE = DirectIn(lambda n: select(*_COLUMNS).where(
     DocumentUpload.sha256.in_(DirectIn.binds(n)),
     or_(DocumentUpload.instance_id == bindparam("instance_id"), _UNBOUND)).order_by(DocumentUpload.id))
-# The completed tasks that carry these uploads (``DocumentChecker.completed``, before the current task is
-# taken out), asked with the uploads themselves where reads are pipelined.
-_CARRIERS_UNBOUND = DirectIn(lambda n: select(HumanTask.id).where(HumanTask.state == "completed", HumanTask.id.in_(
-    select(DocumentUpload.task_id).where(DocumentUpload.sha256.in_(DirectIn.binds(n)), _UNBOUND))))
-_CARRIERS_IN_CASE = DirectIn(lambda n: select(HumanTask.id).where(HumanTask.state == "completed", HumanTask.id.in_(
-    select(DocumentUpload.task_id).where(DocumentUpload.sha256.in_(DirectIn.binds(n)), or_(
-        DocumentUpload.instance_id == bindparam("instance_id"), _UNBOUND)))))
+# The same with the state of the task each upload was made for (a step's document check: the completed
+# steps of the case carry documents on), in the one statement: the task by its key, from the few uploads.
+_WITH_STATE = outerjoin(DocumentUpload, HumanTask, HumanTask.id == DocumentUpload.task_id)
+_UPLOADS_UNBOUND_WITH_STATE = DirectIn(lambda n: select(*_COLUMNS, HumanTask.state.label("task_state"))
+                                       .select_from(_WITH_STATE)
+                                       .where(DocumentUpload.sha256.in_(DirectIn.binds(n)), _UNBOUND)
+                                       .order_by(DocumentUpload.id))
+_UPLOADS_IN_CASE_WITH_STATE = DirectIn(lambda n: select(*_COLUMNS, HumanTask.state.label("task_state"))
+                                       .select_from(_WITH_STATE)
+                                       .where(DocumentUpload.sha256.in_(DirectIn.binds(n)), or_(
+                                           DocumentUpload.instance_id == bindparam("instance_id"), _UNBOUND))
+                                       .order_by(DocumentUpload.id))
 
 
 def uploads_in(connection: Connection, instance_id: int | None, hashes: Sequence[str]) -> list[AttachmentView]:
@@ -357,42 +362,33 @@ class DocumentChecker:
 
 def document_checker(connection: Connection, instance_id: int | None, task_id: str | None, actor: str,
                      hashes: Iterable[str]) -> DocumentChecker:
-    """Read (at most two statements, none without documents) what ``DocumentChecker`` decides on."""
+    """Read (one statement, none without documents) what ``DocumentChecker`` decides on."""
     documents = DocumentReads(instance_id, hashes)
-    reads = documents.reads(all_at_once=False)
-    return documents.checker(connection, read_batch(connection, reads) if reads else [], task_id, actor)
+    reads = documents.reads()
+    return documents.checker(read_batch(connection, reads) if reads else [], task_id, actor)
 
 
 class DocumentReads:
-    """``document_checker``'s reads, for a batch with a step's other reads."""
+    """``document_checker``'s read, for a batch with a step's other reads."""
 
     def __init__(self, instance_id: int | None, hashes: Iterable[str]) -> None:
         self.instance_id = instance_id
         self.wanted = sorted({h for h in hashes if isinstance(h, str) and _SHA256.fullmatch(h)})
 
-    def reads(self, all_at_once: bool) -> list[Read]:
-        """The uploads of the wanted contents; ``all_at_once`` (reads pipelined, so one more costs no
-        round trip) also the completed tasks that carry them, else read after only if some other task does."""
+    def reads(self) -> list[Read]:
+        """The uploads of the wanted contents, each with the state of the task it was made for (none or one)."""
         if not self.wanted:
             return []
-        params = {} if self.instance_id is None else {"instance_id": self.instance_id}
-        uploads = (_UPLOADS_UNBOUND if self.instance_id is None else _UPLOADS_IN_CASE).read(self.wanted, params)
-        if not all_at_once:
-            return [uploads]
-        carriers = (_CARRIERS_UNBOUND if self.instance_id is None else _CARRIERS_IN_CASE).read(self.wanted, params)
-        return [uploads, carriers]
+        if self.instance_id is None:
+            return [_UPLOADS_UNBOUND_WITH_STATE.read(self.wanted, {})]
+        return [_UPLOADS_IN_CASE_WITH_STATE.read(self.wanted, {"instance_id": self.instance_id})]
 
-    def checker(self, connection: Connection, found: Sequence[list[Any]], task_id: str | None,
-                actor: str) -> DocumentChecker:
-        """The checker from the rows of ``reads`` (read in that order)."""
-        uploads = upload_views(found[0]) if self.wanted else []
-        if len(found) > 1:
-            completed = frozenset(row.id for row in found[1] if row.id != task_id)
-        else:
-            others = sorted({u.task_id for u in uploads if u.task_id is not None and u.task_id != task_id})
-            completed = frozenset(connection.scalars(select(HumanTask.id).where(
-                HumanTask.id.in_(others), HumanTask.state == "completed"))) if others else frozenset()
-        return DocumentChecker(uploads, completed, actor, task_id)
+    def checker(self, found: Sequence[list[Any]], task_id: str | None, actor: str) -> DocumentChecker:
+        """The checker from the rows of ``reads``."""
+        rows = found[0] if self.wanted else []
+        completed = frozenset(row.task_id for row in rows
+                              if row.task_state == "completed" and row.task_id is not None and row.task_id != task_id)
+        return DocumentChecker(upload_views(rows), completed, actor, task_id)
 
 
 def bind_uploads(work: UnitOfWork, uploads: Iterable[AttachmentView], target: UploadTarget, now: datetime) -> None:

@@ -469,7 +469,7 @@ class Runner:
                     data: dict[str, Any], maker_checker: bool = True) -> _StepReads:
         """What a step's checks and its save read, all known once its task row is read, in one batch: on
         PostgreSQL one round trip (``read_batch``'s pipeline), which also takes what may turn out not to be
-        needed (the completed tasks carrying its documents, the case's task times for its clock); on SQLite
+        needed (the people the next steps may be routed to, the case's task times for its clock); on SQLite
         the same statements one after the other, and those only when needed, later.
 
         Read before the transaction's writes, like the task row (``engine.persistence.db.hold_begin``):
@@ -486,13 +486,13 @@ class Runner:
                                             else []))
         clock = at_once and (definition.has_clock_rules
                              or any(m.shares_time_with is not None for m in definition.user_tasks.values()))
-        document_reads = documents.reads(at_once)
+        document_reads = documents.reads()
         reads = [*([DONE_BY.read(differs, {"instance_id": task.instance_id, "person": actor})] if differs else []),
                  *document_reads, *([People.read(usernames)] if usernames else []),
                  *([Read(CASE_TASK_TIMES, {"instance_id": task.instance_id})] if clock else [])]
         found = read_batch(connection, reads) if reads else []
         done_by = found.pop(0) if differs else None
-        checker = documents.checker(connection, found[:len(document_reads)], task.id, actor)
+        checker = documents.checker(found[:len(document_reads)], task.id, actor)
         found = found[len(document_reads):]
         if usernames:
             people.take(usernames, found.pop(0))

@@ -214,13 +214,13 @@ def completions_traced(alur: Alur, process_key: str) -> list[list[list[str]]]:
 
 def test_an_sop_steps_checks_are_read_in_two_round_trips(pg_sops):
     """SOP-05's second step picks people, names documents and shares its SOP time with another step under
-    the case's clock: its task row, then its documents (and the completed steps carrying them), the people it
-    picks or its next step names and the case's task times in one pipeline; then the BEGIN with the writes
-    (issue 21: five reads before, each a round trip of its own)."""
+    the case's clock: its task row; then its documents (with the state of the steps they were made for),
+    the people it picks or its next step names and the case's task times, in one pipeline; then the BEGIN
+    with the writes (issue 21: five reads before, each a round trip of its own)."""
     second = completions_traced(pg_sops, "sop_backup_restore_db")[1]
     assert first_words(second)[:2] == [
         ["SELECT human_task.id, human_task.instance_id,"],
-        ["SELECT document_upload.sha256, document_upload.filename,", "SELECT human_task.id FROM",
+        ["SELECT document_upload.sha256, document_upload.filename,",
          "SELECT user_account.username, user_account.active,", "SELECT process_instance.started_at AS"]], second
     assert second[2][0] == "BEGIN" and second[-1] == ["COMMIT"], second
     assert not [sql for trip in second[2:] for sql in trip if sql.startswith("SELECT")], second

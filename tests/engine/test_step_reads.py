@@ -59,8 +59,8 @@ def completions(alur: Alur, traced: list[str], process_key: str) -> list[list[st
 @pytest.mark.parametrize("process_key", ["sop_pengelolaan_data", "sop_backup_restore_db"])
 def test_a_step_reads_again_nothing_its_task_row_holds_nor_what_it_may_not_need(traced_sops, process_key):
     """A step that waited on an outside party takes its start from its task's row, and the step that ends
-    the case the case's start and limit; the completed steps carrying its documents and the case's task
-    times are read only when needed (none of these steps hands a document on)."""
+    the case the case's start and limit; the documents come with the state of the steps they were made for
+    (no second read for the steps that carry them on); the case's task times are read only when needed."""
     steps = completions(*traced_sops, process_key)
     statements = [sql for step in steps for sql in step]
     assert len(steps) > 3 and statements
