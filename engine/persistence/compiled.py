@@ -146,6 +146,12 @@ def read_batch(connection: Connection, reads: Sequence[Read]) -> list[list[Any]]
     return write_and_read(connection, (), reads)[1]
 
 
+def pipelines(connection: Connection) -> bool:
+    """Whether a batch of reads goes in one round trip (PostgreSQL); then a read that may turn out not
+    to be needed costs the server a little work but no round trip, so it may go in the batch."""
+    return hasattr(connection.connection.driver_connection, "pipeline")
+
+
 def write_and_read(connection: Connection, writes: Sequence[Write],
                    reads: Sequence[Read]) -> tuple[list[int], list[list[Any]]]:
     """``run_batch``, then the reads, which see the writes: the writes' rowcounts and each read's rows.

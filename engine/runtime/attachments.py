@@ -17,14 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Iterable, Sequence
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, outerjoin, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
 from engine.config import Settings
 from engine.errors import InvalidInput, NotFound
 from engine.modeling.messages import Text
-from engine.persistence.compiled import DirectIn, DirectStatement, Read
+from engine.persistence.compiled import DirectIn, DirectStatement, Read, read_batch
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import DocumentUpload, HumanTask
 from engine.runtime.unit_of_work import UnitOfWork
@@ -281,6 +281,18 @@ _UPLOADS_UNBOUND = DirectIn(lambda n: select(*_COLUMNS).where(
 _UPLOADS_IN_CASE = DirectIn(lambda n: select(*_COLUMNS).where(
     DocumentUpload.sha256.in_(DirectIn.binds(n)),
     or_(DocumentUpload.instance_id == bindparam("instance_id"), _UNBOUND)).order_by(DocumentUpload.id))
+# The same with the state of the task each upload was made for (a step's document check: the completed
+# steps of the case carry documents on), in the one statement: the task by its key, from the few uploads.
+_WITH_STATE = outerjoin(DocumentUpload, HumanTask, HumanTask.id == DocumentUpload.task_id)
+_UPLOADS_UNBOUND_WITH_STATE = DirectIn(lambda n: select(*_COLUMNS, HumanTask.state.label("task_state"))
+                                       .select_from(_WITH_STATE)
+                                       .where(DocumentUpload.sha256.in_(DirectIn.binds(n)), _UNBOUND)
+                                       .order_by(DocumentUpload.id))
+_UPLOADS_IN_CASE_WITH_STATE = DirectIn(lambda n: select(*_COLUMNS, HumanTask.state.label("task_state"))
+                                       .select_from(_WITH_STATE)
+                                       .where(DocumentUpload.sha256.in_(DirectIn.binds(n)), or_(
+                                           DocumentUpload.instance_id == bindparam("instance_id"), _UNBOUND))
+                                       .order_by(DocumentUpload.id))
 
 
 def uploads_in(connection: Connection, instance_id: int | None, hashes: Sequence[str]) -> list[AttachmentView]:
@@ -350,13 +362,33 @@ class DocumentChecker:
 
 def document_checker(connection: Connection, instance_id: int | None, task_id: str | None, actor: str,
                      hashes: Iterable[str]) -> DocumentChecker:
-    """Read (at most two statements, none without documents) what ``DocumentChecker`` decides on."""
-    wanted = sorted({h for h in hashes if isinstance(h, str) and _SHA256.fullmatch(h)})
-    uploads = uploads_in(connection, instance_id, wanted) if wanted else []
-    others = sorted({u.task_id for u in uploads if u.task_id is not None and u.task_id != task_id})
-    completed = frozenset(connection.scalars(select(HumanTask.id).where(
-        HumanTask.id.in_(others), HumanTask.state == "completed"))) if others else frozenset()
-    return DocumentChecker(uploads, completed, actor, task_id)
+    """Read (one statement, none without documents) what ``DocumentChecker`` decides on."""
+    documents = DocumentReads(instance_id, hashes)
+    reads = documents.reads()
+    return documents.checker(read_batch(connection, reads) if reads else [], task_id, actor)
+
+
+class DocumentReads:
+    """``document_checker``'s read, for a batch with a step's other reads."""
+
+    def __init__(self, instance_id: int | None, hashes: Iterable[str]) -> None:
+        self.instance_id = instance_id
+        self.wanted = sorted({h for h in hashes if isinstance(h, str) and _SHA256.fullmatch(h)})
+
+    def reads(self) -> list[Read]:
+        """The uploads of the wanted contents, each with the state of the task it was made for (none or one)."""
+        if not self.wanted:
+            return []
+        if self.instance_id is None:
+            return [_UPLOADS_UNBOUND_WITH_STATE.read(self.wanted, {})]
+        return [_UPLOADS_IN_CASE_WITH_STATE.read(self.wanted, {"instance_id": self.instance_id})]
+
+    def checker(self, found: Sequence[list[Any]], task_id: str | None, actor: str) -> DocumentChecker:
+        """The checker from the rows of ``reads``."""
+        rows = found[0] if self.wanted else []
+        completed = frozenset(row.task_id for row in rows
+                              if row.task_state == "completed" and row.task_id is not None and row.task_id != task_id)
+        return DocumentChecker(upload_views(rows), completed, actor, task_id)
 
 
 def bind_uploads(work: UnitOfWork, uploads: Iterable[AttachmentView], target: UploadTarget, now: datetime) -> None:

@@ -99,9 +99,11 @@ def case_work(calendar: WorkCalendar, started_at: datetime, ended_at: datetime,
     return seconds, None if due_at is None else ended_at <= due_at
 
 
-def case_completed(work: UnitOfWork, calendar: WorkCalendar, instance_id: int, at: datetime) -> None:
-    """The case's row, completed: its limit is read as the step left it (moved by waits, a late start)."""
-    started_at, due_at = CASE_TIMES.first(work.connection, {"instance_id": instance_id})
+def case_completed(work: UnitOfWork, calendar: WorkCalendar, instance_id: int, at: datetime,
+                   times: tuple[datetime, datetime | None] | None = None) -> None:
+    """The case's row, completed: its limit as the step left it (moved by waits, a late start); ``times``
+    its start and that limit if known, else read."""
+    started_at, due_at = times or CASE_TIMES.first(work.connection, {"instance_id": instance_id})
     seconds, on_time = case_work(calendar, started_at, at, due_at)
     work.queue_write(END_CASE, {"case_id": instance_id, "status": "completed", "ended_at": at,
                                 "work_seconds": seconds, "on_time": on_time})

@@ -26,6 +26,12 @@ class LiveWorkflows:
             kept = self._kept.pop(instance_id, None)
         return kept[1] if kept is not None and kept[0] == version else None
 
+    def peek(self, instance_id: int, version: int) -> BpmnWorkflow | None:
+        """``take`` without removing it: only to read a guess from (a step running meanwhile may change it)."""
+        with self._lock:
+            kept = self._kept.get(instance_id)
+        return kept[1] if kept is not None and kept[0] == version else None
+
     def keep(self, instance_id: int, version: int, workflow: BpmnWorkflow) -> None:
         """Hold the workflow as the case's state at ``version`` (call once that version is committed)."""
         with self._lock:

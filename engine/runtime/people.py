@@ -18,7 +18,7 @@ from engine.modeling.messages import Text
 from engine.modeling.performers import ASSIGNEE, NamedPerformer
 from engine.modeling.roles import RoleCatalog
 from engine.permissions import Permissions
-from engine.persistence.compiled import DirectIn
+from engine.persistence.compiled import DirectIn, Read
 from engine.persistence.models import CANDIDATE_USERS_MAX, UserAccount, UserRole, candidate_text
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worker.notifications import queue_notifications, users_holding
@@ -39,11 +39,23 @@ class People:
 
     def load(self, usernames: Iterable[str]) -> None:
         """Read the accounts not read yet, in one statement."""
-        wanted = sorted({u for u in usernames if u not in self._known})
-        if not wanted:
-            return
+        wanted = self.unread(usernames)
+        if wanted:
+            self.take(wanted, _ACCOUNTS_WITH_ROLES.all(self._connection, wanted, {}))
+
+    def unread(self, usernames: Iterable[str]) -> list[str]:
+        """The usernames not read yet, in the order ``read`` and ``take`` want them."""
+        return sorted({u for u in usernames if u not in self._known})
+
+    @staticmethod
+    def read(wanted: list[str]) -> Read:
+        """``load``'s statement for ``unread`` usernames (not empty), for a batch of reads."""
+        return _ACCOUNTS_WITH_ROLES.read(wanted, {})
+
+    def take(self, wanted: list[str], rows: Iterable[Any]) -> None:
+        """Keep the accounts ``read(wanted)`` found."""
         found: dict[str, tuple[bool, set[str]]] = {}
-        for username, active, role in _ACCOUNTS_WITH_ROLES.all(self._connection, wanted, {}):
+        for username, active, role in rows:
             _active, held = found.setdefault(username, (bool(active), set()))
             if role is not None:
                 held.add(role)

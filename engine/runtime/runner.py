@@ -58,14 +58,16 @@ from engine.runtime.spiff_timers import due_timer_tasks, next_timer_due, spiff_c
 from engine.modeling.parser import ParsedDefinition
 from engine.runtime.step_statements import (CASE_TASK_TIMES, CASE_WITH_HEAD, COMPLETE_TASK, DONE_BY, INSERT_CASE,
                                            INSERT_DONE_TASK, INSERT_TASKS, LAST_STARTED, SAVE_CASE, SET_CASE_LIMITS,
-                                           SET_TASK_DUE, START_FACTS, TASK_CREATED, TASK_WITH_CASE)
+                                           SET_TASK_DUE, START_FACTS, TASK_WITH_CASE)
 from engine.accounts.opd import opd_row, opd_view
 from engine.accounts.users import roles_of
 from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
 from engine.persistence.authority import AUTHORITY, authority_of, parse_mandates
 from engine.runtime.people import People, case_label, route, tell_supervisors
 from engine.runtime.registration import agenda_number, fill_opd_fields, requester_step
-from engine.runtime.attachments import DocumentChecker, UploadTarget, bind_uploads, document_checker
+from engine.runtime.attachments import (DocumentChecker, DocumentReads, UploadTarget, bind_uploads,
+                                        document_checker)
+from engine.persistence.compiled import Read, pipelines, read_batch
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.values import ActiveMandate, Authority
 from engine.worker.notifications import Recipient, add_notification
@@ -409,11 +411,10 @@ class Runner:
                 case = _case_of(work, row.instance_id, row.definition_id, row.process_key, row.business_key,
                                 row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
                 definition = self._definition(work, case.definition_id)
-                people = People(work.connection)
-                documents = document_checker(work.connection, case.id, task_id, performer, data.values())
-                self._validate(work, task.form_key, data, people, documents)
+                reads = self._step_reads(work, task, case.version, definition, performer, data, maker_checker=False)
+                self._validate(work, task.form_key, data, reads.people, reads.documents)
                 resolve_incident(work, incident_id, case.id, retried_by, now)
-                return self._finish(work, task, case, definition, performer, data, now, None, people, documents)
+                return self._finish(work, task, case, definition, performer, data, now, None, reads)
         except StepBroke as broke:
             raise fail_again(self._sessions, incident_id, broke, retried_by, self._clock()) from broke.cause
 
@@ -458,16 +459,63 @@ class Runner:
             case = _case_of(work, row.instance_id, row.definition_id, row.process_key, row.business_key,
                             row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
             definition = self._definition(work, case.definition_id)
+            reads = self._step_reads(work, task, case.version, definition, actor, data)
             self._require_other_performer(work, task, definition, actor, lambda message, **context: FormInvalid(
-                {"_form": message}, task.form_key))
-            people = People(work.connection)
-            documents = document_checker(work.connection, case.id, task_id, actor, data.values())
-            self._validate(work, task.form_key, data, people, documents)
-            return self._finish(work, task, case, definition, actor, data, now, acting, people, documents)
+                {"_form": message}, task.form_key), done=reads.done_by)
+            self._validate(work, task.form_key, data, reads.people, reads.documents)
+            return self._finish(work, task, case, definition, actor, data, now, acting, reads)
+
+    def _step_reads(self, work: UnitOfWork, task: Any, case_version: int, definition: ParsedDefinition, actor: str,
+                    data: dict[str, Any], maker_checker: bool = True) -> _StepReads:
+        """What a step's checks and its save read, all known once its task row is read, in one batch: on
+        PostgreSQL one round trip (``read_batch``'s pipeline), which also takes what may turn out not to be
+        needed (the people the next steps may be routed to, the case's task times for its clock); on SQLite
+        the same statements one after the other, and those only when needed, later.
+
+        Read before the transaction's writes, like the task row (``engine.persistence.db.hold_begin``):
+        nothing here is locked, and what the step decides from them is guarded as before, the case's
+        times by the case's version check (every step that adds or ends a task of the case moves it)."""
+        connection = work.connection
+        at_once = pipelines(connection)
+        meta = definition.user_tasks.get(task.element_id)
+        differs = list(meta.differs_from) if maker_checker and meta is not None and meta.differs_from else []
+        documents = DocumentReads(task.instance_id, data.values())
+        people = People(connection)
+        picked = [username for _path, username, _role in self._forms.get(task.form_key).picked_people(data)]
+        usernames = people.unread(picked + (self._likely_named(task, case_version, definition, data) if at_once
+                                            else []))
+        clock = at_once and (definition.has_clock_rules
+                             or any(m.shares_time_with is not None for m in definition.user_tasks.values()))
+        document_reads = documents.reads()
+        reads = [*([DONE_BY.read(differs, {"instance_id": task.instance_id, "person": actor})] if differs else []),
+                 *document_reads, *([People.read(usernames)] if usernames else []),
+                 *([Read(CASE_TASK_TIMES, {"instance_id": task.instance_id})] if clock else [])]
+        found = read_batch(connection, reads) if reads else []
+        done_by = found.pop(0) if differs else None
+        checker = documents.checker(found[:len(document_reads)], task.id, actor)
+        found = found[len(document_reads):]
+        if usernames:
+            people.take(usernames, found.pop(0))
+        return _StepReads(people, checker, done_by, found.pop(0) if clock else None)
+
+    def _likely_named(self, task: Any, case_version: int, definition: ParsedDefinition,
+                      data: dict[str, Any]) -> list[str]:
+        """Whom the model's named performers (``engine.runtime.people.route``) may name once this step ran:
+        the people their fields hold in the submitted data, else in the task's data (a workflow this process
+        kept; only read here, never changed). A guess, read with the checks so that routing the next tasks
+        reads no account again; a wrong one costs a read later."""
+        performers = [m.performer for m in definition.user_tasks.values() if m.performer is not None]
+        if not performers:
+            return []
+        kept = self._live.peek(task.instance_id, case_version)
+        spiff_task = kept.tasks.get(UUID(task.id)) if kept is not None else None
+        known = spiff_task.data if spiff_task is not None else {}
+        return [name for performer in performers
+                for name in performer.usernames({performer.field: data[performer.field] if performer.field in data
+                                                 else known.get(performer.field)})]
 
     def _finish(self, work: UnitOfWork, task: Any, case: _Case, definition: ParsedDefinition, actor: str,
-                data: dict[str, Any], now: datetime, acting: ActiveMandate | None, people: People,
-                documents: DocumentChecker) -> StepResult:
+                data: dict[str, Any], now: datetime, acting: ActiveMandate | None, reads: _StepReads) -> StepResult:
         """Run the task with its data and the model on to its next wait state, and store it all.
 
         :raises StepBroke: the engine failed (a condition on missing data, a bad timer): the caller's
@@ -493,7 +541,7 @@ class Runner:
             "new_assignee": task.assignee or actor, "new_version": task.version + 1, "data": encoded},
             conflict=lambda: ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman",
                                               task_id=task_id))
-        bind_uploads(work, documents.unbound(data.values()), UploadTarget(case.id, task_id, task.name), now)
+        bind_uploads(work, reads.documents.unbound(data.values()), UploadTarget(case.id, task_id, task.name), now)
         work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
             "task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data,
             **_on_behalf(acting)})
@@ -506,7 +554,7 @@ class Runner:
         case.confidential = is_confidential(data)
         meta = definition.user_tasks.get(task.element_id)
         if meta is not None:
-            self._close_wait(work, task_id, meta, data, now)
+            self._close_wait(work, task, meta, data, now)
             _ask_for_notice(work, case.id, meta, task_id, data, actor, now)
         figures.step_completed(work, self._calendar(work.connection), meta, task_id=task_id, instance_id=case.id,
                                process_key=case.process_key, element_id=task.element_id, performer=actor,
@@ -515,7 +563,9 @@ class Runner:
         for listener in self.completion_listeners:
             work.after_commit(partial(listener, case.process_key))
         return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
-                          known=known, people=people, completed=_Completed(task_id, task.element_id, data, now),
+                          known=known, people=reads.people,
+                          completed=_Completed(task_id, task.element_id, data, now, reads.case_times,
+                                               _case_limits(task)),
                           search=step_terms(data, self._forms.get(task.form_key).search_fields, actor))
 
     def wake_case(self, instance_id: int, actor: str = SYSTEM_ACTOR) -> StepResult:
@@ -660,14 +710,16 @@ class Runner:
                                 candidates=list(named))
 
     def _require_other_performer(self, work: UnitOfWork, task: Any, definition: ParsedDefinition, person: str,
-                                 error: Callable[..., Exception], **context: Any) -> None:
+                                 error: Callable[..., Exception], done: list[Any] | None = None,
+                                 **context: Any) -> None:
         """Maker and checker: ``person`` may not do a step whose model names steps they completed in
-        this case (``pelaksana_berbeda_dari``). Reads only for such a step."""
+        this case (``pelaksana_berbeda_dari``). Reads only for such a step (unless ``done``: DONE_BY's
+        rows, read already)."""
         meta = definition.user_tasks.get(task.element_id)
         if meta is None or not meta.differs_from:
             return
-        found = DONE_BY.all(work.connection, list(meta.differs_from),
-                            {"instance_id": task.instance_id, "person": person})
+        found = done if done is not None else DONE_BY.all(work.connection, list(meta.differs_from),
+                                                          {"instance_id": task.instance_id, "person": person})
         done = found[0].element_id if found else None
         if done is not None:
             other = definition.user_tasks.get(done)
@@ -677,11 +729,11 @@ class Runner:
 
     def _validate(self, work: UnitOfWork, form_key: str, data: dict[str, Any], people: People,
                   documents: DocumentChecker) -> None:
-        """The form's schema, its documents, and the people it picks (active holders of each picker's role).
+        """The form's schema, its documents, and the people it picks (active holders of each picker's role;
+        ``people`` read them already, with the step's other reads).
 
         :raises FormInvalid:
         """
-        people.load(username for _path, username, _role in self._forms.get(form_key).picked_people(data))
         self._forms.validate(form_key, data, documents.problem,
                              lambda username, role: people.why_not_words(username, role, self._roles, self._may))
         check_register_fields(work, form_key, self._forms.get(form_key).schema, data)
@@ -705,24 +757,30 @@ class Runner:
         warning = definition.properties.get("waktu_peringatan_iso")
         return (calendar.due(start, limit) if limit else None, calendar.due(start, warning) if warning else None)
 
-    def _new_step_due(self, work: UnitOfWork, instance_id: int, meta: Any, now: datetime) -> datetime | None:
+    def _new_step_due(self, work: UnitOfWork, instance_id: int, meta: Any, now: datetime,
+                      case_times: list[Any] | None) -> datetime | None:
         """The due time of a task starting now (engine.runtime.case_clock); a step sharing its SOP time
-        reads when the pair's first task last started."""
+        reads when the pair's first task last started (from ``case_times``, the case's tasks, if read)."""
         first_started = None
-        if meta.shares_time_with is not None:
+        if meta.shares_time_with is not None and case_times is not None:
+            first_started = max((row.created_at for row in case_times
+                                 if row.id is not None and row.element_id == meta.shares_time_with), default=None)
+        elif meta.shares_time_with is not None:
             last = LAST_STARTED.first(work.connection, {"instance_id": instance_id,
                                                         "element_id": meta.shares_time_with})
             first_started = last.created_at if last is not None else None
         return new_step_due(self._calendar(work.connection), meta, now, first_started)
 
-    def _close_wait(self, work: UnitOfWork, task_id: str, meta: Any, data: dict[str, Any], now: datetime) -> None:
-        """A step that waited on an outside party gets its due time once the wait is recorded."""
+    def _close_wait(self, work: UnitOfWork, task: Any, meta: Any, data: dict[str, Any], now: datetime) -> None:
+        """A step that waited on an outside party gets its due time once the wait is recorded (its start
+        read with the task; the write goes with the step's others: nothing in the step reads it back)."""
         if meta.waits is None:
             return
-        created_at = TASK_CREATED.first(work.connection, {"task_id": task_id}).created_at
+        created_at = figures.stored_time(task.created_at)
+        assert created_at is not None  # every task row has its start
         done = TaskTimes(meta.element_id, created_at, now, data)
-        SET_TASK_DUE.rowcount(work.connection, {"task_id": task_id,
-                                                "due_at": waited_step_due(self._calendar(work.connection), meta, done)})
+        work.queue_write(SET_TASK_DUE, {"task_id": task.id,
+                                        "due_at": waited_step_due(self._calendar(work.connection), meta, done)})
 
     @staticmethod
     def _moves_case_clock(definition: ParsedDefinition, new_rows: list[dict[str, Any]],
@@ -736,10 +794,11 @@ class Runner:
 
     def _apply_case_clock(self, work: UnitOfWork, instance_id: int, definition: ParsedDefinition,
                           new_rows: list[dict[str, Any]],
-                          completed: _Completed | None) -> None:
+                          completed: _Completed | None) -> datetime | None:
         """Recompute the case's limit and warning from its steps (a later clock start, waits on outside
-        parties); the rows this step writes are still queued, so they come from memory."""
-        rows = CASE_TASK_TIMES.all(work.connection, {"instance_id": instance_id})
+        parties); the rows this step writes are still queued, so they come from memory. The new limit."""
+        rows = completed.case_times if completed is not None and completed.case_times is not None else \
+            CASE_TASK_TIMES.all(work.connection, {"instance_id": instance_id})
         tasks = [TaskTimes(row.element_id, row.created_at, completed.at, completed.data)
                  if completed is not None and row.id == completed.task_id
                  else TaskTimes.of_row(row.element_id, row.created_at, row.completed_at, row.data_json)
@@ -749,6 +808,7 @@ class Runner:
         due_at, warning_at = case_deadlines(self._calendar(work.connection), definition, started_at, tasks)
         SET_CASE_LIMITS.rowcount(work.connection, {"instance_id": instance_id, "due_at": due_at,
                                                    "warning_at": warning_at})
+        return due_at
 
     def _spiff_clock(self, now: datetime) -> Any:
         return spiff_clock(self._clock, now)
@@ -824,7 +884,8 @@ class Runner:
                 form_key=meta.form_key, state="claimed" if assignee else "ready", assignee=assignee,
                 candidate_users=routing.candidate_users if routing else None,
                 created_at=now, claimed_at=now if assignee else None,
-                due_at=self._new_step_due(work, case.id, meta, now), version=1))
+                due_at=self._new_step_due(work, case.id, meta, now, completed.case_times if completed else None),
+                version=1))
             work.record_for_case(case.id, "task_created", actor=actor, at=now, payload={
                 "task_id": task_id, "element_id": meta.element_id, "name": meta.name, "role": meta.role,
                 "assignee": assignee, **(routing.payload() if routing else {})})
@@ -838,8 +899,10 @@ class Runner:
                                     .values(state="cancelled", version=HumanTask.version + 1))
             for task_id in withdrawn:
                 work.record_for_case(case.id, "task_cancelled", actor=actor, at=now, payload={"task_id": task_id})
+        limits = completed.limits if completed is not None else None
         if self._moves_case_clock(definition, new_rows, completed):
-            self._apply_case_clock(work, case.id, definition, new_rows, completed)
+            due_at = self._apply_case_clock(work, case.id, definition, new_rows, completed)
+            limits = (limits[0], due_at) if limits is not None else None
         values: dict[str, Any] = {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
                                   "status": case.status, "ended_at": None, "data": case.data_json,
                                   "confidential": case.confidential,
@@ -852,7 +915,7 @@ class Runner:
                           data=json.dumps(workflow.data, ensure_ascii=False, default=str))
             work.record_for_case(case.id, "instance_completed", actor=actor, at=now,
                                  payload=_result_for_requester(definition, workflow.data))
-            figures.case_completed(work, self._calendar(work.connection), case.id, now)
+            figures.case_completed(work, self._calendar(work.connection), case.id, now, limits)
             on_case_ended(work, case.id, case.process_key, actor, now)
         values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
         values["state"] = dump_state(workflow)
@@ -888,6 +951,18 @@ class _Completed:
     element_id: str
     data: dict[str, Any]
     at: datetime
+    case_times: list[Any] | None = None  # the case's tasks (CASE_TASK_TIMES) if read with the step's checks
+    limits: tuple[datetime, datetime | None] | None = None  # the case's start and limit, read with the task
+
+
+@dataclass(frozen=True)
+class _StepReads:
+    """What ``Runner._step_reads`` read for a step's checks and its save."""
+
+    people: People
+    documents: DocumentChecker
+    done_by: list[Any] | None  # DONE_BY's rows, for a maker-checker step
+    case_times: list[Any] | None  # CASE_TASK_TIMES' rows, where reads are pipelined and the model has time rules
 
 
 @dataclass
@@ -903,6 +978,13 @@ class _Case:
     version: int
     data_json: str | None = None
     confidential: bool = False  # the step's data marked the letter rahasia (kept once set)
+
+
+def _case_limits(row: Any) -> tuple[datetime, datetime | None]:
+    """The case's start and limit from its task's row (TASK_WITH_CASE)."""
+    started_at = figures.stored_time(row.case_started_at)
+    assert started_at is not None  # every case has its start
+    return started_at, figures.stored_time(row.case_due_at)
 
 
 def _load_case(work: UnitOfWork, instance_id: int) -> _Case:

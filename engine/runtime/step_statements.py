@@ -29,9 +29,10 @@ _ACTOR_ROLES = (select(func.aggregate_strings(UserRole.role_key, ","))
                 .where(UserAccount.username == bindparam("actor"), UserAccount.active.is_(True))
                 .scalar_subquery())
 
-# The task, its case, the case's audit chain head, the actor's roles and the mandates the actor holds
-# at ``now`` (standing in for an absent official) in one read: what completing a task needs. The task's times
-# come as text, the stored naive UTC (``engine.runtime.figures.stored_time``).
+# The task, its case (with its start and limit, for its figures if the step ends it), the case's audit chain
+# head, the actor's roles and the mandates the actor holds at ``now`` (standing in for an absent official) in
+# one read: what completing a task needs. The times come as text, the stored naive UTC
+# (``engine.runtime.figures.stored_time``).
 TASK_WITH_CASE = DirectStatement(
     select(TASKS.c.id, TASKS.c.instance_id, TASKS.c.element_id, TASKS.c.name, TASKS.c.role, TASKS.c.form_key,
            TASKS.c.state, TASKS.c.assignee, TASKS.c.candidate_users, TASKS.c.completed_by, TASKS.c.version,
@@ -39,6 +40,8 @@ TASK_WITH_CASE = DirectStatement(
            INSTANCES.c.definition_id, INSTANCES.c.process_key, INSTANCES.c.business_key,
            INSTANCES.c.status.label("case_status"), INSTANCES.c.state_json,
            INSTANCES.c.version.label("case_version"),
+           cast(INSTANCES.c.started_at, String).label("case_started_at"),
+           cast(INSTANCES.c.due_at, String).label("case_due_at"),
            HEADS.c.seq.label("head_seq"), HEADS.c.hash.label("head_hash"), _ACTOR_ROLES.label("actor_roles"),
            mandates_held(bindparam("actor"), now_param()).label("actor_mandates"))
     .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)

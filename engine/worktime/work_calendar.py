@@ -10,6 +10,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -60,6 +61,7 @@ class WorkingDuration:
     time: timedelta
 
 
+@lru_cache(maxsize=512)  # pure, and a model has a few durations that every step of it parses again
 def parse_working_duration(iso: str) -> WorkingDuration:
     """Parse ``PnD``, ``PnW`` (5 working days a week), ``PTnH``, ``PTnM`` or ``PnDTnHnM``.
 

@@ -11,13 +11,17 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
+from alur_testing import empty_database, make_settings
 from engine_helpers import ready_task, start_loop_case
 from sqlalchemy import event
 
 from engine import UploadTarget
-from engine.bootstrap import Alur
+from engine.bootstrap import Alur, open_alur
 
+ROOT = Path(__file__).resolve().parents[2]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -169,3 +173,63 @@ def test_a_unit_of_work_begins_with_its_first_statement_that_writes_or_locks(pg_
             unit_of_work._LOCK_HEAD.first(work.connection, {"chain_key": "system"})
     assert first_words(trips) == [["SELECT human_task.created_at FROM"], ["SELECT human_task.created_at FROM"],
                                   ["BEGIN", "SELECT audit_chain_head.seq, audit_chain_head.hash"], ["COMMIT"]], trips
+
+
+@pytest.fixture
+def pg_sops(postgres_engine, tmp_path, clock) -> Alur:
+    """The real SOP models and forms on PostgreSQL, with the users of ``CAST``."""
+    from process_helpers import add_cast
+
+    empty_database(postgres_engine)
+    alur = open_alur(make_settings(tmp_path, str(postgres_engine.url), ROOT / "processes", ROOT / "forms"),
+                     clock=clock, db=postgres_engine)
+    add_cast(alur)
+    return alur
+
+
+def completions_traced(alur: Alur, process_key: str) -> list[list[list[str]]]:
+    """The round trips of each completion of one whole case of ``process_key``, as the bench walks it (task
+    page, uploads, completion), after a first case that fills the caches."""
+    from bench import sops
+    from process_helpers import CAST, deploy
+
+    deploy(alur, process_key)
+    with alur.sessions() as session:
+        definition = alur.definitions.latest(session, process_key)[1]
+    starter = next(user for user, roles in CAST.items() if alur.roles.expand(set(roles)) & definition.start_roles)
+    sops._run_case(alur, process_key, starter, -1, sops._Stopwatch())
+    traced: list[list[list[str]]] = []
+
+    def watch(fn, *args):
+        if getattr(fn, "__name__", "") != "complete_task":
+            return fn(*args)
+        with round_trips(alur) as trips:
+            result = fn(*args)
+        traced.append(trips)
+        return result
+
+    sops._run_case(alur, process_key, starter, 1, watch)
+    return traced
+
+
+def test_an_sop_steps_checks_are_read_in_two_round_trips(pg_sops):
+    """SOP-05's second step picks people, names documents and shares its SOP time with another step under
+    the case's clock: its task row; then its documents (with the state of the steps they were made for),
+    the people it picks or its next step names and the case's task times, in one pipeline; then the BEGIN
+    with the writes (issue 21: five reads before, each a round trip of its own)."""
+    second = completions_traced(pg_sops, "sop_backup_restore_db")[1]
+    assert first_words(second)[:2] == [
+        ["SELECT human_task.id, human_task.instance_id,"],
+        ["SELECT document_upload.sha256, document_upload.filename,",
+         "SELECT user_account.username, user_account.active,", "SELECT process_instance.started_at AS"]], second
+    assert second[2][0] == "BEGIN" and second[-1] == ["COMMIT"], second
+    assert not [sql for trip in second[2:] for sql in trip if sql.startswith("SELECT")], second
+
+
+def test_sop_steps_read_in_at_most_two_round_trips_before_they_write(pg_sops):
+    """Every completion of a whole SOP case whose steps keep no register (those read their register on their
+    own, engine.registers): at most two round trips of reads before the BEGIN, none after it."""
+    for trips in completions_traced(pg_sops, "sop_gangguan_jaringan"):
+        begin = next(n for n, trip in enumerate(trips) if trip[0] == "BEGIN")
+        assert begin <= 2 and all(sql.startswith("SELECT") for trip in trips[:begin] for sql in trip), trips
+        assert not [sql for trip in trips[begin:] for sql in trip if sql.startswith("SELECT")], trips

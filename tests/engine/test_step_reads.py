@@ -1,0 +1,72 @@
+"""The reads of a real SOP step's completion on SQLite (its statements, from SQLite's own trace): what the
+step's row already holds is not read again, and what PostgreSQL reads in its pipeline in case it is needed
+(engine.runtime.runner.Runner._step_reads) is read here only when it is. PostgreSQL's round trips are in
+test_round_trips.py."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alur_testing import make_settings
+from sqlalchemy import event
+
+from engine.bootstrap import Alur, open_alur
+from engine.persistence.db import make_engine
+from engine.persistence.models import Base
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def traced_sops(tmp_path, clock):
+    """The real SOP models on a new SQLite file with the users of ``CAST``, and the statements SQLite ran."""
+    from process_helpers import add_cast
+
+    url = f"sqlite:///{tmp_path / 'alur.db'}"
+    engine = make_engine(url)
+    traced: list[str] = []
+    event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(traced.append))
+    Base.metadata.create_all(engine)
+    alur = open_alur(make_settings(tmp_path, url, ROOT / "processes", ROOT / "forms"), clock=clock, db=engine)
+    add_cast(alur)
+    yield alur, traced
+    engine.dispose()
+
+
+def completions(alur: Alur, traced: list[str], process_key: str) -> list[list[str]]:
+    """The statements of each completion of one whole case of ``process_key``, as the bench walks it."""
+    from bench import sops
+    from process_helpers import CAST, deploy
+
+    deploy(alur, process_key)
+    with alur.sessions() as session:
+        definition = alur.definitions.latest(session, process_key)[1]
+    starter = next(user for user, roles in CAST.items() if alur.roles.expand(set(roles)) & definition.start_roles)
+    found: list[list[str]] = []
+
+    def watch(fn, *args):
+        if getattr(fn, "__name__", "") != "complete_task":
+            return fn(*args)
+        traced.clear()
+        result = fn(*args)
+        found.append([" ".join(sql.split()) for sql in traced])
+        return result
+
+    sops._run_case(alur, process_key, starter, 1, watch)
+    return found
+
+
+@pytest.mark.parametrize("process_key", ["sop_pengelolaan_data", "sop_backup_restore_db"])
+def test_a_step_reads_again_nothing_its_task_row_holds_nor_what_it_may_not_need(traced_sops, process_key):
+    """A step that waited on an outside party takes its start from its task's row, and the step that ends
+    the case the case's start and limit; the documents come with the state of the steps they were made for
+    (no second read for the steps that carry them on); the case's task times are read only when needed."""
+    steps = completions(*traced_sops, process_key)
+    statements = [sql for step in steps for sql in step]
+    assert len(steps) > 3 and statements
+    assert not [sql for sql in statements if sql.startswith((
+        "SELECT human_task.created_at FROM human_task WHERE human_task.id",  # a waited step's start
+        "SELECT process_instance.started_at, process_instance.due_at",  # the ended case's start and limit
+        "SELECT human_task.id FROM human_task WHERE human_task.state"))], steps  # the documents' carriers
+    clock_reads = [sql for sql in statements if sql.startswith("SELECT process_instance.started_at AS case_started_at")]
+    assert len(clock_reads) < len(steps), steps  # only the steps that move the case's clock
