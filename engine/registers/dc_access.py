@@ -148,7 +148,8 @@ class DcAccessRegister:
         :raises VisitNotFound:  :raises Conflict: the visit was closed already
         """
         with UnitOfWork.begin(self._sessions) as work:
-            row = work.session.get(DcVisit, visit_id) if isinstance(visit_id, int) else None
+            # Locked: a sign-out racing another (or the visit's case ending) waits, then finds it closed.
+            row = work.session.get(DcVisit, visit_id, with_for_update=True) if isinstance(visit_id, int) else None
             if row is None:
                 raise VisitNotFound(f"Kunjungan {visit_id} tidak ditemukan", visit_id=visit_id)
             if row.time_out is not None:

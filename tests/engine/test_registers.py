@@ -186,3 +186,34 @@ def test_a_register_row_edited_in_the_database_is_reported_by_verification(alur,
     problems = {(p.table, p.row_id, p.column, p.logged, p.stored) for p in alur.audit_verifier.verify().table_problems}
     assert problems == {("server_asset", SERVER["asset_number"], "last_backup_result", "(none)", "berhasil"),
                         ("dc_visit", str(visit.visit_id), "time_out", clock().isoformat(), "(none)")}
+
+
+def test_a_visit_signed_out_twice_at_once_is_closed_once(pg_alur):
+    """Two Pengawas press "keluar" for one visit at once (or one does as its case ends): the second waits
+    for the first's row lock, then finds the visit closed (PostgreSQL: a plain read would see it still
+    open, and the second would close it again with an event of its own)."""
+    import threading
+    import time
+
+    from test_case_independence import WAIT, held_open, waiting_locks
+
+    visit = pg_alur.dc_access.add_walk_in(VISITOR, "pengawas_infrastruktur_tik")
+    second: list[BaseException | object] = []
+    thread = threading.Thread(target=lambda: second.append(_outcome(
+        lambda: pg_alur.dc_access.sign_out(visit.visit_id, "pengawas_infrastruktur_tik"))))
+    with held_open(pg_alur, lambda: pg_alur.dc_access.sign_out(visit.visit_id, "pengawas_infrastruktur_tik")):
+        thread.start()
+        deadline = time.monotonic() + WAIT
+        while not waiting_locks(pg_alur) and time.monotonic() < deadline:  # the second waits on the row
+            time.sleep(0.02)
+        assert waiting_locks(pg_alur), "the second sign-out did not wait for the first"
+    thread.join(WAIT)
+    assert len(second) == 1 and isinstance(second[0], Conflict), second
+    assert [kind for kind, _ in _chain_events(pg_alur, DC_CHAIN)] == ["dc_visit_opened", "dc_visit_closed"]
+
+
+def _outcome(fn):
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - the test looks at it
+        return exc
