@@ -13,6 +13,7 @@ from engine.persistence.db import make_engine
 from engine.persistence.models import Base
 
 PASSWORD = "rahasia-uji-123"
+_ROOT = Path(__file__).resolve().parents[2]
 _OWNER_ROLES = ('\n[roles.pemilik_proses]\ntitle = "Pemilik Proses"\nsupervisors = []\n'
                 '[roles.admin_sistem]\ntitle = "Admin Sistem"\nsupervisors = []\n')
 
@@ -62,12 +63,25 @@ def broken_loop(test_data: Path) -> bytes:
 def traced_sqlite_alur(tmp_path: Path, clock: Any, test_data: Path) -> tuple[Alur, Any, list[str]]:
     """Alur on a new SQLite file with the test users and ``uji_loop``, and the list SQLite's own trace
     appends every statement it runs to (the SQL-shape tests); dispose of the engine when done."""
+    alur, engine, traced = _traced(tmp_path, clock, test_data, test_data / "forms")
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    return alur, engine, traced
+
+
+def traced_sop_alur(tmp_path: Path, clock: Any) -> tuple[Alur, Any, list[str]]:
+    """``traced_sqlite_alur`` over the real SOP models (none deployed) with the users of ``CAST``."""
+    from process_helpers import add_cast  # tests/processes' helpers, on the path setup.cfg gives pytest
+
+    alur, engine, traced = _traced(tmp_path, clock, _ROOT / "processes", _ROOT / "forms")
+    add_cast(alur)
+    return alur, engine, traced
+
+
+def _traced(tmp_path: Path, clock: Any, processes: Path, forms: Path) -> tuple[Alur, Any, list[str]]:
     url = f"sqlite:///{tmp_path / 'alur.db'}"
     engine = make_engine(url)
     traced: list[str] = []
     event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(traced.append))
     Base.metadata.create_all(engine)
-    alur = open_alur(make_settings(tmp_path, url, test_data, test_data / "forms"), clock=clock, db=engine)
-    add_users(alur)
-    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
-    return alur, engine, traced
+    return open_alur(make_settings(tmp_path, url, processes, forms), clock=clock, db=engine), engine, traced

@@ -9,17 +9,16 @@ from itertools import groupby
 from typing import Any
 
 import pytest
-from alur_testing import make_settings
-from process_helpers import PASSWORD, ROOT, FillContext, add_cast, deploy, form_data, upload
-from sqlalchemy import event, select
+from engine_helpers import traced_sop_alur
+from process_helpers import PASSWORD, FillContext, add_cast, deploy, form_data, upload
+from sqlalchemy import select
 
-from engine.bootstrap import Alur, open_alur
+from engine.bootstrap import Alur
 from engine.errors import (MandateAlreadyEnded, MandateBasisRequired, MandateGrantsNothing, MandateKindInvalid,
                            MandateNotFound, MandateOverlap, MandatePeriodInvalid, MandateSamePerson,
                            PermissionDenied, TaskClaimedByOther, TaskForOthers, UserNotFound)
 from engine.permissions import is_admin, may_audit, may_model
-from engine.persistence.db import make_engine
-from engine.persistence.models import AuditEvent, Base, HumanTask, Mandate
+from engine.persistence.models import AuditEvent, HumanTask, Mandate
 from engine.reading import search_statements
 from engine.reading.search import Search
 from engine.worktime.work_calendar import WITA
@@ -305,13 +304,7 @@ def test_a_stand_ins_inbox_search_and_saved_filter_count_the_officials_tasks(off
 
 def test_a_completion_through_a_mandate_is_still_one_read_and_six_writes(tmp_path, clock) -> None:
     """The mandate is checked in the completion's one read (TASK_WITH_CASE): no statement is added."""
-    url = f"sqlite:///{tmp_path / 'alur.db'}"
-    engine = make_engine(url)
-    traced: list[str] = []
-    event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(traced.append))
-    Base.metadata.create_all(engine)
-    alur = open_alur(make_settings(tmp_path, url, ROOT / "processes", ROOT / "forms"), clock=clock, db=engine)
-    add_cast(alur)
+    alur, engine, traced = traced_sop_alur(tmp_path, clock)
     deploy(alur, "sop_gangguan_database")
     task = kabid_disposition(alur)
     appoint(alur, today(alur), today(alur))

@@ -4,31 +4,16 @@ step's row already holds is not read again, and what PostgreSQL reads in its pip
 test_round_trips.py."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from alur_testing import make_settings
-from sqlalchemy import event
+from engine_helpers import traced_sop_alur
 
-from engine.bootstrap import Alur, open_alur
-from engine.persistence.db import make_engine
-from engine.persistence.models import Base
-
-ROOT = Path(__file__).resolve().parents[2]
+from engine.bootstrap import Alur
 
 
 @pytest.fixture
 def traced_sops(tmp_path, clock):
     """The real SOP models on a new SQLite file with the users of ``CAST``, and the statements SQLite ran."""
-    from process_helpers import add_cast
-
-    url = f"sqlite:///{tmp_path / 'alur.db'}"
-    engine = make_engine(url)
-    traced: list[str] = []
-    event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(traced.append))
-    Base.metadata.create_all(engine)
-    alur = open_alur(make_settings(tmp_path, url, ROOT / "processes", ROOT / "forms"), clock=clock, db=engine)
-    add_cast(alur)
+    alur, engine, traced = traced_sop_alur(tmp_path, clock)
     yield alur, traced
     engine.dispose()
 

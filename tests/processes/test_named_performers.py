@@ -8,9 +8,9 @@ from itertools import groupby
 from typing import Any
 
 import pytest
-from alur_testing import make_settings
-from process_helpers import PASSWORD, ROOT, Case, add_cast, deploy
-from sqlalchemy import event, select
+from engine_helpers import traced_sop_alur
+from process_helpers import PASSWORD, Case, deploy
+from sqlalchemy import select
 from test_sop_backup_restore_db import STEPS as BRD_STEPS
 from test_sop_gangguan_database import STEPS as GDB_STEPS
 from test_sop_gangguan_jaringan import STEPS as GJR_STEPS
@@ -19,9 +19,7 @@ from test_sop_pengelolaan_data import STEPS as PDT_STEPS
 
 from engine.errors import (FormInvalid, InvalidInput, NotARoleHolder, PermissionDenied, ReasonRequired,
                            TaskClaimedByOther, TaskForOthers)
-from engine.bootstrap import open_alur
-from engine.persistence.db import make_engine
-from engine.persistence.models import AuditEvent, Base
+from engine.persistence.models import AuditEvent
 
 # A second holder of each role the pickers choose from: the one a disposition names, while the
 # cast's first holder (the one the walks pick by default) is passed over.
@@ -323,13 +321,7 @@ def test_an_overdue_team_step_reminds_the_team_not_every_holder_of_the_role(peop
 def test_a_step_naming_people_reads_their_accounts_once_and_inserts_the_holder_with_the_task(tmp_path, clock):
     """BRD-02b picks the Pengelola TI who then holds BRD-03: the pickers' check and the new task's routing
     share one read of the accounts, and the holder goes into the step's one INSERT of new tasks."""
-    url = f"sqlite:///{tmp_path / 'alur.db'}"
-    engine = make_engine(url)
-    traced: list[str] = []
-    event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(traced.append))
-    Base.metadata.create_all(engine)
-    alur = open_alur(make_settings(tmp_path, url, ROOT / "processes", ROOT / "forms"), clock=clock, db=engine)
-    add_cast(alur)
+    alur, engine, traced = traced_sop_alur(tmp_path, clock)
     case = start_brd(alur, clock)
     task = case.ready("brd_02b")
     data = case.fill(task.form_key, "brd_02b.1", "kasi_infra", False, {"pelaksana_pengelola": "pengelola"})
