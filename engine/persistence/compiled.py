@@ -17,7 +17,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Select, bindparam
+from sqlalchemy import Connection, Dialect, Insert, Select, bindparam
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
@@ -195,6 +195,10 @@ def _cursor(connection: Connection) -> DBAPICursor:
 
 
 def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | None) -> _Plan:
+    if isinstance(statement, Insert) and not statement.exported_columns:
+        # Else PostgreSQL's INSERT of one row would return its new key (SQLAlchemy's implicit RETURNING),
+        # which no direct execution reads.
+        statement = statement.inline()
     # A statement's compiler is the dialect's SQLCompiler; compile() is typed as any Compiled.
     compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=columns))
     binds = {name: bind for bind, name in compiled.bind_names.items()}  # as named in the SQL

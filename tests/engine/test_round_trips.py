@@ -137,6 +137,7 @@ def test_an_upload_is_two_round_trips_its_case_chain_head_read_in_the_batch_of_i
          "SELECT audit_chain_head.seq, audit_chain_head.hash"],
         ["UPDATE audit_chain_head SET", "INSERT INTO audit_event", "COMMIT"]], trips
     assert trips[0][3].endswith("FOR UPDATE"), trips
+    assert "RETURNING" not in trips[0][2] + trips[1][1], trips  # no new key sent back that nobody reads
 
 
 def test_a_completion_is_three_round_trips(pg_alur):
