@@ -17,7 +17,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Select, bindparam
+from sqlalchemy import Connection, Dialect, Insert, Select, bindparam
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
@@ -122,15 +122,20 @@ class Write:
     params: dict[str, Any] | Sequence[dict[str, Any]]
 
 
-def run_batch(connection: Connection, writes: Sequence[Write]) -> list[int]:
+def run_batch(connection: Connection, writes: Sequence[Write], commit: bool = False) -> list[int]:
     """Run the writes in order; their rowcounts.
 
     On PostgreSQL (psycopg) the batch goes in one pipeline, one round trip instead of one per
     statement; a failing statement raises when the pipeline ends, and the transaction is then
-    aborted, so the caller must roll back (as for any error). (The COMMIT is not put in the pipeline:
-    psycopg ends a pipeline with a Sync of its own, one round trip more, so it would save none.)
+    aborted, so the caller must roll back (as for any error).
+
+    ``commit``: for a batch after which nothing is checked, in a transaction begun by ``hold_begin``
+    (the driver in autocommit mode). On PostgreSQL the pipeline ends with the COMMIT, in the same round
+    trip: the server skips it once a statement failed, leaving the transaction aborted for the caller's
+    rollback; after it the caller's ``connection.commit()`` sends nothing (psycopg sees the server
+    idle). Elsewhere it is left to the caller's ``connection.commit()``.
     """
-    return write_and_read(connection, writes, ())[0]
+    return write_and_read(connection, writes, (), commit)[0]
 
 
 @dataclass(frozen=True)
@@ -152,15 +157,16 @@ def pipelines(connection: Connection) -> bool:
     return hasattr(connection.connection.driver_connection, "pipeline")
 
 
-def write_and_read(connection: Connection, writes: Sequence[Write],
-                   reads: Sequence[Read]) -> tuple[list[int], list[list[Any]]]:
+def write_and_read(connection: Connection, writes: Sequence[Write], reads: Sequence[Read],
+                   commit: bool = False) -> tuple[list[int], list[list[Any]]]:
     """``run_batch``, then the reads, which see the writes: the writes' rowcounts and each read's rows.
-    On PostgreSQL all go in one pipeline (see ``run_batch``)."""
+    On PostgreSQL all go in one pipeline, then the COMMIT if ``commit`` (see ``run_batch``)."""
     driver = connection.connection.driver_connection
     plans = [read.statement._plan(connection.dialect) for read in reads]
     # A held-back BEGIN (engine.persistence.db.hold_begin) goes first in the pipeline, unless all only read.
     begin = (bool(writes) or not all(plan.reads_only for plan in plans)) and take_pending_begin(connection)
-    pipeline = getattr(driver, "pipeline", None) if len(writes) + len(reads) + begin > 1 else None
+    commit = commit and pipelines(connection)
+    pipeline = getattr(driver, "pipeline", None) if len(writes) + len(reads) + begin + commit > 1 else None
     cursors = [_cursor(connection) for _ in range(len(writes) + len(reads))]
     writing, reading = cursors[:len(writes)], cursors[len(writes):]
     try:
@@ -171,6 +177,8 @@ def write_and_read(connection: Connection, writes: Sequence[Write],
                 write.statement._run(cursor, connection.dialect, write.params)
             for plan, read, cursor in zip(plans, reads, reading, strict=True):
                 cursor.execute(plan.sql, plan.args(read.params))
+            if commit:
+                driver.execute("COMMIT")  # type: ignore[union-attr]
         return ([cursor.rowcount for cursor in writing],
                 [[plan.make(row) for row in cursor.fetchall()] for plan, cursor in zip(plans, reading, strict=True)])
     finally:
@@ -187,6 +195,10 @@ def _cursor(connection: Connection) -> DBAPICursor:
 
 
 def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | None) -> _Plan:
+    if isinstance(statement, Insert) and not statement.exported_columns:
+        # Else PostgreSQL's INSERT of one row would return its new key (SQLAlchemy's implicit RETURNING),
+        # which no direct execution reads.
+        statement = statement.inline()
     # A statement's compiler is the dialect's SQLCompiler; compile() is typed as any Compiled.
     compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=columns))
     binds = {name: bind for bind, name in compiled.bind_names.items()}  # as named in the SQL

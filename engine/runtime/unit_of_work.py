@@ -20,10 +20,11 @@ matched, and reads locked (``FOR UPDATE``) the head of each chain whose head was
 (``engine.persistence.compiled.write_and_read``: one round trip on PostgreSQL); a queued write that
 did not change exactly one row raises its conflict; a known head that moved meanwhile is read locked
 then; so concurrent writers to one chain queue up instead of forking it; the heads read locked move
-and their events go in with one insert (one round trip more, only then); the transaction commits;
-the after-commit callbacks run. If anything fails, all is rolled back and no callback runs. A stale
-ORM row (StaleDataError), a lock not granted in time and a racing insert in the batch become
-``ConcurrentUpdate``; the block's own exceptions propagate unchanged.
+and their events go in with one insert (one round trip more, only then, which carries the COMMIT
+on PostgreSQL: nothing is checked after it); the transaction commits; the after-commit callbacks
+run. If anything fails, all is rolled back and no callback runs. A stale ORM row (StaleDataError), a
+lock not granted in time and a racing insert in the batch become ``ConcurrentUpdate``; the block's
+own exceptions propagate unchanged.
 
 On PostgreSQL the transaction's BEGIN goes with its first statement (``engine.persistence.db.hold_begin``).
 
@@ -154,9 +155,10 @@ class UnitOfWork:
     def _commit(self) -> None:
         if self._session is not None:
             self._session.flush()  # state changes (and their version checks) before the events
-        if self._events or self._writes:
-            run_batch(self._connection, self._write_batch())
+        rest = self._write_batch() if self._events or self._writes else []
         self._close_session()
+        if rest:  # nothing is checked after it: on PostgreSQL the COMMIT goes in its round trip
+            run_batch(self._connection, rest, commit=True)
         self._connection.commit()
 
     def _rollback(self) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import event, text
 
 from engine import UploadTarget
 from engine.bootstrap import Alur
+from engine.persistence import compiled
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 200_000
 WAIT = 20.0  # seconds a blocked call is given before the test calls it waiting
@@ -26,9 +27,14 @@ WAIT = 20.0  # seconds a blocked call is given before the test calls it waiting
 @contextmanager
 def held_open(alur: Alur, use_case: Callable[[], object]) -> Iterator[None]:
     """Run ``use_case`` in a thread and stop it as it commits: every statement ran, its transaction still
-    open with every row lock it took; let it commit when the block ends."""
+    open with every row lock it took; let it commit when the block ends. (The COMMIT its last batch
+    would carry, engine.persistence.compiled.run_batch, is left to the commit that waits.)"""
     reached, release = threading.Event(), threading.Event()
     errors: list[BaseException] = []
+    write_and_read = compiled.write_and_read
+
+    def commit_held_back(connection, writes, reads, commit=False):
+        return write_and_read(connection, writes, reads, commit and threading.current_thread() is not worker)
 
     def pause(_conn) -> None:
         if threading.current_thread() is worker:
@@ -43,6 +49,7 @@ def held_open(alur: Alur, use_case: Callable[[], object]) -> Iterator[None]:
 
     worker = threading.Thread(target=run)
     event.listen(alur.db, "commit", pause)
+    compiled.write_and_read = commit_held_back
     worker.start()
     try:
         assert reached.wait(WAIT), f"the held use case never came to its commit: {errors}"
@@ -50,6 +57,7 @@ def held_open(alur: Alur, use_case: Callable[[], object]) -> Iterator[None]:
     finally:
         release.set()
         worker.join(WAIT * 2)
+        compiled.write_and_read = write_and_read
         event.remove(alur.db, "commit", pause)
     assert not worker.is_alive() and not errors, errors
 

@@ -59,6 +59,35 @@ def test_a_queued_write_that_matches_no_row_raises_its_conflict_and_stores_nothi
         assert session.get(HumanTask, task.task_id).state == task.state
 
 
+def test_an_error_in_the_batch_after_the_locked_reads_stores_nothing_and_leaves_the_connection_clean(alur):
+    """The batch that moves the heads read locked and inserts their events ends with the COMMIT on
+    PostgreSQL: a statement that fails in it makes the server skip the COMMIT, and the rollback then
+    undoes the writes of the batch before."""
+    with alur.sessions.begin() as session:  # an event where the system chain's first one will go, without its head
+        session.add(AuditEvent(**{**_event(alur, 1), "seq": 1}))
+    ran = []
+    with pytest.raises(alur.db.dialect.loaded_dbapi.IntegrityError):
+        with UnitOfWork.begin(alur.sessions) as work:
+            driver = work.connection.connection.driver_connection
+            work.queue_write(INSERT_EVENTS, [{**_event(alur, 2), "chain": "other"}])
+            work.record(SYSTEM_CHAIN, "note", actor="tester", at=alur.clock())
+            work.after_commit(lambda: ran.append(1))
+    assert ran == [] and system_events(alur) == 1
+    with alur.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.chain == "other")) == 0
+        assert session.get(AuditChainHead, SYSTEM_CHAIN) is None
+    if alur.db.dialect.name == "postgresql":
+        from psycopg import pq
+
+        assert driver.info.transaction_status == pq.TransactionStatus.IDLE and driver.autocommit is False
+    else:
+        assert not driver.in_transaction
+    with UnitOfWork.begin(alur.sessions) as work:  # the pool's connections work on
+        work.record("other", "note", actor="tester", at=alur.clock())
+    with alur.sessions() as session:
+        assert verify_chain(session, "other") is None
+
+
 def test_a_known_head_moves_without_a_locked_read_and_a_stale_one_is_read_again(alur, test_data, monkeypatch):
     add_users(alur)
     alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
