@@ -52,6 +52,7 @@ def test_a_completed_steps_working_time_is_worked_out_once_per_calendar(alur, te
     case_pages._worked.cache_clear()
     first = alur.cases.task_page(task.task_id, "pengawas")
     worked_out = len(asked)
+    assert worked_out == 2  # the completed step's, and the time left on its own; no other open task's
     again = alur.cases.task_page(task.task_id, "pengawas")
     assert [s.worked for s in again.earlier_steps] == [s.worked for s in first.earlier_steps]
     assert len(asked) - worked_out == worked_out - 1  # all but the completed step's, from the cache
