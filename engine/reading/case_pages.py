@@ -222,7 +222,7 @@ class CaseFiles:
         """
         with self._attempts.refusals(username, ACTION_READ_TASK, task_id=task_id):
             with read_only_connection(self._sessions) as connection:
-                read = read_task_page(connection, task_id, username, self._clock())
+                read = read_task_page(connection, task_id, username, self._clock(), uploads=False)
             if read is None:
                 raise TaskNotFound.of(task_id)
             task = read.task(task_id)
@@ -288,7 +288,7 @@ class CaseFiles:
             if can_reassign:
                 pickers[_REASSIGN] = self._holders(task.role)
             uploads, people, servers = read_documents_and_people(connection, instance.instance_id, hashes, pickers,
-                                                                 servers=facts.picks_server)
+                                                                 facts.picks_server, read.uploads)
         if task.data is None and servers:  # the review table's rows name servers, never documents: filled in after
             values = {**review_prefill(schema, servers), **values}
         documents = self._documents_from(found, uploads)
