@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Select, bindparam, case, func, select, union_all
+from sqlalchemy import BindParameter, Connection, Select, bindparam, func, select
 
 from engine.persistence.authority import json_rows, mandates_held, now_param, parse_mandates
 from engine.persistence.compiled import DirectIn, DirectStatement, read_batch
@@ -54,49 +54,42 @@ _DRAFT = DRAFTS.alias("reader_draft")
 _DRAFT_WHERE = (_DRAFT.c.task_id == bindparam("task_id"), _DRAFT.c.username == _USERNAME)
 _CASE_OF_TASK = select(TASKS.c.instance_id).where(TASKS.c.id == bindparam("task_id")).scalar_subquery()
 
-_ON_PAGE = TASKS.c.id == bindparam("task_id")
-
-
-def _once(column: Any, label: str) -> Any:
-    """A column of the case or the reader, on the page's own task's row only (NULL on the others): the
-    same value on every row was sent and converted (dates, JSON) once per task of the case."""
-    return case((_ON_PAGE, column)).label(label)
-
-
-_UPLOAD_COLUMNS = (UPLOADS.c.id, UPLOADS.c.sha256, UPLOADS.c.filename, UPLOADS.c.media_type, UPLOADS.c.size,
-                   UPLOADS.c.uploaded_by, UPLOADS.c.uploaded_at, UPLOADS.c.instance_id, UPLOADS.c.task_id)
-_IN_CASE = UPLOADS.alias("in_case")
+_CASE = INSTANCES.alias("c")
+_UPLOAD = UPLOADS.alias("u")
+_IN_CASE = UPLOADS.alias("i")
+_UPLOAD_COLUMNS = (_UPLOAD.c.id, _UPLOAD.c.sha256, _UPLOAD.c.filename, _UPLOAD.c.media_type, _UPLOAD.c.size,
+                   _UPLOAD.c.uploaded_by, _UPLOAD.c.uploaded_at, _UPLOAD.c.instance_id, _UPLOAD.c.task_id)
 # The case's uploads (``ix_document_upload_case``), and the reader's own of the same contents not bound
-# to any case (``ix_document_upload_sha``): ``own_upload`` picks those too. Other people's unbound ones
-# count only for a content no upload of the case has (``upload_of_step``): then the page reads them.
-_CASE_UPLOADS = union_all(
-    select(*_UPLOAD_COLUMNS).where(UPLOADS.c.instance_id == _CASE_OF_TASK),
-    select(*_UPLOAD_COLUMNS).where(UPLOADS.c.sha256.in_(select(_IN_CASE.c.sha256)
-                                                        .where(_IN_CASE.c.instance_id == _CASE_OF_TASK)),
-                                   UPLOADS.c.uploaded_by == _USERNAME, UPLOADS.c.instance_id.is_(None))).subquery()
+# to any case (by content): ``own_upload`` picks those too. Other people's unbound ones count only for a
+# content no upload of the case has (``upload_of_step``): then the page reads them.
+_CASE_UPLOADS = select(json_rows(*_UPLOAD_COLUMNS)).where(_UPLOAD.c.instance_id == _CASE.c.id).scalar_subquery()
+_OWN_UNBOUND = select(json_rows(*_UPLOAD_COLUMNS)).where(
+    _UPLOAD.c.sha256.in_(select(_IN_CASE.c.sha256).where(_IN_CASE.c.instance_id == _CASE.c.id).correlate(_CASE)),
+    _UPLOAD.c.uploaded_by == _USERNAME, _UPLOAD.c.instance_id.is_(None)).scalar_subquery()
 
 
 def _statement(uploads: bool) -> Select[Any]:
+    # The case's and the reader's columns, one row joined to the page's own task's row only (NULL on the
+    # others): the same values on every row were sent and converted (dates, JSON) once per task. One
+    # join, not a CASE per column: psycopg parses a query of more than 4096 bytes again at each execution.
+    page = select(
+        _CASE.c.definition_id, _CASE.c.business_key.label("case_business_key"),
+        _CASE.c.process_key.label("case_process_key"), _CASE.c.status.label("case_status"), _CASE.c.started_by,
+        _CASE.c.started_at, _CASE.c.ended_at, _CASE.c.due_at.label("case_due_at"), _CASE.c.warning_at,
+        _CASE.c.data_json.label("case_data"), _CASE.c.version.label("case_version"), _CASE.c.opd_id,
+        _CASE.c.confidential, _CASE.c.registered, _READER_ACTIVE.label("reader_active"),
+        _READER_OPD.label("reader_opd"), _READER_ROLES.label("reader_roles"),
+        mandates_held(_USERNAME, now_param()).label("reader_mandates"),
+        select(_DRAFT.c.data_json).where(*_DRAFT_WHERE).scalar_subquery().label("draft_data"),
+        select(_DRAFT.c.saved_at).where(*_DRAFT_WHERE).scalar_subquery().label("draft_saved_at"),
+        *([_CASE_UPLOADS.label("case_uploads"), _OWN_UNBOUND.label("own_unbound")] if uploads else []),
+    ).where(_CASE.c.id == _CASE_OF_TASK).subquery("p")
     return (
         select(TASKS.c.id, TASKS.c.instance_id, TASKS.c.process_key, TASKS.c.process_name, TASKS.c.business_key,
                TASKS.c.element_id, TASKS.c.name, TASKS.c.role, TASKS.c.form_key, TASKS.c.state, TASKS.c.assignee,
                TASKS.c.created_at, TASKS.c.due_at, TASKS.c.claimed_at, TASKS.c.completed_at, TASKS.c.completed_by,
-               TASKS.c.version, TASKS.c.candidate_users, TASKS.c.data_json,
-               _once(INSTANCES.c.definition_id, "definition_id"),
-               _once(INSTANCES.c.business_key, "case_business_key"),
-               _once(INSTANCES.c.process_key, "case_process_key"), _once(INSTANCES.c.status, "case_status"),
-               _once(INSTANCES.c.started_by, "started_by"), _once(INSTANCES.c.started_at, "started_at"),
-               _once(INSTANCES.c.ended_at, "ended_at"), _once(INSTANCES.c.due_at, "case_due_at"),
-               _once(INSTANCES.c.warning_at, "warning_at"), _once(INSTANCES.c.data_json, "case_data"),
-               _once(INSTANCES.c.version, "case_version"), _once(INSTANCES.c.opd_id, "opd_id"),
-               _once(INSTANCES.c.confidential, "confidential"), _once(INSTANCES.c.registered, "registered"),
-               _once(_READER_ACTIVE, "reader_active"), _once(_READER_OPD, "reader_opd"),
-               _once(_READER_ROLES, "reader_roles"),
-               _once(mandates_held(_USERNAME, now_param()), "reader_mandates"),
-               _once(select(_DRAFT.c.data_json).where(*_DRAFT_WHERE).scalar_subquery(), "draft_data"),
-               _once(select(_DRAFT.c.saved_at).where(*_DRAFT_WHERE).scalar_subquery(), "draft_saved_at"),
-               *([_once(select(json_rows(*_CASE_UPLOADS.c)).scalar_subquery(), "case_uploads")] if uploads else []))
-        .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
+               TASKS.c.version, TASKS.c.candidate_users, TASKS.c.data_json, *page.c)
+        .select_from(TASKS.outerjoin(page, TASKS.c.id == bindparam("task_id")))
         .where(TASKS.c.instance_id == _CASE_OF_TASK)
         # Tasks opened at one moment: the one done at once (a step registered on a requester's behalf)
         # before those it opened (as ``Queries.case_tasks``).
@@ -108,7 +101,8 @@ TASK_PAGE_STATEMENT = _statement(uploads=True)
 # again as the query itself.
 TASK_PAGE = DirectStatement(TASK_PAGE_STATEMENT)
 # The same without the uploads: what a form's submission reads first (``CaseFiles.task_form``).
-TASK_FORM = DirectStatement(_statement(uploads=False))
+TASK_FORM_STATEMENT = _statement(uploads=False)
+TASK_FORM = DirectStatement(TASK_FORM_STATEMENT)
 
 
 @dataclass(frozen=True)
@@ -143,21 +137,21 @@ def read_task_page(connection: Connection, task_id: str, username: str, now: dat
     mandates = parse_mandates(first.reader_mandates) if active else ()
     draft = json.loads(first.draft_data) if first.draft_data is not None else None
     return TaskPageRows([_task(r) for r in rows], first, reader, mandates, draft, first.draft_saved_at,
-                        CaseUploads(first.case_uploads) if uploads else None)
+                        CaseUploads(first.case_uploads, first.own_unbound) if uploads else None)
 
 
 class CaseUploads:
-    """``TASK_PAGE``'s uploads (a JSON array of rows of ``_UPLOAD_COLUMNS``), turned into views only for
+    """``TASK_PAGE``'s uploads (JSON arrays of rows of ``_UPLOAD_COLUMNS``), turned into views only for
     the contents a page shows."""
 
-    def __init__(self, text: str | None) -> None:
-        self._text = text  # parsed only for a page that names documents
+    def __init__(self, in_case: str | None, own_unbound: str | None) -> None:
+        self._texts = (in_case, own_unbound)  # parsed only for a page that names documents
 
     def of(self, hashes: Iterable[str]) -> list[AttachmentView] | None:
         """What ``uploads_in`` of the case reads for ``hashes`` that any caller of ``own_upload`` (for
         the reader) and ``upload_of_step`` sees; None when a content has no upload in the case (then
         only reading them all says which upload the step's document was sent as)."""
-        rows = sorted(json.loads(self._text), key=itemgetter(0)) if self._text else []
+        rows = sorted((row for text in self._texts if text for row in json.loads(text)), key=itemgetter(0))
         wanted = frozenset(hashes)
         if not wanted <= {row[1] for row in rows}:
             return None

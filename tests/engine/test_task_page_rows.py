@@ -115,3 +115,14 @@ def test_a_document_with_no_upload_in_its_case_is_read_from_the_uploads_before_c
     page = alur.cases.task_page(task_id, "pengawas")
     assert [(d.sha256, d.filename, d.uploaded_by) for d in page.documents] == [(sha, "laporan.pdf", "pengelola")]
     assert page.attachments[sha].filename == "laporan.pdf"
+
+
+def test_the_page_statement_is_short_enough_for_psycopgs_cache_of_parsed_queries():
+    """psycopg parses the SQL of a longer query again at every execution (the page's, near 0.1 ms)."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+    from sqlalchemy.dialects.postgresql.psycopg import dialect
+
+    from engine.reading.task_page_read import TASK_FORM_STATEMENT, TASK_PAGE_STATEMENT
+
+    for statement in (TASK_PAGE_STATEMENT, TASK_FORM_STATEMENT):
+        assert len(str(statement.compile(dialect=dialect())).encode()) <= MAX_CACHED_STATEMENT_LENGTH
