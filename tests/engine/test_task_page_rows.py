@@ -126,3 +126,18 @@ def test_the_page_statement_is_short_enough_for_psycopgs_cache_of_parsed_queries
 
     for statement in (TASK_PAGE_STATEMENT, TASK_FORM_STATEMENT):
         assert len(str(statement.compile(dialect=dialect())).encode()) <= MAX_CACHED_STATEMENT_LENGTH
+
+
+def test_an_upload_whose_name_holds_a_separator_is_read_again(alur, test_data):
+    """The case's uploads come as text, their fields and records apart by ASCII separators, which a stored
+    filename never holds (``clean_filename``); a row that does anyway (written otherwise) is read again."""
+    from sqlalchemy import update
+
+    from engine.persistence.models import DocumentUpload
+
+    case, task_id, sha = _report_again(alur, test_data)
+    for odd in ("lapor\x1fan.pdf", "lapor\x1ean.pdf"):
+        with alur.sessions.begin() as session:
+            session.execute(update(DocumentUpload).where(DocumentUpload.sha256 == sha).values(filename=odd))
+        page = alur.cases.task_page(task_id, "pengelola")
+        assert [d.filename for d in page.documents] == [odd] and page.attachments[sha].instance_id == case
