@@ -22,7 +22,6 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import BindParameter, Connection, Select, String, and_, bindparam, cast, func, select, union_all
@@ -160,22 +159,30 @@ class CaseUploads:
         the reader) and ``upload_of_step`` sees; None when a content has no upload in the case (then
         only reading them all says which upload the step's document was sent as), or when a record
         does not read back (a separator in a field: never from ``clean_filename``)."""
-        try:
-            rows = sorted((_upload_row(record) for record in self._text.split(_RECORD)) if self._text else (),
-                          key=itemgetter(0))
-        except ValueError:
+        records = [record.split(_FIELD) for record in self._text.split(_RECORD)] if self._text else []
+        if any(len(fields) != _UPLOAD_FIELDS for fields in records):
             return None
         wanted = frozenset(hashes)
-        if not wanted <= {view.sha256 for _id, view in rows}:
+        if not wanted <= {fields[1] for fields in records}:
             return None
-        return [view for _id, view in rows if view.sha256 in wanted]
+        try:
+            return [_upload(fields) for fields in sorted((f for f in records if f[1] in wanted), key=_upload_id)]
+        except ValueError:
+            return None
 
 
-def _upload_row(record: str) -> tuple[int, AttachmentView]:
-    """:raises ValueError: not the nine fields of ``_UPLOAD_TEXT``"""
-    upload_id, sha, filename, media_type, size, by, at, instance_id, task_id = record.split(_FIELD)
+_UPLOAD_FIELDS = 9
+
+
+def _upload_id(fields: list[str]) -> int:
+    return int(fields[0])
+
+
+def _upload(fields: list[str]) -> AttachmentView:
+    """:raises ValueError: a number or a time that does not read back"""
+    _id, sha, filename, media_type, size, by, at, instance_id, task_id = fields
     # uploaded_at as both databases write a timestamp as text, naive UTC
-    return int(upload_id), AttachmentView(sha, filename, media_type, int(size), by, datetime.fromisoformat(at).replace(
+    return AttachmentView(sha, filename, media_type, int(size), by, datetime.fromisoformat(at).replace(
         tzinfo=timezone.utc), int(instance_id) if instance_id else None, task_id or None)
 
 
