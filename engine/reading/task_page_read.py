@@ -6,7 +6,7 @@
    the case's uploads (with the reader's own not yet bound to a case, of the same contents);
 2. the uploads of the documents the page names (earlier steps', the form's, the draft's), only if one
    of them is not among the case's uploads (a document from before uploads named their case, or one
-   the reader uploaded for no case yet);
+   the reader uploaded for no case yet), or one of those does not read back (``CaseUploads``);
 3. the people a user-picker field or the supervisor's reassign list offers, if the page has either,
    and the servers of the asset register, if the form picks one (in the same round trip: a fourth
    statement only for those forms);
