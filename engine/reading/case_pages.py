@@ -23,12 +23,13 @@ from engine.runtime.drafts import Drafts, DraftView
 from engine.runtime.comments import CommentView, comments_in
 from engine.worktime.work_calendar import WorkCalendar
 from engine.reading.catalog import StepMeta
+from engine.reading.form_facts import FormFactsCache
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
 from engine.modeling.parser import ParsedDefinition
 from engine.persistence.models import ProcessDefinition
 from engine.errors import CaseHidden, NotFound, PermissionDenied, TaskNotFound
-from engine.modeling.forms import DOCUMENT_FORMAT, FormRegistry
+from engine.modeling.forms import FormRegistry
 from engine.permissions import Access, Mandates, Permissions, Reader
 from engine.reading.queries import Queries
 from engine.modeling.roles import RoleCatalog
@@ -37,7 +38,7 @@ from engine.audit.attempts import ACTION_READ_CASE, ACTION_READ_DOCUMENT, ACTION
 from engine.audit.read_log import VIEW_EVENTS
 from engine.persistence.db import read_only_connection
 from engine.reading.task_page_read import TaskPageRows, read_documents_and_people, read_task_page
-from engine.registers.pickers import SERVER_PICKER, picker_options, review_prefill
+from engine.registers.pickers import picker_options, review_prefill
 from engine.registers.server_assets import ServerAssetView
 from engine.values import MANDATE_LABELS, AuditEventView, CaseView, StandIn, TaskView
 
@@ -203,6 +204,8 @@ class CaseFiles:
         self._opds = opds
         self._clock = clock
         self._attempts = AttemptLog(sessions, clock)  # denied reads, on the log
+        self._facts = FormFactsCache(forms)
+        self._metas: dict[tuple[int, str], StepMeta] = {}  # (definition id, element id) -> its step's words
 
     def now(self) -> datetime:
         return self._clock()
@@ -219,7 +222,7 @@ class CaseFiles:
         """
         with self._attempts.refusals(username, ACTION_READ_TASK, task_id=task_id):
             with read_only_connection(self._sessions) as connection:
-                read = read_task_page(connection, task_id, username, self._clock())
+                read = read_task_page(connection, task_id, username, self._clock(), uploads=False)
             if read is None:
                 raise TaskNotFound.of(task_id)
             task = read.task(task_id)
@@ -259,34 +262,34 @@ class CaseFiles:
             access = self._check_may_read(task, username, read, instance)
             # both cached: a statement on this connection only when the calendar's cache is stale
             calendar, (_definition, parsed) = self._calendar(connection), self._definition(instance.definition_id)
-            all_steps = self._steps_with(parsed, calendar, case_tasks)
-            earlier = [s for s in all_steps if s.task.state == "completed" and s.task.task_id != task_id]
-            if access is not Access.FULL:  # the person on the task, e.g. a requester: their step only
-                earlier = []
-            meta = next(s.meta for s in all_steps if s.task.task_id == task_id)
+            # the page shows the completed steps before it (a requester, who reads only their own step:
+            # none), and its own step's words
+            earlier = self._earlier_steps(instance.definition_id, parsed, calendar, case_tasks, task_id) \
+                if access is Access.FULL else []
+            meta = self._step_meta(instance.definition_id, parsed, task)
             schema = self._forms.get(task.form_key).schema
-            picks_server = any(prop.get("x-widget") == SERVER_PICKER for prop in _all_properties(schema))
+            facts = self._facts.get(task.form_key)
             carried: dict[str, int] = {}
             if task.data is not None:
                 values = task.data
             else:
-                values, carried = self._prefill(schema, task, earlier, instance.data)
+                values, carried = self._prefill(schema, task, earlier, instance.data, facts.document_names)
             holds_role = self._may.may_work_on(task.role, user_roles, mandates)
             draft = None
             if holds_role and read.draft_data is not None and read.draft_saved_at is not None \
                     and task.completed_by != username:
                 draft = DraftView(task_id, read.draft_data, read.draft_saved_at, task.state in ("ready", "claimed"))
-            shown = [*_document_values(schema, values), *(_document_values(schema, draft.data) if draft else ())]
+            shown = [*facts.document_values(values), *(facts.document_values(draft.data) if draft else ())]
             found = self._step_documents(earlier)
             hashes = sorted({*(sha for sha, _, _ in found), *shown})
             is_open = task.state in ("ready", "claimed")
             can_reassign = is_open and self._supervises(task, user_roles)
-            pickers = {role: self._holders(role) for role in _picker_roles(schema)}
+            pickers = {role: self._holders(role) for role in facts.picker_roles}
             if can_reassign:
                 pickers[_REASSIGN] = self._holders(task.role)
             uploads, people, servers = read_documents_and_people(connection, instance.instance_id, hashes, pickers,
-                                                                 servers=picks_server)
-        if task.data is None:  # the review table's rows name servers, never documents: filled in after
+                                                                 facts.picks_server, read.uploads)
+        if task.data is None and servers:  # the review table's rows name servers, never documents: filled in after
             values = {**review_prefill(schema, servers), **values}
         documents = self._documents_from(found, uploads)
         claimed_by = task.assignee if task.state == "claimed" else None
@@ -297,7 +300,7 @@ class CaseFiles:
             task=task, meta=meta, schema=schema, instance=instance, values=values,
             documents=documents, earlier_steps=earlier,
             attachments=self._attachments_shown(task, username, shown, documents, uploads),
-            user_options={**{role: people[role] for role in _picker_roles(schema)}, **picker_options(servers)},
+            user_options={**{role: people[role] for role in facts.picker_roles}, **picker_options(servers)},
             remaining=self._remaining_with(calendar, [task]).get(task_id),
             can_act=self._may_fill(task, username, user_roles, mandates),
             can_claim=is_open and task.state == "ready" and may_take,
@@ -537,6 +540,36 @@ class CaseFiles:
                 acted_for=(acted_for or {}).get(task.task_id)))
         return steps
 
+    def _earlier_steps(self, definition_id: int, parsed: ParsedDefinition, calendar: WorkCalendar,
+                       tasks: list[TaskView], task_id: str) -> list[StepView]:
+        """``_steps_with``'s steps of the completed tasks other than ``task_id``: the others' working
+        time to now was worked out only to be dropped."""
+        now = self._clock()
+        counts: dict[str, int] = {}
+        steps = []
+        for task in tasks:
+            counts[task.element_id] = counts.get(task.element_id, 0) + 1
+            if task.state != "completed" or task.task_id == task_id:
+                continue
+            steps.append(StepView(
+                task=task, meta=self._step_meta(definition_id, parsed, task), pass_no=counts[task.element_id],
+                worked=_worked(calendar, task.created_at, task.completed_at) if task.completed_at is not None
+                else calendar.working_time_between(task.created_at, now),
+                overdue=False, on_time=None if task.completed_at is None or task.due_at is None
+                else task.completed_at <= task.due_at))
+        return steps
+
+    def _step_meta(self, definition_id: int, parsed: ParsedDefinition, task: TaskView) -> StepMeta:
+        """``_meta``, kept per deployed definition and element (a deployed model never changes)."""
+        key = (definition_id, task.element_id)
+        meta = self._metas.get(key)
+        if meta is None:
+            found = parsed.user_tasks.get(task.element_id)
+            meta = self._meta(task, found)
+            if found is not None:  # else made of the task's own row
+                self._metas[key] = meta
+        return meta
+
     def _meta(self, task: TaskView, meta: Any) -> StepMeta:
         if meta is None:  # the element was removed from a later model version; keep what the row knows
             return StepMeta(task.element_id, task.name, "", task.role, self._roles.title(task.role), task.form_key, {})
@@ -558,10 +591,9 @@ class CaseFiles:
         for step in steps:
             if step.task.state != "completed" or not step.task.data:
                 continue
-            properties = self._forms.get(step.task.form_key).schema.get("properties", {})
-            for name, prop in properties.items():
+            for name in self._facts.get(step.task.form_key).documents:
                 value = step.task.data.get(name)
-                if prop.get("format") == DOCUMENT_FORMAT and isinstance(value, str):
+                if isinstance(value, str):
                     found.append((value, name, step))
         return found
 
@@ -573,7 +605,7 @@ class CaseFiles:
             upload = upload_of_step(uploads, sha, step.task.task_id)
             if upload is None:
                 continue
-            title = self._forms.get(step.task.form_key).schema["properties"][name].get("title", name)
+            title = self._facts.get(step.task.form_key).documents[name]
             documents.append(DocumentView(
                 sha, upload.filename, upload.media_type, upload.size, name, title, step.meta.name,
                 step.langkah, step.task.completed_by, step.task.completed_at, step.task.task_id, step.pass_no,
@@ -582,15 +614,15 @@ class CaseFiles:
         return documents
 
     @staticmethod
-    def _prefill(schema: dict[str, Any], task: TaskView, earlier: list[StepView],
-                 case_data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+    def _prefill(schema: dict[str, Any], task: TaskView, earlier: list[StepView], case_data: dict[str, Any],
+                 document_names: frozenset[str]) -> tuple[dict[str, Any], dict[str, int]]:
         """On a loop pass, the element's previous answers, and which fields were carried from which pass;
         otherwise the documents handed on by earlier steps under the same field name. Ya/Tidak decisions
         and dates (a new pass happens on another day) are never carried."""
         properties = schema.get("properties", {})
         previous = [s for s in earlier if s.task.element_id == task.element_id and s.task.data]
         if not previous:
-            handed_on = {k: v for k, v in case_data.items() if properties.get(k, {}).get("format") == DOCUMENT_FORMAT}
+            handed_on = {k: v for k, v in case_data.items() if k in document_names}  # the form's document fields
             return handed_on, {}
         values = {}
         for key, value in (previous[-1].task.data or {}).items():
@@ -616,11 +648,6 @@ def _worked(calendar: WorkCalendar, start: datetime, end: datetime) -> timedelta
 _REASSIGN = "\x00reassign"  # the key of the reassign list among the picker roles (no role key has it)
 
 
-def _picker_roles(schema: dict[str, Any]) -> list[str]:
-    return sorted({prop["x-role"] for prop in _all_properties(schema) if prop.get("x-widget") == "user"
-                   and prop.get("x-role")})
-
-
 def _acted_for(events: Iterable[AuditEventView]) -> dict[str, ActedFor]:
     """Steps completed by a stand-in, by task id: the completion event names both people."""
     found: dict[str, ActedFor] = {}
@@ -631,18 +658,3 @@ def _acted_for(events: Iterable[AuditEventView]) -> dict[str, ActedFor]:
             found[str(payload.get("task_id"))] = ActedFor(str(mandate.get("kind", "")), payload["on_behalf_of"],
                                                      str(mandate.get("basis", "")), mandate.get("id"))
     return found
-
-
-def _all_properties(schema: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    for prop in schema.get("properties", {}).values():
-        yield prop
-        items = prop.get("items", {})
-        if items.get("type") == "object":
-            yield from items.get("properties", {}).values()
-
-
-def _document_values(schema: dict[str, Any], values: dict[str, Any]) -> Iterable[str]:
-    for name, prop in schema.get("properties", {}).items():
-        if prop.get("format") == DOCUMENT_FORMAT and isinstance(values.get(name), str):
-            yield values[name]
-

@@ -111,12 +111,37 @@ def test_a_task_page_with_documents_and_people_is_two_round_trips(pg_alur):
     pg_alur.cases.task_page(task.task_id, "pengawas")  # the definition's and the calendar's caches
     with round_trips(pg_alur) as trips:
         page = pg_alur.cases.task_page(task.task_id, "pengawas")
-    assert [d.sha256 for d in page.documents] == [document] and page.reassign_options  # all three statements
-    # the case's tasks with the case, the reader and the draft; then its documents and the supervisor's
-    # reassign list in one pipeline
+    assert [d.sha256 for d in page.documents] == [document] and page.reassign_options
+    # the case's tasks with the case, the reader, the draft and the case's uploads; then the
+    # supervisor's reassign list
     assert first_words(trips) == [["SELECT human_task.id, human_task.instance_id,"],
-                                  ["SELECT document_upload.sha256, document_upload.filename,",
-                                   "SELECT user_account.username, user_account.full_name,"]], trips
+                                  ["SELECT user_account.username, user_account.full_name,"]], trips
+    with round_trips(pg_alur) as trips:  # the one who works on it: no one to reassign it to
+        page = pg_alur.cases.task_page(task.task_id, "pengelola")
+    assert [d.sha256 for d in page.documents] == [document] and page.attachments == {
+        document: page.attachments[document]} and page.can_act
+    assert first_words(trips) == [["SELECT human_task.id, human_task.instance_id,"]], trips
+
+
+def test_a_task_page_reads_the_uploads_of_a_document_with_none_in_its_case_in_its_second_round_trip(pg_alur):
+    """A document whose only upload names no case (from before uploads named their case)."""
+    from sqlalchemy import update
+
+    from engine.persistence.models import DocumentUpload
+
+    case = start_loop_case(pg_alur)
+    first = ready_task(pg_alur, case)
+    document = upload(pg_alur, case, first)
+    pg_alur.runner.complete_task(first.task_id, "pengelola", {"uraian": "A", "dokumen_laporan": document})
+    task = ready_task(pg_alur, case)
+    with pg_alur.sessions.begin() as session:
+        session.execute(update(DocumentUpload).values(instance_id=None, task_id=None))
+    pg_alur.cases.task_page(task.task_id, "pengawas")  # caches
+    with round_trips(pg_alur) as trips:
+        page = pg_alur.cases.task_page(task.task_id, "pengawas")
+    assert [d.sha256 for d in page.documents] == [document]
+    assert first_words(trips) == [["SELECT human_task.id, human_task.instance_id,"],
+                                  ["SELECT document_upload.sha256, document_upload.filename,"]], trips
 
 
 def upload(alur: Alur, case: int, task, content: bytes = PDF) -> str:

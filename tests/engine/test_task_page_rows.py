@@ -52,6 +52,7 @@ def test_a_completed_steps_working_time_is_worked_out_once_per_calendar(alur, te
     case_pages._worked.cache_clear()
     first = alur.cases.task_page(task.task_id, "pengawas")
     worked_out = len(asked)
+    assert worked_out == 2  # the completed step's, and the time left on its own; no other open task's
     again = alur.cases.task_page(task.task_id, "pengawas")
     assert [s.worked for s in again.earlier_steps] == [s.worked for s in first.earlier_steps]
     assert len(asked) - worked_out == worked_out - 1  # all but the completed step's, from the cache
@@ -59,3 +60,84 @@ def test_a_completed_steps_working_time_is_worked_out_once_per_calendar(alur, te
     start, end = datetime(2026, 12, 3, 1, 0, tzinfo=timezone.utc), datetime(2026, 12, 4, 1, 0, tzinfo=timezone.utc)
     assert case_pages._worked(WorkCalendar(), start, end) != case_pages._worked(
         WorkCalendar(extra_off={date(2026, 12, 3): "libur"}), start, end)
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _report_again(alur, test_data) -> tuple[int, str, str]:
+    """A loop case at its report's second pass (pengelola's), the first pass's document carried into
+    it: (case, the open task's id, the document's sha256)."""
+    import io
+
+    from engine import UploadTarget
+
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    case = start_loop_case(alur)
+    first = ready_task(alur, case)
+    sha = alur.attachments.store(io.BytesIO(PDF), "laporan.pdf", "pengelola", [".pdf"],
+                                 UploadTarget(case, first.task_id, first.name)).sha256
+    alur.runner.complete_task(first.task_id, "pengelola", {"uraian": "A", "dokumen_laporan": sha})
+    alur.runner.complete_task(ready_task(alur, case).task_id, "pengawas", {"disetujui": False})
+    return case, ready_task(alur, case).task_id, sha
+
+
+def test_the_readers_own_upload_for_no_case_yet_is_the_one_its_form_shows(alur, test_data):
+    """The case's uploads come with the page's first statement, and with them the reader's own of the
+    same contents that no case has yet: the newest of the reader's is what the form names."""
+    import io
+
+    case, task_id, sha = _report_again(alur, test_data)
+    page = alur.cases.task_page(task_id, "pengelola")
+    assert page.values["dokumen_laporan"] == sha and page.attachments[sha].instance_id == case
+    again = alur.attachments.store(io.BytesIO(PDF), "lagi.pdf", "pengelola", [".pdf"])  # for no case
+    assert again.sha256 == sha and again.instance_id is None
+    page = alur.cases.task_page(task_id, "pengelola")
+    assert (page.attachments[sha].filename, page.attachments[sha].instance_id) == ("lagi.pdf", None)
+    assert [d.filename for d in page.documents] == ["laporan.pdf"]  # the earlier step's is still its own upload
+    # someone else's upload for no case is never the reader's
+    alur.attachments.store(io.BytesIO(PDF), "orang_lain.pdf", "pengelola2", [".pdf"])
+    assert alur.cases.task_page(task_id, "pengelola").attachments[sha].filename == "lagi.pdf"
+
+
+def test_a_document_with_no_upload_in_its_case_is_read_from_the_uploads_before_cases(alur, test_data):
+    """A document whose only upload names no case (from before uploads named their case) is not among
+    the first statement's: the page reads the uploads of its documents again, and shows it."""
+    from sqlalchemy import update
+
+    from engine.persistence.models import DocumentUpload
+
+    case, task_id, sha = _report_again(alur, test_data)
+    with alur.sessions.begin() as session:
+        session.execute(update(DocumentUpload).where(DocumentUpload.sha256 == sha)
+                        .values(instance_id=None, task_id=None))
+    page = alur.cases.task_page(task_id, "pengawas")
+    assert [(d.sha256, d.filename, d.uploaded_by) for d in page.documents] == [(sha, "laporan.pdf", "pengelola")]
+    assert page.attachments[sha].filename == "laporan.pdf"
+
+
+def test_the_page_statement_is_short_enough_for_psycopgs_cache_of_parsed_queries():
+    """psycopg parses the SQL of a longer query again at every execution (the page's, near 0.1 ms)."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+    from sqlalchemy.dialects.postgresql.psycopg import dialect
+
+    from engine.reading.task_page_read import TASK_FORM_STATEMENT, TASK_PAGE_STATEMENT
+
+    for statement in (TASK_PAGE_STATEMENT, TASK_FORM_STATEMENT):
+        assert len(str(statement.compile(dialect=dialect())).encode()) <= MAX_CACHED_STATEMENT_LENGTH
+
+
+def test_an_upload_whose_name_holds_a_separator_is_read_again(alur, test_data):
+    """The case's uploads come as text, their fields and records apart by ASCII separators, which a stored
+    filename never holds (``clean_filename``); a row that does anyway (written otherwise) is read again."""
+    from sqlalchemy import update
+
+    from engine.persistence.models import DocumentUpload
+
+    case, task_id, sha = _report_again(alur, test_data)
+    for odd in ("lapor\x1fan.pdf", "lapor\x1ean.pdf"):
+        with alur.sessions.begin() as session:
+            session.execute(update(DocumentUpload).where(DocumentUpload.sha256 == sha).values(filename=odd))
+        page = alur.cases.task_page(task_id, "pengelola")
+        assert [d.filename for d in page.documents] == [odd] and page.attachments[sha].instance_id == case
