@@ -21,7 +21,7 @@ from web import (account, admin, api, assessments, audit, auth, calendar_admin, 
                  process_logs, processes, registers, tasks)
 from web import api_audit, api_mining, api_registers  # noqa: F401  (their routes join the api blueprint)
 from web import health, model_texts
-from web import login_slots, main_nav, metrics, request_log
+from web import login_slots, main_nav, metrics, request_log, template_urls
 from web.modeler import bp as modeler_bp
 from web.model_forms import bp as model_forms_bp
 
@@ -104,6 +104,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     login_slots.register(app, instance_dir, testing=test_config is not None)
     metrics.register(app, alur)
     app.before_request(_remember_language)
+    template_urls.register(app)
     # The logout form of an SSO session ends at the sign-on portal: forms may lead there too.
     oidc = alur.settings.identity.oidc
     portal = urlsplit(oidc.issuer) if oidc is not None else None
