@@ -11,10 +11,8 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, request, session
-from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
-from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import Alur, open_alur, PROJECT_ROOT, settings_from_env
@@ -24,6 +22,7 @@ from web import (account, admin, api, assessments, audit, auth, calendar_admin, 
 from web import api_audit, api_mining, api_registers  # noqa: F401  (their routes join the api blueprint)
 from web import health, model_texts
 from web import login_slots, main_nav, metrics, request_log, template_urls
+from web.sessions import KeptSessions
 from web.modeler import bp as modeler_bp
 from web.model_forms import bp as model_forms_bp
 
@@ -69,7 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         app.config.update(test_config)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.config["REMEMBER_COOKIE_SECURE"] = True
-    app.session_interface = KeptSerializerSessions()
+    app.session_interface = KeptSessions()
     # The instance folder of the settings (ALUR_INSTANCE_DIR, shared by the app servers), else Flask's.
     instance_dir = Path(app.config.get("INSTANCE_DIR") or app.instance_path)
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _persistent_secret(instance_dir)
@@ -115,22 +114,6 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     app.after_request(_security_headers(app.config["ALUR_FORM_ACTION"]))
     _trust_proxies(app)
     return app
-
-
-class KeptSerializerSessions(SecureCookieSessionInterface):
-    """Flask's signed session cookies, their signing serializer made once per secret key: Flask makes
-    one on every request, an API call without a cookie too (about 8 µs: it serializes an empty dict to
-    see whether the serializer gives text). The serializer holds nothing per request."""
-
-    def __init__(self) -> None:
-        self._kept: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
-        kept = self._kept
-        if kept is None or kept[0] != keys:  # a key changed (rotated): a serializer for the new ones
-            kept = self._kept = (keys, super().get_signing_serializer(app))
-        return kept[1]
 
 
 def _trust_proxies(app: Flask) -> None:

@@ -143,21 +143,3 @@ def test_security_headers_on_every_answer_unless_the_view_set_its_own(alur, clie
         assert [name for name, _ in answer.headers].count("Content-Security-Policy") == 1
     with client.get("/static/css/alur.css") as style:
         assert "no-store" not in style.headers.get("Cache-Control", "") and style.headers["X-Frame-Options"] == "DENY"
-
-
-def test_the_session_cookies_serializer_is_made_once_per_secret_key(alur, app, client):
-    """Kept across requests (web.KeptSerializerSessions); a new secret key makes a new one, so a cookie
-    signed with the old key signs nobody in, and one with a key among the fallbacks still does."""
-    interface = app.session_interface
-    login(client, "pengelola_ti")
-    assert client.get("/kotak-masuk").status_code == 200
-    kept = interface.get_signing_serializer(app)
-    assert client.get("/kotak-masuk").status_code == 200 and interface.get_signing_serializer(app) is kept
-    old_key = app.secret_key
-    app.secret_key = "another-secret"
-    assert client.get("/kotak-masuk").status_code == 302  # to the login page
-    assert interface.get_signing_serializer(app) is not kept
-    login(client, "pengelola_ti")
-    app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = "a-third-secret", ["another-secret"]
-    assert client.get("/kotak-masuk").status_code == 200
-    app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = old_key, []
