@@ -21,7 +21,8 @@ from web import (account, admin, api, assessments, audit, auth, calendar_admin, 
                  process_logs, processes, registers, tasks)
 from web import api_audit, api_mining, api_registers  # noqa: F401  (their routes join the api blueprint)
 from web import health, model_texts
-from web import login_slots, main_nav, metrics, request_log
+from web import login_slots, main_nav, metrics, request_log, template_urls
+from web.sessions import KeptSessions
 from web.modeler import bp as modeler_bp
 from web.model_forms import bp as model_forms_bp
 
@@ -67,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
         app.config.update(test_config)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.config["REMEMBER_COOKIE_SECURE"] = True
+    app.session_interface = KeptSessions()
     # The instance folder of the settings (ALUR_INSTANCE_DIR, shared by the app servers), else Flask's.
     instance_dir = Path(app.config.get("INSTANCE_DIR") or app.instance_path)
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _persistent_secret(instance_dir)
@@ -104,6 +106,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     login_slots.register(app, instance_dir, testing=test_config is not None)
     metrics.register(app, alur)
     app.before_request(_remember_language)
+    template_urls.register(app)
     # The logout form of an SSO session ends at the sign-on portal: forms may lead there too.
     oidc = alur.settings.identity.oidc
     portal = urlsplit(oidc.issuer) if oidc is not None else None

@@ -67,11 +67,20 @@ def gettext(string: str, **variables: Any) -> str:
 def _template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
     """``_()`` in templates, as jinja2.ext's newstyle gettext does it (a safe string, always %-formatted)
     without its two calls through the template context: a page has some thirty."""
+    if not variables:  # most of a page's: the same text for every request in the language
+        return _fixed_text(_language().translations, string, bool(eval_ctx.autoescape))
     text: str = _language().translations.ugettext(string)
-    if eval_ctx.autoescape:
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
+@lru_cache(maxsize=4096)
+def _fixed_text(translations: NullTranslations, string: str, autoescape: bool) -> str:
+    # A pure function of its arguments (the translations keyed by the catalogue object, as _duration_text).
+    text: str = translations.ugettext(string)
+    if autoescape:
         text = Markup(text)
-    # Without variables and without a "%" the formatting would give the text back unchanged.
-    return text % variables if variables or "%" in text else text
+    # Without a "%" the formatting would give the text back unchanged ("%%" still gives "%").
+    return text % {} if "%" in text else text
 
 
 def format_datetime(moment: datetime, pattern: str) -> str:

@@ -87,3 +87,11 @@ def test_times_and_badges_follow_each_requests_language(app, lang):
         assert wita(NOW, compact=True) == dates.format_datetime(NOW, f"{short_day} {clock}", tzinfo=zone, locale=lang)
         left = "sisa 5 mnt" if lang == "id" else "5 min left"
         assert remaining_badge(timedelta(minutes=5)) == f'<span class="time-left">{left}</span>'
+
+
+def test_template_texts_kept_per_language(app):
+    """``_()`` without variables is kept per catalogue: each request still gets its own language's text."""
+    for lang, expected in (("id", "Selesai|100% selesai"), ("en", "Done|100% selesai"), ("id", "Selesai|100% selesai")):
+        with app.test_request_context("/kotak-masuk"):
+            session["lang"] = lang
+            assert render_template_string("{{ _('Selesai') }}|{{ _('100%% selesai') }}") == expected

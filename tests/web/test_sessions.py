@@ -1,0 +1,82 @@
+"""Session cookies (web/sessions.py): the serializer made once per secret key, a verified cookie read once,
+yet every request's cookie as strictly checked as Flask checks it."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Flask, request
+from web_helpers import login
+
+from web import sessions
+
+
+def _counting_loads(app: Flask, monkeypatch: Any) -> list[str]:
+    calls: list[str] = []
+    serializer = app.session_interface.get_signing_serializer(app)
+    loads = serializer.loads
+
+    def counted(cookie: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(cookie)
+        return loads(cookie, *args, **kwargs)
+
+    monkeypatch.setattr(serializer, "loads", counted)
+    return calls
+
+
+def test_the_serializer_is_made_once_per_secret_key(app, client):
+    """A new secret key makes a new one, so a cookie signed with the old key signs nobody in, and one
+    with a key among the fallbacks still does."""
+    interface = app.session_interface
+    login(client, "pengelola_ti")
+    assert client.get("/kotak-masuk").status_code == 200
+    kept = interface.get_signing_serializer(app)
+    assert client.get("/kotak-masuk").status_code == 200 and interface.get_signing_serializer(app) is kept
+    old_key = app.secret_key
+    app.secret_key = "another-secret"
+    assert client.get("/kotak-masuk").status_code == 302  # to the login page
+    assert interface.get_signing_serializer(app) is not kept
+    login(client, "pengelola_ti")
+    app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = "a-third-secret", ["another-secret"]
+    assert client.get("/kotak-masuk").status_code == 200
+    app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = old_key, []
+
+
+def test_a_verified_cookie_is_read_once_and_its_age_checked_on_every_request(app, client, monkeypatch):
+    login(client, "pengelola_ti")
+    assert client.get("/kotak-masuk").status_code == 200  # the page's CSRF token joins the cookie
+    calls = _counting_loads(app, monkeypatch)
+    for _ in range(3):
+        assert client.get("/kotak-masuk").status_code == 200
+    assert len(calls) == 1
+    cookie, now = client.get_cookie("alur_session").value, time.time()
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    for moment, status in ((now + lifetime + 5, 302), (now - 60, 302), (now + 1, 200)):  # too old; signed "later"
+        monkeypatch.setattr(sessions.time, "time", lambda moment=moment: moment)
+        client.set_cookie("alur_session", cookie)  # the login page's answer flashes into a new one
+        assert client.get("/kotak-masuk").status_code == status
+    assert len(calls) == 1
+
+
+def test_a_changed_cookie_is_checked_again(app, client, monkeypatch):
+    login(client, "pengelola_ti")
+    assert client.get("/kotak-masuk").status_code == 200
+    cookie = client.get_cookie("alur_session").value
+    payload, signature = cookie.rsplit(".", 1)
+    forged = payload + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
+    calls = _counting_loads(app, monkeypatch)
+    client.set_cookie("alur_session", forged)
+    assert client.get("/kotak-masuk").status_code == 302 and calls == [forged]
+    client.set_cookie("alur_session", forged)
+    assert client.get("/kotak-masuk").status_code == 302 and calls == [forged, forged]
+
+
+def test_sessions_holding_lists_are_not_kept(app, monkeypatch):
+    """Flashed messages are a list each request may append to: such a session is read anew every time."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie = serializer.dumps({"_flashes": [["info", "Tersimpan"]], "lang": "id"})
+    calls = _counting_loads(app, monkeypatch)
+    with app.test_request_context("/kotak-masuk", headers={"Cookie": f"alur_session={cookie}"}):
+        opened = [app.session_interface.open_session(app, request) for _ in range(2)]
+    opened[0]["_flashes"].append(["info", "lagi"])
+    assert len(calls) == 3 and opened[1]["_flashes"] == [["info", "Tersimpan"]]  # the request's own, and two
