@@ -45,10 +45,13 @@ class _Plan:
                                for process, value in zip(self.results, found, strict=True)])
 
     def args(self, params: dict[str, Any]) -> Any:
-        values = {**self.defaults, **params}
-        for name, process in self.processors.items():
-            values[name] = process(values[name])
-        return values if self.order is None else tuple(values[name] for name in self.order)
+        values = {**self.defaults, **params} if self.defaults else params
+        if self.processors:
+            if values is params:
+                values = dict(params)  # the caller's dict is left as it is
+            for name, process in self.processors.items():
+                values[name] = process(values[name])
+        return values if self.order is None else tuple([values[name] for name in self.order])
 
 
 class DirectStatement:
@@ -167,7 +170,7 @@ def write_and_read(connection: Connection, writes: Sequence[Write], reads: Seque
     begin = (bool(writes) or not all(plan.reads_only for plan in plans)) and take_pending_begin(connection)
     commit = commit and pipelines(connection)
     pipeline = getattr(driver, "pipeline", None) if len(writes) + len(reads) + begin + commit > 1 else None
-    cursors = [_cursor(connection) for _ in range(len(writes) + len(reads))]
+    cursors = _cursors(connection, len(writes) + len(reads))
     writing, reading = cursors[:len(writes)], cursors[len(writes):]
     try:
         with pipeline() if pipeline is not None else nullcontext():
@@ -191,7 +194,16 @@ def _cursor(connection: Connection) -> DBAPICursor:
     (its begin hook is what issues SQLite's BEGIN), when no statement has begun it yet."""
     if not connection.in_transaction():
         connection.begin()
-    return connection.connection.cursor()
+    return connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+
+def _cursors(connection: Connection, count: int) -> list[DBAPICursor]:
+    """``count`` cursors as ``_cursor``'s, the transaction checked once."""
+    if not count:
+        return []
+    first = _cursor(connection)
+    driver = connection.connection.dbapi_connection
+    return [first, *(driver.cursor() for _ in range(count - 1))]  # type: ignore[union-attr]
 
 
 def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | None) -> _Plan:

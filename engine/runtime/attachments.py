@@ -58,7 +58,7 @@ class AttachmentView:
 
     @property
     def extension(self) -> str:
-        return Path(self.filename).suffix.lower()
+        return extension(self.filename)
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,13 @@ def upload_of_step(uploads: Iterable[AttachmentView], sha256: str, task_id: str 
     return (in_case or same)[0] if same else None
 
 
+def extension(filename: str) -> str:
+    """The lower-cased suffix of a file name as ``Path(filename).suffix`` gives it ("" for none, e.g.
+    "x." or ".env"), without building a Path (an upload asked for it twice)."""
+    dot = filename.rfind(".")
+    return filename[dot:].lower() if 0 < dot < len(filename) - 1 else ""
+
+
 def clean_filename(filename: str) -> str:
     """The last path component, without control characters, at most 200 characters."""
     name = re.split(r"[\\/]", filename or "")[-1]
@@ -119,11 +126,11 @@ def clean_filename(filename: str) -> str:
     return (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(name) > 200 else name[:200]
 
 
-def sniff(path: Path, head: bytes | None = None) -> str | None:
+def sniff(path: str | Path, head: bytes | None = None) -> str | None:
     """The media type the file's content shows (magic bytes), or None when unrecognised. ``head``: the
     file's first ``SNIFF_BYTES`` (or all of a shorter file), when the caller has them already."""
     if head is None:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             head = handle.read(SNIFF_BYTES)
     if head.startswith(b"%PDF-"):
         return "application/pdf"
@@ -145,7 +152,7 @@ def sniff(path: Path, head: bytes | None = None) -> str | None:
     return None
 
 
-def _office_zip(path: Path) -> str | None:
+def _office_zip(path: str | Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -201,15 +208,16 @@ class AttachmentStore:
             sha, size, head = self._copy(stream, handle)
             if size == 0:
                 raise InvalidInput("Berkas kosong", filename=filename)
-            if not _content_matches(media_type, sniff(Path(tmp_name), head)):
-                raise InvalidInput(f"Isi berkas tidak sesuai dengan jenisnya ({Path(filename).suffix.lower()})",
+            if not _content_matches(media_type, sniff(tmp_name, head)):
+                raise InvalidInput(f"Isi berkas tidak sesuai dengan jenisnya ({extension(filename)})",
                                    filename=filename)
-            target_path = self.path_of(sha, must_exist=False)
+            # path_of's, on strings: the hash is our own, and pathlib cost as much as the rename.
+            target_dir = os.path.join(self._settings.attachments_dir, sha[:2])
             try:
-                os.replace(tmp_name, target_path)
+                os.replace(tmp_name, os.path.join(target_dir, sha))
             except FileNotFoundError:
-                target_path.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp_name, target_path)
+                os.makedirs(target_dir, exist_ok=True)
+                os.replace(tmp_name, os.path.join(target_dir, sha))
             moved = True
         finally:
             if not moved:
@@ -249,7 +257,7 @@ class AttachmentStore:
         return path
 
     def _media_type(self, filename: str, accept: Sequence[str] | None) -> str:
-        ext = Path(filename).suffix.lower()
+        ext = extension(filename)
         allowed = [e.lower() for e in accept] if accept else sorted(MEDIA_TYPES)
         media_type = MEDIA_TYPES.get(ext)
         if ext not in allowed or media_type is None or media_type not in self._settings.allowed_upload_types:

@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select
 from engine.audit.chain import SYSTEM_CHAIN, case_chain, verify_chain
 from engine.errors import ConcurrentUpdate
 from engine.persistence.compiled import Read
+from engine.persistence.db import end_write, hold_begin
 from engine.persistence.models import AuditChainHead, AuditEvent, HumanTask
 from engine.runtime.step_statements import COMPLETE_TASK, INSERT_EVENTS, TASK_CREATED
 from engine.runtime import unit_of_work
@@ -200,3 +201,22 @@ def test_a_pooled_connection_goes_back_transactional(alur):
     if alur.db.dialect.name == "postgresql":
         with alur.db.connect() as connection:
             assert connection.connection.driver_connection.autocommit is False
+
+
+def test_a_connection_closed_inside_its_transaction_goes_back_rolled_back_and_transactional(alur):
+    """``end_write`` sets the driver back out of autocommit mode (PostgreSQL); a connection still in its
+    transaction (its rollback failed) cannot be, and is discarded rather than pooled in autocommit mode."""
+    connection = alur.db.connect()
+    hold_begin(connection)
+    connection.begin()
+    assert INSERT_EVENTS.rowcount(connection, _event(alur, 1)) == 1  # sends the held-back BEGIN with it
+    end_write(connection)
+    assert system_events(alur) == 0
+    with alur.db.connect() as pooled:
+        driver = pooled.connection.driver_connection
+        if alur.db.dialect.name == "postgresql":
+            from psycopg import pq
+
+            assert driver.autocommit is False and driver.info.transaction_status == pq.TransactionStatus.IDLE
+        else:
+            assert not driver.in_transaction
