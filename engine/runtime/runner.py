@@ -57,8 +57,8 @@ from engine.runtime.serializer import dump_state, load_state, new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, next_timer_due, spiff_clock
 from engine.modeling.parser import ParsedDefinition
 from engine.runtime.step_statements import (CASE_TASK_TIMES, CASE_WITH_HEAD, COMPLETE_TASK, DONE_BY, INSERT_CASE,
-                                           INSERT_DONE_TASK, INSERT_TASKS, LAST_STARTED, SAVE_CASE, SET_CASE_LIMITS,
-                                           SET_TASK_DUE, START_FACTS, TASK_WITH_CASE)
+                                           INSERT_DONE_TASK, INSERT_TASKS, LAST_STARTED, SAVE_CASE,
+                                           SAVE_CASE_WITH_LIMITS, SET_TASK_DUE, START_FACTS, TASK_WITH_CASE)
 from engine.accounts.opd import opd_row, opd_view
 from engine.accounts.users import roles_of
 from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
@@ -792,11 +792,12 @@ class Runner:
         return any(e == definition.clock_start or (e in definition.user_tasks and definition.user_tasks[e].waits)
                    for e in touched)
 
-    def _apply_case_clock(self, work: UnitOfWork, instance_id: int, definition: ParsedDefinition,
-                          new_rows: list[dict[str, Any]],
-                          completed: _Completed | None) -> datetime | None:
+    def _case_clock(self, work: UnitOfWork, instance_id: int, definition: ParsedDefinition,
+                    new_rows: list[dict[str, Any]],
+                    completed: _Completed | None) -> tuple[datetime | None, datetime | None]:
         """Recompute the case's limit and warning from its steps (a later clock start, waits on outside
-        parties); the rows this step writes are still queued, so they come from memory. The new limit."""
+        parties); the rows this step writes are still queued, so they come from memory. They are written
+        with the case's row (SAVE_CASE_WITH_LIMITS)."""
         rows = completed.case_times if completed is not None and completed.case_times is not None else \
             CASE_TASK_TIMES.all(work.connection, {"instance_id": instance_id})
         tasks = [TaskTimes(row.element_id, row.created_at, completed.at, completed.data)
@@ -805,10 +806,7 @@ class Runner:
                  for row in rows if row.id is not None and row.state != "cancelled"]
         tasks += [TaskTimes(r["element_id"], r["created_at"], None, None) for r in new_rows]
         started_at = rows[0].case_started_at  # the case's row is there: its step is running
-        due_at, warning_at = case_deadlines(self._calendar(work.connection), definition, started_at, tasks)
-        SET_CASE_LIMITS.rowcount(work.connection, {"instance_id": instance_id, "due_at": due_at,
-                                                   "warning_at": warning_at})
-        return due_at
+        return case_deadlines(self._calendar(work.connection), definition, started_at, tasks)
 
     def _spiff_clock(self, now: datetime) -> Any:
         return spiff_clock(self._clock, now)
@@ -900,15 +898,17 @@ class Runner:
             for task_id in withdrawn:
                 work.record_for_case(case.id, "task_cancelled", actor=actor, at=now, payload={"task_id": task_id})
         limits = completed.limits if completed is not None else None
+        save, values = SAVE_CASE, dict[str, Any]()
         if self._moves_case_clock(definition, new_rows, completed):
-            due_at = self._apply_case_clock(work, case.id, definition, new_rows, completed)
+            due_at, warning_at = self._case_clock(work, case.id, definition, new_rows, completed)
+            save, values = SAVE_CASE_WITH_LIMITS, {"due_at": due_at, "warning_at": warning_at}
             limits = (limits[0], due_at) if limits is not None else None
-        values: dict[str, Any] = {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
-                                  "status": case.status, "ended_at": None, "data": case.data_json,
-                                  "confidential": case.confidential,
-                                  "terms": json.dumps(search.terms, ensure_ascii=False) if search else None,
-                                  "opd": search.opd if search else None,
-                                  "letter_number": search.letter_number if search else None}
+        values |= {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
+                   "status": case.status, "ended_at": None, "data": case.data_json,
+                   "confidential": case.confidential,
+                   "terms": json.dumps(search.terms, ensure_ascii=False) if search else None,
+                   "opd": search.opd if search else None,
+                   "letter_number": search.letter_number if search else None}
         if workflow.is_completed():
             case.status = "completed"
             values.update(status="completed", ended_at=now,
@@ -919,7 +919,7 @@ class Runner:
             on_case_ended(work, case.id, case.process_key, actor, now)
         values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
         values["state"] = dump_state(workflow)
-        work.queue_write(SAVE_CASE, values, conflict=lambda: ConcurrentUpdate(
+        work.queue_write(save, values, conflict=lambda: ConcurrentUpdate(
             "Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi", instance_id=case.id))
         if case.status == "running":
             work.after_commit(lambda: self._live.keep(case.id, case.version + 1, workflow))

@@ -233,3 +233,16 @@ def test_sop_steps_read_in_at_most_two_round_trips_before_they_write(pg_sops):
         begin = next(n for n, trip in enumerate(trips) if trip[0] == "BEGIN")
         assert begin <= 2 and all(sql.startswith("SELECT") for trip in trips[:begin] for sql in trip), trips
         assert not [sql for trip in trips[begin:] for sql in trip if sql.startswith("SELECT")], trips
+
+
+def test_a_step_that_moves_the_case_clock_writes_its_limit_with_the_case(pg_sops):
+    """SOP-02 starts its case's clock at a later step and stops it while it waits on the OPD: the new limit
+    and warning go in the versioned write of the case's row (SAVE_CASE_WITH_LIMITS), not in an UPDATE of
+    their own sent with the BEGIN (a round trip more, issue 21)."""
+    traced = completions_traced(pg_sops, "sop_pengelolaan_data")
+    limits = [trips for trips in traced if any("due_at=" in sql and sql.startswith("UPDATE process_instance")
+                                               for trip in trips for sql in trip)]
+    assert limits, traced  # the steps that move the clock
+    for trips in traced:
+        assert len(trips) == 4 and trips[2][0] == "BEGIN" and trips[-1] == ["COMMIT"], first_words(trips)
+        assert len([sql for trip in trips for sql in trip if sql.startswith("UPDATE process_instance")]) == 1, trips
