@@ -15,10 +15,11 @@ from sqlalchemy import bindparam, select, update
 from engine.errors import FormInvalid
 from engine.modeling.messages import Text
 from engine.persistence.compiled import DirectIn, DirectStatement
-from engine.persistence.models import ServerAsset, UserAccount
+from engine.persistence.models import ServerAsset
 from engine.registers.pickers import REVIEW_HINT, server_choices
 from engine.registers.dc_access import close_case_visits, open_case_visit
 from engine.registers.server_assets import server_chain
+from engine.runtime.people import People
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.work_calendar import WITA
 
@@ -57,8 +58,9 @@ def check_register_fields(work: UnitOfWork, form_key: str, schema: dict[str, Any
 
 
 def on_step_completed(work: UnitOfWork, instance_id: int, process_key: str, element_id: str,
-                      case_data: dict[str, Any], actor: str, now: datetime) -> None:
-    """The register writes of this step, if it has any. ``case_data``: the case's data with the step's."""
+                      case_data: dict[str, Any], actor: str, now: datetime, people: People) -> None:
+    """The register writes of this step, if it has any. ``case_data``: the case's data with the step's;
+    ``people``: the accounts the step read (those it picks among them)."""
     step = (process_key, element_id)
     if step == (BACKUP_PROCESS, JOB_REPORTED):
         _report_job(work, instance_id, case_data, actor, now)
@@ -67,7 +69,7 @@ def on_step_completed(work: UnitOfWork, instance_id: int, process_key: str, elem
     elif step == (REVIEW_PROCESS, REVIEW_APPROVED) and case_data.get("tinjauan_disetujui") is True:
         _record_review(work, instance_id, case_data, actor, now)
     elif step == (DC_PROCESS, DC_ASSIGNED):
-        _open_assignment_visits(work, instance_id, case_data, actor, now)
+        _open_assignment_visits(work, instance_id, case_data, actor, now, people)
 
 
 def on_case_ended(work: UnitOfWork, instance_id: int, process_key: str, actor: str, now: datetime) -> None:
@@ -111,8 +113,6 @@ _SERVERS = ServerAsset.__table__
 _REGISTER = DirectStatement(select(_SERVERS.c.asset_number, _SERVERS.c.status))
 _REGISTERED = DirectIn(lambda count: select(_SERVERS.c.asset_number, _SERVERS.c.status).where(
     _SERVERS.c.asset_number.in_(DirectIn.binds(count))))
-_FULL_NAMES = DirectIn(lambda count: select(UserAccount.username, UserAccount.full_name).where(
-    UserAccount.username.in_(DirectIn.binds(count))))
 
 
 def _job_update(values: dict[str, Any]) -> DirectStatement:
@@ -151,11 +151,10 @@ def _record_review(work: UnitOfWork, instance_id: int, case_data: dict[str, Any]
 
 
 def _open_assignment_visits(work: UnitOfWork, instance_id: int, case_data: dict[str, Any], actor: str,
-                            now: datetime) -> None:
+                            now: datetime, accounts: People) -> None:
     people = [str(r.get("pengguna")) for r in case_data.get("personil_dc_ditugaskan") or []
               if isinstance(r, dict) and r.get("pengguna")]
-    names: dict[str, str] = {row.username: row.full_name for row in _FULL_NAMES.all(work.connection, people, {})} \
-        if people else {}
+    names = accounts.full_names(people)  # picked in this step's form: read with its checks already
     scope = ", ".join(str(s) for s in case_data.get("lingkup") or [])
     purpose = f"Pemeliharaan data center (Surat Tugas {case_data.get('nomor_surat_tugas', '-')}): {scope}"
     for username in _unique(people):

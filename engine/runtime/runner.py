@@ -559,7 +559,8 @@ class Runner:
         figures.step_completed(work, self._calendar(work.connection), meta, task_id=task_id, instance_id=case.id,
                                process_key=case.process_key, element_id=task.element_id, performer=actor,
                                created_at=task.created_at, due_at=task.due_at, at=now, data=data)
-        on_step_completed(work, case.id, case.process_key, task.element_id, spiff_task.data, actor, now)
+        on_step_completed(work, case.id, case.process_key, task.element_id, spiff_task.data, actor, now,
+                          reads.people)
         for listener in self.completion_listeners:
             work.after_commit(partial(listener, case.process_key))
         return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,

@@ -246,3 +246,12 @@ def test_a_step_that_moves_the_case_clock_writes_its_limit_with_the_case(pg_sops
     for trips in traced:
         assert len(trips) == 4 and trips[2][0] == "BEGIN" and trips[-1] == ["COMMIT"], first_words(trips)
         assert len([sql for trip in trips for sql in trip if sql.startswith("UPDATE process_instance")]) == 1, trips
+
+
+def test_the_dc_assignment_takes_its_visitors_names_from_the_accounts_its_checks_read(pg_sops):
+    """SOP-04's first step picks the Personil DC it lets in, and their visits name them by full name: the
+    names come with the accounts its checks read in their batch, not from a read of their own (issue 21)."""
+    assignment = completions_traced(pg_sops, "sop_pemeliharaan_akses_dc")[0]
+    begin = next(n for n, trip in enumerate(assignment) if trip[0] == "BEGIN")
+    assert begin == 2 and "INSERT INTO dc_visit" in first_words(assignment)[begin][1], first_words(assignment)
+    assert "user_account.full_name" in assignment[1][-1], assignment
