@@ -42,7 +42,7 @@ from engine.errors import (
 )
 from engine.modeling.forms import FormRegistry
 from engine.modeling.step_notices import RESULT_FIELDS
-from engine.registers.case_hooks import check_register_fields, on_case_ended, on_step_completed
+from engine.registers.case_hooks import RegisterFields, on_case_ended, on_step_completed, register_fields
 from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due, waited_step_due
 from engine.runtime import figures
 from engine.runtime.incidents import (StartBroke, StepBroke, fail_again, note_timer_failure, open_incident,
@@ -412,7 +412,7 @@ class Runner:
                                 row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
                 definition = self._definition(work, case.definition_id)
                 reads = self._step_reads(work, task, case.version, definition, performer, data, maker_checker=False)
-                self._validate(work, task.form_key, data, reads.people, reads.documents)
+                self._validate(task.form_key, data, reads)
                 resolve_incident(work, incident_id, case.id, retried_by, now)
                 return self._finish(work, task, case, definition, performer, data, now, None, reads)
         except StepBroke as broke:
@@ -462,7 +462,7 @@ class Runner:
             reads = self._step_reads(work, task, case.version, definition, actor, data)
             self._require_other_performer(work, task, definition, actor, lambda message, **context: FormInvalid(
                 {"_form": message}, task.form_key), done=reads.done_by)
-            self._validate(work, task.form_key, data, reads.people, reads.documents)
+            self._validate(task.form_key, data, reads)
             return self._finish(work, task, case, definition, actor, data, now, acting, reads)
 
     def _step_reads(self, work: UnitOfWork, task: Any, case_version: int, definition: ParsedDefinition, actor: str,
@@ -481,22 +481,28 @@ class Runner:
         differs = list(meta.differs_from) if maker_checker and meta is not None and meta.differs_from else []
         documents = DocumentReads(task.instance_id, data.values())
         people = People(connection)
-        picked = [username for _path, username, _role in self._forms.get(task.form_key).picked_people(data)]
+        form = self._forms.get(task.form_key)
+        picked = [username for _path, username, _role in form.picked_people(data)]
         usernames = people.unread(picked + (self._likely_named(task, case_version, definition, data) if at_once
                                             else []))
         clock = at_once and (definition.has_clock_rules
                              or any(m.shares_time_with is not None for m in definition.user_tasks.values()))
         document_reads = documents.reads()
+        registers = register_fields(form.schema, data)
+        register_read = registers.read() if registers is not None else None
         reads = [*([DONE_BY.read(differs, {"instance_id": task.instance_id, "person": actor})] if differs else []),
                  *document_reads, *([People.read(usernames)] if usernames else []),
-                 *([Read(CASE_TASK_TIMES, {"instance_id": task.instance_id})] if clock else [])]
+                 *([Read(CASE_TASK_TIMES, {"instance_id": task.instance_id})] if clock else []),
+                 *([register_read] if register_read is not None else [])]
         found = read_batch(connection, reads) if reads else []
         done_by = found.pop(0) if differs else None
         checker = documents.checker(found[:len(document_reads)], task.id, actor)
         found = found[len(document_reads):]
         if usernames:
             people.take(usernames, found.pop(0))
-        return _StepReads(people, checker, done_by, found.pop(0) if clock else None)
+        case_times = found.pop(0) if clock else None
+        servers = (registers, found.pop(0) if register_read is not None else []) if registers is not None else None
+        return _StepReads(people, checker, done_by, case_times, servers)
 
     def _likely_named(self, task: Any, case_version: int, definition: ParsedDefinition,
                       data: dict[str, Any]) -> list[str]:
@@ -728,16 +734,18 @@ class Runner:
             raise error(f"Langkah ini harus dikerjakan oleh orang yang berbeda dari pelaksana langkah {step} "
                         f"({person})", task_id=task.id, **context)
 
-    def _validate(self, work: UnitOfWork, form_key: str, data: dict[str, Any], people: People,
-                  documents: DocumentChecker) -> None:
-        """The form's schema, its documents, and the people it picks (active holders of each picker's role;
-        ``people`` read them already, with the step's other reads).
+    def _validate(self, form_key: str, data: dict[str, Any], reads: _StepReads) -> None:
+        """The form's schema, its documents, the people it picks (active holders of each picker's role) and
+        the servers it names (in the register); ``reads`` read them already, with the step's other reads.
 
         :raises FormInvalid:
         """
-        self._forms.validate(form_key, data, documents.problem,
+        people = reads.people
+        self._forms.validate(form_key, data, reads.documents.problem,
                              lambda username, role: people.why_not_words(username, role, self._roles, self._may))
-        check_register_fields(work, form_key, self._forms.get(form_key).schema, data)
+        if reads.servers is not None:
+            registers, rows = reads.servers
+            registers.check(form_key, data, rows)
 
     def _is_supervisor(self, work: UnitOfWork, task: HumanTask, actor: str) -> bool:
         return self._may.supervises(task.role, self._actor_roles(work, actor))
@@ -964,6 +972,7 @@ class _StepReads:
     documents: DocumentChecker
     done_by: list[Any] | None  # DONE_BY's rows, for a maker-checker step
     case_times: list[Any] | None  # CASE_TASK_TIMES' rows, where reads are pipelined and the model has time rules
+    servers: tuple[RegisterFields, list[Any]] | None  # the servers the form names, and the register's rows of them
 
 
 @dataclass

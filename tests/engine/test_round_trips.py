@@ -255,3 +255,19 @@ def test_the_dc_assignment_takes_its_visitors_names_from_the_accounts_its_checks
     begin = next(n for n, trip in enumerate(assignment) if trip[0] == "BEGIN")
     assert begin == 2 and "INSERT INTO dc_visit" in first_words(assignment)[begin][1], first_words(assignment)
     assert "user_account.full_name" in assignment[1][-1], assignment
+
+
+@pytest.mark.parametrize("process_key", ["sop_backup_restore_db", "sop_pemeliharaan_akses_dc"])
+def test_register_steps_move_their_chain_heads_with_the_steps_writes(pg_sops, process_key):
+    """SOP-05's job report and confirmation write a server of the register, SOP-04's end closes its case's
+    visits: the UPDATE returns the head of each chain it writes, which the step's batch moves from there, so
+    no head is read locked after the writes and moved in a batch of its own; the server the job report
+    picks is checked with the step's other reads (issue 21: two and one round trips more before)."""
+    traced = completions_traced(pg_sops, process_key)
+    registers = [trips for trips in traced if any(sql.startswith(("UPDATE server_asset", "UPDATE dc_visit"))
+                                                  for trip in trips for sql in trip)]
+    assert len(registers) == (2 if process_key == "sop_backup_restore_db" else 1), traced
+    for trips in registers:
+        begin = next(n for n, trip in enumerate(trips) if trip[0] == "BEGIN")
+        assert begin == 2 and len(trips) == 5, first_words(trips)
+        assert not [sql for trip in trips[begin:] for sql in trip if sql.startswith("SELECT")], first_words(trips)
