@@ -47,7 +47,7 @@ from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due, w
 from engine.runtime import figures
 from engine.runtime.incidents import (StartBroke, StepBroke, fail_again, note_timer_failure, open_incident,
                                       report_start_failure, resolve_incident, timer_broke)
-from engine.runtime.live_workflows import LiveWorkflows
+from engine.runtime.live_workflows import LiveWorkflows, OpenTask, OpenTasks
 from engine.runtime.business_keys import business_key as clean_business_key
 from engine.persistence.models import HumanTask, ProcessInstance, candidate_text, candidates_of
 from engine.persistence.rows import case_row
@@ -105,6 +105,7 @@ class Runner:
                  clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._live = LiveWorkflows()
+        self._open_tasks = OpenTasks()  # on PostgreSQL: so that a completion reads its checks with its task row
         self._definitions = definitions
         self._forms = forms
         self._roles = roles
@@ -441,7 +442,7 @@ class Runner:
     def _complete(self, task_id: str, actor: str, data: dict[str, Any], expected_version: int | None) -> StepResult:
         with UnitOfWork.begin(self._sessions) as work:
             now = self._clock()
-            row = TASK_WITH_CASE.first(work.connection, {"task_id": task_id, "actor": actor, "now": now})
+            row, reads = self._read_task(work, task_id, actor, data, now)
             task = self._check_open(row, task_id)
             actor_roles = set(row.actor_roles.split(",")) if row.actor_roles else set()
             mandates = parse_mandates(row.actor_mandates)
@@ -459,11 +460,31 @@ class Runner:
             case = _case_of(work, row.instance_id, row.definition_id, row.process_key, row.business_key,
                             row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
             definition = self._definition(work, case.definition_id)
-            reads = self._step_reads(work, task, case.version, definition, actor, data)
+            if reads is None:
+                reads = self._step_reads(work, task, case.version, definition, actor, data)
             self._require_other_performer(work, task, definition, actor, lambda message, **context: FormInvalid(
                 {"_form": message}, task.form_key), done=reads.done_by)
             self._validate(task.form_key, data, reads)
             return self._finish(work, task, case, definition, actor, data, now, acting, reads)
+
+    def _read_task(self, work: UnitOfWork, task_id: str, actor: str, data: dict[str, Any],
+                   now: datetime) -> tuple[Any, _StepReads | None]:
+        """The task's row with its case (TASK_WITH_CASE), and on PostgreSQL, for a task a step of this process
+        opened, the step's reads (``_step_reads``) in the same pipeline: one round trip instead of two. Those
+        reads follow from the task's case, element and form as that step left them (``OpenTask``); if the row
+        says otherwise, they are dropped (None) and read again from the row."""
+        params = {"task_id": task_id, "actor": actor, "now": now}
+        guess = self._open_tasks.get(task_id) if pipelines(work.connection) else None
+        cached = self._definitions.cached(guess.definition_id) if guess is not None else None
+        if guess is None or cached is None:
+            return TASK_WITH_CASE.first(work.connection, params), None
+        reads, digest = self._plan_step_reads(work, guess, guess.case_version, cached[1], actor, data)
+        found = read_batch(work.connection, [Read(TASK_WITH_CASE, params), *reads])
+        row = found[0][0] if found[0] else None
+        if row is None or (row.instance_id, row.definition_id, row.element_id, row.form_key) != (
+                guess.instance_id, guess.definition_id, guess.element_id, guess.form_key):
+            return row, None
+        return row, digest(found[1:])
 
     def _step_reads(self, work: UnitOfWork, task: Any, case_version: int, definition: ParsedDefinition, actor: str,
                     data: dict[str, Any], maker_checker: bool = True) -> _StepReads:
@@ -475,6 +496,14 @@ class Runner:
         Read before the transaction's writes, like the task row (``engine.persistence.db.hold_begin``):
         nothing here is locked, and what the step decides from them is guarded as before, the case's
         times by the case's version check (every step that adds or ends a task of the case moves it)."""
+        reads, digest = self._plan_step_reads(work, task, case_version, definition, actor, data, maker_checker)
+        return digest(read_batch(work.connection, reads) if reads else [])
+
+    def _plan_step_reads(self, work: UnitOfWork, task: Any, case_version: int, definition: ParsedDefinition,
+                         actor: str, data: dict[str, Any],
+                         maker_checker: bool = True) -> tuple[list[Read], Callable[[list[list[Any]]], _StepReads]]:
+        """``_step_reads``' statements, and what makes its answer of their rows. ``task`` needs only the
+        task's id, case, element and form (a task row, or an ``OpenTask`` guessed before it is read)."""
         connection = work.connection
         at_once = pipelines(connection)
         meta = definition.user_tasks.get(task.element_id)
@@ -494,15 +523,19 @@ class Runner:
                  *document_reads, *([People.read(usernames)] if usernames else []),
                  *([Read(CASE_TASK_TIMES, {"instance_id": task.instance_id})] if clock else []),
                  *([register_read] if register_read is not None else [])]
-        found = read_batch(connection, reads) if reads else []
-        done_by = found.pop(0) if differs else None
-        checker = documents.checker(found[:len(document_reads)], task.id, actor)
-        found = found[len(document_reads):]
-        if usernames:
-            people.take(usernames, found.pop(0))
-        case_times = found.pop(0) if clock else None
-        servers = (registers, found.pop(0) if register_read is not None else []) if registers is not None else None
-        return _StepReads(people, checker, done_by, case_times, servers)
+
+        def digest(found: list[list[Any]]) -> _StepReads:
+            found = list(found)
+            done_by = found.pop(0) if differs else None
+            checker = documents.checker(found[:len(document_reads)], task.id, actor)
+            found = found[len(document_reads):]
+            if usernames:
+                people.take(usernames, found.pop(0))
+            case_times = found.pop(0) if clock else None
+            servers = (registers, found.pop(0) if register_read is not None else []) if registers is not None \
+                else None
+            return _StepReads(people, checker, done_by, case_times, servers)
+        return reads, digest
 
     def _likely_named(self, task: Any, case_version: int, definition: ParsedDefinition,
                       data: dict[str, Any]) -> list[str]:
@@ -932,6 +965,12 @@ class Runner:
             "Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi", instance_id=case.id))
         if case.status == "running":
             work.after_commit(lambda: self._live.keep(case.id, case.version + 1, workflow))
+            if pipelines(work.connection):
+                opened = [OpenTask(task_id, case.id, case.definition_id, step.element_id, step.form_key,
+                                   case.version + 1)
+                          for task_id, spiff_task in ready.items()
+                          if (step := definition.user_tasks.get(spiff_task.task_spec.bpmn_id)) is not None]
+                work.after_commit(lambda: self._open_tasks.keep(opened))
         return StepResult(case.id, case.status, sorted(ready),
                           {str(row["id"]): str(row["assignee"]) for row in new_rows if row["assignee"]})
 
