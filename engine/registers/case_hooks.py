@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import String, bindparam, cast, literal, select, update
 
 from engine.errors import FormInvalid
+from engine.modeling.forms import FormDefinition
 from engine.modeling.messages import Text
 from engine.persistence.compiled import DirectIn, DirectStatement, Read
 from engine.persistence.models import AuditChainHead, ServerAsset
@@ -67,10 +68,10 @@ class RegisterFields:
             raise FormInvalid.worded(errors, form_key)
 
 
-def register_fields(schema: dict[str, Any], data: dict[str, Any]) -> RegisterFields | None:
+def register_fields(form: FormDefinition, data: dict[str, Any]) -> RegisterFields | None:
     """What of ``data`` the register checks, if anything."""
-    choices = server_choices(schema, data)
-    review = next((name for name, prop in schema.get("properties", {}).items() if prop.get(REVIEW_HINT)), None)
+    choices = server_choices(form, data)
+    review = form.field_marked(REVIEW_HINT)
     return RegisterFields(choices, review) if choices or review is not None else None
 
 

@@ -517,7 +517,7 @@ class Runner:
         clock = at_once and (definition.has_clock_rules
                              or any(m.shares_time_with is not None for m in definition.user_tasks.values()))
         document_reads = documents.reads()
-        registers = register_fields(form.schema, data)
+        registers = register_fields(form, data)
         register_read = registers.read() if registers is not None else None
         reads = [*([DONE_BY.read(differs, {"instance_id": task.instance_id, "person": actor})] if differs else []),
                  *document_reads, *([People.read(usernames)] if usernames else []),
