@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.attempts import ACTION_CLAIM_TASK, ACTION_COMPLETE_TASK, AttemptLog
 from engine.audit.chain import case_chain
-from engine.audit.case_accounting import previous_case
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
@@ -265,11 +264,12 @@ class Runner:
         due_at, warning_at = self._case_deadlines(work, definition, now)
         if work.has_session:
             work.session.flush()  # rows the use case added through the ORM before the case's
-        instance_id: int = INSERT_CASE.first(work.connection, dict(
+        inserted = INSERT_CASE.first(work.connection, dict(
             definition_id=row.id, process_key=definition.process_key, business_key=business_key, status="running",
             state_json="{}", data_json="{}", started_by=actor, started_at=now, due_at=due_at, warning_at=warning_at,
             version=1, opd_id=opd_id, confidential=confidential or is_confidential(initial),
-            registered=registered)).id
+            registered=registered))
+        instance_id: int = inserted.id
         if within is not None:
             within(work, instance_id)
         case = _Case(instance_id, row.id, definition.process_key, business_key, "running", "{}", 1)
@@ -278,7 +278,7 @@ class Runner:
         figures.case_started(work, instance_id, definition.process_key, now)
         work.record_for_case(instance_id, "instance_started", actor=actor, at=now, payload={
             "process_key": definition.process_key, "version": row.version, "business_key": business_key,
-            "data": initial, "previous_case": previous_case(work, instance_id), **(also or {})})
+            "data": initial, "previous_case": inserted.previous_case, **(also or {})})
         return case, workflow, now
 
     def claim_task(self, task_id: str, actor: str) -> None:

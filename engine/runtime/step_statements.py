@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, String, bindparam, cast, exists, func, insert, literal, or_, select, update
+from sqlalchemy import (Boolean, Integer, String, bindparam, cast, exists, func, insert, literal, literal_column, or_,
+                        select, update)
 
 from engine.persistence.authority import mandates_held, now_param
 from engine.persistence.compiled import DirectIn, DirectStatement
@@ -57,8 +58,16 @@ START_FACTS = DirectStatement(select(
     select(USERS.c.opd_id).where(USERS.c.username == bindparam("actor"), USERS.c.active.is_(True))
     .scalar_subquery().label("actor_opd")))
 
-# A new case's row (the columns the ORM wrote for a new ProcessInstance; the others stay NULL): its id.
-INSERT_CASE = DirectStatement(insert(INSTANCES).returning(INSTANCES.c.id), columns=[
+# The highest case id before the case a statement inserts: its ``instance_started`` event's ``previous_case``
+# (engine.audit.case_accounting), a case that existed when it was made. Written out, as SQLAlchemy does not
+# correlate a subquery of an INSERT's RETURNING with the row inserted.
+_PREVIOUS_CASE = literal_column(
+    "(SELECT max(earlier.id) FROM process_instance AS earlier WHERE earlier.id < process_instance.id)",
+    Integer).label("previous_case")
+
+# A new case's row (the columns the ORM wrote for a new ProcessInstance; the others stay NULL): its id and
+# the case before it, in one statement (on PostgreSQL a round trip less than reading it after).
+INSERT_CASE = DirectStatement(insert(INSTANCES).returning(INSTANCES.c.id, _PREVIOUS_CASE), columns=[
     "definition_id", "process_key", "business_key", "status", "state_json", "data_json", "started_by", "started_at",
     "due_at", "warning_at", "version", "opd_id", "confidential", "registered"])
 

@@ -322,3 +322,21 @@ def test_reads_guessed_for_a_task_its_row_contradicts_are_read_again_from_the_ro
                                        "SELECT document_upload.sha256, document_upload.filename,"],
                                       ["SELECT document_upload.sha256, document_upload.filename,"]], trips
     assert [t.element_id for t in pg_alur.queries.case_tasks(case) if t.state == "completed"] == [task.element_id]
+
+
+def test_a_case_start_reads_the_case_before_it_with_its_insert(pg_sops):
+    """Starting a case: what it needs read at once (its definition, the starter's roles and unit); the BEGIN
+    with the case's row, which returns the highest case id before it (its ``instance_started`` event's
+    ``previous_case``, engine.audit.case_accounting); the batch of writes; the COMMIT (issue 21: the case
+    before it was a round trip of its own)."""
+    from process_helpers import deploy
+
+    deploy(pg_sops, "sop_gangguan_database")
+    earlier = pg_sops.runner.start_case("sop_gangguan_database", "pengelola").instance_id  # caches
+    with round_trips(pg_sops) as trips:
+        case = pg_sops.runner.start_case("sop_gangguan_database", "pengelola").instance_id
+    assert [trip[:2] for trip in first_words(trips)] == [
+        ["SELECT (SELECT process_definition.id"], ["BEGIN", "INSERT INTO process_instance"],
+        ["INSERT INTO case_figure", "INSERT INTO human_task"], ["COMMIT"]], trips
+    started = [e for e in pg_sops.queries.audit_trail(case) if e.event_type == "instance_started"]
+    assert [e.payload["previous_case"] for e in started] == [earlier], started
