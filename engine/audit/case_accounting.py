@@ -2,7 +2,8 @@
 
 A case's own chain shows an edit inside it, but deleting a whole case (its row, tasks, events and
 chain head) leaves nothing behind to disagree. So a case's chain opens with ``instance_started``,
-which names ``previous_case``, the highest case id that existed when it was made (cases made before
+which names ``previous_case``, the highest case id that existed when it was made (read by the statement
+that inserts it, ``engine.runtime.step_statements.INSERT_CASE``; cases made before
 issue 21 have a ``case_created`` event on the system chain instead, with the same payload field).
 Verification then fails, naming the case id, when:
 
@@ -34,29 +35,16 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit.chain import SYSTEM_CHAIN, case_chain
 from engine.audit.removals import removed_cases
-from engine.persistence.compiled import DirectStatement
 from engine.persistence.models import AuditChainHead, AuditEvent, ProcessInstance
-from engine.runtime.unit_of_work import UnitOfWork
 
 CASE_CREATED = "case_created"  # on the system chain, cases made before issue 21
 CASE_STARTED = "instance_started"  # the first event of a case's own chain
 CASES_ACCOUNTED = "cases_accounted"  # the one-off backfill at upgrade
-
-
-def previous_case(work: UnitOfWork, instance_id: int) -> int | None:
-    """In the transaction inserting case ``instance_id`` (row flushed): the highest case id before it,
-    for its ``instance_started`` event (an index read; it locks nothing)."""
-    row = _PREVIOUS_CASE.first(work.connection, {"instance_id": instance_id})
-    return row.previous if row is not None else None
-
-
-_PREVIOUS_CASE = DirectStatement(select(func.max(ProcessInstance.id).label("previous"))
-                                 .where(ProcessInstance.id < bindparam("instance_id")))
 
 
 def id_ranges(ids: Iterable[int]) -> list[list[int]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -50,7 +50,9 @@ class SearchFields:
 @dataclass(frozen=True)
 class FormDefinition:
     key: str
-    schema: dict[str, Any]
+    schema: dict[str, Any]  # never changed once loaded: what is worked out of it is kept below
+    _widget_fields: dict[str, Any] = dataclass_field(default_factory=dict, compare=False, repr=False)
+    _marked: dict[str, str | None] = dataclass_field(default_factory=dict, compare=False, repr=False)
 
     @property
     def title(self) -> str:
@@ -72,36 +74,75 @@ class FormDefinition:
         return compile_check(self.schema, format_checker()) or self.validator.is_valid
 
     def document_fields(self) -> list[str]:
-        return [name for name, prop in self.schema.get("properties", {}).items()
-                if prop.get("format") == DOCUMENT_FORMAT]
+        return list(self._document_fields)
+
+    @cached_property
+    def _document_fields(self) -> tuple[str, ...]:
+        return tuple(name for name, prop in self.schema.get("properties", {}).items()
+                     if prop.get("format") == DOCUMENT_FORMAT)
 
     def picked_people(self, data: dict[str, Any]) -> list[tuple[str, str, str]]:
         """The people a submission picks (``x-widget: user``, also in table rows): (field path,
         username, ``x-role``)."""
         found = []
-        for name, prop in self.schema.get("properties", {}).items():
+        for name, role, columns in self._people_pickers:
             value = data.get(name)
-            if _is_picker(prop) and isinstance(value, str):
-                found.append((name, value, prop["x-role"]))
-            columns = prop.get("items", {}).get("properties", {}) if prop.get("type") == "array" else {}
-            pickers = {col: cprop["x-role"] for col, cprop in columns.items() if _is_picker(cprop)}
-            for index, row in enumerate(value if pickers and isinstance(value, list) else []):
-                for col, role in pickers.items():
+            if role is not None and isinstance(value, str):
+                found.append((name, value, role))
+            for index, row in enumerate(value if columns and isinstance(value, list) else []):
+                for col, column_role in columns:
                     if isinstance(row, dict) and isinstance(row.get(col), str):
-                        found.append((f"{name}.{index}.{col}", row[col], role))
+                        found.append((f"{name}.{index}.{col}", row[col], column_role))
         return found
+
+    @cached_property
+    def _people_pickers(self) -> tuple[tuple[str, str | None, tuple[tuple[str, str], ...]], ...]:
+        """The fields that pick people, in the schema's order: (field, its ``x-role`` if it is a picker,
+        its table's picker columns with theirs); worked out once per form, not at each submission."""
+        found = []
+        for name, prop in self.schema.get("properties", {}).items():
+            columns = prop.get("items", {}).get("properties", {}) if prop.get("type") == "array" else {}
+            pickers = tuple((col, cprop["x-role"]) for col, cprop in columns.items() if _is_picker(cprop))
+            if _is_picker(prop) or pickers:
+                found.append((name, prop["x-role"] if _is_picker(prop) else None, pickers))
+        return tuple(found)
+
+    def widget_fields(self, widget: str) -> tuple[tuple[str, bool, tuple[str, ...]], ...]:
+        """The fields that show ``widget`` (``x-widget``), in the schema's order: (field, whether it does
+        itself, the columns of its table that do); worked out once per form and widget."""
+        found = self._widget_fields.get(widget)
+        if found is None:
+            found = []
+            for name, prop in self.schema.get("properties", {}).items():
+                columns = prop.get("items", {}).get("properties", {}) if prop.get("type") == "array" else {}
+                shown = tuple(col for col, cprop in columns.items() if cprop.get("x-widget") == widget)
+                if prop.get("x-widget") == widget or shown:
+                    found.append((name, prop.get("x-widget") == widget, shown))
+            found = self._widget_fields[widget] = tuple(found)
+        return found
+
+    def field_marked(self, hint: str) -> str | None:
+        """The first field whose schema sets ``hint`` (an ``x-`` keyword) to a true value, if any."""
+        if hint not in self._marked:
+            self._marked[hint] = next((name for name, prop in self.schema.get("properties", {}).items()
+                                       if prop.get(hint)), None)
+        return self._marked[hint]
 
     def differing_people(self, data: dict[str, Any]) -> dict[str, Text]:
         """Pickers that must name someone else than another picker (``x-differs-from``): field -> message."""
         errors = {}
         properties = self.schema.get("properties", {})
-        for name, prop in properties.items():
-            other = prop.get("x-differs-from")
-            if other and data.get(name) and data.get(name) == data.get(other):
+        for name, other in self._differing:
+            if data.get(name) and data.get(name) == data.get(other):
                 title = properties.get(other, {}).get("title", other)
                 title_en = (properties.get(other, {}).get("x-en") or {}).get("title") or title
                 errors[name] = Text.of("form.differs", title=title, title_en=title_en)
         return errors
+
+    @cached_property
+    def _differing(self) -> tuple[tuple[str, Any], ...]:
+        return tuple((name, prop["x-differs-from"]) for name, prop in self.schema.get("properties", {}).items()
+                     if prop.get("x-differs-from"))
 
 
 class FormRegistry:

@@ -14,13 +14,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, cast, insert, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.persistence.compiled import DirectStatement
 from engine.persistence.db import read_only_session
-from engine.persistence.models import DcVisit
+from engine.persistence.models import AuditChainHead, DcVisit
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.clock import Clock, utcnow
 
@@ -104,8 +104,10 @@ def close_case_visits(work: UnitOfWork, instance_id: int, *, actor: str, at: dat
     """``close_visit`` for every visit of the case still open, in the order they were opened, by one
     prebuilt UPDATE .. RETURNING (a step's path)."""
     closed = _CLOSE_CASE_VISITS.all(work.connection, {"instance_id": instance_id, "at": at, "actor": actor})
-    for visit_id in sorted(row.id for row in closed):
-        _closed(work, visit_id, instance_id, actor=actor, at=at, reason=reason)
+    for row in sorted(closed, key=lambda row: row.id):
+        if row.head_seq is not None and row.head_hash is not None:
+            work.knows_head(visit_chain(row.id), row.head_seq, row.head_hash)
+        _closed(work, row.id, instance_id, actor=actor, at=at, reason=reason)
 
 
 def _closed(work: UnitOfWork, visit_id: int, instance_id: int | None, *, actor: str, at: datetime,
@@ -117,9 +119,17 @@ def _closed(work: UnitOfWork, visit_id: int, instance_id: int | None, *, actor: 
 _VISITS = DcVisit.__table__
 _INSERT_VISIT = DirectStatement(insert(_VISITS).returning(_VISITS.c.id), columns=[
     "visitor", "organisation", "purpose", "escort", "time_in", "instance_id", "source", "opened_by"])
+_HEADS = AuditChainHead.__table__
+# visit_chain in SQL; should they disagree, the heads would just be read locked in the batch.
+_VISIT_CHAIN = literal(f"{DC_CHAIN}:", String).concat(cast(_VISITS.c.id, String))
+# With the head of each visit's chain, so that the step's batch moves it from there (``knows_head``) rather
+# than read it locked after its writes and move it in a batch of its own.
 _CLOSE_CASE_VISITS = DirectStatement(
     update(_VISITS).where(_VISITS.c.instance_id == bindparam("instance_id"), _VISITS.c.time_out.is_(None))
-    .values(time_out=bindparam("at"), closed_by=bindparam("actor")).returning(_VISITS.c.id))
+    .values(time_out=bindparam("at"), closed_by=bindparam("actor"))
+    .returning(_VISITS.c.id,
+               select(_HEADS.c.seq).where(_HEADS.c.chain == _VISIT_CHAIN).scalar_subquery().label("head_seq"),
+               select(_HEADS.c.hash).where(_HEADS.c.chain == _VISIT_CHAIN).scalar_subquery().label("head_hash")))
 
 
 class DcAccessRegister:

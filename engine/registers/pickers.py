@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.modeling.forms import FormDefinition
 from engine.registers.server_assets import ServerAssetView
 
 SERVER_PICKER = "server"
@@ -28,14 +29,12 @@ def review_prefill(schema: dict[str, Any], servers: list[ServerAssetView]) -> di
     return {}
 
 
-def server_choices(schema: dict[str, Any], data: dict[str, Any]) -> list[tuple[str, object]]:
+def server_choices(form: FormDefinition, data: dict[str, Any]) -> list[tuple[str, object]]:
     """(error path, chosen value) of every server picker the data fills, table rows included."""
     found: list[tuple[str, object]] = []
-    for name, prop in schema.get("properties", {}).items():
-        if prop.get("x-widget") == SERVER_PICKER and name in data:
+    for name, itself, pickers in form.widget_fields(SERVER_PICKER):
+        if itself and name in data:
             found.append((name, data[name]))
-        columns = prop.get("items", {}).get("properties", {}) if prop.get("type") == "array" else {}
-        pickers = [col for col, cprop in columns.items() if cprop.get("x-widget") == SERVER_PICKER]
         rows = data.get(name)
         if pickers and isinstance(rows, list):
             found += [(f"{name}.{index}.{col}", row.get(col)) for index, row in enumerate(rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
@@ -43,3 +44,39 @@ class LiveWorkflows:
     def forget(self, instance_id: int) -> None:
         with self._lock:
             self._kept.pop(instance_id, None)
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A task a step of this process opened (or left open), as its completion will find it: what that
+    completion's checks read depends on these only, so they may be read with its task row."""
+
+    id: str
+    instance_id: int
+    definition_id: int
+    element_id: str
+    form_key: str
+    case_version: int  # the case's version that step wrote
+
+
+class OpenTasks:
+    """The tasks steps of this process left open, by id: a guess, checked against the task row read with
+    what was read from it (any other writer may have changed the task or its case since)."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._capacity = capacity
+        self._open: OrderedDict[str, OpenTask] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, task_id: str) -> OpenTask | None:
+        with self._lock:
+            return self._open.get(task_id)
+
+    def keep(self, tasks: list[OpenTask]) -> None:
+        """Hold ``tasks`` (call once the step that opened them committed)."""
+        with self._lock:
+            for task in tasks:
+                self._open[task.id] = task
+                self._open.move_to_end(task.id)
+            while len(self._open) > self._capacity:
+                self._open.popitem(last=False)

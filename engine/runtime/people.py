@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
@@ -25,17 +25,18 @@ from engine.worker.notifications import queue_notifications, users_holding
 
 _ACCOUNTS, _ROLES = UserAccount.__table__, UserRole.__table__
 # Compiled once per number of usernames (a statement built per call cost more than running it).
-_ACCOUNTS_WITH_ROLES = DirectIn(lambda n: select(_ACCOUNTS.c.username, _ACCOUNTS.c.active, _ROLES.c.role_key)
+_ACCOUNTS_WITH_ROLES = DirectIn(lambda n: select(_ACCOUNTS.c.username, _ACCOUNTS.c.active, _ROLES.c.role_key,
+                                                  _ACCOUNTS.c.full_name)
                                 .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
                                 .where(_ACCOUNTS.c.username.in_(DirectIn.binds(n))))
 
 
 class People:
-    """Accounts (active or not) and their roles, read in the caller's transaction and kept for it."""
+    """Accounts (active or not), their roles and full names, read in the caller's transaction and kept for it."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        self._known: dict[str, tuple[bool, frozenset[str]] | None] = {}  # None: no such account
+        self._known: dict[str, _Account | None] = {}  # None: no such account
 
     def load(self, usernames: Iterable[str]) -> None:
         """Read the accounts not read yet, in one statement."""
@@ -54,14 +55,19 @@ class People:
 
     def take(self, wanted: list[str], rows: Iterable[Any]) -> None:
         """Keep the accounts ``read(wanted)`` found."""
-        found: dict[str, tuple[bool, set[str]]] = {}
-        for username, active, role in rows:
-            _active, held = found.setdefault(username, (bool(active), set()))
+        found: dict[str, tuple[bool, set[str], str]] = {}
+        for username, active, role, full_name in rows:
+            _active, held, _name = found.setdefault(username, (bool(active), set(), full_name))
             if role is not None:
                 held.add(role)
         for username in wanted:
             account = found.get(username)
-            self._known[username] = (account[0], frozenset(account[1])) if account else None
+            self._known[username] = _Account(account[0], frozenset(account[1]), account[2]) if account else None
+
+    def full_names(self, usernames: Iterable[str]) -> dict[str, str]:
+        """The full name of each of ``usernames`` that has an account (active or not)."""
+        self.load(usernames)
+        return {u: account.full_name for u in usernames if (account := self._known[u]) is not None}
 
     def why_not(self, username: str, role: str, roles: RoleCatalog, may: Permissions) -> str | None:
         """Why ``username`` may not work on tasks of ``role`` (unknown, inactive, lacks it), or None."""
@@ -74,13 +80,19 @@ class People:
         account = self._known[username]
         if account is None:
             return Text.of("form.person_unknown", username=username)
-        active, held = account
+        active, held, _name = account
         if not active:
             return Text.of("form.person_inactive", username=username)
         if not may.may_work_on(role, held):
             return Text.of("form.person_lacks_role", username=username, role=roles.title(role),
                            role_en=roles.title(role, "en"))
         return None
+
+
+class _Account(NamedTuple):
+    active: bool
+    roles: frozenset[str]
+    full_name: str
 
 
 @dataclass(frozen=True)

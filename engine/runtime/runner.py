@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.attempts import ACTION_CLAIM_TASK, ACTION_COMPLETE_TASK, AttemptLog
 from engine.audit.chain import case_chain
-from engine.audit.case_accounting import previous_case
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
@@ -42,12 +41,12 @@ from engine.errors import (
 )
 from engine.modeling.forms import FormRegistry
 from engine.modeling.step_notices import RESULT_FIELDS
-from engine.registers.case_hooks import check_register_fields, on_case_ended, on_step_completed
+from engine.registers.case_hooks import RegisterFields, on_case_ended, on_step_completed, register_fields
 from engine.runtime.case_clock import TaskTimes, case_deadlines, new_step_due, waited_step_due
 from engine.runtime import figures
 from engine.runtime.incidents import (StartBroke, StepBroke, fail_again, note_timer_failure, open_incident,
                                       report_start_failure, resolve_incident, timer_broke)
-from engine.runtime.live_workflows import LiveWorkflows
+from engine.runtime.live_workflows import LiveWorkflows, OpenTask, OpenTasks
 from engine.runtime.business_keys import business_key as clean_business_key
 from engine.persistence.models import HumanTask, ProcessInstance, candidate_text, candidates_of
 from engine.persistence.rows import case_row
@@ -57,8 +56,8 @@ from engine.runtime.serializer import dump_state, load_state, new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, next_timer_due, spiff_clock
 from engine.modeling.parser import ParsedDefinition
 from engine.runtime.step_statements import (CASE_TASK_TIMES, CASE_WITH_HEAD, COMPLETE_TASK, DONE_BY, INSERT_CASE,
-                                           INSERT_DONE_TASK, INSERT_TASKS, LAST_STARTED, SAVE_CASE, SET_CASE_LIMITS,
-                                           SET_TASK_DUE, START_FACTS, TASK_WITH_CASE)
+                                           INSERT_DONE_TASK, INSERT_TASKS, LAST_STARTED, SAVE_CASE,
+                                           SAVE_CASE_WITH_LIMITS, SET_TASK_DUE, START_FACTS, TASK_WITH_CASE)
 from engine.accounts.opd import opd_row, opd_view
 from engine.accounts.users import roles_of
 from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
@@ -105,6 +104,7 @@ class Runner:
                  clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._live = LiveWorkflows()
+        self._open_tasks = OpenTasks()  # on PostgreSQL: so that a completion reads its checks with its task row
         self._definitions = definitions
         self._forms = forms
         self._roles = roles
@@ -264,11 +264,12 @@ class Runner:
         due_at, warning_at = self._case_deadlines(work, definition, now)
         if work.has_session:
             work.session.flush()  # rows the use case added through the ORM before the case's
-        instance_id: int = INSERT_CASE.first(work.connection, dict(
+        inserted = INSERT_CASE.first(work.connection, dict(
             definition_id=row.id, process_key=definition.process_key, business_key=business_key, status="running",
             state_json="{}", data_json="{}", started_by=actor, started_at=now, due_at=due_at, warning_at=warning_at,
             version=1, opd_id=opd_id, confidential=confidential or is_confidential(initial),
-            registered=registered)).id
+            registered=registered))
+        instance_id: int = inserted.id
         if within is not None:
             within(work, instance_id)
         case = _Case(instance_id, row.id, definition.process_key, business_key, "running", "{}", 1)
@@ -277,7 +278,7 @@ class Runner:
         figures.case_started(work, instance_id, definition.process_key, now)
         work.record_for_case(instance_id, "instance_started", actor=actor, at=now, payload={
             "process_key": definition.process_key, "version": row.version, "business_key": business_key,
-            "data": initial, "previous_case": previous_case(work, instance_id), **(also or {})})
+            "data": initial, "previous_case": inserted.previous_case, **(also or {})})
         return case, workflow, now
 
     def claim_task(self, task_id: str, actor: str) -> None:
@@ -412,7 +413,7 @@ class Runner:
                                 row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
                 definition = self._definition(work, case.definition_id)
                 reads = self._step_reads(work, task, case.version, definition, performer, data, maker_checker=False)
-                self._validate(work, task.form_key, data, reads.people, reads.documents)
+                self._validate(task.form_key, data, reads)
                 resolve_incident(work, incident_id, case.id, retried_by, now)
                 return self._finish(work, task, case, definition, performer, data, now, None, reads)
         except StepBroke as broke:
@@ -441,7 +442,7 @@ class Runner:
     def _complete(self, task_id: str, actor: str, data: dict[str, Any], expected_version: int | None) -> StepResult:
         with UnitOfWork.begin(self._sessions) as work:
             now = self._clock()
-            row = TASK_WITH_CASE.first(work.connection, {"task_id": task_id, "actor": actor, "now": now})
+            row, reads = self._read_task(work, task_id, actor, data, now)
             task = self._check_open(row, task_id)
             actor_roles = set(row.actor_roles.split(",")) if row.actor_roles else set()
             mandates = parse_mandates(row.actor_mandates)
@@ -459,11 +460,31 @@ class Runner:
             case = _case_of(work, row.instance_id, row.definition_id, row.process_key, row.business_key,
                             row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
             definition = self._definition(work, case.definition_id)
-            reads = self._step_reads(work, task, case.version, definition, actor, data)
+            if reads is None:
+                reads = self._step_reads(work, task, case.version, definition, actor, data)
             self._require_other_performer(work, task, definition, actor, lambda message, **context: FormInvalid(
                 {"_form": message}, task.form_key), done=reads.done_by)
-            self._validate(work, task.form_key, data, reads.people, reads.documents)
+            self._validate(task.form_key, data, reads)
             return self._finish(work, task, case, definition, actor, data, now, acting, reads)
+
+    def _read_task(self, work: UnitOfWork, task_id: str, actor: str, data: dict[str, Any],
+                   now: datetime) -> tuple[Any, _StepReads | None]:
+        """The task's row with its case (TASK_WITH_CASE), and on PostgreSQL, for a task a step of this process
+        opened, the step's reads (``_step_reads``) in the same pipeline: one round trip instead of two. Those
+        reads follow from the task's case, element and form as that step left them (``OpenTask``); if the row
+        says otherwise, they are dropped (None) and read again from the row."""
+        params = {"task_id": task_id, "actor": actor, "now": now}
+        guess = self._open_tasks.get(task_id) if pipelines(work.connection) else None
+        cached = self._definitions.cached(guess.definition_id) if guess is not None else None
+        if guess is None or cached is None:
+            return TASK_WITH_CASE.first(work.connection, params), None
+        reads, digest = self._plan_step_reads(work, guess, guess.case_version, cached[1], actor, data)
+        found = read_batch(work.connection, [Read(TASK_WITH_CASE, params), *reads])
+        row = found[0][0] if found[0] else None
+        if row is None or (row.instance_id, row.definition_id, row.element_id, row.form_key) != (
+                guess.instance_id, guess.definition_id, guess.element_id, guess.form_key):
+            return row, None
+        return row, digest(found[1:])
 
     def _step_reads(self, work: UnitOfWork, task: Any, case_version: int, definition: ParsedDefinition, actor: str,
                     data: dict[str, Any], maker_checker: bool = True) -> _StepReads:
@@ -475,28 +496,46 @@ class Runner:
         Read before the transaction's writes, like the task row (``engine.persistence.db.hold_begin``):
         nothing here is locked, and what the step decides from them is guarded as before, the case's
         times by the case's version check (every step that adds or ends a task of the case moves it)."""
+        reads, digest = self._plan_step_reads(work, task, case_version, definition, actor, data, maker_checker)
+        return digest(read_batch(work.connection, reads) if reads else [])
+
+    def _plan_step_reads(self, work: UnitOfWork, task: Any, case_version: int, definition: ParsedDefinition,
+                         actor: str, data: dict[str, Any],
+                         maker_checker: bool = True) -> tuple[list[Read], Callable[[list[list[Any]]], _StepReads]]:
+        """``_step_reads``' statements, and what makes its answer of their rows. ``task`` needs only the
+        task's id, case, element and form (a task row, or an ``OpenTask`` guessed before it is read)."""
         connection = work.connection
         at_once = pipelines(connection)
         meta = definition.user_tasks.get(task.element_id)
         differs = list(meta.differs_from) if maker_checker and meta is not None and meta.differs_from else []
         documents = DocumentReads(task.instance_id, data.values())
         people = People(connection)
-        picked = [username for _path, username, _role in self._forms.get(task.form_key).picked_people(data)]
+        form = self._forms.get(task.form_key)
+        picked = [username for _path, username, _role in form.picked_people(data)]
         usernames = people.unread(picked + (self._likely_named(task, case_version, definition, data) if at_once
                                             else []))
         clock = at_once and (definition.has_clock_rules
                              or any(m.shares_time_with is not None for m in definition.user_tasks.values()))
         document_reads = documents.reads()
+        registers = register_fields(form, data)
+        register_read = registers.read() if registers is not None else None
         reads = [*([DONE_BY.read(differs, {"instance_id": task.instance_id, "person": actor})] if differs else []),
                  *document_reads, *([People.read(usernames)] if usernames else []),
-                 *([Read(CASE_TASK_TIMES, {"instance_id": task.instance_id})] if clock else [])]
-        found = read_batch(connection, reads) if reads else []
-        done_by = found.pop(0) if differs else None
-        checker = documents.checker(found[:len(document_reads)], task.id, actor)
-        found = found[len(document_reads):]
-        if usernames:
-            people.take(usernames, found.pop(0))
-        return _StepReads(people, checker, done_by, found.pop(0) if clock else None)
+                 *([Read(CASE_TASK_TIMES, {"instance_id": task.instance_id})] if clock else []),
+                 *([register_read] if register_read is not None else [])]
+
+        def digest(found: list[list[Any]]) -> _StepReads:
+            found = list(found)
+            done_by = found.pop(0) if differs else None
+            checker = documents.checker(found[:len(document_reads)], task.id, actor)
+            found = found[len(document_reads):]
+            if usernames:
+                people.take(usernames, found.pop(0))
+            case_times = found.pop(0) if clock else None
+            servers = (registers, found.pop(0) if register_read is not None else []) if registers is not None \
+                else None
+            return _StepReads(people, checker, done_by, case_times, servers)
+        return reads, digest
 
     def _likely_named(self, task: Any, case_version: int, definition: ParsedDefinition,
                       data: dict[str, Any]) -> list[str]:
@@ -559,7 +598,8 @@ class Runner:
         figures.step_completed(work, self._calendar(work.connection), meta, task_id=task_id, instance_id=case.id,
                                process_key=case.process_key, element_id=task.element_id, performer=actor,
                                created_at=task.created_at, due_at=task.due_at, at=now, data=data)
-        on_step_completed(work, case.id, case.process_key, task.element_id, spiff_task.data, actor, now)
+        on_step_completed(work, case.id, case.process_key, task.element_id, spiff_task.data, actor, now,
+                          reads.people)
         for listener in self.completion_listeners:
             work.after_commit(partial(listener, case.process_key))
         return self._save(work, case, definition, workflow, actor, now, auto_assign=set(), starter=None,
@@ -727,16 +767,18 @@ class Runner:
             raise error(f"Langkah ini harus dikerjakan oleh orang yang berbeda dari pelaksana langkah {step} "
                         f"({person})", task_id=task.id, **context)
 
-    def _validate(self, work: UnitOfWork, form_key: str, data: dict[str, Any], people: People,
-                  documents: DocumentChecker) -> None:
-        """The form's schema, its documents, and the people it picks (active holders of each picker's role;
-        ``people`` read them already, with the step's other reads).
+    def _validate(self, form_key: str, data: dict[str, Any], reads: _StepReads) -> None:
+        """The form's schema, its documents, the people it picks (active holders of each picker's role) and
+        the servers it names (in the register); ``reads`` read them already, with the step's other reads.
 
         :raises FormInvalid:
         """
-        self._forms.validate(form_key, data, documents.problem,
+        people = reads.people
+        self._forms.validate(form_key, data, reads.documents.problem,
                              lambda username, role: people.why_not_words(username, role, self._roles, self._may))
-        check_register_fields(work, form_key, self._forms.get(form_key).schema, data)
+        if reads.servers is not None:
+            registers, rows = reads.servers
+            registers.check(form_key, data, rows)
 
     def _is_supervisor(self, work: UnitOfWork, task: HumanTask, actor: str) -> bool:
         return self._may.supervises(task.role, self._actor_roles(work, actor))
@@ -792,11 +834,12 @@ class Runner:
         return any(e == definition.clock_start or (e in definition.user_tasks and definition.user_tasks[e].waits)
                    for e in touched)
 
-    def _apply_case_clock(self, work: UnitOfWork, instance_id: int, definition: ParsedDefinition,
-                          new_rows: list[dict[str, Any]],
-                          completed: _Completed | None) -> datetime | None:
+    def _case_clock(self, work: UnitOfWork, instance_id: int, definition: ParsedDefinition,
+                    new_rows: list[dict[str, Any]],
+                    completed: _Completed | None) -> tuple[datetime | None, datetime | None]:
         """Recompute the case's limit and warning from its steps (a later clock start, waits on outside
-        parties); the rows this step writes are still queued, so they come from memory. The new limit."""
+        parties); the rows this step writes are still queued, so they come from memory. They are written
+        with the case's row (SAVE_CASE_WITH_LIMITS)."""
         rows = completed.case_times if completed is not None and completed.case_times is not None else \
             CASE_TASK_TIMES.all(work.connection, {"instance_id": instance_id})
         tasks = [TaskTimes(row.element_id, row.created_at, completed.at, completed.data)
@@ -805,10 +848,7 @@ class Runner:
                  for row in rows if row.id is not None and row.state != "cancelled"]
         tasks += [TaskTimes(r["element_id"], r["created_at"], None, None) for r in new_rows]
         started_at = rows[0].case_started_at  # the case's row is there: its step is running
-        due_at, warning_at = case_deadlines(self._calendar(work.connection), definition, started_at, tasks)
-        SET_CASE_LIMITS.rowcount(work.connection, {"instance_id": instance_id, "due_at": due_at,
-                                                   "warning_at": warning_at})
-        return due_at
+        return case_deadlines(self._calendar(work.connection), definition, started_at, tasks)
 
     def _spiff_clock(self, now: datetime) -> Any:
         return spiff_clock(self._clock, now)
@@ -900,15 +940,17 @@ class Runner:
             for task_id in withdrawn:
                 work.record_for_case(case.id, "task_cancelled", actor=actor, at=now, payload={"task_id": task_id})
         limits = completed.limits if completed is not None else None
+        save, values = SAVE_CASE, dict[str, Any]()
         if self._moves_case_clock(definition, new_rows, completed):
-            due_at = self._apply_case_clock(work, case.id, definition, new_rows, completed)
+            due_at, warning_at = self._case_clock(work, case.id, definition, new_rows, completed)
+            save, values = SAVE_CASE_WITH_LIMITS, {"due_at": due_at, "warning_at": warning_at}
             limits = (limits[0], due_at) if limits is not None else None
-        values: dict[str, Any] = {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
-                                  "status": case.status, "ended_at": None, "data": case.data_json,
-                                  "confidential": case.confidential,
-                                  "terms": json.dumps(search.terms, ensure_ascii=False) if search else None,
-                                  "opd": search.opd if search else None,
-                                  "letter_number": search.letter_number if search else None}
+        values |= {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
+                   "status": case.status, "ended_at": None, "data": case.data_json,
+                   "confidential": case.confidential,
+                   "terms": json.dumps(search.terms, ensure_ascii=False) if search else None,
+                   "opd": search.opd if search else None,
+                   "letter_number": search.letter_number if search else None}
         if workflow.is_completed():
             case.status = "completed"
             values.update(status="completed", ended_at=now,
@@ -919,10 +961,16 @@ class Runner:
             on_case_ended(work, case.id, case.process_key, actor, now)
         values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
         values["state"] = dump_state(workflow)
-        work.queue_write(SAVE_CASE, values, conflict=lambda: ConcurrentUpdate(
+        work.queue_write(save, values, conflict=lambda: ConcurrentUpdate(
             "Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi", instance_id=case.id))
         if case.status == "running":
             work.after_commit(lambda: self._live.keep(case.id, case.version + 1, workflow))
+            if pipelines(work.connection):
+                opened = [OpenTask(task_id, case.id, case.definition_id, step.element_id, step.form_key,
+                                   case.version + 1)
+                          for task_id, spiff_task in ready.items()
+                          if (step := definition.user_tasks.get(spiff_task.task_spec.bpmn_id)) is not None]
+                work.after_commit(lambda: self._open_tasks.keep(opened))
         return StepResult(case.id, case.status, sorted(ready),
                           {str(row["id"]): str(row["assignee"]) for row in new_rows if row["assignee"]})
 
@@ -963,6 +1011,7 @@ class _StepReads:
     documents: DocumentChecker
     done_by: list[Any] | None  # DONE_BY's rows, for a maker-checker step
     case_times: list[Any] | None  # CASE_TASK_TIMES' rows, where reads are pipelined and the model has time rules
+    servers: tuple[RegisterFields, list[Any]] | None  # the servers the form names, and the register's rows of them
 
 
 @dataclass

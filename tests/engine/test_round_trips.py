@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -212,9 +212,11 @@ def pg_sops(postgres_engine, tmp_path, clock) -> Alur:
     return alur
 
 
-def completions_traced(alur: Alur, process_key: str) -> list[list[list[str]]]:
+def completions_traced(alur: Alur, process_key: str,
+                       elsewhere: Callable[[], Alur] | None = None) -> list[list[list[str]]]:
     """The round trips of each completion of one whole case of ``process_key``, as the bench walks it (task
-    page, uploads, completion), after a first case that fills the caches."""
+    page, uploads, completion), after a first case that fills the caches; each completion by a process of
+    its own on the same database (``elsewhere()``) if given."""
     from bench import sops
     from process_helpers import CAST, deploy
 
@@ -228,6 +230,8 @@ def completions_traced(alur: Alur, process_key: str) -> list[list[list[str]]]:
     def watch(fn, *args):
         if getattr(fn, "__name__", "") != "complete_task":
             return fn(*args)
+        if elsewhere is not None:
+            fn = elsewhere().runner.complete_task
         with round_trips(alur) as trips:
             result = fn(*args)
         traced.append(trips)
@@ -237,18 +241,43 @@ def completions_traced(alur: Alur, process_key: str) -> list[list[list[str]]]:
     return traced
 
 
-def test_an_sop_steps_checks_are_read_in_two_round_trips(pg_sops):
+def test_an_sop_steps_checks_are_read_with_its_task_row(pg_sops):
     """SOP-05's second step picks people, names documents and shares its SOP time with another step under
-    the case's clock: its task row; then its documents (with the state of the steps they were made for),
-    the people it picks or its next step names and the case's task times, in one pipeline; then the BEGIN
-    with the writes (issue 21: five reads before, each a round trip of its own)."""
+    the case's clock. This process opened its task, so it knows the task's case, element and form before
+    reading its row: its row, its documents (with the state of the steps they were made for), the people it
+    picks or its next step names and the case's task times, in one pipeline; then the BEGIN with the writes
+    (issue 21: five reads before, each a round trip of its own)."""
     second = completions_traced(pg_sops, "sop_backup_restore_db")[1]
+    assert first_words(second)[:1] == [
+        ["SELECT human_task.id, human_task.instance_id,", "SELECT document_upload.sha256, document_upload.filename,",
+         "SELECT user_account.username, user_account.active,", "SELECT process_instance.started_at AS"]], second
+    assert second[1][0] == "BEGIN" and second[-1] == ["COMMIT"], second
+    assert not [sql for trip in second[1:] for sql in trip if sql.startswith("SELECT")], second
+
+
+@pytest.fixture
+def pg_sops_elsewhere(pg_sops, postgres_engine, tmp_path, clock) -> Callable[[], Alur]:
+    """Other processes on ``pg_sops``' database, a new one at each call: it opened no task (its SOP-05
+    definition parsed already, as in a process that served any of its pages)."""
+    def process() -> Alur:
+        alur = open_alur(make_settings(tmp_path, str(postgres_engine.url), ROOT / "processes", ROOT / "forms"),
+                         clock=clock, db=postgres_engine)
+        with alur.sessions() as session:
+            alur.definitions.latest(session, "sop_backup_restore_db")
+        return alur
+    return process
+
+
+def test_a_step_whose_task_another_process_opened_reads_its_checks_after_its_task_row(pg_sops, pg_sops_elsewhere):
+    """SOP-05's second step completed by a process that did not open its task: its task row; then its
+    documents, the people it picks or its next step names and the case's task times, in one pipeline; then
+    the BEGIN with the writes."""
+    second = completions_traced(pg_sops, "sop_backup_restore_db", elsewhere=pg_sops_elsewhere)[1]
     assert first_words(second)[:2] == [
         ["SELECT human_task.id, human_task.instance_id,"],
         ["SELECT document_upload.sha256, document_upload.filename,",
          "SELECT user_account.username, user_account.active,", "SELECT process_instance.started_at AS"]], second
     assert second[2][0] == "BEGIN" and second[-1] == ["COMMIT"], second
-    assert not [sql for trip in second[2:] for sql in trip if sql.startswith("SELECT")], second
 
 
 def test_sop_steps_read_in_at_most_two_round_trips_before_they_write(pg_sops):
@@ -258,3 +287,81 @@ def test_sop_steps_read_in_at_most_two_round_trips_before_they_write(pg_sops):
         begin = next(n for n, trip in enumerate(trips) if trip[0] == "BEGIN")
         assert begin <= 2 and all(sql.startswith("SELECT") for trip in trips[:begin] for sql in trip), trips
         assert not [sql for trip in trips[begin:] for sql in trip if sql.startswith("SELECT")], trips
+
+
+def test_a_step_that_moves_the_case_clock_writes_its_limit_with_the_case(pg_sops):
+    """SOP-02 starts its case's clock at a later step and stops it while it waits on the OPD: the new limit
+    and warning go in the versioned write of the case's row (SAVE_CASE_WITH_LIMITS), not in an UPDATE of
+    their own sent with the BEGIN (a round trip more, issue 21)."""
+    traced = completions_traced(pg_sops, "sop_pengelolaan_data")
+    limits = [trips for trips in traced if any("due_at=" in sql and sql.startswith("UPDATE process_instance")
+                                               for trip in trips for sql in trip)]
+    assert limits, traced  # the steps that move the clock
+    for trips in traced:
+        assert len(trips) == 3 and trips[1][0] == "BEGIN" and trips[-1] == ["COMMIT"], first_words(trips)
+        assert len([sql for trip in trips for sql in trip if sql.startswith("UPDATE process_instance")]) == 1, trips
+
+
+def test_the_dc_assignment_takes_its_visitors_names_from_the_accounts_its_checks_read(pg_sops):
+    """SOP-04's first step picks the Personil DC it lets in, and their visits name them by full name: the
+    names come with the accounts its checks read in their batch, not from a read of their own (issue 21)."""
+    assignment = completions_traced(pg_sops, "sop_pemeliharaan_akses_dc")[0]
+    begin = next(n for n, trip in enumerate(assignment) if trip[0] == "BEGIN")
+    assert begin == 1 and "INSERT INTO dc_visit" in first_words(assignment)[begin][1], first_words(assignment)
+    assert "user_account.full_name" in assignment[0][-1], assignment
+
+
+@pytest.mark.parametrize("process_key", ["sop_backup_restore_db", "sop_pemeliharaan_akses_dc"])
+def test_register_steps_move_their_chain_heads_with_the_steps_writes(pg_sops, process_key):
+    """SOP-05's job report and confirmation write a server of the register, SOP-04's end closes its case's
+    visits: the UPDATE returns the head of each chain it writes, which the step's batch moves from there, so
+    no head is read locked after the writes and moved in a batch of its own; the server the job report
+    picks is checked with the step's other reads (issue 21: two and one round trips more before)."""
+    traced = completions_traced(pg_sops, process_key)
+    registers = [trips for trips in traced if any(sql.startswith(("UPDATE server_asset", "UPDATE dc_visit"))
+                                                  for trip in trips for sql in trip)]
+    assert len(registers) == (2 if process_key == "sop_backup_restore_db" else 1), traced
+    for trips in registers:
+        begin = next(n for n, trip in enumerate(trips) if trip[0] == "BEGIN")
+        assert begin == 1 and len(trips) == 4, first_words(trips)
+        assert not [sql for trip in trips[begin:] for sql in trip if sql.startswith("SELECT")], first_words(trips)
+
+
+def test_reads_guessed_for_a_task_its_row_contradicts_are_read_again_from_the_row(pg_alur):
+    """What a completion reads with its task row follows from the task's case, element and form as the step
+    that opened it left them (``OpenTask``); should the row say otherwise (here: another case), those reads
+    are dropped and read again from the row, so that the step is checked against its own case."""
+    from engine.runtime.live_workflows import OpenTask
+
+    other = start_loop_case(pg_alur)
+    case = start_loop_case(pg_alur)
+    task = ready_task(pg_alur, case)
+    document = upload(pg_alur, case, task)
+    guess = pg_alur.runner._open_tasks.get(task.task_id)
+    assert guess is not None and guess.instance_id == case  # kept by the start, which opened the task
+    pg_alur.runner._open_tasks.keep([OpenTask(task.task_id, other, guess.definition_id, guess.element_id,
+                                              guess.form_key, guess.case_version)])
+    with round_trips(pg_alur) as trips:
+        pg_alur.runner.complete_task(task.task_id, "pengelola", {"uraian": "A", "dokumen_laporan": document})
+    assert first_words(trips)[:2] == [["SELECT human_task.id, human_task.instance_id,",
+                                       "SELECT document_upload.sha256, document_upload.filename,"],
+                                      ["SELECT document_upload.sha256, document_upload.filename,"]], trips
+    assert [t.element_id for t in pg_alur.queries.case_tasks(case) if t.state == "completed"] == [task.element_id]
+
+
+def test_a_case_start_reads_the_case_before_it_with_its_insert(pg_sops):
+    """Starting a case: what it needs read at once (its definition, the starter's roles and unit); the BEGIN
+    with the case's row, which returns the highest case id before it (its ``instance_started`` event's
+    ``previous_case``, engine.audit.case_accounting); the batch of writes; the COMMIT (issue 21: the case
+    before it was a round trip of its own)."""
+    from process_helpers import deploy
+
+    deploy(pg_sops, "sop_gangguan_database")
+    earlier = pg_sops.runner.start_case("sop_gangguan_database", "pengelola").instance_id  # caches
+    with round_trips(pg_sops) as trips:
+        case = pg_sops.runner.start_case("sop_gangguan_database", "pengelola").instance_id
+    assert [trip[:2] for trip in first_words(trips)] == [
+        ["SELECT (SELECT process_definition.id"], ["BEGIN", "INSERT INTO process_instance"],
+        ["INSERT INTO case_figure", "INSERT INTO human_task"], ["COMMIT"]], trips
+    started = [e for e in pg_sops.queries.audit_trail(case) if e.event_type == "instance_started"]
+    assert [e.payload["previous_case"] for e in started] == [earlier], started

@@ -74,8 +74,8 @@ def test_a_completion_is_one_read_and_six_writes(tmp_path, clock, test_data):
 
 def test_a_start_reads_once_before_it_writes_and_makes_its_chain_in_the_batch(tmp_path, clock, test_data):
     """What SQLite runs for one start: the definition and the starter's roles and unit in one read, the
-    case's row, the id before it (engine.audit.case_accounting), then one batch that makes the case's
-    chain head with its first events (no locked read of a head that cannot exist yet)."""
+    case's row, returning the id before it (engine.audit.case_accounting), then one batch that makes the
+    case's chain head with its first events (no locked read of a head that cannot exist yet)."""
     alur, engine, traced = traced_sqlite_alur(tmp_path, clock, test_data)
     start_loop_case(alur)  # parses the definition
     traced.clear()
@@ -85,6 +85,6 @@ def test_a_start_reads_once_before_it_writes_and_makes_its_chain_in_the_batch(tm
     assert kinds[0] == "BEGIN IMMEDIATE" and kinds[-1] == "COMMIT"
     body = [k for k, _ in groupby(k for k in kinds[1:-1] if not k.startswith("INSERT INTO audit_event"))]
     assert body == ["SELECT (SELECT process_definition.id", "INSERT INTO process_instance",
-                    "SELECT max(process_instance.id) AS", "INSERT INTO case_figure", "INSERT INTO human_task",
+                    "INSERT INTO case_figure", "INSERT INTO human_task",
                     "UPDATE process_instance SET", "INSERT INTO audit_chain_head", "UPDATE audit_chain_head SET"]
     assert len([k for k in kinds if k.startswith("INSERT INTO audit_event")]) == 2  # instance_started, task_created
