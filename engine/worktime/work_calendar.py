@@ -111,6 +111,9 @@ class WorkCalendar:
         self._extra_off = dict(extra_off or {})
         self._extra_on = frozenset(extra_on)
         self._holidays_by_year: dict[int, dict[date, str]] = {}
+        # Each date's window once: a calendar never changes once built (an inbox page asks for the same
+        # few days for every row's working time left). A race only computes the same window twice.
+        self._windows: dict[date, tuple[datetime, datetime] | None] = {}
         self._check_overrides()
 
     def is_working_day(self, d: date) -> bool:
@@ -127,11 +130,15 @@ class WorkCalendar:
 
     def working_window(self, d: date) -> tuple[datetime, datetime] | None:
         """Return the opening and closing instants of ``d`` in WITA, or None on a day off."""
+        try:
+            return self._windows[d]
+        except KeyError:
+            pass
         hours = self._hours(d)
-        if hours is None or not self.is_working_day(d):
-            return None
-        opening, closing = hours
-        return datetime.combine(d, opening, WITA), datetime.combine(d, closing, WITA)
+        window = (None if hours is None or self.holiday_name(d) is not None
+                  else (datetime.combine(d, hours[0], WITA), datetime.combine(d, hours[1], WITA)))
+        self._windows[d] = window
+        return window
 
     def add_working_time(self, start: datetime, delta: timedelta) -> datetime:
         """Return the instant when ``delta`` of working clock has run from ``start``.
