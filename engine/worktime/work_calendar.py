@@ -45,6 +45,7 @@ KALTIM_HOURS: tuple[HoursProfile, ...] = (
 # Ten years of working time: anything longer is a typo, and the calendar walks day by day.
 _MAX_DAYS = 2_500
 _MAX_TIME = timedelta(hours=20_000)
+_NO_TIME, _ONE_DAY = timedelta(0), timedelta(days=1)
 
 # Weeks stand alone, as ISO 8601 requires; "T" must be followed by at least one number.
 _DURATION = re.compile(
@@ -207,15 +208,17 @@ class WorkCalendar:
         :raises ValueError: naive ``a`` or ``b``
         """
         a, b = _to_wita(a), _to_wita(b)
-        total = timedelta(0)
+        total = _NO_TIME
         if b <= a:
             return total
-        day = a.date()
-        while day <= b.date():
+        day, last = a.date(), b.date()
+        while day <= last:  # comparisons, not min() and max(): an inbox page asks this for every row
             window = self.working_window(day)
             if window is not None:
-                total += max(timedelta(0), min(b, window[1]) - max(a, window[0]))
-            day += timedelta(days=1)
+                start, end = (a if a > window[0] else window[0]), (b if b < window[1] else window[1])
+                if end > start:
+                    total += end - start
+            day += _ONE_DAY
         return total
 
     def _hours(self, d: date) -> tuple[time, time] | None:
