@@ -45,6 +45,7 @@ KALTIM_HOURS: tuple[HoursProfile, ...] = (
 # Ten years of working time: anything longer is a typo, and the calendar walks day by day.
 _MAX_DAYS = 2_500
 _MAX_TIME = timedelta(hours=20_000)
+_NO_TIME, _ONE_DAY = timedelta(0), timedelta(days=1)
 
 # Weeks stand alone, as ISO 8601 requires; "T" must be followed by at least one number.
 _DURATION = re.compile(
@@ -111,6 +112,9 @@ class WorkCalendar:
         self._extra_off = dict(extra_off or {})
         self._extra_on = frozenset(extra_on)
         self._holidays_by_year: dict[int, dict[date, str]] = {}
+        # Each date's window once: a calendar never changes once built (an inbox page asks for the same
+        # few days for every row's working time left). A race only computes the same window twice.
+        self._windows: dict[date, tuple[datetime, datetime] | None] = {}
         self._check_overrides()
 
     def is_working_day(self, d: date) -> bool:
@@ -127,11 +131,15 @@ class WorkCalendar:
 
     def working_window(self, d: date) -> tuple[datetime, datetime] | None:
         """Return the opening and closing instants of ``d`` in WITA, or None on a day off."""
+        try:
+            return self._windows[d]
+        except KeyError:
+            pass
         hours = self._hours(d)
-        if hours is None or not self.is_working_day(d):
-            return None
-        opening, closing = hours
-        return datetime.combine(d, opening, WITA), datetime.combine(d, closing, WITA)
+        window = (None if hours is None or self.holiday_name(d) is not None
+                  else (datetime.combine(d, hours[0], WITA), datetime.combine(d, hours[1], WITA)))
+        self._windows[d] = window
+        return window
 
     def add_working_time(self, start: datetime, delta: timedelta) -> datetime:
         """Return the instant when ``delta`` of working clock has run from ``start``.
@@ -200,15 +208,17 @@ class WorkCalendar:
         :raises ValueError: naive ``a`` or ``b``
         """
         a, b = _to_wita(a), _to_wita(b)
-        total = timedelta(0)
+        total = _NO_TIME
         if b <= a:
             return total
-        day = a.date()
-        while day <= b.date():
+        day, last = a.date(), b.date()
+        while day <= last:  # comparisons, not min() and max(): an inbox page asks this for every row
             window = self.working_window(day)
             if window is not None:
-                total += max(timedelta(0), min(b, window[1]) - max(a, window[0]))
-            day += timedelta(days=1)
+                start, end = (a if a > window[0] else window[0]), (b if b < window[1] else window[1])
+                if end > start:
+                    total += end - start
+            day += _ONE_DAY
         return total
 
     def _hours(self, d: date) -> tuple[time, time] | None:

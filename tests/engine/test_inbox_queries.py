@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from engine_helpers import add_users, ready_task, start_loop_case
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from engine.errors import InvalidInput
 from engine.persistence.models import HumanTask
@@ -71,3 +71,15 @@ def test_counts_are_capped_for_huge_inboxes(alur, cases, clock):
     assert (page.total, page.capped) == (COUNT_CAP, True)
     assert [t.task_id for t in page.items] == [r["id"] for r in rows[17:27]]  # 3 real tasks come first
     assert alur.queries.inbox_counts("pengawas")["available"] == COUNT_CAP + 1
+
+
+def test_a_user_without_pool_roles_still_sees_the_tasks_they_hold(alur, cases):
+    # The inbox's statements are built per count of roles: none is its own shape (no IN list at all).
+    alur.users.add_user("tanpa_peran", "Tanpa Peran", "Rahasia-Panjang-123", set())
+    held = alur.queries.inbox("pengawas", "available").items[0]
+    with alur.sessions.begin() as session:
+        session.execute(update(HumanTask).where(HumanTask.id == held.task_id)
+                        .values(state="claimed", assignee="tanpa_peran"))
+    assert alur.queries.inbox_counts("tanpa_peran") == {"mine": 1, "available": 0, "overdue": 0}
+    assert [t.task_id for t in alur.queries.inbox("tanpa_peran", "mine").items] == [held.task_id]
+    assert alur.queries.inbox("tanpa_peran", "available").items == []

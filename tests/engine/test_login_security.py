@@ -179,3 +179,19 @@ def test_failures_in_a_row_grow_the_wait_then_lock_and_a_success_resets(sop_alur
     clock.advance(minutes=15, seconds=1)
     assert sop_alur.logins.wait("budi") is None
     assert sop_alur.logins.login_failed("budi\x00", "10.0.0.1") is False  # a name no account can have
+
+
+def test_changed_roles_are_seen_at_once_by_a_token_and_a_signed_in_session(alur):
+    """Neither the token's owner nor the signed-in user is kept between requests: the next one after an
+    admin changes the roles reads the new ones (what each may do follows at once)."""
+    alur.users.add_user("budi", "Budi", PASSWORD, {"pengelola_ti"})
+    token = alur.tokens.issue("budi", "satu", actor="budi").token
+    generation = alur.users.session_generation("budi")
+    assert alur.tokens.authenticate(token).user.roles == {"pengelola_ti"}
+    assert alur.queries.signed_in_user("budi", generation).user.roles == {"pengelola_ti"}
+    alur.users.set_roles("budi", {"pengawas", "pemeriksa_ti"}, actor="admin")
+    assert alur.tokens.authenticate(token).user.roles == {"pengawas", "pemeriksa_ti"}
+    assert alur.queries.signed_in_user("budi", generation).user.roles == {"pengawas", "pemeriksa_ti"}
+    alur.users.set_roles("budi", set(), actor="admin")
+    assert alur.tokens.authenticate(token).user.roles == frozenset()
+    assert alur.queries.signed_in_user("budi", generation).user.roles == frozenset()
