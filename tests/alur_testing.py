@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from engine.config import Settings
+from engine.config import PROJECT_ROOT, Settings
 from engine.modeling.parser import DefinitionParser
 from engine.persistence.models import Base
 
@@ -69,6 +69,11 @@ def deploy_unchecked(alur: Any, content: bytes, filename: str, actor: str, monke
 def make_settings(tmp_path: Path, url: str, processes: Path, forms: Path) -> Settings:
     return Settings(database_url=url, processes_dir=processes, forms_dir=forms,
                     attachments_dir=tmp_path / "attachments", scrypt_n=TEST_SCRYPT_N)
+
+
+def sop_settings(tmp_path: Path, url: str) -> Settings:
+    """``make_settings`` over the real SOP models in processes/ and forms/."""
+    return make_settings(tmp_path, url, PROJECT_ROOT / "processes", PROJECT_ROOT / "forms")
 
 
 def cli_in_process(monkeypatch: Any, capsys: Any, env: Mapping[str, str]) -> Callable[..., str]:

@@ -28,7 +28,7 @@ from engine.persistence.db import make_engine
 from engine.persistence.models import Base
 from engine.bootstrap import Alur, open_alur
 
-from alur_testing import FakeClock, empty_database, make_settings
+from alur_testing import FakeClock, empty_database, make_settings, sop_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("ALUR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -192,5 +192,15 @@ def pg_alur(postgres_engine, tmp_path, clock, test_data) -> Alur:
 @pytest.fixture
 def sop_alur(db_engine, tmp_path, clock) -> Alur:
     """Alur over the real SOP models in processes/ and forms/."""
-    settings = make_settings(tmp_path, str(db_engine.url), ROOT / "processes", ROOT / "forms")
-    return open_alur(settings, clock=clock, db=db_engine)
+    return open_alur(sop_settings(tmp_path, str(db_engine.url)), clock=clock, db=db_engine)
+
+
+@pytest.fixture
+def pg_sop_alur(postgres_engine, tmp_path, clock) -> Alur:
+    """``sop_alur`` on PostgreSQL only (none deployed), with the users of tests/processes' ``CAST``."""
+    from process_helpers import add_cast  # tests/processes' helpers, on the path setup.cfg gives pytest
+
+    empty_database(postgres_engine)
+    alur = open_alur(sop_settings(tmp_path, str(postgres_engine.url)), clock=clock, db=postgres_engine)
+    add_cast(alur)
+    return alur

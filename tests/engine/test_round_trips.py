@@ -11,17 +11,15 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from alur_testing import empty_database, make_settings
+from alur_testing import sop_settings
 from engine_helpers import ready_task, start_loop_case
 from sqlalchemy import event
 
 from engine import UploadTarget
 from engine.bootstrap import Alur, open_alur
 
-ROOT = Path(__file__).resolve().parents[2]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -200,18 +198,6 @@ def test_a_unit_of_work_begins_with_its_first_statement_that_writes_or_locks(pg_
                                   ["BEGIN", "SELECT audit_chain_head.seq, audit_chain_head.hash"], ["COMMIT"]], trips
 
 
-@pytest.fixture
-def pg_sops(postgres_engine, tmp_path, clock) -> Alur:
-    """The real SOP models and forms on PostgreSQL, with the users of ``CAST``."""
-    from process_helpers import add_cast
-
-    empty_database(postgres_engine)
-    alur = open_alur(make_settings(tmp_path, str(postgres_engine.url), ROOT / "processes", ROOT / "forms"),
-                     clock=clock, db=postgres_engine)
-    add_cast(alur)
-    return alur
-
-
 def completions_traced(alur: Alur, process_key: str,
                        elsewhere: Callable[[], Alur] | None = None) -> list[list[list[str]]]:
     """The round trips of each completion of one whole case of ``process_key``, as the bench walks it (task
@@ -241,13 +227,13 @@ def completions_traced(alur: Alur, process_key: str,
     return traced
 
 
-def test_an_sop_steps_checks_are_read_with_its_task_row(pg_sops):
+def test_an_sop_steps_checks_are_read_with_its_task_row(pg_sop_alur):
     """SOP-05's second step picks people, names documents and shares its SOP time with another step under
     the case's clock. This process opened its task, so it knows the task's case, element and form before
     reading its row: its row, its documents (with the state of the steps they were made for), the people it
     picks or its next step names and the case's task times, in one pipeline; then the BEGIN with the writes
     (issue 21: five reads before, each a round trip of its own)."""
-    second = completions_traced(pg_sops, "sop_backup_restore_db")[1]
+    second = completions_traced(pg_sop_alur, "sop_backup_restore_db")[1]
     assert first_words(second)[:1] == [
         ["SELECT human_task.id, human_task.instance_id,", "SELECT document_upload.sha256, document_upload.filename,",
          "SELECT user_account.username, user_account.active,", "SELECT process_instance.started_at AS"]], second
@@ -256,23 +242,22 @@ def test_an_sop_steps_checks_are_read_with_its_task_row(pg_sops):
 
 
 @pytest.fixture
-def pg_sops_elsewhere(pg_sops, postgres_engine, tmp_path, clock) -> Callable[[], Alur]:
-    """Other processes on ``pg_sops``' database, a new one at each call: it opened no task (its SOP-05
+def pg_sop_elsewhere(pg_sop_alur, postgres_engine, tmp_path, clock) -> Callable[[], Alur]:
+    """Other processes on ``pg_sop_alur``' database, a new one at each call: it opened no task (its SOP-05
     definition parsed already, as in a process that served any of its pages)."""
     def process() -> Alur:
-        alur = open_alur(make_settings(tmp_path, str(postgres_engine.url), ROOT / "processes", ROOT / "forms"),
-                         clock=clock, db=postgres_engine)
+        alur = open_alur(sop_settings(tmp_path, str(postgres_engine.url)), clock=clock, db=postgres_engine)
         with alur.sessions() as session:
             alur.definitions.latest(session, "sop_backup_restore_db")
         return alur
     return process
 
 
-def test_a_step_whose_task_another_process_opened_reads_its_checks_after_its_task_row(pg_sops, pg_sops_elsewhere):
+def test_a_step_whose_task_another_process_opened_reads_its_checks_after_its_task_row(pg_sop_alur, pg_sop_elsewhere):
     """SOP-05's second step completed by a process that did not open its task: its task row; then its
     documents, the people it picks or its next step names and the case's task times, in one pipeline; then
     the BEGIN with the writes."""
-    second = completions_traced(pg_sops, "sop_backup_restore_db", elsewhere=pg_sops_elsewhere)[1]
+    second = completions_traced(pg_sop_alur, "sop_backup_restore_db", elsewhere=pg_sop_elsewhere)[1]
     assert first_words(second)[:2] == [
         ["SELECT human_task.id, human_task.instance_id,"],
         ["SELECT document_upload.sha256, document_upload.filename,",
@@ -280,20 +265,20 @@ def test_a_step_whose_task_another_process_opened_reads_its_checks_after_its_tas
     assert second[2][0] == "BEGIN" and second[-1] == ["COMMIT"], second
 
 
-def test_sop_steps_read_in_at_most_two_round_trips_before_they_write(pg_sops):
+def test_sop_steps_read_in_at_most_two_round_trips_before_they_write(pg_sop_alur):
     """Every completion of a whole SOP case whose steps keep no register (those read their register on their
     own, engine.registers): at most two round trips of reads before the BEGIN, none after it."""
-    for trips in completions_traced(pg_sops, "sop_gangguan_jaringan"):
+    for trips in completions_traced(pg_sop_alur, "sop_gangguan_jaringan"):
         begin = next(n for n, trip in enumerate(trips) if trip[0] == "BEGIN")
         assert begin <= 2 and all(sql.startswith("SELECT") for trip in trips[:begin] for sql in trip), trips
         assert not [sql for trip in trips[begin:] for sql in trip if sql.startswith("SELECT")], trips
 
 
-def test_a_step_that_moves_the_case_clock_writes_its_limit_with_the_case(pg_sops):
+def test_a_step_that_moves_the_case_clock_writes_its_limit_with_the_case(pg_sop_alur):
     """SOP-02 starts its case's clock at a later step and stops it while it waits on the OPD: the new limit
     and warning go in the versioned write of the case's row (SAVE_CASE_WITH_LIMITS), not in an UPDATE of
     their own sent with the BEGIN (a round trip more, issue 21)."""
-    traced = completions_traced(pg_sops, "sop_pengelolaan_data")
+    traced = completions_traced(pg_sop_alur, "sop_pengelolaan_data")
     limits = [trips for trips in traced if any("due_at=" in sql and sql.startswith("UPDATE process_instance")
                                                for trip in trips for sql in trip)]
     assert limits, traced  # the steps that move the clock
@@ -302,22 +287,22 @@ def test_a_step_that_moves_the_case_clock_writes_its_limit_with_the_case(pg_sops
         assert len([sql for trip in trips for sql in trip if sql.startswith("UPDATE process_instance")]) == 1, trips
 
 
-def test_the_dc_assignment_takes_its_visitors_names_from_the_accounts_its_checks_read(pg_sops):
+def test_the_dc_assignment_takes_its_visitors_names_from_the_accounts_its_checks_read(pg_sop_alur):
     """SOP-04's first step picks the Personil DC it lets in, and their visits name them by full name: the
     names come with the accounts its checks read in their batch, not from a read of their own (issue 21)."""
-    assignment = completions_traced(pg_sops, "sop_pemeliharaan_akses_dc")[0]
+    assignment = completions_traced(pg_sop_alur, "sop_pemeliharaan_akses_dc")[0]
     begin = next(n for n, trip in enumerate(assignment) if trip[0] == "BEGIN")
     assert begin == 1 and "INSERT INTO dc_visit" in first_words(assignment)[begin][1], first_words(assignment)
     assert "user_account.full_name" in assignment[0][-1], assignment
 
 
 @pytest.mark.parametrize("process_key", ["sop_backup_restore_db", "sop_pemeliharaan_akses_dc"])
-def test_register_steps_move_their_chain_heads_with_the_steps_writes(pg_sops, process_key):
+def test_register_steps_move_their_chain_heads_with_the_steps_writes(pg_sop_alur, process_key):
     """SOP-05's job report and confirmation write a server of the register, SOP-04's end closes its case's
     visits: the UPDATE returns the head of each chain it writes, which the step's batch moves from there, so
     no head is read locked after the writes and moved in a batch of its own; the server the job report
     picks is checked with the step's other reads (issue 21: two and one round trips more before)."""
-    traced = completions_traced(pg_sops, process_key)
+    traced = completions_traced(pg_sop_alur, process_key)
     registers = [trips for trips in traced if any(sql.startswith(("UPDATE server_asset", "UPDATE dc_visit"))
                                                   for trip in trips for sql in trip)]
     assert len(registers) == (2 if process_key == "sop_backup_restore_db" else 1), traced
@@ -349,19 +334,19 @@ def test_reads_guessed_for_a_task_its_row_contradicts_are_read_again_from_the_ro
     assert [t.element_id for t in pg_alur.queries.case_tasks(case) if t.state == "completed"] == [task.element_id]
 
 
-def test_a_case_start_reads_the_case_before_it_with_its_insert(pg_sops):
+def test_a_case_start_reads_the_case_before_it_with_its_insert(pg_sop_alur):
     """Starting a case: what it needs read at once (its definition, the starter's roles and unit); the BEGIN
     with the case's row, which returns the highest case id before it (its ``instance_started`` event's
     ``previous_case``, engine.audit.case_accounting); the batch of writes; the COMMIT (issue 21: the case
     before it was a round trip of its own)."""
     from process_helpers import deploy
 
-    deploy(pg_sops, "sop_gangguan_database")
-    earlier = pg_sops.runner.start_case("sop_gangguan_database", "pengelola").instance_id  # caches
-    with round_trips(pg_sops) as trips:
-        case = pg_sops.runner.start_case("sop_gangguan_database", "pengelola").instance_id
+    deploy(pg_sop_alur, "sop_gangguan_database")
+    earlier = pg_sop_alur.runner.start_case("sop_gangguan_database", "pengelola").instance_id  # caches
+    with round_trips(pg_sop_alur) as trips:
+        case = pg_sop_alur.runner.start_case("sop_gangguan_database", "pengelola").instance_id
     assert [trip[:2] for trip in first_words(trips)] == [
         ["SELECT (SELECT process_definition.id"], ["BEGIN", "INSERT INTO process_instance"],
         ["INSERT INTO case_figure", "INSERT INTO human_task"], ["COMMIT"]], trips
-    started = [e for e in pg_sops.queries.audit_trail(case) if e.event_type == "instance_started"]
+    started = [e for e in pg_sop_alur.queries.audit_trail(case) if e.event_type == "instance_started"]
     assert [e.payload["previous_case"] for e in started] == [earlier], started

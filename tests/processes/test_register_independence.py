@@ -9,29 +9,23 @@ PostgreSQL only, like tests/engine/test_case_independence.py: on SQLite every wr
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from process_helpers import TEST_SERVER, Case, add_cast, deploy, person_for, register_test_server
+from process_helpers import TEST_SERVER, Case, deploy, person_for, register_test_server
 from test_case_independence import finishes, held_open, waiting_locks
 from test_sop_backup_restore_db import STEPS as BRD_STEPS
 from test_sop_pemeliharaan_akses_dc import STEPS as PDC_STEPS, TEAM
 
-from alur_testing import empty_database, make_settings
-from engine.bootstrap import Alur, open_alur
+from engine.bootstrap import Alur
 
 OTHER = "SRV-UJI-02"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def pg_sop(postgres_engine, tmp_path, clock) -> Alur:
+def pg_sop(pg_sop_alur) -> Alur:
     """The real SOP models on PostgreSQL, with the cast and two servers in the register."""
-    empty_database(postgres_engine)
-    alur = open_alur(make_settings(tmp_path, str(postgres_engine.url), ROOT / "processes", ROOT / "forms"),
-                     clock=clock, db=postgres_engine)
-    add_cast(alur)
+    alur = pg_sop_alur
     for key in ("sop_backup_restore_db", "sop_pemeliharaan_akses_dc"):
         deploy(alur, key)
     register_test_server(alur)
