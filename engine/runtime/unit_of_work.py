@@ -20,13 +20,15 @@ matched, and reads locked (``FOR UPDATE``) the head of each chain whose head was
 (``engine.persistence.compiled.write_and_read``: one round trip on PostgreSQL); a queued write that
 did not change exactly one row raises its conflict; a known head that moved meanwhile is read locked
 then; so concurrent writers to one chain queue up instead of forking it; the heads read locked move
-and their events go in with one insert (one round trip more, only then, which carries the COMMIT
-on PostgreSQL: nothing is checked after it); the transaction commits; the after-commit callbacks
+and their events go in (one round trip more, only then, which carries the COMMIT on PostgreSQL:
+nothing is checked after it); the transaction commits; the after-commit callbacks
 run. If anything fails, all is rolled back and no callback runs. A stale ORM row (StaleDataError), a
 lock not granted in time and a racing insert in the batch become ``ConcurrentUpdate``; the block's
 own exceptions propagate unchanged.
 
-On PostgreSQL the transaction's BEGIN goes with its first statement (``engine.persistence.db.hold_begin``).
+On PostgreSQL the transaction's BEGIN goes with its first statement (``engine.persistence.db.hold_begin``),
+and each chain's append is one statement, its head's write and its events (``_appends``); on SQLite (no
+data-modifying WITH) the head's write and an insert of the events that checks the head moved.
 
 ``engine.audit.chain`` computes the rows (hashes) of a chain from its head; this module writes them.
 """
@@ -34,19 +36,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import lru_cache, partial
 from types import TracebackType
 from typing import Any, TypeAlias
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, text
+from sqlalchemy import (Connection, Engine, Integer, String, bindparam, column, insert, literal_column, select, text,
+                        update, values)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit.chain import GENESIS, PendingEvent, case_chain, chain_rows
 from engine.errors import ConcurrentUpdate, EngineError
-from engine.persistence.compiled import DirectStatement, Read, Write, run_batch, write_and_read
+from engine.persistence.compiled import ByCount, DirectStatement, Read, Write, run_batch, write_and_read
 from engine.persistence.db import end_write, engine_of, hold_begin
-from engine.persistence.models import AuditChainHead
+from engine.persistence.models import AuditChainHead, AuditEvent
 from engine.runtime.step_statements import ADVANCE_HEAD, INSERT_EVENTS, INSERT_EVENTS_AFTER_MOVE
 
 Params: TypeAlias = dict[str, Any] | Sequence[dict[str, Any]]  # one row, or the rows of an INSERT
@@ -59,7 +63,7 @@ class UnitOfWork:
     about as much as two of its statements."""
 
     __slots__ = ("_connection", "_session", "_events", "_heads", "_new_chains", "_writes", "_conflicts",
-                 "_callbacks")
+                 "_callbacks", "_sync_off")
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -70,6 +74,7 @@ class UnitOfWork:
         self._writes: list[Write] = []
         self._conflicts: list[Callable[[], Exception] | None] = []
         self._callbacks: list[Callable[[], None]] = []
+        self._sync_off = False
 
     @staticmethod
     def begin(sessions: sessionmaker[Session]) -> _Transaction:
@@ -141,10 +146,11 @@ class UnitOfWork:
         undo the whole transaction (never a part of it: its audit events and chain heads go with it);
         any later transaction committed normally flushes the log up to itself, so once one that read
         these rows has committed, they are as durable as it is. SQLite (WAL, synchronous=NORMAL) never
-        waits for the disk at a commit anyway."""
-        if self._connection.dialect.name == "postgresql":
-            self._writes.insert(0, Write(_COMMIT_WITHOUT_FLUSH_WAIT, {}))
-            self._conflicts.insert(0, None)
+        waits for the disk at a commit anyway.
+
+        With audit events, the setting goes with their chains' appends (``_appends``: each head's move
+        sets it, and every chain's head moves before the COMMIT); else a statement of its own does."""
+        self._sync_off = self._connection.dialect.name == "postgresql"
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction committed (never after a rollback)."""
@@ -155,6 +161,9 @@ class UnitOfWork:
     def _commit(self) -> None:
         if self._session is not None:
             self._session.flush()  # state changes (and their version checks) before the events
+        if self._sync_off and not self._events:  # else it rides on the chains' appends
+            self._writes.insert(0, Write(_COMMIT_WITHOUT_FLUSH_WAIT, {}))
+            self._conflicts.insert(0, None)
         rest = self._write_batch() if self._events or self._writes else []
         self._close_session()
         if rest:  # nothing is checked after it: on PostgreSQL the COMMIT goes in its round trip
@@ -171,7 +180,10 @@ class UnitOfWork:
 
     def _write_batch(self) -> list[Write]:
         """The queued writes, the moves of the heads known and their events; then what is left to write in
-        a second batch: the moves of the heads read locked here, and one insert for their events.
+        a second batch: the moves of the heads read locked here, with their events.
+
+        On PostgreSQL a chain's append is one statement (``_appends``): its head moved, or made, with its
+        events; elsewhere the head's write and one insert of the events where it moved.
 
         :raises Exception: the ``conflict`` of a queued write that did not change exactly one row
         """
@@ -181,21 +193,28 @@ class UnitOfWork:
         heads = self._heads
         optimistic = {chain: chain_rows(chain, pending, *heads[chain])
                       for chain, pending in by_chain.items() if chain in heads}
-        # A new chain's head starts at (0, GENESIS), unless it exists (then it stays, and is read locked below).
-        creates = [Write(_CREATE_HEAD, {"chain": chain, "seq": 0, "hash": GENESIS})
-                   for chain in optimistic if chain in self._new_chains]
-        advances = [Write(ADVANCE_HEAD, {"chain_key": chain, "old_seq": heads[chain][0],
-                                         "new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
-                    for chain, rows in optimistic.items()]
-        # Their events go in the same batch, each only if its head moved (INSERT_EVENTS_AFTER_MOVE).
-        after_move = [Write(INSERT_EVENTS_AFTER_MOVE, [{**row, "head_seq": rows[-1]["seq"],
-                                                        "head_hash": rows[-1]["hash"]}
-                                                       for rows in optimistic.values() for row in rows])
-                      ] if optimistic else []
+        connection = self._connection
+        in_one = connection.dialect.name == "postgresql"
+        if in_one:
+            per_chain = [_appends(_MAKE if chain in self._new_chains else _MOVE, chain, rows, heads[chain][0],
+                                  self._sync_off) for chain, rows in optimistic.items()]
+            appends = [write for writes in per_chain for write in writes]
+        else:
+            # A new chain's head starts at (0, GENESIS), unless it exists (then it stays, and is read locked below).
+            creates = [Write(_CREATE_HEAD, {"chain": chain, "seq": 0, "hash": GENESIS})
+                       for chain in optimistic if chain in self._new_chains]
+            advances = [Write(ADVANCE_HEAD, {"chain_key": chain, "old_seq": heads[chain][0],
+                                             "new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
+                        for chain, rows in optimistic.items()]
+            # Their events go in the same batch, each only if its head moved (INSERT_EVENTS_AFTER_MOVE).
+            after_move = [Write(INSERT_EVENTS_AFTER_MOVE, [{**row, "head_seq": rows[-1]["seq"],
+                                                            "head_hash": rows[-1]["hash"]}
+                                                           for rows in optimistic.values() for row in rows])
+                          ] if optimistic else []
+            appends = creates + advances + after_move
         # A chain whose head was not read before is read locked in the same batch, after the writes.
         unknown = [chain for chain in by_chain if chain not in heads]
-        connection = self._connection
-        writes = self._writes + creates + advances + after_move
+        writes = self._writes + appends
         try:
             counts, locked = write_and_read(connection, writes,
                                             [Read(_LOCK_HEAD, {"chain_key": chain}) for chain in unknown])
@@ -206,28 +225,41 @@ class UnitOfWork:
         for conflict, count in zip(self._conflicts, counts, strict=False):
             if conflict is not None and count != 1:
                 raise conflict()
-        first_advance = len(self._writes) + len(creates)
-        moved = {chain for chain, count in zip(optimistic, counts[first_advance:first_advance + len(advances)],
-                                               strict=True) if count == 1}
-        if after_move and counts[-1] != sum(len(optimistic[chain]) for chain in moved):
-            raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi")
+        appended = counts[len(self._writes):]
+        if in_one:  # all of a chain's events went in with its head, or none (the head had moved meanwhile)
+            moved: set[str] = set()
+            for (chain, written), writes in zip(optimistic.items(), per_chain, strict=True):
+                count, appended = sum(appended[:len(writes)]), appended[len(writes):]
+                if count == len(written):
+                    moved.add(chain)
+                elif count:
+                    raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi")
+        else:
+            first_advance = len(creates)
+            moved = {chain for chain, count in zip(optimistic, appended[first_advance:first_advance + len(advances)],
+                                                   strict=True) if count == 1}
+            if after_move and counts[-1] != sum(len(optimistic[chain]) for chain in moved):
+                raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi")
         rows: list[dict[str, Any]] = []
-        locked_advances: list[Write] = []  # heads read locked here: moved in the batch with the events
+        rest: list[Write] = []  # heads read locked here: moved in the batch with the events
         read_locked = {chain: found[0] if found else None for chain, found in zip(unknown, locked, strict=True)}
         for chain, pending in by_chain.items():
             if chain in moved:
                 continue  # its events went in with the move
             head = read_locked[chain] if chain in read_locked else _LOCK_HEAD.first(connection, {"chain_key": chain})
             new_rows = chain_rows(chain, pending, *((head.seq, head.hash) if head else (0, GENESIS)))
+            if in_one:  # the head is locked (or, not there, made here; a racing maker's raises IntegrityError)
+                rest += _appends(_SET if head else _CREATE, chain, new_rows, head.seq if head else 0, self._sync_off)
+                continue
             if head:
-                locked_advances.append(Write(ADVANCE_HEAD, {
+                rest.append(Write(ADVANCE_HEAD, {
                     "chain_key": chain, "old_seq": head.seq, "new_seq": new_rows[-1]["seq"],
                     "new_hash": new_rows[-1]["hash"]}))
             else:
                 connection.execute(_INSERT_HEAD, {"chain": chain, "seq": new_rows[-1]["seq"],
                                                   "hash": new_rows[-1]["hash"]})
             rows += new_rows
-        return locked_advances + ([Write(INSERT_EVENTS, rows)] if rows else [])
+        return rest + ([Write(INSERT_EVENTS, rows)] if rows else [])
 
 
 class _Transaction:
@@ -292,3 +324,75 @@ _INSERT_HEAD = insert(AuditChainHead)
 _CREATE_HEAD = DirectStatement(postgresql.insert(AuditChainHead.__table__).on_conflict_do_nothing(
     index_elements=["chain"]))  # PostgreSQL's construct; SQLite's compiler writes the same clause
 _COMMIT_WITHOUT_FLUSH_WAIT = DirectStatement(text("SET LOCAL synchronous_commit TO OFF"))
+
+# A chain's append on PostgreSQL, one statement: a data-modifying CTE writes the chain's head, and the events
+# go in only for the row it returns, so the INSERT's rowcount is the number of events if the head was written,
+# else 0 and nothing at all is written. How the head is written:
+_MOVE = "move"  # from the value read (knows_head): a writer that appended meanwhile makes it match nothing
+_MAKE = "make"  # a new chain's (starts_chain), unless it exists already: then nothing
+_SET = "set"  # read locked in this transaction (no writer can move it)
+_CREATE = "create"  # none found by the locked read: a racing maker's makes this one raise IntegrityError
+_ON = "on"  # from where the statement before in this append left it (its last event's hash), if it did
+_HEADS = AuditChainHead.__table__
+_EVENTS = AuditEvent.__table__
+_PER_EVENT = ("seq", "instance_id", "event_type", "actor", "at", "payload_json", "prev_hash", "hash")
+# commit_without_flush_wait's setting, for this transaction only, as the head's write returns its row.
+_SYNC_OFF: Any = literal_column("set_config('synchronous_commit', 'off', true)")
+
+
+def _head_write(kind: str, sync_off: bool) -> Any:
+    new_seq, new_hash = bindparam("new_seq", type_=Integer), bindparam("new_hash", type_=String)
+    chain = bindparam("chain_key", type_=String)
+    if kind in (_MOVE, _SET, _ON):
+        where = [_HEADS.c.chain == chain]
+        if kind == _MOVE:
+            where.append(_HEADS.c.seq == bindparam("old_seq", type_=Integer))
+        elif kind == _ON:
+            where.append(_HEADS.c.hash == bindparam("old_hash", type_=String))
+        write: Any = update(_HEADS).where(*where).values(seq=new_seq, hash=new_hash)
+    else:
+        write = postgresql.insert(_HEADS).values(chain=chain, seq=new_seq, hash=new_hash)
+        if kind == _MAKE:
+            write = write.on_conflict_do_nothing(index_elements=["chain"])
+    return write.returning(_SYNC_OFF if sync_off else literal_column("1")).cte("head")
+
+
+def _append_statement(kind: str, sync_off: bool, count: int) -> Any:
+    head = _head_write(kind, sync_off)
+    events = values(*[column(name, _EVENTS.c[name].type) for name in _PER_EVENT], name="event").data(
+        [tuple(bindparam(f"{name}_{n}", type_=_EVENTS.c[name].type) for name in _PER_EVENT)
+         for n in range(count)])
+    chain = bindparam("chain_key", type_=_EVENTS.c.chain.type)
+    return (insert(_EVENTS).from_select(["chain", *_PER_EVENT], select(chain, *events.c).select_from(head, events))
+            .add_cte(head))
+
+
+_APPENDS = {(kind, sync_off): ByCount(partial(_append_statement, kind, sync_off))
+            for kind in (_MOVE, _MAKE, _SET, _CREATE, _ON) for sync_off in (False, True)}
+_MOST_EVENTS = 32  # per statement: a longer append is several, each moving the head on from the one before
+
+
+@lru_cache(maxsize=None)
+def _event_keys(position: int) -> tuple[tuple[str, str], ...]:
+    """The columns of the event at ``position`` in an append statement, with their bind names."""
+    return tuple((name, f"{name}_{position}") for name in _PER_EVENT)
+
+
+def _appends(kind: str, chain: str, rows: Sequence[dict[str, Any]], old_seq: int, sync_off: bool) -> list[Write]:
+    """The statements that write the head of ``chain`` (``kind``) at the last of ``rows`` and insert them:
+    one, unless there are more than ``_MOST_EVENTS``; their rowcounts add up to ``len(rows)`` if the head
+    was written, else to 0 (then nothing is written)."""
+    writes = []
+    for start in range(0, len(rows), _MOST_EVENTS):
+        part = rows[start:start + _MOST_EVENTS]
+        params = {"chain_key": chain, "new_seq": part[-1]["seq"], "new_hash": part[-1]["hash"]}
+        if kind == _MOVE:
+            params["old_seq"] = old_seq
+        elif kind == _ON:
+            params["old_hash"] = rows[start - 1]["hash"]
+        for position, row in enumerate(part):
+            for name, key in _event_keys(position):
+                params[key] = row[name]
+        writes.append(Write(_APPENDS[kind, sync_off](len(part)), params))
+        kind = _ON
+    return writes

@@ -154,19 +154,32 @@ def test_an_upload_is_two_round_trips_its_case_chain_head_read_in_the_batch_of_i
     with round_trips(pg_alur) as trips:
         upload(pg_alur, case, task, b"%PDF-1.4\n% another\n%%EOF\n")
     # the transaction's BEGIN, its row, and its case chain's head read locked, in one pipeline; then
-    # the head moved with the event and the COMMIT, in another
+    # the head moved with the event in one statement, and the COMMIT, in another (issue 21: seven
+    # statements before, the head's move, its event and the commit's setting each one of their own)
     assert first_words(trips) == [
-        ["BEGIN", "SET LOCAL synchronous_commit", "INSERT INTO document_upload",
-         "SELECT audit_chain_head.seq, audit_chain_head.hash"],
-        ["UPDATE audit_chain_head SET", "INSERT INTO audit_event", "COMMIT"]], trips
-    assert trips[0][3].endswith("FOR UPDATE"), trips
-    assert "RETURNING" not in trips[0][2] + trips[1][1], trips  # no new key sent back that nobody reads
+        ["BEGIN", "INSERT INTO document_upload", "SELECT audit_chain_head.seq, audit_chain_head.hash"],
+        ["WITH head AS", "COMMIT"]], trips
+    assert trips[0][2].endswith("FOR UPDATE"), trips
+    append = " ".join(trips[1][0].split())
+    assert append.startswith("WITH head AS (UPDATE audit_chain_head SET") and " INSERT INTO audit_event " in append
+    # the commit does not wait for the disk (commit_without_flush_wait), set as the head moves
+    assert "RETURNING set_config('synchronous_commit', 'off', true))" in append, append
+    assert "RETURNING" not in trips[0][1], trips  # no new key sent back that nobody reads
+
+
+def test_an_upload_for_no_case_sets_the_commit_not_to_wait_for_the_disk_in_a_statement_of_its_own(pg_alur):
+    pg_alur.attachments.store(io.BytesIO(PDF), "laporan.pdf", "pengelola", [".pdf"])  # caches
+    with round_trips(pg_alur) as trips:
+        pg_alur.attachments.store(io.BytesIO(PDF), "laporan.pdf", "pengelola", [".pdf"])
+    assert first_words(trips) == [["BEGIN", "SET LOCAL synchronous_commit", "INSERT INTO document_upload"],
+                                  ["COMMIT"]], trips
 
 
 def test_a_completion_is_three_round_trips(pg_alur):
     """The one read (it locks nothing, so it runs before the BEGIN: engine.persistence.db.hold_begin);
-    the BEGIN with every write, the moved chain head and its events; the COMMIT (issue 21: five before,
-    a BEGIN and an events insert of their own)."""
+    the BEGIN with every write and the chain head moved with its events in one statement; the COMMIT
+    (issue 21: five before, a BEGIN and an events insert of their own; then the head's move and each
+    event a statement of its own)."""
     case = start_loop_case(pg_alur)
     pg_alur.runner.complete_task(ready_task(pg_alur, case).task_id, "pengelola", {"uraian": "A"})  # caches
     task = ready_task(pg_alur, case)
@@ -175,10 +188,12 @@ def test_a_completion_is_three_round_trips(pg_alur):
     assert first_words(trips) == [
         ["SELECT human_task.id, human_task.instance_id,"],
         ["BEGIN", "UPDATE human_task SET", "INSERT INTO flow_figure", "INSERT INTO step_figure",
-         "INSERT INTO human_task", "UPDATE process_instance SET", "UPDATE audit_chain_head SET",
-         "INSERT INTO audit_event"],
+         "INSERT INTO human_task", "UPDATE process_instance SET", "WITH head AS"],
         ["COMMIT"]], trips
-    assert "WHERE EXISTS" in trips[1][-1], trips  # the events only where the head moved from the value read
+    append = " ".join(trips[1][-1].split())
+    # the events only where the head moved from the value read
+    assert append.startswith("WITH head AS (UPDATE audit_chain_head SET") and "seq = $" in append, append
+    assert "FROM head, (VALUES" in append and "set_config" not in append, append
 
 
 def test_a_unit_of_work_begins_with_its_first_statement_that_writes_or_locks(pg_alur):
