@@ -34,6 +34,33 @@ MACROS = """{% macro pager(page) -%}
       _('(urutkan menaik)') }}{% endif %}</span></a>
   </th>
 {%- endmacro %}
+
+{% macro search_fields(args, processes, date_label) -%}
+  <div class="search-field"><label for="s-q">{{ _('Kata') }}</label>
+    <input id="s-q" name="q" type="search" maxlength="200" value="{{ args.get('q', '')
+    }}" placeholder="{{ _('kata dalam isian langkah') }}"></div>
+  <div class="search-field"><label for="s-nomor">{{ _('Nomor surat/kunci') }}</label>
+    <input id="s-nomor" name="nomor" maxlength="200" value="{{ args.get('nomor', '') }}" placeholder="045/123/…"
+      title="{{ _('Awal kunci bisnis atau nomor surat; hanya huruf dan angka yang dibandingkan')
+      }}"></div>
+  <div class="search-field"><label for="s-opd">{{ _('OPD') }}</label>
+    <input id="s-opd" name="opd" maxlength="200" value="{{ args.get('opd', '') }}"></div>
+  <div class="search-field"><label for="s-pelaksana">{{ _('Pelaksana') }}</label>
+    <input id="s-pelaksana" name="pelaksana" maxlength="100" value="{{
+    args.get('pelaksana', '') }}" placeholder="{{ _('nama pengguna') }}"
+      title="{{ _('Pengguna yang memulai kasus atau menyelesaikan salah satu langkahnya')
+      }}"></div>
+  <div class="search-field"><label for="s-proses">{{ _('SOP') }}</label>
+    <select id="s-proses" name="proses"><option value="">{{ _('Semua SOP') }}</option>
+      {% for p in processes %}<option value="{{ p.process_key }}"{% if p.process_key == args.get('proses')
+      %} selected{% endif %}>{{ p|process_title(True) }}</option>{% endfor %}
+    </select></div>
+  <div class="search-field"><label for="s-dari">{{ date_label }} {{ _('dari') }}</label>
+    <input id="s-dari" name="dari" type="date" value="{{ args.get('dari', '') }}"></div>
+  <div class="search-field"><label for="s-sampai">{{ _('sampai') }}</label>
+    <input id="s-sampai" name="sampai" type="date" value="{{ args.get('sampai', '') }}"></div>
+  {% if args.get('urut') %}<input type="hidden" name="urut" value="{{ args['urut'] }}">{% endif %}
+{%- endmacro %}
 """
 
 PAGES = [  # page, pages, capped, items on the page, per page
@@ -69,3 +96,23 @@ def test_the_functions_print_what_the_macros_printed(app: Flask, lang: str) -> N
 def _markup(text: str) -> Any:
     from markupsafe import Markup
     return Markup(text)
+
+
+SEARCHES = [{}, {"q": "kata", "urut": "-due"}, {"q": 'a<b>&"c\'', "nomor": "045/1", "opd": "DINKES", "pelaksana": "x",
+             "proses": "sop_gangguan_jaringan", "dari": "2026-01-01", "sampai": "2026-02-01"},
+            {"proses": "nope", "urut": ""}]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_search_fields_are_the_macros(app: Flask, lang: str) -> None:
+    macros = app.jinja_env.from_string(MACROS).module
+    calls = app.jinja_env.from_string("{{ search_fields(args, processes, label) }}")
+    processes = list(app.extensions["alur"].catalog.processes("admin_sistem"))
+    assert processes
+    for args in SEARCHES:
+        for listed in (processes, []):
+            for label in ("Dimulai <&>", _markup("Batas <i>waktu</i>")):
+                with app.test_request_context("/kasus"):
+                    session["lang"] = lang
+                    expected = str(macros.search_fields(args, listed, label))  # type: ignore[attr-defined]
+                    assert calls.render(args=args, processes=listed, label=label) == expected, (args, label)
