@@ -21,7 +21,7 @@ from web import (account, admin, api, assessments, audit, auth, calendar_admin, 
                  process_logs, processes, registers, tasks)
 from web import api_audit, api_mining, api_registers  # noqa: F401  (their routes join the api blueprint)
 from web import health, model_texts
-from web import login_slots, main_nav, metrics, request_log, template_urls
+from web import list_controls, login_slots, main_nav, metrics, request_log, template_urls
 from web.sessions import KeptSessions
 from web.modeler import bp as modeler_bp
 from web.model_forms import bp as model_forms_bp
@@ -90,6 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None, alur: Alur | None = No
     auth.init_login(app)
     formatting.register(app)
     main_nav.register(app)
+    list_controls.register(app)
     event_words.register(app)
     people.register(app)
     model_texts.register(app)

@@ -1,10 +1,11 @@
 """Jinja filters and globals: times in WITA, working durations, sizes, role titles, form values."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
 from babel import Locale, dates
@@ -35,6 +36,47 @@ class _Language:
         day, short_day, clock = MOMENT_PATTERNS.get(locale.language if locale else "id", MOMENT_PATTERNS["id"])
         return cls(locale, timezone, translations, str(locale) if locale is not None else "",
                    (f"{day} {clock}", f"{short_day} {clock}"))
+
+    # The filters of the same names, for a caller that holds the language (a list's rows, web/task_rows.py).
+
+    def wita(self, moment: datetime | None, compact: bool = False) -> str:
+        if moment is None:
+            return "–"
+        if compact:
+            return _formatted(moment, self.moments[1], self.timezone, self.code)
+        return _formatted(moment, self.moments[0], self.timezone, self.code) + " WITA"
+
+    def remaining_badge(self, delta: timedelta | None) -> Markup:
+        if delta is None:
+            return Markup('<span class="muted">–</span>')
+        return _remaining_badge(int(abs(delta).total_seconds() // 60), delta < timedelta(0), self.translations)
+
+    def state_badge(self, task: TaskView, now: datetime) -> Markup:
+        if task.state == "completed":
+            kind = "done"
+        elif task.state == "cancelled":
+            kind = "muted"
+        elif task.is_overdue(now):
+            kind = "overdue"
+        elif task.state == "claimed":
+            kind = "active"
+        else:
+            kind = "ready"
+        return _state_badge(kind, self.translations)
+
+
+@lru_cache(maxsize=64)
+def _state_badge(kind: str, translations: NullTranslations) -> Markup:
+    # A pure function of its arguments, as _remaining_badge.
+    label = {"done": translations.ugettext("Selesai"), "muted": translations.ugettext("Dibatalkan"),
+             "overdue": translations.ugettext("Terlambat"), "active": translations.ugettext("Dikerjakan"),
+             "ready": translations.ugettext("Tersedia")}[kind]
+    return Markup(f'<span class="badge badge-{kind}">{label}</span>')  # translations are trusted, as in templates
+
+
+def request_language() -> _Language:
+    """The request's language, whose methods format as the filters do: for a caller formatting many values."""
+    return _language()
 
 
 def _language() -> _Language:
@@ -113,12 +155,7 @@ def _patterns() -> tuple[str, str, str]:
 
 def wita(moment: datetime | None, compact: bool = False) -> str:
     """``Sel, 8 Des 2026 16.00 WITA``, or ``8 Des 2026 16.00`` in tables whose header says WITA."""
-    if moment is None:
-        return "–"
-    language = _language()
-    if compact:
-        return _formatted(moment, language.moments[1], language.timezone, language.code)
-    return _formatted(moment, language.moments[0], language.timezone, language.code) + " WITA"
+    return _language().wita(moment, compact)
 
 
 def clock_time(moment: datetime) -> str:
@@ -174,25 +211,13 @@ def _duration_text(minutes: int, late: bool, translations: NullTranslations) -> 
 
 def state_badge(task: TaskView, now: datetime) -> Markup:
     """A task's state as a badge; an open task past its due time shows as late."""
-    if task.state == "completed":
-        kind, label = "done", gettext("Selesai")
-    elif task.state == "cancelled":
-        kind, label = "muted", gettext("Dibatalkan")
-    elif task.is_overdue(now):
-        kind, label = "overdue", gettext("Terlambat")
-    elif task.state == "claimed":
-        kind, label = "active", gettext("Dikerjakan")
-    else:
-        kind, label = "ready", gettext("Tersedia")
-    return Markup(f'<span class="badge badge-{kind}">{label}</span>')  # translations are trusted, as in templates
+    return _language().state_badge(task, now)
 
 
 def remaining_badge(delta: timedelta | None) -> Markup:
     """Working time left (or how late) as a badge. A page shows one per row: a Jinja macro costs
     several times as much as this function."""
-    if delta is None:
-        return Markup('<span class="muted">–</span>')
-    return _remaining_badge(int(abs(delta).total_seconds() // 60), delta < timedelta(0), _language().translations)
+    return _language().remaining_badge(delta)
 
 
 @lru_cache(maxsize=4096)
@@ -286,6 +311,7 @@ def url_with(**changes: Any) -> str:
 # endpoint's URL is built once per request around a placeholder and the rows' ids are put in.
 _PLACEHOLDER = 987654321  # accepted by string and int path converters alike
 _PATH_SAFE = "!$&'()*+,/:;=@"  # what werkzeug's string converter leaves unquoted in a path segment
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch  # what quote leaves as it is, whatever ``safe`` says
 
 
 def _around_placeholder(endpoint: str, name: str) -> tuple[str, str] | None:
@@ -306,6 +332,29 @@ def task_url(task_id: str) -> str:
     if around is None:
         return url_for("tasks.show", task_id=task_id)
     return around[0] + quote(str(task_id), safe=_PATH_SAFE) + around[1]
+
+
+def task_urls() -> Callable[[str], str]:
+    """``task_url`` for the rows of one list: the endpoint's URL looked up once."""
+    around = _around_placeholder("tasks.show", "task_id")
+    if around is None:
+        return task_url
+    head, tail = around
+
+    def url(task_id: str) -> str:
+        segment = str(task_id)
+        # quote leaves these characters as they are (a task id is a UUID), and costs more than the check
+        return head + (segment if _UNQUOTED(segment) else quote(segment, safe=_PATH_SAFE)) + tail
+    return url
+
+
+def case_urls() -> Callable[[int], str]:
+    """``case_url`` for the rows of one list: the endpoint's URL looked up once."""
+    around = _around_placeholder("cases.show", "instance_id")
+    if around is None:
+        return case_url
+    head, tail = around
+    return lambda instance_id: f"{head}{int(instance_id)}{tail}"
 
 
 def case_url(instance_id: int) -> str:

@@ -34,28 +34,29 @@ def english_page() -> bool:
 
 
 def model_text(process_key: str | None, element_id: str | None, indonesian: Any, text: str = "name",
-               plain: bool = False) -> Markup | str:
+               plain: bool = False, english: bool | None = None) -> Markup | str:
     """``element_id``'s ``text`` ("name", "documentation", "kelengkapan", "waktu", "output", ...) of
-    ``process_key`` in the reader's language; ``indonesian`` is the text as the model writes it."""
+    ``process_key`` in the reader's language; ``indonesian`` is the text as the model writes it.
+    ``english``: whether the page is English, when the caller knows (else looked up)."""
     words = "" if indonesian is None else str(indonesian)
-    if not words or not english_page():
+    if not words or not (english_page() if english is None else english):
         return words
-    english = _english_of(process_key) if process_key and element_id else None
-    found = english.of(element_id, text, words) if english is not None and element_id else None
+    texts = _english_of(process_key) if process_key and element_id else None
+    found = texts.of(element_id, text, words) if texts is not None and element_id else None
     if found:
         return found
     return words if plain else _UNTRANSLATED.format(words)
 
 
-def step_name(task: Any, plain: bool = False) -> Markup | str:
+def step_name(task: Any, plain: bool = False, english: bool | None = None) -> Markup | str:
     """A task's (or a step's) name; ``task`` has ``process_key``, ``element_id`` and ``name``."""
-    return model_text(task.process_key, task.element_id, task.name, plain=plain)
+    return model_text(task.process_key, task.element_id, task.name, plain=plain, english=english)
 
 
-def process_title(process: Any, plain: bool = False) -> Markup | str:
+def process_title(process: Any, plain: bool = False, english: bool | None = None) -> Markup | str:
     """A process's name; ``process`` has ``process_key`` and ``process_name`` (a case, a task) or ``name``."""
     name = getattr(process, "process_name", None) or getattr(process, "name", "")
-    return model_text(process.process_key, process.process_key, name, plain=plain)
+    return model_text(process.process_key, process.process_key, name, plain=plain, english=english)
 
 
 def register(app: Flask) -> None:
