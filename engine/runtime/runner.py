@@ -1017,7 +1017,7 @@ class _Completed:
 class _ModelFacts:
     """What every step asks of its model, worked out once per parsed definition."""
 
-    performers: tuple[Any, ...]  # the named performers of its user tasks (engine.modeling.performers)
+    performers: tuple[Any, ...]  # the named performers of its user tasks, each once (engine.modeling.performers)
     reads_case_times: bool  # its clock rules or a shared step time need the case's task times
     clock_elements: frozenset[str]  # the elements whose start or end moves the case's clock
 
@@ -1026,7 +1026,7 @@ class _ModelFacts:
         tasks = definition.user_tasks.values()
         moving = {m.element_id for m in tasks if m.waits} | (
             {definition.clock_start} if definition.clock_start is not None else set())
-        return cls(tuple(m.performer for m in tasks if m.performer is not None),
+        return cls(tuple(dict.fromkeys(m.performer for m in tasks if m.performer is not None)),
                    definition.has_clock_rules or any(m.shares_time_with is not None for m in tasks),
                    frozenset(moving))
 
@@ -1087,9 +1087,13 @@ def _case_of(work: UnitOfWork, instance_id: int, definition_id: int, process_key
 
 def _ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:
     """What ``get_tasks(state=READY, manual=True)`` finds, in no particular order: a scan of the task
-    maps, no walk of the tree (SpiffWorkflow's iterator costs a few times more)."""
+    maps, no walk of the tree (SpiffWorkflow's iterator costs a few times more), reading each task's
+    state as stored (``Task.state`` is a property: a call per task)."""
     maps = [workflow.tasks, *(sub.tasks for sub in workflow.subprocesses.values())]
-    return [t for tasks in maps for t in tasks.values() if t.state == TaskState.READY and t.task_spec.manual]
+    return [t for tasks in maps for t in tasks.values() if t._state == _READY and t.task_spec.manual]
+
+
+_READY = TaskState.READY
 
 
 def _ready_user_task_ids(workflow: BpmnWorkflow) -> set[str]:

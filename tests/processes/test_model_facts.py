@@ -31,7 +31,7 @@ def test_the_facts_of_every_model_are_what_it_says_when_asked(sop):
         facts = sop.runner._model_facts(definition)
         assert sop.runner._model_facts(definition) is facts  # worked out once
         tasks = definition.user_tasks.values()
-        assert facts.performers == tuple(m.performer for m in tasks if m.performer is not None)
+        assert facts.performers == tuple(dict.fromkeys(m.performer for m in tasks if m.performer is not None))
         assert facts.reads_case_times == (definition.has_clock_rules
                                           or any(m.shares_time_with is not None for m in tasks))
         for element_id in [*definition.user_tasks, "StartEvent_x", definition.clock_start or "tanpa"]:
