@@ -75,7 +75,9 @@ def step_terms(data: dict[str, Any], fields: SearchFields, actor: str | None) ->
         terms.add_reference(number)
     for opd in opds:
         terms.add_all(OPD + w for w in words(opd))
-    terms.add_all([WORD + w for w in words(_all_text(data))])
+    text = _all_text(data)
+    if text:
+        terms.add_all([WORD + w for w in words(text)])
     return StepTerms(terms.items, (opds[0].strip()[:200] or None) if opds else None,
                      (numbers[0].strip()[:200] or None) if numbers else None)
 
@@ -87,7 +89,9 @@ def start_terms(starter: str, business_key: str | None, data: dict[str, Any]) ->
     if business_key:
         terms.add_reference(business_key)
         terms.add_all(WORD + w for w in words(business_key))
-    terms.add_all([WORD + w for w in words(_all_text(data))])
+    text = _all_text(data)
+    if text:
+        terms.add_all([WORD + w for w in words(text)])
     return terms.items
 
 
