@@ -64,17 +64,20 @@ class _Compiler:
         keywords = _KEYWORDS & schema.keys()
         if keywords - _COMPILED or ("contains" in keywords and ("minContains" in schema or "maxContains" in schema)):
             return Draft202012Validator(schema, format_checker=self._formats).is_valid
+        text = _text_check(schema, keywords)
+        if text is not None:
+            return text
         checks = [check for keyword in sorted(keywords) if (check := self._keyword(keyword, schema))]
         if len(checks) == 1:
             return checks[0]
-        return lambda value: all(check(value) for check in checks)
+        return _all_of(checks)
 
     def _keyword(self, keyword: str, schema: dict[str, Any]) -> Check | None:
         value = schema[keyword]
         if keyword == "type":
             return _type_check(value)
         if keyword == "enum":
-            return lambda v: any(equal(each, v) for each in value)
+            return _enum_check(value)
         if keyword == "const":
             return lambda v: equal(v, value)
         if keyword == "minLength":
@@ -107,8 +110,18 @@ class _Compiler:
     def _object_keyword(self, keyword: str, value: Any, schema: dict[str, Any]) -> Check:
         if keyword == "properties":
             props = [(name, self.compile(sub)) for name, sub in value.items()]
-            return lambda v: not isinstance(v, dict) or all(check(v[name]) for name, check in props if name in v)
+
+            def properties(v: Any) -> bool:
+                if isinstance(v, dict):
+                    for name, check in props:
+                        if name in v and not check(v[name]):
+                            return False
+                return True
+            return properties
         if keyword == "required":
+            if isinstance(value, list) and all(isinstance(name, str) for name in value):
+                names = frozenset(value)
+                return lambda v: not isinstance(v, dict) or v.keys() >= names
             return lambda v: not isinstance(v, dict) or all(name in v for name in value)
         known = schema.get("properties", {})
         if isinstance(value, dict):
@@ -116,6 +129,9 @@ class _Compiler:
             return lambda v: not isinstance(v, dict) or all(extra(v[name]) for name in v if name not in known)
         if value:  # additionalProperties: true (or any other truthy non-schema) allows anything
             return lambda _: True
+        if isinstance(known, dict):
+            names = frozenset(known)
+            return lambda v: not isinstance(v, dict) or v.keys() <= names
         return lambda v: not isinstance(v, dict) or all(name in known for name in v)
 
     def _array_keyword(self, keyword: str, value: Any) -> Check:
@@ -130,6 +146,49 @@ class _Compiler:
             return lambda v: not value or not isinstance(v, list) or bool(uniq(v))
         contained = self.compile(value)
         return lambda v: not isinstance(v, list) or any(contained(each) for each in v)
+
+
+def _all_of(checks: list[Check]) -> Check:
+    def all_of(value: Any) -> bool:
+        for check in checks:
+            if not check(value):
+                return False
+        return True
+    return all_of
+
+
+def _enum_check(values: list[Any]) -> Check:
+    """``enum``: for a string, whether it is one of the enum's strings (jsonschema's ``equal`` compares a
+    string with anything by ``==``, so with no other value can it be equal); others by ``equal``."""
+    texts = frozenset(each for each in values if isinstance(each, str))
+    return lambda v: v in texts if isinstance(v, str) else any(equal(each, v) for each in values)
+
+
+def _text_check(schema: dict[str, Any], keywords: frozenset[str]) -> Check | None:
+    """A text field's usual schema, ``type: string`` with ``minLength``, ``maxLength`` and an ``enum`` of
+    strings, as one check; None for any other schema (compiled keyword by keyword)."""
+    if schema.get("type") != "string" or not keywords <= _TEXT_KEYWORDS:
+        return None
+    low, high, values = schema.get("minLength", 0), schema.get("maxLength"), schema.get("enum")
+    if not _is_count(low) or (high is not None and not _is_count(high)):
+        return None
+    if values is not None:
+        if not isinstance(values, list) or not all(isinstance(each, str) for each in values):
+            return None
+        texts = frozenset(values)
+        if high is None:
+            return lambda v: isinstance(v, str) and v in texts and len(v) >= low
+        return lambda v: isinstance(v, str) and v in texts and low <= len(v) <= high
+    if high is None:
+        return lambda v: isinstance(v, str) and len(v) >= low
+    return lambda v: isinstance(v, str) and low <= len(v) <= high
+
+
+_TEXT_KEYWORDS = frozenset({"type", "minLength", "maxLength", "enum"})
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _type_check(types: Any) -> Check:

@@ -112,6 +112,7 @@ class Runner:
         self._calendar = calendar
         self._clock = clock
         self._attempts = AttemptLog(sessions, clock)  # refused completions and claims, on the log
+        self._facts: dict[int, tuple[ParsedDefinition, _ModelFacts]] = {}  # by id() of a parsed definition
         # Told the process key of each step completed, once committed (the web app counts them for /metrics).
         self.completion_listeners: list[Callable[[str], None]] = []
 
@@ -514,8 +515,7 @@ class Runner:
         picked = [username for _path, username, _role in form.picked_people(data)]
         usernames = people.unread(picked + (self._likely_named(task, case_version, definition, data) if at_once
                                             else []))
-        clock = at_once and (definition.has_clock_rules
-                             or any(m.shares_time_with is not None for m in definition.user_tasks.values()))
+        clock = at_once and self._model_facts(definition).reads_case_times
         document_reads = documents.reads()
         registers = register_fields(form, data)
         register_read = registers.read() if registers is not None else None
@@ -543,7 +543,7 @@ class Runner:
         the people their fields hold in the submitted data, else in the task's data (a workflow this process
         kept; only read here, never changed). A guess, read with the checks so that routing the next tasks
         reads no account again; a wrong one costs a read later."""
-        performers = [m.performer for m in definition.user_tasks.values() if m.performer is not None]
+        performers = self._model_facts(definition).performers
         if not performers:
             return []
         kept = self._live.peek(task.instance_id, case_version)
@@ -824,15 +824,25 @@ class Runner:
         work.queue_write(SET_TASK_DUE, {"task_id": task.id,
                                         "due_at": waited_step_due(self._calendar(work.connection), meta, done)})
 
-    @staticmethod
-    def _moves_case_clock(definition: ParsedDefinition, new_rows: list[dict[str, Any]],
+    def _moves_case_clock(self, definition: ParsedDefinition, new_rows: list[dict[str, Any]],
                           completed: _Completed | None) -> bool:
         """Whether this step starts the case's clock, or begins or ends a wait on an outside party."""
-        if not definition.has_clock_rules:
+        moving = self._model_facts(definition).clock_elements
+        if not moving:
             return False
-        touched = [r["element_id"] for r in new_rows] + ([completed.element_id] if completed else [])
-        return any(e == definition.clock_start or (e in definition.user_tasks and definition.user_tasks[e].waits)
-                   for e in touched)
+        return (completed is not None and completed.element_id in moving) or any(
+            r["element_id"] in moving for r in new_rows)
+
+    def _model_facts(self, definition: ParsedDefinition) -> _ModelFacts:
+        """``_ModelFacts`` of a parsed definition (the store keeps each one, never changed, for good)."""
+        kept = self._facts.get(id(definition))
+        if kept is not None and kept[0] is definition:
+            return kept[1]
+        facts = _ModelFacts.of(definition)
+        if len(self._facts) > 1000:
+            self._facts.clear()
+        self._facts[id(definition)] = (definition, facts)
+        return facts
 
     def _case_clock(self, work: UnitOfWork, instance_id: int, definition: ParsedDefinition,
                     new_rows: list[dict[str, Any]],
@@ -1004,6 +1014,24 @@ class _Completed:
 
 
 @dataclass(frozen=True)
+class _ModelFacts:
+    """What every step asks of its model, worked out once per parsed definition."""
+
+    performers: tuple[Any, ...]  # the named performers of its user tasks, each once (engine.modeling.performers)
+    reads_case_times: bool  # its clock rules or a shared step time need the case's task times
+    clock_elements: frozenset[str]  # the elements whose start or end moves the case's clock
+
+    @classmethod
+    def of(cls, definition: ParsedDefinition) -> _ModelFacts:
+        tasks = definition.user_tasks.values()
+        moving = {m.element_id for m in tasks if m.waits} | (
+            {definition.clock_start} if definition.clock_start is not None else set())
+        return cls(tuple(dict.fromkeys(m.performer for m in tasks if m.performer is not None)),
+                   definition.has_clock_rules or any(m.shares_time_with is not None for m in tasks),
+                   frozenset(moving))
+
+
+@dataclass(frozen=True)
 class _StepReads:
     """What ``Runner._step_reads`` read for a step's checks and its save."""
 
@@ -1059,9 +1087,13 @@ def _case_of(work: UnitOfWork, instance_id: int, definition_id: int, process_key
 
 def _ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:
     """What ``get_tasks(state=READY, manual=True)`` finds, in no particular order: a scan of the task
-    maps, no walk of the tree (SpiffWorkflow's iterator costs a few times more)."""
+    maps, no walk of the tree (SpiffWorkflow's iterator costs a few times more), reading each task's
+    state as stored (``Task.state`` is a property: a call per task)."""
     maps = [workflow.tasks, *(sub.tasks for sub in workflow.subprocesses.values())]
-    return [t for tasks in maps for t in tasks.values() if t.state == TaskState.READY and t.task_spec.manual]
+    return [t for tasks in maps for t in tasks.values() if t._state == _READY and t.task_spec.manual]
+
+
+_READY = TaskState.READY
 
 
 def _ready_user_task_ids(workflow: BpmnWorkflow) -> set[str]:

@@ -28,6 +28,8 @@ MAX_REFERENCE = 60
 MAX_TERMS_PER_STEP = 1000
 
 _TOKEN = re.compile(r"[^\W_]+")
+# The same tokens in folded ASCII text, where ``[^\W_]`` is just these (a third cheaper to find).
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 def fold(text: str) -> str:
@@ -41,12 +43,16 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of a text, folded, each once, in the order they first occur."""
-    return [w for w in dict.fromkeys(_TOKEN.findall(fold(text))) if MIN_WORD <= len(w) <= MAX_WORD]
+    return [w for w in dict.fromkeys(_tokens(fold(text))) if MIN_WORD <= len(w) <= MAX_WORD]
 
 
 def reference_key(text: str) -> str:
     """A reference (business key, letter number) as it is indexed: folded letters and digits only."""
-    return "".join(_TOKEN.findall(fold(text)))[:MAX_REFERENCE]
+    return "".join(_tokens(fold(text)))[:MAX_REFERENCE]
+
+
+def _tokens(folded: str) -> list[str]:
+    return (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,9 @@ def step_terms(data: dict[str, Any], fields: SearchFields, actor: str | None) ->
         terms.add_reference(number)
     for opd in opds:
         terms.add_all(OPD + w for w in words(opd))
-    terms.add_all(WORD + w for text in _texts(data) for w in words(text))
+    text = _all_text(data)
+    if text:
+        terms.add_all([WORD + w for w in words(text)])
     return StepTerms(terms.items, (opds[0].strip()[:200] or None) if opds else None,
                      (numbers[0].strip()[:200] or None) if numbers else None)
 
@@ -81,7 +89,9 @@ def start_terms(starter: str, business_key: str | None, data: dict[str, Any]) ->
     if business_key:
         terms.add_reference(business_key)
         terms.add_all(WORD + w for w in words(business_key))
-    terms.add_all(WORD + w for text in _texts(data) for w in words(text))
+    text = _all_text(data)
+    if text:
+        terms.add_all([WORD + w for w in words(text)])
     return terms.items
 
 
@@ -98,14 +108,23 @@ class _Terms:
             self._seen.setdefault(term[:100])
 
     def add_all(self, terms: Iterable[str]) -> None:
+        seen = self._seen
         for term in terms:
-            self.add(term)
+            if len(seen) >= MAX_TERMS_PER_STEP:
+                return
+            seen.setdefault(term[:100])
 
     def add_reference(self, text: str) -> None:
         key = reference_key(text)
         if key:
             self.add(REFERENCE + key)
         self.add_all(WORD + w for w in words(text))
+
+
+def _all_text(data: dict[str, Any]) -> str:
+    """``_texts`` of ``data`` as one text: its words are the words of each, in the same order (a space
+    ends a word, and no accent folds across it), at a fraction of the cost of one ``words`` per text."""
+    return " ".join(_texts(data))
 
 
 def _texts(value: Any) -> Iterator[str]:
