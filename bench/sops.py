@@ -24,6 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 from bench.common import ROOT, open_bench_alur
 from bench.completion import BareCompletions
 from engine import Conflict, StepResult, UploadTarget
+from engine.persistence.db import read_only_session
 from engine.worktime.clock import utcnow
 from engine.runtime.serializer import new_workflow
 
@@ -153,7 +154,9 @@ def sop_throughput(url: str, cases: int = 20) -> dict[str, dict[str, float]]:
             bare.time_one()
         result = {}
         for process_key in SOPS:
-            with alur.sessions() as session:
+            # Read-only (autocommit on PostgreSQL): a transaction's ROLLBACK here would make psycopg drop the
+            # connection's prepared statements, which the steps then prepare and plan again; no step does that.
+            with read_only_session(alur.sessions) as session:
                 _, definition = alur.definitions.latest(session, process_key)
             starter = next(u for u, roles in CAST.items() if alur.roles.expand(set(roles)) & definition.start_roles)
             initial, steps = _run_case(alur, process_key, starter, -1, _Stopwatch())  # warms caches
