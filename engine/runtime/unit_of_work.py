@@ -28,7 +28,10 @@ own exceptions propagate unchanged.
 
 On PostgreSQL the transaction's BEGIN goes with its first statement (``engine.persistence.db.hold_begin``),
 and each chain's append is one statement, its head's write and its events (``_appends``); on SQLite (no
-data-modifying WITH) the head's write and an insert of the events that checks the head moved.
+data-modifying WITH) the head's write and an insert of the events that checks the head moved. There, too,
+a unit of work with one event, on a chain whose head it did not read, and no queued write whose rowcount
+is checked (an upload to a case) has the server hash its event (``_SERVER_APPEND``: the head read locked,
+moved and the event inserted in one statement), so all goes in one round trip with the COMMIT.
 
 ``engine.audit.chain`` computes the rows (hashes) of a chain from its head; this module writes them.
 """
@@ -166,8 +169,12 @@ class UnitOfWork:
             self._conflicts.insert(0, None)
         if self._hashes_on_server():  # one round trip on PostgreSQL, with the COMMIT
             self._close_session()
-            run_batch(self._connection, [*self._writes, self._server_append()], commit=True)
-            self._connection.commit()
+            connection = self._connection
+            try:
+                run_batch(connection, [*self._writes, self._server_append()], commit=True)
+            except connection.dialect.loaded_dbapi.IntegrityError as exc:  # as _write_batch's queued writes
+                raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from exc
+            connection.commit()
             return
         rest = self._write_batch() if self._events or self._writes else []
         self._close_session()

@@ -14,6 +14,7 @@ from engine_helpers import ready_task, start_loop_case
 from sqlalchemy import select
 
 from engine import UploadTarget
+from engine.errors import ConcurrentUpdate
 from engine.audit.chain import GENESIS, case_chain, event_hash, verify_chain
 from engine.persistence.compiled import run_batch
 from engine.persistence.models import AuditChainHead, AuditEvent
@@ -259,3 +260,31 @@ def test_uploads_and_appends_from_a_head_read_before_race_on_one_case_and_all_la
     assert [r.event_type for r in rows if r.event_type.startswith("known_")] == [f"known_{n}" for n in range(25)]
     assert len(server_appends) == 25
     assert pg_alur.audit_verifier.verify().ok
+
+
+def test_a_head_another_transaction_makes_meanwhile_fails_the_append_as_a_concurrent_update(pg_alur, server_appends):
+    """Neither the event nor the unit of work's other writes are committed."""
+    failures: list[BaseException] = []
+
+    def ours() -> None:
+        try:
+            with UnitOfWork.begin(pg_alur.sessions) as work:
+                work.queue_write(unit_of_work._CREATE_HEAD, {"chain": "other", "seq": 0, "hash": GENESIS})
+                work.record("racing", "ours", actor="tester", at=pg_alur.clock())
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+
+    with pg_alur.db.connect() as other:
+        other.execute(AuditChainHead.__table__.insert().values(chain="racing", seq=0, hash=GENESIS))
+        thread = threading.Thread(target=ours)
+        thread.start()
+        time.sleep(0.3)
+        assert thread.is_alive()  # waiting for the other maker's row
+        other.commit()
+    thread.join(10)
+    assert server_appends == ["racing"]
+    assert len(failures) == 1 and isinstance(failures[0], ConcurrentUpdate), failures
+    assert _rows(pg_alur, "racing") == []
+    with pg_alur.sessions() as session:
+        assert session.get(AuditChainHead, "other") is None
+        assert session.get(AuditChainHead, "racing").seq == 0
