@@ -172,7 +172,11 @@ class UnitOfWork:
             connection = self._connection
             try:
                 run_batch(connection, [*self._writes, self._server_append()], commit=True)
-            except connection.dialect.loaded_dbapi.IntegrityError as exc:  # as _write_batch's queued writes
+            except connection.dialect.loaded_dbapi.IntegrityError as exc:
+                # A queued write's is a racing writer's, as in _write_batch; the append's (a head another
+                # transaction made meanwhile) propagates, as the append of a head read locked there.
+                if getattr(getattr(exc, "diag", None), "table_name", None) in _APPEND_TABLES:
+                    raise
                 raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from exc
             connection.commit()
             return
@@ -478,3 +482,4 @@ def _server_append(sync_off: bool) -> DirectStatement:
 
 
 _SERVER_APPEND = {sync_off: _server_append(sync_off) for sync_off in (False, True)}
+_APPEND_TABLES = (_HEADS.name, _EVENTS.name)

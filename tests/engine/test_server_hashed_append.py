@@ -11,12 +11,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from engine_helpers import ready_task, start_loop_case
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from engine import UploadTarget
 from engine.errors import ConcurrentUpdate
 from engine.audit.chain import GENESIS, case_chain, event_hash, verify_chain
-from engine.persistence.compiled import run_batch
+from engine.persistence.compiled import DirectStatement, run_batch
 from engine.persistence.models import AuditChainHead, AuditEvent
 from engine.runtime import unit_of_work
 from engine.runtime.attachments import UPLOAD_EVENT
@@ -262,8 +262,9 @@ def test_uploads_and_appends_from_a_head_read_before_race_on_one_case_and_all_la
     assert pg_alur.audit_verifier.verify().ok
 
 
-def test_a_head_another_transaction_makes_meanwhile_fails_the_append_as_a_concurrent_update(pg_alur, server_appends):
-    """Neither the event nor the unit of work's other writes are committed."""
+def test_a_head_another_transaction_makes_meanwhile_fails_the_append(pg_alur, server_appends):
+    """As the append of a head read locked on the two-batch path; neither the event nor the unit of work's
+    other writes are committed."""
     failures: list[BaseException] = []
 
     def ours() -> None:
@@ -283,8 +284,19 @@ def test_a_head_another_transaction_makes_meanwhile_fails_the_append_as_a_concur
         other.commit()
     thread.join(10)
     assert server_appends == ["racing"]
-    assert len(failures) == 1 and isinstance(failures[0], ConcurrentUpdate), failures
+    assert len(failures) == 1 and isinstance(failures[0], pg_alur.db.dialect.loaded_dbapi.IntegrityError), failures
     assert _rows(pg_alur, "racing") == []
     with pg_alur.sessions() as session:
         assert session.get(AuditChainHead, "other") is None
         assert session.get(AuditChainHead, "racing").seq == 0
+
+
+def test_a_queued_writes_unique_violation_is_a_concurrent_update(pg_alur, server_appends):
+    """As in the two-batch path, where queued writes go in its first batch."""
+    _append_one(pg_alur, "c", "first", "tester", {})
+    with pytest.raises(ConcurrentUpdate):
+        with UnitOfWork.begin(pg_alur.sessions) as work:
+            duplicate = "INSERT INTO user_account (username) SELECT username FROM user_account LIMIT 1"
+            work.queue_write(DirectStatement(text(duplicate)), {})
+            work.record("c", "second", actor="tester", at=pg_alur.clock())
+    assert [r.seq for r in _rows(pg_alur, "c")] == [1]
