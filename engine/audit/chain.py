@@ -40,6 +40,17 @@ def event_hash(prev_hash: str, chain: str, seq: int, instance_id: int | None, ev
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+def event_hash_around_seq(chain: str, instance_id: int | None, event_type: str, actor: str, at: datetime,
+                          payload_json: str) -> tuple[str, str]:
+    """``event_hash``'s hashed text around the event's seq: ``(prefix, suffix)`` such that, for any ``seq``,
+    ``event_hash(prev_hash, chain, seq, ...)`` is the SHA-256 (hex) of the UTF-8 of
+    ``prev_hash + prefix + str(seq) + suffix``. For a hash computed where the seq is only known there
+    (PostgreSQL's, in a chain's append: ``engine.runtime.unit_of_work``); the body is ``event_hash``'s
+    canonical JSON list, whose second item (an integer's JSON is its decimal digits) is the seq."""
+    rest = canonical_json([instance_id, event_type, actor, at.isoformat(), payload_json])
+    return "[" + canonical_json(chain) + ",", "," + rest[1:]
+
+
 @dataclass(frozen=True)
 class PendingEvent:
     """An event recorded in a unit of work, not yet numbered, hashed or written."""

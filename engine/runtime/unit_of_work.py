@@ -28,7 +28,10 @@ own exceptions propagate unchanged.
 
 On PostgreSQL the transaction's BEGIN goes with its first statement (``engine.persistence.db.hold_begin``),
 and each chain's append is one statement, its head's write and its events (``_appends``); on SQLite (no
-data-modifying WITH) the head's write and an insert of the events that checks the head moved.
+data-modifying WITH) the head's write and an insert of the events that checks the head moved. There, too,
+a unit of work with one event, on a chain whose head it did not read, and no queued write whose rowcount
+is checked (an upload to a case) has the server hash its event (``_SERVER_APPEND``: the head read locked,
+moved and the event inserted in one statement), so all goes in one round trip with the COMMIT.
 
 ``engine.audit.chain`` computes the rows (hashes) of a chain from its head; this module writes them.
 """
@@ -40,13 +43,13 @@ from functools import lru_cache, partial
 from types import TracebackType
 from typing import Any, TypeAlias
 
-from sqlalchemy import (Connection, Engine, Integer, String, bindparam, column, insert, literal_column, select, text,
-                        update, values)
+from sqlalchemy import (Connection, Engine, Integer, String, Text, bindparam, column, insert, literal_column, select,
+                        text, update, values)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.audit.chain import GENESIS, PendingEvent, case_chain, chain_rows
+from engine.audit.chain import GENESIS, PendingEvent, canonical_json, case_chain, chain_rows, event_hash_around_seq
 from engine.errors import ConcurrentUpdate, EngineError
 from engine.persistence.compiled import ByCount, DirectStatement, Read, Write, run_batch, write_and_read
 from engine.persistence.db import end_write, engine_of, hold_begin
@@ -164,6 +167,19 @@ class UnitOfWork:
         if self._sync_off and not self._events:  # else it rides on the chains' appends
             self._writes.insert(0, Write(_COMMIT_WITHOUT_FLUSH_WAIT, {}))
             self._conflicts.insert(0, None)
+        if self._hashes_on_server():  # one round trip on PostgreSQL, with the COMMIT
+            self._close_session()
+            connection = self._connection
+            try:
+                run_batch(connection, [*self._writes, self._server_append()], commit=True)
+            except connection.dialect.loaded_dbapi.IntegrityError as exc:
+                # A queued write's is a racing writer's, as in _write_batch; the append's (a head another
+                # transaction made meanwhile) propagates, as the append of a head read locked there.
+                if getattr(getattr(exc, "diag", None), "table_name", None) in _APPEND_TABLES:
+                    raise
+                raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from exc
+            connection.commit()
+            return
         rest = self._write_batch() if self._events or self._writes else []
         self._close_session()
         if rest:  # nothing is checked after it: on PostgreSQL the COMMIT goes in its round trip
@@ -177,6 +193,28 @@ class UnitOfWork:
     def _close_session(self) -> None:
         if self._session is not None:
             self._session.close()
+
+    def _hashes_on_server(self) -> bool:
+        """Whether the unit of work's one event goes in with the server hashing it (``_SERVER_APPEND``): on
+        PostgreSQL with UTF-8 text, for one event on a chain whose head was not read (an upload's), when no
+        queued write's rowcount is checked; then nothing is checked after the batch, and it carries the
+        COMMIT: no locked read of the head first, one round trip in all."""
+        if len(self._events) != 1 or self._events[0].chain in self._heads:
+            return False
+        if any(conflict is not None for conflict in self._conflicts):
+            return False
+        connection = self._connection
+        return connection.dialect.name == "postgresql" and _utf8(connection)
+
+    def _server_append(self) -> Write:
+        event = self._events[0]
+        payload_json = canonical_json(event.payload)
+        prefix, suffix = event_hash_around_seq(event.chain, event.instance_id, event.event_type, event.actor,
+                                               event.at, payload_json)
+        return Write(_SERVER_APPEND[self._sync_off], {
+            "chain_key": event.chain, "prefix": prefix, "suffix": suffix, "genesis": GENESIS,
+            "instance_id": event.instance_id, "event_type": event.event_type, "actor": event.actor,
+            "at": event.at, "payload_json": payload_json})
 
     def _write_batch(self) -> list[Write]:
         """The queued writes, the moves of the heads known and their events; then what is left to write in
@@ -318,6 +356,16 @@ def _is_lock_timeout(exc: BaseException) -> bool:
     return "database is locked" in str(exc) or "could not serialize" in str(exc)
 
 
+def _utf8(connection: Connection) -> bool:
+    """Whether the server's text is UTF-8 both ways (as the driver reports it, with no round trip): then
+    its ``convert_to(..., 'UTF8')`` of the text sent is Python's ``str.encode("utf-8")`` of it."""
+    info = getattr(connection.connection.driver_connection, "info", None)
+    if info is None:
+        return False
+    return bool(info.parameter_status("server_encoding") == "UTF8"
+                and info.parameter_status("client_encoding") == "UTF8")
+
+
 _LOCK_HEAD = DirectStatement(select(AuditChainHead.seq, AuditChainHead.hash)
                              .where(AuditChainHead.chain == bindparam("chain_key")).with_for_update())
 _INSERT_HEAD = insert(AuditChainHead)
@@ -396,3 +444,42 @@ def _appends(kind: str, chain: str, rows: Sequence[dict[str, Any]], old_seq: int
         writes.append(Write(_APPENDS[kind, sync_off](len(part)), params))
         kind = _ON
     return writes
+
+
+# One event appended on PostgreSQL with its hash computed by the server, so that its chain's head needs no
+# read first (``UnitOfWork._hashes_on_server``): the head is read locked (``old``: a concurrent appender's
+# commit is waited for, and its row then read), moved on by one with the hash of the event (``event_hash``,
+# from the text around the seq: ``event_hash_around_seq``), or made at seq 1 where there is none (a racing
+# maker's makes this raise IntegrityError, as ``_CREATE``'s); the event goes in with the seq and hashes it
+# returns. Should neither return a row, the event's NULL seq fails the INSERT, so nothing is committed.
+_HASH_AFTER = "encode(sha256(convert_to({prev} || :prefix || ({seq} + 1)::text || :suffix, 'UTF8')), 'hex')"
+_SERVER_APPEND_SQL = f"""\
+WITH old AS (
+    SELECT seq, hash FROM audit_chain_head WHERE chain = :chain_key FOR UPDATE
+), moved AS (
+    UPDATE audit_chain_head AS h SET seq = old.seq + 1, hash = {_HASH_AFTER.format(prev="old.hash", seq="old.seq")}
+    FROM old WHERE h.chain = :chain_key
+    RETURNING h.seq AS seq, old.hash AS prev_hash, h.hash AS hash
+), made AS (
+    INSERT INTO audit_chain_head (chain, seq, hash)
+    SELECT :chain_key, 1, {_HASH_AFTER.format(prev=":genesis", seq="0")} WHERE NOT EXISTS (SELECT FROM old)
+    RETURNING seq, :genesis AS prev_hash, hash
+)
+INSERT INTO audit_event (chain, seq, instance_id, event_type, actor, at, payload_json, prev_hash, hash)
+SELECT :chain_key, head.seq, :instance_id, :event_type, :actor, :at, :payload_json, head.prev_hash, head.hash
+FROM (VALUES (1)) AS one LEFT JOIN (SELECT * FROM moved UNION ALL SELECT * FROM made) AS head ON true"""
+
+
+def _server_append(sync_off: bool) -> DirectStatement:
+    sql = _SERVER_APPEND_SQL
+    if sync_off:  # commit_without_flush_wait's setting, for this transaction only
+        sql += "\nWHERE set_config('synchronous_commit', 'off', true) IS NOT NULL"
+    return DirectStatement(text(sql).bindparams(
+        bindparam("chain_key", type_=String), bindparam("prefix", type_=Text), bindparam("suffix", type_=Text),
+        bindparam("genesis", type_=String), bindparam("instance_id", type_=_EVENTS.c.instance_id.type),
+        bindparam("event_type", type_=_EVENTS.c.event_type.type), bindparam("actor", type_=_EVENTS.c.actor.type),
+        bindparam("at", type_=_EVENTS.c.at.type), bindparam("payload_json", type_=_EVENTS.c.payload_json.type)))
+
+
+_SERVER_APPEND = {sync_off: _server_append(sync_off) for sync_off in (False, True)}
+_APPEND_TABLES = (_HEADS.name, _EVENTS.name)

@@ -18,6 +18,7 @@ from engine_helpers import ready_task, start_loop_case
 from sqlalchemy import event
 
 from engine import UploadTarget
+from engine.audit.chain import case_chain, verify_chain
 from engine.bootstrap import Alur, open_alur
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -147,24 +148,23 @@ def upload(alur: Alur, case: int, task, content: bytes = PDF) -> str:
                                   UploadTarget(case, task.task_id, task.name)).sha256
 
 
-def test_an_upload_is_two_round_trips_its_case_chain_head_read_in_the_batch_of_its_row(pg_alur):
+def test_an_upload_is_one_round_trip_its_event_hashed_by_the_server(pg_alur):
     case = start_loop_case(pg_alur)
     task = ready_task(pg_alur, case)
     upload(pg_alur, case, task)  # statements' caches
     with round_trips(pg_alur) as trips:
         upload(pg_alur, case, task, b"%PDF-1.4\n% another\n%%EOF\n")
-    # the transaction's BEGIN, its row, and its case chain's head read locked, in one pipeline; then
-    # the head moved with the event in one statement, and the COMMIT, in another (issue 21: seven
-    # statements before, the head's move, its event and the commit's setting each one of their own)
-    assert first_words(trips) == [
-        ["BEGIN", "INSERT INTO document_upload", "SELECT audit_chain_head.seq, audit_chain_head.hash"],
-        ["WITH head AS", "COMMIT"]], trips
-    assert trips[0][2].endswith("FOR UPDATE"), trips
-    append = " ".join(trips[1][0].split())
-    assert append.startswith("WITH head AS (UPDATE audit_chain_head SET") and " INSERT INTO audit_event " in append
-    # the commit does not wait for the disk (commit_without_flush_wait), set as the head moves
-    assert "RETURNING set_config('synchronous_commit', 'off', true))" in append, append
+    # the transaction's BEGIN, its row, its case chain's head read locked and moved with the event (its hash
+    # computed by the server: no read of the head before), and the COMMIT, in one pipeline (issue 21: two
+    # round trips and five statements before, the head read locked in the first)
+    assert first_words(trips) == [["BEGIN", "INSERT INTO document_upload", "WITH old AS", "COMMIT"]], trips
+    append = " ".join(trips[0][2].split())
+    assert "FOR UPDATE" in append and "sha256(convert_to(" in append and " INSERT INTO audit_event " in append
+    # the commit does not wait for the disk (commit_without_flush_wait), set as the event goes in
+    assert append.endswith("WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL"), append
     assert "RETURNING" not in trips[0][1], trips  # no new key sent back that nobody reads
+    with pg_alur.sessions() as session:
+        assert verify_chain(session, case_chain(case)) is None
 
 
 def test_an_upload_for_no_case_sets_the_commit_not_to_wait_for_the_disk_in_a_statement_of_its_own(pg_alur):

@@ -1,0 +1,302 @@
+"""One event appended on PostgreSQL with its hash computed by the server (engine.runtime.unit_of_work
+``_SERVER_APPEND``), as an upload to a case does: the server's hash is ``event_hash``'s for any text, the
+head is made where there is none, concurrent appends to one chain queue up on its head's row and all land
+in order, and a connection whose text is not UTF-8 takes the path that hashes in Python."""
+from __future__ import annotations
+
+import io
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from engine_helpers import ready_task, start_loop_case
+from sqlalchemy import select, text
+
+from engine import UploadTarget
+from engine.errors import ConcurrentUpdate
+from engine.audit.chain import GENESIS, case_chain, event_hash, verify_chain
+from engine.persistence.compiled import DirectStatement, run_batch
+from engine.persistence.models import AuditChainHead, AuditEvent
+from engine.runtime import unit_of_work
+from engine.runtime.attachments import UPLOAD_EVENT
+from engine.runtime.unit_of_work import UnitOfWork
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+TRICKY = [
+    ("plain", "tester", {}),
+    ("non_ascii", "Siti Nurhaliza — ü ß ñ", {"nama": "Dinas Pekerjaan Umum — Jl. Sudirman № 5", "ä": "ö"}),
+    ("quotes", 'a "quoted" \'actor\'', {"q": 'he said "no"', "s": "it's"}),
+    ("backslashes", "C:\\users\\x", {"path": "C:\\temp\\n\\\\", "re": "\\d+\\s*"}),
+    ("emoji", "👩‍💻", {"e": "😀 🇮🇩 𝄞", "zwj": "👨‍👩‍👧"}),
+    ("controls", "tab\tnew\nline", {"c": "\x00\x01\x1f\u2028\u2029", "nested": [1, 2.5, None, True, {"k": "v"}]}),
+    ("sql", "x' || 'y", {"sql": "'); DROP TABLE audit_event; --", "pct": "%s %(x)s :name ::text"}),
+]
+
+
+@pytest.fixture
+def server_appends(monkeypatch) -> list[str]:
+    """The chains appended to with the server's hash."""
+    seen: list[str] = []
+    build = UnitOfWork._server_append
+
+    def spied(self):
+        write = build(self)
+        seen.append(write.params["chain_key"])
+        return write
+
+    monkeypatch.setattr(UnitOfWork, "_server_append", spied)
+    return seen
+
+
+def _append_one(alur, chain: str, event_type: str, actor: str, payload: dict, at: datetime | None = None,
+                instance_id: int | None = None) -> None:
+    with UnitOfWork.begin(alur.sessions) as work:
+        work.record(chain, event_type, actor=actor, at=at or alur.clock(), payload=payload,
+                    instance_id=instance_id)
+
+
+def _rows(alur, chain: str) -> list[AuditEvent]:
+    with alur.sessions() as session:
+        return list(session.scalars(select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)))
+
+
+def _set_head(alur, chain: str, seq: int, hash: str) -> None:
+    with alur.db.begin() as connection:
+        connection.execute(AuditChainHead.__table__.update().where(AuditChainHead.chain == chain)
+                           .values(seq=seq, hash=hash))
+
+
+def test_the_servers_hash_is_event_hash_for_tricky_text_and_large_seqs(pg_alur, server_appends):
+    chain = "tricky:é\"\\😀"
+    at = datetime(2026, 12, 6, 16, 30, 1, 123456, tzinfo=timezone.utc)
+    for n, (event_type, actor, payload) in enumerate(TRICKY):
+        _append_one(pg_alur, chain, event_type, actor, payload, at + timedelta(seconds=n),
+                    instance_id=7 if n % 2 else None)
+    _set_head(pg_alur, chain, 2_147_483_000, "f" * 64)  # a large seq (the column is 32 bits); a chain cut here
+    for event_type, actor, payload in TRICKY[:3]:
+        _append_one(pg_alur, chain, event_type, actor, payload, at)
+    assert server_appends == [chain] * (len(TRICKY) + 3)
+    rows = _rows(pg_alur, chain)
+    assert [r.seq for r in rows] == [*range(1, len(TRICKY) + 1), 2_147_483_001, 2_147_483_002, 2_147_483_003]
+    prev = GENESIS
+    for row in rows:
+        if row.seq == 2_147_483_001:
+            prev = "f" * 64
+        assert row.prev_hash == prev
+        assert row.hash == event_hash(prev, chain, row.seq, row.instance_id, row.event_type, row.actor, row.at,
+                                      row.payload_json), row.event_type
+        prev = row.hash
+    assert [(r.event_type, r.actor) for r in rows[:len(TRICKY)]] == [(t, a) for t, a, _ in TRICKY]
+    with pg_alur.sessions() as session:
+        head = session.get(AuditChainHead, chain)
+        assert (head.seq, head.hash) == (rows[-1].seq, rows[-1].hash)
+    # up to the cut, the chain verifies as any chain written in Python does
+    with pg_alur.sessions() as session:
+        for row in session.scalars(select(AuditEvent).where(AuditEvent.chain == chain,
+                                                            AuditEvent.seq > len(TRICKY))):
+            session.delete(row)
+        session.get(AuditChainHead, chain).seq = len(TRICKY)
+        session.get(AuditChainHead, chain).hash = rows[len(TRICKY) - 1].hash
+        session.commit()
+        assert verify_chain(session, chain) is None
+
+
+def test_a_chain_with_no_head_is_made_at_its_first_event(pg_alur, server_appends):
+    _append_one(pg_alur, "fresh", "first", "tester", {"a": 1})
+    _append_one(pg_alur, "fresh", "second", "tester", {"a": 2})
+    assert server_appends == ["fresh", "fresh"]
+    assert [(r.seq, r.event_type) for r in _rows(pg_alur, "fresh")] == [(1, "first"), (2, "second")]
+    with pg_alur.sessions() as session:
+        assert verify_chain(session, "fresh") is None
+
+
+def test_a_connection_whose_text_is_not_utf8_hashes_in_python(pg_alur, server_appends):
+    with pg_alur.db.connect() as connection:
+        assert unit_of_work._utf8(connection)
+        connection.exec_driver_sql("SET client_encoding TO 'LATIN1'")
+        assert not unit_of_work._utf8(connection)
+        connection.rollback()
+    original = unit_of_work._utf8
+    try:
+        unit_of_work._utf8 = lambda connection: False  # type: ignore[assignment]
+        _append_one(pg_alur, "latin", "first", "tester", {"a": "é"})
+        _append_one(pg_alur, "latin", "second", "tester", {"a": "ü"})
+    finally:
+        unit_of_work._utf8 = original
+    assert server_appends == []
+    assert [r.seq for r in _rows(pg_alur, "latin")] == [1, 2]
+    with pg_alur.sessions() as session:
+        assert verify_chain(session, "latin") is None
+
+
+def test_several_events_or_a_known_head_keep_the_path_that_hashes_in_python(pg_alur, server_appends):
+    _append_one(pg_alur, "c", "first", "tester", {})
+    with UnitOfWork.begin(pg_alur.sessions) as work:
+        work.record("c", "a", actor="tester", at=pg_alur.clock())
+        work.record("c", "b", actor="tester", at=pg_alur.clock())
+    with pg_alur.sessions() as session:
+        head = session.get(AuditChainHead, "c")
+        known = (head.seq, head.hash)
+    with UnitOfWork.begin(pg_alur.sessions) as work:
+        work.knows_head("c", *known)
+        work.record("c", "d", actor="tester", at=pg_alur.clock())
+    assert server_appends == ["c"]
+    assert [(r.seq, r.event_type) for r in _rows(pg_alur, "c")] == [(1, "first"), (2, "a"), (3, "b"), (4, "d")]
+    with pg_alur.sessions() as session:
+        assert verify_chain(session, "c") is None
+
+
+def _upload(alur, case: int, task, n: int) -> None:
+    alur.attachments.store(io.BytesIO(PDF + f"% {n}\n".encode()), f"laporan-{n}.pdf", "pengelola", [".pdf"],
+                           UploadTarget(case, task.task_id, task.name))
+
+
+@pytest.mark.parametrize("other_ends", ["commit", "rollback"])
+def test_an_upload_waits_for_another_transaction_appending_to_its_case_then_appends_after_it(
+        pg_alur, server_appends, other_ends):
+    """Another connection has appended to the case's chain (the same statement), not committed yet: the
+    upload waits for the head's row, then appends after that event (or where the head was, if it rolled back)."""
+    case = start_loop_case(pg_alur)
+    task = ready_task(pg_alur, case)
+    chain = case_chain(case)
+    before = len(_rows(pg_alur, chain))
+    failures: list[BaseException] = []
+
+    def ours() -> None:
+        try:
+            _upload(pg_alur, case, task, 1)
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+
+    with UnitOfWork.begin(pg_alur.sessions) as theirs:  # its statement, by hand: its COMMIT held back
+        theirs.record_for_case(case, "theirs", actor="other", at=pg_alur.clock(), payload={"x": "ü"})
+        assert run_batch(theirs.connection, [theirs._server_append()]) == [1]
+        theirs._events.clear()  # written above
+        thread = threading.Thread(target=ours)
+        thread.start()
+        time.sleep(0.3)
+        assert thread.is_alive()  # waiting for the head's row
+        if other_ends == "rollback":
+            theirs.connection.rollback()
+    thread.join(10)
+    assert not failures and not thread.is_alive()
+    types = [r.event_type for r in _rows(pg_alur, chain)[before:]]
+    assert types == (["theirs", UPLOAD_EVENT] if other_ends == "commit" else [UPLOAD_EVENT]), types
+    assert pg_alur.audit_verifier.verify().ok
+
+
+def test_uploads_to_one_case_from_two_connections_at_once_all_land_in_order(pg_alur, server_appends):
+    case = start_loop_case(pg_alur)
+    task = ready_task(pg_alur, case)
+    chain = case_chain(case)
+    before = len(_rows(pg_alur, chain))
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def uploads(first: int) -> None:
+        try:
+            start.wait(5)
+            for n in range(first, first + 25):
+                _upload(pg_alur, case, task, n)
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+
+    threads = [threading.Thread(target=uploads, args=(first,)) for first in (0, 100)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures, failures
+    rows = _rows(pg_alur, chain)
+    assert len(rows) == before + 50 and [r.seq for r in rows] == list(range(1, before + 51))
+    assert len(server_appends) == 50
+    with pg_alur.sessions() as session:
+        assert verify_chain(session, chain) is None
+    report = pg_alur.audit_verifier.verify()
+    assert report.ok, report
+
+
+def test_uploads_and_appends_from_a_head_read_before_race_on_one_case_and_all_land(pg_alur, server_appends):
+    """The other writer moves the head from where it read it (``knows_head``, as a completion): when an upload
+    moved it meanwhile, that writer reads it locked and appends after the upload."""
+    case = start_loop_case(pg_alur)
+    task = ready_task(pg_alur, case)
+    chain = case_chain(case)
+    before = len(_rows(pg_alur, chain))
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def uploads() -> None:
+        try:
+            start.wait(5)
+            for n in range(25):
+                _upload(pg_alur, case, task, n)
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+
+    def known_appends() -> None:
+        try:
+            start.wait(5)
+            for n in range(25):
+                with pg_alur.sessions() as session:
+                    head = session.get(AuditChainHead, chain)
+                    known = (head.seq, head.hash)
+                with UnitOfWork.begin(pg_alur.sessions) as work:
+                    work.knows_head(chain, *known)
+                    work.record_for_case(case, f"known_{n}", actor="tester", at=pg_alur.clock(), payload={"n": n})
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+
+    threads = [threading.Thread(target=uploads), threading.Thread(target=known_appends)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures, failures
+    rows = _rows(pg_alur, chain)
+    assert [r.seq for r in rows] == list(range(1, before + 51))
+    assert [r.event_type for r in rows if r.event_type.startswith("known_")] == [f"known_{n}" for n in range(25)]
+    assert len(server_appends) == 25
+    assert pg_alur.audit_verifier.verify().ok
+
+
+def test_a_head_another_transaction_makes_meanwhile_fails_the_append(pg_alur, server_appends):
+    """As the append of a head read locked on the two-batch path; neither the event nor the unit of work's
+    other writes are committed."""
+    failures: list[BaseException] = []
+
+    def ours() -> None:
+        try:
+            with UnitOfWork.begin(pg_alur.sessions) as work:
+                work.queue_write(unit_of_work._CREATE_HEAD, {"chain": "other", "seq": 0, "hash": GENESIS})
+                work.record("racing", "ours", actor="tester", at=pg_alur.clock())
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+
+    with pg_alur.db.connect() as other:
+        other.execute(AuditChainHead.__table__.insert().values(chain="racing", seq=0, hash=GENESIS))
+        thread = threading.Thread(target=ours)
+        thread.start()
+        time.sleep(0.3)
+        assert thread.is_alive()  # waiting for the other maker's row
+        other.commit()
+    thread.join(10)
+    assert server_appends == ["racing"]
+    assert len(failures) == 1 and isinstance(failures[0], pg_alur.db.dialect.loaded_dbapi.IntegrityError), failures
+    assert _rows(pg_alur, "racing") == []
+    with pg_alur.sessions() as session:
+        assert session.get(AuditChainHead, "other") is None
+        assert session.get(AuditChainHead, "racing").seq == 0
+
+
+def test_a_queued_writes_unique_violation_is_a_concurrent_update(pg_alur, server_appends):
+    """As in the two-batch path, where queued writes go in its first batch."""
+    _append_one(pg_alur, "c", "first", "tester", {})
+    with pytest.raises(ConcurrentUpdate):
+        with UnitOfWork.begin(pg_alur.sessions) as work:
+            duplicate = "INSERT INTO user_account (username) SELECT username FROM user_account LIMIT 1"
+            work.queue_write(DirectStatement(text(duplicate)), {})
+            work.record("c", "second", actor="tester", at=pg_alur.clock())
+    assert [r.seq for r in _rows(pg_alur, "c")] == [1]
