@@ -142,7 +142,8 @@ def test_a_new_chain_gets_its_head_without_a_locked_read_and_an_existing_one_is_
     fresh, used = case_chain(90001), case_chain(90002)
     with UnitOfWork.begin(alur.sessions) as work:
         work.record_for_case(90002, "note", actor="tester", at=alur.clock(), payload={"n": 1})
-    assert head_reads == [{"chain_key": used}]
+    # on PostgreSQL one event on a head not read is hashed by the server, its head read locked in its append
+    assert head_reads == ([] if alur.db.dialect.name == "postgresql" else [{"chain_key": used}])
     head_reads.clear()
     with UnitOfWork.begin(alur.sessions) as work:
         for chain, case in ((fresh, 90001), (used, 90002)):
