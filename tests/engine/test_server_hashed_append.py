@@ -62,6 +62,22 @@ def _rows(alur, chain: str) -> list[AuditEvent]:
         return list(session.scalars(select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)))
 
 
+def _case_to_upload_to(alur) -> tuple[int, str, str, int]:
+    """A new case, its open task, its chain and how many events that chain holds."""
+    case = start_loop_case(alur)
+    chain = case_chain(case)
+    return case, ready_task(alur, case), chain, len(_rows(alur, chain))
+
+
+def _run_all(threads: list[threading.Thread], failures: list[BaseException]) -> None:
+    """Start the threads, wait for each, and fail with what any of them raised."""
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures, failures
+
+
 def _set_head(alur, chain: str, seq: int, hash: str) -> None:
     with alur.db.begin() as connection:
         connection.execute(AuditChainHead.__table__.update().where(AuditChainHead.chain == chain)
@@ -158,10 +174,7 @@ def test_an_upload_waits_for_another_transaction_appending_to_its_case_then_appe
         pg_alur, server_appends, other_ends):
     """Another connection has appended to the case's chain (the same statement), not committed yet: the
     upload waits for the head's row, then appends after that event (or where the head was, if it rolled back)."""
-    case = start_loop_case(pg_alur)
-    task = ready_task(pg_alur, case)
-    chain = case_chain(case)
-    before = len(_rows(pg_alur, chain))
+    case, task, chain, before = _case_to_upload_to(pg_alur)
     failures: list[BaseException] = []
 
     def ours() -> None:
@@ -188,10 +201,7 @@ def test_an_upload_waits_for_another_transaction_appending_to_its_case_then_appe
 
 
 def test_uploads_to_one_case_from_two_connections_at_once_all_land_in_order(pg_alur, server_appends):
-    case = start_loop_case(pg_alur)
-    task = ready_task(pg_alur, case)
-    chain = case_chain(case)
-    before = len(_rows(pg_alur, chain))
+    case, task, chain, before = _case_to_upload_to(pg_alur)
     failures: list[BaseException] = []
     start = threading.Barrier(2)
 
@@ -204,11 +214,7 @@ def test_uploads_to_one_case_from_two_connections_at_once_all_land_in_order(pg_a
             failures.append(error)
 
     threads = [threading.Thread(target=uploads, args=(first,)) for first in (0, 100)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not failures, failures
+    _run_all(threads, failures)
     rows = _rows(pg_alur, chain)
     assert len(rows) == before + 50 and [r.seq for r in rows] == list(range(1, before + 51))
     assert len(server_appends) == 50
@@ -221,10 +227,7 @@ def test_uploads_to_one_case_from_two_connections_at_once_all_land_in_order(pg_a
 def test_uploads_and_appends_from_a_head_read_before_race_on_one_case_and_all_land(pg_alur, server_appends):
     """The other writer moves the head from where it read it (``knows_head``, as a completion): when an upload
     moved it meanwhile, that writer reads it locked and appends after the upload."""
-    case = start_loop_case(pg_alur)
-    task = ready_task(pg_alur, case)
-    chain = case_chain(case)
-    before = len(_rows(pg_alur, chain))
+    case, task, chain, before = _case_to_upload_to(pg_alur)
     failures: list[BaseException] = []
     start = threading.Barrier(2)
 
@@ -250,11 +253,7 @@ def test_uploads_and_appends_from_a_head_read_before_race_on_one_case_and_all_la
             failures.append(error)
 
     threads = [threading.Thread(target=uploads), threading.Thread(target=known_appends)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not failures, failures
+    _run_all(threads, failures)
     rows = _rows(pg_alur, chain)
     assert [r.seq for r in rows] == list(range(1, before + 51))
     assert [r.event_type for r in rows if r.event_type.startswith("known_")] == [f"known_{n}" for n in range(25)]
