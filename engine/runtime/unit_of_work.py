@@ -59,6 +59,10 @@ from engine.runtime.step_statements import ADVANCE_HEAD, INSERT_EVENTS, INSERT_E
 Params: TypeAlias = dict[str, Any] | Sequence[dict[str, Any]]  # one row, or the rows of an INSERT
 
 
+# What a use case that lost a race to another writer of the same rows is told.
+_RACED = "Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi"
+
+
 class UnitOfWork:
     """What a use case works in: its transaction's connection, an ORM Session made only when the
     use case asks for one, and what is written when it ends (audit events, queued writes). A step
@@ -177,7 +181,7 @@ class UnitOfWork:
                 # transaction made meanwhile) propagates, as the append of a head read locked there.
                 if getattr(getattr(exc, "diag", None), "table_name", None) in _APPEND_TABLES:
                     raise
-                raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from exc
+                raise ConcurrentUpdate(_RACED) from exc
             connection.commit()
             return
         rest = self._write_batch() if self._events or self._writes else []
@@ -259,7 +263,7 @@ class UnitOfWork:
         except connection.dialect.loaded_dbapi.IntegrityError as exc:
             # A racing writer made the same rows first (e.g. the next task of a step done twice at
             # once); on PostgreSQL the whole batch runs before its version checks can be read.
-            raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from exc
+            raise ConcurrentUpdate(_RACED) from exc
         for conflict, count in zip(self._conflicts, counts, strict=False):
             if conflict is not None and count != 1:
                 raise conflict()
@@ -271,13 +275,13 @@ class UnitOfWork:
                 if count == len(written):
                     moved.add(chain)
                 elif count:
-                    raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi")
+                    raise ConcurrentUpdate(_RACED)
         else:
             first_advance = len(creates)
             moved = {chain for chain, count in zip(optimistic, appended[first_advance:first_advance + len(advances)],
                                                    strict=True) if count == 1}
             if after_move and counts[-1] != sum(len(optimistic[chain]) for chain in moved):
-                raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi")
+                raise ConcurrentUpdate(_RACED)
         rows: list[dict[str, Any]] = []
         rest: list[Write] = []  # heads read locked here: moved in the batch with the events
         read_locked = {chain: found[0] if found else None for chain, found in zip(unknown, locked, strict=True)}
@@ -346,7 +350,7 @@ class _Transaction:
             return
         if isinstance(failure, StaleDataError) or (
                 not isinstance(failure, EngineError) and _is_lock_timeout(failure)):
-            raise ConcurrentUpdate("Data sudah diubah oleh pengguna lain; muat ulang dan coba lagi") from failure
+            raise ConcurrentUpdate(_RACED) from failure
         if failure is not exc:
             raise failure
         # the block's own exception propagates unchanged
