@@ -328,17 +328,14 @@ def _around_placeholder(endpoint: str, name: str) -> tuple[str, str] | None:
 
 def task_url(task_id: str) -> str:
     """``url_for('tasks.show', task_id=task_id)``, for the rows of a list."""
-    around = _around_placeholder("tasks.show", "task_id")
-    if around is None:
-        return url_for("tasks.show", task_id=task_id)
-    return around[0] + quote(str(task_id), safe=_PATH_SAFE) + around[1]
+    return task_urls()(task_id)
 
 
 def task_urls() -> Callable[[str], str]:
     """``task_url`` for the rows of one list: the endpoint's URL looked up once."""
     around = _around_placeholder("tasks.show", "task_id")
     if around is None:
-        return task_url
+        return lambda task_id: url_for("tasks.show", task_id=task_id)
     head, tail = around
 
     def url(task_id: str) -> str:
@@ -352,19 +349,14 @@ def case_urls() -> Callable[[int], str]:
     """``case_url`` for the rows of one list: the endpoint's URL looked up once."""
     around = _around_placeholder("cases.show", "instance_id")
     if around is None:
-        return case_url
+        return lambda instance_id: url_for("cases.show", instance_id=instance_id)
     head, tail = around
     return lambda instance_id: f"{head}{int(instance_id)}{tail}"
 
 
 def case_url(instance_id: int) -> str:
     """``url_for('cases.show', instance_id=instance_id)``, for the rows of a list."""
-    around = _around_placeholder("cases.show", "instance_id")
-    if around is None:
-        return url_for("cases.show", instance_id=instance_id)
-    return f"{around[0]}{int(instance_id)}{around[1]}"
-
-
+    return case_urls()(instance_id)
 
 
 def register(app: Flask) -> None:
