@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import Flask
@@ -44,9 +45,30 @@ class _Handler(WSGIRequestHandler):
         return "Alur"
 
 
+class ClosedWhenSent:
+    """``app`` whose response bodies are closed as soon as they are sent.
+
+    Werkzeug's server closes a body only after draining the socket, and a client that resets the
+    connection then (a browser dropping a favicon request) makes that drain raise first: the static
+    file the body held stayed open until a garbage collection found it.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        body: Iterable[bytes] = self.app(environ, start_response)
+        try:
+            yield from body
+        finally:  # also when a failed write abandons this generator: its finalizer runs this
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+
 def http_server(host: str, port: int, app: Flask, **options: Any) -> BaseWSGIServer:
     """The threaded HTTP server of ``alur run`` (and of the browser tests)."""
-    server = make_server(host, port, app, threaded=True, request_handler=_Handler, **options)
+    server = make_server(host, port, ClosedWhenSent(app), threaded=True, request_handler=_Handler, **options)
     server._server_version = "Alur"  # SERVER_SOFTWARE in the WSGI environ
     return server
 

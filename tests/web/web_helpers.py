@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from alur_testing import TEST_SCRYPT_N
 
@@ -23,6 +22,7 @@ from engine.config import Settings
 from engine.bootstrap import Alur
 from web import create_app
 from web.demo import demo_password
+from web.serve import http_server
 
 ROOT = Path(__file__).resolve().parents[2]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -40,7 +40,7 @@ BROWSER_MARKS = [pytest.mark.browser,
 @contextmanager
 def served(app: Flask) -> Iterator[str]:
     """Serve ``app`` on a free loopback port in a thread; yields its base URL."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    httpd = http_server("127.0.0.1", 0, app)
     # shutdown() waits for the loop's next poll: 0.5 s by default, once per test
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     try:
