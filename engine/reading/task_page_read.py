@@ -90,7 +90,9 @@ def _statement(uploads: bool) -> Select[Any]:
                *([_CASE_UPLOADS.label("case_uploads")] if uploads else []))
         .select_from(_CASE.outerjoin(_READER, _READER.c.username == _USERNAME)
                      .outerjoin(_DRAFT, and_(_DRAFT.c.task_id == bindparam("task_id"), _DRAFT.c.username == _USERNAME)))
-        .where(_CASE.c.id == _CASE_OF_TASK).subquery("p"))
+        # Materialized: joined on the page's task's id, a subquery was run again for every task of the case
+        # (PostgreSQL's plan: the case's uploads aggregated once per task, 0.1 ms a page).
+        .where(_CASE.c.id == _CASE_OF_TASK).cte("p").prefix_with("MATERIALIZED"))
     return (
         select(TASKS.c.id, TASKS.c.instance_id, TASKS.c.process_key, TASKS.c.process_name, TASKS.c.business_key,
                TASKS.c.element_id, TASKS.c.name, TASKS.c.role, TASKS.c.form_key, TASKS.c.state, TASKS.c.assignee,

@@ -84,6 +84,10 @@ _PARSE = re.compile(r'\s*"([^"]*)" "(.*)" \d+', re.S)
 _BIND = re.compile(r'\s*"[^"]*" "([^"]*)"')
 
 
+# The task page's statement (engine.reading.task_page_read): its case's and reader's columns, read once.
+PAGE = "WITH p AS"
+
+
 def test_reading_a_task_and_its_case_rolls_nothing_back(pg_alur):
     """psycopg forgets every statement it prepared on a connection at each ROLLBACK: a read that ended
     with one made the task page's statement parse and plan again at every step (issue 21)."""
@@ -97,7 +101,7 @@ def test_reading_a_task_and_its_case_rolls_nothing_back(pg_alur):
         pg_alur.queries.audit_trail(case)
         pg_alur.cases.task_page(task.task_id, "pengelola")
     sent = [sql for trip in trips for sql in trip]
-    assert sent and not [sql for sql in sent if not sql.startswith("SELECT")], first_words(trips)
+    assert sent and not [sql for sql in sent if not sql.startswith(("SELECT", PAGE))], first_words(trips)
 
 
 def test_a_task_page_with_documents_and_people_is_two_round_trips(pg_alur):
@@ -113,13 +117,13 @@ def test_a_task_page_with_documents_and_people_is_two_round_trips(pg_alur):
     assert [d.sha256 for d in page.documents] == [document] and page.reassign_options
     # the case's tasks with the case, the reader, the draft and the case's uploads; then the
     # supervisor's reassign list
-    assert first_words(trips) == [["SELECT human_task.id, human_task.instance_id,"],
+    assert first_words(trips) == [[PAGE],
                                   ["SELECT user_account.username, user_account.full_name,"]], trips
     with round_trips(pg_alur) as trips:  # the one who works on it: no one to reassign it to
         page = pg_alur.cases.task_page(task.task_id, "pengelola")
     assert [d.sha256 for d in page.documents] == [document] and page.attachments == {
         document: page.attachments[document]} and page.can_act
-    assert first_words(trips) == [["SELECT human_task.id, human_task.instance_id,"]], trips
+    assert first_words(trips) == [[PAGE]], trips
 
 
 def test_a_task_page_reads_the_uploads_of_a_document_with_none_in_its_case_in_its_second_round_trip(pg_alur):
@@ -139,7 +143,7 @@ def test_a_task_page_reads_the_uploads_of_a_document_with_none_in_its_case_in_it
     with round_trips(pg_alur) as trips:
         page = pg_alur.cases.task_page(task.task_id, "pengawas")
     assert [d.sha256 for d in page.documents] == [document]
-    assert first_words(trips) == [["SELECT human_task.id, human_task.instance_id,"],
+    assert first_words(trips) == [[PAGE],
                                   ["SELECT document_upload.sha256, document_upload.filename,"]], trips
 
 

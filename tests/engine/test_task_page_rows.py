@@ -2,9 +2,11 @@
 case's and the reader's columns on the page's own task's row only, whichever row that is."""
 from __future__ import annotations
 
+import pytest
 from engine_helpers import add_users, ready_task, start_loop_case
 
 from engine.persistence.db import read_only_connection
+from engine.persistence.compiled import _cursor
 from engine.reading.task_page_read import TASK_PAGE, read_task_page
 
 ONCE = ("definition_id", "case_business_key", "case_status", "started_at", "case_data", "case_version",
@@ -115,6 +117,35 @@ def test_a_document_with_no_upload_in_its_case_is_read_from_the_uploads_before_c
     page = alur.cases.task_page(task_id, "pengawas")
     assert [(d.sha256, d.filename, d.uploaded_by) for d in page.documents] == [(sha, "laporan.pdf", "pengelola")]
     assert page.attachments[sha].filename == "laporan.pdf"
+
+
+def _plan_nodes(node: dict) -> list[dict]:
+    return [node, *(found for child in node.get("Plans", []) for found in _plan_nodes(child))]
+
+
+def test_the_case_its_uploads_and_the_reader_are_read_once_however_many_tasks_the_case_has(alur, test_data, clock):
+    """Joined to the page's task's row only, they were read again for each task of the case (PostgreSQL
+    ran the subquery, the case's uploads aggregated, once per task row)."""
+    if alur.sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("the plan is PostgreSQL's; SQLite's answer is the same (the test above)")
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    case = start_loop_case(alur, business_key="UJI/778")
+    for data in ({"uraian": "satu"}, {"disetujui": False}, {"uraian": "dua"}, {"disetujui": False}):
+        task = ready_task(alur, case)
+        alur.runner.complete_task(task.task_id, "pengawas" if "disetujui" in data else "pengelola", data)
+    task = ready_task(alur, case)
+    plan = TASK_PAGE._plan(alur.sessions.kw["bind"].dialect)
+    with read_only_connection(alur.sessions) as connection:
+        cursor = _cursor(connection)
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + plan.sql,
+                       plan.args({"task_id": task.task_id, "username": "pengawas", "now": clock()}))
+        nodes = _plan_nodes(cursor.fetchone()[0][0]["Plan"])
+    tasks = [n for n in nodes if n.get("Relation Name") == "human_task" and n.get("Index Name") == "ix_human_task_case"]
+    assert tasks and tasks[0]["Actual Rows"] == 5  # the case's five tasks
+    once = [n for n in nodes if n.get("Relation Name") in ("process_instance", "document_upload", "user_account",
+                                                           "user_role", "task_draft")]
+    assert once and all(n["Actual Loops"] <= 1 for n in once), [(n["Relation Name"], n["Actual Loops"]) for n in once]
 
 
 def test_the_page_statement_is_short_enough_for_psycopgs_cache_of_parsed_queries():
