@@ -34,15 +34,25 @@ class _Plan:
     defaults: dict[str, Any]
     processors: dict[str, Callable[[Any], Any]]
     row: Any  # namedtuple class for SELECT rows, None for DML
-    results: tuple[Callable[[Any], Any] | None, ...] | None  # per column, when any column needs one
+    # (column index, result processor) of the columns that have one; None when none has
+    results: tuple[tuple[int, Callable[[Any], Any]], ...] | None
     reads_only: bool  # a SELECT that locks nothing: it may run before a held-back BEGIN
+    keeps_null: bool = True  # each of ``results`` gives None for None: a NULL is left as it is
 
     def make(self, found: Sequence[Any]) -> Any:
         """A fetched row as the row class, each value through its column type's result processor."""
         if self.results is None:
             return self.row._make(found)
-        return self.row._make([value if process is None else process(value)
-                               for process, value in zip(self.results, found, strict=True)])
+        values = list(found)
+        if self.keeps_null:  # a wide row's NULLs (a page's outer-joined columns) cost no call
+            for index, process in self.results:
+                value = values[index]
+                if value is not None:
+                    values[index] = process(value)
+        else:
+            for index, process in self.results:
+                values[index] = process(values[index])
+        return self.row._make(values)
 
     def args(self, params: dict[str, Any]) -> Any:
         values = {**self.defaults, **params} if self.defaults else params
@@ -226,7 +236,18 @@ def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | No
     defaults.update(_column_defaults(statement, binds, columns))
     order = tuple(compiled.positiontup or ()) if dialect.paramstyle in _POSITIONAL else None
     reads_only = bool(getattr(statement, "is_select", False)) and getattr(statement, "_for_update_arg", None) is None
-    return _Plan(compiled.string, order, defaults, processors, row, results, reads_only)
+    processed = tuple((index, process) for index, process in enumerate(results) if process is not None) \
+        if results is not None else None
+    return _Plan(compiled.string, order, defaults, processors, row, processed, reads_only,
+                 all(_keeps_null(process) for _index, process in processed or ()))
+
+
+def _keeps_null(process: Callable[[Any], Any]) -> bool:
+    """The result processor gives None for None (SQLAlchemy's all do)."""
+    try:
+        return process(None) is None
+    except Exception:  # then it is called for a NULL too, as SQLAlchemy would
+        return False
 
 
 def _row_reader(statement: ClauseElement, dialect: Dialect) -> tuple[Any, Any]:

@@ -177,7 +177,8 @@ def read_task_page(connection: Connection, task_id: str, username: str, now: dat
     active = bool(first.reader_active)
     roles = frozenset(first.reader_roles.split(",")) if active and first.reader_roles else frozenset()
     reader = Reader(username, roles, first.reader_opd) if active else Reader(username, frozenset())
-    mandates = parse_mandates(first.reader_mandates) if active else ()
+    # none held: "[]" on SQLite, which parses to none
+    mandates = parse_mandates(first.reader_mandates) if active and first.reader_mandates != "[]" else ()
     draft = json.loads(first.draft_data) if first.draft_data is not None else None
     return TaskPageRows([_task(r) for r in rows], first, reader, mandates, draft, first.draft_saved_at,
                         CaseUploads(first.case_uploads) if uploads else None, read_early)
