@@ -331,14 +331,9 @@ class CaseFiles:
         they follow from the task's form and role and the reader's roles as last seen: from an earlier
         read of the page, else from the step that opened the task (``OpenTasks``). Only a guess: the page
         reads again what they do not cover. None when the page offers neither, or nothing is known."""
-        known = self._page_tasks.get(task_id)
+        known = self._page_tasks.get(task_id) or self._opened_task(task_id)
         if known is None:
-            opened = self._open_tasks.get(task_id) if self._open_tasks is not None else None
-            cached = self._definitions.cached(opened.definition_id) if opened is not None else None
-            step = cached[1].user_tasks.get(opened.element_id) if cached is not None and opened is not None else None
-            if opened is None or step is None:
-                return None
-            known = (opened.form_key, step.role)
+            return None
         form_key, role = known
         try:
             facts = self._facts.get(form_key)
@@ -353,6 +348,15 @@ class CaseFiles:
         if not roles and not facts.picks_server:
             return None
         return EarlyReads(tuple(sorted(roles)), facts.picks_server)
+
+    def _opened_task(self, task_id: str) -> tuple[str, str] | None:
+        """The form and role of a task a step of this process opened, as that step left it."""
+        opened = self._open_tasks.get(task_id) if self._open_tasks is not None else None
+        cached = self._definitions.cached(opened.definition_id) if opened is not None else None
+        if opened is None or cached is None:
+            return None
+        step = cached[1].user_tasks.get(opened.element_id)
+        return (opened.form_key, step.role) if step is not None else None
 
     def _definition(self, definition_id: int) -> tuple[ProcessDefinition, ParsedDefinition]:
         """From the definitions' cache (a session only to read one not cached yet)."""
