@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import threading
 from collections import namedtuple
+from datetime import datetime
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Insert, Select, bindparam
+from sqlalchemy import Connection, DateTime, Dialect, Insert, Select, TypeDecorator, bindparam
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
@@ -65,10 +66,14 @@ class _Plan:
 
 
 class DirectStatement:
-    def __init__(self, statement: ClauseElement, columns: Sequence[str] | None = None) -> None:
-        """``columns``: for an INSERT, the keys every row gives (the others take their defaults)."""
+    def __init__(self, statement: ClauseElement, columns: Sequence[str] | None = None,
+                 recurring_times: bool = False) -> None:
+        """``columns``: for an INSERT, the keys every row gives (the others take their defaults).
+        ``recurring_times``: a SELECT that reads the same times again and again (a task page, its case's
+        tasks at every page): its time columns' conversions are kept (``_keeping``)."""
         self._statement = statement
         self._columns = list(columns) if columns is not None else None
+        self._recurring_times = recurring_times
         self._plans: dict[str, _Plan] = {}
         self._lock = threading.Lock()
 
@@ -123,7 +128,8 @@ class DirectStatement:
         plan = self._plans.get(dialect.name)
         if plan is None:
             with self._lock:
-                plan = self._plans.setdefault(dialect.name, _compile(self._statement, dialect, self._columns))
+                plan = self._plans.setdefault(dialect.name, _compile(self._statement, dialect, self._columns,
+                                                                     self._recurring_times))
         return plan
 
 
@@ -216,7 +222,8 @@ def _cursors(connection: Connection, count: int) -> list[DBAPICursor]:
     return [first, *(driver.cursor() for _ in range(count - 1))]  # type: ignore[union-attr]
 
 
-def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | None) -> _Plan:
+def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | None,
+             recurring_times: bool = False) -> _Plan:
     if isinstance(statement, Insert) and not statement.exported_columns:
         # Else PostgreSQL's INSERT of one row would return its new key (SQLAlchemy's implicit RETURNING),
         # which no direct execution reads.
@@ -231,7 +238,7 @@ def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | No
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             processors[name] = process
-    row, results = _row_reader(statement, dialect)
+    row, results = _row_reader(statement, dialect, recurring_times)
     defaults = {name: bind.value for name, bind in binds.items() if bind.value is not None}
     defaults.update(_column_defaults(statement, binds, columns))
     order = tuple(compiled.positiontup or ()) if dialect.paramstyle in _POSITIONAL else None
@@ -250,18 +257,53 @@ def _keeps_null(process: Callable[[Any], Any]) -> bool:
         return False
 
 
-def _row_reader(statement: ClauseElement, dialect: Dialect) -> tuple[Any, Any]:
+def _row_reader(statement: ClauseElement, dialect: Dialect, recurring_times: bool = False) -> tuple[Any, Any]:
     """A SELECT's row class (a namedtuple of its column labels) and its columns' result processors
     (None when no column has one, e.g. SQLite's text datetimes); the same for the RETURNING columns of
-    DML; (None, None) for DML without RETURNING."""
+    DML; (None, None) for DML without RETURNING. With ``recurring_times``, a time column's processor
+    keeps its answers (``_keeping``)."""
     if getattr(statement, "is_select", False):
         selected = getattr(statement, "selected_columns", None)
     else:  # a DML statement's exported columns are its RETURNING columns, empty without
         selected = getattr(statement, "exported_columns", None) if getattr(statement, "is_dml", False) else None
     if not selected:
         return None, None
-    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected)
+    results = tuple(_keeping(process) if process is not None and recurring_times and _is_time(column.type)
+                    else process
+                    for column in selected
+                    for process in [column.type.dialect_impl(dialect).result_processor(dialect, None)])
     return namedtuple("Row", list(selected.keys())), (results if any(results) else None)
+
+
+def _is_time(type_: Any) -> bool:
+    """A DateTime column, or one whose type decorates a DateTime."""
+    return isinstance(type_, DateTime) or (isinstance(type_, TypeDecorator)
+                                           and isinstance(type_.impl_instance, DateTime))
+
+
+_TIMES_KEPT = 4096  # per column of a statement: the times of a few hundred cases' tasks
+
+
+def _keeping(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` keeping its answers by the value read, a text (SQLite) or a naive datetime
+    (PostgreSQL's timestamp): converting one costs about a microsecond, a page reads some forty. Only an
+    answer that is a datetime is kept (immutable: the same object may go to every reader)."""
+    kept: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        kind = type(value)
+        if not (kind is str or (kind is datetime and value.tzinfo is None and not value.fold)):
+            return process(value)
+        found = kept.get(value)
+        if found is None:
+            found = process(value)
+            if type(found) is datetime:
+                if len(kept) >= _TIMES_KEPT:
+                    kept.clear()
+                kept[value] = found
+        return found
+
+    return convert
 
 
 class ByCount:

@@ -110,10 +110,10 @@ def _statement(uploads: bool) -> Select[Any]:
 TASK_PAGE_STATEMENT = _statement(uploads=True)
 # Run on the driver's cursor: through SQLAlchemy's execution and result wrapping it cost about as much
 # again as the query itself.
-TASK_PAGE = DirectStatement(TASK_PAGE_STATEMENT)
+TASK_PAGE = DirectStatement(TASK_PAGE_STATEMENT, recurring_times=True)  # each page re-reads its case's tasks
 # The same without the uploads: what a form's submission reads first (``CaseFiles.task_form``).
 TASK_FORM_STATEMENT = _statement(uploads=False)
-TASK_FORM = DirectStatement(TASK_FORM_STATEMENT)
+TASK_FORM = DirectStatement(TASK_FORM_STATEMENT, recurring_times=True)
 
 
 @dataclass(frozen=True)

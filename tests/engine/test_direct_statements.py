@@ -94,6 +94,24 @@ def test_a_column_that_needs_result_processing_reads_as_sqlalchemy_reads_it(db_e
         assert direct.ended_at is None
 
 
+def test_times_a_statement_reads_again_and_again_read_as_sqlalchemy_reads_them_each_time(db_engine):
+    """``recurring_times`` keeps each time column's conversions: the same times read again, and changed
+    ones, read as SQLAlchemy reads them."""
+    definition = _definition(db_engine)
+    started = datetime(2026, 12, 1, 9, 30, 5, 250, tzinfo=WITA)
+    statement = select(_INSTANCES.c.id, _INSTANCES.c.started_at, _INSTANCES.c.ended_at).order_by(_INSTANCES.c.id)
+    direct = DirectStatement(statement, recurring_times=True)
+    with db_engine.begin() as conn:
+        INSERT.many(conn, [_case(definition, n, started + timedelta(seconds=n)) for n in (1, 2)])
+        for ended in (None, started + timedelta(hours=1), started + timedelta(hours=2), started + timedelta(hours=1)):
+            conn.execute(update(_INSTANCES).where(_INSTANCES.c.id == 1).values(ended_at=ended))
+            for _ in range(2):
+                rows = [tuple(row) for row in direct.all(conn, {})]
+                assert rows == [tuple(row) for row in conn.execute(statement)]
+                assert all(at is None or at.tzinfo is not None for row in rows for at in row[1:]), rows
+            assert rows[0][2] == ended
+
+
 class _NoneAsEmpty(TypeDecorator[str]):
     """A result processor that gives something for NULL (none of SQLAlchemy's own does)."""
 
