@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import threading
 from collections import namedtuple
-from datetime import datetime
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, DateTime, Dialect, Insert, Select, TypeDecorator, bindparam
@@ -243,8 +243,8 @@ def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | No
     defaults.update(_column_defaults(statement, binds, columns))
     order = tuple(compiled.positiontup or ()) if dialect.paramstyle in _POSITIONAL else None
     reads_only = bool(getattr(statement, "is_select", False)) and getattr(statement, "_for_update_arg", None) is None
-    processed = tuple((index, process) for index, process in enumerate(results) if process is not None) \
-        if results is not None else None
+    processed = None if results is None else tuple(
+        (index, process) for index, process in enumerate(results) if process is not None)
     return _Plan(compiled.string, order, defaults, processors, row, processed, reads_only,
                  all(_keeps_null(process) for _index, process in processed or ()))
 

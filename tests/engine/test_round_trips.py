@@ -307,10 +307,12 @@ def pg_sop_elsewhere(pg_sop_alur, postgres_engine, tmp_path, clock) -> Callable[
     return process
 
 
-def pages_traced(alur: Alur, process_key: str, elsewhere: Callable[[], Alur] | None = None) -> list[tuple[Any, list]]:
+def pages_traced(alur: Alur, process_key: str, elsewhere: Callable[[], Alur] | None = None,
+                 also: Callable[[], Alur] | None = None) -> list[tuple[Any, list]]:
     """Each task page of one whole case of ``process_key`` as the bench walks it, with its round trips,
     after a first case that fills the caches; each page read by a process of its own on the same database
-    (``elsewhere()``) if given."""
+    (``elsewhere()``) if given. With ``also``, each page is read in ``also()`` too (one process, made after
+    the first case), and must read the same."""
     from bench import sops
     from process_helpers import CAST, deploy
 
@@ -320,6 +322,7 @@ def pages_traced(alur: Alur, process_key: str, elsewhere: Callable[[], Alur] | N
     starter = next(user for user, roles in CAST.items() if alur.roles.expand(set(roles)) & definition.start_roles)
     sops._run_case(alur, process_key, starter, -1, sops._Stopwatch())
     traced: list[tuple[Any, list]] = []
+    other = also() if also is not None else None
 
     def watch(fn, *args):
         if getattr(fn, "__name__", "") != "task_page":
@@ -329,6 +332,7 @@ def pages_traced(alur: Alur, process_key: str, elsewhere: Callable[[], Alur] | N
         with round_trips(alur) as trips:
             page = fn(*args)
         traced.append((page, trips))
+        assert other is None or other.cases.task_page(*args) == page
         return page
 
     sops._run_case(alur, process_key, starter, 1, watch)
@@ -344,6 +348,14 @@ def test_an_sop_page_reads_the_people_it_picks_from_with_its_statement(pg_sop_al
     assert set(second.user_options) == {"pemeriksa_ti", "pengelola_ti"} and all(second.user_options.values())
     assert first_words(trips) == [[PAGE, "SELECT user_account.username, user_account.full_name,"]], trips
     assert all(len(trips) == 1 for _page, trips in traced), [first_words(trips) for _page, trips in traced]
+
+
+def test_an_sop_page_read_with_guessed_reads_is_the_page_read_without(pg_sop_alur, pg_sop_elsewhere):
+    """Every page of a whole SOP-05 case (people and a server picked), read where its reads were guessed
+    (this process opened its tasks) and where they were not (another process that never read it before):
+    the same page."""
+    traced = pages_traced(pg_sop_alur, "sop_backup_restore_db", also=pg_sop_elsewhere)
+    assert any(page.user_options for page, _trips in traced) and any(page.server_register for page, _ in traced)
 
 
 def test_an_sop_page_another_process_reads_reads_its_people_in_a_second_round_trip(pg_sop_alur, pg_sop_elsewhere):
