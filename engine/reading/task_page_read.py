@@ -196,23 +196,42 @@ class CaseUploads:
         the reader) and ``upload_of_step`` sees; None when a content has no upload in the case (then
         only reading them all says which upload the step's document was sent as), or when a record
         does not read back (a separator in a field: never from ``clean_filename``)."""
-        records = [record.split(_FIELD) for record in self._text.split(_RECORD)] if self._text else []
-        if any(len(fields) != _UPLOAD_FIELDS for fields in records):
+        texts = self._text.split(_RECORD) if self._text else []
+        records = [(text, text.split(_FIELD)) for text in texts]
+        if any(len(fields) != _UPLOAD_FIELDS for _text, fields in records):
             return None
         wanted = frozenset(hashes)
-        if not wanted <= {fields[1] for fields in records}:
+        if not wanted <= {fields[1] for _text, fields in records}:
             return None
         try:
-            return [_upload(fields) for fields in sorted((f for f in records if f[1] in wanted), key=_upload_id)]
+            return [_upload_of(text, fields) for text, fields in sorted((r for r in records if r[1][1] in wanted),
+                                                                        key=_upload_id)]
         except ValueError:
             return None
 
 
 _UPLOAD_FIELDS = 9
+# Views of the records read, by record: every page of a case shows its documents again, and a view is
+# immutable (its record's fields: texts, numbers and a datetime), so one may go to every page.
+_UPLOADS_SEEN: dict[str, AttachmentView] = {}
+_UPLOADS_KEPT = 4096
 
 
-def _upload_id(fields: list[str]) -> int:
-    return int(fields[0])
+def _upload_id(record: tuple[str, list[str]]) -> int:
+    return int(record[1][0])
+
+
+def _upload_of(text: str, fields: list[str]) -> AttachmentView:
+    """``_upload``, kept by record.
+
+    :raises ValueError: a number or a time that does not read back"""
+    found = _UPLOADS_SEEN.get(text)
+    if found is None:
+        found = _upload(fields)
+        if len(_UPLOADS_SEEN) >= _UPLOADS_KEPT:
+            _UPLOADS_SEEN.clear()
+        _UPLOADS_SEEN[text] = found
+    return found
 
 
 def _upload(fields: list[str]) -> AttachmentView:
