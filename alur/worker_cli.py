@@ -5,7 +5,7 @@ import argparse
 import json
 import os
 
-from engine import Alur, build_worker, CATCH_UP_POLICIES, configure_logging, ScheduleView
+from engine import Alur, build_worker, CATCH_UP_POLICIES, configure_logging, freeze_startup_objects, ScheduleView
 
 
 def _worker(alur: Alur, args: argparse.Namespace) -> int:
@@ -19,6 +19,7 @@ def _worker(alur: Alur, args: argparse.Namespace) -> int:
                           "leave_reminders": report.leave_reminders, "failures": report.failures,
                           "backup": str(backup.summary.path) if backup else None}))
         return 0
+    freeze_startup_objects()
     print(f"alur worker: running (wakes at the next due time, at least every {worker.max_sleep:g} s; "
           "Ctrl-C or SIGTERM to stop)", flush=True)
     worker.run_forever()

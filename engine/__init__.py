@@ -46,6 +46,7 @@ from engine.operations.restore import RestoreSummary
 from engine.operations.retention import RetentionPlan, RetentionResult, parse_as_of as parse_retention_date
 from engine.bootstrap import Alur, open_alur
 from engine.operations.logs import configure_logging, log_handler
+from engine.operations.long_running import freeze_startup_objects
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
 from engine.accounts.mandates import MANDATE_KINDS
 from engine.accounts.oidc import OidcRequest
@@ -167,7 +168,7 @@ __all__ = [
     "may_enter_dc_visits", "may_keep_server_register", "may_read_registers", "may_sign_out_dc_visits",
     "DcVisitView", "ServerAssetView", "SERVER_STATUSES", "SERVER_FIELDS", "SERVER_OPTIONS_KEY",
     "RetentionPlan", "RetentionResult", "parse_retention_date", "CaseRemoved",
-    "BackupSummary", "RestoreSummary", "RestoreRefused", "configure_logging",
+    "BackupSummary", "RestoreSummary", "RestoreRefused", "configure_logging", "freeze_startup_objects",
     "log_handler",
     "LOG_FORMATS", "LogExport", "LogPeriod", "Requester", "parse_period",
     "DirectoryUnavailable", "LoginRefused", "OidcRequest", "SignedIn",

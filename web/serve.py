@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from engine import Alur, ensure_signing_key, start_embedded_worker, upgrade_schema
+from engine import Alur, ensure_signing_key, freeze_startup_objects, start_embedded_worker, upgrade_schema
 from web import create_app
 from web.demo import ensure_demo_opds, ensure_demo_users
 
@@ -80,6 +80,7 @@ def serve(alur: Alur, host: str = "127.0.0.1", port: int = 5000) -> int:
     app = create_app(alur=alur)
     server = http_server(host, port, app)  # first: a busy port fails before anything runs
     worker = start_embedded_worker(alur) if os.environ.get("ALUR_EMBEDDED_WORKER", "1") != "0" else None
+    freeze_startup_objects()
     print(f"Alur: http://{host}:{port}/  (log in as e.g. pengguna_jaringan / demo-pengguna_jaringan; "
           "Ctrl+C stops)", flush=True)
     try:

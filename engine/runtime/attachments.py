@@ -17,14 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Iterable, Sequence
 
-from sqlalchemy import Connection, bindparam, insert, or_, outerjoin, select, update
+from sqlalchemy import Connection, bindparam, or_, outerjoin, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.worktime.clock import Clock, utcnow
 from engine.config import Settings
 from engine.errors import InvalidInput, NotFound
 from engine.modeling.messages import Text
-from engine.persistence.compiled import DirectIn, DirectStatement, Read, read_batch
+from engine.persistence.compiled import DirectIn, Read, read_batch
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import DocumentUpload, HumanTask
 from engine.runtime.unit_of_work import UnitOfWork
@@ -72,8 +72,6 @@ class UploadTarget:
 
 UPLOAD_EVENT = "attachment_uploaded"
 _UPLOADS = DocumentUpload.__table__
-_INSERT_UPLOAD = DirectStatement(insert(_UPLOADS), columns=[
-    "sha256", "filename", "media_type", "size", "uploaded_by", "uploaded_at", "instance_id", "task_id"])
 _COLUMNS = (DocumentUpload.sha256, DocumentUpload.filename, DocumentUpload.media_type, DocumentUpload.size,
             DocumentUpload.uploaded_by, DocumentUpload.uploaded_at, DocumentUpload.instance_id,
             DocumentUpload.task_id)
@@ -228,7 +226,7 @@ class AttachmentStore:
             # Not yet part of any completed step: a crash right after may lose it (the user uploads it
             # again), and the completion that names it, committed normally, makes it durable with it.
             work.commit_without_flush_wait()
-            work.queue_write(_INSERT_UPLOAD, [_row(view)])
+            work.queue_insert(_UPLOADS, _row(view))
             if target is not None:
                 work.record_for_case(target.instance_id, UPLOAD_EVENT, actor=actor, at=view.uploaded_at,
                                      payload=upload_payload(view, target.step))

@@ -9,6 +9,7 @@ A use case that writes opens one and says what it does through named operations:
         work.knows_head(case_chain(case_id), seq, hash)   # a chain head read above
         work.starts_chain(case_chain(new_case_id))        # or the chain of a case inserted here
         work.queue_write(SAVE_CASE, {...}, conflict=lambda: ConcurrentUpdate(...))
+        work.queue_insert(UPLOADS, {...})                 # a row into a table, its rowcount not checked
         work.record_for_case(case_id, "task_completed", actor=actor, at=now, payload={...})
         work.record(SYSTEM_CHAIN, "user_added", actor=actor, at=now, payload={...})
         work.after_commit(lambda: cache.keep(...))
@@ -30,8 +31,10 @@ On PostgreSQL the transaction's BEGIN goes with its first statement (``engine.pe
 and each chain's append is one statement, its head's write and its events (``_appends``); on SQLite (no
 data-modifying WITH) the head's write and an insert of the events that checks the head moved. There, too,
 a unit of work with one event, on a chain whose head it did not read, and no queued write whose rowcount
-is checked (an upload to a case) has the server hash its event (``_SERVER_APPEND``: the head read locked,
-moved and the event inserted in one statement), so all goes in one round trip with the COMMIT.
+is checked has the server hash its event (``_SERVER_APPEND``: the head read locked, moved and the event
+inserted in one statement), so all goes in one round trip with the COMMIT; and if all it writes besides is
+rows of ``queue_insert`` (an upload to a case) and it sent nothing yet, those go in that statement, which
+runs as a transaction of its own: one statement, no BEGIN, no COMMIT (``_server_append_after``).
 
 ``engine.audit.chain`` computes the rows (hashes) of a chain from its head; this module writes them.
 """
@@ -43,8 +46,8 @@ from functools import lru_cache, partial
 from types import TracebackType
 from typing import Any, TypeAlias
 
-from sqlalchemy import (Connection, Engine, Integer, String, Text, bindparam, column, insert, literal_column, select,
-                        text, update, values)
+from sqlalchemy import (Connection, Engine, Integer, String, Table, Text, bindparam, column, insert, literal_column,
+                        select, text, update, values)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -52,7 +55,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.audit.chain import GENESIS, PendingEvent, canonical_json, case_chain, chain_rows, event_hash_around_seq
 from engine.errors import ConcurrentUpdate, EngineError
 from engine.persistence.compiled import ByCount, DirectStatement, Read, Write, run_batch, write_and_read
-from engine.persistence.db import end_write, engine_of, hold_begin
+from engine.persistence.db import end_write, engine_of, hold_begin, take_pending_begin
 from engine.persistence.models import AuditChainHead, AuditEvent
 from engine.runtime.step_statements import ADVANCE_HEAD, INSERT_EVENTS, INSERT_EVENTS_AFTER_MOVE
 
@@ -70,7 +73,7 @@ class UnitOfWork:
     about as much as two of its statements."""
 
     __slots__ = ("_connection", "_session", "_events", "_heads", "_new_chains", "_writes", "_conflicts",
-                 "_callbacks", "_sync_off")
+                 "_inserts", "_callbacks", "_sync_off")
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -80,6 +83,7 @@ class UnitOfWork:
         self._new_chains: set[str] = set()
         self._writes: list[Write] = []
         self._conflicts: list[Callable[[], Exception] | None] = []
+        self._inserts: list[tuple[Table, dict[str, Any]]] = []  # the queued writes queue_insert made
         self._callbacks: list[Callable[[], None]] = []
         self._sync_off = False
 
@@ -146,6 +150,19 @@ class UnitOfWork:
         self._writes.append(Write(statement, params))
         self._conflicts.append(conflict)
 
+    def queue_insert(self, table: Table, row: dict[str, Any]) -> None:
+        """Insert ``row`` into ``table`` when the unit of work ends (``queue_write``'s INSERT, its rowcount not
+        checked). ``row`` gives every column that has a default on the Python side (none is filled in: else
+        TypeError).
+
+        On PostgreSQL, when all the unit of work writes is such rows and its one event hashed by the server
+        (an upload to a case: ``_hashes_on_server``), and it sent nothing yet, they go in one statement that
+        is a transaction of its own: no BEGIN, no COMMIT (``_server_append_after``).
+        """
+        self._writes.append(Write(_insert_of(table, tuple(row)), [row]))
+        self._conflicts.append(None)
+        self._inserts.append((table, row))
+
     def commit_without_flush_wait(self) -> None:
         """On PostgreSQL, commit without waiting for the commit to reach the disk (``synchronous_commit``
         off for this transaction only): for writes a crash may lose without harm, and that nothing
@@ -174,8 +191,14 @@ class UnitOfWork:
         if self._hashes_on_server():  # one round trip on PostgreSQL, with the COMMIT
             self._close_session()
             connection = self._connection
+            append = self._server_append()
             try:
-                run_batch(connection, [*self._writes, self._server_append()], commit=True)
+                if self._inserts and len(self._inserts) == len(self._writes) and take_pending_begin(connection):
+                    # Nothing sent yet, and the driver is in autocommit mode (db.hold_begin): the rows and the
+                    # event in one statement, which commits (or fails) as a whole on its own.
+                    run_batch(connection, [self._with_inserts(append)])
+                else:
+                    run_batch(connection, [*self._writes, append], commit=True)
             except connection.dialect.loaded_dbapi.IntegrityError as exc:
                 # A queued write's is a racing writer's, as in _write_batch; the append's (a head another
                 # transaction made meanwhile) propagates, as the append of a head read locked there.
@@ -219,6 +242,14 @@ class UnitOfWork:
             "chain_key": event.chain, "prefix": prefix, "suffix": suffix, "genesis": GENESIS,
             "instance_id": event.instance_id, "event_type": event.event_type, "actor": event.actor,
             "at": event.at, "payload_json": payload_json})
+
+    def _with_inserts(self, append: Write) -> Write:
+        """``append`` (``_server_append``'s) with the rows of ``queue_insert`` inserted in its statement."""
+        params = {**append.params}  # type: ignore[dict-item]  # one row: a dict
+        for n, (_table, row) in enumerate(self._inserts):
+            params.update({f"{_INSERTED}{n}_{name}": value for name, value in row.items()})
+        inserts = tuple((table, tuple(row)) for table, row in self._inserts)
+        return Write(_server_append_after(inserts, self._sync_off), params)
 
     def _write_batch(self) -> list[Write]:
         """The queued writes, the moves of the heads known and their events; then what is left to write in
@@ -457,9 +488,14 @@ def _appends(kind: str, chain: str, rows: Sequence[dict[str, Any]], old_seq: int
 # maker's makes this raise IntegrityError, as ``_CREATE``'s); the event goes in with the seq and hashes it
 # returns. Should neither return a row, the event's NULL seq fails the INSERT, so nothing is committed.
 _HASH_AFTER = "encode(sha256(convert_to({prev} || :prefix || ({seq} + 1)::text || :suffix, 'UTF8')), 'hex')"
-_SERVER_APPEND_SQL = f"""\
-WITH old AS (
-    SELECT seq, hash FROM audit_chain_head WHERE chain = :chain_key FOR UPDATE
+
+
+def _server_append_sql(inserts: str = "", keys: str = "") -> str:
+    """The append's SQL; ``inserts``: data-modifying CTEs before it (``_server_append_after``), ``keys``: the
+    conditions that lock the rows their foreign keys name before the head is locked."""
+    return f"""\
+WITH {inserts}old AS (
+    SELECT seq, hash FROM audit_chain_head WHERE chain = :chain_key{keys} FOR UPDATE
 ), moved AS (
     UPDATE audit_chain_head AS h SET seq = old.seq + 1, hash = {_HASH_AFTER.format(prev="old.hash", seq="old.seq")}
     FROM old WHERE h.chain = :chain_key
@@ -474,16 +510,60 @@ SELECT :chain_key, head.seq, :instance_id, :event_type, :actor, :at, :payload_js
 FROM (VALUES (1)) AS one LEFT JOIN (SELECT * FROM moved UNION ALL SELECT * FROM made) AS head ON true"""
 
 
+_APPEND_BINDS = (
+    bindparam("chain_key", type_=String), bindparam("prefix", type_=Text), bindparam("suffix", type_=Text),
+    bindparam("genesis", type_=String), bindparam("instance_id", type_=_EVENTS.c.instance_id.type),
+    bindparam("event_type", type_=_EVENTS.c.event_type.type), bindparam("actor", type_=_EVENTS.c.actor.type),
+    bindparam("at", type_=_EVENTS.c.at.type), bindparam("payload_json", type_=_EVENTS.c.payload_json.type))
+# commit_without_flush_wait's setting, for this transaction only (or, run on its own, this statement's)
+_SYNC_OFF_SQL = "\nWHERE set_config('synchronous_commit', 'off', true) IS NOT NULL"
+
+
 def _server_append(sync_off: bool) -> DirectStatement:
-    sql = _SERVER_APPEND_SQL
-    if sync_off:  # commit_without_flush_wait's setting, for this transaction only
-        sql += "\nWHERE set_config('synchronous_commit', 'off', true) IS NOT NULL"
-    return DirectStatement(text(sql).bindparams(
-        bindparam("chain_key", type_=String), bindparam("prefix", type_=Text), bindparam("suffix", type_=Text),
-        bindparam("genesis", type_=String), bindparam("instance_id", type_=_EVENTS.c.instance_id.type),
-        bindparam("event_type", type_=_EVENTS.c.event_type.type), bindparam("actor", type_=_EVENTS.c.actor.type),
-        bindparam("at", type_=_EVENTS.c.at.type), bindparam("payload_json", type_=_EVENTS.c.payload_json.type)))
+    sql = _server_append_sql() + (_SYNC_OFF_SQL if sync_off else "")
+    return DirectStatement(text(sql).bindparams(*_APPEND_BINDS))
 
 
 _SERVER_APPEND = {sync_off: _server_append(sync_off) for sync_off in (False, True)}
 _APPEND_TABLES = (_HEADS.name, _EVENTS.name)
+
+# The rows of ``queue_insert`` in the append's statement: a data-modifying CTE each (``inserted_<n>``, their
+# binds ``inserted_<n>_<column>``), which PostgreSQL runs to completion though nothing reads it.
+_INSERTED = "inserted_"
+_QUOTE = postgresql.dialect().identifier_preparer.quote  # type: ignore[no-untyped-call]  # SQLAlchemy's, untyped
+
+
+@lru_cache(maxsize=None)
+def _server_append_after(inserts: tuple[tuple[Table, tuple[str, ...]], ...], sync_off: bool) -> DirectStatement:
+    """``_SERVER_APPEND`` with these rows (each: its table, the columns it gives) inserted in its statement.
+
+    A row's foreign key is checked at the end of the statement, where the row it names is locked (FOR KEY
+    SHARE): after the head. A transaction holding that row (a timer's FOR UPDATE of its case) and then waiting
+    for the head would deadlock with it; so each such row is locked before the head, as the INSERT before the
+    append on the batch path did: an uncorrelated EXISTS is run once, before the head is scanned, and is never
+    NULL, so it filters nothing.
+    """
+    ctes, keys, binds = [], [], []
+    for n, (table, columns) in enumerate(inserts):
+        prefix = f"{_INSERTED}{n}_"
+        ctes.append(f"{_INSERTED}{n} AS (INSERT INTO {_QUOTE(table.name)} ({', '.join(map(_QUOTE, columns))}) "
+                    f"VALUES ({', '.join(':' + prefix + name for name in columns)})), ")
+        binds += [bindparam(prefix + name, type_=table.c[name].type) for name in columns]
+        for key in sorted(table.foreign_keys, key=lambda found: found.parent.name):
+            if key.parent.name in columns:
+                keys.append(f"\n        AND EXISTS (SELECT FROM {_QUOTE(key.column.table.name)} WHERE "
+                            f"{_QUOTE(key.column.name)} = :{prefix}{key.parent.name} FOR KEY SHARE) IS NOT NULL")
+    sql = _server_append_sql("".join(ctes), "".join(keys)) + (_SYNC_OFF_SQL if sync_off else "")
+    return DirectStatement(text(sql).bindparams(*_APPEND_BINDS, *binds))
+
+
+@lru_cache(maxsize=None)
+def _insert_of(table: Table, columns: tuple[str, ...]) -> DirectStatement:
+    """``queue_insert``'s statement on its own (the batch path): an INSERT of these columns of ``table``.
+
+    :raises TypeError: a column left out has a default on the Python side (``_server_append_after`` has none)
+    """
+    left_out = [c.name for c in table.columns if c.name not in columns and c.default is not None]
+    if left_out:
+        raise TypeError(f"queue_insert into {table.name} must give {', '.join(left_out)}")
+    return DirectStatement(insert(table), columns=columns)

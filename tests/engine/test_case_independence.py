@@ -18,6 +18,7 @@ from sqlalchemy import event, text
 from engine import UploadTarget
 from engine.bootstrap import Alur
 from engine.persistence import compiled
+from engine.runtime import unit_of_work
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 200_000
 WAIT = 20.0  # seconds a blocked call is given before the test calls it waiting
@@ -28,10 +29,13 @@ WAIT = 20.0  # seconds a blocked call is given before the test calls it waiting
 def held_open(alur: Alur, use_case: Callable[[], object]) -> Iterator[None]:
     """Run ``use_case`` in a thread and stop it as it commits: every statement ran, its transaction still
     open with every row lock it took; let it commit when the block ends. (The COMMIT its last batch
-    would carry, engine.persistence.compiled.run_batch, is left to the commit that waits.)"""
+    would carry, engine.persistence.compiled.run_batch, is left to the commit that waits; an upload, one
+    statement committed on its own (engine.runtime.unit_of_work._server_append_after), runs in a
+    transaction, with the same row locks held to its commit.)"""
     reached, release = threading.Event(), threading.Event()
     errors: list[BaseException] = []
     write_and_read = compiled.write_and_read
+    take_pending_begin = unit_of_work.take_pending_begin
 
     def commit_held_back(connection, writes, reads, commit=False):
         return write_and_read(connection, writes, reads, commit and threading.current_thread() is not worker)
@@ -50,6 +54,8 @@ def held_open(alur: Alur, use_case: Callable[[], object]) -> Iterator[None]:
     worker = threading.Thread(target=run)
     event.listen(alur.db, "commit", pause)
     compiled.write_and_read = commit_held_back
+    unit_of_work.take_pending_begin = lambda connection: (  # type: ignore[assignment]
+        threading.current_thread() is not worker and take_pending_begin(connection))
     worker.start()
     try:
         assert reached.wait(WAIT), f"the held use case never came to its commit: {errors}"
@@ -58,6 +64,7 @@ def held_open(alur: Alur, use_case: Callable[[], object]) -> Iterator[None]:
         release.set()
         worker.join(WAIT * 2)
         compiled.write_and_read = write_and_read
+        unit_of_work.take_pending_begin = take_pending_begin  # type: ignore[assignment]
         event.remove(alur.db, "commit", pause)
     assert not worker.is_alive() and not errors, errors
 

@@ -187,21 +187,27 @@ def upload(alur: Alur, case: int, task, content: bytes = PDF) -> str:
                                   UploadTarget(case, task.task_id, task.name)).sha256
 
 
-def test_an_upload_is_one_round_trip_its_event_hashed_by_the_server(pg_alur):
+def test_an_upload_is_one_statement_its_own_transaction_its_event_hashed_by_the_server(pg_alur):
     case = start_loop_case(pg_alur)
     task = ready_task(pg_alur, case)
     upload(pg_alur, case, task)  # statements' caches
     with round_trips(pg_alur) as trips:
         upload(pg_alur, case, task, b"%PDF-1.4\n% another\n%%EOF\n")
-    # the transaction's BEGIN, its row, its case chain's head read locked and moved with the event (its hash
-    # computed by the server: no read of the head before), and the COMMIT, in one pipeline (issue 21: two
-    # round trips and five statements before, the head read locked in the first)
-    assert first_words(trips) == [["BEGIN", "INSERT INTO document_upload", "WITH old AS", "COMMIT"]], trips
-    append = " ".join(trips[0][2].split())
-    assert "FOR UPDATE" in append and "sha256(convert_to(" in append and " INSERT INTO audit_event " in append
+    # its row, its case chain's head read locked and moved with the event (its hash computed by the server: no
+    # read of the head before), in one statement that is a transaction of its own: no BEGIN, no COMMIT (issue
+    # 21: a pipeline of BEGIN, the row, the append and COMMIT before; before that, two round trips and five
+    # statements, the head read locked in the first)
+    assert first_words(trips) == [["WITH inserted_0 AS"]], trips
+    append = " ".join(trips[0][0].split())
+    inserted, rest = append.split(" old AS (", 1)
+    assert inserted.startswith("WITH inserted_0 AS (INSERT INTO document_upload "), inserted
+    assert "RETURNING" not in inserted, inserted  # no new key sent back that nobody reads
+    assert "FOR UPDATE" in rest and "sha256(convert_to(" in rest and " INSERT INTO audit_event " in rest
+    # the case's row is locked (as the row's foreign key check does) before the head is
+    assert re.search(r"WHERE chain = \S+ AND EXISTS \(SELECT FROM process_instance WHERE id = \S+ FOR KEY SHARE\) "
+                     r"IS NOT NULL FOR UPDATE \), moved AS", rest), rest
     # the commit does not wait for the disk (commit_without_flush_wait), set as the event goes in
     assert append.endswith("WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL"), append
-    assert "RETURNING" not in trips[0][1], trips  # no new key sent back that nobody reads
     with pg_alur.sessions() as session:
         assert verify_chain(session, case_chain(case)) is None
 

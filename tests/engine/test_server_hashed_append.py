@@ -11,13 +11,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from engine_helpers import ready_task, start_loop_case
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
+from test_round_trips import first_words, round_trips
 
 from engine import UploadTarget
 from engine.errors import ConcurrentUpdate
 from engine.audit.chain import GENESIS, case_chain, event_hash, verify_chain
 from engine.persistence.compiled import DirectStatement, run_batch
-from engine.persistence.models import AuditChainHead, AuditEvent
+from engine.persistence.models import AuditChainHead, AuditEvent, DocumentUpload, ProcessInstance
 from engine.runtime import unit_of_work
 from engine.runtime.attachments import UPLOAD_EVENT
 from engine.runtime.unit_of_work import UnitOfWork
@@ -261,15 +262,20 @@ def test_uploads_and_appends_from_a_head_read_before_race_on_one_case_and_all_la
     assert pg_alur.audit_verifier.verify().ok
 
 
-def test_a_head_another_transaction_makes_meanwhile_fails_the_append(pg_alur, server_appends):
+@pytest.mark.parametrize("other_write", ["queue_write", "queue_insert"])
+def test_a_head_another_transaction_makes_meanwhile_fails_the_append(pg_alur, server_appends, other_write):
     """As the append of a head read locked on the two-batch path; neither the event nor the unit of work's
-    other writes are committed."""
+    other writes are committed: a row of ``queue_insert`` goes in the append's own statement (one statement,
+    no BEGIN), an other write in the batch before it."""
     failures: list[BaseException] = []
 
     def ours() -> None:
         try:
             with UnitOfWork.begin(pg_alur.sessions) as work:
-                work.queue_write(unit_of_work._CREATE_HEAD, {"chain": "other", "seq": 0, "hash": GENESIS})
+                if other_write == "queue_write":
+                    work.queue_write(unit_of_work._CREATE_HEAD, {"chain": "other", "seq": 0, "hash": GENESIS})
+                else:
+                    work.queue_insert(DocumentUpload.__table__, _unbound_upload(pg_alur))
                 work.record("racing", "ours", actor="tester", at=pg_alur.clock())
         except BaseException as error:  # noqa: BLE001 - reported by the test
             failures.append(error)
@@ -284,10 +290,20 @@ def test_a_head_another_transaction_makes_meanwhile_fails_the_append(pg_alur, se
     thread.join(10)
     assert server_appends == ["racing"]
     assert len(failures) == 1 and isinstance(failures[0], pg_alur.db.dialect.loaded_dbapi.IntegrityError), failures
-    assert _rows(pg_alur, "racing") == []
+    assert _rows(pg_alur, "racing") == [] and _upload_rows(pg_alur) == 0
     with pg_alur.sessions() as session:
         assert session.get(AuditChainHead, "other") is None
         assert session.get(AuditChainHead, "racing").seq == 0
+
+
+def _unbound_upload(alur) -> dict:
+    return {"sha256": "0" * 64, "filename": "a.pdf", "media_type": "application/pdf", "size": 1,
+            "uploaded_by": "tester", "uploaded_at": alur.clock(), "instance_id": None, "task_id": None}
+
+
+def _upload_rows(alur) -> int:
+    with alur.sessions() as session:
+        return session.scalar(select(func.count()).select_from(DocumentUpload))
 
 
 def test_a_queued_writes_unique_violation_is_a_concurrent_update(pg_alur, server_appends):
@@ -298,4 +314,97 @@ def test_a_queued_writes_unique_violation_is_a_concurrent_update(pg_alur, server
             duplicate = "INSERT INTO user_account (username) SELECT username FROM user_account LIMIT 1"
             work.queue_write(DirectStatement(text(duplicate)), {})
             work.record("c", "second", actor="tester", at=pg_alur.clock())
+    assert [r.seq for r in _rows(pg_alur, "c")] == [1]
+
+
+def test_an_upload_waits_for_a_transaction_holding_its_case_before_it_locks_the_head(pg_alur, server_appends):
+    """A timer holds the case's row (``wake_if_due``: FOR UPDATE) and then appends to the case's chain: the
+    upload's row names the case (a foreign key, whose check locks the case's row), so the upload's statement
+    locks the case's row before the head, as the INSERT before the append did. Locked at the end of the
+    statement (where PostgreSQL checks the key) the upload would hold the head the timer waits for, while
+    waiting for the case's row the timer holds: a deadlock, one of them failing."""
+    case, task, chain, before = _case_to_upload_to(pg_alur)
+    failures: list[BaseException] = []
+
+    def ours() -> None:
+        try:
+            _upload(pg_alur, case, task, 1)
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+
+    thread = threading.Thread(target=ours)
+    with UnitOfWork.begin(pg_alur.sessions) as timer:
+        instances = ProcessInstance.__table__.c
+        assert timer.connection.scalar(select(instances.id).where(instances.id == case).with_for_update()) == case
+        thread.start()
+        time.sleep(0.3)
+        assert thread.is_alive()  # waiting for the case's row
+        timer.record_for_case(case, "timer_fired", actor="system", at=pg_alur.clock(), payload={})
+    thread.join(10)
+    assert not failures and not thread.is_alive(), failures
+    assert [r.event_type for r in _rows(pg_alur, chain)[before:]] == ["timer_fired", UPLOAD_EVENT]
+    assert server_appends == [chain, chain]
+    assert pg_alur.audit_verifier.verify().ok
+
+
+def test_an_upload_to_a_case_that_does_not_exist_stores_nothing(pg_alur, server_appends):
+    """The one statement fails at its row's foreign key check, after the head was made and the event went in:
+    none of it is committed, and the caller is told as when the row's INSERT ran in a batch of its own."""
+    missing = 999_999
+    with pytest.raises(ConcurrentUpdate):
+        pg_alur.attachments.store(io.BytesIO(PDF), "laporan.pdf", "pengelola", [".pdf"],
+                                  UploadTarget(missing, "no-task", "Laporan"))
+    assert server_appends == [case_chain(missing)]
+    assert _rows(pg_alur, case_chain(missing)) == [] and _upload_rows(pg_alur) == 0
+    with pg_alur.sessions() as session:
+        assert session.get(AuditChainHead, case_chain(missing)) is None
+
+
+def test_the_upload_statement_turns_synchronous_commit_off_for_its_own_transaction_only(pg_alur, monkeypatch):
+    """Run on its own (autocommit), the statement is its transaction: ``set_config(..., true)`` holds until its
+    implicit COMMIT, which thus does not wait for the disk (PostgreSQL reads the setting at the commit, before
+    a transaction's local settings are reset), and the connection is back at its own setting after it. Read
+    here in the statement itself, as the upload's statement with what it returns added."""
+    case, task, chain, _before = _case_to_upload_to(pg_alur)
+    ran: list = []
+    build = UnitOfWork._with_inserts
+
+    def spied(self, append):
+        write = build(self, append)
+        ran.append(write)
+        return write
+
+    monkeypatch.setattr(UnitOfWork, "_with_inserts", spied)
+    _upload(pg_alur, case, task, 1)
+    assert len(ran) == 1
+    write = ran[0]
+    with pg_alur.db.connect() as connection:
+        driver = connection.connection.driver_connection
+        driver.autocommit = True
+        try:
+            plan = write.statement._plan(connection.dialect)
+            cursor = driver.cursor()
+            cursor.execute("SET synchronous_commit TO on")  # the suite's databases default to off (conftest)
+            cursor.execute(plan.sql + "\nRETURNING current_setting('synchronous_commit')", plan.args(write.params))
+            assert cursor.fetchall() == [("off",)]
+            assert driver.info.transaction_status == 0  # idle: committed, no BEGIN sent
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchall() == [("on",)]
+        finally:
+            driver.autocommit = False
+    assert [r.event_type for r in _rows(pg_alur, chain)][-2:] == [UPLOAD_EVENT, UPLOAD_EVENT]
+    assert pg_alur.audit_verifier.verify().ok
+
+
+def test_a_unit_of_work_that_sent_a_statement_already_appends_in_its_transaction(pg_alur, server_appends):
+    """Its BEGIN went with a locked read: the row and the event go in a pipeline with the COMMIT, as before."""
+    with round_trips(pg_alur) as trips:
+        with UnitOfWork.begin(pg_alur.sessions) as work:
+            unit_of_work._LOCK_HEAD.first(work.connection, {"chain_key": "system"})
+            work.commit_without_flush_wait()
+            work.queue_insert(DocumentUpload.__table__, _unbound_upload(pg_alur))
+            work.record("c", "first", actor="tester", at=pg_alur.clock())
+    assert first_words(trips) == [["BEGIN", "SELECT audit_chain_head.seq, audit_chain_head.hash"],
+                                  ["INSERT INTO document_upload", "WITH old AS", "COMMIT"]], trips
+    assert server_appends == ["c"] and _upload_rows(pg_alur) == 1
     assert [r.seq for r in _rows(pg_alur, "c")] == [1]
