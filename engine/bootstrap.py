@@ -207,7 +207,7 @@ def open_alur(settings: Settings, clock: Clock = utcnow, db: Engine | None = Non
         audit_log=AuditLog(sessions), audit_verifier=audit_verifier,
         logins=LoginLog(sessions, LoginThrottle(sessions, roles, clock), clock), parser=parser,
         cases=CaseFiles(make_read_sessions(db), queries, definitions, forms, roles, permissions, users, attachments,
-                        calendar, drafts, opds, clock),
+                        calendar, drafts, opds, clock, runner.open_tasks),
         catalog=catalog, attachments=attachments, drafts=drafts,
         tokens=TokenService(sessions, users, clock, settings.api_token_lifetime), versions=Versions(sessions),
         migrator=CaseMigrator(sessions, definitions, calendar, clock),

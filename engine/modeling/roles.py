@@ -26,6 +26,7 @@ class Role:
 
 
 DEFAULT_REGISTRARS = ("kasubag_tu",)  # when roles.toml has no [registrars] table
+_EXPANDED_KEPT = 1024
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class RoleCatalog:
     roles: dict[str, Role] = field(default_factory=dict)
     # Roles that register an incoming letter for a requesting unit and do the requester's first step.
     registrars: frozenset[str] = frozenset()
+    # ``expand``'s answers by the roles asked about (a page asks several times for the same reader)
+    _expanded: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, init=False, repr=False,
+                                                            compare=False)
 
     @classmethod
     def load(cls, path: Path) -> "RoleCatalog":
@@ -91,11 +95,14 @@ class RoleCatalog:
 
     def expand(self, user_roles: AbstractSet[str]) -> set[str]:
         """Every task role a user with these roles may work on: their roles and groups containing them."""
-        result = set(user_roles)
-        for role in self.roles.values():
-            if role.members & user_roles:
-                result.add(role.key)
-        return result
+        key = user_roles if isinstance(user_roles, frozenset) else frozenset(user_roles)
+        found = self._expanded.get(key)
+        if found is None:
+            found = frozenset(user_roles) | {role.key for role in self.roles.values() if role.members & key}
+            if len(self._expanded) >= _EXPANDED_KEPT:  # as many sets of roles as people hold: few
+                self._expanded.clear()
+            self._expanded[key] = found
+        return set(found)
 
     def supervisors_of(self, task_role: str) -> set[str]:
         """Roles that supervise a task role (a group's supervisors plus its members')."""

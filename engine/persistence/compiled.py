@@ -15,9 +15,10 @@ from collections import namedtuple
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Insert, Select, bindparam
+from sqlalchemy import Connection, DateTime, Dialect, Insert, Select, TypeDecorator, bindparam
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
@@ -34,15 +35,25 @@ class _Plan:
     defaults: dict[str, Any]
     processors: dict[str, Callable[[Any], Any]]
     row: Any  # namedtuple class for SELECT rows, None for DML
-    results: tuple[Callable[[Any], Any] | None, ...] | None  # per column, when any column needs one
+    # (column index, result processor) of the columns that have one; None when none has
+    results: tuple[tuple[int, Callable[[Any], Any]], ...] | None
     reads_only: bool  # a SELECT that locks nothing: it may run before a held-back BEGIN
+    keeps_null: bool = True  # each of ``results`` gives None for None: a NULL is left as it is
 
     def make(self, found: Sequence[Any]) -> Any:
         """A fetched row as the row class, each value through its column type's result processor."""
         if self.results is None:
             return self.row._make(found)
-        return self.row._make([value if process is None else process(value)
-                               for process, value in zip(self.results, found, strict=True)])
+        values = list(found)
+        if self.keeps_null:  # a wide row's NULLs (a page's outer-joined columns) cost no call
+            for index, process in self.results:
+                value = values[index]
+                if value is not None:
+                    values[index] = process(value)
+        else:
+            for index, process in self.results:
+                values[index] = process(values[index])
+        return self.row._make(values)
 
     def args(self, params: dict[str, Any]) -> Any:
         values = {**self.defaults, **params} if self.defaults else params
@@ -55,10 +66,14 @@ class _Plan:
 
 
 class DirectStatement:
-    def __init__(self, statement: ClauseElement, columns: Sequence[str] | None = None) -> None:
-        """``columns``: for an INSERT, the keys every row gives (the others take their defaults)."""
+    def __init__(self, statement: ClauseElement, columns: Sequence[str] | None = None,
+                 recurring_times: bool = False) -> None:
+        """``columns``: for an INSERT, the keys every row gives (the others take their defaults).
+        ``recurring_times``: a SELECT that reads the same times again and again (a task page, its case's
+        tasks at every page): its time columns' conversions are kept (``_keeping``)."""
         self._statement = statement
         self._columns = list(columns) if columns is not None else None
+        self._recurring_times = recurring_times
         self._plans: dict[str, _Plan] = {}
         self._lock = threading.Lock()
 
@@ -113,7 +128,8 @@ class DirectStatement:
         plan = self._plans.get(dialect.name)
         if plan is None:
             with self._lock:
-                plan = self._plans.setdefault(dialect.name, _compile(self._statement, dialect, self._columns))
+                plan = self._plans.setdefault(dialect.name, _compile(self._statement, dialect, self._columns,
+                                                                     self._recurring_times))
         return plan
 
 
@@ -206,7 +222,8 @@ def _cursors(connection: Connection, count: int) -> list[DBAPICursor]:
     return [first, *(driver.cursor() for _ in range(count - 1))]  # type: ignore[union-attr]
 
 
-def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | None) -> _Plan:
+def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | None,
+             recurring_times: bool = False) -> _Plan:
     if isinstance(statement, Insert) and not statement.exported_columns:
         # Else PostgreSQL's INSERT of one row would return its new key (SQLAlchemy's implicit RETURNING),
         # which no direct execution reads.
@@ -221,26 +238,72 @@ def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | No
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             processors[name] = process
-    row, results = _row_reader(statement, dialect)
+    row, results = _row_reader(statement, dialect, recurring_times)
     defaults = {name: bind.value for name, bind in binds.items() if bind.value is not None}
     defaults.update(_column_defaults(statement, binds, columns))
     order = tuple(compiled.positiontup or ()) if dialect.paramstyle in _POSITIONAL else None
     reads_only = bool(getattr(statement, "is_select", False)) and getattr(statement, "_for_update_arg", None) is None
-    return _Plan(compiled.string, order, defaults, processors, row, results, reads_only)
+    processed = None if results is None else tuple(
+        (index, process) for index, process in enumerate(results) if process is not None)
+    return _Plan(compiled.string, order, defaults, processors, row, processed, reads_only,
+                 all(_keeps_null(process) for _index, process in processed or ()))
 
 
-def _row_reader(statement: ClauseElement, dialect: Dialect) -> tuple[Any, Any]:
+def _keeps_null(process: Callable[[Any], Any]) -> bool:
+    """The result processor gives None for None (SQLAlchemy's all do)."""
+    try:
+        return process(None) is None
+    except Exception:  # then it is called for a NULL too, as SQLAlchemy would
+        return False
+
+
+def _row_reader(statement: ClauseElement, dialect: Dialect, recurring_times: bool = False) -> tuple[Any, Any]:
     """A SELECT's row class (a namedtuple of its column labels) and its columns' result processors
     (None when no column has one, e.g. SQLite's text datetimes); the same for the RETURNING columns of
-    DML; (None, None) for DML without RETURNING."""
+    DML; (None, None) for DML without RETURNING. With ``recurring_times``, a time column's processor
+    keeps its answers (``_keeping``)."""
     if getattr(statement, "is_select", False):
         selected = getattr(statement, "selected_columns", None)
     else:  # a DML statement's exported columns are its RETURNING columns, empty without
         selected = getattr(statement, "exported_columns", None) if getattr(statement, "is_dml", False) else None
     if not selected:
         return None, None
-    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected)
+    results = tuple(_keeping(process) if process is not None and recurring_times and _is_time(column.type)
+                    else process
+                    for column in selected
+                    for process in [column.type.dialect_impl(dialect).result_processor(dialect, None)])
     return namedtuple("Row", list(selected.keys())), (results if any(results) else None)
+
+
+def _is_time(type_: Any) -> bool:
+    """A DateTime column, or one whose type decorates a DateTime."""
+    return isinstance(type_, DateTime) or (isinstance(type_, TypeDecorator)
+                                           and isinstance(type_.impl_instance, DateTime))
+
+
+_TIMES_KEPT = 4096  # per column of a statement: the times of a few hundred cases' tasks
+
+
+def _keeping(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` keeping its answers by the value read, a text (SQLite) or a naive datetime
+    (PostgreSQL's timestamp): converting one costs about a microsecond, a page reads some forty. Only an
+    answer that is a datetime is kept (immutable: the same object may go to every reader)."""
+    kept: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        kind = type(value)
+        if not (kind is str or (kind is datetime and value.tzinfo is None and not value.fold)):
+            return process(value)
+        found = kept.get(value)
+        if found is None:
+            found = process(value)
+            if type(found) is datetime:
+                if len(kept) >= _TIMES_KEPT:
+                    kept.clear()
+                kept[value] = found
+        return found
+
+    return convert
 
 
 class ByCount:

@@ -8,10 +8,12 @@ Who may read what is decided here, not in the web layer:
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Generic, Iterable, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,7 +30,7 @@ from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
 from engine.modeling.parser import ParsedDefinition
 from engine.persistence.models import ProcessDefinition
-from engine.errors import CaseHidden, NotFound, PermissionDenied, TaskNotFound
+from engine.errors import CaseHidden, InvalidInput, NotFound, PermissionDenied, TaskNotFound
 from engine.modeling.forms import FormRegistry
 from engine.permissions import Access, Mandates, Permissions, Reader
 from engine.reading.queries import Queries
@@ -37,7 +39,9 @@ from engine.accounts.users import UserService
 from engine.audit.attempts import ACTION_READ_CASE, ACTION_READ_DOCUMENT, ACTION_READ_TASK, AttemptLog
 from engine.audit.read_log import VIEW_EVENTS
 from engine.persistence.db import read_only_connection
-from engine.reading.task_page_read import TaskPageRows, read_documents_and_people, read_task_page
+from engine.reading.task_page_read import EarlyReads, TaskPageRows, read_documents_and_people, read_task_page
+from engine.runtime.live_workflows import OpenTasks
+from engine.persistence.compiled import pipelines
 from engine.registers.pickers import picker_options, review_prefill
 from engine.registers.server_assets import ServerAssetView
 from engine.values import MANDATE_LABELS, AuditEventView, CaseView, StandIn, TaskView
@@ -190,7 +194,7 @@ class CaseFiles:
     def __init__(self, sessions: sessionmaker[Session], queries: Queries, definitions: DefinitionStore,
                  forms: FormRegistry, roles: RoleCatalog, permissions: Permissions, users: UserService,
                  attachments: AttachmentStore, calendar: Callable[[Session | Connection], WorkCalendar],
-                 drafts: Drafts, opds: OpdService, clock: Clock = utcnow) -> None:
+                 drafts: Drafts, opds: OpdService, clock: Clock = utcnow, open_tasks: OpenTasks | None = None) -> None:
         self._sessions = sessions
         self._queries = queries
         self._definitions = definitions
@@ -206,6 +210,12 @@ class CaseFiles:
         self._attempts = AttemptLog(sessions, clock)  # denied reads, on the log
         self._facts = FormFactsCache(forms)
         self._metas: dict[tuple[int, str], StepMeta] = {}  # (definition id, element id) -> its step's words
+        # What a task page's later reads will be, guessed before its first statement (``_early_reads``):
+        # the tasks steps of this process opened (the runner's), and the form and role of tasks and the
+        # roles of readers whose pages were read.
+        self._open_tasks = open_tasks
+        self._page_tasks: _Recent[str, tuple[str, str]] = _Recent()  # task id -> (form key, role)
+        self._page_readers: _Recent[str, frozenset[str]] = _Recent()  # username -> roles
 
     def now(self) -> datetime:
         return self._clock()
@@ -252,10 +262,15 @@ class CaseFiles:
         """At most three statements in two round trips on one read-only connection
         (``engine.reading.task_page_read``)."""
         with read_only_connection(self._sessions) as connection:
-            read = read_task_page(connection, task_id, username, self._clock())
+            pipelined = pipelines(connection)  # else a guessed read is not worth it: no round trip to save
+            early = self._early_reads(task_id, username) if pipelined else None
+            read = read_task_page(connection, task_id, username, self._clock(), early=early)
             if read is None:
                 raise TaskNotFound.of(task_id)
             task, reader, mandates = read.task(task_id), read.reader, read.mandates
+            if pipelined:
+                self._page_tasks.keep(task_id, (task.form_key, task.role))
+                self._page_readers.keep(username, reader.roles)
             user_roles = reader.roles
             instance = self._case_view(read.case)
             case_tasks = read.tasks
@@ -288,7 +303,7 @@ class CaseFiles:
             if can_reassign:
                 pickers[_REASSIGN] = self._holders(task.role)
             uploads, people, servers = read_documents_and_people(connection, instance.instance_id, hashes, pickers,
-                                                                 facts.picks_server, read.uploads)
+                                                                 facts.picks_server, read.uploads, read.early)
         if task.data is None and servers:  # the review table's rows name servers, never documents: filled in after
             values = {**review_prefill(schema, servers), **values}
         documents = self._documents_from(found, uploads)
@@ -310,6 +325,38 @@ class CaseFiles:
             reassign_options=[p for p in people.get(_REASSIGN, []) if p[0] != task.assignee],
             draft=draft if holds_role else None,
             acting_for=acting.stand_in() if acting is not None else None, carried=carried)
+
+    def _early_reads(self, task_id: str, username: str) -> EarlyReads | None:
+        """The people and servers the task's page will offer (``_task_page``'s ``pickers``), as far as
+        they follow from the task's form and role and the reader's roles as last seen: from an earlier
+        read of the page, else from the step that opened the task (``OpenTasks``). Only a guess: the page
+        reads again what they do not cover. None when the page offers neither, or nothing is known."""
+        known = self._page_tasks.get(task_id) or self._opened_task(task_id)
+        if known is None:
+            return None
+        form_key, role = known
+        try:
+            facts = self._facts.get(form_key)
+        except InvalidInput:  # the page raises it
+            return None
+        roles: set[str] = set()
+        for picked in facts.picker_roles:
+            roles |= self._holders(picked)
+        reader_roles = self._page_readers.get(username)
+        if reader_roles is not None and self._may.supervises(role, reader_roles):
+            roles |= self._holders(role)
+        if not roles and not facts.picks_server:
+            return None
+        return EarlyReads(tuple(sorted(roles)), facts.picks_server)
+
+    def _opened_task(self, task_id: str) -> tuple[str, str] | None:
+        """The form and role of a task a step of this process opened, as that step left it."""
+        opened = self._open_tasks.get(task_id) if self._open_tasks is not None else None
+        cached = self._definitions.cached(opened.definition_id) if opened is not None else None
+        if opened is None or cached is None:
+            return None
+        step = cached[1].user_tasks.get(opened.element_id)
+        return (opened.form_key, step.role) if step is not None else None
 
     def _definition(self, definition_id: int) -> tuple[ProcessDefinition, ParsedDefinition]:
         """From the definitions' cache (a session only to read one not cached yet)."""
@@ -646,6 +693,28 @@ def _worked(calendar: WorkCalendar, start: datetime, end: datetime) -> timedelta
 
 
 _REASSIGN = "\x00reassign"  # the key of the reassign list among the picker roles (no role key has it)
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Recent(Generic[_K, _V]):
+    """The last ``capacity`` values kept, by key (the oldest kept first dropped)."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._capacity = capacity
+        self._kept: OrderedDict[_K, _V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: _K) -> _V | None:
+        return self._kept.get(key)
+
+    def keep(self, key: _K, value: _V) -> None:
+        with self._lock:
+            self._kept[key] = value
+            self._kept.move_to_end(key)
+            if len(self._kept) > self._capacity:
+                self._kept.popitem(last=False)
 
 
 def _acted_for(events: Iterable[AuditEventView]) -> dict[str, ActedFor]:

@@ -10,7 +10,9 @@
 3. the people a user-picker field or the supervisor's reassign list offers, if the page has either,
    and the servers of the asset register, if the form picks one (in the same round trip: a fourth
    statement only for those forms);
-   2 and 3 in one pipeline on PostgreSQL. Most pages need neither: one round trip.
+   2 and 3 in one pipeline on PostgreSQL. Most pages need neither: one round trip. On PostgreSQL, a
+   page whose form and role are known beforehand (``EarlyReads``: a guess, from the step that opened
+   the task or an earlier read of its page) sends 3 in ``TASK_PAGE``'s pipeline: one round trip too.
 
 The definition and the
 working calendar come from their caches (a statement only the first time a process reads the
@@ -27,7 +29,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, Select, String, and_, bindparam, cast, func, select, union_all
 
 from engine.persistence.authority import mandates_held, now_param, parse_mandates
-from engine.persistence.compiled import DirectIn, DirectStatement, read_batch
+from engine.persistence.compiled import DirectIn, DirectStatement, Read, read_batch
 from engine.persistence.models import (DocumentUpload, HumanTask, ProcessInstance, TaskDraft, UserAccount, UserRole,
                                        candidates_of)
 from engine.permissions import Mandates, Reader
@@ -108,10 +110,10 @@ def _statement(uploads: bool) -> Select[Any]:
 TASK_PAGE_STATEMENT = _statement(uploads=True)
 # Run on the driver's cursor: through SQLAlchemy's execution and result wrapping it cost about as much
 # again as the query itself.
-TASK_PAGE = DirectStatement(TASK_PAGE_STATEMENT)
+TASK_PAGE = DirectStatement(TASK_PAGE_STATEMENT, recurring_times=True)  # each page re-reads its case's tasks
 # The same without the uploads: what a form's submission reads first (``CaseFiles.task_form``).
 TASK_FORM_STATEMENT = _statement(uploads=False)
-TASK_FORM = DirectStatement(TASK_FORM_STATEMENT)
+TASK_FORM = DirectStatement(TASK_FORM_STATEMENT, recurring_times=True)
 
 
 @dataclass(frozen=True)
@@ -127,26 +129,59 @@ class TaskPageRows:
     # the case's uploads and the reader's unbound ones of the same contents, as ``CaseUploads`` reads them;
     # None when not read (``TASK_FORM``)
     uploads: CaseUploads | None = None
+    early: EarlyRows | None = None  # what ``EarlyReads`` read with it
 
     def task(self, task_id: str) -> TaskView:
         return next(t for t in self.tasks if t.task_id == task_id)
 
 
+@dataclass(frozen=True)
+class EarlyReads:
+    """The page's later reads, guessed before its first statement: the people holding ``roles`` and, with
+    ``servers``, the asset register's servers. Sent in ``TASK_PAGE``'s pipeline; used only for what they
+    cover of what the page turns out to need (``read_documents_and_people``)."""
+
+    roles: tuple[str, ...]  # sorted
+    servers: bool
+
+    def reads(self) -> list[Read]:
+        return [*([_PEOPLE.read(self.roles, {})] if self.roles else []),
+                *([servers_in_use_read()] if self.servers else [])]
+
+
+@dataclass(frozen=True)
+class EarlyRows:
+    """``EarlyReads``' rows: ``_PEOPLE``'s of ``roles``, the servers' (None when not read)."""
+
+    roles: frozenset[str]
+    people: list[Any]
+    servers: list[Any] | None
+
+
 def read_task_page(connection: Connection, task_id: str, username: str, now: datetime,
-                   uploads: bool = True) -> TaskPageRows | None:
-    """One statement (``TASK_PAGE``, or ``TASK_FORM`` without ``uploads``); None when no task has this id."""
+                   uploads: bool = True, early: EarlyReads | None = None) -> TaskPageRows | None:
+    """One statement (``TASK_PAGE``, or ``TASK_FORM`` without ``uploads``), and ``early``'s reads in the
+    same round trip (one pipeline on PostgreSQL); None when no task has this id."""
     statement = TASK_PAGE if uploads else TASK_FORM
-    rows = statement.all(connection, {"task_id": task_id, "username": username, "now": now})
+    params = {"task_id": task_id, "username": username, "now": now}
+    if early is not None and (more := early.reads()):
+        rows, *found = read_batch(connection, [Read(statement, params), *more])
+        kept = iter(found)
+        read_early = EarlyRows(frozenset(early.roles), next(kept) if early.roles else [],
+                               next(kept) if early.servers else None)
+    else:
+        rows, read_early = statement.all(connection, params), None
     if not rows:
         return None
     first = next(row for row in rows if row.id == task_id)
     active = bool(first.reader_active)
     roles = frozenset(first.reader_roles.split(",")) if active and first.reader_roles else frozenset()
     reader = Reader(username, roles, first.reader_opd) if active else Reader(username, frozenset())
-    mandates = parse_mandates(first.reader_mandates) if active else ()
+    # none held: "[]" on SQLite, which parses to none
+    mandates = parse_mandates(first.reader_mandates) if active and first.reader_mandates != "[]" else ()
     draft = json.loads(first.draft_data) if first.draft_data is not None else None
     return TaskPageRows([_task(r) for r in rows], first, reader, mandates, draft, first.draft_saved_at,
-                        CaseUploads(first.case_uploads) if uploads else None)
+                        CaseUploads(first.case_uploads) if uploads else None, read_early)
 
 
 class CaseUploads:
@@ -161,23 +196,42 @@ class CaseUploads:
         the reader) and ``upload_of_step`` sees; None when a content has no upload in the case (then
         only reading them all says which upload the step's document was sent as), or when a record
         does not read back (a separator in a field: never from ``clean_filename``)."""
-        records = [record.split(_FIELD) for record in self._text.split(_RECORD)] if self._text else []
-        if any(len(fields) != _UPLOAD_FIELDS for fields in records):
+        texts = self._text.split(_RECORD) if self._text else []
+        records = [(text, text.split(_FIELD)) for text in texts]
+        if any(len(fields) != _UPLOAD_FIELDS for _text, fields in records):
             return None
         wanted = frozenset(hashes)
-        if not wanted <= {fields[1] for fields in records}:
+        if not wanted <= {fields[1] for _text, fields in records}:
             return None
         try:
-            return [_upload(fields) for fields in sorted((f for f in records if f[1] in wanted), key=_upload_id)]
+            return [_upload_of(text, fields) for text, fields in sorted((r for r in records if r[1][1] in wanted),
+                                                                        key=_upload_id)]
         except ValueError:
             return None
 
 
 _UPLOAD_FIELDS = 9
+# Views of the records read, by record: every page of a case shows its documents again, and a view is
+# immutable (its record's fields: texts, numbers and a datetime), so one may go to every page.
+_UPLOADS_SEEN: dict[str, AttachmentView] = {}
+_UPLOADS_KEPT = 4096
 
 
-def _upload_id(fields: list[str]) -> int:
-    return int(fields[0])
+def _upload_id(record: tuple[str, list[str]]) -> int:
+    return int(record[1][0])
+
+
+def _upload_of(text: str, fields: list[str]) -> AttachmentView:
+    """``_upload``, kept by record.
+
+    :raises ValueError: a number or a time that does not read back"""
+    found = _UPLOADS_SEEN.get(text)
+    if found is None:
+        found = _upload(fields)
+        if len(_UPLOADS_SEEN) >= _UPLOADS_KEPT:
+            _UPLOADS_SEEN.clear()
+        _UPLOADS_SEEN[text] = found
+    return found
 
 
 def _upload(fields: list[str]) -> AttachmentView:
@@ -206,23 +260,26 @@ _PEOPLE = DirectIn(lambda n: select(ACCOUNTS.c.username, ACCOUNTS.c.full_name, R
 
 def read_documents_and_people(connection: Connection, instance_id: int, hashes: Sequence[str],
                               wanted: dict[str, frozenset[str]], servers: bool = False,
-                              known: CaseUploads | None = None
+                              known: CaseUploads | None = None, early: EarlyRows | None = None
                               ) -> tuple[list[AttachmentView], dict[str, list[tuple[str, str]]], list[ServerAssetView]]:
     """The page's later statements, each only if needed, in one round trip (one pipeline on
     PostgreSQL): the uploads in the case of ``hashes`` (``uploads_in``; from ``known``, the first
     statement's, when it has them all), for each key of ``wanted`` the active users holding one of its
     roles, as (username, full name) in username order, and with ``servers`` the asset register's
-    servers not removed (``list_servers(include_removed=False)``)."""
+    servers not removed (``list_servers(include_removed=False)``). The people and the servers come from
+    ``early`` when it read them (the people of every role wanted, or more)."""
     roles = sorted(set().union(*wanted.values())) if wanted else []
     uploads = (known.of(hashes) if known is not None else None) if hashes else []
+    people = early.people if roles and early is not None and early.roles.issuperset(roles) else None
+    listed = early.servers if servers and early is not None else None
     reads = [*([uploads_in_case_read(instance_id, hashes)] if uploads is None else []),
-             *([_PEOPLE.read(roles, {})] if roles else []),
-             *([servers_in_use_read()] if servers else [])]
+             *([_PEOPLE.read(roles, {})] if roles and people is None else []),
+             *([servers_in_use_read()] if servers and listed is None else [])]
     found = iter(read_batch(connection, reads) if reads else [])
     if uploads is None:
         uploads = upload_views(next(found))
-    rows = next(found) if roles else []
-    registered = server_views(next(found)) if servers else []
+    rows = (people if people is not None else next(found)) if roles else []
+    registered = server_views(listed if listed is not None else next(found)) if servers else []
     return uploads, {key: _distinct((r.username, r.full_name) for r in rows if r.role_key in held)
                      for key, held in wanted.items()}, registered
 

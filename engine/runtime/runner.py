@@ -116,6 +116,11 @@ class Runner:
         # Told the process key of each step completed, once committed (the web app counts them for /metrics).
         self.completion_listeners: list[Callable[[str], None]] = []
 
+    @property
+    def open_tasks(self) -> OpenTasks:
+        """The tasks steps of this process opened, kept on PostgreSQL (a guess: see ``OpenTasks``)."""
+        return self._open_tasks
+
     # -- use cases ---------------------------------------------------------------------------
 
     def start_case(self, process_key: str, actor: str, business_key: str | None = None,

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, TypeDecorator, bindparam, insert, select, type_coerce, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.persistence.compiled import DirectIn, DirectStatement, Read, Write, read_batch, run_batch, write_and_read
@@ -91,6 +92,47 @@ def test_a_column_that_needs_result_processing_reads_as_sqlalchemy_reads_it(db_e
         assert tuple(direct) == tuple(conn.execute(statement, {"case": 1}).one())
         assert direct.started_at == started and direct.started_at.tzinfo is not None
         assert direct.ended_at is None
+
+
+def test_times_a_statement_reads_again_and_again_read_as_sqlalchemy_reads_them_each_time(db_engine):
+    """``recurring_times`` keeps each time column's conversions: the same times read again, and changed
+    ones, read as SQLAlchemy reads them."""
+    definition = _definition(db_engine)
+    started = datetime(2026, 12, 1, 9, 30, 5, 250, tzinfo=WITA)
+    statement = select(_INSTANCES.c.id, _INSTANCES.c.started_at, _INSTANCES.c.ended_at).order_by(_INSTANCES.c.id)
+    direct = DirectStatement(statement, recurring_times=True)
+    with db_engine.begin() as conn:
+        INSERT.many(conn, [_case(definition, n, started + timedelta(seconds=n)) for n in (1, 2)])
+        for ended in (None, started + timedelta(hours=1), started + timedelta(hours=2), started + timedelta(hours=1)):
+            conn.execute(update(_INSTANCES).where(_INSTANCES.c.id == 1).values(ended_at=ended))
+            for _ in range(2):
+                rows = [tuple(row) for row in direct.all(conn, {})]
+                assert rows == [tuple(row) for row in conn.execute(statement)]
+                assert all(at is None or at.tzinfo is not None for row in rows for at in row[1:]), rows
+            assert rows[0][2] == ended
+
+
+class _NoneAsEmpty(TypeDecorator[str]):
+    """A result processor that gives something for NULL (none of SQLAlchemy's own does)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str:
+        return "" if value is None else value
+
+
+def test_a_null_goes_through_a_result_processor_only_if_it_makes_something_of_it(db_engine):
+    """A NULL is left as it is for a processor that gives None for it (a wide row's outer-joined
+    columns cost no call), and given to one that does not."""
+    definition = _definition(db_engine)
+    statement = select(_INSTANCES.c.id, _INSTANCES.c.ended_at, type_coerce(_INSTANCES.c.business_key,
+                                                                           _NoneAsEmpty).label("key")).where(
+        _INSTANCES.c.id == bindparam("case"))
+    with db_engine.begin() as conn:
+        INSERT.many(conn, [_case(definition, 1, datetime(2026, 12, 1, 9, 30, tzinfo=WITA))])
+        direct = DirectStatement(statement).first(conn, {"case": 1})
+        assert tuple(direct) == tuple(conn.execute(statement, {"case": 1}).one()) == (1, None, "")
 
 
 def _named(count: int):

@@ -72,3 +72,15 @@ def test_role_only_rules():
     assert may_read_models({"penilai_sop"}) and may_read_models({"pemilik_proses"})
     assert not may_read_models({"pengelola_ti"})
     assert reads_every_case({"kepala_dinas"}) and not reads_every_case({"pengawas"})
+
+
+def test_expanding_roles_answers_the_same_each_time_and_never_shares_its_set(test_data):
+    """``RoleCatalog.expand`` keeps its answers by the roles asked about: the same for a set or a
+    frozenset of them, and a caller changing its set changes no later answer."""
+    catalog = RoleCatalog.load(test_data / "roles.toml")
+    for roles in ({"pengelola_ti"}, {"pengawas"}, {"pengelola_ti", "pemeriksa_ti"}, set()):
+        expected = set(roles) | {r.key for r in catalog.roles.values() if r.members & roles}
+        first = catalog.expand(roles)
+        assert first == expected == catalog.expand(frozenset(roles))
+        first.add("bukan_peran")
+        assert catalog.expand(roles) == expected

@@ -10,6 +10,7 @@ import io
 import re
 import tempfile
 from collections.abc import Callable, Iterator
+from typing import Any
 from contextlib import contextmanager
 
 import pytest
@@ -104,26 +105,60 @@ def test_reading_a_task_and_its_case_rolls_nothing_back(pg_alur):
     assert sent and not [sql for sql in sent if not sql.startswith(("SELECT", PAGE))], first_words(trips)
 
 
-def test_a_task_page_with_documents_and_people_is_two_round_trips(pg_alur):
+def test_a_task_page_with_documents_and_people_reads_the_people_with_its_statement_once_its_reader_was_seen(
+        pg_alur):
+    """The reassign list a supervisor's page offers is read in the page statement's pipeline when this
+    process knows beforehand that the reader supervises the task's role (their roles as its last page
+    read them: a guess, issue 21); else in a second round trip."""
     case = start_loop_case(pg_alur)
     first = ready_task(pg_alur, case)
     document = upload(pg_alur, case, first)
     pg_alur.runner.complete_task(first.task_id, "pengelola", {"uraian": "A", "dokumen_laporan": document})
     pg_alur.runner.complete_task(ready_task(pg_alur, case).task_id, "pengawas", {"disetujui": False})
     task = ready_task(pg_alur, case)  # the report again, which its role's supervisor may reassign
-    pg_alur.cases.task_page(task.task_id, "pengawas")  # the definition's and the calendar's caches
+    pg_alur.cases.task_page(task.task_id, "pengelola")  # the definition's and the calendar's caches
     with round_trips(pg_alur) as trips:
         page = pg_alur.cases.task_page(task.task_id, "pengawas")
     assert [d.sha256 for d in page.documents] == [document] and page.reassign_options
     # the case's tasks with the case, the reader, the draft and the case's uploads; then the
-    # supervisor's reassign list
+    # supervisor's reassign list: this process has not seen that they supervise the task's role
     assert first_words(trips) == [[PAGE],
                                   ["SELECT user_account.username, user_account.full_name,"]], trips
+    with round_trips(pg_alur) as trips:  # now it has
+        again = pg_alur.cases.task_page(task.task_id, "pengawas")
+    assert first_words(trips) == [[PAGE, "SELECT user_account.username, user_account.full_name,"]], trips
+    assert again == page
     with round_trips(pg_alur) as trips:  # the one who works on it: no one to reassign it to
         page = pg_alur.cases.task_page(task.task_id, "pengelola")
     assert [d.sha256 for d in page.documents] == [document] and page.attachments == {
         document: page.attachments[document]} and page.can_act
     assert first_words(trips) == [[PAGE]], trips
+
+
+def test_a_task_page_reads_the_people_its_guess_missed_in_a_second_round_trip(pg_alur):
+    """The reader's roles as last seen are only a guess: one who became a supervisor since gets the
+    reassign list read after the page statement, one who no longer is none, as without a guess."""
+    from engine.persistence.models import UserAccount, UserRole
+
+    case = start_loop_case(pg_alur)
+    task = ready_task(pg_alur, case)
+    pg_alur.cases.task_page(task.task_id, "pengelola")  # caches; seen without a supervising role
+    with pg_alur.sessions.begin() as session:
+        account = session.query(UserAccount).filter_by(username="pengelola").one()
+        session.add(UserRole(user_id=account.id, role_key="pengawas"))
+    with round_trips(pg_alur) as trips:
+        page = pg_alur.cases.task_page(task.task_id, "pengelola")
+    assert page.can_reassign and [name for name, _ in page.reassign_options] == ["pengelola2"]
+    assert first_words(trips) == [[PAGE], ["SELECT user_account.username, user_account.full_name,"]], trips
+    with round_trips(pg_alur) as trips:
+        assert pg_alur.cases.task_page(task.task_id, "pengelola") == page
+    assert first_words(trips) == [[PAGE, "SELECT user_account.username, user_account.full_name,"]], trips
+    with pg_alur.sessions.begin() as session:
+        session.query(UserRole).filter_by(user_id=account.id, role_key="pengawas").delete()
+    with round_trips(pg_alur) as trips:  # guessed a supervisor: the list read for nothing, and not shown
+        page = pg_alur.cases.task_page(task.task_id, "pengelola")
+    assert not page.can_reassign and page.reassign_options == []
+    assert first_words(trips) == [[PAGE, "SELECT user_account.username, user_account.full_name,"]], trips
 
 
 def test_a_task_page_reads_the_uploads_of_a_document_with_none_in_its_case_in_its_second_round_trip(pg_alur):
@@ -276,6 +311,72 @@ def pg_sop_elsewhere(pg_sop_alur, postgres_engine, tmp_path, clock) -> Callable[
             alur.definitions.latest(session, "sop_backup_restore_db")
         return alur
     return process
+
+
+def pages_traced(alur: Alur, process_key: str, elsewhere: Callable[[], Alur] | None = None,
+                 also: Callable[[], Alur] | None = None) -> list[tuple[Any, list]]:
+    """Each task page of one whole case of ``process_key`` as the bench walks it, with its round trips,
+    after a first case that fills the caches; each page read by a process of its own on the same database
+    (``elsewhere()``) if given. With ``also``, each page is read in ``also()`` too (one process, made after
+    the first case), and must read the same."""
+    from bench import sops
+    from process_helpers import CAST, deploy
+
+    deploy(alur, process_key)
+    with alur.sessions() as session:
+        definition = alur.definitions.latest(session, process_key)[1]
+    starter = next(user for user, roles in CAST.items() if alur.roles.expand(set(roles)) & definition.start_roles)
+    sops._run_case(alur, process_key, starter, -1, sops._Stopwatch())
+    traced: list[tuple[Any, list]] = []
+    other = also() if also is not None else None
+
+    def watch(fn, *args):
+        if getattr(fn, "__name__", "") != "task_page":
+            return fn(*args)
+        if elsewhere is not None:
+            fn = elsewhere().cases.task_page
+        with round_trips(alur) as trips:
+            page = fn(*args)
+        traced.append((page, trips))
+        assert other is None or other.cases.task_page(*args) == page
+        return page
+
+    sops._run_case(alur, process_key, starter, 1, watch)
+    return traced
+
+
+def test_an_sop_page_reads_the_people_it_picks_from_with_its_statement(pg_sop_alur):
+    """SOP-05's third step picks people from two roles. This process opened its task, so it knows the
+    task's form before the page is read: the people are read in the page statement's pipeline (issue 21:
+    a round trip of their own after it); so is every page of the case one round trip."""
+    traced = pages_traced(pg_sop_alur, "sop_backup_restore_db")
+    second, trips = next((page, trips) for page, trips in traced if page.task.element_id == "brd_02b")
+    assert set(second.user_options) == {"pemeriksa_ti", "pengelola_ti"} and all(second.user_options.values())
+    assert first_words(trips) == [[PAGE, "SELECT user_account.username, user_account.full_name,"]], trips
+    assert all(len(trips) == 1 for _page, trips in traced), [first_words(trips) for _page, trips in traced]
+
+
+def test_an_sop_page_read_with_guessed_reads_is_the_page_read_without(pg_sop_alur, pg_sop_elsewhere):
+    """Every page of a whole SOP-05 case (people and a server picked), read where its reads were guessed
+    (this process opened its tasks) and where they were not (another process that never read it before):
+    the same page."""
+    traced = pages_traced(pg_sop_alur, "sop_backup_restore_db", also=pg_sop_elsewhere)
+    assert any(page.user_options for page, _trips in traced) and any(page.server_register for page, _ in traced)
+
+
+def test_an_sop_page_another_process_reads_reads_its_people_in_a_second_round_trip(pg_sop_alur, pg_sop_elsewhere):
+    """Read by a process that neither opened the task nor read its page before, the same page: its people
+    after the page statement, as the page statement says they are needed."""
+    traced = pages_traced(pg_sop_alur, "sop_backup_restore_db", elsewhere=pg_sop_elsewhere)
+    second, trips = next((page, trips) for page, trips in traced if page.task.element_id == "brd_02b")
+    assert set(second.user_options) == {"pemeriksa_ti", "pengelola_ti"} and all(second.user_options.values())
+    read = [trip for trip in first_words(trips) if "calendar" not in trip[0]]  # a new process's calendar
+    assert read == [[PAGE], ["SELECT user_account.username, user_account.full_name,"]], trips
+    actor = pg_sop_alur.queries.task(second.task.task_id).completed_by or ""
+    with round_trips(pg_sop_alur) as trips:  # in the process that opened it (completed since), the same people
+        again = pg_sop_alur.cases.task_page(second.task.task_id, actor)
+    assert again.user_options == second.user_options
+    assert first_words(trips) == [[PAGE, "SELECT user_account.username, user_account.full_name,"]], trips
 
 
 def test_a_step_whose_task_another_process_opened_reads_its_checks_after_its_task_row(pg_sop_alur, pg_sop_elsewhere):

@@ -2,11 +2,14 @@
 case's and the reader's columns on the page's own task's row only, whichever row that is."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from engine_helpers import add_users, ready_task, start_loop_case
 
 from engine.persistence.db import read_only_connection
 from engine.persistence.compiled import _cursor
 from engine.reading.task_page_read import TASK_PAGE, read_task_page
+from engine.runtime.attachments import AttachmentView
 
 ONCE = ("definition_id", "case_business_key", "case_status", "started_at", "case_data", "case_version",
         "reader_active", "reader_roles", "draft_data", "draft_saved_at")
@@ -169,3 +172,23 @@ def test_an_upload_whose_name_holds_a_separator_is_read_again(alur, test_data):
             session.execute(update(DocumentUpload).where(DocumentUpload.sha256 == sha).values(filename=odd))
         page = alur.cases.task_page(task_id, "pengelola")
         assert [d.filename for d in page.documents] == [odd] and page.attachments[sha].instance_id == case
+
+
+def test_uploads_read_again_are_read_as_the_first_time():
+    """``CaseUploads`` keeps the view of each record it read (every page of a case shows its documents
+    again): a record read again gives the same view, in id order, and one that does not read back none."""
+    from engine.reading.task_page_read import _FIELD, _RECORD, CaseUploads
+
+    def record(upload_id: int, sha: str, size: str = "12") -> str:
+        return _FIELD.join([str(upload_id), sha, "laporan.pdf", "application/pdf", size, "budi",
+                            "2026-12-01 09:30:05.000250", "7", "t1"])
+
+    text = _RECORD.join([record(3, "a" * 64), record(2, "b" * 64)])
+    expected = [AttachmentView("b" * 64, "laporan.pdf", "application/pdf", 12, "budi",
+                               datetime(2026, 12, 1, 9, 30, 5, 250, tzinfo=timezone.utc), 7, "t1"),
+                AttachmentView("a" * 64, "laporan.pdf", "application/pdf", 12, "budi",
+                               datetime(2026, 12, 1, 9, 30, 5, 250, tzinfo=timezone.utc), 7, "t1")]
+    assert CaseUploads(text).of(["a" * 64, "b" * 64]) == expected
+    assert CaseUploads(text).of(["b" * 64, "a" * 64]) == expected
+    assert CaseUploads(text).of(["a" * 64]) == expected[1:]
+    assert CaseUploads(_RECORD.join([record(3, "a" * 64), record(4, "a" * 64, "x")])).of(["a" * 64]) is None
