@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -515,7 +517,7 @@ class Runner:
         picked = [username for _path, username, _role in form.picked_people(data)]
         usernames = people.unread(picked + (self._likely_named(task, case_version, definition, data) if at_once
                                             else []))
-        clock = at_once and self._model_facts(definition).reads_case_times
+        clock = at_once and task.element_id in self._model_facts(definition).times_after
         document_reads = documents.reads()
         registers = register_fields(form, data)
         register_read = registers.read() if registers is not None else None
@@ -1018,17 +1020,46 @@ class _ModelFacts:
     """What every step asks of its model, worked out once per parsed definition."""
 
     performers: tuple[Any, ...]  # the named performers of its user tasks, each once (engine.modeling.performers)
-    reads_case_times: bool  # its clock rules or a shared step time need the case's task times
     clock_elements: frozenset[str]  # the elements whose start or end moves the case's clock
+    # the user tasks whose completion may need the case's task times: it moves the clock, or opens a task
+    # that does or that shares its SOP time with another (``_times_needed_after``)
+    times_after: frozenset[str]
 
     @classmethod
     def of(cls, definition: ParsedDefinition) -> _ModelFacts:
         tasks = definition.user_tasks.values()
-        moving = {m.element_id for m in tasks if m.waits} | (
-            {definition.clock_start} if definition.clock_start is not None else set())
-        return cls(tuple(dict.fromkeys(m.performer for m in tasks if m.performer is not None)),
-                   definition.has_clock_rules or any(m.shares_time_with is not None for m in tasks),
-                   frozenset(moving))
+        moving = frozenset({m.element_id for m in tasks if m.waits} | (
+            {definition.clock_start} if definition.clock_start is not None else set()))
+        timed = moving | {m.element_id for m in tasks if m.shares_time_with is not None}
+        return cls(tuple(dict.fromkeys(m.performer for m in tasks if m.performer is not None)), moving,
+                   frozenset(e for e in definition.user_tasks if timed and _times_needed_after(definition, e, moving,
+                                                                                                timed)))
+
+
+def _times_needed_after(definition: ParsedDefinition, element_id: str, moving: frozenset[str],
+                        timed: frozenset[str]) -> bool:
+    """Whether completing ``element_id`` may read the case's task times: it moves the clock, or a user task
+    its flow may reach through anything but user tasks is in ``timed``. What the walk cannot follow (a
+    subprocess, a multi-instance task, a step not in the top process) counts as may. A step it says
+    needs none that does after all (a timer of another branch fired in the same run) reads them then."""
+    spec = definition.spec.task_specs.get(element_id)
+    if element_id in moving or spec is None or isinstance(spec, MultiInstanceTask):
+        return True
+    seen: set[str] = set()
+    ahead = list(spec.outputs)
+    while ahead:
+        step = ahead.pop()
+        if step.name in seen:
+            continue
+        seen.add(step.name)
+        if step.name in definition.user_tasks:
+            if step.name in timed or isinstance(step, MultiInstanceTask):
+                return True
+        elif isinstance(step, SubWorkflowTask):
+            return True
+        else:
+            ahead.extend(step.outputs)
+    return False
 
 
 @dataclass(frozen=True)
@@ -1038,7 +1069,7 @@ class _StepReads:
     people: People
     documents: DocumentChecker
     done_by: list[Any] | None  # DONE_BY's rows, for a maker-checker step
-    case_times: list[Any] | None  # CASE_TASK_TIMES' rows, where reads are pipelined and the model has time rules
+    case_times: list[Any] | None  # CASE_TASK_TIMES' rows, where reads are pipelined and the step may need them
     servers: tuple[RegisterFields, list[Any]] | None  # the servers the form names, and the register's rows of them
 
 

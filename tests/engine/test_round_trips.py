@@ -369,3 +369,13 @@ def test_a_case_start_reads_the_case_before_it_with_its_insert(pg_sop_alur):
         ["INSERT INTO case_figure", "INSERT INTO human_task"], ["COMMIT"]], trips
     started = [e for e in pg_sop_alur.queries.audit_trail(case) if e.event_type == "instance_started"]
     assert [e.payload["previous_case"] for e in started] == [earlier], started
+
+
+def test_an_sop_step_reads_the_case_times_with_its_checks_only_when_it_may_need_them(pg_sop_alur):
+    """SOP-05: its first step opens the one that starts the case's clock, its second opens the step sharing
+    its SOP time; only those read the case's task times with their checks (issue 21: every step of a model
+    with clock rules did, a statement more in its first round trip)."""
+    times = "SELECT process_instance.started_at AS"
+    firsts = [trips[0] for trips in completions_traced(pg_sop_alur, "sop_backup_restore_db")]
+    assert [n for n, trip in enumerate(firsts) if any(sql.startswith(times) for sql in trip)] == [0, 1], firsts
+    assert [len(trip) for trip in firsts] == [3, 4, 3, 3, 4, 4], first_words(firsts)  # 3, 4, 4, 4, 5, 5 before
