@@ -541,11 +541,13 @@ class Runner:
 
     def _likely_named(self, task: Any, case_version: int, definition: ParsedDefinition,
                       data: dict[str, Any]) -> list[str]:
-        """Whom the model's named performers (``engine.runtime.people.route``) may name once this step ran:
-        the people their fields hold in the submitted data, else in the task's data (a workflow this process
-        kept; only read here, never changed). A guess, read with the checks so that routing the next tasks
-        reads no account again; a wrong one costs a read later."""
-        performers = self._model_facts(definition).performers
+        """Whom the named performers (``engine.runtime.people.route``) of the tasks this step may open
+        (``_ModelFacts.performers_after``) may name once it ran: the people their fields hold in the submitted
+        data, else in the task's data (a workflow this process kept; only read here, never changed). A guess,
+        read with the checks so that routing the next tasks reads no account again; a wrong one costs a read
+        later."""
+        facts = self._model_facts(definition)
+        performers = facts.performers_after.get(task.element_id, facts.performers)
         if not performers:
             return []
         kept = self._live.peek(task.instance_id, case_version)
@@ -1021,9 +1023,11 @@ class _ModelFacts:
 
     performers: tuple[Any, ...]  # the named performers of its user tasks, each once (engine.modeling.performers)
     clock_elements: frozenset[str]  # the elements whose start or end moves the case's clock
-    # the user tasks whose completion may need the case's task times: it moves the clock, or opens a task
-    # that does or that shares its SOP time with another (``_times_needed_after``)
+    # the user tasks whose completion may need the case's task times: it moves the clock, or may open a task
+    # that does or that shares its SOP time with another
     times_after: frozenset[str]
+    # by user task: the named performers (engine.modeling.performers) of the tasks its completion may open
+    performers_after: dict[str, tuple[Any, ...]]
 
     @classmethod
     def of(cls, definition: ParsedDefinition) -> _ModelFacts:
@@ -1031,35 +1035,38 @@ class _ModelFacts:
         moving = frozenset({m.element_id for m in tasks if m.waits} | (
             {definition.clock_start} if definition.clock_start is not None else set()))
         timed = moving | {m.element_id for m in tasks if m.shares_time_with is not None}
+        opens = {element: _may_open(definition, element) for element in definition.user_tasks}
         return cls(tuple(dict.fromkeys(m.performer for m in tasks if m.performer is not None)), moving,
-                   frozenset(e for e in definition.user_tasks if timed and _times_needed_after(definition, e, moving,
-                                                                                                timed)))
+                   frozenset(element for element, opened in opens.items() if element in moving or opened & timed),
+                   {element: tuple(dict.fromkeys(performer for step in sorted(opened)
+                                                 if (performer := definition.user_tasks[step].performer) is not None))
+                    for element, opened in opens.items()})
 
 
-def _times_needed_after(definition: ParsedDefinition, element_id: str, moving: frozenset[str],
-                        timed: frozenset[str]) -> bool:
-    """Whether completing ``element_id`` may read the case's task times: it moves the clock, or a user task
-    its flow may reach through anything but user tasks is in ``timed``. What the walk cannot follow (a
-    subprocess, a multi-instance task, a step not in the top process) counts as may. A step it says
-    needs none that does after all (a timer of another branch fired in the same run) reads them then."""
+def _may_open(definition: ParsedDefinition, element_id: str) -> frozenset[str]:
+    """The user tasks completing ``element_id`` may open: those its flow reaches through anything but user
+    tasks. Where the walk cannot follow (a subprocess, a multi-instance task, a step not in the top
+    process), every user task. A task opened that it did not foresee (a timer of another branch fired in
+    the same run) is served by reads of its own, as on SQLite."""
+    every = frozenset(definition.user_tasks)
     spec = definition.spec.task_specs.get(element_id)
-    if element_id in moving or spec is None or isinstance(spec, MultiInstanceTask):
-        return True
+    if spec is None or isinstance(spec, MultiInstanceTask):
+        return every
     seen: set[str] = set()
+    opened: set[str] = set()
     ahead = list(spec.outputs)
     while ahead:
         step = ahead.pop()
         if step.name in seen:
             continue
         seen.add(step.name)
+        if isinstance(step, (MultiInstanceTask, SubWorkflowTask)):
+            return every
         if step.name in definition.user_tasks:
-            if step.name in timed or isinstance(step, MultiInstanceTask):
-                return True
-        elif isinstance(step, SubWorkflowTask):
-            return True
+            opened.add(step.name)
         else:
             ahead.extend(step.outputs)
-    return False
+    return frozenset(opened)
 
 
 @dataclass(frozen=True)
