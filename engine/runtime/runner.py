@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -520,7 +522,7 @@ class Runner:
         picked = [username for _path, username, _role in form.picked_people(data)]
         usernames = people.unread(picked + (self._likely_named(task, case_version, definition, data) if at_once
                                             else []))
-        clock = at_once and self._model_facts(definition).reads_case_times
+        clock = at_once and task.element_id in self._model_facts(definition).times_after
         document_reads = documents.reads()
         registers = register_fields(form, data)
         register_read = registers.read() if registers is not None else None
@@ -544,11 +546,13 @@ class Runner:
 
     def _likely_named(self, task: Any, case_version: int, definition: ParsedDefinition,
                       data: dict[str, Any]) -> list[str]:
-        """Whom the model's named performers (``engine.runtime.people.route``) may name once this step ran:
-        the people their fields hold in the submitted data, else in the task's data (a workflow this process
-        kept; only read here, never changed). A guess, read with the checks so that routing the next tasks
-        reads no account again; a wrong one costs a read later."""
-        performers = self._model_facts(definition).performers
+        """Whom the named performers (``engine.runtime.people.route``) of the tasks this step may open
+        (``_ModelFacts.performers_after``) may name once it ran: the people their fields hold in the submitted
+        data, else in the task's data (a workflow this process kept; only read here, never changed). A guess,
+        read with the checks so that routing the next tasks reads no account again; a wrong one costs a read
+        later."""
+        facts = self._model_facts(definition)
+        performers = facts.performers_after.get(task.element_id, facts.performers)
         if not performers:
             return []
         kept = self._live.peek(task.instance_id, case_version)
@@ -1023,17 +1027,51 @@ class _ModelFacts:
     """What every step asks of its model, worked out once per parsed definition."""
 
     performers: tuple[Any, ...]  # the named performers of its user tasks, each once (engine.modeling.performers)
-    reads_case_times: bool  # its clock rules or a shared step time need the case's task times
     clock_elements: frozenset[str]  # the elements whose start or end moves the case's clock
+    # the user tasks whose completion may need the case's task times: it moves the clock, or may open a task
+    # that does or that shares its SOP time with another
+    times_after: frozenset[str]
+    # by user task: the named performers (engine.modeling.performers) of the tasks its completion may open
+    performers_after: dict[str, tuple[Any, ...]]
 
     @classmethod
     def of(cls, definition: ParsedDefinition) -> _ModelFacts:
         tasks = definition.user_tasks.values()
-        moving = {m.element_id for m in tasks if m.waits} | (
-            {definition.clock_start} if definition.clock_start is not None else set())
-        return cls(tuple(dict.fromkeys(m.performer for m in tasks if m.performer is not None)),
-                   definition.has_clock_rules or any(m.shares_time_with is not None for m in tasks),
-                   frozenset(moving))
+        moving = frozenset({m.element_id for m in tasks if m.waits} | (
+            {definition.clock_start} if definition.clock_start is not None else set()))
+        timed = moving | {m.element_id for m in tasks if m.shares_time_with is not None}
+        opens = {element: _may_open(definition, element) for element in definition.user_tasks}
+        return cls(tuple(dict.fromkeys(m.performer for m in tasks if m.performer is not None)), moving,
+                   frozenset(element for element, opened in opens.items() if element in moving or opened & timed),
+                   {element: tuple(dict.fromkeys(performer for step in sorted(opened)
+                                                 if (performer := definition.user_tasks[step].performer) is not None))
+                    for element, opened in opens.items()})
+
+
+def _may_open(definition: ParsedDefinition, element_id: str) -> frozenset[str]:
+    """The user tasks completing ``element_id`` may open: those its flow reaches through anything but user
+    tasks. Where the walk cannot follow (a subprocess, a multi-instance task, a step not in the top
+    process), every user task. A task opened that it did not foresee (a timer of another branch fired in
+    the same run) is served by reads of its own, as on SQLite."""
+    every = frozenset(definition.user_tasks)
+    spec = definition.spec.task_specs.get(element_id)
+    if spec is None or isinstance(spec, MultiInstanceTask):
+        return every
+    seen: set[str] = set()
+    opened: set[str] = set()
+    ahead = list(spec.outputs)
+    while ahead:
+        step = ahead.pop()
+        if step.name in seen:
+            continue
+        seen.add(step.name)
+        if isinstance(step, (MultiInstanceTask, SubWorkflowTask)):
+            return every
+        if step.name in definition.user_tasks:
+            opened.add(step.name)
+        else:
+            ahead.extend(step.outputs)
+    return frozenset(opened)
 
 
 @dataclass(frozen=True)
@@ -1043,7 +1081,7 @@ class _StepReads:
     people: People
     documents: DocumentChecker
     done_by: list[Any] | None  # DONE_BY's rows, for a maker-checker step
-    case_times: list[Any] | None  # CASE_TASK_TIMES' rows, where reads are pipelined and the model has time rules
+    case_times: list[Any] | None  # CASE_TASK_TIMES' rows, where reads are pipelined and the step may need them
     servers: tuple[RegisterFields, list[Any]] | None  # the servers the form names, and the register's rows of them
 
 

@@ -476,3 +476,37 @@ def test_a_case_start_reads_the_case_before_it_with_its_insert(pg_sop_alur):
         ["INSERT INTO case_figure", "INSERT INTO human_task"], ["COMMIT"]], trips
     started = [e for e in pg_sop_alur.queries.audit_trail(case) if e.event_type == "instance_started"]
     assert [e.payload["previous_case"] for e in started] == [earlier], started
+
+
+def test_an_sop_step_reads_the_case_times_with_its_checks_only_when_it_may_need_them(pg_sop_alur):
+    """SOP-05: its first step opens the one that starts the case's clock, its second opens the step sharing
+    its SOP time; only those read the case's task times with their checks (issue 21: every step of a model
+    with clock rules did, a statement more in its first round trip)."""
+    times = "SELECT process_instance.started_at AS"
+    firsts = [trips[0] for trips in completions_traced(pg_sop_alur, "sop_backup_restore_db")]
+    assert [n for n, trip in enumerate(firsts) if any(sql.startswith(times) for sql in trip)] == [0, 1], firsts
+    assert [len(trip) for trip in firsts] == [3, 4, 3, 3, 4, 3], first_words(firsts)  # 3, 4, 4, 4, 5, 5 before
+
+
+def test_an_sop_step_reads_accounts_with_its_checks_only_for_people_it_picks_or_its_next_steps_name(pg_sop_alur):
+    """SOP-02 names its performers in three steps; only the steps that open them (and those picking people,
+    here the first) read accounts with their checks (issue 21: every step read the people any step of the
+    model names, a statement more in its first round trip)."""
+    accounts = "SELECT user_account.username, user_account.active,"
+    firsts = [trips[0] for trips in completions_traced(pg_sop_alur, "sop_pengelolaan_data")]
+    assert [n for n, trip in enumerate(firsts) if any(sql.startswith(accounts) for sql in trip)] == [0, 4, 6], \
+        first_words(firsts)
+
+
+@pytest.mark.parametrize("process_key", ["sop_gangguan_database", "sop_pengelolaan_data", "sop_gangguan_jaringan",
+                                         "sop_pemeliharaan_akses_dc", "sop_backup_restore_db"])
+def test_an_sop_steps_reads_foreseen_leave_none_for_after_its_writes_began(pg_sop_alur, process_key):
+    """What a step reads with its checks because its next steps may need it (the case's task times, the
+    accounts of the people they name) is foreseen from the model's flow: no step of a whole case reads
+    them again after its first round trip, nor anything once its writes began."""
+    foreseen = ("SELECT user_account.username, user_account.active,", "SELECT process_instance.started_at AS",
+                "SELECT human_task.created_at FROM human_task WHERE human_task.instance_id")
+    for trips in completions_traced(pg_sop_alur, process_key):
+        begin = next(n for n, trip in enumerate(trips) if trip[0] == "BEGIN")
+        assert not [sql for trip in trips[1:] for sql in trip if sql.startswith(foreseen)], first_words(trips)
+        assert not [sql for trip in trips[begin:] for sql in trip if sql.startswith("SELECT")], first_words(trips)

@@ -32,8 +32,11 @@ def test_the_facts_of_every_model_are_what_it_says_when_asked(sop):
         assert sop.runner._model_facts(definition) is facts  # worked out once
         tasks = definition.user_tasks.values()
         assert facts.performers == tuple(dict.fromkeys(m.performer for m in tasks if m.performer is not None))
-        assert facts.reads_case_times == (definition.has_clock_rules
-                                          or any(m.shares_time_with is not None for m in tasks))
+        timed = definition.has_clock_rules or any(m.shares_time_with is not None for m in tasks)
+        assert facts.times_after <= (set(definition.user_tasks) if timed else set())  # only where times count
+        assert {e for e in definition.user_tasks if _moves_clock_as_asked(definition, [e])} <= facts.times_after
+        assert facts.performers_after.keys() == definition.user_tasks.keys()
+        assert all(set(named) <= set(facts.performers) for named in facts.performers_after.values())
         for element_id in [*definition.user_tasks, "StartEvent_x", definition.clock_start or "tanpa"]:
             completed = _Completed(element_id, element_id, {}, None)  # type: ignore[arg-type]
             expected = _moves_clock_as_asked(definition, [element_id])
@@ -49,6 +52,6 @@ def test_another_parsed_definition_has_its_own_facts(sop):
         _, definition = sop.definitions.latest(session, "sop_gangguan_database")
     facts = sop.runner._model_facts(definition)
     changed = dataclasses.replace(definition, user_tasks={})
-    assert sop.runner._model_facts(changed) == _ModelFacts((), False, frozenset(
-        {definition.clock_start} if definition.clock_start else set()))
+    assert sop.runner._model_facts(changed) == _ModelFacts((), frozenset(
+        {definition.clock_start} if definition.clock_start else set()), frozenset(), {})
     assert sop.runner._model_facts(definition) is facts
