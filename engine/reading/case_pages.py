@@ -8,12 +8,10 @@ Who may read what is decided here, not in the web layer:
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timedelta
-from typing import Any, Callable, Generic, Iterable, TypeVar
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,7 +38,7 @@ from engine.audit.attempts import ACTION_READ_CASE, ACTION_READ_DOCUMENT, ACTION
 from engine.audit.read_log import VIEW_EVENTS
 from engine.persistence.db import read_only_connection
 from engine.reading.task_page_read import EarlyReads, TaskPageRows, read_documents_and_people, read_task_page
-from engine.runtime.live_workflows import OpenTasks
+from engine.runtime.live_workflows import OpenTasks, Recent
 from engine.persistence.compiled import pipelines
 from engine.registers.pickers import picker_options, review_prefill
 from engine.registers.server_assets import ServerAssetView
@@ -214,8 +212,8 @@ class CaseFiles:
         # the tasks steps of this process opened (the runner's), and the form and role of tasks and the
         # roles of readers whose pages were read.
         self._open_tasks = open_tasks
-        self._page_tasks: _Recent[str, tuple[str, str]] = _Recent()  # task id -> (form key, role)
-        self._page_readers: _Recent[str, frozenset[str]] = _Recent()  # username -> roles
+        self._page_tasks: Recent[str, tuple[str, str]] = Recent(4096)  # task id -> (form key, role)
+        self._page_readers: Recent[str, frozenset[str]] = Recent(4096)  # username -> roles
 
     def now(self) -> datetime:
         return self._clock()
@@ -693,28 +691,6 @@ def _worked(calendar: WorkCalendar, start: datetime, end: datetime) -> timedelta
 
 
 _REASSIGN = "\x00reassign"  # the key of the reassign list among the picker roles (no role key has it)
-
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-class _Recent(Generic[_K, _V]):
-    """The last ``capacity`` values kept, by key (the oldest kept first dropped)."""
-
-    def __init__(self, capacity: int = 4096) -> None:
-        self._capacity = capacity
-        self._kept: OrderedDict[_K, _V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: _K) -> _V | None:
-        return self._kept.get(key)
-
-    def keep(self, key: _K, value: _V) -> None:
-        with self._lock:
-            self._kept[key] = value
-            self._kept.move_to_end(key)
-            if len(self._kept) > self._capacity:
-                self._kept.popitem(last=False)
 
 
 def _acted_for(events: Iterable[AuditEventView]) -> dict[str, ActedFor]:

@@ -11,39 +11,59 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """The last ``capacity`` values kept in this process, by key (the least recently kept dropped first),
+    for threads to share."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._kept: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            return self._kept.get(key)
+
+    def pop(self, key: K) -> V | None:
+        with self._lock:
+            return self._kept.pop(key, None)
+
+    def keep(self, key: K, value: V) -> None:
+        with self._lock:
+            self._kept[key] = value
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._capacity:
+                self._kept.popitem(last=False)
 
 
 class LiveWorkflows:
     def __init__(self, capacity: int = 256) -> None:
-        self._capacity = capacity
-        self._kept: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: Recent[int, tuple[int, BpmnWorkflow]] = Recent(capacity)
 
     def take(self, instance_id: int, version: int) -> BpmnWorkflow | None:
         """The case's workflow at ``version``, removed from the store; None if not kept at that version."""
-        with self._lock:
-            kept = self._kept.pop(instance_id, None)
+        kept = self._kept.pop(instance_id)
         return kept[1] if kept is not None and kept[0] == version else None
 
     def peek(self, instance_id: int, version: int) -> BpmnWorkflow | None:
         """``take`` without removing it: only to read a guess from (a step running meanwhile may change it)."""
-        with self._lock:
-            kept = self._kept.get(instance_id)
+        kept = self._kept.get(instance_id)
         return kept[1] if kept is not None and kept[0] == version else None
 
     def keep(self, instance_id: int, version: int, workflow: BpmnWorkflow) -> None:
         """Hold the workflow as the case's state at ``version`` (call once that version is committed)."""
-        with self._lock:
-            self._kept[instance_id] = (version, workflow)
-            self._kept.move_to_end(instance_id)
-            while len(self._kept) > self._capacity:
-                self._kept.popitem(last=False)
+        self._kept.keep(instance_id, (version, workflow))
 
     def forget(self, instance_id: int) -> None:
-        with self._lock:
-            self._kept.pop(instance_id, None)
+        self._kept.pop(instance_id)
 
 
 @dataclass(frozen=True)
@@ -64,19 +84,12 @@ class OpenTasks:
     what was read from it (any other writer may have changed the task or its case since)."""
 
     def __init__(self, capacity: int = 4096) -> None:
-        self._capacity = capacity
-        self._open: OrderedDict[str, OpenTask] = OrderedDict()
-        self._lock = threading.Lock()
+        self._open: Recent[str, OpenTask] = Recent(capacity)
 
     def get(self, task_id: str) -> OpenTask | None:
-        with self._lock:
-            return self._open.get(task_id)
+        return self._open.get(task_id)
 
     def keep(self, tasks: list[OpenTask]) -> None:
         """Hold ``tasks`` (call once the step that opened them committed)."""
-        with self._lock:
-            for task in tasks:
-                self._open[task.id] = task
-                self._open.move_to_end(task.id)
-            while len(self._open) > self._capacity:
-                self._open.popitem(last=False)
+        for task in tasks:
+            self._open.keep(task.id, task)

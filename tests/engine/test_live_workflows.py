@@ -8,7 +8,7 @@ from engine_helpers import add_users, ready_task, start_loop_case
 
 import engine.runtime.runner as runner_module
 from engine.errors import ExecutionError
-from engine.runtime.live_workflows import LiveWorkflows
+from engine.runtime.live_workflows import LiveWorkflows, Recent
 from engine.runtime.serializer import load_state
 from engine.bootstrap import open_alur
 
@@ -92,3 +92,13 @@ def test_completing_a_task_builds_no_orm_session(loop_alur, monkeypatch):
     loop_alur.runner.claim_task(review.task_id, "pengawas")
     assert built == [1]
     assert loop_alur.queries.task(review.task_id).assignee == "pengawas"
+
+
+def test_recent_drops_the_least_recently_kept_first():
+    recent: Recent[str, int] = Recent(2)
+    recent.keep("a", 1)
+    recent.keep("b", 2)
+    recent.keep("a", 3)  # kept again: now the most recent
+    recent.keep("c", 4)
+    assert (recent.get("a"), recent.get("b"), recent.get("c")) == (3, None, 4)
+    assert recent.pop("a") == 3 and recent.pop("a") is None and recent.get("c") == 4
