@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -68,6 +69,16 @@ def _case_to_upload_to(alur) -> tuple[int, str, str, int]:
     case = start_loop_case(alur)
     chain = case_chain(case)
     return case, ready_task(alur, case), chain, len(_rows(alur, chain))
+
+
+def _reporting(work: Callable[[], None], failures: list[BaseException]) -> threading.Thread:
+    """A thread (not started) running ``work``; what it raises goes into ``failures`` for the test to report."""
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+    return threading.Thread(target=run)
 
 
 def _run_all(threads: list[threading.Thread], failures: list[BaseException]) -> None:
@@ -177,18 +188,11 @@ def test_an_upload_waits_for_another_transaction_appending_to_its_case_then_appe
     upload waits for the head's row, then appends after that event (or where the head was, if it rolled back)."""
     case, task, chain, before = _case_to_upload_to(pg_alur)
     failures: list[BaseException] = []
-
-    def ours() -> None:
-        try:
-            _upload(pg_alur, case, task, 1)
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            failures.append(error)
-
     with UnitOfWork.begin(pg_alur.sessions) as theirs:  # its statement, by hand: its COMMIT held back
         theirs.record_for_case(case, "theirs", actor="other", at=pg_alur.clock(), payload={"x": "ü"})
         assert run_batch(theirs.connection, [theirs._server_append()]) == [1]
         theirs._events.clear()  # written above
-        thread = threading.Thread(target=ours)
+        thread = _reporting(lambda: _upload(pg_alur, case, task, 1), failures)
         thread.start()
         time.sleep(0.3)
         assert thread.is_alive()  # waiting for the head's row
@@ -207,14 +211,11 @@ def test_uploads_to_one_case_from_two_connections_at_once_all_land_in_order(pg_a
     start = threading.Barrier(2)
 
     def uploads(first: int) -> None:
-        try:
-            start.wait(5)
-            for n in range(first, first + 25):
-                _upload(pg_alur, case, task, n)
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            failures.append(error)
+        start.wait(5)
+        for n in range(first, first + 25):
+            _upload(pg_alur, case, task, n)
 
-    threads = [threading.Thread(target=uploads, args=(first,)) for first in (0, 100)]
+    threads = [_reporting(lambda first=first: uploads(first), failures) for first in (0, 100)]
     _run_all(threads, failures)
     rows = _rows(pg_alur, chain)
     assert len(rows) == before + 50 and [r.seq for r in rows] == list(range(1, before + 51))
@@ -233,27 +234,21 @@ def test_uploads_and_appends_from_a_head_read_before_race_on_one_case_and_all_la
     start = threading.Barrier(2)
 
     def uploads() -> None:
-        try:
-            start.wait(5)
-            for n in range(25):
-                _upload(pg_alur, case, task, n)
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            failures.append(error)
+        start.wait(5)
+        for n in range(25):
+            _upload(pg_alur, case, task, n)
 
     def known_appends() -> None:
-        try:
-            start.wait(5)
-            for n in range(25):
-                with pg_alur.sessions() as session:
-                    head = session.get(AuditChainHead, chain)
-                    known = (head.seq, head.hash)
-                with UnitOfWork.begin(pg_alur.sessions) as work:
-                    work.knows_head(chain, *known)
-                    work.record_for_case(case, f"known_{n}", actor="tester", at=pg_alur.clock(), payload={"n": n})
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            failures.append(error)
+        start.wait(5)
+        for n in range(25):
+            with pg_alur.sessions() as session:
+                head = session.get(AuditChainHead, chain)
+                known = (head.seq, head.hash)
+            with UnitOfWork.begin(pg_alur.sessions) as work:
+                work.knows_head(chain, *known)
+                work.record_for_case(case, f"known_{n}", actor="tester", at=pg_alur.clock(), payload={"n": n})
 
-    threads = [threading.Thread(target=uploads), threading.Thread(target=known_appends)]
+    threads = [_reporting(uploads, failures), _reporting(known_appends, failures)]
     _run_all(threads, failures)
     rows = _rows(pg_alur, chain)
     assert [r.seq for r in rows] == list(range(1, before + 51))
@@ -270,19 +265,16 @@ def test_a_head_another_transaction_makes_meanwhile_fails_the_append(pg_alur, se
     failures: list[BaseException] = []
 
     def ours() -> None:
-        try:
-            with UnitOfWork.begin(pg_alur.sessions) as work:
-                if other_write == "queue_write":
-                    work.queue_write(unit_of_work._CREATE_HEAD, {"chain": "other", "seq": 0, "hash": GENESIS})
-                else:
-                    work.queue_insert(DocumentUpload.__table__, _unbound_upload(pg_alur))
-                work.record("racing", "ours", actor="tester", at=pg_alur.clock())
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            failures.append(error)
+        with UnitOfWork.begin(pg_alur.sessions) as work:
+            if other_write == "queue_write":
+                work.queue_write(unit_of_work._CREATE_HEAD, {"chain": "other", "seq": 0, "hash": GENESIS})
+            else:
+                work.queue_insert(DocumentUpload.__table__, _unbound_upload(pg_alur))
+            work.record("racing", "ours", actor="tester", at=pg_alur.clock())
 
     with pg_alur.db.connect() as other:
         other.execute(AuditChainHead.__table__.insert().values(chain="racing", seq=0, hash=GENESIS))
-        thread = threading.Thread(target=ours)
+        thread = _reporting(ours, failures)
         thread.start()
         time.sleep(0.3)
         assert thread.is_alive()  # waiting for the other maker's row
@@ -325,14 +317,7 @@ def test_an_upload_waits_for_a_transaction_holding_its_case_before_it_locks_the_
     waiting for the case's row the timer holds: a deadlock, one of them failing."""
     case, task, chain, before = _case_to_upload_to(pg_alur)
     failures: list[BaseException] = []
-
-    def ours() -> None:
-        try:
-            _upload(pg_alur, case, task, 1)
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            failures.append(error)
-
-    thread = threading.Thread(target=ours)
+    thread = _reporting(lambda: _upload(pg_alur, case, task, 1), failures)
     with UnitOfWork.begin(pg_alur.sessions) as timer:
         instances = ProcessInstance.__table__.c
         assert timer.connection.scalar(select(instances.id).where(instances.id == case).with_for_update()) == case
