@@ -258,11 +258,9 @@ def test_a_unit_of_work_begins_with_its_first_statement_that_writes_or_locks(pg_
                                   ["BEGIN", "SELECT audit_chain_head.seq, audit_chain_head.hash"], ["COMMIT"]], trips
 
 
-def completions_traced(alur: Alur, process_key: str,
-                       elsewhere: Callable[[], Alur] | None = None) -> list[list[list[str]]]:
-    """The round trips of each completion of one whole case of ``process_key``, as the bench walks it (task
-    page, uploads, completion), after a first case that fills the caches; each completion by a process of
-    its own on the same database (``elsewhere()``) if given."""
+def _warmed_starter(alur: Alur, process_key: str) -> str:
+    """``process_key`` deployed and one whole case of it run as the bench walks it, filling the caches; who
+    starts its cases."""
     from bench import sops
     from process_helpers import CAST, deploy
 
@@ -271,6 +269,17 @@ def completions_traced(alur: Alur, process_key: str,
         definition = alur.definitions.latest(session, process_key)[1]
     starter = next(user for user, roles in CAST.items() if alur.roles.expand(set(roles)) & definition.start_roles)
     sops._run_case(alur, process_key, starter, -1, sops._Stopwatch())
+    return starter
+
+
+def completions_traced(alur: Alur, process_key: str,
+                       elsewhere: Callable[[], Alur] | None = None) -> list[list[list[str]]]:
+    """The round trips of each completion of one whole case of ``process_key``, as the bench walks it (task
+    page, uploads, completion), after a first case that fills the caches; each completion by a process of
+    its own on the same database (``elsewhere()``) if given."""
+    from bench import sops
+
+    starter = _warmed_starter(alur, process_key)
     traced: list[list[list[str]]] = []
 
     def watch(fn, *args):
@@ -320,13 +329,8 @@ def pages_traced(alur: Alur, process_key: str, elsewhere: Callable[[], Alur] | N
     (``elsewhere()``) if given. With ``also``, each page is read in ``also()`` too (one process, made after
     the first case), and must read the same."""
     from bench import sops
-    from process_helpers import CAST, deploy
 
-    deploy(alur, process_key)
-    with alur.sessions() as session:
-        definition = alur.definitions.latest(session, process_key)[1]
-    starter = next(user for user, roles in CAST.items() if alur.roles.expand(set(roles)) & definition.start_roles)
-    sops._run_case(alur, process_key, starter, -1, sops._Stopwatch())
+    starter = _warmed_starter(alur, process_key)
     traced: list[tuple[Any, list]] = []
     other = also() if also is not None else None
 
