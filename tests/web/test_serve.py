@@ -75,7 +75,7 @@ def test_a_client_resetting_the_connection_leaves_no_static_file_open(monkeypatc
     # then failed whichever test a later collection ran in.
     unraisable: list[str] = []
     monkeypatch.setattr(sys, "unraisablehook", lambda hook: unraisable.append(repr(hook.exc_value)))
-    app = Flask("static-only", static_folder=str(serve_module.__file__).rsplit("/", 1)[0] + "/static")
+    app = Flask("static-only", static_folder=ROOT / "web" / "static")
     server = serve_module.http_server("127.0.0.1", 0, app)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     try:
