@@ -221,12 +221,14 @@ def summary(results: dict) -> str:
         api, page = value["api_completion"], value["inbox_page_latency"]
         limit = 1.5 * engine["completion"]["median_ms"] + 1
         served = f"gunicorn 2 workers, {value.get('gunicorn') or 'sync'}"
+        rounds = f"{value['rounds']} rounds of {value['per_round']}"
         lines.append(f"| HTTP task completion (JSON API, {served}, one client on one kept-alive connection) vs the "
-                     f"engine's completion on the same database ({engine['completion']['median_ms']:.3f} ms) | "
-                     f"{backend} | "
+                     f"engine's completion on the same database ({engine['completion']['median_ms']:.3f} ms), "
+                     f"timed in alternating blocks ({rounds}) | {backend} | "
                      f"{api['median_ms']:.3f} ms | {api['p95_ms']:.3f} ms | "
-                     f"{api['median_ms'] / engine['completion']['median_ms']:.2f}× engine | ≤ 1.5× engine + 1 ms "
-                     f"({limit:.3f} ms) | {_yes(api['median_ms'] <= limit)} |")
+                     f"{api['median_ms'] / engine['completion']['median_ms']:.2f}× engine; 1.5× engine + "
+                     f"**{value['api_excess_ms']:.3f} ms** (median over the rounds; pooled medians: limit "
+                     f"{limit:.3f} ms) | ≤ 1.5× engine + 1 ms | {_yes(value['api_excess_ms'] <= 1)} |")
         elsewhere = engine.get("completion_other_process")
         if elsewhere:
             lines.append(f"| engine's completion when each step lands on another process (two engines in turn: the "
@@ -235,10 +237,12 @@ def summary(results: dict) -> str:
                          f"{elsewhere['p95_ms']:.3f} ms | "
                          f"{elsewhere['median_ms'] / engine['completion']['median_ms']:.2f}× engine | reported | |")
         query = engine["inbox"]["median_ms"]
-        lines.append(f"| HTTP inbox page (one client) vs the engine's inbox query ({query:.3f} ms) | {backend} | "
+        lines.append(f"| HTTP inbox page (one client) vs the engine's inbox query ({query:.3f} ms), timed in "
+                     f"alternating blocks ({rounds}) | {backend} | "
                      f"{page['median_ms']:.3f} ms | {page['p95_ms']:.3f} ms | "
-                     f"query + {page['median_ms'] - query:.3f} ms | ≤ query + 2 ms | "
-                     f"{_yes(page['median_ms'] <= query + 2)} |")
+                     f"query + **{value['page_excess_ms']:.3f} ms** (median over the rounds; pooled medians: "
+                     f"+ {page['median_ms'] - query:.3f} ms) | ≤ query + 2 ms | "
+                     f"{_yes(value['page_excess_ms'] <= 2)} |")
         one = value["throughput"].get("1", {}).get("requests_per_s")
         for workers, row in value["throughput"].items():
             scale = f"{row['requests_per_s'] / one:.2f}× 1 worker" if one else ""

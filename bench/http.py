@@ -14,6 +14,12 @@ gunicorn process and each completion finds the case's workflow that process kept
 before (engine/runtime/live_workflows.py). A step that lands on another process loads the workflow
 from the case's row instead: ``engine.completion_other_process`` is that cost, the engine's completion
 alternating between two engines on the same database (each step on the other one).
+
+The engine's figures and the HTTP ones are timed in alternating blocks (``ROUNDS`` rounds of ``PER_ROUND``
+samples of each), not one after the other: this VM's speed drifts within minutes, and a reference timed
+before gunicorn started moved a row by a millisecond either way. Each row's verdict is the median over the
+rounds of that round's HTTP median against its own engine median (as the whole-case rows pair each case
+with the bare completions timed right after it, bench/sops.py): a pause in one block moves one round.
 """
 from __future__ import annotations
 
@@ -22,11 +28,13 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,54 +91,73 @@ def _wrk(port: int, path: str, cookie: str, seconds: int = 10) -> dict[str, floa
     return {"requests_per_s": rps, "non_2xx": int(non_2xx.group(1)) if non_2xx else 0}
 
 
-def _page_latency(port: int, path: str, cookie: str, requests: int = 200) -> dict[str, float]:
+ROUNDS = 20
+PER_ROUND = 20
+
+
+class _Timed:
+    """One kind of sample, taken ``PER_ROUND`` at a time; each block's samples kept apart."""
+
+    def __init__(self, take: Callable[[], None]) -> None:
+        self._take = take
+        self.blocks: list[list[float]] = []
+
+    def block(self, n: int, keep: bool = True) -> None:
+        samples = []
+        for _ in range(n):
+            start = time.perf_counter()
+            self._take()
+            samples.append((time.perf_counter() - start) * 1000)
+        if keep:
+            self.blocks.append(samples)
+
+    def summary(self) -> dict[str, float]:
+        return summarize([sample for block in self.blocks for sample in block])
+
+    def medians(self) -> list[float]:
+        return [statistics.median(block) for block in self.blocks]
+
+
+def _alternate(kinds: Sequence[_Timed], rounds: int = ROUNDS, per_round: int = PER_ROUND) -> None:
+    """A block of each kind in turn, ``rounds`` times, after one block of each not kept (warming up)."""
+    for kind in kinds:
+        kind.block(per_round, keep=False)
+    for _ in range(rounds):
+        for kind in kinds:
+            kind.block(per_round)
+
+
+def _page(port: int, path: str, cookie: str) -> Callable[[], None]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    samples = []
-    for _ in range(requests):
-        start = time.perf_counter()
+
+    def get() -> None:
         conn.request("GET", path, headers={"Cookie": cookie})
         response = conn.getresponse()
         response.read()
-        samples.append((time.perf_counter() - start) * 1000)
         if response.status != 200:
             raise RuntimeError(f"{path}: {response.status}")
-    return summarize(samples[20:])
+    return get
 
 
-def _engine_latency(url: str, completions: int = 200) -> dict[str, dict[str, float]]:
-    """The engine's own completion and inbox query, on the same database, in this process; and the
-    completion alternating between two engines (two processes' worth of kept workflows)."""
-    alur, other = open_bench_alur(url), open_bench_alur(url)
-    try:
-        samples = _completions(alur, alur, "BENCH/engine", completions)
-        elsewhere = _completions(alur, other, "BENCH/engine-2", completions)
-        inbox = []
-        for _ in range(completions):
-            start = time.perf_counter()
-            alur.queries.inbox_overview("kerja")
-            inbox.append((time.perf_counter() - start) * 1000)
-        return {"completion": summarize(samples[10:]), "completion_other_process": summarize(elsewhere[10:]),
-                "inbox": summarize(inbox[20:])}
-    finally:
-        alur.close()
-        other.close()
-
-
-def _completions(first: Any, second: Any, business_key: str, completions: int) -> list[float]:
-    """Milliseconds per step of one case, the steps taken alternately by ``first`` and ``second`` (the
-    same engine: every step finds the workflow kept; two: none does)."""
+def _engine_completions(first: Any, second: Any, business_key: str) -> Callable[[], None]:
+    """Steps of one case, taken alternately by ``first`` and ``second`` (the same engine: every step finds
+    the workflow kept; two: none does)."""
     task_id = first.runner.start_case("uji_loop", "kerja", business_key).ready_task_ids[0]
-    samples = []
-    for n in range(completions):
-        data = {"uraian": "bench"} if n % 2 == 0 else {"disetujui": False}
-        engine = second if n % 2 else first
-        start = time.perf_counter()
-        task_id = engine.runner.complete_task(task_id, "kerja", data).ready_task_ids[0]
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
+    done = 0
+
+    def step() -> None:
+        nonlocal task_id, done
+        engine = second if done % 2 else first
+        task_id = engine.runner.complete_task(task_id, "kerja", _step_data(done)).ready_task_ids[0]
+        done += 1
+    return step
 
 
-def _api_completion_latency(port: int, token: str, completions: int = 200) -> dict[str, float]:
+def _step_data(n: int) -> dict[str, Any]:
+    return {"uraian": "bench"} if n % 2 == 0 else {"disetujui": False}
+
+
+def _api_completions(port: int, token: str) -> Callable[[], None]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
@@ -143,13 +170,43 @@ def _api_completion_latency(port: int, token: str, completions: int = 200) -> di
         return payload
 
     task_id = post("/api/v1/cases", {"process_key": "uji_loop"})["ready_task_ids"][0]
-    samples = []
-    for n in range(completions):
-        data = {"uraian": "bench"} if n % 2 == 0 else {"disetujui": False}
-        start = time.perf_counter()
-        task_id = post(f"/api/v1/tasks/{task_id}/complete", {"data": data})["ready_task_ids"][0]
-        samples.append((time.perf_counter() - start) * 1000)
-    return summarize(samples[10:])
+    done = 0
+
+    def step() -> None:
+        nonlocal task_id, done
+        task_id = post(f"/api/v1/tasks/{task_id}/complete", {"data": _step_data(done)})["ready_task_ids"][0]
+        done += 1
+    return step
+
+
+def paired_excess(http_medians: Sequence[float], engine_medians: Sequence[float], factor: float) -> float:
+    """The median over rounds of each round's HTTP median less ``factor`` times its engine median: the
+    API row holds it against 1 ms (factor 1.5), the inbox row against 2 ms (factor 1)."""
+    return statistics.median(h - factor * e for h, e in zip(http_medians, engine_medians, strict=True))
+
+
+def _measure(url: str, port: int, token: str, cookie: str) -> dict[str, Any]:
+    """The engine's completion and inbox query in this process, alternating with the API's completion and
+    the inbox page through gunicorn; and, on their own, the engine's completion alternating between two
+    engines (two processes' worth of kept workflows)."""
+    alur, other = open_bench_alur(url), open_bench_alur(url)
+    try:
+        engine = _Timed(_engine_completions(alur, alur, "BENCH/engine"))
+        api = _Timed(_api_completions(port, token))
+        query = _Timed(lambda: alur.queries.inbox_overview("kerja"))
+        page = _Timed(_page(port, "/kotak-masuk", cookie))
+        _alternate((engine, api, query, page))
+        elsewhere = _Timed(_engine_completions(alur, other, "BENCH/engine-2"))
+        _alternate((elsewhere,), rounds=5)
+        return {"engine": {"completion": engine.summary(), "completion_other_process": elsewhere.summary(),
+                           "inbox": query.summary()},
+                "api_completion": api.summary(), "inbox_page_latency": page.summary(),
+                "api_excess_ms": paired_excess(api.medians(), engine.medians(), 1.5),
+                "page_excess_ms": paired_excess(page.medians(), query.medians(), 1.0),
+                "rounds": ROUNDS, "per_round": PER_ROUND}
+    finally:
+        alur.close()
+        other.close()
 
 
 def _gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
@@ -179,15 +236,14 @@ def http_path(url: str, worker_counts: tuple[int, ...] = (1, 2, 4)) -> dict:
     if shutil.which("wrk") is None or not gunicorn.exists():
         return {"skipped": "wrk or gunicorn not installed (apt-get install wrk)"}
     token = _prepare(url)
-    result: dict = {"engine": _engine_latency(url), "throughput": {}, "gunicorn": " ".join(deployed_gunicorn_options())}
+    result: dict = {"throughput": {}, "gunicorn": " ".join(deployed_gunicorn_options())}
     proc, port = _gunicorn(url, 2)
     try:
         cookie = _login_cookie(port)
         # Warm both workers first (templates compiled, parsed definitions cached): one-time start-up
         # work is not what the steady request rate measures.
         _wrk(port, "/kotak-masuk", cookie, seconds=2)
-        result["inbox_page_latency"] = _page_latency(port, "/kotak-masuk", cookie)
-        result["api_completion"] = _api_completion_latency(port, token)
+        result.update(_measure(url, port, token, cookie))
     finally:
         _stop(proc)
     for workers in worker_counts:
