@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 
 from babel import Locale, dates
 from babel.support import NullTranslations
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from jinja2.nodes import EvalContext
 from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
@@ -21,6 +21,8 @@ from engine import (COUNT_CAP, MOMENT_PATTERNS, may_audit, may_handle_incidents,
                     Person, TaskView, WITA)
 from web.current import current_alur
 from web.model_words import localized_schema, untranslated
+
+LANGUAGES = "alur_languages"  # app.extensions: each locale's _Language
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,22 @@ def _language() -> _Language:
         return _Language.of(get_locale(), get_timezone(), get_translations())
     language: _Language | None = getattr(namespace, "alur_language", None)
     if language is None:
-        language = namespace.alur_language = _Language.of(get_locale(), get_timezone(), get_translations())
+        language = namespace.alur_language = _language_of(get_locale())
+    return language
+
+
+def _language_of(locale: Locale | None) -> _Language:
+    """The language of ``locale``, kept per app: flask_babel keeps a locale's translations for the app's
+    lifetime and the app picks no time zone per request, yet looking both up costs a page some 15 µs."""
+    kept: dict[tuple[str | None, ...] | None, _Language] | None = current_app.extensions.get(LANGUAGES)
+    if kept is None:  # a time zone chosen per request (register saw a timezone selector)
+        return _Language.of(locale, get_timezone(), get_translations())
+    # Babel's Locale hashes slowly; its parts name it
+    key = None if locale is None else (locale.language, locale.territory, locale.script, locale.variant,
+                                       locale.modifier)
+    language = kept.get(key)
+    if language is None:
+        language = kept[key] = _Language.of(locale, get_timezone(), get_translations())
     return language
 
 
@@ -361,6 +378,8 @@ def case_url(instance_id: int) -> str:
 
 def register(app: Flask) -> None:
     """Filters, globals and the templates' ``_``/``gettext`` (call after flask_babel's ``init_app``)."""
+    if app.extensions["babel"].timezone_selector is None:
+        app.extensions[LANGUAGES] = {}
     # flask_babel's, with the request's translations looked up once; the method comes with the
     # jinja2.ext.i18n extension flask_babel adds, which Environment's type does not know
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -389,6 +408,7 @@ def register(app: Flask) -> None:
             roles = frozenset(current_user.roles)
             mandates = bool(current_user.mandates)
         return {"current_user": current_user, "unread_notifications": unread,
+                "page_language": _language().code,  # flask_babel's get_locale(), printed
                 # the pages check the same rules themselves
                 "nav_modeler": may_read_models(roles), "nav_audit": may_audit(roles),
                 "nav_incidents": may_handle_incidents(roles),

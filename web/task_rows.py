@@ -39,34 +39,46 @@ def task_rows(tasks: Sequence[TaskView], remaining: Mapping[str, timedelta | Non
     english = code == "en"
     roles = current_alur().roles
     task_url, case_url = task_urls(), case_urls()
+    wita, remaining_badge, state_badge = language.wita, language.remaining_badge, language.state_badge
+    # An inbox lists few roles, steps and processes, many times each: each is worked out once per page.
     titles: dict[str, str] = {}
+    steps: dict[tuple[str, str, str], tuple[Markup | str, str]] = {}
+    processes: dict[tuple[str, str], tuple[Markup | str, str]] = {}
     rows = []
     for task in tasks:
         role = titles.get(task.role)
         if role is None:
             role = titles[task.role] = _html(roles.title(task.role, code))
-        step, process = step_name(task, english=english), process_title(task, english=english)
+        step_key = (task.process_key, task.element_id, task.name)
+        step, step_html = steps.get(step_key) or steps.setdefault(step_key, _texted(step_name(task, english=english)))
+        process_key = (task.process_key, task.process_name)
+        process, process_html = processes.get(process_key) or processes.setdefault(
+            process_key, _texted(process_title(task, english=english)))
         business_key = f'<br><span class="muted small">{_html(task.business_key)}</span>' if task.business_key else ""
         assignee = (f'<br><span class="small muted">{_html(user_name(task.assignee))}</span>'
                     if task.assignee and task.assignee != reader else "")
-        mandate = _mandate(task, language.translations)
-        created, due = _html(language.wita(task.created_at)), _html(language.wita(task.due_at))
+        mandate = _mandate(task, language.translations) if task.acting_for else ""
         # templates/inbox/index.html's row as Jinja printed it: after a line break, before the loop's indent;
         # ISO times and numbers need no escaping
         html = f"""
     <tr class="{'row-overdue' if task.is_overdue(now) else ''}">
-      <td><a class="strong" href="{_html(task_url(task.task_id))}">{_html(step)}</a>{mandate}</td>
-      <td><a href="{_html(case_url(task.instance_id))}">#{int(task.instance_id)}</a> · {_html(process)}
+      <td><a class="strong" href="{_html(task_url(task.task_id))}">{step_html}</a>{mandate}</td>
+      <td><a href="{_html(case_url(task.instance_id))}">#{int(task.instance_id)}</a> · {process_html}
         {business_key}</td>
       <td class="small">{role}</td>
-      <td class="nowrap small"><time datetime="{wita_iso(task.created_at)}">{created}</time></td>
-      <td class="nowrap"><time datetime="{wita_iso(task.due_at)}">{due}</time></td>
-      <td class="nowrap">{language.remaining_badge(remaining.get(task.task_id))}</td>
-      <td>{language.state_badge(task, now)}{assignee}</td>
+      <td class="nowrap small"><time datetime="{wita_iso(task.created_at)}">{_html(wita(task.created_at))}</time></td>
+      <td class="nowrap"><time datetime="{wita_iso(task.due_at)}">{_html(wita(task.due_at))}</time></td>
+      <td class="nowrap">{remaining_badge(remaining.get(task.task_id))}</td>
+      <td>{state_badge(task, now)}{assignee}</td>
     </tr>
   """
-        rows.append(TaskRow(task=task, step=step, process=process, html=Markup(html)))
+        rows.append(TaskRow(task, step, process, Markup(html)))
     return rows
+
+
+def _texted(text: Markup | str) -> tuple[Markup | str, str]:
+    """A model text and its HTML."""
+    return text, _html(text)
 
 
 _SPECIAL = re.compile("[&<>'\"]").search  # what markupsafe escapes

@@ -19,10 +19,16 @@ KEPT = 4096  # URLs kept per app; the language links carry the page's path, so a
 
 
 def template_url_for(endpoint: str, **values: Any) -> str:
-    if endpoint[:1] == "." or not has_request_context() or any(name[:1] == "_" for name in values):
+    if endpoint[:1] == "." or not has_request_context():
         return url_for(endpoint, **values)
-    # The type with each value: True and 1 are equal keys, yet print as "True" and "1".
-    key = (request.script_root, endpoint, *sorted((name, type(value), value) for name, value in values.items()))
+    if values:
+        if any(name[:1] == "_" for name in values):
+            return url_for(endpoint, **values)
+        # The type with each value: True and 1 are equal keys, yet print as "True" and "1".
+        key: tuple[Any, ...] = (request.script_root, endpoint,
+                                *sorted((name, type(value), value) for name, value in values.items()))
+    else:  # half a page's links
+        key = (request.script_root, endpoint)
     kept: dict[tuple[Any, ...], str] = current_app.extensions[EXTENSION]
     try:
         url = kept.get(key)

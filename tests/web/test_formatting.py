@@ -95,3 +95,44 @@ def test_template_texts_kept_per_language(app):
         with app.test_request_context("/kotak-masuk"):
             session["lang"] = lang
             assert render_template_string("{{ _('Selesai') }}|{{ _('100%% selesai') }}") == expected
+
+
+def test_each_locales_language_kept_per_app_is_what_flask_babel_finds(app):
+    """The time zone and translations of a locale are looked up once per app (web.formatting._language_of):
+    the same objects flask_babel gives every request, one language per locale, and none kept when the
+    app picks a time zone per request."""
+    from flask import Flask
+    from flask_babel import Babel, get_locale, get_timezone, get_translations
+
+    from web.formatting import LANGUAGES, request_language
+
+    seen = {}
+    for lang in ("id", "en", "id", "en"):
+        with app.test_request_context("/kotak-masuk"):
+            session["lang"] = lang
+            language = request_language()
+            assert (language.code, language.timezone, language.translations) == (
+                str(get_locale()), get_timezone(), get_translations())
+            assert seen.setdefault(lang, language) is language
+    assert seen["id"] is not seen["en"] and len(app.extensions[LANGUAGES]) == 2
+
+    other = Flask(__name__)
+    Babel(other, timezone_selector=lambda: "Asia/Jakarta")
+    from web import formatting
+    formatting.register(other)
+    assert LANGUAGES not in other.extensions
+    with other.test_request_context("/"):
+        assert str(request_language().timezone) == "Asia/Jakarta"
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_base_page_names_its_language_as_flask_babel_does(app, client, lang):
+    """base.html prints the request's language from the context (``page_language``), not get_locale()."""
+    from flask_babel import get_locale
+
+    with app.test_request_context("/kotak-masuk"):
+        session["lang"] = lang
+        assert render_template_string("{% extends 'base.html' %}").startswith(
+            f'<!doctype html>\n<html lang="{get_locale()}">')
+    html = client.get(f"/masuk?lang={lang}").text
+    assert f'<html lang="{lang}">' in html and f'lang="{lang}" aria-current="true">' in html
