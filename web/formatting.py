@@ -23,6 +23,8 @@ from web.current import current_alur
 from web.model_words import localized_schema, untranslated
 
 LANGUAGES = "alur_languages"  # app.extensions: each locale's _Language
+URLS_WITH = "alur_urls_with"  # app.extensions: url_with's URLs
+KEPT_URLS = 4096
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,12 @@ class _Language:
         if compact:
             return _formatted(moment, self.moments[1], self.timezone, self.code)
         return _formatted(moment, self.moments[0], self.timezone, self.code) + " WITA"
+
+    def time_element(self, moment: datetime | None) -> str:
+        """``<time datetime="{{ moment|wita_iso }}">{{ moment|wita }}</time>`` as a template prints it."""
+        if moment is None:
+            return '<time datetime="">–</time>'
+        return _time_element(moment, self.moments[0], self.timezone, self.code)
 
     def remaining_badge(self, delta: timedelta | None) -> Markup:
         if delta is None:
@@ -74,6 +82,13 @@ def _state_badge(kind: str, translations: NullTranslations) -> Markup:
              "overdue": translations.ugettext("Terlambat"), "active": translations.ugettext("Dikerjakan"),
              "ready": translations.ugettext("Tersedia")}[kind]
     return Markup(f'<span class="badge badge-{kind}">{label}</span>')  # translations are trusted, as in templates
+
+
+@lru_cache(maxsize=4096)
+def _time_element(moment: datetime, pattern: str, timezone: tzinfo | None, locale_code: str) -> str:
+    # A pure function of its arguments, like _formatted: a list shows the same times on every request.
+    text = escape(_formatted(moment, pattern, timezone, locale_code) + " WITA")
+    return f'<time datetime="{_wita_iso(moment)}">{text}</time>'
 
 
 def request_language() -> _Language:
@@ -314,14 +329,33 @@ def yes_no(value: Any) -> str:
 
 
 def url_with(**changes: Any) -> str:
-    """The current URL with some query arguments replaced (``None`` removes one)."""
-    args = request.args.to_dict()
+    """The current URL with some query arguments replaced (``None`` removes one).
+
+    Kept per app by path, query and changes: a list's sort headers and pager ask for five, each
+    parsing and encoding the query again, and the same pages are asked for again and again."""
+    current = request._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy's
+    # the type with each value: True and 1 are equal keys, yet print as "True" and "1"
+    key = (current.path, current.query_string, *((name, type(value), value) for name, value in changes.items()))
+    kept: dict[tuple[Any, ...], str] = current_app.extensions[URLS_WITH]
+    try:
+        url = kept.get(key)
+    except TypeError:  # an unhashable value
+        return _url_with(current, changes)
+    if url is None:
+        if len(kept) >= KEPT_URLS:
+            kept.clear()
+        url = kept[key] = _url_with(current, changes)
+    return url
+
+
+def _url_with(current: Any, changes: dict[str, Any]) -> str:
+    args = current.args.to_dict()
     for key, value in changes.items():
         if value is None or value == "":
             args.pop(key, None)
         else:
             args[key] = value
-    return request.path + ("?" + urlencode(args) if args else "")
+    return str(current.path) + ("?" + urlencode(args) if args else "")
 
 
 # One URL per row of a long list: url_for costs a 25-row inbox about a millisecond, so each
@@ -380,6 +414,7 @@ def register(app: Flask) -> None:
     """Filters, globals and the templates' ``_``/``gettext`` (call after flask_babel's ``init_app``)."""
     if app.extensions["babel"].timezone_selector is None:
         app.extensions[LANGUAGES] = {}
+    app.extensions[URLS_WITH] = {}
     # flask_babel's, with the request's translations looked up once; the method comes with the
     # jinja2.ext.i18n extension flask_babel adds, which Environment's type does not know
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -401,12 +436,13 @@ def register(app: Flask) -> None:
     @app.context_processor
     def _user_context() -> dict[str, Any]:
         unread, roles, mandates = 0, frozenset[str](), False
-        if current_user.is_authenticated:
-            unread = current_user.unread_notifications  # read with the account for this request
+        user = current_user._get_current_object()  # one context lookup, not five
+        if user.is_authenticated:
+            unread = user.unread_notifications  # read with the account for this request
             if unread is None:  # signed in during this request
-                unread = current_alur().notifications.unread_count(current_user.username)
-            roles = frozenset(current_user.roles)
-            mandates = bool(current_user.mandates)
+                unread = current_alur().notifications.unread_count(user.username)
+            roles = frozenset(user.roles)
+            mandates = bool(user.mandates)
         return {"current_user": current_user, "unread_notifications": unread,
                 "page_language": _language().code,  # flask_babel's get_locale(), printed
                 # the pages check the same rules themselves

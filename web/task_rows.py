@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from engine import TaskView
 from web.current import current_alur
-from web.formatting import case_urls, request_language, task_urls, user_name, wita_iso
+from web.formatting import case_urls, request_language, task_urls, user_name
 from web.model_texts import process_title, step_name
 
 
@@ -39,7 +39,7 @@ def task_rows(tasks: Sequence[TaskView], remaining: Mapping[str, timedelta | Non
     english = code == "en"
     roles = current_alur().roles
     task_url, case_url = task_urls(), case_urls()
-    wita, remaining_badge, state_badge = language.wita, language.remaining_badge, language.state_badge
+    time_element, remaining_badge, state_badge = language.time_element, language.remaining_badge, language.state_badge
     # An inbox lists few roles, steps and processes, many times each: each is worked out once per page.
     titles: dict[str, str] = {}
     steps: dict[tuple[str, str, str], tuple[Markup | str, str]] = {}
@@ -59,15 +59,15 @@ def task_rows(tasks: Sequence[TaskView], remaining: Mapping[str, timedelta | Non
                     if task.assignee and task.assignee != reader else "")
         mandate = _mandate(task, language.translations) if task.acting_for else ""
         # templates/inbox/index.html's row as Jinja printed it: after a line break, before the loop's indent;
-        # ISO times and numbers need no escaping
+        # numbers need no escaping
         html = f"""
     <tr class="{'row-overdue' if task.is_overdue(now) else ''}">
       <td><a class="strong" href="{_html(task_url(task.task_id))}">{step_html}</a>{mandate}</td>
       <td><a href="{_html(case_url(task.instance_id))}">#{int(task.instance_id)}</a> · {process_html}
         {business_key}</td>
       <td class="small">{role}</td>
-      <td class="nowrap small"><time datetime="{wita_iso(task.created_at)}">{_html(wita(task.created_at))}</time></td>
-      <td class="nowrap"><time datetime="{wita_iso(task.due_at)}">{_html(wita(task.due_at))}</time></td>
+      <td class="nowrap small">{time_element(task.created_at)}</td>
+      <td class="nowrap">{time_element(task.due_at)}</td>
       <td class="nowrap">{remaining_badge(remaining.get(task.task_id))}</td>
       <td>{state_badge(task, now)}{assignee}</td>
     </tr>

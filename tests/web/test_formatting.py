@@ -136,3 +136,35 @@ def test_base_page_names_its_language_as_flask_babel_does(app, client, lang):
             f'<!doctype html>\n<html lang="{get_locale()}">')
     html = client.get(f"/masuk?lang={lang}").text
     assert f'<html lang="{lang}">' in html and f'lang="{lang}" aria-current="true">' in html
+
+
+def test_url_with_kept_per_path_query_and_changes_is_what_it_builds(app):
+    """url_with's URLs are kept per app (web.formatting.url_with): each is the one worked out from the
+    request's query, under another path or query, with True apart from 1, and an unhashable value too."""
+    from urllib.parse import urlencode
+
+    from web.formatting import URLS_WITH, url_with
+
+    cases = [("/kotak-masuk", "", {"hal": 2}), ("/kotak-masuk", "tab=mine&hal=3", {"hal": None}),
+             ("/kotak-masuk", "tab=mine&hal=3", {"hal": 1}), ("/kotak-masuk", "tab=mine&hal=3", {"hal": True}),
+             ("/kasus", "tab=mine&hal=3", {"hal": 1}), ("/kasus", "q=a%26b&urut=-due", {"urut": "due", "hal": None}),
+             ("/kasus", "q=a%26b&q=c", {"urut": ""}), ("/kasus", "", {"tab": ["a"]})]
+    for _ in range(2):  # the second round from what the first kept
+        for path, query, changes in cases:
+            with app.test_request_context(f"{path}?{query}"):
+                args = {k: v for k, v in request_args(query).items()}
+                for name, value in changes.items():
+                    if value is None or value == "":
+                        args.pop(name, None)
+                    else:
+                        args[name] = value
+                assert url_with(**changes) == path + ("?" + urlencode(args) if args else ""), (path, query, changes)
+    assert len(app.extensions[URLS_WITH]) == len(cases) - 1  # the list is not kept
+
+
+def request_args(query: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+    args: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        args.setdefault(name, value)
+    return args
