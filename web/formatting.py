@@ -21,6 +21,7 @@ from engine import (COUNT_CAP, MOMENT_PATTERNS, may_audit, may_handle_incidents,
                     Person, TaskView, WITA)
 from web.current import current_alur
 from web.model_words import localized_schema, untranslated
+from web.template_urls import kept_url_for
 
 LANGUAGES = "alur_languages"  # app.extensions: each locale's _Language
 URLS_WITH = "alur_urls_with"  # app.extensions: url_with's URLs
@@ -155,6 +156,24 @@ def _fixed_text(translations: NullTranslations, string: str, autoescape: bool) -
         text = Markup(text)
     # Without a "%" the formatting would give the text back unchanged ("%%" still gives "%").
     return text % {} if "%" in text else text
+
+
+@pass_eval_context
+def _template_pgettext(eval_ctx: EvalContext, context: str, string: str, **variables: Any) -> str:
+    """``pgettext()`` in templates, as jinja2.ext's newstyle pgettext does it (its ``context`` among the
+    variables, always %-formatted) without its two calls through the template context."""
+    if not variables:
+        return _fixed_context_text(_language().translations, context, string, bool(eval_ctx.autoescape))
+    variables.setdefault("context", context)
+    text: str = _language().translations.upgettext(context, string)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
+@lru_cache(maxsize=1024)
+def _fixed_context_text(translations: NullTranslations, context: str, string: str, autoescape: bool) -> str:
+    # A pure function of its arguments, as _fixed_text.
+    text: str = translations.upgettext(context, string)
+    return (Markup(text) if autoescape else text) % {"context": context}
 
 
 def format_datetime(moment: datetime, pattern: str) -> str:
@@ -366,13 +385,14 @@ _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch  # what quote leaves as it
 
 
 def _around_placeholder(endpoint: str, name: str) -> tuple[str, str] | None:
-    """``url_for(endpoint, name=<placeholder>)`` split at the placeholder, once per request; None
-    when it does not split cleanly (then each row calls url_for)."""
+    """``url_for(endpoint, name=<placeholder>)`` split at the placeholder, once per request (from the
+    URL kept per app, web/template_urls.py); None when it does not split cleanly (then each row calls
+    url_for)."""
     namespace = g._get_current_object()
     cache: dict[tuple[str, str], tuple[str, str] | None] = namespace.__dict__.setdefault("alur_row_urls", {})
     if (endpoint, name) not in cache:
         values: dict[str, Any] = {name: _PLACEHOLDER}
-        parts = url_for(endpoint, **values).split(str(_PLACEHOLDER))
+        parts = kept_url_for(endpoint, **values).split(str(_PLACEHOLDER))
         cache[endpoint, name] = (parts[0], parts[1]) if len(parts) == 2 and "?" not in parts[0] else None
     return cache[endpoint, name]
 
@@ -423,7 +443,7 @@ def register(app: Flask) -> None:
         pgettext=lambda c, s: _language().translations.upgettext(c, s),
         npgettext=lambda c, s, p, n: _language().translations.unpgettext(c, s, p, n),
         newstyle=True)
-    app.jinja_env.globals["_"] = _template_gettext
+    app.jinja_env.globals.update(_=_template_gettext, pgettext=_template_pgettext)
     app.jinja_env.filters.update(
         wita=wita, wita_iso=wita_iso, date_text=date_text, datetime_text=datetime_text, duration=duration,
         filesize=filesize, count_text=count_text, role_title=role_title, role_post=role_post, user_name=user_name,

@@ -41,6 +41,13 @@ def template_url_for(endpoint: str, **values: Any) -> str:
     return url
 
 
+def kept_url_for(endpoint: str, **values: Any) -> str:
+    """``url_for``, kept as templates' is where the app allows it (see ``register``)."""
+    if EXTENSION not in current_app.extensions:
+        return url_for(endpoint, **values)
+    return template_url_for(endpoint, **values)
+
+
 def register(app: Flask) -> None:
     """Templates' ``url_for`` kept per URL; after every blueprint is registered (their URL defaults)."""
     if any(app.url_default_functions.values()) or app.url_build_error_handlers or app.url_map.host_matching \
