@@ -168,3 +168,18 @@ def request_args(query: str) -> dict[str, str]:
     for name, value in parse_qsl(query, keep_blank_values=True):
         args.setdefault(name, value)
     return args
+
+
+@pytest.mark.parametrize("roles", [set(), {"pengelola_ti"}, {"auditor"}, {"pemilik_proses"}, {"kepala_dinas"},
+                                   {"admin_sistem"}, {"pejabat_administrator_tik", "pengawas_infrastruktur_tik"}])
+def test_menu_rights_kept_per_roles_are_the_rules(app, roles):
+    """The menus' rights come kept per role set (web.formatting._menu_rights): each is its rule's answer."""
+    from engine import may_audit, may_handle_incidents, may_read_models, may_read_registers
+    from web.formatting import _menu_rights
+
+    permissions = app.extensions["alur"].permissions
+    for mandates in (False, True, False):
+        assert _menu_rights(permissions, frozenset(roles), mandates) == {
+            "nav_modeler": may_read_models(roles), "nav_audit": may_audit(roles),
+            "nav_incidents": may_handle_incidents(roles), "nav_registers": may_read_registers(roles),
+            "nav_mandates": mandates or may_read_models(roles) or permissions.supervises_anyone(roles)}
