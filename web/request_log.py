@@ -47,8 +47,9 @@ def route() -> str:
 
 def _start_id() -> str:
     given = request.headers.get(HEADER, "")
-    g.request_id = given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
-    return str(g.request_id)
+    ident = given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
+    g.request_id = ident
+    return ident
 
 
 def _start() -> None:
