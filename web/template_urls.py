@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request, url_for
 
 EXTENSION = "alur_template_urls"
+_OPTIONS = frozenset({"_anchor", "_method", "_scheme", "_external"})  # url_for's own arguments, not the URL's
 KEPT = 4096  # URLs kept per app; the language links carry the page's path, so a busy app cycles them
 
 
@@ -22,11 +23,12 @@ def template_url_for(endpoint: str, **values: Any) -> str:
     if endpoint[:1] == "." or not has_request_context():
         return url_for(endpoint, **values)
     if values:
-        if any(name[:1] == "_" for name in values):
+        if not _OPTIONS.isdisjoint(values):
             return url_for(endpoint, **values)
-        # The type with each value: True and 1 are equal keys, yet print as "True" and "1".
+        # The type with each value: True and 1 are equal keys, yet print as "True" and "1". (Unsorted: a
+        # template passes its arguments in one order, and another order only keeps the same URL twice.)
         key: tuple[Any, ...] = (request.script_root, endpoint,
-                                *sorted((name, type(value), value) for name, value in values.items()))
+                                *[(name, type(value), value) for name, value in values.items()])
     else:  # half a page's links
         key = (request.script_root, endpoint)
     kept: dict[tuple[Any, ...], str] = current_app.extensions[EXTENSION]
