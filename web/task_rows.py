@@ -1,8 +1,9 @@
 """The inbox's rows in one pass: each row's HTML worked out in Python, the template prints it whole.
 
 Each row used to call a dozen filters through Jinja, then print a dozen cells: a 25-row inbox spent
-about a millisecond on its rows. Here the request's language, the role titles and the rows' URL
-patterns are looked up once per page, and each row is one string formatting. Each cell is exactly
+about a millisecond on its rows. Here the request's language, the role titles, the steps' and
+processes' texts and the rows' URL patterns are looked up once per page, and each row is one string
+formatting; the template prints the rows whole (the ``rows_html`` filter). Each cell is exactly
 what its filter gives, escaped as Jinja escapes it (tests/web/test_inbox.py renders the filters' row
 template beside the page and compares the bytes).
 """
