@@ -5,12 +5,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 from urllib.parse import quote, urlencode
 
 from babel import Locale, dates
 from babel.support import NullTranslations
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from jinja2.nodes import EvalContext
 from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
@@ -21,6 +21,11 @@ from engine import (COUNT_CAP, MOMENT_PATTERNS, may_audit, may_handle_incidents,
                     Person, TaskView, WITA)
 from web.current import current_alur
 from web.model_words import localized_schema, untranslated
+from web.template_urls import kept_url_for
+
+LANGUAGES = "alur_languages"  # app.extensions: each locale's _Language
+URLS_WITH = "alur_urls_with"  # app.extensions: url_with's URLs
+KEPT_URLS = 4096
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,12 @@ class _Language:
         if compact:
             return _formatted(moment, self.moments[1], self.timezone, self.code)
         return _formatted(moment, self.moments[0], self.timezone, self.code) + " WITA"
+
+    def time_element(self, moment: datetime | None) -> str:
+        """``<time datetime="{{ moment|wita_iso }}">{{ moment|wita }}</time>`` as a template prints it."""
+        if moment is None:
+            return '<time datetime="">–</time>'
+        return _time_element(moment, self.moments[0], self.timezone, self.code)
 
     def remaining_badge(self, delta: timedelta | None) -> Markup:
         if delta is None:
@@ -74,6 +85,13 @@ def _state_badge(kind: str, translations: NullTranslations) -> Markup:
     return Markup(f'<span class="badge badge-{kind}">{label}</span>')  # translations are trusted, as in templates
 
 
+@lru_cache(maxsize=4096)
+def _time_element(moment: datetime, pattern: str, timezone: tzinfo | None, locale_code: str) -> str:
+    # A pure function of its arguments, like _formatted: a list shows the same times on every request.
+    text = escape(_formatted(moment, pattern, timezone, locale_code) + " WITA")
+    return f'<time datetime="{_wita_iso(moment)}">{text}</time>'
+
+
 def request_language() -> _Language:
     """The request's language, whose methods format as the filters do: for a caller formatting many values."""
     return _language()
@@ -91,7 +109,22 @@ def _language() -> _Language:
         return _Language.of(get_locale(), get_timezone(), get_translations())
     language: _Language | None = getattr(namespace, "alur_language", None)
     if language is None:
-        language = namespace.alur_language = _Language.of(get_locale(), get_timezone(), get_translations())
+        language = namespace.alur_language = _language_of(get_locale())
+    return language
+
+
+def _language_of(locale: Locale | None) -> _Language:
+    """The language of ``locale``, kept per app: flask_babel keeps a locale's translations for the app's
+    lifetime and the app picks no time zone per request, yet looking both up costs a page some 15 µs."""
+    kept: dict[tuple[str | None, ...] | None, _Language] | None = current_app.extensions.get(LANGUAGES)
+    if kept is None:  # a time zone chosen per request (register saw a timezone selector)
+        return _Language.of(locale, get_timezone(), get_translations())
+    # Babel's Locale hashes slowly; its parts name it
+    key = None if locale is None else (locale.language, locale.territory, locale.script, locale.variant,
+                                       locale.modifier)
+    language = kept.get(key)
+    if language is None:
+        language = kept[key] = _Language.of(locale, get_timezone(), get_translations())
     return language
 
 
@@ -123,6 +156,24 @@ def _fixed_text(translations: NullTranslations, string: str, autoescape: bool) -
         text = Markup(text)
     # Without a "%" the formatting would give the text back unchanged ("%%" still gives "%").
     return text % {} if "%" in text else text
+
+
+@pass_eval_context
+def _template_pgettext(eval_ctx: EvalContext, context: str, string: str, **variables: Any) -> str:
+    """``pgettext()`` in templates, as jinja2.ext's newstyle pgettext does it (its ``context`` among the
+    variables, always %-formatted) without its two calls through the template context."""
+    if not variables:
+        return _fixed_context_text(_language().translations, context, string, bool(eval_ctx.autoescape))
+    variables.setdefault("context", context)
+    text: str = _language().translations.upgettext(context, string)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
+@lru_cache(maxsize=1024)
+def _fixed_context_text(translations: NullTranslations, context: str, string: str, autoescape: bool) -> str:
+    # A pure function of its arguments, as _fixed_text.
+    text: str = translations.upgettext(context, string)
+    return (Markup(text) if autoescape else text) % {"context": context}
 
 
 def format_datetime(moment: datetime, pattern: str) -> str:
@@ -230,6 +281,12 @@ def _remaining_badge(minutes: int, late: bool, translations: NullTranslations) -
     return Markup(f'<span class="time-left">{left}</span>')
 
 
+def rows_html(rows: Iterable[Any]) -> Markup:
+    """A list's rows printed whole, each worked out in Python (``row.html``, web/task_rows.py): a template
+    loop costs a 25-row page some 25 µs more."""
+    return Markup("".join([row.html for row in rows]))
+
+
 def filesize(size: int | None) -> str:
     if size is None:
         return "–"
@@ -297,14 +354,33 @@ def yes_no(value: Any) -> str:
 
 
 def url_with(**changes: Any) -> str:
-    """The current URL with some query arguments replaced (``None`` removes one)."""
-    args = request.args.to_dict()
+    """The current URL with some query arguments replaced (``None`` removes one).
+
+    Kept per app by path, query and changes: a list's sort headers and pager ask for five, each
+    parsing and encoding the query again, and the same pages are asked for again and again."""
+    current = request._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy's
+    # the type with each value: True and 1 are equal keys, yet print as "True" and "1"
+    key = (current.path, current.query_string, *((name, type(value), value) for name, value in changes.items()))
+    kept: dict[tuple[Any, ...], str] = current_app.extensions[URLS_WITH]
+    try:
+        url = kept.get(key)
+    except TypeError:  # an unhashable value
+        return _url_with(current, changes)
+    if url is None:
+        if len(kept) >= KEPT_URLS:
+            kept.clear()
+        url = kept[key] = _url_with(current, changes)
+    return url
+
+
+def _url_with(current: Any, changes: dict[str, Any]) -> str:
+    args = current.args.to_dict()
     for key, value in changes.items():
         if value is None or value == "":
             args.pop(key, None)
         else:
             args[key] = value
-    return request.path + ("?" + urlencode(args) if args else "")
+    return str(current.path) + ("?" + urlencode(args) if args else "")
 
 
 # One URL per row of a long list: url_for costs a 25-row inbox about a millisecond, so each
@@ -315,13 +391,14 @@ _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch  # what quote leaves as it
 
 
 def _around_placeholder(endpoint: str, name: str) -> tuple[str, str] | None:
-    """``url_for(endpoint, name=<placeholder>)`` split at the placeholder, once per request; None
-    when it does not split cleanly (then each row calls url_for)."""
+    """``url_for(endpoint, name=<placeholder>)`` split at the placeholder, once per request (from the
+    URL kept per app, web/template_urls.py); None when it does not split cleanly (then each row calls
+    url_for)."""
     namespace = g._get_current_object()
     cache: dict[tuple[str, str], tuple[str, str] | None] = namespace.__dict__.setdefault("alur_row_urls", {})
     if (endpoint, name) not in cache:
         values: dict[str, Any] = {name: _PLACEHOLDER}
-        parts = url_for(endpoint, **values).split(str(_PLACEHOLDER))
+        parts = kept_url_for(endpoint, **values).split(str(_PLACEHOLDER))
         cache[endpoint, name] = (parts[0], parts[1]) if len(parts) == 2 and "?" not in parts[0] else None
     return cache[endpoint, name]
 
@@ -361,6 +438,9 @@ def case_url(instance_id: int) -> str:
 
 def register(app: Flask) -> None:
     """Filters, globals and the templates' ``_``/``gettext`` (call after flask_babel's ``init_app``)."""
+    if app.extensions["babel"].timezone_selector is None:
+        app.extensions[LANGUAGES] = {}
+    app.extensions[URLS_WITH] = {}
     # flask_babel's, with the request's translations looked up once; the method comes with the
     # jinja2.ext.i18n extension flask_babel adds, which Environment's type does not know
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -369,11 +449,11 @@ def register(app: Flask) -> None:
         pgettext=lambda c, s: _language().translations.upgettext(c, s),
         npgettext=lambda c, s, p, n: _language().translations.unpgettext(c, s, p, n),
         newstyle=True)
-    app.jinja_env.globals["_"] = _template_gettext
+    app.jinja_env.globals.update(_=_template_gettext, pgettext=_template_pgettext)
     app.jinja_env.filters.update(
         wita=wita, wita_iso=wita_iso, date_text=date_text, datetime_text=datetime_text, duration=duration,
         filesize=filesize, count_text=count_text, role_title=role_title, role_post=role_post, user_name=user_name,
-        yes_no=yes_no,
+        yes_no=yes_no, rows_html=rows_html,
         # per-row helpers as filters: Jinja calls a filter directly, a global through the context
         state_badge=state_badge, remaining_badge=remaining_badge, task_url=task_url, case_url=case_url)
     app.jinja_env.globals.update(form_schema=form_schema, enum_label=enum_label, url_with=url_with,
@@ -382,16 +462,22 @@ def register(app: Flask) -> None:
     @app.context_processor
     def _user_context() -> dict[str, Any]:
         unread, roles, mandates = 0, frozenset[str](), False
-        if current_user.is_authenticated:
-            unread = current_user.unread_notifications  # read with the account for this request
+        user = current_user._get_current_object()  # one context lookup, not five
+        if user.is_authenticated:
+            unread = user.unread_notifications  # read with the account for this request
             if unread is None:  # signed in during this request
-                unread = current_alur().notifications.unread_count(current_user.username)
-            roles = frozenset(current_user.roles)
-            mandates = bool(current_user.mandates)
+                unread = current_alur().notifications.unread_count(user.username)
+            roles = frozenset(user.roles)
+            mandates = bool(user.mandates)
         return {"current_user": current_user, "unread_notifications": unread,
-                # the pages check the same rules themselves
-                "nav_modeler": may_read_models(roles), "nav_audit": may_audit(roles),
-                "nav_incidents": may_handle_incidents(roles),
-                "nav_registers": may_read_registers(roles),
-                "nav_mandates": mandates or may_read_models(roles)
-                or current_alur().permissions.supervises_anyone(roles)}
+                "page_language": _language().code,  # flask_babel's get_locale(), printed
+                **_menu_rights(current_alur().permissions, roles, mandates)}
+
+
+@lru_cache(maxsize=256)
+def _menu_rights(permissions: Any, roles: frozenset[str], mandates: bool) -> dict[str, bool]:
+    """Which menus the holder of ``roles`` sees (the pages check the same rules themselves); a pure
+    function of its arguments, ``permissions`` (the engine's) keeping its role catalogue for its lifetime."""
+    return {"nav_modeler": may_read_models(roles), "nav_audit": may_audit(roles),
+            "nav_incidents": may_handle_incidents(roles), "nav_registers": may_read_registers(roles),
+            "nav_mandates": mandates or may_read_models(roles) or permissions.supervises_anyone(roles)}

@@ -8,12 +8,14 @@ translations are trusted as markup, as the templates' ``_()`` trusts them.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
+from babel.support import NullTranslations
 from flask import Flask
 from markupsafe import Markup, escape
 
-from web.formatting import gettext, url_with
+from web.formatting import request_language, url_with
 from web.model_texts import process_title
 
 
@@ -21,12 +23,20 @@ def sort_header(label: Any, key: str, sort: str) -> Markup:
     """A sortable column header: a link (keyboard-reachable) that sorts by ``key``, ascending first, and
     the other way when it already sorts so; ``aria-sort`` tells screen readers the current order."""
     current = sort.lstrip("-") == key
+    url = url_with(urut=("-" + key) if current and not sort.startswith("-") else key, hal=None)
+    return _sort_header(str(escape(label)), key, sort, url, request_language().translations)
+
+
+@lru_cache(maxsize=1024)
+def _sort_header(label: str, key: str, sort: str, url: str, translations: NullTranslations) -> Markup:
+    # A pure function of its arguments (``label`` escaped): a list prints the same headers on every request.
+    current = sort.lstrip("-") == key
     descending = sort.startswith("-")
     order = f' aria-sort="{"descending" if descending else "ascending"}"' if current else ""
-    url = escape(url_with(urut=("-" + key) if current and not descending else key, hal=None))
     arrow = ("▼" if descending else "▲") if current else "↕"
+    gettext = translations.ugettext
     hint = gettext("(urutkan menurun)") if current and not descending else gettext("(urutkan menaik)")
-    return Markup(f'<th scope="col"{order}>\n    <a class="sort-link" href="{url}">{escape(label)}\n'
+    return Markup(f'<th scope="col"{order}>\n    <a class="sort-link" href="{escape(url)}">{label}\n'
                   f'      <span aria-hidden="true">{arrow}</span>\n'
                   f'      <span class="sr-only">{hint}</span></a>\n  </th>')
 
@@ -37,12 +47,21 @@ def pager(page: Any) -> Markup:
     more = page.page < page.pages or (page.capped and len(page.items) == page.per_page)
     if not (page.pages > 1 or more):
         return Markup("\n  \n  ")  # the macro's line breaks around what it did not print
-    previous = (f'<a class="btn btn-small" href="{escape(url_with(hal=page.page - 1))}" rel="prev">‹ '
-                f'{gettext("Sebelumnya")}</a>' if page.page > 1 else "")
-    where = Markup(gettext("Halaman %(page)d dari %(pages)s")) % {
-        "page": page.page, "pages": str(page.pages) + ("+" if page.capped else "")}
-    following = (f'<a class="btn btn-small" href="{escape(url_with(hal=page.page + 1))}" rel="next">'
-                 f'{gettext("Berikutnya")} ›</a>' if more else "")
+    return _pager(page.page, str(page.pages) + ("+" if page.capped else ""),
+                  url_with(hal=page.page - 1) if page.page > 1 else None, url_with(hal=page.page + 1) if more else None,
+                  request_language().translations)
+
+
+@lru_cache(maxsize=1024)
+def _pager(number: int, pages: str, previous_url: str | None, next_url: str | None,
+           translations: NullTranslations) -> Markup:
+    # A pure function of its arguments, like _sort_header.
+    gettext = translations.ugettext
+    previous = (f'<a class="btn btn-small" href="{escape(previous_url)}" rel="prev">‹ '
+                f'{gettext("Sebelumnya")}</a>' if previous_url is not None else "")
+    where = Markup(gettext("Halaman %(page)d dari %(pages)s")) % {"page": number, "pages": pages}
+    following = (f'<a class="btn btn-small" href="{escape(next_url)}" rel="next">'
+                 f'{gettext("Berikutnya")} ›</a>' if next_url is not None else "")
     # the macro's line breaks: after its comment, after its "set", inside its "if"
     return Markup(f'\n  \n  \n  <nav class="pager" aria-label="{gettext("Halaman")}">\n    {previous}\n'
                   f'    <span>{where}</span>\n    {following}\n  </nav>\n  ')
@@ -53,6 +72,7 @@ def search_fields(args: Mapping[str, Any], processes: Iterable[Any], date_label:
     def value(name: str) -> Markup:
         return escape(args.get(name, ""))
 
+    gettext = request_language().translations.ugettext  # the request's catalogue looked up once, not 12 times
     chosen = args.get("proses")
     options = "".join(f'<option value="{escape(p.process_key)}"{" selected" if p.process_key == chosen else ""}>'
                       f'{escape(process_title(p, True))}</option>' for p in processes)

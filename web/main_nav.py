@@ -21,9 +21,10 @@ KEPT = 1024  # menus kept per app: languages x pages x rights, far fewer in prac
 def main_nav(**rights: bool) -> Markup:
     """The menu for this request's page, language and URL root, with the menus ``rights`` allow
     (``nav_modeler`` …, from the user context) and the admin's."""
-    values: dict[str, Any] = {**rights, "section": request.blueprint, "endpoint": request.endpoint,
+    current = request._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy's: one context lookup
+    values: dict[str, Any] = {**rights, "section": current.blueprint, "endpoint": current.endpoint,
                               "is_admin": current_user.is_admin}
-    key = (language_code(), request.script_root, *sorted(values.items()))
+    key = (language_code(), current.script_root, *sorted(values.items()))
     kept: dict[tuple[Any, ...], Markup] = current_app.extensions[EXTENSION]
     menu = kept.get(key)
     if menu is None:

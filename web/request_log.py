@@ -47,8 +47,9 @@ def route() -> str:
 
 def _start_id() -> str:
     given = request.headers.get(HEADER, "")
-    g.request_id = given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
-    return str(g.request_id)
+    ident = given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
+    g.request_id = ident
+    return ident
 
 
 def _start() -> None:
@@ -57,22 +58,26 @@ def _start() -> None:
 
 
 def _finish(response: Any) -> Any:
-    started = getattr(g, "request_started", None)
+    # one context lookup each, not one per attribute (a LocalProxy's method, which Request does not declare)
+    current, namespace = request._get_current_object(), g._get_current_object()  # type: ignore[attr-defined]
+    started = getattr(namespace, "request_started", None)
     duration = time.monotonic() - started if isinstance(started, float) else 0.0
-    g.request_duration = duration
-    response.headers[HEADER] = request_id()
-    REQUEST_LOG.info("%s %s %s", request.method, route(), response.status_code, extra={"fields": {
-        "kind": "request", "request_id": request_id(), "method": request.method, "route": route(),
-        "path": request.path, "status": response.status_code, "duration_ms": round(duration * 1000, 1),
-        "user": _user(), "remote_addr": request.remote_addr}})
+    namespace.request_duration = duration
+    ident, pattern = request_id(), route()
+    response.headers[HEADER] = ident
+    REQUEST_LOG.info("%s %s %s", current.method, pattern, response.status_code, extra={"fields": {
+        "kind": "request", "request_id": ident, "method": current.method, "route": pattern,
+        "path": current.path, "status": response.status_code, "duration_ms": round(duration * 1000, 1),
+        "user": _user(namespace), "remote_addr": current.remote_addr}})
     return response
 
 
-def _user() -> str | None:
-    api_user = getattr(g, "api_user", None)
+def _user(namespace: Any) -> str | None:
+    api_user = getattr(namespace, "api_user", None)
     if isinstance(api_user, str):
         return api_user
     try:
-        return str(current_user.username) if current_user.is_authenticated else None
+        user = current_user._get_current_object()
+        return str(user.username) if user.is_authenticated else None
     except AttributeError:  # no user loader ran for this request (static files)
         return None

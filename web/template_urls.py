@@ -15,14 +15,22 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request, url_for
 
 EXTENSION = "alur_template_urls"
+_OPTIONS = frozenset({"_anchor", "_method", "_scheme", "_external"})  # url_for's own arguments, not the URL's
 KEPT = 4096  # URLs kept per app; the language links carry the page's path, so a busy app cycles them
 
 
 def template_url_for(endpoint: str, **values: Any) -> str:
-    if endpoint[:1] == "." or not has_request_context() or any(name[:1] == "_" for name in values):
+    if endpoint[:1] == "." or not has_request_context():
         return url_for(endpoint, **values)
-    # The type with each value: True and 1 are equal keys, yet print as "True" and "1".
-    key = (request.script_root, endpoint, *sorted((name, type(value), value) for name, value in values.items()))
+    if values:
+        if not _OPTIONS.isdisjoint(values):
+            return url_for(endpoint, **values)
+        # The type with each value: True and 1 are equal keys, yet print as "True" and "1". (Unsorted: a
+        # template passes its arguments in one order, and another order only keeps the same URL twice.)
+        key: tuple[Any, ...] = (request.script_root, endpoint,
+                                *[(name, type(value), value) for name, value in values.items()])
+    else:  # half a page's links
+        key = (request.script_root, endpoint)
     kept: dict[tuple[Any, ...], str] = current_app.extensions[EXTENSION]
     try:
         url = kept.get(key)
@@ -33,6 +41,13 @@ def template_url_for(endpoint: str, **values: Any) -> str:
             kept.clear()
         url = kept[key] = url_for(endpoint, **values)
     return url
+
+
+def kept_url_for(endpoint: str, **values: Any) -> str:
+    """``url_for``, kept as templates' is where the app allows it (see ``register``)."""
+    if EXTENSION not in current_app.extensions:
+        return url_for(endpoint, **values)
+    return template_url_for(endpoint, **values)
 
 
 def register(app: Flask) -> None:

@@ -95,3 +95,91 @@ def test_template_texts_kept_per_language(app):
         with app.test_request_context("/kotak-masuk"):
             session["lang"] = lang
             assert render_template_string("{{ _('Selesai') }}|{{ _('100%% selesai') }}") == expected
+
+
+def test_each_locales_language_kept_per_app_is_what_flask_babel_finds(app):
+    """The time zone and translations of a locale are looked up once per app (web.formatting._language_of):
+    the same objects flask_babel gives every request, one language per locale, and none kept when the
+    app picks a time zone per request."""
+    from flask import Flask
+    from flask_babel import Babel, get_locale, get_timezone, get_translations
+
+    from web.formatting import LANGUAGES, request_language
+
+    seen = {}
+    for lang in ("id", "en", "id", "en"):
+        with app.test_request_context("/kotak-masuk"):
+            session["lang"] = lang
+            language = request_language()
+            assert (language.code, language.timezone, language.translations) == (
+                str(get_locale()), get_timezone(), get_translations())
+            assert seen.setdefault(lang, language) is language
+    assert seen["id"] is not seen["en"] and len(app.extensions[LANGUAGES]) == 2
+
+    other = Flask(__name__)
+    Babel(other, timezone_selector=lambda: "Asia/Jakarta")
+    from web import formatting
+    formatting.register(other)
+    assert LANGUAGES not in other.extensions
+    with other.test_request_context("/"):
+        assert str(request_language().timezone) == "Asia/Jakarta"
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_base_page_names_its_language_as_flask_babel_does(app, client, lang):
+    """base.html prints the request's language from the context (``page_language``), not get_locale()."""
+    from flask_babel import get_locale
+
+    with app.test_request_context("/kotak-masuk"):
+        session["lang"] = lang
+        assert render_template_string("{% extends 'base.html' %}").startswith(
+            f'<!doctype html>\n<html lang="{get_locale()}">')
+    html = client.get(f"/masuk?lang={lang}").text
+    assert f'<html lang="{lang}">' in html and f'lang="{lang}" aria-current="true">' in html
+
+
+def test_url_with_kept_per_path_query_and_changes_is_what_it_builds(app):
+    """url_with's URLs are kept per app (web.formatting.url_with): each is the one worked out from the
+    request's query, under another path or query, with True apart from 1, and an unhashable value too."""
+    from urllib.parse import urlencode
+
+    from web.formatting import URLS_WITH, url_with
+
+    cases = [("/kotak-masuk", "", {"hal": 2}), ("/kotak-masuk", "tab=mine&hal=3", {"hal": None}),
+             ("/kotak-masuk", "tab=mine&hal=3", {"hal": 1}), ("/kotak-masuk", "tab=mine&hal=3", {"hal": True}),
+             ("/kasus", "tab=mine&hal=3", {"hal": 1}), ("/kasus", "q=a%26b&urut=-due", {"urut": "due", "hal": None}),
+             ("/kasus", "q=a%26b&q=c", {"urut": ""}), ("/kasus", "", {"tab": ["a"]})]
+    for _ in range(2):  # the second round from what the first kept
+        for path, query, changes in cases:
+            with app.test_request_context(f"{path}?{query}"):
+                args = {k: v for k, v in request_args(query).items()}
+                for name, value in changes.items():
+                    if value is None or value == "":
+                        args.pop(name, None)
+                    else:
+                        args[name] = value
+                assert url_with(**changes) == path + ("?" + urlencode(args) if args else ""), (path, query, changes)
+    assert len(app.extensions[URLS_WITH]) == len(cases) - 1  # the list is not kept
+
+
+def request_args(query: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+    args: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        args.setdefault(name, value)
+    return args
+
+
+@pytest.mark.parametrize("roles", [set(), {"pengelola_ti"}, {"auditor"}, {"pemilik_proses"}, {"kepala_dinas"},
+                                   {"admin_sistem"}, {"pejabat_administrator_tik", "pengawas_infrastruktur_tik"}])
+def test_menu_rights_kept_per_roles_are_the_rules(app, roles):
+    """The menus' rights come kept per role set (web.formatting._menu_rights): each is its rule's answer."""
+    from engine import may_audit, may_handle_incidents, may_read_models, may_read_registers
+    from web.formatting import _menu_rights
+
+    permissions = app.extensions["alur"].permissions
+    for mandates in (False, True, False):
+        assert _menu_rights(permissions, frozenset(roles), mandates) == {
+            "nav_modeler": may_read_models(roles), "nav_audit": may_audit(roles),
+            "nav_incidents": may_handle_incidents(roles), "nav_registers": may_read_registers(roles),
+            "nav_mandates": mandates or may_read_models(roles) or permissions.supervises_anyone(roles)}

@@ -80,3 +80,21 @@ def test_sessions_holding_lists_are_not_kept(app, monkeypatch):
         opened = [app.session_interface.open_session(app, request) for _ in range(2)]
     opened[0]["_flashes"].append(["info", "lagi"])
     assert len(calls) == 3 and opened[1]["_flashes"] == [["info", "Tersimpan"]]  # the request's own, and two
+
+
+def test_cookies_are_signed_as_flask_signs_them(app):
+    """The kept interface signs with hashlib's SHA-1 (web.sessions.KeptSessions.digest_method): the very
+    cookie Flask's own interface makes, and each reads the other's."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    ours, flasks = app.session_interface.get_signing_serializer(app), SecureCookieSessionInterface()
+    theirs = flasks.get_signing_serializer(app)
+    assert ours.signer_kwargs["digest_method"] is not theirs.signer_kwargs["digest_method"]
+    data = {"_user_id": "pengelola_ti", "lang": "en", "csrf_token": "a" * 40, "_fresh": True}
+    for _ in range(3):  # both signed within one second (the cookie carries its second)
+        signed_at = int(time.time())
+        cookie, flask_cookie = ours.dumps(data), theirs.dumps(data)
+        if signed_at == int(time.time()):
+            break
+    assert cookie == flask_cookie
+    assert theirs.loads(cookie) == data and ours.loads(theirs.dumps(data)) == data

@@ -38,3 +38,17 @@ def test_flasks_url_for_stays_where_urls_have_defaults() -> None:
     app.url_defaults(lambda endpoint, values: values.setdefault("lang", "id"))
     template_urls.register(app)
     assert app.jinja_env.globals["url_for"] is not template_urls.template_url_for
+
+
+def test_kept_url_for_is_url_for_kept_where_the_app_allows(app: Flask) -> None:
+    """The rows' URL patterns (web.formatting) come from the templates' kept URLs, or from url_for."""
+    for root in ("", "/alur"):
+        with app.test_request_context("/kotak-masuk", base_url=f"http://localhost{root}/"):
+            assert template_urls.kept_url_for("tasks.show", task_id=987654321) == url_for("tasks.show",
+                                                                                          task_id=987654321)
+    kept = app.extensions[template_urls.EXTENSION]
+    assert any(key[1] == "tasks.show" for key in kept)
+    plain = Flask(__name__)
+    plain.add_url_rule("/tugas/<task_id>", "tasks.show")
+    with plain.test_request_context("/"):
+        assert template_urls.kept_url_for("tasks.show", task_id="a") == "/tugas/a"
