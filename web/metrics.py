@@ -47,13 +47,22 @@ def count_step(process_key: str) -> None:
     STEPS.labels(process=process_key).inc()
 
 
+# (route, method, status) -> its counter and histogram children: the objects ``labels`` finds each time
+# (after checking and converting the values, under the metric's lock), as many as it keeps
+_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def _count(response: Any) -> Any:
     if request.endpoint != "metrics.scrape":
-        labels = (route(), request.method)
-        REQUESTS.labels(*labels, str(response.status_code)).inc()
+        key = (route(), request.method, response.status_code)
+        children = _CHILDREN.get(key)
+        if children is None:
+            children = _CHILDREN.setdefault(key, (REQUESTS.labels(key[0], key[1], str(key[2])),
+                                                  LATENCY.labels(key[0], key[1])))
+        children[0].inc()
         started = getattr(g, "request_started", None)  # set by web.request_log
         if isinstance(started, float):
-            LATENCY.labels(*labels).observe(time.monotonic() - started)
+            children[1].observe(time.monotonic() - started)
     return response
 
 
