@@ -36,6 +36,12 @@ LATENCY = Histogram("alur_http_request_duration_seconds", "Time to answer a requ
 STEPS = Counter("alur_step_completions", "Steps (user tasks) completed, by SOP", ["process"], registry=_OWN)
 
 
+# The children ``labels`` would find each time (after checking and converting the values, under the
+# metric's lock), as many as it keeps: (route, method, status) -> its counter and histogram; SOP -> steps
+_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+_STEP_CHILDREN: dict[str, Any] = {}
+
+
 def register(app: Flask, alur: Alur) -> None:
     app.register_blueprint(bp)
     app.after_request(_count)
@@ -44,12 +50,10 @@ def register(app: Flask, alur: Alur) -> None:
 
 
 def count_step(process_key: str) -> None:
-    STEPS.labels(process=process_key).inc()
-
-
-# (route, method, status) -> its counter and histogram children: the objects ``labels`` finds each time
-# (after checking and converting the values, under the metric's lock), as many as it keeps
-_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+    child = _STEP_CHILDREN.get(process_key)
+    if child is None:
+        child = _STEP_CHILDREN.setdefault(process_key, STEPS.labels(process=process_key))
+    child.inc()
 
 
 def _count(response: Any) -> Any:
