@@ -141,6 +141,8 @@ def _locale() -> str:
 
 
 def _remember_language() -> None:
+    if not request.environ.get("QUERY_STRING"):
+        return  # no ``?lang=``, and no ``request.args`` to build for it
     lang = request.args.get("lang")
     if lang in LANGUAGES:
         session["lang"] = lang

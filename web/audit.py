@@ -31,13 +31,14 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_ONLY = frozenset({"auth.login", "auth.logout", "auth.language"})  # no data changes
 # An auditor's own credentials: its password and its tokens (read scope only, web/account.py).
 OWN_CREDENTIALS = frozenset({"account.change_password", "account.issue_token", "account.revoke_token"})
+_OPEN_TO_AUDITORS = SESSION_ONLY | OWN_CREDENTIALS
 PACKET_IN_MEMORY = 16 * 1024 * 1024  # larger packets spill to a temporary file
 
 
 @bp.before_app_request
 def refuse_changes_by_auditors() -> None:
     """403 for any state-changing request by an auditor, whether by session or by API token."""
-    if request.method in SAFE_METHODS or request.endpoint in SESSION_ONLY | OWN_CREDENTIALS:
+    if request.method in SAFE_METHODS or request.endpoint in _OPEN_TO_AUDITORS:
         return
     if is_read_only(_request_roles()):
         abort(403, gettext("Akun auditor hanya dapat membaca; perubahan tidak diizinkan."))

@@ -36,6 +36,12 @@ LATENCY = Histogram("alur_http_request_duration_seconds", "Time to answer a requ
 STEPS = Counter("alur_step_completions", "Steps (user tasks) completed, by SOP", ["process"], registry=_OWN)
 
 
+# The children ``labels`` would find each time (after checking and converting the values, under the
+# metric's lock), as many as it keeps: (route, method, status) -> its counter and histogram; SOP -> steps
+_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+_STEP_CHILDREN: dict[str, Any] = {}
+
+
 def register(app: Flask, alur: Alur) -> None:
     app.register_blueprint(bp)
     app.after_request(_count)
@@ -44,16 +50,23 @@ def register(app: Flask, alur: Alur) -> None:
 
 
 def count_step(process_key: str) -> None:
-    STEPS.labels(process=process_key).inc()
+    child = _STEP_CHILDREN.get(process_key)
+    if child is None:
+        child = _STEP_CHILDREN.setdefault(process_key, STEPS.labels(process=process_key))
+    child.inc()
 
 
 def _count(response: Any) -> Any:
     if request.endpoint != "metrics.scrape":
-        labels = (route(), request.method)
-        REQUESTS.labels(*labels, str(response.status_code)).inc()
+        key = (route(), request.method, response.status_code)
+        children = _CHILDREN.get(key)
+        if children is None:
+            children = _CHILDREN.setdefault(key, (REQUESTS.labels(key[0], key[1], str(key[2])),
+                                                  LATENCY.labels(key[0], key[1])))
+        children[0].inc()
         started = getattr(g, "request_started", None)  # set by web.request_log
         if isinstance(started, float):
-            LATENCY.labels(*labels).observe(time.monotonic() - started)
+            children[1].observe(time.monotonic() - started)
     return response
 
 

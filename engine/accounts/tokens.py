@@ -19,7 +19,7 @@ from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.permissions import is_read_only
 from engine.persistence.compiled import DirectStatement
 from engine.persistence.models import ApiToken, UserAccount, UserRole
-from engine.persistence.db import read_only_connection, read_only_session
+from engine.persistence.db import engine_of, read_only_session
 from engine.accounts.users import UserService, active_user_view
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.values import UserView
@@ -39,7 +39,7 @@ _TOKEN_OWNER = DirectStatement(
     .outerjoin(_ROLES, _ROLES.c.user_id == _ACCOUNTS.c.id)
     .where(_TOKENS.c.token_sha256 == bindparam("digest"), _TOKENS.c.revoked.is_(False),
            or_(_TOKENS.c.expires_at.is_(None), _TOKENS.c.expires_at > bindparam("now")),
-           _ACCOUNTS.c.active.is_(True)))  # read on every API request: executed on the driver's cursor
+           _ACCOUNTS.c.active.is_(True)))  # read on every API request: on the driver, outside a transaction
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,7 @@ class TokenService:
         if not token.startswith(TOKEN_PREFIX):
             return None
         now = self._clock()
-        with read_only_connection(self._sessions) as connection:
-            rows = _TOKEN_OWNER.all(connection, {"digest": _digest(token), "now": now})
+        rows = _TOKEN_OWNER.all_alone(engine_of(self._sessions), {"digest": _digest(token), "now": now})
         user = active_user_view(rows)
         if user is None:
             return None

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, DateTime, Dialect, Insert, Select, TypeDecorator, bindparam
+from sqlalchemy import Connection, DateTime, Dialect, Engine, Insert, Select, TypeDecorator, bindparam
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
@@ -86,6 +86,33 @@ class DirectStatement:
         """Every row (attribute access by column label)."""
         plan, found = self._execute(connection, params, lambda cursor: cursor.fetchall())
         return [plan.make(row) for row in found]
+
+    def all_alone(self, bind: Engine, params: dict[str, Any]) -> list[Any]:
+        """Every row of a SELECT run on its own, outside any transaction, on a pooled driver connection:
+        autocommit on PostgreSQL, no BEGIN on SQLite. One statement sees one snapshot anyway; this
+        spares SQLAlchemy's connection, its transaction and the pool's isolation-level reset (about 30 µs
+        on SQLite, 100 µs on PostgreSQL: the API's token read, on every request)."""
+        plan = self._plan(bind.dialect)
+        pooled = bind.raw_connection()  # the pool's checkout and checkin events run as for any connection
+        try:
+            driver = pooled.driver_connection
+            autocommit = bind.dialect.name == "postgresql"
+            if autocommit:  # on the driver: it never begins, and the pool's rollback on return sends nothing
+                driver.autocommit = True  # type: ignore[union-attr]
+            cursor = pooled.cursor()
+            try:
+                cursor.execute(plan.sql, plan.args(params))
+                rows = [plan.make(row) for row in cursor.fetchall()]
+            finally:
+                cursor.close()
+                if autocommit:
+                    try:
+                        driver.autocommit = False  # type: ignore[union-attr]
+                    except Exception:  # noqa: BLE001 - never back into the pool in autocommit mode
+                        pooled.invalidate()
+            return rows
+        finally:
+            pooled.close()
 
     def rowcount(self, connection: Connection, params: dict[str, Any]) -> int:
         """Run a DML statement; the number of rows it matched."""

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import String, TypeDecorator, bindparam, insert, select, type_coerce, update
+from sqlalchemy import (String, TypeDecorator, bindparam, column, event, insert, select, table, type_coerce,
+                        update)
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.persistence.compiled import DirectIn, DirectStatement, Read, Write, read_batch, run_batch, write_and_read
@@ -203,3 +204,35 @@ def test_reads_batched_after_writes_see_them(db_engine):
         assert counts == [1, 1]
         assert [[(r.id, r.status, r.version) for r in rows] for rows in found] == [[(1, "completed", 2)], []]
         assert write_and_read(conn, [], [Read(READ, {"case": 1})])[1] == [[READ.first(conn, {"case": 1})]]
+
+
+def test_a_read_alone_runs_outside_any_transaction_and_leaves_the_pool_as_it_was(db_engine):
+    definition = _definition(db_engine)
+    started = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+    with db_engine.begin() as conn:
+        INSERT.many(conn, [_case(definition, 1, started)])
+    seen: list[str] = []
+
+    def trace(dbapi_connection, _record) -> None:  # what SQLite runs, the direct read included
+        if db_engine.dialect.name == "sqlite":
+            dbapi_connection.set_trace_callback(lambda statement: seen.append(statement.split()[0]))
+
+    db_engine.dispose()  # one pooled connection from here on, traced
+    event.listen(db_engine, "connect", trace)
+    try:
+        assert READ.all_alone(db_engine, {"case": 1}) == [(1, "running", 1)]
+        assert READ.all_alone(db_engine, {"case": 2}) == []
+        with pytest.raises(Exception, match="no_such_table"):  # the driver's own error, whatever the backend
+            MISSING.all_alone(db_engine, {})
+        if db_engine.dialect.name == "sqlite":
+            assert seen[:2] == ["SELECT", "SELECT"], seen  # no BEGIN before, no ROLLBACK after
+        with db_engine.connect() as conn:  # the same connection, transactional again: a rollback undoes
+            assert RENAME.rowcount(conn, {"case": 1, "old": 1, "new": 2, "at": started}) == 1
+            conn.rollback()
+        assert READ.all_alone(db_engine, {"case": 1}) == [(1, "running", 1)]
+    finally:
+        event.remove(db_engine, "connect", trace)
+        db_engine.dispose()
+
+
+MISSING = DirectStatement(select(column("id")).select_from(table("no_such_table")))

@@ -188,3 +188,36 @@ def test_a_business_key_is_kept_on_one_line(alur, client, token):
         "process_key": "sop_gangguan_jaringan", "business_key": "  045/12\r\nBcc: x@contoh.test  "})
     assert response.status_code == 201, response.json
     assert alur.queries.case(response.json["instance_id"]).business_key == "045/12 Bcc: x@contoh.test"
+
+
+def test_to_json_turns_values_into_json_values_the_same_each_time():
+    from dataclasses import dataclass
+    from datetime import date, datetime, timedelta, timezone
+
+    from web.api import to_json
+
+    class Key(str):
+        pass
+
+    @dataclass(frozen=True)
+    class Inner:
+        at: datetime
+        day: date
+        worked: timedelta | None
+
+    @dataclass(frozen=True)
+    class Outer:
+        name: str
+        inner: Inner
+        tags: frozenset[str]
+        ids: tuple[int, ...]
+        extra: dict[Key, object]
+        done: bool = False
+
+    value = Outer("a", Inner(datetime(2026, 12, 1, 1, 2, tzinfo=timezone.utc), date(2026, 12, 1), timedelta(hours=2)),
+                  frozenset({"b", "a"}), (3, 1), {Key("k"): [Inner(datetime(2026, 1, 1), date(2026, 1, 2), None)]})
+    expected = {"name": "a", "inner": {"at": "2026-12-01T01:02:00+00:00", "day": "2026-12-01", "worked": 120},
+                "tags": ["a", "b"], "ids": [3, 1], "done": False,
+                "extra": {"k": [{"at": "2026-01-01T00:00:00", "day": "2026-01-02", "worked": None}]}}
+    assert to_json(value) == expected and to_json(value) == expected  # the second time from the kept fields
+    assert to_json(Outer) is Outer  # a dataclass itself is no value to turn

@@ -10,7 +10,8 @@ from web_helpers import login
 
 from engine.accounts.tokens import TokenService
 from engine.persistence.models import AuditEvent, ProcessInstance
-from web.input_guard import MAX_JSON_DEPTH
+from engine import InvalidInput
+from web.input_guard import MAX_JSON_DEPTH, check_json_text
 
 NETWORK = "sop_gangguan_jaringan"
 
@@ -123,3 +124,18 @@ def test_an_export_over_every_representable_date_asks_again(client):
     response = client.get("/audit/ekspor?dari=0001-01-01&sampai=9999-12-31")
     assert response.status_code == 200
     assert response.mimetype == "text/html"  # the form again, not a 500 nor a ZIP of nothing
+
+
+@pytest.mark.parametrize(("body", "refused"), [
+    ("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH, False),  # as deep as it may be, no other bracket: counted only
+    ("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1), True),
+    ("[" + "[]," * MAX_JSON_DEPTH + "[]]", False),  # more brackets than the depth allows, none deep: scanned
+    ('["' + "[" * MAX_JSON_DEPTH + '", ' + "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH + "]", True),
+])
+def test_json_depth_is_checked_however_many_brackets_the_body_holds(app, body, refused):
+    with app.test_request_context():
+        if refused:
+            with pytest.raises(InvalidInput):
+                check_json_text(body.encode())
+        else:
+            check_json_text(body.encode())

@@ -129,3 +129,22 @@ def test_a_request_id_that_is_not_sane_is_replaced(client: Any, request_lines: l
     response = client.get("/masuk", headers={"X-Request-Id": "x\" injected=1 " + "a" * 300})
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-Id"])
     assert request_lines[-1]["request_id"] == response.headers["X-Request-Id"] and request_lines[-1]["user"] is None
+
+
+def test_each_route_method_and_status_counts_apart(alur: Any, client: Any) -> None:
+    good = {"Authorization": "Bearer " + alur.tokens.issue("pengguna_jaringan", "uji", "uji").token}
+    before = scrape(client)
+    answers = [client.get("/api/v1/me", headers=good).status_code for _ in range(2)]
+    answers += [client.get("/api/v1/me", headers={"Authorization": "Bearer alur_salah"}).status_code]
+    answers += [client.post("/api/v1/me", headers=good).status_code]
+    after = scrape(client)
+    assert answers == [200, 200, 401, 405]
+    total = "alur_http_requests_total"
+    me, unrouted = "/api/v1/me", "(no route)"  # a method the route does not take matches no route
+    for route, method, status, times in ((me, "GET", "200", 2), (me, "GET", "401", 1), (unrouted, "POST", "405", 1)):
+        labels = dict(route=route, method=method, status=status)
+        assert value(after, total, **labels) == value(before, total, **labels) + times, labels
+    count = "alur_http_request_duration_seconds_count"
+    for route, method, times in ((me, "GET", 3), (unrouted, "POST", 1)):
+        labels = dict(route=route, method=method)
+        assert value(after, count, **labels) == value(before, count, **labels) + times, labels
