@@ -5,6 +5,7 @@ change, a mandate, a deactivation or a logout elsewhere still applies at once.""
 from __future__ import annotations
 
 from engine_helpers import PASSWORD, ready_task, start_loop_case
+from test_request_statements import driver_statements
 from test_round_trips import round_trips
 from web_helpers import build_app, login, text_of
 
@@ -89,3 +90,14 @@ def test_the_inbox_read_with_the_user_is_the_inbox_read_after_it(alur, client):
     alur.users.set_roles("kasubag_tu", set())
     assert "Tersedia untuk peran saya 0" in text_of(client.get("/kotak-masuk?tab=available").text)
     assert queries.inbox_overview("kasubag_tu").counts == {"mine": 0, "available": 0, "overdue": 0}
+
+
+def test_other_pages_read_the_signed_in_user_alone(alur, client):
+    """SQLite: the user's statement of a page other than the inbox runs alone, outside a transaction (no
+    BEGIN, so no write lock either); one statement is its own snapshot."""
+    login(client, "kasubag_tu")
+    client.get("/notifikasi")
+    with driver_statements(alur) as seen:
+        assert client.get("/notifikasi").status_code == 200
+    at = next(n for n, sql in enumerate(seen) if sql.startswith(STATEMENTS["user"]))
+    assert at == 0 or seen[at - 1] != "BEGIN", seen[max(0, at - 1):at + 2]
