@@ -114,7 +114,7 @@ from engine.runtime.runner import StepResult
 from engine.registers.dc_access import DcVisitView
 from engine.registers.pickers import OPTIONS_KEY as SERVER_OPTIONS_KEY
 from engine.registers.server_assets import STATUSES as SERVER_STATUSES, TEXT_FIELDS as SERVER_FIELDS, ServerAssetView
-from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN
+from engine.reading.queries import INBOX_TABS, TASK_STATES_OPEN, SignedInUser
 from engine.reading.search_statements import COUNT_CAP, SAVED_COUNT_CAP
 from engine.reading.dashboard import DashboardSop
 from engine.sop.assessment_drafts import CRITERIA, JAWABAN, METODE, PENILAIAN, REKOMENDASI
@@ -158,7 +158,7 @@ __all__ = [
     "MANDATE_KINDS", "AttachmentView", "UploadTarget", "PREVIEW_TYPES", "HistoryStep", "DraftView",
     "MAX_DRAFT_BYTES", "CaseSummary",
     "RequesterCasePage", "RegistrationForm", "OpdView", "CommentView", "MAX_COMMENT_LENGTH",
-    "COUNT_CAP", "SAVED_COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN",
+    "COUNT_CAP", "SAVED_COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN", "SignedInUser",
     "Search", "parse_search", "SORTS", "DEFAULT_SORT", "CASE_STATES", "SavedFilterView", "MAX_SAVED_FILTERS",
     "MAX_SEARCH_TEXT", "MAX_SEARCH_WORDS",
     "KEY_FILE_ENV", "PUBLIC_KEY_ENV", "generate_key_file", "key_id", "public_key_text", "signing_key_from_env",

@@ -15,7 +15,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_required, l
 from werkzeug.wrappers import Response
 
 from engine import (ACCOUNT_WAIT, CHECKS_BUSY, LOCK_FOR, ActiveMandate, Authority, DirectoryUnavailable,
-                    LoginRefused, OidcRequest, SignedIn, is_admin, TokenHolder, UserView)
+                    LoginRefused, OidcRequest, SignedIn, SignedInUser, is_admin, TokenHolder, UserView)
 from web import login_slots
 from web.current import current_alur
 
@@ -77,6 +77,21 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
 
+# Reads of a page's own data with the signed-in user's, by endpoint (``read_with_user``).
+_READS_WITH_USER: dict[str, Callable[[str, int], SignedInUser | None]] = {}
+Reader = TypeVar("Reader", bound=Callable[[str, int], "SignedInUser | None"])
+
+
+def read_with_user(endpoint: str) -> Callable[[Reader], Reader]:
+    """Register ``reader(username, generation)``: for a request to ``endpoint``, it reads the signed-in user
+    in place of ``Queries.signed_in_user`` (the same answer: None when that gives None) together with the
+    page's first reads, which it keeps in ``g`` for the view (a round trip less)."""
+    def register(reader: Reader) -> Reader:
+        _READS_WITH_USER[endpoint] = reader
+        return reader
+    return register
+
+
 @login_manager.user_loader
 def _load_user(session_id: str) -> WebUser | None:
     """Read on every signed-in request, so a deactivated account, a role change, a logout elsewhere
@@ -84,7 +99,8 @@ def _load_user(session_id: str) -> WebUser | None:
     generation, _, username = session_id.partition(":")
     if not generation.isdigit() or not username:
         return None  # a cookie from before session generations, or forged: sign in again
-    signed_in = current_alur().queries.signed_in_user(username, int(generation))
+    read = _READS_WITH_USER.get(request.endpoint or "") or current_alur().queries.signed_in_user
+    signed_in = read(username, int(generation))
     if signed_in is None:
         return None
     return WebUser(signed_in.user, int(generation), signed_in.unread_notifications, signed_in.mandates)

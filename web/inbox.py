@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine import Conflict, INBOX_TABS, SAVED_COUNT_CAP, InvalidInput, NotFound
+from engine import (Conflict, INBOX_TABS, SAVED_COUNT_CAP, InvalidInput, InvalidSearch, NotFound, Search,
+                    SignedInUser)
+from web.auth import read_with_user
 from web.current import current_alur
 from web.search_params import error_text, page_args, page_search
 from web.task_rows import task_rows
@@ -36,12 +38,12 @@ def index() -> tuple[str, int]:
     if active is not None:
         search, error, tab = active.search, None, active.tab
     else:
-        search, error = page_search(request.args, "inbox")
-        tab = request.args.get("tab") if request.args.get("tab") in INBOX_TABS else None
+        search, error, tab = _asked()
     queries = current_alur().queries
-    inbox = queries.inbox_overview(user, tab, page=request.args.get("hal", 1, type=int),
-                                   per_page=current_app.config["PER_PAGE"], authority=current_user.authority,
-                                   search=search)
+    page, per_page = request.args.get("hal", 1, type=int), current_app.config["PER_PAGE"]
+    read = g.pop("inbox_read", None)  # with the user (_read_with_user), for the same page
+    inbox = read[1] if read is not None and read[0] == (tab, search, page, per_page) else queries.inbox_overview(
+        user, tab, page=page, per_page=per_page, authority=current_user.authority, search=search)
     if saved is None:
         saved = current_alur().saved_filters.list(user) if inbox.saved_filters else []
     saved_counts = queries.inbox_search_counts(user, [(f.tab, f.search) for f in saved],
@@ -54,6 +56,28 @@ def index() -> tuple[str, int]:
                        user),
         processes=current_alur().catalog.processes(user, user_roles=roles),
     ), 422 if error else 200
+
+
+def _asked() -> tuple[Search, InvalidSearch | None, str | None]:
+    """The search and tab the request's parameters ask for (no saved filter), and a refused parameter."""
+    search, error = page_search(request.args, "inbox")
+    return search, error, request.args.get("tab") if request.args.get("tab") in INBOX_TABS else None
+
+
+@read_with_user("inbox.index")
+def _read_with_user(username: str, generation: int) -> SignedInUser | None:
+    """The signed-in user with the inbox page asked for (``Queries.signed_in_inbox``); with a saved filter
+    asked for, the user alone (the filter's search is read first)."""
+    queries = current_alur().queries
+    if "filter" in request.args:
+        return queries.signed_in_user(username, generation)
+    search, _error, tab = _asked()
+    page, per_page = request.args.get("hal", 1, type=int), current_app.config["PER_PAGE"]
+    read = queries.signed_in_inbox(username, generation, tab, page=page, per_page=per_page, search=search)
+    if read is None:
+        return None
+    g.inbox_read = ((tab, search, page, per_page), read[1])
+    return read[0]
 
 
 @bp.post("/kotak-masuk/filter")
