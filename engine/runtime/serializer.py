@@ -8,6 +8,7 @@ and SpiffWorkflow's depth limit (~1000) is never reached.
 from __future__ import annotations
 
 import json
+import logging
 from types import ModuleType
 from typing import Any
 from uuid import UUID
@@ -23,6 +24,11 @@ from SpiffWorkflow.util.task import TaskState
 from engine.modeling.expressions import SAFE_SCRIPT_ENGINE
 
 STATE_FORMAT = "alur-1"
+# SpiffWorkflow logs every task's state change at INFO (its loggers have no level of their own): a process
+# that logs INFO (the worker, engine.operations.logs) wrote a line per task moved, without its case, among
+# its one line per job run. The engine records what happened itself (audit events, job lines); the library's
+# warnings and errors still pass.
+logging.getLogger("spiff").setLevel(logging.WARNING)
 
 
 class _StateOnlyConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # SpiffWorkflow is untyped

@@ -13,6 +13,7 @@ from engine.bootstrap import Alur
 from engine.config import BackupSettings
 from engine.operations.logs import JOB_LOG, JsonFormatter
 from engine.worker.scheduler import Worker, build_worker
+from engine_helpers import add_users
 
 pytestmark = pytest.mark.sqlite_only("log lines of the worker; the backup itself is tested on both backends")
 
@@ -72,3 +73,21 @@ def test_a_failed_backup_is_an_error_line_and_gives_the_day_back(alur: Alur, tmp
     blocked.unlink()
     clock.advance(minutes=16)  # after RETRY_AFTER the same day's backup is tried again
     assert worker.backup_tick() is not None
+
+
+def test_spiffworkflow_writes_no_line_per_task_state_change(alur: Alur, test_data: Path) -> None:
+    """A process logging INFO (the worker) gets its job lines, not a line for each task SpiffWorkflow moves."""
+    add_users(alur)
+    alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
+    handler, root = Lines(), logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        started = alur.runner.start_case("uji_loop", "pengelola", "LOG/1")
+        alur.runner.complete_task(started.ready_task_ids[0], "pengelola", {"uraian": "x"})
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert alur.queries.open_tasks(started.instance_id), "the step ran"
+    assert [line for line in handler.lines if line["logger"].startswith("spiff")] == []
