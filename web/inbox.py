@@ -34,15 +34,11 @@ def index() -> tuple[str, int]:
     # Without a saved filter asked for, the inbox's counts say whether the user has any to show.
     saved = current_alur().saved_filters.list(user) if filter_id is not None else None
     active = next((f for f in saved or () if f.filter_id == filter_id), None)
-    tab: str | None
-    if active is not None:
-        search, error, tab = active.search, None, active.tab
-    else:
-        search, error, tab = _asked()
+    asked, error = ((active.tab, active.search, *_page_asked()), None) if active is not None else _asked()
+    tab, search, page, per_page = asked
     queries = current_alur().queries
-    page, per_page = request.args.get("hal", 1, type=int), current_app.config["PER_PAGE"]
     read = g.pop("inbox_read", None)  # with the user (_read_with_user), for the same page
-    inbox = read[1] if read is not None and read[0] == (tab, search, page, per_page) else queries.inbox_overview(
+    inbox = read[1] if read is not None and read[0] == asked else queries.inbox_overview(
         user, tab, page=page, per_page=per_page, authority=current_user.authority, search=search)
     if saved is None:
         saved = current_alur().saved_filters.list(user) if inbox.saved_filters else []
@@ -58,10 +54,22 @@ def index() -> tuple[str, int]:
     ), 422 if error else 200
 
 
-def _asked() -> tuple[Search, InvalidSearch | None, str | None]:
-    """The search and tab the request's parameters ask for (no saved filter), and a refused parameter."""
-    search, error = page_search(request.args, "inbox")
-    return search, error, request.args.get("tab") if request.args.get("tab") in INBOX_TABS else None
+_Asked = tuple[str | None, Search, int, int]  # tab, search, page, per page
+
+
+def _asked() -> tuple[_Asked, InvalidSearch | None]:
+    """The page the request's parameters ask for (no saved filter), and a refused parameter; parsed once a
+    request (the user's read asks first, _read_with_user, then the view)."""
+    if "inbox_asked" not in g:
+        search, error = page_search(request.args, "inbox")
+        tab = request.args.get("tab") if request.args.get("tab") in INBOX_TABS else None
+        g.inbox_asked = ((tab, search, *_page_asked()), error)
+    asked: tuple[_Asked, InvalidSearch | None] = g.inbox_asked
+    return asked
+
+
+def _page_asked() -> tuple[int, int]:
+    return request.args.get("hal", 1, type=int), current_app.config["PER_PAGE"]
 
 
 @read_with_user("inbox.index")
@@ -71,12 +79,12 @@ def _read_with_user(username: str, generation: int) -> SignedInUser | None:
     queries = current_alur().queries
     if "filter" in request.args:
         return queries.signed_in_user(username, generation)
-    search, _error, tab = _asked()
-    page, per_page = request.args.get("hal", 1, type=int), current_app.config["PER_PAGE"]
+    asked, _error = _asked()
+    tab, search, page, per_page = asked
     read = queries.signed_in_inbox(username, generation, tab, page=page, per_page=per_page, search=search)
     if read is None:
         return None
-    g.inbox_read = ((tab, search, page, per_page), read[1])
+    g.inbox_read = (asked, read[1])
     return read[0]
 
 

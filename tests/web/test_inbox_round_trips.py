@@ -10,6 +10,7 @@ from engine_helpers import PASSWORD, ready_task, start_loop_case
 from test_request_statements import driver_statements
 from test_round_trips import round_trips
 from web_helpers import build_app, login, text_of
+from web.search_params import page_search
 
 from engine.reading import catalog
 
@@ -108,3 +109,14 @@ def test_other_pages_read_the_signed_in_user_alone(alur, client):
         assert client.get("/notifikasi").status_code == 200
     at = next(n for n, sql in enumerate(seen) if sql.startswith(STATEMENTS["user"]))
     assert at == 0 or seen[at - 1] != "BEGIN", seen[max(0, at - 1):at + 2]
+
+
+def test_the_search_asked_for_is_parsed_once_for_the_user_read_and_the_page(alur, client, monkeypatch):
+    from web import inbox
+
+    login(client, "kasubag_tu")
+    client.get("/kotak-masuk")  # the user's authority seen: the next page is read with the user
+    parsed = []
+    monkeypatch.setattr(inbox, "page_search", lambda *args: parsed.append(args) or page_search(*args))
+    assert client.get("/kotak-masuk?tab=available&q=jaringan").status_code == 200
+    assert len(parsed) == 1
