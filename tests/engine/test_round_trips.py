@@ -272,28 +272,37 @@ def _warmed_starter(alur: Alur, process_key: str) -> str:
     return starter
 
 
-def completions_traced(alur: Alur, process_key: str,
-                       elsewhere: Callable[[], Alur] | None = None) -> list[list[list[str]]]:
-    """The round trips of each completion of one whole case of ``process_key``, as the bench walks it (task
-    page, uploads, completion), after a first case that fills the caches; each completion by a process of
-    its own on the same database (``elsewhere()``) if given."""
+def _calls_traced(alur: Alur, process_key: str, name: str, instead: Callable[[], Callable] | None = None,
+                  check: Callable[[tuple, Any], None] | None = None) -> list[tuple[Any, list]]:
+    """The result and round trips of each call of the engine's ``name`` (``task_page``, ``complete_task``) in one
+    whole case of ``process_key`` as the bench walks it, after a first case that fills the caches; each made by
+    ``instead()`` if given (another process's method), and handed to ``check(args, result)`` as it comes."""
     from bench import sops
 
     starter = _warmed_starter(alur, process_key)
-    traced: list[list[list[str]]] = []
+    traced: list[tuple[Any, list]] = []
 
     def watch(fn, *args):
-        if getattr(fn, "__name__", "") != "complete_task":
+        if getattr(fn, "__name__", "") != name:
             return fn(*args)
-        if elsewhere is not None:
-            fn = elsewhere().runner.complete_task
+        call = instead() if instead is not None else fn  # a new process's own reads are not traced
         with round_trips(alur) as trips:
-            result = fn(*args)
-        traced.append(trips)
+            result = call(*args)
+        traced.append((result, trips))
+        if check is not None:
+            check(args, result)
         return result
 
     sops._run_case(alur, process_key, starter, 1, watch)
     return traced
+
+
+def completions_traced(alur: Alur, process_key: str,
+                       elsewhere: Callable[[], Alur] | None = None) -> list[list[list[str]]]:
+    """The round trips of each completion of one whole case of ``process_key`` (``_calls_traced``); each
+    completion by a process of its own on the same database (``elsewhere()``) if given."""
+    instead = (lambda: elsewhere().runner.complete_task) if elsewhere is not None else None
+    return [trips for _result, trips in _calls_traced(alur, process_key, "complete_task", instead)]
 
 
 def test_an_sop_steps_checks_are_read_with_its_task_row(pg_sop_alur):
@@ -324,29 +333,19 @@ def pg_sop_elsewhere(pg_sop_alur, postgres_engine, tmp_path, clock) -> Callable[
 
 def pages_traced(alur: Alur, process_key: str, elsewhere: Callable[[], Alur] | None = None,
                  also: Callable[[], Alur] | None = None) -> list[tuple[Any, list]]:
-    """Each task page of one whole case of ``process_key`` as the bench walks it, with its round trips,
-    after a first case that fills the caches; each page read by a process of its own on the same database
-    (``elsewhere()``) if given. With ``also``, each page is read in ``also()`` too (one process, made after
-    the first case), and must read the same."""
-    from bench import sops
+    """Each task page of one whole case of ``process_key`` with its round trips (``_calls_traced``); each
+    page read by a process of its own on the same database (``elsewhere()``) if given. With ``also``, each
+    page is read in ``also()`` too (one process, made after the first case), and must read the same."""
+    instead = (lambda: elsewhere().cases.task_page) if elsewhere is not None else None
+    if also is None:
+        return _calls_traced(alur, process_key, "task_page", instead)
+    other: Alur | None = None
 
-    starter = _warmed_starter(alur, process_key)
-    traced: list[tuple[Any, list]] = []
-    other = also() if also is not None else None
-
-    def watch(fn, *args):
-        if getattr(fn, "__name__", "") != "task_page":
-            return fn(*args)
-        if elsewhere is not None:
-            fn = elsewhere().cases.task_page
-        with round_trips(alur) as trips:
-            page = fn(*args)
-        traced.append((page, trips))
-        assert other is None or other.cases.task_page(*args) == page
-        return page
-
-    sops._run_case(alur, process_key, starter, 1, watch)
-    return traced
+    def same_in_other(args: tuple, page: Any) -> None:
+        nonlocal other
+        other = other or also()  # made after the first case, as the process that reads the case's pages
+        assert other.cases.task_page(*args) == page
+    return _calls_traced(alur, process_key, "task_page", instead, same_in_other)
 
 
 def test_an_sop_page_reads_the_people_it_picks_from_with_its_statement(pg_sop_alur):
