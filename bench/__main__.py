@@ -155,7 +155,8 @@ def summary(results: dict) -> str:
             if "step" in value:
                 step, bare = value["step"], value["bare_isi"]
                 per_bare = step["median_ms"] / bare["median_ms"]
-                lines.append(f"| step as staff do it: task page + upload 200 KB + completion naming it (same step's "
+                lines.append(f"| step as staff do it: task page + its form sent with a 200 KB document (taken, then "
+                             f"recorded with the completion) (same step's "
                              f"bare completion, timed alternately: {bare['median_ms']:.3f} ms; "
                              f"{step['median_ms'] / value['median_ms']:.2f}× the K=0 row) | {backend} | "
                              f"{step['median_ms']:.3f} ms | {step['p95_ms']:.3f} ms | {per_bare:.2f}× bare completion "

@@ -1,12 +1,12 @@
 """Per-completion latency through the engine API at loop passes K (the whole use case, persisted), and
-at K=0 a step as staff do it in the same run: open the task page, upload a 200 KB document for the
-step, complete it naming the document."""
+at K=0 a step as staff do it in the same run: open the task page, then send its form with a 200 KB
+document, as the page's form posts it (the document taken, then recorded with the completion)."""
 from __future__ import annotations
 
 import io
 
 from bench.common import PASSWORD, open_bench_alur, summarize, timed
-from engine import UploadTarget
+from engine import Received, UploadTarget
 
 MEASURED_PASSES = 100
 WARM_UP_PASSES = 50
@@ -87,9 +87,10 @@ def _steps(bench: BareCompletions) -> tuple[dict, dict]:
 
     def whole_step(task_id: str, n: int) -> None:
         page = alur.cases.task_page(task_id, "kerja")
-        view = alur.attachments.store(io.BytesIO(document(n)), f"laporan-{n}.pdf", "kerja", [".pdf"],
-                                      UploadTarget(page.task.instance_id, task_id, page.task.name))
-        alur.runner.complete_task(task_id, "kerja", {"uraian": "bench", "dokumen_laporan": view.sha256})
+        sent = Received(UploadTarget(page.task.instance_id, task_id, page.task.name))
+        view = alur.attachments.receive(io.BytesIO(document(n)), f"laporan-{n}.pdf", "kerja", [".pdf"], sent.target)
+        sent.add(view)
+        alur.runner.complete_task(task_id, "kerja", {"uraian": "bench", "dokumen_laporan": view.sha256}, None, sent)
 
     for n in range(10):  # warm the page's caches and the upload folder
         whole_step(start(), -1 - n)

@@ -1,6 +1,7 @@
 """Whole-case throughput for each SOP: start a case and complete every step on its happy path
 (every Ya/Tidak answered Ya), with schema-valid form data and uploaded documents, each step as staff
-do it: open the task page, upload the step's documents (for the step, on its case's chain), complete.
+do it: open the task page, then send its form with the step's documents, as the page's form posts them:
+the documents are taken (checked, stored on disk) and recorded with the completion, on the case's chain.
 
 Each SOP's baseline is the same case run by raw SpiffWorkflow in memory: the same parsed model, the
 same form data in the same order, nothing stored. Only engine calls are timed (start, the task page,
@@ -23,7 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bench.common import ROOT, open_bench_alur
 from bench.completion import BareCompletions
-from engine import Conflict, StepResult, UploadTarget
+from engine import Conflict, Received, StepResult, UploadTarget
 from engine.persistence.db import read_only_session
 from engine.worktime.clock import utcnow
 from engine.runtime.serializer import new_workflow
@@ -62,13 +63,13 @@ def _run_case(alur, process_key: str, starter: str, n: int,
         task = alur.queries.task(result.ready_task_ids[0])  # who acts: not part of the step
         actor = task.assignee or (task.candidates[0] if task.candidates else person_for(alur, task.role))
         page = watch(alur.cases.task_page, task.task_id, actor)
-        target = UploadTarget(page.task.instance_id, task.task_id, page.task.name)
+        sent = Received(UploadTarget(page.task.instance_id, task.task_id, page.task.name))
         ctx = FillContext(tag=f"{n}.{len(steps)}", now=utcnow(), user_for=lambda role: person_for(alur, role),
-                          document=lambda label, who=actor, to=target: watch(_upload, alur, who, label, to),
+                          document=lambda label, who=actor, into=sent: watch(_upload, alur, who, label, into),
                           full=False)
         register_for(alur, alur.forms.get(task.form_key).schema)
         data = form_data(alur.forms.get(task.form_key).schema, ctx)
-        result = watch(alur.runner.complete_task, task.task_id, actor, data)
+        result = watch(alur.runner.complete_task, task.task_id, actor, data, None, sent)
         steps.append((task.element_id, data))
     return {"nomor_kasus": business_key}, steps
 
@@ -89,11 +90,11 @@ def run_steps(alur, process_key: str, starter: str, business_key: str, steps_ms:
         start = time.perf_counter()
         try:
             page = alur.cases.task_page(task.task_id, actor)
-            target = UploadTarget(page.task.instance_id, task.task_id, page.task.name)
+            sent = Received(UploadTarget(page.task.instance_id, task.task_id, page.task.name))
             ctx = FillContext(tag=f"{business_key}.{n}", now=utcnow(), user_for=lambda role: person_for(alur, role),
-                              document=lambda label, who=actor, to=target: _upload(alur, who, label, to), full=False)
+                              document=lambda label, who=actor, into=sent: _upload(alur, who, label, into), full=False)
             data = form_data(schema, ctx)
-            result = alur.runner.complete_task(task.task_id, actor, data)
+            result = alur.runner.complete_task(task.task_id, actor, data, None, sent)
         except Conflict:
             conflicts += 1
             result = StepResult(result.instance_id, result.status, result.ready_task_ids)
@@ -103,11 +104,13 @@ def run_steps(alur, process_key: str, starter: str, business_key: str, steps_ms:
     return result.status != "running", conflicts
 
 
-def _upload(alur, actor: str, label: str, target: UploadTarget) -> str:
-    """A small PDF unique to ``label``, uploaded for the step as the task page does."""
+def _upload(alur, actor: str, label: str, into: Received) -> str:
+    """A small PDF unique to ``label``, sent with the step's form as the task page does (``web.tasks``)."""
     content = f"%PDF-1.4\n% Alur bench: {label}\n%%EOF\n".encode()
-    return alur.attachments.store(io.BytesIO(content), f"{label.replace('/', '_')}.pdf", actor, [".pdf"],
-                                  target).sha256
+    view = alur.attachments.receive(io.BytesIO(content), f"{label.replace('/', '_')}.pdf", actor, [".pdf"],
+                                    into.target)
+    into.add(view)
+    return view.sha256
 
 
 def paired_ratio(case_ms: float, steps: int, bare_block_ms: list[float]) -> float:

@@ -124,7 +124,7 @@ from engine.reading.sop_figures import (CaseCounts, FlowFigures, PerformerFigure
                                        TrendPoint)
 from engine.reading.search import CASE_STATES, DEFAULT_SORT, SORTS, Search, parse_search
 from engine.reading.search import MAX_TEXT as MAX_SEARCH_TEXT, MAX_WORDS as MAX_SEARCH_WORDS
-from engine.runtime.attachments import PREVIEW_TYPES, AttachmentView, UploadTarget
+from engine.runtime.attachments import PREVIEW_TYPES, AttachmentView, Received, UploadTarget
 from engine.runtime.case_migration import MappableStep, MigrationCheck, MigrationRefused
 from engine.runtime.drafts import MAX_DRAFT_BYTES, DraftView
 from engine.values import (ActiveMandate, AuditEventView, Authority, CaseSummary, LeaveView, MandateView, Person,
@@ -155,7 +155,7 @@ __all__ = [
     "LOCK_AFTER", "LOCK_FOR", "ACCOUNT_WAIT", "CHECKS_BUSY", "RATE_LIMITED",
     "TaskView", "TaskPage", "TaskForm", "StepResult",
     "ActiveMandate", "Authority", "LeaveView", "MandateView", "StandIn",
-    "MANDATE_KINDS", "AttachmentView", "UploadTarget", "PREVIEW_TYPES", "HistoryStep", "DraftView",
+    "MANDATE_KINDS", "AttachmentView", "Received", "UploadTarget", "PREVIEW_TYPES", "HistoryStep", "DraftView",
     "MAX_DRAFT_BYTES", "CaseSummary",
     "RequesterCasePage", "RegistrationForm", "OpdView", "CommentView", "MAX_COMMENT_LENGTH",
     "COUNT_CAP", "SAVED_COUNT_CAP", "INBOX_TABS", "TASK_STATES_OPEN", "SignedInUser",

@@ -17,8 +17,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from engine import (AttachmentView, Conflict, DraftView, EngineError, FormInvalid, InvalidInput, StepFailed,
-                    StepResult, TaskForm, TaskPage, UploadTarget)
+from engine import (AttachmentView, Conflict, DraftView, EngineError, FormInvalid, InvalidInput, Received,
+                    StepFailed, StepResult, TaskForm, TaskPage, UploadTarget)
 from web.current import current_alur
 from web.errors import conflict_message, handle_engine_error, handle_http_error, json_error, status_of
 from web.formatting import wita, language_code
@@ -77,17 +77,20 @@ def show(task_id: str) -> str:
 @bp.post("/<task_id>")
 @login_required
 def complete(task_id: str) -> Response | tuple[str, int]:
-    """Store the uploads, then complete the task. Invalid data (422) or a colleague first (409)
-    re-render the page with the values kept, and keep them as the user's draft. Only the task and
-    its form are read first (``task_form``): the whole page is built only to show it again."""
+    """Take the uploads, then complete the task, which records them in its transaction (else they are
+    recorded on their own). Invalid data (422) or a colleague first (409) re-render the page with the
+    values kept, and keep them as the user's draft. Only the task and its form are read first
+    (``task_form``): the whole page is built only to show it again."""
     user = current_user.username
     form = current_alur().cases.task_form(task_id, user)
-    data, errors = read_submission(form.schema, request.form, request.files, store_for(user, form))
+    received = Received(_target(form))
+    data, errors = read_submission(form.schema, request.form, request.files, store_for(user, form, received))
     try:
         if errors and form.can_act:  # conversion or upload problems: report them with the schema's own findings
+            current_alur().attachments.record(received)
             current_alur().forms.validate(form.task.form_key, data)
             raise FormInvalid({}, form.task.form_key)
-        result = current_alur().runner.complete_task(task_id, user, data, _expected_version())
+        result = current_alur().runner.complete_task(task_id, user, data, _expected_version(), received)
     except FormInvalid as exc:
         _keep_draft(task_id, user, data)
         return render_task(current_alur().cases.task_page(task_id, user), data, {**form_errors(exc), **errors}), 422
@@ -219,15 +222,25 @@ def reassign(task_id: str) -> Response:
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
-def store_for(user: str, page: TaskPage | TaskForm | None = None) -> Store:
-    """Store uploads as the current user, for the page's task (none: a registration, before its case)."""
-    target = UploadTarget(page.task.instance_id, page.task.task_id, page.task.name) if page is not None else None
+def store_for(user: str, page: TaskPage | TaskForm | None = None, received: Received | None = None) -> Store:
+    """Store uploads as the current user, for the page's task (none: a registration, before its case).
+    With ``received``, only take them into it: the completion they are sent with records them."""
+    target = _target(page) if page is not None else None
 
     def store(upload: FileStorage, accept: list[str]) -> AttachmentView:
         if page is not None and not page.can_act:
             raise InvalidInput(gettext("Anda tidak dapat mengunggah dokumen untuk tugas ini."))
-        return current_alur().attachments.store(upload.stream, upload.filename or "", user, accept, target)
+        attachments = current_alur().attachments
+        if received is None or target is None:
+            return attachments.store(upload.stream, upload.filename or "", user, accept, target)
+        view = attachments.receive(upload.stream, upload.filename or "", user, accept, target)
+        received.add(view)
+        return view
     return store
+
+
+def _target(page: TaskPage | TaskForm) -> UploadTarget:
+    return UploadTarget(page.task.instance_id, page.task.task_id, page.task.name)
 
 
 def _expected_version() -> int | None:

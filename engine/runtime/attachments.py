@@ -70,6 +70,35 @@ class UploadTarget:
     step: str  # the step's name, for the audit event
 
 
+class Received:
+    """The uploads of one task form's submission, checked and on disk but not yet recorded
+    (``AttachmentStore.receive``). The completion sent with them records them in its own transaction
+    (``Runner.complete_task``), as the events of its case before its ``task_completed``; if it does not
+    commit, they are recorded on their own, as ``store`` would have, so the form shown again and the
+    draft keep them. ``recorded`` says that one of the two committed."""
+
+    __slots__ = ("target", "uploads", "recorded")
+
+    def __init__(self, target: UploadTarget, uploads: Sequence[AttachmentView] = ()) -> None:
+        self.target = target
+        self.uploads = tuple(uploads)
+        self.recorded = False
+
+    def add(self, upload: AttachmentView) -> None:
+        self.uploads += (upload,)
+
+    def of(self, actor: str) -> bool:
+        """Whether every upload is ``actor``'s own, made for the target's task and case."""
+        return all(u.uploaded_by == actor and u.task_id == self.target.task_id
+                   and u.instance_id == self.target.instance_id for u in self.uploads)
+
+    def hashes(self) -> frozenset[str]:
+        return frozenset(u.sha256 for u in self.uploads)
+
+    def mark_recorded(self) -> None:
+        self.recorded = True
+
+
 UPLOAD_EVENT = "attachment_uploaded"
 _UPLOADS = DocumentUpload.__table__
 _COLUMNS = (DocumentUpload.sha256, DocumentUpload.filename, DocumentUpload.media_type, DocumentUpload.size,
@@ -192,6 +221,32 @@ class AttachmentStore:
 
         :raises InvalidInput: extension not accepted, empty, too large, or content not matching the extension
         """
+        view = self._take(stream, filename, actor, accept, target)
+        if target is not None:
+            record_received(self._sessions, Received(target, (view,)))
+            return view
+        with UnitOfWork.begin(self._sessions) as work:
+            work.commit_without_flush_wait()  # as record_received's
+            work.queue_insert(_UPLOADS, _row(view))
+        return view
+
+    def receive(self, stream: IO[bytes], filename: str, actor: str, accept: Sequence[str] | None,
+                target: UploadTarget) -> AttachmentView:
+        """Check and store one upload of a task's form as ``store`` does, but do not record it yet: the
+        completion sent with it records it in its own transaction (``Received``), one write for the step.
+
+        :raises InvalidInput: as ``store``
+        """
+        return self._take(stream, filename, actor, accept, target)
+
+    def record(self, received: Received) -> None:
+        """Record received uploads on their own (their form was not completed: a draft, a refusal)."""
+        if received.uploads and not received.recorded:
+            record_received(self._sessions, received)
+
+    def _take(self, stream: IO[bytes], filename: str, actor: str, accept: Sequence[str] | None,
+              target: UploadTarget | None) -> AttachmentView:
+        """The checked file in its place on disk, and the upload it is (not recorded)."""
         filename = clean_filename(filename)
         media_type = self._media_type(filename, accept)
         # The directories are made when a write finds them missing, not checked at every upload.
@@ -220,17 +275,8 @@ class AttachmentStore:
         finally:
             if not moved:
                 Path(tmp_name).unlink(missing_ok=True)
-        view = AttachmentView(sha, filename, media_type, size, actor, self._clock(),
+        return AttachmentView(sha, filename, media_type, size, actor, self._clock(),
                               target.instance_id if target else None, target.task_id if target else None)
-        with UnitOfWork.begin(self._sessions) as work:
-            # Not yet part of any completed step: a crash right after may lose it (the user uploads it
-            # again), and the completion that names it, committed normally, makes it durable with it.
-            work.commit_without_flush_wait()
-            work.queue_insert(_UPLOADS, _row(view))
-            if target is not None:
-                work.record_for_case(target.instance_id, UPLOAD_EVENT, actor=actor, at=view.uploaded_at,
-                                     payload=upload_payload(view, target.step))
-        return view
 
     def in_case(self, instance_id: int | None, hashes: Iterable[str]) -> list[AttachmentView]:
         """The uploads of these contents made in the case, and those not bound to any case yet, oldest first."""
@@ -389,12 +435,13 @@ class DocumentReads:
             return [_UPLOADS_UNBOUND_WITH_STATE.read(self.wanted, {})]
         return [_UPLOADS_IN_CASE_WITH_STATE.read(self.wanted, {"instance_id": self.instance_id})]
 
-    def checker(self, found: Sequence[list[Any]], task_id: str | None, actor: str) -> DocumentChecker:
-        """The checker from the rows of ``reads``."""
+    def checker(self, found: Sequence[list[Any]], task_id: str | None, actor: str,
+                received: Sequence[AttachmentView] = ()) -> DocumentChecker:
+        """The checker from the rows of ``reads``, and the uploads ``received`` with the form (the newest)."""
         rows = found[0] if self.wanted else []
         completed = frozenset(row.task_id for row in rows
                               if row.task_state == "completed" and row.task_id is not None and row.task_id != task_id)
-        return DocumentChecker(upload_views(rows), completed, actor, task_id)
+        return DocumentChecker([*upload_views(rows), *received], completed, actor, task_id)
 
 
 def bind_uploads(work: UnitOfWork, uploads: Iterable[AttachmentView], target: UploadTarget, now: datetime) -> None:
@@ -407,3 +454,23 @@ def bind_uploads(work: UnitOfWork, uploads: Iterable[AttachmentView], target: Up
         bound = replace(upload, instance_id=target.instance_id, task_id=target.task_id)
         work.record_for_case(target.instance_id, UPLOAD_EVENT, actor=upload.uploaded_by, at=now, payload={
             **upload_payload(bound, target.step), "uploaded_at": upload.uploaded_at.isoformat()})
+
+
+def queue_received(work: UnitOfWork, received: Received) -> None:
+    """Each received upload's row and its event on its case's chain, in ``work``'s transaction (marked
+    recorded once it commits)."""
+    target = received.target
+    for view in received.uploads:
+        work.queue_insert(_UPLOADS, _row(view))
+        work.record_for_case(target.instance_id, UPLOAD_EVENT, actor=view.uploaded_by, at=view.uploaded_at,
+                             payload=upload_payload(view, target.step))
+    work.after_commit(received.mark_recorded)
+
+
+def record_received(sessions: sessionmaker[Session], received: Received) -> None:
+    """Record received uploads in a transaction of their own, on their case's chain."""
+    with UnitOfWork.begin(sessions) as work:
+        # Not yet part of any completed step: a crash right after may lose them (the user uploads them
+        # again), and the completion that names them, committed normally, makes them durable with it.
+        work.commit_without_flush_wait()
+        queue_received(work, received)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -66,8 +67,8 @@ from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
 from engine.persistence.authority import AUTHORITY, authority_of, parse_mandates
 from engine.runtime.people import People, case_label, route, tell_supervisors
 from engine.runtime.registration import agenda_number, fill_opd_fields, requester_step
-from engine.runtime.attachments import (DocumentChecker, DocumentReads, UploadTarget, bind_uploads,
-                                        document_checker)
+from engine.runtime.attachments import (DocumentChecker, DocumentReads, Received, UploadTarget, bind_uploads,
+                                        document_checker, queue_received, record_received)
 from engine.persistence.compiled import Read, pipelines, read_batch
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.values import ActiveMandate, Authority
@@ -83,6 +84,8 @@ MAX_REASON = 1000
 SIFAT_FIELDS = ("sifat_surat", "sifat")
 CONFIDENTIAL_SIFAT = frozenset({"rahasia", "sangat rahasia"})
 
+
+_log = logging.getLogger(__name__)
 
 def is_confidential(data: dict[str, Any]) -> bool:
     return any(data.get(name) in CONFIDENTIAL_SIFAT for name in SIFAT_FIELDS)
@@ -381,12 +384,14 @@ class Runner:
                 body=f"{case}: {actor} mengalihkan tugas '{task.name}' kepada Anda. Alasan: {reason}",
                 dedup_key=notice, now=now, instance_id=task.instance_id, task_id=task_id)
 
-    def complete_task(self, task_id: str, actor: str, data: object,
-                      expected_version: int | None = None) -> StepResult:
+    def complete_task(self, task_id: str, actor: str, data: object, expected_version: int | None = None,
+                      received: Received | None = None) -> StepResult:
         """Complete a task with form data, then run the model to its next wait state.
 
         ``data`` is the decoded form (a JSON object); anything else (the API's JSON body may hold
-        null or a list there) is refused.
+        null or a list there) is refused. ``received``: the actor's uploads sent with the form for this
+        task, not yet recorded (``AttachmentStore.receive``): recorded in the step's transaction, or on
+        their own if the step does not commit (whatever refused it).
 
         :raises InvalidInput: ``data`` is not a JSON object
         :raises FormInvalid: the data fails the form's schema; nothing is stored
@@ -396,11 +401,25 @@ class Runner:
         A refusal for a conflict or a lacking role is recorded afterwards as ``attempt_refused``
         (``engine.audit.attempts``); nothing of the case changes.
         """
+        if received is not None and received.uploads:
+            if received.target.task_id != task_id or not received.of(actor):
+                raise _ForeignUploads(task_id)
+            try:
+                return self._complete_task(task_id, actor, data, expected_version, received)
+            except BaseException as failure:
+                # the step did not commit: the uploads on their own, unless they were not the step's at all
+                if not received.recorded and not isinstance(failure, _ForeignUploads):
+                    self._record_uploads_alone(received)
+                raise
+        return self._complete_task(task_id, actor, data, expected_version, None)
+
+    def _complete_task(self, task_id: str, actor: str, data: object, expected_version: int | None,
+                       received: Received | None) -> StepResult:
         if not isinstance(data, dict):
             raise InvalidInput("Data formulir harus berupa objek JSON")
         with self._attempts.refusals(actor, ACTION_COMPLETE_TASK, task_id=task_id):
             try:
-                return self._complete(task_id, actor, data, expected_version)
+                return self._complete(task_id, actor, data, expected_version, received)
             except StepBroke as broke:  # rolled back; the incident keeps the input in its own transaction
                 raise open_incident(self._sessions, self._roles, broke, self._clock()) from broke.cause
 
@@ -447,11 +466,20 @@ class Runner:
         """The worker's timer failed: an incident for it, in the worker's transaction (its id)."""
         return note_timer_failure(work, self._roles, instance_id, error, now)
 
-    def _complete(self, task_id: str, actor: str, data: dict[str, Any], expected_version: int | None) -> StepResult:
+    def _record_uploads_alone(self, received: Received) -> None:
+        try:
+            record_received(self._sessions, received)
+        except Exception:  # noqa: BLE001 - the step's own failure is the one to report
+            _log.exception("uploads of task %s not recorded after its step failed", received.target.task_id)
+
+    def _complete(self, task_id: str, actor: str, data: dict[str, Any], expected_version: int | None,
+                  received: Received | None) -> StepResult:
         with UnitOfWork.begin(self._sessions) as work:
             now = self._clock()
-            row, reads = self._read_task(work, task_id, actor, data, now)
+            row, reads = self._read_task(work, task_id, actor, data, now, received)
             task = self._check_open(row, task_id)
+            if received is not None and received.target.instance_id != row.instance_id:
+                raise _ForeignUploads(task_id)
             actor_roles = set(row.actor_roles.split(",")) if row.actor_roles else set()
             mandates = parse_mandates(row.actor_mandates)
             self._require_task_role(work, task, actor, actor_roles, mandates)
@@ -469,14 +497,14 @@ class Runner:
                             row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
             definition = self._definition(work, case.definition_id)
             if reads is None:
-                reads = self._step_reads(work, task, case.version, definition, actor, data)
+                reads = self._step_reads(work, task, case.version, definition, actor, data, received=received)
             self._require_other_performer(work, task, definition, actor, lambda message, **context: FormInvalid(
                 {"_form": message}, task.form_key), done=reads.done_by)
             self._validate(task.form_key, data, reads)
-            return self._finish(work, task, case, definition, actor, data, now, acting, reads)
+            return self._finish(work, task, case, definition, actor, data, now, acting, reads, received)
 
     def _read_task(self, work: UnitOfWork, task_id: str, actor: str, data: dict[str, Any],
-                   now: datetime) -> tuple[Any, _StepReads | None]:
+                   now: datetime, received: Received | None = None) -> tuple[Any, _StepReads | None]:
         """The task's row with its case (TASK_WITH_CASE), and on PostgreSQL, for a task a step of this process
         opened, the step's reads (``_step_reads``) in the same pipeline: one round trip instead of two. Those
         reads follow from the task's case, element and form as that step left them (``OpenTask``); if the row
@@ -486,7 +514,8 @@ class Runner:
         cached = self._definitions.cached(guess.definition_id) if guess is not None else None
         if guess is None or cached is None:
             return TASK_WITH_CASE.first(work.connection, params), None
-        reads, digest = self._plan_step_reads(work, guess, guess.case_version, cached[1], actor, data)
+        reads, digest = self._plan_step_reads(work, guess, guess.case_version, cached[1], actor, data,
+                                              received=received)
         found = read_batch(work.connection, [Read(TASK_WITH_CASE, params), *reads])
         row = found[0][0] if found[0] else None
         if row is None or (row.instance_id, row.definition_id, row.element_id, row.form_key) != (
@@ -495,7 +524,7 @@ class Runner:
         return row, digest(found[1:])
 
     def _step_reads(self, work: UnitOfWork, task: Any, case_version: int, definition: ParsedDefinition, actor: str,
-                    data: dict[str, Any], maker_checker: bool = True) -> _StepReads:
+                    data: dict[str, Any], maker_checker: bool = True, received: Received | None = None) -> _StepReads:
         """What a step's checks and its save read, all known once its task row is read, in one batch: on
         PostgreSQL one round trip (``read_batch``'s pipeline), which also takes what may turn out not to be
         needed (the people the next steps may be routed to, the case's task times for its clock); on SQLite
@@ -504,19 +533,24 @@ class Runner:
         Read before the transaction's writes, like the task row (``engine.persistence.db.hold_begin``):
         nothing here is locked, and what the step decides from them is guarded as before, the case's
         times by the case's version check (every step that adds or ends a task of the case moves it)."""
-        reads, digest = self._plan_step_reads(work, task, case_version, definition, actor, data, maker_checker)
+        reads, digest = self._plan_step_reads(work, task, case_version, definition, actor, data, maker_checker,
+                                              received)
         return digest(read_batch(work.connection, reads) if reads else [])
 
     def _plan_step_reads(self, work: UnitOfWork, task: Any, case_version: int, definition: ParsedDefinition,
-                         actor: str, data: dict[str, Any],
-                         maker_checker: bool = True) -> tuple[list[Read], Callable[[list[list[Any]]], _StepReads]]:
+                         actor: str, data: dict[str, Any], maker_checker: bool = True,
+                         received: Received | None = None
+                         ) -> tuple[list[Read], Callable[[list[list[Any]]], _StepReads]]:
         """``_step_reads``' statements, and what makes its answer of their rows. ``task`` needs only the
-        task's id, case, element and form (a task row, or an ``OpenTask`` guessed before it is read)."""
+        task's id, case, element and form (a task row, or an ``OpenTask`` guessed before it is read).
+        The documents ``received`` with the form are the actor's own for the task: not read."""
         connection = work.connection
         at_once = pipelines(connection)
         meta = definition.user_tasks.get(task.element_id)
         differs = list(meta.differs_from) if maker_checker and meta is not None and meta.differs_from else []
-        documents = DocumentReads(task.instance_id, data.values())
+        sent = received.hashes() if received is not None else frozenset()
+        documents = DocumentReads(task.instance_id, (v for v in data.values() if not (isinstance(v, str) and v in sent))
+                                  if sent else data.values())
         people = People(connection)
         form = self._forms.get(task.form_key)
         picked = [username for _path, username, _role in form.picked_people(data)]
@@ -534,7 +568,8 @@ class Runner:
         def digest(found: list[list[Any]]) -> _StepReads:
             found = list(found)
             done_by = found.pop(0) if differs else None
-            checker = documents.checker(found[:len(document_reads)], task.id, actor)
+            checker = documents.checker(found[:len(document_reads)], task.id, actor,
+                                        received.uploads if received is not None else ())
             found = found[len(document_reads):]
             if usernames:
                 people.take(usernames, found.pop(0))
@@ -563,7 +598,8 @@ class Runner:
                                                  else known.get(performer.field)})]
 
     def _finish(self, work: UnitOfWork, task: Any, case: _Case, definition: ParsedDefinition, actor: str,
-                data: dict[str, Any], now: datetime, acting: ActiveMandate | None, reads: _StepReads) -> StepResult:
+                data: dict[str, Any], now: datetime, acting: ActiveMandate | None, reads: _StepReads,
+                received: Received | None = None) -> StepResult:
         """Run the task with its data and the model on to its next wait state, and store it all.
 
         :raises StepBroke: the engine failed (a condition on missing data, a bad timer): the caller's
@@ -589,6 +625,8 @@ class Runner:
             "new_assignee": task.assignee or actor, "new_version": task.version + 1, "data": encoded},
             conflict=lambda: ConcurrentUpdate("Tugas sudah diubah oleh pengguna lain; muat ulang halaman",
                                               task_id=task_id))
+        if received is not None:
+            queue_received(work, received)
         bind_uploads(work, reads.documents.unbound(data.values()), UploadTarget(case.id, task_id, task.name), now)
         work.record_for_case(case.id, "task_completed", actor=actor, at=now, payload={
             "task_id": task_id, "element_id": task.element_id, "name": task.name, "data": data,
@@ -1084,6 +1122,14 @@ class _StepReads:
     case_times: list[Any] | None  # CASE_TASK_TIMES' rows, where reads are pipelined and the step may need them
     servers: tuple[RegisterFields, list[Any]] | None  # the servers the form names, and the register's rows of them
 
+
+
+class _ForeignUploads(InvalidInput):
+    """Uploads received for another task, case or user than the step's (a caller's mistake): refused,
+    and not recorded for the target they name."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__("Unggahan tidak dibuat untuk tugas ini oleh pengguna ini", task_id=task_id)
 
 @dataclass
 class _Case:

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from engine.worktime.work_calendar import WorkCalendar
 from engine.errors import PermissionDenied
 from engine.persistence.models import Attachment, DocumentUpload
+from engine import Received, UploadTarget
 from engine.bootstrap import Alur, open_alur
 from engine.values import CaseView, TaskView
 
@@ -368,8 +369,10 @@ class Case:
             self.alur.runner.claim_task(task.task_id, actor)
         visit = self.visits.get(element_id, 0) + 1
         self.visits[element_id] = visit
-        data = self.fill(task.form_key, f"{element_id}.{visit}", actor, full, answers)
-        self.alur.runner.complete_task(task.task_id, actor, data)
+        # the documents go with the form, as the task page sends them: recorded with the completion
+        sent = Received(UploadTarget(task.instance_id, task.task_id, task.name))
+        data = self.fill(task.form_key, f"{element_id}.{visit}", actor, full, answers, sent)
+        self.alur.runner.complete_task(task.task_id, actor, data, received=sent)
         self.last_change = self.clock()
         self.walked.append((element_id, actor))
         self.submissions.append((element_id, data))
@@ -381,12 +384,21 @@ class Case:
         for element_id in element_ids:
             self.do(element_id, full=full)
 
-    def fill(self, form_key: str, tag: str, actor: str, full: bool, answers: dict[str, Any]) -> dict[str, Any]:
+    def fill(self, form_key: str, tag: str, actor: str, full: bool, answers: dict[str, Any],
+             sent: Received | None = None) -> dict[str, Any]:
+        """The form's data; its documents uploaded on their own, or with ``sent`` taken into it."""
         schema = self.alur.forms.get(form_key).schema
         register_for(self.alur, schema)
 
         def document(label: str) -> str:
-            sha = upload(self.alur, self.clock, actor, f"{self.id}/{label}")
+            if sent is None:
+                sha = upload(self.alur, self.clock, actor, f"{self.id}/{label}")
+            else:
+                content = f"%PDF-1.4\n% Alur uji: {self.id}/{label}\n%%EOF\n".encode()
+                view = self.alur.attachments.receive(io.BytesIO(content), f"{label.replace('/', '_')}.pdf", actor,
+                                                     [".pdf"], sent.target)
+                sent.add(view)
+                sha = view.sha256
             self.documents.append(sha)
             return sha
 

@@ -109,6 +109,12 @@ def test_a_completion_does_not_build_the_page_first_nor_look_for_the_next_task(a
     assert len([s for s in traced if s.startswith("INSERT INTO document_upload")]) == 1, traced
     heads = [s for s in traced if "audit_chain_head" in s and not s.startswith("SELECT human_task")]
     assert heads and all(f"'instance:{case}'" in s for s in heads), heads
+    # one write for the step: the document sent with the form is recorded in the completion's transaction
+    writes = [n for n, s in enumerate(traced) if s.startswith("BEGIN IMMEDIATE")]
+    assert len(writes) == 1, traced
+    step = traced[writes[0]:traced.index("COMMIT", writes[0])]
+    assert [s for s in step if s.startswith("INSERT INTO document_upload")], step
+    assert [s for s in step if s.startswith("UPDATE human_task SET state='completed'")], step
 
 
 def test_the_redirect_goes_to_the_step_the_completion_opened_for_the_user(alur):
