@@ -87,6 +87,7 @@ CONFIDENTIAL_SIFAT = frozenset({"rahasia", "sangat rahasia"})
 
 _log = logging.getLogger(__name__)
 
+
 def is_confidential(data: dict[str, Any]) -> bool:
     return any(data.get(name) in CONFIDENTIAL_SIFAT for name in SIFAT_FIELDS)
 
@@ -1123,13 +1124,13 @@ class _StepReads:
     servers: tuple[RegisterFields, list[Any]] | None  # the servers the form names, and the register's rows of them
 
 
-
 class _ForeignUploads(InvalidInput):
     """Uploads received for another task, case or user than the step's (a caller's mistake): refused,
     and not recorded for the target they name."""
 
     def __init__(self, task_id: str) -> None:
         super().__init__("Unggahan tidak dibuat untuk tugas ini oleh pengguna ini", task_id=task_id)
+
 
 @dataclass
 class _Case:
