@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
@@ -91,11 +91,11 @@ class Search:
 
     def params(self) -> dict[str, str]:
         """The parameters that are set, by their names (a saved filter, a link)."""
-        values = asdict(self)
-        named = {"q": values["text"], "reference": values["reference"], "opd": values["opd"],
-                 "performer": values["performer"], "process_key": values["process_key"], "state": values["state"],
+        # the fields themselves (texts and dates): asdict copied them deeply, on every list page
+        named = {"q": self.text, "reference": self.reference, "opd": self.opd, "performer": self.performer,
+                 "process_key": self.process_key, "state": self.state,
                  "from": self.date_from.isoformat() if self.date_from else None,
-                 "to": self.date_to.isoformat() if self.date_to else None, "sort": values["sort"]}
+                 "to": self.date_to.isoformat() if self.date_to else None, "sort": self.sort}
         return {k: v for k, v in named.items() if v}
 
     def with_sort(self, sort: str) -> Search:
