@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.worktime.clock import Clock, utcnow
 from engine.modeling.definitions import DefinitionStore
 from engine.errors import CaseNotFound, InvalidInput, TaskNotFound
-from engine.persistence.compiled import DirectStatement
+from engine.persistence.compiled import DirectStatement, Read, pipelines, read_batch
 from engine.persistence.db import engine_of, read_only_connection, read_only_session
 from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
                                       SavedFilter, UserAccount, UserRole, candidates_of)
@@ -84,6 +84,7 @@ class Queries:
         self._clock = clock
         # The inbox scope of each user's authority as last read (signed_in_inbox's guess).
         self._scopes: Recent[str, _InboxScope] = Recent(4096)
+        self._tabs: Recent[str, str] = Recent(4096)  # the tab each user's inbox last opened on, none asked for
 
     def inbox(self, username: str, tab: str = "available", process_key: str | None = None,
               page: int = 1, per_page: int = 25, state: str | None = None) -> Page:
@@ -135,7 +136,10 @@ class Queries:
 
         When this process has seen the user's authority (at their last signed-in read), the tab counts of
         the scope it gives are read in the user's statement: one round trip less. Only a guess, checked
-        against the authority that statement reads; on a mismatch the counts are read again.
+        against the authority that statement reads; on a mismatch the counts are read again. On PostgreSQL
+        the page's rows of that scope come in the same round trip (a pipeline) when the tab is known: asked
+        for, or the one the user's inbox last opened on; they are used only if the scope and the tab
+        turn out as guessed, else read again.
 
         :raises InvalidInput: unknown tab or state
         """
@@ -143,26 +147,38 @@ class Queries:
         now = self._clock()
         guess = self._scopes.get(username)
         params: dict[str, Any] = {"username": username, "now": now, "generation": generation}
+        early: tuple[str, list[Any]] | None = None
         with read_only_connection(self._sessions) as connection:
             if guess is None:
                 rows = _SIGNED_IN_USER.all(connection, params)
             else:
-                rows = _signed_in_with_counts(ask.process_key is not None, len(guess.assignees), len(guess.roles),
-                                              criteria_shape(ask.criteria)).all(
-                    connection, {**params, **_counts_params(guess, ask.process_key, now, ask.criteria)})
+                user = Read(_signed_in_with_counts(ask.process_key is not None, len(guess.assignees),
+                                                   len(guess.roles), criteria_shape(ask.criteria)),
+                            {**params, **_counts_params(guess, ask.process_key, now, ask.criteria)})
+                guessed_tab = (ask.tab or self._tabs.get(username)) if pipelines(connection) else None
+                page_read = _page_read(guess, guessed_tab, ask, now) if guessed_tab is not None else None
+                if page_read is None:
+                    rows = user.statement.all(connection, user.params)
+                else:
+                    rows, page_rows = read_batch(connection, [user, page_read])
+                    early = (guessed_tab, page_rows) if guessed_tab is not None else None
             signed_in = _signed_in_of(rows)
             if signed_in is None:
                 return None
             scope = self._scope(username, signed_in.authority)
             counts = _InboxCounts.of(rows[0][_SIGNED_IN_WIDTH:]) if scope is guess else \
                 _InboxCounts.read(connection, scope, ask.process_key, now, ask.criteria)
-            return signed_in, self._inbox_page(connection, scope, counts, ask, now)
+            return signed_in, self._inbox_page(connection, scope, counts, ask, now,
+                                               early if scope is guess else None)
 
     def _inbox_page(self, connection: Connection, scope: _InboxScope, counts: _InboxCounts, ask: _InboxAsk,
-                    now: datetime) -> InboxOverview:
-        """The overview of ``counts`` with the page ``ask`` asks for (its tab, when none, from the counts)."""
-        page, per_page, state, process_key = ask.page, ask.per_page, ask.state, ask.process_key
+                    now: datetime, early: tuple[str, list[Any]] | None = None) -> InboxOverview:
+        """The overview of ``counts`` with the page ``ask`` asks for (its tab, when none, from the counts).
+        ``early``: a tab and the rows ``_page_read`` read for it in this scope already (used if it is the tab)."""
+        page, per_page, state = ask.page, ask.per_page, ask.state
         tab = ask.tab or ("available" if counts.available and not counts.mine else "mine")
+        if ask.tab is None:
+            self._tabs.keep(scope.assignees[0], tab)
         searching = ask.searching
         if searching is not None:
             query = InboxQuery(scope.assignees[0], scope.assignees, scope.roles, tab, searching, now)
@@ -178,12 +194,11 @@ class Queries:
             return InboxOverview(counts.per_tab(), tab, Page(items, page, per_page, min(total, COUNT_CAP),
                                                              capped=total > COUNT_CAP), counts.saved_filters)
         total = counts.total(tab, state)
-        window = page * per_page
-        statement = _inbox_page_statement(tab, state, process_key is not None, len(scope.roles),
-                                          len(scope.assignees))
-        params = {**_scope_params(scope), "now": now, "process_key": process_key, "window": window,
-                  "skip": window - per_page, "per_page": per_page}
-        rows = statement.all(connection, params) if statement is not None else []
+        if early is not None and early[0] == tab:
+            rows = early[1]
+        else:
+            read = _page_read(scope, tab, ask, now)
+            rows = read.statement.all(connection, read.params) if read is not None else []
         items = [scope.mark(_task_view_of(r)) for r in rows]
         return InboxOverview(counts.per_tab(), tab, Page(items, page, per_page,
                                                          min(total, COUNT_CAP), capped=total > COUNT_CAP),
@@ -442,6 +457,20 @@ def _scope_params(scope: _InboxScope) -> dict[str, str | None]:
 def _counts_statement(with_process: bool, named_count: int, role_count: int,
                       criteria: tuple[bool, ...] = ()) -> DirectStatement:
     return DirectStatement(select(*_counts_columns(with_process, named_count, role_count, criteria)))
+
+
+def _page_read(scope: _InboxScope, tab: str, ask: _InboxAsk, now: datetime) -> Read | None:
+    """The rows of one page of ``tab`` in ``scope`` (an unfiltered page, not a search's); None when the tab
+    has none to read (no role offers the pool)."""
+    if ask.searching is not None:
+        return None
+    statement = _inbox_page_statement(tab, ask.state, ask.process_key is not None, len(scope.roles),
+                                      len(scope.assignees))
+    if statement is None:
+        return None
+    window = ask.page * ask.per_page
+    return Read(statement, {**_scope_params(scope), "now": now, "process_key": ask.process_key, "window": window,
+                            "skip": window - ask.per_page, "per_page": ask.per_page})
 
 
 @lru_cache(maxsize=256)
