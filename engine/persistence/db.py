@@ -12,6 +12,8 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from engine.persistence.wal_checkpoints import BACKSTOP_PAGES, checkpoint_in_background
+
 READ_ONLY = "alur_read_only"
 # Set in a connection's info while its unit of work's BEGIN waits for the first statement (PostgreSQL).
 BEGIN_PENDING = "alur_begin_pending"
@@ -26,6 +28,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False},
                                poolclass=StaticPool if memory else None, **kwargs)
         _configure_sqlite(engine, wal=not memory)
+        if not memory and engine.url.database:
+            checkpoint_in_background(engine, engine.url.database)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
@@ -66,6 +70,7 @@ def _configure_sqlite(engine: Engine, wal: bool) -> None:
         cursor = dbapi_connection.cursor()
         if wal:
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")  # the checkpoints: wal_checkpoints
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
