@@ -13,6 +13,7 @@ Each process of a deployment (web workers, the worker) checkpoints for itself; t
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import weakref
@@ -38,6 +39,7 @@ class WalCheckpointer:
         self._wake = threading.Event()
         self._stopped = False
         self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
         self._start_lock = threading.Lock()
         self.checkpoints = 0  # checkpoints run (for tests and diagnostics)
         self.idle = threading.Event()  # set while the thread waits for work
@@ -64,9 +66,12 @@ class WalCheckpointer:
             thread.join(timeout=10)
 
     def _ensure_thread(self) -> None:
-        if self._thread is None:
+        # A process forked after the thread started (a server that loads the app before forking its
+        # workers) has none: it starts its own.
+        if self._thread is None or self._pid != os.getpid():
             with self._start_lock:
-                if self._thread is None:
+                if self._thread is None or self._pid != os.getpid():
+                    self._pid = os.getpid()
                     self._thread = threading.Thread(target=self._run, name="alur-wal-checkpoint", daemon=True)
                     self._thread.start()
 

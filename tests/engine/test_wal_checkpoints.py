@@ -4,6 +4,7 @@ PostgreSQL the server checkpoints)."""
 from __future__ import annotations
 
 import gc
+import os
 import sqlite3
 
 from sqlalchemy import text
@@ -86,4 +87,27 @@ def test_a_failing_checkpoint_is_logged_and_the_next_one_tried(tmp_path, caplog)
     checkpointer.committed()
     assert checkpointer.idle.wait(10) and checkpointer.checkpoints == 0
     assert "WAL checkpoint of" in caplog.text
+    checkpointer.stop()
+
+
+def test_a_process_forked_after_the_thread_started_starts_its_own(tmp_path):
+    path = tmp_path / "c.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+    _insert(engine, EVERY)
+    checkpointer = checkpointer_of(engine)
+    assert checkpointer is not None and checkpointer.idle.wait(10) and checkpointer.checkpoints == 1
+    engine.dispose()  # no pooled connection crosses the fork
+    child = os.fork()
+    if child == 0:  # the child: its commits wake a thread of its own
+        code = 1
+        try:
+            _insert(engine, EVERY)
+            code = 0 if checkpointer.idle.wait(10) and checkpointer.checkpoints == 2 and checkpointer.running else 3
+        finally:
+            os._exit(code)
+    _pid, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert _rows_in_database_file(path) == 2 * EVERY  # the child's checkpoint, in the file
     checkpointer.stop()
