@@ -260,9 +260,9 @@ class DocumentUpload(Base):
     """
 
     __tablename__ = "document_upload"
+    # Read by case, or by content and uploader; no index by task (schema 0022: no query used it).
     __table_args__ = (
         Index("ix_document_upload_case", "instance_id", "sha256"),
-        Index("ix_document_upload_task", "task_id", "uploaded_by"),
         Index("ix_document_upload_sha", "sha256", "uploaded_by"),
     )
 
