@@ -4,7 +4,10 @@ from __future__ import annotations
 import dataclasses
 import io
 
+from sqlalchemy import select
+
 from engine import open_alur
+from engine.persistence.models import DocumentUpload
 from web import create_app
 from web_helpers import PDF, PNG, gjr_01_data, gjr_01_form, login, open_task, start_network_case, text_of
 
@@ -165,6 +168,9 @@ def test_stale_form_is_409_with_an_explanation(alur, client, clock):
     page = text_of(response.text)
     assert "muat ulang" in page and "tidak disimpan" in page
     assert alur.queries.task(task.task_id).completed_at is None
+    # the letter sent with the refused form is recorded on its own, so the form keeps it
+    assert 'name="dokumen_surat_permohonan__current"' in response.text and "surat permohonan.pdf" in page
+    assert _uploads_for(alur, task.task_id) == ["surat permohonan.pdf"]
 
 
 def test_duplicate_submission_is_409_and_says_who_completed_it(alur, client):
@@ -175,6 +181,7 @@ def test_duplicate_submission_is_409_and_says_who_completed_it(alur, client):
                        content_type="multipart/form-data").status_code == 302
     again = client.post(f"/tugas/{task.task_id}", data=gjr_01_form(), content_type="multipart/form-data")
     assert again.status_code == 409
+    assert _uploads_for(alur, task.task_id) == ["surat permohonan.pdf"]  # the second copy is not taken
     page = text_of(again.text)
     assert "sudah diselesaikan oleh Pengguna Jaringan (demo)" in page
     assert f'href="/tugas/{task.task_id}"' in again.text  # a way to see the latest state
@@ -195,3 +202,10 @@ def test_earlier_documents_are_offered_for_reading(alur, client):
     with client.get(link + href) as download:
         assert download.status_code == 200 and download.data == PDF
         assert "attachment" in download.headers["Content-Disposition"]
+
+
+def _uploads_for(alur, task_id: str) -> list[str]:
+    """The file names of the uploads recorded for a task."""
+    with alur.sessions() as session:
+        return list(session.scalars(select(DocumentUpload.filename).where(DocumentUpload.task_id == task_id)
+                                    .order_by(DocumentUpload.id)))
