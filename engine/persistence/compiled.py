@@ -23,7 +23,7 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
-from engine.persistence.db import take_pending_begin
+from engine.persistence.db import out_of_autocommit, take_pending_begin
 
 _POSITIONAL = ("qmark", "numeric", "format")
 
@@ -106,10 +106,7 @@ class DirectStatement:
             finally:
                 cursor.close()
                 if autocommit:
-                    try:
-                        driver.autocommit = False  # type: ignore[union-attr]
-                    except Exception:  # noqa: BLE001 - never back into the pool in autocommit mode
-                        pooled.invalidate()
+                    out_of_autocommit(driver, pooled.invalidate)
             return rows
         finally:
             pooled.close()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -196,13 +196,18 @@ def read_only_connection(sessions: sessionmaker[Session]) -> Iterator[Connection
 
 
 def _out_of_autocommit(connection: Connection) -> None:
-    """Set a PostgreSQL connection's driver back out of autocommit mode before it returns to the pool; one
-    that cannot be set back (still in a transaction, broken) is discarded."""
+    """``out_of_autocommit`` for a connection SQLAlchemy holds."""
     if not connection.invalidated:  # else its driver connection is discarded anyway
-        try:
-            connection.connection.driver_connection.autocommit = False  # type: ignore[union-attr]
-        except Exception:  # noqa: BLE001 - never back into the pool in autocommit mode
-            connection.invalidate()
+        out_of_autocommit(connection.connection.driver_connection, connection.invalidate)
+
+
+def out_of_autocommit(driver: Any, discard: Callable[[], object]) -> None:
+    """Set a PostgreSQL driver connection back out of autocommit mode before it returns to the pool; one
+    that cannot be set back (still in a transaction, broken) is discarded."""
+    try:
+        driver.autocommit = False
+    except Exception:  # noqa: BLE001 - never back into the pool in autocommit mode
+        discard()
 
 
 def _read_only_options(bind: Engine) -> dict[str, Any]:
