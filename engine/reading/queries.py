@@ -155,13 +155,13 @@ class Queries:
                 user = Read(_signed_in_with_counts(ask.process_key is not None, len(guess.assignees),
                                                    len(guess.roles), criteria_shape(ask.criteria)),
                             {**params, **_counts_params(guess, ask.process_key, now, ask.criteria)})
-                guessed_tab = (ask.tab or self._tabs.get(username)) if pipelines(connection) else None
-                page_read = _page_read(guess, guessed_tab, ask, now) if guessed_tab is not None else None
-                if page_read is None:
+                tab_guess = (ask.tab or self._tabs.get(username)) if pipelines(connection) else None
+                page_read = _page_read(guess, tab_guess, ask, now) if tab_guess is not None else None
+                if tab_guess is None or page_read is None:
                     rows = user.statement.all(connection, user.params)
                 else:
                     rows, page_rows = read_batch(connection, [user, page_read])
-                    early = (guessed_tab, page_rows) if guessed_tab is not None else None
+                    early = (tab_guess, page_rows)
             signed_in = _signed_in_of(rows)
             if signed_in is None:
                 return None
