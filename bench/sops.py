@@ -30,7 +30,8 @@ from engine.worktime.clock import utcnow
 from engine.runtime.serializer import new_workflow
 
 sys.path.insert(0, str(ROOT / "tests" / "processes"))
-from process_helpers import register_for, CAST, FillContext, add_cast, form_data, person_for  # noqa: E402
+from process_helpers import (register_for, CAST, FillContext, add_cast, form_data, labelled_pdf,  # noqa: E402
+                             person_for)
 
 SOPS = ("sop_gangguan_database", "sop_pengelolaan_data", "sop_gangguan_jaringan",
         "sop_pemeliharaan_akses_dc", "sop_backup_restore_db")
@@ -106,9 +107,8 @@ def run_steps(alur, process_key: str, starter: str, business_key: str, steps_ms:
 
 def _upload(alur, actor: str, label: str, into: Received) -> str:
     """A small PDF unique to ``label``, sent with the step's form as the task page does (``web.tasks``)."""
-    content = f"%PDF-1.4\n% Alur bench: {label}\n%%EOF\n".encode()
-    view = alur.attachments.receive(io.BytesIO(content), f"{label.replace('/', '_')}.pdf", actor, [".pdf"],
-                                    into.target)
+    content, filename = labelled_pdf(label)
+    view = alur.attachments.receive(io.BytesIO(content), filename, actor, [".pdf"], into.target)
     into.add(view)
     return view.sha256
 

@@ -86,14 +86,18 @@ def person_for(alur: Alur, role: str) -> str:
 
 # --- documents -------------------------------------------------------------------------------------
 
+def labelled_pdf(label: str) -> tuple[bytes, str]:
+    """A small PDF whose content is unique to ``label``, and a file name for it."""
+    return f"%PDF-1.4\n% Alur uji: {label}\n%%EOF\n".encode(), f"{label.replace('/', '_')}.pdf"
+
+
 def upload(alur: Alur, clock: Callable[[], datetime], actor: str, label: str) -> str:
     """Upload a small PDF whose content is unique to ``label``; return its sha256.
 
     Uses the engine's attachment service when it is there, else writes the file where the store
     keeps it (``attachments_dir/<sha[:2]>/<sha>``) and adds the ``Attachment`` row directly.
     """
-    content = f"%PDF-1.4\n% Alur uji: {label}\n%%EOF\n".encode()
-    filename = f"{label.replace('/', '_')}.pdf"
+    content, filename = labelled_pdf(label)
     store = getattr(alur, "attachments", None)
     if store is None:
         try:
@@ -394,9 +398,8 @@ class Case:
             if sent is None:
                 sha = upload(self.alur, self.clock, actor, f"{self.id}/{label}")
             else:
-                content = f"%PDF-1.4\n% Alur uji: {self.id}/{label}\n%%EOF\n".encode()
-                view = self.alur.attachments.receive(io.BytesIO(content), f"{label.replace('/', '_')}.pdf", actor,
-                                                     [".pdf"], sent.target)
+                content, filename = labelled_pdf(f"{self.id}/{label}")
+                view = self.alur.attachments.receive(io.BytesIO(content), filename, actor, [".pdf"], sent.target)
                 sent.add(view)
                 sha = view.sha256
             self.documents.append(sha)
