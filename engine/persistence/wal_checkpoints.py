@@ -3,10 +3,10 @@
 SQLite checkpoints the write-ahead log inside the commit that takes it past 1000 pages: that commit copies
 every page of the log into the database and syncs both files. A completion writes 20-35 pages, so about one
 commit in 35 paid 4-5 ms more on this machine (a step's own time is about 1 ms), whichever user it was.
-Here the process's commits are counted, and every ``EVERY`` of them wake a thread that runs a PASSIVE
-checkpoint on a connection of its own: it waits for no reader or writer, and SQLite's automatic checkpoint
-stays as the backstop (``BACKSTOP_PAGES``), should the thread fall behind (a long reader keeps the log from
-restarting).
+Here the process's commits are counted (as their connections return to the pool), and every ``EVERY`` of
+them wake a thread that runs a PASSIVE checkpoint on a connection of its own: it waits for no reader or
+writer, and SQLite's automatic checkpoint stays as the backstop (``BACKSTOP_PAGES``), should the thread fall
+behind (a long reader keeps the log from restarting).
 Each process of a deployment (web workers, the worker) checkpoints for itself; two at once is harmless
 (the second finds nothing left to copy, or is busy and skips).
 """
@@ -24,6 +24,7 @@ from sqlalchemy import Engine, event
 _log = logging.getLogger(__name__)
 
 EVERY = 16  # commits between checkpoints: about 500 pages
+_COMMITTED = "alur_committed"  # in a pooled connection's info: it committed since it was checked out
 # SQLite's automatic checkpoint, the backstop: past 4000 pages (16 MB), not its default 1000, which the
 # commits of a deployment's few processes, each checkpointing every EVERY of its own, may pass between two.
 BACKSTOP_PAGES = 4000
@@ -104,10 +105,17 @@ def checkpoint_in_background(engine: Engine, path: str, every: int = EVERY) -> W
     (or by ``stop``)."""
     checkpointer = WalCheckpointer(path, every)
 
-    def on_commit(_connection: Any) -> None:
-        checkpointer.committed()
+    # A commit counts once its connection is back in the pool: SQLAlchemy's "commit" event comes before the
+    # COMMIT, and a checkpoint woken there could run before the commit's pages are in the log.
+    def on_commit(connection: Any) -> None:
+        connection.info[_COMMITTED] = True
+
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop(_COMMITTED, False):
+            checkpointer.committed()
 
     event.listen(engine, "commit", on_commit)
+    event.listen(engine.pool, "checkin", on_checkin)
     # Not at dispose(): that only empties the pool, and the engine goes on (tests do it to trace new connections).
     weakref.finalize(engine, checkpointer.stop)
     _CHECKPOINTERS[engine] = checkpointer
