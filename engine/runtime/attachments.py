@@ -8,6 +8,8 @@ only through a case that names it (``engine.reading.case_pages``).
 from __future__ import annotations
 
 import hashlib
+import io
+import itertools
 import os
 import re
 import tempfile
@@ -40,7 +42,9 @@ PREVIEW_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})  # sho
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 64 * 1024
-SNIFF_BYTES = 8192  # what sniff looks at (less than a chunk: the first chunk read holds it)
+SNIFF_BYTES = 8192  # what sniff looks at
+IN_MEMORY_BYTES = 1024 * 1024  # uploads up to this size are checked and hashed whole, in memory
+_TMP_NAMES = itertools.count()  # a process's temporary file names (with its pid): no random names to draw
 
 
 @dataclass(frozen=True)
@@ -153,11 +157,12 @@ def clean_filename(filename: str) -> str:
     return (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(name) > 200 else name[:200]
 
 
-def sniff(path: str | Path, head: bytes | None = None) -> str | None:
-    """The media type the file's content shows (magic bytes), or None when unrecognised. ``head``: the
-    file's first ``SNIFF_BYTES`` (or all of a shorter file), when the caller has them already."""
+def sniff(path: str | Path | IO[bytes], head: bytes | None = None) -> str | None:
+    """The media type the file's content shows (magic bytes), or None when unrecognised. ``path``: the
+    file, or its content as a binary stream; ``head``: its first ``SNIFF_BYTES`` (or all of a shorter
+    file), when the caller has them already (always, for a stream)."""
     if head is None:
-        with open(path, "rb") as handle:
+        with open(path, "rb") as handle:  # type: ignore[arg-type]  # a stream comes with its head
             head = handle.read(SNIFF_BYTES)
     if head.startswith(b"%PDF-"):
         return "application/pdf"
@@ -179,7 +184,7 @@ def sniff(path: str | Path, head: bytes | None = None) -> str | None:
     return None
 
 
-def _office_zip(path: str | Path) -> str | None:
+def _office_zip(path: str | Path | IO[bytes]) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -246,10 +251,70 @@ class AttachmentStore:
 
     def _take(self, stream: IO[bytes], filename: str, actor: str, accept: Sequence[str] | None,
               target: UploadTarget | None) -> AttachmentView:
-        """The checked file in its place on disk, and the upload it is (not recorded)."""
+        """The checked file in its place on disk, and the upload it is (not recorded).
+
+        A file of up to ``IN_MEMORY_BYTES`` (a form's scan or letter) is checked before anything is
+        written, then hashed and written in one call under a name of its own: through ``mkstemp`` and a
+        buffered copy in chunks, a 200 KB document cost a step 0.16 ms more. A larger one is streamed to
+        disk as it is read, and checked there."""
         filename = clean_filename(filename)
         media_type = self._media_type(filename, accept)
-        # The directories are made when a write finds them missing, not checked at every upload.
+        content = _read_up_to(stream, IN_MEMORY_BYTES + 1)
+        if len(content) > IN_MEMORY_BYTES:
+            sha, size = self._take_streamed(content, stream, filename, media_type)
+        else:
+            size = len(content)
+            self._check(size, content, io.BytesIO(content), filename, media_type)
+            sha = hashlib.sha256(content).hexdigest()
+            self._place_whole(sha, content)
+        return AttachmentView(sha, filename, media_type, size, actor, self._clock(),
+                              target.instance_id if target else None, target.task_id if target else None)
+
+    def _check(self, size: int, head: bytes, source: str | IO[bytes], filename: str, media_type: str) -> None:
+        """:raises InvalidInput: empty, too large, or its content is not what its extension says"""
+        if size == 0:
+            raise InvalidInput("Berkas kosong", filename=filename)
+        if size > self.max_bytes:
+            raise self._too_large()
+        if not _content_matches(media_type, sniff(source, head[:SNIFF_BYTES])):
+            raise InvalidInput(f"Isi berkas tidak sesuai dengan jenisnya ({extension(filename)})", filename=filename)
+
+    def _too_large(self) -> InvalidInput:
+        return InvalidInput(f"Berkas terlalu besar (maksimal {self.max_bytes // (1024 * 1024)} MB)",
+                            max_bytes=self.max_bytes)
+
+    def _place_whole(self, sha: str, content: bytes) -> None:
+        """Write ``content`` under its hash: into a file of this process's own in ``tmp``, renamed into
+        place whole, so that no reader (nor a crash) ever sees part of it."""
+        root = str(self._settings.attachments_dir)  # strings: pathlib cost as much as the rename
+        tmp_dir = os.path.join(root, "tmp")
+        while True:
+            tmp_name = os.path.join(tmp_dir, f"{sha}.{os.getpid()}.{next(_TMP_NAMES)}")
+            try:
+                handle = _create(tmp_name)
+            except FileNotFoundError:  # the directories are made when a write finds them missing
+                os.makedirs(tmp_dir, exist_ok=True)
+                handle = _create(tmp_name)
+            except FileExistsError:  # left by a crashed process that had this one's pid
+                continue
+            break
+        moved = False
+        try:
+            try:
+                written = memoryview(content)
+                while written:
+                    written = written[os.write(handle, written):]
+            finally:
+                os.close(handle)
+            self._move_into_place(tmp_name, sha)
+            moved = True
+        finally:
+            if not moved:
+                Path(tmp_name).unlink(missing_ok=True)
+
+    def _take_streamed(self, first: bytes, stream: IO[bytes], filename: str, media_type: str) -> tuple[str, int]:
+        """A large upload copied to a temporary file as it is read (``first``, then the rest of
+        ``stream``), checked there, then moved into place; its sha256 and size."""
         tmp_dir = os.path.join(self._settings.attachments_dir, "tmp")
         try:
             handle, tmp_name = tempfile.mkstemp(dir=tmp_dir)
@@ -258,25 +323,27 @@ class AttachmentStore:
             handle, tmp_name = tempfile.mkstemp(dir=tmp_dir)
         moved = False
         try:
-            sha, size, head = self._copy(stream, handle)
-            if size == 0:
-                raise InvalidInput("Berkas kosong", filename=filename)
-            if not _content_matches(media_type, sniff(tmp_name, head)):
-                raise InvalidInput(f"Isi berkas tidak sesuai dengan jenisnya ({extension(filename)})",
-                                   filename=filename)
-            # path_of's, on strings: the hash is our own, and pathlib cost as much as the rename.
-            target_dir = os.path.join(self._settings.attachments_dir, sha[:2])
-            try:
-                os.replace(tmp_name, os.path.join(target_dir, sha))
-            except FileNotFoundError:
-                os.makedirs(target_dir, exist_ok=True)
-                os.replace(tmp_name, os.path.join(target_dir, sha))
+            sha, size = self._copy(first, stream, handle)
+            self._check(size, first, tmp_name, filename, media_type)
+            self._move_into_place(tmp_name, sha)
             moved = True
         finally:
             if not moved:
                 Path(tmp_name).unlink(missing_ok=True)
-        return AttachmentView(sha, filename, media_type, size, actor, self._clock(),
-                              target.instance_id if target else None, target.task_id if target else None)
+        return sha, size
+
+    def _move_into_place(self, tmp_name: str, sha: str) -> None:
+        # path_of's, on strings: the hash is our own
+        root = str(self._settings.attachments_dir)
+        target = os.path.join(root, sha[:2], sha)
+        try:
+            os.replace(tmp_name, target)
+        except FileNotFoundError:
+            # A store's first uploads each made their own prefix's directory (a mkdir and a second
+            # rename); all 256 are made at the first that is missing.
+            for prefix in range(256):
+                os.makedirs(os.path.join(root, f"{prefix:02x}"), exist_ok=True)
+            os.replace(tmp_name, target)
 
     def in_case(self, instance_id: int | None, hashes: Iterable[str]) -> list[AttachmentView]:
         """The uploads of these contents made in the case, and those not bound to any case yet, oldest first."""
@@ -309,20 +376,39 @@ class AttachmentStore:
                                + ", ".join(allowed), filename=filename)
         return media_type
 
-    def _copy(self, stream: IO[bytes], handle: int) -> tuple[str, int, bytes]:
-        """Write the stream to the file; its sha256, its size and its first ``SNIFF_BYTES``."""
-        digest, size, head = hashlib.sha256(), 0, b""
+    def _copy(self, first: bytes, stream: IO[bytes], handle: int) -> tuple[str, int]:
+        """Write ``first``, then the rest of the stream, to the file; its sha256 and its size.
+
+        :raises InvalidInput: it grows larger than ``max_bytes`` (stops reading there)"""
+        digest, size = hashlib.sha256(), 0
         with os.fdopen(handle, "wb") as out:
-            while chunk := stream.read(_CHUNK):
+            chunk = first
+            while chunk:
                 size += len(chunk)
                 if size > self.max_bytes:
-                    raise InvalidInput(f"Berkas terlalu besar (maksimal {self.max_bytes // (1024 * 1024)} MB)",
-                                       max_bytes=self.max_bytes)
-                if len(head) < SNIFF_BYTES:  # a stream may return short reads
-                    head += chunk[:SNIFF_BYTES - len(head)]
+                    raise self._too_large()
                 digest.update(chunk)
                 out.write(chunk)
-        return digest.hexdigest(), size, head
+                chunk = stream.read(_CHUNK)
+        return digest.hexdigest(), size
+
+
+def _read_up_to(stream: IO[bytes], limit: int) -> bytes:
+    """At most ``limit`` bytes of ``stream``, fewer only at its end (a stream may return short reads)."""
+    content = stream.read(limit)
+    if len(content) < limit and content:
+        parts = [content]
+        size = len(content)
+        while size < limit and (more := stream.read(limit - size)):
+            parts.append(more)
+            size += len(more)
+        content = b"".join(parts)
+    return content
+
+
+def _create(path: str) -> int:
+    """A new file only this process writes (``FileExistsError`` if the name is taken)."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
 
 
 _UNBOUND = DocumentUpload.instance_id.is_(None)
