@@ -295,7 +295,7 @@ class AttachmentStore:
             except FileNotFoundError:  # the directories are made when a write finds them missing
                 os.makedirs(tmp_dir, exist_ok=True)
                 handle = _create(tmp_name)
-            except FileExistsError:  # left by a crashed process that had this one's pid
+            except FileExistsError:  # taken: by another host's process on shared storage, or left by a crash
                 continue
             break
         moved = False

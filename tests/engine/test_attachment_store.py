@@ -173,7 +173,7 @@ def test_the_first_upload_makes_every_prefix_folder(alur):
     assert sorted(prefixes) == [f"{n:02x}" for n in range(256)]
 
 
-def test_a_temporary_name_left_by_a_crash_is_passed_over(alur, monkeypatch):
+def test_a_temporary_name_already_taken_is_passed_over(alur, monkeypatch):
     monkeypatch.setattr(attachments, "_TMP_NAMES", itertools.count())
     sha = hashlib.sha256(PDF).hexdigest()
     tmp = Path(alur.settings.attachments_dir) / "tmp"
