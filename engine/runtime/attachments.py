@@ -12,7 +12,6 @@ import io
 import itertools
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -254,8 +253,8 @@ class AttachmentStore:
         """The checked file in its place on disk, and the upload it is (not recorded).
 
         A file of up to ``IN_MEMORY_BYTES`` (a form's scan or letter) is checked before anything is
-        written, then hashed and written in one call under a name of its own: through ``mkstemp`` and a
-        buffered copy in chunks, a 200 KB document cost a step 0.16 ms more. A larger one is streamed to
+        written, then hashed and written in one call: through ``mkstemp`` and a buffered copy in chunks,
+        a 200 KB document cost a step 0.16 ms more. A larger one is streamed to
         disk as it is read, and checked there."""
         filename = clean_filename(filename)
         media_type = self._media_type(filename, accept)
@@ -284,21 +283,9 @@ class AttachmentStore:
                             max_bytes=self.max_bytes)
 
     def _place_whole(self, sha: str, content: bytes) -> None:
-        """Write ``content`` under its hash: into a file of this process's own in ``tmp``, renamed into
-        place whole, so that no reader (nor a crash) ever sees part of it."""
-        root = str(self._settings.attachments_dir)  # strings: pathlib cost as much as the rename
-        tmp_dir = os.path.join(root, "tmp")
-        while True:
-            tmp_name = os.path.join(tmp_dir, f"{sha}.{os.getpid()}.{next(_TMP_NAMES)}")
-            try:
-                handle = _create(tmp_name)
-            except FileNotFoundError:  # the directories are made when a write finds them missing
-                os.makedirs(tmp_dir, exist_ok=True)
-                handle = _create(tmp_name)
-            except FileExistsError:  # taken: by another host's process on shared storage, or left by a crash
-                continue
-            break
-        moved = False
+        """Write ``content`` under its hash: into a temporary file, renamed into place whole, so that no
+        reader (nor a crash) ever sees part of it."""
+        handle, tmp_name = self._temporary()
         try:
             try:
                 written = memoryview(content)
@@ -307,30 +294,36 @@ class AttachmentStore:
             finally:
                 os.close(handle)
             self._move_into_place(tmp_name, sha)
-            moved = True
-        finally:
-            if not moved:
-                Path(tmp_name).unlink(missing_ok=True)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
 
     def _take_streamed(self, first: bytes, stream: IO[bytes], filename: str, media_type: str) -> tuple[str, int]:
         """A large upload copied to a temporary file as it is read (``first``, then the rest of
         ``stream``), checked there, then moved into place; its sha256 and size."""
-        tmp_dir = os.path.join(self._settings.attachments_dir, "tmp")
-        try:
-            handle, tmp_name = tempfile.mkstemp(dir=tmp_dir)
-        except FileNotFoundError:
-            os.makedirs(tmp_dir, exist_ok=True)
-            handle, tmp_name = tempfile.mkstemp(dir=tmp_dir)
-        moved = False
+        handle, tmp_name = self._temporary()
         try:
             sha, size = self._copy(first, stream, handle)
             self._check(size, first, tmp_name, filename, media_type)
             self._move_into_place(tmp_name, sha)
-            moved = True
-        finally:
-            if not moved:
-                Path(tmp_name).unlink(missing_ok=True)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
         return sha, size
+
+    def _temporary(self) -> tuple[int, str]:
+        """A new file in ``tmp`` that only this process writes, and its name: the process's pid and a count,
+        no random name to draw, as ``mkstemp`` does. A name already taken (by another host's process on
+        shared storage, or left by a crash) is passed over."""
+        tmp_dir = os.path.join(self._settings.attachments_dir, "tmp")
+        while True:
+            tmp_name = os.path.join(tmp_dir, f"{os.getpid()}.{next(_TMP_NAMES)}")
+            try:
+                return os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), tmp_name
+            except FileNotFoundError:  # the directories are made when a write finds them missing
+                os.makedirs(tmp_dir, exist_ok=True)
+            except FileExistsError:
+                pass
 
     def _move_into_place(self, tmp_name: str, sha: str) -> None:
         # path_of's, on strings: the hash is our own
@@ -404,11 +397,6 @@ def _read_up_to(stream: IO[bytes], limit: int) -> bytes:
             size += len(more)
         content = b"".join(parts)
     return content
-
-
-def _create(path: str) -> int:
-    """A new file only this process writes (``FileExistsError`` if the name is taken)."""
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
 
 
 _UNBOUND = DocumentUpload.instance_id.is_(None)

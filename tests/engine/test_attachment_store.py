@@ -175,10 +175,9 @@ def test_the_first_upload_makes_every_prefix_folder(alur):
 
 def test_a_temporary_name_already_taken_is_passed_over(alur, monkeypatch):
     monkeypatch.setattr(attachments, "_TMP_NAMES", itertools.count())
-    sha = hashlib.sha256(PDF).hexdigest()
     tmp = Path(alur.settings.attachments_dir) / "tmp"
     tmp.mkdir(parents=True)
-    stale = tmp / f"{sha}.{os.getpid()}.0"
+    stale = tmp / f"{os.getpid()}.0"
     stale.write_bytes(b"half a file")
     view = alur.attachments.store(io.BytesIO(PDF), "x.pdf", "pengelola", [".pdf"])
     assert alur.attachments.path_of(view.sha256).read_bytes() == PDF
