@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, DateTime, Dialect, Engine, Insert, Select, TypeDecorator, bindparam
+from sqlalchemy import (Connection, DateTime, Dialect, Engine, Insert, Select, TypeDecorator, bindparam, literal_column,
+                        select)
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
@@ -65,7 +66,14 @@ class _Plan:
         return values if self.order is None else tuple([values[name] for name in self.order])
 
 
+# The SQLSTATE of a failed ``DirectStatement.checked`` (division_by_zero).
+CHECK_FAILED = "22012"
+
+
 class DirectStatement:
+    # A SELECT whose WITH writes (``checked``) must not run before a held-back BEGIN as a plain read may.
+    writes_in_with = False
+
     def __init__(self, statement: ClauseElement, columns: Sequence[str] | None = None,
                  recurring_times: bool = False) -> None:
         """``columns``: for an INSERT, the keys every row gives (the others take their defaults).
@@ -76,6 +84,24 @@ class DirectStatement:
         self._recurring_times = recurring_times
         self._plans: dict[str, _Plan] = {}
         self._lock = threading.Lock()
+        self._checked: dict[int, DirectStatement] = {}
+
+    def checked(self, rows: int) -> DirectStatement:
+        """This INSERT, UPDATE or DELETE checked by the server (PostgreSQL): it fails with a division by zero
+        (``CHECK_FAILED``) unless it changed exactly ``rows`` rows, so a transaction that runs it can carry its
+        COMMIT in the same pipeline: a failed check makes the server skip the COMMIT. The statement becomes a
+        data-modifying WITH (RETURNING one column per row) counted by the SELECT after it; the divisor is the
+        count's test, which the planner cannot fold into a constant as it would ``1/0``."""
+        direct = self._checked.get(rows)
+        if direct is None:
+            if self._columns is not None:  # its rows' left-out columns would not take their defaults
+                raise TypeError("an INSERT of rows that leave out columns is not checked")
+            changed = cast(Any, self._statement).returning(literal_column("1")).cte("changed")
+            test: Select[Any] = select(literal_column(f"1 / (count(*) = {int(rows)})::int").label("checked"))
+            test = test.select_from(changed)
+            with self._lock:
+                direct = self._checked.setdefault(rows, _Checked(test))
+        return direct
 
     def first(self, connection: Connection, params: dict[str, Any]) -> Any:
         """The first row (attribute access by column label), or None."""
@@ -153,8 +179,14 @@ class DirectStatement:
         if plan is None:
             with self._lock:
                 plan = self._plans.setdefault(dialect.name, _compile(self._statement, dialect, self._columns,
-                                                                     self._recurring_times))
+                                                                     self._recurring_times, self.writes_in_with))
         return plan
+
+
+class _Checked(DirectStatement):
+    """``DirectStatement.checked``'s statement: a SELECT that writes."""
+
+    writes_in_with = True
 
 
 @dataclass(frozen=True)
@@ -247,7 +279,7 @@ def _cursors(connection: Connection, count: int) -> list[DBAPICursor]:
 
 
 def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | None,
-             recurring_times: bool = False) -> _Plan:
+             recurring_times: bool = False, writes_in_with: bool = False) -> _Plan:
     if isinstance(statement, Insert) and not statement.exported_columns:
         # Else PostgreSQL's INSERT of one row would return its new key (SQLAlchemy's implicit RETURNING),
         # which no direct execution reads.
@@ -266,7 +298,8 @@ def _compile(statement: ClauseElement, dialect: Dialect, columns: list[str] | No
     defaults = {name: bind.value for name, bind in binds.items() if bind.value is not None}
     defaults.update(_column_defaults(statement, binds, columns))
     order = tuple(compiled.positiontup or ()) if dialect.paramstyle in _POSITIONAL else None
-    reads_only = bool(getattr(statement, "is_select", False)) and getattr(statement, "_for_update_arg", None) is None
+    reads_only = (bool(getattr(statement, "is_select", False)) and getattr(statement, "_for_update_arg", None) is None
+                  and not writes_in_with)
     processed = None if results is None else tuple(
         (index, process) for index, process in enumerate(results) if process is not None)
     return _Plan(compiled.string, order, defaults, processors, row, processed, reads_only,

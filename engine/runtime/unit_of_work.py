@@ -29,7 +29,12 @@ own exceptions propagate unchanged.
 
 On PostgreSQL the transaction's BEGIN goes with its first statement (``engine.persistence.db.hold_begin``),
 and each chain's append is one statement, its head's write and its events (``_appends``); on SQLite (no
-data-modifying WITH) the head's write and an insert of the events that checks the head moved. There, too,
+data-modifying WITH) the head's write and an insert of the events that checks the head moved. When nothing
+was sent in the transaction before its batch and every chain's head is known (a step's usual case), the
+server checks the batch itself, each checked write and each append failing unless it changed all it should
+(``DirectStatement.checked``), so the COMMIT goes in the batch's round trip (``_commit_checked``): a failed
+check makes the server skip it, and the batch runs again as above, in a new transaction, to raise the write's
+conflict or read the heads locked. There, too,
 a unit of work with one event, on a chain whose head it did not read, and no queued write whose rowcount
 is checked has the server hash its event (``_SERVER_APPEND``: the head read locked, moved and the event
 inserted in one statement), so all goes in one round trip with the COMMIT; and if all it writes besides is
@@ -54,8 +59,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit.chain import GENESIS, PendingEvent, canonical_json, case_chain, chain_rows, event_hash_around_seq
 from engine.errors import ConcurrentUpdate, EngineError
-from engine.persistence.compiled import ByCount, DirectStatement, Read, Write, run_batch, write_and_read
-from engine.persistence.db import end_write, engine_of, hold_begin, take_pending_begin
+from engine.persistence.compiled import (CHECK_FAILED, ByCount, DirectStatement, Read, Write, pipelines, run_batch,
+                                         write_and_read)
+from engine.persistence.db import BEGIN_PENDING, end_write, engine_of, hold_begin, take_pending_begin
 from engine.persistence.models import AuditChainHead, AuditEvent
 from engine.runtime.step_statements import ADVANCE_HEAD, INSERT_EVENTS, INSERT_EVENTS_AFTER_MOVE
 
@@ -207,11 +213,69 @@ class UnitOfWork:
                 raise ConcurrentUpdate(_RACED) from exc
             connection.commit()
             return
+        if self._checks_on_server() and self._commit_checked():
+            self._connection.commit()  # sends nothing: the server committed with the batch
+            return
         rest = self._write_batch() if self._events or self._writes else []
         self._close_session()
         if rest:  # nothing is checked after it: on PostgreSQL the COMMIT goes in its round trip
             run_batch(self._connection, rest, commit=True)
         self._connection.commit()
+
+    def _checks_on_server(self) -> bool:
+        """Whether the batch can carry the COMMIT with the server checking what ``_write_batch`` checks after
+        it (``_commit_checked``): on PostgreSQL, with nothing sent in the transaction yet (its BEGIN held
+        back: ``hold_begin``), so that a failed check can roll it all back and run the batch again; no ORM
+        session; every chain's head known (none to read locked); each write whose rowcount is checked one
+        row's."""
+        connection = self._connection
+        if self._session is not None or not (self._writes or self._events) or not connection.info.get(BEGIN_PENDING):
+            return False
+        if any(event.chain not in self._heads for event in self._events):
+            return False
+        return pipelines(connection) and all(conflict is None or isinstance(write.params, dict)
+                                              for write, conflict in zip(self._writes, self._conflicts, strict=True))
+
+    def _commit_checked(self) -> bool:
+        """The queued writes, each checked one checks, and each chain's head moved with its events, checked
+        to have moved, then the COMMIT: one round trip, as the batch alone takes. Whether it committed: else
+        a check failed (a stale version, a head another writer moved meanwhile), nothing was written, and
+        the transaction is begun again for ``_write_batch``, which raises the write's conflict or reads the
+        heads locked and moves them on.
+
+        :raises ConcurrentUpdate: a racing writer made the same rows first (as in ``_write_batch``)
+        """
+        connection = self._connection
+        writes = [Write(write.statement.checked(1), write.params) if conflict is not None else write
+                  for write, conflict in zip(self._writes, self._conflicts, strict=True)]
+        for chain, rows in self._optimistic_rows(self._by_chain()).items():
+            writes += _appends(_MAKE if chain in self._new_chains else _MOVE, chain, rows, self._heads[chain][0],
+                               self._sync_off, checked=True)
+        dbapi = connection.dialect.loaded_dbapi
+        try:
+            run_batch(connection, writes, commit=True)
+        except dbapi.IntegrityError as exc:
+            raise ConcurrentUpdate(_RACED) from exc
+        except dbapi.DataError as exc:
+            if getattr(exc, "sqlstate", None) != CHECK_FAILED:
+                raise
+            connection.rollback()
+            hold_begin(connection)
+            connection.begin()
+            return False
+        return True
+
+    def _by_chain(self) -> dict[str, list[PendingEvent]]:
+        by_chain: dict[str, list[PendingEvent]] = {}
+        for event in self._events:
+            by_chain.setdefault(event.chain, []).append(event)
+        return by_chain
+
+    def _optimistic_rows(self, by_chain: dict[str, list[PendingEvent]]) -> dict[str, list[dict[str, Any]]]:
+        """The rows of the events of each chain whose head is known, numbered on from it."""
+        heads = self._heads
+        return {chain: chain_rows(chain, pending, *heads[chain]) for chain, pending in by_chain.items()
+                if chain in heads}
 
     def _rollback(self) -> None:
         self._close_session()
@@ -260,12 +324,9 @@ class UnitOfWork:
 
         :raises Exception: the ``conflict`` of a queued write that did not change exactly one row
         """
-        by_chain: dict[str, list[PendingEvent]] = {}
-        for event in self._events:
-            by_chain.setdefault(event.chain, []).append(event)
+        by_chain = self._by_chain()
         heads = self._heads
-        optimistic = {chain: chain_rows(chain, pending, *heads[chain])
-                      for chain, pending in by_chain.items() if chain in heads}
+        optimistic = self._optimistic_rows(by_chain)
         connection = self._connection
         in_one = connection.dialect.name == "postgresql"
         if in_one:
@@ -461,10 +522,12 @@ def _event_keys(position: int) -> tuple[tuple[str, str], ...]:
     return tuple((name, f"{name}_{position}") for name in _PER_EVENT)
 
 
-def _appends(kind: str, chain: str, rows: Sequence[dict[str, Any]], old_seq: int, sync_off: bool) -> list[Write]:
+def _appends(kind: str, chain: str, rows: Sequence[dict[str, Any]], old_seq: int, sync_off: bool,
+             checked: bool = False) -> list[Write]:
     """The statements that write the head of ``chain`` (``kind``) at the last of ``rows`` and insert them:
     one, unless there are more than ``_MOST_EVENTS``; their rowcounts add up to ``len(rows)`` if the head
-    was written, else to 0 (then nothing is written)."""
+    was written, else to 0 (then nothing is written). ``checked``: each fails instead unless it inserted
+    all its events (``DirectStatement.checked``)."""
     writes = []
     for start in range(0, len(rows), _MOST_EVENTS):
         part = rows[start:start + _MOST_EVENTS]
@@ -476,7 +539,8 @@ def _appends(kind: str, chain: str, rows: Sequence[dict[str, Any]], old_seq: int
         for position, row in enumerate(part):
             for name, key in _event_keys(position):
                 params[key] = row[name]
-        writes.append(Write(_APPENDS[kind, sync_off](len(part)), params))
+        statement = _APPENDS[kind, sync_off](len(part))
+        writes.append(Write(statement.checked(len(part)) if checked else statement, params))
         kind = _ON
     return writes
 

@@ -178,6 +178,45 @@ def test_a_failing_write_in_a_batch_raises_and_stores_nothing(db_engine):
         assert READ.first(conn, {"case": 1}) is None
 
 
+@pytest.mark.postgres
+def test_a_checked_write_fails_unless_it_changed_exactly_its_rows_and_a_commit_after_it_is_skipped(postgres_engine):
+    """``checked``: the server checks the rowcount, so the COMMIT may follow in the same pipeline; a failed
+    check is a division by zero (CHECK_FAILED) and the server skips the rest, the COMMIT too."""
+    from engine.persistence.compiled import CHECK_FAILED
+    from engine.persistence.db import hold_begin
+
+    definition = _definition(postgres_engine)
+    started = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+    case = 7000 + definition  # a row of its own in the session's database
+    with postgres_engine.begin() as conn:
+        INSERT.many(conn, [_case(definition, case, started)])
+    with postgres_engine.connect() as conn:
+        hold_begin(conn)  # the driver in autocommit, as a unit of work's: the batch sends BEGIN and COMMIT
+        conn.begin()
+        assert run_batch(conn, [Write(RENAME.checked(1), {"case": case, "old": 1, "new": 2, "at": started})],
+                         commit=True) == [1]
+        conn.commit()
+        hold_begin(conn)
+        conn.begin()
+        with pytest.raises(conn.dialect.loaded_dbapi.DataError) as failed:  # the version moved: no row changed
+            run_batch(conn, [Write(RENAME.checked(1), {"case": case, "old": 1, "new": 3, "at": started}),
+                             Write(RENAME, {"case": case, "old": 2, "new": 4, "at": started})], commit=True)
+        assert failed.value.sqlstate == CHECK_FAILED
+        conn.rollback()
+        assert READ.first(conn, {"case": case}).version == 2  # the write after the check never ran
+        conn.rollback()
+    with postgres_engine.begin() as conn:
+        assert run_batch(conn, [Write(RENAME.checked(0), {"case": case, "old": 1, "new": 9, "at": started})]) == [1]
+
+
+def test_a_checked_write_is_no_read_and_an_insert_whose_rows_take_defaults_is_not_checked(db_engine):
+    """A checked write is a SELECT that writes: it takes a held-back BEGIN as any write does (``reads_only``
+    is false); an INSERT of rows that leave columns to their defaults cannot be checked (they would be lost)."""
+    assert not RENAME.checked(1)._plan(db_engine.dialect).reads_only and READ._plan(db_engine.dialect).reads_only
+    with pytest.raises(TypeError, match="not checked"):
+        INSERT.checked(1)
+
+
 @pytest.mark.parametrize("limit", [32, 1])  # an IN list past the limit is compiled for its read alone
 def test_a_batch_of_reads_gives_each_read_its_rows_in_order(db_engine, limit):
     definition = _definition(db_engine)

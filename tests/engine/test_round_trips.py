@@ -16,11 +16,12 @@ from contextlib import contextmanager
 import pytest
 from alur_testing import sop_settings
 from engine_helpers import ready_task, start_loop_case
-from sqlalchemy import event
+from sqlalchemy import event, func, select, update
 
 from engine import UploadTarget
 from engine.audit.chain import case_chain, verify_chain
 from engine.bootstrap import Alur, open_alur
+from engine.persistence.models import AuditEvent, HumanTask
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -216,15 +217,17 @@ def test_an_upload_for_no_case_sets_the_commit_not_to_wait_for_the_disk_in_a_sta
     pg_alur.attachments.store(io.BytesIO(PDF), "laporan.pdf", "pengelola", [".pdf"])  # caches
     with round_trips(pg_alur) as trips:
         pg_alur.attachments.store(io.BytesIO(PDF), "laporan.pdf", "pengelola", [".pdf"])
-    assert first_words(trips) == [["BEGIN", "SET LOCAL synchronous_commit", "INSERT INTO document_upload"],
-                                  ["COMMIT"]], trips
+    # nothing is checked after the batch, so the COMMIT goes with it (issue 21: a round trip of its own before)
+    assert first_words(trips) == [["BEGIN", "SET LOCAL synchronous_commit", "INSERT INTO document_upload",
+                                   "COMMIT"]], trips
 
 
-def test_a_completion_is_three_round_trips(pg_alur):
-    """The one read (it locks nothing, so it runs before the BEGIN: engine.persistence.db.hold_begin);
-    the BEGIN with every write and the chain head moved with its events in one statement; the COMMIT
-    (issue 21: five before, a BEGIN and an events insert of their own; then the head's move and each
-    event a statement of its own)."""
+def test_a_completion_is_two_round_trips(pg_alur):
+    """The one read (it locks nothing, so it runs before the BEGIN: engine.persistence.db.hold_begin); then
+    the BEGIN, every write, the chain head moved with its events in one statement, and the COMMIT, each
+    write whose rowcount matters checked by the server (issue 21: the COMMIT a round trip of its own before;
+    before that five round trips, a BEGIN and an events insert of their own, the head's move and each event
+    a statement of its own)."""
     case = start_loop_case(pg_alur)
     pg_alur.runner.complete_task(ready_task(pg_alur, case).task_id, "pengelola", {"uraian": "A"})  # caches
     task = ready_task(pg_alur, case)
@@ -232,13 +235,103 @@ def test_a_completion_is_three_round_trips(pg_alur):
         pg_alur.runner.complete_task(task.task_id, "pengawas", {"disetujui": False})
     assert first_words(trips) == [
         ["SELECT human_task.id, human_task.instance_id,"],
-        ["BEGIN", "UPDATE human_task SET", "INSERT INTO flow_figure", "INSERT INTO step_figure",
-         "INSERT INTO human_task", "UPDATE process_instance SET", "WITH head AS"],
-        ["COMMIT"]], trips
-    append = " ".join(trips[1][-1].split())
-    # the events only where the head moved from the value read
+        ["BEGIN", "WITH changed AS", "INSERT INTO flow_figure", "INSERT INTO step_figure",
+         "INSERT INTO human_task", "WITH changed AS", "WITH head AS", "COMMIT"]], trips
+    task_write, case_write = (" ".join(trips[1][n].split()) for n in (1, 5))
+    # the versioned writes fail unless they changed their one row: then the server skips the COMMIT
+    assert task_write.startswith("WITH changed AS (UPDATE human_task SET"), task_write
+    assert case_write.startswith("WITH changed AS (UPDATE process_instance SET"), case_write
+    for write in (task_write, case_write):
+        assert write.endswith("RETURNING 1) SELECT 1 / (count(*) = 1)::int AS checked FROM changed"), write
+    append = " ".join(trips[1][-2].split())
+    # the events only where the head moved from the value read, all three or it fails
     assert append.startswith("WITH head AS (UPDATE audit_chain_head SET") and "seq = $" in append, append
     assert "FROM head, (VALUES" in append and "set_config" not in append, append
+    assert append.endswith("SELECT 1 / (count(*) = 3)::int AS checked FROM changed"), append
+
+
+def test_a_completion_whose_check_fails_is_rolled_back_and_its_batch_run_again_as_before(pg_alur):
+    """A chain head another writer moved after it was read fails the append's check: the server skips the
+    COMMIT, the transaction rolls back, and the batch runs again, which reads the head locked and moves it on
+    (then the COMMIT, with nothing left to check)."""
+    from engine.runtime.unit_of_work import UnitOfWork
+
+    case = start_loop_case(pg_alur)
+    pg_alur.runner.complete_task(ready_task(pg_alur, case).task_id, "pengelola", {"uraian": "A"})  # caches
+    task = ready_task(pg_alur, case)
+    original = UnitOfWork._commit_checked
+
+    def another_writer_first(work):  # the case's chain moved on by another unit of work after the head was read
+        with UnitOfWork.begin(pg_alur.sessions) as other:
+            other.record_for_case(case, "note", actor="tester", at=pg_alur.clock(), payload={"n": 1})
+        return original(work)
+
+    UnitOfWork._commit_checked = another_writer_first
+    try:
+        with round_trips(pg_alur) as trips:
+            pg_alur.runner.complete_task(task.task_id, "pengawas", {"disetujui": False})
+    finally:
+        UnitOfWork._commit_checked = original
+    words = first_words(trips)  # by connection: the other writer's come after the step's
+    assert words[:6] == [
+        ["SELECT human_task.id, human_task.instance_id,"],
+        ["BEGIN", "WITH changed AS", "INSERT INTO flow_figure", "INSERT INTO step_figure", "INSERT INTO human_task",
+         "WITH changed AS", "WITH head AS", "COMMIT"],  # the append's check failed: the COMMIT was skipped
+        ["ROLLBACK"],
+        ["BEGIN", "UPDATE human_task SET", "INSERT INTO flow_figure", "INSERT INTO step_figure",
+         "INSERT INTO human_task", "UPDATE process_instance SET", "WITH head AS"],
+        ["SELECT audit_chain_head.seq, audit_chain_head.hash"],
+        ["WITH head AS", "COMMIT"]], words
+    with pg_alur.sessions() as session:
+        assert verify_chain(session, case_chain(case)) is None
+        types = session.scalars(select(AuditEvent.event_type).where(AuditEvent.chain == case_chain(case))
+                                .order_by(AuditEvent.seq.desc()).limit(4)).all()
+    assert types == ["task_created", "gateway_decided", "task_completed", "note"], types
+    assert ready_task(pg_alur, case).name != task.name
+
+
+def test_a_completion_of_a_stale_task_raises_its_conflict_after_the_batch_run_again(pg_alur):
+    """A task completed meanwhile (its version moved) fails its write's check; the batch run again finds
+    which write did not change its row and raises that write's conflict; nothing is stored."""
+    from engine.errors import ConcurrentUpdate
+    from engine.runtime.unit_of_work import UnitOfWork
+
+    case = start_loop_case(pg_alur)
+    task = ready_task(pg_alur, case)
+    original = UnitOfWork._commit_checked
+
+    def completed_meanwhile(work):
+        with pg_alur.db.begin() as connection:
+            connection.execute(update(HumanTask).where(HumanTask.id == task.task_id)
+                               .values(version=HumanTask.version + 1))
+        return original(work)
+
+    case_events = select(func.count()).select_from(AuditEvent).where(AuditEvent.chain == case_chain(case))
+    with pg_alur.sessions() as session:
+        events = session.scalar(case_events)
+    UnitOfWork._commit_checked = completed_meanwhile
+    try:
+        with round_trips(pg_alur) as trips, pytest.raises(ConcurrentUpdate):
+            pg_alur.runner.complete_task(task.task_id, "pengelola", {"uraian": "A"})
+    finally:
+        UnitOfWork._commit_checked = original
+    words = first_words(trips)  # by connection: the other writer's come after the step's
+    # the task's write failed its check, so the server skipped the rest (the driver may stop sending it
+    # once it has read the error)
+    assert words[1][:2] == ["BEGIN", "WITH changed AS"], words
+    assert words[:1] + words[2:5] == [
+        ["SELECT human_task.id, human_task.instance_id,"],
+        ["ROLLBACK"],
+        ["BEGIN", "UPDATE human_task SET", "INSERT INTO step_figure", "INSERT INTO human_task",
+         "UPDATE process_instance SET", "WITH head AS"],
+        ["ROLLBACK"]], words
+    with pg_alur.sessions() as session:
+        # nothing of the step, only the refusal recorded afterwards (engine.audit.attempts)
+        assert session.scalar(case_events) == events + 1
+        last = session.scalars(select(AuditEvent.event_type).where(AuditEvent.chain == case_chain(case))
+                               .order_by(AuditEvent.seq.desc()).limit(1)).one()
+        assert last == "attempt_refused"
+        assert session.get(HumanTask, task.task_id).state == task.state
 
 
 def test_a_unit_of_work_begins_with_its_first_statement_that_writes_or_locks(pg_alur):
@@ -315,7 +408,8 @@ def test_an_sop_steps_checks_are_read_with_its_task_row(pg_sop_alur):
     assert first_words(second)[:1] == [
         ["SELECT human_task.id, human_task.instance_id,", "SELECT user_account.username, user_account.active,",
          "SELECT process_instance.started_at AS"]], second
-    assert second[1][0] == "BEGIN" and second[-1] == ["COMMIT"], second
+    # then the BEGIN, the writes and the COMMIT, in one round trip
+    assert len(second) == 2 and second[1][0] == "BEGIN" and second[1][-1] == "COMMIT", second
     assert not [sql for trip in second[1:] for sql in trip if sql.startswith("SELECT")], second
 
 
@@ -390,7 +484,7 @@ def test_a_step_whose_task_another_process_opened_reads_its_checks_after_its_tas
     assert first_words(second)[:2] == [
         ["SELECT human_task.id, human_task.instance_id,"],
         ["SELECT user_account.username, user_account.active,", "SELECT process_instance.started_at AS"]], second
-    assert second[2][0] == "BEGIN" and second[-1] == ["COMMIT"], second
+    assert second[2][0] == "BEGIN" and second[-1][-1] == "COMMIT", second
 
 
 def test_sop_steps_read_in_at_most_two_round_trips_before_they_write(pg_sop_alur):
@@ -407,12 +501,11 @@ def test_a_step_that_moves_the_case_clock_writes_its_limit_with_the_case(pg_sop_
     and warning go in the versioned write of the case's row (SAVE_CASE_WITH_LIMITS), not in an UPDATE of
     their own sent with the BEGIN (a round trip more, issue 21)."""
     traced = completions_traced(pg_sop_alur, "sop_pengelolaan_data")
-    limits = [trips for trips in traced if any("due_at=" in sql and sql.startswith("UPDATE process_instance")
-                                               for trip in trips for sql in trip)]
-    assert limits, traced  # the steps that move the clock
-    for trips in traced:
-        assert len(trips) == 3 and trips[1][0] == "BEGIN" and trips[-1] == ["COMMIT"], first_words(trips)
-        assert len([sql for trip in trips for sql in trip if sql.startswith("UPDATE process_instance")]) == 1, trips
+    case_writes = [[sql for trip in trips for sql in trip if "UPDATE process_instance" in sql] for trips in traced]
+    assert [writes for writes in case_writes if "due_at=" in writes[0]], traced  # the steps that move the clock
+    for trips, writes in zip(traced, case_writes, strict=True):
+        assert len(trips) == 2 and trips[1][0] == "BEGIN" and trips[1][-1] == "COMMIT", first_words(trips)
+        assert len(writes) == 1, trips
 
 
 def test_the_dc_assignment_takes_its_visitors_names_from_the_accounts_its_checks_read(pg_sop_alur):
