@@ -86,6 +86,11 @@ class DirectStatement:
         self._lock = threading.Lock()
         self._checked: dict[int, DirectStatement] = {}
 
+    @property
+    def checkable(self) -> bool:
+        """Whether ``checked`` takes it: not an INSERT whose rows leave columns to their defaults."""
+        return self._columns is None
+
     def checked(self, rows: int) -> DirectStatement:
         """This INSERT, UPDATE or DELETE checked by the server (PostgreSQL): it fails with a division by zero
         (``CHECK_FAILED``) unless it changed exactly ``rows`` rows, so a transaction that runs it can carry its
@@ -94,7 +99,7 @@ class DirectStatement:
         count's test, which the planner cannot fold into a constant as it would ``1/0``."""
         direct = self._checked.get(rows)
         if direct is None:
-            if self._columns is not None:  # its rows' left-out columns would not take their defaults
+            if not self.checkable:  # its rows' left-out columns would not take their defaults
                 raise TypeError("an INSERT of rows that leave out columns is not checked")
             changed = cast(Any, self._statement).returning(literal_column("1")).cte("changed")
             test: Select[Any] = select(literal_column(f"1 / (count(*) = {int(rows)})::int").label("checked"))

@@ -226,22 +226,23 @@ class UnitOfWork:
         """Whether the batch can carry the COMMIT with the server checking what ``_write_batch`` checks after
         it (``_commit_checked``): on PostgreSQL, with nothing sent in the transaction yet (its BEGIN held
         back: ``hold_begin``), so that a failed check can roll it all back and run the batch again; no ORM
-        session; every chain's head known (none to read locked); each write whose rowcount is checked one
-        row's."""
+        session; every chain's head known (none to read locked); each write whose rowcount is checked a
+        statement of one row that ``DirectStatement.checked`` takes."""
         connection = self._connection
         if self._session is not None or not (self._writes or self._events) or not connection.info.get(BEGIN_PENDING):
             return False
         if any(event.chain not in self._heads for event in self._events):
             return False
-        return pipelines(connection) and all(conflict is None or isinstance(write.params, dict)
-                                              for write, conflict in zip(self._writes, self._conflicts, strict=True))
+        return pipelines(connection) and all(
+            conflict is None or (isinstance(write.params, dict) and write.statement.checkable)
+            for write, conflict in zip(self._writes, self._conflicts, strict=True))
 
     def _commit_checked(self) -> bool:
-        """The queued writes, each checked one checks, and each chain's head moved with its events, checked
-        to have moved, then the COMMIT: one round trip, as the batch alone takes. Whether it committed: else
-        a check failed (a stale version, a head another writer moved meanwhile), nothing was written, and
-        the transaction is begun again for ``_write_batch``, which raises the write's conflict or reads the
-        heads locked and moves them on.
+        """The queued writes (those whose rowcount is checked, checked by the server), each chain's head moved
+        with its events (checked to have moved), then the COMMIT: the one round trip the batch alone took.
+        Whether it committed; if not, a check failed (a stale version, a head another writer moved meanwhile),
+        nothing was written, and the transaction is begun again for ``_write_batch``, which raises the write's
+        conflict or reads the heads locked and moves them on.
 
         :raises ConcurrentUpdate: a racing writer made the same rows first (as in ``_write_batch``)
         """

@@ -182,12 +182,15 @@ def test_a_failing_write_in_a_batch_raises_and_stores_nothing(db_engine):
 def test_a_checked_write_fails_unless_it_changed_exactly_its_rows_and_a_commit_after_it_is_skipped(postgres_engine):
     """``checked``: the server checks the rowcount, so the COMMIT may follow in the same pipeline; a failed
     check is a division by zero (CHECK_FAILED) and the server skips the rest, the COMMIT too."""
+    from alur_testing import empty_database
+
     from engine.persistence.compiled import CHECK_FAILED
     from engine.persistence.db import hold_begin
 
+    empty_database(postgres_engine)
     definition = _definition(postgres_engine)
     started = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
-    case = 7000 + definition  # a row of its own in the session's database
+    case = 1
     with postgres_engine.begin() as conn:
         INSERT.many(conn, [_case(definition, case, started)])
     with postgres_engine.connect() as conn:

@@ -60,6 +60,17 @@ def test_a_queued_write_that_matches_no_row_raises_its_conflict_and_stores_nothi
         assert session.get(HumanTask, task.task_id).state == task.state
 
 
+def test_a_checked_insert_of_rows_with_defaults_goes_in_as_it_did(alur):
+    """A queued INSERT whose rows leave columns to their defaults cannot be checked by the server
+    (``DirectStatement.checked``); with a conflict it goes in the batch with its rowcount read after it, as
+    every write did before the COMMIT went with the batch."""
+    assert not INSERT_EVENTS.checkable
+    with UnitOfWork.begin(alur.sessions) as work:
+        work.queue_write(INSERT_EVENTS, {**_event(alur, 3), "chain": "other"}, conflict=lambda: ConcurrentUpdate("x"))
+    with alur.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.chain == "other")) == 1
+
+
 def test_an_error_in_the_batch_after_the_locked_reads_stores_nothing_and_leaves_the_connection_clean(alur):
     """The batch that moves the heads read locked and inserts their events ends with the COMMIT on
     PostgreSQL: a statement that fails in it makes the server skip the COMMIT, and the rollback then
