@@ -29,17 +29,19 @@ own exceptions propagate unchanged.
 
 On PostgreSQL the transaction's BEGIN goes with its first statement (``engine.persistence.db.hold_begin``),
 and each chain's append is one statement, its head's write and its events (``_appends``); on SQLite (no
-data-modifying WITH) the head's write and an insert of the events that checks the head moved. When nothing
-was sent in the transaction before its batch and every chain's head is known (a step's usual case), the
-server checks the batch itself, each checked write and each append failing unless it changed all it should
-(``DirectStatement.checked``), so the COMMIT goes in the batch's round trip (``_commit_checked``): a failed
-check makes the server skip it, and the batch runs again as above, in a new transaction, to raise the write's
-conflict or read the heads locked. There, too,
-a unit of work with one event, on a chain whose head it did not read, and no queued write whose rowcount
+data-modifying WITH) the head's write and an insert of the events that checks the head moved. On PostgreSQL,
+too, a unit of work with one event, on a chain whose head it did not read, and no queued write whose rowcount
 is checked has the server hash its event (``_SERVER_APPEND``: the head read locked, moved and the event
 inserted in one statement), so all goes in one round trip with the COMMIT; and if all it writes besides is
 rows of ``queue_insert`` (an upload to a case) and it sent nothing yet, those go in that statement, which
 runs as a transaction of its own: one statement, no BEGIN, no COMMIT (``_server_append_after``).
+
+Otherwise on PostgreSQL, when nothing was sent in the transaction before its batch and every chain's head is
+known (a step's usual case), the server checks the batch itself: each write whose rowcount is checked, and
+each append, fails unless it changed all it should (``DirectStatement.checked``), so the COMMIT goes in the
+batch's round trip (``_commit_checked``). A failed check makes the server skip the COMMIT; the transaction
+rolls back and the batch runs again as above, in a new one, to raise the write's conflict or to read the
+heads locked and move them on.
 
 ``engine.audit.chain`` computes the rows (hashes) of a chain from its head; this module writes them.
 """

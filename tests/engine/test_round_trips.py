@@ -250,7 +250,7 @@ def test_a_completion_is_two_round_trips(pg_alur):
     assert append.endswith("SELECT 1 / (count(*) = 3)::int AS checked FROM changed"), append
 
 
-def test_a_completion_whose_check_fails_is_rolled_back_and_its_batch_run_again_as_before(pg_alur):
+def test_a_completion_whose_check_fails_is_rolled_back_and_its_batch_run_again_as_before(pg_alur, monkeypatch):
     """A chain head another writer moved after it was read fails the append's check: the server skips the
     COMMIT, the transaction rolls back, and the batch runs again, which reads the head locked and moves it on
     (then the COMMIT, with nothing left to check)."""
@@ -266,12 +266,9 @@ def test_a_completion_whose_check_fails_is_rolled_back_and_its_batch_run_again_a
             other.record_for_case(case, "note", actor="tester", at=pg_alur.clock(), payload={"n": 1})
         return original(work)
 
-    UnitOfWork._commit_checked = another_writer_first
-    try:
-        with round_trips(pg_alur) as trips:
-            pg_alur.runner.complete_task(task.task_id, "pengawas", {"disetujui": False})
-    finally:
-        UnitOfWork._commit_checked = original
+    monkeypatch.setattr(UnitOfWork, "_commit_checked", another_writer_first)
+    with round_trips(pg_alur) as trips:
+        pg_alur.runner.complete_task(task.task_id, "pengawas", {"disetujui": False})
     words = first_words(trips)  # by connection: the other writer's come after the step's
     assert words[:6] == [
         ["SELECT human_task.id, human_task.instance_id,"],
@@ -290,7 +287,7 @@ def test_a_completion_whose_check_fails_is_rolled_back_and_its_batch_run_again_a
     assert ready_task(pg_alur, case).name != task.name
 
 
-def test_a_completion_of_a_stale_task_raises_its_conflict_after_the_batch_run_again(pg_alur):
+def test_a_completion_of_a_stale_task_raises_its_conflict_after_the_batch_run_again(pg_alur, monkeypatch):
     """A task completed meanwhile (its version moved) fails its write's check; the batch run again finds
     which write did not change its row and raises that write's conflict; nothing is stored."""
     from engine.errors import ConcurrentUpdate
@@ -309,12 +306,9 @@ def test_a_completion_of_a_stale_task_raises_its_conflict_after_the_batch_run_ag
     case_events = select(func.count()).select_from(AuditEvent).where(AuditEvent.chain == case_chain(case))
     with pg_alur.sessions() as session:
         events = session.scalar(case_events)
-    UnitOfWork._commit_checked = completed_meanwhile
-    try:
-        with round_trips(pg_alur) as trips, pytest.raises(ConcurrentUpdate):
-            pg_alur.runner.complete_task(task.task_id, "pengelola", {"uraian": "A"})
-    finally:
-        UnitOfWork._commit_checked = original
+    monkeypatch.setattr(UnitOfWork, "_commit_checked", completed_meanwhile)
+    with round_trips(pg_alur) as trips, pytest.raises(ConcurrentUpdate):
+        pg_alur.runner.complete_task(task.task_id, "pengelola", {"uraian": "A"})
     words = first_words(trips)  # by connection: the other writer's come after the step's
     # the task's write failed its check, so the server skipped the rest (the driver may stop sending it
     # once it has read the error)

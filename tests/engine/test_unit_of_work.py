@@ -60,7 +60,7 @@ def test_a_queued_write_that_matches_no_row_raises_its_conflict_and_stores_nothi
         assert session.get(HumanTask, task.task_id).state == task.state
 
 
-def test_a_checked_insert_of_rows_with_defaults_goes_in_as_it_did(alur):
+def test_a_queued_insert_of_rows_with_defaults_and_a_conflict_goes_in_unchecked(alur):
     """A queued INSERT whose rows leave columns to their defaults cannot be checked by the server
     (``DirectStatement.checked``); with a conflict it goes in the batch with its rowcount read after it, as
     every write did before the COMMIT went with the batch."""
