@@ -263,8 +263,7 @@ class UnitOfWork:
             if getattr(exc, "sqlstate", None) != CHECK_FAILED:
                 raise
             connection.rollback()
-            hold_begin(connection)
-            connection.begin()
+            _begin(connection)
             return False
         return True
 
@@ -411,8 +410,7 @@ class _Transaction:
     def __enter__(self) -> UnitOfWork:
         connection = self._engine.connect()
         try:
-            hold_begin(connection)  # on PostgreSQL: sent with the first statement
-            connection.begin()  # on SQLite: BEGIN IMMEDIATE, which waits for the write lock
+            _begin(connection)
         except BaseException as error:
             end_write(connection)
             if isinstance(error, Exception) and _is_lock_timeout(error):
@@ -449,6 +447,13 @@ class _Transaction:
         if failure is not exc:
             raise failure
         # the block's own exception propagates unchanged
+
+
+def _begin(connection: Connection) -> None:
+    """A unit of work's transaction: on PostgreSQL its BEGIN is sent with its first statement that writes or
+    locks; on SQLite it is BEGIN IMMEDIATE, which waits for the write lock."""
+    hold_begin(connection)
+    connection.begin()
 
 
 def _is_lock_timeout(exc: BaseException) -> bool:

@@ -71,6 +71,33 @@ def test_a_queued_insert_of_rows_with_defaults_and_a_conflict_goes_in_unchecked(
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.chain == "other")) == 1
 
 
+def test_a_checked_write_that_fails_for_its_data_raises_that_error_and_stores_nothing(pg_alur, monkeypatch):
+    """Only a failed check sends the batch again the old way; any other error of a checked write (here a
+    value too long for its column, which PostgreSQL refuses and SQLite does not check) propagates as it did,
+    and nothing is stored."""
+    case = start_loop_case(pg_alur)
+    task = ready_task(pg_alur, case)
+    chain = case_chain(case)
+    with pg_alur.sessions() as session:
+        head = session.get(AuditChainHead, chain)
+        known = (head.seq, head.hash)
+    batches = []  # the old way's batch, which only a failed check runs
+    write_batch = UnitOfWork._write_batch
+    monkeypatch.setattr(UnitOfWork, "_write_batch", lambda work: batches.append(1) or write_batch(work))
+    with pytest.raises(pg_alur.db.dialect.loaded_dbapi.DataError) as failed:
+        with UnitOfWork.begin(pg_alur.sessions) as work:
+            work.knows_head(chain, *known)
+            work.queue_write(COMPLETE_TASK, {
+                "task_id": task.task_id, "old_version": task.version, "at": pg_alur.clock(), "actor": "pengelola",
+                "new_assignee": "x" * 500, "new_version": task.version + 1, "data": "{}"},
+                conflict=lambda: ConcurrentUpdate("stale"))
+            work.record_for_case(case, "note", actor="tester", at=pg_alur.clock())
+    assert failed.value.sqlstate == "22001" and batches == []  # string_data_right_truncation: not sent again
+    with pg_alur.sessions() as session:
+        assert session.get(HumanTask, task.task_id).version == task.version
+        assert session.get(AuditChainHead, chain).seq == known[0]
+
+
 def test_an_error_in_the_batch_after_the_locked_reads_stores_nothing_and_leaves_the_connection_clean(alur):
     """The batch that moves the heads read locked and inserts their events ends with the COMMIT on
     PostgreSQL: a statement that fails in it makes the server skip the COMMIT, and the rollback then
