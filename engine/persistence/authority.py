@@ -67,7 +67,7 @@ def now_param(name: str = "now") -> BindParameter[Any]:
 
 def parse_mandates(text: str | None) -> tuple[ActiveMandate, ...]:
     """``mandates_held``'s column as values, in mandate order."""
-    if not text:
+    if not text or text == "[]":  # most people hold none: no JSON to parse at every step
         return ()
     found: dict[int, tuple[str, str, str, str, set[str]]] = {}
     for mandate_id, kind, absent, absent_name, basis, role in json.loads(text):

@@ -60,7 +60,7 @@ from engine.runtime.spiff_timers import due_timer_tasks, next_timer_due, spiff_c
 from engine.modeling.parser import ParsedDefinition
 from engine.runtime.step_statements import (CASE_TASK_TIMES, CASE_WITH_HEAD, COMPLETE_TASK, DONE_BY, INSERT_CASE,
                                            INSERT_DONE_TASK, INSERT_TASKS, LAST_STARTED, SAVE_CASE,
-                                           SAVE_CASE_WITH_LIMITS, SET_TASK_DUE, START_FACTS, TASK_WITH_CASE)
+                                           SET_TASK_DUE, START_FACTS, TASK_WITH_CASE)
 from engine.accounts.opd import opd_row, opd_view
 from engine.accounts.users import roles_of
 from engine.permissions import SYSTEM_ACTOR, Mandates, Permissions
@@ -438,7 +438,8 @@ class Runner:
                 row = TASK_WITH_CASE.first(work.connection, {"task_id": task_id, "actor": performer, "now": now})
                 task = self._check_open(row, task_id)
                 case = _case_of(work, row.instance_id, row.definition_id, row.process_key, row.business_key,
-                                row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
+                                row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash,
+                            row.case_next_timer)
                 definition = self._definition(work, case.definition_id)
                 reads = self._step_reads(work, task, case.version, definition, performer, data, maker_checker=False)
                 self._validate(task.form_key, data, reads)
@@ -495,7 +496,8 @@ class Runner:
                 raise ConcurrentUpdate("Tugas sudah berubah sejak formulir dibuka; muat ulang halaman",
                                        task_id=task_id)
             case = _case_of(work, row.instance_id, row.definition_id, row.process_key, row.business_key,
-                            row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash)
+                            row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash,
+                            row.case_next_timer)
             definition = self._definition(work, case.definition_id)
             if reads is None:
                 reads = self._step_reads(work, task, case.version, definition, actor, data, received=received)
@@ -897,7 +899,7 @@ class Runner:
                     completed: _Completed | None) -> tuple[datetime | None, datetime | None]:
         """Recompute the case's limit and warning from its steps (a later clock start, waits on outside
         parties); the rows this step writes are still queued, so they come from memory. They are written
-        with the case's row (SAVE_CASE_WITH_LIMITS)."""
+        with the case's row (SAVE_CASE with its limits)."""
         rows = completed.case_times if completed is not None and completed.case_times is not None else \
             CASE_TASK_TIMES.all(work.connection, {"instance_id": instance_id})
         tasks = [TaskTimes(row.element_id, row.created_at, completed.at, completed.data)
@@ -998,27 +1000,31 @@ class Runner:
             for task_id in withdrawn:
                 work.record_for_case(case.id, "task_cancelled", actor=actor, at=now, payload={"task_id": task_id})
         limits = completed.limits if completed is not None else None
-        save, values = SAVE_CASE, dict[str, Any]()
+        values = dict[str, Any]()
         if self._moves_case_clock(definition, new_rows, completed):
             due_at, warning_at = self._case_clock(work, case.id, definition, new_rows, completed)
-            save, values = SAVE_CASE_WITH_LIMITS, {"due_at": due_at, "warning_at": warning_at}
+            values = {"due_at": due_at, "warning_at": warning_at}
             limits = (limits[0], due_at) if limits is not None else None
         values |= {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
-                   "status": case.status, "ended_at": None, "data": case.data_json,
+                   "ended_at": None, "data": case.data_json,
                    "confidential": case.confidential,
                    "terms": json.dumps(search.terms, ensure_ascii=False) if search else None,
                    "opd": search.opd if search else None,
                    "letter_number": search.letter_number if search else None}
+        status = case.status
         if workflow.is_completed():
             case.status = "completed"
-            values.update(status="completed", ended_at=now,
-                          data=json.dumps(workflow.data, ensure_ascii=False, default=str))
+            values.update(ended_at=now, data=json.dumps(workflow.data, ensure_ascii=False, default=str))
             work.record_for_case(case.id, "instance_completed", actor=actor, at=now,
                                  payload=_result_for_requester(definition, workflow.data))
             figures.case_completed(work, self._calendar(work.connection), case.id, now, limits)
             on_case_ended(work, case.id, case.process_key, actor, now)
-        values["next_timer"] = next_timer_due(workflow) if case.status == "running" else None
+        next_timer = next_timer_due(workflow) if case.status == "running" else None
+        moved = case.status != status or case.next_timer_at is _UNREAD or next_timer != case.next_timer_at
+        if moved:
+            values |= {"status": case.status, "next_timer": next_timer}
         values["state"] = dump_state(workflow)
+        save = SAVE_CASE[moved, "due_at" in values]
         work.queue_write(save, values, conflict=lambda: ConcurrentUpdate(
             "Kasus sudah diubah oleh pengguna lain; muat ulang dan coba lagi", instance_id=case.id))
         if case.status == "running":
@@ -1145,6 +1151,7 @@ class _Case:
     version: int
     data_json: str | None = None
     confidential: bool = False  # the step's data marked the letter rahasia (kept once set)
+    next_timer_at: Any = None  # as read (a datetime or None), or _UNREAD: then the save writes it
 
 
 def _case_limits(row: Any) -> tuple[datetime, datetime | None]:
@@ -1162,8 +1169,12 @@ def _load_case(work: UnitOfWork, instance_id: int) -> _Case:
     return _case_of(work, *row)
 
 
+_UNREAD = object()  # a case's next timer not read with it
+
+
 def _case_of(work: UnitOfWork, instance_id: int, definition_id: int, process_key: str, business_key: str | None,
-             status: str, state_json: str, version: int, head_seq: int | None, head_hash: str | None) -> _Case:
+             status: str, state_json: str, version: int, head_seq: int | None, head_hash: str | None,
+             next_timer_at: Any = _UNREAD) -> _Case:
     """The case as read; its chain head is handed to the unit of work, which moves it only from there.
 
     :raises CaseNotRunning:
@@ -1172,7 +1183,8 @@ def _case_of(work: UnitOfWork, instance_id: int, definition_id: int, process_key
         raise CaseNotRunning(f"Kasus {instance_id} sudah {status}", instance_id=instance_id)
     if head_seq is not None and head_hash is not None:
         work.knows_head(case_chain(instance_id), head_seq, head_hash)
-    return _Case(instance_id, definition_id, process_key, business_key, status, state_json, version)
+    return _Case(instance_id, definition_id, process_key, business_key, status, state_json, version,
+                 next_timer_at=next_timer_at)
 
 
 def _ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:

@@ -40,7 +40,7 @@ TASK_WITH_CASE = DirectStatement(
            cast(TASKS.c.created_at, String).label("created_at"), cast(TASKS.c.due_at, String).label("due_at"),
            INSTANCES.c.definition_id, INSTANCES.c.process_key, INSTANCES.c.business_key,
            INSTANCES.c.status.label("case_status"), INSTANCES.c.state_json,
-           INSTANCES.c.version.label("case_version"),
+           INSTANCES.c.version.label("case_version"), INSTANCES.c.next_timer_at.label("case_next_timer"),
            cast(INSTANCES.c.started_at, String).label("case_started_at"),
            cast(INSTANCES.c.due_at, String).label("case_due_at"),
            HEADS.c.seq.label("head_seq"), HEADS.c.hash.label("head_hash"), _ACTOR_ROLES.label("actor_roles"),
@@ -75,7 +75,7 @@ INSERT_CASE = DirectStatement(insert(INSTANCES).returning(INSTANCES.c.id, _PREVI
 CASE_WITH_HEAD = DirectStatement(
     select(INSTANCES.c.id, INSTANCES.c.definition_id, INSTANCES.c.process_key, INSTANCES.c.business_key,
            INSTANCES.c.status, INSTANCES.c.state_json, INSTANCES.c.version,
-           HEADS.c.seq.label("head_seq"), HEADS.c.hash.label("head_hash"))
+           HEADS.c.seq.label("head_seq"), HEADS.c.hash.label("head_hash"), INSTANCES.c.next_timer_at)
     .outerjoin(HEADS, HEADS.c.chain == _INSTANCE_CHAIN)
     .where(INSTANCES.c.id == bindparam("instance_id")))
 
@@ -110,20 +110,25 @@ def _first(column: Any, name: str) -> Any:
 # ``terms`` (the search terms the step adds) is filed into case_term by a trigger
 # (engine.persistence.search_index); ``opd`` and ``letter_number`` keep the first value set.
 _SAVE_CASE_VALUES: dict[str, Any] = dict(
-    version=bindparam("new_version"), status=bindparam("status"),
+    version=bindparam("new_version"),
     ended_at=_kept(INSTANCES.c.ended_at, "ended_at"), data_json=_kept(INSTANCES.c.data_json, "data"),
-    next_timer_at=bindparam("next_timer"), state_json=bindparam("state"),
+    state_json=bindparam("state"),
     # once confidential ("sifat surat: rahasia"), always: a later step never widens who reads it
     confidential=or_(INSTANCES.c.confidential, bindparam("confidential", type_=Boolean)),
     search_terms=_kept(INSTANCES.c.search_terms, "terms"), opd=_first(INSTANCES.c.opd, "opd"),
     letter_number=_first(INSTANCES.c.letter_number, "letter_number"))
 _SAVED_CASE = update(INSTANCES).where(INSTANCES.c.id == bindparam("case_id"),
                                       INSTANCES.c.version == bindparam("old_version"))
-SAVE_CASE = DirectStatement(_SAVED_CASE.values(_SAVE_CASE_VALUES))
-# SAVE_CASE for a step that moves the case's clock (engine.runtime.case_clock): its new limit and warning
-# (``due_at``, ``warning_at``, NULL for none) go with it, in the same versioned write.
-SAVE_CASE_WITH_LIMITS = DirectStatement(_SAVED_CASE.values(
-    {**_SAVE_CASE_VALUES, "due_at": bindparam("due_at"), "warning_at": bindparam("warning_at")}))
+# What only some steps change: the case's status (its last step) and its next timer. A step that leaves them
+# as read sets neither: SQLite rewrites an index page for every indexed column an UPDATE sets, changed or not
+# (two of a step's 25 pages). ``SAVE_CASE[sets_status_and_timer, sets_limits]``; the second for a step that
+# moves the case's clock (engine.runtime.case_clock): its new limit and warning (``due_at``, ``warning_at``,
+# NULL for none) go with it, in the same versioned write.
+_MOVED = {"status": bindparam("status"), "next_timer_at": bindparam("next_timer")}
+_LIMITS = {"due_at": bindparam("due_at"), "warning_at": bindparam("warning_at")}
+SAVE_CASE = {(moved, limits): DirectStatement(_SAVED_CASE.values(
+    {**_SAVE_CASE_VALUES, **(_MOVED if moved else {}), **(_LIMITS if limits else {})}))
+    for moved in (False, True) for limits in (False, True)}
 EVENTS = AuditEvent.__table__
 _EVENT_COLUMNS = ["chain", "seq", "instance_id", "event_type", "actor", "at", "payload_json", "prev_hash", "hash"]
 INSERT_EVENTS = DirectStatement(insert(EVENTS), columns=_EVENT_COLUMNS)
