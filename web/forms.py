@@ -7,6 +7,8 @@ the engine validates everything again before storing.
 """
 from __future__ import annotations
 
+import math
+
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -241,6 +243,8 @@ def _number(widget: str, raw: str, key: str, errors: dict[str, str]) -> Any:
         text = text.replace(",", ".")  # Indonesian decimal comma: 12,5
     try:
         number = float(text) if widget == "number" else int(text)
+        if isinstance(number, float) and not math.isfinite(number):  # "nan", "inf", "1e999": no form means them
+            raise ValueError(text)
     except ValueError:
         errors[key] = gettext("Harus berupa bilangan bulat.") if widget == "integer" else gettext("Harus berupa angka.")
         return raw

@@ -10,6 +10,8 @@ Refusals are ``InvalidInput``: 422 with the code ``invalid_input`` in the API, a
 """
 from __future__ import annotations
 
+import math
+
 import re
 from typing import Any
 
@@ -79,12 +81,18 @@ def check_json_text(data: bytes) -> None:
 
 
 def check_storable(value: Any, where: str = "") -> None:
-    """:raises InvalidInput: a NUL or a lone surrogate in a string or a key, anywhere in ``value``"""
+    """:raises InvalidInput: a NUL or a lone surrogate in a string or a key, or a number that is not finite
+    (NaN, Infinity, or too large, which Python's JSON reader takes but JSON has no such numbers), anywhere
+    in ``value``"""
     stack = [(value, where)]
     while stack:
         item, path = stack.pop()
         if isinstance(item, str):
             _check_text(item, path)
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                context = {"field": path} if path and not _UNSTORABLE.search(path) else {}
+                raise InvalidInput(gettext("Angka harus terhingga: NaN dan Infinity tidak diterima."), **context)
         elif isinstance(item, dict):
             for key, inner in item.items():
                 _check_text(str(key), path)

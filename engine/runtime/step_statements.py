@@ -124,8 +124,8 @@ _SAVED_CASE = update(INSTANCES).where(INSTANCES.c.id == bindparam("case_id"),
 # (two of a step's 25 pages). ``SAVE_CASE[sets_status_and_timer, sets_limits]``; the second for a step that
 # moves the case's clock (engine.runtime.case_clock): its new limit and warning (``due_at``, ``warning_at``,
 # NULL for none) go with it, in the same versioned write.
-_MOVED = {"status": bindparam("status"), "next_timer_at": bindparam("next_timer")}
-_LIMITS = {"due_at": bindparam("due_at"), "warning_at": bindparam("warning_at")}
+_MOVED: dict[str, Any] = {"status": bindparam("status"), "next_timer_at": bindparam("next_timer")}
+_LIMITS: dict[str, Any] = {"due_at": bindparam("due_at"), "warning_at": bindparam("warning_at")}
 SAVE_CASE = {(moved, limits): DirectStatement(_SAVED_CASE.values(
     {**_SAVE_CASE_VALUES, **(_MOVED if moved else {}), **(_LIMITS if limits else {})}))
     for moved in (False, True) for limits in (False, True)}

@@ -120,9 +120,11 @@ def test_conversion_errors_name_the_field_and_row(render_app):
         "n": {"type": "integer"}, "day": {"type": "string", "format": "date"},
         "rows": {"type": "array", "x-widget": "table", "items": {"type": "object", "properties": {
             "size": {"type": "number"}}}}}}
-    form = MultiDict([("n", "1.5"), ("day", "23/11/2026"), ("rows-0-size", "besar")])
+    form = MultiDict([("n", "1.5"), ("day", "23/11/2026"), ("rows-0-size", "besar"), ("rows-1-size", "nan"),
+                      ("rows-2-size", "-inf"), ("rows-3-size", "1e999")])
     with render_app.test_request_context():
         data, errors = read_submission(schema, form, MultiDict(), lambda u, a: None)
     assert errors == {"n": "Harus berupa bilangan bulat.", "day": "Format tanggal tidak sesuai.",
-                      "rows.0.size": "Harus berupa angka."}
+                      "rows.0.size": "Harus berupa angka.", "rows.1.size": "Harus berupa angka.",
+                      "rows.2.size": "Harus berupa angka.", "rows.3.size": "Harus berupa angka."}
     assert data["n"] == "1.5"  # the raw text is kept for the form

@@ -44,7 +44,11 @@ def stored(alur) -> tuple[int, int]:
     '{"process_key": "%s", "data": {"a\\ud800": 1}}' % NETWORK,
     '{"process_key": "%s", "business_key": "045\\udfff"}' % NETWORK,
     '{"process_key": "%s", "data": {"x": "%s"}}' % (NETWORK, "y" * (2 * 1024 * 1024)),
-], ids=["10000-deep", "just-too-deep", "nul", "surrogate-key", "surrogate-value", "over-2MB"])
+    '{"process_key": "%s", "data": {"jumlah": NaN}}' % NETWORK,  # Python's JSON reads these; JSON has none
+    '{"process_key": "%s", "data": {"baris": [{"jumlah": -Infinity}]}}' % NETWORK,
+    '{"process_key": "%s", "data": {"jumlah": 1e999}}' % NETWORK,  # read as infinity
+], ids=["10000-deep", "just-too-deep", "nul", "surrogate-key", "surrogate-value", "over-2MB", "nan", "infinity",
+        "overflow"])
 def test_hostile_json_is_refused_with_a_code_and_stores_nothing(alur, api, body):
     before = stored(alur)
     response = api.post_raw(body)
