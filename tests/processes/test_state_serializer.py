@@ -1,7 +1,8 @@
 """The stored state written directly (engine.runtime.serializer) is what SpiffWorkflow's registry writes.
 
 Every save of a case goes through a checking ``dump_state``: the direct writer's JSON must equal,
-character for character, the registry's JSON of the same workflow; the faster pruning must remove
+character for character, the registry's JSON of the same workflow (and hold the values SpiffWorkflow's
+own serializer, the json module, writes); the faster pruning must remove
 what the first pruning removes from a copy of the unpruned state; and the state must load and dump
 back to itself. Checked at every step of the five SOPs, of a Ya/Tidak loop that prunes, of a timer
 that fires, and of a model with an embedded subprocess.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -31,6 +33,14 @@ SOPS = ("sop_gangguan_database", "sop_pengelolaan_data", "sop_gangguan_jaringan"
 
 
 def _registry_json(workflow: Any) -> str:
+    """The registry's dict of the workflow, as the state's encoder writes it."""
+    dct = serializer._generic_state_dict(workflow)
+    dct["format"] = serializer.STATE_FORMAT
+    return serializer.encode_state(dct)
+
+
+def _json_module_text(workflow: Any) -> str:
+    """The registry's dict of the workflow, as SpiffWorkflow's serializer writes it (the json module)."""
     dct = serializer._generic_state_dict(workflow)
     dct["format"] = serializer.STATE_FORMAT
     return json.dumps(dct, cls=serializer._SERIALIZER._encoder_cls, separators=(",", ":"))
@@ -52,6 +62,7 @@ class CheckedDump:
         assert serializer._state_dict(workflow) is not None  # the direct writer took it
         written = serializer.dump_state(workflow)
         assert written == _registry_json(workflow)
+        assert json.loads(written) == json.loads(_json_module_text(workflow))  # orjson: the same values
         assert json.loads(written) == json.loads(_registry_json(copy))
         again = serializer.load_state(written, workflow.spec, workflow.subprocess_specs)
         assert serializer.dump_state(again) == written
@@ -181,3 +192,41 @@ def test_unusual_objects_take_the_registry_path():
     workflow.task_tree.internal_data = [1, 2]  # not a dict: the direct writer does not guess
     assert serializer._state_dict(workflow) is None
     assert serializer.dump_state(workflow) == _registry_json(workflow)
+
+
+class _Label(str):
+    """A str subclass: orjson hands it to SpiffWorkflow's encoder, which does not know it either."""
+
+
+def _subprocess_workflow() -> Any:
+    spec, subprocess_specs = DefinitionParser.spiff_spec(etree.ElementTree(etree.fromstring(_SUBPROCESS_MODEL)),
+                                                         "uji_sub", "uji_sub.bpmn")
+    workflow = serializer.new_workflow(spec, subprocess_specs)
+    workflow.do_engine_steps()
+    return workflow
+
+
+def test_data_beyond_ascii_and_of_spiffworkflow_types_keeps_its_values():
+    workflow = _subprocess_workflow()
+    ready = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+    when = datetime(2026, 12, 7, 14, 30, tzinfo=timezone.utc)
+    ready.data.update({"catatan": "Perbaikan UPS — ruang server lantai 2, suhu 24°C ✓",
+                       "waktu": when, "lama": timedelta(hours=3), "kecil": 1e-7, "besar": 1.5e300, "n": 2**63 - 1})
+    ready.run()
+    workflow.do_engine_steps()
+    written = serializer.dump_state(workflow)
+    assert "—" in written and "\\u2014" not in written  # orjson's text: characters as themselves
+    assert json.loads(written) == json.loads(_json_module_text(workflow))
+    again = serializer.load_state(written, workflow.spec, workflow.subprocess_specs)
+    data = next(t for t in again.get_tasks() if t.task_spec.bpmn_id == ready.task_spec.bpmn_id).data
+    assert (data["waktu"], data["lama"], data["catatan"]) == (when, timedelta(hours=3), ready.data["catatan"])
+    assert (data["kecil"], data["besar"], data["n"]) == (1e-7, 1.5e300, 2**63 - 1)
+
+
+@pytest.mark.parametrize("value", [{1: "kunci angka"}, 2**64, _Label("label")], ids=["int-key", "int-128", "str-sub"])
+def test_what_orjson_refuses_is_written_by_the_json_module(value):
+    workflow = _subprocess_workflow()
+    workflow.get_tasks(state=TaskState.READY, manual=True)[0].data["nilai"] = value
+    written = serializer.dump_state(workflow)
+    assert written == _json_module_text(workflow)  # the json module's text, character for character
+    serializer.load_state(written, workflow.spec, workflow.subprocess_specs)
