@@ -92,9 +92,12 @@ def test_a_failing_checkpoint_is_logged_and_the_next_one_tried(tmp_path, caplog)
 
 def test_a_process_forked_after_the_thread_started_starts_its_own(tmp_path):
     path = tmp_path / "c.db"
+    # The table made outside the engine: its commits are then the inserts alone, and the child's count
+    # starts at none (else its checkpoint came a commit early and could miss its last insert).
+    with sqlite3.connect(path) as made:
+        made.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    made.close()
     engine = make_engine(f"sqlite:///{path}")
-    with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
     _insert(engine, EVERY)
     checkpointer = checkpointer_of(engine)
     assert checkpointer is not None and checkpointer.idle.wait(10) and checkpointer.checkpoints == 1
