@@ -55,7 +55,7 @@ from engine.persistence.models import HumanTask, ProcessInstance, candidate_text
 from engine.persistence.rows import case_row
 from engine.modeling.roles import RoleCatalog
 from engine.runtime.search_terms import StepTerms, start_terms, step_terms
-from engine.runtime.serializer import dump_state, load_state, new_workflow
+from engine.runtime.serializer import dump_state, encode_data, load_state, new_workflow
 from engine.runtime.spiff_timers import due_timer_tasks, next_timer_due, spiff_clock
 from engine.modeling.parser import ParsedDefinition
 from engine.runtime.step_statements import (CASE_TASK_TIMES, CASE_WITH_HEAD, COMPLETE_TASK, DONE_BY, INSERT_CASE,
@@ -232,7 +232,7 @@ class Runner:
                                      process_key=process_key)
             spiff_task = ready[0]
             task_id = str(spiff_task.id)
-            encoded = json.dumps(data, ensure_ascii=False)
+            encoded = encode_data(data)
             work.record_for_case(case.id, "task_created", actor=actor, at=now, payload={
                 "task_id": task_id, "element_id": step.element_id, "name": step.name, "role": step.role,
                 "assignee": actor})
@@ -254,7 +254,7 @@ class Runner:
                 "task_id": task_id, "element_id": step.element_id, "name": step.name, "data": data, **on_behalf})
             decisions = self._run_starting(workflow, definition, now, actor)
             self._record_decisions(work, case.id, case.process_key, decisions, actor, now)
-            case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
+            case.data_json = encode_data(spiff_task.data)
             case.confidential = is_confidential(spiff_task.data)
             first = step_terms(data, self._forms.get(step.form_key).search_fields, actor)
             search = StepTerms(list(dict.fromkeys([*start_terms(actor, business_key, {}), *first.terms])),
@@ -616,7 +616,7 @@ class Runner:
         known = _ready_user_task_ids(workflow) - {task_id}
         # Replace top-level keys only, with fresh copies: SpiffWorkflow shares nested containers
         # between tasks.
-        encoded = json.dumps(data, ensure_ascii=False)
+        encoded = encode_data(data)
         spiff_task.data.update(json.loads(encoded))
         broke = partial(StepBroke, case.id, case.process_key, task_id, task.element_id, task.name, actor, data)
         try:
@@ -639,7 +639,7 @@ class Runner:
         except ExecutionError as exc:
             raise broke(exc.__cause__ or exc) from exc
         self._record_decisions(work, case.id, case.process_key, decisions, actor, now)
-        case.data_json = json.dumps(spiff_task.data, ensure_ascii=False, default=str)
+        case.data_json = encode_data(spiff_task.data)
         case.confidential = is_confidential(data)
         meta = definition.user_tasks.get(task.element_id)
         if meta is not None:
@@ -1008,13 +1008,13 @@ class Runner:
         values |= {"case_id": case.id, "old_version": case.version, "new_version": case.version + 1,
                    "ended_at": None, "data": case.data_json,
                    "confidential": case.confidential,
-                   "terms": json.dumps(search.terms, ensure_ascii=False) if search else None,
+                   "terms": encode_data(search.terms) if search else None,
                    "opd": search.opd if search else None,
                    "letter_number": search.letter_number if search else None}
         status = case.status
         if workflow.is_completed():
             case.status = "completed"
-            values.update(ended_at=now, data=json.dumps(workflow.data, ensure_ascii=False, default=str))
+            values.update(ended_at=now, data=encode_data(workflow.data))
             work.record_for_case(case.id, "instance_completed", actor=actor, at=now,
                                  payload=_result_for_requester(definition, workflow.data))
             figures.case_completed(work, self._calendar(work.connection), case.id, now, limits)

@@ -230,3 +230,16 @@ def test_what_orjson_refuses_is_written_by_the_json_module(value):
     written = serializer.dump_state(workflow)
     assert written == _json_module_text(workflow)  # the json module's text, character for character
     serializer.load_state(written, workflow.spec, workflow.subprocess_specs)
+
+
+@pytest.mark.parametrize("value", [
+    {"catatan": "Suhu ruang server 24°C — normal", "jumlah": 3, "rasio": 0.1, "ok": True, "kosong": None,
+     "baris": [{"nama": "router", "ukuran": 2.5}], "daftar": ["a", "b"]},
+    {"waktu": datetime(2026, 12, 7, 6, 30, tzinfo=timezone.utc), "lama": timedelta(hours=2)},  # as their str()
+    {"besar": 2**70, 1: "kunci angka"},  # what orjson refuses: the json module writes it
+    ["satu", "dua"],
+], ids=["form-data", "times", "refused-by-orjson", "terms"])
+def test_data_text_holds_what_the_json_module_wrote(value):
+    written = serializer.encode_data(value)
+    assert json.loads(written) == json.loads(json.dumps(value, ensure_ascii=False, default=str))
+    assert "\\u" not in written  # characters beyond ASCII as themselves, as before
