@@ -439,7 +439,7 @@ class Runner:
                 task = self._check_open(row, task_id)
                 case = _case_of(work, row.instance_id, row.definition_id, row.process_key, row.business_key,
                                 row.case_status, row.state_json, row.case_version, row.head_seq, row.head_hash,
-                            row.case_next_timer)
+                                row.case_next_timer)
                 definition = self._definition(work, case.definition_id)
                 reads = self._step_reads(work, task, case.version, definition, performer, data, maker_checker=False)
                 self._validate(task.form_key, data, reads)
