@@ -152,7 +152,6 @@ class Alur:
 
     def close(self) -> None:
         self.logins.flush_refused()  # the refused logins counted in memory (best effort, never raises)
-        self.attachments.close()  # the empty files made ahead for uploads
         self.db.dispose()
 
 

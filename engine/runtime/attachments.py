@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import re
 import zipfile
@@ -27,7 +28,6 @@ from engine.modeling.messages import Text
 from engine.persistence.compiled import DirectIn, Read, read_batch
 from engine.persistence.db import read_only_connection
 from engine.persistence.models import DocumentUpload, HumanTask
-from engine.runtime.spare_files import spare_files_for
 from engine.runtime.unit_of_work import UnitOfWork
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -43,6 +43,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 64 * 1024
 SNIFF_BYTES = 8192  # what sniff looks at
 IN_MEMORY_BYTES = 1024 * 1024  # uploads up to this size are checked and hashed whole, in memory
+_TMP_NAMES = itertools.count()  # a process's temporary file names (with its pid): no random names to draw
 
 
 @dataclass(frozen=True)
@@ -210,12 +211,6 @@ class AttachmentStore:
         self._sessions = sessions
         self._settings = settings
         self._clock = clock
-        # the files uploads are written into, made ahead (engine.runtime.spare_files)
-        self._spare = spare_files_for(self, os.path.join(settings.attachments_dir, "tmp"))
-
-    def close(self) -> None:
-        """Remove the files made ahead for uploads and end their thread (uploads still work after)."""
-        self._spare.stop()
 
     @property
     def max_bytes(self) -> int:
@@ -290,7 +285,7 @@ class AttachmentStore:
     def _place_whole(self, sha: str, content: bytes) -> None:
         """Write ``content`` under its hash: into a temporary file, renamed into place whole, so that no
         reader (nor a crash) ever sees part of it."""
-        handle, tmp_name = self._spare.take()
+        handle, tmp_name = self._temporary()
         try:
             try:
                 written = memoryview(content)
@@ -306,7 +301,7 @@ class AttachmentStore:
     def _take_streamed(self, first: bytes, stream: IO[bytes], filename: str, media_type: str) -> tuple[str, int]:
         """A large upload copied to a temporary file as it is read (``first``, then the rest of
         ``stream``), checked there, then moved into place; its sha256 and size."""
-        handle, tmp_name = self._spare.take()
+        handle, tmp_name = self._temporary()
         try:
             sha, size = self._copy(first, stream, handle)
             self._check(size, first, tmp_name, filename, media_type)
@@ -315,6 +310,20 @@ class AttachmentStore:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         return sha, size
+
+    def _temporary(self) -> tuple[int, str]:
+        """A new file in ``tmp`` that only this process writes, and its name: the process's pid and a count,
+        no random name to draw, as ``mkstemp`` does. A name already taken (by another host's process on
+        shared storage, or left by a crash) is passed over."""
+        tmp_dir = os.path.join(self._settings.attachments_dir, "tmp")
+        while True:
+            tmp_name = os.path.join(tmp_dir, f"{os.getpid()}.{next(_TMP_NAMES)}")
+            try:
+                return os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), tmp_name
+            except FileNotFoundError:  # the directories are made when a write finds them missing
+                os.makedirs(tmp_dir, exist_ok=True)
+            except FileExistsError:
+                pass
 
     def _move_into_place(self, tmp_name: str, sha: str) -> None:
         # path_of's, on strings: the hash is our own

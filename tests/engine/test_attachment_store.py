@@ -19,7 +19,7 @@ from engine import UploadTarget
 from engine.audit.chain import case_chain, verify_chain
 from engine.errors import InvalidInput
 from engine.persistence.models import AuditEvent, DocumentUpload
-from engine.runtime import spare_files
+from engine.runtime import attachments
 from engine.runtime.attachments import IN_MEMORY_BYTES, AttachmentStore, extension
 
 PDF = b"%PDF-1.4\n% bukti\n%%EOF\n"
@@ -39,8 +39,6 @@ def _case_and_task(alur, test_data):
 
 
 def _leftovers(alur) -> list[str]:
-    """What uploads left in tmp, once the store removed the empty files it made ahead for the next."""
-    alur.attachments.close()
     tmp = os.path.join(alur.settings.attachments_dir, "tmp")
     return os.listdir(tmp) if os.path.isdir(tmp) else []
 
@@ -141,7 +139,6 @@ def test_a_file_over_the_limit_is_refused_with_nothing_left(alur, size):
     with pytest.raises(InvalidInput, match="Berkas terlalu besar") as refused:
         store.store(io.BytesIO(_pdf_of(size)), "surat.pdf", "pengelola", [".pdf"])
     assert refused.value.context["max_bytes"] == limit
-    store.close()  # the empty files it made ahead for the next uploads, removed
     assert _files_under(alur.settings.attachments_dir) == []
     assert store.store(io.BytesIO(_pdf_of(limit)), "pas.pdf", "pengelola", [".pdf"]).size == limit
 
@@ -177,7 +174,7 @@ def test_the_first_upload_makes_every_prefix_folder(alur):
 
 
 def test_a_temporary_name_already_taken_is_passed_over(alur, monkeypatch):
-    monkeypatch.setattr(spare_files, "_NAMES", itertools.count())
+    monkeypatch.setattr(attachments, "_TMP_NAMES", itertools.count())
     tmp = Path(alur.settings.attachments_dir) / "tmp"
     tmp.mkdir(parents=True)
     stale = tmp / f"{os.getpid()}.0"
