@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import baseline, completion, concurrency, dashboard, http, inbox, mining, search, sops
-from bench.common import database, postgres_available
+from bench.common import database, postgres_available, settle
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -56,6 +56,7 @@ def run(quick: bool, only: str | None = None, passes: list[int] | None = None, s
             print(f"completion latency {backend} K={k} ...", flush=True)
             # This VM's CPU speed drifts by up to 2x within minutes: each row gets its own baseline,
             # the raw tight loop timed just before and just after it.
+            settle()
             before = baseline.raw_in_memory(1500)["median_ms"]
             with database(backend) as url:
                 row = completion.completion_latency(url, k, with_steps=k == 0)
@@ -68,10 +69,12 @@ def run(quick: bool, only: str | None = None, passes: list[int] | None = None, s
                 results["dashboard"][backend] = dashboard.dashboard_latency(url, cases)
         if "sops" in sections:
             print(f"whole-case throughput per SOP {backend} ...", flush=True)
+            settle()
             with database(backend) as url:
                 results["sops"][backend] = sops.sop_throughput(url, cases=5 if quick else 20)
         if "http" in sections:
             print(f"HTTP path {backend} (gunicorn; 1, 2 and 4 workers) ...", flush=True)
+            settle()
             with database(backend) as url:
                 try:
                     results["http"][backend] = http.http_path(url, (1, 2, 4) if backend == "postgresql" else (2,))
