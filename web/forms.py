@@ -8,7 +8,6 @@ the engine validates everything again before storing.
 from __future__ import annotations
 
 import math
-
 import re
 from dataclasses import dataclass, field
 from datetime import datetime

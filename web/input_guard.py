@@ -11,7 +11,6 @@ Refusals are ``InvalidInput``: 422 with the code ``invalid_input`` in the API, a
 from __future__ import annotations
 
 import math
-
 import re
 from typing import Any
 
