@@ -24,7 +24,7 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
-from engine.persistence.db import out_of_autocommit, take_pending_begin
+from engine.persistence.db import DirectConnection, out_of_autocommit, take_pending_begin
 
 _POSITIONAL = ("qmark", "numeric", "format")
 
@@ -108,12 +108,12 @@ class DirectStatement:
                 direct = self._checked.setdefault(rows, _Checked(test))
         return direct
 
-    def first(self, connection: Connection, params: dict[str, Any]) -> Any:
+    def first(self, connection: DirectConnection, params: dict[str, Any]) -> Any:
         """The first row (attribute access by column label), or None."""
         plan, found = self._execute(connection, params, lambda cursor: cursor.fetchone())
         return None if found is None else plan.make(found)
 
-    def all(self, connection: Connection, params: dict[str, Any]) -> list[Any]:
+    def all(self, connection: DirectConnection, params: dict[str, Any]) -> list[Any]:
         """Every row (attribute access by column label)."""
         plan, found = self._execute(connection, params, lambda cursor: cursor.fetchall())
         return [plan.make(row) for row in found]
@@ -146,7 +146,7 @@ class DirectStatement:
         """Run a DML statement; the number of rows it matched."""
         return int(self._execute(connection, params, lambda cursor: cursor.rowcount)[1])
 
-    def _execute(self, connection: Connection, params: dict[str, Any],
+    def _execute(self, connection: DirectConnection, params: dict[str, Any],
                  take: Callable[[Any], Any]) -> tuple[_Plan, Any]:
         """Run the statement once on a cursor of the connection's transaction; ``take`` reads the cursor."""
         plan = self._plan(connection.dialect)
@@ -226,18 +226,18 @@ class Read:
     params: dict[str, Any]
 
 
-def read_batch(connection: Connection, reads: Sequence[Read]) -> list[list[Any]]:
+def read_batch(connection: DirectConnection, reads: Sequence[Read]) -> list[list[Any]]:
     """Each read's rows (as ``DirectStatement.all``), in order; one pipeline on PostgreSQL."""
     return write_and_read(connection, (), reads)[1]
 
 
-def pipelines(connection: Connection) -> bool:
+def pipelines(connection: DirectConnection) -> bool:
     """Whether a batch of reads goes in one round trip (PostgreSQL); then a read that may turn out not
     to be needed costs the server a little work but no round trip, so it may go in the batch."""
     return hasattr(connection.connection.driver_connection, "pipeline")
 
 
-def write_and_read(connection: Connection, writes: Sequence[Write], reads: Sequence[Read],
+def write_and_read(connection: DirectConnection, writes: Sequence[Write], reads: Sequence[Read],
                    commit: bool = False) -> tuple[list[int], list[list[Any]]]:
     """``run_batch``, then the reads, which see the writes: the writes' rowcounts and each read's rows.
     On PostgreSQL all go in one pipeline, then the COMMIT if ``commit`` (see ``run_batch``)."""
@@ -266,7 +266,7 @@ def write_and_read(connection: Connection, writes: Sequence[Write], reads: Seque
             cursor.close()
 
 
-def _cursor(connection: Connection) -> DBAPICursor:
+def _cursor(connection: DirectConnection) -> DBAPICursor:
     """A driver cursor inside the connection's transaction: begun as SQLAlchemy's autobegin would
     (its begin hook is what issues SQLite's BEGIN), when no statement has begun it yet."""
     if not connection.in_transaction():
@@ -274,7 +274,7 @@ def _cursor(connection: Connection) -> DBAPICursor:
     return connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
-def _cursors(connection: Connection, count: int) -> list[DBAPICursor]:
+def _cursors(connection: DirectConnection, count: int) -> list[DBAPICursor]:
     """``count`` cursors as ``_cursor``'s, the transaction checked once."""
     if not count:
         return []

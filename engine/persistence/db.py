@@ -5,12 +5,12 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Dialect, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 
 from engine.persistence.wal_checkpoints import BACKSTOP_PAGES, checkpoint_in_background
 
@@ -19,6 +19,24 @@ READ_ONLY = "alur_read_only"
 BEGIN_PENDING = "alur_begin_pending"
 PING_AFTER_IDLE_SECONDS = 5.0
 _CHECKED_IN_AT = "alur_checked_in_at"
+
+
+class DirectConnection(Protocol):
+    """What direct statements (``engine.persistence.compiled``) use of a connection: SQLAlchemy's
+    ``Connection``, or a page's driver connection (``engine.persistence.direct_reads``)."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    @property
+    def connection(self) -> PoolProxiedConnection: ...
+
+    @property
+    def info(self) -> dict[Any, Any]: ...
+
+    def in_transaction(self) -> bool: ...
+
+    def begin(self) -> object: ...
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -138,7 +156,7 @@ def _begin_before_first_statement(connection: Connection, *_args: Any) -> None:
         connection.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
 
 
-def take_pending_begin(connection: Connection) -> bool:
+def take_pending_begin(connection: DirectConnection) -> bool:
     """Whether the statement about to run, which writes or locks, must begin ``hold_begin``'s transaction
     (then it is told once)."""
     return bool(connection.info.pop(BEGIN_PENDING, False))

@@ -13,7 +13,6 @@ from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.accounts.opd import OpdService
@@ -36,7 +35,8 @@ from engine.modeling.roles import RoleCatalog
 from engine.accounts.users import UserService
 from engine.audit.attempts import ACTION_READ_CASE, ACTION_READ_DOCUMENT, ACTION_READ_TASK, AttemptLog
 from engine.audit.read_log import VIEW_EVENTS
-from engine.persistence.db import read_only_connection
+from engine.persistence.db import DirectConnection, read_only_connection
+from engine.persistence.direct_reads import direct_reads
 from engine.reading.task_page_read import EarlyReads, TaskPageRows, read_documents_and_people, read_task_page
 from engine.runtime.live_workflows import OpenTasks, Recent
 from engine.persistence.compiled import pipelines
@@ -191,7 +191,7 @@ class RequesterCasePage:
 class CaseFiles:
     def __init__(self, sessions: sessionmaker[Session], queries: Queries, definitions: DefinitionStore,
                  forms: FormRegistry, roles: RoleCatalog, permissions: Permissions, users: UserService,
-                 attachments: AttachmentStore, calendar: Callable[[Session | Connection], WorkCalendar],
+                 attachments: AttachmentStore, calendar: Callable[[Session | DirectConnection], WorkCalendar],
                  drafts: Drafts, opds: OpdService, clock: Clock = utcnow, open_tasks: OpenTasks | None = None) -> None:
         self._sessions = sessions
         self._queries = queries
@@ -259,7 +259,7 @@ class CaseFiles:
     def _task_page(self, task_id: str, username: str) -> TaskPage:
         """At most three statements in two round trips on one read-only connection
         (``engine.reading.task_page_read``)."""
-        with read_only_connection(self._sessions) as connection:
+        with direct_reads(self._sessions) as connection:
             pipelined = pipelines(connection)  # else a guessed read is not worth it: no round trip to save
             early = self._early_reads(task_id, username) if pipelined else None
             read = read_task_page(connection, task_id, username, self._clock(), early=early)

@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Select, String, and_, bindparam, cast, func, select, union_all
+from sqlalchemy import BindParameter, Select, String, and_, bindparam, cast, func, select, union_all
 
 from engine.persistence.authority import mandates_held, now_param, parse_mandates
 from engine.persistence.compiled import DirectIn, DirectStatement, Read, read_batch
+from engine.persistence.db import DirectConnection
 from engine.persistence.models import (DocumentUpload, HumanTask, ProcessInstance, TaskDraft, UserAccount, UserRole,
                                        candidates_of)
 from engine.permissions import Mandates, Reader
@@ -158,7 +159,7 @@ class EarlyRows:
     servers: list[Any] | None
 
 
-def read_task_page(connection: Connection, task_id: str, username: str, now: datetime,
+def read_task_page(connection: DirectConnection, task_id: str, username: str, now: datetime,
                    uploads: bool = True, early: EarlyReads | None = None) -> TaskPageRows | None:
     """One statement (``TASK_PAGE``, or ``TASK_FORM`` without ``uploads``), and ``early``'s reads in the
     same round trip (one pipeline on PostgreSQL); None when no task has this id."""
@@ -258,7 +259,7 @@ _PEOPLE = DirectIn(lambda n: select(ACCOUNTS.c.username, ACCOUNTS.c.full_name, R
                    .order_by(ACCOUNTS.c.username))
 
 
-def read_documents_and_people(connection: Connection, instance_id: int, hashes: Sequence[str],
+def read_documents_and_people(connection: DirectConnection, instance_id: int, hashes: Sequence[str],
                               wanted: dict[str, frozenset[str]], servers: bool = False,
                               known: CaseUploads | None = None, early: EarlyRows | None = None
                               ) -> tuple[list[AttachmentView], dict[str, list[tuple[str, str]]], list[ServerAssetView]]:

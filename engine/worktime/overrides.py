@@ -5,7 +5,7 @@ import threading
 import time
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.audit.chain import SYSTEM_CHAIN
@@ -13,6 +13,8 @@ from engine.runtime.unit_of_work import UnitOfWork
 from engine.worktime.work_calendar import WorkCalendar
 from engine.worktime.clock import Clock, utcnow
 from engine.errors import InvalidInput
+from engine.persistence.compiled import DirectStatement
+from engine.persistence.db import DirectConnection
 from engine.persistence.models import CalendarOverride
 
 
@@ -28,13 +30,13 @@ class CalendarProvider:
         self._cached: tuple[float, WorkCalendar] | None = None
         self._lock = threading.Lock()
 
-    def __call__(self, db: Session | Connection) -> WorkCalendar:
-        """The calendar; the overrides are read on ``db`` (a session or a use case's connection) when
-        the cached one is older than the ttl."""
+    def __call__(self, db: Session | DirectConnection) -> WorkCalendar:
+        """The calendar; the overrides are read on ``db`` (a session, a use case's connection or a page's
+        direct reads) when the cached one is older than the ttl."""
         cached = self._cached
         if cached is not None and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
-        rows = db.execute(_OVERRIDES).all()
+        rows = _OVERRIDES.all(db.connection() if isinstance(db, Session) else db, {})
         calendar = WorkCalendar(extra_off={r.day: r.name for r in rows if not r.working},
                                 extra_on=[r.day for r in rows if r.working])
         with self._lock:
@@ -95,4 +97,4 @@ class CalendarAdmin:
                 select(CalendarOverride).order_by(CalendarOverride.day))]
 
 
-_OVERRIDES = select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.name)
+_OVERRIDES = DirectStatement(select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.name))
