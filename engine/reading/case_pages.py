@@ -35,7 +35,7 @@ from engine.modeling.roles import RoleCatalog
 from engine.accounts.users import UserService
 from engine.audit.attempts import ACTION_READ_CASE, ACTION_READ_DOCUMENT, ACTION_READ_TASK, AttemptLog
 from engine.audit.read_log import VIEW_EVENTS
-from engine.persistence.db import DirectConnection, read_only_connection
+from engine.persistence.db import DirectConnection
 from engine.persistence.direct_reads import direct_reads
 from engine.reading.task_page_read import EarlyReads, TaskPageRows, read_documents_and_people, read_task_page
 from engine.runtime.live_workflows import OpenTasks, Recent
@@ -229,7 +229,7 @@ class CaseFiles:
         :raises TaskNotFound:  :raises PermissionDenied: the user may not read this task (recorded)
         """
         with self._attempts.refusals(username, ACTION_READ_TASK, task_id=task_id):
-            with read_only_connection(self._sessions) as connection:
+            with direct_reads(self._sessions) as connection:
                 read = read_task_page(connection, task_id, username, self._clock(), uploads=False)
             if read is None:
                 raise TaskNotFound.of(task_id)
