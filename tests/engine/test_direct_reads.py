@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date
 
 import pytest
-from engine_helpers import ready_task, start_loop_case, traced_sqlite_alur
+from engine_helpers import add_users, ready_task, start_loop_case, traced_sqlite_alur
 
 from engine.persistence.db import read_only_connection
 from engine.persistence.direct_reads import DriverReads, direct_reads
@@ -78,8 +78,6 @@ def test_the_calendar_reads_its_overrides_on_direct_reads_and_on_a_session(alur,
 
 
 def test_a_task_page_reads_a_stale_calendar_again(alur, test_data, clock):
-    from engine_helpers import add_users
-
     add_users(alur)
     alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
     task = ready_task(alur, start_loop_case(alur))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -58,6 +60,7 @@ def test_a_forked_process_writes_with_threads_of_its_own(tmp_path):
     if pid == 0:  # the child: the parent's threads are not here; a write through them would never run
         code = 1
         try:
+            signal.alarm(20)  # a write queued to threads that are not here would never end: fail, not hang
             child = os.open(tmp_path / "child", os.O_WRONLY | os.O_CREAT)
             write_while(child, content, lambda: None)
             os.close(child)
@@ -87,7 +90,7 @@ def test_an_upload_whose_write_fails_leaves_no_file(tmp_path):
             print("refused", error.errno)
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+                          cwd=Path(__file__).resolve().parents[2])
     assert done.stdout.strip() == f"refused {errno.EFBIG}", done.stderr
     files = [os.path.join(d, f) for d, _, names in os.walk(tmp_path / "files") for f in names]
     assert files == []
