@@ -21,7 +21,19 @@ from web.current import current_alur
 
 bp = Blueprint("auth", __name__)
 View = TypeVar("View", bound=Callable[..., Any])
-login_manager = LoginManager()
+
+
+class _LoginManager(LoginManager):
+    def _session_protection_failed(self) -> bool:
+        # Strong protection drops a session whose browser and address changed, and "clears" one that never
+        # had them (``_id``) too: a session holding only a language chosen before logging in was rewritten,
+        # its cookie sent again, on every request, a static file's too. Such an answer coming after the
+        # login's (the login page's icon, fetched meanwhile) replaced the signed-in cookie and signed the
+        # person out. A session without a user has nothing to protect. (The method is private: not in the stubs.)
+        return "_user_id" in session and bool(super()._session_protection_failed())  # type: ignore[misc]
+
+
+login_manager = _LoginManager()
 
 
 class WebUser(UserMixin):

@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 from flask import Flask, g, request
-from flask_login import current_user
 
 from engine import log_handler
 
@@ -73,11 +72,10 @@ def _finish(response: Any) -> Any:
 
 
 def _user(namespace: Any) -> str | None:
+    """The API's user, or the user the request's view loaded; a request that never asked (a static
+    file) is not made to read one here, a database read for a log field."""
     api_user = getattr(namespace, "api_user", None)
     if isinstance(api_user, str):
         return api_user
-    try:
-        user = current_user._get_current_object()
-        return str(user.username) if user.is_authenticated else None
-    except AttributeError:  # no user loader ran for this request (static files)
-        return None
+    user = getattr(namespace, "_login_user", None)  # where Flask-Login keeps the request's user once loaded
+    return str(user.username) if user is not None and user.is_authenticated else None

@@ -1,6 +1,7 @@
 """What every request's hooks give (headers, limits) and the work they skip where it is not needed."""
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -11,6 +12,7 @@ from web_helpers import login
 
 from engine.accounts.tokens import TokenService
 from web import main_nav
+from web.request_log import REQUEST_LOG
 
 
 def _bearer(alur: Any, username: str = "pengelola_ti") -> dict[str, str]:
@@ -143,3 +145,30 @@ def test_security_headers_on_every_answer_unless_the_view_set_its_own(alur, clie
         assert [name for name, _ in answer.headers].count("Content-Security-Policy") == 1
     with client.get("/static/css/alur.css") as style:
         assert "no-store" not in style.headers.get("Cache-Control", "") and style.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_static_file_reads_no_user_and_its_log_line_names_none(app, client, monkeypatch):
+    """The request log names the user a view loaded; for a static file it asks for none (a database
+    read per icon and style sheet); a page's line still names its user."""
+    asked: list[str] = []
+    original = LoginManager._load_user
+
+    def load(self: LoginManager) -> Any:
+        asked.append(request.endpoint or "")
+        return original(self)
+
+    monkeypatch.setattr(LoginManager, "_load_user", load)
+    login(client, "pengelola_ti")
+    lines: list[Any] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.fields)  # type: ignore[method-assign,attr-defined]
+    REQUEST_LOG.addHandler(handler)
+    try:
+        asked.clear()
+        client.get("/static/favicon.svg").close()
+        client.get("/kotak-masuk")
+    finally:
+        REQUEST_LOG.removeHandler(handler)
+    assert asked == ["inbox.index"]
+    assert [(line["route"], line["user"]) for line in lines] == [
+        ("/static/<path:filename>", None), ("/kotak-masuk", "pengelola_ti")]

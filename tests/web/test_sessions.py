@@ -98,3 +98,38 @@ def test_cookies_are_signed_as_flask_signs_them(app):
             break
     assert cookie == flask_cookie
     assert theirs.loads(cookie) == data and ours.loads(theirs.dumps(data)) == data
+
+
+def test_a_request_sent_before_the_login_answered_after_it_does_not_sign_the_person_out(app, client):
+    """The browser fetches the login page's icon (or the page again) with the cookie it had, and the
+    answer can come after the login's: a cookie set by that answer would replace the signed-in one. A
+    request that changes nothing in the session sets no cookie, with a language chosen before logging in
+    too (Flask-Login's strong protection used to "clear" such a session, which has no user to protect)."""
+    assert client.get("/bahasa/en?next=/masuk").status_code == 302
+    assert client.get("/masuk").status_code == 200  # its form's CSRF token joins the session
+    before = client.get_cookie("alur_session").value
+    for path in ("/static/favicon.svg", "/masuk", "/static/favicon.svg"):
+        client.set_cookie("alur_session", before)
+        answer = client.get(path)
+        answer.close()
+        assert answer.status_code == 200 and _session_cookies(answer) == [], path
+    login(client, "pengelola_ti")
+    signed_in = client.get_cookie("alur_session").value
+    assert signed_in != before
+    late = client.get("/static/favicon.svg", headers={"Cookie": f"alur_session={before}"})
+    late.close()
+    assert _session_cookies(late) == [] and client.get_cookie("alur_session").value == signed_in
+    page = client.get("/kotak-masuk")
+    assert page.status_code == 200 and 'lang="en"' in page.text
+
+
+def test_a_signed_in_cookie_sent_by_another_browser_signs_nobody_in(client):
+    """Strong protection still guards a session with a user: its browser (User-Agent) and address."""
+    login(client, "pengelola_ti")
+    assert client.get("/kotak-masuk").status_code == 200
+    moved = client.get("/kotak-masuk", headers={"User-Agent": "another browser"})
+    assert moved.status_code == 302 and "/masuk" in moved.headers["Location"]
+
+
+def _session_cookies(answer: Any) -> list[str]:
+    return [c for c in answer.headers.getlist("Set-Cookie") if c.startswith("alur_session=")]
