@@ -217,12 +217,18 @@ def _gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
     instance = tempfile.mkdtemp()
     env = {**os.environ, "ALUR_DATABASE_URL": url, "ALUR_PROCESSES_DIR": str(DATA),
            "ALUR_FORMS_DIR": str(DATA / "forms"), "ALUR_INSTANCE_DIR": instance, "ALUR_SECRET_KEY": "bench-secret"}
-    proc = subprocess.Popen([str(gunicorn), "-w", str(workers), *deployed_gunicorn_options(), "-b", f"127.0.0.1:{port}",
-                             "--log-level", "warning", "--timeout", "300", "web.wsgi:app"], cwd=ROOT, env=env)
+    # Its request log to a file, as the unit's goes to the journal: to the bench's terminal it was some 30,000
+    # lines a run, and a terminal slower than the server would have held up the workers' writes.
+    log = Path(instance) / "gunicorn.log"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([str(gunicorn), "-w", str(workers), *deployed_gunicorn_options(), "-b",
+                                 f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "300", "web.wsgi:app"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_until_listening(port, proc)
     except BaseException:
         _stop(proc)
+        sys.stderr.write(log.read_text(errors="replace")[-4000:])  # why it did not start
         raise
     return proc, port
 
