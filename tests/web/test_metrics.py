@@ -2,8 +2,6 @@
 scrape-time gauges read the database, an unauthorised scrape is refused, every request is one line."""
 from __future__ import annotations
 
-import json
-import logging
 import re
 from typing import Any
 
@@ -12,7 +10,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from web_helpers import gjr_01_form, login, open_task, start_network_case
 
 from engine.audit.verify import AuditVerifier
-from web.request_log import REQUEST_LOG
 
 LOOPBACK = {"REMOTE_ADDR": "127.0.0.1"}
 ROUTE = "/tugas/<task_id>"
@@ -84,26 +81,6 @@ def test_with_a_token_only_the_bearer_may_scrape(app_factory: Any) -> None:
     allowed = client.get("/metrics", headers={"Authorization": "Bearer s3cret-token"},
                          environ_base={"REMOTE_ADDR": "10.0.0.7"})
     assert allowed.status_code == 200 and "alur_open_tasks" in allowed.text
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        from engine.operations.logs import JsonFormatter
-
-        self.setFormatter(JsonFormatter())
-        self.lines: list[dict[str, Any]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
-
-
-@pytest.fixture
-def request_lines() -> Any:
-    handler = Lines()
-    REQUEST_LOG.addHandler(handler)
-    yield handler.lines
-    REQUEST_LOG.removeHandler(handler)
 
 
 def test_one_json_line_per_request_with_the_request_id(alur: Any, client: Any, request_lines: list[Any]) -> None:

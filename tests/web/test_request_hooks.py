@@ -1,7 +1,6 @@
 """What every request's hooks give (headers, limits) and the work they skip where it is not needed."""
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
@@ -12,7 +11,6 @@ from web_helpers import login
 
 from engine.accounts.tokens import TokenService
 from web import main_nav
-from web.request_log import REQUEST_LOG
 
 
 def _bearer(alur: Any, username: str = "pengelola_ti") -> dict[str, str]:
@@ -113,7 +111,8 @@ def test_the_main_menu_is_rendered_once_per_language_page_and_rights(alur, app, 
         client.post("/keluar")
 
 
-def test_an_api_call_without_cookies_does_not_ask_flask_login_for_a_user(alur, app, monkeypatch):
+def _user_loads(monkeypatch: Any) -> list[str]:
+    """The endpoints of the requests Flask-Login loads a user for, from now on."""
     asked: list[str] = []
     original = LoginManager._load_user
 
@@ -122,6 +121,11 @@ def test_an_api_call_without_cookies_does_not_ask_flask_login_for_a_user(alur, a
         return original(self)
 
     monkeypatch.setattr(LoginManager, "_load_user", load)
+    return asked
+
+
+def test_an_api_call_without_cookies_does_not_ask_flask_login_for_a_user(alur, app, monkeypatch):
+    asked = _user_loads(monkeypatch)
     api = app.test_client()
     answer = api.post("/api/v1/cases", headers=_bearer(alur, "pengguna_jaringan"),
                       json={"process_key": "sop_gangguan_jaringan"})
@@ -147,28 +151,15 @@ def test_security_headers_on_every_answer_unless_the_view_set_its_own(alur, clie
         assert "no-store" not in style.headers.get("Cache-Control", "") and style.headers["X-Frame-Options"] == "DENY"
 
 
-def test_a_static_file_reads_no_user_and_its_log_line_names_none(app, client, monkeypatch):
+def test_a_static_file_reads_no_user_and_its_log_line_names_none(client, monkeypatch, request_lines):
     """The request log names the user a view loaded; for a static file it asks for none (a database
     read per icon and style sheet); a page's line still names its user."""
-    asked: list[str] = []
-    original = LoginManager._load_user
-
-    def load(self: LoginManager) -> Any:
-        asked.append(request.endpoint or "")
-        return original(self)
-
-    monkeypatch.setattr(LoginManager, "_load_user", load)
+    asked = _user_loads(monkeypatch)
     login(client, "pengelola_ti")
-    lines: list[Any] = []
-    handler = logging.Handler()
-    handler.emit = lambda record: lines.append(record.fields)  # type: ignore[method-assign,attr-defined]
-    REQUEST_LOG.addHandler(handler)
-    try:
-        asked.clear()
-        client.get("/static/favicon.svg").close()
-        client.get("/kotak-masuk")
-    finally:
-        REQUEST_LOG.removeHandler(handler)
+    asked.clear()
+    request_lines.clear()
+    client.get("/static/favicon.svg").close()
+    client.get("/kotak-masuk")
     assert asked == ["inbox.index"]
-    assert [(line["route"], line["user"]) for line in lines] == [
+    assert [(line["route"], line["user"]) for line in request_lines] == [
         ("/static/<path:filename>", None), ("/kotak-masuk", "pengelola_ti")]
