@@ -108,6 +108,15 @@ def _uptime() -> str:
         return ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
+def _floor_row(what: str, floor: dict, backend: str, row: str, excess: float, over_floor: float) -> str:
+    """A floor row (bench.floor_app): its times, and how much of the row's excess is left once it is
+    taken off (Alur's own layers), in the same rounds. Reported, not a target."""
+    return (f"| HTTP floor for the {row} row: a bare Flask app on the same gunicorn (bench/floor_app.py), {what}, "
+            f"timed in the same rounds | {backend} | {floor['median_ms']:.3f} ms | {floor['p95_ms']:.3f} ms | "
+            f"of the {row}'s excess ({excess:.3f} ms), Alur's own layers: **{over_floor:.3f} ms** (each round's "
+            f"floor taken off) | reported | |")
+
+
 def _yes(met: bool) -> str:
     return "yes" if met else "no"
 
@@ -233,6 +242,10 @@ def summary(results: dict) -> str:
                      f"{api['median_ms'] / engine['completion']['median_ms']:.2f}× engine; 1.5× engine + "
                      f"**{value['api_excess_ms']:.3f} ms** (median over the rounds; pooled medians: limit "
                      f"{limit:.3f} ms) | ≤ 1.5× engine + 1 ms | {_yes(value['api_excess_ms'] <= 1)} |")
+        floor = value.get("floor")
+        if floor:
+            lines.append(_floor_row("a JSON POST answered with a JSON object", floor["json_post"], backend,
+                                    "API", value["api_excess_ms"], value["api_excess_over_floor_ms"]))
         elsewhere = engine.get("completion_other_process")
         if elsewhere:
             lines.append(f"| engine's completion when each step lands on another process (two engines in turn: the "
@@ -247,6 +260,9 @@ def summary(results: dict) -> str:
                      f"query + **{value['page_excess_ms']:.3f} ms** (median over the rounds; pooled medians: "
                      f"+ {page['median_ms'] - query:.3f} ms) | ≤ query + 2 ms | "
                      f"{_yes(value['page_excess_ms'] <= 2)} |")
+        if floor:
+            lines.append(_floor_row("a page of the inbox page's size", floor["page"], backend, "inbox page",
+                                    value["page_excess_ms"], value["page_excess_over_floor_ms"]))
         one = value["throughput"].get("1", {}).get("requests_per_s")
         for workers, row in value["throughput"].items():
             scale = f"{row['requests_per_s'] / one:.2f}× 1 worker" if one else ""

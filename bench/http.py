@@ -19,6 +19,11 @@ The single client of those rows is ``bench.wire``'s, a minimal HTTP/1.1 client a
 parsed each response's headers with ``email.parser``, 0.17 ms of the client's CPU a request that the rows
 counted as the server's.
 
+The floor (``bench.floor_app``): a bare Flask app on the same gunicorn, a JSON POST and a page of the inbox
+page's size, timed in the same rounds. Each row's excess less its floor is Alur's own layers (sign-in,
+JSON and forms, templates, the request log); the floor is what the socket, gunicorn and Flask cost on this
+machine, which no change to Alur removes. The verdicts stay on the whole excess, as issue 21 sets them.
+
 The engine's figures and the HTTP ones are timed in alternating blocks (``ROUNDS`` rounds of ``PER_ROUND``
 samples of each), not one after the other: this VM's speed drifts within minutes, and a reference timed
 before gunicorn started moved a row by a millisecond either way. Each row's verdict is the median over the
@@ -44,6 +49,7 @@ from typing import Any
 
 from bench.common import (DATA, PASSWORD, ROOT, deployed_gunicorn_options, free_port, open_bench_alur, summarize,
                           wait_until_listening)
+from bench.floor_app import PAGE_BYTES_VARIABLE
 from bench.wire import Wire
 from engine.persistence.schema import upgrade
 from engine.accounts.tokens import TokenService
@@ -132,11 +138,12 @@ def _alternate(kinds: Sequence[_Timed], rounds: int = ROUNDS, per_round: int = P
             kind.block(per_round)
 
 
-def _page(port: int, path: str, cookie: str) -> Callable[[], None]:
+def _page(port: int, path: str, cookie: str | None) -> Callable[[], None]:
     conn = Wire(port)
+    headers = {"Cookie": cookie} if cookie else {}
 
     def get() -> None:
-        status, _fields, _body = conn.request("GET", path, {"Cookie": cookie})
+        status, _fields, _body = conn.request("GET", path, headers)
         if status != 200:
             raise RuntimeError(f"{path}: {status}")
     return get
@@ -181,23 +188,43 @@ def _api_completions(port: int, token: str) -> Callable[[], None]:
     return step
 
 
-def paired_excess(http_medians: Sequence[float], engine_medians: Sequence[float], factor: float) -> float:
+def _floor_posts(port: int) -> Callable[[], None]:
+    """The floor's JSON POST, with the body the API's completion sends."""
+    conn = Wire(port)
+    headers = {"Content-Type": "application/json"}
+    done = 0
+
+    def post() -> None:
+        nonlocal done
+        status, _fields, raw = conn.request("POST", "/json", headers, json.dumps({"data": _step_data(done)}).encode())
+        if status != 200 or not json.loads(raw).get("completed"):
+            raise RuntimeError(f"floor /json: {status}")
+        done += 1
+    return post
+
+
+def paired_excess(http_medians: Sequence[float], engine_medians: Sequence[float], factor: float,
+                  floor_medians: Sequence[float] | None = None) -> float:
     """The median over rounds of each round's HTTP median less ``factor`` times its engine median: the
-    API row holds it against 1 ms (factor 1.5), the inbox row against 2 ms (factor 1)."""
-    return statistics.median(h - factor * e for h, e in zip(http_medians, engine_medians, strict=True))
+    API row holds it against 1 ms (factor 1.5), the inbox row against 2 ms (factor 1). With
+    ``floor_medians``, each round's floor is taken off too: the excess that is Alur's own."""
+    floors = floor_medians if floor_medians is not None else [0.0] * len(http_medians)
+    return statistics.median(h - factor * e - f
+                             for h, e, f in zip(http_medians, engine_medians, floors, strict=True))
 
 
-def _measure(url: str, port: int, token: str, cookie: str) -> dict[str, Any]:
+def _measure(url: str, port: int, token: str, cookie: str, floor_port: int) -> dict[str, Any]:
     """The engine's completion and inbox query in this process, alternating with the API's completion and
-    the inbox page through gunicorn; and, on their own, the engine's completion alternating between two
-    engines (two processes' worth of kept workflows)."""
+    the inbox page through gunicorn, and the floor's POST and page; and, on their own, the engine's
+    completion alternating between two engines (two processes' worth of kept workflows)."""
     alur, other = open_bench_alur(url), open_bench_alur(url)
     try:
         engine = _Timed(_engine_completions(alur, alur, "BENCH/engine"))
         api = _Timed(_api_completions(port, token))
         query = _Timed(lambda: alur.queries.inbox_overview("kerja"))
         page = _Timed(_page(port, "/kotak-masuk", cookie))
-        _alternate((engine, api, query, page))
+        floor_post, floor_page = _Timed(_floor_posts(floor_port)), _Timed(_page(floor_port, "/page", None))
+        _alternate((engine, api, floor_post, query, page, floor_page))
         elsewhere = _Timed(_engine_completions(alur, other, "BENCH/engine-2"))
         _alternate((elsewhere,), rounds=5)
         return {"engine": {"completion": engine.summary(), "completion_other_process": elsewhere.summary(),
@@ -205,6 +232,11 @@ def _measure(url: str, port: int, token: str, cookie: str) -> dict[str, Any]:
                 "api_completion": api.summary(), "inbox_page_latency": page.summary(),
                 "api_excess_ms": paired_excess(api.medians(), engine.medians(), 1.5),
                 "page_excess_ms": paired_excess(page.medians(), query.medians(), 1.0),
+                "floor": {"json_post": floor_post.summary(), "page": floor_page.summary()},
+                "api_excess_over_floor_ms": paired_excess(api.medians(), engine.medians(), 1.5,
+                                                          floor_post.medians()),
+                "page_excess_over_floor_ms": paired_excess(page.medians(), query.medians(), 1.0,
+                                                           floor_page.medians()),
                 "rounds": ROUNDS, "per_round": PER_ROUND}
     finally:
         alur.close()
@@ -212,18 +244,28 @@ def _measure(url: str, port: int, token: str, cookie: str) -> dict[str, Any]:
 
 
 def _gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
+    instance = tempfile.mkdtemp()
+    return _serve("web.wsgi:app", workers, instance, {
+        "ALUR_DATABASE_URL": url, "ALUR_PROCESSES_DIR": str(DATA), "ALUR_FORMS_DIR": str(DATA / "forms"),
+        "ALUR_INSTANCE_DIR": instance, "ALUR_SECRET_KEY": "bench-secret"})
+
+
+def _floor(workers: int, page_bytes: int) -> tuple[subprocess.Popen, int]:
+    """bench.floor_app on gunicorn as Alur is served, its page ``page_bytes`` long."""
+    return _serve("bench.floor_app:app", workers, tempfile.mkdtemp(), {PAGE_BYTES_VARIABLE: str(page_bytes)})
+
+
+def _serve(target: str, workers: int, instance: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    """gunicorn serving ``target`` with the deployed options, on a free port; its log in ``instance``."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
     port = free_port()
-    instance = tempfile.mkdtemp()
-    env = {**os.environ, "ALUR_DATABASE_URL": url, "ALUR_PROCESSES_DIR": str(DATA),
-           "ALUR_FORMS_DIR": str(DATA / "forms"), "ALUR_INSTANCE_DIR": instance, "ALUR_SECRET_KEY": "bench-secret"}
     # Its request log to a file, as the unit's goes to the journal: to the bench's terminal it was some 30,000
     # lines a run, and a terminal slower than the server would have held up the workers' writes.
     log = Path(instance) / "gunicorn.log"
     with open(log, "ab") as out:
         proc = subprocess.Popen([str(gunicorn), "-w", str(workers), *deployed_gunicorn_options(), "-b",
-                                 f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "300", "web.wsgi:app"],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                                 f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "300", target],
+                                cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_until_listening(port, proc)
     except BaseException:
@@ -231,6 +273,18 @@ def _gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
         sys.stderr.write(log.read_text(errors="replace")[-4000:])  # why it did not start
         raise
     return proc, port
+
+
+def _page_bytes(port: int, cookie: str) -> int:
+    """The inbox page's length, which the floor's page takes."""
+    conn = Wire(port)
+    try:
+        status, _fields, body = conn.request("GET", "/kotak-masuk", {"Cookie": cookie})
+    finally:
+        conn.close()
+    if status != 200:
+        raise RuntimeError(f"/kotak-masuk: {status}")
+    return len(body)
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -251,7 +305,11 @@ def http_path(url: str, worker_counts: tuple[int, ...] = (1, 2, 4)) -> dict:
         # Warm both workers first (templates compiled, parsed definitions cached): one-time start-up
         # work is not what the steady request rate measures.
         _wrk(port, "/kotak-masuk", cookie, seconds=2)
-        result.update(_measure(url, port, token, cookie))
+        floor, floor_port = _floor(2, _page_bytes(port, cookie))
+        try:
+            result.update(_measure(url, port, token, cookie, floor_port))
+        finally:
+            _stop(floor)
     finally:
         _stop(proc)
     for workers in worker_counts:

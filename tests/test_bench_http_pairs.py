@@ -26,3 +26,8 @@ def test_blocks_alternate_and_the_warm_up_block_is_not_kept():
     assert order == ["a"] * 3 + ["b"] * 3 + ["a"] * 3 + ["b"] * 3 + ["a"] * 3 + ["b"] * 3
     assert len(first.blocks) == 2 and all(len(block) == 3 for block in first.blocks)
     assert len(first.medians()) == 2 and first.summary()["n"] == 6
+
+
+def test_a_floor_is_taken_off_each_round_with_its_own_round():
+    # excesses over 1.5x the engine: 1.5, 2.0, 1.0; less each round's floor 0.5, 1.5, 0.25: 1.0, 0.5, 0.75
+    assert paired_excess([3.0, 5.0, 4.0], [1.0, 2.0, 2.0], 1.5, [0.5, 1.5, 0.25]) == 0.75
