@@ -19,6 +19,7 @@ class DefinitionStore:
         self._parser = parser
         self._cache: dict[int, tuple[ProcessDefinition, ParsedDefinition]] = {}
         self._lock = threading.Lock()
+        self._parsing: dict[int, threading.Lock] = {}  # one per definition id asked for (few: the versions)
 
     def cached(self, definition_id: int) -> tuple[ProcessDefinition, ParsedDefinition] | None:
         """The definition if it was parsed already, without a database read (else None)."""
@@ -29,16 +30,27 @@ class DefinitionStore:
         cached = self._cache.get(definition_id)
         if cached is not None:
             return cached
-        row = session.get(ProcessDefinition, definition_id)
-        if row is None:
-            raise DefinitionNotFound(f"Definisi proses {definition_id} tidak ditemukan", definition_id=definition_id)
-        parsed = self._parser.parse(row.bpmn_xml.encode("utf-8"), row.source_file)
-        # The cache outlives this session: detach the row, so a rollback of this transaction
-        # cannot expire it under later callers.
-        session.expunge(row)
+        # One thread parses a definition; the others asking for it meanwhile wait for its parse (a worker's
+        # threads, their first pages arriving together, each parsed every SOP: seconds of CPU for one).
+        with self._parse_lock(definition_id):
+            cached = self._cache.get(definition_id)
+            if cached is not None:  # parsed by the thread this one waited for
+                return cached
+            row = session.get(ProcessDefinition, definition_id)
+            if row is None:
+                raise DefinitionNotFound(f"Definisi proses {definition_id} tidak ditemukan",
+                                         definition_id=definition_id)
+            parsed = self._parser.parse(row.bpmn_xml.encode("utf-8"), row.source_file)
+            # The cache outlives this session: detach the row, so a rollback of this transaction
+            # cannot expire it under later callers.
+            session.expunge(row)
+            with self._lock:
+                self._cache[definition_id] = (row, parsed)
+            return row, parsed
+
+    def _parse_lock(self, definition_id: int) -> threading.Lock:
         with self._lock:
-            self._cache[definition_id] = (row, parsed)
-        return row, parsed
+            return self._parsing.setdefault(definition_id, threading.Lock())
 
     def latest(self, session: Session, process_key: str) -> tuple[ProcessDefinition, ParsedDefinition]:
         """:raises DefinitionNotFound: the process key was never deployed"""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -135,11 +136,25 @@ def _parts_problem(text: str) -> Text | None:
     return None
 
 
-def _validator() -> BpmnValidator:
+def _validate(tree: etree._ElementTree, filename: str) -> None:
+    """Validate against BPMN 2.0's XSD, one thread at a time.
+
+    libxml2 sets up its XML Schema types at a process's first schema load, and two threads doing so at
+    once left them broken for the rest of the process: every later load failed, so every page that parses
+    a model answered 500 (a gunicorn worker's threads, their first requests arriving together). And
+    SpiffWorkflow reads a failure's message from the validator's error log, which a validation in another
+    thread replaces.
+
+    :raises ValidationException: the model breaks the schema
+    """
     global _VALIDATOR
-    if _VALIDATOR is None:  # loading the XSD costs ~100 ms; do it once, on first use
-        _VALIDATOR = BpmnValidator()
-    return _VALIDATOR
+    with _SCHEMA:
+        if _VALIDATOR is None:  # loading the XSD costs ~100 ms; do it once, on first use
+            _VALIDATOR = BpmnValidator()
+        _VALIDATOR.validate(tree, filename)
+
+
+_SCHEMA = threading.Lock()  # the validator's making and each validation (_validate)
 
 
 _SPIFF_WORDS = (  # SpiffWorkflow's parser messages (3.2), by their opening words
@@ -251,7 +266,7 @@ class DefinitionParser:
                                          line=exc.lineno, detail=str(exc.msg)) from exc
         tree = etree.ElementTree(root)
         try:
-            _validator().validate(tree, filename)
+            _validate(tree, filename)
         except ValidationException as exc:
             line = int(exc.line_number) if str(exc.line_number).isdigit() else None
             raise DeploymentError.worded(Text.of("xml.schema", line=line or "?"), file=filename, line=line,
