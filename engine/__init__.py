@@ -46,7 +46,7 @@ from engine.operations.restore import RestoreSummary
 from engine.operations.retention import RetentionPlan, RetentionResult, parse_as_of as parse_retention_date
 from engine.bootstrap import Alur, open_alur
 from engine.operations.logs import configure_logging, log_handler
-from engine.operations.long_running import freeze_startup_objects
+from engine.operations.long_running import freeze_startup_objects, load_latest_models
 from engine.config import PROJECT_ROOT, Settings, settings_from_env
 from engine.accounts.mandates import MANDATE_KINDS
 from engine.accounts.oidc import OidcRequest
@@ -169,6 +169,7 @@ __all__ = [
     "DcVisitView", "ServerAssetView", "SERVER_STATUSES", "SERVER_FIELDS", "SERVER_OPTIONS_KEY",
     "RetentionPlan", "RetentionResult", "parse_retention_date", "CaseRemoved",
     "BackupSummary", "RestoreSummary", "RestoreRefused", "configure_logging", "freeze_startup_objects",
+    "load_latest_models",
     "log_handler",
     "LOG_FORMATS", "LogExport", "LogPeriod", "Requester", "parse_period",
     "DirectoryUnavailable", "LoginRefused", "OidcRequest", "SignedIn",

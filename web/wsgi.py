@@ -1,7 +1,8 @@
 """WSGI entry point for production: ``gunicorn -w 4 --worker-class gthread --threads 4 'web.wsgi:app'``, as
 deploy/systemd/alur-web@.service runs it (configure with ``ALUR_*``)."""
-from engine import freeze_startup_objects
+from engine import freeze_startup_objects, load_latest_models
 from web import create_app
 
 app = create_app()
+load_latest_models(app.extensions["alur"].catalog)  # before the first request, and frozen with start-up's objects
 freeze_startup_objects()

@@ -86,6 +86,15 @@ class ProcessCatalog:
         task_roles = self._roles.expand(user_roles)
         return [self._for_user(definition_id, task_roles) for definition_id in latest]
 
+    def load_latest(self) -> int:
+        """Parse the latest version of every deployed process now, before a page asks; how many there are."""
+        with read_only_connection(self._sessions) as connection:
+            latest = self._read_latest(connection)
+        with read_only_session(self._sessions) as session:
+            for definition_id in latest:
+                self._summarize(session, definition_id)
+        return len(latest)
+
     def forget_latest(self) -> None:
         """A deployment committed: read the latest versions again on the next call (a read racing the
         deployment may still keep the older list, for ``LATEST_FRESH_SECONDS`` at most)."""
