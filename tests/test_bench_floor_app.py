@@ -29,7 +29,7 @@ def test_the_post_reads_the_json_body_and_answers_with_an_object():
     client = floor_app.app.test_client()
     response = client.post("/json", json={"data": {"uraian": "bench"}})
     assert response.status_code == 200
-    assert response.get_json() == {"ready_task_ids": [f"{1:032x}"], "completed": True, "data": {"uraian": "bench"}}
+    assert response.get_json() == {"ready_task_ids": ["0f" * 16], "completed": True, "data": {"uraian": "bench"}}
 
 
 @pytest.mark.parametrize("body", [b"[1, 2]", b"not json", b""])

@@ -37,6 +37,7 @@ NS = {
 }
 MUTU_BAKU_REQUIRED = ("kelengkapan", "waktu", "waktu_iso", "output")
 _VALIDATOR: BpmnValidator | None = None
+_SCHEMA = threading.Lock()  # the validator's making and each validation (_validate)
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,6 @@ def _validate(tree: etree._ElementTree, filename: str) -> None:
             _VALIDATOR = BpmnValidator()
         _VALIDATOR.validate(tree, filename)
 
-
-_SCHEMA = threading.Lock()  # the validator's making and each validation (_validate)
 
 
 _SPIFF_WORDS = (  # SpiffWorkflow's parser messages (3.2), by their opening words

@@ -4,8 +4,9 @@ threads, just started).
 libxml2 sets up its XML Schema types the first time a schema is loaded in a process, and two threads
 doing so at once can leave them broken for good: every later schema load in that process fails
 ("xmlSchemaPValAttrNodeValue, the given type is not a built-in type"). Seen in the bench's inbox throughput
-row: a worker of four whose first requests came together answered 986 requests with 500 for the 10 s of
-the run. One validator a process, made by one thread, and one parse of a definition however many ask.
+row: four gunicorn workers, their threads' first requests arriving together, answered 986 pages with 500
+over the run's 10 s. One validator a process, made and used by one thread at a time, and one parse of a
+definition however many ask for it.
 """
 from __future__ import annotations
 
