@@ -4,5 +4,7 @@ from engine import freeze_startup_objects, load_latest_models
 from web import create_app
 
 app = create_app()
-load_latest_models(app.extensions["alur"].catalog)  # before the first request, and frozen with start-up's objects
+# The SOPs parsed before the first request, and frozen with start-up's objects; the connection that read
+# them closed, so that no worker shares it (gunicorn --preload forks after this).
+load_latest_models(app.extensions["alur"].catalog, then=app.extensions["alur"].db.dispose)
 freeze_startup_objects()

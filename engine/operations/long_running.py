@@ -5,6 +5,7 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,7 +16,8 @@ START_LOG = logging.getLogger("alur.start")
 LOAD_WAIT_SECONDS = 20.0  # well within gunicorn's --timeout, which a worker's start must not outlast
 
 
-def load_latest_models(catalog: ProcessCatalog, wait_seconds: float = LOAD_WAIT_SECONDS) -> bool:
+def load_latest_models(catalog: ProcessCatalog, wait_seconds: float = LOAD_WAIT_SECONDS,
+                       then: Callable[[], None] | None = None) -> bool:
     """Parse the latest version of every deployed SOP before the process serves: a new gunicorn worker's
     first pages parsed them, about 0.1 s each (the schema, the forms, the expressions), and gunicorn starts
     a new worker every ``--max-requests``. Whether they were loaded within ``wait_seconds``.
@@ -23,7 +25,8 @@ def load_latest_models(catalog: ProcessCatalog, wait_seconds: float = LOAD_WAIT_
     A database not ready (not upgraded, not reachable) is left to the pages, which say so: a warning here,
     never a worker that fails to start. Nor one that hangs on it: the loading runs in a thread of its own,
     waited for ``wait_seconds`` at most; a page that needs a model still loading waits for that model's
-    parse (engine.modeling.definitions), not for all of them.
+    parse (engine.modeling.definitions), not for all of them. ``then`` runs once the loading is over,
+    loaded or not (web/wsgi.py closes the connection it used: gunicorn ``--preload`` forks after this).
     """
     loaded = threading.Event()
 
@@ -35,6 +38,9 @@ def load_latest_models(catalog: ProcessCatalog, wait_seconds: float = LOAD_WAIT_
             START_LOG.warning("models not loaded at start: %s", str(exc).splitlines()[0],
                               extra={"fields": {"kind": "start", "error": type(exc).__name__}})
             return
+        finally:
+            if then is not None:
+                then()
         loaded.set()
         START_LOG.info("%d models loaded", count, extra={"fields": {
             "kind": "start", "models": count, "duration_ms": round((time.monotonic() - started) * 1000, 1)}})

@@ -18,8 +18,10 @@ def test_every_latest_sop_is_parsed_before_a_page_asks(sop_alur, tmp_path, clock
     sop_alur.deployer.deploy_directory(PROJECT_ROOT / "processes", "pemilik")
     # another process on the same database: nothing parsed yet
     fresh = open_alur(sop_settings(tmp_path, str(sop_alur.db.url)), clock=clock, db=sop_alur.db)
+    over: list[str] = []
     with caplog.at_level(logging.INFO, logger="alur.start"):
-        assert load_latest_models(fresh.catalog) is True
+        assert load_latest_models(fresh.catalog, then=lambda: over.append("then")) is True
+    assert over == ["then"]
     loaded = [r for r in caplog.records if r.name == "alur.start"]
     assert [r.levelname for r in loaded] == ["INFO"] and loaded[0].fields["models"] == 6
 
@@ -35,11 +37,13 @@ def test_a_database_without_the_schema_is_a_warning_not_a_failed_start(tmp_path,
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     engine = create_engine(url)
     alur = open_alur(sop_settings(tmp_path, url), clock=clock, db=engine)
+    over: list[str] = []
     try:
         with caplog.at_level(logging.INFO, logger="alur.start"):
-            assert load_latest_models(alur.catalog) is False
+            assert load_latest_models(alur.catalog, then=lambda: over.append("then")) is False
     finally:
         alur.close()
+    assert over == ["then"]  # the connection is closed also when the loading failed
     records = [r for r in caplog.records if r.name == "alur.start"]
     assert [r.levelname for r in records] == ["WARNING"]
     assert records[0].fields == {"kind": "start", "error": "OperationalError"}
