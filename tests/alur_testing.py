@@ -1,6 +1,8 @@
 """Test support shared across test folders (import as ``alur_testing``; tests/ is on the path)."""
 from __future__ import annotations
 
+import json
+import logging
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
@@ -10,8 +12,21 @@ from typing import Any
 from sqlalchemy import text
 
 from engine.config import PROJECT_ROOT, Settings
+from engine.operations.logs import JsonFormatter
 from engine.modeling.parser import DefinitionParser
 from engine.persistence.models import Base
+
+
+class LogLines(logging.Handler):
+    """A log's records as the JSON objects its lines would be (engine.operations.logs' format)."""
+
+    def __init__(self, level: int = logging.NOTSET) -> None:
+        super().__init__(level)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
 
 
 class FakeClock:

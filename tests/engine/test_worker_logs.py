@@ -1,36 +1,26 @@
 """The worker writes one JSON line per job run (``engine.operations.logs``), its scheduled backup included."""
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from alur_testing import LogLines
 
 from engine.operations.backup_schedule import BackupSchedule
 from engine.bootstrap import Alur
 from engine.config import BackupSettings
-from engine.operations.logs import JOB_LOG, JsonFormatter
+from engine.operations.logs import JOB_LOG
 from engine.worker.scheduler import Worker, build_worker
 from engine_helpers import add_users
 
 pytestmark = pytest.mark.sqlite_only("log lines of the worker; the backup itself is tested on both backends")
 
 
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.setFormatter(JsonFormatter())
-        self.lines: list[dict[str, Any]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
-
-
 @pytest.fixture
 def job_lines() -> Iterator[list[dict[str, Any]]]:
-    handler, level = Lines(), JOB_LOG.level
+    handler, level = LogLines(logging.DEBUG), JOB_LOG.level
     JOB_LOG.addHandler(handler)
     JOB_LOG.setLevel(logging.DEBUG)
     yield handler.lines
@@ -79,7 +69,7 @@ def test_spiffworkflow_writes_no_line_per_task_state_change(alur: Alur, test_dat
     """A process logging INFO (the worker) gets its job lines, not a line for each task SpiffWorkflow moves."""
     add_users(alur)
     alur.deployer.deploy_file(test_data / "uji_loop.bpmn", "pemilik")
-    handler, root = Lines(), logging.getLogger()
+    handler, root = LogLines(logging.DEBUG), logging.getLogger()
     level = root.level
     root.addHandler(handler)
     root.setLevel(logging.INFO)

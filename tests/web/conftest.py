@@ -5,8 +5,6 @@ session; each test gets its own copy through SQLite's backup API.
 """
 from __future__ import annotations
 
-import json
-import logging
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -14,9 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from alur_testing import LogLines
 from web_helpers import build_app, copy_db, make_settings
 
-from engine.operations.logs import JsonFormatter
 from engine.persistence.models import ProcessDefinition
 from engine.bootstrap import Alur, open_alur
 from web.request_log import REQUEST_LOG
@@ -66,22 +64,10 @@ def app_factory(alur: Alur) -> Any:
     return lambda **config: build_app(alur, **config)
 
 
-class _Lines(logging.Handler):
-    """A log's records as the JSON objects its lines would be."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setFormatter(JsonFormatter())
-        self.lines: list[dict[str, Any]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
-
-
 @pytest.fixture
 def request_lines() -> Iterator[list[dict[str, Any]]]:
     """The request log's lines written during the test."""
-    handler = _Lines()
+    handler = LogLines()
     REQUEST_LOG.addHandler(handler)
     yield handler.lines
     REQUEST_LOG.removeHandler(handler)
