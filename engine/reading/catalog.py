@@ -79,10 +79,7 @@ class ProcessCatalog:
                     user_roles = frozenset(connection.scalars(ACTIVE_USER_ROLES, {"username": username}))
                 if latest is None:
                     latest = self._read_latest(connection)
-        if any(definition_id not in self._summaries for definition_id in latest):  # a new version
-            with read_only_session(self._sessions) as session:
-                for definition_id in latest:
-                    self._summarize(session, definition_id)
+        self._summarize_all(latest)
         task_roles = self._roles.expand(user_roles)
         return [self._for_user(definition_id, task_roles) for definition_id in latest]
 
@@ -90,9 +87,7 @@ class ProcessCatalog:
         """Parse the latest version of every deployed process now, before a page asks; how many there are."""
         with read_only_connection(self._sessions) as connection:
             latest = self._read_latest(connection)
-        with read_only_session(self._sessions) as session:
-            for definition_id in latest:
-                self._summarize(session, definition_id)
+        self._summarize_all(latest)
         return len(latest)
 
     def forget_latest(self) -> None:
@@ -126,12 +121,16 @@ class ProcessCatalog:
         if latest is None:
             with read_only_connection(self._sessions) as connection:
                 latest = self._read_latest(connection)
-        if any(definition_id not in self._summaries for definition_id in latest):
-            with read_only_session(self._sessions) as session:
-                for definition_id in latest:
-                    self._summarize(session, definition_id)
+        self._summarize_all(latest)
         return {self._summaries[definition_id][0].process_key: self._english[definition_id]
                 for definition_id in latest}
+
+    def _summarize_all(self, definition_ids: tuple[int, ...]) -> None:
+        """Each definition's summary, parsed where it is not yet (a new version): one session for them all."""
+        if any(definition_id not in self._summaries for definition_id in definition_ids):
+            with read_only_session(self._sessions) as session:
+                for definition_id in definition_ids:
+                    self._summarize(session, definition_id)
 
     def _summarize(self, session: Session, definition_id: int) -> None:
         if definition_id not in self._summaries:
