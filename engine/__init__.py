@@ -132,6 +132,7 @@ from engine.values import (ActiveMandate, AuditEventView, Authority, CaseSummary
 from engine.worker.scheduler import build_worker, start_embedded_worker
 from engine.worktime.clock import utcnow
 from engine.worktime.work_calendar import WITA
+from engine.worktime.overrides import CALENDAR_YEARS
 from engine.worktime.moment_text import MOMENT_PATTERNS
 
 __all__ = [
@@ -140,7 +141,7 @@ __all__ = [
     "AssessmentView", "ASSESSMENT_KINDS", "CRITERIA", "JAWABAN", "METODE", "PENILAIAN", "REKOMENDASI",
     "may_assess_sops",
     "Alur", "open_alur", "Settings", "settings_from_env", "PROJECT_ROOT", "upgrade_schema",
-    "build_worker", "start_embedded_worker", "utcnow", "WITA", "MOMENT_PATTERNS",
+    "build_worker", "start_embedded_worker", "utcnow", "WITA", "CALENDAR_YEARS", "MOMENT_PATTERNS",
     "EngineError", "CaseHidden", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "InvalidSearch",
     "NotFound",
     "PermissionDenied", "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge",

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import InvalidInput
+from engine import CALENDAR_YEARS, InvalidInput
 from web.auth import admin_required
 from web.errors import status_of
 from web.current import current_alur
@@ -19,8 +19,14 @@ bp = Blueprint("calendar_admin", __name__, url_prefix="/admin/kalender")
 
 @bp.get("")
 @admin_required
-def index() -> str:
-    return _render(request.args.get("tahun", current_alur().cases.now().year, type=int))
+def index() -> str | tuple[str, int]:
+    """A year's days off (this year's unless ``tahun`` names one); a year outside the calendar is refused
+    in words, over this year's page."""
+    this_year = current_alur().cases.now().year
+    try:
+        return _render(request.args.get("tahun", this_year, type=int))
+    except InvalidInput as exc:
+        return _render(this_year, error=exc.message), status_of(exc)
 
 
 @bp.post("")
@@ -57,4 +63,4 @@ def _parse_day(text: str) -> date:
 def _render(year: int, error: str | None = None, form: dict[str, str] | None = None) -> str:
     admin = current_alur().calendar_admin
     return render_template("admin/calendar.html", year=year, days_off=admin.days_off(year),
-                           overrides=admin.list_overrides(), error=error, form=form or {})
+                           overrides=admin.list_overrides(), error=error, form=form or {}, years=CALENDAR_YEARS)

@@ -17,6 +17,10 @@ from engine.persistence.compiled import DirectStatement
 from engine.persistence.db import DirectConnection
 from engine.persistence.models import CalendarOverride
 
+# The years the admin's calendar page shows and its dates may name: a year a date cannot hold (0, 10000), or
+# 9999, whose last day has no next, broke the page; no SLA of the office's reaches outside these.
+CALENDAR_YEARS = range(1900, 2201)
+
 
 class CalendarProvider:
     """Builds a WorkCalendar from the overrides table, cached for ``ttl`` seconds.
@@ -56,6 +60,7 @@ class CalendarAdmin:
 
     def set_override(self, day: date, working: bool, name: str, actor: str) -> None:
         """Make ``day`` a day off (``working=False``) or a working day; audited."""
+        _check_year(day.year, "day")
         if not name.strip():
             raise InvalidInput("Keterangan tanggal wajib diisi", field="name")
         if working and day.weekday() >= 5:
@@ -80,7 +85,11 @@ class CalendarAdmin:
         self._provider.invalidate()
 
     def days_off(self, year: int) -> list[tuple[date, str]]:
-        """Weekday non-working days of ``year`` (libur nasional, cuti bersama, added days), in order."""
+        """Weekday non-working days of ``year`` (libur nasional, cuti bersama, added days), in order.
+
+        :raises InvalidInput: a year outside ``CALENDAR_YEARS``
+        """
+        _check_year(year, "tahun")
         with self._sessions() as session:
             calendar = self._provider(session)
         day, result = date(year, 1, 1), []
@@ -95,6 +104,13 @@ class CalendarAdmin:
         with self._sessions() as session:
             return [(r.day, r.working, r.name) for r in session.scalars(
                 select(CalendarOverride).order_by(CalendarOverride.day))]
+
+
+def _check_year(year: int, field: str) -> None:
+    """:raises InvalidInput: ``year`` is outside ``CALENDAR_YEARS``"""
+    if year not in CALENDAR_YEARS:
+        raise InvalidInput(f"Tahun {year} di luar rentang kalender ({CALENDAR_YEARS[0]}–{CALENDAR_YEARS[-1]})",
+                           field=field, year=year)
 
 
 _OVERRIDES = DirectStatement(select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.name))
