@@ -18,11 +18,14 @@ owner_required = requires(may_model, lazy_gettext("Halaman ini hanya untuk Pemil
 
 @bp.get("/<form_key>")
 @owner_required
-def outline(form_key: str) -> Response:
+def outline(form_key: str) -> Response | tuple[Response, int]:
     """A form's title and fields, and the key a changed copy of it gets (a used form is never changed)."""
     svc = current_alur()
     taken = frozenset(request.args.getlist("terpakai"))  # keys of new forms the panel holds already
-    body = svc.model_forms.outline(svc.forms, form_key)  # an unknown form is a 404 (InvalidInput → 422)
+    try:
+        body = svc.model_forms.outline(svc.forms, form_key)
+    except InvalidInput as exc:  # an unknown form: in words, with its code, as the panel's other answers
+        return refused_form(exc)
     return jsonify(**body, next_key=svc.model_forms.next_key(svc.forms, form_key, taken))
 
 

@@ -145,6 +145,12 @@ class FormDefinition:
                      if prop.get("x-differs-from"))
 
 
+# A form file's key: a plain name, no separator, NUL nor leading dot, short enough for a file name. Keys are
+# anyone's text (a model's formKey, the form panel's URL): a 300-character one was an OSError, one with a NUL
+# a ValueError, and "../x" read a file outside the forms folder. The modeler's keys (form_builder.KEY) fit.
+_FILE_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}")
+
+
 class FormRegistry:
     """Loads form schemas once and validates submissions against them: ``forms/<key>.json``, then the
     forms process owners made in the modeler (``stored``: a key's schema, or None), then ``pending`` ones
@@ -162,11 +168,16 @@ class FormRegistry:
         return FormRegistry(self._dir, self._stored, {**self._pending, **pending})
 
     def is_file(self, key: str) -> bool:
-        return (self._dir / f"{key}.json").is_file()
+        path = self._file(key)
+        return path is not None and path.is_file()
 
     def exists(self, key: str) -> bool:
-        return self.is_file(key) or key in self._pending or (self._stored is not None and
-                                                              self._stored(key) is not None)
+        return _FILE_KEY.fullmatch(key) is not None and (
+            self.is_file(key) or key in self._pending or (self._stored is not None and self._stored(key) is not None))
+
+    def _file(self, key: str) -> Path | None:
+        """The file of ``key``; None for a key no form can have."""
+        return self._dir / f"{key}.json" if _FILE_KEY.fullmatch(key) else None
 
     def keys(self) -> list[str]:
         """The keys of the form files (stored forms are listed by ``engine.modeling.model_forms``)."""
@@ -182,7 +193,9 @@ class FormRegistry:
         return form
 
     def _load(self, key: str) -> FormDefinition:
-        path = self._dir / f"{key}.json"
+        path = self._file(key)
+        if path is None:
+            raise InvalidInput(f"Formulir '{key[:60]}' tidak ditemukan", form_key=key[:200])
         if not path.is_file():
             schema = self._pending.get(key) or (self._stored(key) if self._stored is not None else None)
             if schema is not None:

@@ -93,3 +93,19 @@ def test_a_draft_keeps_the_new_forms_of_its_model(alur, client):
     refused = post_json(client, f"/pemodel/{KEY}/draf", {"xml": xml, "title": "x", "forms": "bukan objek"})
     assert refused.status_code == 200 and refused.get_json()["saved"] is True  # a non-object is ignored, as sent
     assert alur.model_drafts.forms_of(KEY, refused.get_json()["draft_id"]) == {}
+
+
+def test_a_form_key_no_file_can_have_is_an_unknown_form_to_the_panel_and_the_check(alur, client):
+    """A 300-character key (the panel's URL, a model's formKey) was a file-system error: 500."""
+    login(client, "pemilik_proses")
+    for key in ("x" * 300, "tidak_ada", "%2e%2e", "a%00b"):
+        response = client.get(f"/pemodel/formulir/{key}")
+        body = response.get_json()
+        assert response.status_code == 422 and body["code"] == "invalid_input", key
+        assert "tidak ditemukan" in body["message"], key
+    xml = sop01_xml().replace(f'formKey="{FORM}"', 'formKey="' + "x" * 300 + '"', 1)
+    for url in ("periksa", "uji-jalan", "deploy"):
+        response = post_json(client, f"/pemodel/{KEY}/{url}", {"xml": xml, "change_note": "x"})
+        assert response.status_code in (200, 422), url
+        assert "tidak ditemukan" in json.dumps(response.get_json(), ensure_ascii=False), url
+    assert [v.version for v in alur.versions.list_versions(KEY)] == [1]
