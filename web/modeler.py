@@ -131,7 +131,8 @@ def trial(process_key: str) -> tuple[Response, int] | Response:
 @owner_required
 def deploy(process_key: str) -> tuple[Response, int] | Response:
     """Deploy the posted model as the next version, with the change note; refused with every problem."""
-    note = str((request.get_json(silent=True) or {}).get("change_note", "")).strip()
+    payload = request.get_json(silent=True)
+    note = str(payload.get("change_note", "")).strip() if isinstance(payload, dict) else ""
     if not note:
         return jsonify(deployed=False, message=gettext("Catatan perubahan wajib diisi."), problems=[]), 422
     svc = current_alur()

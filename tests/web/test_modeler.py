@@ -109,6 +109,15 @@ def test_deploy_needs_a_note_and_a_valid_model(alur, client):
     assert parsed.user_tasks["gdb_03"].mutu_baku["waktu"] == "2 jam"
 
 
+
+@pytest.mark.parametrize("body", ['"teks"', "[]", "12", "null"])
+def test_a_deploy_body_that_is_json_but_no_object_asks_for_the_note(alur, client, body):
+    """A JSON string or list as the body was an AttributeError: 500."""
+    login(client, "pemilik_proses")
+    refused = client.post(f"/pemodel/{KEY}/deploy", data=body, content_type="application/json")
+    assert refused.status_code == 422 and refused.get_json()["message"] == "Catatan perubahan wajib diisi."
+    assert [v.version for v in alur.versions.list_versions(KEY)] == [1]
+
 def test_versions_page_lists_the_diff_and_migrates_one_case(alur, client):
     moved = alur.runner.start_case(KEY, "pengelola_ti", "GDB/1").instance_id
     stays = alur.runner.start_case(KEY, "pengelola_ti", "GDB/2").instance_id
