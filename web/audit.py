@@ -167,7 +167,11 @@ def _record(instance_id: int, what: str, sha256: str | None = None) -> None:
 
 def send_zip(write: Callable[[Any], Any], filename: str) -> Response:
     out = tempfile.SpooledTemporaryFile(max_size=PACKET_IN_MEMORY)
-    write(out)
+    try:
+        write(out)
+    except BaseException:
+        out.close()  # a refused export (a range too long, a case hidden): its file, maybe on disk, goes now
+        raise
     out.seek(0)
     return send_file(out, mimetype="application/zip", as_attachment=True, download_name=filename, max_age=0)
 
