@@ -5,7 +5,8 @@
 - A JSON body is at most ``MAX_JSON_DEPTH`` deep (deeper nesting exhausts Python's recursion while
   parsing) and ``MAX_JSON_BYTES`` long.
 - Text holds no NUL (PostgreSQL refuses it in a string) and no lone surrogate (UTF-8 cannot encode
-  it: the audit hash and every database would fail), in JSON, forms and query strings alike.
+  it: the audit hash and every database would fail), in JSON, forms, query strings and routes' text
+  segments (an SOP key, a username, a task id) alike.
 Refusals are ``InvalidInput``: 422 with the code ``invalid_input`` in the API, a page in the UI.
 """
 from __future__ import annotations
@@ -114,6 +115,9 @@ _FORM_BODIES = frozenset({"multipart/form-data", "application/x-www-form-urlenco
 
 
 def _refuse_unstorable_parameters() -> None:
+    for key, value in (request.view_args or {}).items():  # a route's segments are looked up as they are
+        if isinstance(value, str):
+            _check_text(value, key)
     form_body = request.mimetype in _FORM_BODIES
     # without a query string there are no ``request.args`` to build and check (an API call's usual case)
     sources = (request.args,) if request.environ.get("QUERY_STRING") else ()

@@ -88,6 +88,23 @@ def test_a_nul_in_a_form_field_is_refused_before_any_lookup(alur, client):
     assert stored(alur) == before  # not even a failed-login event with an unstorable name
 
 
+
+@pytest.mark.parametrize("path", ["/proses/sop%00", "/pemodel/sop%00/versi", "/admin/pengguna/admin%00",
+                                  "/tugas/abc%00def"])
+def test_a_nul_in_a_route_segment_is_refused_at_the_door(client, path):
+    """PostgreSQL refuses a NUL in text: looked up there, a route's SOP key or username answered 500."""
+    login(client, "admin_sistem")
+    response = client.get(path)
+    assert response.status_code == 422 and "tidak dapat disimpan" in response.get_data(as_text=True)
+
+
+def test_a_nul_in_an_api_route_segment_is_refused_with_its_code(api):
+    response = api.get("/api/v1/tasks/abc%00def")
+    assert response.status_code == 422
+    assert response.get_json()["error"] == {"code": "invalid_input", "field": "task_id", "message": (
+        "Teks memuat karakter yang tidak dapat disimpan (NUL atau surrogate).")}
+
+
 def test_the_guard_reads_form_bodies_only_and_a_json_body_builds_no_form(app):
     """Only form bodies fill ``request.form``/``files``: a JSON request (the API) skips building them,
     whatever the body; a form body, urlencoded or multipart, is still checked, and so is the query."""

@@ -2,19 +2,27 @@
 ids too large for the database, not numbers, too long for a file name or holding a NUL; years no date can
 hold; unknown tabs, sorts and filters. Each is answered (a page, a refusal in words, a redirect, a 404),
 never a 500. The sweep that found the working calendar's year (``tahun=99999``) and the form panel's key
-(300 characters) answering 500."""
+(300 characters) answering 500, and on PostgreSQL a NUL in a route's text segment (``/proses/%00``)."""
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from web_helpers import login
+from sqlalchemy import create_engine, text
+from web_helpers import build_app, login, make_settings
 
-PATH_VALUES = ("0", "-1", "99999999999999999999", "abc", "%2e%2e", "x" * 300, "%F0%9F%98%80", "%00")
-QUERIES = ("?hal=-1", "?hal=abc", "?hal=99999999999999999999", "?tab=zzz", "?filter=abc", "?filter=99999999999999",
-           "?q=%00", "?q=" + "a" * 3000, "?dari=2026-13-45&sampai=0000-00-00", "?dari=9999-12-31&sampai=0001-01-01",
+from engine import Alur, open_alur
+from web.serve import prepare
+
+PATH_VALUES = ("0", "-1", "99999999999999999999", "3000000000", "abc", "%2e%2e", "x" * 300, "%F0%9F%98%80", "%00")
+QUERIES = ("?hal=-1", "?hal=abc", "?hal=99999999999999999999", "?hal=3000000000", "?tab=zzz", "?filter=abc",
+           "?filter=99999999999999", "?q=%00", "?q=" + "a" * 3000, "?dari=2026-13-45&sampai=0000-00-00",
+           "?dari=9999-12-31&sampai=0001-01-01",
            "?urut=zzz&arah=zzz", "?per=0", "?per=-5", "?versi=abc", "?versi=99999999999", "?status=zzz",
            "?sop=%00", "?lang=xx", "?next=//evil.example", "?tahun=99999&bulan=13", "?tahun=9999", "?tahun=0",
            "?periode=zzz", "?opd=abc", "?peran=zzz", "?dari=1&ke=99999999999999999999")
@@ -47,11 +55,47 @@ def _sweep(app: Flask, client: Any, known: dict[str, str]) -> list[str]:
     return failed
 
 
+def _known(alur: Alur) -> dict[str, str]:
+    """Real values for the routes' arguments: a case of SOP-05 and its first task."""
+    case = alur.runner.start_case("sop_backup_restore_db", "opd_pemohon", "HOSTILE/1")
+    return {"task_id": case.ready_task_ids[0], "instance_id": str(case.instance_id),
+            "process_key": "sop_backup_restore_db", "username": "pengelola_ti", "version": "1"}
+
+
 @pytest.mark.parametrize("username", USERS)
 def test_no_get_parameter_makes_a_page_fail(alur, app, client, username):
-    case = alur.runner.start_case("sop_backup_restore_db", "opd_pemohon", "HOSTILE/1")
-    known = {"task_id": case.ready_task_ids[0], "instance_id": str(case.instance_id),
-             "process_key": "sop_backup_restore_db", "username": "pengelola_ti", "version": "1"}
+    known = _known(alur)
     if username is not None:
         login(client, username)
     assert _sweep(app, client, known) == []
+
+
+@pytest.fixture
+def pg_prepared(postgres_url: str, tmp_path: Path) -> Iterator[Alur]:
+    """A database of its own, as ``alur init --deploy`` and the demo users leave it, on PostgreSQL."""
+    name = f"alur_hostile_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    alur = open_alur(make_settings(tmp_path, postgres_url.rsplit("/", 1)[0] + f"/{name}"))
+    try:
+        prepare(alur)
+        yield alur
+    finally:
+        alur.close()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_no_get_parameter_makes_a_page_fail_on_postgresql(pg_prepared):
+    """PostgreSQL refuses a NUL in text and an integer past 2**31 - 1 where SQLite takes both: a NUL in a
+    route's SOP key or username was a DataError, 500 (the SOP's page, its dashboard and log, the modeler's
+    pages, a user's admin page)."""
+    app = build_app(pg_prepared)
+    known = _known(pg_prepared)
+    for username in ("admin_sistem", "pemilik_proses"):
+        client = app.test_client()
+        login(client, username)
+        assert _sweep(app, client, known) == [], username
