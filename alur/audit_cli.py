@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from alur.arguments import record_id
 from engine import (
     Alur,
     AnchorSet,
@@ -147,7 +148,7 @@ def add_audit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     p = commands.add_parser("verify", help="check every hash chain and signed checkpoint")
     p.add_argument("--public-key", dest="public_keys", action="append",
                    help=f"a trusted public key or key file (also {PUBLIC_KEY_ENV})")
-    p.add_argument("--case", type=int, metavar="ID", help="verify one case only")
+    p.add_argument("--case", type=record_id, metavar="ID", help="verify one case only")
     p.add_argument("--anchor", help="checkpoint file or folder kept outside the database to check against "
                    "(default: the checkpoint folder, ALUR_CHECKPOINT_DIR, if it exists)")
     p.add_argument("--replay", action="store_true", help="also re-execute every case and compare")
@@ -166,11 +167,11 @@ def add_audit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     p.set_defaults(handler=_checkpoint)
 
     p = commands.add_parser("replay", help="re-execute one case from its recorded inputs and compare")
-    p.add_argument("instance_id", type=int)
+    p.add_argument("instance_id", type=record_id)
     p.set_defaults(handler=_replay)
 
     p = commands.add_parser("export-case", help="write a case's audit packet (ZIP)")
-    p.add_argument("instance_id", type=int)
+    p.add_argument("instance_id", type=record_id)
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--public-key", dest="public_keys", action="append")
     p.set_defaults(handler=_export_case)

@@ -19,8 +19,8 @@ from alur.opd_cli import add_opd_commands
 from alur.register_cli import add_register_commands
 from alur.retention_cli import add_retention_commands
 from alur.worker_cli import add_worker_commands
-from engine import (ACCOUNT_FIELDS, AccountData, Alur, EngineError, UserView, ensure_signing_key, open_alur,
-                    settings_from_env, upgrade_schema)
+from engine import (ACCOUNT_FIELDS, AccountData, Alur, EngineError, InvalidInput, UserView, ensure_signing_key,
+                    open_alur, settings_from_env, upgrade_schema)
 
 Handler = Callable[[Alur, argparse.Namespace], int]
 
@@ -68,8 +68,17 @@ def _deploy_paths(alur: Alur, paths: list[Path], actor: str) -> int:
     return 0
 
 
+def _ask_password() -> str:
+    """:raises InvalidInput: nothing to read the password from (a script or CI: no terminal, no input)"""
+    try:
+        return getpass.getpass("Kata sandi: ")
+    except EOFError as exc:
+        raise InvalidInput("Kata sandi tidak diberikan: pakai --password atau ALUR_NEW_PASSWORD",
+                           field="password") from exc
+
+
 def _user_add(alur: Alur, args: argparse.Namespace) -> int:
-    password = args.password or os.environ.get("ALUR_NEW_PASSWORD") or getpass.getpass("Kata sandi: ")
+    password = args.password or os.environ.get("ALUR_NEW_PASSWORD") or _ask_password()
     user = alur.users.add_user(args.username, args.full_name or args.username, password,
                                set(args.roles or ()), actor=args.actor, email=args.email, nip=args.nip,
                                jabatan=args.jabatan, unit_kerja=args.unit_kerja, phone=args.phone)

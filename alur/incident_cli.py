@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from alur.arguments import record_id
 from engine import Alur, IncidentView
 
 
@@ -41,6 +42,6 @@ def add_incident_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
     p.set_defaults(handler=_list)
 
     p = incident.add_parser("retry", help="complete the incident's step with the kept input")
-    p.add_argument("incident_id", type=int)
+    p.add_argument("incident_id", type=record_id)
     p.add_argument("--by", required=True, help="the process owner or Admin Sistem who retries (audited)")
     p.set_defaults(handler=_retry)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from alur.arguments import record_id
 from engine import MANDATE_KINDS, Alur, MandateView
 
 
@@ -52,7 +53,7 @@ def add_mandate_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     p.set_defaults(handler=_list)
 
     p = mandate.add_parser("end", help="end a mandate now, before its last day")
-    p.add_argument("mandate_id", type=int)
+    p.add_argument("mandate_id", type=record_id)
     p.add_argument("--by", required=True, help="the Admin Sistem or supervisor who ends it (audited)")
     p.add_argument("--reason", default="")
     p.set_defaults(handler=_end)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Callable
 
+from alur.arguments import record_id
 from engine import Alur, OpdView
 
 Handler = Callable[[Alur, argparse.Namespace], int]
@@ -55,12 +56,12 @@ def add_opd_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     p.set_defaults(handler=_list)
 
     p = opd.add_parser("rename", help="change a unit's name (its code stays)")
-    p.add_argument("opd_id", type=int)
+    p.add_argument("opd_id", type=record_id)
     p.add_argument("name")
     p.set_defaults(handler=_rename)
 
     for command, active, text in (("deactivate", False, "hide a unit from new registrations"),
                                   ("activate", True, "offer a deactivated unit again")):
         p = opd.add_parser(command, help=text)
-        p.add_argument("opd_id", type=int)
+        p.add_argument("opd_id", type=record_id)
         p.set_defaults(handler=_set_active(active))

@@ -79,6 +79,30 @@ def test_errors_have_stable_codes(cli):
     assert "deployment_refused" in cli("deploy", str(DATA / "tidak_ada.bpmn"), expect=2)
 
 
+
+@pytest.mark.parametrize("args", [
+    ("audit", "export-case", "99999999999999999999", "-o", "packet.zip"), ("audit", "replay", "3000000000"),
+    ("audit", "verify", "--case", "99999999999999999999"), ("audit", "replay", "0"), ("audit", "replay", "-5"),
+    ("incident", "retry", "99999999999999999999", "--by", "admin"), ("mandate", "end", "3000000000", "--by", "x"),
+    ("opd", "rename", "99999999999999999999", "X"), ("opd", "deactivate", "3000000000")])
+def test_an_id_no_row_can_have_is_refused_by_the_parser(cli, args):
+    """An id past the database's integer reached the database: SQLite's OverflowError, a traceback."""
+    cli("init")
+    out = cli(*args, expect=2)
+    assert "is not an id (1 to 2147483647)" in out and "Traceback" not in out
+
+
+def test_a_user_without_a_password_and_no_terminal_to_ask_is_refused_in_words(cli, monkeypatch):
+    """With no --password, no ALUR_NEW_PASSWORD and nothing on standard input (a script, CI), the prompt's
+    EOFError was a traceback."""
+    cli("init")
+    monkeypatch.delenv("ALUR_NEW_PASSWORD")
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": (_ for _ in ()).throw(EOFError()))
+    out = cli("user", "add", "budi", "--role", "pengelola_ti", expect=2)
+    assert "invalid_input" in out and "--password" in out and "ALUR_NEW_PASSWORD" in out
+    with sqlite3.connect(cli.db) as conn:
+        assert conn.execute("select count(*) from user_account where username = 'budi'").fetchone() == (0,)
+
 def test_mandates_from_the_command_line(cli):
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
