@@ -127,8 +127,8 @@ from engine.reading.search import MAX_TEXT as MAX_SEARCH_TEXT, MAX_WORDS as MAX_
 from engine.runtime.attachments import PREVIEW_TYPES, AttachmentView, Received, UploadTarget
 from engine.runtime.case_migration import MappableStep, MigrationCheck, MigrationRefused
 from engine.runtime.drafts import MAX_DRAFT_BYTES, DraftView
-from engine.values import (ActiveMandate, AuditEventView, Authority, CaseSummary, LeaveView, MandateView, Person,
-                           StandIn, TaskView, UserView)
+from engine.values import (DB_INTEGER_MAX, ActiveMandate, AuditEventView, Authority, CaseSummary, LeaveView,
+                           MandateView, Person, StandIn, TaskView, UserView)
 from engine.worker.scheduler import build_worker, start_embedded_worker
 from engine.worktime.clock import utcnow
 from engine.worktime.work_calendar import WITA
@@ -141,7 +141,7 @@ __all__ = [
     "AssessmentView", "ASSESSMENT_KINDS", "CRITERIA", "JAWABAN", "METODE", "PENILAIAN", "REKOMENDASI",
     "may_assess_sops",
     "Alur", "open_alur", "Settings", "settings_from_env", "PROJECT_ROOT", "upgrade_schema",
-    "build_worker", "start_embedded_worker", "utcnow", "WITA", "CALENDAR_YEARS", "MOMENT_PATTERNS",
+    "build_worker", "start_embedded_worker", "utcnow", "WITA", "CALENDAR_YEARS", "DB_INTEGER_MAX", "MOMENT_PATTERNS",
     "EngineError", "CaseHidden", "Conflict", "DeploymentError", "FormInvalid", "InvalidInput", "InvalidSearch",
     "NotFound",
     "PermissionDenied", "MigrationRefused", "MigrationCheck", "MappableStep", "DraftNotFound", "DraftTooLarge",

@@ -5,6 +5,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+# The smallest integer column outside input is compared with (ids, page numbers): a larger value names no row,
+# and neither SQLite (past 2**63) nor PostgreSQL's INTEGER can even take it as a parameter.
+DB_INTEGER_MAX = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class DeployResult:

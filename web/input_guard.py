@@ -1,7 +1,7 @@
 """Request input Alur can store and compare, refused at the door otherwise (never a 500 further in).
 
-- Integers in routes and query strings fit the database's integer: a larger case id in a route is a
-  404, a larger ``?hal=`` is treated like any non-number (the default).
+- Integers in routes and query strings fit the database's integer (``DB_INTEGER_MAX``): a larger case id
+  in a route is a 404, a larger ``?hal=`` is treated like any non-number (the default).
 - A JSON body is at most ``MAX_JSON_DEPTH`` deep (deeper nesting exhausts Python's recursion while
   parsing) and ``MAX_JSON_BYTES`` long.
 - Text holds no NUL (PostgreSQL refuses it in a string) and no lone surrogate (UTF-8 cannot encode
@@ -20,9 +20,8 @@ from flask_babel import gettext
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, Map
 
-from engine import InvalidInput
+from engine import DB_INTEGER_MAX as MAX_INT, InvalidInput
 
-MAX_INT = 2**31 - 1  # the smallest integer column Alur compares with a request value
 MAX_JSON_DEPTH = 64
 MAX_JSON_BYTES = 2 * 1024 * 1024
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
