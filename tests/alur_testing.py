@@ -4,12 +4,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Engine, create_engine, text
 
 from engine.config import PROJECT_ROOT, Settings
 from engine.operations.logs import JsonFormatter
@@ -64,6 +66,23 @@ def empty_database(engine) -> None:
     script = _EMPTYING_SQL.get(url) or _EMPTYING_SQL.setdefault(url, _emptying_sql(engine))
     with engine.begin() as conn:
         conn.exec_driver_sql(script)
+
+
+@contextmanager
+def own_postgres_database(postgres_url: str, prefix: str) -> Iterator[tuple[Engine, str, str]]:
+    """An empty PostgreSQL database of the caller's own, beside the session's (``postgres_url``): one a test
+    may close to connections, or prepare as ``alur init`` does. Yields the server's admin engine, the
+    database's name and its URL; dropped afterwards, whatever still holds it open."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin, name, postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 # scrypt's cost for the accounts tests create: a real hash (N=2**15, the default of Settings) costs

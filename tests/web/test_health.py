@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 from datetime import timedelta
 
 import pytest
 from alembic import command
 from flask import request
-from sqlalchemy import create_engine, select, text
+from alur_testing import own_postgres_database
+from sqlalchemy import select, text
 from web_helpers import make_settings
 
 from engine import build_worker, open_alur
@@ -169,23 +169,16 @@ def test_the_setting_comes_from_the_environment(monkeypatch, alur):
 # -- PostgreSQL: the database goes away and comes back ------------------------------------------------
 
 @pytest.fixture
-def own_postgres_database(postgres_url):
+def readyz_database(postgres_url):
     """A migrated database of this test's own (it is closed to connections, which the shared one must not be)."""
-    name = f"alur_readyz_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    yield admin, name, url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with own_postgres_database(postgres_url, "alur_readyz") as (admin, name, url):
+        upgrade(url)
+        yield admin, name, url
 
 
 @pytest.mark.postgres
-def test_readyz_fails_while_the_database_refuses_connections_and_recovers(own_postgres_database, tmp_path, clock):
-    admin, name, url = own_postgres_database
+def test_readyz_fails_while_the_database_refuses_connections_and_recovers(readyz_database, tmp_path, clock):
+    admin, name, url = readyz_database
     alur = open_alur(make_settings(tmp_path, url), clock=clock)
     try:
         client = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "ALUR": alur}).test_client()

@@ -6,14 +6,13 @@ never a 500. The sweep that found the working calendar's year (``tahun=99999``) 
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
+from alur_testing import own_postgres_database
 from web_helpers import build_app, login, make_settings
 
 from engine import Alur, open_alur
@@ -73,19 +72,13 @@ def test_no_get_parameter_makes_a_page_fail(alur, app, client, username):
 @pytest.fixture
 def pg_prepared(postgres_url: str, tmp_path: Path) -> Iterator[Alur]:
     """A database of its own, as ``alur init --deploy`` and the demo users leave it, on PostgreSQL."""
-    name = f"alur_hostile_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    alur = open_alur(make_settings(tmp_path, postgres_url.rsplit("/", 1)[0] + f"/{name}"))
-    try:
-        prepare(alur)
-        yield alur
-    finally:
-        alur.close()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with own_postgres_database(postgres_url, "alur_hostile") as (_admin, _name, url):
+        alur = open_alur(make_settings(tmp_path, url))
+        try:
+            prepare(alur)
+            yield alur
+        finally:
+            alur.close()
 
 
 @pytest.mark.postgres
