@@ -172,8 +172,9 @@ class FormRegistry:
         return path is not None and path.is_file()
 
     def exists(self, key: str) -> bool:
-        return _FILE_KEY.fullmatch(key) is not None and (
-            self.is_file(key) or key in self._pending or (self._stored is not None and self._stored(key) is not None))
+        path = self._file(key)
+        return path is not None and (
+            path.is_file() or key in self._pending or (self._stored is not None and self._stored(key) is not None))
 
     def _file(self, key: str) -> Path | None:
         """The file of ``key``; None for a key no form can have."""
