@@ -18,6 +18,8 @@ from engine.modeling.messages import Text
 
 DOCUMENT_FORMAT = "alur-dokumen"
 SEARCH_KINDS = ("opd", "nomor")  # the values of a field's "x-search" (engine.runtime.search_terms)
+# Formats of values that are times, not words: a search files none of their tokens (``SearchFields.timed``).
+TIME_FORMATS = frozenset({"date", "date-time", "time"})
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # the JSON Schema keywords with a message of their own ("form.<keyword>" in engine.modeling.messages)
@@ -27,24 +29,33 @@ _WORDED = frozenset({"required", "type", "enum", "minLength", "maxLength", "mini
 
 @dataclass(frozen=True)
 class SearchFields:
-    """A form's fields marked for search: top-level names, or ``table.column`` inside a table."""
+    """A form's fields marked for search, and those whose values are times: top-level names, or
+    ``table.column`` inside a table."""
 
     opd: tuple[str, ...] = ()
     nomor: tuple[str, ...] = ()
+    # Dates and times (``TIME_FORMATS``): "2026-12-08T04:40:56+08:00" would file "2026", "12", "08t04", "40",
+    # "56", "00" as words, which a search for "40" would then find in every case with such a time.
+    timed: tuple[str, ...] = ()
 
     @classmethod
     def of_schema(cls, schema: dict[str, Any]) -> SearchFields:
         found: dict[str, list[str]] = {kind: [] for kind in SEARCH_KINDS}
+        timed: list[str] = []
         for name, prop in schema.get("properties", {}).items():
             if not isinstance(prop, dict):
                 continue
             if prop.get("x-search") in found:
                 found[prop["x-search"]].append(name)
             items = prop.get("items")
+            if prop.get("format") in TIME_FORMATS or (isinstance(items, dict) and items.get("format") in TIME_FORMATS):
+                timed.append(name)  # a time, or a list of them
             for column, sub in (items.get("properties", {}) if isinstance(items, dict) else {}).items():
                 if isinstance(sub, dict) and sub.get("x-search") in found:
                     found[sub["x-search"]].append(f"{name}.{column}")
-        return cls(tuple(found["opd"]), tuple(found["nomor"]))
+                if isinstance(sub, dict) and sub.get("format") in TIME_FORMATS:
+                    timed.append(f"{name}.{column}")
+        return cls(tuple(found["opd"]), tuple(found["nomor"]), tuple(timed))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 A term is a namespace and a normalized value:
 
-- ``w:`` a word of any text a step stored (form data, the business key), case- and accent-folded;
+- ``w:`` a word of any text a step stored (form data, the business key), case- and accent-folded; the
+  values of a form's date and time fields are not text (``SearchFields.timed``) and file no word;
 - ``o:`` a word of the requesting unit (OPD), from form fields marked ``"x-search": "opd"``;
 - ``n:`` a reference (the business key, a letter number from fields marked ``"x-search": "nomor"``)
   with only its letters and digits kept, so ``045/123/TIK/2026`` and ``045.123 tik 2026`` are one
@@ -75,7 +76,7 @@ def step_terms(data: dict[str, Any], fields: SearchFields, actor: str | None) ->
         terms.add_reference(number)
     for opd in opds:
         terms.add_all(OPD + w for w in words(opd))
-    text = _all_text(data)
+    text = _all_text(_without(data, fields.timed) if fields.timed else data)
     if text:
         terms.add_all([WORD + w for w in words(text)])
     return StepTerms(terms.items, (opds[0].strip()[:200] or None) if opds else None,
@@ -141,6 +142,26 @@ def _texts(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _texts(item)
+
+
+def _without(data: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
+    """``data`` without the values at ``paths`` (top-level names, or ``table.column`` in each row of a
+    table); ``data`` itself is left as it is."""
+    names = {p for p in paths if "." not in p}
+    columns: dict[str, set[str]] = {}
+    for path in paths:
+        if "." in path:
+            table, _, column = path.partition(".")
+            columns.setdefault(table, set()).add(column)
+    kept = {}
+    for name, value in data.items():
+        if name in names:
+            continue
+        if name in columns and isinstance(value, list):
+            value = [{k: v for k, v in row.items() if k not in columns[name]} if isinstance(row, dict) else row
+                     for row in value]
+        kept[name] = value
+    return kept
 
 
 def _values_at(data: dict[str, Any], path: str) -> list[str]:

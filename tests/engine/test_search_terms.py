@@ -1,6 +1,7 @@
 """The terms a step files: the same as one ``words`` per text of its data, as they were first worked out."""
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from typing import Any
@@ -88,3 +89,35 @@ def test_opd_words_come_before_the_data_words():
     terms = step_terms({"opd": "Dinas Kominfo", "uraian": "dinas"}, SearchFields(opd=("opd",)), None).terms
     assert terms == [OPD + "dinas", OPD + "kominfo", WORD + "dinas", WORD + "kominfo"]
     assert search_terms.fold("ÀB") == "ab"
+
+
+_TIMED_SCHEMA = {"type": "object", "properties": {
+    "uraian": {"type": "string"},
+    "mulai": {"type": "string", "format": "date-time"},
+    "tanggal": {"type": "string", "format": "date"},
+    "jam": {"type": "string", "format": "time"},
+    "hari_libur": {"type": "array", "items": {"type": "string", "format": "date"}},
+    "surel": {"type": "string", "format": "email"},
+    "jadwal": {"type": "array", "items": {"type": "object", "properties": {
+        "kegiatan": {"type": "string"}, "waktu": {"type": "string", "format": "date-time"}}}}}}
+
+
+def test_a_forms_date_and_time_fields_are_found_in_its_schema():
+    assert SearchFields.of_schema(_TIMED_SCHEMA).timed == ("mulai", "tanggal", "jam", "hari_libur", "jadwal.waktu")
+
+
+def test_dates_and_times_file_no_words_and_the_rest_of_the_step_still_does():
+    # "2026-12-08T04:40:56+08:00" as text would file 2026, 12, 08t04, 40, 56, 08 and 00: a search for "40"
+    # would find every case with such a time
+    data = {"uraian": "Server basis data pulih 12 jam", "mulai": "2026-12-08T04:40:56+08:00",
+            "tanggal": "2026-12-09", "jam": "13:45", "hari_libur": ["2026-12-25"], "surel": "pic@kaltimprov.go.id",
+            "jadwal": [{"kegiatan": "Pencadangan penuh", "waktu": "2026-12-10T22:15:00+08:00"}, "bukan baris"]}
+    kept = json.dumps(data)
+    terms = step_terms(data, SearchFields.of_schema(_TIMED_SCHEMA), "budi").terms
+    assert terms == [PERFORMER + "budi", *(WORD + w for w in ["server", "basis", "data", "pulih", "12", "jam", "pic",
+                                                                "kaltimprov", "go", "id", "pencadangan", "penuh",
+                                                                "bukan", "baris"])]
+    assert json.dumps(data) == kept  # the step's data is left as it was
+    # without the schema's formats, the same data files the times' pieces
+    pieces = {WORD + "08t04", WORD + "40", WORD + "10t22", WORD + "25"}
+    assert pieces <= set(step_terms(data, SearchFields(), None).terms)

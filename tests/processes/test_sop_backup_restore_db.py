@@ -9,6 +9,7 @@ import pytest
 from process_helpers import CALENDAR, SOP_WALK, TEST_SERVER, Case, Step, deploy, wita
 
 from engine.errors import PermissionDenied
+from engine.reading.search import parse_search
 from engine.reading.case_pages import RequesterCasePage
 
 pytestmark = SOP_WALK
@@ -80,3 +81,20 @@ def test_restore_request_needs_the_recovery_point(deployed, clock):
     instance = case.finish()
     assert instance.data["jenis_layanan"] == "restore"
     assert [who for _, who in case.walked] == ["opd", "kabid", "kasi_infra", "pengelola", "pengelola", "pemeriksa"]
+
+
+def test_the_job_times_are_no_search_words(deployed, clock):
+    # BRD-04's start and end are date-times: "…T09:17:43+08:00" once filed "09t17" and "43" as words, so a
+    # search for "43" found every back-up whose job started at minute 43. Its words still find the case.
+    case = Case(deployed, clock, KEY, STEPS, starter="opd", business_key="BRD/2026/033")
+    case.run("brd_01", "brd_02a", "brd_02b", "brd_03")
+    case.do("brd_04", waktu_mulai_job="2026-11-27T09:17:43+08:00", waktu_selesai_job="2026-11-27T10:29:51+08:00",
+            catatan_pelaksanaan="Pencadangan berjalan mulus")
+
+    def found(words: str) -> list[int]:
+        return [c.instance_id for c in deployed.queries.visible_cases(
+            "kabid", search=parse_search({"q": words}, "cases")).items]
+
+    assert found("pencadangan mulus") == [case.id]
+    for piece in ("09t17", "43", "10t29", "51"):
+        assert found(piece) == [], piece
