@@ -61,7 +61,7 @@ def _search_parameters(sorts: dict[str, str], date_of: str) -> list[dict[str, An
     text = {"type": "string", "maxLength": 200}
     return [
         _query("q", text, "Words that must all occur in the case's step data (whole words; case and accents "
-                          "ignored; at most 10 words)."),
+                          "ignored; at most 10 words). Date and time fields hold no words."),
         _query("reference", text, "The beginning of the business key or of a letter number (nomor surat); "
                                   "only letters and digits compare, so 045/123 matches 045.123/TIK/2026."),
         _query("opd", text, "Words of the requesting unit (OPD) named by the case's forms."),
