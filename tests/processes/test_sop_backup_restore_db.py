@@ -9,8 +9,8 @@ import pytest
 from process_helpers import CALENDAR, SOP_WALK, TEST_SERVER, Case, Step, deploy, wita
 
 from engine.errors import PermissionDenied
-from engine.reading.search import parse_search
 from engine.reading.case_pages import RequesterCasePage
+from engine.reading.search import parse_search
 
 pytestmark = SOP_WALK
 KEY = "sop_backup_restore_db"
@@ -85,7 +85,7 @@ def test_restore_request_needs_the_recovery_point(deployed, clock):
 
 def test_the_job_times_are_no_search_words(deployed, clock):
     # BRD-04's start and end are date-times: "…T09:17:43+08:00" once filed "09t17" and "43" as words, so a
-    # search for "43" found every back-up whose job started at minute 43. Its words still find the case.
+    # search for "43" found every back-up whose job started or ended at minute 43. Its words still find the case.
     case = Case(deployed, clock, KEY, STEPS, starter="opd", business_key="BRD/2026/033")
     case.run("brd_01", "brd_02a", "brd_02b", "brd_03")
     case.do("brd_04", waktu_mulai_job="2026-11-27T09:17:43+08:00", waktu_selesai_job="2026-11-27T10:29:51+08:00",
