@@ -131,9 +131,9 @@ from engine.values import (DB_INTEGER_MAX, ActiveMandate, AuditEventView, Author
                            MandateView, Person, StandIn, TaskView, UserView)
 from engine.worker.scheduler import build_worker, start_embedded_worker
 from engine.worktime.clock import utcnow
-from engine.worktime.work_calendar import WITA
-from engine.worktime.overrides import CALENDAR_YEARS
 from engine.worktime.moment_text import MOMENT_PATTERNS
+from engine.worktime.overrides import CALENDAR_YEARS
+from engine.worktime.work_calendar import WITA
 
 __all__ = [
     "CaseCounts", "DashboardSop", "FlowFigures", "PerformerFigures", "Period", "SopFigures", "SopSummary",

@@ -51,9 +51,11 @@ class SearchFields:
             if prop.get("format") in TIME_FORMATS or (isinstance(items, dict) and items.get("format") in TIME_FORMATS):
                 timed.append(name)  # a time, or a list of them
             for column, sub in (items.get("properties", {}) if isinstance(items, dict) else {}).items():
-                if isinstance(sub, dict) and sub.get("x-search") in found:
+                if not isinstance(sub, dict):
+                    continue
+                if sub.get("x-search") in found:
                     found[sub["x-search"]].append(f"{name}.{column}")
-                if isinstance(sub, dict) and sub.get("format") in TIME_FORMATS:
+                if sub.get("format") in TIME_FORMATS:
                     timed.append(f"{name}.{column}")
         return cls(tuple(found["opd"]), tuple(found["nomor"]), tuple(timed))
 

@@ -79,7 +79,6 @@ def test_errors_have_stable_codes(cli):
     assert "deployment_refused" in cli("deploy", str(DATA / "tidak_ada.bpmn"), expect=2)
 
 
-
 @pytest.mark.parametrize("args", [
     ("audit", "export-case", "99999999999999999999", "-o", "packet.zip"), ("audit", "replay", "3000000000"),
     ("audit", "verify", "--case", "99999999999999999999"), ("audit", "replay", "0"), ("audit", "replay", "-5"),
@@ -102,6 +101,7 @@ def test_a_user_without_a_password_and_no_terminal_to_ask_is_refused_in_words(cl
     assert "invalid_input" in out and "--password" in out and "ALUR_NEW_PASSWORD" in out
     with sqlite3.connect(cli.db) as conn:
         assert conn.execute("select count(*) from user_account where username = 'budi'").fetchone() == (0,)
+
 
 def test_mandates_from_the_command_line(cli):
     from datetime import datetime, timedelta

@@ -88,7 +88,6 @@ def test_a_nul_in_a_form_field_is_refused_before_any_lookup(alur, client):
     assert stored(alur) == before  # not even a failed-login event with an unstorable name
 
 
-
 @pytest.mark.parametrize("path", ["/proses/sop%00", "/pemodel/sop%00/versi", "/admin/pengguna/admin%00",
                                   "/tugas/abc%00def"])
 def test_a_nul_in_a_route_segment_is_refused_at_the_door(client, path):
