@@ -19,6 +19,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench import baseline, completion, concurrency, dashboard, http, inbox, mining, search, sops
 from bench.common import database, postgres_available, settle
@@ -219,7 +220,7 @@ def summary(results: dict) -> str:
             k0_row = f"; K=0 row's mean {k0_mean[backend]:.3f} ms" if k0_mean.get(backend) else ""
             lines.append(f"| whole case {key}: {value['steps_per_case']:.0f} steps as staff do them (page, "
                          f"documents, completion), {value['cases_per_s']:.1f} cases/s "
-                         f"({value['ms_per_step']:.2f} ms per step) | {backend} | "
+                         f"({value['ms_per_step']:.2f} ms per step{_by_part(value)}) | {backend} | "
                          f"{value['ms_per_case']:.1f} ms per case | | {value['ratio_to_raw']:.1f}× raw "
                          f"({value['raw_ms_per_case']:.2f} ms); **{paired:.2f}×** the bare completion per step "
                          f"(median over its cases of each case against the bare completions timed right after "
@@ -299,6 +300,15 @@ def summary(results: dict) -> str:
                          f"({value['cases_per_s']:.0f} cases/s) | | | streamed: peak < 50 MB | "
                          f"{_yes(value['peak_mb'] < 50)} |")
     return "\n".join(lines) + "\n"
+
+
+def _by_part(value: dict[str, Any]) -> str:
+    """Where a whole-case row's time per step goes: the case's start is shared by its steps, so it weighs
+    more in a case of few steps."""
+    parts = value.get("ms_per_step_by_part")
+    if not parts:
+        return ""
+    return ": " + ", ".join(f"{part} {ms:.2f}" for part, ms in parts.items())
 
 
 def _sections(text: str) -> str:
