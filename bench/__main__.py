@@ -305,10 +305,7 @@ def summary(results: dict) -> str:
 def _by_part(value: dict[str, Any]) -> str:
     """Where a whole-case row's time per step goes: the case's start is shared by its steps, so it weighs
     more in a case of few steps."""
-    parts = value.get("ms_per_step_by_part")
-    if not parts:
-        return ""
-    return ": " + ", ".join(f"{part} {ms:.2f}" for part, ms in parts.items())
+    return ": " + ", ".join(f"{part} {ms:.2f}" for part, ms in value["ms_per_step_by_part"].items())
 
 
 def _sections(text: str) -> str:

@@ -59,6 +59,17 @@ class SearchFields:
                     timed.append(f"{name}.{column}")
         return cls(tuple(found["opd"]), tuple(found["nomor"]), tuple(timed))
 
+    @cached_property
+    def timed_by_table(self) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+        """``timed`` split once per form: the top-level names, and each table's columns."""
+        columns: dict[str, set[str]] = {}
+        for path in self.timed:
+            table, _, column = path.partition(".")
+            if column:
+                columns.setdefault(table, set()).add(column)
+        return (frozenset(p for p in self.timed if "." not in p),
+                {table: frozenset(names) for table, names in columns.items()})
+
 
 @dataclass(frozen=True)
 class FormDefinition:

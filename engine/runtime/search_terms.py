@@ -76,7 +76,7 @@ def step_terms(data: dict[str, Any], fields: SearchFields, actor: str | None) ->
         terms.add_reference(number)
     for opd in opds:
         terms.add_all(OPD + w for w in words(opd))
-    text = _all_text(_without(data, fields.timed) if fields.timed else data)
+    text = _all_text(_without(data, *fields.timed_by_table) if fields.timed else data)
     if text:
         terms.add_all([WORD + w for w in words(text)])
     return StepTerms(terms.items, (opds[0].strip()[:200] or None) if opds else None,
@@ -144,15 +144,9 @@ def _texts(value: Any) -> Iterator[str]:
             yield from _texts(item)
 
 
-def _without(data: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
-    """``data`` without the values at ``paths`` (top-level names, or ``table.column`` in each row of a
-    table); ``data`` itself is left as it is."""
-    names = {p for p in paths if "." not in p}
-    columns: dict[str, set[str]] = {}
-    for path in paths:
-        if "." in path:
-            table, _, column = path.partition(".")
-            columns.setdefault(table, set()).add(column)
+def _without(data: dict[str, Any], names: frozenset[str], columns: dict[str, frozenset[str]]) -> dict[str, Any]:
+    """``data`` without the values of top-level ``names`` and of each table's ``columns`` in each of its
+    rows; ``data`` itself is left as it is."""
     kept = {}
     for name, value in data.items():
         if name in names:

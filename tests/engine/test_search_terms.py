@@ -103,7 +103,9 @@ _TIMED_SCHEMA = {"type": "object", "properties": {
 
 
 def test_a_forms_date_and_time_fields_are_found_in_its_schema():
-    assert SearchFields.of_schema(_TIMED_SCHEMA).timed == ("mulai", "tanggal", "jam", "hari_libur", "jadwal.waktu")
+    fields = SearchFields.of_schema(_TIMED_SCHEMA)
+    assert fields.timed == ("mulai", "tanggal", "jam", "hari_libur", "jadwal.waktu")
+    assert fields.timed_by_table == ({"mulai", "tanggal", "jam", "hari_libur"}, {"jadwal": {"waktu"}})
 
 
 def test_dates_and_times_file_no_words_and_the_rest_of_the_step_still_does():
