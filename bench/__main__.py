@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import baseline, completion, concurrency, dashboard, http, inbox, mining, search, sops
+from bench import baseline, completion, concurrency, dashboard, db_floor, http, inbox, mining, search, sops
 from bench.common import database, postgres_available, settle
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -61,6 +61,8 @@ def run(quick: bool, only: str | None = None, passes: list[int] | None = None, s
             before = baseline.raw_in_memory(1500)["median_ms"]
             with database(backend) as url:
                 row = completion.completion_latency(url, k, with_steps=k == 0)
+                if k == 0:  # the database's own part of a completion, on the same database
+                    row["db_floor"] = db_floor.db_floor(url)
             row["raw_median_ms"] = statistics.mean([before, baseline.raw_in_memory(1500)["median_ms"]])
             results["completion"][f"{backend}:{k}"] = row
         if "dashboard" in sections:
@@ -107,6 +109,15 @@ def _uptime() -> str:
         return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def _db_floor_row(backend: str, floor: dict, completion_ms: float, raw_ms: float) -> str:
+    """The K=0 row's database floor (bench.db_floor): its times, and the completion with it taken off."""
+    own = completion_ms - floor["median_ms"]
+    return (f"| database floor of the K=0 completion: a read, then BEGIN, a one-row INSERT and COMMIT "
+            f"(bench/db_floor.py), timed after the row on its database | {backend} | {floor['median_ms']:.3f} ms | "
+            f"{floor['p95_ms']:.3f} ms | {floor['median_ms'] / raw_ms:.1f}× raw; the completion less the floor: "
+            f"{own:.3f} ms, **{own / raw_ms:.1f}×** raw | reported | |")
 
 
 def _floor_row(what: str, floor: dict, backend: str, row: str, excess: float, over_floor: float) -> str:
@@ -165,6 +176,8 @@ def summary(results: dict) -> str:
             limit = 4 if backend == "sqlite" else 8
             lines.append(f"| completion through the engine, K=0 | {backend} | {cells} | {ratio:.1f}× "
                          f"(row's raw: {paired:.3f} ms) | ≤ {limit}× raw | {_yes(ratio <= limit)} |")
+            if "db_floor" in value:
+                lines.append(_db_floor_row(backend, value["db_floor"], value["median_ms"], paired))
             if "step" in value:
                 step, bare = value["step"], value["bare_isi"]
                 per_bare = step["median_ms"] / bare["median_ms"]
