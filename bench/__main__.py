@@ -176,8 +176,7 @@ def summary(results: dict) -> str:
             limit = 4 if backend == "sqlite" else 8
             lines.append(f"| completion through the engine, K=0 | {backend} | {cells} | {ratio:.1f}× "
                          f"(row's raw: {paired:.3f} ms) | ≤ {limit}× raw | {_yes(ratio <= limit)} |")
-            if "db_floor" in value:
-                lines.append(_db_floor_row(backend, value["db_floor"], value["median_ms"], paired))
+            lines.append(_db_floor_row(backend, value["db_floor"], value["median_ms"], paired))
             if "step" in value:
                 step, bare = value["step"], value["bare_isi"]
                 per_bare = step["median_ms"] / bare["median_ms"]
