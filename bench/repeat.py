@@ -17,7 +17,7 @@ import argparse
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,16 +94,13 @@ def side_by_side(summaries: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def repeat(times: int, run_once: Callable[[], str]) -> str:
-    """``side_by_side`` of ``times`` runs of ``run_once`` (one bench run; its summary)."""
-    return side_by_side([run_once() for _ in range(times)])
+def _bench_run(arguments: list[str], only: str) -> str:
+    """One ``python -m bench --only`` run; its summary.
 
-
-def _bench_run(arguments: list[str], only: str) -> Callable[[], str]:
-    def run_once() -> str:
-        subprocess.run([sys.executable, "-m", "bench", "--only", only, *arguments], check=True)
-        return (RESULTS / f"{only.replace(',', '+')}.md").read_text()
-    return run_once
+    :raises subprocess.CalledProcessError: the run failed
+    """
+    subprocess.run([sys.executable, "-m", "bench", "--only", only, *arguments], check=True)
+    return (RESULTS / f"{only.replace(',', '+')}.md").read_text()
 
 
 def main() -> int:
@@ -115,7 +112,14 @@ def main() -> int:
     args, rest = parser.parse_known_args()
     if args.times < 1:
         parser.error("--times must be at least 1")
-    text = repeat(args.times, _bench_run(rest, args.only))
+    summaries = []
+    for run in range(args.times):
+        try:
+            summaries.append(_bench_run(rest, args.only))
+        except subprocess.CalledProcessError as failed:
+            print(f"bench.repeat: run {run + 1} of {args.times} failed (exit {failed.returncode})", file=sys.stderr)
+            return failed.returncode
+    text = side_by_side(summaries)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "repeat.md").write_text(text)
     print(text)

@@ -69,3 +69,10 @@ def test_fewer_than_one_run_is_refused_before_any_runs():
     done = subprocess.run([sys.executable, "-m", "bench.repeat", "--times", "0", "--only", "sops"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "--times must be at least 1" in done.stderr
+
+
+def test_a_failing_run_stops_the_repeat_with_its_exit_status():
+    done = subprocess.run([sys.executable, "-m", "bench.repeat", "--times", "2", "--only", "nosuch"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "run 1 of 2 failed (exit 2)" in done.stderr
+    assert "unknown section(s) nosuch" in done.stderr  # bench's own refusal, passed on
