@@ -25,6 +25,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _RATIO = re.compile(r"\d+(?:\.\d+)?×")
+_AGAINST_K0 = re.compile(r"\d+(?:\.\d+)?× K=0")
 _PEAK = re.compile(r"peak memory (\d+(?:\.\d+)? MB)")
 _TITLE_CHARACTERS = 120
 
@@ -54,11 +55,15 @@ def judged_rows(markdown: str) -> list[tuple[str, str, str, str, bool]]:
 
 
 def _judged_figure(title: str, _backend: str, median: str, p95: str, ratio: str, target: str) -> str:
-    """The figure a row's verdict is about: its bold figure; a p95, a time or a peak its target names;
-    else its first ratio, else its median (or nothing, for a row judged on what it says: nothing lost)."""
+    """The figure a row's verdict is about: its bold figure; a multiple of K=0, a p95, a time or a peak its
+    target names; else its first ratio, else its median (or nothing, for a row judged on what it says:
+    nothing lost)."""
     bold = _BOLD.search(ratio)
     if bold:
         return bold.group(1)
+    against_k0 = _AGAINST_K0.search(ratio)
+    if "K=0" in target and against_k0:
+        return against_k0.group(0)
     if "p95" in target:
         return p95
     peak = _PEAK.search(title)
