@@ -18,13 +18,10 @@ import statistics
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from bench import baseline, completion, concurrency, dashboard, db_floor, http, inbox, mining, search, sops
-from bench.common import database, postgres_available, settle
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench.common import RESULTS, database, postgres_available, sections_stem, settle
 
 
 SECTIONS = ("completion", "sops", "http", "inbox", "search", "dashboard", "concurrency", "mining")
@@ -354,7 +351,7 @@ def main() -> int:
     args = parser.parse_args()
     results = run(args.quick, args.only, args.passes, args.search_rows, args.search_running, args.seconds)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = args.only.replace(",", "+") if args.only else None
+    name = sections_stem(args.only) if args.only else None
     stem, md = (name, name) if name else ("results", "summary")
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2))
     text = summary(results)

@@ -23,12 +23,18 @@ from engine.bootstrap import Alur, open_alur
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "engine" / "data"
+RESULTS = ROOT / "bench" / "results"
 PG_ADMIN_URL = os.environ.get("ALUR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench-password-1"
 WEB_UNIT = ROOT / "deploy" / "systemd" / "alur-web@.service"
 # The options of the unit's gunicorn command that shape how a worker serves (its class, threads and
 # keep-alive): the benches that start gunicorn pass these, so they measure what is deployed.
 SERVING_OPTIONS = ("--worker-class", "--threads", "--keep-alive")
+
+
+def sections_stem(only: str) -> str:
+    """The name of the results files of a run of these sections (``--only``, comma-separated)."""
+    return only.replace(",", "+")
 
 
 def settle() -> None:

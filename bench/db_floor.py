@@ -34,8 +34,13 @@ def db_floor(url: str, samples: int = SAMPLES) -> dict[str, float]:
             connection.execute(text(f"CREATE TABLE IF NOT EXISTS {TABLE} (id INTEGER PRIMARY KEY, v TEXT)"))
         pooled = engine.raw_connection()
         try:
-            one = _postgresql if engine.dialect.name == "postgresql" else _sqlite
             driver = pooled.driver_connection
+            if engine.dialect.name == "postgresql":
+                one = _postgresql
+                driver.autocommit = True  # the engine's BEGIN is its own statement (hold_begin), not the driver's
+            else:
+                one = _sqlite
+                driver.isolation_level = None  # the statements below say when the transaction begins and ends
             for n in range(WARM_UP):
                 one(driver, n)
             timings = []
@@ -53,7 +58,6 @@ def db_floor(url: str, samples: int = SAMPLES) -> dict[str, float]:
 def _postgresql(driver: Any, n: int) -> None:
     """The read on its own, in autocommit mode; then BEGIN, the insert and COMMIT in one pipeline, as the
     engine sends a completion's (``engine.persistence.db.hold_begin``)."""
-    driver.autocommit = True
     driver.execute("SELECT 1").fetchall()
     with driver.pipeline():
         driver.execute("BEGIN")
@@ -63,7 +67,6 @@ def _postgresql(driver: Any, n: int) -> None:
 
 def _sqlite(driver: Any, n: int) -> None:
     """The read, then BEGIN IMMEDIATE (the engine's: it waits for the write lock), the insert and COMMIT."""
-    driver.isolation_level = None  # the statements below say when the transaction begins and ends
     driver.execute("SELECT 1").fetchall()
     driver.execute("BEGIN IMMEDIATE")
     driver.execute(f"INSERT INTO {TABLE} (id, v) VALUES (?, ?)", (n, "floor"))

@@ -19,9 +19,9 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench.common import RESULTS, sections_stem
+
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _RATIO = re.compile(r"\d+(?:\.\d+)?×")
@@ -105,7 +105,7 @@ def _bench_run(arguments: list[str], only: str) -> str:
     :raises subprocess.CalledProcessError: the run failed
     """
     subprocess.run([sys.executable, "-m", "bench", "--only", only, *arguments], check=True)
-    return (RESULTS / f"{only.replace(',', '+')}.md").read_text()
+    return (RESULTS / f"{sections_stem(only)}.md").read_text()
 
 
 def main() -> int:
